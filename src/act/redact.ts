@@ -1,0 +1,187 @@
+/**
+ * Findings -> redacted record. Walks a text body or every string leaf of a JSON body (keys are
+ * never changed, numbers and booleans stay, field order is kept), applies key rules and detector
+ * matches, and returns a new body: the input is never mutated.
+ */
+import type { DataKey, HashKey } from '../crypto/keys/cache.js';
+import { encryptToken, findTokens, hashToken, wrapToken } from '../crypto/token.js';
+import type { CompiledPolicy } from '../detect/compile.js';
+import type { KeyRuleSpec } from '../detect/pack.js';
+import { scanText } from '../detect/scan.js';
+import { CodecError } from '../errors.js';
+import type { Finding, JsonValue, LogRecord, Severity } from '../record.js';
+import type { ActionPolicy, ResolvedAction } from './actions.js';
+
+/** Key material for one record; obtained by the caller before the (synchronous) redaction. */
+export interface RedactKeys {
+  tokenKey: () => DataKey;
+  hashKey: () => HashKey;
+}
+
+export interface RedactOptions {
+  policy: CompiledPolicy;
+  actions: ActionPolicy;
+  keys: RedactKeys;
+  /** Deeper JSON nesting is an error (the record goes to quarantine). */
+  maxDepth: number;
+}
+
+export type RedactOutcome =
+  | { kind: 'keep'; body: string | JsonValue; changed: boolean; findings: Finding[] }
+  | { kind: 'drop'; findings: Finding[]; reason: string };
+
+const DROP = Symbol('drop-field');
+
+class DropRecord {
+  constructor(readonly detectorId: string) {}
+}
+
+/** Redacts one record's body. Throws CodecError for records too deep to walk. */
+export function redactRecord(record: LogRecord, options: RedactOptions): RedactOutcome {
+  const walker = new Walker(options);
+  try {
+    if (!record.structured || typeof record.body === 'string') {
+      const text = typeof record.body === 'string' ? record.body : JSON.stringify(record.body);
+      const out = walker.string(text, '$');
+      const body = out === DROP ? '' : out;
+      return { kind: 'keep', body, changed: body !== text, findings: walker.findings };
+    }
+    const out = walker.value(record.body, '$', 0);
+    const body = out === DROP ? null : out;
+    return { kind: 'keep', body, changed: body !== record.body, findings: walker.findings };
+  } catch (err) {
+    if (err instanceof DropRecord) {
+      return { kind: 'drop', findings: walker.findings, reason: `drop-record by "${err.detectorId}"` };
+    }
+    throw err;
+  }
+}
+
+class Walker {
+  readonly findings: Finding[] = [];
+  readonly #o: RedactOptions;
+
+  constructor(options: RedactOptions) {
+    this.#o = options;
+  }
+
+  value(v: JsonValue, path: string, depth: number): JsonValue | typeof DROP {
+    if (typeof v === 'string') return this.string(v, path);
+    if (v === null || typeof v !== 'object') return v;
+    if (depth >= this.#o.maxDepth) {
+      throw new CodecError('RECORD_TOO_DEEP', `JSON nesting deeper than ${this.#o.maxDepth} levels at ${path}`);
+    }
+    if (Array.isArray(v)) {
+      let out: JsonValue[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const item = v[i] as JsonValue;
+        const next = this.value(item, `${path}[${i}]`, depth + 1);
+        if (next !== item && !out) out = v.slice(0, i);
+        if (out && next !== DROP) out.push(next);
+      }
+      return out ?? v;
+    }
+    let out: Record<string, JsonValue> | undefined;
+    const keys = Object.keys(v);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const item = v[key] as JsonValue;
+      const childPath = fieldPath(path, key);
+      const decision = this.#o.policy.keyRules.decide(key);
+      let next: JsonValue | typeof DROP;
+      if (decision.mode === 'skip') next = item;
+      else if (decision.mode === 'redact' && decision.rule) next = this.#byKey(item, childPath, decision.rule, decision.pattern ?? key);
+      else next = this.value(item, childPath, depth + 1);
+      if (next !== item && !out) {
+        out = {};
+        for (let j = 0; j < i; j++) out[keys[j] as string] = v[keys[j] as string] as JsonValue;
+      }
+      if (out && next !== DROP) out[key] = next;
+    }
+    return out ?? v;
+  }
+
+  string(text: string, path: string): string | typeof DROP {
+    const matches = scanText(this.#o.policy, text);
+    if (matches.length === 0) return text;
+    let out = '';
+    let pos = 0;
+    for (const m of matches) {
+      const spec = m.detector.spec;
+      const action = this.#o.actions.forDetector(spec);
+      const replaced = this.#apply(action, spec.label, text.slice(m.start, m.end));
+      this.#record(spec.id, spec.category, spec.severity, spec.label, path, m.start, m.end, action, replaced.kid);
+      if (action.type === 'drop-record') throw new DropRecord(spec.id);
+      if (action.type === 'drop-field') return DROP;
+      out += text.slice(pos, m.start) + replaced.text;
+      pos = m.end;
+    }
+    return out + text.slice(pos);
+  }
+
+  /** A key rule replaces the whole value, whatever its type; a value that is one token already stays. */
+  #byKey(v: JsonValue, path: string, rule: KeyRuleSpec, pattern: string): JsonValue | typeof DROP {
+    if (v === null || v === '') return v;
+    const text = typeof v === 'string' ? v : JSON.stringify(v);
+    const tokens = findTokens(text);
+    if (tokens.length === 1 && tokens[0]?.start === 0 && tokens[0].end === text.length) return v;
+    const action = this.#o.actions.forKeyRule(rule);
+    const ruleId = `key:${pattern}`;
+    const replaced = this.#apply(action, rule.label, text);
+    this.#record(ruleId, rule.category, rule.severity, rule.label, path, 0, text.length, action, replaced.kid);
+    if (action.type === 'drop-record') throw new DropRecord(ruleId);
+    if (action.type === 'drop-field') return DROP;
+    return replaced.text;
+  }
+
+  #apply(action: ResolvedAction, label: string, value: string): { text: string; kid?: string } {
+    switch (action.type) {
+      case 'tokenize': {
+        const key = this.#o.keys.tokenKey();
+        return { text: wrapToken(label, encryptToken(key, label, value, action.mode)), kid: key.kid };
+      }
+      case 'hash':
+        return { text: wrapToken(label, hashToken(this.#o.keys.hashKey(), label, value)) };
+      case 'mask':
+        return { text: action.text ?? wrapToken(label) };
+      case 'partial':
+        return { text: partial(value, action.keepFirst, action.keepLast, action.maskChar) };
+      case 'drop-field':
+      case 'drop-record':
+        return { text: '' };
+    }
+  }
+
+  #record(
+    detectorId: string,
+    category: string,
+    severity: Severity,
+    label: string,
+    path: string,
+    start: number,
+    end: number,
+    action: ResolvedAction,
+    kid: string | undefined,
+  ): void {
+    const finding: Finding = { detectorId, category, severity, label, path, start, end, action: action.type };
+    if (kid) finding.kid = kid;
+    this.findings.push(finding);
+  }
+}
+
+/** Keeps the first and last characters, masks the rest; short values are masked whole. */
+export function partial(value: string, keepFirst: number, keepLast: number, maskChar: string): string {
+  const chars = Array.from(value);
+  if (chars.length <= keepFirst + keepLast) return maskChar.repeat(chars.length);
+  return (
+    chars.slice(0, keepFirst).join('') +
+    maskChar.repeat(chars.length - keepFirst - keepLast) +
+    chars.slice(chars.length - keepLast).join('')
+  );
+}
+
+const SIMPLE_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
+
+function fieldPath(parent: string, key: string): string {
+  return SIMPLE_KEY.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+}

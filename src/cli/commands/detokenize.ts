@@ -1,0 +1,66 @@
+/**
+ * `logveil detokenize`: reverses tk1 tokens for an identified caller with a stated reason. The
+ * audit event (who, why, which kids, how many tokens, outcome) is durable before any plaintext is
+ * printed; a denied or failed attempt is recorded too.
+ */
+import { readFile } from 'node:fs/promises';
+import { text as readStream } from 'node:stream/consumers';
+import { loadConfig } from '../../config/config.js';
+import { detokenizeText } from '../../crypto/detokenize.js';
+import { openRuntime } from '../../pipeline/runtime.js';
+import { LineWriter } from '../../sinks/line-writer.js';
+import type { DetokenizeAuditEvent } from '../../telemetry/events.js';
+import { ExitCode } from '../exit.js';
+
+export interface DetokenizeFlags {
+  reason?: string;
+  principal?: string;
+  config?: string;
+  events?: string;
+  out?: string;
+}
+
+const MIN_REASON_CHARS = 8;
+
+export async function detokenizeCommand(files: string[], flags: DetokenizeFlags): Promise<number> {
+  const config = loadConfig(flags.config);
+  const runtime = await openRuntime(config, flags.events ? { eventsPath: flags.events } : {});
+  const principal = flags.principal?.trim() || null;
+  const reason = flags.reason?.trim() || null;
+  const audit = async (e: Omit<DetokenizeAuditEvent, 'type' | 'ts' | 'principal' | 'reason'>): Promise<void> => {
+    await runtime.security.write([{ type: 'detokenize', ts: new Date().toISOString(), principal, reason, ...e }]);
+    await runtime.security.flush();
+  };
+  try {
+    if (!principal || !reason || reason.length < MIN_REASON_CHARS) {
+      const detail = !principal
+        ? 'no --principal given'
+        : `--reason must state why (at least ${MIN_REASON_CHARS} characters)`;
+      await audit({ outcome: 'denied', tokens: 0, failed: 0, kids: [], detail });
+      process.stderr.write(`logveil: detokenize denied: ${detail}\n`);
+      return ExitCode.Denied;
+    }
+    const input =
+      files.length === 0
+        ? await readStream(process.stdin)
+        : (await Promise.all(files.map((f) => readFile(f, 'utf8')))).join('');
+    const result = await detokenizeText(input, runtime.keys);
+    await audit({
+      outcome: result.failures.length > 0 ? 'failed' : 'allowed',
+      tokens: result.tokens,
+      failed: result.failures.length,
+      kids: result.kids,
+      ...(result.failures.length > 0 ? { detail: [...new Set(result.failures.map((f) => f.code))].join(', ') } : {}),
+    });
+    const out = LineWriter.open(flags.out);
+    await out.write(result.text.endsWith('\n') ? result.text.slice(0, -1) : result.text);
+    await out.close();
+    for (const f of result.failures) {
+      process.stderr.write(`logveil: token at offset ${f.start}${f.kid ? ` (kid ${f.kid})` : ''}: ${f.code}: ${f.message}\n`);
+    }
+    process.stderr.write(`detokenized ${result.tokens - result.failures.length} of ${result.tokens} tokens\n`);
+    return result.failures.length > 0 ? ExitCode.TokenFailures : ExitCode.Ok;
+  } finally {
+    await runtime.close();
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * `logveil redact`: stdin or files -> redacted lines on stdout or --out; security events and the
+ * quarantine under the state directory unless named; a summary on stderr.
+ */
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../config/config.js';
+import { formatSummary, type RunSummary } from '../../pipeline/accounting.js';
+import { redactStreams, type InputSource } from '../../pipeline/engine.js';
+import { openRuntime, VERSION } from '../../pipeline/runtime.js';
+import type { LineFormat } from '../../codecs/jsonl.js';
+import { LineWriter } from '../../sinks/line-writer.js';
+import { QuarantineSink } from '../../sinks/quarantine.js';
+import { ExitCode } from '../exit.js';
+
+export interface RedactFlags {
+  out?: string;
+  events?: string;
+  quarantine?: string;
+  config?: string;
+  patterns?: string[];
+  format?: LineFormat;
+  tokenMode?: 'deterministic' | 'randomized';
+  summary?: boolean;
+  summaryJson?: string;
+}
+
+export async function redactCommand(files: string[], flags: RedactFlags): Promise<number> {
+  const config = loadConfig(flags.config);
+  if (flags.patterns?.length) config.patterns = flags.patterns;
+  if (flags.format) config.format = flags.format;
+  if (flags.tokenMode) config.actions.tokenMode = flags.tokenMode;
+
+  const runtime = await openRuntime(config, flags.events ? { eventsPath: flags.events } : {});
+  const app = LineWriter.open(flags.out);
+  const quarantine = new QuarantineSink(flags.quarantine ?? join(config.stateDir, 'quarantine.jsonl'));
+  const inputs: InputSource[] =
+    files.length === 0
+      ? [{ name: '-', chunks: () => process.stdin }]
+      : files.map((f) => ({ name: f, chunks: () => createReadStream(f) }));
+
+  const started = { ts: new Date().toISOString(), policyHash: runtime.policy.hash };
+  await runtime.security.write([{ type: 'run-start', ...started, version: VERSION, configHash: config.hash }]);
+  let summary: RunSummary;
+  try {
+    summary = await redactStreams(inputs, {
+      policy: runtime.policy,
+      actions: runtime.actions,
+      keys: runtime.keys,
+      format: config.format,
+      limits: config.limits,
+      app,
+      security: runtime.security,
+      quarantine,
+      onProblem: (message) => process.stderr.write(`logveil: ${message}\n`),
+    });
+  } finally {
+    await app.close();
+    await quarantine.close();
+  }
+  const { recordsIn, appOut, dropped, quarantined } = summary;
+  await runtime.security.write([
+    {
+      type: 'run-stop',
+      ts: new Date().toISOString(),
+      policyHash: runtime.policy.hash,
+      version: VERSION,
+      configHash: config.hash,
+      counts: { recordsIn, appOut, dropped, quarantined },
+    },
+  ]);
+  await runtime.close();
+  if (flags.summary !== false) process.stderr.write(formatSummary(summary) + '\n');
+  if (flags.summaryJson) {
+    const writer = LineWriter.open(flags.summaryJson);
+    await writer.write(JSON.stringify(summary));
+    await writer.close();
+  }
+  return summary.quarantined > 0 ? ExitCode.Quarantined : ExitCode.Ok;
+}

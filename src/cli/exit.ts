@@ -1,0 +1,16 @@
+/** Exit codes scripts can rely on. */
+export const ExitCode = {
+  Ok: 0,
+  /** An unexpected failure: nothing more was processed. */
+  Failed: 1,
+  /** Bad usage, config or pattern files: nothing was processed. */
+  Usage: 2,
+  /** The run finished, and some records went to the quarantine. */
+  Quarantined: 3,
+  /** detokenize refused: no principal or reason. */
+  Denied: 4,
+  /** detokenize ran, but some tokens could not be decrypted. */
+  TokenFailures: 5,
+  /** patterns test: some cases failed. */
+  TestsFailed: 6,
+} as const;

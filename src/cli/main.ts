@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+/**
+ * The `logveil` command line: argument parsing only; the commands call the library.
+ */
+import { Command, Option } from 'commander';
+import { ConfigError, LogveilError, PolicyError } from '../errors.js';
+import { VERSION } from '../pipeline/runtime.js';
+import { detokenizeCommand } from './commands/detokenize.js';
+import { patternsExplainCommand, patternsTestCommand } from './commands/patterns.js';
+import { redactCommand } from './commands/redact.js';
+import { ExitCode } from './exit.js';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+async function run(action: () => Promise<number> | number): Promise<void> {
+  try {
+    process.exitCode = await action();
+  } catch (err) {
+    if (err instanceof PolicyError || err instanceof ConfigError) {
+      process.stderr.write(`logveil: ${err.message}\n`);
+      process.exitCode = ExitCode.Usage;
+    } else if (err instanceof LogveilError) {
+      process.stderr.write(`logveil: ${err.code}: ${err.message}\n`);
+      process.exitCode = ExitCode.Failed;
+    } else {
+      // Unknown errors may carry data in their message; print only the type and stack frames' names.
+      const e = err as Error;
+      process.stderr.write(`logveil: internal error (${e?.name ?? 'Error'})\n${(e?.stack ?? '').split('\n').slice(1, 6).join('\n')}\n`);
+      process.exitCode = ExitCode.Failed;
+    }
+  }
+}
+
+const program = new Command()
+  .name('logveil')
+  .description('Redact PII and secrets from logs; security events to a separate sink.')
+  .version(VERSION)
+  .showHelpAfterError();
+
+program
+  .command('redact')
+  .description('redact stdin or files to stdout or --out')
+  .argument('[files...]', 'input files (default: stdin)')
+  .option('-o, --out <file>', 'redacted output (default: stdout)')
+  .option('--events <file>', 'security events, JSON lines (default: <state>/security-events.jsonl)')
+  .option('--quarantine <file>', 'encrypted quarantine (default: <state>/quarantine.jsonl)')
+  .option('-c, --config <file>', 'config file (YAML)')
+  .option('-p, --patterns <path>', 'pattern pack file or directory (repeatable; default: built-in packs)', collect)
+  .addOption(new Option('--format <format>', 'input format').choices(['auto', 'jsonl', 'text']))
+  .addOption(new Option('--token-mode <mode>', 'default tokenize mode').choices(['deterministic', 'randomized']))
+  .option('--no-summary', 'do not print the summary on stderr')
+  .option('--summary-json <file>', 'also write the summary as JSON')
+  .action((files: string[], flags) => run(() => redactCommand(files, flags)));
+
+program
+  .command('detokenize')
+  .description('reverse tk1 tokens (audited: needs --principal and --reason)')
+  .argument('[files...]', 'input files (default: stdin)')
+  .option('--principal <id>', 'who is asking (recorded in the audit event)')
+  .option('--reason <text>', 'why (recorded in the audit event)')
+  .option('-o, --out <file>', 'output (default: stdout)')
+  .option('--events <file>', 'security events file for the audit event')
+  .option('-c, --config <file>', 'config file (YAML)')
+  .action((files: string[], flags) => run(() => detokenizeCommand(files, flags)));
+
+const patterns = program.command('patterns').description('test and explain pattern packs');
+
+patterns
+  .command('test')
+  .description("run every pack's tests.match / tests.nomatch cases")
+  .option('-p, --patterns <path>', 'pack file or directory (repeatable; default: built-in packs)', collect)
+  .option('--pack <file>', 'test only this pack file')
+  .option('-c, --config <file>', 'config file (YAML)')
+  .option('--json', 'report as JSON')
+  .action((flags) => run(() => patternsTestCommand(flags)));
+
+patterns
+  .command('explain')
+  .description('why a string is or is not redacted, detector by detector')
+  .argument('<text>', 'the text to explain')
+  .option('-p, --patterns <path>', 'pack file or directory (repeatable; default: built-in packs)', collect)
+  .option('-c, --config <file>', 'config file (YAML)')
+  .option('--all', 'also list detectors with no prefilter hit')
+  .option('--json', 'report as JSON')
+  .action((text: string, flags) => run(() => patternsExplainCommand(text, flags)));
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,77 @@
+/**
+ * JSON-lines and text-lines codec. In `auto` mode a line holding a JSON object or array is a
+ * structured record and any other line is a text body; `jsonl` mode rejects lines that are not
+ * JSON objects or arrays; `text` mode never parses.
+ */
+import { CodecError } from '../errors.js';
+import type { JsonValue, LogRecord, SourceRef } from '../record.js';
+
+export type LineFormat = 'auto' | 'jsonl' | 'text';
+
+export interface DecodeLimits {
+  maxRecordBytes: number;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Decodes one line; throws CodecError naming the problem (the caller adds file:line). */
+export function decodeLine(bytes: Buffer, source: SourceRef, format: LineFormat, limits: DecodeLimits): LogRecord {
+  if (bytes.length > limits.maxRecordBytes) {
+    throw new CodecError(
+      'RECORD_TOO_LARGE',
+      `record of ${bytes.length} bytes exceeds maxRecordBytes ${limits.maxRecordBytes}`,
+    );
+  }
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch (err) {
+    throw new CodecError('INVALID_UTF8', `invalid UTF-8 at byte ${firstInvalidUtf8(bytes)}`, { cause: err });
+  }
+  const base = { attributes: {}, resource: {}, source };
+  if (format === 'text') return { ...base, body: text, structured: false };
+  const first = firstNonSpace(text);
+  if (first === '{' || first === '[') {
+    try {
+      const body = JSON.parse(text) as JsonValue;
+      return { ...base, body, structured: true };
+    } catch (err) {
+      if (format === 'jsonl') {
+        throw new CodecError('INVALID_JSON', `invalid JSON: ${(err as Error).message}`, { cause: err });
+      }
+    }
+  } else if (format === 'jsonl') {
+    throw new CodecError('INVALID_JSON', 'line is not a JSON object or array');
+  }
+  return { ...base, body: text, structured: false };
+}
+
+/** Serializes a redacted body back to one line. */
+export function encodeBody(body: string | JsonValue, structured: boolean): string {
+  if (!structured && typeof body === 'string') return body;
+  return JSON.stringify(body);
+}
+
+function firstNonSpace(text: string): string | undefined {
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c !== ' ' && c !== '\t' && c !== '\uFEFF') return c;
+  }
+  return undefined;
+}
+
+/** Byte offset of the first invalid UTF-8 sequence, for the error message. */
+export function firstInvalidUtf8(bytes: Buffer): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i] as number;
+    const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    if (need < 0) return i;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+    }
+    i += need + 1;
+  }
+  return i;
+}

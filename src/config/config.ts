@@ -1,0 +1,132 @@
+/**
+ * The run configuration: one schema, loaded and validated at the edge, every problem reported at
+ * once. Only this module and the entry points read `process.env`.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ActionOverrides } from '../act/actions.js';
+import { ACTION_SCHEMA } from '../detect/schema.js';
+import { normalizeAction, type ActionSpec, type TokenMode } from '../detect/pack.js';
+import type { LineFormat } from '../codecs/jsonl.js';
+import { ConfigError } from '../errors.js';
+import { canonicalJson } from '../util/canonical.js';
+import { parseYaml, schemaProblems } from './yaml.js';
+
+export interface LogveilConfig {
+  /** Pack files or directories, absolute. */
+  patterns: string[];
+  format: LineFormat;
+  actions: ActionOverrides;
+  keys: { provider: 'local'; maxKeyAgeMs: number; maxKeyUses: number };
+  limits: { maxRecordBytes: number; maxDepth: number };
+  /** State directory: master key, key registry, security events, quarantine. */
+  stateDir: string;
+  /** SHA-256 of the canonical config, quoted by audit events. */
+  hash: string;
+}
+
+const ACTION_MAP = { type: 'object', additionalProperties: ACTION_SCHEMA } as const;
+
+export const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    patterns: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+    format: { enum: ['auto', 'jsonl', 'text'] },
+    actions: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        tokenMode: { enum: ['deterministic', 'randomized'] },
+        byCategory: ACTION_MAP,
+        byDetector: ACTION_MAP,
+      },
+    },
+    keys: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        provider: { enum: ['local'] },
+        maxKeyAgeMs: { type: 'integer', minimum: 1000 },
+        maxKeyUses: { type: 'integer', minimum: 1 },
+      },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxRecordBytes: { type: 'integer', minimum: 64, maximum: 64 * 1024 * 1024 },
+        maxDepth: { type: 'integer', minimum: 1, maximum: 1000 },
+      },
+    },
+    stateDir: { type: 'string', minLength: 1 },
+  },
+} as const;
+
+/** The packs that ship with logveil. */
+export function builtinPatternsDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'patterns');
+}
+
+/** The state directory: `LOGVEIL_HOME`, else `./.logveil`. */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.LOGVEIL_HOME && env.LOGVEIL_HOME.length > 0 ? env.LOGVEIL_HOME : '.logveil');
+}
+
+interface RawConfig {
+  patterns?: string[];
+  format?: LineFormat;
+  actions?: { tokenMode?: TokenMode; byCategory?: Record<string, unknown>; byDetector?: Record<string, unknown> };
+  keys?: { provider?: 'local'; maxKeyAgeMs?: number; maxKeyUses?: number };
+  limits?: { maxRecordBytes?: number; maxDepth?: number };
+  stateDir?: string;
+}
+
+/** Loads a config file (or the defaults when `file` is undefined). Throws ConfigError with every problem. */
+export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): LogveilConfig {
+  let raw: RawConfig = {};
+  let base = process.cwd();
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError([{ file, line: 0, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}` }]);
+    }
+    const parsed = parseYaml(file, text);
+    const problems = [...parsed.problems];
+    if (parsed.doc) problems.push(...schemaProblems(parsed.doc, CONFIG_SCHEMA, 'config'));
+    if (problems.length > 0) throw new ConfigError(problems);
+    raw = (parsed.doc?.value ?? {}) as RawConfig;
+    base = dirname(resolve(file));
+  }
+  return buildConfig(raw, base, env);
+}
+
+function buildConfig(raw: RawConfig, base: string, env: NodeJS.ProcessEnv): LogveilConfig {
+  const actions: ActionOverrides = { tokenMode: raw.actions?.tokenMode ?? 'deterministic' };
+  if (raw.actions?.byCategory) actions.byCategory = mapActions(raw.actions.byCategory);
+  if (raw.actions?.byDetector) actions.byDetector = mapActions(raw.actions.byDetector);
+  const config: Omit<LogveilConfig, 'hash'> = {
+    patterns: raw.patterns ? raw.patterns.map((p) => resolve(base, p)) : [builtinPatternsDir()],
+    format: raw.format ?? 'auto',
+    actions,
+    keys: {
+      provider: raw.keys?.provider ?? 'local',
+      maxKeyAgeMs: raw.keys?.maxKeyAgeMs ?? 24 * 60 * 60 * 1000,
+      maxKeyUses: raw.keys?.maxKeyUses ?? 1_000_000,
+    },
+    limits: {
+      maxRecordBytes: raw.limits?.maxRecordBytes ?? 1024 * 1024,
+      maxDepth: raw.limits?.maxDepth ?? 64,
+    },
+    stateDir: raw.stateDir ? resolve(base, raw.stateDir) : defaultStateDir(env),
+  };
+  return { ...config, hash: createHash('sha256').update(canonicalJson(config)).digest('hex') };
+}
+
+function mapActions(raw: Record<string, unknown>): Record<string, ActionSpec> {
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, normalizeAction(v)]));
+}

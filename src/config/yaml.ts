@@ -1,0 +1,111 @@
+/**
+ * YAML documents validated against a JSON schema, with every problem mapped back to file:line.
+ * Pattern packs, routing rules and the config file all load through here.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import type { Problem } from '../errors.js';
+
+export interface LoadedYaml {
+  file: string;
+  value: unknown;
+  /** Line of the node at a path (`['detectors', 3, 'regex']`); the nearest ancestor's line if absent. */
+  lineOf(path: ReadonlyArray<string | number>): number;
+}
+
+/** Parses YAML text; problems are returned rather than thrown so callers can gather all of them. */
+export function parseYaml(file: string, text: string): { doc?: LoadedYaml; problems: Problem[] } {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  const problems: Problem[] = [...document.errors, ...document.warnings].map((e) => ({
+    file,
+    line: e.linePos?.[0]?.line ?? 1,
+    message: `YAML: ${e.message.split('\n')[0]}`,
+  }));
+  if (document.errors.length > 0) return { problems };
+  const lineOf = (path: ReadonlyArray<string | number>): number => nodeLine(document, lineCounter, path);
+  return { doc: { file, value: document.toJS({ maxAliasCount: 100 }), lineOf }, problems };
+}
+
+function nodeLine(document: Document, lineCounter: LineCounter, path: ReadonlyArray<string | number>): number {
+  for (let n = path.length; n >= 0; n--) {
+    const node: unknown = document.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+  }
+  return 1;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const compiled = new WeakMap<object, ValidateFunction>();
+
+/** Validates a document against a schema; one problem per distinct failing location. */
+export function schemaProblems(doc: LoadedYaml, schema: object, what: string): Problem[] {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  if (validate(doc.value)) return [];
+  return condense(validate.errors ?? []).map((e) => {
+    const path = pointerToPath(e.instancePath);
+    return { file: doc.file, line: doc.lineOf(path), message: `${what}${describePath(path)}: ${describeError(e)}` };
+  });
+}
+
+/** `oneOf` failures produce one error per branch; keep the most useful per location. */
+function condense(errors: ErrorObject[]): ErrorObject[] {
+  const byPath = new Map<string, ErrorObject[]>();
+  for (const e of errors) {
+    const list = byPath.get(e.instancePath) ?? [];
+    list.push(e);
+    byPath.set(e.instancePath, list);
+  }
+  const out: ErrorObject[] = [];
+  for (const [path, list] of byPath) {
+    // A deeper error under this path explains the failure better than the generic oneOf.
+    const deeper = errors.some((e) => e.instancePath.startsWith(path + '/'));
+    const specific = list.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'type' && e.keyword !== 'const');
+    if (specific.length > 0) out.push(...dedupe(specific));
+    else if (!deeper) out.push(list.find((e) => e.keyword === 'oneOf') ?? list[0]!);
+  }
+  return out;
+}
+
+function dedupe(errors: ErrorObject[]): ErrorObject[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = `${e.keyword}:${describeError(e)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function pointerToPath(pointer: string): Array<string | number> {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function describePath(path: ReadonlyArray<string | number>): string {
+  return path.length === 0 ? '' : ' ' + path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').slice(0);
+}
+
+function describeError(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return `missing required field "${String(p.missingProperty)}"`;
+    case 'additionalProperties':
+      return `unknown field "${String(p.additionalProperty)}"`;
+    case 'enum':
+      return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'oneOf':
+      return 'does not match any allowed form';
+    default:
+      return e.message ?? e.keyword;
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Compiles a loaded policy once: one RE2.Set over every detector as the prefilter, one RE2 per
+ * detector for positions, allowlists and key rules ready for the per-record path.
+ */
+import RE2 from 're2';
+
+/** The prefilter: which detectors can match a string. */
+export type RE2Set = ReturnType<typeof RE2.Set>;
+import type { Severity } from '../record.js';
+import type { ActionSpec, AllowEntry, DetectorSpec, KeyRuleSpec, PolicySpec } from './pack.js';
+import { VALIDATORS, type ValidatorResult } from './validators.js';
+
+export interface CompiledDetector {
+  readonly spec: DetectorSpec;
+  readonly index: number;
+  /** Global, with indices (`d`), so the `secret` group's span is known. */
+  readonly regex: RE2;
+  readonly hasSecretGroup: boolean;
+  readonly validate?: (value: string) => ValidatorResult;
+  readonly allow: Allowlist;
+}
+
+/** Values known to be safe: exact values and whole-value regexes. */
+export class Allowlist {
+  readonly #values: Map<string, string>;
+  readonly #regexes: Array<{ re: RE2; describe: string }>;
+
+  constructor(entries: readonly AllowEntry[], origin: string) {
+    this.#values = new Map();
+    this.#regexes = [];
+    for (const e of entries) {
+      if ('value' in e) this.#values.set(e.value, `${origin} value entry`);
+      else this.#regexes.push({ re: new RE2(e.regex, 'u'), describe: `${origin} regex /${e.regex}/` });
+    }
+  }
+
+  /** The entry that allows `value`, or undefined. */
+  match(value: string): string | undefined {
+    const exact = this.#values.get(value);
+    if (exact) return exact;
+    for (const { re, describe } of this.#regexes) if (re.test(value)) return describe;
+    return undefined;
+  }
+
+  get size(): number {
+    return this.#values.size + this.#regexes.length;
+  }
+}
+
+export interface KeyDecision {
+  mode: 'redact' | 'skip' | 'scan';
+  rule?: KeyRuleSpec;
+  /** The key pattern of the rule that matched (`password`, `*_token`); findings name it as `key:<pattern>`. */
+  pattern?: string;
+}
+
+const SCAN: KeyDecision = { mode: 'scan' };
+const KEY_CACHE_LIMIT = 4096;
+
+/** Matches structured field keys against key rules; first matching rule wins, exact keys before globs. */
+export class KeyRules {
+  readonly #exact = new Map<string, KeyDecision>();
+  readonly #globs: Array<{ re: RegExp; decision: KeyDecision }> = [];
+  readonly #cache = new Map<string, KeyDecision>();
+
+  constructor(rules: readonly KeyRuleSpec[]) {
+    for (const rule of rules) {
+      for (const key of rule.keys) {
+        const decision: KeyDecision = { mode: rule.mode, rule, pattern: key };
+        if (key.includes('*')) {
+          const body = key.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+          this.#globs.push({ re: new RegExp(`^${body}$`), decision });
+        } else if (!this.#exact.has(key)) {
+          this.#exact.set(key, decision);
+        }
+      }
+    }
+  }
+
+  decide(key: string): KeyDecision {
+    const cached = this.#cache.get(key);
+    if (cached) return cached;
+    const lower = key.toLowerCase();
+    let decision = this.#exact.get(lower);
+    if (!decision) decision = this.#globs.find((g) => g.re.test(lower))?.decision ?? SCAN;
+    if (this.#cache.size >= KEY_CACHE_LIMIT) this.#cache.clear();
+    this.#cache.set(key, decision);
+    return decision;
+  }
+
+  get empty(): boolean {
+    return this.#exact.size === 0 && this.#globs.length === 0;
+  }
+}
+
+/** A policy ready to scan: built once at start (or once per worker). */
+export class CompiledPolicy {
+  readonly hash: string;
+  readonly spec: PolicySpec;
+  readonly detectors: readonly CompiledDetector[];
+  readonly byId: ReadonlyMap<string, CompiledDetector>;
+  /** Prefilter: which detectors can match a string at all. */
+  readonly set: RE2Set | undefined;
+  readonly globalAllow: Allowlist;
+  readonly keyRules: KeyRules;
+
+  constructor(spec: PolicySpec) {
+    this.spec = spec;
+    this.hash = spec.hash;
+    const all = spec.packs.flatMap((p) => p.detectors);
+    this.detectors = all.map((d, index) => compileDetector(d, index));
+    this.byId = new Map(this.detectors.map((d) => [d.spec.id, d]));
+    this.set = all.length > 0 ? new RE2.Set(all.map((d) => d.regex), 'u') : undefined;
+    this.globalAllow = new Allowlist(
+      spec.packs.flatMap((p) => p.allowlist),
+      'pack allowlist',
+    );
+    this.keyRules = new KeyRules(spec.packs.flatMap((p) => p.keyRules));
+  }
+}
+
+function compileDetector(spec: DetectorSpec, index: number): CompiledDetector {
+  const regex = new RE2(spec.regex, 'gud');
+  const hasSecretGroup = /\(\?P?<secret>/.test(spec.regex);
+  const v = spec.validator;
+  const validator = v ? VALIDATORS[v.name] : undefined;
+  const compiled: CompiledDetector = {
+    spec,
+    index,
+    regex,
+    hasSecretGroup,
+    allow: new Allowlist(spec.allowlist, `detector "${spec.id}" allowlist`),
+    ...(validator && v ? { validate: (value: string) => validator.validate(value, v.params) } : {}),
+  };
+  return compiled;
+}
+
+/** The action and severity a finding gets, after config overrides. */
+export interface ResolvedAction {
+  action: ActionSpec;
+  severity: Severity;
+}

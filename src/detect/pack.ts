@@ -1,0 +1,112 @@
+/**
+ * The loaded, validated form of pattern packs (see docs/patterns.md).
+ */
+import type { Severity } from '../record.js';
+
+export type TokenMode = 'deterministic' | 'randomized';
+
+export type ActionSpec =
+  | { type: 'tokenize'; mode?: TokenMode }
+  | { type: 'hash' }
+  | { type: 'mask'; text?: string }
+  | { type: 'partial'; keepFirst: number; keepLast: number; maskChar: string }
+  | { type: 'drop-field' }
+  | { type: 'drop-record' };
+
+export type ActionType = ActionSpec['type'];
+
+export const ACTION_TYPES: readonly ActionType[] = ['tokenize', 'hash', 'mask', 'partial', 'drop-field', 'drop-record'];
+
+/** A file position, quoted by errors, explain and test failures. */
+export interface SpecSource {
+  file: string;
+  line: number;
+}
+
+export type AllowEntry = { value: string } | { regex: string };
+
+export interface ValidatorRef {
+  name: string;
+  params: Record<string, unknown>;
+}
+
+export interface MatchCase {
+  text: string;
+  /** The exact span that must be redacted, when given. */
+  secret?: string;
+  source: SpecSource;
+}
+
+export interface NomatchCase {
+  text: string;
+  source: SpecSource;
+}
+
+export interface DetectorSpec {
+  id: string;
+  name: string;
+  category: string;
+  severity: Severity;
+  label: string;
+  regex: string;
+  keywords: string[];
+  keywordWindow: number;
+  validator?: ValidatorRef;
+  allowlist: AllowEntry[];
+  action: ActionSpec;
+  refs: string[];
+  tests: { match: MatchCase[]; nomatch: NomatchCase[] };
+  source: SpecSource;
+}
+
+export type KeyRuleMode = 'redact' | 'skip' | 'scan';
+
+export interface KeyRuleSpec {
+  keys: string[];
+  mode: KeyRuleMode;
+  label: string;
+  category: string;
+  severity: Severity;
+  action?: ActionSpec;
+  source: SpecSource;
+}
+
+export interface PackSpec {
+  id: string;
+  description?: string;
+  file: string;
+  detectors: DetectorSpec[];
+  keyRules: KeyRuleSpec[];
+  allowlist: AllowEntry[];
+}
+
+/** The set of packs a run uses; `hash` is the SHA-256 of their canonical content. */
+export interface PolicySpec {
+  packs: PackSpec[];
+  hash: string;
+}
+
+/** Normalizes the string shorthand of an action (`tokenize`) to its object form. */
+export function normalizeAction(raw: unknown): ActionSpec {
+  const obj = (typeof raw === 'string' ? { type: raw } : raw) as Record<string, unknown>;
+  switch (obj.type) {
+    case 'tokenize':
+      return obj.mode ? { type: 'tokenize', mode: obj.mode as TokenMode } : { type: 'tokenize' };
+    case 'mask':
+      return typeof obj.text === 'string' ? { type: 'mask', text: obj.text } : { type: 'mask' };
+    case 'partial':
+      return {
+        type: 'partial',
+        keepFirst: typeof obj.keepFirst === 'number' ? obj.keepFirst : 0,
+        keepLast: typeof obj.keepLast === 'number' ? obj.keepLast : 4,
+        maskChar: typeof obj.maskChar === 'string' ? obj.maskChar : '*',
+      };
+    default:
+      return { type: obj.type as 'hash' | 'drop-field' | 'drop-record' };
+  }
+}
+
+/** Token label derived from a detector id: `aws-access-key` -> `AWS_ACCESS_KEY`. */
+export function labelFor(id: string): string {
+  return id.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+}

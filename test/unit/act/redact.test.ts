@@ -1,0 +1,146 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ActionPolicy } from '../../../src/act/actions.js';
+import { partial, redactRecord, type RedactOptions } from '../../../src/act/redact.js';
+import type { DataKey, HashKey } from '../../../src/crypto/keys/cache.js';
+import { detokenizeText } from '../../../src/crypto/detokenize.js';
+import type { JsonValue, LogRecord } from '../../../src/record.js';
+import { localKeys } from '../../helpers/keys.js';
+import { policyFromYaml } from '../../helpers/policy.js';
+
+const PACK = `
+pack: t
+detectors:
+  - id: email
+    name: Email
+    category: pii
+    severity: medium
+    label: EMAIL
+    regex: '[a-z0-9.]+@[a-z0-9.-]+\\.[a-z]{2,}'
+    action: tokenize
+    tests: {match: ['a@b.co']}
+  - id: ip
+    name: IPv4
+    category: network
+    severity: low
+    label: IP
+    regex: '\\b\\d{1,3}(?:\\.\\d{1,3}){3}\\b'
+    action: hash
+    tests: {match: ['10.0.0.1']}
+  - id: card
+    name: Card
+    category: financial
+    severity: high
+    regex: '\\b\\d{16}\\b'
+    action: {type: partial, keepLast: 4}
+    tests: {match: ['4111111111111111']}
+  - id: kill
+    name: Drop-record marker
+    category: secret
+    severity: critical
+    regex: 'TOPSECRET-[A-Z]+'
+    action: drop-record
+    tests: {match: ['TOPSECRET-X']}
+  - id: field
+    name: Drop-field marker
+    category: secret
+    severity: high
+    regex: 'INTERNAL-[0-9]+'
+    action: drop-field
+    tests: {match: ['INTERNAL-1']}
+keyRules:
+  - keys: [password, '*_token']
+    mode: redact
+    label: SECRET
+    action: mask
+  - keys: [trace_id]
+    mode: skip
+`;
+
+const record = (body: string | JsonValue): LogRecord => ({
+  body,
+  structured: typeof body !== 'string',
+  attributes: {},
+  resource: {},
+  source: { file: 't', line: 1 },
+});
+
+describe('redactRecord', () => {
+  let options: RedactOptions;
+  let tokenKey: DataKey;
+  let hashKey: HashKey;
+  let keys: Awaited<ReturnType<typeof localKeys>>['keys'];
+
+  beforeAll(async () => {
+    keys = (await localKeys()).keys;
+    tokenKey = await keys.current();
+    hashKey = await keys.hashKey();
+    options = {
+      policy: policyFromYaml(PACK),
+      actions: new ActionPolicy(),
+      keys: { tokenKey: () => tokenKey, hashKey: () => hashKey },
+      maxDepth: 8,
+    };
+  });
+
+  it('scans every string leaf, keeps keys, numbers, booleans and field order', () => {
+    const body = { z: 'mail bob@example.com', n: 42, ok: true, nested: { list: ['10.1.2.3', 7] }, a: null };
+    const out = redactRecord(record(body), options);
+    expect(out.kind).toBe('keep');
+    if (out.kind !== 'keep') return;
+    expect(Object.keys(out.body as object)).toEqual(['z', 'n', 'ok', 'nested', 'a']);
+    const b = out.body as { z: string; n: number; ok: boolean; nested: { list: [string, number] } };
+    expect(b.z).toMatch(/^mail \[\[EMAIL:tk1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\]\]$/);
+    expect(b.n).toBe(42);
+    expect(b.ok).toBe(true);
+    expect(b.nested.list[0]).toMatch(/^\[\[IP:h1\.[A-Za-z0-9_-]+\]\]$/);
+    expect(b.nested.list[1]).toBe(7);
+    expect(out.findings.map((f) => [f.detectorId, f.path, f.start, f.end])).toEqual([
+      ['email', '$.z', 5, 20],
+      ['ip', '$.nested.list[0]', 0, 8],
+    ]);
+    expect(out.findings[0]?.kid).toBe(tokenKey.kid);
+  });
+
+  it('does not mutate its input', () => {
+    const body = { user: { email: 'x@y.org', password: 'pw' } };
+    const copy = structuredClone(body);
+    redactRecord(record(body), options);
+    expect(body).toEqual(copy);
+  });
+
+  it('applies key rules: redact whole values of any type, skip never scans', () => {
+    const out = redactRecord(record({ password: 'a@b.org', api_token: 12345, trace_id: 'c@d.org' }), options);
+    expect(out.kind === 'keep' && out.body).toEqual({ password: '[[SECRET]]', api_token: '[[SECRET]]', trace_id: 'c@d.org' });
+    expect(out.findings.map((f) => f.detectorId)).toEqual(['key:password', 'key:*_token']);
+  });
+
+  it('partial keeps the last digits; drop-field removes the field; drop-record drops the record', () => {
+    expect(partial('4111111111111111', 0, 4, '*')).toBe('************1111');
+    const a = redactRecord(record('card 4111111111111111'), options);
+    expect(a.kind === 'keep' && a.body).toBe('card ************1111');
+    const b = redactRecord(record({ keep: 'x', gone: 'ref INTERNAL-77', arr: ['INTERNAL-1', 'y'] }), options);
+    expect(b.kind === 'keep' && b.body).toEqual({ keep: 'x', arr: ['y'] });
+    const c = redactRecord(record({ msg: 'TOPSECRET-ALPHA' }), options);
+    expect(c).toMatchObject({ kind: 'drop', reason: 'drop-record by "kill"' });
+  });
+
+  it('category and detector overrides change the action', () => {
+    const overridden = { ...options, actions: new ActionPolicy({ byCategory: { pii: { type: 'mask' } }, byDetector: { ip: { type: 'mask', text: '<ip>' } } }) };
+    const out = redactRecord(record('bob@example.com from 10.0.0.1'), overridden);
+    expect(out.kind === 'keep' && out.body).toBe('[[EMAIL]] from <ip>');
+  });
+
+  it('fails on nesting deeper than maxDepth, naming the path', () => {
+    let deep: JsonValue = 'x';
+    for (let i = 0; i < 20; i++) deep = { d: deep };
+    expect(() => redactRecord(record(deep), options)).toThrow(/deeper than 8 levels at \$\.d\.d\.d\.d\.d\.d\.d\.d/);
+  });
+
+  it('tokens decrypt back to the original values', async () => {
+    const out = redactRecord(record('from carol@example.net'), options);
+    const text = out.kind === 'keep' ? String(out.body) : '';
+    const back = await detokenizeText(text, keys);
+    expect(back.text).toBe('from carol@example.net');
+    expect(back.failures).toEqual([]);
+  });
+});

@@ -1,0 +1,52 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { decodeLine, encodeBody, firstInvalidUtf8 } from '../../../src/codecs/jsonl.js';
+import { splitLines } from '../../../src/codecs/lines.js';
+import { CodecError } from '../../../src/errors.js';
+
+const limits = { maxRecordBytes: 1024 };
+const src = { file: 'in.log', line: 1 };
+
+describe('line splitting', () => {
+  it('keeps line numbers, byte offsets and CRLF across chunk boundaries', async () => {
+    const chunks = [Buffer.from('ab'), Buffer.from('c\r\nde'), Buffer.from('f\n\nlast')];
+    const lines = [];
+    for await (const l of splitLines(Readable.from(chunks))) lines.push({ ...l, bytes: l.bytes.toString() });
+    expect(lines).toEqual([
+      { bytes: 'abc', line: 1, offset: 0, crlf: true },
+      { bytes: 'def', line: 2, offset: 5, crlf: false },
+      { bytes: '', line: 3, offset: 9, crlf: false },
+      { bytes: 'last', line: 4, offset: 10, crlf: false },
+    ]);
+  });
+});
+
+describe('JSON-lines and text codec', () => {
+  it('parses JSON objects as structured records and anything else as text', () => {
+    expect(decodeLine(Buffer.from('{"a":1}'), src, 'auto', limits)).toMatchObject({ structured: true, body: { a: 1 } });
+    expect(decodeLine(Buffer.from('plain text'), src, 'auto', limits)).toMatchObject({ structured: false, body: 'plain text' });
+    expect(decodeLine(Buffer.from('{not json'), src, 'auto', limits)).toMatchObject({ structured: false, body: '{not json' });
+    expect(decodeLine(Buffer.from('{"a":1}'), src, 'text', limits)).toMatchObject({ structured: false });
+  });
+
+  it('rejects a non-JSON line in strict jsonl mode with a named error', () => {
+    expect(() => decodeLine(Buffer.from('hello'), src, 'jsonl', limits)).toThrow(CodecError);
+    expect(() => decodeLine(Buffer.from('{"a":'), src, 'jsonl', limits)).toThrow(/invalid JSON/);
+  });
+
+  it('rejects invalid UTF-8 and names the byte offset, without echoing the bytes', () => {
+    const bad = Buffer.concat([Buffer.from('user=bob '), Buffer.from([0xc3, 0x28]), Buffer.from(' ok')]);
+    expect(firstInvalidUtf8(bad)).toBe(9);
+    expect(() => decodeLine(bad, src, 'auto', limits)).toThrow(/invalid UTF-8 at byte 9/);
+  });
+
+  it('rejects records over the size limit', () => {
+    expect(() => decodeLine(Buffer.alloc(2048, 0x61), src, 'auto', limits)).toThrow(/exceeds maxRecordBytes 1024/);
+  });
+
+  it('writes records back keeping field order', () => {
+    const body = { z: 1, a: { y: 'x', b: [true, null] } };
+    expect(encodeBody(body, true)).toBe('{"z":1,"a":{"y":"x","b":[true,null]}}');
+    expect(encodeBody('text', false)).toBe('text');
+  });
+});
