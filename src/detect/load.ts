@@ -48,7 +48,7 @@ export function listPackFiles(paths: readonly string[]): string[] {
 export function loadPolicy(paths: readonly string[], displayBase = process.cwd()): PolicySpec {
   const problems: Problem[] = [];
   const packs: PackSpec[] = [];
-  let files: string[] = [];
+  let files: string[];
   try {
     files = listPackFiles(paths);
   } catch (err) {

@@ -238,7 +238,7 @@ const jwtStructure = simple('jwt-structure', (value) => {
     return OK;
   }
 
-  if (false) return fail('JWT header names "enc" but a JWE needs 5 parts');
+  if (enc !== undefined) return fail('JWT header names "enc" but a JWE needs 5 parts');
   const [, payload = '', signature = ''] = parts;
   if (payload.length === 0) return fail('JWT payload is empty');
   if (!decodeJsonObject(payload)) return fail('JWT payload is not a base64url JSON object');

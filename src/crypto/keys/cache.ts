@@ -17,6 +17,7 @@ const TOKEN_MEMO_ENTRIES = 512;
 const TOKEN_MEMO_MAX_VALUE = 256;
 /** Keys decrypted for detokenize kept at once; the least recently used is retired beyond this. */
 const MAX_KEYS_BY_KID = 32;
+const ZERO = Buffer.of(0);
 
 function derive(ikm: Buffer, info: string): Buffer {
   return Buffer.from(hkdfSync('sha256', ikm, HKDF_SALT, info, KEY_BYTES));
@@ -71,7 +72,6 @@ export class DataKey {
   get uses(): number {
     return this.#uses;
   }
-
   get retired(): boolean {
     return this.#retired;
   }
@@ -148,8 +148,6 @@ export class DataKey {
   }
 }
 
-const ZERO = Buffer.of(0);
-
 /** The stable keyed-hash key (HMAC-SHA256 under a subkey derived with HKDF). */
 export class HashKey {
   readonly kid: string;
@@ -213,8 +211,8 @@ export class DataKeyCache {
   #now: () => number;
   #current: DataKey | undefined;
   #rotating: Promise<DataKey> | undefined;
-  #byKid = new Map<string, Promise<DataKey>>();
-  #hash: Promise<HashKey> | undefined;
+  #byKid = new Map<string, Loading<DataKey>>();
+  #hash: Loading<HashKey> | undefined;
   #closed = false;
 
   /** @throws KeyError `KEY_OPTIONS_INVALID` for non-positive bounds. */
@@ -237,9 +235,7 @@ export class DataKeyCache {
       return Promise.resolve(key);
     }
     // Every caller during a rotation shares it: one generation, one registered key.
-    this.#rotating ??= this.#rotate().finally(() => {
-      this.#rotating = undefined;
-    });
+    this.#rotating ??= this.#rotate().finally(() => (this.#rotating = undefined));
     return this.#rotating;
   }
 
@@ -251,22 +247,17 @@ export class DataKeyCache {
    */
   forKid(kid: string): Promise<DataKey> {
     if (this.#closed) return Promise.reject(closedError());
-    const known = this.#byKid.get(kid);
-    if (known) {
-      this.#byKid.delete(kid);
-      this.#byKid.set(kid, known);
-      return known;
-    }
-    const loading = this.#unwrapTokenKey(kid);
-    this.#byKid.set(kid, loading);
+    let loading = this.#byKid.get(kid);
+    this.#byKid.delete(kid); // re-inserted last: the first entry is the least recently used
     // A failure is not remembered: the next call tries again.
-    loading.catch(() => this.#byKid.get(kid) === loading && this.#byKid.delete(kid));
+    loading ??= track(this.#unwrapTokenKey(kid), (l) => this.#byKid.get(kid) === l && this.#byKid.delete(kid));
+    this.#byKid.set(kid, loading);
     if (this.#byKid.size > MAX_KEYS_BY_KID) {
-      const [oldest, evicted] = this.#byKid.entries().next().value as [string, Promise<DataKey>];
+      const [oldest, evicted] = this.#byKid.entries().next().value as [string, Loading<DataKey>];
       this.#byKid.delete(oldest);
-      retireWhenSettled(evicted);
+      retire(evicted);
     }
-    return loading;
+    return loading.promise;
   }
 
   /**
@@ -275,12 +266,8 @@ export class DataKeyCache {
    */
   hashKey(): Promise<HashKey> {
     if (this.#closed) return Promise.reject(closedError());
-    if (!this.#hash) {
-      const loading = this.#loadHashKey();
-      this.#hash = loading;
-      loading.catch(() => this.#hash === loading && (this.#hash = undefined));
-    }
-    return this.#hash;
+    this.#hash ??= track(this.#loadHashKey(), (l) => this.#hash === l && (this.#hash = undefined));
+    return this.#hash.promise;
   }
 
   /** Retires and zeroes every key; keys still being fetched are retired when they arrive. */
@@ -288,9 +275,8 @@ export class DataKeyCache {
     this.#closed = true;
     this.#current?.retire();
     this.#current = undefined;
-    for (const loading of this.#byKid.values()) retireWhenSettled(loading);
+    for (const loading of [...this.#byKid.values(), ...(this.#hash ? [this.#hash] : [])]) retire(loading);
     this.#byKid.clear();
-    if (this.#hash) retireWhenSettled(this.#hash);
     this.#hash = undefined;
   }
 
@@ -300,9 +286,8 @@ export class DataKeyCache {
       const record = await this.#register(generated.encrypted, generated.keyId, 'token');
       if (this.#closed) throw closedError();
       const key = DataKey.fromPlaintext(record.kid, generated.plaintext, this.#now());
-      const previous = this.#current;
+      this.#current?.retire();
       this.#current = key;
-      previous?.retire();
       return key;
     } finally {
       generated.plaintext.fill(0);
@@ -351,10 +336,7 @@ export class DataKeyCache {
 
   /** A registry lookup, read again from the file once if it misses (another process may have added it). */
   async #lookup(find: () => KeyRecord | undefined): Promise<KeyRecord | undefined> {
-    const found = find();
-    if (found) return found;
-    await this.#registry.refresh();
-    return find();
+    return find() ?? (await this.#registry.refresh().then(find));
   }
 
   /** A key that arrives after close() is retired at once. */
@@ -391,9 +373,23 @@ function closedError(): KeyError {
   return new KeyError('KEY_CACHE_CLOSED', 'data key cache is closed');
 }
 
-function retireWhenSettled(loading: Promise<DataKey | HashKey>): void {
-  loading.then(
-    (key) => key.retire(),
-    () => undefined,
+/** A key being fetched; `key` is set as soon as it arrives, before any caller sees it. */
+interface Loading<K extends DataKey | HashKey> {
+  promise: Promise<K>;
+  key?: K;
+}
+
+function track<K extends DataKey | HashKey>(promise: Promise<K>, onFail: (l: Loading<K>) => unknown): Loading<K> {
+  const loading: Loading<K> = { promise };
+  promise.then(
+    (key) => (loading.key = key),
+    () => onFail(loading),
   );
+  return loading;
+}
+
+/** Retires a fetched key now, or one still being fetched as soon as it arrives. */
+function retire(loading: Loading<DataKey | HashKey>): void {
+  if (loading.key) loading.key.retire();
+  else loading.promise.then((key) => key.retire(), () => undefined);
 }

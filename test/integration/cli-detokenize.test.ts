@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { logveil } from '../helpers/cli.js';
+import { tempDir } from '../helpers/keys.js';
+
+const events = (home: string): Array<Record<string, unknown>> =>
+  readFileSync(join(home, 'security-events.jsonl'), 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+
+describe('logveil detokenize', () => {
+  const dir = tempDir('logveil-detok-');
+  const home = join(dir, 'state');
+  const input = 'order for ana.silva@example.org from 203.0.113.77\n';
+  const redacted = logveil(['redact'], { cwd: dir, home, input }).stdout;
+
+  it('reverses tokens for a named principal with a reason, audited first', () => {
+    expect(redacted).toMatch(/\[\[EMAIL:tk1\./);
+    const r = logveil(['detokenize', '--principal', 'alice@sec', '--reason', 'INC-77 fraud review'], { cwd: dir, home, input: redacted });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(input);
+    const audit = events(home).filter((e) => e.type === 'detokenize');
+    expect(audit.at(-1)).toMatchObject({ principal: 'alice@sec', reason: 'INC-77 fraud review', outcome: 'allowed', failed: 0 });
+    expect((audit.at(-1)?.tokens as number) >= 1).toBe(true);
+    expect(JSON.stringify(events(home))).not.toContain('ana.silva');
+  });
+
+  it('denies and records a request without principal or reason', () => {
+    const r = logveil(['detokenize', '--reason', 'because I want'], { cwd: dir, home, input: redacted });
+    expect(r.status).toBe(4);
+    expect(r.stdout).toBe('');
+    expect(events(home).at(-1)).toMatchObject({ type: 'detokenize', outcome: 'denied', principal: null });
+  });
+
+  it('records a failed attempt on a tampered token and prints no plaintext for it', () => {
+    const tampered = redacted.replace(/(tk1\.[A-Za-z0-9_-]+\.)([A-Za-z0-9_-])/, (_m, head: string, c: string) => head + (c === 'A' ? 'B' : 'A'));
+    const r = logveil(['detokenize', '--principal', 'bob', '--reason', 'INC-78 audit check'], { cwd: dir, home, input: tampered });
+    expect(r.status).toBe(5);
+    expect(r.stdout).not.toContain('ana.silva');
+    expect(r.stderr).toMatch(/TOKEN_AUTH_FAILED|TOKEN_INVALID/);
+    expect(events(home).at(-1)).toMatchObject({ type: 'detokenize', outcome: 'failed', principal: 'bob' });
+  });
+});

@@ -1,0 +1,119 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { logveil } from '../helpers/cli.js';
+import { tempDir } from '../helpers/keys.js';
+
+const EMAIL = 'jane.roe@example.com';
+
+describe('logveil redact on bad input', () => {
+  const dir = tempDir('logveil-cli-');
+  const home = join(dir, 'state');
+  let result: ReturnType<typeof logveil>;
+  let summary: { recordsIn: number; appOut: number; dropped: number; quarantined: number; balanced: boolean };
+
+  beforeAll(() => {
+    const deep = '{"a":'.repeat(10_000) + '"x"' + '}'.repeat(10_000);
+    const lines = [
+      Buffer.from(`{"msg":"hello ${EMAIL}"}`),
+      Buffer.from(`not json at all, mail ${EMAIL}`),
+      Buffer.concat([Buffer.from(`{"msg":"${EMAIL} `), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]),
+      Buffer.from(`{"big":"${EMAIL} ${'x'.repeat(5 * 1024 * 1024)}"}`),
+      Buffer.from(deep),
+      Buffer.from('{"msg":"last line, nothing sensitive"}'),
+    ];
+    writeFileSync(join(dir, 'input.log'), Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])));
+    result = logveil(['redact', 'input.log', '--out', 'out.jsonl', '--summary-json', 'summary.json'], { cwd: dir, home });
+    summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+  });
+
+  it('names each bad record by file:line and reason, and exits 3 (quarantined)', () => {
+    expect(result.status).toBe(3);
+    expect(result.stderr).toMatch(/input\.log:3 INVALID_UTF8: invalid UTF-8 at byte \d+; record quarantined/);
+    expect(result.stderr).toMatch(/input\.log:4 RECORD_TOO_LARGE: record of \d+ bytes exceeds maxRecordBytes 1048576/);
+    expect(result.stderr).toMatch(/input\.log:5 RECORD_TOO_DEEP: JSON nesting deeper than 64 levels at \$\.a\.a/);
+    expect(result.stderr).not.toContain(EMAIL);
+  });
+
+  it('still writes every other record, redacted, in order', () => {
+    const out = readFileSync(join(dir, 'out.jsonl'), 'utf8').trimEnd().split('\n');
+    expect(out).toHaveLength(3);
+    expect(out[0]).toMatch(/^\{"msg":"hello \[\[EMAIL:tk1\./);
+    expect(out[1]).toMatch(/^not json at all, mail \[\[EMAIL:tk1\./);
+    expect(out[2]).toBe('{"msg":"last line, nothing sensitive"}');
+  });
+
+  it('counts every record: in = out + dropped + quarantined', () => {
+    expect(summary).toMatchObject({ recordsIn: 6, appOut: 3, dropped: 0, quarantined: 3, balanced: true });
+    expect(result.stderr).toMatch(/records in 6, app out 3, dropped 0, quarantined 3/);
+  });
+
+  it('quarantines encrypted, never in clear, with a security event each', () => {
+    const quarantine = readFileSync(join(home, 'quarantine.jsonl'), 'utf8');
+    expect(quarantine).not.toContain(EMAIL);
+    expect(quarantine).not.toContain('xxxxxxxx');
+    const entries = quarantine.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(entries.map((e) => [e.source.line, e.code])).toEqual([
+      [3, 'INVALID_UTF8'],
+      [4, 'RECORD_TOO_LARGE'],
+      [5, 'RECORD_TOO_DEEP'],
+    ]);
+    for (const e of entries) expect(e.envelope).toMatch(/^\[\[QUARANTINE:tk1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\]\]$/);
+    const events = readFileSync(join(home, 'security-events.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(events.filter((e) => e.type === 'quarantine')).toHaveLength(3);
+    expect(JSON.stringify(events)).not.toContain(EMAIL);
+  });
+
+  it('an authorized detokenize restores a quarantined record exactly', () => {
+    const first = JSON.parse(readFileSync(join(home, 'quarantine.jsonl'), 'utf8').split('\n')[0] as string);
+    const back = logveil(['detokenize', '--principal', 'sec-oncall', '--reason', 'INC-1 quarantine review'], {
+      cwd: dir,
+      home,
+      input: first.envelope,
+    });
+    expect(back.status).toBe(0);
+    const raw = Buffer.from(back.stdout.trim(), 'base64');
+    expect(raw.includes(Buffer.from([0xff, 0xfe]))).toBe(true);
+    expect(raw.toString('latin1')).toContain(EMAIL);
+  });
+
+  it('strict jsonl mode rejects a non-JSON line by file:line', () => {
+    const r = logveil(['redact', '--format', 'jsonl', 'input.log', '--out', 'strict.jsonl'], { cwd: dir, home });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/input\.log:2 INVALID_JSON: line is not a JSON object or array/);
+  });
+});
+
+describe('logveil redact with an invalid pattern file', () => {
+  it('lists every problem with file:line and exits 2 without processing', () => {
+    const dir = tempDir('logveil-badpack-');
+    writeFileSync(
+      join(dir, 'bad.yaml'),
+      [
+        'pack: bad',
+        'detectors:',
+        '  - id: one',
+        '    name: lookahead',
+        '    category: secret',
+        '    severity: high',
+        "    regex: 'key(?=[0-9])'",
+        '    action: mask',
+        "    tests: {match: ['key1']}",
+        '  - id: two',
+        '    name: unknown validator',
+        '    category: secret',
+        '    severity: high',
+        "    regex: 'abc'",
+        '    validator: nope',
+        '    action: mask',
+        "    tests: {match: ['abc']}",
+      ].join('\n'),
+    );
+    const r = logveil(['redact', '-p', 'bad.yaml'], { cwd: dir, home: join(dir, 'state'), input: 'a line\n' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('2 problems in pattern packs');
+    expect(r.stderr).toMatch(/bad\.yaml:7 detector "one": lookahead/);
+    expect(r.stderr).toMatch(/bad\.yaml:15 detector "two": unknown validator "nope"/);
+    expect(r.stdout).toBe('');
+  });
+});
