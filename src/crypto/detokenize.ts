@@ -10,7 +10,7 @@ import { decryptToken, findTokens, type TokenRef } from './token.js';
 export interface DetokenizeResult {
   /** The text with every tk1 token that decrypted replaced by its value. */
   text: string;
-  /** How many tokens were replaced. */
+  /** How many tk1 tokens the text holds; `tokens - failures.length` of them were replaced. */
   tokens: number;
   /** Every kid seen in a tk1 token (replaced or not), in order of first appearance. */
   kids: string[];
@@ -53,7 +53,8 @@ export async function detokenizeText(text: string, keys: DataKeyCache): Promise<
     }
   }
   failures.sort((a, b) => a.start - b.start);
-  if (values.size === 0) return { text, tokens: 0, kids: [...byKid.keys()], failures };
+  const tokens = values.size + failures.length;
+  if (values.size === 0) return { text, tokens, kids: [...byKid.keys()], failures };
 
   let out = '';
   let from = 0;
@@ -63,7 +64,7 @@ export async function detokenizeText(text: string, keys: DataKeyCache): Promise<
     out += text.slice(from, ref.start) + value;
     from = ref.end;
   }
-  return { text: out + text.slice(from), tokens: values.size, kids: [...byKid.keys()], failures };
+  return { text: out + text.slice(from), tokens, kids: [...byKid.keys()], failures };
 }
 
 /** Our errors carry value-free messages; anything else is summarized rather than quoted. */

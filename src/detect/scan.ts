@@ -99,12 +99,15 @@ export function scanHits(policy: CompiledPolicy, text: string, hits: readonly nu
   return resolveOverlaps(candidates, trace);
 }
 
-/** Longest first, then most severe, then earliest, then pack order; keep what does not overlap. */
+/**
+ * Longest match first (the whole regex match, so a connection string outranks the e-mail-like text
+ * inside it), then most severe, then earliest, then pack order; keep what does not overlap.
+ */
 function resolveOverlaps(candidates: Candidate[], trace?: TraceEntry[]): Match[] {
   if (candidates.length > 1) {
     candidates.sort(
       (a, b) =>
-        b.end - b.start - (a.end - a.start) ||
+        b.matchEnd - b.matchStart - (a.matchEnd - a.matchStart) ||
         SEVERITY_RANK[b.detector.spec.severity] - SEVERITY_RANK[a.detector.spec.severity] ||
         a.start - b.start ||
         a.detector.index - b.detector.index,

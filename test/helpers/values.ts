@@ -30,7 +30,7 @@ function luhnComplete(digits: number[]): string {
 
 /** Visa and Mastercard numbers with a valid Luhn check digit. */
 export const card = fc
-  .tuple(fc.constantFrom([4], [5, 1], [5, 5]), fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 13, maxLength: 13 }))
+  .tuple(fc.constantFrom([4], [5, 1], [5, 5]), fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 14, maxLength: 14 }))
   .map(([prefix, rest]) => luhnComplete([...prefix, ...rest].slice(0, 15)));
 
 export const awsKeyId = chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16).map((s) => `AKIA${s}`);

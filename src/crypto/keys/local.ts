@@ -88,9 +88,7 @@ export class LocalKeyProvider implements KeyProvider {
     decipher.setAuthTag(tag);
     const head = decipher.update(ciphertext);
     try {
-      const tail = decipher.final();
-      const plaintext = Buffer.concat([head, tail]);
-      return plaintext;
+      return Buffer.concat([head, decipher.final()]);
     } catch (err) {
       throw new KeyError(
         'KEY_DECRYPT_FAILED',

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -128,6 +128,14 @@ describe('LocalKeyProvider', () => {
     }
   });
 
+  it('refuses a master key path that is not a regular file', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'master.key'), { mode: 0o700 });
+    const err = await rejection(LocalKeyProvider.open(dir));
+    expect(err.code).toBe('KEY_FILE_INVALID');
+    expect(err.message).toContain('not a regular file');
+  });
+
   it.skipIf(!posix)('refuses a symbolic link in place of the master key', async () => {
     const real = tempDir();
     await LocalKeyProvider.open(real);
@@ -149,6 +157,7 @@ describe('LocalKeyProvider', () => {
       inspect(err, { depth: Infinity }),
     ];
     expect(provider.keyId).toMatch(/^local:[0-9a-f]{16}$/);
+    expect(inspect(provider, { showHidden: true, depth: Infinity })).not.toMatch(/Buffer|Uint8Array|ArrayBuffer/);
     for (const dump of dumps) {
       expect(leaks(dump, master)).toBe(false);
       expect(leaks(dump, generated.plaintext)).toBe(false);

@@ -102,3 +102,29 @@ describe('scanText', () => {
     expect(explained.redacted).toEqual([]);
   });
 });
+
+describe('overlap ranking', () => {
+  it('ranks by the whole match, so a connection string outranks the e-mail-like text inside it', () => {
+    const policy = policyFromYaml(`
+pack: o
+detectors:
+  - id: email
+    name: Email
+    category: pii
+    severity: medium
+    regex: '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}'
+    action: mask
+    tests: {match: ['a@b.co']}
+  - id: db-uri
+    name: Connection string password
+    category: credential
+    severity: high
+    regex: 'postgres://[^:/\\s]+:(?P<secret>[^@/\\s]+)@[^\\s]+'
+    action: mask
+    tests: {match: ['postgres://u:p@h/db']}
+`);
+    const text = 'postgres://app:S3cret-pw@db.example.net:5432/orders';
+    const found = scanText(policy, text).map((m) => [m.detector.spec.id, text.slice(m.start, m.end)]);
+    expect(found).toEqual([['db-uri', 'S3cret-pw']]);
+  });
+});

@@ -1,0 +1,259 @@
+import { spawnSync, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The evaluation lives in plain .mjs modules under bench/eval; they are imported through a
+// computed URL so that the type checker (which does not read .mjs) sees a typed `any`.
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const load = async <T>(name: string): Promise<T> => (await import(new URL(`../../bench/eval/${name}`, import.meta.url).href)) as T;
+
+interface Counts {
+  tp: number;
+  fp: number;
+  fn: number;
+  tn?: number;
+}
+interface Scored extends Counts {
+  precision: number | null;
+  recall: number | null;
+  f1: number | null;
+}
+interface Span {
+  start: number;
+  end: number;
+}
+interface Metrics {
+  score(c: Counts): Scored;
+  addCase(c: Counts, expected: boolean, predicted: boolean): Counts;
+  emptyCounts(): Counts;
+  matchSpans<E extends Span, F extends Span>(
+    expected: E[],
+    found: F[],
+  ): { tp: number; fp: number; fn: number; matched: E[]; missed: E[]; spurious: F[]; covered: number };
+  matchCounts(expected: number, found: number): Counts;
+  fullyCovered(target: Span, spans: Span[]): boolean;
+}
+interface Finding extends Span {
+  id: string;
+  category: string;
+}
+interface CasesModule {
+  evaluateCases(
+    policy: { scan(text: string): Finding[] },
+    cases: Array<{ key: string; text: string; expected: boolean; row: number }>,
+    mappingOf: (key: string) => { detectors: Set<string>; categories: readonly string[] },
+  ): {
+    covered: { groups: string[]; cases: number };
+    uncovered: { groups: number; cases: number; positives: number };
+    loose: { overall: Scored; byGroup: Record<string, Scored> };
+    strict: { overall: Scored; byGroup: Record<string, Scored> };
+    perDetector: Record<string, { tp: number; fp: number; fpOtherRules: number }>;
+  };
+}
+interface LogsModule {
+  maskValue(v: string): string;
+  shapeOf(v: string): string;
+}
+
+const m = await load<Metrics>('metrics.mjs');
+const cases = await load<CasesModule>('cases.mjs');
+const logs = await load<LogsModule>('source-logs.mjs');
+
+describe('eval metrics', () => {
+  it('computes precision, recall and F1 exactly', () => {
+    expect(m.score({ tp: 3, fp: 1, fn: 2 })).toEqual({ tp: 3, fp: 1, fn: 2, precision: 0.75, recall: 0.6, f1: 0.6667 });
+    expect(m.score({ tp: 5, fp: 0, fn: 0 })).toMatchObject({ precision: 1, recall: 1, f1: 1 });
+  });
+
+  it('leaves a ratio with a zero denominator undefined, but F1 is 0 when positives were all missed', () => {
+    expect(m.score({ tp: 0, fp: 0, fn: 0 })).toMatchObject({ precision: null, recall: null, f1: null });
+    expect(m.score({ tp: 0, fp: 0, fn: 3 })).toMatchObject({ precision: null, recall: 0, f1: 0 });
+    expect(m.score({ tp: 0, fp: 2, fn: 0 })).toMatchObject({ precision: 0, recall: null, f1: 0 });
+  });
+
+  it('counts case outcomes', () => {
+    const c = m.emptyCounts();
+    m.addCase(c, true, true);
+    m.addCase(c, true, false);
+    m.addCase(c, false, true);
+    m.addCase(c, false, false);
+    m.addCase(c, false, false);
+    expect(c).toEqual({ tp: 1, fp: 1, fn: 1, tn: 2 });
+  });
+
+  it('matches one finding over two expected spans, an unmatched finding and an unmatched span', () => {
+    const expected = [
+      { start: 0, end: 5, type: 'A' },
+      { start: 6, end: 10, type: 'A' },
+      { start: 20, end: 25, type: 'A' },
+    ];
+    const found = [
+      { start: 3, end: 8 }, // overlaps the first two expected spans: both are redacted
+      { start: 30, end: 35 }, // overlaps nothing
+    ];
+    const r = m.matchSpans(expected, found);
+    expect([r.tp, r.fp, r.fn]).toEqual([2, 1, 1]);
+    expect(r.missed).toEqual([expected[2]]);
+    expect(r.spurious).toEqual([found[1]]);
+    expect(r.covered).toBe(0);
+    expect(m.score(r)).toEqual({ tp: 2, fp: 1, fn: 1, precision: 0.6667, recall: 0.6667, f1: 0.6667 });
+  });
+
+  it('counts an expected span once however many findings touch it, and a second finding is no FP', () => {
+    const r = m.matchSpans([{ start: 0, end: 10 }], [{ start: 0, end: 4 }, { start: 5, end: 10 }]);
+    expect([r.tp, r.fp, r.fn]).toEqual([1, 0, 0]);
+    expect(r.covered).toBe(0); // character 4 stays visible
+    expect(m.matchSpans([{ start: 0, end: 10 }], [{ start: 0, end: 5 }, { start: 5, end: 10 }]).covered).toBe(1);
+  });
+
+  it('treats spans as half-open: touching is not overlapping', () => {
+    const r = m.matchSpans([{ start: 0, end: 5 }], [{ start: 5, end: 9 }]);
+    expect([r.tp, r.fp, r.fn]).toEqual([0, 1, 1]);
+    expect(m.fullyCovered({ start: 2, end: 6 }, [{ start: 0, end: 4 }, { start: 4, end: 6 }])).toBe(true);
+    expect(m.fullyCovered({ start: 2, end: 6 }, [{ start: 3, end: 6 }])).toBe(false);
+  });
+
+  it('scores count-only cases by count', () => {
+    expect(m.matchCounts(1, 0)).toEqual({ tp: 0, fp: 0, fn: 1 });
+    expect(m.matchCounts(1, 3)).toEqual({ tp: 1, fp: 2, fn: 0 });
+    expect(m.matchCounts(2, 1)).toEqual({ tp: 1, fp: 0, fn: 1 });
+  });
+});
+
+describe('eval case-level scoring', () => {
+  // KEY is found by detector k (secret), PW by detector p (credential), IP by n (network).
+  const policy = {
+    scan(text: string): Finding[] {
+      const out: Finding[] = [];
+      const at = (word: string, id: string, category: string): void => {
+        const i = text.indexOf(word);
+        if (i >= 0) out.push({ id, category, start: i, end: i + word.length });
+      };
+      at('KEY', 'k', 'secret');
+      at('PW', 'p', 'credential');
+      at('IP', 'n', 'network');
+      return out;
+    },
+  };
+  const mapping = (key: string) =>
+    key === 'rule' ? { detectors: new Set(['k']), categories: ['secret', 'credential'] } : { detectors: new Set<string>(), categories: ['secret'] };
+
+  it('scores the loose (any secret redacted) and strict (mapped detector fired) views', () => {
+    const r = cases.evaluateCases(
+      policy,
+      [
+        { key: 'rule', text: 'a KEY', expected: true, row: 1 }, // TP both
+        { key: 'rule', text: 'a PW', expected: true, row: 2 }, // loose TP, strict FN
+        { key: 'rule', text: 'an IP', expected: true, row: 3 }, // FN both: network is not a secret
+        { key: 'rule', text: 'KEY again', expected: false, row: 4 }, // FP both
+        { key: 'rule', text: 'PW again', expected: false, row: 5 }, // loose FP, strict TN
+        { key: 'rule', text: 'nothing', expected: false, row: 6 }, // TN both
+        { key: 'other', text: 'KEY', expected: true, row: 7 }, // uncovered
+      ],
+      mapping,
+    );
+    expect(r.covered).toMatchObject({ groups: ['rule'], cases: 6 });
+    expect(r.uncovered).toMatchObject({ groups: 1, cases: 1, positives: 1 });
+    expect(r.loose.overall).toEqual({ tp: 2, fp: 2, fn: 1, tn: 1, precision: 0.5, recall: 0.6667, f1: 0.5714 });
+    expect(r.strict.overall).toEqual({ tp: 1, fp: 1, fn: 2, tn: 2, precision: 0.5, recall: 0.3333, f1: 0.4 });
+    expect(r.strict.byGroup.rule).toEqual(r.strict.overall);
+    expect(r.perDetector.k).toMatchObject({ tp: 1, fp: 1, fpOtherRules: 0 });
+    expect(r.perDetector.p).toMatchObject({ tp: 0, fp: 0, fpOtherRules: 1 });
+  });
+});
+
+describe('eval log masking', () => {
+  it('never shows more than two characters of a value', () => {
+    expect(logs.maskValue('10.11.10.1')).toBe('10…(10)');
+    expect(logs.maskValue('abc')).toBe('a…(3)');
+    expect(logs.maskValue('ab')).toBe('…(2)');
+    expect(logs.shapeOf('10.11.10.1')).toBe('9{2}.9{2}.9{2}.9');
+    expect(logs.shapeOf('Ab_c9')).toBe('Aa_a9');
+  });
+});
+
+// The whole script, as a child process, on the cheapest source with a tiny pack of its own (so the
+// result does not depend on the built-in packs, which change).
+const corpora = process.env.LOGVEIL_CORPORA || join(ROOT, '..', 'shared', 'corpora');
+const haveCorpora = existsSync(join(corpora, 'pii', 'presidio_recognizer_cases.jsonl.gz'));
+
+const PACK = `
+pack: eval-test
+detectors:
+  - id: t-email
+    name: Email
+    category: pii
+    severity: medium
+    regex: '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}'
+    action: mask
+    refs: ['presidio:EMAIL_ADDRESS']
+    tests: {match: ['a@b.co'], nomatch: ['a@b']}
+  - id: t-ipv4
+    name: IPv4
+    category: network
+    severity: low
+    regex: '\\b\\d{1,3}(?:\\.\\d{1,3}){3}\\b'
+    validator: ipv4
+    action: mask
+    refs: ['presidio:IP_ADDRESS']
+    tests: {match: ['10.0.0.1'], nomatch: ['10.0.0']}
+`;
+
+describe.skipIf(!haveCorpora)('bench/eval.mjs', () => {
+  let dir = '';
+
+  beforeAll(() => {
+    if (!existsSync(join(ROOT, 'dist', 'detect', 'scan.js'))) {
+      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
+    }
+    dir = mkdtempSync(join(tmpdir(), 'logveil-eval-'));
+    writeFileSync(join(dir, 'pack.yaml'), PACK);
+  });
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [join(ROOT, 'bench', 'eval.mjs'), ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, LOGVEIL_CORPORA: corpora },
+    });
+
+  it('runs one source, exits 0 and writes a JSON report with numeric precision and recall', () => {
+    const out = join(dir, 'report.json');
+    const r = run('--only', 'presidio-recognizer', '--patterns', join(dir, 'pack.yaml'), '--out', out);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('presidio recognizer cases');
+    expect(r.stdout).toContain(`report: ${out}`);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    expect(Object.keys(report.sources)).toEqual(['presidio-recognizer']);
+    const rec = report.sources['presidio-recognizer'];
+    expect(rec.coveredTypes).toEqual(['EMAIL_ADDRESS', 'IP_ADDRESS']);
+    for (const s of [rec.overall, rec.byType.EMAIL_ADDRESS, rec.byType.IP_ADDRESS]) {
+      expect(typeof s.precision).toBe('number');
+      expect(typeof s.recall).toBe('number');
+      expect(s.precision).toBeGreaterThan(0);
+      expect(s.recall).toBeGreaterThan(0);
+    }
+    expect(rec.overall.tp).toBe(rec.byType.EMAIL_ADDRESS.tp + rec.byType.IP_ADDRESS.tp);
+    expect(report.policy.detectors).toBe(2);
+  });
+
+  it('prints the JSON with --json', () => {
+    const r = run('--only', 'presidio-recognizer', '--patterns', join(dir, 'pack.yaml'), '--out', join(dir, 'r2.json'), '--json');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).schema).toBe('logveil-eval/1');
+  });
+
+  it('rejects an unknown source with exit code 2', () => {
+    const r = run('--only', 'nope', '--patterns', join(dir, 'pack.yaml'), '--out', join(dir, 'r3.json'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('unknown source "nope"');
+  });
+});
