@@ -100,36 +100,51 @@ export function scanHits(policy: CompiledPolicy, text: string, hits: readonly nu
 }
 
 /**
- * Longest match first (the whole regex match, so a connection string outranks the e-mail-like text
- * inside it), then most severe, then earliest, then pack order; keep what does not overlap.
+ * Overlaps: a candidate whose whole match lies inside another's whole match, and whose span differs
+ * from the other's span, yields to it (the outer match saw the context: the e-mail-like `pass@host`
+ * inside a connection string is the connection string's password). The rest resolve to the longest
+ * span, then the most severe, then the earliest, then pack order.
  */
 function resolveOverlaps(candidates: Candidate[], trace?: TraceEntry[]): Match[] {
+  let live = candidates;
   if (candidates.length > 1) {
-    candidates.sort(
+    live = candidates.filter((c) => {
+      const outer = candidates.find(
+        (o) =>
+          o !== c &&
+          o.matchStart <= c.matchStart &&
+          c.matchEnd <= o.matchEnd &&
+          o.matchEnd - o.matchStart > c.matchEnd - c.matchStart &&
+          (o.start !== c.start || o.end !== c.end) &&
+          o.start < c.end &&
+          c.start < o.end,
+      );
+      if (outer) note(trace, c, `inside the match of "${outer.detector.spec.id}"`);
+      return !outer;
+    });
+    live.sort(
       (a, b) =>
-        b.matchEnd - b.matchStart - (a.matchEnd - a.matchStart) ||
+        b.end - b.start - (a.end - a.start) ||
         SEVERITY_RANK[b.detector.spec.severity] - SEVERITY_RANK[a.detector.spec.severity] ||
         a.start - b.start ||
         a.detector.index - b.detector.index,
     );
   }
   const kept: Match[] = [];
-  for (const c of candidates) {
+  for (const c of live) {
     const winner = kept.find((k) => k.start < c.end && c.start < k.end);
     if (winner) {
-      trace?.push({
-        detectorId: c.detector.spec.id,
-        verdict: 'overlapped',
-        start: c.start,
-        end: c.end,
-        detail: `overlapped by "${winner.detector.spec.id}"`,
-      });
+      note(trace, c, `overlapped by "${winner.detector.spec.id}"`);
       continue;
     }
     kept.push({ detector: c.detector, start: c.start, end: c.end });
     trace?.push({ detectorId: c.detector.spec.id, verdict: 'fired', start: c.start, end: c.end });
   }
   return kept.sort((a, b) => a.start - b.start);
+}
+
+function note(trace: TraceEntry[] | undefined, c: Candidate, detail: string): void {
+  trace?.push({ detectorId: c.detector.spec.id, verdict: 'overlapped', start: c.start, end: c.end, detail });
 }
 
 /**

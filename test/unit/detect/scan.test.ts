@@ -104,7 +104,7 @@ describe('scanText', () => {
 });
 
 describe('overlap ranking', () => {
-  it('ranks by the whole match, so a connection string outranks the e-mail-like text inside it', () => {
+  it('lets a match yield to an enclosing match with a different span (the password inside a connection string)', () => {
     const policy = policyFromYaml(`
 pack: o
 detectors:
