@@ -6,8 +6,7 @@ import RE2 from 're2';
 
 /** The prefilter: which detectors can match a string. */
 export type RE2Set = ReturnType<typeof RE2.Set>;
-import type { Severity } from '../record.js';
-import type { ActionSpec, AllowEntry, DetectorSpec, KeyRuleSpec, PolicySpec } from './pack.js';
+import type { AllowEntry, DetectorSpec, KeyRuleSpec, PolicySpec } from './pack.js';
 import { VALIDATORS, type ValidatorResult } from './validators.js';
 
 export interface CompiledDetector {
@@ -103,6 +102,11 @@ export class CompiledPolicy {
   readonly set: RE2Set | undefined;
   readonly globalAllow: Allowlist;
   readonly keyRules: KeyRules;
+  /**
+   * Prefilter over raw line bytes: every detector, plus the JSON spelling of every key that a
+   * `redact` key rule selects. A line with no hit here (and no JSON escape) cannot change.
+   */
+  readonly lineSet: RE2Set | undefined;
 
   constructor(spec: PolicySpec) {
     this.spec = spec;
@@ -115,8 +119,60 @@ export class CompiledPolicy {
       spec.packs.flatMap((p) => p.allowlist),
       'pack allowlist',
     );
-    this.keyRules = new KeyRules(spec.packs.flatMap((p) => p.keyRules));
+    const rules = spec.packs.flatMap((p) => p.keyRules);
+    this.keyRules = new KeyRules(rules);
+    const keyPatterns = rules.filter((r) => r.mode === 'redact').flatMap((r) => r.keys.map(jsonKeyPattern));
+    const linePatterns = [...all.map((d) => widenAnchors(d.regex)), ...keyPatterns];
+    this.lineSet = linePatterns.length > 0 ? new RE2.Set(linePatterns, 'u') : undefined;
   }
+}
+
+/** `"password"` or `"api_token"` (for `*_token`) followed by a colon, case-insensitive. */
+function jsonKeyPattern(key: string): string {
+  const body = key
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('[^"]*');
+  return `"(?i:${body})"\\s*:`;
+}
+
+/**
+ * The raw-line form of a detector regex. Inside a JSON line a string field is delimited by `"`, so
+ * an anchor that holds at the edge of the field (^ $ \A \z) is widened to also accept that quote.
+ * The result matches a raw line whenever the original matches one of its string fields: the
+ * prefilter may say "maybe" too often, never "no" wrongly.
+ */
+export function widenAnchors(source: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i] as string;
+    if (c === '\\') {
+      const next = source[i + 1] ?? '';
+      i += 1;
+      if (!inClass && next === 'A') out += '(?:\\A|")';
+      else if (!inClass && next === 'z') out += '(?:\\z|")';
+      else out += c + next;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      out += c;
+      // A leading ^ (negation) or ] belongs to the class.
+      if (source[i + 1] === '^') out += source[++i];
+      if (source[i + 1] === ']') out += source[++i];
+      continue;
+    }
+    if (c === '^') out += '(?:^|")';
+    else if (c === '$') out += '(?:$|")';
+    else out += c;
+  }
+  return out;
 }
 
 function compileDetector(spec: DetectorSpec, index: number): CompiledDetector {
@@ -133,10 +189,4 @@ function compileDetector(spec: DetectorSpec, index: number): CompiledDetector {
     ...(validator && v ? { validate: (value: string) => validator.validate(value, v.params) } : {}),
   };
   return compiled;
-}
-
-/** The action and severity a finding gets, after config overrides. */
-export interface ResolvedAction {
-  action: ActionSpec;
-  severity: Severity;
 }
