@@ -2,7 +2,7 @@
 /**
  * The `logveil` command line: argument parsing only; the commands call the library.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, LogveilError, PolicyError } from '../errors.js';
 import { VERSION } from '../pipeline/runtime.js';
 import { detokenizeCommand } from './commands/detokenize.js';
@@ -11,6 +11,12 @@ import { redactCommand } from './commands/redact.js';
 import { ExitCode } from './exit.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function parseWorkers(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 256) throw new InvalidArgumentError('expected an integer from 0 to 256');
+  return n;
+}
 
 async function run(action: () => Promise<number> | number): Promise<void> {
   try {
@@ -48,6 +54,7 @@ program
   .option('-p, --patterns <path>', 'pattern pack file or directory (repeatable; default: built-in packs)', collect)
   .addOption(new Option('--format <format>', 'input format').choices(['auto', 'jsonl', 'text']))
   .addOption(new Option('--token-mode <mode>', 'default tokenize mode').choices(['deterministic', 'randomized']))
+  .option('-w, --workers <n>', 'worker threads (default: available cores; 0 = run on the main thread)', (v) => parseWorkers(v))
   .option('--no-summary', 'do not print the summary on stderr')
   .option('--summary-json <file>', 'also write the summary as JSON')
   .action((files: string[], flags) => run(() => redactCommand(files, flags)));

@@ -37,7 +37,9 @@ export function decodeLine(bytes: Buffer, source: SourceRef, format: LineFormat,
       return { ...base, body, structured: true };
     } catch (err) {
       if (format === 'jsonl') {
-        throw new CodecError('INVALID_JSON', `invalid JSON: ${(err as Error).message}`, { cause: err });
+        // The parser's message quotes the input; only the position is kept.
+        const at = /position (\d+)/.exec((err as Error).message)?.[1];
+        throw new CodecError('INVALID_JSON', `invalid JSON${at ? ` at character ${at}` : ''}`);
       }
     }
   } else if (format === 'jsonl') {

@@ -108,7 +108,11 @@ export class CompiledPolicy {
    */
   readonly lineSet: RE2Set | undefined;
 
-  constructor(spec: PolicySpec) {
+  /**
+   * `maxDepth`: records nested deeper are rejected on the structured path, so a raw line with more
+   * opening brackets than that is never passed by the line prefilter either.
+   */
+  constructor(spec: PolicySpec, options: { maxDepth?: number } = {}) {
     this.spec = spec;
     this.hash = spec.hash;
     const all = spec.packs.flatMap((p) => p.detectors);
@@ -122,7 +126,8 @@ export class CompiledPolicy {
     const rules = spec.packs.flatMap((p) => p.keyRules);
     this.keyRules = new KeyRules(rules);
     const keyPatterns = rules.filter((r) => r.mode === 'redact').flatMap((r) => r.keys.map(jsonKeyPattern));
-    const linePatterns = [...all.map((d) => widenAnchors(d.regex)), ...keyPatterns];
+    const depthPattern = options.maxDepth !== undefined ? [`(?:[\\[{][^\\[{]*){${options.maxDepth + 1}}`] : [];
+    const linePatterns = [...all.map((d) => widenAnchors(d.regex)), ...keyPatterns, ...depthPattern];
     this.lineSet = linePatterns.length > 0 ? new RE2.Set(linePatterns, 'u') : undefined;
   }
 }

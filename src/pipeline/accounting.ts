@@ -11,6 +11,18 @@ export class Accounting {
   readonly findingsByDetector = new Map<string, number>();
   readonly quarantinedByCode = new Map<string, number>();
 
+  /** Counts one batch's results: outcomes per line (see `Outcome`), findings and quarantine entries. */
+  addBatch(outcomes: Uint8Array, bytes: number, findings: Readonly<Record<string, number>>, quarantined: ReadonlyArray<{ code: string }>): void {
+    this.recordsIn += outcomes.length;
+    this.bytesIn += bytes;
+    for (const o of outcomes) {
+      if (o === 0 || o === 1) this.appOut += 1;
+      else if (o === 2) this.dropped += 1;
+    }
+    for (const q of quarantined) this.addQuarantine(q.code);
+    for (const [id, n] of Object.entries(findings)) this.findingsByDetector.set(id, (this.findingsByDetector.get(id) ?? 0) + n);
+  }
+
   addFinding(detectorId: string): void {
     this.findingsByDetector.set(detectorId, (this.findingsByDetector.get(detectorId) ?? 0) + 1);
   }

@@ -1,20 +1,23 @@
 /**
- * The redaction engine: lines in, redacted lines out, findings to the security sink, anything that
- * cannot be fully redacted to the encrypted quarantine. A line with no finding leaves byte-for-byte.
+ * The streaming engine: source -> batcher -> executor (inline or worker pool) -> in-order results
+ * -> sinks. At most `maxInFlight` batches are out at once; the source waits for the oldest to
+ * finish before it reads on, so memory does not grow with the input. Results are taken in input
+ * order. A batch whose worker died is quarantined whole, encrypted, and the run goes on.
  */
-import { ActionPolicy } from '../act/actions.js';
-import { redactRecord } from '../act/redact.js';
-import { decodeLine, encodeBody, type LineFormat } from '../codecs/jsonl.js';
-import { splitLines } from '../codecs/lines.js';
-import type { DataKeyCache, HashKey } from '../crypto/keys/cache.js';
+import { ActionPolicy, type ActionOverrides } from '../act/actions.js';
+import type { LineFormat } from '../codecs/jsonl.js';
+import { DataKey, type DataKeyCache, type HashKey, type KeyTransfer } from '../crypto/keys/cache.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import { LogveilError } from '../errors.js';
-import type { LogRecord, SourceRef } from '../record.js';
 import type { LineWriter } from '../sinks/line-writer.js';
 import type { QuarantineSink } from '../sinks/quarantine.js';
 import type { SecuritySink } from '../sinks/security-events.js';
-import { findingsEvent } from '../telemetry/events.js';
+import type { SecurityEvent } from '../telemetry/events.js';
 import { Accounting, type RunSummary } from './accounting.js';
+import { eachLine, Outcome, quarantineRecord, type BatchTask, type QuarantineEntry } from './batch.js';
+import { batchLines, type BatchLimits } from './batcher.js';
+import { InlineExecutor, PoolExecutor, type BatchExecutor } from './executor.js';
+import type { EngineFaults, WorkerResult, WorkerSetup, WorkerTask } from './protocol.js';
 
 /** A named byte stream: a file, stdin, or anything async-iterable. */
 export interface InputSource {
@@ -24,91 +27,140 @@ export interface InputSource {
 
 export interface EngineOptions {
   policy: CompiledPolicy;
-  actions: ActionPolicy;
+  actions: ActionOverrides;
   keys: DataKeyCache;
+  /** Held for the whole run: quarantine must work while the key provider is down. */
+  quarantineKey: DataKey;
   format: LineFormat;
   limits: { maxRecordBytes: number; maxDepth: number };
+  /** Worker threads; 0 runs batches on this thread. */
+  workers: number;
+  batch?: Partial<BatchLimits>;
+  /** Batches out at once (default: 2 per worker, at least 2). */
+  maxInFlight?: number;
+  fastPath?: boolean;
   app: LineWriter;
   security: SecuritySink;
   quarantine: QuarantineSink;
   /** Clear, value-free messages about bad input (file:line, code). */
   onProblem?: (message: string) => void;
-  /** Called after every record; progress displays read the accounting here. */
-  onRecord?: (accounting: Accounting) => void;
+  /** After every batch, with the running counts. */
+  onProgress?: (accounting: Accounting) => void;
+  faults?: EngineFaults;
 }
 
-/** Runs every input through the policy in order; returns the run's counts. */
+export const DEFAULT_BATCH: BatchLimits = { maxBatchRecords: 4096, maxBatchBytes: 1024 * 1024 };
+
+interface InFlight {
+  task: BatchTask;
+  tokenKey: DataKey | undefined;
+  transfers: KeyTransfer[];
+  result: Promise<{ ok: WorkerResult } | { failed: unknown }>;
+}
+
+/** Runs every input through the policy; returns the run's counts (records in = out + dropped + quarantined). */
 export async function redactStreams(inputs: readonly InputSource[], o: EngineOptions): Promise<RunSummary> {
   const acc = new Accounting();
-  let hashKey: HashKey | undefined;
-  const hashKeyOnce = async (): Promise<HashKey> => (hashKey ??= await o.keys.hashKey());
-  // The hash key is fetched before the first record that could need it: the redactor is synchronous.
-  if (needsHashKey(o)) await hashKeyOnce();
+  const setup: WorkerSetup = {
+    policy: o.policy.spec,
+    actions: o.actions,
+    format: o.format,
+    limits: o.limits,
+    fastPath: o.fastPath ?? true,
+    ...(o.faults ? { faults: o.faults } : {}),
+  };
+  const executor: BatchExecutor = o.workers > 0 ? new PoolExecutor(setup, o.workers) : new InlineExecutor(o.policy, setup);
+  const maxInFlight = o.maxInFlight ?? Math.max(2, executor.threads * 2);
+  const limits: BatchLimits = { ...DEFAULT_BATCH, ...o.batch };
+  const hashKey = needsHashKey(o.policy, new ActionPolicy(o.actions)) ? await o.keys.hashKey() : undefined;
+  let seq = 0;
+  const inflight: InFlight[] = [];
 
-  for (const input of inputs) {
-    for await (const raw of splitLines(input.chunks())) {
-      acc.recordsIn += 1;
-      acc.bytesIn += raw.bytes.length + 1;
-      const source: SourceRef = { file: input.name, line: raw.line, offset: raw.offset };
-      const tokenKey = await o.keys.current();
-      const quarantine = async (err: unknown): Promise<void> => {
-        const code = err instanceof LogveilError ? err.code : 'PROCESSING_FAILED';
-        const message = err instanceof LogveilError ? err.message : 'record processing failed';
-        const entry = await o.quarantine.put(raw.bytes, source, code, tokenKey);
-        acc.addQuarantine(code);
-        o.onProblem?.(`${input.name}:${raw.line} ${code}: ${message}; record quarantined`);
-        await o.security.write([
-          { type: 'quarantine', ts: entry.ts, policyHash: o.policy.hash, source, code, message, kid: entry.kid },
-        ]);
-      };
-
-      let record: LogRecord;
-      try {
-        record = decodeLine(raw.bytes, source, o.format, o.limits);
-      } catch (err) {
-        await quarantine(err);
-        o.onRecord?.(acc);
-        continue;
-      }
-      let outcome: ReturnType<typeof redactRecord>;
-      try {
-        outcome = redactRecord(record, {
-          policy: o.policy,
-          actions: o.actions,
-          maxDepth: o.limits.maxDepth,
-          keys: {
-            tokenKey: () => tokenKey,
-            hashKey: () => {
-              if (!hashKey) throw new LogveilError('HASH_KEY_UNAVAILABLE', 'hash key was not loaded');
-              return hashKey;
-            },
-          },
-        });
-      } catch (err) {
-        await quarantine(err);
-        o.onRecord?.(acc);
-        continue;
-      }
-      if (outcome.kind === 'drop') {
-        acc.dropped += 1;
-      } else {
-        const line = outcome.changed ? encodeBody(outcome.body, record.structured) : raw.bytes;
-        await o.app.write(line);
-        acc.appOut += 1;
-      }
-      if (outcome.findings.length > 0) {
-        for (const f of outcome.findings) acc.addFinding(f.detectorId);
-        await o.security.write([findingsEvent(o.policy.hash, source, outcome.findings)]);
-      }
-      o.onRecord?.(acc);
+  const dispatch = async (task: BatchTask): Promise<InFlight> => {
+    let tokenKey: DataKey | undefined;
+    let tokenTransfer: WorkerTask['tokenKey'];
+    try {
+      tokenKey = await o.keys.current();
+      tokenTransfer = tokenKey.toTransfer();
+    } catch (err) {
+      const e = err instanceof LogveilError ? err : new LogveilError('KEY_UNAVAILABLE', 'no data key');
+      tokenTransfer = { error: { code: e.code, message: e.message } };
     }
+    const transfers = [o.quarantineKey.toTransfer(), ...(hashKey ? [hashKey.toTransfer()] : [])];
+    if (!('error' in tokenTransfer)) transfers.push(tokenTransfer);
+    const message: WorkerTask = {
+      task,
+      tokenKey: tokenTransfer,
+      quarantineKey: transfers[0] as KeyTransfer,
+      ...(hashKey ? { hashKey: transfers[1] as KeyTransfer } : {}),
+    };
+    const result = executor.run(message).then(
+      (ok) => ({ ok }),
+      (failed: unknown) => ({ failed }),
+    );
+    return { task, tokenKey, transfers, result };
+  };
+
+  const settleHead = async (): Promise<void> => {
+    const head = inflight.shift() as InFlight;
+    const r = await head.result;
+    for (const t of head.transfers) for (const k of t.keys) k.fill(0);
+    if ('failed' in r) {
+      await quarantineBatch(head.task, r.failed, o, acc);
+    } else {
+      const res = r.ok;
+      if (res.policyHash !== o.policy.hash) {
+        throw new LogveilError('POLICY_MISMATCH', `worker compiled policy ${res.policyHash}, expected ${o.policy.hash}`);
+      }
+      if (head.tokenKey && !head.tokenKey.retired) head.tokenKey.addUses(res.tokenUses);
+      await o.security.write(res.events);
+      await o.quarantine.write(res.quarantine);
+      if (res.output.byteLength > 0) await o.app.writeChunk(res.output);
+      acc.addBatch(res.outcomes, head.task.data.byteLength, res.findings, res.quarantine);
+      for (const e of res.events) if (e.type === 'quarantine') o.onProblem?.(problemLine(e));
+    }
+    o.onProgress?.(acc);
+  };
+
+  try {
+    for (const input of inputs) {
+      for await (const task of batchLines(input.name, input.chunks(), limits, () => seq++)) {
+        while (inflight.length >= maxInFlight) await settleHead();
+        inflight.push(await dispatch(task));
+      }
+    }
+    while (inflight.length > 0) await settleHead();
+  } finally {
+    // On a fatal error, let the batches still out finish before the pool goes.
+    await Promise.allSettled(inflight.map((f) => f.result));
+    await executor.close();
   }
   return acc.summary();
 }
 
-function needsHashKey(o: EngineOptions): boolean {
+/** A batch whose worker died: every line goes to the quarantine, encrypted, with an event each. */
+async function quarantineBatch(task: BatchTask, cause: unknown, o: EngineOptions, acc: Accounting): Promise<void> {
+  const err = new LogveilError('WORKER_FAILED', `worker failed while processing the batch (${(cause as Error)?.name ?? 'error'})`);
+  const entries: QuarantineEntry[] = [];
+  const events: SecurityEvent[] = [];
+  eachLine(task, (bytes, _line, _eol, source) => {
+    const r = quarantineRecord(bytes, source, err, o.quarantineKey, o.policy.hash);
+    entries.push(r.quarantine as QuarantineEntry);
+    events.push(r.quarantineEvent as SecurityEvent);
+  });
+  await o.security.write(events);
+  await o.quarantine.write(entries);
+  acc.addBatch(Uint8Array.from(entries, () => Outcome.Quarantined), task.data.byteLength, {}, entries);
+  o.onProblem?.(`${task.file}:${task.firstLine}-${task.firstLine + entries.length - 1} WORKER_FAILED: ${err.message}; ${entries.length} records quarantined`);
+}
+
+function problemLine(e: SecurityEvent & { type: 'quarantine' }): string {
+  return `${e.source?.file ?? '-'}:${e.source?.line ?? 0} ${e.code}: ${e.message}; record quarantined`;
+}
+
+export function needsHashKey(policy: CompiledPolicy, actions: ActionPolicy): boolean {
   return (
-    o.policy.detectors.some((d) => o.actions.forDetector(d.spec).type === 'hash') ||
-    o.policy.spec.packs.some((p) => p.keyRules.some((r) => r.mode === 'redact' && o.actions.forKeyRule(r).type === 'hash'))
+    policy.detectors.some((d) => actions.forDetector(d.spec).type === 'hash') ||
+    policy.spec.packs.some((p) => p.keyRules.some((r) => r.mode === 'redact' && actions.forKeyRule(r).type === 'hash'))
   );
 }

@@ -5,10 +5,10 @@
 import { join } from 'node:path';
 import { ActionPolicy } from '../act/actions.js';
 import type { LogveilConfig } from '../config/config.js';
-import { DataKeyCache } from '../crypto/keys/cache.js';
+import { DataKeyCache, type DataKey } from '../crypto/keys/cache.js';
 import { LocalKeyProvider } from '../crypto/keys/local.js';
 import type { KeyProvider } from '../crypto/keys/provider.js';
-import { KeyRegistry } from '../crypto/keys/registry.js';
+import { KeyRegistry, type KeyRecord } from '../crypto/keys/registry.js';
 import { CompiledPolicy } from '../detect/compile.js';
 import { loadPolicy } from '../detect/load.js';
 import { JsonLinesSecuritySink, type SecuritySink } from '../sinks/security-events.js';
@@ -18,6 +18,7 @@ export const VERSION = '0.1.0';
 
 /** Encryption context of every data key logveil generates: names the pipeline and the purpose. */
 export const KEY_CONTEXT = { pipeline: 'logveil', purpose: 'tokenize' } as const;
+export const QUARANTINE_CONTEXT = { pipeline: 'logveil', purpose: 'quarantine' } as const;
 
 export interface Runtime {
   config: LogveilConfig;
@@ -26,6 +27,8 @@ export interface Runtime {
   provider: KeyProvider;
   registry: KeyRegistry;
   keys: DataKeyCache;
+  /** The quarantine's key, fetched at start and held for the run. */
+  quarantineKey(): Promise<DataKey>;
   security: SecuritySink;
   close(): Promise<void>;
 }
@@ -38,15 +41,11 @@ export interface RuntimeOptions {
 }
 
 export async function openRuntime(config: LogveilConfig, options: RuntimeOptions = {}): Promise<Runtime> {
-  const policy = new CompiledPolicy(loadPolicy(config.patterns));
+  const policy = new CompiledPolicy(loadPolicy(config.patterns), { maxDepth: config.limits.maxDepth });
   const provider = options.provider ?? (await LocalKeyProvider.open(config.stateDir));
   const registry = await KeyRegistry.open(join(config.stateDir, 'keys.jsonl'));
   const security = new JsonLinesSecuritySink(options.eventsPath ?? join(config.stateDir, 'security-events.jsonl'));
-  const keys = new DataKeyCache(provider, registry, {
-    maxAgeMs: config.keys.maxKeyAgeMs,
-    maxUses: config.keys.maxKeyUses,
-    context: KEY_CONTEXT,
-    onKeyCreated: async (rec) => {
+  const onKeyCreated = async (rec: KeyRecord): Promise<void> => {
       const event: SecurityEvent = {
         type: 'key-created',
         ts: rec.created,
@@ -58,7 +57,19 @@ export async function openRuntime(config: LogveilConfig, options: RuntimeOptions
       };
       await security.write([event]);
       await security.flush();
-    },
+  };
+  const keys = new DataKeyCache(provider, registry, {
+    maxAgeMs: config.keys.maxKeyAgeMs,
+    maxUses: config.keys.maxKeyUses,
+    context: KEY_CONTEXT,
+    onKeyCreated,
+  });
+  // One quarantine key per run: it never rotates, so an outage later in the run cannot stop quarantine.
+  const quarantineKeys = new DataKeyCache(provider, registry, {
+    maxAgeMs: Number.MAX_SAFE_INTEGER,
+    maxUses: Number.MAX_SAFE_INTEGER,
+    context: QUARANTINE_CONTEXT,
+    onKeyCreated,
   });
   return {
     config,
@@ -67,9 +78,11 @@ export async function openRuntime(config: LogveilConfig, options: RuntimeOptions
     provider,
     registry,
     keys,
+    quarantineKey: () => quarantineKeys.current(),
     security,
     async close() {
       keys.close();
+      quarantineKeys.close();
       await security.close();
     },
   };

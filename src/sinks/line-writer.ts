@@ -40,6 +40,12 @@ export class LineWriter {
     if (!a || !b) await once(this.#out, 'drain');
   }
 
+  /** Writes bytes as they are (lines already ended). */
+  async writeChunk(chunk: Uint8Array): Promise<void> {
+    if (this.#failed) throw this.#failed;
+    if (!this.#out.write(chunk)) await once(this.#out, 'drain');
+  }
+
   async close(): Promise<void> {
     if (this.#failed) throw this.#failed;
     if (!this.#ownsStream) return;

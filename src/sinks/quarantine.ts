@@ -1,22 +1,9 @@
 /**
- * The quarantine: records that could not be fully redacted, encrypted whole under the current
+ * The quarantine: records that could not be fully redacted, each already encrypted whole under a
  * data key (a randomized tk1 token, reversible with `logveil detokenize`). Nothing in clear.
  */
-import type { DataKey } from '../crypto/keys/cache.js';
-import { encryptToken, wrapToken } from '../crypto/token.js';
-import type { SourceRef } from '../record.js';
+import type { QuarantineEntry } from '../pipeline/batch.js';
 import { LineWriter } from './line-writer.js';
-
-export const QUARANTINE_LABEL = 'QUARANTINE';
-
-export interface QuarantineEntry {
-  ts: string;
-  source: SourceRef;
-  code: string;
-  kid: string;
-  /** `[[QUARANTINE:tk1...]]` over the record's raw bytes (as latin1-safe base64 text). */
-  envelope: string;
-}
 
 export class QuarantineSink {
   readonly #writer: LineWriter;
@@ -30,13 +17,9 @@ export class QuarantineSink {
     return this.#count;
   }
 
-  /** Encrypts and writes a record's raw bytes; returns the entry written (without the raw data). */
-  async put(raw: Buffer, source: SourceRef, code: string, key: DataKey): Promise<QuarantineEntry> {
-    const envelope = wrapToken(QUARANTINE_LABEL, encryptToken(key, QUARANTINE_LABEL, raw.toString('base64'), 'randomized'));
-    const entry: QuarantineEntry = { ts: new Date().toISOString(), source, code, kid: key.kid, envelope };
-    await this.#writer.write(JSON.stringify(entry));
-    this.#count += 1;
-    return entry;
+  async write(entries: readonly QuarantineEntry[]): Promise<void> {
+    for (const entry of entries) await this.#writer.write(JSON.stringify(entry));
+    this.#count += entries.length;
   }
 
   async close(): Promise<void> {

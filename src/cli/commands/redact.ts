@@ -3,6 +3,7 @@
  * quarantine under the state directory unless named; a summary on stderr.
  */
 import { createReadStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/config.js';
 import { formatSummary, type RunSummary } from '../../pipeline/accounting.js';
@@ -23,6 +24,13 @@ export interface RedactFlags {
   tokenMode?: 'deterministic' | 'randomized';
   summary?: boolean;
   summaryJson?: string;
+  workers?: number;
+}
+
+/** All cores, but inline (no pool) on a one-core machine where a worker thread only adds cost. */
+function defaultWorkers(): number {
+  const cores = availableParallelism();
+  return cores > 1 ? cores : 0;
 }
 
 export async function redactCommand(files: string[], flags: RedactFlags): Promise<number> {
@@ -45,8 +53,10 @@ export async function redactCommand(files: string[], flags: RedactFlags): Promis
   try {
     summary = await redactStreams(inputs, {
       policy: runtime.policy,
-      actions: runtime.actions,
+      actions: config.actions,
       keys: runtime.keys,
+      quarantineKey: await runtime.quarantineKey(),
+      workers: flags.workers ?? defaultWorkers(),
       format: config.format,
       limits: config.limits,
       app,

@@ -1,0 +1,212 @@
+/**
+ * One batch of raw lines -> redacted lines, findings events and quarantine entries. Pure CPU, no
+ * I/O: the same function runs inline and inside pool workers. Most lines carry nothing sensitive;
+ * a line whose raw bytes have no prefilter hit, no JSON escape and valid UTF-8 leaves byte-for-byte
+ * without being decoded (the fast path). The rest take the structured path; both give the same
+ * result, which the property tests check.
+ */
+import { isUtf8 } from 'node:buffer';
+import type { ActionPolicy } from '../act/actions.js';
+import { redactRecord } from '../act/redact.js';
+import { decodeLine, encodeBody, type LineFormat } from '../codecs/jsonl.js';
+import type { DataKey, HashKey } from '../crypto/keys/cache.js';
+import { encryptToken, wrapToken } from '../crypto/token.js';
+import type { CompiledPolicy } from '../detect/compile.js';
+import { LogveilError } from '../errors.js';
+import type { LogRecord, SourceRef } from '../record.js';
+import { findingsEvent, type SecurityEvent } from '../telemetry/events.js';
+
+export const QUARANTINE_LABEL = 'QUARANTINE';
+
+/** Lines of one input, cut at line ends: `data` holds them, each ended by `\n` (the last may not be). */
+export interface BatchTask {
+  seq: number;
+  file: string;
+  /** 1-based number of the first line, and its byte offset in the file. */
+  firstLine: number;
+  firstOffset: number;
+  data: Uint8Array;
+}
+
+/** Per-line outcome codes in {@link BatchResult.outcomes}. */
+export const Outcome = { Unchanged: 0, Redacted: 1, Dropped: 2, Quarantined: 3 } as const;
+
+export interface QuarantineEntry {
+  ts: string;
+  source: SourceRef;
+  code: string;
+  kid: string;
+  /** `[[QUARANTINE:tk1...]]` over the base64 of the record's raw bytes. */
+  envelope: string;
+}
+
+export interface BatchResult {
+  seq: number;
+  lines: number;
+  /** The app lines of the batch, each ended by `\n`. */
+  output: Uint8Array;
+  outcomes: Uint8Array;
+  /** Findings and quarantine events, in line order. */
+  events: SecurityEvent[];
+  quarantine: QuarantineEntry[];
+  findings: Record<string, number>;
+  categories: Record<string, number>;
+  /** Token encryptions made with the batch's data key. */
+  tokenUses: number;
+  fastPathLines: number;
+}
+
+export interface BatchContext {
+  policy: CompiledPolicy;
+  actions: ActionPolicy;
+  format: LineFormat;
+  limits: { maxRecordBytes: number; maxDepth: number };
+  /** The token key, or why there is none (a key-provider outage): records that need it are quarantined. */
+  tokenKey: DataKey | LogveilError;
+  hashKey: HashKey | undefined;
+  /** Held for the whole run, so quarantine works while the provider is down. */
+  quarantineKey: DataKey;
+  /** Disable the fast path (the property tests compare both paths). */
+  fastPath?: boolean;
+  /** Fault injection for tests: a record containing this text throws during processing. */
+  throwOnMarker?: string;
+}
+
+const NL = 0x0a;
+const CR = 0x0d;
+const BACKSLASH = 0x5c;
+const NEWLINE = Buffer.from('\n');
+const CRLF = Buffer.from('\r\n');
+
+/**
+ * Calls `fn` for every line of a batch: the line's bytes without its end, the whole line with its
+ * end, the end itself ('\n', '\r\n', or '' for a last line without one) and its source position.
+ */
+export function eachLine(
+  task: BatchTask,
+  fn: (bytes: Buffer, line: Buffer, eol: '' | '\n' | '\r\n', source: SourceRef) => void,
+): void {
+  const data = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
+  let start = 0;
+  let lineNo = task.firstLine;
+  while (start < data.length) {
+    const nl = data.indexOf(NL, start);
+    const end = nl === -1 ? data.length : nl;
+    const crlf = nl !== -1 && end > start && data[end - 1] === CR;
+    const next = nl === -1 ? data.length : nl + 1;
+    const source: SourceRef = { file: task.file, line: lineNo, offset: task.firstOffset + start };
+    fn(data.subarray(start, crlf ? end - 1 : end), data.subarray(start, next), nl === -1 ? '' : crlf ? '\r\n' : '\n', source);
+    start = next;
+    lineNo += 1;
+  }
+}
+
+export function processBatch(task: BatchTask, ctx: BatchContext): BatchResult {
+  const usesBefore = ctx.tokenKey instanceof LogveilError ? 0 : ctx.tokenKey.uses;
+  const fast = ctx.fastPath !== false && ctx.format !== 'jsonl' && ctx.policy.lineSet !== undefined;
+  const out: Uint8Array[] = [];
+  const outcomes: number[] = [];
+  const events: SecurityEvent[] = [];
+  const quarantine: QuarantineEntry[] = [];
+  const findings: Record<string, number> = {};
+  const categories: Record<string, number> = {};
+  let fastPathLines = 0;
+  eachLine(task, (bytes, line, eol, source) => {
+    if (
+      fast &&
+      bytes.length <= ctx.limits.maxRecordBytes &&
+      bytes.indexOf(BACKSLASH) === -1 &&
+      !ctx.policy.lineSet?.test(bytes) &&
+      isUtf8(bytes) &&
+      (ctx.throwOnMarker === undefined || !bytes.includes(ctx.throwOnMarker))
+    ) {
+      out.push(line);
+      if (eol === '') out.push(NEWLINE);
+      outcomes.push(Outcome.Unchanged);
+      fastPathLines += 1;
+      return;
+    }
+    const r = processRecord(bytes, source, ctx);
+    outcomes.push(r.outcome);
+    if (r.outcome === Outcome.Unchanged) out.push(bytes, eol === '\r\n' ? CRLF : NEWLINE);
+    else if (r.outcome === Outcome.Redacted) out.push(Buffer.from(r.line + (eol === '\r\n' ? '\r\n' : '\n')));
+    if (r.quarantine) {
+      quarantine.push(r.quarantine);
+      events.push(r.quarantineEvent as SecurityEvent);
+    }
+    if (r.findings) {
+      events.push(r.findings);
+      for (const f of r.findings.findings) {
+        findings[f.detectorId] = (findings[f.detectorId] ?? 0) + 1;
+        categories[f.category] = (categories[f.category] ?? 0) + 1;
+      }
+    }
+  });
+  return {
+    seq: task.seq,
+    lines: outcomes.length,
+    output: out.length === 1 ? (out[0] as Uint8Array) : Buffer.concat(out),
+    outcomes: Uint8Array.from(outcomes),
+    events,
+    quarantine,
+    findings,
+    categories,
+    tokenUses: ctx.tokenKey instanceof LogveilError ? 0 : ctx.tokenKey.uses - usesBefore,
+    fastPathLines,
+  };
+}
+
+interface RecordResult {
+  outcome: number;
+  line?: string;
+  findings?: ReturnType<typeof findingsEvent>;
+  quarantine?: QuarantineEntry;
+  quarantineEvent?: SecurityEvent;
+}
+
+/** The structured path for one line; any failure quarantines the raw line, encrypted. */
+function processRecord(bytes: Buffer, source: SourceRef, ctx: BatchContext): RecordResult {
+  try {
+    if (ctx.throwOnMarker !== undefined && bytes.includes(ctx.throwOnMarker)) {
+      throw new LogveilError('INJECTED_FAULT', 'injected fault while processing the record');
+    }
+    const record: LogRecord = decodeLine(bytes, source, ctx.format, ctx.limits);
+    const outcome = redactRecord(record, {
+      policy: ctx.policy,
+      actions: ctx.actions,
+      maxDepth: ctx.limits.maxDepth,
+      keys: {
+        tokenKey: () => {
+          if (ctx.tokenKey instanceof LogveilError) throw ctx.tokenKey;
+          return ctx.tokenKey;
+        },
+        hashKey: () => {
+          if (!ctx.hashKey) throw new LogveilError('HASH_KEY_UNAVAILABLE', 'hash key was not loaded');
+          return ctx.hashKey;
+        },
+      },
+    });
+    const ids = { ...(record.traceId ? { traceId: record.traceId } : {}), ...(record.spanId ? { spanId: record.spanId } : {}) };
+    const findings = outcome.findings.length > 0 ? findingsEvent(ctx.policy.hash, source, outcome.findings, ids) : undefined;
+    const withFindings = findings ? { findings } : {};
+    if (outcome.kind === 'drop') return { outcome: Outcome.Dropped, ...withFindings };
+    if (!outcome.changed) return { outcome: Outcome.Unchanged, ...withFindings };
+    return { outcome: Outcome.Redacted, line: encodeBody(outcome.body, record.structured), ...withFindings };
+  } catch (err) {
+    return quarantineRecord(bytes, source, err, ctx.quarantineKey, ctx.policy.hash);
+  }
+}
+
+/** Encrypts a whole raw record for the quarantine; the event names the reason, never the content. */
+export function quarantineRecord(bytes: Uint8Array, source: SourceRef, err: unknown, key: DataKey, policyHash: string): RecordResult {
+  const code = err instanceof LogveilError ? err.code : 'PROCESSING_FAILED';
+  const message = err instanceof LogveilError ? err.message : `record processing failed (${(err as Error)?.name ?? 'error'})`;
+  const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  const envelope = wrapToken(QUARANTINE_LABEL, encryptToken(key, QUARANTINE_LABEL, raw, 'randomized'));
+  const ts = new Date().toISOString();
+  return {
+    outcome: Outcome.Quarantined,
+    quarantine: { ts, source, code, kid: key.kid, envelope },
+    quarantineEvent: { type: 'quarantine', ts, policyHash, source, code, message, kid: key.kid },
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * Where batches run: inline on this thread (small inputs, Lambda, one worker) or on a piscina pool
+ * whose workers compile the policy before taking work. A crashed worker rejects its task and is
+ * replaced by the pool.
+ */
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import { ActionPolicy } from '../act/actions.js';
+import { DataKey, HashKey } from '../crypto/keys/cache.js';
+import type { CompiledPolicy } from '../detect/compile.js';
+import { LogveilError } from '../errors.js';
+import { processBatch } from './batch.js';
+import type { WorkerResult, WorkerSetup, WorkerTask } from './protocol.js';
+
+export interface BatchExecutor {
+  readonly threads: number;
+  run(task: WorkerTask): Promise<WorkerResult>;
+  close(): Promise<void>;
+}
+
+/** Runs batches on the calling thread with the already compiled policy. */
+export class InlineExecutor implements BatchExecutor {
+  readonly threads = 1;
+  readonly #policy: CompiledPolicy;
+  readonly #setup: WorkerSetup;
+  readonly #actions: ActionPolicy;
+
+  constructor(policy: CompiledPolicy, setup: WorkerSetup) {
+    this.#policy = policy;
+    this.#setup = setup;
+    this.#actions = new ActionPolicy(setup.actions);
+  }
+
+  async run(t: WorkerTask): Promise<WorkerResult> {
+    // Inline, the transfers are imported and retired around the batch, like a worker would.
+    const tokenKey = 'error' in t.tokenKey ? new LogveilError(t.tokenKey.error.code, t.tokenKey.error.message) : DataKey.fromTransfer(t.tokenKey);
+    const quarantineKey = DataKey.fromTransfer(t.quarantineKey);
+    const hashKey = t.hashKey ? HashKey.fromTransfer(t.hashKey) : undefined;
+    try {
+      const s = this.#setup;
+      return {
+        ...processBatch(t.task, {
+          policy: this.#policy,
+          actions: this.#actions,
+          format: s.format,
+          limits: s.limits,
+          tokenKey,
+          hashKey,
+          quarantineKey,
+          fastPath: s.fastPath,
+          ...(s.faults?.throwOnMarker !== undefined ? { throwOnMarker: s.faults.throwOnMarker } : {}),
+        }),
+        policyHash: this.#policy.hash,
+      };
+    } finally {
+      if (tokenKey instanceof DataKey) tokenKey.retire();
+      quarantineKey.retire();
+      hashKey?.retire();
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The compiled worker entry; under the test runner (TypeScript sources) the built copy in dist/. */
+function workerFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) return resolve(dirname(here), '..', '..', 'dist', 'pipeline', 'worker.js');
+  return join(dirname(here), 'worker.js');
+}
+
+export class PoolExecutor implements BatchExecutor {
+  readonly threads: number;
+  readonly #pool: Piscina;
+
+  constructor(setup: WorkerSetup, threads: number = availableParallelism()) {
+    this.threads = Math.max(1, threads);
+    this.#pool = new Piscina({
+      filename: pathToFileURL(workerFile()).href,
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      idleTimeout: Infinity,
+      workerData: setup,
+    });
+  }
+
+  run(t: WorkerTask): Promise<WorkerResult> {
+    return this.#pool.run(t) as Promise<WorkerResult>;
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.destroy();
+  }
+}

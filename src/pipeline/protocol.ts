@@ -1,0 +1,36 @@
+/**
+ * The typed messages between the engine and its workers.
+ */
+import type { ActionOverrides } from '../act/actions.js';
+import type { LineFormat } from '../codecs/jsonl.js';
+import type { KeyTransfer } from '../crypto/keys/cache.js';
+import type { PolicySpec } from '../detect/pack.js';
+import type { BatchResult, BatchTask } from './batch.js';
+
+/** Cloned into every worker at start; holds no key material. */
+export interface WorkerSetup {
+  policy: PolicySpec;
+  actions: ActionOverrides;
+  format: LineFormat;
+  limits: { maxRecordBytes: number; maxDepth: number };
+  fastPath: boolean;
+  faults?: EngineFaults;
+}
+
+/** Fault injection for tests; unset in production. */
+export interface EngineFaults {
+  /** A record containing this text throws while it is processed. */
+  throwOnMarker?: string;
+  /** A batch containing this text kills the worker that runs it. */
+  crashOnMarker?: string;
+}
+
+export interface WorkerTask {
+  task: BatchTask;
+  /** The token key, or the error that stands for it during a key-provider outage. */
+  tokenKey: KeyTransfer | { error: { code: string; message: string } };
+  quarantineKey: KeyTransfer;
+  hashKey?: KeyTransfer;
+}
+
+export type WorkerResult = BatchResult & { policyHash: string };
