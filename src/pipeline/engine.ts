@@ -6,7 +6,7 @@
  */
 import { ActionPolicy, type ActionOverrides } from '../act/actions.js';
 import type { LineFormat } from '../codecs/jsonl.js';
-import { DataKey, type DataKeyCache, type HashKey, type KeyTransfer } from '../crypto/keys/cache.js';
+import type { DataKey, DataKeyCache, KeyTransfer } from '../crypto/keys/cache.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import { LogveilError } from '../errors.js';
 import type { LineWriter } from '../sinks/line-writer.js';
@@ -46,13 +46,41 @@ export interface EngineOptions {
   onProblem?: (message: string) => void;
   /** After every batch, with the running counts. */
   onProgress?: (accounting: Accounting) => void;
+  /** Telemetry: told about every batch once its results are written. */
+  observer?: EngineObserver;
   faults?: EngineFaults;
+}
+
+/** What the engine reports per batch (telemetry hooks in here; it never sees values). */
+export interface BatchReport {
+  seq: number;
+  file: string;
+  records: number;
+  bytes: number;
+  appOut: number;
+  dropped: number;
+  quarantined: number;
+  fastPathLines: number;
+  /** Findings per detector id and per category. */
+  findings: Readonly<Record<string, number>>;
+  categories: Readonly<Record<string, number>>;
+  /** Quarantine reasons (codes), one entry per quarantined record. */
+  quarantineCodes: readonly string[];
+  /** From dispatch to results written, in milliseconds. */
+  latencyMs: number;
+  /** The batch's worker died. */
+  workerFailed: boolean;
+}
+
+export interface EngineObserver {
+  batch(report: BatchReport): void;
 }
 
 export const DEFAULT_BATCH: BatchLimits = { maxBatchRecords: 4096, maxBatchBytes: 1024 * 1024 };
 
 interface InFlight {
   task: BatchTask;
+  started: number;
   tokenKey: DataKey | undefined;
   transfers: KeyTransfer[];
   result: Promise<{ ok: WorkerResult } | { failed: unknown }>;
@@ -98,7 +126,11 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
       (ok) => ({ ok }),
       (failed: unknown) => ({ failed }),
     );
-    return { task, tokenKey, transfers, result };
+    return { task, started: performance.now(), tokenKey, transfers, result };
+  };
+
+  const report = (head: InFlight, r: Omit<BatchReport, 'seq' | 'file' | 'bytes' | 'latencyMs'>): void => {
+    o.observer?.batch({ seq: head.task.seq, file: head.task.file, bytes: head.task.data.byteLength, latencyMs: performance.now() - head.started, ...r });
   };
 
   const settleHead = async (): Promise<void> => {
@@ -106,7 +138,8 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
     const r = await head.result;
     for (const t of head.transfers) for (const k of t.keys) k.fill(0);
     if ('failed' in r) {
-      await quarantineBatch(head.task, r.failed, o, acc);
+      const n = await quarantineBatch(head.task, r.failed, o, acc);
+      report(head, { records: n, appOut: 0, dropped: 0, quarantined: n, fastPathLines: 0, findings: {}, categories: {}, quarantineCodes: Array<string>(n).fill('WORKER_FAILED'), workerFailed: true });
     } else {
       const res = r.ok;
       if (res.policyHash !== o.policy.hash) {
@@ -118,6 +151,23 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
       if (res.output.byteLength > 0) await o.app.writeChunk(res.output);
       acc.addBatch(res.outcomes, head.task.data.byteLength, res.findings, res.quarantine);
       for (const e of res.events) if (e.type === 'quarantine') o.onProblem?.(problemLine(e));
+      let appOut = 0;
+      let dropped = 0;
+      for (const x of res.outcomes) {
+        if (x === Outcome.Unchanged || x === Outcome.Redacted) appOut += 1;
+        else if (x === Outcome.Dropped) dropped += 1;
+      }
+      report(head, {
+        records: res.lines,
+        appOut,
+        dropped,
+        quarantined: res.quarantine.length,
+        fastPathLines: res.fastPathLines,
+        findings: res.findings,
+        categories: res.categories,
+        quarantineCodes: res.quarantine.map((q) => q.code),
+        workerFailed: false,
+      });
     }
     o.onProgress?.(acc);
   };
@@ -139,7 +189,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
 }
 
 /** A batch whose worker died: every line goes to the quarantine, encrypted, with an event each. */
-async function quarantineBatch(task: BatchTask, cause: unknown, o: EngineOptions, acc: Accounting): Promise<void> {
+async function quarantineBatch(task: BatchTask, cause: unknown, o: EngineOptions, acc: Accounting): Promise<number> {
   const err = new LogveilError('WORKER_FAILED', `worker failed while processing the batch (${(cause as Error)?.name ?? 'error'})`);
   const entries: QuarantineEntry[] = [];
   const events: SecurityEvent[] = [];
@@ -152,6 +202,7 @@ async function quarantineBatch(task: BatchTask, cause: unknown, o: EngineOptions
   await o.quarantine.write(entries);
   acc.addBatch(Uint8Array.from(entries, () => Outcome.Quarantined), task.data.byteLength, {}, entries);
   o.onProblem?.(`${task.file}:${task.firstLine}-${task.firstLine + entries.length - 1} WORKER_FAILED: ${err.message}; ${entries.length} records quarantined`);
+  return entries.length;
 }
 
 function problemLine(e: SecurityEvent & { type: 'quarantine' }): string {
