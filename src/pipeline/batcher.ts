@@ -61,12 +61,24 @@ export async function* batchLines(
     return t;
   }
 
+  let pendingLines = 0;
   for await (const chunk of chunks) {
     const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     if (b.length === 0) continue;
     pending.push(b);
     pendingBytes += b.length;
-    if (pendingBytes >= limits.maxBatchBytes || pending.length > 64) yield* cut(false);
+    // Count line ends only up to the record limit: enough to know a batch is full.
+    for (let pos = b.indexOf(NL); pos !== -1 && pendingLines < limits.maxBatchRecords; pos = b.indexOf(NL, pos + 1)) pendingLines += 1;
+    if (pendingBytes >= limits.maxBatchBytes || pendingLines >= limits.maxBatchRecords || pending.length > 64) {
+      yield* cut(false);
+      pendingLines = pendingBytes === 0 ? 0 : countUpTo(pending[0] as Buffer, limits.maxBatchRecords);
+    }
   }
   yield* cut(true);
+}
+
+function countUpTo(buf: Buffer, max: number): number {
+  let n = 0;
+  for (let pos = buf.indexOf(NL); pos !== -1 && n < max; pos = buf.indexOf(NL, pos + 1)) n += 1;
+  return n;
 }

@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { builtinPatternsDir } from '../../src/config/config.js';
+import { DataKeyCache } from '../../src/crypto/keys/cache.js';
+import { LocalKeyProvider } from '../../src/crypto/keys/local.js';
+import type { KeyProvider } from '../../src/crypto/keys/provider.js';
+import { KeyRegistry } from '../../src/crypto/keys/registry.js';
+import { CompiledPolicy } from '../../src/detect/compile.js';
+import { loadPolicy } from '../../src/detect/load.js';
+import type { RunSummary } from '../../src/pipeline/accounting.js';
+import { redactStreams, type EngineOptions } from '../../src/pipeline/engine.js';
+import { LineWriter } from '../../src/sinks/line-writer.js';
+import { QuarantineSink } from '../../src/sinks/quarantine.js';
+import { JsonLinesSecuritySink } from '../../src/sinks/security-events.js';
+import { tempDir } from './keys.js';
+
+export const LIMITS = { maxRecordBytes: 1024 * 1024, maxDepth: 64 };
+export const builtinPolicy = (): CompiledPolicy => new CompiledPolicy(loadPolicy([builtinPatternsDir()]), { maxDepth: LIMITS.maxDepth });
+
+export interface EngineRun {
+  summary: RunSummary;
+  output: string;
+  events: Array<Record<string, unknown>>;
+  quarantine: Array<Record<string, unknown>>;
+}
+
+/** A key provider that works for `okCalls` generations, then fails like an unreachable KMS. */
+export function flakyProvider(inner: KeyProvider, okCalls: number): KeyProvider {
+  let calls = 0;
+  return {
+    name: inner.name,
+    generateDataKey: async (ctx) => {
+      calls += 1;
+      if (calls > okCalls) throw new Error('connect ECONNREFUSED kms');
+      return inner.generateDataKey(ctx);
+    },
+    decryptDataKey: (blob, ctx) => inner.decryptDataKey(blob, ctx),
+  };
+}
+
+/** Runs the engine over in-memory lines with real keys, sinks and (optionally) a worker pool. */
+export async function runEngine(
+  input: string | Buffer | Array<Buffer | string> | (() => AsyncIterable<Buffer>),
+  options: Partial<EngineOptions> & { okKeyGenerations?: number; maxKeyUses?: number; policy?: CompiledPolicy } = {},
+): Promise<EngineRun> {
+  const dir = tempDir('logveil-engine-');
+  const local = await LocalKeyProvider.open(dir);
+  const provider = options.okKeyGenerations !== undefined ? flakyProvider(local, options.okKeyGenerations) : local;
+  const registry = await KeyRegistry.open(join(dir, 'keys.jsonl'));
+  const keys = new DataKeyCache(provider, registry, {
+    maxAgeMs: 3_600_000,
+    maxUses: options.maxKeyUses ?? 1_000_000,
+    context: { pipeline: 'logveil', purpose: 'tokenize' },
+  });
+  const qkeys = new DataKeyCache(local, registry, { maxAgeMs: 3_600_000, maxUses: 1e9, context: { pipeline: 'logveil', purpose: 'quarantine' } });
+  const app = LineWriter.open(join(dir, 'out.log'));
+  const security = new JsonLinesSecuritySink(join(dir, 'events.jsonl'));
+  const quarantine = new QuarantineSink(join(dir, 'quarantine.jsonl'));
+  const chunks = typeof input === 'function' ? input : () => Readable.from((Array.isArray(input) ? input : [input]).map((c) => Buffer.from(c)));
+  const summary = await redactStreams([{ name: 'in.log', chunks }], {
+    policy: options.policy ?? builtinPolicy(),
+    actions: {},
+    keys,
+    quarantineKey: await qkeys.current(),
+    format: 'auto',
+    limits: LIMITS,
+    workers: 0,
+    app,
+    security,
+    quarantine,
+    ...options,
+  });
+  await app.close();
+  await security.close();
+  await quarantine.close();
+  keys.close();
+  qkeys.close();
+  const lines = (f: string): Array<Record<string, unknown>> =>
+    readFileSync(join(dir, f), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+  return { summary, output: readFileSync(join(dir, 'out.log'), 'utf8'), events: lines('events.jsonl'), quarantine: lines('quarantine.jsonl') };
+}

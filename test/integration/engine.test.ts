@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { scanText } from '../../src/detect/scan.js';
+import { builtinPolicy, runEngine } from '../helpers/engine.js';
+
+const policy = builtinPolicy();
+const SECRET_LINE = (i: number): string => `{"i":${i},"msg":"login by user${i}@example.com from 198.51.100.${i % 250}"}`;
+const CLEAN_LINE = (i: number): string => `{"i":${i},"msg":"request ${i} served","status":200}`;
+const lines = (n: number, f: (i: number) => string): string => Array.from({ length: n }, (_, i) => f(i)).join('\n') + '\n';
+const mixed = (n: number): string => lines(n, (i) => (i % 7 === 0 ? SECRET_LINE(i) : CLEAN_LINE(i)));
+
+/** Nothing detectable remains in any output line (text or any JSON string field). */
+function leaks(output: string): string[] {
+  const found: string[] = [];
+  for (const line of output.split('\n')) {
+    for (const m of scanText(policy, line)) found.push(`${m.detector.spec.id}: ${line.slice(m.start, m.end)}`);
+  }
+  return found;
+}
+
+describe('engine', () => {
+  it('keeps input order across a worker pool with many small batches, and matches the inline result', async () => {
+    const input = mixed(3000);
+    const pooled = await runEngine(input, { workers: 2, batch: { maxBatchRecords: 37 } });
+    const inline = await runEngine(input, { workers: 0, batch: { maxBatchRecords: 37 } });
+    const ids = pooled.output.trimEnd().split('\n').map((l) => (JSON.parse(l) as { i: number }).i);
+    expect(ids).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    expect(pooled.summary).toMatchObject({ recordsIn: 3000, appOut: 3000, dropped: 0, quarantined: 0, balanced: true });
+    expect(leaks(pooled.output)).toEqual([]);
+    // Same keys are not shared between the two runs, so compare the shape, not the tokens.
+    const shape = (s: string): string => s.replace(/tk1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, 'tk1');
+    expect(shape(pooled.output)).toBe(shape(inline.output));
+    const findingLines = pooled.events.filter((e) => e.type === 'findings').map((e) => (e.source as { line: number }).line);
+    expect(findingLines).toEqual(Array.from({ length: 3000 }, (_, i) => i).filter((i) => i % 7 === 0).map((i) => i + 1));
+  });
+
+  it('passes lines without findings byte-for-byte, CRLF and a missing last newline included', async () => {
+    const input = '{"b":1,  "a":"spaced"}\r\nplain text line\r\nlast line without end';
+    const r = await runEngine(input);
+    expect(r.output).toBe('{"b":1,  "a":"spaced"}\r\nplain text line\r\nlast line without end\n');
+  });
+
+  it('quarantines the batch of a crashed worker, replaces the worker and goes on', async () => {
+    const input = lines(400, (i) => (i === 123 ? `{"msg":"CRASH-ME ${i} bob@example.com"}` : i % 5 === 0 ? SECRET_LINE(i) : CLEAN_LINE(i)));
+    const r = await runEngine(input, { workers: 2, batch: { maxBatchRecords: 50 }, faults: { crashOnMarker: 'CRASH-ME' } });
+    // Lines 101-150 (the batch holding line 124) are quarantined; everything else comes out.
+    expect(r.summary).toMatchObject({ recordsIn: 400, appOut: 350, dropped: 0, quarantined: 50, balanced: true });
+    expect(r.summary.quarantinedByCode).toEqual({ WORKER_FAILED: 50 });
+    expect(r.quarantine.map((q) => (q.source as { line: number }).line)).toEqual(Array.from({ length: 50 }, (_, i) => 101 + i));
+    expect(r.output).not.toContain('CRASH-ME');
+    expect(leaks(r.output)).toEqual([]);
+    expect(r.events.filter((e) => e.type === 'quarantine')).toHaveLength(50);
+    // Batches after the crash were processed by a replacement worker.
+    const out = r.output.trimEnd().split('\n');
+    expect(JSON.parse(out.at(-1) as string)).toMatchObject({ i: 399 });
+    expect(JSON.stringify(r.quarantine)).not.toContain('bob@example.com');
+  });
+
+  it('quarantines a record whose processing throws, and only that record', async () => {
+    for (const workers of [0, 2]) {
+      const input = lines(100, (i) => (i === 42 ? `{"msg":"BOOM ${i} eve@example.com"}` : SECRET_LINE(i)));
+      const r = await runEngine(input, { workers, batch: { maxBatchRecords: 16 }, faults: { throwOnMarker: 'BOOM' } });
+      expect(r.summary).toMatchObject({ recordsIn: 100, appOut: 99, quarantined: 1, balanced: true });
+      expect(r.quarantine.map((q) => [(q.source as { line: number }).line, q.code])).toEqual([[43, 'INJECTED_FAULT']]);
+      expect(r.output).not.toContain('eve@example.com');
+      expect(leaks(r.output)).toEqual([]);
+    }
+  });
+
+  it('during a key-provider outage quarantines what needs a new key, passes clean lines, and counts it all', async () => {
+    // One key generation works; the key is spent after 10 tokens, every rotation after that fails.
+    const input = mixed(700);
+    const r = await runEngine(input, { workers: 2, batch: { maxBatchRecords: 20 }, okKeyGenerations: 1, maxKeyUses: 10 });
+    const s = r.summary;
+    expect(s.balanced).toBe(true);
+    expect(s.recordsIn).toBe(700);
+    expect(s.quarantined).toBeGreaterThan(0);
+    expect(Object.keys(s.quarantinedByCode)).toEqual(['KEY_UNAVAILABLE']);
+    expect(s.appOut).toBeGreaterThanOrEqual(600);
+    expect(leaks(r.output)).toEqual([]);
+    expect(r.output).not.toMatch(/user\d+@example\.com/);
+    expect(JSON.stringify(r.quarantine)).not.toMatch(/@example\.com/);
+  });
+
+  it('applies backpressure: the source is never read far ahead of the results', async () => {
+    let pulled = 0;
+    let settled = 0;
+    let maxAhead = 0;
+    async function* source(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < 200; i++) {
+        pulled += 1;
+        maxAhead = Math.max(maxAhead, pulled - settled);
+        yield Buffer.from(lines(10, (j) => CLEAN_LINE(i * 10 + j)));
+      }
+    }
+    const r = await runEngine(source, {
+      workers: 2,
+      maxInFlight: 3,
+      batch: { maxBatchRecords: 10, maxBatchBytes: 1 << 20 },
+      onProgress: () => {
+        settled += 1;
+      },
+    });
+    expect(r.summary).toMatchObject({ recordsIn: 2000, appOut: 2000, balanced: true });
+    // One chunk is one batch: at most maxInFlight batches out, plus the one being cut.
+    expect(maxAhead).toBeLessThanOrEqual(3 + 2);
+  });
+});

@@ -1,0 +1,82 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ActionPolicy } from '../../src/act/actions.js';
+import type { DataKey, HashKey } from '../../src/crypto/keys/cache.js';
+import { processBatch, type BatchContext, type BatchResult } from '../../src/pipeline/batch.js';
+import { builtinPolicy, LIMITS } from '../helpers/engine.js';
+import { localKeys } from '../helpers/keys.js';
+import { message } from '../helpers/values.js';
+
+const policy = builtinPolicy();
+const CORPORA = new URL('../../../shared/corpora/', import.meta.url);
+
+function corpusLines(): string[] {
+  const dir = new URL('logs/', CORPORA);
+  const out: string[] = [];
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.log.gz'))) {
+    out.push(...gunzipSync(readFileSync(new URL(f, dir))).toString('utf8').split('\n').slice(0, 400));
+  }
+  const sentences = gunzipSync(readFileSync(new URL('pii/presidio_generated_small.jsonl.gz', CORPORA))).toString('utf8').split('\n').filter(Boolean);
+  for (const s of sentences) {
+    const { text } = JSON.parse(s) as { text: string };
+    out.push(text.replace(/\n/g, ' '), JSON.stringify({ msg: text }));
+  }
+  return out;
+}
+
+/** Everything but the parts that legitimately differ between two runs (timestamps, random quarantine nonces). */
+function comparable(r: BatchResult): unknown {
+  return {
+    output: Buffer.from(r.output).toString('latin1'),
+    outcomes: [...r.outcomes],
+    findings: r.findings,
+    events: r.events.map(({ ts: _ts, ...e }) => e),
+    quarantine: r.quarantine.map(({ ts: _ts, envelope: _e, ...q }) => q),
+  };
+}
+
+describe('the raw-line fast path gives the same result as the structured path', () => {
+  let base: Omit<BatchContext, 'fastPath'>;
+
+  beforeAll(async () => {
+    const { keys } = await localKeys();
+    const tokenKey: DataKey = await keys.current();
+    const hashKey: HashKey = await keys.hashKey();
+    base = { policy, actions: new ActionPolicy(), format: 'auto', limits: LIMITS, tokenKey, hashKey, quarantineKey: tokenKey };
+  });
+
+  const both = (lines: Array<string | Buffer>): void => {
+    const data = Buffer.concat(lines.map((l) => Buffer.concat([Buffer.from(l), Buffer.from('\n')])));
+    const task = { seq: 0, file: 'p.log', firstLine: 1, firstOffset: 0, data };
+    const fast = processBatch(task, { ...base, fastPath: true });
+    const slow = processBatch(task, { ...base, fastPath: false });
+    expect(comparable(fast)).toEqual(comparable(slow));
+  };
+
+  it('on real log lines and labelled PII sentences', () => {
+    const lines = corpusLines();
+    for (let i = 0; i < lines.length; i += 500) both(lines.slice(i, i + 500));
+  });
+
+  const keyName = fc.constantFrom('msg', 'user', 'password', 'api_token', 'trace_id', 'Authorization', 'note', 'p\\u0061ssword');
+  const text = fc.oneof(
+    message.map((m) => m.text),
+    fc.string({ unit: 'grapheme', maxLength: 40 }),
+    fc.constantFrom('mail a\\u0040b.com', 'x\\"y', 'plain', 'ip 10.1.2.3', 'ok', 'c:\\\\temp\\\\file'),
+  );
+  const jsonLine = fc
+    .array(fc.tuple(keyName, fc.oneof(text, fc.integer(), fc.boolean())), { maxLength: 5 })
+    .map((entries) => '{' + entries.map(([k, v]) => `"${k}":${typeof v === 'string' ? `"${v.replace(/"/g, '')}"` : String(v)}`).join(',') + '}');
+  const deepLine = fc.integer({ min: 60, max: 70 }).map((d) => '['.repeat(d) + '"x"' + ']'.repeat(d));
+  const badUtf8 = message.map((m) => Buffer.concat([Buffer.from(m.text), Buffer.from([0xc3, 0x28])]));
+  const line = fc.oneof(jsonLine, text, deepLine, badUtf8, text.map((t) => `${t}\r`));
+
+  it('on generated lines: JSON with escapes and key rules, text, CRLF, deep nesting, invalid UTF-8', () => {
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 20 }), (lines) => both(lines)),
+      { numRuns: 300 },
+    );
+  });
+});
