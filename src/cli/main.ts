@@ -57,6 +57,7 @@ program
   .option('-w, --workers <n>', 'worker threads (default: available cores; 0 = run on the main thread)', (v) => parseWorkers(v))
   .option('--no-summary', 'do not print the summary on stderr')
   .option('--summary-json <file>', 'also write the summary as JSON')
+  .option('--no-progress', 'do not show the progress line (shown only when stderr is a terminal)')
   .action((files: string[], flags) => run(() => redactCommand(files, flags)));
 
 program

@@ -7,6 +7,7 @@ import RE2 from 're2';
 /** The prefilter: which detectors can match a string. */
 export type RE2Set = ReturnType<typeof RE2.Set>;
 import type { AllowEntry, DetectorSpec, KeyRuleSpec, PolicySpec } from './pack.js';
+import { LineFilter } from './line-filter.js';
 import { VALIDATORS, type ValidatorResult } from './validators.js';
 
 export interface CompiledDetector {
@@ -22,23 +23,30 @@ export interface CompiledDetector {
 /** Values known to be safe: exact values and whole-value regexes. */
 export class Allowlist {
   readonly #values: Map<string, string>;
-  readonly #regexes: Array<{ re: RE2; describe: string }>;
+  readonly #regexes: string[] = [];
+  /** All regex entries in one set: one call tells whether any entry allows a value. */
+  readonly #set: RE2Set | undefined;
 
   constructor(entries: readonly AllowEntry[], origin: string) {
     this.#values = new Map();
-    this.#regexes = [];
+    const sources: string[] = [];
     for (const e of entries) {
       if ('value' in e) this.#values.set(e.value, `${origin} value entry`);
-      else this.#regexes.push({ re: new RE2(e.regex, 'u'), describe: `${origin} regex /${e.regex}/` });
+      else {
+        sources.push(e.regex);
+        this.#regexes.push(`${origin} regex /${e.regex}/`);
+      }
     }
+    this.#set = sources.length > 0 ? new RE2.Set(sources, 'u') : undefined;
   }
 
   /** The entry that allows `value`, or undefined. */
   match(value: string): string | undefined {
     const exact = this.#values.get(value);
     if (exact) return exact;
-    for (const { re, describe } of this.#regexes) if (re.test(value)) return describe;
-    return undefined;
+    if (!this.#set) return undefined;
+    const hit = this.#set.match(value)[0];
+    return hit === undefined ? undefined : this.#regexes[hit];
   }
 
   get size(): number {
@@ -103,10 +111,12 @@ export class CompiledPolicy {
   readonly globalAllow: Allowlist;
   readonly keyRules: KeyRules;
   /**
-   * Prefilter over raw line bytes: every detector, plus the JSON spelling of every key that a
-   * `redact` key rule selects. A line with no hit here (and no JSON escape) cannot change.
+   * Short field values already scanned without a finding (log fields repeat: levels, services,
+   * paths, user agents). Only values with no finding are kept, so nothing sensitive is held.
    */
-  readonly lineSet: RE2Set | undefined;
+  readonly cleanValues = new BoundedSet(8192);
+  /** Prefilter over raw lines: a line it passes (see {@link LineFilter}) cannot change. */
+  readonly lineFilter: LineFilter | undefined;
 
   /**
    * `maxDepth`: records nested deeper are rejected on the structured path, so a raw line with more
@@ -125,59 +135,8 @@ export class CompiledPolicy {
     );
     const rules = spec.packs.flatMap((p) => p.keyRules);
     this.keyRules = new KeyRules(rules);
-    const keyPatterns = rules.filter((r) => r.mode === 'redact').flatMap((r) => r.keys.map(jsonKeyPattern));
-    const depthPattern = options.maxDepth !== undefined ? [`(?:[\\[{][^\\[{]*){${options.maxDepth + 1}}`] : [];
-    const linePatterns = [...all.map((d) => widenAnchors(d.regex)), ...keyPatterns, ...depthPattern];
-    this.lineSet = linePatterns.length > 0 ? new RE2.Set(linePatterns, 'u') : undefined;
+    this.lineFilter = LineFilter.build(all.map((d) => d.regex), rules, options.maxDepth);
   }
-}
-
-/** `"password"` or `"api_token"` (for `*_token`) followed by a colon, case-insensitive. */
-function jsonKeyPattern(key: string): string {
-  const body = key
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('[^"]*');
-  return `"(?i:${body})"\\s*:`;
-}
-
-/**
- * The raw-line form of a detector regex. Inside a JSON line a string field is delimited by `"`, so
- * an anchor that holds at the edge of the field (^ $ \A \z) is widened to also accept that quote.
- * The result matches a raw line whenever the original matches one of its string fields: the
- * prefilter may say "maybe" too often, never "no" wrongly.
- */
-export function widenAnchors(source: string): string {
-  let out = '';
-  let inClass = false;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i] as string;
-    if (c === '\\') {
-      const next = source[i + 1] ?? '';
-      i += 1;
-      if (!inClass && next === 'A') out += '(?:\\A|")';
-      else if (!inClass && next === 'z') out += '(?:\\z|")';
-      else out += c + next;
-      continue;
-    }
-    if (inClass) {
-      if (c === ']') inClass = false;
-      out += c;
-      continue;
-    }
-    if (c === '[') {
-      inClass = true;
-      out += c;
-      // A leading ^ (negation) or ] belongs to the class.
-      if (source[i + 1] === '^') out += source[++i];
-      if (source[i + 1] === ']') out += source[++i];
-      continue;
-    }
-    if (c === '^') out += '(?:^|")';
-    else if (c === '$') out += '(?:$|")';
-    else out += c;
-  }
-  return out;
 }
 
 function compileDetector(spec: DetectorSpec, index: number): CompiledDetector {
@@ -194,4 +153,23 @@ function compileDetector(spec: DetectorSpec, index: number): CompiledDetector {
     ...(validator && v ? { validate: (value: string) => validator.validate(value, v.params) } : {}),
   };
   return compiled;
+}
+
+/** A set that forgets everything when full: cheap, bounded, good enough for repeated values. */
+export class BoundedSet {
+  readonly #items = new Set<string>();
+  readonly #max: number;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  has(value: string): boolean {
+    return this.#items.has(value);
+  }
+
+  add(value: string): void {
+    if (this.#items.size >= this.#max) this.#items.clear();
+    this.#items.add(value);
+  }
 }

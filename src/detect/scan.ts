@@ -40,10 +40,16 @@ interface Candidate extends Match {
 /** Every confirmed match in `text`, non-overlapping, ordered by position. */
 export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntry[]): Match[] {
   if (!policy.set || text.length === 0) return [];
+  const cacheable = !trace && text.length <= CLEAN_CACHE_MAX_CHARS;
+  if (cacheable && policy.cleanValues.has(text)) return [];
   const hits = policy.set.match(text);
-  if (hits.length === 0) return [];
-  return scanHits(policy, text, hits, trace);
+  const found = hits.length === 0 ? [] : scanHits(policy, text, hits, trace);
+  if (cacheable && found.length === 0) policy.cleanValues.add(text);
+  return found;
 }
+
+/** Values up to this long are remembered when they hold no finding. */
+const CLEAN_CACHE_MAX_CHARS = 256;
 
 /** Runs the given detectors (by index) over `text`; `hits` normally comes from the prefilter. */
 export function scanHits(policy: CompiledPolicy, text: string, hits: readonly number[], trace?: TraceEntry[]): Match[] {

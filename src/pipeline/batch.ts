@@ -12,6 +12,7 @@ import { decodeLine, encodeBody, type LineFormat } from '../codecs/jsonl.js';
 import type { DataKey, HashKey } from '../crypto/keys/cache.js';
 import { encryptToken, wrapToken } from '../crypto/token.js';
 import type { CompiledPolicy } from '../detect/compile.js';
+import { lineEnds, markByte } from '../detect/line-filter.js';
 import { LogveilError } from '../errors.js';
 import type { LogRecord, SourceRef } from '../record.js';
 import { findingsEvent, type SecurityEvent } from '../telemetry/events.js';
@@ -102,34 +103,46 @@ export function eachLine(
 }
 
 export function processBatch(task: BatchTask, ctx: BatchContext): BatchResult {
+  const data = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
   const usesBefore = ctx.tokenKey instanceof LogveilError ? 0 : ctx.tokenKey.uses;
-  const fast = ctx.fastPath !== false && ctx.format !== 'jsonl' && ctx.policy.lineSet !== undefined;
+  const ends = lineEnds(data);
+  const slow = slowLines(data, ends, ctx);
   const out: Uint8Array[] = [];
-  const outcomes: number[] = [];
+  const outcomes = new Uint8Array(ends.length);
   const events: SecurityEvent[] = [];
   const quarantine: QuarantineEntry[] = [];
   const findings: Record<string, number> = {};
   const categories: Record<string, number> = {};
   let fastPathLines = 0;
-  eachLine(task, (bytes, line, eol, source) => {
-    if (
-      fast &&
-      bytes.length <= ctx.limits.maxRecordBytes &&
-      bytes.indexOf(BACKSLASH) === -1 &&
-      !ctx.policy.lineSet?.test(bytes) &&
-      isUtf8(bytes) &&
-      (ctx.throwOnMarker === undefined || !bytes.includes(ctx.throwOnMarker))
-    ) {
-      out.push(line);
-      if (eol === '') out.push(NEWLINE);
-      outcomes.push(Outcome.Unchanged);
+  // A run of clean lines leaves as one slice of the input.
+  let runStart = 0;
+  const flushRun = (upTo: number): void => {
+    if (upTo > runStart) out.push(data.subarray(runStart, upTo));
+  };
+  for (let i = 0, start = 0; i < ends.length; i++) {
+    const end = ends[i] as number;
+    const next = end + 1;
+    if (!slow[i]) {
+      outcomes[i] = Outcome.Unchanged;
       fastPathLines += 1;
-      return;
+      if (end === data.length) {
+        // A last line without an end gets one.
+        flushRun(end);
+        out.push(NEWLINE);
+        runStart = end;
+      }
+      start = next;
+      continue;
     }
-    const r = processRecord(bytes, source, ctx);
-    outcomes.push(r.outcome);
-    if (r.outcome === Outcome.Unchanged) out.push(bytes, eol === '\r\n' ? CRLF : NEWLINE);
-    else if (r.outcome === Outcome.Redacted) out.push(Buffer.from(r.line + (eol === '\r\n' ? '\r\n' : '\n')));
+    flushRun(start);
+    runStart = Math.min(next, data.length);
+    const crlf = end > start && data[end - 1] === CR;
+    const bytes = data.subarray(start, crlf ? end - 1 : end);
+    const eol = crlf ? CRLF : NEWLINE;
+    const r = processRecord(bytes, { file: task.file, line: task.firstLine + i, offset: task.firstOffset + start }, ctx);
+    outcomes[i] = r.outcome;
+    if (r.outcome === Outcome.Unchanged) out.push(bytes, eol);
+    else if (r.outcome === Outcome.Redacted) out.push(Buffer.from(r.line as string), eol);
     if (r.quarantine) {
       quarantine.push(r.quarantine);
       events.push(r.quarantineEvent as SecurityEvent);
@@ -141,12 +154,14 @@ export function processBatch(task: BatchTask, ctx: BatchContext): BatchResult {
         categories[f.category] = (categories[f.category] ?? 0) + 1;
       }
     }
-  });
+    start = next;
+  }
+  flushRun(data.length);
   return {
     seq: task.seq,
-    lines: outcomes.length,
+    lines: ends.length,
     output: out.length === 1 ? (out[0] as Uint8Array) : Buffer.concat(out),
-    outcomes: Uint8Array.from(outcomes),
+    outcomes,
     events,
     quarantine,
     findings,
@@ -154,6 +169,28 @@ export function processBatch(task: BatchTask, ctx: BatchContext): BatchResult {
     tokenUses: ctx.tokenKey instanceof LogveilError ? 0 : ctx.tokenKey.uses - usesBefore,
     fastPathLines,
   };
+}
+
+/**
+ * Which lines take the structured path: prefilter hits (one pass over the whole batch), lines with
+ * a backslash (a JSON escape can hide a match), invalid UTF-8, oversized lines, and all of them
+ * when the fast path is off or the format must be validated line by line.
+ */
+function slowLines(data: Buffer, ends: Int32Array, ctx: BatchContext): Uint8Array {
+  const slow = new Uint8Array(ends.length);
+  const filter = ctx.policy.lineFilter;
+  if (ctx.fastPath === false || ctx.format === 'jsonl' || !filter) return slow.fill(1);
+  // Cheap whole-batch checks first: a line they mark needs no prefilter call.
+  markByte(data, ends, BACKSLASH, slow);
+  if (ctx.throwOnMarker !== undefined) markByte(data, ends, ctx.throwOnMarker, slow);
+  filter.markHits(data, ends, slow);
+  const utf8 = isUtf8(data);
+  for (let i = 0, start = 0; i < ends.length; i++) {
+    const end = ends[i] as number;
+    if (end - start > ctx.limits.maxRecordBytes || (!utf8 && !slow[i] && !isUtf8(data.subarray(start, end)))) slow[i] = 1;
+    start = end + 1;
+  }
+  return slow;
 }
 
 interface RecordResult {

@@ -12,7 +12,10 @@ import { openRuntime, VERSION } from '../../pipeline/runtime.js';
 import type { LineFormat } from '../../codecs/jsonl.js';
 import { LineWriter } from '../../sinks/line-writer.js';
 import { QuarantineSink } from '../../sinks/quarantine.js';
+import { detectorCategories, EngineTelemetry } from '../../telemetry/metrics.js';
+import { startTelemetry } from '../../telemetry/sdk.js';
 import { ExitCode } from '../exit.js';
+import { openProgress } from '../progress.js';
 
 export interface RedactFlags {
   out?: string;
@@ -25,6 +28,8 @@ export interface RedactFlags {
   summary?: boolean;
   summaryJson?: string;
   workers?: number;
+  /** `--no-progress` sets false; the display shows only when stderr is a terminal anyway. */
+  progress?: boolean;
 }
 
 /** All cores, but inline (no pool) on a one-core machine where a worker thread only adds cost. */
@@ -34,6 +39,16 @@ function defaultWorkers(): number {
 }
 
 export async function redactCommand(files: string[], flags: RedactFlags): Promise<number> {
+  // First: the engine's instruments bind to whichever meter provider is registered when they are made.
+  const telemetry = await startTelemetry(process.env, { onProblem: (message) => process.stderr.write(`logveil: ${message}\n`) });
+  try {
+    return await redact(files, flags);
+  } finally {
+    await telemetry?.shutdown();
+  }
+}
+
+async function redact(files: string[], flags: RedactFlags): Promise<number> {
   const config = loadConfig(flags.config);
   if (flags.patterns?.length) config.patterns = flags.patterns;
   if (flags.format) config.format = flags.format;
@@ -49,6 +64,13 @@ export async function redactCommand(files: string[], flags: RedactFlags): Promis
 
   const started = { ts: new Date().toISOString(), policyHash: runtime.policy.hash };
   await runtime.security.write([{ type: 'run-start', ...started, version: VERSION, configHash: config.hash }]);
+  const progress = await openProgress({
+    enabled: flags.progress !== false,
+    files,
+    stderr: process.stderr,
+    stdout: process.stdout,
+    outputIsStdout: flags.out === undefined || flags.out === '-',
+  });
   let summary: RunSummary;
   try {
     summary = await redactStreams(inputs, {
@@ -62,9 +84,13 @@ export async function redactCommand(files: string[], flags: RedactFlags): Promis
       app,
       security: runtime.security,
       quarantine,
-      onProblem: (message) => process.stderr.write(`logveil: ${message}\n`),
+      onProblem: (message) => (progress ? progress.log(`logveil: ${message}`) : process.stderr.write(`logveil: ${message}\n`)),
+      ...(progress ? { onProgress: (accounting) => progress.update(accounting) } : {}),
+      observer: new EngineTelemetry({ categories: detectorCategories(runtime.policy.spec) }),
     });
   } finally {
+    // Before anything else is written to stderr: the summary must not land on the bar's line.
+    progress?.stop();
     await app.close();
     await quarantine.close();
   }
