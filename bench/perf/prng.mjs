@@ -72,11 +72,12 @@ export class Rng {
    */
   weighted(table) {
     let total = 0;
-    for (const [, w] of table) total += w;
+    for (let i = 0; i < table.length; i++) total += /** @type {readonly [T, number]} */ (table[i])[1];
     let x = this.float() * total;
-    for (const [item, w] of table) {
-      x -= w;
-      if (x < 0) return item;
+    for (let i = 0; i < table.length; i++) {
+      const row = /** @type {readonly [T, number]} */ (table[i]);
+      x -= row[1];
+      if (x < 0) return row[0];
     }
     return /** @type {T} */ (table[table.length - 1]?.[0]);
   }

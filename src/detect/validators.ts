@@ -8,56 +8,15 @@
 
 import { isIPv6 } from 'node:net';
 import { LogveilError } from '../errors.js';
+import { abaRouting, caSin, cnpj, usItin, usSsn } from './validators/americas.js';
+import { auAbn, auAcn, auMedicare, auTfn, inPan } from './validators/apac.js';
+import { fail, luhnValid, OK, simple, unknownParams, type ValidatorSpec } from './validators/common.js';
+import { date } from './validators/dates.js';
+import { deTaxId, esDni, frNir, itCodiceFiscale, nhsMod11, nlBsn, plPesel, ukNino } from './validators/europe.js';
+import { phone } from './validators/phone.js';
+import { githubChecksum } from './validators/tokens.js';
 
-/** The outcome of one validation; `reason` is set when `ok` is false. */
-export interface ValidatorResult {
-  ok: boolean;
-  /** Why the value was rejected, e.g. `'Luhn checksum fails'`. Never contains the value. */
-  reason?: string;
-}
-
-/** One named validator. */
-export interface ValidatorSpec {
-  /**
-   * Checks the parameters given in a pack; returns problems (empty = valid), e.g.
-   * `['entropy needs a numeric "min" between 0 and 8']`. A `name` key is ignored, so the
-   * pack's object form (`{name: entropy, min: 3.5}`) may be passed as it is.
-   */
-  checkParams(params: Record<string, unknown>): string[];
-  /**
-   * Confirms a matched value. `params` must have passed {@link ValidatorSpec.checkParams};
-   * a validator that needs parameters throws a {@link LogveilError} (`VALIDATOR_PARAMS`) otherwise.
-   */
-  validate(value: string, params: Record<string, unknown>): ValidatorResult;
-}
-
-const OK: ValidatorResult = Object.freeze({ ok: true });
-
-function fail(reason: string): ValidatorResult {
-  return { ok: false, reason };
-}
-
-/** Keys of `params` that are not `name` and not in `allowed`, as problems. */
-function unknownParams(validator: string, params: Record<string, unknown>, allowed: readonly string[]): string[] {
-  const problems: string[] = [];
-  for (const key of Object.keys(params)) {
-    if (key === 'name' || allowed.includes(key)) continue;
-    problems.push(
-      allowed.length === 0
-        ? `${validator} takes no parameters, got "${key}"`
-        : `${validator} does not know the parameter "${key}" (known: ${allowed.map((a) => `"${a}"`).join(', ')})`,
-    );
-  }
-  return problems;
-}
-
-/** A validator without parameters. */
-function simple(name: string, validate: (value: string) => ValidatorResult): ValidatorSpec {
-  return {
-    checkParams: (params) => unknownParams(name, params, []),
-    validate: (value) => validate(value),
-  };
-}
+export type { ValidatorResult, ValidatorSpec } from './validators/common.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shannon entropy
@@ -120,18 +79,7 @@ const luhn = simple('luhn', (value) => {
   const digits = value.replace(/[ -]/g, '');
   if (!/^[0-9]*$/.test(digits)) return fail('Luhn input has characters other than digits, spaces and dashes');
   if (digits.length < 12 || digits.length > 19) return fail(`Luhn needs 12-19 digits, got ${digits.length}`);
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0 ? OK : fail('Luhn checksum fails');
+  return luhnValid(digits) ? OK : fail('Luhn checksum fails');
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -161,7 +109,8 @@ function mod97(s: string): number {
 }
 
 const ibanMod97 = simple('iban-mod97', (value) => {
-  const compact = value.replace(/ /g, '');
+  // Printed groups are separated by spaces or dashes.
+  const compact = value.replace(/[ -]/g, '');
   // Check ASCII before upper-casing: toUpperCase maps some non-ASCII letters (e.g. U+0131) to A-Z.
   if (!/^[A-Za-z]{2}[0-9]{2}[A-Za-z0-9]+$/.test(compact)) {
     return fail('IBAN needs a country code, two check digits and an alphanumeric account number');
@@ -172,29 +121,6 @@ const ibanMod97 = simple('iban-mod97', (value) => {
   if (expected === undefined) return fail('IBAN country code is not in the ISO 13616 registry');
   if (iban.length !== expected) return fail(`IBAN length ${iban.length} != ${expected} for ${country}`);
   return mod97(iban.slice(4) + iban.slice(0, 4)) === 1 ? OK : fail('IBAN mod-97 checksum fails');
-});
-
-// ---------------------------------------------------------------------------------------------
-// US SSN
-
-/** Numbers that were published in advertising or as samples (digits only). */
-const ADVERTISED_SSNS: ReadonlySet<string> = new Set(['078051120', '219099999', '123456789']);
-
-const usSsn = simple('us-ssn', (value) => {
-  const m = /^([0-9]{3})([- ]?)([0-9]{2})([- ]?)([0-9]{4})$/.exec(value);
-  if (!m || m[2] !== m[4]) return fail('not an SSN format (ddd-dd-dddd, ddd dd dddd or ddddddddd)');
-  const area = m[1] ?? '';
-  const group = m[3] ?? '';
-  const serial = m[5] ?? '';
-  if (area === '000') return fail('SSN area 000 is never issued');
-  if (area === '666') return fail('SSN area 666 is never issued');
-  if (area[0] === '9') return fail('SSN area 900-999 is never issued');
-  if (group === '00') return fail('SSN group 00 is never issued');
-  if (serial === '0000') return fail('SSN serial 0000 is never issued');
-  const digits = area + group + serial;
-  if (/^(\d)\1{8}$/.test(digits)) return fail('SSN has all digits the same');
-  if (ADVERTISED_SSNS.has(digits)) return fail('SSN is a known advertised or sample number');
-  return OK;
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -367,8 +293,8 @@ const cpf = simple('cpf', (value) => {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Every validator by the name a pack uses (`validator: luhn` or `validator: {name: entropy, min: 3.5}`):
- * `luhn`, `iban-mod97`, `us-ssn`, `entropy`, `jwt-structure`, `ipv4`, `ipv6`, `verhoeff`, `cpf`.
+ * Every validator by the name a pack uses (`validator: luhn` or `validator: {name: entropy, min: 3.5}`);
+ * the table in docs/patterns.md lists them.
  */
 export const VALIDATORS: Readonly<Record<string, ValidatorSpec>> = Object.freeze(
   // No prototype: a pack naming `constructor` or `toString` finds no validator.
@@ -382,5 +308,25 @@ export const VALIDATORS: Readonly<Record<string, ValidatorSpec>> = Object.freeze
     ipv6,
     verhoeff,
     cpf,
+    phone,
+    'github-checksum': githubChecksum,
+    date,
+    'us-itin': usItin,
+    'ca-sin': caSin,
+    cnpj,
+    'aba-routing': abaRouting,
+    'uk-nino': ukNino,
+    'nhs-mod11': nhsMod11,
+    'de-tax-id': deTaxId,
+    'es-dni': esDni,
+    'it-codice-fiscale': itCodiceFiscale,
+    'fr-nir': frNir,
+    'nl-bsn': nlBsn,
+    'pl-pesel': plPesel,
+    'au-tfn': auTfn,
+    'au-abn': auAbn,
+    'au-acn': auAcn,
+    'au-medicare': auMedicare,
+    'in-pan': inPan,
   }),
 );

@@ -1,24 +1,25 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ActionPolicy } from '../../src/act/actions.js';
 import type { DataKey, HashKey } from '../../src/crypto/keys/cache.js';
 import { processBatch, type BatchContext, type BatchResult } from '../../src/pipeline/batch.js';
+import { CORPORA_DIR, hasCorpora } from '../helpers/corpora.js';
 import { builtinPolicy, LIMITS } from '../helpers/engine.js';
 import { localKeys } from '../helpers/keys.js';
 import { message } from '../helpers/values.js';
 
 const policy = builtinPolicy();
-const CORPORA = new URL('../../../shared/corpora/', import.meta.url);
 
 function corpusLines(): string[] {
-  const dir = new URL('logs/', CORPORA);
+  const dir = join(CORPORA_DIR, 'logs');
   const out: string[] = [];
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.log.gz'))) {
-    out.push(...gunzipSync(readFileSync(new URL(f, dir))).toString('utf8').split('\n').slice(0, 400));
+    out.push(...gunzipSync(readFileSync(join(dir, f))).toString('utf8').split('\n').slice(0, 400));
   }
-  const sentences = gunzipSync(readFileSync(new URL('pii/presidio_generated_small.jsonl.gz', CORPORA))).toString('utf8').split('\n').filter(Boolean);
+  const sentences = gunzipSync(readFileSync(join(CORPORA_DIR, 'pii/presidio_generated_small.jsonl.gz'))).toString('utf8').split('\n').filter(Boolean);
   for (const s of sentences) {
     const { text } = JSON.parse(s) as { text: string };
     out.push(text.replace(/\n/g, ' '), JSON.stringify({ msg: text }));
@@ -55,7 +56,7 @@ describe('the raw-line fast path gives the same result as the structured path', 
     expect(comparable(fast)).toEqual(comparable(slow));
   };
 
-  it('on real log lines and labelled PII sentences', () => {
+  it.skipIf(!hasCorpora)('on real log lines and labelled PII sentences', () => {
     const lines = corpusLines();
     for (let i = 0; i < lines.length; i += 500) both(lines.slice(i, i + 500));
   });

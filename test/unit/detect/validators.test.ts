@@ -101,7 +101,12 @@ const digitString = (min: number, max: number) =>
 describe('VALIDATORS registry', () => {
   it('has exactly the documented names', () => {
     expect(Object.keys(VALIDATORS).sort()).toEqual(
-      ['cpf', 'entropy', 'iban-mod97', 'ipv4', 'ipv6', 'jwt-structure', 'luhn', 'us-ssn', 'verhoeff'].sort(),
+      [
+        'cpf', 'entropy', 'iban-mod97', 'ipv4', 'ipv6', 'jwt-structure', 'luhn', 'us-ssn', 'verhoeff',
+        'phone', 'github-checksum', 'date', 'us-itin', 'ca-sin', 'cnpj', 'aba-routing', 'uk-nino', 'nhs-mod11',
+        'de-tax-id', 'es-dni', 'it-codice-fiscale', 'fr-nir', 'nl-bsn', 'pl-pesel', 'au-tfn', 'au-abn', 'au-acn',
+        'au-medicare', 'in-pan',
+      ].sort(),
     );
   });
 
@@ -117,7 +122,11 @@ describe('VALIDATORS registry', () => {
 });
 
 describe('checkParams', () => {
-  const parameterless = ['luhn', 'iban-mod97', 'us-ssn', 'jwt-structure', 'ipv4', 'ipv6', 'verhoeff', 'cpf'];
+  const parameterless = [
+    'luhn', 'iban-mod97', 'us-ssn', 'jwt-structure', 'ipv4', 'ipv6', 'verhoeff', 'cpf', 'github-checksum', 'date',
+    'us-itin', 'ca-sin', 'cnpj', 'aba-routing', 'uk-nino', 'nhs-mod11', 'de-tax-id', 'es-dni', 'it-codice-fiscale',
+    'fr-nir', 'nl-bsn', 'pl-pesel', 'au-tfn', 'au-abn', 'au-acn', 'au-medicare', 'in-pan',
+  ];
 
   it.each(parameterless)('%s accepts no params, and ignores the "name" key', (name) => {
     expect(v(name).checkParams({})).toEqual([]);
@@ -278,9 +287,11 @@ describe('iban-mod97', () => {
 
   it.each(known)('accepts %s', (iban) => ok('iban-mod97', iban));
 
-  it('accepts spaces and lower case', () => {
+  it('accepts spaces, dashes and lower case', () => {
     ok('iban-mod97', 'DE89 3704 0044 0532 0130 00');
     ok('iban-mod97', 'gb82 west 1234 5698 7654 32');
+    ok('iban-mod97', 'DE89-3704-0044-0532-0130-00');
+    ok('iban-mod97', 'al47-2121-1009-0000-0002-3569-8741');
   });
 
   it('rejects a wrong checksum', () => {
@@ -298,7 +309,7 @@ describe('iban-mod97', () => {
   it('rejects unknown countries and malformed input', () => {
     bad('iban-mod97', ibanFrom('XX', '370400440532013000'), 'IBAN country code is not in the ISO 13616 registry');
     bad('iban-mod97', ibanFrom('US', '370400440532013000'), 'IBAN country code is not in the ISO 13616 registry');
-    bad('iban-mod97', 'DE89-3704-0044-0532-0130-00', /alphanumeric/);
+    bad('iban-mod97', 'DE89_3704_0044_0532_0130_00', /alphanumeric/);
     bad('iban-mod97', 'DEX9370400440532013000', /two check digits/);
     bad('iban-mod97', '89370400440532013000', /country code/);
     bad('iban-mod97', 'DE89', /alphanumeric/);
@@ -343,17 +354,20 @@ describe('iban-mod97', () => {
 });
 
 describe('us-ssn', () => {
-  it('accepts the three formats', () => {
+  it('accepts the six formats', () => {
     ok('us-ssn', '536-22-1234');
     ok('us-ssn', '536 22 1234');
     ok('us-ssn', '536221234');
+    ok('us-ssn', '536.22.1234');
+    ok('us-ssn', '536-221234');
+    ok('us-ssn', '53622-1234');
     ok('us-ssn', '899-99-9998');
     ok('us-ssn', '001-01-0001');
   });
 
   it('rejects mixed separators and other shapes', () => {
-    const reason = 'not an SSN format (ddd-dd-dddd, ddd dd dddd or ddddddddd)';
-    for (const s of ['536-22 1234', '536 22-1234', '536-221234', '53622-1234', '536.22.1234', '5362-21234',
+    const reason = 'not an SSN format (ddd-dd-dddd, ddd dd dddd, ddd.dd.dddd, ddd-dddddd, ddddd-dddd or ddddddddd)';
+    for (const s of ['536-22 1234', '536 22-1234', '536.22-1234', '536 221234', '5362-21234', '536-2212-34',
       '53622123', '5362212345', ' 536-22-1234', '536-22-1234\n', '５３６-22-1234', '']) {
       bad('us-ssn', s, reason);
     }
@@ -390,7 +404,7 @@ describe('us-ssn', () => {
 
   it('accepts every issuable area/group/serial in every format', () => {
     const area = fc.integer({ min: 1, max: 899 }).filter((a) => a !== 666);
-    const sep = fc.constantFrom('-', ' ', '');
+    const sep = fc.constantFrom('-', ' ', '.', '');
     fc.assert(
       fc.property(area, fc.integer({ min: 1, max: 99 }), fc.integer({ min: 1, max: 9999 }), sep, (a, g, s, x) => {
         const digits = `${a}`.padStart(3, '0') + `${g}`.padStart(2, '0') + `${s}`.padStart(4, '0');

@@ -1,0 +1,164 @@
+// @ts-check
+/**
+ * logveil as the subject: the library (`redactStreams` over a file stream into a discarding
+ * Writable, as `logveil redact` wires it) and the CLI as a child process. Both from dist/.
+ */
+import { spawn } from 'node:child_process';
+import { createReadStream, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../dist/config/config.js';
+import { redactStreams } from '../../dist/pipeline/engine.js';
+import { openRuntime } from '../../dist/pipeline/runtime.js';
+import { LineWriter } from '../../dist/sinks/line-writer.js';
+import { QuarantineSink } from '../../dist/sinks/quarantine.js';
+import { CLI } from './cli-path.mjs';
+import { fileFeed } from './measure.mjs';
+
+/** @typedef {import('./measure.mjs').Subject} Subject */
+/** @typedef {import('./measure.mjs').RunResult} RunResult */
+/** @typedef {import('./corpora.mjs').Slice} Slice */
+
+/**
+ * @typedef {object} Logveil
+ * @property {string} stateDir
+ * @property {import('../../dist/config/config.js').LogveilConfig} config
+ * @property {import('../../dist/pipeline/runtime.js').Runtime} runtime
+ * @property {import('../../dist/crypto/keys/cache.js').DataKey} quarantineKey
+ * @property {{ hash: string, detectors: number, packs: number }} policy
+ * @property {number} openSeconds config, policy compile (main thread), keys
+ */
+
+/**
+ * Config, policy and keys, once for all the rounds of a subject; state in `stateDir`.
+ * @param {string} stateDir @param {string[]} [patterns] pack directories (default: the built-in packs)
+ * @returns {Promise<Logveil>}
+ */
+export async function openLogveil(stateDir, patterns) {
+  const started = performance.now();
+  const config = loadConfig(undefined, { LOGVEIL_HOME: stateDir });
+  if (patterns) config.patterns = patterns;
+  const runtime = await openRuntime(config, { eventsPath: join(stateDir, 'security-events.jsonl') });
+  const quarantineKey = await runtime.quarantineKey();
+  const policy = { hash: runtime.policy.hash, detectors: runtime.policy.detectors.length, packs: runtime.policy.spec.packs.length };
+  return { stateDir, config, runtime, quarantineKey, policy, openSeconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * One run of `redactStreams` over a prefix, with what explains its speed: how many lines left by
+ * the fast path, how busy the main thread was, how much CPU the process (workers included) used.
+ * @param {Logveil} lv @param {number} workers @param {Slice} slice @param {number} deadline @returns {Promise<RunResult>}
+ */
+export async function redactFile(lv, workers, slice, deadline) {
+  const quarantine = new QuarantineSink(join(lv.stateDir, 'quarantine.jsonl'));
+  let outBytes = 0;
+  const discard = new Writable({
+    write(chunk, _encoding, done) {
+      outBytes += chunk.length;
+      done();
+    },
+  });
+  const feed = fileFeed(slice, deadline);
+  let fastPathLines = 0;
+  let batches = 0;
+  let latencyMs = 0;
+  const elu0 = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
+  const started = performance.now();
+  let summary;
+  try {
+    summary = await redactStreams([{ name: slice.path, chunks: () => feed.chunks() }], {
+      policy: lv.runtime.policy,
+      actions: lv.config.actions,
+      keys: lv.runtime.keys,
+      quarantineKey: lv.quarantineKey,
+      workers,
+      format: lv.config.format,
+      limits: lv.config.limits,
+      app: LineWriter.forStream(discard),
+      security: lv.runtime.security,
+      quarantine,
+      observer: {
+        batch(report) {
+          fastPathLines += report.fastPathLines;
+          latencyMs += report.latencyMs;
+          batches += 1;
+        },
+      },
+    });
+  } finally {
+    await quarantine.close();
+  }
+  const wallSec = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSec = (cpu.user + cpu.system) / 1e6;
+  const findings = Object.values(summary.findings).reduce((a, b) => a + b, 0);
+  return {
+    bytes: feed.bytes,
+    records: summary.recordsIn,
+    stoppedEarly: feed.stoppedEarly,
+    detail: {
+      workers,
+      fastPathLines,
+      fastPathShare: summary.recordsIn > 0 ? fastPathLines / summary.recordsIn : 0,
+      structuredLines: summary.recordsIn - fastPathLines,
+      findings,
+      quarantined: summary.quarantined,
+      outBytes,
+      batches,
+      meanBatchLatencyMs: batches > 0 ? latencyMs / batches : 0,
+      mainThreadBusy: performance.eventLoopUtilization(elu0).utilization,
+      processCpuSec: cpuSec,
+      coresUsed: cpuSec / wallSec,
+    },
+  };
+}
+
+/**
+ * The library with `workers` threads (0: inline on the main thread).
+ * @param {Logveil} lv @param {{ id: string, label: string, group: string, workers: number, note?: string }} o @returns {Subject}
+ */
+export function librarySubject(lv, o) {
+  return { id: o.id, label: o.label, group: o.group, ...(o.note ? { note: o.note } : {}), run: (slice, deadline) => redactFile(lv, o.workers, slice, deadline) };
+}
+
+/**
+ * `logveil redact FILE --out /dev/null` as a child process: node start, module load, policy
+ * compile and pool start included. A prefix shorter than the file goes in on stdin. The CLI cannot
+ * be told to stop early, so a run that outlives three round budgets is killed and fails.
+ * @param {{ id: string, label: string, group: string, stateDir: string, workers?: number }} o @returns {Subject}
+ */
+export function cliSubject(o) {
+  return {
+    id: o.id,
+    label: o.label,
+    group: o.group,
+    run: (slice, deadline) =>
+      new Promise((resolve, reject) => {
+        const summaryPath = join(o.stateDir, 'cli-summary.json');
+        rmSync(summaryPath, { force: true });
+        const whole = slice.lines !== undefined;
+        const args = [CLI, 'redact', ...(whole ? [slice.path] : []), '--out', '/dev/null'];
+        args.push('--events', join(o.stateDir, 'cli-events.jsonl'), '--quarantine', join(o.stateDir, 'cli-quarantine.jsonl'));
+        args.push('--no-summary', '--no-progress', '--summary-json', summaryPath);
+        if (o.workers !== undefined) args.push('--workers', String(o.workers));
+        const child = spawn(process.execPath, args, { env: { ...process.env, LOGVEIL_HOME: o.stateDir }, stdio: [whole ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
+        if (!whole && child.stdin) createReadStream(slice.path, { start: 0, end: slice.bytes - 1 }).pipe(child.stdin);
+        let stderr = '';
+        child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
+        const budgetMs = Math.max(1000, deadline - performance.now());
+        const timer = setTimeout(() => child.kill('SIGKILL'), budgetMs * 3);
+        child.on('error', reject);
+        child.on('close', (code, signal) => {
+          clearTimeout(timer);
+          // 0: done; 3: done with quarantined records (still a full run).
+          if (signal || (code !== 0 && code !== 3)) {
+            reject(new Error(`logveil CLI ${signal ? `killed (${signal}) after ${(budgetMs * 3) / 1000} s` : `exited ${code}`}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+            return;
+          }
+          const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
+          resolve({ bytes: summary.bytesIn ?? slice.bytes, records: summary.recordsIn, detail: { exitCode: code, workers: o.workers ?? 'default (all cores)' } });
+        });
+      }),
+  };
+}

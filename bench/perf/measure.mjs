@@ -1,0 +1,191 @@
+// @ts-check
+/**
+ * Timing. Every subject gets one warm-up (on a prefix of the corpus) and N timed rounds; the median
+ * round is reported. A round has a deadline: a subject too slow to get through the corpus in the
+ * round budget stops being fed there, and the rounds after it run on the prefix it reached, so a
+ * slow subject costs a bounded time and its figure says it was measured on a sample.
+ */
+import { createReadStream } from 'node:fs';
+import { prefix } from './corpora.mjs';
+
+/** @typedef {import('./corpora.mjs').Slice} Slice */
+/** @typedef {import('./corpora.mjs').Corpus} Corpus */
+/**
+ * @typedef {object} RunResult
+ * @property {number} bytes input bytes processed
+ * @property {number} records lines processed
+ * @property {boolean} [stoppedEarly] the deadline came first
+ * @property {Record<string, unknown>} [detail]
+ */
+/**
+ * @typedef {object} Subject
+ * @property {string} id
+ * @property {string} label
+ * @property {string} group
+ * @property {(slice: Slice, deadline: number) => Promise<RunResult>} run `deadline` in performance.now() ms
+ * @property {string} [note]
+ */
+/** @typedef {{ seconds: number, bytes: number, records: number, mbps: number, recordsPerSec: number, stoppedEarly: boolean, detail?: Record<string, unknown> }} Round */
+/**
+ * @typedef {object} Measurement
+ * @property {string} id
+ * @property {string} label
+ * @property {string} group
+ * @property {number} mbps median of the rounds, 10^6 bytes per second
+ * @property {number} recordsPerSec median of the rounds
+ * @property {number} seconds median round's wall time
+ * @property {number} bytes input bytes of the median round
+ * @property {number} corpusBytes
+ * @property {boolean} sampled measured on a prefix of the corpus
+ * @property {Round} warmup
+ * @property {Round[]} rounds
+ * @property {Record<string, unknown> | undefined} detail of the median round
+ * @property {string | undefined} note
+ */
+
+const CHUNK = 1 << 20;
+
+/**
+ * The chunks of a file prefix until the deadline, counting what was handed out.
+ * @param {Slice} slice @param {number} deadline @param {number} [highWaterMark] default: createReadStream's
+ */
+export function fileFeed(slice, deadline, highWaterMark) {
+  const feed = {
+    bytes: 0,
+    stoppedEarly: false,
+    /** @returns {AsyncGenerator<Buffer>} */
+    async *chunks() {
+      const stream = createReadStream(slice.path, { start: 0, end: slice.bytes - 1, ...(highWaterMark ? { highWaterMark } : {}) });
+      for await (const chunk of stream) {
+        if (performance.now() > deadline) {
+          feed.stoppedEarly = true;
+          break;
+        }
+        feed.bytes += chunk.length;
+        yield /** @type {Buffer} */ (chunk);
+      }
+    },
+  };
+  return feed;
+}
+
+/**
+ * Calls `onLine` with every line (without its `\n`) of a prefix, as a Buffer view.
+ * @param {Slice} slice @param {number} deadline @param {(line: Buffer) => void} onLine @returns {Promise<RunResult>}
+ */
+export async function eachLineBuffer(slice, deadline, onLine) {
+  const feed = fileFeed(slice, deadline, CHUNK);
+  let carry = Buffer.alloc(0);
+  let records = 0;
+  for await (const chunk of feed.chunks()) {
+    const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    let start = 0;
+    for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, start)) {
+      onLine(data.subarray(start, nl));
+      records += 1;
+      start = nl + 1;
+    }
+    carry = data.subarray(start);
+  }
+  if (carry.length > 0) {
+    onLine(carry);
+    records += 1;
+  }
+  return { bytes: feed.bytes, records, stoppedEarly: feed.stoppedEarly };
+}
+
+/**
+ * Calls `onLine` with every line of a prefix as a string (decoded a chunk at a time, cut at line ends).
+ * @param {Slice} slice @param {number} deadline @param {(line: string) => void} onLine @returns {Promise<RunResult>}
+ */
+export async function eachLineString(slice, deadline, onLine) {
+  const feed = fileFeed(slice, deadline, CHUNK);
+  let carry = Buffer.alloc(0);
+  let records = 0;
+  for await (const chunk of feed.chunks()) {
+    const last = chunk.lastIndexOf(0x0a);
+    if (last === -1) {
+      carry = Buffer.concat([carry, chunk]);
+      continue;
+    }
+    const text = (carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, last)]) : chunk.subarray(0, last)).toString('utf8');
+    carry = Buffer.from(chunk.subarray(last + 1));
+    const lines = text.split('\n');
+    for (const line of lines) onLine(line);
+    records += lines.length;
+  }
+  if (carry.length > 0) {
+    onLine(carry.toString('utf8'));
+    records += 1;
+  }
+  return { bytes: feed.bytes, records, stoppedEarly: feed.stoppedEarly };
+}
+
+/** @param {Subject} subject @param {Slice} slice @param {number} budgetSec @returns {Promise<Round>} */
+async function timedRound(subject, slice, budgetSec) {
+  const started = performance.now();
+  const r = await subject.run(slice, started + budgetSec * 1000);
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    seconds,
+    bytes: r.bytes,
+    records: r.records,
+    mbps: r.bytes / 1e6 / seconds,
+    recordsPerSec: r.records / seconds,
+    stoppedEarly: r.stoppedEarly ?? false,
+    ...(r.detail ? { detail: r.detail } : {}),
+  };
+}
+
+/** @template T @param {T[]} values @param {(v: T) => number} key @returns {T} the median (lower middle for an even count) */
+export function medianBy(values, key) {
+  const sorted = [...values].sort((a, b) => key(a) - key(b));
+  return /** @type {T} */ (sorted[Math.floor((sorted.length - 1) / 2)]);
+}
+
+/** @param {number[]} xs */
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? /** @type {number} */ (s[mid]) : (/** @type {number} */ (s[mid - 1]) + /** @type {number} */ (s[mid])) / 2;
+}
+
+/**
+ * Warm-up plus `rounds` timed rounds of `subject` over `corpus`.
+ * @param {Subject} subject
+ * @param {Pick<Corpus, 'path' | 'stats'>} corpus
+ * @param {{ rounds: number, roundBudgetSec: number, warmupBytes: number, log?: (line: string) => void }} o
+ * @returns {Promise<Measurement>}
+ */
+export async function measure(subject, corpus, o) {
+  const warmup = await timedRound(subject, prefix(corpus, Math.min(o.warmupBytes, corpus.stats.bytes)), o.roundBudgetSec);
+  let slice = prefix(corpus, corpus.stats.bytes);
+  /** @type {Round[]} */
+  const rounds = [];
+  for (let i = 0; i < o.rounds; i++) {
+    const round = await timedRound(subject, slice, o.roundBudgetSec);
+    rounds.push(round);
+    // Too slow for the budget: the rest of the rounds run on the part this one got through.
+    if (round.stoppedEarly) slice = prefix(corpus, round.bytes);
+  }
+  const mbps = median(rounds.map((r) => r.mbps));
+  const mid = medianBy(rounds, (r) => r.mbps);
+  const sampled = rounds.some((r) => r.bytes < corpus.stats.bytes * 0.999);
+  const m = {
+    id: subject.id,
+    label: subject.label,
+    group: subject.group,
+    mbps,
+    recordsPerSec: median(rounds.map((r) => r.recordsPerSec)),
+    seconds: mid.seconds,
+    bytes: mid.bytes,
+    corpusBytes: corpus.stats.bytes,
+    sampled,
+    warmup,
+    rounds,
+    detail: mid.detail,
+    note: subject.note,
+  };
+  o.log?.(`  ${subject.label.padEnd(44)} ${mbps.toFixed(1).padStart(8)} MB/s${sampled ? `  (sampled: ${(mid.bytes / 1e6).toFixed(0)} of ${(corpus.stats.bytes / 1e6).toFixed(0)} MB)` : ''}`);
+  return m;
+}

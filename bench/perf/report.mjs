@@ -1,0 +1,101 @@
+// @ts-check
+/**
+ * The targets and the printed table. Targets are reported, never enforced: a miss is a finding,
+ * not a failed process.
+ */
+
+/** @typedef {import('./measure.mjs').Measurement} Measurement */
+/**
+ * @typedef {object} Target
+ * @property {string} id
+ * @property {string} description
+ * @property {number | null} value null when its measurements did not run
+ * @property {string} comparison e.g. '>= 150'
+ * @property {string} unit
+ * @property {boolean | null} pass
+ * @property {string} [basis] what the value was computed from
+ */
+
+/**
+ * @param {Map<string, Measurement>} byId
+ * @param {{ detectorCurve: Array<{ x: number, mbps: number }>, rss: { peakRssMB: number, inputBytes: number, timedOut: boolean } | null }} extra
+ * @returns {Target[]}
+ */
+export function evaluateTargets(byId, extra) {
+  const mbps = (/** @type {string} */ id) => byId.get(id)?.mbps;
+  const w2 = mbps('logveil-w2');
+  const w1 = mbps('logveil-w1');
+  const naive = mbps('baseline-naive');
+  const json = mbps('floor-json');
+  const d30 = extra.detectorCurve.find((p) => p.x === 30)?.mbps;
+  const d200 = extra.detectorCurve.find((p) => p.x === 200)?.mbps;
+  /** @type {(id: string, description: string, value: number | undefined | null, op: '>=' | '<=' | '<', threshold: number, unit: string, basis?: string) => Target} */
+  const target = (id, description, value, op, threshold, unit, basis) => ({
+    id,
+    description,
+    value: value ?? null,
+    comparison: `${op} ${threshold}`,
+    unit,
+    pass: value == null || !Number.isFinite(value) ? null : op === '>=' ? value >= threshold : op === '<=' ? value <= threshold : value < threshold,
+    ...(basis ? { basis } : {}),
+  });
+  const rss = extra.rss;
+  return [
+    target('throughput-2-workers', 'end to end with 2 workers', w2, '>=', 150, 'MB/s', 'library, logveil-w2'),
+    target('vs-naive', 'logveil (2 workers) / naive RegExp baseline', w2 && naive ? w2 / naive : null, '>=', 10, 'x'),
+    target('vs-json-floor', 'logveil (2 workers) / JSON parse+stringify floor', w2 && json ? w2 / json : null, '>=', 2, 'x'),
+    target('worker-scaling', '2 workers / 1 worker', w2 && w1 ? w2 / w1 : null, '>=', 1.7, 'x'),
+    target('detector-cost', 'cost of 200 detectors / cost of 30 (time per byte)', d30 && d200 ? d30 / d200 : null, '<=', 1.3, 'x', '1 worker, scaling corpus'),
+    target(
+      'peak-rss-1gb',
+      `peak RSS for a ${rss ? (rss.inputBytes / 1e9).toFixed(1) : '1'} GB input`,
+      rss && !rss.timedOut ? rss.peakRssMB : null,
+      '<',
+      300,
+      'MiB',
+      rss?.timedOut ? 'run stopped at its time limit: no figure' : 'CLI, default workers',
+    ),
+  ];
+}
+
+/** @param {number} n @param {number} [digits] */
+export function fmt(n, digits = 1) {
+  if (!Number.isFinite(n)) return '-';
+  if (Math.abs(n) >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (Math.abs(n) >= 1e4) return `${(n / 1e3).toFixed(0)}k`;
+  return n.toFixed(digits);
+}
+
+/** @param {string[][]} rows first row is the header @returns {string} */
+export function table(rows) {
+  const widths = /** @type {string[]} */ (rows[0]).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  const line = (/** @type {string[]} */ r) => r.map((cell, c) => (c === 0 || c === r.length - 1 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ').trimEnd();
+  return [line(/** @type {string[]} */ (rows[0])), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+/** @param {Measurement[]} ms @param {number | undefined} reference MB/s the ratios are taken against @returns {string} */
+export function measurementTable(ms, reference) {
+  const rows = [['measurement', 'MB/s', 'records/s', 'w2 / this', 'notes']];
+  for (const m of ms) {
+    const notes = [];
+    if (m.sampled) notes.push(`sampled ${fmt(m.bytes / 1e6, 0)} of ${fmt(m.corpusBytes / 1e6, 0)} MB`);
+    const d = m.detail ?? {};
+    if (typeof d.fastPathShare === 'number') notes.push(`fast path ${(d.fastPathShare * 100).toFixed(1)}%`);
+    if (typeof d.mainThreadBusy === 'number') notes.push(`main busy ${(d.mainThreadBusy * 100).toFixed(0)}%`);
+    if (typeof d.coresUsed === 'number') notes.push(`cores ${d.coresUsed.toFixed(2)}`);
+    if (typeof d.hitShare === 'number') notes.push(`hit lines ${(d.hitShare * 100).toFixed(1)}%`);
+    if (m.note) notes.push(m.note);
+    rows.push([m.label, fmt(m.mbps), fmt(m.recordsPerSec, 0), reference ? `${(reference / m.mbps).toFixed(2)}x` : '-', notes.join('; ')]);
+  }
+  return table(rows);
+}
+
+/** @param {Target[]} targets @returns {string} */
+export function targetTable(targets) {
+  const rows = [['target', 'value', 'goal', 'result']];
+  for (const t of targets) {
+    const value = t.value === null ? 'n/a' : `${t.value.toFixed(2)} ${t.unit}`;
+    rows.push([t.description, value, `${t.comparison} ${t.unit}`, t.pass === null ? 'NOT RUN' : t.pass ? 'PASS' : 'FAIL']);
+  }
+  return table(rows);
+}

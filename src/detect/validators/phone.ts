@@ -1,0 +1,59 @@
+/**
+ * `phone`: a phone number that libphonenumber-js (full "max" metadata: per-type number patterns,
+ * not only lengths) calls valid. A number written with `+` is checked as it is; a national number
+ * needs `defaultCountry` (one ISO 3166 alpha-2 code, or a list: valid for any of them passes). An
+ * international call prefix written in place of `+` (`00 44 ...`, `011 44 ...`, `001-212-...`) is
+ * accepted too, and so is an extension (`x1234`, `ext. 12`).
+ */
+import { isSupportedCountry, isValidPhoneNumber, type CountryCode } from 'libphonenumber-js/max';
+import { LogveilError } from '../../errors.js';
+import { fail, OK, unknownParams, type ValidatorSpec } from './common.js';
+
+const PARAM_PROBLEM = 'phone "defaultCountry" must be an ISO 3166 alpha-2 code (e.g. "US") or a non-empty list of them';
+
+/** Longer values are not phone numbers (E.164 has at most 15 digits; allow separators and an extension). */
+const MAX_LENGTH = 48;
+
+/** The countries named by `params.defaultCountry`: [] when absent, undefined when malformed. */
+function countriesOf(params: Record<string, unknown>): CountryCode[] | undefined {
+  const raw = params['defaultCountry'];
+  if (raw === undefined) return [];
+  const list = typeof raw === 'string' ? [raw] : raw;
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  const out: CountryCode[] = [];
+  for (const c of list) {
+    if (typeof c !== 'string' || !/^[A-Z]{2}$/.test(c) || !isSupportedCountry(c)) return undefined;
+    out.push(c);
+  }
+  return out;
+}
+
+/** The value with an international call prefix (00, 011) replaced by `+`, or undefined. */
+function withPlus(value: string): string | undefined {
+  const m = /^\(?(?:00|011)\)?[ .-]?([1-9][\s\S]*)$/.exec(value);
+  return m ? `+${m[1] ?? ''}` : undefined;
+}
+
+export const phone: ValidatorSpec = {
+  checkParams(params) {
+    const problems = countriesOf(params) === undefined ? [PARAM_PROBLEM] : [];
+    return problems.concat(unknownParams('phone', params, ['defaultCountry']));
+  },
+  validate(value, params) {
+    const countries = countriesOf(params);
+    if (countries === undefined) throw new LogveilError('VALIDATOR_PARAMS', PARAM_PROBLEM);
+    const text = value.trim();
+    if (text.length === 0 || text.length > MAX_LENGTH) return fail('phone number is empty or too long');
+    if (!/[0-9]/.test(text)) return fail('phone number has no digits');
+    if (text.startsWith('+')) {
+      return isValidPhoneNumber(text) ? OK : fail('not a valid international phone number');
+    }
+    for (const country of countries) {
+      if (isValidPhoneNumber(text, country)) return OK;
+    }
+    const plus = withPlus(text);
+    if (plus !== undefined && isValidPhoneNumber(plus)) return OK;
+    if (countries.length === 0) return fail('phone number has no country code and no defaultCountry is given');
+    return fail(`not a valid phone number for ${countries.join(', ')}`);
+  },
+};

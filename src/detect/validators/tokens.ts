@@ -1,0 +1,47 @@
+/**
+ * Structural checks of vendor tokens.
+ *
+ * `github-checksum`: GitHub's `gh?_` tokens (ghp, gho, ghu, ghs, ghr) carry 30 random base62
+ * characters and then six characters that are the CRC-32 of those 30, written in base62
+ * (alphabet 0-9A-Za-z, left-padded with 0). Checked against example tokens from GitHub's own
+ * token-scanning tests; tokens generated only to look right (random 36 characters) fail it.
+ */
+import { fail, OK, simple } from './common.js';
+
+/** CRC-32 (IEEE 802.3, reflected, as zlib) table; node:zlib's crc32 needs Node 20.15 or later. */
+const CRC_TABLE: Uint32Array = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** CRC-32 of an ASCII string. */
+export function crc32(s: string): number {
+  let crc = 0xffffffff;
+  for (let i = 0; i < s.length; i++) crc = (CRC_TABLE[(crc ^ s.charCodeAt(i)) & 0xff] ?? 0) ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** `n` (0 <= n < 2^32) in base62, left-padded with 0 to six characters. */
+export function base62Checksum(n: number): string {
+  let s = '';
+  let rest = n;
+  do {
+    s = (BASE62[rest % 62] ?? '0') + s;
+    rest = Math.floor(rest / 62);
+  } while (rest > 0);
+  return s.padStart(6, '0');
+}
+
+export const githubChecksum = simple('github-checksum', (value) => {
+  const m = /^gh[pousr]_([A-Za-z0-9]{30})([A-Za-z0-9]{6})$/.exec(value);
+  if (!m) return fail('GitHub token needs a gh?_ prefix and 36 base62 characters');
+  const body = m[1] ?? '';
+  return base62Checksum(crc32(body)) === m[2] ? OK : fail('GitHub token CRC-32 checksum fails');
+});
