@@ -9,12 +9,13 @@ import { isUtf8 } from 'node:buffer';
 import type { ActionPolicy } from '../act/actions.js';
 import { redactRecord } from '../act/redact.js';
 import { decodeLine, encodeBody, type LineFormat } from '../codecs/jsonl.js';
+import { spliceJson } from '../codecs/json-splice.js';
 import type { DataKey, HashKey } from '../crypto/keys/cache.js';
 import { encryptToken, wrapToken } from '../crypto/token.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import { lineEnds, markByte } from '../detect/line-filter.js';
 import { LogveilError } from '../errors.js';
-import type { LogRecord, SourceRef } from '../record.js';
+import type { JsonValue, LogRecord, SourceRef } from '../record.js';
 import { findingsEvent, type SecurityEvent } from '../telemetry/events.js';
 
 export const QUARANTINE_LABEL = 'QUARANTINE';
@@ -228,7 +229,8 @@ function processRecord(bytes: Buffer, source: SourceRef, ctx: BatchContext): Rec
     const withFindings = findings ? { findings } : {};
     if (outcome.kind === 'drop') return { outcome: Outcome.Dropped, ...withFindings };
     if (!outcome.changed) return { outcome: Outcome.Unchanged, ...withFindings };
-    return { outcome: Outcome.Redacted, line: encodeBody(outcome.body, record.structured), ...withFindings };
+    const line = record.structured ? spliceJson(bytes.toString('utf8'), record.body as JsonValue, outcome.body) : encodeBody(outcome.body, false);
+    return { outcome: Outcome.Redacted, line, ...withFindings };
   } catch (err) {
     return quarantineRecord(bytes, source, err, ctx.quarantineKey, ctx.policy.hash);
   }
