@@ -24,6 +24,8 @@ export interface RedactOptions {
   keys: RedactKeys;
   /** Deeper JSON nesting is an error (the record goes to quarantine). */
   maxDepth: number;
+  /** Told the replacement text of every finding (dry runs show examples of the masked form). */
+  onReplace?: (detectorId: string, replacement: string) => void;
 }
 
 export type RedactOutcome =
@@ -110,6 +112,7 @@ class Walker {
       const spec = m.detector.spec;
       const action = this.#o.actions.forDetector(spec);
       const replaced = this.#apply(action, spec.label, text.slice(m.start, m.end));
+      this.#o.onReplace?.(spec.id, replaced.text);
       this.#record(spec.id, spec.category, spec.severity, spec.label, path, m.start, m.end, action, replaced.kid);
       if (action.type === 'drop-record') throw new DropRecord(spec.id);
       if (action.type === 'drop-field') return DROP;
@@ -128,6 +131,7 @@ class Walker {
     const action = this.#o.actions.forKeyRule(rule);
     const ruleId = `key:${pattern}`;
     const replaced = this.#apply(action, rule.label, text);
+    this.#o.onReplace?.(ruleId, replaced.text);
     this.#record(ruleId, rule.category, rule.severity, rule.label, path, 0, text.length, action, replaced.kid);
     if (action.type === 'drop-record') throw new DropRecord(ruleId);
     if (action.type === 'drop-field') return DROP;

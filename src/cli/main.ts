@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, LogveilError, PolicyError } from '../errors.js';
 import { VERSION } from '../pipeline/runtime.js';
 import { detokenizeCommand } from './commands/detokenize.js';
+import { ledgerSchemaCommand, ledgerShowCommand, ledgerVerifyCommand } from './commands/ledger.js';
 import { patternsExplainCommand, patternsTestCommand } from './commands/patterns.js';
 import { redactCommand } from './commands/redact.js';
 import { ExitCode } from './exit.js';
@@ -15,6 +16,12 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 function parseWorkers(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 256) throw new InvalidArgumentError('expected an integer from 0 to 256');
+  return n;
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
   return n;
 }
 
@@ -57,6 +64,9 @@ program
   .option('-w, --workers <n>', 'worker threads (default: available cores; 0 = run on the main thread)', (v) => parseWorkers(v))
   .option('--no-summary', 'do not print the summary on stderr')
   .option('--summary-json <file>', 'also write the summary as JSON')
+  .option('--dry-run', 'report what the policy would change, per detector, without writing any output')
+  .option('--compare <path>', 'with --dry-run: a second pack file or directory to compare with (repeatable)', collect)
+  .option('--json', 'with --dry-run: the report as JSON')
   .option('--no-progress', 'do not show the progress line (shown only when stderr is a terminal)')
   .action((files: string[], flags) => run(() => redactCommand(files, flags)));
 
@@ -91,5 +101,38 @@ patterns
   .option('--all', 'also list detectors with no prefilter hit')
   .option('--json', 'report as JSON')
   .action((text: string, flags) => run(() => patternsExplainCommand(text, flags)));
+
+const ledger = program.command('ledger').description('verify and read the security ledger');
+
+ledger
+  .command('verify')
+  .description('check the chain, order, segment links and checkpoint signatures; report the first bad entry')
+  .argument('[paths...]', 'ledger directory or segment/checkpoint files (default: <state>/ledger)')
+  .option('--pubkey <pem>', 'trusted public key (PEM) for checkpoint signatures (repeatable; default: keys next to the ledger)', collect)
+  .option('--allow-partial', 'accept a ledger whose first segments were archived elsewhere')
+  .option('-c, --config <file>', 'config file (YAML)')
+  .option('--json', 'report as JSON')
+  .addHelpText('after', '\nExit codes: 0 valid, 7 invalid (tampered or damaged), 8 torn last line (a crash; recovered when the ledger is next opened), 2 nothing to verify or no public key.')
+  .action((paths: string[], flags) => run(() => ledgerVerifyCommand(paths, flags)));
+
+ledger
+  .command('show')
+  .description('print ledger events, filtered by type, time, detector or rule, and severity')
+  .argument('[paths...]', 'ledger directory or segment files (default: <state>/ledger)')
+  .option('-t, --type <type>', 'event type, e.g. findings, routed, run-start, heartbeat (repeatable or comma-separated)', collect)
+  .option('--since <time>', 'events at or after: ISO 8601, or a duration back from now (30m, 12h, 7d)')
+  .option('--until <time>', 'events at or before: ISO 8601, or a duration back from now')
+  .option('--detector <id>', 'events naming this detector or routing rule id')
+  .addOption(new Option('--severity <level>', 'events at or above this severity').choices(['low', 'medium', 'high', 'critical']))
+  .option('-n, --limit <n>', 'at most this many events', (v) => parseCount(v))
+  .option('-c, --config <file>', 'config file (YAML)')
+  .option('--json', 'JSON lines: {seq, file, line, event}')
+  .action((paths: string[], flags) => run(() => ledgerShowCommand(paths, flags)));
+
+ledger
+  .command('schema')
+  .description('print the JSON schema of security events (or of one ledger line with --entry)')
+  .option('--entry', 'the schema of a ledger line')
+  .action((flags) => run(() => ledgerSchemaCommand(flags)));
 
 await program.parseAsync(process.argv);

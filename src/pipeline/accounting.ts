@@ -23,6 +23,17 @@ export class Accounting {
     for (const [id, n] of Object.entries(findings)) this.findingsByDetector.set(id, (this.findingsByDetector.get(id) ?? 0) + n);
   }
 
+  /** Examples of the masked form per detector, for dry runs; at most `max` each. */
+  readonly examples = new Map<string, string[]>();
+
+  addExamples(batch: Readonly<Record<string, string[]>>, max: number): void {
+    for (const [id, list] of Object.entries(batch)) {
+      const kept = this.examples.get(id) ?? [];
+      for (const e of list) if (kept.length < max && !kept.includes(e)) kept.push(e);
+      this.examples.set(id, kept);
+    }
+  }
+
   addFinding(detectorId: string): void {
     this.findingsByDetector.set(detectorId, (this.findingsByDetector.get(detectorId) ?? 0) + 1);
   }
@@ -46,6 +57,7 @@ export class Accounting {
       balanced: this.balanced,
       findings: Object.fromEntries([...this.findingsByDetector].sort((a, b) => b[1] - a[1])),
       quarantinedByCode: Object.fromEntries(this.quarantinedByCode),
+      ...(this.examples.size > 0 ? { examples: Object.fromEntries(this.examples) } : {}),
     };
   }
 }
@@ -59,6 +71,8 @@ export interface RunSummary {
   balanced: boolean;
   findings: Record<string, number>;
   quarantinedByCode: Record<string, number>;
+  /** Dry runs: examples of the masked form per detector. */
+  examples?: Record<string, string[]>;
 }
 
 /** The plain summary printed on stderr at the end of a run. */

@@ -56,6 +56,8 @@ export interface BatchResult {
   /** Token encryptions made with the batch's data key. */
   tokenUses: number;
   fastPathLines: number;
+  /** Examples of the masked form per detector, when asked for. */
+  examples?: Record<string, string[]>;
 }
 
 export interface BatchContext {
@@ -72,6 +74,8 @@ export interface BatchContext {
   fastPath?: boolean;
   /** Fault injection for tests: a record containing this text throws during processing. */
   throwOnMarker?: string;
+  /** Keep up to this many examples of the masked form per detector (dry runs). */
+  examples?: number;
 }
 
 const NL = 0x0a;
@@ -115,6 +119,16 @@ export function processBatch(task: BatchTask, ctx: BatchContext): BatchResult {
   const findings: Record<string, number> = {};
   const categories: Record<string, number> = {};
   let fastPathLines = 0;
+  const examples: Record<string, string[]> | undefined = ctx.examples ? {} : undefined;
+  const rctx: BatchContext & { onReplace?: (id: string, text: string) => void } = examples
+    ? {
+        ...ctx,
+        onReplace: (id, text) => {
+          const list = (examples[id] ??= []);
+          if (list.length < (ctx.examples as number) && !list.includes(text)) list.push(text);
+        },
+      }
+    : ctx;
   // A run of clean lines leaves as one slice of the input.
   let runStart = 0;
   const flushRun = (upTo: number): void => {
@@ -140,7 +154,7 @@ export function processBatch(task: BatchTask, ctx: BatchContext): BatchResult {
     const crlf = end > start && data[end - 1] === CR;
     const bytes = data.subarray(start, crlf ? end - 1 : end);
     const eol = crlf ? CRLF : NEWLINE;
-    const r = processRecord(bytes, { file: task.file, line: task.firstLine + i, offset: task.firstOffset + start }, ctx);
+    const r = processRecord(bytes, { file: task.file, line: task.firstLine + i, offset: task.firstOffset + start }, rctx);
     outcomes[i] = r.outcome;
     if (r.outcome === Outcome.Unchanged) out.push(bytes, eol);
     else if (r.outcome === Outcome.Redacted) out.push(Buffer.from(r.line as string), eol);
@@ -169,6 +183,7 @@ export function processBatch(task: BatchTask, ctx: BatchContext): BatchResult {
     categories,
     tokenUses: ctx.tokenKey instanceof LogveilError ? 0 : ctx.tokenKey.uses - usesBefore,
     fastPathLines,
+    ...(examples ? { examples } : {}),
   };
 }
 
@@ -203,7 +218,7 @@ interface RecordResult {
 }
 
 /** The structured path for one line; any failure quarantines the raw line, encrypted. */
-function processRecord(bytes: Buffer, source: SourceRef, ctx: BatchContext): RecordResult {
+function processRecord(bytes: Buffer, source: SourceRef, ctx: BatchContext & { onReplace?: (id: string, text: string) => void }): RecordResult {
   try {
     if (ctx.throwOnMarker !== undefined && bytes.includes(ctx.throwOnMarker)) {
       throw new LogveilError('INJECTED_FAULT', 'injected fault while processing the record');
@@ -213,6 +228,7 @@ function processRecord(bytes: Buffer, source: SourceRef, ctx: BatchContext): Rec
       policy: ctx.policy,
       actions: ctx.actions,
       maxDepth: ctx.limits.maxDepth,
+      ...(ctx.onReplace ? { onReplace: ctx.onReplace } : {}),
       keys: {
         tokenKey: () => {
           if (ctx.tokenKey instanceof LogveilError) throw ctx.tokenKey;

@@ -49,6 +49,8 @@ export interface EngineOptions {
   /** Telemetry: told about every batch once its results are written. */
   observer?: EngineObserver;
   faults?: EngineFaults;
+  /** Keep up to this many examples of the masked form per detector (dry runs). */
+  examples?: number;
 }
 
 /** What the engine reports per batch (telemetry hooks in here; it never sees values). */
@@ -96,6 +98,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
     limits: o.limits,
     fastPath: o.fastPath ?? true,
     ...(o.faults ? { faults: o.faults } : {}),
+    ...(o.examples ? { examples: o.examples } : {}),
   };
   const executor: BatchExecutor = o.workers > 0 ? new PoolExecutor(setup, o.workers) : new InlineExecutor(o.policy, setup);
   const maxInFlight = o.maxInFlight ?? Math.max(2, executor.threads * 2);
@@ -150,6 +153,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
       await o.quarantine.write(res.quarantine);
       if (res.output.byteLength > 0) await o.app.writeChunk(res.output);
       acc.addBatch(res.outcomes, head.task.data.byteLength, res.findings, res.quarantine);
+      if (res.examples && o.examples) acc.addExamples(res.examples, o.examples);
       for (const e of res.events) if (e.type === 'quarantine') o.onProblem?.(problemLine(e));
       let appOut = 0;
       let dropped = 0;

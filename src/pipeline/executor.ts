@@ -51,6 +51,7 @@ export class InlineExecutor implements BatchExecutor {
           quarantineKey,
           fastPath: s.fastPath,
           ...(s.faults?.throwOnMarker !== undefined ? { throwOnMarker: s.faults.throwOnMarker } : {}),
+          ...(s.examples ? { examples: s.examples } : {}),
         }),
         policyHash: this.#policy.hash,
       };

@@ -15,6 +15,8 @@ export interface WorkerSetup {
   limits: { maxRecordBytes: number; maxDepth: number };
   fastPath: boolean;
   faults?: EngineFaults;
+  /** Examples of the masked form to keep per detector (dry runs); 0 or absent: none. */
+  examples?: number;
 }
 
 /** Fault injection for tests; unset in production. */

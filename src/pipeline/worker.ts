@@ -57,6 +57,7 @@ function setup(): (t: WorkerTask) => unknown {
         quarantineKey: dataKey(t.quarantineKey),
         fastPath: s.fastPath,
         ...(s.faults?.throwOnMarker !== undefined ? { throwOnMarker: s.faults.throwOnMarker } : {}),
+        ...(s.examples ? { examples: s.examples } : {}),
       }),
       policyHash: policy.hash,
     };

@@ -15,6 +15,7 @@ import { QuarantineSink } from '../../sinks/quarantine.js';
 import { detectorCategories, EngineTelemetry } from '../../telemetry/metrics.js';
 import { startTelemetry } from '../../telemetry/sdk.js';
 import { ExitCode } from '../exit.js';
+import { dryRunCommand } from './dry-run.js';
 import { openProgress } from '../progress.js';
 
 export interface RedactFlags {
@@ -30,6 +31,9 @@ export interface RedactFlags {
   workers?: number;
   /** `--no-progress` sets false; the display shows only when stderr is a terminal anyway. */
   progress?: boolean;
+  dryRun?: boolean;
+  compare?: string[];
+  json?: boolean;
 }
 
 /** All cores, but inline (no pool) on a one-core machine where a worker thread only adds cost. */
@@ -53,6 +57,9 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
   if (flags.patterns?.length) config.patterns = flags.patterns;
   if (flags.format) config.format = flags.format;
   if (flags.tokenMode) config.actions.tokenMode = flags.tokenMode;
+  if (flags.dryRun || flags.compare) {
+    return dryRunCommand(files, config, { workers: flags.workers ?? defaultWorkers(), ...(flags.compare ? { compare: flags.compare } : {}), json: flags.json ?? false });
+  }
 
   const runtime = await openRuntime(config, flags.events ? { eventsPath: flags.events } : {});
   const app = LineWriter.open(flags.out);

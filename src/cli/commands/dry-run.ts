@@ -1,0 +1,152 @@
+/**
+ * `logveil redact --dry-run [--compare PACKS]`: what a policy would change, per detector, with
+ * counts and examples of the masked form, writing no output; with a second policy, which findings
+ * it would add and which it would lose. Keys are made in a throwaway state directory, so a dry run
+ * leaves nothing behind.
+ */
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { LogveilConfig } from '../../config/config.js';
+import type { RunSummary } from '../../pipeline/accounting.js';
+import { redactStreams } from '../../pipeline/engine.js';
+import { openRuntime } from '../../pipeline/runtime.js';
+import { LineWriter } from '../../sinks/line-writer.js';
+import { QuarantineSink } from '../../sinks/quarantine.js';
+import type { FindingsSecurityEvent } from '../../telemetry/events.js';
+
+const EXAMPLES = 3;
+
+export interface DryRunOptions {
+  workers: number;
+  compare?: string[];
+  json?: boolean;
+}
+
+interface PolicyRun {
+  policyHash: string;
+  summary: RunSummary;
+  /** `file:line path [start,end)` of every finding, by detector. */
+  findings: Map<string, Set<string>>;
+}
+
+export async function dryRunCommand(files: string[], config: LogveilConfig, o: DryRunOptions): Promise<number> {
+  const scratch = mkdtempSync(join(tmpdir(), 'logveil-dry-run-'));
+  try {
+    let inputs = files;
+    if (inputs.length === 0) {
+      // Read stdin once into the scratch directory: a comparison runs the input twice.
+      const copy = join(scratch, 'stdin');
+      await pipeline(process.stdin, createWriteStream(copy, { mode: 0o600 }));
+      inputs = [copy];
+    }
+    const a = await runPolicy(inputs, config, join(scratch, 'a'), o.workers);
+    const b = o.compare ? await runPolicy(inputs, { ...config, patterns: o.compare }, join(scratch, 'b'), o.workers) : undefined;
+    const report = b ? { policy: describe(a), compare: describe(b), changes: diff(a, b) } : { policy: describe(a) };
+    process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(a, b));
+    return 0;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function runPolicy(files: string[], config: LogveilConfig, stateDir: string, workers: number): Promise<PolicyRun> {
+  const eventsPath = join(stateDir, 'events.jsonl');
+  const runtime = await openRuntime({ ...config, stateDir }, { eventsPath });
+  const discard = new Writable({ write: (_chunk, _enc, done) => done() });
+  const quarantine = new QuarantineSink(join(stateDir, 'quarantine.jsonl'));
+  let summary: RunSummary;
+  try {
+    summary = await redactStreams(
+      files.map((f) => ({ name: f, chunks: () => createReadStream(f) })),
+      {
+        policy: runtime.policy,
+        actions: config.actions,
+        keys: runtime.keys,
+        quarantineKey: await runtime.quarantineKey(),
+        workers,
+        format: config.format,
+        limits: config.limits,
+        app: LineWriter.forStream(discard),
+        security: runtime.security,
+        quarantine,
+        examples: EXAMPLES,
+      },
+    );
+  } finally {
+    await quarantine.close();
+    await runtime.close();
+  }
+  const findings = new Map<string, Set<string>>();
+  for (const line of readFileSync(eventsPath, 'utf8').split('\n')) {
+    if (!line.includes('"type":"findings"')) continue;
+    const e = JSON.parse(line) as FindingsSecurityEvent;
+    for (const f of e.findings) {
+      const where = `${e.source?.file ?? '-'}:${e.source?.line ?? 0} ${f.path} [${f.start},${f.end})`;
+      const set = findings.get(f.detectorId) ?? new Set<string>();
+      set.add(where);
+      findings.set(f.detectorId, set);
+    }
+  }
+  return { policyHash: runtime.policy.hash, summary, findings };
+}
+
+function describe(run: PolicyRun): Record<string, unknown> {
+  const s = run.summary;
+  return {
+    policyHash: run.policyHash,
+    records: { in: s.recordsIn, changed: countChanged(run), dropped: s.dropped, quarantined: s.quarantined },
+    detectors: Object.fromEntries(
+      [...run.findings]
+        .sort((x, y) => y[1].size - x[1].size)
+        .map(([id, set]) => [id, { findings: set.size, examples: (s.examples?.[id] ?? []).map(shortenToken) }]),
+    ),
+  };
+}
+
+/** Throwaway-key ciphertext tells nothing: show the token's shape only. */
+function shortenToken(example: string): string {
+  return example.replace(/(tk1\.[A-Za-z0-9_-]+\.)[A-Za-z0-9_-]+/g, '$1…').replace(/(h1\.)[A-Za-z0-9_-]+/g, '$1…');
+}
+
+function countChanged(run: PolicyRun): number {
+  const records = new Set<string>();
+  for (const set of run.findings.values()) for (const w of set) records.add(w.slice(0, w.indexOf(' ')));
+  return records.size;
+}
+
+function diff(a: PolicyRun, b: PolicyRun): Record<string, { new: number; lost: number; newAt: string[]; lostAt: string[] }> {
+  const out: Record<string, { new: number; lost: number; newAt: string[]; lostAt: string[] }> = {};
+  for (const id of new Set([...a.findings.keys(), ...b.findings.keys()])) {
+    const before = a.findings.get(id) ?? new Set<string>();
+    const after = b.findings.get(id) ?? new Set<string>();
+    const added = [...after].filter((w) => !before.has(w));
+    const lost = [...before].filter((w) => !after.has(w));
+    if (added.length || lost.length) out[id] = { new: added.length, lost: lost.length, newAt: added.slice(0, EXAMPLES), lostAt: lost.slice(0, EXAMPLES) };
+  }
+  return out;
+}
+
+function formatReport(a: PolicyRun, b: PolicyRun | undefined): string {
+  const lines: string[] = [];
+  const show = (title: string, run: PolicyRun): void => {
+    const d = describe(run) as { records: Record<string, number>; detectors: Record<string, { findings: number; examples: string[] }> };
+    lines.push(`${title} ${run.policyHash.slice(0, 12)}: ${d.records.in} records, ${d.records.changed} would change, ${d.records.dropped} dropped, ${d.records.quarantined} quarantined`);
+    for (const [id, v] of Object.entries(d.detectors)) lines.push(`  ${id.padEnd(32)} ${String(v.findings).padStart(7)}  ${v.examples.join('  ')}`);
+  };
+  show('policy', a);
+  if (b) {
+    show('compare', b);
+    lines.push('changes (compare vs policy):');
+    const changes = Object.entries(diff(a, b));
+    if (changes.length === 0) lines.push('  none');
+    for (const [id, c] of changes) {
+      lines.push(`  ${id.padEnd(32)} +${c.new} -${c.lost}`);
+      for (const w of c.newAt) lines.push(`    + ${w}`);
+      for (const w of c.lostAt) lines.push(`    - ${w}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}

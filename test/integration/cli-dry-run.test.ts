@@ -1,0 +1,38 @@
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { builtinPatternsDir } from '../../src/config/config.js';
+import { logveil } from '../helpers/cli.js';
+import { tempDir } from '../helpers/keys.js';
+
+describe('logveil redact --dry-run', () => {
+  const dir = tempDir('logveil-dry-');
+  const home = join(dir, 'state');
+  writeFileSync(join(dir, 'in.log'), 'mail ana@example.org now\n{"card":"4111 1111 1111 1111"}\nnothing here\n');
+
+  it('reports per detector with examples of the masked form, and writes nothing', () => {
+    const r = logveil(['redact', '--dry-run', '--json', 'in.log'], { cwd: dir, home });
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout) as { policy: { records: Record<string, number>; detectors: Record<string, { findings: number; examples: string[] }> } };
+    expect(report.policy.records).toMatchObject({ in: 3, changed: 2, dropped: 0, quarantined: 0 });
+    expect(report.policy.detectors.email).toEqual({ findings: 1, examples: [expect.stringMatching(/^\[\[EMAIL:tk1\.[A-Za-z0-9_-]+\.…\]\]$/)] });
+    expect(report.policy.detectors['card-visa']).toEqual({ findings: 1, examples: ['***************1111'] });
+    expect(r.stdout).not.toContain('ana@example.org');
+    expect(existsSync(home)).toBe(false);
+  });
+
+  it('compares two policies: findings the second would add or lose', () => {
+    const other = join(dir, 'packs');
+    cpSync(builtinPatternsDir(), other, { recursive: true });
+    // The second policy has no e-mail detector.
+    const pii = join(other, 'pii.yaml');
+    const text = readFileSync(pii, 'utf8');
+    const start = text.indexOf('  - id: email');
+    const end = text.indexOf('\n  - id:', start + 1);
+    writeFileSync(pii, text.slice(0, start) + text.slice(end + 1));
+    const r = logveil(['redact', '--dry-run', '--compare', other, '--json', 'in.log'], { cwd: dir, home });
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout) as { changes: Record<string, { new: number; lost: number; lostAt: string[] }> };
+    expect(report.changes).toEqual({ email: { new: 0, lost: 1, newAt: [], lostAt: ['in.log:1 $ [5,20)'] } });
+  });
+});
