@@ -3,11 +3,11 @@
 /**
  * Detection-quality evaluation of logveil's pattern packs against public corpora
  * (gitleaks and detect-secrets cases, Presidio recognizer cases and labelled sentences, real
- * loghub logs). Prints tables (or the JSON with --json) and writes
+ * loghub logs; routing rules against Panther detection cases). Prints tables (or the JSON with --json) and writes
  * bench/results/eval-<YYYY-MM-DD>.json. Quality numbers are reported, never asserted: the exit
  * code is 0 unless the evaluation itself fails (1) or the command line is wrong (2).
  *
- *   node bench/eval.mjs [--only gitleaks,detect-secrets,presidio-recognizer,presidio-generated,logs]
+ *   node bench/eval.mjs [--only gitleaks,detect-secrets,presidio-recognizer,presidio-generated,logs,routing]
  *                       [--json] [--all] [--patterns <dir-or-file>[,...]] [--corpora <dir>] [--out <file>]
  *
  * Uses the compiled library in dist/ (run `npm run build` first). Corpora root: --corpora, else
@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 
 const PROJECT = fileURLToPath(new URL('..', import.meta.url));
 const USAGE = `usage: node bench/eval.mjs [--only <source,...>] [--json] [--all] [--patterns <path,...>] [--corpora <dir>] [--out <file>]
-  sources: gitleaks, detect-secrets, presidio-recognizer, presidio-generated, logs
+  sources: gitleaks, detect-secrets, presidio-recognizer, presidio-generated, logs, routing
   aliases: all, secrets (gitleaks,detect-secrets), presidio / pii (both presidio sources)`;
 
 async function main() {

@@ -4,6 +4,7 @@
  * detectors. Everything shown is also in the JSON report.
  */
 import { worstByF1, worstByFalsePositives } from './detectors.mjs';
+import { routingSection } from './routing-format.mjs';
 
 /**
  * A plain text table; numbers right-aligned.
@@ -245,6 +246,7 @@ export function formatReport(report, options = {}) {
   }
   if (s['presidio-generated']) out.push('', generatedSection(s['presidio-generated']));
   if (s.logs) out.push('', logsSection(s.logs, limit));
+  if (s.routing) out.push('', routingSection(s.routing, limit));
 
   const byF1 = worstByF1(report.detectors, limit);
   const byFp = worstByFalsePositives(report.detectors, limit);

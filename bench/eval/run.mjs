@@ -11,6 +11,7 @@ import { evaluateGitleaks } from './source-gitleaks.mjs';
 import { evaluateLogs } from './source-logs.mjs';
 import { evaluatePresidioGenerated } from './source-presidio-generated.mjs';
 import { evaluatePresidioRecognizer } from './source-presidio-recognizer.mjs';
+import { evaluateRouting } from './routing.mjs';
 
 /** @type {Readonly<Record<string, (policy: import('./policy.mjs').EvalPolicy, root: string) => object>>} */
 export const SOURCES = Object.freeze({
@@ -19,6 +20,7 @@ export const SOURCES = Object.freeze({
   'presidio-recognizer': evaluatePresidioRecognizer,
   'presidio-generated': evaluatePresidioGenerated,
   logs: evaluateLogs,
+  routing: evaluateRouting,
 });
 
 /** Names `--only` accepts besides the source names. */

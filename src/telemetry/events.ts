@@ -1,8 +1,11 @@
 /**
- * Security and audit events: one envelope (`type`, `ts`, `policyHash`, `source`) for all of them.
- * Events name detectors, field paths, offsets and key ids; they never hold a value or a key.
+ * Security and audit events: one envelope (`type`, `ts`, `policyHash`, `source`, trace/span and
+ * batch ids) for all of them. Events name detectors, rules, field paths, offsets and key ids; they
+ * never hold a value or a key. The one exception is the routed event, which carries the record a
+ * routing rule matched, already redacted like everything else. The JSON schema of every event is
+ * in events-schema.ts and docs/security-events.md.
  */
-import type { Finding, SourceRef } from '../record.js';
+import type { Finding, JsonObject, JsonValue, Severity, SourceRef } from '../record.js';
 
 interface EventBase {
   ts: string;
@@ -10,11 +13,37 @@ interface EventBase {
   source?: SourceRef;
   traceId?: string;
   spanId?: string;
+  /** The engine's batch sequence number, when the event comes from a batch. */
+  batchId?: number;
 }
 
 export interface FindingsSecurityEvent extends EventBase {
   type: 'findings';
   findings: Array<Omit<Finding, 'label'>>;
+}
+
+/** One routing rule that matched a record. */
+export interface RoutedRule {
+  id: string;
+  severity: Severity;
+  category: string;
+  /** MITRE ATT&CK technique ids (`T1110`, `T1562.008`). */
+  mitre?: string[];
+}
+
+/** A record that routing rules classified as a security event; `record` is the redacted record. */
+export interface RoutedSecurityEvent extends EventBase {
+  type: 'routed';
+  /** SHA-256 of the canonical routing rules. */
+  routingHash: string;
+  rules: RoutedRule[];
+  /** The highest severity of `rules`. */
+  severity: Severity;
+  /** Whether the record also stays in the app stream. */
+  appStream: 'keep' | 'remove';
+  /** Set when a threshold rule fired: how many matches within how many seconds. */
+  threshold?: { count: number; windowSeconds: number };
+  record: { body: string | JsonValue; attributes?: JsonObject; resource?: JsonObject };
 }
 
 export interface QuarantineSecurityEvent extends EventBase {
@@ -43,19 +72,67 @@ export interface DetokenizeAuditEvent extends EventBase {
   detail?: string;
 }
 
+/** Pipeline counts quoted by run-stop and heartbeat events. */
+export interface RunCounts {
+  recordsIn: number;
+  appOut: number;
+  dropped: number;
+  quarantined: number;
+  /** Records routed to the security sink (they may also be in appOut). */
+  routed?: number;
+}
+
 export interface RunEvent extends EventBase {
   type: 'run-start' | 'run-stop';
   version: string;
   configHash: string;
-  counts?: { recordsIn: number; appOut: number; dropped: number; quarantined: number };
+  /** Which deployment ran (a Lambda function ARN, a host name, a CI job): names the alarm's subject. */
+  deploymentId?: string;
+  routingHash?: string;
+  counts?: RunCounts;
+}
+
+/**
+ * Written every `intervalSeconds` while the pipeline runs, so that silence can alarm: a monitor
+ * that sees no heartbeat for a few intervals knows the pipeline (or its security sink) stopped.
+ */
+export interface HeartbeatEvent extends EventBase {
+  type: 'heartbeat';
+  intervalSeconds: number;
+  /** 1 for the first heartbeat of a run, then 2, 3, ...: a gap shows a missed beat. */
+  beat: number;
+  uptimeSeconds: number;
+  deploymentId?: string;
+  version?: string;
+  counts?: RunCounts;
+}
+
+/** The ledger found a torn last line on open (a crash in the middle of a write) and cut it off; written as the first entry after. */
+export interface LedgerRecoveryEvent extends EventBase {
+  type: 'ledger-recovery';
+  /** Segment file name and the 1-based line where the torn bytes began. */
+  segment: string;
+  line: number;
+  /** The last entry kept, and how many bytes were cut off (kept aside in `savedAs`). */
+  lastSeq: number;
+  tornBytes: number;
+  /** Bytes of a torn last line of the checkpoints file cut off (a crash while writing a checkpoint). */
+  checkpointTornBytes?: number;
+  savedAs?: string;
 }
 
 export type SecurityEvent =
   | FindingsSecurityEvent
+  | RoutedSecurityEvent
   | QuarantineSecurityEvent
   | KeyCreatedEvent
   | DetokenizeAuditEvent
-  | RunEvent;
+  | RunEvent
+  | HeartbeatEvent
+  | LedgerRecoveryEvent;
+
+/** Every event `type`, for the schema and for `ledger show --type`. */
+export type SecurityEventType = SecurityEvent['type'];
 
 /** Drops `label` (not needed by auditors) from findings for the event. */
 export function findingsEvent(

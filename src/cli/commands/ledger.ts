@@ -1,0 +1,159 @@
+/**
+ * `logveil ledger verify`, `logveil ledger show` and `logveil ledger schema`: check a security
+ * ledger's integrity, read its events, print the event schema. With no path they read
+ * `<state>/ledger`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../config/config.js';
+import type { Severity } from '../../record.js';
+import { matchesFilter, readLedgerEvents, type EventFilter, type LedgerEvent } from '../../sinks/ledger/reader.js';
+import { verifyLedger, type VerifyReport } from '../../sinks/ledger/verify.js';
+import { LEDGER_ENTRY_SCHEMA, SECURITY_EVENT_SCHEMA } from '../../telemetry/events-schema.js';
+import type { SecurityEvent } from '../../telemetry/events.js';
+import { ExitCode } from '../exit.js';
+
+/** Exit codes of `ledger verify` beyond {@link ExitCode}: scripts tell tampering from a crash. */
+export const LedgerExitCode = {
+  /** The ledger is damaged or was tampered with (see the first problem). */
+  Invalid: 7,
+  /** Intact, except a torn last line left by a crash; opening the ledger recovers it. */
+  Torn: 8,
+} as const;
+
+interface CommonFlags {
+  config?: string;
+  json?: boolean;
+}
+
+export interface LedgerVerifyFlags extends CommonFlags {
+  pubkey?: string[];
+  allowPartial?: boolean;
+}
+
+export interface LedgerShowFlags extends CommonFlags {
+  type?: string[];
+  since?: string;
+  until?: string;
+  detector?: string;
+  severity?: Severity;
+  limit?: number;
+}
+
+function ledgerPaths(paths: string[], flags: CommonFlags): string[] {
+  if (paths.length > 0) return paths;
+  return [join(loadConfig(flags.config).stateDir, 'ledger')];
+}
+
+export function ledgerVerifyCommand(paths: string[], flags: LedgerVerifyFlags): number {
+  const inputs = ledgerPaths(paths, flags);
+  const missing = inputs.filter((p) => !existsSync(p));
+  if (missing.length > 0) {
+    process.stderr.write(`logveil: no such ledger file or directory: ${missing.join(', ')}\n`);
+    return ExitCode.Usage;
+  }
+  const pems = (flags.pubkey ?? []).map((f) => readFileSync(f, 'utf8'));
+  const report = verifyLedger(inputs, { ...(pems.length > 0 ? { publicKeyPems: pems } : {}), ...(flags.allowPartial ? { allowPartial: true } : {}) });
+  if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else process.stdout.write(describeReport(report, pems.length > 0));
+  return exitCodeOf(report);
+}
+
+/** The exit code of a verification: 0 ok, 8 torn tail only, 2 nothing to verify or no key, 7 otherwise. */
+export function exitCodeOf(report: VerifyReport): number {
+  if (report.ok) return ExitCode.Ok;
+  const kind = report.firstProblem?.kind;
+  if (kind === 'torn') return LedgerExitCode.Torn;
+  if (kind === 'empty' || kind === 'no-public-key') return ExitCode.Usage;
+  return LedgerExitCode.Invalid;
+}
+
+function describeReport(r: VerifyReport, trustedKey: boolean): string {
+  const size = `${r.entries} entries (${r.events} events) in ${r.segments} segment${r.segments === 1 ? '' : 's'}, ${r.checkpoints} checkpoint${r.checkpoints === 1 ? '' : 's'}`;
+  const out: string[] = [];
+  const p = r.firstProblem;
+  if (p) {
+    out.push(`ledger INVALID: ${p.kind}${p.seq !== null ? ` at seq ${p.seq}` : ''}, ${p.file}:${p.line}: ${p.message}`);
+    out.push(`checked before it: ${size}`);
+  } else {
+    out.push(`ledger OK: ${size}; last seq ${r.lastSeq}, head ${r.head.slice(0, 16)}…, ledger ${r.ledgerId ?? '-'}`);
+    if (r.unsignedEntries > 0) out.push(`warning: the last ${r.unsignedEntries} entries are after the last checkpoint: a truncation there would go unseen`);
+  }
+  if (r.checkpoints > 0 && !trustedKey) out.push(`note: checkpoints verified with the public key(s) found next to the ledger (${r.keyIds.join(', ')}); pass --pubkey with a trusted copy`);
+  return out.join('\n') + '\n';
+}
+
+export function ledgerShowCommand(paths: string[], flags: LedgerShowFlags): number {
+  const inputs = ledgerPaths(paths, flags);
+  const missing = inputs.filter((p) => !existsSync(p));
+  if (missing.length > 0) {
+    process.stderr.write(`logveil: no such ledger file or directory: ${missing.join(', ')}\n`);
+    return ExitCode.Usage;
+  }
+  const filter: EventFilter = {};
+  if (flags.type?.length) filter.types = flags.type.flatMap((t) => t.split(',')).filter(Boolean);
+  try {
+    if (flags.since) filter.since = parseTime(flags.since, '--since');
+    if (flags.until) filter.until = parseTime(flags.until, '--until');
+  } catch (err) {
+    process.stderr.write(`logveil: ${(err as Error).message}\n`);
+    return ExitCode.Usage;
+  }
+  if (flags.detector) filter.detector = flags.detector;
+  if (flags.severity) filter.minSeverity = flags.severity;
+  const skipped = { lines: 0 };
+  let shown = 0;
+  for (const e of readLedgerEvents(inputs, skipped)) {
+    if (!matchesFilter(e.event, filter)) continue;
+    if (flags.limit !== undefined && shown >= flags.limit) break;
+    process.stdout.write(flags.json ? JSON.stringify({ seq: e.seq, file: e.file, line: e.line, event: e.event }) + '\n' : textLine(e));
+    shown += 1;
+  }
+  if (skipped.lines > 0) process.stderr.write(`logveil: ${skipped.lines} line(s) are not ledger entries and were skipped; run \`logveil ledger verify\`\n`);
+  if (!flags.json) process.stderr.write(`${shown} event${shown === 1 ? '' : 's'}\n`);
+  return ExitCode.Ok;
+}
+
+export function ledgerSchemaCommand(flags: { entry?: boolean }): number {
+  process.stdout.write(JSON.stringify(flags.entry ? LEDGER_ENTRY_SCHEMA : SECURITY_EVENT_SCHEMA, null, 2) + '\n');
+  return ExitCode.Ok;
+}
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** An ISO 8601 time, or a duration back from now (`30m`, `12h`, `7d`). */
+export function parseTime(text: string, flag: string, now = Date.now()): Date {
+  const rel = /^(\d+)([smhd])$/.exec(text.trim());
+  if (rel) return new Date(now - Number(rel[1]) * (UNITS[rel[2] as string] as number));
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new Error(`${flag}: expected an ISO 8601 time or a duration such as 30m, 12h, 7d`);
+  return new Date(t);
+}
+
+/** One line per event: seq, time, type and what it names (ids, never values). */
+function textLine(e: LedgerEvent): string {
+  return `${String(e.seq).padStart(7)}  ${e.event.ts}  ${e.event.type.padEnd(15)}  ${summary(e.event)}\n`;
+}
+
+function summary(e: SecurityEvent): string {
+  const at = e.source ? `${e.source.file ?? e.source.logGroup ?? '-'}${e.source.line !== undefined ? `:${e.source.line}` : ''}` : '';
+  switch (e.type) {
+    case 'findings':
+      return `${at} ${e.findings.map((f) => `${f.detectorId}(${f.severity})@${f.path}`).join(' ')}`;
+    case 'routed':
+      return `${at} ${e.severity} ${e.rules.map((r) => r.id).join(' ')}${e.threshold ? ` (${e.threshold.count} in ${e.threshold.windowSeconds}s)` : ''}`;
+    case 'quarantine':
+      return `${at} ${e.code} kid=${e.kid}`;
+    case 'key-created':
+      return `kid=${e.kid} ${e.provider} ${e.purpose}`;
+    case 'detokenize':
+      return `${e.outcome} principal=${e.principal ?? '-'} tokens=${e.tokens} failed=${e.failed}`;
+    case 'run-start':
+    case 'run-stop':
+      return `v${e.version} config=${e.configHash.slice(0, 12)}${e.deploymentId ? ` deployment=${e.deploymentId}` : ''}${e.counts ? ` in=${e.counts.recordsIn} out=${e.counts.appOut} quarantined=${e.counts.quarantined}` : ''}`;
+    case 'heartbeat':
+      return `beat ${e.beat} every ${e.intervalSeconds}s, up ${e.uptimeSeconds}s`;
+    case 'ledger-recovery':
+      return `${e.segment}:${e.line} ${e.tornBytes} torn bytes cut after seq ${e.lastSeq}`;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Routing rules compiled once: field paths parsed, every RE2 built, the raw-line prefilter made.
+ * `route` is pure and per record, so it runs inline or in pool workers alike; threshold rules
+ * report a group key and {@link ThresholdGate} (in input order, on one thread) decides when they fire.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import RE2 from 're2';
+import type { JsonValue, LogRecord, Severity } from '../record.js';
+import { parseJsonString, parsePath, selectValues, type FieldPath, type ParseCache } from './path.js';
+import { groupPatterns } from './prefilter.js';
+import { capturePatterns, type ConditionGroup, type RoutingRuleSpec, type RoutingSpec } from './spec.js';
+
+/** One rule that matched a record. */
+export interface RouteMatch {
+  ruleId: string;
+  name: string;
+  severity: Severity;
+  category: string;
+  mitre: string[];
+  appStream?: 'keep' | 'remove';
+  /** Set for threshold rules: the record counts towards `key` (a salted digest, never the values). */
+  threshold?: { count: number; windowSeconds: number; key: string };
+}
+
+type Test = (record: LogRecord, ctx: MatchContext) => boolean;
+
+/** Per record, shared by every rule. */
+interface MatchContext {
+  cache: ParseCache;
+  /** String leaves of a structured body, gathered once per record. */
+  strings?: string[];
+}
+
+interface CompiledRule {
+  spec: RoutingRuleSpec;
+  test: Test;
+  /** RE2 of the rule's text patterns with named groups, for group-by captures. */
+  captureRegexes: RE2[];
+}
+
+/** Routing rules ready to classify records. */
+export class CompiledRouting {
+  readonly spec: RoutingSpec;
+  /** SHA-256 of the canonical rules; quoted by routed events and run events. */
+  readonly hash: string;
+  readonly rules: readonly RoutingRuleSpec[];
+  readonly #compiled: CompiledRule[];
+  readonly #set: ReturnType<typeof RE2.Set> | undefined;
+  readonly #salt: Buffer;
+
+  /**
+   * `groupKeySalt` salts threshold group keys; pool workers and the thread that runs the
+   * {@link ThresholdGate} must share it (default: random per instance).
+   */
+  constructor(spec: RoutingSpec, options: { groupKeySalt?: Uint8Array } = {}) {
+    this.spec = spec;
+    this.hash = spec.hash;
+    this.rules = spec.packs.flatMap((p) => p.rules);
+    this.#compiled = this.rules.map(compileRule);
+    const patterns = this.rules.flatMap((r) => groupPatterns(r.when) ?? ['']);
+    this.#set = patterns.length > 0 ? new RE2.Set(patterns, 'u') : undefined;
+    this.#salt = Buffer.from(options.groupKeySalt ?? randomBytes(16));
+  }
+
+  /**
+   * False only when no rule can match the record decoded from this raw line (without its line
+   * end), so such a line may skip decoding. Never false for a line {@link route} would match.
+   */
+  mightMatch(line: Uint8Array): boolean {
+    if (!this.#set) return false;
+    const bytes = Buffer.isBuffer(line) ? line : Buffer.from(line.buffer, line.byteOffset, line.byteLength);
+    return bytes.includes(0x5c) || this.#set.test(bytes);
+  }
+
+  /** The rules that match a decoded record, in rule order. */
+  route(record: LogRecord): RouteMatch[] {
+    const out: RouteMatch[] = [];
+    const ctx: MatchContext = { cache: new Map() };
+    for (const rule of this.#compiled) {
+      if (!rule.test(record, ctx)) continue;
+      const s = rule.spec;
+      const match: RouteMatch = { ruleId: s.id, name: s.name, severity: s.severity, category: s.category, mitre: s.mitre };
+      if (s.appStream) match.appStream = s.appStream;
+      if (s.threshold) {
+        const { count, windowSeconds } = s.threshold;
+        match.threshold = { count, windowSeconds, key: this.#groupKey(rule, record, ctx) };
+      }
+      out.push(match);
+    }
+    return out;
+  }
+
+  #groupKey(rule: CompiledRule, record: LogRecord, ctx: MatchContext): string {
+    const h = createHash('sha256').update(this.#salt).update(rule.spec.id);
+    let captures: Record<string, string | undefined> | undefined;
+    for (const g of rule.spec.threshold?.groupBy ?? []) {
+      let parts: JsonValue[] = [];
+      if ('capture' in g) {
+        captures ??= firstCaptures(rule.captureRegexes, textsOf(record, ctx));
+        parts = [captures[g.capture] ?? null];
+      } else {
+        selectValues(record, parsePath(g.field) as FieldPath, ctx.cache, parts);
+      }
+      h.update('\0').update(JSON.stringify(parts));
+    }
+    return h.digest('hex').slice(0, 32);
+  }
+}
+
+function compileRule(spec: RoutingRuleSpec): CompiledRule {
+  return {
+    spec,
+    test: compileGroup(spec.when),
+    captureRegexes: capturePatterns(spec.when)
+      .filter((t) => /\(\?P?<[A-Za-z_]/.test(t))
+      .map((t) => new RE2(t, 'u')),
+  };
+}
+
+function compileGroup(group: ConditionGroup): Test {
+  const tests: Test[] = [];
+  for (const [path, condition] of Object.entries(group.fields ?? {})) {
+    const parsed = parsePath(path) as FieldPath;
+    if ('in' in condition) {
+      const wanted = new Set(condition.in.map(String));
+      tests.push((r, c) => values(r, parsed, c).some((v) => isScalar(v) && wanted.has(String(v))));
+    } else if ('regex' in condition) {
+      const re = new RE2(condition.regex, 'u');
+      tests.push((r, c) => values(r, parsed, c).some((v) => typeof v === 'string' && re.test(v)));
+    } else {
+      const want = condition.exists;
+      tests.push((r, c) => values(r, parsed, c).some((v) => v !== null) === want);
+    }
+  }
+  if (group.text) {
+    const regexes = group.text.map((t) => new RE2(t, 'u'));
+    tests.push((r, c) => textsOf(r, c).some((s) => regexes.some((re) => re.test(s))));
+  }
+  for (const sub of group.all ?? []) tests.push(compileGroup(sub));
+  if (group.any) {
+    const alternatives = group.any.map(compileGroup);
+    tests.push((r, c) => alternatives.some((t) => t(r, c)));
+  }
+  for (const some of group.some ?? []) {
+    const paths = some.path.map((p) => parsePath(p) as FieldPath);
+    const where = compileGroup(some.where);
+    tests.push((r, c) =>
+      paths.some((p) =>
+        values(r, p, c).some((v) => {
+          const scope = typeof v === 'string' ? parseJsonString(v, c.cache) : v;
+          return scope !== null && typeof scope === 'object' && where(scoped(r, scope), { cache: c.cache });
+        }),
+      ),
+    );
+  }
+  if (group.not) {
+    const negated = group.not.map(compileGroup);
+    tests.push((r, c) => !negated.some((t) => t(r, c)));
+  }
+  return (r, c) => tests.every((t) => t(r, c));
+}
+
+function values(record: LogRecord, path: FieldPath, ctx: MatchContext): JsonValue[] {
+  const out: JsonValue[] = [];
+  selectValues(record, path, ctx.cache, out);
+  return out;
+}
+
+/** A value inside a record, as a record of its own, for `some.where`. */
+function scoped(record: LogRecord, body: JsonValue): LogRecord {
+  return { body, structured: true, attributes: {}, resource: {}, source: record.source };
+}
+
+function isScalar(v: JsonValue): v is string | number | boolean {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}
+
+/** The text a `text` condition tests: a text body, or every string value of a structured body. */
+function textsOf(record: LogRecord, ctx: MatchContext): readonly string[] {
+  if (typeof record.body === 'string' && !record.structured) return [record.body];
+  if (!ctx.strings) {
+    ctx.strings = [];
+    collectStrings(record.body, ctx.strings, 0);
+  }
+  return ctx.strings;
+}
+
+function collectStrings(value: JsonValue, out: string[], depth: number): void {
+  if (typeof value === 'string') out.push(value);
+  else if (value !== null && typeof value === 'object' && depth < 128) {
+    for (const v of Array.isArray(value) ? value : Object.values(value)) collectStrings(v, out, depth + 1);
+  }
+}
+
+function firstCaptures(regexes: readonly RE2[], texts: readonly string[]): Record<string, string | undefined> {
+  for (const text of texts) {
+    for (const re of regexes) {
+      const m = re.exec(text);
+      if (m) return { ...(m.groups ?? {}) };
+    }
+  }
+  return {};
+}

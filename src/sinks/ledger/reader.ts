@@ -1,0 +1,92 @@
+/**
+ * Reading a ledger for people: its events in order, with their seq and file:line, filtered by
+ * type, time, detector or rule, and severity. Reading does not verify (that is `ledger verify`);
+ * lines that are not entries are counted and skipped.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { SEVERITY_RANK, type Severity } from '../../record.js';
+import type { SecurityEvent } from '../../telemetry/events.js';
+import { entryShapeProblem, segmentNumber, type LedgerEntry } from './entry.js';
+import { scanFile } from './scan.js';
+
+export interface LedgerEvent {
+  seq: number;
+  /** When the entry was appended. */
+  ts: string;
+  file: string;
+  line: number;
+  event: SecurityEvent;
+}
+
+export interface EventFilter {
+  types?: readonly string[];
+  /** Inclusive bounds on the event's own `ts` (ISO 8601 compares as text once normalized). */
+  since?: Date;
+  until?: Date;
+  /** A detector id (findings events) or a routing rule id (routed events). */
+  detector?: string;
+  /** Events at or above this severity (findings: their most severe finding; routed: the rule's). */
+  minSeverity?: Severity;
+}
+
+/** The segment files of `paths` (directories are listed), in ledger order. */
+export function ledgerFiles(paths: readonly string[]): string[] {
+  const out: Array<{ file: string; n: number }> = [];
+  for (const p of paths) {
+    if (existsSync(p) && statSync(p).isDirectory()) {
+      for (const name of readdirSync(p)) {
+        const n = segmentNumber(name);
+        if (n !== undefined) out.push({ file: join(p, name), n });
+      }
+    } else {
+      out.push({ file: p, n: Number.MAX_SAFE_INTEGER });
+    }
+  }
+  return out.sort((a, b) => a.n - b.n || (a.file < b.file ? -1 : 1)).map((f) => f.file);
+}
+
+/** Every event entry of the ledger in `paths`; `skipped` counts lines that are not entries. */
+export function* readLedgerEvents(paths: readonly string[], skipped: { lines: number } = { lines: 0 }): Generator<LedgerEvent> {
+  for (const file of ledgerFiles(paths)) {
+    const scanned = scanFile(file);
+    if (scanned.tornBytes > 0) skipped.lines += 1;
+    for (const line of scanned.lines) {
+      if (line.value === undefined || entryShapeProblem(line.value)) {
+        skipped.lines += 1;
+        continue;
+      }
+      const entry = line.value as LedgerEntry;
+      if (entry.kind === 'event') yield { seq: entry.seq, ts: entry.ts, file, line: line.line, event: entry.event };
+    }
+  }
+}
+
+/** The severity of an event, where it has one. */
+export function eventSeverity(event: SecurityEvent): Severity | undefined {
+  if (event.type === 'routed') return event.severity;
+  if (event.type === 'findings') {
+    return event.findings.reduce<Severity | undefined>((top, f) => (top === undefined || SEVERITY_RANK[f.severity] > SEVERITY_RANK[top] ? f.severity : top), undefined);
+  }
+  return undefined;
+}
+
+/** True when the event passes every filter given. */
+export function matchesFilter(event: SecurityEvent, filter: EventFilter): boolean {
+  if (filter.types && filter.types.length > 0 && !filter.types.includes(event.type)) return false;
+  if (filter.since || filter.until) {
+    const t = Date.parse(event.ts);
+    if (Number.isNaN(t)) return false;
+    if (filter.since && t < filter.since.getTime()) return false;
+    if (filter.until && t > filter.until.getTime()) return false;
+  }
+  if (filter.detector !== undefined) {
+    const ids = event.type === 'findings' ? event.findings.map((f) => f.detectorId) : event.type === 'routed' ? event.rules.map((r) => r.id) : [];
+    if (!ids.includes(filter.detector)) return false;
+  }
+  if (filter.minSeverity) {
+    const s = eventSeverity(event);
+    if (!s || SEVERITY_RANK[s] < SEVERITY_RANK[filter.minSeverity]) return false;
+  }
+  return true;
+}

@@ -1,0 +1,222 @@
+/**
+ * Opening a ledger directory: take its lock, find the head (the last good entry of the last
+ * segment) and the last checkpoint, and recover a torn tail. A torn tail is what a crash in the
+ * middle of a write leaves: bytes after the last complete entry that do not form entries. It is
+ * moved aside to `<segment>.torn-<seq>` (0600) and cut off; everything before it is kept. Anything
+ * else wrong (an entry that fails its hash or link, a checkpoint past the end) is tampering or
+ * damage: the ledger is not appended to, and `logveil ledger verify` says where.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkLine, type ChainHead } from './chain.js';
+import { checkpointShapeProblem, CHECKPOINTS_FILE, GENESIS, segmentName, segmentNumber, type Checkpoint, type SegmentEntry } from './entry.js';
+import { LedgerError } from './errors.js';
+import type { LedgerIo } from './io.js';
+import { scanBytes, scanFile } from './scan.js';
+
+/** What was cut off on open. */
+export interface Recovery {
+  segment: string;
+  /** 1-based line where the torn bytes began. */
+  line: number;
+  lastSeq: number;
+  tornBytes: number;
+  /** File (in the ledger directory) the torn bytes were moved to, when there were any. */
+  savedAs?: string;
+  /** Bytes of a torn last checkpoint line cut off (a crash while writing a checkpoint). */
+  checkpointTornBytes: number;
+}
+
+export interface OpenedLedger {
+  /** Undefined for a new ledger (no segment yet). */
+  ledgerId?: string;
+  segment: number;
+  segmentSize: number;
+  /** True when the last segment holds no entry yet (it needs its segment entry). */
+  segmentEmpty: boolean;
+  head: ChainHead;
+  lastCheckpointSeq: number;
+  checkpointsSize: number;
+  recovery?: Recovery;
+}
+
+export const LOCK_FILE = '.lock';
+
+/** Takes the directory's lock (a file naming our pid); a lock of a process that is gone is taken over. */
+export function acquireLock(dir: string): void {
+  const path = join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+        throw new LedgerError('LEDGER_LOCKED', `security ledger ${dir} is in use by process ${pid}`);
+      }
+      unlinkSync(path);
+    }
+  }
+  throw new LedgerError('LEDGER_LOCKED', `security ledger ${dir}: cannot take the lock`);
+}
+
+export function releaseLock(dir: string): void {
+  try {
+    unlinkSync(join(dir, LOCK_FILE));
+  } catch {
+    // already gone
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Reads the state of the ledger in `dir` (created if missing) and recovers a torn tail. */
+export function openLedgerDir(dir: string, io: LedgerIo): OpenedLedger {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const numbers = readdirSync(dir)
+    .map(segmentNumber)
+    .filter((n): n is number => n !== undefined)
+    .sort((a, b) => a - b);
+  const cp = readCheckpoints(dir, io);
+  const last = numbers[numbers.length - 1];
+  if (last === undefined) {
+    if (cp.lastSeq > 0) throw corrupt(dir, CHECKPOINTS_FILE, 1, `checkpoints exist but no segment: the ledger was removed`);
+    return { segment: 1, segmentSize: 0, segmentEmpty: true, head: { seq: 0, hash: GENESIS }, lastCheckpointSeq: 0, checkpointsSize: cp.size };
+  }
+  const name = segmentName(last);
+  const path = join(dir, name);
+  const tail = scanSegment(dir, last);
+  let { head, ledgerId } = tail;
+  if (!head && last > 1) {
+    // A crash while starting the segment: the chain ends in the one before.
+    const previous = scanSegment(dir, last - 1);
+    if (!previous.head || previous.goodBytes !== previous.data.length) {
+      throw corrupt(dir, segmentName(last - 1), previous.goodLines + 1, 'segment does not end with a valid entry; run `logveil ledger verify`');
+    }
+    ({ head, ledgerId } = previous);
+  }
+  const { data, goodBytes, goodLines } = tail;
+  const opened: OpenedLedger = {
+    segment: last,
+    segmentSize: goodBytes,
+    segmentEmpty: tail.head === undefined,
+    head: head ?? { seq: 0, hash: GENESIS },
+    lastCheckpointSeq: cp.lastSeq,
+    checkpointsSize: cp.size - cp.tornBytes,
+    ...(ledgerId ? { ledgerId } : {}),
+  };
+  if (cp.lastSeq > 0 && !head) throw corrupt(dir, name, 1, 'checkpoints exist but no entry does');
+  if (cp.lastSeq > opened.head.seq) {
+    throw corrupt(dir, name, goodLines + 1, `ledger ends at seq ${opened.head.seq} but a checkpoint signed seq ${cp.lastSeq}: entries were removed`);
+  }
+  if (cp.ledgerId !== undefined && ledgerId !== undefined && cp.ledgerId !== ledgerId) {
+    throw corrupt(dir, CHECKPOINTS_FILE, 1, `checkpoints are of ledger ${cp.ledgerId}, segments of ${ledgerId}`);
+  }
+  const tornBytes = data.length - goodBytes;
+  if (tornBytes > 0 || cp.tornBytes > 0) {
+    const savedAs = `${name}.torn-${opened.head.seq + 1}`;
+    if (tornBytes > 0) {
+      writeFileSync(join(dir, savedAs), data.subarray(goodBytes), { mode: 0o600 });
+      cut(io, path, goodBytes);
+    }
+    if (cp.tornBytes > 0) cut(io, join(dir, CHECKPOINTS_FILE), cp.size - cp.tornBytes);
+    opened.recovery = {
+      segment: name,
+      line: goodLines + 1,
+      lastSeq: opened.head.seq,
+      tornBytes,
+      checkpointTornBytes: cp.tornBytes,
+      ...(tornBytes > 0 ? { savedAs } : {}),
+    };
+  }
+  return opened;
+}
+
+interface SegmentTail {
+  data: Buffer;
+  head?: ChainHead;
+  ledgerId?: string;
+  goodBytes: number;
+  goodLines: number;
+}
+
+/**
+ * The good prefix of a segment's chain, starting from its segment entry. What follows it must be a
+ * torn tail: no complete line after it may parse as JSON.
+ */
+function scanSegment(dir: string, n: number): SegmentTail {
+  const name = segmentName(n);
+  const data = readFileSync(join(dir, name));
+  const scanned = scanBytes(data);
+  const out: SegmentTail = { data, goodBytes: 0, goodLines: 0 };
+  for (const line of scanned.lines) {
+    let r;
+    if (!out.head) {
+      // The segment entry starts the chain here; its link back is `ledger verify`'s to check.
+      const v = line.value as SegmentEntry | undefined;
+      if (!v || typeof v.seq !== 'number' || typeof v.prev !== 'string') break;
+      r = checkLine(line, { seq: v.seq - 1, hash: v.prev }, { segment: n });
+      if ('kind' in r) break;
+      out.ledgerId = (r.entry as SegmentEntry).ledgerId;
+    } else {
+      r = checkLine(line, out.head, 'event');
+      if ('kind' in r) break;
+    }
+    out.head = { seq: r.entry.seq, hash: r.entry.hash };
+    out.goodLines += 1;
+    out.goodBytes = line.offset + Buffer.byteLength(line.text) + 1;
+  }
+  const bad = scanned.lines.slice(out.goodLines).find((l) => l.value !== undefined);
+  if (bad) throw corrupt(dir, name, bad.line, 'entry fails its hash, seq or link check; run `logveil ledger verify`');
+  return out;
+}
+
+/** A new ledger's id. */
+export function newLedgerId(): string {
+  return randomUUID();
+}
+
+function cut(io: LedgerIo, path: string, size: number): void {
+  const fd = io.openSync(path, 'r+');
+  try {
+    io.ftruncateSync(fd, size);
+    io.fsyncSync(fd);
+  } finally {
+    io.closeSync(fd);
+  }
+}
+
+function corrupt(dir: string, file: string, line: number, message: string): LedgerError {
+  return new LedgerError('LEDGER_CORRUPT', `security ledger ${join(dir, file)}:${line}: ${message}; it will not be appended to`);
+}
+
+interface CheckpointState {
+  lastSeq: number;
+  ledgerId?: string;
+  size: number;
+  tornBytes: number;
+}
+
+function readCheckpoints(dir: string, _io: LedgerIo): CheckpointState {
+  const path = join(dir, CHECKPOINTS_FILE);
+  if (!existsSync(path)) return { lastSeq: 0, size: 0, tornBytes: 0 };
+  const scanned = scanFile(path);
+  let lastSeq = 0;
+  let ledgerId: string | undefined;
+  for (const line of scanned.lines) {
+    if (line.value === undefined || checkpointShapeProblem(line.value)) throw corrupt(dir, CHECKPOINTS_FILE, line.line, 'not a checkpoint');
+    const c = line.value as Checkpoint;
+    lastSeq = Math.max(lastSeq, c.seq);
+    ledgerId = c.ledgerId;
+  }
+  return { lastSeq, size: scanned.size, tornBytes: scanned.tornBytes, ...(ledgerId ? { ledgerId } : {}) };
+}

@@ -1,0 +1,263 @@
+/**
+ * `ledger verify`: checks a ledger's chain (every entry's hash, seq order, links), its segments
+ * (numbering, each starting from the last head) and its signed checkpoints, and reports the first
+ * problem with its seq and file:line. Works on a ledger directory or on exported files.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { checkLine, type ChainHead } from './chain.js';
+import { checkpointPayload, checkpointShapeProblem, CHECKPOINTS_FILE, GENESIS, segmentNumber, type Checkpoint } from './entry.js';
+import { canonicalJson } from '../../util/canonical.js';
+import { scanFile, type ScannedFile } from './scan.js';
+import { keyIdOf, verifySignature } from './signer.js';
+
+export type VerifyProblemKind =
+  | 'malformed'
+  | 'modified'
+  | 'deleted'
+  | 'inserted'
+  | 'reordered'
+  | 'broken-link'
+  | 'segment'
+  | 'missing-segment'
+  | 'truncated'
+  | 'torn'
+  | 'forged-checkpoint'
+  | 'checkpoint-mismatch'
+  | 'no-public-key'
+  | 'empty';
+
+export interface VerifyProblem {
+  kind: VerifyProblemKind;
+  /** The seq of the bad (or first missing) entry, when known. */
+  seq: number | null;
+  file: string;
+  /** 1-based line in `file` (one past the end for something missing at the end). */
+  line: number;
+  message: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  ledgerId: string | null;
+  /** Entries checked (segment entries included) and, of them, events. */
+  entries: number;
+  events: number;
+  segments: number;
+  checkpoints: number;
+  lastSeq: number;
+  head: string;
+  /** Entries after the last verified checkpoint: intact, but a truncation there would go unseen. */
+  unsignedEntries: number;
+  keyIds: string[];
+  firstProblem?: VerifyProblem;
+}
+
+export interface VerifyOptions {
+  /** A trusted public key (PEM). Without one, `ledger-public*.pem` files in the given directories are used. */
+  publicKeyPem?: string;
+  /** Several trusted public keys (after a key rotation). */
+  publicKeyPems?: readonly string[];
+  /** Accept a ledger whose first segment is not segment 1 (older segments archived elsewhere). */
+  allowPartial?: boolean;
+}
+
+interface SegmentFile {
+  file: string;
+  scanned: ScannedFile;
+  number: number;
+}
+
+/** Verifies the ledger in `paths` (a ledger directory, or segment and checkpoint files). */
+export function verifyLedger(paths: readonly string[], options: VerifyOptions = {}): VerifyReport {
+  const input = resolveInputs(paths);
+  const keys = new Map<string, KeyObject>();
+  const trusted = [...(options.publicKeyPem ? [options.publicKeyPem] : []), ...(options.publicKeyPems ?? [])];
+  for (const pem of trusted.length > 0 ? trusted : input.pems) {
+    const key = createPublicKey(pem);
+    keys.set(keyIdOf(key), key);
+  }
+  const report: VerifyReport = {
+    ok: false,
+    ledgerId: null,
+    entries: 0,
+    events: 0,
+    segments: input.segments.length,
+    checkpoints: 0,
+    lastSeq: 0,
+    head: GENESIS,
+    unsignedEntries: 0,
+    keyIds: [...keys.keys()],
+  };
+  const fail = (problem: VerifyProblem): VerifyReport => ({ ...report, ok: false, firstProblem: problem });
+  if (input.segments.length === 0) return fail({ kind: 'empty', seq: null, file: paths.join(', '), line: 0, message: 'no ledger segment found' });
+
+  const located = new Map<number, Array<{ file: string; line: number }>>();
+  for (const s of input.segments) {
+    for (const l of s.scanned.lines) {
+      const seq = (l.value as { seq?: unknown } | undefined)?.seq;
+      if (typeof seq === 'number') located.set(seq, [...(located.get(seq) ?? []), { file: s.file, line: l.line }]);
+    }
+  }
+  const hashes = new Map<number, { hash: string; file: string; line: number }>();
+  let head: ChainHead = { seq: 0, hash: GENESIS };
+  let torn: VerifyProblem | undefined;
+  const first = input.segments[0] as SegmentFile;
+  if (first.number !== 1 && !options.allowPartial) {
+    return fail({ kind: 'missing-segment', seq: 1, file: first.file, line: 1, message: `ledger starts at segment ${first.number}: segments before it are missing` });
+  }
+  for (let si = 0; si < input.segments.length; si++) {
+    const s = input.segments[si] as SegmentFile;
+    const expected = first.number + si;
+    const last = si === input.segments.length - 1;
+    if (s.number !== expected) {
+      return fail({ kind: 'missing-segment', seq: head.seq + 1, file: s.file, line: 1, message: `segment ${s.number} follows segment ${expected - 1}: segment ${expected} is missing` });
+    }
+    if (s.scanned.lines.length === 0) {
+      const problem: VerifyProblem = { kind: 'torn', seq: head.seq + 1, file: s.file, line: 1, message: 'segment has no complete entry (a crash while it was started)' };
+      if (!last) return fail({ ...problem, kind: 'missing-segment', message: 'segment is empty' });
+      torn = problem;
+      continue;
+    }
+    for (const [i, line] of s.scanned.lines.entries()) {
+      if (si === 0 && i === 0 && options.allowPartial && first.number !== 1) {
+        const v = line.value as { seq?: number; prev?: string } | undefined;
+        if (typeof v?.seq === 'number' && typeof v.prev === 'string') head = { seq: v.seq - 1, hash: v.prev };
+      }
+      const role = i === 0 ? { segment: expected, ...(report.ledgerId ? { ledgerId: report.ledgerId } : {}) } : ('event' as const);
+      const r = checkLine(line, head, role);
+      const at = { file: s.file, line: line.line };
+      if ('kind' in r) {
+        const seq = r.entry?.seq ?? head.seq + 1;
+        if (r.kind !== 'sequence') return fail({ kind: r.kind, seq, ...at, message: r.message });
+        return fail({ ...classifySequence(seq, head, located, at), ...at });
+      }
+      const e = r.entry;
+      if (e.kind === 'segment') report.ledgerId ??= e.ledgerId;
+      else report.events += 1;
+      report.entries += 1;
+      head = { seq: e.seq, hash: e.hash };
+      hashes.set(e.seq, { hash: e.hash, ...at });
+    }
+    if (s.scanned.tornBytes > 0) {
+      const problem: VerifyProblem = {
+        kind: 'torn',
+        seq: head.seq + 1,
+        file: s.file,
+        line: s.scanned.lines.length + 1,
+        message: `last line is incomplete (${s.scanned.tornBytes} bytes without a line end): a crash in the middle of a write; opening the ledger recovers it`,
+      };
+      if (!last) return fail({ ...problem, kind: 'malformed', message: 'incomplete line in the middle of the ledger' });
+      torn = problem;
+    }
+  }
+  report.lastSeq = head.seq;
+  report.head = head.hash;
+
+  const lastSegment = input.segments[input.segments.length - 1] as SegmentFile;
+  const endOfLedger = { file: lastSegment.file, line: lastSegment.scanned.lines.length + 1 };
+  let signedSeq = 0;
+  for (const cpFile of input.checkpoints) {
+    const scanned = scanFile(cpFile);
+    if (scanned.lines.length > 0 && keys.size === 0) {
+      return fail({ kind: 'no-public-key', seq: null, file: cpFile, line: 1, message: 'no public key to verify checkpoint signatures: pass --pubkey' });
+    }
+    for (const line of scanned.lines) {
+      const at = { file: cpFile, line: line.line };
+      const shape = line.value === undefined ? 'line is not JSON' : checkpointShapeProblem(line.value);
+      if (shape) return fail({ kind: 'forged-checkpoint', seq: null, ...at, message: `not a checkpoint: ${shape}` });
+      const cp = line.value as Checkpoint;
+      // Canonical, and a signature that re-encodes to itself: base64url's last character has bits a
+      // decoder ignores, so an edited line could otherwise decode to the same signature.
+      if (canonicalJson(cp) !== line.text || Buffer.from(cp.sig, 'base64url').toString('base64url') !== cp.sig) {
+        return fail({ kind: 'forged-checkpoint', seq: cp.seq, ...at, message: 'checkpoint is not in the canonical form it was written in' });
+      }
+      const key = keys.get(cp.keyId);
+      if (!key) return fail({ kind: 'forged-checkpoint', seq: cp.seq, ...at, message: `checkpoint signed by key ${cp.keyId}, which is not a trusted key (${[...keys.keys()].join(', ')})` });
+      if (!verifySignature(cp.alg, key, checkpointPayload(cp), Buffer.from(cp.sig, 'base64url'))) {
+        return fail({ kind: 'forged-checkpoint', seq: cp.seq, ...at, message: `checkpoint signature does not verify with key ${cp.keyId}` });
+      }
+      if (report.ledgerId !== null && cp.ledgerId !== report.ledgerId) {
+        return fail({ kind: 'forged-checkpoint', seq: cp.seq, ...at, message: `checkpoint of ledger ${cp.ledgerId}, not of ${report.ledgerId}` });
+      }
+      if (cp.seq < signedSeq) return fail({ kind: 'reordered', seq: cp.seq, ...at, message: `checkpoint of seq ${cp.seq} after one of seq ${signedSeq}` });
+      if (cp.seq > head.seq) {
+        return fail({
+          kind: 'truncated',
+          seq: head.seq + 1,
+          ...endOfLedger,
+          message: `the ledger ends at seq ${head.seq} but ${basename(cpFile)}:${line.line} signed seq ${cp.seq}: entries were removed`,
+        });
+      }
+      const entry = hashes.get(cp.seq);
+      if (entry && entry.hash !== cp.head) {
+        return fail({
+          kind: 'checkpoint-mismatch',
+          seq: cp.seq,
+          file: entry.file,
+          line: entry.line,
+          message: `entry seq ${cp.seq} is not the entry ${basename(cpFile)}:${line.line} signed: the ledger up to it was rewritten`,
+        });
+      }
+      signedSeq = cp.seq;
+      report.checkpoints += 1;
+    }
+  }
+  report.unsignedEntries = head.seq - signedSeq;
+  if (torn) return fail(torn);
+  return { ...report, ok: true };
+}
+
+/** A seq out of place: what most likely happened, from where that seq (or the missing ones) is. */
+function classifySequence(
+  seq: number,
+  head: ChainHead,
+  located: Map<number, Array<{ file: string; line: number }>>,
+  at: { file: string; line: number },
+): Omit<VerifyProblem, 'file' | 'line'> {
+  const expected = head.seq + 1;
+  if (seq > expected) {
+    const elsewhere = located.get(expected)?.find((l) => l.file !== at.file || l.line !== at.line);
+    if (elsewhere) return { kind: 'reordered', seq, message: `seq ${seq} where seq ${expected} was expected; seq ${expected} is at ${basename(elsewhere.file)}:${elsewhere.line}` };
+    const range = seq - 1 === expected ? `seq ${expected} is` : `seq ${expected} to ${seq - 1} are`;
+    return { kind: 'deleted', seq: expected, message: `${range} missing before this entry (seq ${seq})` };
+  }
+  if ((located.get(seq)?.length ?? 0) > 1) return { kind: 'inserted', seq, message: `seq ${seq} appears again where seq ${expected} was expected` };
+  return { kind: 'reordered', seq, message: `seq ${seq} where seq ${expected} was expected` };
+}
+
+interface Inputs {
+  segments: SegmentFile[];
+  checkpoints: string[];
+  pems: string[];
+}
+
+function resolveInputs(paths: readonly string[]): Inputs {
+  const files: string[] = [];
+  const pems: string[] = [];
+  for (const p of paths) {
+    if (existsSync(p) && statSync(p).isDirectory()) {
+      for (const name of readdirSync(p).sort()) {
+        if (segmentNumber(name) !== undefined || name === CHECKPOINTS_FILE) files.push(join(p, name));
+        else if (/^ledger-public.*\.pem$/.test(name)) pems.push(readFileSync(join(p, name), 'utf8'));
+      }
+    } else {
+      files.push(p);
+    }
+  }
+  const segments: SegmentFile[] = [];
+  const checkpoints: string[] = [];
+  for (const file of files) {
+    const scanned = scanFile(file);
+    const firstValue = scanned.lines[0]?.value as Record<string, unknown> | undefined;
+    if (basename(file) === CHECKPOINTS_FILE || (firstValue && 'sig' in firstValue && 'head' in firstValue)) {
+      checkpoints.push(file);
+      continue;
+    }
+    const header = typeof firstValue?.segment === 'number' ? firstValue.segment : undefined;
+    segments.push({ file, scanned, number: header ?? segmentNumber(basename(file)) ?? Number.MAX_SAFE_INTEGER });
+  }
+  segments.sort((a, b) => a.number - b.number || (a.file < b.file ? -1 : 1));
+  return { segments, checkpoints, pems };
+}

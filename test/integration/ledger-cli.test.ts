@@ -1,0 +1,94 @@
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { logveil } from '../helpers/cli.js';
+import { LedgerSink } from '../../src/sinks/ledger/sink.js';
+import { LocalSigner } from '../../src/sinks/ledger/signer.js';
+import type { SecurityEvent } from '../../src/telemetry/events.js';
+import { tempDir } from '../helpers/keys.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const HASH = 'b'.repeat(64);
+const ts = (m: number): string => new Date(Date.UTC(2025, 0, 1, 0, m)).toISOString();
+
+const EVENTS: SecurityEvent[] = [
+  { type: 'run-start', ts: ts(0), version: '0.1.0', configHash: HASH, policyHash: HASH },
+  { type: 'findings', ts: ts(1), policyHash: HASH, source: { file: 'app.log', line: 3 }, findings: [{ detectorId: 'email', category: 'pii', severity: 'medium', path: '$.user', start: 0, end: 9, action: 'tokenize', kid: 'k1' }] },
+  { type: 'findings', ts: ts(2), policyHash: HASH, source: { file: 'app.log', line: 8 }, findings: [{ detectorId: 'aws-access-key', category: 'secret', severity: 'critical', path: '$', start: 4, end: 24, action: 'mask' }] },
+  {
+    type: 'routed', ts: ts(3), policyHash: HASH, routingHash: HASH, source: { file: 'auth.log', line: 1 }, severity: 'high', appStream: 'keep',
+    rules: [{ id: 'sudo-auth-failure', severity: 'high', category: 'privilege-escalation', mitre: ['T1548.003'] }], record: { body: 'sudo: [[USER]] : user NOT in sudoers' },
+  },
+  { type: 'heartbeat', ts: ts(4), intervalSeconds: 60, beat: 1, uptimeSeconds: 60 },
+];
+
+describe('logveil ledger', () => {
+  const dir = tempDir('logveil-ledger-cli-');
+  const home = join(dir, 'state');
+  const run = (...args: string[]) => logveil(['ledger', ...args], { cwd: dir, home });
+
+  beforeAll(async () => {
+    if (!existsSync(join(ROOT, 'dist', 'cli', 'commands', 'ledger.js'))) {
+      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
+    }
+    const signer = await LocalSigner.open(home);
+    const sink = await LedgerSink.open(join(home, 'ledger'), { signer });
+    await sink.write(EVENTS.slice(0, 3));
+    await sink.write(EVENTS.slice(3));
+    await sink.close();
+  });
+
+  it('verify: exit 0 and a summary for the ledger under the state directory', () => {
+    const r = run('verify');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^ledger OK: 6 entries \(5 events\) in 1 segment, 1 checkpoint; last seq 6/);
+  });
+
+  it('verify --json with a trusted public key', () => {
+    const r = run('verify', join(home, 'ledger'), '--pubkey', join(home, 'ledger-public.pem'), '--json');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, events: 5, checkpoints: 1, unsignedEntries: 0 });
+  });
+
+  it('show: filters by type, detector or rule, severity and time, never printing more than ids', () => {
+    expect(run('show').stdout.trimEnd().split('\n')).toHaveLength(5);
+    expect(run('show', '--type', 'findings,heartbeat').stdout.trimEnd().split('\n')).toHaveLength(3);
+    expect(run('show', '--detector', 'sudo-auth-failure').stdout).toMatch(/routed\s+auth\.log:1 high sudo-auth-failure/);
+    const severe = run('show', '--severity', 'high', '--json').stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(severe.map((e) => e.seq)).toEqual([4, 5]);
+    expect(severe[0]).toMatchObject({ line: 4, event: { type: 'findings' } });
+    const window = run('show', '--since', ts(1), '--until', ts(2), '--json').stdout.trimEnd().split('\n');
+    expect(window).toHaveLength(2);
+    expect(run('show', '--since', 'soon').status).toBe(2);
+  });
+
+  it('schema prints the JSON schema of events', () => {
+    const schema = JSON.parse(run('schema').stdout);
+    expect(schema.title).toBe('logveil security event');
+    expect(JSON.parse(run('schema', '--entry').stdout).required).toEqual(['seq', 'ts', 'prev', 'kind', 'hash']);
+  });
+
+  it('verify: exit 8 for a torn last line, 7 for tampering, each with seq and file:line', () => {
+    const copy = join(dir, 'copy');
+    execFileSync('cp', ['-r', join(home, 'ledger'), copy]);
+    const segment = join(copy, 'ledger-000001.jsonl');
+    appendFileSync(segment, '{"event":{"type":"heart');
+    let r = logveil(['ledger', 'verify', copy], { cwd: dir, home });
+    expect(r.status).toBe(8);
+    expect(r.stdout).toContain(`ledger INVALID: torn at seq 7, ${segment}:7: last line is incomplete`);
+
+    writeFileSync(segment, readFileSync(segment, 'utf8').replace('"line":8', '"line":9'));
+    r = logveil(['ledger', 'verify', copy], { cwd: dir, home });
+    expect(r.status).toBe(7);
+    expect(r.stdout).toContain(`ledger INVALID: modified at seq 4, ${segment}:4: hash does not match the entry content`);
+  });
+
+  it('verify: exit 2 when there is nothing to verify', () => {
+    const r = logveil(['ledger', 'verify', join(dir, 'nowhere')], { cwd: dir, home });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('no such ledger file or directory');
+  });
+});

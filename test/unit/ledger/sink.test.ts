@@ -1,0 +1,182 @@
+import { appendFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LedgerError } from '../../../src/sinks/ledger/errors.js';
+import { NODE_IO, type LedgerIo } from '../../../src/sinks/ledger/io.js';
+import { LedgerSink } from '../../../src/sinks/ledger/sink.js';
+import { verifyLedger } from '../../../src/sinks/ledger/verify.js';
+import { sampleEvent, signer, tempDir, writeLedger } from './fixtures.js';
+
+const segments = (dir: string): string[] => readdirSync(dir).filter((n) => /^ledger-\d+\.jsonl$/.test(n)).sort();
+const lines = (path: string): string[] => readFileSync(path, 'utf8').split('\n').filter(Boolean);
+
+describe('LedgerSink', () => {
+  it('writes a chain that starts from the genesis hash and verifies', async () => {
+    const dir = tempDir();
+    await writeLedger(dir, [3, 2], { signer: await signer() });
+    const entries = lines(join(dir, 'ledger-000001.jsonl')).map((l) => JSON.parse(l));
+    expect(entries.map((e) => [e.seq, e.kind])).toEqual([
+      [1, 'segment'],
+      [2, 'event'],
+      [3, 'event'],
+      [4, 'event'],
+      [5, 'event'],
+      [6, 'event'],
+    ]);
+    expect(entries[0].prev).toBe('0'.repeat(64));
+    for (let i = 1; i < entries.length; i++) expect(entries[i].prev).toBe(entries[i - 1].hash);
+    const report = verifyLedger([dir]);
+    expect(report).toMatchObject({ ok: true, entries: 6, events: 5, segments: 1, checkpoints: 1, lastSeq: 6, unsignedEntries: 0 });
+  });
+
+  it('rotates segments by size, each starting from the last head, and signs the head at each rotation', async () => {
+    const dir = tempDir();
+    await writeLedger(dir, [4, 4, 4, 4], { signer: await signer(), segmentBytes: 1500 });
+    const names = segments(dir);
+    expect(names.length).toBeGreaterThan(2);
+    for (let s = 1; s < names.length; s++) {
+      const previous = lines(join(dir, names[s - 1] as string));
+      const header = JSON.parse(lines(join(dir, names[s] as string))[0] as string);
+      expect(header).toMatchObject({ kind: 'segment', segment: s + 1, prev: JSON.parse(previous[previous.length - 1] as string).hash });
+    }
+    const report = verifyLedger([dir]);
+    expect(report.ok).toBe(true);
+    expect(report.checkpoints).toBeGreaterThanOrEqual(names.length);
+  });
+
+  it('continues the chain when reopened', async () => {
+    const dir = tempDir();
+    const s = await signer();
+    await writeLedger(dir, [2], { signer: s });
+    const sink = await LedgerSink.open(dir, { signer: s });
+    expect(sink.head.seq).toBe(3);
+    await sink.write([sampleEvent(9)]);
+    await sink.close();
+    expect(verifyLedger([dir])).toMatchObject({ ok: true, lastSeq: 4, checkpoints: 2 });
+  });
+
+  it('checkpoints every N entries and exports the public key next to the segments', async () => {
+    const dir = tempDir();
+    const s = await signer();
+    await writeLedger(dir, [1, 1, 1, 1, 1], { signer: s, checkpointEvery: 2 });
+    expect(lines(join(dir, 'checkpoints.jsonl')).length).toBe(3);
+    expect(readFileSync(join(dir, `ledger-public-${s.keyId}.pem`), 'utf8')).toBe(await s.publicKeyPem());
+  });
+
+  it('refuses a second writer while the first holds the lock', async () => {
+    const dir = tempDir();
+    const s = await signer();
+    const first = await LedgerSink.open(dir, { signer: s });
+    await expect(LedgerSink.open(dir, { signer: s })).rejects.toMatchObject({ code: 'LEDGER_LOCKED' });
+    await first.close();
+    await (await LedgerSink.open(dir, { signer: s })).close();
+  });
+
+  it('recovers a torn last line on open, keeps every earlier entry and records the recovery', async () => {
+    const dir = tempDir();
+    const s = await signer();
+    await writeLedger(dir, [3], { signer: s });
+    const path = join(dir, 'ledger-000001.jsonl');
+    const before = lines(path);
+    const torn = '{"event":{"type":"findings","ts":"2025-01-0';
+    appendFileSync(path, torn);
+    expect(verifyLedger([dir]).firstProblem).toMatchObject({ kind: 'torn', seq: 5, line: 5 });
+
+    const sink = await LedgerSink.open(dir, { signer: s });
+    expect(sink.recovered).toMatchObject({ segment: 'ledger-000001.jsonl', line: 5, lastSeq: 4, tornBytes: torn.length });
+    await sink.close();
+    const after = lines(path);
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(JSON.parse(after[before.length] as string).event).toMatchObject({ type: 'ledger-recovery', lastSeq: 4, tornBytes: torn.length, line: 5 });
+    expect(readFileSync(join(dir, 'ledger-000001.jsonl.torn-5'), 'utf8')).toBe(torn);
+    expect(statSync(join(dir, 'ledger-000001.jsonl.torn-5')).mode & 0o777).toBe(0o600);
+    expect(verifyLedger([dir]).ok).toBe(true);
+  });
+
+  it('recovers a crash while a new segment was being started', async () => {
+    const dir = tempDir();
+    const s = await signer();
+    await writeLedger(dir, [3], { signer: s });
+    writeFileSync(join(dir, 'ledger-000002.jsonl'), '{"kind":"seg');
+    const sink = await LedgerSink.open(dir, { signer: s });
+    await sink.write([sampleEvent(1)]);
+    await sink.close();
+    expect(verifyLedger([dir])).toMatchObject({ ok: true, segments: 2 });
+  });
+
+  it('will not append to a ledger whose tail was tampered with', async () => {
+    const dir = tempDir();
+    const s = await signer();
+    await writeLedger(dir, [3], { signer: s });
+    const path = join(dir, 'ledger-000001.jsonl');
+    const text = readFileSync(path, 'utf8').replace('"line":2', '"line":7');
+    writeFileSync(path, text);
+    await expect(LedgerSink.open(dir, { signer: s })).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringMatching(/ledger-000001\.jsonl:3: entry fails/) });
+  });
+
+  it('will not append to a ledger truncated before its last checkpoint', async () => {
+    const dir = tempDir();
+    const s = await signer();
+    await writeLedger(dir, [3], { signer: s });
+    const path = join(dir, 'ledger-000001.jsonl');
+    const kept = lines(path).slice(0, 3).join('\n') + '\n';
+    truncateSync(path, Buffer.byteLength(kept));
+    await expect(LedgerSink.open(dir, { signer: s })).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringMatching(/signed seq 4: entries were removed/) });
+  });
+
+  it('waits out a full disk, saying why, and loses nothing', async () => {
+    const dir = tempDir();
+    let failures = 2;
+    const io: LedgerIo = {
+      ...NODE_IO,
+      writeSync: (fd, buf, off, len) => {
+        if (len > 100 && failures > 0) {
+          failures -= 1;
+          // a partial write, then the error: the sink must cut it off
+          NODE_IO.writeSync(fd, buf, off, 10);
+          throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
+        }
+        return NODE_IO.writeSync(fd, buf, off, len);
+      },
+    };
+    const stalls: string[] = [];
+    const sink = await LedgerSink.open(dir, { signer: await signer(), io, onStall: (m) => stalls.push(m) });
+    await sink.write([sampleEvent(0), sampleEvent(1)]);
+    await sink.close();
+    expect(stalls).toHaveLength(2);
+    expect(stalls[0]).toMatch(/cannot write \(ENOSPC\); input paused, retrying/);
+    expect(verifyLedger([dir])).toMatchObject({ ok: true, events: 2 });
+  });
+
+  it('fails every later write with the same error once it gives up, so the engine stops', async () => {
+    const dir = tempDir();
+    let readOnly = false;
+    const io: LedgerIo = {
+      ...NODE_IO,
+      writeSync: (fd, buf, off, len) => {
+        if (readOnly) throw Object.assign(new Error('read-only'), { code: 'EROFS' });
+        return NODE_IO.writeSync(fd, buf, off, len);
+      },
+    };
+    const sink = await LedgerSink.open(dir, { signer: await signer(), io });
+    readOnly = true;
+    const first = await sink.write([sampleEvent(0)]).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(LedgerError);
+    expect(first).toMatchObject({ code: 'LEDGER_WRITE_FAILED', message: expect.stringMatching(/ledger-000001\.jsonl: cannot write \(EROFS, not retryable\)/) });
+    await expect(sink.write([sampleEvent(1)])).rejects.toBe(first);
+    await expect(sink.close()).rejects.toBe(first);
+    expect(verifyLedger([dir]).ok).toBe(true);
+  });
+
+  it('gives up after maxStallMs of a transient failure', async () => {
+    const dir = tempDir();
+    const io: LedgerIo = {
+      ...NODE_IO,
+      fsyncSync: () => {
+        throw Object.assign(new Error('io'), { code: 'EIO' });
+      },
+    };
+    const sink = await LedgerSink.open(dir, { signer: await signer(), io, maxStallMs: 0 }).catch((e: unknown) => e);
+    expect(sink).toMatchObject({ code: 'LEDGER_WRITE_FAILED', message: expect.stringMatching(/EIO, still failing after/) });
+  });
+});

@@ -1,0 +1,63 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CompiledRouting } from '../../../src/route/compile.js';
+import { builtinRoutingDir } from '../../../src/route/builtin.js';
+import { loadRoutingRules } from '../../../src/route/load.js';
+import { caseRecord } from '../../../src/route/routetest.js';
+import type { JsonValue } from '../../../src/record.js';
+import { routingFromYaml, rule } from './helpers.js';
+
+/** JSON text with random (legal) whitespace and number spellings: what other producers write. */
+function serialize(value: JsonValue, pick: () => number): string {
+  const ws = (): string => [' ', '', '  ', '\t'][pick() % 4] as string;
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) && pick() % 3 === 0) return pick() % 2 ? `${value}.0` : `${value / 10}e1`;
+    return JSON.stringify(value);
+  }
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${ws()}${value.map((v) => serialize(v, pick)).join(`,${ws()}`)}${ws()}]`;
+  return `{${ws()}${Object.entries(value)
+    .map(([k, v]) => `${JSON.stringify(k)}${ws()}:${ws()}${serialize(v, pick)}`)
+    .join(`,${ws()}`)}${ws()}}`;
+}
+
+const builtin = new CompiledRouting(loadRoutingRules([builtinRoutingDir()]));
+
+describe('raw-line prefilter', () => {
+  it('never says no for a line a built-in rule matches, however the JSON is spelled', () => {
+    const cases = builtin.rules.flatMap((r) => r.tests.match.filter((c) => typeof c.record !== 'string'));
+    let matched = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(...cases), fc.array(fc.nat(), { minLength: 64, maxLength: 64 }), (c, noise) => {
+        let i = 0;
+        const text = serialize(c.record, () => noise[i++ % noise.length] as number);
+        const { line, record } = caseRecord(text, c.source);
+        if (builtin.route(record).length === 0) return;
+        matched += 1;
+        expect(builtin.mightMatch(line), text).toBe(true);
+      }),
+      { numRuns: 400 },
+    );
+    // The respelled cases still match their rules, so the property is not vacuous.
+    expect(matched).toBe(400);
+  });
+
+  it('never says no for a number written with a fraction or an exponent', () => {
+    const r = routingFromYaml(rule('      fields: {status: [401, 0, 1.5]}'));
+    for (const text of ['{"status":401}', '{"status": 401.00 }', '{"status":4.01e2}', '{"status":[1,401]}', '{"status":"401"}', '{"status":-0}', '{"status":1.50}', '{"status":15E-1}']) {
+      const { line, record } = caseRecord(text, { file: 't', line: 1 });
+      expect(r.route(record).length, text).toBe(1);
+      expect(r.mightMatch(line), text).toBe(true);
+    }
+  });
+
+  it('keeps clean lines on the fast path', () => {
+    const clean = [
+      '2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server [req-38101a0b] 10.11.10.1 "GET /v2/servers/detail HTTP/1.1" status: 200 len: 1893',
+      '{"level":"info","msg":"request served","status":200,"path":"/health","latency_ms":4}',
+      '081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865049064139660 terminating',
+    ];
+    for (const line of clean) expect(builtin.mightMatch(Buffer.from(line)), line).toBe(false);
+    expect(builtin.mightMatch(Buffer.from('{"msg":"a \\"quoted\\" word"}'))).toBe(true);
+  });
+});
