@@ -55,7 +55,7 @@ program
   .description('redact stdin or files to stdout or --out')
   .argument('[files...]', 'input files (default: stdin)')
   .option('-o, --out <file>', 'redacted output (default: stdout)')
-  .option('--events <file>', 'security events, JSON lines (default: <state>/security-events.jsonl)')
+  .option('--ledger <dir>', 'security ledger directory (default: <state>/ledger)')
   .option('--quarantine <file>', 'encrypted quarantine (default: <state>/quarantine.jsonl)')
   .option('-c, --config <file>', 'config file (YAML)')
   .option('-p, --patterns <path>', 'pattern pack file or directory (repeatable; default: built-in packs)', collect)
@@ -77,7 +77,7 @@ program
   .option('--principal <id>', 'who is asking (recorded in the audit event)')
   .option('--reason <text>', 'why (recorded in the audit event)')
   .option('-o, --out <file>', 'output (default: stdout)')
-  .option('--events <file>', 'security events file for the audit event')
+  .option('--ledger <dir>', 'security ledger directory for the audit event (default: <state>/ledger)')
   .option('-c, --config <file>', 'config file (YAML)')
   .action((files: string[], flags) => run(() => detokenizeCommand(files, flags)));
 

@@ -11,7 +11,9 @@ import type { KeyProvider } from '../crypto/keys/provider.js';
 import { KeyRegistry, type KeyRecord } from '../crypto/keys/registry.js';
 import { CompiledPolicy } from '../detect/compile.js';
 import { loadPolicy } from '../detect/load.js';
-import { JsonLinesSecuritySink, type SecuritySink } from '../sinks/security-events.js';
+import { LedgerSink } from '../sinks/ledger/sink.js';
+import { LocalSigner } from '../sinks/ledger/signer.js';
+import type { SecuritySink } from '../sinks/security-events.js';
 import type { SecurityEvent } from '../telemetry/events.js';
 
 export const VERSION = '0.1.0';
@@ -19,6 +21,11 @@ export const VERSION = '0.1.0';
 /** Encryption context of every data key logveil generates: names the pipeline and the purpose. */
 export const KEY_CONTEXT = { pipeline: 'logveil', purpose: 'tokenize' } as const;
 export const QUARANTINE_CONTEXT = { pipeline: 'logveil', purpose: 'quarantine' } as const;
+
+/** Where a run's security ledger lives by default. */
+export function ledgerDirOf(config: LogveilConfig): string {
+  return join(config.stateDir, 'ledger');
+}
 
 export interface Runtime {
   config: LogveilConfig;
@@ -34,8 +41,10 @@ export interface Runtime {
 }
 
 export interface RuntimeOptions {
-  /** Security events file; default `<stateDir>/security-events.jsonl`. */
-  eventsPath?: string;
+  /** The security ledger's directory; default `<stateDir>/ledger`. */
+  ledgerDir?: string;
+  /** Told (without values) when the ledger stalls on a failing write or cannot sign a checkpoint. */
+  onProblem?: (message: string) => void;
   /** A key provider other than the local one (tests inject faults here). */
   provider?: KeyProvider;
 }
@@ -44,7 +53,12 @@ export async function openRuntime(config: LogveilConfig, options: RuntimeOptions
   const policy = new CompiledPolicy(loadPolicy(config.patterns), { maxDepth: config.limits.maxDepth });
   const provider = options.provider ?? (await LocalKeyProvider.open(config.stateDir));
   const registry = await KeyRegistry.open(join(config.stateDir, 'keys.jsonl'));
-  const security = new JsonLinesSecuritySink(options.eventsPath ?? join(config.stateDir, 'security-events.jsonl'));
+  const onProblem = options.onProblem ?? ((message: string) => process.stderr.write(`logveil: ${message}\n`));
+  const security = await LedgerSink.open(options.ledgerDir ?? ledgerDirOf(config), {
+    signer: await LocalSigner.open(config.stateDir),
+    onStall: onProblem,
+    onProblem,
+  });
   const onKeyCreated = async (rec: KeyRecord): Promise<void> => {
       const event: SecurityEvent = {
         type: 'key-created',

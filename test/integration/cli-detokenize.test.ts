@@ -1,14 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { logveil } from '../helpers/cli.js';
 import { tempDir } from '../helpers/keys.js';
+import { ledgerEvents } from '../helpers/ledger.js';
 
-const events = (home: string): Array<Record<string, unknown>> =>
-  readFileSync(join(home, 'security-events.jsonl'), 'utf8')
-    .trimEnd()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+const events = ledgerEvents;
 
 describe('logveil detokenize', () => {
   const dir = tempDir('logveil-detok-');

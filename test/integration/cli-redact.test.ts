@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { logveil } from '../helpers/cli.js';
 import { tempDir } from '../helpers/keys.js';
+import { ledgerEvents } from '../helpers/ledger.js';
 
 const EMAIL = 'jane.roe@example.com';
 
@@ -59,7 +60,7 @@ describe('logveil redact on bad input', () => {
       [5, 'RECORD_TOO_DEEP'],
     ]);
     for (const e of entries) expect(e.envelope).toMatch(/^\[\[QUARANTINE:tk1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\]\]$/);
-    const events = readFileSync(join(home, 'security-events.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    const events = ledgerEvents(home);
     expect(events.filter((e) => e.type === 'quarantine')).toHaveLength(3);
     expect(JSON.stringify(events)).not.toContain(EMAIL);
   });

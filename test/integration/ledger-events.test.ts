@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,10 +12,9 @@ import { SECURITY_EVENT_SCHEMA } from '../../src/telemetry/events-schema.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EMAIL = 'jane.roe@example.com';
 
-/** The events a run wrote: from the ledger once the engine writes one, else the interim JSON-lines file. */
+/** The events a run wrote to its ledger. */
 function emitted(home: string): unknown[] {
-  if (existsSync(join(home, 'ledger'))) return [...readLedgerEvents([join(home, 'ledger')])].map((e) => e.event);
-  return readFileSync(join(home, 'security-events.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as unknown);
+  return [...readLedgerEvents([join(home, 'ledger')])].map((e) => e.event);
 }
 
 describe('events the pipeline emits', () => {

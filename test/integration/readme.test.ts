@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/keys.js';
+import { ledgerEvents } from '../helpers/ledger.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -40,7 +41,7 @@ describe('README', () => {
     const stderr = run.stderr.toString();
     expect(stderr).toMatch(/records in (\d+), app out \1, dropped 0, quarantined 0/);
     expect(stderr).toMatch(/findings \d+:/);
-    for (const file of ['out/redacted.jsonl', '.logveil/security-events.jsonl', '.logveil/quarantine.jsonl', '.logveil/master.key', '.logveil/keys.jsonl']) {
+    for (const file of ['out/redacted.jsonl', '.logveil/ledger', '.logveil/ledger-public.pem', '.logveil/quarantine.jsonl', '.logveil/master.key', '.logveil/keys.jsonl']) {
       expect(existsSync(join(copy, file)), file).toBe(true);
     }
     const out = readFileSync(join(copy, 'out/redacted.jsonl'), 'utf8');
@@ -50,8 +51,11 @@ describe('README', () => {
     for (const value of ['maria.lopez@example.com', '4111 1111 1111 1111', 'S3cr3t-Pa55w0rd', 'GB82WEST12345698765432', 'ghp_R8kq2ZtW5yXb7NcL0vHs4PjD9mFa3GeU6oQi', '203.0.113.42']) {
       expect(out).not.toContain(value);
     }
-    const events = readFileSync(join(copy, '.logveil/security-events.jsonl'), 'utf8');
+    const events = JSON.stringify(ledgerEvents(join(copy, '.logveil')));
     expect(events).toContain('"type":"findings"');
     expect(events).not.toContain('maria.lopez');
+    // The run leaves a ledger that verifies.
+    const verify = spawnSync(process.execPath, [join(copy, 'dist/cli/main.js'), 'ledger', 'verify', '.logveil/ledger', '--pubkey', '.logveil/ledger-public.pem'], { cwd: copy });
+    expect(verify.status, verify.stdout.toString() + verify.stderr.toString()).toBe(0);
   });
 });

@@ -16,7 +16,7 @@ export interface DetokenizeFlags {
   reason?: string;
   principal?: string;
   config?: string;
-  events?: string;
+  ledger?: string;
   out?: string;
 }
 
@@ -24,7 +24,7 @@ const MIN_REASON_CHARS = 8;
 
 export async function detokenizeCommand(files: string[], flags: DetokenizeFlags): Promise<number> {
   const config = loadConfig(flags.config);
-  const runtime = await openRuntime(config, flags.events ? { eventsPath: flags.events } : {});
+  const runtime = await openRuntime(config, flags.ledger ? { ledgerDir: flags.ledger } : {});
   const principal = flags.principal?.trim() || null;
   const reason = flags.reason?.trim() || null;
   const audit = async (e: Omit<DetokenizeAuditEvent, 'type' | 'ts' | 'principal' | 'reason'>): Promise<void> => {

@@ -4,7 +4,7 @@
  * it would add and which it would lose. Keys are made in a throwaway state directory, so a dry run
  * leaves nothing behind.
  */
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -13,6 +13,7 @@ import type { LogveilConfig } from '../../config/config.js';
 import type { RunSummary } from '../../pipeline/accounting.js';
 import { redactStreams } from '../../pipeline/engine.js';
 import { openRuntime } from '../../pipeline/runtime.js';
+import { readLedgerEvents } from '../../sinks/ledger/reader.js';
 import { LineWriter } from '../../sinks/line-writer.js';
 import { QuarantineSink } from '../../sinks/quarantine.js';
 import type { FindingsSecurityEvent } from '../../telemetry/events.js';
@@ -53,8 +54,8 @@ export async function dryRunCommand(files: string[], config: LogveilConfig, o: D
 }
 
 async function runPolicy(files: string[], config: LogveilConfig, stateDir: string, workers: number): Promise<PolicyRun> {
-  const eventsPath = join(stateDir, 'events.jsonl');
-  const runtime = await openRuntime({ ...config, stateDir }, { eventsPath });
+  const ledgerDir = join(stateDir, 'ledger');
+  const runtime = await openRuntime({ ...config, stateDir }, { ledgerDir });
   const discard = new Writable({ write: (_chunk, _enc, done) => done() });
   const quarantine = new QuarantineSink(join(stateDir, 'quarantine.jsonl'));
   let summary: RunSummary;
@@ -80,9 +81,9 @@ async function runPolicy(files: string[], config: LogveilConfig, stateDir: strin
     await runtime.close();
   }
   const findings = new Map<string, Set<string>>();
-  for (const line of readFileSync(eventsPath, 'utf8').split('\n')) {
-    if (!line.includes('"type":"findings"')) continue;
-    const e = JSON.parse(line) as FindingsSecurityEvent;
+  for (const { event } of readLedgerEvents([ledgerDir])) {
+    if (event.type !== 'findings') continue;
+    const e = event as FindingsSecurityEvent;
     for (const f of e.findings) {
       const where = `${e.source?.file ?? '-'}:${e.source?.line ?? 0} ${f.path} [${f.start},${f.end})`;
       const set = findings.get(f.detectorId) ?? new Set<string>();

@@ -3,7 +3,7 @@
  * quarantine under the state directory unless named; a summary on stderr.
  */
 import { createReadStream } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/config.js';
 import { formatSummary, type RunSummary } from '../../pipeline/accounting.js';
@@ -14,13 +14,14 @@ import { LineWriter } from '../../sinks/line-writer.js';
 import { QuarantineSink } from '../../sinks/quarantine.js';
 import { detectorCategories, EngineTelemetry } from '../../telemetry/metrics.js';
 import { startTelemetry } from '../../telemetry/sdk.js';
+import { Heartbeat } from '../../sinks/ledger/heartbeat.js';
 import { ExitCode } from '../exit.js';
 import { dryRunCommand } from './dry-run.js';
 import { openProgress } from '../progress.js';
 
 export interface RedactFlags {
   out?: string;
-  events?: string;
+  ledger?: string;
   quarantine?: string;
   config?: string;
   patterns?: string[];
@@ -35,6 +36,8 @@ export interface RedactFlags {
   compare?: string[];
   json?: boolean;
 }
+
+const HEARTBEAT_SECONDS = 60;
 
 /** All cores, but inline (no pool) on a one-core machine where a worker thread only adds cost. */
 function defaultWorkers(): number {
@@ -61,16 +64,23 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
     return dryRunCommand(files, config, { workers: flags.workers ?? defaultWorkers(), ...(flags.compare ? { compare: flags.compare } : {}), json: flags.json ?? false });
   }
 
-  const runtime = await openRuntime(config, flags.events ? { eventsPath: flags.events } : {});
+  const runtime = await openRuntime(config, flags.ledger ? { ledgerDir: flags.ledger } : {});
   const app = LineWriter.open(flags.out);
   const quarantine = new QuarantineSink(flags.quarantine ?? join(config.stateDir, 'quarantine.jsonl'));
   const inputs: InputSource[] =
     files.length === 0
       ? [{ name: '-', chunks: () => process.stdin }]
       : files.map((f) => ({ name: f, chunks: () => createReadStream(f) }));
-
-  const started = { ts: new Date().toISOString(), policyHash: runtime.policy.hash };
-  await runtime.security.write([{ type: 'run-start', ...started, version: VERSION, configHash: config.hash }]);
+  const deploymentId = `${hostname()}:${process.pid}`;
+  const run = { policyHash: runtime.policy.hash, version: VERSION, configHash: config.hash, deploymentId };
+  let counts = { recordsIn: 0, appOut: 0, dropped: 0, quarantined: 0 };
+  await runtime.security.write([{ type: 'run-start', ts: new Date().toISOString(), ...run }]);
+  // Silence in the ledger can alarm: a beat every interval while the run goes on.
+  const heartbeat = new Heartbeat(runtime.security, {
+    intervalSeconds: HEARTBEAT_SECONDS,
+    describe: () => ({ policyHash: run.policyHash, version: VERSION, deploymentId, counts }),
+  });
+  heartbeat.start();
   const progress = await openProgress({
     enabled: flags.progress !== false,
     files,
@@ -92,27 +102,24 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
       security: runtime.security,
       quarantine,
       onProblem: (message) => (progress ? progress.log(`logveil: ${message}`) : process.stderr.write(`logveil: ${message}\n`)),
-      ...(progress ? { onProgress: (accounting) => progress.update(accounting) } : {}),
+      onProgress: (accounting) => {
+        counts = { recordsIn: accounting.recordsIn, appOut: accounting.appOut, dropped: accounting.dropped, quarantined: accounting.quarantined };
+        progress?.update(accounting);
+      },
       observer: new EngineTelemetry({ categories: detectorCategories(runtime.policy.spec) }),
     });
+    const { recordsIn, appOut, dropped, quarantined } = summary;
+    counts = { recordsIn, appOut, dropped, quarantined };
   } finally {
     // Before anything else is written to stderr: the summary must not land on the bar's line.
     progress?.stop();
+    await heartbeat.stop();
     await app.close();
     await quarantine.close();
+    // The run-stop event and the final signed checkpoint, also when the run failed.
+    await runtime.security.write([{ type: 'run-stop', ts: new Date().toISOString(), ...run, counts }]).catch(() => undefined);
+    await runtime.close();
   }
-  const { recordsIn, appOut, dropped, quarantined } = summary;
-  await runtime.security.write([
-    {
-      type: 'run-stop',
-      ts: new Date().toISOString(),
-      policyHash: runtime.policy.hash,
-      version: VERSION,
-      configHash: config.hash,
-      counts: { recordsIn, appOut, dropped, quarantined },
-    },
-  ]);
-  await runtime.close();
   if (flags.summary !== false) process.stderr.write(formatSummary(summary) + '\n');
   if (flags.summaryJson) {
     const writer = LineWriter.open(flags.summaryJson);
