@@ -11,6 +11,7 @@ import { ACTION_SCHEMA } from '../detect/schema.js';
 import { normalizeAction, type ActionSpec, type TokenMode } from '../detect/pack.js';
 import type { LineFormat } from '../codecs/jsonl.js';
 import { ConfigError } from '../errors.js';
+import { builtinRoutingDir } from '../route/builtin.js';
 import { canonicalJson } from '../util/canonical.js';
 import { parseYaml, schemaProblems } from './yaml.js';
 
@@ -21,6 +22,8 @@ export interface LogveilConfig {
   actions: ActionOverrides;
   keys: { provider: 'local'; maxKeyAgeMs: number; maxKeyUses: number };
   limits: { maxRecordBytes: number; maxDepth: number };
+  /** Security routing rules (files or directories, absolute) and whether routed records stay in the app stream. */
+  routing: { patterns: string[]; appStream: 'keep' | 'remove' };
   /** State directory: master key, key registry, security events, quarantine. */
   stateDir: string;
   /** SHA-256 of the canonical config, quoted by audit events. */
@@ -62,6 +65,14 @@ export const CONFIG_SCHEMA = {
       },
     },
     stateDir: { type: 'string', minLength: 1 },
+    routing: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        patterns: { type: 'array', items: { type: 'string', minLength: 1 } },
+        appStream: { enum: ['keep', 'remove'] },
+      },
+    },
   },
 } as const;
 
@@ -82,6 +93,7 @@ interface RawConfig {
   keys?: { provider?: 'local'; maxKeyAgeMs?: number; maxKeyUses?: number };
   limits?: { maxRecordBytes?: number; maxDepth?: number };
   stateDir?: string;
+  routing?: { patterns?: string[]; appStream?: 'keep' | 'remove' };
 }
 
 /** Loads a config file (or the defaults when `file` is undefined). Throws ConfigError with every problem. */
@@ -121,6 +133,10 @@ function buildConfig(raw: RawConfig, base: string, env: NodeJS.ProcessEnv): Logv
     limits: {
       maxRecordBytes: raw.limits?.maxRecordBytes ?? 1024 * 1024,
       maxDepth: raw.limits?.maxDepth ?? 64,
+    },
+    routing: {
+      patterns: raw.routing?.patterns ? raw.routing.patterns.map((p) => resolve(base, p)) : [builtinRoutingDir()],
+      appStream: raw.routing?.appStream ?? 'keep',
     },
     stateDir: raw.stateDir ? resolve(base, raw.stateDir) : defaultStateDir(env),
   };

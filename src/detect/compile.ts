@@ -120,9 +120,10 @@ export class CompiledPolicy {
 
   /**
    * `maxDepth`: records nested deeper are rejected on the structured path, so a raw line with more
-   * opening brackets than that is never passed by the line prefilter either.
+   * opening brackets than that is never passed by the line prefilter either. `extraLinePatterns`
+   * (routing rules' raw-line patterns) make the same prefilter hold lines other stages must see.
    */
-  constructor(spec: PolicySpec, options: { maxDepth?: number } = {}) {
+  constructor(spec: PolicySpec, options: { maxDepth?: number; extraLinePatterns?: readonly string[] } = {}) {
     this.spec = spec;
     this.hash = spec.hash;
     const all = spec.packs.flatMap((p) => p.detectors);
@@ -135,7 +136,7 @@ export class CompiledPolicy {
     );
     const rules = spec.packs.flatMap((p) => p.keyRules);
     this.keyRules = new KeyRules(rules);
-    this.lineFilter = LineFilter.build(all.map((d) => d.regex), rules, options.maxDepth);
+    this.lineFilter = LineFilter.build(all.map((d) => d.regex), rules, options.maxDepth, options.extraLinePatterns);
   }
 }
 

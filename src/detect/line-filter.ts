@@ -18,10 +18,15 @@ export class LineFilter {
   }
 
   /** Undefined when there is nothing to look for. */
-  static build(detectorRegexes: readonly string[], keyRules: readonly KeyRuleSpec[], maxDepth?: number): LineFilter | undefined {
+  static build(
+    detectorRegexes: readonly string[],
+    keyRules: readonly KeyRuleSpec[],
+    maxDepth?: number,
+    extra: readonly string[] = [],
+  ): LineFilter | undefined {
     const keys = keyRules.filter((r) => r.mode === 'redact').flatMap((r) => r.keys.map(jsonKeyPattern));
     const depth = maxDepth !== undefined ? [`(?:[\\[{][^\\[{]*){${maxDepth + 1}}`] : [];
-    const patterns = [...detectorRegexes.map(widenAnchors), ...keys, ...depth];
+    const patterns = [...detectorRegexes.map(widenAnchors), ...keys, ...depth, ...extra];
     return patterns.length > 0 ? new LineFilter(patterns) : undefined;
   }
 

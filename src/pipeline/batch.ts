@@ -13,6 +13,8 @@ import { spliceJson } from '../codecs/json-splice.js';
 import type { DataKey, HashKey } from '../crypto/keys/cache.js';
 import { encryptToken, wrapToken } from '../crypto/token.js';
 import type { CompiledPolicy } from '../detect/compile.js';
+import type { CompiledRouting, RouteMatch } from '../route/compile.js';
+import { appStreamOf, type AppStreamMode } from '../route/event.js';
 import { lineEnds, markByte } from '../detect/line-filter.js';
 import { LogveilError } from '../errors.js';
 import type { JsonValue, LogRecord, SourceRef } from '../record.js';
@@ -58,6 +60,8 @@ export interface BatchResult {
   fastPathLines: number;
   /** Examples of the masked form per detector, when asked for. */
   examples?: Record<string, string[]>;
+  /** Records matched by routing rules, in line order. */
+  routed: RoutedRecord[];
 }
 
 export interface BatchContext {
@@ -76,6 +80,20 @@ export interface BatchContext {
   throwOnMarker?: string;
   /** Keep up to this many examples of the masked form per detector (dry runs). */
   examples?: number;
+  /** Security routing rules; their raw-line patterns must be in the policy's line filter. */
+  routing?: CompiledRouting;
+  appStream?: AppStreamMode;
+}
+
+/** A record some routing rule matched: what the engine needs for the routed event (already redacted). */
+export interface RoutedRecord {
+  source: SourceRef;
+  matches: RouteMatch[];
+  body: string | JsonValue;
+  traceId?: string;
+  spanId?: string;
+  /** The record left the app stream (counted as dropped by policy). */
+  removed: boolean;
 }
 
 const NL = 0x0a;
@@ -116,6 +134,7 @@ export function processBatch(task: BatchTask, ctx: BatchContext): BatchResult {
   const outcomes = new Uint8Array(ends.length);
   const events: SecurityEvent[] = [];
   const quarantine: QuarantineEntry[] = [];
+  const routed: RoutedRecord[] = [];
   const findings: Record<string, number> = {};
   const categories: Record<string, number> = {};
   let fastPathLines = 0;
@@ -158,6 +177,7 @@ export function processBatch(task: BatchTask, ctx: BatchContext): BatchResult {
     outcomes[i] = r.outcome;
     if (r.outcome === Outcome.Unchanged) out.push(bytes, eol);
     else if (r.outcome === Outcome.Redacted) out.push(Buffer.from(r.line as string), eol);
+    if (r.routed) routed.push(r.routed);
     if (r.quarantine) {
       quarantine.push(r.quarantine);
       events.push(r.quarantineEvent as SecurityEvent);
@@ -184,6 +204,7 @@ export function processBatch(task: BatchTask, ctx: BatchContext): BatchResult {
     tokenUses: ctx.tokenKey instanceof LogveilError ? 0 : ctx.tokenKey.uses - usesBefore,
     fastPathLines,
     ...(examples ? { examples } : {}),
+    routed,
   };
 }
 
@@ -211,6 +232,7 @@ function slowLines(data: Buffer, ends: Int32Array, ctx: BatchContext): Uint8Arra
 
 interface RecordResult {
   outcome: number;
+  routed?: RoutedRecord;
   line?: string;
   findings?: ReturnType<typeof findingsEvent>;
   quarantine?: QuarantineEntry;
@@ -242,8 +264,16 @@ function processRecord(bytes: Buffer, source: SourceRef, ctx: BatchContext & { o
     });
     const ids = { ...(record.traceId ? { traceId: record.traceId } : {}), ...(record.spanId ? { spanId: record.spanId } : {}) };
     const findings = outcome.findings.length > 0 ? findingsEvent(ctx.policy.hash, source, outcome.findings, ids) : undefined;
-    const withFindings = findings ? { findings } : {};
+    const withFindings: { findings?: ReturnType<typeof findingsEvent>; routed?: RoutedRecord } = findings ? { findings } : {};
     if (outcome.kind === 'drop') return { outcome: Outcome.Dropped, ...withFindings };
+    const matches = ctx.routing?.route(record) ?? [];
+    if (matches.length > 0) {
+      // Threshold rules fire in the engine, in input order: their records stay in the app stream.
+      const removed = !matches.some((m) => m.threshold) && appStreamOf(matches, ctx.appStream) === 'remove';
+      const routedRecord: RoutedRecord = { source, matches, body: outcome.body, removed, ...ids };
+      if (removed) return { outcome: Outcome.Dropped, routed: routedRecord, ...withFindings };
+      withFindings.routed = routedRecord;
+    }
     if (!outcome.changed) return { outcome: Outcome.Unchanged, ...withFindings };
     const line = record.structured ? spliceJson(bytes.toString('utf8'), record.body as JsonValue, outcome.body) : encodeBody(outcome.body, false);
     return { outcome: Outcome.Redacted, line, ...withFindings };

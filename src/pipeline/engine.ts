@@ -14,7 +14,10 @@ import type { QuarantineSink } from '../sinks/quarantine.js';
 import type { SecuritySink } from '../sinks/security-events.js';
 import type { SecurityEvent } from '../telemetry/events.js';
 import { Accounting, type RunSummary } from './accounting.js';
-import { eachLine, Outcome, quarantineRecord, type BatchTask, type QuarantineEntry } from './batch.js';
+import type { CompiledRouting } from '../route/compile.js';
+import { routedEvent, type AppStreamMode } from '../route/event.js';
+import { ThresholdGate } from '../route/threshold.js';
+import { eachLine, Outcome, quarantineRecord, type BatchTask, type QuarantineEntry, type RoutedRecord } from './batch.js';
 import { batchLines, type BatchLimits } from './batcher.js';
 import { InlineExecutor, PoolExecutor, type BatchExecutor } from './executor.js';
 import type { EngineFaults, WorkerResult, WorkerSetup, WorkerTask } from './protocol.js';
@@ -51,6 +54,11 @@ export interface EngineOptions {
   faults?: EngineFaults;
   /** Keep up to this many examples of the masked form per detector (dry runs). */
   examples?: number;
+  /**
+   * Security routing rules. The policy must have been compiled with their line patterns
+   * (`extraLinePatterns: routing.linePatterns`) so routed lines leave the fast path.
+   */
+  routing?: { compiled: CompiledRouting; salt: Uint8Array; appStream: AppStreamMode };
 }
 
 /** What the engine reports per batch (telemetry hooks in here; it never sees values). */
@@ -99,8 +107,10 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
     fastPath: o.fastPath ?? true,
     ...(o.faults ? { faults: o.faults } : {}),
     ...(o.examples ? { examples: o.examples } : {}),
+    ...(o.routing ? { routing: { spec: o.routing.compiled.spec, salt: o.routing.salt, appStream: o.routing.appStream } } : {}),
   };
-  const executor: BatchExecutor = o.workers > 0 ? new PoolExecutor(setup, o.workers) : new InlineExecutor(o.policy, setup);
+  const executor: BatchExecutor = o.workers > 0 ? new PoolExecutor(setup, o.workers) : new InlineExecutor(o.policy, setup, o.routing?.compiled);
+  const gate = new ThresholdGate();
   const maxInFlight = o.maxInFlight ?? Math.max(2, executor.threads * 2);
   const limits: BatchLimits = { ...DEFAULT_BATCH, ...o.batch };
   const hashKey = needsHashKey(o.policy, new ActionPolicy(o.actions)) ? await o.keys.hashKey() : undefined;
@@ -149,7 +159,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
         throw new LogveilError('POLICY_MISMATCH', `worker compiled policy ${res.policyHash}, expected ${o.policy.hash}`);
       }
       if (head.tokenKey && !head.tokenKey.retired) head.tokenKey.addUses(res.tokenUses);
-      await o.security.write(res.events);
+      await o.security.write(res.routed.length > 0 ? [...res.events, ...routedEvents(res.routed, gate, o)] : res.events);
       await o.quarantine.write(res.quarantine);
       if (res.output.byteLength > 0) await o.app.writeChunk(res.output);
       acc.addBatch(res.outcomes, head.task.data.byteLength, res.findings, res.quarantine);
@@ -207,6 +217,30 @@ async function quarantineBatch(task: BatchTask, cause: unknown, o: EngineOptions
   acc.addBatch(Uint8Array.from(entries, () => Outcome.Quarantined), task.data.byteLength, {}, entries);
   o.onProblem?.(`${task.file}:${task.firstLine}-${task.firstLine + entries.length - 1} WORKER_FAILED: ${err.message}; ${entries.length} records quarantined`);
   return entries.length;
+}
+
+/** Routed events for a batch's routed records; threshold rules fire here, in input order. */
+function routedEvents(records: readonly RoutedRecord[], gate: ThresholdGate, o: EngineOptions): SecurityEvent[] {
+  const routing = o.routing;
+  if (!routing) return [];
+  const events: SecurityEvent[] = [];
+  for (const r of records) {
+    const fired = gate.admit(r.matches, Date.now());
+    if (fired.length === 0) continue;
+    events.push(
+      routedEvent({
+        matches: fired,
+        redacted: { body: r.body },
+        routingHash: routing.compiled.hash,
+        policyHash: o.policy.hash,
+        source: r.source,
+        ...(r.traceId ? { traceId: r.traceId } : {}),
+        ...(r.spanId ? { spanId: r.spanId } : {}),
+        appStream: r.removed ? 'remove' : 'keep',
+      }),
+    );
+  }
+  return events;
 }
 
 function problemLine(e: SecurityEvent & { type: 'quarantine' }): string {

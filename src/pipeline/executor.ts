@@ -10,6 +10,7 @@ import { Piscina } from 'piscina';
 import { ActionPolicy } from '../act/actions.js';
 import { DataKey, HashKey } from '../crypto/keys/cache.js';
 import type { CompiledPolicy } from '../detect/compile.js';
+import type { CompiledRouting } from '../route/compile.js';
 import { LogveilError } from '../errors.js';
 import { processBatch } from './batch.js';
 import type { WorkerResult, WorkerSetup, WorkerTask } from './protocol.js';
@@ -26,11 +27,14 @@ export class InlineExecutor implements BatchExecutor {
   readonly #policy: CompiledPolicy;
   readonly #setup: WorkerSetup;
   readonly #actions: ActionPolicy;
+  readonly #routing: CompiledRouting | undefined;
 
-  constructor(policy: CompiledPolicy, setup: WorkerSetup) {
+  /** `policy` must have been compiled with the routing rules' line patterns (see {@link CompiledRouting.linePatterns}). */
+  constructor(policy: CompiledPolicy, setup: WorkerSetup, routing?: CompiledRouting) {
     this.#policy = policy;
     this.#setup = setup;
     this.#actions = new ActionPolicy(setup.actions);
+    this.#routing = routing;
   }
 
   async run(t: WorkerTask): Promise<WorkerResult> {
@@ -52,6 +56,7 @@ export class InlineExecutor implements BatchExecutor {
           fastPath: s.fastPath,
           ...(s.faults?.throwOnMarker !== undefined ? { throwOnMarker: s.faults.throwOnMarker } : {}),
           ...(s.examples ? { examples: s.examples } : {}),
+          ...(this.#routing && s.routing ? { routing: this.#routing, appStream: s.routing.appStream } : {}),
         }),
         policyHash: this.#policy.hash,
       };

@@ -5,6 +5,8 @@ import type { ActionOverrides } from '../act/actions.js';
 import type { LineFormat } from '../codecs/jsonl.js';
 import type { KeyTransfer } from '../crypto/keys/cache.js';
 import type { PolicySpec } from '../detect/pack.js';
+import type { AppStreamMode } from '../route/event.js';
+import type { RoutingSpec } from '../route/spec.js';
 import type { BatchResult, BatchTask } from './batch.js';
 
 /** Cloned into every worker at start; holds no key material. */
@@ -17,6 +19,15 @@ export interface WorkerSetup {
   faults?: EngineFaults;
   /** Examples of the masked form to keep per detector (dry runs); 0 or absent: none. */
   examples?: number;
+  /** Security routing rules; the salt of threshold group keys is shared with the engine's gate. */
+  routing?: RoutingSetup;
+}
+
+export interface RoutingSetup {
+  spec: RoutingSpec;
+  salt: Uint8Array;
+  /** Whether a routed record also stays in the app stream (`keep`, the default) or leaves it. */
+  appStream: AppStreamMode;
 }
 
 /** Fault injection for tests; unset in production. */

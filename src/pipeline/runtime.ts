@@ -2,6 +2,7 @@
  * Wiring done once per run: config -> policy -> keys -> security sink. Commands and tests open a
  * runtime, use it, and close it (which zeroes every data key).
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ActionPolicy } from '../act/actions.js';
 import type { LogveilConfig } from '../config/config.js';
@@ -11,6 +12,8 @@ import type { KeyProvider } from '../crypto/keys/provider.js';
 import { KeyRegistry, type KeyRecord } from '../crypto/keys/registry.js';
 import { CompiledPolicy } from '../detect/compile.js';
 import { loadPolicy } from '../detect/load.js';
+import { CompiledRouting } from '../route/compile.js';
+import { loadRoutingRules } from '../route/load.js';
 import { LedgerSink } from '../sinks/ledger/sink.js';
 import { LocalSigner } from '../sinks/ledger/signer.js';
 import type { SecuritySink } from '../sinks/security-events.js';
@@ -30,6 +33,8 @@ export function ledgerDirOf(config: LogveilConfig): string {
 export interface Runtime {
   config: LogveilConfig;
   policy: CompiledPolicy;
+  /** Security routing rules, with the salt their threshold keys share with the pool's workers. */
+  routing: { compiled: CompiledRouting; salt: Uint8Array; appStream: 'keep' | 'remove' };
   actions: ActionPolicy;
   provider: KeyProvider;
   registry: KeyRegistry;
@@ -50,7 +55,9 @@ export interface RuntimeOptions {
 }
 
 export async function openRuntime(config: LogveilConfig, options: RuntimeOptions = {}): Promise<Runtime> {
-  const policy = new CompiledPolicy(loadPolicy(config.patterns), { maxDepth: config.limits.maxDepth });
+  const routingSalt = randomBytes(16);
+  const routing = new CompiledRouting(loadRoutingRules(config.routing.patterns), { groupKeySalt: routingSalt });
+  const policy = new CompiledPolicy(loadPolicy(config.patterns), { maxDepth: config.limits.maxDepth, extraLinePatterns: routing.linePatterns });
   const provider = options.provider ?? (await LocalKeyProvider.open(config.stateDir));
   const registry = await KeyRegistry.open(join(config.stateDir, 'keys.jsonl'));
   const onProblem = options.onProblem ?? ((message: string) => process.stderr.write(`logveil: ${message}\n`));
@@ -88,6 +95,7 @@ export async function openRuntime(config: LogveilConfig, options: RuntimeOptions
   return {
     config,
     policy,
+    routing: { compiled: routing, salt: routingSalt, appStream: config.routing.appStream },
     actions: new ActionPolicy(config.actions),
     provider,
     registry,

@@ -6,6 +6,7 @@ import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { ActionPolicy } from '../act/actions.js';
 import { DataKey, HashKey, type KeyTransfer } from '../crypto/keys/cache.js';
 import { CompiledPolicy } from '../detect/compile.js';
+import { CompiledRouting } from '../route/compile.js';
 import { LogveilError } from '../errors.js';
 import { processBatch } from './batch.js';
 import type { WorkerResult, WorkerSetup, WorkerTask } from './protocol.js';
@@ -14,7 +15,8 @@ const KEYS_KEPT = 4;
 
 function setup(): (t: WorkerTask) => unknown {
   const s = workerData as WorkerSetup;
-  const policy = new CompiledPolicy(s.policy, { maxDepth: s.limits.maxDepth });
+  const routing = s.routing ? new CompiledRouting(s.routing.spec, { groupKeySalt: s.routing.salt }) : undefined;
+  const policy = new CompiledPolicy(s.policy, { maxDepth: s.limits.maxDepth, extraLinePatterns: routing?.linePatterns ?? [] });
   const actions = new ActionPolicy(s.actions);
   const dataKeys = new Map<string, DataKey>();
   let hashKey: HashKey | undefined;
@@ -58,6 +60,7 @@ function setup(): (t: WorkerTask) => unknown {
         fastPath: s.fastPath,
         ...(s.faults?.throwOnMarker !== undefined ? { throwOnMarker: s.faults.throwOnMarker } : {}),
         ...(s.examples ? { examples: s.examples } : {}),
+        ...(routing && s.routing ? { routing, appStream: s.routing.appStream } : {}),
       }),
       policyHash: policy.hash,
     };

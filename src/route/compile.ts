@@ -47,6 +47,8 @@ export class CompiledRouting {
   readonly #compiled: CompiledRule[];
   readonly #set: ReturnType<typeof RE2.Set> | undefined;
   readonly #salt: Buffer;
+  /** The raw-line patterns of {@link mightMatch}, for a prefilter that folds them into its own set. */
+  readonly linePatterns: readonly string[];
 
   /**
    * `groupKeySalt` salts threshold group keys; pool workers and the thread that runs the
@@ -58,6 +60,7 @@ export class CompiledRouting {
     this.rules = spec.packs.flatMap((p) => p.rules);
     this.#compiled = this.rules.map(compileRule);
     const patterns = this.rules.flatMap((r) => groupPatterns(r.when) ?? ['']);
+    this.linePatterns = patterns;
     this.#set = patterns.length > 0 ? new RE2.Set(patterns, 'u') : undefined;
     this.#salt = Buffer.from(options.groupKeySalt ?? randomBytes(16));
   }

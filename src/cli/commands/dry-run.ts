@@ -74,6 +74,7 @@ async function runPolicy(files: string[], config: LogveilConfig, stateDir: strin
         security: runtime.security,
         quarantine,
         examples: EXAMPLES,
+        routing: runtime.routing,
       },
     );
   } finally {

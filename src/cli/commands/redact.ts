@@ -72,7 +72,7 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
       ? [{ name: '-', chunks: () => process.stdin }]
       : files.map((f) => ({ name: f, chunks: () => createReadStream(f) }));
   const deploymentId = `${hostname()}:${process.pid}`;
-  const run = { policyHash: runtime.policy.hash, version: VERSION, configHash: config.hash, deploymentId };
+  const run = { policyHash: runtime.policy.hash, routingHash: runtime.routing.compiled.hash, version: VERSION, configHash: config.hash, deploymentId };
   let counts = { recordsIn: 0, appOut: 0, dropped: 0, quarantined: 0 };
   await runtime.security.write([{ type: 'run-start', ts: new Date().toISOString(), ...run }]);
   // Silence in the ledger can alarm: a beat every interval while the run goes on.
@@ -107,6 +107,7 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
         progress?.update(accounting);
       },
       observer: new EngineTelemetry({ categories: detectorCategories(runtime.policy.spec) }),
+      routing: runtime.routing,
     });
     const { recordsIn, appOut, dropped, quarantined } = summary;
     counts = { recordsIn, appOut, dropped, quarantined };

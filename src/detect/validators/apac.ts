@@ -51,8 +51,8 @@ export const auMedicare = simple('au-medicare', (value) => {
 /** Indian PAN: 5 letters (the 4th names the holder type), 4 digits, a letter. */
 export const inPan = simple('in-pan', (value) => {
   const pan = value.toUpperCase();
-  if (!/^[A-Z]{5}[0-9]{4}[A-Z]$/.test(pan)) return fail('PAN needs 5 letters, 4 digits and a letter');
-  if (!'ABCFGHJLPT'.includes(pan[3] ?? '')) return fail('PAN 4th letter is not a holder type (A B C F G H J L P T)');
+  if (!/^[A-Z]{5}[0-9]{4}[A-Z]$/.test(pan)) return fail('PAN format is AAAAA9999A');
+  if (!'ABCFGHJLPT'.includes(pan[3] ?? '')) return fail('PAN 4th character is not a holder class (A B C F G H J L P T)');
   if (pan.slice(5, 9) === '0000') return fail('PAN sequence 0000 is never issued');
   return OK;
 });

@@ -52,14 +52,14 @@ export const date = simple('date', (value) => {
   m = DAY_NAME_YEAR.exec(value);
   if (m) {
     const month = monthOf(m[2] ?? '');
-    if (month === 0) return fail('not an English month name');
+    if (month === 0) return fail('not an English month');
     return dayOk(m[3] ?? '', month, Number(m[1])) ? OK : fail('not a calendar date');
   }
   m = NAME_DAY_YEAR.exec(value);
   if (m) {
     const month = monthOf(m[1] ?? '');
-    if (month === 0) return fail('not an English month name');
+    if (month === 0) return fail('not an English month');
     return dayOk(m[3] ?? '', month, Number(m[2])) ? OK : fail('not a calendar date');
   }
-  return fail('not a date format (y-m-d, d/m/y, m/d/y, d.m.y or with a month name)');
+  return fail('not a date format (y-m-d, d/m/y, m/d/y, d.m.y or with an English month)');
 });

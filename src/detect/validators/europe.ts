@@ -13,7 +13,7 @@ const NINO_BAD_PREFIXES: ReadonlySet<string> = new Set(['BG', 'GB', 'KN', 'NK', 
 export const ukNino = simple('uk-nino', (value) => {
   const compact = value.replace(/[ -]/g, '').toUpperCase();
   const m = /^([A-Z])([A-Z])([0-9]{6})([A-D])$/.exec(compact);
-  if (!m) return fail('NINO needs two letters, six digits and a suffix letter A-D');
+  if (!m) return fail('NINO format is AA 99 99 99 A (suffix A-D)');
   const first = m[1] ?? '';
   const second = m[2] ?? '';
   if ('DFIQUV'.includes(first)) return fail('NINO first letter is never issued (D, F, I, Q, U, V)');
@@ -76,7 +76,7 @@ const DNI_LETTERS = 'TRWAGMYFPDXBNJZSQVHLCKE';
 export const esDni = simple('es-dni', (value) => {
   const compact = value.replace(/[ .-]/g, '').toUpperCase();
   const m = /^([XYZ]?)([0-9]{7,8})([A-Z])$/.exec(compact);
-  if (!m) return fail('DNI needs 8 digits and a letter; NIE needs X, Y or Z, 7 digits and a letter');
+  if (!m) return fail('DNI format is 99999999A; NIE format is X9999999A (X, Y or Z first)');
   const lead = m[1] ?? '';
   const digits = m[2] ?? '';
   if (lead !== '' && digits.length !== 7) return fail('NIE needs exactly 7 digits after X, Y or Z');
@@ -102,7 +102,7 @@ function cfIndex(ch: string): number {
 export const itCodiceFiscale = simple('it-codice-fiscale', (value) => {
   const cf = value.toUpperCase();
   if (!/^[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$/.test(cf)) {
-    return fail('codice fiscale needs 6 letters, date and place digits, and a check letter (16 characters)');
+    return fail('CF format is AAAAAA99A99A999A (16 characters)');
   }
   // Undo homocode substitutions to read the date.
   const plain = [...cf];
@@ -111,16 +111,16 @@ export const itCodiceFiscale = simple('it-codice-fiscale', (value) => {
     if (i >= 0) plain[p] = String(i);
   }
   const month = CF_MONTHS.indexOf(plain[8] ?? '') + 1;
-  if (month === 0) return fail('codice fiscale month letter is not one of A B C D E H L M P R S T');
+  if (month === 0) return fail('CF month code is not one of A B C D E H L M P R S T');
   let day = Number(`${plain[9] ?? ''}${plain[10] ?? ''}`);
   if (day > 40) day -= 40;
-  if (!isCalendarDate(2000, month, day)) return fail('codice fiscale birth day is not a day of its month');
+  if (!isCalendarDate(2000, month, day)) return fail('CF birth day is not a day of its month');
   let sum = 0;
   for (let i = 0; i < 15; i++) {
     const idx = cfIndex(cf[i] ?? '0');
     sum += i % 2 === 0 ? (CF_ODD[idx] ?? 0) : idx;
   }
-  return String.fromCharCode(65 + (sum % 26)) === cf[15] ? OK : fail('codice fiscale check letter fails');
+  return String.fromCharCode(65 + (sum % 26)) === cf[15] ? OK : fail('CF check character fails');
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -129,7 +129,7 @@ export const itCodiceFiscale = simple('it-codice-fiscale', (value) => {
 export const frNir = simple('fr-nir', (value) => {
   const compact = value.replace(/[ .-]/g, '').toUpperCase();
   const m = /^([1234780])([0-9]{2})([0-9]{2})(2A|2B|[0-9]{2})([0-9]{6})([0-9]{2})$/.exec(compact);
-  if (!m) return fail('NIR needs 13 characters (sex, year, month, department, commune, order) and a 2-digit key');
+  if (!m) return fail('NIR needs 13 characters (sex, year, month, place, order) and a 2-digit key');
   if (m[1] === '0') return fail('NIR sex digit 0 is never issued');
   const month = Number(m[3]);
   if (!((month >= 1 && month <= 12) || month === 20 || (month >= 30 && month <= 42) || month >= 50)) {

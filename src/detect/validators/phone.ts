@@ -3,13 +3,15 @@
  * not only lengths) calls valid. A number written with `+` is checked as it is; a national number
  * needs `defaultCountry` (one ISO 3166 alpha-2 code, or a list: valid for any of them passes). An
  * international call prefix written in place of `+` (`00 44 ...`, `011 44 ...`, `001-212-...`) is
- * accepted too, and so is an extension (`x1234`, `ext. 12`).
+ * accepted too, and so is an extension (`x1234`, `ext. 12`). With `international: true` a value
+ * without `+` is read as country code and number (`44 20 7946 0958`, `91-415-555-0132`).
  */
 import { isSupportedCountry, isValidPhoneNumber, type CountryCode } from 'libphonenumber-js/max';
 import { LogveilError } from '../../errors.js';
 import { fail, OK, unknownParams, type ValidatorSpec } from './common.js';
 
 const PARAM_PROBLEM = 'phone "defaultCountry" must be an ISO 3166 alpha-2 code (e.g. "US") or a non-empty list of them';
+const INTERNATIONAL_PROBLEM = 'phone "international" must be true or false';
 
 /** Longer values are not phone numbers (E.164 has at most 15 digits; allow separators and an extension). */
 const MAX_LENGTH = 48;
@@ -37,22 +39,30 @@ function withPlus(value: string): string | undefined {
 export const phone: ValidatorSpec = {
   checkParams(params) {
     const problems = countriesOf(params) === undefined ? [PARAM_PROBLEM] : [];
-    return problems.concat(unknownParams('phone', params, ['defaultCountry']));
+    const international = params['international'];
+    if (international !== undefined && typeof international !== 'boolean') problems.push(INTERNATIONAL_PROBLEM);
+    return problems.concat(unknownParams('phone', params, ['defaultCountry', 'international']));
   },
   validate(value, params) {
     const countries = countriesOf(params);
     if (countries === undefined) throw new LogveilError('VALIDATOR_PARAMS', PARAM_PROBLEM);
+    const international = params['international'];
+    if (international !== undefined && typeof international !== 'boolean') {
+      throw new LogveilError('VALIDATOR_PARAMS', INTERNATIONAL_PROBLEM);
+    }
     const text = value.trim();
     if (text.length === 0 || text.length > MAX_LENGTH) return fail('phone number is empty or too long');
     if (!/[0-9]/.test(text)) return fail('phone number has no digits');
     if (text.startsWith('+')) {
       return isValidPhoneNumber(text) ? OK : fail('not a valid international phone number');
     }
+    if (international === true && /^\(?[1-9]/.test(text) && isValidPhoneNumber(`+${text}`)) return OK;
     for (const country of countries) {
       if (isValidPhoneNumber(text, country)) return OK;
     }
     const plus = withPlus(text);
     if (plus !== undefined && isValidPhoneNumber(plus)) return OK;
+    if (international === true) return fail('not a valid international phone number');
     if (countries.length === 0) return fail('phone number has no country code and no defaultCountry is given');
     return fail(`not a valid phone number for ${countries.join(', ')}`);
   },

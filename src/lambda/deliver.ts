@@ -1,0 +1,104 @@
+/**
+ * Delivery of one invocation's results: redacted app lines to the app stream, quarantine entries
+ * to the quarantine stream, security events to the security stream. App lines whose delivery
+ * still fails after the retry budget are quarantined (encrypted) with a `DELIVERY_FAILED` security
+ * event; only what could not be quarantined or recorded either makes the delivery uncertain, and
+ * the caller then fails the affected inputs so that the platform delivers them again.
+ */
+import { describeSource } from '../codecs/cloudwatch.js';
+import { LogveilError } from '../errors.js';
+import { quarantineRecord, type QuarantineEntry } from '../pipeline/batch.js';
+import type { SourceRef } from '../record.js';
+import type { DeliveryResult, FirehoseStream } from '../sinks/firehose/stream.js';
+import type { SecurityEvent } from '../telemetry/events.js';
+import type { Owned } from './redact.js';
+import type { BatchKeys, LambdaRuntime } from './runtime.js';
+
+/** An app line for the app stream, with the input it belongs to and its source. */
+export interface AppLine {
+  line: string;
+  owner: number;
+  source: SourceRef;
+}
+
+/** What one invocation hands to {@link deliverAll}. */
+export interface DeliveryInput {
+  appLines: readonly AppLine[];
+  events: readonly Owned<SecurityEvent>[];
+  quarantine: readonly Owned<QuarantineEntry>[];
+}
+
+/** The owner of events that belong to no input (run-start): kept for the next invocation if they fail. */
+export const NO_OWNER = -1;
+
+/** What did not go as planned. */
+export interface DeliveryOutcome {
+  /** Inputs whose results are not all delivered or quarantined: the platform must send them again. */
+  failedOwners: Set<number>;
+  /** App lines that were quarantined after their delivery failed, per owner. */
+  quarantinedByOwner: Map<number, number>;
+  /** A value-free summary of what failed, for the error that fails the invocation. */
+  problems: string[];
+}
+
+/**
+ * Delivers everything; see the module notes. App lines go to `appStream` (default: the app
+ * stream; the transform passes its re-ingest stream). Throws only if there is no such stream.
+ */
+export async function deliverAll(
+  rt: LambdaRuntime,
+  input: DeliveryInput,
+  keys: BatchKeys,
+  deadline: number | undefined,
+  appStream: FirehoseStream | undefined = rt.app,
+): Promise<DeliveryOutcome> {
+  const outcome: DeliveryOutcome = { failedOwners: new Set(), quarantinedByOwner: new Map(), problems: [] };
+  const opts = deadline !== undefined ? { deadline } : {};
+  const events = [...input.events];
+  const quarantine = [...input.quarantine];
+
+  if (input.appLines.length > 0) {
+    if (!appStream) throw new LogveilError('CONFIG_INVALID', 'no app stream configured for app records');
+    const app = await appStream.putLines(input.appLines.map((l, i) => ({ line: l.line, tag: i })), opts);
+    const failed = failedTags(app);
+    if (failed.length > 0) {
+      const code = app.failed[0]?.code ?? 'unknown';
+      outcome.problems.push(`${failed.length} app records not delivered to Firehose stream ${appStream.streamName} (last error ${code}); quarantined`);
+      for (const i of failed) {
+        const l = input.appLines[i] as AppLine;
+        const why = `app record of ${describeSource(l.source)} not delivered to Firehose stream ${appStream.streamName} (last error ${code})`;
+        const q = quarantineRecord(Buffer.from(l.line), l.source, new LogveilError('DELIVERY_FAILED', why), keys.quarantineKey, rt.policy.hash);
+        quarantine.push({ value: q.quarantine as QuarantineEntry, owner: l.owner });
+        events.push({ value: q.quarantineEvent as SecurityEvent, owner: l.owner });
+        outcome.quarantinedByOwner.set(l.owner, (outcome.quarantinedByOwner.get(l.owner) ?? 0) + 1);
+      }
+      rt.metrics.add('deliveryQuarantined', failed.length);
+    }
+  }
+  await sendOwned(rt.quarantine, 'quarantine entries', quarantine, outcome, opts);
+  const pending = rt.takePendingEvents().map((value) => ({ value, owner: NO_OWNER }));
+  const securityFailed = await sendOwned(rt.security, 'security events', [...pending, ...events], outcome, opts);
+  if (securityFailed.some((o) => o.owner === NO_OWNER)) {
+    // Instance events are not made again by a retry of the input: keep them for the next invocation.
+    rt.requeuePendingEvents(pending.map((p) => p.value));
+    outcome.failedOwners.delete(NO_OWNER);
+  }
+  return outcome;
+}
+
+/** Sends owned values as JSON lines; marks the owners of what failed. Returns the failed values. */
+async function sendOwned<T>(stream: FirehoseStream, what: string, items: readonly Owned<T>[], outcome: DeliveryOutcome, opts: { deadline?: number }): Promise<Owned<T>[]> {
+  if (items.length === 0) return [];
+  const result = await stream.putLines(items.map((item, i) => ({ line: JSON.stringify(item.value), tag: i })), opts);
+  const failed = failedTags(result).map((i) => items[i] as Owned<T>);
+  if (failed.length > 0) {
+    outcome.problems.push(`${failed.length} ${what} not delivered to Firehose stream ${stream.streamName} (last error ${result.failed[0]?.code ?? 'unknown'})`);
+    for (const f of failed) outcome.failedOwners.add(f.owner);
+  }
+  return failed;
+}
+
+/** The tags of every failed record, in order, once each. */
+function failedTags<T extends number>(result: DeliveryResult<T>): T[] {
+  return [...new Set(result.failed.flatMap((f) => f.record.tags))].sort((a, b) => a - b);
+}

@@ -1,0 +1,168 @@
+/**
+ * Decoding one invocation's inputs into units for the redaction step, and the accounting every
+ * handler shares: control messages are dropped (counted), undecodable inputs and malformed events
+ * are quarantined whole (encrypted, with a security event), everything else becomes units.
+ * Records in = app out + dropped + quarantined holds per invocation and per input.
+ */
+import { describeSource, eventSource, type CloudWatchPayload } from '../codecs/cloudwatch.js';
+import { decodeRecordData } from '../codecs/aws-events.js';
+import { LogveilError } from '../errors.js';
+import type { QuarantineEntry } from '../pipeline/batch.js';
+import type { SourceRef } from '../record.js';
+import type { SecurityEvent } from '../telemetry/events.js';
+import { quarantineInput, redactUnits, type Owned, type RedactResult, type Unit } from './redact.js';
+import type { BatchKeys, LambdaRuntime } from './runtime.js';
+
+/** Counts of one input (a Lambda event, a Firehose record, a Kinesis record). */
+export interface InputCounts {
+  recordsIn: number;
+  appOut: number;
+  dropped: number;
+  quarantined: number;
+}
+
+/** Lambda's context, as far as the handlers use it. */
+export interface LambdaContext {
+  getRemainingTimeInMillis?: () => number;
+  awsRequestId?: string;
+}
+
+/** Time kept back from the invocation's deadline for answering. */
+const DEADLINE_MARGIN_MS = 1_500;
+
+/** When deliveries must stop retrying, from the invocation's remaining time. */
+export function deadlineOf(context: LambdaContext | undefined): number | undefined {
+  const remaining = context?.getRemainingTimeInMillis?.();
+  return typeof remaining === 'number' && Number.isFinite(remaining) ? Date.now() + Math.max(0, remaining - DEADLINE_MARGIN_MS) : undefined;
+}
+
+let seq = 0;
+
+/** Collects one invocation's units, and what was dropped or quarantined before redaction. */
+export class Intake {
+  readonly units: Unit[] = [];
+  readonly events: Owned<SecurityEvent>[] = [];
+  readonly quarantine: Owned<QuarantineEntry>[] = [];
+  readonly #counts = new Map<number, InputCounts>();
+  readonly #rt: LambdaRuntime;
+  readonly #keys: BatchKeys;
+
+  constructor(rt: LambdaRuntime, keys: BatchKeys) {
+    this.#rt = rt;
+    this.#keys = keys;
+  }
+
+  /** The counts of input `owner` (created at zero). */
+  counts(owner: number): InputCounts {
+    let c = this.#counts.get(owner);
+    if (!c) this.#counts.set(owner, (c = { recordsIn: 0, appOut: 0, dropped: 0, quarantined: 0 }));
+    return c;
+  }
+
+  /** Every input's counts. */
+  allCounts(): IterableIterator<[number, InputCounts]> {
+    return this.#counts.entries();
+  }
+
+  /** Decoded subscription payloads: events become units, control messages and bad events do not. */
+  addPayloads(payloads: readonly CloudWatchPayload[], owner: number, base: SourceRef): void {
+    this.counts(owner);
+    for (const p of payloads) {
+      if (p.messageType === 'CONTROL_MESSAGE') {
+        this.drop(owner, 'control-message');
+        continue;
+      }
+      for (const event of p.logEvents) this.units.push({ kind: 'event', payload: p, event, source: eventSource(p, event, base), owner });
+      for (const bad of p.invalidEvents) {
+        const source = eventSource(p, bad.id !== undefined ? { id: bad.id } : {}, base);
+        this.quarantineWhole(Buffer.from(bad.raw), owner, source, bad.code, bad.message);
+      }
+    }
+  }
+
+  /** A record's bytes: CloudWatch payloads or plain lines; undecodable bytes are quarantined. */
+  addRecordData(raw: Buffer, owner: number, source: SourceRef): void {
+    this.counts(owner);
+    let data;
+    try {
+      data = decodeRecordData(raw, describeSource(source), { maxDecodedBytes: this.#rt.config.maxPayloadBytes });
+    } catch (err) {
+      this.quarantineError(raw, owner, source, err);
+      return;
+    }
+    if (data.kind === 'cloudwatch') this.addPayloads(data.payloads, owner, source);
+    else if (data.bytes.length === 0) this.drop(owner, 'empty');
+    else this.units.push({ kind: 'lines', bytes: data.bytes, source, owner });
+  }
+
+  /** Counts one input record dropped on purpose. */
+  drop(owner: number, reason: string): void {
+    const c = this.counts(owner);
+    c.recordsIn += 1;
+    c.dropped += 1;
+    this.#rt.metrics.dropped(reason);
+  }
+
+  /** Quarantines a whole input because decoding failed with `err`. */
+  quarantineError(raw: Uint8Array, owner: number, source: SourceRef, err: unknown): void {
+    const q = quarantineInput(raw, source, err, this.#keys, this.#rt.policy.hash);
+    this.#addQuarantine(q, owner);
+  }
+
+  /** Quarantines a whole input (or event) for the reason `code`/`message`. */
+  quarantineWhole(raw: Uint8Array, owner: number, source: SourceRef, code: string, message: string): void {
+    this.quarantineError(raw, owner, source, new LogveilError(code, message));
+  }
+
+  #addQuarantine(q: { entry: QuarantineEntry; event: SecurityEvent }, owner: number): void {
+    const c = this.counts(owner);
+    c.recordsIn += 1;
+    c.quarantined += 1;
+    this.quarantine.push({ value: q.entry, owner });
+    this.events.push({ value: q.event, owner });
+    this.#rt.metrics.quarantined(q.entry.code);
+  }
+
+  /** Runs the redaction over every unit and adds its counts per input. */
+  redact(): RedactResult {
+    const started = performance.now();
+    const rt = this.#rt;
+    const limits = rt.config.logveil.limits;
+    const res = redactUnits(this.units, { policy: rt.policy, actions: rt.actions, format: rt.config.logveil.format, limits }, this.#keys, seq++);
+    res.units.forEach((u, i) => {
+      const c = this.counts((this.units[i] as Unit).owner);
+      c.recordsIn += u.recordsIn;
+      c.appOut += u.appOut;
+      c.dropped += u.dropped;
+      c.quarantined += u.quarantined;
+    });
+    const findings = Object.values(res.report.findings).reduce((n, x) => n + x, 0);
+    rt.metrics.add('findings', findings);
+    if (res.report.dropped > 0) rt.metrics.dropped('policy', res.report.dropped);
+    for (const code of res.report.quarantineCodes) rt.metrics.quarantined(code);
+    if (res.report.records > 0) rt.telemetry.batch({ seq: seq - 1, file: 'lambda', latencyMs: performance.now() - started, ...res.report });
+    return res;
+  }
+
+  /** App lines of `owner` whose delivery failed and which went to the quarantine instead. */
+  moveToQuarantine(owner: number, n: number): void {
+    const c = this.counts(owner);
+    c.appOut -= n;
+    c.quarantined += n;
+    this.#rt.metrics.quarantined('DELIVERY_FAILED', n);
+  }
+
+  /** Adds the invocation's final counts to the metrics (after delivery moved some app lines to quarantine). */
+  finish(): InputCounts {
+    const total: InputCounts = { recordsIn: 0, appOut: 0, dropped: 0, quarantined: 0 };
+    for (const c of this.#counts.values()) {
+      total.recordsIn += c.recordsIn;
+      total.appOut += c.appOut;
+      total.dropped += c.dropped;
+      total.quarantined += c.quarantined;
+    }
+    this.#rt.metrics.add('recordsIn', total.recordsIn);
+    this.#rt.metrics.add('appOut', total.appOut);
+    return total;
+  }
+}

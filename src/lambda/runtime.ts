@@ -1,0 +1,201 @@
+/**
+ * What a function instance sets up once, at cold start, and reuses while warm: the compiled
+ * policy, the KMS key provider and data-key caches (token and quarantine keys, generated once and
+ * reused until they reach their age or use bound), the Firehose streams and the metrics.
+ */
+import { join } from 'node:path';
+import type { FirehoseClient } from '@aws-sdk/client-firehose';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import { ActionPolicy } from '../act/actions.js';
+import { DataKeyCache, type DataKey, type HashKey } from '../crypto/keys/cache.js';
+import { createKmsClient, KmsKeyProvider } from '../crypto/keys/kms.js';
+import type { KeyProvider } from '../crypto/keys/provider.js';
+import { kidFor, KeyRegistry, type KeyRecord } from '../crypto/keys/registry.js';
+import { CompiledPolicy } from '../detect/compile.js';
+import { loadPolicy } from '../detect/load.js';
+import { LogveilError } from '../errors.js';
+import { needsHashKey } from '../pipeline/engine.js';
+import { VERSION } from '../pipeline/runtime.js';
+import { FirehoseSecuritySink } from '../sinks/firehose/security.js';
+import { createFirehoseClient, FirehoseStream, type DeliveryOptions } from '../sinks/firehose/stream.js';
+import type { KeyCreatedEvent, SecurityEvent } from '../telemetry/events.js';
+import { detectorCategories, EngineTelemetry } from '../telemetry/metrics.js';
+import { LambdaConfigError, type LambdaConfig } from './env.js';
+import { LambdaMetrics, type StreamRole } from './metrics.js';
+
+/** Replaceable parts, for tests and the bench; production passes none. */
+export interface LambdaDeps {
+  kmsClient?: KMSClient;
+  firehoseClient?: FirehoseClient;
+  /** Replaces KMS altogether (the bench uses a local provider). */
+  keyProvider?: KeyProvider;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/** The keys one invocation redacts with, fetched before the (synchronous) batch core runs. */
+export interface BatchKeys {
+  /** The token key, or why there is none: records that need it are quarantined. */
+  tokenKey: DataKey | LogveilError;
+  hashKey: HashKey | undefined;
+  quarantineKey: DataKey;
+}
+
+/** A key-created event with what detokenize needs to find the key again after /tmp is gone. */
+export interface LambdaKeyCreatedEvent extends KeyCreatedEvent {
+  encryptedKey: string;
+  context: Record<string, string>;
+}
+
+/** See the module notes. */
+export interface LambdaRuntime {
+  readonly config: LambdaConfig;
+  readonly policy: CompiledPolicy;
+  readonly actions: ActionPolicy;
+  readonly metrics: LambdaMetrics;
+  readonly telemetry: EngineTelemetry;
+  readonly app: FirehoseStream | undefined;
+  readonly security: FirehoseStream;
+  readonly quarantine: FirehoseStream;
+  /** Milliseconds the cold start took (policy compile, clients, key prefetch). */
+  readonly initMs: number;
+  /** A stream by name (the transform's re-ingest target), made once. */
+  stream(name: string, role: StreamRole): FirehoseStream;
+  /** Keys for one invocation; throws only when there is no quarantine key (fail closed). */
+  batchKeys(): Promise<BatchKeys>;
+  /** Events of the instance itself (run-start) not yet delivered; the next invocation sends them. */
+  takePendingEvents(): SecurityEvent[];
+  /** Puts instance events that could not be delivered back in front of the queue. */
+  requeuePendingEvents(events: readonly SecurityEvent[]): void;
+  /** Deadline of the current invocation's deliveries. */
+  setDeadline(deadline: number | undefined): void;
+  close(): void;
+}
+
+/**
+ * Compiles the policy and wires keys and streams. Key prefetch failures do not fail the init: the
+ * invocation that needs the key fails closed instead, and the platform retries it.
+ *
+ * @throws PolicyError for invalid packs; LambdaConfigError when the policy needs a hash key and
+ *   `LOGVEIL_HASH_KEY_BLOB` is unset.
+ */
+export async function openLambdaRuntime(config: LambdaConfig, deps: LambdaDeps = {}): Promise<LambdaRuntime> {
+  const started = performance.now();
+  const policy = new CompiledPolicy(loadPolicy(config.logveil.patterns), { maxDepth: config.logveil.limits.maxDepth });
+  const actions = new ActionPolicy(config.logveil.actions);
+  const needsHash = needsHashKey(policy, actions);
+  if (needsHash && !config.hashKeyBlob) {
+    throw new LambdaConfigError(config.kind, ['LOGVEIL_HASH_KEY_BLOB is required: the policy hashes values, and hashes must join across cold starts']);
+  }
+  const metrics = new LambdaMetrics();
+  const retryHooks = { ...(deps.sleep ? { sleep: deps.sleep } : {}), ...(deps.random ? { random: deps.random } : {}) };
+  const clientOptions = { region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}), ...(deps.credentials ? { credentials: deps.credentials } : {}) };
+  const provider =
+    deps.keyProvider ??
+    new KmsKeyProvider({
+      client: deps.kmsClient ?? createKmsClient(clientOptions),
+      keyId: config.kmsKeyId,
+      ...config.kmsRetry,
+      ...retryHooks,
+      onRetry: (info) => metrics.kmsRetry(info),
+    });
+  const firehose = deps.firehoseClient ?? createFirehoseClient(clientOptions);
+  let deadline: number | undefined;
+  const streams = new Map<string, FirehoseStream>();
+  const stream = (name: string, role: StreamRole): FirehoseStream => {
+    const key = `${role}\0${name}`;
+    let s = streams.get(key);
+    if (!s) {
+      s = new FirehoseStream({ client: firehose, streamName: name, retry: config.delivery, ...retryHooks, onEvent: (e) => metrics.delivery(role, e) });
+      streams.set(key, s);
+    }
+    return s;
+  };
+  const security = stream(config.securityStream, 'security');
+  const keySink = new FirehoseSecuritySink(security, (): DeliveryOptions => (deadline !== undefined ? { deadline } : {}));
+
+  const registry = await KeyRegistry.open(join(config.stateDir, 'keys.jsonl'));
+  if (config.hashKeyBlob) await seedHashKey(registry, config, provider.name);
+  // A key is used only once its event (with the wrapped key) is on the security stream.
+  const onKeyCreated = async (rec: KeyRecord): Promise<void> => {
+    const event: LambdaKeyCreatedEvent = {
+      type: 'key-created',
+      ts: rec.created,
+      policyHash: policy.hash,
+      kid: rec.kid,
+      provider: rec.provider,
+      keyId: rec.keyId,
+      purpose: rec.purpose,
+      encryptedKey: rec.encryptedKey,
+      context: rec.context,
+    };
+    await keySink.write([event]);
+    await keySink.flush();
+  };
+  const bounds = { maxAgeMs: config.logveil.keys.maxKeyAgeMs, maxUses: config.logveil.keys.maxKeyUses };
+  const keys = new DataKeyCache(provider, registry, { ...bounds, context: { pipeline: config.pipeline, purpose: 'tokenize' }, onKeyCreated });
+  const quarantineKeys = new DataKeyCache(provider, registry, {
+    maxAgeMs: Number.MAX_SAFE_INTEGER,
+    maxUses: Number.MAX_SAFE_INTEGER,
+    context: { pipeline: config.pipeline, purpose: 'quarantine' },
+    onKeyCreated,
+  });
+
+  const batchKeys = async (): Promise<BatchKeys> => {
+    const quarantineKey = await quarantineKeys.current();
+    const hashKey = needsHash ? await keys.hashKey().catch(() => undefined) : undefined;
+    let tokenKey: DataKey | LogveilError;
+    try {
+      tokenKey = await keys.current();
+    } catch (err) {
+      tokenKey = err instanceof LogveilError ? err : new LogveilError('KEY_UNAVAILABLE', 'no token data key');
+    }
+    return { tokenKey, hashKey, quarantineKey };
+  };
+  // The deployment id (function name and version) names the subject of a missing-heartbeat alarm.
+  const runStart = { type: 'run-start' as const, ts: new Date().toISOString(), policyHash: policy.hash, version: VERSION, configHash: config.logveil.hash, deploymentId: config.deploymentId };
+  let pending: SecurityEvent[] = [runStart];
+  await batchKeys().catch(() => undefined);
+  metrics.add('coldStarts');
+  return {
+    config,
+    policy,
+    actions,
+    metrics,
+    telemetry: new EngineTelemetry({ categories: detectorCategories(policy.spec) }),
+    app: config.appStream ? stream(config.appStream, 'app') : undefined,
+    security,
+    quarantine: stream(config.quarantineStream, 'quarantine'),
+    initMs: performance.now() - started,
+    stream,
+    batchKeys,
+    takePendingEvents: () => {
+      const out = [...pending];
+      pending = [];
+      return out;
+    },
+    requeuePendingEvents: (events) => {
+      pending = [...events, ...pending];
+    },
+    setDeadline: (d) => (deadline = d),
+    close: () => {
+      keys.close();
+      quarantineKeys.close();
+    },
+  };
+}
+
+/** Registers the deployment's hash key first, so the cache decrypts it rather than making its own. */
+async function seedHashKey(registry: KeyRegistry, config: LambdaConfig, provider: string): Promise<void> {
+  const blob = config.hashKeyBlob as Buffer;
+  await registry.add({
+    kid: kidFor(blob),
+    provider,
+    keyId: config.kmsKeyId,
+    encryptedKey: blob.toString('base64'),
+    context: { pipeline: config.pipeline, purpose: 'hash' },
+    purpose: 'hash',
+    created: new Date(0).toISOString(),
+  });
+}

@@ -1,0 +1,159 @@
+/**
+ * The handlers under injected faults (throttling, 5xx, partial failures, AccessDenied, disabled
+ * and missing keys): nothing is lost, nothing leaves unredacted, duplicates appear only where the
+ * handler retried, and every retry shows in the handler's metrics.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KeyError } from '../../src/errors.js';
+import type { LambdaCounts } from '../../src/lambda/metrics.js';
+import type { AwsTestServer } from '../aws/server.js';
+import { awslogsEvent, cwPayload, kinesisEvent, openHandler, openQuarantine, startAws, STREAMS, streamJson } from '../aws/lambda.js';
+
+const RAW = ['maria.lopez@corp-mail.net', '198.51.100.23', 'AKIAIOSFODNN7REALKEY', 'ghp_0123456789abcdefghijklmnopqrstuvwxyZ', '4539 1488 0343 6467', 'hunter2'];
+const MESSAGES = [
+  'login maria.lopez@corp-mail.net from 198.51.100.23\n',
+  '{"user":"u1","password":"hunter2","card":"4539 1488 0343 6467"}',
+  'deploy key AKIAIOSFODNN7REALKEY\nnext line',
+  'GET /healthz 200 3ms',
+  'token ghp_0123456789abcdefghijklmnopqrstuvwxyZ used',
+  'worker 7 idle',
+];
+
+let aws: { server: AwsTestServer; env: Record<string, string> };
+beforeEach(async () => {
+  aws = await startAws();
+});
+afterEach(() => aws.server.close());
+
+/** No raw value in anything any stream received. */
+function expectNothingRaw(server: AwsTestServer): void {
+  for (const stream of Object.values(STREAMS)) {
+    const all = Buffer.concat(server.firehose.records(stream)).toString('utf8');
+    for (const v of RAW) expect(all.includes(v), `${v} in ${stream}`).toBe(false);
+  }
+}
+
+const ids = (server: AwsTestServer): string[] => streamJson(server, STREAMS.app).map((e) => e.id as string);
+const balanced = (c: LambdaCounts): boolean => c.recordsIn === c.appOut + c.dropped + c.quarantined;
+
+describe('cloudwatch-subscription under faults', () => {
+  it('rides out throttling and 5xx on every stream, counting the retries, without duplicates', async () => {
+    const sub = await openHandler('cloudwatch-subscription', aws.env);
+    aws.server.fail({ target: 'PutRecordBatch', kind: 'throttle', times: 2, stream: STREAMS.app }).fail({ target: 'PutRecordBatch', kind: 'server-error', stream: STREAMS.security }).fail({ target: 'PutRecordBatch', kind: 'throttle', stream: STREAMS.security });
+    await sub(awslogsEvent(cwPayload(MESSAGES)));
+    const m = sub.runtime.metrics.snapshot();
+    expect(ids(aws.server)).toEqual(MESSAGES.map((_, i) => `ev-${i}`));
+    expect(m.deliveryRetries).toBe(4);
+    expect(sub.runtime.metrics.retriesByCode.get('ServiceUnavailableException')).toBe(3);
+    expect(sub.runtime.metrics.retriesByCode.get('InternalFailure')).toBe(1);
+    expect(m).toMatchObject({ recordsIn: 6, appOut: 6, quarantined: 0, invocationFailures: 0 });
+    expectNothingRaw(aws.server);
+  });
+
+  it('resends only the entries a partial failure names, in order', async () => {
+    const sub = await openHandler('cloudwatch-subscription', aws.env);
+    // Two app records: events of 600 KB do not fit one record together.
+    const big = Array.from({ length: 3 }, (_, i) => `event ${i} ${'lorem ipsum '.repeat(50_000)} maria.lopez@corp-mail.net`);
+    aws.server.fail({ target: 'PutRecordBatch', kind: 'partial', failIndexes: [0], stream: STREAMS.app });
+    await sub(awslogsEvent(cwPayload(big)));
+    const calls = aws.server.calls.filter((c) => c.stream === STREAMS.app);
+    expect(calls.map((c) => c.records)).toEqual([3, 1]);
+    expect(ids(aws.server)).toEqual(['ev-1', 'ev-2', 'ev-0']);
+    const m = sub.runtime.metrics.snapshot();
+    expect(m).toMatchObject({ deliveryPartialFailures: 1, deliveryRetries: 1, deliveryResent: 1, appOut: 3 });
+    expectNothingRaw(aws.server);
+  });
+
+  it('quarantines app records whose delivery exhausts the retries, and does not fail the invocation', async () => {
+    const sub = await openHandler('cloudwatch-subscription', { ...aws.env, LOGVEIL_DELIVERY_MAX_ATTEMPTS: '3' });
+    aws.server.fail({ target: 'PutRecordBatch', kind: 'throttle', times: Infinity, stream: STREAMS.app });
+    const result = await sub(awslogsEvent(cwPayload(MESSAGES)));
+    expect(result).toMatchObject({ recordsIn: 6, appOut: 0, quarantined: 6 });
+    expect(aws.server.count('PutRecordBatch', 503)).toBe(3);
+    const entries = streamJson(aws.server, STREAMS.quarantine);
+    expect(entries.map((e) => [e.code, (e.source as { eventId: string }).eventId])).toEqual(MESSAGES.map((_, i) => ['DELIVERY_FAILED', `ev-${i}`]));
+    const events = streamJson(aws.server, STREAMS.security).filter((e) => e.type === 'quarantine');
+    expect(events).toHaveLength(6);
+    expect(events[0]?.message).toMatch(/^app record of log group \/aws\/lambda\/orders stream .* event ev-0 not delivered to Firehose stream logveil-app \(last error ServiceUnavailableException\)$/);
+    // What is quarantined is the redacted record: decrypting it gives no raw value back.
+    const opened = (await openQuarantine(aws.server, entries.map((e) => e.envelope as string))).map((b) => JSON.parse(b.toString()) as { id: string });
+    expect(opened.map((o) => o.id)).toEqual(MESSAGES.map((_, i) => `ev-${i}`));
+    for (const v of RAW) expect(JSON.stringify(opened)).not.toContain(v);
+    const m = sub.runtime.metrics.snapshot();
+    expect(m).toMatchObject({ deliveryQuarantined: 6, deliveryRetries: 2, invocationFailures: 0 });
+    expect(sub.runtime.metrics.quarantinedByCode.get('DELIVERY_FAILED')).toBe(6);
+    expect(balanced(m)).toBe(true);
+    expectNothingRaw(aws.server);
+  });
+
+  it('fails the invocation when results can be neither delivered nor quarantined; the retry duplicates only what the first try delivered', async () => {
+    const sub = await openHandler('cloudwatch-subscription', { ...aws.env, LOGVEIL_DELIVERY_MAX_ATTEMPTS: '2' });
+    const event = awslogsEvent(cwPayload(MESSAGES));
+    aws.server.fail({ target: 'PutRecordBatch', kind: 'access-denied', times: Infinity, stream: STREAMS.security });
+    await expect(sub(event)).rejects.toThrow(/^log group \/aws\/lambda\/orders stream .*: \d+ security events not delivered to Firehose stream logveil-security \(last error AccessDeniedException\); failing the invocation so that Lambda retries it$/);
+    expect(sub.runtime.metrics.snapshot().invocationFailures).toBe(1);
+    aws.server.clearFaults();
+    await sub(event); // Lambda's retry of the asynchronous invocation
+    const seen = ids(aws.server);
+    expect(new Set(seen)).toEqual(new Set(MESSAGES.map((_, i) => `ev-${i}`)));
+    expect(seen).toHaveLength(2 * MESSAGES.length); // the first try's app records, and the retry's
+    expect(new Set(streamJson(aws.server, STREAMS.security).filter((e) => e.type === 'run-start').map((e) => e.ts)).size).toBe(1);
+    expectNothingRaw(aws.server);
+  });
+
+  it('retries a throttled KMS at cold start and counts it', async () => {
+    aws.server.fail({ target: 'TrentService.GenerateDataKey', kind: 'throttle', times: 2 });
+    const sub = await openHandler('cloudwatch-subscription', aws.env);
+    await sub(awslogsEvent(cwPayload(MESSAGES)));
+    expect(sub.runtime.metrics.snapshot().kmsRetries).toBe(2);
+    expect(ids(aws.server)).toHaveLength(6);
+    expectNothingRaw(aws.server);
+  });
+
+  it('quarantines records that need a token while KMS refuses new keys, and lets clean records through', async () => {
+    const config = join(aws.env.LOGVEIL_STATE_DIR as string, 'logveil.yaml');
+    writeFileSync(config, 'keys: {maxKeyUses: 1}\n');
+    const sub = await openHandler('cloudwatch-subscription', { ...aws.env, LOGVEIL_CONFIG: config });
+    await sub(awslogsEvent(cwPayload(MESSAGES, 'a')));
+    aws.server.fail({ target: 'TrentService.GenerateDataKey', kind: 'access-denied', times: Infinity });
+    const result = await sub(awslogsEvent(cwPayload(MESSAGES, 'b')));
+    expect(result).toMatchObject({ recordsIn: 6, appOut: 3, quarantined: 3 });
+    expect(ids(aws.server).filter((id) => id.startsWith('b-'))).toEqual(['b-1', 'b-3', 'b-5']);
+    const codes = streamJson(aws.server, STREAMS.quarantine).map((e) => e.code);
+    expect(codes).toEqual(['KMS_ACCESS_DENIED', 'KMS_ACCESS_DENIED', 'KMS_ACCESS_DENIED']);
+    expectNothingRaw(aws.server);
+  });
+
+  it.each(['disabled', 'not-found', 'access-denied'] as const)('fails closed when KMS is %s from the start: nothing reaches the app stream', async (kind) => {
+    aws.server.fail({ target: 'GenerateDataKey', kind, times: Infinity });
+    const sub = await openHandler('cloudwatch-subscription', aws.env);
+    await expect(sub(awslogsEvent(cwPayload(MESSAGES)))).rejects.toBeInstanceOf(KeyError);
+    expect(aws.server.firehose.records(STREAMS.app)).toEqual([]);
+    expect(sub.runtime.metrics.snapshot().invocationFailures).toBe(1);
+  });
+});
+
+describe('kinesis under faults', () => {
+  it('reports only the records whose results could not be delivered or quarantined', async () => {
+    const kin = await openHandler('kinesis', { ...aws.env, LOGVEIL_DELIVERY_MAX_ATTEMPTS: '2' });
+    // One line of ~600 KB per record: each record's app line is a Firehose record of its own.
+    const lines = [0, 1, 2].map((i) => Buffer.from(JSON.stringify({ n: i, user: 'maria.lopez@corp-mail.net', blob: 'abc '.repeat(150_000) })));
+    aws.server.fail({ target: 'PutRecordBatch', kind: 'partial', failIndexes: [1], times: 1, stream: STREAMS.app });
+    aws.server.fail({ target: 'PutRecordBatch', kind: 'partial', failIndexes: [0], times: Infinity, stream: STREAMS.app });
+    aws.server.fail({ target: 'PutRecordBatch', kind: 'throttle', times: Infinity, stream: STREAMS.quarantine });
+    const event = kinesisEvent(lines);
+    const result = await kin(event);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]?.kinesis.sequenceNumber }]);
+    expect(aws.server.firehose.lines(STREAMS.app).map((l) => (JSON.parse(l) as { n: number }).n)).toEqual([0, 2]);
+    expectNothingRaw(aws.server);
+  });
+
+  it('throws when every record of the batch failed, so that Lambda retries the batch', async () => {
+    const kin = await openHandler('kinesis', { ...aws.env, LOGVEIL_DELIVERY_MAX_ATTEMPTS: '2' });
+    aws.server.fail({ target: 'PutRecordBatch', kind: 'server-error', times: Infinity });
+    await expect(kin(kinesisEvent([Buffer.from('a maria.lopez@corp-mail.net'), Buffer.from('b')]))).rejects.toThrow(/^all 2 Kinesis records failed: /);
+    expect(kin.runtime.metrics.snapshot().deliveryRetries).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * The Firehose transform's contract: every recordId back once, Ok or Dropped, never
+ * ProcessingFailed; undecodable records become encrypted quarantine entries; the response stays
+ * within its budget by re-ingesting (already redacted) what does not fit.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FirehoseTransformResponse } from '../../src/codecs/aws-events.js';
+import type { AwsTestServer } from '../aws/server.js';
+import { cwPayload, firehoseEvent, openHandler, openQuarantine, startAws, STREAMS, streamJson } from '../aws/lambda.js';
+
+let aws: { server: AwsTestServer; env: Record<string, string> };
+beforeEach(async () => {
+  aws = await startAws();
+});
+afterEach(() => aws.server.close());
+
+const okLines = (r: FirehoseTransformResponse): string[] =>
+  r.records.filter((x) => x.result === 'Ok').flatMap((x) => Buffer.from(x.data as string, 'base64').toString().trimEnd().split('\n'));
+
+describe('firehose-transform', () => {
+  it('turns undecodable records into encrypted quarantine entries, never ProcessingFailed with raw data', async () => {
+    const transform = await openHandler('firehose-transform', aws.env);
+    const damaged = Buffer.from('{"messageType":"DATA_MESSAGE","logGroup":"g","logStream":"s","logEvents":[{"id":"1","message":"maria.lopez@corp-mail.net"');
+    const inputs = [gzipSync(JSON.stringify(cwPayload(['ok 198.51.100.23']))), gzipSync(damaged).subarray(0, 40), damaged];
+    const event = firehoseEvent(inputs);
+    event.records.push({ recordId: 'bad-base64', data: '%%%not base64 maria.lopez@corp-mail.net' });
+    const res = await transform(event);
+    expect(res.records.map((r) => [r.recordId, r.result])).toEqual([
+      ['rec-0', 'Ok'],
+      ['rec-1', 'Dropped'],
+      ['rec-2', 'Dropped'],
+      ['bad-base64', 'Dropped'],
+    ]);
+    expect(JSON.stringify(res)).not.toMatch(/maria|198\.51/);
+    const entries = streamJson(aws.server, STREAMS.quarantine);
+    expect(entries.map((e) => [(e.source as { recordId: string }).recordId, e.code])).toEqual([
+      ['rec-1', 'GZIP_INVALID'],
+      ['rec-2', 'JSON_INVALID'],
+      ['bad-base64', 'BASE64_INVALID'],
+    ]);
+    const opened = await openQuarantine(aws.server, entries.map((e) => e.envelope as string));
+    expect(opened[0]?.equals(inputs[1] as Buffer)).toBe(true);
+    expect(opened[1]?.equals(damaged)).toBe(true);
+    expect(opened[2]?.toString()).toBe('%%%not base64 maria.lopez@corp-mail.net');
+    expect(transform.runtime.metrics.snapshot()).toMatchObject({ recordsIn: 4, appOut: 1, quarantined: 3 });
+  });
+
+  it('drops control messages and records the policy drops, and counts both', async () => {
+    const config = join(aws.env.LOGVEIL_STATE_DIR as string, 'drop.yaml');
+    writeFileSync(config, 'actions:\n  byDetector:\n    email: {type: drop-record}\n');
+    const transform = await openHandler('firehose-transform', { ...aws.env, LOGVEIL_CONFIG: config });
+    const control = { messageType: 'CONTROL_MESSAGE', owner: 'CloudwatchLogs', logGroup: '', logStream: '', subscriptionFilters: [], logEvents: [{ id: '', timestamp: 1, message: 'CWL CONTROL MESSAGE: Checking health of destination Firehose.' }] };
+    const res = await transform(firehoseEvent([gzipSync(JSON.stringify(control)), gzipSync(JSON.stringify(cwPayload(['mail maria.lopez@corp-mail.net']))), gzipSync(JSON.stringify(cwPayload(['a', 'b maria.lopez@corp-mail.net'])))]));
+    expect(res.records.map((r) => r.result)).toEqual(['Dropped', 'Dropped', 'Ok']);
+    expect(okLines(res).map((l) => (JSON.parse(l) as { message: string }).message)).toEqual(['a']);
+    expect(Object.fromEntries(transform.runtime.metrics.droppedByReason)).toEqual({ 'control-message': 1, policy: 2 });
+    expect(transform.runtime.metrics.snapshot()).toMatchObject({ recordsIn: 4, appOut: 1, dropped: 3, quarantined: 0 });
+  });
+
+  it('keeps the response within its budget: what does not fit is re-ingested, redacted, and marked Dropped', async () => {
+    const transform = await openHandler('firehose-transform', { ...aws.env, LOGVEIL_MAX_RESPONSE_BYTES: '8192' });
+    const records = Array.from({ length: 8 }, (_, r) => gzipSync(JSON.stringify(cwPayload(Array.from({ length: 10 }, (_, i) => `r${r} e${i} user maria.lopez@corp-mail.net padding ${'x'.repeat(60)}`), `r${r}`))));
+    const res = await transform(firehoseEvent(records));
+    expect(Buffer.byteLength(JSON.stringify(res))).toBeLessThanOrEqual(8192);
+    expect(res.records.map((r) => r.recordId)).toEqual(records.map((_, i) => `rec-${i}`));
+    const reingested = res.records.filter((r) => r.result === 'Dropped').length;
+    expect(reingested).toBeGreaterThan(0);
+    const m = transform.runtime.metrics.snapshot();
+    expect(m.reingested).toBe(reingested);
+    expect(m).toMatchObject({ recordsIn: 80, appOut: 80, dropped: 0, quarantined: 0 });
+    const again = aws.server.firehose.records(STREAMS.source);
+    expect(Buffer.concat(again).toString()).not.toContain('maria.lopez');
+    // Firehose hands the re-ingested records to the transform again (in production the budget is
+    // 6 MB and a re-ingested record at most 1,000 KiB, so they fit): they come back Ok, unchanged.
+    const later = await openHandler('firehose-transform', { ...aws.env, LOGVEIL_STATE_DIR: `${aws.env.LOGVEIL_STATE_DIR}/later` });
+    const second = await later(firehoseEvent(again, again.map((_, i) => `again-${i}`)));
+    expect(second.records.every((r) => r.result === 'Ok')).toBe(true);
+    const all = [...okLines(res), ...okLines(second)].map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(all.sort()).toEqual(records.flatMap((_, r) => Array.from({ length: 10 }, (_, i) => `r${r}-${i}`)).sort());
+    expect(Buffer.concat(again).toString().trimEnd().split('\n')).toEqual(okLines(second));
+  });
+
+  it('quarantines what could not be re-ingested rather than losing it', async () => {
+    const transform = await openHandler('firehose-transform', { ...aws.env, LOGVEIL_MAX_RESPONSE_BYTES: '2048', LOGVEIL_DELIVERY_MAX_ATTEMPTS: '2' });
+    aws.server.fail({ target: 'PutRecordBatch', kind: 'throttle', times: Infinity, stream: STREAMS.source });
+    const records = Array.from({ length: 4 }, (_, r) => gzipSync(JSON.stringify(cwPayload([`r${r} ${'y'.repeat(900)}`], `r${r}`))));
+    const res = await transform(firehoseEvent(records));
+    const dropped = res.records.filter((r) => r.result === 'Dropped').length;
+    expect(dropped).toBeGreaterThan(0);
+    expect(streamJson(aws.server, STREAMS.quarantine).map((e) => e.code)).toEqual(Array(dropped).fill('DELIVERY_FAILED'));
+    const m = transform.runtime.metrics.snapshot();
+    expect(m.recordsIn).toBe(m.appOut + m.dropped + m.quarantined);
+    expect(m.quarantined).toBe(dropped);
+  });
+
+  it('fails the invocation when security events cannot be recorded (Firehose retries it)', async () => {
+    const transform = await openHandler('firehose-transform', { ...aws.env, LOGVEIL_DELIVERY_MAX_ATTEMPTS: '2' });
+    aws.server.fail({ target: 'PutRecordBatch', kind: 'access-denied', times: Infinity, stream: STREAMS.security });
+    await expect(transform(firehoseEvent([gzipSync(JSON.stringify(cwPayload(['user maria.lopez@corp-mail.net'])))]))).rejects.toThrow(
+      /^Firehose invocation test-invocation: \d+ security events not delivered to Firehose stream logveil-security \(last error AccessDeniedException\)/,
+    );
+  });
+});

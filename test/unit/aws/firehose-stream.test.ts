@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FirehoseSecuritySink } from '../../../src/sinks/firehose/security.js';
+import { FirehoseStream, type DeliveryEvent } from '../../../src/sinks/firehose/stream.js';
+import { joinLineParts, type LinePart } from '../../../src/sinks/firehose/pack.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_RECORD_BYTES } from '../../aws/firehose.js';
+import { AwsTestServer } from '../../aws/server.js';
+
+let server: AwsTestServer;
+let n = 0;
+let name: string;
+beforeAll(async () => {
+  server = await AwsTestServer.start();
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  name = `stream-${n++}`;
+  server.firehose.createStream(name);
+  server.clearFaults();
+});
+
+function stream(events: DeliveryEvent[] = [], options: { maxAttempts?: number; recordPerLine?: boolean; requestTimeoutMs?: number; now?: () => number } = {}): FirehoseStream {
+  return new FirehoseStream({
+    client: server.firehoseClient(options.requestTimeoutMs),
+    streamName: name,
+    retry: { maxAttempts: options.maxAttempts ?? 5, baseDelayMs: 1, maxDelayMs: 4 },
+    ...(options.recordPerLine ? { recordPerLine: true } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    onEvent: (e) => events.push(e),
+  });
+}
+
+const lines = (count: number, size = 20): Array<{ line: string; tag: number }> =>
+  Array.from({ length: count }, (_, i) => ({ line: `${String(i).padStart(6, '0')} ${'x'.repeat(Math.max(0, size - 7))}`, tag: i }));
+
+describe('Firehose stream sink (real SDK against the local server)', () => {
+  it('packs lines into records and delivers them in order', async () => {
+    const input = lines(1000);
+    const r = await stream().putLines(input);
+    expect(r).toMatchObject({ delivered: 1, failed: [], calls: 1, retries: 0 });
+    expect(server.firehose.lines(name)).toEqual(input.map((l) => l.line));
+  });
+
+  it('keeps every call within 500 records and 4 MiB, and every record within 1,000 KiB', async () => {
+    const many = await stream([], { recordPerLine: true }).putLines(lines(1234));
+    expect(many.calls).toBe(3);
+    const big = await stream().putLines(lines(12, 900 * 1024));
+    expect(big.calls).toBe(3);
+    const calls = server.calls.filter((c) => c.stream === name);
+    expect(calls.every((c) => c.status === 200 && (c.records ?? 0) <= MAX_BATCH_RECORDS)).toBe(true);
+    expect(server.firehose.records(name).every((d) => d.length <= MAX_RECORD_BYTES)).toBe(true);
+    expect(MAX_BATCH_BYTES).toBe(4 * 1024 * 1024);
+    expect(server.firehose.lines(name)).toHaveLength(1234 + 12);
+  });
+
+  it('splits a line longer than a record into parts that join back, never cutting it silently', async () => {
+    const events: DeliveryEvent[] = [];
+    const long = `{"message":"${'word [[EMAIL:tk1.abcDEF123456.payload_payload]] '.repeat(60_000)}"}`;
+    await stream(events).putLines([{ line: 'before', tag: 0 }, { line: long, tag: 1 }, { line: 'after', tag: 2 }]);
+    const out = server.firehose.lines(name);
+    expect(out[0]).toBe('before');
+    expect(out[out.length - 1]).toBe('after');
+    const parts = out.slice(1, -1).map((l) => JSON.parse(l) as LinePart);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(joinLineParts(parts)).toBe(long);
+    for (const p of parts) expect(p.text).not.toMatch(/\[\[[^\]]*$|^[^[]*\]\]/);
+    expect(events.find((e) => e.type === 'split')).toEqual({ type: 'split', stream: name, parts: parts.length });
+  });
+
+  it('on a partial failure resends only the failed entries, in their order, with backoff', async () => {
+    server.fail({ target: 'PutRecordBatch', kind: 'partial', failEvery: 3, stream: name });
+    const events: DeliveryEvent[] = [];
+    const input = lines(10);
+    const r = await stream(events, { recordPerLine: true }).putLines(input);
+    expect(r).toMatchObject({ delivered: 10, failed: [], calls: 2, retries: 1 });
+    const calls = server.calls.filter((c) => c.stream === name);
+    expect(calls.map((c) => c.records)).toEqual([10, 4]);
+    const out = server.firehose.lines(name);
+    expect(out.slice(6)).toEqual([0, 3, 6, 9].map((i) => input[i]?.line));
+    expect(new Set(out).size).toBe(10);
+    expect(events.filter((e) => e.type === 'partial')).toEqual([{ type: 'partial', stream: name, failed: 4, code: 'ServiceUnavailableException' }]);
+  });
+
+  it('retries throttling and 5xx, then delivers without duplicates', async () => {
+    server.fail({ target: 'PutRecordBatch', kind: 'throttle', times: 2, stream: name }).fail({ target: 'PutRecordBatch', kind: 'server-error', stream: name });
+    const events: DeliveryEvent[] = [];
+    const r = await stream(events).putLines(lines(5));
+    expect(r).toMatchObject({ delivered: 1, failed: [], calls: 4, retries: 3 });
+    expect(events.filter((e) => e.type === 'retry').map((e) => (e as { code: string }).code)).toEqual(['ServiceUnavailableException', 'ServiceUnavailableException', 'InternalFailure']);
+    expect(server.firehose.lines(name)).toHaveLength(5);
+  });
+
+  it('returns what still fails after the retry budget, tagged, instead of dropping it', async () => {
+    server.fail({ target: 'PutRecordBatch', kind: 'partial', failIndexes: [1], stream: name }).fail({ target: 'PutRecordBatch', kind: 'partial', failIndexes: [0], times: 10, stream: name });
+    const r = await stream([], { maxAttempts: 3, recordPerLine: true }).putLines(lines(3));
+    expect(r.calls).toBe(3);
+    expect(r.failed.map((f) => [f.record.tags, f.code])).toEqual([[[1], 'ServiceUnavailableException']]);
+    expect(server.firehose.lines(name)).toHaveLength(2);
+  });
+
+  it('does not retry what cannot succeed (a missing stream)', async () => {
+    const r = await new FirehoseStream({ client: server.firehoseClient(), streamName: 'no-such-stream', retry: { baseDelayMs: 1, maxDelayMs: 2 } }).putLines(lines(2));
+    expect(r.calls).toBe(1);
+    expect(r.failed[0]?.code).toBe('ResourceNotFoundException');
+  });
+
+  it('stops retrying at the deadline', async () => {
+    server.fail({ target: 'PutRecordBatch', kind: 'throttle', times: 10, stream: name });
+    const r = await stream([], { maxAttempts: 10 }).putLines(lines(1), { deadline: Date.now() });
+    expect(r.calls).toBe(1);
+    expect(r.failed).toHaveLength(1);
+  });
+
+  it('retries a call that timed out; the duplicate this can make is the retry\'s own', async () => {
+    server.fail({ target: 'PutRecordBatch', kind: 'latency', latencyMs: 400, stream: name });
+    const events: DeliveryEvent[] = [];
+    const r = await stream(events, { requestTimeoutMs: 100 }).putLines(lines(1));
+    expect(r.failed).toEqual([]);
+    expect(r.retries).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const out = server.firehose.lines(name);
+    expect(out.length).toBeLessThanOrEqual(1 + r.retries);
+    expect(new Set(out).size).toBe(1);
+  });
+});
+
+describe('Firehose security sink', () => {
+  it('keeps undelivered events and fails the flush, then delivers them on the next flush', async () => {
+    const sink = new FirehoseSecuritySink(stream([], { maxAttempts: 2 }));
+    await sink.write([{ type: 'run-start', ts: 't', version: '1', configHash: 'h' }]);
+    server.fail({ target: 'PutRecordBatch', kind: 'access-denied', stream: name });
+    await expect(sink.flush()).rejects.toThrow(`1 security events not delivered to Firehose stream ${name} (last error AccessDeniedException)`);
+    expect(sink.pending).toBe(1);
+    await sink.close();
+    expect(sink.pending).toBe(0);
+    expect(server.firehose.lines(name).map((l) => (JSON.parse(l) as { type: string }).type)).toEqual(['run-start']);
+  });
+});
