@@ -13,4 +13,8 @@ export const ExitCode = {
   TokenFailures: 5,
   /** patterns test: some cases failed. */
   TestsFailed: 6,
+  /** ledger verify: the ledger is damaged or was tampered with (see the first problem). */
+  LedgerInvalid: 7,
+  /** ledger verify: intact except a torn last line left by a crash (opening the ledger recovers it). */
+  LedgerTorn: 8,
 } as const;

@@ -14,12 +14,7 @@ import type { SecurityEvent } from '../../telemetry/events.js';
 import { ExitCode } from '../exit.js';
 
 /** Exit codes of `ledger verify` beyond {@link ExitCode}: scripts tell tampering from a crash. */
-export const LedgerExitCode = {
-  /** The ledger is damaged or was tampered with (see the first problem). */
-  Invalid: 7,
-  /** Intact, except a torn last line left by a crash; opening the ledger recovers it. */
-  Torn: 8,
-} as const;
+export const LedgerExitCode = { Invalid: ExitCode.LedgerInvalid, Torn: ExitCode.LedgerTorn } as const;
 
 interface CommonFlags {
   config?: string;

@@ -7,6 +7,9 @@ import { CompiledPolicy } from '../../detect/compile.js';
 import { explainText } from '../../detect/explain.js';
 import { loadPolicy } from '../../detect/load.js';
 import { runPackTests } from '../../detect/packtest.js';
+import { CompiledRouting } from '../../route/compile.js';
+import { loadRoutingRules } from '../../route/load.js';
+import { runRoutingTests } from '../../route/routetest.js';
 import { ExitCode } from '../exit.js';
 
 export interface PatternsFlags {
@@ -27,15 +30,21 @@ export function patternsTestCommand(flags: PatternsFlags): number {
   const policy = policyFor(flags);
   const only = flags.pack ? relative(process.cwd(), resolve(flags.pack)) : undefined;
   const report = runPackTests(policy, only);
+  // Routing rules carry test cases too; they run with the detectors' unless one pack is asked for.
+  const routing = only === undefined ? runRoutingTests(new CompiledRouting(loadRoutingRules(loadConfig(flags.config).routing.patterns))) : undefined;
+  if (routing) {
+    report.cases += routing.cases;
+    report.passed += routing.passed;
+    for (const f of routing.failures) report.failures.push({ detectorId: `routing:${f.ruleId}`, source: f.source, kind: f.kind, message: f.message });
+  }
   if (flags.json) {
     process.stdout.write(JSON.stringify({ policyHash: policy.hash, ...report }, null, 2) + '\n');
   } else {
     for (const f of report.failures) {
       process.stdout.write(`FAIL ${f.source.file}:${f.source.line} detector "${f.detectorId}": ${f.message}\n`);
     }
-    process.stdout.write(
-      `${report.detectors} detectors, ${report.cases} cases: ${report.passed} passed, ${report.failures.length} failed\n`,
-    );
+    const rules = routing ? `, ${routing.rules} routing rules` : '';
+    process.stdout.write(`${report.detectors} detectors${rules}, ${report.cases} cases: ${report.passed} passed, ${report.failures.length} failed\n`);
   }
   return report.failures.length > 0 ? ExitCode.TestsFailed : ExitCode.Ok;
 }
