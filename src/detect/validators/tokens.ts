@@ -1,7 +1,7 @@
 /**
  * Structural checks of vendor tokens.
  *
- * `github-checksum`: GitHub's `gh?_` tokens (ghp, gho, ghu, ghs, ghr) carry 30 random base62
+ * `github-checksum`: GitHub's classic-format tokens (ghp_, gho_, ghu_, ghs_) carry 30 random base62
  * characters and then six characters that are the CRC-32 of those 30, written in base62
  * (alphabet 0-9A-Za-z, left-padded with 0). Checked against example tokens from GitHub's own
  * token-scanning tests; tokens generated only to look right (random 36 characters) fail it.
@@ -40,7 +40,7 @@ export function base62Checksum(n: number): string {
 }
 
 export const githubChecksum = simple('github-checksum', (value) => {
-  const m = /^gh[pousr]_([A-Za-z0-9]{30})([A-Za-z0-9]{6})$/.exec(value);
+  const m = /^gh[pous]_([A-Za-z0-9]{30})([A-Za-z0-9]{6})$/.exec(value);
   if (!m) return fail('GitHub token needs a gh?_ prefix and 36 base62 characters');
   const body = m[1] ?? '';
   return base62Checksum(crc32(body)) === m[2] ? OK : fail('GitHub token CRC-32 checksum fails');

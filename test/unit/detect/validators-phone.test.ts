@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { VALIDATORS, type ValidatorSpec } from '../../../src/detect/validators.js';
+import { LogveilError } from '../../../src/errors.js';
+
+const phone = VALIDATORS['phone'] as ValidatorSpec;
+
+const ok = (value: string, params: Record<string, unknown> = {}): void => {
+  expect(phone.validate(value, params), `phone should accept ${JSON.stringify(value)}`).toEqual({ ok: true });
+};
+const bad = (value: string, params: Record<string, unknown> = {}, reason?: RegExp): void => {
+  const r = phone.validate(value, params);
+  expect(r.ok, `phone should reject ${JSON.stringify(value)}`).toBe(false);
+  expect(typeof r.reason).toBe('string');
+  if (reason) expect(r.reason).toMatch(reason);
+  if (value.length > 3) expect(r.reason).not.toContain(value);
+};
+
+describe('phone: parameters', () => {
+  it('accepts no parameters, one country or a list of countries', () => {
+    expect(phone.checkParams({})).toEqual([]);
+    expect(phone.checkParams({ name: 'phone', defaultCountry: 'US' })).toEqual([]);
+    expect(phone.checkParams({ defaultCountry: ['US', 'GB', 'DE'] })).toEqual([]);
+    expect(phone.checkParams({ international: true })).toEqual([]);
+  });
+
+  it('rejects unknown or malformed countries and unknown parameters', () => {
+    for (const defaultCountry of ['XX', 'us', 'USA', '', [], ['US', 'ZZ'], 42, null]) {
+      expect(phone.checkParams({ defaultCountry }), JSON.stringify(defaultCountry)).toHaveLength(1);
+    }
+    expect(phone.checkParams({ international: 'yes' })).toHaveLength(1);
+    const unknown = phone.checkParams({ region: 'US' });
+    expect(unknown).toHaveLength(1);
+    expect(unknown[0]).toContain('"region"');
+  });
+
+  it('throws on parameters that fail checkParams', () => {
+    expect(() => phone.validate('+1 312 555 0178', { defaultCountry: 'XX' })).toThrow(LogveilError);
+    expect(() => phone.validate('+1 312 555 0178', { international: 1 })).toThrow(LogveilError);
+  });
+});
+
+describe('phone: international numbers', () => {
+  it.each([
+    '+1 312 555 0178',
+    '+13125550178',
+    '+1-312-555-0178',
+    '+1.212.555.0187',
+    '+44 20 7946 0958',
+    '+44 (20) 7946 0958',
+    '+44 (0)20 7946 0958',
+    '+49 89 1234 5678',
+    '+33 1 99 00 12 34',
+    '+55 11 98456 5666',
+    '+91 4155 550132',
+    '+1 212-555-0187 ext. 42',
+    '+1 212-555-0187x204',
+  ])('accepts %s without a default country', (value) => ok(value));
+
+  it('rejects numbers no numbering plan has', () => {
+    bad('+1 200 555 0100', {}, /international/); // area code 200 is not assigned
+    bad('+1 123 456 7890');
+    bad('+33 00 00 00 00');
+    bad('+49 1234');
+  });
+});
+
+describe('phone: national numbers', () => {
+  it('needs a default country', () => {
+    bad('020 7946 0958', {}, /no country code/);
+    ok('020 7946 0958', { defaultCountry: 'GB' });
+  });
+
+  it('validates against the given country', () => {
+    ok('(312) 555-0178', { defaultCountry: 'US' });
+    ok('416-555-0199', { defaultCountry: 'US' }); // NANP: a Canadian area code is valid too
+    ok('07911 123456', { defaultCountry: 'GB' });
+    ok('030 12345678', { defaultCountry: 'DE' });
+    ok('06 12 34 56 78', { defaultCountry: 'FR' });
+    ok('090-1234-5678', { defaultCountry: 'JP' });
+    bad('123-456-7890', { defaultCountry: 'US' }, /US/);
+    bad('07700 900123', { defaultCountry: 'GB' }); // Ofcom drama range
+    bad('0000 1234567', { defaultCountry: 'DE' });
+  });
+
+  it('passes when any country of a list accepts the number', () => {
+    const list = { defaultCountry: ['US', 'GB', 'CN'] };
+    ok('13812345678', list);
+    ok('07911 123456', list);
+    ok('3125550178', list);
+    bad('13812345678', { defaultCountry: ['US', 'GB'] }, /US, GB/);
+  });
+
+  it('reads an international call prefix as +', () => {
+    ok('001-212-555-0187x204', { defaultCountry: 'US' });
+    ok('0044 20 7946 0958', { defaultCountry: 'US' });
+    ok('00 49 89 1234 5678');
+    ok('011 44 20 7946 0958', { defaultCountry: 'US' });
+    bad('0044 1234');
+  });
+
+  it('reads a number without + as country code and number when international is set', () => {
+    ok('91-415-555-0132', { international: true });
+    ok('44-20-7946-0958', { international: true });
+    bad('99-999-999-9999', { international: true }, /international/);
+  });
+
+  it('rejects empty, digitless and overlong values', () => {
+    bad('', { defaultCountry: 'US' });
+    bad('call me', { defaultCountry: 'US' }, /no digits/);
+    bad('+1 312 555 0178 '.repeat(4), { defaultCountry: 'US' }, /too long/);
+  });
+});
