@@ -12,7 +12,9 @@ import type { RunSummary } from '../../src/pipeline/accounting.js';
 import { redactStreams, type EngineOptions } from '../../src/pipeline/engine.js';
 import { LineWriter } from '../../src/sinks/line-writer.js';
 import { QuarantineSink } from '../../src/sinks/quarantine.js';
-import { JsonLinesSecuritySink } from '../../src/sinks/security-events.js';
+import { readLedgerEvents } from '../../src/sinks/ledger/reader.js';
+import { LedgerSink } from '../../src/sinks/ledger/sink.js';
+import { LocalSigner } from '../../src/sinks/ledger/signer.js';
 import { tempDir } from './keys.js';
 
 export const LIMITS = { maxRecordBytes: 1024 * 1024, maxDepth: 64 };
@@ -55,7 +57,7 @@ export async function runEngine(
   });
   const qkeys = new DataKeyCache(local, registry, { maxAgeMs: 3_600_000, maxUses: 1e9, context: { pipeline: 'logveil', purpose: 'quarantine' } });
   const app = LineWriter.open(join(dir, 'out.log'));
-  const security = new JsonLinesSecuritySink(join(dir, 'events.jsonl'));
+  const security = await LedgerSink.open(join(dir, 'ledger'), { signer: await LocalSigner.open(dir) });
   const quarantine = new QuarantineSink(join(dir, 'quarantine.jsonl'));
   const chunks = typeof input === 'function' ? input : () => Readable.from((Array.isArray(input) ? input : [input]).map((c) => Buffer.from(c)));
   const summary = await redactStreams([{ name: 'in.log', chunks }], {
@@ -81,5 +83,6 @@ export async function runEngine(
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l));
-  return { summary, output: readFileSync(join(dir, 'out.log'), 'utf8'), events: lines('events.jsonl'), quarantine: lines('quarantine.jsonl') };
+  const events = [...readLedgerEvents([join(dir, 'ledger')])].map((e) => e.event as unknown as Record<string, unknown>);
+  return { summary, output: readFileSync(join(dir, 'out.log'), 'utf8'), events, quarantine: lines('quarantine.jsonl') };
 }
