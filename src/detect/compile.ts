@@ -8,6 +8,7 @@ import RE2 from 're2';
 export type RE2Set = ReturnType<typeof RE2.Set>;
 import type { AllowEntry, DetectorSpec, KeyRuleSpec, PolicySpec } from './pack.js';
 import { LineFilter } from './line-filter.js';
+import { SplitSet } from './split-set.js';
 import { VALIDATORS, type ValidatorResult } from './validators.js';
 
 export interface CompiledDetector {
@@ -107,7 +108,7 @@ export class CompiledPolicy {
   readonly detectors: readonly CompiledDetector[];
   readonly byId: ReadonlyMap<string, CompiledDetector>;
   /** Prefilter: which detectors can match a string at all. */
-  readonly set: RE2Set | undefined;
+  readonly set: SplitSet | undefined;
   readonly globalAllow: Allowlist;
   readonly keyRules: KeyRules;
   /**
@@ -129,7 +130,7 @@ export class CompiledPolicy {
     const all = spec.packs.flatMap((p) => p.detectors);
     this.detectors = all.map((d, index) => compileDetector(d, index));
     this.byId = new Map(this.detectors.map((d) => [d.spec.id, d]));
-    this.set = all.length > 0 ? new RE2.Set(all.map((d) => d.regex), 'u') : undefined;
+    this.set = all.length > 0 ? new SplitSet(all.map((d) => d.regex)) : undefined;
     this.globalAllow = new Allowlist(
       spec.packs.flatMap((p) => p.allowlist),
       'pack allowlist',

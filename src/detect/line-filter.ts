@@ -4,17 +4,26 @@
  * byte-for-byte without being decoded. It may say "look closer" too often, never "clean" wrongly
  * (the property tests compare it with the structured path).
  */
-import RE2 from 're2';
+import { SplitSet } from './split-set.js';
 import type { KeyRuleSpec } from './pack.js';
 
 const NL = 0x0a;
 
 export class LineFilter {
-  /** Which patterns can match a line at all. */
-  readonly set: ReturnType<typeof RE2.Set>;
+  /**
+   * The patterns in a few separate sets (detectors, key rules and depth, extra): one RE2 automaton
+   * over all of them grows far larger than the sum of its parts and falls off its fast path.
+   */
+  readonly sets: readonly SplitSet[];
 
-  private constructor(patterns: string[]) {
-    this.set = new RE2.Set(patterns, 'u');
+  private constructor(groups: string[][]) {
+    this.sets = groups.filter((g) => g.length > 0).map((g) => new SplitSet(g));
+  }
+
+  /** True when some pattern matches the line. */
+  test(line: Buffer): boolean {
+    for (const set of this.sets) if (set.test(line)) return true;
+    return false;
   }
 
   /** Undefined when there is nothing to look for. */
@@ -26,8 +35,8 @@ export class LineFilter {
   ): LineFilter | undefined {
     const keys = keyRules.filter((r) => r.mode === 'redact').flatMap((r) => r.keys.map(jsonKeyPattern));
     const depth = maxDepth !== undefined ? [`(?:[\\[{][^\\[{]*){${maxDepth + 1}}`] : [];
-    const patterns = [...detectorRegexes.map(widenAnchors), ...keys, ...depth, ...extra];
-    return patterns.length > 0 ? new LineFilter(patterns) : undefined;
+    const groups = [detectorRegexes.map(widenAnchors), [...keys, ...depth], [...extra]];
+    return groups.some((g) => g.length > 0) ? new LineFilter(groups) : undefined;
   }
 
   /**
@@ -36,10 +45,9 @@ export class LineFilter {
    */
   markHits(data: Buffer, ends: Int32Array, hit: Uint8Array): void {
     // Line by line: patterns such as [^"]* would run across line ends in one pass over the batch.
-    const set = this.set;
     for (let i = 0, start = 0; i < ends.length; i++) {
       const end = ends[i] as number;
-      if (!hit[i] && set.test(data.subarray(start, end))) hit[i] = 1;
+      if (!hit[i] && this.test(data.subarray(start, end))) hit[i] = 1;
       start = end + 1;
     }
   }
@@ -79,13 +87,20 @@ export function lineAt(ends: Int32Array, pos: number): number {
   return lo;
 }
 
-/** `"password"` or `"api_token"` (for `*_token`) followed by a colon, case-insensitive. */
+/**
+ * A key a rule selects, as it appears in a JSON line, case-insensitive: `"password":` for an exact
+ * key; for a glob, its literal ends only (`_token":` for `*_token`), which holds for every key the
+ * glob matches (a wider net is fine for a prefilter, and `"[^"]*` runs make the automaton explode).
+ */
 function jsonKeyPattern(key: string): string {
-  const body = key
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('[^"]*');
-  return `"(?i:${body})"\\s*:`;
+  const esc = (part: string): string => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  const parts = key.split('*');
+  if (parts.length === 1) return `"(?i:${esc(key)})"\\s*:`;
+  const first = parts[0] as string;
+  const last = parts[parts.length - 1] as string;
+  if (last.length > 0) return `(?i:${esc(last)})"\\s*:`;
+  if (first.length > 0) return `"(?i:${esc(first)})`;
+  return '"\\s*:';
 }
 
 /**

@@ -266,7 +266,8 @@ function processRecord(bytes: Buffer, source: SourceRef, ctx: BatchContext & { o
     const findings = outcome.findings.length > 0 ? findingsEvent(ctx.policy.hash, source, outcome.findings, ids) : undefined;
     const withFindings: { findings?: ReturnType<typeof findingsEvent>; routed?: RoutedRecord } = findings ? { findings } : {};
     if (outcome.kind === 'drop') return { outcome: Outcome.Dropped, ...withFindings };
-    const matches = ctx.routing?.route(record) ?? [];
+    // The routing prefilter first: matching every rule against every decoded record is costly.
+    const matches = ctx.routing?.mightMatch(bytes) ? ctx.routing.route(record) : [];
     if (matches.length > 0) {
       // Threshold rules fire in the engine, in input order: their records stay in the app stream.
       const removed = !matches.some((m) => m.threshold) && appStreamOf(matches, ctx.appStream) === 'remove';
