@@ -21,7 +21,7 @@ import { Rng } from './perf/prng.mjs';
 import { phrase, SENSITIVE_KINDS } from './perf/sensitive.mjs';
 
 /** Bumped whenever the output for a seed changes, so cached corpora are rebuilt. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 export const SHARED_CORPORA = new URL('../../shared/corpora/', import.meta.url);
 
 /** @typedef {'jsonl' | 'text' | 'loghub'} CorpusFormat */

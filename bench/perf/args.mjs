@@ -32,7 +32,8 @@ const HELP = `usage: npm run bench -- [options]
   --rss-size <S>        input of the peak-RSS run (default 1GB)
   --rounds <N>          timed rounds after one warm-up (default 3; quick 1); the median is reported
   --seed <N>            generator seed (default 42)
-  --round-budget <sec>  slower subjects run on a prefix that fits (default 20; quick 4)
+  --round-budget <sec>  a round stops there; later rounds use the prefix it reached (default 12; quick 3;
+                        scaling points get a third)
   --no-rss              skip the peak-RSS run
   --no-competitors      skip redact-pii and @redactpii/node
   --no-cli              skip the CLI run
@@ -85,8 +86,8 @@ export function parseArgs(argv, benchDir) {
     rssSize: parseSize(str('rss-size') ?? '1GB'),
     rounds: Math.max(1, Math.round(num('rounds', quick ? 1 : 3))),
     seed: Math.round(num('seed', 42)),
-    roundBudgetSec: num('round-budget', quick ? 4 : 20),
-    warmupBytes: quick ? 4e6 : 16e6,
+    roundBudgetSec: num('round-budget', quick ? 3 : 12),
+    warmupBytes: quick ? 2e6 : 10e6,
     rss: !given.has('no-rss') && !quick,
     competitors: !given.has('no-competitors'),
     cli: !given.has('no-cli'),

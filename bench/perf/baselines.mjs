@@ -5,8 +5,9 @@
  * (the same detectors as JavaScript RegExps, one replace per detector per line) and two npm
  * packages that redact PII from text.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { eachLineBuffer, eachLineString, fileFeed } from './measure.mjs';
 
 /** @typedef {import('./measure.mjs').Subject} Subject */
@@ -35,7 +36,7 @@ export function jsonFloor() {
  */
 export function lineSetOf(policy) {
   const p = /** @type {any} */ (policy);
-  return p.lineSet ?? p.lineFilter?.set;
+  return p.lineSet ?? p.lineFilter;
 }
 
 /** `lineSet.test(lineBuffer)` per raw line and nothing else. @param {CompiledPolicy} policy @returns {Subject | undefined} */
@@ -70,6 +71,7 @@ export function batchScanFloor(policy, lineFilterModule) {
     group: 'floor',
     run: async (slice, deadline) => {
       const feed = fileFeed(slice, deadline, 1 << 20);
+      /** @type {Buffer} */
       let carry = Buffer.alloc(0);
       let records = 0;
       let hits = 0;
@@ -154,10 +156,22 @@ export function naiveBaseline(policy) {
 
 const require = createRequire(import.meta.url);
 
-/** name, version and engines of an installed package @param {string} name */
+/**
+ * Name, version and engines of an installed package (found from its entry point: `exports` may
+ * not list package.json). @param {string} name
+ */
 export function packageInfo(name) {
-  const pkg = JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8'));
-  return { name, version: String(pkg.version), engines: pkg.engines ?? null };
+  let dir = dirname(require.resolve(name));
+  for (;;) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8'));
+      if (pkg.name === name) return { name, version: String(pkg.version), engines: pkg.engines ?? null };
+    }
+    const up = dirname(dir);
+    if (up === dir) return { name, version: 'unknown', engines: null };
+    dir = up;
+  }
 }
 
 /**

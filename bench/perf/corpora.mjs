@@ -9,7 +9,7 @@ import { generateFile, GENERATOR_VERSION } from '../generate.mjs';
 
 /** @typedef {import('../generate.mjs').CorpusStats} CorpusStats */
 /** @typedef {import('../generate.mjs').CorpusFormat} CorpusFormat */
-/** @typedef {{ path: string, bytes: number, lines?: number }} Slice a prefix of a corpus file, ending at a line end */
+/** @typedef {{ path: string, bytes: number }} Slice a prefix of a corpus file, ending at a line end */
 /** @typedef {{ path: string, stats: CorpusStats, seconds: number, cached: boolean }} Corpus */
 
 /**
@@ -51,7 +51,8 @@ export function pruneStale(dir) {
  */
 export function prefix(corpus, bytes) {
   const size = corpus.stats.bytes;
-  if (bytes >= size) return { path: corpus.path, bytes: size, lines: corpus.stats.lines };
+  bytes = Math.max(1, Math.floor(bytes));
+  if (bytes >= size) return { path: corpus.path, bytes: size };
   const fd = openSync(corpus.path, 'r');
   try {
     const window = Buffer.alloc(1 << 20);
@@ -63,5 +64,5 @@ export function prefix(corpus, bytes) {
   } finally {
     closeSync(fd);
   }
-  return { path: corpus.path, bytes: size, lines: corpus.stats.lines };
+  return { path: corpus.path, bytes: size };
 }

@@ -12,12 +12,18 @@ export function esc(s) {
 const COLORS = { logveil: '#2563eb', cli: '#1e40af', floor: '#6b7280', baseline: '#d97706', competitor: '#dc2626', variant: '#059669' };
 const PALETTE = ['#2563eb', '#d97706', '#059669', '#dc2626', '#7c3aed'];
 
-/** A "nice" upper bound for an axis. @param {number} max */
-function niceMax(max) {
-  if (!(max > 0)) return 1;
-  const p = 10 ** Math.floor(Math.log10(max));
-  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= max) return m * p;
-  return 10 * p;
+/**
+ * Axis ticks from 0 past `max` in steps of 1, 2, 2.5 or 5 times a power of ten, about `count` of them.
+ * @param {number} max @param {number} count @returns {number[]}
+ */
+function ticks(max, count) {
+  if (!(max > 0)) return [0, 1];
+  const raw = max / count;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 2.5, 5, 10].find((m) => m * p >= raw) ?? 10) * p;
+  const out = [];
+  for (let v = 0; v < max + step - 1e-9; v += step) out.push(+v.toPrecision(12));
+  return out;
 }
 
 /**
@@ -30,14 +36,14 @@ export function barChart(items, o) {
   const left = 330;
   const width = 900;
   const plotW = width - left - 90;
-  const height = 40 + items.length * rowH + 30;
-  const max = niceMax(Math.max(...items.map((i) => i.value), 0));
+  const height = 40 + items.length * rowH + 44;
+  const axis = ticks(Math.max(...items.map((i) => i.value), 0), 5);
+  const max = /** @type {number} */ (axis[axis.length - 1]);
   const x = (/** @type {number} */ v) => left + (v / max) * plotW;
   let svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(o.title)}">`;
   svg += `<text x="${width / 2}" y="20" text-anchor="middle" class="t">${esc(o.title)}</text>`;
-  for (let k = 0; k <= 5; k++) {
-    const v = (max * k) / 5;
-    svg += `<line x1="${x(v)}" y1="32" x2="${x(v)}" y2="${height - 26}" class="grid"/><text x="${x(v)}" y="${height - 10}" text-anchor="middle" class="a">${esc(+v.toFixed(1))}</text>`;
+  for (const v of axis) {
+    svg += `<line x1="${x(v)}" y1="32" x2="${x(v)}" y2="${height - 40}" class="grid"/><text x="${x(v)}" y="${height - 26}" text-anchor="middle" class="a">${esc(v)}</text>`;
   }
   items.forEach((item, i) => {
     const y = 36 + i * rowH;
@@ -46,7 +52,7 @@ export function barChart(items, o) {
     svg += `<rect x="${left}" y="${y + 3}" width="${Math.max(1, x(item.value) - left)}" height="${rowH - 8}" fill="${color}"><title>${esc(`${item.label}: ${item.value.toFixed(2)} ${o.unit}${item.note ? ` (${item.note})` : ''}`)}</title></rect>`;
     svg += `<text x="${x(item.value) + 5}" y="${y + 15}" class="v">${esc(item.value.toFixed(1))}${item.note ? ' *' : ''}</text>`;
   });
-  return svg + `<text x="${left + plotW / 2}" y="${height}" text-anchor="middle" class="a">${esc(o.unit)}</text></svg>`;
+  return svg + `<text x="${left + plotW / 2}" y="${height - 6}" text-anchor="middle" class="a">${esc(o.unit)}</text></svg>`;
 }
 
 /**
@@ -57,26 +63,28 @@ export function barChart(items, o) {
 export function lineChart(series, o) {
   const width = 440;
   const height = 300;
-  const m = { l: 56, r: 16, t: 30, b: 46 };
+  const m = { l: 56, r: 16, t: series.length > 1 ? 46 : 30, b: 46 };
   const pts = series.flatMap((s) => s.points);
   if (pts.length === 0) return `<p>${esc(o.title)}: no data</p>`;
   const xs = pts.map((p) => (o.logX ? Math.log10(p.x) : p.x));
   let x0 = Math.min(...xs);
   let x1 = Math.max(...xs);
   if (x0 === x1) [x0, x1] = [x0 - 1, x1 + 1];
-  const yMax = niceMax(Math.max(...pts.map((p) => p.y)));
+  const yAxis = ticks(Math.max(...pts.map((p) => p.y)), 4);
+  const yMax = /** @type {number} */ (yAxis[yAxis.length - 1]);
   const px = (/** @type {number} */ v) => m.l + (((o.logX ? Math.log10(v) : v) - x0) / (x1 - x0)) * (width - m.l - m.r);
   const py = (/** @type {number} */ v) => height - m.b - (v / yMax) * (height - m.t - m.b);
   let svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(o.title)}">`;
   svg += `<text x="${width / 2}" y="18" text-anchor="middle" class="t">${esc(o.title)}</text>`;
-  for (let k = 0; k <= 4; k++) {
-    const v = (yMax * k) / 4;
-    svg += `<line x1="${m.l}" y1="${py(v)}" x2="${width - m.r}" y2="${py(v)}" class="grid"/><text x="${m.l - 6}" y="${py(v) + 4}" text-anchor="end" class="a">${esc(+v.toFixed(1))}</text>`;
+  for (const v of yAxis) {
+    svg += `<line x1="${m.l}" y1="${py(v)}" x2="${width - m.r}" y2="${py(v)}" class="grid"/><text x="${m.l - 6}" y="${py(v) + 4}" text-anchor="end" class="a">${esc(v)}</text>`;
   }
-  const ticks = [...new Set(pts.map((p) => p.x))].sort((a, b) => a - b);
-  const step = Math.max(1, Math.ceil(ticks.length / 10));
-  ticks.forEach((t, i) => {
-    if (i % step === 0 || i === ticks.length - 1) svg += `<text x="${px(t)}" y="${height - m.b + 16}" text-anchor="middle" class="a">${esc(t >= 1000 && Number.isInteger(t) && o.logX ? `${t / 1000}k` : +t.toFixed(2))}</text>`;
+  // Few distinct x values (curve points) are labelled as they are; a dense series gets even ticks.
+  const distinct = [...new Set(pts.map((p) => p.x))].sort((a, b) => a - b);
+  const xTicks = distinct.length <= 12 || o.logX ? distinct : ticks(Math.max(...distinct), 6).filter((t) => t <= Math.max(...distinct));
+  const step = Math.max(1, Math.ceil(xTicks.length / 10));
+  xTicks.forEach((t, i) => {
+    if (i % step === 0 || i === xTicks.length - 1) svg += `<text x="${px(t)}" y="${height - m.b + 16}" text-anchor="middle" class="a">${esc(t >= 1000 && Number.isInteger(t) && o.logX ? `${t / 1000}k` : +t.toFixed(2))}</text>`;
   });
   svg += `<text x="${(m.l + width - m.r) / 2}" y="${height - 8}" text-anchor="middle" class="a">${esc(o.xLabel)}</text>`;
   svg += `<text transform="translate(14 ${(m.t + height - m.b) / 2}) rotate(-90)" text-anchor="middle" class="a">${esc(o.yLabel)}</text>`;
@@ -85,7 +93,8 @@ export function lineChart(series, o) {
     const sorted = [...s.points].sort((a, b) => a.x - b.x);
     svg += `<polyline fill="none" stroke="${color}" stroke-width="2" points="${sorted.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`;
     if (sorted.length <= 40) for (const p of sorted) svg += `<circle cx="${px(p.x)}" cy="${py(p.y)}" r="3.5" fill="${color}"><title>${esc(`${s.name}: x=${p.x}, ${p.y.toFixed(2)}`)}</title></circle>`;
-    if (series.length > 1) svg += `<text x="${m.l + 8}" y="${m.t + 14 + i * 14}" class="l" fill="${color}">${esc(s.name)}</text>`;
+    // Legend: one row under the title, clear of the plot.
+    if (series.length > 1) svg += `<rect x="${m.l + i * 150}" y="27" width="10" height="10" fill="${color}"/><text x="${m.l + 14 + i * 150}" y="36" class="l">${esc(s.name)}</text>`;
   });
   return svg + '</svg>';
 }

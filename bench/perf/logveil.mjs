@@ -4,7 +4,7 @@
  * Writable, as `logveil redact` wires it) and the CLI as a child process. Both from dist/.
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../dist/config/config.js';
@@ -38,7 +38,8 @@ export async function openLogveil(stateDir, patterns) {
   const started = performance.now();
   const config = loadConfig(undefined, { LOGVEIL_HOME: stateDir });
   if (patterns) config.patterns = patterns;
-  const runtime = await openRuntime(config, { eventsPath: join(stateDir, 'security-events.jsonl') });
+  // Security events, keys and quarantine all stay under the (temporary) state directory.
+  const runtime = await openRuntime(config);
   const quarantineKey = await runtime.quarantineKey();
   const policy = { hash: runtime.policy.hash, detectors: runtime.policy.detectors.length, packs: runtime.policy.spec.packs.length };
   return { stateDir, config, runtime, quarantineKey, policy, openSeconds: (performance.now() - started) / 1000 };
@@ -125,8 +126,9 @@ export function librarySubject(lv, o) {
 /**
  * `logveil redact FILE --out /dev/null` as a child process: node start, module load, policy
  * compile and pool start included. A prefix shorter than the file goes in on stdin. The CLI cannot
- * be told to stop early, so a run that outlives three round budgets is killed and fails.
- * @param {{ id: string, label: string, group: string, stateDir: string, workers?: number }} o @returns {Subject}
+ * be told to stop early, so a run that outlives `killAfterSec` (default: three round budgets) is
+ * killed and fails.
+ * @param {{ id: string, label: string, group: string, stateDir: string, workers?: number, killAfterSec?: number }} o @returns {Subject}
  */
 export function cliSubject(o) {
   return {
@@ -137,23 +139,22 @@ export function cliSubject(o) {
       new Promise((resolve, reject) => {
         const summaryPath = join(o.stateDir, 'cli-summary.json');
         rmSync(summaryPath, { force: true });
-        const whole = slice.lines !== undefined;
-        const args = [CLI, 'redact', ...(whole ? [slice.path] : []), '--out', '/dev/null'];
-        args.push('--events', join(o.stateDir, 'cli-events.jsonl'), '--quarantine', join(o.stateDir, 'cli-quarantine.jsonl'));
-        args.push('--no-summary', '--no-progress', '--summary-json', summaryPath);
+        const whole = statSync(slice.path).size === slice.bytes;
+        // Everything but the output (security events, quarantine, keys) goes under LOGVEIL_HOME.
+        const args = [CLI, 'redact', ...(whole ? [slice.path] : []), '--out', '/dev/null', '--no-summary', '--no-progress', '--summary-json', summaryPath];
         if (o.workers !== undefined) args.push('--workers', String(o.workers));
         const child = spawn(process.execPath, args, { env: { ...process.env, LOGVEIL_HOME: o.stateDir }, stdio: [whole ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
         if (!whole && child.stdin) createReadStream(slice.path, { start: 0, end: slice.bytes - 1 }).pipe(child.stdin);
         let stderr = '';
         child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
-        const budgetMs = Math.max(1000, deadline - performance.now());
-        const timer = setTimeout(() => child.kill('SIGKILL'), budgetMs * 3);
+        const killAfterMs = o.killAfterSec !== undefined ? o.killAfterSec * 1000 : Math.max(1000, deadline - performance.now()) * 3;
+        const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
         child.on('error', reject);
         child.on('close', (code, signal) => {
           clearTimeout(timer);
           // 0: done; 3: done with quarantined records (still a full run).
           if (signal || (code !== 0 && code !== 3)) {
-            reject(new Error(`logveil CLI ${signal ? `killed (${signal}) after ${(budgetMs * 3) / 1000} s` : `exited ${code}`}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+            reject(new Error(`logveil CLI ${signal ? `killed (${signal}) after ${(killAfterMs / 1000).toFixed(0)} s` : `exited ${code}`}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
             return;
           }
           const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));

@@ -5,7 +5,8 @@
  * round budget stops being fed there, and the rounds after it run on the prefix it reached, so a
  * slow subject costs a bounded time and its figure says it was measured on a sample.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { prefix } from './corpora.mjs';
 
 /** @typedef {import('./corpora.mjs').Slice} Slice */
@@ -41,6 +42,9 @@ import { prefix } from './corpora.mjs';
  * @property {Round[]} rounds
  * @property {Record<string, unknown> | undefined} detail of the median round
  * @property {string | undefined} note
+ * @property {number} load1 the machine's 1-minute load average when the measurement started
+ * @property {number | null} othersCpuShare share of the machine's CPU other processes took during the
+ *   timed rounds (null for child-process subjects, whose CPU this process cannot tell from others')
  */
 
 const CHUNK = 1 << 20;
@@ -75,6 +79,7 @@ export function fileFeed(slice, deadline, highWaterMark) {
  */
 export async function eachLineBuffer(slice, deadline, onLine) {
   const feed = fileFeed(slice, deadline, CHUNK);
+  /** @type {Buffer} */
   let carry = Buffer.alloc(0);
   let records = 0;
   for await (const chunk of feed.chunks()) {
@@ -100,6 +105,7 @@ export async function eachLineBuffer(slice, deadline, onLine) {
  */
 export async function eachLineString(slice, deadline, onLine) {
   const feed = fileFeed(slice, deadline, CHUNK);
+  /** @type {Buffer} */
   let carry = Buffer.alloc(0);
   let records = 0;
   for await (const chunk of feed.chunks()) {
@@ -119,6 +125,34 @@ export async function eachLineString(slice, deadline, onLine) {
     records += 1;
   }
   return { bytes: feed.bytes, records, stoppedEarly: feed.stoppedEarly };
+}
+
+/** Machine-wide CPU time from /proc/stat (in USER_HZ ticks), or undefined off Linux. */
+function machineTicks() {
+  try {
+    const f = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+    return { idle: (f[3] ?? 0) + (f[4] ?? 0), total: f.reduce((a, b) => a + b, 0) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Share of the machine's CPU that other processes used while `fn` ran: this process's own CPU
+ * (workers included; not child processes) is taken out of the machine's busy time.
+ * @template T @param {() => Promise<T>} fn @returns {Promise<{ value: T, othersCpuShare: number | null }>}
+ */
+async function watchingOthers(fn) {
+  const m0 = machineTicks();
+  const c0 = process.cpuUsage();
+  const value = await fn();
+  const m1 = machineTicks();
+  const c = process.cpuUsage(c0);
+  if (!m0 || !m1 || m1.total <= m0.total) return { value, othersCpuShare: null };
+  const total = m1.total - m0.total;
+  const busy = total - (m1.idle - m0.idle);
+  const self = ((c.user + c.system) / 1e6) * 100;
+  return { value, othersCpuShare: Math.min(1, Math.max(0, (busy - self) / total)) };
 }
 
 /** @param {Subject} subject @param {Slice} slice @param {number} budgetSec @returns {Promise<Round>} */
@@ -158,16 +192,20 @@ export function median(xs) {
  * @returns {Promise<Measurement>}
  */
 export async function measure(subject, corpus, o) {
+  // Other work on the machine takes cores from the subject: the load when it started is kept with it.
+  const load1 = /** @type {number} */ (loadavg()[0]);
   const warmup = await timedRound(subject, prefix(corpus, Math.min(o.warmupBytes, corpus.stats.bytes)), o.roundBudgetSec);
   let slice = prefix(corpus, corpus.stats.bytes);
   /** @type {Round[]} */
   const rounds = [];
-  for (let i = 0; i < o.rounds; i++) {
-    const round = await timedRound(subject, slice, o.roundBudgetSec);
-    rounds.push(round);
-    // Too slow for the budget: the rest of the rounds run on the part this one got through.
-    if (round.stoppedEarly) slice = prefix(corpus, round.bytes);
-  }
+  const { othersCpuShare } = await watchingOthers(async () => {
+    for (let i = 0; i < o.rounds; i++) {
+      const round = await timedRound(subject, slice, o.roundBudgetSec);
+      rounds.push(round);
+      // Too slow for the budget: the rest of the rounds run on the part this one got through.
+      if (round.stoppedEarly) slice = prefix(corpus, round.bytes);
+    }
+  });
   const mbps = median(rounds.map((r) => r.mbps));
   const mid = medianBy(rounds, (r) => r.mbps);
   const sampled = rounds.some((r) => r.bytes < corpus.stats.bytes * 0.999);
@@ -185,6 +223,8 @@ export async function measure(subject, corpus, o) {
     rounds,
     detail: mid.detail,
     note: subject.note,
+    load1: +load1.toFixed(2),
+    othersCpuShare: othersCpuShare === null || subject.group === 'cli' ? null : +othersCpuShare.toFixed(3),
   };
   o.log?.(`  ${subject.label.padEnd(44)} ${mbps.toFixed(1).padStart(8)} MB/s${sampled ? `  (sampled: ${(mid.bytes / 1e6).toFixed(0)} of ${(corpus.stats.bytes / 1e6).toFixed(0)} MB)` : ''}`);
   return m;

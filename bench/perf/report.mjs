@@ -18,7 +18,7 @@
 
 /**
  * @param {Map<string, Measurement>} byId
- * @param {{ detectorCurve: Array<{ x: number, mbps: number }>, rss: { peakRssMB: number, inputBytes: number, timedOut: boolean } | null }} extra
+ * @param {{ detectorCurve: Array<{ x: number, mbps: number }>, rss: { peakRssMB: number, inputBytes: number, bytesRead: number, timedOut: boolean } | null }} extra
  * @returns {Target[]}
  */
 export function evaluateTargets(byId, extra) {
@@ -40,6 +40,8 @@ export function evaluateTargets(byId, extra) {
     ...(basis ? { basis } : {}),
   });
   const rss = extra.rss;
+  // A run stopped at its time limit still bounds the peak from below: a figure over the goal fails.
+  const rssValue = rss && (!rss.timedOut || rss.peakRssMB >= 300) ? rss.peakRssMB : null;
   return [
     target('throughput-2-workers', 'end to end with 2 workers', w2, '>=', 150, 'MB/s', 'library, logveil-w2'),
     target('vs-naive', 'logveil (2 workers) / naive RegExp baseline', w2 && naive ? w2 / naive : null, '>=', 10, 'x'),
@@ -49,11 +51,11 @@ export function evaluateTargets(byId, extra) {
     target(
       'peak-rss-1gb',
       `peak RSS for a ${rss ? (rss.inputBytes / 1e9).toFixed(1) : '1'} GB input`,
-      rss && !rss.timedOut ? rss.peakRssMB : null,
+      rssValue,
       '<',
       300,
       'MiB',
-      rss?.timedOut ? 'run stopped at its time limit: no figure' : 'CLI, default workers',
+      rss?.timedOut ? `run stopped at its time limit after ${(rss.bytesRead / 1e6).toFixed(0)} MB` : 'CLI, default workers',
     ),
   ];
 }
@@ -78,12 +80,13 @@ export function measurementTable(ms, reference) {
   const rows = [['measurement', 'MB/s', 'records/s', 'w2 / this', 'notes']];
   for (const m of ms) {
     const notes = [];
-    if (m.sampled) notes.push(`sampled ${fmt(m.bytes / 1e6, 0)} of ${fmt(m.corpusBytes / 1e6, 0)} MB`);
+    if (m.sampled) notes.push(`sampled ${fmt(m.bytes / 1e6, 0)} of ${fmt(m.corpusBytes / 1e6, 0)} MB, full corpus ~${fmt(m.corpusBytes / 1e6 / m.mbps, 0)} s`);
     const d = m.detail ?? {};
     if (typeof d.fastPathShare === 'number') notes.push(`fast path ${(d.fastPathShare * 100).toFixed(1)}%`);
     if (typeof d.mainThreadBusy === 'number') notes.push(`main busy ${(d.mainThreadBusy * 100).toFixed(0)}%`);
     if (typeof d.coresUsed === 'number') notes.push(`cores ${d.coresUsed.toFixed(2)}`);
     if (typeof d.hitShare === 'number') notes.push(`hit lines ${(d.hitShare * 100).toFixed(1)}%`);
+    if (typeof m.othersCpuShare === 'number' && m.othersCpuShare >= 0.1) notes.push(`other processes took ${(m.othersCpuShare * 100).toFixed(0)}% of the CPU`);
     if (m.note) notes.push(m.note);
     rows.push([m.label, fmt(m.mbps), fmt(m.recordsPerSec, 0), reference ? `${(reference / m.mbps).toFixed(2)}x` : '-', notes.join('; ')]);
   }

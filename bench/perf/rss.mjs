@@ -47,8 +47,8 @@ export function peakRss(o) {
   const summaryPath = join(o.stateDir, 'rss-summary.json');
   rmSync(report, { force: true });
   rmSync(summaryPath, { force: true });
-  const args = [WRAPPER, report, 'redact', o.file, '--out', '/dev/null', '--events', join(o.stateDir, 'rss-events.jsonl'), '--quarantine', join(o.stateDir, 'rss-quarantine.jsonl')];
-  args.push('--no-summary', '--no-progress', '--summary-json', summaryPath);
+  // Everything but the output (security events, quarantine, keys) goes under LOGVEIL_HOME.
+  const args = [WRAPPER, report, 'redact', o.file, '--out', '/dev/null', '--no-summary', '--no-progress', '--summary-json', summaryPath];
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, args, { env: { ...process.env, LOGVEIL_HOME: o.stateDir }, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -24,18 +24,30 @@ export function email(rng) {
   return `${rng.pick(FIRST)}.${rng.pick(LAST)}${rng.range(1, 99)}@${rng.pick(DOMAINS)}`;
 }
 
-/** A routable-looking IPv4 (no 0/127/255 first octet, which the packs allowlist). @param {Rng} rng */
+/** A routable-looking IPv4 (first octet 11-223 but not 127: the packs allowlist loopback). @param {Rng} rng */
 export function ipv4(rng) {
-  return `${rng.range(11, 223)}.${rng.int(256)}.${rng.int(256)}.${rng.range(1, 254)}`;
+  const first = rng.range(11, 222);
+  return `${first >= 127 ? first + 1 : first}.${rng.int(256)}.${rng.int(256)}.${rng.range(1, 254)}`;
+}
+
+/** Assigned US area codes: a validator that knows the numbering plan rejects unassigned ones. */
+const US_AREA = ['212', '312', '415', '617', '206', '303', '512', '646', '718', '202', '305', '404', '503', '602', '713', '917'];
+
+/** A US exchange: [2-9]XX, not 555 (mostly fictional) nor N11. @param {Rng} rng */
+function usExchange(rng) {
+  for (;;) {
+    const x = String(rng.range(200, 999));
+    if (x !== '555' && !x.endsWith('11')) return x;
+  }
 }
 
 /** @param {Rng} rng */
 export function phone(rng) {
   switch (rng.int(4)) {
     case 0:
-      return `+1 ${rng.range(201, 989)} 555 ${rng.digits(4)}`;
+      return `+1 ${rng.pick(US_AREA)} ${usExchange(rng)} ${rng.digits(4)}`;
     case 1:
-      return `(${rng.range(201, 989)}) 555-${rng.digits(4)}`;
+      return `(${rng.pick(US_AREA)}) ${usExchange(rng)}-${rng.digits(4)}`;
     case 2:
       return `+44 20 7946 ${rng.digits(4)}`;
     default:

@@ -1,0 +1,88 @@
+// @ts-check
+/**
+ * The scaling curves: throughput against workers (from the main measurements), against detector
+ * count (30 / built-in / 100 / 200 detectors, 1 worker so detection cost is not hidden behind the
+ * main thread), against line length (100 B, 1 KB, 10 KB lines, all workers, with the JSON floor
+ * on the same corpora), plus logveil on the text and loghub corpora.
+ */
+import { join } from 'node:path';
+import { ensureCorpus, prefix } from './corpora.mjs';
+import { batchScanFloor, jsonFloor, rawScanFloor } from './baselines.mjs';
+import { librarySubject, openLogveil } from './logveil.mjs';
+import { writePolicyWithDetectors } from './packs.mjs';
+
+/** @typedef {import('./measure.mjs').Measurement} Measurement */
+/** @typedef {import('./measure.mjs').Subject} Subject */
+/** @typedef {import('./corpora.mjs').Corpus} Corpus */
+/** @typedef {{ x: number, mbps: number, recordsPerSec: number, id: string, [key: string]: unknown }} CurvePoint */
+
+export const DETECTOR_COUNTS = [30, 100, 200];
+export const LINE_BYTES = [100, 1000, 10000];
+
+/**
+ * @param {object} c
+ * @param {import('./args.mjs').BenchOptions} c.o
+ * @param {string} c.tmp
+ * @param {number} c.cores
+ * @param {Corpus} c.main
+ * @param {Measurement[]} c.measurements
+ * @param {(subject: Subject, corpus: Pick<Corpus, 'path' | 'stats'>, overrides?: { roundBudgetSec?: number, warmupBytes?: number }) => Promise<Measurement | undefined>} c.run
+ * @param {(line: string) => void} c.log
+ * @param {string[]} c.notes
+ * @param {() => string} c.elapsed time since the start, for the phase headers
+ */
+export async function scalingCurves({ o, tmp, cores, main, measurements, run: runFull, log, notes, elapsed }) {
+  // Curve points get a third of the round budget and half the warm-up of the main measurements: there
+  // are many of them, and a slow engine must not stretch the whole run past its ~15 minutes.
+  const budget = { roundBudgetSec: o.roundBudgetSec / 3, warmupBytes: o.warmupBytes / 2 };
+  /** @type {typeof runFull} */
+  const run = (subject, corpus) => runFull(subject, corpus, budget);
+  /** @type {(m: Measurement | undefined, x: number, extra?: Record<string, unknown>) => CurvePoint[]} */
+  const point = (m, x, extra = {}) => (m ? [{ x, mbps: m.mbps, recordsPerSec: m.recordsPerSec, id: m.id, sampled: m.sampled, ...extra }] : []);
+  const workers = measurements.filter((m) => /^logveil-w[1-9]\d*$/.test(m.id)).flatMap((m) => point(m, Number(m.id.slice('logveil-w'.length))));
+
+  // The first scaleSize bytes of the main corpus.
+  const cut = prefix(main, o.scaleSize);
+  const view = { path: main.path, stats: { ...main.stats, bytes: cut.bytes } };
+
+  const builtin = await openLogveil(join(tmp, 'state-scaling'));
+  const lineFilterModule = await import('../../dist/detect/line-filter.js').catch(() => undefined);
+  const counts = [...new Set([...DETECTOR_COUNTS, builtin.policy.detectors])].sort((a, b) => a - b);
+  log(`\n${elapsed()} detector count (1 worker, first ${(cut.bytes / 1e6).toFixed(0)} MB of the main corpus)`);
+  /** @type {CurvePoint[]} */
+  const detectors = [];
+  for (const n of counts) {
+    const written = writePolicyWithDetectors(join(tmp, `packs-${n}`), n);
+    const lv = await openLogveil(join(tmp, `state-d${n}`), [written.dir]);
+    const m = await run(librarySubject(lv, { id: `detectors-${n}`, label: `logveil, ${n} detectors, 1 worker`, group: 'scaling-detectors', workers: 1 }), view);
+    // The engine's prefilter alone on the same bytes: tells whether a bigger policy costs in the scan or after it.
+    const scan = batchScanFloor(lv.runtime.policy, lineFilterModule) ?? rawScanFloor(lv.runtime.policy);
+    const floor = scan ? await run({ ...scan, id: `detectors-${n}-prefilter`, label: `prefilter only, ${n} detectors`, group: 'scaling-detectors' }, view) : undefined;
+    detectors.push(...point(m, n, { policyHash: lv.policy.hash, clones: written.clones, openSec: lv.openSeconds, prefilterMbps: floor?.mbps ?? null }));
+    await lv.runtime.close();
+  }
+
+  log(`\n${elapsed()} line length (${cores} workers, ${(o.scaleSize / 1e6).toFixed(0)} MB corpora)`);
+  /** @type {Record<string, unknown>} */
+  const corpora = {};
+  /** @type {CurvePoint[]} */
+  const lineLength = [];
+  for (const bytes of LINE_BYTES) {
+    const corpus = ensureCorpus(o.dataDir, { format: 'jsonl', bytes: o.scaleSize, seed: o.seed, lineBytes: bytes });
+    corpora[`jsonl-${bytes}B-lines`] = corpus.stats;
+    const meanLine = corpus.stats.bytes / corpus.stats.lines;
+    const m = await run(librarySubject(builtin, { id: `line-${bytes}`, label: `logveil, ~${bytes} B lines, ${cores} workers`, group: 'scaling-lines', workers: cores }), corpus);
+    const floor = await run({ ...jsonFloor(), id: `line-${bytes}-json-floor`, label: `floor: JSON, ~${bytes} B lines`, group: 'scaling-lines' }, corpus);
+    lineLength.push(...point(m, bytes, { meanLineBytes: meanLine, jsonFloorMbps: floor?.mbps ?? null }));
+  }
+
+  log(`\n${elapsed()} other corpora (${cores} workers)`);
+  for (const format of /** @type {const} */ (['text', 'loghub'])) {
+    const corpus = ensureCorpus(o.dataDir, { format, bytes: o.scaleSize, seed: o.seed });
+    corpora[format] = corpus.stats;
+    await run(librarySubject(builtin, { id: `variant-${format}`, label: `logveil on ${format === 'text' ? 'nginx/syslog text' : 'loghub (real logs)'}, ${cores} workers`, group: 'variant', workers: cores }), corpus);
+  }
+  await builtin.runtime.close();
+  if (cores < 2) notes.push('one core: the worker curve has a single point');
+  return { workers, detectors, lineLength, corpora };
+}

@@ -1,0 +1,127 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtinPatternsDir } from '../../src/config/config.js';
+import { CompiledPolicy } from '../../src/detect/compile.js';
+import { loadPolicy } from '../../src/detect/load.js';
+import { scanText } from '../../src/detect/scan.js';
+
+// The benchmark suite is plain .mjs under bench/; it is imported through a computed URL so that the
+// type checker (which does not read .mjs) sees a typed `any`, narrowed by the interfaces below.
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const load = async <T>(name: string): Promise<T> => (await import(new URL(`../../bench/${name}`, import.meta.url).href)) as T;
+
+interface CorpusStats {
+  bytes: number;
+  lines: number;
+  piiLines: number | null;
+  sensitive: Record<string, number>;
+  sha256: string;
+}
+interface GeneratorModule {
+  generateFile(path: string, o: { bytes: number; seed?: number; format?: 'jsonl' | 'text'; lineBytes?: number }): CorpusStats;
+  corpusLines(o: { seed?: number; format?: 'jsonl' | 'text' }): Generator<{ line: string; kind: string; sensitive: string | undefined }>;
+}
+
+let dir: string;
+let gen: GeneratorModule;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'logveil-bench-test-'));
+  gen = await load<GeneratorModule>('generate.mjs');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+describe('benchmark corpus generator', () => {
+  it('writes the same bytes for the same seed, and other bytes for another seed', () => {
+    const a = gen.generateFile(join(dir, 'a.jsonl'), { bytes: 1_000_000, seed: 7 });
+    const b = gen.generateFile(join(dir, 'b.jsonl'), { bytes: 1_000_000, seed: 7 });
+    const c = gen.generateFile(join(dir, 'c.jsonl'), { bytes: 1_000_000, seed: 8 });
+    expect(sha256(join(dir, 'a.jsonl'))).toBe(sha256(join(dir, 'b.jsonl')));
+    expect(a.sha256).toBe(sha256(join(dir, 'a.jsonl')));
+    expect(b).toEqual(a);
+    expect(c.sha256).not.toBe(a.sha256);
+    expect(a.bytes).toBeGreaterThanOrEqual(1_000_000);
+    expect(a.bytes).toBeLessThan(1_000_000 + 4096);
+  });
+
+  it('gives about 5 % of lines a sensitive value, of every kind, in JSON and text corpora', () => {
+    for (const format of ['jsonl', 'text'] as const) {
+      const stats = gen.generateFile(join(dir, `pii.${format}`), { bytes: 4_000_000, seed: 11, format });
+      const share = (stats.piiLines ?? 0) / stats.lines;
+      expect(share, format).toBeGreaterThan(0.04);
+      expect(share, format).toBeLessThan(0.06);
+      expect(Object.keys(stats.sensitive).sort(), format).toEqual(
+        ['aws-key-id', 'bearer', 'card', 'email', 'github-token', 'iban', 'ipv4', 'jwt', 'password', 'phone'],
+      );
+    }
+  });
+
+  it('puts in every line it marks sensitive a value the built-in packs detect', () => {
+    const policy = new CompiledPolicy(loadPolicy([builtinPatternsDir()]), { maxDepth: 64 });
+    for (const format of ['jsonl', 'text'] as const) {
+      let dirty = 0;
+      const missed: string[] = [];
+      let n = 0;
+      for (const { line, sensitive } of gen.corpusLines({ seed: 3, format })) {
+        if (++n > 20_000) break;
+        if (!sensitive) continue;
+        dirty += 1;
+        if (scanText(policy, line).length === 0) missed.push(`${sensitive}: ${line}`);
+      }
+      expect(dirty, format).toBeGreaterThan(500);
+      expect(missed, format).toEqual([]);
+    }
+  });
+});
+
+describe('npm run bench', () => {
+  it('runs a tiny quick benchmark to the end and writes the results JSON and HTML', () => {
+    const out = join(dir, 'results');
+    const r = spawnSync(
+      process.execPath,
+      ['bench/run.mjs', '--quick', '--size', '1MB', '--scale-size', '500KB', '--rounds', '1', '--round-budget', '1', '--no-rss', '--no-competitors', '--out', out, '--data', join(dir, 'data')],
+      { cwd: ROOT, encoding: 'utf8', timeout: 170_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('=== targets');
+    const files = readdirSync(out).sort();
+    expect(files).toHaveLength(2);
+    expect(files[0]).toMatch(/^\d{4}-\d{2}-\d{2}-quick\.html$/);
+    expect(files[1]).toMatch(/^\d{4}-\d{2}-\d{2}-quick\.json$/);
+    const results = JSON.parse(readFileSync(join(out, files[1] as string), 'utf8'));
+    expect(Object.keys(results)).toEqual(
+      expect.arrayContaining(['schema', 'date', 'machine', 'logveil', 'corpora', 'measurements', 'startupSec', 'naive', 'competitors', 'scaling', 'rss', 'targets']),
+    );
+    expect(results.machine.cpus).toBeGreaterThan(0);
+    expect(results.logveil.policyHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(results.logveil.detectors).toBeGreaterThan(0);
+    expect(results.corpora.main.bytes).toBeGreaterThanOrEqual(1_000_000);
+    const ids = results.measurements.map((m: { id: string }) => m.id);
+    expect(ids).toEqual(expect.arrayContaining(['logveil-w0', 'logveil-w1', 'logveil-cli', 'floor-json', 'baseline-naive']));
+    for (const m of results.measurements) {
+      expect(m.mbps, m.id).toBeGreaterThan(0);
+      expect(m.rounds, m.id).toHaveLength(1);
+    }
+    expect(results.scaling.detectors.map((p: { x: number }) => p.x)).toEqual(expect.arrayContaining([30, 100, 200]));
+    expect(results.scaling.lineLength.map((p: { x: number }) => p.x)).toEqual([100, 1000, 10000]);
+    expect(results.targets.map((t: { id: string }) => t.id)).toEqual([
+      'throughput-2-workers',
+      'vs-naive',
+      'vs-json-floor',
+      'worker-scaling',
+      'detector-cost',
+      'peak-rss-1gb',
+    ]);
+    expect(results.rss).toBeNull();
+    const html = readFileSync(join(out, files[0] as string), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/<script|<link|src="http/);
+  }, 180_000);
+});
