@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import RE2 from 're2';
+import { duplicateIdProblems } from '../config/duplicates.js';
 import { parseYaml, schemaProblems, type LoadedYaml } from '../config/yaml.js';
 import { PolicyError, type Problem } from '../errors.js';
 import type { Severity } from '../record.js';
@@ -225,27 +226,7 @@ export function re2Problem(source: string): string | undefined {
 }
 
 function checkDuplicates(packs: readonly PackSpec[], problems: Problem[]): void {
-  const packIds = new Map<string, PackSpec>();
-  for (const pack of packs) {
-    const first = packIds.get(pack.id);
-    if (first) problems.push({ file: pack.file, line: 1, message: `pack id "${pack.id}" is also used by ${first.file}` });
-    else packIds.set(pack.id, pack);
-  }
-  const ids = new Map<string, DetectorSpec>();
-  for (const pack of packs) {
-    for (const d of pack.detectors) {
-      const first = ids.get(d.id);
-      if (first) {
-        problems.push({
-          file: d.source.file,
-          line: d.source.line,
-          message: `detector "${d.id}": duplicate id, first defined at ${first.source.file}:${first.source.line}`,
-        });
-      } else {
-        ids.set(d.id, d);
-      }
-    }
-  }
+  duplicateIdProblems(packs, (p) => p.detectors, { pack: 'pack', item: 'detector' }, problems);
 }
 
 /** SHA-256 of the canonical content of the packs: positions and file names do not count. */

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import RE2 from 're2';
+import { duplicateIdProblems } from '../config/duplicates.js';
 import { parseYaml, schemaProblems, type LoadedYaml } from '../config/yaml.js';
 import { listPackFiles, re2Problem } from '../detect/load.js';
 import { PolicyError, type Problem } from '../errors.js';
@@ -198,25 +199,7 @@ function captureNames(pattern: string): string[] {
 }
 
 function checkDuplicates(packs: readonly RoutingPackSpec[], problems: Problem[]): void {
-  const packIds = new Map<string, RoutingPackSpec>();
-  const ruleIds = new Map<string, RoutingRuleSpec>();
-  for (const pack of packs) {
-    const first = packIds.get(pack.id);
-    if (first) problems.push({ file: pack.file, line: 1, message: `routing pack id "${pack.id}" is also used by ${first.file}` });
-    else packIds.set(pack.id, pack);
-    for (const rule of pack.rules) {
-      const seen = ruleIds.get(rule.id);
-      if (seen) {
-        problems.push({
-          file: rule.source.file,
-          line: rule.source.line,
-          message: `rule "${rule.id}": duplicate id, first defined at ${seen.source.file}:${seen.source.line}`,
-        });
-      } else {
-        ruleIds.set(rule.id, rule);
-      }
-    }
-  }
+  duplicateIdProblems(packs, (p) => p.rules, { pack: 'routing pack', item: 'rule' }, problems);
 }
 
 /** SHA-256 of the canonical content of the routing packs: positions and file names do not count. */
