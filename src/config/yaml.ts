@@ -2,6 +2,8 @@
  * YAML documents validated against a JSON schema, with every problem mapped back to file:line.
  * Pattern packs, routing rules and the config file all load through here.
  */
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { Problem } from '../errors.js';
@@ -108,4 +110,30 @@ function describeError(e: ErrorObject): string {
     default:
       return e.message ?? e.keyword;
   }
+}
+
+/**
+ * Reads every pack file in `files` and hands each text to `parse`, gathering
+ * read errors as problems; file names in messages are relative to `displayBase`.
+ */
+export function readPackFiles<T>(
+  files: readonly string[],
+  displayBase: string,
+  problems: Problem[],
+  parse: (file: string, text: string, problems: Problem[]) => T | undefined,
+): T[] {
+  const out: T[] = [];
+  for (const path of files) {
+    const file = relative(displayBase, path) || path;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      problems.push({ file, line: 0, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}` });
+      continue;
+    }
+    const item = parse(file, text, problems);
+    if (item) out.push(item);
+  }
+  return out;
 }

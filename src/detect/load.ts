@@ -3,11 +3,11 @@
  * compiles every regex once to prove it is RE2, and reports every problem of every file at once.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import RE2 from 're2';
 import { duplicateIdProblems } from '../config/duplicates.js';
-import { parseYaml, schemaProblems, type LoadedYaml } from '../config/yaml.js';
+import { parseYaml, readPackFiles, schemaProblems, type LoadedYaml } from '../config/yaml.js';
 import { PolicyError, type Problem } from '../errors.js';
 import type { Severity } from '../record.js';
 import { canonicalJson } from '../util/canonical.js';
@@ -55,18 +55,7 @@ export function loadPolicy(paths: readonly string[], displayBase = process.cwd()
   } catch (err) {
     throw new PolicyError([{ file: String(paths.join(', ')), line: 0, message: `cannot read: ${(err as Error).message}` }]);
   }
-  for (const path of files) {
-    const file = relative(displayBase, path) || path;
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      problems.push({ file, line: 0, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}` });
-      continue;
-    }
-    const pack = loadPackText(file, text, problems);
-    if (pack) packs.push(pack);
-  }
+  packs.push(...readPackFiles(files, displayBase, problems, loadPackText));
   checkDuplicates(packs, problems);
   if (problems.length > 0) throw new PolicyError(problems);
   return { packs, hash: policyHash(packs) };

@@ -5,11 +5,9 @@
  * once, each at file:line.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
 import RE2 from 're2';
 import { duplicateIdProblems } from '../config/duplicates.js';
-import { parseYaml, schemaProblems, type LoadedYaml } from '../config/yaml.js';
+import { parseYaml, readPackFiles, schemaProblems, type LoadedYaml } from '../config/yaml.js';
 import { listPackFiles, re2Problem } from '../detect/load.js';
 import { PolicyError, type Problem } from '../errors.js';
 import type { JsonValue, Severity } from '../record.js';
@@ -34,19 +32,7 @@ export function loadRoutingRules(paths: readonly string[], displayBase = process
     throw new PolicyError([{ file: paths.join(', '), line: 0, message: `cannot read: ${code}` }], 'routing rules');
   }
   const problems: Problem[] = [];
-  const packs: RoutingPackSpec[] = [];
-  for (const path of files) {
-    const file = relative(displayBase, path) || path;
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      problems.push({ file, line: 0, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}` });
-      continue;
-    }
-    const pack = loadRoutingText(file, text, problems);
-    if (pack) packs.push(pack);
-  }
+  const packs = readPackFiles(files, displayBase, problems, loadRoutingText);
   checkDuplicates(packs, problems);
   if (problems.length > 0) throw new PolicyError(problems, 'routing rules');
   return { packs, hash: routingHash(packs) };
