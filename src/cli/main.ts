@@ -7,7 +7,7 @@ import { ConfigError, LogveilError, PolicyError } from '../errors.js';
 import { VERSION } from '../pipeline/runtime.js';
 import { detokenizeCommand } from './commands/detokenize.js';
 import { ledgerSchemaCommand, ledgerShowCommand, ledgerVerifyCommand } from './commands/ledger.js';
-import { patternsExplainCommand, patternsTestCommand } from './commands/patterns.js';
+import { patternsExplainCommand, patternsImportGitleaksCommand, patternsTestCommand } from './commands/patterns.js';
 import { redactCommand } from './commands/redact.js';
 import { ExitCode } from './exit.js';
 
@@ -23,6 +23,15 @@ function parseCount(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
   return n;
+}
+
+const PACK_ID = /^[a-z0-9][a-z0-9._-]*$/;
+const DETECTOR_ID = /^[a-z0-9][a-z0-9-]*$/;
+const CATEGORY = /^[a-z][a-z0-9-]*$/;
+
+function matching(value: string, pattern: RegExp): string {
+  if (!pattern.test(value)) throw new InvalidArgumentError(`expected ${pattern.source}`);
+  return value;
 }
 
 async function run(action: () => Promise<number> | number): Promise<void> {
@@ -81,7 +90,7 @@ program
   .option('-c, --config <file>', 'config file (YAML)')
   .action((files: string[], flags) => run(() => detokenizeCommand(files, flags)));
 
-const patterns = program.command('patterns').description('test and explain pattern packs');
+const patterns = program.command('patterns').description('test, explain and import pattern packs');
 
 patterns
   .command('test')
@@ -101,6 +110,20 @@ patterns
   .option('--all', 'also list detectors with no prefilter hit')
   .option('--json', 'report as JSON')
   .action((text: string, flags) => run(() => patternsExplainCommand(text, flags)));
+
+const importCommand = patterns.command('import').description('convert another tool\'s rules to a pattern pack');
+
+importCommand
+  .command('gitleaks')
+  .description('a gitleaks config (TOML) as a pack; every rule not imported is reported with its reason')
+  .argument('<config>', 'gitleaks config file, e.g. gitleaks.toml')
+  .option('-o, --out <file>', 'pack file to write (default: stdout)')
+  .option('--pack-id <id>', 'pack id (default: gitleaks)', (v) => matching(v, PACK_ID))
+  .option('--prefix <text>', 'put before every detector id (default: none)', (v) => matching(v, DETECTOR_ID))
+  .option('--category <name>', 'category of every detector (default: secret)', (v) => matching(v, CATEGORY))
+  .addOption(new Option('--severity <level>', 'severity of every detector (default: high)').choices(['low', 'medium', 'high', 'critical']))
+  .option('--report <file>', 'also write the report as JSON')
+  .action((config: string, flags) => run(() => patternsImportGitleaksCommand(config, flags)));
 
 const ledger = program.command('ledger').description('verify and read the security ledger');
 

@@ -1,6 +1,6 @@
 /**
- * Compiles a loaded policy once: one RE2.Set over every detector as the prefilter, one RE2 per
- * detector for positions, allowlists and key rules ready for the per-record path.
+ * Compiles a loaded policy once: the prefilter over every detector (literal gates and a set of the
+ * rest), one RE2 per detector for positions, allowlists and key rules ready for the per-record path.
  */
 import RE2 from 're2';
 
@@ -8,7 +8,7 @@ import RE2 from 're2';
 export type RE2Set = ReturnType<typeof RE2.Set>;
 import type { AllowEntry, DetectorSpec, KeyRuleSpec, PolicySpec } from './pack.js';
 import { LineFilter } from './line-filter.js';
-import { SplitSet } from './split-set.js';
+import { Prefilter } from './prefilter.js';
 import { VALIDATORS, type ValidatorResult } from './validators.js';
 
 export interface CompiledDetector {
@@ -19,6 +19,8 @@ export interface CompiledDetector {
   readonly hasSecretGroup: boolean;
   readonly validate?: (value: string) => ValidatorResult;
   readonly allow: Allowlist;
+  /** The detector's keywords as one case-insensitive RE2 (the prefilter's literal gates fold case the same way). */
+  readonly keywords?: RE2;
 }
 
 /** Values known to be safe: exact values and whole-value regexes. */
@@ -107,8 +109,8 @@ export class CompiledPolicy {
   readonly spec: PolicySpec;
   readonly detectors: readonly CompiledDetector[];
   readonly byId: ReadonlyMap<string, CompiledDetector>;
-  /** Prefilter: which detectors can match a string at all. */
-  readonly set: SplitSet | undefined;
+  /** Prefilter: which detectors can match a string at all (indices into `detectors`). */
+  readonly prefilter: Prefilter | undefined;
   readonly globalAllow: Allowlist;
   readonly keyRules: KeyRules;
   /**
@@ -130,14 +132,14 @@ export class CompiledPolicy {
     const all = spec.packs.flatMap((p) => p.detectors);
     this.detectors = all.map((d, index) => compileDetector(d, index));
     this.byId = new Map(this.detectors.map((d) => [d.spec.id, d]));
-    this.set = all.length > 0 ? new SplitSet(all.map((d) => d.regex)) : undefined;
+    this.prefilter = all.length > 0 ? new Prefilter(all.map((d) => ({ pattern: d.regex, keywords: d.keywords }))) : undefined;
     this.globalAllow = new Allowlist(
       spec.packs.flatMap((p) => p.allowlist),
       'pack allowlist',
     );
     const rules = spec.packs.flatMap((p) => p.keyRules);
     this.keyRules = new KeyRules(rules);
-    this.lineFilter = LineFilter.build(all.map((d) => d.regex), rules, options.maxDepth, options.extraLinePatterns);
+    this.lineFilter = LineFilter.build(all, rules, options.maxDepth, options.extraLinePatterns);
   }
 }
 
@@ -152,9 +154,14 @@ function compileDetector(spec: DetectorSpec, index: number): CompiledDetector {
     regex,
     hasSecretGroup,
     allow: new Allowlist(spec.allowlist, `detector "${spec.id}" allowlist`),
+    ...(spec.keywords.length > 0 ? { keywords: new RE2(`(?i)(?:${spec.keywords.map(escapeRegex).join('|')})`, 'u') } : {}),
     ...(validator && v ? { validate: (value: string) => validator.validate(value, v.params) } : {}),
   };
   return compiled;
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
 /** A set that forgets everything when full: cheap, bounded, good enough for repeated values. */

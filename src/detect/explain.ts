@@ -28,7 +28,16 @@ export interface Explanation {
  * occurs in the text (a near miss a pattern author wants to see) or when `all` is set.
  */
 export function explainText(policy: CompiledPolicy, text: string, options: { all?: boolean } = {}): Explanation {
-  const hits = policy.set?.match(text) ?? [];
+  // The detectors whose regex matches somewhere (the prefilter narrows the search; the literal
+  // gates may name detectors that do not match).
+  const hits = (policy.prefilter?.candidates(text) ?? []).filter((i) => {
+    const regex = policy.detectors[i]?.regex;
+    if (!regex) return false;
+    regex.lastIndex = 0;
+    const found = regex.test(text);
+    regex.lastIndex = 0;
+    return found;
+  });
   const trace: TraceEntry[] = [];
   const matches = scanHits(policy, text, hits, trace);
   const entries: ExplainEntry[] = [];

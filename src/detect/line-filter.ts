@@ -2,41 +2,44 @@
  * The raw-line prefilter. A line it passes holds no detector match in any of its string fields, no
  * key a `redact` rule selects, no nesting deeper than the limit: it cannot change, so it leaves
  * byte-for-byte without being decoded. It may say "look closer" too often, never "clean" wrongly
- * (the property tests compare it with the structured path).
+ * (the property tests compare it with the structured path). The patterns are matched through a
+ * {@link Prefilter}: literal gates first, each gated pattern run only where its literal occurs.
  */
-import { SplitSet } from './split-set.js';
-import type { KeyRuleSpec } from './pack.js';
+import { Prefilter, type PrefilterEntry } from './prefilter.js';
+import type { DetectorSpec, KeyRuleSpec } from './pack.js';
 
 const NL = 0x0a;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
 
 export class LineFilter {
-  /**
-   * The patterns in a few separate sets (detectors, key rules and depth, extra): one RE2 automaton
-   * over all of them grows far larger than the sum of its parts and falls off its fast path.
-   */
-  readonly sets: readonly SplitSet[];
+  readonly prefilter: Prefilter;
+  /** Records nested deeper are rejected on the structured path; undefined: no limit. */
+  readonly #maxDepth: number | undefined;
 
-  private constructor(groups: string[][]) {
-    this.sets = groups.filter((g) => g.length > 0).map((g) => new SplitSet(g));
+  private constructor(entries: PrefilterEntry[], maxDepth: number | undefined) {
+    this.prefilter = new Prefilter(entries);
+    this.#maxDepth = maxDepth;
   }
 
-  /** True when some pattern matches the line. */
+  /** True when some pattern matches the line, or it nests deeper than the limit. */
   test(line: Buffer): boolean {
-    for (const set of this.sets) if (set.test(line)) return true;
-    return false;
+    return this.prefilter.test(line) || (this.#maxDepth !== undefined && tooDeep(line, this.#maxDepth));
   }
 
   /** Undefined when there is nothing to look for. */
   static build(
-    detectorRegexes: readonly string[],
+    detectors: readonly Pick<DetectorSpec, 'regex' | 'keywords'>[],
     keyRules: readonly KeyRuleSpec[],
     maxDepth?: number,
     extra: readonly string[] = [],
   ): LineFilter | undefined {
-    const keys = keyRules.filter((r) => r.mode === 'redact').flatMap((r) => r.keys.map(jsonKeyPattern));
-    const depth = maxDepth !== undefined ? [`(?:[\\[{][^\\[{]*){${maxDepth + 1}}`] : [];
-    const groups = [detectorRegexes.map(widenAnchors), [...keys, ...depth], [...extra]];
-    return groups.some((g) => g.length > 0) ? new LineFilter(groups) : undefined;
+    const entries: PrefilterEntry[] = [
+      ...detectors.map((d) => ({ pattern: widenAnchors(d.regex), source: d.regex, keywords: d.keywords })),
+      ...keyRules.filter((r) => r.mode === 'redact').flatMap((r) => r.keys.map((k) => ({ pattern: jsonKeyPattern(k) }))),
+      ...extra.map((pattern) => ({ pattern })),
+    ];
+    return entries.length > 0 || maxDepth !== undefined ? new LineFilter(entries, maxDepth) : undefined;
   }
 
   /**
@@ -51,6 +54,31 @@ export class LineFilter {
       start = end + 1;
     }
   }
+}
+
+/**
+ * True when a line nests objects and arrays deeper than `maxDepth`, counted as a JSON parser
+ * would (brackets inside strings do not count). Lines with a backslash never reach this test.
+ * Lines with fewer opening brackets than the limit are passed without walking them.
+ */
+export function tooDeep(line: Buffer, maxDepth: number): boolean {
+  let opening = 0;
+  for (let p = line.indexOf(0x7b); p !== -1 && opening <= maxDepth; p = line.indexOf(0x7b, p + 1)) opening++;
+  for (let p = line.indexOf(0x5b); p !== -1 && opening <= maxDepth; p = line.indexOf(0x5b, p + 1)) opening++;
+  if (opening <= maxDepth) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] as number;
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
 }
 
 /** Marks the lines holding `byte` (e.g. a backslash: JSON escapes can hide a match). */

@@ -29,7 +29,8 @@ export function runPackTests(policy: CompiledPolicy, onlyFile?: string): PackTes
     if (onlyFile !== undefined && spec.source.file !== onlyFile) continue;
     report.detectors += 1;
     const run = (text: string): Array<{ start: number; end: number }> => {
-      const inSet = policy.set?.match(text).includes(detector.index) ?? false;
+      // A case the prefilter does not pass cannot fire in a run either.
+      const inSet = policy.prefilter?.candidates(text).includes(detector.index) ?? false;
       return inSet ? scanHits(policy, text, [detector.index]) : [];
     };
     for (const c of spec.tests.match) {

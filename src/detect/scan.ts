@@ -1,5 +1,5 @@
 /**
- * Detection on one string: prefilter with the policy's RE2.Set, positions from the hit
+ * Detection on one string: the policy's prefilter names the candidate detectors, positions from the hit
  * detectors' own RE2, then tokens, allowlists, keyword windows and validators confirm; overlaps
  * resolve to the longest, then most severe match. The same code path records why a candidate was
  * rejected when explain asks for it, so explain never disagrees with redaction.
@@ -39,10 +39,10 @@ interface Candidate extends Match {
 
 /** Every confirmed match in `text`, non-overlapping, ordered by position. */
 export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntry[]): Match[] {
-  if (!policy.set || text.length === 0) return [];
+  if (!policy.prefilter || text.length === 0) return [];
   const cacheable = !trace && text.length <= CLEAN_CACHE_MAX_CHARS;
   if (cacheable && policy.cleanValues.has(text)) return [];
-  const hits = policy.set.match(text);
+  const hits = policy.prefilter.candidates(text);
   const found = hits.length === 0 ? [] : scanHits(policy, text, hits, trace);
   if (cacheable && found.length === 0) policy.cleanValues.add(text);
   return found;
@@ -85,9 +85,8 @@ export function scanHits(policy: CompiledPolicy, text: string, hits: readonly nu
         note('allowlisted', allowedBy);
         continue;
       }
-      if (spec.keywords.length > 0) {
-        const window = text.slice(Math.max(0, whole[0] - spec.keywordWindow), whole[1]).toLowerCase();
-        if (!spec.keywords.some((k) => window.includes(k))) {
+      if (detector.keywords) {
+        if (!detector.keywords.test(text.slice(Math.max(0, whole[0] - spec.keywordWindow), whole[1]))) {
           note('keyword-missing', `none of [${spec.keywords.join(', ')}] within ${spec.keywordWindow} chars before the match`);
           continue;
         }

@@ -1,15 +1,20 @@
 /**
- * `logveil patterns test` and `logveil patterns explain`.
+ * `logveil patterns test`, `logveil patterns explain` and `logveil patterns import gitleaks`.
  */
+import { readFileSync } from 'node:fs';
 import { resolve, relative } from 'node:path';
 import { loadConfig } from '../../config/config.js';
 import { CompiledPolicy } from '../../detect/compile.js';
 import { explainText } from '../../detect/explain.js';
+import { importGitleaks, type GitleaksImport } from '../../detect/import/gitleaks.js';
 import { loadPolicy } from '../../detect/load.js';
 import { runPackTests } from '../../detect/packtest.js';
 import { CompiledRouting } from '../../route/compile.js';
 import { loadRoutingRules } from '../../route/load.js';
 import { runRoutingTests } from '../../route/routetest.js';
+import { PolicyError } from '../../errors.js';
+import type { Severity } from '../../record.js';
+import { LineWriter } from '../../sinks/line-writer.js';
 import { ExitCode } from '../exit.js';
 
 export interface PatternsFlags {
@@ -66,4 +71,90 @@ export function patternsExplainCommand(text: string, flags: PatternsFlags): numb
   const n = explanation.redacted.length;
   process.stdout.write(`${n} span${n === 1 ? '' : 's'} would be redacted\n`);
   return ExitCode.Ok;
+}
+
+export interface ImportFlags {
+  out?: string;
+  packId?: string;
+  prefix?: string;
+  category?: string;
+  severity?: Severity;
+  report?: string;
+}
+
+/**
+ * `logveil patterns import gitleaks <config>`: the pack goes to `--out` (or stdout), the report to
+ * stderr and, with `--report`, as JSON to a file.
+ */
+export async function patternsImportGitleaksCommand(file: string, flags: ImportFlags): Promise<number> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new PolicyError([{ file, line: 0, message: `cannot read: ${(err as Error).message}` }], 'gitleaks config');
+  }
+  const result = importGitleaks(text, {
+    file,
+    ...(flags.packId !== undefined ? { packId: flags.packId } : {}),
+    ...(flags.prefix !== undefined ? { idPrefix: flags.prefix } : {}),
+    ...(flags.category !== undefined ? { category: flags.category } : {}),
+    ...(flags.severity !== undefined ? { severity: flags.severity } : {}),
+  });
+  const pack = LineWriter.open(flags.out, { mode: 0o644 });
+  await pack.write(result.yaml.replace(/\n$/, ''));
+  await pack.close();
+  process.stderr.write(formatImportReport(file, result, flags.out));
+  if (flags.report) {
+    const report = LineWriter.open(flags.report, { mode: 0o644 });
+    await report.write(JSON.stringify(importReportJson(file, result, flags.out), null, 2));
+    await report.close();
+  }
+  return ExitCode.Ok;
+}
+
+function skippedByCategory(result: GitleaksImport): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const s of result.skipped) counts[s.category] = (counts[s.category] ?? 0) + 1;
+  return counts;
+}
+
+function importReportJson(file: string, result: GitleaksImport, out: string | undefined): object {
+  return {
+    input: file,
+    output: out ?? null,
+    pack: result.packId,
+    rules: result.rules,
+    imported: result.imported.length,
+    notImported: result.skipped.length,
+    notImportedByCategory: skippedByCategory(result),
+    skipped: result.skipped,
+    detectors: result.imported,
+    warnings: result.warnings,
+    notes: result.notes,
+  };
+}
+
+/** The human-readable report: counts, every rule not imported with its reason, every difference. */
+export function formatImportReport(file: string, result: GitleaksImport, out: string | undefined): string {
+  const lines: string[] = [];
+  const by = Object.entries(skippedByCategory(result)).map(([k, n]) => `${k} ${n}`);
+  lines.push(`${file}: ${result.rules} rules: ${result.imported.length} imported, ${result.skipped.length} not imported${by.length ? ` (${by.join(', ')})` : ''}`);
+  if (result.skipped.length > 0) {
+    lines.push('not imported:');
+    for (const s of result.skipped) lines.push(`  ${s.ruleId} [${s.category}]: ${s.reason}`);
+  }
+  const warned = result.imported.filter((r) => r.warnings.length > 0);
+  if (warned.length > 0 || result.warnings.length > 0) {
+    lines.push('imported with differences (may redact what gitleaks would not report):');
+    for (const w of result.warnings) lines.push(`  config: ${w}`);
+    for (const r of warned) for (const w of r.warnings) lines.push(`  ${r.ruleId}: ${w}`);
+  }
+  const noted = result.imported.filter((r) => r.notes.length > 0);
+  if (noted.length > 0 || result.notes.length > 0) {
+    lines.push('left out, no effect on log lines:');
+    for (const n of result.notes) lines.push(`  config: ${n}`);
+    for (const r of noted) for (const n of r.notes) lines.push(`  ${r.ruleId}: ${n}`);
+  }
+  lines.push(`pack "${result.packId}" with ${result.imported.length} detectors written to ${out ?? 'stdout'}`);
+  return lines.join('\n') + '\n';
 }

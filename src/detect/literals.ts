@@ -1,0 +1,412 @@
+/**
+ * Required literals of an RE2 pattern: a small set of strings such that every match of the
+ * pattern contains at least one of them. A line that holds none of them cannot match, so the
+ * prefilter can look for a few hundred short literals (one small automaton) instead of running
+ * every detector's full pattern over every line.
+ *
+ * The analysis parses RE2 syntax and keeps, for each part of the pattern, either its whole (small,
+ * finite) language or a set of strings one of which every match contains. It gives up (no
+ * literals) wherever it is unsure, so its answer is never wrong, only sometimes missing.
+ */
+
+/** A required literal; `nocase` ones are lower case and must be compared without case. */
+export interface Literal {
+  text: string;
+  nocase: boolean;
+}
+
+/**
+ * Internally a literal is one string: a flag character ('s' exact, 'i' without case, then lower
+ * case) followed by its text. Sets of them are plain arrays.
+ */
+type Lit = string;
+
+interface Info {
+  /** Every string the part can match, when that language is small and finite. */
+  exact: Lit[] | null;
+  /** Strings one of which every match contains; null when nothing is known. */
+  required: Lit[] | null;
+  /** Size of the part's automaton, roughly: characters and classes, counted repetitions unrolled. */
+  weight?: number;
+}
+
+/** Largest finite language or required set carried through the analysis. */
+const MAX_SET = 64;
+/** Classes up to this many characters count as a choice of literals. */
+const MAX_CLASS = 8;
+/** Required strings are cut to this length: a prefix of a required string is required too. */
+const MAX_LITERAL = 24;
+
+const EMPTY_LIT: Lit = 's';
+const ANY: Info = { exact: null, required: null };
+const EMPTY: Info = { exact: [EMPTY_LIT], required: null };
+
+/**
+ * The pattern's required literals, or undefined when none are known or some are shorter than
+ * `minLength` (such a pattern needs a regex prefilter). Syntax the parser does not know yields
+ * undefined, never an error.
+ */
+export function requiredLiterals(source: string, minLength = 3): Literal[] | undefined {
+  return analyze(source, minLength).literals;
+}
+
+/**
+ * The required literals (as {@link requiredLiterals}) and the pattern's weight: roughly the size of
+ * its automaton (each character or class counts one, counted repetitions are unrolled to their
+ * upper bound). Sets of patterns are kept to a total weight that RE2's DFA memory holds.
+ */
+export function analyze(source: string, minLength = 3): { literals: Literal[] | undefined; weight: number } {
+  let info: Info;
+  try {
+    info = new Parser(source).parse();
+  } catch {
+    return { literals: undefined, weight: source.length };
+  }
+  const best = bestOf(info);
+  const weight = info.weight ?? source.length;
+  if (!best || best.some((l) => len(l) < minLength)) return { literals: undefined, weight };
+  return { literals: best.map((l) => ({ text: l.slice(1), nocase: l[0] === 'i' })), weight };
+}
+
+const len = (l: Lit): number => l.length - 1;
+const lower = (l: Lit): Lit => (l[0] === 'i' ? l : `i${l.slice(1).toLowerCase()}`);
+
+function join(a: Lit, b: Lit): Lit {
+  if (len(a) === 0) return b;
+  if (len(b) === 0) return a;
+  if (a[0] === 's' && b[0] === 's') return a + b.slice(1);
+  return lower(a) + lower(b).slice(1);
+}
+
+/** True when every string containing `s` contains `k` too. */
+function implies(s: Lit, k: Lit): boolean {
+  if (k[0] === 's') return s[0] === 's' && s.slice(1).includes(k.slice(1));
+  return lower(s).slice(1).includes(k.slice(1));
+}
+
+/** Drops every literal that implies another one of the set: holding the weaker one is enough. */
+function minimal(set: readonly Lit[]): Lit[] {
+  const sorted = [...new Set(set)].sort((a, b) => a.length - b.length);
+  const kept: Lit[] = [];
+  for (const s of sorted) if (!kept.some((k) => implies(s, k))) kept.push(s);
+  return kept;
+}
+
+/** A set's worth: the length of its shortest string (0: useless), less a little for its size. */
+function score(set: readonly Lit[]): number {
+  if (set.length === 0) return 0;
+  let min = Infinity;
+  for (const s of set) min = Math.min(min, len(s));
+  return min === 0 ? 0 : min * 1000 - set.length;
+}
+
+function pick(sets: readonly (Lit[] | null)[]): Lit[] | null {
+  let best: Lit[] | null = null;
+  for (const s of sets) if (s && score(s) > 0 && (!best || score(s) > score(best))) best = s;
+  return best;
+}
+
+/** The most selective set known for `info`: its language, or its required strings. */
+function bestOf(info: Info): Lit[] | null {
+  return pick([info.exact ? minimal(info.exact) : null, info.required]);
+}
+
+function cross(a: readonly Lit[], b: readonly Lit[]): Lit[] | null {
+  if (a.length * b.length > MAX_SET) return null;
+  const out = new Set<Lit>();
+  for (const x of a) for (const y of b) out.add(join(x, y));
+  return [...out];
+}
+
+/** Shortens required strings (a required string's prefix is required too). */
+function trim(set: Lit[] | null): Lit[] | null {
+  return set ? minimal(set.map((s) => s.slice(0, MAX_LITERAL + 1))) : null;
+}
+
+function concat(parts: readonly Info[]): Info {
+  let run: Lit[] = [EMPTY_LIT];
+  let allExact = true;
+  const candidates: (Lit[] | null)[] = [];
+  for (const p of parts) {
+    if (p.exact) {
+      const joined = cross(run, p.exact);
+      if (joined) run = joined;
+      else {
+        allExact = false;
+        candidates.push(minimal(run));
+        run = p.exact;
+      }
+    } else {
+      allExact = false;
+      candidates.push(minimal(run), p.required);
+      run = [EMPTY_LIT];
+    }
+  }
+  candidates.push(minimal(run));
+  return { exact: allExact ? run : null, required: trim(pick(candidates)), weight: sum(parts) };
+}
+
+function sum(parts: readonly Info[]): number {
+  let w = 0;
+  for (const p of parts) w += p.weight ?? 1;
+  return w;
+}
+
+function weighed(info: Info, weight: number): Info {
+  return { ...info, weight };
+}
+
+function alternate(alts: readonly Info[]): Info {
+  return weighed(alternateSets(alts), sum(alts));
+}
+
+function alternateSets(alts: readonly Info[]): Info {
+  if (alts.every((a) => a.exact)) {
+    const all = [...new Set(alts.flatMap((a) => a.exact as Lit[]))];
+    if (all.length <= MAX_SET) return { exact: all, required: null };
+  }
+  const sets: Lit[][] = [];
+  for (const a of alts) {
+    const b = bestOf(a);
+    if (!b) return ANY;
+    sets.push(b);
+  }
+  let set = minimal(sets.flat());
+  // Too many: each alternative narrowed to what its strings share at the start or the end.
+  if (set.length > MAX_SET) set = minimal(sets.flatMap((s) => (s.length > 1 ? shared(s) : s)));
+  return set.length <= MAX_SET && score(set) > 0 ? { exact: null, required: trim(set) } : ANY;
+}
+
+/** The longer of the strings' common prefix and common suffix (each string contains both). */
+function shared(set: readonly Lit[]): Lit[] {
+  const nocase = set.some((s) => s[0] === 'i');
+  const texts = set.map((s) => (nocase ? lower(s) : s).slice(1));
+  const first = texts[0] as string;
+  let pre = first.length;
+  let suf = first.length;
+  for (const t of texts) {
+    let i = 0;
+    while (i < pre && i < t.length && t[i] === first[i]) i++;
+    pre = i;
+    let j = 0;
+    while (j < suf && j < t.length && t[t.length - 1 - j] === first[first.length - 1 - j]) j++;
+    suf = j;
+  }
+  return [(nocase ? 'i' : 's') + (pre >= suf ? first.slice(0, pre) : first.slice(first.length - suf))];
+}
+
+function repeat(p: Info, min: number, max: number): Info {
+  return weighed(repeatSets(p, min, max), (p.weight ?? 1) * Math.max(1, Number.isFinite(max) ? max : min + 1));
+}
+
+function repeatSets(p: Info, min: number, max: number): Info {
+  if (min === 0) return max === 1 && p.exact && p.exact.length < MAX_SET ? { exact: [...new Set([...p.exact, EMPTY_LIT])], required: null } : ANY;
+  if (p.exact && min === max && min <= 4) {
+    let run: Lit[] | null = [EMPTY_LIT];
+    for (let i = 0; i < min && run; i++) run = cross(run, p.exact);
+    if (run) return { exact: run, required: null };
+  }
+  return { exact: null, required: bestOf(p) };
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', f: '\f', v: '\v', a: '\x07' };
+const ZERO_WIDTH_ESCAPES = new Set(['b', 'B', 'A', 'z']);
+const CLASS_ESCAPES = new Set(['d', 'D', 'w', 'W', 's', 'S', 'p', 'P', 'C']);
+
+class Parser {
+  #i = 0;
+  readonly #s: string;
+  /** Case-insensitive matching is on (`(?i)`), for the group being parsed. */
+  #nocase = false;
+
+  constructor(source: string) {
+    this.#s = source;
+  }
+
+  parse(): Info {
+    const info = this.#alternation();
+    if (this.#i < this.#s.length) throw new Error(`unexpected "${this.#s[this.#i]}" at ${this.#i}`);
+    return info;
+  }
+
+  #alternation(): Info {
+    const alts = [this.#sequence()];
+    while (this.#s[this.#i] === '|') {
+      this.#i++;
+      alts.push(this.#sequence());
+    }
+    return alts.length === 1 ? (alts[0] as Info) : alternate(alts);
+  }
+
+  #sequence(): Info {
+    const parts: Info[] = [];
+    while (this.#i < this.#s.length && this.#s[this.#i] !== '|' && this.#s[this.#i] !== ')') {
+      let atom = this.#atom();
+      for (;;) {
+        const q = this.#quantifier();
+        if (!q) break;
+        atom = repeat(atom, q.min, q.max);
+      }
+      parts.push(atom);
+    }
+    return concat(parts);
+  }
+
+  #quantifier(): { min: number; max: number } | undefined {
+    const c = this.#s[this.#i];
+    let q: { min: number; max: number } | undefined;
+    if (c === '*') q = { min: 0, max: Infinity };
+    else if (c === '+') q = { min: 1, max: Infinity };
+    else if (c === '?') q = { min: 0, max: 1 };
+    else if (c === '{') {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(this.#s.slice(this.#i));
+      if (!m) return undefined;
+      const min = Number(m[1]);
+      const max = m[2] === undefined ? min : m[3] === '' ? Infinity : Number(m[3]);
+      this.#i += m[0].length - 1;
+      q = { min, max };
+    }
+    if (!q) return undefined;
+    this.#i++;
+    if (this.#s[this.#i] === '?') this.#i++; // lazy
+    return q;
+  }
+
+  #atom(): Info {
+    const c = String.fromCodePoint(this.#s.codePointAt(this.#i) as number);
+    if (c === '(') return this.#group();
+    if (c === '[') return this.#class();
+    if (c === '\\') return this.#escape();
+    this.#i += c.length;
+    if (c === '.') return ANY;
+    if (c === '^' || c === '$') return EMPTY;
+    return this.#literal(c);
+  }
+
+  #literal(text: string): Info {
+    return { exact: [this.#nocase ? `i${text.toLowerCase()}` : `s${text}`], required: null };
+  }
+
+  #group(): Info {
+    const s = this.#s;
+    this.#i++;
+    const outer = this.#nocase;
+    if (s[this.#i] === '?') {
+      const named = /^\?P?<[A-Za-z_][A-Za-z0-9_]*>/.exec(s.slice(this.#i));
+      if (named) this.#i += named[0].length;
+      else {
+        const flags = /^\?([imsU]*)(?:-([imsU]*))?([:)])/.exec(s.slice(this.#i));
+        if (!flags) throw new Error(`unknown group syntax at ${this.#i}`);
+        this.#i += flags[0].length;
+        const on = flags[1]?.includes('i') ? true : flags[2]?.includes('i') ? false : this.#nocase;
+        // (?i) alone changes the rest of the enclosing group; (?i:...) only its own body.
+        if (flags[3] === ')') {
+          this.#nocase = on;
+          return EMPTY;
+        }
+        this.#nocase = on;
+      }
+    }
+    const inner = this.#alternation();
+    if (s[this.#i] !== ')') throw new Error('missing )');
+    this.#i++;
+    this.#nocase = outer;
+    return inner;
+  }
+
+  #escape(): Info {
+    const s = this.#s;
+    const next = s[this.#i + 1];
+    if (next === undefined) throw new Error('trailing backslash');
+    if (next === 'Q') {
+      const end = s.indexOf('\\E', this.#i + 2);
+      const text = s.slice(this.#i + 2, end === -1 ? s.length : end);
+      this.#i = end === -1 ? s.length : end + 2;
+      return this.#literal(text);
+    }
+    if (ZERO_WIDTH_ESCAPES.has(next)) {
+      this.#i += 2;
+      return EMPTY;
+    }
+    const ch = this.#escapedChar();
+    return ch === undefined ? ANY : this.#literal(ch);
+  }
+
+  /** One escape at the cursor as a character, or undefined for a class escape (\d, \pL...). */
+  #escapedChar(): string | undefined {
+    const s = this.#s;
+    const next = s[this.#i + 1] as string;
+    if (CLASS_ESCAPES.has(next)) {
+      this.#i += 2;
+      if ((next === 'p' || next === 'P') && s[this.#i] === '{') this.#i = s.indexOf('}', this.#i) + 1;
+      else if (next === 'p' || next === 'P') this.#i += 1;
+      return undefined;
+    }
+    if (next === 'x') {
+      const m = /^\\x(?:\{([0-9A-Fa-f]+)\}|([0-9A-Fa-f]{2}))/.exec(s.slice(this.#i));
+      if (!m) throw new Error('bad \\x escape');
+      this.#i += m[0].length;
+      return String.fromCodePoint(parseInt((m[1] ?? m[2]) as string, 16));
+    }
+    if (/[0-7]/.test(next)) {
+      const m = /^\\([0-7]{1,3})/.exec(s.slice(this.#i)) as RegExpExecArray;
+      this.#i += m[0].length;
+      return String.fromCodePoint(parseInt(m[1] as string, 8));
+    }
+    this.#i += 2;
+    const simple = SIMPLE_ESCAPES[next];
+    if (simple) return simple;
+    if (/[A-Za-z0-9]/.test(next)) throw new Error(`unknown escape \\${next}`);
+    return next;
+  }
+
+  #class(): Info {
+    const s = this.#s;
+    this.#i++;
+    const negated = s[this.#i] === '^';
+    if (negated) this.#i++;
+    const chars = new Set<string>();
+    let open = false; // the class holds a range or class escape too large to list
+    let first = true;
+    while (this.#i < s.length && (s[this.#i] !== ']' || first)) {
+      first = false;
+      if (s.startsWith('[:', this.#i)) {
+        const end = s.indexOf(':]', this.#i);
+        if (end === -1) throw new Error('bad POSIX class');
+        this.#i = end + 2;
+        open = true;
+        continue;
+      }
+      const lo = this.#classChar();
+      if (lo === undefined) {
+        open = true;
+        continue;
+      }
+      if (s[this.#i] === '-' && s[this.#i + 1] !== ']' && this.#i + 1 < s.length) {
+        this.#i++;
+        const hi = this.#classChar();
+        if (hi === undefined) throw new Error('bad range');
+        const from = lo.codePointAt(0) as number;
+        const to = hi.codePointAt(0) as number;
+        if (to - from + 1 > MAX_CLASS) open = true;
+        else for (let c = from; c <= to; c++) chars.add(String.fromCodePoint(c));
+      } else chars.add(lo);
+    }
+    if (s[this.#i] !== ']') throw new Error('missing ]');
+    this.#i++;
+    const lits = new Set([...chars].map((c) => (this.#nocase ? `i${c.toLowerCase()}` : `s${c}`)));
+    if (negated || open || lits.size === 0 || lits.size > MAX_CLASS) return ANY;
+    return { exact: [...lits], required: null };
+  }
+
+  #classChar(): string | undefined {
+    const c = this.#s[this.#i] as string;
+    if (c !== '\\') {
+      const ch = String.fromCodePoint(this.#s.codePointAt(this.#i) as number);
+      this.#i += ch.length;
+      return ch;
+    }
+    if (this.#s[this.#i + 1] === 'b' || this.#s[this.#i + 1] === 'B') throw new Error('\\b in class');
+    return this.#escapedChar();
+  }
+}

@@ -1,0 +1,56 @@
+import RE2 from 're2';
+import { describe, expect, it } from 'vitest';
+import { captureAlwaysTakesPart, minLength, nameCapture, parseRegex } from '../../../../src/detect/import/re2-syntax.js';
+import { sampleRegex } from '../../../../src/detect/import/sample.js';
+
+/** Regexes whose parentheses are easy to miscount. */
+const TRICKY = [
+  String.raw`[]()](a)`,
+  String.raw`[^]()](a)`,
+  String.raw`\Q(()\E(a)`,
+  String.raw`(?i:(a))(?i)(b)`,
+  String.raw`(?P<n>(b))(?<m>c)`,
+  String.raw`\\(c)\(d\)`,
+  String.raw`[[:alpha:](](e)`,
+  String.raw`\x28(d)\x{29}`,
+  String.raw`\p{Greek}(e)\pL`,
+  String.raw`a{2}(f){1,3}a{,3}(g)`,
+  String.raw`(?s:.){0,3}?(h)|(i)`,
+  String.raw`(?-i:A|B)(?U)(j+)`,
+];
+
+/** Capture groups as RE2 counts them. */
+const re2Groups = (source: string): number => (new RE2(`(?:${source})|`, 'u').exec('')?.length ?? 1) - 1;
+
+describe('RE2 syntax', () => {
+  it.each(TRICKY)('counts the capture groups of %s as RE2 does, and samples a string it matches', (source) => {
+    const parsed = parseRegex(source);
+    expect(parsed.groups.map((g) => g.index)).toEqual(Array.from({ length: re2Groups(source) }, (_, i) => i + 1));
+    for (let seed = 0; seed < 20; seed++) {
+      const sample = sampleRegex(parsed.root, { seed, plain: seed === 0, maxExtra: 3 });
+      expect(sample, `seed ${seed}`).toBeDefined();
+      expect(new RE2(`^(?:${source})$`, 'u').test(sample?.text ?? ''), `${JSON.stringify(sample?.text)} (seed ${seed})`).toBe(true);
+    }
+  });
+
+  it('renames exactly the group asked for', () => {
+    const source = String.raw`[(](?:x)\((a)(?P<k>b)(c)`;
+    const parsed = parseRegex(source);
+    expect(nameCapture(source, parsed, 2, 'secret')).toBe(String.raw`[(](?:x)\((a)(?P<secret>b)(c)`);
+    expect(nameCapture(source, parsed, 3, 'secret')).toBe(String.raw`[(](?:x)\((a)(?P<k>b)(?P<secret>c)`);
+  });
+
+  it('knows which groups take part in every match and how short they can be', () => {
+    const { root } = parseRegex(String.raw`((a)|(b))(c)?(d*)((e)+)`);
+    expect([1, 2, 3, 4, 5, 6, 7].map((i) => captureAlwaysTakesPart(root, i))).toEqual([true, false, false, false, true, true, true]);
+    expect(minLength(root)).toBe(2);
+  });
+
+  it('records where each capture group of a sample lies', () => {
+    const parsed = parseRegex(String.raw`key=(\d{4})-(x)`);
+    const sample = sampleRegex(parsed.root, { seed: 1, plain: true, maxExtra: 0 });
+    const [start, end] = sample?.captures.get(1) ?? [0, 0];
+    expect(sample?.text.slice(start, end)).toMatch(/^\d{4}$/);
+    expect(sample?.captures.get(2)).toEqual([9, 10]);
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { tooDeep } from '../../../src/detect/line-filter.js';
+import { Prefilter, gateOf } from '../../../src/detect/prefilter.js';
+import { SplitSet } from '../../../src/detect/split-set.js';
+
+describe('Prefilter', () => {
+  const entries = [
+    { pattern: '\\bghp_[A-Za-z0-9]{36}\\b' }, // gated by ghp_
+    { pattern: '\\d{3}-\\d{2}-\\d{4}' }, // structural: no literal
+    { pattern: '(?i)password\\s*=\\s*\\S+' }, // gated, case-folded
+    { pattern: '\\b\\d{9}\\b', keywords: ['ssn'] }, // structural (ssn is too short to gate), keyword checked
+    { pattern: '\\bpat[a-z]{3}\\b' }, // a three-letter literal is too common: structural
+  ];
+  const pf = new Prefilter(entries);
+
+  it('splits entries into literal gates and a structural set', () => {
+    expect(gateOf(entries[0] as { pattern: string })).toEqual([{ text: 'ghp_', nocase: false }]);
+    expect(gateOf(entries[4] as { pattern: string })).toBeUndefined();
+    expect(pf.stats).toEqual({ structural: 3, structuralSets: 1, literals: 2, gated: 2 });
+  });
+
+  it('names the candidates: structural ones that match, gated ones whose literal occurs', () => {
+    expect(pf.candidates('token ghp_short and 123-45-6789')).toEqual([0, 1]);
+    expect(pf.candidates('PASSWORD is unset')).toEqual([2]);
+    expect(pf.candidates('nothing here')).toEqual([]);
+    expect(pf.candidates(Buffer.from('id 123456789'))).toEqual([3]);
+  });
+
+  it('test() runs the gated patterns and checks keywords of structural ones', () => {
+    expect(pf.test('token ghp_short')).toBe(false);
+    expect(pf.test(`token ghp_${'a'.repeat(36)}`)).toBe(true);
+    expect(pf.test('Password = hunter2')).toBe(true);
+    expect(pf.test('id 123456789')).toBe(false);
+    expect(pf.test('SSN: 123456789')).toBe(true);
+    expect(pf.test(Buffer.from('path pattern'))).toBe(false);
+    expect(pf.test(Buffer.from('got patxyz'))).toBe(true);
+  });
+
+  it('uses keywords as the gate when the pattern has no literal of its own', () => {
+    expect(gateOf({ pattern: '\\b\\d{9}\\b', keywords: ['passport'] })).toEqual([{ text: 'passport', nocase: true }]);
+    const k = new Prefilter([{ pattern: '\\b\\d{9}\\b', keywords: ['passport'] }]);
+    expect(k.candidates('PASSPORT 123456789')).toEqual([0]);
+    expect(k.candidates('id 123456789')).toEqual([]);
+  });
+});
+
+describe('SplitSet', () => {
+  it('splits by weight and keeps indices', () => {
+    const patterns = ['a{10}', 'b{10}', 'c{10}', 'x'];
+    const split = new SplitSet(patterns, 20);
+    expect(split.sets).toBe(2);
+    expect(split.match(`${'c'.repeat(10)} x ${'a'.repeat(10)}`)).toEqual([0, 2, 3]);
+    expect(split.test('b'.repeat(10))).toBe(true);
+    expect(split.test('bbb')).toBe(false);
+  });
+});
+
+describe('tooDeep', () => {
+  const nest = (n: number): string => '['.repeat(n) + ']'.repeat(n);
+  it('counts nesting as a JSON parser does', () => {
+    expect(tooDeep(Buffer.from(nest(3)), 3)).toBe(false);
+    expect(tooDeep(Buffer.from(nest(4)), 3)).toBe(true);
+    expect(tooDeep(Buffer.from('{"a":[1],"b":[2],"c":{"d":[3]}}'), 3)).toBe(false);
+    expect(tooDeep(Buffer.from('{"a":"[[[[[[","b":1}'), 3)).toBe(false);
+    expect(tooDeep(Buffer.from('{"a":"\\"[[[[","b":[[[[1]]]]}'), 3)).toBe(true);
+  });
+});
