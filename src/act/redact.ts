@@ -26,6 +26,11 @@ export interface RedactOptions {
   maxDepth: number;
   /** Told the replacement text of every finding (dry runs show examples of the masked form). */
   onReplace?: (detectorId: string, replacement: string) => void;
+  /**
+   * The only detectors (indices) that can match any string of the record, when the caller knows
+   * them: those whose pattern matched the record's raw line, which holds every string verbatim.
+   */
+  detectors?: readonly number[];
 }
 
 export type RedactOutcome =
@@ -104,7 +109,7 @@ class Walker {
   }
 
   string(text: string, path: string): string | typeof DROP {
-    const matches = scanText(this.#o.policy, text);
+    const matches = scanText(this.#o.policy, text, undefined, this.#o.detectors);
     if (matches.length === 0) return text;
     let out = '';
     let pos = 0;

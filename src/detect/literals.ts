@@ -213,9 +213,42 @@ const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', f: '
 const ZERO_WIDTH_ESCAPES = new Set(['b', 'B', 'A', 'z']);
 const CLASS_ESCAPES = new Set(['d', 'D', 'w', 'W', 's', 'S', 'p', 'P', 'C']);
 
+/**
+ * A shorter pattern every match of `source` contains a match of: its leading items, up to the first
+ * point where they alone require a literal of `minLength` or more (a keyword list, a vendor prefix).
+ * Undefined when there is no such point, or when cutting there would save less than `minSaved`
+ * weight. A set of such prefixes is much smaller than one of the whole patterns; a line it passes
+ * is then checked with the whole pattern.
+ */
+export function selectivePrefix(source: string, minLength = 3, minSaved = 20): string | undefined {
+  let items: Array<{ end: number; info: Info }>;
+  let total: number;
+  try {
+    const parser = new Parser(source);
+    const info = parser.parse();
+    if (!parser.topItems) return undefined;
+    items = parser.topItems;
+    total = info.weight ?? source.length;
+  } catch {
+    return undefined;
+  }
+  for (let k = 1; k <= items.length; k++) {
+    const head = concat(items.slice(0, k).map((i) => i.info));
+    const best = bestOf(head);
+    if (best && best.every((l) => len(l) >= minLength)) {
+      if (total - (head.weight ?? 0) < minSaved) return undefined;
+      return source.slice(0, (items[k - 1] as { end: number }).end);
+    }
+  }
+  return undefined;
+}
+
 class Parser {
   #i = 0;
   readonly #s: string;
+  #depth = 0;
+  /** The top-level sequence's items and where each ends, when the pattern has no top-level `|`. */
+  topItems: Array<{ end: number; info: Info }> | undefined;
   /** Case-insensitive matching is on (`(?i)`), for the group being parsed. */
   #nocase = false;
 
@@ -230,15 +263,20 @@ class Parser {
   }
 
   #alternation(): Info {
-    const alts = [this.#sequence()];
+    const top = this.#depth === 0;
+    this.#depth++;
+    const items: Array<{ end: number; info: Info }> = [];
+    const alts = [this.#sequence(top ? items : undefined)];
     while (this.#s[this.#i] === '|') {
       this.#i++;
       alts.push(this.#sequence());
     }
+    this.#depth--;
+    if (top && alts.length === 1) this.topItems = items;
     return alts.length === 1 ? (alts[0] as Info) : alternate(alts);
   }
 
-  #sequence(): Info {
+  #sequence(items?: Array<{ end: number; info: Info }>): Info {
     const parts: Info[] = [];
     while (this.#i < this.#s.length && this.#s[this.#i] !== '|' && this.#s[this.#i] !== ')') {
       let atom = this.#atom();
@@ -248,6 +286,7 @@ class Parser {
         atom = repeat(atom, q.min, q.max);
       }
       parts.push(atom);
+      items?.push({ end: this.#i, info: atom });
     }
     return concat(parts);
   }

@@ -6,11 +6,13 @@
  *
  * - the literals of all such patterns form one small set (a few hundred short strings);
  * - the patterns without literals (numbers, addresses, e-mails) form a set of their own, small
- *   enough to keep its automaton;
+ *   enough to keep its automaton; a long one is represented there by its leading items when those
+ *   alone need some keyword (`(?i:ssn|social security)` of a keyword-led pattern), and a line
+ *   the shorter form passes is checked with the whole pattern;
  * - a literal hit names the patterns that hold it, and only those run, each on its own.
  */
 import RE2 from 're2';
-import { requiredLiterals, type Literal } from './literals.js';
+import { requiredLiterals, selectivePrefix, type Literal } from './literals.js';
 import { SplitSet } from './split-set.js';
 
 export interface PrefilterEntry {
@@ -37,9 +39,10 @@ export class Prefilter {
   readonly size: number;
   /** Index of each pattern without a literal gate, in `structural`'s order. */
   readonly #structuralIds: number[] = [];
+  /** Structural entries represented in the set by a prefix: a set hit must be confirmed. */
+  readonly #relaxed: boolean[] = [];
   /** Keywords of structural entries that have some: a set hit counts only with one of them. */
   readonly #structuralKeywords: Array<RE2 | undefined> = [];
-  #anyStructuralKeywords = false;
   readonly #structural: SplitSet | undefined;
   readonly #literals: ReturnType<typeof RE2.Set> | undefined;
   /** For each literal (in the set's order), the entries it gates. */
@@ -57,10 +60,11 @@ export class Prefilter {
       const literals = gateOf(e);
       if (!literals) {
         this.#structuralIds.push(index);
-        structural.push(e.pattern);
+        const prefix = selectivePrefix(e.pattern);
+        structural.push(prefix ?? e.pattern);
+        this.#relaxed.push(prefix !== undefined);
         const words = e.keywords && e.keywords.length > 0 ? new RE2(`(?i)(?:${e.keywords.map(escape).join('|')})`, 'u') : undefined;
         this.#structuralKeywords.push(words);
-        if (words) this.#anyStructuralKeywords = true;
         return;
       }
       for (const l of literals) {
@@ -104,11 +108,7 @@ export class Prefilter {
    */
   test(input: string | Buffer): boolean {
     if (this.#structural?.test(input)) {
-      if (!this.#anyStructuralKeywords) return true;
-      for (const i of this.#structural.match(input)) {
-        const words = this.#structuralKeywords[i];
-        if (!words || words.test(input)) return true;
-      }
+      for (const i of this.#structural.match(input)) if (this.#confirmStructural(i, input)) return true;
     }
     if (!this.#literals?.test(input)) return false;
     const tried = new Set<number>();
@@ -120,6 +120,35 @@ export class Prefilter {
       }
     }
     return false;
+  }
+
+  /**
+   * The entries whose pattern does match `input` (structural ones with a keyword where they have
+   * keywords, gated ones run where one of their literals occurs). Sorted.
+   */
+  matching(input: string | Buffer): number[] {
+    const out: number[] = [];
+    if (this.#structural) {
+      for (const i of this.#structural.match(input)) if (this.#confirmStructural(i, input)) out.push(this.#structuralIds[i] as number);
+    }
+    if (this.#literals?.test(input)) {
+      const tried = new Set<number>();
+      for (const l of this.#literals.match(input)) {
+        for (const i of this.#gates[l] as number[]) {
+          if (tried.has(i)) continue;
+          tried.add(i);
+          if (this.#verifier(i).test(input)) out.push(i);
+        }
+      }
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  /** A structural set hit (by set index) holds: the keywords occur, the whole pattern matches. */
+  #confirmStructural(i: number, input: string | Buffer): boolean {
+    const words = this.#structuralKeywords[i];
+    if (words && !words.test(input)) return false;
+    return !this.#relaxed[i] || this.#verifier(this.#structuralIds[i] as number).test(input);
   }
 
   #verifier(i: number): RE2 {

@@ -37,14 +37,19 @@ interface Candidate extends Match {
   matchEnd: number;
 }
 
-/** Every confirmed match in `text`, non-overlapping, ordered by position. */
-export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntry[]): Match[] {
+/**
+ * Every confirmed match in `text`, non-overlapping, ordered by position. `only`, when given, are
+ * the only detectors that can match (those the record's raw line matched): the prefilter is
+ * skipped and they run directly.
+ */
+export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntry[], only?: readonly number[]): Match[] {
   if (!policy.prefilter || text.length === 0) return [];
   const cacheable = !trace && text.length <= CLEAN_CACHE_MAX_CHARS;
   if (cacheable && policy.cleanValues.has(text)) return [];
-  const hits = policy.prefilter.candidates(text);
+  const hits = only ?? policy.prefilter.candidates(text);
   const found = hits.length === 0 ? [] : scanHits(policy, text, hits, trace);
-  if (cacheable && found.length === 0) policy.cleanValues.add(text);
+  // Clean for a few detectors is not clean for all of them.
+  if (cacheable && found.length === 0 && !only) policy.cleanValues.add(text);
   return found;
 }
 

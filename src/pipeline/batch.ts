@@ -250,6 +250,7 @@ function processRecord(bytes: Buffer, source: SourceRef, ctx: BatchContext & { o
       policy: ctx.policy,
       actions: ctx.actions,
       maxDepth: ctx.limits.maxDepth,
+      ...lineDetectors(bytes, ctx),
       ...(ctx.onReplace ? { onReplace: ctx.onReplace } : {}),
       keys: {
         tokenKey: () => {
@@ -281,6 +282,18 @@ function processRecord(bytes: Buffer, source: SourceRef, ctx: BatchContext & { o
   } catch (err) {
     return quarantineRecord(bytes, source, err, ctx.quarantineKey, ctx.policy.hash);
   }
+}
+
+/**
+ * The detectors whose pattern matches the raw line, when that bounds what its decoded strings can
+ * match: every string of a JSON line without a backslash (no escape) appears in it verbatim, as
+ * does a text line's body. The line filter holds the detectors' raw-line forms first, in order.
+ */
+function lineDetectors(bytes: Buffer, ctx: BatchContext): { detectors?: number[] } {
+  const filter = ctx.policy.lineFilter;
+  if (!filter || ctx.fastPath === false || bytes.includes(BACKSLASH)) return {};
+  const count = ctx.policy.detectors.length;
+  return { detectors: filter.prefilter.matching(bytes).filter((i) => i < count) };
 }
 
 /** Encrypts a whole raw record for the quarantine; the event names the reason, never the content. */

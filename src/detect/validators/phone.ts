@@ -4,7 +4,9 @@
  * needs `defaultCountry` (one ISO 3166 alpha-2 code, or a list: valid for any of them passes). An
  * international call prefix written in place of `+` (`00 44 ...`, `011 44 ...`, `001-212-...`) is
  * accepted too, and so is an extension (`x1234`, `ext. 12`). With `international: true` a value
- * without `+` is read as country code and number (`44 20 7946 0958`, `91-415-555-0132`).
+ * without `+` is read as country code and number (`44 20 7946 0958`, `91-415-555-0132`). With
+ * `minDigits: n` a number with fewer than n digits (an extension not counted) is rejected: some
+ * numbering plans (DE) accept very short national numbers that, without context, are just numbers.
  */
 import { isSupportedCountry, isValidPhoneNumber, type CountryCode } from 'libphonenumber-js/max';
 import { LogveilError } from '../../errors.js';
@@ -12,6 +14,7 @@ import { fail, OK, unknownParams, type ValidatorSpec } from './common.js';
 
 const PARAM_PROBLEM = 'phone "defaultCountry" must be an ISO 3166 alpha-2 code (e.g. "US") or a non-empty list of them';
 const INTERNATIONAL_PROBLEM = 'phone "international" must be true or false';
+const MIN_DIGITS_PROBLEM = 'phone "minDigits" must be an integer between 1 and 17';
 
 /** Longer values are not phone numbers (E.164 has at most 15 digits; allow separators and an extension). */
 const MAX_LENGTH = 48;
@@ -30,6 +33,19 @@ function countriesOf(params: Record<string, unknown>): CountryCode[] | undefined
   return out;
 }
 
+/** `params.minDigits`: 0 when absent, undefined when malformed. */
+function minDigitsOf(params: Record<string, unknown>): number | undefined {
+  const raw = params['minDigits'];
+  if (raw === undefined) return 0;
+  return typeof raw === 'number' && Number.isInteger(raw) && raw >= 1 && raw <= 17 ? raw : undefined;
+}
+
+/** The number of digits before an extension (`x12`, `ext. 12`, `extension 12`). */
+function digitCount(text: string): number {
+  const main = text.replace(/\s*(?:x|ext\.?|extension)\s*\d+$/i, '');
+  return main.replace(/\D/g, '').length;
+}
+
 /** The value with an international call prefix (00, 011) replaced by `+`, or undefined. */
 function withPlus(value: string): string | undefined {
   const m = /^\(?(?:00|011)\)?[ .-]?([1-9][\s\S]*)$/.exec(value);
@@ -41,7 +57,8 @@ export const phone: ValidatorSpec = {
     const problems = countriesOf(params) === undefined ? [PARAM_PROBLEM] : [];
     const international = params['international'];
     if (international !== undefined && typeof international !== 'boolean') problems.push(INTERNATIONAL_PROBLEM);
-    return problems.concat(unknownParams('phone', params, ['defaultCountry', 'international']));
+    if (minDigitsOf(params) === undefined) problems.push(MIN_DIGITS_PROBLEM);
+    return problems.concat(unknownParams('phone', params, ['defaultCountry', 'international', 'minDigits']));
   },
   validate(value, params) {
     const countries = countriesOf(params);
@@ -50,9 +67,12 @@ export const phone: ValidatorSpec = {
     if (international !== undefined && typeof international !== 'boolean') {
       throw new LogveilError('VALIDATOR_PARAMS', INTERNATIONAL_PROBLEM);
     }
+    const minDigits = minDigitsOf(params);
+    if (minDigits === undefined) throw new LogveilError('VALIDATOR_PARAMS', MIN_DIGITS_PROBLEM);
     const text = value.trim();
     if (text.length === 0 || text.length > MAX_LENGTH) return fail('phone number is empty or too long');
     if (!/[0-9]/.test(text)) return fail('phone number has no digits');
+    if (digitCount(text) < minDigits) return fail(`phone number has fewer than ${minDigits} digits`);
     if (text.startsWith('+')) {
       return isValidPhoneNumber(text) ? OK : fail('not a valid international phone number');
     }

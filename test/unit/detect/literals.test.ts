@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
-import { analyze, requiredLiterals, type Literal } from '../../../src/detect/literals.js';
+import { analyze, requiredLiterals, selectivePrefix, type Literal } from '../../../src/detect/literals.js';
 
 const texts = (l: Literal[] | undefined): string[] | undefined => l?.map((x) => (x.nocase ? `(?i)${x.text}` : x.text)).sort();
 
@@ -101,6 +101,19 @@ function sampleArb(): fc.Arbitrary<Sample> {
   }));
   return tree;
 }
+
+describe('selectivePrefix', () => {
+  it('cuts a long pattern after the items that need a keyword', () => {
+    expect(selectivePrefix('(?i:ssn|social security)[^0-9\\n]{0,30}?\\b\\d{9}\\b')).toBe('(?i:ssn|social security)');
+    expect(selectivePrefix('\\bpat[A-Za-z0-9]{14}\\.[a-f0-9]{64}\\b')).toBe('\\bpat');
+  });
+
+  it('keeps patterns with no such point, or too little to save', () => {
+    expect(selectivePrefix('\\d{3}-\\d{2}-\\d{4}')).toBeUndefined();
+    expect(selectivePrefix('abc\\d')).toBeUndefined();
+    expect(selectivePrefix('abc|\\d{40}')).toBeUndefined();
+  });
+});
 
 describe('requiredLiterals (property)', () => {
   it('every string a pattern matches holds one of its literals', () => {

@@ -44,6 +44,18 @@ describe('Prefilter', () => {
   });
 });
 
+describe('Prefilter with a keyword-led pattern', () => {
+  const pf = new Prefilter([{ pattern: '(?i:ssn|social security)[^0-9\\n]{0,30}?\\b\\d{9}\\b' }]);
+  it('holds its keywords in the set and confirms a hit with the whole pattern', () => {
+    expect(pf.stats.structural).toBe(1);
+    expect(pf.candidates('the ssn field')).toEqual([0]);
+    expect(pf.test('the ssn field')).toBe(false);
+    expect(pf.matching('the ssn field')).toEqual([]);
+    expect(pf.test('SSN: 123456789')).toBe(true);
+    expect(pf.matching(Buffer.from('SSN: 123456789'))).toEqual([0]);
+  });
+});
+
 describe('SplitSet', () => {
   it('splits by weight and keeps indices', () => {
     const patterns = ['a{10}', 'b{10}', 'c{10}', 'x'];

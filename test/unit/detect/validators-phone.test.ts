@@ -21,6 +21,7 @@ describe('phone: parameters', () => {
     expect(phone.checkParams({ name: 'phone', defaultCountry: 'US' })).toEqual([]);
     expect(phone.checkParams({ defaultCountry: ['US', 'GB', 'DE'] })).toEqual([]);
     expect(phone.checkParams({ international: true })).toEqual([]);
+    expect(phone.checkParams({ defaultCountry: 'DE', minDigits: 8 })).toEqual([]);
   });
 
   it('rejects unknown or malformed countries and unknown parameters', () => {
@@ -28,6 +29,9 @@ describe('phone: parameters', () => {
       expect(phone.checkParams({ defaultCountry }), JSON.stringify(defaultCountry)).toHaveLength(1);
     }
     expect(phone.checkParams({ international: 'yes' })).toHaveLength(1);
+    for (const minDigits of [0, 18, 7.5, '8', null]) {
+      expect(phone.checkParams({ minDigits }), JSON.stringify(minDigits)).toHaveLength(1);
+    }
     const unknown = phone.checkParams({ region: 'US' });
     expect(unknown).toHaveLength(1);
     expect(unknown[0]).toContain('"region"');
@@ -36,6 +40,7 @@ describe('phone: parameters', () => {
   it('throws on parameters that fail checkParams', () => {
     expect(() => phone.validate('+1 312 555 0178', { defaultCountry: 'XX' })).toThrow(LogveilError);
     expect(() => phone.validate('+1 312 555 0178', { international: 1 })).toThrow(LogveilError);
+    expect(() => phone.validate('+1 312 555 0178', { minDigits: 'x' })).toThrow(LogveilError);
   });
 });
 
@@ -102,6 +107,15 @@ describe('phone: national numbers', () => {
     ok('91-415-555-0132', { international: true });
     ok('44-20-7946-0958', { international: true });
     bad('99-999-999-9999', { international: true }, /international/);
+  });
+
+  it('rejects numbers with fewer than minDigits digits, an extension not counted', () => {
+    // DE accepts short national numbers: without context they are just numbers
+    ok('089 1234', { defaultCountry: 'DE' });
+    bad('089 1234', { defaultCountry: 'DE', minDigits: 8 }, /fewer than 8 digits/);
+    ok('030 1234 5678', { defaultCountry: 'DE', minDigits: 8 });
+    bad('030 123 x4567', { defaultCountry: 'DE', minDigits: 8 }, /fewer than 8 digits/);
+    ok('(030) 1234-567 ext. 12', { defaultCountry: 'DE', minDigits: 8 });
   });
 
   it('rejects empty, digitless and overlong values', () => {

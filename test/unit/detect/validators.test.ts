@@ -425,15 +425,20 @@ describe('jwt-structure', () => {
     ok('jwt-structure', jwt({ alg: 'ES256' }, {}));
   });
 
-  it('accepts an unsecured JWT (alg none) with an empty signature, and only then', () => {
+  it('accepts a JWS without its signature: header.payload, or an empty third part', () => {
+    // an unsecured JWT (alg none), or the signing input / a cut token of a signed one: the claims
+    // are there either way
     ok('jwt-structure', jwt({ alg: 'none' }, { sub: 'u' }, ''));
-    bad('jwt-structure', jwt({ alg: 'HS256' }, { sub: 'u' }, ''), 'JWT signature is empty but "alg" is not none');
+    ok('jwt-structure', jwt({ alg: 'HS256' }, { sub: 'u' }, ''));
+    const [h, p] = jwtIo.split('.');
+    ok('jwt-structure', `${h}.${p}`);
+    bad('jwt-structure', `${h}.${b64u('not json')}`, 'JWT payload is not a base64url JSON object');
+    bad('jwt-structure', `${b64u('{"typ":"JWT"}')}.${p}`, 'JWT header has no string "alg"');
   });
 
   it('rejects a wrong number of parts', () => {
-    const reason = 'JWT needs 3 parts (JWS) or 5 parts (JWE)';
+    const reason = 'JWT needs 2 or 3 parts (JWS) or 5 parts (JWE)';
     const [h, p, s] = jwtIo.split('.');
-    bad('jwt-structure', `${h}.${p}`, reason);
     bad('jwt-structure', `${h}.${p}.${s}.x`, reason);
     bad('jwt-structure', `${h}.${p}.${s}.x.y.z`, reason);
     bad('jwt-structure', h!, reason);
