@@ -6,14 +6,14 @@
  *
  * - the literals of all such patterns form one small set (a few hundred short strings);
  * - the patterns without literals (numbers, addresses, e-mails) form a set of their own, small
- *   enough to keep its automaton; a long one is represented there by its leading items when those
- *   alone need some keyword (`(?i:ssn|social security)` of a keyword-led pattern), and a line
- *   the shorter form passes is checked with the whole pattern;
+ *   enough to keep its automaton; when they weigh too much for one, the heaviest are held there
+ *   by their leading items that need some keyword (`(?i:ssn|social security)` of a keyword-led
+ *   pattern), and a line such a prefix passes is checked with the whole pattern;
  * - a literal hit names the patterns that hold it, and only those run, each on its own.
  */
 import RE2 from 're2';
-import { requiredLiterals, selectivePrefix, type Literal } from './literals.js';
-import { SplitSet } from './split-set.js';
+import { analyze, requiredLiterals, selectivePrefix, type Literal } from './literals.js';
+import { DualSet, MAX_SET_WEIGHT, SplitSet } from './split-set.js';
 
 export interface PrefilterEntry {
   /** The pattern as it must be tested on the input (raw lines need widened anchors). */
@@ -44,7 +44,7 @@ export class Prefilter {
   /** Keywords of structural entries that have some: a set hit counts only with one of them. */
   readonly #structuralKeywords: Array<RE2 | undefined> = [];
   readonly #structural: SplitSet | undefined;
-  readonly #literals: ReturnType<typeof RE2.Set> | undefined;
+  readonly #literals: DualSet | undefined;
   /** For each literal (in the set's order), the entries it gates. */
   readonly #gates: number[][] = [];
   readonly #patterns: string[];
@@ -60,9 +60,8 @@ export class Prefilter {
       const literals = gateOf(e);
       if (!literals) {
         this.#structuralIds.push(index);
-        const prefix = selectivePrefix(e.pattern);
-        structural.push(prefix ?? e.pattern);
-        this.#relaxed.push(prefix !== undefined);
+        structural.push(e.pattern);
+        this.#relaxed.push(false);
         const words = e.keywords && e.keywords.length > 0 ? new RE2(`(?i)(?:${e.keywords.map(escape).join('|')})`, 'u') : undefined;
         this.#structuralKeywords.push(words);
         return;
@@ -74,16 +73,42 @@ export class Prefilter {
         byLiteral.set(key, list);
       }
     });
+    this.#relax(structural);
     this.#structural = structural.length > 0 ? new SplitSet(structural) : undefined;
     const keys = [...byLiteral.keys()];
     this.#gates = keys.map((k) => byLiteral.get(k) as number[]);
-    this.#literals = keys.length > 0 ? new RE2.Set(keys, 'u') : undefined;
+    this.#literals = keys.length > 0 ? new DualSet(keys) : undefined;
   }
 
-  /** How the entries were split: patterns in the structural set, distinct literals, gated entries. */
-  get stats(): { structural: number; structuralSets: number; literals: number; gated: number } {
+  /**
+   * When the structural patterns weigh more than one set holds, the ones that save most are
+   * replaced (in place) by their keyword prefix, until they fit: a prefix passes more lines, each
+   * then checked with the whole pattern, which costs far less than a set that falls off its DFA.
+   */
+  #relax(structural: string[]): void {
+    const weights = structural.map((p) => analyze(p).weight);
+    let total = weights.reduce((a, w) => a + w, 0);
+    if (total <= MAX_SET_WEIGHT) return;
+    const options = structural
+      .map((p, i) => {
+        const prefix = selectivePrefix(p);
+        return { i, prefix, saved: prefix ? (weights[i] as number) - analyze(prefix).weight : 0 };
+      })
+      .filter((o) => o.prefix !== undefined)
+      .sort((a, b) => b.saved - a.saved || a.i - b.i);
+    for (const o of options) {
+      if (total <= MAX_SET_WEIGHT) break;
+      structural[o.i] = o.prefix as string;
+      this.#relaxed[o.i] = true;
+      total -= o.saved;
+    }
+  }
+
+  /** How the entries were split: structural patterns (and how many held by a prefix), their sets, distinct literals, gated entries. */
+  get stats(): { structural: number; relaxed: number; structuralSets: number; literals: number; gated: number } {
     const structural = this.#structuralIds.length;
-    return { structural, structuralSets: this.#structural?.sets ?? 0, literals: this.#gates.length, gated: this.size - structural };
+    const relaxed = this.#relaxed.filter(Boolean).length;
+    return { structural, relaxed, structuralSets: this.#structural?.sets ?? 0, literals: this.#gates.length, gated: this.size - structural };
   }
 
   /** The structural patterns (for measurements and explain). */

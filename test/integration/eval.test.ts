@@ -1,5 +1,5 @@
 import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,7 @@ interface CasesModule {
     policy: { scan(text: string): Finding[] },
     cases: Array<{ key: string; text: string; expected: boolean; row: number }>,
     mappingOf: (key: string) => { detectors: Set<string>; categories: readonly string[] },
+    options?: { wholeFile?: boolean },
   ): {
     covered: { groups: string[]; cases: number };
     uncovered: { groups: number; cases: number; positives: number };
@@ -141,6 +142,31 @@ describe('eval case-level scoring', () => {
   const mapping = (key: string) =>
     key === 'rule' ? { detectors: new Set(['k']), categories: ['secret', 'credential'] } : { detectors: new Set<string>(), categories: ['secret'] };
 
+  const sample = [
+    { key: 'rule', text: 'a KEY', expected: true, row: 1 }, // TP both
+    { key: 'rule', text: 'a PW', expected: true, row: 2 }, // loose TP, strict FN
+    { key: 'rule', text: 'an IP', expected: true, row: 3 }, // FN both: network is not a secret
+    { key: 'rule', text: 'KEY again', expected: false, row: 4 }, // FP both
+    { key: 'rule', text: 'PW again', expected: false, row: 5 }, // loose FP, strict TN
+    { key: 'rule', text: 'nothing', expected: false, row: 6 }, // TN both
+    { key: 'other', text: 'KEY', expected: true, row: 7 }, // uncovered
+    { key: 'other', text: 'KEY too', expected: false, row: 8 }, // uncovered
+  ];
+
+  it('scores every case with wholeFile: an uncovered case is a strict miss and is still scanned for loose', () => {
+    const r = cases.evaluateCases(policy, sample, mapping, { wholeFile: true });
+    expect(r.covered).toMatchObject({ groups: ['rule'], cases: 6 });
+    expect(r.uncovered).toMatchObject({ groups: 1, cases: 2, positives: 1 });
+    expect(r.loose.overall).toMatchObject({ tp: 3, fp: 3, fn: 1, tn: 1 });
+    expect(r.strict.overall).toMatchObject({ tp: 1, fp: 1, fn: 3, tn: 3 });
+    expect(r.strict.byGroup.other).toMatchObject({ tp: 0, fp: 0, fn: 1, tn: 1, recall: 0 });
+    expect(r.loose.byGroup.other).toMatchObject({ tp: 1, fp: 1, fn: 0, tn: 0 });
+    // Without wholeFile the uncovered cases are left out of every score.
+    const covered = cases.evaluateCases(policy, sample, mapping);
+    expect(covered.strict.overall).toMatchObject({ tp: 1, fp: 1, fn: 2, tn: 2 });
+    expect(covered.strict.byGroup.other).toBeUndefined();
+  });
+
   it('scores the loose (any secret redacted) and strict (mapped detector fired) views', () => {
     const r = cases.evaluateCases(
       policy,
@@ -179,6 +205,7 @@ describe('eval log masking', () => {
 // result does not depend on the built-in packs, which change).
 const corpora = process.env.LOGVEIL_CORPORA || join(ROOT, '..', 'shared', 'corpora');
 const haveCorpora = existsSync(join(corpora, 'pii', 'presidio_recognizer_cases.jsonl.gz'));
+const haveGitleaks = existsSync(join(corpora, 'secrets', 'gitleaks_examples.jsonl.gz')) && existsSync(join(corpora, 'secrets', 'gitleaks.toml'));
 
 const PACK = `
 pack: eval-test
@@ -217,12 +244,13 @@ describe.skipIf(!haveCorpora)('bench/eval.mjs', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const run = (...args: string[]) =>
+  const runWith = (env: Record<string, string>, ...args: string[]) =>
     spawnSync(process.execPath, [join(ROOT, 'bench', 'eval.mjs'), ...args], {
       cwd: ROOT,
       encoding: 'utf8',
-      env: { ...process.env, LOGVEIL_CORPORA: corpora },
+      env: { ...process.env, LOGVEIL_CORPORA: corpora, ...env },
     });
+  const run = (...args: string[]) => runWith({}, ...args);
 
   it('runs one source, exits 0 and writes a JSON report with numeric precision and recall', () => {
     const out = join(dir, 'report.json');
@@ -249,6 +277,50 @@ describe.skipIf(!haveCorpora)('bench/eval.mjs', () => {
     const r = run('--only', 'presidio-recognizer', '--patterns', join(dir, 'pack.yaml'), '--out', join(dir, 'r2.json'), '--json');
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout).schema).toBe('logveil-eval/1');
+  });
+
+  it.skipIf(!haveGitleaks)('scores the gitleaks examples over the whole file, alone and with the imported gitleaks.toml pack', () => {
+    const out = join(dir, 'gitleaks.json');
+    const tmp = join(dir, 'tmp');
+    mkdirSync(tmp);
+    const r = runWith({ TMPDIR: tmp }, '--only', 'gitleaks', '--patterns', join(dir, 'pack.yaml'), '--out', out);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.status).toBe(0);
+    // The imported pack went to a temp dir, which is gone.
+    expect(readdirSync(tmp)).toEqual([]);
+    const g = JSON.parse(readFileSync(out, 'utf8')).sources.gitleaks;
+    // Covered only: the tiny pack maps no gitleaks rule, so every case is uncovered there.
+    expect(g.covered.cases).toBe(0);
+    expect(g.uncovered.cases).toBe(g.cases);
+    const w = g.wholeFile;
+    expect(w).toMatchObject({ cases: g.cases, positives: g.positives, negatives: g.negatives });
+    expect(w.groups).toBeGreaterThan(200);
+    for (const v of [w.policy, w.withImport]) {
+      for (const s of [v.loose.overall, v.strict.overall]) {
+        // Every case is counted, none dropped.
+        expect(s.tp + s.fp + s.fn + s.tn).toBe(g.cases);
+        expect(s.tp + s.fn).toBe(g.positives);
+      }
+      expect(Object.keys(v.strict.byGroup)).toHaveLength(w.groups);
+    }
+    // Alone, the uncovered rules are misses.
+    expect(w.policy.strict.overall).toMatchObject({ tp: 0, recall: 0, fn: g.positives });
+    // With the import: nearly every rule is mapped by its gl- detector.
+    const imp = w.withImport.import;
+    expect(imp.prefix).toBe('gl-');
+    expect(imp.imported + imp.skipped.length).toBe(imp.rules);
+    expect(w.withImport.covered.groups.length).toBeGreaterThanOrEqual(imp.imported - imp.rulesNotInConfig.length);
+    expect(w.withImport.covered.detectors['github-pat']).toEqual(['gl-github-pat']);
+    // A rule the importer skipped keeps its cases, as misses.
+    for (const s of imp.skipped) if (s.positives > 0) expect(w.withImport.strict.byGroup[s.ruleId].fn).toBe(s.positives);
+    expect(w.withImport.strict.overall.recall).toBeGreaterThan(0.9);
+    expect(w.withImport.strict.overall.precision).toBeGreaterThan(0.9);
+    expect(r.stdout).toContain(`whole file: all ${g.cases} cases`);
+    expect(r.stdout).toMatch(/given packs alone +loose/);
+    expect(r.stdout).toMatch(/given packs alone +strict/);
+    expect(r.stdout).toMatch(/given packs \+ gitleaks\.toml import \(gl-\*\) +loose/);
+    expect(r.stdout).toMatch(/given packs \+ gitleaks\.toml import \(gl-\*\) +strict/);
+    expect(r.stdout).toContain('import of secrets/gitleaks.toml:');
   });
 
   it('rejects an unknown source with exit code 2', () => {
