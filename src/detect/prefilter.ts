@@ -50,7 +50,11 @@ export class Prefilter {
   readonly #patterns: string[];
   readonly #verifiers: Array<RE2 | undefined>;
 
-  constructor(entries: readonly PrefilterEntry[]) {
+  readonly #maxSetWeight: number;
+
+  /** `maxSetWeight`: what one structural set may weigh (see {@link SplitSet}). */
+  constructor(entries: readonly PrefilterEntry[], options: { maxSetWeight?: number } = {}) {
+    this.#maxSetWeight = options.maxSetWeight ?? MAX_SET_WEIGHT;
     this.size = entries.length;
     this.#patterns = entries.map((e) => e.pattern);
     this.#verifiers = new Array<RE2 | undefined>(entries.length);
@@ -74,7 +78,7 @@ export class Prefilter {
       }
     });
     this.#relax(structural);
-    this.#structural = structural.length > 0 ? new SplitSet(structural) : undefined;
+    this.#structural = structural.length > 0 ? new SplitSet(structural, this.#maxSetWeight) : undefined;
     const keys = [...byLiteral.keys()];
     this.#gates = keys.map((k) => byLiteral.get(k) as number[]);
     this.#literals = keys.length > 0 ? new DualSet(keys) : undefined;
@@ -88,7 +92,7 @@ export class Prefilter {
   #relax(structural: string[]): void {
     const weights = structural.map((p) => analyze(p).weight);
     let total = weights.reduce((a, w) => a + w, 0);
-    if (total <= MAX_SET_WEIGHT) return;
+    if (total <= this.#maxSetWeight) return;
     const options = structural
       .map((p, i) => {
         const prefix = selectivePrefix(p);
@@ -97,7 +101,7 @@ export class Prefilter {
       .filter((o) => o.prefix !== undefined)
       .sort((a, b) => b.saved - a.saved || a.i - b.i);
     for (const o of options) {
-      if (total <= MAX_SET_WEIGHT) break;
+      if (total <= this.#maxSetWeight) break;
       structural[o.i] = o.prefix as string;
       this.#relaxed[o.i] = true;
       total -= o.saved;

@@ -16,7 +16,7 @@ describe('Prefilter', () => {
   it('splits entries into literal gates and a structural set', () => {
     expect(gateOf(entries[0] as { pattern: string })).toEqual([{ text: 'ghp_', nocase: false }]);
     expect(gateOf(entries[4] as { pattern: string })).toBeUndefined();
-    expect(pf.stats).toEqual({ structural: 3, structuralSets: 1, literals: 2, gated: 2 });
+    expect(pf.stats).toEqual({ structural: 3, relaxed: 0, structuralSets: 1, literals: 2, gated: 2 });
   });
 
   it('names the candidates: structural ones that match, gated ones whose literal occurs', () => {
@@ -45,9 +45,11 @@ describe('Prefilter', () => {
 });
 
 describe('Prefilter with a keyword-led pattern', () => {
-  const pf = new Prefilter([{ pattern: '(?i:ssn|social security)[^0-9\\n]{0,30}?\\b\\d{9}\\b' }]);
+  // A cap below the pattern's weight: it is held by its keyword prefix.
+  const pf = new Prefilter([{ pattern: '(?i:ssn|social security)[^0-9\\n]{0,30}?\\b\\d{9}\\b' }], { maxSetWeight: 40 });
   it('holds its keywords in the set and confirms a hit with the whole pattern', () => {
-    expect(pf.stats.structural).toBe(1);
+    expect(pf.stats).toMatchObject({ structural: 1, relaxed: 1 });
+    expect(new Prefilter([{ pattern: '(?i:ssn|social security)[^0-9\\n]{0,30}?\\b\\d{9}\\b' }]).stats.relaxed).toBe(0);
     expect(pf.candidates('the ssn field')).toEqual([0]);
     expect(pf.test('the ssn field')).toBe(false);
     expect(pf.matching('the ssn field')).toEqual([]);
