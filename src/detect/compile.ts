@@ -16,6 +16,8 @@ export interface CompiledDetector {
   readonly index: number;
   /** Global, with indices (`d`), so the `secret` group's span is known. */
   readonly regex: RE2;
+  /** The same pattern without indices: answers "any match?" several times faster. */
+  readonly tester: RE2;
   readonly hasSecretGroup: boolean;
   readonly validate?: (value: string) => ValidatorResult;
   readonly allow: Allowlist;
@@ -145,6 +147,7 @@ export class CompiledPolicy {
 
 function compileDetector(spec: DetectorSpec, index: number): CompiledDetector {
   const regex = new RE2(spec.regex, 'gud');
+  const tester = new RE2(spec.regex, 'u');
   const hasSecretGroup = /\(\?P?<secret>/.test(spec.regex);
   const v = spec.validator;
   const validator = v ? VALIDATORS[v.name] : undefined;
@@ -152,6 +155,7 @@ function compileDetector(spec: DetectorSpec, index: number): CompiledDetector {
     spec,
     index,
     regex,
+    tester,
     hasSecretGroup,
     allow: new Allowlist(spec.allowlist, `detector "${spec.id}" allowlist`),
     ...(spec.keywords.length > 0 ? { keywords: new RE2(`(?i)(?:${spec.keywords.map(escapeRegex).join('|')})`, 'u') } : {}),

@@ -10,6 +10,7 @@ import type { DetectorSpec, KeyRuleSpec } from './pack.js';
 
 const NL = 0x0a;
 const QUOTE = 0x22;
+const CR = 0x0d;
 const BACKSLASH = 0x5c;
 
 export class LineFilter {
@@ -44,13 +45,23 @@ export class LineFilter {
 
   /**
    * Marks (in `hit`) every line of `data` that some pattern matches. `ends[i]` is the offset of
-   * line i's `\n` (or the data length for a last line without one).
+   * line i's `\n` (or the data length for a last line without one). `found`, when given, receives
+   * for each marked line the entries whose pattern matched it (none for a line marked only for
+   * its depth).
    */
-  markHits(data: Buffer, ends: Int32Array, hit: Uint8Array): void {
+  markHits(data: Buffer, ends: Int32Array, hit: Uint8Array, found?: Map<number, number[]>): void {
     // Line by line: patterns such as [^"]* would run across line ends in one pass over the batch.
     for (let i = 0, start = 0; i < ends.length; i++) {
       const end = ends[i] as number;
-      if (!hit[i] && this.test(data.subarray(start, end))) hit[i] = 1;
+      if (!hit[i]) {
+        // Without a CR before the LF: the structured path decodes the line without it.
+        const line = data.subarray(start, end > start && data[end - 1] === CR ? end - 1 : end);
+        const entries = this.prefilter.hits(line);
+        if (entries) {
+          hit[i] = 1;
+          found?.set(i, entries);
+        } else if (this.#maxDepth !== undefined && tooDeep(line, this.#maxDepth)) hit[i] = 1;
+      }
       start = end + 1;
     }
   }

@@ -153,14 +153,25 @@ export class Prefilter {
 
   /**
    * The entries whose pattern does match `input` (structural ones with a keyword where they have
-   * keywords, gated ones run where one of their literals occurs). Sorted.
+   * keywords, gated ones run where one of their literals occurs), sorted.
    */
   matching(input: string | Buffer): number[] {
+    return this.hits(input) ?? [];
+  }
+
+  /**
+   * As {@link matching}, undefined when nothing matches. Most inputs pass both sets' first-match
+   * test, which is far cheaper than finding every match, and stop there.
+   */
+  hits(input: string | Buffer): number[] | undefined {
+    const structural = this.#structural?.test(input) ?? false;
+    const literal = this.#literals?.test(input) ?? false;
+    if (!structural && !literal) return undefined;
     const out: number[] = [];
-    if (this.#structural) {
+    if (structural && this.#structural) {
       for (const i of this.#structural.match(input)) if (this.#confirmStructural(i, input)) out.push(this.#structuralIds[i] as number);
     }
-    if (this.#literals?.test(input)) {
+    if (literal && this.#literals) {
       const tried = new Set<number>();
       for (const l of this.#literals.match(input)) {
         for (const i of this.#gates[l] as number[]) {
@@ -170,7 +181,7 @@ export class Prefilter {
         }
       }
     }
-    return out.sort((a, b) => a - b);
+    return out.length > 0 ? out.sort((a, b) => a - b) : undefined;
   }
 
   /** A structural set hit (by set index) holds: the keywords occur, the whole pattern matches. */

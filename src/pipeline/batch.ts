@@ -129,7 +129,8 @@ export function processBatch(task: BatchTask, ctx: BatchContext): BatchResult {
   const data = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
   const usesBefore = ctx.tokenKey instanceof LogveilError ? 0 : ctx.tokenKey.uses;
   const ends = lineEnds(data);
-  const slow = slowLines(data, ends, ctx);
+  const lineHits = new Map<number, number[]>();
+  const slow = slowLines(data, ends, ctx, lineHits);
   const out: Uint8Array[] = [];
   const outcomes = new Uint8Array(ends.length);
   const events: SecurityEvent[] = [];
@@ -173,7 +174,7 @@ export function processBatch(task: BatchTask, ctx: BatchContext): BatchResult {
     const crlf = end > start && data[end - 1] === CR;
     const bytes = data.subarray(start, crlf ? end - 1 : end);
     const eol = crlf ? CRLF : NEWLINE;
-    const r = processRecord(bytes, { file: task.file, line: task.firstLine + i, offset: task.firstOffset + start }, rctx);
+    const r = processRecord(bytes, { file: task.file, line: task.firstLine + i, offset: task.firstOffset + start }, rctx, lineHits.get(i));
     outcomes[i] = r.outcome;
     if (r.outcome === Outcome.Unchanged) out.push(bytes, eol);
     else if (r.outcome === Outcome.Redacted) out.push(Buffer.from(r.line as string), eol);
@@ -213,14 +214,14 @@ export function processBatch(task: BatchTask, ctx: BatchContext): BatchResult {
  * a backslash (a JSON escape can hide a match), invalid UTF-8, oversized lines, and all of them
  * when the fast path is off or the format must be validated line by line.
  */
-function slowLines(data: Buffer, ends: Int32Array, ctx: BatchContext): Uint8Array {
+function slowLines(data: Buffer, ends: Int32Array, ctx: BatchContext, found: Map<number, number[]>): Uint8Array {
   const slow = new Uint8Array(ends.length);
   const filter = ctx.policy.lineFilter;
   if (ctx.fastPath === false || ctx.format === 'jsonl' || !filter) return slow.fill(1);
   // Cheap whole-batch checks first: a line they mark needs no prefilter call.
   markByte(data, ends, BACKSLASH, slow);
   if (ctx.throwOnMarker !== undefined) markByte(data, ends, ctx.throwOnMarker, slow);
-  filter.markHits(data, ends, slow);
+  filter.markHits(data, ends, slow, found);
   const utf8 = isUtf8(data);
   for (let i = 0, start = 0; i < ends.length; i++) {
     const end = ends[i] as number;
@@ -240,7 +241,13 @@ interface RecordResult {
 }
 
 /** The structured path for one line; any failure quarantines the raw line, encrypted. */
-function processRecord(bytes: Buffer, source: SourceRef, ctx: BatchContext & { onReplace?: (id: string, text: string) => void }): RecordResult {
+/** `hits`: what the line prefilter found the raw line to match, when it ran on it. */
+function processRecord(
+  bytes: Buffer,
+  source: SourceRef,
+  ctx: BatchContext & { onReplace?: (id: string, text: string) => void },
+  hits?: readonly number[],
+): RecordResult {
   try {
     if (ctx.throwOnMarker !== undefined && bytes.includes(ctx.throwOnMarker)) {
       throw new LogveilError('INJECTED_FAULT', 'injected fault while processing the record');
@@ -250,7 +257,7 @@ function processRecord(bytes: Buffer, source: SourceRef, ctx: BatchContext & { o
       policy: ctx.policy,
       actions: ctx.actions,
       maxDepth: ctx.limits.maxDepth,
-      ...lineDetectors(bytes, ctx),
+      ...lineDetectors(bytes, ctx, hits),
       ...(ctx.onReplace ? { onReplace: ctx.onReplace } : {}),
       keys: {
         tokenKey: () => {
@@ -289,11 +296,11 @@ function processRecord(bytes: Buffer, source: SourceRef, ctx: BatchContext & { o
  * match: every string of a JSON line without a backslash (no escape) appears in it verbatim, as
  * does a text line's body. The line filter holds the detectors' raw-line forms first, in order.
  */
-function lineDetectors(bytes: Buffer, ctx: BatchContext): { detectors?: number[] } {
+function lineDetectors(bytes: Buffer, ctx: BatchContext, hits?: readonly number[]): { detectors?: number[] } {
   const filter = ctx.policy.lineFilter;
   if (!filter || ctx.fastPath === false || bytes.includes(BACKSLASH)) return {};
   const count = ctx.policy.detectors.length;
-  return { detectors: filter.prefilter.matching(bytes).filter((i) => i < count) };
+  return { detectors: (hits ?? filter.prefilter.matching(bytes)).filter((i) => i < count) };
 }
 
 /** Encrypts a whole raw record for the quarantine; the event names the reason, never the content. */
