@@ -6,6 +6,11 @@
  * - loose: predicted positive = any finding of the group's categories (secret/credential by
  *   default) anywhere in the text. This is the redaction question: did the secret get hidden.
  * - strict: predicted positive = a detector mapped to the case's rule fired.
+ *
+ * By default only the cases of covered groups (some detector maps the group) are scored and the
+ * others are counted under `uncovered`. With `wholeFile`, every case is scored: a case of an
+ * uncovered group is still scanned for the loose view, and is a strict miss (a positive is a false
+ * negative, a negative a true negative), so nothing is left out of the totals.
  */
 import { addCase, countsFor, emptyCounts, score, scoreAll } from './metrics.mjs';
 
@@ -29,8 +34,10 @@ const EXAMPLE_ROWS = 5;
  * @param {EvalPolicy} policy
  * @param {Case[]} cases
  * @param {(key: string) => GroupMapping} mappingOf the detectors addressing a group (empty: uncovered)
+ * @param {{ wholeFile?: boolean }} [options] wholeFile: score the cases of uncovered groups too
  */
-export function evaluateCases(policy, cases, mappingOf) {
+export function evaluateCases(policy, cases, mappingOf, options = {}) {
+  const wholeFile = options.wholeFile === true;
   const loose = emptyCounts();
   const strict = emptyCounts();
   /** @type {Map<string, Counts>} */
@@ -54,10 +61,11 @@ export function evaluateCases(policy, cases, mappingOf) {
       u.cases++;
       if (c.expected) u.positives++;
       uncovered.set(c.key, u);
-      continue;
+      if (!wholeFile) continue;
+    } else {
+      coveredCases++;
+      if (!coveredBy.has(c.key)) coveredBy.set(c.key, [...mapping.detectors].sort());
     }
-    coveredCases++;
-    if (!coveredBy.has(c.key)) coveredBy.set(c.key, [...mapping.detectors].sort());
     const findings = policy.scan(c.text);
     const looseHit = findings.some((f) => mapping.categories.includes(f.category));
     const fired = new Set(findings.map((f) => f.id));

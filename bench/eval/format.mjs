@@ -82,12 +82,23 @@ function worstGroups(byGroup, limit) {
  * @param {number} limit rows per table
  */
 function caseSection(r, title, limit) {
-  const out = [
+  return [
     `== ${title} (case-level, by ${r.groupBy}) — ${r.file}`,
     `  ${r.cases} cases (${r.positives} positive); covered: ${r.covered.groups.length} ${r.groupBy}s, ${r.covered.cases} cases; ` +
       `uncovered: ${r.uncovered.groups} ${r.groupBy}s, ${r.uncovered.cases} cases (${r.uncovered.positives} positive)`,
-  ];
-  if (r.covered.cases === 0) return [...out, '  no detector covers any case of this source'].join('\n');
+    ...(r.covered.cases === 0 ? ['  no detector covers any case of this source'] : coveredSection(r, limit)),
+    ...wholeFileSection(r, limit),
+  ].join('\n');
+}
+
+/**
+ * The covered-only scores of a case-level result: overall, then the worst groups.
+ * @param {any} r
+ * @param {number} limit rows of the per-group table
+ * @returns {string[]}
+ */
+function coveredSection(r, limit) {
+  const out = [];
   out.push(...wrap(`covered ${r.groupBy}s: ${r.covered.groups.join(', ')}`, 110, '  ', '    '));
   out.push(
     table(
@@ -111,7 +122,64 @@ function caseSection(r, title, limit) {
       '    ',
     ),
   );
-  return out.join('\n');
+  return out;
+}
+
+/**
+ * The whole-file rows of the gitleaks result (every case, the policy alone and with the imported
+ * gitleaks pack), and the rules that keep the latter below 1. Nothing when the result has none.
+ * @param {any} r
+ * @param {number} limit rows of the per-rule table
+ * @returns {string[]}
+ */
+function wholeFileSection(r, limit) {
+  const w = r.wholeFile;
+  if (!w) return [];
+  const variants = [w.policy, w.withImport];
+  const out = [
+    `  whole file: all ${w.cases} cases (${w.positives} positive), ${w.groups} ${r.groupBy}s, nothing excluded; ` +
+      `a case whose ${r.groupBy} no detector maps is a strict miss (loose still scans it)`,
+    '  (loose: the secret was redacted; strict: a detector mapped to the case\'s rule won the span, so a wider match of another detector costs strict only)',
+    table(
+      ['policy', 'view', ...PRF_HEAD, 'TN', `${r.groupBy}s mapped`],
+      variants.flatMap((v) => [
+        [v.label, 'loose', ...prf(v.loose.overall), v.loose.overall.tn, `${v.covered.groups.length}/${w.groups}`],
+        [v.label, 'strict', ...prf(v.strict.overall), v.strict.overall.tn, `${v.covered.groups.length}/${w.groups}`],
+      ]),
+    ),
+  ];
+  const imp = w.withImport.import;
+  const skipped = imp.skipped.map((/** @type {any} */ s) => `${s.ruleId} (${s.category}, ${s.cases} cases${s.mappedBy.length > 0 ? `, mapped by ${s.mappedBy.join(',')}` : ', counted as misses'})`);
+  out.push(
+    ...wrap(
+      `import of ${imp.config}: ${imp.rules} rules, ${imp.imported} imported as ${imp.prefix}*, ${imp.skipped.length} not imported` +
+        (skipped.length > 0 ? `: ${skipped.join('; ')}` : '') +
+        (imp.rulesNotInConfig.length > 0 ? `; ${r.groupBy}s of the examples not in the config: ${imp.rulesNotInConfig.join(', ')}` : ''),
+      110,
+      '  ',
+      '    ',
+    ),
+  );
+  const v = w.withImport;
+  const below = Object.fromEntries(Object.entries(v.strict.byGroup).filter(([k, s]) => /** @type {any} */ (s).f1 !== 1 || v.loose.byGroup[k].f1 !== 1));
+  const groups = worstGroups(below, limit);
+  if (groups.length === 0) {
+    out.push(`  per ${r.groupBy} with the import: every ${r.groupBy} at F1 1 (strict and loose)`);
+    return out;
+  }
+  const shown = groups.length < Object.keys(below).length ? `worst ${groups.length} of ${Object.keys(below).length}` : `all ${groups.length}`;
+  out.push(`  per ${r.groupBy} with the import (${shown} below F1 1, by strict F1):`);
+  out.push(
+    table(
+      [r.groupBy, 'strict P', 'R', 'F1', 'TP', 'FP', 'FN', 'loose P', 'R', 'F1', 'detectors'],
+      groups.map(([k, s]) => {
+        const l = v.loose.byGroup[k];
+        return [k, ...prf(s), f3(l.precision), f3(l.recall), f3(l.f1), clip((v.covered.detectors[k] ?? []).join(',') || '(none)', 60)];
+      }),
+      '    ',
+    ),
+  );
+  return out;
 }
 
 /**

@@ -4,8 +4,12 @@
  * `refs` (`gitleaks:github-pat`, `presidio:EMAIL_ADDRESS`) to detector ids and a scan function
  * that returns plain findings.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import { builtinPatternsDir } from '../../dist/config/config.js';
 import { CompiledPolicy } from '../../dist/detect/compile.js';
+import { importGitleaks } from '../../dist/detect/import/gitleaks.js';
 import { loadPolicy } from '../../dist/detect/load.js';
 import { scanText } from '../../dist/detect/scan.js';
 import { normalizeRef } from './refs.mjs';
@@ -27,6 +31,39 @@ import { normalizeRef } from './refs.mjs';
 /** The built-in pattern packs directory of the compiled library. */
 export function defaultPatternPaths() {
   return [builtinPatternsDir()];
+}
+
+/**
+ * True when `paths` are the built-in packs alone (no `--patterns`).
+ * @param {readonly string[]} paths
+ */
+export function isBuiltinOnly(paths) {
+  return paths.length === 1 && resolve(/** @type {string} */ (paths[0])) === resolve(builtinPatternsDir());
+}
+
+/**
+ * The packs in `paths` plus the pack `logveil patterns import gitleaks <configFile>` makes, as a
+ * team would deploy them side by side. The imported pack is generated now into a fresh temp
+ * directory (never into the project), loaded from there like any pack file, and removed.
+ * @param {string[]} paths the packs of the policy under evaluation
+ * @param {string} configFile a gitleaks config (TOML)
+ * @param {{ idPrefix: string, packId?: string }} options idPrefix keeps the imported ids apart from the others
+ * @returns {{ policy: EvalPolicy, imported: import('../../dist/detect/import/gitleaks.js').GitleaksImport }}
+ */
+export function loadEvalPolicyWithGitleaksImport(paths, configFile, options) {
+  const imported = importGitleaks(readFileSync(configFile, 'utf8'), {
+    file: basename(configFile),
+    idPrefix: options.idPrefix,
+    ...(options.packId ? { packId: options.packId } : {}),
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'logveil-eval-gitleaks-'));
+  try {
+    const file = join(dir, `${imported.packId}.yaml`);
+    writeFileSync(file, imported.yaml);
+    return { policy: loadEvalPolicy([...paths, file]), imported };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
