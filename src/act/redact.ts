@@ -27,10 +27,10 @@ export interface RedactOptions {
   /** Told the replacement text of every finding (dry runs show examples of the masked form). */
   onReplace?: (detectorId: string, replacement: string) => void;
   /**
-   * The only detectors (indices) that can match any string of the record, when the caller knows
-   * them: those whose pattern matched the record's raw line, which holds every string verbatim.
+   * The only detectors (indices) that can match a given string of the record, when the caller
+   * knows them (from the record's raw line, which holds every string verbatim).
    */
-  detectors?: readonly number[];
+  detectorsFor?: (text: string) => readonly number[];
 }
 
 export type RedactOutcome =
@@ -109,7 +109,7 @@ class Walker {
   }
 
   string(text: string, path: string): string | typeof DROP {
-    const matches = scanText(this.#o.policy, text, undefined, this.#o.detectors);
+    const matches = scanText(this.#o.policy, text, undefined, this.#o.detectorsFor?.(text));
     if (matches.length === 0) return text;
     let out = '';
     let pos = 0;

@@ -13,6 +13,7 @@
  */
 import RE2 from 're2';
 import { analyze, requiredLiterals, selectivePrefix, type Literal } from './literals.js';
+import { withoutCaptures } from './re2-syntax.js';
 import { DualSet, MAX_SET_WEIGHT, SplitSet } from './split-set.js';
 
 export interface PrefilterEntry {
@@ -49,6 +50,7 @@ export class Prefilter {
   readonly #gates: number[][] = [];
   readonly #patterns: string[];
   readonly #verifiers: Array<RE2 | undefined>;
+  readonly #locators: Array<RE2 | undefined>;
 
   readonly #maxSetWeight: number;
 
@@ -58,6 +60,7 @@ export class Prefilter {
     this.size = entries.length;
     this.#patterns = entries.map((e) => e.pattern);
     this.#verifiers = new Array<RE2 | undefined>(entries.length);
+    this.#locators = new Array<RE2 | undefined>(entries.length);
     const byLiteral = new Map<string, number[]>();
     const structural: string[] = [];
     entries.forEach((e, index) => {
@@ -189,6 +192,26 @@ export class Prefilter {
     const words = this.#structuralKeywords[i];
     if (words && !words.test(input)) return false;
     return !this.#relaxed[i] || this.#verifier(this.#structuralIds[i] as number).test(input);
+  }
+
+  /**
+   * Calls `fn` with the byte range of successive matches of entry `i` in `input` (leftmost first,
+   * not overlapping). Every place the pattern matches overlaps one of the ranges reported.
+   */
+  locate(i: number, input: Buffer, fn: (start: number, end: number) => void): void {
+    let re = this.#locators[i];
+    if (!re) {
+      const pattern = this.#patterns[i] as string;
+      re = new RE2(withoutCaptures(pattern) ?? pattern, 'gu');
+      this.#locators[i] = re;
+    }
+    re.lastIndex = 0;
+    for (let m = re.exec(input); m !== null; m = re.exec(input)) {
+      const start = m.index;
+      const end = start + (m[0] as unknown as Buffer).length;
+      fn(start, end);
+      if (end === start) re.lastIndex = start + 1;
+    }
   }
 
   #verifier(i: number): RE2 {

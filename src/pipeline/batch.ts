@@ -99,6 +99,7 @@ export interface RoutedRecord {
 const NL = 0x0a;
 const CR = 0x0d;
 const BACKSLASH = 0x5c;
+const QUOTE = 0x22;
 const NEWLINE = Buffer.from('\n');
 const CRLF = Buffer.from('\r\n');
 
@@ -257,7 +258,7 @@ function processRecord(
       policy: ctx.policy,
       actions: ctx.actions,
       maxDepth: ctx.limits.maxDepth,
-      ...lineDetectors(bytes, ctx, hits),
+      ...lineDetectors(bytes, ctx, record.structured, hits),
       ...(ctx.onReplace ? { onReplace: ctx.onReplace } : {}),
       keys: {
         tokenKey: () => {
@@ -292,16 +293,50 @@ function processRecord(
 }
 
 /**
- * The detectors whose pattern matches the raw line, when that bounds what its decoded strings can
- * match: every string of a JSON line without a backslash (no escape) appears in it verbatim, as
- * does a text line's body. The line filter holds the detectors' raw-line forms first, in order.
+ * Which detectors can match each string of the record, from its raw line: every string of a JSON
+ * line without a backslash (no escape) appears in it verbatim between two quotes, and a text
+ * line's body is the line. Only the detectors whose raw-line form matched the line are located;
+ * a string gets the detectors with a match overlapping it, others are not scanned at all. The
+ * line filter holds the detectors' raw-line forms first, in policy order.
  */
-function lineDetectors(bytes: Buffer, ctx: BatchContext, hits?: readonly number[]): { detectors?: number[] } {
+function lineDetectors(
+  bytes: Buffer,
+  ctx: BatchContext,
+  structured: boolean,
+  hits?: readonly number[],
+): { detectorsFor?: (text: string) => readonly number[] } {
   const filter = ctx.policy.lineFilter;
   if (!filter || ctx.fastPath === false || bytes.includes(BACKSLASH)) return {};
   const count = ctx.policy.detectors.length;
-  return { detectors: (hits ?? filter.prefilter.matching(bytes)).filter((i) => i < count) };
+  const detectors = (hits ?? filter.prefilter.matching(bytes)).filter((i) => i < count);
+  if (detectors.length === 0 || !structured) return { detectorsFor: () => detectors };
+  // The quoted strings of the line, as [start, end) byte ranges of their content.
+  const spans: number[] = [];
+  for (let q = bytes.indexOf(QUOTE); q !== -1; ) {
+    const close = bytes.indexOf(QUOTE, q + 1);
+    if (close === -1) break;
+    spans.push(q + 1, close);
+    q = bytes.indexOf(QUOTE, close + 1);
+  }
+  const byValue = new Map<string, number[]>();
+  for (const d of detectors) {
+    filter.prefilter.locate(d, bytes, (start, end) => {
+      for (let k = 0; k < spans.length; k += 2) {
+        const s = spans[k] as number;
+        const e = spans[k + 1] as number;
+        // Overlapping, or touching: a match may end on the closing quote or start on the opening one.
+        if (s > end || e < start) continue;
+        const value = bytes.toString('utf8', s, e);
+        const list = byValue.get(value) ?? [];
+        if (!list.includes(d)) list.push(d);
+        byValue.set(value, list);
+      }
+    });
+  }
+  return { detectorsFor: (text) => byValue.get(text) ?? NONE };
 }
+
+const NONE: readonly number[] = [];
 
 /** Encrypts a whole raw record for the quarantine; the event names the reason, never the content. */
 export function quarantineRecord(bytes: Uint8Array, source: SourceRef, err: unknown, key: DataKey, policyHash: string): RecordResult {

@@ -8,7 +8,7 @@ import { CompiledPolicy } from '../compile.js';
 import type { DetectorSpec } from '../pack.js';
 import { runPackTests } from '../packtest.js';
 import { scanHits } from '../scan.js';
-import type { ParsedRegex } from './re2-syntax.js';
+import type { ParsedRegex } from '../re2-syntax.js';
 import { sampleRegex } from './sample.js';
 
 /** A generated case: `secret` is the span the detector redacts in `text`. */

@@ -13,7 +13,7 @@ import { labelFor, type AllowEntry, type DetectorSpec } from '../pack.js';
 import { synthesizeCase, type SynthesizedCase } from './cases.js';
 import { foldEntries, translateAllowlist, type TomlTable } from './gitleaks-allowlist.js';
 import { packYaml } from './gitleaks-yaml.js';
-import { captureAlwaysTakesPart, findCapture, minLength, nameCapture, parseRegex } from './re2-syntax.js';
+import { captureAlwaysTakesPart, findCapture, minLength, nameCapture, parseRegex } from '../re2-syntax.js';
 
 export interface GitleaksImportOptions {
   /** The input's name in messages and in the pack's header comment. */

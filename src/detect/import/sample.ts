@@ -5,7 +5,7 @@
  * sample with the real matcher and draw again.
  */
 import RE2 from 're2';
-import type { RegexFlags, RegexNode } from './re2-syntax.js';
+import type { RegexFlags, RegexNode } from '../re2-syntax.js';
 
 /** A generated string and the span each capture group produced (UTF-16 offsets). */
 export interface RegexSample {

@@ -1,7 +1,7 @@
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
-import { captureAlwaysTakesPart, minLength, nameCapture, parseRegex } from '../../../../src/detect/import/re2-syntax.js';
-import { sampleRegex } from '../../../../src/detect/import/sample.js';
+import { captureAlwaysTakesPart, minLength, nameCapture, parseRegex } from '../../../src/detect/re2-syntax.js';
+import { sampleRegex } from '../../../src/detect/import/sample.js';
 
 /** Regexes whose parentheses are easy to miscount. */
 const TRICKY = [

@@ -274,3 +274,19 @@ export function nameCapture(source: string, parsed: ParsedRegex, index: number |
   for (const { g, opener } of edits) out = out.slice(0, g.openStart) + opener + out.slice(g.openEnd);
   return out;
 }
+
+/**
+ * The same expression with every capture group made non-capturing: a search that needs only where
+ * the whole match is runs several times faster without submatches. Undefined when it cannot parse.
+ */
+export function withoutCaptures(source: string): string | undefined {
+  let parsed: ParsedRegex;
+  try {
+    parsed = parseRegex(source);
+  } catch {
+    return undefined;
+  }
+  let out = source;
+  for (const g of [...parsed.groups].sort((a, b) => b.openStart - a.openStart)) out = out.slice(0, g.openStart) + '(?:' + out.slice(g.openEnd);
+  return out;
+}
