@@ -38,12 +38,15 @@ const MIN_LITERAL = 4;
 
 export class Prefilter {
   readonly size: number;
-  /** Index of each pattern without a literal gate, in `structural`'s order. */
-  readonly #structuralIds: number[] = [];
-  /** Structural entries represented in the set by a prefix: a set hit must be confirmed. */
+  /**
+   * For each pattern of the structural set, the entries that have it (routing rules repeat some
+   * patterns; the set holds each once).
+   */
+  readonly #structuralIds: number[][] = [];
+  /** Structural patterns represented in the set by a prefix: a set hit must be confirmed. */
   readonly #relaxed: boolean[] = [];
   /** Keywords of structural entries that have some: a set hit counts only with one of them. */
-  readonly #structuralKeywords: Array<RE2 | undefined> = [];
+  readonly #keywords = new Map<number, RE2>();
   readonly #structural: SplitSet | undefined;
   readonly #literals: DualSet | undefined;
   /** For each literal (in the set's order), the entries it gates. */
@@ -63,14 +66,19 @@ export class Prefilter {
     this.#locators = new Array<RE2 | undefined>(entries.length);
     const byLiteral = new Map<string, number[]>();
     const structural: string[] = [];
+    const structuralIndex = new Map<string, number>();
     entries.forEach((e, index) => {
       const literals = gateOf(e);
       if (!literals) {
-        this.#structuralIds.push(index);
-        structural.push(e.pattern);
-        this.#relaxed.push(false);
-        const words = e.keywords && e.keywords.length > 0 ? new RE2(`(?i)(?:${e.keywords.map(escape).join('|')})`, 'u') : undefined;
-        this.#structuralKeywords.push(words);
+        const at = structuralIndex.get(e.pattern);
+        if (at !== undefined) (this.#structuralIds[at] as number[]).push(index);
+        else {
+          structuralIndex.set(e.pattern, structural.length);
+          this.#structuralIds.push([index]);
+          structural.push(e.pattern);
+          this.#relaxed.push(false);
+        }
+        if (e.keywords && e.keywords.length > 0) this.#keywords.set(index, new RE2(`(?i)(?:${e.keywords.map(escape).join('|')})`, 'u'));
         return;
       }
       for (const l of literals) {
@@ -115,12 +123,13 @@ export class Prefilter {
   get stats(): { structural: number; relaxed: number; structuralSets: number; literals: number; gated: number } {
     const structural = this.#structuralIds.length;
     const relaxed = this.#relaxed.filter(Boolean).length;
-    return { structural, relaxed, structuralSets: this.#structural?.sets ?? 0, literals: this.#gates.length, gated: this.size - structural };
+    const gated = this.size - this.#structuralIds.reduce((n, ids) => n + ids.length, 0);
+    return { structural, relaxed, structuralSets: this.#structural?.sets ?? 0, literals: this.#gates.length, gated };
   }
 
   /** The structural patterns (for measurements and explain). */
   get structuralPatterns(): readonly string[] {
-    return this.#structuralIds.map((i) => this.#patterns[i] as string);
+    return this.#structuralIds.map((ids) => this.#patterns[ids[0] as number] as string);
   }
 
   /**
@@ -129,7 +138,7 @@ export class Prefilter {
    */
   candidates(input: string | Buffer): number[] {
     const out = new Set<number>();
-    if (this.#structural) for (const i of this.#structural.match(input)) out.add(this.#structuralIds[i] as number);
+    if (this.#structural) for (const i of this.#structural.match(input)) for (const e of this.#structuralIds[i] as number[]) out.add(e);
     if (this.#literals) for (const l of this.#literals.match(input)) for (const i of this.#gates[l] as number[]) out.add(i);
     return [...out].sort((a, b) => a - b);
   }
@@ -140,7 +149,7 @@ export class Prefilter {
    */
   test(input: string | Buffer): boolean {
     if (this.#structural?.test(input)) {
-      for (const i of this.#structural.match(input)) if (this.#confirmStructural(i, input)) return true;
+      for (const i of this.#structural.match(input)) if (this.#confirmStructural(i, input).length > 0) return true;
     }
     if (!this.#literals?.test(input)) return false;
     const tried = new Set<number>();
@@ -172,7 +181,7 @@ export class Prefilter {
     if (!structural && !literal) return undefined;
     const out: number[] = [];
     if (structural && this.#structural) {
-      for (const i of this.#structural.match(input)) if (this.#confirmStructural(i, input)) out.push(this.#structuralIds[i] as number);
+      for (const i of this.#structural.match(input)) out.push(...this.#confirmStructural(i, input));
     }
     if (literal && this.#literals) {
       const tried = new Set<number>();
@@ -187,11 +196,14 @@ export class Prefilter {
     return out.length > 0 ? out.sort((a, b) => a - b) : undefined;
   }
 
-  /** A structural set hit (by set index) holds: the keywords occur, the whole pattern matches. */
-  #confirmStructural(i: number, input: string | Buffer): boolean {
-    const words = this.#structuralKeywords[i];
-    if (words && !words.test(input)) return false;
-    return !this.#relaxed[i] || this.#verifier(this.#structuralIds[i] as number).test(input);
+  /**
+   * The entries a structural set hit (by set index) holds for: the whole pattern matches (checked
+   * when the set holds a prefix), and the entry's keywords occur.
+   */
+  #confirmStructural(i: number, input: string | Buffer): number[] {
+    const ids = this.#structuralIds[i] as number[];
+    if (this.#relaxed[i] && !this.#verifier(ids[0] as number).test(input)) return [];
+    return ids.filter((e) => this.#keywords.get(e)?.test(input) ?? true);
   }
 
   /**

@@ -58,6 +58,18 @@ describe('Prefilter with a keyword-led pattern', () => {
   });
 });
 
+describe('Prefilter.locate', () => {
+  it('reports byte ranges of successive matches, without the submatches', () => {
+    const pf = new Prefilter([{ pattern: '(?P<secret>\\d{3})-x' }]);
+    const found: Array<[number, number]> = [];
+    pf.locate(0, Buffer.from('é 123-x 456-x 78-x'), (s, e) => found.push([s, e]));
+    expect(found).toEqual([
+      [3, 8],
+      [9, 14],
+    ]);
+  });
+});
+
 describe('SplitSet', () => {
   it('splits by weight and keeps indices', () => {
     const patterns = ['a{10}', 'b{10}', 'c{10}', 'x'];

@@ -1,6 +1,6 @@
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
-import { captureAlwaysTakesPart, minLength, nameCapture, parseRegex } from '../../../src/detect/re2-syntax.js';
+import { captureAlwaysTakesPart, minLength, nameCapture, parseRegex, withoutCaptures } from '../../../src/detect/re2-syntax.js';
 import { sampleRegex } from '../../../src/detect/import/sample.js';
 
 /** Regexes whose parentheses are easy to miscount. */
@@ -52,5 +52,12 @@ describe('RE2 syntax', () => {
     const [start, end] = sample?.captures.get(1) ?? [0, 0];
     expect(sample?.text.slice(start, end)).toMatch(/^\d{4}$/);
     expect(sample?.captures.get(2)).toEqual([9, 10]);
+  });
+});
+
+describe('withoutCaptures', () => {
+  it('makes every group non-capturing and leaves the rest as it was', () => {
+    expect(withoutCaptures('(?:^|[^\\w.])(?P<secret>\\d{1,3}(\\.\\d+){3,})[(]\\(')).toBe('(?:^|[^\\w.])(?:\\d{1,3}(?:\\.\\d+){3,})[(]\\(');
+    expect(withoutCaptures('(?i)(a)|(?<b>c)')).toBe('(?i)(?:a)|(?:c)');
   });
 });
