@@ -14,7 +14,7 @@
 import RE2 from 're2';
 import { analyze, requiredLiterals, selectivePrefix, type Literal } from './literals.js';
 import { withoutCaptures } from './re2-syntax.js';
-import { DualSet, MAX_SET_WEIGHT, SplitSet } from './split-set.js';
+import { DualSet, SplitSet } from './split-set.js';
 
 export interface PrefilterEntry {
   /** The pattern as it must be tested on the input (raw lines need widened anchors). */
@@ -35,6 +35,13 @@ export interface PrefilterEntry {
  * whose literals are under five characters (116) it thrashes at 21 MB/s.
  */
 const MIN_LITERAL = 4;
+
+/**
+ * Structural patterns weighing more than this in all are held, the heaviest first, by their
+ * keyword prefixes (about twice what one set holds: the built-in library with its routing rules
+ * weighs ~5,800 and needs none).
+ */
+const MAX_STRUCTURAL_WEIGHT = 6000;
 
 export class Prefilter {
   readonly size: number;
@@ -57,9 +64,12 @@ export class Prefilter {
 
   readonly #maxSetWeight: number;
 
-  /** `maxSetWeight`: what one structural set may weigh (see {@link SplitSet}). */
-  constructor(entries: readonly PrefilterEntry[], options: { maxSetWeight?: number } = {}) {
-    this.#maxSetWeight = options.maxSetWeight ?? MAX_SET_WEIGHT;
+  /**
+   * `maxStructuralWeight`: over this total weight, the heaviest structural patterns are held by
+   * their keyword prefixes (see {@link Prefilter.#relax}).
+   */
+  constructor(entries: readonly PrefilterEntry[], options: { maxStructuralWeight?: number } = {}) {
+    this.#maxSetWeight = options.maxStructuralWeight ?? MAX_STRUCTURAL_WEIGHT;
     this.size = entries.length;
     this.#patterns = entries.map((e) => e.pattern);
     this.#verifiers = new Array<RE2 | undefined>(entries.length);
@@ -89,14 +99,14 @@ export class Prefilter {
       }
     });
     this.#relax(structural);
-    this.#structural = structural.length > 0 ? new SplitSet(structural, this.#maxSetWeight) : undefined;
+    this.#structural = structural.length > 0 ? new SplitSet(structural) : undefined;
     const keys = [...byLiteral.keys()];
     this.#gates = keys.map((k) => byLiteral.get(k) as number[]);
     this.#literals = keys.length > 0 ? new DualSet(keys) : undefined;
   }
 
   /**
-   * When the structural patterns weigh more than one set holds, the ones that save most are
+   * When the structural patterns weigh more than `maxStructuralWeight`, the ones that save most are
    * replaced (in place) by their keyword prefix, until they fit: a prefix passes more lines, each
    * then checked with the whole pattern, which costs far less than a set that falls off its DFA.
    */

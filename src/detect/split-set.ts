@@ -1,28 +1,48 @@
 /**
- * A set of RE2 patterns kept as several smaller RE2.Sets. One automaton over too many patterns
- * grows beyond RE2's DFA memory (8 MiB, fixed in the binding) on varied input and falls back to
- * slow matching; each set costs about the same per byte while it fits, so the sets are made as
- * large as fits. What fits is judged by the patterns' weight (see `analyze` in literals.ts), a
- * rough automaton size; the cap was measured on the benchmark's JSON, text and loghub corpora.
- * The built-in library's structural patterns at weight ~5,800 run as one set at 247 / 204 / 238 MB/s
- * (JSON / text / loghub), as two at 165 / 115 / 133 MB/s; an earlier version of them at ~6,200
- * thrashed as one set (29 MB/s). Over the cap, the Prefilter first holds the heaviest patterns by
- * their keyword prefixes, then splits.
+ * A set of RE2 patterns kept as several smaller RE2.Sets. RE2 builds a set's automaton lazily in a
+ * fixed memory budget (8 MiB in this binding); over varied input, a set whose automaton outgrows it
+ * keeps flushing its cache and crawls. What fits is judged by the patterns' weight (see `analyze`
+ * in literals.ts), a rough automaton size, with caps measured on the benchmark's 200 MB JSON-lines
+ * corpus (the built-in structural patterns with the routing rules' ones weigh ~5,800):
+ *
+ * - `test` (is there any match): as one set 91 MB/s, as two of <= 3,000 116 MB/s, four 74 MB/s;
+ * - `match` (which patterns match), asked only of lines `test` passed, keeps far more states (every
+ *   pattern's progress, not the first match's): 54.5 us per line as one set, 15.3 as two, 8.8 as
+ *   five of <= 1,500, 8.9 as eight.
+ *
+ * So the two questions are answered by separate sets, grouped differently: one automaton serving
+ * both keeps two kinds of states in one budget (measured: `test` fell from 230 to 40 MB/s).
  */
 import RE2 from 're2';
 import { analyze } from './literals.js';
 
-/** Largest total weight of one set. */
-export const MAX_SET_WEIGHT = 6000;
-
 type RE2Set = ReturnType<typeof RE2.Set>;
 
-/**
- * One RE2.Set for `test` and another for `match`: the two ask RE2 for different searches (first
- * match, every match), and one automaton serving both keeps two kinds of states in one memory
- * budget. Measured on the built-in structural patterns: `test` at 230-240 MB/s alone, 38-46 MB/s
- * when the same set also answers `match` for the lines it passes.
- */
+/** Largest total weight of one set that answers `test`. */
+export const TEST_SET_WEIGHT = 3000;
+/** Largest total weight of one set that answers `match`. */
+export const MATCH_SET_WEIGHT = 1500;
+
+/** Splits `patterns` into runs whose weights add up to at most `cap` (a heavier pattern alone). */
+function groups(patterns: readonly string[], weights: readonly number[], cap: number): string[][] {
+  const out: string[][] = [];
+  let group: string[] = [];
+  let total = 0;
+  patterns.forEach((p, i) => {
+    const w = weights[i] as number;
+    if (group.length > 0 && total + w > cap) {
+      out.push(group);
+      group = [];
+      total = 0;
+    }
+    group.push(p);
+    total += w;
+  });
+  if (group.length > 0) out.push(group);
+  return out;
+}
+
+/** One RE2.Set for `test` and another for `match` over the same patterns (see above). */
 export class DualSet {
   readonly #patterns: readonly string[];
   readonly #tester: RE2Set;
@@ -48,37 +68,29 @@ export class DualSet {
 }
 
 export class SplitSet {
-  readonly #sets: DualSet[];
   readonly size: number;
+  readonly #testers: RE2Set[];
+  readonly #matchGroups: string[][];
+  #matchers: RE2Set[] | undefined;
 
-  constructor(patterns: readonly string[], maxWeight = MAX_SET_WEIGHT) {
-    this.#sets = [];
-    let group: string[] = [];
-    let weight = 0;
-    for (const p of patterns) {
-      const w = analyze(p).weight;
-      if (group.length > 0 && weight + w > maxWeight) {
-        this.#sets.push(new DualSet(group));
-        group = [];
-        weight = 0;
-      }
-      group.push(p);
-      weight += w;
-    }
-    if (group.length > 0) this.#sets.push(new DualSet(group));
+  constructor(patterns: readonly string[], caps: { test?: number; match?: number } = {}) {
+    const weights = patterns.map((p) => analyze(p).weight);
+    this.#testers = groups(patterns, weights, caps.test ?? TEST_SET_WEIGHT).map((g) => new RE2.Set(g, 'u'));
+    this.#matchGroups = groups(patterns, weights, caps.match ?? MATCH_SET_WEIGHT);
     this.size = patterns.length;
   }
 
-  /** How many RE2.Sets the patterns were split into. */
+  /** How many RE2.Sets answer `test`. */
   get sets(): number {
-    return this.#sets.length;
+    return this.#testers.length;
   }
 
   /** Indices (into the original pattern list) of every pattern that matches. */
   match(input: string | Buffer): number[] {
+    this.#matchers ??= this.#matchGroups.map((g) => new RE2.Set(g, 'u'));
     const out: number[] = [];
     let offset = 0;
-    for (const set of this.#sets) {
+    for (const set of this.#matchers) {
       for (const i of set.match(input)) out.push(i + offset);
       offset += set.size;
     }
@@ -86,7 +98,7 @@ export class SplitSet {
   }
 
   test(input: string | Buffer): boolean {
-    for (const set of this.#sets) if (set.test(input)) return true;
+    for (const set of this.#testers) if (set.test(input)) return true;
     return false;
   }
 }

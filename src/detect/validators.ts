@@ -6,12 +6,12 @@
  * quotes the value (a country code, or a constant such as `666`, is the most it names).
  */
 
-import { isIPv6 } from 'node:net';
 import { LogveilError } from '../errors.js';
 import { abaRouting, caSin, cnpj, usItin, usSsn } from './validators/americas.js';
 import { auAbn, auAcn, auMedicare, auTfn, inPan } from './validators/apac.js';
 import { fail, luhnValid, OK, simple, unknownParams, type ValidatorSpec } from './validators/common.js';
 import { date } from './validators/dates.js';
+import { ipv4, ipv6 } from './validators/ip.js';
 import { deTaxId, esDni, frNir, itCodiceFiscale, nhsMod11, nlBsn, plPesel, ukNino } from './validators/europe.js';
 import { phone } from './validators/phone.js';
 import { githubChecksum } from './validators/tokens.js';
@@ -177,58 +177,6 @@ const jwtStructure = simple('jwt-structure', (value) => {
   if (!decodeJsonObject(payload)) return fail('JWT payload is not a base64url JSON object');
   if (!isBase64url(signature)) return fail('JWT signature is not base64url');
   return OK;
-});
-
-// ---------------------------------------------------------------------------------------------
-// IP addresses
-
-const OCTET = /^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
-
-function isStrictIPv4(s: string): boolean {
-  const octets = s.split('.');
-  return octets.length === 4 && octets.every((o) => OCTET.test(o));
-}
-
-const ipv4 = simple('ipv4', (value) =>
-  isStrictIPv4(value) ? OK : fail('IPv4 needs four decimal octets 0-255 without leading zeros'),
-);
-
-const HEXTET = /^[0-9A-Fa-f]{1,4}$/;
-const ZONE = /^[0-9A-Za-z._~-]+$/;
-
-/** Validates an IPv6 address (with optional `%zone`); returns a reason or undefined. */
-function ipv6Problem(value: string): string | undefined {
-  let addr = value;
-  const pct = value.indexOf('%');
-  if (pct >= 0) {
-    if (!ZONE.test(value.slice(pct + 1))) return 'IPv6 zone id is empty or has invalid characters';
-    addr = value.slice(0, pct);
-  }
-  if (addr.includes('.')) {
-    const colon = addr.lastIndexOf(':');
-    if (colon < 0) return 'IPv6 needs hex groups before an embedded IPv4';
-    if (!isStrictIPv4(addr.slice(colon + 1))) return 'IPv6 embedded IPv4 is invalid';
-    addr = `${addr.slice(0, colon + 1)}0:0`; // the IPv4 takes the last two groups
-  }
-  const first = addr.indexOf('::');
-  if (first !== addr.lastIndexOf('::')) return 'IPv6 has more than one "::"';
-  const groupsOf = (s: string): string[] => (s === '' ? [] : s.split(':'));
-  let groups: string[];
-  if (first >= 0) {
-    groups = [...groupsOf(addr.slice(0, first)), ...groupsOf(addr.slice(first + 2))];
-    if (groups.length > 7) return 'IPv6 has too many groups for "::"';
-  } else {
-    groups = addr.split(':');
-    if (groups.length !== 8) return 'IPv6 needs 8 groups without "::"';
-  }
-  if (!groups.every((g) => HEXTET.test(g))) return 'IPv6 group is not 1-4 hex digits';
-  if (!isIPv6(pct >= 0 ? value.slice(0, pct) : value)) return 'IPv6 is rejected by node:net';
-  return undefined;
-}
-
-const ipv6 = simple('ipv6', (value) => {
-  const problem = ipv6Problem(value);
-  return problem === undefined ? OK : fail(problem);
 });
 
 // ---------------------------------------------------------------------------------------------

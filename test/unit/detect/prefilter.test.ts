@@ -46,7 +46,7 @@ describe('Prefilter', () => {
 
 describe('Prefilter with a keyword-led pattern', () => {
   // A cap below the pattern's weight: it is held by its keyword prefix.
-  const pf = new Prefilter([{ pattern: '(?i:ssn|social security)[^0-9\\n]{0,30}?\\b\\d{9}\\b' }], { maxSetWeight: 40 });
+  const pf = new Prefilter([{ pattern: '(?i:ssn|social security)[^0-9\\n]{0,30}?\\b\\d{9}\\b' }], { maxStructuralWeight: 40 });
   it('holds its keywords in the set and confirms a hit with the whole pattern', () => {
     expect(pf.stats).toMatchObject({ structural: 1, relaxed: 1 });
     expect(new Prefilter([{ pattern: '(?i:ssn|social security)[^0-9\\n]{0,30}?\\b\\d{9}\\b' }]).stats.relaxed).toBe(0);
@@ -73,7 +73,7 @@ describe('Prefilter.locate', () => {
 describe('SplitSet', () => {
   it('splits by weight and keeps indices', () => {
     const patterns = ['a{10}', 'b{10}', 'c{10}', 'x'];
-    const split = new SplitSet(patterns, 20);
+    const split = new SplitSet(patterns, { test: 20, match: 10 });
     expect(split.sets).toBe(2);
     expect(split.match(`${'c'.repeat(10)} x ${'a'.repeat(10)}`)).toEqual([0, 2, 3]);
     expect(split.test('b'.repeat(10))).toBe(true);

@@ -725,3 +725,31 @@ describe('reasons never contain the checked value', () => {
     expect(rejected).toBeGreaterThan(0);
   });
 });
+
+describe('ipv4 / ipv6 keep ranges', () => {
+  const v4 = VALIDATORS['ipv4'] as NonNullable<(typeof VALIDATORS)['ipv4']>;
+  const v6 = VALIDATORS['ipv6'] as NonNullable<(typeof VALIDATORS)['ipv6']>;
+  it('redacts every address without keep', () => {
+    for (const a of ['10.1.2.3', '127.0.0.1', '192.168.1.1', '8.8.8.8']) expect(v4.validate(a, {}).ok).toBe(true);
+    expect(v6.validate('::1', {}).ok).toBe(true);
+  });
+  it('keeps the ranges named', () => {
+    const keep = { keep: ['private', 'loopback'] };
+    expect(v4.validate('10.1.2.3', keep)).toEqual({ ok: false, reason: 'private address kept by the "keep" parameter' });
+    expect(v4.validate('172.20.0.1', keep).ok).toBe(false);
+    expect(v4.validate('172.32.0.1', keep).ok).toBe(true);
+    expect(v4.validate('127.0.0.1', keep).ok).toBe(false);
+    expect(v4.validate('8.8.8.8', keep).ok).toBe(true);
+    expect(v4.validate('169.254.1.1', { keep: ['link-local'] }).ok).toBe(false);
+    expect(v6.validate('fd12:3456::1', keep).ok).toBe(false);
+    expect(v6.validate('::1', keep).ok).toBe(false);
+    expect(v6.validate('::ffff:192.168.0.1', keep).ok).toBe(false);
+    expect(v6.validate('fe80::1%eth0', { keep: ['link-local'] }).ok).toBe(false);
+    expect(v6.validate('2606:4700::1111', keep).ok).toBe(true);
+  });
+  it('reports bad keep lists', () => {
+    expect(v4.checkParams({ keep: ['private'] })).toEqual([]);
+    expect(v4.checkParams({ keep: ['intranet'] })).toEqual(['ipv4 "keep" must be a list of: private, loopback, link-local, multicast, documentation']);
+    expect(v6.checkParams({ keep: 'private', other: 1 })).toHaveLength(2);
+  });
+});
