@@ -67,9 +67,12 @@ function ipValidator(name: string, check: (value: string) => { problem?: string;
   };
 }
 
-export const ipv4 = ipValidator('ipv4', (value) =>
-  isStrictIPv4(value) ? { range: rangeOfV4(value) } : { problem: 'IPv4 needs four decimal octets 0-255 without leading zeros' },
-);
+export const ipv4 = ipValidator('ipv4', (value) => {
+  if (!isStrictIPv4(value)) return { problem: 'IPv4 needs four decimal octets 0-255 without leading zeros' };
+  // 0.x.x.x is "this network" (RFC 1122), never a host: what reads as one is a version (0.0.0.6).
+  if (value.startsWith('0.') && value !== '0.0.0.0') return { problem: 'IPv4 in 0.0.0.0/8 is not a host address' };
+  return { range: rangeOfV4(value) };
+});
 
 const HEXTET = /^[0-9A-Fa-f]{1,4}$/;
 const ZONE = /^[0-9A-Za-z._~-]+$/;

@@ -521,9 +521,11 @@ describe('ipv4', () => {
     }
   });
 
-  it('accepts all four octets 0-255', () => {
+  it('accepts all four octets 0-255, the first not 0 (0.0.0.0/8 holds no host)', () => {
     const octet = fc.integer({ min: 0, max: 255 });
-    fc.assert(fc.property(octet, octet, octet, octet, (a, b, c, d) => ok('ipv4', `${a}.${b}.${c}.${d}`)));
+    fc.assert(fc.property(fc.integer({ min: 1, max: 255 }), octet, octet, octet, (a, b, c, d) => ok('ipv4', `${a}.${b}.${c}.${d}`)));
+    expect(check('ipv4', '0.0.0.6').ok).toBe(false);
+    expect(check('ipv4', '0.0.0.0').ok).toBe(true);
   });
 
   it('agrees with node:net isIPv4 on dotted digit strings', () => {
@@ -531,7 +533,7 @@ describe('ipv4', () => {
     fc.assert(
       fc.property(fc.array(part, { minLength: 1, maxLength: 6 }), (parts) => {
         const s = parts.join('.');
-        expect(check('ipv4', s).ok).toBe(isIPv4(s));
+        expect(check('ipv4', s).ok).toBe(isIPv4(s) && !(s.startsWith('0.') && s !== '0.0.0.0'));
       }),
     );
   });
