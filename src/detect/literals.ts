@@ -9,6 +9,8 @@
  * literals) wherever it is unsure, so its answer is never wrong, only sometimes missing.
  */
 
+import { parseRegex, type RegexNode } from './re2-syntax.js';
+
 /** A required literal; `nocase` ones are lower case and must be compared without case. */
 export interface Literal {
   text: string;
@@ -43,7 +45,7 @@ const EMPTY: Info = { exact: [EMPTY_LIT], required: null };
 
 /**
  * The pattern's required literals, or undefined when none are known or some are shorter than
- * `minLength` (such a pattern needs a regex prefilter). Syntax the parser does not know yields
+ * `minLength` (such a pattern needs a regex prefilter). Syntax that cannot be read yields
  * undefined, never an error.
  */
 export function requiredLiterals(source: string, minLength = 3): Literal[] | undefined {
@@ -56,16 +58,44 @@ export function requiredLiterals(source: string, minLength = 3): Literal[] | und
  * upper bound). Sets of patterns are kept to a total weight that RE2's DFA memory holds.
  */
 export function analyze(source: string, minLength = 3): { literals: Literal[] | undefined; weight: number } {
-  let info: Info;
-  try {
-    info = new Parser(source).parse();
-  } catch {
-    return { literals: undefined, weight: source.length };
-  }
+  const root = parse(source);
+  if (!root) return { literals: undefined, weight: source.length };
+  const info = infoOf(root);
   const best = bestOf(info);
   const weight = info.weight ?? source.length;
   if (!best || best.some((l) => len(l) < minLength)) return { literals: undefined, weight };
   return { literals: best.map((l) => ({ text: l.slice(1), nocase: l[0] === 'i' })), weight };
+}
+
+/**
+ * A shorter pattern every match of `source` contains a match of: its leading items, up to the first
+ * point where they alone require a literal of `minLength` or more (a keyword list, a vendor prefix).
+ * Undefined when there is no such point, or when cutting there would save less than `minSaved`
+ * weight. A set of such prefixes is much smaller than one of the whole patterns; a line it passes
+ * is then checked with the whole pattern.
+ */
+export function selectivePrefix(source: string, minLength = 3, minSaved = 20): string | undefined {
+  const root = parse(source);
+  if (root?.type !== 'concat') return undefined;
+  const items = root.items.map(infoOf);
+  const total = sum(items);
+  for (let k = 1; k <= items.length; k++) {
+    const head = concat(items.slice(0, k));
+    const best = bestOf(head);
+    if (best && best.every((l) => len(l) >= minLength)) {
+      if (total - (head.weight ?? 0) < minSaved) return undefined;
+      return source.slice(0, root.ends[k - 1]);
+    }
+  }
+  return undefined;
+}
+
+function parse(source: string): RegexNode | undefined {
+  try {
+    return parseRegex(source).root;
+  } catch {
+    return undefined;
+  }
 }
 
 const len = (l: Lit): number => l.length - 1;
@@ -209,243 +239,78 @@ function repeatSets(p: Info, min: number, max: number): Info {
   return { exact: null, required: bestOf(p) };
 }
 
-const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', f: '\f', v: '\v', a: '\x07' };
-const ZERO_WIDTH_ESCAPES = new Set(['b', 'B', 'A', 'z']);
-const CLASS_ESCAPES = new Set(['d', 'D', 'w', 'W', 's', 'S', 'p', 'P', 'C']);
-
-/**
- * A shorter pattern every match of `source` contains a match of: its leading items, up to the first
- * point where they alone require a literal of `minLength` or more (a keyword list, a vendor prefix).
- * Undefined when there is no such point, or when cutting there would save less than `minSaved`
- * weight. A set of such prefixes is much smaller than one of the whole patterns; a line it passes
- * is then checked with the whole pattern.
- */
-export function selectivePrefix(source: string, minLength = 3, minSaved = 20): string | undefined {
-  let items: Array<{ end: number; info: Info }>;
-  let total: number;
-  try {
-    const parser = new Parser(source);
-    const info = parser.parse();
-    if (!parser.topItems) return undefined;
-    items = parser.topItems;
-    total = info.weight ?? source.length;
-  } catch {
-    return undefined;
+/** What is known about the strings a parsed node matches. */
+function infoOf(node: RegexNode): Info {
+  switch (node.type) {
+    case 'literal':
+      return { exact: [node.flags.i ? `i${node.text.toLowerCase()}` : `s${node.text}`], required: null };
+    case 'set':
+      return classInfo(node.source, node.flags.i);
+    case 'assert':
+      return EMPTY;
+    case 'group':
+      return infoOf(node.child);
+    case 'concat':
+      return concat(node.items.map(infoOf));
+    case 'alt':
+      return alternate(node.items.map(infoOf));
+    case 'repeat':
+      return repeat(infoOf(node.child), node.min, node.max);
   }
-  for (let k = 1; k <= items.length; k++) {
-    const head = concat(items.slice(0, k).map((i) => i.info));
-    const best = bestOf(head);
-    if (best && best.every((l) => len(l) >= minLength)) {
-      if (total - (head.weight ?? 0) < minSaved) return undefined;
-      return source.slice(0, (items[k - 1] as { end: number }).end);
-    }
-  }
-  return undefined;
 }
 
-class Parser {
-  #i = 0;
-  readonly #s: string;
-  #depth = 0;
-  /** The top-level sequence's items and where each ends, when the pattern has no top-level `|`. */
-  topItems: Array<{ end: number; info: Info }> | undefined;
-  /** Case-insensitive matching is on (`(?i)`), for the group being parsed. */
-  #nocase = false;
+const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', f: '\f', v: '\v', a: '\x07' };
 
-  constructor(source: string) {
-    this.#s = source;
+/**
+ * A character class (`[a-c_]`, `.`, `\d`) as a choice of literals when it is small enough to list,
+ * otherwise nothing known.
+ */
+function classInfo(source: string, nocase: boolean): Info {
+  if (!source.startsWith('[') || source.startsWith('[^')) return ANY;
+  const chars = new Set<string>();
+  let i = 1;
+  if (source[i] === ']') {
+    chars.add(']');
+    i++;
   }
-
-  parse(): Info {
-    const info = this.#alternation();
-    if (this.#i < this.#s.length) throw new Error(`unexpected "${this.#s[this.#i]}" at ${this.#i}`);
-    return info;
-  }
-
-  #alternation(): Info {
-    const top = this.#depth === 0;
-    this.#depth++;
-    const items: Array<{ end: number; info: Info }> = [];
-    const alts = [this.#sequence(top ? items : undefined)];
-    while (this.#s[this.#i] === '|') {
-      this.#i++;
-      alts.push(this.#sequence());
-    }
-    this.#depth--;
-    if (top && alts.length === 1) this.topItems = items;
-    return alts.length === 1 ? (alts[0] as Info) : alternate(alts);
-  }
-
-  #sequence(items?: Array<{ end: number; info: Info }>): Info {
-    const parts: Info[] = [];
-    while (this.#i < this.#s.length && this.#s[this.#i] !== '|' && this.#s[this.#i] !== ')') {
-      let atom = this.#atom();
-      for (;;) {
-        const q = this.#quantifier();
-        if (!q) break;
-        atom = repeat(atom, q.min, q.max);
-      }
-      parts.push(atom);
-      items?.push({ end: this.#i, info: atom });
-    }
-    return concat(parts);
-  }
-
-  #quantifier(): { min: number; max: number } | undefined {
-    const c = this.#s[this.#i];
-    let q: { min: number; max: number } | undefined;
-    if (c === '*') q = { min: 0, max: Infinity };
-    else if (c === '+') q = { min: 1, max: Infinity };
-    else if (c === '?') q = { min: 0, max: 1 };
-    else if (c === '{') {
-      const m = /^\{(\d+)(,(\d*))?\}/.exec(this.#s.slice(this.#i));
-      if (!m) return undefined;
-      const min = Number(m[1]);
-      const max = m[2] === undefined ? min : m[3] === '' ? Infinity : Number(m[3]);
-      this.#i += m[0].length - 1;
-      q = { min, max };
-    }
-    if (!q) return undefined;
-    this.#i++;
-    if (this.#s[this.#i] === '?') this.#i++; // lazy
-    return q;
-  }
-
-  #atom(): Info {
-    const c = String.fromCodePoint(this.#s.codePointAt(this.#i) as number);
-    if (c === '(') return this.#group();
-    if (c === '[') return this.#class();
-    if (c === '\\') return this.#escape();
-    this.#i += c.length;
-    if (c === '.') return ANY;
-    if (c === '^' || c === '$') return EMPTY;
-    return this.#literal(c);
-  }
-
-  #literal(text: string): Info {
-    return { exact: [this.#nocase ? `i${text.toLowerCase()}` : `s${text}`], required: null };
-  }
-
-  #group(): Info {
-    const s = this.#s;
-    this.#i++;
-    const outer = this.#nocase;
-    if (s[this.#i] === '?') {
-      const named = /^\?P?<[A-Za-z_][A-Za-z0-9_]*>/.exec(s.slice(this.#i));
-      if (named) this.#i += named[0].length;
-      else {
-        const flags = /^\?([imsU]*)(?:-([imsU]*))?([:)])/.exec(s.slice(this.#i));
-        if (!flags) throw new Error(`unknown group syntax at ${this.#i}`);
-        this.#i += flags[0].length;
-        const on = flags[1]?.includes('i') ? true : flags[2]?.includes('i') ? false : this.#nocase;
-        // (?i) alone changes the rest of the enclosing group; (?i:...) only its own body.
-        if (flags[3] === ')') {
-          this.#nocase = on;
-          return EMPTY;
-        }
-        this.#nocase = on;
-      }
-    }
-    const inner = this.#alternation();
-    if (s[this.#i] !== ')') throw new Error('missing )');
-    this.#i++;
-    this.#nocase = outer;
-    return inner;
-  }
-
-  #escape(): Info {
-    const s = this.#s;
-    const next = s[this.#i + 1];
-    if (next === undefined) throw new Error('trailing backslash');
-    if (next === 'Q') {
-      const end = s.indexOf('\\E', this.#i + 2);
-      const text = s.slice(this.#i + 2, end === -1 ? s.length : end);
-      this.#i = end === -1 ? s.length : end + 2;
-      return this.#literal(text);
-    }
-    if (ZERO_WIDTH_ESCAPES.has(next)) {
-      this.#i += 2;
-      return EMPTY;
-    }
-    const ch = this.#escapedChar();
-    return ch === undefined ? ANY : this.#literal(ch);
-  }
-
-  /** One escape at the cursor as a character, or undefined for a class escape (\d, \pL...). */
-  #escapedChar(): string | undefined {
-    const s = this.#s;
-    const next = s[this.#i + 1] as string;
-    if (CLASS_ESCAPES.has(next)) {
-      this.#i += 2;
-      if ((next === 'p' || next === 'P') && s[this.#i] === '{') this.#i = s.indexOf('}', this.#i) + 1;
-      else if (next === 'p' || next === 'P') this.#i += 1;
-      return undefined;
-    }
-    if (next === 'x') {
-      const m = /^\\x(?:\{([0-9A-Fa-f]+)\}|([0-9A-Fa-f]{2}))/.exec(s.slice(this.#i));
-      if (!m) throw new Error('bad \\x escape');
-      this.#i += m[0].length;
-      return String.fromCodePoint(parseInt((m[1] ?? m[2]) as string, 16));
-    }
-    if (/[0-7]/.test(next)) {
-      const m = /^\\([0-7]{1,3})/.exec(s.slice(this.#i)) as RegExpExecArray;
-      this.#i += m[0].length;
-      return String.fromCodePoint(parseInt(m[1] as string, 8));
-    }
-    this.#i += 2;
-    const simple = SIMPLE_ESCAPES[next];
-    if (simple) return simple;
-    if (/[A-Za-z0-9]/.test(next)) throw new Error(`unknown escape \\${next}`);
-    return next;
-  }
-
-  #class(): Info {
-    const s = this.#s;
-    this.#i++;
-    const negated = s[this.#i] === '^';
-    if (negated) this.#i++;
-    const chars = new Set<string>();
-    let open = false; // the class holds a range or class escape too large to list
-    let first = true;
-    while (this.#i < s.length && (s[this.#i] !== ']' || first)) {
-      first = false;
-      if (s.startsWith('[:', this.#i)) {
-        const end = s.indexOf(':]', this.#i);
-        if (end === -1) throw new Error('bad POSIX class');
-        this.#i = end + 2;
-        open = true;
-        continue;
-      }
-      const lo = this.#classChar();
-      if (lo === undefined) {
-        open = true;
-        continue;
-      }
-      if (s[this.#i] === '-' && s[this.#i + 1] !== ']' && this.#i + 1 < s.length) {
-        this.#i++;
-        const hi = this.#classChar();
-        if (hi === undefined) throw new Error('bad range');
-        const from = lo.codePointAt(0) as number;
-        const to = hi.codePointAt(0) as number;
-        if (to - from + 1 > MAX_CLASS) open = true;
-        else for (let c = from; c <= to; c++) chars.add(String.fromCodePoint(c));
-      } else chars.add(lo);
-    }
-    if (s[this.#i] !== ']') throw new Error('missing ]');
-    this.#i++;
-    const lits = new Set([...chars].map((c) => (this.#nocase ? `i${c.toLowerCase()}` : `s${c}`)));
-    if (negated || open || lits.size === 0 || lits.size > MAX_CLASS) return ANY;
-    return { exact: [...lits], required: null };
-  }
-
-  #classChar(): string | undefined {
-    const c = this.#s[this.#i] as string;
-    if (c !== '\\') {
-      const ch = String.fromCodePoint(this.#s.codePointAt(this.#i) as number);
-      this.#i += ch.length;
+  const one = (): string | undefined => {
+    if (source[i] !== '\\') {
+      const ch = String.fromCodePoint(source.codePointAt(i) as number);
+      i += ch.length;
       return ch;
     }
-    if (this.#s[this.#i + 1] === 'b' || this.#s[this.#i + 1] === 'B') throw new Error('\\b in class');
-    return this.#escapedChar();
+    const e = source[i + 1] ?? '';
+    if (e === 'x') {
+      const m = /^\\x(?:\{([0-9A-Fa-f]+)\}|([0-9A-Fa-f]{2}))/.exec(source.slice(i));
+      if (!m) return undefined;
+      i += m[0].length;
+      return String.fromCodePoint(parseInt((m[1] ?? m[2]) as string, 16));
+    }
+    if (/[0-7]/.test(e)) {
+      const m = /^\\([0-7]{1,3})/.exec(source.slice(i)) as RegExpExecArray;
+      i += m[0].length;
+      return String.fromCodePoint(parseInt(m[1] as string, 8));
+    }
+    i += 2;
+    // \d \w \s \pL and the like: too many characters to list.
+    if (/[A-Za-z0-9]/.test(e)) return SIMPLE_ESCAPES[e];
+    return e;
+  };
+  while (i < source.length - 1) {
+    if (source.startsWith('[:', i)) return ANY;
+    const lo = one();
+    if (lo === undefined) return ANY;
+    if (source[i] === '-' && i + 1 < source.length - 1) {
+      i++;
+      const hi = one();
+      if (hi === undefined) return ANY;
+      const from = lo.codePointAt(0) as number;
+      const to = hi.codePointAt(0) as number;
+      if (to - from + 1 > MAX_CLASS) return ANY;
+      for (let c = from; c <= to; c++) chars.add(String.fromCodePoint(c));
+    } else chars.add(lo);
+    if (chars.size > MAX_CLASS) return ANY;
   }
+  const lits = new Set([...chars].map((c) => (nocase ? `i${c.toLowerCase()}` : `s${c}`)));
+  return lits.size === 0 || lits.size > MAX_CLASS ? ANY : { exact: [...lits], required: null };
 }

@@ -16,12 +16,14 @@ export interface RegexFlags {
 }
 
 export type RegexNode =
-  | { type: 'literal'; text: string }
+  /** Literal text, and the flags that apply to it (`i`: compared without case). */
+  | { type: 'literal'; text: string; flags: RegexFlags }
   /** One character out of a set: its source (`[a-z]`, `\d`, `.`) and the flags that apply to it. */
   | { type: 'set'; source: string; flags: RegexFlags }
   | { type: 'assert'; source: string }
   | { type: 'group'; capture?: number; child: RegexNode }
-  | { type: 'concat'; items: RegexNode[] }
+  /** A sequence; `ends[k]` is the source offset just past item k. */
+  | { type: 'concat'; items: RegexNode[]; ends: number[] }
   | { type: 'alt'; items: RegexNode[] }
   | { type: 'repeat'; child: RegexNode; min: number; max: number };
 
@@ -59,11 +61,15 @@ export function parseRegex(source: string): ParsedRegex {
 
   const parseConcat = (flags: RegexFlags): RegexNode => {
     const items: RegexNode[] = [];
+    const ends: number[] = [];
     while (pos < source.length && source[pos] !== '|' && source[pos] !== ')') {
       const atom = parseAtom(flags);
-      if (atom) items.push(parseRepeats(atom));
+      if (atom) {
+        items.push(parseRepeats(atom));
+        ends.push(pos);
+      }
     }
-    return items.length === 1 ? (items[0] as RegexNode) : { type: 'concat', items };
+    return items.length === 1 ? (items[0] as RegexNode) : { type: 'concat', items, ends };
   };
 
   const parseRepeats = (atom: RegexNode): RegexNode => {
@@ -108,7 +114,7 @@ export function parseRegex(source: string): ParsedRegex {
     // A code point, not a UTF-16 unit: astral characters stay whole.
     const ch = String.fromCodePoint(source.codePointAt(pos) as number);
     pos += ch.length;
-    return { type: 'literal', text: ch };
+    return { type: 'literal', text: ch, flags: { ...flags } };
   };
 
   const parseEscape = (flags: RegexFlags): RegexNode => {
@@ -118,13 +124,13 @@ export function parseRegex(source: string): ParsedRegex {
       const end = source.indexOf('\\E', pos + 2);
       const text = source.slice(pos + 2, end === -1 ? source.length : end);
       pos = end === -1 ? source.length : end + 2;
-      return { type: 'literal', text };
+      return { type: 'literal', text, flags: { ...flags } };
     }
     pos = escapeEnd(source, pos);
     const raw = source.slice(start, pos);
     if (ASSERT_ESCAPES.has(e)) return { type: 'assert', source: raw };
     if (CLASS_ESCAPES.has(e)) return { type: 'set', source: raw, flags: { ...flags } };
-    return { type: 'literal', text: escapedChar(raw) };
+    return { type: 'literal', text: escapedChar(raw), flags: { ...flags } };
   };
 
   const parseGroup = (outer: RegexFlags): RegexNode | undefined => {

@@ -44,7 +44,7 @@ describe('requiredLiterals', () => {
     expect(texts(requiredLiterals('\\Qa.b*c\\E'))).toEqual(['a.b*c']);
     expect(texts(requiredLiterals('(?P<secret>\\x41BC\\.)'))).toEqual(['ABC.']);
     expect(texts(requiredLiterals('(?s:abc).'))).toEqual(['abc']);
-    expect(requiredLiterals('(unclosed')).toBeUndefined();
+    expect(texts(requiredLiterals('[[:alpha:]]abc[\\d_]'))).toEqual(['abc']);
   });
 
   it('weighs counted repetitions by their upper bound', () => {
