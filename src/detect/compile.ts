@@ -8,7 +8,7 @@ import RE2 from 're2';
 export type RE2Set = ReturnType<typeof RE2.Set>;
 import type { AllowEntry, DetectorSpec, KeyRuleSpec, PolicySpec } from './pack.js';
 import { LineFilter } from './line-filter.js';
-import { Prefilter } from './prefilter.js';
+import type { Prefilter } from './prefilter.js';
 import { VALIDATORS, type ValidatorResult } from './validators.js';
 
 export interface CompiledDetector {
@@ -16,8 +16,6 @@ export interface CompiledDetector {
   readonly index: number;
   /** Global, with indices (`d`), so the `secret` group's span is known. */
   readonly regex: RE2;
-  /** The same pattern without indices: answers "any match?" several times faster. */
-  readonly tester: RE2;
   readonly hasSecretGroup: boolean;
   readonly validate?: (value: string) => ValidatorResult;
   readonly allow: Allowlist;
@@ -111,8 +109,13 @@ export class CompiledPolicy {
   readonly spec: PolicySpec;
   readonly detectors: readonly CompiledDetector[];
   readonly byId: ReadonlyMap<string, CompiledDetector>;
-  /** Prefilter: which detectors can match a string at all (indices into `detectors`). */
-  readonly prefilter: Prefilter | undefined;
+  /**
+   * Which detectors can match a string at all (indices into `detectors`), and a quick "can this
+   * detector match here": the line filter's, whose raw-line forms of the detectors come first and
+   * match every string their originals match (a string holds no quote, the widened anchors only
+   * add one). One set of automata serves lines and strings.
+   */
+  readonly prefilter: DetectorPrefilter | undefined;
   readonly globalAllow: Allowlist;
   readonly keyRules: KeyRules;
   /**
@@ -134,7 +137,6 @@ export class CompiledPolicy {
     const all = spec.packs.flatMap((p) => p.detectors);
     this.detectors = all.map((d, index) => compileDetector(d, index));
     this.byId = new Map(this.detectors.map((d) => [d.spec.id, d]));
-    this.prefilter = all.length > 0 ? new Prefilter(all.map((d) => ({ pattern: d.regex, keywords: d.keywords }))) : undefined;
     this.globalAllow = new Allowlist(
       spec.packs.flatMap((p) => p.allowlist),
       'pack allowlist',
@@ -142,12 +144,33 @@ export class CompiledPolicy {
     const rules = spec.packs.flatMap((p) => p.keyRules);
     this.keyRules = new KeyRules(rules);
     this.lineFilter = LineFilter.build(all, rules, options.maxDepth, options.extraLinePatterns);
+    this.prefilter = all.length > 0 && this.lineFilter ? new DetectorPrefilter(this.lineFilter.prefilter, all.length) : undefined;
+  }
+}
+
+/** The detector entries of a line filter's {@link Prefilter} (the first `count`). */
+export class DetectorPrefilter {
+  readonly #inner: Prefilter;
+  readonly #count: number;
+
+  constructor(inner: Prefilter, count: number) {
+    this.#inner = inner;
+    this.#count = count;
+  }
+
+  /** Detectors that may match `input` (see {@link Prefilter.candidates}). */
+  candidates(input: string | Buffer): number[] {
+    return this.#inner.candidates(input).filter((i) => i < this.#count);
+  }
+
+  /** False when detector `index` cannot match anywhere in `input` (a first-match test, no positions). */
+  mayMatch(index: number, input: string | Buffer): boolean {
+    return this.#inner.verify(index, input);
   }
 }
 
 function compileDetector(spec: DetectorSpec, index: number): CompiledDetector {
   const regex = new RE2(spec.regex, 'gud');
-  const tester = new RE2(spec.regex, 'u');
   const hasSecretGroup = /\(\?P?<secret>/.test(spec.regex);
   const v = spec.validator;
   const validator = v ? VALIDATORS[v.name] : undefined;
@@ -155,7 +178,6 @@ function compileDetector(spec: DetectorSpec, index: number): CompiledDetector {
     spec,
     index,
     regex,
-    tester,
     hasSecretGroup,
     allow: new Allowlist(spec.allowlist, `detector "${spec.id}" allowlist`),
     ...(spec.keywords.length > 0 ? { keywords: new RE2(`(?i)(?:${spec.keywords.map(escapeRegex).join('|')})`, 'u') } : {}),

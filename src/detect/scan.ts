@@ -64,7 +64,7 @@ export function scanHits(policy: CompiledPolicy, text: string, hits: readonly nu
     const detector = policy.detectors[index];
     if (!detector) continue;
     const { regex, spec } = detector;
-    if (!detector.tester.test(text)) continue;
+    if (!policy.prefilter?.mayMatch(index, text)) continue;
     regex.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = regex.exec(text)) !== null) {

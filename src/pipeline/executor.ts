@@ -81,10 +81,11 @@ function workerFile(): string {
  * Heap limits of a pool worker. V8's default young generation and lazily grown old generation let
  * each worker's heap reach ~130 MiB on a long run; a worker holds one batch and a compiled policy,
  * which need far less. Measured with 2 workers on 200 MB of the benchmark corpus: peak RSS 388 MiB
- * with the defaults, 275 MiB with these limits, at the same speed. A batch that would exceed them
- * kills its worker: the batch is quarantined and the worker replaced, as for any crash.
+ * with the defaults, 275 MiB with young 8 / old 128 MiB, at the same speed; on 1 GB, 309 MiB with
+ * those and 301 MiB with these. A batch that would exceed them kills its worker: the batch is
+ * quarantined and the worker replaced, as for any crash.
  */
-const WORKER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 128 };
+const WORKER_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
 
 export class PoolExecutor implements BatchExecutor {
   readonly threads: number;

@@ -7,11 +7,14 @@ import type { RouteMatch } from './compile.js';
 
 /** Keys tracked at most (oldest forgotten first), so memory stays bounded under a key flood. */
 const DEFAULT_MAX_KEYS = 100_000;
+/** Every this many admitted matches, keys whose window has passed are dropped. */
+const SWEEP_EVERY = 4096;
 
 export class ThresholdGate {
-  /** `ruleId \0 key` -> times (ms) of the matches still inside the window, oldest first. */
-  readonly #recent = new Map<string, number[]>();
+  /** `ruleId \0 key` -> times (ms) of the matches still inside the window, oldest first, and the window. */
+  readonly #recent = new Map<string, { times: number[]; windowMs: number }>();
   readonly #maxKeys: number;
+  #sinceSweep = 0;
 
   constructor(options: { maxKeys?: number } = {}) {
     this.#maxKeys = options.maxKeys ?? DEFAULT_MAX_KEYS;
@@ -29,18 +32,27 @@ export class ThresholdGate {
         continue;
       }
       const id = `${m.ruleId}\0${m.threshold.key}`;
-      const since = nowMs - m.threshold.windowSeconds * 1000;
-      const times = (this.#recent.get(id) ?? []).filter((t) => t > since);
+      const windowMs = m.threshold.windowSeconds * 1000;
+      const times = (this.#recent.get(id)?.times ?? []).filter((t) => t > nowMs - windowMs);
       times.push(nowMs);
       this.#recent.delete(id);
       if (times.length >= m.threshold.count) {
         out.push(m);
       } else {
-        this.#recent.set(id, times);
+        this.#recent.set(id, { times, windowMs });
         if (this.#recent.size > this.#maxKeys) this.#recent.delete(this.#recent.keys().next().value as string);
       }
+      if (++this.#sinceSweep >= SWEEP_EVERY) this.#sweep(nowMs);
     }
     return out;
+  }
+
+  /** Drops the keys none of whose matches is still inside its window. */
+  #sweep(nowMs: number): void {
+    this.#sinceSweep = 0;
+    for (const [id, entry] of this.#recent) {
+      if ((entry.times[entry.times.length - 1] as number) <= nowMs - entry.windowMs) this.#recent.delete(id);
+    }
   }
 
   /** Group keys currently counting. */

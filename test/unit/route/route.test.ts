@@ -107,6 +107,16 @@ describe('threshold gate', () => {
     for (const k of ['a', 'b', 'c', 'd']) gate.admit([match(k)], 0);
     expect(gate.size).toBe(2);
   });
+
+  it('forgets keys whose window has passed', () => {
+    const gate = new ThresholdGate();
+    for (let i = 0; i < 5000; i++) gate.admit([match(`k${i}`)], i);
+    // 5000 matches within 5 s: every key still counts
+    expect(gate.size).toBe(5000);
+    // one sweep later (every 4096 matches), at a time past every window, only new keys remain
+    for (let i = 0; i < 4096; i++) gate.admit([match(`late${i % 10}`)], 60_000 + i);
+    expect(gate.size).toBe(10);
+  });
 });
 
 describe('app stream decision', () => {
