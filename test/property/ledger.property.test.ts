@@ -2,7 +2,7 @@ import { appendFileSync, readdirSync, readFileSync, rmSync, truncateSync, writeF
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { entryLine, sealEntry } from '../../src/sinks/ledger/entry.js';
+import { entryLine, sealEntry, sealEntryLine } from '../../src/sinks/ledger/entry.js';
 import { LedgerSink } from '../../src/sinks/ledger/sink.js';
 import type { LocalSigner } from '../../src/sinks/ledger/signer.js';
 import { verifyLedger } from '../../src/sinks/ledger/verify.js';
@@ -148,6 +148,19 @@ function mutate(dir: string, m: Mutation): boolean {
 }
 
 describe('ledger properties', () => {
+  it('an entry sealed with its line is the entry sealed, then serialized', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 1e6 }), fc.integer({ min: 0, max: 50 }), fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }), fc.boolean(), (seq, n, prev, segment) => {
+        const base = { seq, ts: new Date(seq * 1000).toISOString(), prev };
+        const item = segment ? { ...base, kind: 'segment' as const, segment: n, ledgerId: `l${n}` } : { ...base, kind: 'event' as const, event: sampleEvent(n) };
+        const sealed = sealEntryLine(item);
+        const expected = sealEntry(item);
+        expect(sealed.entry).toEqual(expected);
+        expect(sealed.line).toBe(entryLine(expected));
+      }),
+    );
+  });
+
   it('an untouched ledger always verifies', async () => {
     await fc.assert(
       fc.asyncProperty(ledgerShape, async (shape) => {

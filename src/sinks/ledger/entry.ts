@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SecurityEvent } from '../../telemetry/events.js';
-import { canonicalJson } from '../../util/canonical.js';
+import { canonicalJson, canonicalMembers } from '../../util/canonical.js';
 
 /** `prev` of the very first entry. */
 export const GENESIS = '0'.repeat(64);
@@ -46,6 +46,19 @@ export function entryHash(entry: UnhashedEntry | LedgerEntry): string {
 /** Completes an entry with its hash. */
 export function sealEntry<T extends UnhashedEntry>(entry: T): T & { hash: string } {
   return { ...entry, hash: entryHash(entry) };
+}
+
+/**
+ * Seals an entry and gives its line too ({@link sealEntry} then {@link entryLine}), serializing its
+ * content once: the line is the hashed canonical form with the `hash` member put in key order.
+ */
+export function sealEntryLine<T extends UnhashedEntry>(entry: T): { entry: T & { hash: string }; line: string } {
+  const members = canonicalMembers(entry as unknown as Record<string, unknown>);
+  const hash = createHash('sha256').update(entry.prev, 'utf8').update(`{${members.join(',')}}`, 'utf8').digest('hex');
+  const record = entry as unknown as Record<string, unknown>;
+  const at = Object.keys(record).filter((k) => record[k] !== undefined && k < 'hash').length;
+  members.splice(at, 0, `"hash":${JSON.stringify(hash)}`);
+  return { entry: { ...entry, hash }, line: `{${members.join(',')}}\n` };
 }
 
 /** The line of an entry, with its `\n`. */

@@ -12,7 +12,7 @@ import type { SecuritySink } from '../security-events.js';
 import type { LedgerRecoveryEvent, SecurityEvent } from '../../telemetry/events.js';
 import { canonicalJson } from '../../util/canonical.js';
 import type { ChainHead } from './chain.js';
-import { checkpointPayload, CHECKPOINTS_FILE, entryLine, sealEntry, segmentName, type Checkpoint, type LedgerEntry } from './entry.js';
+import { checkpointPayload, CHECKPOINTS_FILE, sealEntryLine, segmentName, type Checkpoint, type LedgerEntry } from './entry.js';
 import { LedgerError } from './errors.js';
 import { AppendFile, fsyncDir, NODE_IO, type LedgerIo } from './io.js';
 import { acquireLock, newLedgerId, openLedgerDir, releaseLock, type Recovery } from './recover.js';
@@ -179,8 +179,9 @@ export class LedgerSink implements SecuritySink {
     let head = this.#head;
     const lines: string[] = [];
     for (const item of items) {
-      const entry = sealEntry({ seq: head.seq + 1, ts, prev: head.hash, ...item }) as LedgerEntry;
-      lines.push(entryLine(entry));
+      const sealed = sealEntryLine({ seq: head.seq + 1, ts, prev: head.hash, ...item });
+      const entry = sealed.entry as LedgerEntry;
+      lines.push(sealed.line);
       head = { seq: entry.seq, hash: entry.hash };
     }
     await this.#file.append(Buffer.from(lines.join(''), 'utf8'), this.#o);
