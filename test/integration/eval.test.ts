@@ -170,15 +170,7 @@ describe('eval case-level scoring', () => {
   it('scores the loose (any secret redacted) and strict (mapped detector fired) views', () => {
     const r = cases.evaluateCases(
       policy,
-      [
-        { key: 'rule', text: 'a KEY', expected: true, row: 1 }, // TP both
-        { key: 'rule', text: 'a PW', expected: true, row: 2 }, // loose TP, strict FN
-        { key: 'rule', text: 'an IP', expected: true, row: 3 }, // FN both: network is not a secret
-        { key: 'rule', text: 'KEY again', expected: false, row: 4 }, // FP both
-        { key: 'rule', text: 'PW again', expected: false, row: 5 }, // loose FP, strict TN
-        { key: 'rule', text: 'nothing', expected: false, row: 6 }, // TN both
-        { key: 'other', text: 'KEY', expected: true, row: 7 }, // uncovered
-      ],
+      sample.slice(0, 7),
       mapping,
     );
     expect(r.covered).toMatchObject({ groups: ['rule'], cases: 6 });
