@@ -62,14 +62,14 @@ export class Prefilter {
   readonly #verifiers: Array<RE2 | undefined>;
   readonly #locators: Array<RE2 | undefined>;
 
-  readonly #maxSetWeight: number;
+  readonly #maxStructuralWeight: number;
 
   /**
    * `maxStructuralWeight`: over this total weight, the heaviest structural patterns are held by
    * their keyword prefixes (see {@link Prefilter.#relax}).
    */
   constructor(entries: readonly PrefilterEntry[], options: { maxStructuralWeight?: number } = {}) {
-    this.#maxSetWeight = options.maxStructuralWeight ?? MAX_STRUCTURAL_WEIGHT;
+    this.#maxStructuralWeight = options.maxStructuralWeight ?? MAX_STRUCTURAL_WEIGHT;
     this.size = entries.length;
     this.#patterns = entries.map((e) => e.pattern);
     this.#verifiers = new Array<RE2 | undefined>(entries.length);
@@ -113,7 +113,7 @@ export class Prefilter {
   #relax(structural: string[]): void {
     const weights = structural.map((p) => analyze(p).weight);
     let total = weights.reduce((a, w) => a + w, 0);
-    if (total <= this.#maxSetWeight) return;
+    if (total <= this.#maxStructuralWeight) return;
     const options = structural
       .map((p, i) => {
         const prefix = selectivePrefix(p);
@@ -122,7 +122,7 @@ export class Prefilter {
       .filter((o) => o.prefix !== undefined)
       .sort((a, b) => b.saved - a.saved || a.i - b.i);
     for (const o of options) {
-      if (total <= this.#maxSetWeight) break;
+      if (total <= this.#maxStructuralWeight) break;
       structural[o.i] = o.prefix as string;
       this.#relaxed[o.i] = true;
       total -= o.saved;
