@@ -18,7 +18,7 @@ import { needsHashKey } from '../pipeline/engine.js';
 import { VERSION } from '../pipeline/runtime.js';
 import { FirehoseSecuritySink } from '../sinks/firehose/security.js';
 import { createFirehoseClient, FirehoseStream, type DeliveryOptions } from '../sinks/firehose/stream.js';
-import type { KeyCreatedEvent, SecurityEvent } from '../telemetry/events.js';
+import { keyCreatedEvent, type KeyCreatedEvent, type SecurityEvent } from '../telemetry/events.js';
 import { detectorCategories, EngineTelemetry } from '../telemetry/metrics.js';
 import { LambdaConfigError, type LambdaConfig } from './env.js';
 import { LambdaMetrics, type StreamRole } from './metrics.js';
@@ -119,17 +119,7 @@ export async function openLambdaRuntime(config: LambdaConfig, deps: LambdaDeps =
   if (config.hashKeyBlob) await seedHashKey(registry, config, provider.name);
   // A key is used only once its event (with the wrapped key) is on the security stream.
   const onKeyCreated = async (rec: KeyRecord): Promise<void> => {
-    const event: LambdaKeyCreatedEvent = {
-      type: 'key-created',
-      ts: rec.created,
-      policyHash: policy.hash,
-      kid: rec.kid,
-      provider: rec.provider,
-      keyId: rec.keyId,
-      purpose: rec.purpose,
-      encryptedKey: rec.encryptedKey,
-      context: rec.context,
-    };
+    const event: LambdaKeyCreatedEvent = { ...keyCreatedEvent(policy.hash, rec), encryptedKey: rec.encryptedKey, context: rec.context };
     await keySink.write([event]);
     await keySink.flush();
   };

@@ -17,7 +17,7 @@ import { loadRoutingRules } from '../route/load.js';
 import { LedgerSink } from '../sinks/ledger/sink.js';
 import { LocalSigner } from '../sinks/ledger/signer.js';
 import type { SecuritySink } from '../sinks/security-events.js';
-import type { SecurityEvent } from '../telemetry/events.js';
+import { keyCreatedEvent } from '../telemetry/events.js';
 
 export const VERSION = '0.1.0';
 
@@ -67,17 +67,8 @@ export async function openRuntime(config: LogveilConfig, options: RuntimeOptions
     onProblem,
   });
   const onKeyCreated = async (rec: KeyRecord): Promise<void> => {
-      const event: SecurityEvent = {
-        type: 'key-created',
-        ts: rec.created,
-        policyHash: policy.hash,
-        kid: rec.kid,
-        provider: rec.provider,
-        keyId: rec.keyId,
-        purpose: rec.purpose,
-      };
-      await security.write([event]);
-      await security.flush();
+    await security.write([keyCreatedEvent(policy.hash, rec)]);
+    await security.flush();
   };
   const keys = new DataKeyCache(provider, registry, {
     maxAgeMs: config.keys.maxKeyAgeMs,

@@ -134,6 +134,14 @@ export type SecurityEvent =
 /** Every event `type`, for the schema and for `ledger show --type`. */
 export type SecurityEventType = SecurityEvent['type'];
 
+/** The event that records a new data key, from its registry record (which holds no key material in the clear). */
+export function keyCreatedEvent(
+  policyHash: string,
+  rec: { created: string; kid: string; provider: string; keyId: string; purpose: string },
+): KeyCreatedEvent {
+  return { type: 'key-created', ts: rec.created, policyHash, kid: rec.kid, provider: rec.provider, keyId: rec.keyId, purpose: rec.purpose };
+}
+
 /** Drops `label` (not needed by auditors) from findings for the event. */
 export function findingsEvent(
   policyHash: string,
