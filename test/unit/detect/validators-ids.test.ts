@@ -1,22 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import fc from 'fast-check';
-import { VALIDATORS, type ValidatorSpec } from '../../../src/detect/validators.js';
+import { bad, ok } from '../../helpers/validators.js';
 
-function v(name: string): ValidatorSpec {
-  const spec = VALIDATORS[name];
-  if (!spec) throw new Error(`no validator ${name}`);
-  return spec;
-}
-const ok = (name: string, value: string): void => {
-  expect(v(name).validate(value, {}), `${name} should accept ${JSON.stringify(value)}`).toEqual({ ok: true });
-};
-const bad = (name: string, value: string, reason?: RegExp): void => {
-  const r = v(name).validate(value, {});
-  expect(r.ok, `${name} should reject ${JSON.stringify(value)}`).toBe(false);
-  expect(typeof r.reason).toBe('string');
-  if (reason) expect(r.reason).toMatch(reason);
-  if (value.length > 3) expect(r.reason).not.toContain(value);
-};
 
 const digits = (n: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n });
 const sum = (ds: readonly number[], ws: readonly number[]) => ds.reduce((s, d, i) => s + d * (ws[i] ?? 0), 0);

@@ -1,22 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { VALIDATORS, type ValidatorSpec } from '../../../src/detect/validators.js';
+import { bad, ok } from '../../helpers/validators.js';
 import { base62Checksum, crc32 } from '../../../src/detect/validators/tokens.js';
 
-function v(name: string): ValidatorSpec {
-  const spec = VALIDATORS[name];
-  if (!spec) throw new Error(`no validator ${name}`);
-  return spec;
-}
-const ok = (name: string, value: string): void => {
-  expect(v(name).validate(value, {}), `${name} should accept ${JSON.stringify(value)}`).toEqual({ ok: true });
-};
-const bad = (name: string, value: string, reason?: RegExp): void => {
-  const r = v(name).validate(value, {});
-  expect(r.ok, `${name} should reject ${JSON.stringify(value)}`).toBe(false);
-  if (reason) expect(r.reason).toMatch(reason);
-  if (value.length > 3) expect(r.reason).not.toContain(value);
-};
 
 // --- an independent CRC-32 (bit by bit, no table) and base62 encoder ---------------------------
 function crcBitwise(s: string): number {

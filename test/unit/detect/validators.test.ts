@@ -1,30 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { isIPv4, isIPv6 } from 'node:net';
-import { VALIDATORS, shannonEntropy, type ValidatorSpec } from '../../../src/detect/validators.js';
+import { VALIDATORS, shannonEntropy } from '../../../src/detect/validators.js';
 import { LogveilError } from '../../../src/errors.js';
-
-function v(name: string): ValidatorSpec {
-  const spec = VALIDATORS[name];
-  if (!spec) throw new Error(`no validator ${name}`);
-  return spec;
-}
-
-function check(name: string, value: string, params: Record<string, unknown> = {}) {
-  return v(name).validate(value, params);
-}
-
-const ok = (name: string, value: string, params?: Record<string, unknown>): void => {
-  expect(check(name, value, params), `${name} should accept ${JSON.stringify(value)}`).toEqual({ ok: true });
-};
-
-const bad = (name: string, value: string, reason?: string | RegExp, params?: Record<string, unknown>): void => {
-  const r = check(name, value, params);
-  expect(r.ok, `${name} should reject ${JSON.stringify(value)}`).toBe(false);
-  expect(typeof r.reason).toBe('string');
-  if (typeof reason === 'string') expect(r.reason).toBe(reason);
-  else if (reason) expect(r.reason).toMatch(reason);
-};
+import { bad, check, ok, v } from '../../helpers/validators.js';
 
 /** Replaces the digit at `i` with a different digit chosen by `k` (1..9). */
 function mutateDigit(s: string, i: number, k: number): string {
