@@ -10,7 +10,7 @@ import type { LineFormat } from '../codecs/jsonl.js';
 import { envelopeLine, messageFromLine, messageLine, messagePath, type LineShape } from '../codecs/log-events.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import { LogveilError } from '../errors.js';
-import { Outcome, processBatch, quarantineRecord, type QuarantineEntry } from '../pipeline/batch.js';
+import { batchCounts, Outcome, processBatch, quarantineRecord, type QuarantineEntry } from '../pipeline/batch.js';
 import type { BatchReport } from '../pipeline/engine.js';
 import type { SourceRef } from '../record.js';
 import type { SecurityEvent } from '../telemetry/events.js';
@@ -135,25 +135,7 @@ export function redactUnits(units: readonly Unit[], setup: RedactSetup, keys: Ba
       events.push({ value: { ...e, source }, owner: unit.owner });
     }
   }
-  const appOut = results.reduce((n, r) => n + r.appOut, 0);
-  const dropped = results.reduce((n, r) => n + r.dropped, 0);
-  return {
-    units: results,
-    events,
-    quarantine,
-    report: {
-      records: res.lines,
-      bytes: data.length,
-      appOut,
-      dropped,
-      quarantined: res.quarantine.length,
-      fastPathLines: res.fastPathLines,
-      findings: res.findings,
-      categories: res.categories,
-      quarantineCodes: res.quarantine.map((q) => q.code),
-      workerFailed: false,
-    },
-  };
+  return { units: results, events, quarantine, report: { ...batchCounts(res), bytes: data.length } };
 }
 
 /** The bytes of the line that starts at `offset`, without its end. */

@@ -210,6 +210,37 @@ export function processBatch(task: BatchTask, ctx: BatchContext): BatchResult {
   };
 }
 
+/** A batch result's counts, as the engine reports them (records in = app out + dropped + quarantined). */
+export function batchCounts(res: BatchResult): {
+  records: number;
+  appOut: number;
+  dropped: number;
+  quarantined: number;
+  fastPathLines: number;
+  findings: Record<string, number>;
+  categories: Record<string, number>;
+  quarantineCodes: string[];
+  workerFailed: false;
+} {
+  let appOut = 0;
+  let dropped = 0;
+  for (const x of res.outcomes) {
+    if (x === Outcome.Unchanged || x === Outcome.Redacted) appOut += 1;
+    else if (x === Outcome.Dropped) dropped += 1;
+  }
+  return {
+    records: res.lines,
+    appOut,
+    dropped,
+    quarantined: res.quarantine.length,
+    fastPathLines: res.fastPathLines,
+    findings: res.findings,
+    categories: res.categories,
+    quarantineCodes: res.quarantine.map((q) => q.code),
+    workerFailed: false,
+  };
+}
+
 /**
  * Which lines take the structured path: prefilter hits (one pass over the whole batch), lines with
  * a backslash (a JSON escape can hide a match), invalid UTF-8, oversized lines, and all of them

@@ -17,7 +17,7 @@ import { Accounting, type RunSummary } from './accounting.js';
 import type { CompiledRouting } from '../route/compile.js';
 import { routedEvent, type AppStreamMode } from '../route/event.js';
 import { ThresholdGate } from '../route/threshold.js';
-import { eachLine, Outcome, quarantineRecord, type BatchTask, type QuarantineEntry, type RoutedRecord } from './batch.js';
+import { batchCounts, eachLine, Outcome, quarantineRecord, type BatchTask, type QuarantineEntry, type RoutedRecord } from './batch.js';
 import { batchLines, type BatchLimits } from './batcher.js';
 import { InlineExecutor, PoolExecutor, type BatchExecutor } from './executor.js';
 import type { EngineFaults, WorkerResult, WorkerSetup, WorkerTask } from './protocol.js';
@@ -165,23 +165,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
       acc.addBatch(res.outcomes, head.task.data.byteLength, res.findings, res.quarantine);
       if (res.examples && o.examples) acc.addExamples(res.examples, o.examples);
       for (const e of res.events) if (e.type === 'quarantine') o.onProblem?.(problemLine(e));
-      let appOut = 0;
-      let dropped = 0;
-      for (const x of res.outcomes) {
-        if (x === Outcome.Unchanged || x === Outcome.Redacted) appOut += 1;
-        else if (x === Outcome.Dropped) dropped += 1;
-      }
-      report(head, {
-        records: res.lines,
-        appOut,
-        dropped,
-        quarantined: res.quarantine.length,
-        fastPathLines: res.fastPathLines,
-        findings: res.findings,
-        categories: res.categories,
-        quarantineCodes: res.quarantine.map((q) => q.code),
-        workerFailed: false,
-      });
+      report(head, batchCounts(res));
     }
     o.onProgress?.(acc);
   };
