@@ -1,7 +1,8 @@
 /**
  * Writes a redacted JSON record back by editing its original text: only the values that changed
  * are replaced, so everything else (whitespace, number spelling, big integers, escapes, key order)
- * stays exactly as it came in.
+ * stays exactly as it came in. The same pass over the text finds keys an object repeats: a parser
+ * keeps the last of them, so an earlier one is never seen by detectors, yet it is still in the text.
  */
 import type { JsonValue } from '../record.js';
 
@@ -11,74 +12,111 @@ interface Span {
 }
 
 /**
- * Raw spans of every value in a JSON text, by path (segments joined by NUL); undefined when an
- * object repeats a key (the parser kept the last one, but the text still holds both).
+ * A JSON text's values by path, and the first key some object repeats. Paths join segments: NUL and
+ * the key for an object member, SOH and the index for an array item ('' is the whole text). No
+ * spans when a path is ambiguous (a key repeats, or holds NUL or SOH).
  */
-function indexValues(text: string): Map<string, Span> | undefined {
+export interface JsonIndex {
+  spans: Map<string, Span> | undefined;
+  repeated: string | undefined;
+}
+
+const MEMBER = '\u0000';
+const ITEM = '\u0001';
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** Indexes a JSON text that `JSON.parse` accepted (anything else gives no useful spans). */
+export function indexJson(text: string): JsonIndex {
   const spans = new Map<string, Span>();
-  let duplicate = false;
+  let repeated: string | undefined;
+  let ambiguous = false;
   let i = 0;
   const ws = (): void => {
-    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+    while (isSpace(text.charCodeAt(i))) i++;
   };
-  const string = (): string => {
+  const key = (): string => {
     const start = i;
-    i++;
-    while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
-    i++;
-    return JSON.parse(text.slice(start, i)) as string;
+    i = stringEnd(text, i);
+    const raw = text.slice(start + 1, i - 1);
+    const k = raw.includes('\\') ? (JSON.parse(text.slice(start, i)) as string) : raw;
+    if (k.includes(MEMBER) || k.includes(ITEM)) ambiguous = true;
+    return k;
   };
   const value = (path: string): void => {
     ws();
     const start = i;
-    const c = text[i];
-    if (c === '{') {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b) {
       i++;
       ws();
       const seen = new Set<string>();
-      while (text[i] !== '}') {
+      while (i < text.length && text.charCodeAt(i) !== 0x7d) {
         ws();
-        const key = string();
-        if (seen.has(key)) duplicate = true;
-        seen.add(key);
+        const k = key();
+        if (seen.has(k)) repeated ??= path + MEMBER + k;
+        seen.add(k);
         ws();
         i++; // ':'
-        value(`${path}\u0000${key}`);
+        value(path + MEMBER + k);
         ws();
-        if (text[i] === ',') i++;
+        if (text.charCodeAt(i) === 0x2c) i++;
         ws();
       }
       i++;
-    } else if (c === '[') {
+    } else if (c === 0x5b) {
       i++;
       ws();
-      let n = 0;
-      while (text[i] !== ']') {
-        value(`${path}\u0000${n++}`);
+      for (let n = 0; i < text.length && text.charCodeAt(i) !== 0x5d; n++) {
+        value(path + ITEM + n);
         ws();
-        if (text[i] === ',') i++;
+        if (text.charCodeAt(i) === 0x2c) i++;
         ws();
       }
       i++;
-    } else if (c === '"') {
-      string();
+    } else if (c === QUOTE) {
+      i = stringEnd(text, i);
     } else {
-      while (i < text.length && !',]} \t\r\n'.includes(text[i] as string)) i++;
+      for (let d = text.charCodeAt(i); i < text.length && d !== 0x2c && d !== 0x5d && d !== 0x7d && d > 0x20; d = text.charCodeAt(++i));
     }
     spans.set(path, { start, end: i });
   };
   value('');
-  return duplicate ? undefined : spans;
+  return { spans: repeated === undefined && !ambiguous ? spans : undefined, repeated };
+}
+
+/** Just past the closing quote of the string whose opening quote is at `open`. */
+function stringEnd(text: string, open: number): number {
+  for (let q = text.indexOf('"', open + 1); q !== -1; q = text.indexOf('"', q + 1)) {
+    let b = q - 1;
+    while (text.charCodeAt(b) === BACKSLASH) b--;
+    // An even number of backslashes before it: the quote is not escaped.
+    if ((q - 1 - b) % 2 === 0) return q + 1;
+  }
+  return text.length;
+}
+
+/** An index path as a field path (`$.a.b[0]`, `$["odd key"]`), for messages. */
+export function indexPath(path: string): string {
+  let out = '$';
+  for (const part of path.split(/(?=[\u0000\u0001])/)) {
+    if (part.startsWith(ITEM)) out += `[${part.slice(1)}]`;
+    else if (part.startsWith(MEMBER)) {
+      const k = part.slice(1);
+      out += /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
+    }
+  }
+  return out;
 }
 
 /**
  * The text of `after` (a redacted copy of `before`, which was parsed from `text`) with the least
  * change to `text`: changed leaves are replaced in place; an object or array that lost members is
- * written anew.
+ * written anew. `index` is `text`'s, when the caller has it already.
  */
-export function spliceJson(text: string, before: JsonValue, after: JsonValue): string {
+export function spliceJson(text: string, before: JsonValue, after: JsonValue, index: JsonIndex = indexJson(text)): string {
   if (before === after) return text;
-  const spans = indexValues(text);
+  const spans = index.spans;
   // A repeated key would leave its earlier, unredacted value in the text: write the record anew.
   if (!spans) return JSON.stringify(after);
   const edits: Array<Span & { text: string }> = [];
@@ -88,7 +126,7 @@ export function spliceJson(text: string, before: JsonValue, after: JsonValue): s
     const aObj = a !== null && typeof a === 'object';
     if (bObj && aObj && Array.isArray(b) === Array.isArray(a)) {
       if (Array.isArray(b) && Array.isArray(a) && a.length === b.length) {
-        for (let k = 0; k < b.length; k++) walk(b[k] as JsonValue, a[k] as JsonValue, `${path}\u0000${k}`);
+        for (let k = 0; k < b.length; k++) walk(b[k] as JsonValue, a[k] as JsonValue, path + ITEM + k);
         return;
       }
       if (!Array.isArray(b) && !Array.isArray(a)) {
@@ -96,7 +134,7 @@ export function spliceJson(text: string, before: JsonValue, after: JsonValue): s
         const ao = a as Record<string, JsonValue>;
         const keys = Object.keys(bo);
         if (keys.every((k) => k in ao) && Object.keys(ao).length === keys.length) {
-          for (const k of keys) walk(bo[k] as JsonValue, ao[k] as JsonValue, `${path}\u0000${k}`);
+          for (const k of keys) walk(bo[k] as JsonValue, ao[k] as JsonValue, path + MEMBER + k);
           return;
         }
       }
@@ -115,3 +153,30 @@ export function spliceJson(text: string, before: JsonValue, after: JsonValue): s
   }
   return out + text.slice(pos);
 }
+
+/**
+ * A JSON text on one line, as written (repeated keys, escapes and number spelling kept): the
+ * whitespace between tokens goes. Lone surrogates inside strings, which UTF-8 cannot carry, are
+ * written as escapes. `text` must be JSON that `JSON.parse` accepted.
+ */
+export function compactJson(text: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; ) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) i = stringEnd(text, i);
+    else if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) {
+      out += text.slice(from, i);
+      while (i < text.length && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09 || text.charCodeAt(i) === 0x0a || text.charCodeAt(i) === 0x0d)) i++;
+      from = i;
+    } else i++;
+  }
+  out += text.slice(from);
+  return out.replace(LONE_SURROGATES, (s) => `\\u${s.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
+const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;

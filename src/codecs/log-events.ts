@@ -4,13 +4,15 @@
  *
  * - `text`: no newline inside (trailing newlines, common in Lambda logs, are set aside and put
  *   back). A message holding a JSON object stays JSON, so key rules apply to its fields.
- * - `json`: a pretty-printed JSON message, compacted to one line.
+ * - `json`: a pretty-printed JSON message, compacted to one line as written (keys, escapes and
+ *   numbers kept).
  * - `wrapped`: multi-line text, as a one-element JSON array (arrays are never subject to key
  *   rules, and the text is scanned whole, so a PEM block spanning lines is still found).
  *
  * Messages that come out unchanged are written exactly as they came in.
  */
 import type { CloudWatchLogEvent, CloudWatchPayload } from './cloudwatch.js';
+import { compactJson } from './json-splice.js';
 
 /** How a message was put on one line. */
 export type LineShape = 'text' | 'json' | 'wrapped';
@@ -36,7 +38,9 @@ export function messageLine(message: string): EventLine {
   const first = core.trimStart()[0];
   if (first === '{' || first === '[') {
     try {
-      return { line: JSON.stringify(JSON.parse(core)), shape: 'json', suffix };
+      JSON.parse(core);
+      // Compacted as written: re-serializing would drop a repeated key's earlier value unscanned.
+      return { line: compactJson(core), shape: 'json', suffix };
     } catch {
       // Not JSON after all: wrapped as text below.
     }

@@ -9,7 +9,7 @@ import { isUtf8 } from 'node:buffer';
 import type { ActionPolicy } from '../act/actions.js';
 import { redactRecord } from '../act/redact.js';
 import { decodeLine, encodeBody, type LineFormat } from '../codecs/jsonl.js';
-import { spliceJson } from '../codecs/json-splice.js';
+import { indexJson, indexPath, spliceJson } from '../codecs/json-splice.js';
 import type { DataKey, HashKey } from '../crypto/keys/cache.js';
 import { encryptToken, wrapToken } from '../crypto/token.js';
 import type { CompiledPolicy } from '../detect/compile.js';
@@ -285,6 +285,12 @@ function processRecord(
       throw new LogveilError('INJECTED_FAULT', 'injected fault while processing the record');
     }
     const record: LogRecord = decodeLine(bytes, source, ctx.format, ctx.limits);
+    const text = record.structured ? bytes.toString('utf8') : undefined;
+    const index = text === undefined ? undefined : indexJson(text);
+    if (index?.repeated !== undefined && mayHide(bytes, ctx)) {
+      // The parser keeps a repeated key's last value; an earlier one would pass unscanned.
+      throw new LogveilError('DUPLICATE_KEY', `an object repeats the key at ${indexPath(index.repeated)}; the record is ambiguous`);
+    }
     const outcome = redactRecord(record, {
       policy: ctx.policy,
       actions: ctx.actions,
@@ -316,11 +322,20 @@ function processRecord(
       withFindings.routed = routedRecord;
     }
     if (!outcome.changed) return { outcome: Outcome.Unchanged, ...withFindings };
-    const line = record.structured ? spliceJson(bytes.toString('utf8'), record.body as JsonValue, outcome.body) : encodeBody(outcome.body, false);
+    const line = text !== undefined && index ? spliceJson(text, record.body as JsonValue, outcome.body, index) : encodeBody(outcome.body, false);
     return { outcome: Outcome.Redacted, line, ...withFindings };
   } catch (err) {
     return quarantineRecord(bytes, source, err, ctx.quarantineKey, ctx.policy.hash);
   }
+}
+
+/**
+ * True when a raw line may hold something to redact: a line filter hit, or an escape it cannot see
+ * through. A line with neither leaves unchanged however it is parsed.
+ */
+function mayHide(bytes: Buffer, ctx: BatchContext): boolean {
+  const filter = ctx.policy.lineFilter;
+  return !filter || bytes.includes(BACKSLASH) || filter.test(bytes);
 }
 
 /**

@@ -66,6 +66,29 @@ describe('engine', () => {
     }
   });
 
+  it('quarantines a record that repeats a key where an earlier value could hide a secret', async () => {
+    const input = [
+      '{"msg":"token ghp_1234567890abcdefghijklmnopqrstuvwxyzAB","msg":"ok"}',
+      '{"a":{"k":"mail alice@example.com"},"a":{"k":"fine"}}',
+      '{"a":"\\u0061lice@example.com","a":"x"}',
+      '{"status":200,"status":201}',
+      CLEAN_LINE(1),
+    ].join('\n') + '\n';
+    for (const fastPath of [true, false]) {
+      const r = await runEngine(input, { workers: 0, fastPath });
+      expect(r.summary).toMatchObject({ recordsIn: 5, appOut: 2, quarantined: 3, balanced: true });
+      expect(r.quarantine.map((q) => [(q.source as { line: number }).line, q.code])).toEqual([
+        [1, 'DUPLICATE_KEY'],
+        [2, 'DUPLICATE_KEY'],
+        [3, 'DUPLICATE_KEY'],
+      ]);
+      // A repeated key with nothing to hide passes as it came.
+      expect(r.output).toBe(`{"status":200,"status":201}\n${CLEAN_LINE(1)}\n`);
+      const messages = r.events.filter((e) => e.type === 'quarantine').map((e) => e.message);
+      expect(messages).toContain('an object repeats the key at $.a; the record is ambiguous');
+    }
+  });
+
   it('during a key-provider outage quarantines what needs a new key, passes clean lines, and counts it all', async () => {
     // One key generation works; the key is spent after 10 tokens, every rotation after that fails.
     const input = mixed(700);

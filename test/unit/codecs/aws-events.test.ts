@@ -85,6 +85,8 @@ describe('log events as one-line records', () => {
     expect(pem.shape).toBe('wrapped');
     expect(pem.line).not.toContain('\n');
     expect(messageFromLine(pem.line, pem.shape, pem.suffix)).toBe('key:\n-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----');
+    // Compacted as written: a repeated key stays for the batch core to see.
+    expect(messageLine('{\n  "token": "a",\n  "token": "b \\u0041"\n}').line).toBe('{"token":"a","token":"b \\u0041"}');
     expect(messagePath('$[0]', 'wrapped')).toBe('$');
     expect(messagePath('$[0]', 'text')).toBe('$[0]');
   });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { spliceJson } from '../../../src/codecs/json-splice.js';
+import { compactJson, indexJson, indexPath, spliceJson } from '../../../src/codecs/json-splice.js';
 import type { JsonValue } from '../../../src/record.js';
 
 /** Replaces every string leaf for which `pick` says yes; returns a new value (input untouched). */
@@ -46,6 +46,36 @@ describe('spliceJson', () => {
         if (after === before) expect(out).toBe(text);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('finds a key an object repeats, also when an escape spells it, and names where', () => {
+    expect(indexJson('{"a":{"b":1},"c":[{"d":1}]}').repeated).toBeUndefined();
+    const nested = indexJson('{"a":[0,{"msg":"x","m\\u0073g":"y"}]}');
+    expect(nested.spans).toBeUndefined();
+    expect(indexPath(nested.repeated as string)).toBe('$.a[1].msg');
+    expect(indexPath(indexJson('{"odd key":1,"odd key":2}').repeated as string)).toBe('$["odd key"]');
+  });
+
+  it('does not splice by a path a key could forge', () => {
+    // Member "a" item 0 and member "a<SOH>0" would share a path.
+    const text = '{"a":["secret"],"a\\u00010":"x"}';
+    const before = JSON.parse(text) as JsonValue;
+    const after = { a: ['[[X]]'], 'a\u00010': 'x' };
+    expect(indexJson(text).spans).toBeUndefined();
+    expect(JSON.parse(spliceJson(text, before, after))).toEqual(after);
+  });
+
+  it('compacts JSON as written, for any JSON text (property)', () => {
+    expect(compactJson('{ "a" : [1, 2.50],\n "a": "x  y\\" \ud800" }')).toBe('{"a":[1,2.50],"a":"x  y\\" \\ud800"}');
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.constantFrom(0, 2, '\t'), (value, indent) => {
+        const text = JSON.stringify(value, null, indent);
+        const compact = compactJson(text);
+        expect(compact).not.toMatch(/\n/);
+        expect(JSON.parse(compact)).toEqual(JSON.parse(text));
+      }),
+      { numRuns: 300 },
     );
   });
 });
