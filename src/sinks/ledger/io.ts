@@ -4,7 +4,8 @@
  * backoff for as long as the policy allows, and reported each time: the caller waits, so the
  * pipeline stops taking input and says why, and resumes once space is freed. Nothing is dropped.
  */
-import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { LedgerError } from './errors.js';
 
 /** The file calls the ledger makes (tests inject failures here). */
@@ -12,6 +13,8 @@ export interface LedgerIo {
   openSync(path: string, flags: string, mode?: number): number;
   writeSync(fd: number, buffer: Uint8Array, offset: number, length: number): number;
   fsyncSync(fd: number): void;
+  /** As `fsyncSync`, off the event loop: appends wait for it without holding up the process. */
+  fsync(fd: number): Promise<void>;
   ftruncateSync(fd: number, len: number): void;
   closeSync(fd: number): void;
 }
@@ -20,6 +23,7 @@ export const NODE_IO: LedgerIo = {
   openSync: (path, flags, mode) => openSync(path, flags, mode),
   writeSync: (fd, buffer, offset, length) => writeSync(fd, buffer, offset, length),
   fsyncSync,
+  fsync: promisify(fsync),
   ftruncateSync,
   closeSync,
 };
@@ -61,7 +65,7 @@ export class AppendFile {
     for (;;) {
       try {
         for (let done = 0; done < data.length; ) done += this.#io.writeSync(this.#fd, data, done, data.length - done);
-        this.#io.fsyncSync(this.#fd);
+        await this.#io.fsync(this.#fd);
         this.#size += data.length;
         return;
       } catch (err) {

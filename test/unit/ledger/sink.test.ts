@@ -175,6 +175,7 @@ describe('LedgerSink', () => {
       fsyncSync: () => {
         throw Object.assign(new Error('io'), { code: 'EIO' });
       },
+      fsync: () => Promise.reject(Object.assign(new Error('io'), { code: 'EIO' })),
     };
     const sink = await LedgerSink.open(dir, { signer: await signer(), io, maxStallMs: 0 }).catch((e: unknown) => e);
     expect(sink).toMatchObject({ code: 'LEDGER_WRITE_FAILED', message: expect.stringMatching(/EIO, still failing after/) });
