@@ -38,6 +38,10 @@ describe('Prefilter', () => {
 
   it('uses keywords as the gate when the pattern has no literal of its own', () => {
     expect(gateOf({ pattern: '\\b\\d{9}\\b', keywords: ['passport'] })).toEqual([{ text: 'passport', nocase: true }]);
+    // Three characters gate only when case-sensitive and mixing letters and digits.
+    expect(gateOf({ pattern: '\\b(?:AKIA|A3T[A-Z0-9])[A-Z2-7]{16}\\b' })).toEqual([{ text: 'A3T', nocase: false }, { text: 'AKIA', nocase: false }]);
+    expect(gateOf({ pattern: '\\bpat[A-Za-z0-9]{14}\\.' })).toBeUndefined();
+    expect(gateOf({ pattern: '(?i)\\bk8s[a-z]{9}' })).toBeUndefined();
     const k = new Prefilter([{ pattern: '\\b\\d{9}\\b', keywords: ['passport'] }]);
     expect(k.candidates('PASSPORT 123456789')).toEqual([0]);
     expect(k.candidates('id 123456789')).toEqual([]);
