@@ -62,3 +62,10 @@ export interface FindingsEvent {
   spanId?: string;
   findings: Array<Omit<Finding, 'label'>>;
 }
+
+const SIMPLE_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
+
+/** The field path of member `key` of the value at `parent` (`$.a.b`, `$["odd key"]`). */
+export function fieldPath(parent: string, key: string): string {
+  return SIMPLE_KEY.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+}

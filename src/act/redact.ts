@@ -1,7 +1,8 @@
 /**
- * Findings -> redacted record. Walks a text body or every string leaf of a JSON body (keys are
- * never changed, numbers and booleans stay, field order is kept), applies key rules and detector
- * matches, and returns a new body: the input is never mutated.
+ * Findings -> redacted record. Walks a text body or every string and number leaf of a JSON body
+ * (keys are never changed, booleans stay, field order is kept), applies key rules and detector
+ * matches, and returns a new body: the input is never mutated. A number is scanned as written (a
+ * card number logged as a number is still a card number); one a detector matches becomes a string.
  */
 import type { DataKey, HashKey } from '../crypto/keys/cache.js';
 import { encryptToken, findTokens, hashToken, wrapToken } from '../crypto/token.js';
@@ -9,7 +10,7 @@ import type { CompiledPolicy } from '../detect/compile.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
 import { scanText } from '../detect/scan.js';
 import { CodecError } from '../errors.js';
-import type { Finding, JsonValue, LogRecord, Severity } from '../record.js';
+import { fieldPath, type Finding, type JsonValue, type LogRecord, type Severity } from '../record.js';
 import type { ActionPolicy, ResolvedAction } from './actions.js';
 
 /** Key material for one record; obtained by the caller before the (synchronous) redaction. */
@@ -31,6 +32,11 @@ export interface RedactOptions {
    * knows them (from the record's raw line, which holds every string verbatim).
    */
   detectorsFor?: (text: string) => readonly number[];
+  /**
+   * The number at a field path as the record's source wrote it, when the caller has the source:
+   * parsing rounds integers past 2^53, and the digits are what detectors look at.
+   */
+  numberText?: (path: string) => string | undefined;
 }
 
 export type RedactOutcome =
@@ -74,6 +80,7 @@ class Walker {
 
   value(v: JsonValue, path: string, depth: number): JsonValue | typeof DROP {
     if (typeof v === 'string') return this.string(v, path);
+    if (typeof v === 'number') return this.number(v, path);
     if (v === null || typeof v !== 'object') return v;
     if (depth >= this.#o.maxDepth) {
       throw new CodecError('RECORD_TOO_DEEP', `JSON nesting deeper than ${this.#o.maxDepth} levels at ${path}`);
@@ -106,6 +113,13 @@ class Walker {
       if (out && next !== DROP) out[key] = next;
     }
     return out ?? v;
+  }
+
+  /** A number leaf: scanned as written; kept as a number unless something in it is redacted. */
+  number(v: number, path: string): JsonValue | typeof DROP {
+    const text = this.#o.numberText?.(path) ?? String(v);
+    const out = this.string(text, path);
+    return out === text ? v : out;
   }
 
   string(text: string, path: string): string | typeof DROP {
@@ -189,8 +203,3 @@ export function partial(value: string, keepFirst: number, keepLast: number, mask
   );
 }
 
-const SIMPLE_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
-
-function fieldPath(parent: string, key: string): string {
-  return SIMPLE_KEY.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
-}

@@ -4,7 +4,7 @@
  * stays exactly as it came in. The same pass over the text finds keys an object repeats: a parser
  * keeps the last of them, so an earlier one is never seen by detectors, yet it is still in the text.
  */
-import type { JsonValue } from '../record.js';
+import { fieldPath, type JsonValue } from '../record.js';
 
 interface Span {
   start: number;
@@ -101,10 +101,7 @@ export function indexPath(path: string): string {
   let out = '$';
   for (const part of path.split(/(?=[\u0000\u0001])/)) {
     if (part.startsWith(ITEM)) out += `[${part.slice(1)}]`;
-    else if (part.startsWith(MEMBER)) {
-      const k = part.slice(1);
-      out += /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
-    }
+    else if (part.startsWith(MEMBER)) out = fieldPath(out, part.slice(1));
   }
   return out;
 }

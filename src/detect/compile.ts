@@ -113,7 +113,7 @@ export class CompiledPolicy {
    * Which detectors can match a string at all (indices into `detectors`), and a quick "can this
    * detector match here": the line filter's, whose raw-line forms of the detectors come first and
    * match every string their originals match (a string holds no quote, the widened anchors only
-   * add one). One set of automata serves lines and strings.
+   * add field delimiters). One set of automata serves lines and strings.
    */
   readonly prefilter: DetectorPrefilter | undefined;
   readonly globalAllow: Allowlist;

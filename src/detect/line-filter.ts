@@ -143,15 +143,20 @@ function jsonKeyPattern(key: string): string {
 }
 
 /**
- * The raw-line form of a detector regex. Inside a JSON line a string field is delimited by `"`, so
- * an anchor that holds at the edge of the field (^ $ \A \z) is widened to also accept that quote.
- * The result matches a raw line whenever the original matches one of its string fields.
+ * The raw-line form of a detector regex. Inside a JSON line a string field is delimited by `"`,
+ * and a number by what may stand before it (`:` `,` `[` or a space) and after it (`,` `]` `}` or
+ * a space), so an anchor that holds at the edge of a field (^ $ \A \z) is widened to also accept
+ * those. The result matches a raw line whenever the original matches one of its string or number
+ * fields.
  */
 export function widenAnchors(source: string): string {
   return rewrite(source, {
-    anchor: (a) => (a === '^' ? '(?:^|")' : a === '$' ? '(?:$|")' : a === '\\A' ? '(?:\\A|")' : '(?:\\z|")'),
+    anchor: (a) => (a === '^' || a === '\\A' ? `(?:${a}|${BEFORE_FIELD})` : `(?:${a}|${AFTER_FIELD})`),
   });
 }
+
+const BEFORE_FIELD = '["\\[:,\\s]';
+const AFTER_FIELD = '["\\],}\\s]';
 
 /** Walks a regex outside character classes and escapes, rewriting its anchors. */
 function rewrite(source: string, how: { anchor: (a: string) => string }): string {

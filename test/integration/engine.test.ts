@@ -89,6 +89,16 @@ describe('engine', () => {
     }
   });
 
+  it('redacts numbers as written: a card number logged as a number is found, other numbers stay exact', async () => {
+    const input = '{"card":4111111111111111,"id":12345678901234567890,"amounts":[ 4111111111111111 ,2.50]}\n';
+    for (const fastPath of [true, false]) {
+      const r = await runEngine(input, { workers: 0, fastPath });
+      expect(r.output).toBe('{"card":"************1111","id":12345678901234567890,"amounts":[ "************1111" ,2.50]}\n');
+      const findings = r.events.flatMap((e) => (e.type === 'findings' ? (e.findings as Array<{ path: string }>) : []));
+      expect(findings.map((f) => f.path)).toEqual(['$.card', '$.amounts[0]']);
+    }
+  });
+
   it('during a key-provider outage quarantines what needs a new key, passes clean lines, and counts it all', async () => {
     // One key generation works; the key is spent after 10 tokens, every rotation after that fails.
     const input = mixed(700);

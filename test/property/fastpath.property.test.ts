@@ -9,7 +9,7 @@ import { processBatch, type BatchContext, type BatchResult } from '../../src/pip
 import { CORPORA_DIR, hasCorpora } from '../helpers/corpora.js';
 import { builtinPolicy, LIMITS } from '../helpers/engine.js';
 import { localKeys } from '../helpers/keys.js';
-import { message } from '../helpers/values.js';
+import { card, message } from '../helpers/values.js';
 
 const policy = builtinPolicy();
 
@@ -67,9 +67,17 @@ describe('the raw-line fast path gives the same result as the structured path', 
     fc.string({ unit: 'grapheme', maxLength: 40 }),
     fc.constantFrom('mail a\\u0040b.com', 'x\\"y', 'plain', 'ip 10.1.2.3', 'ok', 'c:\\\\temp\\\\file'),
   );
+  // Values as JSON text: strings, booleans and numbers, card numbers and big integers among them.
+  const valueText = fc.oneof(
+    text.map((v) => `"${v.replace(/"/g, '')}"`),
+    fc.integer().map(String),
+    fc.boolean().map(String),
+    card,
+    fc.constantFrom('12345678901234567890', '-0.5e-3', '4111111111111111', '1E+21', '[4111111111111111, 2]'),
+  );
   const jsonLine = fc
-    .array(fc.tuple(keyName, fc.oneof(text, fc.integer(), fc.boolean())), { maxLength: 5 })
-    .map((entries) => '{' + entries.map(([k, v]) => `"${k}":${typeof v === 'string' ? `"${v.replace(/"/g, '')}"` : String(v)}`).join(',') + '}');
+    .array(fc.tuple(keyName, valueText, fc.constantFrom('', ' ')), { maxLength: 5 })
+    .map((entries) => '{' + entries.map(([k, v, sp]) => `"${k}":${sp}${v}`).join(',') + '}');
   const deepLine = fc.integer({ min: 60, max: 70 }).map((d) => '['.repeat(d) + '"x"' + ']'.repeat(d));
   const badUtf8 = message.map((m) => Buffer.concat([Buffer.from(m.text), Buffer.from([0xc3, 0x28])]));
   const line = fc.oneof(jsonLine, text, deepLine, badUtf8, text.map((t) => `${t}\r`));
