@@ -40,6 +40,7 @@ import { prefix } from './corpora.mjs';
  * @property {boolean} sampled measured on a prefix of the corpus
  * @property {Round} warmup
  * @property {Round[]} rounds
+ * @property {string} [interleavedWith] the ids of the subjects measured together with this one
  * @property {Record<string, unknown> | undefined} detail of the median round
  * @property {string | undefined} note
  * @property {number} load1 the machine's 1-minute load average when the measurement started
@@ -192,40 +193,78 @@ export function median(xs) {
  * @returns {Promise<Measurement>}
  */
 export async function measure(subject, corpus, o) {
-  // Other work on the machine takes cores from the subject: the load when it started is kept with it.
+  const [m] = /** @type {Measurement[]} */ (await measureInterleaved([subject], corpus, o));
+  return /** @type {Measurement} */ (m);
+}
+
+/**
+ * Several subjects measured together: each is warmed up, then round i of every subject runs before
+ * round i + 1 of any. The speed of this kind of machine drifts by tens of percent over minutes;
+ * subjects measured side by side see the same drift, so the ratio of their rounds (see
+ * {@link roundRatio}) holds where the ratio of two medians taken minutes apart does not.
+ * @param {Subject[]} subjects
+ * @param {Pick<Corpus, 'path' | 'stats'>} corpus
+ * @param {{ rounds: number, roundBudgetSec: number, warmupBytes: number, log?: (line: string) => void }} o
+ * @returns {Promise<Measurement[]>}
+ */
+export async function measureInterleaved(subjects, corpus, o) {
+  // Other work on the machine takes cores from the subjects: the load when they started is kept.
   const load1 = /** @type {number} */ (loadavg()[0]);
-  const warmup = await timedRound(subject, prefix(corpus, Math.min(o.warmupBytes, corpus.stats.bytes)), o.roundBudgetSec);
-  let slice = prefix(corpus, corpus.stats.bytes);
   /** @type {Round[]} */
-  const rounds = [];
+  const warmups = [];
+  for (const subject of subjects) warmups.push(await timedRound(subject, prefix(corpus, Math.min(o.warmupBytes, corpus.stats.bytes)), o.roundBudgetSec));
+  const slices = subjects.map(() => prefix(corpus, corpus.stats.bytes));
+  /** @type {Round[][]} */
+  const rounds = subjects.map(() => []);
   const { othersCpuShare } = await watchingOthers(async () => {
     for (let i = 0; i < o.rounds; i++) {
-      const round = await timedRound(subject, slice, o.roundBudgetSec);
-      rounds.push(round);
-      // Too slow for the budget: the rest of the rounds run on the part this one got through.
-      if (round.stoppedEarly) slice = prefix(corpus, round.bytes);
+      for (let k = 0; k < subjects.length; k++) {
+        const round = await timedRound(/** @type {Subject} */ (subjects[k]), /** @type {Slice} */ (slices[k]), o.roundBudgetSec);
+        /** @type {Round[]} */ (rounds[k]).push(round);
+        // Too slow for the budget: the rest of its rounds run on the part this one got through.
+        if (round.stoppedEarly) slices[k] = prefix(corpus, round.bytes);
+      }
     }
   });
-  const mbps = median(rounds.map((r) => r.mbps));
-  const mid = medianBy(rounds, (r) => r.mbps);
-  const sampled = rounds.some((r) => r.bytes < corpus.stats.bytes * 0.999);
-  const m = {
-    id: subject.id,
-    label: subject.label,
-    group: subject.group,
-    mbps,
-    recordsPerSec: median(rounds.map((r) => r.recordsPerSec)),
-    seconds: mid.seconds,
-    bytes: mid.bytes,
-    corpusBytes: corpus.stats.bytes,
-    sampled,
-    warmup,
-    rounds,
-    detail: mid.detail,
-    note: subject.note,
-    load1: +load1.toFixed(2),
-    othersCpuShare: othersCpuShare === null || subject.group === 'cli' ? null : +othersCpuShare.toFixed(3),
-  };
-  o.log?.(`  ${subject.label.padEnd(44)} ${mbps.toFixed(1).padStart(8)} MB/s${sampled ? `  (sampled: ${(mid.bytes / 1e6).toFixed(0)} of ${(corpus.stats.bytes / 1e6).toFixed(0)} MB)` : ''}`);
-  return m;
+  const together = subjects.length > 1 ? subjects.map((s) => s.id).join(' ') : undefined;
+  return subjects.map((subject, k) => {
+    const own = /** @type {Round[]} */ (rounds[k]);
+    const mbps = median(own.map((r) => r.mbps));
+    const mid = medianBy(own, (r) => r.mbps);
+    const sampled = own.some((r) => r.bytes < corpus.stats.bytes * 0.999);
+    /** @type {Measurement} */
+    const m = {
+      id: subject.id,
+      label: subject.label,
+      group: subject.group,
+      mbps,
+      recordsPerSec: median(own.map((r) => r.recordsPerSec)),
+      seconds: mid.seconds,
+      bytes: mid.bytes,
+      corpusBytes: corpus.stats.bytes,
+      sampled,
+      warmup: /** @type {Round} */ (warmups[k]),
+      rounds: own,
+      ...(together ? { interleavedWith: together } : {}),
+      detail: mid.detail,
+      note: subject.note,
+      load1: +load1.toFixed(2),
+      othersCpuShare: othersCpuShare === null || subject.group === 'cli' ? null : +othersCpuShare.toFixed(3),
+    };
+    o.log?.(`  ${subject.label.padEnd(44)} ${mbps.toFixed(1).padStart(8)} MB/s${sampled ? `  (sampled: ${(mid.bytes / 1e6).toFixed(0)} of ${(corpus.stats.bytes / 1e6).toFixed(0)} MB)` : ''}`);
+    return m;
+  });
+}
+
+/**
+ * How many times faster `a` ran than `b`: for subjects measured together, the median of the ratios
+ * of their rounds taken side by side; otherwise the ratio of their medians.
+ * @param {Measurement | undefined} a @param {Measurement | undefined} b @returns {number | undefined}
+ */
+export function roundRatio(a, b) {
+  if (!a || !b) return undefined;
+  if (a.interleavedWith && a.interleavedWith === b.interleavedWith && a.rounds.length === b.rounds.length && a.rounds.length > 0) {
+    return median(a.rounds.map((r, i) => r.mbps / /** @type {Round} */ (b.rounds[i]).mbps));
+  }
+  return a.mbps / b.mbps;
 }

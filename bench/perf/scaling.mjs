@@ -27,11 +27,12 @@ export const LINE_BYTES = [100, 1000, 10000];
  * @param {Corpus} c.main
  * @param {Measurement[]} c.measurements
  * @param {(subject: Subject, corpus: Pick<Corpus, 'path' | 'stats'>, overrides?: { roundBudgetSec?: number, warmupBytes?: number }) => Promise<Measurement | undefined>} c.run
+ * @param {(subjects: Subject[], corpus: Pick<Corpus, 'path' | 'stats'>, overrides?: { roundBudgetSec?: number, warmupBytes?: number }) => Promise<Array<Measurement | undefined>>} c.runTogether
  * @param {(line: string) => void} c.log
  * @param {string[]} c.notes
  * @param {() => string} c.elapsed time since the start, for the phase headers
  */
-export async function scalingCurves({ o, tmp, cores, main, measurements, run: runFull, log, notes, elapsed }) {
+export async function scalingCurves({ o, tmp, cores, main, measurements, run: runFull, runTogether, log, notes, elapsed }) {
   // Curve points get a third of the round budget and half the warm-up of the main measurements: there
   // are many of them, and a slow engine must not stretch the whole run past its ~15 minutes.
   const budget = { roundBudgetSec: o.roundBudgetSec / 3, warmupBytes: o.warmupBytes / 2 };
@@ -48,17 +49,25 @@ export async function scalingCurves({ o, tmp, cores, main, measurements, run: ru
   const builtin = await openLogveil(join(tmp, 'state-scaling'));
   const lineFilterModule = await import('../../dist/detect/line-filter.js').catch(() => undefined);
   const counts = [...new Set([...DETECTOR_COUNTS, builtin.policy.detectors])].sort((a, b) => a - b);
-  log(`\n${elapsed()} detector count (1 worker, first ${(cut.bytes / 1e6).toFixed(0)} MB of the main corpus)`);
-  /** @type {CurvePoint[]} */
-  const detectors = [];
+  log(`\n${elapsed()} detector count (1 worker, first ${(cut.bytes / 1e6).toFixed(0)} MB of the main corpus, side by side)`);
+  const policies = [];
   for (const n of counts) {
     const written = writePolicyWithDetectors(join(tmp, `packs-${n}`), n);
-    const lv = await openLogveil(join(tmp, `state-d${n}`), [written.dir]);
-    const m = await run(librarySubject(lv, { id: `detectors-${n}`, label: `logveil, ${n} detectors, 1 worker`, group: 'scaling-detectors', workers: 1 }), view);
+    policies.push({ n, written, lv: await openLogveil(join(tmp, `state-d${n}`), [written.dir]) });
+  }
+  // Side by side: the detector-cost target is a ratio of these.
+  const together = await runTogether(
+    policies.map(({ n, lv }) => librarySubject(lv, { id: `detectors-${n}`, label: `logveil, ${n} detectors, 1 worker`, group: 'scaling-detectors', workers: 1 })),
+    view,
+    budget,
+  );
+  /** @type {CurvePoint[]} */
+  const detectors = [];
+  for (const [k, { n, written, lv }] of policies.entries()) {
     // The engine's prefilter alone on the same bytes: tells whether a bigger policy costs in the scan or after it.
     const scan = batchScanFloor(lv.runtime.policy, lineFilterModule) ?? rawScanFloor(lv.runtime.policy);
     const floor = scan ? await run({ ...scan, id: `detectors-${n}-prefilter`, label: `prefilter only, ${n} detectors`, group: 'scaling-detectors' }, view) : undefined;
-    detectors.push(...point(m, n, { policyHash: lv.policy.hash, clones: written.clones, openSec: lv.openSeconds, prefilterMbps: floor?.mbps ?? null }));
+    detectors.push(...point(together[k], n, { policyHash: lv.policy.hash, clones: written.clones, openSec: lv.openSeconds, prefilterMbps: floor?.mbps ?? null }));
     await lv.runtime.close();
   }
 

@@ -11,7 +11,7 @@ import { ensureCorpus, prefix, pruneStale } from './corpora.mjs';
 import { batchScanFloor, competitors, jsonFloor, naiveBaseline, rawScanFloor } from './baselines.mjs';
 import { cliSubject, librarySubject, openLogveil, redactFile } from './logveil.mjs';
 import { gitInfo, machineInfo } from './machine.mjs';
-import { measure, median } from './measure.mjs';
+import { measureInterleaved, median } from './measure.mjs';
 import { evaluateTargets } from './report.mjs';
 import { peakRss } from './rss.mjs';
 import { scalingCurves } from './scaling.mjs';
@@ -44,16 +44,21 @@ export async function runSuite(o, log, dist) {
   };
   const timing = { rounds: o.rounds, roundBudgetSec: o.roundBudgetSec, warmupBytes: o.warmupBytes, log };
   /** @type {(subject: Subject, corpus: Pick<Corpus, 'path' | 'stats'>, overrides?: Partial<typeof timing>) => Promise<Measurement | undefined>} */
-  const run = async (subject, corpus, overrides = {}) => {
+  const run = async (subject, corpus, overrides = {}) => (await runTogether([subject], corpus, overrides))[0];
+  /** Subjects whose ratios are targets run side by side (see measureInterleaved). */
+  /** @type {(subjects: Subject[], corpus: Pick<Corpus, 'path' | 'stats'>, overrides?: Partial<typeof timing>) => Promise<Array<Measurement | undefined>>} */
+  const runTogether = async (subjects, corpus, overrides = {}) => {
     try {
-      const m = await measure(subject, corpus, { ...timing, ...overrides });
-      measurements.push(m);
-      return m;
+      const ms = await measureInterleaved(subjects, corpus, { ...timing, ...overrides });
+      measurements.push(...ms);
+      return ms;
     } catch (err) {
       const error = /** @type {Error} */ (err).message;
-      failures.push({ id: subject.id, label: subject.label, error });
-      log(`  ${subject.label.padEnd(44)}   FAILED: ${error}`);
-      return undefined;
+      for (const subject of subjects) {
+        failures.push({ id: subject.id, label: subject.label, error });
+        log(`  ${subject.label.padEnd(44)}   FAILED: ${error}`);
+      }
+      return subjects.map(() => undefined);
     }
   };
 
@@ -68,11 +73,14 @@ export async function runSuite(o, log, dist) {
     const git = gitInfo();
     if (git.commit) log(`logveil at ${git.commit.slice(0, 10)}${git.dirty?.length ? `, with ${git.dirty.length} uncommitted change(s) under src/ and patterns/` : ''}; dist built ${dist.builtAt}`);
 
-    log(`\n${elapsed()} logveil on the main corpus (${o.rounds} round(s) after a warm-up; median)`);
-    await run(librarySubject(lv, { id: 'logveil-w0', label: 'logveil library, inline (workers: 0)', group: 'logveil', workers: 0 }), main);
-    for (let w = 1; w <= cores; w++) {
-      await run(librarySubject(lv, { id: `logveil-w${w}`, label: `logveil library, ${w} worker${w > 1 ? 's' : ''}`, group: 'logveil', workers: w }), main);
-    }
+    log(`\n${elapsed()} logveil on the main corpus (${o.rounds} round(s) after a warm-up, side by side; median)`);
+    await runTogether(
+      [
+        librarySubject(lv, { id: 'logveil-w0', label: 'logveil library, inline (workers: 0)', group: 'logveil', workers: 0 }),
+        ...Array.from({ length: cores }, (_, i) => librarySubject(lv, { id: `logveil-w${i + 1}`, label: `logveil library, ${i + 1} worker${i > 0 ? 's' : ''}`, group: 'logveil', workers: i + 1 })),
+      ],
+      main,
+    );
     if (o.cli) {
       // The CLI cannot stop early: when the library needed a sample, the CLI gets a prefix (on stdin)
       // that the library's speed says takes half a round budget, leaving room for node start and compile.
@@ -129,7 +137,7 @@ export async function runSuite(o, log, dist) {
       }
     }
 
-    const curves = o.scaling ? await scalingCurves({ o, tmp, cores, main, measurements, run, log, notes, elapsed }) : { workers: [], detectors: [], lineLength: [], corpora: {} };
+    const curves = o.scaling ? await scalingCurves({ o, tmp, cores, main, measurements, run, runTogether, log, notes, elapsed }) : { workers: [], detectors: [], lineLength: [], corpora: {} };
     if (!o.scaling) notes.push('scaling curves skipped (--no-scaling)');
 
     /** @type {(import('./rss.mjs').RssResult & { corpus: Record<string, unknown> }) | null} */
@@ -156,7 +164,7 @@ export async function runSuite(o, log, dist) {
     await lv.runtime.close();
 
     const byId = new Map(measurements.map((m) => [m.id, m]));
-    const targets = evaluateTargets(byId, { detectorCurve: curves.detectors, rss });
+    const targets = evaluateTargets(byId, { rss });
     return {
       schema: 'logveil-bench/1',
       date: localDate(startedAt),

@@ -119,9 +119,32 @@ describe('npm run bench', () => {
       'detector-cost',
       'peak-rss-1gb',
     ]);
+    // Subjects whose ratio is a target were measured side by side.
+    const byId = new Map(results.measurements.map((m: { id: string; interleavedWith?: string }) => [m.id, m]));
+    expect((byId.get('logveil-w1') as { interleavedWith?: string }).interleavedWith).toContain('logveil-w0');
+    expect((byId.get('detectors-30') as { interleavedWith?: string }).interleavedWith).toContain('detectors-200');
     expect(results.rss).toBeNull();
     const html = readFileSync(join(out, files[0] as string), 'utf8');
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/<script|<link|src="http/);
   }, 180_000);
+});
+
+describe('benchmark ratios', () => {
+  interface Round {
+    mbps: number;
+  }
+  interface MeasureModule {
+    roundRatio(a: { mbps: number; rounds: Round[]; interleavedWith?: string }, b: { mbps: number; rounds: Round[]; interleavedWith?: string }): number;
+  }
+
+  it('takes the ratio of side-by-side rounds, so a drift of the machine cancels out', async () => {
+    const { roundRatio } = await load<MeasureModule>('perf/measure.mjs');
+    // The machine slows down between rounds; each round, a is twice as fast as b.
+    const a = { mbps: 40, rounds: [{ mbps: 80 }, { mbps: 40 }, { mbps: 20 }], interleavedWith: 'a b' };
+    const b = { mbps: 50, rounds: [{ mbps: 40 }, { mbps: 20 }, { mbps: 10 }], interleavedWith: 'a b' };
+    expect(roundRatio(a, b)).toBe(2);
+    // Measured apart: the medians are all there is.
+    expect(roundRatio({ ...a, interleavedWith: undefined }, b)).toBe(0.8);
+  });
 });
