@@ -99,9 +99,13 @@ function stringEnd(text: string, open: number): number {
 /** An index path as a field path (`$.a.b[0]`, `$["odd key"]`), for messages. */
 export function indexPath(path: string): string {
   let out = '$';
-  for (const part of path.split(/(?=[\u0000\u0001])/)) {
-    if (part.startsWith(ITEM)) out += `[${part.slice(1)}]`;
-    else if (part.startsWith(MEMBER)) out = fieldPath(out, part.slice(1));
+  for (let i = 0; i < path.length; ) {
+    const kind = path[i];
+    let next = i + 1;
+    while (next < path.length && path[next] !== MEMBER && path[next] !== ITEM) next++;
+    const part = path.slice(i + 1, next);
+    out = kind === ITEM ? `${out}[${part}]` : fieldPath(out, part);
+    i = next;
   }
   return out;
 }
