@@ -1,0 +1,93 @@
+/**
+ * What a record's raw line tells the structured path before and after it is parsed: which
+ * detectors can match each of its values, and its numbers as written.
+ */
+import { indexPath, type JsonIndex } from '../codecs/json-splice.js';
+import type { LineFilter } from '../detect/line-filter.js';
+
+const BACKSLASH = 0x5c;
+const QUOTE = 0x22;
+
+/**
+ * Which detectors can match each string (or number) of the record, from its raw line: every
+ * string of a JSON line without a backslash (no escape) appears in it verbatim between two quotes,
+ * every number as written, and a text line's body is the line. Only the detectors whose raw-line
+ * form matched the line are located; a string gets the detectors with a match overlapping it,
+ * others are not scanned at all. The line filter holds the detectors' raw-line forms first, in
+ * policy order (`count` of them).
+ */
+export function lineDetectors(
+  bytes: Buffer,
+  filter: LineFilter,
+  count: number,
+  structured: boolean,
+  hits?: readonly number[],
+): { detectorsFor?: (text: string) => readonly number[] } {
+  if (bytes.includes(BACKSLASH)) return {};
+  const detectors = (hits ?? filter.prefilter.matching(bytes)).filter((i) => i < count);
+  if (detectors.length === 0 || !structured) return { detectorsFor: () => detectors };
+  // The quoted strings of the line, as [start, end) byte ranges of their content, and its numbers.
+  const spans: number[] = [];
+  let from = 0;
+  for (let q = bytes.indexOf(QUOTE); q !== -1; ) {
+    const close = bytes.indexOf(QUOTE, q + 1);
+    if (close === -1) break;
+    numberSpans(bytes, from, q, spans);
+    spans.push(q + 1, close);
+    from = close + 1;
+    q = bytes.indexOf(QUOTE, from);
+  }
+  numberSpans(bytes, from, bytes.length, spans);
+  const byValue = new Map<string, number[]>();
+  for (const d of detectors) {
+    filter.prefilter.locate(d, bytes, (start, end) => {
+      for (let k = 0; k < spans.length; k += 2) {
+        const s = spans[k] as number;
+        const e = spans[k + 1] as number;
+        // Overlapping, or touching: a match may end on the closing quote or start on the opening one.
+        if (s > end || e < start) continue;
+        const value = bytes.toString('utf8', s, e);
+        const list = byValue.get(value) ?? [];
+        if (!list.includes(d)) list.push(d);
+        byValue.set(value, list);
+      }
+    });
+  }
+  return { detectorsFor: (text) => byValue.get(text) ?? NONE };
+}
+
+const NONE: readonly number[] = [];
+
+/** Appends the [start, end) byte ranges of the JSON numbers between `from` and `to` (outside strings). */
+function numberSpans(bytes: Buffer, from: number, to: number, spans: number[]): void {
+  for (let i = from; i < to; i++) {
+    const c = bytes[i] as number;
+    if (c !== 0x2d && (c < 0x30 || c > 0x39)) continue;
+    const start = i;
+    while (i < to && isNumberByte(bytes[i] as number)) i++;
+    spans.push(start, i);
+  }
+}
+
+/** Digits, sign, point and exponent: what a JSON number is written with. */
+function isNumberByte(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45;
+}
+
+/**
+ * The numbers of a JSON text as written, by field path; the map is made on the first question
+ * (most records hold no number a detector could want).
+ */
+export function numbersOf(text: string, spans: NonNullable<JsonIndex['spans']>): (path: string) => string | undefined {
+  let byPath: Map<string, string> | undefined;
+  return (path) => {
+    if (!byPath) {
+      byPath = new Map();
+      for (const [p, span] of spans) {
+        const c = text.charCodeAt(span.start);
+        if (c === 0x2d || (c >= 0x30 && c <= 0x39)) byPath.set(indexPath(p), text.slice(span.start, span.end));
+      }
+    }
+    return byPath.get(path);
+  };
+}
