@@ -1,15 +1,16 @@
 /**
- * Findings -> redacted record. Walks a text body or every string and number leaf of a JSON body
- * (keys are never changed, booleans stay, field order is kept), applies key rules and detector
- * matches, and returns a new body: the input is never mutated. A number is scanned as written (a
+ * Findings -> redacted record. Walks a text body or every key, string and number of a JSON body
+ * (booleans stay, field order is kept), applies key rules and detector matches, and returns a new
+ * body: the input is never mutated. A key is redacted like a string (its findings are named
+ * `<object path>{key}`, and paths below it use the redacted key). A number is scanned as written (a
  * card number logged as a number is still a card number); one a detector matches becomes a string.
  */
 import type { DataKey, HashKey } from '../crypto/keys/cache.js';
-import { encryptToken, findTokens, hashToken, wrapToken } from '../crypto/token.js';
+import { encryptToken, hashToken, wrapToken } from '../crypto/token.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
-import { scanText } from '../detect/scan.js';
-import { CodecError } from '../errors.js';
+import { ownTokens, scanText } from '../detect/scan.js';
+import { CodecError, LogveilError } from '../errors.js';
 import { fieldPath, type Finding, type JsonValue, type LogRecord, type Severity } from '../record.js';
 import type { ActionPolicy, ResolvedAction } from './actions.js';
 
@@ -100,17 +101,26 @@ class Walker {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       const item = v[key] as JsonValue;
-      const childPath = fieldPath(path, key);
+      // A key is text like any other: one a detector matches (a map keyed by e-mail or address) is redacted.
+      const newKey = this.string(key, `${path}{key}`);
+      const name = newKey === DROP ? key : newKey;
+      const childPath = fieldPath(path, name);
       const decision = this.#o.policy.keyRules.decide(key);
       let next: JsonValue | typeof DROP;
-      if (decision.mode === 'skip') next = item;
+      // A skip rule spares a scalar (an id that looks like a secret); what an object or array holds is walked.
+      if (newKey === DROP) next = DROP;
+      else if (decision.mode === 'skip' && (item === null || typeof item !== 'object')) next = item;
       else if (decision.mode === 'redact' && decision.rule) next = this.#byKey(item, childPath, decision.rule, decision.pattern ?? key);
       else next = this.value(item, childPath, depth + 1);
-      if (next !== item && !out) {
+      if ((next !== item || name !== key) && !out) {
         out = {};
         for (let j = 0; j < i; j++) out[keys[j] as string] = v[keys[j] as string] as JsonValue;
       }
-      if (out && next !== DROP) out[key] = next;
+      if (!out || next === DROP) continue;
+      if (Object.hasOwn(out, name)) {
+        throw new LogveilError('KEY_COLLISION', `two keys of the object at ${path} are redacted to the same text`);
+      }
+      out[name] = next;
     }
     return out ?? v;
   }
@@ -145,7 +155,7 @@ class Walker {
   #byKey(v: JsonValue, path: string, rule: KeyRuleSpec, pattern: string): JsonValue | typeof DROP {
     if (v === null || v === '') return v;
     const text = typeof v === 'string' ? v : JSON.stringify(v);
-    const tokens = findTokens(text);
+    const tokens = ownTokens(this.#o.policy, text);
     if (tokens.length === 1 && tokens[0]?.start === 0 && tokens[0].end === text.length) return v;
     const action = this.#o.actions.forKeyRule(rule);
     const ruleId = `key:${pattern}`;

@@ -53,6 +53,15 @@ export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntr
   return found;
 }
 
+/**
+ * The tokens of `text` that logveil can have written: token syntax in which no detector finds
+ * anything. A secret wrapped in token syntax (`[[X:tk1.a.<secret>]]`) is not a token: what is
+ * inside one is otherwise never scanned.
+ */
+export function ownTokens(policy: CompiledPolicy, text: string): TokenRef[] {
+  return findTokens(text).filter((t) => scanText(policy, text.slice(t.start + 2, t.end - 2)).length === 0);
+}
+
 /** Values up to this long are remembered when they hold no finding. */
 const CLEAN_CACHE_MAX_CHARS = 256;
 
@@ -80,7 +89,7 @@ export function scanHits(policy: CompiledPolicy, text: string, hits: readonly nu
       const note = (verdict: Verdict, detail?: string): void => {
         trace?.push({ detectorId: spec.id, verdict, start, end, ...(detail ? { detail } : {}) });
       };
-      const known = (tokens ??= findTokens(text));
+      const known = (tokens ??= ownTokens(policy, text));
       if (coveredByTokens(text, known, start, end)) {
         note('inside-token');
         continue;

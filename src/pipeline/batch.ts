@@ -13,6 +13,7 @@ import { indexJson, indexPath, spliceJson } from '../codecs/json-splice.js';
 import type { DataKey, HashKey } from '../crypto/keys/cache.js';
 import { encryptToken, wrapToken } from '../crypto/token.js';
 import type { CompiledPolicy } from '../detect/compile.js';
+import { scanText } from '../detect/scan.js';
 import type { CompiledRouting, RouteMatch } from '../route/compile.js';
 import { appStreamOf, type AppStreamMode } from '../route/event.js';
 import { lineEnds, markByte } from '../detect/line-filter.js';
@@ -289,7 +290,7 @@ function processRecord(
     const index = text === undefined ? undefined : indexJson(text);
     if (index?.repeated !== undefined && mayHide(bytes, ctx)) {
       // The parser keeps a repeated key's last value; an earlier one would pass unscanned.
-      throw new LogveilError('DUPLICATE_KEY', `an object repeats the key at ${indexPath(index.repeated)}; the record is ambiguous`);
+      throw new LogveilError('DUPLICATE_KEY', `an object repeats the key${cleanPath(ctx.policy, indexPath(index.repeated))}; the record is ambiguous`);
     }
     const outcome = redactRecord(record, {
       policy: ctx.policy,
@@ -328,6 +329,11 @@ function processRecord(
   } catch (err) {
     return quarantineRecord(bytes, source, err, ctx.quarantineKey, ctx.policy.hash);
   }
+}
+
+/** ` at <path>` for a message, or nothing when a key on the path holds something a detector finds. */
+function cleanPath(policy: CompiledPolicy, path: string): string {
+  return scanText(policy, path).length === 0 ? ` at ${path}` : '';
 }
 
 /**

@@ -61,11 +61,11 @@ describe('the raw-line fast path gives the same result as the structured path', 
     for (let i = 0; i < lines.length; i += 500) both(lines.slice(i, i + 500));
   });
 
-  const keyName = fc.constantFrom('msg', 'user', 'password', 'api_token', 'trace_id', 'Authorization', 'note', 'p\\u0061ssword');
+  const keyName = fc.constantFrom('msg', 'user', 'password', 'api_token', 'trace_id', 'Authorization', 'note', 'p\\u0061ssword', 'alice@example.com', '10.1.2.3');
   const text = fc.oneof(
     message.map((m) => m.text),
     fc.string({ unit: 'grapheme', maxLength: 40 }),
-    fc.constantFrom('mail a\\u0040b.com', 'x\\"y', 'plain', 'ip 10.1.2.3', 'ok', 'c:\\\\temp\\\\file'),
+    fc.constantFrom('mail a\\u0040b.com', 'x\\"y', 'plain', 'ip 10.1.2.3', 'ok', 'c:\\\\temp\\\\file', '[[X:h1.4111111111111111]]', '[[EMAIL]]'),
   );
   // Values as JSON text: strings, booleans and numbers, card numbers and big integers among them.
   const valueText = fc.oneof(
@@ -73,7 +73,7 @@ describe('the raw-line fast path gives the same result as the structured path', 
     fc.integer().map(String),
     fc.boolean().map(String),
     card,
-    fc.constantFrom('12345678901234567890', '-0.5e-3', '4111111111111111', '1E+21', '[4111111111111111, 2]'),
+    fc.constantFrom('12345678901234567890', '-0.5e-3', '4111111111111111', '1E+21', '[4111111111111111, 2]', '{"email":"bob@example.com"}'),
   );
   const jsonLine = fc
     .array(fc.tuple(keyName, valueText, fc.constantFrom('', ' ')), { maxLength: 5 })

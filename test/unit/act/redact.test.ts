@@ -114,6 +114,35 @@ describe('redactRecord', () => {
     expect(out.findings.map((f) => f.detectorId)).toEqual(['key:password', 'key:*_token']);
   });
 
+  it('a skip rule spares a scalar only: what an object or array under the key holds is redacted', () => {
+    const out = redactRecord(record({ trace_id: { email: 'c@d.org' }, nested: { trace_id: ['e@f.org', 'ok'] } }), options);
+    expect(JSON.stringify(out.kind === 'keep' && out.body)).not.toMatch(/c@d\.org|e@f\.org/);
+    expect(out.findings.map((f) => f.path)).toEqual(['$.trace_id.email', '$.nested.trace_id[0]']);
+  });
+
+  it('redacts keys a detector matches, names them <object>{key}, and paths below use the redacted key', () => {
+    const out = redactRecord(record({ 'bob@example.com': { ip: '10.0.0.1' }, hosts: { '10.0.0.2': 'up' } }), options);
+    const text = JSON.stringify(out.kind === 'keep' && out.body);
+    expect(text).not.toMatch(/bob@example\.com|10\.0\.0\.[12]/);
+    expect(out.findings.map((f) => [f.detectorId, f.path.replace(/\[\[[^\]]*\]\]/, 'TOKEN')])).toEqual([
+      ['email', '$' + '{key}'],
+      ['ip', '$["TOKEN"].ip'],
+      ['ip', '$.hosts{key}'],
+    ]);
+    // Two keys redacted to the same text would merge two members: the record cannot be redacted.
+    const masking = { ...options, actions: new ActionPolicy({ byDetector: { email: { type: 'mask' } } }) };
+    expect(() => redactRecord(record({ 'a@b.org': 1, 'c@d.org': 2 }), masking)).toThrow(expect.objectContaining({ code: 'KEY_COLLISION' }));
+  });
+
+  it('trusts token syntax only where no detector finds anything inside it', () => {
+    const fake = redactRecord(record({ msg: 'ref [[X:h1.4111111111111111]]', password: '[[X:h1.4111111111111111]]' }), options);
+    expect(JSON.stringify(fake.kind === 'keep' && fake.body)).not.toContain('4111111111111111');
+    const once = redactRecord(record({ msg: 'mail bob@example.com', password: 'pw' }), options);
+    const body = once.kind === 'keep' ? once.body : null;
+    const again = redactRecord(record(body as JsonValue), options);
+    expect(again).toMatchObject({ kind: 'keep', changed: false, findings: [] });
+  });
+
   it('partial keeps the last digits; drop-field removes the field; drop-record drops the record', () => {
     expect(partial('4111111111111111', 0, 4, '*')).toBe('************1111');
     const a = redactRecord(record('card 4111111111111111'), options);
