@@ -54,12 +54,16 @@ export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntr
 }
 
 /**
- * The tokens of `text` that logveil can have written: token syntax in which no detector finds
- * anything. A secret wrapped in token syntax (`[[X:tk1.a.<secret>]]`) is not a token: what is
- * inside one is otherwise never scanned.
+ * The tokens of `text` that logveil can have written: token syntax none of whose parts (label, kid,
+ * payload or mac), each taken alone, holds anything a detector finds. A secret wrapped in token
+ * syntax (`[[X:tk1.a.<secret>]]`, `[[<AWS key id>]]`) is not a token: what is inside one is
+ * otherwise never scanned.
  */
 export function ownTokens(policy: CompiledPolicy, text: string): TokenRef[] {
-  return findTokens(text).filter((t) => scanText(policy, text.slice(t.start + 2, t.end - 2)).length === 0);
+  return findTokens(text).filter((t) => {
+    const parts = [t.label, ...(t.body ? t.body.split('.').slice(1) : [])];
+    return parts.every((part) => scanText(policy, part).length === 0);
+  });
 }
 
 /** Values up to this long are remembered when they hold no finding. */
@@ -120,47 +124,132 @@ export function scanHits(policy: CompiledPolicy, text: string, hits: readonly nu
 }
 
 /**
- * Overlaps: a candidate whose whole match lies inside another's whole match, and whose span differs
- * from the other's span, yields to it (the outer match saw the context: the e-mail-like `pass@host`
- * inside a connection string is the connection string's password). The rest resolve to the longest
- * span, then the most severe, then the earliest, then pack order.
+ * Overlaps: a candidate whose whole match lies inside another's longer whole match, and whose span
+ * differs from the other's span, yields to it (the outer match saw the context: the e-mail-like
+ * `pass@host` inside a connection string is the connection string's password), but only while that
+ * outer candidate stands; when it is dropped, the inner one stands again. The rest resolve to the
+ * longest span, then the most severe, then the earliest, then pack order, and a candidate that
+ * partly overlaps the spans ranked above it is merged into them rather than dropped: every candidate
+ * that does not yield ends up inside the spans returned.
  */
 function resolveOverlaps(candidates: Candidate[], trace?: TraceEntry[]): Match[] {
-  let live = candidates;
-  if (candidates.length > 1) {
-    live = candidates.filter((c) => {
-      const outer = candidates.find(
-        (o) =>
-          o !== c &&
-          o.matchStart <= c.matchStart &&
-          c.matchEnd <= o.matchEnd &&
-          o.matchEnd - o.matchStart > c.matchEnd - c.matchStart &&
-          (o.start !== c.start || o.end !== c.end) &&
-          o.start < c.end &&
-          c.start < o.end,
-      );
-      if (outer) note(trace, c, `inside the match of "${outer.detector.spec.id}"`);
-      return !outer;
-    });
-    live.sort(
-      (a, b) =>
-        b.end - b.start - (a.end - a.start) ||
-        SEVERITY_RANK[b.detector.spec.severity] - SEVERITY_RANK[a.detector.spec.severity] ||
-        a.start - b.start ||
-        a.detector.index - b.detector.index,
-    );
+  if (candidates.length === 0) return [];
+  const ranked = candidates.length > 1 ? [...candidates].sort(byRank) : candidates;
+  const outers = new Map<Candidate, Candidate[]>();
+  if (ranked.length > 1) {
+    for (const c of ranked) {
+      const enclosing = ranked.filter((o) => encloses(o, c));
+      if (enclosing.length > 0) outers.set(c, enclosing);
+    }
   }
-  const kept: Match[] = [];
-  for (const c of live) {
-    const winner = kept.find((k) => k.start < c.end && c.start < k.end);
-    if (winner) {
-      note(trace, c, `overlapped by "${winner.detector.spec.id}"`);
+  // Presume every outer candidate stands, then free each candidate whose outers were all dropped and
+  // resolve again. Only ever freeing (never yielding again) bounds this by the candidate count, and
+  // a freed candidate is resolved like any other, so the error is on the side of redacting.
+  const yielded = new Set(outers.keys());
+  for (;;) {
+    const log: TraceEntry[] | undefined = trace ? [] : undefined;
+    const pass = mergeSpans(ranked.filter((c) => !yielded.has(c)), log);
+    const stands = (o: Candidate): boolean => !yielded.has(o) && !pass.covered.has(o);
+    const freed = [...yielded].filter((c) => !outers.get(c)?.some(stands));
+    for (const c of freed) yielded.delete(c);
+    if (freed.length > 0) continue;
+    for (const c of yielded) {
+      const outer = outers.get(c)?.find(stands);
+      if (outer) note(trace, c, `inside the match of "${outer.detector.spec.id}"`);
+    }
+    if (log) trace?.push(...log);
+    return pass.spans.map(({ detector, start, end }) => ({ detector, start, end })).sort((a, b) => a.start - b.start);
+  }
+}
+
+/** A kept span, with its 'fired' trace entry (kept in step as merges widen the span). */
+interface KeptSpan extends Match {
+  fired: TraceEntry | undefined;
+}
+
+/**
+ * One pass in rank order. A candidate that overlaps no kept span is kept; one the kept spans cover
+ * is dropped; one that would leave part of its span uncovered widens the best-ranked kept span it
+ * overlaps to the union, which absorbs any other kept span it now overlaps. The widened span keeps
+ * that kept detector's identity, so its action and label apply to the whole union.
+ */
+function mergeSpans(ranked: readonly Candidate[], log?: TraceEntry[]): { spans: KeptSpan[]; covered: Set<Candidate> } {
+  const spans: KeptSpan[] = []; // in rank order of the detectors they carry
+  const covered = new Set<Candidate>();
+  for (const c of ranked) {
+    const hit = spans.filter((k) => overlaps(k, c));
+    const best = hit[0];
+    if (!best) {
+      const fired: TraceEntry | undefined = log && { detectorId: c.detector.spec.id, verdict: 'fired', start: c.start, end: c.end };
+      if (fired) log?.push(fired);
+      spans.push({ detector: c.detector, start: c.start, end: c.end, fired });
       continue;
     }
-    kept.push({ detector: c.detector, start: c.start, end: c.end });
-    trace?.push({ detectorId: c.detector.spec.id, verdict: 'fired', start: c.start, end: c.end });
+    const into = `"${best.detector.spec.id}"`;
+    if (coveredBy(hit, c.start, c.end)) {
+      covered.add(c);
+      note(log, c, `overlapped by ${into}`);
+      continue;
+    }
+    note(log, c, `merged into ${into}`);
+    widen(best, c);
+    // What the widened span gains lies inside c or inside a span it absorbs, and kept spans are
+    // disjoint, so one sweep finds every span to absorb.
+    for (let i = spans.length - 1; i >= 0; i--) {
+      const k = spans[i];
+      if (!k || k === best || !overlaps(k, best)) continue;
+      spans.splice(i, 1);
+      widen(best, k);
+      if (k.fired) Object.assign(k.fired, { verdict: 'overlapped', detail: `merged into ${into}` });
+    }
   }
-  return kept.sort((a, b) => a.start - b.start);
+  return { spans, covered };
+}
+
+/** Widens a kept span to its union with an overlapping span, and says so in its trace entry. */
+function widen(kept: KeptSpan, other: Match): void {
+  kept.start = Math.min(kept.start, other.start);
+  kept.end = Math.max(kept.end, other.end);
+  if (!kept.fired) return;
+  const id = `"${other.detector.spec.id}"`;
+  kept.fired.start = kept.start;
+  kept.fired.end = kept.end;
+  kept.fired.detail = kept.fired.detail ? `${kept.fired.detail}, ${id}` : `widened to cover ${id}`;
+}
+
+function byRank(a: Candidate, b: Candidate): number {
+  return (
+    b.end - b.start - (a.end - a.start) ||
+    SEVERITY_RANK[b.detector.spec.severity] - SEVERITY_RANK[a.detector.spec.severity] ||
+    a.start - b.start ||
+    a.detector.index - b.detector.index
+  );
+}
+
+/** True when `outer`'s whole match holds `inner`'s and is longer, and their spans differ but overlap. */
+function encloses(outer: Candidate, inner: Candidate): boolean {
+  return (
+    outer !== inner &&
+    outer.matchStart <= inner.matchStart &&
+    inner.matchEnd <= outer.matchEnd &&
+    outer.matchEnd - outer.matchStart > inner.matchEnd - inner.matchStart &&
+    (outer.start !== inner.start || outer.end !== inner.end) &&
+    overlaps(outer, inner)
+  );
+}
+
+function overlaps(a: Match, b: Match): boolean {
+  return a.start < b.end && b.start < a.end;
+}
+
+/** True when `spans` (disjoint, each overlapping [start, end)) leave no gap in [start, end). */
+function coveredBy(spans: readonly Match[], start: number, end: number): boolean {
+  let pos = start;
+  for (const k of [...spans].sort((a, b) => a.start - b.start)) {
+    if (k.start > pos) return false;
+    pos = Math.max(pos, k.end);
+  }
+  return pos >= end;
 }
 
 function note(trace: TraceEntry[] | undefined, c: Candidate, detail: string): void {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { builtinPatternsDir } from '../../../src/config/config.js';
+import { CompiledPolicy } from '../../../src/detect/compile.js';
 import { explainText } from '../../../src/detect/explain.js';
-import { scanText, type TraceEntry } from '../../../src/detect/scan.js';
+import { loadPolicy } from '../../../src/detect/load.js';
+import { scanText, type Match, type TraceEntry } from '../../../src/detect/scan.js';
 import { policyFromYaml } from '../../helpers/policy.js';
 
 const PACK = `
@@ -126,5 +129,132 @@ detectors:
     const text = 'postgres://app:S3cret-pw@db.example.net:5432/orders';
     const found = scanText(policy, text).map((m) => [m.detector.spec.id, text.slice(m.start, m.end)]);
     expect(found).toEqual([['db-uri', 'S3cret-pw']]);
+  });
+});
+
+/** The text as redaction leaves it: every found span replaced, the rest verbatim. */
+function redacted(text: string, found: readonly Match[]): string {
+  let out = '';
+  let pos = 0;
+  for (const m of found) {
+    out += `${text.slice(pos, m.start)}[[${m.detector.spec.id}]]`;
+    pos = m.end;
+  }
+  return out + text.slice(pos);
+}
+
+describe('overlap merging', () => {
+  const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+
+  /** Scans with the built-in packs, checking that explain reports the same spans. */
+  function scanBuiltin(text: string): { found: Match[]; trace: TraceEntry[]; out: string } {
+    const trace: TraceEntry[] = [];
+    const found = scanText(builtin, text, trace);
+    expect(explainText(builtin, text).redacted).toEqual(found.map((m) => ({ detectorId: m.detector.spec.id, start: m.start, end: m.end })));
+    return { found, trace, out: redacted(text, found) };
+  }
+
+  it('keeps a match that yields to an enclosing match when that enclosing match is merged away', () => {
+    // aws-access-key-id lies inside the e-mail match, which partly overlaps the longer doppler-token.
+    const text = 'AKIAIOSFODNN7EXAMPL2@dp.st.prd.1aOZp9jMxKLIokHwUjma8aCM0qQegiSda9dqNrxA3UH';
+    const { found, trace, out } = scanBuiltin(text);
+    expect(out).not.toContain('AKIAIOSFODNN7EXAMPL2');
+    expect(out).not.toContain('1aOZp9jMxKLIokHwUjma8aCM0qQegiSda9dqNrxA3UH');
+    expect(found.map((m) => [m.detector.spec.id, m.start, m.end])).toEqual([['doppler-token', 0, text.length]]);
+    expect(trace).toContainEqual(expect.objectContaining({ detectorId: 'email', verdict: 'overlapped', detail: 'merged into "doppler-token"' }));
+  });
+
+  it('merges a match that a longer match only partly overlaps instead of dropping it', () => {
+    const text = 'api_key=diyRn312ZJcLNj1wEm2GOVOxisxFxopj-MT84 MALT 0110 0001 2345 MTLC AST0 01S';
+    const { found, trace, out } = scanBuiltin(text);
+    expect(out).not.toContain('diyRn312ZJcLNj1wEm2GOVOxisxFxopj');
+    expect(out).toBe('api_key=[[iban-letter-tail]]');
+    expect(found).toHaveLength(1);
+    expect(trace).toContainEqual(
+      expect.objectContaining({ detectorId: 'generic-api-key', verdict: 'overlapped', start: 8, end: 45, detail: 'merged into "iban-letter-tail"' }),
+    );
+    expect(trace).toContainEqual(
+      expect.objectContaining({ detectorId: 'iban-letter-tail', verdict: 'fired', start: 8, end: text.length, detail: 'widened to cover "generic-api-key"' }),
+    );
+  });
+
+  it('widens the best-ranked span and absorbs the other kept spans a merge reaches', () => {
+    const policy = policyFromYaml(`
+pack: m
+detectors:
+  - id: alpha
+    name: Alpha run
+    category: secret
+    severity: high
+    regex: 'A{10}'
+    action: mask
+    tests: {match: ['AAAAAAAAAA']}
+  - id: beta
+    name: Beta run
+    category: secret
+    severity: high
+    regex: 'B{10}'
+    action: mask
+    tests: {match: ['BBBBBBBBBB']}
+  - id: bridge
+    name: Bridge
+    category: secret
+    severity: low
+    regex: 'AA--BB'
+    action: mask
+    tests: {match: ['AA--BB']}
+`);
+    const text = 'x AAAAAAAAAA--BBBBBBBBBB y';
+    const trace: TraceEntry[] = [];
+    const found = scanText(policy, text, trace);
+    expect(redacted(text, found)).toBe('x [[alpha]] y');
+    expect(trace).toContainEqual(expect.objectContaining({ detectorId: 'bridge', verdict: 'overlapped', detail: 'merged into "alpha"' }));
+    expect(trace).toContainEqual(expect.objectContaining({ detectorId: 'beta', verdict: 'overlapped', start: 14, end: 24, detail: 'merged into "alpha"' }));
+    expect(trace.filter((t) => t.verdict === 'fired')).toEqual([
+      { detectorId: 'alpha', verdict: 'fired', start: 2, end: 24, detail: 'widened to cover "bridge", "beta"' },
+    ]);
+  });
+
+  it('lets a match inside a connection string yield only while the connection string stands', () => {
+    const policy = policyFromYaml(`
+pack: c
+detectors:
+  - id: email
+    name: Email
+    category: pii
+    severity: medium
+    regex: '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}'
+    action: mask
+    tests: {match: ['a@b.co']}
+  - id: db-uri
+    name: Connection string password
+    category: credential
+    severity: high
+    regex: 'postgres://[^:/\\s]+:(?P<secret>[^@/\\s]+)@[^\\s]+'
+    action: mask
+    tests: {match: ['postgres://u:p@h/db']}
+  - id: dsn
+    name: DSN assignment
+    category: credential
+    severity: critical
+    regex: 'dsn=(?P<secret>[^@\\s]+)@'
+    action: mask
+    tests: {match: ['dsn=u:p@h']}
+`);
+    // The connection string stands: only its password is redacted, the host stays.
+    const uri = 'postgres://user:S3cr3tP4ss@db.example.com/app';
+    expect(redacted(uri, scanText(policy, uri))).toBe('postgres://user:[[db-uri]]@db.example.com/app');
+    // The dsn match covers the password, so the connection string is dropped and the e-mail-like
+    // `S3cr3tP4ss@db.example.com` stands again, merged into dsn's span.
+    const dsn = `dsn=${uri}`;
+    const trace: TraceEntry[] = [];
+    const found = scanText(policy, dsn, trace);
+    expect(redacted(dsn, found)).toBe('dsn=[[dsn]]/app');
+    expect(trace).toContainEqual(expect.objectContaining({ detectorId: 'db-uri', verdict: 'overlapped', detail: 'overlapped by "dsn"' }));
+    expect(trace).toContainEqual(expect.objectContaining({ detectorId: 'email', verdict: 'overlapped', detail: 'merged into "dsn"' }));
+    expect(trace.some((t) => t.detail?.startsWith('inside the match of'))).toBe(false);
+    // The built-in connection-string match ends one character past the `@`, so nothing lies inside
+    // it: the longer e-mail match wins there, and the password is still covered.
+    expect(scanBuiltin(uri).out).toBe('postgres://user:[[email]]/app');
   });
 });
