@@ -64,7 +64,9 @@ export function messagePath(path: string, shape: LineShape): string {
 /**
  * One app-output line per event: the event's identity (so that downstream can drop duplicates of
  * a retried delivery) and its redacted message. Group, stream and ids are identifiers that every
- * security event quotes as well; only the message is content.
+ * security event quotes as well; only the message is content. The identifiers are written as they
+ * came, so only events whose identifiers hold no finding may be given one (the Lambda handlers
+ * quarantine the others: lambda/envelope.ts).
  */
 export interface EventEnvelope {
   id: string;

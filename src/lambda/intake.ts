@@ -1,7 +1,8 @@
 /**
  * Decoding one invocation's inputs into units for the redaction step, and the accounting every
  * handler shares: control messages are dropped (counted), undecodable inputs and malformed events
- * are quarantined whole (encrypted, with a security event), everything else becomes units.
+ * are quarantined whole (encrypted, with a security event), and so are events whose identifying
+ * fields, or their payload's, hold a finding (see envelope.ts); everything else becomes units.
  * Records in = app out + dropped + quarantined holds per invocation and per input.
  */
 import { describeSource, eventSource, type CloudWatchPayload } from '../codecs/cloudwatch.js';
@@ -10,6 +11,7 @@ import { LogveilError } from '../errors.js';
 import type { QuarantineEntry } from '../pipeline/batch.js';
 import type { SourceRef } from '../record.js';
 import type { SecurityEvent } from '../telemetry/events.js';
+import { describeFieldFindings, eventFieldFindings, payloadFieldFindings, SECRET_IN_ENVELOPE, singleEventPayload, type FieldFinding } from './envelope.js';
 import { quarantineInput, redactUnits, type Owned, type RedactResult, type Unit } from './redact.js';
 import type { BatchKeys, LambdaRuntime } from './runtime.js';
 
@@ -38,6 +40,11 @@ export function deadlineOf(context: LambdaContext | undefined): number | undefin
 
 let seq = 0;
 
+/** `field logGroup (github-pat) holds a value the policy finds`, for one field or several. */
+function fieldsHold(fields: readonly FieldFinding[]): string {
+  return fields.length === 1 ? `field ${describeFieldFindings(fields)} holds a value the policy finds` : `fields ${describeFieldFindings(fields)} hold values the policy finds`;
+}
+
 /** Collects one invocation's units, and what was dropped or quarantined before redaction. */
 export class Intake {
   readonly units: Unit[] = [];
@@ -64,20 +71,55 @@ export class Intake {
     return this.#counts.entries();
   }
 
-  /** Decoded subscription payloads: events become units, control messages and bad events do not. */
-  addPayloads(payloads: readonly CloudWatchPayload[], owner: number, base: SourceRef): void {
+  /**
+   * Decoded subscription payloads: events become units, control messages and bad events do not.
+   * A payload whose `owner`, `logGroup` or `logStream` holds a finding has all its events
+   * quarantined, under a source that quotes none of them (`base`); an event whose `id` or
+   * `timestamp` does is quarantined alone, its source without the id. `where` names the input in
+   * messages. Returns the payloads whose events were taken in (their fields may be quoted).
+   */
+  addPayloads(payloads: readonly CloudWatchPayload[], owner: number, base: SourceRef, where = describeSource(base)): CloudWatchPayload[] {
     this.counts(owner);
-    for (const p of payloads) {
+    const policy = this.#rt.policy;
+    const admitted: CloudWatchPayload[] = [];
+    payloads.forEach((p, i) => {
       if (p.messageType === 'CONTROL_MESSAGE') {
         this.drop(owner, 'control-message');
-        continue;
+        return;
       }
-      for (const event of p.logEvents) this.units.push({ kind: 'event', payload: p, event, source: eventSource(p, event, base), owner });
-      for (const bad of p.invalidEvents) {
+      const at = payloads.length > 1 ? `${where} payload ${i}` : where;
+      const fields = payloadFieldFindings(policy, p);
+      if (fields.length > 0) {
+        const events: unknown[] = [...p.logEvents, ...p.invalidEvents.map((bad) => JSON.parse(bad.raw) as unknown)];
+        const why = `${at}: payload ${fieldsHold(fields)}; its events (${events.length}) are quarantined whole`;
+        for (const e of events) this.quarantineWhole(Buffer.from(singleEventPayload(p, e)), owner, base, SECRET_IN_ENVELOPE, why);
+        return;
+      }
+      admitted.push(p);
+      const tainted = eventFieldFindings(policy, p.logEvents);
+      p.logEvents.forEach((event, e) => {
+        const found = tainted.get(e);
+        if (!found) this.units.push({ kind: 'event', payload: p, event, source: eventSource(p, event, base), owner });
+        else this.#quarantineEvent(p, event, found, owner, base, at);
+      });
+      const badIds = eventFieldFindings(policy, p.invalidEvents);
+      for (const [e, bad] of p.invalidEvents.entries()) {
+        const found = badIds.get(e);
+        if (found) {
+          this.#quarantineEvent(p, JSON.parse(bad.raw) as unknown, found, owner, base, at);
+          continue;
+        }
         const source = eventSource(p, bad.id !== undefined ? { id: bad.id } : {}, base);
         this.quarantineWhole(Buffer.from(bad.raw), owner, source, bad.code, bad.message);
       }
-    }
+    });
+    return admitted;
+  }
+
+  /** One event of a payload whose own fields are clean: its source names group and stream, not the event. */
+  #quarantineEvent(p: CloudWatchPayload, event: unknown, found: readonly FieldFinding[], owner: number, base: SourceRef, at: string): void {
+    const why = `${at}: an event's ${fieldsHold(found)}; the event is quarantined whole`;
+    this.quarantineWhole(Buffer.from(singleEventPayload(p, event)), owner, eventSource(p, {}, base), SECRET_IN_ENVELOPE, why);
   }
 
   /** A record's bytes: CloudWatch payloads or plain lines; undecodable bytes are quarantined. */

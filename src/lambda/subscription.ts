@@ -43,17 +43,19 @@ export function createSubscriptionHandler(rt: LambdaRuntime): LambdaHandler<Clou
         const raw = Buffer.from(typeof data === 'string' ? data : JSON.stringify(event ?? null) ?? '');
         intake.quarantineError(raw, 0, {}, err);
       }
-      intake.addPayloads(payloads, 0, {});
+      // Only a payload whose fields were scanned clean may be named (in the result and in errors).
+      const admitted = intake.addPayloads(payloads, 0, {}, 'awslogs.data');
       const res = intake.redact();
       const appLines: AppLine[] = res.units.flatMap((u, i) => u.lines.map((line) => ({ line, owner: 0, source: (intake.units[i] as { source: SourceRef }).source })));
       const outcome = await deliverAll(rt, { appLines, events: [...intake.events, ...res.events], quarantine: [...intake.quarantine, ...res.quarantine] }, keys, deadline);
       for (const [owner, n] of outcome.quarantinedByOwner) intake.moveToQuarantine(owner, n);
       const counts = intake.finish();
-      const where = payloads[0] ? describeSource({ logGroup: payloads[0].logGroup, logStream: payloads[0].logStream }) : 'awslogs.data';
+      const first = admitted[0];
+      const where = first ? describeSource({ logGroup: first.logGroup, logStream: first.logStream }) : 'awslogs.data';
       if (outcome.failedOwners.size > 0) {
         throw new LogveilError('DELIVERY_UNCERTAIN', `${where}: ${outcome.problems.join('; ')}; failing the invocation so that Lambda retries it`);
       }
-      return { ...counts, ...(payloads[0] ? { logGroup: payloads[0].logGroup, logStream: payloads[0].logStream } : {}) };
+      return { ...counts, ...(first ? { logGroup: first.logGroup, logStream: first.logStream } : {}) };
     } catch (err) {
       rt.metrics.add('invocationFailures');
       throw err;

@@ -1,0 +1,114 @@
+/**
+ * The identifying fields of CloudWatch Logs payloads: a payload's `owner`, `logGroup` and
+ * `logStream`, an event's `id` and `timestamp`. They are not content and are never rewritten:
+ * every app line carries them as they came (downstream drops the duplicates of a retried delivery
+ * by them) and security events quote them as the source. Any producer that can write to a stream
+ * can put anything there, so each is scanned with the policy's detectors first; a payload or event
+ * with a finding in one of them can be neither written nor quoted, and goes to the encrypted
+ * quarantine instead (`SECRET_IN_ENVELOPE`).
+ */
+import type { CloudWatchPayload } from '../codecs/cloudwatch.js';
+import type { CompiledPolicy } from '../detect/compile.js';
+import { lineEnds } from '../detect/line-filter.js';
+import { scanText, type Match } from '../detect/scan.js';
+
+/** The quarantine code of a payload or event whose identifying fields hold a finding. */
+export const SECRET_IN_ENVELOPE = 'SECRET_IN_ENVELOPE';
+
+/** A field with findings: its name and the detectors that fired, never the value. */
+export interface FieldFinding {
+  field: string;
+  detectors: string[];
+}
+
+/**
+ * The payload fields (`owner`, `logGroup`, `logStream`) with findings. The same values come with
+ * every payload of a stream, so the scan's clean-value cache makes the usual case a lookup.
+ */
+export function payloadFieldFindings(policy: CompiledPolicy, payload: CloudWatchPayload): FieldFinding[] {
+  const out: FieldFinding[] = [];
+  for (const field of ['owner', 'logGroup', 'logStream'] as const) note(out, field, ids(scanText(policy, payload[field])));
+  return out;
+}
+
+/** The identifying fields of an event: those of a malformed one may be missing. */
+export interface EventFields {
+  id?: string;
+  timestamp?: number;
+}
+
+/**
+ * For each event with findings in its `id` or its `timestamp` (as the app line writes it: a JSON
+ * number), by index in `events`, the fields; empty when none has any, the usual case. These values
+ * differ from event to event, so the clean-value cache cannot help. Instead each event becomes one
+ * JSON line, `["<id>",<timestamp>]`, and the policy's raw-line prefilter screens them all in one
+ * pass, as the batch core screens messages (it matches a line whenever a detector matches one of
+ * its fields); only a value on a line it marks is scanned, by the detectors it named.
+ */
+export function eventFieldFindings(policy: CompiledPolicy, events: readonly EventFields[]): Map<number, FieldFinding[]> {
+  const out = new Map<number, FieldFinding[]>();
+  const filter = policy.lineFilter;
+  // Without a prefilter there is no detector, and nothing to find.
+  if (!policy.prefilter || !filter) return out;
+  const add = (event: number, field: string, detectors: string[]): void => {
+    const fields = out.get(event) ?? [];
+    note(fields, field, detectors);
+    if (fields.length > 0) out.set(event, fields);
+  };
+  // The events on each line, and the lines' texts.
+  const owners: number[] = [];
+  const texts: string[] = [];
+  events.forEach((e, event) => {
+    let id = e.id !== undefined && e.id.length > 0 ? e.id : undefined;
+    // A line holds the id as it reads only without escapes; any other id is scanned alone.
+    if (id !== undefined && !PLAIN.test(id)) {
+      add(event, 'id', ids(scanText(policy, id)));
+      id = undefined;
+    }
+    const timestamp = typeof e.timestamp === 'number' ? JSON.stringify(e.timestamp) : undefined;
+    if (id === undefined && timestamp === undefined) return;
+    owners.push(event);
+    texts.push(id === undefined ? `[${timestamp}]` : timestamp === undefined ? `["${id}"]` : `["${id}",${timestamp}]`);
+  });
+  if (texts.length === 0) return out;
+  const data = Buffer.from(texts.join('\n'));
+  const ends = lineEnds(data);
+  const found = new Map<number, number[]>();
+  filter.markHits(data, ends, new Uint8Array(ends.length), found);
+  for (const [line, entries] of found) {
+    const detectors = entries.filter((d) => d < policy.detectors.length);
+    if (detectors.length === 0) continue;
+    const event = owners[line] as number;
+    const e = events[event] as EventFields;
+    // Only what the prefilter named, and without entering the clean-value cache.
+    if (e.id !== undefined && PLAIN.test(e.id)) add(event, 'id', ids(scanText(policy, e.id, undefined, detectors)));
+    if (typeof e.timestamp === 'number') add(event, 'timestamp', ids(scanText(policy, JSON.stringify(e.timestamp), undefined, detectors)));
+  }
+  return out;
+}
+
+/** `owner (aws-access-key-id), logGroup (github-pat)`: names only. */
+export function describeFieldFindings(fields: readonly FieldFinding[]): string {
+  return fields.map((f) => `${f.field} (${f.detectors.join(', ')})`).join(', ');
+}
+
+/**
+ * A payload of one event, as it came: what the quarantine keeps of an event whose fields cannot be
+ * written, so that it can be decoded (and fed again) like any payload. `event` is the event as
+ * parsed (a malformed one included).
+ */
+export function singleEventPayload(payload: CloudWatchPayload, event: unknown): string {
+  const { messageType, owner, logGroup, logStream, subscriptionFilters, policyLevel } = payload;
+  return JSON.stringify({ messageType, owner, logGroup, logStream, subscriptionFilters, ...(policyLevel !== undefined ? { policyLevel } : {}), logEvents: [event] });
+}
+
+/** Printable ASCII but `"` and `\\`: a JSON string of it is the text in quotes. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+function ids(matches: readonly Match[]): string[] {
+  return matches.map((m) => m.detector.spec.id);
+}
+
+function note(out: FieldFinding[], field: string, detectors: string[]): void {
+  if (detectors.length > 0) out.push({ field, detectors: [...new Set(detectors)] });
+}
