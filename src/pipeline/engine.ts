@@ -13,6 +13,7 @@ import type { LineWriter } from '../sinks/line-writer.js';
 import type { QuarantineSink } from '../sinks/quarantine.js';
 import type { SecuritySink } from '../sinks/security-events.js';
 import type { SecurityEvent } from '../telemetry/events.js';
+import { canonicalJson } from '../util/canonical.js';
 import { Accounting, type RunSummary } from './accounting.js';
 import type { CompiledRouting } from '../route/compile.js';
 import { routedEvent, type AppStreamMode } from '../route/event.js';
@@ -159,7 +160,9 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
         throw new LogveilError('POLICY_MISMATCH', `worker compiled policy ${res.policyHash}, expected ${o.policy.hash}`);
       }
       if (head.tokenKey && !head.tokenKey.retired) head.tokenKey.addUses(res.tokenUses);
-      await o.security.write(res.routed.length > 0 ? [...res.events, ...routedEvents(res.routed, gate, o)] : res.events);
+      const routed = res.routed.length > 0 ? routedEvents(res.routed, gate, o) : [];
+      if (res.eventsCanonical) await o.security.writeCanonical(routed.length > 0 ? [...res.eventsCanonical, ...routed.map(canonicalJson)] : res.eventsCanonical);
+      else await o.security.write(routed.length > 0 ? [...res.events, ...routed] : res.events);
       await o.quarantine.write(res.quarantine);
       if (res.output.byteLength > 0) await o.app.writeChunk(res.output);
       acc.addBatch(res.outcomes, head.task.data.byteLength, res.findings, res.quarantine);

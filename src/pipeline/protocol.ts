@@ -46,4 +46,10 @@ export interface WorkerTask {
   hashKey?: KeyTransfer;
 }
 
-export type WorkerResult = BatchResult & { policyHash: string };
+/**
+ * A batch's result as the engine receives it. From a pool worker, `eventsCanonical` holds every
+ * event of the batch in canonical JSON, in line order, and `events` only its quarantine events (the
+ * engine reports those on stderr): decoding every event object on the main thread, to encode it
+ * again for the ledger, cost it more than the worker pays to encode it once.
+ */
+export type WorkerResult = BatchResult & { policyHash: string; eventsCanonical?: string[] };

@@ -8,6 +8,7 @@ import { DataKey, HashKey, type KeyTransfer } from '../crypto/keys/cache.js';
 import { CompiledPolicy } from '../detect/compile.js';
 import { CompiledRouting } from '../route/compile.js';
 import { LogveilError } from '../errors.js';
+import { canonicalJson } from '../util/canonical.js';
 import { processBatch } from './batch.js';
 import type { WorkerResult, WorkerSetup, WorkerTask } from './protocol.js';
 
@@ -48,20 +49,23 @@ function setup(): (t: WorkerTask) => unknown {
     } else if (t.hashKey) {
       for (const k of t.hashKey.keys) k.fill(0);
     }
+    const processed = processBatch(t.task, {
+      policy,
+      actions,
+      format: s.format,
+      limits: s.limits,
+      tokenKey,
+      hashKey,
+      quarantineKey: dataKey(t.quarantineKey),
+      fastPath: s.fastPath,
+      ...(s.faults?.throwOnMarker !== undefined ? { throwOnMarker: s.faults.throwOnMarker } : {}),
+      ...(s.examples ? { examples: s.examples } : {}),
+      ...(routing && s.routing ? { routing, appStream: s.routing.appStream } : {}),
+    });
     const result: WorkerResult = {
-      ...processBatch(t.task, {
-        policy,
-        actions,
-        format: s.format,
-        limits: s.limits,
-        tokenKey,
-        hashKey,
-        quarantineKey: dataKey(t.quarantineKey),
-        fastPath: s.fastPath,
-        ...(s.faults?.throwOnMarker !== undefined ? { throwOnMarker: s.faults.throwOnMarker } : {}),
-        ...(s.examples ? { examples: s.examples } : {}),
-        ...(routing && s.routing ? { routing, appStream: s.routing.appStream } : {}),
-      }),
+      ...processed,
+      events: processed.events.filter((e) => e.type === 'quarantine'),
+      eventsCanonical: processed.events.map(canonicalJson),
       policyHash: policy.hash,
     };
     const { output } = result;

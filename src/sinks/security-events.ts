@@ -8,6 +8,11 @@ import type { SecurityEvent } from '../telemetry/events.js';
 
 export interface SecuritySink {
   write(events: readonly SecurityEvent[]): Promise<void>;
+  /**
+   * As `write`, for events already in canonical JSON (`canonicalJson`, one per element): pool
+   * workers send them so, which spares the main thread decoding and re-encoding every event.
+   */
+  writeCanonical(events: readonly string[]): Promise<void>;
   flush(): Promise<void>;
   close(): Promise<void>;
 }

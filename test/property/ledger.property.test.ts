@@ -2,7 +2,8 @@ import { appendFileSync, readdirSync, readFileSync, rmSync, truncateSync, writeF
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { entryLine, sealEntry, sealEntryLine } from '../../src/sinks/ledger/entry.js';
+import { entryLine, sealEntry, sealEntryLine, sealEventLine } from '../../src/sinks/ledger/entry.js';
+import { canonicalJson } from '../../src/util/canonical.js';
 import { LedgerSink } from '../../src/sinks/ledger/sink.js';
 import type { LocalSigner } from '../../src/sinks/ledger/signer.js';
 import { verifyLedger } from '../../src/sinks/ledger/verify.js';
@@ -157,6 +158,18 @@ describe('ledger properties', () => {
         const expected = sealEntry(item);
         expect(sealed.entry).toEqual(expected);
         expect(sealed.line).toBe(entryLine(expected));
+      }),
+    );
+  });
+
+  it('an event sealed from its canonical JSON gives the entry sealed from the event object', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 1e6 }), fc.integer({ min: 0, max: 50 }), fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }), (seq, n, prev) => {
+        const ts = new Date(seq * 1000).toISOString();
+        const event = sampleEvent(n);
+        const fromObject = sealEntryLine({ seq: seq + 1, ts, prev, kind: 'event' as const, event });
+        const fromCanonical = sealEventLine({ seq, hash: prev }, ts, canonicalJson(event));
+        expect(fromCanonical).toEqual({ seq: seq + 1, hash: fromObject.entry.hash, line: fromObject.line });
       }),
     );
   });

@@ -13,7 +13,8 @@ import type { DeliveryOptions, FirehoseStream } from './stream.js';
 export class FirehoseSecuritySink implements SecuritySink {
   readonly #stream: FirehoseStream;
   readonly #options: () => DeliveryOptions;
-  #buffer: SecurityEvent[] = [];
+  /** Events as JSON lines, waiting for the next flush. */
+  #buffer: string[] = [];
   #delivered = 0;
 
   /** `options` is asked at every flush (a Lambda passes its invocation's deadline). */
@@ -33,6 +34,10 @@ export class FirehoseSecuritySink implements SecuritySink {
   }
 
   async write(events: readonly SecurityEvent[]): Promise<void> {
+    for (const e of events) this.#buffer.push(JSON.stringify(e));
+  }
+
+  async writeCanonical(events: readonly string[]): Promise<void> {
     this.#buffer.push(...events);
   }
 
@@ -42,13 +47,13 @@ export class FirehoseSecuritySink implements SecuritySink {
     const events = this.#buffer;
     this.#buffer = [];
     const result = await this.#stream.putLines(
-      events.map((e, i) => ({ line: JSON.stringify(e), tag: i })),
+      events.map((line, i) => ({ line, tag: i })),
       this.#options(),
     );
     const failed = [...new Set(result.failed.flatMap((f) => f.record.tags))].sort((a, b) => a - b);
     this.#delivered += events.length - failed.length;
     if (failed.length === 0) return;
-    this.#buffer = [...failed.map((i) => events[i] as SecurityEvent), ...this.#buffer];
+    this.#buffer = [...failed.map((i) => events[i] as string), ...this.#buffer];
     const code = result.failed[0]?.code ?? 'unknown';
     throw new LogveilError('SECURITY_SINK_FAILED', `${failed.length} security events not delivered to Firehose stream ${this.#stream.streamName} (last error ${code})`);
   }

@@ -61,6 +61,18 @@ export function sealEntryLine<T extends UnhashedEntry>(entry: T): { entry: T & {
   return { entry: { ...entry, hash }, line: `{${members.join(',')}}\n` };
 }
 
+/**
+ * The `event` entry after `head` for an event given in canonical JSON: its hash and its line, the
+ * same as {@link sealEntryLine} gives for the event object (members in key order: event, hash,
+ * kind, prev, seq, ts), built without decoding the event.
+ */
+export function sealEventLine(head: { seq: number; hash: string }, ts: string, canonicalEvent: string): { seq: number; hash: string; line: string } {
+  const seq = head.seq + 1;
+  const tail = `"kind":"event","prev":${JSON.stringify(head.hash)},"seq":${seq},"ts":${JSON.stringify(ts)}}`;
+  const hash = createHash('sha256').update(head.hash, 'utf8').update(`{"event":${canonicalEvent},${tail}`, 'utf8').digest('hex');
+  return { seq, hash, line: `{"event":${canonicalEvent},"hash":"${hash}",${tail}\n` };
+}
+
 /** The line of an entry, with its `\n`. */
 export function entryLine(entry: LedgerEntry): string {
   return canonicalJson(entry) + '\n';

@@ -12,7 +12,7 @@ import type { SecuritySink } from '../security-events.js';
 import type { LedgerRecoveryEvent, SecurityEvent } from '../../telemetry/events.js';
 import { canonicalJson } from '../../util/canonical.js';
 import type { ChainHead } from './chain.js';
-import { checkpointPayload, CHECKPOINTS_FILE, sealEntryLine, segmentName, type Checkpoint, type LedgerEntry } from './entry.js';
+import { checkpointPayload, CHECKPOINTS_FILE, sealEntryLine, sealEventLine, segmentName, type Checkpoint, type LedgerEntry } from './entry.js';
 import { LedgerError } from './errors.js';
 import { AppendFile, fsyncDir, NODE_IO, type LedgerIo } from './io.js';
 import { acquireLock, newLedgerId, openLedgerDir, releaseLock, type Recovery } from './recover.js';
@@ -39,6 +39,9 @@ export interface LedgerOptions {
 }
 
 const DEFAULTS = { segmentBytes: 64 * 1024 * 1024, checkpointEvery: 10_000, checkpointIntervalMs: 60_000, maxStallMs: Number.POSITIVE_INFINITY };
+
+/** What one entry is made from: an event (as an object or in canonical JSON), or a segment start. */
+type EntryItem = { kind: 'event'; event: SecurityEvent } | { kind: 'event'; canonical: string } | { kind: 'segment'; segment: number; ledgerId: string };
 
 export class LedgerSink implements SecuritySink {
   readonly dir: string;
@@ -126,10 +129,19 @@ export class LedgerSink implements SecuritySink {
 
   /** Appends the events as one durable batch (fsynced before it resolves). */
   write(events: readonly SecurityEvent[]): Promise<void> {
-    if (events.length === 0) return this.#queue;
+    return this.#writeItems(events.map((event) => ({ kind: 'event' as const, event })));
+  }
+
+  /** As {@link write}, for events in canonical JSON: the same entries, written without decoding them. */
+  writeCanonical(events: readonly string[]): Promise<void> {
+    return this.#writeItems(events.map((canonical) => ({ kind: 'event' as const, canonical })));
+  }
+
+  #writeItems(items: EntryItem[]): Promise<void> {
+    if (items.length === 0) return this.#queue;
     return this.#enqueue(async () => {
       if (this.#file.size >= this.#o.segmentBytes) await this.#rotate();
-      await this.#appendEntries(events.map((event) => ({ kind: 'event' as const, event })));
+      await this.#appendEntries(items);
       const due = this.#head.seq - this.#lastCheckpointSeq >= this.#o.checkpointEvery || Date.now() - this.#lastCheckpointAt >= this.#o.checkpointIntervalMs;
       if (due) await this.#checkpointOrReport();
     });
@@ -174,11 +186,17 @@ export class LedgerSink implements SecuritySink {
     return next;
   }
 
-  async #appendEntries(items: Array<{ kind: 'event'; event: SecurityEvent } | { kind: 'segment'; segment: number; ledgerId: string }>): Promise<void> {
+  async #appendEntries(items: EntryItem[]): Promise<void> {
     const ts = this.#now().toISOString();
     let head = this.#head;
     const lines: string[] = [];
     for (const item of items) {
+      if ('canonical' in item) {
+        const sealed = sealEventLine(head, ts, item.canonical);
+        lines.push(sealed.line);
+        head = { seq: sealed.seq, hash: sealed.hash };
+        continue;
+      }
       const sealed = sealEntryLine({ seq: head.seq + 1, ts, prev: head.hash, ...item });
       const entry = sealed.entry as LedgerEntry;
       lines.push(sealed.line);

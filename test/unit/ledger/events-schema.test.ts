@@ -22,6 +22,9 @@ class MemorySink implements SecuritySink {
   async write(events: readonly SecurityEvent[]): Promise<void> {
     this.events.push(...events);
   }
+  async writeCanonical(events: readonly string[]): Promise<void> {
+    this.events.push(...events.map((e) => JSON.parse(e) as SecurityEvent));
+  }
   async flush(): Promise<void> {}
   async close(): Promise<void> {}
 }
