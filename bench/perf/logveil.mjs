@@ -8,7 +8,7 @@ import { createReadStream, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../dist/config/config.js';
-import { redactStreams } from '../../dist/pipeline/engine.js';
+import { READ_CHUNK_BYTES, redactStreams } from '../../dist/pipeline/engine.js';
 import { openRuntime } from '../../dist/pipeline/runtime.js';
 import { LineWriter } from '../../dist/sinks/line-writer.js';
 import { QuarantineSink } from '../../dist/sinks/quarantine.js';
@@ -59,7 +59,8 @@ export async function redactFile(lv, workers, slice, deadline) {
       done();
     },
   });
-  const feed = fileFeed(slice, deadline);
+  // Read as the CLI reads files.
+  const feed = fileFeed(slice, deadline, READ_CHUNK_BYTES);
   let fastPathLines = 0;
   let batches = 0;
   let latencyMs = 0;

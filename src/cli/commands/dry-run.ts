@@ -4,14 +4,14 @@
  * it would add and which it would lose. Keys are made in a throwaway state directory, so a dry run
  * leaves nothing behind.
  */
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { LogveilConfig } from '../../config/config.js';
 import type { RunSummary } from '../../pipeline/accounting.js';
-import { redactStreams } from '../../pipeline/engine.js';
+import { fileInput, redactStreams } from '../../pipeline/engine.js';
 import { openRuntime } from '../../pipeline/runtime.js';
 import { readLedgerEvents } from '../../sinks/ledger/reader.js';
 import { LineWriter } from '../../sinks/line-writer.js';
@@ -61,7 +61,7 @@ async function runPolicy(files: string[], config: LogveilConfig, stateDir: strin
   let summary: RunSummary;
   try {
     summary = await redactStreams(
-      files.map((f) => ({ name: f, chunks: () => createReadStream(f) })),
+      files.map(fileInput),
       {
         policy: runtime.policy,
         actions: config.actions,

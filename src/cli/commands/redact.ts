@@ -2,12 +2,11 @@
  * `logveil redact`: stdin or files -> redacted lines on stdout or --out; security events and the
  * quarantine under the state directory unless named; a summary on stderr.
  */
-import { createReadStream } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/config.js';
 import { formatSummary, type RunSummary } from '../../pipeline/accounting.js';
-import { redactStreams, type InputSource } from '../../pipeline/engine.js';
+import { fileInput, redactStreams, type InputSource } from '../../pipeline/engine.js';
 import { openRuntime, VERSION } from '../../pipeline/runtime.js';
 import type { LineFormat } from '../../codecs/jsonl.js';
 import { LineWriter } from '../../sinks/line-writer.js';
@@ -70,7 +69,7 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
   const inputs: InputSource[] =
     files.length === 0
       ? [{ name: '-', chunks: () => process.stdin }]
-      : files.map((f) => ({ name: f, chunks: () => createReadStream(f) }));
+      : files.map(fileInput);
   const deploymentId = `${hostname()}:${process.pid}`;
   const run = { policyHash: runtime.policy.hash, routingHash: runtime.routing.compiled.hash, version: VERSION, configHash: config.hash, deploymentId };
   let counts = { recordsIn: 0, appOut: 0, dropped: 0, quarantined: 0 };
