@@ -30,8 +30,11 @@ export interface InputSource {
   chunks(): AsyncIterable<Buffer | string>;
 }
 
-/** Files are read a batch's worth at a time (the stream default, 64 KiB, is 16 reads and a concatenation per batch). */
-export const READ_CHUNK_BYTES = 1024 * 1024;
+/**
+ * Chunk size of file reads: the stream default. A batch's worth (1 MiB) saved about 1 ms of main
+ * thread per MB and cost 6 MiB more peak RSS on 1 GB (292 against 286 MiB), where the target is 300.
+ */
+export const READ_CHUNK_BYTES = 64 * 1024;
 
 /** A file as an input. */
 export function fileInput(path: string): InputSource {
