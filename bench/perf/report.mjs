@@ -26,8 +26,6 @@ import { roundRatio } from './measure.mjs';
 export function evaluateTargets(byId, extra) {
   const mbps = (/** @type {string} */ id) => byId.get(id)?.mbps;
   const w2 = mbps('logveil-w2');
-  const naive = mbps('baseline-naive');
-  const json = mbps('floor-json');
   // Ratios of subjects measured side by side come from their rounds (see roundRatio).
   const workerScaling = roundRatio(byId.get('logveil-w2'), byId.get('logveil-w1'));
   const detectorCost = roundRatio(byId.get('detectors-30'), byId.get('detectors-200'));
@@ -46,8 +44,8 @@ export function evaluateTargets(byId, extra) {
   const rssValue = rss && (!rss.timedOut || rss.peakRssMB >= 300) ? rss.peakRssMB : null;
   return [
     target('throughput-2-workers', 'end to end with 2 workers', w2, '>=', 150, 'MB/s', 'library, logveil-w2'),
-    target('vs-naive', 'logveil (2 workers) / naive RegExp baseline', w2 && naive ? w2 / naive : null, '>=', 10, 'x'),
-    target('vs-json-floor', 'logveil (2 workers) / JSON parse+stringify floor', w2 && json ? w2 / json : null, '>=', 2, 'x'),
+    target('vs-naive', 'logveil (2 workers) / naive RegExp baseline', roundRatio(byId.get('logveil-w2'), byId.get('baseline-naive')), '>=', 10, 'x', 'median of rounds run side by side'),
+    target('vs-json-floor', 'logveil (2 workers) / JSON parse+stringify floor', roundRatio(byId.get('logveil-w2'), byId.get('floor-json')), '>=', 2, 'x', 'median of rounds run side by side'),
     target('worker-scaling', '2 workers / 1 worker', workerScaling, '>=', 1.7, 'x', 'median of rounds run side by side'),
     target('detector-cost', 'cost of 200 detectors / cost of 30 (time per byte)', detectorCost, '<=', 1.3, 'x', '1 worker, scaling corpus, median of rounds run side by side'),
     target(

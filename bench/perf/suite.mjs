@@ -73,11 +73,16 @@ export async function runSuite(o, log, dist) {
     const git = gitInfo();
     if (git.commit) log(`logveil at ${git.commit.slice(0, 10)}${git.dirty?.length ? `, with ${git.dirty.length} uncommitted change(s) under src/ and patterns/` : ''}; dist built ${dist.builtAt}`);
 
-    log(`\n${elapsed()} logveil on the main corpus (${o.rounds} round(s) after a warm-up, side by side; median)`);
+    // Everything a target compares logveil with runs side by side with it.
+    log(`\n${elapsed()} logveil, the JSON floor and the naive baseline on the main corpus (${o.rounds} round(s) after a warm-up, side by side; median)`);
+    const naive = naiveBaseline(lv.runtime.policy);
+    if (naive.skipped.length > 0) log(`  naive baseline: ${naive.subject.note}`);
     await runTogether(
       [
         librarySubject(lv, { id: 'logveil-w0', label: 'logveil library, inline (workers: 0)', group: 'logveil', workers: 0 }),
         ...Array.from({ length: cores }, (_, i) => librarySubject(lv, { id: `logveil-w${i + 1}`, label: `logveil library, ${i + 1} worker${i > 0 ? 's' : ''}`, group: 'logveil', workers: i + 1 })),
+        jsonFloor(),
+        naive.subject,
       ],
       main,
     );
@@ -110,17 +115,13 @@ export async function runSuite(o, log, dist) {
     }
     log(`  fixed cost per run (one-line input): ${Object.entries(startupSec).map(([k, v]) => `${k} ${v.toFixed(2)} s`).join(', ')}`);
 
-    log(`\n${elapsed()} floors and baselines`);
-    await run(jsonFloor(), main);
+    log(`\n${elapsed()} raw-scan floors`);
     const raw = rawScanFloor(lv.runtime.policy);
     if (raw) await run(raw, main);
     else notes.push('the compiled policy exposes no line prefilter set: raw-scan floor not measured');
     const lineFilterModule = await import('../../dist/detect/line-filter.js').catch(() => undefined);
     const batch = batchScanFloor(lv.runtime.policy, lineFilterModule);
     if (batch) await run(batch, main);
-    const naive = naiveBaseline(lv.runtime.policy);
-    if (naive.skipped.length > 0) log(`  naive baseline: ${naive.subject.note}`);
-    await run(naive.subject, main);
 
     /** @type {Array<Record<string, unknown>>} */
     const competitorInfo = [];

@@ -122,6 +122,8 @@ describe('npm run bench', () => {
     // Subjects whose ratio is a target were measured side by side.
     const byId = new Map(results.measurements.map((m: { id: string; interleavedWith?: string }) => [m.id, m]));
     expect((byId.get('logveil-w1') as { interleavedWith?: string }).interleavedWith).toContain('logveil-w0');
+    expect((byId.get('baseline-naive') as { interleavedWith?: string }).interleavedWith).toContain('logveil-w1');
+    expect((byId.get('floor-json') as { interleavedWith?: string }).interleavedWith).toContain('logveil-w1');
     expect((byId.get('detectors-30') as { interleavedWith?: string }).interleavedWith).toContain('detectors-200');
     expect(results.rss).toBeNull();
     const html = readFileSync(join(out, files[0] as string), 'utf8');
