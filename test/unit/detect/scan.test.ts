@@ -106,12 +106,8 @@ describe('scanText', () => {
   });
 });
 
-describe('overlap ranking', () => {
-  it('lets a match yield to an enclosing match with a different span (the password inside a connection string)', () => {
-    const policy = policyFromYaml(`
-pack: o
-detectors:
-  - id: email
+/** An e-mail detector and a connection-string password detector, as pack YAML. */
+const EMAIL_AND_DB_URI = `  - id: email
     name: Email
     category: pii
     severity: medium
@@ -125,7 +121,14 @@ detectors:
     regex: 'postgres://[^:/\\s]+:(?P<secret>[^@/\\s]+)@[^\\s]+'
     action: mask
     tests: {match: ['postgres://u:p@h/db']}
-`);
+`;
+
+describe('overlap ranking', () => {
+  it('lets a match yield to an enclosing match with a different span (the password inside a connection string)', () => {
+    const policy = policyFromYaml(`
+pack: o
+detectors:
+${EMAIL_AND_DB_URI}`);
     const text = 'postgres://app:S3cret-pw@db.example.net:5432/orders';
     const found = scanText(policy, text).map((m) => [m.detector.spec.id, text.slice(m.start, m.end)]);
     expect(found).toEqual([['db-uri', 'S3cret-pw']]);
@@ -219,21 +222,7 @@ detectors:
     const policy = policyFromYaml(`
 pack: c
 detectors:
-  - id: email
-    name: Email
-    category: pii
-    severity: medium
-    regex: '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}'
-    action: mask
-    tests: {match: ['a@b.co']}
-  - id: db-uri
-    name: Connection string password
-    category: credential
-    severity: high
-    regex: 'postgres://[^:/\\s]+:(?P<secret>[^@/\\s]+)@[^\\s]+'
-    action: mask
-    tests: {match: ['postgres://u:p@h/db']}
-  - id: dsn
+${EMAIL_AND_DB_URI}  - id: dsn
     name: DSN assignment
     category: credential
     severity: critical
