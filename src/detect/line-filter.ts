@@ -51,18 +51,25 @@ export class LineFilter {
    */
   markHits(data: Buffer, ends: Int32Array, hit: Uint8Array, found?: Map<number, number[]>): void {
     // Line by line: patterns such as [^"]* would run across line ends in one pass over the batch.
+    const index: number[] = [];
+    const lines: Buffer[] = [];
     for (let i = 0, start = 0; i < ends.length; i++) {
       const end = ends[i] as number;
       if (!hit[i]) {
+        index.push(i);
         // Without a CR before the LF: the structured path decodes the line without it.
-        const line = data.subarray(start, end > start && data[end - 1] === CR ? end - 1 : end);
-        const entries = this.prefilter.hits(line);
-        if (entries) {
-          hit[i] = 1;
-          found?.set(i, entries);
-        } else if (this.#maxDepth !== undefined && tooDeep(line, this.#maxDepth)) hit[i] = 1;
+        lines.push(data.subarray(start, end > start && data[end - 1] === CR ? end - 1 : end));
       }
       start = end + 1;
+    }
+    const results = this.prefilter.hitsMany(lines);
+    for (let k = 0; k < lines.length; k++) {
+      const i = index[k] as number;
+      const entries = results[k];
+      if (entries) {
+        hit[i] = 1;
+        found?.set(i, entries);
+      } else if (this.#maxDepth !== undefined && tooDeep(lines[k] as Buffer, this.#maxDepth)) hit[i] = 1;
     }
   }
 }

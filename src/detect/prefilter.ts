@@ -191,13 +191,35 @@ export class Prefilter {
     const structural = this.#structural?.test(input) ?? false;
     const literal = this.#literals?.test(input) ?? false;
     if (!structural && !literal) return undefined;
-    const out: number[] = [];
-    if (structural && this.#structural) {
-      for (const i of this.#structural.match(input)) out.push(...this.#confirmStructural(i, input));
+    return this.#confirm(input, structural ? this.#structural?.match(input) : undefined, literal ? this.#literals?.match(input) : undefined);
+  }
+
+  /**
+   * {@link Prefilter.hits} of many inputs, the same answers. Each set runs over all the inputs
+   * before the next one does (see {@link SplitSet.testMany}).
+   */
+  hitsMany(inputs: readonly Buffer[]): Array<number[] | undefined> {
+    const n = inputs.length;
+    const structural = new Uint8Array(n);
+    const literal = new Uint8Array(n);
+    this.#structural?.testMany(inputs, structural);
+    this.#literals?.testMany(inputs, literal);
+    const structuralMatches = this.#structural?.matchMany(inputs, structural);
+    const literalMatches = this.#literals?.matchMany(inputs, literal);
+    const out = new Array<number[] | undefined>(n);
+    for (let i = 0; i < n; i++) {
+      if (structural[i] || literal[i]) out[i] = this.#confirm(inputs[i] as Buffer, structuralMatches?.[i], literalMatches?.[i]);
     }
-    if (literal && this.#literals) {
+    return out;
+  }
+
+  /** The entries that hold, from the structural set indices and the literal indices that matched `input`. */
+  #confirm(input: string | Buffer, structural: readonly number[] | undefined, literals: readonly number[] | undefined): number[] | undefined {
+    const out: number[] = [];
+    if (structural) for (const i of structural) out.push(...this.#confirmStructural(i, input));
+    if (literals) {
       const tried = new Set<number>();
-      for (const l of this.#literals.match(input)) {
+      for (const l of literals) {
         for (const i of this.#gates[l] as number[]) {
           if (tried.has(i)) continue;
           tried.add(i);

@@ -1,7 +1,12 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { tooDeep } from '../../../src/detect/line-filter.js';
 import { Prefilter, gateOf } from '../../../src/detect/prefilter.js';
 import { SplitSet } from '../../../src/detect/split-set.js';
+import { CORPORA_DIR, hasCorpora } from '../../helpers/corpora.js';
+import { builtinPolicy } from '../../helpers/engine.js';
 
 describe('Prefilter', () => {
   const entries = [
@@ -62,6 +67,42 @@ describe('Prefilter with a keyword-led pattern', () => {
   });
 });
 
+describe('Prefilter.hitsMany', () => {
+  const same = (pf: Prefilter, inputs: string[]): void => {
+    const buffers = inputs.map((t) => Buffer.from(t));
+    expect(pf.hitsMany(buffers)).toEqual(buffers.map((b) => pf.hits(b)));
+  };
+
+  it('answers as hits() does for each input: gated, structural with keywords, relaxed, several sets', () => {
+    const relaxed = new Prefilter(
+      [
+        { pattern: '(?i:ssn|social security)[^0-9\\n]{0,30}?\\b\\d{9}\\b' },
+        { pattern: '\\bghp_[A-Za-z0-9]{36}\\b' },
+        { pattern: '\\b\\d{3}-\\d{2}-\\d{4}\\b', keywords: ['tax'] },
+        { pattern: '\\d{3}-\\d{2}-\\d{4}' },
+        { pattern: '(?i)password\\s*=\\s*\\S+' },
+      ],
+      { maxStructuralWeight: 40 },
+    );
+    expect(relaxed.stats.relaxed).toBe(1);
+    same(relaxed, ['the ssn field', 'SSN: 123456789', `ghp_${'a'.repeat(36)} 123-45-6789`, 'tax 123-45-6789', 'password = x', '', 'nothing']);
+  });
+
+  it.skipIf(!hasCorpora)('answers as hits() does for the built-in library on real log lines', () => {
+    const pf = builtinPolicy().lineFilter?.prefilter as Prefilter;
+    const dir = join(CORPORA_DIR, 'logs');
+    const lines = readdirSync(dir)
+      .filter((n) => n.endsWith('.log.gz'))
+      .flatMap((f) => gunzipSync(readFileSync(join(dir, f))).toString('utf8').split('\n').slice(0, 300));
+    lines.push('card 4111 1111 1111 1111', 'mail bob@example.com from 10.1.2.3', 'Password=hunter22 ssn 078-05-1120');
+    const hits = lines.filter((l) => pf.hits(Buffer.from(l)) !== undefined).length;
+    // Both kinds of answer occur, so the comparison says something.
+    expect(hits).toBeGreaterThan(50);
+    expect(hits).toBeLessThan(lines.length);
+    same(pf, lines);
+  });
+});
+
 describe('Prefilter.locate', () => {
   it('reports byte ranges of successive matches, without the submatches', () => {
     const pf = new Prefilter([{ pattern: '(?P<secret>\\d{3})-x' }]);
@@ -82,6 +123,11 @@ describe('SplitSet', () => {
     expect(split.match(`${'c'.repeat(10)} x ${'a'.repeat(10)}`)).toEqual([0, 2, 3]);
     expect(split.test('b'.repeat(10))).toBe(true);
     expect(split.test('bbb')).toBe(false);
+    const inputs = ['b'.repeat(10), 'bbb', `${'c'.repeat(10)} x`, 'a'.repeat(10)].map((t) => Buffer.from(t));
+    const hit = new Uint8Array(inputs.length);
+    split.testMany(inputs, hit);
+    expect([...hit]).toEqual([1, 0, 1, 1]);
+    expect(split.matchMany(inputs, hit)).toEqual([[1], undefined, [2, 3], [0]]);
   });
 });
 
