@@ -315,7 +315,8 @@ function processRecord(
     const withFindings: { findings?: ReturnType<typeof findingsEvent>; routed?: RoutedRecord } = findings ? { findings } : {};
     if (outcome.kind === 'drop') return { outcome: Outcome.Dropped, ...withFindings };
     // The routing prefilter first: matching every rule against every decoded record is costly.
-    const matches = ctx.routing?.mightMatch(bytes) ? ctx.routing.route(record) : [];
+    const rules = ctx.routing?.candidates(bytes);
+    const matches = rules ? (ctx.routing as CompiledRouting).route(record, rules) : [];
     if (matches.length > 0) {
       // Threshold rules fire in the engine, in input order: their records stay in the app stream.
       const removed = !matches.some((m) => m.threshold) && appStreamOf(matches, ctx.appStream) === 'remove';

@@ -46,6 +46,9 @@ export class CompiledRouting {
   readonly rules: readonly RoutingRuleSpec[];
   readonly #compiled: CompiledRule[];
   readonly #set: ReturnType<typeof RE2.Set> | undefined;
+  /** For each pattern of the set, the index of the rule it stands for. */
+  readonly #ruleOf: number[];
+  readonly #allRules: readonly number[];
   readonly #salt: Buffer;
   /** The raw-line patterns of {@link mightMatch}, for a prefilter that folds them into its own set. */
   readonly linePatterns: readonly string[];
@@ -59,7 +62,10 @@ export class CompiledRouting {
     this.hash = spec.hash;
     this.rules = spec.packs.flatMap((p) => p.rules);
     this.#compiled = this.rules.map(compileRule);
-    const patterns = this.rules.flatMap((r) => groupPatterns(r.when) ?? ['']);
+    const perRule = this.rules.map((r) => groupPatterns(r.when) ?? ['']);
+    const patterns = perRule.flat();
+    this.#ruleOf = perRule.flatMap((list, rule) => list.map(() => rule));
+    this.#allRules = this.rules.map((_, i) => i);
     this.linePatterns = patterns;
     this.#set = patterns.length > 0 ? new RE2.Set(patterns, 'u') : undefined;
     this.#salt = Buffer.from(options.groupKeySalt ?? randomBytes(16));
@@ -75,11 +81,29 @@ export class CompiledRouting {
     return bytes.includes(0x5c) || this.#set.test(bytes);
   }
 
-  /** The rules that match a decoded record, in rule order. */
-  route(record: LogRecord): RouteMatch[] {
+  /**
+   * The rules (by index, ascending) that can match the record decoded from this raw line (without
+   * its line end): those one of whose raw-line patterns occurs in it; every rule for a line with a
+   * backslash. Undefined when none can. Never leaves out a rule {@link route} would match.
+   */
+  candidates(line: Uint8Array): readonly number[] | undefined {
+    if (!this.#set) return undefined;
+    const bytes = Buffer.isBuffer(line) ? line : Buffer.from(line.buffer, line.byteOffset, line.byteLength);
+    if (bytes.includes(0x5c)) return this.#allRules;
+    if (!this.#set.test(bytes)) return undefined;
+    const rules = [...new Set(this.#set.match(bytes).map((p) => this.#ruleOf[p] as number))];
+    return rules.sort((a, b) => a - b);
+  }
+
+  /**
+   * The rules that match a decoded record, in rule order. `only`: the rules to try (from
+   * {@link candidates}); the others are known not to match.
+   */
+  route(record: LogRecord, only?: readonly number[]): RouteMatch[] {
     const out: RouteMatch[] = [];
     const ctx: MatchContext = { cache: new Map() };
-    for (const rule of this.#compiled) {
+    for (const index of only ?? this.#allRules) {
+      const rule = this.#compiled[index] as CompiledRule;
       if (!rule.test(record, ctx)) continue;
       const s = rule.spec;
       const match: RouteMatch = { ruleId: s.id, name: s.name, severity: s.severity, category: s.category, mitre: s.mitre };

@@ -32,14 +32,31 @@ describe('raw-line prefilter', () => {
         let i = 0;
         const text = serialize(c.record, () => noise[i++ % noise.length] as number);
         const { line, record } = caseRecord(text, c.source);
-        if (builtin.route(record).length === 0) return;
+        const all = builtin.route(record);
+        if (all.length === 0) return;
         matched += 1;
         expect(builtin.mightMatch(line), text).toBe(true);
+        expect(builtin.route(record, builtin.candidates(line)), text).toEqual(all);
       }),
       { numRuns: 400 },
     );
     // The respelled cases still match their rules, so the property is not vacuous.
     expect(matched).toBe(400);
+  });
+
+  it('names every rule that matches: routing only the candidates gives the same matches', () => {
+    const cases = builtin.rules.flatMap((r) => [...r.tests.match, ...r.tests.nomatch]);
+    let matched = 0;
+    for (const c of cases) {
+      const { line, record } = caseRecord(c.record, c.source);
+      const all = builtin.route(record);
+      const rules = builtin.candidates(line);
+      expect(rules === undefined ? [] : builtin.route(record, rules), JSON.stringify(c.record)).toEqual(all);
+      if (all.length > 0) matched += 1;
+      // Fewer rules than all of them are tried wherever the line has no backslash.
+      if (!line.includes(0x5c)) expect(rules?.length ?? 0).toBeLessThan(builtin.rules.length);
+    }
+    expect(matched).toBeGreaterThan(30);
   });
 
   it('never says no for a number written with a fraction or an exponent', () => {
@@ -48,6 +65,7 @@ describe('raw-line prefilter', () => {
       const { line, record } = caseRecord(text, { file: 't', line: 1 });
       expect(r.route(record).length, text).toBe(1);
       expect(r.mightMatch(line), text).toBe(true);
+      expect(r.candidates(line), text).toEqual([0]);
     }
   });
 
