@@ -5,6 +5,12 @@
  * moved aside to `<segment>.torn-<seq>` (0600) and cut off; everything before it is kept. Anything
  * else wrong (an entry that fails its hash or link, a checkpoint past the end) is tampering or
  * damage: the ledger is not appended to, and `logveil ledger verify` says where.
+ *
+ * The last {@link FULLY_CHECKED} entries of the segment and every entry after the last checkpoint
+ * are checked in full. Older entries, which a signed checkpoint covers, are checked for their
+ * shape, sequence and links, and the one at the checkpoint's seq must carry the head it signed;
+ * their content hashes are left to `ledger verify` (which also checks the signatures).
+ * Recomputing every hash of a 64 MiB segment took seconds at each start.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -94,11 +100,12 @@ export function openLedgerDir(dir: string, io: LedgerIo): OpenedLedger {
   }
   const name = segmentName(last);
   const path = join(dir, name);
-  const tail = scanSegment(dir, last);
+  const trusted = cp.head !== undefined ? { seq: cp.lastSeq, hash: cp.head } : undefined;
+  const tail = scanSegment(dir, last, trusted);
   let { head, ledgerId } = tail;
   if (!head && last > 1) {
     // A crash while starting the segment: the chain ends in the one before.
-    const previous = scanSegment(dir, last - 1);
+    const previous = scanSegment(dir, last - 1, trusted);
     if (!previous.head || previous.goodBytes !== previous.data.length) {
       throw corrupt(dir, segmentName(last - 1), previous.goodLines + 1, 'segment does not end with a valid entry; run `logveil ledger verify`');
     }
@@ -141,6 +148,9 @@ export function openLedgerDir(dir: string, io: LedgerIo): OpenedLedger {
   return opened;
 }
 
+/** Entries at the end of the last segment whose content hashes are always checked on open. */
+export const FULLY_CHECKED = 4096;
+
 interface SegmentTail {
   data: Buffer;
   head?: ChainHead;
@@ -153,24 +163,30 @@ interface SegmentTail {
  * The good prefix of a segment's chain, starting from its segment entry. What follows it must be a
  * torn tail: no complete line after it may parse as JSON.
  */
-function scanSegment(dir: string, n: number): SegmentTail {
+function scanSegment(dir: string, n: number, trusted?: ChainHead): SegmentTail {
   const name = segmentName(n);
   const data = readFileSync(join(dir, name));
   const scanned = scanBytes(data);
   const out: SegmentTail = { data, goodBytes: 0, goodLines: 0 };
-  for (const line of scanned.lines) {
+  const tailFrom = scanned.lines.length - FULLY_CHECKED;
+  for (const [i, line] of scanned.lines.entries()) {
+    const seq = (line.value as { seq?: unknown } | undefined)?.seq;
+    const covered = trusted !== undefined && typeof seq === 'number' && seq <= trusted.seq;
+    const content = !covered || i >= tailFrom;
     let r;
     if (!out.head) {
       // The segment entry starts the chain here; its link back is `ledger verify`'s to check.
       const v = line.value as SegmentEntry | undefined;
       if (!v || typeof v.seq !== 'number' || typeof v.prev !== 'string') break;
-      r = checkLine(line, { seq: v.seq - 1, hash: v.prev }, { segment: n });
+      r = checkLine(line, { seq: v.seq - 1, hash: v.prev }, { segment: n }, { content });
       if ('kind' in r) break;
       out.ledgerId = (r.entry as SegmentEntry).ledgerId;
     } else {
-      r = checkLine(line, out.head, 'event');
+      r = checkLine(line, out.head, 'event', { content });
       if ('kind' in r) break;
     }
+    // The entry a checkpoint signed must be the one written then.
+    if (covered && seq === trusted.seq && r.entry.hash !== trusted.hash) break;
     out.head = { seq: r.entry.seq, hash: r.entry.hash };
     out.goodLines += 1;
     out.goodBytes = line.offset + Buffer.byteLength(line.text) + 1;
@@ -201,6 +217,8 @@ function corrupt(dir: string, file: string, line: number, message: string): Ledg
 
 interface CheckpointState {
   lastSeq: number;
+  /** The head the checkpoint of `lastSeq` signed. */
+  head?: string;
   ledgerId?: string;
   size: number;
   tornBytes: number;
@@ -211,12 +229,16 @@ function readCheckpoints(dir: string, _io: LedgerIo): CheckpointState {
   if (!existsSync(path)) return { lastSeq: 0, size: 0, tornBytes: 0 };
   const scanned = scanFile(path);
   let lastSeq = 0;
+  let head: string | undefined;
   let ledgerId: string | undefined;
   for (const line of scanned.lines) {
     if (line.value === undefined || checkpointShapeProblem(line.value)) throw corrupt(dir, CHECKPOINTS_FILE, line.line, 'not a checkpoint');
     const c = line.value as Checkpoint;
-    lastSeq = Math.max(lastSeq, c.seq);
+    if (c.seq >= lastSeq) {
+      lastSeq = c.seq;
+      head = c.head;
+    }
     ledgerId = c.ledgerId;
   }
-  return { lastSeq, size: scanned.size, tornBytes: scanned.tornBytes, ...(ledgerId ? { ledgerId } : {}) };
+  return { lastSeq, size: scanned.size, tornBytes: scanned.tornBytes, ...(head !== undefined ? { head } : {}), ...(ledgerId ? { ledgerId } : {}) };
 }

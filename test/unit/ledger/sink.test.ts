@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LedgerError } from '../../../src/sinks/ledger/errors.js';
 import { NODE_IO, type LedgerIo } from '../../../src/sinks/ledger/io.js';
+import { entryLine, sealEntry, type LedgerEntry } from '../../../src/sinks/ledger/entry.js';
+import { FULLY_CHECKED } from '../../../src/sinks/ledger/recover.js';
 import { LedgerSink } from '../../../src/sinks/ledger/sink.js';
 import { verifyLedger } from '../../../src/sinks/ledger/verify.js';
 import { sampleEvent, signer, tempDir, writeLedger } from './fixtures.js';
@@ -112,6 +114,38 @@ describe('LedgerSink', () => {
     const text = readFileSync(path, 'utf8').replace('"line":2', '"line":7');
     writeFileSync(path, text);
     await expect(LedgerSink.open(dir, { signer: s })).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringMatching(/ledger-000001\.jsonl:3: entry fails/) });
+  });
+
+  it('will not append to a ledger whose signed head was rewritten with a recomputed hash', async () => {
+    const dir = tempDir();
+    const s = await signer();
+    await writeLedger(dir, [4], { signer: s });
+    const path = join(dir, 'ledger-000001.jsonl');
+    const all = lines(path);
+    const last = JSON.parse(all[all.length - 1] as string) as LedgerEntry & { event: { source: { line: number } } };
+    last.event.source.line = 99;
+    const { hash: _old, ...rest } = last;
+    all[all.length - 1] = entryLine(sealEntry(rest)).trimEnd();
+    writeFileSync(path, all.join('\n') + '\n');
+    await expect(LedgerSink.open(dir, { signer: s })).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringMatching(/ledger-000001\.jsonl:5: entry fails/) });
+  });
+
+  it('checks the content of old entries a checkpoint covers in verify, not at each open', async () => {
+    const dir = tempDir();
+    const s = await signer();
+    await writeLedger(dir, [FULLY_CHECKED + 10], { signer: s });
+    const path = join(dir, 'ledger-000001.jsonl');
+    // Entry seq 3, far from the tail, edited without its hash: links and sequence still hold.
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"line":2,', '"line":7,'));
+    const sink = await LedgerSink.open(dir, { signer: s });
+    await sink.close();
+    expect(verifyLedger([dir])).toMatchObject({ ok: false, firstProblem: { line: 3, kind: 'modified' } });
+    // The same edit within the last entries stops the open.
+    const tail = tempDir();
+    await writeLedger(tail, [FULLY_CHECKED + 10], { signer: s });
+    const tailPath = join(tail, 'ledger-000001.jsonl');
+    writeFileSync(tailPath, readFileSync(tailPath, 'utf8').replace(`"line":${FULLY_CHECKED},`, '"line":7,'));
+    await expect(LedgerSink.open(tail, { signer: s })).rejects.toMatchObject({ code: 'LEDGER_CORRUPT' });
   });
 
   it('will not append to a ledger truncated before its last checkpoint', async () => {
