@@ -124,8 +124,8 @@ describe('LedgerSink', () => {
     const all = lines(path);
     const last = JSON.parse(all[all.length - 1] as string) as LedgerEntry & { event: { source: { line: number } } };
     last.event.source.line = 99;
-    const { hash: _old, ...rest } = last;
-    all[all.length - 1] = entryLine(sealEntry(rest)).trimEnd();
+    // Sealed again: the hash now matches the edited content.
+    all[all.length - 1] = entryLine(sealEntry(last)).trimEnd();
     writeFileSync(path, all.join('\n') + '\n');
     await expect(LedgerSink.open(dir, { signer: s })).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringMatching(/ledger-000001\.jsonl:5: entry fails/) });
   });
