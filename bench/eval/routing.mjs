@@ -14,7 +14,8 @@
  *    and findings events (lines with a detector finding).
  *
  * Each event is also checked against the raw-line prefilter: `prefilterMisses` counts lines a rule
- * matched although `mightMatch` said no, and must be 0.
+ * matched although `mightMatch` said no, or although `candidates` (the rules the engine tries)
+ * left that rule out, and must be 0.
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -102,7 +103,7 @@ function evaluatePanther(routing, root) {
     const text = JSON.stringify(row.log);
     const record = decodeLine(Buffer.from(text), { file: FILE, line: i + 1 }, 'auto', LIMITS);
     const matched = routing.route(record).map((/** @type {any} */ m) => m.ruleId);
-    if (matched.length > 0 && !routing.mightMatch(Buffer.from(text))) prefilterMisses++;
+    if (matched.length > 0 && missed(routing, Buffer.from(text), record)) prefilterMisses++;
     const rules = byRef.get(String(row.rule_id));
     if (!rules) {
       if (logType && ADDRESSED_LOG_TYPES.includes(logType)) {
@@ -190,7 +191,7 @@ function evaluateLogEvents(routing, policy, root) {
         return;
       }
       const matches = routing.route(record);
-      if (matches.length > 0 && !might) prefilterMisses++;
+      if (matches.length > 0 && (!might || missed(routing, bytes, record))) prefilterMisses++;
       // Loghub lines carry no machine-readable time the engine would use: arrival time, as in a run.
       const fired = gate.admit(matches, started + i);
       if (fired.length > 0) routed++;
@@ -200,4 +201,15 @@ function evaluateLogEvents(routing, policy, root) {
     byFile[name] = { lines: lines.length, securityEvents: routed + findings, routedEvents: routed, findingsEvents: findings, byRule, prefilterPassed: passed };
   }
   return { dir: LOG_DIR, files: Object.keys(byFile).length, securityEvents: total, byFile, prefilterMisses };
+}
+
+/**
+ * True when the raw-line prefilter would keep the engine from some rule that matches `record`:
+ * the line passes no pattern, or its candidate rules route it differently from all rules.
+ * @param {any} routing @param {Buffer} bytes @param {any} record
+ */
+function missed(routing, bytes, record) {
+  const rules = routing.candidates(bytes);
+  const all = routing.route(record).map((/** @type {any} */ m) => m.ruleId).join(',');
+  return !routing.mightMatch(bytes) || rules === undefined || routing.route(record, rules).map((/** @type {any} */ m) => m.ruleId).join(',') !== all;
 }
