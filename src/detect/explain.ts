@@ -3,7 +3,8 @@
  * and its reason. Runs the same scan code as redaction, with tracing on.
  */
 import type { CompiledPolicy } from './compile.js';
-import { scanHits, type TraceEntry } from './scan.js';
+import { decodeEscapes } from './escapes.js';
+import { scanHits, scanWithView, type TraceEntry } from './scan.js';
 
 export interface ExplainEntry {
   detectorId: string;
@@ -30,19 +31,23 @@ export interface Explanation {
 export function explainText(policy: CompiledPolicy, text: string, options: { all?: boolean } = {}): Explanation {
   // The detectors whose regex matches somewhere (the prefilter narrows the search; the literal
   // gates may name detectors that do not match).
-  const hits = (policy.prefilter?.candidates(text) ?? []).filter((i) => {
-    const regex = policy.detectors[i]?.regex;
-    if (!regex) return false;
-    regex.lastIndex = 0;
-    const found = regex.test(text);
-    regex.lastIndex = 0;
-    return found;
-  });
+  const matching = (t: string): number[] =>
+    (policy.prefilter?.candidates(t) ?? []).filter((i) => {
+      const regex = policy.detectors[i]?.regex;
+      if (!regex) return false;
+      regex.lastIndex = 0;
+      const found = regex.test(t);
+      regex.lastIndex = 0;
+      return found;
+    });
+  const hits = matching(text);
   const trace: TraceEntry[] = [];
-  const matches = scanHits(policy, text, hits, trace);
+  const view = decodeEscapes(text);
+  const matches = view ? scanWithView(policy, text, view, hits, trace) : scanHits(policy, text, hits, trace);
   const entries: ExplainEntry[] = [];
   const lower = text.toLowerCase();
-  const hitSet = new Set(hits);
+  // A detector that matches only the decoded view counts as hit too.
+  const hitSet = new Set([...hits, ...(view ? matching(view.text) : [])]);
   for (const d of policy.detectors) {
     const base = {
       detectorId: d.spec.id,

@@ -12,6 +12,7 @@ const NL = 0x0a;
 const QUOTE = 0x22;
 const CR = 0x0d;
 const BACKSLASH = 0x5c;
+const PERCENT = 0x25;
 
 export class LineFilter {
   readonly prefilter: Prefilter;
@@ -106,6 +107,28 @@ export function markByte(data: Buffer, ends: Int32Array, byte: number | string, 
     hit[line] = 1;
     pos = data.indexOf(byte, (ends[line] as number) + 1);
   }
+}
+
+/**
+ * Marks the lines holding a percent-escape of an ASCII byte (`%40`): detection also reads values
+ * with their escapes decoded (see escapes.ts), which the raw line's patterns cannot see.
+ */
+export function markPercentEscapes(data: Buffer, ends: Int32Array, hit: Uint8Array): void {
+  for (let pos = data.indexOf(PERCENT); pos !== -1; ) {
+    const line = lineAt(ends, pos);
+    if (hit[line]) {
+      pos = data.indexOf(PERCENT, (ends[line] as number) + 1);
+      continue;
+    }
+    if (isAsciiPercentEscape(data, pos)) hit[line] = 1;
+    pos = data.indexOf(PERCENT, pos + 1);
+  }
+}
+
+function isAsciiPercentEscape(data: Buffer, pos: number): boolean {
+  const hi = data[pos + 1];
+  const lo = (data[pos + 2] ?? 0) | 0x20;
+  return hi !== undefined && hi >= 0x30 && hi <= 0x37 && ((lo >= 0x30 && lo <= 0x39) || (lo >= 0x61 && lo <= 0x66));
 }
 
 /** Offsets of each line's end in `data`. */

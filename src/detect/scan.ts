@@ -6,6 +6,7 @@
  */
 import { findTokens, type TokenRef } from '../crypto/token.js';
 import { SEVERITY_RANK } from '../record.js';
+import { decodeEscapes, type DecodedView } from './escapes.js';
 import type { CompiledDetector, CompiledPolicy } from './compile.js';
 
 /** A confirmed detection: UTF-16 offsets of the span to redact within the scanned string. */
@@ -35,6 +36,8 @@ export interface TraceEntry {
 interface Candidate extends Match {
   matchStart: number;
   matchEnd: number;
+  /** Found in the decoded view (see escapes.ts). */
+  decoded?: true;
 }
 
 /**
@@ -47,7 +50,9 @@ export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntr
   const cacheable = !trace && text.length <= CLEAN_CACHE_MAX_CHARS;
   if (cacheable && policy.cleanValues.has(text)) return [];
   const hits = only ?? policy.prefilter.candidates(text);
-  const found = hits.length === 0 ? [] : scanHits(policy, text, hits, trace);
+  // The decoded view needs every detector: the raw line's prefilter (`only`) saw the escapes.
+  const view = decodeEscapes(text);
+  const found = view ? scanWithView(policy, text, view, hits, trace) : hits.length === 0 ? [] : scanHits(policy, text, hits, trace);
   // Clean for a few detectors is not clean for all of them.
   if (cacheable && found.length === 0 && !only) policy.cleanValues.add(text);
   return found;
@@ -71,6 +76,30 @@ const CLEAN_CACHE_MAX_CHARS = 256;
 
 /** Runs the given detectors (by index) over `text`; `hits` normally comes from the prefilter. */
 export function scanHits(policy: CompiledPolicy, text: string, hits: readonly number[], trace?: TraceEntry[]): Match[] {
+  return resolveOverlaps(candidatesOf(policy, text, hits, trace), trace);
+}
+
+/**
+ * Detection on `text` and on its decoded view (see escapes.ts): the view's candidates, mapped onto
+ * the escapes that spell them, resolve their overlaps together with the text's own.
+ */
+export function scanWithView(policy: CompiledPolicy, text: string, view: DecodedView, hits: readonly number[], trace?: TraceEntry[]): Match[] {
+  const own = hits.length === 0 ? [] : candidatesOf(policy, text, hits, trace);
+  const decodedTrace: TraceEntry[] | undefined = trace ? [] : undefined;
+  const decoded = candidatesOf(policy, view.text, policy.prefilter?.candidates(view.text) ?? [], decodedTrace);
+  const at = (i: number): number => view.at[i] as number;
+  for (const t of decodedTrace ?? []) {
+    trace?.push({ ...t, start: at(t.start), end: at(t.end), detail: t.detail ? `${t.detail} (escapes decoded)` : 'with its escapes decoded' });
+  }
+  const mapped = decoded
+    .map((c): Candidate => ({ ...c, start: at(c.start), end: at(c.end), matchStart: at(c.matchStart), matchEnd: at(c.matchEnd), decoded: true }))
+    // The same finding in both (no escape inside it) counts once.
+    .filter((c) => !own.some((o) => o.detector === c.detector && o.start === c.start && o.end === c.end));
+  return resolveOverlaps([...own, ...mapped], trace);
+}
+
+/** The candidates of the given detectors in `text`: matches that pass tokens, allowlists, keywords and validators. */
+function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly number[], trace?: TraceEntry[]): Candidate[] {
   let tokens: TokenRef[] | undefined;
   const candidates: Candidate[] = [];
   for (const index of hits) {
@@ -120,7 +149,7 @@ export function scanHits(policy: CompiledPolicy, text: string, hits: readonly nu
       candidates.push({ detector, start, end, matchStart: whole[0], matchEnd: whole[1] });
     }
   }
-  return resolveOverlaps(candidates, trace);
+  return candidates;
 }
 
 /**
@@ -180,7 +209,7 @@ function mergeSpans(ranked: readonly Candidate[], log?: TraceEntry[]): { spans: 
     const hit = spans.filter((k) => overlaps(k, c));
     const best = hit[0];
     if (!best) {
-      const fired: TraceEntry | undefined = log && { detectorId: c.detector.spec.id, verdict: 'fired', start: c.start, end: c.end };
+      const fired: TraceEntry | undefined = log && { detectorId: c.detector.spec.id, verdict: 'fired', start: c.start, end: c.end, ...(c.decoded ? { detail: 'with its escapes decoded' } : {}) };
       if (fired) log?.push(fired);
       spans.push({ detector: c.detector, start: c.start, end: c.end, fired });
       continue;

@@ -10,6 +10,7 @@
 import type { CloudWatchPayload } from '../codecs/cloudwatch.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import { lineEnds } from '../detect/line-filter.js';
+import { hasEscapes } from '../detect/escapes.js';
 import { scanText, type Match } from '../detect/scan.js';
 
 /** The quarantine code of a payload or event whose identifying fields hold a finding. */
@@ -60,8 +61,9 @@ export function eventFieldFindings(policy: CompiledPolicy, events: readonly Even
   const texts: string[] = [];
   events.forEach((e, event) => {
     let id = e.id !== undefined && e.id.length > 0 ? e.id : undefined;
-    // A line holds the id as it reads only without escapes; any other id is scanned alone.
-    if (id !== undefined && !PLAIN.test(id)) {
+    // A line holds the id as it reads only without escapes (JSON's, or a percent-escape the
+    // detectors decode); any other id is scanned alone.
+    if (id !== undefined && (!PLAIN.test(id) || hasEscapes(id))) {
       add(event, 'id', ids(scanText(policy, id)));
       id = undefined;
     }
@@ -81,7 +83,7 @@ export function eventFieldFindings(policy: CompiledPolicy, events: readonly Even
     const event = owners[line] as number;
     const e = events[event] as EventFields;
     // Only what the prefilter named, and without entering the clean-value cache.
-    if (e.id !== undefined && PLAIN.test(e.id)) add(event, 'id', ids(scanText(policy, e.id, undefined, detectors)));
+    if (e.id !== undefined && PLAIN.test(e.id) && !hasEscapes(e.id)) add(event, 'id', ids(scanText(policy, e.id, undefined, detectors)));
     if (typeof e.timestamp === 'number') add(event, 'timestamp', ids(scanText(policy, JSON.stringify(e.timestamp), undefined, detectors)));
   }
   return out;

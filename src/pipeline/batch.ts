@@ -16,7 +16,7 @@ import type { CompiledPolicy } from '../detect/compile.js';
 import { scanText } from '../detect/scan.js';
 import type { CompiledRouting, RouteMatch } from '../route/compile.js';
 import { appStreamOf, type AppStreamMode } from '../route/event.js';
-import { lineEnds, markByte } from '../detect/line-filter.js';
+import { lineEnds, markByte, markPercentEscapes } from '../detect/line-filter.js';
 import { lineDetectors, numbersOf } from './raw-line.js';
 import { LogveilError } from '../errors.js';
 import type { JsonValue, LogRecord, SourceRef } from '../record.js';
@@ -244,7 +244,7 @@ export function batchCounts(res: BatchResult): {
 
 /**
  * Which lines take the structured path: prefilter hits (one pass over the whole batch), lines with
- * a backslash (a JSON escape can hide a match), invalid UTF-8, oversized lines, and all of them
+ * a backslash or a percent-escape (an escape can hide a match), invalid UTF-8, oversized lines, and all of them
  * when the fast path is off or the format must be validated line by line.
  */
 function slowLines(data: Buffer, ends: Int32Array, ctx: BatchContext, found: Map<number, number[]>): Uint8Array {
@@ -253,6 +253,7 @@ function slowLines(data: Buffer, ends: Int32Array, ctx: BatchContext, found: Map
   if (ctx.fastPath === false || ctx.format === 'jsonl' || !filter) return slow.fill(1);
   // Cheap whole-batch checks first: a line they mark needs no prefilter call.
   markByte(data, ends, BACKSLASH, slow);
+  markPercentEscapes(data, ends, slow);
   if (ctx.throwOnMarker !== undefined) markByte(data, ends, ctx.throwOnMarker, slow);
   filter.markHits(data, ends, slow, found);
   const utf8 = isUtf8(data);

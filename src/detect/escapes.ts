@@ -1,0 +1,59 @@
+/**
+ * A string with its escapes decoded. URL percent-encoding (`email=alice%40example.com`, common in
+ * access-log query strings) and `\uXXXX` escapes (`a\u0040b.com` in a line that is not valid JSON)
+ * hide a value from every detector that reads the string as written. Detection also runs on the
+ * decoded view, and each finding there is mapped back onto the escapes that spell it, so what is
+ * redacted is the value as written.
+ *
+ * Percent-escapes of ASCII bytes (`%00`-`%7F`) are decoded one to one; those of other bytes (a
+ * multi-byte UTF-8 character) are left as written: every built-in detector reads ASCII around its
+ * value, and a one-to-one map keeps the offsets exact. One level is decoded (`%2540` gives `%40`).
+ */
+
+/** An escape the view decodes. */
+const ESCAPE = /%[0-7][0-9A-Fa-f]|\\u[0-9A-Fa-f]{4}/;
+
+export interface DecodedView {
+  text: string;
+  /** For each UTF-16 unit of `text`, the offset in the original where it starts; then the original's length. */
+  at: number[];
+}
+
+/** True when `text` holds an escape the view decodes. */
+export function hasEscapes(text: string): boolean {
+  return ESCAPE.test(text);
+}
+
+/** The decoded view of `text`, or undefined when it holds no escape. */
+export function decodeEscapes(text: string): DecodedView | undefined {
+  if (!ESCAPE.test(text)) return undefined;
+  let out = '';
+  const at: number[] = [];
+  for (let i = 0; i < text.length; ) {
+    const c = text.charCodeAt(i);
+    if (c === 0x25 && isHex(text, i + 1, 2) && text.charCodeAt(i + 1) <= 0x37) {
+      out += String.fromCharCode(parseInt(text.slice(i + 1, i + 3), 16));
+      at.push(i);
+      i += 3;
+    } else if (c === 0x5c && text.charCodeAt(i + 1) === 0x75 && isHex(text, i + 2, 4)) {
+      out += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
+      at.push(i);
+      i += 6;
+    } else {
+      out += text[i];
+      at.push(i);
+      i += 1;
+    }
+  }
+  at.push(text.length);
+  return { text: out, at };
+}
+
+function isHex(text: string, from: number, count: number): boolean {
+  if (from + count > text.length) return false;
+  for (let i = from; i < from + count; i++) {
+    const c = text.charCodeAt(i) | 0x20;
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}

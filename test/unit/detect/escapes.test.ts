@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { ActionPolicy } from '../../../src/act/actions.js';
+import { builtinPatternsDir } from '../../../src/config/config.js';
+import { CompiledPolicy } from '../../../src/detect/compile.js';
+import { decodeEscapes, hasEscapes } from '../../../src/detect/escapes.js';
+import { explainText } from '../../../src/detect/explain.js';
+import { loadPolicy } from '../../../src/detect/load.js';
+import { scanText } from '../../../src/detect/scan.js';
+import { processBatch } from '../../../src/pipeline/batch.js';
+import { LIMITS } from '../../helpers/engine.js';
+import { localKeys } from '../../helpers/keys.js';
+
+const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+const spans = (text: string): Array<[string, string]> => scanText(builtin, text).map((m) => [m.detector.spec.id, text.slice(m.start, m.end)]);
+
+describe('decodeEscapes', () => {
+  it('decodes percent-escapes of ASCII bytes and \\u escapes, each char mapped to where it starts', () => {
+    const view = decodeEscapes('a%40b\\u002Ec%e2%82%ACx');
+    expect(view?.text).toBe('a@b.c%e2%82%ACx');
+    expect(view?.at).toEqual([0, 1, 4, 5, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22]);
+  });
+
+  it('leaves text without such escapes alone', () => {
+    for (const t of ['CPU 95% done', '100%', 'x%4', '%G0', '\\u12', '\\x40', 'plain']) {
+      expect(hasEscapes(t), t).toBe(false);
+      expect(decodeEscapes(t), t).toBeUndefined();
+    }
+  });
+});
+
+describe('detection through escapes', () => {
+  it('redacts a value spelled with percent-escapes or \\u escapes, escapes included', () => {
+    expect(spans('GET /login?email=alice%40example.com&next=%2Fhome')).toEqual([['email', 'alice%40example.com']]);
+    expect(spans('mail bob\\u0040example.org here')).toEqual([['email', 'bob\\u0040example.org']]);
+    expect(spans('card=4111%201111%201111%201111&ok=1')).toEqual([['card-visa', '4111%201111%201111%201111']]);
+    expect(spans('token%3Dghp_16C7e42F292c6912E7710c838347Ae178B4a')[0]?.[1]).toContain('ghp_16C7e42F292c6912E7710c838347Ae178B4a');
+  });
+
+  it('finds a value written plainly once, whatever escapes stand around it', () => {
+    expect(spans('a%20alice@example.com%20b')).toHaveLength(1);
+  });
+
+  it('says in explain that the finding needed the escapes decoded', () => {
+    const e = explainText(builtin, 'email=alice%40example.com');
+    expect(e.redacted).toEqual([{ detectorId: 'email', start: 6, end: 25 }]);
+    expect(e.entries.find((x) => x.verdict === 'fired')).toMatchObject({ detectorId: 'email', detail: 'with its escapes decoded' });
+  });
+});
+
+describe('a raw line with escapes', () => {
+  it('leaves the fast path, so a value its escapes hide is redacted', async () => {
+    const { keys } = await localKeys();
+    const tokenKey = await keys.current();
+    const lines = ['GET /login?email=alice%40example.com HTTP/1.1', '{"url":"/a?to=carol%40example.net"}', 'CPU at 95% of 100%'];
+    const data = Buffer.from(lines.join('\n') + '\n');
+    const r = processBatch(
+      { seq: 0, file: 'access.log', firstLine: 1, firstOffset: 0, data },
+      { policy: builtin, actions: new ActionPolicy(), format: 'auto', limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey },
+    );
+    const out = Buffer.from(r.output).toString('utf8').split('\n');
+    expect(out[0]).toMatch(/^GET \/login\?email=\[\[EMAIL:tk1\.[^\]]+\]\] HTTP\/1\.1$/);
+    expect(out[1]).toMatch(/^\{"url":"\/a\?to=\[\[EMAIL:tk1\.[^\]]+\]\]"\}$/);
+    expect(out[2]).toBe(lines[2]);
+    expect(r.fastPathLines).toBe(1);
+  });
+});
