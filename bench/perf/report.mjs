@@ -40,8 +40,11 @@ export function evaluateTargets(byId, extra) {
     ...(basis ? { basis } : {}),
   });
   const rss = extra.rss;
-  // A run stopped at its time limit still bounds the peak from below: a figure over the goal fails.
-  const rssValue = rss && (!rss.timedOut || rss.peakRssMB >= 300) ? rss.peakRssMB : null;
+  // The goal is in MB as the suite counts them (10^6 bytes, like the 1 GB input); the peak is
+  // measured in MiB. A run stopped at its time limit still bounds the peak from below: a figure
+  // over the goal fails.
+  const peakMB = rss ? (rss.peakRssMB * 1024 * 1024) / 1e6 : 0;
+  const rssValue = rss && (!rss.timedOut || peakMB >= 300) ? peakMB : null;
   return [
     target('throughput-2-workers', 'end to end with 2 workers', w2, '>=', 150, 'MB/s', 'library, logveil-w2'),
     target('vs-naive', 'logveil (2 workers) / naive RegExp baseline', roundRatio(byId.get('logveil-w2'), byId.get('baseline-naive')), '>=', 10, 'x', 'median of rounds run side by side'),
@@ -54,8 +57,8 @@ export function evaluateTargets(byId, extra) {
       rssValue,
       '<',
       300,
-      'MiB',
-      rss?.timedOut ? `run stopped at its time limit after ${(rss.bytesRead / 1e6).toFixed(0)} MB` : 'CLI, default workers',
+      'MB',
+      `${rss ? `${rss.peakRssMB.toFixed(0)} MiB; ` : ''}${rss?.timedOut ? `run stopped at its time limit after ${(rss.bytesRead / 1e6).toFixed(0)} MB` : 'CLI, default workers'}`,
     ),
   ];
 }

@@ -150,3 +150,21 @@ describe('benchmark ratios', () => {
     expect(roundRatio({ ...a, interleavedWith: undefined }, b)).toBe(0.8);
   });
 });
+
+describe('benchmark targets', () => {
+  interface ReportModule {
+    evaluateTargets(byId: Map<string, unknown>, extra: { rss: { peakRssMB: number; inputBytes: number; bytesRead: number; timedOut: boolean } | null }): Array<{ id: string; value: number | null; unit: string; pass: boolean | null }>;
+  }
+
+  it('judges peak RSS in MB of 10^6 bytes, the unit of the goal and of the input size', async () => {
+    const { evaluateTargets } = await load<ReportModule>('perf/report.mjs');
+    const rssTarget = (peakRssMB: number, timedOut = false) => evaluateTargets(new Map(), { rss: { peakRssMB, inputBytes: 1e9, bytesRead: 1e9, timedOut } }).find((t) => t.id === 'peak-rss-1gb');
+    // 290 MiB is 304 MB: over a 300 MB goal.
+    expect(rssTarget(290)).toMatchObject({ unit: 'MB', pass: false });
+    expect(rssTarget(290)?.value).toBeCloseTo(304.09, 2);
+    expect(rssTarget(280)).toMatchObject({ pass: true });
+    // A run stopped early bounds the peak from below: only a figure over the goal counts.
+    expect(rssTarget(280, true)).toMatchObject({ value: null });
+    expect(rssTarget(290, true)).toMatchObject({ pass: false });
+  });
+});
