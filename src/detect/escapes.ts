@@ -52,8 +52,8 @@ export function decodeEscapes(text: string): DecodedView | undefined {
 function isHex(text: string, from: number, count: number): boolean {
   if (from + count > text.length) return false;
   for (let i = from; i < from + count; i++) {
-    const c = text.charCodeAt(i) | 0x20;
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+    const c = text.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))) return false;
   }
   return true;
 }

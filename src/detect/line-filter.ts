@@ -125,10 +125,17 @@ export function markPercentEscapes(data: Buffer, ends: Int32Array, hit: Uint8Arr
   }
 }
 
+/** True when `line` holds a percent-escape of an ASCII byte (see {@link markPercentEscapes}). */
+export function hasPercentEscape(line: Buffer): boolean {
+  for (let pos = line.indexOf(PERCENT); pos !== -1; pos = line.indexOf(PERCENT, pos + 1)) if (isAsciiPercentEscape(line, pos)) return true;
+  return false;
+}
+
+/** `%` at `pos`, then 0-7, then a hex digit. */
 function isAsciiPercentEscape(data: Buffer, pos: number): boolean {
-  const hi = data[pos + 1];
-  const lo = (data[pos + 2] ?? 0) | 0x20;
-  return hi !== undefined && hi >= 0x30 && hi <= 0x37 && ((lo >= 0x30 && lo <= 0x39) || (lo >= 0x61 && lo <= 0x66));
+  const hi = data[pos + 1] ?? 0;
+  const lo = data[pos + 2] ?? 0;
+  return hi >= 0x30 && hi <= 0x37 && ((lo >= 0x30 && lo <= 0x39) || (lo >= 0x41 && lo <= 0x46) || (lo >= 0x61 && lo <= 0x66));
 }
 
 /** Offsets of each line's end in `data`. */

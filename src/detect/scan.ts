@@ -33,11 +33,11 @@ export interface TraceEntry {
   detail?: string;
 }
 
-interface Candidate extends Match {
+export interface Candidate extends Match {
   matchStart: number;
   matchEnd: number;
-  /** Found in the decoded view (see escapes.ts). */
-  decoded?: true;
+  /** Found in the decoded view (see escapes.ts). Every candidate has the field: one object shape keeps overlap resolution fast. */
+  decoded: boolean;
 }
 
 /**
@@ -92,7 +92,7 @@ export function scanWithView(policy: CompiledPolicy, text: string, view: Decoded
     trace?.push({ ...t, start: at(t.start), end: at(t.end), detail: t.detail ? `${t.detail} (escapes decoded)` : 'with its escapes decoded' });
   }
   const mapped = decoded
-    .map((c): Candidate => ({ ...c, start: at(c.start), end: at(c.end), matchStart: at(c.matchStart), matchEnd: at(c.matchEnd), decoded: true }))
+    .map((c): Candidate => ({ detector: c.detector, start: at(c.start), end: at(c.end), matchStart: at(c.matchStart), matchEnd: at(c.matchEnd), decoded: true }))
     // The same finding in both (no escape inside it) counts once.
     .filter((c) => !own.some((o) => o.detector === c.detector && o.start === c.start && o.end === c.end));
   return resolveOverlaps([...own, ...mapped], trace);
@@ -146,7 +146,7 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
           continue;
         }
       }
-      candidates.push({ detector, start, end, matchStart: whole[0], matchEnd: whole[1] });
+      candidates.push({ detector, start, end, matchStart: whole[0], matchEnd: whole[1], decoded: false });
     }
   }
   return candidates;
@@ -164,13 +164,7 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
 function resolveOverlaps(candidates: Candidate[], trace?: TraceEntry[]): Match[] {
   if (candidates.length === 0) return [];
   const ranked = candidates.length > 1 ? [...candidates].sort(byRank) : candidates;
-  const outers = new Map<Candidate, Candidate[]>();
-  if (ranked.length > 1) {
-    for (const c of ranked) {
-      const enclosing = ranked.filter((o) => encloses(o, c));
-      if (enclosing.length > 0) outers.set(c, enclosing);
-    }
-  }
+  const outers = ranked.length > 1 ? enclosingOf(ranked) : new Map<Candidate, Candidate[]>();
   // Presume every outer candidate stands, then free each candidate whose outers were all dropped and
   // resolve again. Only ever freeing (never yielding again) bounds this by the candidate count, and
   // a freed candidate is resolved like any other, so the error is on the side of redacting.
@@ -256,7 +250,27 @@ function byRank(a: Candidate, b: Candidate): number {
 }
 
 /** True when `outer`'s whole match holds `inner`'s and is longer, and their spans differ but overlap. */
-function encloses(outer: Candidate, inner: Candidate): boolean {
+/**
+ * For each candidate, the others that enclose it (see {@link encloses}), in rank order. A sweep by
+ * whole-match start compares each candidate only with those whose whole match is still open where
+ * it starts, so a line with thousands of findings side by side costs no quadratic time.
+ */
+export function enclosingOf(ranked: readonly Candidate[]): Map<Candidate, Candidate[]> {
+  const rank = new Map(ranked.map((c, i) => [c, i]));
+  const byStart = [...ranked].sort((a, b) => a.matchStart - b.matchStart || b.matchEnd - a.matchEnd);
+  const out = new Map<Candidate, Candidate[]>();
+  let open: Candidate[] = [];
+  for (const c of byStart) {
+    // An outer starts no later and ends no earlier; one that ended before c starts encloses nothing after.
+    open = open.filter((o) => o.matchEnd >= c.matchStart);
+    const enclosing = open.filter((o) => encloses(o, c));
+    if (enclosing.length > 0) out.set(c, enclosing.sort((a, b) => (rank.get(a) as number) - (rank.get(b) as number)));
+    open.push(c);
+  }
+  return out;
+}
+
+export function encloses(outer: Candidate, inner: Candidate): boolean {
   return (
     outer !== inner &&
     outer.matchStart <= inner.matchStart &&

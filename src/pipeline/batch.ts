@@ -16,7 +16,7 @@ import type { CompiledPolicy } from '../detect/compile.js';
 import { scanText } from '../detect/scan.js';
 import type { CompiledRouting, RouteMatch } from '../route/compile.js';
 import { appStreamOf, type AppStreamMode } from '../route/event.js';
-import { lineEnds, markByte, markPercentEscapes } from '../detect/line-filter.js';
+import { hasPercentEscape, lineEnds, markByte, markPercentEscapes } from '../detect/line-filter.js';
 import { lineDetectors, numbersOf } from './raw-line.js';
 import { LogveilError } from '../errors.js';
 import type { JsonValue, LogRecord, SourceRef } from '../record.js';
@@ -340,11 +340,12 @@ function cleanPath(policy: CompiledPolicy, path: string): string {
 
 /**
  * True when a raw line may hold something to redact: a line filter hit, or an escape it cannot see
- * through. A line with neither leaves unchanged however it is parsed.
+ * through (JSON's, or a percent-escape the detectors decode). A line with neither leaves unchanged
+ * however it is parsed.
  */
 function mayHide(bytes: Buffer, ctx: BatchContext): boolean {
   const filter = ctx.policy.lineFilter;
-  return !filter || bytes.includes(BACKSLASH) || filter.test(bytes);
+  return !filter || bytes.includes(BACKSLASH) || hasPercentEscape(bytes) || filter.test(bytes);
 }
 
 /** Encrypts a whole raw record for the quarantine; the event names the reason, never the content. */

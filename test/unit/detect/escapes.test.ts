@@ -3,6 +3,7 @@ import { ActionPolicy } from '../../../src/act/actions.js';
 import { builtinPatternsDir } from '../../../src/config/config.js';
 import { CompiledPolicy } from '../../../src/detect/compile.js';
 import { decodeEscapes, hasEscapes } from '../../../src/detect/escapes.js';
+import { hasPercentEscape } from '../../../src/detect/line-filter.js';
 import { explainText } from '../../../src/detect/explain.js';
 import { loadPolicy } from '../../../src/detect/load.js';
 import { scanText } from '../../../src/detect/scan.js';
@@ -21,10 +22,13 @@ describe('decodeEscapes', () => {
   });
 
   it('leaves text without such escapes alone', () => {
-    for (const t of ['CPU 95% done', '100%', 'x%4', '%G0', '\\u12', '\\x40', 'plain']) {
+    for (const t of ['CPU 95% done', '100%', 'x%4', '%G0', '%4\x10', '%8g', '\\u12', '\\u00\x10\x10', '\\x40', 'plain']) {
       expect(hasEscapes(t), t).toBe(false);
       expect(decodeEscapes(t), t).toBeUndefined();
+      expect(hasPercentEscape(Buffer.from(t)), t).toBe(false);
     }
+    expect(hasPercentEscape(Buffer.from('a%4A'))).toBe(true);
+    expect(hasPercentEscape(Buffer.from('100% %2f'))).toBe(true);
   });
 });
 
@@ -62,5 +66,17 @@ describe('a raw line with escapes', () => {
     expect(out[1]).toMatch(/^\{"url":"\/a\?to=\[\[EMAIL:tk1\.[^\]]+\]\]"\}$/);
     expect(out[2]).toBe(lines[2]);
     expect(r.fastPathLines).toBe(1);
+  });
+
+  it('is parsed, so a repeated key cannot hide an escaped value', async () => {
+    const { keys } = await localKeys();
+    const tokenKey = await keys.current();
+    const data = Buffer.from('{"a":"alice%40example.com","a":"x"}\n');
+    const r = processBatch(
+      { seq: 0, file: 'app.log', firstLine: 1, firstOffset: 0, data },
+      { policy: builtin, actions: new ActionPolicy(), format: 'auto', limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey },
+    );
+    expect(r.output.byteLength).toBe(0);
+    expect(r.quarantine.map((q) => q.code)).toEqual(['DUPLICATE_KEY']);
   });
 });

@@ -1,9 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { builtinPatternsDir } from '../../../src/config/config.js';
 import { CompiledPolicy } from '../../../src/detect/compile.js';
 import { explainText } from '../../../src/detect/explain.js';
 import { loadPolicy } from '../../../src/detect/load.js';
-import { scanText, type Match, type TraceEntry } from '../../../src/detect/scan.js';
+import { enclosingOf, encloses, scanText, type Candidate, type Match, type TraceEntry } from '../../../src/detect/scan.js';
 import { policyFromYaml } from '../../helpers/policy.js';
 
 const PACK = `
@@ -245,5 +246,29 @@ ${EMAIL_AND_DB_URI}  - id: dsn
     // The built-in connection-string match ends one character past the `@`, so nothing lies inside
     // it: the longer e-mail match wins there, and the password is still covered.
     expect(scanBuiltin(uri).out).toBe('postgres://user:[[email]]/app');
+  });
+});
+
+describe('enclosingOf', () => {
+  it('finds for each candidate the same enclosing ones, in rank order, as comparing every pair', () => {
+    const detector = new CompiledPolicy(loadPolicy([builtinPatternsDir()])).detectors[0] as Candidate['detector'];
+    const candidate = fc
+      .tuple(fc.nat(40), fc.nat(12), fc.nat(3), fc.nat(3))
+      .map(([matchStart, len, a, b]): Candidate => {
+        const start = matchStart + Math.min(a, len);
+        return { detector, matchStart, matchEnd: matchStart + len + 1, start, end: Math.max(start + 1, matchStart + len + 1 - b), decoded: false };
+      });
+    let enclosed = 0;
+    fc.assert(
+      fc.property(fc.array(candidate, { maxLength: 25 }), (ranked) => {
+        const outers = enclosingOf(ranked);
+        enclosed += outers.size;
+        const got = ranked.map((c) => (outers.get(c) ?? []).map((o) => ranked.indexOf(o)));
+        const want = ranked.map((c) => ranked.filter((o) => encloses(o, c)).map((o) => ranked.indexOf(o)));
+        expect(got).toEqual(want);
+      }),
+      { numRuns: 500 },
+    );
+    expect(enclosed).toBeGreaterThan(100);
   });
 });
