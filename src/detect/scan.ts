@@ -186,7 +186,7 @@ function resolveOverlaps(candidates: Candidate[], trace?: TraceEntry[]): Match[]
 }
 
 /** A kept span, with its 'fired' trace entry (kept in step as merges widen the span). */
-interface KeptSpan extends Match {
+export interface KeptSpan extends Match {
   fired: TraceEntry | undefined;
 }
 
@@ -196,16 +196,23 @@ interface KeptSpan extends Match {
  * overlaps to the union, which absorbs any other kept span it now overlaps. The widened span keeps
  * that kept detector's identity, so its action and label apply to the whole union.
  */
-function mergeSpans(ranked: readonly Candidate[], log?: TraceEntry[]): { spans: KeptSpan[]; covered: Set<Candidate> } {
+export function mergeSpans(ranked: readonly Candidate[], log?: TraceEntry[]): { spans: KeptSpan[]; covered: Set<Candidate> } {
   const spans: KeptSpan[] = []; // in rank order of the detectors they carry
+  // The same spans by position: disjoint, so sorted by end too, and the ones a match overlaps are
+  // found by a binary search (a value with thousands of findings costs no quadratic time).
+  const byStart: KeptSpan[] = [];
+  const order = new Map<KeptSpan, number>();
   const covered = new Set<Candidate>();
   for (const c of ranked) {
-    const hit = spans.filter((k) => overlaps(k, c));
+    const hit = overlapping(byStart, c).sort((a, b) => (order.get(a) as number) - (order.get(b) as number));
     const best = hit[0];
     if (!best) {
       const fired: TraceEntry | undefined = log && { detectorId: c.detector.spec.id, verdict: 'fired', start: c.start, end: c.end, ...(c.decoded ? { detail: 'with its escapes decoded' } : {}) };
       if (fired) log?.push(fired);
-      spans.push({ detector: c.detector, start: c.start, end: c.end, fired });
+      const kept: KeptSpan = { detector: c.detector, start: c.start, end: c.end, fired };
+      order.set(kept, order.size);
+      spans.push(kept);
+      byStart.splice(firstEndingAfter(byStart, kept.start), 0, kept);
       continue;
     }
     const into = `"${best.detector.spec.id}"`;
@@ -217,11 +224,12 @@ function mergeSpans(ranked: readonly Candidate[], log?: TraceEntry[]): { spans: 
     note(log, c, `merged into ${into}`);
     widen(best, c);
     // What the widened span gains lies inside c or inside a span it absorbs, and kept spans are
-    // disjoint, so one sweep finds every span to absorb.
-    for (let i = spans.length - 1; i >= 0; i--) {
-      const k = spans[i];
-      if (!k || k === best || !overlaps(k, best)) continue;
-      spans.splice(i, 1);
+    // disjoint, so the spans it overlaps now are all it absorbs; it keeps its place by position.
+    const absorbed = overlapping(byStart, best).filter((k) => k !== best);
+    // Latest kept first, as the trace names them.
+    for (const k of absorbed.sort((a, b) => (order.get(b) as number) - (order.get(a) as number))) {
+      byStart.splice(byStart.indexOf(k), 1);
+      spans.splice(spans.indexOf(k), 1);
       widen(best, k);
       if (k.fired) Object.assign(k.fired, { verdict: 'overlapped', detail: `merged into ${into}` });
     }
@@ -229,7 +237,25 @@ function mergeSpans(ranked: readonly Candidate[], log?: TraceEntry[]): { spans: 
   return { spans, covered };
 }
 
-/** Widens a kept span to its union with an overlapping span, and says so in its trace entry. */
+/** Index of the first span of `byStart` (disjoint, by position) that ends after `pos`. */
+function firstEndingAfter(byStart: readonly Match[], pos: number): number {
+  let lo = 0;
+  let hi = byStart.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((byStart[mid] as Match).end > pos) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** The spans of `byStart` (disjoint, by position) that overlap `m`, by position. */
+function overlapping(byStart: readonly KeptSpan[], m: Match): KeptSpan[] {
+  const out: KeptSpan[] = [];
+  for (let i = firstEndingAfter(byStart, m.start); i < byStart.length && (byStart[i] as KeptSpan).start < m.end; i++) out.push(byStart[i] as KeptSpan);
+  return out;
+}
+
 function widen(kept: KeptSpan, other: Match): void {
   kept.start = Math.min(kept.start, other.start);
   kept.end = Math.max(kept.end, other.end);

@@ -4,7 +4,7 @@ import { builtinPatternsDir } from '../../../src/config/config.js';
 import { CompiledPolicy } from '../../../src/detect/compile.js';
 import { explainText } from '../../../src/detect/explain.js';
 import { loadPolicy } from '../../../src/detect/load.js';
-import { enclosingOf, encloses, scanText, type Candidate, type Match, type TraceEntry } from '../../../src/detect/scan.js';
+import { enclosingOf, encloses, mergeSpans, scanText, type Candidate, type KeptSpan, type Match, type TraceEntry } from '../../../src/detect/scan.js';
 import { policyFromYaml } from '../../helpers/policy.js';
 
 const PACK = `
@@ -270,5 +270,81 @@ describe('enclosingOf', () => {
       { numRuns: 500 },
     );
     expect(enclosed).toBeGreaterThan(100);
+  });
+});
+
+/** The first definition of mergeSpans: every kept span compared with every candidate. */
+function mergeSpansPairwise(ranked: readonly Candidate[], log: TraceEntry[]): { spans: KeptSpan[]; covered: Set<Candidate> } {
+  const overlaps = (a: Match, b: Match): boolean => a.start < b.end && b.start < a.end;
+  const widen = (kept: KeptSpan, other: Match): void => {
+    kept.start = Math.min(kept.start, other.start);
+    kept.end = Math.max(kept.end, other.end);
+    if (!kept.fired) return;
+    const id = `"${other.detector.spec.id}"`;
+    kept.fired.start = kept.start;
+    kept.fired.end = kept.end;
+    kept.fired.detail = kept.fired.detail ? `${kept.fired.detail}, ${id}` : `widened to cover ${id}`;
+  };
+  const coveredBy = (list: readonly Match[], start: number, end: number): boolean => {
+    let pos = start;
+    for (const k of [...list].sort((a, b) => a.start - b.start)) {
+      if (k.start > pos) return false;
+      pos = Math.max(pos, k.end);
+    }
+    return pos >= end;
+  };
+  const note = (c: Candidate, detail: string): void => void log.push({ detectorId: c.detector.spec.id, verdict: 'overlapped', start: c.start, end: c.end, detail });
+  const spans: KeptSpan[] = [];
+  const covered = new Set<Candidate>();
+  for (const c of ranked) {
+    const hit = spans.filter((k) => overlaps(k, c));
+    const best = hit[0];
+    if (!best) {
+      const fired: TraceEntry = { detectorId: c.detector.spec.id, verdict: 'fired', start: c.start, end: c.end };
+      log.push(fired);
+      spans.push({ detector: c.detector, start: c.start, end: c.end, fired });
+      continue;
+    }
+    const into = `"${best.detector.spec.id}"`;
+    if (coveredBy(hit, c.start, c.end)) {
+      covered.add(c);
+      note(c, `overlapped by ${into}`);
+      continue;
+    }
+    note(c, `merged into ${into}`);
+    widen(best, c);
+    for (let i = spans.length - 1; i >= 0; i--) {
+      const k = spans[i];
+      if (!k || k === best || !overlaps(k, best)) continue;
+      spans.splice(i, 1);
+      widen(best, k);
+      if (k.fired) Object.assign(k.fired, { verdict: 'overlapped', detail: `merged into ${into}` });
+    }
+  }
+  return { spans, covered };
+}
+
+describe('mergeSpans', () => {
+  it('keeps, merges and drops exactly as comparing every kept span with every candidate did', () => {
+    const detectors = new CompiledPolicy(loadPolicy([builtinPatternsDir()])).detectors.slice(0, 4);
+    const candidate = fc.tuple(fc.nat(60), fc.integer({ min: 1, max: 15 }), fc.nat(3)).map(
+      ([start, len, d]): Candidate => ({ detector: detectors[d] as Candidate['detector'], start, end: start + len, matchStart: start, matchEnd: start + len, decoded: false }),
+    );
+    let merged = 0;
+    fc.assert(
+      fc.property(fc.array(candidate, { maxLength: 30 }), (ranked) => {
+        const logA: TraceEntry[] = [];
+        const logB: TraceEntry[] = [];
+        const a = mergeSpans(ranked, logA);
+        const b = mergeSpansPairwise(ranked, logB);
+        merged += logB.filter((t) => t.detail?.startsWith('merged')).length;
+        const plain = (r: { spans: KeptSpan[] }): unknown => r.spans.map(({ detector, start, end }) => [detector.spec.id, start, end]);
+        expect(plain(a)).toEqual(plain(b));
+        expect([...a.covered].map((c) => ranked.indexOf(c))).toEqual([...b.covered].map((c) => ranked.indexOf(c)));
+        expect(logA).toEqual(logB);
+      }),
+      { numRuns: 500 },
+    );
+    expect(merged).toBeGreaterThan(100);
   });
 });
