@@ -99,7 +99,13 @@ export interface EngineObserver {
   batch(report: BatchReport): void;
 }
 
-export const DEFAULT_BATCH: BatchLimits = { maxBatchRecords: 4096, maxBatchBytes: 1024 * 1024 };
+/**
+ * Batches of 512 KiB: up to two per worker are out at once, each held as read, as cloned into its
+ * worker and as its output. Measured with the CLI over 1 GB and 2 workers: peak RSS 266-267 MiB,
+ * against 288-290 MiB with 1 MiB batches, at the same speed (200 MB runs alternated: 15.4-17.7
+ * against 15.2-19.3 MB/s).
+ */
+export const DEFAULT_BATCH: BatchLimits = { maxBatchRecords: 4096, maxBatchBytes: 512 * 1024 };
 
 interface InFlight {
   task: BatchTask;
