@@ -7,6 +7,7 @@ import RE2 from 're2';
 /** The prefilter: which detectors can match a string. */
 export type RE2Set = ReturnType<typeof RE2.Set>;
 import type { AllowEntry, DetectorSpec, KeyRuleSpec, PolicySpec } from './pack.js';
+import { decodeEscapes } from './escapes.js';
 import { LineFilter } from './line-filter.js';
 import type { Prefilter } from './prefilter.js';
 import { VALIDATORS, type ValidatorResult } from './validators.js';
@@ -87,15 +88,28 @@ export class KeyRules {
     }
   }
 
+  /**
+   * The rule for `key`. A key holding escapes (`pass%77ord`, see escapes.ts) is also read decoded,
+   * and a `redact` rule the decoded key selects applies: an escape does not hide a key from the
+   * rules that redact it (it never makes one skipped).
+   */
   decide(key: string): KeyDecision {
     const cached = this.#cache.get(key);
     if (cached) return cached;
-    const lower = key.toLowerCase();
-    let decision = this.#exact.get(lower);
-    if (!decision) decision = this.#globs.find((g) => g.re.test(lower))?.decision ?? SCAN;
+    let decision = this.#lookup(key);
+    if (decision.mode !== 'redact') {
+      const decoded = decodeEscapes(key);
+      const viaDecoded = decoded ? this.#lookup(decoded.text) : undefined;
+      if (viaDecoded?.mode === 'redact') decision = viaDecoded;
+    }
     if (this.#cache.size >= KEY_CACHE_LIMIT) this.#cache.clear();
     this.#cache.set(key, decision);
     return decision;
+  }
+
+  #lookup(key: string): KeyDecision {
+    const lower = key.toLowerCase();
+    return this.#exact.get(lower) ?? this.#globs.find((g) => g.re.test(lower))?.decision ?? SCAN;
   }
 
   get empty(): boolean {

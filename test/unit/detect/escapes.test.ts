@@ -80,3 +80,15 @@ describe('a raw line with escapes', () => {
     expect(r.quarantine.map((q) => q.code)).toEqual(['DUPLICATE_KEY']);
   });
 });
+
+describe('key rules and escapes', () => {
+  it('redact a key spelled with escapes, and never skip one because of them', () => {
+    expect(builtin.keyRules.decide('pass%77ord')).toMatchObject({ mode: 'redact', pattern: 'password' });
+    expect(builtin.keyRules.decide('password')).toMatchObject({ mode: 'redact', pattern: 'password' });
+    expect(builtin.keyRules.decide('message%20text').mode).toBe('scan');
+    const skip = builtin.spec.packs.flatMap((p) => p.keyRules).find((r) => r.mode === 'skip' && !r.keys.some((k) => k.includes('*')));
+    const key = skip?.keys[0] as string;
+    expect(builtin.keyRules.decide(key).mode).toBe('skip');
+    expect(builtin.keyRules.decide(`${key.slice(0, 1)}%${key.charCodeAt(1).toString(16)}${key.slice(2)}`).mode).toBe('scan');
+  });
+});
