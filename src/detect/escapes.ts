@@ -24,6 +24,17 @@ export function hasEscapes(text: string): boolean {
   return ESCAPE.test(text);
 }
 
+/** True when the bytes of a raw line hold a percent-escape the view decodes (JSON's `\u` needs a backslash, which raw lines are checked for anyway). */
+export function hasPercentEscape(bytes: Buffer): boolean {
+  for (let pos = bytes.indexOf(PERCENT); pos !== -1; pos = bytes.indexOf(PERCENT, pos + 1)) if (isPercentEscapeAt(bytes, pos)) return true;
+  return false;
+}
+
+/** True when `bytes[pos]` starts a percent-escape the view decodes: `%`, then 0-7, then a hex digit. */
+export function isPercentEscapeAt(bytes: Buffer, pos: number): boolean {
+  return bytes[pos] === PERCENT && (bytes[pos + 1] ?? 0) >= 0x30 && (bytes[pos + 1] ?? 0) <= 0x37 && isHexCode(bytes[pos + 2] ?? 0);
+}
+
 /** The decoded view of `text`, or undefined when it holds no escape. */
 export function decodeEscapes(text: string): DecodedView | undefined {
   if (!ESCAPE.test(text)) return undefined;
@@ -49,11 +60,14 @@ export function decodeEscapes(text: string): DecodedView | undefined {
   return { text: out, at };
 }
 
+const PERCENT = 0x25;
+
 function isHex(text: string, from: number, count: number): boolean {
   if (from + count > text.length) return false;
-  for (let i = from; i < from + count; i++) {
-    const c = text.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))) return false;
-  }
+  for (let i = from; i < from + count; i++) if (!isHexCode(text.charCodeAt(i))) return false;
   return true;
+}
+
+function isHexCode(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }

@@ -5,6 +5,7 @@
  * (the property tests compare it with the structured path). The patterns are matched through a
  * {@link Prefilter}: literal gates first, each gated pattern run only where its literal occurs.
  */
+import { isPercentEscapeAt } from './escapes.js';
 import { Prefilter, type PrefilterEntry } from './prefilter.js';
 import type { DetectorSpec, KeyRuleSpec } from './pack.js';
 
@@ -120,22 +121,9 @@ export function markPercentEscapes(data: Buffer, ends: Int32Array, hit: Uint8Arr
       pos = data.indexOf(PERCENT, (ends[line] as number) + 1);
       continue;
     }
-    if (isAsciiPercentEscape(data, pos)) hit[line] = 1;
+    if (isPercentEscapeAt(data, pos)) hit[line] = 1;
     pos = data.indexOf(PERCENT, pos + 1);
   }
-}
-
-/** True when `line` holds a percent-escape of an ASCII byte (see {@link markPercentEscapes}). */
-export function hasPercentEscape(line: Buffer): boolean {
-  for (let pos = line.indexOf(PERCENT); pos !== -1; pos = line.indexOf(PERCENT, pos + 1)) if (isAsciiPercentEscape(line, pos)) return true;
-  return false;
-}
-
-/** `%` at `pos`, then 0-7, then a hex digit. */
-function isAsciiPercentEscape(data: Buffer, pos: number): boolean {
-  const hi = data[pos + 1] ?? 0;
-  const lo = data[pos + 2] ?? 0;
-  return hi >= 0x30 && hi <= 0x37 && ((lo >= 0x30 && lo <= 0x39) || (lo >= 0x41 && lo <= 0x46) || (lo >= 0x61 && lo <= 0x66));
 }
 
 /** Offsets of each line's end in `data`. */

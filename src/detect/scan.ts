@@ -275,7 +275,6 @@ function byRank(a: Candidate, b: Candidate): number {
   );
 }
 
-/** True when `outer`'s whole match holds `inner`'s and is longer, and their spans differ but overlap. */
 /**
  * For each candidate, the others that enclose it (see {@link encloses}), in rank order. A sweep by
  * whole-match start compares each candidate only with those whose whole match is still open where
@@ -296,6 +295,7 @@ export function enclosingOf(ranked: readonly Candidate[]): Map<Candidate, Candid
   return out;
 }
 
+/** True when `outer`'s whole match holds `inner`'s and is longer, and their spans differ but overlap. */
 export function encloses(outer: Candidate, inner: Candidate): boolean {
   return (
     outer !== inner &&

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ActionPolicy } from '../../../src/act/actions.js';
 import { builtinPatternsDir } from '../../../src/config/config.js';
 import { CompiledPolicy } from '../../../src/detect/compile.js';
-import { decodeEscapes, hasEscapes } from '../../../src/detect/escapes.js';
-import { hasPercentEscape } from '../../../src/detect/line-filter.js';
+import { decodeEscapes, hasEscapes, hasPercentEscape } from '../../../src/detect/escapes.js';
 import { explainText } from '../../../src/detect/explain.js';
 import { loadPolicy } from '../../../src/detect/load.js';
 import { scanText } from '../../../src/detect/scan.js';
@@ -42,6 +41,9 @@ describe('detection through escapes', () => {
 
   it('finds a value written plainly once, whatever escapes stand around it', () => {
     expect(spans('a%20alice@example.com%20b')).toHaveLength(1);
+    // Found in both readings, it is one candidate: explain names it once, not as overlapped by itself.
+    const e = explainText(builtin, 'mail alice@example.com next=%2Fhome').entries.filter((x) => x.detectorId === 'email');
+    expect(e.map((x) => x.verdict)).toEqual(['fired']);
   });
 
   it('says in explain that the finding needed the escapes decoded', () => {
