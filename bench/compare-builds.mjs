@@ -18,20 +18,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseSize } from './generate.mjs';
+import { optionPairs } from './perf/args.mjs';
 import { ensureCorpus } from './perf/corpora.mjs';
 
 /** @param {string[]} argv */
 function options(argv) {
   const [a, b, ...rest] = argv;
   if (!a || !b || a.startsWith('--') || b.startsWith('--')) throw new Error('usage: compare-builds.mjs DIST_A DIST_B [--corpus FILE | --size SIZE] [--rounds N] [--batch SIZE]');
-  /** @type {Record<string, string>} */
-  const f = {};
-  for (let i = 0; i < rest.length; i += 2) {
-    const k = rest[i] ?? '';
-    const v = rest[i + 1];
-    if (!k.startsWith('--') || v === undefined) throw new Error(`expected --option value pairs, got "${k}"`);
-    f[k.slice(2)] = v;
-  }
+  const f = optionPairs(rest, ['corpus', 'size', 'rounds', 'batch']);
   return {
     a: resolve(a),
     b: resolve(b),

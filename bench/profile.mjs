@@ -13,20 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSize } from './generate.mjs';
+import { optionPairs } from './perf/args.mjs';
 import { ensureCorpus } from './perf/corpora.mjs';
 import { summarizeDir } from './perf/cpuprofile.mjs';
 import { distStatus } from './perf/machine.mjs';
 
 /** @param {string[]} argv */
 function options(argv) {
-  /** @type {Record<string, string>} */
-  const f = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const k = argv[i] ?? '';
-    const v = argv[i + 1];
-    if (!k.startsWith('--') || v === undefined) throw new Error(`expected --option value pairs, got "${k}"`);
-    f[k.slice(2)] = v;
-  }
+  const f = optionPairs(argv, ['workers', 'size', 'format', 'line-bytes', 'seed', 'top', 'keep']);
   const format = /** @type {'jsonl' | 'text' | 'loghub'} */ (f.format ?? 'jsonl');
   return {
     workers: Number(f.workers ?? 2),

@@ -43,6 +43,24 @@ const HELP = `usage: npm run bench -- [options]
   --label <text>        free text stored with the results
 `;
 
+/**
+ * `--option value` pairs of a bench tool with a few options, by name; an option not in `known`, or
+ * one without its value, is an error.
+ * @param {string[]} argv @param {readonly string[]} known @returns {Record<string, string>}
+ */
+export function optionPairs(argv, known) {
+  /** @type {Record<string, string>} */
+  const out = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    const k = argv[i] ?? '';
+    const v = argv[i + 1];
+    if (!k.startsWith('--') || v === undefined) throw new Error(`expected --option value pairs, got "${k}"`);
+    if (!known.includes(k.slice(2))) throw new Error(`unknown option ${k} (known: ${known.map((o) => `--${o}`).join(', ')})`);
+    out[k.slice(2)] = v;
+  }
+  return out;
+}
+
 /** @param {string[]} argv @param {URL} benchDir @returns {BenchOptions | undefined} undefined after --help */
 export function parseArgs(argv, benchDir) {
   /** @type {Map<string, string | true>} */

@@ -168,3 +168,16 @@ describe('benchmark targets', () => {
     expect(rssTarget(290, true)).toMatchObject({ pass: false });
   });
 });
+
+describe('bench tool options', () => {
+  interface ArgsModule {
+    optionPairs(argv: string[], known: readonly string[]): Record<string, string>;
+  }
+
+  it('takes --option value pairs and names what is unknown or missing', async () => {
+    const { optionPairs } = await load<ArgsModule>('perf/args.mjs');
+    expect(optionPairs(['--size', '20MB', '--rounds', '3'], ['size', 'rounds'])).toEqual({ size: '20MB', rounds: '3' });
+    expect(() => optionPairs(['--sise', '20MB'], ['size'])).toThrow('unknown option --sise (known: --size)');
+    expect(() => optionPairs(['--size'], ['size'])).toThrow('expected --option value pairs, got "--size"');
+  });
+});
