@@ -9,7 +9,7 @@ export type RE2Set = ReturnType<typeof RE2.Set>;
 import type { AllowEntry, DetectorSpec, KeyRuleSpec, PolicySpec } from './pack.js';
 import { decodeEscapes } from './escapes.js';
 import { LineFilter } from './line-filter.js';
-import type { Prefilter } from './prefilter.js';
+import type { Prefilter, PrefilterEntry } from './prefilter.js';
 import { VALIDATORS, type ValidatorResult } from './validators.js';
 
 export interface CompiledDetector {
@@ -145,7 +145,7 @@ export class CompiledPolicy {
    * opening brackets than that is never passed by the line prefilter either. `extraLinePatterns`
    * (routing rules' raw-line patterns) make the same prefilter hold lines other stages must see.
    */
-  constructor(spec: PolicySpec, options: { maxDepth?: number; extraLinePatterns?: readonly string[] } = {}) {
+  constructor(spec: PolicySpec, options: { maxDepth?: number; extraLinePatterns?: readonly PrefilterEntry[] } = {}) {
     this.spec = spec;
     this.hash = spec.hash;
     const all = spec.packs.flatMap((p) => p.detectors);

@@ -35,12 +35,12 @@ export class LineFilter {
     detectors: readonly Pick<DetectorSpec, 'regex' | 'keywords'>[],
     keyRules: readonly KeyRuleSpec[],
     maxDepth?: number,
-    extra: readonly string[] = [],
+    extra: readonly PrefilterEntry[] = [],
   ): LineFilter | undefined {
     const entries: PrefilterEntry[] = [
       ...detectors.map((d) => ({ pattern: widenAnchors(d.regex), source: d.regex, keywords: d.keywords })),
       ...keyRules.filter((r) => r.mode === 'redact').flatMap((r) => r.keys.map((k) => ({ pattern: jsonKeyPattern(k) }))),
-      ...extra.map((pattern) => ({ pattern })),
+      ...extra,
     ];
     return entries.length > 0 || maxDepth !== undefined ? new LineFilter(entries, maxDepth) : undefined;
   }

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import RE2 from 're2';
 import type { JsonValue, LogRecord, Severity } from '../record.js';
 import { parseJsonString, parsePath, selectValues, type FieldPath, type ParseCache } from './path.js';
-import { groupPatterns } from './prefilter.js';
+import { groupPatterns, type LinePattern } from './prefilter.js';
 import { capturePatterns, type ConditionGroup, type RoutingRuleSpec, type RoutingSpec } from './spec.js';
 
 /** One rule that matched a record. */
@@ -51,7 +51,7 @@ export class CompiledRouting {
   readonly #allRules: readonly number[];
   readonly #salt: Buffer;
   /** The raw-line patterns of {@link mightMatch}, for a prefilter that folds them into its own set. */
-  readonly linePatterns: readonly string[];
+  readonly linePatterns: readonly LinePattern[];
 
   /**
    * `groupKeySalt` salts threshold group keys; pool workers and the thread that runs the
@@ -62,12 +62,12 @@ export class CompiledRouting {
     this.hash = spec.hash;
     this.rules = spec.packs.flatMap((p) => p.rules);
     this.#compiled = this.rules.map(compileRule);
-    const perRule = this.rules.map((r) => groupPatterns(r.when) ?? ['']);
+    const perRule = this.rules.map((r) => groupPatterns(r.when) ?? [{ pattern: '' }]);
     const patterns = perRule.flat();
     this.#ruleOf = perRule.flatMap((list, rule) => list.map(() => rule));
     this.#allRules = this.rules.map((_, i) => i);
     this.linePatterns = patterns;
-    this.#set = patterns.length > 0 ? new RE2.Set(patterns, 'u') : undefined;
+    this.#set = patterns.length > 0 ? new RE2.Set(patterns.map((p) => p.pattern), 'u') : undefined;
     this.#salt = Buffer.from(options.groupKeySalt ?? randomBytes(16));
   }
 

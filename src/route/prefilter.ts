@@ -10,9 +10,19 @@ import { widenAnchors } from '../detect/line-filter.js';
 import type { ConditionGroup, FieldCondition, Scalar } from './spec.js';
 import { parsePath } from './path.js';
 
+/**
+ * A raw-line pattern, and optionally a wider one (`source`) that every line the condition holds
+ * on also matches, and whose literals make a better gate: the value of `"kind": "Event"` is rarer
+ * in logs than the key. (A line with a backslash passes anyway, as above.)
+ */
+export interface LinePattern {
+  pattern: string;
+  source?: string;
+}
+
 /** Alternatives (any may match), ranked: a lower rank is more selective. */
 interface Need {
-  patterns: string[];
+  patterns: LinePattern[];
   rank: number;
 }
 
@@ -24,39 +34,66 @@ export function escapeRegex(text: string): string {
 /** Numbers compare by their text, and a JSON number can be written with a fraction or an exponent. */
 const NUMERIC = /^-?\d+(?:\.\d+)?$/;
 
-/** Any JSON number written with an exponent (`4.01e2`): its text is not the text it compares by. */
-const EXPONENT_NUMBER = '[:\\[,]\\s*-?\\d+(?:\\.\\d+)?[eE]';
-
-/** Raw-line patterns one of which occurs wherever a field holds `value`. */
-export function valuePatterns(value: Scalar): string[] {
+/**
+ * How a JSON value that compares equal to `value` can be written right after the `:` or `[` or
+ * `,` before it: alternatives of a regex, each anchored at the value's first character.
+ */
+function valueForms(value: Scalar): string[] {
   const text = String(value);
   if (NUMERIC.test(text)) {
-    // A JSON number (401, 401.0, 4.01e2) after ':', '[' or ',', or the same text as a JSON string.
+    // A JSON number (401, 401.0, 4.01e2), or the same text as a JSON string.
     const literal = text === '0' ? '-?0' : escapeRegex(text);
     const fraction = text.includes('.') ? '0*' : '(?:\\.0+)?';
-    const out = [`[:\\[,]\\s*${literal}${fraction}\\s*[,\\]}]`, escapeRegex(JSON.stringify(text)), EXPONENT_NUMBER];
+    const out = [`${literal}${fraction}\\s*[,\\]}]`, escapeRegex(JSON.stringify(text)), EXPONENT_NUMBER];
     // More than 15 digits may not survive parsing as written.
-    if (text.replace(/\D/g, '').length > 15) out.push('\\d{16}');
+    if (text.replace(/\D/g, '').length > 15) out.push(LONG_NUMBER);
     return out;
   }
   if (/^-?[\d.]+e[-+]?\d+$/i.test(text)) {
     // A number whose text has an exponent (1e+21, 1e-7) may be written without one.
-    return [escapeRegex(JSON.stringify(text)), EXPONENT_NUMBER, '\\d{16}', '[:\\[,]\\s*-?0\\.0{6}'];
+    return [escapeRegex(JSON.stringify(text)), EXPONENT_NUMBER, LONG_NUMBER, '-?0\\.0{6}'];
   }
-  if (text === 'true' || text === 'false') return [`[:\\[,]\\s*${text}\\s*[,\\]}]`, escapeRegex(JSON.stringify(text))];
+  if (text === 'true' || text === 'false') return [`${text}\\s*[,\\]}]`, escapeRegex(JSON.stringify(text))];
   return [escapeRegex(JSON.stringify(text))];
 }
 
+/** Any JSON number written with an exponent (`4.01e2`): its text is not the text it compares by. */
+const EXPONENT_NUMBER = '-?\\d+(?:\\.\\d+)?[eE]';
+const LONG_NUMBER = '-?\\d{16}';
+
+/** Raw-line patterns one of which occurs wherever a field holds `value`, whatever its key. */
+export function valuePatterns(value: Scalar): string[] {
+  // A string form needs no delimiter before it: its quotes are its own.
+  return valueForms(value).map((f) => (f.startsWith('"') ? f : `[:\\[,]\\s*${f}`));
+}
+
+/**
+ * One raw-line pattern that occurs wherever the field at `key` (the last key of a path from the
+ * body) holds one of `values`: the key, its colon, then the value itself, or an array (a path steps
+ * through arrays), or a string holding one (a path steps into JSON held in a string; with a key
+ * inside, that JSON holds escaped quotes, and a line with a backslash always passes).
+ */
+export function keyedValuePattern(key: string, values: readonly Scalar[]): string {
+  const forms = [...new Set(values.flatMap(valueForms))];
+  return `${escapeRegex(JSON.stringify(key))}\\s*:\\s*(?:${forms.join('|')}|"?\\s*\\[)`;
+}
+
 function fieldNeed(path: string, condition: FieldCondition): Need | undefined {
+  const parsed = parsePath(path);
+  // Only a path from the body can be found by its key in the raw line.
+  const key = typeof parsed !== 'string' && parsed.root === 'body' ? parsed.lastKey : undefined;
   if ('in' in condition) {
     const shortest = Math.min(...condition.in.map((v) => String(v).length));
-    return { patterns: condition.in.flatMap(valuePatterns), rank: 100 - Math.min(shortest, 50) };
+    const values = condition.in.flatMap(valuePatterns);
+    if (key === undefined) return { patterns: values.map((pattern) => ({ pattern })), rank: 100 - Math.min(shortest, 50) };
+    // The key narrows the match; the values, where they have literals, gate it.
+    const pattern = { pattern: keyedValuePattern(key, condition.in), source: `(?:${values.join('|')})` };
+    return { patterns: [pattern], rank: 100 - Math.min(shortest + key.length, 90) };
   }
-  if ('regex' in condition) return { patterns: [widenAnchors(condition.regex)], rank: 200 };
+  if ('regex' in condition) return { patterns: [{ pattern: widenAnchors(condition.regex) }], rank: 200 };
   if (condition.exists) {
-    const parsed = parsePath(path);
     if (typeof parsed === 'string' || parsed.lastKey === undefined) return undefined;
-    return { patterns: [`${escapeRegex(JSON.stringify(parsed.lastKey))}\\s*:`], rank: 300 };
+    return { patterns: [{ pattern: `${escapeRegex(JSON.stringify(parsed.lastKey))}\\s*:` }], rank: 300 };
   }
   return undefined;
 }
@@ -65,13 +102,13 @@ function fieldNeed(path: string, condition: FieldCondition): Need | undefined {
  * Patterns one of which a raw line matches whenever `group` holds, or undefined when none can be
  * derived (only `not` and `exists: false`, or an `any` with such an alternative).
  */
-export function groupPatterns(group: ConditionGroup): string[] | undefined {
+export function groupPatterns(group: ConditionGroup): LinePattern[] | undefined {
   const needs: Need[] = [];
   for (const [path, condition] of Object.entries(group.fields ?? {})) {
     const need = fieldNeed(path, condition);
     if (need) needs.push(need);
   }
-  if (group.text) needs.push({ patterns: group.text.map(widenAnchors), rank: 150 });
+  if (group.text) needs.push({ patterns: group.text.map((t) => ({ pattern: widenAnchors(t) })), rank: 150 });
   for (const sub of group.all ?? []) {
     const patterns = groupPatterns(sub);
     if (patterns) needs.push({ patterns, rank: 400 + patterns.length });
@@ -83,7 +120,7 @@ export function groupPatterns(group: ConditionGroup): string[] | undefined {
   if (group.any) {
     const alternatives = group.any.map(groupPatterns);
     if (alternatives.every((a) => a !== undefined)) {
-      const patterns = alternatives.flat() as string[];
+      const patterns = alternatives.flat() as LinePattern[];
       needs.push({ patterns, rank: 500 + patterns.length });
     }
   }

@@ -69,6 +69,47 @@ describe('raw-line prefilter', () => {
     }
   });
 
+  it('finds a field value by its key, wherever the path puts it', () => {
+    const r = routingFromYaml(rule('      any:\n        - fields: {outcome.code: [401, true, denied]}\n        - fields: {"list[1]": [7]}'));
+    // The value under its key, inside arrays, in JSON held in a string, spelled as JSON allows.
+    const place = fc.oneof(
+      fc.constantFrom<JsonValue>(401, '401', true, 'true', 'denied'),
+      fc.constantFrom<JsonValue>(401, 'denied').map((v) => [0, [v]]),
+    );
+    const body = fc.record({
+      outcome: fc.oneof(
+        place.map((code) => ({ code })),
+        place.map((code) => [{ other: 1 }, { code }]),
+      ),
+      list: fc.constantFrom<JsonValue>([1, 7], '[1,7]', ' [1, 7.0]', [[1], 7]),
+      noise: fc.dictionary(fc.string({ maxLength: 4 }), fc.oneof(fc.integer(), fc.string({ maxLength: 6 }))),
+    });
+    let matched = 0;
+    fc.assert(
+      fc.property(body, fc.array(fc.nat(), { minLength: 16, maxLength: 16 }), fc.boolean(), (b, noise, which) => {
+        const value = (which ? { outcome: b.outcome, noise: b.noise } : { list: b.list, noise: b.noise }) as JsonValue;
+        let i = 0;
+        const text = serialize(value, () => noise[i++ % noise.length] as number);
+        const { line, record } = caseRecord(text, { file: 't', line: 1 });
+        if (r.route(record).length === 0) return;
+        matched += 1;
+        expect(r.mightMatch(line), text).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+    expect(matched).toBeGreaterThan(200);
+  });
+
+  it('does not take a value under another key for the field', () => {
+    const r = routingFromYaml(rule('      fields: {status: [401, 6]}'));
+    for (const text of ['{"latency_ms":401,"thread":6}', '{"code":"401"}', '{"a":[6]}', '{"status":200,"n":401}']) {
+      expect(r.mightMatch(Buffer.from(text)), text).toBe(false);
+    }
+    for (const text of ['{"status" : 6}', '{"status":[200,401]}', '{"x":{"status":"401"}}']) {
+      expect(r.mightMatch(Buffer.from(text)), text).toBe(true);
+    }
+  });
+
   it('keeps clean lines on the fast path', () => {
     const clean = [
       '2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server [req-38101a0b] 10.11.10.1 "GET /v2/servers/detail HTTP/1.1" status: 200 len: 1893',
