@@ -176,11 +176,6 @@ export class DetectorPrefilter {
   candidates(input: string | Buffer): number[] {
     return this.#inner.candidates(input).filter((i) => i < this.#count);
   }
-
-  /** False when detector `index` cannot match anywhere in `input` (a first-match test, no positions). */
-  mayMatch(index: number, input: string | Buffer): boolean {
-    return this.#inner.verify(index, input);
-  }
 }
 
 function compileDetector(spec: DetectorSpec, index: number): CompiledDetector {

@@ -260,11 +260,6 @@ export class Prefilter {
     }
   }
 
-  /** True when entry `i`'s pattern matches somewhere in `input`. */
-  verify(i: number, input: string | Buffer): boolean {
-    return this.#verifier(i).test(input);
-  }
-
   #verifier(i: number): RE2 {
     let re = this.#verifiers[i];
     if (!re) {

@@ -106,7 +106,6 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
     const detector = policy.detectors[index];
     if (!detector) continue;
     const { regex, spec } = detector;
-    if (!policy.prefilter?.mayMatch(index, text)) continue;
     regex.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = regex.exec(text)) !== null) {
