@@ -17,12 +17,17 @@ const PERCENT = 0x25;
 
 export class LineFilter {
   readonly prefilter: Prefilter;
+  /** The entries given as `extra` to {@link LineFilter.build} (the same array), and the index of the first. */
+  readonly extra: readonly PrefilterEntry[];
+  readonly extraStart: number;
   /** Records nested deeper are rejected on the structured path; undefined: no limit. */
   readonly #maxDepth: number | undefined;
 
-  private constructor(entries: PrefilterEntry[], maxDepth: number | undefined) {
+  private constructor(entries: PrefilterEntry[], maxDepth: number | undefined, extra: readonly PrefilterEntry[]) {
     this.prefilter = new Prefilter(entries);
     this.#maxDepth = maxDepth;
+    this.extra = extra;
+    this.extraStart = entries.length - extra.length;
   }
 
   /** True when some pattern matches the line, or it nests deeper than the limit. */
@@ -42,7 +47,7 @@ export class LineFilter {
       ...keyRules.filter((r) => r.mode === 'redact').flatMap((r) => r.keys.map((k) => ({ pattern: jsonKeyPattern(k) }))),
       ...extra,
     ];
-    return entries.length > 0 || maxDepth !== undefined ? new LineFilter(entries, maxDepth) : undefined;
+    return entries.length > 0 || maxDepth !== undefined ? new LineFilter(entries, maxDepth, extra) : undefined;
   }
 
   /**

@@ -17,7 +17,7 @@ import { scanText } from '../detect/scan.js';
 import type { CompiledRouting, RouteMatch } from '../route/compile.js';
 import { appStreamOf, type AppStreamMode } from '../route/event.js';
 import { hasPercentEscape } from '../detect/escapes.js';
-import { lineEnds, markByte, markPercentEscapes } from '../detect/line-filter.js';
+import { lineEnds, markByte, markPercentEscapes, type LineFilter } from '../detect/line-filter.js';
 import { lineDetectors, numbersOf } from './raw-line.js';
 import { LogveilError } from '../errors.js';
 import type { JsonValue, LogRecord, SourceRef } from '../record.js';
@@ -317,7 +317,7 @@ function processRecord(
     const withFindings: { findings?: ReturnType<typeof findingsEvent>; routed?: RoutedRecord } = findings ? { findings } : {};
     if (outcome.kind === 'drop') return { outcome: Outcome.Dropped, ...withFindings };
     // The routing prefilter first: matching every rule against every decoded record is costly.
-    const rules = ctx.routing?.candidates(bytes);
+    const rules = ctx.routing ? routingCandidates(ctx.routing, bytes, ctx.policy.lineFilter, hits) : undefined;
     const matches = rules ? (ctx.routing as CompiledRouting).route(record, rules) : [];
     if (matches.length > 0) {
       // Threshold rules fire in the engine, in input order: their records stay in the app stream.
@@ -332,6 +332,16 @@ function processRecord(
   } catch (err) {
     return quarantineRecord(bytes, source, err, ctx.quarantineKey, ctx.policy.hash);
   }
+}
+
+/**
+ * The routing rules that can match a line: read from the line prefilter's hits when it ran on the
+ * line and holds the routing patterns (as the engine compiles it), else from the routing's own set.
+ */
+function routingCandidates(routing: CompiledRouting, bytes: Buffer, filter: LineFilter | undefined, hits: readonly number[] | undefined): readonly number[] | undefined {
+  if (!hits || filter?.extra !== routing.linePatterns) return routing.candidates(bytes);
+  const from = filter.extraStart;
+  return routing.rulesOfPatterns(hits.filter((i) => i >= from).map((i) => i - from));
 }
 
 /** ` at <path>` for a message, or nothing when a key on the path holds something a detector finds. */

@@ -91,7 +91,17 @@ export class CompiledRouting {
     const bytes = Buffer.isBuffer(line) ? line : Buffer.from(line.buffer, line.byteOffset, line.byteLength);
     if (bytes.includes(0x5c)) return this.#allRules;
     if (!this.#set.test(bytes)) return undefined;
-    const rules = [...new Set(this.#set.match(bytes).map((p) => this.#ruleOf[p] as number))];
+    return this.rulesOfPatterns(this.#set.match(bytes));
+  }
+
+  /**
+   * The rules (by index, ascending) that {@link candidates} names for a line, from which of
+   * {@link linePatterns} (by index) the line matches, when a prefilter that holds them has found
+   * that already. Undefined when none.
+   */
+  rulesOfPatterns(patterns: readonly number[]): readonly number[] | undefined {
+    if (patterns.length === 0) return undefined;
+    const rules = [...new Set(patterns.map((p) => this.#ruleOf[p] as number))];
     return rules.sort((a, b) => a - b);
   }
 
