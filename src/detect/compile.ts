@@ -15,8 +15,10 @@ import { VALIDATORS, type ValidatorResult } from './validators.js';
 export interface CompiledDetector {
   readonly spec: DetectorSpec;
   readonly index: number;
-  /** Global, with indices (`d`), so the `secret` group's span is known. */
+  /** Global. */
   readonly regex: RE2;
+  /** The same with group positions (`d`), made on first use: for a match that alone cannot tell where its `secret` group is. */
+  readonly positions: () => RE2;
   readonly hasSecretGroup: boolean;
   readonly validate?: (value: string) => ValidatorResult;
   readonly allow: Allowlist;
@@ -179,7 +181,8 @@ export class DetectorPrefilter {
 }
 
 function compileDetector(spec: DetectorSpec, index: number): CompiledDetector {
-  const regex = new RE2(spec.regex, 'gud');
+  const regex = new RE2(spec.regex, 'gu');
+  let positions: RE2 | undefined;
   const hasSecretGroup = /\(\?P?<secret>/.test(spec.regex);
   const v = spec.validator;
   const validator = v ? VALIDATORS[v.name] : undefined;
@@ -187,6 +190,7 @@ function compileDetector(spec: DetectorSpec, index: number): CompiledDetector {
     spec,
     index,
     regex,
+    positions: () => (positions ??= new RE2(spec.regex, 'gud')),
     hasSecretGroup,
     allow: new Allowlist(spec.allowlist, `detector "${spec.id}" allowlist`),
     ...(spec.keywords.length > 0 ? { keywords: new RE2(`(?i)(?:${spec.keywords.map(escapeRegex).join('|')})`, 'u') } : {}),

@@ -109,14 +109,12 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
     regex.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = regex.exec(text)) !== null) {
-      const whole = m.indices?.[0];
-      if (!whole) break;
+      const whole: [number, number] = [m.index, m.index + m[0].length];
       if (whole[1] === whole[0]) {
         regex.lastIndex = whole[1] + 1;
         continue;
       }
-      const span = (detector.hasSecretGroup ? m.indices?.groups?.secret : undefined) ?? whole;
-      const [start, end] = span;
+      const [start, end] = detector.hasSecretGroup ? secretSpan(detector, text, m) : whole;
       if (end <= start) continue;
       const note = (verdict: Verdict, detail?: string): void => {
         trace?.push({ detectorId: spec.id, verdict, start, end, ...(detail ? { detail } : {}) });
@@ -149,6 +147,24 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
     }
   }
   return candidates;
+}
+
+/**
+ * Where the `secret` group of match `m` lies in `text` (the whole match when the group took no
+ * part). The match gives the group's text, not its place: where that text occurs once in the
+ * match, that is the place; else the match is found again with group positions (the `d` flag
+ * makes every match cost about twice as much, so it is kept for these few).
+ */
+function secretSpan(detector: CompiledDetector, text: string, m: RegExpExecArray): [number, number] {
+  const secret = m.groups?.['secret'];
+  const whole = m[0];
+  if (secret === undefined) return [m.index, m.index + whole.length];
+  const at = whole.indexOf(secret);
+  if (secret.length > 0 && at === whole.lastIndexOf(secret)) return [m.index + at, m.index + at + secret.length];
+  const again = detector.positions();
+  again.lastIndex = m.index;
+  const span = again.exec(text)?.indices?.groups?.['secret'];
+  return span ? [span[0], span[1]] : [m.index, m.index + whole.length];
 }
 
 /**

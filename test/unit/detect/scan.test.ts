@@ -86,6 +86,27 @@ describe('scanText', () => {
     expect(m && 'PIN=9876;'.slice(m.start, m.end)).toBe('9876');
   });
 
+  it('finds the secret group where its text occurs more than once in the match', () => {
+    const twice = policyFromYaml(`
+pack: t
+detectors:
+  - id: pair
+    name: Repeated digit pair
+    category: pii
+    severity: low
+    regex: '(?:^|\\W)(\\d\\d)-(?P<secret>\\d\\d)\\b'
+    action: mask
+    tests: {match: ['12-12']}
+`);
+    // The group's text occurs twice in '12-12' (and in ' 55-55'), once in ' 34-56'.
+    for (const [text, at] of [['12-12', 3], ['x 55-55 y 34-56', 5], ['a 34-56', 5]] as const) {
+      const found = scanText(twice, text);
+      expect(found.map((m) => [m.start, m.end]), text).toContainEqual([at, at + 2]);
+    }
+    const later = scanText(twice, 'a 34-56 b 55-55').map((m) => [m.start, m.end]);
+    expect(later).toEqual([[5, 7], [13, 15]]);
+  });
+
   it('honours detector and pack allowlists', () => {
     expect(scanText(policy, 'pin 0000')).toEqual([]);
     expect(scanText(policy, 'to user@example.invalid')).toEqual([]);
