@@ -7,7 +7,9 @@
  *
  * Percent-escapes of ASCII bytes (`%00`-`%7F`) are decoded one to one; those of other bytes (a
  * multi-byte UTF-8 character) are left as written: every built-in detector reads ASCII around its
- * value, and a one-to-one map keeps the offsets exact. One level is decoded (`%2540` gives `%40`).
+ * value, and a one-to-one map keeps the offsets exact. A value encoded again (`%2540`: a URL
+ * carried in another URL's query string, as `redirect_uri=` or `next=` do) is decoded again, up
+ * to {@link MAX_LEVELS} times, each level a view of its own (see {@link decodedViews}).
  */
 
 /** An escape the view decodes. */
@@ -58,6 +60,25 @@ export function decodeEscapes(text: string): DecodedView | undefined {
   }
   at.push(text.length);
   return { text: out, at };
+}
+
+/** How many times a string is decoded at most: a URL in a URL in a URL. */
+export const MAX_LEVELS = 3;
+
+/**
+ * The views of `text` decoded once, twice, ... while escapes remain (at most {@link MAX_LEVELS}),
+ * each mapped onto `text` itself; empty when it holds no escape.
+ */
+export function decodedViews(text: string): DecodedView[] {
+  const views: DecodedView[] = [];
+  for (let view = decodeEscapes(text); view; ) {
+    views.push(view);
+    if (views.length === MAX_LEVELS) break;
+    const next = decodeEscapes(view.text);
+    const outer = view.at;
+    view = next && { text: next.text, at: next.at.map((i) => outer[i] as number) };
+  }
+  return views;
 }
 
 const PERCENT = 0x25;

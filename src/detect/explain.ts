@@ -3,8 +3,8 @@
  * and its reason. Runs the same scan code as redaction, with tracing on.
  */
 import type { CompiledPolicy } from './compile.js';
-import { decodeEscapes } from './escapes.js';
-import { scanHits, scanWithView, type TraceEntry } from './scan.js';
+import { decodedViews } from './escapes.js';
+import { scanHits, scanWithViews, type TraceEntry } from './scan.js';
 
 export interface ExplainEntry {
   detectorId: string;
@@ -42,12 +42,12 @@ export function explainText(policy: CompiledPolicy, text: string, options: { all
     });
   const hits = matching(text);
   const trace: TraceEntry[] = [];
-  const view = decodeEscapes(text);
-  const matches = view ? scanWithView(policy, text, view, hits, trace) : scanHits(policy, text, hits, trace);
+  const views = decodedViews(text);
+  const matches = views.length > 0 ? scanWithViews(policy, text, views, hits, trace) : scanHits(policy, text, hits, trace);
   const entries: ExplainEntry[] = [];
   const lower = text.toLowerCase();
-  // A detector that matches only the decoded view counts as hit too.
-  const hitSet = new Set([...hits, ...(view ? matching(view.text) : [])]);
+  // A detector that matches only a decoded view counts as hit too.
+  const hitSet = new Set([...hits, ...views.flatMap((v) => matching(v.text))]);
   for (const d of policy.detectors) {
     const base = {
       detectorId: d.spec.id,

@@ -6,7 +6,7 @@
  */
 import { findTokens, type TokenRef } from '../crypto/token.js';
 import { SEVERITY_RANK } from '../record.js';
-import { decodeEscapes, type DecodedView } from './escapes.js';
+import { decodedViews, type DecodedView } from './escapes.js';
 import type { CompiledDetector, CompiledPolicy } from './compile.js';
 
 /** A confirmed detection: UTF-16 offsets of the span to redact within the scanned string. */
@@ -36,8 +36,11 @@ export interface TraceEntry {
 export interface Candidate extends Match {
   matchStart: number;
   matchEnd: number;
-  /** Found in the decoded view (see escapes.ts). Every candidate has the field: one object shape keeps overlap resolution fast. */
-  decoded: boolean;
+  /**
+   * How many times the text was decoded where this was found (see escapes.ts; 0: as written).
+   * Every candidate has the field: one object shape keeps overlap resolution fast.
+   */
+  decoded: number;
 }
 
 /**
@@ -51,8 +54,8 @@ export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntr
   if (cacheable && policy.cleanValues.has(text)) return [];
   const hits = only ?? policy.prefilter.candidates(text);
   // The decoded view needs every detector: the raw line's prefilter (`only`) saw the escapes.
-  const view = decodeEscapes(text);
-  const found = view ? scanWithView(policy, text, view, hits, trace) : hits.length === 0 ? [] : scanHits(policy, text, hits, trace);
+  const views = decodedViews(text);
+  const found = views.length > 0 ? scanWithViews(policy, text, views, hits, trace) : hits.length === 0 ? [] : scanHits(policy, text, hits, trace);
   // Clean for a few detectors is not clean for all of them.
   if (cacheable && found.length === 0 && !only) policy.cleanValues.add(text);
   return found;
@@ -80,22 +83,30 @@ export function scanHits(policy: CompiledPolicy, text: string, hits: readonly nu
 }
 
 /**
- * Detection on `text` and on its decoded view (see escapes.ts): the view's candidates, mapped onto
+ * Detection on `text` and on its decoded views (see escapes.ts): the views' candidates, mapped onto
  * the escapes that spell them, resolve their overlaps together with the text's own.
  */
-export function scanWithView(policy: CompiledPolicy, text: string, view: DecodedView, hits: readonly number[], trace?: TraceEntry[]): Match[] {
-  const own = hits.length === 0 ? [] : candidatesOf(policy, text, hits, trace);
-  const decodedTrace: TraceEntry[] | undefined = trace ? [] : undefined;
-  const decoded = candidatesOf(policy, view.text, policy.prefilter?.candidates(view.text) ?? [], decodedTrace);
-  const at = (i: number): number => view.at[i] as number;
-  for (const t of decodedTrace ?? []) {
-    trace?.push({ ...t, start: at(t.start), end: at(t.end), detail: t.detail ? `${t.detail} (escapes decoded)` : 'with its escapes decoded' });
-  }
-  const mapped = decoded
-    .map((c): Candidate => ({ detector: c.detector, start: at(c.start), end: at(c.end), matchStart: at(c.matchStart), matchEnd: at(c.matchEnd), decoded: true }))
-    // The same finding in both (no escape inside it) counts once.
-    .filter((c) => !own.some((o) => o.detector === c.detector && o.start === c.start && o.end === c.end));
-  return resolveOverlaps([...own, ...mapped], trace);
+export function scanWithViews(policy: CompiledPolicy, text: string, views: readonly DecodedView[], hits: readonly number[], trace?: TraceEntry[]): Match[] {
+  const all = hits.length === 0 ? [] : candidatesOf(policy, text, hits, trace);
+  views.forEach((view, level) => {
+    const decodedTrace: TraceEntry[] | undefined = trace ? [] : undefined;
+    const decoded = candidatesOf(policy, view.text, policy.prefilter?.candidates(view.text) ?? [], decodedTrace);
+    const at = (i: number): number => view.at[i] as number;
+    for (const t of decodedTrace ?? []) {
+      trace?.push({ ...t, start: at(t.start), end: at(t.end), detail: t.detail ? `${t.detail} (${escapesDecoded(level + 1)})` : `with its ${escapesDecoded(level + 1)}` });
+    }
+    const mapped = decoded
+      .map((c): Candidate => ({ detector: c.detector, start: at(c.start), end: at(c.end), matchStart: at(c.matchStart), matchEnd: at(c.matchEnd), decoded: level + 1 }))
+      // The same finding in two readings (no escape inside it) counts once.
+      .filter((c) => !all.some((o) => o.detector === c.detector && o.start === c.start && o.end === c.end));
+    all.push(...mapped);
+  });
+  return resolveOverlaps(all, trace);
+}
+
+/** How explain says a text was decoded `times` times. */
+function escapesDecoded(times: number): string {
+  return times === 1 ? 'escapes decoded' : `escapes decoded ${times} times`;
 }
 
 /** The candidates of the given detectors in `text`: matches that pass tokens, allowlists, keywords and validators. */
@@ -143,7 +154,7 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
           continue;
         }
       }
-      candidates.push({ detector, start, end, matchStart: whole[0], matchEnd: whole[1], decoded: false });
+      candidates.push({ detector, start, end, matchStart: whole[0], matchEnd: whole[1], decoded: 0 });
     }
   }
   return candidates;
@@ -222,7 +233,7 @@ export function mergeSpans(ranked: readonly Candidate[], log?: TraceEntry[]): { 
     const hit = overlapping(byStart, c).sort((a, b) => (order.get(a) as number) - (order.get(b) as number));
     const best = hit[0];
     if (!best) {
-      const fired: TraceEntry | undefined = log && { detectorId: c.detector.spec.id, verdict: 'fired', start: c.start, end: c.end, ...(c.decoded ? { detail: 'with its escapes decoded' } : {}) };
+      const fired: TraceEntry | undefined = log && { detectorId: c.detector.spec.id, verdict: 'fired', start: c.start, end: c.end, ...(c.decoded > 0 ? { detail: `with its ${escapesDecoded(c.decoded)}` } : {}) };
       if (fired) log?.push(fired);
       const kept: KeptSpan = { detector: c.detector, start: c.start, end: c.end, fired };
       order.set(kept, order.size);

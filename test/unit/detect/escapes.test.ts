@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ActionPolicy } from '../../../src/act/actions.js';
 import { builtinPatternsDir } from '../../../src/config/config.js';
 import { CompiledPolicy } from '../../../src/detect/compile.js';
-import { decodeEscapes, hasEscapes, hasPercentEscape } from '../../../src/detect/escapes.js';
+import { decodedViews, decodeEscapes, hasEscapes, hasPercentEscape, MAX_LEVELS } from '../../../src/detect/escapes.js';
 import { explainText } from '../../../src/detect/explain.js';
 import { loadPolicy } from '../../../src/detect/load.js';
 import { scanText } from '../../../src/detect/scan.js';
@@ -31,7 +31,33 @@ describe('decodeEscapes', () => {
   });
 });
 
+describe('decodedViews', () => {
+  it('decodes again what decoding uncovered, each view mapped onto the original', () => {
+    const text = 'to=a%252540b%2520c';
+    const views = decodedViews(text);
+    expect(views.map((v) => v.text)).toEqual(['to=a%2540b%20c', 'to=a%40b c', 'to=a@b c']);
+    for (const v of views) {
+      expect(v.at).toHaveLength(v.text.length + 1);
+      expect(v.at[v.text.length]).toBe(text.length);
+    }
+    // '@' of the last view stands where '%252540' starts; 'b' after it where 'b' is.
+    const last = views[2] as { text: string; at: number[] };
+    expect(last.at[4]).toBe(4);
+    expect(text.slice(last.at[5] as number)).toBe('b%2520c');
+    expect(decodedViews('plain')).toEqual([]);
+    expect(decodedViews('%25'.repeat(1) + '2525252540')).toHaveLength(MAX_LEVELS);
+  });
+});
+
 describe('detection through escapes', () => {
+  it('redacts a value encoded twice, as a URL in another URL\'s query string carries it', () => {
+    const line = 'GET /oauth/authorize?redirect_uri=https%3A%2F%2Fapp.example%2Fcb%3Femail%3Dalice%2540example.com HTTP/1.1';
+    expect(spans(line)).toEqual([['email', 'alice%2540example.com']]);
+    const e = explainText(builtin, 'next=%2Fcb%3Fto%3Dbob%2540example.org');
+    expect(e.entries.find((x) => x.verdict === 'fired')).toMatchObject({ detectorId: 'email', detail: 'with its escapes decoded 2 times' });
+  });
+
+
   it('redacts a value spelled with percent-escapes or \\u escapes, escapes included', () => {
     expect(spans('GET /login?email=alice%40example.com&next=%2Fhome')).toEqual([['email', 'alice%40example.com']]);
     expect(spans('mail bob\\u0040example.org here')).toEqual([['email', 'bob\\u0040example.org']]);
