@@ -7,18 +7,22 @@
  *
  * Percent-escapes of ASCII bytes (`%00`-`%7F`) are decoded one to one; those of other bytes (a
  * multi-byte UTF-8 character) are left as written: every built-in detector reads ASCII around its
- * value, and a one-to-one map keeps the offsets exact. A value encoded again (`%2540`: a URL
+ * value, and a one-to-one map keeps the offsets exact. In percent-encoded text a `+` may stand
+ * for a space (form encoding), and is also read so. A value encoded again (`%2540`: a URL
  * carried in another URL's query string, as `redirect_uri=` or `next=` do) is decoded again, up
  * to {@link MAX_LEVELS} times, each level a view of its own (see {@link decodedViews}).
  */
 
 /** An escape the view decodes. */
 const ESCAPE = /%[0-7][0-9A-Fa-f]|\\u[0-9A-Fa-f]{4}/;
+const PERCENT_ESCAPE = /%[0-7][0-9A-Fa-f]/;
 
 export interface DecodedView {
   text: string;
   /** For each UTF-16 unit of `text`, the offset in the original where it starts; then the original's length. */
   at: number[];
+  /** How the original was read to give this view, for explain (`escapes decoded 2 times`). */
+  how: string;
 }
 
 /** True when `text` holds an escape the view decodes. */
@@ -59,7 +63,7 @@ export function decodeEscapes(text: string): DecodedView | undefined {
     }
   }
   at.push(text.length);
-  return { text: out, at };
+  return { text: out, at, how: 'escapes decoded' };
 }
 
 /** How many times a string is decoded at most: a URL in a URL in a URL. */
@@ -67,7 +71,9 @@ export const MAX_LEVELS = 3;
 
 /**
  * The views of `text` decoded once, twice, ... while escapes remain (at most {@link MAX_LEVELS}),
- * each mapped onto `text` itself; empty when it holds no escape.
+ * each mapped onto `text` itself; empty when it holds no escape. Percent-encoded text also gets
+ * the last of them with each `+` of the original read as a space, as form encoding writes one
+ * (`tel=%2B44+20+7946+0958`); the others keep the `+`, which an address such as `alice+tag@` needs.
  */
 export function decodedViews(text: string): DecodedView[] {
   const views: DecodedView[] = [];
@@ -76,12 +82,20 @@ export function decodedViews(text: string): DecodedView[] {
     if (views.length === MAX_LEVELS) break;
     const next = decodeEscapes(view.text);
     const outer = view.at;
-    view = next && { text: next.text, at: next.at.map((i) => outer[i] as number) };
+    view = next && { text: next.text, at: next.at.map((i) => outer[i] as number), how: `escapes decoded ${views.length + 1} times` };
+  }
+  const last = views[views.length - 1];
+  if (last && PERCENT_ESCAPE.test(text)) {
+    // Only a `+` written as such: one decoded from `%2B` is a plus.
+    let spaced = '';
+    for (let i = 0; i < last.text.length; i++) spaced += last.text[i] === '+' && text.charCodeAt(last.at[i] as number) === PLUS ? ' ' : last.text[i];
+    if (spaced !== last.text) views.push({ text: spaced, at: last.at, how: `${last.how}, + read as a space` });
   }
   return views;
 }
 
 const PERCENT = 0x25;
+const PLUS = 0x2b;
 
 function isHex(text: string, from: number, count: number): boolean {
   if (from + count > text.length) return false;

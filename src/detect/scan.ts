@@ -37,10 +37,10 @@ export interface Candidate extends Match {
   matchStart: number;
   matchEnd: number;
   /**
-   * How many times the text was decoded where this was found (see escapes.ts; 0: as written).
-   * Every candidate has the field: one object shape keeps overlap resolution fast.
+   * How the text was read where this was found: '' as written, else a decoded view's `how` (see
+   * escapes.ts). Every candidate has the field: one object shape keeps overlap resolution fast.
    */
-  decoded: number;
+  reading: string;
 }
 
 /**
@@ -88,25 +88,20 @@ export function scanHits(policy: CompiledPolicy, text: string, hits: readonly nu
  */
 export function scanWithViews(policy: CompiledPolicy, text: string, views: readonly DecodedView[], hits: readonly number[], trace?: TraceEntry[]): Match[] {
   const all = hits.length === 0 ? [] : candidatesOf(policy, text, hits, trace);
-  views.forEach((view, level) => {
+  for (const view of views) {
     const decodedTrace: TraceEntry[] | undefined = trace ? [] : undefined;
     const decoded = candidatesOf(policy, view.text, policy.prefilter?.candidates(view.text) ?? [], decodedTrace);
     const at = (i: number): number => view.at[i] as number;
     for (const t of decodedTrace ?? []) {
-      trace?.push({ ...t, start: at(t.start), end: at(t.end), detail: t.detail ? `${t.detail} (${escapesDecoded(level + 1)})` : `with its ${escapesDecoded(level + 1)}` });
+      trace?.push({ ...t, start: at(t.start), end: at(t.end), detail: t.detail ? `${t.detail} (${view.how})` : `with its ${view.how}` });
     }
     const mapped = decoded
-      .map((c): Candidate => ({ detector: c.detector, start: at(c.start), end: at(c.end), matchStart: at(c.matchStart), matchEnd: at(c.matchEnd), decoded: level + 1 }))
+      .map((c): Candidate => ({ detector: c.detector, start: at(c.start), end: at(c.end), matchStart: at(c.matchStart), matchEnd: at(c.matchEnd), reading: view.how }))
       // The same finding in two readings (no escape inside it) counts once.
       .filter((c) => !all.some((o) => o.detector === c.detector && o.start === c.start && o.end === c.end));
     all.push(...mapped);
-  });
+  }
   return resolveOverlaps(all, trace);
-}
-
-/** How explain says a text was decoded `times` times. */
-function escapesDecoded(times: number): string {
-  return times === 1 ? 'escapes decoded' : `escapes decoded ${times} times`;
 }
 
 /** The candidates of the given detectors in `text`: matches that pass tokens, allowlists, keywords and validators. */
@@ -154,7 +149,7 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
           continue;
         }
       }
-      candidates.push({ detector, start, end, matchStart: whole[0], matchEnd: whole[1], decoded: 0 });
+      candidates.push({ detector, start, end, matchStart: whole[0], matchEnd: whole[1], reading: '' });
     }
   }
   return candidates;
@@ -233,7 +228,7 @@ export function mergeSpans(ranked: readonly Candidate[], log?: TraceEntry[]): { 
     const hit = overlapping(byStart, c).sort((a, b) => (order.get(a) as number) - (order.get(b) as number));
     const best = hit[0];
     if (!best) {
-      const fired: TraceEntry | undefined = log && { detectorId: c.detector.spec.id, verdict: 'fired', start: c.start, end: c.end, ...(c.decoded > 0 ? { detail: `with its ${escapesDecoded(c.decoded)}` } : {}) };
+      const fired: TraceEntry | undefined = log && { detectorId: c.detector.spec.id, verdict: 'fired', start: c.start, end: c.end, ...(c.reading ? { detail: `with its ${c.reading}` } : {}) };
       if (fired) log?.push(fired);
       const kept: KeptSpan = { detector: c.detector, start: c.start, end: c.end, fired };
       order.set(kept, order.size);

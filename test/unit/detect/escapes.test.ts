@@ -50,6 +50,18 @@ describe('decodedViews', () => {
 });
 
 describe('detection through escapes', () => {
+  it('also reads a + in percent-encoded text as a space, and keeps the plus-sign reading', () => {
+    expect(spans('GET /sms?tel=%2B44+20+7946+0958&x=1')).toEqual([['phone-e164', '%2B44+20+7946+0958']]);
+    expect(spans('pay?card=4111+1111+1111+1111&ref=a%20b')).toEqual([['card-visa', '4111+1111+1111+1111']]);
+    // Read as a space, the + would cut the address short; the plus-sign reading keeps it whole.
+    expect(spans('q=alice+tag%40example.com')).toEqual([['email', 'alice+tag%40example.com']]);
+    const e = explainText(builtin, 'pay?card=4111+1111+1111+1111&ref=a%20b');
+    expect(e.entries.find((x) => x.verdict === 'fired')).toMatchObject({ detectorId: 'card-visa', detail: 'with its escapes decoded, + read as a space' });
+    // Without a percent-escape the text is not taken for percent-encoded.
+    expect(spans('pay?card=4111+1111+1111+1111')).toEqual([]);
+    expect(decodedViews('a+b%2B1').map((v) => v.text)).toEqual(['a+b+1', 'a b+1']);
+  });
+
   it('redacts a value encoded twice, as a URL in another URL\'s query string carries it', () => {
     const line = 'GET /oauth/authorize?redirect_uri=https%3A%2F%2Fapp.example%2Fcb%3Femail%3Dalice%2540example.com HTTP/1.1';
     expect(spans(line)).toEqual([['email', 'alice%2540example.com']]);

@@ -277,7 +277,7 @@ describe('enclosingOf', () => {
       .tuple(fc.nat(40), fc.nat(12), fc.nat(3), fc.nat(3))
       .map(([matchStart, len, a, b]): Candidate => {
         const start = matchStart + Math.min(a, len);
-        return { detector, matchStart, matchEnd: matchStart + len + 1, start, end: Math.max(start + 1, matchStart + len + 1 - b), decoded: 0 };
+        return { detector, matchStart, matchEnd: matchStart + len + 1, start, end: Math.max(start + 1, matchStart + len + 1 - b), reading: '' };
       });
     let enclosed = 0;
     fc.assert(
@@ -349,7 +349,7 @@ describe('mergeSpans', () => {
   it('keeps, merges and drops exactly as comparing every kept span with every candidate did', () => {
     const detectors = new CompiledPolicy(loadPolicy([builtinPatternsDir()])).detectors.slice(0, 4);
     const candidate = fc.tuple(fc.nat(60), fc.integer({ min: 1, max: 15 }), fc.nat(3)).map(
-      ([start, len, d]): Candidate => ({ detector: detectors[d] as Candidate['detector'], start, end: start + len, matchStart: start, matchEnd: start + len, decoded: 0 }),
+      ([start, len, d]): Candidate => ({ detector: detectors[d] as Candidate['detector'], start, end: start + len, matchStart: start, matchEnd: start + len, reading: '' }),
     );
     let merged = 0;
     fc.assert(
