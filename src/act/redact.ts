@@ -9,7 +9,8 @@ import type { DataKey, HashKey } from '../crypto/keys/cache.js';
 import { encryptToken, hashToken, wrapToken } from '../crypto/token.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
-import { ownTokens, scanText } from '../detect/scan.js';
+import { plainNumber } from '../detect/numbers.js';
+import { ownTokens, scanText, type Match } from '../detect/scan.js';
 import { CodecError, LogveilError } from '../errors.js';
 import { fieldPath, type Finding, type JsonValue, type LogRecord, type Severity } from '../record.js';
 import type { ActionPolicy, ResolvedAction } from './actions.js';
@@ -79,9 +80,13 @@ class Walker {
     this.#o = options;
   }
 
-  value(v: JsonValue, path: string, depth: number): JsonValue | typeof DROP {
+  /**
+   * `path` names the value in findings (with keys as redacted); `source` names it in the record as
+   * parsed (with keys as written), where the numbers' written forms are looked up.
+   */
+  value(v: JsonValue, path: string, depth: number, source = path): JsonValue | typeof DROP {
     if (typeof v === 'string') return this.string(v, path);
-    if (typeof v === 'number') return this.number(v, path);
+    if (typeof v === 'number') return this.number(v, path, source);
     if (v === null || typeof v !== 'object') return v;
     if (depth >= this.#o.maxDepth) {
       throw new CodecError('RECORD_TOO_DEEP', `JSON nesting deeper than ${this.#o.maxDepth} levels at ${path}`);
@@ -90,7 +95,7 @@ class Walker {
       let out: JsonValue[] | undefined;
       for (let i = 0; i < v.length; i++) {
         const item = v[i] as JsonValue;
-        const next = this.value(item, `${path}[${i}]`, depth + 1);
+        const next = this.value(item, `${path}[${i}]`, depth + 1, `${source}[${i}]`);
         if (next !== item && !out) out = v.slice(0, i);
         if (out && next !== DROP) out.push(next);
       }
@@ -111,7 +116,7 @@ class Walker {
       if (newKey === DROP) next = DROP;
       else if (decision.mode === 'skip' && (item === null || typeof item !== 'object')) next = item;
       else if (decision.mode === 'redact' && decision.rule) next = this.#byKey(item, childPath, decision.rule, decision.pattern ?? key);
-      else next = this.value(item, childPath, depth + 1);
+      else next = this.value(item, childPath, depth + 1, source === path && name === key ? childPath : fieldPath(source, key));
       if ((next !== item || name !== key) && !out) {
         out = {};
         for (let j = 0; j < i; j++) out[keys[j] as string] = v[keys[j] as string] as JsonValue;
@@ -125,15 +130,27 @@ class Walker {
     return out ?? v;
   }
 
-  /** A number leaf: scanned as written; kept as a number unless something in it is redacted. */
-  number(v: number, path: string): JsonValue | typeof DROP {
-    const text = this.#o.numberText?.(path) ?? String(v);
+  /**
+   * A number leaf: scanned as written, and, when written with an exponent or a minus sign, also
+   * as its plain digits (see {@link plainNumber}); kept as a number unless something in it is
+   * redacted. A finding in the plain digits makes the number the redacted digits.
+   */
+  number(v: number, path: string, source = path): JsonValue | typeof DROP {
+    const text = this.#o.numberText?.(source) ?? String(v);
     const out = this.string(text, path);
-    return out === text ? v : out;
+    if (out !== text) return out;
+    const plain = plainNumber(text);
+    if (plain === undefined) return v;
+    // The raw line does not hold these digits: every detector the prefilter names reads them.
+    const redacted = this.#redact(plain, path, scanText(this.#o.policy, plain));
+    return redacted === plain ? v : redacted;
   }
 
   string(text: string, path: string): string | typeof DROP {
-    const matches = scanText(this.#o.policy, text, undefined, this.#o.detectorsFor?.(text));
+    return this.#redact(text, path, scanText(this.#o.policy, text, undefined, this.#o.detectorsFor?.(text)));
+  }
+
+  #redact(text: string, path: string, matches: readonly Match[]): string | typeof DROP {
     if (matches.length === 0) return text;
     let out = '';
     let pos = 0;

@@ -6,6 +6,7 @@
  * {@link Prefilter}: literal gates first, each gated pattern run only where its literal occurs.
  */
 import { isPercentEscapeAt } from './escapes.js';
+import { HIDDEN_NUMBER_PATTERN } from './numbers.js';
 import { Prefilter, type PrefilterEntry } from './prefilter.js';
 import type { DetectorSpec, KeyRuleSpec } from './pack.js';
 
@@ -45,6 +46,8 @@ export class LineFilter {
     const entries: PrefilterEntry[] = [
       ...detectors.map((d) => ({ pattern: widenAnchors(d.regex), source: d.regex, keywords: d.keywords })),
       ...keyRules.filter((r) => r.mode === 'redact').flatMap((r) => r.keys.map((k) => ({ pattern: jsonKeyPattern(k) }))),
+      // A number whose digits its writing hides is also read plain (see numbers.ts).
+      ...(detectors.length > 0 ? [{ pattern: HIDDEN_NUMBER_PATTERN }] : []),
       ...extra,
     ];
     return entries.length > 0 || maxDepth !== undefined ? new LineFilter(entries, maxDepth, extra) : undefined;

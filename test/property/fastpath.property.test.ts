@@ -79,7 +79,7 @@ describe('the raw-line fast path gives the same result as the structured path', 
     fc.integer().map(String),
     fc.boolean().map(String),
     card,
-    fc.constantFrom('12345678901234567890', '-0.5e-3', '4111111111111111', '1E+21', '[4111111111111111, 2]', '{"email":"bob@example.com"}'),
+    fc.constantFrom('12345678901234567890', '-0.5e-3', '4111111111111111', '-4111111111111111', '4.111111111111111E15', '-122.4194155', '1.0E7', '1E+21', '[4111111111111111, 2]', '{"email":"bob@example.com"}'),
   );
   const jsonLine = fc
     .array(fc.tuple(keyName, valueText, fc.constantFrom('', ' ')), { maxLength: 5 })

@@ -1,0 +1,67 @@
+import fc from 'fast-check';
+import RE2 from 're2';
+import { describe, expect, it } from 'vitest';
+import { ActionPolicy } from '../../../src/act/actions.js';
+import { HIDDEN_NUMBER_PATTERN, plainNumber } from '../../../src/detect/numbers.js';
+import { processBatch } from '../../../src/pipeline/batch.js';
+import { builtinPolicy, LIMITS } from '../../helpers/engine.js';
+import { localKeys } from '../../helpers/keys.js';
+
+describe('plainNumber', () => {
+  it('writes out numbers whose exponent or sign hides their digits', () => {
+    expect(plainNumber('4.111111111111111E15')).toBe('4111111111111111');
+    expect(plainNumber('41111111111111110e-1')).toBe('4111111111111111.0');
+    expect(plainNumber('-4111111111111111')).toBe('4111111111111111');
+    expect(plainNumber('0.0411111e5')).toBe('4111.11');
+    expect(plainNumber('123456e-9')).toBe('0.000123456');
+    expect(plainNumber('1.23456E+2')).toBe('123.456');
+  });
+
+  it('leaves other numbers alone', () => {
+    for (const t of ['4111111111111111', '-1', '1.5e-3', '-122.419416', '1E+21', '-12345', '1e400', '9'.repeat(70) + 'e1', 'x', '1.2.3e4', '-']) {
+      expect(plainNumber(t), t).toBeUndefined();
+    }
+  });
+
+  it('gives back the digits of an integer however its exponent form places the point', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[1-9]\d{5,18}$/), fc.nat(), fc.boolean(), (digits, at, negative) => {
+        const k = at % digits.length;
+        const mantissa = k === digits.length - 1 ? digits : `${digits.slice(0, k + 1)}.${digits.slice(k + 1)}`;
+        const written = `${negative ? '-' : ''}${mantissa}E${digits.length - k - 1}`;
+        expect(plainNumber(written)).toBe(digits);
+      }),
+    );
+  });
+
+  it('has a raw-line pattern that every number with a plain form in a JSON line matches', () => {
+    const re = new RE2(HIDDEN_NUMBER_PATTERN, 'u');
+    const number = fc.oneof(
+      fc.stringMatching(/^-?\d{1,20}(\.\d{1,6})?([eE][-+]?\d{1,2})?$/),
+      fc.constantFrom('-4111111111111111', '4.111111111111111E15', '0.0000004111111e20', '-0.00123456e3'),
+    );
+    fc.assert(
+      fc.property(number, fc.constantFrom(':', ': ', '[', ',', ',\t'), (n, before) => {
+        if (plainNumber(n) !== undefined) expect(re.test(`{"a"${before}${n}}`), n).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('a JSON number whose writing hides a card number', () => {
+  it('is redacted on the fast and the structured path alike, also under a redacted key', async () => {
+    const { keys } = await localKeys();
+    const tokenKey = await keys.current();
+    const base = { policy: builtinPolicy(), actions: new ActionPolicy(), format: 'auto' as const, limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey };
+    const lines = ['{"amount":4.111111111111111E15}', '{"n":[1,-4111111111111111]}', '{"alice@example.com":{"c":41111111111111110e-1}}', '{"lat":-122.4194155,"n":-1,"x":1.5e-3}'];
+    const task = { seq: 0, file: 'app.log', firstLine: 1, firstOffset: 0, data: Buffer.from(lines.join('\n') + '\n') };
+    for (const fastPath of [true, false]) {
+      const out = Buffer.from(processBatch(task, { ...base, fastPath }).output).toString('utf8').split('\n');
+      expect(out[0], `fast path ${fastPath}`).toBe('{"amount":"************1111"}');
+      expect(out[1]).toBe('{"n":[1,"************1111"]}');
+      expect(out[2]).toMatch(/^\{"\[\[EMAIL:tk1\.[^\]]+\]\]":\{"c":"\*{12}1111\.0"\}\}$/);
+      expect(out[3]).toBe(lines[3]);
+    }
+  });
+});
