@@ -157,7 +157,8 @@ class Walker {
     for (const m of matches) {
       const spec = m.detector.spec;
       const action = this.#o.actions.forDetector(spec);
-      const replaced = this.#apply(action, spec.label, text.slice(m.start, m.end));
+      // A value found with its escapes decoded is tokenized decoded: it joins with the plain spelling.
+      const replaced = this.#apply(action, spec.label, m.value ?? text.slice(m.start, m.end));
       this.#o.onReplace?.(spec.id, replaced.text);
       this.#record(spec.id, spec.category, spec.severity, spec.label, path, m.start, m.end, action, replaced.kid);
       if (action.type === 'drop-record') throw new DropRecord(spec.id);

@@ -14,6 +14,11 @@ export interface Match {
   detector: CompiledDetector;
   start: number;
   end: number;
+  /**
+   * The value with its escapes decoded, for a match found in a decoded view alone (see escapes.ts):
+   * what its token is made of, so that it joins with the same value written plainly elsewhere.
+   */
+  value?: string;
 }
 
 export type Verdict =
@@ -41,6 +46,8 @@ export interface Candidate extends Match {
    * escapes.ts). Every candidate has the field: one object shape keeps overlap resolution fast.
    */
   reading: string;
+  /** The value as the decoded view reads it ('' for a candidate found as written). */
+  decodedValue: string;
 }
 
 /**
@@ -96,7 +103,7 @@ export function scanWithViews(policy: CompiledPolicy, text: string, views: reado
       trace?.push({ ...t, start: at(t.start), end: at(t.end), detail: t.detail ? `${t.detail} (${view.how})` : `with its ${view.how}` });
     }
     const mapped = decoded
-      .map((c): Candidate => ({ detector: c.detector, start: at(c.start), end: at(c.end), matchStart: at(c.matchStart), matchEnd: at(c.matchEnd), reading: view.how }))
+      .map((c): Candidate => ({ detector: c.detector, start: at(c.start), end: at(c.end), matchStart: at(c.matchStart), matchEnd: at(c.matchEnd), reading: view.how, decodedValue: view.text.slice(c.start, c.end) }))
       // The same finding in two readings (no escape inside it) counts once.
       .filter((c) => !all.some((o) => o.detector === c.detector && o.start === c.start && o.end === c.end));
     all.push(...mapped);
@@ -149,7 +156,7 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
           continue;
         }
       }
-      candidates.push({ detector, start, end, matchStart: whole[0], matchEnd: whole[1], reading: '' });
+      candidates.push({ detector, start, end, matchStart: whole[0], matchEnd: whole[1], reading: '', decodedValue: '' });
     }
   }
   return candidates;
@@ -202,13 +209,15 @@ function resolveOverlaps(candidates: Candidate[], trace?: TraceEntry[]): Match[]
       if (outer) note(trace, c, `inside the match of "${outer.detector.spec.id}"`);
     }
     if (log) trace?.push(...log);
-    return pass.spans.map(({ detector, start, end }) => ({ detector, start, end })).sort((a, b) => a.start - b.start);
+    return pass.spans.map(({ detector, start, end, decodedValue }) => ({ detector, start, end, ...(decodedValue ? { value: decodedValue } : {}) })).sort((a, b) => a.start - b.start);
   }
 }
 
 /** A kept span, with its 'fired' trace entry (kept in step as merges widen the span). */
 export interface KeptSpan extends Match {
   fired: TraceEntry | undefined;
+  /** The candidate's decoded value while the span is that one candidate's; '' once merged. */
+  decodedValue: string;
 }
 
 /**
@@ -230,7 +239,7 @@ export function mergeSpans(ranked: readonly Candidate[], log?: TraceEntry[]): { 
     if (!best) {
       const fired: TraceEntry | undefined = log && { detectorId: c.detector.spec.id, verdict: 'fired', start: c.start, end: c.end, ...(c.reading ? { detail: `with its ${c.reading}` } : {}) };
       if (fired) log?.push(fired);
-      const kept: KeptSpan = { detector: c.detector, start: c.start, end: c.end, fired };
+      const kept: KeptSpan = { detector: c.detector, start: c.start, end: c.end, fired, decodedValue: c.decodedValue };
       order.set(kept, order.size);
       spans.push(kept);
       byStart.splice(firstEndingAfter(byStart, kept.start), 0, kept);
@@ -280,6 +289,8 @@ function overlapping(byStart: readonly KeptSpan[], m: Match): KeptSpan[] {
 function widen(kept: KeptSpan, other: Match): void {
   kept.start = Math.min(kept.start, other.start);
   kept.end = Math.max(kept.end, other.end);
+  // A union of readings is read as written.
+  kept.decodedValue = '';
   if (!kept.fired) return;
   const id = `"${other.detector.spec.id}"`;
   kept.fired.start = kept.start;

@@ -7,6 +7,7 @@ import { explainText } from '../../../src/detect/explain.js';
 import { loadPolicy } from '../../../src/detect/load.js';
 import { scanText } from '../../../src/detect/scan.js';
 import { processBatch } from '../../../src/pipeline/batch.js';
+import { decryptToken } from '../../../src/crypto/token.js';
 import { LIMITS } from '../../helpers/engine.js';
 import { localKeys } from '../../helpers/keys.js';
 
@@ -88,6 +89,23 @@ describe('detection through escapes', () => {
     const e = explainText(builtin, 'email=alice%40example.com');
     expect(e.redacted).toEqual([{ detectorId: 'email', start: 6, end: 25 }]);
     expect(e.entries.find((x) => x.verdict === 'fired')).toMatchObject({ detectorId: 'email', detail: 'with its escapes decoded' });
+  });
+});
+
+describe('the token of a value found with its escapes decoded', () => {
+  it('is the token of the value written plainly, and gives back the decoded value', async () => {
+    const { keys } = await localKeys();
+    const tokenKey = await keys.current();
+    const lines = ['GET /login?email=alice%40example.com HTTP/1.1', '{"user":"alice@example.com"}', 'GET /cb?next=%2Fx%3Fto%3Dalice%2540example.com'];
+    const r = processBatch(
+      { seq: 0, file: 'mixed.log', firstLine: 1, firstOffset: 0, data: Buffer.from(lines.join('\n') + '\n') },
+      { policy: builtin, actions: new ActionPolicy(), format: 'auto', limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey },
+    );
+    const tokens = Buffer.from(r.output).toString('utf8').match(/\[\[EMAIL:(tk1\.[^\]]+)\]\]/g) ?? [];
+    expect(tokens).toHaveLength(3);
+    expect(new Set(tokens).size).toBe(1);
+    const body = /\[\[EMAIL:(tk1\.[^\]]+)\]\]/.exec(tokens[0] as string)?.[1] as string;
+    expect(decryptToken(tokenKey, 'EMAIL', body)).toBe('alice@example.com');
   });
 });
 

@@ -277,7 +277,7 @@ describe('enclosingOf', () => {
       .tuple(fc.nat(40), fc.nat(12), fc.nat(3), fc.nat(3))
       .map(([matchStart, len, a, b]): Candidate => {
         const start = matchStart + Math.min(a, len);
-        return { detector, matchStart, matchEnd: matchStart + len + 1, start, end: Math.max(start + 1, matchStart + len + 1 - b), reading: '' };
+        return { detector, matchStart, matchEnd: matchStart + len + 1, start, end: Math.max(start + 1, matchStart + len + 1 - b), reading: '', decodedValue: '' };
       });
     let enclosed = 0;
     fc.assert(
@@ -323,7 +323,7 @@ function mergeSpansPairwise(ranked: readonly Candidate[], log: TraceEntry[]): { 
     if (!best) {
       const fired: TraceEntry = { detectorId: c.detector.spec.id, verdict: 'fired', start: c.start, end: c.end };
       log.push(fired);
-      spans.push({ detector: c.detector, start: c.start, end: c.end, fired });
+      spans.push({ detector: c.detector, start: c.start, end: c.end, fired, decodedValue: '' });
       continue;
     }
     const into = `"${best.detector.spec.id}"`;
@@ -349,7 +349,7 @@ describe('mergeSpans', () => {
   it('keeps, merges and drops exactly as comparing every kept span with every candidate did', () => {
     const detectors = new CompiledPolicy(loadPolicy([builtinPatternsDir()])).detectors.slice(0, 4);
     const candidate = fc.tuple(fc.nat(60), fc.integer({ min: 1, max: 15 }), fc.nat(3)).map(
-      ([start, len, d]): Candidate => ({ detector: detectors[d] as Candidate['detector'], start, end: start + len, matchStart: start, matchEnd: start + len, reading: '' }),
+      ([start, len, d]): Candidate => ({ detector: detectors[d] as Candidate['detector'], start, end: start + len, matchStart: start, matchEnd: start + len, reading: '', decodedValue: '' }),
     );
     let merged = 0;
     fc.assert(
