@@ -16,6 +16,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Decodes one line; throws CodecError naming the problem (the caller adds file:line). */
 export function decodeLine(bytes: Buffer, source: SourceRef, format: LineFormat, limits: DecodeLimits): LogRecord {
+  return decodeLineText(bytes, source, format, limits).record;
+}
+
+/** As {@link decodeLine}, with the line's text as decoded from UTF-8 (a caller that needs it decodes once). */
+export function decodeLineText(bytes: Buffer, source: SourceRef, format: LineFormat, limits: DecodeLimits): { record: LogRecord; text: string } {
   if (bytes.length > limits.maxRecordBytes) {
     throw new CodecError(
       'RECORD_TOO_LARGE',
@@ -29,12 +34,12 @@ export function decodeLine(bytes: Buffer, source: SourceRef, format: LineFormat,
     throw new CodecError('INVALID_UTF8', `invalid UTF-8 at byte ${firstInvalidUtf8(bytes)}`, { cause: err });
   }
   const base = { attributes: {}, resource: {}, source };
-  if (format === 'text') return { ...base, body: text, structured: false };
+  if (format === 'text') return { record: { ...base, body: text, structured: false }, text };
   const first = firstNonSpace(text);
   if (first === '{' || first === '[') {
     try {
       const body = JSON.parse(text) as JsonValue;
-      return { ...base, body, structured: true };
+      return { record: { ...base, body, structured: true }, text };
     } catch (err) {
       if (format === 'jsonl') {
         // The parser's message quotes the input; only the position is kept.
@@ -45,7 +50,7 @@ export function decodeLine(bytes: Buffer, source: SourceRef, format: LineFormat,
   } else if (format === 'jsonl') {
     throw new CodecError('INVALID_JSON', 'line is not a JSON object or array');
   }
-  return { ...base, body: text, structured: false };
+  return { record: { ...base, body: text, structured: false }, text };
 }
 
 /** Serializes a redacted body back to one line. */

@@ -6,7 +6,7 @@
  */
 import { findTokens, type TokenRef } from '../crypto/token.js';
 import { SEVERITY_RANK } from '../record.js';
-import { decodedViews, type DecodedView } from './escapes.js';
+import { decodedViews, hasEscapes, type DecodedView } from './escapes.js';
 import type { CompiledDetector, CompiledPolicy } from './compile.js';
 
 /** A confirmed detection: UTF-16 offsets of the span to redact within the scanned string. */
@@ -57,6 +57,8 @@ export interface Candidate extends Match {
  */
 export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntry[], only?: readonly number[]): Match[] {
   if (!policy.prefilter || text.length === 0) return [];
+  // Most strings of a record its raw line marks: no detector, and nothing a decoded view could add.
+  if (only?.length === 0 && !hasEscapes(text)) return [];
   const cacheable = !trace && text.length <= CLEAN_CACHE_MAX_CHARS;
   if (cacheable && policy.cleanValues.has(text)) return [];
   const hits = only ?? policy.prefilter.candidates(text);

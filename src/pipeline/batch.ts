@@ -8,7 +8,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { ActionPolicy } from '../act/actions.js';
 import { redactRecord } from '../act/redact.js';
-import { decodeLine, encodeBody, type LineFormat } from '../codecs/jsonl.js';
+import { decodeLineText, encodeBody, type LineFormat } from '../codecs/jsonl.js';
 import { indexJson, indexPath, spliceJson } from '../codecs/json-splice.js';
 import type { DataKey, HashKey } from '../crypto/keys/cache.js';
 import { encryptToken, wrapToken } from '../crypto/token.js';
@@ -287,8 +287,9 @@ function processRecord(
     if (ctx.throwOnMarker !== undefined && bytes.includes(ctx.throwOnMarker)) {
       throw new LogveilError('INJECTED_FAULT', 'injected fault while processing the record');
     }
-    const record: LogRecord = decodeLine(bytes, source, ctx.format, ctx.limits);
-    const text = record.structured ? bytes.toString('utf8') : undefined;
+    const decoded = decodeLineText(bytes, source, ctx.format, ctx.limits);
+    const record: LogRecord = decoded.record;
+    const text = record.structured ? decoded.text : undefined;
     const index = text === undefined ? undefined : indexJson(text);
     if (index?.repeated !== undefined && mayHide(bytes, ctx)) {
       // The parser keeps a repeated key's last value; an earlier one would pass unscanned.
