@@ -107,7 +107,8 @@ class Walker {
       const key = keys[i] as string;
       const item = v[key] as JsonValue;
       // A key is text like any other: one a detector matches (a map keyed by e-mail or address) is redacted.
-      const newKey = this.string(key, `${path}{key}`);
+      // Tokenized as written: two keys that decode alike (`a@b.co`, `a%40b.co`) stay two keys.
+      const newKey = this.string(key, `${path}{key}`, false);
       const name = newKey === DROP ? key : newKey;
       const childPath = fieldPath(path, name);
       const decision = this.#o.policy.keyRules.decide(key);
@@ -146,19 +147,19 @@ class Walker {
     return redacted === plain ? v : redacted;
   }
 
-  string(text: string, path: string): string | typeof DROP {
-    return this.#redact(text, path, scanText(this.#o.policy, text, undefined, this.#o.detectorsFor?.(text)));
+  /** `decoded`: a value found with its escapes decoded is tokenized decoded, so it joins with its plain spelling. */
+  string(text: string, path: string, decoded = true): string | typeof DROP {
+    return this.#redact(text, path, scanText(this.#o.policy, text, undefined, this.#o.detectorsFor?.(text)), decoded);
   }
 
-  #redact(text: string, path: string, matches: readonly Match[]): string | typeof DROP {
+  #redact(text: string, path: string, matches: readonly Match[], decoded = true): string | typeof DROP {
     if (matches.length === 0) return text;
     let out = '';
     let pos = 0;
     for (const m of matches) {
       const spec = m.detector.spec;
       const action = this.#o.actions.forDetector(spec);
-      // A value found with its escapes decoded is tokenized decoded: it joins with the plain spelling.
-      const replaced = this.#apply(action, spec.label, m.value ?? text.slice(m.start, m.end));
+      const replaced = this.#apply(action, spec.label, (decoded ? m.value : undefined) ?? text.slice(m.start, m.end));
       this.#o.onReplace?.(spec.id, replaced.text);
       this.#record(spec.id, spec.category, spec.severity, spec.label, path, m.start, m.end, action, replaced.kid);
       if (action.type === 'drop-record') throw new DropRecord(spec.id);

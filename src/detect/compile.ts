@@ -126,10 +126,10 @@ export class CompiledPolicy {
   readonly detectors: readonly CompiledDetector[];
   readonly byId: ReadonlyMap<string, CompiledDetector>;
   /**
-   * Which detectors can match a string at all (indices into `detectors`), and a quick "can this
-   * detector match here": the line filter's, whose raw-line forms of the detectors come first and
-   * match every string their originals match (a string holds no quote, the widened anchors only
-   * add field delimiters). One set of automata serves lines and strings.
+   * Which detectors can match a string at all (indices into `detectors`): the line filter's,
+   * whose raw-line forms of the detectors come first and match every string their originals match
+   * (a string holds no quote, the widened anchors only add field delimiters). One set of automata
+   * serves lines and strings.
    */
   readonly prefilter: DetectorPrefilter | undefined;
   readonly globalAllow: Allowlist;

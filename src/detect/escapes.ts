@@ -72,23 +72,31 @@ export const MAX_LEVELS = 3;
 /**
  * The views of `text` decoded once, twice, ... while escapes remain (at most {@link MAX_LEVELS}),
  * each mapped onto `text` itself; empty when it holds no escape. Percent-encoded text also gets
- * the last of them with each `+` of the original read as a space, as form encoding writes one
+ * the last of them with each `+` read as a space, as form encoding writes one
  * (`tel=%2B44+20+7946+0958`); the others keep the `+`, which an address such as `alice+tag@` needs.
+ * A `+` is read so when the text decoded last wrote it as such (encoded once more, a form's space
+ * is `%2B` in the original; a `+` that the last decoding made is a plus).
  */
 export function decodedViews(text: string): DecodedView[] {
   const views: DecodedView[] = [];
+  // The text the last view was decoded from, and where each of its units stands there.
+  let before = text;
+  let local: number[] = [];
   for (let view = decodeEscapes(text); view; ) {
     views.push(view);
     if (views.length === MAX_LEVELS) break;
     const next = decodeEscapes(view.text);
+    if (!next) break;
     const outer = view.at;
-    view = next && { text: next.text, at: next.at.map((i) => outer[i] as number), how: `escapes decoded ${views.length + 1} times` };
+    before = view.text;
+    local = next.at;
+    view = { text: next.text, at: next.at.map((i) => outer[i] as number), how: `escapes decoded ${views.length + 1} times` };
   }
   const last = views[views.length - 1];
   if (last && PERCENT_ESCAPE.test(text)) {
-    // Only a `+` written as such: one decoded from `%2B` is a plus.
+    if (views.length === 1) local = last.at;
     let spaced = '';
-    for (let i = 0; i < last.text.length; i++) spaced += last.text[i] === '+' && text.charCodeAt(last.at[i] as number) === PLUS ? ' ' : last.text[i];
+    for (let i = 0; i < last.text.length; i++) spaced += last.text[i] === '+' && before.charCodeAt(local[i] as number) === PLUS ? ' ' : last.text[i];
     if (spaced !== last.text) views.push({ text: spaced, at: last.at, how: `${last.how}, + read as a space` });
   }
   return views;

@@ -46,7 +46,7 @@ export interface Candidate extends Match {
    * escapes.ts). Every candidate has the field: one object shape keeps overlap resolution fast.
    */
   reading: string;
-  /** The value as the decoded view reads it ('' for a candidate found as written). */
+  /** The value as its decoded view reads it ('' for a candidate found as written). */
   decodedValue: string;
 }
 
@@ -62,7 +62,7 @@ export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntr
   const cacheable = !trace && text.length <= CLEAN_CACHE_MAX_CHARS;
   if (cacheable && policy.cleanValues.has(text)) return [];
   const hits = only ?? policy.prefilter.candidates(text);
-  // The decoded view needs every detector: the raw line's prefilter (`only`) saw the escapes.
+  // The decoded views need every detector: the raw line's prefilter (`only`) saw the escapes.
   const views = decodedViews(text);
   const found = views.length > 0 ? scanWithViews(policy, text, views, hits, trace) : hits.length === 0 ? [] : scanHits(policy, text, hits, trace);
   // Clean for a few detectors is not clean for all of them.

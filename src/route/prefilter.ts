@@ -11,9 +11,10 @@ import type { ConditionGroup, FieldCondition, Scalar } from './spec.js';
 import { parsePath } from './path.js';
 
 /**
- * A raw-line pattern, and optionally a wider one (`source`) that every line the condition holds
- * on also matches, and whose literals make a better gate: the value of `"kind": "Event"` is rarer
- * in logs than the key. (A line with a backslash passes anyway, as above.)
+ * A raw-line pattern, and optionally another (`source`) that every line without a backslash the
+ * condition holds on also matches, and whose literals make a better gate than the pattern's own:
+ * the value of `"kind": "Event"` is rarer in logs than the key. (A line with a backslash passes
+ * anyway, as above.) A line passes when it matches the pattern and holds a literal of the source.
  */
 export interface LinePattern {
   pattern: string;
@@ -44,10 +45,9 @@ function valueForms(value: Scalar): string[] {
     // A JSON number (401, 401.0, 4.01e2), or the same text as a JSON string.
     const literal = text === '0' ? '-?0' : escapeRegex(text);
     const fraction = text.includes('.') ? '0*' : '(?:\\.0+)?';
-    const out = [`${literal}${fraction}\\s*[,\\]}]`, escapeRegex(JSON.stringify(text)), EXPONENT_NUMBER];
-    // More than 15 digits may not survive parsing as written.
-    if (text.replace(/\D/g, '').length > 15) out.push(LONG_NUMBER);
-    return out;
+    // Written with 16 digits or more, a number may not survive parsing as written: 401.00000000000001
+    // is 401 once parsed.
+    return [`${literal}${fraction}\\s*[,\\]}]`, escapeRegex(JSON.stringify(text)), EXPONENT_NUMBER, LONG_NUMBER];
   }
   if (/^-?[\d.]+e[-+]?\d+$/i.test(text)) {
     // A number whose text has an exponent (1e+21, 1e-7) may be written without one.
@@ -59,7 +59,8 @@ function valueForms(value: Scalar): string[] {
 
 /** Any JSON number written with an exponent (`4.01e2`): its text is not the text it compares by. */
 const EXPONENT_NUMBER = '-?\\d+(?:\\.\\d+)?[eE]';
-const LONG_NUMBER = '-?\\d{16}';
+/** A number written with 16 digits or more (digits and points: a superset, and a light one). */
+const LONG_NUMBER = '-?[\\d.]{16}';
 
 /** Raw-line patterns one of which occurs wherever a field holds `value`, whatever its key. */
 export function valuePatterns(value: Scalar): string[] {
@@ -84,10 +85,10 @@ function fieldNeed(path: string, condition: FieldCondition): Need | undefined {
   const key = typeof parsed !== 'string' && parsed.root === 'body' ? parsed.lastKey : undefined;
   if ('in' in condition) {
     const shortest = Math.min(...condition.in.map((v) => String(v).length));
-    const values = condition.in.flatMap(valuePatterns);
-    if (key === undefined) return { patterns: values.map((pattern) => ({ pattern })), rank: 100 - Math.min(shortest, 50) };
+    const forms = [...new Set(condition.in.flatMap(valuePatterns))];
+    if (key === undefined) return { patterns: forms.map((pattern) => ({ pattern })), rank: 100 - Math.min(shortest, 50) };
     // The key narrows the match; the values, where they have literals, gate it.
-    const pattern = { pattern: keyedValuePattern(key, condition.in), source: `(?:${values.join('|')})` };
+    const pattern = { pattern: keyedValuePattern(key, condition.in), source: `(?:${forms.join('|')})` };
     return { patterns: [pattern], rank: 100 - Math.min(shortest + key.length, 90) };
   }
   if ('regex' in condition) return { patterns: [{ pattern: widenAnchors(condition.regex) }], rank: 200 };

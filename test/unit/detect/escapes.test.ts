@@ -46,7 +46,7 @@ describe('decodedViews', () => {
     expect(last.at[4]).toBe(4);
     expect(text.slice(last.at[5] as number)).toBe('b%2520c');
     expect(decodedViews('plain')).toEqual([]);
-    expect(decodedViews('%25'.repeat(1) + '2525252540')).toHaveLength(MAX_LEVELS);
+    expect(decodedViews('%252525252540')).toHaveLength(MAX_LEVELS);
   });
 });
 
@@ -61,6 +61,13 @@ describe('detection through escapes', () => {
     // Without a percent-escape the text is not taken for percent-encoded.
     expect(spans('pay?card=4111+1111+1111+1111')).toEqual([]);
     expect(decodedViews('a+b%2B1').map((v) => v.text)).toEqual(['a+b+1', 'a b+1']);
+  });
+
+  it('reads a + as a space in a form encoded once more, as a URL in a query string carries it', () => {
+    expect(spans('next=%2Fpay%3Fcard%3D4111%2B1111%2B1111%2B1111%26ref%3Da%2520b')).toEqual([['card-visa', '4111%2B1111%2B1111%2B1111']]);
+    expect(spans('GET /cb?next=%2Fsms%3Ftel%3D%252B44%2B20%2B7946%2B0958')).toEqual([['phone-e164', '%252B44%2B20%2B7946%2B0958']]);
+    // The + that the last decoding made is a plus; the one written in the text before it is a space.
+    expect(decodedViews('x=%252B1%2B2').map((v) => v.text)).toEqual(['x=%2B1+2', 'x=+1+2', 'x=+1 2']);
   });
 
   it('redacts a value encoded twice, as a URL in another URL\'s query string carries it', () => {
@@ -106,6 +113,17 @@ describe('the token of a value found with its escapes decoded', () => {
     expect(new Set(tokens).size).toBe(1);
     const body = /\[\[EMAIL:(tk1\.[^\]]+)\]\]/.exec(tokens[0] as string)?.[1] as string;
     expect(decryptToken(tokenKey, 'EMAIL', body)).toBe('alice@example.com');
+  });
+
+  it('is not made of the decoded value for a key: two keys that decode alike stay two keys', async () => {
+    const { keys } = await localKeys();
+    const tokenKey = await keys.current();
+    const r = processBatch(
+      { seq: 0, file: 'keys.log', firstLine: 1, firstOffset: 0, data: Buffer.from('{"alice@example.com":1,"alice%40example.com":2}\n') },
+      { policy: builtin, actions: new ActionPolicy(), format: 'auto', limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey },
+    );
+    expect(r.quarantine).toEqual([]);
+    expect(Object.keys(JSON.parse(Buffer.from(r.output).toString('utf8')) as object)).toHaveLength(2);
   });
 });
 

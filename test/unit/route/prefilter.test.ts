@@ -100,6 +100,23 @@ describe('raw-line prefilter', () => {
     expect(matched).toBeGreaterThan(200);
   });
 
+  it('finds a number however precisely it is written, as parsing reads it', () => {
+    const r = routingFromYaml(rule('      any:\n        - fields: {status: [401, 1.5]}\n        - fields: {a.b: [0.12345678901234568]}'));
+    const spellings = [
+      '{"status":401.00000000000001}',
+      '{"status":400.99999999999999999}',
+      '{"status":1.50000000000000001}',
+      '{"status":[2, 40100e-2]}',
+      '{"a":{"b":0.1234567890123456789}}',
+      '{"a":[{"b":0},{"b":0.1234567890123456789}]}',
+    ];
+    for (const text of spellings) {
+      const { line, record } = caseRecord(text, { file: 't', line: 1 });
+      expect(r.route(record), text).toHaveLength(1);
+      expect(r.mightMatch(line), text).toBe(true);
+    }
+  });
+
   it('does not take a value under another key for the field', () => {
     const r = routingFromYaml(rule('      fields: {status: [401, 6]}'));
     for (const text of ['{"latency_ms":401,"thread":6}', '{"code":"401"}', '{"a":[6]}', '{"status":200,"n":401}']) {
