@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { BoundedMap } from '../../../src/util/bounded-map.js';
+
+describe('BoundedMap', () => {
+  it('answers what it was told until it is full, then starts over', () => {
+    const m = new BoundedMap<string, number>(3);
+    m.set('a', 1);
+    m.set('b', 2);
+    m.set('a', 3);
+    expect([m.get('a'), m.get('b'), m.get('c')]).toEqual([3, 2, undefined]);
+    m.set('c', 4);
+    // Full: the next new entry clears the rest.
+    m.set('d', 5);
+    expect([m.get('a'), m.get('b'), m.get('c'), m.get('d')]).toEqual([undefined, undefined, undefined, 5]);
+  });
+});
