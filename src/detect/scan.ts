@@ -122,8 +122,8 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
     if (!detector) continue;
     const { regex, spec } = detector;
     regex.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = regex.exec(text)) !== null) {
+    // A match that ends the text leaves nothing to search (an empty match at the end is skipped anyway).
+    for (let m = regex.exec(text); m !== null; m = regex.lastIndex < text.length ? regex.exec(text) : null) {
       const whole: [number, number] = [m.index, m.index + m[0].length];
       if (whole[1] === whole[0]) {
         regex.lastIndex = whole[1] + 1;
