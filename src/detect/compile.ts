@@ -7,7 +7,7 @@ import RE2 from 're2';
 /** The prefilter: which detectors can match a string. */
 export type RE2Set = ReturnType<typeof RE2.Set>;
 import type { AllowEntry, DetectorSpec, KeyRuleSpec, PolicySpec } from './pack.js';
-import { decodeEscapes } from './escapes.js';
+import { decodedViews } from './escapes.js';
 import { LineFilter } from './line-filter.js';
 import type { Prefilter, PrefilterEntry } from './prefilter.js';
 import { VALIDATORS, type ValidatorResult } from './validators.js';
@@ -92,17 +92,22 @@ export class KeyRules {
 
   /**
    * The rule for `key`. A key holding escapes (`pass%77ord`, see escapes.ts) is also read decoded,
-   * and a `redact` rule the decoded key selects applies: an escape does not hide a key from the
-   * rules that redact it (it never makes one skipped).
+   * as values are, and a `redact` rule the decoded key selects applies: an escape does not hide a
+   * key from the rules that redact it (it never makes one skipped).
    */
   decide(key: string): KeyDecision {
     const cached = this.#cache.get(key);
     if (cached) return cached;
     let decision = this.#lookup(key);
     if (decision.mode !== 'redact') {
-      const decoded = decodeEscapes(key);
-      const viaDecoded = decoded ? this.#lookup(decoded.text) : undefined;
-      if (viaDecoded?.mode === 'redact') decision = viaDecoded;
+      // Every reading detection makes of a value: encoded twice (`pass%2577ord`) as well.
+      for (const view of decodedViews(key)) {
+        const viaDecoded = this.#lookup(view.text);
+        if (viaDecoded.mode === 'redact') {
+          decision = viaDecoded;
+          break;
+        }
+      }
     }
     if (this.#cache.size >= KEY_CACHE_LIMIT) this.#cache.clear();
     this.#cache.set(key, decision);

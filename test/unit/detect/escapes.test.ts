@@ -160,6 +160,7 @@ describe('a raw line with escapes', () => {
 describe('key rules and escapes', () => {
   it('redact a key spelled with escapes, and never skip one because of them', () => {
     expect(builtin.keyRules.decide('pass%77ord')).toMatchObject({ mode: 'redact', pattern: 'password' });
+    expect(builtin.keyRules.decide('pass%2577ord')).toMatchObject({ mode: 'redact', pattern: 'password' });
     expect(builtin.keyRules.decide('password')).toMatchObject({ mode: 'redact', pattern: 'password' });
     expect(builtin.keyRules.decide('message%20text').mode).toBe('scan');
     const skip = builtin.spec.packs.flatMap((p) => p.keyRules).find((r) => r.mode === 'skip' && !r.keys.some((k) => k.includes('*')));
