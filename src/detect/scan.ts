@@ -97,6 +97,8 @@ export function scanHits(policy: CompiledPolicy, text: string, hits: readonly nu
  */
 export function scanWithViews(policy: CompiledPolicy, text: string, views: readonly DecodedView[], hits: readonly number[], trace?: TraceEntry[]): Match[] {
   const all = hits.length === 0 ? [] : candidatesOf(policy, text, hits, trace);
+  // The same finding in two readings (no escape inside it) counts once; a set keeps this linear.
+  const seen = new Set(all.map(findingKey));
   for (const view of views) {
     const decodedTrace: TraceEntry[] | undefined = trace ? [] : undefined;
     const decoded = candidatesOf(policy, view.text, policy.prefilter?.candidates(view.text) ?? [], decodedTrace);
@@ -104,13 +106,19 @@ export function scanWithViews(policy: CompiledPolicy, text: string, views: reado
     for (const t of decodedTrace ?? []) {
       trace?.push({ ...t, start: at(t.start), end: at(t.end), detail: t.detail ? `${t.detail} (${view.how})` : `with its ${view.how}` });
     }
-    const mapped = decoded
-      .map((c): Candidate => ({ detector: c.detector, start: at(c.start), end: at(c.end), matchStart: at(c.matchStart), matchEnd: at(c.matchEnd), reading: view.how, decodedValue: view.text.slice(c.start, c.end) }))
-      // The same finding in two readings (no escape inside it) counts once.
-      .filter((c) => !all.some((o) => o.detector === c.detector && o.start === c.start && o.end === c.end));
-    all.push(...mapped);
+    for (const c of decoded) {
+      const m: Candidate = { detector: c.detector, start: at(c.start), end: at(c.end), matchStart: at(c.matchStart), matchEnd: at(c.matchEnd), reading: view.how, decodedValue: view.text.slice(c.start, c.end) };
+      const key = findingKey(m);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      all.push(m);
+    }
   }
   return resolveOverlaps(all, trace);
+}
+
+function findingKey(c: Candidate): string {
+  return `${c.detector.index}:${c.start}:${c.end}`;
 }
 
 /** The candidates of the given detectors in `text`: matches that pass tokens, allowlists, keywords and validators. */
