@@ -297,6 +297,30 @@ function examples(r, ids) {
  * @param {any} report
  * @param {{ all?: boolean, limit?: number }} [options]
  */
+/**
+ * The opt-in packs: F1 of the types they answer without and with each, and what each finds on
+ * the real logs (every finding there is one the built-in policy does not make).
+ * @param {any[]} packs
+ */
+function optInSection(packs) {
+  const out = ['== opt-in packs (patterns/opt-in/, not loaded by default): built-in packs alone -> with the pack'];
+  const pair = (/** @type {{ before: number | null, after: number | null }} */ d) => `${f3(d.before) ?? '—'} -> ${f3(d.after) ?? '—'}`;
+  const rows = [];
+  for (const p of packs) {
+    for (const [type, d] of Object.entries(p.presidioRecognizer)) {
+      const small = p.presidioGenerated.small[type];
+      const large = p.presidioGenerated.large[type];
+      rows.push([p.file, type, pair(d), small ? pair(small) : null, large ? pair(large) : null, p.logs.findings, p.logs.per10k]);
+    }
+  }
+  out.push(table(['pack', 'type', 'recognizer F1', 'sentences small F1', 'sentences large F1', 'log findings', 'per 10k'], rows));
+  for (const p of packs) {
+    const files = Object.entries(p.logs.byFile).map(([f, n]) => `${f} ${n}`).join(', ');
+    out.push(`  ${p.file}: ${p.detectors.join(', ')}; on real logs: ${files || 'none'}`);
+  }
+  return out.join('\n');
+}
+
 export function formatReport(report, options = {}) {
   const limit = options.all ? Infinity : (options.limit ?? 12);
   const p = report.policy;
@@ -315,6 +339,7 @@ export function formatReport(report, options = {}) {
   if (s['presidio-generated']) out.push('', generatedSection(s['presidio-generated']));
   if (s.logs) out.push('', logsSection(s.logs, limit));
   if (s.routing) out.push('', routingSection(s.routing, limit));
+  if (report.optIn) out.push('', optInSection(report.optIn));
 
   const byF1 = worstByF1(report.detectors, limit);
   const byFp = worstByFalsePositives(report.detectors, limit);

@@ -4,7 +4,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { summarizeDetectors, worstByF1, worstByFalsePositives } from './detectors.mjs';
-import { defaultPatternPaths, loadEvalPolicy } from './policy.mjs';
+import { evaluateOptInPacks } from './opt-in.mjs';
+import { defaultPatternPaths, isBuiltinOnly, loadEvalPolicy } from './policy.mjs';
 import { corporaRoot } from './readers.mjs';
 import { evaluateDetectSecrets } from './source-detect-secrets.mjs';
 import { evaluateGitleaks } from './source-gitleaks.mjs';
@@ -80,6 +81,15 @@ export function runEval(options = {}) {
     sources[name] = run(policy, root);
     timings[name] = Math.round(performance.now() - t0);
   }
+  // The opt-in packs are measured against the built-in policy, with the PII sources they answer.
+  const withOptIn = isBuiltinOnly(patterns) && ['presidio-recognizer', 'presidio-generated', 'logs'].some((n) => names.includes(n));
+  /** @type {object[] | undefined} */
+  let optIn;
+  if (withOptIn) {
+    const t0 = performance.now();
+    optIn = evaluateOptInPacks(policy, sources, root);
+    timings['opt-in'] = Math.round(performance.now() - t0);
+  }
   const detectors = summarizeDetectors(policy, sources);
   /** @type {Record<string, number>} */
   const byCategory = {};
@@ -100,6 +110,7 @@ export function runEval(options = {}) {
       withRefs: policy.detectors.filter((d) => d.refs.length > 0).length,
     },
     sources,
+    ...(optIn ? { optIn } : {}),
     detectors,
     worst: {
       byF1: worstByF1(detectors).map((d) => d.id),

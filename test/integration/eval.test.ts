@@ -337,6 +337,34 @@ describe.skipIf(!haveCorpora)('bench/eval.mjs', () => {
     expect(r.stdout).toContain('import of secrets/gitleaks.toml:');
   });
 
+  it('measures each opt-in pack against the built-in packs: the types it answers, before and after, and its log findings', () => {
+    const out = join(dir, 'opt-in.json');
+    const r = run('--only', 'presidio-recognizer', '--out', out);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.status).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    // The built-in policy does not load the opt-in packs.
+    expect(report.policy.packs.map((p: { file: string }) => p.file).some((f: string) => f.includes('opt-in'))).toBe(false);
+    const ssn = report.optIn.find((p: { file: string }) => p.file === join('opt-in', 'us-ssn-unformatted.yaml'));
+    expect(ssn.detectors).toEqual(['us-ssn-unformatted']);
+    const rec = ssn.presidioRecognizer.US_SSN;
+    expect(rec.before).toBe(report.sources['presidio-recognizer'].byType.US_SSN.f1);
+    expect(rec.after).toBeGreaterThan(rec.before);
+    expect(rec.fpAfter).toBe(rec.fpBefore);
+    // Its findings on the real logs are its own, counted per file.
+    expect(ssn.logs.findings).toBeGreaterThan(0);
+    expect(Object.values(ssn.logs.byFile).reduce((a: number, b) => a + Number(b), 0)).toBe(ssn.logs.findings);
+    expect(r.stdout).toMatch(/opt-in\/us-ssn-unformatted\.yaml +US_SSN +0\.\d{3} -> 1\.000/);
+  });
+
+  it('leaves the opt-in packs out when --patterns names the policy', () => {
+    const out = join(dir, 'no-opt-in.json');
+    const r = run('--only', 'presidio-recognizer', '--patterns', join(dir, 'pack.yaml'), '--out', out);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).optIn).toBeUndefined();
+    expect(r.stdout).not.toContain('opt-in packs');
+  });
+
   it('rejects an unknown source with exit code 2', () => {
     const r = run('--only', 'nope', '--patterns', join(dir, 'pack.yaml'), '--out', join(dir, 'r3.json'));
     expect(r.status).toBe(2);

@@ -7,8 +7,12 @@
  * without `+` is read as country code and number (`44 20 7946 0958`, `91-415-555-0132`). With
  * `minDigits: n` a number with fewer than n digits (an extension not counted) is rejected: some
  * numbering plans (DE) accept very short national numbers that, without context, are just numbers.
+ * With `possibleWhenGrouped: true` a number written with `+` or an international call prefix, in
+ * three or more digit groups (`+1-944-435-4352`, `001-944-435-4352`, `+44 20 7946 0958`), needs only a possible length for its country code, not
+ * a range the numbering plan has assigned: the writing is the evidence, and a range assigned after
+ * the metadata was made, a fake test number or a typo is still a phone number to keep out of logs.
  */
-import { isSupportedCountry, isValidPhoneNumber, type CountryCode } from 'libphonenumber-js/max';
+import { isPossiblePhoneNumber, isSupportedCountry, isValidPhoneNumber, type CountryCode } from 'libphonenumber-js/max';
 import { BoundedMap } from '../../util/bounded-map.js';
 import { LogveilError } from '../../errors.js';
 import { fail, OK, unknownParams, type ValidatorSpec } from './common.js';
@@ -16,6 +20,7 @@ import { fail, OK, unknownParams, type ValidatorSpec } from './common.js';
 const PARAM_PROBLEM = 'phone "defaultCountry" must be an ISO 3166 alpha-2 code (e.g. "US") or a non-empty list of them';
 const INTERNATIONAL_PROBLEM = 'phone "international" must be true or false';
 const MIN_DIGITS_PROBLEM = 'phone "minDigits" must be an integer between 1 and 17';
+const GROUPED_PROBLEM = 'phone "possibleWhenGrouped" must be true or false';
 
 /** Longer values are not phone numbers (E.164 has at most 15 digits; allow separators and an extension). */
 const MAX_LENGTH = 48;
@@ -47,6 +52,12 @@ function digitCount(text: string): number {
   return main.replace(/\D/g, '').length;
 }
 
+/** True when the number (an extension left out) is written in three or more digit groups. */
+function isGrouped(text: string): boolean {
+  const main = text.replace(/\s*(?:x|ext\.?|extension)\s*\d+$/i, '');
+  return main.split(/[ .()-]+/).filter((g) => g.length > 0).length >= 3;
+}
+
 /** The value with an international call prefix (00, 011) replaced by `+`, or undefined. */
 function withPlus(value: string): string | undefined {
   const m = /^\(?(?:00|011)\)?[ .-]?([1-9][\s\S]*)$/.exec(value);
@@ -70,13 +81,25 @@ function isValid(text: string, country?: CountryCode): boolean {
   return ok;
 }
 
+function isPossible(text: string): boolean {
+  const key = `+possible\0${text}`;
+  let ok = answers.get(key);
+  if (ok === undefined) {
+    ok = isPossiblePhoneNumber(text);
+    answers.set(key, ok);
+  }
+  return ok;
+}
+
 export const phone: ValidatorSpec = {
   checkParams(params) {
     const problems = countriesOf(params) === undefined ? [PARAM_PROBLEM] : [];
     const international = params['international'];
     if (international !== undefined && typeof international !== 'boolean') problems.push(INTERNATIONAL_PROBLEM);
     if (minDigitsOf(params) === undefined) problems.push(MIN_DIGITS_PROBLEM);
-    return problems.concat(unknownParams('phone', params, ['defaultCountry', 'international', 'minDigits']));
+    const grouped = params['possibleWhenGrouped'];
+    if (grouped !== undefined && typeof grouped !== 'boolean') problems.push(GROUPED_PROBLEM);
+    return problems.concat(unknownParams('phone', params, ['defaultCountry', 'international', 'minDigits', 'possibleWhenGrouped']));
   },
   validate(value, params) {
     const countries = countriesOf(params);
@@ -87,19 +110,25 @@ export const phone: ValidatorSpec = {
     }
     const minDigits = minDigitsOf(params);
     if (minDigits === undefined) throw new LogveilError('VALIDATOR_PARAMS', MIN_DIGITS_PROBLEM);
+    const grouped = params['possibleWhenGrouped'];
+    if (grouped !== undefined && typeof grouped !== 'boolean') throw new LogveilError('VALIDATOR_PARAMS', GROUPED_PROBLEM);
     const text = value.trim();
     if (text.length === 0 || text.length > MAX_LENGTH) return fail('phone number is empty or too long');
     if (!/[0-9]/.test(text)) return fail('phone number has no digits');
     if (digitCount(text) < minDigits) return fail(`phone number has fewer than ${minDigits} digits`);
     if (text.startsWith('+')) {
-      return isValid(text) ? OK : fail('not a valid international phone number');
+      if (isValid(text)) return OK;
+      if (grouped === true && isGrouped(text)) {
+        return isPossible(text) ? OK : fail('not a possible international phone number (wrong length for its country code)');
+      }
+      return fail('not a valid international phone number');
     }
     if (international === true && /^\(?[1-9]/.test(text) && isValid(`+${text}`)) return OK;
     for (const country of countries) {
       if (isValid(text, country)) return OK;
     }
     const plus = withPlus(text);
-    if (plus !== undefined && isValid(plus)) return OK;
+    if (plus !== undefined && (isValid(plus) || (grouped === true && isGrouped(plus) && isPossible(plus)))) return OK;
     if (international === true) return fail('not a valid international phone number');
     if (countries.length === 0) return fail('phone number has no country code and no defaultCountry is given');
     return fail(`not a valid phone number for ${countries.join(', ')}`);

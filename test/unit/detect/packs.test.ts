@@ -1,12 +1,16 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtinPatternsDir } from '../../../src/config/config.js';
 import { CompiledPolicy } from '../../../src/detect/compile.js';
 import { loadPolicy } from '../../../src/detect/load.js';
 import { runPackTests } from '../../../src/detect/packtest.js';
+import { scanText } from '../../../src/detect/scan.js';
 import { policyFromYaml } from '../../helpers/policy.js';
 
-// Every built-in detector's tests.match / tests.nomatch cases, one test per detector.
-const policy = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+// Every built-in detector's tests.match / tests.nomatch cases, one test per detector, the opt-in
+// packs (patterns/opt-in/, not loaded by default) included.
+const optInDir = join(builtinPatternsDir(), 'opt-in');
+const policy = new CompiledPolicy(loadPolicy([builtinPatternsDir(), optInDir]));
 const report = runPackTests(policy);
 
 describe('built-in pattern packs', () => {
@@ -21,6 +25,29 @@ describe('built-in pattern packs', () => {
   it.each(policy.detectors.map((d) => [d.spec.id, d.spec.source.file] as const))('%s (%s) passes its own cases', (id) => {
     const failures = report.failures.filter((f) => f.detectorId === id).map((f) => `${f.source.file}:${f.source.line} ${f.message}`);
     expect(failures).toEqual([]);
+  });
+});
+
+describe('opt-in packs', () => {
+  it('are not loaded with the built-in packs, and their ids are their own', () => {
+    const builtin = loadPolicy([builtinPatternsDir()]);
+    expect(builtin.packs.some((p) => p.file.includes(`${join('patterns', 'opt-in')}`))).toBe(false);
+    const ids = new Set(builtin.packs.flatMap((p) => p.detectors.map((d) => d.id)));
+    const optIn = loadPolicy([optInDir]);
+    expect(optIn.packs.length).toBeGreaterThan(0);
+    for (const d of optIn.packs.flatMap((p) => p.detectors)) expect(ids.has(d.id), d.id).toBe(false);
+  });
+
+  it('us-ssn-unformatted finds the bare and regrouped shapes that us-ssn leaves to a keyword', () => {
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const text = 'ids 078051121 and 536-274189 and 53627-4189';
+    expect(scanText(builtin, text).filter((m) => m.detector.spec.label === 'SSN')).toEqual([]);
+    const found = scanText(policy, text).map((m) => [m.detector.spec.id, text.slice(m.start, m.end)]);
+    expect(found).toEqual([
+      ['us-ssn-unformatted', '078051121'],
+      ['us-ssn-unformatted', '536-274189'],
+      ['us-ssn-unformatted', '53627-4189'],
+    ]);
   });
 });
 

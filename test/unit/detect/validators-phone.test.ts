@@ -29,6 +29,7 @@ describe('phone: parameters', () => {
       expect(phone.checkParams({ defaultCountry }), JSON.stringify(defaultCountry)).toHaveLength(1);
     }
     expect(phone.checkParams({ international: 'yes' })).toHaveLength(1);
+    expect(phone.checkParams({ possibleWhenGrouped: 1 })).toHaveLength(1);
     for (const minDigits of [0, 18, 7.5, '8', null]) {
       expect(phone.checkParams({ minDigits }), JSON.stringify(minDigits)).toHaveLength(1);
     }
@@ -116,6 +117,24 @@ describe('phone: national numbers', () => {
     ok('030 1234 5678', { defaultCountry: 'DE', minDigits: 8 });
     bad('030 123 x4567', { defaultCountry: 'DE', minDigits: 8 }, /fewer than 8 digits/);
     ok('(030) 1234-567 ext. 12', { defaultCountry: 'DE', minDigits: 8 });
+  });
+
+  it('with possibleWhenGrouped, needs only a possible length for a + or 00-prefixed number in three or more groups', () => {
+    const grouped = { possibleWhenGrouped: true };
+    // +1 944 is not an assigned NANP area code: invalid, but the right length
+    bad('+1-944-435-4352', {}, /not a valid international/);
+    ok('+1-944-435-4352', grouped);
+    ok('+1-944-435-4352x04732', grouped);
+    ok('+1 (944) 435 4352', grouped);
+    ok('001-944-435-4352', { defaultCountry: 'US', possibleWhenGrouped: true });
+    // compact or in two groups, it must still be valid
+    bad('+19444354352', grouped, /not a valid international/);
+    bad('+1 9444354352', grouped, /not a valid international/);
+    // the wrong length for the country code
+    bad('+1 944 435 435', grouped, /not a possible international phone number/);
+    bad('+44 20 79', grouped, /not a possible/);
+    // a national number gets no such leniency
+    bad('944-435-4352', { defaultCountry: 'US', possibleWhenGrouped: true }, /not a valid phone number for US/);
   });
 
   it('rejects empty, digitless and overlong values', () => {

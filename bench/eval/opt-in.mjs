@@ -1,0 +1,80 @@
+// @ts-check
+/**
+ * The opt-in packs (`patterns/opt-in/`): detectors the built-in policy leaves out because of what
+ * they cost on ordinary logs. Each is measured as a team would turn it on, the built-in packs plus
+ * that one pack: what it gains on the labelled PII sources, and its findings on the real logs.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { builtinPatternsDir } from '../../dist/config/config.js';
+import { loadEvalPolicy } from './policy.mjs';
+import { evaluateLogs } from './source-logs.mjs';
+import { evaluatePresidioGenerated } from './source-presidio-generated.mjs';
+import { evaluatePresidioRecognizer } from './source-presidio-recognizer.mjs';
+
+/** The opt-in pack files that ship with logveil. */
+export function optInPackFiles() {
+  const dir = join(builtinPatternsDir(), 'opt-in');
+  return readdirSync(dir)
+    .filter((name) => /\.ya?ml$/.test(name))
+    .sort()
+    .map((name) => join(dir, name));
+}
+
+/**
+ * Scores of the labelled types the pack's detectors answer, without and with the pack.
+ * @param {Record<string, any>} before `byType` of a span source on the built-in policy
+ * @param {Record<string, any>} after the same with the pack added
+ * @param {Set<string>} types
+ */
+function typeDeltas(before, after, types) {
+  /** @type {Record<string, { before: number | null, after: number | null, fpBefore: number, fpAfter: number }>} */
+  const out = {};
+  for (const t of types) {
+    const a = before[t];
+    const b = after[t];
+    if (!a || !b) continue;
+    out[t] = { before: a.f1, after: b.f1, fpBefore: a.fp, fpAfter: b.fp };
+  }
+  return out;
+}
+
+/**
+ * @param {import('./policy.mjs').EvalPolicy} builtin the built-in policy
+ * @param {Record<string, any>} sources the built-in policy's results, by source name
+ * @param {string} root corpora root
+ */
+export function evaluateOptInPacks(builtin, sources, root) {
+  const recognizer = sources['presidio-recognizer'] ?? evaluatePresidioRecognizer(builtin, root);
+  const generated = sources['presidio-generated'] ?? evaluatePresidioGenerated(builtin, root);
+  return optInPackFiles().map((file) => {
+    const policy = loadEvalPolicy([builtinPatternsDir(), file]);
+    const added = policy.detectors.filter((d) => !builtin.byId.has(d.id));
+    const types = new Set(added.flatMap((d) => d.refs.filter((r) => r.startsWith('presidio:')).map((r) => r.slice('presidio:'.length))));
+    const withRecognizer = evaluatePresidioRecognizer(policy, root);
+    const withGenerated = evaluatePresidioGenerated(policy, root);
+    const logs = evaluateLogs(policy, root);
+    const ids = new Set(added.map((d) => d.id));
+    const logFindings = Object.entries(logs.byDetector).filter(([id]) => ids.has(id));
+    const findings = logFindings.reduce((n, [, d]) => n + d.findings, 0);
+    return {
+      file: file.slice(builtinPatternsDir().length + 1),
+      pack: policy.packs.find((p) => p.file === file)?.id ?? file,
+      detectors: [...ids],
+      presidioRecognizer: typeDeltas(recognizer.byType, withRecognizer.byType, types),
+      presidioGenerated: Object.fromEntries(
+        ['small', 'large'].map((size) => [size, typeDeltas(generated.sets[size].byType, withGenerated.sets[size].byType, types)]),
+      ),
+      logs: {
+        lines: logs.lines,
+        findings,
+        per10k: logs.lines === 0 ? 0 : Math.round((findings / logs.lines) * 100000) / 10,
+        byFile: Object.fromEntries(
+          Object.entries(logs.byFile)
+            .map(([name, f]) => [name, Object.entries(f.detectors).filter(([id]) => ids.has(id)).reduce((n, [, d]) => n + d.findings, 0)])
+            .filter(([, n]) => Number(n) > 0),
+        ),
+      },
+    };
+  });
+}
