@@ -5,17 +5,19 @@
  * decoded view, and each finding there is mapped back onto the escapes that spell it, so what is
  * redacted is the value as written.
  *
- * Percent-escapes of ASCII bytes (`%00`-`%7F`) are decoded one to one; those of other bytes (a
- * multi-byte UTF-8 character) are left as written: every built-in detector reads ASCII around its
- * value, and a one-to-one map keeps the offsets exact. In percent-encoded text a `+` may stand
+ * Percent-escapes of ASCII bytes (`%00`-`%7F`) are decoded one to one. The escapes of a multi-byte
+ * UTF-8 character (`n%C3%A9e le`, `%E9%9B%BB%E8%A9%B1`) are decoded together when they spell a
+ * valid one, its units all mapped to where its first escape starts; any other escape of a byte
+ * of 0x80 or more is left as written. In percent-encoded text a `+` may stand
  * for a space (form encoding), and is also read so. A value encoded again (`%2540`: a URL
  * carried in another URL's query string, as `redirect_uri=` or `next=` do) is decoded again, up
  * to {@link MAX_LEVELS} times, each level a view of its own (see {@link decodedViews}).
  */
 
-/** An escape the view decodes. */
-const ESCAPE = /%[0-7][0-9A-Fa-f]|\\u[0-9A-Fa-f]{4}/;
-const PERCENT_ESCAPE = /%[0-7][0-9A-Fa-f]/;
+/** An escape the view may decode: of an ASCII byte, the first two of a UTF-8 sequence, or `\\uXXXX`. */
+const ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Fc-f][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]|\\u[0-9A-Fa-f]{4}/;
+const PERCENT_ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Fc-f][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]/;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export interface DecodedView {
   text: string;
@@ -36,22 +38,32 @@ export function hasPercentEscape(bytes: Buffer): boolean {
   return false;
 }
 
-/** True when `bytes[pos]` starts a percent-escape the view decodes: `%`, then 0-7, then a hex digit. */
+/**
+ * True when `bytes[pos]` starts a percent-escape the view may decode: `%`, then 0-7 and a hex digit
+ * (an ASCII byte), or the escapes of a UTF-8 lead byte and a continuation byte (`%C3%A9`).
+ */
 export function isPercentEscapeAt(bytes: Buffer, pos: number): boolean {
-  return bytes[pos] === PERCENT && (bytes[pos + 1] ?? 0) >= 0x30 && (bytes[pos + 1] ?? 0) <= 0x37 && isHexCode(bytes[pos + 2] ?? 0);
+  if (bytes[pos] !== PERCENT || !isHexCode(bytes[pos + 2] ?? 0)) return false;
+  const high = bytes[pos + 1] ?? 0;
+  if (high >= 0x30 && high <= 0x37) return true;
+  if (!((high >= 0x43 && high <= 0x46) || (high >= 0x63 && high <= 0x66))) return false;
+  const next = bytes[pos + 4] ?? 0;
+  return bytes[pos + 3] === PERCENT && (next === 0x38 || next === 0x39 || next === 0x41 || next === 0x42 || next === 0x61 || next === 0x62) && isHexCode(bytes[pos + 5] ?? 0);
 }
 
-/** The decoded view of `text`, or undefined when it holds no escape. */
+/** The decoded view of `text`, or undefined when it holds no escape it decodes. */
 export function decodeEscapes(text: string): DecodedView | undefined {
   if (!ESCAPE.test(text)) return undefined;
   let out = '';
   const at: number[] = [];
   for (let i = 0; i < text.length; ) {
     const c = text.charCodeAt(i);
-    if (c === 0x25 && isHex(text, i + 1, 2) && text.charCodeAt(i + 1) <= 0x37) {
-      out += String.fromCharCode(parseInt(text.slice(i + 1, i + 3), 16));
+    const utf8 = c === 0x25 && isHex(text, i + 1, 2) ? percentChar(text, i) : '';
+    if (utf8.length > 0) {
+      out += utf8;
       at.push(i);
-      i += 3;
+      if (utf8.length === 2) at.push(i);
+      i += 3 * utf8ByteLength(parseInt(text.slice(i + 1, i + 3), 16));
     } else if (c === 0x5c && text.charCodeAt(i + 1) === 0x75 && isHex(text, i + 2, 4)) {
       out += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
       at.push(i);
@@ -63,7 +75,8 @@ export function decodeEscapes(text: string): DecodedView | undefined {
     }
   }
   at.push(text.length);
-  return { text: out, at, how: 'escapes decoded' };
+  // Escapes of bytes that spell no character (`%C0%80`) leave the text as it was.
+  return out === text ? undefined : { text: out, at, how: 'escapes decoded' };
 }
 
 /** How many times a string is decoded at most: a URL in a URL in a URL. */
@@ -100,6 +113,37 @@ export function decodedViews(text: string): DecodedView[] {
     if (spaced !== last.text) views.push({ text: spaced, at: last.at, how: `${last.how}, + read as a space` });
   }
   return views;
+}
+
+/**
+ * The character the percent-escapes at `text[i]` spell: one ASCII byte, or the 2-4 bytes of one
+ * valid UTF-8 sequence (no overlong form, no surrogate); '' when they spell none.
+ */
+function percentChar(text: string, i: number): string {
+  const lead = parseInt(text.slice(i + 1, i + 3), 16);
+  if (lead < 0x80) return String.fromCharCode(lead);
+  const n = utf8ByteLength(lead);
+  if (n === 0) return '';
+  const bytes = new Uint8Array(n);
+  for (let k = 0; k < n; k++) {
+    const p = i + 3 * k;
+    if (text.charCodeAt(p) !== PERCENT || !isHex(text, p + 1, 2)) return '';
+    bytes[k] = parseInt(text.slice(p + 1, p + 3), 16);
+  }
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return '';
+  }
+}
+
+/** The length of the UTF-8 sequence a lead byte starts: 1 for ASCII, 2-4, or 0 for no lead byte. */
+function utf8ByteLength(lead: number): number {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 0;
 }
 
 const PERCENT = 0x25;

@@ -16,9 +16,23 @@ const spans = (text: string): Array<[string, string]> => scanText(builtin, text)
 
 describe('decodeEscapes', () => {
   it('decodes percent-escapes of ASCII bytes and \\u escapes, each char mapped to where it starts', () => {
-    const view = decodeEscapes('a%40b\\u002Ec%e2%82%ACx');
-    expect(view?.text).toBe('a@b.c%e2%82%ACx');
-    expect(view?.at).toEqual([0, 1, 4, 5, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22]);
+    const view = decodeEscapes('a%40b\\u002Ecx');
+    expect(view?.text).toBe('a@b.cx');
+    expect(view?.at).toEqual([0, 1, 4, 5, 11, 12, 13]);
+  });
+
+  it('decodes the escapes of one valid UTF-8 character together, its units mapped to the first escape', () => {
+    const view = decodeEscapes('n%C3%A9e %e2%82%ac%F0%9F%98%80!');
+    expect(view?.text).toBe('n\u00e9e \u20ac\u{1f600}!');
+    expect(view?.at).toEqual([0, 1, 7, 8, 9, 18, 18, 30, 31]);
+    // No character: a lone continuation byte, an overlong form, a surrogate, a cut sequence, Latin-1.
+    for (const t of ['%A9x', '%C0%80', '%ED%A0%80', '%E2%82', '%E2%82x', '%E9t%E9', '%F5%80%80%80']) {
+      expect(decodeEscapes(t), t).toBeUndefined();
+    }
+    // Cut short, the sequence stays as written and the ASCII escape after it is still decoded.
+    expect(decodeEscapes('%C3%40')?.text).toBe('%C3@');
+    expect(hasPercentEscape(Buffer.from('n%C3%A9e'))).toBe(true);
+    expect(hasPercentEscape(Buffer.from('n%E9e'))).toBe(false);
   });
 
   it('leaves text without such escapes alone', () => {
@@ -85,6 +99,11 @@ describe('detection through escapes', () => {
     expect(spans('token%3Dghp_16C7e42F292c6912E7710c838347Ae178B4a')[0]?.[1]).toContain('ghp_16C7e42F292c6912E7710c838347Ae178B4a');
   });
 
+  it('reads a keyword spelled with the escapes of a non-ASCII character', () => {
+    expect(spans('GET /f?dob=n%C3%A9e%20le%2012%2F03%2F1980&x=1')).toEqual([['date-of-birth', '12%2F03%2F1980']]);
+    expect(spans('born=n%C3%A9e le 12/03/1980')).toEqual([['date-of-birth', '12/03/1980']]);
+  });
+
   it('finds a value written plainly once, whatever escapes stand around it', () => {
     expect(spans('a%20alice@example.com%20b')).toHaveLength(1);
     // Found in both readings, it is one candidate: explain names it once, not as overlapped by itself.
@@ -131,7 +150,7 @@ describe('a raw line with escapes', () => {
   it('leaves the fast path, so a value its escapes hide is redacted', async () => {
     const { keys } = await localKeys();
     const tokenKey = await keys.current();
-    const lines = ['GET /login?email=alice%40example.com HTTP/1.1', '{"url":"/a?to=carol%40example.net"}', 'CPU at 95% of 100%'];
+    const lines = ['GET /login?email=alice%40example.com HTTP/1.1', '{"url":"/a?to=carol%40example.net"}', 'CPU at 95% of 100%', 'form: n%C3%A9e le 12/03/1980'];
     const data = Buffer.from(lines.join('\n') + '\n');
     const r = processBatch(
       { seq: 0, file: 'access.log', firstLine: 1, firstOffset: 0, data },
@@ -141,6 +160,7 @@ describe('a raw line with escapes', () => {
     expect(out[0]).toMatch(/^GET \/login\?email=\[\[EMAIL:tk1\.[^\]]+\]\] HTTP\/1\.1$/);
     expect(out[1]).toMatch(/^\{"url":"\/a\?to=\[\[EMAIL:tk1\.[^\]]+\]\]"\}$/);
     expect(out[2]).toBe(lines[2]);
+    expect(out[3]).toMatch(/^form: n%C3%A9e le \[\[DOB:tk1\.[^\]]+\]\]$/);
     expect(r.fastPathLines).toBe(1);
   });
 
