@@ -9,6 +9,7 @@
  * literals) wherever it is unsure, so its answer is never wrong, only sometimes missing.
  */
 
+import { BoundedMap } from '../util/bounded-map.js';
 import { parseRegex, type RegexNode } from './re2-syntax.js';
 
 /** A required literal; `nocase` ones are lower case and must be compared without case. */
@@ -57,7 +58,41 @@ export function requiredLiterals(source: string, minLength = 3): Literal[] | und
  * its automaton (each character or class counts one, counted repetitions are unrolled to their
  * upper bound). Sets of patterns are kept to a total weight that RE2's DFA memory holds.
  */
-export function analyze(source: string, minLength = 3): { literals: Literal[] | undefined; weight: number } {
+export function analyze(source: string, minLength = 3): Analysis {
+  const key = `a${minLength}\0${source}`;
+  const known = analyses.get(key) as Analysis | undefined;
+  if (known) return known;
+  const found = analyzeNow(source, minLength);
+  analyses.set(key, found);
+  return found;
+}
+
+/** What {@link analyze} tells of a pattern. Shared between callers: never modified. */
+export interface Analysis {
+  literals: Literal[] | undefined;
+  weight: number;
+}
+
+/**
+ * The answers of {@link analyze} and {@link selectivePrefix} so far, by pattern. The analysis is
+ * pure, and a worker thread compiling the policy the main thread compiled asks the same questions:
+ * the main thread hands its answers over ({@link sharedAnalyses}, {@link seedAnalyses}), and the
+ * worker neither spends ~0.1 s on them nor has the analysis optimized by V8 (~0.4 s of background
+ * compilation, taken from the other threads on a busy machine).
+ */
+const analyses = new BoundedMap<string, Analysis | { prefix: string | undefined }>(8192);
+
+/** The analyses made so far, to give a worker thread ({@link seedAnalyses}). */
+export function sharedAnalyses(): Array<[string, Analysis | { prefix: string | undefined }]> {
+  return [...analyses.entries()];
+}
+
+/** Takes the analyses another thread made ({@link sharedAnalyses}). */
+export function seedAnalyses(entries: ReadonlyArray<[string, Analysis | { prefix: string | undefined }]>): void {
+  for (const [key, value] of entries) analyses.set(key, value);
+}
+
+function analyzeNow(source: string, minLength: number): Analysis {
   const root = parse(source);
   if (!root) return { literals: undefined, weight: source.length };
   const info = infoOf(root);
@@ -75,6 +110,15 @@ export function analyze(source: string, minLength = 3): { literals: Literal[] | 
  * is then checked with the whole pattern.
  */
 export function selectivePrefix(source: string, minLength = 3, minSaved = 20): string | undefined {
+  const key = `p${minLength},${minSaved}\0${source}`;
+  const known = analyses.get(key) as { prefix: string | undefined } | undefined;
+  if (known) return known.prefix;
+  const prefix = selectivePrefixNow(source, minLength, minSaved);
+  analyses.set(key, { prefix });
+  return prefix;
+}
+
+function selectivePrefixNow(source: string, minLength: number, minSaved: number): string | undefined {
   const root = parse(source);
   if (root?.type !== 'concat') return undefined;
   const items = root.items.map(infoOf);

@@ -9,6 +9,7 @@ import { ActionPolicy, type ActionOverrides } from '../act/actions.js';
 import type { LineFormat } from '../codecs/jsonl.js';
 import type { DataKey, DataKeyCache, KeyTransfer } from '../crypto/keys/cache.js';
 import type { CompiledPolicy } from '../detect/compile.js';
+import { sharedAnalyses } from '../detect/literals.js';
 import { LogveilError } from '../errors.js';
 import type { LineWriter } from '../sinks/line-writer.js';
 import type { QuarantineSink } from '../sinks/quarantine.js';
@@ -127,6 +128,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
     ...(o.faults ? { faults: o.faults } : {}),
     ...(o.examples ? { examples: o.examples } : {}),
     ...(o.routing ? { routing: { spec: o.routing.compiled.spec, salt: o.routing.salt, appStream: o.routing.appStream } } : {}),
+    ...(o.workers > 0 ? { analyses: sharedAnalyses() } : {}),
   };
   const executor: BatchExecutor = o.workers > 0 ? new PoolExecutor(setup, o.workers) : new InlineExecutor(o.policy, setup, o.routing?.compiled);
   const gate = new ThresholdGate();

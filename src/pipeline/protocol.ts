@@ -4,6 +4,7 @@
 import type { ActionOverrides } from '../act/actions.js';
 import type { LineFormat } from '../codecs/jsonl.js';
 import type { KeyTransfer } from '../crypto/keys/cache.js';
+import type { sharedAnalyses } from '../detect/literals.js';
 import type { PolicySpec } from '../detect/pack.js';
 import type { AppStreamMode } from '../route/event.js';
 import type { RoutingSpec } from '../route/spec.js';
@@ -21,6 +22,8 @@ export interface WorkerSetup {
   examples?: number;
   /** Security routing rules; the salt of threshold group keys is shared with the engine's gate. */
   routing?: RoutingSetup;
+  /** The main thread's pattern analyses (see `sharedAnalyses` in detect/literals.ts), so that a worker compiles the policy without making them again. */
+  analyses?: ReturnType<typeof sharedAnalyses>;
 }
 
 export interface RoutingSetup {

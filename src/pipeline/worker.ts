@@ -6,6 +6,7 @@ import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { ActionPolicy } from '../act/actions.js';
 import { DataKey, HashKey, type KeyTransfer } from '../crypto/keys/cache.js';
 import { CompiledPolicy } from '../detect/compile.js';
+import { seedAnalyses } from '../detect/literals.js';
 import { CompiledRouting } from '../route/compile.js';
 import { LogveilError } from '../errors.js';
 import { canonicalJson } from '../util/canonical.js';
@@ -16,6 +17,7 @@ const KEYS_KEPT = 4;
 
 function setup(): (t: WorkerTask) => unknown {
   const s = workerData as WorkerSetup;
+  if (s.analyses) seedAnalyses(s.analyses);
   const routing = s.routing ? new CompiledRouting(s.routing.spec, { groupKeySalt: s.routing.salt }) : undefined;
   const policy = new CompiledPolicy(s.policy, { maxDepth: s.limits.maxDepth, extraLinePatterns: routing?.linePatterns ?? [] });
   const actions = new ActionPolicy(s.actions);

@@ -14,6 +14,10 @@ export class BoundedMap<K, V> {
     return this.#items.get(key);
   }
 
+  entries(): IterableIterator<[K, V]> {
+    return this.#items.entries();
+  }
+
   set(key: K, value: V): void {
     if (this.#items.size >= this.#max) this.#items.clear();
     this.#items.set(key, value);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
-import { analyze, requiredLiterals, selectivePrefix, type Literal } from '../../../src/detect/literals.js';
+import { analyze, requiredLiterals, seedAnalyses, selectivePrefix, sharedAnalyses, type Literal } from '../../../src/detect/literals.js';
 
 const texts = (l: Literal[] | undefined): string[] | undefined => l?.map((x) => (x.nocase ? `(?i)${x.text}` : x.text)).sort();
 
@@ -112,6 +112,25 @@ describe('selectivePrefix', () => {
     expect(selectivePrefix('\\d{3}-\\d{2}-\\d{4}')).toBeUndefined();
     expect(selectivePrefix('abc\\d')).toBeUndefined();
     expect(selectivePrefix('abc|\\d{40}')).toBeUndefined();
+  });
+});
+
+describe('shared analyses', () => {
+  it('hold every answer given, and survive a copy to another thread', () => {
+    const pattern = 'sk_live_[0-9a-zA-Z]{24}';
+    const mine = analyze(pattern);
+    const prefix = selectivePrefix('(?i:ssn|social security)[^0-9\\n]{0,30}?\\b\\d{9}\\b');
+    const shared = new Map(structuredClone(sharedAnalyses()));
+    expect(shared.get(`a3\0${pattern}`)).toEqual(mine);
+    expect(shared.get('p3,20\0(?i:ssn|social security)[^0-9\\n]{0,30}?\\b\\d{9}\\b')).toEqual({ prefix });
+  });
+
+  it('are what analyze answers once seeded: a worker does not make them again', () => {
+    const pattern = 'seeded-only-[a-z]{3}xyz';
+    seedAnalyses([[`a3\0${pattern}`, { literals: [{ text: 'seeded', nocase: false }], weight: 7 }]]);
+    expect(analyze(pattern)).toEqual({ literals: [{ text: 'seeded', nocase: false }], weight: 7 });
+    // Not seeded for another minimum length: analyzed.
+    expect(texts(analyze(pattern, 4).literals)).toEqual(['seeded-only-']);
   });
 });
 
