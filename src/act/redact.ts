@@ -9,7 +9,6 @@ import type { DataKey, HashKey } from '../crypto/keys/cache.js';
 import { encryptToken, hashToken, wrapToken } from '../crypto/token.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
-import { plainNumber } from '../detect/numbers.js';
 import { ownTokens, scanText, type Match } from '../detect/scan.js';
 import { CodecError, LogveilError } from '../errors.js';
 import { fieldPath, type Finding, type JsonValue, type LogRecord, type Severity } from '../record.js';
@@ -132,19 +131,14 @@ class Walker {
   }
 
   /**
-   * A number leaf: scanned as written, and, when written with an exponent or a minus sign, also
-   * as its plain digits (see {@link plainNumber}); kept as a number unless something in it is
-   * redacted. A finding in the plain digits makes the number the redacted digits.
+   * A number leaf: scanned as written (and so also as its plain digits when written with an
+   * exponent or a minus sign, see numbers.ts); kept as a number unless something in it is
+   * redacted, then the redacted text. A finding in the plain digits replaces the whole number.
    */
   number(v: number, path: string, source = path): JsonValue | typeof DROP {
     const text = this.#o.numberText?.(source) ?? String(v);
     const out = this.string(text, path);
-    if (out !== text) return out;
-    const plain = plainNumber(text);
-    if (plain === undefined) return v;
-    // The raw line does not hold these digits: every detector the prefilter names reads them.
-    const redacted = this.#redact(plain, path, scanText(this.#o.policy, plain));
-    return redacted === plain ? v : redacted;
+    return out === text ? v : out;
   }
 
   /** `decoded`: a value found with its escapes decoded is tokenized decoded, so it joins with its plain spelling. */

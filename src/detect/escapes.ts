@@ -23,6 +23,12 @@ export interface DecodedView {
   text: string;
   /** For each UTF-16 unit of `text`, the offset in the original where it starts; then the original's length. */
   at: number[];
+  /**
+   * For each index of `text`, the offset in the original where a span ending there ends, when that
+   * is not `at` of it: a number read as its plain digits stands for its whole writing, so a span
+   * that ends inside those digits ends where the number does.
+   */
+  end?: number[];
   /** How the original was read to give this view, for explain (`escapes decoded 2 times`). */
   how: string;
 }

@@ -3,8 +3,7 @@
  * and its reason. Runs the same scan code as redaction, with tracing on.
  */
 import type { CompiledPolicy } from './compile.js';
-import { decodedViews } from './escapes.js';
-import { scanHits, scanWithViews, type TraceEntry } from './scan.js';
+import { readings, scanHits, scanWithViews, type TraceEntry } from './scan.js';
 
 export interface ExplainEntry {
   detectorId: string;
@@ -42,7 +41,7 @@ export function explainText(policy: CompiledPolicy, text: string, options: { all
     });
   const hits = matching(text);
   const trace: TraceEntry[] = [];
-  const views = decodedViews(text);
+  const views = readings(text);
   const matches = views.length > 0 ? scanWithViews(policy, text, views, hits, trace) : scanHits(policy, text, hits, trace);
   const entries: ExplainEntry[] = [];
   const lower = text.toLowerCase();

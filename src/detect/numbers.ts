@@ -1,11 +1,13 @@
 /**
- * JSON numbers whose writing hides their digits. A detector reads a number as written (a card
- * number logged as a number is still a card number), but `4.111111111111111E15` (how Jackson
- * writes a double) and `-4111111111111111` do not read as the digits they hold. Such a number is
- * also read as its plain digits, when its whole part has at least {@link MIN_DIGITS} digits:
- * shorter ones hold nothing a detector looks for, and logs are full of `-1`, `1.5e-3` and
- * coordinates such as `-122.419416`.
+ * Numbers whose writing hides their digits. A detector reads a number as written (a card number
+ * logged as a number is still a card number), but `4.111111111111111E15` (how Jackson writes a
+ * double, and Java's string of one) and `-4111111111111111` do not read as the digits they hold.
+ * Such a number, a JSON number or one in text (`card=4.111111111111111E15`), is also read as its
+ * plain digits when its whole part has at least {@link MIN_DIGITS} digits: shorter ones hold
+ * nothing a detector looks for, and logs are full of `-1`, `1.5e-3` and coordinates such as
+ * `-122.419416`.
  */
+import type { DecodedView } from './escapes.js';
 
 /** Digits the whole part of a number's plain form needs before that form is read. */
 export const MIN_DIGITS = 6;
@@ -16,11 +18,58 @@ const MAX_PLAIN = 64;
 const NUMBER = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([-+]?\d+))?$/;
 
 /**
- * A raw-line pattern that occurs wherever a JSON number has a plain form: after the delimiter
- * before it, a number with an exponent that is not negative, one with a negative exponent and six
- * digits or more before it, or a negative number whose whole part has six digits or more.
+ * A raw-line pattern that occurs wherever a number in a JSON line or a text line has a plain form:
+ * after a character that is not part of a word or a number, a number with an exponent of one or
+ * two digits that is not negative, one with a negative exponent and six digits or more before it,
+ * or a negative number whose whole part has six digits or more. (Exponents of three digits are
+ * left out: no plain form is that long, and `Mobile/15E148` is in every iOS user agent.)
  */
-export const HIDDEN_NUMBER_PATTERN = '[:\\[,]\\s*(?:-?\\d[\\d.]*[eE]\\+?\\d|-?(?:\\d\\.?){6,}[eE]-|-\\d{6})';
+export const HIDDEN_NUMBER_PATTERN = '(?:^|[^\\w.+-])(?:-?\\d[\\d.]*[eE]\\+?\\d{1,2}\\b|-?(?:\\d\\.?){6,}[eE]-|-\\d{6})';
+
+/** A number in text, not part of a word or of a longer number (see {@link numberView}). */
+const TEXT_NUMBER = /(?<![\w.+-])-?\d+(?:\.\d+)?(?:[eE][-+]?\d{1,2})?(?!\w|\.\d)/g;
+/** Text that may hold a number with a plain form: an exponent, or a minus sign before six digits. */
+const MAY_HIDE = /\d[eE][-+]?\d|-\d{6}/;
+
+/** True when `text` may hold a number that {@link numberView} writes out. */
+export function mayHideNumber(text: string): boolean {
+  return MAY_HIDE.test(text);
+}
+
+/**
+ * `text` with each number that has a plain form (see {@link plainNumber}) written as its plain
+ * digits, or undefined when it holds none. A span found in the digits maps onto the whole number
+ * as written: its start to where the number starts (`at`), its end to where it ends (`end`).
+ */
+export function numberView(text: string): DecodedView | undefined {
+  if (!MAY_HIDE.test(text)) return undefined;
+  let out = '';
+  const at: number[] = [];
+  const end: number[] = [];
+  let pos = 0;
+  for (const m of text.matchAll(TEXT_NUMBER)) {
+    const plain = plainNumber(m[0]);
+    if (plain === undefined) continue;
+    for (let i = pos; i < m.index; i++) {
+      at.push(i);
+      end.push(i);
+    }
+    out += text.slice(pos, m.index) + plain;
+    const numberEnd = m.index + m[0].length;
+    for (let k = 0; k < plain.length; k++) {
+      at.push(m.index);
+      end.push(k === 0 ? m.index : numberEnd);
+    }
+    pos = numberEnd;
+  }
+  if (out === '') return undefined;
+  for (let i = pos; i <= text.length; i++) {
+    at.push(i);
+    end.push(i);
+  }
+  out += text.slice(pos);
+  return { text: out, at, end, how: 'numbers read as their plain digits' };
+}
 
 /**
  * The plain digits of a number written with an exponent (`4.111111111111111E15` gives

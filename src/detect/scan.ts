@@ -7,6 +7,7 @@
 import { findTokens, type TokenRef } from '../crypto/token.js';
 import { SEVERITY_RANK } from '../record.js';
 import { decodedViews, hasEscapes, type DecodedView } from './escapes.js';
+import { mayHideNumber, numberView } from './numbers.js';
 import type { CompiledDetector, CompiledPolicy } from './compile.js';
 
 /** A confirmed detection: UTF-16 offsets of the span to redact within the scanned string. */
@@ -58,12 +59,12 @@ export interface Candidate extends Match {
 export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntry[], only?: readonly number[]): Match[] {
   if (!policy.prefilter || text.length === 0) return [];
   // Most strings of a record its raw line marks: no detector, and nothing a decoded view could add.
-  if (only?.length === 0 && !hasEscapes(text)) return [];
+  if (only?.length === 0 && !hasEscapes(text) && !mayHideNumber(text)) return [];
   const cacheable = !trace && text.length <= CLEAN_CACHE_MAX_CHARS;
   if (cacheable && policy.cleanValues.has(text)) return [];
   const hits = only ?? policy.prefilter.candidates(text);
-  // The decoded views need every detector: the raw line's prefilter (`only`) saw the escapes.
-  const views = decodedViews(text);
+  // The other readings need every detector: the raw line's prefilter (`only`) saw the text as written.
+  const views = readings(text);
   const found = views.length > 0 ? scanWithViews(policy, text, views, hits, trace) : hits.length === 0 ? [] : scanHits(policy, text, hits, trace);
   // Clean for a few detectors is not clean for all of them.
   if (cacheable && found.length === 0 && !only) policy.cleanValues.add(text);
@@ -92,6 +93,17 @@ export function scanHits(policy: CompiledPolicy, text: string, hits: readonly nu
 }
 
 /**
+ * The readings of `text` besides its writing: with its escapes decoded (see escapes.ts), and with
+ * its numbers written as their plain digits (see numbers.ts).
+ */
+export function readings(text: string): DecodedView[] {
+  const views = decodedViews(text);
+  const numbers = numberView(text);
+  if (numbers) views.push(numbers);
+  return views;
+}
+
+/**
  * Detection on `text` and on its decoded views (see escapes.ts): the views' candidates, mapped onto
  * the escapes that spell them, resolve their overlaps together with the text's own.
  */
@@ -103,11 +115,12 @@ export function scanWithViews(policy: CompiledPolicy, text: string, views: reado
     const decodedTrace: TraceEntry[] | undefined = trace ? [] : undefined;
     const decoded = candidatesOf(policy, view.text, policy.prefilter?.candidates(view.text) ?? [], decodedTrace);
     const at = (i: number): number => view.at[i] as number;
+    const endAt = (i: number): number => (view.end ?? view.at)[i] as number;
     for (const t of decodedTrace ?? []) {
-      trace?.push({ ...t, start: at(t.start), end: at(t.end), detail: t.detail ? `${t.detail} (${view.how})` : `with its ${view.how}` });
+      trace?.push({ ...t, start: at(t.start), end: endAt(t.end), detail: t.detail ? `${t.detail} (${view.how})` : `with its ${view.how}` });
     }
     for (const c of decoded) {
-      const m: Candidate = { detector: c.detector, start: at(c.start), end: at(c.end), matchStart: at(c.matchStart), matchEnd: at(c.matchEnd), reading: view.how, decodedValue: view.text.slice(c.start, c.end) };
+      const m: Candidate = { detector: c.detector, start: at(c.start), end: endAt(c.end), matchStart: at(c.matchStart), matchEnd: endAt(c.matchEnd), reading: view.how, decodedValue: view.text.slice(c.start, c.end) };
       const key = findingKey(m);
       if (seen.has(key)) continue;
       seen.add(key);

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
 import { ActionPolicy } from '../../../src/act/actions.js';
-import { HIDDEN_NUMBER_PATTERN, plainNumber } from '../../../src/detect/numbers.js';
+import { HIDDEN_NUMBER_PATTERN, numberView, plainNumber } from '../../../src/detect/numbers.js';
+import { explainText } from '../../../src/detect/explain.js';
 import { processBatch } from '../../../src/pipeline/batch.js';
 import { builtinPolicy, LIMITS } from '../../helpers/engine.js';
 import { localKeys } from '../../helpers/keys.js';
@@ -50,6 +51,72 @@ describe('plainNumber', () => {
       { numRuns: 500 },
     );
   });
+
+  it('has a raw-line pattern that every number numberView writes out in text matches', () => {
+    const re = new RE2(HIDDEN_NUMBER_PATTERN, 'u');
+    const number = fc.oneof(
+      fc.stringMatching(/^-?\d{1,20}(\.\d{1,6})?([eE][-+]?\d{1,2})?$/),
+      fc.constantFrom('-4111111111111111', '4.111111111111111E15', '-0.00123456e3', '4.2E15', '1234567e-1'),
+    );
+    const around = fc.constantFrom(' ', '=', '"', '(', ':', ', ', '\t', '');
+    fc.assert(
+      fc.property(fc.string({ maxLength: 6 }), around, number, around, fc.string({ maxLength: 6 }), (head, before, n, after, tail) => {
+        const text = head + before + n + after + tail;
+        const view = numberView(text);
+        if (view) expect(re.test(text), text).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('numberView', () => {
+  it('writes out each number with a plain form, its digits mapped onto the whole number', () => {
+    const text = 'card=4.111111111111111E15 n=-4111111111111111.5 t=1.5e-3 id=3e8f';
+    const view = numberView(text);
+    expect(view?.text).toBe('card=4111111111111111 n=4111111111111111.5 t=1.5e-3 id=3e8f');
+    const v = view as { text: string; at: number[]; end: number[] };
+    const first = v.text.indexOf('4111');
+    // The digits start where the number starts; a span ending inside them ends where it ends.
+    expect(v.at[first]).toBe(5);
+    expect(v.end[first + 16]).toBe(5 + '4.111111111111111E15'.length);
+    expect(v.end[first]).toBe(5);
+    expect(v.at[v.text.length]).toBe(text.length);
+    expect(numberView('no numbers 12345 or -1 or 1.5e-3 here')).toBeUndefined();
+    expect(numberView('hash 3e8f2a 4e5x')).toBeUndefined();
+  });
+});
+
+describe('a number in text whose writing hides a card number', () => {
+  it('is redacted whole, in a text line and in JSON held in a string', async () => {
+    const { keys } = await localKeys();
+    const tokenKey = await keys.current();
+    const base = { policy: builtinPolicy(), actions: new ActionPolicy(), format: 'auto' as const, limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey };
+    const lines = [
+      'payment card=4.111111111111111E15 status=declined',
+      'refund n=-4111111111111111 ok',
+      '{"body":"{\\"card\\":4.111111111111111E15}"}',
+      'latency=1.5e-3 offset=-12345 build 3e8f2a',
+    ];
+    const task = { seq: 0, file: 'app.log', firstLine: 1, firstOffset: 0, data: Buffer.from(lines.join('\n') + '\n') };
+    for (const fastPath of [true, false]) {
+      const r = processBatch(task, { ...base, fastPath });
+      const out = Buffer.from(r.output).toString('utf8').split('\n');
+      expect(out[0], `fast path ${fastPath}`).toBe('payment card=************1111 status=declined');
+      expect(out[1]).toBe('refund n=************1111 ok');
+      expect(out[2]).toBe('{"body":"{\\"card\\":************1111}"}');
+      expect(out[3]).toBe(lines[3]);
+      // The event's offsets are those of the number as written.
+      const findings = r.events.flatMap((e) => ('findings' in e ? e.findings : []));
+      expect(findings[0]).toMatchObject({ detectorId: 'card-visa', start: 13, end: 13 + '4.111111111111111E15'.length });
+    }
+    expect(explainText(builtinPolicy(), 'card=4.111111111111111E15').entries.find((x) => x.verdict === 'fired')).toMatchObject({
+      detectorId: 'card-visa',
+      start: 5,
+      end: 25,
+      detail: 'with its numbers read as their plain digits',
+    });
+  });
 });
 
 describe('a JSON number whose writing hides a card number', () => {
@@ -62,8 +129,9 @@ describe('a JSON number whose writing hides a card number', () => {
     for (const fastPath of [true, false]) {
       const out = Buffer.from(processBatch(task, { ...base, fastPath }).output).toString('utf8').split('\n');
       expect(out[0], `fast path ${fastPath}`).toBe('{"amount":"************1111"}');
-      expect(out[1]).toBe('{"n":[1,"************1111.0"]}');
-      expect(out[2]).toMatch(/^\{"\[\[EMAIL:tk1\.[^\]]+\]\]":\{"c":"\*{12}1111\.0"\}\}$/);
+      // A finding in the plain digits replaces the whole number as written.
+      expect(out[1]).toBe('{"n":[1,"************1111"]}');
+      expect(out[2]).toMatch(/^\{"\[\[EMAIL:tk1\.[^\]]+\]\]":\{"c":"\*{12}1111"\}\}$/);
       expect(out[3]).toBe(lines[3]);
     }
   });
