@@ -11,6 +11,7 @@ import type { CloudWatchPayload } from '../codecs/cloudwatch.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import { lineEnds } from '../detect/line-filter.js';
 import { hasEscapes } from '../detect/escapes.js';
+import { mayHideNumber } from '../detect/numbers.js';
 import { scanText, type Match } from '../detect/scan.js';
 
 /** The quarantine code of a payload or event whose identifying fields hold a finding. */
@@ -54,6 +55,8 @@ export function eventFieldFindings(policy: CompiledPolicy, events: readonly Even
   const add = (event: number, field: string, detectors: string[]): void => {
     const fields = out.get(event) ?? [];
     note(fields, field, detectors);
+    // The id before the timestamp, whichever was scanned first.
+    fields.sort((a, b) => (a.field === b.field ? 0 : a.field === 'id' ? -1 : 1));
     if (fields.length > 0) out.set(event, fields);
   };
   // The events on each line, and the lines' texts.
@@ -62,12 +65,17 @@ export function eventFieldFindings(policy: CompiledPolicy, events: readonly Even
   events.forEach((e, event) => {
     let id = e.id !== undefined && e.id.length > 0 ? e.id : undefined;
     // A line holds the id as it reads only without escapes (JSON's, or a percent-escape the
-    // detectors decode); any other id is scanned alone.
-    if (id !== undefined && (!PLAIN.test(id) || hasEscapes(id))) {
+    // detectors decode) and without a number read as its plain digits; any other id is scanned alone.
+    if (id !== undefined && (!PLAIN.test(id) || hasEscapes(id) || mayHideNumber(id))) {
       add(event, 'id', ids(scanText(policy, id)));
       id = undefined;
     }
-    const timestamp = typeof e.timestamp === 'number' ? JSON.stringify(e.timestamp) : undefined;
+    let timestamp = typeof e.timestamp === 'number' ? JSON.stringify(e.timestamp) : undefined;
+    // A timestamp read as its plain digits too (negative, or 1e+21 and over) is scanned alone.
+    if (timestamp !== undefined && mayHideNumber(timestamp)) {
+      add(event, 'timestamp', ids(scanText(policy, timestamp)));
+      timestamp = undefined;
+    }
     if (id === undefined && timestamp === undefined) return;
     owners.push(event);
     texts.push(id === undefined ? `[${timestamp}]` : timestamp === undefined ? `["${id}"]` : `["${id}",${timestamp}]`);
@@ -83,8 +91,10 @@ export function eventFieldFindings(policy: CompiledPolicy, events: readonly Even
     const event = owners[line] as number;
     const e = events[event] as EventFields;
     // Only what the prefilter named, and without entering the clean-value cache.
-    if (e.id !== undefined && PLAIN.test(e.id) && !hasEscapes(e.id)) add(event, 'id', ids(scanText(policy, e.id, undefined, detectors)));
-    if (typeof e.timestamp === 'number') add(event, 'timestamp', ids(scanText(policy, JSON.stringify(e.timestamp), undefined, detectors)));
+    if (e.id !== undefined && PLAIN.test(e.id) && !hasEscapes(e.id) && !mayHideNumber(e.id)) add(event, 'id', ids(scanText(policy, e.id, undefined, detectors)));
+    if (typeof e.timestamp === 'number' && !mayHideNumber(JSON.stringify(e.timestamp))) {
+      add(event, 'timestamp', ids(scanText(policy, JSON.stringify(e.timestamp), undefined, detectors)));
+    }
   }
   return out;
 }

@@ -42,8 +42,12 @@ describe('eventFieldFindings', () => {
   });
 
   it('agrees with scanning each value alone, for generated values next to clean ones', () => {
-    const id = fc.oneof(sensitiveValue, fc.constant(CLOUDWATCH_ID), fc.string(), fc.string({ unit: 'binary' }));
-    const timestamp = fc.oneof(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.double({ noNaN: true, noDefaultInfinity: true }));
+    const id = fc.oneof(sensitiveValue, fc.constant(CLOUDWATCH_ID), fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('4.111111111111111E15', 'n=-4111111111111111'));
+    const timestamp = fc.oneof(
+      fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.constantFrom(-4111111111111111, -5555555555554444, 4.111111111111111e21),
+    );
     fc.assert(
       fc.property(fc.array(fc.record({ id, timestamp }, { requiredKeys: [] }), { maxLength: 12 }), (events) => {
         expect(eventFieldFindings(policy, events)).toEqual(oneByOne(events));
