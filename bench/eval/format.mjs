@@ -294,10 +294,6 @@ function examples(r, ids) {
 }
 
 /**
- * @param {any} report
- * @param {{ all?: boolean, limit?: number }} [options]
- */
-/**
  * The opt-in packs: F1 of the types they answer without and with each, and what each finds on
  * the real logs (every finding there is one the built-in policy does not make).
  * @param {any[]} packs
@@ -307,20 +303,25 @@ function optInSection(packs) {
   const pair = (/** @type {{ before: number | null, after: number | null }} */ d) => `${f3(d.before) ?? '—'} -> ${f3(d.after) ?? '—'}`;
   const rows = [];
   for (const p of packs) {
-    for (const [type, d] of Object.entries(p.presidioRecognizer)) {
-      const small = p.presidioGenerated.small[type];
-      const large = p.presidioGenerated.large[type];
-      rows.push([p.file, type, pair(d), small ? pair(small) : null, large ? pair(large) : null, p.logs.findings, p.logs.per10k]);
+    const types = new Set([...Object.keys(p.presidioRecognizer ?? {}), ...Object.keys(p.presidioGenerated?.small ?? {})]);
+    if (types.size === 0) rows.push([p.file, null, null, null, null, p.logs?.findings, p.logs?.per10k]);
+    for (const type of types) {
+      const at = (/** @type {any} */ d) => (d ? pair(d) : null);
+      rows.push([p.file, type, at(p.presidioRecognizer?.[type]), at(p.presidioGenerated?.small[type]), at(p.presidioGenerated?.large[type]), p.logs?.findings, p.logs?.per10k]);
     }
   }
   out.push(table(['pack', 'type', 'recognizer F1', 'sentences small F1', 'sentences large F1', 'log findings', 'per 10k'], rows));
   for (const p of packs) {
-    const files = Object.entries(p.logs.byFile).map(([f, n]) => `${f} ${n}`).join(', ');
-    out.push(`  ${p.file}: ${p.detectors.join(', ')}; on real logs: ${files || 'none'}`);
+    const files = p.logs ? Object.entries(p.logs.byFile).map(([f, n]) => `${f} ${n}`).join(', ') || 'none' : 'not run';
+    out.push(`  ${p.file}: ${p.detectors.join(', ')}; on real logs: ${files}`);
   }
   return out.join('\n');
 }
 
+/**
+ * @param {any} report
+ * @param {{ all?: boolean, limit?: number }} [options]
+ */
 export function formatReport(report, options = {}) {
   const limit = options.all ? Infinity : (options.limit ?? 12);
   const p = report.policy;

@@ -5,7 +5,7 @@
  * that one pack: what it gains on the labelled PII sources, and its findings on the real logs.
  */
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { builtinPatternsDir } from '../../dist/config/config.js';
 import { loadEvalPolicy } from './policy.mjs';
 import { evaluateLogs } from './source-logs.mjs';
@@ -40,32 +40,39 @@ function typeDeltas(before, after, types) {
 }
 
 /**
+ * The opt-in packs measured on the sources of `sources` that they answer (the two Presidio ones and
+ * the real logs; each part is left out when its source was not run).
  * @param {import('./policy.mjs').EvalPolicy} builtin the built-in policy
  * @param {Record<string, any>} sources the built-in policy's results, by source name
  * @param {string} root corpora root
  */
 export function evaluateOptInPacks(builtin, sources, root) {
-  const recognizer = sources['presidio-recognizer'] ?? evaluatePresidioRecognizer(builtin, root);
-  const generated = sources['presidio-generated'] ?? evaluatePresidioGenerated(builtin, root);
+  const recognizer = sources['presidio-recognizer'];
+  const generated = sources['presidio-generated'];
   return optInPackFiles().map((file) => {
     const policy = loadEvalPolicy([builtinPatternsDir(), file]);
     const added = policy.detectors.filter((d) => !builtin.byId.has(d.id));
     const types = new Set(added.flatMap((d) => d.refs.filter((r) => r.startsWith('presidio:')).map((r) => r.slice('presidio:'.length))));
-    const withRecognizer = evaluatePresidioRecognizer(policy, root);
-    const withGenerated = evaluatePresidioGenerated(policy, root);
-    const logs = evaluateLogs(policy, root);
     const ids = new Set(added.map((d) => d.id));
-    const logFindings = Object.entries(logs.byDetector).filter(([id]) => ids.has(id));
-    const findings = logFindings.reduce((n, [, d]) => n + d.findings, 0);
-    return {
-      file: file.slice(builtinPatternsDir().length + 1),
-      pack: policy.packs.find((p) => p.file === file)?.id ?? file,
+    /** @type {Record<string, any>} */
+    const out = {
+      file: relative(builtinPatternsDir(), file),
+      pack: policy.packs.find((p) => resolve(p.file) === resolve(file))?.id ?? file,
       detectors: [...ids],
-      presidioRecognizer: typeDeltas(recognizer.byType, withRecognizer.byType, types),
-      presidioGenerated: Object.fromEntries(
+    };
+    if (recognizer) out.presidioRecognizer = typeDeltas(recognizer.byType, evaluatePresidioRecognizer(policy, root).byType, types);
+    if (generated) {
+      const withGenerated = evaluatePresidioGenerated(policy, root);
+      out.presidioGenerated = Object.fromEntries(
         ['small', 'large'].map((size) => [size, typeDeltas(generated.sets[size].byType, withGenerated.sets[size].byType, types)]),
-      ),
-      logs: {
+      );
+    }
+    if (sources.logs) {
+      const logs = evaluateLogs(policy, root);
+      const findings = Object.entries(logs.byDetector)
+        .filter(([id]) => ids.has(id))
+        .reduce((n, [, d]) => n + d.findings, 0);
+      out.logs = {
         lines: logs.lines,
         findings,
         per10k: logs.lines === 0 ? 0 : Math.round((findings / logs.lines) * 100000) / 10,
@@ -74,7 +81,8 @@ export function evaluateOptInPacks(builtin, sources, root) {
             .map(([name, f]) => [name, Object.entries(f.detectors).filter(([id]) => ids.has(id)).reduce((n, [, d]) => n + d.findings, 0)])
             .filter(([, n]) => Number(n) > 0),
         ),
-      },
-    };
+      };
+    }
+    return out;
   });
 }

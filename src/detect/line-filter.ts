@@ -119,8 +119,9 @@ export function markByte(data: Buffer, ends: Int32Array, byte: number | string, 
 }
 
 /**
- * Marks the lines holding a percent-escape of an ASCII byte (`%40`): detection also reads values
- * with their escapes decoded (see escapes.ts), which the raw line's patterns cannot see.
+ * Marks the lines holding a percent-escape of an ASCII byte (`%40`) or of a UTF-8 character
+ * (`%C3%A9`): detection also reads values with their escapes decoded (see escapes.ts), which the
+ * raw line's patterns cannot see.
  */
 export function markPercentEscapes(data: Buffer, ends: Int32Array, hit: Uint8Array): void {
   for (let pos = data.indexOf(PERCENT); pos !== -1; ) {

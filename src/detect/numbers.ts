@@ -3,14 +3,18 @@
  * logged as a number is still a card number), but `4.111111111111111E15` (how Jackson writes a
  * double, and Java's string of one) and `-4111111111111111` do not read as the digits they hold.
  * Such a number, a JSON number or one in text (`card=4.111111111111111E15`), is also read as its
- * plain digits when its whole part has at least {@link MIN_DIGITS} digits: shorter ones hold
- * nothing a detector looks for, and logs are full of `-1`, `1.5e-3` and coordinates such as
+ * plain digits when its whole part has at least {@link MIN_DIGITS} digits ({@link MIN_SIGNED_DIGITS}
+ * for a negative number without an exponent): shorter ones hold nothing a detector looks for, and
+ * logs are full of `-1`, `1.5e-3`, hash codes such as `-536274189` and coordinates such as
  * `-122.419416`.
  */
 import type { DecodedView } from './escapes.js';
 
 /** Digits the whole part of a number's plain form needs before that form is read. */
 export const MIN_DIGITS = 6;
+
+/** Digits the whole part of a negative number without an exponent needs before it is read plain. */
+export const MIN_SIGNED_DIGITS = 12;
 
 /** Plain forms longer than this (`1e400`) are not written out. */
 const MAX_PLAIN = 64;
@@ -20,16 +24,17 @@ const NUMBER = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([-+]?\d+))?$/;
 /**
  * A raw-line pattern that occurs wherever a number in a JSON line or a text line has a plain form:
  * after a character that is not part of a word or a number, a number with an exponent of one or
- * two digits that is not negative, one with a negative exponent and six digits or more before it,
- * or a negative number whose whole part has six digits or more. (Exponents of three digits are
- * left out: no plain form is that long, and `Mobile/15E148` is in every iOS user agent.)
+ * two digits (after any leading zeros: .NET writes `E+015`) that is not negative, one with a
+ * negative exponent and six digits or more before it, or a negative number whose whole part has
+ * {@link MIN_SIGNED_DIGITS} digits or more. (Exponents of three digits are left out: no plain
+ * form is that long, and `Mobile/15E148` is in every iOS user agent.)
  */
-export const HIDDEN_NUMBER_PATTERN = '(?:^|[^\\w.+-])(?:-?\\d[\\d.]*[eE]\\+?\\d{1,2}\\b|-?(?:\\d\\.?){6,}[eE]-|-\\d{6})';
+export const HIDDEN_NUMBER_PATTERN = '(?:^|[^\\w.+-])(?:-?\\d[\\d.]*[eE]\\+?0*\\d{1,2}\\b|-?(?:\\d\\.?){6,}[eE]-|-\\d{12})';
 
 /** A number in text, not part of a word or of a longer number (see {@link numberView}). */
-const TEXT_NUMBER = /(?<![\w.+-])-?\d+(?:\.\d+)?(?:[eE][-+]?\d{1,2})?(?!\w|\.\d)/g;
-/** Text that may hold a number with a plain form: an exponent, or a minus sign before six digits. */
-const MAY_HIDE = /\d[eE][-+]?\d|-\d{6}/;
+const TEXT_NUMBER = /(?<![\w.+-])-?\d+(?:\.\d+)?(?:[eE][-+]?0*\d{1,2})?(?!\w|\.\d)/g;
+/** Text that may hold a number with a plain form: an exponent, or a minus sign before 12 digits. */
+const MAY_HIDE = /\d[eE][-+]?\d|-\d{12}/;
 
 /** True when `text` may hold a number that {@link numberView} writes out. */
 export function mayHideNumber(text: string): boolean {
@@ -83,7 +88,9 @@ export function plainNumber(text: string): string | undefined {
   const [, sign, int = '', frac = '', exp] = m;
   let plain: string;
   if (exp === undefined) {
-    if (sign === '') return undefined;
+    // A minus sign alone hides a card number (12 digits and more), not a shorter id: -536274189
+    // is a hash code far more often than a negative SSN.
+    if (sign === '' || int.length < MIN_SIGNED_DIGITS) return undefined;
     plain = frac === '' ? int : `${int}.${frac}`;
   } else {
     const digits = int + frac;

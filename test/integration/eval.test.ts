@@ -339,7 +339,7 @@ describe.skipIf(!haveCorpora)('bench/eval.mjs', () => {
 
   it('measures each opt-in pack against the built-in packs: the types it answers, before and after, and its log findings', () => {
     const out = join(dir, 'opt-in.json');
-    const r = run('--only', 'presidio-recognizer', '--out', out);
+    const r = run('--only', 'presidio-recognizer,logs', '--out', out);
     expect(r.stderr).not.toMatch(/internal error/);
     expect(r.status).toBe(0);
     const report = JSON.parse(readFileSync(out, 'utf8'));
@@ -355,6 +355,9 @@ describe.skipIf(!haveCorpora)('bench/eval.mjs', () => {
     expect(ssn.logs.findings).toBeGreaterThan(0);
     expect(Object.values(ssn.logs.byFile).reduce((a: number, b) => a + Number(b), 0)).toBe(ssn.logs.findings);
     expect(r.stdout).toMatch(/opt-in\/us-ssn-unformatted\.yaml +US_SSN +0\.\d{3} -> 1\.000/);
+    expect(ssn.pack).toBe('pii-opt-in-us-ssn');
+    // A source not run is not run for the opt-in packs either.
+    expect(ssn.presidioGenerated).toBeUndefined();
   });
 
   it('leaves the opt-in packs out when --patterns names the policy', () => {

@@ -8,9 +8,12 @@
  * `minDigits: n` a number with fewer than n digits (an extension not counted) is rejected: some
  * numbering plans (DE) accept very short national numbers that, without context, are just numbers.
  * With `possibleWhenGrouped: true` a number written with `+` or an international call prefix, in
- * three or more digit groups (`+1-944-435-4352`, `001-944-435-4352`, `+44 20 7946 0958`), needs only a possible length for its country code, not
- * a range the numbering plan has assigned: the writing is the evidence, and a range assigned after
- * the metadata was made, a fake test number or a typo is still a phone number to keep out of logs.
+ * three or more digit groups, the country code one of them (`+1-944-435-4352`, `001-944-435-4352`,
+ * `+44 20 7946 0958`), needs only a possible length for its country code, not a range the
+ * numbering plan has assigned: the writing is the evidence, and a range assigned after the
+ * metadata was made, a fake test number or a typo is still a phone number to keep out of logs.
+ * It needs ten digits or more, the country code counted, and a NANP (+1) number an area code and
+ * exchange that start with 2-9; a dotted IPv4 address after a `+` is not one.
  */
 import { isPossiblePhoneNumber, isSupportedCountry, isValidPhoneNumber, type CountryCode } from 'libphonenumber-js/max';
 import { BoundedMap } from '../../util/bounded-map.js';
@@ -52,10 +55,18 @@ function digitCount(text: string): number {
   return main.replace(/\D/g, '').length;
 }
 
-/** True when the number (an extension left out) is written in three or more digit groups. */
-function isGrouped(text: string): boolean {
+/**
+ * True when a `+` number (an extension left out) may stand on its length alone: written in three or
+ * more digit groups (the country code one of them), with ten digits or more, not shaped as an IPv4
+ * address (`+10.120.130.140` on a diff line), and, for +1, with an area code and exchange that start
+ * with 2-9 as every NANP number's do (`+1 123 456 7890` is a placeholder).
+ */
+function mayBePossible(text: string): boolean {
   const main = text.replace(/\s*(?:x|ext\.?|extension)\s*\d+$/i, '');
-  return main.split(/[ .()-]+/).filter((g) => g.length > 0).length >= 3;
+  if (main.split(/[ .()-]+/).filter((g) => g.length > 0).length < 3) return false;
+  const digits = main.replace(/\D/g, '');
+  if (digits.length < 10 || /^\+\d{1,3}(?:\.\d{1,3}){3}$/.test(main)) return false;
+  return !digits.startsWith('1') || (digits.length === 11 && /^1[2-9]\d\d[2-9]/.test(digits));
 }
 
 /** The value with an international call prefix (00, 011) replaced by `+`, or undefined. */
@@ -118,7 +129,7 @@ export const phone: ValidatorSpec = {
     if (digitCount(text) < minDigits) return fail(`phone number has fewer than ${minDigits} digits`);
     if (text.startsWith('+')) {
       if (isValid(text)) return OK;
-      if (grouped === true && isGrouped(text)) {
+      if (grouped === true && mayBePossible(text)) {
         return isPossible(text) ? OK : fail('not a possible international phone number (wrong length for its country code)');
       }
       return fail('not a valid international phone number');
@@ -128,7 +139,7 @@ export const phone: ValidatorSpec = {
       if (isValid(text, country)) return OK;
     }
     const plus = withPlus(text);
-    if (plus !== undefined && (isValid(plus) || (grouped === true && isGrouped(plus) && isPossible(plus)))) return OK;
+    if (plus !== undefined && (isValid(plus) || (grouped === true && mayBePossible(plus) && isPossible(plus)))) return OK;
     if (international === true) return fail('not a valid international phone number');
     if (countries.length === 0) return fail('phone number has no country code and no defaultCountry is given');
     return fail(`not a valid phone number for ${countries.join(', ')}`);

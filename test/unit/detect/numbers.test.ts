@@ -41,8 +41,8 @@ describe('plainNumber', () => {
   it('has a raw-line pattern that every number with a plain form in a JSON line matches', () => {
     const re = new RE2(HIDDEN_NUMBER_PATTERN, 'u');
     const number = fc.oneof(
-      fc.stringMatching(/^-?\d{1,20}(\.\d{1,6})?([eE][-+]?\d{1,2})?$/),
-      fc.constantFrom('-4111111111111111', '4.111111111111111E15', '0.0000004111111e20', '-0.00123456e3', '-4111111111111111.5', '4.2E15', '1234567e-1'),
+      fc.stringMatching(/^-?\d{1,20}(\.\d{1,6})?([eE][-+]?0{0,2}\d{1,2})?$/),
+      fc.constantFrom('-4111111111111111', '4.111111111111111E15', '4.111111111111111e+015', '0.0000004111111e20', '-0.00123456e3', '-4111111111111111.5', '4.2E15', '1234567e-1'),
     );
     fc.assert(
       fc.property(number, fc.constantFrom(':', ': ', '[', ',', ',\t'), (n, before) => {
@@ -55,8 +55,8 @@ describe('plainNumber', () => {
   it('has a raw-line pattern that every number numberView writes out in text matches', () => {
     const re = new RE2(HIDDEN_NUMBER_PATTERN, 'u');
     const number = fc.oneof(
-      fc.stringMatching(/^-?\d{1,20}(\.\d{1,6})?([eE][-+]?\d{1,2})?$/),
-      fc.constantFrom('-4111111111111111', '4.111111111111111E15', '-0.00123456e3', '4.2E15', '1234567e-1'),
+      fc.stringMatching(/^-?\d{1,20}(\.\d{1,6})?([eE][-+]?0{0,2}\d{1,2})?$/),
+      fc.constantFrom('-4111111111111111', '4.111111111111111E15', '4.111111111111111E+015', '-0.00123456e3', '4.2E15', '1234567e-1', '-536274189'),
     );
     const around = fc.constantFrom(' ', '=', '"', '(', ':', ', ', '\t', '');
     fc.assert(
@@ -83,6 +83,12 @@ describe('numberView', () => {
     expect(v.end[first]).toBe(5);
     expect(v.at[v.text.length]).toBe(text.length);
     expect(numberView('no numbers 12345 or -1 or 1.5e-3 here')).toBeUndefined();
+    // A negative number is read plain from 12 digits on (a card number), not as a hash code.
+    expect(numberView('hash -536274189')).toBeUndefined();
+    expect(numberView('n=-411111111111')?.text).toBe('n=411111111111');
+    // Exponents written with leading zeros (.NET's E+015) are read, three-digit ones are not.
+    expect(numberView('amount 4.111111111111111E+015')?.text).toBe('amount 4111111111111111');
+    expect(numberView('Mobile/15E148')).toBeUndefined();
     expect(numberView('hash 3e8f2a 4e5x')).toBeUndefined();
   });
 });
@@ -97,6 +103,7 @@ describe('a number in text whose writing hides a card number', () => {
       'refund n=-4111111111111111 ok',
       '{"body":"{\\"card\\":4.111111111111111E15}"}',
       'latency=1.5e-3 offset=-12345 build 3e8f2a',
+      'GET /pay?n=%2D4111111111111111&card%3D4.111111111111111E%2B15 HTTP/1.1',
     ];
     const task = { seq: 0, file: 'app.log', firstLine: 1, firstOffset: 0, data: Buffer.from(lines.join('\n') + '\n') };
     for (const fastPath of [true, false]) {
@@ -106,6 +113,8 @@ describe('a number in text whose writing hides a card number', () => {
       expect(out[1]).toBe('refund n=************1111 ok');
       expect(out[2]).toBe('{"body":"{\\"card\\":************1111}"}');
       expect(out[3]).toBe(lines[3]);
+      // Spelled with escapes, read plain in the view that decodes them.
+      expect(out[4]).toBe('GET /pay?n=************1111&card%3D************1111 HTTP/1.1');
       // The event's offsets are those of the number as written.
       const findings = r.events.flatMap((e) => ('findings' in e ? e.findings : []));
       expect(findings[0]).toMatchObject({ detectorId: 'card-visa', start: 13, end: 13 + '4.111111111111111E15'.length });

@@ -131,8 +131,17 @@ describe('phone: national numbers', () => {
     bad('+19444354352', grouped, /not a valid international/);
     bad('+1 9444354352', grouped, /not a valid international/);
     // the wrong length for the country code
-    bad('+1 944 435 435', grouped, /not a possible international phone number/);
-    bad('+44 20 79', grouped, /not a possible/);
+    bad('+44 20 7946 095812', grouped, /not a possible international phone number/);
+    bad('+1 944 435 435', grouped, /not a valid/);
+    bad('+44 20 79', grouped);
+    // fewer than ten digits, no NANP area code or exchange, an IPv4 address after a +
+    bad('+49 123 456', grouped, /not a valid international/);
+    bad('+49-12-34', grouped);
+    bad('+1 123 456 7890', grouped);
+    bad('+1 000 000 0000', grouped);
+    bad('+1 212 055 0100', grouped);
+    bad('+10.120.130.140', grouped);
+    bad('001-123-456-7890', { defaultCountry: 'US', possibleWhenGrouped: true });
     // a national number gets no such leniency
     bad('944-435-4352', { defaultCountry: 'US', possibleWhenGrouped: true }, /not a valid phone number for US/);
   });
