@@ -29,10 +29,13 @@ const NUMBER = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([-+]?\d+))?$/;
  * {@link MIN_SIGNED_DIGITS} digits or more. (Exponents of three digits are left out: no plain
  * form is that long, and `Mobile/15E148` is in every iOS user agent.)
  */
-export const HIDDEN_NUMBER_PATTERN = '(?:^|[^\\w.+-])(?:-?\\d[\\d.]*[eE]\\+?0*\\d{1,2}\\b|-?(?:\\d\\.?){6,}[eE]-|-\\d{12})';
+export const HIDDEN_NUMBER_PATTERN = '(?:^|[^\\w.-])(?:-?\\d[\\d.]*[eE]\\+?0*\\d{1,2}\\b|-?(?:\\d\\.?){6,}[eE]-|-\\d{12})';
 
-/** A number in text, not part of a word or of a longer number (see {@link numberView}). */
-const TEXT_NUMBER = /(?<![\w.+-])-?\d+(?:\.\d+)?(?:[eE][-+]?0*\d{1,2})?(?!\w|\.\d)/g;
+/**
+ * A number in text, not part of a word or of a longer number (see {@link numberView}). A `+` may
+ * stand before it: form encoding writes a space so (`q=card+4.111111111111111E15`).
+ */
+const TEXT_NUMBER = /(?<![\w.-])-?\d+(?:\.\d+)?(?:[eE][-+]?0*\d{1,2})?(?!\w|\.\d)/g;
 /** Text that may hold a number with a plain form: an exponent, or a minus sign before 12 digits. */
 const MAY_HIDE = /\d[eE][-+]?\d|-\d{12}/;
 

@@ -58,7 +58,7 @@ describe('plainNumber', () => {
       fc.stringMatching(/^-?\d{1,20}(\.\d{1,6})?([eE][-+]?0{0,2}\d{1,2})?$/),
       fc.constantFrom('-4111111111111111', '4.111111111111111E15', '4.111111111111111E+015', '-0.00123456e3', '4.2E15', '1234567e-1', '-536274189'),
     );
-    const around = fc.constantFrom(' ', '=', '"', '(', ':', ', ', '\t', '');
+    const around = fc.constantFrom(' ', '=', '"', '(', ':', ', ', '\t', '+', '');
     fc.assert(
       fc.property(fc.string({ maxLength: 6 }), around, number, around, fc.string({ maxLength: 6 }), (head, before, n, after, tail) => {
         const text = head + before + n + after + tail;
@@ -89,6 +89,8 @@ describe('numberView', () => {
     // Exponents written with leading zeros (.NET's E+015) are read, three-digit ones are not.
     expect(numberView('amount 4.111111111111111E+015')?.text).toBe('amount 4111111111111111');
     expect(numberView('Mobile/15E148')).toBeUndefined();
+    // After a + (a space in form encoding).
+    expect(numberView('q=card+4.111111111111111E15')?.text).toBe('q=card+4111111111111111');
     expect(numberView('hash 3e8f2a 4e5x')).toBeUndefined();
   });
 });
