@@ -3,7 +3,8 @@
  * and its reason. Runs the same scan code as redaction, with tracing on.
  */
 import type { CompiledPolicy } from './compile.js';
-import { readings, scanHits, scanWithViews, type TraceEntry } from './scan.js';
+import { readings } from './readings.js';
+import { scanHits, scanWithViews, type TraceEntry } from './scan.js';
 
 export interface ExplainEntry {
   detectorId: string;

@@ -6,8 +6,9 @@
  */
 import { findTokens, type TokenRef } from '../crypto/token.js';
 import { SEVERITY_RANK } from '../record.js';
-import { decodedViews, hasEscapes, type DecodedView } from './escapes.js';
-import { mayHideNumber, numberView } from './numbers.js';
+import { hasEscapes, type DecodedView } from './escapes.js';
+import { mayHideNumber } from './numbers.js';
+import { readings } from './readings.js';
 import type { CompiledDetector, CompiledPolicy } from './compile.js';
 
 /** A confirmed detection: UTF-16 offsets of the span to redact within the scanned string. */
@@ -90,29 +91,6 @@ const CLEAN_CACHE_MAX_CHARS = 256;
 /** Runs the given detectors (by index) over `text`; `hits` normally comes from the prefilter. */
 export function scanHits(policy: CompiledPolicy, text: string, hits: readonly number[], trace?: TraceEntry[]): Match[] {
   return resolveOverlaps(candidatesOf(policy, text, hits, trace), trace);
-}
-
-/**
- * The readings of `text` besides its writing: with its escapes decoded (see escapes.ts), and with
- * its numbers written as their plain digits (see numbers.ts).
- */
-export function readings(text: string): DecodedView[] {
-  const views = decodedViews(text);
-  // A number spelled with escapes (`n=%2D4111111111111111`) is read plain in the view that decodes them.
-  for (const view of [...views]) {
-    const numbers = numberView(view.text);
-    if (!numbers) continue;
-    const ends = view.end ?? view.at;
-    views.push({
-      text: numbers.text,
-      at: numbers.at.map((i) => view.at[i] as number),
-      end: (numbers.end ?? numbers.at).map((i) => ends[i] as number),
-      how: `${view.how}, ${numbers.how}`,
-    });
-  }
-  const numbers = numberView(text);
-  if (numbers) views.push(numbers);
-  return views;
 }
 
 /**
