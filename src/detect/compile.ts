@@ -7,6 +7,7 @@ import RE2 from 're2';
 /** The prefilter: which detectors can match a string. */
 export type RE2Set = ReturnType<typeof RE2.Set>;
 import type { AllowEntry, DetectorSpec, KeyRuleSpec, PolicySpec } from './pack.js';
+import { BoundedMap, BoundedSet } from '../util/bounded-map.js';
 import { decodedViews } from './escapes.js';
 import { LineFilter } from './line-filter.js';
 import type { Prefilter, PrefilterEntry } from './prefilter.js';
@@ -74,7 +75,7 @@ const KEY_CACHE_LIMIT = 4096;
 export class KeyRules {
   readonly #exact = new Map<string, KeyDecision>();
   readonly #globs: Array<{ re: RegExp; decision: KeyDecision }> = [];
-  readonly #cache = new Map<string, KeyDecision>();
+  readonly #cache = new BoundedMap<string, KeyDecision>(KEY_CACHE_LIMIT);
 
   constructor(rules: readonly KeyRuleSpec[]) {
     for (const rule of rules) {
@@ -109,7 +110,6 @@ export class KeyRules {
         }
       }
     }
-    if (this.#cache.size >= KEY_CACHE_LIMIT) this.#cache.clear();
     this.#cache.set(key, decision);
     return decision;
   }
@@ -143,7 +143,7 @@ export class CompiledPolicy {
    * Short field values already scanned without a finding (log fields repeat: levels, services,
    * paths, user agents). Only values with no finding are kept, so nothing sensitive is held.
    */
-  readonly cleanValues = new BoundedSet(8192);
+  readonly cleanValues = new BoundedSet<string>(8192);
   /** Prefilter over raw lines: a line it passes (see {@link LineFilter}) cannot change. */
   readonly lineFilter: LineFilter | undefined;
 
@@ -208,21 +208,3 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
-/** A set that forgets everything when full: cheap, bounded, good enough for repeated values. */
-export class BoundedSet {
-  readonly #items = new Set<string>();
-  readonly #max: number;
-
-  constructor(max: number) {
-    this.#max = max;
-  }
-
-  has(value: string): boolean {
-    return this.#items.has(value);
-  }
-
-  add(value: string): void {
-    if (this.#items.size >= this.#max) this.#items.clear();
-    this.#items.add(value);
-  }
-}

@@ -1,7 +1,4 @@
-/**
- * A map that forgets everything when full: cheap and bounded, for answers that repeat (see
- * `BoundedSet` in detect/compile.ts for the same policy over a set).
- */
+/** A map that forgets everything when full: cheap and bounded, for answers that repeat. */
 export class BoundedMap<K, V> {
   readonly #items = new Map<K, V>();
   readonly #max: number;
@@ -21,5 +18,24 @@ export class BoundedMap<K, V> {
   set(key: K, value: V): void {
     if (this.#items.size >= this.#max) this.#items.clear();
     this.#items.set(key, value);
+  }
+}
+
+/** A set that forgets everything when full: cheap, bounded, good enough for repeated values. */
+export class BoundedSet<T> {
+  readonly #items = new Set<T>();
+  readonly #max: number;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  has(value: T): boolean {
+    return this.#items.has(value);
+  }
+
+  add(value: T): void {
+    if (this.#items.size >= this.#max) this.#items.clear();
+    this.#items.add(value);
   }
 }
