@@ -59,8 +59,8 @@ export function eventFieldFindings(policy: CompiledPolicy, events: readonly Even
     fields.sort((a, b) => (a.field === b.field ? 0 : a.field === 'id' ? -1 : 1));
     if (fields.length > 0) out.set(event, fields);
   };
-  // The events on each line, and the lines' texts.
-  const owners: number[] = [];
+  // The fields each line holds, and the lines' texts.
+  const owners: Array<{ event: number; id: string | undefined; timestamp: string | undefined }> = [];
   const texts: string[] = [];
   events.forEach((e, event) => {
     let id = e.id !== undefined && e.id.length > 0 ? e.id : undefined;
@@ -77,7 +77,7 @@ export function eventFieldFindings(policy: CompiledPolicy, events: readonly Even
       timestamp = undefined;
     }
     if (id === undefined && timestamp === undefined) return;
-    owners.push(event);
+    owners.push({ event, id, timestamp });
     texts.push(id === undefined ? `[${timestamp}]` : timestamp === undefined ? `["${id}"]` : `["${id}",${timestamp}]`);
   });
   if (texts.length === 0) return out;
@@ -88,13 +88,10 @@ export function eventFieldFindings(policy: CompiledPolicy, events: readonly Even
   for (const [line, entries] of found) {
     const detectors = entries.filter((d) => d < policy.detectors.length);
     if (detectors.length === 0) continue;
-    const event = owners[line] as number;
-    const e = events[event] as EventFields;
+    const { event, id, timestamp } = owners[line] as (typeof owners)[number];
     // Only what the prefilter named, and without entering the clean-value cache.
-    if (e.id !== undefined && PLAIN.test(e.id) && !hasEscapes(e.id) && !mayHideNumber(e.id)) add(event, 'id', ids(scanText(policy, e.id, undefined, detectors)));
-    if (typeof e.timestamp === 'number' && !mayHideNumber(JSON.stringify(e.timestamp))) {
-      add(event, 'timestamp', ids(scanText(policy, JSON.stringify(e.timestamp), undefined, detectors)));
-    }
+    if (id !== undefined) add(event, 'id', ids(scanText(policy, id, undefined, detectors)));
+    if (timestamp !== undefined) add(event, 'timestamp', ids(scanText(policy, timestamp, undefined, detectors)));
   }
   return out;
 }

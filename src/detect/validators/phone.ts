@@ -82,24 +82,21 @@ function withPlus(value: string): string | undefined {
  */
 const answers = new BoundedMap<string, boolean>(2048);
 
-function isValid(text: string, country?: CountryCode): boolean {
-  const key = `${country ?? ''}\0${text}`;
+function answer(key: string, ask: () => boolean): boolean {
   let ok = answers.get(key);
   if (ok === undefined) {
-    ok = country ? isValidPhoneNumber(text, country) : isValidPhoneNumber(text);
+    ok = ask();
     answers.set(key, ok);
   }
   return ok;
 }
 
+function isValid(text: string, country?: CountryCode): boolean {
+  return answer(`${country ?? ''}\0${text}`, () => (country ? isValidPhoneNumber(text, country) : isValidPhoneNumber(text)));
+}
+
 function isPossible(text: string): boolean {
-  const key = `+possible\0${text}`;
-  let ok = answers.get(key);
-  if (ok === undefined) {
-    ok = isPossiblePhoneNumber(text);
-    answers.set(key, ok);
-  }
-  return ok;
+  return answer(`+possible\0${text}`, () => isPossiblePhoneNumber(text));
 }
 
 export const phone: ValidatorSpec = {
