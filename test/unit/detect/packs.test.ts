@@ -28,6 +28,16 @@ describe('built-in pattern packs', () => {
   });
 });
 
+describe('built-in packs and the fast path', () => {
+  it('let a hex trace id on a line naming an account pass (iban-lowercase starts with a registry country code)', () => {
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const filter = builtin.lineFilter;
+    expect(filter?.test(Buffer.from('{"account":"acme","trace_id":"ea22a54b288d4968917aa9223538f832"}'))).toBe(false);
+    // A lower-case IBAN there still leaves the fast path.
+    expect(filter?.test(Buffer.from('{"account":"acme","iban":"gb29nwbk60161331926819"}'))).toBe(true);
+  });
+});
+
 describe('opt-in packs', () => {
   it('are not loaded with the built-in packs, and their ids are their own', () => {
     const builtin = loadPolicy([builtinPatternsDir()]);
