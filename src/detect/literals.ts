@@ -142,7 +142,8 @@ function parse(source: string): RegexNode | undefined {
   }
 }
 
-const len = (l: Lit): number => l.length - 1;
+/** A literal's length in UTF-8 bytes, as RE2 reads the input: `電話` is as rare as a six-letter word. */
+const len = (l: Lit): number => Buffer.byteLength(l) - 1;
 const lower = (l: Lit): Lit => (l[0] === 'i' ? l : `i${l.slice(1).toLowerCase()}`);
 
 function join(a: Lit, b: Lit): Lit {

@@ -4,17 +4,21 @@
  * cannot match without some literal (a vendor prefix such as `ghp_`, a key word such as
  * `password`, or the keywords a detector requires). So:
  *
- * - the literals of all such patterns form one small set (a few hundred short strings);
+ * - the literals of all such patterns form one small set (a few hundred short strings); a literal
+ *   most lines hold gates nothing, so only rare enough ones count (see rarity.ts);
  * - the patterns without literals (numbers, addresses, e-mails) form a set of their own, small
- *   enough to keep its automaton; when they weigh too much for one, the heaviest are held there
- *   by their leading items that need some keyword (`(?i:ssn|social security)` of a keyword-led
- *   pattern), and a line such a prefix passes is checked with the whole pattern;
+ *   enough to keep its automaton. When they weigh more than one set holds, those with a literal
+ *   that is rare but short (`ssn`, `dl#`) are gated by it after all, the heaviest first; when they
+ *   still weigh too much, the heaviest are held in the set by their leading items that need some
+ *   keyword (`(?i:ssn|social security)` of a keyword-led pattern), and a line such a prefix
+ *   passes is checked with the whole pattern;
  * - a literal hit names the patterns that hold it, and only those run, each on its own.
  */
 import RE2 from 're2';
 import { analyze, requiredLiterals, selectivePrefix, type Literal } from './literals.js';
 import { withoutCaptures } from './re2-syntax.js';
-import { DualSet, SplitSet } from './split-set.js';
+import { gateStrength } from './rarity.js';
+import { DualSet, SplitSet, TEST_SET_WEIGHT } from './split-set.js';
 
 export interface PrefilterEntry {
   /** The pattern as it must be tested on the input (raw lines need widened anchors). */
@@ -29,19 +33,10 @@ export interface PrefilterEntry {
 }
 
 /**
- * Literals shorter than this, or made only of digits, are too common to gate on (`pat`, `tel `,
- * `auth` occur in most access logs and user agents); their patterns join the structural set. A
- * case-sensitive three-character one that mixes letters and digits (`A3T`, `r8_`) is as rare as
- * a longer word and gates. The
- * set stays fast with them (measured: 38 patterns at 271 MB/s, 74 at 203 MB/s); with every pattern
- * whose literals are under five characters (116) it thrashes at 21 MB/s.
- */
-const MIN_LITERAL = 4;
-
-/**
  * Structural patterns weighing more than this in all are held, the heaviest first, by their
- * keyword prefixes (about twice what one set holds: the built-in library with its routing rules
- * weighs ~5,800 and needs none).
+ * keyword prefixes (about twice what one set holds). The built-in library with its routing rules
+ * weighs ~6,100 without literals strong enough to gate, and fits one set once the patterns with a
+ * weak one are gated by it: it needs none.
  */
 const MAX_STRUCTURAL_WEIGHT = 6000;
 
@@ -65,22 +60,28 @@ export class Prefilter {
   readonly #locators: Array<RE2 | undefined>;
 
   readonly #maxStructuralWeight: number;
+  readonly #setWeight: number;
 
   /**
-   * `maxStructuralWeight`: over this total weight, the heaviest structural patterns are held by
-   * their keyword prefixes (see {@link Prefilter.#relax}).
+   * `setWeight`: what one set holds; structural patterns weighing more are gated by their weak
+   * literals where they have some (see {@link Prefilter.#weaklyGated}). `maxStructuralWeight`:
+   * over this total weight, the heaviest structural patterns left are held by their keyword
+   * prefixes (see {@link Prefilter.#relax}).
    */
-  constructor(entries: readonly PrefilterEntry[], options: { maxStructuralWeight?: number } = {}) {
+  constructor(entries: readonly PrefilterEntry[], options: { maxStructuralWeight?: number; setWeight?: number } = {}) {
     this.#maxStructuralWeight = options.maxStructuralWeight ?? MAX_STRUCTURAL_WEIGHT;
+    this.#setWeight = options.setWeight ?? TEST_SET_WEIGHT;
     this.size = entries.length;
     this.#patterns = entries.map((e) => e.pattern);
     this.#verifiers = new Array<RE2 | undefined>(entries.length);
     this.#locators = new Array<RE2 | undefined>(entries.length);
+    const gates = entries.map((e) => gateOf(e) ?? null);
+    const weak = this.#weaklyGated(entries, gates);
     const byLiteral = new Map<string, number[]>();
     const structural: string[] = [];
     const structuralIndex = new Map<string, number>();
     entries.forEach((e, index) => {
-      const literals = gateOf(e);
+      const literals = gates[index] ?? weak.get(e.pattern)?.[index];
       if (!literals) {
         const at = structuralIndex.get(e.pattern);
         if (at !== undefined) (this.#structuralIds[at] as number[]).push(index);
@@ -105,6 +106,31 @@ export class Prefilter {
     const keys = [...byLiteral.keys()];
     this.#gates = keys.map((k) => byLiteral.get(k) as number[]);
     this.#literals = keys.length > 0 ? new DualSet(keys) : undefined;
+  }
+
+  /**
+   * The patterns without a strong literal that are gated by weak ones instead (see rarity.ts), by
+   * pattern, then by entry: when they weigh more than one set holds, the heaviest whose every
+   * entry has a weak gate, until the rest fit.
+   */
+  #weaklyGated(entries: readonly PrefilterEntry[], gates: ReadonlyArray<Literal[] | null>): Map<string, Record<number, Literal[]>> {
+    const byPattern = new Map<string, { weight: number; gates: Record<number, Literal[]> | null }>();
+    entries.forEach((e, index) => {
+      if (gates[index]) return;
+      const known = byPattern.get(e.pattern) ?? { weight: analyze(e.pattern).weight, gates: {} };
+      const weak = weakGateOf(e);
+      known.gates = weak && known.gates ? { ...known.gates, [index]: weak } : null;
+      byPattern.set(e.pattern, known);
+    });
+    let total = [...byPattern.values()].reduce((a, p) => a + p.weight, 0);
+    const moved = new Map<string, Record<number, Literal[]>>();
+    const movable = [...byPattern.entries()].filter(([, p]) => p.gates !== null).sort((a, b) => b[1].weight - a[1].weight);
+    for (const [pattern, p] of movable) {
+      if (total <= this.#setWeight) break;
+      moved.set(pattern, p.gates as Record<number, Literal[]>);
+      total -= p.weight;
+    }
+    return moved;
   }
 
   /**
@@ -164,15 +190,7 @@ export class Prefilter {
       for (const i of this.#structural.match(input)) if (this.#confirmStructural(i, input).length > 0) return true;
     }
     if (!this.#literals?.test(input)) return false;
-    const tried = new Set<number>();
-    for (const l of this.#literals.match(input)) {
-      for (const i of this.#gates[l] as number[]) {
-        if (tried.has(i)) continue;
-        tried.add(i);
-        if (this.#verifier(i).test(input)) return true;
-      }
-    }
-    return false;
+    return this.#gatedMatching(input, this.#literals.match(input), true).length > 0;
   }
 
   /**
@@ -217,17 +235,31 @@ export class Prefilter {
   #confirm(input: string | Buffer, structural: readonly number[] | undefined, literals: readonly number[] | undefined): number[] | undefined {
     const out: number[] = [];
     if (structural) for (const i of structural) out.push(...this.#confirmStructural(i, input));
-    if (literals) {
-      const tried = new Set<number>();
-      for (const l of literals) {
-        for (const i of this.#gates[l] as number[]) {
-          if (tried.has(i)) continue;
-          tried.add(i);
-          if (this.#verifier(i).test(input)) out.push(i);
+    if (literals) out.push(...this.#gatedMatching(input, literals, false));
+    return out.length > 0 ? out.sort((a, b) => a - b) : undefined;
+  }
+
+  /**
+   * The gated entries that match `input`, of those the matched literals (by index) gate, each run
+   * on its own. (Running a line's entries as one RE2.Set per distinct group measured slower, 4.7
+   * against 3.7 s of line prefilter on 200 MB, and each group's automaton took memory of its own:
+   * +60 MB peak RSS on 1 GB.)
+   * `first`: stop at one.
+   */
+  #gatedMatching(input: string | Buffer, literals: readonly number[], first: boolean): number[] {
+    const out: number[] = [];
+    const tried = new Set<number>();
+    for (const l of literals) {
+      for (const i of this.#gates[l] as number[]) {
+        if (tried.has(i)) continue;
+        tried.add(i);
+        if (this.#verifier(i).test(input)) {
+          out.push(i);
+          if (first) return out;
         }
       }
     }
-    return out.length > 0 ? out.sort((a, b) => a - b) : undefined;
+    return out;
   }
 
   /**
@@ -270,20 +302,23 @@ export class Prefilter {
   }
 }
 
-/** The literals that gate an entry, or undefined when it needs the structural set. */
+/** The literals that strongly gate an entry (see rarity.ts), or undefined when it needs the structural set. */
 export function gateOf(e: PrefilterEntry): Literal[] | undefined {
-  const own = requiredLiterals(e.source ?? e.pattern, 3);
-  if (own && !own.some(tooCommon)) return own;
-  const words = e.keywords?.map((k) => ({ text: k.toLowerCase(), nocase: true }));
-  if (words && words.length > 0 && !words.some(tooCommon)) return words;
-  return undefined;
+  return gateWith(e, (l) => gateStrength(l) === 'strong');
 }
 
-function tooCommon(l: Literal): boolean {
-  if (/^\d+$/.test(l.text)) return true;
-  if (l.text.length >= MIN_LITERAL) return false;
-  // Three characters, case-sensitive, letters and digits mixed (`A3T`): as rare as a longer word.
-  return !(l.text.length === 3 && !l.nocase && /\d/.test(l.text) && /[A-Za-z]/.test(l.text));
+/** The literals that gate an entry at least weakly (see rarity.ts), or undefined. */
+export function weakGateOf(e: PrefilterEntry): Literal[] | undefined {
+  return gateWith(e, (l) => gateStrength(l) !== 'none');
+}
+
+/** The pattern's own literals when each is good enough, else its keywords when each is. */
+function gateWith(e: PrefilterEntry, good: (l: Literal) => boolean): Literal[] | undefined {
+  const own = requiredLiterals(e.source ?? e.pattern, 3);
+  if (own?.every(good)) return own;
+  const words = e.keywords?.map((k) => ({ text: k.toLowerCase(), nocase: true }));
+  if (words && words.length > 0 && words.every(good)) return words;
+  return undefined;
 }
 
 function escape(text: string): string {

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
 import { tooDeep } from '../../../src/detect/line-filter.js';
 import { Prefilter, gateOf } from '../../../src/detect/prefilter.js';
@@ -13,7 +14,7 @@ describe('Prefilter', () => {
     { pattern: '\\bghp_[A-Za-z0-9]{36}\\b' }, // gated by ghp_
     { pattern: '\\d{3}-\\d{2}-\\d{4}' }, // structural: no literal
     { pattern: '(?i)password\\s*=\\s*\\S+' }, // gated, case-folded
-    { pattern: '\\b\\d{9}\\b', keywords: ['ssn'] }, // structural (ssn is too short to gate), keyword checked
+    { pattern: '\\b\\d{9}\\b', keywords: ['ssn'] }, // structural (ssn gates only weakly: see below), keyword checked
     { pattern: '\\bpat[a-z]{3}\\b' }, // a three-letter literal is too common: structural
   ];
   const pf = new Prefilter(entries);
@@ -139,5 +140,49 @@ describe('tooDeep', () => {
     expect(tooDeep(Buffer.from('{"a":[1],"b":[2],"c":{"d":[3]}}'), 3)).toBe(false);
     expect(tooDeep(Buffer.from('{"a":"[[[[[[","b":1}'), 3)).toBe(false);
     expect(tooDeep(Buffer.from('{"a":"\\"[[[[","b":[[[[1]]]]}'), 3)).toBe(true);
+  });
+});
+
+describe('Prefilter with patterns gated by a weak literal', () => {
+  const entries = [
+    { pattern: '(?i:ssn|ss#)[^0-9\\n]{0,30}?\\b\\d{9}\\b' }, // weak: three-byte literals
+    { pattern: '\\d{3}-\\d{2}-\\d{4}' }, // no literal
+    { pattern: '\\bpat[a-z]{3}\\b' }, // `pat` is common in log text: never gates
+    { pattern: '\\b\\d{8}\\b', keywords: ['dob'] }, // weak by its keyword
+  ];
+  const inputs = ['ssn: 123456789', 'SS# 123456789', 'ssn unknown', 'id 123456789', '123-45-6789', 'got patxyz', 'dob 19800101', '19800101', ''];
+  const direct = (input: string): number[] => entries.flatMap((e, i) => (new RE2(e.pattern, 'u').test(input) && (!e.keywords || /dob/i.test(input)) ? [i] : []));
+
+  it('keeps them in the structural set while it fits one set, and gates them by their literals when not', () => {
+    expect(new Prefilter(entries).stats).toEqual({ structural: 4, relaxed: 0, structuralSets: 1, literals: 0, gated: 0 });
+    const small = new Prefilter(entries, { setWeight: 10 });
+    expect(small.stats).toEqual({ structural: 2, relaxed: 0, structuralSets: 1, literals: 3, gated: 2 });
+    for (const pf of [small, new Prefilter(entries)]) {
+      for (const input of inputs) expect(pf.matching(input), input).toEqual(direct(input));
+      expect(pf.hitsMany(inputs.map((t) => Buffer.from(t)))).toEqual(inputs.map((t) => pf.hits(Buffer.from(t))));
+    }
+  });
+
+  it('gates the built-in library and its routing rules so that the rest fits one set', () => {
+    expect(builtinPolicy().lineFilter?.prefilter.stats.structuralSets).toBe(1);
+  });
+});
+
+describe('Prefilter with entries sharing a literal', () => {
+  // Run together on a line that holds their literal: the answer is still each entry's own.
+  const entries = [
+    { pattern: '(?i)phone[^0-9]{0,5}\\+\\d{6,}' },
+    { pattern: '(?i)phone[^0-9]{0,5}\\d{3}-\\d{4}' },
+    { pattern: '(?i)phone[^0-9]{0,5}\\(\\d{3}\\)' },
+    { pattern: '(?i)(?:phone|mobile) ext\\.? \\d+' },
+  ];
+  const pf = new Prefilter(entries);
+  it('names exactly the entries whose pattern matches', () => {
+    const inputs = ['phone +123456', 'Phone: 555-1234 and phone (555)', 'phone ext 12', 'mobile ext. 4 phone +1234567', 'phone', 'nothing'];
+    for (const input of inputs) {
+      const want = entries.flatMap((e, i) => (new RE2(e.pattern, 'u').test(input) ? [i] : []));
+      expect(pf.matching(input), input).toEqual(want);
+      expect(pf.test(input), input).toBe(want.length > 0);
+    }
   });
 });
