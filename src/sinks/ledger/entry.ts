@@ -64,14 +64,18 @@ export function sealEntryLine<T extends UnhashedEntry>(entry: T): { entry: T & {
 /**
  * The `event` entry after `head` for an event given in canonical JSON: its hash and its line, the
  * same as {@link sealEntryLine} gives for the event object (members in key order: event, hash,
- * kind, prev, seq, ts), built without decoding the event.
+ * kind, prev, seq, ts), built without decoding the event. The line comes in pieces, to be written
+ * one after the other (their join is the line): the event is neither copied into a line nor into
+ * the text that is hashed.
  */
-export function sealEventLine(head: { seq: number; hash: string }, ts: string, canonicalEvent: string): { seq: number; hash: string; line: string } {
+export function sealEventLine(head: { seq: number; hash: string }, ts: string, canonicalEvent: string): { seq: number; hash: string; pieces: readonly string[] } {
   const seq = head.seq + 1;
   const tail = `"kind":"event","prev":${JSON.stringify(head.hash)},"seq":${seq},"ts":${JSON.stringify(ts)}}`;
-  const hash = createHash('sha256').update(head.hash, 'utf8').update(`{"event":${canonicalEvent},${tail}`, 'utf8').digest('hex');
-  return { seq, hash, line: `{"event":${canonicalEvent},"hash":"${hash}",${tail}\n` };
+  const hash = createHash('sha256').update(head.hash, 'utf8').update(EVENT_OPEN, 'utf8').update(canonicalEvent, 'utf8').update(`,${tail}`, 'utf8').digest('hex');
+  return { seq, hash, pieces: [EVENT_OPEN, canonicalEvent, `,"hash":"${hash}",${tail}\n`] };
 }
+
+const EVENT_OPEN = '{"event":';
 
 /** The line of an entry, with its `\n`. */
 export function entryLine(entry: LedgerEntry): string {

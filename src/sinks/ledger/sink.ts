@@ -189,20 +189,20 @@ export class LedgerSink implements SecuritySink {
   async #appendEntries(items: EntryItem[]): Promise<void> {
     const ts = this.#now().toISOString();
     let head = this.#head;
-    const lines: string[] = [];
+    const pieces: string[] = [];
     for (const item of items) {
       if ('canonical' in item) {
         const sealed = sealEventLine(head, ts, item.canonical);
-        lines.push(sealed.line);
+        pieces.push(...sealed.pieces);
         head = { seq: sealed.seq, hash: sealed.hash };
         continue;
       }
       const sealed = sealEntryLine({ seq: head.seq + 1, ts, prev: head.hash, ...item });
       const entry = sealed.entry as LedgerEntry;
-      lines.push(sealed.line);
+      pieces.push(sealed.line);
       head = { seq: entry.seq, hash: entry.hash };
     }
-    await this.#file.append(Buffer.from(lines.join(''), 'utf8'), this.#o);
+    await this.#file.append(utf8Of(pieces), this.#o);
     this.#head = head;
   }
 
@@ -257,4 +257,14 @@ export class LedgerSink implements SecuritySink {
     this.#file.close();
     this.#checkpoints.close();
   }
+}
+
+/** The UTF-8 bytes of the pieces one after the other, encoded straight into one buffer (no joined string). */
+function utf8Of(pieces: readonly string[]): Buffer {
+  let size = 0;
+  for (const p of pieces) size += Buffer.byteLength(p, 'utf8');
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const p of pieces) at += out.write(p, at, 'utf8');
+  return out;
 }
