@@ -97,7 +97,8 @@ export class Prefilter {
       for (const l of literals) {
         const key = (l.nocase ? '(?i)' : '') + escape(l.text);
         const list = byLiteral.get(key) ?? [];
-        list.push(index);
+        // Two literals of one entry can be one key (keywords `SSN` and `ssn`): the entry is listed once.
+        if (list[list.length - 1] !== index) list.push(index);
         byLiteral.set(key, list);
       }
     });
@@ -248,11 +249,12 @@ export class Prefilter {
    */
   #gatedMatching(input: string | Buffer, literals: readonly number[], first: boolean): number[] {
     const out: number[] = [];
-    const tried = new Set<number>();
+    // One literal (most lines) gates each entry once: nothing to skip.
+    const tried = literals.length > 1 ? new Set<number>() : undefined;
     for (const l of literals) {
       for (const i of this.#gates[l] as number[]) {
-        if (tried.has(i)) continue;
-        tried.add(i);
+        if (tried?.has(i)) continue;
+        tried?.add(i);
         if (this.#verifier(i).test(input)) {
           out.push(i);
           if (first) return out;

@@ -186,3 +186,11 @@ describe('Prefilter with entries sharing a literal', () => {
     }
   });
 });
+
+describe('Prefilter with an entry whose keywords repeat', () => {
+  it('names the entry once', () => {
+    const pf = new Prefilter([{ pattern: '\\b\\d{9}\\b', keywords: ['passport', 'PASSPORT', 'Passport'] }]);
+    expect(pf.matching('passport 123456789')).toEqual([0]);
+    expect(pf.hitsMany([Buffer.from('passport 123456789')])).toEqual([[0]]);
+  });
+});
