@@ -46,8 +46,8 @@ const EMPTY: Info = { exact: [EMPTY_LIT], required: null };
 
 /**
  * The pattern's required literals, or undefined when none are known or some are shorter than
- * `minLength` (such a pattern needs a regex prefilter). Syntax that cannot be read yields
- * undefined, never an error.
+ * `minLength` UTF-8 bytes (such a pattern needs a regex prefilter). Syntax that cannot be read
+ * yields undefined, never an error.
  */
 export function requiredLiterals(source: string, minLength = 3): Literal[] | undefined {
   return analyze(source, minLength).literals;
@@ -104,7 +104,8 @@ function analyzeNow(source: string, minLength: number): Analysis {
 
 /**
  * A shorter pattern every match of `source` contains a match of: its leading items, up to the first
- * point where they alone require a literal of `minLength` or more (a keyword list, a vendor prefix).
+ * point where they alone require a literal of `minLength` UTF-8 bytes or more (a keyword list, a
+ * vendor prefix).
  * Undefined when there is no such point, or when cutting there would save less than `minSaved`
  * weight. A set of such prefixes is much smaller than one of the whole patterns; a line it passes
  * is then checked with the whole pattern.
@@ -144,7 +145,30 @@ function parse(source: string): RegexNode | undefined {
 
 /** A literal's length in UTF-8 bytes, as RE2 reads the input: `電話` is as rare as a six-letter word. */
 const len = (l: Lit): number => Buffer.byteLength(l) - 1;
-const lower = (l: Lit): Lit => (l[0] === 'i' ? l : `i${l.slice(1).toLowerCase()}`);
+const lower = (l: Lit): Lit => (l[0] === 'i' ? l : `i${foldCase(l.slice(1))}`);
+
+/**
+ * `text` in lower case as RE2's `(?i)` matches it: each character lowered on its own, and kept as
+ * written where lowering makes it more than one (`İ` lowers to `i` and a combining dot, which
+ * `(?i)İ` does not match).
+ */
+export function foldCase(text: string): string {
+  let out = '';
+  for (const c of text) {
+    const l = c.toLowerCase();
+    out += l.length === c.length ? l : c;
+  }
+  return out;
+}
+
+/** `text` without a surrogate half at either end (a cut through a character RE2 reads whole). */
+function wholeChars(text: string): string {
+  let from = 0;
+  let to = text.length;
+  if (to > 0 && /[\uD800-\uDBFF]/.test(text[to - 1] as string)) to--;
+  if (to > 0 && /[\uDC00-\uDFFF]/.test(text[0] as string)) from++;
+  return text.slice(from, Math.max(from, to));
+}
 
 function join(a: Lit, b: Lit): Lit {
   if (len(a) === 0) return b;
@@ -195,7 +219,7 @@ function cross(a: readonly Lit[], b: readonly Lit[]): Lit[] | null {
 
 /** Shortens required strings (a required string's prefix is required too). */
 function trim(set: Lit[] | null): Lit[] | null {
-  return set ? minimal(set.map((s) => s.slice(0, MAX_LITERAL + 1))) : null;
+  return set ? minimal(set.map((s) => s[0] + wholeChars(s.slice(1, MAX_LITERAL + 1)))) : null;
 }
 
 function concat(parts: readonly Info[]): Info {
@@ -267,7 +291,7 @@ function shared(set: readonly Lit[]): Lit[] {
     while (j < suf && j < t.length && t[t.length - 1 - j] === first[first.length - 1 - j]) j++;
     suf = j;
   }
-  return [(nocase ? 'i' : 's') + (pre >= suf ? first.slice(0, pre) : first.slice(first.length - suf))];
+  return [(nocase ? 'i' : 's') + wholeChars(pre >= suf ? first.slice(0, pre) : first.slice(first.length - suf))];
 }
 
 function repeat(p: Info, min: number, max: number): Info {
@@ -288,7 +312,7 @@ function repeatSets(p: Info, min: number, max: number): Info {
 function infoOf(node: RegexNode): Info {
   switch (node.type) {
     case 'literal':
-      return { exact: [node.flags.i ? `i${node.text.toLowerCase()}` : `s${node.text}`], required: null };
+      return { exact: [node.flags.i ? `i${foldCase(node.text)}` : `s${node.text}`], required: null };
     case 'set':
       return classInfo(node.source, node.flags.i);
     case 'assert':
@@ -356,6 +380,6 @@ function classInfo(source: string, nocase: boolean): Info {
     } else chars.add(lo);
     if (chars.size > MAX_CLASS) return ANY;
   }
-  const lits = new Set([...chars].map((c) => (nocase ? `i${c.toLowerCase()}` : `s${c}`)));
+  const lits = new Set([...chars].map((c) => (nocase ? `i${foldCase(c)}` : `s${c}`)));
   return lits.size === 0 || lits.size > MAX_CLASS ? ANY : { exact: [...lits], required: null };
 }

@@ -22,6 +22,7 @@ import {
   type PolicySpec,
   type ValidatorRef,
 } from './pack.js';
+import { foldCase } from './literals.js';
 import { PACK_SCHEMA } from './schema.js';
 import { VALIDATORS } from './validators.js';
 
@@ -156,7 +157,7 @@ function toDetector(doc: LoadedYaml, raw: RawDetector, index: number, problems: 
     severity: raw.severity,
     label: raw.label ?? labelFor(raw.id),
     regex: raw.regex,
-    keywords: (raw.keywords ?? []).map((k) => k.toLowerCase()),
+    keywords: (raw.keywords ?? []).map(foldCase),
     keywordWindow: raw.keywordWindow ?? DEFAULT_KEYWORD_WINDOW,
     allowlist: raw.allowlist ?? [],
     action: normalizeAction(raw.action),

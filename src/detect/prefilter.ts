@@ -15,7 +15,7 @@
  * - a literal hit names the patterns that hold it, and only those run, each on its own.
  */
 import RE2 from 're2';
-import { analyze, requiredLiterals, selectivePrefix, type Literal } from './literals.js';
+import { analyze, foldCase, requiredLiterals, selectivePrefix, type Literal } from './literals.js';
 import { withoutCaptures } from './re2-syntax.js';
 import { gateStrength } from './rarity.js';
 import { DualSet, SplitSet, TEST_SET_WEIGHT } from './split-set.js';
@@ -49,7 +49,7 @@ export class Prefilter {
   readonly #structuralIds: number[][] = [];
   /** Structural patterns represented in the set by a prefix: a set hit must be confirmed. */
   readonly #relaxed: boolean[] = [];
-  /** Keywords of structural entries that have some: a set hit counts only with one of them. */
+  /** Keywords of the entries that have some: a set hit or a run of the pattern counts only with one of them. */
   readonly #keywords = new Map<number, RE2>();
   readonly #structural: SplitSet | undefined;
   readonly #literals: DualSet | undefined;
@@ -63,8 +63,9 @@ export class Prefilter {
   readonly #setWeight: number;
 
   /**
-   * `setWeight`: what one set holds; structural patterns weighing more are gated by their weak
-   * literals where they have some (see {@link Prefilter.#weaklyGated}). `maxStructuralWeight`:
+   * `setWeight`: what one structural set holds (the sets are split at it); structural patterns
+   * weighing more are gated by their weak literals where they have some (see
+   * {@link Prefilter.#weaklyGated}). `maxStructuralWeight`:
    * over this total weight, the heaviest structural patterns left are held by their keyword
    * prefixes (see {@link Prefilter.#relax}).
    */
@@ -81,6 +82,7 @@ export class Prefilter {
     const structural: string[] = [];
     const structuralIndex = new Map<string, number>();
     entries.forEach((e, index) => {
+      if (e.keywords && e.keywords.length > 0) this.#keywords.set(index, new RE2(`(?i)(?:${e.keywords.map(escape).join('|')})`, 'u'));
       const literals = gates[index] ?? weak.get(e.pattern)?.[index];
       if (!literals) {
         const at = structuralIndex.get(e.pattern);
@@ -91,7 +93,6 @@ export class Prefilter {
           structural.push(e.pattern);
           this.#relaxed.push(false);
         }
-        if (e.keywords && e.keywords.length > 0) this.#keywords.set(index, new RE2(`(?i)(?:${e.keywords.map(escape).join('|')})`, 'u'));
         return;
       }
       for (const l of literals) {
@@ -103,7 +104,7 @@ export class Prefilter {
       }
     });
     this.#relax(structural);
-    this.#structural = structural.length > 0 ? new SplitSet(structural) : undefined;
+    this.#structural = structural.length > 0 ? new SplitSet(structural, { test: this.#setWeight }) : undefined;
     const keys = [...byLiteral.keys()];
     this.#gates = keys.map((k) => byLiteral.get(k) as number[]);
     this.#literals = keys.length > 0 ? new DualSet(keys) : undefined;
@@ -241,8 +242,8 @@ export class Prefilter {
   }
 
   /**
-   * The gated entries that match `input`, of those the matched literals (by index) gate, each run
-   * on its own. (Running a line's entries as one RE2.Set per distinct group measured slower, 4.7
+   * The gated entries that match `input` (and hold one of their keywords, when they have some), of
+   * those the matched literals (by index) gate, each run on its own. (Running a line's entries as one RE2.Set per distinct group measured slower, 4.7
    * against 3.7 s of line prefilter on 200 MB, and each group's automaton took memory of its own:
    * +60 MB peak RSS on 1 GB.)
    * `first`: stop at one.
@@ -255,7 +256,7 @@ export class Prefilter {
       for (const i of this.#gates[l] as number[]) {
         if (tried?.has(i)) continue;
         tried?.add(i);
-        if (this.#verifier(i).test(input)) {
+        if (this.#verifier(i).test(input) && (this.#keywords.get(i)?.test(input) ?? true)) {
           out.push(i);
           if (first) return out;
         }
@@ -318,7 +319,7 @@ export function weakGateOf(e: PrefilterEntry): Literal[] | undefined {
 function gateWith(e: PrefilterEntry, good: (l: Literal) => boolean): Literal[] | undefined {
   const own = requiredLiterals(e.source ?? e.pattern, 3);
   if (own?.every(good)) return own;
-  const words = e.keywords?.map((k) => ({ text: k.toLowerCase(), nocase: true }));
+  const words = e.keywords?.map((k) => ({ text: foldCase(k), nocase: true }));
   if (words && words.length > 0 && words.every(good)) return words;
   return undefined;
 }

@@ -51,12 +51,13 @@ const COMMON_WORDS = `
 const WORDS = COMMON_WORDS.split(/\s+/).filter((w) => w.length >= 3);
 const COMMON_TRIGRAMS: ReadonlySet<string> = new Set(WORDS.flatMap((w) => Array.from({ length: w.length - 2 }, (_, i) => w.slice(i, i + 3))));
 
-
+/** How well `l` gates its pattern (see above). */
 export function gateStrength(l: Literal): GateStrength {
   if (/^\d+$/.test(l.text)) return 'none';
   const bytes = Buffer.byteLength(l.text);
   if (bytes >= 4) return 'strong';
-  if (bytes < 3) return 'none';
+  // Three bytes with at most one letter or digit (`://`, `","`, one CJK character) are everywhere.
+  if (bytes < 3 || (l.text.match(/[A-Za-z0-9]/g)?.length ?? 0) < 2) return 'none';
   if (!l.nocase && /\d/.test(l.text) && /[A-Za-z]/.test(l.text)) return 'strong';
   if (/^[A-Za-z]{3}$/.test(l.text) && COMMON_TRIGRAMS.has(l.text.toLowerCase())) return 'none';
   return 'weak';

@@ -3,7 +3,8 @@
  * fixed memory budget (8 MiB in this binding); over varied input, a set whose automaton outgrows it
  * keeps flushing its cache and crawls. What fits is judged by the patterns' weight (see `analyze`
  * in literals.ts), a rough automaton size, with caps measured on the benchmark's 200 MB JSON-lines
- * corpus (the built-in structural patterns with the routing rules' ones weigh ~5,800):
+ * corpus when the built-in structural patterns with the routing rules' ones weighed ~5,800 (~3,000
+ * now that those with a rare three-byte literal are gated by it):
  *
  * - `test` (is there any match): as one set 91 MB/s, as two of <= 3,000 116 MB/s, four 74 MB/s;
  * - `match` (which patterns match), asked only of lines `test` passed, keeps far more states (every

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
-import { analyze, requiredLiterals, seedAnalyses, selectivePrefix, sharedAnalyses, type Literal } from '../../../src/detect/literals.js';
+import { analyze, foldCase, requiredLiterals, seedAnalyses, selectivePrefix, sharedAnalyses, type Literal } from '../../../src/detect/literals.js';
 
 const texts = (l: Literal[] | undefined): string[] | undefined => l?.map((x) => (x.nocase ? `(?i)${x.text}` : x.text)).sort();
 
@@ -147,5 +147,25 @@ describe('requiredLiterals (property)', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('foldCase', () => {
+  it('lowers each character as RE2 folds it, keeping those JavaScript lowers to two', () => {
+    expect(foldCase('SSN Número')).toBe('ssn número');
+    expect(foldCase('İD')).toBe('İd');
+    expect(foldCase('ẞ')).toBe('ß');
+  });
+});
+
+describe('requiredLiterals and characters RE2 reads differently from JavaScript', () => {
+  it('keeps `İ` as written in a case-folded literal', () => {
+    expect(requiredLiterals('(?i)İdent\\d+')).toEqual([{ text: 'İdent', nocase: true }]);
+  });
+
+  it('never cuts a literal inside a surrogate pair', () => {
+    for (const l of requiredLiterals('abcdefghijklmnopqrstuvw😀xyz\\d+') ?? []) expect(l.text).not.toMatch(/[\uD800-\uDBFF]$/);
+    const many = Array.from({ length: 33 }, (_, i) => `k${String(i).padStart(2, '0')}[😀😁]`).join('|');
+    for (const l of requiredLiterals(`(?:${many})\\d`) ?? []) expect(l.text).not.toMatch(/[\uD800-\uDBFF]$|^[\uDC00-\uDFFF]/);
   });
 });

@@ -8,6 +8,12 @@ import { Prefilter, gateOf } from '../../../src/detect/prefilter.js';
 import { SplitSet } from '../../../src/detect/split-set.js';
 import { CORPORA_DIR, hasCorpora } from '../../helpers/corpora.js';
 import { builtinPolicy } from '../../helpers/engine.js';
+import { CompiledPolicy } from '../../../src/detect/compile.js';
+import { loadPolicy } from '../../../src/detect/load.js';
+import { builtinPatternsDir } from '../../../src/config/config.js';
+import { loadRoutingRules } from '../../../src/route/load.js';
+import { CompiledRouting } from '../../../src/route/compile.js';
+import { builtinRoutingDir } from '../../../src/route/builtin.js';
 
 describe('Prefilter', () => {
   const entries = [
@@ -156,7 +162,8 @@ describe('Prefilter with patterns gated by a weak literal', () => {
   it('keeps them in the structural set while it fits one set, and gates them by their literals when not', () => {
     expect(new Prefilter(entries).stats).toEqual({ structural: 4, relaxed: 0, structuralSets: 1, literals: 0, gated: 0 });
     const small = new Prefilter(entries, { setWeight: 10 });
-    expect(small.stats).toEqual({ structural: 2, relaxed: 0, structuralSets: 1, literals: 3, gated: 2 });
+    // The rest no longer fits one set of that weight either: it is split.
+    expect(small.stats).toEqual({ structural: 2, relaxed: 0, structuralSets: 2, literals: 3, gated: 2 });
     for (const pf of [small, new Prefilter(entries)]) {
       for (const input of inputs) expect(pf.matching(input), input).toEqual(direct(input));
       expect(pf.hitsMany(inputs.map((t) => Buffer.from(t)))).toEqual(inputs.map((t) => pf.hits(Buffer.from(t))));
@@ -164,12 +171,44 @@ describe('Prefilter with patterns gated by a weak literal', () => {
   });
 
   it('gates the built-in library and its routing rules so that the rest fits one set', () => {
+    const routing = new CompiledRouting(loadRoutingRules([builtinRoutingDir()]));
+    const policy = new CompiledPolicy(loadPolicy([builtinPatternsDir()]), { maxDepth: 64, extraLinePatterns: routing.linePatterns });
+    const stats = policy.lineFilter?.prefilter.stats;
+    expect(stats?.structuralSets).toBe(1);
+    // Some structural patterns left for lack of a weak literal, some gated by one: a partial move.
+    expect(stats?.structural).toBeGreaterThan(30);
     expect(builtinPolicy().lineFilter?.prefilter.stats.structuralSets).toBe(1);
+  });
+
+  it('checks the keywords of an entry it gates by a weak literal, as it does in the structural set', () => {
+    const withKeywords = [
+      { pattern: '(?i:ssn|ss#)[^0-9\\n]{0,30}?\\b\\d{9}\\b', keywords: ['tax'] },
+      { pattern: '\\d{3}-\\d{2}-\\d{4}' },
+    ];
+    for (const pf of [new Prefilter(withKeywords), new Prefilter(withKeywords, { setWeight: 10 })]) {
+      expect(pf.matching('ssn 123456789')).toEqual([]);
+      expect(pf.matching('tax ssn 123456789')).toEqual([0]);
+      expect(pf.test('ssn 123456789')).toBe(false);
+    }
+    expect(new Prefilter(withKeywords, { setWeight: 10 }).stats.gated).toBe(1);
+  });
+
+  it('moves a shared pattern only when every entry holding it has a weak literal', () => {
+    const shared = [
+      { pattern: '(?i:ssn)[^0-9\\n]{0,30}?\\b\\d{9}\\b' },
+      { pattern: '(?i:ssn)[^0-9\\n]{0,30}?\\b\\d{9}\\b', keywords: ['pat'] }, // its own literal gates it weakly
+      { pattern: '\\b\\d{3}-\\d{2}-\\d{4}\\b', keywords: ['id'] }, // `id` gates nothing
+      { pattern: '\\b\\d{3}-\\d{2}-\\d{4}\\b', keywords: ['ssn'] },
+    ];
+    const pf = new Prefilter(shared, { setWeight: 1 });
+    expect(pf.stats).toMatchObject({ structural: 1, gated: 2 });
+    expect(pf.matching('ssn 123456789 pat')).toEqual([0, 1]);
+    expect(pf.matching('ssn 123-45-6789 id')).toEqual([2, 3]);
   });
 });
 
 describe('Prefilter with entries sharing a literal', () => {
-  // Run together on a line that holds their literal: the answer is still each entry's own.
+  // Several entries gated by one literal: the answer is each entry's own.
   const entries = [
     { pattern: '(?i)phone[^0-9]{0,5}\\+\\d{6,}' },
     { pattern: '(?i)phone[^0-9]{0,5}\\d{3}-\\d{4}' },
@@ -192,5 +231,22 @@ describe('Prefilter with an entry whose keywords repeat', () => {
     const pf = new Prefilter([{ pattern: '\\b\\d{9}\\b', keywords: ['passport', 'PASSPORT', 'Passport'] }]);
     expect(pf.matching('passport 123456789')).toEqual([0]);
     expect(pf.hitsMany([Buffer.from('passport 123456789')])).toEqual([[0]]);
+  });
+});
+
+describe('Prefilter with literals RE2 and JavaScript read differently', () => {
+  it('gates by a case-folded literal that RE2 folds the same way (`İ` stays `İ`)', () => {
+    const pf = new Prefilter([{ pattern: '(?i)İdent\\d{9}' }, { pattern: '\\b\\d{9}\\b', keywords: ['İNO'] }]);
+    expect(pf.test('İDENT123456789')).toBe(true);
+    expect(pf.matching('İno 123456789')).toEqual([1]);
+  });
+
+  it('never ends a literal inside a character written as two UTF-16 units', () => {
+    const long = new Prefilter([{ pattern: 'abcdefghijklmnopqrstuvw😀xyz\\d+' }]);
+    expect(long.test('abcdefghijklmnopqrstuvw😀xyz1')).toBe(true);
+    const many = Array.from({ length: 33 }, (_, i) => `k${String(i).padStart(2, '0')}[😀😁]`).join('|');
+    const pf = new Prefilter([{ pattern: `(?:${many})\\d` }]);
+    expect(pf.test('k07😁5')).toBe(true);
+    expect(pf.test('k31😀0')).toBe(true);
   });
 });

@@ -23,6 +23,11 @@ describe('gateStrength', () => {
   it('gates weakly by other three-byte literals, but not by letter runs of common log words', () => {
     for (const t of ['ssn', 'dob', 'dl#', 'sk-', 'ni:', 'fax']) expect(gateStrength(lit(t)), t).toBe('weak');
     // path, span, database, manifest, api, Intel in user agents
-    for (const t of ['pat', 'pan', 'aba', 'nif', 'api', 'tel', 'PAT']) expect(gateStrength(lit(t)), t).toBe('none');
+    for (const t of ['pat', 'pan', 'aba', 'nif', 'api', 'tel']) expect(gateStrength(lit(t)), t).toBe('none');
+    expect(gateStrength(lit('PAT', false))).toBe('none');
+  });
+
+  it('finds three bytes with at most one letter or digit too common to gate', () => {
+    for (const t of ['://', '","', ' - ', 'a::', '電']) expect(gateStrength(lit(t, false)), t).toBe('none');
   });
 });

@@ -7,6 +7,7 @@ import { entryLine, sealEntry, type LedgerEntry } from '../../../src/sinks/ledge
 import { FULLY_CHECKED } from '../../../src/sinks/ledger/recover.js';
 import { LedgerSink } from '../../../src/sinks/ledger/sink.js';
 import { verifyLedger } from '../../../src/sinks/ledger/verify.js';
+import { canonicalJson } from '../../../src/util/canonical.js';
 import { sampleEvent, signer, tempDir, writeLedger } from './fixtures.js';
 
 const segments = (dir: string): string[] => readdirSync(dir).filter((n) => /^ledger-\d+\.jsonl$/.test(n)).sort();
@@ -44,6 +45,24 @@ describe('LedgerSink', () => {
     const report = verifyLedger([dir]);
     expect(report.ok).toBe(true);
     expect(report.checkpoints).toBeGreaterThanOrEqual(names.length);
+  });
+
+  it('writes events given as canonical JSON with any characters: the lines verify and read back as the events', async () => {
+    const dir = tempDir();
+    const s = await signer();
+    const sink = await LedgerSink.open(dir, { signer: s });
+    const events = [0, 1, 2, 3].map((i) => {
+      const e = sampleEvent(i);
+      return 'source' in e && e.source ? { ...e, source: { ...e.source, file: ['née.log', '電話/app.log', 'logs/😀.log', 'a\u2028b.log'][i] as string } } : e;
+    });
+    await sink.writeCanonical(events.map(canonicalJson));
+    await sink.close();
+    expect(verifyLedger([dir])).toMatchObject({ ok: true, events: 4 });
+    const written = lines(join(dir, 'ledger-000001.jsonl'))
+      .map((l) => JSON.parse(l) as { kind: string; event?: unknown })
+      .filter((e) => e.kind === 'event')
+      .map((e) => e.event);
+    expect(written).toEqual(events);
   });
 
   it('continues the chain when reopened', async () => {
