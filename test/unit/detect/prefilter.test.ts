@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
-import { tooDeep } from '../../../src/detect/line-filter.js';
+import { tooDeep, widenAnchors } from '../../../src/detect/line-filter.js';
 import { Prefilter, gateOf } from '../../../src/detect/prefilter.js';
 import { SplitSet } from '../../../src/detect/split-set.js';
 import { CORPORA_DIR, hasCorpora } from '../../helpers/corpora.js';
@@ -248,5 +248,44 @@ describe('Prefilter with literals RE2 and JavaScript read differently', () => {
     const pf = new Prefilter([{ pattern: `(?:${many})\\d` }]);
     expect(pf.test('k07😁5')).toBe(true);
     expect(pf.test('k31😀0')).toBe(true);
+  });
+});
+
+describe('Prefilter over the built-in library and routing rules', () => {
+  it.skipIf(!hasCorpora)('names exactly the entries whose pattern matches a line (and one of whose keywords it holds)', () => {
+    const routing = new CompiledRouting(loadRoutingRules([builtinRoutingDir()]));
+    const detectors = loadPolicy([builtinPatternsDir()]).packs.flatMap((p) => p.detectors);
+    const entries = [
+      ...detectors.map((d) => ({ pattern: widenAnchors(d.regex), source: d.regex, keywords: d.keywords })),
+      ...routing.linePatterns,
+    ];
+    const pf = new Prefilter(entries);
+    // Some entries gated by weak literals, so that both kinds of gate are compared.
+    expect(pf.stats.structuralSets).toBe(1);
+    const direct = entries.map((e) => ({
+      re: new RE2(e.pattern, 'u'),
+      kw: 'keywords' in e && e.keywords && e.keywords.length > 0 ? new RE2(`(?i)(?:${e.keywords.map((k) => k.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})`, 'u') : undefined,
+    }));
+    const dir = join(CORPORA_DIR, 'logs');
+    const lines = readdirSync(dir)
+      .filter((n) => n.endsWith('.log.gz'))
+      .flatMap((f) => gunzipSync(readFileSync(join(dir, f))).toString('utf8').split('\n').slice(0, 40));
+    lines.push(
+      'SSN: 078-05-1120 dob 1980-01-01, dl# D1234567',
+      'card 4111 1111 1111 1111 tel: +44 20 7946 0958 mail bob@example.com',
+      '{"status":401,"user":"alice","Authorization":"Basic dXNlcjpwYXNz"}',
+      'fax 030 1234567 sms 0151 2345678 phone (555) 123-4567',
+      'export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY sk-proj-abc',
+      // A gated pattern's match without its keywords (`mailgun`, `sentry`), then with them.
+      'token key-85d1bad0ed84385abb4d33e311351d13 sent to https://6be27a4e69f5c759e81e87dc46607ede@o123456.ingest.example.io/450',
+      'mailgun key-85d1bad0ed84385abb4d33e311351d13 sentry https://6be27a4e69f5c759e81e87dc46607ede@o123456.ingest.example.io/450',
+    );
+    let named = 0;
+    for (const line of lines) {
+      const want = direct.flatMap((d, i) => (d.re.test(line) && (d.kw?.test(line) ?? true) ? [i] : []));
+      expect(pf.matching(Buffer.from(line)), line).toEqual(want);
+      named += want.length;
+    }
+    expect(named).toBeGreaterThan(20);
   });
 });
