@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
 import { tooDeep, widenAnchors } from '../../../src/detect/line-filter.js';
-import { Prefilter, gateOf } from '../../../src/detect/prefilter.js';
+import { Prefilter, gateOf, type PrefilterEntry } from '../../../src/detect/prefilter.js';
 import { SplitSet } from '../../../src/detect/split-set.js';
 import { CORPORA_DIR, hasCorpora } from '../../helpers/corpora.js';
 import { builtinPolicy } from '../../helpers/engine.js';
@@ -255,7 +255,7 @@ describe('Prefilter over the built-in library and routing rules', () => {
   it.skipIf(!hasCorpora)('names exactly the entries whose pattern matches a line (and one of whose keywords it holds)', () => {
     const routing = new CompiledRouting(loadRoutingRules([builtinRoutingDir()]));
     const detectors = loadPolicy([builtinPatternsDir()]).packs.flatMap((p) => p.detectors);
-    const entries = [
+    const entries: PrefilterEntry[] = [
       ...detectors.map((d) => ({ pattern: widenAnchors(d.regex), source: d.regex, keywords: d.keywords })),
       ...routing.linePatterns,
     ];
@@ -264,7 +264,7 @@ describe('Prefilter over the built-in library and routing rules', () => {
     expect(pf.stats.structuralSets).toBe(1);
     const direct = entries.map((e) => ({
       re: new RE2(e.pattern, 'u'),
-      kw: 'keywords' in e && e.keywords && e.keywords.length > 0 ? new RE2(`(?i)(?:${e.keywords.map((k) => k.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})`, 'u') : undefined,
+      kw: e.keywords && e.keywords.length > 0 ? new RE2(`(?i)(?:${e.keywords.map((k) => k.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})`, 'u') : undefined,
     }));
     const dir = join(CORPORA_DIR, 'logs');
     const lines = readdirSync(dir)
