@@ -3,6 +3,7 @@
  * and its reason. Runs the same scan code as redaction, with tracing on.
  */
 import type { CompiledPolicy } from './compile.js';
+import { foldCase } from './literals.js';
 import { readings } from './readings.js';
 import { scanHits, scanWithViews, type TraceEntry } from './scan.js';
 
@@ -45,7 +46,8 @@ export function explainText(policy: CompiledPolicy, text: string, options: { all
   const views = readings(text);
   const matches = views.length > 0 ? scanWithViews(policy, text, views, hits, trace) : scanHits(policy, text, hits, trace);
   const entries: ExplainEntry[] = [];
-  const lower = text.toLowerCase();
+  // Folded as the keywords are (see foldCase).
+  const lower = foldCase(text);
   // A detector that matches only a decoded view counts as hit too.
   const hitSet = new Set([...hits, ...views.flatMap((v) => matching(v.text))]);
   for (const d of policy.detectors) {

@@ -65,9 +65,8 @@ export class Prefilter {
   /**
    * `setWeight`: what one structural set holds (the sets are split at it); structural patterns
    * weighing more are gated by their weak literals where they have some (see
-   * {@link Prefilter.#weaklyGated}). `maxStructuralWeight`:
-   * over this total weight, the heaviest structural patterns left are held by their keyword
-   * prefixes (see {@link Prefilter.#relax}).
+   * {@link Prefilter.#weaklyGated}). `maxStructuralWeight`: over this total weight, the heaviest
+   * structural patterns left are held by their keyword prefixes (see {@link Prefilter.#relax}).
    */
   constructor(entries: readonly PrefilterEntry[], options: { maxStructuralWeight?: number; setWeight?: number } = {}) {
     this.#maxStructuralWeight = options.maxStructuralWeight ?? MAX_STRUCTURAL_WEIGHT;
@@ -243,10 +242,10 @@ export class Prefilter {
 
   /**
    * The gated entries that match `input` (and hold one of their keywords, when they have some), of
-   * those the matched literals (by index) gate, each run on its own. (Running a line's entries as one RE2.Set per distinct group measured slower, 4.7
-   * against 3.7 s of line prefilter on 200 MB, and each group's automaton took memory of its own:
-   * +60 MB peak RSS on 1 GB.)
-   * `first`: stop at one.
+   * those the matched literals (by index) gate, each run on its own. `first`: stop at one.
+   * (Running a line's entries as one RE2.Set per distinct group measured slower, 4.7 against 3.7 s
+   * of line prefilter on 200 MB, and each group's automaton took memory of its own: +60 MB peak
+   * RSS on 1 GB.)
    */
   #gatedMatching(input: string | Buffer, literals: readonly number[], first: boolean): number[] {
     const out: number[] = [];

@@ -8,6 +8,7 @@ import RE2 from 're2';
 import { parse, TomlError } from 'smol-toml';
 import { LogveilError, PolicyError, type Problem } from '../../errors.js';
 import type { Severity } from '../../record.js';
+import { foldCase } from '../literals.js';
 import { loadPackText } from '../load.js';
 import { labelFor, type AllowEntry, type DetectorSpec } from '../pack.js';
 import { synthesizeCase, type SynthesizedCase } from './cases.js';
@@ -255,7 +256,7 @@ function mapRule(raw: TomlTable, ctx: RuleContext): RuleResult {
 
   const keywordsRaw = raw['keywords'] ?? [];
   if (!Array.isArray(keywordsRaw) || !keywordsRaw.every((k) => typeof k === 'string')) return { skip: 'invalid', reason: 'keywords is not a list of strings' };
-  const keywords = [...new Set((keywordsRaw as string[]).map((k) => k.toLowerCase()).filter((k) => k.length > 0))];
+  const keywords = [...new Set((keywordsRaw as string[]).map(foldCase).filter((k) => k.length > 0))];
 
   const allowTables = [...tablesOrEmpty(raw['allowlist']), ...tablesOrEmpty(raw['allowlists'])];
   const allowlist: AllowEntry[] = [];

@@ -145,6 +145,27 @@ const EMAIL_AND_DB_URI = `  - id: email
     tests: {match: ['postgres://u:p@h/db']}
 `;
 
+describe('keywords with characters JavaScript lowers to two (`İ`)', () => {
+  const policy = policyFromYaml(`
+pack: k
+detectors:
+  - id: tc-kimlik
+    name: Turkish identity number next to its keyword
+    category: pii
+    severity: high
+    regex: '\\b[1-9]\\d{10}\\b'
+    action: mask
+    keywords: ['KİMLİK']
+    tests: {match: ['KİMLİK 12345678901']}
+`);
+
+  it('finds the keyword as RE2 folds it, and explain names it when the regex does not match', () => {
+    expect(scanText(policy, 'kİmlİk 12345678901').map((m) => m.detector.spec.id)).toEqual(['tc-kimlik']);
+    const explained = explainText(policy, 'KİMLİK none');
+    expect(explained.entries).toContainEqual(expect.objectContaining({ detectorId: 'tc-kimlik', verdict: 'no-prefilter-hit', detail: 'keyword "kİmlİk" present but the regex does not match' }));
+  });
+});
+
 describe('overlap ranking', () => {
   it('lets a match yield to an enclosing match with a different span (the password inside a connection string)', () => {
     const policy = policyFromYaml(`

@@ -88,6 +88,12 @@ describe('gitleaks import: entropy and keywords', () => {
     expect(redacted(policy, far)).toEqual(['0123456789abcdef']);
     expect(redacted(policy, 'other 0123456789abcdef')).toEqual([]);
   });
+
+  it('folds keywords as RE2 does: `İ`, which JavaScript lowers to two characters, stays', () => {
+    const { spec, policy } = imported(rule('kw', String.raw`regex = '''\b[0-9a-f]{16}\b'''` + '\nkeywords = ["İZMİR"]'));
+    expect(spec('kw').keywords).toEqual(['İzmİr']);
+    expect(redacted(policy, 'İZMİR 0123456789abcdef')).toEqual(['0123456789abcdef']);
+  });
 });
 
 describe('gitleaks import: allowlists', () => {
