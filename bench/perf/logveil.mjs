@@ -64,6 +64,10 @@ export async function redactFile(lv, workers, slice, deadline) {
   let fastPathLines = 0;
   let batches = 0;
   let latencyMs = 0;
+  // When each batch's results were written, to tell the steady rate from start-up and warm-up.
+  let doneBytes = 0;
+  /** @type {Array<[number, number]>} */
+  const progress = [];
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
   const started = performance.now();
@@ -85,6 +89,8 @@ export async function redactFile(lv, workers, slice, deadline) {
           fastPathLines += report.fastPathLines;
           latencyMs += report.latencyMs;
           batches += 1;
+          doneBytes += report.bytes;
+          progress.push([performance.now(), doneBytes]);
         },
       },
     });
@@ -112,8 +118,25 @@ export async function redactFile(lv, workers, slice, deadline) {
       mainThreadBusy: performance.eventLoopUtilization(elu0).utilization,
       processCpuSec: cpuSec,
       coresUsed: cpuSec / wallSec,
+      firstBatchSec: progress.length > 0 ? ((progress[0]?.[0] ?? started) - started) / 1000 : null,
+      lastQuartersMBps: lastQuartersMBps(progress),
     },
   };
+}
+
+/**
+ * MB/s over the last three quarters of a run's bytes, from when each batch's results were written:
+ * the rate once the pool has started and the workers' regexes and caches have warmed up (null for
+ * runs of fewer than 8 batches).
+ * @param {ReadonlyArray<readonly [number, number]>} progress [ms, bytes written so far] per batch
+ * @returns {number | null}
+ */
+export function lastQuartersMBps(progress) {
+  const last = progress[progress.length - 1];
+  if (progress.length < 8 || !last) return null;
+  const from = progress.find(([, bytes]) => bytes >= last[1] / 4) ?? last;
+  const ms = last[0] - from[0];
+  return ms > 0 ? (last[1] - from[1]) / 1e3 / ms : null;
 }
 
 /**

@@ -42,7 +42,7 @@ export function resultsPage(r) {
   const rows = [['measurement', 'MB/s', 'records/s', 'median s', 'bytes/round', 'rounds (MB/s)', 'notes']];
   for (const m of ms) {
     const d = m.detail ?? {};
-    const notes = [m.sampled ? 'sampled' : '', typeof d.fastPathShare === 'number' ? `fast path ${(Number(d.fastPathShare) * 100).toFixed(1)}%` : '', typeof d.mainThreadBusy === 'number' ? `main busy ${(Number(d.mainThreadBusy) * 100).toFixed(0)}%` : '', typeof d.coresUsed === 'number' ? `cores ${Number(d.coresUsed).toFixed(2)}` : '', typeof m.othersCpuShare === 'number' ? `others' CPU ${(m.othersCpuShare * 100).toFixed(0)}%` : '', m.note ?? ''];
+    const notes = [m.sampled ? 'sampled' : '', typeof d.fastPathShare === 'number' ? `fast path ${(Number(d.fastPathShare) * 100).toFixed(1)}%` : '', typeof d.lastQuartersMBps === 'number' ? `last 3/4 of the bytes ${fmt(Number(d.lastQuartersMBps))} MB/s` : '', typeof d.mainThreadBusy === 'number' ? `main busy ${(Number(d.mainThreadBusy) * 100).toFixed(0)}%` : '', typeof d.coresUsed === 'number' ? `cores ${Number(d.coresUsed).toFixed(2)}` : '', typeof m.othersCpuShare === 'number' ? `others' CPU ${(m.othersCpuShare * 100).toFixed(0)}%` : '', m.note ?? ''];
     rows.push([m.label, fmt(m.mbps), fmt(m.recordsPerSec, 0), m.seconds.toFixed(2), fmt(m.bytes / 1e6, 0) + ' MB', m.rounds.map((x) => x.mbps.toFixed(1)).join(' / '), notes.filter(Boolean).join('; ')]);
   }
   const targets = `<table><thead><tr><th>target</th><th class="n">value</th><th>goal</th><th>result</th></tr></thead><tbody>${r.targets

@@ -86,6 +86,7 @@ export function measurementTable(ms, reference) {
     if (m.sampled) notes.push(`sampled ${fmt(m.bytes / 1e6, 0)} of ${fmt(m.corpusBytes / 1e6, 0)} MB, full corpus ~${fmt(m.corpusBytes / 1e6 / m.mbps, 0)} s`);
     const d = m.detail ?? {};
     if (typeof d.fastPathShare === 'number') notes.push(`fast path ${(d.fastPathShare * 100).toFixed(1)}%`);
+    if (typeof d.lastQuartersMBps === 'number') notes.push(`last 3/4 of the bytes ${fmt(d.lastQuartersMBps)} MB/s`);
     if (typeof d.mainThreadBusy === 'number') notes.push(`main busy ${(d.mainThreadBusy * 100).toFixed(0)}%`);
     if (typeof d.coresUsed === 'number') notes.push(`cores ${d.coresUsed.toFixed(2)}`);
     if (typeof d.hitShare === 'number') notes.push(`hit lines ${(d.hitShare * 100).toFixed(1)}%`);

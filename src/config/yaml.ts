@@ -3,10 +3,19 @@
  * Pattern packs, routing rules and the config file all load through here.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { relative } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import type { Document, LineCounter } from 'yaml';
 import type { Problem } from '../errors.js';
+
+// The parser and the schema compiler load on first use: a start whose pack files all come from
+// the build's cache (see spec-cache.ts) needs neither (about 75 ms of module loading).
+const load = createRequire(import.meta.url);
+let yamlModule: typeof import('yaml') | undefined;
+const yaml = (): typeof import('yaml') => (yamlModule ??= load('yaml') as typeof import('yaml'));
+let ajv: Ajv | undefined;
+const schemaCompiler = (): Ajv => (ajv ??= new (load('ajv') as typeof import('ajv')).Ajv({ allErrors: true, strict: false }));
 
 export interface LoadedYaml {
   file: string;
@@ -17,6 +26,7 @@ export interface LoadedYaml {
 
 /** Parses YAML text; problems are returned rather than thrown so callers can gather all of them. */
 export function parseYaml(file: string, text: string): { doc?: LoadedYaml; problems: Problem[] } {
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const problems: Problem[] = [...document.errors, ...document.warnings].map((e) => ({
@@ -32,19 +42,18 @@ export function parseYaml(file: string, text: string): { doc?: LoadedYaml; probl
 function nodeLine(document: Document, lineCounter: LineCounter, path: ReadonlyArray<string | number>): number {
   for (let n = path.length; n >= 0; n--) {
     const node: unknown = document.getIn(path.slice(0, n), true);
-    if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+    if (yaml().isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
   }
   return 1;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** Validates a document against a schema; one problem per distinct failing location. */
 export function schemaProblems(doc: LoadedYaml, schema: object, what: string): Problem[] {
   let validate = compiled.get(schema);
   if (!validate) {
-    validate = ajv.compile(schema);
+    validate = schemaCompiler().compile(schema);
     compiled.set(schema, validate);
   }
   if (validate(doc.value)) return [];

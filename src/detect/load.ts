@@ -7,6 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import RE2 from 're2';
 import { duplicateIdProblems } from '../config/duplicates.js';
+import { withSpecCache } from '../config/spec-cache.js';
 import { parseYaml, readPackFiles, schemaProblems, type LoadedYaml } from '../config/yaml.js';
 import { PolicyError, type Problem } from '../errors.js';
 import type { Severity } from '../record.js';
@@ -56,7 +57,7 @@ export function loadPolicy(paths: readonly string[], displayBase = process.cwd()
   } catch (err) {
     throw new PolicyError([{ file: String(paths.join(', ')), line: 0, message: `cannot read: ${(err as Error).message}` }]);
   }
-  packs.push(...readPackFiles(files, displayBase, problems, loadPackText));
+  packs.push(...readPackFiles(files, displayBase, problems, withSpecCache('pack', loadPackText)));
   checkDuplicates(packs, problems);
   if (problems.length > 0) throw new PolicyError(problems);
   return { packs, hash: policyHash(packs) };

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import RE2 from 're2';
 import { duplicateIdProblems } from '../config/duplicates.js';
+import { withSpecCache } from '../config/spec-cache.js';
 import { parseYaml, readPackFiles, schemaProblems, type LoadedYaml } from '../config/yaml.js';
 import { listPackFiles, re2Problem } from '../detect/load.js';
 import { PolicyError, type Problem } from '../errors.js';
@@ -32,7 +33,7 @@ export function loadRoutingRules(paths: readonly string[], displayBase = process
     throw new PolicyError([{ file: paths.join(', '), line: 0, message: `cannot read: ${code}` }], 'routing rules');
   }
   const problems: Problem[] = [];
-  const packs = readPackFiles(files, displayBase, problems, loadRoutingText);
+  const packs = readPackFiles(files, displayBase, problems, withSpecCache('routing', loadRoutingText));
   checkDuplicates(packs, problems);
   if (problems.length > 0) throw new PolicyError(problems, 'routing rules');
   return { packs, hash: routingHash(packs) };

@@ -151,6 +151,22 @@ describe('benchmark ratios', () => {
   });
 });
 
+describe('benchmark steady rate', () => {
+  interface LogveilModule {
+    lastQuartersMBps(progress: ReadonlyArray<readonly [number, number]>): number | null;
+  }
+
+  it('measures the last three quarters of the bytes, leaving out a slow start', async () => {
+    const { lastQuartersMBps } = await load<LogveilModule>('perf/logveil.mjs');
+    // 16 batches of 1 MB: the first four take 100 ms each (pool start, warm-up), the rest 20 ms.
+    const progress: Array<[number, number]> = [];
+    for (let i = 1, t = 0; i <= 16; i++) progress.push([(t += i <= 4 ? 100 : 20), i * 1e6]);
+    // From 4 MB written (at 400 ms) to 16 MB (at 640 ms): 12 MB in 240 ms.
+    expect(lastQuartersMBps(progress)).toBeCloseTo(50, 6);
+    expect(lastQuartersMBps(progress.slice(0, 7))).toBeNull();
+  });
+});
+
 describe('benchmark targets', () => {
   interface ReportModule {
     evaluateTargets(byId: Map<string, unknown>, extra: { rss: { peakRssMB: number; inputBytes: number; bytesRead: number; timedOut: boolean } | null }): Array<{ id: string; value: number | null; unit: string; pass: boolean | null }>;

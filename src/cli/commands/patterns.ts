@@ -6,7 +6,7 @@ import { resolve, relative } from 'node:path';
 import { loadConfig } from '../../config/config.js';
 import { CompiledPolicy } from '../../detect/compile.js';
 import { explainText } from '../../detect/explain.js';
-import { importGitleaks, type GitleaksImport } from '../../detect/import/gitleaks.js';
+import type { GitleaksImport } from '../../detect/import/gitleaks.js';
 import { loadPolicy } from '../../detect/load.js';
 import { runPackTests } from '../../detect/packtest.js';
 import { CompiledRouting } from '../../route/compile.js';
@@ -93,6 +93,8 @@ export async function patternsImportGitleaksCommand(file: string, flags: ImportF
   } catch (err) {
     throw new PolicyError([{ file, line: 0, message: `cannot read: ${(err as Error).message}` }], 'gitleaks config');
   }
+  // Loaded here: the importer brings a YAML writer no other command needs at start.
+  const { importGitleaks } = await import('../../detect/import/gitleaks.js');
   const result = importGitleaks(text, {
     file,
     ...(flags.packId !== undefined ? { packId: flags.packId } : {}),

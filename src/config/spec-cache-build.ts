@@ -1,0 +1,22 @@
+/**
+ * Run by `npm run build` after the compiler: records what every YAML file under the built-in
+ * patterns directory loads to, and the default policy's pattern analyses (see spec-cache.ts).
+ */
+import { rmSync } from 'node:fs';
+import { CompiledPolicy } from '../detect/compile.js';
+import { sharedAnalyses } from '../detect/literals.js';
+import { loadPackText, loadPolicy } from '../detect/load.js';
+import { CompiledRouting } from '../route/compile.js';
+import { loadRoutingRules, loadRoutingText } from '../route/load.js';
+import { builtinPatternsDir, loadConfig } from './config.js';
+import { packFilesUnder, SPEC_CACHE_URL, writeSpecCache } from './spec-cache.js';
+
+// The last build's cache must not answer for this build's loader.
+rmSync(SPEC_CACHE_URL, { force: true });
+// The default policy compiled once, as a run compiles it: its pattern analyses go into the cache.
+const defaults = loadConfig(undefined, {});
+const routing = new CompiledRouting(loadRoutingRules(defaults.routing.patterns));
+new CompiledPolicy(loadPolicy(defaults.patterns), { maxDepth: defaults.limits.maxDepth, extraLinePatterns: routing.linePatterns });
+const files = packFilesUnder(builtinPatternsDir());
+const written = writeSpecCache(files, { pack: loadPackText, routing: loadRoutingText }, sharedAnalyses());
+process.stdout.write(`spec cache: ${written} of ${files.length} pack files\n`);

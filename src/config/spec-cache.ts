@@ -1,0 +1,130 @@
+/**
+ * Pack files as the build found them: `npm run build` loads every YAML file under `patterns/`
+ * (detector packs, routing packs, opt-in packs) and writes what each one loads to, next to the
+ * compiled loader, keyed by the SHA-256 of the file's text. Loading a file whose text is known
+ * then takes a JSON parse instead of the YAML parse, the schema check, the RE2 compile checks and
+ * the line look-ups (about half a second of every start with the built-in packs). A file whose
+ * text differs by one byte is parsed as usual, and so is everything when the cache is absent (the
+ * TypeScript sources under test have none). Checks across files (duplicate ids) always run.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { seedAnalyses, type sharedAnalyses } from '../detect/literals.js';
+import type { Problem } from '../errors.js';
+
+/** What a file loads to, per loader: detector packs and routing packs. */
+export type SpecKind = 'pack' | 'routing';
+
+type Parse<T> = (file: string, text: string, problems: Problem[]) => T | undefined;
+type Analyses = ReturnType<typeof sharedAnalyses>;
+
+interface CacheFile {
+  v: 1;
+  /** `<kind>:<sha256 of the text>` -> the loaded spec as JSON, its file name written as {@link FILE}. */
+  entries: Record<string, string>;
+  /**
+   * The pattern analyses of the default policy with its routing rules (see `sharedAnalyses` in
+   * literals.ts): pure functions of each pattern, taken in when the cache is read, so that
+   * compiling the policy skips them too (about 0.1 s).
+   */
+  analyses: Analyses;
+}
+
+/** Stands for the file's display name, which depends on where the file is loaded from. */
+const FILE = '\u0000file\u0000';
+const FILE_JSON = JSON.stringify(FILE);
+
+/** Where the build writes the cache: beside this module, so only the compiled loader reads it. */
+export const SPEC_CACHE_URL = new URL('./spec-cache.json', import.meta.url);
+
+function keyOf(kind: SpecKind, text: string): string {
+  return `${kind}:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
+}
+
+/** One cache file, read on the first question. */
+export class SpecCache {
+  readonly #location: URL | string;
+  #entries: Map<string, string> | undefined;
+
+  constructor(location: URL | string) {
+    this.#location = location;
+  }
+
+  /** The spec the build recorded for this text, with `file` as its display name; undefined when unknown. */
+  get<T>(kind: SpecKind, text: string, file: string): T | undefined {
+    const json = this.#known().get(keyOf(kind, text));
+    return json === undefined ? undefined : (JSON.parse(json.split(FILE_JSON).join(JSON.stringify(file))) as T);
+  }
+
+  #known(): Map<string, string> {
+    if (!this.#entries) {
+      this.#entries = new Map();
+      let cache: CacheFile | undefined;
+      try {
+        cache = JSON.parse(readFileSync(this.#location, 'utf8')) as CacheFile;
+      } catch {
+        // No cache (sources, or a build without one): every file is parsed.
+      }
+      if (cache?.v === 1) {
+        this.#entries = new Map(Object.entries(cache.entries));
+        seedAnalyses(cache.analyses);
+      }
+    }
+    return this.#entries;
+  }
+}
+
+const built = new SpecCache(SPEC_CACHE_URL);
+
+/** `parse`, answered from the build's cache for a text the build loaded. */
+export function withSpecCache<T>(kind: SpecKind, parse: Parse<T>, cache: SpecCache = built): Parse<T> {
+  return (file, text, problems) => cache.get<T>(kind, text, file) ?? parse(file, text, problems);
+}
+
+/**
+ * The cache entry of one file: what `parse` loads it to, when it loads without a problem and the
+ * entry gives back exactly that spec under another file name (no value of the pack holds the
+ * stand-in for the name).
+ */
+export function specEntry<T>(kind: SpecKind, text: string, parse: Parse<T>): [string, string] | undefined {
+  const problems: Problem[] = [];
+  const spec = parse(FILE, text, problems);
+  if (spec === undefined || problems.length > 0) return undefined;
+  const json = JSON.stringify(spec);
+  const probe = 'probe.yaml';
+  const back: unknown = JSON.parse(json.split(FILE_JSON).join(JSON.stringify(probe)));
+  if (!isDeepStrictEqual(back, parse(probe, text, []))) return undefined;
+  return [keyOf(kind, text), json];
+}
+
+/** The YAML files under `dir`, each with its kind: routing packs in `routing/` directories, detector packs elsewhere. */
+export function packFilesUnder(dir: string, kind: SpecKind = 'pack'): Array<{ path: string; kind: SpecKind }> {
+  const out: Array<{ path: string; kind: SpecKind }> = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) out.push(...packFilesUnder(path, e.name === 'routing' ? 'routing' : kind));
+    else if (/\.ya?ml$/.test(e.name)) out.push({ path, kind });
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+/**
+ * Writes a cache of the given files (each read with the loader of its kind) and of `analyses`;
+ * returns how many of the files it holds.
+ */
+export function writeSpecCache(
+  files: ReadonlyArray<{ path: string; kind: SpecKind }>,
+  parsers: { [K in SpecKind]: Parse<unknown> },
+  analyses: Analyses,
+  out: URL | string = SPEC_CACHE_URL,
+): number {
+  const cache: CacheFile = { v: 1, entries: {}, analyses };
+  for (const f of files) {
+    const entry = specEntry(f.kind, readFileSync(f.path, 'utf8'), parsers[f.kind]);
+    if (entry) cache.entries[entry[0]] = entry[1];
+  }
+  writeFileSync(out, JSON.stringify(cache));
+  return Object.keys(cache.entries).length;
+}

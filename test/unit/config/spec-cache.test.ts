@@ -1,0 +1,123 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { builtinPatternsDir } from '../../../src/config/config.js';
+import { packFilesUnder, SpecCache, specEntry, withSpecCache, writeSpecCache } from '../../../src/config/spec-cache.js';
+import { analyze, selectivePrefix, sharedAnalyses } from '../../../src/detect/literals.js';
+import { loadPackText, loadPolicy } from '../../../src/detect/load.js';
+import type { Problem } from '../../../src/errors.js';
+import { loadRoutingRules, loadRoutingText } from '../../../src/route/load.js';
+
+const parsers = { pack: loadPackText, routing: loadRoutingText };
+const builtinFiles = packFilesUnder(builtinPatternsDir());
+
+function tempCache(): SpecCache {
+  const path = join(mkdtempSync(join(tmpdir(), 'logveil-spec-cache-')), 'spec-cache.json');
+  expect(writeSpecCache(builtinFiles, parsers, sharedAnalyses(), path)).toBe(builtinFiles.length);
+  return new SpecCache(path);
+}
+
+describe('the spec cache of pack files', () => {
+  it('finds every built-in file: detector, routing and opt-in packs', () => {
+    const names = builtinFiles.map((f) => `${f.kind}:${basename(f.path)}`);
+    expect(names).toEqual(expect.arrayContaining(['pack:pii.yaml', 'pack:secrets.yaml', 'pack:us-ssn-unformatted.yaml', 'routing:identity.yaml']));
+    expect(builtinFiles.filter((f) => f.kind === 'routing').every((f) => f.path.includes('/routing/'))).toBe(true);
+  });
+
+  it('gives back, under any file name, exactly what parsing the file gives', () => {
+    const cache = tempCache();
+    for (const f of builtinFiles) {
+      const text = readFileSync(f.path, 'utf8');
+      for (const file of ['patterns/x.yaml', 'C:\\packs\\"quoted" name.yaml']) {
+        const problems: Problem[] = [];
+        expect(cache.get(f.kind, text, file), f.path).toEqual(parsers[f.kind](file, text, problems));
+        expect(problems).toEqual([]);
+      }
+    }
+  });
+
+  it('parses a file whose text changed, and one of the other kind', () => {
+    const cache = tempCache();
+    const pii = readFileSync(join(builtinPatternsDir(), 'pii.yaml'), 'utf8');
+    expect(cache.get('pack', pii, 'pii.yaml')).toBeDefined();
+    expect(cache.get('pack', pii.replace('id: email', 'id: email-edited'), 'pii.yaml')).toBeUndefined();
+    expect(cache.get('pack', `${pii}\n`, 'pii.yaml')).toBeUndefined();
+    expect(cache.get('routing', pii, 'pii.yaml')).toBeUndefined();
+    // Through the loader: the edit is what loads.
+    const load = withSpecCache('pack', loadPackText, cache);
+    const edited = load('pii.yaml', pii.replace('id: email', 'id: email-edited'), []);
+    expect(edited?.detectors.map((d) => d.id)).toContain('email-edited');
+  });
+
+  it('keeps out a pack with problems, and one holding the stand-in for its file name', () => {
+    const broken = 'pack: broken\ndetectors:\n  - id: x\n    regex: "a(?=b)"\n';
+    expect(specEntry('pack', broken, loadPackText)).toBeUndefined();
+    const pii = readFileSync(join(builtinPatternsDir(), 'pii.yaml'), 'utf8');
+    const tricky = pii.replace(/^description: .*$/m, 'description: "\\0file\\0"');
+    expect(tricky).not.toBe(pii);
+    expect(loadPackText('pii.yaml', tricky, [])?.id).toBe('pii');
+    expect(specEntry('pack', tricky, loadPackText)).toBeUndefined();
+    expect(specEntry('pack', pii, loadPackText)).toBeDefined();
+  });
+
+  it('reads an absent or foreign cache file as empty', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logveil-spec-cache-'));
+    const pii = readFileSync(join(builtinPatternsDir(), 'pii.yaml'), 'utf8');
+    expect(new SpecCache(join(dir, 'none.json')).get('pack', pii, 'pii.yaml')).toBeUndefined();
+    writeFileSync(join(dir, 'v2.json'), JSON.stringify({ v: 2, entries: {}, analyses: [] }));
+    expect(new SpecCache(join(dir, 'v2.json')).get('pack', pii, 'pii.yaml')).toBeUndefined();
+  });
+});
+
+// The cache `npm run build` wrote beside the compiled loader (the sources have none).
+const DIST_CACHE = fileURLToPath(new URL('../../../dist/config/spec-cache.json', import.meta.url));
+
+describe.skipIf(!existsSync(DIST_CACHE))('the built loader with its cache', () => {
+  type LoadModule = typeof import('../../../src/detect/load.js');
+  type RoutingModule = typeof import('../../../src/route/load.js');
+  const dist = async <T>(path: string): Promise<T> => (await import(new URL(`../../../dist/${path}`, import.meta.url).href)) as T;
+
+  it('loads the built-in packs and routing rules as parsing them does, hash included', async () => {
+    const built = await dist<LoadModule>('detect/load.js');
+    const builtRouting = await dist<RoutingModule>('route/load.js');
+    const base = tmpdir();
+    expect(built.loadPolicy([builtinPatternsDir()], base)).toEqual(loadPolicy([builtinPatternsDir()], base));
+    const routingDir = join(builtinPatternsDir(), 'routing');
+    expect(builtRouting.loadRoutingRules([routingDir], base)).toEqual(loadRoutingRules([routingDir], base));
+  });
+
+  it('still reports ids that two cached files share', async () => {
+    const built = await dist<LoadModule>('detect/load.js');
+    const dir = mkdtempSync(join(tmpdir(), 'logveil-spec-cache-'));
+    mkdirSync(join(dir, 'a'));
+    copyFileSync(join(builtinPatternsDir(), 'network.yaml'), join(dir, 'a', 'network.yaml'));
+    copyFileSync(join(builtinPatternsDir(), 'network.yaml'), join(dir, 'network-copy.yaml'));
+    const paths = [join(dir, 'a'), join(dir, 'network-copy.yaml')];
+    const message = (load: () => unknown): string => {
+      try {
+        load();
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'loaded';
+    };
+    const fromCache = message(() => built.loadPolicy(paths, dir));
+    expect(fromCache).toMatch(/ipv4/);
+    expect(fromCache).toBe(message(() => loadPolicy(paths, dir)));
+  });
+
+  it('holds the pattern analyses this code makes', () => {
+    const cache = JSON.parse(readFileSync(DIST_CACHE, 'utf8')) as { analyses: Array<[string, unknown]> };
+    expect(cache.analyses.length).toBeGreaterThan(300);
+    for (const [key, value] of cache.analyses) {
+      const at = key.indexOf('\0');
+      const head = key.slice(0, at);
+      const source = key.slice(at + 1);
+      const fresh = head.startsWith('a') ? analyze(source, Number(head.slice(1))) : selectivePrefix(source, ...(head.slice(1).split(',').map(Number) as [number, number]));
+      const expected = head.startsWith('a') ? fresh : { prefix: fresh };
+      expect(value, key).toEqual(JSON.parse(JSON.stringify(expected)));
+    }
+  });
+});
