@@ -1,8 +1,11 @@
 /**
  * Run by `npm run build` after the compiler: records what every YAML file under the built-in
- * patterns directory loads to, and the default policy's pattern analyses (see spec-cache.ts).
+ * patterns directory loads to, and the default policy's pattern analyses (see spec-cache.ts). A
+ * pack with problems is left out (a run reports them); so are the analyses when the default
+ * policy does not load.
  */
 import { rmSync } from 'node:fs';
+import { PolicyError } from '../errors.js';
 import { CompiledPolicy } from '../detect/compile.js';
 import { sharedAnalyses } from '../detect/literals.js';
 import { loadPackText, loadPolicy } from '../detect/load.js';
@@ -15,8 +18,15 @@ import { packFilesUnder, SPEC_CACHE_URL, writeSpecCache } from './spec-cache.js'
 rmSync(SPEC_CACHE_URL, { force: true });
 // The default policy compiled once, as a run compiles it: its pattern analyses go into the cache.
 const defaults = loadConfig(undefined, {});
-const routing = new CompiledRouting(loadRoutingRules(defaults.routing.patterns));
-new CompiledPolicy(loadPolicy(defaults.patterns), { maxDepth: defaults.limits.maxDepth, extraLinePatterns: routing.linePatterns });
+let analyses: ReturnType<typeof sharedAnalyses> = [];
+try {
+  const routing = new CompiledRouting(loadRoutingRules(defaults.routing.patterns));
+  new CompiledPolicy(loadPolicy(defaults.patterns), { maxDepth: defaults.limits.maxDepth, extraLinePatterns: routing.linePatterns });
+  analyses = sharedAnalyses();
+} catch (err) {
+  if (!(err instanceof PolicyError)) throw err;
+  process.stdout.write(`spec cache: the default policy has ${err.problems.length} problem(s) (a run lists them); no analyses cached\n`);
+}
 const files = packFilesUnder(builtinPatternsDir());
-const written = writeSpecCache(files, { pack: loadPackText, routing: loadRoutingText }, sharedAnalyses());
+const written = writeSpecCache(files, { pack: loadPackText, routing: loadRoutingText }, analyses);
 process.stdout.write(`spec cache: ${written} of ${files.length} pack files\n`);

@@ -5,11 +5,14 @@
  * then takes a JSON parse instead of the YAML parse, the schema check, the RE2 compile checks and
  * the line look-ups (about half a second of every start with the built-in packs). A file whose
  * text differs by one byte is parsed as usual, and so is everything when the cache is absent (the
- * TypeScript sources under test have none). Checks across files (duplicate ids) always run.
+ * TypeScript sources under test have none) or was made by other code than the code beside it (a
+ * build that compiled but did not finish): the cache names the SHA-256 of every compiled module.
+ * Checks across files (duplicate ids) always run.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { seedAnalyses, type sharedAnalyses } from '../detect/literals.js';
 import type { Problem } from '../errors.js';
@@ -22,6 +25,8 @@ type Analyses = ReturnType<typeof sharedAnalyses>;
 
 interface CacheFile {
   v: 1;
+  /** {@link codeFingerprint} of the code that made the cache. */
+  code: string;
   /** `<kind>:<sha256 of the text>` -> the loaded spec as JSON, its file name written as {@link FILE}. */
   entries: Record<string, string>;
   /**
@@ -39,17 +44,36 @@ const FILE_JSON = JSON.stringify(FILE);
 /** Where the build writes the cache: beside this module, so only the compiled loader reads it. */
 export const SPEC_CACHE_URL = new URL('./spec-cache.json', import.meta.url);
 
+/** The compiled modules: the directory above this one (`dist/`; `src/` under test, which has none). */
+const CODE_DIR = fileURLToPath(new URL('../', import.meta.url));
+
+/** SHA-256 over the path (below `dir`) and content of every `.js` file under `dir`, in path order. */
+export function codeFingerprint(dir: string = CODE_DIR): string {
+  const hash = createHash('sha256');
+  const walk = (at: string): void => {
+    for (const e of readdirSync(at, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const path = join(at, e.name);
+      if (e.isDirectory()) walk(path);
+      else if (e.name.endsWith('.js')) hash.update(`${relative(dir, path)}\0`).update(readFileSync(path)).update('\0');
+    }
+  };
+  walk(dir);
+  return hash.digest('hex');
+}
+
 function keyOf(kind: SpecKind, text: string): string {
   return `${kind}:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
 }
 
-/** One cache file, read on the first question. */
+/** One cache file, read on the first question; used only when it was made by `code`. */
 export class SpecCache {
   readonly #location: URL | string;
+  readonly #code: () => string;
   #entries: Map<string, string> | undefined;
 
-  constructor(location: URL | string) {
+  constructor(location: URL | string, code: () => string = () => codeFingerprint()) {
     this.#location = location;
+    this.#code = code;
   }
 
   /** The spec the build recorded for this text, with `file` as its display name; undefined when unknown. */
@@ -67,7 +91,7 @@ export class SpecCache {
       } catch {
         // No cache (sources, or a build without one): every file is parsed.
       }
-      if (cache?.v === 1) {
+      if (cache?.v === 1 && cache.code === this.#code()) {
         this.#entries = new Map(Object.entries(cache.entries));
         seedAnalyses(cache.analyses);
       }
@@ -119,8 +143,9 @@ export function writeSpecCache(
   parsers: { [K in SpecKind]: Parse<unknown> },
   analyses: Analyses,
   out: URL | string = SPEC_CACHE_URL,
+  code: string = codeFingerprint(),
 ): number {
-  const cache: CacheFile = { v: 1, entries: {}, analyses };
+  const cache: CacheFile = { v: 1, code, entries: {}, analyses };
   for (const f of files) {
     const entry = specEntry(f.kind, readFileSync(f.path, 'utf8'), parsers[f.kind]);
     if (entry) cache.entries[entry[0]] = entry[1];

@@ -1,10 +1,11 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { builtinPatternsDir } from '../../../src/config/config.js';
-import { packFilesUnder, SpecCache, specEntry, withSpecCache, writeSpecCache } from '../../../src/config/spec-cache.js';
+import { codeFingerprint, packFilesUnder, SpecCache, specEntry, withSpecCache, writeSpecCache } from '../../../src/config/spec-cache.js';
 import { analyze, selectivePrefix, sharedAnalyses } from '../../../src/detect/literals.js';
 import { loadPackText, loadPolicy } from '../../../src/detect/load.js';
 import type { Problem } from '../../../src/errors.js';
@@ -13,11 +14,13 @@ import { loadRoutingRules, loadRoutingText } from '../../../src/route/load.js';
 const parsers = { pack: loadPackText, routing: loadRoutingText };
 const builtinFiles = packFilesUnder(builtinPatternsDir());
 
-function tempCache(): SpecCache {
+function tempCachePath(): string {
   const path = join(mkdtempSync(join(tmpdir(), 'logveil-spec-cache-')), 'spec-cache.json');
-  expect(writeSpecCache(builtinFiles, parsers, sharedAnalyses(), path)).toBe(builtinFiles.length);
-  return new SpecCache(path);
+  expect(writeSpecCache(builtinFiles, parsers, sharedAnalyses(), path, 'code-1')).toBe(builtinFiles.length);
+  return path;
 }
+
+const tempCache = (): SpecCache => new SpecCache(tempCachePath(), () => 'code-1');
 
 describe('the spec cache of pack files', () => {
   it('finds every built-in file: detector, routing and opt-in packs', () => {
@@ -62,19 +65,59 @@ describe('the spec cache of pack files', () => {
     expect(specEntry('pack', pii, loadPackText)).toBeDefined();
   });
 
-  it('reads an absent or foreign cache file as empty', () => {
+  it('reads an absent or foreign cache file, and one other code made, as empty', () => {
     const dir = mkdtempSync(join(tmpdir(), 'logveil-spec-cache-'));
     const pii = readFileSync(join(builtinPatternsDir(), 'pii.yaml'), 'utf8');
     expect(new SpecCache(join(dir, 'none.json')).get('pack', pii, 'pii.yaml')).toBeUndefined();
     writeFileSync(join(dir, 'v2.json'), JSON.stringify({ v: 2, entries: {}, analyses: [] }));
     expect(new SpecCache(join(dir, 'v2.json')).get('pack', pii, 'pii.yaml')).toBeUndefined();
+    const path = tempCachePath();
+    expect(new SpecCache(path, () => 'code-1').get('pack', pii, 'pii.yaml')).toBeDefined();
+    expect(new SpecCache(path, () => 'code-2').get('pack', pii, 'pii.yaml')).toBeUndefined();
+  });
+
+  it('fingerprints the code by every module, path and content', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logveil-spec-code-'));
+    mkdirSync(join(dir, 'detect'));
+    writeFileSync(join(dir, 'detect', 'load.js'), 'export const window = 40;\n');
+    writeFileSync(join(dir, 'notes.txt'), 'not code');
+    const before = codeFingerprint(dir);
+    expect(codeFingerprint(dir)).toBe(before);
+    writeFileSync(join(dir, 'notes.txt'), 'still not code');
+    expect(codeFingerprint(dir)).toBe(before);
+    writeFileSync(join(dir, 'detect', 'load.js'), 'export const window = 41;\n');
+    const edited = codeFingerprint(dir);
+    expect(edited).not.toBe(before);
+    writeFileSync(join(dir, 'detect', 'other.js'), '');
+    expect(codeFingerprint(dir)).not.toBe(edited);
   });
 });
 
 // The cache `npm run build` wrote beside the compiled loader (the sources have none).
 const DIST_CACHE = fileURLToPath(new URL('../../../dist/config/spec-cache.json', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-describe.skipIf(!existsSync(DIST_CACHE))('the built loader with its cache', () => {
+describe('the built loader with its cache', () => {
+  it('was written for the compiled code, and a start with the built-in packs loads no YAML parser or schema compiler', () => {
+    const cache = JSON.parse(readFileSync(DIST_CACHE, 'utf8')) as { code: string; entries: Record<string, string> };
+    expect(cache.code).toBe(codeFingerprint(join(ROOT, 'dist')));
+    expect(Object.keys(cache.entries)).toHaveLength(builtinFiles.length);
+    const script = `
+      import { createRequire } from 'node:module';
+      const { loadPolicy } = await import('./dist/detect/load.js');
+      const { loadRoutingRules } = await import('./dist/route/load.js');
+      const { builtinPatternsDir } = await import('./dist/config/config.js');
+      const spec = loadPolicy([builtinPatternsDir()]);
+      loadRoutingRules([builtinPatternsDir() + '/routing']);
+      const loaded = Object.keys(createRequire(import.meta.url).cache).filter((k) => /node_modules[\\/](yaml|ajv)[\\/]/.test(k));
+      console.log(JSON.stringify({ detectors: spec.packs.flatMap((p) => p.detectors).length, loaded }));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { detectors: number; loaded: string[] };
+    expect(out.detectors).toBe(loadPolicy([builtinPatternsDir()]).packs.flatMap((p) => p.detectors).length);
+    expect(out.loaded).toEqual([]);
+  });
+
   type LoadModule = typeof import('../../../src/detect/load.js');
   type RoutingModule = typeof import('../../../src/route/load.js');
   const dist = async <T>(path: string): Promise<T> => (await import(new URL(`../../../dist/${path}`, import.meta.url).href)) as T;
