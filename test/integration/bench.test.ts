@@ -9,6 +9,7 @@ import { builtinPatternsDir } from '../../src/config/config.js';
 import { CompiledPolicy } from '../../src/detect/compile.js';
 import { loadPolicy } from '../../src/detect/load.js';
 import { scanText } from '../../src/detect/scan.js';
+import { CORPORA_DIR, hasCorpora } from '../helpers/corpora.js';
 
 // The benchmark suite is plain .mjs under bench/; it is imported through a computed URL so that the
 // type checker (which does not read .mjs) sees a typed `any`, narrowed by the interfaces below.
@@ -149,6 +150,17 @@ describe('benchmark ratios', () => {
     // Measured apart: the medians are all there is.
     expect(roundRatio({ ...a, interleavedWith: undefined }, b)).toBe(0.8);
   });
+});
+
+describe('the fast-path check', () => {
+  it.skipIf(!hasCorpora)('finds the two paths of the engine equal on every real, labelled and seeded line', () => {
+    const r = spawnSync(process.execPath, ['bench/fastpath-check.mjs', '--size', '2MB', '--corpora', CORPORA_DIR], { cwd: ROOT, encoding: 'utf8', timeout: 170_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^\d+ lines compared \(28 inputs, 2 policies\): 0 differing batches$/m);
+    expect(r.status).toBe(0);
+    // The real logs alone are 28,000 lines, compared under both policies.
+    expect(Number(/^(\d+) lines compared/m.exec(r.stdout)?.[1])).toBeGreaterThan(100_000);
+  }, 180_000);
 });
 
 describe('benchmark steady rate', () => {
