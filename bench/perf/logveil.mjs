@@ -111,6 +111,8 @@ export async function redactFile(lv, workers, slice, deadline) {
       fastPathShare: summary.recordsIn > 0 ? fastPathLines / summary.recordsIn : 0,
       structuredLines: summary.recordsIn - fastPathLines,
       findings,
+      // Which detectors (and key rules) found something, and how often.
+      findingsByDetector: summary.findings,
       quarantined: summary.quarantined,
       outBytes,
       batches,

@@ -69,18 +69,28 @@ export function varyRegex(source, k) {
 }
 
 /**
- * Writes a policy with `count` detectors into `dir` (created) and returns the directory.
- * @param {string} dir @param {number} count @returns {{ dir: string, detectors: number, clones: number }}
+ * Writes a policy with `count` detectors into `dir` (created) and returns the directory. The
+ * built-in detectors named in `keep` are always in it (at least those, when they are more than
+ * `count`); the others fill it in pack order.
+ * @param {string} dir @param {number} count @param {ReadonlySet<string>} [keep]
+ * @returns {{ dir: string, detectors: number, clones: number }}
  */
-export function writePolicyWithDetectors(dir, count) {
+export function writePolicyWithDetectors(dir, count, keep = new Set()) {
   mkdirSync(dir, { recursive: true });
   const packs = builtinPacks();
   const all = packs.flatMap((p) => p.detectors);
+  const kept = all.filter((d) => keep.has(d.id)).length;
   let left = count;
+  let others = Math.max(0, count - kept);
   for (const pack of packs) {
-    const kept = pack.detectors.slice(0, Math.max(0, left));
-    left -= kept.length;
-    writeFileSync(join(dir, `${pack.pack}.yaml`), YAML.stringify({ ...pack, detectors: kept }));
+    const chosen = pack.detectors.filter((d) => {
+      if (keep.has(d.id)) return true;
+      if (others === 0) return false;
+      others -= 1;
+      return true;
+    });
+    left -= chosen.length;
+    writeFileSync(join(dir, `${pack.pack}.yaml`), YAML.stringify({ ...pack, detectors: chosen }));
   }
   const clones = [];
   const seen = new Set(all.map((d) => d.regex));
@@ -96,5 +106,5 @@ export function writePolicyWithDetectors(dir, count) {
   if (clones.length > 0) {
     writeFileSync(join(dir, 'zz-bench-clones.yaml'), YAML.stringify({ pack: 'bench-clones', description: 'Built-in detectors with varied regexes (benchmark only)', detectors: clones }));
   }
-  return { dir, detectors: Math.min(count, all.length) + clones.length, clones: clones.length };
+  return { dir, detectors: Math.max(Math.min(count, all.length), kept) + clones.length, clones: clones.length };
 }

@@ -24,6 +24,7 @@ export function resultsPage(r) {
       [
         { name: 'logveil, 1 worker', points: relativeCost(r.scaling.detectors, (p) => p.mbps) },
         { name: 'prefilter only', points: relativeCost(r.scaling.detectors, (p) => p.prefilterMbps) },
+        { name: 'same findings, 1 worker', points: relativeCost(r.scaling.detectorsSameFindings ?? [], (p) => p.mbps) },
       ],
       { title: 'Cost per byte vs detector count', xLabel: 'detectors', yLabel: 'time per byte, fewest detectors = 1' },
     ),

@@ -29,6 +29,7 @@ export function evaluateTargets(byId, extra) {
   // Ratios of subjects measured side by side come from their rounds (see roundRatio).
   const workerScaling = roundRatio(byId.get('logveil-w2'), byId.get('logveil-w1'));
   const detectorCost = roundRatio(byId.get('detectors-30'), byId.get('detectors-200'));
+  const sameFindingsCost = roundRatio(byId.get('detectors-same-30'), byId.get('detectors-same-200'));
   /** @type {(id: string, description: string, value: number | undefined | null, op: '>=' | '<=' | '<', threshold: number, unit: string, basis?: string) => Target} */
   const target = (id, description, value, op, threshold, unit, basis) => ({
     id,
@@ -51,6 +52,15 @@ export function evaluateTargets(byId, extra) {
     target('vs-json-floor', 'logveil (2 workers) / JSON parse+stringify floor', roundRatio(byId.get('logveil-w2'), byId.get('floor-json')), '>=', 2, 'x', 'median of rounds run side by side'),
     target('worker-scaling', '2 workers / 1 worker', workerScaling, '>=', 1.7, 'x', 'median of rounds run side by side'),
     target('detector-cost', 'cost of 200 detectors / cost of 30 (time per byte)', detectorCost, '<=', 1.3, 'x', '1 worker, scaling corpus, median of rounds run side by side'),
+    target(
+      'detector-cost-same-findings',
+      'the same, both policies holding every detector that finds something in the corpus',
+      sameFindingsCost,
+      '<=',
+      1.3,
+      'x',
+      '1 worker, scaling corpus, median of rounds run side by side; the first 30 detectors miss the keys and tokens the others find',
+    ),
     target(
       'peak-rss-1gb',
       `peak RSS for a ${rss ? (rss.inputBytes / 1e9).toFixed(1) : '1'} GB input`,

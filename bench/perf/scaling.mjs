@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { ensureCorpus, prefix } from './corpora.mjs';
 import { batchScanFloor, jsonFloor, rawScanFloor } from './baselines.mjs';
-import { librarySubject, openLogveil } from './logveil.mjs';
+import { librarySubject, openLogveil, redactFile } from './logveil.mjs';
 import { writePolicyWithDetectors } from './packs.mjs';
 
 /** @typedef {import('./measure.mjs').Measurement} Measurement */
@@ -18,6 +18,8 @@ import { writePolicyWithDetectors } from './packs.mjs';
 
 export const DETECTOR_COUNTS = [30, 100, 200];
 export const LINE_BYTES = [100, 1000, 10000];
+/** The two ends of the detector-cost target, measured again with the same findings. */
+export const SAME_FINDINGS_COUNTS = [30, 200];
 
 /**
  * @param {object} c
@@ -71,6 +73,30 @@ export async function scalingCurves({ o, tmp, cores, main, measurements, run: ru
     await lv.runtime.close();
   }
 
+  // The first policies differ in what they find as well as in size: the first 30 detectors miss the
+  // corpus's keys and tokens. Here every policy holds every detector that finds something in the
+  // slice, so the ratio is what more detectors cost with the same findings.
+  const finding = await findingDetectors(builtin, cut);
+  log(`\n${elapsed()} detector count with the same findings (${finding.size} detectors find something: each policy holds them)`);
+  const same = [];
+  for (const n of SAME_FINDINGS_COUNTS) {
+    const written = writePolicyWithDetectors(join(tmp, `packs-same-${n}`), n, finding);
+    same.push({ n, written, lv: await openLogveil(join(tmp, `state-s${n}`), [written.dir]) });
+  }
+  const sameRuns = await runTogether(
+    same.map(({ n, written, lv }) =>
+      librarySubject(lv, { id: `detectors-same-${n}`, label: `logveil, ${written.detectors} detectors holding the ${finding.size} that find something, 1 worker`, group: 'scaling-detectors-same', workers: 1 }),
+    ),
+    view,
+    budget,
+  );
+  /** @type {CurvePoint[]} */
+  const detectorsSameFindings = [];
+  for (const [k, { n, written, lv }] of same.entries()) {
+    detectorsSameFindings.push(...point(sameRuns[k], n, { policyHash: lv.policy.hash, detectors: written.detectors, finding: [...finding].sort() }));
+    await lv.runtime.close();
+  }
+
   log(`\n${elapsed()} line length (${cores} workers, ${(o.scaleSize / 1e6).toFixed(0)} MB corpora)`);
   /** @type {Record<string, unknown>} */
   const corpora = {};
@@ -93,5 +119,18 @@ export async function scalingCurves({ o, tmp, cores, main, measurements, run: ru
   }
   await builtin.runtime.close();
   if (cores < 2) notes.push('one core: the worker curve has a single point');
-  return { workers, detectors, lineLength, corpora };
+  return { workers, detectors, detectorsSameFindings, lineLength, corpora };
+}
+
+/**
+ * The built-in detectors that find something in `slice` (one pass, 1 worker): key rules are in
+ * every policy anyway.
+ * @param {import('./logveil.mjs').Logveil} lv @param {import('./corpora.mjs').Slice} slice
+ * @returns {Promise<Set<string>>}
+ */
+async function findingDetectors(lv, slice) {
+  const r = await redactFile(lv, 1, slice, Infinity);
+  const found = /** @type {Record<string, number>} */ (r.detail?.findingsByDetector ?? {});
+  const ids = new Set(lv.runtime.policy.detectors.map((d) => d.spec.id));
+  return new Set(Object.keys(found).filter((id) => ids.has(id) && (found[id] ?? 0) > 0));
 }

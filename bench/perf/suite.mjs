@@ -138,7 +138,7 @@ export async function runSuite(o, log, dist) {
       }
     }
 
-    const curves = o.scaling ? await scalingCurves({ o, tmp, cores, main, measurements, run, runTogether, log, notes, elapsed }) : { workers: [], detectors: [], lineLength: [], corpora: {} };
+    const curves = o.scaling ? await scalingCurves({ o, tmp, cores, main, measurements, run, runTogether, log, notes, elapsed }) : { workers: [], detectors: [], detectorsSameFindings: [], lineLength: [], corpora: {} };
     if (!o.scaling) notes.push('scaling curves skipped (--no-scaling)');
 
     /** @type {(import('./rss.mjs').RssResult & { corpus: Record<string, unknown> }) | null} */
@@ -183,7 +183,7 @@ export async function runSuite(o, log, dist) {
       startupSec,
       naive: { used: naive.used, skipped: naive.skipped },
       competitors: competitorInfo,
-      scaling: { workers: curves.workers, detectors: curves.detectors, lineLength: curves.lineLength },
+      scaling: { workers: curves.workers, detectors: curves.detectors, detectorsSameFindings: curves.detectorsSameFindings, lineLength: curves.lineLength },
       rss,
       targets,
       notes,

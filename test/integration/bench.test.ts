@@ -112,12 +112,19 @@ describe('npm run bench', () => {
     }
     expect(results.scaling.detectors.map((p: { x: number }) => p.x)).toEqual(expect.arrayContaining([30, 100, 200]));
     expect(results.scaling.lineLength.map((p: { x: number }) => p.x)).toEqual([100, 1000, 10000]);
+    // With the same findings: both policies hold every detector that found something in the slice.
+    const same = results.scaling.detectorsSameFindings as Array<{ x: number; detectors: number; finding: string[] }>;
+    expect(same.map((p) => p.x)).toEqual([30, 200]);
+    expect(same[0]?.finding.length).toBeGreaterThan(0);
+    expect(same[0]?.finding).toEqual(same[1]?.finding);
+    expect(same[1]?.detectors).toBe(200);
     expect(results.targets.map((t: { id: string }) => t.id)).toEqual([
       'throughput-2-workers',
       'vs-naive',
       'vs-json-floor',
       'worker-scaling',
       'detector-cost',
+      'detector-cost-same-findings',
       'peak-rss-1gb',
     ]);
     // Subjects whose ratio is a target were measured side by side.
@@ -126,6 +133,7 @@ describe('npm run bench', () => {
     expect((byId.get('baseline-naive') as { interleavedWith?: string }).interleavedWith).toContain('logveil-w1');
     expect((byId.get('floor-json') as { interleavedWith?: string }).interleavedWith).toContain('logveil-w1');
     expect((byId.get('detectors-30') as { interleavedWith?: string }).interleavedWith).toContain('detectors-200');
+    expect((byId.get('detectors-same-30') as { interleavedWith?: string }).interleavedWith).toContain('detectors-same-200');
     expect(results.rss).toBeNull();
     const html = readFileSync(join(out, files[0] as string), 'utf8');
     expect(html).toContain('<svg');
@@ -207,5 +215,32 @@ describe('bench tool options', () => {
     expect(optionPairs(['--size', '20MB', '--rounds', '3'], ['size', 'rounds'])).toEqual({ size: '20MB', rounds: '3' });
     expect(() => optionPairs(['--sise', '20MB'], ['size'])).toThrow('unknown option --sise (known: --size)');
     expect(() => optionPairs(['--size'], ['size'])).toThrow('expected --option value pairs, got "--size"');
+  });
+});
+
+describe('benchmark policies of a chosen size', () => {
+  interface PacksModule {
+    writePolicyWithDetectors(dir: string, count: number, keep?: ReadonlySet<string>): { dir: string; detectors: number; clones: number };
+  }
+
+  it('holds the detectors it is told to keep, and fills the rest in pack order', async () => {
+    const { writePolicyWithDetectors } = await load<PacksModule>('perf/packs.mjs');
+    const ids = (dir: string): string[] => loadPolicy([dir]).packs.flatMap((p) => p.detectors.map((d) => d.id));
+    const builtin = ids(builtinPatternsDir());
+    const late = builtin.slice(-3);
+    const dir = mkdtempSync(join(tmpdir(), 'lv-packs-'));
+    try {
+      const first = ids(writePolicyWithDetectors(join(dir, 'first'), 30).dir);
+      expect(first).toEqual(builtin.slice(0, 30));
+      const written = writePolicyWithDetectors(join(dir, 'kept'), 30, new Set(late));
+      const kept = ids(written.dir);
+      expect(written.detectors).toBe(30);
+      expect(kept).toEqual([...builtin.slice(0, 27), ...late]);
+      // More to keep than the count: all of them, and nothing else.
+      const many = ids(writePolicyWithDetectors(join(dir, 'many'), 2, new Set(late)).dir);
+      expect(many).toEqual(late);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
