@@ -268,3 +268,14 @@ export function roundRatio(a, b) {
   }
   return a.mbps / b.mbps;
 }
+
+/**
+ * The lowest and highest of the side-by-side round ratios behind {@link roundRatio}: how far the
+ * machine's drift moved them. Undefined for subjects not measured together or with one round.
+ * @param {Measurement | undefined} a @param {Measurement | undefined} b @returns {[number, number] | undefined}
+ */
+export function roundRatioRange(a, b) {
+  if (!a || !b || !a.interleavedWith || a.interleavedWith !== b.interleavedWith || a.rounds.length !== b.rounds.length || a.rounds.length < 2) return undefined;
+  const ratios = a.rounds.map((r, i) => r.mbps / /** @type {Round} */ (b.rounds[i]).mbps);
+  return [Math.min(...ratios), Math.max(...ratios)];
+}

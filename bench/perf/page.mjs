@@ -47,7 +47,7 @@ export function resultsPage(r) {
     rows.push([m.label, fmt(m.mbps), fmt(m.recordsPerSec, 0), m.seconds.toFixed(2), fmt(m.bytes / 1e6, 0) + ' MB', m.rounds.map((x) => x.mbps.toFixed(1)).join(' / '), notes.filter(Boolean).join('; ')]);
   }
   const targets = `<table><thead><tr><th>target</th><th class="n">value</th><th>goal</th><th>result</th></tr></thead><tbody>${r.targets
-    .map((/** @type {any} */ t) => `<tr><td>${esc(t.description)}</td><td class="n">${t.value === null ? 'n/a' : esc(`${t.value.toFixed(2)} ${t.unit}`)}</td><td>${esc(`${t.comparison} ${t.unit}`)}</td><td class="${t.pass === null ? '' : t.pass ? 'pass' : 'fail'}">${t.pass === null ? 'not run' : t.pass ? 'pass' : 'FAIL'}</td></tr>`)
+    .map((/** @type {any} */ t) => `<tr><td>${esc(t.description)}</td><td class="n">${t.value === null ? 'n/a' : esc(`${t.value.toFixed(2)} ${t.unit}${t.range ? ` (rounds ${t.range[0].toFixed(2)}-${t.range[1].toFixed(2)})` : ''}`)}</td><td>${esc(`${t.comparison} ${t.unit}`)}</td><td class="${t.pass === null ? '' : t.pass ? 'pass' : 'fail'}">${t.pass === null ? 'not run' : t.pass ? 'pass' : 'FAIL'}</td></tr>`)
     .join('')}</tbody></table>`;
   const corpora = htmlTable(
     [['corpus', 'bytes', 'lines', 'lines with a sensitive value', 'sha256'], ...Object.entries(r.corpora).map(([k, c]) => [k, fmt(/** @type {any} */ (c).bytes / 1e6, 1) + ' MB', String(/** @type {any} */ (c).lines), /** @type {any} */ (c).piiLines === null ? 'n/a (real logs)' : String(/** @type {any} */ (c).piiLines), String(/** @type {any} */ (c).sha256).slice(0, 16)])],

@@ -203,6 +203,24 @@ describe('benchmark targets', () => {
     expect(rssTarget(280, true)).toMatchObject({ value: null });
     expect(rssTarget(290, true)).toMatchObject({ pass: false });
   });
+
+  it('gives a ratio of rounds run side by side with its lowest and highest round', async () => {
+    const { evaluateTargets } = await load<ReportModule>('perf/report.mjs');
+    const subject = (id: string, rounds: number[], interleavedWith?: string) => [id, { id, mbps: rounds[0], rounds: rounds.map((mbps) => ({ mbps })), interleavedWith }] as const;
+    const byId = new Map<string, unknown>([
+      subject('logveil-w2', [30, 25, 28], 'w'),
+      subject('logveil-w1', [20, 20, 20], 'w'),
+      subject('detectors-30', [20, 22], 'd'),
+      subject('detectors-200', [15, 16]),
+    ]);
+    const targets = evaluateTargets(byId, { rss: null });
+    // Rounds 1.5, 1.25, 1.4: the median, and the range the drift spread them over.
+    expect(targets.find((t) => t.id === 'worker-scaling')).toMatchObject({ value: 1.4, pass: false, range: [1.25, 1.5] });
+    // Measured apart: the ratio of the medians, and no range.
+    const apart = targets.find((t) => t.id === 'detector-cost');
+    expect(apart?.value).toBeCloseTo(20 / 15, 6);
+    expect(apart).not.toHaveProperty('range');
+  });
 });
 
 describe('bench tool options', () => {
