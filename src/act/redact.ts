@@ -119,13 +119,13 @@ class Walker {
       else next = this.value(item, childPath, depth + 1, source === path && name === key ? childPath : fieldPath(source, key));
       if ((next !== item || name !== key) && !out) {
         out = {};
-        for (let j = 0; j < i; j++) out[keys[j] as string] = v[keys[j] as string] as JsonValue;
+        for (let j = 0; j < i; j++) setMember(out, keys[j] as string, v[keys[j] as string] as JsonValue);
       }
       if (!out || next === DROP) continue;
       if (Object.hasOwn(out, name)) {
         throw new LogveilError('KEY_COLLISION', `two keys of the object at ${path} are redacted to the same text`);
       }
-      out[name] = next;
+      setMember(out, name, next);
     }
     return out ?? v;
   }
@@ -226,3 +226,11 @@ export function partial(value: string, keepFirst: number, keepLast: number, mask
   );
 }
 
+/**
+ * Sets an own member, whatever its name: JSON.parse makes `__proto__` an ordinary member, and so
+ * must the copy (an assignment would set the copy's prototype and drop the member).
+ */
+function setMember(obj: Record<string, JsonValue>, key: string, value: JsonValue): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}

@@ -13,8 +13,8 @@ interface Span {
 
 /**
  * A JSON text's values by path, and the first key some object repeats. Paths join segments: NUL and
- * the key for an object member, SOH and the index for an array item ('' is the whole text). No
- * spans when a path is ambiguous (a key repeats, or holds NUL or SOH).
+ * the key for an object member (see {@link memberPath}), SOH and the index for an array item ('' is
+ * the whole text). No spans when a key repeats.
  */
 export interface JsonIndex {
   spans: Map<string, Span> | undefined;
@@ -23,14 +23,44 @@ export interface JsonIndex {
 
 const MEMBER = '\u0000';
 const ITEM = '\u0001';
+/** Escapes the separators (and itself) inside a key, so that every path names one value. */
+const ESCAPE = '\u0002';
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
-/** Indexes a JSON text that `JSON.parse` accepted (anything else gives no useful spans). */
-export function indexJson(text: string): JsonIndex {
+/** The path of member `key` of the object at `path`. */
+export function memberPath(path: string, key: string): string {
+  let escaped = '';
+  let from = 0;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c > 2) continue;
+    // NUL, SOH and the escape itself: the escape and a digit.
+    escaped += key.slice(from, i) + ESCAPE + String.fromCharCode(0x30 + c);
+    from = i + 1;
+  }
+  return path + MEMBER + (from === 0 ? key : escaped + key.slice(from));
+}
+
+/** A key as {@link memberPath} wrote it, back as it was. */
+function unescapeKey(part: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = part.indexOf(ESCAPE); i !== -1; i = part.indexOf(ESCAPE, from)) {
+    out += part.slice(from, i) + String.fromCharCode(part.charCodeAt(i + 1) - 0x30);
+    from = i + 2;
+  }
+  return from === 0 ? part : out + part.slice(from);
+}
+
+/**
+ * Indexes a JSON text that `JSON.parse` accepted (anything else gives no useful spans). Objects and
+ * arrays nested `maxDepth` deep or more are spanned whole, their insides left out: the record is
+ * rejected for its depth, or a key rule replaces the whole value, before anything looks inside.
+ */
+export function indexJson(text: string, maxDepth = Infinity): JsonIndex {
   const spans = new Map<string, Span>();
   let repeated: string | undefined;
-  let ambiguous = false;
   let i = 0;
   const ws = (): void => {
     while (isSpace(text.charCodeAt(i))) i++;
@@ -39,26 +69,26 @@ export function indexJson(text: string): JsonIndex {
     const start = i;
     i = stringEnd(text, i);
     const raw = text.slice(start + 1, i - 1);
-    const k = raw.includes('\\') ? (JSON.parse(text.slice(start, i)) as string) : raw;
-    if (k.includes(MEMBER) || k.includes(ITEM)) ambiguous = true;
-    return k;
+    return raw.includes('\\') ? (JSON.parse(text.slice(start, i)) as string) : raw;
   };
-  const value = (path: string): void => {
+  const value = (path: string, depth: number): void => {
     ws();
     const start = i;
     const c = text.charCodeAt(i);
-    if (c === 0x7b) {
+    if ((c === 0x7b || c === 0x5b) && depth >= maxDepth) {
+      i = containerEnd(text, i);
+    } else if (c === 0x7b) {
       i++;
       ws();
       const seen = new Set<string>();
       while (i < text.length && text.charCodeAt(i) !== 0x7d) {
         ws();
         const k = key();
-        if (seen.has(k)) repeated ??= path + MEMBER + k;
+        if (seen.has(k)) repeated ??= memberPath(path, k);
         seen.add(k);
         ws();
         i++; // ':'
-        value(path + MEMBER + k);
+        value(memberPath(path, k), depth + 1);
         ws();
         if (text.charCodeAt(i) === 0x2c) i++;
         ws();
@@ -68,7 +98,7 @@ export function indexJson(text: string): JsonIndex {
       i++;
       ws();
       for (let n = 0; i < text.length && text.charCodeAt(i) !== 0x5d; n++) {
-        value(path + ITEM + n);
+        value(path + ITEM + n, depth + 1);
         ws();
         if (text.charCodeAt(i) === 0x2c) i++;
         ws();
@@ -81,8 +111,20 @@ export function indexJson(text: string): JsonIndex {
     }
     spans.set(path, { start, end: i });
   };
-  value('');
-  return { spans: repeated === undefined && !ambiguous ? spans : undefined, repeated };
+  value('', 0);
+  return { spans: repeated === undefined ? spans : undefined, repeated };
+}
+
+/** Just past the object or array that opens at `open`, found without recursion (strings skipped). */
+function containerEnd(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) i = stringEnd(text, i) - 1;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if ((c === 0x7d || c === 0x5d) && --depth === 0) return i + 1;
+  }
+  return text.length;
 }
 
 /** Just past the closing quote of the string whose opening quote is at `open`. */
@@ -104,7 +146,7 @@ export function indexPath(path: string): string {
     let next = i + 1;
     while (next < path.length && path[next] !== MEMBER && path[next] !== ITEM) next++;
     const part = path.slice(i + 1, next);
-    out = kind === ITEM ? `${out}[${part}]` : fieldPath(out, part);
+    out = kind === ITEM ? `${out}[${part}]` : fieldPath(out, unescapeKey(part));
     i = next;
   }
   return out;
@@ -134,8 +176,8 @@ export function spliceJson(text: string, before: JsonValue, after: JsonValue, in
         const bo = b as Record<string, JsonValue>;
         const ao = a as Record<string, JsonValue>;
         const keys = Object.keys(bo);
-        if (keys.every((k) => k in ao) && Object.keys(ao).length === keys.length) {
-          for (const k of keys) walk(bo[k] as JsonValue, ao[k] as JsonValue, path + MEMBER + k);
+        if (keys.every((k) => Object.hasOwn(ao, k)) && Object.keys(ao).length === keys.length) {
+          for (const k of keys) walk(bo[k] as JsonValue, ao[k] as JsonValue, memberPath(path, k));
           return;
         }
       }

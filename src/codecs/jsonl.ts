@@ -19,8 +19,12 @@ export function decodeLine(bytes: Buffer, source: SourceRef, format: LineFormat,
   return decodeLineText(bytes, source, format, limits).record;
 }
 
-/** As {@link decodeLine}, with the line's text as decoded from UTF-8 (a caller that needs it decodes once). */
-export function decodeLineText(bytes: Buffer, source: SourceRef, format: LineFormat, limits: DecodeLimits): { record: LogRecord; text: string } {
+/**
+ * As {@link decodeLine}, with the line's text as decoded from UTF-8 (a caller that needs it decodes
+ * once). For a structured record, `text` is the JSON text parsed, and `lead` a byte-order mark that
+ * stood before it (JSON does not allow one; it is kept in front of the line written back).
+ */
+export function decodeLineText(bytes: Buffer, source: SourceRef, format: LineFormat, limits: DecodeLimits): { record: LogRecord; text: string; lead: string } {
   if (bytes.length > limits.maxRecordBytes) {
     throw new CodecError(
       'RECORD_TOO_LARGE',
@@ -34,12 +38,14 @@ export function decodeLineText(bytes: Buffer, source: SourceRef, format: LineFor
     throw new CodecError('INVALID_UTF8', `invalid UTF-8 at byte ${firstInvalidUtf8(bytes)}`, { cause: err });
   }
   const base = { attributes: {}, resource: {}, source };
-  if (format === 'text') return { record: { ...base, body: text, structured: false }, text };
-  const first = firstNonSpace(text);
+  if (format === 'text') return { record: { ...base, body: text, structured: false }, text, lead: '' };
+  const lead = text.startsWith(BOM) ? BOM : '';
+  const json = lead ? text.slice(1) : text;
+  const first = firstNonSpace(json);
   if (first === '{' || first === '[') {
     try {
-      const body = JSON.parse(text) as JsonValue;
-      return { record: { ...base, body, structured: true }, text };
+      const body = JSON.parse(json) as JsonValue;
+      return { record: { ...base, body, structured: true }, text: json, lead };
     } catch (err) {
       if (format === 'jsonl') {
         // The parser's message quotes the input; only the position is kept.
@@ -50,7 +56,7 @@ export function decodeLineText(bytes: Buffer, source: SourceRef, format: LineFor
   } else if (format === 'jsonl') {
     throw new CodecError('INVALID_JSON', 'line is not a JSON object or array');
   }
-  return { record: { ...base, body: text, structured: false }, text };
+  return { record: { ...base, body: text, structured: false }, text, lead: '' };
 }
 
 /** Serializes a redacted body back to one line. */
@@ -59,10 +65,13 @@ export function encodeBody(body: string | JsonValue, structured: boolean): strin
   return JSON.stringify(body);
 }
 
+const BOM = '\uFEFF';
+
+/** The first character that is not JSON whitespace. */
 function firstNonSpace(text: string): string | undefined {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c !== ' ' && c !== '\t' && c !== '\uFEFF') return c;
+    if (c !== ' ' && c !== '\t' && c !== '\r' && c !== '\n') return c;
   }
   return undefined;
 }

@@ -113,6 +113,21 @@ export function hashToken(key: HashKey, label: string, value: string): string {
   }
 }
 
+/**
+ * True when a token body has the shape of one logveil writes: `tk1.<kid>.<payload>` with a payload
+ * of at least a nonce and a tag in canonical base64url, or `h1.<mac>` with a mac of 16 bytes.
+ * Says nothing of whether it authenticates (that needs its key).
+ */
+export function isTokenBody(body: string): boolean {
+  const parts = body.split('.');
+  const encoded = parts[parts.length - 1] as string;
+  if (!B64URL_PATTERN.test(encoded)) return false;
+  const bytes = Buffer.from(encoded, 'base64url');
+  if (bytes.toString('base64url') !== encoded) return false;
+  if (parts[0] === 'tk1') return parts.length === 3 && bytes.length >= NONCE_BYTES + TAG_BYTES;
+  return parts[0] === 'h1' && parts.length === 2 && bytes.length === HASH_BYTES;
+}
+
 const TOKEN_SCAN = new RegExp(TOKEN_REGEX_SOURCE, 'g');
 
 /** Every token in `text`, in order. */

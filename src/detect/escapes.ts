@@ -14,8 +14,11 @@
  * to {@link MAX_LEVELS} times, each level a view of its own (see {@link decodedViews}).
  */
 
-/** An escape the view may decode: of an ASCII byte, the first two of a UTF-8 sequence, or `\\uXXXX`. */
-const ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Fc-f][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]|\\u[0-9A-Fa-f]{4}/;
+/**
+ * An escape the view may decode: of an ASCII byte, the first two of a UTF-8 sequence, `\\uXXXX`,
+ * or JSON's `\\/` and `\\"` (a URL or a quoted value inside JSON that is part of a text line).
+ */
+const ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Fc-f][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]|\\u[0-9A-Fa-f]{4}|\\[/"]/;
 const PERCENT_ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Fc-f][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -74,6 +77,10 @@ export function decodeEscapes(text: string): DecodedView | undefined {
       out += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
       at.push(i);
       i += 6;
+    } else if (c === 0x5c && (text[i + 1] === '/' || text[i + 1] === '"')) {
+      out += text[i + 1];
+      at.push(i);
+      i += 2;
     } else {
       out += text[i];
       at.push(i);

@@ -4,7 +4,7 @@
  * resolve to the longest, then most severe match. The same code path records why a candidate was
  * rejected when explain asks for it, so explain never disagrees with redaction.
  */
-import { findTokens, type TokenRef } from '../crypto/token.js';
+import { findTokens, isTokenBody, type TokenRef } from '../crypto/token.js';
 import { SEVERITY_RANK } from '../record.js';
 import { hasEscapes, type DecodedView } from './escapes.js';
 import { mayHideNumber } from './numbers.js';
@@ -73,14 +73,17 @@ export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntr
 }
 
 /**
- * The tokens of `text` that logveil can have written: token syntax none of whose parts (label, kid,
- * payload or mac), each taken alone, holds anything a detector finds. A secret wrapped in token
- * syntax (`[[X:tk1.a.<secret>]]`, `[[<AWS key id>]]`) is not a token: what is inside one is
- * otherwise never scanned.
+ * The tokens of `text` that logveil can have written: token syntax whose body is well formed (see
+ * {@link isTokenBody}) and none of whose parts (label, kid, payload or mac), each taken alone or
+ * the kid and payload together, holds anything a detector finds. A secret wrapped in token syntax
+ * (`[[X:tk1.a.<secret>]]`, `[[X:tk1.<jwt header>.<jwt claims>]]`, `[[<AWS key id>]]`) is not a
+ * token: what is inside one is otherwise never scanned.
  */
 export function ownTokens(policy: CompiledPolicy, text: string): TokenRef[] {
   return findTokens(text).filter((t) => {
-    const parts = [t.label, ...(t.body ? t.body.split('.').slice(1) : [])];
+    if (t.body !== undefined && !isTokenBody(t.body)) return false;
+    const pieces = t.body ? t.body.split('.').slice(1) : [];
+    const parts = [t.label, ...pieces, ...(pieces.length > 1 ? [pieces.join('.')] : [])];
     return parts.every((part) => scanText(policy, part).length === 0);
   });
 }

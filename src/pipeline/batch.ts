@@ -290,7 +290,7 @@ function processRecord(
     const decoded = decodeLineText(bytes, source, ctx.format, ctx.limits);
     const record: LogRecord = decoded.record;
     const text = record.structured ? decoded.text : undefined;
-    const index = text === undefined ? undefined : indexJson(text);
+    const index = text === undefined ? undefined : indexJson(text, ctx.limits.maxDepth);
     if (index?.repeated !== undefined && mayHide(bytes, ctx)) {
       // The parser keeps a repeated key's last value; an earlier one would pass unscanned.
       throw new LogveilError('DUPLICATE_KEY', `an object repeats the key${cleanPath(ctx.policy, indexPath(index.repeated))}; the record is ambiguous`);
@@ -328,7 +328,7 @@ function processRecord(
       withFindings.routed = routedRecord;
     }
     if (!outcome.changed) return { outcome: Outcome.Unchanged, ...withFindings };
-    const line = text !== undefined && index ? spliceJson(text, record.body as JsonValue, outcome.body, index) : encodeBody(outcome.body, false);
+    const line = text !== undefined && index ? decoded.lead + spliceJson(text, record.body as JsonValue, outcome.body, index) : encodeBody(outcome.body, false);
     return { outcome: Outcome.Redacted, line, ...withFindings };
   } catch (err) {
     return quarantineRecord(bytes, source, err, ctx.quarantineKey, ctx.policy.hash);

@@ -114,6 +114,44 @@ describe('engine', () => {
     }
   });
 
+  it('finds what separator characters in keys, two-part secrets in token syntax, a byte-order mark or JSON escapes in text would hide', async () => {
+    const hook = 'https:\\/\\/hooks.slack.com\\/services\\/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';
+    const input = [
+      // A key holding NUL or SOH once cost the numbers their spelling (rounded past 2^53, fraction lost).
+      '{"a\\u0000":1,"card":6212345678901234569}',
+      '{"a\\u0001":1,"n":4111111111111111.9}',
+      // A JWT's header and claims, a Vault token: each piece alone holds nothing, the two together do.
+      '{"m":"[[X:tk1.eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0]]"}',
+      'auth [[X:tk1.hvs.CAESIJlWh7ZmAbCdEfGhIjKlMnOpQrStUv]]',
+      // Token syntax no token has: a key rule's value is redacted anyway.
+      '{"password":"[[PASSWORD:tk1.hunter2.x]]"}',
+      // JSON after a byte-order mark or a carriage return is still JSON.
+      `\uFEFF{"hook":"${hook}"}`,
+      '\r{"token":"s3cr3tvalue"}',
+      `hook=${hook}`,
+      '{"__proto__":{"x":1},"z":"alice@example.com"}',
+    ].join('\n') + '\n';
+    for (const fastPath of [true, false]) {
+      const r = await runEngine(input, { workers: 0, fastPath });
+      expect(r.summary).toMatchObject({ recordsIn: 9, appOut: 9, balanced: true });
+      expect(r.output).not.toMatch(/6212345678901234569|4111111111111111|eyJzdWIi|hvs\.CAES|hunter2|xQ8bDkFzJk7kZPqkz1Ld9sWx|s3cr3tvalue|alice@/);
+      const out = r.output.split('\n');
+      expect(out[0]).toBe('{"a\\u0000":1,"card":"***************4569"}');
+      expect(out[5]).toMatch(/^\uFEFF\{"hook":"https:\/\/hooks\.slack\.com\/services\/\[\[SLACK_WEBHOOK:tk1\./);
+      expect(out[6]).toBe('\r{"token":"[[SECRET]]"}');
+      // A member named __proto__ is a member like any other.
+      expect(out[8]).toMatch(/^\{"__proto__":\{"x":1\},"z":"\[\[EMAIL:tk1\./);
+    }
+  });
+
+  it('quarantines a record nested past any stack for its depth, inline and in workers alike', async () => {
+    const input = `${'['.repeat(20_000)}1${']'.repeat(20_000)}\n`;
+    for (const workers of [0, 2]) {
+      const r = await runEngine(input, { workers });
+      expect(r.summary).toMatchObject({ recordsIn: 1, quarantined: 1, balanced: true, quarantinedByCode: { RECORD_TOO_DEEP: 1 } });
+    }
+  });
+
   it('during a key-provider outage quarantines what needs a new key, passes clean lines, and counts it all', async () => {
     // One key generation works; the key is spent after 10 tokens, every rotation after that fails.
     const input = mixed(700);

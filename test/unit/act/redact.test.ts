@@ -101,6 +101,15 @@ describe('redactRecord', () => {
     expect(out.findings[0]?.kid).toBe(tokenKey.kid);
   });
 
+  it('keeps a member named __proto__ as a member when it copies an object', () => {
+    const body = JSON.parse('{"__proto__":{"x":1},"z":"mail bob@example.com"}') as JsonValue;
+    const out = redactRecord(record(body), options);
+    const copy = (out.kind === 'keep' ? out.body : null) as Record<string, JsonValue>;
+    expect(Object.keys(copy)).toEqual(['__proto__', 'z']);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(JSON.stringify(copy)).toMatch(/^\{"__proto__":\{"x":1\},"z":"mail \[\[EMAIL:tk1\./);
+  });
+
   it('does not mutate its input', () => {
     const body = { user: { email: 'x@y.org', password: 'pw' } };
     const copy = structuredClone(body);

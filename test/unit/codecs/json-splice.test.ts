@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compactJson, indexJson, indexPath, spliceJson } from '../../../src/codecs/json-splice.js';
+import { compactJson, indexJson, indexPath, memberPath, spliceJson } from '../../../src/codecs/json-splice.js';
 import type { JsonValue } from '../../../src/record.js';
 
 /** Replaces every string leaf for which `pick` says yes; returns a new value (input untouched). */
@@ -57,13 +57,32 @@ describe('spliceJson', () => {
     expect(indexPath(indexJson('{"odd key":1,"odd key":2}').repeated as string)).toBe('$["odd key"]');
   });
 
-  it('does not splice by a path a key could forge', () => {
-    // Member "a" item 0 and member "a<SOH>0" would share a path.
-    const text = '{"a":["secret"],"a\\u00010":"x"}';
+  it('gives every value its own path, whatever characters its keys hold', () => {
+    // Written plainly, member "a" item 0 and member "a<SOH>0" would share a path.
+    const text = '{"a":["secret"],"a\\u00010":"x","b\\u0000\\u0002c":1}';
     const before = JSON.parse(text) as JsonValue;
-    const after = { a: ['[[X]]'], 'a\u00010': 'x' };
-    expect(indexJson(text).spans).toBeUndefined();
-    expect(JSON.parse(spliceJson(text, before, after))).toEqual(after);
+    const after = { a: ['[[X]]'], 'a\u00010': 'x', 'b\u0000\u0002c': 1 };
+    const spans = indexJson(text).spans;
+    expect(spans?.size).toBe(5);
+    expect([...(spans?.keys() ?? [])].map(indexPath)).toEqual(['$.a[0]', '$.a', '$["a\\u00010"]', '$["b\\u0000\\u0002c"]', '$']);
+    expect(spliceJson(text, before, after)).toBe('{"a":["[[X]]"],"a\\u00010":"x","b\\u0000\\u0002c":1}');
+  });
+
+  it('spans a value nested as deep as the limit whole, without looking inside', () => {
+    const text = '{"a":[[[1]],2],"b":{"c":{}}}';
+    const spans = indexJson(text, 2).spans as Map<string, { start: number; end: number }>;
+    const byPath = new Map([...spans].map(([path, span]) => [indexPath(path), text.slice(span.start, span.end)]));
+    expect([...byPath.keys()].sort()).toEqual(['$', '$.a', '$.a[0]', '$.a[1]', '$.b', '$.b.c']);
+    expect(byPath.get('$.a[0]')).toBe('[[1]]');
+    expect(byPath.get('$.b.c')).toBe('{}');
+    // Deeper than any stack, without recursing into it; a string's brackets do not count.
+    const deep = `{"s":"]]}","d":${'['.repeat(100_000)}${']'.repeat(100_000)},"e":1}`;
+    const deepSpans = indexJson(deep, 64).spans as Map<string, { start: number; end: number }>;
+    // $, $.s, $.e and $.d down to the 64th level, which is spanned whole.
+    expect(deepSpans.size).toBe(3 + 64);
+    const d = deepSpans.get(memberPath('', 'd'));
+    expect(d && deep.slice(d.start, d.end)).toBe(`${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+    expect(deepSpans.get(memberPath('', 'e'))).toEqual({ start: deep.length - 2, end: deep.length - 1 });
   });
 
   it('compacts JSON as written, for any JSON text (property)', () => {

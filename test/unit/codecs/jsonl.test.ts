@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { decodeLine, encodeBody, firstInvalidUtf8 } from '../../../src/codecs/jsonl.js';
+import { decodeLine, decodeLineText, encodeBody, firstInvalidUtf8 } from '../../../src/codecs/jsonl.js';
 import { splitLines } from '../../../src/codecs/lines.js';
 import { CodecError } from '../../../src/errors.js';
 
@@ -27,6 +27,16 @@ describe('JSON-lines and text codec', () => {
     expect(decodeLine(Buffer.from('plain text'), src, 'auto', limits)).toMatchObject({ structured: false, body: 'plain text' });
     expect(decodeLine(Buffer.from('{not json'), src, 'auto', limits)).toMatchObject({ structured: false, body: '{not json' });
     expect(decodeLine(Buffer.from('{"a":1}'), src, 'text', limits)).toMatchObject({ structured: false });
+  });
+
+  it('parses JSON after a byte-order mark or a carriage return, and gives back the mark to write in front', () => {
+    const bom = decodeLineText(Buffer.from('\uFEFF{"token":"x"}'), src, 'auto', limits);
+    expect(bom).toMatchObject({ record: { structured: true, body: { token: 'x' } }, text: '{"token":"x"}', lead: '\uFEFF' });
+    expect(decodeLineText(Buffer.from('\uFEFF[1]'), src, 'jsonl', limits)).toMatchObject({ record: { body: [1] }, lead: '\uFEFF' });
+    expect(decodeLineText(Buffer.from('\r {"a":1}'), src, 'auto', limits)).toMatchObject({ record: { structured: true }, text: '\r {"a":1}', lead: '' });
+    // A mark before text that is not JSON stays part of the text body.
+    expect(decodeLineText(Buffer.from('\uFEFFhello'), src, 'auto', limits)).toMatchObject({ record: { structured: false, body: '\uFEFFhello' }, lead: '' });
+    expect(decodeLineText(Buffer.from('\uFEFF{not json'), src, 'auto', limits)).toMatchObject({ record: { structured: false, body: '\uFEFF{not json' } });
   });
 
   it('rejects a non-JSON line in strict jsonl mode with a named error', () => {

@@ -13,6 +13,7 @@ import {
   encryptToken,
   findTokens,
   hashToken,
+  isTokenBody,
   TOKEN_REGEX_SOURCE,
   wrapToken,
 } from '../../../src/crypto/token.js';
@@ -186,6 +187,16 @@ describe('wrapToken / findTokens / TOKEN_REGEX_SOURCE', () => {
   it('ignores look-alikes that are not tokens', () => {
     for (const text of ['[[email]]', '[[EMAIL:tk2.a.b]]', '[[EMAIL:]]', '[[EMAIL', '[EMAIL]', '[[EMAIL:h1.a b]]', '']) {
       expect(findTokens(text)).toEqual([]);
+    }
+  });
+
+  it('tells a body logveil writes from token syntax around something else', () => {
+    const key = newKey();
+    for (const mode of ['deterministic', 'randomized'] as const) expect(isTokenBody(encryptToken(key, 'EMAIL', '', mode))).toBe(true);
+    expect(isTokenBody(hashToken(newHashKey(), 'IP', '10.0.0.1'))).toBe(true);
+    const payload = encryptToken(key, 'EMAIL', 'a@b.co', 'randomized').split('.')[2] as string;
+    for (const body of ['tk1.hunter2.x', 'tk1.eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0', `tk1.k.${payload.slice(0, 37)}`, `tk1.k.${payload.slice(0, -1)}B`, 'h1.4111111111111111', `h1.${'A'.repeat(23)}`, `tk2.k.${payload}`]) {
+      expect(isTokenBody(body), body).toBe(false);
     }
   });
 

@@ -35,6 +35,13 @@ describe('decodeEscapes', () => {
     expect(hasPercentEscape(Buffer.from('n%E9e'))).toBe(false);
   });
 
+  it("decodes JSON's escaped solidus and quote, which JSON inside a text line carries", () => {
+    const view = decodeEscapes('u=https:\\/\\/h.io q=\\"x\\"');
+    expect(view?.text).toBe('u=https://h.io q="x"');
+    expect(view?.at.slice(0, 10)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 10]);
+    expect(spans('hook=https:\\/\\/hooks.slack.com\\/services\\/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').map(([id]) => id)).toContain('slack-webhook');
+  });
+
   it('leaves text without such escapes alone', () => {
     for (const t of ['CPU 95% done', '100%', 'x%4', '%G0', '%4\x10', '%8g', '\\u12', '\\u00\x10\x10', '\\x40', 'plain']) {
       expect(hasEscapes(t), t).toBe(false);

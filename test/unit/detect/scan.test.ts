@@ -1,10 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { builtinPatternsDir } from '../../../src/config/config.js';
 import { CompiledPolicy } from '../../../src/detect/compile.js';
 import { explainText } from '../../../src/detect/explain.js';
 import { loadPolicy } from '../../../src/detect/load.js';
-import { enclosingOf, encloses, mergeSpans, scanText, type Candidate, type KeptSpan, type Match, type TraceEntry } from '../../../src/detect/scan.js';
+import { enclosingOf, encloses, mergeSpans, ownTokens, scanText, type Candidate, type KeptSpan, type Match, type TraceEntry } from '../../../src/detect/scan.js';
+import { DataKey, HashKey } from '../../../src/crypto/keys/cache.js';
+import { kidFor } from '../../../src/crypto/keys/registry.js';
+import { encryptToken, hashToken, wrapToken } from '../../../src/crypto/token.js';
 import { policyFromYaml } from '../../helpers/policy.js';
 
 const PACK = `
@@ -119,6 +123,27 @@ detectors:
   it("never detects logveil's own tokens again", () => {
     const text = 'seen [[EMAIL:tk1.AbCdEfGhIjKl.aGVsbG8td29ybGQtdGhpcy1pcy1hLXRva2Vu]] and [[CARD]] and [[EMAIL:h1.q83vEjRFZ3iJq83vEjRFZw]]';
     expect(scanText(policy, text)).toEqual([]);
+  });
+
+  it('takes every token logveil writes under any label for its own, and no token syntax around a secret', () => {
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const tokenKey = DataKey.fromPlaintext(kidFor(randomBytes(61)), randomBytes(32));
+    const hashKey = HashKey.fromPlaintext(kidFor(randomBytes(61)), randomBytes(32));
+    const labels = [...new Set(builtin.detectors.map((d) => d.spec.label))];
+    const written: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const label = labels[i % labels.length] as string;
+      const value = randomBytes(1 + (i % 40)).toString('base64');
+      written.push(wrapToken(label, i % 3 === 2 ? hashToken(hashKey, label, value) : encryptToken(tokenKey, label, value, i % 3 === 0 ? 'deterministic' : 'randomized')));
+    }
+    const text = written.join(' ');
+    expect(ownTokens(builtin, text)).toHaveLength(written.length);
+    expect(scanText(builtin, text)).toEqual([]);
+    // Each piece of these is clean alone; together they are a JWT's header and claims, a Vault token.
+    for (const fake of ['[[X:tk1.eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0]]', '[[X:tk1.hvs.CAESIJlWh7ZmAbCdEfGhIjKlMnOpQrStUv]]']) {
+      expect(ownTokens(builtin, fake), fake).toEqual([]);
+      expect(scanText(builtin, fake).length, fake).toBeGreaterThan(0);
+    }
   });
 
   it('explains detectors that had a keyword but no prefilter hit', () => {
