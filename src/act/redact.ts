@@ -33,6 +33,8 @@ export interface RedactOptions {
    * knows them (from the record's raw line, which holds every string verbatim).
    */
   detectorsFor?: (text: string) => readonly number[];
+  /** As `detectorsFor`, for a value read with its key before it (see scanText); also without the fast path. */
+  keyedDetectorsFor?: (text: string) => readonly number[];
   /**
    * The number at a field path as the record's source wrote it, when the caller has the source:
    * parsing rounds integers past 2^53, and the digits are what detectors look at.
@@ -83,9 +85,9 @@ class Walker {
    * `path` names the value in findings (with keys as redacted); `source` names it in the record as
    * parsed (with keys as written), where the numbers' written forms are looked up.
    */
-  value(v: JsonValue, path: string, depth: number, source = path): JsonValue | typeof DROP {
-    if (typeof v === 'string') return this.string(v, path);
-    if (typeof v === 'number') return this.number(v, path, source);
+  value(v: JsonValue, path: string, depth: number, source = path, key?: string): JsonValue | typeof DROP {
+    if (typeof v === 'string') return this.string(v, path, true, key);
+    if (typeof v === 'number') return this.number(v, path, source, key);
     if (v === null || typeof v !== 'object') return v;
     if (depth >= this.#o.maxDepth) {
       throw new CodecError('RECORD_TOO_DEEP', `JSON nesting deeper than ${this.#o.maxDepth} levels at ${path}`);
@@ -94,7 +96,7 @@ class Walker {
       let out: JsonValue[] | undefined;
       for (let i = 0; i < v.length; i++) {
         const item = v[i] as JsonValue;
-        const next = this.value(item, `${path}[${i}]`, depth + 1, `${source}[${i}]`);
+        const next = this.value(item, `${path}[${i}]`, depth + 1, `${source}[${i}]`, key);
         if (next !== item && !out) out = v.slice(0, i);
         if (out && next !== DROP) out.push(next);
       }
@@ -116,7 +118,7 @@ class Walker {
       if (newKey === DROP) next = DROP;
       else if (decision.mode === 'skip' && (item === null || typeof item !== 'object')) next = item;
       else if (decision.mode === 'redact' && decision.rule) next = this.#byKey(item, childPath, decision.rule, decision.pattern ?? key);
-      else next = this.value(item, childPath, depth + 1, source === path && name === key ? childPath : fieldPath(source, key));
+      else next = this.value(item, childPath, depth + 1, source === path && name === key ? childPath : fieldPath(source, key), key);
       if ((next !== item || name !== key) && !out) {
         out = {};
         for (let j = 0; j < i; j++) setMember(out, keys[j] as string, v[keys[j] as string] as JsonValue);
@@ -135,15 +137,18 @@ class Walker {
    * exponent or a minus sign, see numbers.ts); kept as a number unless something in it is
    * redacted, then the redacted text. A finding in the plain digits replaces the whole number.
    */
-  number(v: number, path: string, source = path): JsonValue | typeof DROP {
+  number(v: number, path: string, source = path, key?: string): JsonValue | typeof DROP {
     const text = this.#o.numberText?.(source) ?? String(v);
-    const out = this.string(text, path);
+    const out = this.string(text, path, true, key);
     return out === text ? v : out;
   }
 
   /** `decoded`: a value found with its escapes decoded is tokenized decoded, so it joins with its plain spelling. */
-  string(text: string, path: string, decoded = true): string | typeof DROP {
-    return this.#redact(text, path, scanText(this.#o.policy, text, undefined, this.#o.detectorsFor?.(text)), decoded);
+  string(text: string, path: string, decoded = true, key?: string): string | typeof DROP {
+    // Only a key that can tell a detector something is read: other values keep the clean-value cache.
+    const context = key !== undefined && this.#o.policy.isContextKey(key) ? key : undefined;
+    const keyed = context === undefined ? undefined : { key: context, only: this.#o.keyedDetectorsFor?.(text) };
+    return this.#redact(text, path, scanText(this.#o.policy, text, undefined, this.#o.detectorsFor?.(text), keyed), decoded);
   }
 
   #redact(text: string, path: string, matches: readonly Match[], decoded = true): string | typeof DROP {

@@ -138,6 +138,18 @@ function stringEnd(text: string, open: number): number {
   return text.length;
 }
 
+/** The keys an index path goes through, as written in the record (escapes decoded). */
+export function indexPathKeys(path: string): string[] {
+  const keys: string[] = [];
+  for (let i = 0; i < path.length; ) {
+    let next = i + 1;
+    while (next < path.length && path[next] !== MEMBER && path[next] !== ITEM) next++;
+    if (path[i] === MEMBER) keys.push(unescapeKey(path.slice(i + 1, next)));
+    i = next;
+  }
+  return keys;
+}
+
 /** An index path as a field path (`$.a.b[0]`, `$["odd key"]`), for messages. */
 export function indexPath(path: string): string {
   let out = '$';

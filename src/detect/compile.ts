@@ -146,6 +146,7 @@ export class CompiledPolicy {
   readonly cleanValues = new BoundedSet<string>(8192);
   /** Prefilter over raw lines: a line it passes (see {@link LineFilter}) cannot change. */
   readonly lineFilter: LineFilter | undefined;
+  readonly #keyContext = new BoundedMap<string, boolean>(KEY_CACHE_LIMIT);
 
   /**
    * `maxDepth`: records nested deeper are rejected on the structured path, so a raw line with more
@@ -166,6 +167,20 @@ export class CompiledPolicy {
     this.keyRules = new KeyRules(rules);
     this.lineFilter = LineFilter.build(all, rules, options.maxDepth, options.extraLinePatterns);
     this.prefilter = all.length > 0 && this.lineFilter ? new DetectorPrefilter(this.lineFilter.prefilter, all.length) : undefined;
+  }
+
+  /**
+   * True when a JSON key can tell a detector something about the value under it: it holds a literal
+   * or keyword the prefilter gates a detector by (`ssn`, `phone`), or a match of one. Such a value
+   * is also read with its key before it (see scanText).
+   */
+  isContextKey(key: string): boolean {
+    let known = this.#keyContext.get(key);
+    if (known === undefined) {
+      known = (this.prefilter?.candidates(key).length ?? 0) > 0;
+      this.#keyContext.set(key, known);
+    }
+    return known;
   }
 }
 
@@ -198,10 +213,15 @@ function compileDetector(spec: DetectorSpec, index: number): CompiledDetector {
     positions: () => (positions ??= new RE2(spec.regex, 'gud')),
     hasSecretGroup,
     allow: new Allowlist(spec.allowlist, `detector "${spec.id}" allowlist`),
-    ...(spec.keywords.length > 0 ? { keywords: new RE2(`(?i)(?:${spec.keywords.map(escapeRegex).join('|')})`, 'u') } : {}),
+    ...(spec.keywords.length > 0 ? { keywords: keywordRegex(spec.keywords) } : {}),
     ...(validator && v ? { validate: (value: string) => validator.validate(value, v.params) } : {}),
   };
   return compiled;
+}
+
+/** Any of `words`, case-insensitive, as the prefilter's literal gates fold case. */
+function keywordRegex(words: readonly string[]): RE2 {
+  return new RE2(`(?i)(?:${words.map(escapeRegex).join('|')})`, 'u');
 }
 
 function escapeRegex(text: string): string {

@@ -5,9 +5,9 @@
  * rejected when explain asks for it, so explain never disagrees with redaction.
  */
 import { findTokens, isTokenBody, type TokenRef } from '../crypto/token.js';
-import { SEVERITY_RANK } from '../record.js';
 import { hasEscapes, type DecodedView } from './escapes.js';
 import { mayHideNumber } from './numbers.js';
+import { resolveOverlaps } from './overlaps.js';
 import { readings } from './readings.js';
 import type { CompiledDetector, CompiledPolicy } from './compile.js';
 
@@ -55,18 +55,23 @@ export interface Candidate extends Match {
 /**
  * Every confirmed match in `text`, non-overlapping, ordered by position. `only`, when given, are
  * the only detectors that can match (those the record's raw line matched): the prefilter is
- * skipped and they run directly.
+ * skipped and they run directly. `context.key`, the key of a JSON value, is also read standing
+ * before it (`key: value`), for detectors whose pattern or keyword window needs what the key
+ * holds (`{"ssn":"078051120"}`): what they find in the value counts; `context.only` restricts
+ * that reading as `only` does the other.
  */
-export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntry[], only?: readonly number[]): Match[] {
+export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntry[], only?: readonly number[], context?: { key: string; only: readonly number[] | undefined }): Match[] {
   if (!policy.prefilter || text.length === 0) return [];
   // Most strings of a record its raw line marks: no detector, and nothing a decoded view could add.
   if (only?.length === 0 && !hasEscapes(text) && !mayHideNumber(text)) return [];
-  const cacheable = !trace && text.length <= CLEAN_CACHE_MAX_CHARS;
+  // Clean alone is not clean under a key that holds a keyword.
+  const cacheable = !trace && context === undefined && text.length <= CLEAN_CACHE_MAX_CHARS;
   if (cacheable && policy.cleanValues.has(text)) return [];
   const hits = only ?? policy.prefilter.candidates(text);
   // The other readings need every detector: the raw line's prefilter (`only`) saw the text as written.
   const views = readings(text);
-  const found = views.length > 0 ? scanWithViews(policy, text, views, hits, trace) : hits.length === 0 ? [] : scanHits(policy, text, hits, trace);
+  const keyed = context === undefined ? [] : keyedCandidates(policy, text, context.key, context.only);
+  const found = views.length > 0 || keyed.length > 0 ? scanWithViews(policy, text, views, hits, trace, keyed) : hits.length === 0 ? [] : scanHits(policy, text, hits, trace);
   // Clean for a few detectors is not clean for all of them.
   if (cacheable && found.length === 0 && !only) policy.cleanValues.add(text);
   return found;
@@ -97,13 +102,34 @@ export function scanHits(policy: CompiledPolicy, text: string, hits: readonly nu
 }
 
 /**
- * Detection on `text` and on its decoded views (see escapes.ts): the views' candidates, mapped onto
- * the escapes that spell them, resolve their overlaps together with the text's own.
+ * The candidates of a JSON value read with its key before it, as `key: value` reads in text
+ * (`{"ssn":"078051120"}` holds its keyword in the key), each lying within the value, in the
+ * value's offsets. Detectors whose pattern or keyword window needs the keyword find it there.
  */
-export function scanWithViews(policy: CompiledPolicy, text: string, views: readonly DecodedView[], hits: readonly number[], trace?: TraceEntry[]): Match[] {
+function keyedCandidates(policy: CompiledPolicy, text: string, key: string, only: readonly number[] | undefined): Candidate[] {
+  const prefix = `${key}: `;
+  const keyed = prefix + text;
+  const hits = only ?? policy.prefilter?.candidates(keyed) ?? [];
+  const shift = prefix.length;
+  return candidatesOf(policy, keyed, hits)
+    .filter((c) => c.start >= shift)
+    .map((c) => ({ ...c, start: c.start - shift, end: c.end - shift, matchStart: c.matchStart - shift, matchEnd: c.matchEnd - shift }));
+}
+
+/**
+ * Detection on `text` and on its decoded views (see escapes.ts): the views' candidates, mapped onto
+ * the escapes that spell them, resolve their overlaps together with the text's own and with
+ * `keyed`, those found with the value's key before it (see {@link keyedCandidates}).
+ */
+export function scanWithViews(policy: CompiledPolicy, text: string, views: readonly DecodedView[], hits: readonly number[], trace?: TraceEntry[], keyed: readonly Candidate[] = []): Match[] {
   const all = hits.length === 0 ? [] : candidatesOf(policy, text, hits, trace);
   // The same finding in two readings (no escape inside it) counts once; a set keeps this linear.
   const seen = new Set(all.map(findingKey));
+  for (const c of keyed) {
+    if (seen.has(findingKey(c))) continue;
+    seen.add(findingKey(c));
+    all.push(c);
+  }
   for (const view of views) {
     const decodedTrace: TraceEntry[] | undefined = trace ? [] : undefined;
     const decoded = candidatesOf(policy, view.text, policy.prefilter?.candidates(view.text) ?? [], decodedTrace);
@@ -175,7 +201,39 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
       candidates.push({ detector, start, end, matchStart: whole[0], matchEnd: whole[1], reading: '', decodedValue: '' });
     }
   }
-  return candidates;
+  return candidates.length > 0 ? withRepeats(text, candidates, tokens ?? []) : candidates;
+}
+
+/** Values shorter than this are not looked for again (see {@link withRepeats}). */
+const MIN_REPEATED_VALUE = 6;
+
+/**
+ * The candidates, and every other place the value of one of them occurs in `text` on its own (not
+ * inside a longer run of letters, digits and underscores, not inside a token): a detector that needs its
+ * context (a keyword, an assignment) confirms the value where the context stands, and the same
+ * secret written again further on must not stay in clear beside its token. The repeat is the same
+ * value, so its allowlist and validator verdicts are the first one's.
+ */
+function withRepeats(text: string, candidates: Candidate[], tokens: readonly TokenRef[]): Candidate[] {
+  const taken = new Set(candidates.map((c) => `${c.detector.index}:${c.start}`));
+  const out = candidates;
+  for (const c of [...candidates]) {
+    const value = text.slice(c.start, c.end);
+    if (value.length < MIN_REPEATED_VALUE) continue;
+    for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + 1)) {
+      const end = at + value.length;
+      if (taken.has(`${c.detector.index}:${at}`) || !standsAlone(text, at, end) || tokens.some((t) => t.start < end && at < t.end)) continue;
+      taken.add(`${c.detector.index}:${at}`);
+      out.push({ detector: c.detector, start: at, end, matchStart: at, matchEnd: end, reading: '', decodedValue: '' });
+    }
+  }
+  return out;
+}
+
+/** True when `text[start, end)` is not part of a longer run of letters, digits and underscores. */
+function standsAlone(text: string, start: number, end: number): boolean {
+  const word = /[\p{L}\p{N}_]/u;
+  return !(word.test(text[start] ?? '') && word.test(text[start - 1] ?? '')) && !(word.test(text[end - 1] ?? '') && word.test(text[end] ?? ''));
 }
 
 /**
@@ -194,183 +252,6 @@ function secretSpan(detector: CompiledDetector, text: string, m: RegExpExecArray
   again.lastIndex = m.index;
   const span = again.exec(text)?.indices?.groups?.['secret'];
   return span ? [span[0], span[1]] : [m.index, m.index + whole.length];
-}
-
-/**
- * Overlaps: a candidate whose whole match lies inside another's longer whole match, and whose span
- * differs from the other's span, yields to it (the outer match saw the context: the e-mail-like
- * `pass@host` inside a connection string is the connection string's password), but only while that
- * outer candidate stands; when it is dropped, the inner one stands again. The rest resolve to the
- * longest span, then the most severe, then the earliest, then pack order, and a candidate that
- * partly overlaps the spans ranked above it is merged into them rather than dropped: every candidate
- * that does not yield ends up inside the spans returned.
- */
-function resolveOverlaps(candidates: Candidate[], trace?: TraceEntry[]): Match[] {
-  if (candidates.length === 0) return [];
-  const ranked = candidates.length > 1 ? [...candidates].sort(byRank) : candidates;
-  const outers = ranked.length > 1 ? enclosingOf(ranked) : new Map<Candidate, Candidate[]>();
-  // Presume every outer candidate stands, then free each candidate whose outers were all dropped and
-  // resolve again. Only ever freeing (never yielding again) bounds this by the candidate count, and
-  // a freed candidate is resolved like any other, so the error is on the side of redacting.
-  const yielded = new Set(outers.keys());
-  for (;;) {
-    const log: TraceEntry[] | undefined = trace ? [] : undefined;
-    const pass = mergeSpans(ranked.filter((c) => !yielded.has(c)), log);
-    const stands = (o: Candidate): boolean => !yielded.has(o) && !pass.covered.has(o);
-    const freed = [...yielded].filter((c) => !outers.get(c)?.some(stands));
-    for (const c of freed) yielded.delete(c);
-    if (freed.length > 0) continue;
-    for (const c of yielded) {
-      const outer = outers.get(c)?.find(stands);
-      if (outer) note(trace, c, `inside the match of "${outer.detector.spec.id}"`);
-    }
-    if (log) trace?.push(...log);
-    return pass.spans.map(({ detector, start, end, decodedValue }) => ({ detector, start, end, ...(decodedValue ? { value: decodedValue } : {}) })).sort((a, b) => a.start - b.start);
-  }
-}
-
-/** A kept span, with its 'fired' trace entry (kept in step as merges widen the span). */
-export interface KeptSpan extends Match {
-  fired: TraceEntry | undefined;
-  /** The candidate's decoded value while the span is that one candidate's; '' once merged. */
-  decodedValue: string;
-}
-
-/**
- * One pass in rank order. A candidate that overlaps no kept span is kept; one the kept spans cover
- * is dropped; one that would leave part of its span uncovered widens the best-ranked kept span it
- * overlaps to the union, which absorbs any other kept span it now overlaps. The widened span keeps
- * that kept detector's identity, so its action and label apply to the whole union.
- */
-export function mergeSpans(ranked: readonly Candidate[], log?: TraceEntry[]): { spans: KeptSpan[]; covered: Set<Candidate> } {
-  const spans: KeptSpan[] = []; // in rank order of the detectors they carry
-  // The same spans by position: disjoint, so sorted by end too, and the ones a match overlaps are
-  // found by a binary search (a value with thousands of findings costs no quadratic time).
-  const byStart: KeptSpan[] = [];
-  const order = new Map<KeptSpan, number>();
-  const covered = new Set<Candidate>();
-  for (const c of ranked) {
-    const hit = overlapping(byStart, c).sort((a, b) => (order.get(a) as number) - (order.get(b) as number));
-    const best = hit[0];
-    if (!best) {
-      const fired: TraceEntry | undefined = log && { detectorId: c.detector.spec.id, verdict: 'fired', start: c.start, end: c.end, ...(c.reading ? { detail: `with its ${c.reading}` } : {}) };
-      if (fired) log?.push(fired);
-      const kept: KeptSpan = { detector: c.detector, start: c.start, end: c.end, fired, decodedValue: c.decodedValue };
-      order.set(kept, order.size);
-      spans.push(kept);
-      byStart.splice(firstEndingAfter(byStart, kept.start), 0, kept);
-      continue;
-    }
-    const into = `"${best.detector.spec.id}"`;
-    if (coveredBy(hit, c.start, c.end)) {
-      covered.add(c);
-      note(log, c, `overlapped by ${into}`);
-      continue;
-    }
-    note(log, c, `merged into ${into}`);
-    widen(best, c);
-    // What the widened span gains lies inside c or inside a span it absorbs, and kept spans are
-    // disjoint, so the spans it overlaps now are all it absorbs; it keeps its place by position.
-    const absorbed = overlapping(byStart, best).filter((k) => k !== best);
-    // Latest kept first, as the trace names them.
-    for (const k of absorbed.sort((a, b) => (order.get(b) as number) - (order.get(a) as number))) {
-      byStart.splice(byStart.indexOf(k), 1);
-      spans.splice(spans.indexOf(k), 1);
-      widen(best, k);
-      if (k.fired) Object.assign(k.fired, { verdict: 'overlapped', detail: `merged into ${into}` });
-    }
-  }
-  return { spans, covered };
-}
-
-/** Index of the first span of `byStart` (disjoint, by position) that ends after `pos`. */
-function firstEndingAfter(byStart: readonly Match[], pos: number): number {
-  let lo = 0;
-  let hi = byStart.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((byStart[mid] as Match).end > pos) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
-/** The spans of `byStart` (disjoint, by position) that overlap `m`, by position. */
-function overlapping(byStart: readonly KeptSpan[], m: Match): KeptSpan[] {
-  const out: KeptSpan[] = [];
-  for (let i = firstEndingAfter(byStart, m.start); i < byStart.length && (byStart[i] as KeptSpan).start < m.end; i++) out.push(byStart[i] as KeptSpan);
-  return out;
-}
-
-function widen(kept: KeptSpan, other: Match): void {
-  kept.start = Math.min(kept.start, other.start);
-  kept.end = Math.max(kept.end, other.end);
-  // A union of readings is read as written.
-  kept.decodedValue = '';
-  if (!kept.fired) return;
-  const id = `"${other.detector.spec.id}"`;
-  kept.fired.start = kept.start;
-  kept.fired.end = kept.end;
-  kept.fired.detail = kept.fired.detail ? `${kept.fired.detail}, ${id}` : `widened to cover ${id}`;
-}
-
-function byRank(a: Candidate, b: Candidate): number {
-  return (
-    b.end - b.start - (a.end - a.start) ||
-    SEVERITY_RANK[b.detector.spec.severity] - SEVERITY_RANK[a.detector.spec.severity] ||
-    a.start - b.start ||
-    a.detector.index - b.detector.index
-  );
-}
-
-/**
- * For each candidate, the others that enclose it (see {@link encloses}), in rank order. A sweep by
- * whole-match start compares each candidate only with those whose whole match is still open where
- * it starts, so a line with thousands of findings side by side costs no quadratic time.
- */
-export function enclosingOf(ranked: readonly Candidate[]): Map<Candidate, Candidate[]> {
-  const rank = new Map(ranked.map((c, i) => [c, i]));
-  const byStart = [...ranked].sort((a, b) => a.matchStart - b.matchStart || b.matchEnd - a.matchEnd);
-  const out = new Map<Candidate, Candidate[]>();
-  let open: Candidate[] = [];
-  for (const c of byStart) {
-    // An outer starts no later and ends no earlier; one that ended before c starts encloses nothing after.
-    open = open.filter((o) => o.matchEnd >= c.matchStart);
-    const enclosing = open.filter((o) => encloses(o, c));
-    if (enclosing.length > 0) out.set(c, enclosing.sort((a, b) => (rank.get(a) as number) - (rank.get(b) as number)));
-    open.push(c);
-  }
-  return out;
-}
-
-/** True when `outer`'s whole match holds `inner`'s and is longer, and their spans differ but overlap. */
-export function encloses(outer: Candidate, inner: Candidate): boolean {
-  return (
-    outer !== inner &&
-    outer.matchStart <= inner.matchStart &&
-    inner.matchEnd <= outer.matchEnd &&
-    outer.matchEnd - outer.matchStart > inner.matchEnd - inner.matchStart &&
-    (outer.start !== inner.start || outer.end !== inner.end) &&
-    overlaps(outer, inner)
-  );
-}
-
-function overlaps(a: Match, b: Match): boolean {
-  return a.start < b.end && b.start < a.end;
-}
-
-/** True when `spans` (disjoint, each overlapping [start, end)) leave no gap in [start, end). */
-function coveredBy(spans: readonly Match[], start: number, end: number): boolean {
-  let pos = start;
-  for (const k of [...spans].sort((a, b) => a.start - b.start)) {
-    if (k.start > pos) return false;
-    pos = Math.max(pos, k.end);
-  }
-  return pos >= end;
-}
-
-function note(trace: TraceEntry[] | undefined, c: Candidate, detail: string): void {
-  trace?.push({ detectorId: c.detector.spec.id, verdict: 'overlapped', start: c.start, end: c.end, detail });
 }
 
 /**

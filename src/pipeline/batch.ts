@@ -9,7 +9,7 @@ import { isUtf8 } from 'node:buffer';
 import type { ActionPolicy } from '../act/actions.js';
 import { redactRecord } from '../act/redact.js';
 import { decodeLineText, encodeBody, type LineFormat } from '../codecs/jsonl.js';
-import { indexJson, indexPath, spliceJson } from '../codecs/json-splice.js';
+import { indexJson, indexPath, indexPathKeys, spliceJson } from '../codecs/json-splice.js';
 import type { DataKey, HashKey } from '../crypto/keys/cache.js';
 import { encryptToken, wrapToken } from '../crypto/token.js';
 import type { CompiledPolicy } from '../detect/compile.js';
@@ -293,13 +293,18 @@ function processRecord(
     const index = text === undefined ? undefined : indexJson(text, ctx.limits.maxDepth);
     if (index?.repeated !== undefined && mayHide(bytes, ctx)) {
       // The parser keeps a repeated key's last value; an earlier one would pass unscanned.
-      throw new LogveilError('DUPLICATE_KEY', `an object repeats the key${cleanPath(ctx.policy, indexPath(index.repeated))}; the record is ambiguous`);
+      throw new LogveilError('DUPLICATE_KEY', `an object repeats the key${cleanPath(ctx.policy, index.repeated)}; the record is ambiguous`);
     }
+    // What the raw line says each value can match. A value read with its key before it (see
+    // scanText) is held to it on both paths alike, so the fast path never passes a line that
+    // reading finds something in.
+    const located = ctx.policy.lineFilter ? lineDetectors(bytes, ctx.policy.lineFilter, ctx.policy.detectors.length, record.structured, hits) : {};
     const outcome = redactRecord(record, {
       policy: ctx.policy,
       actions: ctx.actions,
       maxDepth: ctx.limits.maxDepth,
-      ...(ctx.fastPath !== false && ctx.policy.lineFilter ? lineDetectors(bytes, ctx.policy.lineFilter, ctx.policy.detectors.length, record.structured, hits) : {}),
+      ...(ctx.fastPath !== false ? located : {}),
+      ...(located.detectorsFor ? { keyedDetectorsFor: located.detectorsFor } : {}),
       ...(text !== undefined && index?.spans ? { numberText: numbersOf(text, index.spans) } : {}),
       ...(ctx.onReplace ? { onReplace: ctx.onReplace } : {}),
       keys: {
@@ -345,9 +350,13 @@ function routingCandidates(routing: CompiledRouting, bytes: Buffer, filter: Line
   return routing.rulesOfPatterns(hits.filter((i) => i >= from).map((i) => i - from));
 }
 
-/** ` at <path>` for a message, or nothing when a key on the path holds something a detector finds. */
+/**
+ * ` at <path>` for an index path, or nothing when a key on the path holds something a detector
+ * finds, read as the record holds it or as the message would spell it.
+ */
 function cleanPath(policy: CompiledPolicy, path: string): string {
-  return scanText(policy, path).length === 0 ? ` at ${path}` : '';
+  const shown = indexPath(path);
+  return [shown, ...indexPathKeys(path)].every((text) => scanText(policy, text).length === 0) ? ` at ${shown}` : '';
 }
 
 /**

@@ -144,6 +144,35 @@ describe('engine', () => {
     }
   });
 
+  it('reads a value with its key before it, where the key holds the keyword (on both paths alike)', async () => {
+    const input = ['{"ssn":"587316420"}', '{"user":{"ssn":587316420}}', '{"phone":"2025550143"}', '{"id":"587316420"}', '{"ssn":"587316420","x":"\\u0041"}'].join('\n') + '\n';
+    const outputs = new Set<string>();
+    for (const fastPath of [true, false]) {
+      const r = await runEngine(input, { workers: 0, fastPath });
+      const out = r.output.split('\n');
+      expect(out[0]).toMatch(/^\{"ssn":"\[\[SSN:tk1\./);
+      expect(out[1]).toMatch(/^\{"user":\{"ssn":"\[\[SSN:tk1\./);
+      expect(out[2]).toMatch(/^\{"phone":"\[\[PHONE:tk1\./);
+      // Nine digits under another key are an id.
+      expect(out[3]).toBe('{"id":"587316420"}');
+      expect(out[4]).toMatch(/^\{"ssn":"\[\[SSN:tk1\./);
+      // Each run has keys of its own: the outputs are compared token syntax for token syntax.
+      outputs.add(r.output.replace(/tk1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, 'tk1'));
+    }
+    expect(outputs.size).toBe(1);
+  });
+
+  it('names no key that holds a secret in the message of a repeated key, however the key is escaped', async () => {
+    const input = ['{"u":{"bob.smith\\\\u0040corp-mail.io":{"x":1,"x":2}}}', '{"AKIAQ3EGWK7NXZ2HJ4T\\\\u0059":{"a":1,"a":2}}', '{"ok":{"a":1,"a":"x@y.io"}}'].join('\n') + '\n';
+    const r = await runEngine(input, { workers: 0 });
+    const messages = r.events.filter((e) => e.type === 'quarantine').map((e) => e.message);
+    expect(messages).toEqual([
+      'an object repeats the key; the record is ambiguous',
+      'an object repeats the key; the record is ambiguous',
+      'an object repeats the key at $.ok.a; the record is ambiguous',
+    ]);
+  });
+
   it('quarantines a record nested past any stack for its depth, inline and in workers alike', async () => {
     const input = `${'['.repeat(20_000)}1${']'.repeat(20_000)}\n`;
     for (const workers of [0, 2]) {

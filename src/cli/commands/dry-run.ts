@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { LogveilConfig } from '../../config/config.js';
+import { wrapToken } from '../../crypto/token.js';
+import type { CompiledPolicy } from '../../detect/compile.js';
+import { scanText } from '../../detect/scan.js';
 import type { RunSummary } from '../../pipeline/accounting.js';
 import { fileInput, redactStreams } from '../../pipeline/engine.js';
 import { openRuntime } from '../../pipeline/runtime.js';
@@ -27,6 +30,7 @@ export interface DryRunOptions {
 }
 
 interface PolicyRun {
+  policy: CompiledPolicy;
   policyHash: string;
   summary: RunSummary;
   /** `file:line path [start,end)` of every finding, by detector. */
@@ -92,7 +96,7 @@ async function runPolicy(files: string[], config: LogveilConfig, stateDir: strin
       findings.set(f.detectorId, set);
     }
   }
-  return { policyHash: runtime.policy.hash, summary, findings };
+  return { policy: runtime.policy, policyHash: runtime.policy.hash, summary, findings };
 }
 
 function describe(run: PolicyRun): Record<string, unknown> {
@@ -126,9 +130,29 @@ function diff(a: PolicyRun, b: PolicyRun): Record<string, { new: number; lost: n
     const after = b.findings.get(id) ?? new Set<string>();
     const added = [...after].filter((w) => !before.has(w));
     const lost = [...before].filter((w) => !after.has(w));
-    if (added.length || lost.length) out[id] = { new: added.length, lost: lost.length, newAt: added.slice(0, EXAMPLES), lostAt: lost.slice(0, EXAMPLES) };
+    const shown = (list: string[]): string[] => list.slice(0, EXAMPLES).map((w) => maskedWhere(w, [a.policy, b.policy]));
+    if (added.length || lost.length) out[id] = { new: added.length, lost: lost.length, newAt: shown(added), lostAt: shown(lost) };
   }
   return out;
+}
+
+/**
+ * A finding's `file:line path [start,end)` with what either policy detects in its field path masked:
+ * each run names keys as its own policy redacts them, so a key only the other policy detects would
+ * otherwise be shown as written.
+ */
+function maskedWhere(where: string, policies: readonly CompiledPolicy[]): string {
+  const at = where.indexOf(' ');
+  const end = where.lastIndexOf(' [');
+  let path = where.slice(at + 1, end);
+  for (const policy of policies) {
+    const matches = scanText(policy, path);
+    for (let k = matches.length - 1; k >= 0; k--) {
+      const m = matches[k] as (typeof matches)[number];
+      path = path.slice(0, m.start) + wrapToken(m.detector.spec.label) + path.slice(m.end);
+    }
+  }
+  return where.slice(0, at + 1) + path + where.slice(end);
 }
 
 function formatReport(a: PolicyRun, b: PolicyRun | undefined): string {

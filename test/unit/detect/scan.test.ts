@@ -5,7 +5,8 @@ import { builtinPatternsDir } from '../../../src/config/config.js';
 import { CompiledPolicy } from '../../../src/detect/compile.js';
 import { explainText } from '../../../src/detect/explain.js';
 import { loadPolicy } from '../../../src/detect/load.js';
-import { enclosingOf, encloses, mergeSpans, ownTokens, scanText, type Candidate, type KeptSpan, type Match, type TraceEntry } from '../../../src/detect/scan.js';
+import { enclosingOf, encloses, mergeSpans, type KeptSpan } from '../../../src/detect/overlaps.js';
+import { ownTokens, scanText, type Candidate, type Match, type TraceEntry } from '../../../src/detect/scan.js';
 import { DataKey, HashKey } from '../../../src/crypto/keys/cache.js';
 import { kidFor } from '../../../src/crypto/keys/registry.js';
 import { encryptToken, hashToken, wrapToken } from '../../../src/crypto/token.js';
@@ -83,6 +84,23 @@ describe('scanText', () => {
     expect(scanText(policy, 'pin: 4321').map((m) => m.detector.spec.id)).toEqual(['pin']);
     expect(scanText(policy, 'pin is far far away: 4321')).toEqual([]);
     expect(scanText(policy, 'code 4321')).toEqual([]);
+  });
+
+  it('finds again, on its own, a value its detector confirmed where its context stands', () => {
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const key = '6wnSWR34sVc6ysmGPrsykQGTIbQqBF5N4rWWQgWM';
+    // The keyword stands before the second copy only; the first is the same secret.
+    const text = `cohere.Client("${key}") # cohere_key = "${key}" x${key} ${key}9`;
+    const found = scanText(builtin, text).map((m) => [m.detector.spec.id, m.start]);
+    expect(found).toEqual([
+      ['cohere-api-key', 15],
+      ['cohere-api-key', 74],
+    ]);
+    // Inside a longer run of letters and digits, or shorter than six characters, it is not looked for.
+    const pin = scanText(policyFromYaml(PACK), 'pin: 4321 then 4321 and 43210');
+    expect(pin.map((m) => m.start)).toEqual([5]);
+    const pins = policyFromYaml(PACK.replace("'\\b(?P<secret>\\d{4})\\b'", "'\\b(?P<secret>\\d{6})\\b'").replace("['pin 1234']", "['pin 123456']"));
+    expect(scanText(pins, 'pin: 654321 then 654321 and 6543210, 654321').map((m) => m.start)).toEqual([5, 17, 37]);
   });
 
   it('redacts only the secret group', () => {
