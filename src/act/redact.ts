@@ -153,19 +153,30 @@ class Walker {
 
   #redact(text: string, path: string, matches: readonly Match[], decoded = true): string | typeof DROP {
     if (matches.length === 0) return text;
+    const actions = matches.map((m) => this.#o.actions.forDetector(m.detector.spec));
+    const dropRecord = actions.findIndex((a) => a.type === 'drop-record');
+    if (dropRecord !== -1 || actions.some((a) => a.type === 'drop-field')) {
+      // The field or the record goes: every finding in the string is still counted, none tokenized.
+      matches.forEach((m, k) => {
+        const spec = m.detector.spec;
+        const action = actions[k] as ResolvedAction;
+        if (action.type === 'drop-field' || action.type === 'drop-record') this.#o.onReplace?.(spec.id, '');
+        this.#record(spec.id, spec.category, spec.severity, spec.label, path, m.start, m.end, action, undefined);
+      });
+      if (dropRecord !== -1) throw new DropRecord((matches[dropRecord] as Match).detector.spec.id);
+      return DROP;
+    }
     let out = '';
     let pos = 0;
-    for (const m of matches) {
+    matches.forEach((m, k) => {
       const spec = m.detector.spec;
-      const action = this.#o.actions.forDetector(spec);
+      const action = actions[k] as ResolvedAction;
       const replaced = this.#apply(action, spec.label, (decoded ? m.value : undefined) ?? text.slice(m.start, m.end));
       this.#o.onReplace?.(spec.id, replaced.text);
       this.#record(spec.id, spec.category, spec.severity, spec.label, path, m.start, m.end, action, replaced.kid);
-      if (action.type === 'drop-record') throw new DropRecord(spec.id);
-      if (action.type === 'drop-field') return DROP;
       out += text.slice(pos, m.start) + replaced.text;
       pos = m.end;
-    }
+    });
     return out + text.slice(pos);
   }
 

@@ -24,6 +24,8 @@ import type { JsonValue, LogRecord, SourceRef } from '../record.js';
 import { findingsEvent, type SecurityEvent } from '../telemetry/events.js';
 
 export const QUARANTINE_LABEL = 'QUARANTINE';
+/** The body of a routed event for a record a detector's `drop-record` action dropped. */
+export const DROPPED_BODY = '[[DROPPED]]';
 
 /** Lines of one input, cut at line ends: `data` holds them, each ended by `\n` (the last may not be). */
 export interface BatchTask {
@@ -321,10 +323,14 @@ function processRecord(
     const ids = { ...(record.traceId ? { traceId: record.traceId } : {}), ...(record.spanId ? { spanId: record.spanId } : {}) };
     const findings = outcome.findings.length > 0 ? findingsEvent(ctx.policy.hash, source, outcome.findings, ids) : undefined;
     const withFindings: { findings?: ReturnType<typeof findingsEvent>; routed?: RoutedRecord } = findings ? { findings } : {};
-    if (outcome.kind === 'drop') return { outcome: Outcome.Dropped, ...withFindings };
     // The routing prefilter first: matching every rule against every decoded record is costly.
     const rules = ctx.routing ? routingCandidates(ctx.routing, bytes, ctx.policy.lineFilter, hits) : undefined;
     const matches = rules ? (ctx.routing as CompiledRouting).route(record, rules) : [];
+    if (outcome.kind === 'drop') {
+      // A record the policy drops still counts for the security rules; its body is not kept.
+      if (matches.length > 0) withFindings.routed = { source, matches, body: DROPPED_BODY, removed: true, ...ids };
+      return { outcome: Outcome.Dropped, ...withFindings };
+    }
     if (matches.length > 0) {
       // Threshold rules fire in the engine, in input order: their records stay in the app stream.
       const removed = !matches.some((m) => m.threshold) && appStreamOf(matches, ctx.appStream) === 'remove';

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { scanText } from '../../src/detect/scan.js';
-import { builtinPolicy, runEngine } from '../helpers/engine.js';
+import { builtinPatternsDir } from '../../src/config/config.js';
+import { CompiledPolicy } from '../../src/detect/compile.js';
+import { loadPolicy } from '../../src/detect/load.js';
+import { builtinRoutingDir } from '../../src/route/builtin.js';
+import { CompiledRouting } from '../../src/route/compile.js';
+import { loadRoutingRules } from '../../src/route/load.js';
+import { builtinPolicy, LIMITS, runEngine } from '../helpers/engine.js';
 
 const policy = builtinPolicy();
 const SECRET_LINE = (i: number): string => `{"i":${i},"msg":"login by user${i}@example.com from 198.51.100.${i % 250}"}`;
@@ -171,6 +177,19 @@ describe('engine', () => {
       'an object repeats the key; the record is ambiguous',
       'an object repeats the key at $.ok.a; the record is ambiguous',
     ]);
+  });
+
+  it('routes a record the policy drops, its body withheld, so the security rules still see it', async () => {
+    const routing = new CompiledRouting(loadRoutingRules([builtinRoutingDir()]));
+    const policy = new CompiledPolicy(loadPolicy([builtinPatternsDir()]), { maxDepth: LIMITS.maxDepth, extraLinePatterns: routing.linePatterns });
+    const input = 'Dec 10 06:55:46 host sudo[99]:   bob@example.com : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/home ; USER=root ; COMMAND=/bin/sh\n';
+    for (const workers of [0, 2]) {
+      const r = await runEngine(input, { workers, policy, actions: { byDetector: { email: { type: 'drop-record' } } }, routing: { compiled: routing, salt: new Uint8Array(16), appStream: 'keep' } });
+      expect(r.summary).toMatchObject({ recordsIn: 1, appOut: 0, dropped: 1, balanced: true });
+      const routed = r.events.filter((e) => e.type === 'routed');
+      expect(routed).toEqual([expect.objectContaining({ rules: [expect.objectContaining({ id: 'sudo-auth-failure' })], appStream: 'remove', record: { body: '[[DROPPED]]' } })]);
+      expect(JSON.stringify(r.events)).not.toContain('bob@example.com');
+    }
   });
 
   it('quarantines a record nested past any stack for its depth, inline and in workers alike', async () => {

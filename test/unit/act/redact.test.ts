@@ -162,6 +162,21 @@ describe('redactRecord', () => {
     expect(c).toMatchObject({ kind: 'drop', reason: 'drop-record by "kill"' });
   });
 
+  it('counts every finding of a string whose field or record is dropped, and tokenizes none of them', () => {
+    const uses = tokenKey.uses;
+    const field = redactRecord(record({ keep: 'x', gone: 'mail bob@example.com ref INTERNAL-77 from 10.0.0.1' }), options);
+    expect(field.kind === 'keep' && field.body).toEqual({ keep: 'x' });
+    expect(field.findings.map((f) => [f.detectorId, f.path, f.action, f.kid])).toEqual([
+      ['email', '$.gone', 'tokenize', undefined],
+      ['field', '$.gone', 'drop-field', undefined],
+      ['ip', '$.gone', 'hash', undefined],
+    ]);
+    const rec = redactRecord(record('mail bob@example.com TOPSECRET-ALPHA ref INTERNAL-1'), options);
+    expect(rec).toMatchObject({ kind: 'drop', reason: 'drop-record by "kill"' });
+    expect(rec.findings.map((f) => f.detectorId)).toEqual(['email', 'kill', 'field']);
+    expect(tokenKey.uses).toBe(uses);
+  });
+
   it('category and detector overrides change the action', () => {
     const overridden = { ...options, actions: new ActionPolicy({ byCategory: { pii: { type: 'mask' } }, byDetector: { ip: { type: 'mask', text: '<ip>' } } }) };
     const out = redactRecord(record('bob@example.com from 10.0.0.1'), overridden);
