@@ -4,6 +4,7 @@
  */
 import { LogveilError } from '../errors.js';
 import type { DataKey, DataKeyCache } from './keys/cache.js';
+import { isKidShape } from './keys/registry.js';
 import { decryptToken, findTokens, type TokenRef } from './token.js';
 
 /** The outcome of {@link detokenizeText}. */
@@ -19,15 +20,17 @@ export interface DetokenizeResult {
 }
 
 /**
- * Replaces every tk1 token in `text` by its plaintext; h1 and mask tokens stay. A token that fails
- * (unknown kid, key unavailable, tampered, relabelled) stays in place and is listed in `failures`.
+ * Replaces every tk1 token in `text` by its plaintext; h1 and mask tokens stay, and so does token
+ * syntax whose kid no key of logveil's can have (its kid is not echoed: it may be anything). A token
+ * that fails (unknown kid, key unavailable, tampered, relabelled) stays in place and is listed in
+ * `failures`.
  * Tokens are decrypted one kid at a time, right after that kid's key is fetched, so no key is used
  * across an `await`.
  */
 export async function detokenizeText(text: string, keys: DataKeyCache): Promise<DetokenizeResult> {
   const byKid = new Map<string, TokenRef[]>();
   for (const ref of findTokens(text)) {
-    if (ref.kind !== 'tk1' || ref.kid === undefined) continue;
+    if (ref.kind !== 'tk1' || ref.kid === undefined || !isKidShape(ref.kid)) continue;
     const group = byKid.get(ref.kid);
     if (group) group.push(ref);
     else byKid.set(ref.kid, [ref]);

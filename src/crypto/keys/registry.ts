@@ -30,6 +30,11 @@ export interface KeyRecord {
 const KID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const KID_LENGTH = 12;
 
+/** True when `kid` has the shape {@link kidFor} gives every kid. */
+export function isKidShape(kid: string): boolean {
+  return kid.length === KID_LENGTH && KID_PATTERN.test(kid);
+}
+
 /**
  * The short id of an encrypted data key: the first 12 characters of base64url(SHA-256(blob)),
  * 72 bits, ASCII `[A-Za-z0-9_-]`.

@@ -254,6 +254,14 @@ describe('detokenizeText', () => {
     for (const f of result.failures) expect(f.message).not.toMatch(/gina|10\.9\.8\.7/);
   });
 
+  it('leaves token syntax whose kid no logveil key can have, and does not echo that kid', async () => {
+    const { open } = await setup();
+    const secret = 'ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5A';
+    const text = `x [[EMAIL:tk1.${secret}.${'A'.repeat(40)}]] y`;
+    const result = await detokenizeText(text, await open(10));
+    expect(result).toEqual({ text, tokens: 0, kids: [], failures: [] });
+  });
+
   it('returns the text unchanged when there is nothing to reverse', async () => {
     const { open } = await setup();
     const result = await detokenizeText('plain [[IP]] text', await open(10));
