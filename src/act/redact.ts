@@ -9,7 +9,7 @@ import type { DataKey, HashKey } from '../crypto/keys/cache.js';
 import { encryptToken, hashToken, wrapToken } from '../crypto/token.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
-import { ownTokens, scanText, type Match } from '../detect/scan.js';
+import { ownTokens, scanText, standaloneAt, type Match } from '../detect/scan.js';
 import { CodecError, LogveilError } from '../errors.js';
 import { fieldPath, type Finding, type JsonValue, type LogRecord, type Severity } from '../record.js';
 import type { ActionPolicy, ResolvedAction } from './actions.js';
@@ -40,6 +40,11 @@ export interface RedactOptions {
    * parsing rounds integers past 2^53, and the digits are what detectors look at.
    */
   numberText?: (path: string) => string | undefined;
+  /**
+   * The JSON text the record was parsed from, when the caller has it: a value the record redacted
+   * that it holds no more times than it was redacted needs no search for repeats.
+   */
+  source?: string;
 }
 
 export type RedactOutcome =
@@ -63,7 +68,8 @@ export function redactRecord(record: LogRecord, options: RedactOptions): RedactO
       return { kind: 'keep', body, changed: body !== text, findings: walker.findings };
     }
     const out = walker.value(record.body, '$', 0);
-    const body = out === DROP ? null : out;
+    // A value redacted in one field is redacted where it stands alone in the others too.
+    const body = out === DROP ? null : walker.mayRepeat(options.source) ? walker.repeats(out, '$') : out;
     return { kind: 'keep', body, changed: body !== record.body, findings: walker.findings };
   } catch (err) {
     if (err instanceof DropRecord) {
@@ -73,8 +79,21 @@ export function redactRecord(record: LogRecord, options: RedactOptions): RedactO
   }
 }
 
+/** What redacted a value: its repeats elsewhere in the record get the same. */
+interface RedactedBy {
+  id: string;
+  category: string;
+  severity: Severity;
+  label: string;
+  action: ResolvedAction;
+  /** How many times the first pass redacted the value. */
+  count: number;
+}
+
 class Walker {
   readonly findings: Finding[] = [];
+  /** The values this record had redacted, as written, each with what redacted it first. */
+  readonly redacted = new Map<string, RedactedBy>();
   readonly #o: RedactOptions;
 
   constructor(options: RedactOptions) {
@@ -174,9 +193,90 @@ class Walker {
       const replaced = this.#apply(action, spec.label, (decoded ? m.value : undefined) ?? text.slice(m.start, m.end));
       this.#o.onReplace?.(spec.id, replaced.text);
       this.#record(spec.id, spec.category, spec.severity, spec.label, path, m.start, m.end, action, replaced.kid);
+      this.#remember(text.slice(m.start, m.end), { id: spec.id, category: spec.category, severity: spec.severity, label: spec.label, action });
       out += text.slice(pos, m.start) + replaced.text;
       pos = m.end;
     });
+    return out + text.slice(pos);
+  }
+
+  #remember(value: string, by: Omit<RedactedBy, 'count'>): void {
+    const known = this.redacted.get(value);
+    if (known) known.count += 1;
+    else this.redacted.set(value, { ...by, count: 1 });
+  }
+
+  /**
+   * False when no value the record had redacted can stand anywhere else in it: `source` (its JSON
+   * text) holds each, verbatim, no more times than it was redacted. Without the text, or where
+   * escapes could spell a value otherwise, the search runs.
+   */
+  mayRepeat(source: string | undefined): boolean {
+    if (this.redacted.size === 0) return false;
+    if (source === undefined || source.includes('\\')) return true;
+    for (const [value, by] of this.redacted) {
+      if (value.length < 6) continue;
+      let n = 0;
+      for (let at = source.indexOf(value); at !== -1 && n <= by.count; at = source.indexOf(value, at + 1)) n++;
+      if (n > by.count) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The redacted body with every value {@link redacted} holds also redacted where it stands alone
+   * in another field (a password a key rule took, written again in a message; a key confirmed by
+   * its keyword in one field and logged bare in the next), as its first occurrence was. Keys stay.
+   */
+  repeats(v: JsonValue, path: string): JsonValue {
+    if (typeof v === 'string') return this.#repeatsIn(v, path);
+    // A number is read as printed only where that is exact; the first pass read the others as written.
+    if (typeof v === 'number') {
+      if (!Number.isSafeInteger(v)) return v;
+      const out = this.#repeatsIn(String(v), path);
+      return out === String(v) ? v : out;
+    }
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) {
+      let out: JsonValue[] | undefined;
+      v.forEach((item, i) => {
+        const next = this.repeats(item, `${path}[${i}]`);
+        if (next !== item && !out) out = v.slice(0, i);
+        out?.push(next);
+      });
+      return out ?? v;
+    }
+    let out: Record<string, JsonValue> | undefined;
+    const keys = Object.keys(v);
+    keys.forEach((key, i) => {
+      const item = v[key] as JsonValue;
+      const next = this.repeats(item, fieldPath(path, key));
+      if (next !== item && !out) {
+        out = {};
+        for (let j = 0; j < i; j++) setMember(out, keys[j] as string, v[keys[j] as string] as JsonValue);
+      }
+      if (out) setMember(out, key, next);
+    });
+    return out ?? v;
+  }
+
+  #repeatsIn(text: string, path: string): string {
+    const edits: Array<{ start: number; end: number; value: string; by: RedactedBy }> = [];
+    for (const [value, by] of this.redacted) {
+      for (const start of standaloneAt(this.#o.policy, text, value)) edits.push({ start, end: start + value.length, value, by });
+    }
+    if (edits.length === 0) return text;
+    edits.sort((a, b) => a.start - b.start || b.end - a.end);
+    let out = '';
+    let pos = 0;
+    for (const e of edits) {
+      if (e.start < pos) continue;
+      const replaced = this.#apply(e.by.action, e.by.label, e.value);
+      this.#o.onReplace?.(e.by.id, replaced.text);
+      this.#record(e.by.id, e.by.category, e.by.severity, e.by.label, path, e.start, e.end, e.by.action, replaced.kid);
+      out += text.slice(pos, e.start) + replaced.text;
+      pos = e.end;
+    }
     return out + text.slice(pos);
   }
 
@@ -193,6 +293,7 @@ class Walker {
     this.#record(ruleId, rule.category, rule.severity, rule.label, path, 0, text.length, action, replaced.kid);
     if (action.type === 'drop-record') throw new DropRecord(ruleId);
     if (action.type === 'drop-field') return DROP;
+    this.#remember(text, { id: ruleId, category: rule.category, severity: rule.severity, label: rule.label, action });
     return replaced.text;
   }
 

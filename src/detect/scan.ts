@@ -230,6 +230,21 @@ function withRepeats(text: string, candidates: Candidate[], tokens: readonly Tok
   return out;
 }
 
+/**
+ * Where `value` stands alone in `text` (see {@link withRepeats}), outside the tokens logveil wrote:
+ * a value redacted in one field of a record is redacted where it repeats in another.
+ */
+export function standaloneAt(policy: CompiledPolicy, text: string, value: string): number[] {
+  if (value.length < MIN_REPEATED_VALUE || !text.includes(value)) return [];
+  const tokens = text.includes('[[') ? ownTokens(policy, text) : [];
+  const found: number[] = [];
+  for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + 1)) {
+    const end = at + value.length;
+    if (standsAlone(text, at, end) && !tokens.some((t) => t.start < end && at < t.end)) found.push(at);
+  }
+  return found;
+}
+
 /** True when `text[start, end)` is not part of a longer run of letters, digits and underscores. */
 function standsAlone(text: string, start: number, end: number): boolean {
   const word = /[\p{L}\p{N}_]/u;

@@ -307,7 +307,7 @@ function processRecord(
       maxDepth: ctx.limits.maxDepth,
       ...(ctx.fastPath !== false ? located : {}),
       ...(located.detectorsFor ? { keyedDetectorsFor: located.detectorsFor } : {}),
-      ...(text !== undefined && index?.spans ? { numberText: numbersOf(text, index.spans) } : {}),
+      ...(text !== undefined && index?.spans ? { numberText: numbersOf(text, index.spans), source: text } : {}),
       ...(ctx.onReplace ? { onReplace: ctx.onReplace } : {}),
       keys: {
         tokenKey: () => {

@@ -179,6 +179,35 @@ describe('engine', () => {
     ]);
   });
 
+  it('redacts a value where it repeats in another field of the record, as it was redacted first', async () => {
+    const key = '6wnSWR34sVc6ysmGPrsykQGTIbQqBF5N4rWWQgWM';
+    const input = [
+      '{"password":"hunter22","msg":"login hunter22 ok","n":"hunter222"}',
+      `{"m":"cohere_key = \\"${key}\\"","copy":"${key}","list":["x ${key}"]}`,
+      '{"ssn":"587316420","id":587316420,"other":"5873164201"}',
+    ].join('\n') + '\n';
+    for (const [workers, fastPath] of [[0, true], [0, false], [2, true]] as const) {
+      const r = await runEngine(input, { workers, fastPath });
+      const out = r.output.split('\n');
+      expect(out[0]).toBe('{"password":"[[PASSWORD]]","msg":"login [[PASSWORD]] ok","n":"hunter222"}');
+      // The same deterministic token everywhere.
+      const tokens = out[1]?.match(/\[\[COHERE_KEY:tk1\.[^\]]+\]\]/g) ?? [];
+      expect(tokens).toHaveLength(3);
+      expect(new Set(tokens).size).toBe(1);
+      expect(out[2]).toMatch(/^\{"ssn":"\[\[SSN:tk1\.[^"]+\]\]","id":"\[\[SSN:tk1\.[^"]+\]\]","other":"5873164201"\}$/);
+      const findings = r.events.flatMap((e) => (e.type === 'findings' ? (e.findings as Array<{ detectorId: string; path: string }>) : []));
+      expect(findings.map((f) => `${f.detectorId} ${f.path}`)).toEqual([
+        'key:password $.password',
+        'key:password $.msg',
+        'cohere-api-key $.m',
+        'cohere-api-key $.copy',
+        'cohere-api-key $.list[0]',
+        'us-ssn-bare $.ssn',
+        'us-ssn-bare $.id',
+      ]);
+    }
+  });
+
   it('routes a record the policy drops, its body withheld, so the security rules still see it', async () => {
     const routing = new CompiledRouting(loadRoutingRules([builtinRoutingDir()]));
     const policy = new CompiledPolicy(loadPolicy([builtinPatternsDir()]), { maxDepth: LIMITS.maxDepth, extraLinePatterns: routing.linePatterns });
