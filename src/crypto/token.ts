@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { TokenError } from '../errors.js';
 import type { DataKey, HashKey } from './keys/cache.js';
+import { isKidShape } from './keys/registry.js';
 
 /** `deterministic`: equal values give equal tokens within a key epoch (joinable). `randomized`: never. */
 export type TokenMode = 'deterministic' | 'randomized';
@@ -84,10 +85,8 @@ export function decryptToken(key: DataKey, label: string, body: string): string 
   if (!B64URL_PATTERN.test(kid) || !B64URL_PATTERN.test(encoded)) {
     throw new TokenError('TOKEN_INVALID', 'token kid and payload must be base64url');
   }
-  const payload = Buffer.from(encoded, 'base64url');
-  // Buffer decoding ignores stray trailing bits: require the one canonical spelling, so that no
-  // two token texts carry the same bytes.
-  if (payload.toString('base64url') !== encoded) throw new TokenError('TOKEN_INVALID', 'token payload is not canonical base64url');
+  const payload = canonicalBase64url(encoded);
+  if (!payload) throw new TokenError('TOKEN_INVALID', 'token payload is not canonical base64url');
   if (payload.length < NONCE_BYTES + TAG_BYTES) throw new TokenError('TOKEN_INVALID', 'token payload is too short');
   if (kid !== key.kid) throw new TokenError('TOKEN_AUTH_FAILED', `token kid ${kid} is not key ${key.kid}`);
   const plaintext = key.open(aadFor(label, kid), payload);
@@ -114,18 +113,26 @@ export function hashToken(key: HashKey, label: string, value: string): string {
 }
 
 /**
- * True when a token body has the shape of one logveil writes: `tk1.<kid>.<payload>` with a payload
- * of at least a nonce and a tag in canonical base64url, or `h1.<mac>` with a mac of 16 bytes.
+ * True when a token body has the shape of one logveil writes: `tk1.<kid>.<payload>` with a kid as
+ * {@link isKidShape} has it and a payload of at least a nonce and a tag in canonical base64url, or
+ * `h1.<mac>` with a mac of 16 bytes.
  * Says nothing of whether it authenticates (that needs its key).
  */
 export function isTokenBody(body: string): boolean {
   const parts = body.split('.');
-  const encoded = parts[parts.length - 1] as string;
-  if (!B64URL_PATTERN.test(encoded)) return false;
-  const bytes = Buffer.from(encoded, 'base64url');
-  if (bytes.toString('base64url') !== encoded) return false;
-  if (parts[0] === 'tk1') return parts.length === 3 && bytes.length >= NONCE_BYTES + TAG_BYTES;
+  const bytes = B64URL_PATTERN.test(parts[parts.length - 1] as string) ? canonicalBase64url(parts[parts.length - 1] as string) : undefined;
+  if (!bytes) return false;
+  if (parts[0] === 'tk1') return parts.length === 3 && isKidShape(parts[1] as string) && bytes.length >= NONCE_BYTES + TAG_BYTES;
   return parts[0] === 'h1' && parts.length === 2 && bytes.length === HASH_BYTES;
+}
+
+/**
+ * The bytes of `encoded` when it is their one canonical base64url spelling: Buffer decoding ignores
+ * stray trailing bits, and no two token texts may carry the same bytes.
+ */
+function canonicalBase64url(encoded: string): Buffer | undefined {
+  const bytes = Buffer.from(encoded, 'base64url');
+  return bytes.toString('base64url') === encoded ? bytes : undefined;
 }
 
 const TOKEN_SCAN = new RegExp(TOKEN_REGEX_SOURCE, 'g');

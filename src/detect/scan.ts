@@ -219,11 +219,10 @@ function withRepeats(text: string, candidates: Candidate[], tokens: readonly Tok
   const out = candidates;
   for (const c of [...candidates]) {
     const value = text.slice(c.start, c.end);
-    if (value.length < MIN_REPEATED_VALUE) continue;
-    for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + 1)) {
-      const end = at + value.length;
-      if (taken.has(`${c.detector.index}:${at}`) || !standsAlone(text, at, end) || tokens.some((t) => t.start < end && at < t.end)) continue;
+    for (const at of aloneAt(text, value, tokens)) {
+      if (taken.has(`${c.detector.index}:${at}`)) continue;
       taken.add(`${c.detector.index}:${at}`);
+      const end = at + value.length;
       out.push({ detector: c.detector, start: at, end, matchStart: at, matchEnd: end, reading: '', decodedValue: '' });
     }
   }
@@ -236,8 +235,13 @@ function withRepeats(text: string, candidates: Candidate[], tokens: readonly Tok
  */
 export function standaloneAt(policy: CompiledPolicy, text: string, value: string): number[] {
   if (value.length < MIN_REPEATED_VALUE || !text.includes(value)) return [];
-  const tokens = text.includes('[[') ? ownTokens(policy, text) : [];
+  return aloneAt(text, value, text.includes('[[') ? ownTokens(policy, text) : []);
+}
+
+/** Where `value` (six characters or more) occurs in `text` on its own and outside `tokens`. */
+function aloneAt(text: string, value: string, tokens: readonly TokenRef[]): number[] {
   const found: number[] = [];
+  if (value.length < MIN_REPEATED_VALUE) return found;
   for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + 1)) {
     const end = at + value.length;
     if (standsAlone(text, at, end) && !tokens.some((t) => t.start < end && at < t.end)) found.push(at);
@@ -245,10 +249,12 @@ export function standaloneAt(policy: CompiledPolicy, text: string, value: string
   return found;
 }
 
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+
 /** True when `text[start, end)` is not part of a longer run of letters, digits and underscores. */
 function standsAlone(text: string, start: number, end: number): boolean {
-  const word = /[\p{L}\p{N}_]/u;
-  return !(word.test(text[start] ?? '') && word.test(text[start - 1] ?? '')) && !(word.test(text[end - 1] ?? '') && word.test(text[end] ?? ''));
+  const word = (i: number): boolean => WORD_CHAR.test(text[i] ?? '');
+  return !(word(start) && word(start - 1)) && !(word(end - 1) && word(end));
 }
 
 /**

@@ -195,6 +195,8 @@ describe('wrapToken / findTokens / TOKEN_REGEX_SOURCE', () => {
     for (const mode of ['deterministic', 'randomized'] as const) expect(isTokenBody(encryptToken(key, 'EMAIL', '', mode))).toBe(true);
     expect(isTokenBody(hashToken(newHashKey(), 'IP', '10.0.0.1'))).toBe(true);
     const payload = encryptToken(key, 'EMAIL', 'a@b.co', 'randomized').split('.')[2] as string;
+    // The kid too has the one shape every kid has: any other text there is not a kid of logveil's.
+    for (const kid of ['k', 'hunter2hunter2', 'A'.repeat(13)]) expect(isTokenBody(`tk1.${kid}.${payload}`), kid).toBe(false);
     for (const body of ['tk1.hunter2.x', 'tk1.eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0', `tk1.k.${payload.slice(0, 37)}`, `tk1.k.${payload.slice(0, -1)}B`, 'h1.4111111111111111', `h1.${'A'.repeat(23)}`, `tk2.k.${payload}`]) {
       expect(isTokenBody(body), body).toBe(false);
     }
