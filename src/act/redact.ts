@@ -226,7 +226,7 @@ class Walker {
   /**
    * The redacted body with every value {@link redacted} holds also redacted where it stands alone
    * in another field (a password a key rule took, written again in a message; a key confirmed by
-   * its keyword in one field and logged bare in the next), as its first occurrence was. Keys stay.
+   * its keyword in one field and logged bare in the next), as its first occurrence was; in keys too.
    */
   repeats(v: JsonValue, path: string): JsonValue {
     if (typeof v === 'string') return this.#repeatsIn(v, path);
@@ -250,12 +250,17 @@ class Walker {
     const keys = Object.keys(v);
     keys.forEach((key, i) => {
       const item = v[key] as JsonValue;
-      const next = this.repeats(item, fieldPath(path, key));
-      if (next !== item && !out) {
+      const name = this.#repeatsIn(key, `${path}{key}`);
+      const next = this.repeats(item, fieldPath(path, name));
+      if ((next !== item || name !== key) && !out) {
         out = {};
         for (let j = 0; j < i; j++) setMember(out, keys[j] as string, v[keys[j] as string] as JsonValue);
       }
-      if (out) setMember(out, key, next);
+      if (!out) return;
+      if (Object.hasOwn(out, name)) {
+        throw new LogveilError('KEY_COLLISION', `two keys of the object at ${path} are redacted to the same text`);
+      }
+      setMember(out, name, next);
     });
     return out ?? v;
   }

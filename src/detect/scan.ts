@@ -62,8 +62,8 @@ export interface Candidate extends Match {
  */
 export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntry[], only?: readonly number[], context?: { key: string; only: readonly number[] | undefined }): Match[] {
   if (!policy.prefilter || text.length === 0) return [];
-  // Most strings of a record its raw line marks: no detector, and nothing a decoded view could add.
-  if (only?.length === 0 && !hasEscapes(text) && !mayHideNumber(text)) return [];
+  // Most strings of a record its raw line marks: no detector, and nothing a decoded view or the key could add.
+  if (only?.length === 0 && (context === undefined || context.only?.length === 0) && !hasEscapes(text) && !mayHideNumber(text)) return [];
   // Clean alone is not clean under a key that holds a keyword.
   const cacheable = !trace && context === undefined && text.length <= CLEAN_CACHE_MAX_CHARS;
   if (cacheable && policy.cleanValues.has(text)) return [];

@@ -305,8 +305,8 @@ function processRecord(
       policy: ctx.policy,
       actions: ctx.actions,
       maxDepth: ctx.limits.maxDepth,
-      ...(ctx.fastPath !== false ? located : {}),
-      ...(located.detectorsFor ? { keyedDetectorsFor: located.detectorsFor } : {}),
+      ...(ctx.fastPath !== false && located.detectorsFor ? { detectorsFor: located.detectorsFor } : {}),
+      ...(located.keyedDetectorsFor ? { keyedDetectorsFor: located.keyedDetectorsFor } : {}),
       ...(text !== undefined && index?.spans ? { numberText: numbersOf(text, index.spans), source: text } : {}),
       ...(ctx.onReplace ? { onReplace: ctx.onReplace } : {}),
       keys: {

@@ -151,7 +151,15 @@ describe('engine', () => {
   });
 
   it('reads a value with its key before it, where the key holds the keyword (on both paths alike)', async () => {
-    const input = ['{"ssn":"587316420"}', '{"user":{"ssn":587316420}}', '{"phone":"2025550143"}', '{"id":"587316420"}', '{"ssn":"587316420","x":"\\u0041"}'].join('\n') + '\n';
+    const input = [
+      '{"ssn":"587316420"}',
+      '{"user":{"ssn":587316420}}',
+      '{"phone":"2025550143"}',
+      '{"id":"587316420"}',
+      '{"ssn":"587316420","x":"\\u0041"}',
+      // Each element of an array is read with the array's key, not only the one the raw line's pattern reached.
+      '{"ssns":["587316421","n/a","587316422",587316423],"ids":["587316424","587316425"]}',
+    ].join('\n') + '\n';
     const outputs = new Set<string>();
     for (const fastPath of [true, false]) {
       const r = await runEngine(input, { workers: 0, fastPath });
@@ -162,6 +170,7 @@ describe('engine', () => {
       // Nine digits under another key are an id.
       expect(out[3]).toBe('{"id":"587316420"}');
       expect(out[4]).toMatch(/^\{"ssn":"\[\[SSN:tk1\./);
+      expect(out[5]).toMatch(/^\{"ssns":\["\[\[SSN:tk1\.[^"]+\]\]","n\/a","\[\[SSN:tk1\.[^"]+\]\]","\[\[SSN:tk1\.[^"]+\]\]"\],"ids":\["587316424","587316425"\]\}$/);
       // Each run has keys of its own: the outputs are compared token syntax for token syntax.
       outputs.add(r.output.replace(/tk1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, 'tk1'));
     }
@@ -185,6 +194,9 @@ describe('engine', () => {
       '{"password":"hunter22","msg":"login hunter22 ok","n":"hunter222"}',
       `{"m":"cohere_key = \\"${key}\\"","copy":"${key}","list":["x ${key}"]}`,
       '{"ssn":"587316420","id":587316420,"other":"5873164201"}',
+      // In a key, too.
+      '{"password":"hunter22","hunter22":{"x":"hunter22"},"k":1}',
+      '{"password":"hunter22","hunter22":1,"[[PASSWORD]]":2}',
     ].join('\n') + '\n';
     for (const [workers, fastPath] of [[0, true], [0, false], [2, true]] as const) {
       const r = await runEngine(input, { workers, fastPath });
@@ -195,6 +207,10 @@ describe('engine', () => {
       expect(tokens).toHaveLength(3);
       expect(new Set(tokens).size).toBe(1);
       expect(out[2]).toMatch(/^\{"ssn":"\[\[SSN:tk1\.[^"]+\]\]","id":"\[\[SSN:tk1\.[^"]+\]\]","other":"5873164201"\}$/);
+      expect(out[3]).toBe('{"password":"[[PASSWORD]]","[[PASSWORD]]":{"x":"[[PASSWORD]]"},"k":1}');
+      // Two keys that redact alike make the record ambiguous: it is quarantined.
+      expect(out.slice(3).join('\n')).not.toContain('hunter22');
+      expect(r.summary).toMatchObject({ recordsIn: 5, appOut: 4, quarantined: 1, balanced: true });
       const findings = r.events.flatMap((e) => (e.type === 'findings' ? (e.findings as Array<{ detectorId: string; path: string }>) : []));
       expect(findings.map((f) => `${f.detectorId} ${f.path}`)).toEqual([
         'key:password $.password',
@@ -204,6 +220,9 @@ describe('engine', () => {
         'cohere-api-key $.list[0]',
         'us-ssn-bare $.ssn',
         'us-ssn-bare $.id',
+        'key:password $.password',
+        'key:password ${key}',
+        'key:password $["[[PASSWORD]]"].x',
       ]);
     }
   });
