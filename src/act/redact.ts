@@ -33,8 +33,6 @@ export interface RedactOptions {
    * knows them (from the record's raw line, which holds every string verbatim).
    */
   detectorsFor?: (text: string) => readonly number[];
-  /** As `detectorsFor`, for a value read with its key before it (see scanText); also without the fast path. */
-  keyedDetectorsFor?: (text: string) => readonly number[];
   /**
    * The number at a field path as the record's source wrote it, when the caller has the source:
    * parsing rounds integers past 2^53, and the digits are what detectors look at.
@@ -102,11 +100,13 @@ class Walker {
 
   /**
    * `path` names the value in findings (with keys as redacted); `source` names it in the record as
-   * parsed (with keys as written), where the numbers' written forms are looked up.
+   * parsed (with keys as written), where the numbers' written forms are looked up. `context`: the
+   * nearest key above the value that can tell a detector something (see scanText), the value's own
+   * first (`{"ssns":["A","B"]}`, `{"phone":{"home":"B"}}`).
    */
-  value(v: JsonValue, path: string, depth: number, source = path, key?: string): JsonValue | typeof DROP {
-    if (typeof v === 'string') return this.string(v, path, true, key);
-    if (typeof v === 'number') return this.number(v, path, source, key);
+  value(v: JsonValue, path: string, depth: number, source = path, context?: string): JsonValue | typeof DROP {
+    if (typeof v === 'string') return this.string(v, path, true, context);
+    if (typeof v === 'number') return this.number(v, path, source, context);
     if (v === null || typeof v !== 'object') return v;
     if (depth >= this.#o.maxDepth) {
       throw new CodecError('RECORD_TOO_DEEP', `JSON nesting deeper than ${this.#o.maxDepth} levels at ${path}`);
@@ -115,7 +115,7 @@ class Walker {
       let out: JsonValue[] | undefined;
       for (let i = 0; i < v.length; i++) {
         const item = v[i] as JsonValue;
-        const next = this.value(item, `${path}[${i}]`, depth + 1, `${source}[${i}]`, key);
+        const next = this.value(item, `${path}[${i}]`, depth + 1, `${source}[${i}]`, context);
         if (next !== item && !out) out = v.slice(0, i);
         if (out && next !== DROP) out.push(next);
       }
@@ -137,7 +137,7 @@ class Walker {
       if (newKey === DROP) next = DROP;
       else if (decision.mode === 'skip' && (item === null || typeof item !== 'object')) next = item;
       else if (decision.mode === 'redact' && decision.rule) next = this.#byKey(item, childPath, decision.rule, decision.pattern ?? key);
-      else next = this.value(item, childPath, depth + 1, source === path && name === key ? childPath : fieldPath(source, key), key);
+      else next = this.value(item, childPath, depth + 1, source === path && name === key ? childPath : fieldPath(source, key), this.#o.policy.isContextKey(key) ? key : context);
       if ((next !== item || name !== key) && !out) {
         out = {};
         for (let j = 0; j < i; j++) setMember(out, keys[j] as string, v[keys[j] as string] as JsonValue);
@@ -156,18 +156,18 @@ class Walker {
    * exponent or a minus sign, see numbers.ts); kept as a number unless something in it is
    * redacted, then the redacted text. A finding in the plain digits replaces the whole number.
    */
-  number(v: number, path: string, source = path, key?: string): JsonValue | typeof DROP {
+  number(v: number, path: string, source = path, context?: string): JsonValue | typeof DROP {
     const text = this.#o.numberText?.(source) ?? String(v);
-    const out = this.string(text, path, true, key);
+    const out = this.string(text, path, true, context);
     return out === text ? v : out;
   }
 
-  /** `decoded`: a value found with its escapes decoded is tokenized decoded, so it joins with its plain spelling. */
-  string(text: string, path: string, decoded = true, key?: string): string | typeof DROP {
-    // Only a key that can tell a detector something is read: other values keep the clean-value cache.
-    const context = key !== undefined && this.#o.policy.isContextKey(key) ? key : undefined;
-    const keyed = context === undefined ? undefined : { key: context, only: this.#o.keyedDetectorsFor?.(text) };
-    return this.#redact(text, path, scanText(this.#o.policy, text, undefined, this.#o.detectorsFor?.(text), keyed), decoded);
+  /**
+   * `decoded`: a value found with its escapes decoded is tokenized decoded, so it joins with its
+   * plain spelling. `context`: a key to read the value with (see {@link Walker.value}).
+   */
+  string(text: string, path: string, decoded = true, context?: string): string | typeof DROP {
+    return this.#redact(text, path, scanText(this.#o.policy, text, undefined, this.#o.detectorsFor?.(text), context === undefined ? undefined : { key: context }), decoded);
   }
 
   #redact(text: string, path: string, matches: readonly Match[], decoded = true): string | typeof DROP {

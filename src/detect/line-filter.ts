@@ -1,6 +1,7 @@
 /**
  * The raw-line prefilter. A line it passes holds no detector match in any of its string fields, no
- * key a `redact` rule selects, no nesting deeper than the limit: it cannot change, so it leaves
+ * key a `redact` rule selects, no key holding a detector's literal (whose values are read with the
+ * key), no nesting deeper than the limit: it cannot change, so it leaves
  * byte-for-byte without being decoded. It may say "look closer" too often, never "clean" wrongly
  * (the property tests compare it with the structured path). The patterns are matched through a
  * {@link Prefilter}: literal gates first, each gated pattern run only where its literal occurs.
@@ -24,8 +25,10 @@ export class LineFilter {
   /** Records nested deeper are rejected on the structured path; undefined: no limit. */
   readonly #maxDepth: number | undefined;
 
-  private constructor(entries: PrefilterEntry[], maxDepth: number | undefined, extra: readonly PrefilterEntry[]) {
-    this.prefilter = new Prefilter(entries);
+  private constructor(entries: PrefilterEntry[], maxDepth: number | undefined, extra: readonly PrefilterEntry[], detectors: number) {
+    // A line with a key that holds a detector's literal (`"ssns":`) is looked at closer too: its
+    // values are read with the key before them (see scanText).
+    this.prefilter = new Prefilter(entries, { contextEntries: detectors });
     this.#maxDepth = maxDepth;
     this.extra = extra;
     this.extraStart = entries.length - extra.length;
@@ -50,7 +53,7 @@ export class LineFilter {
       ...(detectors.length > 0 ? [{ pattern: HIDDEN_NUMBER_PATTERN }] : []),
       ...extra,
     ];
-    return entries.length > 0 || maxDepth !== undefined ? new LineFilter(entries, maxDepth, extra) : undefined;
+    return entries.length > 0 || maxDepth !== undefined ? new LineFilter(entries, maxDepth, extra, detectors.length) : undefined;
   }
 
   /**

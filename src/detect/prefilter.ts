@@ -61,6 +61,12 @@ export class Prefilter {
 
   readonly #maxStructuralWeight: number;
   readonly #setWeight: number;
+  /** Entries below this index make a JSON key holding one of their literals a context key (see {@link Prefilter.hits}). */
+  readonly #contextEntries: number;
+  /** For each literal, whether it gates an entry below {@link Prefilter.#contextEntries}, and its locator. */
+  #keyLiterals: boolean[] = [];
+  readonly #literalLocators: Array<RE2 | undefined> = [];
+  #literalKeys: string[] = [];
 
   /**
    * `setWeight`: what one structural set holds (the sets are split at it); structural patterns
@@ -68,9 +74,10 @@ export class Prefilter {
    * {@link Prefilter.#weaklyGated}). `maxStructuralWeight`: over this total weight, the heaviest
    * structural patterns left are held by their keyword prefixes (see {@link Prefilter.#relax}).
    */
-  constructor(entries: readonly PrefilterEntry[], options: { maxStructuralWeight?: number; setWeight?: number } = {}) {
+  constructor(entries: readonly PrefilterEntry[], options: { maxStructuralWeight?: number; setWeight?: number; contextEntries?: number } = {}) {
     this.#maxStructuralWeight = options.maxStructuralWeight ?? MAX_STRUCTURAL_WEIGHT;
     this.#setWeight = options.setWeight ?? TEST_SET_WEIGHT;
+    this.#contextEntries = options.contextEntries ?? 0;
     this.size = entries.length;
     this.#patterns = entries.map((e) => e.pattern);
     this.#verifiers = new Array<RE2 | undefined>(entries.length);
@@ -106,6 +113,8 @@ export class Prefilter {
     this.#structural = structural.length > 0 ? new SplitSet(structural, { test: this.#setWeight }) : undefined;
     const keys = [...byLiteral.keys()];
     this.#gates = keys.map((k) => byLiteral.get(k) as number[]);
+    this.#literalKeys = keys;
+    this.#keyLiterals = this.#gates.map((g) => g.some((e) => e < this.#contextEntries));
     this.#literals = keys.length > 0 ? new DualSet(keys) : undefined;
   }
 
@@ -191,7 +200,8 @@ export class Prefilter {
       for (const i of this.#structural.match(input)) if (this.#confirmStructural(i, input).length > 0) return true;
     }
     if (!this.#literals?.test(input)) return false;
-    return this.#gatedMatching(input, this.#literals.match(input), true).length > 0;
+    const literals = this.#literals.match(input);
+    return this.#gatedMatching(input, literals, true).length > 0 || this.#inKey(input, literals);
   }
 
   /**
@@ -232,12 +242,39 @@ export class Prefilter {
     return out;
   }
 
-  /** The entries that hold, from the structural set indices and the literal indices that matched `input`. */
+  /**
+   * The entries that hold, from the structural set indices and the literal indices that matched
+   * `input`; none but an empty list when a literal of a context entry lies in a JSON key.
+   */
   #confirm(input: string | Buffer, structural: readonly number[] | undefined, literals: readonly number[] | undefined): number[] | undefined {
     const out: number[] = [];
     if (structural) for (const i of structural) out.push(...this.#confirmStructural(i, input));
     if (literals) out.push(...this.#gatedMatching(input, literals, false));
-    return out.length > 0 ? out.sort((a, b) => a - b) : undefined;
+    if (out.length > 0) return out.sort((a, b) => a - b);
+    return literals && this.#inKey(input, literals) ? [] : undefined;
+  }
+
+  /**
+   * True when one of the matched `literals` that gates an entry below `contextEntries` (a
+   * detector) lies inside a JSON key of `input` (a raw line): the structured path reads the values
+   * under such a key with the key before them, where the line's own patterns may not reach.
+   */
+  #inKey(input: string | Buffer, literals: readonly number[]): boolean {
+    let bytes: Buffer | undefined;
+    for (const l of literals) {
+      if (!this.#keyLiterals[l]) continue;
+      bytes ??= typeof input === 'string' ? Buffer.from(input) : input;
+      let re = this.#literalLocators[l];
+      if (!re) {
+        re = new RE2(this.#literalKeys[l] as string, 'gu');
+        this.#literalLocators[l] = re;
+      }
+      re.lastIndex = 0;
+      for (let m = re.exec(bytes); m !== null; m = re.exec(bytes)) {
+        if (inJsonKey(bytes, m.index, m.index + (m[0] as Buffer).length)) return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -302,6 +339,25 @@ export class Prefilter {
     }
     return re;
   }
+}
+
+const QUOTE = 0x22;
+const COLON = 0x3a;
+
+/**
+ * True when [start, end) of a JSON line lies inside one string that a colon follows (a key). Quotes
+ * are counted from the line's start: lines with a backslash, whose quotes may be escaped, never
+ * reach the prefilter (see line-filter.ts); for others this is a wider net than a parser's.
+ */
+export function inJsonKey(line: Buffer, start: number, end: number): boolean {
+  let quotes = 0;
+  for (let q = line.indexOf(QUOTE); q !== -1 && q < start; q = line.indexOf(QUOTE, q + 1)) quotes++;
+  if (quotes % 2 === 0) return false;
+  const close = line.indexOf(QUOTE, end);
+  if (close === -1) return false;
+  let next = close + 1;
+  while (next < line.length && (line[next] === 0x20 || line[next] === 0x09 || line[next] === 0x0d || line[next] === 0x0a)) next++;
+  return line[next] === COLON;
 }
 
 /** The literals that strongly gate an entry (see rarity.ts), or undefined when it needs the structural set. */

@@ -57,20 +57,20 @@ export interface Candidate extends Match {
  * the only detectors that can match (those the record's raw line matched): the prefilter is
  * skipped and they run directly. `context.key`, the key of a JSON value, is also read standing
  * before it (`key: value`), for detectors whose pattern or keyword window needs what the key
- * holds (`{"ssn":"078051120"}`): what they find in the value counts; `context.only` restricts
- * that reading as `only` does the other.
+ * holds (`{"ssn":"078051120"}`): what any detector finds in the value so read counts. (The line
+ * prefilter sends every line with such a key down the structured path, see prefilter.ts.)
  */
-export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntry[], only?: readonly number[], context?: { key: string; only: readonly number[] | undefined }): Match[] {
+export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntry[], only?: readonly number[], context?: { key: string }): Match[] {
   if (!policy.prefilter || text.length === 0) return [];
   // Most strings of a record its raw line marks: no detector, and nothing a decoded view or the key could add.
-  if (only?.length === 0 && (context === undefined || context.only?.length === 0) && !hasEscapes(text) && !mayHideNumber(text)) return [];
+  if (only?.length === 0 && context === undefined && !hasEscapes(text) && !mayHideNumber(text)) return [];
   // Clean alone is not clean under a key that holds a keyword.
   const cacheable = !trace && context === undefined && text.length <= CLEAN_CACHE_MAX_CHARS;
   if (cacheable && policy.cleanValues.has(text)) return [];
   const hits = only ?? policy.prefilter.candidates(text);
   // The other readings need every detector: the raw line's prefilter (`only`) saw the text as written.
   const views = readings(text);
-  const keyed = context === undefined ? [] : keyedCandidates(policy, text, context.key, context.only);
+  const keyed = context === undefined ? [] : keyedCandidates(policy, text, context.key);
   const found = views.length > 0 || keyed.length > 0 ? scanWithViews(policy, text, views, hits, trace, keyed) : hits.length === 0 ? [] : scanHits(policy, text, hits, trace);
   // Clean for a few detectors is not clean for all of them.
   if (cacheable && found.length === 0 && !only) policy.cleanValues.add(text);
@@ -103,15 +103,17 @@ export function scanHits(policy: CompiledPolicy, text: string, hits: readonly nu
 
 /**
  * The candidates of a JSON value read with its key before it, as `key: value` reads in text
- * (`{"ssn":"078051120"}` holds its keyword in the key), each lying within the value, in the
- * value's offsets. Detectors whose pattern or keyword window needs the keyword find it there.
+ * (`{"ssn":"078051120"}` holds its keyword in the key), and of that reading's decoded views
+ * (`{"ssn":5.36221234E8}`), each lying within the value, in the value's offsets. Detectors whose
+ * pattern or keyword window needs the keyword find it there.
  */
-function keyedCandidates(policy: CompiledPolicy, text: string, key: string, only: readonly number[] | undefined): Candidate[] {
+function keyedCandidates(policy: CompiledPolicy, text: string, key: string): Candidate[] {
   const prefix = `${key}: `;
   const keyed = prefix + text;
-  const hits = only ?? policy.prefilter?.candidates(keyed) ?? [];
   const shift = prefix.length;
-  return candidatesOf(policy, keyed, hits)
+  const found = candidatesOf(policy, keyed, policy.prefilter?.candidates(keyed) ?? []);
+  for (const view of readings(keyed)) found.push(...viewCandidates(policy, view));
+  return found
     .filter((c) => c.start >= shift)
     .map((c) => ({ ...c, start: c.start - shift, end: c.end - shift, matchStart: c.matchStart - shift, matchEnd: c.matchEnd - shift }));
 }
@@ -125,28 +127,26 @@ export function scanWithViews(policy: CompiledPolicy, text: string, views: reado
   const all = hits.length === 0 ? [] : candidatesOf(policy, text, hits, trace);
   // The same finding in two readings (no escape inside it) counts once; a set keeps this linear.
   const seen = new Set(all.map(findingKey));
-  for (const c of keyed) {
-    if (seen.has(findingKey(c))) continue;
+  const add = (c: Candidate): void => {
+    if (seen.has(findingKey(c))) return;
     seen.add(findingKey(c));
     all.push(c);
-  }
-  for (const view of views) {
-    const decodedTrace: TraceEntry[] | undefined = trace ? [] : undefined;
-    const decoded = candidatesOf(policy, view.text, policy.prefilter?.candidates(view.text) ?? [], decodedTrace);
-    const at = (i: number): number => view.at[i] as number;
-    const endAt = (i: number): number => (view.end ?? view.at)[i] as number;
-    for (const t of decodedTrace ?? []) {
-      trace?.push({ ...t, start: at(t.start), end: endAt(t.end), detail: t.detail ? `${t.detail} (${view.how})` : `with its ${view.how}` });
-    }
-    for (const c of decoded) {
-      const m: Candidate = { detector: c.detector, start: at(c.start), end: endAt(c.end), matchStart: at(c.matchStart), matchEnd: endAt(c.matchEnd), reading: view.how, decodedValue: view.text.slice(c.start, c.end) };
-      const key = findingKey(m);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      all.push(m);
-    }
-  }
+  };
+  keyed.forEach(add);
+  for (const view of views) viewCandidates(policy, view, trace).forEach(add);
   return resolveOverlaps(all, trace);
+}
+
+/** The candidates of a decoded view, mapped onto the escapes that spell them in the original text. */
+function viewCandidates(policy: CompiledPolicy, view: DecodedView, trace?: TraceEntry[]): Candidate[] {
+  const decodedTrace: TraceEntry[] | undefined = trace ? [] : undefined;
+  const decoded = candidatesOf(policy, view.text, policy.prefilter?.candidates(view.text) ?? [], decodedTrace);
+  const at = (i: number): number => view.at[i] as number;
+  const endAt = (i: number): number => (view.end ?? view.at)[i] as number;
+  for (const t of decodedTrace ?? []) {
+    trace?.push({ ...t, start: at(t.start), end: endAt(t.end), detail: t.detail ? `${t.detail} (${view.how})` : `with its ${view.how}` });
+  }
+  return decoded.map((c) => ({ detector: c.detector, start: at(c.start), end: endAt(c.end), matchStart: at(c.matchStart), matchEnd: endAt(c.matchEnd), reading: view.how, decodedValue: view.text.slice(c.start, c.end) }));
 }
 
 function findingKey(c: Candidate): string {

@@ -297,16 +297,14 @@ function processRecord(
       // The parser keeps a repeated key's last value; an earlier one would pass unscanned.
       throw new LogveilError('DUPLICATE_KEY', `an object repeats the key${cleanPath(ctx.policy, index.repeated)}; the record is ambiguous`);
     }
-    // What the raw line says each value can match. A value read with its key before it (see
-    // scanText) is held to it on both paths alike, so the fast path never passes a line that
-    // reading finds something in.
+    // What the raw line says each value can match (a value read with its key before it, see
+    // scanText, is read with every detector: the prefilter passes no line with such a key).
     const located = ctx.policy.lineFilter ? lineDetectors(bytes, ctx.policy.lineFilter, ctx.policy.detectors.length, record.structured, hits) : {};
     const outcome = redactRecord(record, {
       policy: ctx.policy,
       actions: ctx.actions,
       maxDepth: ctx.limits.maxDepth,
-      ...(ctx.fastPath !== false && located.detectorsFor ? { detectorsFor: located.detectorsFor } : {}),
-      ...(located.keyedDetectorsFor ? { keyedDetectorsFor: located.keyedDetectorsFor } : {}),
+      ...(ctx.fastPath !== false ? located : {}),
       ...(text !== undefined && index?.spans ? { numberText: numbersOf(text, index.spans), source: text } : {}),
       ...(ctx.onReplace ? { onReplace: ctx.onReplace } : {}),
       keys: {

@@ -113,3 +113,20 @@ function countUpTo(buf: Buffer, max: number): number {
   for (let pos = buf.indexOf(NL); pos !== -1 && n < max; pos = buf.indexOf(NL, pos + 1)) n += 1;
   return n;
 }
+
+/**
+ * The batch cut in two at the line end nearest its middle line, each half in a buffer of its own
+ * (a half sent to a worker would otherwise take the whole buffer along); undefined for one line.
+ */
+export function halves(task: BatchTask): [BatchTask, BatchTask] | undefined {
+  const data = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
+  const starts: number[] = [0];
+  for (let nl = data.indexOf(NL); nl !== -1 && nl + 1 < data.length; nl = data.indexOf(NL, nl + 1)) starts.push(nl + 1);
+  if (starts.length < 2) return undefined;
+  const middle = starts.length >> 1;
+  const cut = starts[middle] as number;
+  return [
+    { seq: task.seq, file: task.file, firstLine: task.firstLine, firstOffset: task.firstOffset, data: Uint8Array.prototype.slice.call(data, 0, cut) },
+    { seq: task.seq, file: task.file, firstLine: task.firstLine + middle, firstOffset: task.firstOffset + cut, data: Uint8Array.prototype.slice.call(data, cut) },
+  ];
+}

@@ -2,7 +2,8 @@
  * The streaming engine: source -> batcher -> executor (inline or worker pool) -> in-order results
  * -> sinks. At most `maxInFlight` batches are out at once; the source waits for the oldest to
  * finish before it reads on, so memory does not grow with the input. Results are taken in input
- * order. A batch whose worker died is quarantined whole, encrypted, and the run goes on.
+ * order. A batch whose worker died runs again in halves, down to the records a worker dies on
+ * alone; those are quarantined, encrypted, and the run goes on.
  */
 import { createReadStream } from 'node:fs';
 import { ActionPolicy, type ActionOverrides } from '../act/actions.js';
@@ -14,6 +15,7 @@ import { LogveilError } from '../errors.js';
 import type { LineWriter } from '../sinks/line-writer.js';
 import type { QuarantineSink } from '../sinks/quarantine.js';
 import type { SecuritySink } from '../sinks/security-events.js';
+import type { SourceRef } from '../record.js';
 import type { SecurityEvent } from '../telemetry/events.js';
 import { canonicalJson } from '../util/canonical.js';
 import { Accounting, type RunSummary } from './accounting.js';
@@ -21,7 +23,7 @@ import type { CompiledRouting } from '../route/compile.js';
 import { routedEvent, type AppStreamMode } from '../route/event.js';
 import { ThresholdGate } from '../route/threshold.js';
 import { batchCounts, eachLine, Outcome, quarantineRecord, type BatchTask, type QuarantineEntry, type RoutedRecord } from './batch.js';
-import { batchLines, type BatchLimits } from './batcher.js';
+import { batchLines, halves, type BatchLimits } from './batcher.js';
 import { InlineExecutor, PoolExecutor, type BatchExecutor } from './executor.js';
 import type { EngineFaults, WorkerResult, WorkerSetup, WorkerTask } from './protocol.js';
 
@@ -66,6 +68,8 @@ export interface EngineOptions {
   /** Telemetry: told about every batch once its results are written. */
   observer?: EngineObserver;
   faults?: EngineFaults;
+  /** Bounds on running the halves of a batch whose worker died again (default: {@link RETRY_RUNS}). */
+  retryRuns?: { perBatch: number; perRun: number };
   /** Keep up to this many examples of the masked form per detector (dry runs). */
   examples?: number;
   /**
@@ -107,6 +111,14 @@ export interface EngineObserver {
  * against 15.2-19.3 MB/s).
  */
 export const DEFAULT_BATCH: BatchLimits = { maxBatchRecords: 4096, maxBatchBytes: 512 * 1024 };
+
+/**
+ * Runs of the halves of batches whose worker died: per failed batch, enough to find two records
+ * that kill a worker among 4,096 (each takes about two runs per halving); per run, a bound on the
+ * workers a policy that kills every worker can cost before batches are quarantined whole again
+ * (a worker dies and is replaced in about 140 ms here: 160 runs cost ~23 s once).
+ */
+export const RETRY_RUNS = { perBatch: 48, perRun: 160 };
 
 interface InFlight {
   task: BatchTask;
@@ -163,33 +175,54 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
     return { task, started: performance.now(), tokenKey, transfers, result };
   };
 
-  const report = (head: InFlight, r: Omit<BatchReport, 'seq' | 'file' | 'bytes' | 'latencyMs'>): void => {
-    o.observer?.batch({ seq: head.task.seq, file: head.task.file, bytes: head.task.data.byteLength, latencyMs: performance.now() - head.started, ...r });
+  const report = (f: InFlight, r: Omit<BatchReport, 'seq' | 'file' | 'bytes' | 'latencyMs'>): void => {
+    o.observer?.batch({ seq: f.task.seq, file: f.task.file, bytes: f.task.data.byteLength, latencyMs: performance.now() - f.started, ...r });
+  };
+
+  const retry = o.retryRuns ?? RETRY_RUNS;
+  let retryRuns = retry.perRun;
+
+  /**
+   * Writes one batch's results. A batch whose worker died runs again in halves, each on a live
+   * worker, down to the records that kill a worker alone: only those are quarantined (within the
+   * retry budgets; past them, what failed is quarantined whole).
+   */
+  const settle = async (f: InFlight, budget: { runs: number }): Promise<void> => {
+    const r = await f.result;
+    for (const t of f.transfers) for (const k of t.keys) k.fill(0);
+    if ('failed' in r) {
+      const parts = budget.runs >= 2 && retryRuns >= 2 ? halves(f.task) : undefined;
+      if (parts) {
+        budget.runs -= 2;
+        retryRuns -= 2;
+        const first = await dispatch(parts[0]);
+        const second = await dispatch(parts[1]);
+        await settle(first, budget);
+        await settle(second, budget);
+        return;
+      }
+      const n = await quarantineBatch(f.task, r.failed, o, acc);
+      report(f, { records: n, appOut: 0, dropped: 0, quarantined: n, fastPathLines: 0, findings: {}, categories: {}, quarantineCodes: Array<string>(n).fill('WORKER_FAILED'), workerFailed: true });
+      return;
+    }
+    const res = r.ok;
+    if (res.policyHash !== o.policy.hash) {
+      throw new LogveilError('POLICY_MISMATCH', `worker compiled policy ${res.policyHash}, expected ${o.policy.hash}`);
+    }
+    if (f.tokenKey && !f.tokenKey.retired) f.tokenKey.addUses(res.tokenUses);
+    const routed = res.routed.length > 0 ? routedEvents(res.routed, gate, o) : [];
+    if (res.eventsCanonical) await o.security.writeCanonical(routed.length > 0 ? [...res.eventsCanonical, ...routed.map(canonicalJson)] : res.eventsCanonical);
+    else await o.security.write(routed.length > 0 ? [...res.events, ...routed] : res.events);
+    await o.quarantine.write(res.quarantine);
+    if (res.output.byteLength > 0) await o.app.writeChunk(res.output);
+    acc.addBatch(res.outcomes, f.task.data.byteLength, res.findings, res.quarantine);
+    if (res.examples && o.examples) acc.addExamples(res.examples, o.examples);
+    for (const e of res.events) if (e.type === 'quarantine') o.onProblem?.(problemLine(e));
+    report(f, batchCounts(res));
   };
 
   const settleHead = async (): Promise<void> => {
-    const head = inflight.shift() as InFlight;
-    const r = await head.result;
-    for (const t of head.transfers) for (const k of t.keys) k.fill(0);
-    if ('failed' in r) {
-      const n = await quarantineBatch(head.task, r.failed, o, acc);
-      report(head, { records: n, appOut: 0, dropped: 0, quarantined: n, fastPathLines: 0, findings: {}, categories: {}, quarantineCodes: Array<string>(n).fill('WORKER_FAILED'), workerFailed: true });
-    } else {
-      const res = r.ok;
-      if (res.policyHash !== o.policy.hash) {
-        throw new LogveilError('POLICY_MISMATCH', `worker compiled policy ${res.policyHash}, expected ${o.policy.hash}`);
-      }
-      if (head.tokenKey && !head.tokenKey.retired) head.tokenKey.addUses(res.tokenUses);
-      const routed = res.routed.length > 0 ? routedEvents(res.routed, gate, o) : [];
-      if (res.eventsCanonical) await o.security.writeCanonical(routed.length > 0 ? [...res.eventsCanonical, ...routed.map(canonicalJson)] : res.eventsCanonical);
-      else await o.security.write(routed.length > 0 ? [...res.events, ...routed] : res.events);
-      await o.quarantine.write(res.quarantine);
-      if (res.output.byteLength > 0) await o.app.writeChunk(res.output);
-      acc.addBatch(res.outcomes, head.task.data.byteLength, res.findings, res.quarantine);
-      if (res.examples && o.examples) acc.addExamples(res.examples, o.examples);
-      for (const e of res.events) if (e.type === 'quarantine') o.onProblem?.(problemLine(e));
-      report(head, batchCounts(res));
-    }
+    await settle(inflight.shift() as InFlight, { runs: retry.perBatch });
     o.onProgress?.(acc);
   };
 
@@ -209,20 +242,24 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
   return acc.summary();
 }
 
-/** A batch whose worker died: every line goes to the quarantine, encrypted, with an event each. */
+/** What a worker died on: every line goes to the quarantine, encrypted, with an event each. */
 async function quarantineBatch(task: BatchTask, cause: unknown, o: EngineOptions, acc: Accounting): Promise<number> {
-  const err = new LogveilError('WORKER_FAILED', `worker failed while processing the batch (${(cause as Error)?.name ?? 'error'})`);
+  const lines: Array<{ bytes: Buffer; source: SourceRef }> = [];
+  eachLine(task, (bytes, _line, _eol, source) => lines.push({ bytes, source }));
+  const what = lines.length === 1 ? 'the record, run alone' : `a batch of ${lines.length} records`;
+  const err = new LogveilError('WORKER_FAILED', `worker failed while processing ${what} (${(cause as Error)?.name ?? 'error'})`);
   const entries: QuarantineEntry[] = [];
   const events: SecurityEvent[] = [];
-  eachLine(task, (bytes, _line, _eol, source) => {
+  for (const { bytes, source } of lines) {
     const r = quarantineRecord(bytes, source, err, o.quarantineKey, o.policy.hash);
     entries.push(r.quarantine as QuarantineEntry);
     events.push(r.quarantineEvent as SecurityEvent);
-  });
+  }
   await o.security.write(events);
   await o.quarantine.write(entries);
   acc.addBatch(Uint8Array.from(entries, () => Outcome.Quarantined), task.data.byteLength, {}, entries);
-  o.onProblem?.(`${task.file}:${task.firstLine}-${task.firstLine + entries.length - 1} WORKER_FAILED: ${err.message}; ${entries.length} records quarantined`);
+  const where = entries.length === 1 ? `${task.file}:${task.firstLine}` : `${task.file}:${task.firstLine}-${task.firstLine + entries.length - 1}`;
+  o.onProblem?.(`${where} WORKER_FAILED: ${err.message}; ${entries.length === 1 ? 'record' : `${entries.length} records`} quarantined`);
   return entries.length;
 }
 

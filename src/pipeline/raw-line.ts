@@ -22,71 +22,51 @@ export function lineDetectors(
   count: number,
   structured: boolean,
   hits?: readonly number[],
-): { detectorsFor?: (text: string) => readonly number[]; keyedDetectorsFor?: (text: string) => readonly number[] } {
+): { detectorsFor?: (text: string) => readonly number[] } {
   if (bytes.includes(BACKSLASH)) return {};
   const detectors = (hits ?? filter.prefilter.matching(bytes)).filter((i) => i < count);
-  if (detectors.length === 0 || !structured) return { detectorsFor: () => detectors, keyedDetectorsFor: () => detectors };
-  const { spans, arrays } = valueSpans(bytes);
+  if (detectors.length === 0 || !structured) return { detectorsFor: () => detectors };
+  // The quoted strings of the line, as [start, end) byte ranges of their content, and its numbers.
+  const spans: number[] = [];
+  let from = 0;
+  for (let q = bytes.indexOf(QUOTE); q !== -1; ) {
+    const close = bytes.indexOf(QUOTE, q + 1);
+    if (close === -1) break;
+    numberSpans(bytes, from, q, spans);
+    spans.push(q + 1, close);
+    from = close + 1;
+    q = bytes.indexOf(QUOTE, from);
+  }
+  numberSpans(bytes, from, bytes.length, spans);
   const byValue = new Map<string, number[]>();
-  // Read with its key, every element of an array has what one element has: the raw line's pattern
-  // reached the first of `"ssns":["A","B"]` from the key, and B is read as `ssns: B` as well.
-  const byKeyedValue = new Map<string, number[]>();
-  const text = (k: number): string => bytes.toString('utf8', spans[2 * k] as number, spans[2 * k + 1] as number);
   for (const d of detectors) {
     filter.prefilter.locate(d, bytes, (start, end) => {
-      for (let k = 0; 2 * k < spans.length; k++) {
+      for (let k = 0; k < spans.length; k += 2) {
+        const s = spans[k] as number;
+        const e = spans[k + 1] as number;
         // Overlapping, or touching: a match may end on the closing quote or start on the opening one.
-        if ((spans[2 * k] as number) > end || (spans[2 * k + 1] as number) < start) continue;
-        const value = text(k);
-        addTo(byValue, value, d);
-        addTo(byKeyedValue, value, d);
-        const array = arrays[k] as number;
-        if (array !== -1) arrays.forEach((a, j) => a === array && j !== k && addTo(byKeyedValue, text(j), d));
+        if (s > end || e < start) continue;
+        const value = bytes.toString('utf8', s, e);
+        const list = byValue.get(value) ?? [];
+        if (!list.includes(d)) list.push(d);
+        byValue.set(value, list);
       }
     });
   }
-  return { detectorsFor: (value) => byValue.get(value) ?? NONE, keyedDetectorsFor: (value) => byKeyedValue.get(value) ?? NONE };
+  return { detectorsFor: (text) => byValue.get(text) ?? NONE };
 }
 
 const NONE: readonly number[] = [];
 
-function addTo(map: Map<string, number[]>, value: string, d: number): void {
-  const list = map.get(value);
-  if (!list) map.set(value, [d]);
-  else if (!list.includes(d)) list.push(d);
-}
-
-/**
- * The quoted strings of a JSON line as [start, end) byte ranges of their content, and its numbers
- * (`spans`, two offsets each); for each, the offset of the `[` of the array it is an element of,
- * or -1 (`arrays`). The line holds no backslash: a quote always ends a string.
- */
-function valueSpans(bytes: Buffer): { spans: number[]; arrays: number[] } {
-  const spans: number[] = [];
-  const arrays: number[] = [];
-  // The open containers: the `[` offset of an array, -1 for an object.
-  const open: number[] = [];
-  const inArray = (): number => (open.length > 0 ? (open[open.length - 1] as number) : -1);
-  for (let i = 0; i < bytes.length; i++) {
+/** Appends the [start, end) byte ranges of the JSON numbers between `from` and `to` (outside strings). */
+function numberSpans(bytes: Buffer, from: number, to: number, spans: number[]): void {
+  for (let i = from; i < to; i++) {
     const c = bytes[i] as number;
-    if (c === QUOTE) {
-      const close = bytes.indexOf(QUOTE, i + 1);
-      if (close === -1) break;
-      spans.push(i + 1, close);
-      arrays.push(inArray());
-      i = close;
-    } else if (c === 0x5b) open.push(i);
-    else if (c === 0x7b) open.push(-1);
-    else if (c === 0x5d || c === 0x7d) open.pop();
-    else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-      const start = i;
-      while (i < bytes.length && isNumberByte(bytes[i] as number)) i++;
-      spans.push(start, i);
-      arrays.push(inArray());
-      i--;
-    }
+    if (c !== 0x2d && (c < 0x30 || c > 0x39)) continue;
+    const start = i;
+    while (i < to && isNumberByte(bytes[i] as number)) i++;
+    spans.push(start, i);
   }
-  return { spans, arrays };
 }
 
 /** Digits, sign, point and exponent: what a JSON number is written with. */

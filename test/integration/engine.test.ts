@@ -45,20 +45,33 @@ describe('engine', () => {
     expect(r.output).toBe('{"b":1,  "a":"spaced"}\r\nplain text line\r\nlast line without end\n');
   });
 
-  it('quarantines the batch of a crashed worker, replaces the worker and goes on', async () => {
-    const input = lines(400, (i) => (i === 123 ? `{"msg":"CRASH-ME ${i} bob@example.com"}` : i % 5 === 0 ? SECRET_LINE(i) : CLEAN_LINE(i)));
-    const r = await runEngine(input, { workers: 2, batch: { maxBatchRecords: 50 }, faults: { crashOnMarker: 'CRASH-ME' } });
-    // Lines 101-150 (the batch holding line 124) are quarantined; everything else comes out.
-    expect(r.summary).toMatchObject({ recordsIn: 400, appOut: 350, dropped: 0, quarantined: 50, balanced: true });
-    expect(r.summary.quarantinedByCode).toEqual({ WORKER_FAILED: 50 });
-    expect(r.quarantine.map((q) => (q.source as { line: number }).line)).toEqual(Array.from({ length: 50 }, (_, i) => 101 + i));
+  it('runs the batch of a crashed worker again in halves, quarantines only the records a worker dies on, and goes on', async () => {
+    const crash = new Set([123, 130, 351]);
+    const input = lines(400, (i) => (crash.has(i) ? `{"msg":"CRASH-ME ${i} bob@example.com"}` : i % 5 === 0 ? SECRET_LINE(i) : CLEAN_LINE(i)));
+    const problems: string[] = [];
+    const r = await runEngine(input, { workers: 2, batch: { maxBatchRecords: 50 }, faults: { crashOnMarker: 'CRASH-ME' }, onProblem: (m) => problems.push(m) });
+    expect(r.summary).toMatchObject({ recordsIn: 400, appOut: 397, dropped: 0, quarantined: 3, balanced: true });
+    expect(r.summary.quarantinedByCode).toEqual({ WORKER_FAILED: 3 });
+    expect(r.quarantine.map((q) => (q.source as { line: number }).line)).toEqual([124, 131, 352]);
+    expect(problems).toContain('in.log:124 WORKER_FAILED: worker failed while processing the record, run alone (Error); record quarantined');
     expect(r.output).not.toContain('CRASH-ME');
     expect(leaks(r.output)).toEqual([]);
-    expect(r.events.filter((e) => e.type === 'quarantine')).toHaveLength(50);
-    // Batches after the crash were processed by a replacement worker.
-    const out = r.output.trimEnd().split('\n');
-    expect(JSON.parse(out.at(-1) as string)).toMatchObject({ i: 399 });
+    expect(r.events.filter((e) => e.type === 'quarantine')).toHaveLength(3);
+    // Every other line comes out, in order, redacted by live workers.
+    const ids = r.output.trimEnd().split('\n').map((l) => (JSON.parse(l) as { i: number }).i);
+    expect(ids).toEqual(Array.from({ length: 400 }, (_, i) => i).filter((i) => !crash.has(i)));
     expect(JSON.stringify(r.quarantine)).not.toContain('bob@example.com');
+  });
+
+  it('stops running halves past its retry budget: a worker that dies on everything costs a bounded number of runs', async () => {
+    const input = lines(200, (i) => `{"i":${i},"msg":"CRASH-ME"}`);
+    const problems: string[] = [];
+    const r = await runEngine(input, { workers: 2, batch: { maxBatchRecords: 50 }, faults: { crashOnMarker: 'CRASH-ME' }, retryRuns: { perBatch: 48, perRun: 6 }, onProblem: (m) => problems.push(m) });
+    expect(r.summary).toMatchObject({ recordsIn: 200, appOut: 0, quarantined: 200, balanced: true });
+    expect(r.quarantine.map((q) => (q.source as { line: number }).line)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    // The first batch took the budget's six runs (its halves, the halves of the first half, then of its first half):
+    // what failed then, and the later batches, are quarantined whole.
+    expect(problems.map((p) => p.split(' ')[0])).toEqual(['in.log:1-6', 'in.log:7-12', 'in.log:13-25', 'in.log:26-50', 'in.log:51-100', 'in.log:101-150', 'in.log:151-200']);
   });
 
   it('quarantines a record whose processing throws, and only that record', async () => {
@@ -159,6 +172,10 @@ describe('engine', () => {
       '{"ssn":"587316420","x":"\\u0041"}',
       // Each element of an array is read with the array's key, not only the one the raw line's pattern reached.
       '{"ssns":["587316421","n/a","587316422",587316423],"ids":["587316424","587316425"]}',
+      '{"ssns":[1,"536221234"]}',
+      // With the nearest such key above it; in its other readings (plain digits, escapes decoded) too.
+      '{"ssn":{"primary":"536221234"},"phones":[{"home":"3125550178"}]}',
+      '{"ssn":5.36221234E8,"phone":"312%20555%200178"}',
     ].join('\n') + '\n';
     const outputs = new Set<string>();
     for (const fastPath of [true, false]) {
@@ -171,6 +188,10 @@ describe('engine', () => {
       expect(out[3]).toBe('{"id":"587316420"}');
       expect(out[4]).toMatch(/^\{"ssn":"\[\[SSN:tk1\./);
       expect(out[5]).toMatch(/^\{"ssns":\["\[\[SSN:tk1\.[^"]+\]\]","n\/a","\[\[SSN:tk1\.[^"]+\]\]","\[\[SSN:tk1\.[^"]+\]\]"\],"ids":\["587316424","587316425"\]\}$/);
+      const shape = (line: string | undefined): string | undefined => line?.replace(/tk1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, 'tk1');
+      expect(shape(out[6])).toBe('{"ssns":[1,"[[SSN:tk1]]"]}');
+      expect(shape(out[7])).toBe('{"ssn":{"primary":"[[SSN:tk1]]"},"phones":[{"home":"[[PHONE:tk1]]"}]}');
+      expect(shape(out[8])).toBe('{"ssn":"[[SSN:tk1]]","phone":"[[PHONE:tk1]]"}');
       // Each run has keys of its own: the outputs are compared token syntax for token syntax.
       outputs.add(r.output.replace(/tk1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, 'tk1'));
     }

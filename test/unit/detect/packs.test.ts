@@ -32,9 +32,17 @@ describe('built-in packs and the fast path', () => {
   it('let a hex trace id on a line naming an account pass (iban-lowercase starts with a registry country code)', () => {
     const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
     const filter = builtin.lineFilter;
-    expect(filter?.test(Buffer.from('{"account":"acme","trace_id":"ea22a54b288d4968917aa9223538f832"}'))).toBe(false);
+    expect(filter?.test(Buffer.from('{"msg":"account acme","trace_id":"ea22a54b288d4968917aa9223538f832"}'))).toBe(false);
     // A lower-case IBAN there still leaves the fast path.
-    expect(filter?.test(Buffer.from('{"account":"acme","iban":"gb29nwbk60161331926819"}'))).toBe(true);
+    expect(filter?.test(Buffer.from('{"msg":"account acme","iban":"gb29nwbk60161331926819"}'))).toBe(true);
+  });
+
+  it('send a line with a key that holds a detector keyword down the structured path, where the key is read before its values', () => {
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const filter = builtin.lineFilter;
+    for (const line of ['{"ssns":[1,"x"]}', '{"a":{"Phone_Numbers" :{"home":1}}}', '{"ACCOUNT":"acme"}']) expect(filter?.test(Buffer.from(line)), line).toBe(true);
+    // The keyword in a value, or in a key of nothing (a string that no colon follows), is not a key.
+    for (const line of ['{"msg":"ssn"}', '["ssn","phone"]', '{"msg":"ssn" }', 'ssn: n/a']) expect(filter?.test(Buffer.from(line)), line).toBe(false);
   });
 });
 
