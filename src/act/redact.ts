@@ -9,7 +9,8 @@ import type { DataKey, HashKey } from '../crypto/keys/cache.js';
 import { encryptToken, hashToken, wrapToken } from '../crypto/token.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
-import { ownTokens, scanText, standaloneAt, type Match } from '../detect/scan.js';
+import { MIN_REPEATED_VALUE, SEARCH_BUDGET, standalone } from '../detect/repeats.js';
+import { ownTokens, scanText, type Match } from '../detect/scan.js';
 import { CodecError, LogveilError } from '../errors.js';
 import { fieldPath, type Finding, type JsonValue, type LogRecord, type Severity } from '../record.js';
 import type { ActionPolicy, ResolvedAction } from './actions.js';
@@ -213,9 +214,10 @@ class Walker {
    */
   mayRepeat(source: string | undefined): boolean {
     if (this.redacted.size === 0) return false;
-    if (source === undefined || source.includes('\\')) return true;
+    // Counting each value costs the text's length (the search itself costs no more past that).
+    if (source === undefined || source.includes('\\') || this.redacted.size * source.length > SEARCH_BUDGET) return true;
     for (const [value, by] of this.redacted) {
-      if (value.length < 6) continue;
+      if (value.length < MIN_REPEATED_VALUE) continue;
       let n = 0;
       for (let at = source.indexOf(value); at !== -1 && n <= by.count; at = source.indexOf(value, at + 1)) n++;
       if (n > by.count) return true;
@@ -266,12 +268,10 @@ class Walker {
   }
 
   #repeatsIn(text: string, path: string): string {
-    const edits: Array<{ start: number; end: number; value: string; by: RedactedBy }> = [];
-    for (const [value, by] of this.redacted) {
-      for (const start of standaloneAt(this.#o.policy, text, value)) edits.push({ start, end: start + value.length, value, by });
-    }
-    if (edits.length === 0) return text;
-    edits.sort((a, b) => a.start - b.start || b.end - a.end);
+    const policy = this.#o.policy;
+    const found = standalone(text, this.redacted.keys(), () => (text.includes('[[') ? ownTokens(policy, text) : []));
+    if (found.length === 0) return text;
+    const edits = found.map(({ at, value }) => ({ start: at, end: at + value.length, value, by: this.redacted.get(value) as RedactedBy }));
     let out = '';
     let pos = 0;
     for (const e of edits) {

@@ -9,6 +9,7 @@ import { hasEscapes, type DecodedView } from './escapes.js';
 import { mayHideNumber } from './numbers.js';
 import { resolveOverlaps } from './overlaps.js';
 import { readings } from './readings.js';
+import { standalone } from './repeats.js';
 import type { CompiledDetector, CompiledPolicy } from './compile.js';
 
 /** A confirmed detection: UTF-16 offsets of the span to redact within the scanned string. */
@@ -204,57 +205,31 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
   return candidates.length > 0 ? withRepeats(text, candidates, tokens ?? []) : candidates;
 }
 
-/** Values shorter than this are not looked for again (see {@link withRepeats}). */
-const MIN_REPEATED_VALUE = 6;
-
 /**
- * The candidates, and every other place the value of one of them occurs in `text` on its own (not
- * inside a longer run of letters, digits and underscores, not inside a token): a detector that needs its
- * context (a keyword, an assignment) confirms the value where the context stands, and the same
- * secret written again further on must not stay in clear beside its token. The repeat is the same
- * value, so its allowlist and validator verdicts are the first one's.
+ * The candidates, and every other place the value of one of them occurs in `text` on its own (see
+ * repeats.ts): a detector that needs its context (a keyword, an assignment) confirms the value
+ * where the context stands, and the same secret written again further on must not stay in clear
+ * beside its token. The repeat is the same value, so its allowlist and validator verdicts are the
+ * first one's.
  */
 function withRepeats(text: string, candidates: Candidate[], tokens: readonly TokenRef[]): Candidate[] {
   const taken = new Set(candidates.map((c) => `${c.detector.index}:${c.start}`));
-  const out = candidates;
-  for (const c of [...candidates]) {
+  const byValue = new Map<string, Candidate[]>();
+  for (const c of candidates) {
     const value = text.slice(c.start, c.end);
-    for (const at of aloneAt(text, value, tokens)) {
+    const list = byValue.get(value);
+    if (list) list.push(c);
+    else byValue.set(value, [c]);
+  }
+  for (const { at, value } of standalone(text, byValue.keys(), tokens)) {
+    for (const c of byValue.get(value) as Candidate[]) {
       if (taken.has(`${c.detector.index}:${at}`)) continue;
       taken.add(`${c.detector.index}:${at}`);
       const end = at + value.length;
-      out.push({ detector: c.detector, start: at, end, matchStart: at, matchEnd: end, reading: '', decodedValue: '' });
+      candidates.push({ detector: c.detector, start: at, end, matchStart: at, matchEnd: end, reading: '', decodedValue: '' });
     }
   }
-  return out;
-}
-
-/**
- * Where `value` stands alone in `text` (see {@link withRepeats}), outside the tokens logveil wrote:
- * a value redacted in one field of a record is redacted where it repeats in another.
- */
-export function standaloneAt(policy: CompiledPolicy, text: string, value: string): number[] {
-  if (value.length < MIN_REPEATED_VALUE || !text.includes(value)) return [];
-  return aloneAt(text, value, text.includes('[[') ? ownTokens(policy, text) : []);
-}
-
-/** Where `value` (six characters or more) occurs in `text` on its own and outside `tokens`. */
-function aloneAt(text: string, value: string, tokens: readonly TokenRef[]): number[] {
-  const found: number[] = [];
-  if (value.length < MIN_REPEATED_VALUE) return found;
-  for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + 1)) {
-    const end = at + value.length;
-    if (standsAlone(text, at, end) && !tokens.some((t) => t.start < end && at < t.end)) found.push(at);
-  }
-  return found;
-}
-
-const WORD_CHAR = /[\p{L}\p{N}_]/u;
-
-/** True when `text[start, end)` is not part of a longer run of letters, digits and underscores. */
-function standsAlone(text: string, start: number, end: number): boolean {
-  const word = (i: number): boolean => WORD_CHAR.test(text[i] ?? '');
-  return !(word(start) && word(start - 1)) && !(word(end - 1) && word(end));
+  return candidates;
 }
 
 /**

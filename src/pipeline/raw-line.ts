@@ -38,25 +38,40 @@ export function lineDetectors(
     q = bytes.indexOf(QUOTE, from);
   }
   numberSpans(bytes, from, bytes.length, spans);
-  const byValue = new Map<string, number[]>();
+  // The detectors located on each span (by span index); a value's text is made once.
+  const located: Array<Set<number> | undefined> = [];
   for (const d of detectors) {
     filter.prefilter.locate(d, bytes, (start, end) => {
-      for (let k = 0; k < spans.length; k += 2) {
-        const s = spans[k] as number;
-        const e = spans[k + 1] as number;
-        // Overlapping, or touching: a match may end on the closing quote or start on the opening one.
-        if (s > end || e < start) continue;
-        const value = bytes.toString('utf8', s, e);
-        const list = byValue.get(value) ?? [];
-        if (!list.includes(d)) list.push(d);
-        byValue.set(value, list);
+      // Overlapping, or touching: a match may end on the closing quote or start on the opening one.
+      for (let k = firstSpanEndingFrom(spans, start); 2 * k < spans.length && (spans[2 * k] as number) <= end; k++) {
+        (located[k] ??= new Set()).add(d);
       }
     });
   }
+  const byValue = new Map<string, number[]>();
+  located.forEach((set, k) => {
+    if (!set) return;
+    const value = bytes.toString('utf8', spans[2 * k] as number, spans[2 * k + 1] as number);
+    const list = byValue.get(value) ?? [];
+    for (const d of set) if (!list.includes(d)) list.push(d);
+    byValue.set(value, list.sort((a, b) => a - b));
+  });
   return { detectorsFor: (text) => byValue.get(text) ?? NONE };
 }
 
 const NONE: readonly number[] = [];
+
+/** Index of the first span (pairs in `spans`, in line order) that ends at or after `pos`. */
+function firstSpanEndingFrom(spans: readonly number[], pos: number): number {
+  let lo = 0;
+  let hi = spans.length >> 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((spans[2 * mid + 1] as number) < pos) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /** Appends the [start, end) byte ranges of the JSON numbers between `from` and `to` (outside strings). */
 function numberSpans(bytes: Buffer, from: number, to: number, spans: number[]): void {

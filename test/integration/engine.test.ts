@@ -248,6 +248,18 @@ describe('engine', () => {
     }
   });
 
+  it('redacts a record holding thousands of distinct findings, and their repeats in its other fields', async () => {
+    const ips = Array.from({ length: 5000 }, (_, i) => `10.${i >> 8}.${i & 255}.${(i * 7) & 255}`);
+    // The password is found again in the note only by the search for repeats, over 5,001 values at once.
+    const input = `${JSON.stringify({ password: 'Zq9-unique-pw', msg: ips.join(' '), copy: `from ${ips[4321]} again`, list: [ips[17]], note: 'again Zq9-unique-pw' })}\n`;
+    const r = await runEngine(input, { workers: 0 });
+    expect(r.summary).toMatchObject({ recordsIn: 1, appOut: 1, balanced: true });
+    expect(/\b10\.\d+\.\d+\.\d+|Zq9-unique-pw/.test(r.output)).toBe(false);
+    const findings = r.events.flatMap((e) => (e.type === 'findings' ? (e.findings as Array<{ path: string }>) : []));
+    expect(findings).toHaveLength(5004);
+    expect(findings.filter((f) => f.path !== '$.msg').map((f) => f.path)).toEqual(['$.password', '$.copy', '$.list[0]', '$.note']);
+  });
+
   it('routes a record the policy drops, its body withheld, so the security rules still see it', async () => {
     const routing = new CompiledRouting(loadRoutingRules([builtinRoutingDir()]));
     const policy = new CompiledPolicy(loadPolicy([builtinPatternsDir()]), { maxDepth: LIMITS.maxDepth, extraLinePatterns: routing.linePatterns });

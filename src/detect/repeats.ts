@@ -1,0 +1,91 @@
+/**
+ * Where values stand alone in a text: a value a detector or key rule redacted is redacted again
+ * where it repeats (further on in the same string, in the record's other fields), outside the
+ * tokens logveil wrote. "Alone" is not inside a longer run of letters, digits and underscores.
+ */
+import type { TokenRef } from '../crypto/token.js';
+
+/** Values shorter than this are not looked for again. */
+export const MIN_REPEATED_VALUE = 6;
+
+/**
+ * Up to this many values times characters of text, each value is searched for on its own; past
+ * it (a line of 60,000 addresses), the text is walked once, each place looked up among the values
+ * of each length: the cost grows with the text, not with the text times the values.
+ */
+export const SEARCH_BUDGET = 1 << 22;
+
+export interface Occurrence {
+  at: number;
+  value: string;
+}
+
+/**
+ * Every place one of `values` (those of {@link MIN_REPEATED_VALUE} characters or more) occurs in
+ * `text` on its own and outside `tokens` (in text order, not overlapping each other; or a function
+ * that finds them), ordered by place, the longest value first. `budget`: see {@link SEARCH_BUDGET}.
+ */
+export function standalone(
+  text: string,
+  values: Iterable<string>,
+  tokens: readonly TokenRef[] | (() => readonly TokenRef[]),
+  budget = SEARCH_BUDGET,
+): Occurrence[] {
+  const wanted = [...new Set(values)].filter((v) => v.length >= MIN_REPEATED_VALUE);
+  const out: Occurrence[] = [];
+  if (wanted.length === 0) return out;
+  // Tokens are found (and checked, see ownTokens) only once a value is.
+  let known = typeof tokens === 'function' ? undefined : tokens;
+  const keep = (at: number, value: string): void => {
+    const end = at + value.length;
+    if (standsAlone(text, at, end) && !insideToken((known ??= (tokens as () => readonly TokenRef[])()), at, end)) out.push({ at, value });
+  };
+  if (wanted.length * text.length <= budget) {
+    for (const value of wanted) for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + 1)) keep(at, value);
+  } else {
+    const byLength = new Map<number, Set<string>>();
+    for (const v of wanted) {
+      const set = byLength.get(v.length) ?? new Set<string>();
+      set.add(v);
+      byLength.set(v.length, set);
+    }
+    for (let at = 0; at < text.length; at++) {
+      // A value starting inside a run of word characters does not stand alone there.
+      if (isWord(text, at) && isWord(text, at - 1)) continue;
+      for (const [length, set] of byLength) {
+        if (at + length > text.length) continue;
+        const v = text.slice(at, at + length);
+        if (set.has(v)) keep(at, v);
+      }
+    }
+  }
+  return out.sort((a, b) => a.at - b.at || b.value.length - a.value.length);
+}
+
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+
+function isWord(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (Number.isNaN(c)) return false;
+  if (c < 0x80) return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+  return WORD_CHAR.test(text[i] as string);
+}
+
+/** True when `text[start, end)` is not part of a longer run of letters, digits and underscores. */
+function standsAlone(text: string, start: number, end: number): boolean {
+  return !(isWord(text, start) && isWord(text, start - 1)) && !(isWord(text, end - 1) && isWord(text, end));
+}
+
+/** True when [start, end) overlaps one of `tokens` (in text order). */
+function insideToken(tokens: readonly TokenRef[], start: number, end: number): boolean {
+  let lo = 0;
+  let hi = tokens.length;
+  // The first token that ends after `start`.
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((tokens[mid] as TokenRef).end <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  const t = tokens[lo];
+  return t !== undefined && t.start < end;
+}
