@@ -5,21 +5,19 @@
  * `<object path>{key}`, and paths below it use the redacted key). A number is scanned as written (a
  * card number logged as a number is still a card number); one a detector matches becomes a string.
  */
-import type { DataKey, HashKey } from '../crypto/keys/cache.js';
-import { encryptToken, hashToken, wrapToken } from '../crypto/token.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
+import { plainNumber } from '../detect/numbers.js';
 import { MIN_REPEATED_VALUE, SEARCH_BUDGET, standalone } from '../detect/repeats.js';
 import { ownTokens, scanText, type Match } from '../detect/scan.js';
 import { CodecError, LogveilError } from '../errors.js';
 import { fieldPath, type Finding, type JsonValue, type LogRecord, type Severity } from '../record.js';
 import type { ActionPolicy, ResolvedAction } from './actions.js';
+import { leaves, setMember, standsAsValue } from './members.js';
+import { replacement, type RedactKeys } from './replace.js';
 
-/** Key material for one record; obtained by the caller before the (synchronous) redaction. */
-export interface RedactKeys {
-  tokenKey: () => DataKey;
-  hashKey: () => HashKey;
-}
+export { partial, type RedactKeys } from './replace.js';
+
 
 export interface RedactOptions {
   policy: CompiledPolicy;
@@ -58,7 +56,7 @@ class DropRecord {
 
 /** Redacts one record's body. Throws CodecError for records too deep to walk. */
 export function redactRecord(record: LogRecord, options: RedactOptions): RedactOutcome {
-  const walker = new Walker(options);
+  const walker = new Walker(options, record.body);
   try {
     if (!record.structured || typeof record.body === 'string') {
       const text = typeof record.body === 'string' ? record.body : JSON.stringify(record.body);
@@ -68,7 +66,7 @@ export function redactRecord(record: LogRecord, options: RedactOptions): RedactO
     }
     const out = walker.value(record.body, '$', 0);
     // A value redacted in one field is redacted where it stands alone in the others too.
-    const body = out === DROP ? null : walker.mayRepeat(options.source) ? walker.repeats(out, '$') : out;
+    const body = out === DROP ? null : walker.mayRepeat(options.source) ? walker.repeatsOf(out) : out;
     return { kind: 'keep', body, changed: body !== record.body, findings: walker.findings };
   } catch (err) {
     if (err instanceof DropRecord) {
@@ -93,10 +91,21 @@ class Walker {
   readonly findings: Finding[] = [];
   /** The values this record had redacted, as written, each with what redacted it first. */
   readonly redacted = new Map<string, RedactedBy>();
+  /** Keys the search for repeats renamed, by path as the first pass named them (see {@link Walker.repeatsOf}). */
+  readonly #renamed: Array<{ from: string; to: string }> = [];
+  /** The keys (as written) from the record's root down to the value being walked. */
+  readonly #keys: string[] = [];
+  /** How each number the record holds unchanged was written (a number may be read otherwise: plain digits, printed). */
+  readonly #written = new Map<number, string[]>();
+  /** Some number has a reading its writing does not hold verbatim (`5.36221234E8` is 536221234). */
+  #numbersReadOtherwise = false;
   readonly #o: RedactOptions;
 
-  constructor(options: RedactOptions) {
+  readonly #root: string | JsonValue;
+
+  constructor(options: RedactOptions, root: string | JsonValue) {
     this.#o = options;
+    this.#root = root;
   }
 
   /**
@@ -110,7 +119,9 @@ class Walker {
     if (typeof v === 'number') return this.number(v, path, source, context);
     if (v === null || typeof v !== 'object') return v;
     if (depth >= this.#o.maxDepth) {
-      throw new CodecError('RECORD_TOO_DEEP', `JSON nesting deeper than ${this.#o.maxDepth} levels at ${path}`);
+      // The path is named unless one of its keys repeats a value of the record.
+      const at = this.#keys.some((k) => standsAsValue(k, this.#root)) ? '' : ` at ${path}`;
+      throw new CodecError('RECORD_TOO_DEEP', `JSON nesting deeper than ${this.#o.maxDepth} levels${at}`);
     }
     if (Array.isArray(v)) {
       let out: JsonValue[] | undefined;
@@ -138,7 +149,11 @@ class Walker {
       if (newKey === DROP) next = DROP;
       else if (decision.mode === 'skip' && (item === null || typeof item !== 'object')) next = item;
       else if (decision.mode === 'redact' && decision.rule) next = this.#byKey(item, childPath, decision.rule, decision.pattern ?? key);
-      else next = this.value(item, childPath, depth + 1, source === path && name === key ? childPath : fieldPath(source, key), this.#o.policy.isContextKey(key) ? key : context);
+      else {
+        this.#keys.push(key);
+        next = this.value(item, childPath, depth + 1, source === path && name === key ? childPath : fieldPath(source, key), this.#o.policy.isContextKey(key) ? key : context);
+        this.#keys.pop();
+      }
       if ((next !== item || name !== key) && !out) {
         out = {};
         for (let j = 0; j < i; j++) setMember(out, keys[j] as string, v[keys[j] as string] as JsonValue);
@@ -160,7 +175,12 @@ class Walker {
   number(v: number, path: string, source = path, context?: string): JsonValue | typeof DROP {
     const text = this.#o.numberText?.(source) ?? String(v);
     const out = this.string(text, path, true, context);
-    return out === text ? v : out;
+    if (out !== text) return out;
+    const known = this.#written.get(v);
+    if (!known) this.#written.set(v, [text]);
+    else if (!known.includes(text)) known.push(text);
+    if (text !== String(v) || plainNumber(text) !== undefined) this.#numbersReadOtherwise = true;
+    return v;
   }
 
   /**
@@ -215,7 +235,7 @@ class Walker {
   mayRepeat(source: string | undefined): boolean {
     if (this.redacted.size === 0) return false;
     // Counting each value costs the text's length (the search itself costs no more past that).
-    if (source === undefined || source.includes('\\') || this.redacted.size * source.length > SEARCH_BUDGET) return true;
+    if (source === undefined || source.includes('\\') || this.#numbersReadOtherwise || this.redacted.size * source.length > SEARCH_BUDGET) return true;
     for (const [value, by] of this.redacted) {
       if (value.length < MIN_REPEATED_VALUE) continue;
       let n = 0;
@@ -230,19 +250,31 @@ class Walker {
    * in another field (a password a key rule took, written again in a message; a key confirmed by
    * its keyword in one field and logged bare in the next), as its first occurrence was; in keys too.
    */
-  repeats(v: JsonValue, path: string): JsonValue {
+  repeatsOf(body: JsonValue): JsonValue {
+    const before = this.findings.length;
+    const out = this.repeats(body, '$', '$');
+    // Findings of the first pass name keys as it left them: a key renamed since (it repeats a
+    // redacted value) is named as renamed.
+    if (this.#renamed.length > 0) {
+      for (const f of this.findings.slice(0, before)) {
+        for (const { from, to } of this.#renamed) {
+          if (f.path.startsWith(from) && (f.path.length === from.length || '.[{'.includes(f.path[from.length] as string))) f.path = to + f.path.slice(from.length);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** `first`: the path as the first pass named the value (findings made there carry it). */
+  repeats(v: JsonValue, path: string, first: string): JsonValue {
     if (typeof v === 'string') return this.#repeatsIn(v, path);
     // A number is read as printed only where that is exact; the first pass read the others as written.
-    if (typeof v === 'number') {
-      if (!Number.isSafeInteger(v)) return v;
-      const out = this.#repeatsIn(String(v), path);
-      return out === String(v) ? v : out;
-    }
+    if (typeof v === 'number') return this.#repeatsInNumber(v, path);
     if (v === null || typeof v !== 'object') return v;
     if (Array.isArray(v)) {
       let out: JsonValue[] | undefined;
       v.forEach((item, i) => {
-        const next = this.repeats(item, `${path}[${i}]`);
+        const next = this.repeats(item, `${path}[${i}]`, `${first}[${i}]`);
         if (next !== item && !out) out = v.slice(0, i);
         out?.push(next);
       });
@@ -253,7 +285,8 @@ class Walker {
     keys.forEach((key, i) => {
       const item = v[key] as JsonValue;
       const name = this.#repeatsIn(key, `${path}{key}`);
-      const next = this.repeats(item, fieldPath(path, name));
+      if (name !== key) this.#renamed.push({ from: fieldPath(first, key), to: fieldPath(path, name) });
+      const next = this.repeats(item, fieldPath(path, name), fieldPath(first, key));
       if ((next !== item || name !== key) && !out) {
         out = {};
         for (let j = 0; j < i; j++) setMember(out, keys[j] as string, v[keys[j] as string] as JsonValue);
@@ -265,6 +298,32 @@ class Walker {
       setMember(out, name, next);
     });
     return out ?? v;
+  }
+
+  /**
+   * A number is searched as written, and as its other readings: its plain digits, and its printed
+   * form where that is exact. A redacted value found in a reading other than the writing replaces
+   * the whole number, as a finding there does in the first pass.
+   */
+  #repeatsInNumber(v: number, path: string): JsonValue {
+    const written = this.#written.get(v) ?? [];
+    const text = written[0] ?? String(v);
+    const out = this.#repeatsIn(text, path);
+    if (out !== text) return out;
+    const readings = new Set([...written, ...written.map(plainNumber), Number.isSafeInteger(v) ? String(v) : undefined]);
+    readings.delete(text);
+    for (const reading of readings) {
+      if (reading === undefined) continue;
+      const found = standalone(reading, this.redacted.keys(), []);
+      if (found.length === 0) continue;
+      const value = (found[0] as { value: string }).value;
+      const by = this.redacted.get(value) as RedactedBy;
+      const replaced = this.#apply(by.action, by.label, value);
+      this.#o.onReplace?.(by.id, replaced.text);
+      this.#record(by.id, by.category, by.severity, by.label, path, 0, text.length, by.action, replaced.kid);
+      return replaced.text;
+    }
+    return v;
   }
 
   #repeatsIn(text: string, path: string): string {
@@ -298,26 +357,15 @@ class Walker {
     this.#record(ruleId, rule.category, rule.severity, rule.label, path, 0, text.length, action, replaced.kid);
     if (action.type === 'drop-record') throw new DropRecord(ruleId);
     if (action.type === 'drop-field') return DROP;
-    this.#remember(text, { id: ruleId, category: rule.category, severity: rule.severity, label: rule.label, action });
+    const by = { id: ruleId, category: rule.category, severity: rule.severity, label: rule.label, action };
+    this.#remember(text, by);
+    // What an object or array the rule took holds is looked for again too (`{"password":{"value":"..."}}`).
+    if (typeof v === 'object') for (const leaf of leaves(v)) this.#remember(leaf, by);
     return replaced.text;
   }
 
   #apply(action: ResolvedAction, label: string, value: string): { text: string; kid?: string } {
-    switch (action.type) {
-      case 'tokenize': {
-        const key = this.#o.keys.tokenKey();
-        return { text: wrapToken(label, encryptToken(key, label, value, action.mode)), kid: key.kid };
-      }
-      case 'hash':
-        return { text: wrapToken(label, hashToken(this.#o.keys.hashKey(), label, value)) };
-      case 'mask':
-        return { text: action.text ?? wrapToken(label) };
-      case 'partial':
-        return { text: partial(value, action.keepFirst, action.keepLast, action.maskChar) };
-      case 'drop-field':
-      case 'drop-record':
-        return { text: '' };
-    }
+    return replacement(action, label, value, this.#o.keys);
   }
 
   #record(
@@ -337,22 +385,3 @@ class Walker {
   }
 }
 
-/** Keeps the first and last characters, masks the rest; short values are masked whole. */
-export function partial(value: string, keepFirst: number, keepLast: number, maskChar: string): string {
-  const chars = Array.from(value);
-  if (chars.length <= keepFirst + keepLast) return maskChar.repeat(chars.length);
-  return (
-    chars.slice(0, keepFirst).join('') +
-    maskChar.repeat(chars.length - keepFirst - keepLast) +
-    chars.slice(chars.length - keepLast).join('')
-  );
-}
-
-/**
- * Sets an own member, whatever its name: JSON.parse makes `__proto__` an ordinary member, and so
- * must the copy (an assignment would set the copy's prototype and drop the member).
- */
-function setMember(obj: Record<string, JsonValue>, key: string, value: JsonValue): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  else obj[key] = value;
-}

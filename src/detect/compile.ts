@@ -147,6 +147,8 @@ export class CompiledPolicy {
   /** Prefilter over raw lines: a line it passes (see {@link LineFilter}) cannot change. */
   readonly lineFilter: LineFilter | undefined;
   readonly #keyContext = new BoundedMap<string, boolean>(KEY_CACHE_LIMIT);
+  /** The labels the policy's detectors and key rules write in their tokens. */
+  readonly labels: ReadonlySet<string>;
 
   /**
    * `maxDepth`: records nested deeper are rejected on the structured path, so a raw line with more
@@ -165,6 +167,7 @@ export class CompiledPolicy {
     );
     const rules = spec.packs.flatMap((p) => p.keyRules);
     this.keyRules = new KeyRules(rules);
+    this.labels = new Set([...all.map((d) => d.label), ...rules.map((r) => r.label)]);
     this.lineFilter = LineFilter.build(all, rules, options.maxDepth, options.extraLinePatterns);
     this.prefilter = all.length > 0 && this.lineFilter ? new DetectorPrefilter(this.lineFilter.prefilter, all.length) : undefined;
   }

@@ -16,8 +16,8 @@ export const MIN_DIGITS = 6;
 /** Digits the whole part of a negative number without an exponent needs before it is read plain. */
 export const MIN_SIGNED_DIGITS = 12;
 
-/** Plain forms longer than this (`1e400`) are not written out. */
-const MAX_PLAIN = 64;
+/** Plain forms that need more zeros than this written out (`1e400`) are not made. */
+const MAX_ZEROS = 64;
 
 const NUMBER = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([-+]?\d+))?$/;
 
@@ -83,7 +83,8 @@ export function numberView(text: string): DecodedView | undefined {
  * The plain digits of a number written with an exponent (`4.111111111111111E15` gives
  * `4111111111111111`, `41111111111111110e-1` gives `4111111111111111.0`) or with a minus sign
  * (`-4111111111111111.0` gives `4111111111111111.0`), or undefined: for any other writing, for a
- * whole part of fewer than {@link MIN_DIGITS} digits, and for plain forms longer than {@link MAX_PLAIN}.
+ * whole part of fewer than {@link MIN_DIGITS} digits, and for plain forms that need more than
+ * {@link MAX_ZEROS} zeros written out.
  */
 export function plainNumber(text: string): string | undefined {
   const m = NUMBER.exec(text);
@@ -98,7 +99,9 @@ export function plainNumber(text: string): string | undefined {
   } else {
     const digits = int + frac;
     const point = int.length + Number(exp);
-    if (Math.abs(point) > MAX_PLAIN || digits.length > MAX_PLAIN) return undefined;
+    // However many digits the number has (`4111111111111111` and 49 zeros, `e-49`), only the zeros
+    // the exponent adds are bounded.
+    if (point > digits.length + MAX_ZEROS || point < -MAX_ZEROS) return undefined;
     if (point <= 0) plain = `0.${'0'.repeat(-point)}${digits}`;
     else if (point >= digits.length) plain = digits + '0'.repeat(point - digits.length);
     else plain = `${digits.slice(0, point)}.${digits.slice(point)}`;

@@ -79,14 +79,16 @@ export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntr
 }
 
 /**
- * The tokens of `text` that logveil can have written: token syntax whose body is well formed (see
- * {@link isTokenBody}) and none of whose parts (label, kid, payload or mac), each taken alone or
+ * The tokens of `text` that logveil can have written: token syntax with a label the policy writes,
+ * whose body, if any, is well formed (see {@link isTokenBody}), and none of whose parts (label, kid, payload or mac), each taken alone or
  * the kid and payload together, holds anything a detector finds. A secret wrapped in token syntax
  * (`[[X:tk1.a.<secret>]]`, `[[X:tk1.<jwt header>.<jwt claims>]]`, `[[<AWS key id>]]`) is not a
  * token: what is inside one is otherwise never scanned.
  */
 export function ownTokens(policy: CompiledPolicy, text: string): TokenRef[] {
   return findTokens(text).filter((t) => {
+    // A label the policy does not write (`[[HUNTER2SECRET]]`) makes no token of it.
+    if (!policy.labels.has(t.label)) return false;
     if (t.body !== undefined && !isTokenBody(t.body)) return false;
     const pieces = t.body ? t.body.split('.').slice(1) : [];
     const parts = [t.label, ...pieces, ...(pieces.length > 1 ? [pieces.join('.')] : [])];

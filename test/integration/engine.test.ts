@@ -199,14 +199,31 @@ describe('engine', () => {
   });
 
   it('names no key that holds a secret in the message of a repeated key, however the key is escaped', async () => {
-    const input = ['{"u":{"bob.smith\\\\u0040corp-mail.io":{"x":1,"x":2}}}', '{"AKIAQ3EGWK7NXZ2HJ4T\\\\u0059":{"a":1,"a":2}}', '{"ok":{"a":1,"a":"x@y.io"}}'].join('\n') + '\n';
+    const deep = `${'['.repeat(65)}${']'.repeat(65)}`;
+    const input = [
+      '{"u":{"bob.smith\\\\u0040corp-mail.io":{"x":1,"x":2}}}',
+      '{"AKIAQ3EGWK7NXZ2HJ4T\\\\u0059":{"a":1,"a":2}}',
+      '{"ok":{"a":1,"a":"x@y.io"}}',
+      // A key that repeats a value of the record (a password a key rule takes) is not named either.
+      '{"password":"Hunter2Secret","x":{"Hunter2Secret":1,"Hunter2Secret":2}}',
+      `{"password":"Hunter2Secret","Hunter2Secret":${deep}}`,
+      `{"ok":${deep}}`,
+      '{"password":"Hunter2Secret","Hunter2Secret":"bob@example.com","list":[{"Hunter2Secret":{"mail":"eve@example.com"}}]}',
+    ].join('\n') + '\n';
     const r = await runEngine(input, { workers: 0 });
     const messages = r.events.filter((e) => e.type === 'quarantine').map((e) => e.message);
     expect(messages).toEqual([
       'an object repeats the key; the record is ambiguous',
       'an object repeats the key; the record is ambiguous',
       'an object repeats the key at $.ok.a; the record is ambiguous',
+      'an object repeats the key; the record is ambiguous',
+      'JSON nesting deeper than 64 levels',
+      `JSON nesting deeper than 64 levels at $.ok${'[0]'.repeat(63)}`,
     ]);
+    // Findings name keys as the output has them: a key renamed because it repeats a redacted value too.
+    expect(JSON.stringify(r.events)).not.toContain('Hunter2Secret');
+    const paths = r.events.flatMap((e) => (e.type === 'findings' ? (e.findings as Array<{ path: string }>) : [])).map((f) => f.path);
+    expect(paths).toContain('$.list[0]["[[PASSWORD]]"].mail');
   });
 
   it('redacts a value where it repeats in another field of the record, as it was redacted first', async () => {
@@ -244,6 +261,31 @@ describe('engine', () => {
         'key:password $.password',
         'key:password ${key}',
         'key:password $["[[PASSWORD]]"].x',
+      ]);
+    }
+  });
+
+  it('redacts repeats of what a key rule took inside an object, of numbers in their other writings, and of token look-alikes', async () => {
+    const zeros = '0'.repeat(49);
+    const input = [
+      '{"password":{"value":"Hunter2Secret"},"msg":"Hunter2Secret"}',
+      '{"ssn":"536221234","x":5.36221234E8}',
+      '{"api_key":"9007199254740993","id":9007199254740993}',
+      '{"password":"1234567.5","x":1234567.5}',
+      // Token syntax with a label the policy does not write is no token.
+      '{"password":"[[HUNTER2SECRET]]","token":"[[CORRECT_HORSE:h1.AAAAAAAAAAAAAAAAAAAAAA]]"}',
+      `{"n":4111111111111111${zeros}e-49}`,
+    ].join('\n') + '\n';
+    for (const [workers, fastPath] of [[0, true], [0, false], [2, true]] as const) {
+      const r = await runEngine(input, { workers, fastPath });
+      const out = r.output.replace(/tk1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, 'tk1').split('\n');
+      expect(out.slice(0, 6)).toEqual([
+        '{"password":"[[PASSWORD]]","msg":"[[PASSWORD]]"}',
+        '{"ssn":"[[SSN:tk1]]","x":"[[SSN:tk1]]"}',
+        '{"api_key":"[[API_KEY]]","id":"[[API_KEY]]"}',
+        '{"password":"[[PASSWORD]]","x":"[[PASSWORD]]"}',
+        '{"password":"[[PASSWORD]]","token":"[[SECRET]]"}',
+        '{"n":"************1111"}',
       ]);
     }
   });

@@ -16,13 +16,16 @@ describe('plainNumber', () => {
     // Python writes a float card number with a fraction.
     expect(plainNumber('-4111111111111111.0')).toBe('4111111111111111.0');
     expect(plainNumber('4.2E15')).toBe('4200000000000000');
+    // However many digits it has: only the zeros the exponent adds are bounded.
+    expect(plainNumber(`4111111111111111${'0'.repeat(49)}e-49`)).toBe(`4111111111111111.${'0'.repeat(49)}`);
+    expect(plainNumber(`${'9'.repeat(70)}e1`)).toBe(`${'9'.repeat(70)}0`);
     expect(plainNumber('1E+21')).toBe('1000000000000000000000');
     expect(plainNumber('0.0411111111e7')).toBe('411111.111');
     expect(plainNumber('1.23456E+5')).toBe('123456');
   });
 
   it('leaves other numbers alone, and those whose whole part is short', () => {
-    for (const t of ['4111111111111111', '4111111111111111.0', '-1', '1.5e-3', '-122.419416', '123456e-9', '1.23456E+2', '-12345.678', '1e400', '9'.repeat(70) + 'e1', 'x', '1.2.3e4', '-']) {
+    for (const t of ['4111111111111111', '4111111111111111.0', '-1', '1.5e-3', '-122.419416', '123456e-9', '1.23456E+2', '-12345.678', '1e400', '9e99', '1e-70', 'x', '1.2.3e4', '-']) {
       expect(plainNumber(t), t).toBeUndefined();
     }
   });

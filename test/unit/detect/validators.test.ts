@@ -699,7 +699,8 @@ describe('reasons never contain the checked value', () => {
         }
         rejected++;
         expect(r.reason).toBeTruthy();
-        if (value.length > 3) expect(r.reason).not.toContain(value);
+        // Shorter strings can be words of the reason itself (`IBAN`, ` for `).
+        if (value.length >= 8) expect(r.reason).not.toContain(value);
       }),
       { numRuns: 300 },
     );
