@@ -8,7 +8,8 @@
 import type { CompiledPolicy } from '../detect/compile.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
 import { plainNumber } from '../detect/numbers.js';
-import { MIN_REPEATED_VALUE, SEARCH_BUDGET, standalone } from '../detect/repeats.js';
+import { hasEscapes } from '../detect/escapes.js';
+import { decodedForms, MIN_REPEATED_VALUE, repeatsIn, SEARCH_BUDGET, standalone } from '../detect/repeats.js';
 import { ownTokens, scanText, type Match } from '../detect/scan.js';
 import { CodecError, LogveilError } from '../errors.js';
 import { fieldPath, type Finding, type JsonValue, type LogRecord, type Severity } from '../record.js';
@@ -225,6 +226,8 @@ class Walker {
     const known = this.redacted.get(value);
     if (known) known.count += 1;
     else this.redacted.set(value, { ...by, count: 1 });
+    // Its repeats written plainly are looked for too (none were redacted yet).
+    for (const form of decodedForms(value)) if (!this.redacted.has(form)) this.redacted.set(form, { ...by, count: 0 });
   }
 
   /**
@@ -235,7 +238,7 @@ class Walker {
   mayRepeat(source: string | undefined): boolean {
     if (this.redacted.size === 0) return false;
     // Counting each value costs the text's length (the search itself costs no more past that).
-    if (source === undefined || source.includes('\\') || this.#numbersReadOtherwise || this.redacted.size * source.length > SEARCH_BUDGET) return true;
+    if (source === undefined || source.includes('\\') || hasEscapes(source) || this.#numbersReadOtherwise || this.redacted.size * source.length > SEARCH_BUDGET) return true;
     for (const [value, by] of this.redacted) {
       if (value.length < MIN_REPEATED_VALUE) continue;
       let n = 0;
@@ -328,9 +331,9 @@ class Walker {
 
   #repeatsIn(text: string, path: string): string {
     const policy = this.#o.policy;
-    const found = standalone(text, this.redacted.keys(), () => (text.includes('[[') ? ownTokens(policy, text) : []));
+    const found = repeatsIn(text, [...this.redacted.keys()], () => (text.includes('[[') ? ownTokens(policy, text) : []));
     if (found.length === 0) return text;
-    const edits = found.map(({ at, value }) => ({ start: at, end: at + value.length, value, by: this.redacted.get(value) as RedactedBy }));
+    const edits = found.map((r) => ({ ...r, by: this.redacted.get(r.value) as RedactedBy }));
     let out = '';
     let pos = 0;
     for (const e of edits) {

@@ -4,6 +4,8 @@
  * tokens logveil wrote. "Alone" is not inside a longer run of letters, digits and underscores.
  */
 import type { TokenRef } from '../crypto/token.js';
+import { hasEscapes } from './escapes.js';
+import { readings } from './readings.js';
 
 /** Values shorter than this are not looked for again. */
 export const MIN_REPEATED_VALUE = 6;
@@ -88,4 +90,38 @@ function insideToken(tokens: readonly TokenRef[], start: number, end: number): b
   }
   const t = tokens[lo];
   return t !== undefined && t.start < end;
+}
+
+/** A repeat found by {@link repeatsIn}: the span of `text` that spells `value`. */
+export interface Repeat {
+  start: number;
+  end: number;
+  value: string;
+}
+
+/**
+ * Where one of `values` stands alone in `text`, as written or in one of its readings with escapes
+ * decoded (`/resume?s=Zx9%2FkQ2...` spells `Zx9/kQ2...`), each mapped onto the span of `text` that
+ * spells it; ordered by start, the longest first. Spans inside `tokens` do not count.
+ */
+export function repeatsIn(text: string, values: readonly string[], tokens: () => readonly TokenRef[]): Repeat[] {
+  let known: readonly TokenRef[] | undefined;
+  const ownTokens = (): readonly TokenRef[] => (known ??= tokens());
+  const out: Repeat[] = standalone(text, values, ownTokens).map(({ at, value }) => ({ start: at, end: at + value.length, value }));
+  if (hasEscapes(text)) {
+    for (const view of readings(text)) {
+      const ends = view.end ?? view.at;
+      for (const { at, value } of standalone(view.text, values, [])) {
+        const start = view.at[at] as number;
+        const end = ends[at + value.length] as number;
+        if (!insideToken(ownTokens(), start, end)) out.push({ start, end, value });
+      }
+    }
+  }
+  return out.sort((a, b) => a.start - b.start || b.end - a.end);
+}
+
+/** `value` as its readings with escapes decoded spell it, when it has escapes (`Pw%21secret3` is also `Pw!secret3`). */
+export function decodedForms(value: string): string[] {
+  return hasEscapes(value) ? readings(value).map((v) => v.text) : [];
 }

@@ -290,6 +290,22 @@ describe('engine', () => {
     }
   });
 
+  it('redacts a repeat spelled with escapes, and the plain repeat of a value written with escapes', async () => {
+    const input = [
+      '{"session_token":"Zx9/kQ2+vL7mN4pR8sT1uW3yB6cD0eF5","next":"/resume?s=Zx9%2FkQ2%2BvL7mN4pR8sT1uW3yB6cD0eF5"}',
+      '{"password":"Pw%21secret3","msg":"retry with Pw!secret3","raw":"Pw%21secret3"}',
+      '{"password":"p@ss w0rd!x","url":"/login?pw=p%40ss%20w0rd%21x","note":"\\u0070@ss w0rd!x"}',
+    ].join('\n') + '\n';
+    for (const [workers, fastPath] of [[0, true], [2, true]] as const) {
+      const r = await runEngine(input, { workers, fastPath });
+      expect(r.output.split('\n').slice(0, 3)).toEqual([
+        '{"session_token":"[[SECRET]]","next":"/resume?s=[[SECRET]]"}',
+        '{"password":"[[PASSWORD]]","msg":"retry with [[PASSWORD]]","raw":"[[PASSWORD]]"}',
+        '{"password":"[[PASSWORD]]","url":"/login?pw=[[PASSWORD]]","note":"[[PASSWORD]]"}',
+      ]);
+    }
+  });
+
   it('redacts a record holding thousands of distinct findings, and their repeats in its other fields', async () => {
     const ips = Array.from({ length: 5000 }, (_, i) => `10.${i >> 8}.${i & 255}.${(i * 7) & 255}`);
     // The password is found again in the note only by the search for repeats, over 5,001 values at once.
