@@ -63,10 +63,12 @@ export class Prefilter {
   readonly #setWeight: number;
   /** Entries below this index make a JSON key holding one of their literals a context key (see {@link Prefilter.hits}). */
   readonly #contextEntries: number;
-  /** For each literal, whether it gates an entry below {@link Prefilter.#contextEntries}, and its locator. */
-  #keyLiterals: boolean[] = [];
-  readonly #literalLocators: Array<RE2 | undefined> = [];
-  #literalKeys: string[] = [];
+  /**
+   * For each literal that gates an entry below {@link Prefilter.#contextEntries}, a pattern that
+   * matches where it lies in a JSON key: the literal, the rest of the string, its closing quote
+   * and a colon (made on first use); undefined for the other literals.
+   */
+  #inKeyPatterns: Array<string | RE2 | undefined> = [];
 
   /**
    * `setWeight`: what one structural set holds (the sets are split at it); structural patterns
@@ -113,8 +115,7 @@ export class Prefilter {
     this.#structural = structural.length > 0 ? new SplitSet(structural, { test: this.#setWeight }) : undefined;
     const keys = [...byLiteral.keys()];
     this.#gates = keys.map((k) => byLiteral.get(k) as number[]);
-    this.#literalKeys = keys;
-    this.#keyLiterals = this.#gates.map((g) => g.some((e) => e < this.#contextEntries));
+    this.#inKeyPatterns = keys.map((k, l) => ((this.#gates[l] as number[]).some((e) => e < this.#contextEntries) ? `(?:${k})[^"\\n]*"[ \\t\\r]*:` : undefined));
     this.#literals = keys.length > 0 ? new DualSet(keys) : undefined;
   }
 
@@ -255,24 +256,20 @@ export class Prefilter {
   }
 
   /**
-   * True when one of the matched `literals` that gates an entry below `contextEntries` (a
-   * detector) lies inside a JSON key of `input` (a raw line): the structured path reads the values
-   * under such a key with the key before them, where the line's own patterns may not reach.
+   * True when one of the matched `literals` gates an entry below `contextEntries` (a detector) and
+   * lies inside a JSON key of `input` (a raw line, see {@link Prefilter.#inKeyPatterns}; a wider
+   * net than a parser's): the structured path reads the values under such a key with the key
+   * before them, where the line's own patterns may not reach.
    */
   #inKey(input: string | Buffer, literals: readonly number[]): boolean {
-    let bytes: Buffer | undefined;
     for (const l of literals) {
-      if (!this.#keyLiterals[l]) continue;
-      bytes ??= typeof input === 'string' ? Buffer.from(input) : input;
-      let re = this.#literalLocators[l];
-      if (!re) {
-        re = new RE2(this.#literalKeys[l] as string, 'gu');
-        this.#literalLocators[l] = re;
+      let re = this.#inKeyPatterns[l];
+      if (re === undefined) continue;
+      if (typeof re === 'string') {
+        re = new RE2(re, 'u');
+        this.#inKeyPatterns[l] = re;
       }
-      re.lastIndex = 0;
-      for (let m = re.exec(bytes); m !== null; m = re.exec(bytes)) {
-        if (inJsonKey(bytes, m.index, m.index + (m[0] as Buffer).length)) return true;
-      }
+      if (re.test(input)) return true;
     }
     return false;
   }
@@ -339,25 +336,6 @@ export class Prefilter {
     }
     return re;
   }
-}
-
-const QUOTE = 0x22;
-const COLON = 0x3a;
-
-/**
- * True when [start, end) of a JSON line lies inside one string that a colon follows (a key). Quotes
- * are counted from the line's start: lines with a backslash, whose quotes may be escaped, never
- * reach the prefilter (see line-filter.ts); for others this is a wider net than a parser's.
- */
-export function inJsonKey(line: Buffer, start: number, end: number): boolean {
-  let quotes = 0;
-  for (let q = line.indexOf(QUOTE); q !== -1 && q < start; q = line.indexOf(QUOTE, q + 1)) quotes++;
-  if (quotes % 2 === 0) return false;
-  const close = line.indexOf(QUOTE, end);
-  if (close === -1) return false;
-  let next = close + 1;
-  while (next < line.length && (line[next] === 0x20 || line[next] === 0x09 || line[next] === 0x0d || line[next] === 0x0a)) next++;
-  return line[next] === COLON;
 }
 
 /** The literals that strongly gate an entry (see rarity.ts), or undefined when it needs the structural set. */
