@@ -50,6 +50,13 @@ export class ConfigError extends LogveilError {
   }
 }
 
+/** Input files that cannot be read, every one named at once, before anything runs. */
+export class InputError extends LogveilError {
+  constructor(problems: readonly string[]) {
+    super('INPUT_UNREADABLE', `${problems.length} input file${problems.length === 1 ? '' : 's'} cannot be read:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
 /** A record could not be decoded; `where` names the source position. */
 export class CodecError extends LogveilError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {

@@ -3,7 +3,7 @@
  * The `logveil` command line: argument parsing only; the commands call the library.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, LogveilError, PolicyError } from '../errors.js';
+import { ConfigError, InputError, LogveilError, PolicyError } from '../errors.js';
 import { VERSION } from '../pipeline/runtime.js';
 import { detokenizeCommand } from './commands/detokenize.js';
 import { ledgerSchemaCommand, ledgerShowCommand, ledgerVerifyCommand } from './commands/ledger.js';
@@ -38,7 +38,7 @@ async function run(action: () => Promise<number> | number): Promise<void> {
   try {
     process.exitCode = await action();
   } catch (err) {
-    if (err instanceof PolicyError || err instanceof ConfigError) {
+    if (err instanceof PolicyError || err instanceof ConfigError || err instanceof InputError) {
       process.stderr.write(`logveil: ${err.message}\n`);
       process.exitCode = ExitCode.Usage;
     } else if (err instanceof LogveilError) {

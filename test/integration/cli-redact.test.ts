@@ -85,6 +85,21 @@ describe('logveil redact on bad input', () => {
   });
 });
 
+describe('logveil redact and detokenize with input files that cannot be read', () => {
+  it('name every such file and exit 2 before anything runs; a refused detokenize is audited', () => {
+    const dir = tempDir('logveil-noinput-');
+    const home = join(dir, 'state');
+    writeFileSync(join(dir, 'ok.log'), `{"msg":"${EMAIL}"}\n`);
+    const r = logveil(['redact', 'ok.log', 'missing.log', '.', '--out', 'out.jsonl'], { cwd: dir, home });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('logveil: 2 input files cannot be read:\n  missing.log: no such file\n  .: is a directory\n');
+    const d = logveil(['detokenize', 'missing.log', '--principal', 'alice', '--reason', 'ticket SEC-1234'], { cwd: dir, home });
+    expect(d.status).toBe(2);
+    expect(d.stderr).toContain('missing.log: no such file');
+    expect(ledgerEvents(home).filter((e) => e.type === 'detokenize')).toMatchObject([{ outcome: 'failed', principal: 'alice', tokens: 0 }]);
+  });
+});
+
 describe('logveil redact with an invalid pattern file', () => {
   it('lists every problem with file:line and exits 2 without processing', () => {
     const dir = tempDir('logveil-badpack-');

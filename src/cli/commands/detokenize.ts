@@ -11,6 +11,7 @@ import { openRuntime } from '../../pipeline/runtime.js';
 import { LineWriter } from '../../sinks/line-writer.js';
 import type { DetokenizeAuditEvent } from '../../telemetry/events.js';
 import { ExitCode } from '../exit.js';
+import { checkInputs } from '../inputs.js';
 
 export interface DetokenizeFlags {
   reason?: string;
@@ -39,6 +40,12 @@ export async function detokenizeCommand(files: string[], flags: DetokenizeFlags)
       await audit({ outcome: 'denied', tokens: 0, failed: 0, kids: [], detail });
       process.stderr.write(`logveil: detokenize denied: ${detail}\n`);
       return ExitCode.Denied;
+    }
+    try {
+      checkInputs(files);
+    } catch (err) {
+      await audit({ outcome: 'failed', tokens: 0, failed: 0, kids: [], detail: 'input files cannot be read' });
+      throw err;
     }
     const input =
       files.length === 0

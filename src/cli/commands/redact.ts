@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../config/config.js';
 import { formatSummary, type RunSummary } from '../../pipeline/accounting.js';
 import { fileInput, redactStreams, type InputSource } from '../../pipeline/engine.js';
+import { checkInputs } from '../inputs.js';
 import { openRuntime, VERSION } from '../../pipeline/runtime.js';
 import type { LineFormat } from '../../codecs/jsonl.js';
 import { LineWriter } from '../../sinks/line-writer.js';
@@ -55,6 +56,7 @@ export async function redactCommand(files: string[], flags: RedactFlags): Promis
 }
 
 async function redact(files: string[], flags: RedactFlags): Promise<number> {
+  checkInputs(files);
   const config = loadConfig(flags.config);
   if (flags.patterns?.length) config.patterns = flags.patterns;
   if (flags.format) config.format = flags.format;
