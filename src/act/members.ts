@@ -1,5 +1,5 @@
 /** JSON values as the redaction walk builds and reads them. */
-import { MIN_REPEATED_VALUE, standalone } from '../detect/repeats.js';
+import { MIN_REPEATED_VALUE, repeatsIn, standalone } from '../detect/repeats.js';
 import type { JsonValue } from '../record.js';
 
 /**
@@ -31,4 +31,22 @@ export function leaves(v: JsonValue): string[] {
  */
 export function standsAsValue(key: string, body: JsonValue): boolean {
   return key.length >= MIN_REPEATED_VALUE && leaves(body).some((leaf) => standalone(leaf, [key], []).length > 0);
+}
+
+/**
+ * True when `key` occurs in the JSON `text` (as written or with escapes decoded, see repeats.ts)
+ * only where it is written as a key: the parse keeps one value of a repeated key, so `text` is
+ * searched rather than the parsed record (`{"k":..,"password":"<key>","password":"x"}`).
+ */
+export function onlyAsKey(key: string, text: string): boolean {
+  if (key.length < MIN_REPEATED_VALUE) return true;
+  const all = repeatsIn(text, [key], () => []).length;
+  const quoted = JSON.stringify(key);
+  let asKey = 0;
+  for (let at = text.indexOf(quoted); at !== -1; at = text.indexOf(quoted, at + 1)) {
+    let next = at + quoted.length;
+    while (text[next] === ' ' || text[next] === '\t' || text[next] === '\r' || text[next] === '\n') next++;
+    if (text[next] === ':') asKey++;
+  }
+  return all <= asKey;
 }

@@ -14,7 +14,7 @@ import { ownTokens, scanText, type Match } from '../detect/scan.js';
 import { CodecError, LogveilError } from '../errors.js';
 import { fieldPath, type Finding, type JsonValue, type LogRecord, type Severity } from '../record.js';
 import type { ActionPolicy, ResolvedAction } from './actions.js';
-import { leaves, setMember, standsAsValue } from './members.js';
+import { leaves, onlyAsKey, setMember, standsAsValue } from './members.js';
 import { replacement, type RedactKeys } from './replace.js';
 
 export { partial, type RedactKeys } from './replace.js';
@@ -121,7 +121,8 @@ class Walker {
     if (v === null || typeof v !== 'object') return v;
     if (depth >= this.#o.maxDepth) {
       // The path is named unless one of its keys repeats a value of the record.
-      const at = this.#keys.some((k) => standsAsValue(k, this.#root)) ? '' : ` at ${path}`;
+      const source = this.#o.source;
+      const at = this.#keys.some((k) => (source === undefined ? standsAsValue(k, this.#root) : !onlyAsKey(k, source))) ? '' : ` at ${path}`;
       throw new CodecError('RECORD_TOO_DEEP', `JSON nesting deeper than ${this.#o.maxDepth} levels${at}`);
     }
     if (Array.isArray(v)) {

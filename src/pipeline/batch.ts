@@ -7,7 +7,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { ActionPolicy } from '../act/actions.js';
-import { standsAsValue } from '../act/members.js';
+import { onlyAsKey } from '../act/members.js';
 import { redactRecord } from '../act/redact.js';
 import { decodeLineText, encodeBody, type LineFormat } from '../codecs/jsonl.js';
 import { indexJson, indexPath, indexPathKeys, spliceJson } from '../codecs/json-splice.js';
@@ -296,7 +296,7 @@ function processRecord(
     const index = text === undefined ? undefined : indexJson(text, ctx.limits.maxDepth);
     if (index?.repeated !== undefined && mayHide(bytes, ctx)) {
       // The parser keeps a repeated key's last value; an earlier one would pass unscanned.
-      throw new LogveilError('DUPLICATE_KEY', `an object repeats the key${cleanPath(ctx.policy, index.repeated, record.body)}; the record is ambiguous`);
+      throw new LogveilError('DUPLICATE_KEY', `an object repeats the key${cleanPath(ctx.policy, index.repeated, text ?? '')}; the record is ambiguous`);
     }
     // What the raw line says each value can match (a value read with its key before it, see
     // scanText, is read with every detector: the prefilter passes no line with such a key).
@@ -357,13 +357,13 @@ function routingCandidates(routing: CompiledRouting, bytes: Buffer, filter: Line
 
 /**
  * ` at <path>` for an index path, or nothing when a key on the path holds something a detector
- * finds, read as the record holds it or as the message would spell it, or repeats a value of the
- * record (which the record may have redacted).
+ * finds, read as the record holds it or as the message would spell it, or stands anywhere in the
+ * record's JSON text but as a key (it may repeat a value the record redacts).
  */
-function cleanPath(policy: CompiledPolicy, path: string, body: string | JsonValue): string {
+function cleanPath(policy: CompiledPolicy, path: string, source: string): string {
   const shown = indexPath(path);
   const keys = indexPathKeys(path);
-  return [shown, ...keys].every((text) => scanText(policy, text).length === 0) && !keys.some((k) => standsAsValue(k, body)) ? ` at ${shown}` : '';
+  return [shown, ...keys].every((text) => scanText(policy, text).length === 0) && keys.every((k) => onlyAsKey(k, source)) ? ` at ${shown}` : '';
 }
 
 /**

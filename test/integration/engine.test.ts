@@ -206,6 +206,8 @@ describe('engine', () => {
       '{"ok":{"a":1,"a":"x@y.io"}}',
       // A key that repeats a value of the record (a password a key rule takes) is not named either.
       '{"password":"Hunter2Secret","x":{"Hunter2Secret":1,"Hunter2Secret":2}}',
+      // The parse keeps the last of a repeated key's values: an earlier one still counts.
+      '{"Tr0ub4dor3xyz":{"k":1,"k":2},"password":"Tr0ub4dor3xyz","password":"other"}',
       `{"password":"Hunter2Secret","Hunter2Secret":${deep}}`,
       `{"ok":${deep}}`,
       '{"password":"Hunter2Secret","Hunter2Secret":"bob@example.com","list":[{"Hunter2Secret":{"mail":"eve@example.com"}}]}',
@@ -216,6 +218,7 @@ describe('engine', () => {
       'an object repeats the key; the record is ambiguous',
       'an object repeats the key; the record is ambiguous',
       'an object repeats the key at $.ok.a; the record is ambiguous',
+      'an object repeats the key; the record is ambiguous',
       'an object repeats the key; the record is ambiguous',
       'JSON nesting deeper than 64 levels',
       `JSON nesting deeper than 64 levels at $.ok${'[0]'.repeat(63)}`,

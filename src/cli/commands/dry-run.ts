@@ -125,12 +125,16 @@ function countChanged(run: PolicyRun): number {
 
 function diff(a: PolicyRun, b: PolicyRun): Record<string, { new: number; lost: number; newAt: string[]; lostAt: string[] }> {
   const out: Record<string, { new: number; lost: number; newAt: string[]; lostAt: string[] }> = {};
+  // Records where either run names a key by a token: a key one policy redacts (as a value it
+  // repeats, say) the other may name as written.
+  const renamed = new Set<string>();
+  for (const run of [a, b]) for (const set of run.findings.values()) for (const w of set) if (w.includes('[[')) renamed.add(w.slice(0, w.indexOf(' ')));
   for (const id of new Set([...a.findings.keys(), ...b.findings.keys()])) {
     const before = a.findings.get(id) ?? new Set<string>();
     const after = b.findings.get(id) ?? new Set<string>();
     const added = [...after].filter((w) => !before.has(w));
     const lost = [...before].filter((w) => !after.has(w));
-    const shown = (list: string[]): string[] => list.slice(0, EXAMPLES).map((w) => maskedWhere(w, [a.policy, b.policy]));
+    const shown = (list: string[]): string[] => list.slice(0, EXAMPLES).map((w) => maskedWhere(w, [a.policy, b.policy], renamed));
     if (added.length || lost.length) out[id] = { new: added.length, lost: lost.length, newAt: shown(added), lostAt: shown(lost) };
   }
   return out;
@@ -139,11 +143,12 @@ function diff(a: PolicyRun, b: PolicyRun): Record<string, { new: number; lost: n
 /**
  * A finding's `file:line path [start,end)` with what either policy detects in its field path masked:
  * each run names keys as its own policy redacts them, so a key only the other policy detects would
- * otherwise be shown as written.
+ * otherwise be shown as written. In a record of `renamed` the path is withheld.
  */
-function maskedWhere(where: string, policies: readonly CompiledPolicy[]): string {
+function maskedWhere(where: string, policies: readonly CompiledPolicy[], renamed: ReadonlySet<string>): string {
   const at = where.indexOf(' ');
   const end = where.lastIndexOf(' [');
+  if (renamed.has(where.slice(0, at))) return `${where.slice(0, at)} (path withheld)${where.slice(end)}`;
   let path = where.slice(at + 1, end);
   for (const policy of policies) {
     const matches = scanText(policy, path);
