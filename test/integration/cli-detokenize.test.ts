@@ -19,6 +19,9 @@ describe('logveil detokenize', () => {
     expect(r.stdout).toBe(input);
     const audit = events(home).filter((e) => e.type === 'detokenize');
     expect(audit.at(-1)).toMatchObject({ principal: 'alice@sec', reason: 'INC-77 fraud review', outcome: 'allowed', failed: 0 });
+    // A reason that quotes a secret is recorded as the policy would leave it.
+    logveil(['detokenize', '--principal', 'bob@example.com', '--reason', 'INC-78 password=Hunter2Secret99 leaked'], { cwd: dir, home, input: redacted });
+    expect(ledgerEvents(home).filter((e) => e.type === 'detokenize').at(-1)).toMatchObject({ principal: 'bob@example.com', reason: 'INC-78 password=[[PASSWORD]] leaked' });
     expect((audit.at(-1)?.tokens as number) >= 1).toBe(true);
     expect(JSON.stringify(events(home))).not.toContain('ana.silva');
   });
