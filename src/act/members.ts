@@ -1,5 +1,7 @@
 /** JSON values as the redaction walk builds and reads them. */
-import { MIN_REPEATED_VALUE, repeatsIn, standalone } from '../detect/repeats.js';
+import { hasEscapes } from '../detect/escapes.js';
+import { mayHideNumber } from '../detect/numbers.js';
+import { decodedForms, MIN_REPEATED_VALUE, repeatsIn, SEARCH_BUDGET, standalone, ValueSet } from '../detect/repeats.js';
 import type { JsonValue } from '../record.js';
 
 /**
@@ -11,15 +13,19 @@ export function setMember(obj: Record<string, JsonValue>, key: string, value: Js
   else obj[key] = value;
 }
 
-/** The strings and numbers (as printed) inside a JSON value, however deep (no recursion). */
-export function leaves(v: JsonValue): string[] {
+/** The strings and numbers (as printed) inside a JSON value, and its keys with `keys`, however deep (no recursion). */
+export function leaves(v: JsonValue, keys = false): string[] {
   const out: string[] = [];
   const pending: JsonValue[] = [v];
   while (pending.length > 0) {
     const x = pending.pop() as JsonValue;
     if (typeof x === 'string') out.push(x);
     else if (typeof x === 'number') out.push(String(x));
-    else if (x !== null && typeof x === 'object') pending.push(...(Array.isArray(x) ? x : Object.values(x)).reverse());
+    else if (Array.isArray(x)) pending.push(...x);
+    else if (x !== null && typeof x === 'object') {
+      if (keys) out.push(...Object.keys(x));
+      pending.push(...Object.values(x));
+    }
   }
   return out;
 }
@@ -39,8 +45,6 @@ export function standsAsValue(key: string, body: JsonValue): boolean {
  * searched rather than the parsed record (`{"k":..,"password":"<key>","password":"x"}`).
  */
 export function onlyAsKey(key: string, text: string): boolean {
-  if (key.length < MIN_REPEATED_VALUE) return true;
-  const all = repeatsIn(text, [key], () => []).length;
   const quoted = JSON.stringify(key);
   let asKey = 0;
   for (let at = text.indexOf(quoted); at !== -1; at = text.indexOf(quoted, at + 1)) {
@@ -48,5 +52,26 @@ export function onlyAsKey(key: string, text: string): boolean {
     while (text[next] === ' ' || text[next] === '\t' || text[next] === '\r' || text[next] === '\n') next++;
     if (text[next] === ':') asKey++;
   }
-  return all <= asKey;
+  // The key as written, and as its escapes read (`hunter2%78yz` is `hunter2xyz`), stands nowhere
+  // else: each of its spellings occurs no more often than the key is written as one.
+  return [key, ...decodedForms(key)].every((form) => form.length < MIN_REPEATED_VALUE || repeatsIn(text, new ValueSet([form]), () => []).length <= asKey);
+}
+
+/**
+ * False when no value a record had `redacted` (each with how many times) can stand anywhere else
+ * in it: `source` (its JSON text) holds each, verbatim, no more times than it was redacted. Without
+ * the text, where escapes could spell a value otherwise, or where a number reads otherwise than it
+ * is written, the search runs.
+ */
+export function mayRepeat(redacted: ReadonlyMap<string, { count: number }>, source: string | undefined, numbersReadOtherwise: boolean): boolean {
+  if (redacted.size === 0) return false;
+  // Counting each value costs the text's length (the search itself costs no more past that).
+  if (source === undefined || source.includes('\\') || hasEscapes(source) || mayHideNumber(source) || numbersReadOtherwise || redacted.size * source.length > SEARCH_BUDGET) return true;
+  for (const [value, by] of redacted) {
+    if (value.length < MIN_REPEATED_VALUE) continue;
+    let n = 0;
+    for (let at = source.indexOf(value); at !== -1 && n <= by.count; at = source.indexOf(value, at + 1)) n++;
+    if (n > by.count) return true;
+  }
+  return false;
 }

@@ -8,13 +8,13 @@
 import type { CompiledPolicy } from '../detect/compile.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
 import { plainNumber } from '../detect/numbers.js';
-import { hasEscapes } from '../detect/escapes.js';
-import { decodedForms, MIN_REPEATED_VALUE, repeatsIn, SEARCH_BUDGET, standalone } from '../detect/repeats.js';
+import { decodedForms, repeatsIn, standalone, ValueSet } from '../detect/repeats.js';
 import { ownTokens, scanText, type Match } from '../detect/scan.js';
+import type { TokenRef } from '../crypto/token.js';
 import { CodecError, LogveilError } from '../errors.js';
 import { fieldPath, type Finding, type JsonValue, type LogRecord, type Severity } from '../record.js';
 import type { ActionPolicy, ResolvedAction } from './actions.js';
-import { leaves, onlyAsKey, setMember, standsAsValue } from './members.js';
+import { leaves, mayRepeat, onlyAsKey, setMember, standsAsValue } from './members.js';
 import { replacement, type RedactKeys } from './replace.js';
 
 export { partial, type RedactKeys } from './replace.js';
@@ -92,6 +92,7 @@ class Walker {
   readonly findings: Finding[] = [];
   /** The values this record had redacted, as written, each with what redacted it first. */
   readonly redacted = new Map<string, RedactedBy>();
+  #valueSet: ValueSet | undefined;
   /** Keys the search for repeats renamed, by path as the first pass named them (see {@link Walker.repeatsOf}). */
   readonly #renamed: Array<{ from: string; to: string }> = [];
   /** The keys (as written) from the record's root down to the value being walked. */
@@ -150,7 +151,7 @@ class Walker {
       // A skip rule spares a scalar (an id that looks like a secret); what an object or array holds is walked.
       if (newKey === DROP) next = DROP;
       else if (decision.mode === 'skip' && (item === null || typeof item !== 'object')) next = item;
-      else if (decision.mode === 'redact' && decision.rule) next = this.#byKey(item, childPath, decision.rule, decision.pattern ?? key);
+      else if (decision.mode === 'redact' && decision.rule) next = this.#byKey(item, childPath, decision.rule, decision.pattern ?? key, fieldPath(source, key));
       else {
         this.#keys.push(key);
         next = this.value(item, childPath, depth + 1, source === path && name === key ? childPath : fieldPath(source, key), this.#o.policy.isContextKey(key) ? key : context);
@@ -216,37 +217,28 @@ class Walker {
       const replaced = this.#apply(action, spec.label, (decoded ? m.value : undefined) ?? text.slice(m.start, m.end));
       this.#o.onReplace?.(spec.id, replaced.text);
       this.#record(spec.id, spec.category, spec.severity, spec.label, path, m.start, m.end, action, replaced.kid);
-      this.#remember(text.slice(m.start, m.end), { id: spec.id, category: spec.category, severity: spec.severity, label: spec.label, action });
+      const by = { id: spec.id, category: spec.category, severity: spec.severity, label: spec.label, action };
+      this.#remember(text.slice(m.start, m.end), by);
+      // Found in another reading (`5.36274189E8` read as its digits): that value is looked for too.
+      if (m.value !== undefined && m.value !== text.slice(m.start, m.end)) this.#remember(m.value, by, 0);
       out += text.slice(pos, m.start) + replaced.text;
       pos = m.end;
     });
     return out + text.slice(pos);
   }
 
-  #remember(value: string, by: Omit<RedactedBy, 'count'>): void {
+  /** `count`: how many times the record holds the value verbatim where it was redacted (none for a value read otherwise). */
+  #remember(value: string, by: Omit<RedactedBy, 'count'>, count = 1): void {
     const known = this.redacted.get(value);
-    if (known) known.count += 1;
-    else this.redacted.set(value, { ...by, count: 1 });
+    if (known) known.count += count;
+    else this.redacted.set(value, { ...by, count });
     // Its repeats written plainly are looked for too (none were redacted yet).
     for (const form of decodedForms(value)) if (!this.redacted.has(form)) this.redacted.set(form, { ...by, count: 0 });
   }
 
-  /**
-   * False when no value the record had redacted can stand anywhere else in it: `source` (its JSON
-   * text) holds each, verbatim, no more times than it was redacted. Without the text, or where
-   * escapes could spell a value otherwise, the search runs.
-   */
+  /** False when no value the record had redacted can stand anywhere else in it (see {@link mayRepeat}). */
   mayRepeat(source: string | undefined): boolean {
-    if (this.redacted.size === 0) return false;
-    // Counting each value costs the text's length (the search itself costs no more past that).
-    if (source === undefined || source.includes('\\') || hasEscapes(source) || this.#numbersReadOtherwise || this.redacted.size * source.length > SEARCH_BUDGET) return true;
-    for (const [value, by] of this.redacted) {
-      if (value.length < MIN_REPEATED_VALUE) continue;
-      let n = 0;
-      for (let at = source.indexOf(value); at !== -1 && n <= by.count; at = source.indexOf(value, at + 1)) n++;
-      if (n > by.count) return true;
-    }
-    return false;
+    return mayRepeat(this.redacted, source, this.#numbersReadOtherwise);
   }
 
   /**
@@ -318,7 +310,7 @@ class Walker {
     readings.delete(text);
     for (const reading of readings) {
       if (reading === undefined) continue;
-      const found = standalone(reading, this.redacted.keys(), []);
+      const found = standalone(reading, this.#values(), []);
       if (found.length === 0) continue;
       const value = (found[0] as { value: string }).value;
       const by = this.redacted.get(value) as RedactedBy;
@@ -330,9 +322,18 @@ class Walker {
     return v;
   }
 
+  /** The values to look for again, made once: the search for repeats adds none. */
+  #values(): ValueSet {
+    this.#valueSet ??= new ValueSet(this.redacted.keys());
+    return this.#valueSet;
+  }
+
   #repeatsIn(text: string, path: string): string {
     const policy = this.#o.policy;
-    const found = repeatsIn(text, [...this.redacted.keys()], () => (text.includes('[[') ? ownTokens(policy, text) : []));
+    const values = this.#values();
+    // A token shields what it holds, unless that is a value the record redacted (`[[PASSWORD:h1.<it>]]`).
+    const tokens = (): TokenRef[] => (text.includes('[[') ? ownTokens(policy, text).filter((t) => standalone(t.body ?? '', values, []).length === 0) : []);
+    const found = repeatsIn(text, values, tokens);
     if (found.length === 0) return text;
     const edits = found.map((r) => ({ ...r, by: this.redacted.get(r.value) as RedactedBy }));
     let out = '';
@@ -349,9 +350,9 @@ class Walker {
   }
 
   /** A key rule replaces the whole value, whatever its type; a value that is one token already stays. */
-  #byKey(v: JsonValue, path: string, rule: KeyRuleSpec, pattern: string): JsonValue | typeof DROP {
+  #byKey(v: JsonValue, path: string, rule: KeyRuleSpec, pattern: string, source: string): JsonValue | typeof DROP {
     if (v === null || v === '') return v;
-    const text = typeof v === 'string' ? v : JSON.stringify(v);
+    const text = typeof v === 'string' ? v : ((typeof v === 'number' ? this.#o.numberText?.(source) : undefined) ?? JSON.stringify(v));
     const tokens = ownTokens(this.#o.policy, text);
     if (tokens.length === 1 && tokens[0]?.start === 0 && tokens[0].end === text.length) return v;
     const action = this.#o.actions.forKeyRule(rule);
@@ -363,8 +364,11 @@ class Walker {
     if (action.type === 'drop-field') return DROP;
     const by = { id: ruleId, category: rule.category, severity: rule.severity, label: rule.label, action };
     this.#remember(text, by);
-    // What an object or array the rule took holds is looked for again too (`{"password":{"value":"..."}}`).
-    if (typeof v === 'object') for (const leaf of leaves(v)) this.#remember(leaf, by);
+    // What an object or array the rule took holds, keys too, is looked for again (`{"password":{"value":"..."}}`);
+    // a number, in its other readings as well.
+    if (typeof v === 'object') for (const leaf of leaves(v, true)) this.#remember(leaf, by);
+    if (typeof v !== 'string') this.#numbersReadOtherwise = true;
+    if (typeof v === 'number') for (const reading of [String(v), plainNumber(text)]) if (reading !== undefined && reading !== text) this.#remember(reading, by, 0);
     return replaced.text;
   }
 

@@ -5,15 +5,15 @@
  */
 import type { TokenRef } from '../crypto/token.js';
 import { hasEscapes } from './escapes.js';
+import { mayHideNumber } from './numbers.js';
 import { readings } from './readings.js';
 
 /** Values shorter than this are not looked for again. */
 export const MIN_REPEATED_VALUE = 6;
 
 /**
- * Up to this many values times characters of text, each value is searched for on its own; past
- * it (a line of 60,000 addresses), the text is walked once, each place looked up among the values
- * of each length: the cost grows with the text, not with the text times the values.
+ * Past this many values times characters, counting each value's occurrences in a record's text
+ * (to skip the search for repeats) costs more than the search itself.
  */
 export const SEARCH_BUDGET = 1 << 22;
 
@@ -22,42 +22,58 @@ export interface Occurrence {
   value: string;
 }
 
+/** Values to look for, made once for many texts: each distinct value, and the values of each length. */
+export class ValueSet {
+  readonly values: readonly string[];
+  readonly byLength: ReadonlyMap<number, ReadonlySet<string>>;
+
+  /** Keeps the values of {@link MIN_REPEATED_VALUE} characters or more. */
+  constructor(values: Iterable<string>) {
+    this.values = [...new Set(values)].filter((v) => v.length >= MIN_REPEATED_VALUE);
+    const byLength = new Map<number, Set<string>>();
+    for (const v of this.values) {
+      const set = byLength.get(v.length) ?? new Set<string>();
+      set.add(v);
+      byLength.set(v.length, set);
+    }
+    this.byLength = byLength;
+  }
+}
+
 /**
- * Every place one of `values` (those of {@link MIN_REPEATED_VALUE} characters or more) occurs in
- * `text` on its own and outside `tokens` (in text order, not overlapping each other; or a function
- * that finds them), ordered by place, the longest value first. `budget`: see {@link SEARCH_BUDGET}.
+ * Every place one of `values` occurs in `text` on its own and outside `tokens` (in text order, not
+ * overlapping each other; or a function that finds them), ordered by place, the longest value
+ * first. Each value is searched for on its own while that costs less than walking the text once
+ * and looking each place up among the values of each length (a record of 60,000 addresses): the
+ * cost never grows with the values times the text. `how` forces one way (for tests).
  */
 export function standalone(
   text: string,
-  values: Iterable<string>,
+  values: Iterable<string> | ValueSet,
   tokens: readonly TokenRef[] | (() => readonly TokenRef[]),
-  budget = SEARCH_BUDGET,
+  how?: 'search' | 'walk',
 ): Occurrence[] {
-  const wanted = [...new Set(values)].filter((v) => v.length >= MIN_REPEATED_VALUE);
+  const set = values instanceof ValueSet ? values : new ValueSet(values);
   const out: Occurrence[] = [];
-  if (wanted.length === 0) return out;
+  if (set.values.length === 0) return out;
   // Tokens are found (and checked, see ownTokens) only once a value is.
   let known = typeof tokens === 'function' ? undefined : tokens;
   const keep = (at: number, value: string): void => {
     const end = at + value.length;
     if (standsAlone(text, at, end) && !insideToken((known ??= (tokens as () => readonly TokenRef[])()), at, end)) out.push({ at, value });
   };
-  if (wanted.length * text.length <= budget) {
-    for (const value of wanted) for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + 1)) keep(at, value);
+  // A native search costs about its text plus a call; a look-up, a slice and a set probe.
+  const search = how === 'search' || (how === undefined && set.values.length * (text.length + 32) <= text.length * set.byLength.size * 16);
+  if (search) {
+    for (const value of set.values) for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + 1)) keep(at, value);
   } else {
-    const byLength = new Map<number, Set<string>>();
-    for (const v of wanted) {
-      const set = byLength.get(v.length) ?? new Set<string>();
-      set.add(v);
-      byLength.set(v.length, set);
-    }
     for (let at = 0; at < text.length; at++) {
       // A value starting inside a run of word characters does not stand alone there.
       if (isWord(text, at) && isWord(text, at - 1)) continue;
-      for (const [length, set] of byLength) {
+      for (const [length, values] of set.byLength) {
         if (at + length > text.length) continue;
         const v = text.slice(at, at + length);
-        if (set.has(v)) keep(at, v);
+        if (values.has(v)) keep(at, v);
       }
     }
   }
@@ -100,15 +116,16 @@ export interface Repeat {
 }
 
 /**
- * Where one of `values` stands alone in `text`, as written or in one of its readings with escapes
- * decoded (`/resume?s=Zx9%2FkQ2...` spells `Zx9/kQ2...`), each mapped onto the span of `text` that
- * spells it; ordered by start, the longest first. Spans inside `tokens` do not count.
+ * Where one of `values` stands alone in `text`, as written or in one of its other readings (escapes
+ * decoded: `/resume?s=Zx9%2FkQ2...` spells `Zx9/kQ2...`; numbers as their plain digits), each
+ * mapped onto the span of `text` that spells it; ordered by start, the longest first. Spans inside
+ * `tokens` do not count.
  */
-export function repeatsIn(text: string, values: readonly string[], tokens: () => readonly TokenRef[]): Repeat[] {
+export function repeatsIn(text: string, values: ValueSet, tokens: () => readonly TokenRef[]): Repeat[] {
   let known: readonly TokenRef[] | undefined;
   const ownTokens = (): readonly TokenRef[] => (known ??= tokens());
   const out: Repeat[] = standalone(text, values, ownTokens).map(({ at, value }) => ({ start: at, end: at + value.length, value }));
-  if (hasEscapes(text)) {
+  if (hasEscapes(text) || mayHideNumber(text)) {
     for (const view of readings(text)) {
       const ends = view.end ?? view.at;
       for (const { at, value } of standalone(view.text, values, [])) {

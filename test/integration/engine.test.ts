@@ -309,6 +309,41 @@ describe('engine', () => {
     }
   });
 
+  it('redacts the repeats of a value found in another reading, or taken by a key rule as a number or a key', async () => {
+    const deep = `${'['.repeat(70)}${']'.repeat(70)}`;
+    const input = [
+      '{"ssn":5.36274189E8,"m":"id 536274189","n":536274189}',
+      '{"ssn":"536274189","m":"id 5.36274189E8"}',
+      '{"password":5.36274189E8,"n":536274189}',
+      '{"password":1234567.50,"msg":"code 1234567.50","a":{"1234567.50":1}}',
+      '{"password":{"hunter2xyz":1},"msg":"login hunter2xyz"}',
+      // Token syntax shields nothing the record redacted.
+      '{"password":"hunter2hunter2hunter2Q","m":"login [[PASSWORD:h1.hunter2hunter2hunter2Q]]"}',
+      '{"ssn":5.36274189E8,"a":{"536274189":{"x":"bob@example.com"}}}',
+      // Messages name no key that spells a redacted value with escapes.
+      `{"password":"hunter2xyz","a":{"hunter2%78yz":${deep}}}`,
+      '{"password":"hunter2%78yz","x":{"hunter2xyz":{"k":1,"k":2}}}',
+    ].join('\n') + '\n';
+    for (const workers of [0, 2]) {
+      const r = await runEngine(input, { workers });
+      const out = r.output.replace(/tk1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, 'tk1').split('\n');
+      expect(out.slice(0, 7)).toEqual([
+        '{"ssn":"[[SSN:tk1]]","m":"id [[SSN:tk1]]","n":"[[SSN:tk1]]"}',
+        '{"ssn":"[[SSN:tk1]]","m":"id [[SSN:tk1]]"}',
+        '{"password":"[[PASSWORD]]","n":"[[PASSWORD]]"}',
+        '{"password":"[[PASSWORD]]","msg":"code [[PASSWORD]]","a":{"[[PASSWORD]]":1}}',
+        '{"password":"[[PASSWORD]]","msg":"login [[PASSWORD]]"}',
+        '{"password":"[[PASSWORD]]","m":"login [[PASSWORD:h1.[[PASSWORD]]]]"}',
+        '{"ssn":"[[SSN:tk1]]","a":{"[[SSN:tk1]]":{"x":"[[EMAIL:tk1]]"}}}',
+      ]);
+      expect(r.events.filter((e) => e.type === 'quarantine').map((e) => e.message)).toEqual([
+        'JSON nesting deeper than 64 levels',
+        'an object repeats the key; the record is ambiguous',
+      ]);
+      expect(JSON.stringify(r.events)).not.toMatch(/536274189|hunter2/);
+    }
+  });
+
   it('redacts a record holding thousands of distinct findings, and their repeats in its other fields', async () => {
     const ips = Array.from({ length: 5000 }, (_, i) => `10.${i >> 8}.${i & 255}.${(i * 7) & 255}`);
     // The password is found again in the note only by the search for repeats, over 5,001 values at once.

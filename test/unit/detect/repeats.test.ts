@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findTokens } from '../../../src/crypto/token.js';
-import { SEARCH_BUDGET, standalone } from '../../../src/detect/repeats.js';
+import { standalone } from '../../../src/detect/repeats.js';
 
 describe('standalone', () => {
   it('finds a value where it stands alone, outside tokens, the longest first at a place', () => {
@@ -20,7 +20,7 @@ describe('standalone', () => {
       fc.property(fc.array(word, { maxLength: 40 }), fc.subarray(['ab12cd', 'ab12cd34', '10.0.0.15', 'x_y_z_1', '-dash-1', 'é1234567']), (parts, values) => {
         const text = parts.join('');
         const tokens = findTokens(text);
-        expect(standalone(text, values, tokens, 0)).toEqual(standalone(text, values, tokens, SEARCH_BUDGET));
+        expect(standalone(text, values, tokens, 'walk')).toEqual(standalone(text, values, tokens, 'search'));
       }),
       { numRuns: 200 },
     );
