@@ -1,6 +1,7 @@
 /** JSON values as the redaction walk builds and reads them. */
 import { hasEscapes } from '../detect/escapes.js';
 import { mayHideNumber } from '../detect/numbers.js';
+import { readings } from '../detect/readings.js';
 import { decodedForms, MIN_REPEATED_VALUE, repeatsIn, SEARCH_BUDGET, standalone, ValueSet } from '../detect/repeats.js';
 import type { JsonValue } from '../record.js';
 
@@ -66,12 +67,16 @@ export function onlyAsKey(key: string, text: string): boolean {
 export function mayRepeat(redacted: ReadonlyMap<string, { count: number }>, source: string | undefined, numbersReadOtherwise: boolean): boolean {
   if (redacted.size === 0) return false;
   // Counting each value costs the text's length (the search itself costs no more past that).
-  if (source === undefined || source.includes('\\') || hasEscapes(source) || mayHideNumber(source) || numbersReadOtherwise || redacted.size * source.length > SEARCH_BUDGET) return true;
+  if (source === undefined || source.includes('\\') || numbersReadOtherwise || redacted.size * source.length > SEARCH_BUDGET) return true;
+  // The text as its other readings spell it too (`%21` decoded, `5.36274189E8` as its digits).
+  const texts = hasEscapes(source) || mayHideNumber(source) ? [source, ...readings(source).map((v) => v.text)] : [source];
   for (const [value, by] of redacted) {
     if (value.length < MIN_REPEATED_VALUE) continue;
-    let n = 0;
-    for (let at = source.indexOf(value); at !== -1 && n <= by.count; at = source.indexOf(value, at + 1)) n++;
-    if (n > by.count) return true;
+    for (const text of texts) {
+      let n = 0;
+      for (let at = text.indexOf(value); at !== -1 && n <= by.count; at = text.indexOf(value, at + 1)) n++;
+      if (n > by.count) return true;
+    }
   }
   return false;
 }

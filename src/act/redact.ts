@@ -182,7 +182,10 @@ class Walker {
     const known = this.#written.get(v);
     if (!known) this.#written.set(v, [text]);
     else if (!known.includes(text)) known.push(text);
-    if (text !== String(v) || plainNumber(text) !== undefined) this.#numbersReadOtherwise = true;
+    // A reading long enough to be a redacted value that the writing does not hold verbatim.
+    const printed = Number.isSafeInteger(v) ? String(v) : undefined;
+    const plain = plainNumber(text);
+    if ((printed !== undefined && printed !== text && printed.length >= 6) || (plain !== undefined && plain.length >= 6)) this.#numbersReadOtherwise = true;
     return v;
   }
 

@@ -17,6 +17,9 @@ export const MIN_REPEATED_VALUE = 6;
  */
 export const SEARCH_BUDGET = 1 << 22;
 
+/** Up to this many values are always searched for one by one. */
+const FEW_VALUES = 8;
+
 export interface Occurrence {
   at: number;
   value: string;
@@ -25,18 +28,26 @@ export interface Occurrence {
 /** Values to look for, made once for many texts: each distinct value, and the values of each length. */
 export class ValueSet {
   readonly values: readonly string[];
-  readonly byLength: ReadonlyMap<number, ReadonlySet<string>>;
+  #byLength: Map<number, Set<string>> | undefined;
 
   /** Keeps the values of {@link MIN_REPEATED_VALUE} characters or more. */
   constructor(values: Iterable<string>) {
-    this.values = [...new Set(values)].filter((v) => v.length >= MIN_REPEATED_VALUE);
-    const byLength = new Map<number, Set<string>>();
-    for (const v of this.values) {
-      const set = byLength.get(v.length) ?? new Set<string>();
-      set.add(v);
-      byLength.set(v.length, set);
+    const out: string[] = [];
+    for (const v of values) if (v.length >= MIN_REPEATED_VALUE) out.push(v);
+    this.values = out.length <= FEW_VALUES ? out.filter((v, i) => out.indexOf(v) === i) : [...new Set(out)];
+  }
+
+  /** The values of each length (made on first use: few values are searched for one by one). */
+  get byLength(): ReadonlyMap<number, ReadonlySet<string>> {
+    if (!this.#byLength) {
+      this.#byLength = new Map();
+      for (const v of this.values) {
+        const set = this.#byLength.get(v.length) ?? new Set<string>();
+        set.add(v);
+        this.#byLength.set(v.length, set);
+      }
     }
-    this.byLength = byLength;
+    return this.#byLength;
   }
 }
 
@@ -63,7 +74,8 @@ export function standalone(
     if (standsAlone(text, at, end) && !insideToken((known ??= (tokens as () => readonly TokenRef[])()), at, end)) out.push({ at, value });
   };
   // A native search costs about its text plus a call; a look-up, a slice and a set probe.
-  const search = how === 'search' || (how === undefined && set.values.length * (text.length + 32) <= text.length * set.byLength.size * 16);
+  const few = set.values.length <= FEW_VALUES;
+  const search = how === 'search' || (how === undefined && (few || set.values.length * (text.length + 32) <= text.length * set.byLength.size * 16));
   if (search) {
     for (const value of set.values) for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + 1)) keep(at, value);
   } else {
