@@ -70,11 +70,14 @@ export class InlineExecutor implements BatchExecutor {
   async close(): Promise<void> {}
 }
 
-/** The compiled worker entry; under the test runner (TypeScript sources) the built copy in dist/. */
+/**
+ * The compiled worker entry (a CommonJS shim that imports worker.js, see worker-entry.cts); under
+ * the test runner (TypeScript sources) the built copy in dist/.
+ */
 function workerFile(): string {
   const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) return resolve(dirname(here), '..', '..', 'dist', 'pipeline', 'worker.js');
-  return join(dirname(here), 'worker.js');
+  if (here.endsWith('.ts')) return resolve(dirname(here), '..', '..', 'dist', 'pipeline', 'worker-entry.cjs');
+  return join(dirname(here), 'worker-entry.cjs');
 }
 
 /**
