@@ -3,6 +3,7 @@ import { hasEscapes } from '../detect/escapes.js';
 import { mayHideNumber } from '../detect/numbers.js';
 import { readings } from '../detect/readings.js';
 import { decodedForms, MIN_REPEATED_VALUE, repeatsIn, SEARCH_BUDGET, standalone, ValueSet } from '../detect/repeats.js';
+import type { CompiledPolicy } from '../detect/compile.js';
 import type { JsonValue } from '../record.js';
 
 /**
@@ -79,4 +80,15 @@ export function mayRepeat(redacted: ReadonlyMap<string, { count: number }>, sour
     }
   }
   return false;
+}
+
+export const NO_KEYS: readonly string[] = [];
+
+/** Keys a value is read with at most, the nearest ones. */
+const MAX_CONTEXT_KEYS = 3;
+
+/** `context` (keys above a value, nearest first) with `key` in front when it can tell a detector something. */
+export function contextWith(policy: CompiledPolicy, key: string, context: readonly string[]): readonly string[] {
+  if (!policy.isContextKey(key) || context.includes(key)) return context;
+  return [key, ...context].slice(0, MAX_CONTEXT_KEYS);
 }

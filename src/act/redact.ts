@@ -14,7 +14,7 @@ import type { TokenRef } from '../crypto/token.js';
 import { CodecError, LogveilError } from '../errors.js';
 import { fieldPath, type Finding, type JsonValue, type LogRecord, type Severity } from '../record.js';
 import type { ActionPolicy, ResolvedAction } from './actions.js';
-import { leaves, mayRepeat, onlyAsKey, setMember, standsAsValue } from './members.js';
+import { contextWith, leaves, mayRepeat, NO_KEYS, onlyAsKey, setMember, standsAsValue } from './members.js';
 import { replacement, type RedactKeys } from './replace.js';
 
 export { partial, type RedactKeys } from './replace.js';
@@ -113,10 +113,10 @@ class Walker {
   /**
    * `path` names the value in findings (with keys as redacted); `source` names it in the record as
    * parsed (with keys as written), where the numbers' written forms are looked up. `context`: the
-   * nearest key above the value that can tell a detector something (see scanText), the value's own
-   * first (`{"ssns":["A","B"]}`, `{"phone":{"home":"B"}}`).
+   * keys above the value that can tell a detector something (see scanText), nearest first, the
+   * value's own among them (`{"ssns":["A","B"]}`, `{"phone":{"home":"B"}}`, `{"ssn":{"card":"C"}}`).
    */
-  value(v: JsonValue, path: string, depth: number, source = path, context?: string): JsonValue | typeof DROP {
+  value(v: JsonValue, path: string, depth: number, source = path, context: readonly string[] = NO_KEYS): JsonValue | typeof DROP {
     if (typeof v === 'string') return this.string(v, path, true, context);
     if (typeof v === 'number') return this.number(v, path, source, context);
     if (v === null || typeof v !== 'object') return v;
@@ -154,7 +154,7 @@ class Walker {
       else if (decision.mode === 'redact' && decision.rule) next = this.#byKey(item, childPath, decision.rule, decision.pattern ?? key, fieldPath(source, key));
       else {
         this.#keys.push(key);
-        next = this.value(item, childPath, depth + 1, source === path && name === key ? childPath : fieldPath(source, key), this.#o.policy.isContextKey(key) ? key : context);
+        next = this.value(item, childPath, depth + 1, source === path && name === key ? childPath : fieldPath(source, key), contextWith(this.#o.policy, key, context));
         this.#keys.pop();
       }
       if ((next !== item || name !== key) && !out) {
@@ -175,7 +175,7 @@ class Walker {
    * exponent or a minus sign, see numbers.ts); kept as a number unless something in it is
    * redacted, then the redacted text. A finding in the plain digits replaces the whole number.
    */
-  number(v: number, path: string, source = path, context?: string): JsonValue | typeof DROP {
+  number(v: number, path: string, source = path, context: readonly string[] = NO_KEYS): JsonValue | typeof DROP {
     const text = this.#o.numberText?.(source) ?? String(v);
     const out = this.string(text, path, true, context);
     if (out !== text) return out;
@@ -191,10 +191,10 @@ class Walker {
 
   /**
    * `decoded`: a value found with its escapes decoded is tokenized decoded, so it joins with its
-   * plain spelling. `context`: a key to read the value with (see {@link Walker.value}).
+   * plain spelling. `context`: keys to read the value with (see {@link Walker.value}).
    */
-  string(text: string, path: string, decoded = true, context?: string): string | typeof DROP {
-    return this.#redact(text, path, scanText(this.#o.policy, text, undefined, this.#o.detectorsFor?.(text), context === undefined ? undefined : { key: context }), decoded);
+  string(text: string, path: string, decoded = true, context: readonly string[] = NO_KEYS): string | typeof DROP {
+    return this.#redact(text, path, scanText(this.#o.policy, text, undefined, this.#o.detectorsFor?.(text), context.length === 0 ? undefined : { keys: context }), decoded);
   }
 
   #redact(text: string, path: string, matches: readonly Match[], decoded = true): string | typeof DROP {

@@ -56,12 +56,12 @@ export interface Candidate extends Match {
 /**
  * Every confirmed match in `text`, non-overlapping, ordered by position. `only`, when given, are
  * the only detectors that can match (those the record's raw line matched): the prefilter is
- * skipped and they run directly. `context.key`, the key of a JSON value, is also read standing
+ * skipped and they run directly. Each of `context.keys`, keys above a JSON value, is also read standing
  * before it (`key: value`), for detectors whose pattern or keyword window needs what the key
  * holds (`{"ssn":"078051120"}`): what any detector finds in the value so read counts. (The line
  * prefilter sends every line with such a key down the structured path, see prefilter.ts.)
  */
-export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntry[], only?: readonly number[], context?: { key: string }): Match[] {
+export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntry[], only?: readonly number[], context?: { keys: readonly string[] }): Match[] {
   if (!policy.prefilter || text.length === 0) return [];
   // Most strings of a record its raw line marks: no detector, and nothing a decoded view or the key could add.
   if (only?.length === 0 && context === undefined && !hasEscapes(text) && !mayHideNumber(text)) return [];
@@ -71,7 +71,7 @@ export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntr
   const hits = only ?? policy.prefilter.candidates(text);
   // The other readings need every detector: the raw line's prefilter (`only`) saw the text as written.
   const views = readings(text);
-  const keyed = context === undefined ? [] : keyedCandidates(policy, text, context.key);
+  const keyed = context === undefined ? [] : context.keys.flatMap((key) => keyedCandidates(policy, text, key));
   const found = views.length > 0 || keyed.length > 0 ? scanWithViews(policy, text, views, hits, trace, keyed) : hits.length === 0 ? [] : scanHits(policy, text, hits, trace);
   // Clean for a few detectors is not clean for all of them.
   if (cacheable && found.length === 0 && !only) policy.cleanValues.add(text);

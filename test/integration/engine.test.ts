@@ -173,8 +173,8 @@ describe('engine', () => {
       // Each element of an array is read with the array's key, not only the one the raw line's pattern reached.
       '{"ssns":["587316421","n/a","587316422",587316423],"ids":["587316424","587316425"]}',
       '{"ssns":[1,"536221234"]}',
-      // With the nearest such key above it; in its other readings (plain digits, escapes decoded) too.
-      '{"ssn":{"primary":"536221234"},"phones":[{"home":"3125550178"}]}',
+      // With the keys above it; in its other readings (plain digits, escapes decoded) too.
+      '{"ssn":{"primary":"536221234","card":"536221235"},"phones":[{"home":"3125550178"}]}',
       '{"ssn":5.36221234E8,"phone":"312%20555%200178"}',
     ].join('\n') + '\n';
     const outputs = new Set<string>();
@@ -190,7 +190,7 @@ describe('engine', () => {
       expect(out[5]).toMatch(/^\{"ssns":\["\[\[SSN:tk1\.[^"]+\]\]","n\/a","\[\[SSN:tk1\.[^"]+\]\]","\[\[SSN:tk1\.[^"]+\]\]"\],"ids":\["587316424","587316425"\]\}$/);
       const shape = (line: string | undefined): string | undefined => line?.replace(/tk1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, 'tk1');
       expect(shape(out[6])).toBe('{"ssns":[1,"[[SSN:tk1]]"]}');
-      expect(shape(out[7])).toBe('{"ssn":{"primary":"[[SSN:tk1]]"},"phones":[{"home":"[[PHONE:tk1]]"}]}');
+      expect(shape(out[7])).toBe('{"ssn":{"primary":"[[SSN:tk1]]","card":"[[SSN:tk1]]"},"phones":[{"home":"[[PHONE:tk1]]"}]}');
       expect(shape(out[8])).toBe('{"ssn":"[[SSN:tk1]]","phone":"[[PHONE:tk1]]"}');
       // Each run has keys of its own: the outputs are compared token syntax for token syntax.
       outputs.add(r.output.replace(/tk1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, 'tk1'));
