@@ -2,7 +2,7 @@
 import { hasEscapes } from '../detect/escapes.js';
 import { mayHideNumber } from '../detect/numbers.js';
 import { readings } from '../detect/readings.js';
-import { decodedForms, MIN_REPEATED_VALUE, repeatsIn, SEARCH_BUDGET, standalone, ValueSet } from '../detect/repeats.js';
+import { decodedForms, MIN_REPEATED_VALUE, repeatsIn, SEARCH_BUDGET, ValueSet } from '../detect/repeats.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import type { JsonValue } from '../record.js';
 
@@ -33,12 +33,14 @@ export function leaves(v: JsonValue, keys = false): string[] {
 }
 
 /**
- * True when `key` (long enough to be searched for again, see repeats.ts) stands alone in one of
- * the strings or numbers `body` holds: a message naming the key could name a value the record
- * has redacted (`{"password":"Hunter2Secret","Hunter2Secret":[...]}`).
+ * True when `key` (long enough to be searched for again, see repeats.ts), as written or as its
+ * escapes read, stands alone in one of the strings or numbers `body` holds, in any of their
+ * readings: a message naming the key could name a value the record has redacted
+ * (`{"password":"Hunter2Secret","Hunter2Secret":[...]}`).
  */
 export function standsAsValue(key: string, body: JsonValue): boolean {
-  return key.length >= MIN_REPEATED_VALUE && leaves(body).some((leaf) => standalone(leaf, [key], []).length > 0);
+  const forms = new ValueSet([key, ...decodedForms(key)]);
+  return forms.values.length > 0 && leaves(body).some((leaf) => repeatsIn(leaf, forms, () => []).length > 0);
 }
 
 /**

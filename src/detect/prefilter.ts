@@ -69,6 +69,8 @@ export class Prefilter {
    * and a colon (made on first use); undefined for the other literals.
    */
   #inKeyPatterns: Array<string | RE2 | undefined> = [];
+  /** The same for each structural pattern held by its keyword prefix (see {@link Prefilter.#relax}), by set index. */
+  readonly #relaxedInKey: Array<string | RE2 | undefined> = [];
 
   /**
    * `setWeight`: what one structural set holds (the sets are split at it); structural patterns
@@ -115,7 +117,7 @@ export class Prefilter {
     this.#structural = structural.length > 0 ? new SplitSet(structural, { test: this.#setWeight }) : undefined;
     const keys = [...byLiteral.keys()];
     this.#gates = keys.map((k) => byLiteral.get(k) as number[]);
-    this.#inKeyPatterns = keys.map((k, l) => ((this.#gates[l] as number[]).some((e) => e < this.#contextEntries) ? `(?:${k})[^"\\n]*"[ \\t\\r]*:` : undefined));
+    this.#inKeyPatterns = keys.map((k, l) => ((this.#gates[l] as number[]).some((e) => e < this.#contextEntries) ? inKeyPattern(k) : undefined));
     this.#literals = keys.length > 0 ? new DualSet(keys) : undefined;
   }
 
@@ -164,6 +166,9 @@ export class Prefilter {
       if (total <= this.#maxStructuralWeight) break;
       structural[o.i] = o.prefix as string;
       this.#relaxed[o.i] = true;
+      // The prefix in a key (`"ssns":[1,"..."]`): the whole pattern may not reach the value on the
+      // raw line, and the structured path reads it with the key.
+      if ((this.#structuralIds[o.i] as number[]).some((e) => e < this.#contextEntries)) this.#relaxedInKey[o.i] = inKeyPattern(o.prefix as string);
       total -= o.saved;
     }
   }
@@ -197,12 +202,14 @@ export class Prefilter {
    * occurs): structural ones by their set, gated ones run where one of their literals occurs.
    */
   test(input: string | Buffer): boolean {
+    let structural: number[] | undefined;
     if (this.#structural?.test(input)) {
-      for (const i of this.#structural.match(input)) if (this.#confirmStructural(i, input).length > 0) return true;
+      structural = this.#structural.match(input);
+      for (const i of structural) if (this.#confirmStructural(i, input).length > 0) return true;
     }
-    if (!this.#literals?.test(input)) return false;
-    const literals = this.#literals.match(input);
-    return this.#gatedMatching(input, literals, true).length > 0 || this.#inKey(input, literals);
+    const literals = this.#literals?.test(input) ? this.#literals.match(input) : undefined;
+    if (literals && this.#gatedMatching(input, literals, true).length > 0) return true;
+    return this.#inKey(input, structural, literals);
   }
 
   /**
@@ -252,26 +259,27 @@ export class Prefilter {
     if (structural) for (const i of structural) out.push(...this.#confirmStructural(i, input));
     if (literals) out.push(...this.#gatedMatching(input, literals, false));
     if (out.length > 0) return out.sort((a, b) => a - b);
-    return literals && this.#inKey(input, literals) ? [] : undefined;
+    return this.#inKey(input, structural, literals) ? [] : undefined;
   }
 
   /**
-   * True when one of the matched `literals` gates an entry below `contextEntries` (a detector) and
+   * True when one of the matched `literals` gates an entry below `contextEntries` (a detector), or
+   * the keyword prefix of a matched `structural` pattern held by one (see {@link Prefilter.#relax}),
    * lies inside a JSON key of `input` (a raw line, see {@link Prefilter.#inKeyPatterns}; a wider
    * net than a parser's): the structured path reads the values under such a key with the key
    * before them, where the line's own patterns may not reach.
    */
-  #inKey(input: string | Buffer, literals: readonly number[]): boolean {
-    for (const l of literals) {
-      let re = this.#inKeyPatterns[l];
-      if (re === undefined) continue;
+  #inKey(input: string | Buffer, structural: readonly number[] | undefined, literals: readonly number[] | undefined): boolean {
+    const holds = (patterns: Array<string | RE2 | undefined>, i: number): boolean => {
+      let re = patterns[i];
+      if (re === undefined) return false;
       if (typeof re === 'string') {
         re = new RE2(re, 'u');
-        this.#inKeyPatterns[l] = re;
+        patterns[i] = re;
       }
-      if (re.test(input)) return true;
-    }
-    return false;
+      return re.test(input);
+    };
+    return (literals?.some((l) => holds(this.#inKeyPatterns, l)) ?? false) || (structural?.some((i) => holds(this.#relaxedInKey, i)) ?? false);
   }
 
   /**
@@ -336,6 +344,11 @@ export class Prefilter {
     }
     return re;
   }
+}
+
+/** A pattern matching where `pattern` lies in a JSON key: it, the rest of the string, the closing quote and a colon. */
+function inKeyPattern(pattern: string): string {
+  return `(?:${pattern})[^"\\n]*"[ \\t\\r]*:`;
 }
 
 /** The literals that strongly gate an entry (see rarity.ts), or undefined when it needs the structural set. */

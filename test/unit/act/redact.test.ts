@@ -189,6 +189,18 @@ describe('redactRecord', () => {
     expect(() => redactRecord(record(deep), options)).toThrow(/deeper than 8 levels at \$\.d\.d\.d\.d\.d\.d\.d\.d/);
   });
 
+  it('names no path whose key repeats a value of the record, as written or with its escapes read', () => {
+    let deep: JsonValue = 'x';
+    for (let i = 0; i < 20; i++) deep = [deep];
+    for (const key of ['hunter2xyz', 'hunter2%78yz']) {
+      expect(() => redactRecord(record({ password: 'hunter2xyz', a: { [key]: deep } }), options)).toThrow(/^JSON nesting deeper than 8 levels$/);
+      // With the JSON text the record came from, the text is searched (an earlier value of a repeated key counts).
+      const source = `{"password":"x","password":"hunter2xyz","a":{"${key}":[]}}`;
+      expect(() => redactRecord(record({ password: 'x', a: { [key]: deep } }), { ...options, source })).toThrow(/^JSON nesting deeper than 8 levels$/);
+    }
+    expect(() => redactRecord(record({ password: 'hunter2xyz', a: { other: deep } }), options)).toThrow(/levels at \$\.a\.other\[0\]/);
+  });
+
   it('tokens decrypt back to the original values', async () => {
     const out = redactRecord(record('from carol@example.net'), options);
     const text = out.kind === 'keep' ? String(out.body) : '';

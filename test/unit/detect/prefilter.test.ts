@@ -74,6 +74,26 @@ describe('Prefilter with a keyword-led pattern', () => {
   });
 });
 
+describe('Prefilter with context entries', () => {
+  it('marks a line whose JSON key holds the literal or the keyword prefix of a detector, which the structured path reads values with', () => {
+    const entries = [{ pattern: '(?i:ssn|social security)[^0-9\\n]{0,30}?\\b\\d{9}\\b' }, { pattern: 'ghp_[A-Za-z0-9]{36}' }];
+    // The SSN pattern is held by its keyword prefix (the cap): the prefix alone makes `ssns` a
+    // context key (see CompiledPolicy.isContextKey); `ghp_` is a literal gate.
+    const pf = new Prefilter(entries, { maxStructuralWeight: 40, contextEntries: 2 });
+    expect(pf.stats).toMatchObject({ relaxed: 1 });
+    for (const line of ['{"ssns":[1,"x"]}', '{"My_SSN" :{"a":1}}', '{"ghp_tokens":[]}']) {
+      expect(pf.candidates(JSON.stringify(Object.keys(JSON.parse(line) as object)[0])), line).not.toEqual([]);
+      expect(pf.test(Buffer.from(line)), line).toBe(true);
+      expect(pf.hits(Buffer.from(line)), line).toEqual([]);
+      expect(pf.hitsMany([Buffer.from(line)]), line).toEqual([[]]);
+    }
+    for (const line of ['{"msg":"ssn"}', '["ssn"]', '{"a":"ghp_"}']) expect(pf.hits(Buffer.from(line)), line).toBeUndefined();
+    // Entries past `contextEntries` (key rules, routing) make no context key.
+    const none = new Prefilter(entries, { maxStructuralWeight: 40, contextEntries: 0 });
+    for (const line of ['{"ssns":[1,"x"]}', '{"ghp_tokens":[]}']) expect(none.hits(Buffer.from(line)), line).toBeUndefined();
+  });
+});
+
 describe('Prefilter.hitsMany', () => {
   const same = (pf: Prefilter, inputs: string[]): void => {
     const buffers = inputs.map((t) => Buffer.from(t));
