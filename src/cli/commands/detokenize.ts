@@ -7,9 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { text as readStream } from 'node:stream/consumers';
 import { loadConfig } from '../../config/config.js';
 import { detokenizeText } from '../../crypto/detokenize.js';
-import { wrapToken } from '../../crypto/token.js';
-import type { CompiledPolicy } from '../../detect/compile.js';
-import { scanText } from '../../detect/scan.js';
+import { maskedText } from '../../act/replace.js';
 import { openRuntime } from '../../pipeline/runtime.js';
 import { LineWriter } from '../../sinks/line-writer.js';
 import type { DetokenizeAuditEvent } from '../../telemetry/events.js';
@@ -32,7 +30,7 @@ export async function detokenizeCommand(files: string[], flags: DetokenizeFlags)
   const principal = flags.principal?.trim() || null;
   // The reason goes to the ledger as the policy would leave it: it may quote a secret. (The
   // principal stays as given: an audit names who asked, e-mail address or not.)
-  const reason = flags.reason?.trim() ? masked(runtime.policy, flags.reason.trim()) : null;
+  const reason = flags.reason?.trim() ? maskedText(runtime.policy, flags.reason.trim()) : null;
   const audit = async (e: Omit<DetokenizeAuditEvent, 'type' | 'ts' | 'principal' | 'reason'>): Promise<void> => {
     await runtime.security.write([{ type: 'detokenize', ts: new Date().toISOString(), principal, reason, ...e }]);
     await runtime.security.flush();
@@ -77,9 +75,3 @@ export async function detokenizeCommand(files: string[], flags: DetokenizeFlags)
   }
 }
 
-/** `text` with every finding of `policy` replaced by its label in token syntax (`[[PASSWORD]]`). */
-function masked(policy: CompiledPolicy, text: string): string {
-  let out = text;
-  for (const m of scanText(policy, text).reverse()) out = out.slice(0, m.start) + wrapToken(m.detector.spec.label) + out.slice(m.end);
-  return out;
-}

@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { LogveilConfig } from '../../config/config.js';
-import { wrapToken } from '../../crypto/token.js';
+import { maskedText } from '../../act/replace.js';
 import type { CompiledPolicy } from '../../detect/compile.js';
-import { scanText } from '../../detect/scan.js';
 import type { RunSummary } from '../../pipeline/accounting.js';
 import { fileInput, redactStreams } from '../../pipeline/engine.js';
 import { openRuntime } from '../../pipeline/runtime.js';
@@ -150,13 +149,7 @@ function maskedWhere(where: string, policies: readonly CompiledPolicy[], renamed
   const end = where.lastIndexOf(' [');
   if (renamed.has(where.slice(0, at))) return `${where.slice(0, at)} (path withheld)${where.slice(end)}`;
   let path = where.slice(at + 1, end);
-  for (const policy of policies) {
-    const matches = scanText(policy, path);
-    for (let k = matches.length - 1; k >= 0; k--) {
-      const m = matches[k] as (typeof matches)[number];
-      path = path.slice(0, m.start) + wrapToken(m.detector.spec.label) + path.slice(m.end);
-    }
-  }
+  for (const policy of policies) path = maskedText(policy, path);
   return where.slice(0, at + 1) + path + where.slice(end);
 }
 
