@@ -174,13 +174,14 @@ export class CompiledPolicy {
 
   /**
    * True when a JSON key can tell a detector something about the value under it: it holds a literal
-   * or keyword the prefilter gates a detector by (`ssn`, `phone`), or a match of one. Such a value
-   * is also read with its key before it (see scanText).
+   * or keyword the prefilter gates a detector by (`ssn`, `phone`), a match of one, or a key word as
+   * a whole word (`rtn`, `bankRtn`, see key-words.ts). Such a value is also read with its key before
+   * it (see scanText).
    */
   isContextKey(key: string): boolean {
     let known = this.#keyContext.get(key);
     if (known === undefined) {
-      known = (this.prefilter?.candidates(key).length ?? 0) > 0;
+      known = (this.prefilter?.candidates(key).length ?? 0) > 0 || (this.lineFilter?.keyWords.holds(key) ?? false);
       this.#keyContext.set(key, known);
     }
     return known;

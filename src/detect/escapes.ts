@@ -12,13 +12,38 @@
  * for a space (form encoding), and is also read so. A value encoded again (`%2540`: a URL
  * carried in another URL's query string, as `redirect_uri=` or `next=` do) is decoded again, up
  * to {@link MAX_LEVELS} times, each level a view of its own (see {@link decodedViews}).
+ *
+ * HTML character references are decoded too (`bob&#64;example&#46;com`, `&#x40;`, `&commat;`, as
+ * HTML pages, mail bodies and form echoes carry them): numeric ones of any character, and the
+ * named ones of the punctuation values are written with (see {@link NAMED}).
  */
 
 /**
  * An escape the view may decode: of an ASCII byte, the first two of a UTF-8 sequence, `\\uXXXX`,
  * or JSON's `\\/` and `\\"` (a URL or a quoted value inside JSON that is part of a text line).
  */
-const ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Fc-f][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]|\\u[0-9A-Fa-f]{4}|\\[/"]/;
+const ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Fc-f][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]|\\u[0-9A-Fa-f]{4}|\\[/"]|&(?:#[0-9]{1,7}|#[Xx][0-9A-Fa-f]{1,6}|[a-z]{2,6});/;
+/** The named character references decoded: markup's own and the punctuation of addresses, numbers and URLs. */
+const NAMED: Readonly<Record<string, string>> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  commat: '@',
+  period: '.',
+  plus: '+',
+  colon: ':',
+  sol: '/',
+  num: '#',
+  percnt: '%',
+  equals: '=',
+  lowbar: '_',
+  dash: '-',
+  nbsp: ' ',
+};
+/** The longest reference decoded: `&#x10FFFF;`, `&#1114111;`. */
+const MAX_REFERENCE = 10;
 const PERCENT_ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Fc-f][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -41,9 +66,13 @@ export function hasEscapes(text: string): boolean {
   return ESCAPE.test(text);
 }
 
-/** True when the bytes of a raw line hold a percent-escape the view decodes (JSON's `\u` needs a backslash, which raw lines are checked for anyway). */
-export function hasPercentEscape(bytes: Buffer): boolean {
+/**
+ * True when the bytes of a raw line hold a percent-escape or a character reference the view
+ * decodes (JSON's `\u` needs a backslash, which raw lines are checked for anyway).
+ */
+export function hasRawEscape(bytes: Buffer): boolean {
   for (let pos = bytes.indexOf(PERCENT); pos !== -1; pos = bytes.indexOf(PERCENT, pos + 1)) if (isPercentEscapeAt(bytes, pos)) return true;
+  for (let pos = bytes.indexOf(AMPERSAND); pos !== -1; pos = bytes.indexOf(AMPERSAND, pos + 1)) if (isReferenceAt(bytes, pos)) return true;
   return false;
 }
 
@@ -77,6 +106,12 @@ export function decodeEscapes(text: string): DecodedView | undefined {
       out += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
       at.push(i);
       i += 6;
+    } else if (c === AMPERSAND && referenceAt(text, i) !== undefined) {
+      const [char, length] = referenceAt(text, i) as [string, number];
+      out += char;
+      at.push(i);
+      if (char.length === 2) at.push(i);
+      i += length;
     } else if (c === 0x5c && (text[i + 1] === '/' || text[i + 1] === '"')) {
       out += text[i + 1];
       at.push(i);
@@ -150,6 +185,35 @@ function percentChar(text: string, i: number): string {
   }
 }
 
+/**
+ * The character an HTML character reference at `text[i]` stands for and the reference's length;
+ * undefined when none starts there (or it names no character: a surrogate, past U+10FFFF, a name
+ * not in {@link NAMED}).
+ */
+function referenceAt(text: string, i: number): [string, number] | undefined {
+  const end = text.indexOf(';', i + 2);
+  if (end === -1 || end - i > MAX_REFERENCE) return undefined;
+  const body = text.slice(i + 1, end);
+  const named = NAMED[body];
+  if (named !== undefined) return [named, end - i + 1];
+  const m = /^#(?:([0-9]{1,7})|[Xx]([0-9A-Fa-f]{1,6}))$/.exec(body);
+  if (!m) return undefined;
+  const code = m[1] !== undefined ? Number(m[1]) : parseInt(m[2] as string, 16);
+  if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return undefined;
+  return [String.fromCodePoint(code), end - i + 1];
+}
+
+/**
+ * True when `bytes[pos]` starts an HTML character reference the view decodes (`&#64;`, `&#x40;`,
+ * `&commat;`).
+ */
+export function isReferenceAt(bytes: Buffer, pos: number): boolean {
+  if (bytes[pos] !== AMPERSAND) return false;
+  const end = bytes.indexOf(SEMICOLON, pos + 2);
+  if (end === -1 || end - pos > MAX_REFERENCE) return false;
+  return referenceAt(bytes.toString('latin1', pos, end + 1), 0) !== undefined;
+}
+
 /** The length of the UTF-8 sequence a lead byte starts: 1 for ASCII, 2-4, or 0 for no lead byte. */
 function utf8ByteLength(lead: number): number {
   if (lead < 0x80) return 1;
@@ -161,6 +225,8 @@ function utf8ByteLength(lead: number): number {
 
 const PERCENT = 0x25;
 const PLUS = 0x2b;
+const AMPERSAND = 0x26;
+const SEMICOLON = 0x3b;
 
 function isHex(text: string, from: number, count: number): boolean {
   if (from + count > text.length) return false;

@@ -6,8 +6,9 @@
  * (the property tests compare it with the structured path). The patterns are matched through a
  * {@link Prefilter}: literal gates first, each gated pattern run only where its literal occurs.
  */
-import { isPercentEscapeAt } from './escapes.js';
+import { isPercentEscapeAt, isReferenceAt } from './escapes.js';
 import { HIDDEN_NUMBER_PATTERN } from './numbers.js';
+import { KeyWords, keyWordsOf } from './key-words.js';
 import { Prefilter, type PrefilterEntry } from './prefilter.js';
 import type { DetectorSpec, KeyRuleSpec } from './pack.js';
 
@@ -16,6 +17,7 @@ const QUOTE = 0x22;
 const CR = 0x0d;
 const BACKSLASH = 0x5c;
 const PERCENT = 0x25;
+const AMPERSAND = 0x26;
 
 export class LineFilter {
   readonly prefilter: Prefilter;
@@ -25,10 +27,14 @@ export class LineFilter {
   /** Records nested deeper are rejected on the structured path; undefined: no limit. */
   readonly #maxDepth: number | undefined;
 
-  private constructor(entries: PrefilterEntry[], maxDepth: number | undefined, extra: readonly PrefilterEntry[], detectors: number) {
-    // A line with a key that holds a detector's literal (`"ssns":`) is looked at closer too: its
-    // values are read with the key before them (see scanText).
-    this.prefilter = new Prefilter(entries, { contextEntries: detectors });
+  /** Words that make a JSON key a context key besides the prefilter's literals (see key-words.ts). */
+  readonly keyWords: KeyWords;
+
+  private constructor(entries: PrefilterEntry[], maxDepth: number | undefined, extra: readonly PrefilterEntry[], detectors: number, keyWords: readonly string[]) {
+    // A line with a key that holds a detector's literal (`"ssns":`) or key word (`"rtn":`) is
+    // looked at closer too: its values are read with the key before them (see scanText).
+    this.prefilter = new Prefilter(entries, { contextEntries: detectors, keyWords });
+    this.keyWords = new KeyWords(keyWords);
     this.#maxDepth = maxDepth;
     this.extra = extra;
     this.extraStart = entries.length - extra.length;
@@ -53,7 +59,7 @@ export class LineFilter {
       ...(detectors.length > 0 ? [{ pattern: HIDDEN_NUMBER_PATTERN }] : []),
       ...extra,
     ];
-    return entries.length > 0 || maxDepth !== undefined ? new LineFilter(entries, maxDepth, extra, detectors.length) : undefined;
+    return entries.length > 0 || maxDepth !== undefined ? new LineFilter(entries, maxDepth, extra, detectors.length, keyWordsOf(detectors)) : undefined;
   }
 
   /**
@@ -123,18 +129,24 @@ export function markByte(data: Buffer, ends: Int32Array, byte: number | string, 
 
 /**
  * Marks the lines holding a percent-escape of an ASCII byte (`%40`) or of a UTF-8 character
- * (`%C3%A9`): detection also reads values with their escapes decoded (see escapes.ts), which the
- * raw line's patterns cannot see.
+ * (`%C3%A9`), or an HTML character reference (`&#64;`): detection also reads values with their
+ * escapes decoded (see escapes.ts), which the raw line's patterns cannot see.
  */
-export function markPercentEscapes(data: Buffer, ends: Int32Array, hit: Uint8Array): void {
-  for (let pos = data.indexOf(PERCENT); pos !== -1; ) {
+export function markEscapes(data: Buffer, ends: Int32Array, hit: Uint8Array): void {
+  markWhere(data, ends, PERCENT, isPercentEscapeAt, hit);
+  markWhere(data, ends, AMPERSAND, isReferenceAt, hit);
+}
+
+/** Marks the lines where `starts` holds at some `byte`. */
+function markWhere(data: Buffer, ends: Int32Array, byte: number, starts: (data: Buffer, pos: number) => boolean, hit: Uint8Array): void {
+  for (let pos = data.indexOf(byte); pos !== -1; ) {
     const line = lineAt(ends, pos);
     if (hit[line]) {
-      pos = data.indexOf(PERCENT, (ends[line] as number) + 1);
+      pos = data.indexOf(byte, (ends[line] as number) + 1);
       continue;
     }
-    if (isPercentEscapeAt(data, pos)) hit[line] = 1;
-    pos = data.indexOf(PERCENT, pos + 1);
+    if (starts(data, pos)) hit[line] = 1;
+    pos = data.indexOf(byte, pos + 1);
   }
 }
 

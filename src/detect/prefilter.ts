@@ -19,6 +19,7 @@ import { analyze, foldCase, requiredLiterals, selectivePrefix, type Literal } fr
 import { withoutCaptures } from './re2-syntax.js';
 import { gateStrength } from './rarity.js';
 import { DualSet, SplitSet, TEST_SET_WEIGHT } from './split-set.js';
+import { keyWordInKey, keyWordNet } from './key-words.js';
 
 export interface PrefilterEntry {
   /** The pattern as it must be tested on the input (raw lines need widened anchors). */
@@ -78,7 +79,10 @@ export class Prefilter {
    * {@link Prefilter.#weaklyGated}). `maxStructuralWeight`: over this total weight, the heaviest
    * structural patterns left are held by their keyword prefixes (see {@link Prefilter.#relax}).
    */
-  constructor(entries: readonly PrefilterEntry[], options: { maxStructuralWeight?: number; setWeight?: number; contextEntries?: number } = {}) {
+  constructor(
+    entries: readonly PrefilterEntry[],
+    options: { maxStructuralWeight?: number; setWeight?: number; contextEntries?: number; keyWords?: readonly string[] } = {},
+  ) {
     this.#maxStructuralWeight = options.maxStructuralWeight ?? MAX_STRUCTURAL_WEIGHT;
     this.#setWeight = options.setWeight ?? TEST_SET_WEIGHT;
     this.#contextEntries = options.contextEntries ?? 0;
@@ -115,9 +119,14 @@ export class Prefilter {
     });
     this.#relax(structural);
     this.#structural = structural.length > 0 ? new SplitSet(structural, { test: this.#setWeight }) : undefined;
+    const inKey = (k: string): boolean => (byLiteral.get(k) ?? []).some((e) => e < this.#contextEntries);
+    // Key words (see key-words.ts) gate nothing: a line holding one in a key is looked at closer.
+    // One that is a literal of a context entry already is looked for in keys as that literal.
+    const nets = new Map((options.keyWords ?? []).filter((w) => !inKey(`(?i)${escape(w)}`)).map((w) => [keyWordNet(w), keyWordInKey(w)]));
+    for (const net of nets.keys()) if (!byLiteral.has(net)) byLiteral.set(net, []);
     const keys = [...byLiteral.keys()];
     this.#gates = keys.map((k) => byLiteral.get(k) as number[]);
-    this.#inKeyPatterns = keys.map((k, l) => ((this.#gates[l] as number[]).some((e) => e < this.#contextEntries) ? inKeyPattern(k) : undefined));
+    this.#inKeyPatterns = keys.map((k) => nets.get(k) ?? (inKey(k) ? inKeyPattern(k) : undefined));
     this.#literals = keys.length > 0 ? new DualSet(keys) : undefined;
   }
 

@@ -17,8 +17,8 @@ import type { CompiledPolicy } from '../detect/compile.js';
 import { scanText } from '../detect/scan.js';
 import type { CompiledRouting, RouteMatch } from '../route/compile.js';
 import { appStreamOf, type AppStreamMode } from '../route/event.js';
-import { hasPercentEscape } from '../detect/escapes.js';
-import { lineEnds, markByte, markPercentEscapes, type LineFilter } from '../detect/line-filter.js';
+import { hasRawEscape } from '../detect/escapes.js';
+import { lineEnds, markByte, markEscapes, type LineFilter } from '../detect/line-filter.js';
 import { lineDetectors, numbersOf } from './raw-line.js';
 import { LogveilError } from '../errors.js';
 import type { JsonValue, LogRecord, SourceRef } from '../record.js';
@@ -248,8 +248,9 @@ export function batchCounts(res: BatchResult): {
 
 /**
  * Which lines take the structured path: prefilter hits (one pass over the whole batch), lines with
- * a backslash or a percent-escape (an escape can hide a match), invalid UTF-8, oversized lines, and all of them
- * when the fast path is off or the format must be validated line by line.
+ * a backslash, a percent-escape or a character reference (an escape can hide a match), invalid
+ * UTF-8, oversized lines, and all of them when the fast path is off or the format must be
+ * validated line by line.
  */
 function slowLines(data: Buffer, ends: Int32Array, ctx: BatchContext, found: Map<number, number[]>): Uint8Array {
   const slow = new Uint8Array(ends.length);
@@ -257,7 +258,7 @@ function slowLines(data: Buffer, ends: Int32Array, ctx: BatchContext, found: Map
   if (ctx.fastPath === false || ctx.format === 'jsonl' || !filter) return slow.fill(1);
   // Cheap whole-batch checks first: a line they mark needs no prefilter call.
   markByte(data, ends, BACKSLASH, slow);
-  markPercentEscapes(data, ends, slow);
+  markEscapes(data, ends, slow);
   if (ctx.throwOnMarker !== undefined) markByte(data, ends, ctx.throwOnMarker, slow);
   filter.markHits(data, ends, slow, found);
   const utf8 = isUtf8(data);
@@ -368,12 +369,12 @@ function cleanPath(policy: CompiledPolicy, path: string, source: string): string
 
 /**
  * True when a raw line may hold something to redact: a line filter hit, or an escape it cannot see
- * through (JSON's, or a percent-escape the detectors decode). A line with neither leaves unchanged
- * however it is parsed.
+ * through (JSON's, a percent-escape or a character reference the detectors decode). A line with
+ * neither leaves unchanged however it is parsed.
  */
 function mayHide(bytes: Buffer, ctx: BatchContext): boolean {
   const filter = ctx.policy.lineFilter;
-  return !filter || bytes.includes(BACKSLASH) || hasPercentEscape(bytes) || filter.test(bytes);
+  return !filter || bytes.includes(BACKSLASH) || hasRawEscape(bytes) || filter.test(bytes);
 }
 
 /** Encrypts a whole raw record for the quarantine; the event names the reason, never the content. */

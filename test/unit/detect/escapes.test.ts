@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ActionPolicy } from '../../../src/act/actions.js';
 import { builtinPatternsDir } from '../../../src/config/config.js';
 import { CompiledPolicy } from '../../../src/detect/compile.js';
-import { decodedViews, decodeEscapes, hasEscapes, hasPercentEscape, MAX_LEVELS } from '../../../src/detect/escapes.js';
+import { decodedViews, decodeEscapes, hasEscapes, hasRawEscape, MAX_LEVELS } from '../../../src/detect/escapes.js';
 import { explainText } from '../../../src/detect/explain.js';
 import { loadPolicy } from '../../../src/detect/load.js';
 import { scanText } from '../../../src/detect/scan.js';
@@ -31,8 +31,8 @@ describe('decodeEscapes', () => {
     }
     // Cut short, the sequence stays as written and the ASCII escape after it is still decoded.
     expect(decodeEscapes('%C3%40')?.text).toBe('%C3@');
-    expect(hasPercentEscape(Buffer.from('n%C3%A9e'))).toBe(true);
-    expect(hasPercentEscape(Buffer.from('n%E9e'))).toBe(false);
+    expect(hasRawEscape(Buffer.from('n%C3%A9e'))).toBe(true);
+    expect(hasRawEscape(Buffer.from('n%E9e'))).toBe(false);
   });
 
   it("decodes JSON's escaped solidus and quote, which JSON inside a text line carries", () => {
@@ -42,14 +42,30 @@ describe('decodeEscapes', () => {
     expect(spans('hook=https:\\/\\/hooks.slack.com\\/services\\/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').map(([id]) => id)).toContain('slack-webhook');
   });
 
+  it('decodes HTML character references: numeric of any character, named of punctuation', () => {
+    const view = decodeEscapes('bob&#64;ex&#x2E;io &commat;&#128512;!');
+    expect(view?.text).toBe('bob@ex.io @\u{1f600}!');
+    expect(view?.at).toEqual([0, 1, 2, 3, 8, 9, 10, 16, 17, 18, 19, 27, 27, 36, 37]);
+    expect(spans('mail bob&#64;example&period;com')).toEqual([['email', 'bob&#64;example&period;com']]);
+    // An ampersand of text, a name not decoded, a surrogate, a code point past U+10FFFF: as written.
+    for (const t of ['AT&T; R&D;', '&foo;', '&#xD800;', '&#1114112;', '&#;', '& #64;', '&#64']) {
+      expect(decodeEscapes(t), t).toBeUndefined();
+      expect(hasRawEscape(Buffer.from(t)), t).toBe(false);
+    }
+    expect(hasRawEscape(Buffer.from('a&amp;b'))).toBe(true);
+    expect(hasRawEscape(Buffer.from('x&#x40;'))).toBe(true);
+    // Encoded twice: `&amp;#64;` is `&#64;`, then `@`.
+    expect(decodedViews('a&amp;#64;b.io').map((v) => v.text)).toEqual(['a&#64;b.io', 'a@b.io']);
+  });
+
   it('leaves text without such escapes alone', () => {
     for (const t of ['CPU 95% done', '100%', 'x%4', '%G0', '%4\x10', '%8g', '\\u12', '\\u00\x10\x10', '\\x40', 'plain']) {
       expect(hasEscapes(t), t).toBe(false);
       expect(decodeEscapes(t), t).toBeUndefined();
-      expect(hasPercentEscape(Buffer.from(t)), t).toBe(false);
+      expect(hasRawEscape(Buffer.from(t)), t).toBe(false);
     }
-    expect(hasPercentEscape(Buffer.from('a%4A'))).toBe(true);
-    expect(hasPercentEscape(Buffer.from('100% %2f'))).toBe(true);
+    expect(hasRawEscape(Buffer.from('a%4A'))).toBe(true);
+    expect(hasRawEscape(Buffer.from('100% %2f'))).toBe(true);
   });
 });
 

@@ -1,0 +1,118 @@
+/**
+ * Words that make a JSON key tell a detector something though no literal of the prefilter holds
+ * them: the keywords a keyword-led pattern starts with (`(?i:routing|aba|rtn|...)` of the ABA
+ * routing number) and a detector's window keywords (`mobil` of the German phone numbers). Under
+ * such a key a value is read as `key: value` (`{"rtn":"011000028"}` reads `rtn: 011000028`).
+ *
+ * Many of these words are short (`rtn`, `pan`, `cpf`) and lie inside common keys (`span_id`), so
+ * a key holds one only as a whole word: keys split into words at every character that is not a
+ * letter or digit and where a lower-case letter meets an upper-case one (`bankRtn` is `bank rtn`,
+ * `aba_routing` is `aba routing`); a keyword of several words (`transit number`) must be as many
+ * words in a row. The raw-line prefilter looks for the same words with {@link keyWordNet}, a wider
+ * net: every key holding one is in what it catches.
+ */
+import { requiredLiterals, selectivePrefix } from './literals.js';
+import type { DetectorSpec } from './pack.js';
+
+/** A keyword-led prefix: one case-insensitive group of alternatives, nothing else. */
+const KEYWORD_GROUP = /^(?:\(\?i\)\(\?i?:|\(\?i:)[^()\\^$]*\)$/;
+/** What a key word can be: letters and digits, words apart by a space or `_ # -`. */
+const WORDS = /^[\p{L}\p{N}]+(?:[ _#-][\p{L}\p{N}]+)*$/u;
+/** Keyword-led prefixes' words need this many characters, window keywords more (`api` is in paths everywhere). */
+const MIN_PREFIX_WORD = 3;
+const MIN_WINDOW_WORD = 4;
+
+/**
+ * The key words of `detectors`, lower case, each once: of a keyword-led pattern, its leading
+ * keywords; of every detector, its window keywords that are words (one ending in a colon counts
+ * without it: the key reads `tel: ...`; `host=` never stands in a key) and that no literal the
+ * pattern requires holds or is part of (`akia` of a pattern that needs `AKIA` is in the value).
+ */
+export function keyWordsOf(detectors: readonly Pick<DetectorSpec, 'regex' | 'keywords'>[]): string[] {
+  const out = new Set<string>();
+  const add = (word: string, min: number): void => {
+    const w = word.toLowerCase();
+    if ([...w].length >= min && WORDS.test(w)) out.add(w);
+  };
+  for (const d of detectors) {
+    const prefix = selectivePrefix(d.regex);
+    if (prefix && KEYWORD_GROUP.test(prefix)) {
+      for (const l of requiredLiterals(prefix, 1) ?? []) if (l.nocase) add(l.text, MIN_PREFIX_WORD);
+    }
+    const own = (requiredLiterals(d.regex) ?? []).map((l) => l.text.toLowerCase());
+    for (const k of d.keywords ?? []) {
+      const word = (k.endsWith(':') ? k.slice(0, -1) : k).toLowerCase();
+      if (!own.some((l) => l.includes(word) || word.includes(l))) add(word, MIN_WINDOW_WORD);
+    }
+  }
+  return [...out].sort();
+}
+
+/** The words of a key or a keyword, lower case (see the module comment). */
+export function wordsOf(text: string): string[] {
+  return text
+    .replace(/(\p{Ll})(?=\p{Lu})/gu, '$1 ')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length > 0)
+    .map((w) => w.toLowerCase());
+}
+
+/** Tells whether a key holds one of the key words (as whole words, see the module comment). */
+export class KeyWords {
+  readonly #words: string[][];
+
+  constructor(words: readonly string[]) {
+    this.#words = words.map(wordsOf).filter((w) => w.length > 0);
+  }
+
+  get size(): number {
+    return this.#words.length;
+  }
+
+  holds(key: string): boolean {
+    if (this.#words.length === 0) return false;
+    const words = wordsOf(key);
+    return this.#words.some((kw) => {
+      for (let i = 0; i + kw.length <= words.length; i++) {
+        if (kw.every((w, j) => words[i + j] === w)) return true;
+      }
+      return false;
+    });
+  }
+}
+
+/**
+ * An RE2 pattern matching wherever `word` may stand as whole words in a key of a raw line (it
+ * matches more): its first word after a character that is no ASCII letter or digit, or
+ * capitalized after a lower-case one (a word starting with another letter: anywhere); its words
+ * apart by anything but ASCII letters and digits, or nothing; its last word before anything but
+ * an ASCII lower-case letter or digit. (ASCII classes keep a set of many such patterns small;
+ * other characters count as separators, which only widens the net.)
+ */
+export function keyWordNet(word: string): string {
+  return `${wordsPattern(word)}(?:[^a-z0-9]|$)`;
+}
+
+/** As {@link keyWordNet}, where the word lies in a JSON key: the rest of the key, its closing quote and a colon follow. */
+export function keyWordInKey(word: string): string {
+  return `${wordsPattern(word)}(?:[^a-z0-9"\\n][^"\\n]*)?"[ \\t\\r]*:`;
+}
+
+function wordsPattern(word: string): string {
+  const words = wordsOf(word);
+  const first = words[0] ?? '';
+  const head = first[0] ?? '';
+  const upper = head.toUpperCase();
+  // Past a lower-case letter, a word starts capitalized; a word starting with another letter is
+  // looked for anywhere.
+  const start = /^[a-z]$/.test(head)
+    ? `(?:[^A-Za-z0-9](?i:${escape(first)})|[a-z]${upper}(?i:${escape(first.slice(1))}))`
+    : /^[0-9]$/.test(head)
+      ? `[^A-Za-z0-9]${escape(first)}`
+      : `(?i:${escape(first)})`;
+  return start + words.slice(1).map((w) => `[^A-Za-z0-9]*(?i:${escape(w)})`).join('');
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
