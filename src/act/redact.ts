@@ -9,11 +9,13 @@ import type { CompiledPolicy } from '../detect/compile.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
 import { plainNumber } from '../detect/numbers.js';
 import { decodedForms, repeatsIn, standalone, ValueSet } from '../detect/repeats.js';
-import { ownTokens, scanText, type Match } from '../detect/scan.js';
+import { ownTokens, scanText } from '../detect/scan.js';
 import type { TokenRef } from '../crypto/token.js';
 import { CodecError, LogveilError } from '../errors.js';
 import { fieldPath, type Finding, type JsonValue, type LogRecord, type Severity } from '../record.js';
 import type { ActionPolicy, ResolvedAction } from './actions.js';
+import { detectorEdit, keyRuleEdit, withKeyRules, type Edit, type RedactedBy } from './edits.js';
+import { embeddedValues } from './embedded.js';
 import { contextWith, leaves, mayRepeat, NO_KEYS, onlyAsKey, setMember, standsAsValue } from './members.js';
 import { replacement, type RedactKeys } from './replace.js';
 
@@ -75,17 +77,6 @@ export function redactRecord(record: LogRecord, options: RedactOptions): RedactO
     }
     throw err;
   }
-}
-
-/** What redacted a value: its repeats elsewhere in the record get the same. */
-interface RedactedBy {
-  id: string;
-  category: string;
-  severity: Severity;
-  label: string;
-  action: ResolvedAction;
-  /** How many times the first pass redacted the value. */
-  count: number;
 }
 
 class Walker {
@@ -194,39 +185,38 @@ class Walker {
    * plain spelling. `context`: keys to read the value with (see {@link Walker.value}).
    */
   string(text: string, path: string, decoded = true, context: readonly string[] = NO_KEYS): string | typeof DROP {
-    return this.#redact(text, path, scanText(this.#o.policy, text, undefined, this.#o.detectorsFor?.(text), context.length === 0 ? undefined : { keys: context }), decoded);
+    const { policy, actions } = this.#o;
+    const matches = scanText(policy, text, undefined, this.#o.detectorsFor?.(text), context.length === 0 ? undefined : { keys: context });
+    const edits = matches.map((m) => detectorEdit(m, actions.forDetector(m.detector.spec), decoded));
+    const byKey = embeddedValues(text, policy.keyRules).map((v) => keyRuleEdit(v, actions.forKeyRule(v.rule)));
+    return this.#redact(text, path, byKey.length === 0 ? edits : withKeyRules(edits, byKey));
   }
 
-  #redact(text: string, path: string, matches: readonly Match[], decoded = true): string | typeof DROP {
-    if (matches.length === 0) return text;
-    const actions = matches.map((m) => this.#o.actions.forDetector(m.detector.spec));
-    const dropRecord = actions.findIndex((a) => a.type === 'drop-record');
-    if (dropRecord !== -1 || actions.some((a) => a.type === 'drop-field')) {
+  #redact(text: string, path: string, edits: readonly Edit[]): string | typeof DROP {
+    if (edits.length === 0) return text;
+    const dropRecord = edits.find((e) => e.by.action.type === 'drop-record');
+    if (dropRecord || edits.some((e) => e.by.action.type === 'drop-field')) {
       // The field or the record goes: every finding in the string is still counted, none tokenized.
-      matches.forEach((m, k) => {
-        const spec = m.detector.spec;
-        const action = actions[k] as ResolvedAction;
-        if (action.type === 'drop-field' || action.type === 'drop-record') this.#o.onReplace?.(spec.id, '');
-        this.#record(spec.id, spec.category, spec.severity, spec.label, path, m.start, m.end, action, undefined);
-      });
-      if (dropRecord !== -1) throw new DropRecord((matches[dropRecord] as Match).detector.spec.id);
+      for (const { by, start, end } of edits) {
+        if (by.action.type === 'drop-field' || by.action.type === 'drop-record') this.#o.onReplace?.(by.id, '');
+        this.#record(by.id, by.category, by.severity, by.label, path, start, end, by.action, undefined);
+      }
+      if (dropRecord) throw new DropRecord(dropRecord.by.id);
       return DROP;
     }
     let out = '';
     let pos = 0;
-    matches.forEach((m, k) => {
-      const spec = m.detector.spec;
-      const action = actions[k] as ResolvedAction;
-      const replaced = this.#apply(action, spec.label, (decoded ? m.value : undefined) ?? text.slice(m.start, m.end));
-      this.#o.onReplace?.(spec.id, replaced.text);
-      this.#record(spec.id, spec.category, spec.severity, spec.label, path, m.start, m.end, action, replaced.kid);
-      const by = { id: spec.id, category: spec.category, severity: spec.severity, label: spec.label, action };
-      this.#remember(text.slice(m.start, m.end), by);
+    for (const { by, start, end, value } of edits) {
+      const written = text.slice(start, end);
+      const replaced = this.#apply(by.action, by.label, value ?? written);
+      this.#o.onReplace?.(by.id, replaced.text);
+      this.#record(by.id, by.category, by.severity, by.label, path, start, end, by.action, replaced.kid);
+      this.#remember(written, by);
       // Found in another reading (`5.36274189E8` read as its digits): that value is looked for too.
-      if (m.value !== undefined && m.value !== text.slice(m.start, m.end)) this.#remember(m.value, by, 0);
-      out += text.slice(pos, m.start) + replaced.text;
-      pos = m.end;
-    });
+      if (value !== undefined && value !== written) this.#remember(value, by, 0);
+      out += text.slice(pos, start) + replaced.text;
+      pos = end;
+    }
     return out + text.slice(pos);
   }
 

@@ -123,6 +123,31 @@ describe('redactRecord', () => {
     expect(out.findings.map((f) => f.detectorId)).toEqual(['key:password', 'key:*_token']);
   });
 
+  it('applies redact rules to the JSON a string holds, escaped once more too, and the value again where it repeats', () => {
+    const body = {
+      msg: 'request {"user":"bob","password": "Hunter2x", "n":1, "pin_token":42, "trace_id":"t1", "note":"a@b.org"}',
+      raw: '{\\"app_token\\":\\"zz9yy8\\",\\"x\\":\\"\\"}',
+      again: 'login Hunter2x failed',
+    };
+    const out = redactRecord(record(body), options);
+    const shaped = JSON.parse(JSON.stringify(out.kind === 'keep' && out.body).replace(/tk1\.[\w.-]+/g, 'tk1')) as unknown;
+    expect(shaped).toEqual({
+      msg: 'request {"user":"bob","password": "[[SECRET]]", "n":1, "pin_token":[[SECRET]], "trace_id":"t1", "note":"[[EMAIL:tk1]]"}',
+      raw: '{\\"app_token\\":\\"[[SECRET]]\\",\\"x\\":\\"\\"}',
+      again: 'login [[SECRET]] failed',
+    });
+    expect(out.findings.map((f) => [f.detectorId, f.path])).toEqual([
+      ['key:password', '$.msg'],
+      ['key:*_token', '$.msg'],
+      ['email', '$.msg'],
+      ['key:*_token', '$.raw'],
+      ['key:password', '$.again'],
+    ]);
+    // In a text body too; a key rule takes the whole value where a detector matched inside it.
+    const text = redactRecord(record('payload={"password":"x a@b.org y","ok":"a@b.org"}'), options);
+    expect(text.kind === 'keep' && text.body).toMatch(/^payload=\{"password":"\[\[SECRET\]\]","ok":"\[\[EMAIL:tk1\.[^\]]+\]\]"\}$/);
+  });
+
   it('a skip rule spares a scalar only: what an object or array under the key holds is redacted', () => {
     const out = redactRecord(record({ trace_id: { email: 'c@d.org' }, nested: { trace_id: ['e@f.org', 'ok'] } }), options);
     expect(JSON.stringify(out.kind === 'keep' && out.body)).not.toMatch(/c@d\.org|e@f\.org/);
