@@ -31,7 +31,7 @@ export function detectorEdit(m: Match, action: ResolvedAction, decoded: boolean)
 
 export function keyRuleEdit(v: EmbeddedValue, action: ResolvedAction): Edit {
   const { category, severity, label } = v.rule;
-  return { start: v.start, end: v.end, by: { id: `key:${v.pattern}`, category, severity, label, action } };
+  return { start: v.start, end: v.end, by: { id: `key:${v.pattern}`, category, severity, label, action }, ...(v.value !== undefined ? { value: v.value } : {}) };
 }
 
 /** The edits of the key rules, and the detectors' edits outside them (a key rule takes the whole value). */

@@ -1,14 +1,20 @@
 /**
  * Key rules inside text. A log message often carries JSON of its own, a request body or a config
  * dump (`"request: {\"client_secret\":\"s3cr3t\"}"`), and a text line may be such JSON after a
- * prefix (`payload={"api_token":"x1"}`): a `redact` rule applies to the values its keys hold there
- * too, as it does to the record's own fields. Key and value are read as JSON writes them (a
- * string, or a number), in the text as written or, where quotes are escaped once more
- * (`{\"token\":\"x1\"}` inside a string), with those escapes decoded.
+ * prefix (`payload={"api_token":"x1"}`, Python's `headers={'Cookie': 'sid=...'}`): a `redact`
+ * rule applies to the values its keys hold there too, as it does to the record's own fields. A
+ * value is a string, an array of strings (`{"Cookie":["sid=..."]}`, as Go writes header maps) or
+ * a bare run of letters and digits (`42`, `0xDEADBEEF`). Pairs are read in the text as written
+ * and in its readings: JSON escapes decoded once more (`{\"token\":\"x1\"}` inside a string),
+ * percent-escapes and character references decoded (`state=%7B%22access_token%22...`). A value
+ * taken is taken again where it repeats in the same text.
  */
+import RE2 from 're2';
 import type { KeyDecision, KeyRules } from '../detect/compile.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
-import { decodeEscapes } from '../detect/escapes.js';
+import type { TokenRef } from '../crypto/token.js';
+import { decodedViews, hasEscapes } from '../detect/escapes.js';
+import { standalone } from '../detect/repeats.js';
 
 /** A value a key rule takes inside a text: where it is written, and the rule. */
 export interface EmbeddedValue {
@@ -17,45 +23,137 @@ export interface EmbeddedValue {
   rule: KeyRuleSpec;
   /** The key pattern that matched (`*_token`): the finding is named `key:<pattern>`. */
   pattern: string;
+  /** The value as JSON reads it, when that is not the text as written (`C:\\x` is `C:\x`). */
+  value?: string;
 }
 
-/** `"key"`, a colon, then a string or a number: the key and the value each as a group. */
-const PAIR = /"((?:[^"\\\n]|\\.){1,256})"[ \t\r\n]*:[ \t\r\n]*(?:"((?:[^"\\\n]|\\.)*)"|(-?[0-9][0-9.eE+-]*))/dg;
-/** A quick test that `text` may hold a pair, as written or with its quotes escaped. */
-const MAY_HOLD = /\\?"[ \t\r\n]*:/;
+/** A quoted string, double or single quotes, escapes inside; no line end. */
+const STRING = String.raw`"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'`;
+/**
+ * Key, separator, then a string, an array of strings, or a bare run (a number, a hex literal).
+ * RE2: the time stays linear in the text whatever it holds.
+ */
+const PAIR = new RE2(String.raw`("(?:[^"\\\n]|\\.){1,256}"|'(?:[^'\\\n]|\\.){1,256}')[ \t\r\n]*:[ \t\r\n]*(${STRING}|\[[ \t\r\n]*(?:${STRING})(?:[ \t\r\n]*,[ \t\r\n]*(?:${STRING}))*[ \t\r\n]*\]|-?[0-9A-Za-z][0-9A-Za-z.+_-]*)`, 'gu');
+const ITEM = new RE2(STRING, 'gu');
+/** A quick test that `text` may hold a pair. */
+const MAY_HOLD = /["'][ \t\r\n]*:/;
 
-/** The values a `redact` key rule takes in `text`, in order, not overlapping. */
-export function embeddedValues(text: string, rules: KeyRules): EmbeddedValue[] {
-  if (rules.empty || !text.includes('"') || !MAY_HOLD.test(text)) return [];
-  const found = pairsIn(text, rules);
-  if (!text.includes('\\"')) return found;
-  // Quotes escaped once more: the pairs of the text with its escapes decoded, mapped back.
-  const view = decodeEscapes(text);
-  if (!view) return found;
-  const at = (i: number): number => view.at[i] as number;
-  const decoded = pairsIn(view.text, rules).map((v) => ({ ...v, start: at(v.start), end: at(v.end) }));
-  return [...found, ...decoded].sort((a, b) => a.start - b.start).filter((v, i, all) => i === 0 || v.start >= (all[i - 1] as EmbeddedValue).end);
+/** A reading of the text: what it reads, and where each of its units stands in the text. */
+interface View {
+  text: string;
+  at?: readonly number[];
 }
 
+/**
+ * The values a `redact` key rule takes in `text`, in order, not overlapping. `tokens`: the tokens
+ * the text holds, which a repeat is not looked for inside.
+ */
+export function embeddedValues(text: string, rules: KeyRules, tokens: () => readonly TokenRef[] = () => []): EmbeddedValue[] {
+  if (rules.empty || !(text.includes('"') || text.includes("'") || text.includes('%') || text.includes('&'))) return [];
+  const views: View[] = [{ text }];
+  const unescaped = text.includes('\\') ? jsonUnescaped(text) : undefined;
+  if (unescaped) views.push(unescaped);
+  if (hasEscapes(text)) views.push(...decodedViews(text));
+  const found: EmbeddedValue[] = [];
+  for (const view of views) {
+    if (!MAY_HOLD.test(view.text)) continue;
+    const at = (i: number): number => (view.at ? (view.at[i] as number) : i);
+    for (const v of pairsIn(view.text, rules)) {
+      const start = at(v.start);
+      const end = at(v.end);
+      const written = text.slice(start, end);
+      const read = v.value ?? view.text.slice(v.start, v.end);
+      found.push({ start, end, rule: v.rule, pattern: v.pattern, ...(read !== written ? { value: read } : {}) });
+    }
+  }
+  if (found.length === 0) return found;
+  const taken = disjoint(found);
+  // Repeats, as written and as read.
+  const byValue = new Map<string, EmbeddedValue>();
+  for (const v of taken) for (const form of [text.slice(v.start, v.end), v.value ?? '']) if (form !== '' && !byValue.has(form)) byValue.set(form, v);
+  for (const { at, value } of standalone(text, byValue.keys(), tokens)) {
+    const v = byValue.get(value) as EmbeddedValue;
+    taken.push({ ...v, start: at, end: at + value.length });
+  }
+  return disjoint(taken);
+}
+
+/** The values in `text` as written, in their own offsets. */
 function pairsIn(text: string, rules: KeyRules): EmbeddedValue[] {
   const out: EmbeddedValue[] = [];
   PAIR.lastIndex = 0;
   for (let m = PAIR.exec(text); m !== null; m = PAIR.exec(text)) {
-    const key = jsonString(m[1] as string);
+    const rawKey = m[1] as string;
+    const key = unquoted(rawKey);
     const decision: KeyDecision | undefined = key === undefined ? undefined : rules.decide(key);
-    const span = m.indices?.[2] ?? m.indices?.[3];
-    if (decision?.mode !== 'redact' || !decision.rule || !span || span[1] === span[0]) continue;
-    out.push({ start: span[0], end: span[1], rule: decision.rule, pattern: decision.pattern ?? key ?? '' });
+    if (decision?.mode !== 'redact' || !decision.rule) continue;
+    const rule = decision.rule;
+    const pattern = decision.pattern ?? key ?? '';
+    const value = m[2] as string;
+    const valueStart = m.index + m[0].length - value.length;
+    const strings: Array<[number, string]> = [];
+    if (value.startsWith('[')) {
+      ITEM.lastIndex = 0;
+      for (let item = ITEM.exec(value); item !== null; item = ITEM.exec(value)) strings.push([valueStart + item.index, item[0]]);
+    } else if (value.startsWith('"') || value.startsWith("'")) strings.push([valueStart, value]);
+    else out.push({ start: valueStart, end: valueStart + value.length, rule, pattern });
+    for (const [at, quoted] of strings) {
+      if (quoted.length <= 2) continue;
+      const read = unquoted(quoted);
+      const written = quoted.slice(1, -1);
+      out.push({ start: at + 1, end: at + quoted.length - 1, rule, pattern, ...(read !== undefined && read !== written ? { value: read } : {}) });
+    }
   }
   return out;
 }
 
-/** A JSON string's content decoded, or undefined when it is not valid JSON. */
-function jsonString(raw: string): string | undefined {
-  if (!raw.includes('\\')) return raw;
+/** The content of a quoted string: JSON's escapes decoded for double quotes, `\'` for single ones; undefined when a double-quoted one is not valid JSON. */
+function unquoted(quoted: string): string | undefined {
+  const body = quoted.slice(1, -1);
+  if (!body.includes('\\')) return body;
+  if (quoted.startsWith("'")) return body.replace(/\\(['\\])/g, '$1');
   try {
-    return JSON.parse(`"${raw}"`) as string;
+    return JSON.parse(`"${body}"`) as string;
   } catch {
     return undefined;
   }
 }
+
+/** The spans in order, each one that overlaps an earlier one left out. */
+function disjoint(values: readonly EmbeddedValue[]): EmbeddedValue[] {
+  const sorted = [...values].sort((a, b) => a.start - b.start || b.end - a.end);
+  const out: EmbeddedValue[] = [];
+  for (const v of sorted) if (out.length === 0 || v.start >= (out[out.length - 1] as EmbeddedValue).end) out.push(v);
+  return out;
+}
+
+/**
+ * `text` with JSON's escapes decoded once (`\"`, `\\`, `\n`, `\uXXXX`, ...), each unit mapped to
+ * where it starts in `text` (then `text`'s length); undefined when there is none. A backslash that
+ * starts no escape is kept.
+ */
+function jsonUnescaped(text: string): View | undefined {
+  let out = '';
+  const at: number[] = [];
+  for (let i = 0; i < text.length; ) {
+    const c = text[i] as string;
+    const next = text[i + 1] ?? '';
+    if (c === '\\' && next === 'u' && /^[0-9A-Fa-f]{4}$/.test(text.slice(i + 2, i + 6))) {
+      out += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
+      at.push(i);
+      i += 6;
+    } else if (c === '\\' && next in SIMPLE) {
+      out += SIMPLE[next] as string;
+      at.push(i);
+      i += 2;
+    } else {
+      out += c;
+      at.push(i);
+      i += 1;
+    }
+  }
+  at.push(text.length);
+  return out === text ? undefined : { text: out, at };
+}
+
+const SIMPLE: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };

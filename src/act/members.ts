@@ -56,9 +56,11 @@ export function onlyAsKey(key: string, text: string): boolean {
     while (text[next] === ' ' || text[next] === '\t' || text[next] === '\r' || text[next] === '\n') next++;
     if (text[next] === ':') asKey++;
   }
-  // The key as written, and as its escapes read (`hunter2%78yz` is `hunter2xyz`), stands nowhere
-  // else: each of its spellings occurs no more often than the key is written as one.
-  return [key, ...decodedForms(key)].every((form) => form.length < MIN_REPEATED_VALUE || repeatsIn(text, new ValueSet([form]), () => []).length <= asKey);
+  // The key as written, as JSON writes it (`a\tb`), and as its escapes read (`hunter2%78yz` is
+  // `hunter2xyz`), stands nowhere else: each of its spellings occurs no more often than the key is
+  // written as one.
+  const forms = [key, quoted.slice(1, -1), ...decodedForms(key)];
+  return forms.every((form) => form.length < MIN_REPEATED_VALUE || repeatsIn(text, new ValueSet([form]), () => []).length <= asKey);
 }
 
 /**

@@ -188,7 +188,7 @@ class Walker {
     const { policy, actions } = this.#o;
     const matches = scanText(policy, text, undefined, this.#o.detectorsFor?.(text), context.length === 0 ? undefined : { keys: context });
     const edits = matches.map((m) => detectorEdit(m, actions.forDetector(m.detector.spec), decoded));
-    const byKey = embeddedValues(text, policy.keyRules).map((v) => keyRuleEdit(v, actions.forKeyRule(v.rule)));
+    const byKey = embeddedValues(text, policy.keyRules, () => ownTokens(policy, text)).map((v) => keyRuleEdit(v, actions.forKeyRule(v.rule)));
     return this.#redact(text, path, byKey.length === 0 ? edits : withKeyRules(edits, byKey));
   }
 

@@ -81,11 +81,13 @@ export class KeyRules {
     for (const rule of rules) {
       for (const key of rule.keys) {
         const decision: KeyDecision = { mode: rule.mode, rule, pattern: key };
+        // Keys are matched case-insensitively: the rule's keys are lowered as the record's are.
+        const lower = key.toLowerCase();
         if (key.includes('*')) {
-          const body = key.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+          const body = lower.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
           this.#globs.push({ re: new RegExp(`^${body}$`), decision });
-        } else if (!this.#exact.has(key)) {
-          this.#exact.set(key, decision);
+        } else if (!this.#exact.has(lower)) {
+          this.#exact.set(lower, decision);
         }
       }
     }
@@ -181,7 +183,9 @@ export class CompiledPolicy {
   isContextKey(key: string): boolean {
     let known = this.#keyContext.get(key);
     if (known === undefined) {
-      known = (this.prefilter?.candidates(key).length ?? 0) > 0 || (this.lineFilter?.keyWords.holds(key) ?? false);
+      const words = this.lineFilter?.keyWords;
+      // A key word spelled with escapes (`r%74n`) counts as the key rules read such keys.
+      known = (this.prefilter?.candidates(key).length ?? 0) > 0 || (words !== undefined && [key, ...decodedViews(key).map((v) => v.text)].some((k) => words.holds(k)));
       this.#keyContext.set(key, known);
     }
     return known;

@@ -22,7 +22,7 @@
  * An escape the view may decode: of an ASCII byte, the first two of a UTF-8 sequence, `\\uXXXX`,
  * or JSON's `\\/` and `\\"` (a URL or a quoted value inside JSON that is part of a text line).
  */
-const ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Fc-f][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]|\\u[0-9A-Fa-f]{4}|\\[/"]|&(?:#[0-9]{1,7}|#[Xx][0-9A-Fa-f]{1,6}|[a-z]{2,6});/;
+const ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Fc-f][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]|\\u[0-9A-Fa-f]{4}|\\[/"]|&(?:#[0-9]|#[Xx][0-9A-Fa-f]|[a-z]{2,6};)/;
 /** The named character references decoded: markup's own and the punctuation of addresses, numbers and URLs. */
 const NAMED: Readonly<Record<string, string>> = {
   amp: '&',
@@ -42,8 +42,9 @@ const NAMED: Readonly<Record<string, string>> = {
   dash: '-',
   nbsp: ' ',
 };
-/** The longest reference decoded: `&#x10FFFF;`, `&#1114111;`. */
-const MAX_REFERENCE = 10;
+/** The longest numeric reference decoded (leading zeros included), and the longest named one. */
+const MAX_REFERENCE = 40;
+const MAX_NAMED = 8;
 const PERCENT_ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Fc-f][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -188,19 +189,24 @@ function percentChar(text: string, i: number): string {
 /**
  * The character an HTML character reference at `text[i]` stands for and the reference's length;
  * undefined when none starts there (or it names no character: a surrogate, past U+10FFFF, a name
- * not in {@link NAMED}).
+ * not in {@link NAMED}). A numeric one may have leading zeros and may lack its semicolon, as
+ * browsers read it (`&#00064;`, `&#64example`); a named one needs it.
  */
 function referenceAt(text: string, i: number): [string, number] | undefined {
+  if (text.charCodeAt(i + 1) === HASH) {
+    const hex = text.charCodeAt(i + 2) === 0x78 || text.charCodeAt(i + 2) === 0x58;
+    let end = i + (hex ? 3 : 2);
+    while (end < text.length && end - i <= MAX_REFERENCE && (hex ? isHexCode(text.charCodeAt(end)) : isDigitCode(text.charCodeAt(end)))) end++;
+    const digits = text.slice(i + (hex ? 3 : 2), end);
+    if (digits.length === 0 || end - i > MAX_REFERENCE) return undefined;
+    const code = parseInt(digits, hex ? 16 : 10);
+    if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return undefined;
+    return [String.fromCodePoint(code), end - i + (text.charCodeAt(end) === SEMICOLON ? 1 : 0)];
+  }
   const end = text.indexOf(';', i + 2);
-  if (end === -1 || end - i > MAX_REFERENCE) return undefined;
-  const body = text.slice(i + 1, end);
-  const named = NAMED[body];
-  if (named !== undefined) return [named, end - i + 1];
-  const m = /^#(?:([0-9]{1,7})|[Xx]([0-9A-Fa-f]{1,6}))$/.exec(body);
-  if (!m) return undefined;
-  const code = m[1] !== undefined ? Number(m[1]) : parseInt(m[2] as string, 16);
-  if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return undefined;
-  return [String.fromCodePoint(code), end - i + 1];
+  if (end === -1 || end - i > MAX_NAMED) return undefined;
+  const named = NAMED[text.slice(i + 1, end)];
+  return named === undefined ? undefined : [named, end - i + 1];
 }
 
 /**
@@ -209,9 +215,11 @@ function referenceAt(text: string, i: number): [string, number] | undefined {
  */
 export function isReferenceAt(bytes: Buffer, pos: number): boolean {
   if (bytes[pos] !== AMPERSAND) return false;
-  const end = bytes.indexOf(SEMICOLON, pos + 2);
-  if (end === -1 || end - pos > MAX_REFERENCE) return false;
-  return referenceAt(bytes.toString('latin1', pos, end + 1), 0) !== undefined;
+  return referenceAt(bytes.toString('latin1', pos, Math.min(bytes.length, pos + MAX_REFERENCE + 1)), 0) !== undefined;
+}
+
+function isDigitCode(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
 }
 
 /** The length of the UTF-8 sequence a lead byte starts: 1 for ASCII, 2-4, or 0 for no lead byte. */
@@ -227,6 +235,7 @@ const PERCENT = 0x25;
 const PLUS = 0x2b;
 const AMPERSAND = 0x26;
 const SEMICOLON = 0x3b;
+const HASH = 0x23;
 
 function isHex(text: string, from: number, count: number): boolean {
   if (from + count > text.length) return false;

@@ -102,15 +102,22 @@ function wordsPattern(word: string): string {
   const words = wordsOf(word);
   const first = words[0] ?? '';
   const head = first[0] ?? '';
-  const upper = head.toUpperCase();
   // Past a lower-case letter, a word starts capitalized; a word starting with another letter is
   // looked for anywhere.
   const start = /^[a-z]$/.test(head)
-    ? `(?:[^A-Za-z0-9](?i:${escape(first)})|[a-z]${upper}(?i:${escape(first.slice(1))}))`
+    ? `(?:[^A-Za-z0-9](?i:${escape(first)})|[a-z]${capitals(head)}(?i:${escape(first.slice(1))}))`
     : /^[0-9]$/.test(head)
       ? `[^A-Za-z0-9]${escape(first)}`
       : `(?i:${escape(first)})`;
   return start + words.slice(1).map((w) => `[^A-Za-z0-9]*(?i:${escape(w)})`).join('');
+}
+
+/**
+ * The upper-case letters that lower to `head` (an ASCII letter), as a class: its capital, and the
+ * Kelvin sign for `k` (`\u212Aey` lowers to `key`).
+ */
+function capitals(head: string): string {
+  return head === 'k' ? '[K\\x{212A}]' : head.toUpperCase();
 }
 
 function escape(text: string): string {

@@ -176,19 +176,20 @@ export function lineAt(ends: Int32Array, pos: number): number {
 }
 
 /**
- * A key a rule selects, as it appears in a JSON line, case-insensitive: `"password":` for an exact
- * key; for a glob, its literal ends only (`_token":` for `*_token`), which holds for every key the
- * glob matches (a wider net is fine for a prefilter, and `"[^"]*` runs make the automaton explode).
+ * A key a rule selects, as it appears in a JSON line (or in JSON or a Python dict inside a text:
+ * single quotes too), case-insensitive: `"password":` for an exact key; for a glob, its literal
+ * ends only (`_token":` for `*_token`), which holds for every key the glob matches (a wider net is
+ * fine for a prefilter, and `"[^"]*` runs make the automaton explode).
  */
 function jsonKeyPattern(key: string): string {
   const esc = (part: string): string => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
   const parts = key.split('*');
-  if (parts.length === 1) return `"(?i:${esc(key)})"\\s*:`;
+  if (parts.length === 1) return `["'](?i:${esc(key)})["']\\s*:`;
   const first = parts[0] as string;
   const last = parts[parts.length - 1] as string;
-  if (last.length > 0) return `(?i:${esc(last)})"\\s*:`;
-  if (first.length > 0) return `"(?i:${esc(first)})`;
-  return '"\\s*:';
+  if (last.length > 0) return `(?i:${esc(last)})["']\\s*:`;
+  if (first.length > 0) return `["'](?i:${esc(first)})`;
+  return `["']\\s*:`;
 }
 
 /**

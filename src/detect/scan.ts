@@ -6,6 +6,7 @@
  */
 import { findTokens, isTokenBody, type TokenRef } from '../crypto/token.js';
 import { hasEscapes, type DecodedView } from './escapes.js';
+import { wordsOf } from './key-words.js';
 import { mayHideNumber } from './numbers.js';
 import { resolveOverlaps } from './overlaps.js';
 import { readings } from './readings.js';
@@ -107,18 +108,23 @@ export function scanHits(policy: CompiledPolicy, text: string, hits: readonly nu
 /**
  * The candidates of a JSON value read with its key before it, as `key: value` reads in text
  * (`{"ssn":"078051120"}` holds its keyword in the key), and of that reading's decoded views
- * (`{"ssn":5.36221234E8}`), each lying within the value, in the value's offsets. Detectors whose
- * pattern or keyword window needs the keyword find it there.
+ * (`{"ssn":5.36221234E8}`), each lying within the value, in the value's offsets; the key is also
+ * read as its words (`transit number: ...` for `transitNumber`). Detectors whose pattern or keyword
+ * window needs the keyword find it there.
  */
 function keyedCandidates(policy: CompiledPolicy, text: string, key: string): Candidate[] {
-  const prefix = `${key}: `;
-  const keyed = prefix + text;
-  const shift = prefix.length;
-  const found = candidatesOf(policy, keyed, policy.prefilter?.candidates(keyed) ?? []);
-  for (const view of readings(keyed)) found.push(...viewCandidates(policy, view));
-  return found
-    .filter((c) => c.start >= shift)
-    .map((c) => ({ ...c, start: c.start - shift, end: c.end - shift, matchStart: c.matchStart - shift, matchEnd: c.matchEnd - shift }));
+  // The key as written, and as its words read (`transitNumber` as `transit number`, see key-words.ts).
+  const words = wordsOf(key).join(' ');
+  return (words === key || words === '' ? [key] : [key, words]).flatMap((k) => {
+    const prefix = `${k}: `;
+    const keyed = prefix + text;
+    const shift = prefix.length;
+    const found = candidatesOf(policy, keyed, policy.prefilter?.candidates(keyed) ?? []);
+    for (const view of readings(keyed)) found.push(...viewCandidates(policy, view));
+    return found
+      .filter((c) => c.start >= shift)
+      .map((c) => ({ ...c, start: c.start - shift, end: c.end - shift, matchStart: c.matchStart - shift, matchEnd: c.matchEnd - shift }));
+  });
 }
 
 /**

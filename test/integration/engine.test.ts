@@ -183,6 +183,8 @@ describe('engine', () => {
       '{"ssn":5.36221234E8,"phone":"312%20555%200178"}',
       // A keyword no literal of the prefilter holds, as a whole word of the key: not inside `span_id`.
       '{"rtn":"011000028","bankRtn":[1,"011000028"],"cpf":{"n":"52998224725"},"span_id":"021000021"}',
+      // Read as its words (the pattern wants `transit number`), and with its escapes decoded.
+      '{"transitNumber":"026009593","r%74n":[1,"011000028"]}',
     ].join('\n') + '\n';
     const outputs = new Set<string>();
     for (const fastPath of [true, false]) {
@@ -198,6 +200,7 @@ describe('engine', () => {
       expect(shape(out[6])).toBe('{"ssns":[1,"[[SSN:tk1]]"]}');
       expect(shape(out[7])).toBe('{"ssn":{"primary":"[[SSN:tk1]]","card":"[[SSN:tk1]]"},"phones":[{"home":"[[PHONE:tk1]]"}]}');
       expect(shape(out[8])).toBe('{"ssn":"[[SSN:tk1]]","phone":"[[PHONE:tk1]]"}');
+      expect(shape(out[10])).toBe('{"transitNumber":"[[ROUTING_NUMBER:tk1]]","r%74n":[1,"[[ROUTING_NUMBER:tk1]]"]}');
       expect(shape(out[9])).toBe('{"rtn":"[[ROUTING_NUMBER:tk1]]","bankRtn":[1,"[[ROUTING_NUMBER:tk1]]"],"cpf":{"n":"[[TAX_ID:tk1]]"},"span_id":"021000021"}');
       // Each run has keys of its own: the outputs are compared token syntax for token syntax.
       outputs.add(shape(r.output));

@@ -224,6 +224,16 @@ describe('redactRecord', () => {
       expect(() => redactRecord(record({ password: 'x', a: { [key]: deep } }), { ...options, source })).toThrow(/^JSON nesting deeper than 8 levels$/);
     }
     expect(() => redactRecord(record({ password: 'hunter2xyz', a: { other: deep } }), options)).toThrow(/levels at \$\.a\.other\[0\]/);
+    // A value JSON writes with escapes (a tab) is found in the text as JSON wrote it.
+    const tabbed = 'a\tsecretxy';
+    const text = JSON.stringify({ password: tabbed, [tabbed]: [] });
+    expect(() => redactRecord(record({ password: tabbed, [tabbed]: deep }), { ...options, source: text })).toThrow(/^JSON nesting deeper than 8 levels$/);
+  });
+
+  it('matches key rules whatever the case of the key in the rule and in the record', () => {
+    const policy = policyFromYaml(PACK, 'pack: m\ndetectors: []\nkeyRules:\n  - keys: [sessionId]\n    mode: redact\n    label: SESSION\n');
+    const out = redactRecord(record({ sessionId: 'abc', SESSIONID: 'def', sessionid: 'ghi' }), { ...options, policy });
+    expect(out.kind === 'keep' && out.body).toEqual({ sessionId: '[[SESSION]]', SESSIONID: '[[SESSION]]', sessionid: '[[SESSION]]' });
   });
 
   it('tokens decrypt back to the original values', async () => {

@@ -48,12 +48,15 @@ describe('decodeEscapes', () => {
     expect(view?.at).toEqual([0, 1, 2, 3, 8, 9, 10, 16, 17, 18, 19, 27, 27, 36, 37]);
     expect(spans('mail bob&#64;example&period;com')).toEqual([['email', 'bob&#64;example&period;com']]);
     // An ampersand of text, a name not decoded, a surrogate, a code point past U+10FFFF: as written.
-    for (const t of ['AT&T; R&D;', '&foo;', '&#xD800;', '&#1114112;', '&#;', '& #64;', '&#64']) {
+    for (const t of ['AT&T; R&D;', '&foo;', '&#xD800;', '&#1114112;', '&#;', '& #64;', '&#x;', '&amp']) {
       expect(decodeEscapes(t), t).toBeUndefined();
       expect(hasRawEscape(Buffer.from(t)), t).toBe(false);
     }
     expect(hasRawEscape(Buffer.from('a&amp;b'))).toBe(true);
     expect(hasRawEscape(Buffer.from('x&#x40;'))).toBe(true);
+    // As browsers read them: leading zeros, and a numeric reference without its semicolon.
+    expect(decodeEscapes('bob&#00000064;ex.io b&#64ex.io b&#x40x')?.text).toBe('bob@ex.io b@ex.io b@x');
+    expect(hasRawEscape(Buffer.from('b&#0000000000064x'))).toBe(true);
     // Encoded twice: `&amp;#64;` is `&#64;`, then `@`.
     expect(decodedViews('a&amp;#64;b.io').map((v) => v.text)).toEqual(['a&#64;b.io', 'a@b.io']);
   });

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { embeddedValues } from '../../../src/act/embedded.js';
+import { KeyRules } from '../../../src/detect/compile.js';
+import type { KeyRuleSpec } from '../../../src/detect/pack.js';
+
+const rules = new KeyRules([
+  { keys: ['password', '*_token', 'cookie', 'authorization'], mode: 'redact', label: 'SECRET', category: 'credential', severity: 'high' } as KeyRuleSpec,
+  { keys: ['trace_id'], mode: 'skip' } as KeyRuleSpec,
+]);
+/** What the rules take in `text`: each value as written, and as read when that differs. */
+const taken = (text: string): Array<[string, string?]> => embeddedValues(text, rules).map((v) => (v.value === undefined ? [text.slice(v.start, v.end)] : [text.slice(v.start, v.end), v.value]));
+
+describe('embeddedValues', () => {
+  it('takes string and bare values of redact keys in JSON or a Python dict inside a text, and their repeats', () => {
+    expect(taken('payload={"api_token":"zq81kd02abc","n":"zq81kd02abc","trace_id":"t1"} retry zq81kd02abc')).toEqual([['zq81kd02abc'], ['zq81kd02abc'], ['zq81kd02abc']]);
+    expect(taken("headers={'Cookie': 'sid=zq81', 'x': 1}")).toEqual([['sid=zq81']]);
+    expect(taken('{"password" :\n 1234, "x_token":0xDEADBEEF}')).toEqual([['1234'], ['0xDEADBEEF']]);
+    // An array of strings, as Go writes header maps.
+    expect(taken('h={"Cookie":["sid=a1b2c3", "lang=en"],"Authorization":["Bearer q1w2e3"]}')).toEqual([['sid=a1b2c3'], ['lang=en'], ['Bearer q1w2e3']]);
+    // Empty values, other keys, a key that is no key: nothing.
+    expect(taken('{"password":"","user":"bob","note":"password: x"}')).toEqual([]);
+  });
+
+  it('reads JSON escaped once more, percent-encoded or written with character references', () => {
+    // A value whose escapes JSON reads otherwise is read so (its token and its repeats are of what it reads).
+    expect(taken('{\\"password\\":\\"abc\\\\\\"def\\"}')).toEqual([['abc\\\\\\"def', 'abc"def']]);
+    expect(taken('{"password":"C:\\\\dir"}')).toEqual([['C:\\\\dir', 'C:\\dir']]);
+    expect(taken('{\\"pass\\u0077ord\\":\\"hunter2xyz\\"}')).toEqual([['hunter2xyz']]);
+    expect(taken('state=%7B%22access_token%22%3A%22zq81kd02%22%7D')).toEqual([['zq81kd02']]);
+    expect(taken('{&quot;api_token&quot;:&quot;zq81kd02&quot;}')).toEqual([['zq81kd02']]);
+  });
+});
