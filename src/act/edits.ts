@@ -34,8 +34,30 @@ export function keyRuleEdit(v: EmbeddedValue, action: ResolvedAction): Edit {
   return { start: v.start, end: v.end, by: { id: `key:${v.pattern}`, category, severity, label, action }, ...(v.value !== undefined ? { value: v.value } : {}) };
 }
 
-/** The edits of the key rules, and the detectors' edits outside them (a key rule takes the whole value). */
+/**
+ * The detectors' edits and the key rules' together, none overlapping: a key rule takes the whole
+ * value, and where a detector's match reaches past it, the key rule takes what both cover; a
+ * detector's match that holds the whole value is kept instead.
+ */
 export function withKeyRules(edits: readonly Edit[], byKey: readonly Edit[]): Edit[] {
-  const outside = edits.filter((e) => !byKey.some((k) => e.start < k.end && k.start < e.end));
-  return [...outside, ...byKey].sort((a, b) => a.start - b.start);
+  let detectors = [...edits];
+  const keys: Edit[] = [];
+  for (const k of byKey) {
+    const overlapping = detectors.filter((e) => e.start < k.end && k.start < e.end);
+    if (overlapping.some((e) => e.start <= k.start && e.end >= k.end)) continue;
+    detectors = detectors.filter((e) => !overlapping.includes(e));
+    const start = Math.min(k.start, ...overlapping.map((e) => e.start));
+    const end = Math.max(k.end, ...overlapping.map((e) => e.end));
+    // Wider than the value: its token is made of the text as written.
+    keys.push(start === k.start && end === k.end ? k : { start, end, by: k.by });
+  }
+  const merged = [...detectors, ...keys].sort((a, b) => a.start - b.start);
+  // Key edits widened into each other are one.
+  const out: Edit[] = [];
+  for (const e of merged) {
+    const last = out[out.length - 1];
+    if (last && e.start < last.end) out[out.length - 1] = { start: last.start, end: Math.max(last.end, e.end), by: last.by };
+    else out.push(e);
+  }
+  return out;
 }

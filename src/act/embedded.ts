@@ -27,13 +27,14 @@ export interface EmbeddedValue {
   value?: string;
 }
 
-/** A quoted string, double or single quotes, escapes inside; no line end. */
-const STRING = String.raw`"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'`;
+/** A quoted string, double or single quotes, escapes inside, no line end; Python's `u'...'` and `b'...'` too. */
+const STRING = String.raw`[uUbB]?(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')`;
 /**
- * Key, separator, then a string, an array of strings, or a bare run (a number, a hex literal).
- * RE2: the time stays linear in the text whatever it holds.
+ * Key, separator, then a string, an array of strings, or a number (a hex literal too; not a bare
+ * word: `field "password": expected string` is prose). RE2: the time stays linear in the text
+ * whatever it holds.
  */
-const PAIR = new RE2(String.raw`("(?:[^"\\\n]|\\.){1,256}"|'(?:[^'\\\n]|\\.){1,256}')[ \t\r\n]*:[ \t\r\n]*(${STRING}|\[[ \t\r\n]*(?:${STRING})(?:[ \t\r\n]*,[ \t\r\n]*(?:${STRING}))*[ \t\r\n]*\]|-?[0-9A-Za-z][0-9A-Za-z.+_-]*)`, 'gu');
+const PAIR = new RE2(String.raw`[uUbB]?("(?:[^"\\\n]|\\.){1,256}"|'(?:[^'\\\n]|\\.){1,256}')[ \t\r\n]*:[ \t\r\n]*(${STRING}|\[[ \t\r\n]*(?:${STRING})(?:[ \t\r\n]*,[ \t\r\n]*(?:${STRING}))*[ \t\r\n]*\]|-?[0-9][0-9A-Za-z.+_-]*)`, 'gu');
 const ITEM = new RE2(STRING, 'gu');
 /** A quick test that `text` may hold a pair. */
 const MAY_HOLD = /["'][ \t\r\n]*:/;
@@ -49,7 +50,7 @@ interface View {
  * the text holds, which a repeat is not looked for inside.
  */
 export function embeddedValues(text: string, rules: KeyRules, tokens: () => readonly TokenRef[] = () => []): EmbeddedValue[] {
-  if (rules.empty || !(text.includes('"') || text.includes("'") || text.includes('%') || text.includes('&'))) return [];
+  if (rules.empty || !(text.includes('"') || text.includes("'") || text.includes('%') || text.includes('&') || text.includes('\\'))) return [];
   const views: View[] = [{ text }];
   const unescaped = text.includes('\\') ? jsonUnescaped(text) : undefined;
   if (unescaped) views.push(unescaped);
@@ -95,9 +96,13 @@ function pairsIn(text: string, rules: KeyRules): EmbeddedValue[] {
     if (value.startsWith('[')) {
       ITEM.lastIndex = 0;
       for (let item = ITEM.exec(value); item !== null; item = ITEM.exec(value)) strings.push([valueStart + item.index, item[0]]);
-    } else if (value.startsWith('"') || value.startsWith("'")) strings.push([valueStart, value]);
+    } else if (/^[uUbB]?["']/.test(value)) strings.push([valueStart, value]);
     else out.push({ start: valueStart, end: valueStart + value.length, rule, pattern });
-    for (const [at, quoted] of strings) {
+    for (const [from, item] of strings) {
+      // Past a `u` or `b` prefix.
+      const skip = /^[uUbB]/.test(item) ? 1 : 0;
+      const at = from + skip;
+      const quoted = item.slice(skip);
       if (quoted.length <= 2) continue;
       const read = unquoted(quoted);
       const written = quoted.slice(1, -1);
@@ -142,8 +147,8 @@ function jsonUnescaped(text: string): View | undefined {
       out += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
       at.push(i);
       i += 6;
-    } else if (c === '\\' && next in SIMPLE) {
-      out += SIMPLE[next] as string;
+    } else if (c === '\\' && SIMPLE.has(next)) {
+      out += SIMPLE.get(next) as string;
       at.push(i);
       i += 2;
     } else {
@@ -156,4 +161,4 @@ function jsonUnescaped(text: string): View | undefined {
   return out === text ? undefined : { text: out, at };
 }
 
-const SIMPLE: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+const SIMPLE: ReadonlyMap<string, string> = new Map(Object.entries({ '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' }));

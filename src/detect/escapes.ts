@@ -24,7 +24,7 @@
  */
 const ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Fc-f][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]|\\u[0-9A-Fa-f]{4}|\\[/"]|&(?:#[0-9]|#[Xx][0-9A-Fa-f]|[a-z]{2,6};)/;
 /** The named character references decoded: markup's own and the punctuation of addresses, numbers and URLs. */
-const NAMED: Readonly<Record<string, string>> = {
+const NAMED: ReadonlyMap<string, string> = new Map(Object.entries({
   amp: '&',
   lt: '<',
   gt: '>',
@@ -41,7 +41,7 @@ const NAMED: Readonly<Record<string, string>> = {
   lowbar: '_',
   dash: '-',
   nbsp: ' ',
-};
+}));
 /** The longest numeric reference decoded (leading zeros included), and the longest named one. */
 const MAX_REFERENCE = 40;
 const MAX_NAMED = 8;
@@ -205,7 +205,8 @@ function referenceAt(text: string, i: number): [string, number] | undefined {
   }
   const end = text.indexOf(';', i + 2);
   if (end === -1 || end - i > MAX_NAMED) return undefined;
-  const named = NAMED[text.slice(i + 1, end)];
+  // A map: `&valueOf;` names no character.
+  const named = NAMED.get(text.slice(i + 1, end));
   return named === undefined ? undefined : [named, end - i + 1];
 }
 

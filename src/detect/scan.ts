@@ -97,6 +97,9 @@ export function ownTokens(policy: CompiledPolicy, text: string): TokenRef[] {
   });
 }
 
+/** How much of a key a value is read with at most: the widest keyword window a pack may set. */
+const MAX_KEY_READ = 1000;
+
 /** Values up to this long are remembered when they hold no finding. */
 const CLEAN_CACHE_MAX_CHARS = 256;
 
@@ -113,9 +116,12 @@ export function scanHits(policy: CompiledPolicy, text: string, hits: readonly nu
  * window needs the keyword find it there.
  */
 function keyedCandidates(policy: CompiledPolicy, text: string, key: string): Candidate[] {
-  // The key as written, and as its words read (`transitNumber` as `transit number`, see key-words.ts).
-  const words = wordsOf(key).join(' ');
-  return (words === key || words === '' ? [key] : [key, words]).flatMap((k) => {
+  // The key as written, and as its words read (`transitNumber` as `transit number`, see key-words.ts);
+  // of a long key, its end: a keyword further from the value than a keyword window reaches tells
+  // nothing, and every value under the key is read so (a key of 80 KB over 10,000 values).
+  const near = key.length > MAX_KEY_READ ? key.slice(-MAX_KEY_READ) : key;
+  const words = wordsOf(near).join(' ');
+  return (words === near || words === '' ? [near] : [near, words]).flatMap((k) => {
     const prefix = `${k}: `;
     const keyed = prefix + text;
     const shift = prefix.length;
@@ -222,12 +228,14 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
  */
 function withRepeats(text: string, candidates: Candidate[], tokens: readonly TokenRef[]): Candidate[] {
   const taken = new Set(candidates.map((c) => `${c.detector.index}:${c.start}`));
+  // Of each value, the first candidate of each detector: a value found 9,000 times is repeated
+  // 9,000 times, not 9,000 squared.
   const byValue = new Map<string, Candidate[]>();
   for (const c of candidates) {
     const value = text.slice(c.start, c.end);
     const list = byValue.get(value);
-    if (list) list.push(c);
-    else byValue.set(value, [c]);
+    if (!list) byValue.set(value, [c]);
+    else if (!list.some((k) => k.detector === c.detector)) list.push(c);
   }
   for (const { at, value } of standalone(text, byValue.keys(), tokens)) {
     for (const c of byValue.get(value) as Candidate[]) {

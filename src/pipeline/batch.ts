@@ -7,6 +7,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { ActionPolicy } from '../act/actions.js';
+import { embeddedValues } from '../act/embedded.js';
 import { onlyAsKey } from '../act/members.js';
 import { redactRecord } from '../act/redact.js';
 import { decodeLineText, encodeBody, type LineFormat } from '../codecs/jsonl.js';
@@ -358,13 +359,15 @@ function routingCandidates(routing: CompiledRouting, bytes: Buffer, filter: Line
 
 /**
  * ` at <path>` for an index path, or nothing when a key on the path holds something a detector
- * finds, read as the record holds it or as the message would spell it, or stands anywhere in the
- * record's JSON text but as a key (it may repeat a value the record redacts).
+ * or a key rule finds (in JSON it holds), read as the record holds it or as the message would
+ * spell it, or stands anywhere in the record's JSON text but as a key (it may repeat a value the
+ * record redacts).
  */
 function cleanPath(policy: CompiledPolicy, path: string, source: string): string {
   const shown = indexPath(path);
   const keys = indexPathKeys(path);
-  return [shown, ...keys].every((text) => scanText(policy, text).length === 0) && keys.every((k) => onlyAsKey(k, source)) ? ` at ${shown}` : '';
+  const clean = (text: string): boolean => scanText(policy, text).length === 0 && embeddedValues(text, policy.keyRules).length === 0;
+  return [shown, ...keys].every(clean) && keys.every((k) => onlyAsKey(k, source)) ? ` at ${shown}` : '';
 }
 
 /**

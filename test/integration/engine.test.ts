@@ -221,6 +221,8 @@ describe('engine', () => {
       `{"password":"Hunter2Secret","Hunter2Secret":${deep}}`,
       `{"ok":${deep}}`,
       '{"password":"Hunter2Secret","Hunter2Secret":"bob@example.com","list":[{"Hunter2Secret":{"mail":"eve@example.com"}}]}',
+      // A key holding JSON whose value a key rule takes.
+      `{"{'cookie': 'sid=Zq7hunterXy9'}":{"b":1,"b":2}}`,
     ].join('\n') + '\n';
     const r = await runEngine(input, { workers: 0 });
     const messages = r.events.filter((e) => e.type === 'quarantine').map((e) => e.message);
@@ -232,7 +234,9 @@ describe('engine', () => {
       'an object repeats the key; the record is ambiguous',
       'JSON nesting deeper than 64 levels',
       `JSON nesting deeper than 64 levels at $.ok${'[0]'.repeat(63)}`,
+      'an object repeats the key; the record is ambiguous',
     ]);
+    expect(JSON.stringify(r.events)).not.toContain('Zq7hunterXy9');
     // Findings name keys as the output has them: a key renamed because it repeats a redacted value too.
     expect(JSON.stringify(r.events)).not.toContain('Hunter2Secret');
     const paths = r.events.flatMap((e) => (e.type === 'findings' ? (e.findings as Array<{ path: string }>) : [])).map((f) => f.path);

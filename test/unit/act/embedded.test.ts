@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { withKeyRules, type Edit } from '../../../src/act/edits.js';
 import { embeddedValues } from '../../../src/act/embedded.js';
 import { KeyRules } from '../../../src/detect/compile.js';
 import type { KeyRuleSpec } from '../../../src/detect/pack.js';
@@ -17,8 +18,11 @@ describe('embeddedValues', () => {
     expect(taken('{"password" :\n 1234, "x_token":0xDEADBEEF}')).toEqual([['1234'], ['0xDEADBEEF']]);
     // An array of strings, as Go writes header maps.
     expect(taken('h={"Cookie":["sid=a1b2c3", "lang=en"],"Authorization":["Bearer q1w2e3"]}')).toEqual([['sid=a1b2c3'], ['lang=en'], ['Bearer q1w2e3']]);
-    // Empty values, other keys, a key that is no key: nothing.
+    // Python 2 and bytes literals.
+    expect(taken("{u'x_token': u'Zq7hunterXy9', 'password': b'pw\\'s'}")).toEqual([['Zq7hunterXy9'], ["pw\\'s", "pw's"]]);
+    // Empty values, other keys, a key that is no key, prose: nothing.
     expect(taken('{"password":"","user":"bob","note":"password: x"}')).toEqual([]);
+    expect(taken('validation failed: field "password": expected string; unknown field "token": ignoring')).toEqual([]);
   });
 
   it('reads JSON escaped once more, percent-encoded or written with character references', () => {
@@ -28,5 +32,22 @@ describe('embeddedValues', () => {
     expect(taken('{\\"pass\\u0077ord\\":\\"hunter2xyz\\"}')).toEqual([['hunter2xyz']]);
     expect(taken('state=%7B%22access_token%22%3A%22zq81kd02%22%7D')).toEqual([['zq81kd02']]);
     expect(taken('{&quot;api_token&quot;:&quot;zq81kd02&quot;}')).toEqual([['zq81kd02']]);
+    expect(taken('msg {\\u0022api_token\\u0022: \\u0022Zq7hunterXy9\\u0022}')).toEqual([['Zq7hunterXy9']]);
+  });
+});
+
+describe('withKeyRules', () => {
+  const by = (id: string): Edit['by'] => ({ id, category: 'c', severity: 'high', label: 'L', action: { type: 'mask' } });
+  const edit = (start: number, end: number, id: string): Edit => ({ start, end, by: by(id) });
+  const spans = (edits: Edit[]): string[] => edits.map((e) => `${e.by.id}:${e.start}-${e.end}`);
+
+  it('lets a key rule take the whole value, and what a detector match reaching past it covers', () => {
+    // Inside the value: the key rule's edit alone. Reaching past it: the key rule takes both spans.
+    expect(spans(withKeyRules([edit(3, 5, 'd'), edit(20, 25, 'e')], [edit(2, 8, 'key:x')]))).toEqual(['key:x:2-8', 'e:20-25']);
+    expect(spans(withKeyRules([edit(6, 12, 'd')], [edit(2, 8, 'key:x')]))).toEqual(['key:x:2-12']);
+    // A detector match holding the whole value is kept instead.
+    expect(spans(withKeyRules([edit(0, 10, 'd')], [edit(2, 8, 'key:x')]))).toEqual(['d:0-10']);
+    // Two key edits widened into each other are one.
+    expect(spans(withKeyRules([edit(6, 14, 'd')], [edit(2, 8, 'key:x'), edit(12, 16, 'key:y')]))).toEqual(['key:x:2-16']);
   });
 });

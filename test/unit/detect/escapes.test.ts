@@ -47,8 +47,9 @@ describe('decodeEscapes', () => {
     expect(view?.text).toBe('bob@ex.io @\u{1f600}!');
     expect(view?.at).toEqual([0, 1, 2, 3, 8, 9, 10, 16, 17, 18, 19, 27, 27, 36, 37]);
     expect(spans('mail bob&#64;example&period;com')).toEqual([['email', 'bob&#64;example&period;com']]);
+    expect(spans('contact &valueOf; alice&#64;example.com now')).toEqual([['email', 'alice&#64;example.com']]);
     // An ampersand of text, a name not decoded, a surrogate, a code point past U+10FFFF: as written.
-    for (const t of ['AT&T; R&D;', '&foo;', '&#xD800;', '&#1114112;', '&#;', '& #64;', '&#x;', '&amp']) {
+    for (const t of ['AT&T; R&D;', '&foo;', '&#xD800;', '&#1114112;', '&#;', '& #64;', '&#x;', '&amp', '&valueOf;', '&constructor;']) {
       expect(decodeEscapes(t), t).toBeUndefined();
       expect(hasRawEscape(Buffer.from(t)), t).toBe(false);
     }
