@@ -14,7 +14,7 @@ interface Span {
 /**
  * A JSON text's values by path, and the first key some object repeats. Paths join segments: NUL and
  * the key for an object member (see {@link memberPath}), SOH and the index for an array item ('' is
- * the whole text). No spans when a key repeats.
+ * the whole text). No spans when a key repeats, or when the paths are too long (see {@link indexJson}).
  */
 export interface JsonIndex {
   spans: Map<string, Span> | undefined;
@@ -57,10 +57,13 @@ function unescapeKey(part: string): string {
  * Indexes a JSON text that `JSON.parse` accepted (anything else gives no useful spans). Objects and
  * arrays nested `maxDepth` deep or more are spanned whole, their insides left out: the record is
  * rejected for its depth, or a key rule replaces the whole value, before anything looks inside.
+ * No spans either when the paths would hold far more characters than the text (a key of 80 KB over
+ * 10,000 values: every value's path holds the key): the record is then written anew.
  */
 export function indexJson(text: string, maxDepth = Infinity): JsonIndex {
   const spans = new Map<string, Span>();
   let repeated: string | undefined;
+  let budget = PATH_CHARS_PER_CHAR * text.length + PATH_CHARS_BASE;
   let i = 0;
   const ws = (): void => {
     while (isSpace(text.charCodeAt(i))) i++;
@@ -109,11 +112,16 @@ export function indexJson(text: string, maxDepth = Infinity): JsonIndex {
     } else {
       for (let d = text.charCodeAt(i); i < text.length && d !== 0x2c && d !== 0x5d && d !== 0x7d && d > 0x20; d = text.charCodeAt(++i));
     }
-    spans.set(path, { start, end: i });
+    budget -= path.length;
+    if (budget >= 0) spans.set(path, { start, end: i });
   };
   value('', 0);
-  return { spans: repeated === undefined ? spans : undefined, repeated };
+  return { spans: repeated === undefined && budget >= 0 ? spans : undefined, repeated };
 }
+
+/** The characters all paths of an index may hold: this many per character of the text, and a base. */
+const PATH_CHARS_PER_CHAR = 32;
+const PATH_CHARS_BASE = 1 << 16;
 
 /** Just past the object or array that opens at `open`, found without recursion (strings skipped). */
 function containerEnd(text: string, open: number): number {

@@ -57,6 +57,17 @@ describe('spliceJson', () => {
     expect(indexPath(indexJson('{"odd key":1,"odd key":2}').repeated as string)).toBe('$["odd key"]');
   });
 
+  it('gives no spans when the paths would hold far more than the text, and still finds a repeated key', () => {
+    const key = 'k'.repeat(20_000);
+    const text = JSON.stringify({ [key]: Array.from({ length: 2_000 }, () => 1) });
+    expect(indexJson(text).spans).toBeUndefined();
+    expect(indexJson(JSON.stringify({ [key.slice(0, 100)]: [1, 2, 3] })).spans?.size).toBe(5);
+    const before = JSON.parse(text) as Record<string, number[]>;
+    const after = { [key]: before[key]?.map((n, i) => (i === 7 ? 2 : n)) as number[] };
+    expect(JSON.parse(spliceJson(text, before, after))).toEqual(after);
+    expect(indexPath(indexJson(`{"a":${text},"a":1}`).repeated as string)).toBe('$.a');
+  });
+
   it('gives every value its own path, whatever characters its keys hold', () => {
     // Written plainly, member "a" item 0 and member "a<SOH>0" would share a path.
     const text = '{"a":["secret"],"a\\u00010":"x","b\\u0000\\u0002c":1}';
