@@ -21,6 +21,8 @@ export interface Edit {
   end: number;
   by: Omit<RedactedBy, 'count'>;
   value?: string;
+  /** Values held inside the one replaced (an object a key rule took), looked for again too. */
+  leaves?: readonly string[];
 }
 
 /** `decoded`: a value found with its escapes decoded is tokenized decoded, so it joins with its plain spelling. */
@@ -31,7 +33,13 @@ export function detectorEdit(m: Match, action: ResolvedAction, decoded: boolean)
 
 export function keyRuleEdit(v: EmbeddedValue, action: ResolvedAction): Edit {
   const { category, severity, label } = v.rule;
-  return { start: v.start, end: v.end, by: { id: `key:${v.pattern}`, category, severity, label, action }, ...(v.value !== undefined ? { value: v.value } : {}) };
+  return {
+    start: v.start,
+    end: v.end,
+    by: { id: `key:${v.pattern}`, category, severity, label, action },
+    ...(v.value !== undefined ? { value: v.value } : {}),
+    ...(v.leaves ? { leaves: v.leaves } : {}),
+  };
 }
 
 /**

@@ -3,8 +3,9 @@
  * dump (`"request: {\"client_secret\":\"s3cr3t\"}"`), and a text line may be such JSON after a
  * prefix (`payload={"api_token":"x1"}`, Python's `headers={'Cookie': 'sid=...'}`): a `redact`
  * rule applies to the values its keys hold there too, as it does to the record's own fields. A
- * value is a string, an array of strings (`{"Cookie":["sid=..."]}`, as Go writes header maps) or
- * a bare run of letters and digits (`42`, `0xDEADBEEF`). Pairs are read in the text as written
+ * value is a string, each string of an array of strings (`{"Cookie":["sid=..."]}`, as Go writes
+ * header maps), a number (`42`, `0xDEADBEEF`), or an object or other array, taken whole as a key
+ * rule takes a record's. Pairs are read in the text as written
  * and in its readings: JSON escapes decoded once more (`{\"token\":\"x1\"}` inside a string),
  * percent-escapes and character references decoded (`state=%7B%22access_token%22...`). A value
  * taken is taken again where it repeats in the same text.
@@ -25,16 +26,19 @@ export interface EmbeddedValue {
   pattern: string;
   /** The value as JSON reads it, when that is not the text as written (`C:\\x` is `C:\x`). */
   value?: string;
+  /** Of an object or array taken whole, the strings it holds, keys too: they are looked for again. */
+  leaves?: string[];
 }
 
 /** A quoted string, double or single quotes, escapes inside, no line end; Python's `u'...'` and `b'...'` too. */
 const STRING = String.raw`[uUbB]?(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')`;
 /**
- * Key, separator, then a string, an array of strings, or a number (a hex literal too; not a bare
- * word: `field "password": expected string` is prose). RE2: the time stays linear in the text
- * whatever it holds.
+ * Key, separator, then a string, an array of strings, a number (a hex literal too; not a bare
+ * word: `field "password": expected string` is prose), or the opening bracket of an object or
+ * another array (taken whole up to its closing one, see {@link containerEnd}). RE2: the time stays
+ * linear in the text whatever it holds.
  */
-const PAIR = new RE2(String.raw`[uUbB]?("(?:[^"\\\n]|\\.){1,256}"|'(?:[^'\\\n]|\\.){1,256}')[ \t\r\n]*:[ \t\r\n]*(${STRING}|\[[ \t\r\n]*(?:${STRING})(?:[ \t\r\n]*,[ \t\r\n]*(?:${STRING}))*[ \t\r\n]*\]|-?[0-9][0-9A-Za-z.+_-]*)`, 'gu');
+const PAIR = new RE2(String.raw`[uUbB]?("(?:[^"\\\n]|\\.){1,256}"|'(?:[^'\\\n]|\\.){1,256}')[ \t\r\n]*:[ \t\r\n]*(${STRING}|\[[ \t\r\n]*(?:${STRING})(?:[ \t\r\n]*,[ \t\r\n]*(?:${STRING}))*[ \t\r\n]*\]|-?[0-9][0-9A-Za-z.+_-]*|[\[{])`, 'gu');
 const ITEM = new RE2(STRING, 'gu');
 /** A quick test that `text` may hold a pair. */
 const MAY_HOLD = /["'][ \t\r\n]*:/;
@@ -64,17 +68,17 @@ export function embeddedValues(text: string, rules: KeyRules, tokens: () => read
       const end = at(v.end);
       const written = text.slice(start, end);
       const read = v.value ?? view.text.slice(v.start, v.end);
-      found.push({ start, end, rule: v.rule, pattern: v.pattern, ...(read !== written ? { value: read } : {}) });
+      found.push({ start, end, rule: v.rule, pattern: v.pattern, ...(read !== written ? { value: read } : {}), ...(v.leaves ? { leaves: v.leaves } : {}) });
     }
   }
   if (found.length === 0) return found;
   const taken = disjoint(found);
   // Repeats, as written and as read.
   const byValue = new Map<string, EmbeddedValue>();
-  for (const v of taken) for (const form of [text.slice(v.start, v.end), v.value ?? '']) if (form !== '' && !byValue.has(form)) byValue.set(form, v);
+  for (const v of taken) for (const form of [text.slice(v.start, v.end), v.value ?? '', ...(v.leaves ?? [])]) if (form !== '' && !byValue.has(form)) byValue.set(form, v);
   for (const { at, value } of standalone(text, byValue.keys(), tokens)) {
-    const v = byValue.get(value) as EmbeddedValue;
-    taken.push({ ...v, start: at, end: at + value.length });
+    const { rule, pattern } = byValue.get(value) as EmbeddedValue;
+    taken.push({ start: at, end: at + value.length, rule, pattern });
   }
   return disjoint(taken);
 }
@@ -93,6 +97,21 @@ function pairsIn(text: string, rules: KeyRules): EmbeddedValue[] {
     const value = m[2] as string;
     const valueStart = m.index + m[0].length - value.length;
     const strings: Array<[number, string]> = [];
+    if (value === '{' || value === '[') {
+      // An object or a mixed array: the whole of it, as a key rule takes a record's.
+      const end = containerEnd(text, valueStart);
+      if (end === undefined) continue;
+      const leaves: string[] = [];
+      ITEM.lastIndex = 0;
+      const inside = text.slice(valueStart, end);
+      for (let item = ITEM.exec(inside); item !== null; item = ITEM.exec(inside)) {
+        const read = unquoted(item[0].replace(/^[uUbB]/, ''));
+        if (read) leaves.push(read);
+      }
+      out.push({ start: valueStart, end, rule, pattern, leaves });
+      PAIR.lastIndex = end;
+      continue;
+    }
     if (value.startsWith('[')) {
       ITEM.lastIndex = 0;
       for (let item = ITEM.exec(value); item !== null; item = ITEM.exec(value)) strings.push([valueStart + item.index, item[0]]);
@@ -110,6 +129,22 @@ function pairsIn(text: string, rules: KeyRules): EmbeddedValue[] {
     }
   }
   return out;
+}
+
+/**
+ * Just past the object or array that opens at `open` (quoted strings of either quote skipped,
+ * escapes inside them too), or undefined when it does not close.
+ */
+function containerEnd(text: string, open: number): number | undefined {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"' || c === "'") {
+      for (i++; i < text.length && text[i] !== c; i++) if (text[i] === '\\') i++;
+    } else if (c === '{' || c === '[') depth++;
+    else if ((c === '}' || c === ']') && --depth === 0) return i + 1;
+  }
+  return undefined;
 }
 
 /** The content of a quoted string: JSON's escapes decoded for double quotes, `\'` for single ones; undefined when a double-quoted one is not valid JSON. */

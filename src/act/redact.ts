@@ -206,8 +206,9 @@ class Walker {
     }
     let out = '';
     let pos = 0;
-    for (const { by, start, end, value } of edits) {
+    for (const { by, start, end, value, leaves } of edits) {
       const written = text.slice(start, end);
+      for (const leaf of leaves ?? []) this.#remember(leaf, by, 0);
       const replaced = this.#apply(by.action, by.label, value ?? written);
       this.#o.onReplace?.(by.id, replaced.text);
       this.#record(by.id, by.category, by.severity, by.label, path, start, end, by.action, replaced.kid);

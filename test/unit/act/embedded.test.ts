@@ -18,6 +18,11 @@ describe('embeddedValues', () => {
     expect(taken('{"password" :\n 1234, "x_token":0xDEADBEEF}')).toEqual([['1234'], ['0xDEADBEEF']]);
     // An array of strings, as Go writes header maps.
     expect(taken('h={"Cookie":["sid=a1b2c3", "lang=en"],"Authorization":["Bearer q1w2e3"]}')).toEqual([['sid=a1b2c3'], ['lang=en'], ['Bearer q1w2e3']]);
+    // An object or a mixed array, whole.
+    expect(taken('{"api_token": {"v": "Zq7h", "n": [1, "}"]}, "x_token": ["a", 12345678], "ok": 1}')).toEqual([['{"v": "Zq7h", "n": [1, "}"]}'], ['["a", 12345678]']]);
+    // What it holds is taken again where it repeats.
+    expect(taken('cfg {"api_token": {"v": "Zq7hunterXy9"}} then Zq7hunterXy9')).toEqual([['{"v": "Zq7hunterXy9"}'], ['Zq7hunterXy9']]);
+    expect(taken("{'password': {'it\\'s': \"it's\"")).toEqual([]);
     // Python 2 and bytes literals.
     expect(taken("{u'x_token': u'Zq7hunterXy9', 'password': b'pw\\'s'}")).toEqual([['Zq7hunterXy9'], ["pw\\'s", "pw's"]]);
     // Empty values, other keys, a key that is no key, prose: nothing.
