@@ -96,3 +96,30 @@ export function contextWith(policy: CompiledPolicy, key: string, context: readon
   if (!policy.isContextKey(key) || context.includes(key)) return context;
   return [key, ...context].slice(0, MAX_CONTEXT_KEYS);
 }
+
+const NAME_KEYS = new Set(['key', 'name', 'Key', 'Name']);
+const VALUE_KEYS = new Set(['value', 'Value']);
+
+/**
+ * Of an object that holds a name and a value, nothing else (`{"name":"DB_PASSWORD","value":"..."}`
+ * of a Kubernetes env list or a HAR header, `{"key":"token","value":{"stringValue":"..."}}` of an
+ * OTLP attribute, `{"Key":...,"Value":...}` of AWS tags): the member holding the value, and the
+ * name, which key rules and detectors read as the value's key.
+ */
+export function namedValue(v: Readonly<Record<string, JsonValue>>, keys: readonly string[]): { member: string; name: string } | undefined {
+  if (keys.length !== 2) return undefined;
+  const nameKey = keys.find((k) => NAME_KEYS.has(k));
+  const member = keys.find((k) => VALUE_KEYS.has(k));
+  const name = nameKey === undefined ? undefined : v[nameKey];
+  return member !== undefined && typeof name === 'string' ? { member, name } : undefined;
+}
+
+/** The member of an OTLP `AnyValue` holding a scalar (`{"stringValue":"..."}`), or undefined. */
+export function anyValueMember(v: JsonValue): string | undefined {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const keys = Object.keys(v);
+  const only = keys[0];
+  if (keys.length !== 1 || only === undefined || !/^[a-z]+Value$/.test(only)) return undefined;
+  const inner = v[only];
+  return inner === null || typeof inner !== 'object' ? only : undefined;
+}

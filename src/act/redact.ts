@@ -16,11 +16,10 @@ import { fieldPath, type Finding, type JsonValue, type LogRecord, type Severity 
 import type { ActionPolicy, ResolvedAction } from './actions.js';
 import { detectorEdit, keyRuleEdit, withKeyRules, type Edit, type RedactedBy } from './edits.js';
 import { embeddedValues } from './embedded.js';
-import { contextWith, leaves, mayRepeat, NO_KEYS, onlyAsKey, setMember, standsAsValue } from './members.js';
+import { anyValueMember, contextWith, leaves, mayRepeat, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue } from './members.js';
 import { replacement, type RedactKeys } from './replace.js';
 
 export { partial, type RedactKeys } from './replace.js';
-
 
 export interface RedactOptions {
   policy: CompiledPolicy;
@@ -129,23 +128,35 @@ class Walker {
     }
     let out: Record<string, JsonValue> | undefined;
     const keys = Object.keys(v);
+    // A name and a value (`{"name":"DB_PASSWORD","value":"..."}`): the value is read under the name too.
+    const named = namedValue(v, keys);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       const item = v[key] as JsonValue;
+      const asNamed = named?.member === key ? named.name : undefined;
       // A key is text like any other: one a detector matches (a map keyed by e-mail or address) is redacted.
       // Tokenized as written: two keys that decode alike (`a@b.co`, `a%40b.co`) stay two keys.
       const newKey = this.string(key, `${path}{key}`, false);
       const name = newKey === DROP ? key : newKey;
       const childPath = fieldPath(path, name);
-      const decision = this.#o.policy.keyRules.decide(key);
+      const own = this.#o.policy.keyRules.decide(key);
+      const byName = asNamed === undefined ? undefined : this.#o.policy.keyRules.decide(asNamed);
+      const decision = own.mode !== 'redact' && byName?.mode === 'redact' ? byName : own;
+      // An OTLP AnyValue keeps its shape: what it holds is replaced.
+      const inner = decision === byName ? anyValueMember(item) : undefined;
       let next: JsonValue | typeof DROP;
       // A skip rule spares a scalar (an id that looks like a secret); what an object or array holds is walked.
       if (newKey === DROP) next = DROP;
       else if (decision.mode === 'skip' && (item === null || typeof item !== 'object')) next = item;
-      else if (decision.mode === 'redact' && decision.rule) next = this.#byKey(item, childPath, decision.rule, decision.pattern ?? key, fieldPath(source, key));
+      else if (decision.mode === 'redact' && decision.rule && inner !== undefined) {
+        const held = (item as Record<string, JsonValue>)[inner] as JsonValue;
+        const replaced = this.#byKey(held, fieldPath(childPath, inner), decision.rule, decision.pattern ?? key, fieldPath(fieldPath(source, key), inner));
+        next = replaced === DROP ? DROP : { [inner]: replaced };
+      } else if (decision.mode === 'redact' && decision.rule) next = this.#byKey(item, childPath, decision.rule, decision.pattern ?? key, fieldPath(source, key));
       else {
         this.#keys.push(key);
-        next = this.value(item, childPath, depth + 1, source === path && name === key ? childPath : fieldPath(source, key), contextWith(this.#o.policy, key, context));
+        const keyed = contextWith(this.#o.policy, key, context);
+        next = this.value(item, childPath, depth + 1, source === path && name === key ? childPath : fieldPath(source, key), asNamed === undefined ? keyed : contextWith(this.#o.policy, asNamed, keyed));
         this.#keys.pop();
       }
       if ((next !== item || name !== key) && !out) {

@@ -81,6 +81,9 @@ export class KeyWords {
   }
 }
 
+/** The name member of a name-value object in a raw line (see namedValue in members.ts), up to its string's opening quote. */
+export const NAME_MEMBER = `["'](?:key|name|Key|Name)["'][ \\t\\r]*:[ \\t\\r]*`;
+
 /**
  * An RE2 pattern matching wherever `word` may stand as whole words in a key of a raw line (it
  * matches more): its first word after a character that is no ASCII letter or digit, or
@@ -93,9 +96,13 @@ export function keyWordNet(word: string): string {
   return `${wordsPattern(word)}(?:[^a-z0-9]|$)`;
 }
 
-/** As {@link keyWordNet}, where the word lies in a JSON key: the rest of the key, its closing quote and a colon follow. */
+/**
+ * As {@link keyWordNet}, where the word lies in a JSON key (the rest of the key, its closing quote
+ * and a colon follow) or in the name of a name-value object (`{"name":"bank_rtn","value":...}`).
+ */
 export function keyWordInKey(word: string): string {
-  return `${wordsPattern(word)}(?:[^a-z0-9"\\n][^"\\n]*)?"[ \\t\\r]*:`;
+  const words = wordsPattern(word);
+  return `${words}(?:[^a-z0-9"\\n][^"\\n]*)?"[ \\t\\r]*:|${NAME_MEMBER}(?:["'][^"'\\n]*)?${words}`;
 }
 
 function wordsPattern(word: string): string {

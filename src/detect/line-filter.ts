@@ -8,7 +8,7 @@
  */
 import { isPercentEscapeAt, isReferenceAt } from './escapes.js';
 import { HIDDEN_NUMBER_PATTERN } from './numbers.js';
-import { KeyWords, keyWordsOf } from './key-words.js';
+import { KeyWords, keyWordsOf, NAME_MEMBER } from './key-words.js';
 import { Prefilter, type PrefilterEntry } from './prefilter.js';
 import type { DetectorSpec, KeyRuleSpec } from './pack.js';
 
@@ -54,7 +54,7 @@ export class LineFilter {
   ): LineFilter | undefined {
     const entries: PrefilterEntry[] = [
       ...detectors.map((d) => ({ pattern: widenAnchors(d.regex), source: d.regex, keywords: d.keywords })),
-      ...keyRules.filter((r) => r.mode === 'redact').flatMap((r) => r.keys.map((k) => ({ pattern: jsonKeyPattern(k) }))),
+      ...keyRules.filter((r) => r.mode === 'redact').flatMap((r) => r.keys.flatMap((k) => [jsonKeyPattern(k), namedKeyPattern(k)].flatMap((pattern) => (pattern ? [{ pattern }] : [])))),
       // A number whose digits its writing hides is also read plain (see numbers.ts).
       ...(detectors.length > 0 ? [{ pattern: HIDDEN_NUMBER_PATTERN }] : []),
       ...extra,
@@ -190,6 +190,20 @@ function jsonKeyPattern(key: string): string {
   if (last.length > 0) return `(?i:${esc(last)})["']\\s*:`;
   if (first.length > 0) return `["'](?i:${esc(first)})`;
   return `["']\\s*:`;
+}
+
+/**
+ * A key a rule selects as the name of a name-value object (`{"name":"password","value":...}`, see
+ * namedValue in members.ts), case-insensitive; for a glob, with its literal end or start; none
+ * for a glob without either.
+ */
+function namedKeyPattern(key: string): string | undefined {
+  const esc = (part: string): string => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  const parts = key.split('*');
+  const first = parts[0] as string;
+  const last = parts[parts.length - 1] as string;
+  const body = parts.length === 1 ? `(?i:${esc(key)})["']` : last.length > 0 ? `[^"'\\n]*(?i:${esc(last)})["']` : first.length > 0 ? `(?i:${esc(first)})` : undefined;
+  return body === undefined ? undefined : `${NAME_MEMBER}["']${body}`;
 }
 
 /**

@@ -19,7 +19,7 @@ import { analyze, foldCase, requiredLiterals, selectivePrefix, type Literal } fr
 import { withoutCaptures } from './re2-syntax.js';
 import { gateStrength } from './rarity.js';
 import { DualSet, SplitSet, TEST_SET_WEIGHT } from './split-set.js';
-import { keyWordInKey, keyWordNet } from './key-words.js';
+import { keyWordInKey, keyWordNet, NAME_MEMBER } from './key-words.js';
 
 export interface PrefilterEntry {
   /** The pattern as it must be tested on the input (raw lines need widened anchors). */
@@ -355,9 +355,13 @@ export class Prefilter {
   }
 }
 
-/** A pattern matching where `pattern` lies in a JSON key: it, the rest of the string, the closing quote and a colon. */
+/**
+ * A pattern matching where `pattern` lies in a JSON key: it, the rest of the string, its closing
+ * quote and a colon; or in the name of a name-value object (`{"name":"ssn","value":...}`, see
+ * namedValue in members.ts).
+ */
 function inKeyPattern(pattern: string): string {
-  return `(?:${pattern})[^"\\n]*"[ \\t\\r]*:`;
+  return `(?:${pattern})[^"\\n]*"[ \\t\\r]*:|${NAME_MEMBER}["'][^"'\\n]*(?:${pattern})`;
 }
 
 /** The literals that strongly gate an entry (see rarity.ts), or undefined when it needs the structural set. */

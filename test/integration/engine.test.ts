@@ -185,6 +185,8 @@ describe('engine', () => {
       '{"rtn":"011000028","bankRtn":[1,"011000028"],"cpf":{"n":"52998224725"},"span_id":"021000021"}',
       // Read as its words (the pattern wants `transit number`), and with its escapes decoded.
       '{"transitNumber":"026009593","r%74n":[1,"011000028"]}',
+      // A name-value object: the value is read under the name (a Kubernetes env list, OTLP attributes).
+      '{"env":[{"name":"DB_PASSWORD","value":"hunter2xyz"}],"attributes":[{"key":"bankRtn","value":{"stringValue":"011000028"}}],"method":"password"}',
     ].join('\n') + '\n';
     const outputs = new Set<string>();
     for (const fastPath of [true, false]) {
@@ -200,6 +202,7 @@ describe('engine', () => {
       expect(shape(out[6])).toBe('{"ssns":[1,"[[SSN:tk1]]"]}');
       expect(shape(out[7])).toBe('{"ssn":{"primary":"[[SSN:tk1]]","card":"[[SSN:tk1]]"},"phones":[{"home":"[[PHONE:tk1]]"}]}');
       expect(shape(out[8])).toBe('{"ssn":"[[SSN:tk1]]","phone":"[[PHONE:tk1]]"}');
+      expect(shape(out[11])).toBe('{"env":[{"name":"DB_PASSWORD","value":"[[PASSWORD]]"}],"attributes":[{"key":"bankRtn","value":{"stringValue":"[[ROUTING_NUMBER:tk1]]"}}],"method":"password"}');
       expect(shape(out[10])).toBe('{"transitNumber":"[[ROUTING_NUMBER:tk1]]","r%74n":[1,"[[ROUTING_NUMBER:tk1]]"]}');
       expect(shape(out[9])).toBe('{"rtn":"[[ROUTING_NUMBER:tk1]]","bankRtn":[1,"[[ROUTING_NUMBER:tk1]]"],"cpf":{"n":"[[TAX_ID:tk1]]"},"span_id":"021000021"}');
       // Each run has keys of its own: the outputs are compared token syntax for token syntax.

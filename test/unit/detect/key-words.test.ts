@@ -66,7 +66,9 @@ describe('Prefilter with key words', () => {
   it('marks a line where a key word lies in a JSON key, as a whole word, and nowhere else', () => {
     const pf = new Prefilter([{ pattern: '(?i:rtn)[^0-9\\n]{0,30}?\\b\\d{9}\\b' }], { contextEntries: 1, keyWords: ['rtn'] });
     for (const line of ['{"rtn":[1,"011000028"]}', '{"bankRtn" : {"n":1}}', '{"a":{"RTN":1}}']) expect(pf.hits(Buffer.from(line)), line).toEqual([]);
-    for (const line of ['{"msg":"rtn [1] x"}', '{"rtnx":[1]}', '{"irtn":1}', '{"crtNumber":1}']) expect(pf.hits(Buffer.from(line)), line).toBeUndefined();
+    for (const line of ['{"msg":"rtn [1] x"}', '{"rtnx":[1]}', '{"irtn":1}', '{"crtNumber":1}', '{"method":"rtn","n":[1]}']) expect(pf.hits(Buffer.from(line)), line).toBeUndefined();
+    // The name of a name-value object counts as a key.
+    for (const line of ['{"name":"bank_rtn","value":[1]}', "{'Key': 'RTN', 'Value': 1}"]) expect(pf.hits(Buffer.from(line)), line).toEqual([]);
     // Past the context entries a key word makes nothing.
     expect(new Prefilter([{ pattern: '(?i:rtn)\\d{9}' }], { keyWords: [] }).hits(Buffer.from('{"rtn":[1]}'))).toBeUndefined();
   });

@@ -43,6 +43,9 @@ describe('built-in packs and the fast path', () => {
     for (const line of ['{"ssns":[1,"x"]}', '{"a":{"Phone_Numbers" :{"home":1}}}', '{"ACCOUNT":"acme"}']) expect(filter?.test(Buffer.from(line)), line).toBe(true);
     // The keyword in a value, or in a key of nothing (a string that no colon follows), is not a key.
     for (const line of ['{"msg":"ssn"}', '["ssn","phone"]', '{"msg":"ssn" }', 'ssn: n/a']) expect(filter?.test(Buffer.from(line)), line).toBe(false);
+    // The name of a name-value object is a key too, for key rules (`pwd`) and detectors (`rtn`).
+    for (const line of ['{"h":[{"key":"pwd","value":"abc"}]}', "{'Name': 'bank_rtn', 'Value': [1]}", '{"name":"user_ssn","value":1}']) expect(filter?.test(Buffer.from(line)), line).toBe(true);
+    for (const line of ['{"method":"pwd","client":"web"}', '{"method":"password"}']) expect(filter?.test(Buffer.from(line)), line).toBe(false);
   });
 });
 
