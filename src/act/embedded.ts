@@ -91,7 +91,12 @@ function pairsIn(text: string, rules: KeyRules): EmbeddedValue[] {
     const rawKey = m[1] as string;
     const key = unquoted(rawKey);
     const decision: KeyDecision | undefined = key === undefined ? undefined : rules.decide(key);
-    if (decision?.mode !== 'redact' || !decision.rule) continue;
+    if (decision?.mode !== 'redact' || !decision.rule) {
+      // What the match took as a value may open the next key (`"body":"{"token":...`, JSON escaped
+      // in a string, read unescaped): go on right after this key.
+      PAIR.lastIndex = m.index + m[0].indexOf(rawKey) + rawKey.length;
+      continue;
+    }
     const rule = decision.rule;
     const pattern = decision.pattern ?? key ?? '';
     const value = m[2] as string;

@@ -6,7 +6,8 @@
  *
  * Many of these words are short (`rtn`, `pan`, `cpf`) and lie inside common keys (`span_id`), so
  * a key holds one only as a whole word: keys split into words at every character that is not a
- * letter or digit and where a lower-case letter meets an upper-case one (`bankRtn` is `bank rtn`,
+ * letter or digit, where a lower-case letter meets an upper-case one, and before the last capital
+ * of a run of them that a lower-case letter follows (`bankRtn` is `bank rtn`, `NHSNumber` is `nhs number`,
  * `aba_routing` is `aba routing`); a keyword of several words (`transit number`) must be as many
  * words in a row. The raw-line prefilter looks for the same words with {@link keyWordNet}, a wider
  * net: every key holding one is in what it catches.
@@ -52,6 +53,7 @@ export function keyWordsOf(detectors: readonly Pick<DetectorSpec, 'regex' | 'key
 export function wordsOf(text: string): string[] {
   return text
     .replace(/(\p{Ll})(?=\p{Lu})/gu, '$1 ')
+    .replace(/(\p{Lu})(?=\p{Lu}\p{Ll})/gu, '$1 ')
     .split(/[^\p{L}\p{N}]+/u)
     .filter((w) => w.length > 0)
     .map((w) => w.toLowerCase());
@@ -87,7 +89,8 @@ export const NAME_MEMBER = `["'](?:key|name|Key|Name)["'][ \\t\\r]*:[ \\t\\r]*`;
 /**
  * An RE2 pattern matching wherever `word` may stand as whole words in a key of a raw line (it
  * matches more): its first word after a character that is no ASCII letter or digit, or
- * capitalized after a lower-case one (a word starting with another letter: anywhere); its words
+ * capitalized after a lower-case one or before one after a capital (a word starting with another
+ * letter: anywhere); its words
  * apart by anything but ASCII letters and digits, or nothing; its last word before anything but
  * an ASCII lower-case letter or digit. (ASCII classes keep a set of many such patterns small;
  * other characters count as separators, which only widens the net.)
@@ -111,8 +114,12 @@ function wordsPattern(word: string): string {
   const head = first[0] ?? '';
   // Past a lower-case letter, a word starts capitalized; a word starting with another letter is
   // looked for anywhere.
+  // Capitalized after a lower-case letter (`bankRtn`), or after a capital with a lower-case letter
+  // next (`ABARouting`).
+  const second = first[1] ?? '';
+  const afterCapital = /^[a-z]$/.test(second) ? `|[A-Z]${capitals(head)}${second}(?i:${escape(first.slice(2))})` : '';
   const start = /^[a-z]$/.test(head)
-    ? `(?:[^A-Za-z0-9](?i:${escape(first)})|[a-z]${capitals(head)}(?i:${escape(first.slice(1))}))`
+    ? `(?:[^A-Za-z0-9](?i:${escape(first)})|[a-z]${capitals(head)}(?i:${escape(first.slice(1))})${afterCapital})`
     : /^[0-9]$/.test(head)
       ? `[^A-Za-z0-9]${escape(first)}`
       : `(?i:${escape(first)})`;

@@ -3,10 +3,11 @@
  * `logStream`, an event's `id` and `timestamp`. They are not content and are never rewritten:
  * every app line carries them as they came (downstream drops the duplicates of a retried delivery
  * by them) and security events quote them as the source. Any producer that can write to a stream
- * can put anything there, so each is scanned with the policy's detectors first; a payload or event
- * with a finding in one of them can be neither written nor quoted, and goes to the encrypted
- * quarantine instead (`SECRET_IN_ENVELOPE`).
+ * can put anything there, so each is scanned with the policy's detectors (and key rules, for JSON
+ * it holds) first; a payload or event with a finding in one of them can be neither written nor
+ * quoted, and goes to the encrypted quarantine instead (`SECRET_IN_ENVELOPE`).
  */
+import { embeddedValues } from '../act/embedded.js';
 import type { CloudWatchPayload } from '../codecs/cloudwatch.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import { lineEnds } from '../detect/line-filter.js';
@@ -29,7 +30,7 @@ export interface FieldFinding {
  */
 export function payloadFieldFindings(policy: CompiledPolicy, payload: CloudWatchPayload): FieldFinding[] {
   const out: FieldFinding[] = [];
-  for (const field of ['owner', 'logGroup', 'logStream'] as const) note(out, field, ids(scanText(policy, payload[field])));
+  for (const field of ['owner', 'logGroup', 'logStream'] as const) note(out, field, findingsIn(policy, payload[field]));
   return out;
 }
 
@@ -67,7 +68,7 @@ export function eventFieldFindings(policy: CompiledPolicy, events: readonly Even
     // A line holds the id as it reads only without escapes (JSON's, or a percent-escape the
     // detectors decode) and without a number read as its plain digits; any other id is scanned alone.
     if (id !== undefined && (!PLAIN.test(id) || hasEscapes(id) || mayHideNumber(id))) {
-      add(event, 'id', ids(scanText(policy, id)));
+      add(event, 'id', findingsIn(policy, id));
       id = undefined;
     }
     let timestamp = typeof e.timestamp === 'number' ? JSON.stringify(e.timestamp) : undefined;
@@ -87,8 +88,10 @@ export function eventFieldFindings(policy: CompiledPolicy, events: readonly Even
   filter.markHits(data, ends, new Uint8Array(ends.length), found);
   for (const [line, entries] of found) {
     const detectors = entries.filter((d) => d < policy.detectors.length);
-    if (detectors.length === 0) continue;
     const { event, id, timestamp } = owners[line] as (typeof owners)[number];
+    // A key rule's key in the id (`{'token': '...'}`), which the prefilter marks too.
+    if (id !== undefined) add(event, 'id', keyRuleIds(policy, id));
+    if (detectors.length === 0) continue;
     // Only what the prefilter named, and without entering the clean-value cache.
     if (id !== undefined) add(event, 'id', ids(scanText(policy, id, undefined, detectors)));
     if (timestamp !== undefined) add(event, 'timestamp', ids(scanText(policy, timestamp, undefined, detectors)));
@@ -116,6 +119,15 @@ const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 function ids(matches: readonly Match[]): string[] {
   return matches.map((m) => m.detector.spec.id);
+}
+
+/** The detectors that find something in `text`, and the key rules that take a value of JSON it holds (see embedded.ts). */
+function findingsIn(policy: CompiledPolicy, text: string): string[] {
+  return [...ids(scanText(policy, text)), ...keyRuleIds(policy, text)];
+}
+
+function keyRuleIds(policy: CompiledPolicy, text: string): string[] {
+  return embeddedValues(text, policy.keyRules).map((v) => `key:${v.pattern}`);
 }
 
 function note(out: FieldFinding[], field: string, detectors: string[]): void {

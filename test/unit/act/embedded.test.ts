@@ -37,6 +37,8 @@ describe('embeddedValues', () => {
     expect(taken('{\\"pass\\u0077ord\\":\\"hunter2xyz\\"}')).toEqual([['hunter2xyz']]);
     expect(taken('state=%7B%22access_token%22%3A%22zq81kd02%22%7D')).toEqual([['zq81kd02']]);
     expect(taken('{&quot;api_token&quot;:&quot;zq81kd02&quot;}')).toEqual([['zq81kd02']]);
+    // JSON escaped in a string of JSON in a text: read unescaped, `"body":"{"` must not hide the key after it.
+    expect(taken('INFO {"body":"{\\"api_token\\":\\"tokVALUE98765\\"}"}')).toEqual([['tokVALUE98765']]);
     expect(taken('msg {\\u0022api_token\\u0022: \\u0022Zq7hunterXy9\\u0022}')).toEqual([['Zq7hunterXy9']]);
   });
 });

@@ -29,17 +29,20 @@ describe('KeyWords', () => {
 
   it('finds a key word as whole words: at separators and where a lower-case letter meets an upper-case one', () => {
     expect(wordsOf('bankRtn_no2')).toEqual(['bank', 'rtn', 'no2']);
-    for (const key of ['rtn', 'RTN', 'bank_rtn', 'bankRtn', 'Rtn', 'rtn-number', 'my.pan', 'cardPan', 'transitNumber', 'TRANSIT_NUMBER', 'transit number', 'Tél', 'client tél'])
+    expect(wordsOf('ABARoutingNumber')).toEqual(['aba', 'routing', 'number']);
+    expect(kw.holds('RTNValue')).toBe(true);
+    expect(kw.holds('XRTNValue')).toBe(false);
+    for (const key of ['rtn', 'RTN', 'bank_rtn', 'bankRtn', 'Rtn', 'rtn-number', 'my.pan', 'cardPan', 'transitNumber', 'TRANSIT_NUMBER', 'transit number', 'Tél', 'client tél', 'PANNumber'])
       expect(kw.holds(key), key).toBe(true);
   });
 
   it('does not find one inside a word', () => {
-    for (const key of ['span_id', 'uuid', 'rtn1', 'PANNumber', 'panel', 'transit', 'number', 'pantry', 'MYPAN', 'spanRtnx']) expect(kw.holds(key), key).toBe(false);
+    for (const key of ['span_id', 'uuid', 'rtn1', 'panel', 'transit', 'number', 'pantry', 'MYPAN', 'spanRtnx']) expect(kw.holds(key), key).toBe(false);
   });
 
   it("the line prefilter's net catches every key that holds one (generated keys)", () => {
     // The Kelvin sign lowers to `k`: `a\u212Aeystore` holds `keystore`.
-    const piece = fc.constantFrom('rtn', 'RTN', 'Rtn', 'pan', 'Pan', 'transit', 'Number', 'number', 'tél', 'TÉL', 's', 'x', 'Id', 'ID', '_', '-', '.', ' ', '1', 'é', 'a', 'keystore', '\u212Aeystore', 'Keystore');
+    const piece = fc.constantFrom('rtn', 'RTN', 'Rtn', 'pan', 'Pan', 'PAN', 'transit', 'Transit', 'TRANSIT', 'Number', 'number', 'tél', 'TÉL', 's', 'x', 'X', 'Id', 'ID', 'V', '_', '-', '.', ' ', '1', 'é', 'a', 'keystore', '\u212Aeystore', 'Keystore');
     const nets = ['rtn', 'pan', 'transit number', 'tél', 'keystore'].map((w) => new RE2(keyWordInKey(w), 'u'));
     fc.assert(
       fc.property(fc.array(piece, { minLength: 1, maxLength: 6 }), (pieces) => {

@@ -5,6 +5,7 @@ import { builtinPatternsDir } from '../../../src/config/config.js';
 import { CompiledPolicy } from '../../../src/detect/compile.js';
 import { loadPolicy } from '../../../src/detect/load.js';
 import { scanText } from '../../../src/detect/scan.js';
+import { embeddedValues } from '../../../src/act/embedded.js';
 import { eventFieldFindings, payloadFieldFindings, singleEventPayload, type EventFields } from '../../../src/lambda/envelope.js';
 import { sensitiveValue } from '../../helpers/values.js';
 
@@ -18,7 +19,10 @@ function oneByOne(events: readonly EventFields[]): Map<number, Array<{ field: st
       ['id', e.id],
       ['timestamp', typeof e.timestamp === 'number' ? JSON.stringify(e.timestamp) : undefined],
     ]
-      .map(([field, text]) => ({ field: field as string, detectors: [...new Set(text ? scanText(policy, text).map((m) => m.detector.spec.id) : [])] }))
+      .map(([field, text]) => ({
+        field: field as string,
+        detectors: [...new Set(text ? [...scanText(policy, text).map((m) => m.detector.spec.id), ...embeddedValues(text, policy.keyRules).map((v) => `key:${v.pattern}`)] : [])],
+      }))
       .filter((f) => f.detectors.length > 0);
     if (fields.length > 0) out.set(i, fields);
   });
@@ -70,6 +74,15 @@ describe('payloadFieldFindings', () => {
     };
     expect(payloadFieldFindings(policy, payload)).toEqual([{ field: 'logStream', detectors: ['email'] }]);
     expect(payloadFieldFindings(policy, { ...payload, logStream: '2026/11/28/[$LATEST]0123456789abcdef' })).toEqual([]);
+    // A key rule's value in JSON or a Python dict a field holds.
+    expect(payloadFieldFindings(policy, { ...payload, logStream: "s {'Cookie': 'sid=envCookie12345'}" })).toEqual([{ field: 'logStream', detectors: ['key:cookie'] }]);
+    const ids = ['{"token":"idTok12345678"}', "{'token': 'idTok12345678'}"];
+    expect(eventFieldFindings(policy, ids.map((id) => ({ id, timestamp: 1 })))).toEqual(
+      new Map([
+        [0, [{ field: 'id', detectors: ['key:token'] }]],
+        [1, [{ field: 'id', detectors: ['key:token'] }]],
+      ]),
+    );
     expect(JSON.parse(singleEventPayload(payload, { id: 'e1', timestamp: 1, message: 'm' }))).toEqual({
       messageType: 'DATA_MESSAGE',
       owner: '111122223333',
