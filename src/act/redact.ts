@@ -134,9 +134,9 @@ class Walker {
       const key = keys[i] as string;
       const item = v[key] as JsonValue;
       const asNamed = named?.member === key ? named.name : undefined;
-      // A key is text like any other (a map keyed by e-mail or address), read with the keys above it too.
+      // A key is text like any other: one a detector matches (a map keyed by e-mail or address) is redacted.
       // Tokenized as written: two keys that decode alike (`a@b.co`, `a%40b.co`) stay two keys.
-      const newKey = this.string(key, `${path}{key}`, false, context);
+      const newKey = this.string(key, `${path}{key}`, false);
       const name = newKey === DROP ? key : newKey;
       const childPath = fieldPath(path, name);
       const own = this.#o.policy.keyRules.decide(key);
