@@ -134,9 +134,9 @@ class Walker {
       const key = keys[i] as string;
       const item = v[key] as JsonValue;
       const asNamed = named?.member === key ? named.name : undefined;
-      // A key is text like any other: one a detector matches (a map keyed by e-mail or address) is redacted.
-      // Tokenized as written: two keys that decode alike (`a@b.co`, `a%40b.co`) stay two keys.
-      const newKey = this.string(key, `${path}{key}`, false);
+      // A key is text like any other (a map keyed by e-mail or address), tokenized as written; one without
+      // letters is a value (`{"bankRtn":{"011000028":...}}`), read with the keys above it too.
+      const newKey = this.string(key, `${path}{key}`, false, /\p{L}/u.test(key) ? NO_KEYS : context);
       const name = newKey === DROP ? key : newKey;
       const childPath = fieldPath(path, name);
       const own = this.#o.policy.keyRules.decide(key);

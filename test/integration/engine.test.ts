@@ -187,6 +187,8 @@ describe('engine', () => {
       '{"transitNumber":"026009593","r%74n":[1,"011000028"]}',
       // A name-value object: the value is read under the name (a Kubernetes env list, OTLP attributes).
       '{"env":[{"name":"DB_PASSWORD","value":"hunter2xyz"}],"attributes":[{"key":"bankRtn","value":{"stringValue":"011000028"}}],"method":"password"}',
+      // A key without letters is a value, read with the keys above it; a name is not.
+      '{"bankRtn":{"026009593":1},"client_secret_cfg":{"rotation":"daily"}}',
     ].join('\n') + '\n';
     const outputs = new Set<string>();
     for (const fastPath of [true, false]) {
@@ -202,6 +204,7 @@ describe('engine', () => {
       expect(shape(out[6])).toBe('{"ssns":[1,"[[SSN:tk1]]"]}');
       expect(shape(out[7])).toBe('{"ssn":{"primary":"[[SSN:tk1]]","card":"[[SSN:tk1]]"},"phones":[{"home":"[[PHONE:tk1]]"}]}');
       expect(shape(out[8])).toBe('{"ssn":"[[SSN:tk1]]","phone":"[[PHONE:tk1]]"}');
+      expect(shape(out[12])).toBe('{"bankRtn":{"[[ROUTING_NUMBER:tk1]]":1},"client_secret_cfg":{"rotation":"daily"}}');
       expect(shape(out[11])).toBe('{"env":[{"name":"DB_PASSWORD","value":"[[PASSWORD]]"}],"attributes":[{"key":"bankRtn","value":{"stringValue":"[[ROUTING_NUMBER:tk1]]"}}],"method":"password"}');
       expect(shape(out[10])).toBe('{"transitNumber":"[[ROUTING_NUMBER:tk1]]","r%74n":[1,"[[ROUTING_NUMBER:tk1]]"]}');
       expect(shape(out[9])).toBe('{"rtn":"[[ROUTING_NUMBER:tk1]]","bankRtn":[1,"[[ROUTING_NUMBER:tk1]]"],"cpf":{"n":"[[TAX_ID:tk1]]"},"span_id":"021000021"}');
