@@ -15,7 +15,7 @@ import type { KeyDecision, KeyRules } from '../detect/compile.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
 import type { TokenRef } from '../crypto/token.js';
 import { decodedViews, hasEscapes } from '../detect/escapes.js';
-import { standalone } from '../detect/repeats.js';
+import { repeatsIn, ValueSet } from '../detect/repeats.js';
 
 /** A value a key rule takes inside a text: where it is written, and the rule. */
 export interface EmbeddedValue {
@@ -76,9 +76,10 @@ export function embeddedValues(text: string, rules: KeyRules, tokens: () => read
   // Repeats, as written and as read.
   const byValue = new Map<string, EmbeddedValue>();
   for (const v of taken) for (const form of [text.slice(v.start, v.end), v.value ?? '', ...(v.leaves ?? [])]) if (form !== '' && !byValue.has(form)) byValue.set(form, v);
-  for (const { at, value } of standalone(text, byValue.keys(), tokens)) {
+  // In the text's other readings too (`tok%41BC...` spells `tokABC...`).
+  for (const { start, end, value } of repeatsIn(text, new ValueSet(byValue.keys()), tokens)) {
     const { rule, pattern } = byValue.get(value) as EmbeddedValue;
-    taken.push({ start: at, end: at + value.length, rule, pattern });
+    taken.push({ start, end, rule, pattern, ...(text.slice(start, end) !== value ? { value } : {}) });
   }
   return disjoint(taken);
 }

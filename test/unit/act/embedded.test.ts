@@ -14,6 +14,12 @@ const taken = (text: string): Array<[string, string?]> => embeddedValues(text, r
 describe('embeddedValues', () => {
   it('takes string and bare values of redact keys in JSON or a Python dict inside a text, and their repeats', () => {
     expect(taken('payload={"api_token":"zq81kd02abc","n":"zq81kd02abc","trace_id":"t1"} retry zq81kd02abc')).toEqual([['zq81kd02abc'], ['zq81kd02abc'], ['zq81kd02abc']]);
+    // A repeat spelled with escapes is taken as written, read decoded.
+    expect(taken('payload={"x_token":"tokABC123456"} later tok%41BC123456 and tok&#65;BC123456')).toEqual([
+      ['tokABC123456'],
+      ['tok%41BC123456', 'tokABC123456'],
+      ['tok&#65;BC123456', 'tokABC123456'],
+    ]);
     expect(taken("headers={'Cookie': 'sid=zq81', 'x': 1}")).toEqual([['sid=zq81']]);
     expect(taken('{"password" :\n 1234, "x_token":0xDEADBEEF}')).toEqual([['1234'], ['0xDEADBEEF']]);
     // An array of strings, as Go writes header maps.
