@@ -5,10 +5,10 @@
  * rule applies to the values its keys hold there too, as it does to the record's own fields. A
  * value is a string, each string of an array of strings (`{"Cookie":["sid=..."]}`, as Go writes
  * header maps), a number (`42`, `0xDEADBEEF`), or an object or other array, taken whole as a key
- * rule takes a record's. Pairs are read in the text as written
- * and in its readings: JSON escapes decoded once more (`{\"token\":\"x1\"}` inside a string),
- * percent-escapes and character references decoded (`state=%7B%22access_token%22...`). A value
- * taken is taken again where it repeats in the same text.
+ * rule takes a record's. Pairs are read in the text as written and in its readings: JSON escapes
+ * decoded once more (`{\"token\":\"x1\"}` inside a string), percent-escapes and character
+ * references decoded (`state=%7B%22access_token%22...`). A value taken is taken again where it
+ * repeats in the same text, in any of its readings.
  */
 import RE2 from 're2';
 import type { KeyDecision, KeyRules } from '../detect/compile.js';

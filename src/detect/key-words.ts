@@ -7,9 +7,9 @@
  * Many of these words are short (`rtn`, `pan`, `cpf`) and lie inside common keys (`span_id`), so
  * a key holds one only as a whole word: keys split into words at every character that is not a
  * letter or digit, where a lower-case letter meets an upper-case one, and before the last capital
- * of a run of them that a lower-case letter follows (`bankRtn` is `bank rtn`, `NHSNumber` is `nhs number`,
- * `aba_routing` is `aba routing`); a keyword of several words (`transit number`) must be as many
- * words in a row. The raw-line prefilter looks for the same words with {@link keyWordNet}, a wider
+ * of a run of them that a lower-case letter follows (`bankRtn` is `bank rtn`, `NHSNumber` is
+ * `nhs number`, `aba_routing` is `aba routing`); a keyword of several words (`transit number`)
+ * must be as many words in a row. The raw-line prefilter looks for the same words with {@link keyWordNet}, a wider
  * net: every key holding one is in what it catches.
  */
 import { requiredLiterals, selectivePrefix } from './literals.js';
@@ -90,10 +90,9 @@ export const NAME_MEMBER = `["'](?:key|name|Key|Name)["'][ \\t\\r]*:[ \\t\\r]*`;
  * An RE2 pattern matching wherever `word` may stand as whole words in a key of a raw line (it
  * matches more): its first word after a character that is no ASCII letter or digit, or
  * capitalized after a lower-case one or before one after a capital (a word starting with another
- * letter: anywhere); its words
- * apart by anything but ASCII letters and digits, or nothing; its last word before anything but
- * an ASCII lower-case letter or digit. (ASCII classes keep a set of many such patterns small;
- * other characters count as separators, which only widens the net.)
+ * letter: anywhere); its words apart by anything but ASCII letters and digits, or nothing; its
+ * last word before anything but an ASCII lower-case letter or digit. (ASCII classes keep a set of
+ * many such patterns small; other characters count as separators, which only widens the net.)
  */
 export function keyWordNet(word: string): string {
   return `${wordsPattern(word)}(?:[^a-z0-9]|$)`;
@@ -112,10 +111,8 @@ function wordsPattern(word: string): string {
   const words = wordsOf(word);
   const first = words[0] ?? '';
   const head = first[0] ?? '';
-  // Past a lower-case letter, a word starts capitalized; a word starting with another letter is
-  // looked for anywhere.
-  // Capitalized after a lower-case letter (`bankRtn`), or after a capital with a lower-case letter
-  // next (`ABARouting`).
+  // After a separator; capitalized after a lower-case letter (`bankRtn`), or after a capital with
+  // a lower-case letter next (`ABARouting`); a word starting with another letter, anywhere.
   const second = first[1] ?? '';
   const afterCapital = /^[a-z]$/.test(second) ? `|[A-Z]${capitals(head)}${second}(?i:${escape(first.slice(2))})` : '';
   const start = /^[a-z]$/.test(head)
