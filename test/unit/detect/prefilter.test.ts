@@ -228,20 +228,35 @@ describe('Prefilter with patterns gated by a weak literal', () => {
 });
 
 describe('Prefilter with entries sharing a literal', () => {
-  // Several entries gated by one literal: the answer is each entry's own.
-  const entries = [
+  // Several entries gated by one literal: the answer is each entry's own. (The first is gated by
+  // another literal: a literal's entries are not the first indices.)
+  const entries: Array<{ pattern: string; keywords?: string[] }> = [
+    { pattern: '\\bghp_[A-Za-z0-9]{6}\\b' },
     { pattern: '(?i)phone[^0-9]{0,5}\\+\\d{6,}' },
     { pattern: '(?i)phone[^0-9]{0,5}\\d{3}-\\d{4}' },
     { pattern: '(?i)phone[^0-9]{0,5}\\(\\d{3}\\)' },
     { pattern: '(?i)(?:phone|mobile) ext\\.? \\d+' },
+    { pattern: '(?i)(?:phone|mobile)\\D{0,3}\\d{9}', keywords: ['home'] },
   ];
   const pf = new Prefilter(entries);
-  it('names exactly the entries whose pattern matches', () => {
-    const inputs = ['phone +123456', 'Phone: 555-1234 and phone (555)', 'phone ext 12', 'mobile ext. 4 phone +1234567', 'phone', 'nothing'];
+  it('names exactly the entries whose pattern matches (and keywords occur), as one set per literal finds them', () => {
+    const inputs = [
+      'phone +123456',
+      'Phone: 555-1234 and phone (555)',
+      'phone ext 12',
+      'mobile ext. 4 phone +1234567',
+      'home phone 123456789',
+      'mobile 123456789',
+      'home mobile 123456789 phone ext 1',
+      'phone',
+      'nothing',
+      'ghp_abcdef phone ext 2',
+    ];
     for (const input of inputs) {
-      const want = entries.flatMap((e, i) => (new RE2(e.pattern, 'u').test(input) ? [i] : []));
+      const want = entries.flatMap((e, i) => (new RE2(e.pattern, 'u').test(input) && (!e.keywords || /home/i.test(input)) ? [i] : []));
       expect(pf.matching(input), input).toEqual(want);
       expect(pf.test(input), input).toBe(want.length > 0);
+      expect(pf.hitsMany([Buffer.from(input)]), input).toEqual([want.length > 0 ? want : undefined]);
     }
   });
 });
