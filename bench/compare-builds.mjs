@@ -11,14 +11,17 @@
  * Without --corpus, the benchmark's seeded JSON-lines corpus of --size (made if missing).
  *
  * The first round warms both up. Run it twice with A and B swapped: the one that goes second in a
- * pair finds the caches warmer.
+ * pair finds the caches warmer. Later rounds read the same lines again, whose RE2 automaton states
+ * are built by then: what a change does to that cost shows only on fresh data, as instructions.mjs
+ * counts it.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseSize } from './generate.mjs';
 import { optionPairs } from './perf/args.mjs';
+import { batchSubject, batches } from './perf/batch-subject.mjs';
 import { ensureCorpus } from './perf/corpora.mjs';
 
 /** @param {string[]} argv */
@@ -35,53 +38,11 @@ function options(argv) {
   };
 }
 
-/**
- * `processBatch` of the build in `dist`, bound to the built-in packs, routing rules and local keys.
- * @param {string} dist @param {string} stateDir @returns {Promise<(data: Buffer) => void>}
- */
-async function subject(dist, stateDir) {
-  const load = (/** @type {string} */ path) => import(pathToFileURL(join(dist, path)).href);
-  const { CompiledPolicy } = await load('detect/compile.js');
-  const { loadPolicy } = await load('detect/load.js');
-  const { builtinPatternsDir } = await load('config/config.js');
-  const { processBatch } = await load('pipeline/batch.js');
-  const { LocalKeyProvider } = await load('crypto/keys/local.js');
-  const { KeyRegistry } = await load('crypto/keys/registry.js');
-  const { DataKeyCache } = await load('crypto/keys/cache.js');
-  const { ActionPolicy } = await load('act/actions.js');
-  const { loadRoutingRules } = await load('route/load.js');
-  const { CompiledRouting } = await load('route/compile.js');
-  const { builtinRoutingDir } = await load('route/builtin.js');
-  const routing = new CompiledRouting(loadRoutingRules([builtinRoutingDir()]));
-  const policy = new CompiledPolicy(loadPolicy([builtinPatternsDir()]), { maxDepth: 64, extraLinePatterns: routing.linePatterns });
-  mkdirSync(stateDir, { recursive: true });
-  const keys = new DataKeyCache(await LocalKeyProvider.open(stateDir), await KeyRegistry.open(join(stateDir, 'keys.jsonl')), {
-    maxAgeMs: 3_600_000,
-    maxUses: 1e9,
-    context: { pipeline: 'logveil', purpose: 'tokenize' },
-  });
-  const tokenKey = await keys.current();
-  const ctx = { policy, actions: new ActionPolicy(), format: 'auto', limits: { maxRecordBytes: 1 << 20, maxDepth: 64 }, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey, routing };
-  return (data) => void processBatch({ seq: 0, file: 'corpus', firstLine: 1, firstOffset: 0, data }, ctx);
-}
-
-/** Whole-line batches of about `bytes` each. @param {Buffer} data @param {number} bytes */
-function batches(data, bytes) {
-  const out = [];
-  for (let s = 0; s < data.length; ) {
-    let e = data.indexOf(10, Math.min(s + bytes, data.length - 1));
-    if (e === -1) e = data.length - 1;
-    out.push(data.subarray(s, e + 1));
-    s = e + 1;
-  }
-  return out;
-}
-
 const o = options(process.argv.slice(2));
 const state = mkdtempSync(join(tmpdir(), 'logveil-compare-'));
 try {
-  const runA = await subject(o.a, join(state, 'a'));
-  const runB = await subject(o.b, join(state, 'b'));
+  const runA = await batchSubject(o.a, join(state, 'a'));
+  const runB = await batchSubject(o.b, join(state, 'b'));
   const data = readFileSync(o.corpus);
   const parts = batches(data, o.batchBytes);
   process.stdout.write(`A ${o.a}\nB ${o.b}\n${o.corpus}: ${(data.length / 1e6).toFixed(1)} MB in ${parts.length} batches\n`);

@@ -171,6 +171,27 @@ describe('the fast-path check', () => {
   }, 180_000);
 });
 
+describe('two builds compared', () => {
+  it('runs the batches of a corpus through both builds and prints their speeds', () => {
+    const r = spawnSync(process.execPath, ['bench/compare-builds.mjs', 'dist', 'dist', '--size', '1MB', '--rounds', '2'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^round 1: A [\d.]+ MB\/s, B [\d.]+ MB\/s, B\/A [\d.]+$/m);
+  }, 130_000);
+
+  const hasValgrind = spawnSync('valgrind', ['--version']).error === undefined;
+  it.skipIf(!hasValgrind)('counts the instructions of the line prefilter, fresh data costing less than the warm-up', () => {
+    const r = spawnSync(process.execPath, ['bench/instructions.mjs', '--warm', '1MB', '--measure', '1MB'], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const perMB = (label: string): number => Number(new RegExp(`^${label}.* ([\\d.]+) M per MB$`, 'm').exec(r.stdout)?.[1]);
+    expect(perMB('first 1 MB')).toBeGreaterThan(0);
+    expect(perMB('next 1 MB')).toBeGreaterThan(0);
+    // RE2 builds its automata's states as the first lines ask for them.
+    expect(perMB('next 1 MB')).toBeLessThan(perMB('first 1 MB'));
+  }, 290_000);
+});
+
 describe('benchmark steady rate', () => {
   interface LogveilModule {
     lastQuartersMBps(progress: ReadonlyArray<readonly [number, number]>): number | null;

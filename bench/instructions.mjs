@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * Instructions one build of logveil executes (valgrind's callgrind counts them) to run the
+ * benchmark's JSON-lines corpus through `processBatch`, or through its line prefilter alone. A
+ * count is the same from run to run whatever else the machine does, where MB/s on a shared machine
+ * drifts by a quarter: a change worth a few percent shows here. It reports fresh data after a
+ * warm-up, because RE2 builds its automata's states as new input asks for them: the first 10 MB
+ * cost about three times what the next 10 MB do, and a round over lines already seen cheaper still.
+ *
+ *   node bench/instructions.mjs [DIST] [--stage batch|prefilter] [--warm 20MB] [--measure 30MB] [--corpus FILE]
+ *
+ * DIST defaults to dist/ (copy it aside before a change, `cp -r dist dist-before`, to compare; a
+ * build outside the project finds no node_modules). Three processes run under callgrind (start-up
+ * alone, warm, warm + measured), about a minute per 10 MB for the prefilter and four for a batch.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseSize } from './generate.mjs';
+import { optionPairs } from './perf/args.mjs';
+import { ensureCorpus } from './perf/corpora.mjs';
+
+/** @param {string[]} argv */
+function options(argv) {
+  const dist = argv[0] && !argv[0].startsWith('--') ? argv[0] : undefined;
+  const f = optionPairs(dist ? argv.slice(1) : argv, ['stage', 'warm', 'measure', 'corpus']);
+  const stage = f.stage ?? 'prefilter';
+  if (stage !== 'batch' && stage !== 'prefilter') throw new Error(`--stage must be batch or prefilter, got "${stage}"`);
+  const warm = parseSize(f.warm ?? '20MB');
+  const measure = parseSize(f.measure ?? '30MB');
+  const corpus = f.corpus ?? ensureCorpus(fileURLToPath(new URL('.data/', import.meta.url)), { format: 'jsonl', bytes: warm + measure, seed: 42 }).path;
+  return { dist: resolve(dist ?? fileURLToPath(new URL('../dist', import.meta.url))), stage, warm, measure, corpus };
+}
+
+/**
+ * Instructions callgrind counted for one run over the first `bytes` of the corpus.
+ * @param {ReturnType<typeof options>} o @param {number} bytes @param {string} state @returns {Promise<number>}
+ */
+function count(o, bytes, state) {
+  const runner = fileURLToPath(new URL('./perf/instructions-run.mjs', import.meta.url));
+  const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--single-threaded', runner, o.dist, o.stage, o.corpus, String(bytes), state];
+  return new Promise((done, fail) => {
+    const child = spawn('valgrind', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c) => (err += c));
+    child.on('error', fail);
+    child.on('close', (code) => {
+      const m = /Collected : (\d+)/.exec(err);
+      if (code !== 0 || !m) fail(new Error(`callgrind run over ${bytes} bytes failed (exit ${code}):\n${err.slice(-2000)}`));
+      else done(Number(m[1]));
+    });
+  });
+}
+
+const o = options(process.argv.slice(2));
+if (spawnSync('valgrind', ['--version']).error) throw new Error('valgrind is not installed (Debian: apt-get install valgrind)');
+const state = mkdtempSync(join(tmpdir(), 'logveil-instructions-'));
+try {
+  const counts = await Promise.all([0, o.warm, o.warm + o.measure].map((b, k) => count(o, b, join(state, String(k)))));
+  const [start, warm, all] = /** @type {[number, number, number]} */ (counts);
+  const g = (/** @type {number} */ n) => `${(n / 1e9).toFixed(3)} G`;
+  const perMB = (/** @type {number} */ n, /** @type {number} */ bytes) => `${(n / bytes).toFixed(1)} M per MB`;
+  process.stdout.write(`${o.dist}, ${o.stage === 'batch' ? 'processBatch' : 'line prefilter'}; ${o.corpus}\n`);
+  process.stdout.write(`start-up                    ${g(start)}\n`);
+  process.stdout.write(`first ${(o.warm / 1e6).toFixed(0)} MB (warm-up)`.padEnd(28) + `${g(warm - start)}  ${perMB(warm - start, o.warm)}\n`);
+  process.stdout.write(`next ${(o.measure / 1e6).toFixed(0)} MB (fresh data)`.padEnd(28) + `${g(all - warm)}  ${perMB(all - warm, o.measure)}\n`);
+} finally {
+  rmSync(state, { recursive: true, force: true });
+}
