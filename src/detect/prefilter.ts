@@ -59,8 +59,8 @@ export class Prefilter {
   readonly #literals: MatchSet | undefined;
   /** For each literal (in the set's order), the entries it gates. */
   readonly #gates: number[][] = [];
-  /** For each literal gating two entries or more, their patterns as one set (made on first use). */
-  readonly #gateSets: Array<RE2Set | undefined> = [];
+  /** For each literal gating two entries or more, their patterns as one set (made on first use; null: they cannot be one). */
+  readonly #gateSets: Array<RE2Set | null | undefined> = [];
   readonly #patterns: string[];
   readonly #verifiers: Array<RE2 | undefined>;
   readonly #locators: Array<RE2 | undefined>;
@@ -327,13 +327,21 @@ export class Prefilter {
     return out;
   }
 
-  #gateSet(l: number): RE2Set {
+  /**
+   * The entries literal `l` gates as one set; undefined when they cannot be one (patterns that
+   * compile alone may exceed RE2's program budget together): then each runs alone.
+   */
+  #gateSet(l: number): RE2Set | undefined {
     let set = this.#gateSets[l];
-    if (!set) {
-      set = new RE2.Set((this.#gates[l] as number[]).map((i) => this.#patterns[i] as string), 'u');
+    if (set === undefined) {
+      try {
+        set = new RE2.Set((this.#gates[l] as number[]).map((i) => this.#patterns[i] as string), 'u');
+      } catch {
+        set = null;
+      }
       this.#gateSets[l] = set;
     }
-    return set;
+    return set ?? undefined;
   }
 
   /**

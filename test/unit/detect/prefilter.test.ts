@@ -261,6 +261,25 @@ describe('Prefilter with entries sharing a literal', () => {
   });
 });
 
+describe('Prefilter with entries sharing a literal that RE2 cannot hold as one set', () => {
+  it('runs each of them alone', () => {
+    // Each compiles alone, both are gated by the keyword `phone`, and together they exceed RE2's
+    // program budget ("RE2.Set could not be compiled").
+    const entries = [
+      { pattern: '\\p{L}{400}1', keywords: ['phone'] },
+      { pattern: '\\p{L}{400}2', keywords: ['phone'] },
+    ];
+    expect(() => new RE2.Set(entries.map((e) => e.pattern), 'u')).toThrow();
+    const pf = new Prefilter(entries);
+    expect(pf.stats.gated).toBe(2);
+    const letters = 'é'.repeat(400);
+    expect(pf.matching(`phone ${letters}1`)).toEqual([0]);
+    expect(pf.matching(`phone ${letters}2 ${letters}1`)).toEqual([0, 1]);
+    expect(pf.test(`phone ${letters}3`)).toBe(false);
+    expect(pf.hitsMany([Buffer.from(`phone ${letters}2`), Buffer.from(`${letters}2`)])).toEqual([[1], undefined]);
+  });
+});
+
 describe('Prefilter with an entry whose keywords repeat', () => {
   it('names the entry once', () => {
     const pf = new Prefilter([{ pattern: '\\b\\d{9}\\b', keywords: ['passport', 'PASSPORT', 'Passport'] }]);
