@@ -9,7 +9,9 @@
  * cost about three times what the next 10 MB do, and a round over lines already seen cheaper still.
  *
  *   node bench/instructions.mjs [DIST] [--stage batch|prefilter] [--warm 20MB] [--measure 30MB] [--corpus FILE]
+ *                               [--patterns DIR]
  *
+ * `--patterns` takes the packs of a directory instead of the built-in packs (the routing rules stay).
  * DIST defaults to dist/ (copy it aside before a change, `cp -r dist dist-before`, to compare; a
  * build outside the project finds no node_modules). Three processes run under callgrind (start-up
  * alone, warm, warm + measured), about a minute per 10 MB for the prefilter and four for a batch.
@@ -26,13 +28,13 @@ import { ensureCorpus } from './perf/corpora.mjs';
 /** @param {string[]} argv */
 function options(argv) {
   const dist = argv[0] && !argv[0].startsWith('--') ? argv[0] : undefined;
-  const f = optionPairs(dist ? argv.slice(1) : argv, ['stage', 'warm', 'measure', 'corpus']);
+  const f = optionPairs(dist ? argv.slice(1) : argv, ['stage', 'warm', 'measure', 'corpus', 'patterns']);
   const stage = f.stage ?? 'prefilter';
   if (stage !== 'batch' && stage !== 'prefilter') throw new Error(`--stage must be batch or prefilter, got "${stage}"`);
   const warm = parseSize(f.warm ?? '20MB');
   const measure = parseSize(f.measure ?? '30MB');
   const corpus = f.corpus ?? ensureCorpus(fileURLToPath(new URL('.data/', import.meta.url)), { format: 'jsonl', bytes: warm + measure, seed: 42 }).path;
-  return { dist: resolve(dist ?? fileURLToPath(new URL('../dist', import.meta.url))), stage, warm, measure, corpus };
+  return { dist: resolve(dist ?? fileURLToPath(new URL('../dist', import.meta.url))), stage, warm, measure, corpus, patterns: f.patterns ? resolve(f.patterns) : undefined };
 }
 
 /**
@@ -41,7 +43,7 @@ function options(argv) {
  */
 function count(o, bytes, state) {
   const runner = fileURLToPath(new URL('./perf/instructions-run.mjs', import.meta.url));
-  const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--single-threaded', runner, o.dist, o.stage, o.corpus, String(bytes), state];
+  const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--single-threaded', runner, o.dist, o.stage, o.corpus, String(bytes), state, ...(o.patterns ? [o.patterns] : [])];
   return new Promise((done, fail) => {
     const child = spawn('valgrind', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
@@ -63,7 +65,7 @@ try {
   const [start, warm, all] = /** @type {[number, number, number]} */ (counts);
   const g = (/** @type {number} */ n) => `${(n / 1e9).toFixed(3)} G`;
   const perMB = (/** @type {number} */ n, /** @type {number} */ bytes) => `${(n / bytes).toFixed(1)} M per MB`;
-  process.stdout.write(`${o.dist}, ${o.stage === 'batch' ? 'processBatch' : 'line prefilter'}; ${o.corpus}\n`);
+  process.stdout.write(`${o.dist}, ${o.stage === 'batch' ? 'processBatch' : 'line prefilter'}, ${o.patterns ?? 'built-in packs'}; ${o.corpus}\n`);
   process.stdout.write(`start-up                    ${g(start)}\n`);
   process.stdout.write(`first ${(o.warm / 1e6).toFixed(0)} MB (warm-up)`.padEnd(28) + `${g(warm - start)}  ${perMB(warm - start, o.warm)}\n`);
   process.stdout.write(`next ${(o.measure / 1e6).toFixed(0)} MB (fresh data)`.padEnd(28) + `${g(all - warm)}  ${perMB(all - warm, o.measure)}\n`);

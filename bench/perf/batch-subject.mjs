@@ -1,8 +1,9 @@
 // @ts-check
 /**
  * One build of logveil as a function of a batch of raw lines, bound to the built-in packs, routing
- * rules and local keys: the whole `processBatch`, or its line prefilter alone. For tools that
- * compare builds (compare-builds.mjs, instructions.mjs); the build is any `dist/` directory.
+ * rules and local keys (or the packs of a directory): the whole `processBatch`, or its line
+ * prefilter alone. For tools that compare builds (compare-builds.mjs, instructions.mjs); the build
+ * is any `dist/` directory.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,10 +12,10 @@ import { pathToFileURL } from 'node:url';
 /** @typedef {'batch' | 'prefilter'} Stage */
 
 /**
- * @param {string} dist @param {string} stateDir @param {Stage} [stage]
+ * @param {string} dist @param {string} stateDir @param {Stage} [stage] @param {string} [patterns] a pack directory instead of the built-in packs
  * @returns {Promise<(data: Buffer) => void>}
  */
-export async function batchSubject(dist, stateDir, stage = 'batch') {
+export async function batchSubject(dist, stateDir, stage = 'batch', patterns) {
   const load = (/** @type {string} */ path) => import(pathToFileURL(join(dist, path)).href);
   const { CompiledPolicy } = await load('detect/compile.js');
   const { loadPolicy } = await load('detect/load.js');
@@ -23,7 +24,7 @@ export async function batchSubject(dist, stateDir, stage = 'batch') {
   const { CompiledRouting } = await load('route/compile.js');
   const { builtinRoutingDir } = await load('route/builtin.js');
   const routing = new CompiledRouting(loadRoutingRules([builtinRoutingDir()]));
-  const policy = new CompiledPolicy(loadPolicy([builtinPatternsDir()]), { maxDepth: 64, extraLinePatterns: routing.linePatterns });
+  const policy = new CompiledPolicy(loadPolicy([patterns ?? builtinPatternsDir()]), { maxDepth: 64, extraLinePatterns: routing.linePatterns });
   if (stage === 'prefilter') {
     const { lineEnds } = await load('detect/line-filter.js');
     return (data) => {
