@@ -16,9 +16,9 @@
  *   gates several, as one RE2.Set of them (one scan of the line instead of one each).
  */
 import RE2 from 're2';
-import { analyze, foldCase, requiredLiterals, selectivePrefix, type Literal } from './literals.js';
+import { analyze, selectivePrefix, type Literal } from './literals.js';
 import { withoutCaptures } from './re2-syntax.js';
-import { gateStrength } from './rarity.js';
+import { gateOf, weakGateOf } from './rarity.js';
 import { MatchSet, SplitSet, TEST_SET_WEIGHT } from './split-set.js';
 import { keyWordInKey, keyWordNet, NAME_MEMBER } from './key-words.js';
 
@@ -391,25 +391,6 @@ export class Prefilter {
  */
 function inKeyPattern(pattern: string): string {
   return `(?:${pattern})[^"\\n]*"[ \\t\\r]*:|${NAME_MEMBER}["'][^"'\\n]*(?:${pattern})`;
-}
-
-/** The literals that strongly gate an entry (see rarity.ts), or undefined when it needs the structural set. */
-export function gateOf(e: PrefilterEntry): Literal[] | undefined {
-  return gateWith(e, (l) => gateStrength(l) === 'strong');
-}
-
-/** The literals that gate an entry at least weakly (see rarity.ts), or undefined. */
-export function weakGateOf(e: PrefilterEntry): Literal[] | undefined {
-  return gateWith(e, (l) => gateStrength(l) !== 'none');
-}
-
-/** The pattern's own literals when each is good enough, else its keywords when each is. */
-function gateWith(e: PrefilterEntry, good: (l: Literal) => boolean): Literal[] | undefined {
-  const own = requiredLiterals(e.source ?? e.pattern, 3);
-  if (own?.every(good)) return own;
-  const words = e.keywords?.map((k) => ({ text: foldCase(k), nocase: true }));
-  if (words && words.length > 0 && words.every(good)) return words;
-  return undefined;
 }
 
 function escape(text: string): string {

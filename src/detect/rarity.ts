@@ -12,7 +12,7 @@
  *   pass over every line.
  * - `none`: shorter, digits only, or a common trigram.
  */
-import type { Literal } from './literals.js';
+import { foldCase, requiredLiterals, type Literal } from './literals.js';
 
 export type GateStrength = 'strong' | 'weak' | 'none';
 
@@ -61,4 +61,30 @@ export function gateStrength(l: Literal): GateStrength {
   if (!l.nocase && /\d/.test(l.text) && /[A-Za-z]/.test(l.text)) return 'strong';
   if (/^[A-Za-z]{3}$/.test(l.text) && COMMON_TRIGRAMS.has(l.text.toLowerCase())) return 'none';
   return 'weak';
+}
+
+/** What gates a prefilter entry: its pattern's literals (of `source` when given), else its keywords. */
+export interface GatedEntry {
+  pattern: string;
+  source?: string;
+  keywords?: readonly string[];
+}
+
+/** The literals that strongly gate an entry (see above), or undefined when it needs the structural set. */
+export function gateOf(e: GatedEntry): Literal[] | undefined {
+  return gateWith(e, (l) => gateStrength(l) === 'strong');
+}
+
+/** The literals that gate an entry at least weakly (see above), or undefined. */
+export function weakGateOf(e: GatedEntry): Literal[] | undefined {
+  return gateWith(e, (l) => gateStrength(l) !== 'none');
+}
+
+/** The pattern's own literals when each is good enough, else its keywords when each is. */
+function gateWith(e: GatedEntry, good: (l: Literal) => boolean): Literal[] | undefined {
+  const own = requiredLiterals(e.source ?? e.pattern, 3);
+  if (own?.every(good)) return own;
+  const words = e.keywords?.map((k) => ({ text: foldCase(k), nocase: true }));
+  if (words && words.length > 0 && words.every(good)) return words;
+  return undefined;
 }
