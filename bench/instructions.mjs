@@ -3,8 +3,9 @@
 /**
  * Instructions one build of logveil executes (valgrind's callgrind counts them) to run the
  * benchmark's JSON-lines corpus through `processBatch`, or through its line prefilter alone. A
- * count is the same from run to run whatever else the machine does, where MB/s on a shared machine
- * drifts by a quarter: a change worth a few percent shows here. It reports fresh data after a
+ * count varies little from run to run whatever else the machine does (within 1% for the prefilter,
+ * 3% for a batch, whose JIT and GC timing vary), where MB/s on a shared machine drifts by a
+ * quarter or more: a change worth a few percent shows here. It reports fresh data after a
  * warm-up, because RE2 builds its automata's states as new input asks for them: the first 10 MB
  * cost about three times what the next 10 MB do, and a round over lines already seen cheaper still.
  *
@@ -12,9 +13,10 @@
  *                               [--patterns DIR]
  *
  * `--patterns` takes the packs of a directory instead of the built-in packs (the routing rules stay).
- * DIST defaults to dist/ (copy it aside before a change, `cp -r dist dist-before`, to compare; a
- * build outside the project finds no node_modules). Three processes run under callgrind (start-up
- * alone, warm, warm + measured), about a minute per 10 MB for the prefilter and four for a batch.
+ * DIST defaults to dist/. To compare, copy it aside before a change, into the project so that it
+ * finds node_modules and where git and the linter do not look: `cp -r dist bench/.data/dist-before`.
+ * Three processes run under callgrind (start-up alone, warm, warm + measured), about a minute per
+ * 10 MB for the prefilter and four for a batch.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
