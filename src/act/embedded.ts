@@ -14,6 +14,7 @@ import RE2 from 're2';
 import type { KeyDecision, KeyRules } from '../detect/compile.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
 import type { TokenRef } from '../crypto/token.js';
+import { containerEnd } from '../codecs/json-splice.js';
 import { decodedViews, hasEscapes } from '../detect/escapes.js';
 import { repeatsIn, ValueSet } from '../detect/repeats.js';
 
@@ -135,22 +136,6 @@ function pairsIn(text: string, rules: KeyRules): EmbeddedValue[] {
     }
   }
   return out;
-}
-
-/**
- * Just past the object or array that opens at `open` (quoted strings of either quote skipped,
- * escapes inside them too), or undefined when it does not close.
- */
-function containerEnd(text: string, open: number): number | undefined {
-  let depth = 0;
-  for (let i = open; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"' || c === "'") {
-      for (i++; i < text.length && text[i] !== c; i++) if (text[i] === '\\') i++;
-    } else if (c === '{' || c === '[') depth++;
-    else if ((c === '}' || c === ']') && --depth === 0) return i + 1;
-  }
-  return undefined;
 }
 
 /** The content of a quoted string: JSON's escapes decoded for double quotes, `\'` for single ones; undefined when a double-quoted one is not valid JSON. */

@@ -26,6 +26,7 @@ const ITEM = '\u0001';
 /** Escapes the separators (and itself) inside a key, so that every path names one value. */
 const ESCAPE = '\u0002';
 const QUOTE = 0x22;
+const APOSTROPHE = 0x27;
 const BACKSLASH = 0x5c;
 
 /** The path of member `key` of the object at `path`. */
@@ -79,7 +80,7 @@ export function indexJson(text: string, maxDepth = Infinity): JsonIndex {
     const start = i;
     const c = text.charCodeAt(i);
     if ((c === 0x7b || c === 0x5b) && depth >= maxDepth) {
-      i = containerEnd(text, i);
+      i = containerEnd(text, i) ?? text.length;
     } else if (c === 0x7b) {
       i++;
       ws();
@@ -123,21 +124,26 @@ export function indexJson(text: string, maxDepth = Infinity): JsonIndex {
 const PATH_CHARS_PER_CHAR = 32;
 const PATH_CHARS_BASE = 1 << 16;
 
-/** Just past the object or array that opens at `open`, found without recursion (strings skipped). */
-function containerEnd(text: string, open: number): number {
+/**
+ * Just past the object or array that opens at `open`, found without recursion, or undefined when it
+ * does not close. Strings are skipped, in double quotes or in single ones: JSON, or a Python dict
+ * written in a text (see act/embedded.ts); JSON has no single quote outside its strings.
+ */
+export function containerEnd(text: string, open: number): number | undefined {
   let depth = 0;
   for (let i = open; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === QUOTE) i = stringEnd(text, i) - 1;
+    if (c === QUOTE || c === APOSTROPHE) i = stringEnd(text, i) - 1;
     else if (c === 0x7b || c === 0x5b) depth++;
     else if ((c === 0x7d || c === 0x5d) && --depth === 0) return i + 1;
   }
-  return text.length;
+  return undefined;
 }
 
-/** Just past the closing quote of the string whose opening quote is at `open`. */
+/** Just past the closing quote of the string whose opening quote (either kind) is at `open`. */
 function stringEnd(text: string, open: number): number {
-  for (let q = text.indexOf('"', open + 1); q !== -1; q = text.indexOf('"', q + 1)) {
+  const quote = text[open] as string;
+  for (let q = text.indexOf(quote, open + 1); q !== -1; q = text.indexOf(quote, q + 1)) {
     let b = q - 1;
     while (text.charCodeAt(b) === BACKSLASH) b--;
     // An even number of backslashes before it: the quote is not escaped.

@@ -26,6 +26,8 @@ describe('embeddedValues', () => {
     expect(taken('h={"Cookie":["sid=a1b2c3", "lang=en"],"Authorization":["Bearer q1w2e3"]}')).toEqual([['sid=a1b2c3'], ['lang=en'], ['Bearer q1w2e3']]);
     // An object or a mixed array, whole.
     expect(taken('{"api_token": {"v": "Zq7h", "n": [1, "}"]}, "x_token": ["a", 12345678], "ok": 1}')).toEqual([['{"v": "Zq7h", "n": [1, "}"]}'], ['["a", 12345678]']]);
+    // A Python dict's single-quoted strings are skipped as JSON's double-quoted ones are.
+    expect(taken("{'api_token': {'v': 'Zq7}h', 'n': [1, ']']}, 'ok': 1}")).toEqual([["{'v': 'Zq7}h', 'n': [1, ']']}"]]);
     // What it holds is taken again where it repeats.
     expect(taken('cfg {"api_token": {"v": "Zq7hunterXy9"}} then Zq7hunterXy9')).toEqual([['{"v": "Zq7hunterXy9"}'], ['Zq7hunterXy9']]);
     expect(taken("{'password': {'it\\'s': \"it's\"")).toEqual([]);
