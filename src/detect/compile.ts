@@ -10,6 +10,7 @@ import type { AllowEntry, DetectorSpec, KeyRuleSpec, PolicySpec } from './pack.j
 import { BoundedMap, BoundedSet } from '../util/bounded-map.js';
 import { decodedViews } from './escapes.js';
 import { LineFilter } from './line-filter.js';
+import { escapeRegex } from './re2-syntax.js';
 import type { Prefilter, PrefilterEntry } from './prefilter.js';
 import { VALIDATORS, type ValidatorResult } from './validators.js';
 
@@ -230,9 +231,5 @@ function compileDetector(spec: DetectorSpec, index: number): CompiledDetector {
 /** Any of `words`, case-insensitive, as the prefilter's literal gates fold case. */
 function keywordRegex(words: readonly string[]): RE2 {
   return new RE2(`(?i)(?:${words.map(escapeRegex).join('|')})`, 'u');
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 

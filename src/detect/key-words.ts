@@ -13,6 +13,7 @@
  * net: every key holding one is in what it catches.
  */
 import { requiredLiterals, selectivePrefix } from './literals.js';
+import { escapeRegex as escape } from './re2-syntax.js';
 import type { DetectorSpec } from './pack.js';
 
 /** A keyword-led prefix: one case-insensitive group of alternatives, nothing else. */
@@ -87,6 +88,15 @@ export class KeyWords {
 export const NAME_MEMBER = `["'](?:key|name|Key|Name)["'][ \\t\\r]*:[ \\t\\r]*`;
 
 /**
+ * A pattern matching where `pattern` lies in a JSON key: it, the rest of the string, its closing
+ * quote and a colon; or in the name of a name-value object (`{"name":"ssn","value":...}`, see
+ * namedValue in members.ts).
+ */
+export function inKeyPattern(pattern: string): string {
+  return `(?:${pattern})[^"\\n]*"[ \\t\\r]*:|${NAME_MEMBER}["'][^"'\\n]*(?:${pattern})`;
+}
+
+/**
  * An RE2 pattern matching wherever `word` may stand as whole words in a key of a raw line (it
  * matches more): its first word after a character that is no ASCII letter or digit, or
  * capitalized after a lower-case one or before one after a capital (a word starting with another
@@ -106,6 +116,56 @@ export function keyWordInKey(word: string): string {
   const words = wordsPattern(word);
   return `${words}(?:[^a-z0-9"\\n][^"\\n]*)?"[ \\t\\r]*:|${NAME_MEMBER}(?:["'][^"'\\n]*)?${words}`;
 }
+
+/**
+ * {@link keyWordNet} as the literal scan runs it (see literal-scan.ts): its first word, which
+ * each of its matches holds without case, and whether it matches an ASCII input with that word at
+ * `start`, tested without a regex (the same conditions, in the same order).
+ */
+export function keyWordAnchor(word: string): { text: string; holdsAt: (input: string | Buffer, start: number) => boolean } {
+  const words = wordsOf(word);
+  return { text: words[0] ?? '', holdsAt: (input, start) => netAt(words, input, start) };
+}
+
+function netAt(words: readonly string[], input: string | Buffer, start: number): boolean {
+  const first = words[0] as string;
+  const at = (i: number): number => (i < 0 || i >= input.length ? -1 : typeof input === 'string' ? input.charCodeAt(i) : (input[i] as number));
+  const before = at(start - 1);
+  const head = first.charCodeAt(0);
+  if (isLower(head)) {
+    // After a separator; capitalized after a lower-case letter; capitalized, with its second letter as written, after a capital.
+    const capital = at(start) === head - 0x20;
+    const second = first.charCodeAt(1);
+    if (!(isSeparator(before) || (isLower(before) && capital) || (isUpper(before) && capital && isLower(second) && at(start + 1) === second))) return false;
+  } else if (isDigit(head)) {
+    if (!isSeparator(before) || !holds(input, start, first, false)) return false;
+  } else return false;
+  let i = start + first.length;
+  for (const w of words.slice(1)) {
+    while (isSeparator(at(i))) i++;
+    if (!holds(input, i, w, true)) return false;
+    i += w.length;
+  }
+  const after = at(i);
+  return after === -1 || !(isLower(after) || isDigit(after));
+}
+
+/** True when `input` holds `text` at `start`, without case where `nocase` (ASCII). */
+function holds(input: string | Buffer, start: number, text: string, nocase: boolean): boolean {
+  if (start + text.length > input.length) return false;
+  for (let k = 0; k < text.length; k++) {
+    let c = typeof input === 'string' ? input.charCodeAt(start + k) : (input[start + k] as number);
+    if (nocase && isUpper(c)) c += 0x20;
+    if (c !== text.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;
+const isUpper = (c: number): boolean => c >= 0x41 && c <= 0x5a;
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+/** Before the input, or a character that is no ASCII letter or digit. */
+const isSeparator = (c: number): boolean => c !== -1 && !isLower(c) && !isUpper(c) && !isDigit(c);
 
 function wordsPattern(word: string): string {
   const words = wordsOf(word);
@@ -129,8 +189,4 @@ function wordsPattern(word: string): string {
  */
 function capitals(head: string): string {
   return head === 'k' ? '[K\\x{212A}]' : head.toUpperCase();
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }

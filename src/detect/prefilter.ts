@@ -17,10 +17,11 @@
  */
 import RE2 from 're2';
 import { analyze, selectivePrefix, type Literal } from './literals.js';
-import { withoutCaptures } from './re2-syntax.js';
+import { escapeRegex as escape, withoutCaptures } from './re2-syntax.js';
 import { gateOf, weakGateOf } from './rarity.js';
-import { MatchSet, SplitSet, TEST_SET_WEIGHT } from './split-set.js';
-import { keyWordInKey, keyWordNet, NAME_MEMBER } from './key-words.js';
+import { SplitSet, TEST_SET_WEIGHT } from './split-set.js';
+import { inKeyPattern, keyWordInKey, keyWordAnchor, keyWordNet } from './key-words.js';
+import { LiteralScan, type LiteralEntry } from './literal-scan.js';
 
 type RE2Set = ReturnType<typeof RE2.Set>;
 
@@ -56,7 +57,7 @@ export class Prefilter {
   /** Keywords of the entries that have some: a set hit or a run of the pattern counts only with one of them. */
   readonly #keywords = new Map<number, RE2>();
   readonly #structural: SplitSet | undefined;
-  readonly #literals: MatchSet | undefined;
+  readonly #literals: LiteralScan | undefined;
   /** For each literal (in the set's order), the entries it gates. */
   readonly #gates: number[][] = [];
   /** For each literal gating two entries or more, their patterns as one set (made on first use; null: they cannot be one). */
@@ -98,6 +99,7 @@ export class Prefilter {
     const gates = entries.map((e) => gateOf(e) ?? null);
     const weak = this.#weaklyGated(entries, gates);
     const byLiteral = new Map<string, number[]>();
+    const literalOf = new Map<string, LiteralEntry>();
     const structural: string[] = [];
     const structuralIndex = new Map<string, number>();
     entries.forEach((e, index) => {
@@ -116,6 +118,7 @@ export class Prefilter {
       }
       for (const l of literals) {
         const key = (l.nocase ? '(?i)' : '') + escape(l.text);
+        literalOf.set(key, { pattern: key, literal: l });
         const list = byLiteral.get(key) ?? [];
         // Two literals of one entry can be one key (keywords `SSN` and `ssn`): the entry is listed once.
         if (list[list.length - 1] !== index) list.push(index);
@@ -127,12 +130,18 @@ export class Prefilter {
     const inKey = (k: string): boolean => (byLiteral.get(k) ?? []).some((e) => e < this.#contextEntries);
     // Key words (see key-words.ts) gate nothing: a line holding one in a key is looked at closer.
     // One that is a literal of a context entry already is looked for in keys as that literal.
-    const nets = new Map((options.keyWords ?? []).filter((w) => !inKey(`(?i)${escape(w)}`)).map((w) => [keyWordNet(w), keyWordInKey(w)]));
-    for (const net of nets.keys()) if (!byLiteral.has(net)) byLiteral.set(net, []);
+    const words = (options.keyWords ?? []).filter((w) => !inKey(`(?i)${escape(w)}`));
+    const nets = new Map(words.map((w) => [keyWordNet(w), keyWordInKey(w)]));
+    for (const w of words) {
+      const net = keyWordNet(w);
+      if (byLiteral.has(net)) continue;
+      byLiteral.set(net, []);
+      literalOf.set(net, { pattern: net, anchor: keyWordAnchor(w) });
+    }
     const keys = [...byLiteral.keys()];
     this.#gates = keys.map((k) => byLiteral.get(k) as number[]);
     this.#inKeyPatterns = keys.map((k) => nets.get(k) ?? (inKey(k) ? inKeyPattern(k) : undefined));
-    this.#literals = keys.length > 0 ? new MatchSet(keys) : undefined;
+    this.#literals = keys.length > 0 ? new LiteralScan(keys.map((k) => literalOf.get(k) as LiteralEntry)) : undefined;
   }
 
   /**
@@ -237,7 +246,7 @@ export class Prefilter {
   /**
    * As {@link matching}, undefined when nothing matches. Most inputs pass the structural set's
    * first-match test, which is far cheaper than finding every match, and stop there; the literal
-   * set is asked which literals match at once (see {@link MatchSet}).
+   * scan names the literals that occur (see {@link LiteralScan}).
    */
   hits(input: string | Buffer): number[] | undefined {
     const structural = this.#structural?.test(input) ?? false;
@@ -382,17 +391,4 @@ export class Prefilter {
     }
     return re;
   }
-}
-
-/**
- * A pattern matching where `pattern` lies in a JSON key: it, the rest of the string, its closing
- * quote and a colon; or in the name of a name-value object (`{"name":"ssn","value":...}`, see
- * namedValue in members.ts).
- */
-function inKeyPattern(pattern: string): string {
-  return `(?:${pattern})[^"\\n]*"[ \\t\\r]*:|${NAME_MEMBER}["'][^"'\\n]*(?:${pattern})`;
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }

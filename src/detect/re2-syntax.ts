@@ -296,3 +296,8 @@ export function withoutCaptures(source: string): string | undefined {
   for (const g of [...parsed.groups].sort((a, b) => b.openStart - a.openStart)) out = out.slice(0, g.openStart) + '(?:' + out.slice(g.openEnd);
   return out;
 }
+
+/** `text` as an RE2 pattern that matches it literally. */
+export function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}

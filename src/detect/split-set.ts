@@ -43,39 +43,6 @@ function groups(patterns: readonly string[], weights: readonly number[], cap: nu
   return out;
 }
 
-/**
- * One RE2.Set asked only which patterns match, for patterns that many inputs hold (the literals of
- * the prefilter: a third of the benchmark corpus's lines hold one): a first-match `test` before
- * `match` scans such an input twice. Measured by instructions executed (callgrind, see
- * bench/instructions.mjs) over 10 MB of fresh JSON lines after 10 MB of warm-up, with the built-in
- * literals: 653 M asking `match` of every line, 871 M asking `test` first.
- */
-export class MatchSet {
-  readonly #set: RE2Set;
-
-  constructor(patterns: readonly string[]) {
-    this.#set = new RE2.Set(patterns, 'u');
-  }
-
-  get size(): number {
-    return this.#set.size;
-  }
-
-  match(input: string | Buffer): number[] {
-    return this.#set.match(input);
-  }
-
-  /** {@link MatchSet.match} of each input, undefined where none matches. */
-  matchEach(inputs: readonly Buffer[]): Array<number[] | undefined> {
-    const out = new Array<number[] | undefined>(inputs.length);
-    for (let i = 0; i < inputs.length; i++) {
-      const m = this.#set.match(inputs[i] as Buffer);
-      if (m.length > 0) out[i] = m;
-    }
-    return out;
-  }
-}
-
 export class SplitSet {
   readonly size: number;
   readonly #testers: RE2Set[];

@@ -1,0 +1,120 @@
+import fc from 'fast-check';
+import RE2 from 're2';
+import { describe, expect, it } from 'vitest';
+import { keyWordAnchor, keyWordNet, keyWordsOf } from '../../../src/detect/key-words.js';
+import { asciiFold, LiteralScan, type LiteralEntry } from '../../../src/detect/literal-scan.js';
+import { escapeRegex } from '../../../src/detect/re2-syntax.js';
+import { builtinPolicy } from '../../helpers/engine.js';
+
+/** A literal as the prefilter makes it an entry: its RE2 pattern is what the scan must answer like. */
+const literal = (text: string, nocase: boolean): LiteralEntry => ({ pattern: (nocase ? '(?i)' : '') + escapeRegex(text), literal: { text, nocase } });
+const net = (word: string): LiteralEntry => ({ pattern: keyWordNet(word), anchor: keyWordAnchor(word) });
+
+/** What one RE2.Set of the entries' patterns answers: the reference. */
+function reference(entries: readonly LiteralEntry[]): (input: string | Buffer) => number[] {
+  const set = new RE2.Set(
+    entries.map((e) => e.pattern),
+    'u',
+  );
+  return (input) => set.match(input).sort((a, b) => a - b);
+}
+
+const ENTRIES: LiteralEntry[] = [
+  literal('password', true),
+  literal('"password"', true),
+  literal('pass', true),
+  literal('assword', false),
+  literal('AKIA', false),
+  literal('ghp_', false),
+  literal('tel ', true),
+  literal('token', true),
+  literal('ok', true),
+  literal('key', true),
+  literal('ssn', true),
+  literal('tél', true),
+  literal('Straße', false),
+  net('rtn'),
+  net('id-nr'),
+  net('transit number'),
+  net('2fa code'),
+  net('bank_rtn'),
+  net('keystore'),
+  net('pan'),
+];
+
+/** Inputs made of the entries' pieces in any case, separators and letters, sometimes with characters past ASCII. */
+const pieces = ['password', 'PASS', 'Assword', 'akia', 'AKIA', 'ghp_', 'GHP_', 'tel', ' ', 'Token', 'oK', 'key', 'KEY', 'ssn', 'S', 'rtn', 'Rtn', 'RTN', 'bank', 'Bank', 'id', 'ID', 'Id', 'nr', 'NR', '-', '_', '"', ':', 'transit', 'Number', 'number', '2fa', '2FA', 'code', 'store', 'Keystore', 'pan', 'Pan', 'span', 'x', 'a', 'Z', '9', 'tél', 'TÉL', 'Straße', '\u212Aey', 'pa\u017Fsword', '\u017F\u017Fn', '\n', '\t'];
+const inputs = fc.array(fc.constantFrom(...pieces), { maxLength: 12 }).map((p) => p.join(''));
+
+describe('LiteralScan', () => {
+  const scan = new LiteralScan(ENTRIES);
+  const exact = reference(ENTRIES);
+
+  it('finds what one RE2.Set of the same patterns finds, in strings and in bytes', () => {
+    fc.assert(
+      fc.property(inputs, (input) => {
+        const want = exact(input);
+        expect(scan.match(input), JSON.stringify(input)).toEqual(want);
+        expect(scan.match(Buffer.from(input)), JSON.stringify(input)).toEqual(want);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('finds overlapping literals, each once, and compares a literal with case as written', () => {
+    const at = (s: string): string[] => scan.match(s).map((i) => ENTRIES[i]?.pattern as string);
+    expect(at('{"password":"x","password":"y"}')).toEqual(['(?i)password', '(?i)"password"', '(?i)pass', 'assword']);
+    expect(at('PASSWORD')).toEqual(['(?i)password', '(?i)pass']);
+    expect(at('akia AKIa')).toEqual([]);
+    expect(at('xAKIAx ghp_')).toEqual(['AKIA', 'ghp_']);
+  });
+
+  it('answers input past ASCII with RE2 itself: the Kelvin sign is a k, the long s an s', () => {
+    expect(scan.match('\u212Aey').map((i) => ENTRIES[i]?.pattern)).toContain('(?i)key');
+    expect(scan.match(Buffer.from('pa\u017F\u017Fword')).map((i) => ENTRIES[i]?.pattern)).toContain('(?i)password');
+    expect(scan.match('Tél ').map((i) => ENTRIES[i]?.pattern)).toEqual(['(?i)tél']);
+    // Invalid UTF-8 is not ASCII either.
+    expect(scan.match(Buffer.from([0x70, 0x61, 0x73, 0x73, 0xff]))).toEqual(exact(Buffer.from([0x70, 0x61, 0x73, 0x73, 0xff])));
+  });
+
+  it('runs each key-word net as its regex would, at every place its first word occurs', () => {
+    const id = ENTRIES.findIndex((e) => e.pattern === keyWordNet('id-nr'));
+    for (const [line, hit] of [
+      ['{"user_id":1,"id_nr":2}', true],
+      ['{"idnr":1}', true],
+      ['{"IdNr":1}', true],
+      ['{"userIdNr":1}', true],
+      ['{"USERIdNr":1}', true],
+      ['{"rapid_nr":1}', false],
+      ['{"id_nrs":1}', false],
+      ['{"id_nrS":1}', true],
+      ['id-nr', false],
+    ] as const) {
+      expect(scan.match(line).includes(id), line).toBe(hit);
+      expect(exact(line).includes(id), line).toBe(hit);
+    }
+  });
+
+  it('matches every key word of the built-in packs as its net does', () => {
+    const words = keyWordsOf(builtinPolicy().spec.packs.flatMap((p) => p.detectors));
+    const entries = words.map(net);
+    const own = new LiteralScan(entries);
+    const want = reference(entries);
+    const variants = (w: string): string[] => [w, w.toUpperCase(), w.replace(/(^|[ _#-])(\p{L})/gu, (_m, s: string, c: string) => s + c.toUpperCase()).replace(/[ _#-]/g, '')];
+    const keys = fc.tuple(fc.constantFrom(...words.flatMap(variants)), fc.constantFrom('', 'x', 'X', 'my_', 'my', 'MY', '9'), fc.constantFrom('', 's', 'S', '_no', 'Value', '1', '"'));
+    fc.assert(
+      fc.property(keys, ([w, before, after]) => {
+        const line = `{"${before}${w}${after}":[1]}`;
+        expect(own.match(line), line).toEqual(want(line));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('folds a literal to what ASCII input can hold, or to nothing', () => {
+    expect(asciiFold('Password', true)).toBe('password');
+    expect(asciiFold('AKIA', false)).toBe('AKIA');
+    expect(asciiFold('\u212Aey', true)).toBe('key');
+    expect(asciiFold('tél', true)).toBeUndefined();
+  });
+});
