@@ -13,6 +13,7 @@
  * net: every key holding one is in what it catches.
  */
 import { requiredLiterals, selectivePrefix } from './literals.js';
+import { asciiFold } from './literal-scan.js';
 import { escapeRegex as escape } from './re2-syntax.js';
 import type { DetectorSpec } from './pack.js';
 
@@ -124,10 +125,16 @@ export function keyWordInKey(word: string): string {
  */
 export function keyWordAnchor(word: string): { text: string; holdsAt: (input: string | Buffer, start: number) => boolean } {
   const words = wordsOf(word);
-  return { text: words[0] ?? '', holdsAt: (input, start) => netAt(words, input, start) };
+  // Compared without case as `(?i)` reads them in ASCII input (the long s is an s); a word
+  // that ASCII input cannot hold (`numéro`) makes a net that never matches it.
+  const folded = words.map((w) => asciiFold(w, true));
+  const text = folded[0] ?? words[0] ?? '';
+  if (folded.some((w) => w === undefined)) return { text, holdsAt: () => false };
+  return { text, holdsAt: (input, start) => netAt(words, folded as string[], input, start) };
 }
 
-function netAt(words: readonly string[], input: string | Buffer, start: number): boolean {
+/** `words` as wordsPattern read them (their branches follow the words as written), `folded` as compared. */
+function netAt(words: readonly string[], folded: readonly string[], input: string | Buffer, start: number): boolean {
   const first = words[0] as string;
   const at = (i: number): number => (i < 0 || i >= input.length ? -1 : typeof input === 'string' ? input.charCodeAt(i) : (input[i] as number));
   const before = at(start - 1);
@@ -139,9 +146,11 @@ function netAt(words: readonly string[], input: string | Buffer, start: number):
     if (!(isSeparator(before) || (isLower(before) && capital) || (isUpper(before) && capital && isLower(second) && at(start + 1) === second))) return false;
   } else if (isDigit(head)) {
     if (!isSeparator(before) || !holds(input, start, first, false)) return false;
-  } else return false;
+  }
+  // A word led by another letter (`ſ`, the long s) is matched anywhere.
   let i = start + first.length;
-  for (const w of words.slice(1)) {
+  for (let k = 1; k < folded.length; k++) {
+    const w = folded[k] as string;
     while (isSeparator(at(i))) i++;
     if (!holds(input, i, w, true)) return false;
     i += w.length;
@@ -164,7 +173,7 @@ function holds(input: string | Buffer, start: number, text: string, nocase: bool
 const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;
 const isUpper = (c: number): boolean => c >= 0x41 && c <= 0x5a;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
-/** Before the input, or a character that is no ASCII letter or digit. */
+/** A character that is no ASCII letter or digit (not the -1 that stands for before or after the input). */
 const isSeparator = (c: number): boolean => c !== -1 && !isLower(c) && !isUpper(c) && !isDigit(c);
 
 function wordsPattern(word: string): string {

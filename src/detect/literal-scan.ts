@@ -4,7 +4,8 @@
  * compiles. As one RE2.Set they were an automaton RE2 builds as input asks for it: over the
  * benchmark's JSON lines, the first 10 MB cost 137 M instructions per MB, MB 60-70 still 37 M (a
  * call per line costs 7,000 at the least). This one is a table lookup per character from the
- * first line on.
+ * first line on. The table holds states (about one per literal character) by character classes
+ * (one per character the literals hold): 6,379 by 56, 1.4 MB, for the built-in packs.
  *
  * It answers for ASCII input. RE2's `(?i)` matches the Kelvin sign for `k` and the long s for `s`,
  * and an input that is not ASCII may hold such characters or invalid UTF-8: the same patterns

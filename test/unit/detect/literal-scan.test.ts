@@ -40,10 +40,15 @@ const ENTRIES: LiteralEntry[] = [
   net('bank_rtn'),
   net('keystore'),
   net('pan'),
+  // The long s is an s to `(?i)`: as the head of a word (matched anywhere) and inside one.
+  net('ſms code'),
+  net('x paſs'),
+  // A word ASCII input cannot hold.
+  net('numéro'),
 ];
 
 /** Inputs made of the entries' pieces in any case, separators and letters, sometimes with characters past ASCII. */
-const pieces = ['password', 'PASS', 'Assword', 'akia', 'AKIA', 'ghp_', 'GHP_', 'tel', ' ', 'Token', 'oK', 'key', 'KEY', 'ssn', 'S', 'rtn', 'Rtn', 'RTN', 'bank', 'Bank', 'id', 'ID', 'Id', 'nr', 'NR', '-', '_', '"', ':', 'transit', 'Number', 'number', '2fa', '2FA', 'code', 'store', 'Keystore', 'pan', 'Pan', 'span', 'x', 'a', 'Z', '9', 'tél', 'TÉL', 'Straße', '\u212Aey', 'pa\u017Fsword', '\u017F\u017Fn', '\n', '\t'];
+const pieces = ['password', 'PASS', 'Assword', 'akia', 'AKIA', 'ghp_', 'GHP_', 'tel', ' ', 'Token', 'oK', 'key', 'KEY', 'ssn', 'S', 'rtn', 'Rtn', 'RTN', 'bank', 'Bank', 'id', 'ID', 'Id', 'nr', 'NR', '-', '_', '"', ':', 'transit', 'Number', 'number', '2fa', '2FA', 'code', 'store', 'Keystore', 'pan', 'Pan', 'span', 'sms', 'SMS', 'Sms', 'pass', 'numero', 'x', 'a', 'Z', '9', 'tél', 'TÉL', 'Straße', '\u212Aey', 'pa\u017Fsword', '\u017F\u017Fn', '\n', '\t'];
 const inputs = fc.array(fc.constantFrom(...pieces), { maxLength: 12 }).map((p) => p.join(''));
 
 describe('LiteralScan', () => {
@@ -73,6 +78,7 @@ describe('LiteralScan', () => {
     expect(scan.match('\u212Aey').map((i) => ENTRIES[i]?.pattern)).toContain('(?i)key');
     expect(scan.match(Buffer.from('pa\u017F\u017Fword')).map((i) => ENTRIES[i]?.pattern)).toContain('(?i)password');
     expect(scan.match('Tél ').map((i) => ENTRIES[i]?.pattern)).toEqual(['(?i)tél']);
+    expect(scan.match(' sms code').map((i) => ENTRIES[i]?.pattern)).toContain(keyWordNet('ſms code'));
     // Invalid UTF-8 is not ASCII either.
     expect(scan.match(Buffer.from([0x70, 0x61, 0x73, 0x73, 0xff]))).toEqual(exact(Buffer.from([0x70, 0x61, 0x73, 0x73, 0xff])));
   });
