@@ -145,7 +145,7 @@ function netAt(words: readonly string[], folded: readonly string[], input: strin
     const second = first.charCodeAt(1);
     if (!(isSeparator(before) || (isLower(before) && capital) || (isUpper(before) && capital && isLower(second) && at(start + 1) === second))) return false;
   } else if (isDigit(head)) {
-    if (!isSeparator(before) || !holds(input, start, first, false)) return false;
+    if (!isSeparator(before)) return false;
   }
   // A word led by another letter (`ſ`, the long s) is matched anywhere.
   let i = start + first.length;
@@ -187,7 +187,7 @@ function wordsPattern(word: string): string {
   const start = /^[a-z]$/.test(head)
     ? `(?:[^A-Za-z0-9](?i:${escape(first)})|[a-z]${capitals(head)}(?i:${escape(first.slice(1))})${afterCapital})`
     : /^[0-9]$/.test(head)
-      ? `[^A-Za-z0-9]${escape(first)}`
+      ? `[^A-Za-z0-9](?i:${escape(first)})`
       : `(?i:${escape(first)})`;
   return start + words.slice(1).map((w) => `[^A-Za-z0-9]*(?i:${escape(w)})`).join('');
 }

@@ -25,7 +25,7 @@ describe('keyWordsOf', () => {
 });
 
 describe('KeyWords', () => {
-  const kw = new KeyWords(['rtn', 'pan', 'transit number', 'tél', 'keystore']);
+  const kw = new KeyWords(['rtn', 'pan', 'transit number', 'tél', 'keystore', '2fa code']);
 
   it('finds a key word as whole words: at separators and where a lower-case letter meets an upper-case one', () => {
     expect(wordsOf('bankRtn_no2')).toEqual(['bank', 'rtn', 'no2']);
@@ -42,8 +42,8 @@ describe('KeyWords', () => {
 
   it("the line prefilter's net catches every key that holds one (generated keys)", () => {
     // The Kelvin sign lowers to `k`: `a\u212Aeystore` holds `keystore`.
-    const piece = fc.constantFrom('rtn', 'RTN', 'Rtn', 'pan', 'Pan', 'PAN', 'transit', 'Transit', 'TRANSIT', 'Number', 'number', 'tél', 'TÉL', 's', 'x', 'X', 'Id', 'ID', 'V', '_', '-', '.', ' ', '1', 'é', 'a', 'keystore', '\u212Aeystore', 'Keystore');
-    const nets = ['rtn', 'pan', 'transit number', 'tél', 'keystore'].map((w) => new RE2(keyWordInKey(w), 'u'));
+    const piece = fc.constantFrom('rtn', 'RTN', 'Rtn', 'pan', 'Pan', 'PAN', 'transit', 'Transit', 'TRANSIT', 'Number', 'number', 'tél', 'TÉL', 's', 'x', 'X', 'Id', 'ID', 'V', '_', '-', '.', ' ', '1', 'é', 'a', 'keystore', '\u212Aeystore', 'Keystore', '2fa', '2FA', 'Code', 'code');
+    const nets = ['rtn', 'pan', 'transit number', 'tél', 'keystore', '2fa code'].map((w) => new RE2(keyWordInKey(w), 'u'));
     fc.assert(
       fc.property(fc.array(piece, { minLength: 1, maxLength: 6 }), (pieces) => {
         const key = pieces.join('');
