@@ -312,8 +312,9 @@ export class Prefilter {
    * several (`phone` gates three detectors, `password` four), else the entry's own regex. `first`:
    * stop at one. Measured by instructions executed (callgrind) for the line prefilter over 20 MB
    * of the JSON-lines corpus after 20 MB of warm-up: 2.70 G with these sets, 3.10 G with a regex
-   * per entry (both with the literals as an RE2 set, before literal-scan.ts). (Sets per distinct group of a line's entries measured slower: a
-   * line's literals combine in many ways, and each combination's automaton took memory of its own.)
+   * per entry (both with the literals as an RE2 set, before literal-scan.ts). (Sets per distinct
+   * group of a line's entries measured slower: a line's literals combine in many ways, and each
+   * combination's automaton took memory of its own.)
    */
   #gatedMatching(input: string | Buffer, literals: readonly number[], first: boolean): number[] {
     const out: number[] = [];
