@@ -13,7 +13,7 @@
  * net: every key holding one is in what it catches.
  */
 import { requiredLiterals, selectivePrefix } from './literals.js';
-import { asciiFold } from './literal-scan.js';
+import { asciiFold, holdsText } from './literal-scan.js';
 import { escapeRegex as escape } from './re2-syntax.js';
 import type { DetectorSpec } from './pack.js';
 
@@ -123,7 +123,7 @@ export function keyWordInKey(word: string): string {
  * each of its matches holds without case, and whether it matches an ASCII input with that word at
  * `start`, tested without a regex (the same conditions, in the same order).
  */
-export function keyWordAnchor(word: string): { text: string; holdsAt: (input: string | Buffer, start: number) => boolean } {
+export function keyWordAnchor(word: string): { text: string; holdsAt: (input: Buffer, start: number) => boolean } {
   const words = wordsOf(word);
   // Compared without case as `(?i)` reads them in ASCII input (the long s is an s); a word
   // that ASCII input cannot hold (`numéro`) makes a net that never matches it.
@@ -134,9 +134,10 @@ export function keyWordAnchor(word: string): { text: string; holdsAt: (input: st
 }
 
 /** `words` as wordsPattern read them (their branches follow the words as written), `folded` as compared. */
-function netAt(words: readonly string[], folded: readonly string[], input: string | Buffer, start: number): boolean {
+function netAt(words: readonly string[], folded: readonly string[], input: Buffer, start: number): boolean {
   const first = words[0] as string;
-  const at = (i: number): number => (i < 0 || i >= input.length ? -1 : typeof input === 'string' ? input.charCodeAt(i) : (input[i] as number));
+  // A byte, -1 before or after the input.
+  const at = (i: number): number => input[i] ?? -1;
   const before = at(start - 1);
   const head = first.charCodeAt(0);
   if (isLower(head)) {
@@ -152,22 +153,11 @@ function netAt(words: readonly string[], folded: readonly string[], input: strin
   for (let k = 1; k < folded.length; k++) {
     const w = folded[k] as string;
     while (isSeparator(at(i))) i++;
-    if (!holds(input, i, w, true)) return false;
+    if (!holdsText(input, i, w, true)) return false;
     i += w.length;
   }
   const after = at(i);
   return after === -1 || !(isLower(after) || isDigit(after));
-}
-
-/** True when `input` holds `text` at `start`, without case where `nocase` (ASCII). */
-function holds(input: string | Buffer, start: number, text: string, nocase: boolean): boolean {
-  if (start + text.length > input.length) return false;
-  for (let k = 0; k < text.length; k++) {
-    let c = typeof input === 'string' ? input.charCodeAt(start + k) : (input[start + k] as number);
-    if (nocase && isUpper(c)) c += 0x20;
-    if (c !== text.charCodeAt(k)) return false;
-  }
-  return true;
 }
 
 const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;

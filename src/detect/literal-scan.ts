@@ -31,7 +31,7 @@ export interface LiteralEntry {
    * For another pattern: a literal each of its matches holds without case, and whether the pattern
    * matches (ASCII) `input` with the literal at `start`. Every place the literal occurs is tested.
    */
-  anchor?: { text: string; holdsAt: (input: string | Buffer, start: number) => boolean };
+  anchor?: { text: string; holdsAt: (input: Buffer, start: number) => boolean };
 }
 
 /** How the automaton reports one of its words: the entries it stands for. */
@@ -43,7 +43,7 @@ interface Word {
   /** Entries the word is with case: the input's characters are compared. */
   exact: Array<{ entry: number; text: string }>;
   /** Entries the word anchors (see {@link LiteralEntry.anchor}). */
-  anchored: Array<{ entry: number; holdsAt: (input: string | Buffer, start: number) => boolean }>;
+  anchored: Array<{ entry: number; holdsAt: (input: Buffer, start: number) => boolean }>;
 }
 
 export class LiteralScan {
@@ -173,7 +173,7 @@ export class LiteralScan {
       }
     }
     for (const { entry, text } of word.exact) {
-      if (seen[entry] === scan || !holdsAt(input, end + 1 - text.length, text)) continue;
+      if (seen[entry] === scan || !holdsText(input, end + 1 - text.length, text, false)) continue;
       seen[entry] = scan;
       out.push(entry);
     }
@@ -195,10 +195,14 @@ function isAscii(text: string): boolean {
   return true;
 }
 
-/** True when `input` holds `text` (ASCII) at `at`, case as written. */
-function holdsAt(input: Buffer, at: number, text: string): boolean {
-  if (at < 0) return false;
-  for (let k = 0; k < text.length; k++) if (input[at + k] !== text.charCodeAt(k)) return false;
+/** True when `input` holds `text` (ASCII, lower case where `nocase`) at `at`, without case where `nocase`. */
+export function holdsText(input: Buffer, at: number, text: string, nocase: boolean): boolean {
+  if (at < 0 || at + text.length > input.length) return false;
+  for (let k = 0; k < text.length; k++) {
+    let c = input[at + k] as number;
+    if (nocase && c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c !== text.charCodeAt(k)) return false;
+  }
   return true;
 }
 
