@@ -6,10 +6,9 @@
  * - `strong`: four bytes or more (`ghp_`, `password`, `電話`), or three case-sensitive characters
  *   mixing letters and digits (`A3T`). Such a pattern is always gated.
  * - `weak`: any other three bytes (`ssn`, `dl#`, `sk-`) except the letter trigrams common in log
- *   text (`pat` of path, `pan` of span). Such a pattern is gated only when the patterns without a
- *   strong literal would not fit one automaton (see prefilter.ts): the gate then costs a run of
- *   the pattern on the few lines that hold the literal, where a second automaton costs a second
- *   pass over every line.
+ *   text (`pat` of path, `pan` of span). Such a pattern is gated too when each of its entries has
+ *   one (see prefilter.ts): the gate costs a run of the pattern on the lines that hold the
+ *   literal, where the structural set's automaton grows with every pattern it holds.
  * - `none`: shorter, digits only, or a common trigram.
  */
 import { foldCase, requiredLiterals, type Literal } from './literals.js';
