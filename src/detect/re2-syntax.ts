@@ -297,6 +297,26 @@ export function withoutCaptures(source: string): string | undefined {
   return out;
 }
 
+/**
+ * The expression as its leading non-capturing group (`(?:^|[^\w-])`) and the rest, when it is one
+ * concatenation that starts with such a group (no flags before it, no quantifier after it, no `|`
+ * outside it): what `lead + rest` matches is what it matches. Undefined otherwise.
+ */
+export function splitLeadingGroup(source: string): { lead: string; rest: string } | undefined {
+  if (!source.startsWith('(?:')) return undefined;
+  let root: RegexNode;
+  try {
+    root = parseRegex(source).root;
+  } catch {
+    return undefined;
+  }
+  if (root.type !== 'concat') return undefined;
+  const first = root.items[0] as RegexNode;
+  if (first.type !== 'group' || first.capture !== undefined) return undefined;
+  const end = root.ends[0] as number;
+  return end < source.length ? { lead: source.slice(0, end), rest: source.slice(end) } : undefined;
+}
+
 /** `text` as an RE2 pattern that matches it literally. */
 export function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');

