@@ -28,7 +28,7 @@ export { builtinRoutingDir } from './route/builtin.js';
 export { CompiledRouting, type RouteMatch } from './route/compile.js';
 export { loadRoutingRules } from './route/load.js';
 export { processBatch, type BatchResult, type BatchTask } from './pipeline/batch.js';
-export { redactStreams, type EngineOptions, type InputSource } from './pipeline/engine.js';
+export { openPool, redactStreams, type EngineOptions, type EnginePool, type InputSource, type PoolOptions } from './pipeline/engine.js';
 export { openRuntime, type Runtime } from './pipeline/runtime.js';
 export { FirehoseSecuritySink } from './sinks/firehose/security.js';
 export { createFirehoseClient, FirehoseStream } from './sinks/firehose/stream.js';

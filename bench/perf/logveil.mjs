@@ -8,7 +8,7 @@ import { createReadStream, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../dist/config/config.js';
-import { READ_CHUNK_BYTES, redactStreams } from '../../dist/pipeline/engine.js';
+import { openPool, READ_CHUNK_BYTES, redactStreams } from '../../dist/pipeline/engine.js';
 import { openRuntime } from '../../dist/pipeline/runtime.js';
 import { LineWriter } from '../../dist/sinks/line-writer.js';
 import { QuarantineSink } from '../../dist/sinks/quarantine.js';
@@ -46,11 +46,22 @@ export async function openLogveil(stateDir, patterns) {
 }
 
 /**
+ * A worker pool for `lv`'s policy and options, to keep across runs (see `openPool`).
+ * @param {Logveil} lv @param {number} workers
+ */
+export function openLogveilPool(lv, workers) {
+  return openPool({ policy: lv.runtime.policy, actions: lv.config.actions, format: lv.config.format, limits: lv.config.limits, workers });
+}
+
+/**
  * One run of `redactStreams` over a prefix, with what explains its speed: how many lines left by
  * the fast path, how busy the main thread was, how much CPU the process (workers included) used.
- * @param {Logveil} lv @param {number} workers @param {Slice} slice @param {number} deadline @returns {Promise<RunResult>}
+ * With `pool`, the run uses it (its workers already started and warm) instead of starting its own.
+ * @param {Logveil} lv @param {number} workers @param {Slice} slice @param {number} deadline
+ * @param {import('../../dist/pipeline/engine.js').EnginePool} [pool]
+ * @returns {Promise<RunResult>}
  */
-export async function redactFile(lv, workers, slice, deadline) {
+export async function redactFile(lv, workers, slice, deadline, pool) {
   const quarantine = new QuarantineSink(join(lv.stateDir, 'quarantine.jsonl'));
   let outBytes = 0;
   const discard = new Writable({
@@ -79,6 +90,7 @@ export async function redactFile(lv, workers, slice, deadline) {
       keys: lv.runtime.keys,
       quarantineKey: lv.quarantineKey,
       workers,
+      ...(pool ? { pool } : {}),
       format: lv.config.format,
       limits: lv.config.limits,
       app: LineWriter.forStream(discard),
@@ -142,11 +154,32 @@ export function lastQuartersMBps(progress) {
 }
 
 /**
- * The library with `workers` threads (0: inline on the main thread).
- * @param {Logveil} lv @param {{ id: string, label: string, group: string, workers: number, note?: string }} o @returns {Subject}
+ * The library with `workers` threads (0: inline on the main thread). Its worker pool is opened on
+ * the first run (the warm-up) and kept for every round, as a service keeps one: the rounds measure
+ * workers that have compiled the policy and whose code V8 has optimized. With `coldPool`, every
+ * run starts a pool of its own, as the CLI does (pool start, policy compile and JIT warm-up in
+ * every round).
+ * @param {Logveil} lv @param {{ id: string, label: string, group: string, workers: number, note?: string, coldPool?: boolean }} o @returns {Subject}
  */
 export function librarySubject(lv, o) {
-  return { id: o.id, label: o.label, group: o.group, ...(o.note ? { note: o.note } : {}), run: (slice, deadline) => redactFile(lv, o.workers, slice, deadline) };
+  /** @type {import('../../dist/pipeline/engine.js').EnginePool | undefined} */
+  let pool;
+  const keeps = o.workers > 0 && !o.coldPool;
+  const note = [o.note, keeps ? 'one worker pool for the warm-up and every round' : undefined].filter(Boolean).join('; ');
+  return {
+    id: o.id,
+    label: o.label,
+    group: o.group,
+    ...(note ? { note } : {}),
+    run: (slice, deadline) => {
+      if (keeps) pool ??= openLogveilPool(lv, o.workers);
+      return redactFile(lv, o.workers, slice, deadline, pool);
+    },
+    close: async () => {
+      await pool?.close();
+      pool = undefined;
+    },
+  };
 }
 
 /**

@@ -25,6 +25,7 @@ import { prefix } from './corpora.mjs';
  * @property {string} group
  * @property {(slice: Slice, deadline: number) => Promise<RunResult>} run `deadline` in performance.now() ms
  * @property {string} [note]
+ * @property {() => Promise<void>} [close] releases what the subject kept across its runs (a worker pool)
  */
 /** @typedef {{ seconds: number, bytes: number, records: number, mbps: number, recordsPerSec: number, stoppedEarly: boolean, detail?: Record<string, unknown> }} Round */
 /**
@@ -208,6 +209,15 @@ export async function measure(subject, corpus, o) {
  * @returns {Promise<Measurement[]>}
  */
 export async function measureInterleaved(subjects, corpus, o) {
+  try {
+    return await measureSubjects(subjects, corpus, o);
+  } finally {
+    for (const subject of subjects) await subject.close?.();
+  }
+}
+
+/** {@link measureInterleaved}, its subjects left open. @type {typeof measureInterleaved} */
+async function measureSubjects(subjects, corpus, o) {
   // Other work on the machine takes cores from the subjects: the load when they started is kept.
   const load1 = /** @type {number} */ (loadavg()[0]);
   /** @type {Round[]} */

@@ -55,7 +55,7 @@ export function evaluateTargets(byId, extra) {
   const peakMB = rss ? (rss.peakRssMB * 1024 * 1024) / 1e6 : 0;
   const rssValue = rss && (!rss.timedOut || peakMB >= 300) ? peakMB : null;
   return [
-    target('throughput-2-workers', 'end to end with 2 workers', w2, '>=', 150, 'MB/s', 'library, logveil-w2'),
+    target('throughput-2-workers', 'end to end with 2 workers', w2, '>=', 150, 'MB/s', 'library, logveil-w2: one worker pool for the warm-up and every round'),
     target('vs-naive', 'logveil (2 workers) / naive RegExp baseline', ...sideBySide(ratio('logveil-w2', 'baseline-naive'), '>=', 10, 'median of rounds run side by side')),
     target('vs-json-floor', 'logveil (2 workers) / JSON parse+stringify floor', ...sideBySide(ratio('logveil-w2', 'floor-json'), '>=', 2, 'median of rounds run side by side')),
     target('worker-scaling', '2 workers / 1 worker', ...sideBySide(ratio('logveil-w2', 'logveil-w1'), '>=', 1.7, 'median of rounds run side by side')),

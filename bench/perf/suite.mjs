@@ -81,6 +81,7 @@ export async function runSuite(o, log, dist) {
       [
         librarySubject(lv, { id: 'logveil-w0', label: 'logveil library, inline (workers: 0)', group: 'logveil', workers: 0 }),
         ...Array.from({ length: cores }, (_, i) => librarySubject(lv, { id: `logveil-w${i + 1}`, label: `logveil library, ${i + 1} worker${i > 0 ? 's' : ''}`, group: 'logveil', workers: i + 1 })),
+        librarySubject(lv, { id: `logveil-w${cores}-cold`, label: `logveil library, ${cores} workers, new pool per run`, group: 'logveil', workers: cores, coldPool: true }),
         jsonFloor(),
         naive.subject,
       ],

@@ -10,7 +10,6 @@ import { ActionPolicy, type ActionOverrides } from '../act/actions.js';
 import type { LineFormat } from '../codecs/jsonl.js';
 import type { DataKey, DataKeyCache, KeyTransfer } from '../crypto/keys/cache.js';
 import type { CompiledPolicy } from '../detect/compile.js';
-import { sharedAnalyses } from '../detect/literals.js';
 import { LogveilError } from '../errors.js';
 import type { LineWriter } from '../sinks/line-writer.js';
 import type { QuarantineSink } from '../sinks/quarantine.js';
@@ -77,6 +76,36 @@ export interface EngineOptions {
    * (`extraLinePatterns: routing.linePatterns`) so routed lines leave the fast path.
    */
   routing?: { compiled: CompiledRouting; salt: Uint8Array; appStream: AppStreamMode };
+  /**
+   * Run on this pool, opened by {@link openPool} with the same options, instead of starting one
+   * (then `workers` is the pool's). The run leaves it open: a service or a warm Lambda container
+   * keeps one pool whose workers have compiled the policy and warmed up, across many runs.
+   */
+  pool?: EnginePool;
+}
+
+/** What a pool's workers are set up with: the options of the runs it can serve. */
+export type PoolOptions = Pick<EngineOptions, 'policy' | 'actions' | 'format' | 'limits' | 'workers' | 'fastPath' | 'faults' | 'examples' | 'routing'>;
+
+/** A worker pool that outlives a run; close it when done. */
+export type EnginePool = PoolExecutor;
+
+/** Starts `o.workers` workers (at least one), each compiling the policy before it takes work. */
+export function openPool(o: PoolOptions): EnginePool {
+  return new PoolExecutor(workerSetup(o), o.workers);
+}
+
+function workerSetup(o: PoolOptions): WorkerSetup {
+  return {
+    policy: o.policy.spec,
+    actions: o.actions,
+    format: o.format,
+    limits: o.limits,
+    fastPath: o.fastPath ?? true,
+    ...(o.faults ? { faults: o.faults } : {}),
+    ...(o.examples ? { examples: o.examples } : {}),
+    ...(o.routing ? { routing: { spec: o.routing.compiled.spec, salt: o.routing.salt, appStream: o.routing.appStream } } : {}),
+  };
 }
 
 /** What the engine reports per batch (telemetry hooks in here; it never sees values). */
@@ -131,18 +160,9 @@ interface InFlight {
 /** Runs every input through the policy; returns the run's counts (records in = out + dropped + quarantined). */
 export async function redactStreams(inputs: readonly InputSource[], o: EngineOptions): Promise<RunSummary> {
   const acc = new Accounting();
-  const setup: WorkerSetup = {
-    policy: o.policy.spec,
-    actions: o.actions,
-    format: o.format,
-    limits: o.limits,
-    fastPath: o.fastPath ?? true,
-    ...(o.faults ? { faults: o.faults } : {}),
-    ...(o.examples ? { examples: o.examples } : {}),
-    ...(o.routing ? { routing: { spec: o.routing.compiled.spec, salt: o.routing.salt, appStream: o.routing.appStream } } : {}),
-    ...(o.workers > 0 ? { analyses: sharedAnalyses() } : {}),
-  };
-  const executor: BatchExecutor = o.workers > 0 ? new PoolExecutor(setup, o.workers) : new InlineExecutor(o.policy, setup, o.routing?.compiled);
+  const setup = workerSetup(o);
+  if (o.pool && !o.pool.serves(setup)) throw new LogveilError('POOL_MISMATCH', 'the worker pool was opened with another policy or other options than this run');
+  const executor: BatchExecutor = o.pool ?? (o.workers > 0 ? new PoolExecutor(setup, o.workers) : new InlineExecutor(o.policy, setup, o.routing?.compiled));
   const gate = new ThresholdGate();
   const maxInFlight = o.maxInFlight ?? Math.max(2, executor.threads * 2);
   const limits: BatchLimits = { ...DEFAULT_BATCH, ...o.batch };
@@ -237,7 +257,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
   } finally {
     // On a fatal error, let the batches still out finish before the pool goes.
     await Promise.allSettled(inflight.map((f) => f.result));
-    await executor.close();
+    if (executor !== o.pool) await executor.close();
   }
   return acc.summary();
 }

@@ -6,10 +6,12 @@
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { Piscina } from 'piscina';
 import { ActionPolicy } from '../act/actions.js';
 import { DataKey, HashKey } from '../crypto/keys/cache.js';
 import type { CompiledPolicy } from '../detect/compile.js';
+import { sharedAnalyses } from '../detect/literals.js';
 import type { CompiledRouting } from '../route/compile.js';
 import { LogveilError } from '../errors.js';
 import { processBatch } from './batch.js';
@@ -88,22 +90,30 @@ function workerFile(): string {
  * those and 301 MiB with these. A batch that would exceed them kills its worker: the batch is
  * quarantined and the worker replaced, as for any crash.
  */
-const WORKER_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
+export const WORKER_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
 
 export class PoolExecutor implements BatchExecutor {
   readonly threads: number;
   readonly #pool: Piscina;
+  readonly #setup: WorkerSetup;
 
+  /** `setup` without `analyses`: the main thread's pattern analyses are added here. */
   constructor(setup: WorkerSetup, threads: number = availableParallelism()) {
     this.threads = Math.max(1, threads);
+    this.#setup = setup;
     this.#pool = new Piscina({
       filename: pathToFileURL(workerFile()).href,
       minThreads: this.threads,
       maxThreads: this.threads,
       idleTimeout: Infinity,
-      workerData: setup,
+      workerData: { ...setup, analyses: sharedAnalyses() },
       resourceLimits: WORKER_HEAP,
     });
+  }
+
+  /** Whether the workers were set up as a run with `setup` needs (same policy, actions, limits...). */
+  serves(setup: WorkerSetup): boolean {
+    return isDeepStrictEqual(this.#setup, setup);
   }
 
   run(t: WorkerTask): Promise<WorkerResult> {

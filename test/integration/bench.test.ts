@@ -106,6 +106,10 @@ describe('npm run bench', () => {
     expect(results.corpora.main.bytes).toBeGreaterThanOrEqual(1_000_000);
     const ids = results.measurements.map((m: { id: string }) => m.id);
     expect(ids).toEqual(expect.arrayContaining(['logveil-w0', 'logveil-w1', 'logveil-cli', 'floor-json', 'baseline-naive']));
+    // Library subjects with workers keep one pool across their runs; one subject starts a pool per run, as the CLI does.
+    expect(ids.filter((id: string) => /^logveil-w\d+-cold$/.test(id))).toHaveLength(1);
+    const kept = results.measurements.find((m: { id: string }) => m.id === 'logveil-w1') as { note?: string };
+    expect(kept.note).toContain('one worker pool for the warm-up and every round');
     for (const m of results.measurements) {
       expect(m.mbps, m.id).toBeGreaterThan(0);
       expect(m.rounds, m.id).toHaveLength(1);

@@ -6,6 +6,7 @@ import { loadPolicy } from '../../src/detect/load.js';
 import { builtinRoutingDir } from '../../src/route/builtin.js';
 import { CompiledRouting } from '../../src/route/compile.js';
 import { loadRoutingRules } from '../../src/route/load.js';
+import { openPool } from '../../src/pipeline/engine.js';
 import { builtinPolicy, LIMITS, runEngine } from '../helpers/engine.js';
 
 const policy = builtinPolicy();
@@ -66,6 +67,31 @@ describe('engine', () => {
     const ids = r.output.trimEnd().split('\n').map((l) => (JSON.parse(l) as { i: number }).i);
     expect(ids).toEqual(Array.from({ length: 400 }, (_, i) => i).filter((i) => !crash.has(i)));
     expect(JSON.stringify(r.quarantine)).not.toContain('bob@example.com');
+  });
+
+  it('serves runs from a pool it leaves open, replaces a worker that died in one, and refuses a pool set up otherwise', async () => {
+    const faults = { crashOnMarker: 'CRASH-ME' };
+    const batch = { maxBatchRecords: 50 };
+    const pool = openPool({ policy, actions: {}, format: 'auto', limits: LIMITS, workers: 2, faults });
+    try {
+      const input = mixed(500);
+      const first = await runEngine(input, { policy, pool, faults, batch });
+      const crashing = await runEngine(lines(100, (i) => (i === 42 ? '{"msg":"CRASH-ME"}' : CLEAN_LINE(i))), { policy, pool, faults, batch });
+      const third = await runEngine(input, { policy, pool, faults, batch });
+      expect(first.summary).toMatchObject({ recordsIn: 500, appOut: 500, quarantined: 0, balanced: true });
+      expect(crashing.summary).toMatchObject({ recordsIn: 100, appOut: 99, quarantined: 1, balanced: true });
+      expect(crashing.quarantine.map((q) => (q.source as { line: number }).line)).toEqual([43]);
+      expect(third.summary).toMatchObject({ recordsIn: 500, appOut: 500, quarantined: 0, balanced: true });
+      expect(shape(third.output)).toBe(shape(first.output));
+      expect(leaks(third.output)).toEqual([]);
+      // Other fault settings, another policy: not what the workers were set up with.
+      await expect(runEngine(input, { policy, pool, batch })).rejects.toThrow(/worker pool was opened with another policy or other options/);
+      const spec = loadPolicy([builtinPatternsDir()]);
+      const other = new CompiledPolicy({ ...spec, packs: spec.packs.slice(1) }, { maxDepth: LIMITS.maxDepth });
+      await expect(runEngine(input, { policy: other, pool, faults, batch })).rejects.toThrow(/another policy/);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('stops running halves past its retry budget: a worker that dies on everything costs a bounded number of runs', async () => {
