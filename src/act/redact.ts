@@ -33,12 +33,12 @@ export interface RedactOptions {
    * The only detectors (indices) that can match a given string of the record, when the caller
    * knows them (from the record's raw line, which holds every string verbatim).
    */
-  detectorsFor?: (text: string) => readonly number[];
+  valueDetectors?: { of(text: string): readonly number[] };
   /**
    * The number at a field path as the record's source wrote it, when the caller has the source:
    * parsing rounds integers past 2^53, and the digits are what detectors look at.
    */
-  numberText?: (path: string) => string | undefined;
+  numbers?: { at(path: string): string | undefined };
   /**
    * The JSON text the record was parsed from, when the caller has it: a value the record redacted
    * that it holds no more times than it was redacted needs no search for repeats.
@@ -178,7 +178,7 @@ class Walker {
    * redacted, then the redacted text. A finding in the plain digits replaces the whole number.
    */
   number(v: number, path: string, source = path, context: readonly string[] = NO_KEYS): JsonValue | typeof DROP {
-    const text = this.#o.numberText?.(source) ?? String(v);
+    const text = this.#o.numbers?.at(source) ?? String(v);
     const out = this.string(text, path, true, context);
     if (out !== text) return out;
     const known = this.#written.get(v);
@@ -197,7 +197,7 @@ class Walker {
    */
   string(text: string, path: string, decoded = true, context: readonly string[] = NO_KEYS): string | typeof DROP {
     const { policy, actions } = this.#o;
-    const matches = scanText(policy, text, undefined, this.#o.detectorsFor?.(text), context.length === 0 ? undefined : { keys: context });
+    const matches = scanText(policy, text, undefined, this.#o.valueDetectors?.of(text), context.length === 0 ? undefined : { keys: context });
     const edits = matches.map((m) => detectorEdit(m, actions.forDetector(m.detector.spec), decoded));
     const byKey = embeddedValues(text, policy.keyRules, () => ownTokens(policy, text)).map((v) => keyRuleEdit(v, actions.forKeyRule(v.rule)));
     return this.#redact(text, path, byKey.length === 0 ? edits : withKeyRules(edits, byKey));
@@ -357,7 +357,7 @@ class Walker {
   /** A key rule replaces the whole value, whatever its type; a value that is one token already stays. */
   #byKey(v: JsonValue, path: string, rule: KeyRuleSpec, pattern: string, source: string): JsonValue | typeof DROP {
     if (v === null || v === '') return v;
-    const text = typeof v === 'string' ? v : ((typeof v === 'number' ? this.#o.numberText?.(source) : undefined) ?? JSON.stringify(v));
+    const text = typeof v === 'string' ? v : ((typeof v === 'number' ? this.#o.numbers?.at(source) : undefined) ?? JSON.stringify(v));
     const tokens = ownTokens(this.#o.policy, text);
     if (tokens.length === 1 && tokens[0]?.start === 0 && tokens[0].end === text.length) return v;
     const action = this.#o.actions.forKeyRule(rule);

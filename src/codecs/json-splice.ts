@@ -62,62 +62,88 @@ function unescapeKey(part: string): string {
  * 10,000 values: every value's path holds the key): the record is then written anew.
  */
 export function indexJson(text: string, maxDepth = Infinity): JsonIndex {
-  const spans = new Map<string, Span>();
-  let repeated: string | undefined;
-  let budget = PATH_CHARS_PER_CHAR * text.length + PATH_CHARS_BASE;
-  let i = 0;
-  const ws = (): void => {
-    while (isSpace(text.charCodeAt(i))) i++;
-  };
-  const key = (): string => {
-    const start = i;
-    i = stringEnd(text, i);
-    const raw = text.slice(start + 1, i - 1);
-    return raw.includes('\\') ? (JSON.parse(text.slice(start, i)) as string) : raw;
-  };
-  const value = (path: string, depth: number): void => {
-    ws();
-    const start = i;
-    const c = text.charCodeAt(i);
-    if ((c === 0x7b || c === 0x5b) && depth >= maxDepth) {
-      i = containerEnd(text, i) ?? text.length;
+  const indexer = new Indexer(text, maxDepth);
+  indexer.value('', 0);
+  return { spans: indexer.repeated === undefined && indexer.budget >= 0 ? indexer.spans : undefined, repeated: indexer.repeated };
+}
+
+/**
+ * The pass of {@link indexJson}, as methods rather than closures made per call: V8 optimizes a
+ * method once, where closures made anew for every record were optimized again and again.
+ */
+class Indexer {
+  readonly spans = new Map<string, Span>();
+  repeated: string | undefined;
+  budget: number;
+  #i = 0;
+  readonly #text: string;
+  readonly #maxDepth: number;
+
+  constructor(text: string, maxDepth: number) {
+    this.#text = text;
+    this.#maxDepth = maxDepth;
+    this.budget = PATH_CHARS_PER_CHAR * text.length + PATH_CHARS_BASE;
+  }
+
+  #ws(): void {
+    while (isSpace(this.#text.charCodeAt(this.#i))) this.#i++;
+  }
+
+  #key(): string {
+    const text = this.#text;
+    const start = this.#i;
+    this.#i = stringEnd(text, start);
+    const raw = text.slice(start + 1, this.#i - 1);
+    return raw.includes('\\') ? (JSON.parse(text.slice(start, this.#i)) as string) : raw;
+  }
+
+  value(path: string, depth: number): void {
+    const text = this.#text;
+    this.#ws();
+    const start = this.#i;
+    const c = text.charCodeAt(start);
+    if ((c === 0x7b || c === 0x5b) && depth >= this.#maxDepth) {
+      this.#i = containerEnd(text, start) ?? text.length;
     } else if (c === 0x7b) {
-      i++;
-      ws();
+      this.#i++;
+      this.#ws();
       const seen = new Set<string>();
-      while (i < text.length && text.charCodeAt(i) !== 0x7d) {
-        ws();
-        const k = key();
-        if (seen.has(k)) repeated ??= memberPath(path, k);
+      while (this.#i < text.length && text.charCodeAt(this.#i) !== 0x7d) {
+        this.#ws();
+        const k = this.#key();
+        if (seen.has(k)) this.repeated ??= memberPath(path, k);
         seen.add(k);
-        ws();
-        i++; // ':'
-        value(memberPath(path, k), depth + 1);
-        ws();
-        if (text.charCodeAt(i) === 0x2c) i++;
-        ws();
+        this.#ws();
+        this.#i++; // ':'
+        this.value(memberPath(path, k), depth + 1);
+        this.#separator();
       }
-      i++;
+      this.#i++;
     } else if (c === 0x5b) {
-      i++;
-      ws();
-      for (let n = 0; i < text.length && text.charCodeAt(i) !== 0x5d; n++) {
-        value(path + ITEM + n, depth + 1);
-        ws();
-        if (text.charCodeAt(i) === 0x2c) i++;
-        ws();
+      this.#i++;
+      this.#ws();
+      for (let n = 0; this.#i < text.length && text.charCodeAt(this.#i) !== 0x5d; n++) {
+        this.value(path + ITEM + n, depth + 1);
+        this.#separator();
       }
-      i++;
+      this.#i++;
     } else if (c === QUOTE) {
-      i = stringEnd(text, i);
+      this.#i = stringEnd(text, start);
     } else {
-      for (let d = text.charCodeAt(i); i < text.length && d !== 0x2c && d !== 0x5d && d !== 0x7d && d > 0x20; d = text.charCodeAt(++i));
+      let i = start;
+      for (let d = c; i < text.length && d !== 0x2c && d !== 0x5d && d !== 0x7d && d > 0x20; d = text.charCodeAt(++i));
+      this.#i = i;
     }
-    budget -= path.length;
-    if (budget >= 0) spans.set(path, { start, end: i });
-  };
-  value('', 0);
-  return { spans: repeated === undefined && budget >= 0 ? spans : undefined, repeated };
+    this.budget -= path.length;
+    if (this.budget >= 0) this.spans.set(path, { start, end: this.#i });
+  }
+
+  /** Past the comma after a member or item, if any, and the whitespace around it. */
+  #separator(): void {
+    this.#ws();
+    if (this.#text.charCodeAt(this.#i) === 0x2c) this.#i++;
+    this.#ws();
+  }
 }
 
 /** The characters all paths of an index may hold: this many per character of the text, and a base. */
@@ -188,32 +214,9 @@ export function spliceJson(text: string, before: JsonValue, after: JsonValue, in
   const spans = index.spans;
   // A repeated key would leave its earlier, unredacted value in the text: write the record anew.
   if (!spans) return JSON.stringify(after);
-  const edits: Array<Span & { text: string }> = [];
-  const walk = (b: JsonValue, a: JsonValue, path: string): void => {
-    if (b === a) return;
-    const bObj = b !== null && typeof b === 'object';
-    const aObj = a !== null && typeof a === 'object';
-    if (bObj && aObj && Array.isArray(b) === Array.isArray(a)) {
-      if (Array.isArray(b) && Array.isArray(a) && a.length === b.length) {
-        for (let k = 0; k < b.length; k++) walk(b[k] as JsonValue, a[k] as JsonValue, path + ITEM + k);
-        return;
-      }
-      if (!Array.isArray(b) && !Array.isArray(a)) {
-        const bo = b as Record<string, JsonValue>;
-        const ao = a as Record<string, JsonValue>;
-        const keys = Object.keys(bo);
-        if (keys.every((k) => Object.hasOwn(ao, k)) && Object.keys(ao).length === keys.length) {
-          for (const k of keys) walk(bo[k] as JsonValue, ao[k] as JsonValue, memberPath(path, k));
-          return;
-        }
-      }
-    }
-    const span = spans.get(path);
-    if (!span) throw new Error('JSON splice: no span for a changed value');
-    edits.push({ ...span, text: JSON.stringify(a) });
-  };
-  walk(before, after, '');
-  edits.sort((x, y) => x.start - y.start);
+  const edits: Edit[] = [];
+  changedSpans(before, after, '', spans, edits);
+  edits.sort(byStart);
   let out = '';
   let pos = 0;
   for (const e of edits) {
@@ -221,6 +224,42 @@ export function spliceJson(text: string, before: JsonValue, after: JsonValue, in
     pos = e.end;
   }
   return out + text.slice(pos);
+}
+
+interface Edit extends Span {
+  text: string;
+}
+
+/** The edits that turn the spans of `b` into `a`, the value at `path` (see {@link spliceJson}). */
+function changedSpans(b: JsonValue, a: JsonValue, path: string, spans: Map<string, Span>, edits: Edit[]): void {
+  if (b === a) return;
+  const bObj = b !== null && typeof b === 'object';
+  const aObj = a !== null && typeof a === 'object';
+  if (bObj && aObj && Array.isArray(b) === Array.isArray(a)) {
+    if (Array.isArray(b) && Array.isArray(a)) {
+      if (a.length === b.length) {
+        for (let k = 0; k < b.length; k++) changedSpans(b[k] as JsonValue, a[k] as JsonValue, path + ITEM + k, spans, edits);
+        return;
+      }
+    } else if (sameKeys(b as Record<string, JsonValue>, a as Record<string, JsonValue>)) {
+      const bo = b as Record<string, JsonValue>;
+      const ao = a as Record<string, JsonValue>;
+      for (const k of Object.keys(bo)) changedSpans(bo[k] as JsonValue, ao[k] as JsonValue, memberPath(path, k), spans, edits);
+      return;
+    }
+  }
+  const span = spans.get(path);
+  if (!span) throw new Error('JSON splice: no span for a changed value');
+  edits.push({ start: span.start, end: span.end, text: JSON.stringify(a) });
+}
+
+const byStart = (x: Edit, y: Edit): number => x.start - y.start;
+
+function sameKeys(b: Record<string, JsonValue>, a: Record<string, JsonValue>): boolean {
+  const keys = Object.keys(b);
+  if (Object.keys(a).length !== keys.length) return false;
+  for (const k of keys) if (!Object.hasOwn(a, k)) return false;
+  return true;
 }
 
 /**

@@ -360,10 +360,11 @@ export class Prefilter {
   }
 
   /**
-   * Calls `fn` with the byte range of successive matches of entry `i` in `input` (leftmost first,
-   * not overlapping). Every place the pattern matches overlaps one of the ranges reported.
+   * The byte ranges of successive matches of entry `i` in `input` (leftmost first, not
+   * overlapping), appended to `out` as start, end pairs. Every place the pattern matches overlaps
+   * one of the ranges.
    */
-  locate(i: number, input: Buffer, fn: (start: number, end: number) => void): void {
+  locate(i: number, input: Buffer, out: number[]): void {
     let re = this.#locators[i];
     if (!re) {
       const pattern = this.#patterns[i] as string;
@@ -374,7 +375,7 @@ export class Prefilter {
     for (let m = re.exec(input); m !== null; m = re.exec(input)) {
       const start = m.index;
       const end = start + (m[0] as unknown as Buffer).length;
-      fn(start, end);
+      out.push(start, end);
       if (end === start) re.lastIndex = start + 1;
     }
   }

@@ -9,7 +9,7 @@ import { isUtf8 } from 'node:buffer';
 import type { ActionPolicy } from '../act/actions.js';
 import { embeddedValues } from '../act/embedded.js';
 import { onlyAsKey } from '../act/members.js';
-import { redactRecord } from '../act/redact.js';
+import { redactRecord, type RedactKeys } from '../act/redact.js';
 import { decodeLineText, encodeBody, type LineFormat } from '../codecs/jsonl.js';
 import { indexJson, indexPath, indexPathKeys, spliceJson } from '../codecs/json-splice.js';
 import type { DataKey, HashKey } from '../crypto/keys/cache.js';
@@ -147,15 +147,16 @@ export function processBatch(task: BatchTask, ctx: BatchContext): BatchResult {
   const categories: Record<string, number> = {};
   let fastPathLines = 0;
   const examples: Record<string, string[]> | undefined = ctx.examples ? {} : undefined;
-  const rctx: BatchContext & { onReplace?: (id: string, text: string) => void } = examples
-    ? {
-        ...ctx,
-        onReplace: (id, text) => {
-          const list = (examples[id] ??= []);
-          if (list.length < (ctx.examples as number) && !list.includes(text)) list.push(text);
-        },
-      }
-    : ctx;
+  const rctx: RecordContext = {
+    ...ctx,
+    keys: batchKeys(ctx),
+    ...(examples && {
+      onReplace: (id: string, text: string) => {
+        const list = (examples[id] ??= []);
+        if (list.length < (ctx.examples as number) && !list.includes(text)) list.push(text);
+      },
+    }),
+  };
   // A run of clean lines leaves as one slice of the input.
   let runStart = 0;
   const flushRun = (upTo: number): void => {
@@ -280,14 +281,25 @@ interface RecordResult {
   quarantineEvent?: SecurityEvent;
 }
 
+type RecordContext = BatchContext & { keys: RedactKeys; onReplace?: (id: string, text: string) => void };
+
+/** The batch's keys as records ask for them: an outage of the key provider fails the record that needs a key. */
+function batchKeys(ctx: BatchContext): RedactKeys {
+  return {
+    tokenKey: () => {
+      if (ctx.tokenKey instanceof LogveilError) throw ctx.tokenKey;
+      return ctx.tokenKey;
+    },
+    hashKey: () => {
+      if (!ctx.hashKey) throw new LogveilError('HASH_KEY_UNAVAILABLE', 'hash key was not loaded');
+      return ctx.hashKey;
+    },
+  };
+}
+
 /** The structured path for one line; any failure quarantines the raw line, encrypted. */
 /** `hits`: what the line prefilter found the raw line to match, when it ran on it. */
-function processRecord(
-  bytes: Buffer,
-  source: SourceRef,
-  ctx: BatchContext & { onReplace?: (id: string, text: string) => void },
-  hits?: readonly number[],
-): RecordResult {
+function processRecord(bytes: Buffer, source: SourceRef, ctx: RecordContext, hits?: readonly number[]): RecordResult {
   try {
     if (ctx.throwOnMarker !== undefined && bytes.includes(ctx.throwOnMarker)) {
       throw new LogveilError('INJECTED_FAULT', 'injected fault while processing the record');
@@ -302,24 +314,15 @@ function processRecord(
     }
     // What the raw line says each value can match (a value read with its key before it, see
     // scanText, is read with every detector: the prefilter passes no line with such a key).
-    const located = ctx.policy.lineFilter ? lineDetectors(bytes, ctx.policy.lineFilter, ctx.policy.detectors.length, record.structured, hits) : {};
+    const valueDetectors = ctx.policy.lineFilter && ctx.fastPath !== false ? lineDetectors(bytes, ctx.policy.lineFilter, ctx.policy.detectors.length, record.structured, hits) : undefined;
     const outcome = redactRecord(record, {
       policy: ctx.policy,
       actions: ctx.actions,
       maxDepth: ctx.limits.maxDepth,
-      ...(ctx.fastPath !== false ? located : {}),
-      ...(text !== undefined && index?.spans ? { numberText: numbersOf(text, index.spans), source: text } : {}),
+      ...(valueDetectors ? { valueDetectors } : {}),
+      ...(text !== undefined && index?.spans ? { numbers: numbersOf(text, index.spans), source: text } : {}),
       ...(ctx.onReplace ? { onReplace: ctx.onReplace } : {}),
-      keys: {
-        tokenKey: () => {
-          if (ctx.tokenKey instanceof LogveilError) throw ctx.tokenKey;
-          return ctx.tokenKey;
-        },
-        hashKey: () => {
-          if (!ctx.hashKey) throw new LogveilError('HASH_KEY_UNAVAILABLE', 'hash key was not loaded');
-          return ctx.hashKey;
-        },
-      },
+      keys: ctx.keys,
     });
     const ids = { ...(record.traceId ? { traceId: record.traceId } : {}), ...(record.spanId ? { spanId: record.spanId } : {}) };
     const findings = outcome.findings.length > 0 ? findingsEvent(ctx.policy.hash, source, outcome.findings, ids) : undefined;

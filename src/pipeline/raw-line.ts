@@ -22,10 +22,10 @@ export function lineDetectors(
   count: number,
   structured: boolean,
   hits?: readonly number[],
-): { detectorsFor?: (text: string) => readonly number[] } {
-  if (bytes.includes(BACKSLASH)) return {};
-  const detectors = (hits ?? filter.prefilter.matching(bytes)).filter((i) => i < count);
-  if (detectors.length === 0 || !structured) return { detectorsFor: () => detectors };
+): ValueDetectors | undefined {
+  if (bytes.includes(BACKSLASH)) return undefined;
+  const detectors = (hits ?? filter.prefilter.matching(bytes)).filter(isDetector, count);
+  if (detectors.length === 0 || !structured) return new SameDetectors(detectors);
   // The quoted strings of the line, as [start, end) byte ranges of their content, and its numbers.
   const spans: number[] = [];
   let from = 0;
@@ -38,25 +38,66 @@ export function lineDetectors(
     q = bytes.indexOf(QUOTE, from);
   }
   numberSpans(bytes, from, bytes.length, spans);
-  // The detectors located on each span (by span index); a value's text is made once.
-  const located: Array<Set<number> | undefined> = [];
+  // The detectors located on each span (by span index), in ascending order as `detectors` is.
+  const located: Array<number[] | undefined> = [];
+  const ranges: number[] = [];
   for (const d of detectors) {
-    filter.prefilter.locate(d, bytes, (start, end) => {
+    ranges.length = 0;
+    filter.prefilter.locate(d, bytes, ranges);
+    for (let r = 0; r < ranges.length; r += 2) {
+      const start = ranges[r] as number;
+      const end = ranges[r + 1] as number;
       // Overlapping, or touching: a match may end on the closing quote or start on the opening one.
       for (let k = firstSpanEndingFrom(spans, start); 2 * k < spans.length && (spans[2 * k] as number) <= end; k++) {
-        (located[k] ??= new Set()).add(d);
+        const list = (located[k] ??= []);
+        if (list[list.length - 1] !== d) list.push(d);
       }
-    });
+    }
   }
+  // By value, its text made once: a value written twice gets the detectors of both places.
   const byValue = new Map<string, number[]>();
-  located.forEach((set, k) => {
-    if (!set) return;
+  for (let k = 0; k < located.length; k++) {
+    const here = located[k];
+    if (!here) continue;
     const value = bytes.toString('utf8', spans[2 * k] as number, spans[2 * k + 1] as number);
-    const list = byValue.get(value) ?? [];
-    for (const d of set) if (!list.includes(d)) list.push(d);
-    byValue.set(value, list.sort((a, b) => a - b));
-  });
-  return { detectorsFor: (text) => byValue.get(text) ?? NONE };
+    const seen = byValue.get(value);
+    byValue.set(value, seen ? union(seen, here) : here);
+  }
+  return new DetectorsByValue(byValue);
+}
+
+function isDetector(this: number, i: number): boolean {
+  return i < this;
+}
+
+/** Two ascending lists of detectors as one. */
+function union(a: readonly number[], b: readonly number[]): number[] {
+  return [...new Set([...a, ...b])].sort((x, y) => x - y);
+}
+
+/** The only detectors (indices, ascending) that can match a string of a record. */
+export interface ValueDetectors {
+  of(text: string): readonly number[];
+}
+
+/*
+ * The answers of lineDetectors and numbersOf are objects with methods, not closures made per line:
+ * V8 optimizes a method once, where closures made anew for every record were optimized again and
+ * again.
+ */
+
+class SameDetectors implements ValueDetectors {
+  constructor(readonly detectors: readonly number[]) {}
+  of(): readonly number[] {
+    return this.detectors;
+  }
+}
+
+class DetectorsByValue implements ValueDetectors {
+  constructor(readonly byValue: ReadonlyMap<string, readonly number[]>) {}
+  of(text: string): readonly number[] {
+    return this.byValue.get(text) ?? NONE;
+  }
 }
 
 const NONE: readonly number[] = [];
@@ -89,20 +130,37 @@ function isNumberByte(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45;
 }
 
+/** The numbers of a JSON text as written, by field path. */
+export interface WrittenNumbers {
+  at(path: string): string | undefined;
+}
+
 /**
  * The numbers of a JSON text as written, by field path; the map is made on the first question
  * (most records hold no number a detector could want).
  */
-export function numbersOf(text: string, spans: NonNullable<JsonIndex['spans']>): (path: string) => string | undefined {
-  let byPath: Map<string, string> | undefined;
-  return (path) => {
-    if (!byPath) {
-      byPath = new Map();
-      for (const [p, span] of spans) {
-        const c = text.charCodeAt(span.start);
-        if (c === 0x2d || (c >= 0x30 && c <= 0x39)) byPath.set(indexPath(p), text.slice(span.start, span.end));
+export function numbersOf(text: string, spans: NonNullable<JsonIndex['spans']>): WrittenNumbers {
+  return new NumbersByPath(text, spans);
+}
+
+class NumbersByPath implements WrittenNumbers {
+  #byPath: Map<string, string> | undefined;
+  readonly #text: string;
+  readonly #spans: NonNullable<JsonIndex['spans']>;
+
+  constructor(text: string, spans: NonNullable<JsonIndex['spans']>) {
+    this.#text = text;
+    this.#spans = spans;
+  }
+
+  at(path: string): string | undefined {
+    if (!this.#byPath) {
+      this.#byPath = new Map();
+      for (const [p, span] of this.#spans) {
+        const c = this.#text.charCodeAt(span.start);
+        if (c === 0x2d || (c >= 0x30 && c <= 0x39)) this.#byPath.set(indexPath(p), this.#text.slice(span.start, span.end));
       }
     }
-    return byPath.get(path);
-  };
+    return this.#byPath.get(path);
+  }
 }
