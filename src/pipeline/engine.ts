@@ -78,8 +78,8 @@ export interface EngineOptions {
   routing?: { compiled: CompiledRouting; salt: Uint8Array; appStream: AppStreamMode };
   /**
    * Run on this pool, opened by {@link openPool} with the same options, instead of starting one
-   * (then `workers` is the pool's). The run leaves it open: a service or a warm Lambda container
-   * keeps one pool whose workers have compiled the policy and warmed up, across many runs.
+   * (then `workers` is the pool's). The run leaves it open: a service keeps one pool, whose workers
+   * have compiled the policy and warmed up, across many runs.
    */
   pool?: EnginePool;
 }
