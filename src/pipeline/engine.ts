@@ -79,7 +79,8 @@ export interface EngineOptions {
   /**
    * Run on this pool, opened by {@link openPool} with the same options, instead of starting one
    * (then `workers` is the pool's). The run leaves it open: a service keeps one pool, whose workers
-   * have compiled the policy and warmed up, across many runs.
+   * have compiled the policy and warmed up, across many runs. Closing it during a run fails the
+   * batches still out, as a dead worker would: their records are quarantined, not lost.
    */
   pool?: EnginePool;
 }
@@ -161,6 +162,7 @@ interface InFlight {
 export async function redactStreams(inputs: readonly InputSource[], o: EngineOptions): Promise<RunSummary> {
   const acc = new Accounting();
   const setup = workerSetup(o);
+  if (o.pool?.closed) throw new LogveilError('POOL_CLOSED', 'the worker pool is closed');
   if (o.pool && !o.pool.serves(setup)) throw new LogveilError('POOL_MISMATCH', 'the worker pool was opened with another policy or other options than this run');
   const executor: BatchExecutor = o.pool ?? (o.workers > 0 ? new PoolExecutor(setup, o.workers) : new InlineExecutor(o.policy, setup, o.routing?.compiled));
   const gate = new ThresholdGate();

@@ -96,6 +96,7 @@ export class PoolExecutor implements BatchExecutor {
   readonly threads: number;
   readonly #pool: Piscina;
   readonly #setup: WorkerSetup;
+  #closed = false;
 
   /** `setup` without `analyses`: the main thread's pattern analyses are added here. */
   constructor(setup: WorkerSetup, threads: number = availableParallelism()) {
@@ -116,11 +117,18 @@ export class PoolExecutor implements BatchExecutor {
     return isDeepStrictEqual(this.#setup, setup);
   }
 
+  /** Rejects once the pool is closed: piscina would start a worker again for a late task. */
   run(t: WorkerTask): Promise<WorkerResult> {
+    if (this.#closed) return Promise.reject(new LogveilError('POOL_CLOSED', 'the worker pool is closed'));
     return this.#pool.run(t) as Promise<WorkerResult>;
   }
 
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#pool.destroy();
   }
 }

@@ -94,6 +94,27 @@ describe('engine', () => {
     }
   });
 
+  it('quarantines and counts what was left when its pool is closed during the run', async () => {
+    const pool = openPool({ policy, actions: {}, format: 'auto', limits: LIMITS, workers: 2 });
+    let closing: Promise<void> | undefined;
+    const r = await runEngine(mixed(2000), {
+      policy,
+      pool,
+      batch: { maxBatchRecords: 50 },
+      retryRuns: { perBatch: 4, perRun: 8 },
+      observer: { batch: () => void (closing ??= pool.close()) },
+    });
+    await closing;
+    expect(r.summary).toMatchObject({ recordsIn: 2000, dropped: 0, balanced: true });
+    expect(r.summary.quarantined).toBeGreaterThan(0);
+    expect(r.summary.appOut + r.summary.quarantined).toBe(2000);
+    expect(Object.keys(r.summary.quarantinedByCode)).toEqual(['WORKER_FAILED']);
+    expect(leaks(r.output)).toEqual([]);
+    expect(JSON.stringify(r.quarantine)).not.toContain('@example.com');
+    // A closed pool takes no more runs (piscina would start a worker again for them).
+    await expect(runEngine(mixed(10), { policy, pool })).rejects.toThrow(/worker pool is closed/);
+  });
+
   it('stops running halves past its retry budget: a worker that dies on everything costs a bounded number of runs', async () => {
     const input = lines(200, (i) => `{"i":${i},"msg":"CRASH-ME"}`);
     const problems: string[] = [];
