@@ -213,7 +213,8 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
     const r = await f.result;
     for (const t of f.transfers) for (const k of t.keys) k.fill(0);
     if ('failed' in r) {
-      const parts = budget.runs >= 2 && retryRuns >= 2 ? halves(f.task) : undefined;
+      // Halves are no use once the pool is closed: nothing will run them.
+      const parts = budget.runs >= 2 && retryRuns >= 2 && !poolClosed(r.failed) ? halves(f.task) : undefined;
       if (parts) {
         budget.runs -= 2;
         retryRuns -= 2;
@@ -223,8 +224,8 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
         await settle(second, budget);
         return;
       }
-      const n = await quarantineBatch(f.task, r.failed, o, acc);
-      report(f, { records: n, appOut: 0, dropped: 0, quarantined: n, fastPathLines: 0, findings: {}, categories: {}, quarantineCodes: Array<string>(n).fill('WORKER_FAILED'), workerFailed: true });
+      const { n, code } = await quarantineBatch(f.task, r.failed, o, acc);
+      report(f, { records: n, appOut: 0, dropped: 0, quarantined: n, fastPathLines: 0, findings: {}, categories: {}, quarantineCodes: Array<string>(n).fill(code), workerFailed: true });
       return;
     }
     const res = r.ok;
@@ -265,11 +266,17 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
 }
 
 /** What a worker died on: every line goes to the quarantine, encrypted, with an event each. */
-async function quarantineBatch(task: BatchTask, cause: unknown, o: EngineOptions, acc: Accounting): Promise<number> {
+function poolClosed(cause: unknown): boolean {
+  return cause instanceof LogveilError && cause.code === 'POOL_CLOSED';
+}
+
+async function quarantineBatch(task: BatchTask, cause: unknown, o: EngineOptions, acc: Accounting): Promise<{ n: number; code: string }> {
   const lines: Array<{ bytes: Buffer; source: SourceRef }> = [];
   eachLine(task, (bytes, _line, _eol, source) => lines.push({ bytes, source }));
   const what = lines.length === 1 ? 'the record, run alone' : `a batch of ${lines.length} records`;
-  const err = new LogveilError('WORKER_FAILED', `worker failed while processing ${what} (${(cause as Error)?.name ?? 'error'})`);
+  const err = poolClosed(cause)
+    ? new LogveilError('POOL_CLOSED', `the worker pool was closed before ${what} was processed`)
+    : new LogveilError('WORKER_FAILED', `worker failed while processing ${what} (${(cause as Error)?.name ?? 'error'})`);
   const entries: QuarantineEntry[] = [];
   const events: SecurityEvent[] = [];
   for (const { bytes, source } of lines) {
@@ -281,8 +288,8 @@ async function quarantineBatch(task: BatchTask, cause: unknown, o: EngineOptions
   await o.quarantine.write(entries);
   acc.addBatch(Uint8Array.from(entries, () => Outcome.Quarantined), task.data.byteLength, {}, entries);
   const where = entries.length === 1 ? `${task.file}:${task.firstLine}` : `${task.file}:${task.firstLine}-${task.firstLine + entries.length - 1}`;
-  o.onProblem?.(`${where} WORKER_FAILED: ${err.message}; ${entries.length === 1 ? 'record' : `${entries.length} records`} quarantined`);
-  return entries.length;
+  o.onProblem?.(`${where} ${err.code}: ${err.message}; ${entries.length === 1 ? 'record' : `${entries.length} records`} quarantined`);
+  return { n: entries.length, code: err.code };
 }
 
 /** Routed events for a batch's routed records; threshold rules fire here, in input order. */

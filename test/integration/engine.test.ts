@@ -101,14 +101,15 @@ describe('engine', () => {
       policy,
       pool,
       batch: { maxBatchRecords: 50 },
-      retryRuns: { perBatch: 4, perRun: 8 },
       observer: { batch: () => void (closing ??= pool.close()) },
     });
     await closing;
     expect(r.summary).toMatchObject({ recordsIn: 2000, dropped: 0, balanced: true });
     expect(r.summary.quarantined).toBeGreaterThan(0);
     expect(r.summary.appOut + r.summary.quarantined).toBe(2000);
-    expect(Object.keys(r.summary.quarantinedByCode)).toEqual(['WORKER_FAILED']);
+    // Not run again in halves: nothing would run them.
+    expect(Object.keys(r.summary.quarantinedByCode)).toEqual(['POOL_CLOSED']);
+    expect(r.events.filter((e) => e.type === 'quarantine')).toHaveLength(r.summary.quarantined);
     expect(leaks(r.output)).toEqual([]);
     expect(JSON.stringify(r.quarantine)).not.toContain('@example.com');
     // A closed pool takes no more runs (piscina would start a worker again for them).
