@@ -171,9 +171,12 @@ export function librarySubject(lv, o) {
     label: o.label,
     group: o.group,
     ...(note ? { note } : {}),
-    run: (slice, deadline) => {
+    run: async (slice, deadline) => {
+      const kept = pool !== undefined;
       if (keeps) pool ??= openLogveilPool(lv, o.workers);
-      return redactFile(lv, o.workers, slice, deadline, pool);
+      const r = await redactFile(lv, o.workers, slice, deadline, pool);
+      // Whether the run's workers had run before ('kept') or were started for it ('new').
+      return o.workers > 0 ? { ...r, detail: { ...r.detail, pool: kept ? 'kept' : 'new' } } : r;
     },
     close: async () => {
       await pool?.close();

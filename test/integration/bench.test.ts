@@ -108,8 +108,14 @@ describe('npm run bench', () => {
     expect(ids).toEqual(expect.arrayContaining(['logveil-w0', 'logveil-w1', 'logveil-cli', 'floor-json', 'baseline-naive']));
     // Library subjects with workers keep one pool across their runs; one subject starts a pool per run, as the CLI does.
     expect(ids.filter((id: string) => /^logveil-w\d+-cold$/.test(id))).toHaveLength(1);
-    const kept = results.measurements.find((m: { id: string }) => m.id === 'logveil-w1') as { note?: string };
+    type Run = { detail?: { pool?: string } };
+    const byIdNow = (id: string) => results.measurements.find((m: { id: string }) => m.id === id) as { note?: string; warmup: Run; rounds: Run[] };
+    const kept = byIdNow('logveil-w1');
     expect(kept.note).toContain('one worker pool for the warm-up and every round');
+    expect(kept.warmup.detail?.pool).toBe('new');
+    expect(kept.rounds.map((r) => r.detail?.pool)).toEqual(['kept']);
+    const cold = byIdNow(ids.find((id: string) => /^logveil-w\d+-cold$/.test(id)));
+    expect([cold.warmup, ...cold.rounds].map((r) => r.detail?.pool)).toEqual(['new', 'new']);
     for (const m of results.measurements) {
       expect(m.mbps, m.id).toBeGreaterThan(0);
       expect(m.rounds, m.id).toHaveLength(1);
