@@ -59,6 +59,19 @@ export function decodeLineText(bytes: Buffer, source: SourceRef, format: LineFor
   return { record: { ...base, body: text, structured: false }, text, lead: '' };
 }
 
+/**
+ * True when {@link decodeLineText} reads these bytes (a line without its end) as a text body
+ * whatever else they hold: every line in `text` mode; in `auto` mode a line whose first character,
+ * after a byte-order mark and JSON whitespace, opens no object or array. False for the others,
+ * which may be JSON (a line such as `[notice] ...` is text once its parse fails).
+ */
+export function readsAsText(bytes: Uint8Array, format: LineFormat): boolean {
+  if (format !== 'auto') return format === 'text';
+  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0d || bytes[i] === 0x0a)) i++;
+  return bytes[i] !== 0x7b && bytes[i] !== 0x5b;
+}
+
 /** Serializes a redacted body back to one line. */
 export function encodeBody(body: string | JsonValue, structured: boolean): string {
   if (!structured && typeof body === 'string') return body;

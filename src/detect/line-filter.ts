@@ -5,7 +5,13 @@
  * byte-for-byte without being decoded. It may say "look closer" too often, never "clean" wrongly
  * (the property tests compare it with the structured path). The patterns are matched through a
  * {@link Prefilter}: literal gates first, each gated pattern run only where its literal occurs.
+ *
+ * A detector's raw-line form has its anchors widened to the edges of a JSON field (see
+ * {@link widenAnchors}). A line read as text is one value, scanned whole with the detector's own
+ * pattern: there a hit of a widened form is kept only when the pattern itself matches the line.
  */
+import RE2 from 're2';
+import { readsAsText, type LineFormat } from '../codecs/jsonl.js';
 import { isPercentEscapeAt, isReferenceAt } from './escapes.js';
 import { HIDDEN_NUMBER_PATTERN } from './numbers.js';
 import { KeyWords, keyWordsOf, NAME_MEMBER } from './key-words.js';
@@ -29,8 +35,19 @@ export class LineFilter {
 
   /** Words that make a JSON key a context key besides the prefilter's literals (see key-words.ts). */
   readonly keyWords: KeyWords;
+  /** By detector entry, its own pattern where widening changed it (undefined where it did not). */
+  readonly #textForms: ReadonlyArray<string | undefined>;
+  /** Those patterns compiled, on first use. */
+  readonly #textRegexes: Array<RE2 | undefined> = [];
 
-  private constructor(entries: PrefilterEntry[], maxDepth: number | undefined, extra: readonly PrefilterEntry[], detectors: number, keyWords: readonly string[]) {
+  private constructor(
+    entries: PrefilterEntry[],
+    maxDepth: number | undefined,
+    extra: readonly PrefilterEntry[],
+    detectors: number,
+    keyWords: readonly string[],
+    textForms: ReadonlyArray<string | undefined>,
+  ) {
     // A line with a key that holds a detector's literal (`"ssns":`) or key word (`"rtn":`) is
     // looked at closer too: its values are read with the key before them (see scanText).
     this.prefilter = new Prefilter(entries, { contextEntries: detectors, keyWords });
@@ -38,6 +55,7 @@ export class LineFilter {
     this.#maxDepth = maxDepth;
     this.extra = extra;
     this.extraStart = entries.length - extra.length;
+    this.#textForms = textForms;
   }
 
   /** True when some pattern matches the line, or it nests deeper than the limit. */
@@ -52,23 +70,26 @@ export class LineFilter {
     maxDepth?: number,
     extra: readonly PrefilterEntry[] = [],
   ): LineFilter | undefined {
+    const widened = detectors.map((d) => widenAnchors(d.regex));
     const entries: PrefilterEntry[] = [
-      ...detectors.map((d) => ({ pattern: widenAnchors(d.regex), source: d.regex, keywords: d.keywords })),
+      ...detectors.map((d, i) => ({ pattern: widened[i] as string, source: d.regex, keywords: d.keywords })),
       ...keyRules.filter((r) => r.mode === 'redact').flatMap((r) => r.keys.flatMap((k) => [jsonKeyPattern(k), namedKeyPattern(k)].flatMap((pattern) => (pattern ? [{ pattern }] : [])))),
       // A number whose digits its writing hides is also read plain (see numbers.ts).
       ...(detectors.length > 0 ? [{ pattern: HIDDEN_NUMBER_PATTERN }] : []),
       ...extra,
     ];
-    return entries.length > 0 || maxDepth !== undefined ? new LineFilter(entries, maxDepth, extra, detectors.length, keyWordsOf(detectors)) : undefined;
+    const textForms = detectors.map((d, i) => (widened[i] === d.regex ? undefined : d.regex));
+    return entries.length > 0 || maxDepth !== undefined ? new LineFilter(entries, maxDepth, extra, detectors.length, keyWordsOf(detectors), textForms) : undefined;
   }
 
   /**
    * Marks (in `hit`) every line of `data` that some pattern matches. `ends[i]` is the offset of
    * line i's `\n` (or the data length for a last line without one). `found`, when given, receives
    * for each marked line the entries whose pattern matched it (none for a line marked only for
-   * its depth).
+   * its depth). `format`: how the lines are decoded; given, a line read as text (see
+   * {@link readsAsText}) keeps only the hits its detectors' own patterns confirm.
    */
-  markHits(data: Buffer, ends: Int32Array, hit: Uint8Array, found?: Map<number, number[]>): void {
+  markHits(data: Buffer, ends: Int32Array, hit: Uint8Array, found?: Map<number, number[]>, format?: LineFormat): void {
     // Line by line: patterns such as [^"]* would run across line ends in one pass over the batch.
     const index: number[] = [];
     const lines: Buffer[] = [];
@@ -84,12 +105,34 @@ export class LineFilter {
     const results = this.prefilter.hitsMany(lines);
     for (let k = 0; k < lines.length; k++) {
       const i = index[k] as number;
-      const entries = results[k];
+      const line = lines[k] as Buffer;
+      let entries = results[k];
+      if (entries && format !== undefined && entries.length > 0 && readsAsText(line, format)) entries = this.#asText(entries, line);
       if (entries) {
         hit[i] = 1;
         found?.set(i, entries);
-      } else if (this.#maxDepth !== undefined && tooDeep(lines[k] as Buffer, this.#maxDepth)) hit[i] = 1;
+      } else if (this.#maxDepth !== undefined && tooDeep(line, this.#maxDepth)) hit[i] = 1;
     }
+  }
+
+  /**
+   * The `entries` a line read as text holds: a detector's whose widened form matched it only when
+   * its own pattern matches the line (the structured path scans the line as one string with that
+   * pattern, so another place finds nothing); undefined when none is left. An empty list (a line
+   * marked for a key, see Prefilter.hits) stays as it is.
+   */
+  #asText(entries: readonly number[], line: Buffer): number[] | undefined {
+    const kept = entries.filter((e) => {
+      const form = this.#textForms[e];
+      if (form === undefined) return true;
+      let re = this.#textRegexes[e];
+      if (!re) {
+        re = new RE2(form, 'u');
+        this.#textRegexes[e] = re;
+      }
+      return re.test(line);
+    });
+    return kept.length > 0 ? kept : undefined;
   }
 }
 

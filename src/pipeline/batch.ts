@@ -262,7 +262,7 @@ function slowLines(data: Buffer, ends: Int32Array, ctx: BatchContext, found: Map
   markByte(data, ends, BACKSLASH, slow);
   markEscapes(data, ends, slow);
   if (ctx.throwOnMarker !== undefined) markByte(data, ends, ctx.throwOnMarker, slow);
-  filter.markHits(data, ends, slow, found);
+  filter.markHits(data, ends, slow, found, ctx.format);
   const utf8 = isUtf8(data);
   for (let i = 0, start = 0; i < ends.length; i++) {
     const end = ends[i] as number;

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeLine, decodeLineText, encodeBody, firstInvalidUtf8 } from '../../../src/codecs/jsonl.js';
+import { decodeLine, decodeLineText, encodeBody, firstInvalidUtf8, readsAsText, type LineFormat } from '../../../src/codecs/jsonl.js';
 import { splitLines } from '../../../src/codecs/lines.js';
 import { CodecError } from '../../../src/errors.js';
 
@@ -58,5 +59,27 @@ describe('JSON-lines and text codec', () => {
     const body = { z: 1, a: { y: 'x', b: [true, null] } };
     expect(encodeBody(body, true)).toBe('{"z":1,"a":{"y":"x","b":[true,null]}}');
     expect(encodeBody('text', false)).toBe('text');
+  });
+});
+
+describe('readsAsText', () => {
+  it('names the lines any decode reads as text: all in text mode, none in jsonl mode, in auto mode those that open no object or array', () => {
+    const text = (line: string, format: LineFormat): boolean => readsAsText(Buffer.from(line), format);
+    expect(text('{"a":1}', 'text')).toBe(true);
+    expect(text('plain', 'jsonl')).toBe(false);
+    expect(['plain', '', '  \t x {', '2025-01-01 [INFO] {"a":1}', '\uFEFF x', '"quoted"', '7'].map((l) => text(l, 'auto'))).toEqual([true, true, true, true, true, true, true]);
+    // These may be JSON; a failed parse makes them text, which only the decode tells.
+    expect(['{"a":1}', '[notice] ok', '  {', '\uFEFF{"a":1}', '\uFEFF \r[1]'].map((l) => text(l, 'auto'))).toEqual([false, false, false, false, false]);
+  });
+
+  it('agrees with the decoder: a line it calls text decodes to a text body', () => {
+    const piece = fc.constantFrom('{', '[', ' ', '\t', '\r', '\uFEFF', '"', 'a', '1', '}', ']', ':', 'é');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), fc.constantFrom<LineFormat>('auto', 'text'), (pieces, format) => {
+        const bytes = Buffer.from(pieces.join(''));
+        if (readsAsText(bytes, format)) expect(decodeLineText(bytes, src, format, limits).record.structured).toBe(false);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

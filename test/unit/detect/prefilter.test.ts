@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
-import { tooDeep, widenAnchors } from '../../../src/detect/line-filter.js';
+import { lineEnds, LineFilter, tooDeep, widenAnchors } from '../../../src/detect/line-filter.js';
 import { Prefilter, type PrefilterEntry } from '../../../src/detect/prefilter.js';
 import { gateOf } from '../../../src/detect/rarity.js';
 import { SplitSet } from '../../../src/detect/split-set.js';
@@ -130,6 +130,51 @@ describe('Prefilter.hitsMany', () => {
     expect(hits).toBeGreaterThan(50);
     expect(hits).toBeLessThan(lines.length);
     same(pf, lines);
+  });
+});
+
+describe('LineFilter.markHits on lines read as text', () => {
+  // An SSN pattern anchored to the whole value: widened, it matches a field of a JSON line, and
+  // also the middle of a text line, which the structured path scans whole with the pattern itself.
+  const filter = LineFilter.build([{ regex: '^\\d{3}-\\d{2}-\\d{4}$' }, { regex: '\\bghp_[A-Za-z0-9]{36}\\b' }], [], 64, [{ pattern: 'status=401' }]) as LineFilter;
+  const token = `ghp_${'a1'.repeat(18)}`;
+  const lines = [
+    'id 078-05-1120 ok',
+    '{"ssn":"078-05-1120"}',
+    '[note] id 078-05-1120 ok',
+    '078-05-1120',
+    `id 078-05-1120 ${token}`,
+    'id 078-05-1120 status=401',
+    'nothing here',
+  ];
+  const mark = (format?: 'auto' | 'text' | 'jsonl'): { hit: number[]; found: Map<number, number[]> } => {
+    const data = Buffer.from(lines.join('\n'));
+    const ends = lineEnds(data);
+    const hit = new Uint8Array(ends.length);
+    const found = new Map<number, number[]>();
+    filter.markHits(data, ends, hit, found, format);
+    return { hit: [...hit], found };
+  };
+
+  it('keeps a widened hit only where the detector\'s own pattern matches the line', () => {
+    const { hit, found } = mark('auto');
+    expect(hit).toEqual([0, 1, 1, 1, 1, 1, 0]);
+    // The JSON line and the line that may be JSON keep the widened hit; the text lines lose it,
+    // and keep the hits of the other detector and of the extra pattern.
+    expect([...found]).toEqual([
+      [1, [0]],
+      [2, [0]],
+      [3, [0]],
+      [4, [1]],
+      // After the detectors, the pattern of numbers whose writing hides their digits.
+      [5, [3]],
+    ]);
+  });
+
+  it('reads every line as text in text mode, none in jsonl mode, and keeps every hit without a format', () => {
+    expect(mark('text').hit).toEqual([0, 0, 0, 1, 1, 1, 0]);
+    expect(mark('jsonl').hit).toEqual([1, 1, 1, 1, 1, 1, 0]);
+    expect(mark().hit).toEqual([1, 1, 1, 1, 1, 1, 0]);
   });
 });
 
