@@ -136,7 +136,11 @@ describe('Prefilter.hitsMany', () => {
 describe('LineFilter.markHits on lines read as text', () => {
   // An SSN pattern anchored to the whole value: widened, it matches a field of a JSON line, and
   // also the middle of a text line, which the structured path scans whole with the pattern itself.
-  const filter = LineFilter.build([{ regex: '^\\d{3}-\\d{2}-\\d{4}$' }, { regex: '\\bghp_[A-Za-z0-9]{36}\\b' }], [], 64, [{ pattern: 'status=401' }]) as LineFilter;
+  const detectors = [
+    { regex: '^\\d{3}-\\d{2}-\\d{4}$', keywords: [] },
+    { regex: '\\bghp_[A-Za-z0-9]{36}\\b', keywords: [] },
+  ];
+  const filter = LineFilter.build(detectors, [], 64, [{ pattern: 'status=401' }]) as LineFilter;
   const token = `ghp_${'a1'.repeat(18)}`;
   const lines = [
     'id 078-05-1120 ok',
