@@ -147,6 +147,12 @@ export class CompiledPolicy {
    * paths, user agents). Only values with no finding are kept, so nothing sensitive is held.
    */
   readonly cleanValues = new BoundedSet<string>(8192);
+  /**
+   * What the allowlists and the validator said of a detector's short candidate values, by detector
+   * and value: both depend on the value alone, and logs repeat values (hosts, addresses, numbers).
+   * Held in memory only, as the token cache holds the values it tokenized.
+   */
+  readonly #verdicts = new BoundedMap<string, ValueVerdict>(VERDICT_CACHE_LIMIT);
   /** Prefilter over raw lines: a line it passes (see {@link LineFilter}) cannot change. */
   readonly lineFilter: LineFilter | undefined;
   readonly #keyContext = new BoundedMap<string, boolean>(KEY_CACHE_LIMIT);
@@ -176,6 +182,21 @@ export class CompiledPolicy {
   }
 
   /**
+   * The verdicts on a candidate `value` of `detector` that depend on the value alone: the
+   * allowlist entry that allows it (the detector's, else the packs'), and, asked for once the
+   * value's context has passed, the validator's answer.
+   */
+  verdictOf(detector: CompiledDetector, value: string): ValueVerdict {
+    const key = value.length <= VERDICT_MAX_CHARS ? `${detector.index}\0${value}` : undefined;
+    let verdict = key === undefined ? undefined : this.#verdicts.get(key);
+    if (!verdict) {
+      verdict = new ValueVerdict(detector, value, detector.allow.match(value) ?? this.globalAllow.match(value));
+      if (key !== undefined) this.#verdicts.set(key, verdict);
+    }
+    return verdict;
+  }
+
+  /**
    * True when a JSON key can tell a detector something about the value under it: it holds a literal
    * or keyword the prefilter gates a detector by (`ssn`, `phone`), a match of one, or a key word as
    * a whole word (`rtn`, `bankRtn`, see key-words.ts). Such a value is also read with its key before
@@ -190,6 +211,28 @@ export class CompiledPolicy {
       this.#keyContext.set(key, known);
     }
     return known;
+  }
+}
+
+/** Candidate values up to this long have their verdicts kept (see {@link CompiledPolicy.verdictOf}). */
+const VERDICT_MAX_CHARS = 128;
+const VERDICT_CACHE_LIMIT = 4096;
+
+/** See {@link CompiledPolicy.verdictOf}. */
+export class ValueVerdict {
+  #validation: ValidatorResult | undefined;
+
+  constructor(
+    readonly detector: CompiledDetector,
+    readonly value: string,
+    /** The allowlist entry that allows the value, if any. */
+    readonly allowedBy: string | undefined,
+  ) {}
+
+  /** The validator's answer, asked once (the detector has a validator). */
+  validation(): ValidatorResult {
+    this.#validation ??= (this.detector.validate as (value: string) => ValidatorResult)(this.value);
+    return this.#validation;
   }
 }
 

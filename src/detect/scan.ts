@@ -195,9 +195,9 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
         continue;
       }
       const value = text.slice(start, end);
-      const allowedBy = detector.allow.match(value) ?? policy.globalAllow.match(value);
-      if (allowedBy) {
-        note('allowlisted', allowedBy);
+      const verdict = policy.verdictOf(detector, value);
+      if (verdict.allowedBy) {
+        note('allowlisted', verdict.allowedBy);
         continue;
       }
       if (detector.keywords) {
@@ -207,7 +207,7 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
         }
       }
       if (detector.validate) {
-        const result = detector.validate(value);
+        const result = verdict.validation();
         if (!result.ok) {
           note('validator-failed', `${spec.validator?.name ?? 'validator'}: ${result.reason ?? 'rejected'}`);
           continue;

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { builtinPatternsDir } from '../../../src/config/config.js';
 import { CompiledPolicy } from '../../../src/detect/compile.js';
+import { VALIDATORS } from '../../../src/detect/validators.js';
 import { explainText } from '../../../src/detect/explain.js';
 import { loadPolicy } from '../../../src/detect/load.js';
 import { enclosingOf, encloses, mergeSpans, type KeptSpan } from '../../../src/detect/overlaps.js';
@@ -187,6 +188,55 @@ const EMAIL_AND_DB_URI = `  - id: email
     action: mask
     tests: {match: ['postgres://u:p@h/db']}
 `;
+
+describe('verdicts on repeated values', () => {
+  it('asks the validator once per value and detector, and gives the same findings and traces each time', () => {
+    const policy = policyFromYaml(PACK);
+    const luhn = vi.spyOn(VALIDATORS['luhn'] as NonNullable<(typeof VALIDATORS)['luhn']>, 'validate');
+    try {
+      const text = 'card 4111 1111 1111 1111 then 4111 1111 1111 1112, pin 0000 and pin 0000';
+      const first: TraceEntry[] = [];
+      const again: TraceEntry[] = [];
+      const found = scanText(policy, text, first).map((m) => [m.detector.spec.id, m.start, m.end]);
+      const calls = luhn.mock.calls.length;
+      expect(calls).toBe(2);
+      expect(scanText(policy, text, again).map((m) => [m.detector.spec.id, m.start, m.end])).toEqual(found);
+      expect(again).toEqual(first);
+      // The repeat asked nothing: the allowlisted PIN and both card numbers were answered from memory.
+      expect(luhn.mock.calls.length).toBe(calls);
+      expect(first.filter((t) => t.verdict === 'allowlisted').map((t) => t.detectorId)).toEqual(['pin', 'pin']);
+      expect(first.filter((t) => t.verdict === 'validator-failed').map((t) => t.detectorId)).toEqual(['card']);
+    } finally {
+      luhn.mockRestore();
+    }
+  });
+
+  it('keeps no verdict on a value too long to be worth it, and still answers it', () => {
+    const policy = policyFromYaml(`
+pack: long
+detectors:
+  - id: long-number
+    name: A long number with a check digit
+    category: pii
+    severity: low
+    regex: '\\b\\d{100,300}\\b'
+    validator: luhn
+    action: mask
+    tests: {match: ['${'4'.repeat(100)}']}
+`);
+    const luhn = vi.spyOn(VALIDATORS['luhn'] as NonNullable<(typeof VALIDATORS)['luhn']>, 'validate');
+    try {
+      // Longer than the clean values kept too, so the second scan runs.
+      const long = `n ${'7'.repeat(200)} ${'x'.repeat(80)}`;
+      expect(scanText(policy, long)).toEqual([]);
+      expect(scanText(policy, long)).toEqual([]);
+      // Each scan validates the 200-digit value: it is longer than the verdicts kept.
+      expect(luhn.mock.calls.length).toBe(2);
+    } finally {
+      luhn.mockRestore();
+    }
+  });
+});
 
 describe('keywords with characters JavaScript lowers to two (`İ`)', () => {
   const policy = policyFromYaml(`
