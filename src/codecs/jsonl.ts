@@ -42,7 +42,9 @@ export function decodeLineText(bytes: Buffer, source: SourceRef, format: LineFor
   const lead = text.startsWith(BOM) ? BOM : '';
   const json = lead ? text.slice(1) : text;
   const first = firstNonSpace(json);
-  if (first === '{' || first === '[') {
+  // A JSON text that opens an object or array ends closing it: in auto mode a line that does not
+  // (`[notice] ...`, `[10.30 16:49:06] ...`) is text without a parse that would throw.
+  if ((first === '{' || first === '[') && (format === 'jsonl' || lastNonSpace(json) === (first === '{' ? '}' : ']'))) {
     try {
       const body = JSON.parse(json) as JsonValue;
       return { record: { ...base, body, structured: true }, text: json, lead };
@@ -84,9 +86,22 @@ const BOM = '\uFEFF';
 function firstNonSpace(text: string): string | undefined {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c !== ' ' && c !== '\t' && c !== '\r' && c !== '\n') return c;
+    if (!isJsonSpace(c)) return c;
   }
   return undefined;
+}
+
+/** The last character that is not JSON whitespace. */
+function lastNonSpace(text: string): string | undefined {
+  for (let i = text.length - 1; i >= 0; i--) {
+    const c = text[i];
+    if (!isJsonSpace(c)) return c;
+  }
+  return undefined;
+}
+
+function isJsonSpace(c: string | undefined): boolean {
+  return c === ' ' || c === '\t' || c === '\r' || c === '\n';
 }
 
 /** Byte offset of the first invalid UTF-8 sequence, for the error message. */

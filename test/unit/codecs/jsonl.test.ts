@@ -62,6 +62,33 @@ describe('JSON-lines and text codec', () => {
   });
 });
 
+describe('auto mode', () => {
+  it('reads a line as JSON exactly when it parses as a JSON object or array, and as text otherwise', () => {
+    // What auto mode means, said plainly: a parse of whatever opens with { or [.
+    const meant = (text: string): { structured: boolean; body: unknown } => {
+      const json = text.startsWith('\uFEFF') ? text.slice(1) : text;
+      const first = json.trimStart()[0];
+      if (first === '{' || first === '[') {
+        try {
+          return { structured: true, body: JSON.parse(json) as unknown };
+        } catch {
+          // text
+        }
+      }
+      return { structured: false, body: text };
+    };
+    const piece = fc.constantFrom('{', '}', '[', ']', '"a"', ':', ',', '1', ' ', '\t', '\r', 'x', '\uFEFF', 'true', 'null', '"}"', '"]"');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 10 }), (pieces) => {
+        const text = pieces.join('');
+        const { record } = decodeLineText(Buffer.from(text), src, 'auto', limits);
+        expect({ structured: record.structured, body: record.body }).toEqual(meant(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
 describe('readsAsText', () => {
   it('names the lines any decode reads as text: all in text mode, none in jsonl mode, in auto mode those that open no object or array', () => {
     const text = (line: string, format: LineFormat): boolean => readsAsText(Buffer.from(line), format);
