@@ -29,6 +29,53 @@ interface MatchContext {
   cache: ParseCache;
   /** String leaves of a structured body, gathered once per record. */
   strings?: string[];
+  /** Given, the rules' text conditions read which text patterns the record's strings hold from it. */
+  texts?: TextPatterns;
+  /** Those patterns (by index in `texts`), found once per record; null when they cannot be one set. */
+  held?: ReadonlySet<number> | null;
+}
+
+/**
+ * From this many rules to try on a record, their text conditions are answered together: one
+ * match of every rule's text patterns per string, where each condition would test its own set
+ * on every string (with every rule tried, a line with a backslash, 30 built-in rules took about
+ * 95 us per record so, nine tenths of it in those tests).
+ */
+const TEXTS_TOGETHER_FROM = 4;
+
+/** Every text pattern of the rules, and which of them a record's strings hold (one set, made on first use). */
+class TextPatterns {
+  readonly #patterns: string[] = [];
+  readonly #index = new Map<string, number>();
+  #set: ReturnType<typeof RE2.Set> | null | undefined;
+
+  /** Indices of `patterns` among all the rules' text patterns. */
+  add(patterns: readonly string[]): number[] {
+    return patterns.map((p) => {
+      let i = this.#index.get(p);
+      if (i === undefined) {
+        i = this.#patterns.length;
+        this.#patterns.push(p);
+        this.#index.set(p, i);
+      }
+      return i;
+    });
+  }
+
+  /** The patterns some string of `texts` matches; null when RE2 cannot hold them as one set. */
+  held(texts: readonly string[]): ReadonlySet<number> | null {
+    if (this.#set === undefined) {
+      try {
+        this.#set = new RE2.Set(this.#patterns, 'u');
+      } catch {
+        this.#set = null;
+      }
+    }
+    if (this.#set === null) return null;
+    const out = new Set<number>();
+    for (const text of texts) for (const i of this.#set.match(text)) out.add(i);
+    return out;
+  }
 }
 
 interface CompiledRule {
@@ -50,6 +97,7 @@ export class CompiledRouting {
   readonly #ruleOf: number[];
   readonly #allRules: readonly number[];
   readonly #salt: Buffer;
+  readonly #texts = new TextPatterns();
   /** The raw-line patterns of {@link mightMatch}, for a prefilter that folds them into its own set. */
   readonly linePatterns: readonly LinePattern[];
 
@@ -61,7 +109,7 @@ export class CompiledRouting {
     this.spec = spec;
     this.hash = spec.hash;
     this.rules = spec.packs.flatMap((p) => p.rules);
-    this.#compiled = this.rules.map(compileRule);
+    this.#compiled = this.rules.map((r) => compileRule(r, this.#texts));
     const perRule = this.rules.map((r) => groupPatterns(r.when) ?? [{ pattern: '' }]);
     const patterns = perRule.flat();
     this.#ruleOf = perRule.flatMap((list, rule) => list.map(() => rule));
@@ -111,8 +159,9 @@ export class CompiledRouting {
    */
   route(record: LogRecord, only?: readonly number[]): RouteMatch[] {
     const out: RouteMatch[] = [];
-    const ctx: MatchContext = { cache: new Map() };
-    for (const index of only ?? this.#allRules) {
+    const rules = only ?? this.#allRules;
+    const ctx: MatchContext = { cache: new Map(), ...(rules.length >= TEXTS_TOGETHER_FROM ? { texts: this.#texts } : {}) };
+    for (const index of rules) {
       const rule = this.#compiled[index] as CompiledRule;
       if (!rule.test(record, ctx)) continue;
       const s = rule.spec;
@@ -144,17 +193,17 @@ export class CompiledRouting {
   }
 }
 
-function compileRule(spec: RoutingRuleSpec): CompiledRule {
+function compileRule(spec: RoutingRuleSpec, texts: TextPatterns): CompiledRule {
   return {
     spec,
-    test: compileGroup(spec.when),
+    test: compileGroup(spec.when, texts),
     captureRegexes: capturePatterns(spec.when)
       .filter((t) => /\(\?P?<[A-Za-z_]/.test(t))
       .map((t) => new RE2(t, 'u')),
   };
 }
 
-function compileGroup(group: ConditionGroup): Test {
+function compileGroup(group: ConditionGroup, texts: TextPatterns): Test {
   const tests: Test[] = [];
   for (const [path, condition] of Object.entries(group.fields ?? {})) {
     const parsed = parsePath(path) as FieldPath;
@@ -172,16 +221,21 @@ function compileGroup(group: ConditionGroup): Test {
   if (group.text) {
     // One set answers for all the group's patterns in one call per string.
     const set = new RE2.Set(group.text, 'u');
-    tests.push((r, c) => textsOf(r, c).some((s) => set.test(s)));
+    const ids = texts.add(group.text);
+    tests.push((r, c) => {
+      if (c.texts && c.held === undefined) c.held = c.texts.held(textsOf(r, c));
+      const held = c.held;
+      return held ? ids.some((i) => held.has(i)) : textsOf(r, c).some((s) => set.test(s));
+    });
   }
-  for (const sub of group.all ?? []) tests.push(compileGroup(sub));
+  for (const sub of group.all ?? []) tests.push(compileGroup(sub, texts));
   if (group.any) {
-    const alternatives = group.any.map(compileGroup);
+    const alternatives = group.any.map((g) => compileGroup(g, texts));
     tests.push((r, c) => alternatives.some((t) => t(r, c)));
   }
   for (const some of group.some ?? []) {
     const paths = some.path.map((p) => parsePath(p) as FieldPath);
-    const where = compileGroup(some.where);
+    const where = compileGroup(some.where, texts);
     tests.push((r, c) =>
       paths.some((p) =>
         values(r, p, c).some((v) => {
@@ -192,7 +246,7 @@ function compileGroup(group: ConditionGroup): Test {
     );
   }
   if (group.not) {
-    const negated = group.not.map(compileGroup);
+    const negated = group.not.map((g) => compileGroup(g, texts));
     tests.push((r, c) => !negated.some((t) => t(r, c)));
   }
   return (r, c) => tests.every((t) => t(r, c));

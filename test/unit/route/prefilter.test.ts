@@ -44,6 +44,20 @@ describe('raw-line prefilter', () => {
     expect(matched).toBe(400);
   });
 
+  it('answers the text conditions of many rules together as each rule alone answers them', () => {
+    const cases = builtin.rules.flatMap((r) => [...r.tests.match, ...r.tests.nomatch]);
+    const each = builtin.rules.map((_, i) => i);
+    let matched = 0;
+    for (const c of cases) {
+      const { record } = caseRecord(c.record, c.source);
+      // All rules at once read one match of every text pattern per string; a rule alone, its own sets.
+      const together = builtin.route(record);
+      expect(together, JSON.stringify(c.record)).toEqual(each.flatMap((i) => builtin.route(record, [i])));
+      if (together.length > 0) matched += 1;
+    }
+    expect(matched).toBeGreaterThan(30);
+  });
+
   it('names every rule that matches: routing only the candidates gives the same matches', () => {
     const cases = builtin.rules.flatMap((r) => [...r.tests.match, ...r.tests.nomatch]);
     let matched = 0;
