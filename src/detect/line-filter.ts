@@ -87,7 +87,7 @@ export class LineFilter {
    * line i's `\n` (or the data length for a last line without one). `found`, when given, receives
    * for each marked line the entries whose pattern matched it (none for a line marked only for
    * its depth). `format`: how the lines are decoded; given, a line read as text (see
-   * {@link readsAsText}) keeps only the hits its detectors' own patterns confirm.
+   * {@link readsAsText}) is marked only where a hit holds with the detector's own pattern.
    */
   markHits(data: Buffer, ends: Int32Array, hit: Uint8Array, found?: Map<number, number[]>, format?: LineFormat): void {
     // Line by line: patterns such as [^"]* would run across line ends in one pass over the batch.
@@ -107,7 +107,7 @@ export class LineFilter {
       const i = index[k] as number;
       const line = lines[k] as Buffer;
       let entries = results[k];
-      if (entries && format !== undefined && entries.length > 0 && readsAsText(line, format)) entries = this.#asText(entries, line);
+      if (entries && format !== undefined && readsAsText(line, format)) entries = this.#asText(entries, line);
       if (entries) {
         hit[i] = 1;
         found?.set(i, entries);
@@ -116,23 +116,24 @@ export class LineFilter {
   }
 
   /**
-   * The `entries` a line read as text holds: a detector's whose widened form matched it only when
-   * its own pattern matches the line (the structured path scans the line as one string with that
-   * pattern, so another place finds nothing); undefined when none is left. An empty list (a line
-   * marked for a key, see Prefilter.hits) stays as it is.
+   * The `entries` of a line read as text, or undefined when none holds: a detector's whose widened
+   * form matched holds only where its own pattern matches the line (the structured path scans the
+   * line as one string with that pattern, so another place finds nothing). A line that some entry
+   * holds keeps them all, as the structured path takes it anyway: those that do not hold cost
+   * there the one search they would cost here. An empty list (a line marked for a key, see
+   * Prefilter.hits) stays as it is.
    */
-  #asText(entries: readonly number[], line: Buffer): number[] | undefined {
-    const kept = entries.filter((e) => {
-      const form = this.#textForms[e];
-      if (form === undefined) return true;
+  #asText(entries: number[], line: Buffer): number[] | undefined {
+    if (entries.length === 0 || entries.some((e) => this.#textForms[e] === undefined)) return entries;
+    for (const e of entries) {
       let re = this.#textRegexes[e];
       if (!re) {
-        re = new RE2(form, 'u');
+        re = new RE2(this.#textForms[e] as string, 'u');
         this.#textRegexes[e] = re;
       }
-      return re.test(line);
-    });
-    return kept.length > 0 ? kept : undefined;
+      if (re.test(line)) return entries;
+    }
+    return undefined;
   }
 }
 

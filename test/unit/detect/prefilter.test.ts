@@ -163,15 +163,15 @@ describe('LineFilter.markHits on lines read as text', () => {
   it('keeps a widened hit only where the detector\'s own pattern matches the line', () => {
     const { hit, found } = mark('auto');
     expect(hit).toEqual([0, 1, 1, 1, 1, 1, 0]);
-    // The JSON line and the line that may be JSON keep the widened hit; the text lines lose it,
-    // and keep the hits of the other detector and of the extra pattern.
+    // The JSON line and the line that may be JSON keep the widened hit; the text line loses it. A
+    // text line that another detector or the extra pattern marks keeps every hit it had.
     expect([...found]).toEqual([
       [1, [0]],
       [2, [0]],
       [3, [0]],
-      [4, [1]],
+      [4, [0, 1]],
       // After the detectors, the pattern of numbers whose writing hides their digits.
-      [5, [3]],
+      [5, [0, 3]],
     ]);
   });
 
