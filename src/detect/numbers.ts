@@ -36,8 +36,11 @@ export const HIDDEN_NUMBER_PATTERN = '(?:^|[^\\w.-])(?:-?\\d[\\d.]*[eE]\\+?0*\\d
  * stand before it: form encoding writes a space so (`q=card+4.111111111111111E15`).
  */
 const TEXT_NUMBER = /(?<![\w.-])-?\d+(?:\.\d+)?(?:[eE][-+]?0*\d{1,2})?(?!\w|\.\d)/g;
-/** Text that may hold a number with a plain form: an exponent, or a minus sign before 12 digits. */
-const MAY_HIDE = /\d[eE][-+]?\d|-\d{12}/;
+/**
+ * Text that may hold a number with a plain form: an exponent, or a minus sign before 12 digits that
+ * stands where a number can start (not `blk_-1608999687919862906`, a block id in every HDFS line).
+ */
+const MAY_HIDE = /\d[eE][-+]?\d|(?<![\w.-])-\d{12}/;
 
 /** True when `text` may hold a number that {@link numberView} writes out. */
 export function mayHideNumber(text: string): boolean {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
 import { ActionPolicy } from '../../../src/act/actions.js';
-import { HIDDEN_NUMBER_PATTERN, numberView, plainNumber } from '../../../src/detect/numbers.js';
+import { HIDDEN_NUMBER_PATTERN, mayHideNumber, numberView, plainNumber } from '../../../src/detect/numbers.js';
 import { explainText } from '../../../src/detect/explain.js';
 import { processBatch } from '../../../src/pipeline/batch.js';
 import { builtinPolicy, LIMITS } from '../../helpers/engine.js';
@@ -70,6 +70,25 @@ describe('plainNumber', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('mayHideNumber', () => {
+  it('holds for every text numberView writes out, and not for a minus sign inside a word', () => {
+    const number = fc.oneof(
+      fc.stringMatching(/^-?\d{1,20}(\.\d{1,6})?([eE][-+]?0{0,2}\d{1,2})?$/),
+      fc.constantFrom('-4111111111111111', '4.111111111111111E15', '-0.00123456e3', '1234567e-1', '-536274189'),
+    );
+    const around = fc.constantFrom(' ', '=', '"', '(', ':', '_', '.', '-', 'a', '+', '');
+    fc.assert(
+      fc.property(fc.string({ maxLength: 6 }), around, number, around, fc.string({ maxLength: 6 }), (head, before, n, after, tail) => {
+        const text = head + before + n + after + tail;
+        if (numberView(text)) expect(mayHideNumber(text), text).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(mayHideNumber('BLOCK* NameSystem.allocateBlock: blk_-1608999687919862906')).toBe(false);
+    expect(mayHideNumber('n=-1608999687919862906')).toBe(true);
   });
 });
 
