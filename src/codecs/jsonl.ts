@@ -39,12 +39,12 @@ export function decodeLineText(bytes: Buffer, source: SourceRef, format: LineFor
   }
   const base = { attributes: {}, resource: {}, source };
   if (format === 'text') return { record: { ...base, body: text, structured: false }, text, lead: '' };
-  const lead = text.startsWith(BOM) ? BOM : '';
-  const json = lead ? text.slice(1) : text;
-  const first = firstNonSpace(json);
-  // A JSON text that opens an object or array ends closing it: in auto mode a line that does not
-  // (`[notice] ...`, `[10.30 16:49:06] ...`) is text without a parse that would throw.
-  if ((first === '{' || first === '[') && (format === 'jsonl' || lastNonSpace(json) === (first === '{' ? '}' : ']'))) {
+  const shape = jsonShape(bytes);
+  // Only a line that closes what it opens can parse; jsonl mode parses the others too, for the
+  // position its error names.
+  if (shape === 'closed' || (format === 'jsonl' && shape === 'open')) {
+    const lead = text.startsWith(BOM) ? BOM : '';
+    const json = lead ? text.slice(1) : text;
     try {
       const body = JSON.parse(json) as JsonValue;
       return { record: { ...base, body, structured: true }, text: json, lead };
@@ -63,15 +63,33 @@ export function decodeLineText(bytes: Buffer, source: SourceRef, format: LineFor
 
 /**
  * True when {@link decodeLineText} reads these bytes (a line without its end) as a text body
- * whatever else they hold: every line in `text` mode; in `auto` mode a line whose first character,
- * after a byte-order mark and JSON whitespace, opens no object or array. False for the others,
- * which may be JSON (a line such as `[notice] ...` is text once its parse fails).
+ * whatever else they hold: every line in `text` mode; in `auto` mode a line that does not both
+ * open and close a JSON object or array (see {@link jsonShape}). False for the others, which
+ * are JSON if they parse.
  */
 export function readsAsText(bytes: Uint8Array, format: LineFormat): boolean {
   if (format !== 'auto') return format === 'text';
-  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0d || bytes[i] === 0x0a)) i++;
-  return bytes[i] !== 0x7b && bytes[i] !== 0x5b;
+  return jsonShape(bytes) !== 'closed';
+}
+
+/**
+ * How a line stands to JSON, after a byte-order mark and JSON whitespace: `none` when its first
+ * character opens no object or array, `open` when it opens one but its last character does not
+ * close it (a JSON text ends closing what it opens: `[notice] ...` cannot parse), `closed` when
+ * it may be JSON.
+ */
+function jsonShape(bytes: Uint8Array): 'none' | 'open' | 'closed' {
+  let first = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (first < bytes.length && isJsonSpace(bytes[first] as number)) first++;
+  const opens = bytes[first];
+  if (opens !== 0x7b && opens !== 0x5b) return 'none';
+  let last = bytes.length - 1;
+  while (last > first && isJsonSpace(bytes[last] as number)) last--;
+  return bytes[last] === (opens === 0x7b ? 0x7d : 0x5d) && last > first ? 'closed' : 'open';
+}
+
+function isJsonSpace(b: number): boolean {
+  return b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a;
 }
 
 /** Serializes a redacted body back to one line. */
@@ -81,28 +99,6 @@ export function encodeBody(body: string | JsonValue, structured: boolean): strin
 }
 
 const BOM = '\uFEFF';
-
-/** The first character that is not JSON whitespace. */
-function firstNonSpace(text: string): string | undefined {
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (!isJsonSpace(c)) return c;
-  }
-  return undefined;
-}
-
-/** The last character that is not JSON whitespace. */
-function lastNonSpace(text: string): string | undefined {
-  for (let i = text.length - 1; i >= 0; i--) {
-    const c = text[i];
-    if (!isJsonSpace(c)) return c;
-  }
-  return undefined;
-}
-
-function isJsonSpace(c: string | undefined): boolean {
-  return c === ' ' || c === '\t' || c === '\r' || c === '\n';
-}
 
 /** Byte offset of the first invalid UTF-8 sequence, for the error message. */
 export function firstInvalidUtf8(bytes: Buffer): number {

@@ -89,14 +89,25 @@ describe('auto mode', () => {
   });
 });
 
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('readsAsText', () => {
-  it('names the lines any decode reads as text: all in text mode, none in jsonl mode, in auto mode those that open no object or array', () => {
+  it('names the lines any decode reads as text: all in text mode, none in jsonl mode, in auto mode those that do not open and close an object or array', () => {
     const text = (line: string, format: LineFormat): boolean => readsAsText(Buffer.from(line), format);
     expect(text('{"a":1}', 'text')).toBe(true);
     expect(text('plain', 'jsonl')).toBe(false);
-    expect(['plain', '', '  \t x {', '2025-01-01 [INFO] {"a":1}', '\uFEFF x', '"quoted"', '7'].map((l) => text(l, 'auto'))).toEqual([true, true, true, true, true, true, true]);
-    // These may be JSON; a failed parse makes them text, which only the decode tells.
-    expect(['{"a":1}', '[notice] ok', '  {', '\uFEFF{"a":1}', '\uFEFF \r[1]'].map((l) => text(l, 'auto'))).toEqual([false, false, false, false, false]);
+    const texts = ['plain', '', '  \t x {', '2025-01-01 [INFO] {"a":1}', '\uFEFF x', '"quoted"', '7', '[notice] ok', '  {', '[', '{"a":1]', '[1} '];
+    expect(texts.map((l) => text(l, 'auto'))).toEqual(texts.map(() => true));
+    // These are JSON if they parse, which only the decode tells.
+    const maybe = ['{"a":1}', '\uFEFF{"a":1}', '\uFEFF \r[1]', '[1, 2 ]  ', '{not json}', '[]'];
+    expect(maybe.map((l) => text(l, 'auto'))).toEqual(maybe.map(() => false));
   });
 
   it('agrees with the decoder: a line it calls text decodes to a text body', () => {
@@ -104,7 +115,10 @@ describe('readsAsText', () => {
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 8 }), fc.constantFrom<LineFormat>('auto', 'text'), (pieces, format) => {
         const bytes = Buffer.from(pieces.join(''));
-        if (readsAsText(bytes, format)) expect(decodeLineText(bytes, src, format, limits).record.structured).toBe(false);
+        const { structured } = decodeLineText(bytes, src, format, limits).record;
+        if (readsAsText(bytes, format)) expect(structured).toBe(false);
+        // And the other way: a line it leaves to the parse is JSON whenever the parse succeeds.
+        else if (format === 'auto') expect(structured).toBe(isJson(bytes.toString('utf8').replace(/^\uFEFF/, '')));
       }),
       { numRuns: 500 },
     );

@@ -145,7 +145,7 @@ describe('LineFilter.markHits on lines read as text', () => {
   const lines = [
     'id 078-05-1120 ok',
     '{"ssn":"078-05-1120"}',
-    '[note] id 078-05-1120 ok',
+    '[note: id 078-05-1120 ok]',
     '078-05-1120',
     `id 078-05-1120 ${token}`,
     'id 078-05-1120 status=401',
