@@ -52,7 +52,8 @@ export class Allowlist {
   match(value: string): string | undefined {
     const exact = this.#values.get(value);
     if (exact) return exact;
-    if (!this.#set) return undefined;
+    // Most values are allowed by none: a set's test is cheaper than its match.
+    if (!this.#set?.test(value)) return undefined;
     const hit = this.#set.match(value)[0];
     return hit === undefined ? undefined : this.#regexes[hit];
   }

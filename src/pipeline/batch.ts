@@ -23,7 +23,7 @@ import { lineEnds, markByte, markEscapes, type LineFilter } from '../detect/line
 import { lineDetectors, numbersOf } from './raw-line.js';
 import { LogveilError } from '../errors.js';
 import type { JsonValue, LogRecord, SourceRef } from '../record.js';
-import { findingsEvent, type SecurityEvent } from '../telemetry/events.js';
+import { findingsEvent, isoNow, type SecurityEvent } from '../telemetry/events.js';
 
 export const QUARANTINE_LABEL = 'QUARANTINE';
 /** The body of a routed event for a record a detector's `drop-record` action dropped. */
@@ -389,7 +389,7 @@ export function quarantineRecord(bytes: Uint8Array, source: SourceRef, err: unkn
   const message = err instanceof LogveilError ? err.message : `record processing failed (${(err as Error)?.name ?? 'error'})`;
   const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
   const envelope = wrapToken(QUARANTINE_LABEL, encryptToken(key, QUARANTINE_LABEL, raw, 'randomized'));
-  const ts = new Date().toISOString();
+  const ts = isoNow();
   return {
     outcome: Outcome.Quarantined,
     quarantine: { ts, source, code, kid: key.kid, envelope },

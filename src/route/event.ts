@@ -3,7 +3,7 @@
  * rules matched, and whether the record also stays in the app stream.
  */
 import { SEVERITY_RANK, type JsonObject, type JsonValue, type Severity, type SourceRef } from '../record.js';
-import type { RoutedSecurityEvent } from '../telemetry/events.js';
+import { isoNow, type RoutedSecurityEvent } from '../telemetry/events.js';
 import type { RouteMatch } from './compile.js';
 
 export type AppStreamMode = 'keep' | 'remove';
@@ -39,7 +39,7 @@ export function routedEvent(input: RoutedEventInput): RoutedSecurityEvent {
   const tripped = input.matches.find((m) => m.threshold);
   return {
     type: 'routed',
-    ts: input.ts ?? new Date().toISOString(),
+    ts: input.ts ?? isoNow(),
     policyHash: input.policyHash,
     routingHash: input.routingHash,
     source: input.source,
