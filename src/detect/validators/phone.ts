@@ -99,6 +99,39 @@ function isPossible(text: string): boolean {
   return answer(`+possible\0${text}`, () => isPossiblePhoneNumber(text));
 }
 
+/** A detector's phone parameters, read. */
+interface Settings {
+  countries: CountryCode[];
+  international: boolean | undefined;
+  minDigits: number;
+  grouped: boolean | undefined;
+}
+
+/**
+ * The settings of each parameters object, read on its first use: a detector validates with the
+ * same object every time, and checking a list of 26 countries costs more than a cached parse.
+ */
+const settings = new WeakMap<Record<string, unknown>, Settings>();
+
+/** @throws LogveilError `VALIDATOR_PARAMS` for parameters that fail {@link phone}'s checkParams. */
+function settingsOf(params: Record<string, unknown>): Settings {
+  const known = settings.get(params);
+  if (known) return known;
+  const countries = countriesOf(params);
+  if (countries === undefined) throw new LogveilError('VALIDATOR_PARAMS', PARAM_PROBLEM);
+  const international = params['international'];
+  if (international !== undefined && typeof international !== 'boolean') {
+    throw new LogveilError('VALIDATOR_PARAMS', INTERNATIONAL_PROBLEM);
+  }
+  const minDigits = minDigitsOf(params);
+  if (minDigits === undefined) throw new LogveilError('VALIDATOR_PARAMS', MIN_DIGITS_PROBLEM);
+  const grouped = params['possibleWhenGrouped'];
+  if (grouped !== undefined && typeof grouped !== 'boolean') throw new LogveilError('VALIDATOR_PARAMS', GROUPED_PROBLEM);
+  const read: Settings = { countries, international, minDigits, grouped };
+  settings.set(params, read);
+  return read;
+}
+
 export const phone: ValidatorSpec = {
   checkParams(params) {
     const problems = countriesOf(params) === undefined ? [PARAM_PROBLEM] : [];
@@ -110,16 +143,7 @@ export const phone: ValidatorSpec = {
     return problems.concat(unknownParams('phone', params, ['defaultCountry', 'international', 'minDigits', 'possibleWhenGrouped']));
   },
   validate(value, params) {
-    const countries = countriesOf(params);
-    if (countries === undefined) throw new LogveilError('VALIDATOR_PARAMS', PARAM_PROBLEM);
-    const international = params['international'];
-    if (international !== undefined && typeof international !== 'boolean') {
-      throw new LogveilError('VALIDATOR_PARAMS', INTERNATIONAL_PROBLEM);
-    }
-    const minDigits = minDigitsOf(params);
-    if (minDigits === undefined) throw new LogveilError('VALIDATOR_PARAMS', MIN_DIGITS_PROBLEM);
-    const grouped = params['possibleWhenGrouped'];
-    if (grouped !== undefined && typeof grouped !== 'boolean') throw new LogveilError('VALIDATOR_PARAMS', GROUPED_PROBLEM);
+    const { countries, international, minDigits, grouped } = settingsOf(params);
     const text = value.trim();
     if (text.length === 0 || text.length > MAX_LENGTH) return fail('phone number is empty or too long');
     if (!/[0-9]/.test(text)) return fail('phone number has no digits');

@@ -43,6 +43,22 @@ describe('phone: parameters', () => {
     expect(() => phone.validate('+1 312 555 0178', { international: 1 })).toThrow(LogveilError);
     expect(() => phone.validate('+1 312 555 0178', { minDigits: 'x' })).toThrow(LogveilError);
   });
+
+  it('answers with one parameters object used again and again as with a fresh copy each time', () => {
+    const params = { defaultCountry: ['GB', 'DE', 'US'], minDigits: 8, possibleWhenGrouped: true };
+    const values = ['(312) 555-0178', '020 7946 0958', '030 901820', '+1-944-435-4352', '12345', '0049 30 901820', '555-0178'];
+    for (const round of [1, 2]) {
+      for (const value of values) {
+        expect(phone.validate(value, params), `${value}, round ${round}`).toEqual(phone.validate(value, { ...params }));
+      }
+    }
+    // Each object is read for itself: a country list with one country less answers for its own.
+    expect(phone.validate('020 7946 0958', { ...params, defaultCountry: ['US'] }).ok).toBe(false);
+    expect(phone.validate('020 7946 0958', params).ok).toBe(true);
+    const broken = { defaultCountry: 'XX' };
+    expect(() => phone.validate('+1 312 555 0178', broken)).toThrow(LogveilError);
+    expect(() => phone.validate('+1 312 555 0178', broken)).toThrow(LogveilError);
+  });
 });
 
 describe('phone: international numbers', () => {
