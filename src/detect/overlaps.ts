@@ -16,6 +16,12 @@ import type { Candidate, Match, TraceEntry } from './scan.js';
  */
 export function resolveOverlaps(candidates: Candidate[], trace?: TraceEntry[]): Match[] {
   if (candidates.length === 0) return [];
+  // One candidate (most strings with a finding) stands: what the passes below come to for it.
+  if (candidates.length === 1) {
+    const only = candidates[0] as Candidate;
+    if (trace) trace.push(firedEntry(only));
+    return [matchOf(only)];
+  }
   const ranked = candidates.length > 1 ? [...candidates].sort(byRank) : candidates;
   const outers = ranked.length > 1 ? enclosingOf(ranked) : new Map<Candidate, Candidate[]>();
   // Presume every outer candidate stands, then free each candidate whose outers were all dropped and
@@ -34,8 +40,18 @@ export function resolveOverlaps(candidates: Candidate[], trace?: TraceEntry[]): 
       if (outer) note(trace, c, `inside the match of "${outer.detector.spec.id}"`);
     }
     if (log) trace?.push(...log);
-    return pass.spans.map(({ detector, start, end, decodedValue }) => ({ detector, start, end, ...(decodedValue ? { value: decodedValue } : {}) })).sort((a, b) => a.start - b.start);
+    return pass.spans.map(matchOf).sort((a, b) => a.start - b.start);
   }
+}
+
+/** A kept span or a candidate as the match it makes: its value where it was read decoded alone. */
+function matchOf({ detector, start, end, decodedValue }: KeptSpan | Candidate): Match {
+  return { detector, start, end, ...(decodedValue ? { value: decodedValue } : {}) };
+}
+
+/** The trace entry of a candidate kept as it was found. */
+function firedEntry(c: Candidate): TraceEntry {
+  return { detectorId: c.detector.spec.id, verdict: 'fired', start: c.start, end: c.end, ...(c.reading ? { detail: `with its ${c.reading}` } : {}) };
 }
 
 /** A kept span, with its 'fired' trace entry (kept in step as merges widen the span). */
@@ -62,7 +78,7 @@ export function mergeSpans(ranked: readonly Candidate[], log?: TraceEntry[]): { 
     const hit = overlapping(byStart, c).sort((a, b) => (order.get(a) as number) - (order.get(b) as number));
     const best = hit[0];
     if (!best) {
-      const fired: TraceEntry | undefined = log && { detectorId: c.detector.spec.id, verdict: 'fired', start: c.start, end: c.end, ...(c.reading ? { detail: `with its ${c.reading}` } : {}) };
+      const fired = log && firedEntry(c);
       if (fired) log?.push(fired);
       const kept: KeptSpan = { detector: c.detector, start: c.start, end: c.end, fired, decodedValue: c.decodedValue };
       order.set(kept, order.size);

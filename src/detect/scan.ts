@@ -227,6 +227,8 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
  * first one's.
  */
 function withRepeats(text: string, candidates: Candidate[], tokens: readonly TokenRef[]): Candidate[] {
+  // Most values are written once, where they were found: nothing repeats them.
+  if (candidates.every((c) => writtenOnce(text, c))) return candidates;
   const taken = new Set(candidates.map((c) => `${c.detector.index}:${c.start}`));
   // Of each value, the first candidate of each detector: a value found 9,000 times is repeated
   // 9,000 times, not 9,000 squared.
@@ -246,6 +248,12 @@ function withRepeats(text: string, candidates: Candidate[], tokens: readonly Tok
     }
   }
   return candidates;
+}
+
+/** True when the candidate's value occurs in `text` at its own place only. */
+function writtenOnce(text: string, c: Candidate): boolean {
+  const value = text.slice(c.start, c.end);
+  return text.indexOf(value) === c.start && text.indexOf(value, c.start + 1) === -1;
 }
 
 /**

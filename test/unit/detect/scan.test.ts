@@ -6,7 +6,7 @@ import { CompiledPolicy } from '../../../src/detect/compile.js';
 import { VALIDATORS } from '../../../src/detect/validators.js';
 import { explainText } from '../../../src/detect/explain.js';
 import { loadPolicy } from '../../../src/detect/load.js';
-import { enclosingOf, encloses, mergeSpans, type KeptSpan } from '../../../src/detect/overlaps.js';
+import { enclosingOf, encloses, mergeSpans, resolveOverlaps, type KeptSpan } from '../../../src/detect/overlaps.js';
 import { ownTokens, scanText, type Candidate, type Match, type TraceEntry } from '../../../src/detect/scan.js';
 import { DataKey, HashKey } from '../../../src/crypto/keys/cache.js';
 import { kidFor } from '../../../src/crypto/keys/registry.js';
@@ -403,6 +403,23 @@ describe('enclosingOf', () => {
       { numRuns: 500 },
     );
     expect(enclosed).toBeGreaterThan(100);
+  });
+});
+
+describe('resolveOverlaps of one candidate', () => {
+  it('gives the match and the trace the passes over several candidates give it', () => {
+    const detector = new CompiledPolicy(loadPolicy([builtinPatternsDir()])).detectors[0] as Candidate['detector'];
+    for (const [reading, decodedValue] of [['', ''], ['escapes decoded', 'a@b.example']]) {
+      const c: Candidate = { detector, matchStart: 2, matchEnd: 20, start: 4, end: 18, reading: reading as string, decodedValue: decodedValue as string };
+      const trace: TraceEntry[] = [];
+      const passLog: TraceEntry[] = [];
+      const pass = mergeSpans([c], passLog);
+      const want = pass.spans.map(({ detector: d, start, end, decodedValue: v }) => ({ detector: d, start, end, ...(v ? { value: v } : {}) }));
+      expect(resolveOverlaps([c], trace)).toEqual(want);
+      expect(resolveOverlaps([c])).toEqual(want);
+      expect(trace).toEqual(passLog);
+      expect(trace).toEqual([{ detectorId: detector.spec.id, verdict: 'fired', start: 4, end: 18, ...(reading ? { detail: `with its ${reading}` } : {}) }]);
+    }
   });
 });
 
