@@ -317,6 +317,9 @@ export class Prefilter {
     const tried = literals.length > 1 ? new Set<number>() : undefined;
     for (const l of literals) {
       const gated = this.#gates[l] as number[];
+      // Another literal's set tried them all (`mobile` gates the entries `phone` does, and
+      // `iPhone ... Mobile/15E148` holds both).
+      if (tried && gated.every((i) => tried.has(i))) continue;
       const set = gated.length > 1 ? this.#gateSet(l) : undefined;
       const matched = set ? set.match(input).map((k) => gated[k] as number) : gated;
       for (const i of matched) {
