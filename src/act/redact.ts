@@ -33,7 +33,7 @@ export interface RedactOptions {
    * The only detectors (indices) that can match a given string of the record, when the caller
    * knows them (from the record's raw line, which holds every string verbatim).
    */
-  valueDetectors?: { of(text: string): readonly number[] };
+  valueDetectors?: { of(text: string): readonly number[]; readonly plain?: boolean };
   /**
    * The number at a field path as the record's source wrote it, when the caller has the source:
    * parsing rounds integers past 2^53, and the digits are what detectors look at.
@@ -196,8 +196,11 @@ class Walker {
    * plain spelling. `context`: keys to read the value with (see {@link Walker.value}).
    */
   string(text: string, path: string, decoded = true, context: readonly string[] = NO_KEYS): string | typeof DROP {
-    const { policy, actions } = this.#o;
-    const matches = scanText(policy, text, undefined, this.#o.valueDetectors?.of(text), context.length === 0 ? undefined : { keys: context });
+    const { policy, actions, valueDetectors } = this.#o;
+    const only = valueDetectors?.of(text);
+    // No detector can match it, and the line shows nothing a reading of it or its key could add.
+    if (only?.length === 0 && context.length === 0 && valueDetectors?.plain === true) return text;
+    const matches = scanText(policy, text, undefined, only, context.length === 0 ? undefined : { keys: context });
     const edits = matches.map((m) => detectorEdit(m, actions.forDetector(m.detector.spec), decoded));
     const byKey = embeddedValues(text, policy.keyRules, () => ownTokens(policy, text)).map((v) => keyRuleEdit(v, actions.forKeyRule(v.rule)));
     return this.#redact(text, path, byKey.length === 0 ? edits : withKeyRules(edits, byKey));

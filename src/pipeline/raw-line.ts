@@ -4,9 +4,13 @@
  */
 import { indexPath, type JsonIndex } from '../codecs/json-splice.js';
 import type { LineFilter } from '../detect/line-filter.js';
+import { mayHideNumber } from '../detect/numbers.js';
 
 const BACKSLASH = 0x5c;
 const QUOTE = 0x22;
+const APOSTROPHE = 0x27;
+const PERCENT = 0x25;
+const AMPERSAND = 0x26;
 
 /**
  * Which detectors can match each string (or number) of the record, from its raw line: every
@@ -25,7 +29,9 @@ export function lineDetectors(
 ): ValueDetectors | undefined {
   if (bytes.includes(BACKSLASH)) return undefined;
   const detectors = (hits ?? filter.prefilter.matching(bytes)).filter(isDetector, count);
-  if (detectors.length === 0 || !structured) return new SameDetectors(detectors);
+  if (!structured) return new SameDetectors(detectors, false);
+  const plain = isPlain(bytes);
+  if (detectors.length === 0) return new SameDetectors(detectors, plain);
   // The quoted strings of the line, as [start, end) byte ranges of their content, and its numbers.
   const spans: number[] = [];
   let from = 0;
@@ -63,7 +69,18 @@ export function lineDetectors(
     const seen = byValue.get(value);
     byValue.set(value, seen ? union(seen, here) : here);
   }
-  return new DetectorsByValue(byValue);
+  return new DetectorsByValue(byValue, plain);
+}
+
+/**
+ * True when no value of a JSON line (without a backslash) can hold an escape (`%`, `&`, `\`), a
+ * quoted key and value (`"` needs a backslash inside a string, `'` does not), or a number that
+ * hides its digits: what a string or number holds is then all its raw line shows. Every value is
+ * written in the line as it reads, after a quote or a JSON separator, so a value would show such
+ * a thing to the line's own tests.
+ */
+function isPlain(bytes: Buffer): boolean {
+  return !bytes.includes(APOSTROPHE) && !bytes.includes(PERCENT) && !bytes.includes(AMPERSAND) && !mayHideNumber(bytes.toString('latin1'));
 }
 
 function isDetector(this: number, i: number): boolean {
@@ -78,6 +95,12 @@ function union(a: readonly number[], b: readonly number[]): number[] {
 /** The only detectors (indices, ascending) that can match a string of a record. */
 export interface ValueDetectors {
   of(text: string): readonly number[];
+  /**
+   * True when no value of the record holds an escape, a quoted pair or a number that hides its
+   * digits: a value that no detector can match then holds nothing to find (see scanText), nor
+   * anything a key rule takes inside text (see embeddedValues).
+   */
+  readonly plain: boolean;
 }
 
 /*
@@ -87,14 +110,20 @@ export interface ValueDetectors {
  */
 
 class SameDetectors implements ValueDetectors {
-  constructor(readonly detectors: readonly number[]) {}
+  constructor(
+    readonly detectors: readonly number[],
+    readonly plain: boolean,
+  ) {}
   of(): readonly number[] {
     return this.detectors;
   }
 }
 
 class DetectorsByValue implements ValueDetectors {
-  constructor(readonly byValue: ReadonlyMap<string, readonly number[]>) {}
+  constructor(
+    readonly byValue: ReadonlyMap<string, readonly number[]>,
+    readonly plain: boolean,
+  ) {}
   of(text: string): readonly number[] {
     return this.byValue.get(text) ?? NONE;
   }

@@ -191,6 +191,30 @@ describe('a raw line with escapes', () => {
     expect(r.fastPathLines).toBe(1);
   });
 
+  it('has each value read, where no detector matches it as written, when it may still hold something', async () => {
+    // The e-mail in `user` sends each line down the structured path. The other value matches no
+    // detector as written, but read decoded (a percent-escape, a character reference) or as a key
+    // rule reads text (a quoted pair) it holds what must go.
+    const { keys } = await localKeys();
+    const tokenKey = await keys.current();
+    const lines = [
+      '{"user":"bob@example.com","note":"mail alice%40example.com"}',
+      '{"user":"bob@example.com","note":"mail alice&#64;example.com"}',
+      `{"user":"bob@example.com","msg":"retry with headers={'Cookie': 'sid=zq81kd02abc'}"}`,
+      '{"user":"bob@example.com","msg":"retry at 12:03"}',
+    ];
+    const r = processBatch(
+      { seq: 0, file: 'app.log', firstLine: 1, firstOffset: 0, data: Buffer.from(lines.join('\n') + '\n') },
+      { policy: builtin, actions: new ActionPolicy(), format: 'auto', limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey },
+    );
+    const out = Buffer.from(r.output).toString('utf8').split('\n');
+    expect(out[0]).toMatch(/"note":"mail \[\[EMAIL:tk1\.[^\]]+\]\]"\}$/);
+    expect(out[1]).toMatch(/"note":"mail \[\[EMAIL:tk1\.[^\]]+\]\]"\}$/);
+    expect(out[2]).toMatch(/"msg":"retry with headers=\{'Cookie': '\[\[[A-Z_]+(?::[^\]]+)?\]\]'\}"\}$/);
+    expect(out[3]).toMatch(/^\{"user":"\[\[EMAIL:tk1\.[^\]]+\]\]","msg":"retry at 12:03"\}$/);
+    expect(r.fastPathLines).toBe(0);
+  });
+
   it('is parsed, so a repeated key cannot hide an escaped value', async () => {
     const { keys } = await localKeys();
     const tokenKey = await keys.current();
