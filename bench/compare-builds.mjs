@@ -6,14 +6,17 @@
  * of the machine falls on both alike. Prints, per round, each build's MB/s and B's speed over A's.
  * Copy `dist/` aside before a change (`cp -r dist /tmp/before`), build, and compare:
  *
- *   node bench/compare-builds.mjs /tmp/before dist [--corpus FILE | --size 20MB] [--rounds 4] [--batch 256KB]
+ *   node bench/compare-builds.mjs /tmp/before dist [--corpus FILE | --size 20MB] [--rounds 4] [--batch 256KB] [--fresh]
  *
  * Without --corpus, the benchmark's seeded JSON-lines corpus of --size (made if missing).
  *
  * The first round warms both up. Run it twice with A and B swapped: the one that goes second in a
  * pair finds the caches warmer. Later rounds read the same lines again, whose RE2 automaton states
- * are built by then: what a change does to that cost shows only on fresh data, as instructions.mjs
- * counts it.
+ * are built by then, and whose values the caches of clean values, verdicts and tokens hold: what a
+ * change does to those costs shows only on fresh data. With --fresh, the corpus is cut into as
+ * many slices as rounds and each round reads its own slice, so no line is read twice by a build;
+ * the batches then go A first and B first by turns, and a round also gives the median of B/A over
+ * its batches, which the machine's drift moves less than the round's total.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,13 +31,18 @@ import { ensureCorpus } from './perf/corpora.mjs';
 function options(argv) {
   const [a, b, ...rest] = argv;
   if (!a || !b || a.startsWith('--') || b.startsWith('--')) throw new Error('usage: compare-builds.mjs DIST_A DIST_B [--corpus FILE | --size SIZE] [--rounds N] [--batch SIZE]');
-  const f = optionPairs(rest, ['corpus', 'size', 'rounds', 'batch']);
+  const fresh = rest.includes('--fresh');
+  const f = optionPairs(
+    rest.filter((x) => x !== '--fresh'),
+    ['corpus', 'size', 'rounds', 'batch'],
+  );
   return {
     a: resolve(a),
     b: resolve(b),
     corpus: f.corpus ?? ensureCorpus(fileURLToPath(new URL('.data/', import.meta.url)), { format: 'jsonl', bytes: parseSize(f.size ?? '20MB'), seed: 42 }).path,
     rounds: Number(f.rounds ?? 4),
     batchBytes: parseSize(f.batch ?? '256KB'),
+    fresh,
   };
 }
 
@@ -44,21 +52,34 @@ try {
   const runA = await batchSubject(o.a, join(state, 'a'));
   const runB = await batchSubject(o.b, join(state, 'b'));
   const data = readFileSync(o.corpus);
-  const parts = batches(data, o.batchBytes);
-  process.stdout.write(`A ${o.a}\nB ${o.b}\n${o.corpus}: ${(data.length / 1e6).toFixed(1)} MB in ${parts.length} batches\n`);
+  const all = batches(data, o.batchBytes);
+  const perRound = o.fresh ? Math.floor(all.length / o.rounds) : all.length;
+  if (perRound === 0) throw new Error(`--fresh needs at least ${o.rounds} batches of the corpus, one per round`);
+  process.stdout.write(`A ${o.a}\nB ${o.b}\n${o.corpus}: ${(data.length / 1e6).toFixed(1)} MB in ${all.length} batches${o.fresh ? `, ${perRound} per round, each read once` : ''}\n`);
   for (let round = 0; round < o.rounds; round++) {
+    const parts = o.fresh ? all.slice(round * perRound, (round + 1) * perRound) : all;
     let ta = 0;
     let tb = 0;
-    for (const part of parts) {
-      let t = performance.now();
-      runA(part);
-      ta += performance.now() - t;
-      t = performance.now();
-      runB(part);
-      tb += performance.now() - t;
+    /** @type {number[]} */
+    const ratios = [];
+    for (const [k, part] of parts.entries()) {
+      const time = (/** @type {(b: Buffer) => void} */ run) => {
+        const t = performance.now();
+        run(part);
+        return performance.now() - t;
+      };
+      const bFirst = o.fresh && k % 2 === 1;
+      const b0 = bFirst ? time(runB) : 0;
+      const a = time(runA);
+      const b = bFirst ? b0 : time(runB);
+      ta += a;
+      tb += b;
+      ratios.push(a / b);
     }
-    const mbps = (/** @type {number} */ ms) => (data.length / 1e3 / ms).toFixed(1);
-    process.stdout.write(`round ${round}${round === 0 ? ' (warm-up)' : ''}: A ${mbps(ta)} MB/s, B ${mbps(tb)} MB/s, B/A ${(ta / tb).toFixed(3)}\n`);
+    const bytes = parts.reduce((n, p) => n + p.length, 0);
+    const mbps = (/** @type {number} */ ms) => (bytes / 1e3 / ms).toFixed(1);
+    const median = ratios.sort((x, y) => x - y)[Math.floor(ratios.length / 2)] ?? NaN;
+    process.stdout.write(`round ${round}${round === 0 ? ' (warm-up)' : ''}: A ${mbps(ta)} MB/s, B ${mbps(tb)} MB/s, B/A ${(ta / tb).toFixed(3)}${o.fresh ? `, median over batches ${median.toFixed(3)}` : ''}\n`);
   }
 } finally {
   rmSync(state, { recursive: true, force: true });
