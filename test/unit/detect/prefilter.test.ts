@@ -30,7 +30,7 @@ describe('Prefilter', () => {
   it('splits entries into literal gates and a structural set', () => {
     expect(gateOf(entries[0] as { pattern: string })).toEqual([{ text: 'ghp_', nocase: false }]);
     expect(gateOf(entries[4] as { pattern: string })).toBeUndefined();
-    expect(pf.stats).toEqual({ structural: 3, relaxed: 0, structuralSets: 1, literals: 2, gated: 2 });
+    expect(pf.stats).toEqual({ structural: 3, relaxed: 0, unbounded: 0, structuralSets: 1, literals: 2, gated: 2 });
   });
 
   it('names the candidates: structural ones that match, gated ones whose literal occurs', () => {
@@ -74,6 +74,37 @@ describe('Prefilter with a keyword-led pattern', () => {
     expect(pf.matching('the aba field')).toEqual([]);
     expect(pf.test('ABA: 123456789')).toBe(true);
     expect(pf.matching(Buffer.from('ABA: 123456789'))).toEqual([0]);
+  });
+
+  it('is held with its gap unbounded when it fits whole, and answers as the whole pattern does', () => {
+    const entries = [
+      { pattern: '(?i:aba|routing number)[^0-9\\n]{0,30}?\\b\\d{9}\\b' },
+      { pattern: 'a[^\\]x]{0,12}b' },
+      { pattern: 'id[^0-9]{0,5}\\d{4}' }, // a short gap stays as it is
+      { pattern: '\\[^a]{0,30}z' }, // an escaped bracket is no class
+    ];
+    const whole = new Prefilter(entries);
+    expect(whole.stats).toMatchObject({ structural: 4, relaxed: 0, unbounded: 2 });
+    const direct = (input: string): number[] => entries.flatMap((e, i) => (new RE2(e.pattern, 'u').test(input) ? [i] : []));
+    const inputs = [
+      'ABA: 123456789',
+      `the aba field${' '.repeat(40)}123456789`, // further than the gap: the unbounded form passes it, the whole pattern does not
+      'aba 12 then 123456789',
+      'routing number\n123456789',
+      `a${'y'.repeat(12)}b`,
+      `a${'y'.repeat(13)}b`,
+      'a]b',
+      'id 1234',
+      `id${' '.repeat(6)}1234`,
+      '[^aaa{0,30}z',
+      '[' + 'q'.repeat(30) + 'z',
+      '',
+    ];
+    for (const input of inputs) {
+      expect(whole.matching(input), JSON.stringify(input)).toEqual(direct(input));
+      expect(whole.hitsMany([Buffer.from(input)])[0] ?? [], JSON.stringify(input)).toEqual(direct(input));
+      expect(whole.test(input), JSON.stringify(input)).toBe(direct(input).length > 0);
+    }
   });
 });
 
@@ -257,11 +288,11 @@ describe('Prefilter with patterns gated by a weak literal', () => {
 
   it('gates them by their literals, leaving the structural set the patterns without any', () => {
     const pf = new Prefilter(entries);
-    expect(pf.stats).toEqual({ structural: 2, relaxed: 0, structuralSets: 1, literals: 3, gated: 2 });
+    expect(pf.stats).toEqual({ structural: 2, relaxed: 0, unbounded: 0, structuralSets: 1, literals: 3, gated: 2 });
     expect(pf.structuralPatterns).toEqual([entries[1]?.pattern, entries[2]?.pattern]);
     const small = new Prefilter(entries, { setWeight: 10 });
     // What is left no longer fits one set of that weight: it is split.
-    expect(small.stats).toEqual({ structural: 2, relaxed: 0, structuralSets: 2, literals: 3, gated: 2 });
+    expect(small.stats).toEqual({ structural: 2, relaxed: 0, unbounded: 0, structuralSets: 2, literals: 3, gated: 2 });
     for (const p of [small, pf]) {
       for (const input of inputs) expect(p.matching(input), input).toEqual(direct(input));
       expect(p.hitsMany(inputs.map((t) => Buffer.from(t)))).toEqual(inputs.map((t) => p.hits(Buffer.from(t))));
