@@ -178,8 +178,9 @@ class Walker {
    * redacted, then the redacted text. A finding in the plain digits replaces the whole number.
    */
   number(v: number, path: string, source = path, context: readonly string[] = NO_KEYS): JsonValue | typeof DROP {
-    const text = this.#o.numbers?.at(source) ?? String(v);
-    const out = this.string(text, path, true, context);
+    const written = this.#o.numbers?.at(source);
+    const text = written ?? String(v);
+    const out = this.string(text, path, true, context, written !== undefined);
     if (out !== text) return out;
     const known = this.#written.get(v);
     if (!known) this.#written.set(v, [text]);
@@ -193,13 +194,14 @@ class Walker {
 
   /**
    * `decoded`: a value found with its escapes decoded is tokenized decoded, so it joins with its
-   * plain spelling. `context`: keys to read the value with (see {@link Walker.value}).
+   * plain spelling. `context`: keys to read the value with (see {@link Walker.value}). `asWritten`:
+   * the text is as the record's source writes it (a number printed anew may not be).
    */
-  string(text: string, path: string, decoded = true, context: readonly string[] = NO_KEYS): string | typeof DROP {
+  string(text: string, path: string, decoded = true, context: readonly string[] = NO_KEYS, asWritten = true): string | typeof DROP {
     const { policy, actions, valueDetectors } = this.#o;
     const only = valueDetectors?.of(text);
     // No detector can match it, and the line shows nothing a reading of it or its key could add.
-    if (only?.length === 0 && context.length === 0 && valueDetectors?.plain === true) return text;
+    if (only?.length === 0 && context.length === 0 && asWritten && valueDetectors?.plain === true) return text;
     const matches = scanText(policy, text, undefined, only, context.length === 0 ? undefined : { keys: context });
     const edits = matches.map((m) => detectorEdit(m, actions.forDetector(m.detector.spec), decoded));
     const byKey = embeddedValues(text, policy.keyRules, () => ownTokens(policy, text)).map((v) => keyRuleEdit(v, actions.forKeyRule(v.rule)));
