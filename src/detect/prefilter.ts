@@ -196,6 +196,9 @@ export class Prefilter {
       structural[i] = unbounded;
       this.#relaxed[i] = true;
       this.#unbounded += 1;
+      // The wider form in a key makes the key one the structured path reads values with (see
+      // CompiledPolicy.isContextKey), as a prefix does: such a line is looked at closer.
+      if ((this.#structuralIds[i] as number[]).some((e) => e < this.#contextEntries)) this.#relaxedInKey[i] = inKeyPattern(unbounded);
     });
   }
 

@@ -105,6 +105,14 @@ describe('Prefilter with a keyword-led pattern', () => {
       expect(whole.hitsMany([Buffer.from(input)])[0] ?? [], JSON.stringify(input)).toEqual(direct(input));
       expect(whole.test(input), JSON.stringify(input)).toBe(direct(input).length > 0);
     }
+    // A key the wider form matches in is one the structured path reads values with (its
+    // candidates name the entry): a line with such a key is marked, though the pattern fails.
+    const key = `ABA${' '.repeat(40)}123456789`;
+    const context = new Prefilter(entries, { contextEntries: 1 });
+    expect(context.candidates(key)).toEqual([0]);
+    expect(context.hits(Buffer.from(`{"${key}":1}`))).toEqual([]);
+    expect(context.hits(Buffer.from(`{"k":"${key}"}`))).toBeUndefined();
+    expect(whole.hits(Buffer.from(`{"${key}":1}`))).toBeUndefined();
   });
 });
 
