@@ -5,7 +5,6 @@
  * `<object path>{key}`, and paths below it use the redacted key). A number is scanned as written (a
  * card number logged as a number is still a card number); one a detector matches becomes a string.
  */
-import type { CompiledPolicy } from '../detect/compile.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
 import { plainNumber } from '../detect/numbers.js';
 import { decodedForms, repeatsIn, standalone, ValueSet } from '../detect/repeats.js';
@@ -13,42 +12,15 @@ import { ownTokens, scanText } from '../detect/scan.js';
 import type { TokenRef } from '../crypto/token.js';
 import { CodecError, LogveilError } from '../errors.js';
 import { fieldPath, type Finding, type JsonValue, type LogRecord, type Severity } from '../record.js';
-import type { ActionPolicy, ResolvedAction } from './actions.js';
+import type { ResolvedAction } from './actions.js';
 import { detectorEdit, keyRuleEdit, withKeyRules, type Edit, type RedactedBy } from './edits.js';
 import { embeddedValues } from './embedded.js';
 import { anyValueMember, contextWith, leaves, mayRepeat, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue } from './members.js';
-import { replacement, type RedactKeys } from './replace.js';
+import type { RedactOptions, RedactOutcome } from './redact-options.js';
+import { replacement } from './replace.js';
 
 export { partial, type RedactKeys } from './replace.js';
-
-export interface RedactOptions {
-  policy: CompiledPolicy;
-  actions: ActionPolicy;
-  keys: RedactKeys;
-  /** Deeper JSON nesting is an error (the record goes to quarantine). */
-  maxDepth: number;
-  /** Told the replacement text of every finding (dry runs show examples of the masked form). */
-  onReplace?: (detectorId: string, replacement: string) => void;
-  /**
-   * The only detectors (indices) that can match a given string of the record, when the caller
-   * knows them (from the record's raw line, which holds every string verbatim).
-   */
-  valueDetectors?: { of(text: string): readonly number[]; readonly plain?: boolean };
-  /**
-   * The number at a field path as the record's source wrote it, when the caller has the source:
-   * parsing rounds integers past 2^53, and the digits are what detectors look at.
-   */
-  numbers?: { at(path: string): string | undefined };
-  /**
-   * The JSON text the record was parsed from, when the caller has it: a value the record redacted
-   * that it holds no more times than it was redacted needs no search for repeats.
-   */
-  source?: string;
-}
-
-export type RedactOutcome =
-  | { kind: 'keep'; body: string | JsonValue; changed: boolean; findings: Finding[] }
-  | { kind: 'drop'; findings: Finding[]; reason: string };
+export type { RedactOptions, RedactOutcome } from './redact-options.js';
 
 const DROP = Symbol('drop-field');
 

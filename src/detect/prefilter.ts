@@ -16,9 +16,9 @@
  *   gates several, as one RE2.Set of them (one scan of the line instead of one each).
  */
 import RE2 from 're2';
-import { analyze, selectivePrefix, type Literal } from './literals.js';
-import { escapeRegex as escape, withoutCaptures } from './re2-syntax.js';
-import { gateOf, weakGateOf } from './rarity.js';
+import { analyze, selectivePrefix } from './literals.js';
+import { escapeRegex as escape, unboundedGaps, withoutCaptures } from './re2-syntax.js';
+import { gateOf, weaklyGated } from './rarity.js';
 import { SplitSet, TEST_SET_WEIGHT } from './split-set.js';
 import { inKeyPattern, keyWordInKey, keyWordAnchor, keyWordNet } from './key-words.js';
 import { LiteralScan, type LiteralEntry } from './literal-scan.js';
@@ -44,37 +44,6 @@ export interface PrefilterEntry {
  * weak one are gated by it: it needs none.
  */
 const MAX_STRUCTURAL_WEIGHT = 6000;
-
-/** True when the character at `at` of a pattern is escaped (an odd run of backslashes before it). */
-function escapedAt(pattern: string, at: number): boolean {
-  let n = 0;
-  while (at - n - 1 >= 0 && pattern[at - n - 1] === '\\') n++;
-  return n % 2 === 1;
-}
-
-/** A negated character class repeated from zero up to 8 or more times (lazily or not): a gap. */
-const BOUNDED_GAP = /(\[\^(?:\\.|[^\]\\])*\])\{0,(?:[89]|[1-9]\d+)\}(\??)/g;
-
-/**
- * The patterns without a strong literal that are gated by weak ones instead (see rarity.ts), by
- * pattern, then by entry: every pattern whose every entry has a weak gate. Run where its literal
- * occurs, such a pattern costs less than its share of the structural set's automaton, whose states
- * hold every pattern's progress (counted with callgrind on the built-in library: 8% fewer
- * instructions for the seeded JSON lines, fresh and warm, 3-6% for the loghub files, than when
- * they were gated only to make the rest fit one set).
- */
-function weaklyGated(entries: readonly PrefilterEntry[], gates: ReadonlyArray<Literal[] | null>): Map<string, Record<number, Literal[]>> {
-  const byPattern = new Map<string, Record<number, Literal[]> | null>();
-  entries.forEach((e, index) => {
-    if (gates[index]) return;
-    const known = byPattern.has(e.pattern) ? byPattern.get(e.pattern) : {};
-    const weak = weakGateOf(e);
-    byPattern.set(e.pattern, weak && known ? { ...known, [index]: weak } : null);
-  });
-  const moved = new Map<string, Record<number, Literal[]>>();
-  for (const [pattern, p] of byPattern) if (p) moved.set(pattern, p);
-  return moved;
-}
 
 export class Prefilter {
   readonly size: number;
@@ -178,20 +147,18 @@ export class Prefilter {
   }
 
   /**
-   * Structural patterns with a bounded gap (a keyword, then up to 30 characters that are not
-   * digits, then the number: `(?i:pan|itr)[^0-9\n]{0,30}?...`) are held in the sets with the gap
-   * unbounded, and a line such a form matches is checked with the whole pattern, as a prefix is
-   * (see {@link Prefilter.#relax}). Each place a keyword occurs otherwise starts a count of 30 in
-   * the automaton, whose states then hold every pattern's progress at every count: with the three
-   * such patterns of the built-in library whose keywords are too common to gate them (`aba` in
-   * `database`, `pan` in `span`), the structural test cost 40 M instructions per MB of the seeded
-   * JSON lines, 30 M without them (callgrind, the first 200 built-in detectors). The unbounded
-   * form matches every line the pattern does.
+   * Structural patterns with a bounded gap (`(?i:pan|itr)[^0-9\n]{0,30}?...`) are held in the sets
+   * with it unbounded (see unboundedGaps), and a line such a form matches is checked with the whole
+   * pattern, as a prefix is. Bounded, each place a keyword occurs starts a count of 30 in the
+   * automaton, whose states hold every pattern's progress at every count: with the three such
+   * patterns whose keywords are too common to gate them (`aba` in `database`, `pan` in `span`), the
+   * structural test of the first 200 built-in detectors cost 40 M instructions per MB of the seeded
+   * JSON lines, 30 M without them (callgrind).
    */
   #unbound(structural: string[]): void {
     structural.forEach((p, i) => {
       if (this.#relaxed[i]) return;
-      const unbounded = p.replace(BOUNDED_GAP, (m: string, cls: string, lazy: string, at: number) => (escapedAt(p, at) ? m : `${cls}*${lazy}`));
+      const unbounded = unboundedGaps(p);
       if (unbounded === p) return;
       structural[i] = unbounded;
       this.#relaxed[i] = true;
@@ -229,10 +196,7 @@ export class Prefilter {
     }
   }
 
-  /**
-   * How the entries were split: structural patterns (and how many held by a keyword prefix, how
-   * many with a gap unbounded), their sets, distinct literals, gated entries.
-   */
+  /** How the entries were split: structural patterns (held by a keyword prefix, with a gap unbounded), their sets, distinct literals, gated entries. */
   get stats(): { structural: number; relaxed: number; unbounded: number; structuralSets: number; literals: number; gated: number } {
     const structural = this.#structuralIds.length;
     const relaxed = this.#relaxed.filter(Boolean).length - this.#unbounded;

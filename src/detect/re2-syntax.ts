@@ -321,3 +321,22 @@ export function splitLeadingGroup(source: string): { lead: string; rest: string 
 export function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
+
+/** A negated character class repeated from zero up to 8 or more times (lazily or not): a gap. */
+const BOUNDED_GAP = /(\[\^(?:\\.|[^\]\\])*\])\{0,(?:[89]|[1-9]\d+)\}(\??)/g;
+
+/**
+ * `source` with each gap (a negated class repeated up to 8 or more times, `[^0-9\n]{0,30}?`) left
+ * unbounded (`[^0-9\n]*?`): a pattern that matches wherever `source` does, and whose automaton
+ * counts nothing.
+ */
+export function unboundedGaps(source: string): string {
+  return source.replace(BOUNDED_GAP, (m: string, cls: string, lazy: string, at: number) => (escapedAt(source, at) ? m : `${cls}*${lazy}`));
+}
+
+/** True when the character at `at` of a pattern is escaped (an odd run of backslashes before it). */
+function escapedAt(pattern: string, at: number): boolean {
+  let n = 0;
+  while (at - n - 1 >= 0 && pattern[at - n - 1] === '\\') n++;
+  return n % 2 === 1;
+}
