@@ -14,7 +14,7 @@
  */
 import { requiredLiterals, selectivePrefix } from './literals.js';
 import { asciiFold, holdsText } from './literal-scan.js';
-import { escapeRegex as escape } from './re2-syntax.js';
+import { escapeRegex as escape, withoutCaptures } from './re2-syntax.js';
 import type { DetectorSpec } from './pack.js';
 
 /** A keyword-led prefix: one case-insensitive group of alternatives, nothing else. */
@@ -91,10 +91,11 @@ export const NAME_MEMBER = `["'](?:key|name|Key|Name)["'][ \\t\\r]*:[ \\t\\r]*`;
 /**
  * A pattern matching where `pattern` lies in a JSON key: it, the rest of the string, its closing
  * quote and a colon; or in the name of a name-value object (`{"name":"ssn","value":...}`, see
- * namedValue in members.ts).
+ * namedValue in members.ts). The pattern appears twice, so its groups lose their names.
  */
 export function inKeyPattern(pattern: string): string {
-  return `(?:${pattern})[^"\\n]*"[ \\t\\r]*:|${NAME_MEMBER}["'][^"'\\n]*(?:${pattern})`;
+  const p = withoutCaptures(pattern) ?? pattern;
+  return `(?:${p})[^"\\n]*"[ \\t\\r]*:|${NAME_MEMBER}["'][^"'\\n]*(?:${p})`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
-import { KeyWords, keyWordInKey, keyWordNet, keyWordsOf, wordsOf } from '../../../src/detect/key-words.js';
+import { inKeyPattern, KeyWords, keyWordInKey, keyWordNet, keyWordsOf, wordsOf } from '../../../src/detect/key-words.js';
 import { Prefilter } from '../../../src/detect/prefilter.js';
 import { builtinPolicy } from '../../helpers/engine.js';
 
@@ -75,5 +75,14 @@ describe('Prefilter with key words', () => {
     for (const line of ['{"name":"bank_rtn","value":[1]}', "{'Key': 'RTN', 'Value': 1}"]) expect(pf.hits(Buffer.from(line)), line).toEqual([]);
     // Past the context entries a key word makes nothing.
     expect(new Prefilter([{ pattern: '(?i:rtn)\\d{9}' }], { keyWords: [] }).hits(Buffer.from('{"rtn":[1]}'))).toBeUndefined();
+  });
+});
+
+describe('inKeyPattern', () => {
+  it('finds a pattern in a JSON key or a name member, a named group of it read without its name', () => {
+    const re = new RE2(inKeyPattern(String.raw`(?i:aba)[^0-9\n]*?(?P<secret>\d{9})\b`), 'u');
+    expect(re.test('{"aba 123456789": 1}')).toBe(true);
+    expect(re.test('{"name":"aba 123456789","value":1}')).toBe(true);
+    expect(re.test('{"k":"aba 123456789"}')).toBe(false);
   });
 });
