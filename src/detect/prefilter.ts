@@ -17,7 +17,7 @@
  */
 import RE2 from 're2';
 import { analyze, selectivePrefix } from './literals.js';
-import { escapeRegex as escape, unboundedGaps, withoutCaptures } from './re2-syntax.js';
+import { escapeRegex as escape, gapTail, unboundedGaps, withoutCaptures } from './re2-syntax.js';
 import { gateOf, weaklyGated } from './rarity.js';
 import { SplitSet, TEST_SET_WEIGHT } from './split-set.js';
 import { inKeyPattern, keyWordInKey, keyWordAnchor, keyWordNet } from './key-words.js';
@@ -47,12 +47,9 @@ const MAX_STRUCTURAL_WEIGHT = 6000;
 
 export class Prefilter {
   readonly size: number;
-  /**
-   * For each pattern of the structural set, the entries that have it (routing rules repeat some
-   * patterns; the set holds each once).
-   */
+  /** For each pattern of the structural set, the entries that have it (routing rules repeat some; the set holds each once). */
   readonly #structuralIds: number[][] = [];
-  /** Structural patterns represented in the set by a prefix: a set hit must be confirmed. */
+  /** Structural patterns represented in the set by a wider form (a prefix, a tail): a set hit must be confirmed. */
   readonly #relaxed: boolean[] = [];
   /** Keywords of the entries that have some: a set hit or a run of the pattern counts only with one of them. */
   readonly #keywords = new Map<number, RE2>();
@@ -76,8 +73,9 @@ export class Prefilter {
    * and a colon (made on first use); undefined for the other literals.
    */
   #inKeyPatterns: Array<string | RE2 | undefined> = [];
-  /** How many structural patterns are held with a gap unbounded (see {@link Prefilter.#unbound}). */
+  /** How many structural patterns are held with a gap unbounded, and by what follows it (see {@link Prefilter.#unbound}). */
   #unbounded = 0;
+  #tails = 0;
   /** The same for each structural pattern held by its keyword prefix (see {@link Prefilter.#relax}), by set index. */
   readonly #relaxedInKey: Array<string | RE2 | undefined> = [];
 
@@ -148,24 +146,26 @@ export class Prefilter {
 
   /**
    * Structural patterns with a bounded gap (`(?i:pan|itr)[^0-9\n]{0,30}?...`) are held in the sets
-   * with it unbounded (see unboundedGaps), and a line such a form matches is checked with the whole
-   * pattern, as a prefix is. Bounded, each place a keyword occurs starts a count of 30 in the
-   * automaton, whose states hold every pattern's progress at every count: with the three such
-   * patterns whose keywords are too common to gate them (`aba` in `database`, `pan` in `span`), the
-   * structural test of the first 200 built-in detectors cost 40 M instructions per MB of the seeded
-   * JSON lines, 30 M without them (callgrind).
+   * by what follows the gap (see gapTail), else with the gap unbounded (see unboundedGaps); a line
+   * such a form matches is checked with the whole pattern, as a prefix is. In the automaton, whose
+   * states hold every pattern's progress, a bounded gap counts to 30 from every keyword, and an
+   * unbounded one holds a state until the next digit: three such patterns (keywords too common to
+   * gate: `aba` of `database`, `pan` of `span`) cost the structural test of the first 200 built-in
+   * detectors a quarter of its time with their gaps unbounded, a twentieth held by their tails.
    */
   #unbound(structural: string[]): void {
     structural.forEach((p, i) => {
       if (this.#relaxed[i]) return;
-      const unbounded = unboundedGaps(p);
-      if (unbounded === p) return;
-      structural[i] = unbounded;
+      const tail = gapTail(p);
+      const held = tail ?? unboundedGaps(p);
+      if (held === p) return;
+      structural[i] = held;
       this.#relaxed[i] = true;
-      this.#unbounded += 1;
+      if (tail === undefined) this.#unbounded += 1;
+      else this.#tails += 1;
       // The wider form in a key makes the key one the structured path reads values with (see
       // CompiledPolicy.isContextKey), as a prefix does: such a line is looked at closer.
-      if ((this.#structuralIds[i] as number[]).some((e) => e < this.#contextEntries)) this.#relaxedInKey[i] = inKeyPattern(unbounded);
+      if ((this.#structuralIds[i] as number[]).some((e) => e < this.#contextEntries)) this.#relaxedInKey[i] = inKeyPattern(held);
     });
   }
 
@@ -196,12 +196,12 @@ export class Prefilter {
     }
   }
 
-  /** How the entries were split: structural patterns (held by a keyword prefix, with a gap unbounded), their sets, distinct literals, gated entries. */
-  get stats(): { structural: number; relaxed: number; unbounded: number; structuralSets: number; literals: number; gated: number } {
+  /** How the entries were split: structural patterns (held by a keyword prefix, with a gap unbounded, by what follows a gap), their sets, distinct literals, gated entries. */
+  get stats(): { structural: number; relaxed: number; unbounded: number; tails: number; structuralSets: number; literals: number; gated: number } {
     const structural = this.#structuralIds.length;
-    const relaxed = this.#relaxed.filter(Boolean).length - this.#unbounded;
+    const relaxed = this.#relaxed.filter(Boolean).length - this.#unbounded - this.#tails;
     const gated = this.size - this.#structuralIds.reduce((n, ids) => n + ids.length, 0);
-    return { structural, relaxed, unbounded: this.#unbounded, structuralSets: this.#structural?.sets ?? 0, literals: this.#gates.length, gated };
+    return { structural, relaxed, unbounded: this.#unbounded, tails: this.#tails, structuralSets: this.#structural?.sets ?? 0, literals: this.#gates.length, gated };
   }
 
   /** The structural patterns (for measurements and explain). */

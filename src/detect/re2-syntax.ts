@@ -340,3 +340,38 @@ function escapedAt(pattern: string, at: number): boolean {
   while (at - n - 1 >= 0 && pattern[at - n - 1] === '\\') n++;
   return n % 2 === 1;
 }
+
+/**
+ * What follows the first gap (see {@link unboundedGaps}) of a pattern that is one concatenation
+ * with something before the gap (`(?i:aba|routing)[^0-9\n]{0,30}?\b\d{9}\b` gives `\b\d{9}\b`),
+ * its own gaps unbounded and the flags in force at the gap before it: a pattern that matches
+ * wherever `source` does, its match lying within. Undefined when there is no such gap, or when the
+ * tail can match fewer than `min` characters (it would match far more often than the pattern).
+ */
+export function gapTail(source: string, min = 8): string | undefined {
+  let root: RegexNode;
+  try {
+    root = parseRegex(source).root;
+  } catch {
+    return undefined;
+  }
+  if (root.type !== 'concat') return undefined;
+  const k = root.items.findIndex((item, at) => at > 0 && isGap(item));
+  if (k === -1 || k === root.items.length - 1) return undefined;
+  const gap = root.items[k] as Extract<RegexNode, { type: 'repeat' }>;
+  const { flags } = gap.child as Extract<RegexNode, { type: 'set' }>;
+  const set = `${flags.i ? 'i' : ''}${flags.s ? 's' : ''}${flags.m ? 'm' : ''}`;
+  const tail = (set ? `(?${set})` : '') + unboundedGaps(source.slice(root.ends[k] as number));
+  let parsed: RegexNode;
+  try {
+    parsed = parseRegex(tail).root;
+  } catch {
+    return undefined;
+  }
+  return minLength(parsed) >= min ? tail : undefined;
+}
+
+/** A negated class repeated from zero up to 8 or more times, as {@link BOUNDED_GAP} finds one. */
+function isGap(node: RegexNode): boolean {
+  return node.type === 'repeat' && node.min === 0 && node.max >= 8 && node.max !== Infinity && node.child.type === 'set' && node.child.source.startsWith('[^');
+}

@@ -30,7 +30,7 @@ describe('Prefilter', () => {
   it('splits entries into literal gates and a structural set', () => {
     expect(gateOf(entries[0] as { pattern: string })).toEqual([{ text: 'ghp_', nocase: false }]);
     expect(gateOf(entries[4] as { pattern: string })).toBeUndefined();
-    expect(pf.stats).toEqual({ structural: 3, relaxed: 0, unbounded: 0, structuralSets: 1, literals: 2, gated: 2 });
+    expect(pf.stats).toEqual({ structural: 3, relaxed: 0, unbounded: 0, tails: 0, structuralSets: 1, literals: 2, gated: 2 });
   });
 
   it('names the candidates: structural ones that match, gated ones whose literal occurs', () => {
@@ -76,15 +76,16 @@ describe('Prefilter with a keyword-led pattern', () => {
     expect(pf.matching(Buffer.from('ABA: 123456789'))).toEqual([0]);
   });
 
-  it('is held with its gap unbounded when it fits whole, and answers as the whole pattern does', () => {
+  it('is held by what follows its gap, or with the gap unbounded, and answers as the whole pattern does', () => {
     const entries = [
-      { pattern: '(?i:aba|routing number)[^0-9\\n]{0,30}?\\b\\d{9}\\b' },
-      { pattern: 'a[^\\]x]{0,12}b' },
+      { pattern: '(?i:aba|routing number)[^0-9\\n]{0,30}?\\b\\d{9}\\b' }, // held by its tail, nine digits
+      { pattern: 'a[^\\]x]{0,12}b' }, // a tail of one character: held with the gap unbounded
       { pattern: 'id[^0-9]{0,5}\\d{4}' }, // a short gap stays as it is
       { pattern: '\\[^a]{0,30}z' }, // an escaped bracket is no class
+      { pattern: '(?i)pan[^0-9]{0,20}(?P<secret>\\d{8}[A-Z])\\b' }, // the tail keeps the flags: `12345678z`
     ];
     const whole = new Prefilter(entries);
-    expect(whole.stats).toMatchObject({ structural: 4, relaxed: 0, unbounded: 2 });
+    expect(whole.stats).toMatchObject({ structural: 5, relaxed: 0, unbounded: 1, tails: 2 });
     const direct = (input: string): number[] => entries.flatMap((e, i) => (new RE2(e.pattern, 'u').test(input) ? [i] : []));
     const inputs = [
       'ABA: 123456789',
@@ -98,6 +99,10 @@ describe('Prefilter with a keyword-led pattern', () => {
       `id${' '.repeat(6)}1234`,
       '[^aaa{0,30}z',
       '[' + 'q'.repeat(30) + 'z',
+      '123456789', // the tail alone
+      'PAN 12345678z',
+      `pan${' '.repeat(21)}12345678Z`,
+      '12345678z',
       '',
     ];
     for (const input of inputs) {
@@ -113,6 +118,11 @@ describe('Prefilter with a keyword-led pattern', () => {
     expect(context.hits(Buffer.from(`{"${key}":1}`))).toEqual([]);
     expect(context.hits(Buffer.from(`{"k":"${key}"}`))).toBeUndefined();
     expect(whole.hits(Buffer.from(`{"${key}":1}`))).toBeUndefined();
+    // A named group appears twice in the form that looks in keys: it is read without its name.
+    const named = new Prefilter(entries, { contextEntries: 5 });
+    expect(named.hits(Buffer.from(`{"k":"pan${' '.repeat(21)}12345678Z"}`))).toBeUndefined();
+    expect(named.hits(Buffer.from(`{"pan${' '.repeat(21)}12345678Z":1}`))).toEqual([]);
+    expect(named.hits(Buffer.from('{"k":"span 12345678Z"}'))).toEqual([4]);
   });
 });
 
@@ -296,11 +306,11 @@ describe('Prefilter with patterns gated by a weak literal', () => {
 
   it('gates them by their literals, leaving the structural set the patterns without any', () => {
     const pf = new Prefilter(entries);
-    expect(pf.stats).toEqual({ structural: 2, relaxed: 0, unbounded: 0, structuralSets: 1, literals: 3, gated: 2 });
+    expect(pf.stats).toEqual({ structural: 2, relaxed: 0, unbounded: 0, tails: 0, structuralSets: 1, literals: 3, gated: 2 });
     expect(pf.structuralPatterns).toEqual([entries[1]?.pattern, entries[2]?.pattern]);
     const small = new Prefilter(entries, { setWeight: 10 });
     // What is left no longer fits one set of that weight: it is split.
-    expect(small.stats).toEqual({ structural: 2, relaxed: 0, unbounded: 0, structuralSets: 2, literals: 3, gated: 2 });
+    expect(small.stats).toEqual({ structural: 2, relaxed: 0, unbounded: 0, tails: 0, structuralSets: 2, literals: 3, gated: 2 });
     for (const p of [small, pf]) {
       for (const input of inputs) expect(p.matching(input), input).toEqual(direct(input));
       expect(p.hitsMany(inputs.map((t) => Buffer.from(t)))).toEqual(inputs.map((t) => p.hits(Buffer.from(t))));
