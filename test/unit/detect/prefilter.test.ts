@@ -83,9 +83,10 @@ describe('Prefilter with a keyword-led pattern', () => {
       { pattern: 'id[^0-9]{0,5}\\d{4}' }, // a short gap stays as it is
       { pattern: '\\[^a]{0,30}z' }, // an escaped bracket is no class
       { pattern: '(?i)pan[^0-9]{0,20}(?P<secret>\\d{8}[A-Z])\\b' }, // the tail keeps the flags: `12345678z`
+      { pattern: '(?:^|[^\\w~.-])(?P<secret>[\\w~.]{3}\\dQ~[\\w~.-]{31,34})(?:[^\\w~.-]|$)' }, // held from `Q~` on
     ];
     const whole = new Prefilter(entries);
-    expect(whole.stats).toMatchObject({ structural: 5, relaxed: 0, unbounded: 1, tails: 2 });
+    expect(whole.stats).toMatchObject({ structural: 6, relaxed: 0, unbounded: 1, tails: 3 });
     const direct = (input: string): number[] => entries.flatMap((e, i) => (new RE2(e.pattern, 'u').test(input) ? [i] : []));
     const inputs = [
       'ABA: 123456789',
@@ -103,6 +104,9 @@ describe('Prefilter with a keyword-led pattern', () => {
       'PAN 12345678z',
       `pan${' '.repeat(21)}12345678Z`,
       '12345678z',
+      `sec abc8Q~${'x'.repeat(31)} end`,
+      `sec c8Q~${'x'.repeat(31)} end`, // the rest from Q~ alone
+      `sec abc8Q~${'x'.repeat(35)}`,
       '',
     ];
     for (const input of inputs) {
@@ -119,7 +123,7 @@ describe('Prefilter with a keyword-led pattern', () => {
     expect(context.hits(Buffer.from(`{"k":"${key}"}`))).toBeUndefined();
     expect(whole.hits(Buffer.from(`{"${key}":1}`))).toBeUndefined();
     // A named group appears twice in the form that looks in keys: it is read without its name.
-    const named = new Prefilter(entries, { contextEntries: 5 });
+    const named = new Prefilter(entries, { contextEntries: 6 });
     expect(named.hits(Buffer.from(`{"k":"pan${' '.repeat(21)}12345678Z"}`))).toBeUndefined();
     expect(named.hits(Buffer.from(`{"pan${' '.repeat(21)}12345678Z":1}`))).toEqual([]);
     expect(named.hits(Buffer.from('{"k":"span 12345678Z"}'))).toEqual([4]);

@@ -1,6 +1,6 @@
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
-import { captureAlwaysTakesPart, gapTail, minLength, nameCapture, parseRegex, splitLeadingGroup, withoutCaptures } from '../../../src/detect/re2-syntax.js';
+import { captureAlwaysTakesPart, minLength, nameCapture, parseRegex, splitLeadingGroup, withoutCaptures } from '../../../src/detect/re2-syntax.js';
 import { sampleRegex } from '../../../src/detect/import/sample.js';
 
 /** Regexes whose parentheses are easy to miscount. */
@@ -74,31 +74,5 @@ describe('splitLeadingGroup', () => {
     for (const p of ['(?:a)b|c', '(?:a)+b', '(?:a){2}b', '(?i)(?:a)b', '(a)b', '(?P<n>a)b', '(?:ab)', '(?i:a)b', 'a(?:b)c']) {
       expect(splitLeadingGroup(p), p).toBeUndefined();
     }
-  });
-});
-
-describe('gapTail', () => {
-  it('is what follows the first gap, with the flags in force there and its own gaps unbounded', () => {
-    expect(gapTail(String.raw`(?i:aba|routing)[^0-9\n]{0,30}?(?:^|[^\w-])(?P<secret>\d{9})\b`)).toBe(String.raw`(?:^|[^\w-])(?P<secret>\d{9})\b`);
-    expect(gapTail(String.raw`(?i)(?i:dni|nie)[^0-9\n]{0,30}?(?P<secret>\d{8}[A-Z])\b`)).toBe(String.raw`(?i)(?P<secret>\d{8}[A-Z])\b`);
-    expect(gapTail(String.raw`x(?i)y[^a]{0,9}BBBBBBBBB`)).toBe('(?i)BBBBBBBBB');
-    expect(gapTail(String.raw`(?s)k[^a]{0,9}.{8}[^b]{0,10}c{8}`)).toBe(String.raw`(?s).{8}[^b]*c{8}`);
-  });
-
-  it('is a pattern that matches wherever the whole one does', () => {
-    const source = String.raw`(?i)(?:pan|itr)[^0-9\n]{0,30}?(?P<secret>\b[A-Z]{5}\d{4}[A-Z]\b)`;
-    const tail = new RE2(gapTail(source) as string, 'u');
-    const whole = new RE2(source, 'u');
-    for (const text of ['PAN: abcpe1234f', `span${' '.repeat(40)}ABCPE1234F`, 'itr ABCPE1234', 'ABCPE1234F', 'pan 1 ABCPE1234F']) {
-      if (whole.test(text)) expect(tail.test(text), text).toBe(true);
-    }
-    expect(tail.test('abcpe1234f')).toBe(true);
-  });
-
-  it('is undefined without a gap after something, or for a tail shorter than asked', () => {
-    for (const p of [String.raw`[^a]{0,30}\d{9}`, String.raw`k[^a]{0,5}\d{9}`, String.raw`k[^a]*\d{9}`, String.raw`a|k[^a]{0,30}\d{9}`, String.raw`k[^a]{0,30}`, String.raw`a[^\]x]{0,12}b`, String.raw`k\[^a]{0,30}\d{9}`]) {
-      expect(gapTail(p), p).toBeUndefined();
-    }
-    expect(gapTail(String.raw`k[^a]{0,30}\d{4}`, 4)).toBe(String.raw`\d{4}`);
   });
 });
