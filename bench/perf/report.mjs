@@ -48,6 +48,13 @@ export function evaluateTargets(byId, extra) {
    * @returns {[number | undefined, '>=' | '<=', number, string, string, [number, number] | undefined]}
    */
   const sideBySide = ([value, range], op, threshold, basis) => [value, op, threshold, 'x', basis, range];
+  // The whole built-in library on the detector-count curve (its largest count, when above 200).
+  const libraryCost = () => {
+    const counts = [...byId.keys()].map((id) => /^detectors-(\d+)$/.exec(id)?.[1]).filter((n) => n !== undefined).map(Number);
+    const all = Math.max(0, ...counts);
+    if (all <= 200) return [];
+    return [target('detector-cost-library', `cost of all ${all} built-in detectors / cost of 30`, ...sideBySide(ratio('detectors-30', `detectors-${all}`), '<=', 1.3, '1 worker, scaling corpus, median of rounds run side by side'))];
+  };
   const rss = extra.rss;
   // The goal is in MB as the suite counts them (10^6 bytes, like the 1 GB input); the peak is
   // measured in MiB. A run stopped at its time limit still bounds the peak from below: a figure
@@ -70,6 +77,7 @@ export function evaluateTargets(byId, extra) {
         '1 worker, scaling corpus, median of rounds run side by side; the first 30 detectors miss the keys and tokens the others find',
       ),
     ),
+    ...libraryCost(),
     target(
       'peak-rss-1gb',
       `peak RSS for a ${rss ? (rss.inputBytes / 1e9).toFixed(1) : '1'} GB input`,

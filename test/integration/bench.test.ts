@@ -135,6 +135,7 @@ describe('npm run bench', () => {
       'worker-scaling',
       'detector-cost',
       'detector-cost-same-findings',
+      'detector-cost-library',
       'peak-rss-1gb',
     ]);
     // Subjects whose ratio is a target were measured side by side.
@@ -251,6 +252,11 @@ describe('benchmark targets', () => {
     const apart = targets.find((t) => t.id === 'detector-cost');
     expect(apart?.value).toBeCloseTo(20 / 15, 6);
     expect(apart).not.toHaveProperty('range');
+    // The whole library is its largest count on the curve, when there is one above 200.
+    expect(targets.find((t) => t.id === 'detector-cost-library')).toBeUndefined();
+    byId.set('detectors-218', { id: 'detectors-218', mbps: 10, rounds: [{ mbps: 10 }, { mbps: 11 }], interleavedWith: 'd' });
+    const library = evaluateTargets(byId, { rss: null }).find((t) => t.id === 'detector-cost-library');
+    expect(library).toMatchObject({ value: 2, pass: false, range: [2, 2], description: 'cost of all 218 built-in detectors / cost of 30' });
   });
 });
 
