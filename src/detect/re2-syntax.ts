@@ -304,17 +304,22 @@ export function withoutCaptures(source: string): string | undefined {
  */
 export function splitLeadingGroup(source: string): { lead: string; rest: string } | undefined {
   if (!source.startsWith('(?:')) return undefined;
-  let root: RegexNode;
-  try {
-    root = parseRegex(source).root;
-  } catch {
-    return undefined;
-  }
-  if (root.type !== 'concat') return undefined;
+  const root = topConcat(source);
+  if (!root) return undefined;
   const first = root.items[0] as RegexNode;
   if (first.type !== 'group' || first.capture !== undefined) return undefined;
   const end = root.ends[0] as number;
   return end < source.length ? { lead: source.slice(0, end), rest: source.slice(end) } : undefined;
+}
+
+/** The expression's top level when it is one concatenation; undefined when it is not, or cannot be read. */
+export function topConcat(source: string): Extract<RegexNode, { type: 'concat' }> | undefined {
+  try {
+    const { root } = parseRegex(source);
+    return root.type === 'concat' ? root : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `text` as an RE2 pattern that matches it literally. */

@@ -4,7 +4,7 @@
  * prefilter holds a structural pattern so (see Prefilter.#unbound) and checks a line such a form
  * passes with the whole pattern.
  */
-import { minLength, parseRegex, type RegexNode } from './re2-syntax.js';
+import { minLength, parseRegex, topConcat, type RegexFlags, type RegexNode } from './re2-syntax.js';
 
 /** A negated character class repeated from zero up to 8 or more times (lazily or not): a gap. */
 const BOUNDED_GAP = /(\[\^(?:\\.|[^\]\\])*\])\{0,(?:[89]|[1-9]\d+)\}(\??)/g;
@@ -33,26 +33,12 @@ function escapedAt(pattern: string, at: number): boolean {
  * tail can match fewer than `min` characters (it would match far more often than the pattern).
  */
 export function gapTail(source: string, min = 8): string | undefined {
-  let root: RegexNode;
-  try {
-    root = parseRegex(source).root;
-  } catch {
-    return undefined;
-  }
-  if (root.type !== 'concat') return undefined;
+  const root = topConcat(source);
+  if (!root) return undefined;
   const k = root.items.findIndex((item, at) => at > 0 && isGap(item));
   if (k === -1 || k === root.items.length - 1) return undefined;
   const gap = root.items[k] as Extract<RegexNode, { type: 'repeat' }>;
-  const { flags } = gap.child as Extract<RegexNode, { type: 'set' }>;
-  const set = `${flags.i ? 'i' : ''}${flags.s ? 's' : ''}${flags.m ? 'm' : ''}`;
-  const tail = (set ? `(?${set})` : '') + unboundedGaps(source.slice(root.ends[k] as number));
-  let parsed: RegexNode;
-  try {
-    parsed = parseRegex(tail).root;
-  } catch {
-    return undefined;
-  }
-  return minLength(parsed) >= min ? tail : undefined;
+  return rest(unboundedGaps(source.slice(root.ends[k] as number)), (gap.child as Extract<RegexNode, { type: 'set' }>).flags, min);
 }
 
 /**
@@ -63,22 +49,17 @@ export function gapTail(source: string, min = 8): string | undefined {
  * run, or when what follows can match fewer than `min` characters.
  */
 export function literalSuffix(source: string, min = 8): string | undefined {
-  let root: RegexNode;
-  try {
-    root = parseRegex(source).root;
-  } catch {
-    return undefined;
-  }
-  if (root.type !== 'concat') return undefined;
+  const root = topConcat(source);
+  if (!root) return undefined;
   for (let k = 0; k < root.items.length; k++) {
     const item = root.items[k] as RegexNode;
     let run: RegexNode;
-    let rest: string;
+    let after: string;
     if (startsRun(root.items, k)) {
       // A pattern that starts with its run has nothing before it to leave out.
       if (k === 0) return undefined;
       run = item;
-      rest = source.slice(root.ends[k - 1]);
+      after = source.slice(root.ends[k - 1]);
     } else if (item.type === 'group' && item.child.type === 'concat') {
       const inner = item.child;
       const j = inner.items.findIndex((_, at) => startsRun(inner.items, at));
@@ -88,20 +69,27 @@ export function literalSuffix(source: string, min = 8): string | undefined {
       const close = (root.ends[k] as number) - 1;
       if (source[close] !== ')') return undefined;
       run = inner.items[j] as RegexNode;
-      rest = source.slice(inner.ends[j - 1], close) + source.slice(close + 1);
+      after = source.slice(inner.ends[j - 1], close) + source.slice(close + 1);
     } else continue;
-    const { flags } = run as Extract<RegexNode, { type: 'literal' }>;
-    const set = `${flags.i ? 'i' : ''}${flags.s ? 's' : ''}${flags.m ? 'm' : ''}`;
-    const tail = (set ? `(?${set})` : '') + rest;
-    let length: number;
-    try {
-      length = minLength(parseRegex(tail).root);
-    } catch {
-      return undefined;
-    }
-    return length >= min && minLength(root) > length ? tail : undefined;
+    // What stands before the run must take a character, or nothing is left out.
+    return rest(after, (run as Extract<RegexNode, { type: 'literal' }>).flags, min, minLength(root));
   }
   return undefined;
+}
+
+/**
+ * `source`, a part of a pattern, as a pattern of its own under the flags in force where it stood;
+ * undefined when it can match fewer than `min` characters, or `below` or more.
+ */
+function rest(source: string, flags: RegexFlags, min: number, below = Infinity): string | undefined {
+  const set = `${flags.i ? 'i' : ''}${flags.s ? 's' : ''}${flags.m ? 'm' : ''}`;
+  const pattern = (set ? `(?${set})` : '') + source;
+  try {
+    const length = minLength(parseRegex(pattern).root);
+    return length >= min && length < below ? pattern : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** True when `items[at]` starts two literal characters or more. */
