@@ -74,7 +74,7 @@ export class Prefilter {
    * and a colon (made on first use); undefined for the other literals.
    */
   #inKeyPatterns: Array<string | RE2 | undefined> = [];
-  /** How many structural patterns are held with a gap unbounded, and by what follows it (see {@link Prefilter.#unbound}). */
+  /** How many structural patterns are held with a gap unbounded, and by what follows it (see {@link Prefilter.#widen}). */
   #unbounded = 0;
   #tails = 0;
   /** The same for each structural pattern held by its keyword prefix (see {@link Prefilter.#relax}), by set index. */
@@ -126,7 +126,7 @@ export class Prefilter {
       }
     });
     this.#relax(structural);
-    this.#unbound(structural);
+    this.#widen(structural);
     this.#structural = structural.length > 0 ? new SplitSet(structural, { test: this.#setWeight }) : undefined;
     const inKey = (k: string): boolean => (byLiteral.get(k) ?? []).some((e) => e < this.#contextEntries);
     // Key words (see key-words.ts) gate nothing: a line holding one in a key is looked at closer.
@@ -154,7 +154,7 @@ export class Prefilter {
    * run before a literal a count at every word. Five built-in patterns took about 30% of the first
    * 200 detectors' structural test held as they were (gaps unbounded), 7% held so.
    */
-  #unbound(structural: string[]): void {
+  #widen(structural: string[]): void {
     structural.forEach((p, i) => {
       if (this.#relaxed[i]) return;
       const tail = gapTail(p) ?? literalSuffix(p);

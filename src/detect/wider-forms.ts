@@ -1,7 +1,7 @@
 /**
  * Wider forms of an RE2 pattern: patterns that match wherever it does, each of its matches holding
  * one of theirs, and that an automaton holding many patterns follows more cheaply. The line
- * prefilter holds a structural pattern so (see Prefilter.#unbound) and checks a line such a form
+ * prefilter holds a structural pattern so (see Prefilter.#widen) and checks a line such a form
  * passes with the whole pattern.
  */
 import { minLength, parseRegex, topConcat, type RegexFlags, type RegexNode } from './re2-syntax.js';
@@ -61,6 +61,8 @@ export function literalSuffix(source: string, min = 8): string | undefined {
       run = item;
       after = source.slice(root.ends[k - 1]);
     } else if (item.type === 'group' && item.child.type === 'concat') {
+      // A group that sets its own flags (`(?-i:...)`) would give them to what follows it too.
+      if (/^\(\?[imsU-]+:/.test(source.slice(k === 0 ? 0 : root.ends[k - 1]))) continue;
       const inner = item.child;
       const j = inner.items.findIndex((_, at) => startsRun(inner.items, at));
       if (j === -1) continue;

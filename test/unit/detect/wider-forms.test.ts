@@ -55,3 +55,16 @@ describe('literalSuffix', () => {
     }
   });
 });
+
+describe('literalSuffix with a group that sets its own flags', () => {
+  it('leaves such a group: its flags would reach what follows it', () => {
+    // `Y` is read without case outside the group; a rest under the group's flags would not be.
+    const source = String.raw`(?i)x(?-i:[a-z]ab\d{8})Y`;
+    expect(new RE2(source, 'u').test('Xqab12345678y')).toBe(true);
+    const suffix = literalSuffix(source);
+    if (suffix !== undefined) expect(new RE2(suffix, 'u').test('Xqab12345678y')).toBe(true);
+    expect(suffix).toBeUndefined();
+    expect(literalSuffix(String.raw`x(?i:[a-z]ab\d{8})Y`)).toBeUndefined();
+    expect(literalSuffix(String.raw`x(?:[a-z]ab\d{8})Y`)).toBe(String.raw`ab\d{8}Y`);
+  });
+});
