@@ -1,5 +1,6 @@
 /** What redactRecord (redact.ts) is given and what it answers. */
 import type { CompiledPolicy } from '../detect/compile.js';
+import type { KnownMatches } from '../detect/scan.js';
 import type { Finding, JsonValue } from '../record.js';
 import type { ActionPolicy } from './actions.js';
 import type { RedactKeys } from './replace.js';
@@ -19,6 +20,8 @@ export interface RedactOptions {
    * digits, so one that no detector can match as written is not scanned at all.
    */
   valueDetectors?: { of(text: string): readonly number[]; readonly plain?: boolean };
+  /** Those detectors' matches in some of the strings, searched already (see scanText). */
+  knownMatches?: KnownMatches;
   /**
    * The number at a field path as the record's source wrote it, when the caller has the source:
    * parsing rounds integers past 2^53, and the digits are what detectors look at.

@@ -174,7 +174,7 @@ class Walker {
     const only = valueDetectors?.of(text);
     // No detector can match it, and the line shows nothing a reading of it or its key could add.
     if (only?.length === 0 && context.length === 0 && asWritten && valueDetectors?.plain === true) return text;
-    const matches = scanText(policy, text, undefined, only, context.length === 0 ? undefined : { keys: context });
+    const matches = scanText(policy, text, undefined, only, context.length === 0 ? undefined : { keys: context }, this.#o.knownMatches);
     const edits = matches.map((m) => detectorEdit(m, actions.forDetector(m.detector.spec), decoded));
     const byKey = embeddedValues(text, policy.keyRules, () => ownTokens(policy, text)).map((v) => keyRuleEdit(v, actions.forKeyRule(v.rule)));
     return this.#redact(text, path, byKey.length === 0 ? edits : withKeyRules(edits, byKey));

@@ -55,14 +55,21 @@ export interface Candidate extends Match {
 }
 
 /**
+ * Matches of detectors' regexes made before the scan (see {@link execAll}), by the text searched
+ * and then by detector index: the structured path searches a batch's values one detector at a
+ * time (see pipeline/prepare.ts).
+ */
+export type KnownMatches = ReadonlyMap<string, ReadonlyArray<readonly RegExpExecArray[] | undefined>>;
+
+/**
  * Every confirmed match in `text`, non-overlapping, ordered by position. `only`, when given, are
  * the only detectors that can match (those the record's raw line matched): the prefilter is
- * skipped and they run directly. Each of `context.keys`, keys above a JSON value, is also read standing
+ * skipped and they run directly; `known` may hold their matches in `text` already. Each of `context.keys`, keys above a JSON value, is also read standing
  * before it (`key: value`), for detectors whose pattern or keyword window needs what the key
  * holds (`{"ssn":"078051120"}`): what any detector finds in the value so read counts. (The line
  * prefilter sends every line with such a key down the structured path, see prefilter.ts.)
  */
-export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntry[], only?: readonly number[], context?: { keys: readonly string[] }): Match[] {
+export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntry[], only?: readonly number[], context?: { keys: readonly string[] }, known?: KnownMatches): Match[] {
   if (!policy.prefilter || text.length === 0) return [];
   // Most strings of a record its raw line marks: no detector, and nothing a decoded view or the key could add.
   if (only?.length === 0 && context === undefined && !hasEscapes(text) && !mayHideNumber(text)) return [];
@@ -73,7 +80,8 @@ export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntr
   // The other readings need every detector: the raw line's prefilter (`only`) saw the text as written.
   const views = readings(text);
   const keyed = context === undefined ? [] : context.keys.flatMap((key) => keyedCandidates(policy, text, key));
-  const found = views.length > 0 || keyed.length > 0 ? scanWithViews(policy, text, views, hits, trace, keyed) : hits.length === 0 ? [] : scanHits(policy, text, hits, trace);
+  const matches = known?.get(text);
+  const found = views.length > 0 || keyed.length > 0 ? scanWithViews(policy, text, views, hits, trace, keyed, matches) : hits.length === 0 ? [] : resolveOverlaps(candidatesOf(policy, text, hits, trace, matches), trace);
   // Clean for a few detectors is not clean for all of them.
   if (cacheable && found.length === 0 && !only) policy.cleanValues.add(text);
   return found;
@@ -138,8 +146,16 @@ function keyedCandidates(policy: CompiledPolicy, text: string, key: string): Can
  * the escapes that spell them, resolve their overlaps together with the text's own and with
  * `keyed`, those found with the value's key before it (see {@link keyedCandidates}).
  */
-export function scanWithViews(policy: CompiledPolicy, text: string, views: readonly DecodedView[], hits: readonly number[], trace?: TraceEntry[], keyed: readonly Candidate[] = []): Match[] {
-  const all = hits.length === 0 ? [] : candidatesOf(policy, text, hits, trace);
+export function scanWithViews(
+  policy: CompiledPolicy,
+  text: string,
+  views: readonly DecodedView[],
+  hits: readonly number[],
+  trace?: TraceEntry[],
+  keyed: readonly Candidate[] = [],
+  known?: ReadonlyArray<readonly RegExpExecArray[] | undefined>,
+): Match[] {
+  const all = hits.length === 0 ? [] : candidatesOf(policy, text, hits, trace, known);
   // The same finding in two readings (no escape inside it) counts once; a set keeps this linear.
   const seen = new Set(all.map(findingKey));
   const add = (c: Candidate): void => {
@@ -168,22 +184,20 @@ function findingKey(c: Candidate): string {
   return `${c.detector.index}:${c.start}:${c.end}`;
 }
 
-/** The candidates of the given detectors in `text`: matches that pass tokens, allowlists, keywords and validators. */
-function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly number[], trace?: TraceEntry[]): Candidate[] {
+/**
+ * The candidates of the given detectors in `text`: matches that pass tokens, allowlists, keywords
+ * and validators. `known`: the detectors' matches in `text` where they were searched already (by
+ * detector index).
+ */
+function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly number[], trace?: TraceEntry[], known?: ReadonlyArray<readonly RegExpExecArray[] | undefined>): Candidate[] {
   let tokens: TokenRef[] | undefined;
   const candidates: Candidate[] = [];
   for (const index of hits) {
     const detector = policy.detectors[index];
     if (!detector) continue;
-    const { regex, spec } = detector;
-    regex.lastIndex = 0;
-    // A match that ends the text leaves nothing to search (an empty match at the end is skipped anyway).
-    for (let m = regex.exec(text); m !== null; m = regex.lastIndex < text.length ? regex.exec(text) : null) {
+    const { spec } = detector;
+    for (const m of known?.[index] ?? execAll(detector, text)) {
       const whole: [number, number] = [m.index, m.index + m[0].length];
-      if (whole[1] === whole[0]) {
-        regex.lastIndex = whole[1] + 1;
-        continue;
-      }
       const [start, end] = detector.hasSecretGroup ? secretSpan(detector, text, m) : whole;
       if (end <= start) continue;
       const note = (verdict: Verdict, detail?: string): void => {
@@ -217,6 +231,19 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
     }
   }
   return candidates.length > 0 ? withRepeats(text, candidates, tokens ?? []) : candidates;
+}
+
+/** The matches of a detector's regex in `text` that are not empty, left to right. */
+export function execAll(detector: CompiledDetector, text: string): RegExpExecArray[] {
+  const { regex } = detector;
+  const out: RegExpExecArray[] = [];
+  regex.lastIndex = 0;
+  // A match that ends the text leaves nothing to search (an empty match at the end is skipped anyway).
+  for (let m = regex.exec(text); m !== null; m = regex.lastIndex < text.length ? regex.exec(text) : null) {
+    if (m[0].length === 0) regex.lastIndex = m.index + 1;
+    else out.push(m);
+  }
+  return out;
 }
 
 /**

@@ -5,7 +5,6 @@
  * without being decoded (the fast path). The rest take the structured path; both give the same
  * result, which the property tests check.
  */
-import { isUtf8 } from 'node:buffer';
 import type { ActionPolicy } from '../act/actions.js';
 import { embeddedValues } from '../act/embedded.js';
 import { onlyAsKey } from '../act/members.js';
@@ -15,12 +14,13 @@ import { indexJson, indexPath, indexPathKeys, spliceJson } from '../codecs/json-
 import type { DataKey, HashKey } from '../crypto/keys/cache.js';
 import { encryptToken, wrapToken } from '../crypto/token.js';
 import type { CompiledPolicy } from '../detect/compile.js';
-import { scanText } from '../detect/scan.js';
+import { scanText, type KnownMatches } from '../detect/scan.js';
 import type { CompiledRouting, RouteMatch } from '../route/compile.js';
 import { appStreamOf, type AppStreamMode } from '../route/event.js';
 import { hasRawEscape } from '../detect/escapes.js';
-import { lineEnds, markByte, markEscapes, type LineFilter } from '../detect/line-filter.js';
-import { lineDetectors, numbersOf } from './raw-line.js';
+import { lineEnds, type LineFilter } from '../detect/line-filter.js';
+import { prepareLines, slowLines } from './prepare.js';
+import { lineDetectors, numbersOf, type ValueDetectors } from './raw-line.js';
 import { LogveilError } from '../errors.js';
 import type { JsonValue, LogRecord, SourceRef } from '../record.js';
 import { findingsEvent, isoNow, type SecurityEvent } from '../telemetry/events.js';
@@ -138,6 +138,7 @@ export function processBatch(task: BatchTask, ctx: BatchContext): BatchResult {
   const ends = lineEnds(data);
   const lineHits = new Map<number, number[]>();
   const slow = slowLines(data, ends, ctx, lineHits);
+  const prepared = prepareLines(data, ends, lineHits, ctx.policy, ctx.format);
   const out: Uint8Array[] = [];
   const outcomes = new Uint8Array(ends.length);
   const events: SecurityEvent[] = [];
@@ -150,6 +151,7 @@ export function processBatch(task: BatchTask, ctx: BatchContext): BatchResult {
   const rctx: RecordContext = {
     ...ctx,
     keys: batchKeys(ctx),
+    known: prepared.known,
     ...(examples && {
       onReplace: (id: string, text: string) => {
         const list = (examples[id] ??= []);
@@ -182,7 +184,7 @@ export function processBatch(task: BatchTask, ctx: BatchContext): BatchResult {
     const crlf = end > start && data[end - 1] === CR;
     const bytes = data.subarray(start, crlf ? end - 1 : end);
     const eol = crlf ? CRLF : NEWLINE;
-    const r = processRecord(bytes, { file: task.file, line: task.firstLine + i, offset: task.firstOffset + start }, rctx, lineHits.get(i));
+    const r = processRecord(bytes, { file: task.file, line: task.firstLine + i, offset: task.firstOffset + start }, rctx, lineHits.get(i), prepared.detectors.get(i));
     outcomes[i] = r.outcome;
     if (r.outcome === Outcome.Unchanged) out.push(bytes, eol);
     else if (r.outcome === Outcome.Redacted) out.push(Buffer.from(r.line as string), eol);
@@ -248,30 +250,6 @@ export function batchCounts(res: BatchResult): {
   };
 }
 
-/**
- * Which lines take the structured path: prefilter hits (one pass over the whole batch), lines with
- * a backslash, a percent-escape or a character reference (an escape can hide a match), invalid
- * UTF-8, oversized lines, and all of them when the fast path is off or the format must be
- * validated line by line.
- */
-function slowLines(data: Buffer, ends: Int32Array, ctx: BatchContext, found: Map<number, number[]>): Uint8Array {
-  const slow = new Uint8Array(ends.length);
-  const filter = ctx.policy.lineFilter;
-  if (ctx.fastPath === false || ctx.format === 'jsonl' || !filter) return slow.fill(1);
-  // Cheap whole-batch checks first: a line they mark needs no prefilter call.
-  markByte(data, ends, BACKSLASH, slow);
-  markEscapes(data, ends, slow);
-  if (ctx.throwOnMarker !== undefined) markByte(data, ends, ctx.throwOnMarker, slow);
-  filter.markHits(data, ends, slow, found, ctx.format);
-  const utf8 = isUtf8(data);
-  for (let i = 0, start = 0; i < ends.length; i++) {
-    const end = ends[i] as number;
-    if (end - start > ctx.limits.maxRecordBytes || (!utf8 && !slow[i] && !isUtf8(data.subarray(start, end)))) slow[i] = 1;
-    start = end + 1;
-  }
-  return slow;
-}
-
 interface RecordResult {
   outcome: number;
   routed?: RoutedRecord;
@@ -281,7 +259,7 @@ interface RecordResult {
   quarantineEvent?: SecurityEvent;
 }
 
-type RecordContext = BatchContext & { keys: RedactKeys; onReplace?: (id: string, text: string) => void };
+type RecordContext = BatchContext & { keys: RedactKeys; known: KnownMatches; onReplace?: (id: string, text: string) => void };
 
 /** The batch's keys as records ask for them: an outage of the key provider fails the record that needs a key. */
 function batchKeys(ctx: BatchContext): RedactKeys {
@@ -297,9 +275,12 @@ function batchKeys(ctx: BatchContext): RedactKeys {
   };
 }
 
-/** The structured path for one line; any failure quarantines the raw line, encrypted. */
-/** `hits`: what the line prefilter found the raw line to match, when it ran on it. */
-function processRecord(bytes: Buffer, source: SourceRef, ctx: RecordContext, hits?: readonly number[]): RecordResult {
+/**
+ * The structured path for one line; any failure quarantines the raw line, encrypted. `hits`: what
+ * the line prefilter found the raw line to match, when it ran on it; `prepared`: what lineDetectors
+ * answers for it as a JSON record, when the batch worked that out (see prepare.ts).
+ */
+function processRecord(bytes: Buffer, source: SourceRef, ctx: RecordContext, hits?: readonly number[], prepared?: ValueDetectors): RecordResult {
   try {
     if (ctx.throwOnMarker !== undefined && bytes.includes(ctx.throwOnMarker)) {
       throw new LogveilError('INJECTED_FAULT', 'injected fault while processing the record');
@@ -314,12 +295,12 @@ function processRecord(bytes: Buffer, source: SourceRef, ctx: RecordContext, hit
     }
     // What the raw line says each value can match (a value read with its key before it, see
     // scanText, is read with every detector: the prefilter passes no line with such a key).
-    const valueDetectors = ctx.policy.lineFilter && ctx.fastPath !== false ? lineDetectors(bytes, ctx.policy.lineFilter, ctx.policy.detectors.length, record.structured, hits) : undefined;
+    const valueDetectors = prepared && record.structured ? prepared : ctx.policy.lineFilter && ctx.fastPath !== false ? lineDetectors(bytes, ctx.policy.lineFilter, ctx.policy.detectors.length, record.structured, hits) : undefined;
     const outcome = redactRecord(record, {
       policy: ctx.policy,
       actions: ctx.actions,
       maxDepth: ctx.limits.maxDepth,
-      ...(valueDetectors ? { valueDetectors } : {}),
+      ...(valueDetectors ? { valueDetectors, knownMatches: ctx.known } : {}),
       ...(text !== undefined && index?.spans ? { numbers: numbersOf(text, index.spans), source: text } : {}),
       ...(ctx.onReplace ? { onReplace: ctx.onReplace } : {}),
       keys: ctx.keys,

@@ -18,7 +18,8 @@ const AMPERSAND = 0x26;
  * every number as written, and a text line's body is the line. Only the detectors whose raw-line
  * form matched the line are located; a string gets the detectors with a match overlapping it,
  * others are not scanned at all. The line filter holds the detectors' raw-line forms first, in
- * policy order (`count` of them).
+ * policy order (`count` of them). `located`: the ranges the prefilter's `locate` gives, by
+ * detector, where the caller has them already.
  */
 export function lineDetectors(
   bytes: Buffer,
@@ -26,6 +27,7 @@ export function lineDetectors(
   count: number,
   structured: boolean,
   hits?: readonly number[],
+  located?: ReadonlyMap<number, readonly number[]>,
 ): ValueDetectors | undefined {
   if (bytes.includes(BACKSLASH)) return undefined;
   const detectors = (hits ?? filter.prefilter.matching(bytes)).filter(isDetector, count);
@@ -45,25 +47,29 @@ export function lineDetectors(
   }
   numberSpans(bytes, from, bytes.length, spans);
   // The detectors located on each span (by span index), in ascending order as `detectors` is.
-  const located: Array<number[] | undefined> = [];
-  const ranges: number[] = [];
+  const bySpan: Array<number[] | undefined> = [];
+  const own: number[] = [];
   for (const d of detectors) {
-    ranges.length = 0;
-    filter.prefilter.locate(d, bytes, ranges);
+    let ranges = located?.get(d);
+    if (!ranges) {
+      own.length = 0;
+      filter.prefilter.locate(d, bytes, own);
+      ranges = own;
+    }
     for (let r = 0; r < ranges.length; r += 2) {
       const start = ranges[r] as number;
       const end = ranges[r + 1] as number;
       // Overlapping, or touching: a match may end on the closing quote or start on the opening one.
       for (let k = firstSpanEndingFrom(spans, start); 2 * k < spans.length && (spans[2 * k] as number) <= end; k++) {
-        const list = (located[k] ??= []);
+        const list = (bySpan[k] ??= []);
         if (list[list.length - 1] !== d) list.push(d);
       }
     }
   }
   // By value, its text made once: a value written twice gets the detectors of both places.
   const byValue = new Map<string, number[]>();
-  for (let k = 0; k < located.length; k++) {
-    const here = located[k];
+  for (let k = 0; k < bySpan.length; k++) {
+    const here = bySpan[k];
     if (!here) continue;
     const value = bytes.toString('utf8', spans[2 * k] as number, spans[2 * k + 1] as number);
     const seen = byValue.get(value);
@@ -95,6 +101,8 @@ function union(a: readonly number[], b: readonly number[]): number[] {
 /** The only detectors (indices, ascending) that can match a string of a record. */
 export interface ValueDetectors {
   of(text: string): readonly number[];
+  /** Each string (or number) that some detector can match, with those detectors; absent when the same detectors go to every one. */
+  readonly byValue?: ReadonlyMap<string, readonly number[]>;
   /**
    * True when no value of the record holds an escape, a quoted pair or a number that hides its
    * digits: a value that no detector can match then holds nothing to find (see scanText), nor

@@ -1,0 +1,144 @@
+/**
+ * What a batch's raw lines tell the structured path, worked out for the whole batch before any
+ * line is parsed: which lines take it ({@link slowLines}), and for its JSON lines, which detectors
+ * can match each value (see lineDetectors) and those detectors' matches in the values
+ * ({@link prepareLines}).
+ */
+import { isUtf8 } from 'node:buffer';
+import { readsAsText, type LineFormat } from '../codecs/jsonl.js';
+import type { CompiledDetector, CompiledPolicy } from '../detect/compile.js';
+import { markByte, markEscapes } from '../detect/line-filter.js';
+import { execAll, type KnownMatches } from '../detect/scan.js';
+import { lineDetectors, type ValueDetectors } from './raw-line.js';
+
+const CR = 0x0d;
+const BACKSLASH = 0x5c;
+
+/** What {@link slowLines} needs of a batch's context. */
+export interface SlowLineOptions {
+  policy: CompiledPolicy;
+  format: LineFormat;
+  limits: { maxRecordBytes: number };
+  fastPath?: boolean;
+  throwOnMarker?: string;
+}
+
+/**
+ * Which lines take the structured path: prefilter hits (one pass over the whole batch), lines with
+ * a backslash, a percent-escape or a character reference (an escape can hide a match), invalid
+ * UTF-8, oversized lines, and all of them when the fast path is off or the format must be
+ * validated line by line. `found` receives the prefilter's hits of each line it ran on.
+ */
+export function slowLines(data: Buffer, ends: Int32Array, ctx: SlowLineOptions, found: Map<number, number[]>): Uint8Array {
+  const slow = new Uint8Array(ends.length);
+  const filter = ctx.policy.lineFilter;
+  if (ctx.fastPath === false || ctx.format === 'jsonl' || !filter) return slow.fill(1);
+  // Cheap whole-batch checks first: a line they mark needs no prefilter call.
+  markByte(data, ends, BACKSLASH, slow);
+  markEscapes(data, ends, slow);
+  if (ctx.throwOnMarker !== undefined) markByte(data, ends, ctx.throwOnMarker, slow);
+  filter.markHits(data, ends, slow, found, ctx.format);
+  const utf8 = isUtf8(data);
+  for (let i = 0, start = 0; i < ends.length; i++) {
+    const end = ends[i] as number;
+    if (end - start > ctx.limits.maxRecordBytes || (!utf8 && !slow[i] && !isUtf8(data.subarray(start, end)))) slow[i] = 1;
+    start = end + 1;
+  }
+  return slow;
+}
+
+/** What {@link prepareLines} found for a batch's lines. */
+export interface PreparedLines {
+  /** By line index, what lineDetectors answers for the line read as a JSON record. */
+  readonly detectors: ReadonlyMap<number, ValueDetectors>;
+  /** The matches of those detectors in those values. */
+  readonly known: KnownMatches;
+}
+
+/**
+ * For the lines the line prefilter hit (`hits`, by line index) that may be JSON records with
+ * nothing escaped: the detectors each value can match, and their matches in it. Both searches
+ * run one detector over every line (or value) it concerns before the next detector, as the line
+ * prefilter runs its sets (see Prefilter.hitsMany): each RE2's automaton stays in the CPU's caches
+ * across its calls, where a line at a time goes through several detectors' automata. The answers
+ * are the ones each line would get alone. A line whose preparation fails is left out: the
+ * structured path works it out again, and quarantines it if that fails too.
+ */
+export function prepareLines(data: Buffer, ends: Int32Array, hits: ReadonlyMap<number, readonly number[]>, policy: CompiledPolicy, format: LineFormat): PreparedLines {
+  const filter = policy.lineFilter;
+  const count = policy.detectors.length;
+  const detectors = new Map<number, ValueDetectors>();
+  const known = new Map<string, Array<RegExpExecArray[] | undefined>>();
+  if (!filter) return { detectors, known };
+  // Each detector's lines, then its ranges in each of them (by line, by detector).
+  const lines = new Map<number, Buffer>();
+  const linesOf = new Map<number, number[]>();
+  for (const [i, entries] of hits) {
+    const bytes = lineAt(data, ends, i);
+    if (bytes.includes(BACKSLASH) || readsAsText(bytes, format)) continue;
+    for (const d of entries) if (d < count) push(linesOf, d, i);
+    lines.set(i, bytes);
+  }
+  const located = new Map<number, Map<number, number[]>>();
+  const failed = new Set<number>();
+  for (const [d, list] of linesOf) {
+    for (const i of list) {
+      const ranges: number[] = [];
+      try {
+        filter.prefilter.locate(d, lines.get(i) as Buffer, ranges);
+      } catch {
+        failed.add(i);
+        continue;
+      }
+      let byDetector = located.get(i);
+      if (!byDetector) located.set(i, (byDetector = new Map()));
+      byDetector.set(d, ranges);
+    }
+  }
+  // Each detector's values, then its matches in each of them.
+  const valuesOf = new Map<number, Set<string>>();
+  for (const [i, byDetector] of located) {
+    if (failed.has(i)) continue;
+    let answer: ValueDetectors | undefined;
+    try {
+      answer = lineDetectors(lines.get(i) as Buffer, filter, count, true, hits.get(i), byDetector);
+    } catch {
+      continue;
+    }
+    if (!answer) continue;
+    detectors.set(i, answer);
+    for (const [value, ds] of answer.byValue ?? []) {
+      for (const d of ds) {
+        const values = valuesOf.get(d);
+        if (values) values.add(value);
+        else valuesOf.set(d, new Set([value]));
+      }
+    }
+  }
+  for (const [d, values] of valuesOf) {
+    const detector = policy.detectors[d] as CompiledDetector;
+    for (const value of values) {
+      let row = known.get(value);
+      if (!row) known.set(value, (row = []));
+      try {
+        row[d] = execAll(detector, value);
+      } catch {
+        // Searched again where the value is scanned.
+      }
+    }
+  }
+  return { detectors, known };
+}
+
+/** Line `i` of a batch without its line end. */
+function lineAt(data: Buffer, ends: Int32Array, i: number): Buffer {
+  const start = i === 0 ? 0 : (ends[i - 1] as number) + 1;
+  const end = ends[i] as number;
+  return data.subarray(start, end > start && data[end - 1] === CR ? end - 1 : end);
+}
+
+function push(map: Map<number, number[]>, key: number, value: number): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

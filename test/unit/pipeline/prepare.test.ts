@@ -1,0 +1,100 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ActionPolicy } from '../../../src/act/actions.js';
+import type { CompiledPolicy } from '../../../src/detect/compile.js';
+import { lineEnds } from '../../../src/detect/line-filter.js';
+import { execAll } from '../../../src/detect/scan.js';
+import { Outcome, processBatch, type BatchContext } from '../../../src/pipeline/batch.js';
+import { prepareLines, slowLines } from '../../../src/pipeline/prepare.js';
+import { lineDetectors } from '../../../src/pipeline/raw-line.js';
+import { builtinPolicy, LIMITS } from '../../helpers/engine.js';
+import { localKeys } from '../../helpers/keys.js';
+
+const AWS = 'AKIAXZMS6C25A3DKBT7H';
+const GITHUB = 'ghp_StMLwdNs1n15nzh8OXwIBky7svR3q6PgOt3W';
+
+const LINES = [
+  `{"msg":"assumed role deploy-bot with access key ${AWS}","user":"u-1","n":12}`,
+  `{"msg":"mirror sync using ${GITHUB} for acme/cache","again":"${GITHUB}","to":"ops@example.com"}`,
+  `{"a":{"b":["call +1 415 555 0132 or mail jane.doe@example.org","${AWS}"]},"ip":"10.12.13.14"}`,
+  '{"msg":"nothing to see here","level":"info"}',
+  // Read as text, and a line with an escape: the structured path works these out alone.
+  `deploy with ${AWS} done`,
+  `{"msg":"line one\\nkey ${AWS}"}`,
+  `{"msg":"sent Authorization: Bearer dRSpSrDLUb-GjgBHOgJ1KxHRkOgfC5shlI6OSxfUjfZ"}\r`,
+];
+
+function batchOf(lines: readonly string[]): { data: Buffer; ends: Int32Array } {
+  const data = Buffer.from(lines.join('\n') + '\n');
+  return { data, ends: lineEnds(data) };
+}
+
+describe('prepareLines', () => {
+  let policy: CompiledPolicy;
+  let ctx: BatchContext;
+
+  beforeAll(async () => {
+    policy = builtinPolicy();
+    const { keys } = await localKeys();
+    const tokenKey = await keys.current();
+    ctx = { policy, actions: new ActionPolicy(), format: 'auto', limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey };
+  });
+
+  it('answers for each JSON line as lineDetectors does for the line alone, and holds the detectors own matches', () => {
+    const { data, ends } = batchOf(LINES);
+    const hits = new Map<number, number[]>();
+    slowLines(data, ends, ctx, hits);
+    const prepared = prepareLines(data, ends, hits, policy, 'auto');
+    expect([...prepared.detectors.keys()].sort()).toEqual([0, 1, 2, 6]);
+    const filter = policy.lineFilter;
+    if (!filter) throw new Error('the built-in policy has a line filter');
+    let searched = 0;
+    for (const [i, answer] of prepared.detectors) {
+      const line = LINES[i]?.replace(/\r$/, '') as string;
+      const alone = lineDetectors(Buffer.from(line), filter, policy.detectors.length, true, hits.get(i));
+      expect(answer.byValue).toEqual(alone?.byValue);
+      expect(answer.plain).toBe(alone?.plain);
+      for (const [value, ds] of answer.byValue ?? []) {
+        for (const d of ds) {
+          const detector = policy.detectors[d];
+          if (!detector) throw new Error(`no detector ${d}`);
+          const known = prepared.known.get(value)?.[d];
+          expect(known?.map((m) => [m.index, m[0], m.groups])).toEqual(execAll(detector, value).map((m) => [m.index, m[0], m.groups]));
+          searched += 1;
+        }
+      }
+    }
+    // The AWS key, the GitHub token (two detectors, once for both places), the phone, the e-mails, the IP, the bearer token.
+    expect(searched).toBeGreaterThanOrEqual(8);
+    expect(prepared.known.get(GITHUB)?.filter((m) => m !== undefined).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('leaves the fast path and the structured path agreeing', () => {
+    const { data } = batchOf(LINES);
+    const task = { seq: 0, file: 'p.log', firstLine: 1, firstOffset: 0, data };
+    const fast = processBatch(task, ctx);
+    const slow = processBatch(task, { ...ctx, fastPath: false });
+    expect(Buffer.from(fast.output).toString()).toBe(Buffer.from(slow.output).toString());
+    expect(fast.events.map(({ ts: _ts, ...e }) => e)).toEqual(slow.events.map(({ ts: _ts, ...e }) => e));
+    expect(Buffer.from(fast.output).toString()).not.toContain(AWS);
+    expect(Buffer.from(fast.output).toString()).not.toContain(GITHUB);
+  });
+
+  it('leaves out a line it cannot prepare; the structured path then quarantines that line alone', () => {
+    const local = builtinPolicy();
+    const prefilter = local.lineFilter?.prefilter;
+    if (!prefilter) throw new Error('the built-in policy has a line filter');
+    const locate = prefilter.locate.bind(prefilter);
+    prefilter.locate = (i, input, out) => {
+      if (input.includes('poison')) throw new Error('locate failed');
+      locate(i, input, out);
+    };
+    const lines = [`{"msg":"poison ${AWS}"}`, `{"msg":"key ${AWS}"}`];
+    const { data, ends } = batchOf(lines);
+    const hits = new Map<number, number[]>();
+    slowLines(data, ends, { ...ctx, policy: local }, hits);
+    expect([...prepareLines(data, ends, hits, local, 'auto').detectors.keys()]).toEqual([1]);
+    const r = processBatch({ seq: 0, file: 'p.log', firstLine: 1, firstOffset: 0, data }, { ...ctx, policy: local });
+    expect([...r.outcomes]).toEqual([Outcome.Quarantined, Outcome.Redacted]);
+    expect(Buffer.from(r.output).toString()).not.toContain(AWS);
+  });
+});
