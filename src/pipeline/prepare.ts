@@ -4,10 +4,11 @@
  * can match each value (see lineDetectors) and those detectors' matches in the values
  * ({@link prepareLines}).
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { readsAsText, type LineFormat } from '../codecs/jsonl.js';
 import type { CompiledDetector, CompiledPolicy } from '../detect/compile.js';
 import { markByte, markEscapes } from '../detect/line-filter.js';
+import { requiredLiterals, type Literal } from '../detect/literals.js';
 import { execAll, type KnownMatches } from '../detect/scan.js';
 import { lineDetectors, type ValueDetectors } from './raw-line.js';
 
@@ -60,9 +61,12 @@ export interface PreparedLines {
  * nothing escaped: the detectors each value can match, and their matches in it. Both searches
  * run one detector over every line (or value) it concerns before the next detector, as the line
  * prefilter runs its sets (see Prefilter.hitsMany): each RE2's automaton stays in the CPU's caches
- * across its calls, where a line at a time goes through several detectors' automata. The answers
- * are the ones each line would get alone. A line whose preparation fails is left out: the
- * structured path works it out again, and quarantines it if that fails too.
+ * across its calls, where a line at a time goes through several detectors' automata. A detector
+ * with required literals (`ghp_`, `AKIA`, `eyJ`, `bearer`) is not searched for in an ASCII line:
+ * a value can match it only where it holds one of them, which indexOf finds (see
+ * {@link literalRanges}). The answers are the ones each line would get alone, or wider. A line
+ * whose preparation fails is left out: the structured path works it out again, and quarantines it
+ * if that fails too.
  */
 export function prepareLines(data: Buffer, ends: Int32Array, hits: ReadonlyMap<number, readonly number[]>, policy: CompiledPolicy, format: LineFormat): PreparedLines {
   const filter = policy.lineFilter;
@@ -81,11 +85,22 @@ export function prepareLines(data: Buffer, ends: Int32Array, hits: ReadonlyMap<n
   }
   const located = new Map<number, Map<number, number[]>>();
   const failed = new Set<number>();
+  // An ASCII line's text in lower case, for the literals matched without case.
+  const lower = new Map<number, string | null>();
+  const lowerOf = (i: number, bytes: Buffer): string | undefined => {
+    let text = lower.get(i);
+    if (text === undefined) lower.set(i, (text = isAscii(bytes) ? bytes.toString('latin1').toLowerCase() : null));
+    return text ?? undefined;
+  };
   for (const [d, list] of linesOf) {
+    const literals = literalsOf(policy, d);
     for (const i of list) {
       const ranges: number[] = [];
+      const bytes = lines.get(i) as Buffer;
+      const text = literals ? lowerOf(i, bytes) : undefined;
       try {
-        filter.prefilter.locate(d, lines.get(i) as Buffer, ranges);
+        if (literals && text !== undefined) literalRanges(bytes, text, literals, ranges);
+        else filter.prefilter.locate(d, bytes, ranges);
       } catch {
         failed.add(i);
         continue;
@@ -128,6 +143,40 @@ export function prepareLines(data: Buffer, ends: Int32Array, hits: ReadonlyMap<n
     }
   }
   return { detectors, known };
+}
+
+/** Each detector's required literals, where all are ASCII (null: none, or not all), by policy. */
+const literalsByPolicy = new WeakMap<CompiledPolicy, Array<readonly Literal[] | null | undefined>>();
+
+function literalsOf(policy: CompiledPolicy, d: number): readonly Literal[] | undefined {
+  let known = literalsByPolicy.get(policy);
+  if (!known) literalsByPolicy.set(policy, (known = []));
+  let literals = known[d];
+  if (literals === undefined) {
+    const found = requiredLiterals((policy.detectors[d] as CompiledDetector).spec.regex);
+    // A literal that is not ASCII may match ASCII text without case (`ſ` is `s` to RE2's (?i)).
+    literals = found && found.length > 0 && found.every((l) => isAsciiText(l.text)) ? found : null;
+    known[d] = literals;
+  }
+  return literals ?? undefined;
+}
+
+function isAsciiText(text: string): boolean {
+  for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) > 0x7f) return false;
+  return true;
+}
+
+/**
+ * The places of an ASCII line (`lower`: its text in lower case) where one of a detector's
+ * required literals occurs, as start, end pairs: a value of the line can match the detector only
+ * where it holds one (every match does), so these ranges serve as the places Prefilter#locate
+ * gives (every match overlaps one). In an ASCII line, RE2's case folding is ASCII's.
+ */
+function literalRanges(bytes: Buffer, lower: string, literals: readonly Literal[], out: number[]): void {
+  for (const { text, nocase } of literals) {
+    if (nocase) for (let at = lower.indexOf(text); at !== -1; at = lower.indexOf(text, at + 1)) out.push(at, at + text.length);
+    else for (let at = bytes.indexOf(text, 0, 'latin1'); at !== -1; at = bytes.indexOf(text, at + 1, 'latin1')) out.push(at, at + text.length);
+  }
 }
 
 /** Line `i` of a batch without its line end. */

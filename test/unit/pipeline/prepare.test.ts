@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ActionPolicy } from '../../../src/act/actions.js';
-import type { CompiledPolicy } from '../../../src/detect/compile.js';
+import type { CompiledDetector, CompiledPolicy } from '../../../src/detect/compile.js';
 import { lineEnds } from '../../../src/detect/line-filter.js';
 import { execAll } from '../../../src/detect/scan.js';
 import { Outcome, processBatch, type BatchContext } from '../../../src/pipeline/batch.js';
@@ -21,6 +21,11 @@ const LINES = [
   `deploy with ${AWS} done`,
   `{"msg":"line one\\nkey ${AWS}"}`,
   `{"msg":"sent Authorization: Bearer dRSpSrDLUb-GjgBHOgJ1KxHRkOgfC5shlI6OSxfUjfZ"}\r`,
+  // A literal in a key (its value is read with the key), one in a line that is not ASCII, and a
+  // Kelvin sign, which RE2's (?i) reads as k.
+  `{"authorization":"Bearer dRSpSrDLUb-GjgBHOgJ1KxHRkOgfC5shlI6OSxfUjfZ","to":"ops@example.com"}`,
+  `{"msg":"clé ${GITHUB} für café","user":"u-2"}`,
+  `{"msg":"api_to\u212Aen=Zk3xQ9vLm2Pq8RtY6wNb4HcJ","ip":"10.1.2.3"}`,
 ];
 
 function batchOf(lines: readonly string[]): { data: Buffer; ends: Int32Array } {
@@ -39,21 +44,27 @@ describe('prepareLines', () => {
     ctx = { policy, actions: new ActionPolicy(), format: 'auto', limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey };
   });
 
-  it('answers for each JSON line as lineDetectors does for the line alone, and holds the detectors own matches', () => {
+  it('gives each value of a JSON line every detector that can match it, and the detectors own matches', () => {
     const { data, ends } = batchOf(LINES);
     const hits = new Map<number, number[]>();
     slowLines(data, ends, ctx, hits);
     const prepared = prepareLines(data, ends, hits, policy, 'auto');
-    expect([...prepared.detectors.keys()].sort()).toEqual([0, 1, 2, 6]);
+    expect([...prepared.detectors.keys()].sort()).toEqual([0, 1, 2, 6, 7, 8, 9]);
     const filter = policy.lineFilter;
     if (!filter) throw new Error('the built-in policy has a line filter');
     let searched = 0;
     for (const [i, answer] of prepared.detectors) {
       const line = LINES[i]?.replace(/\r$/, '') as string;
+      // The line alone, each hit detector located on it by its raw-line form: every detector
+      // found there in a value is given to that value here too.
       const alone = lineDetectors(Buffer.from(line), filter, policy.detectors.length, true, hits.get(i));
-      expect(answer.byValue).toEqual(alone?.byValue);
       expect(answer.plain).toBe(alone?.plain);
+      for (const [value, ds] of alone?.byValue ?? []) {
+        const found = ds.filter((d) => execAll(policy.detectors[d] as CompiledDetector, value).length > 0);
+        expect(answer.of(value)).toEqual(expect.arrayContaining(found));
+      }
       for (const [value, ds] of answer.byValue ?? []) {
+        expect(ds.every((d) => hits.get(i)?.includes(d))).toBe(true);
         for (const d of ds) {
           const detector = policy.detectors[d];
           if (!detector) throw new Error(`no detector ${d}`);
@@ -88,13 +99,14 @@ describe('prepareLines', () => {
       if (input.includes('poison')) throw new Error('locate failed');
       locate(i, input, out);
     };
-    const lines = [`{"msg":"poison ${AWS}"}`, `{"msg":"key ${AWS}"}`];
+    // E-mail has no required literal: it is located with the prefilter's regex.
+    const lines = [`{"msg":"poison jane.doe@example.org"}`, `{"msg":"mail jane.doe@example.org"}`];
     const { data, ends } = batchOf(lines);
     const hits = new Map<number, number[]>();
     slowLines(data, ends, { ...ctx, policy: local }, hits);
     expect([...prepareLines(data, ends, hits, local, 'auto').detectors.keys()]).toEqual([1]);
     const r = processBatch({ seq: 0, file: 'p.log', firstLine: 1, firstOffset: 0, data }, { ...ctx, policy: local });
     expect([...r.outcomes]).toEqual([Outcome.Quarantined, Outcome.Redacted]);
-    expect(Buffer.from(r.output).toString()).not.toContain(AWS);
+    expect(Buffer.from(r.output).toString()).not.toContain('jane.doe@example.org');
   });
 });
