@@ -62,8 +62,8 @@ export interface PreparedLines {
  * run one detector over every line (or value) it concerns before the next detector, as the line
  * prefilter runs its sets (see Prefilter.hitsMany): each RE2's automaton stays in the CPU's caches
  * across its calls, where a line at a time goes through several detectors' automata. A detector
- * with required literals (`ghp_`, `AKIA`, `eyJ`, `bearer`) is not searched for in an ASCII line:
- * a value can match it only where it holds one of them, which indexOf finds (see
+ * with required literals (`ghp_`, `AKIA`, `eyJ`, `bearer`) is not located on an ASCII line with
+ * its regex: a value can match it only where it holds one of them, which indexOf finds (see
  * {@link literalRanges}). The answers are the ones each line would get alone, or wider. A line
  * whose preparation fails is left out: the structured path works it out again, and quarantines it
  * if that fails too.
