@@ -81,7 +81,7 @@ export class LiteralScan {
       if (e.literal) {
         const { text, nocase } = e.literal;
         // The automaton reads letters without case; a literal with case is compared after.
-        const folded = nocase || isAscii(text) ? asciiFold(text, true) : undefined;
+        const folded = nocase || isAsciiText(text) ? asciiFold(text, true) : undefined;
         if (folded === undefined) return;
         if (folded.length === 0) throw new Error(`literal scan: entry ${i} is empty`);
         if (nocase) word(folded).nocase.push(i);
@@ -190,7 +190,8 @@ export class LiteralScan {
   }
 }
 
-function isAscii(text: string): boolean {
+/** True when every character of `text` is ASCII. */
+export function isAsciiText(text: string): boolean {
   for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) > 0x7f) return false;
   return true;
 }

@@ -64,10 +64,11 @@ export type KnownMatches = ReadonlyMap<string, ReadonlyArray<readonly RegExpExec
 /**
  * Every confirmed match in `text`, non-overlapping, ordered by position. `only`, when given, are
  * the only detectors that can match (those the record's raw line matched): the prefilter is
- * skipped and they run directly; `known` may hold their matches in `text` already. Each of `context.keys`, keys above a JSON value, is also read standing
- * before it (`key: value`), for detectors whose pattern or keyword window needs what the key
- * holds (`{"ssn":"078051120"}`): what any detector finds in the value so read counts. (The line
- * prefilter sends every line with such a key down the structured path, see prefilter.ts.)
+ * skipped and they run directly; `known` may hold their matches in `text` already. Each of
+ * `context.keys`, keys above a JSON value, is also read standing before it (`key: value`), for
+ * detectors whose pattern or keyword window needs what the key holds (`{"ssn":"078051120"}`): what
+ * any detector finds in the value so read counts. (The line prefilter sends every line with such a
+ * key down the structured path, see prefilter.ts.)
  */
 export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntry[], only?: readonly number[], context?: { keys: readonly string[] }, known?: KnownMatches): Match[] {
   if (!policy.prefilter || text.length === 0) return [];

@@ -8,6 +8,7 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import { readsAsText, type LineFormat } from '../codecs/jsonl.js';
 import type { CompiledDetector, CompiledPolicy } from '../detect/compile.js';
 import { markByte, markEscapes } from '../detect/line-filter.js';
+import { isAsciiText } from '../detect/literal-scan.js';
 import { requiredLiterals, type Literal } from '../detect/literals.js';
 import { execAll, type KnownMatches } from '../detect/scan.js';
 import { lineDetectors, type ValueDetectors } from './raw-line.js';
@@ -155,15 +156,10 @@ function literalsOf(policy: CompiledPolicy, d: number): readonly Literal[] | und
   if (literals === undefined) {
     const found = requiredLiterals((policy.detectors[d] as CompiledDetector).spec.regex);
     // A literal that is not ASCII may match ASCII text without case (`ſ` is `s` to RE2's (?i)).
-    literals = found && found.length > 0 && found.every((l) => isAsciiText(l.text)) ? found : null;
+    literals = found && found.length > 0 && found.every((l) => isAsciiText(l.text)) ? found.map((l) => (l.nocase ? { ...l, text: l.text.toLowerCase() } : l)) : null;
     known[d] = literals;
   }
   return literals ?? undefined;
-}
-
-function isAsciiText(text: string): boolean {
-  for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) > 0x7f) return false;
-  return true;
 }
 
 /**
