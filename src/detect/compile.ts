@@ -23,6 +23,8 @@ export interface CompiledDetector {
   readonly positions: () => RE2;
   readonly hasSecretGroup: boolean;
   readonly validate?: (value: string) => ValidatorResult;
+  /** The validator's answers are costly (see ValidatorSpec.costly). */
+  readonly costlyValidator: boolean;
   readonly allow: Allowlist;
   /** The detector's keywords as one case-insensitive RE2 (the prefilter's literal gates fold case the same way). */
   readonly keywords?: RE2;
@@ -265,6 +267,7 @@ function compileDetector(spec: DetectorSpec, index: number): CompiledDetector {
     regex,
     positions: () => (positions ??= new RE2(spec.regex, 'gud')),
     hasSecretGroup,
+    costlyValidator: validator?.costly === true,
     allow: new Allowlist(spec.allowlist, `detector "${spec.id}" allowlist`),
     ...(spec.keywords.length > 0 ? { keywords: keywordRegex(spec.keywords) } : {}),
     ...(validator && v ? { validate: (value: string) => validator.validate(value, v.params) } : {}),

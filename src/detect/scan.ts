@@ -199,7 +199,7 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
     const { spec } = detector;
     for (const m of known?.[index] ?? execAll(detector, text)) {
       const whole: [number, number] = [m.index, m.index + m[0].length];
-      const [start, end] = detector.hasSecretGroup ? secretSpan(detector, text, m) : whole;
+      const [start, end] = spanOf(detector, text, m);
       if (end <= start) continue;
       const note = (verdict: Verdict, detail?: string): void => {
         trace?.push({ detectorId: spec.id, verdict, start, end, ...(detail ? { detail } : {}) });
@@ -215,11 +215,9 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
         note('allowlisted', verdict.allowedBy);
         continue;
       }
-      if (detector.keywords) {
-        if (!detector.keywords.test(text.slice(Math.max(0, whole[0] - spec.keywordWindow), whole[1]))) {
-          note('keyword-missing', `none of [${spec.keywords.join(', ')}] within ${spec.keywordWindow} chars before the match`);
-          continue;
-        }
+      if (!keywordsNear(detector, text, m)) {
+        note('keyword-missing', `none of [${spec.keywords.join(', ')}] within ${spec.keywordWindow} chars before the match`);
+        continue;
       }
       if (detector.validate) {
         const result = verdict.validation();
@@ -232,6 +230,32 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
     }
   }
   return candidates.length > 0 ? withRepeats(text, candidates, tokens ?? []) : candidates;
+}
+
+/**
+ * Asks `detector`'s validator about its `matches` in `text` that pass its allowlists and keywords,
+ * as {@link candidatesOf} will: the answers are kept with the policy's verdicts, where the scan of
+ * `text` finds them. The structured path asks a costly validator (see ValidatorSpec.costly) about a
+ * batch's candidates together, ahead of the batch's scans.
+ */
+export function askValidator(policy: CompiledPolicy, detector: CompiledDetector, text: string, matches: readonly RegExpExecArray[]): void {
+  if (!detector.validate) return;
+  for (const m of matches) {
+    const [start, end] = spanOf(detector, text, m);
+    if (end <= start) continue;
+    const verdict = policy.verdictOf(detector, text.slice(start, end));
+    if (!verdict.allowedBy && keywordsNear(detector, text, m)) verdict.validation();
+  }
+}
+
+/** The span a match of `detector` redacts: its `secret` group, else the whole match. */
+function spanOf(detector: CompiledDetector, text: string, m: RegExpExecArray): [number, number] {
+  return detector.hasSecretGroup ? secretSpan(detector, text, m) : [m.index, m.index + m[0].length];
+}
+
+/** True when the detector has no keywords, or one lies within its window before the match's end. */
+function keywordsNear(detector: CompiledDetector, text: string, m: RegExpExecArray): boolean {
+  return !detector.keywords || detector.keywords.test(text.slice(Math.max(0, m.index - detector.spec.keywordWindow), m.index + m[0].length));
 }
 
 /** The matches of a detector's regex in `text` that are not empty, left to right. */

@@ -10,7 +10,7 @@ import type { CompiledDetector, CompiledPolicy } from '../detect/compile.js';
 import { markByte, markEscapes } from '../detect/line-filter.js';
 import { isAsciiText } from '../detect/literal-scan.js';
 import { requiredLiterals, type Literal } from '../detect/literals.js';
-import { execAll, type KnownMatches } from '../detect/scan.js';
+import { askValidator, execAll, type KnownMatches } from '../detect/scan.js';
 import { lineDetectors, type ValueDetectors } from './raw-line.js';
 
 const CR = 0x0d;
@@ -65,7 +65,8 @@ export interface PreparedLines {
  * across its calls, where a line at a time goes through several detectors' automata. A detector
  * with required literals (`ghp_`, `AKIA`, `eyJ`, `bearer`) is not located on an ASCII line with
  * its regex: a value can match it only where it holds one of them, which indexOf finds (see
- * {@link literalRanges}). The answers are the ones each line would get alone, or wider. A line
+ * {@link literalRanges}). A costly validator (see ValidatorSpec.costly) is then asked about the
+ * matches, its answers kept for the scans. The answers are the ones each line would get alone, or wider. A line
  * whose preparation fails is left out: the structured path works it out again, and quarantines it
  * if that fails too.
  */
@@ -140,6 +141,19 @@ export function prepareLines(data: Buffer, ends: Int32Array, hits: ReadonlyMap<n
         row[d] = execAll(detector, value);
       } catch {
         // Searched again where the value is scanned.
+      }
+    }
+  }
+  // Then the costly validators' answers on those matches, one after the other.
+  for (const [d, values] of valuesOf) {
+    const detector = policy.detectors[d] as CompiledDetector;
+    if (!detector.costlyValidator) continue;
+    for (const value of values) {
+      const matches = known.get(value)?.[d];
+      try {
+        if (matches) askValidator(policy, detector, value, matches);
+      } catch {
+        // Asked again where the value is scanned.
       }
     }
   }

@@ -25,6 +25,12 @@ export interface ValidatorSpec {
    * a validator that needs parameters throws a `LogveilError` (`VALIDATOR_PARAMS`) otherwise.
    */
   validate(value: string, params: Record<string, unknown>): ValidatorResult;
+  /**
+   * An answer costs tens of microseconds or more, most of it in reading the validator's own data
+   * (a phone number's country metadata), which the rest of a batch's work evicts from the CPU's
+   * caches: the structured path asks about a batch's candidates together, ahead of their scans.
+   */
+  costly?: true;
 }
 
 export const OK: ValidatorResult = Object.freeze({ ok: true });

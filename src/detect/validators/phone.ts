@@ -133,6 +133,7 @@ function settingsOf(params: Record<string, unknown>): Settings {
 }
 
 export const phone: ValidatorSpec = {
+  costly: true,
   checkParams(params) {
     const problems = countriesOf(params) === undefined ? [PARAM_PROBLEM] : [];
     const international = params['international'];

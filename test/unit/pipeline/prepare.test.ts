@@ -1,8 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ActionPolicy } from '../../../src/act/actions.js';
 import type { CompiledDetector, CompiledPolicy } from '../../../src/detect/compile.js';
 import { lineEnds } from '../../../src/detect/line-filter.js';
 import { execAll } from '../../../src/detect/scan.js';
+import { phone } from '../../../src/detect/validators/phone.js';
 import { Outcome, processBatch, type BatchContext } from '../../../src/pipeline/batch.js';
 import { prepareLines, slowLines } from '../../../src/pipeline/prepare.js';
 import { lineDetectors } from '../../../src/pipeline/raw-line.js';
@@ -77,6 +78,45 @@ describe('prepareLines', () => {
     // The AWS key, the GitHub token (two detectors, once for both places), the phone, the e-mails, the IP, the bearer token.
     expect(searched).toBeGreaterThanOrEqual(8);
     expect(prepared.known.get(GITHUB)?.filter((m) => m !== undefined).length).toBeGreaterThanOrEqual(2);
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('asks a costly validator about the matches of the batch before any line is scanned, once each', () => {
+    const local = builtinPolicy();
+    const asked: string[] = [];
+    const validate = phone.validate.bind(phone);
+    vi.spyOn(phone, 'validate').mockImplementation((value, params) => {
+      asked.push(value);
+      return validate(value, params);
+    });
+    const lines = ['{"msg":"call +1 415 555 0132 now"}', '{"msg":"nothing"}', '{"to":"+44 20 7946 0958","cc":"+1 415 555 0132"}'];
+    const { data, ends } = batchOf(lines);
+    const hits = new Map<number, number[]>();
+    slowLines(data, ends, { ...ctx, policy: local }, hits);
+    prepareLines(data, ends, hits, local, 'auto');
+    expect(new Set(asked)).toEqual(new Set(['+1 415 555 0132', '+44 20 7946 0958']));
+    const before = asked.length;
+    const r = processBatch({ seq: 0, file: 'p.log', firstLine: 1, firstOffset: 0, data }, { ...ctx, policy: local });
+    // The answers were kept: the scans ask nothing more.
+    expect(asked.length).toBe(before);
+    expect([...r.outcomes]).toEqual([Outcome.Redacted, Outcome.Unchanged, Outcome.Redacted]);
+    expect(Buffer.from(r.output).toString()).not.toContain('7946');
+  });
+
+  it('quarantines the line whose costly validator throws, once its scan asks again', () => {
+    const local = builtinPolicy();
+    const validate = phone.validate.bind(phone);
+    vi.spyOn(phone, 'validate').mockImplementation((value, params) => {
+      if (value.includes('0199')) throw new Error('validator failed');
+      return validate(value, params);
+    });
+    const lines = ['{"msg":"call +1 415 555 0199 now"}', '{"msg":"call +1 415 555 0132 now"}'];
+    const r = processBatch({ seq: 0, file: 'p.log', firstLine: 1, firstOffset: 0, data: batchOf(lines).data }, { ...ctx, policy: local });
+    expect([...r.outcomes]).toEqual([Outcome.Quarantined, Outcome.Redacted]);
+    expect(Buffer.from(r.output).toString()).not.toContain('555 0132');
   });
 
   it('leaves the fast path and the structured path agreeing', () => {
