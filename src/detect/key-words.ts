@@ -12,7 +12,8 @@
  * must be as many words in a row. The raw-line prefilter looks for the same words with {@link keyWordNet}, a wider
  * net: every key holding one is in what it catches.
  */
-import { requiredLiterals, selectivePrefix } from './literals.js';
+import RE2 from 're2';
+import { requiredLiterals, selectivePrefix, type Literal } from './literals.js';
 import { asciiFold, holdsText } from './literal-scan.js';
 import { escapeRegex as escape, withoutCaptures } from './re2-syntax.js';
 import type { DetectorSpec } from './pack.js';
@@ -96,6 +97,109 @@ export const NAME_MEMBER = `["'](?:key|name|Key|Name)["'][ \\t\\r]*:[ \\t\\r]*`;
 export function inKeyPattern(pattern: string): string {
   const p = withoutCaptures(pattern) ?? pattern;
   return `(?:${p})[^"\\n]*"[ \\t\\r]*:|${NAME_MEMBER}["'][^"'\\n]*(?:${p})`;
+}
+
+/**
+ * Tests of where something lies in a JSON key of a raw line, by index: a pattern (made by
+ * {@link inKeyPattern} or {@link keyWordInKey}), compiled on first use; one made of a literal is
+ * answered on ASCII input without it (see {@link literalInKey}).
+ */
+export class InKeyTests {
+  readonly #patterns: Array<string | RE2 | undefined> = [];
+  readonly #literals: Array<{ text: string | undefined; nocase: boolean } | undefined> = [];
+
+  /** Test `i` is `pattern`. */
+  pattern(i: number, pattern: string): void {
+    this.#patterns[i] = pattern;
+  }
+
+  /** Test `i` is {@link inKeyPattern} of `source`, a prefilter literal's pattern: `literal`, when it is one. */
+  literal(i: number, source: string, literal: Literal | undefined): void {
+    this.#patterns[i] = inKeyPattern(source);
+    if (literal && literal.text.length > 0) this.#literals[i] = { text: asciiFold(literal.text, literal.nocase), nocase: literal.nocase };
+  }
+
+  /**
+   * Whether test `i` holds in `input` (false where there is none). `ascii`: `input` is a Buffer of
+   * ASCII bytes, and its text in lower case once asked for (see {@link literalInKey}).
+   */
+  holds(i: number, input: string | Buffer, ascii: { lower?: string } | undefined): boolean {
+    const literal = this.#literals[i];
+    if (literal && ascii) {
+      if (literal.nocase) ascii.lower ??= (input as Buffer).toString('latin1').toLowerCase();
+      return literalInKey(input as Buffer, literal.text, literal.nocase, ascii.lower);
+    }
+    let re = this.#patterns[i];
+    if (re === undefined) return false;
+    if (typeof re === 'string') this.#patterns[i] = re = new RE2(re, 'u');
+    return re.test(input);
+  }
+}
+
+const QUOTE = 0x22;
+const APOSTROPHE = 0x27;
+const NL = 0x0a;
+const COLON = 0x3a;
+
+/**
+ * {@link inKeyPattern} of a literal, answered for ASCII input without a regex (the same answers,
+ * which the tests compare). `text`: the literal as ASCII input holds it, lower case where
+ * `nocase` (see asciiFold); undefined when no ASCII input can hold it. Every place the literal
+ * occurs is tried: the rest of the string, its closing quote and a colon after it, or a string
+ * it lies in opening right after a name member before it.
+ */
+export function literalInKey(input: Buffer, text: string | undefined, nocase: boolean, lower?: string): boolean {
+  if (text === undefined || text.length === 0) return false;
+  // Without case, the places are looked up in the input in lower case (`lower`, when the caller has it).
+  const where = nocase ? (lower ?? input.toString('latin1').toLowerCase()) : input;
+  for (let at = where.indexOf(text); at !== -1; at = where.indexOf(text, at + 1)) {
+    if (closesKey(input, at + text.length) || opensNamed(input, at)) return true;
+  }
+  return false;
+}
+
+/** `[^"\n]*"[ \t\r]*:` from `from`. */
+function closesKey(input: Buffer, from: number): boolean {
+  let j = from;
+  while (j < input.length && input[j] !== QUOTE) {
+    if (input[j] === NL) return false;
+    j += 1;
+  }
+  if (j >= input.length) return false;
+  j = skipSpace(input, j + 1, 1);
+  return input[j] === COLON;
+}
+
+/** {@link NAME_MEMBER}`["'][^"'\n]*` ending at `end`: read backwards from it. */
+function opensNamed(input: Buffer, end: number): boolean {
+  let j = end - 1;
+  while (j >= 0 && input[j] !== QUOTE && input[j] !== APOSTROPHE) {
+    if (input[j] === NL) return false;
+    j -= 1;
+  }
+  if (j < 0) return false;
+  j = skipSpace(input, j - 1, -1);
+  if (input[j] !== COLON) return false;
+  j = skipSpace(input, j - 1, -1);
+  if (!isQuote(input[j])) return false;
+  return NAMES.some((word) => {
+    const at = j - word.length;
+    return at >= 1 && isQuote(input[at - 1]) && holdsText(input, at, word, false);
+  });
+}
+
+/** The words of {@link NAME_MEMBER}. */
+const NAMES = ['key', 'name', 'Key', 'Name'];
+
+/** From `j`, in `step`'s direction, past spaces, tabs and carriage returns. */
+function skipSpace(input: Buffer, j: number, step: 1 | -1): number {
+  let k = j;
+  while (k >= 0 && k < input.length && (input[k] === 0x20 || input[k] === 0x09 || input[k] === 0x0d)) k += step;
+  return k;
+}
+
+function isQuote(c: number | undefined): boolean {
+  return c === QUOTE || c === APOSTROPHE;
 }
 
 /**

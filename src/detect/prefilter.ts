@@ -15,13 +15,14 @@
  * - a literal hit names the patterns that hold it, and only those run: alone, or, where one literal
  *   gates several, as one RE2.Set of them (one scan of the line instead of one each).
  */
+import { isAscii } from 'node:buffer';
 import RE2 from 're2';
 import { analyze, selectivePrefix } from './literals.js';
 import { escapeRegex as escape, withoutCaptures } from './re2-syntax.js';
 import { gapTail, literalSuffix, unboundedGaps } from './wider-forms.js';
 import { gateOf, weaklyGated } from './rarity.js';
 import { SplitSet, TEST_SET_WEIGHT } from './split-set.js';
-import { inKeyPattern, keyWordInKey, keyWordAnchor, keyWordNet } from './key-words.js';
+import { InKeyTests, inKeyPattern, keyWordInKey, keyWordAnchor, keyWordNet } from './key-words.js';
 import { LiteralScan, type LiteralEntry } from './literal-scan.js';
 
 type RE2Set = ReturnType<typeof RE2.Set>;
@@ -69,16 +70,16 @@ export class Prefilter {
   /** Entries below this index make a JSON key holding one of their literals a context key (see {@link Prefilter.hits}). */
   readonly #contextEntries: number;
   /**
-   * For each literal that gates an entry below {@link Prefilter.#contextEntries}, a pattern that
-   * matches where it lies in a JSON key: the literal, the rest of the string, its closing quote
-   * and a colon (made on first use); undefined for the other literals.
+   * For each literal that gates an entry below {@link Prefilter.#contextEntries}, and each key
+   * word's net, the test of whether it lies in a JSON key: the literal, the rest of the string,
+   * its closing quote and a colon (see inKeyPattern); none for the other literals.
    */
-  #inKeyPatterns: Array<string | RE2 | undefined> = [];
+  readonly #inKeyTests = new InKeyTests();
   /** How many structural patterns are held with a gap unbounded, and by what follows it (see {@link Prefilter.#widen}). */
   #unbounded = 0;
   #tails = 0;
   /** The same for each structural pattern held by its keyword prefix (see {@link Prefilter.#relax}), by set index. */
-  readonly #relaxedInKey: Array<string | RE2 | undefined> = [];
+  readonly #relaxedInKey = new InKeyTests();
 
   /**
    * `setWeight`: what one structural set holds (the sets are split at it). `maxStructuralWeight`:
@@ -141,7 +142,11 @@ export class Prefilter {
     }
     const keys = [...byLiteral.keys()];
     this.#gates = keys.map((k) => byLiteral.get(k) as number[]);
-    this.#inKeyPatterns = keys.map((k) => nets.get(k) ?? (inKey(k) ? inKeyPattern(k) : undefined));
+    keys.forEach((k, l) => {
+      const net = nets.get(k);
+      if (net !== undefined) this.#inKeyTests.pattern(l, net);
+      else if (inKey(k)) this.#inKeyTests.literal(l, k, literalOf.get(k)?.literal);
+    });
     this.#literals = keys.length > 0 ? new LiteralScan(keys.map((k) => literalOf.get(k) as LiteralEntry)) : undefined;
   }
 
@@ -166,7 +171,7 @@ export class Prefilter {
       else this.#tails += 1;
       // The wider form in a key makes the key one the structured path reads values with (see
       // CompiledPolicy.isContextKey), as a prefix does: such a line is looked at closer.
-      if ((this.#structuralIds[i] as number[]).some((e) => e < this.#contextEntries)) this.#relaxedInKey[i] = inKeyPattern(held);
+      if ((this.#structuralIds[i] as number[]).some((e) => e < this.#contextEntries)) this.#relaxedInKey.pattern(i, inKeyPattern(held));
     });
   }
 
@@ -192,7 +197,7 @@ export class Prefilter {
       this.#relaxed[o.i] = true;
       // The prefix in a key (`"ssns":[1,"..."]`): the whole pattern may not reach the value on the
       // raw line, and the structured path reads it with the key.
-      if ((this.#structuralIds[o.i] as number[]).some((e) => e < this.#contextEntries)) this.#relaxedInKey[o.i] = inKeyPattern(o.prefix as string);
+      if ((this.#structuralIds[o.i] as number[]).some((e) => e < this.#contextEntries)) this.#relaxedInKey.pattern(o.i, inKeyPattern(o.prefix as string));
       total -= o.saved;
     }
   }
@@ -290,21 +295,13 @@ export class Prefilter {
   /**
    * True when one of the matched `literals` gates an entry below `contextEntries` (a detector), or
    * the keyword prefix of a matched `structural` pattern held by one (see {@link Prefilter.#relax}),
-   * lies inside a JSON key of `input` (a raw line, see {@link Prefilter.#inKeyPatterns}; a wider
+   * lies inside a JSON key of `input` (a raw line, see {@link Prefilter.#inKeyTests}; a wider
    * net than a parser's): the structured path reads the values under such a key with the key
    * before them, where the line's own patterns may not reach.
    */
   #inKey(input: string | Buffer, structural: readonly number[] | undefined, literals: readonly number[] | undefined): boolean {
-    const holds = (patterns: Array<string | RE2 | undefined>, i: number): boolean => {
-      let re = patterns[i];
-      if (re === undefined) return false;
-      if (typeof re === 'string') {
-        re = new RE2(re, 'u');
-        patterns[i] = re;
-      }
-      return re.test(input);
-    };
-    return (literals?.some((l) => holds(this.#inKeyPatterns, l)) ?? false) || (structural?.some((i) => holds(this.#relaxedInKey, i)) ?? false);
+    const ascii = typeof input !== 'string' && isAscii(input) ? {} : undefined;
+    return (literals?.some((l) => this.#inKeyTests.holds(l, input, ascii)) ?? false) || (structural?.some((i) => this.#relaxedInKey.holds(i, input, ascii)) ?? false);
   }
 
   /**

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
-import { inKeyPattern, KeyWords, keyWordInKey, keyWordNet, keyWordsOf, wordsOf } from '../../../src/detect/key-words.js';
+import { inKeyPattern, KeyWords, keyWordInKey, keyWordNet, keyWordsOf, literalInKey, wordsOf } from '../../../src/detect/key-words.js';
+import { asciiFold } from '../../../src/detect/literal-scan.js';
+import { escapeRegex } from '../../../src/detect/re2-syntax.js';
 import { Prefilter } from '../../../src/detect/prefilter.js';
 import { builtinPolicy } from '../../helpers/engine.js';
 
@@ -84,5 +86,53 @@ describe('inKeyPattern', () => {
     expect(re.test('{"aba 123456789": 1}')).toBe(true);
     expect(re.test('{"name":"aba 123456789","value":1}')).toBe(true);
     expect(re.test('{"k":"aba 123456789"}')).toBe(false);
+  });
+});
+
+describe('literalInKey', () => {
+  const regexAnswer = (literal: string, nocase: boolean, line: string): boolean => new RE2(inKeyPattern(`${nocase ? '(?i)' : ''}${escapeRegex(literal)}`), 'u').test(Buffer.from(line, 'latin1'));
+  const answer = (literal: string, nocase: boolean, line: string): boolean => literalInKey(Buffer.from(line, 'latin1'), asciiFold(literal, nocase), nocase);
+
+  it('finds a literal in a JSON key or in a name member, not in a value', () => {
+    expect(answer('account', true, '{"Account_ID":"a-1"}')).toBe(true);
+    expect(answer('account', true, '{"a":{"name" : \'bank account\',"value":1}}')).toBe(true);
+    expect(answer('account', true, '{"service":"accounts","ok":true}')).toBe(false);
+    expect(answer('account', true, '{"NAME":"account","value":1}')).toBe(false);
+    expect(answer('account', true, '{"Name":"account","value":1}')).toBe(true);
+    expect(answer('Account', false, '{"account_id":"a-1"}')).toBe(false);
+    expect(answer('tél', true, '{"tel":1}')).toBe(false);
+  });
+
+  it('answers as its regex does on ASCII lines (generated lines and literals)', () => {
+    const literals = ['account', 'auth', 'password', '"password"', "pass'", 'ssn', 'key', 'name', 'Name', 'tel:', 'a', 'ſsn', '\u212Aey'];
+    const line = (literal: string): fc.Arbitrary<string> => {
+      const spelled = [literal, literal.toUpperCase(), literal.toLowerCase(), literal[0]?.toUpperCase() + literal.slice(1)];
+      const piece = fc.oneof(
+        { weight: 6, arbitrary: fc.constantFrom('"', "'", ':', ' ', '\t', '\r', '\n', '{', ',', '":"', '": "', '"name"', '"Name"', "'key'", '"Key"', '"NAME"', '"nAme"', 'key', 'name', '_id', 'x') },
+        { weight: 3, arbitrary: fc.constantFrom(...spelled) },
+        // A name member, or what nearly is one.
+        {
+          weight: 2,
+          arbitrary: fc
+            .tuple(fc.constantFrom('"', "'", ''), fc.constantFrom('key', 'name', 'Key', 'Name', 'KEY', 'nAme', 'keys'), fc.constantFrom('"', "'"), fc.constantFrom('', ' ', '\t\r', '\n'), fc.constantFrom(':', '=', ''), fc.constantFrom('', ' ', '\t'), fc.constantFrom('"', "'", ''))
+            .map((parts) => parts.join('')),
+        },
+        { weight: 1, arbitrary: fc.string({ unit: 'binary-ascii', maxLength: 3 }) },
+      );
+      return fc.array(piece, { maxLength: 16 }).map((pieces) => pieces.join(''));
+    };
+    const cases = fc.constantFrom(...literals).chain((literal) => fc.tuple(fc.constant(literal), fc.boolean(), line(literal)));
+    let found = 0;
+    fc.assert(
+      fc.property(cases, ([literal, nocase, text]) => {
+        const expected = regexAnswer(literal, nocase, text);
+        if (expected) found += 1;
+        expect(answer(literal, nocase, text)).toBe(expected);
+      }),
+      { numRuns: 5000 },
+    );
+    // The lines reach both answers, often.
+    expect(found).toBeGreaterThan(150);
+    expect(found).toBeLessThan(4500);
   });
 });

@@ -144,6 +144,20 @@ describe('Prefilter with context entries', () => {
       expect(pf.hitsMany([Buffer.from(line)]), line).toEqual([[]]);
     }
     for (const line of ['{"msg":"aba"}', '["aba"]', '{"a":"ghp_"}']) expect(pf.hits(Buffer.from(line)), line).toBeUndefined();
+    // A literal's place is read without a regex on an ASCII line, with its regex on any other
+    // line and on a string: the same answers.
+    for (const [line, inKey] of [
+      ['{"GHP_Tokens":[]}', false],
+      ['{"ghp_tokens" : []}', true],
+      ['{"name":"ghp_x","value":1}', true],
+      ['{"Nom":"ghp_x","value":1}', false],
+      ['{"msg":"ghp_ tokens","a":1}', false],
+    ] as const) {
+      for (const text of [line, line.replace('{', '{"é":0,')]) {
+        expect(pf.hits(Buffer.from(text)), text).toEqual(inKey ? [] : undefined);
+        expect(pf.hits(text), text).toEqual(inKey ? [] : undefined);
+      }
+    }
     // Entries past `contextEntries` (key rules, routing) make no context key.
     const none = new Prefilter(entries, { maxStructuralWeight: 40, contextEntries: 0 });
     for (const line of ['{"abas":[1,"x"]}', '{"ghp_tokens":[]}']) expect(none.hits(Buffer.from(line)), line).toBeUndefined();
