@@ -91,7 +91,13 @@ describe('inKeyPattern', () => {
 
 describe('literalInKey', () => {
   const regexAnswer = (literal: string, nocase: boolean, line: string): boolean => new RE2(inKeyPattern(`${nocase ? '(?i)' : ''}${escapeRegex(literal)}`), 'u').test(Buffer.from(line, 'latin1'));
-  const answer = (literal: string, nocase: boolean, line: string): boolean => literalInKey(Buffer.from(line, 'latin1'), asciiFold(literal, nocase), nocase);
+  const answer = (literal: string, nocase: boolean, line: string): boolean => {
+    const input = Buffer.from(line, 'latin1');
+    const found = literalInKey(input, asciiFold(literal, nocase), nocase);
+    // The same with the line in lower case given, as the prefilter gives it.
+    expect(literalInKey(input, asciiFold(literal, nocase), nocase, input.toString('latin1').toLowerCase())).toBe(found);
+    return found;
+  };
 
   it('finds a literal in a JSON key or in a name member, not in a value', () => {
     expect(answer('account', true, '{"Account_ID":"a-1"}')).toBe(true);
@@ -101,10 +107,12 @@ describe('literalInKey', () => {
     expect(answer('account', true, '{"Name":"account","value":1}')).toBe(true);
     expect(answer('Account', false, '{"account_id":"a-1"}')).toBe(false);
     expect(answer('tél', true, '{"tel":1}')).toBe(false);
+    // Places of a literal that overlap: the second one closes the key.
+    expect(answer('a"a', false, 'a"a"a":')).toBe(true);
   });
 
   it('answers as its regex does on ASCII lines (generated lines and literals)', () => {
-    const literals = ['account', 'auth', 'password', '"password"', "pass'", 'ssn', 'key', 'name', 'Name', 'tel:', 'a', 'ſsn', '\u212Aey'];
+    const literals = ['account', 'auth', 'password', '"password"', "pass'", 'a"a', 'x\'y"', 'ssn', 'key', 'name', 'Name', 'tel:', 'a', 'ſsn', '\u212Aey'];
     const line = (literal: string): fc.Arbitrary<string> => {
       const spelled = [literal, literal.toUpperCase(), literal.toLowerCase(), literal[0]?.toUpperCase() + literal.slice(1)];
       const piece = fc.oneof(
