@@ -132,7 +132,12 @@ export function eachLine(
   }
 }
 
-export function processBatch(task: BatchTask, ctx: BatchContext): BatchResult {
+/**
+ * Runs a batch through the policy. `room`, given, takes the output where it fits (a slot of the
+ * run's shared arena, see arena.ts); else the output is a buffer of its own, or a view of the
+ * input when every line left unchanged.
+ */
+export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Array): BatchResult {
   const data = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
   const usesBefore = ctx.tokenKey instanceof LogveilError ? 0 : ctx.tokenKey.uses;
   const ends = lineEnds(data);
@@ -206,7 +211,7 @@ export function processBatch(task: BatchTask, ctx: BatchContext): BatchResult {
   return {
     seq: task.seq,
     lines: ends.length,
-    output: out.length === 1 ? (out[0] as Uint8Array) : Buffer.concat(out),
+    output: out.length === 1 ? (out[0] as Uint8Array) : joined(out, room),
     outcomes,
     events,
     quarantine,
@@ -376,4 +381,17 @@ export function quarantineRecord(bytes: Uint8Array, source: SourceRef, err: unkn
     quarantine: { ts, source, code, kid: key.kid, envelope },
     quarantineEvent: { type: 'quarantine', ts, policyHash, source, code, message, kid: key.kid },
   };
+}
+
+/** The parts as one buffer: copied into `room` where they fit, else concatenated. */
+function joined(parts: readonly Uint8Array[], room: Uint8Array | undefined): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  if (!room || n > room.length) return Buffer.concat(parts, n);
+  let at = 0;
+  for (const p of parts) {
+    room.set(p, at);
+    at += p.length;
+  }
+  return room.subarray(0, n);
 }

@@ -18,13 +18,15 @@ const MAX_PENDING_CHUNKS = 64;
  * Each batch's bytes are copied once, straight from the read chunks into a buffer the batch owns
  * whole (it is cloned to a worker, and a clone of a view copies its entire backing buffer). Every
  * large buffer counts towards V8's external memory, whose growth alone starts full collections of
- * the main thread's heap: a copy per batch less is fewer of them.
+ * the main thread's heap: a copy per batch less is fewer of them. `alloc`, given, provides that
+ * buffer (a slot of the run's shared arena, see arena.ts) where it can.
  */
 export async function* batchLines(
   file: string,
   chunks: AsyncIterable<Buffer | string>,
   limits: BatchLimits,
   nextSeq: () => number,
+  alloc?: (n: number) => Uint8Array | undefined,
 ): AsyncGenerator<BatchTask> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -55,7 +57,7 @@ export async function* batchLines(
 
   /** The first `n` pending bytes, copied into a buffer of their own. */
   function take(n: number): Uint8Array {
-    const out = new Uint8Array(n);
+    const out = alloc?.(n) ?? new Uint8Array(n);
     let filled = 0;
     while (filled < n) {
       const c = pending[0] as Buffer;

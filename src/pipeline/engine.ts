@@ -22,6 +22,7 @@ import type { CompiledRouting } from '../route/compile.js';
 import { routedEvent, type AppStreamMode } from '../route/event.js';
 import { ThresholdGate } from '../route/threshold.js';
 import { batchCounts, eachLine, Outcome, quarantineRecord, type BatchTask, type QuarantineEntry, type RoutedRecord } from './batch.js';
+import { outputRoom, SharedArena } from './arena.js';
 import { batchLines, halves, type BatchLimits } from './batcher.js';
 import { InlineExecutor, PoolExecutor, type BatchExecutor } from './executor.js';
 import type { EngineFaults, WorkerResult, WorkerSetup, WorkerTask } from './protocol.js';
@@ -135,8 +136,8 @@ export interface EngineObserver {
 }
 
 /**
- * Batches of 512 KiB: up to two per worker are out at once, each held as read, as cloned into its
- * worker and as its output. Measured with the CLI over 1 GB and 2 workers: peak RSS 266-267 MiB,
+ * Batches of 512 KiB: up to two per worker are out at once, each held as read and as its output
+ * (in the run's shared arena, see arena.ts; in buffers of their own when it is full). Measured with the CLI over 1 GB and 2 workers: peak RSS 266-267 MiB,
  * against 288-290 MiB with 1 MiB batches, at the same speed (200 MB runs alternated: 15.4-17.7
  * against 15.2-19.3 MB/s).
  */
@@ -152,6 +153,8 @@ export const RETRY_RUNS = { perBatch: 48, perRun: 160 };
 
 interface InFlight {
   task: BatchTask;
+  /** The batch's output room in the arena, when it had some. */
+  room: Uint8Array | undefined;
   started: number;
   tokenKey: DataKey | undefined;
   transfers: KeyTransfer[];
@@ -171,6 +174,13 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
   const hashKey = needsHashKey(o.policy, new ActionPolicy(o.actions)) ? await o.keys.hashKey() : undefined;
   let seq = 0;
   const inflight: InFlight[] = [];
+  // Room for the batches out, the one being cut, their outputs, and outputs still being written.
+  const arena = new SharedArena((maxInFlight + 2) * (limits.maxBatchBytes + outputRoom(limits.maxBatchBytes)));
+  /** Gives a batch's arena slots back (views of other buffers are ignored). */
+  const release = (f: InFlight): void => {
+    arena.release(f.task.data);
+    if (f.room) arena.release(f.room);
+  };
 
   const dispatch = async (task: BatchTask): Promise<InFlight> => {
     let tokenKey: DataKey | undefined;
@@ -184,17 +194,19 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
     }
     const transfers = [o.quarantineKey.toTransfer(), ...(hashKey ? [hashKey.toTransfer()] : [])];
     if (!('error' in tokenTransfer)) transfers.push(tokenTransfer);
+    const room = arena.alloc(outputRoom(task.data.byteLength));
     const message: WorkerTask = {
       task,
       tokenKey: tokenTransfer,
       quarantineKey: transfers[0] as KeyTransfer,
       ...(hashKey ? { hashKey: transfers[1] as KeyTransfer } : {}),
+      ...(room ? { room } : {}),
     };
     const result = executor.run(message).then(
       (ok) => ({ ok }),
       (failed: unknown) => ({ failed }),
     );
-    return { task, started: performance.now(), tokenKey, transfers, result };
+    return { task, room, started: performance.now(), tokenKey, transfers, result };
   };
 
   const report = (f: InFlight, r: Omit<BatchReport, 'seq' | 'file' | 'bytes' | 'latencyMs'>): void => {
@@ -216,6 +228,8 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
       // Halves are no use once the pool is closed: nothing will run them.
       const parts = budget.runs >= 2 && retryRuns >= 2 && !poolClosed(r.failed) ? halves(f.task) : undefined;
       if (parts) {
+        // The halves are copies: the batch's slots are free once they are made.
+        release(f);
         budget.runs -= 2;
         retryRuns -= 2;
         const first = await dispatch(parts[0]);
@@ -225,6 +239,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
         return;
       }
       const { n, code } = await quarantineBatch(f.task, r.failed, o, acc);
+      release(f);
       report(f, { records: n, appOut: 0, dropped: 0, quarantined: n, fastPathLines: 0, findings: {}, categories: {}, quarantineCodes: Array<string>(n).fill(code), workerFailed: true });
       return;
     }
@@ -237,7 +252,9 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
     if (res.eventsCanonical) await o.security.writeCanonical(routed.length > 0 ? [...res.eventsCanonical, ...routed.map(canonicalJson)] : res.eventsCanonical);
     else await o.security.write(routed.length > 0 ? [...res.events, ...routed] : res.events);
     await o.quarantine.write(res.quarantine);
-    if (res.output.byteLength > 0) await o.app.writeChunk(res.output);
+    // The output may be a view of the batch's slots: they are given back once it is written.
+    if (res.output.byteLength > 0) await o.app.writeChunk(res.output, () => release(f));
+    else release(f);
     acc.addBatch(res.outcomes, f.task.data.byteLength, res.findings, res.quarantine);
     if (res.examples && o.examples) acc.addExamples(res.examples, o.examples);
     for (const e of res.events) if (e.type === 'quarantine') o.onProblem?.(problemLine(e));
@@ -251,7 +268,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
 
   try {
     for (const input of inputs) {
-      for await (const task of batchLines(input.name, input.chunks(), limits, () => seq++)) {
+      for await (const task of batchLines(input.name, input.chunks(), limits, () => seq++, (n) => arena.alloc(n))) {
         while (inflight.length >= maxInFlight) await settleHead();
         inflight.push(await dispatch(task));
       }

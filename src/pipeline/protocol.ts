@@ -47,6 +47,8 @@ export interface WorkerTask {
   tokenKey: KeyTransfer | { error: { code: string; message: string } };
   quarantineKey: KeyTransfer;
   hashKey?: KeyTransfer;
+  /** Room for the batch's output in the run's shared arena (see arena.ts), when it had some. */
+  room?: Uint8Array;
 }
 
 /**

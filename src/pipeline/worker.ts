@@ -63,7 +63,7 @@ function setup(): (t: WorkerTask) => unknown {
       ...(s.faults?.throwOnMarker !== undefined ? { throwOnMarker: s.faults.throwOnMarker } : {}),
       ...(s.examples ? { examples: s.examples } : {}),
       ...(routing && s.routing ? { routing, appStream: s.routing.appStream } : {}),
-    });
+    }, t.room);
     const result: WorkerResult = {
       ...processed,
       events: processed.events.filter((e) => e.type === 'quarantine'),
@@ -71,8 +71,9 @@ function setup(): (t: WorkerTask) => unknown {
       policyHash: policy.hash,
     };
     const { output } = result;
-    // Transfer only a buffer the output owns whole: small Buffers share a pooled slab.
-    if (output.byteOffset !== 0 || output.buffer.byteLength !== output.byteLength) return result;
+    // Shared memory (the arena) is posted as it is. Transfer only a buffer the output owns whole:
+    // small Buffers share a pooled slab.
+    if (output.buffer instanceof SharedArrayBuffer || output.byteOffset !== 0 || output.buffer.byteLength !== output.byteLength) return result;
     return move({
       get [transferableSymbol]() {
         return [output.buffer];

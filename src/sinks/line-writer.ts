@@ -40,10 +40,13 @@ export class LineWriter {
     if (!a || !b) await once(this.#out, 'drain');
   }
 
-  /** Writes bytes as they are (lines already ended). */
-  async writeChunk(chunk: Uint8Array): Promise<void> {
+  /**
+   * Writes bytes as they are (lines already ended). `written` is called once the stream is done
+   * with `chunk` (written out, or failed): until then the stream may still read it.
+   */
+  async writeChunk(chunk: Uint8Array, written?: () => void): Promise<void> {
     if (this.#failed) throw this.#failed;
-    if (!this.#out.write(chunk)) await once(this.#out, 'drain');
+    if (!this.#out.write(chunk, written && (() => written()))) await once(this.#out, 'drain');
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { describe, expect, it, vi } from 'vitest';
 import { scanText } from '../../src/detect/scan.js';
 import { builtinPatternsDir } from '../../src/config/config.js';
 import { CompiledPolicy } from '../../src/detect/compile.js';
@@ -6,7 +7,9 @@ import { loadPolicy } from '../../src/detect/load.js';
 import { builtinRoutingDir } from '../../src/route/builtin.js';
 import { CompiledRouting } from '../../src/route/compile.js';
 import { loadRoutingRules } from '../../src/route/load.js';
+import { SharedArena } from '../../src/pipeline/arena.js';
 import { openPool } from '../../src/pipeline/engine.js';
+import { LineWriter } from '../../src/sinks/line-writer.js';
 import { builtinPolicy, LIMITS, runEngine } from '../helpers/engine.js';
 
 const policy = builtinPolicy();
@@ -43,6 +46,39 @@ describe('engine', () => {
     expect(shape(pooled.output)).toBe(shape(inline.output));
     const findingLines = pooled.events.filter((e) => e.type === 'findings').map((e) => (e.source as { line: number }).line);
     expect(findingLines).toEqual(Array.from({ length: 3000 }, (_, i) => i).filter((i) => i % 7 === 0).map((i) => i + 1));
+  });
+
+  it('takes batches and outputs from its shared arena, and gives no slot back before its output is written', async () => {
+    const input = mixed(1500);
+    const batch = { maxBatchRecords: 20, maxBatchBytes: 2048 };
+    const inline = await runEngine(input, { workers: 0, batch });
+    const allocs = vi.spyOn(SharedArena.prototype, 'alloc');
+    const releases = vi.spyOn(SharedArena.prototype, 'release');
+    // A sink that reads each chunk a while after it was handed over, as a slow disk would.
+    const parts: Buffer[] = [];
+    const lagging = new Writable({
+      highWaterMark: 1 << 24,
+      write(chunk: Buffer, _encoding, done) {
+        setTimeout(() => {
+          parts.push(Buffer.from(chunk));
+          done();
+        }, 1);
+      },
+    });
+    try {
+      const r = await runEngine(input, { workers: 2, batch, app: LineWriter.forStream(lagging) });
+      await new Promise((done) => lagging.end(done));
+      expect(r.summary).toMatchObject({ recordsIn: 1500, appOut: 1500, balanced: true });
+      expect(shape(Buffer.concat(parts).toString())).toBe(shape(inline.output));
+      const given = allocs.mock.results.map((x) => x.value as Uint8Array | undefined).filter((v) => v !== undefined);
+      // Inputs and outputs alike, many times over the arena's size.
+      expect(given.length).toBeGreaterThan(40);
+      const back = new Set(releases.mock.calls.map(([v]) => v));
+      expect(given.filter((v) => !back.has(v))).toEqual([]);
+    } finally {
+      allocs.mockRestore();
+      releases.mockRestore();
+    }
   });
 
   it('passes lines without findings byte-for-byte, CRLF and a missing last newline included', async () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BatchTask } from '../../../src/pipeline/batch.js';
+import { SharedArena } from '../../../src/pipeline/arena.js';
 import { batchLines, type BatchLimits } from '../../../src/pipeline/batcher.js';
 
 async function* feed(chunks: readonly Buffer[]): AsyncGenerator<Buffer> {
@@ -78,5 +79,18 @@ describe('batchLines', () => {
     const text = Buffer.from(`${'y'.repeat(500)}\nz\n`);
     const got = await batches(chunked(text, Array.from({ length: 200 }, (_, i) => i * 2)), { maxBatchRecords: 100, maxBatchBytes: 64 });
     expect(got.map((t) => t.data.byteLength)).toEqual([501, 2]);
+  });
+
+  it('cuts batches into the buffers alloc gives, and into buffers of their own where it has none', async () => {
+    const arena = new SharedArena(40);
+    const text = Buffer.from(Array.from({ length: 12 }, (_, i) => `line ${i}`).join('\n') + '\n');
+    let seq = 0;
+    const got: BatchTask[] = [];
+    for await (const t of batchLines('f.log', feed(chunked(text, [5, 17, 40])), { maxBatchRecords: 2, maxBatchBytes: 1024 }, () => seq++, (n) => arena.alloc(n))) got.push(t);
+    expect(Buffer.concat(got.map((t) => t.data))).toEqual(text);
+    // Nothing is given back here: the arena fills (two batches of 14 bytes), then batches get buffers of their own.
+    const shared = got.map((t) => t.data.buffer instanceof SharedArrayBuffer);
+    expect(shared).toEqual([true, true, false, false, false, false]);
+    expect(got.map((t) => t.data.byteLength)).toEqual([14, 14, 14, 14, 14, 16]);
   });
 });

@@ -5,6 +5,7 @@ import { lineEnds } from '../../../src/detect/line-filter.js';
 import { execAll } from '../../../src/detect/scan.js';
 import { phone } from '../../../src/detect/validators/phone.js';
 import { Outcome, processBatch, type BatchContext } from '../../../src/pipeline/batch.js';
+import { outputRoom, SharedArena } from '../../../src/pipeline/arena.js';
 import { prepareLines, slowLines } from '../../../src/pipeline/prepare.js';
 import { lineDetectors } from '../../../src/pipeline/raw-line.js';
 import { builtinPolicy, LIMITS } from '../../helpers/engine.js';
@@ -128,6 +129,25 @@ describe('prepareLines', () => {
     expect(fast.events.map(({ ts: _ts, ...e }) => e)).toEqual(slow.events.map(({ ts: _ts, ...e }) => e));
     expect(Buffer.from(fast.output).toString()).not.toContain(AWS);
     expect(Buffer.from(fast.output).toString()).not.toContain(GITHUB);
+  });
+
+  it('writes the output into the room it is given where it fits: the same bytes as without', () => {
+    const { data } = batchOf(LINES);
+    const task = { seq: 0, file: 'p.log', firstLine: 1, firstOffset: 0, data };
+    const plain = processBatch(task, ctx);
+    const room = new SharedArena(1 << 20).alloc(outputRoom(data.length)) as Uint8Array;
+    const roomy = processBatch(task, ctx, room);
+    expect(roomy.output.buffer).toBe(room.buffer);
+    expect(roomy.output.byteOffset).toBe(room.byteOffset);
+    expect(Buffer.from(roomy.output).equals(Buffer.from(plain.output))).toBe(true);
+    // Too little room: a buffer of its own.
+    const tight = processBatch(task, ctx, new Uint8Array(new SharedArrayBuffer(64)));
+    expect(tight.output.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    expect(Buffer.from(tight.output).equals(Buffer.from(plain.output))).toBe(true);
+    // Nothing changed: the output is the input itself, room or not.
+    const clean = batchOf(['{"msg":"nothing to see here"}', 'plain text']);
+    const same = processBatch({ ...task, data: clean.data }, ctx, room);
+    expect(same.output.buffer).toBe(clean.data.buffer);
   });
 
   it('leaves out a line it cannot prepare; the structured path then quarantines that line alone', () => {
