@@ -91,7 +91,8 @@ function workerFile(): string {
  * arena (arena.ts), a young generation of 8 MiB costs little memory and saves much collection: what
  * a batch holds while it runs outlives fewer scavenges, so less of it is promoted, and the old
  * generation fills and is marked less often (2 workers, 200 MB: peak RSS 262 against 255 MiB with
- * young 4, 308 MiB with young 16; 13.7 against 14.8 s of CPU). A batch that would exceed the
+ * young 4, 308 MiB with young 16; 13.7 against 14.8 s of CPU; on 1 GB, 281-284 against 271 MiB,
+ * 67-73 against 75 s of CPU). A batch that would exceed the
  * limits kills its worker: the batch is quarantined and the worker replaced, as for any crash.
  */
 export const WORKER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 };
