@@ -87,15 +87,14 @@ function workerFile(): string {
  * each worker's heap reach ~130 MiB on a long run; a worker holds one batch and a compiled policy,
  * which need far less. Measured with 2 workers on 200 MB of the benchmark corpus: peak RSS 388 MiB
  * with the defaults, 275 MiB with young 8 / old 128 MiB, at the same speed; on 1 GB, 309 MiB with
- * those and 301 MiB with young 4 / old 64 MiB. Since batches and outputs live in the run's shared
- * arena (arena.ts), a young generation of 8 MiB costs little memory and saves much collection: what
- * a batch holds while it runs outlives fewer scavenges, so less of it is promoted, and the old
- * generation fills and is marked less often (2 workers, 200 MB: peak RSS 262 against 255 MiB with
- * young 4, 308 MiB with young 16; 13.7 against 14.8 s of CPU; on 1 GB, 281-284 against 271 MiB,
- * 67-73 against 75 s of CPU). A batch that would exceed the
- * limits kills its worker: the batch is quarantined and the worker replaced, as for any crash.
+ * those and 301 MiB with these. With batches and outputs in the run's shared arena (arena.ts), a
+ * young generation of 8 MiB saves a little collection (over 100 MB with one worker, `--trace-gc-nvp`:
+ * 324 scavenges and 8 full collections against 658 and 12, 0.87 against 1.02 s of the worker's GC time)
+ * for 10-13 MiB more peak memory on 1 GB with 2 workers (281-284 against 271 MiB), too near the
+ * 300 MB the benchmark allows. A batch that would exceed the limits kills its worker: the batch is
+ * quarantined and the worker replaced, as for any crash.
  */
-export const WORKER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 };
+export const WORKER_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
 
 export class PoolExecutor implements BatchExecutor {
   readonly threads: number;
