@@ -137,9 +137,9 @@ export interface EngineObserver {
 
 /**
  * Batches of 512 KiB: up to two per worker are out at once, each held as read and as its output
- * (in the run's shared arena, see arena.ts; in buffers of their own when it is full). Measured with the CLI over 1 GB and 2 workers: peak RSS 266-267 MiB,
- * against 288-290 MiB with 1 MiB batches, at the same speed (200 MB runs alternated: 15.4-17.7
- * against 15.2-19.3 MB/s).
+ * (in the run's shared arena, see arena.ts; in buffers of their own when it is full). Measured
+ * with the CLI over 1 GB and 2 workers, before the arena: peak RSS 266-267 MiB, against 288-290 MiB
+ * with 1 MiB batches, at the same speed (200 MB runs alternated: 15.4-17.7 against 15.2-19.3 MB/s).
  */
 export const DEFAULT_BATCH: BatchLimits = { maxBatchRecords: 4096, maxBatchBytes: 512 * 1024 };
 
@@ -239,7 +239,9 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
         return;
       }
       const { n, code } = await quarantineBatch(f.task, r.failed, o, acc);
-      release(f);
+      // A worker that died has stopped; one stopped by closing the pool may still be writing into
+      // the batch's room while its task is already rejected: those slots are not given back.
+      if (!poolClosed(r.failed)) release(f);
       report(f, { records: n, appOut: 0, dropped: 0, quarantined: n, fastPathLines: 0, findings: {}, categories: {}, quarantineCodes: Array<string>(n).fill(code), workerFailed: true });
       return;
     }

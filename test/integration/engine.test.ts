@@ -133,13 +133,23 @@ describe('engine', () => {
   it('quarantines and counts what was left when its pool is closed during the run', async () => {
     const pool = openPool({ policy, actions: {}, format: 'auto', limits: LIMITS, workers: 2 });
     let closing: Promise<void> | undefined;
-    const r = await runEngine(mixed(2000), {
-      policy,
-      pool,
-      batch: { maxBatchRecords: 50 },
-      observer: { batch: () => void (closing ??= pool.close()) },
-    });
+    const allocs = vi.spyOn(SharedArena.prototype, 'alloc');
+    let r: Awaited<ReturnType<typeof runEngine>>;
+    let arena: SharedArena | undefined;
+    try {
+      r = await runEngine(mixed(2000), {
+        policy,
+        pool,
+        batch: { maxBatchRecords: 50 },
+        observer: { batch: () => void (closing ??= pool.close()) },
+      });
+      arena = allocs.mock.contexts[0] as SharedArena | undefined;
+    } finally {
+      allocs.mockRestore();
+    }
     await closing;
+    // The slots of the batches the closing cut short stay taken: a stopping worker may still write there.
+    expect(arena?.used).toBeGreaterThan(0);
     expect(r.summary).toMatchObject({ recordsIn: 2000, dropped: 0, balanced: true });
     expect(r.summary.quarantined).toBeGreaterThan(0);
     expect(r.summary.appOut + r.summary.quarantined).toBe(2000);
