@@ -59,7 +59,14 @@ export interface Candidate extends Match {
  * and then by detector index: the structured path searches a batch's values one detector at a
  * time (see pipeline/prepare.ts).
  */
-export type KnownMatches = ReadonlyMap<string, ReadonlyArray<readonly RegExpExecArray[] | undefined>>;
+export type KnownMatches = ReadonlyMap<string, KnownRow>;
+
+/**
+ * One text's matches by detector index. A map, not an array: an array given an element at a
+ * detector's index (the built-in library has over two hundred) takes a backing store that long,
+ * about 2 KB for one row, which a batch kept alive long enough to be promoted by every scavenge.
+ */
+export type KnownRow = ReadonlyMap<number, readonly RegExpExecArray[]>;
 
 /**
  * Every confirmed match in `text`, non-overlapping, ordered by position. `only`, when given, are
@@ -154,7 +161,7 @@ export function scanWithViews(
   hits: readonly number[],
   trace?: TraceEntry[],
   keyed: readonly Candidate[] = [],
-  known?: ReadonlyArray<readonly RegExpExecArray[] | undefined>,
+  known?: KnownRow,
 ): Match[] {
   const all = hits.length === 0 ? [] : candidatesOf(policy, text, hits, trace, known);
   // The same finding in two readings (no escape inside it) counts once; a set keeps this linear.
@@ -190,14 +197,14 @@ function findingKey(c: Candidate): string {
  * and validators. `known`: the detectors' matches in `text` where they were searched already (by
  * detector index).
  */
-function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly number[], trace?: TraceEntry[], known?: ReadonlyArray<readonly RegExpExecArray[] | undefined>): Candidate[] {
+function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly number[], trace?: TraceEntry[], known?: KnownRow): Candidate[] {
   let tokens: TokenRef[] | undefined;
   const candidates: Candidate[] = [];
   for (const index of hits) {
     const detector = policy.detectors[index];
     if (!detector) continue;
     const { spec } = detector;
-    for (const m of known?.[index] ?? execAll(detector, text)) {
+    for (const m of known?.get(index) ?? execAll(detector, text)) {
       const whole: [number, number] = [m.index, m.index + m[0].length];
       const [start, end] = spanOf(detector, text, m);
       if (end <= start) continue;

@@ -74,7 +74,7 @@ export function prepareLines(data: Buffer, ends: Int32Array, hits: ReadonlyMap<n
   const filter = policy.lineFilter;
   const count = policy.detectors.length;
   const detectors = new Map<number, ValueDetectors>();
-  const known = new Map<string, Array<RegExpExecArray[] | undefined>>();
+  const known = new Map<string, Map<number, RegExpExecArray[]>>();
   if (!filter) return { detectors, known };
   // Each detector's lines, then its ranges in each of them (by line, by detector).
   const lines = new Map<number, Buffer>();
@@ -136,9 +136,9 @@ export function prepareLines(data: Buffer, ends: Int32Array, hits: ReadonlyMap<n
     const detector = policy.detectors[d] as CompiledDetector;
     for (const value of values) {
       let row = known.get(value);
-      if (!row) known.set(value, (row = []));
+      if (!row) known.set(value, (row = new Map()));
       try {
-        row[d] = execAll(detector, value);
+        row.set(d, execAll(detector, value));
       } catch {
         // Searched again where the value is scanned.
       }
@@ -149,7 +149,7 @@ export function prepareLines(data: Buffer, ends: Int32Array, hits: ReadonlyMap<n
     const detector = policy.detectors[d] as CompiledDetector;
     if (!detector.costlyValidator) continue;
     for (const value of values) {
-      const matches = known.get(value)?.[d];
+      const matches = known.get(value)?.get(d);
       try {
         if (matches) askValidator(policy, detector, value, matches);
       } catch {
