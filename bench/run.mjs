@@ -24,7 +24,7 @@ async function main() {
   if (dist.stale) log('warning: dist/ is older than src/ - run `npm run build` to measure the working tree');
   // Loaded after the dist check: these modules import the compiled library.
   const { runSuite } = await import('./perf/suite.mjs');
-  const { measurementTable, targetTable } = await import('./perf/report.mjs');
+  const { ceilingText, measurementTable, targetTable } = await import('./perf/report.mjs');
   const { resultsPage } = await import('./perf/page.mjs');
 
   const results = await runSuite(o, log, dist);
@@ -38,6 +38,8 @@ async function main() {
   if (results.rss) log(`peak RSS (CLI, ${(results.rss.inputBytes / 1e9).toFixed(1)} GB input): ${results.rss.peakRssMB.toFixed(0)} MiB${results.rss.timedOut ? ' (run stopped at its time limit)' : ''}`);
   log('\n=== targets (reported, not enforced) ===');
   log(targetTable(results.targets));
+  const ceiling = results.ceiling.twoThreadsVsOne;
+  if (ceiling) log(`ceiling of 2 workers / 1 worker on this machine: ${ceilingText(ceiling)} (the batch function alone in plain threads, no engine)`);
   for (const n of results.notes) log(`note: ${n}`);
   for (const f of results.failures) log(`failed: ${f.label}: ${f.error}`);
 

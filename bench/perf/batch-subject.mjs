@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 
 /**
  * @param {string} dist @param {string} stateDir @param {Stage} [stage] @param {string} [patterns] a pack directory instead of the built-in packs
- * @returns {Promise<(data: Buffer) => void>}
+ * @returns {Promise<(data: Buffer, room?: Uint8Array) => void>} `room`: where the output goes when it fits (as the engine's arena gives it)
  */
 export async function batchSubject(dist, stateDir, stage = 'batch', patterns) {
   const load = (/** @type {string} */ path) => import(pathToFileURL(join(dist, path)).href);
@@ -45,7 +45,7 @@ export async function batchSubject(dist, stateDir, stage = 'batch', patterns) {
   });
   const tokenKey = await keys.current();
   const ctx = { policy, actions: new ActionPolicy(), format: 'auto', limits: { maxRecordBytes: 1 << 20, maxDepth: 64 }, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey, routing };
-  return (data) => void processBatch({ seq: 0, file: 'corpus', firstLine: 1, firstOffset: 0, data }, ctx);
+  return (data, room) => void processBatch({ seq: 0, file: 'corpus', firstLine: 1, firstOffset: 0, data }, ctx, room);
 }
 
 /** Whole-line batches of about `bytes` each. @param {Buffer} data @param {number} bytes */

@@ -9,6 +9,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureCorpus, prefix, pruneStale } from './corpora.mjs';
 import { batchScanFloor, competitors, jsonFloor, naiveBaseline, rawScanFloor } from './baselines.mjs';
+import { ceilingScaling, threadCeiling } from './ceiling.mjs';
 import { cliSubject, librarySubject, openLogveil, redactFile } from './logveil.mjs';
 import { gitInfo, machineInfo } from './machine.mjs';
 import { measureInterleaved, median } from './measure.mjs';
@@ -100,6 +101,14 @@ export async function runSuite(o, log, dist) {
       if (m && cut) Object.assign(m, { sampled: true, corpusBytes: main.stats.bytes });
     }
 
+    // What k pool workers can reach against one on this machine, without the engine (see ceiling.mjs).
+    log(`\n${elapsed()} scaling ceiling: the batch function alone in 1..${cores} plain threads (side by side)`);
+    const { WORKER_HEAP } = await import('../../dist/pipeline/executor.js');
+    await runTogether(
+      Array.from({ length: cores }, (_, i) => threadCeiling(i + 1, { stateDir: join(tmp, 'state-ceiling', `t${i + 1}`), heap: WORKER_HEAP })),
+      main,
+    );
+
     // Fixed cost of a run (pool start, policy compiled in each worker): redactStreams over one line.
     /** @type {Record<string, number>} */
     const startupSec = {};
@@ -184,6 +193,7 @@ export async function runSuite(o, log, dist) {
       startupSec,
       naive: { used: naive.used, skipped: naive.skipped },
       competitors: competitorInfo,
+      ceiling: { twoThreadsVsOne: ceilingScaling(byId) ?? null },
       scaling: { workers: curves.workers, detectors: curves.detectors, detectorsSameFindings: curves.detectorsSameFindings, lineLength: curves.lineLength },
       rss,
       targets,

@@ -145,6 +145,20 @@ describe('npm run bench', () => {
     expect((byId.get('floor-json') as { interleavedWith?: string }).interleavedWith).toContain('logveil-w1');
     expect((byId.get('detectors-30') as { interleavedWith?: string }).interleavedWith).toContain('detectors-200');
     expect((byId.get('detectors-same-30') as { interleavedWith?: string }).interleavedWith).toContain('detectors-same-200');
+    // The ceiling of the worker scaling: the batch function alone in 1..cores threads, side by side.
+    const ceilings = ids.filter((id: string) => /^ceiling-t\d+$/.test(id)).sort();
+    expect(ceilings).toEqual(Array.from({ length: results.machine.cpus }, (_, i) => `ceiling-t${i + 1}`).sort());
+    const corpusLines = results.corpora.main.lines as number;
+    for (const id of ceilings) {
+      // Every line once, unless the round budget cut the corpus short on a slow machine.
+      const m = byId.get(id) as { sampled: boolean; rounds: Array<{ records: number }> };
+      if (!m.sampled) expect(m.rounds[0]?.records, id).toBe(corpusLines);
+    }
+    if (ceilings.length > 1) {
+      expect(results.ceiling.twoThreadsVsOne.value).toBeGreaterThan(0);
+      expect(results.targets.find((t: { id: string }) => t.id === 'worker-scaling').basis).toContain('the batch function alone in 2 threads / 1 thread');
+      expect(r.stdout).toContain('ceiling of 2 workers / 1 worker on this machine');
+    }
     expect(results.rss).toBeNull();
     const html = readFileSync(join(out, files[0] as string), 'utf8');
     expect(html).toContain('<svg');
@@ -271,6 +285,36 @@ describe('bench tool options', () => {
     expect(() => optionPairs(['--sise', '20MB'], ['size'])).toThrow('unknown option --sise (known: --size)');
     expect(() => optionPairs(['--size'], ['size'])).toThrow('expected --option value pairs, got "--size"');
   });
+});
+
+describe('the scaling ceiling', () => {
+  interface CeilingModule {
+    threadCeiling(threads: number, o: { stateDir: string }): {
+      run(slice: { path: string; bytes: number }, deadline: number): Promise<{ bytes: number; records: number; stoppedEarly?: boolean }>;
+      close(): Promise<void>;
+    };
+  }
+
+  it('gives every line of a corpus prefix to exactly one of its threads, whatever their number', async () => {
+    const { threadCeiling } = await load<CeilingModule>('perf/ceiling.mjs');
+    const path = join(dir, 'ceiling.jsonl');
+    // Over 2 MB: several 512 KB batches for each thread.
+    gen.generateFile(path, { bytes: 2_300_000, seed: 5 });
+    const text = readFileSync(path);
+    const linesIn = (n: number): number => text.subarray(0, n).toString('latin1').split('\n').length - (text[n - 1] === 0x0a ? 1 : 0);
+    // The whole file, and a prefix that ends inside a line (counted as one more line).
+    for (const bytes of [text.length, 1_234_567]) {
+      for (const threads of [1, 2, 3]) {
+        const ceiling = threadCeiling(threads, { stateDir: join(dir, `ceiling-${threads}`) });
+        try {
+          const r = await ceiling.run({ path, bytes }, performance.now() + 120_000);
+          expect({ threads, bytes: r.bytes, records: r.records, stoppedEarly: r.stoppedEarly }).toEqual({ threads, bytes, records: linesIn(bytes), stoppedEarly: false });
+        } finally {
+          await ceiling.close();
+        }
+      }
+    }
+  }, 120_000);
 });
 
 describe('benchmark policies of a chosen size', () => {
