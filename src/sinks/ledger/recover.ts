@@ -13,13 +13,13 @@
  * Recomputing every hash of a 64 MiB segment took seconds at each start.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkLine, type ChainHead } from './chain.js';
 import { checkpointShapeProblem, CHECKPOINTS_FILE, GENESIS, segmentName, segmentNumber, type Checkpoint, type SegmentEntry } from './entry.js';
 import { LedgerError } from './errors.js';
 import type { LedgerIo } from './io.js';
-import { scanBytes, scanFile } from './scan.js';
+import { countFileLines, eachFileLine, scanFile, type ScannedLine } from './scan.js';
 
 /** What was cut off on open. */
 export interface Recovery {
@@ -106,12 +106,12 @@ export function openLedgerDir(dir: string, io: LedgerIo): OpenedLedger {
   if (!head && last > 1) {
     // A crash while starting the segment: the chain ends in the one before.
     const previous = scanSegment(dir, last - 1, trusted);
-    if (!previous.head || previous.goodBytes !== previous.data.length) {
+    if (!previous.head || previous.goodBytes !== previous.size) {
       throw corrupt(dir, segmentName(last - 1), previous.goodLines + 1, 'segment does not end with a valid entry; run `logveil ledger verify`');
     }
     ({ head, ledgerId } = previous);
   }
-  const { data, goodBytes, goodLines } = tail;
+  const { goodBytes, goodLines } = tail;
   const opened: OpenedLedger = {
     segment: last,
     segmentSize: goodBytes,
@@ -128,11 +128,11 @@ export function openLedgerDir(dir: string, io: LedgerIo): OpenedLedger {
   if (cp.ledgerId !== undefined && ledgerId !== undefined && cp.ledgerId !== ledgerId) {
     throw corrupt(dir, CHECKPOINTS_FILE, 1, `checkpoints are of ledger ${cp.ledgerId}, segments of ${ledgerId}`);
   }
-  const tornBytes = data.length - goodBytes;
+  const tornBytes = tail.size - goodBytes;
   if (tornBytes > 0 || cp.tornBytes > 0) {
     const savedAs = `${name}.torn-${opened.head.seq + 1}`;
     if (tornBytes > 0) {
-      writeFileSync(join(dir, savedAs), data.subarray(goodBytes), { mode: 0o600 });
+      writeFileSync(join(dir, savedAs), readFrom(path, goodBytes, tail.size), { mode: 0o600 });
       cut(io, path, goodBytes);
     }
     if (cp.tornBytes > 0) cut(io, join(dir, CHECKPOINTS_FILE), cp.size - cp.tornBytes);
@@ -152,7 +152,8 @@ export function openLedgerDir(dir: string, io: LedgerIo): OpenedLedger {
 export const FULLY_CHECKED = 4096;
 
 interface SegmentTail {
-  data: Buffer;
+  /** The segment file's size. */
+  size: number;
   head?: ChainHead;
   ledgerId?: string;
   goodBytes: number;
@@ -161,39 +162,70 @@ interface SegmentTail {
 
 /**
  * The good prefix of a segment's chain, starting from its segment entry. What follows it must be a
- * torn tail: no complete line after it may parse as JSON.
+ * torn tail: no complete line after it may parse as JSON. The segment is read a line at a time
+ * (see eachFileLine): a full one held whole, every line parsed, took some 200 MB at each start.
  */
 function scanSegment(dir: string, n: number, trusted?: ChainHead): SegmentTail {
   const name = segmentName(n);
-  const data = readFileSync(join(dir, name));
-  const scanned = scanBytes(data);
-  const out: SegmentTail = { data, goodBytes: 0, goodLines: 0 };
-  const tailFrom = scanned.lines.length - FULLY_CHECKED;
-  for (const [i, line] of scanned.lines.entries()) {
+  const path = join(dir, name);
+  const out: SegmentTail = { size: 0, goodBytes: 0, goodLines: 0 };
+  const tailFrom = countFileLines(path) - FULLY_CHECKED;
+  let index = 0;
+  let stopped = false;
+  let bad: number | undefined;
+  const read = eachFileLine(path, (line) => {
+    const i = index++;
+    if (!stopped) {
+      stopped = !goodLine(line, i >= tailFrom);
+      if (!stopped) return;
+    }
+    bad ??= line.value !== undefined ? line.line : undefined;
+  });
+  if (bad !== undefined) throw corrupt(dir, name, bad, 'entry fails its hash, seq or link check; run `logveil ledger verify`');
+  out.size = read.size;
+  return out;
+
+  /** Whether `line` continues the chain (and if so, takes it as the head). */
+  function goodLine(line: ScannedLine, inTail: boolean): boolean {
     const seq = (line.value as { seq?: unknown } | undefined)?.seq;
     const covered = trusted !== undefined && typeof seq === 'number' && seq <= trusted.seq;
-    const content = !covered || i >= tailFrom;
+    const content = !covered || inTail;
     let r;
     if (!out.head) {
       // The segment entry starts the chain here; its link back is `ledger verify`'s to check.
       const v = line.value as SegmentEntry | undefined;
-      if (!v || typeof v.seq !== 'number' || typeof v.prev !== 'string') break;
+      if (!v || typeof v.seq !== 'number' || typeof v.prev !== 'string') return false;
       r = checkLine(line, { seq: v.seq - 1, hash: v.prev }, { segment: n }, { content });
-      if ('kind' in r) break;
+      if ('kind' in r) return false;
       out.ledgerId = (r.entry as SegmentEntry).ledgerId;
     } else {
       r = checkLine(line, out.head, 'event', { content });
-      if ('kind' in r) break;
+      if ('kind' in r) return false;
     }
     // The entry a checkpoint signed must be the one written then.
-    if (covered && seq === trusted.seq && r.entry.hash !== trusted.hash) break;
+    if (covered && seq === trusted.seq && r.entry.hash !== trusted.hash) return false;
     out.head = { seq: r.entry.seq, hash: r.entry.hash };
     out.goodLines += 1;
     out.goodBytes = line.offset + Buffer.byteLength(line.text) + 1;
+    return true;
   }
-  const bad = scanned.lines.slice(out.goodLines).find((l) => l.value !== undefined);
-  if (bad) throw corrupt(dir, name, bad.line, 'entry fails its hash, seq or link check; run `logveil ledger verify`');
-  return out;
+}
+
+/** Bytes `from` to the end of the file at `path`. */
+function readFrom(path: string, from: number, size: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const out = Buffer.alloc(size - from);
+    let at = 0;
+    while (at < out.length) {
+      const got = readSync(fd, out, at, out.length - at, from + at);
+      if (got === 0) break;
+      at += got;
+    }
+    return out.subarray(0, at);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A new ledger's id. */
