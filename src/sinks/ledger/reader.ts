@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { SEVERITY_RANK, type Severity } from '../../record.js';
 import type { SecurityEvent } from '../../telemetry/events.js';
 import { entryShapeProblem, segmentNumber, type LedgerEntry } from './entry.js';
-import { scanFile } from './scan.js';
+import { fileLines } from './scan.js';
 
 export interface LedgerEvent {
   seq: number;
@@ -49,15 +49,25 @@ export function ledgerFiles(paths: readonly string[]): string[] {
 /** Every event entry of the ledger in `paths`; `skipped` counts lines that are not entries. */
 export function* readLedgerEvents(paths: readonly string[], skipped: { lines: number } = { lines: 0 }): Generator<LedgerEvent> {
   for (const file of ledgerFiles(paths)) {
-    const scanned = scanFile(file);
-    if (scanned.tornBytes > 0) skipped.lines += 1;
-    for (const line of scanned.lines) {
-      if (line.value === undefined || entryShapeProblem(line.value)) {
-        skipped.lines += 1;
-        continue;
+    // A line at a time: a segment holds up to 64 MiB.
+    const lines = fileLines(file);
+    try {
+      for (let r = lines.next(); ; r = lines.next()) {
+        if (r.done) {
+          if (r.value.tornBytes > 0) skipped.lines += 1;
+          break;
+        }
+        const line = r.value;
+        if (line.value === undefined || entryShapeProblem(line.value)) {
+          skipped.lines += 1;
+          continue;
+        }
+        const entry = line.value as LedgerEntry;
+        if (entry.kind === 'event') yield { seq: entry.seq, ts: entry.ts, file, line: line.line, event: entry.event };
       }
-      const entry = line.value as LedgerEntry;
-      if (entry.kind === 'event') yield { seq: entry.seq, ts: entry.ts, file, line: line.line, event: entry.event };
+    } finally {
+      // Closes the file when the caller stops early.
+      lines.return(undefined as never);
     }
   }
 }

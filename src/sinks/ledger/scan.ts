@@ -47,11 +47,11 @@ export interface FileLines {
 }
 
 /**
- * Calls `fn` with each complete line of the file at `path`, in order, as {@link scanBytes} gives
- * them, reading it a chunk at a time: a line is let go once `fn` returns, so a 64 MiB segment
- * costs a chunk and a line of memory, not the file and every line parsed.
+ * Each complete line of the file at `path`, in order, as {@link scanBytes} gives them, read a chunk
+ * at a time: a line is let go once the caller moves on, so a 64 MiB segment costs a chunk and a
+ * line of memory, not the file and every line parsed. Returns what it read once it is through.
  */
-export function eachFileLine(path: string, fn: (line: ScannedLine) => void, chunkBytes = 1 << 20): FileLines {
+export function* fileLines(path: string, chunkBytes = 1 << 20): Generator<ScannedLine, FileLines, undefined> {
   const fd = openSync(path, 'r');
   try {
     let buf = Buffer.allocUnsafe(chunkBytes);
@@ -69,7 +69,7 @@ export function eachFileLine(path: string, fn: (line: ScannedLine) => void, chun
       if (got === 0) return { lines: n - 1, completeBytes: base, tornBytes: held, size: base + held };
       let start = 0;
       for (let nl = buf.indexOf(NL, held); nl !== -1 && nl < held + got; nl = buf.indexOf(NL, start)) {
-        fn(scannedLine(buf, start, nl, n, base + start));
+        yield scannedLine(buf, start, nl, n, base + start);
         n += 1;
         start = nl + 1;
       }
@@ -81,6 +81,39 @@ export function eachFileLine(path: string, fn: (line: ScannedLine) => void, chun
   } finally {
     closeSync(fd);
   }
+}
+
+/** Calls `fn` with each line {@link fileLines} reads. */
+export function eachFileLine(path: string, fn: (line: ScannedLine) => void, chunkBytes?: number): FileLines {
+  const lines = fileLines(path, chunkBytes);
+  for (let r = lines.next(); ; r = lines.next()) {
+    if (r.done) return r.value;
+    fn(r.value);
+  }
+}
+
+/**
+ * Calls `fn` with each line {@link fileLines} reads while it returns true; when it returns false,
+ * the file is closed and the answer is undefined.
+ */
+export function eachFileLineWhile(path: string, fn: (line: ScannedLine) => boolean, chunkBytes?: number): FileLines | undefined {
+  const lines = fileLines(path, chunkBytes);
+  for (let r = lines.next(); ; r = lines.next()) {
+    if (r.done) return r.value;
+    if (!fn(r.value)) {
+      lines.return(undefined as never);
+      return undefined;
+    }
+  }
+}
+
+/** The first complete line of the file at `path`, if it has one. */
+export function firstFileLine(path: string): ScannedLine | undefined {
+  const lines = fileLines(path);
+  const r = lines.next();
+  if (r.done) return undefined;
+  lines.return(undefined as never);
+  return r.value;
 }
 
 /** The number of complete lines of the file at `path` (read a chunk at a time). */

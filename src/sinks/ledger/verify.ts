@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import { checkLine, type ChainHead } from './chain.js';
 import { checkpointPayload, checkpointShapeProblem, CHECKPOINTS_FILE, GENESIS, segmentNumber, type Checkpoint } from './entry.js';
 import { canonicalJson } from '../../util/canonical.js';
-import { scanFile, type ScannedFile } from './scan.js';
+import { eachFileLine, eachFileLineWhile, firstFileLine, scanFile } from './scan.js';
 import { keyIdOf, verifySignature } from './signer.js';
 
 export type VerifyProblemKind =
@@ -65,7 +65,6 @@ export interface VerifyOptions {
 
 interface SegmentFile {
   file: string;
-  scanned: ScannedFile;
   number: number;
 }
 
@@ -93,13 +92,9 @@ export function verifyLedger(paths: readonly string[], options: VerifyOptions = 
   const fail = (problem: VerifyProblem): VerifyReport => ({ ...report, ok: false, firstProblem: problem });
   if (input.segments.length === 0) return fail({ kind: 'empty', seq: null, file: paths.join(', '), line: 0, message: 'no ledger segment found' });
 
-  const located = new Map<number, Array<{ file: string; line: number }>>();
-  for (const s of input.segments) {
-    for (const l of s.scanned.lines) {
-      const seq = (l.value as { seq?: unknown } | undefined)?.seq;
-      if (typeof seq === 'number') located.set(seq, [...(located.get(seq) ?? []), { file: s.file, line: l.line }]);
-    }
-  }
+  // Segments are read a line at a time (a ledger may hold many of 64 MiB): of the entries, only
+  // the hashes a checkpoint signed are kept.
+  const signed = signedSeqs(input.checkpoints);
   const hashes = new Map<number, { hash: string; file: string; line: number }>();
   let head: ChainHead = { seq: 0, hash: GENESIS };
   let torn: VerifyProblem | undefined;
@@ -107,6 +102,7 @@ export function verifyLedger(paths: readonly string[], options: VerifyOptions = 
   if (first.number !== 1 && !options.allowPartial) {
     return fail({ kind: 'missing-segment', seq: 1, file: first.file, line: 1, message: `ledger starts at segment ${first.number}: segments before it are missing` });
   }
+  let lastLines = 0;
   for (let si = 0; si < input.segments.length; si++) {
     const s = input.segments[si] as SegmentFile;
     const expected = first.number + si;
@@ -114,39 +110,45 @@ export function verifyLedger(paths: readonly string[], options: VerifyOptions = 
     if (s.number !== expected) {
       return fail({ kind: 'missing-segment', seq: head.seq + 1, file: s.file, line: 1, message: `segment ${s.number} follows segment ${expected - 1}: segment ${expected} is missing` });
     }
-    if (s.scanned.lines.length === 0) {
-      const problem: VerifyProblem = { kind: 'torn', seq: head.seq + 1, file: s.file, line: 1, message: 'segment has no complete entry (a crash while it was started)' };
-      if (!last) return fail({ ...problem, kind: 'missing-segment', message: 'segment is empty' });
-      torn = problem;
-      continue;
-    }
-    for (const [i, line] of s.scanned.lines.entries()) {
-      if (si === 0 && i === 0 && options.allowPartial && first.number !== 1) {
+    let problem: VerifyProblem | undefined;
+    let i = 0;
+    const read = eachFileLineWhile(s.file, (line) => {
+      const index = i++;
+      if (si === 0 && index === 0 && options.allowPartial && first.number !== 1) {
         const v = line.value as { seq?: number; prev?: string } | undefined;
         if (typeof v?.seq === 'number' && typeof v.prev === 'string') head = { seq: v.seq - 1, hash: v.prev };
       }
-      const role = i === 0 ? { segment: expected, ...(report.ledgerId ? { ledgerId: report.ledgerId } : {}) } : ('event' as const);
+      const role = index === 0 ? { segment: expected, ...(report.ledgerId ? { ledgerId: report.ledgerId } : {}) } : ('event' as const);
       const r = checkLine(line, head, role);
       const at = { file: s.file, line: line.line };
       if ('kind' in r) {
         const seq = r.entry?.seq ?? head.seq + 1;
-        if (r.kind !== 'sequence') return fail({ kind: r.kind, seq, ...at, message: r.message });
-        return fail({ ...classifySequence(seq, head, located, at), ...at });
+        problem = r.kind !== 'sequence' ? { kind: r.kind, seq, ...at, message: r.message } : { ...classifySequence(seq, head, locate(input.segments, [head.seq + 1, seq]), at), ...at };
+        return false;
       }
       const e = r.entry;
       if (e.kind === 'segment') report.ledgerId ??= e.ledgerId;
       else report.events += 1;
       report.entries += 1;
       head = { seq: e.seq, hash: e.hash };
-      hashes.set(e.seq, { hash: e.hash, ...at });
+      if (signed.has(e.seq)) hashes.set(e.seq, { hash: e.hash, ...at });
+      return true;
+    });
+    if (problem || !read) return fail(problem as VerifyProblem);
+    if (last) lastLines = read.lines;
+    if (read.lines === 0) {
+      const empty: VerifyProblem = { kind: 'torn', seq: head.seq + 1, file: s.file, line: 1, message: 'segment has no complete entry (a crash while it was started)' };
+      if (!last) return fail({ ...empty, kind: 'missing-segment', message: 'segment is empty' });
+      torn = empty;
+      continue;
     }
-    if (s.scanned.tornBytes > 0) {
+    if (read.tornBytes > 0) {
       const problem: VerifyProblem = {
         kind: 'torn',
         seq: head.seq + 1,
         file: s.file,
-        line: s.scanned.lines.length + 1,
-        message: `last line is incomplete (${s.scanned.tornBytes} bytes without a line end): a crash in the middle of a write; opening the ledger recovers it`,
+        line: read.lines + 1,
+        message: `last line is incomplete (${read.tornBytes} bytes without a line end): a crash in the middle of a write; opening the ledger recovers it`,
       };
       if (!last) return fail({ ...problem, kind: 'malformed', message: 'incomplete line in the middle of the ledger' });
       torn = problem;
@@ -156,7 +158,7 @@ export function verifyLedger(paths: readonly string[], options: VerifyOptions = 
   report.head = head.hash;
 
   const lastSegment = input.segments[input.segments.length - 1] as SegmentFile;
-  const endOfLedger = { file: lastSegment.file, line: lastSegment.scanned.lines.length + 1 };
+  const endOfLedger = { file: lastSegment.file, line: lastLines + 1 };
   let signedSeq = 0;
   for (const cpFile of input.checkpoints) {
     const scanned = scanFile(cpFile);
@@ -209,6 +211,30 @@ export function verifyLedger(paths: readonly string[], options: VerifyOptions = 
   return { ...report, ok: true };
 }
 
+/** The seqs the checkpoints in `files` sign (whatever else is wrong with them: that is checked later). */
+function signedSeqs(files: readonly string[]): Set<number> {
+  const seqs = new Set<number>();
+  for (const file of files) {
+    for (const line of scanFile(file).lines) {
+      const seq = (line.value as { seq?: unknown } | undefined)?.seq;
+      if (typeof seq === 'number') seqs.add(seq);
+    }
+  }
+  return seqs;
+}
+
+/** Where each of `seqs` stands in the segments (a second pass, made only to explain a seq out of place). */
+function locate(segments: readonly SegmentFile[], seqs: readonly number[]): Map<number, Array<{ file: string; line: number }>> {
+  const located = new Map<number, Array<{ file: string; line: number }>>();
+  for (const s of segments) {
+    eachFileLine(s.file, (l) => {
+      const seq = (l.value as { seq?: unknown } | undefined)?.seq;
+      if (typeof seq === 'number' && seqs.includes(seq)) located.set(seq, [...(located.get(seq) ?? []), { file: s.file, line: l.line }]);
+    });
+  }
+  return located;
+}
+
 /** A seq out of place: what most likely happened, from where that seq (or the missing ones) is. */
 function classifySequence(
   seq: number,
@@ -249,14 +275,13 @@ function resolveInputs(paths: readonly string[]): Inputs {
   const segments: SegmentFile[] = [];
   const checkpoints: string[] = [];
   for (const file of files) {
-    const scanned = scanFile(file);
-    const firstValue = scanned.lines[0]?.value as Record<string, unknown> | undefined;
+    const firstValue = firstFileLine(file)?.value as Record<string, unknown> | undefined;
     if (basename(file) === CHECKPOINTS_FILE || (firstValue && 'sig' in firstValue && 'head' in firstValue)) {
       checkpoints.push(file);
       continue;
     }
     const header = typeof firstValue?.segment === 'number' ? firstValue.segment : undefined;
-    segments.push({ file, scanned, number: header ?? segmentNumber(basename(file)) ?? Number.MAX_SAFE_INTEGER });
+    segments.push({ file, number: header ?? segmentNumber(basename(file)) ?? Number.MAX_SAFE_INTEGER });
   }
   segments.sort((a, b) => a.number - b.number || (a.file < b.file ? -1 : 1));
   return { segments, checkpoints, pems };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { countFileLines, eachFileLine, scanBytes, type ScannedLine } from '../../../src/sinks/ledger/scan.js';
+import { countFileLines, eachFileLine, eachFileLineWhile, firstFileLine, scanBytes, type ScannedLine } from '../../../src/sinks/ledger/scan.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lv-scan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,6 +29,13 @@ describe('reading a ledger file a chunk at a time', () => {
         expect(lines).toEqual(whole.lines);
         expect(read).toEqual({ lines: whole.lines.length, completeBytes: whole.completeBytes, tornBytes: whole.tornBytes, size: whole.size });
         expect(countFileLines(path, chunk)).toBe(whole.lines.length);
+        expect(firstFileLine(path)).toEqual(whole.lines[0]);
+        // Stopped at a line: nothing after it is read, and the answer says it stopped.
+        const upTo = Math.floor(whole.lines.length / 2);
+        const seen: ScannedLine[] = [];
+        const stopped = eachFileLineWhile(path, (l) => seen.push(l) <= upTo, chunk);
+        expect(stopped === undefined).toBe(whole.lines.length > upTo);
+        expect(seen).toEqual(whole.lines.slice(0, upTo + 1));
       }),
       { numRuns: 300 },
     );
