@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { logveil } from '../helpers/cli.js';
+import { CLI, logveil } from '../helpers/cli.js';
 import { LedgerSink } from '../../src/sinks/ledger/sink.js';
 import { LocalSigner } from '../../src/sinks/ledger/signer.js';
 import type { SecurityEvent } from '../../src/telemetry/events.js';
@@ -84,6 +84,32 @@ describe('logveil ledger', () => {
     r = logveil(['ledger', 'verify', copy], { cwd: dir, home });
     expect(r.status).toBe(7);
     expect(r.stdout).toContain(`ledger INVALID: modified at seq 4, ${segment}:4: hash does not match the entry content`);
+  });
+
+  it('verify and show read exported files given as pipes, each read once', () => {
+    // bash's <(cat FILE) names a pipe: it cannot be read twice nor at an offset.
+    const ledger = join(home, 'ledger');
+    const pipes = `<(cat ${join(ledger, 'ledger-000001.jsonl')}) <(cat ${join(ledger, 'checkpoints.jsonl')})`;
+    const cli = (args: string): { status: number | null; stdout: string; stderr: string } => {
+      const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" ledger ${args}`], { cwd: dir, env: { ...process.env, LOGVEIL_HOME: home }, encoding: 'utf8' });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const verified = cli(`verify ${pipes} --pubkey ${join(home, 'ledger-public.pem')} --json`);
+    expect(verified.stderr).toBe('');
+    expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, events: 5, checkpoints: 1, unsignedEntries: 0 });
+    const shown = cli(`show <(cat ${join(ledger, 'ledger-000001.jsonl')})`);
+    expect(shown.status).toBe(0);
+    expect(shown.stdout.trimEnd().split('\n')).toHaveLength(5);
+  });
+
+  it('show counts a torn last line even when it stops before the end', () => {
+    const copy = join(dir, 'torn-show');
+    execFileSync('cp', ['-r', join(home, 'ledger'), copy]);
+    appendFileSync(join(copy, 'ledger-000001.jsonl'), '{"event":{"type":"heart');
+    const r = logveil(['ledger', 'show', copy, '-n', '1'], { cwd: dir, home });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('1 line(s) are not ledger entries and were skipped');
   });
 
   it('verify: exit 2 when there is nothing to verify', () => {

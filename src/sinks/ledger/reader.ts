@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { SEVERITY_RANK, type Severity } from '../../record.js';
 import type { SecurityEvent } from '../../telemetry/events.js';
 import { entryShapeProblem, segmentNumber, type LedgerEntry } from './entry.js';
-import { fileLines } from './scan.js';
+import { endsTorn, fileLines } from './scan.js';
 
 export interface LedgerEvent {
   seq: number;
@@ -49,12 +49,16 @@ export function ledgerFiles(paths: readonly string[]): string[] {
 /** Every event entry of the ledger in `paths`; `skipped` counts lines that are not entries. */
 export function* readLedgerEvents(paths: readonly string[], skipped: { lines: number } = { lines: 0 }): Generator<LedgerEvent> {
   for (const file of ledgerFiles(paths)) {
+    // A torn last line counts before the file's events, as a caller may stop before its end (a
+    // pipe, which reads once, tells only there).
+    const torn = endsTorn(file);
+    if (torn) skipped.lines += 1;
     // A line at a time: a segment holds up to 64 MiB.
     const lines = fileLines(file);
     try {
       for (let r = lines.next(); ; r = lines.next()) {
         if (r.done) {
-          if (r.value.tornBytes > 0) skipped.lines += 1;
+          if (torn === undefined && r.value.tornBytes > 0) skipped.lines += 1;
           break;
         }
         const line = r.value;

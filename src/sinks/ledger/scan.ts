@@ -4,7 +4,7 @@
  * complete write never leaves (every line ends with `\n`), so they are what a crash in the middle
  * of a write left behind.
  */
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 
 export interface ScannedLine {
   /** 1-based. */
@@ -28,17 +28,26 @@ export interface ScannedFile {
 /** Splits a file's bytes into complete lines and a torn tail. */
 export function scanBytes(data: Buffer): ScannedFile {
   const lines: ScannedLine[] = [];
+  const it = bytesLines(data);
+  for (let r = it.next(); ; r = it.next()) {
+    if (r.done) return { lines, completeBytes: r.value.completeBytes, tornBytes: r.value.tornBytes, size: r.value.size };
+    lines.push(r.value);
+  }
+}
+
+/** The lines of bytes in memory, one at a time, as {@link fileLines} reads them from a file. */
+function* bytesLines(data: Buffer): Generator<ScannedLine, FileLines, undefined> {
   let start = 0;
   let n = 1;
   for (let nl = data.indexOf(NL); nl !== -1; nl = data.indexOf(NL, start)) {
-    lines.push(scannedLine(data, start, nl, n, start));
+    yield scannedLine(data, start, nl, n, start);
     start = nl + 1;
     n += 1;
   }
-  return { lines, completeBytes: start, tornBytes: data.length - start, size: data.length };
+  return { lines: n - 1, completeBytes: start, tornBytes: data.length - start, size: data.length };
 }
 
-/** What {@link eachFileLine} read: the file's size, its complete lines and the torn tail after them. */
+/** What {@link fileLines} read: the file's size, its complete lines and the torn tail after them. */
 export interface FileLines {
   lines: number;
   completeBytes: number;
@@ -47,12 +56,20 @@ export interface FileLines {
 }
 
 /**
- * Each complete line of the file at `path`, in order, as {@link scanBytes} gives them, read a chunk
- * at a time: a line is let go once the caller moves on, so a 64 MiB segment costs a chunk and a
- * line of memory, not the file and every line parsed. Returns what it read once it is through.
+ * A ledger file to read: its path, or its bytes when it was read already, for an input that
+ * cannot be read twice (a pipe, `<(cat segment)`), which `ledger verify` reads once.
  */
-export function* fileLines(path: string, chunkBytes = 1 << 20): Generator<ScannedLine, FileLines, undefined> {
-  const fd = openSync(path, 'r');
+export type LedgerSource = string | Buffer;
+
+/**
+ * Each complete line of a file, in order, as {@link scanBytes} gives them, read a chunk at a time
+ * (from the start, one read after the other, so a pipe reads too): a line is let go once the
+ * caller moves on, so a 64 MiB segment costs a chunk and a line of memory, not the file and every
+ * line parsed. Returns what it read once it is through.
+ */
+export function* fileLines(source: LedgerSource, chunkBytes = 1 << 20): Generator<ScannedLine, FileLines, undefined> {
+  if (typeof source !== 'string') return yield* bytesLines(source);
+  const fd = openSync(source, 'r');
   try {
     let buf = Buffer.allocUnsafe(chunkBytes);
     // buf[0, held) holds the bytes of the current line read so far; they start at file offset `base`.
@@ -65,7 +82,7 @@ export function* fileLines(path: string, chunkBytes = 1 << 20): Generator<Scanne
         buf.copy(bigger, 0, 0, held);
         buf = bigger;
       }
-      const got = readSync(fd, buf, held, buf.length - held, base + held);
+      const got = readSync(fd, buf, held, buf.length - held, null);
       if (got === 0) return { lines: n - 1, completeBytes: base, tornBytes: held, size: base + held };
       let start = 0;
       for (let nl = buf.indexOf(NL, held); nl !== -1 && nl < held + got; nl = buf.indexOf(NL, start)) {
@@ -84,11 +101,16 @@ export function* fileLines(path: string, chunkBytes = 1 << 20): Generator<Scanne
 }
 
 /** Calls `fn` with each line {@link fileLines} reads. */
-export function eachFileLine(path: string, fn: (line: ScannedLine) => void, chunkBytes?: number): FileLines {
-  const lines = fileLines(path, chunkBytes);
-  for (let r = lines.next(); ; r = lines.next()) {
-    if (r.done) return r.value;
-    fn(r.value);
+export function eachFileLine(source: LedgerSource, fn: (line: ScannedLine) => void, chunkBytes?: number): FileLines {
+  const lines = fileLines(source, chunkBytes);
+  try {
+    for (let r = lines.next(); ; r = lines.next()) {
+      if (r.done) return r.value;
+      fn(r.value);
+    }
+  } finally {
+    // Closes the file when `fn` throws.
+    lines.return(undefined as never);
   }
 }
 
@@ -96,24 +118,45 @@ export function eachFileLine(path: string, fn: (line: ScannedLine) => void, chun
  * Calls `fn` with each line {@link fileLines} reads while it returns true; when it returns false,
  * the file is closed and the answer is undefined.
  */
-export function eachFileLineWhile(path: string, fn: (line: ScannedLine) => boolean, chunkBytes?: number): FileLines | undefined {
-  const lines = fileLines(path, chunkBytes);
-  for (let r = lines.next(); ; r = lines.next()) {
-    if (r.done) return r.value;
-    if (!fn(r.value)) {
-      lines.return(undefined as never);
-      return undefined;
+export function eachFileLineWhile(source: LedgerSource, fn: (line: ScannedLine) => boolean, chunkBytes?: number): FileLines | undefined {
+  const lines = fileLines(source, chunkBytes);
+  try {
+    for (let r = lines.next(); ; r = lines.next()) {
+      if (r.done) return r.value;
+      if (!fn(r.value)) return undefined;
     }
+  } finally {
+    lines.return(undefined as never);
   }
 }
 
-/** The first complete line of the file at `path`, if it has one. */
-export function firstFileLine(path: string): ScannedLine | undefined {
-  const lines = fileLines(path);
-  const r = lines.next();
-  if (r.done) return undefined;
-  lines.return(undefined as never);
-  return r.value;
+/** The first complete line of a file, if it has one. */
+export function firstFileLine(source: LedgerSource): ScannedLine | undefined {
+  const lines = fileLines(source);
+  try {
+    const r = lines.next();
+    return r.done ? undefined : r.value;
+  } finally {
+    lines.return(undefined as never);
+  }
+}
+
+/**
+ * Whether the regular file at `path` ends inside a line (a torn last line), told from its last
+ * byte; undefined for what is not a regular file (a pipe can be read only once).
+ */
+export function endsTorn(path: string): boolean | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return undefined;
+    if (stat.size === 0) return false;
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, stat.size - 1);
+    return last[0] !== NL;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The number of complete lines of the file at `path` (read a chunk at a time). */
@@ -122,7 +165,7 @@ export function countFileLines(path: string, chunkBytes = 1 << 20): number {
   try {
     const buf = Buffer.allocUnsafe(chunkBytes);
     let lines = 0;
-    for (let at = 0, got = readSync(fd, buf, 0, chunkBytes, 0); got > 0; at += got, got = readSync(fd, buf, 0, chunkBytes, at)) {
+    for (let got = readSync(fd, buf, 0, chunkBytes, null); got > 0; got = readSync(fd, buf, 0, chunkBytes, null)) {
       for (let nl = buf.indexOf(NL); nl !== -1 && nl < got; nl = buf.indexOf(NL, nl + 1)) lines += 1;
     }
     return lines;

@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import { checkLine, type ChainHead } from './chain.js';
 import { checkpointPayload, checkpointShapeProblem, CHECKPOINTS_FILE, GENESIS, segmentNumber, type Checkpoint } from './entry.js';
 import { canonicalJson } from '../../util/canonical.js';
-import { eachFileLine, eachFileLineWhile, firstFileLine, scanFile } from './scan.js';
+import { eachFileLine, eachFileLineWhile, firstFileLine, scanBytes, scanFile, type LedgerSource, type ScannedFile } from './scan.js';
 import { keyIdOf, verifySignature } from './signer.js';
 
 export type VerifyProblemKind =
@@ -65,7 +65,15 @@ export interface VerifyOptions {
 
 interface SegmentFile {
   file: string;
+  /** What to read it from: its path, or its bytes for an input that reads once (a pipe). */
+  source: LedgerSource;
   number: number;
+}
+
+interface CheckpointFile {
+  file: string;
+  /** Read once: small, and an input may not read twice. */
+  scanned: ScannedFile;
 }
 
 /** Verifies the ledger in `paths` (a ledger directory, or segment and checkpoint files). */
@@ -112,7 +120,7 @@ export function verifyLedger(paths: readonly string[], options: VerifyOptions = 
     }
     let problem: VerifyProblem | undefined;
     let i = 0;
-    const read = eachFileLineWhile(s.file, (line) => {
+    const read = eachFileLineWhile(s.source, (line) => {
       const index = i++;
       if (si === 0 && index === 0 && options.allowPartial && first.number !== 1) {
         const v = line.value as { seq?: number; prev?: string } | undefined;
@@ -134,7 +142,7 @@ export function verifyLedger(paths: readonly string[], options: VerifyOptions = 
       if (signed.has(e.seq)) hashes.set(e.seq, { hash: e.hash, ...at });
       return true;
     });
-    if (problem || !read) return fail(problem as VerifyProblem);
+    if (!read) return fail(problem as VerifyProblem);
     if (last) lastLines = read.lines;
     if (read.lines === 0) {
       const empty: VerifyProblem = { kind: 'torn', seq: head.seq + 1, file: s.file, line: 1, message: 'segment has no complete entry (a crash while it was started)' };
@@ -160,8 +168,7 @@ export function verifyLedger(paths: readonly string[], options: VerifyOptions = 
   const lastSegment = input.segments[input.segments.length - 1] as SegmentFile;
   const endOfLedger = { file: lastSegment.file, line: lastLines + 1 };
   let signedSeq = 0;
-  for (const cpFile of input.checkpoints) {
-    const scanned = scanFile(cpFile);
+  for (const { file: cpFile, scanned } of input.checkpoints) {
     if (scanned.lines.length > 0 && keys.size === 0) {
       return fail({ kind: 'no-public-key', seq: null, file: cpFile, line: 1, message: 'no public key to verify checkpoint signatures: pass --pubkey' });
     }
@@ -211,11 +218,11 @@ export function verifyLedger(paths: readonly string[], options: VerifyOptions = 
   return { ...report, ok: true };
 }
 
-/** The seqs the checkpoints in `files` sign (whatever else is wrong with them: that is checked later). */
-function signedSeqs(files: readonly string[]): Set<number> {
+/** The seqs the checkpoints sign (whatever else is wrong with them: that is checked later). */
+function signedSeqs(files: readonly CheckpointFile[]): Set<number> {
   const seqs = new Set<number>();
-  for (const file of files) {
-    for (const line of scanFile(file).lines) {
+  for (const { scanned } of files) {
+    for (const line of scanned.lines) {
       const seq = (line.value as { seq?: unknown } | undefined)?.seq;
       if (typeof seq === 'number') seqs.add(seq);
     }
@@ -227,7 +234,7 @@ function signedSeqs(files: readonly string[]): Set<number> {
 function locate(segments: readonly SegmentFile[], seqs: readonly number[]): Map<number, Array<{ file: string; line: number }>> {
   const located = new Map<number, Array<{ file: string; line: number }>>();
   for (const s of segments) {
-    eachFileLine(s.file, (l) => {
+    eachFileLine(s.source, (l) => {
       const seq = (l.value as { seq?: unknown } | undefined)?.seq;
       if (typeof seq === 'number' && seqs.includes(seq)) located.set(seq, [...(located.get(seq) ?? []), { file: s.file, line: l.line }]);
     });
@@ -255,7 +262,7 @@ function classifySequence(
 
 interface Inputs {
   segments: SegmentFile[];
-  checkpoints: string[];
+  checkpoints: CheckpointFile[];
   pems: string[];
 }
 
@@ -273,15 +280,18 @@ function resolveInputs(paths: readonly string[]): Inputs {
     }
   }
   const segments: SegmentFile[] = [];
-  const checkpoints: string[] = [];
+  const checkpoints: CheckpointFile[] = [];
   for (const file of files) {
-    const firstValue = firstFileLine(file)?.value as Record<string, unknown> | undefined;
+    // A segment is read a line at a time, several times over; what is not a regular file (a pipe)
+    // is read once, whole.
+    const source: LedgerSource = statSync(file).isFile() ? file : readFileSync(file);
+    const firstValue = firstFileLine(source)?.value as Record<string, unknown> | undefined;
     if (basename(file) === CHECKPOINTS_FILE || (firstValue && 'sig' in firstValue && 'head' in firstValue)) {
-      checkpoints.push(file);
+      checkpoints.push({ file, scanned: typeof source === 'string' ? scanFile(source) : scanBytes(source) });
       continue;
     }
     const header = typeof firstValue?.segment === 'number' ? firstValue.segment : undefined;
-    segments.push({ file, number: header ?? segmentNumber(basename(file)) ?? Number.MAX_SAFE_INTEGER });
+    segments.push({ file, source, number: header ?? segmentNumber(basename(file)) ?? Number.MAX_SAFE_INTEGER });
   }
   segments.sort((a, b) => a.number - b.number || (a.file < b.file ? -1 : 1));
   return { segments, checkpoints, pems };

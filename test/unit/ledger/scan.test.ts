@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -39,5 +39,27 @@ describe('reading a ledger file a chunk at a time', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it.runIf(process.platform === 'linux')('closes the file when the caller throws or stops', () => {
+    const path = join(dir, 'close');
+    writeFileSync(path, '{"a":1}\n{"a":2}\n{"a":3}\n');
+    const open = (): number => readdirSync('/proc/self/fd').length;
+    const before = open();
+    for (let i = 0; i < 5; i++) {
+      expect(() =>
+        eachFileLine(path, () => {
+          throw new Error('no');
+        }),
+      ).toThrow('no');
+      expect(() =>
+        eachFileLineWhile(path, () => {
+          throw new Error('no');
+        }),
+      ).toThrow('no');
+      expect(eachFileLineWhile(path, () => false)).toBeUndefined();
+      expect(firstFileLine(path)?.value).toEqual({ a: 1 });
+    }
+    expect(open()).toBe(before);
   });
 });
