@@ -93,6 +93,22 @@ describe('LedgerSink', () => {
     await (await LedgerSink.open(dir, { signer: s })).close();
   });
 
+  it('leaves the ledger of the writer that holds the lock untouched, a line in the middle of its write included', async () => {
+    const dir = tempDir();
+    const s = await signer();
+    const first = await LedgerSink.open(dir, { signer: s });
+    await first.write([sampleEvent(1)]);
+    // What the first writer's next append looks like half way through.
+    const path = join(dir, 'ledger-000001.jsonl');
+    appendFileSync(path, '{"event":{"type":"heart');
+    const before = readFileSync(path);
+    await expect(LedgerSink.open(dir, { signer: s })).rejects.toMatchObject({ code: 'LEDGER_LOCKED' });
+    expect(readFileSync(path)).toEqual(before);
+    expect(readdirSync(dir).filter((n) => n.includes('.torn-'))).toEqual([]);
+    truncateSync(path, before.length - '{"event":{"type":"heart'.length);
+    await first.close();
+  });
+
   it('recovers a torn last line on open, keeps every earlier entry and records the recovery', async () => {
     const dir = tempDir();
     const s = await signer();
@@ -133,6 +149,9 @@ describe('LedgerSink', () => {
     const text = readFileSync(path, 'utf8').replace('"line":2', '"line":7');
     writeFileSync(path, text);
     await expect(LedgerSink.open(dir, { signer: s })).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringMatching(/ledger-000001\.jsonl:3: entry fails/) });
+    // The lock taken for the open is given back: a second try says the same, not LEDGER_LOCKED.
+    await expect(LedgerSink.open(dir, { signer: s })).rejects.toMatchObject({ code: 'LEDGER_CORRUPT' });
+    expect(readdirSync(dir)).not.toContain('.lock');
   });
 
   it('will not append to a ledger whose signed head was rewritten with a recomputed hash', async () => {
