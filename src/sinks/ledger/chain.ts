@@ -32,8 +32,18 @@ export function checkLine(line: ScannedLine, head: ChainHead, role: LineRole, op
   if (shape) return { kind: 'malformed', message: `not a ledger entry: ${shape}` };
   const entry = line.value as LedgerEntry;
   if (options.content !== false) {
-    if (canonicalJson(entry) !== line.text) return { kind: 'modified', message: 'entry is not in the canonical form it was written in', entry };
-    if (entryHash(entry) !== entry.hash) return { kind: 'modified', message: 'hash does not match the entry content', entry };
+    let canonical: string;
+    let hash: string;
+    try {
+      canonical = canonicalJson(entry);
+      hash = entryHash(entry);
+    } catch (err) {
+      // The canonical form recurses: a value nested some thousands deep (none that logveil writes) overflows it.
+      if (err instanceof RangeError) return { kind: 'malformed', message: 'entry nests too deep to be put in canonical form', entry };
+      throw err;
+    }
+    if (canonical !== line.text) return { kind: 'modified', message: 'entry is not in the canonical form it was written in', entry };
+    if (hash !== entry.hash) return { kind: 'modified', message: 'hash does not match the entry content', entry };
   }
   if (entry.seq !== head.seq + 1) {
     return { kind: 'sequence', message: `seq ${entry.seq} where seq ${head.seq + 1} was expected`, entry };

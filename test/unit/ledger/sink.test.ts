@@ -149,6 +149,9 @@ describe('LedgerSink', () => {
     const text = readFileSync(path, 'utf8').replace('"line":2', '"line":7');
     writeFileSync(path, text);
     await expect(LedgerSink.open(dir, { signer: s })).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringMatching(/ledger-000001\.jsonl:3: entry fails/) });
+    // An entry nested too deep for its canonical form is damage too, not a failure to write.
+    writeFileSync(path, text.replace('"line":7', `"line":7,"deep":${'['.repeat(20_000)}${']'.repeat(20_000)}`));
+    await expect(LedgerSink.open(dir, { signer: s })).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringMatching(/ledger-000001\.jsonl:3: entry fails/) });
     // The lock taken for the open is given back: a second try says the same, not LEDGER_LOCKED.
     await expect(LedgerSink.open(dir, { signer: s })).rejects.toMatchObject({ code: 'LEDGER_CORRUPT' });
     expect(readdirSync(dir)).not.toContain('.lock');

@@ -44,6 +44,15 @@ describe('verifyLedger', () => {
     expect(verifyLedger([dir]).firstProblem).toMatchObject({ kind: 'modified', seq: 3, file: seg(dir), line: 3 });
   });
 
+  it('reports an entry nested too deep for its canonical form as malformed, without throwing', () => {
+    const dir = copy();
+    const lines = readLines(seg(dir));
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    lines[2] = (lines[2] as string).replace('"line":2', `"line":2,"deep":${deep}`);
+    writeLines(seg(dir), lines);
+    expect(verifyLedger([dir]).firstProblem).toMatchObject({ kind: 'malformed', seq: 3, line: 3, message: 'entry nests too deep to be put in canonical form' });
+  });
+
   it('reports a deleted entry as the first missing seq', () => {
     const dir = copy();
     const lines = readLines(seg(dir));
