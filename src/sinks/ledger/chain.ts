@@ -28,6 +28,8 @@ export type LineRole = { segment: number; ledgerId?: string } | 'event';
  */
 export function checkLine(line: ScannedLine, head: ChainHead, role: LineRole, options: { content?: boolean } = {}): LineCheck {
   if (line.value === undefined) return { kind: 'malformed', message: 'line is not JSON' };
+  // Every line logveil writes is UTF-8; other bytes would be read, hashed and measured as U+FFFD.
+  if (line.invalidUtf8) return { kind: 'malformed', message: 'line is not valid UTF-8' };
   const shape = entryShapeProblem(line.value);
   if (shape) return { kind: 'malformed', message: `not a ledger entry: ${shape}` };
   const entry = line.value as LedgerEntry;

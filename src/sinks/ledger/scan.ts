@@ -4,6 +4,7 @@
  * complete write never leaves (every line ends with `\n`), so they are what a crash in the middle
  * of a write left behind.
  */
+import { isUtf8 } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 
 export interface ScannedLine {
@@ -14,6 +15,8 @@ export interface ScannedLine {
   text: string;
   /** The parsed JSON, or undefined when the line is not JSON. */
   value?: unknown;
+  /** Set when the line's bytes are not valid UTF-8 (`text` then reads them as U+FFFD). */
+  invalidUtf8?: true;
 }
 
 export interface ScannedFile {
@@ -180,6 +183,7 @@ const NL = 0x0a;
 function scannedLine(data: Buffer, start: number, end: number, n: number, offset: number): ScannedLine {
   const text = data.toString('utf8', start, end);
   const scanned: ScannedLine = { line: n, offset, text };
+  if (!isUtf8(data.subarray(start, end))) scanned.invalidUtf8 = true;
   try {
     scanned.value = JSON.parse(text) as unknown;
   } catch {

@@ -5,6 +5,8 @@ import { checkpointPayload, type Checkpoint } from '../../../src/sinks/ledger/en
 import { LocalSigner } from '../../../src/sinks/ledger/signer.js';
 import { verifyLedger } from '../../../src/sinks/ledger/verify.js';
 import { canonicalJson } from '../../../src/util/canonical.js';
+import { LedgerSink } from '../../../src/sinks/ledger/sink.js';
+import type { SecurityEvent } from '../../../src/telemetry/events.js';
 import { signer, tempDir, writeLedger } from './fixtures.js';
 
 let pristine = '';
@@ -51,6 +53,19 @@ describe('verifyLedger', () => {
     lines[2] = (lines[2] as string).replace('"line":2', `"line":2,"deep":${deep}`);
     writeLines(seg(dir), lines);
     expect(verifyLedger([dir]).firstProblem).toMatchObject({ kind: 'malformed', seq: 3, line: 3, message: 'entry nests too deep to be put in canonical form' });
+  });
+
+  it('reports a line that is not valid UTF-8 as malformed, where it would read as the entry it replaced', async () => {
+    // An entry that holds U+FFFD: the same entry with a byte that is not UTF-8 in its place decodes to the same text.
+    const dir = tempDir();
+    const sink = await LedgerSink.open(dir, { signer: key });
+    await sink.write([{ type: 'heartbeat', ts: new Date(1_700_000_000_000).toISOString(), intervalSeconds: 60, beat: 1, uptimeSeconds: 1, note: 'a\uFFFDb' } as SecurityEvent]);
+    await sink.close();
+    expect(verifyLedger([dir]).ok).toBe(true);
+    const bytes = readFileSync(seg(dir));
+    const at = bytes.indexOf(Buffer.from('a\uFFFDb'));
+    writeFileSync(seg(dir), Buffer.concat([bytes.subarray(0, at + 1), Buffer.from([0xff]), bytes.subarray(at + 4)]));
+    expect(verifyLedger([dir]).firstProblem).toMatchObject({ kind: 'malformed', seq: 2, line: 2, message: 'line is not valid UTF-8' });
   });
 
   it('reports a deleted entry as the first missing seq', () => {
