@@ -49,8 +49,12 @@ export interface OpenedLedger {
 
 export const LOCK_FILE = '.lock';
 
-/** Takes the directory's lock (a file naming our pid); a lock of a process that is gone is taken over. */
+/**
+ * Takes the directory's lock (a file naming our pid), creating the directory if missing; a lock of
+ * a process that is gone is taken over. Taken before the ledger is read (see openLedgerDir).
+ */
 export function acquireLock(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, LOCK_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -85,9 +89,11 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Reads the state of the ledger in `dir` (created if missing) and recovers a torn tail. */
+/**
+ * Reads the state of the ledger in `dir` and recovers a torn tail; the caller holds the
+ * directory's lock (see acquireLock), so no other writer is in the middle of a line.
+ */
 export function openLedgerDir(dir: string, io: LedgerIo): OpenedLedger {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const numbers = readdirSync(dir)
     .map(segmentNumber)
     .filter((n): n is number => n !== undefined)

@@ -6,7 +6,6 @@
  * cut back and retried while the caller waits (`onStall` says why), and once it gives up every
  * later write throws the same {@link LedgerError}, so the engine stops instead of losing events.
  */
-import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SecuritySink } from '../security-events.js';
@@ -93,7 +92,6 @@ export class LedgerSink implements SecuritySink {
       // The lock first: the ledger's state is read, and a torn tail cut, only by the process that
       // holds it (a second writer would take the first one's line in the middle of its write for
       // a torn tail).
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
       acquireLock(dir);
       locked = true;
       state = openLedgerDir(dir, io);
