@@ -119,16 +119,19 @@ export class InKeyTests {
     if (literal && literal.text.length > 0) this.#literals[i] = { text: asciiFold(literal.text, literal.nocase), nocase: literal.nocase };
   }
 
+  /** Whether one of the tests `list` names holds in `input` (see {@link InKeyTests.holds}). */
+  holdsAny(list: readonly number[] | undefined, input: string | Buffer, ascii: { lower?: string } | undefined): boolean {
+    if (list) for (const i of list) if (this.holds(i, input, ascii)) return true;
+    return false;
+  }
+
   /**
    * Whether test `i` holds in `input` (false where there is none). `ascii`: `input` is a Buffer of
-   * ASCII bytes, and its text in lower case once asked for (see {@link literalInKey}).
+   * ASCII bytes (see {@link literalInKey}).
    */
   holds(i: number, input: string | Buffer, ascii: { lower?: string } | undefined): boolean {
     const literal = this.#literals[i];
-    if (literal && ascii) {
-      if (literal.nocase) ascii.lower ??= (input as Buffer).toString('latin1').toLowerCase();
-      return literalInKey(input as Buffer, literal.text, literal.nocase, ascii.lower);
-    }
+    if (literal && ascii) return literalInKey(input as Buffer, literal.text, literal.nocase, ascii.lower);
     let re = this.#patterns[i];
     if (re === undefined) return false;
     if (typeof re === 'string') this.#patterns[i] = re = new RE2(re, 'u');
@@ -150,12 +153,24 @@ const COLON = 0x3a;
  */
 export function literalInKey(input: Buffer, text: string | undefined, nocase: boolean, lower?: string): boolean {
   if (text === undefined || text.length === 0) return false;
-  // Without case, the places are looked up in the input in lower case (`lower`, when the caller has it).
-  const where = nocase ? (lower ?? input.toString('latin1').toLowerCase()) : input;
-  for (let at = where.indexOf(text); at !== -1; at = where.indexOf(text, at + 1)) {
+  // Without case, the places are looked up in the input in lower case when the caller has it, else
+  // byte by byte (a line in lower case is two strings as long as the line, for a few places).
+  const where = nocase ? lower : input;
+  for (let at = where ? where.indexOf(text) : indexOfFolded(input, text, 0); at !== -1; at = where ? where.indexOf(text, at + 1) : indexOfFolded(input, text, at + 1)) {
     if (closesKey(input, at + text.length) || opensNamed(input, at)) return true;
   }
   return false;
+}
+
+/** The first place from `from` where ASCII `input` holds `text` (ASCII, lower case) without case, or -1. */
+export function indexOfFolded(input: Buffer, text: string, from: number): number {
+  const first = text.charCodeAt(0);
+  const other = first >= 0x61 && first <= 0x7a ? first - 0x20 : first;
+  for (let at = from, last = input.length - text.length; at <= last; at++) {
+    const c = input[at] as number;
+    if ((c === first || c === other) && holdsText(input, at, text, true)) return at;
+  }
+  return -1;
 }
 
 /** `[^"\n]*"[ \t\r]*:` from `from`. */
@@ -182,10 +197,11 @@ function opensNamed(input: Buffer, end: number): boolean {
   if (input[j] !== COLON) return false;
   j = skipSpace(input, j - 1, -1);
   if (!isQuote(input[j])) return false;
-  return NAMES.some((word) => {
+  for (const word of NAMES) {
     const at = j - word.length;
-    return at >= 1 && isQuote(input[at - 1]) && holdsText(input, at, word, false);
-  });
+    if (at >= 1 && isQuote(input[at - 1]) && holdsText(input, at, word, false)) return true;
+  }
+  return false;
 }
 
 /** The words of {@link NAME_MEMBER}. */

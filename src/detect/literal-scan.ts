@@ -19,6 +19,7 @@
 import RE2 from 're2';
 import type { Literal } from './literals.js';
 import { escapeRegex } from './re2-syntax.js';
+import { sortNumbers } from '../util/sort-numbers.js';
 
 type RE2Set = ReturnType<typeof RE2.Set>;
 
@@ -63,11 +64,15 @@ export class LiteralScan {
   /** Per entry, the last scan that reported it (dedupes without clearing). */
   readonly #seen: Int32Array;
   #scanId = 0;
+  /** The entries the last scan found, the first {@link LiteralScan.#found} of them (each at most once). */
+  readonly #scratch: Int32Array;
+  #found = 0;
 
   constructor(entries: readonly LiteralEntry[]) {
     this.size = entries.length;
     this.#patterns = entries.map((e) => e.pattern);
     this.#seen = new Int32Array(entries.length);
+    this.#scratch = new Int32Array(entries.length);
     const byText = new Map<string, Word>();
     const word = (text: string): Word => {
       let w = byText.get(text);
@@ -113,32 +118,45 @@ export class LiteralScan {
 
   /** The entries that match `input`, in ascending order. */
   match(input: string | Buffer): number[] {
-    const out: number[] = [];
-    if (!this.#scan(input, out)) return this.#exact(input);
-    return out.length > 1 ? out.sort((a, b) => a - b) : out;
+    return this.#matchOne(input) ?? [];
   }
 
   /** {@link LiteralScan.match} of each input, undefined where none matches. */
   matchEach(inputs: readonly Buffer[]): Array<number[] | undefined> {
     const out = new Array<number[] | undefined>(inputs.length);
-    for (let i = 0; i < inputs.length; i++) {
-      const m = this.match(inputs[i] as Buffer);
-      if (m.length > 0) out[i] = m;
-    }
+    for (let i = 0; i < inputs.length; i++) out[i] = this.#matchOne(inputs[i] as Buffer);
     return out;
   }
 
   /**
-   * Runs the automaton over `input` (a string as its UTF-8 bytes), pushing the entries found to
-   * `out` (each once); false when the input is not ASCII (then `out` means nothing). A transition
-   * is the next state's row offset, bit-inverted where that state ends a word.
+   * {@link LiteralScan.match}, undefined where none matches. The scan reports into a scratch
+   * list; only an input that holds some literal gets a list of its own (most hold none).
    */
-  #scan(input: string | Buffer, out: number[]): boolean {
+  #matchOne(input: string | Buffer): number[] | undefined {
+    if (!this.#scan(input)) {
+      const exact = this.#exact(input);
+      return exact.length > 0 ? exact : undefined;
+    }
+    const n = this.#found;
+    if (n === 0) return undefined;
+    const out = new Array<number>(n);
+    for (let k = 0; k < n; k++) out[k] = this.#scratch[k] as number;
+    return n > 1 ? sortNumbers(out) : out;
+  }
+
+  /**
+   * Runs the automaton over `input` (a string as its UTF-8 bytes), writing the entries found to
+   * the scratch list (each once, {@link LiteralScan.#found} of them); false when the input is not
+   * ASCII (then the scratch list means nothing). A transition is the next state's row offset,
+   * bit-inverted where that state ends a word.
+   */
+  #scan(input: string | Buffer): boolean {
     if (this.#scanId === 0x7fffffff) {
       this.#seen.fill(0);
       this.#scanId = 0;
     }
     const scan = ++this.#scanId;
+    this.#found = 0;
     const next = this.#next;
     const classes = this.#classes;
     const bytes = typeof input === 'string' ? Buffer.from(input) : input;
@@ -149,44 +167,44 @@ export class LiteralScan {
       s = next[s + (classes[c] as number)] as number;
       if (s < 0) {
         s = ~s;
-        this.#ends(s, bytes, i, scan, out);
+        this.#ends(s, bytes, i, scan);
       }
     }
     return true;
   }
 
   /** Reports the words that the state at row offset `row` ends (at `end` of `input`). */
-  #ends(row: number, input: Buffer, end: number, scan: number, out: number[]): void {
+  #ends(row: number, input: Buffer, end: number, scan: number): void {
     const state = row / this.#width;
     for (let k = this.#outStart[state] as number; k < (this.#outStart[state + 1] as number); k++) {
-      this.#report(this.#words[this.#outWords[k] as number] as Word, input, end, scan, out);
+      this.#report(this.#words[this.#outWords[k] as number] as Word, input, end, scan);
     }
   }
 
-  /** Pushes the entries of `word`, which ends at `end` of `input`, not yet seen in this scan. */
-  #report(word: Word, input: Buffer, end: number, scan: number, out: number[]): void {
+  /** Adds the entries of `word`, which ends at `end` of `input` and were not yet seen in this scan, to the scratch list. */
+  #report(word: Word, input: Buffer, end: number, scan: number): void {
     const seen = this.#seen;
     for (const e of word.nocase) {
       if (seen[e] !== scan) {
         seen[e] = scan;
-        out.push(e);
+        this.#scratch[this.#found++] = e;
       }
     }
     for (const { entry, text } of word.exact) {
       if (seen[entry] === scan || !holdsText(input, end + 1 - text.length, text, false)) continue;
       seen[entry] = scan;
-      out.push(entry);
+      this.#scratch[this.#found++] = entry;
     }
     for (const { entry, holdsAt } of word.anchored) {
       if (seen[entry] === scan || !holdsAt(input, end + 1 - word.length)) continue;
       seen[entry] = scan;
-      out.push(entry);
+      this.#scratch[this.#found++] = entry;
     }
   }
 
   #exact(input: string | Buffer): number[] {
     this.#exactSet ??= new RE2.Set(this.#patterns, 'u');
-    return this.#exactSet.match(input).sort((a, b) => a - b);
+    return sortNumbers(this.#exactSet.match(input));
   }
 }
 

@@ -24,6 +24,7 @@ import { gateOf, weaklyGated } from './rarity.js';
 import { SplitSet, TEST_SET_WEIGHT } from './split-set.js';
 import { InKeyTests, inKeyPattern, keyWordInKey, keyWordAnchor, keyWordNet } from './key-words.js';
 import { LiteralScan, type LiteralEntry } from './literal-scan.js';
+import { sortNumbers } from '../util/sort-numbers.js';
 
 type RE2Set = ReturnType<typeof RE2.Set>;
 
@@ -223,7 +224,7 @@ export class Prefilter {
     const out = new Set<number>();
     if (this.#structural) for (const i of this.#structural.match(input)) for (const e of this.#structuralIds[i] as number[]) out.add(e);
     if (this.#literals) for (const l of this.#literals.match(input)) for (const i of this.#gates[l] as number[]) out.add(i);
-    return [...out].sort((a, b) => a - b);
+    return sortNumbers([...out]);
   }
 
   /**
@@ -234,10 +235,10 @@ export class Prefilter {
     let structural: number[] | undefined;
     if (this.#structural?.test(input)) {
       structural = this.#structural.match(input);
-      for (const i of structural) if (this.#confirmStructural(i, input).length > 0) return true;
+      for (const i of structural) if (this.#confirmStructural(i, input, undefined)) return true;
     }
     const literals = this.#literals?.match(input);
-    if (literals && literals.length > 0 && this.#gatedMatching(input, literals, true).length > 0) return true;
+    if (literals && literals.length > 0 && this.#gatedMatching(input, literals, true, undefined)) return true;
     return this.#inKey(input, structural, literals);
   }
 
@@ -285,10 +286,10 @@ export class Prefilter {
    * `input`; none but an empty list when a literal of a context entry lies in a JSON key.
    */
   #confirm(input: string | Buffer, structural: readonly number[] | undefined, literals: readonly number[] | undefined): number[] | undefined {
-    const out: number[] = [];
-    if (structural) for (const i of structural) out.push(...this.#confirmStructural(i, input));
-    if (literals) out.push(...this.#gatedMatching(input, literals, false));
-    if (out.length > 0) return out.sort((a, b) => a - b);
+    let out: number[] | undefined;
+    if (structural) for (const i of structural) out = this.#confirmStructural(i, input, out);
+    if (literals) out = this.#gatedMatching(input, literals, false, out);
+    if (out) return sortNumbers(out);
     return this.#inKey(input, structural, literals) ? [] : undefined;
   }
 
@@ -301,21 +302,20 @@ export class Prefilter {
    */
   #inKey(input: string | Buffer, structural: readonly number[] | undefined, literals: readonly number[] | undefined): boolean {
     const ascii = typeof input !== 'string' && isAscii(input) ? {} : undefined;
-    return (literals?.some((l) => this.#inKeyTests.holds(l, input, ascii)) ?? false) || (structural?.some((i) => this.#relaxedInKey.holds(i, input, ascii)) ?? false);
+    return this.#inKeyTests.holdsAny(literals, input, ascii) || this.#relaxedInKey.holdsAny(structural, input, ascii);
   }
 
   /**
    * The gated entries that match `input` (and hold one of their keywords, when they have some), of
-   * those the matched literals (by index) gate: one literal's entries as one RE2.Set when it gates
-   * several (`phone` gates three detectors, `password` four), else the entry's own regex. `first`:
-   * stop at one. Measured by instructions executed (callgrind) for the line prefilter over 20 MB
-   * of the JSON-lines corpus after 20 MB of warm-up: 2.70 G with these sets, 3.10 G with a regex
-   * per entry (both with the literals as an RE2 set, before literal-scan.ts). (Sets per distinct
-   * group of a line's entries measured slower: a line's literals combine in many ways, and each
-   * combination's automaton took memory of its own.)
+   * those the matched literals (by index) gate, appended to `out`: one literal's entries as one
+   * RE2.Set when it gates several (`phone` gates three detectors, `password` four), else the
+   * entry's own regex. `first`: stop at one. Measured by instructions executed (callgrind) for the
+   * line prefilter over 20 MB of the JSON-lines corpus after 20 MB of warm-up: 2.70 G with these
+   * sets, 3.10 G with a regex per entry (both with the literals as an RE2 set, before
+   * literal-scan.ts). (Sets per distinct group of a line's entries measured slower: a line's
+   * literals combine in many ways, and each combination's automaton took memory of its own.)
    */
-  #gatedMatching(input: string | Buffer, literals: readonly number[], first: boolean): number[] {
-    const out: number[] = [];
+  #gatedMatching(input: string | Buffer, literals: readonly number[], first: boolean, out: number[] | undefined): number[] | undefined {
     // One literal (most lines) gates each entry once: nothing to skip.
     const tried = literals.length > 1 ? new Set<number>() : undefined;
     for (const l of literals) {
@@ -324,12 +324,13 @@ export class Prefilter {
       // `iPhone ... Mobile/15E148` holds both).
       if (tried && gated.every((i) => tried.has(i))) continue;
       const set = gated.length > 1 ? this.#gateSet(l) : undefined;
-      const matched = set ? set.match(input).map((k) => gated[k] as number) : gated;
-      for (const i of matched) {
+      const matched = set ? set.match(input) : gated;
+      for (let k = 0; k < matched.length; k++) {
+        const i = set ? (gated[matched[k] as number] as number) : (matched[k] as number);
         if (tried?.has(i)) continue;
         tried?.add(i);
         if ((set || this.#verifier(i).test(input)) && (this.#keywords.get(i)?.test(input) ?? true)) {
-          out.push(i);
+          (out ??= []).push(i);
           if (first) return out;
         }
       }
@@ -357,12 +358,13 @@ export class Prefilter {
 
   /**
    * The entries a structural set hit (by set index) holds for: the whole pattern matches (checked
-   * when the set holds a prefix), and the entry's keywords occur.
+   * when the set holds a prefix), and the entry's keywords occur; appended to `out`.
    */
-  #confirmStructural(i: number, input: string | Buffer): number[] {
+  #confirmStructural(i: number, input: string | Buffer, out: number[] | undefined): number[] | undefined {
     const ids = this.#structuralIds[i] as number[];
-    if (this.#relaxed[i] && !this.#verifier(ids[0] as number).test(input)) return [];
-    return ids.filter((e) => this.#keywords.get(e)?.test(input) ?? true);
+    if (this.#relaxed[i] && !this.#verifier(ids[0] as number).test(input)) return out;
+    for (const e of ids) if (this.#keywords.get(e)?.test(input) ?? true) (out ??= []).push(e);
+    return out;
   }
 
   /**
@@ -395,3 +397,4 @@ export class Prefilter {
     return re;
   }
 }
+

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
-import { inKeyPattern, KeyWords, keyWordInKey, keyWordNet, keyWordsOf, literalInKey, wordsOf } from '../../../src/detect/key-words.js';
+import { indexOfFolded, inKeyPattern, KeyWords, keyWordInKey, keyWordNet, keyWordsOf, literalInKey, wordsOf } from '../../../src/detect/key-words.js';
 import { asciiFold } from '../../../src/detect/literal-scan.js';
 import { escapeRegex } from '../../../src/detect/re2-syntax.js';
 import { Prefilter } from '../../../src/detect/prefilter.js';
@@ -86,6 +86,17 @@ describe('inKeyPattern', () => {
     expect(re.test('{"aba 123456789": 1}')).toBe(true);
     expect(re.test('{"name":"aba 123456789","value":1}')).toBe(true);
     expect(re.test('{"k":"aba 123456789"}')).toBe(false);
+  });
+});
+
+describe('indexOfFolded', () => {
+  it('finds what the input in lower case finds, from any place', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', 'A', 'b', 'B', '_', '"', ':', '1'), maxLength: 40 }), fc.string({ unit: fc.constantFrom('a', 'b', '_', '1'), minLength: 1, maxLength: 4 }), fc.nat(45), (line, text, from) => {
+        const input = Buffer.from(line, 'latin1');
+        expect(indexOfFolded(input, text, from)).toBe(line.toLowerCase().indexOf(text, from));
+      }),
+    );
   });
 });
 
