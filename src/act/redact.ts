@@ -92,7 +92,7 @@ class Walker {
       let out: JsonValue[] | undefined;
       for (let i = 0; i < v.length; i++) {
         const item = v[i] as JsonValue;
-        const next = this.value(item, `${path}[${i}]`, depth + 1, `${source}[${i}]`, context);
+        const next = typeof item === 'string' && this.#clean(item, context) ? item : this.value(item, `${path}[${i}]`, depth + 1, `${source}[${i}]`, context);
         if (next !== item && !out) out = v.slice(0, i);
         if (out && next !== DROP) out.push(next);
       }
@@ -108,9 +108,9 @@ class Walker {
       const asNamed = named?.member === key ? named.name : undefined;
       // A key is text like any other (a map keyed by e-mail or address), tokenized as written; one without
       // letters is a value (`{"bankRtn":{"011000028":...}}`), read with the keys above it too.
-      const newKey = this.string(key, `${path}{key}`, false, /\p{L}/u.test(key) ? NO_KEYS : context);
+      const keyContext = /\p{L}/u.test(key) ? NO_KEYS : context;
+      const newKey = this.#clean(key, keyContext) ? key : this.string(key, `${path}{key}`, false, keyContext);
       const name = newKey === DROP ? key : newKey;
-      const childPath = fieldPath(path, name);
       const own = this.#o.policy.keyRules.decide(key);
       const byName = asNamed === undefined ? undefined : this.#o.policy.keyRules.decide(asNamed);
       const decision = own.mode !== 'redact' && byName?.mode === 'redact' ? byName : own;
@@ -120,16 +120,24 @@ class Walker {
       // A skip rule spares a scalar (an id that looks like a secret); what an object or array holds is walked.
       if (newKey === DROP) next = DROP;
       else if (decision.mode === 'skip' && (item === null || typeof item !== 'object')) next = item;
-      else if (decision.mode === 'redact' && decision.rule && inner !== undefined) {
-        const held = (item as Record<string, JsonValue>)[inner] as JsonValue;
-        const replaced = this.#byKey(held, fieldPath(childPath, inner), decision.rule, decision.pattern ?? key, fieldPath(fieldPath(source, key), inner));
-        next = replaced === DROP ? DROP : { [inner]: replaced };
-      } else if (decision.mode === 'redact' && decision.rule) next = this.#byKey(item, childPath, decision.rule, decision.pattern ?? key, fieldPath(source, key));
-      else {
-        this.#keys.push(key);
+      else if (decision.mode === 'redact' && decision.rule) {
+        const childPath = fieldPath(path, name);
+        if (inner !== undefined) {
+          const held = (item as Record<string, JsonValue>)[inner] as JsonValue;
+          const replaced = this.#byKey(held, fieldPath(childPath, inner), decision.rule, decision.pattern ?? key, fieldPath(fieldPath(source, key), inner));
+          next = replaced === DROP ? DROP : { [inner]: replaced };
+        } else next = this.#byKey(item, childPath, decision.rule, decision.pattern ?? key, fieldPath(source, key));
+      } else {
         const keyed = contextWith(this.#o.policy, key, context);
-        next = this.value(item, childPath, depth + 1, source === path && name === key ? childPath : fieldPath(source, key), asNamed === undefined ? keyed : contextWith(this.#o.policy, asNamed, keyed));
-        this.#keys.pop();
+        const itemContext = asNamed === undefined ? keyed : contextWith(this.#o.policy, asNamed, keyed);
+        // Most values of a record hold nothing and leave as they are: their paths are not made.
+        if (typeof item === 'string' && this.#clean(item, itemContext)) next = item;
+        else {
+          this.#keys.push(key);
+          const childPath = fieldPath(path, name);
+          next = this.value(item, childPath, depth + 1, source === path && name === key ? childPath : fieldPath(source, key), itemContext);
+          this.#keys.pop();
+        }
       }
       if ((next !== item || name !== key) && !out) {
         out = {};
@@ -172,12 +180,20 @@ class Walker {
   string(text: string, path: string, decoded = true, context: readonly string[] = NO_KEYS, asWritten = true): string | typeof DROP {
     const { policy, actions, valueDetectors } = this.#o;
     const only = valueDetectors?.of(text);
-    // No detector can match it, and the line shows nothing a reading of it or its key could add.
-    if (only?.length === 0 && context.length === 0 && asWritten && valueDetectors?.plain === true) return text;
+    if (asWritten && this.#clean(text, context)) return text;
     const matches = scanText(policy, text, undefined, only, context.length === 0 ? undefined : { keys: context }, this.#o.knownMatches);
     const edits = matches.map((m) => detectorEdit(m, actions.forDetector(m.detector.spec), decoded));
     const byKey = embeddedValues(text, policy.keyRules, () => ownTokens(policy, text)).map((v) => keyRuleEdit(v, actions.forKeyRule(v.rule)));
     return this.#redact(text, path, byKey.length === 0 ? edits : withKeyRules(edits, byKey));
+  }
+
+  /**
+   * True when {@link Walker.string} returns `text` (as written) unread: no detector can match it,
+   * and the line shows nothing a reading of it or its key could add.
+   */
+  #clean(text: string, context: readonly string[]): boolean {
+    const known = this.#o.valueDetectors;
+    return context.length === 0 && known?.plain === true && known.of(text).length === 0;
   }
 
   #redact(text: string, path: string, edits: readonly Edit[]): string | typeof DROP {

@@ -205,35 +205,37 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
     if (!detector) continue;
     const { spec } = detector;
     for (const m of known?.get(index) ?? execAll(detector, text)) {
-      const whole: [number, number] = [m.index, m.index + m[0].length];
       const [start, end] = spanOf(detector, text, m);
       if (end <= start) continue;
-      const note = (verdict: Verdict, detail?: string): void => {
-        trace?.push({ detectorId: spec.id, verdict, start, end, ...(detail ? { detail } : {}) });
-      };
+      // Made only for a trace: a call without one builds no detail either.
+      const note = trace
+        ? (verdict: Verdict, detail?: string): void => {
+            trace.push({ detectorId: spec.id, verdict, start, end, ...(detail ? { detail } : {}) });
+          }
+        : undefined;
       const known = (tokens ??= ownTokens(policy, text));
       if (coveredByTokens(text, known, start, end)) {
-        note('inside-token');
+        note?.('inside-token');
         continue;
       }
       const value = text.slice(start, end);
       const verdict = policy.verdictOf(detector, value);
       if (verdict.allowedBy) {
-        note('allowlisted', verdict.allowedBy);
+        note?.('allowlisted', verdict.allowedBy);
         continue;
       }
       if (!keywordsNear(detector, text, m)) {
-        note('keyword-missing', `none of [${spec.keywords.join(', ')}] within ${spec.keywordWindow} chars before the match`);
+        note?.('keyword-missing', `none of [${spec.keywords.join(', ')}] within ${spec.keywordWindow} chars before the match`);
         continue;
       }
       if (detector.validate) {
         const result = verdict.validation();
         if (!result.ok) {
-          note('validator-failed', `${spec.validator?.name ?? 'validator'}: ${result.reason ?? 'rejected'}`);
+          note?.('validator-failed', `${spec.validator?.name ?? 'validator'}: ${result.reason ?? 'rejected'}`);
           continue;
         }
       }
-      candidates.push({ detector, start, end, matchStart: whole[0], matchEnd: whole[1], reading: '', decodedValue: '' });
+      candidates.push({ detector, start, end, matchStart: m.index, matchEnd: m.index + m[0].length, reading: '', decodedValue: '' });
     }
   }
   return candidates.length > 0 ? withRepeats(text, candidates, tokens ?? []) : candidates;
