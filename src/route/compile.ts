@@ -83,6 +83,8 @@ interface CompiledRule {
   test: Test;
   /** RE2 of the rule's text patterns with named groups, for group-by captures. */
   captureRegexes: RE2[];
+  /** The threshold's group-by fields, parsed (undefined for a capture), in order. */
+  groupPaths: Array<FieldPath | undefined>;
 }
 
 /** Routing rules ready to classify records. */
@@ -179,13 +181,13 @@ export class CompiledRouting {
   #groupKey(rule: CompiledRule, record: LogRecord, ctx: MatchContext): string {
     const h = createHash('sha256').update(this.#salt).update(rule.spec.id);
     let captures: Record<string, string | undefined> | undefined;
-    for (const g of rule.spec.threshold?.groupBy ?? []) {
+    for (const [k, g] of (rule.spec.threshold?.groupBy ?? []).entries()) {
       let parts: JsonValue[] = [];
       if ('capture' in g) {
         captures ??= firstCaptures(rule.captureRegexes, textsOf(record, ctx));
         parts = [captures[g.capture] ?? null];
       } else {
-        selectValues(record, parsePath(g.field) as FieldPath, ctx.cache, parts);
+        selectValues(record, rule.groupPaths[k] as FieldPath, ctx.cache, parts);
       }
       h.update('\0').update(JSON.stringify(parts));
     }
@@ -200,6 +202,7 @@ function compileRule(spec: RoutingRuleSpec, texts: TextPatterns): CompiledRule {
     captureRegexes: capturePatterns(spec.when)
       .filter((t) => /\(\?P?<[A-Za-z_]/.test(t))
       .map((t) => new RE2(t, 'u')),
+    groupPaths: (spec.threshold?.groupBy ?? []).map((g) => ('capture' in g ? undefined : (parsePath(g.field) as FieldPath))),
   };
 }
 
