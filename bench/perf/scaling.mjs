@@ -40,6 +40,11 @@ export async function scalingCurves({ o, tmp, cores, main, measurements, run: ru
   const budget = { roundBudgetSec: o.roundBudgetSec / 3, warmupBytes: o.warmupBytes / 2 };
   /** @type {typeof runFull} */
   const run = (subject, corpus) => runFull(subject, corpus, budget);
+  // The detector-cost targets are ratios of policies run side by side: nearly twice the rounds of
+  // the other curve points (five by default) give a median that holds better where the machine's
+  // speed drifts within seconds (one run read the 218/30 ratio of three rounds at 1.08-1.81). The rounds
+  // stay as long: shorter ones would weigh each round's start (reading, first batches) more.
+  const sideBySide = { ...budget, rounds: 2 * o.rounds - 1 };
   /** @type {(m: Measurement | undefined, x: number, extra?: Record<string, unknown>) => CurvePoint[]} */
   const point = (m, x, extra = {}) => (m ? [{ x, mbps: m.mbps, recordsPerSec: m.recordsPerSec, id: m.id, sampled: m.sampled, ...extra }] : []);
   const workers = measurements.filter((m) => /^logveil-w[1-9]\d*$/.test(m.id)).flatMap((m) => point(m, Number(m.id.slice('logveil-w'.length))));
@@ -61,7 +66,7 @@ export async function scalingCurves({ o, tmp, cores, main, measurements, run: ru
   const together = await runTogether(
     policies.map(({ n, lv }) => librarySubject(lv, { id: `detectors-${n}`, label: `logveil, ${n} detectors, 1 worker`, group: 'scaling-detectors', workers: 1 })),
     view,
-    budget,
+    sideBySide,
   );
   /** @type {CurvePoint[]} */
   const detectors = [];
@@ -88,7 +93,7 @@ export async function scalingCurves({ o, tmp, cores, main, measurements, run: ru
       librarySubject(lv, { id: `detectors-same-${n}`, label: `logveil, ${written.detectors} detectors holding the ${finding.size} that find something, 1 worker`, group: 'scaling-detectors-same', workers: 1 }),
     ),
     view,
-    budget,
+    sideBySide,
   );
   /** @type {CurvePoint[]} */
   const detectorsSameFindings = [];
