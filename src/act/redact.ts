@@ -178,9 +178,9 @@ class Walker {
    * the text is as the record's source writes it (a number printed anew may not be).
    */
   string(text: string, path: string, decoded = true, context: readonly string[] = NO_KEYS, asWritten = true): string | typeof DROP {
+    if (asWritten && this.#clean(text, context)) return text;
     const { policy, actions, valueDetectors } = this.#o;
     const only = valueDetectors?.of(text);
-    if (asWritten && this.#clean(text, context)) return text;
     const matches = scanText(policy, text, undefined, only, context.length === 0 ? undefined : { keys: context }, this.#o.knownMatches);
     const edits = matches.map((m) => detectorEdit(m, actions.forDetector(m.detector.spec), decoded));
     const byKey = embeddedValues(text, policy.keyRules, () => ownTokens(policy, text)).map((v) => keyRuleEdit(v, actions.forKeyRule(v.rule)));

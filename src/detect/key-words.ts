@@ -120,7 +120,7 @@ export class InKeyTests {
   }
 
   /** Whether one of the tests `list` names holds in `input` (see {@link InKeyTests.holds}). */
-  holdsAny(list: readonly number[] | undefined, input: string | Buffer, ascii: { lower?: string } | undefined): boolean {
+  holdsAny(list: readonly number[] | undefined, input: string | Buffer, ascii: boolean): boolean {
     if (list) for (const i of list) if (this.holds(i, input, ascii)) return true;
     return false;
   }
@@ -129,9 +129,9 @@ export class InKeyTests {
    * Whether test `i` holds in `input` (false where there is none). `ascii`: `input` is a Buffer of
    * ASCII bytes (see {@link literalInKey}).
    */
-  holds(i: number, input: string | Buffer, ascii: { lower?: string } | undefined): boolean {
+  holds(i: number, input: string | Buffer, ascii: boolean): boolean {
     const literal = this.#literals[i];
-    if (literal && ascii) return literalInKey(input as Buffer, literal.text, literal.nocase, ascii.lower);
+    if (literal && ascii) return literalInKey(input as Buffer, literal.text, literal.nocase);
     let re = this.#patterns[i];
     if (re === undefined) return false;
     if (typeof re === 'string') this.#patterns[i] = re = new RE2(re, 'u');

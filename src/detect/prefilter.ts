@@ -301,7 +301,7 @@ export class Prefilter {
    * before them, where the line's own patterns may not reach.
    */
   #inKey(input: string | Buffer, structural: readonly number[] | undefined, literals: readonly number[] | undefined): boolean {
-    const ascii = typeof input !== 'string' && isAscii(input) ? {} : undefined;
+    const ascii = typeof input !== 'string' && isAscii(input);
     return this.#inKeyTests.holdsAny(literals, input, ascii) || this.#relaxedInKey.holdsAny(structural, input, ascii);
   }
 
