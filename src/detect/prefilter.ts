@@ -320,10 +320,10 @@ export class Prefilter {
     const tried = literals.length > 1 ? new Set<number>() : undefined;
     for (const l of literals) {
       const gated = this.#gates[l] as number[];
-      // Another literal's set tried them all (`mobile` gates the entries `phone` does, and
-      // `iPhone ... Mobile/15E148` holds both).
-      if (tried && gated.every((i) => tried.has(i))) continue;
-      const set = gated.length > 1 ? this.#gateSet(l) : undefined;
+      // Skip what another literal's set tried; one entry left (`iPhone ... Mobile/`) runs alone.
+      const left = tried ? gated.reduce((n, i) => (tried.has(i) ? n : n + 1), 0) : gated.length;
+      if (left === 0) continue;
+      const set = left > 1 ? this.#gateSet(l) : undefined;
       const matched = set ? set.match(input) : gated;
       for (let k = 0; k < matched.length; k++) {
         const i = set ? (gated[matched[k] as number] as number) : (matched[k] as number);

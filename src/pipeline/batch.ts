@@ -20,6 +20,7 @@ import { appStreamOf, type AppStreamMode } from '../route/event.js';
 import { hasRawEscape } from '../detect/escapes.js';
 import { lineEnds, type LineFilter } from '../detect/line-filter.js';
 import { prepareLines, slowLines } from './prepare.js';
+import { Utf8Chunks } from '../util/utf8-chunks.js';
 import { lineDetectors, numbersOf, type ValueDetectors } from './raw-line.js';
 import { LogveilError } from '../errors.js';
 import type { JsonValue, LogRecord, SourceRef } from '../record.js';
@@ -164,6 +165,7 @@ export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Arr
       },
     }),
   };
+  const encoded = new Utf8Chunks();
   // A run of clean lines leaves as one slice of the input.
   let runStart = 0;
   const flushRun = (upTo: number): void => {
@@ -192,7 +194,7 @@ export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Arr
     const r = processRecord(bytes, { file: task.file, line: task.firstLine + i, offset: task.firstOffset + start }, rctx, lineHits.get(i), prepared.detectors.get(i));
     outcomes[i] = r.outcome;
     if (r.outcome === Outcome.Unchanged) out.push(bytes, eol);
-    else if (r.outcome === Outcome.Redacted) out.push(Buffer.from(r.line as string), eol);
+    else if (r.outcome === Outcome.Redacted) out.push(encoded.bytes(r.line as string), eol);
     if (r.routed) routed.push(r.routed);
     if (r.quarantine) {
       quarantine.push(r.quarantine);

@@ -386,6 +386,8 @@ describe('Prefilter with entries sharing a literal', () => {
     { pattern: '(?i)phone[^0-9]{0,5}\\(\\d{3}\\)' },
     { pattern: '(?i)(?:phone|mobile) ext\\.? \\d+' },
     { pattern: '(?i)(?:phone|mobile)\\D{0,3}\\d{9}', keywords: ['home'] },
+    // `mobile` gates one entry `phone` does not: on a line holding both, it runs alone.
+    { pattern: '(?i)mobile\\W{0,2}\\d{4}x' },
   ];
   const pf = new Prefilter(entries);
   it('names exactly the entries whose pattern matches (and keywords occur), as one set per literal finds them', () => {
@@ -400,6 +402,9 @@ describe('Prefilter with entries sharing a literal', () => {
       'phone',
       'nothing',
       'ghp_abcdef phone ext 2',
+      'phone ext 1 mobile 1234x',
+      'phone +1234567 mobile 1234',
+      'mobile 1234x',
     ];
     for (const input of inputs) {
       const want = entries.flatMap((e, i) => (new RE2(e.pattern, 'u').test(input) && (!e.keywords || /home/i.test(input)) ? [i] : []));
