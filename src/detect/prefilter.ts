@@ -16,17 +16,16 @@
  *   gates several, as one RE2.Set of them (one scan of the line instead of one each).
  */
 import { isAscii } from 'node:buffer';
-import RE2 from 're2';
 import { analyze, selectivePrefix } from './literals.js';
-import { escapeRegex as escape, withoutCaptures } from './re2-syntax.js';
+import { escapeRegex as escape } from './re2-syntax.js';
 import { gapTail, literalSuffix, unboundedGaps } from './wider-forms.js';
 import { gateOf, weaklyGated } from './rarity.js';
 import { SplitSet, TEST_SET_WEIGHT } from './split-set.js';
 import { InKeyTests, inKeyPattern, keyWordInKey, keyWordAnchor, keyWordNet } from './key-words.js';
 import { LiteralScan, type LiteralEntry } from './literal-scan.js';
 import { sortNumbers } from '../util/sort-numbers.js';
-
-type RE2Set = ReturnType<typeof RE2.Set>;
+import { EntryRegexes } from './entry-regexes.js';
+import { Gates } from './gates.js';
 
 export interface PrefilterEntry {
   /** The pattern as it must be tested on the input (raw lines need widened anchors). */
@@ -54,17 +53,12 @@ export class Prefilter {
   readonly #structuralIds: number[][] = [];
   /** Structural patterns represented in the set by a wider form (a prefix, a tail): a set hit must be confirmed. */
   readonly #relaxed: boolean[] = [];
-  /** Keywords of the entries that have some: a set hit or a run of the pattern counts only with one of them. */
-  readonly #keywords = new Map<number, RE2>();
   readonly #structural: SplitSet | undefined;
   readonly #literals: LiteralScan | undefined;
-  /** For each literal (in the set's order), the entries it gates. */
-  readonly #gates: number[][] = [];
-  /** For each literal gating two entries or more, their patterns as one set (made on first use; null: they cannot be one). */
-  readonly #gateSets: Array<RE2Set | null | undefined> = [];
-  readonly #patterns: string[];
-  readonly #verifiers: Array<RE2 | undefined>;
-  readonly #locators: Array<RE2 | undefined>;
+  /** The entries each literal gates (see gates.ts). */
+  readonly #gated: Gates;
+  /** Each entry's own regexes and keywords. */
+  readonly #regexes: EntryRegexes;
 
   readonly #maxStructuralWeight: number;
   readonly #setWeight: number;
@@ -95,9 +89,7 @@ export class Prefilter {
     this.#setWeight = options.setWeight ?? TEST_SET_WEIGHT;
     this.#contextEntries = options.contextEntries ?? 0;
     this.size = entries.length;
-    this.#patterns = entries.map((e) => e.pattern);
-    this.#verifiers = new Array<RE2 | undefined>(entries.length);
-    this.#locators = new Array<RE2 | undefined>(entries.length);
+    this.#regexes = new EntryRegexes(entries);
     const gates = entries.map((e) => gateOf(e) ?? null);
     const weak = weaklyGated(entries, gates);
     const byLiteral = new Map<string, number[]>();
@@ -105,7 +97,6 @@ export class Prefilter {
     const structural: string[] = [];
     const structuralIndex = new Map<string, number>();
     entries.forEach((e, index) => {
-      if (e.keywords && e.keywords.length > 0) this.#keywords.set(index, new RE2(`(?i)(?:${e.keywords.map(escape).join('|')})`, 'u'));
       const literals = gates[index] ?? weak.get(e.pattern)?.[index];
       if (!literals) {
         const at = structuralIndex.get(e.pattern);
@@ -142,7 +133,10 @@ export class Prefilter {
       literalOf.set(net, { pattern: net, anchor: keyWordAnchor(w) });
     }
     const keys = [...byLiteral.keys()];
-    this.#gates = keys.map((k) => byLiteral.get(k) as number[]);
+    this.#gated = new Gates(
+      keys.map((k) => byLiteral.get(k) as number[]),
+      this.#regexes,
+    );
     keys.forEach((k, l) => {
       const net = nets.get(k);
       if (net !== undefined) this.#inKeyTests.pattern(l, net);
@@ -208,12 +202,12 @@ export class Prefilter {
     const structural = this.#structuralIds.length;
     const relaxed = this.#relaxed.filter(Boolean).length - this.#unbounded - this.#tails;
     const gated = this.size - this.#structuralIds.reduce((n, ids) => n + ids.length, 0);
-    return { structural, relaxed, unbounded: this.#unbounded, tails: this.#tails, structuralSets: this.#structural?.sets ?? 0, literals: this.#gates.length, gated };
+    return { structural, relaxed, unbounded: this.#unbounded, tails: this.#tails, structuralSets: this.#structural?.sets ?? 0, literals: this.#gated.size, gated };
   }
 
   /** The structural patterns (for measurements and explain). */
   get structuralPatterns(): readonly string[] {
-    return this.#structuralIds.map((ids) => this.#patterns[ids[0] as number] as string);
+    return this.#structuralIds.map((ids) => this.#regexes.pattern(ids[0] as number));
   }
 
   /**
@@ -223,7 +217,7 @@ export class Prefilter {
   candidates(input: string | Buffer): number[] {
     const out = new Set<number>();
     if (this.#structural) for (const i of this.#structural.match(input)) for (const e of this.#structuralIds[i] as number[]) out.add(e);
-    if (this.#literals) for (const l of this.#literals.match(input)) for (const i of this.#gates[l] as number[]) out.add(i);
+    if (this.#literals) for (const l of this.#literals.match(input)) for (const i of this.#gated.entries(l)) out.add(i);
     return sortNumbers([...out]);
   }
 
@@ -238,7 +232,7 @@ export class Prefilter {
       for (const i of structural) if (this.#confirmStructural(i, input, undefined)) return true;
     }
     const literals = this.#literals?.match(input);
-    if (literals && literals.length > 0 && this.#gatedMatching(input, literals, true, undefined)) return true;
+    if (literals && literals.length > 0 && this.#gated.matching(input, literals, true, undefined)) return true;
     return this.#inKey(input, structural, literals);
   }
 
@@ -265,18 +259,24 @@ export class Prefilter {
 
   /**
    * {@link Prefilter.hits} of many inputs, the same answers. Each set runs over all the inputs
-   * before the next one does (see {@link SplitSet.testMany}).
+   * before the next one does (see {@link SplitSet.testMany}), and each literal's gated entries
+   * over the inputs that hold it (see {@link Gates.matchingMany}).
    */
   hitsMany(inputs: readonly Buffer[]): Array<number[] | undefined> {
     const n = inputs.length;
     const structural = new Uint8Array(n);
     this.#structural?.testMany(inputs, structural);
     const structuralMatches = this.#structural?.matchMany(inputs, structural);
-    const literalMatches = this.#literals?.matchEach(inputs);
+    const literalMatches = this.#literals?.matchEach(inputs) ?? [];
+    const found = new Array<number[] | undefined>(n);
+    for (let i = 0; i < n; i++) {
+      for (const k of structuralMatches?.[i] ?? []) found[i] = this.#confirmStructural(k, inputs[i] as Buffer, found[i]);
+    }
+    this.#gated.matchingMany(inputs, literalMatches, found);
     const out = new Array<number[] | undefined>(n);
     for (let i = 0; i < n; i++) {
-      const literals = literalMatches?.[i];
-      if (structural[i] || literals) out[i] = this.#confirm(inputs[i] as Buffer, structuralMatches?.[i], literals);
+      const literals = literalMatches[i];
+      if (structural[i] || literals) out[i] = this.#held(inputs[i] as Buffer, found[i], structuralMatches?.[i], literals);
     }
     return out;
   }
@@ -288,8 +288,13 @@ export class Prefilter {
   #confirm(input: string | Buffer, structural: readonly number[] | undefined, literals: readonly number[] | undefined): number[] | undefined {
     let out: number[] | undefined;
     if (structural) for (const i of structural) out = this.#confirmStructural(i, input, out);
-    if (literals) out = this.#gatedMatching(input, literals, false, out);
-    if (out) return sortNumbers(out);
+    if (literals) out = this.#gated.matching(input, literals, false, out);
+    return this.#held(input, out, structural, literals);
+  }
+
+  /** The entries `found` to hold for `input`, sorted; else an empty list or none, as {@link Prefilter.#confirm} tells. */
+  #held(input: string | Buffer, found: number[] | undefined, structural: readonly number[] | undefined, literals: readonly number[] | undefined): number[] | undefined {
+    if (found) return sortNumbers(found);
     return this.#inKey(input, structural, literals) ? [] : undefined;
   }
 
@@ -306,95 +311,19 @@ export class Prefilter {
   }
 
   /**
-   * The gated entries that match `input` (and hold one of their keywords, when they have some), of
-   * those the matched literals (by index) gate, appended to `out`: one literal's entries as one
-   * RE2.Set when it gates several (`phone` gates three detectors, `password` four), else the
-   * entry's own regex. `first`: stop at one. Measured by instructions executed (callgrind) for the
-   * line prefilter over 20 MB of the JSON-lines corpus after 20 MB of warm-up: 2.70 G with these
-   * sets, 3.10 G with a regex per entry (both with the literals as an RE2 set, before
-   * literal-scan.ts). (Sets per distinct group of a line's entries measured slower: a line's
-   * literals combine in many ways, and each combination's automaton took memory of its own.)
-   */
-  #gatedMatching(input: string | Buffer, literals: readonly number[], first: boolean, out: number[] | undefined): number[] | undefined {
-    // One literal (most lines) gates each entry once: nothing to skip.
-    const tried = literals.length > 1 ? new Set<number>() : undefined;
-    for (const l of literals) {
-      const gated = this.#gates[l] as number[];
-      // Skip what another literal's set tried; one entry left (`iPhone ... Mobile/`) runs alone.
-      const left = tried ? gated.reduce((n, i) => (tried.has(i) ? n : n + 1), 0) : gated.length;
-      if (left === 0) continue;
-      const set = left > 1 ? this.#gateSet(l) : undefined;
-      const matched = set ? set.match(input) : gated;
-      for (let k = 0; k < matched.length; k++) {
-        const i = set ? (gated[matched[k] as number] as number) : (matched[k] as number);
-        if (tried?.has(i)) continue;
-        tried?.add(i);
-        if ((set || this.#verifier(i).test(input)) && (this.#keywords.get(i)?.test(input) ?? true)) {
-          (out ??= []).push(i);
-          if (first) return out;
-        }
-      }
-      if (set && tried) for (const i of gated) tried.add(i);
-    }
-    return out;
-  }
-
-  /**
-   * The entries literal `l` gates as one set; undefined when they cannot be one (patterns that
-   * compile alone may exceed RE2's program budget together): then each runs alone.
-   */
-  #gateSet(l: number): RE2Set | undefined {
-    let set = this.#gateSets[l];
-    if (set === undefined) {
-      try {
-        set = new RE2.Set((this.#gates[l] as number[]).map((i) => this.#patterns[i] as string), 'u');
-      } catch {
-        set = null;
-      }
-      this.#gateSets[l] = set;
-    }
-    return set ?? undefined;
-  }
-
-  /**
    * The entries a structural set hit (by set index) holds for: the whole pattern matches (checked
    * when the set holds a prefix), and the entry's keywords occur; appended to `out`.
    */
   #confirmStructural(i: number, input: string | Buffer, out: number[] | undefined): number[] | undefined {
     const ids = this.#structuralIds[i] as number[];
-    if (this.#relaxed[i] && !this.#verifier(ids[0] as number).test(input)) return out;
-    for (const e of ids) if (this.#keywords.get(e)?.test(input) ?? true) (out ??= []).push(e);
+    if (this.#relaxed[i] && !this.#regexes.verifier(ids[0] as number).test(input)) return out;
+    for (const e of ids) if (this.#regexes.keywordsHold(e, input)) (out ??= []).push(e);
     return out;
   }
 
-  /**
-   * The byte ranges of successive matches of entry `i` in `input` (leftmost first, not
-   * overlapping), appended to `out` as start, end pairs. Every place the pattern matches overlaps
-   * one of the ranges.
-   */
+  /** See {@link EntryRegexes.locate}. */
   locate(i: number, input: Buffer, out: number[]): void {
-    let re = this.#locators[i];
-    if (!re) {
-      const pattern = this.#patterns[i] as string;
-      re = new RE2(withoutCaptures(pattern) ?? pattern, 'gu');
-      this.#locators[i] = re;
-    }
-    re.lastIndex = 0;
-    for (let m = re.exec(input); m !== null; m = re.exec(input)) {
-      const start = m.index;
-      const end = start + (m[0] as unknown as Buffer).length;
-      out.push(start, end);
-      if (end === start) re.lastIndex = start + 1;
-    }
-  }
-
-  #verifier(i: number): RE2 {
-    let re = this.#verifiers[i];
-    if (!re) {
-      re = new RE2(this.#patterns[i] as string, 'u');
-      this.#verifiers[i] = re;
-    }
-    return re;
+    this.#regexes.locate(i, input, out);
   }
 }
 

@@ -412,6 +412,8 @@ describe('Prefilter with entries sharing a literal', () => {
       expect(pf.test(input), input).toBe(want.length > 0);
       expect(pf.hitsMany([Buffer.from(input)]), input).toEqual([want.length > 0 ? want : undefined]);
     }
+    // All at once, each literal's entries run over the lines that hold it: the same answers.
+    expect(pf.hitsMany(inputs.map((i) => Buffer.from(i)))).toEqual(inputs.map((i) => pf.hits(Buffer.from(i))));
   });
 });
 
