@@ -68,13 +68,25 @@ export async function scalingCurves({ o, tmp, cores, main, measurements, run: ru
     view,
     sideBySide,
   );
+  // What each policy finds decides how many lines take the structured path: a policy that finds
+  // more costs more per byte whatever its size (the first 30 detectors miss the corpus's keys and tokens).
+  /** @type {(m: Measurement | undefined) => { structuredPerMB: number, findingsPerMB: number } | undefined} */
+  const found = (m) => {
+    const d = /** @type {{ structuredLines?: number, findings?: number } | undefined} */ (m?.detail);
+    if (!m || !d || d.structuredLines === undefined || d.findings === undefined || m.bytes <= 0) return undefined;
+    return { structuredPerMB: d.structuredLines / (m.bytes / 1e6), findingsPerMB: d.findings / (m.bytes / 1e6) };
+  };
+  for (const [k, { n }] of policies.entries()) {
+    const f = found(together[k]);
+    if (f) log(`  ${n} detectors: ${f.structuredPerMB.toFixed(0)} lines per MB take the structured path, ${f.findingsPerMB.toFixed(0)} findings per MB`);
+  }
   /** @type {CurvePoint[]} */
   const detectors = [];
   for (const [k, { n, written, lv }] of policies.entries()) {
     // The engine's prefilter alone on the same bytes: tells whether a bigger policy costs in the scan or after it.
     const scan = batchScanFloor(lv.runtime.policy, lineFilterModule) ?? rawScanFloor(lv.runtime.policy);
     const floor = scan ? await run({ ...scan, id: `detectors-${n}-prefilter`, label: `prefilter only, ${n} detectors`, group: 'scaling-detectors' }, view) : undefined;
-    detectors.push(...point(together[k], n, { policyHash: lv.policy.hash, clones: written.clones, openSec: lv.openSeconds, prefilterMbps: floor?.mbps ?? null }));
+    detectors.push(...point(together[k], n, { policyHash: lv.policy.hash, clones: written.clones, openSec: lv.openSeconds, prefilterMbps: floor?.mbps ?? null, ...found(together[k]) }));
     await lv.runtime.close();
   }
 

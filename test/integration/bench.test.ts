@@ -122,6 +122,12 @@ describe('npm run bench', () => {
       expect(m.rounds, m.id).toHaveLength(/^detectors-(same-)?\d+$/.test(m.id) ? 3 : 2);
     }
     expect(results.scaling.detectors.map((p: { x: number }) => p.x)).toEqual(expect.arrayContaining([30, 100, 200]));
+    // What each policy finds, beside its speed: the built-in library finds more than its first 30 detectors.
+    const points = results.scaling.detectors as Array<{ x: number; structuredPerMB: number; findingsPerMB: number }>;
+    const at = (x: number) => points.find((p) => p.x === x) as { structuredPerMB: number; findingsPerMB: number };
+    expect(at(200).findingsPerMB).toBeGreaterThan(at(30).findingsPerMB);
+    expect(at(30).structuredPerMB).toBeGreaterThan(0);
+    expect(r.stdout).toMatch(/^ {2}30 detectors: \d+ lines per MB take the structured path, \d+ findings per MB$/m);
     expect(results.scaling.lineLength.map((p: { x: number }) => p.x)).toEqual([100, 1000, 10000]);
     // With the same findings: both policies hold every detector that found something in the slice.
     const same = results.scaling.detectorsSameFindings as Array<{ x: number; detectors: number; finding: string[] }>;
