@@ -4,9 +4,10 @@
  * Two builds of logveil side by side in one process: each batch of a corpus goes through build A's
  * `processBatch`, then through build B's, with the built-in packs and routing rules, so the drift
  * of the machine falls on both alike. Prints, per round, each build's MB/s and B's speed over A's.
- * Copy `dist/` aside before a change (`cp -r dist /tmp/before`), build, and compare:
+ * `--stage prefilter` runs the line prefilter alone instead of the whole batch. Copy `dist/` aside
+ * before a change (`cp -r dist /tmp/before`), build, and compare:
  *
- *   node bench/compare-builds.mjs /tmp/before dist [--corpus FILE | --size 20MB] [--rounds 4] [--batch 256KB] [--fresh]
+ *   node bench/compare-builds.mjs /tmp/before dist [--corpus FILE | --size 20MB] [--rounds 4] [--batch 256KB] [--stage batch|prefilter] [--fresh]
  *
  * Without --corpus, the benchmark's seeded JSON-lines corpus of --size (made if missing).
  *
@@ -30,12 +31,14 @@ import { ensureCorpus } from './perf/corpora.mjs';
 /** @param {string[]} argv */
 function options(argv) {
   const [a, b, ...rest] = argv;
-  if (!a || !b || a.startsWith('--') || b.startsWith('--')) throw new Error('usage: compare-builds.mjs DIST_A DIST_B [--corpus FILE | --size SIZE] [--rounds N] [--batch SIZE]');
+  if (!a || !b || a.startsWith('--') || b.startsWith('--')) throw new Error('usage: compare-builds.mjs DIST_A DIST_B [--corpus FILE | --size SIZE] [--rounds N] [--batch SIZE] [--stage batch|prefilter]');
   const fresh = rest.includes('--fresh');
   const f = optionPairs(
     rest.filter((x) => x !== '--fresh'),
-    ['corpus', 'size', 'rounds', 'batch'],
+    ['corpus', 'size', 'rounds', 'batch', 'stage'],
   );
+  const stage = f.stage ?? 'batch';
+  if (stage !== 'batch' && stage !== 'prefilter') throw new Error(`--stage must be batch or prefilter, got "${stage}"`);
   return {
     a: resolve(a),
     b: resolve(b),
@@ -43,19 +46,20 @@ function options(argv) {
     rounds: Number(f.rounds ?? 4),
     batchBytes: parseSize(f.batch ?? '256KB'),
     fresh,
+    stage: /** @type {'batch' | 'prefilter'} */ (stage),
   };
 }
 
 const o = options(process.argv.slice(2));
 const state = mkdtempSync(join(tmpdir(), 'logveil-compare-'));
 try {
-  const runA = await batchSubject(o.a, join(state, 'a'));
-  const runB = await batchSubject(o.b, join(state, 'b'));
+  const runA = await batchSubject(o.a, join(state, 'a'), o.stage);
+  const runB = await batchSubject(o.b, join(state, 'b'), o.stage);
   const data = readFileSync(o.corpus);
   const all = batches(data, o.batchBytes);
   const perRound = o.fresh ? Math.floor(all.length / o.rounds) : all.length;
   if (perRound === 0) throw new Error(`--fresh needs at least ${o.rounds} batches of the corpus, one per round`);
-  process.stdout.write(`A ${o.a}\nB ${o.b}\n${o.corpus}: ${(data.length / 1e6).toFixed(1)} MB in ${all.length} batches${o.fresh ? `, ${perRound} per round, each read once` : ''}\n`);
+  process.stdout.write(`A ${o.a}\nB ${o.b}\n${o.stage === 'prefilter' ? 'line prefilter alone; ' : ''}${o.corpus}: ${(data.length / 1e6).toFixed(1)} MB in ${all.length} batches${o.fresh ? `, ${perRound} per round, each read once` : ''}\n`);
   for (let round = 0; round < o.rounds; round++) {
     const parts = o.fresh ? all.slice(round * perRound, (round + 1) * perRound) : all;
     let ta = 0;

@@ -214,6 +214,17 @@ describe('two builds compared', () => {
     expect(r.stdout).toMatch(/^round 1: A [\d.]+ MB\/s, B [\d.]+ MB\/s, B\/A [\d.]+$/m);
   }, 130_000);
 
+  it('compares the line prefilter alone when asked, and names a stage it does not know', () => {
+    const r = spawnSync(process.execPath, ['bench/compare-builds.mjs', 'dist', 'dist', '--size', '1MB', '--rounds', '2', '--stage', 'prefilter'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('line prefilter alone; ');
+    expect(r.stdout).toMatch(/^round 1: A [\d.]+ MB\/s, B [\d.]+ MB\/s, B\/A [\d.]+$/m);
+    const bad = spawnSync(process.execPath, ['bench/compare-builds.mjs', 'dist', 'dist', '--stage', 'scan'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('--stage must be batch or prefilter, got "scan"');
+  }, 130_000);
+
   const hasValgrind = spawnSync('valgrind', ['--version']).error === undefined;
   it.skipIf(!hasValgrind)('counts the instructions of the line prefilter, fresh data costing less than the warm-up', () => {
     const r = spawnSync(process.execPath, ['bench/instructions.mjs', '--warm', '1MB', '--measure', '1MB'], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
