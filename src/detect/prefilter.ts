@@ -133,10 +133,7 @@ export class Prefilter {
       literalOf.set(net, { pattern: net, anchor: keyWordAnchor(w) });
     }
     const keys = [...byLiteral.keys()];
-    this.#gated = new Gates(
-      keys.map((k) => byLiteral.get(k) as number[]),
-      this.#regexes,
-    );
+    this.#gated = new Gates(keys.map((k) => byLiteral.get(k) as number[]), this.#regexes);
     keys.forEach((k, l) => {
       const net = nets.get(k);
       if (net !== undefined) this.#inKeyTests.pattern(l, net);
@@ -270,7 +267,8 @@ export class Prefilter {
     const literalMatches = this.#literals?.matchEach(inputs) ?? [];
     const found = new Array<number[] | undefined>(n);
     for (let i = 0; i < n; i++) {
-      for (const k of structuralMatches?.[i] ?? []) found[i] = this.#confirmStructural(k, inputs[i] as Buffer, found[i]);
+      const held = structuralMatches?.[i];
+      if (held) for (const k of held) found[i] = this.#confirmStructural(k, inputs[i] as Buffer, found[i]);
     }
     this.#gated.matchingMany(inputs, literalMatches, found);
     const out = new Array<number[] | undefined>(n);
