@@ -76,8 +76,9 @@ export async function scalingCurves({ o, tmp, cores, main, measurements, run: ru
     if (!m || !d || d.structuredLines === undefined || d.findings === undefined || m.bytes <= 0) return undefined;
     return { structuredPerMB: d.structuredLines / (m.bytes / 1e6), findingsPerMB: d.findings / (m.bytes / 1e6) };
   };
+  const foundBy = together.map(found);
   for (const [k, { n }] of policies.entries()) {
-    const f = found(together[k]);
+    const f = foundBy[k];
     if (f) log(`  ${n} detectors: ${f.structuredPerMB.toFixed(0)} lines per MB take the structured path, ${f.findingsPerMB.toFixed(0)} findings per MB`);
   }
   /** @type {CurvePoint[]} */
@@ -86,7 +87,7 @@ export async function scalingCurves({ o, tmp, cores, main, measurements, run: ru
     // The engine's prefilter alone on the same bytes: tells whether a bigger policy costs in the scan or after it.
     const scan = batchScanFloor(lv.runtime.policy, lineFilterModule) ?? rawScanFloor(lv.runtime.policy);
     const floor = scan ? await run({ ...scan, id: `detectors-${n}-prefilter`, label: `prefilter only, ${n} detectors`, group: 'scaling-detectors' }, view) : undefined;
-    detectors.push(...point(together[k], n, { policyHash: lv.policy.hash, clones: written.clones, openSec: lv.openSeconds, prefilterMbps: floor?.mbps ?? null, ...found(together[k]) }));
+    detectors.push(...point(together[k], n, { policyHash: lv.policy.hash, clones: written.clones, openSec: lv.openSeconds, prefilterMbps: floor?.mbps ?? null, ...foundBy[k] }));
     await lv.runtime.close();
   }
 
