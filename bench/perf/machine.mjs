@@ -32,6 +32,8 @@ export function machineInfo() {
     v8: process.versions.v8,
     re2: installedVersion('re2'),
     piscina: installedVersion('piscina'),
+    // Node's own flags of the process every library subject runs in (`node --FLAG bench/run.mjs`).
+    nodeFlags: process.execArgv,
     loadavg: loadavg().map((x) => +x.toFixed(2)),
   };
 }

@@ -4,13 +4,11 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, InputError, LogveilError, PolicyError } from '../errors.js';
-import { VERSION } from '../pipeline/runtime.js';
-import { detokenizeCommand } from './commands/detokenize.js';
-import { ledgerSchemaCommand, ledgerShowCommand, ledgerVerifyCommand } from './commands/ledger.js';
-import { patternsExplainCommand, patternsImportGitleaksCommand, patternsTestCommand } from './commands/patterns.js';
-import { redactCommand } from './commands/redact.js';
+import { VERSION } from '../version.js';
 import { ExitCode } from './exit.js';
 
+// Each command loads what it needs when it runs: `--help`, a usage error or `ledger schema` do not
+// load the detectors, the engine and the AWS clients first.
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 function parseWorkers(value: string): number {
@@ -77,7 +75,7 @@ program
   .option('--compare <path>', 'with --dry-run: a second pack file or directory to compare with (repeatable)', collect)
   .option('--json', 'with --dry-run: the report as JSON')
   .option('--no-progress', 'do not show the progress line (shown only when stderr is a terminal)')
-  .action((files: string[], flags) => run(() => redactCommand(files, flags)));
+  .action((files: string[], flags) => run(async () => (await import('./commands/redact.js')).redactCommand(files, flags)));
 
 program
   .command('detokenize')
@@ -88,7 +86,7 @@ program
   .option('-o, --out <file>', 'output (default: stdout)')
   .option('--ledger <dir>', 'security ledger directory for the audit event (default: <state>/ledger)')
   .option('-c, --config <file>', 'config file (YAML)')
-  .action((files: string[], flags) => run(() => detokenizeCommand(files, flags)));
+  .action((files: string[], flags) => run(async () => (await import('./commands/detokenize.js')).detokenizeCommand(files, flags)));
 
 const patterns = program.command('patterns').description('test, explain and import pattern packs');
 
@@ -99,7 +97,7 @@ patterns
   .option('--pack <file>', 'test only this pack file')
   .option('-c, --config <file>', 'config file (YAML)')
   .option('--json', 'report as JSON')
-  .action((flags) => run(() => patternsTestCommand(flags)));
+  .action((flags) => run(async () => (await import('./commands/patterns.js')).patternsTestCommand(flags)));
 
 patterns
   .command('explain')
@@ -109,7 +107,7 @@ patterns
   .option('-c, --config <file>', 'config file (YAML)')
   .option('--all', 'also list detectors with no prefilter hit')
   .option('--json', 'report as JSON')
-  .action((text: string, flags) => run(() => patternsExplainCommand(text, flags)));
+  .action((text: string, flags) => run(async () => (await import('./commands/patterns.js')).patternsExplainCommand(text, flags)));
 
 const importCommand = patterns.command('import').description('convert another tool\'s rules to a pattern pack');
 
@@ -123,7 +121,7 @@ importCommand
   .option('--category <name>', 'category of every detector (default: secret)', (v) => matching(v, CATEGORY))
   .addOption(new Option('--severity <level>', 'severity of every detector (default: high)').choices(['low', 'medium', 'high', 'critical']))
   .option('--report <file>', 'also write the report as JSON')
-  .action((config: string, flags) => run(() => patternsImportGitleaksCommand(config, flags)));
+  .action((config: string, flags) => run(async () => (await import('./commands/patterns.js')).patternsImportGitleaksCommand(config, flags)));
 
 const ledger = program.command('ledger').description('verify and read the security ledger');
 
@@ -136,7 +134,7 @@ ledger
   .option('-c, --config <file>', 'config file (YAML)')
   .option('--json', 'report as JSON')
   .addHelpText('after', '\nExit codes: 0 valid, 7 invalid (tampered or damaged), 8 torn last line (a crash; recovered when the ledger is next opened), 2 nothing to verify or no public key.')
-  .action((paths: string[], flags) => run(() => ledgerVerifyCommand(paths, flags)));
+  .action((paths: string[], flags) => run(async () => (await import('./commands/ledger.js')).ledgerVerifyCommand(paths, flags)));
 
 ledger
   .command('show')
@@ -150,12 +148,12 @@ ledger
   .option('-n, --limit <n>', 'at most this many events', (v) => parseCount(v))
   .option('-c, --config <file>', 'config file (YAML)')
   .option('--json', 'JSON lines: {seq, file, line, event}')
-  .action((paths: string[], flags) => run(() => ledgerShowCommand(paths, flags)));
+  .action((paths: string[], flags) => run(async () => (await import('./commands/ledger.js')).ledgerShowCommand(paths, flags)));
 
 ledger
   .command('schema')
   .description('print the JSON schema of security events (or of one ledger line with --entry)')
   .option('--entry', 'the schema of a ledger line')
-  .action((flags) => run(() => ledgerSchemaCommand(flags)));
+  .action((flags) => run(async () => (await import('./commands/ledger.js')).ledgerSchemaCommand(flags)));
 
 await program.parseAsync(process.argv);

@@ -19,7 +19,7 @@ import { LocalSigner } from '../sinks/ledger/signer.js';
 import type { SecuritySink } from '../sinks/security-events.js';
 import { keyCreatedEvent } from '../telemetry/events.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from '../version.js';
 
 /** Encryption context of every data key logveil generates: names the pipeline and the purpose. */
 export const KEY_CONTEXT = { pipeline: 'logveil', purpose: 'tokenize' } as const;

@@ -225,6 +225,18 @@ describe('two builds compared', () => {
     expect(bad.stderr).toContain('--stage must be batch or prefilter, got "scan"');
   }, 130_000);
 
+  it('compares node flags over processes started with them and without, in turn', () => {
+    const r = spawnSync(process.execPath, ['bench/compare-node-flags.mjs', '--single-threaded-gc', '--runs', '1', '--rounds', '2', '--size', '1MB', '--workers', '2'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}run 1, --single-threaded-gc +1 worker [\d.]+; 2 workers [\d.]+ MB\/s$/m);
+    expect(r.stdout).toMatch(/^ {2}run 1, \(none\) +1 worker [\d.]+; 2 workers [\d.]+ MB\/s$/m);
+    expect(r.stdout).toMatch(/^--single-threaded-gc +1 worker [\d.]+ MB\/s \([\d.]+ cores\), 2 workers [\d.]+ MB\/s: [\d.]+ times one/m);
+    const bad = spawnSync(process.execPath, ['bench/compare-node-flags.mjs', 'single-threaded-gc'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('usage: compare-node-flags.mjs');
+  }, 130_000);
+
   const hasValgrind = spawnSync('valgrind', ['--version']).error === undefined;
   it.skipIf(!hasValgrind)('counts the instructions of the line prefilter, fresh data costing less than the warm-up', () => {
     const r = spawnSync(process.execPath, ['bench/instructions.mjs', '--warm', '1MB', '--measure', '1MB'], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
