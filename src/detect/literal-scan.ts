@@ -5,7 +5,11 @@
  * benchmark's JSON lines, the first 10 MB cost 137 M instructions per MB, MB 60-70 still 37 M (a
  * call per line costs 7,000 at the least). This one is a table lookup per character from the
  * first line on. The table holds states (about one per literal character) by character classes
- * (one per character the literals hold): 6,379 by 56, 1.4 MB, for the built-in packs.
+ * (one per character the literals hold): 6,379 by 56, 1.4 MB, for the built-in packs. Too large
+ * for the CPU's first caches, so each step waits on the lookup before it: a batch's lines go
+ * through two at a time, whose steps do not wait on each other (the line prefilter alone 4-7 %
+ * faster over the benchmark's JSON lines than one line at a time, bench/compare-builds.mjs
+ * --stage prefilter, the two builds in either order).
  *
  * It answers for ASCII input. RE2's `(?i)` matches the Kelvin sign for `k` and the long s for `s`,
  * and an input that is not ASCII may hold such characters or invalid UTF-8: the same patterns
@@ -47,6 +51,17 @@ interface Word {
   anchored: Array<{ entry: number; holdsAt: (input: Buffer, start: number) => boolean }>;
 }
 
+/** Where one scan reports: each entry's last scan (dedupes without clearing), and the entries found, the first `found` of `scratch`. */
+interface Lane {
+  readonly seen: Int32Array;
+  readonly scratch: Int32Array;
+  found: number;
+}
+
+function newLane(entries: number): Lane {
+  return { seen: new Int32Array(entries), scratch: new Int32Array(entries), found: 0 };
+}
+
 export class LiteralScan {
   readonly size: number;
   readonly #patterns: readonly string[];
@@ -61,18 +76,14 @@ export class LiteralScan {
   readonly #words: Word[];
   /** Every entry's pattern as one set, for input that is not ASCII (made on first use). */
   #exactSet: RE2Set | undefined;
-  /** Per entry, the last scan that reported it (dedupes without clearing). */
-  readonly #seen: Int32Array;
+  /** What a scan found, for two scans run at once (see {@link LiteralScan.matchEach}). */
+  readonly #lanes: [Lane, Lane];
   #scanId = 0;
-  /** The entries the last scan found, the first {@link LiteralScan.#found} of them (each at most once). */
-  readonly #scratch: Int32Array;
-  #found = 0;
 
   constructor(entries: readonly LiteralEntry[]) {
     this.size = entries.length;
     this.#patterns = entries.map((e) => e.pattern);
-    this.#seen = new Int32Array(entries.length);
-    this.#scratch = new Int32Array(entries.length);
+    this.#lanes = [newLane(entries.length), newLane(entries.length)];
     const byText = new Map<string, Word>();
     const word = (text: string): Word => {
       let w = byText.get(text);
@@ -118,87 +129,140 @@ export class LiteralScan {
 
   /** The entries that match `input`, in ascending order. */
   match(input: string | Buffer): number[] {
-    return this.#matchOne(input) ?? [];
+    const lane = this.#lanes[0];
+    const ascii = this.#run(typeof input === 'string' ? Buffer.from(input) : input, 0, 0, lane, this.#newScan(lane));
+    return this.#answer(input, ascii, lane) ?? [];
   }
 
-  /** {@link LiteralScan.match} of each input, undefined where none matches. */
+  /**
+   * {@link LiteralScan.match} of each input, undefined where none matches. Two inputs go through
+   * the automaton at once: a step waits on the table lookup before it (the table is larger than
+   * the CPU's first caches), and two inputs' steps do not wait on each other.
+   */
   matchEach(inputs: readonly Buffer[]): Array<number[] | undefined> {
     const out = new Array<number[] | undefined>(inputs.length);
-    for (let i = 0; i < inputs.length; i++) out[i] = this.#matchOne(inputs[i] as Buffer);
+    const [a, b] = this.#lanes;
+    let i = 0;
+    for (; i + 1 < inputs.length; i += 2) {
+      const x = inputs[i] as Buffer;
+      const y = inputs[i + 1] as Buffer;
+      const ascii = this.#runTwo(x, y, this.#newScan(a), this.#newScan(b));
+      out[i] = this.#answer(x, (ascii & 1) !== 0, a);
+      out[i + 1] = this.#answer(y, (ascii & 2) !== 0, b);
+    }
+    if (i < inputs.length) {
+      const x = inputs[i] as Buffer;
+      out[i] = this.#answer(x, this.#run(x, 0, 0, a, this.#newScan(a)), a);
+    }
     return out;
   }
 
   /**
-   * {@link LiteralScan.match}, undefined where none matches. The scan reports into a scratch
-   * list; only an input that holds some literal gets a list of its own (most hold none).
+   * What a scan of `input` found, undefined where nothing: the lane's entries (sorted) when the
+   * input was ASCII, else the set's answer. Only an input that holds some literal gets a list of
+   * its own (most hold none).
    */
-  #matchOne(input: string | Buffer): number[] | undefined {
-    if (!this.#scan(input)) {
+  #answer(input: string | Buffer, ascii: boolean, lane: Lane): number[] | undefined {
+    if (!ascii) {
       const exact = this.#exact(input);
       return exact.length > 0 ? exact : undefined;
     }
-    const n = this.#found;
+    const n = lane.found;
     if (n === 0) return undefined;
     const out = new Array<number>(n);
-    for (let k = 0; k < n; k++) out[k] = this.#scratch[k] as number;
+    for (let k = 0; k < n; k++) out[k] = lane.scratch[k] as number;
     return n > 1 ? sortNumbers(out) : out;
   }
 
-  /**
-   * Runs the automaton over `input` (a string as its UTF-8 bytes), writing the entries found to
-   * the scratch list (each once, {@link LiteralScan.#found} of them); false when the input is not
-   * ASCII (then the scratch list means nothing). A transition is the next state's row offset,
-   * bit-inverted where that state ends a word.
-   */
-  #scan(input: string | Buffer): boolean {
+  /** A new scan's id, its lane emptied. */
+  #newScan(lane: Lane): number {
     if (this.#scanId === 0x7fffffff) {
-      this.#seen.fill(0);
+      for (const l of this.#lanes) l.seen.fill(0);
       this.#scanId = 0;
     }
-    const scan = ++this.#scanId;
-    this.#found = 0;
+    lane.found = 0;
+    return ++this.#scanId;
+  }
+
+  /**
+   * Runs the automaton over `input` from byte `from` in state (row offset) `s`, writing the
+   * entries found to the lane (each once); false when the input is not ASCII (then the lane means
+   * nothing). A transition is the next state's row offset, bit-inverted where that state ends a word.
+   */
+  #run(input: Buffer, from: number, s: number, lane: Lane, scan: number): boolean {
     const next = this.#next;
     const classes = this.#classes;
-    const bytes = typeof input === 'string' ? Buffer.from(input) : input;
-    let s = 0;
-    for (let i = 0; i < bytes.length; i++) {
-      const c = bytes[i] as number;
+    for (let i = from; i < input.length; i++) {
+      const c = input[i] as number;
       if (c > 0x7f) return false;
       s = next[s + (classes[c] as number)] as number;
       if (s < 0) {
         s = ~s;
-        this.#ends(s, bytes, i, scan);
+        this.#ends(s, input, i, lane, scan);
       }
     }
     return true;
   }
 
+  /**
+   * {@link LiteralScan.#run} over two inputs at once, into lanes `scanX` and `scanY` are the
+   * scans of: bit 1 of the answer is set when `x` is ASCII, bit 2 when `y` is.
+   */
+  #runTwo(x: Buffer, y: Buffer, scanX: number, scanY: number): number {
+    const next = this.#next;
+    const classes = this.#classes;
+    const [a, b] = this.#lanes;
+    const n = Math.min(x.length, y.length);
+    let s = 0;
+    let t = 0;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = x[i] as number;
+      const d = y[i] as number;
+      // A byte past ASCII: each goes on alone from here, and says which.
+      if ((c | d) > 0x7f) break;
+      s = next[s + (classes[c] as number)] as number;
+      t = next[t + (classes[d] as number)] as number;
+      if ((s | t) < 0) {
+        if (s < 0) {
+          s = ~s;
+          this.#ends(s, x, i, a, scanX);
+        }
+        if (t < 0) {
+          t = ~t;
+          this.#ends(t, y, i, b, scanY);
+        }
+      }
+    }
+    return (this.#run(x, i, s, a, scanX) ? 1 : 0) | (this.#run(y, i, t, b, scanY) ? 2 : 0);
+  }
+
   /** Reports the words that the state at row offset `row` ends (at `end` of `input`). */
-  #ends(row: number, input: Buffer, end: number, scan: number): void {
+  #ends(row: number, input: Buffer, end: number, lane: Lane, scan: number): void {
     const state = row / this.#width;
     for (let k = this.#outStart[state] as number; k < (this.#outStart[state + 1] as number); k++) {
-      this.#report(this.#words[this.#outWords[k] as number] as Word, input, end, scan);
+      this.#report(this.#words[this.#outWords[k] as number] as Word, input, end, lane, scan);
     }
   }
 
-  /** Adds the entries of `word`, which ends at `end` of `input` and were not yet seen in this scan, to the scratch list. */
-  #report(word: Word, input: Buffer, end: number, scan: number): void {
-    const seen = this.#seen;
+  /** Adds the entries of `word`, which ends at `end` of `input` and were not yet seen in this scan, to the lane. */
+  #report(word: Word, input: Buffer, end: number, lane: Lane, scan: number): void {
+    const seen = lane.seen;
     for (const e of word.nocase) {
       if (seen[e] !== scan) {
         seen[e] = scan;
-        this.#scratch[this.#found++] = e;
+        lane.scratch[lane.found++] = e;
       }
     }
     for (const { entry, text } of word.exact) {
       if (seen[entry] === scan || !holdsText(input, end + 1 - text.length, text, false)) continue;
       seen[entry] = scan;
-      this.#scratch[this.#found++] = entry;
+      lane.scratch[lane.found++] = entry;
     }
     for (const { entry, holdsAt } of word.anchored) {
       if (seen[entry] === scan || !holdsAt(input, end + 1 - word.length)) continue;
       seen[entry] = scan;
-      this.#scratch[this.#found++] = entry;
+      lane.scratch[lane.found++] = entry;
     }
   }
 

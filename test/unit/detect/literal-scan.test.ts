@@ -66,6 +66,27 @@ describe('LiteralScan', () => {
     );
   });
 
+  it('answers each input of a batch as alone, two at a time, whatever their lengths and bytes', () => {
+    const some = (x: number[]): number[] | undefined => (x.length > 0 ? x : undefined);
+    fc.assert(
+      fc.property(fc.array(inputs, { maxLength: 9 }), (batch) => {
+        const bytes = batch.map((b) => Buffer.from(b));
+        expect(scan.matchEach(bytes), JSON.stringify(batch)).toEqual(batch.map((b) => some(exact(b))));
+      }),
+      { numRuns: 2000 },
+    );
+    // A word in the second input while the first is past ASCII, and the other way round; a word
+    // ending where the shorter input ends, or past it.
+    const cases = [
+      ['pa\u017F\u017Fword tél', 'x ghp_ token'],
+      ['ghp_ token', 'Straße password'],
+      ['ok', 'xx key'],
+      ['keystore', 'ke'],
+      ['', 'password'],
+    ];
+    for (const pair of cases) expect(scan.matchEach(pair.map((p) => Buffer.from(p))), JSON.stringify(pair)).toEqual(pair.map((p) => some(exact(p))));
+  });
+
   it('finds overlapping literals, each once, and compares a literal with case as written', () => {
     const at = (s: string): string[] => scan.match(s).map((i) => ENTRIES[i]?.pattern as string);
     expect(at('{"password":"x","password":"y"}')).toEqual(['(?i)password', '(?i)"password"', '(?i)pass', 'assword']);
