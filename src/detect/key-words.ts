@@ -119,19 +119,30 @@ export class InKeyTests {
     if (literal && literal.text.length > 0) this.#literals[i] = { text: asciiFold(literal.text, literal.nocase), nocase: literal.nocase };
   }
 
-  /** Whether one of the tests `list` names holds in `input` (see {@link InKeyTests.holds}). */
+  /**
+   * Whether one of the tests `list` names holds in `input` (see {@link InKeyTests.holds}). An
+   * ASCII line is put in lower case once for the literals matched without case: V8 lowers a
+   * 300-byte line in about 0.2 us and then finds a literal in it natively, where a byte-by-byte
+   * search without case costs about 0.6 us per literal.
+   */
   holdsAny(list: readonly number[] | undefined, input: string | Buffer, ascii: boolean): boolean {
-    if (list) for (const i of list) if (this.holds(i, input, ascii)) return true;
+    if (!list) return false;
+    let lower: string | undefined;
+    for (const i of list) {
+      const literal = this.#literals[i];
+      if (literal?.nocase && ascii && literal.text !== undefined) lower ??= (input as Buffer).toString('latin1').toLowerCase();
+      if (this.holds(i, input, ascii, lower)) return true;
+    }
     return false;
   }
 
   /**
    * Whether test `i` holds in `input` (false where there is none). `ascii`: `input` is a Buffer of
-   * ASCII bytes (see {@link literalInKey}).
+   * ASCII bytes (see {@link literalInKey}), `lower` the same in lower case where the caller has it.
    */
-  holds(i: number, input: string | Buffer, ascii: boolean): boolean {
+  holds(i: number, input: string | Buffer, ascii: boolean, lower?: string): boolean {
     const literal = this.#literals[i];
-    if (literal && ascii) return literalInKey(input as Buffer, literal.text, literal.nocase);
+    if (literal && ascii) return literalInKey(input as Buffer, literal.text, literal.nocase, lower);
     let re = this.#patterns[i];
     if (re === undefined) return false;
     if (typeof re === 'string') this.#patterns[i] = re = new RE2(re, 'u');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
-import { indexOfFolded, inKeyPattern, KeyWords, keyWordInKey, keyWordNet, keyWordsOf, literalInKey, wordsOf } from '../../../src/detect/key-words.js';
+import { indexOfFolded, InKeyTests, inKeyPattern, KeyWords, keyWordInKey, keyWordNet, keyWordsOf, literalInKey, wordsOf } from '../../../src/detect/key-words.js';
 import { asciiFold } from '../../../src/detect/literal-scan.js';
 import { escapeRegex } from '../../../src/detect/re2-syntax.js';
 import { Prefilter } from '../../../src/detect/prefilter.js';
@@ -97,6 +97,24 @@ describe('indexOfFolded', () => {
         expect(indexOfFolded(input, text, from)).toBe(line.toLowerCase().indexOf(text, from));
       }),
     );
+  });
+});
+
+describe('InKeyTests', () => {
+  it('answers for a list as its tests one by one, the line lowered once for the literals without case', () => {
+    const tests = new InKeyTests();
+    tests.literal(0, '(?i)account', { text: 'account', nocase: true });
+    tests.literal(1, 'Token', { text: 'Token', nocase: false });
+    tests.literal(2, '(?i)auth', { text: 'auth', nocase: true });
+    tests.pattern(3, keyWordInKey('rtn'));
+    const lines = ['{"Account_ID":"a-1"}', '{"service":"accounts","Token":"x"}', '{"x":"token","AUTH":{"y":1}}', '{"bankRtn":1,"account":"x"}', '{"a":"auth account Token rtn"}'];
+    const lists = [[0], [1], [0, 1], [1, 2], [0, 2, 3], [3], [2, 1, 0], []];
+    for (const line of lines) {
+      const input = Buffer.from(line);
+      for (const list of lists) expect(tests.holdsAny(list, input, true), `${line} ${JSON.stringify(list)}`).toBe(list.some((i) => tests.holds(i, input, true)));
+    }
+    expect(tests.holdsAny([1, 2], Buffer.from('{"x":"token","AUTH":{"y":1}}'), true)).toBe(true);
+    expect(tests.holdsAny([0, 1, 2, 3], Buffer.from('{"a":"auth account Token rtn"}'), true)).toBe(false);
   });
 });
 
