@@ -72,6 +72,23 @@ export function ceilingScaling(byId) {
   return { value, ...(range ? { range } : {}) };
 }
 
+/**
+ * Below this, two threads of the batch function alone did not get two cores' worth of the machine
+ * (seen here on a shared host: 1.29 in one run, 1.7-2.0 in quiet ones).
+ */
+export const BUSY_HOST_BELOW = 1.5;
+
+/**
+ * A note for the results when the ceiling says the machine was busy: every figure with two
+ * workers is bounded by what two threads got. Undefined otherwise.
+ * @param {{ value: number, range?: [number, number] } | undefined} ceiling @returns {string | undefined}
+ */
+export function busyHostNote(ceiling) {
+  if (!ceiling || ceiling.value >= BUSY_HOST_BELOW) return undefined;
+  const range = ceiling.range ? ` (rounds ${ceiling.range[0].toFixed(2)}-${ceiling.range[1].toFixed(2)})` : '';
+  return `the batch function alone ran ${ceiling.value.toFixed(2)} times as fast in 2 threads as in 1${range}: the machine gave this run less than two cores' worth, and the figures with 2 workers (throughput, the worker ratio) are bounded by that`;
+}
+
 /** The worker's next message; its error or an exit before it rejects. @param {Worker} w @returns {Promise<any>} */
 function once(w) {
   return new Promise((resolve, reject) => {

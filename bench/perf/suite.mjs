@@ -9,7 +9,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureCorpus, prefix, pruneStale } from './corpora.mjs';
 import { batchScanFloor, competitors, jsonFloor, naiveBaseline, rawScanFloor } from './baselines.mjs';
-import { ceilingScaling, threadCeiling } from './ceiling.mjs';
+import { busyHostNote, ceilingScaling, threadCeiling } from './ceiling.mjs';
 import { cliSubject, librarySubject, openLogveil, redactFile } from './logveil.mjs';
 import { gitInfo, machineInfo } from './machine.mjs';
 import { measureInterleaved, median } from './measure.mjs';
@@ -176,6 +176,9 @@ export async function runSuite(o, log, dist) {
 
     const byId = new Map(measurements.map((m) => [m.id, m]));
     const targets = evaluateTargets(byId, { rss });
+    const ceiling = ceilingScaling(byId);
+    const busy = busyHostNote(ceiling);
+    if (busy) notes.push(busy);
     return {
       schema: 'logveil-bench/1',
       date: localDate(startedAt),
@@ -193,7 +196,7 @@ export async function runSuite(o, log, dist) {
       startupSec,
       naive: { used: naive.used, skipped: naive.skipped },
       competitors: competitorInfo,
-      ceiling: { twoThreadsVsOne: ceilingScaling(byId) ?? null },
+      ceiling: { twoThreadsVsOne: ceiling ?? null },
       scaling: { workers: curves.workers, detectors: curves.detectors, detectorsSameFindings: curves.detectorsSameFindings, lineLength: curves.lineLength },
       rss,
       targets,

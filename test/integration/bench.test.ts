@@ -322,11 +322,21 @@ describe('bench tool options', () => {
 
 describe('the scaling ceiling', () => {
   interface CeilingModule {
+    busyHostNote(ceiling: { value: number; range?: [number, number] } | undefined): string | undefined;
     threadCeiling(threads: number, o: { stateDir: string }): {
       run(slice: { path: string; bytes: number }, deadline: number): Promise<{ bytes: number; records: number; stoppedEarly?: boolean }>;
       close(): Promise<void>;
     };
   }
+
+  it('notes a run where two threads of the batch function got less than two cores', async () => {
+    const { busyHostNote } = await load<CeilingModule>('perf/ceiling.mjs');
+    expect(busyHostNote({ value: 1.29, range: [1.21, 1.42] })).toBe(
+      "the batch function alone ran 1.29 times as fast in 2 threads as in 1 (rounds 1.21-1.42): the machine gave this run less than two cores' worth, and the figures with 2 workers (throughput, the worker ratio) are bounded by that",
+    );
+    expect(busyHostNote({ value: 1.72 })).toBeUndefined();
+    expect(busyHostNote(undefined)).toBeUndefined();
+  });
 
   it('gives every line of a corpus prefix to exactly one of its threads, whatever their number', async () => {
     const { threadCeiling } = await load<CeilingModule>('perf/ceiling.mjs');
