@@ -164,8 +164,8 @@ const COLON = 0x3a;
  */
 export function literalInKey(input: Buffer, text: string | undefined, nocase: boolean, lower?: string): boolean {
   if (text === undefined || text.length === 0) return false;
-  // Without case, the places are looked up in the input in lower case when the caller has it, else
-  // byte by byte (a line in lower case is two strings as long as the line, for a few places).
+  // Without case, the places are looked up in the input in lower case when the caller has it
+  // (InKeyTests.holdsAny lowers a line once for all its literals), else byte by byte.
   const where = nocase ? lower : input;
   for (let at = where ? where.indexOf(text) : indexOfFolded(input, text, 0); at !== -1; at = where ? where.indexOf(text, at + 1) : indexOfFolded(input, text, at + 1)) {
     if (closesKey(input, at + text.length) || opensNamed(input, at)) return true;
