@@ -11,6 +11,7 @@ import { BoundedMap, BoundedSet } from '../util/bounded-map.js';
 import { decodedViews } from './escapes.js';
 import { LineFilter } from './line-filter.js';
 import { escapeRegex } from './re2-syntax.js';
+import { re2Input } from '../util/re2-input.js';
 import type { Prefilter, PrefilterEntry } from './prefilter.js';
 import { VALIDATORS, type ValidatorResult } from './validators.js';
 
@@ -54,9 +55,11 @@ export class Allowlist {
   match(value: string): string | undefined {
     const exact = this.#values.get(value);
     if (exact) return exact;
+    if (!this.#set) return undefined;
     // Most values are allowed by none: a set's test is cheaper than its match.
-    if (!this.#set?.test(value)) return undefined;
-    const hit = this.#set.match(value)[0];
+    const input = re2Input(value);
+    if (!this.#set.test(input)) return undefined;
+    const hit = this.#set.match(input)[0];
     return hit === undefined ? undefined : this.#regexes[hit];
   }
 

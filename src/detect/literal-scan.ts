@@ -23,6 +23,7 @@
 import RE2 from 're2';
 import type { Literal } from './literals.js';
 import { escapeRegex } from './re2-syntax.js';
+import { re2Input } from '../util/re2-input.js';
 import { sortNumbers } from '../util/sort-numbers.js';
 
 type RE2Set = ReturnType<typeof RE2.Set>;
@@ -130,8 +131,9 @@ export class LiteralScan {
   /** The entries that match `input`, in ascending order. */
   match(input: string | Buffer): number[] {
     const lane = this.#lanes[0];
-    const ascii = this.#run(typeof input === 'string' ? Buffer.from(input) : input, 0, 0, lane, this.#newScan(lane));
-    return this.#answer(input, ascii, lane) ?? [];
+    const bytes = re2Input(input);
+    const ascii = this.#run(bytes, 0, 0, lane, this.#newScan(lane));
+    return this.#answer(bytes, ascii, lane) ?? [];
   }
 
   /**
@@ -162,7 +164,7 @@ export class LiteralScan {
    * input was ASCII, else the set's answer. Only an input that holds some literal gets a list of
    * its own (most hold none).
    */
-  #answer(input: string | Buffer, ascii: boolean, lane: Lane): number[] | undefined {
+  #answer(input: Buffer, ascii: boolean, lane: Lane): number[] | undefined {
     if (!ascii) {
       const exact = this.#exact(input);
       return exact.length > 0 ? exact : undefined;
@@ -266,7 +268,7 @@ export class LiteralScan {
     }
   }
 
-  #exact(input: string | Buffer): number[] {
+  #exact(input: Buffer): number[] {
     this.#exactSet ??= new RE2.Set(this.#patterns, 'u');
     return sortNumbers(this.#exactSet.match(input));
   }

@@ -23,6 +23,7 @@ import { gateOf, weaklyGated } from './rarity.js';
 import { SplitSet, TEST_SET_WEIGHT } from './split-set.js';
 import { InKeyTests, inKeyPattern, keyWordInKey, keyWordAnchor, keyWordNet } from './key-words.js';
 import { LiteralScan, type LiteralEntry } from './literal-scan.js';
+import { re2Input } from '../util/re2-input.js';
 import { sortNumbers } from '../util/sort-numbers.js';
 import { EntryRegexes } from './entry-regexes.js';
 import { Gates } from './gates.js';
@@ -211,8 +212,10 @@ export class Prefilter {
    * Every entry that may match `input`: the patterns without literals that do match, and the
    * patterns one of whose literals occurs (not run: the caller runs them anyway). Sorted.
    */
-  candidates(input: string | Buffer): number[] {
+  candidates(text: string | Buffer): number[] {
     const out = new Set<number>();
+    // Both searches read the same bytes.
+    const input = re2Input(text);
     if (this.#structural) for (const i of this.#structural.match(input)) for (const e of this.#structuralIds[i] as number[]) out.add(e);
     if (this.#literals) for (const l of this.#literals.match(input)) for (const i of this.#gated.entries(l)) out.add(i);
     return sortNumbers([...out]);

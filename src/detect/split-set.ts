@@ -17,6 +17,7 @@
 import RE2 from 're2';
 import { analyze } from './literals.js';
 import { splitLeadingGroup, withoutCaptures } from './re2-syntax.js';
+import { re2Input } from '../util/re2-input.js';
 
 type RE2Set = ReturnType<typeof RE2.Set>;
 
@@ -91,8 +92,9 @@ export class SplitSet {
   }
 
   /** Indices (into the original pattern list) of every pattern that matches. */
-  match(input: string | Buffer): number[] {
+  match(text: string | Buffer): number[] {
     this.#matchers ??= this.#matchGroups.map((g) => new RE2.Set(g, 'u'));
+    const input = re2Input(text);
     const out: number[] = [];
     let offset = 0;
     for (const set of this.#matchers) {
@@ -102,7 +104,8 @@ export class SplitSet {
     return out;
   }
 
-  test(input: string | Buffer): boolean {
+  test(text: string | Buffer): boolean {
+    const input = re2Input(text);
     for (const set of this.#testers) if (set.test(input)) return true;
     return false;
   }

@@ -8,6 +8,7 @@ import RE2 from 're2';
 import type { JsonValue, LogRecord, Severity } from '../record.js';
 import { parseJsonString, parsePath, selectValues, type FieldPath, type ParseCache } from './path.js';
 import { groupPatterns, type LinePattern } from './prefilter.js';
+import { re2Input } from '../util/re2-input.js';
 import { capturePatterns, type ConditionGroup, type RoutingRuleSpec, type RoutingSpec } from './spec.js';
 
 /** One rule that matched a record. */
@@ -29,6 +30,8 @@ interface MatchContext {
   cache: ParseCache;
   /** String leaves of a structured body, gathered once per record. */
   strings?: string[];
+  /** Those strings as RE2 reads them (see re2Input), made once per record. */
+  bytes?: Buffer[];
   /** Given, the rules' text conditions read which text patterns the record's strings hold from it. */
   texts?: TextPatterns;
   /** Those patterns (by index in `texts`), found once per record; null when they cannot be one set. */
@@ -62,8 +65,8 @@ class TextPatterns {
     });
   }
 
-  /** The patterns some string of `texts` matches; null when RE2 cannot hold them as one set. */
-  held(texts: readonly string[]): ReadonlySet<number> | null {
+  /** The patterns some string of `texts` (as RE2 reads them) matches; null when RE2 cannot hold them as one set. */
+  held(texts: readonly Buffer[]): ReadonlySet<number> | null {
     if (this.#set === undefined) {
       try {
         this.#set = new RE2.Set(this.#patterns, 'u');
@@ -83,6 +86,8 @@ interface CompiledRule {
   test: Test;
   /** RE2 of the rule's text patterns with named groups, for group-by captures. */
   captureRegexes: RE2[];
+  /** Their indices among the rules' text patterns (see TextPatterns), in the same order. */
+  captureIds: number[];
   /** The threshold's group-by fields, parsed (undefined for a capture), in order. */
   groupPaths: Array<FieldPath | undefined>;
 }
@@ -184,7 +189,7 @@ export class CompiledRouting {
     for (const [k, g] of (rule.spec.threshold?.groupBy ?? []).entries()) {
       let parts: JsonValue[] = [];
       if ('capture' in g) {
-        captures ??= firstCaptures(rule.captureRegexes, textsOf(record, ctx));
+        captures ??= this.#captures(rule, record, ctx);
         parts = [captures[g.capture] ?? null];
       } else {
         selectValues(record, rule.groupPaths[k] as FieldPath, ctx.cache, parts);
@@ -193,15 +198,32 @@ export class CompiledRouting {
     }
     return h.digest('hex').slice(0, 32);
   }
+
+  /**
+   * The named groups of the first string of the record that one of the rule's capture patterns
+   * matches (of the first such pattern). Most records a threshold rule counts match it by a field
+   * (`status: 401`), and no string of theirs holds a capture pattern: which patterns the strings
+   * hold is one set's match per string (and known already when the rules' text conditions were
+   * answered together), where each pattern's search with its groups costs several times that.
+   */
+  #captures(rule: CompiledRule, record: LogRecord, ctx: MatchContext): Record<string, string | undefined> {
+    if (ctx.held === undefined) ctx.held = this.#texts.held(bytesOf(record, ctx));
+    const held = ctx.held;
+    // A pattern that no string holds has no groups to give.
+    const regexes = held ? rule.captureRegexes.filter((_, k) => held.has(rule.captureIds[k] as number)) : rule.captureRegexes;
+    return regexes.length === 0 ? {} : firstCaptures(regexes, textsOf(record, ctx));
+  }
 }
 
 function compileRule(spec: RoutingRuleSpec, texts: TextPatterns): CompiledRule {
+  const test = compileGroup(spec.when, texts);
+  const captures = capturePatterns(spec.when).filter((t) => /\(\?P?<[A-Za-z_]/.test(t));
   return {
     spec,
-    test: compileGroup(spec.when, texts),
-    captureRegexes: capturePatterns(spec.when)
-      .filter((t) => /\(\?P?<[A-Za-z_]/.test(t))
-      .map((t) => new RE2(t, 'u')),
+    test,
+    captureRegexes: captures.map((t) => new RE2(t, 'u')),
+    // compileGroup added every text pattern of the rule.
+    captureIds: texts.add(captures),
     groupPaths: (spec.threshold?.groupBy ?? []).map((g) => ('capture' in g ? undefined : (parsePath(g.field) as FieldPath))),
   };
 }
@@ -226,9 +248,9 @@ function compileGroup(group: ConditionGroup, texts: TextPatterns): Test {
     const set = new RE2.Set(group.text, 'u');
     const ids = texts.add(group.text);
     tests.push((r, c) => {
-      if (c.texts && c.held === undefined) c.held = c.texts.held(textsOf(r, c));
+      if (c.texts && c.held === undefined) c.held = c.texts.held(bytesOf(r, c));
       const held = c.held;
-      return held ? ids.some((i) => held.has(i)) : textsOf(r, c).some((s) => set.test(s));
+      return held ? ids.some((i) => held.has(i)) : bytesOf(r, c).some((s) => set.test(s));
     });
   }
   for (const sub of group.all ?? []) tests.push(compileGroup(sub, texts));
@@ -278,6 +300,12 @@ function textsOf(record: LogRecord, ctx: MatchContext): readonly string[] {
     collectStrings(record.body, ctx.strings, 0);
   }
   return ctx.strings;
+}
+
+/** {@link textsOf} as RE2 reads them. */
+function bytesOf(record: LogRecord, ctx: MatchContext): readonly Buffer[] {
+  ctx.bytes ??= textsOf(record, ctx).map(re2Input);
+  return ctx.bytes;
 }
 
 function collectStrings(value: JsonValue, out: string[], depth: number): void {

@@ -86,6 +86,29 @@ describe('route', () => {
     expect(key(a, 'denied from 10.0.0.1')).not.toContain('10.0.0.1');
     expect(key(routingFromYaml(yaml), 'denied from 10.0.0.1')).not.toBe(key(a, 'denied from 10.0.0.1'));
   });
+
+  it('takes a group-by capture from the pattern that matches, alone or among other rules', () => {
+    const filler = [1, 2, 3, 4].map((n) => `  - {id: f${n}, name: F${n}, category: test, severity: low, when: {text: ['filler ${n} (?P<x>\\d+)']}, tests: {match: ['x'], nomatch: ['y']}}\n`).join('');
+    const yaml = rule(
+      `      any:
+        - text: ['^refused (?P<client>\\S+)', 'denied from (?P<client>\\S+)']
+        - fields: {status: [401]}`,
+      '    threshold: {count: 2, windowSeconds: 60, groupBy: [{capture: client}]}\n',
+    ).replace(/\n {4}tests:[^]*$/, "\n    tests: {match: ['x'], nomatch: ['y']}\n") + filler;
+    const r = routingFromYaml(yaml, { groupKeySalt: Buffer.alloc(16, 2) });
+    // With five rules tried, their text conditions are answered together; with one, each alone.
+    const keys = (body: Parameters<typeof record>[0]): Array<string | undefined> => [r.route(record(body)), r.route(record(body), [0])].map((m) => m.find((x) => x.ruleId === 'r')?.threshold?.key);
+    const [x1, x1alone] = keys({ status: 401, msg: 'denied from 10.0.0.1' });
+    expect(x1).toBeDefined();
+    expect(x1alone).toBe(x1);
+    expect(keys({ msg: 'denied from 10.0.0.1', status: 401, n: 'filler 1 7' })).toEqual([x1, x1]);
+    expect(keys({ status: 401, msg: 'denied from 10.0.0.2' })[0]).not.toBe(x1);
+    // Matched by its field alone: no string holds a capture, the group is the same for all.
+    const [none, nonealone] = keys({ status: 401, msg: 'all fine' });
+    expect(nonealone).toBe(none);
+    expect(keys({ status: 401, msg: 'filler 2 9' })).toEqual([none, none]);
+    expect(none).not.toBe(x1);
+  });
 });
 
 describe('threshold gate', () => {
