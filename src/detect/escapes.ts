@@ -90,6 +90,31 @@ export function isPercentEscapeAt(bytes: Buffer, pos: number): boolean {
   return bytes[pos + 3] === PERCENT && (next === 0x38 || next === 0x39 || next === 0x41 || next === 0x42 || next === 0x61 || next === 0x62) && isHexCode(bytes[pos + 5] ?? 0);
 }
 
+/**
+ * A raw JSON line with its `\n`, `\r` and `\t` escapes (the line breaks and tabs of a stack trace
+ * or a multi-line message) written as the characters they stand for, as its strings read once
+ * parsed; the line itself when it holds no backslash. Undefined when it holds another backslash,
+ * which may escape a quote, a backslash or any character (`\u0040`): the view reads those only
+ * as far as a line read as text needs it.
+ */
+export function controlEscapesDecoded(line: Buffer): Buffer | undefined {
+  let at = line.indexOf(BACKSLASH);
+  if (at === -1) return line;
+  const out = Buffer.allocUnsafe(line.length);
+  let n = 0;
+  let from = 0;
+  for (; at !== -1; at = line.indexOf(BACKSLASH, from)) {
+    const c = line[at + 1];
+    const decoded = c === 0x6e ? 0x0a : c === 0x72 ? 0x0d : c === 0x74 ? 0x09 : undefined;
+    if (decoded === undefined) return undefined;
+    n += line.copy(out, n, from, at);
+    out[n++] = decoded;
+    from = at + 2;
+  }
+  n += line.copy(out, n, from);
+  return out.subarray(0, n);
+}
+
 /** The decoded view of `text`, or undefined when it holds no escape it decodes. */
 export function decodeEscapes(text: string): DecodedView | undefined {
   if (!ESCAPE.test(text)) return undefined;
@@ -236,6 +261,7 @@ const PERCENT = 0x25;
 const PLUS = 0x2b;
 const AMPERSAND = 0x26;
 const SEMICOLON = 0x3b;
+const BACKSLASH = 0x5c;
 const HASH = 0x23;
 
 function isHex(text: string, from: number, count: number): boolean {

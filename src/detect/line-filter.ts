@@ -139,8 +139,8 @@ export class LineFilter {
 
 /**
  * True when a line nests objects and arrays deeper than `maxDepth`, counted as a JSON parser
- * would (brackets inside strings do not count). Lines with a backslash never reach this test.
- * Lines with fewer opening brackets than the limit are passed without walking them.
+ * would (brackets inside strings do not count, nor a quote a backslash escapes). Lines with fewer
+ * opening brackets than the limit are passed without walking them.
  */
 export function tooDeep(line: Buffer, maxDepth: number): boolean {
   let opening = 0;

@@ -17,7 +17,7 @@ import type { CompiledPolicy } from '../detect/compile.js';
 import { scanText, type KnownMatches } from '../detect/scan.js';
 import type { CompiledRouting, RouteMatch } from '../route/compile.js';
 import { appStreamOf, type AppStreamMode } from '../route/event.js';
-import { hasRawEscape } from '../detect/escapes.js';
+import { controlEscapesDecoded, hasRawEscape } from '../detect/escapes.js';
 import { lineEnds, type LineFilter } from '../detect/line-filter.js';
 import { prepareLines, slowLines } from './prepare.js';
 import { Utf8Chunks } from '../util/utf8-chunks.js';
@@ -106,7 +106,6 @@ export interface RoutedRecord {
 
 const NL = 0x0a;
 const CR = 0x0d;
-const BACKSLASH = 0x5c;
 const NEWLINE = Buffer.from('\n');
 const CRLF = Buffer.from('\r\n');
 
@@ -362,13 +361,17 @@ function cleanPath(policy: CompiledPolicy, path: string, source: string): string
 }
 
 /**
- * True when a raw line may hold something to redact: a line filter hit, or an escape it cannot see
- * through (JSON's, a percent-escape or a character reference the detectors decode). A line with
- * neither leaves unchanged however it is parsed.
+ * True when a raw line may hold something to redact: a line filter hit, as written or with its
+ * line-break and tab escapes decoded (see controlEscapesDecoded), or an escape it cannot see
+ * through (another of JSON's, a percent-escape or a character reference the detectors decode).
+ * A line with none of them leaves unchanged however it is parsed, as the fast path (see
+ * slowLines) passes it.
  */
 function mayHide(bytes: Buffer, ctx: BatchContext): boolean {
   const filter = ctx.policy.lineFilter;
-  return !filter || bytes.includes(BACKSLASH) || hasRawEscape(bytes) || filter.test(bytes);
+  if (!filter || hasRawEscape(bytes) || filter.test(bytes)) return true;
+  const decoded = controlEscapesDecoded(bytes);
+  return decoded === undefined || (decoded !== bytes && filter.test(decoded));
 }
 
 /** Encrypts a whole raw record for the quarantine; the event names the reason, never the content. */

@@ -7,6 +7,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { readsAsText, type LineFormat } from '../codecs/jsonl.js';
 import type { CompiledDetector, CompiledPolicy } from '../detect/compile.js';
+import { controlEscapesDecoded } from '../detect/escapes.js';
 import { markByte, markEscapes } from '../detect/line-filter.js';
 import { isAsciiText } from '../detect/literal-scan.js';
 import { requiredLiterals, type Literal } from '../detect/literals.js';
@@ -27,19 +28,26 @@ export interface SlowLineOptions {
 
 /**
  * Which lines take the structured path: prefilter hits (one pass over the whole batch), lines with
- * a backslash, a percent-escape or a character reference (an escape can hide a match), invalid
- * UTF-8, oversized lines, and all of them when the fast path is off or the format must be
- * validated line by line. `found` receives the prefilter's hits of each line it ran on.
+ * a backslash (but see {@link markBackslashes}), a percent-escape or a character reference (an
+ * escape can hide a match), invalid UTF-8, oversized lines, and all of them when the fast path is
+ * off or the format must be validated line by line. `found` receives the prefilter's hits of each
+ * line it ran on as written, when they stand for the line's strings.
  */
 export function slowLines(data: Buffer, ends: Int32Array, ctx: SlowLineOptions, found: Map<number, number[]>): Uint8Array {
   const slow = new Uint8Array(ends.length);
   const filter = ctx.policy.lineFilter;
   if (ctx.fastPath === false || ctx.format === 'jsonl' || !filter) return slow.fill(1);
   // Cheap whole-batch checks first: a line they mark needs no prefilter call.
-  markByte(data, ends, BACKSLASH, slow);
+  const decoded = markBackslashes(data, ends, ctx.format, slow);
   markEscapes(data, ends, slow);
   if (ctx.throwOnMarker !== undefined) markByte(data, ends, ctx.throwOnMarker, slow);
   filter.markHits(data, ends, slow, found, ctx.format);
+  for (const [i, line] of decoded) {
+    // What the line as written holds is not what its strings hold: the structured path reads it
+    // as a line with a backslash (every detector, every routing rule).
+    found.delete(i);
+    if (!slow[i] && filter.test(line)) slow[i] = 1;
+  }
   const utf8 = isUtf8(data);
   for (let i = 0, start = 0; i < ends.length; i++) {
     const end = ends[i] as number;
@@ -47,6 +55,27 @@ export function slowLines(data: Buffer, ends: Int32Array, ctx: SlowLineOptions, 
     start = end + 1;
   }
   return slow;
+}
+
+/**
+ * Marks the lines with a backslash, but a JSON line whose only escapes are `\n`, `\r` and `\t`
+ * (stack traces, multi-line messages), which it returns with them decoded (see
+ * controlEscapesDecoded), by line index. Such a line is read as a JSON record if it parses, with
+ * those characters in its strings, and as text as written if it does not: it leaves unchanged when
+ * the prefilter passes it both as written (the caller's pass over the batch) and decoded.
+ */
+function markBackslashes(data: Buffer, ends: Int32Array, format: LineFormat, slow: Uint8Array): Map<number, Buffer> {
+  const decoded = new Map<number, Buffer>();
+  const marked = new Uint8Array(ends.length);
+  markByte(data, ends, BACKSLASH, marked);
+  for (let i = 0; i < ends.length; i++) {
+    if (!marked[i]) continue;
+    const bytes = lineAt(data, ends, i);
+    const line = readsAsText(bytes, format) ? undefined : controlEscapesDecoded(bytes);
+    if (line) decoded.set(i, line);
+    else slow[i] = 1;
+  }
+  return decoded;
 }
 
 /** What {@link prepareLines} found for a batch's lines. */

@@ -99,11 +99,23 @@ describe('the raw-line fast path gives the same result as the structured path', 
     }
   });
 
+  it('on JSON lines whose only escapes are line breaks and tabs: passed as written when nothing hides behind them', () => {
+    const trace = '{"level":"error","msg":"TimeoutError: upstream timed out\\n    at Client.call (/app/src/client.js:59:13)\\n\\tat async run (/app/h.js:41:5)\\r\\n"}';
+    // The number stands after a tab once parsed; as written, after the letter of the escape.
+    const hidden = '{"msg":"ssn\\t078-05-1120"}';
+    const lines = [trace, hidden, '{"a":"x\\ny","a":"z"}', '{"a":"ssn\\t078-05-1120","a":"z"}', '{"m":"c:\\\\new"}', `${trace.slice(0, -1)}`];
+    const r = both(lines);
+    // The trace and the repeated key that hides nothing; not a line read as text (it does not close).
+    expect(r.fastPathLines).toBe(2);
+    expect([...r.outcomes]).toEqual([0, 1, 0, 3, 0, 0]);
+    expect(Buffer.from(r.output).toString()).not.toContain('078-05-1120');
+  });
+
   const keyName = fc.constantFrom('msg', 'user', 'password', 'api_token', 'trace_id', 'Authorization', 'note', 'p\\u0061ssword', 'alice@example.com', '10.1.2.3', 'ssn', 'phones', 'rtn', 'bankRtn', 'span_id', 'cpf');
   const text = fc.oneof(
     message.map((m) => m.text),
     fc.string({ unit: 'grapheme', maxLength: 40 }),
-    fc.constantFrom('mail a\\u0040b.com', 'to=carol%40example.net&p=%2F', 'next=%2Fcb%3Fto%3Ddave%2540example.org', 'dob=n%C3%A9e le 12/03/1980', 'card=4.111111111111111E15', 'n=-4111111111111111 ok', 'CPU 95%', 'x\\"y', 'plain', 'ip 10.1.2.3', 'ok', 'c:\\\\temp\\\\file', '[[X:h1.4111111111111111]]', '[[EMAIL]]', 'mail bob&#64;example.com', 'c=4111&#32;1111&#32;1111&#32;1111', 'AT&T; R&amp;D', 'payload={"api_token":"x1y2z3","n":"ok"}', 'Manchester: 0161 496 0000.', "h={'Cookie': 'sid=zq81', 'x_token':['a1b2c3']}", 'st=%7B%22access_token%22%3A%22zq81kd02%22%7D'),
+    fc.constantFrom('mail a\\u0040b.com', 'to=carol%40example.net&p=%2F', 'next=%2Fcb%3Fto%3Ddave%2540example.org', 'dob=n%C3%A9e le 12/03/1980', 'card=4.111111111111111E15', 'n=-4111111111111111 ok', 'CPU 95%', 'x\\"y', 'plain', 'ip 10.1.2.3', 'ok', 'c:\\\\temp\\\\file', '[[X:h1.4111111111111111]]', '[[EMAIL]]', 'mail bob&#64;example.com', 'c=4111&#32;1111&#32;1111&#32;1111', 'AT&T; R&amp;D', 'payload={"api_token":"x1y2z3","n":"ok"}', 'Manchester: 0161 496 0000.', "h={'Cookie': 'sid=zq81', 'x_token':['a1b2c3']}", 'st=%7B%22access_token%22%3A%22zq81kd02%22%7D', 'Error: boom\\n    at f (/app/a.js:1:2)\\n\\tat g', 'password:\\n  hunter2xyz', 'call\\n(202) 555-0143 now', 'ssn\\t078-05-1120', 'card\\r\\n4111 1111 1111 1111', 'mail\\nbob@example.com', 'routing\\n011000028', '4111\\n1111\\n1111\\n1111', 'tel:\\t+44 20 7946 0958', 'x\\\\ny'),
   );
   // Values as JSON text: strings, booleans and numbers, card numbers and big integers among them.
   const valueText = fc.oneof(

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ActionPolicy } from '../../../src/act/actions.js';
 import { builtinPatternsDir } from '../../../src/config/config.js';
 import { CompiledPolicy } from '../../../src/detect/compile.js';
-import { decodedViews, decodeEscapes, hasEscapes, hasRawEscape, MAX_LEVELS } from '../../../src/detect/escapes.js';
+import { controlEscapesDecoded, decodedViews, decodeEscapes, hasEscapes, hasRawEscape, MAX_LEVELS } from '../../../src/detect/escapes.js';
 import { explainText } from '../../../src/detect/explain.js';
 import { loadPolicy } from '../../../src/detect/load.js';
 import { scanText } from '../../../src/detect/scan.js';
@@ -238,5 +238,22 @@ describe('key rules and escapes', () => {
     const key = skip?.keys[0] as string;
     expect(builtin.keyRules.decide(key).mode).toBe('skip');
     expect(builtin.keyRules.decide(`${key.slice(0, 1)}%${key.charCodeAt(1).toString(16)}${key.slice(2)}`).mode).toBe('scan');
+  });
+});
+
+describe('controlEscapesDecoded', () => {
+  it("writes a JSON line's line-break and tab escapes as the characters, as its parsed strings hold them", () => {
+    const line = '{"m":"a\\nb\\tc\\r\\n","n":"x"}';
+    const decoded = controlEscapesDecoded(Buffer.from(line));
+    expect(decoded?.toString()).toBe('{"m":"a\nb\tc\r\n","n":"x"}');
+    expect(JSON.parse(decoded?.toString().replace(/[\n\r\t]/g, ' ') ?? '')).toEqual({ m: 'a b c  ', n: 'x' });
+    const plain = Buffer.from('{"m":"plain"}');
+    expect(controlEscapesDecoded(plain)).toBe(plain);
+  });
+
+  it('gives up on any other escape: a backslash, a quote, a code unit, a backslash ending the line', () => {
+    for (const line of ['{"m":"c:\\\\new"}', '{"m":"say \\"hi\\"\\n"}', '{"m":"a\\u0040b.com"}', '{"m":"x\\/y"}', 'tail\\']) {
+      expect(controlEscapesDecoded(Buffer.from(line)), line).toBeUndefined();
+    }
   });
 });
