@@ -93,9 +93,9 @@ export function isPercentEscapeAt(bytes: Buffer, pos: number): boolean {
 /**
  * A raw JSON line with its `\n`, `\r` and `\t` escapes (the line breaks and tabs of a stack trace
  * or a multi-line message) written as the characters they stand for, as its strings read once
- * parsed; the line itself when it holds no backslash. Undefined when it holds another backslash,
- * which may escape a quote, a backslash or any character (`\u0040`): the view reads those only
- * as far as a line read as text needs it.
+ * parsed; the line itself when it holds no backslash. Undefined when it holds another backslash:
+ * that may escape a quote, a backslash or any character (`\u0040`), and only the structured path
+ * reads such a line as its strings hold it.
  */
 export function controlEscapesDecoded(line: Buffer): Buffer | undefined {
   let at = line.indexOf(BACKSLASH);
