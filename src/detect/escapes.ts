@@ -95,11 +95,15 @@ export function isPercentEscapeAt(bytes: Buffer, pos: number): boolean {
  * or a multi-line message) written as the characters they stand for, as its strings read once
  * parsed; the line itself when it holds no backslash. Undefined when it holds another backslash:
  * that may escape a quote, a backslash or any character (`\u0040`), and only the structured path
- * reads such a line as its strings hold it.
+ * reads such a line as its strings hold it. Undefined too when such an escape stands in a key, or
+ * in the name of a name-value object (`{"name":"social\tsecurity","value":...}`): detection reads
+ * a key also as its words (`social security: ...`, see scanText), which no reading of the line
+ * spells.
  */
 export function controlEscapesDecoded(line: Buffer): Buffer | undefined {
   let at = line.indexOf(BACKSLASH);
   if (at === -1) return line;
+  if (escapedKeyOrName(line)) return undefined;
   const out = Buffer.allocUnsafe(line.length);
   let n = 0;
   let from = 0;
@@ -113,6 +117,35 @@ export function controlEscapesDecoded(line: Buffer): Buffer | undefined {
   }
   n += line.copy(out, n, from);
   return out.subarray(0, n);
+}
+
+/**
+ * True when a string of a JSON line that holds a backslash is a key (a colon follows it) or the
+ * value of a `key`, `name`, `Key` or `Name` member (see namedValue in members.ts). Read as JSON
+ * would, without checking that the line is JSON: a line that does not parse is read as text as
+ * written, which the raw line's own reading covers.
+ */
+function escapedKeyOrName(line: Buffer): boolean {
+  let nameMember = false;
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] !== QUOTE) continue;
+    // A string from i to its closing quote.
+    const open = i;
+    let escaped = false;
+    for (i += 1; i < line.length && line[i] !== QUOTE; i++) {
+      if (line[i] === BACKSLASH) {
+        escaped = true;
+        i += 1;
+      }
+    }
+    let next = i + 1;
+    while (next < line.length && isJsonSpaceCode(line[next] as number)) next++;
+    const isKey = line[next] === COLON;
+    if (escaped && (isKey || nameMember)) return true;
+    nameMember = isKey && NAME_KEYS.has(line.toString('latin1', open + 1, i));
+    i = next - 1;
+  }
+  return false;
 }
 
 /** The decoded view of `text`, or undefined when it holds no escape it decodes. */
@@ -262,7 +295,15 @@ const PLUS = 0x2b;
 const AMPERSAND = 0x26;
 const SEMICOLON = 0x3b;
 const BACKSLASH = 0x5c;
+const QUOTE = 0x22;
+const COLON = 0x3a;
 const HASH = 0x23;
+/** The members that name a name-value object's value (namedValue in members.ts). */
+const NAME_KEYS = new Set(['key', 'name', 'Key', 'Name']);
+
+function isJsonSpaceCode(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
 
 function isHex(text: string, from: number, count: number): boolean {
   if (from + count > text.length) return false;

@@ -111,7 +111,27 @@ describe('the raw-line fast path gives the same result as the structured path', 
     expect(Buffer.from(r.output).toString()).not.toContain('078-05-1120');
   });
 
-  const keyName = fc.constantFrom('msg', 'user', 'password', 'api_token', 'trace_id', 'Authorization', 'note', 'p\\u0061ssword', 'alice@example.com', '10.1.2.3', 'ssn', 'phones', 'rtn', 'bankRtn', 'span_id', 'cpf');
+  it('on keys and names with line-break and tab escapes, which detection also reads as their words', () => {
+    // `social\tsecurity` is read `social security: ...`; no reading of the raw line spells that.
+    const lines = [
+      '{"social\\tsecurity":"301482276"}',
+      '{"\\npan\\n":"1234 10835 924518"}',
+      '{"transit\\tnumber\\n":"124316081"}',
+      '{"driver\\tlicense\\n":"07911123456"}',
+      '{"msg":"ok","social\\tsecurity\\n":{"v":"301482276"}}',
+      '[{"tax\\tid":"996-549652"}]',
+      '\uFEFF{"uid\\tno":"784575441599"}',
+      '{"name":"social\\tsecurity","value":"301482276"}',
+      '{"social\\tsecurity":"301482276","social\\tsecurity":"z"}',
+    ];
+    const r = both(lines);
+    expect(r.fastPathLines).toBe(0);
+    const out = Buffer.from(r.output).toString();
+    for (const secret of ['301482276', '1234 10835 924518', '124316081', '07911123456', '996-549652', '784575441599']) expect(out).not.toContain(secret);
+    expect(r.outcomes[8]).toBe(3);
+  });
+
+  const keyName = fc.constantFrom('social\\tsecurity', 'x\\npan\\n', 'tax\\r\\nid', 'msg', 'user', 'password', 'api_token', 'trace_id', 'Authorization', 'note', 'p\\u0061ssword', 'alice@example.com', '10.1.2.3', 'ssn', 'phones', 'rtn', 'bankRtn', 'span_id', 'cpf');
   const text = fc.oneof(
     message.map((m) => m.text),
     fc.string({ unit: 'grapheme', maxLength: 40 }),
