@@ -21,7 +21,7 @@ import { escapeRegex as escape } from './re2-syntax.js';
 import { gapTail, literalSuffix, unboundedGaps } from './wider-forms.js';
 import { gateOf, weaklyGated } from './rarity.js';
 import { SplitSet, TEST_SET_WEIGHT } from './split-set.js';
-import { InKeyTests, inKeyPattern, keyWordInKey, keyWordAnchor, keyWordNet } from './key-words.js';
+import { InKeyTests, inKeyPattern, keyWordInKey, keyWordAnchor, keyWordNet, wordsOf } from './key-words.js';
 import { LiteralScan, type LiteralEntry } from './literal-scan.js';
 import { re2Input } from '../util/re2-input.js';
 import { sortNumbers } from '../util/sort-numbers.js';
@@ -124,8 +124,10 @@ export class Prefilter {
     this.#structural = structural.length > 0 ? new SplitSet(structural, { test: this.#setWeight }) : undefined;
     const inKey = (k: string): boolean => (byLiteral.get(k) ?? []).some((e) => e < this.#contextEntries);
     // Key words (see key-words.ts) gate nothing: a line holding one in a key is looked at closer.
-    // One that is a literal of a context entry already is looked for in keys as that literal.
-    const words = (options.keyWords ?? []).filter((w) => !inKey(`(?i)${escape(w)}`));
+    // One that is a literal of a context entry already is looked for in keys as that literal,
+    // unless it is several words: a key holds them apart by anything or nothing (`social.security`,
+    // `socialSecurity`), which detection reads as the words apart by a space.
+    const words = (options.keyWords ?? []).filter((w) => wordsOf(w).length > 1 || !inKey(`(?i)${escape(w)}`));
     const nets = new Map(words.map((w) => [keyWordNet(w), keyWordInKey(w)]));
     for (const w of words) {
       const net = keyWordNet(w);

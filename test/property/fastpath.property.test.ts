@@ -131,6 +131,14 @@ describe('the raw-line fast path gives the same result as the structured path', 
     expect(r.outcomes[8]).toBe(3);
   });
 
+  it('on keys that hold a keyword of several words apart by other characters than a space', () => {
+    // Detection reads `social.security` as `social security: ...`; the raw line holds no `social security`.
+    const lines = ['{"social.security":"301482276"}', '{"social  security":"301482276"}', '{"social\u00a0security":"301482276"}', '{"SOCIAL/SECURITY":"301482276"}', '{"name":"social.security","value":"301482276"}', '{"x":{"social|security":["301482276"]}}'];
+    const r = both(lines);
+    expect(r.fastPathLines).toBe(0);
+    expect(Buffer.from(r.output).toString()).not.toContain('301482276');
+  });
+
   const keyName = fc.constantFrom('social\\tsecurity', 'x\\npan\\n', 'tax\\r\\nid', 'msg', 'user', 'password', 'api_token', 'trace_id', 'Authorization', 'note', 'p\\u0061ssword', 'alice@example.com', '10.1.2.3', 'ssn', 'phones', 'rtn', 'bankRtn', 'span_id', 'cpf');
   const text = fc.oneof(
     message.map((m) => m.text),
