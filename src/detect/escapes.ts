@@ -17,6 +17,7 @@
  * HTML pages, mail bodies and form echoes carry them): numeric ones of any character, and the
  * named ones of the punctuation values are written with (see {@link NAMED}).
  */
+import { NAMES } from './key-words.js';
 
 /**
  * An escape the view may decode: of an ASCII byte, the first two of a UTF-8 sequence, `\\uXXXX`,
@@ -299,7 +300,7 @@ const QUOTE = 0x22;
 const COLON = 0x3a;
 const HASH = 0x23;
 /** The members that name a name-value object's value (namedValue in members.ts). */
-const NAME_KEYS = new Set(['key', 'name', 'Key', 'Name']);
+const NAME_KEYS = new Set(NAMES);
 
 function isJsonSpaceCode(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;

@@ -216,7 +216,7 @@ function opensNamed(input: Buffer, end: number): boolean {
 }
 
 /** The words of {@link NAME_MEMBER}. */
-const NAMES = ['key', 'name', 'Key', 'Name'];
+export const NAMES: readonly string[] = ['key', 'name', 'Key', 'Name'];
 
 /** From `j`, in `step`'s direction, past spaces, tabs and carriage returns. */
 function skipSpace(input: Buffer, j: number, step: 1 | -1): number {

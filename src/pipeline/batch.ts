@@ -17,9 +17,8 @@ import type { CompiledPolicy } from '../detect/compile.js';
 import { scanText, type KnownMatches } from '../detect/scan.js';
 import type { CompiledRouting, RouteMatch } from '../route/compile.js';
 import { appStreamOf, type AppStreamMode } from '../route/event.js';
-import { controlEscapesDecoded, hasRawEscape } from '../detect/escapes.js';
 import { lineEnds, type LineFilter } from '../detect/line-filter.js';
-import { prepareLines, slowLines } from './prepare.js';
+import { mayHide, prepareLines, slowLines } from './prepare.js';
 import { Utf8Chunks } from '../util/utf8-chunks.js';
 import { lineDetectors, numbersOf, type ValueDetectors } from './raw-line.js';
 import { LogveilError } from '../errors.js';
@@ -295,7 +294,7 @@ function processRecord(bytes: Buffer, source: SourceRef, ctx: RecordContext, hit
     const record: LogRecord = decoded.record;
     const text = record.structured ? decoded.text : undefined;
     const index = text === undefined ? undefined : indexJson(text, ctx.limits.maxDepth);
-    if (index?.repeated !== undefined && mayHide(bytes, ctx)) {
+    if (index?.repeated !== undefined && mayHide(bytes, ctx.policy)) {
       // The parser keeps a repeated key's last value; an earlier one would pass unscanned.
       throw new LogveilError('DUPLICATE_KEY', `an object repeats the key${cleanPath(ctx.policy, index.repeated, text ?? '')}; the record is ambiguous`);
     }
@@ -358,20 +357,6 @@ function cleanPath(policy: CompiledPolicy, path: string, source: string): string
   const keys = indexPathKeys(path);
   const clean = (text: string): boolean => scanText(policy, text).length === 0 && embeddedValues(text, policy.keyRules).length === 0;
   return [shown, ...keys].every(clean) && keys.every((k) => onlyAsKey(k, source)) ? ` at ${shown}` : '';
-}
-
-/**
- * True when a raw line may hold something to redact: a line filter hit, as written or with its
- * line-break and tab escapes decoded (see controlEscapesDecoded), or an escape it cannot see
- * through (another of JSON's, a percent-escape or a character reference the detectors decode).
- * A line with none of them leaves unchanged however it is parsed, as the fast path (see
- * slowLines) passes it.
- */
-function mayHide(bytes: Buffer, ctx: BatchContext): boolean {
-  const filter = ctx.policy.lineFilter;
-  if (!filter || hasRawEscape(bytes) || filter.test(bytes)) return true;
-  const decoded = controlEscapesDecoded(bytes);
-  return decoded === undefined || (decoded !== bytes && filter.test(decoded));
 }
 
 /** Encrypts a whole raw record for the quarantine; the event names the reason, never the content. */

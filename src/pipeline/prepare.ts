@@ -7,7 +7,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { readsAsText, type LineFormat } from '../codecs/jsonl.js';
 import type { CompiledDetector, CompiledPolicy } from '../detect/compile.js';
-import { controlEscapesDecoded } from '../detect/escapes.js';
+import { controlEscapesDecoded, hasRawEscape } from '../detect/escapes.js';
 import { markByte, markEscapes } from '../detect/line-filter.js';
 import { isAsciiText } from '../detect/literal-scan.js';
 import { requiredLiterals, type Literal } from '../detect/literals.js';
@@ -76,6 +76,20 @@ function markBackslashes(data: Buffer, ends: Int32Array, format: LineFormat, slo
     else slow[i] = 1;
   }
   return decoded;
+}
+
+/**
+ * True when a raw line may hold something to redact: a line filter hit, as written or with its
+ * line-break and tab escapes decoded (see controlEscapesDecoded), or an escape it cannot see
+ * through (another of JSON's, a percent-escape or a character reference the detectors decode).
+ * A line with none of them leaves unchanged however it is parsed, as {@link slowLines} passes it
+ * (the structured path asks before it rejects a record with a repeated key).
+ */
+export function mayHide(bytes: Buffer, policy: CompiledPolicy): boolean {
+  const filter = policy.lineFilter;
+  if (!filter || hasRawEscape(bytes) || filter.test(bytes)) return true;
+  const decoded = controlEscapesDecoded(bytes);
+  return decoded === undefined || (decoded !== bytes && filter.test(decoded));
 }
 
 /** What {@link prepareLines} found for a batch's lines. */
