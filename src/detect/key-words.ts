@@ -15,6 +15,7 @@
 import RE2 from 're2';
 import { requiredLiterals, selectivePrefix, type Literal } from './literals.js';
 import { asciiFold, holdsText } from './literal-scan.js';
+import { commonWordsHolding } from './rarity.js';
 import { escapeRegex as escape, withoutCaptures } from './re2-syntax.js';
 import type { DetectorSpec } from './pack.js';
 
@@ -251,45 +252,62 @@ export function keyWordInKey(word: string): string {
 }
 
 /**
- * {@link keyWordNet} as the literal scan runs it (see literal-scan.ts): its first word, which
+ * {@link keyWordNet} as the literal scan runs it (see literal-scan.ts): one of its words, which
  * each of its matches holds without case, and whether it matches an ASCII input with that word at
- * `start`, tested without a regex (the same conditions, in the same order).
+ * `start`, tested without a regex (the same conditions). The word is the one fewest common log
+ * words hold (see rarity.ts; a word of digits counts as held by all), the last of those: the
+ * scan tests the net wherever its word occurs, and `id` of `id nr` stood twice on every line of
+ * the benchmark's JSON lines (`user_id`), `nr` on one in a thousand.
  */
 export function keyWordAnchor(word: string): { text: string; holdsAt: (input: Buffer, start: number) => boolean } {
   const words = wordsOf(word);
   // Compared without case as `(?i)` reads them in ASCII input (the long s is an s); a word
   // that ASCII input cannot hold (`numéro`) makes a net that never matches it.
   const folded = words.map((w) => asciiFold(w, true));
-  const text = folded[0] ?? words[0] ?? '';
-  if (folded.some((w) => w === undefined)) return { text, holdsAt: () => false };
-  return { text, holdsAt: (input, start) => netAt(words, folded as string[], input, start) };
+  if (folded.some((w) => w === undefined)) return { text: folded[0] ?? words[0] ?? '', holdsAt: () => false };
+  const all = folded as string[];
+  // Digits stand on most lines (times, ids, counts).
+  const held = all.map((w) => (/^\d+$/.test(w) ? Infinity : commonWordsHolding(w)));
+  const k = held.reduce((best, n, i) => (n <= (held[best] as number) ? i : best), 0);
+  return { text: all[k] as string, holdsAt: (input, start) => netAt(words, all, k, input, start) };
 }
 
-/** `words` as wordsPattern read them (their branches follow the words as written), `folded` as compared. */
-function netAt(words: readonly string[], folded: readonly string[], input: Buffer, start: number): boolean {
-  const first = words[0] as string;
+/**
+ * Whether the net of `words` (`folded` as compared) matches `input` with word `k` at `start`: the
+ * words after it, each after separators or none, and no lower-case letter or digit after the last;
+ * the words before it, back to the first, which starts as wordsPattern has it.
+ */
+function netAt(words: readonly string[], folded: readonly string[], k: number, input: Buffer, start: number): boolean {
   // A byte, -1 before or after the input.
   const at = (i: number): number => input[i] ?? -1;
-  const before = at(start - 1);
-  const head = first.charCodeAt(0);
-  if (isLower(head)) {
-    // After a separator; capitalized after a lower-case letter; capitalized, with its second letter as written, after a capital.
-    const capital = at(start) === head - 0x20;
-    const second = first.charCodeAt(1);
-    if (!(isSeparator(before) || (isLower(before) && capital) || (isUpper(before) && capital && isLower(second) && at(start + 1) === second))) return false;
-  } else if (isDigit(head)) {
-    if (!isSeparator(before)) return false;
-  }
-  // A word led by another letter (`ſ`, the long s) is matched anywhere.
-  let i = start + first.length;
-  for (let k = 1; k < folded.length; k++) {
-    const w = folded[k] as string;
+  let i = start + (folded[k] as string).length;
+  for (let j = k + 1; j < folded.length; j++) {
+    const w = folded[j] as string;
     while (isSeparator(at(i))) i++;
     if (!holdsText(input, i, w, true)) return false;
     i += w.length;
   }
   const after = at(i);
-  return after === -1 || !(isLower(after) || isDigit(after));
+  if (after !== -1 && (isLower(after) || isDigit(after))) return false;
+  // Words hold no separator: the separators before a word are all those that stand there.
+  let s = start;
+  for (let j = k - 1; j >= 0; j--) {
+    const w = folded[j] as string;
+    while (isSeparator(at(s - 1))) s--;
+    s -= w.length;
+    if (!holdsText(input, s, w, true)) return false;
+  }
+  const first = words[0] as string;
+  const before = at(s - 1);
+  const head = first.charCodeAt(0);
+  if (isLower(head)) {
+    // After a separator; capitalized after a lower-case letter; capitalized, with its second letter as written, after a capital.
+    const capital = at(s) === head - 0x20;
+    const second = first.charCodeAt(1);
+    return isSeparator(before) || (isLower(before) && capital) || (isUpper(before) && capital && isLower(second) && at(s + 1) === second);
+  }
+  // A word led by a digit after a separator; one led by another letter (`ſ`, the long s) anywhere.
+  return !isDigit(head) || isSeparator(before);
 }
 
 const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;

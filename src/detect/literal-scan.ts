@@ -4,12 +4,12 @@
  * compiles. As one RE2.Set they were an automaton RE2 builds as input asks for it: over the
  * benchmark's JSON lines, the first 10 MB cost 137 M instructions per MB, MB 60-70 still 37 M (a
  * call per line costs 7,000 at the least). This one is a table lookup per character from the
- * first line on. The table holds states (about one per literal character) by character classes
- * (one per character the literals hold): 6,379 by 56, 1.4 MB, for the built-in packs. Too large
- * for the CPU's first caches, so each step waits on the lookup before it: a batch's lines go
- * through two at a time, whose steps do not wait on each other (the line prefilter alone 4-7 %
- * faster over the benchmark's JSON lines than one line at a time, bench/compare-builds.mjs
- * --stage prefilter, the two builds in either order).
+ * first line on. The table holds states (about one per literal character) by ASCII byte, 16 bits
+ * each: 6,379 states, 1.6 MB, for the built-in packs. Too large for the CPU's first caches, so a
+ * step may wait on the lookup before it: a batch's lines go through two at a time, whose steps
+ * do not wait on each other (the line prefilter alone 4-7 % faster over the benchmark's JSON lines
+ * than one line at a time, bench/compare-builds.mjs --stage prefilter, the two builds in either
+ * order; four at a time gained nothing more).
  *
  * It answers for ASCII input. RE2's `(?i)` matches the Kelvin sign for `k` and the long s for `s`,
  * and an input that is not ASCII may hold such characters or invalid UTF-8: the same patterns
@@ -40,6 +40,9 @@ export interface LiteralEntry {
   anchor?: { text: string; holdsAt: (input: Buffer, start: number) => boolean };
 }
 
+/** Whether `input` holds what an entry looks for with its word starting at `start`. */
+type PlaceTest = (input: Buffer, start: number) => boolean;
+
 /** How the automaton reports one of its words: the entries it stands for. */
 interface Word {
   /** Its length (in characters). */
@@ -66,15 +69,16 @@ function newLane(entries: number): Lane {
 export class LiteralScan {
   readonly size: number;
   readonly #patterns: readonly string[];
-  /** Byte (or ASCII character code) -> character class; letters as their lower case. */
-  readonly #classes = new Uint8Array(256);
-  readonly #width: number;
-  /** Next state by row offset (state * width) + class: see {@link LiteralScan.#scan}. */
-  readonly #next: Int32Array;
-  /** The words state s ends: #outWords[#outStart[s] .. #outStart[s + 1]). */
+  /** Next state by state << 7 | ASCII byte: see {@link LiteralScan.#run}. */
+  readonly #next: Int16Array | Int32Array;
+  /**
+   * What state s reports, slots #outStart[s] .. #outStart[s + 1] - 1: each an entry, the length of
+   * the word it ends, and a test of the place that word starts at (none: the word is the entry).
+   */
   readonly #outStart: Int32Array;
-  readonly #outWords: Int32Array;
-  readonly #words: Word[];
+  readonly #outEntry: Int32Array;
+  readonly #outLength: Int32Array;
+  readonly #outTest: Array<PlaceTest | undefined>;
   /** Every entry's pattern as one set, for input that is not ASCII (made on first use). */
   #exactSet: RE2Set | undefined;
   /** What a scan found, for two scans run at once (see {@link LiteralScan.matchEach}). */
@@ -111,21 +115,40 @@ export class LiteralScan {
       } else throw new Error(`literal scan: entry ${i} has neither a literal nor an anchor`);
     });
     const texts = [...byText.keys()];
-    this.#words = texts.map((t) => byText.get(t) as Word);
-    // Character classes: one per character some word holds, 0 for the others.
+    // Character classes: one per character some word holds, 0 for the others; letters as their
+    // lower case. The automaton is built over them, its table then indexed by byte.
+    const classOf = new Uint8Array(128);
     let classes = 1;
     for (const t of texts) {
       for (let k = 0; k < t.length; k++) {
         const c = t.charCodeAt(k);
-        if (this.#classes[c] === 0) this.#classes[c] = classes++;
+        if (classOf[c] === 0) classOf[c] = classes++;
       }
     }
-    for (let c = 0x41; c <= 0x5a; c++) this.#classes[c] = this.#classes[c + 0x20] as number;
-    this.#width = classes;
-    const built = build(texts, this.#classes, classes);
+    for (let c = 0x41; c <= 0x5a; c++) classOf[c] = classOf[c + 0x20] as number;
+    const built = build(texts, classOf, classes);
     this.#next = built.next;
-    this.#outStart = built.outStart;
-    this.#outWords = built.outWords;
+    // Each state's words, as the entries they report.
+    this.#outStart = new Int32Array(built.outStart.length);
+    const entry: number[] = [];
+    const length: number[] = [];
+    this.#outTest = [];
+    for (let state = 0; state + 1 < built.outStart.length; state++) {
+      for (let k = built.outStart[state] as number; k < (built.outStart[state + 1] as number); k++) {
+        const w = byText.get(texts[built.outWords[k] as number] as string) as Word;
+        const slot = (e: number, test: PlaceTest | undefined): void => {
+          entry.push(e);
+          length.push(w.length);
+          this.#outTest.push(test);
+        };
+        for (const e of w.nocase) slot(e, undefined);
+        for (const { entry: e, text } of w.exact) slot(e, (input, at) => holdsText(input, at, text, false));
+        for (const { entry: e, holdsAt } of w.anchored) slot(e, holdsAt);
+      }
+      this.#outStart[state + 1] = entry.length;
+    }
+    this.#outEntry = Int32Array.from(entry);
+    this.#outLength = Int32Array.from(length);
   }
 
   /** The entries that match `input`, in ascending order. */
@@ -187,17 +210,16 @@ export class LiteralScan {
   }
 
   /**
-   * Runs the automaton over `input` from byte `from` in state (row offset) `s`, writing the
-   * entries found to the lane (each once); false when the input is not ASCII (then the lane means
-   * nothing). A transition is the next state's row offset, bit-inverted where that state ends a word.
+   * Runs the automaton over `input` from byte `from` in state `s`, writing the entries found to the
+   * lane (each once); false when the input is not ASCII (then the lane means nothing). A
+   * transition is the next state, bit-inverted where that state ends a word.
    */
   #run(input: Buffer, from: number, s: number, lane: Lane, scan: number): boolean {
     const next = this.#next;
-    const classes = this.#classes;
     for (let i = from; i < input.length; i++) {
       const c = input[i] as number;
       if (c > 0x7f) return false;
-      s = next[s + (classes[c] as number)] as number;
+      s = next[(s << 7) | c] as number;
       if (s < 0) {
         s = ~s;
         this.#ends(s, input, i, lane, scan);
@@ -212,7 +234,6 @@ export class LiteralScan {
    */
   #runTwo(x: Buffer, y: Buffer, scanX: number, scanY: number): number {
     const next = this.#next;
-    const classes = this.#classes;
     const [a, b] = this.#lanes;
     const n = Math.min(x.length, y.length);
     let s = 0;
@@ -223,8 +244,8 @@ export class LiteralScan {
       const d = y[i] as number;
       // A byte past ASCII: each goes on alone from here, and says which.
       if ((c | d) > 0x7f) break;
-      s = next[s + (classes[c] as number)] as number;
-      t = next[t + (classes[d] as number)] as number;
+      s = next[(s << 7) | c] as number;
+      t = next[(t << 7) | d] as number;
       if ((s | t) < 0) {
         if (s < 0) {
           s = ~s;
@@ -239,32 +260,16 @@ export class LiteralScan {
     return (this.#run(x, i, s, a, scanX) ? 1 : 0) | (this.#run(y, i, t, b, scanY) ? 2 : 0);
   }
 
-  /** Reports the words that the state at row offset `row` ends (at `end` of `input`). */
-  #ends(row: number, input: Buffer, end: number, lane: Lane, scan: number): void {
-    const state = row / this.#width;
-    for (let k = this.#outStart[state] as number; k < (this.#outStart[state + 1] as number); k++) {
-      this.#report(this.#words[this.#outWords[k] as number] as Word, input, end, lane, scan);
-    }
-  }
-
-  /** Adds the entries of `word`, which ends at `end` of `input` and were not yet seen in this scan, to the lane. */
-  #report(word: Word, input: Buffer, end: number, lane: Lane, scan: number): void {
+  /** Adds the entries `state` reports (at `end` of `input`) and this scan has not seen, to the lane. */
+  #ends(state: number, input: Buffer, end: number, lane: Lane, scan: number): void {
     const seen = lane.seen;
-    for (const e of word.nocase) {
-      if (seen[e] !== scan) {
-        seen[e] = scan;
-        lane.scratch[lane.found++] = e;
-      }
-    }
-    for (const { entry, text } of word.exact) {
-      if (seen[entry] === scan || !holdsText(input, end + 1 - text.length, text, false)) continue;
-      seen[entry] = scan;
-      lane.scratch[lane.found++] = entry;
-    }
-    for (const { entry, holdsAt } of word.anchored) {
-      if (seen[entry] === scan || !holdsAt(input, end + 1 - word.length)) continue;
-      seen[entry] = scan;
-      lane.scratch[lane.found++] = entry;
+    for (let k = this.#outStart[state] as number; k < (this.#outStart[state + 1] as number); k++) {
+      const e = this.#outEntry[k] as number;
+      if (seen[e] === scan) continue;
+      const test = this.#outTest[k];
+      if (test !== undefined && !test(input, end + 1 - (this.#outLength[k] as number))) continue;
+      seen[e] = scan;
+      lane.scratch[lane.found++] = e;
     }
   }
 
@@ -318,18 +323,21 @@ function asciiCaseOf(ch: string): string | undefined {
 }
 
 /**
- * The automaton of `words` (ASCII, lower case where matched without case): a goto table made
- * whole (failure links followed at build time), and for each state the words it ends (its own
- * and those of its failure chain), by word index.
+ * The automaton of `words` (ASCII, lower case where matched without case), built over the
+ * character classes `classOf` gives (`width` of them): a goto table made whole (failure links
+ * followed at build time), and for each state the words it ends (its own and those of its failure
+ * chain), by word index. The table returned is indexed by state << 7 | ASCII byte, of 16 bits where
+ * the states fit: a step is one lookup (a class lookup before it cost 10 % of the scan), and the
+ * states are numbered breadth first, so the shallow ones most steps visit lie together.
  */
-function build(words: readonly string[], classes: Uint8Array, width: number): { next: Int32Array; outStart: Int32Array; outWords: Int32Array } {
+function build(words: readonly string[], classOf: Uint8Array, width: number): { next: Int16Array | Int32Array; outStart: Int32Array; outWords: Int32Array } {
   // The trie, as child tables by state.
   const children: Int32Array[] = [new Int32Array(width).fill(-1)];
   const ends: number[][] = [[]];
   words.forEach((w, wi) => {
     let s = 0;
     for (let k = 0; k < w.length; k++) {
-      const cls = classes[w.charCodeAt(k)] as number;
+      const cls = classOf[w.charCodeAt(k)] as number;
       let t = (children[s] as Int32Array)[cls] as number;
       if (t === -1) {
         t = children.length;
@@ -342,38 +350,43 @@ function build(words: readonly string[], classes: Uint8Array, width: number): { 
     (ends[s] as number[]).push(wi);
   });
   const states = children.length;
-  const next = new Int32Array(states * width);
+  const goto = new Int32Array(states * width);
   const fail = new Int32Array(states);
   const out: number[][] = ends.map((e) => [...e]);
   // Breadth first: a state's failure state is shallower, so complete when the state is reached.
-  const queue: number[] = [];
+  const queue: number[] = [0];
   for (let c = 0; c < width; c++) {
     const t = (children[0] as Int32Array)[c] as number;
-    next[c] = t === -1 ? 0 : t;
+    goto[c] = t === -1 ? 0 : t;
     if (t !== -1) queue.push(t);
   }
-  for (let q = 0; q < queue.length; q++) {
+  for (let q = 1; q < queue.length; q++) {
     const s = queue[q] as number;
     const f = fail[s] as number;
     (out[s] as number[]).push(...(out[f] as number[]));
     for (let c = 0; c < width; c++) {
       const t = (children[s] as Int32Array)[c] as number;
-      if (t === -1) next[s * width + c] = next[f * width + c] as number;
+      if (t === -1) goto[s * width + c] = goto[f * width + c] as number;
       else {
-        next[s * width + c] = t;
-        fail[t] = next[f * width + c] as number;
+        goto[s * width + c] = t;
+        fail[t] = goto[f * width + c] as number;
         queue.push(t);
       }
     }
   }
+  // Renumbered in the order the queue reached them (the root first).
+  const id = new Int32Array(states);
+  queue.forEach((s, q) => (id[s] = q));
+  const next = states <= 0x7fff ? new Int16Array(states << 7) : new Int32Array(states << 7);
   const outStart = new Int32Array(states + 1);
-  for (let s = 0; s < states; s++) outStart[s + 1] = (outStart[s] as number) + (out[s] as number[]).length;
-  const outWords = new Int32Array(outStart[states] as number);
-  for (let s = 0; s < states; s++) outWords.set(out[s] as number[], outStart[s] as number);
-  // Each transition as the next state's row offset, bit-inverted where that state ends a word.
-  for (let k = 0; k < next.length; k++) {
-    const t = next[k] as number;
-    next[k] = (out[t] as number[]).length > 0 ? ~(t * width) : t * width;
-  }
-  return { next, outStart, outWords };
+  const outWords: number[] = [];
+  queue.forEach((s, q) => {
+    for (let c = 0; c < 0x80; c++) {
+      const t = goto[s * width + (classOf[c] as number)] as number;
+      next[(q << 7) | c] = (out[t] as number[]).length > 0 ? ~(id[t] as number) : (id[t] as number);
+    }
+    outWords.push(...(out[s] as number[]));
+    outStart[q + 1] = outWords.length;
+  });
+  return { next, outStart, outWords: Int32Array.from(outWords) };
 }

@@ -50,6 +50,11 @@ const COMMON_WORDS = `
 const WORDS = COMMON_WORDS.split(/\s+/).filter((w) => w.length >= 3);
 const COMMON_TRIGRAMS: ReadonlySet<string> = new Set(WORDS.flatMap((w) => Array.from({ length: w.length - 2 }, (_, i) => w.slice(i, i + 3))));
 
+/** How many of the words common in log text (above) hold `text` (lower case), as a part or whole. */
+export function commonWordsHolding(text: string): number {
+  return WORDS.reduce((n, w) => (w.includes(text) ? n + 1 : n), 0);
+}
+
 /** How well `l` gates its pattern (see above). */
 export function gateStrength(l: Literal): GateStrength {
   if (/^\d+$/.test(l.text)) return 'none';

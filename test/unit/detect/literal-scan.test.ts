@@ -45,10 +45,14 @@ const ENTRIES: LiteralEntry[] = [
   net('x paſs'),
   // A word ASCII input cannot hold.
   net('numéro'),
+  // Nets the scan finds by a later word (`key`, `no`, `pkcs`: see keyWordAnchor).
+  net('co api key'),
+  net('ss no'),
+  net('pkcs 12'),
 ];
 
 /** Inputs made of the entries' pieces in any case, separators and letters, sometimes with characters past ASCII. */
-const pieces = ['password', 'PASS', 'Assword', 'akia', 'AKIA', 'ghp_', 'GHP_', 'tel', ' ', 'Token', 'oK', 'key', 'KEY', 'ssn', 'S', 'rtn', 'Rtn', 'RTN', 'bank', 'Bank', 'id', 'ID', 'Id', 'nr', 'NR', '-', '_', '"', ':', 'transit', 'Number', 'number', '2fa', '2FA', 'code', 'store', 'Keystore', 'pan', 'Pan', 'span', 'sms', 'SMS', 'Sms', 'pass', 'numero', 'x', 'a', 'Z', '9', 'tél', 'TÉL', 'Straße', '\u212Aey', 'pa\u017Fsword', '\u017F\u017Fn', '\n', '\t'];
+const pieces = ['password', 'PASS', 'Assword', 'akia', 'AKIA', 'ghp_', 'GHP_', 'tel', ' ', 'Token', 'oK', 'key', 'KEY', 'ssn', 'S', 'rtn', 'Rtn', 'RTN', 'bank', 'Bank', 'id', 'ID', 'Id', 'nr', 'NR', '-', '_', '"', ':', 'transit', 'Number', 'number', '2fa', '2FA', 'code', 'store', 'Keystore', 'pan', 'Pan', 'span', 'sms', 'SMS', 'Sms', 'pass', 'numero', 'x', 'a', 'Z', '9', 'tél', 'TÉL', 'Straße', '\u212Aey', 'pa\u017Fsword', '\u017F\u017Fn', '\n', '\t', 'co', 'Co', 'CO', 'api', 'Api', 'no', 'No', 'ss', 'SS', 'pkcs', 'PKCS', '12', '.', ' . '];
 const inputs = fc.array(fc.constantFrom(...pieces), { maxLength: 12 }).map((p) => p.join(''));
 
 describe('LiteralScan', () => {
@@ -104,7 +108,7 @@ describe('LiteralScan', () => {
     expect(scan.match(Buffer.from([0x70, 0x61, 0x73, 0x73, 0xff]))).toEqual(exact(Buffer.from([0x70, 0x61, 0x73, 0x73, 0xff])));
   });
 
-  it('runs each key-word net as its regex would, at every place its first word occurs', () => {
+  it('runs each key-word net as its regex would, at every place its word occurs', () => {
     const id = ENTRIES.findIndex((e) => e.pattern === keyWordNet('id-nr'));
     for (const [line, hit] of [
       ['{"user_id":1,"id_nr":2}', true],
@@ -116,6 +120,31 @@ describe('LiteralScan', () => {
       ['{"id_nrs":1}', false],
       ['{"id_nrS":1}', true],
       ['id-nr', false],
+    ] as const) {
+      expect(scan.match(line).includes(id), line).toBe(hit);
+      expect(exact(line).includes(id), line).toBe(hit);
+    }
+  });
+
+  it('finds a net by its word fewest common log words hold, and tests the words on both sides', () => {
+    expect(keyWordAnchor('id nr').text).toBe('nr');
+    expect(keyWordAnchor('co api key').text).toBe('key');
+    expect(keyWordAnchor('pkcs 12').text).toBe('pkcs');
+    expect(keyWordAnchor('tax id').text).toBe('tax');
+    const id = ENTRIES.findIndex((e) => e.pattern === keyWordNet('co api key'));
+    for (const [line, hit] of [
+      ['{"co_api_key":1}', true],
+      ['{"CoApiKey":1}', true],
+      ['{"x.co..api-key":1}', true],
+      ['{"coapikey":1}', true],
+      ['{"co api keys":1}', false],
+      ['{"taco_api_key":1}', false],
+      ['{"tacoApiKey":1}', false],
+      ['{"TACoApiKey":1}', true],
+      ['{"TACO_API_KEY":1}', false],
+      ['{"co_apx_key":1}', false],
+      ['{"co_api_monkey":1}', false],
+      ['co api key', false],
     ] as const) {
       expect(scan.match(line).includes(id), line).toBe(hit);
       expect(exact(line).includes(id), line).toBe(hit);
