@@ -327,8 +327,8 @@ function asciiCaseOf(ch: string): string | undefined {
  * character classes `classOf` gives (`width` of them): a goto table made whole (failure links
  * followed at build time), and for each state the words it ends (its own and those of its failure
  * chain), by word index. The table returned is indexed by state << 7 | ASCII byte, of 16 bits where
- * the states fit: a step is one lookup (a class lookup before it cost 10 % of the scan), and the
- * states are numbered breadth first, so the shallow ones most steps visit lie together.
+ * the states fit: a step is one lookup (looking up the byte's class first cost 10 % of the scan),
+ * and the states are numbered breadth first, so the shallow ones most steps visit lie together.
  */
 function build(words: readonly string[], classOf: Uint8Array, width: number): { next: Int16Array | Int32Array; outStart: Int32Array; outWords: Int32Array } {
   // The trie, as child tables by state.
