@@ -33,6 +33,8 @@ export class InlineExecutor implements BatchExecutor {
 
   /** `policy` must have been compiled with the routing rules' line patterns (see {@link CompiledRouting.linePatterns}). */
   constructor(policy: CompiledPolicy, setup: WorkerSetup, routing?: CompiledRouting) {
+    // A policy compiled lazily (see openRuntime) builds its prefilters now, before the first batch.
+    void policy.lineFilter;
     this.#policy = policy;
     this.#setup = setup;
     this.#actions = new ActionPolicy(setup.actions);
@@ -86,15 +88,17 @@ function workerFile(): string {
  * Heap limits of a pool worker. V8's default young generation and lazily grown old generation let
  * each worker's heap reach ~130 MiB on a long run; a worker holds one batch and a compiled policy,
  * which need far less. Measured with 2 workers on 200 MB of the benchmark corpus: peak RSS 388 MiB
- * with the defaults, 275 MiB with young 8 / old 128 MiB, at the same speed; on 1 GB, 309 MiB with
- * those and 301 MiB with these. With batches and outputs in the run's shared arena (arena.ts), a
- * young generation of 8 MiB saves a little collection (over 100 MB with one worker, `--trace-gc-nvp`:
- * 324 scavenges and 8 full collections against 658 and 12, 0.87 against 1.02 s of the worker's GC time)
- * for 10-13 MiB more peak memory on 1 GB with 2 workers (281-284 against 271 MiB), too near the
- * 300 MB the benchmark allows. A batch that would exceed the limits kills its worker: the batch is
- * quarantined and the worker replaced, as for any crash.
+ * with the defaults, 275 MiB with young 8 / old 128 MiB, at the same speed. A worker allocates
+ * about 8 MB per MB of JSON lines, most of it dead by the end of its batch: over 100 MB with 2
+ * workers (`--trace-gc`), a young generation of 8 MiB took 258 scavenges and 8 full collections,
+ * 488-553 ms of the workers' time, where 4 MiB took 517 and 12-13, 828-844 ms (the CLI 3.5 % less
+ * time and CPU over six runs of each, alternated); 16 MiB took 136 and 4, 382-421 ms. Peak RSS
+ * of the CLI on 1 GB with 2 workers: 272-273 MiB with 8 MiB (the main thread's policy compiled
+ * lazily, see openRuntime), 262-263 with 4 MiB, 303 with 16 MiB, over the 300 MB the benchmark
+ * allows. A batch that would exceed the limits kills its worker: the batch is quarantined and the
+ * worker replaced, as for any crash.
  */
-export const WORKER_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
+export const WORKER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 };
 
 export class PoolExecutor implements BatchExecutor {
   readonly threads: number;

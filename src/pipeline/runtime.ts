@@ -57,7 +57,8 @@ export interface RuntimeOptions {
 export async function openRuntime(config: LogveilConfig, options: RuntimeOptions = {}): Promise<Runtime> {
   const routingSalt = randomBytes(16);
   const routing = new CompiledRouting(loadRoutingRules(config.routing.patterns), { groupKeySalt: routingSalt });
-  const policy = new CompiledPolicy(loadPolicy(config.patterns), { maxDepth: config.limits.maxDepth, extraLinePatterns: routing.linePatterns });
+  // Built here only where batches run on this thread (see InlineExecutor): the pool's workers compile their own.
+  const policy = new CompiledPolicy(loadPolicy(config.patterns), { maxDepth: config.limits.maxDepth, extraLinePatterns: routing.linePatterns, lazy: true });
   const provider = options.provider ?? (await LocalKeyProvider.open(config.stateDir));
   const registry = await KeyRegistry.open(join(config.stateDir, 'keys.jsonl'));
   const onProblem = options.onProblem ?? ((message: string) => process.stderr.write(`logveil: ${message}\n`));

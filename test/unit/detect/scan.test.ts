@@ -5,6 +5,7 @@ import { builtinPatternsDir } from '../../../src/config/config.js';
 import { CompiledPolicy } from '../../../src/detect/compile.js';
 import { VALIDATORS } from '../../../src/detect/validators.js';
 import { explainText } from '../../../src/detect/explain.js';
+import { LineFilter } from '../../../src/detect/line-filter.js';
 import { loadPolicy } from '../../../src/detect/load.js';
 import { enclosingOf, encloses, mergeSpans, resolveOverlaps, type KeptSpan } from '../../../src/detect/overlaps.js';
 import { ownTokens, scanText, type Candidate, type Match, type TraceEntry } from '../../../src/detect/scan.js';
@@ -188,6 +189,27 @@ const EMAIL_AND_DB_URI = `  - id: email
     action: mask
     tests: {match: ['postgres://u:p@h/db']}
 `;
+
+describe('a policy compiled lazily', () => {
+  it('builds its prefilters when first asked for, once, and answers as one built at once', () => {
+    const spec = loadPolicy([builtinPatternsDir()]);
+    const build = vi.spyOn(LineFilter, 'build');
+    try {
+      const lazy = new CompiledPolicy(spec, { maxDepth: 64, lazy: true });
+      expect(build).not.toHaveBeenCalled();
+      const eager = new CompiledPolicy(spec, { maxDepth: 64 });
+      expect(build).toHaveBeenCalledTimes(1);
+      for (const text of ['password=hunter2!x', 'contact alice@example.org', 'nothing to see', '{"ssn":"123-45-6789"}']) {
+        expect(lazy.prefilter?.candidates(text)).toEqual(eager.prefilter?.candidates(text));
+        expect(lazy.lineFilter?.test(Buffer.from(text))).toBe(eager.lineFilter?.test(Buffer.from(text)));
+        expect(scanText(lazy, text).map((m) => m.detector.spec.id)).toEqual(scanText(eager, text).map((m) => m.detector.spec.id));
+      }
+      expect(build).toHaveBeenCalledTimes(2);
+    } finally {
+      build.mockRestore();
+    }
+  });
+});
 
 describe('verdicts on repeated values', () => {
   /** Runs `fn` with the Luhn validator watched; gives how many times it was asked. */
