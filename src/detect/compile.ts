@@ -196,7 +196,7 @@ export class CompiledPolicy {
     const rules = spec.packs.flatMap((p) => p.keyRules);
     this.keyRules = new KeyRules(rules);
     this.labels = new Set([...all.map((d) => d.label), ...rules.map((r) => r.label)]);
-    this.#filterOptions = { ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}), ...(options.extraLinePatterns ? { extraLinePatterns: options.extraLinePatterns } : {}) };
+    this.#filterOptions = options;
     if (options.lazy !== true) this.#filters();
   }
 
