@@ -278,38 +278,41 @@ export function keyWordAnchor(word: string): { text: string; holdsAt: (input: Bu
  * the words before it, back to the first, which starts as wordsPattern has it.
  */
 function netAt(words: readonly string[], folded: readonly string[], k: number, input: Buffer, start: number): boolean {
-  // A byte, -1 before or after the input.
-  const at = (i: number): number => input[i] ?? -1;
   let i = start + (folded[k] as string).length;
   for (let j = k + 1; j < folded.length; j++) {
     const w = folded[j] as string;
-    while (isSeparator(at(i))) i++;
+    while (isSeparator(byteAt(input, i))) i++;
     if (!holdsText(input, i, w, true)) return false;
     i += w.length;
   }
-  const after = at(i);
+  const after = byteAt(input, i);
   if (after !== -1 && (isLower(after) || isDigit(after))) return false;
   // Words hold no separator: the separators before a word are all those that stand there.
   let s = start;
   for (let j = k - 1; j >= 0; j--) {
     const w = folded[j] as string;
-    while (isSeparator(at(s - 1))) s--;
+    while (isSeparator(byteAt(input, s - 1))) s--;
     s -= w.length;
     if (!holdsText(input, s, w, true)) return false;
   }
   const first = words[0] as string;
-  const before = at(s - 1);
+  const before = byteAt(input, s - 1);
   const head = first.charCodeAt(0);
   if (isLower(head)) {
     // After a separator; capitalized after a lower-case letter; capitalized, with its second letter as written, after a capital.
-    const capital = at(s) === head - 0x20;
+    const capital = byteAt(input, s) === head - 0x20;
     const second = first.charCodeAt(1);
-    return isSeparator(before) || (isLower(before) && capital) || (isUpper(before) && capital && isLower(second) && at(s + 1) === second);
+    return isSeparator(before) || (isLower(before) && capital) || (isUpper(before) && capital && isLower(second) && byteAt(input, s + 1) === second);
   }
   // A word led by a digit after a separator; one led by another letter (`ſ`, the long s) anywhere.
   return !isDigit(head) || isSeparator(before);
 }
 
+/**
+ * The byte at `i`, -1 before or after the input. A function of its own: a closure over the input,
+ * made per call of netAt, was 5.6 % of the bytes the batch function allocated (sampled).
+ */
+const byteAt = (input: Buffer, i: number): number => input[i] ?? -1;
 const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;
 const isUpper = (c: number): boolean => c >= 0x41 && c <= 0x5a;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
