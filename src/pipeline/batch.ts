@@ -37,6 +37,12 @@ export interface BatchTask {
   firstLine: number;
   firstOffset: number;
   data: Uint8Array;
+  /**
+   * Set when the task is one line longer than the record limit, which the batcher read past
+   * without keeping it: `data` holds its first bytes, for the quarantine; `lineBytes` is its
+   * length before its line end, `inputBytes` what it took of the input (with the line end).
+   */
+  tooLarge?: { lineBytes: number; inputBytes: number };
 }
 
 /** Per-line outcome codes in {@link BatchResult.outcomes}. */

@@ -158,7 +158,7 @@ interface InFlight {
   started: number;
   tokenKey: DataKey | undefined;
   transfers: KeyTransfer[];
-  result: Promise<{ ok: WorkerResult } | { failed: unknown }>;
+  result: Promise<{ ok: WorkerResult } | { failed: unknown } | { tooLarge: true }>;
 }
 
 /** Runs every input through the policy; returns the run's counts (records in = out + dropped + quarantined). */
@@ -170,7 +170,8 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
   const executor: BatchExecutor = o.pool ?? (o.workers > 0 ? new PoolExecutor(setup, o.workers) : new InlineExecutor(o.policy, setup, o.routing?.compiled));
   const gate = new ThresholdGate();
   const maxInFlight = o.maxInFlight ?? Math.max(2, executor.threads * 2);
-  const limits: BatchLimits = { ...DEFAULT_BATCH, ...o.batch };
+  // A line longer than a record may be is never held whole: a worker could not even quarantine it.
+  const limits: BatchLimits = { ...DEFAULT_BATCH, maxLineBytes: o.limits.maxRecordBytes, ...o.batch };
   const hashKey = needsHashKey(o.policy, new ActionPolicy(o.actions)) ? await o.keys.hashKey() : undefined;
   let seq = 0;
   const inflight: InFlight[] = [];
@@ -209,8 +210,11 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
     return { task, room, started: performance.now(), tokenKey, transfers, result };
   };
 
+  /** A line the batcher read past (see BatchTask.tooLarge): quarantined on this thread, in its turn. */
+  const readPast = (task: BatchTask): InFlight => ({ task, room: undefined, started: performance.now(), tokenKey: undefined, transfers: [], result: Promise.resolve({ tooLarge: true }) });
+
   const report = (f: InFlight, r: Omit<BatchReport, 'seq' | 'file' | 'bytes' | 'latencyMs'>): void => {
-    o.observer?.batch({ seq: f.task.seq, file: f.task.file, bytes: f.task.data.byteLength, latencyMs: performance.now() - f.started, ...r });
+    o.observer?.batch({ seq: f.task.seq, file: f.task.file, bytes: f.task.tooLarge?.inputBytes ?? f.task.data.byteLength, latencyMs: performance.now() - f.started, ...r });
   };
 
   const retry = o.retryRuns ?? RETRY_RUNS;
@@ -224,6 +228,13 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
   const settle = async (f: InFlight, budget: { runs: number }): Promise<void> => {
     const r = await f.result;
     for (const t of f.transfers) for (const k of t.keys) k.fill(0);
+    if ('tooLarge' in r) {
+      const { lineBytes } = f.task.tooLarge as NonNullable<BatchTask['tooLarge']>;
+      const err = new LogveilError('RECORD_TOO_LARGE', `record of ${lineBytes} bytes exceeds maxRecordBytes ${o.limits.maxRecordBytes}; its first ${f.task.data.byteLength} bytes are quarantined`);
+      const { n, code } = await quarantineBatch(f.task, err, o, acc);
+      report(f, { records: n, appOut: 0, dropped: 0, quarantined: n, fastPathLines: 0, findings: {}, categories: {}, quarantineCodes: [code], workerFailed: false });
+      return;
+    }
     if ('failed' in r) {
       // Halves are no use once the pool is closed: nothing will run them.
       const parts = budget.runs >= 2 && retryRuns >= 2 && !poolClosed(r.failed) ? halves(f.task) : undefined;
@@ -238,7 +249,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
         await settle(second, budget);
         return;
       }
-      const { n, code } = await quarantineBatch(f.task, r.failed, o, acc);
+      const { n, code } = await quarantineBatch(f.task, workerFailure(f.task, r.failed), o, acc);
       // A worker that died has stopped; one stopped by closing the pool may still be writing into
       // the batch's room while its task is already rejected: those slots are not given back.
       if (!poolClosed(r.failed)) release(f);
@@ -272,7 +283,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
     for (const input of inputs) {
       for await (const task of batchLines(input.name, input.chunks(), limits, () => seq++, (n) => arena.alloc(n))) {
         while (inflight.length >= maxInFlight) await settleHead();
-        inflight.push(await dispatch(task));
+        inflight.push(task.tooLarge ? readPast(task) : await dispatch(task));
       }
     }
     while (inflight.length > 0) await settleHead();
@@ -289,13 +300,24 @@ function poolClosed(cause: unknown): boolean {
   return cause instanceof LogveilError && cause.code === 'POOL_CLOSED';
 }
 
-async function quarantineBatch(task: BatchTask, cause: unknown, o: EngineOptions, acc: Accounting): Promise<{ n: number; code: string }> {
-  const lines: Array<{ bytes: Buffer; source: SourceRef }> = [];
-  eachLine(task, (bytes, _line, _eol, source) => lines.push({ bytes, source }));
-  const what = lines.length === 1 ? 'the record, run alone' : `a batch of ${lines.length} records`;
-  const err = poolClosed(cause)
+/** Why a batch a worker died on (`cause`, what the pool said) is quarantined. */
+function workerFailure(task: BatchTask, cause: unknown): LogveilError {
+  let n = 0;
+  eachLine(task, () => (n += 1));
+  const what = n === 1 ? 'the record, run alone' : `a batch of ${n} records`;
+  return poolClosed(cause)
     ? new LogveilError('POOL_CLOSED', `the worker pool was closed before ${what} was processed`)
     : new LogveilError('WORKER_FAILED', `worker failed while processing ${what} (${(cause as Error)?.name ?? 'error'})`);
+}
+
+/**
+ * Quarantines every line of `task` on this thread for `err`, encrypted, with an event each: the
+ * lines of a batch a worker died on, or a line the batcher read past (its head is `task.data`).
+ */
+async function quarantineBatch(task: BatchTask, err: LogveilError, o: EngineOptions, acc: Accounting): Promise<{ n: number; code: string }> {
+  const lines: Array<{ bytes: Buffer; source: SourceRef }> = [];
+  if (task.tooLarge) lines.push({ bytes: Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength), source: { file: task.file, line: task.firstLine, offset: task.firstOffset } });
+  else eachLine(task, (bytes, _line, _eol, source) => lines.push({ bytes, source }));
   const entries: QuarantineEntry[] = [];
   const events: SecurityEvent[] = [];
   for (const { bytes, source } of lines) {
@@ -305,7 +327,7 @@ async function quarantineBatch(task: BatchTask, cause: unknown, o: EngineOptions
   }
   await o.security.write(events);
   await o.quarantine.write(entries);
-  acc.addBatch(Uint8Array.from(entries, () => Outcome.Quarantined), task.data.byteLength, {}, entries);
+  acc.addBatch(Uint8Array.from(entries, () => Outcome.Quarantined), task.tooLarge?.inputBytes ?? task.data.byteLength, {}, entries);
   const where = entries.length === 1 ? `${task.file}:${task.firstLine}` : `${task.file}:${task.firstLine}-${task.firstLine + entries.length - 1}`;
   o.onProblem?.(`${where} ${err.code}: ${err.message}; ${entries.length === 1 ? 'record' : `${entries.length} records`} quarantined`);
   return { n: entries.length, code: err.code };

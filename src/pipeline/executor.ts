@@ -96,9 +96,23 @@ function workerFile(): string {
  * of the CLI on 1 GB with 2 workers: 272-273 MiB with 8 MiB (the main thread's policy compiled
  * lazily, see openRuntime), 262-263 with 4 MiB, 303 with 16 MiB, over the 300 MB the benchmark
  * allows. A batch that would exceed the limits kills its worker: the batch is quarantined and the
- * worker replaced, as for any crash.
+ * worker replaced, as for any crash. These are the limits with records of up to 1 MiB (the
+ * default maxRecordBytes); see {@link workerHeap} for larger ones.
  */
 export const WORKER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 };
+
+/**
+ * A pool worker's heap limits where records may be `maxRecordBytes` long: room for the largest
+ * record besides the policy. A record takes several times its size while it is worked on (its
+ * text, the parsed value, the redacted text, the quarantine's base64 when it fails), so the old
+ * generation grows by 8 MiB per MiB of the limit over 4 MiB: with the limit at its largest
+ * (64 MiB), 544 MiB, where a 30 MB record killed every worker of 64 MiB and went to the
+ * quarantine that the main thread would have redacted. A limit, not an allocation.
+ */
+export function workerHeap(maxRecordBytes: number): typeof WORKER_HEAP {
+  const mib = Math.ceil(maxRecordBytes / 2 ** 20);
+  return { ...WORKER_HEAP, maxOldGenerationSizeMb: Math.max(WORKER_HEAP.maxOldGenerationSizeMb, 32 + 8 * mib) };
+}
 
 export class PoolExecutor implements BatchExecutor {
   readonly threads: number;
@@ -116,7 +130,7 @@ export class PoolExecutor implements BatchExecutor {
       maxThreads: this.threads,
       idleTimeout: Infinity,
       workerData: { ...setup, analyses: sharedAnalyses() },
-      resourceLimits: WORKER_HEAP,
+      resourceLimits: workerHeap(setup.limits.maxRecordBytes),
     });
   }
 

@@ -12,10 +12,11 @@ describe('logveil redact on bad input', () => {
   const home = join(dir, 'state');
   let result: ReturnType<typeof logveil>;
   let summary: { recordsIn: number; appOut: number; dropped: number; quarantined: number; balanced: boolean };
+  let lines: Buffer[];
 
   beforeAll(() => {
     const deep = '{"a":'.repeat(10_000) + '"x"' + '}'.repeat(10_000);
-    const lines = [
+    lines = [
       Buffer.from(`{"msg":"hello ${EMAIL}"}`),
       Buffer.from(`not json at all, mail ${EMAIL}`),
       Buffer.concat([Buffer.from(`{"msg":"${EMAIL} `), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]),
@@ -76,6 +77,14 @@ describe('logveil redact on bad input', () => {
     const raw = Buffer.from(back.stdout.trim(), 'base64');
     expect(raw.includes(Buffer.from([0xff, 0xfe]))).toBe(true);
     expect(raw.toString('latin1')).toContain(EMAIL);
+  });
+
+  it('keeps the first maxRecordBytes bytes of a record longer than that, and says so', () => {
+    expect(result.stderr).toContain(`input.log:4 RECORD_TOO_LARGE: record of ${lines[3]?.length} bytes exceeds maxRecordBytes 1048576; its first 1048576 bytes are quarantined`);
+    const entry = JSON.parse(readFileSync(join(home, 'quarantine.jsonl'), 'utf8').split('\n')[1] as string);
+    const back = logveil(['detokenize', '--principal', 'sec-oncall', '--reason', 'INC-2 oversized record'], { cwd: dir, home, input: entry.envelope });
+    expect(back.status).toBe(0);
+    expect(Buffer.from(back.stdout.trim(), 'base64')).toEqual(lines[3]?.subarray(0, 1048576));
   });
 
   it('strict jsonl mode rejects a non-JSON line by file:line', () => {

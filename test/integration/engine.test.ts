@@ -506,6 +506,39 @@ describe('engine', () => {
     expect(JSON.stringify(r.quarantine)).not.toMatch(/@example\.com/);
   });
 
+  it('reads past a line longer than a record may be, quarantines its head and counts all of it, inline and in workers alike', async () => {
+    // 64 MiB with no line end: a worker could not hold it to quarantine it (its heap is 64 MiB).
+    const MiB = 1024 * 1024;
+    const [before, opening, closing, after] = [`${SECRET_LINE(1)}\n`, '{"blob":"user9@example.com ', '"}', `\n${SECRET_LINE(3)}\n`];
+    async function* source(): AsyncGenerator<Buffer> {
+      yield Buffer.from(before + opening);
+      for (let i = 0; i < 64; i++) yield Buffer.alloc(MiB, 0x78);
+      yield Buffer.from(closing + after);
+    }
+    const longLine = opening.length + 64 * MiB + closing.length;
+    const inputBytes = before.length + longLine + after.length;
+    for (const workers of [0, 2]) {
+      const r = await runEngine(source, { workers });
+      expect(r.summary).toMatchObject({ recordsIn: 3, appOut: 2, quarantined: 1, balanced: true, bytesIn: inputBytes, quarantinedByCode: { RECORD_TOO_LARGE: 1 } });
+      // The lines around it leave as they do without it.
+      expect(shape(r.output)).toBe(shape((await runEngine(before + after.slice(1), { workers })).output));
+      expect(r.output).not.toMatch(/@example\.com|xxxx/);
+      expect(r.quarantine.map((q) => [(q.source as { line: number }).line, q.code])).toEqual([[2, 'RECORD_TOO_LARGE']]);
+      // The head alone is kept: base64 of 1 MiB, encrypted, then base64url again.
+      expect((r.quarantine[0]?.envelope as string).length).toBeLessThan(2 * MiB);
+      const event = r.events.find((e) => e.type === 'quarantine');
+      expect(event?.message).toBe(`record of ${longLine} bytes exceeds maxRecordBytes ${MiB}; its first ${MiB} bytes are quarantined`);
+    }
+  });
+
+  it('gives its workers the heap a record as long as the limit allows needs', async () => {
+    const limits = { maxRecordBytes: 48 * 1024 * 1024, maxDepth: 64 };
+    const record = `{"note":"${'y'.repeat(30 * 1024 * 1024)}","mail":"user7@example.com"}\n`;
+    const r = await runEngine(record, { workers: 1, limits });
+    expect(r.summary).toMatchObject({ recordsIn: 1, appOut: 1, quarantined: 0, balanced: true });
+    expect(r.output).toMatch(/"mail":"\[\[EMAIL:tk1\./);
+  });
+
   it('applies backpressure: the source is never read far ahead of the results', async () => {
     let pulled = 0;
     let settled = 0;

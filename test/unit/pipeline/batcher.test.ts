@@ -69,6 +69,87 @@ describe('batchLines', () => {
     );
   });
 
+  it('reads past every line longer than maxLineBytes, keeping its head, and keeps every other line whole and in order', async () => {
+    const line = fc.oneof(fc.nat({ max: 30 }), fc.integer({ min: 31, max: 300 })).map((n) => 'ab\r'.repeat(n).slice(0, n));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(line, { maxLength: 30 }),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 400 }),
+        async (ls, endsWithNewline, cuts, maxLineBytes, maxBatchBytes) => {
+          const text = Buffer.from(ls.join('\n') + (endsWithNewline && ls.length > 0 ? '\n' : ''));
+          const got = await batches(chunked(text, cuts), { maxBatchRecords: 5, maxBatchBytes, maxLineBytes });
+          // The records as the tasks give them back, each with where it starts.
+          const records: Array<{ line: number; offset: number; head: string; bytes: number }> = [];
+          let line = 1;
+          let offset = 0;
+          for (const t of got) {
+            expect(t.firstLine).toBe(line);
+            expect(t.firstOffset).toBe(offset);
+            if (t.tooLarge) {
+              expect(t.data.byteLength).toBe(maxLineBytes);
+              records.push({ line, offset, head: Buffer.from(t.data).toString(), bytes: t.tooLarge.lineBytes });
+              line += 1;
+              offset += t.tooLarge.inputBytes;
+              continue;
+            }
+            const parts = Buffer.from(t.data).toString().split('\n');
+            if (parts[parts.length - 1] === '') parts.pop();
+            let at = offset;
+            for (const p of parts) {
+              expect(p.length).toBeLessThanOrEqual(maxLineBytes);
+              records.push({ line, offset: at, head: p, bytes: p.length });
+              line += 1;
+              at += p.length + 1;
+            }
+            offset += t.data.byteLength;
+          }
+          // Every byte of the input is accounted for, a last line without an end included.
+          expect(offset).toBe(text.length);
+          // The input's lines: nothing after a last line end is one.
+          const all = text.toString().split('\n');
+          if (all[all.length - 1] === '') all.pop();
+          const expected = all.map((l, i) => ({
+            line: i + 1,
+            offset: all.slice(0, i).reduce((n, x) => n + x.length + 1, 0),
+            head: l.slice(0, maxLineBytes),
+            bytes: l.length,
+          }));
+          expect(records).toEqual(expected);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('cuts the head off a line as soon as it outgrows maxLineBytes, and counts the rest as it comes', async () => {
+    let pulled = 0;
+    async function* source(): AsyncGenerator<Buffer> {
+      yield Buffer.from('first\n');
+      for (let i = 0; i < 100; i++) {
+        pulled += 1;
+        yield Buffer.alloc(64 * 1024, 0x78);
+      }
+      yield Buffer.from('\nlast\n');
+    }
+    let seq = 0;
+    const got: BatchTask[] = [];
+    const pulledAt: number[] = [];
+    for await (const t of batchLines('f.log', source(), { maxBatchRecords: 100, maxBatchBytes: 1 << 20, maxLineBytes: 4096 }, () => seq++)) {
+      got.push(t);
+      pulledAt.push(pulled);
+    }
+    // The lines before it leave as soon as the line outgrows the limit (not once 1 MiB is pending).
+    expect(pulledAt).toEqual([1, 100, 100]);
+    expect(got.map((t) => [t.firstLine, t.tooLarge?.lineBytes, t.data.byteLength])).toEqual([
+      [1, undefined, 6],
+      [2, 100 * 64 * 1024, 4096],
+      [3, undefined, 5],
+    ]);
+  });
+
   it('fills batches up to the record limit when lines are short', async () => {
     const text = Buffer.from('x\n'.repeat(10));
     const got = await batches(chunked(text, [3, 7, 11]), { maxBatchRecords: 4, maxBatchBytes: 1024 });
