@@ -7,7 +7,7 @@ import { loadConfig } from '../../config/config.js';
 import { CompiledPolicy } from '../../detect/compile.js';
 import { explainText } from '../../detect/explain.js';
 import type { GitleaksImport } from '../../detect/import/gitleaks.js';
-import { loadPolicy } from '../../detect/load.js';
+import { listPackFiles, loadPolicy } from '../../detect/load.js';
 import { runPackTests } from '../../detect/packtest.js';
 import { CompiledRouting } from '../../route/compile.js';
 import { loadRoutingRules } from '../../route/load.js';
@@ -28,7 +28,22 @@ export interface PatternsFlags {
 function policyFor(flags: PatternsFlags): CompiledPolicy {
   const config = loadConfig(flags.config);
   const paths = flags.patterns?.length ? flags.patterns : config.patterns;
-  return new CompiledPolicy(loadPolicy(flags.pack ? [...new Set([...paths, flags.pack])] : paths));
+  return new CompiledPolicy(loadPolicy(flags.pack ? withPack(paths, flags.pack) : paths));
+}
+
+/**
+ * The policy's pack paths with `pack` added, unless the policy loads it already (`--pack
+ * patterns/pii.yaml` with the built-in packs), which loading twice would report as duplicate
+ * detector ids. Paths that cannot be read are left for loadPolicy to report.
+ */
+function withPack(paths: readonly string[], pack: string): string[] {
+  let loaded: string[];
+  try {
+    loaded = listPackFiles(paths).map((f) => resolve(f));
+  } catch {
+    return [...paths, pack];
+  }
+  return loaded.includes(resolve(pack)) ? [...paths] : [...paths, pack];
 }
 
 export function patternsTestCommand(flags: PatternsFlags): number {
