@@ -50,7 +50,7 @@ export async function openLogveil(stateDir, patterns) {
  * @param {Logveil} lv @param {number} workers
  */
 export function openLogveilPool(lv, workers) {
-  return openPool({ policy: lv.runtime.policy, actions: lv.config.actions, format: lv.config.format, limits: lv.config.limits, workers });
+  return openPool({ policy: lv.runtime.policy, actions: lv.config.actions, format: lv.config.format, limits: lv.config.limits, workers, routing: lv.runtime.routing });
 }
 
 /**
@@ -96,6 +96,8 @@ export async function redactFile(lv, workers, slice, deadline, pool) {
       app: LineWriter.forStream(discard),
       security: lv.runtime.security,
       quarantine,
+      // The security routing rules, as `logveil redact` runs them.
+      routing: lv.runtime.routing,
       observer: {
         batch(report) {
           fastPathLines += report.fastPathLines;
