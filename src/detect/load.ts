@@ -24,6 +24,7 @@ import {
   type ValidatorRef,
 } from './pack.js';
 import { foldCase } from './literals.js';
+import { captureRepeats, parseRegex } from './re2-syntax.js';
 import { PACK_SCHEMA } from './schema.js';
 import { VALIDATORS } from './validators.js';
 
@@ -128,6 +129,9 @@ function toDetector(doc: LoadedYaml, raw: RawDetector, index: number, problems: 
   const regexProblem = re2Problem(raw.regex);
   if (regexProblem) report(at('regex'), regexProblem);
   else if (new RE2(raw.regex, 'u').test('')) report(at('regex'), 'regex matches the empty string');
+  else if (secretGroupRepeats(raw.regex)) {
+    report(at('regex'), 'the secret group is repeated, and a repeated group captures its last repetition only: put the repeat inside the group, `(?P<secret>(?:...){3})`');
+  }
 
   let validator: ValidatorRef | undefined;
   if (raw.validator !== undefined) {
@@ -234,4 +238,16 @@ export function policyHash(packs: readonly PackSpec[]): string {
       })),
     }));
   return createHash('sha256').update(canonicalJson(canonical)).digest('hex');
+}
+
+/** True when the regex's `secret` group lies inside a repeat (see captureRepeats). */
+function secretGroupRepeats(regex: string): boolean {
+  let parsed: ReturnType<typeof parseRegex>;
+  try {
+    parsed = parseRegex(regex);
+  } catch {
+    return false;
+  }
+  const secret = parsed.groups.find((g) => g.name === 'secret');
+  return secret !== undefined && captureRepeats(parsed.root, secret.index);
 }

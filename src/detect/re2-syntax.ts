@@ -250,6 +250,25 @@ export function findCapture(node: RegexNode, index: number): RegexNode | undefin
   return undefined;
 }
 
+/**
+ * True when capture `index` lies inside a repeat that can match more than once (`(x{4}-){3}`,
+ * `(\w)+`): RE2 reports the text of its last repetition only, not all that the repeat matched.
+ */
+export function captureRepeats(node: RegexNode, index: number, repeated = false): boolean {
+  if (node.type === 'group' && node.capture === index) return repeated;
+  switch (node.type) {
+    case 'group':
+      return captureRepeats(node.child, index, repeated);
+    case 'repeat':
+      return captureRepeats(node.child, index, repeated || node.max > 1);
+    case 'concat':
+    case 'alt':
+      return node.items.some((item) => captureRepeats(item, index, repeated));
+    default:
+      return false;
+  }
+}
+
 /** True when capture `index` takes part in every match (no alternation or optional repeat above it). */
 export function captureAlwaysTakesPart(node: RegexNode, index: number): boolean {
   if (node.type === 'group' && node.capture === index) return true;

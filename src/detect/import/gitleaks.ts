@@ -14,7 +14,7 @@ import { labelFor, type AllowEntry, type DetectorSpec } from '../pack.js';
 import { synthesizeCase, type SynthesizedCase } from './cases.js';
 import { foldEntries, translateAllowlist, type TomlTable } from './gitleaks-allowlist.js';
 import { packYaml } from './gitleaks-yaml.js';
-import { captureAlwaysTakesPart, findCapture, minLength, nameCapture, parseRegex } from '../re2-syntax.js';
+import { captureAlwaysTakesPart, captureRepeats, findCapture, minLength, nameCapture, parseRegex } from '../re2-syntax.js';
 
 export interface GitleaksImportOptions {
   /** The input's name in messages and in the pack's header comment. */
@@ -312,8 +312,17 @@ function tablesOrEmpty(value: unknown): TomlTable[] {
  * and cannot be empty; otherwise it depends on the input, and the whole match is redacted instead.
  */
 function chooseSecretCapture(parsed: ReturnType<typeof parseRegex>, secretGroup: number, warnings: string[]): number | undefined {
+  if (secretGroup > 0 && captureRepeats(parsed.root, secretGroup)) {
+    // `(?P<secret>[a-z0-9]{4}-){3}` would redact `9b3c-` and leave the rest in clear.
+    warnings.push(`secret span: secretGroup ${secretGroup} is repeated, and a repeated group captures its last repetition only; the detector redacts (and checks entropy and allowlists on) the whole match`);
+    return undefined;
+  }
   if (secretGroup > 0) return secretGroup;
   if (parsed.groups.length === 0) return undefined;
+  if (captureRepeats(parsed.root, 1)) {
+    warnings.push('secret span: capture group 1 is repeated, and a repeated group captures its last repetition only; the detector redacts (and checks entropy and allowlists on) the whole match');
+    return undefined;
+  }
   const first = findCapture(parsed.root, 1);
   if (first && captureAlwaysTakesPart(parsed.root, 1) && minLength(first) > 0) return 1;
   warnings.push(

@@ -26,6 +26,7 @@ describe('pattern pack loading', () => {
       detector('bad-validator', "    regex: 'abc'\n    validator: crc99"),
       detector('bad-entropy', "    regex: 'abc'\n    validator: {name: entropy}"),
       detector('empty-match', "    regex: 'a*'"),
+      detector('repeated-secret', "    regex: 'hook/(?P<secret>[a-z0-9]{4}-){3}'"),
     ].join('\n');
     const problems = problemsOf(text);
     const messages = problems.map((p) => `${p.line} ${p.message}`);
@@ -36,6 +37,7 @@ describe('pattern pack loading', () => {
       expect.stringMatching(new RegExp(`^${lineOf('crc99')} detector "bad-validator": unknown validator "crc99"`)),
       expect.stringMatching(new RegExp(`^${lineOf('{name: entropy}')} detector "bad-entropy": validator "entropy": `)),
       expect.stringMatching(new RegExp(`^${lineOf("'a*'")} detector "empty-match": regex matches the empty string`)),
+      expect.stringMatching(new RegExp(`^${lineOf('hook/')} detector "repeated-secret": the secret group is repeated, and a repeated group captures its last repetition only`)),
     ]);
   });
 

@@ -1,6 +1,6 @@
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
-import { captureAlwaysTakesPart, minLength, nameCapture, parseRegex, splitLeadingGroup, withoutCaptures } from '../../../src/detect/re2-syntax.js';
+import { captureAlwaysTakesPart, captureRepeats, minLength, nameCapture, parseRegex, splitLeadingGroup, withoutCaptures } from '../../../src/detect/re2-syntax.js';
 import { sampleRegex } from '../../../src/detect/import/sample.js';
 
 /** Regexes whose parentheses are easy to miscount. */
@@ -44,6 +44,11 @@ describe('RE2 syntax', () => {
     const { root } = parseRegex(String.raw`((a)|(b))(c)?(d*)((e)+)`);
     expect([1, 2, 3, 4, 5, 6, 7].map((i) => captureAlwaysTakesPart(root, i))).toEqual([true, false, false, false, true, true, true]);
     expect(minLength(root)).toBe(2);
+  });
+
+  it('knows which groups lie inside a repeat that can match more than once', () => {
+    const { root } = parseRegex(String.raw`(a)((b){3})(c)?((d)|e)*(f){1}(?:(g)+)`);
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((i) => captureRepeats(root, i))).toEqual([false, false, true, false, true, true, false, true]);
   });
 
   it('records where each capture group of a sample lies', () => {

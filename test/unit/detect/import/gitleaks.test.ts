@@ -66,6 +66,18 @@ describe('gitleaks import: secret group', () => {
     expect(warned['one-group']).toEqual([]);
   });
 
+  it('redacts the whole match where the secret group is repeated: RE2 captures its last repetition only', () => {
+    const { spec, policy, result } = imported(
+      rule('hook', String.raw`regex = '''hook/([a-z0-9]{4}-){3}[a-z0-9]{12}'''` + '\nsecretGroup = 1') + rule('first', String.raw`regex = '''id=(\w)+;'''`),
+    );
+    expect(spec('hook').regex).toBe(String.raw`hook/([a-z0-9]{4}-){3}[a-z0-9]{12}`);
+    expect(spec('first').regex).toBe(String.raw`id=(\w)+;`);
+    expect(redacted(policy, 'see hook/9b3c-a1b2-c3d4-e5f6a7b8c9d0 now')).toEqual(['hook/9b3c-a1b2-c3d4-e5f6a7b8c9d0']);
+    const warned = Object.fromEntries(result.imported.map((r) => [r.ruleId, r.warnings]));
+    expect(warned['hook']).toEqual([expect.stringMatching(/secretGroup 1 is repeated.*whole match/)]);
+    expect(warned['first']).toEqual([expect.stringMatching(/capture group 1 is repeated.*whole match/)]);
+  });
+
   it('skips a rule whose secretGroup the regex does not have', () => {
     const { result } = imported(rule('too-far', String.raw`regex = '''k=(\w+)'''` + '\nsecretGroup = 2'));
     expect(result.skipped).toEqual([{ ruleId: 'too-far', index: 1, category: 'invalid', reason: 'secretGroup 2 but the regex has 1 capture group' }]);
