@@ -120,13 +120,31 @@ export async function patternsImportGitleaksCommand(file: string, flags: ImportF
   const pack = LineWriter.open(flags.out, { mode: 0o644 });
   await pack.write(result.yaml.replace(/\n$/, ''));
   await pack.close();
+  const clashes = idClashes(result);
   process.stderr.write(formatImportReport(file, result, flags.out));
+  if (clashes.length > 0) {
+    process.stderr.write(
+      `warning: ${clashes.length} imported detector id${clashes.length === 1 ? ' is the id' : 's are ids'} of the configured policy's detectors (${clashes.slice(0, 5).join(', ')}${clashes.length > 5 ? ', ...' : ''}): ` +
+        'the pack cannot be loaded beside them; import with --prefix (--prefix gl-, say)\n',
+    );
+  }
   if (flags.report) {
     const report = LineWriter.open(flags.report, { mode: 0o644 });
-    await report.write(JSON.stringify(importReportJson(file, result, flags.out), null, 2));
+    await report.write(JSON.stringify({ ...importReportJson(file, result, flags.out), idClashes: clashes }, null, 2));
     await report.close();
   }
   return ExitCode.Ok;
+}
+
+/** The imported detector ids that detectors of the configured policy have already (none when it cannot be loaded). */
+function idClashes(result: GitleaksImport): string[] {
+  let ids: Set<string>;
+  try {
+    ids = new Set(loadPolicy(loadConfig(undefined).patterns).packs.flatMap((p) => p.detectors.map((d) => d.id)));
+  } catch {
+    return [];
+  }
+  return result.imported.map((r) => r.detectorId).filter((id) => ids.has(id));
 }
 
 function skippedByCategory(result: GitleaksImport): Record<string, number> {
