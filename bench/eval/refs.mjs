@@ -30,6 +30,17 @@ export function detectorsFor(policy, tool, name) {
 }
 
 /**
+ * The names some detector's refs give for `tool` (`presidio:CA_SIN` gives `CA_SIN`), sorted.
+ * @param {{ byRef: Map<string, Set<string>> }} policy
+ * @param {string} tool
+ * @returns {string[]}
+ */
+export function referencedNames(policy, tool) {
+  const prefix = `${tool.toLowerCase()}:`;
+  return [...policy.byRef.keys()].filter((r) => r.startsWith(prefix)).map((r) => r.slice(prefix.length)).sort();
+}
+
+/**
  * True when the finding's category is a secret/credential category.
  * @param {{ category: string }} f
  */

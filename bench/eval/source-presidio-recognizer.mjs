@@ -1,13 +1,16 @@
 // @ts-check
 /**
- * Presidio recognizer test cases (`pii/presidio_recognizer_cases.jsonl.gz`), span-level, for the
- * evaluated entity types a detector refs. A case counts for type T when its `entity_types_tested`
+ * Presidio recognizer test cases (`pii/presidio_recognizer_cases.jsonl.gz`), span-level, for every
+ * entity type a detector refs (`presidio:CA_SIN`), not only the common ones the labelled sentences
+ * hold (PRESIDIO_TYPES): the recognizers' cases are the one source for the national ids. A case
+ * counts for type T when its `entity_types_tested`
  * includes T; its expected spans of T are matched against the findings of T's detectors. Cases
  * that give only a count (`spans_complete: false`) are scored by count.
  */
 import { join } from 'node:path';
 import { PRESIDIO_TYPES, presidioType } from './mappings.mjs';
 import { codePointToUtf16, readJsonLines } from './readers.mjs';
+import { referencedNames } from './refs.mjs';
 import { coveredTypes, SpanTally } from './spans.mjs';
 
 export const FILE = 'pii/presidio_recognizer_cases.jsonl.gz';
@@ -18,7 +21,7 @@ export const FILE = 'pii/presidio_recognizer_cases.jsonl.gz';
  */
 export function evaluatePresidioRecognizer(policy, root) {
   const rows = readJsonLines(join(root, FILE));
-  const covered = coveredTypes(policy);
+  const covered = coveredTypes(policy, [...new Set([...PRESIDIO_TYPES, ...referencedNames(policy, 'presidio')])]);
   const tally = new SpanTally(covered);
   /** @type {Map<string, number>} */
   const uncovered = new Map();

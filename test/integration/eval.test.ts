@@ -280,6 +280,30 @@ describe.skipIf(!haveCorpora)('bench/eval.mjs', () => {
     expect(report.policy.detectors).toBe(2);
   });
 
+  it('scores the recognizer cases of every type a detector refs, beyond those the labelled sentences hold', () => {
+    writeFileSync(
+      join(dir, 'sin.yaml'),
+      `pack: eval-test-sin
+detectors:
+  - id: t-ca-sin
+    name: Canadian SIN
+    category: identity
+    severity: high
+    regex: '\\b\\d{3}[- ]?\\d{3}[- ]?\\d{3}\\b'
+    action: mask
+    refs: ['presidio:CA_SIN']
+    tests: {match: ['046 454 286'], nomatch: ['12 34']}
+`,
+    );
+    const out = join(dir, 'sin.json');
+    const r = run('--only', 'presidio-recognizer', '--patterns', join(dir, 'sin.yaml'), '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    const rec = JSON.parse(readFileSync(out, 'utf8')).sources['presidio-recognizer'];
+    expect(rec.coveredTypes).toEqual(['CA_SIN']);
+    expect(rec.byType.CA_SIN.tp).toBeGreaterThan(0);
+    expect(rec.overall.tp).toBe(rec.byType.CA_SIN.tp);
+  });
+
   it('prints the JSON with --json', () => {
     const r = run('--only', 'presidio-recognizer', '--patterns', join(dir, 'pack.yaml'), '--out', join(dir, 'r2.json'), '--json');
     expect(r.status).toBe(0);
