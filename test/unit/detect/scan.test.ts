@@ -289,6 +289,17 @@ ${EMAIL_AND_DB_URI}`);
     const found = scanText(policy, text).map((m) => [m.detector.spec.id, text.slice(m.start, m.end)]);
     expect(found).toEqual([['db-uri', 'S3cret-pw']]);
   });
+
+  it('takes a connection string of the built-in packs whole, so that the e-mail-like password@host inside it yields', () => {
+    const policy = new CompiledPolicy(loadPolicy([builtinPatternsDir()]), { maxDepth: 64 });
+    for (const [text, secret] of [
+      ['DATABASE_URL=postgres://app:Xk29vQpLm2@mydb.abc123.us-east-1.rds.amazonaws.com:5432/prod', 'Xk29vQpLm2'],
+      ['mongodb+srv://svc:Rk7pT2wZq@cluster0.ab1cd.mongodb.net/prod?retryWrites=true', 'Rk7pT2wZq'],
+    ] as const) {
+      const found = scanText(policy, text).map((m) => [m.detector.spec.id, m.detector.spec.severity, text.slice(m.start, m.end)]);
+      expect(found).toEqual([['db-connection-string', 'critical', secret]]);
+    }
+  });
 });
 
 /** The text as redaction leaves it: every found span replaced, the rest verbatim. */
@@ -398,9 +409,8 @@ ${EMAIL_AND_DB_URI}  - id: dsn
     expect(trace).toContainEqual(expect.objectContaining({ detectorId: 'db-uri', verdict: 'overlapped', detail: 'overlapped by "dsn"' }));
     expect(trace).toContainEqual(expect.objectContaining({ detectorId: 'email', verdict: 'overlapped', detail: 'merged into "dsn"' }));
     expect(trace.some((t) => t.detail?.startsWith('inside the match of'))).toBe(false);
-    // The built-in connection-string match ends one character past the `@`, so nothing lies inside
-    // it: the longer e-mail match wins there, and the password is still covered.
-    expect(scanBuiltin(uri).out).toBe('postgres://user:[[email]]/app');
+    // The built-in connection string is taken whole, host included: the e-mail-like part yields.
+    expect(scanBuiltin(uri).out).toBe('postgres://user:[[db-connection-string]]@db.example.com/app');
   });
 });
 
