@@ -8,7 +8,7 @@
 import type { KeyRuleSpec } from '../detect/pack.js';
 import { plainNumber } from '../detect/numbers.js';
 import { decodedForms, repeatsIn, standalone, ValueSet } from '../detect/repeats.js';
-import { ownTokens, scanText } from '../detect/scan.js';
+import { ownTokens, scanHits, scanText } from '../detect/scan.js';
 import type { TokenRef } from '../crypto/token.js';
 import { CodecError, LogveilError } from '../errors.js';
 import { fieldPath, type Finding, type JsonValue, type LogRecord, type Severity } from '../record.js';
@@ -117,9 +117,10 @@ class Walker {
       // An OTLP AnyValue keeps its shape: what it holds is replaced.
       const inner = decision === byName ? anyValueMember(item) : undefined;
       let next: JsonValue | typeof DROP;
-      // A skip rule spares a scalar (an id that looks like a secret); what an object or array holds is walked.
+      // A skip rule spares a scalar (an id that looks like a secret) from all but the formats no id
+      // looks like (see #skipped); what an object or array holds is walked.
       if (newKey === DROP) next = DROP;
-      else if (decision.mode === 'skip' && (item === null || typeof item !== 'object')) next = item;
+      else if (decision.mode === 'skip' && (item === null || typeof item !== 'object')) next = typeof item === 'string' ? this.#skipped(item, fieldPath(path, name)) : item;
       else if (decision.mode === 'redact' && decision.rule) {
         const childPath = fieldPath(path, name);
         if (inner !== undefined) {
@@ -185,6 +186,21 @@ class Walker {
     const edits = matches.map((m) => detectorEdit(m, actions.forDetector(m.detector.spec), decoded));
     const byKey = embeddedValues(text, policy.keyRules, () => ownTokens(policy, text)).map((v) => keyRuleEdit(v, actions.forKeyRule(v.rule)));
     return this.#redact(text, path, byKey.length === 0 ? edits : withKeyRules(edits, byKey));
+  }
+
+  /**
+   * A string a skip key rule spares (a trace id, a checksum), read as written with the detectors of
+   * the secret formats no id or digest looks like alone (see CompiledPolicy.formatDetectors): a
+   * GitHub token or a connection string logged as a request id is still redacted.
+   */
+  #skipped(text: string, path: string): string | typeof DROP {
+    const { policy, actions, valueDetectors } = this.#o;
+    const formats = policy.formatDetectors;
+    // The raw line's answer holds for a plain record's strings; else the value's own prefilter.
+    const candidates = valueDetectors?.plain ? valueDetectors.of(text) : (policy.prefilter?.candidates(text) ?? []);
+    const hits = candidates.filter((d) => formats.has(d));
+    if (hits.length === 0) return text;
+    return this.#redact(text, path, scanHits(policy, text, hits).map((m) => detectorEdit(m, actions.forDetector(m.detector.spec), true)));
   }
 
   /**

@@ -10,6 +10,7 @@ import type { AllowEntry, DetectorSpec, KeyRuleSpec, PolicySpec } from './pack.j
 import { BoundedMap, BoundedSet } from '../util/bounded-map.js';
 import { decodedViews } from './escapes.js';
 import { LineFilter } from './line-filter.js';
+import { requiredLiterals } from './literals.js';
 import { escapeRegex } from './re2-syntax.js';
 import { re2Input } from '../util/re2-input.js';
 import type { Prefilter, PrefilterEntry } from './prefilter.js';
@@ -173,6 +174,22 @@ export class CompiledPolicy {
   readonly #keyContext = new BoundedMap<string, boolean>(KEY_CACHE_LIMIT);
   /** The labels the policy's detectors and key rules write in their tokens. */
   readonly labels: ReadonlySet<string>;
+  #formatDetectors: ReadonlySet<number> | undefined;
+
+  /**
+   * The secret and credential detectors (by index) every match of which holds a literal no id or
+   * digest holds: three characters or more, one of them not a hex digit (`ghp_`, `AKIA`, `xoxb-`,
+   * `postgres://`, `eyJ`). A value a skip key rule spares (a trace id, a checksum) is still read with
+   * these: it may look like a card number or a high-entropy key, never like a GitHub token.
+   */
+  get formatDetectors(): ReadonlySet<number> {
+    this.#formatDetectors ??= new Set(
+      this.detectors
+        .filter((d) => (d.spec.category === 'secret' || d.spec.category === 'credential') && (requiredLiterals(d.spec.regex) ?? []).some((l) => /[^0-9a-f-]/i.test(l.text)))
+        .map((d) => d.index),
+    );
+    return this.#formatDetectors;
+  }
 
   /**
    * `maxDepth`: records nested deeper are rejected on the structured path, so a raw line with more

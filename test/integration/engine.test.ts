@@ -232,6 +232,24 @@ describe('engine', () => {
     }
   });
 
+  it('reads a value a skip rule spares with the secret formats no id looks like, and with nothing else, on both paths', async () => {
+    const token = 'ghp_L4luXw2kSCwQDXrr0RNKYqfmdBDP4j1nHBIK';
+    const input = [
+      `{"request_id":"${token}","checksum":"postgres://admin:S3cr3tP4ss@db.example.com/app","traceparent":"AKIAZ2HFJ3KQ7WXMNP4R"}`,
+      '{"trace_id":"4111111111111111","etag":"5018123456789014","sha256":"3b2f1c9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c","msg":"ok"}',
+    ].join('\n') + '\n';
+    for (const fastPath of [true, false]) {
+      const r = await runEngine(input, { workers: 0, fastPath });
+      expect(r.summary).toMatchObject({ recordsIn: 2, appOut: 2, balanced: true, findings: { 'github-pat': 1, 'db-connection-string': 1, 'aws-access-key-id': 1 } });
+      const [first, second] = r.output.split('\n');
+      expect(first).toMatch(/^\{"request_id":"\[\[GITHUB_TOKEN:tk1\.[^"]+\]\]","checksum":"postgres:\/\/admin:\[\[DB_PASSWORD:tk1\.[^"]+\]\]@db\.example\.com\/app","traceparent":"\[\[AWS_KEY_ID:tk1\.[^"]+\]\]"\}$/);
+      // Ids that look like card numbers are spared, as the rule says (under another key they are redacted).
+      expect(second).toBe(input.split('\n')[1]);
+      const unskipped = await runEngine('{"id":"4111111111111111","card":"5018123456789014"}\n', { workers: 0, fastPath });
+      expect(unskipped.output).not.toMatch(/4111111111111111|5018123456789014/);
+    }
+  });
+
   it('finds what separator characters in keys, two-part secrets in token syntax, a byte-order mark or JSON escapes in text would hide', async () => {
     const hook = 'https:\\/\\/hooks.slack.com\\/services\\/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';
     const input = [
