@@ -175,6 +175,25 @@ export class CompiledPolicy {
   /** The labels the policy's detectors and key rules write in their tokens. */
   readonly labels: ReadonlySet<string>;
   #formatDetectors: ReadonlySet<number> | undefined;
+  #keyBlockDetector: CompiledDetector | null | undefined;
+
+  /**
+   * The detector that takes a PEM private key whole (the first whose pattern matches one), which
+   * the body lines of a key logged over several lines are redacted as (see pem-blocks.ts); none
+   * when no detector of the policy finds private keys.
+   */
+  get keyBlockDetector(): CompiledDetector | undefined {
+    if (this.#keyBlockDetector === undefined) {
+      this.#keyBlockDetector =
+        this.detectors.find((d) => {
+          d.regex.lastIndex = 0;
+          const found = d.regex.test(PEM_SAMPLE);
+          d.regex.lastIndex = 0;
+          return found;
+        }) ?? null;
+    }
+    return this.#keyBlockDetector ?? undefined;
+  }
 
   /**
    * The secret and credential detectors (by index) every match of which holds a literal no id or
@@ -297,6 +316,9 @@ export class DetectorPrefilter {
     return this.#inner.candidates(input).filter((i) => i < this.#count);
   }
 }
+
+/** A private key as PEM writes it (an RSA key's first body line), for {@link CompiledPolicy.keyBlockDetector}. */
+const PEM_SAMPLE = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MhgwMrpeaTmgk4DD\n-----END RSA PRIVATE KEY-----';
 
 function compileDetector(spec: DetectorSpec, index: number): CompiledDetector {
   const regex = new RE2(spec.regex, 'gu');

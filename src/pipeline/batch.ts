@@ -5,24 +5,27 @@
  * without being decoded (the fast path). The rest take the structured path; both give the same
  * result, which the property tests check.
  */
+import { isUtf8 } from 'node:buffer';
 import type { ActionPolicy } from '../act/actions.js';
 import { embeddedValues } from '../act/embedded.js';
 import { onlyAsKey } from '../act/members.js';
 import { redactRecord, type RedactKeys } from '../act/redact.js';
+import { replacement } from '../act/replace.js';
 import { decodeLineText, encodeBody, type LineFormat } from '../codecs/jsonl.js';
 import { indexJson, indexPath, indexPathKeys, spliceJson } from '../codecs/json-splice.js';
 import type { DataKey, HashKey } from '../crypto/keys/cache.js';
 import { encryptToken, wrapToken } from '../crypto/token.js';
-import type { CompiledPolicy } from '../detect/compile.js';
+import type { CompiledDetector, CompiledPolicy } from '../detect/compile.js';
 import { scanText, type KnownMatches } from '../detect/scan.js';
 import type { CompiledRouting, RouteMatch } from '../route/compile.js';
 import { appStreamOf, type AppStreamMode } from '../route/event.js';
 import { lineEnds, type LineFilter } from '../detect/line-filter.js';
+import { bodyRun, pemBodies } from './pem-blocks.js';
 import { mayHide, prepareLines, slowLines } from './prepare.js';
 import { Utf8Chunks } from '../util/utf8-chunks.js';
 import { lineDetectors, numbersOf, type ValueDetectors } from './raw-line.js';
-import { LogveilError } from '../errors.js';
-import type { JsonValue, LogRecord, SourceRef } from '../record.js';
+import { CodecError, LogveilError } from '../errors.js';
+import type { Finding, JsonValue, LogRecord, SourceRef } from '../record.js';
 import { findingsEvent, isoNow, type SecurityEvent } from '../telemetry/events.js';
 
 export const QUARANTINE_LABEL = 'QUARANTINE';
@@ -43,6 +46,8 @@ export interface BatchTask {
    * length before its line end, `inputBytes` what it took of the input (with the line end).
    */
   tooLarge?: { lineBytes: number; inputBytes: number };
+  /** Set when the batch starts inside a private key's PEM block (see pem-blocks.ts). */
+  pemOpen?: true;
 }
 
 /** Per-line outcome codes in {@link BatchResult.outcomes}. */
@@ -146,6 +151,8 @@ export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Arr
   const data = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
   const usesBefore = ctx.tokenKey instanceof LogveilError ? 0 : ctx.tokenKey.uses;
   const ends = lineEnds(data);
+  const keyBlock = ctx.policy.keyBlockDetector;
+  const pem = keyBlock ? pemBodies(data, ends, task.pemOpen === true) : undefined;
   const lineHits = new Map<number, number[]>();
   const slow = slowLines(data, ends, ctx, lineHits);
   const prepared = prepareLines(data, ends, lineHits, ctx.policy, ctx.format);
@@ -178,7 +185,7 @@ export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Arr
   for (let i = 0, start = 0; i < ends.length; i++) {
     const end = ends[i] as number;
     const next = end + 1;
-    if (!slow[i]) {
+    if (!slow[i] && !pem?.body[i]) {
       outcomes[i] = Outcome.Unchanged;
       fastPathLines += 1;
       if (end === data.length) {
@@ -195,7 +202,8 @@ export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Arr
     const crlf = end > start && data[end - 1] === CR;
     const bytes = data.subarray(start, crlf ? end - 1 : end);
     const eol = crlf ? CRLF : NEWLINE;
-    const r = processRecord(bytes, { file: task.file, line: task.firstLine + i, offset: task.firstOffset + start }, rctx, lineHits.get(i), prepared.detectors.get(i));
+    const source = { file: task.file, line: task.firstLine + i, offset: task.firstOffset + start };
+    const r = pem?.body[i] ? keyBlockLine(bytes, source, rctx, keyBlock as CompiledDetector) : processRecord(bytes, source, rctx, lineHits.get(i), prepared.detectors.get(i));
     outcomes[i] = r.outcome;
     if (r.outcome === Outcome.Unchanged) out.push(bytes, eol);
     else if (r.outcome === Outcome.Redacted) out.push(encoded.bytes(r.line as string), eol);
@@ -350,6 +358,27 @@ function routingCandidates(routing: CompiledRouting, bytes: Buffer, filter: Line
   if (!hits || filter?.extra !== routing.linePatterns) return routing.candidates(bytes);
   const from = filter.extraStart;
   return routing.rulesOfPatterns(hits.filter((i) => i >= from).map((i) => i - from));
+}
+
+/**
+ * A body line of a private key logged over several lines (see pem-blocks.ts): its base64 run is
+ * replaced as `detector` (the policy's key-block detector) replaces what it finds, the rest of the
+ * line (a log prefix) kept. Any failure quarantines the raw line, encrypted.
+ */
+function keyBlockLine(bytes: Buffer, source: SourceRef, ctx: RecordContext, detector: CompiledDetector): RecordResult {
+  try {
+    if (!isUtf8(bytes)) throw new CodecError('INVALID_UTF8', 'invalid UTF-8 in a line of a private key block');
+    const text = bytes.toString('utf8');
+    const run = bodyRun(text) as { start: number; end: number };
+    const action = ctx.actions.forDetector(detector.spec);
+    const replaced = replacement(action, detector.spec.label, text.slice(run.start, run.end), ctx.keys);
+    ctx.onReplace?.(detector.spec.id, replaced.text);
+    const { spec } = detector;
+    const finding: Finding = { detectorId: spec.id, category: spec.category, severity: spec.severity, label: spec.label, path: '$', start: run.start, end: run.end, action: action.type, ...(replaced.kid ? { kid: replaced.kid } : {}) };
+    return { outcome: Outcome.Redacted, line: text.slice(0, run.start) + replaced.text + text.slice(run.end), findings: findingsEvent(ctx.policy.hash, source, [finding]) };
+  } catch (err) {
+    return quarantineRecord(bytes, source, err, ctx.quarantineKey, ctx.policy.hash);
+  }
 }
 
 /**

@@ -4,6 +4,7 @@
  * whole (see {@link BatchTask.tooLarge}).
  */
 import type { BatchTask } from './batch.js';
+import { pemOpenAfter } from './pem-blocks.js';
 
 export interface BatchLimits {
   maxBatchRecords: number;
@@ -44,6 +45,8 @@ export async function* batchLines(
   let skipping: { head: Uint8Array; bytes: number } | undefined;
   let line = 1;
   let offset = 0;
+  /** Whether the input is inside a private key's PEM block where the next batch starts (see pem-blocks.ts). */
+  let pemOpen = false;
 
   /**
    * Where the next batch ends: bytes up to its last line end, and its lines. A batch ends before a
@@ -137,7 +140,8 @@ export async function* batchLines(
   }
 
   function task(data: Uint8Array, lines: number): BatchTask {
-    const t: BatchTask = { seq: nextSeq(), file, firstLine: line, firstOffset: offset, data };
+    const t: BatchTask = { seq: nextSeq(), file, firstLine: line, firstOffset: offset, data, ...(pemOpen ? { pemOpen: true as const } : {}) };
+    pemOpen = pemOpenAfter(data, pemOpen);
     line += lines;
     offset += data.length;
     return t;
@@ -146,6 +150,8 @@ export async function* batchLines(
   /** The task of one line longer than maxLine: `head`, its first bytes; `lineBytes` before its end, `inputBytes` with it. */
   function tooLarge(head: Uint8Array, lineBytes: number, inputBytes: number): BatchTask {
     const t: BatchTask = { seq: nextSeq(), file, firstLine: line, firstOffset: offset, data: head, tooLarge: { lineBytes, inputBytes } };
+    // A line no body line is that long: it ends any block.
+    pemOpen = false;
     line += 1;
     offset += inputBytes;
     return t;
@@ -205,8 +211,10 @@ export function halves(task: BatchTask): [BatchTask, BatchTask] | undefined {
   if (starts.length < 2) return undefined;
   const middle = starts.length >> 1;
   const cut = starts[middle] as number;
+  const first = Uint8Array.prototype.slice.call(data, 0, cut);
+  const open = task.pemOpen === true;
   return [
-    { seq: task.seq, file: task.file, firstLine: task.firstLine, firstOffset: task.firstOffset, data: Uint8Array.prototype.slice.call(data, 0, cut) },
-    { seq: task.seq, file: task.file, firstLine: task.firstLine + middle, firstOffset: task.firstOffset + cut, data: Uint8Array.prototype.slice.call(data, cut) },
+    { seq: task.seq, file: task.file, firstLine: task.firstLine, firstOffset: task.firstOffset, data: first, ...(open ? { pemOpen: true as const } : {}) },
+    { seq: task.seq, file: task.file, firstLine: task.firstLine + middle, firstOffset: task.firstOffset + cut, data: Uint8Array.prototype.slice.call(data, cut), ...(pemOpenAfter(first, open) ? { pemOpen: true as const } : {}) },
   ];
 }

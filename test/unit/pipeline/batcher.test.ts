@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BatchTask } from '../../../src/pipeline/batch.js';
 import { SharedArena } from '../../../src/pipeline/arena.js';
-import { batchLines, type BatchLimits } from '../../../src/pipeline/batcher.js';
+import { batchLines, halves, type BatchLimits } from '../../../src/pipeline/batcher.js';
 
 async function* feed(chunks: readonly Buffer[]): AsyncGenerator<Buffer> {
   for (const c of chunks) yield c;
@@ -148,6 +148,15 @@ describe('batchLines', () => {
       [2, 100 * 64 * 1024, 4096],
       [3, undefined, 5],
     ]);
+  });
+
+  it('marks the batches that start inside a private key block, and the second half of such a batch cut in two', async () => {
+    const body = 'MIICdwIBADANBgkqhkiG9w0BAQEFAASCAmEwggJdAgEAAoGBAKtq2EhRIDzEIUVl';
+    const text = Buffer.from(['a', '-----BEGIN PRIVATE KEY-----', body, body, body, '-----END PRIVATE KEY-----', 'b', 'c'].join('\n') + '\n');
+    const got = await batches([text], { maxBatchRecords: 2, maxBatchBytes: 1 << 20 });
+    expect(got.map((t) => t.pemOpen === true)).toEqual([false, true, true, false]);
+    const [first, second] = halves({ ...(got[0] as BatchTask), data: Buffer.from(['-----BEGIN PRIVATE KEY-----', body, body, body].join('\n') + '\n') }) ?? [];
+    expect([first?.pemOpen, second?.pemOpen]).toEqual([undefined, true]);
   });
 
   it('fills batches up to the record limit when lines are short', async () => {
