@@ -186,8 +186,9 @@ export class CompiledPolicy {
     if (this.#keyBlockDetector === undefined) {
       this.#keyBlockDetector =
         this.detectors.find((d) => {
+          // One that takes the key from its BEGIN line on, not any base64 detector that matches its body.
           d.regex.lastIndex = 0;
-          const found = d.regex.test(PEM_SAMPLE);
+          const found = d.regex.exec(PEM_SAMPLE)?.index === 0;
           d.regex.lastIndex = 0;
           return found;
         }) ?? null;
@@ -196,15 +197,21 @@ export class CompiledPolicy {
   }
 
   /**
-   * The secret and credential detectors (by index) every match of which holds a literal no id or
-   * digest holds: three characters or more, one of them not a hex digit (`ghp_`, `AKIA`, `xoxb-`,
-   * `postgres://`, `eyJ`). A value a skip key rule spares (a trace id, a checksum) is still read with
-   * these: it may look like a card number or a high-entropy key, never like a GitHub token.
+   * The secret and credential detectors (by index) every match of which holds a literal ids and
+   * digests do not: each of their required literals (one of which every match holds) is three
+   * characters or more, one of them neither a lower-case hex digit nor a dash (`ghp_`, `AKIA`,
+   * `xoxb-`, `postgres://`, `eyJ`). A value a skip key rule spares (a trace id, a checksum, written
+   * in lower-case hex as they are) is still read with these: it may look like a card number or a
+   * high-entropy key, not like a GitHub token. (`cf-` of the Cloudflare tokens leaves them out.)
    */
   get formatDetectors(): ReadonlySet<number> {
     this.#formatDetectors ??= new Set(
       this.detectors
-        .filter((d) => (d.spec.category === 'secret' || d.spec.category === 'credential') && (requiredLiterals(d.spec.regex) ?? []).some((l) => /[^0-9a-f-]/i.test(l.text)))
+        .filter((d) => {
+          if (d.spec.category !== 'secret' && d.spec.category !== 'credential') return false;
+          const literals = requiredLiterals(d.spec.regex) ?? [];
+          return literals.length > 0 && literals.every((l) => /[^0-9a-f-]/.test(l.text));
+        })
         .map((d) => d.index),
     );
     return this.#formatDetectors;

@@ -20,7 +20,7 @@ import { scanText, type KnownMatches } from '../detect/scan.js';
 import type { CompiledRouting, RouteMatch } from '../route/compile.js';
 import { appStreamOf, type AppStreamMode } from '../route/event.js';
 import { lineEnds, type LineFilter } from '../detect/line-filter.js';
-import { bodyRun, pemBodies } from './pem-blocks.js';
+import { bodyRun, pemBodies, type PemState } from './pem-blocks.js';
 import { mayHide, prepareLines, slowLines } from './prepare.js';
 import { Utf8Chunks } from '../util/utf8-chunks.js';
 import { lineDetectors, numbersOf, type ValueDetectors } from './raw-line.js';
@@ -46,8 +46,8 @@ export interface BatchTask {
    * length before its line end, `inputBytes` what it took of the input (with the line end).
    */
   tooLarge?: { lineBytes: number; inputBytes: number };
-  /** Set when the batch starts inside a private key's PEM block (see pem-blocks.ts). */
-  pemOpen?: true;
+  /** The private key's PEM block the batch starts inside, if any (see pem-blocks.ts). */
+  pem?: PemState;
 }
 
 /** Per-line outcome codes in {@link BatchResult.outcomes}. */
@@ -152,7 +152,7 @@ export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Arr
   const usesBefore = ctx.tokenKey instanceof LogveilError ? 0 : ctx.tokenKey.uses;
   const ends = lineEnds(data);
   const keyBlock = ctx.policy.keyBlockDetector;
-  const pem = keyBlock ? pemBodies(data, ends, task.pemOpen === true) : undefined;
+  const pem = keyBlock ? pemBodies(data, ends, task.pem) : undefined;
   const lineHits = new Map<number, number[]>();
   const slow = slowLines(data, ends, ctx, lineHits);
   const prepared = prepareLines(data, ends, lineHits, ctx.policy, ctx.format);
@@ -362,23 +362,31 @@ function routingCandidates(routing: CompiledRouting, bytes: Buffer, filter: Line
 
 /**
  * A body line of a private key logged over several lines (see pem-blocks.ts): its base64 run is
- * replaced as `detector` (the policy's key-block detector) replaces what it finds, the rest of the
- * line (a log prefix) kept. Any failure quarantines the raw line, encrypted.
+ * replaced as `detector` (the policy's key-block detector) replaces what it finds, then the line
+ * so changed goes through the structured path like any other (what its prefix holds, the routing
+ * and drop rules, a strict format), its findings after this one. A failure quarantines the raw line.
  */
 function keyBlockLine(bytes: Buffer, source: SourceRef, ctx: RecordContext, detector: CompiledDetector): RecordResult {
+  let changed: string;
+  let finding: Finding;
   try {
     if (!isUtf8(bytes)) throw new CodecError('INVALID_UTF8', 'invalid UTF-8 in a line of a private key block');
     const text = bytes.toString('utf8');
     const run = bodyRun(text) as { start: number; end: number };
-    const action = ctx.actions.forDetector(detector.spec);
-    const replaced = replacement(action, detector.spec.label, text.slice(run.start, run.end), ctx.keys);
-    ctx.onReplace?.(detector.spec.id, replaced.text);
     const { spec } = detector;
-    const finding: Finding = { detectorId: spec.id, category: spec.category, severity: spec.severity, label: spec.label, path: '$', start: run.start, end: run.end, action: action.type, ...(replaced.kid ? { kid: replaced.kid } : {}) };
-    return { outcome: Outcome.Redacted, line: text.slice(0, run.start) + replaced.text + text.slice(run.end), findings: findingsEvent(ctx.policy.hash, source, [finding]) };
+    const action = ctx.actions.forDetector(spec);
+    const replaced = replacement(action, spec.label, text.slice(run.start, run.end), ctx.keys);
+    ctx.onReplace?.(spec.id, replaced.text);
+    finding = { detectorId: spec.id, category: spec.category, severity: spec.severity, label: spec.label, path: '$', start: run.start, end: run.end, action: action.type, ...(replaced.kid ? { kid: replaced.kid } : {}) };
+    if (action.type === 'drop-record') return { outcome: Outcome.Dropped, findings: findingsEvent(ctx.policy.hash, source, [finding]) };
+    changed = text.slice(0, run.start) + replaced.text + text.slice(run.end);
   } catch (err) {
     return quarantineRecord(bytes, source, err, ctx.quarantineKey, ctx.policy.hash);
   }
+  const r = processRecord(Buffer.from(changed, 'utf8'), source, ctx);
+  if (r.outcome === Outcome.Quarantined) return r;
+  const findings = findingsEvent(ctx.policy.hash, source, [finding, ...((r.findings?.findings ?? []) as Finding[])]);
+  return { ...r, findings, ...(r.outcome === Outcome.Unchanged ? { outcome: Outcome.Redacted, line: changed } : {}) };
 }
 
 /**

@@ -4,7 +4,7 @@
  * whole (see {@link BatchTask.tooLarge}).
  */
 import type { BatchTask } from './batch.js';
-import { pemOpenAfter } from './pem-blocks.js';
+import { pemStateAfter, type PemState } from './pem-blocks.js';
 
 export interface BatchLimits {
   maxBatchRecords: number;
@@ -17,6 +17,7 @@ export interface BatchLimits {
 }
 
 const NL = 0x0a;
+const CR = 0x0d;
 
 /** More pending chunks than this (a long line arriving in small pieces) are merged into one. */
 const MAX_PENDING_CHUNKS = 64;
@@ -41,27 +42,30 @@ export async function* batchLines(
   let pendingLines = 0;
   /** Pending bytes after the last line end: a line still arriving. */
   let tail = 0;
-  /** A line longer than maxLine being read past: its first bytes, and its length so far. */
-  let skipping: { head: Uint8Array; bytes: number } | undefined;
+  /** A line longer than maxLine being read past: its first bytes, its length so far, and its last byte. */
+  let skipping: { head: Uint8Array; bytes: number; last: number } | undefined;
   let line = 1;
   let offset = 0;
-  /** Whether the input is inside a private key's PEM block where the next batch starts (see pem-blocks.ts). */
-  let pemOpen = false;
+  /** The private key's PEM block the next batch starts inside, if any (see pem-blocks.ts). */
+  let pem: PemState | undefined;
 
   /**
    * Where the next batch ends: bytes up to its last line end, and its lines. A batch ends before a
-   * line longer than maxLine; `tooLong` when the first line is one (`bytes` 0 while its end has not
-   * arrived).
+   * line longer than maxLine (its bytes before `\r\n` or `\n`, as the structured path reads it);
+   * `tooLong` when the first line is one (`bytes` 0 while its end has not arrived: it is longer
+   * than maxLine and a CR, or than maxLine at the end of the input, `final`).
    */
-  function nextCut(): { bytes: number; lines: number; tooLong?: true } {
+  function nextCut(final: boolean): { bytes: number; lines: number; tooLong?: { lineBytes: number } } {
     let lines = 0;
     let end = 0;
     let base = 0;
+    let before = -1;
     for (const c of pending) {
       for (let from = 0; lines < limits.maxBatchRecords; ) {
         const nl = c.indexOf(NL, from);
         if (nl === -1) break;
-        if (base + nl - end > maxLine) return lines > 0 ? { bytes: end, lines } : { bytes: base + nl + 1, lines: 1, tooLong: true };
+        const length = base + nl - end - ((nl > 0 ? c[nl - 1] : before) === CR ? 1 : 0);
+        if (length > maxLine) return lines > 0 ? { bytes: end, lines } : { bytes: base + nl + 1, lines: 1, tooLong: { lineBytes: length } };
         // Whole lines, not past the byte limit (but at least one line).
         if (base + nl + 1 > limits.maxBatchBytes && lines > 0) return { bytes: end, lines };
         end = base + nl + 1;
@@ -70,8 +74,9 @@ export async function* batchLines(
       }
       if (lines === limits.maxBatchRecords) break;
       base += c.length;
+      before = c.length > 0 ? (c[c.length - 1] as number) : before;
     }
-    if (lines === 0 && base > maxLine) return { bytes: 0, lines: 0, tooLong: true };
+    if (lines === 0 && base > maxLine + (final ? 0 : 1)) return { bytes: 0, lines: 0, tooLong: { lineBytes: base } };
     return { bytes: end, lines };
   }
 
@@ -112,17 +117,18 @@ export async function* batchLines(
   function* cut(final: boolean): Generator<BatchTask> {
     while (pendingBytes > 0) {
       // A line that outgrew maxLine comes first once the lines before it are cut.
-      const enough = final || pendingBytes >= limits.maxBatchBytes || tail > maxLine;
-      const { bytes, lines, tooLong } = nextCut();
+      const enough = final || pendingBytes >= limits.maxBatchBytes || tail > maxLine + 1;
+      const { bytes, lines, tooLong } = nextCut(final);
       if (tooLong) {
         const head = take(maxLine, true);
         if (bytes > 0) {
           drop(bytes - maxLine);
-          yield tooLarge(head, bytes - 1, bytes);
+          yield tooLarge(head, tooLong.lineBytes, bytes);
           continue;
         }
         // Its end has not arrived: the rest of it is read past as it comes.
-        skipping = { head, bytes: maxLine + pendingBytes };
+        const last = lastByte();
+        skipping = { head, bytes: maxLine + pendingBytes, last };
         drop(pendingBytes);
         if (final) yield* endSkip(false);
         return;
@@ -140,8 +146,8 @@ export async function* batchLines(
   }
 
   function task(data: Uint8Array, lines: number): BatchTask {
-    const t: BatchTask = { seq: nextSeq(), file, firstLine: line, firstOffset: offset, data, ...(pemOpen ? { pemOpen: true as const } : {}) };
-    pemOpen = pemOpenAfter(data, pemOpen);
+    const t: BatchTask = { seq: nextSeq(), file, firstLine: line, firstOffset: offset, data, ...(pem ? { pem } : {}) };
+    pem = pemStateAfter(data, pem);
     line += lines;
     offset += data.length;
     return t;
@@ -150,18 +156,24 @@ export async function* batchLines(
   /** The task of one line longer than maxLine: `head`, its first bytes; `lineBytes` before its end, `inputBytes` with it. */
   function tooLarge(head: Uint8Array, lineBytes: number, inputBytes: number): BatchTask {
     const t: BatchTask = { seq: nextSeq(), file, firstLine: line, firstOffset: offset, data: head, tooLarge: { lineBytes, inputBytes } };
-    // A line no body line is that long: it ends any block.
-    pemOpen = false;
+    // Quarantined whole: taken, inside a block, for a body line (so a short last line after it is one too).
+    if (pem) pem = { prefix: pem.prefix, afterFull: true };
     line += 1;
     offset += inputBytes;
     return t;
   }
 
-  /** The line being read past ends (`ended`: at a line end, else at the end of the input). */
+  /** The last pending byte (-1 when none). */
+  function lastByte(): number {
+    const c = pending[pending.length - 1];
+    return c && c.length > 0 ? (c[c.length - 1] as number) : -1;
+  }
+
+  /** The line being read past ends (`ended`: at a line end, a CR before it not counted; else at the end of the input). */
   function* endSkip(ended: boolean): Generator<BatchTask> {
-    const s = skipping as { head: Uint8Array; bytes: number };
+    const s = skipping as { head: Uint8Array; bytes: number; last: number };
     skipping = undefined;
-    yield tooLarge(s.head, s.bytes, s.bytes + (ended ? 1 : 0));
+    yield tooLarge(s.head, s.bytes - (ended && s.last === CR ? 1 : 0), s.bytes + (ended ? 1 : 0));
   }
 
   for await (const chunk of chunks) {
@@ -171,9 +183,11 @@ export async function* batchLines(
       const nl = b.indexOf(NL);
       if (nl === -1) {
         skipping.bytes += b.length;
+        skipping.last = b[b.length - 1] as number;
         continue;
       }
       skipping.bytes += nl;
+      if (nl > 0) skipping.last = b[nl - 1] as number;
       yield* endSkip(true);
       b = b.subarray(nl + 1);
       if (b.length === 0) continue;
@@ -184,7 +198,7 @@ export async function* batchLines(
     tail = last === -1 ? tail + b.length : b.length - last - 1;
     // Count line ends only up to the record limit: enough to know a batch is full.
     pendingLines += countUpTo(b, limits.maxBatchRecords - pendingLines);
-    if (pendingBytes >= limits.maxBatchBytes || pendingLines >= limits.maxBatchRecords || pending.length > MAX_PENDING_CHUNKS || tail > maxLine) {
+    if (pendingBytes >= limits.maxBatchBytes || pendingLines >= limits.maxBatchRecords || pending.length > MAX_PENDING_CHUNKS || tail > maxLine + 1) {
       yield* cut(false);
       pendingLines = 0;
       for (const c of pending) pendingLines += countUpTo(c, limits.maxBatchRecords - pendingLines);
@@ -212,9 +226,9 @@ export function halves(task: BatchTask): [BatchTask, BatchTask] | undefined {
   const middle = starts.length >> 1;
   const cut = starts[middle] as number;
   const first = Uint8Array.prototype.slice.call(data, 0, cut);
-  const open = task.pemOpen === true;
+  const pem = pemStateAfter(first, task.pem);
   return [
-    { seq: task.seq, file: task.file, firstLine: task.firstLine, firstOffset: task.firstOffset, data: first, ...(open ? { pemOpen: true as const } : {}) },
-    { seq: task.seq, file: task.file, firstLine: task.firstLine + middle, firstOffset: task.firstOffset + cut, data: Uint8Array.prototype.slice.call(data, cut), ...(pemOpenAfter(first, open) ? { pemOpen: true as const } : {}) },
+    { seq: task.seq, file: task.file, firstLine: task.firstLine, firstOffset: task.firstOffset, data: first, ...(task.pem ? { pem: task.pem } : {}) },
+    { seq: task.seq, file: task.file, firstLine: task.firstLine + middle, firstOffset: task.firstOffset + cut, data: Uint8Array.prototype.slice.call(data, cut), ...(pem ? { pem } : {}) },
   ];
 }

@@ -1,15 +1,16 @@
 /**
  * Private keys a text log holds over several lines (a PEM block a program printed, each of its
  * lines a record of its own). A line of the block's body is base64 alone, which no detector can
- * tell from other base64, so the block is followed from its BEGIN line: the batcher carries
- * whether one is open from batch to batch (input order, see batcher.ts), and a batch redacts the
- * body lines of the blocks it holds or starts inside (see batch.ts).
+ * tell from other base64, so the block is followed from its BEGIN line: the batcher carries the
+ * state of an open block from batch to batch (input order, see batcher.ts), and a batch redacts
+ * the body lines of the blocks it holds or starts inside (see batch.ts), then reads them as usual.
  *
  * A body line is one that ends in a run of 16 base64 characters or more (after a log prefix, if
- * any, and a space or colon), or of whole groups of four right after such a line (the block's
- * last line is short): that run is what is redacted. Blank lines and PEM or armor headers (`Proc-Type:`,
- * `DEK-Info:`, `Version:`, `Comment:`) keep the block open; its END line closes it, and so does
- * any other line (a block cut short), which is read as usual.
+ * any, and a space or colon), or of 2 or more right after such a line (the block's last line is
+ * short): that run is what is redacted. Blank lines and PEM or armor headers (`Proc-Type:`,
+ * `DEK-Info:`, `Version:`, `Comment:`), read after as many bytes as the BEGIN line's prefix held (a
+ * log prefix of fixed width), keep the block open; its END line closes it, and so does any other
+ * line (a block cut short). A line that closes a block may open another.
  */
 
 const NL = 0x0a;
@@ -21,59 +22,60 @@ const END = Buffer.from('-----END ');
 const RUN = /(?<=^|[\s:])[A-Za-z0-9+/]+(={0,2})(?=[ \t]*$)/;
 /** Base64 characters (padding aside) a body line's run holds at least, but for the block's last line. */
 const FULL_RUN = 16;
-const HEADER = /(?:^|[\s:])(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset):\s/;
+const HEADER = /^[ \t]*(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset):\s/;
+
+/** An open block: the bytes before `-----BEGIN` on its first line, and whether the line before was a full body line. */
+export interface PemState {
+  readonly prefix: number;
+  readonly afterFull: boolean;
+}
 
 /** What {@link pemBodies} found in a batch. */
 export interface PemBodies {
   /** 1 for each line (by index) of a block's body. */
   readonly body: Uint8Array;
-  /** Whether a block is still open after the batch's last line. */
-  readonly openAfter: boolean;
+  /** The block still open after the batch's last line, if one is. */
+  readonly after: PemState | undefined;
 }
 
 /**
  * The body lines of the private-key blocks in `data` (whole lines; `ends[i]` is line i's `\n`, or
- * the end of the data), `open`: whether a block was open before its first line. Undefined when
+ * the end of the data), `state`: the block open before its first line, if any. Undefined when
  * `data` holds none and none was open (most batches: one native search).
  */
-export function pemBodies(data: Buffer, ends: Int32Array, open: boolean): PemBodies | undefined {
-  if (!open && data.indexOf(MARK) === -1) return undefined;
+export function pemBodies(data: Buffer, ends: Int32Array, state: PemState | undefined): PemBodies | undefined {
+  if (!state && data.indexOf(MARK) === -1) return undefined;
   const body = new Uint8Array(ends.length);
-  let inside = open;
-  // The line before was a body line of FULL_RUN characters or more.
-  let afterFull = false;
+  let open = state;
   for (let i = 0, start = 0; i < ends.length; i++) {
     const end = ends[i] as number;
     const line = data.subarray(start, end > start && data[end - 1] === CR ? end - 1 : end);
     start = end + 1;
-    if (!inside) {
-      inside = opens(line);
-      afterFull = false;
+    if (!open || line.indexOf(END) !== -1) {
+      open = opening(line);
       continue;
     }
-    if (line.indexOf(END) !== -1) {
-      inside = false;
-      continue;
-    }
-    const text = line.toString('latin1');
-    const m = RUN.exec(text);
+    const m = RUN.exec(line.toString('latin1'));
     const length = m ? m[0].length - (m[1] as string).length : 0;
-    // A last line, shorter, is whole base64 groups of four (padding included).
-    if (length >= FULL_RUN || (afterFull && m !== null && m[0].length >= 4 && m[0].length % 4 === 0)) body[i] = 1;
-    else if (!isBlank(line) && !HEADER.test(text)) inside = false;
-    afterFull = length >= FULL_RUN;
+    if (length >= FULL_RUN || (open.afterFull && length >= 2)) {
+      body[i] = 1;
+      open = { prefix: open.prefix, afterFull: length >= FULL_RUN };
+      continue;
+    }
+    const rest = line.subarray(Math.min(open.prefix, line.length));
+    open = isBlank(rest) || HEADER.test(rest.toString('latin1')) ? { prefix: open.prefix, afterFull: false } : opening(line);
   }
-  return { body, openAfter: inside };
+  return { body, after: open };
 }
 
-/** Whether a block is open after `data` (whole lines), one having been open before it when `open`. */
-export function pemOpenAfter(data: Uint8Array, open: boolean): boolean {
+/** The block open after `data` (whole lines), `state` the one open before it. */
+export function pemStateAfter(data: Uint8Array, state: PemState | undefined): PemState | undefined {
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (!open && bytes.indexOf(MARK) === -1) return false;
+  if (!state && bytes.indexOf(MARK) === -1) return undefined;
   const ends: number[] = [];
   for (let nl = bytes.indexOf(NL); nl !== -1; nl = bytes.indexOf(NL, nl + 1)) ends.push(nl);
   if (ends.length === 0 || (ends[ends.length - 1] as number) < bytes.length - 1) ends.push(bytes.length);
-  return (pemBodies(bytes, Int32Array.from(ends), open) as PemBodies).openAfter;
+  return (pemBodies(bytes, Int32Array.from(ends), state) as PemBodies).after;
 }
 
 /** Where the base64 run of a body line lies (UTF-16 offsets of its text). */
@@ -82,12 +84,12 @@ export function bodyRun(text: string): { start: number; end: number } | undefine
   return m ? { start: m.index, end: m.index + m[0].length } : undefined;
 }
 
-/** A BEGIN line of a private key whose block goes on below it (its END not on the line). */
-function opens(line: Buffer): boolean {
+/** The block a BEGIN line of a private key opens (its END not after it on the line), if it is one. */
+function opening(line: Buffer): PemState | undefined {
   const begin = line.lastIndexOf(BEGIN);
-  if (begin === -1) return false;
+  if (begin === -1) return undefined;
   const mark = line.indexOf(MARK, begin);
-  return mark !== -1 && line.indexOf(END, mark) === -1;
+  return mark !== -1 && line.indexOf(END, mark) === -1 ? { prefix: begin, afterFull: false } : undefined;
 }
 
 function isBlank(line: Buffer): boolean {

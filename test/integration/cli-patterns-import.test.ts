@@ -56,11 +56,11 @@ describe('logveil patterns import gitleaks', () => {
     expect(r.stderr).toContain('written to stdout');
   });
 
-  it('warns when imported ids are ids of the configured policy, which the pack could not be loaded beside', () => {
+  it('warns when imported ids are ids of built-in detectors, which the pack could not be loaded beside', () => {
     writeFileSync(join(dir, 'clash.toml'), `[[rules]]\nid = "github-pat"\nregex = '''ghp_[0-9a-zA-Z]{36}'''\nkeywords = ["ghp_"]\n`);
     const r = logveil(['patterns', 'import', 'gitleaks', 'clash.toml', '--out', 'clash.yaml', '--report', 'clash.json'], { cwd: dir, home });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain("warning: 1 imported detector id is the id of the configured policy's detectors (github-pat): the pack cannot be loaded beside them; import with --prefix");
+    expect(r.stderr).toContain("warning: 1 imported detector id is the id of built-in detectors (github-pat): the pack cannot be loaded beside them; import with --prefix");
     expect(JSON.parse(readFileSync(join(dir, 'clash.json'), 'utf8')).idClashes).toEqual(['github-pat']);
     const loaded = logveil(['patterns', 'test', '--pack', 'clash.yaml'], { cwd: dir, home });
     expect(loaded.status).toBe(2);

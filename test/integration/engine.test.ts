@@ -235,16 +235,19 @@ describe('engine', () => {
   it('redacts the body of a private key logged over several lines, across batches, inline and in workers alike', async () => {
     const body = Array.from({ length: 12 }, (_, i) => `MIIEv${String(i).padStart(2, '0')}IBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj`.slice(0, 64));
     const lines = ['boot ok', '-----BEGIN PRIVATE KEY-----', ...body.map((b, i) => (i % 2 ? b : `Dec  1 10:00:02 host app[12]: ${b}`)), 'Zm9vYmFyYmF6cXV4', '-----END PRIVATE KEY-----', '{"msg":"done"}'];
+    // What a body line's prefix holds is read as in any other line.
+    lines[3] = `by carol@example.com: ${body[1]}`;
     const input = lines.join('\n') + '\n';
     const outputs: string[] = [];
     for (const workers of [0, 2]) {
       // Three lines a batch: the block spans five of them.
       const r = await runEngine(input, { workers, batch: { maxBatchRecords: 3 } });
-      expect(r.summary).toMatchObject({ recordsIn: lines.length, appOut: lines.length, balanced: true, findings: { 'private-key': 13 } });
-      for (const b of [...body, 'Zm9vYmFyYmF6cXV4']) expect(r.output).not.toContain(b);
+      expect(r.summary).toMatchObject({ recordsIn: lines.length, appOut: lines.length, balanced: true, findings: { 'private-key': 13, email: 1 } });
+      for (const b of [...body, 'Zm9vYmFyYmF6cXV4', 'carol@']) expect(r.output).not.toContain(b);
       const out = r.output.split('\n');
       expect(out.slice(0, 2)).toEqual(lines.slice(0, 2));
-      expect(out.slice(2, 15).every((l) => /^(?:Dec {2}1 10:00:02 host app\[12\]: )?\[\[PRIVATE_KEY:tk1\.[\w.-]+\]\]$/.test(l))).toBe(true);
+      expect(out[3]).toMatch(/^by \[\[EMAIL:tk1\.[\w.-]+\]\]: \[\[PRIVATE_KEY:tk1\.[\w.-]+\]\]$/);
+      expect(out.slice(2, 15).every((l, k) => k === 1 || /^(?:Dec {2}1 10:00:02 host app\[12\]: )?\[\[PRIVATE_KEY:tk1\.[\w.-]+\]\]$/.test(l))).toBe(true);
       expect(out.slice(15, 17)).toEqual(lines.slice(15));
       outputs.push(shape(r.output));
     }

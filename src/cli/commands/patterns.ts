@@ -3,7 +3,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve, relative } from 'node:path';
-import { loadConfig } from '../../config/config.js';
+import { builtinPatternsDir, loadConfig } from '../../config/config.js';
 import { CompiledPolicy } from '../../detect/compile.js';
 import { explainText } from '../../detect/explain.js';
 import type { GitleaksImport } from '../../detect/import/gitleaks.js';
@@ -124,7 +124,7 @@ export async function patternsImportGitleaksCommand(file: string, flags: ImportF
   process.stderr.write(formatImportReport(file, result, flags.out));
   if (clashes.length > 0) {
     process.stderr.write(
-      `warning: ${clashes.length} imported detector id${clashes.length === 1 ? ' is the id' : 's are ids'} of the configured policy's detectors (${clashes.slice(0, 5).join(', ')}${clashes.length > 5 ? ', ...' : ''}): ` +
+      `warning: ${clashes.length} imported detector id${clashes.length === 1 ? ' is the id' : 's are ids'} of built-in detectors (${clashes.slice(0, 5).join(', ')}${clashes.length > 5 ? ', ...' : ''}): ` +
         'the pack cannot be loaded beside them; import with --prefix (--prefix gl-, say)\n',
     );
   }
@@ -136,11 +136,11 @@ export async function patternsImportGitleaksCommand(file: string, flags: ImportF
   return ExitCode.Ok;
 }
 
-/** The imported detector ids that detectors of the configured policy have already (none when it cannot be loaded). */
+/** The imported detector ids that detectors of the built-in packs have already (none when they cannot be loaded). */
 function idClashes(result: GitleaksImport): string[] {
   let ids: Set<string>;
   try {
-    ids = new Set(loadPolicy(loadConfig(undefined).patterns).packs.flatMap((p) => p.detectors.map((d) => d.id)));
+    ids = new Set(loadPolicy([builtinPatternsDir()]).packs.flatMap((p) => p.detectors.map((d) => d.id)));
   } catch {
     return [];
   }

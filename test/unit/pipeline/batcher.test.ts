@@ -17,6 +17,9 @@ async function batches(chunks: readonly Buffer[], limits: BatchLimits): Promise<
 
 const lineCount = (b: Uint8Array): number => b.reduce((n, c) => n + (c === 0x0a ? 1 : 0), 0);
 
+/** A line's length as the structured path reads it: without a CR before its line end. */
+const own = (line: string, ended: boolean): number => (ended && line.endsWith('\r') ? line.length - 1 : line.length);
+
 /** A text cut into chunks at the given points. */
 function chunked(text: Buffer, cuts: readonly number[]): Buffer[] {
   const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
@@ -96,27 +99,28 @@ describe('batchLines', () => {
               continue;
             }
             const parts = Buffer.from(t.data).toString().split('\n');
-            if (parts[parts.length - 1] === '') parts.pop();
+            const ended = parts[parts.length - 1] === '';
+            if (ended) parts.pop();
             let at = offset;
-            for (const p of parts) {
-              expect(p.length).toBeLessThanOrEqual(maxLineBytes);
-              records.push({ line, offset: at, head: p, bytes: p.length });
+            parts.forEach((p, k) => {
+              const bytes = own(p, ended || k < parts.length - 1);
+              expect(bytes).toBeLessThanOrEqual(maxLineBytes);
+              records.push({ line, offset: at, head: p, bytes });
               line += 1;
               at += p.length + 1;
-            }
+            });
             offset += t.data.byteLength;
           }
           // Every byte of the input is accounted for, a last line without an end included.
           expect(offset).toBe(text.length);
           // The input's lines: nothing after a last line end is one.
           const all = text.toString().split('\n');
-          if (all[all.length - 1] === '') all.pop();
-          const expected = all.map((l, i) => ({
-            line: i + 1,
-            offset: all.slice(0, i).reduce((n, x) => n + x.length + 1, 0),
-            head: l.slice(0, maxLineBytes),
-            bytes: l.length,
-          }));
+          const ended = all[all.length - 1] === '';
+          if (ended) all.pop();
+          const expected = all.map((l, i) => {
+            const bytes = own(l, ended || i < all.length - 1);
+            return { line: i + 1, offset: all.slice(0, i).reduce((n, x) => n + x.length + 1, 0), head: bytes > maxLineBytes ? l.slice(0, maxLineBytes) : l, bytes };
+          });
           expect(records).toEqual(expected);
         },
       ),
@@ -154,9 +158,9 @@ describe('batchLines', () => {
     const body = 'MIICdwIBADANBgkqhkiG9w0BAQEFAASCAmEwggJdAgEAAoGBAKtq2EhRIDzEIUVl';
     const text = Buffer.from(['a', '-----BEGIN PRIVATE KEY-----', body, body, body, '-----END PRIVATE KEY-----', 'b', 'c'].join('\n') + '\n');
     const got = await batches([text], { maxBatchRecords: 2, maxBatchBytes: 1 << 20 });
-    expect(got.map((t) => t.pemOpen === true)).toEqual([false, true, true, false]);
+    expect(got.map((t) => t.pem)).toEqual([undefined, { prefix: 0, afterFull: false }, { prefix: 0, afterFull: true }, undefined]);
     const [first, second] = halves({ ...(got[0] as BatchTask), data: Buffer.from(['-----BEGIN PRIVATE KEY-----', body, body, body].join('\n') + '\n') }) ?? [];
-    expect([first?.pemOpen, second?.pemOpen]).toEqual([undefined, true]);
+    expect([first?.pem, second?.pem]).toEqual([undefined, { prefix: 0, afterFull: true }]);
   });
 
   it('fills batches up to the record limit when lines are short', async () => {

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { lineEnds } from '../../../src/detect/line-filter.js';
-import { bodyRun, pemBodies, pemOpenAfter } from '../../../src/pipeline/pem-blocks.js';
+import { bodyRun, pemBodies, pemStateAfter, type PemState } from '../../../src/pipeline/pem-blocks.js';
 
 const BODY = ['MIICdwIBADANBgkqhkiG9w0BAQEFAASCAmEwggJdAgEAAoGBAKtq2EhRIDzEIUVl', '9eXUyfyby4xhnoIate8tBz4SFQUkgpuS1LVJZksFxoTYUxw2gqs1VM9c+314uQra', 's5PG+9x2CkFcozk='];
 
+const OPEN: PemState = { prefix: 0, afterFull: false };
+
 /** The body flags of `lines` as one batch, and whether a block is open after it. */
-function scan(lines: readonly string[], open = false): { body: number[]; openAfter: boolean } | undefined {
+function scan(lines: readonly string[], state?: PemState): { body: number[]; openAfter: boolean } | undefined {
   const data = Buffer.from(lines.join('\n') + '\n');
-  const found = pemBodies(data, lineEnds(data), open);
-  return found && { body: [...found.body], openAfter: found.openAfter };
+  const found = pemBodies(data, lineEnds(data), state);
+  return found && { body: [...found.body], openAfter: found.after !== undefined };
 }
 
 describe('private keys over several lines', () => {
@@ -19,13 +21,28 @@ describe('private keys over several lines', () => {
   it('follows a block across batches, and reads body lines after a log prefix', () => {
     const prefix = 'Dec  1 10:00:02 host app[12]: ';
     expect(scan(['-----BEGIN RSA PRIVATE KEY-----', prefix + BODY[0]])).toEqual({ body: [0, 1], openAfter: true });
-    expect(scan([prefix + BODY[1], prefix + BODY[2], prefix + '-----END RSA PRIVATE KEY-----', 'next'], true)).toEqual({ body: [1, 1, 0, 0], openAfter: false });
+    expect(scan([prefix + BODY[1], prefix + BODY[2], prefix + '-----END RSA PRIVATE KEY-----', 'next'], OPEN)).toEqual({ body: [1, 1, 0, 0], openAfter: false });
+  });
+
+  it('carries a full body line across batches, so that a short last line starting the next one is body', () => {
+    const first = Buffer.from(`-----BEGIN PRIVATE KEY-----\n${BODY[0]}\n`);
+    const state = pemStateAfter(first, undefined);
+    expect(state).toEqual({ prefix: 0, afterFull: true });
+    // OpenSSH wraps at 70: its last line may be 2 characters long.
+    expect(scan(['Zg', '-----END OPENSSH PRIVATE KEY-----'], state)).toEqual({ body: [1, 0], openAfter: false });
+    expect(scan(['Zg', '-----END OPENSSH PRIVATE KEY-----'], OPEN)).toEqual({ body: [0, 0], openAfter: false });
+  });
+
+  it('reads blank lines and headers after the BEGIN line\'s log prefix, and reopens on a BEGIN that closes a block', () => {
+    const p = 'Dec  1 10:00:02 host app[12]: ';
+    expect(scan([`${p}-----BEGIN PGP PRIVATE KEY BLOCK-----`, `${p}Version: GnuPG v2`, p, `${p}${BODY[0]}`, `${p}${BODY[1]}`])).toEqual({ body: [0, 0, 0, 1, 1], openAfter: true });
+    expect(scan(['WARN no -----BEGIN PRIVATE KEY----- header, dumping file:', '-----BEGIN RSA PRIVATE KEY-----', BODY[0] as string])).toEqual({ body: [0, 0, 1], openAfter: true });
   });
 
   it('keeps a block open over blank lines and PEM headers, and closes one cut short at the first other line', () => {
-    expect(scan(['-----BEGIN ENCRYPTED PRIVATE KEY-----', 'Proc-Type: 4,ENCRYPTED', '', BODY[0] as string, 'GET /health 200', BODY[1] as string])).toEqual({ body: [0, 0, 0, 1, 0, 0], openAfter: false });
-    // Right after a full line, a short run of whole groups of four is the last line; `OK` is not.
-    expect(scan(['-----BEGIN PRIVATE KEY-----', BODY[0] as string, 'request served OK'])).toEqual({ body: [0, 1, 0], openAfter: false });
+    expect(scan(['-----BEGIN ENCRYPTED PRIVATE KEY-----', 'Proc-Type: 4,ENCRYPTED', '', BODY[0] as string, 'GET /health returned 200.', BODY[1] as string])).toEqual({ body: [0, 0, 0, 1, 0, 0], openAfter: false });
+    // Right after a full line, a short run is taken for the last line (a word, at worst), and ends the run of body lines.
+    expect(scan(['-----BEGIN PRIVATE KEY-----', BODY[0] as string, 'request served OK', 'GET /health 200 ok'])).toEqual({ body: [0, 1, 1, 0], openAfter: false });
   });
 
   it('opens no block for a key whole on its line, a certificate, or a line without a key', () => {
@@ -34,10 +51,10 @@ describe('private keys over several lines', () => {
     expect(scan([BODY[0] as string])).toBeUndefined();
   });
 
-  it('tells the batcher whether a block is open after whole lines, a last line without an end included', () => {
-    expect(pemOpenAfter(Buffer.from(`x\n-----BEGIN PRIVATE KEY-----\n${BODY[0]}`), false)).toBe(true);
-    expect(pemOpenAfter(Buffer.from(`${BODY[1]}\n-----END PRIVATE KEY-----\n`), true)).toBe(false);
-    expect(pemOpenAfter(Buffer.from('plain\n'), false)).toBe(false);
+  it('tells the batcher which block is open after whole lines, a last line without an end included', () => {
+    expect(pemStateAfter(Buffer.from(`x\n  -----BEGIN PRIVATE KEY-----\n${BODY[0]}`), undefined)).toEqual({ prefix: 2, afterFull: true });
+    expect(pemStateAfter(Buffer.from(`${BODY[1]}\n-----END PRIVATE KEY-----\n`), OPEN)).toBeUndefined();
+    expect(pemStateAfter(Buffer.from('plain\n'), undefined)).toBeUndefined();
   });
 
   it('finds the run a body line ends in, after a prefix', () => {
