@@ -6,21 +6,20 @@
  * result, which the property tests check.
  */
 import { isUtf8 } from 'node:buffer';
-import type { ActionPolicy } from '../act/actions.js';
 import { embeddedValues } from '../act/embedded.js';
 import { onlyAsKey } from '../act/members.js';
 import { redactRecord, type RedactKeys } from '../act/redact.js';
 import { replacement } from '../act/replace.js';
-import { decodeLineText, encodeBody, type LineFormat } from '../codecs/jsonl.js';
+import { decodeLineText, encodeBody } from '../codecs/jsonl.js';
 import { indexJson, indexPath, indexPathKeys, spliceJson } from '../codecs/json-splice.js';
-import type { DataKey, HashKey } from '../crypto/keys/cache.js';
+import type { DataKey } from '../crypto/keys/cache.js';
 import { encryptToken, wrapToken } from '../crypto/token.js';
 import type { CompiledDetector, CompiledPolicy } from '../detect/compile.js';
 import { scanText, type KnownMatches } from '../detect/scan.js';
-import type { CompiledRouting, RouteMatch } from '../route/compile.js';
-import { appStreamOf, type AppStreamMode } from '../route/event.js';
+import type { CompiledRouting } from '../route/compile.js';
+import { appStreamOf } from '../route/event.js';
 import { lineEnds, type LineFilter } from '../detect/line-filter.js';
-import { bodyRun, pemBodies, type PemState } from './pem-blocks.js';
+import { bodyRun, pemBodies } from './pem-blocks.js';
 import { mayHide, prepareLines, slowLines } from './prepare.js';
 import { Utf8Chunks } from '../util/utf8-chunks.js';
 import { lineDetectors, numbersOf, type ValueDetectors } from './raw-line.js';
@@ -28,91 +27,8 @@ import { CodecError, LogveilError } from '../errors.js';
 import type { Finding, JsonValue, LogRecord, SourceRef } from '../record.js';
 import { findingsEvent, isoNow, type SecurityEvent } from '../telemetry/events.js';
 
-export const QUARANTINE_LABEL = 'QUARANTINE';
-/** The body of a routed event for a record a detector's `drop-record` action dropped. */
-export const DROPPED_BODY = '[[DROPPED]]';
-
-/** Lines of one input, cut at line ends: `data` holds them, each ended by `\n` (the last may not be). */
-export interface BatchTask {
-  seq: number;
-  file: string;
-  /** 1-based number of the first line, and its byte offset in the file. */
-  firstLine: number;
-  firstOffset: number;
-  data: Uint8Array;
-  /**
-   * Set when the task is one line longer than the record limit, which the batcher read past
-   * without keeping it: `data` holds its first bytes, for the quarantine; `lineBytes` is its
-   * length before its line end, `inputBytes` what it took of the input (with the line end).
-   */
-  tooLarge?: { lineBytes: number; inputBytes: number };
-  /** The private key's PEM block the batch starts inside, if any (see pem-blocks.ts). */
-  pem?: PemState;
-}
-
-/** Per-line outcome codes in {@link BatchResult.outcomes}. */
-export const Outcome = { Unchanged: 0, Redacted: 1, Dropped: 2, Quarantined: 3 } as const;
-
-export interface QuarantineEntry {
-  ts: string;
-  source: SourceRef;
-  code: string;
-  kid: string;
-  /** `[[QUARANTINE:tk1...]]` over the base64 of the record's raw bytes. */
-  envelope: string;
-}
-
-export interface BatchResult {
-  seq: number;
-  lines: number;
-  /** The app lines of the batch, each ended by `\n`. */
-  output: Uint8Array;
-  outcomes: Uint8Array;
-  /** Findings and quarantine events, in line order. */
-  events: SecurityEvent[];
-  quarantine: QuarantineEntry[];
-  findings: Record<string, number>;
-  categories: Record<string, number>;
-  /** Token encryptions made with the batch's data key. */
-  tokenUses: number;
-  fastPathLines: number;
-  /** Examples of the masked form per detector, when asked for. */
-  examples?: Record<string, string[]>;
-  /** Records matched by routing rules, in line order. */
-  routed: RoutedRecord[];
-}
-
-export interface BatchContext {
-  policy: CompiledPolicy;
-  actions: ActionPolicy;
-  format: LineFormat;
-  limits: { maxRecordBytes: number; maxDepth: number };
-  /** The token key, or why there is none (a key-provider outage): records that need it are quarantined. */
-  tokenKey: DataKey | LogveilError;
-  hashKey: HashKey | undefined;
-  /** Held for the whole run, so quarantine works while the provider is down. */
-  quarantineKey: DataKey;
-  /** Disable the fast path (the property tests compare both paths). */
-  fastPath?: boolean;
-  /** Fault injection for tests: a record containing this text throws during processing. */
-  throwOnMarker?: string;
-  /** Keep up to this many examples of the masked form per detector (dry runs). */
-  examples?: number;
-  /** Security routing rules; their raw-line patterns must be in the policy's line filter. */
-  routing?: CompiledRouting;
-  appStream?: AppStreamMode;
-}
-
-/** A record some routing rule matched: what the engine needs for the routed event (already redacted). */
-export interface RoutedRecord {
-  source: SourceRef;
-  matches: RouteMatch[];
-  body: string | JsonValue;
-  traceId?: string;
-  spanId?: string;
-  /** The record left the app stream (counted as dropped by policy). */
-  removed: boolean;
-}
+export * from './batch-types.js';
+import { DROPPED_BODY, Outcome, QUARANTINE_LABEL, type BatchContext, type BatchResult, type BatchTask, type QuarantineEntry, type RoutedRecord } from './batch-types.js';
 
 const NL = 0x0a;
 const CR = 0x0d;
