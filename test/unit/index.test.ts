@@ -7,4 +7,10 @@ describe('the package entry', () => {
       expect(typeof (logveil as Record<string, unknown>)[name], name).toBe('function');
     }
   });
+
+  it('exports what a service needs to run the engine as the CLI does: file inputs, telemetry, the summary', () => {
+    for (const name of ['fileInput', 'openRuntime', 'EngineTelemetry', 'detectorCategories', 'startTelemetry', 'formatSummary']) {
+      expect(typeof (logveil as Record<string, unknown>)[name], name).toBe('function');
+    }
+  });
 });
