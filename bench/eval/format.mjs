@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * Renders the report object as compact text tables: one section per source, then the worst
- * detectors. Everything shown is also in the JSON report.
+ * Renders the report object as compact text tables: the worst detectors first, then one section
+ * per source. Everything shown is also in the JSON report.
  */
 import { worstByF1, worstByFalsePositives } from './detectors.mjs';
 import { routingSection } from './routing-format.mjs';
@@ -330,18 +330,7 @@ export function formatReport(report, options = {}) {
     `logveil detection-quality eval — policy ${p.hash.slice(0, 12)}: ${p.detectors} detectors in ${p.packs.length} packs (${cats || 'none'}), ${p.withRefs} with refs`,
   ];
   if (p.detectors === 0) out.push(`  WARNING: no detectors loaded from ${p.paths.join(', ')}; every source will show no coverage`);
-  const s = report.sources;
-  if (s.gitleaks) out.push('', caseSection(s.gitleaks, 'gitleaks examples', limit));
-  if (s['detect-secrets']) out.push('', caseSection(s['detect-secrets'], 'detect-secrets cases', limit));
-  if (s['presidio-recognizer']) {
-    const r = s['presidio-recognizer'];
-    out.push('', spanSection(r, `presidio recognizer cases (span-level) — ${r.file}, ${r.casesEvaluated} of ${r.cases} cases evaluated`));
-  }
-  if (s['presidio-generated']) out.push('', generatedSection(s['presidio-generated']));
-  if (s.logs) out.push('', logsSection(s.logs, limit));
-  if (s.routing) out.push('', routingSection(s.routing, limit));
-  if (report.optIn) out.push('', optInSection(report.optIn));
-
+  // The worst detectors first: what a pattern author looks at before the sources' details.
   const byF1 = worstByF1(report.detectors, limit);
   const byFp = worstByFalsePositives(report.detectors, limit);
   out.push('', '== worst detectors: lowest F1 of the rule/plugin/type they answer (own precision alongside)');
@@ -368,6 +357,18 @@ export function formatReport(report, options = {}) {
           }),
         ),
   );
+  const s = report.sources;
+  if (s.gitleaks) out.push('', caseSection(s.gitleaks, 'gitleaks examples', limit));
+  if (s['detect-secrets']) out.push('', caseSection(s['detect-secrets'], 'detect-secrets cases', limit));
+  if (s['presidio-recognizer']) {
+    const r = s['presidio-recognizer'];
+    out.push('', spanSection(r, `presidio recognizer cases (span-level) — ${r.file}, ${r.casesEvaluated} of ${r.cases} cases evaluated`));
+  }
+  if (s['presidio-generated']) out.push('', generatedSection(s['presidio-generated']));
+  if (s.logs) out.push('', logsSection(s.logs, limit));
+  if (s.routing) out.push('', routingSection(s.routing, limit));
+  if (report.optIn) out.push('', optInSection(report.optIn));
+
   out.push('', `done in ${report.durationMs} ms (${Object.entries(report.timingsMs).map(([k, v]) => `${k} ${v}`).join(', ')})`);
   return out.join('\n');
 }

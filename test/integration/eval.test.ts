@@ -266,6 +266,9 @@ describe.skipIf(!haveCorpora)('bench/eval.mjs', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('presidio recognizer cases');
     expect(r.stdout).toContain(`report: ${out}`);
+    // The worst detectors come first.
+    expect(r.stdout.indexOf('== worst detectors')).toBeGreaterThan(-1);
+    expect(r.stdout.indexOf('== worst detectors')).toBeLessThan(r.stdout.indexOf('presidio recognizer cases'));
     const report = JSON.parse(readFileSync(out, 'utf8'));
     expect(Object.keys(report.sources)).toEqual(['presidio-recognizer']);
     const rec = report.sources['presidio-recognizer'];
