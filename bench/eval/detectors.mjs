@@ -25,11 +25,12 @@
  */
 
 /**
- * The labelled groups of every source, as [source label, group, scores, detector ids].
+ * The labelled groups of every source, as [source label, group, scores, detector ids]; the scores
+ * of a gitleaks rule or detect-secrets plugin are its strict ones (a mapped detector fired).
  * @param {Record<string, any>} sources
  * @returns {Array<[string, string, any, string[]]>}
  */
-function labelledGroups(sources) {
+export function labelledGroups(sources) {
   /** @type {Array<[string, string, any, string[]]>} */
   const out = [];
   for (const name of ['gitleaks', 'detect-secrets']) {

@@ -319,6 +319,27 @@ function optInSection(packs) {
 }
 
 /**
+ * Scores per category and source, then findings per category on the real logs.
+ * @param {{ labelled: import('./categories.mjs').CategoryRow[], logs: import('./categories.mjs').CategoryLogRow[] | null }} c
+ */
+function categorySection(c) {
+  const out = ['== by category: each labelled group under its detectors\' category (strict for gitleaks and detect-secrets)'];
+  out.push(
+    c.labelled.length === 0
+      ? '  no labelled source evaluated'
+      : table(
+          ['category', 'source', 'unit', 'groups', ...PRF_HEAD],
+          c.labelled.map((r) => [r.category, r.source, r.unit, r.groups.length, ...prf(r)]),
+        ),
+  );
+  if (c.logs) {
+    out.push('  real logs, findings per category:');
+    out.push(table(['category', 'detectors', 'findings', 'per 10k'], c.logs.map((r) => [r.category, r.detectors, r.findings, r.per10k]), '    '));
+  }
+  return out.join('\n');
+}
+
+/**
  * @param {any} report
  * @param {{ all?: boolean, limit?: number }} [options]
  */
@@ -357,6 +378,7 @@ export function formatReport(report, options = {}) {
           }),
         ),
   );
+  if (report.categories) out.push('', categorySection(report.categories));
   const s = report.sources;
   if (s.gitleaks) out.push('', caseSection(s.gitleaks, 'gitleaks examples', limit));
   if (s['detect-secrets']) out.push('', caseSection(s['detect-secrets'], 'detect-secrets cases', limit));

@@ -3,6 +3,7 @@
  * Runs the selected sources against one policy and assembles the report object.
  */
 import { performance } from 'node:perf_hooks';
+import { summarizeCategories } from './categories.mjs';
 import { summarizeDetectors, worstByF1, worstByFalsePositives } from './detectors.mjs';
 import { evaluateOptInPacks } from './opt-in.mjs';
 import { defaultPatternPaths, isBuiltinOnly, loadEvalPolicy } from './policy.mjs';
@@ -111,6 +112,7 @@ export function runEval(options = {}) {
     },
     sources,
     ...(optIn ? { optIn } : {}),
+    categories: summarizeCategories(policy, sources),
     detectors,
     worst: {
       byF1: worstByF1(detectors).map((d) => d.id),

@@ -132,6 +132,6 @@ export function evaluateLogs(policy, root) {
  * @param {number} n
  * @param {number} lines
  */
-function per10k(n, lines) {
+export function per10k(n, lines) {
   return lines === 0 ? 0 : Math.round((n / lines) * 10000 * 10) / 10;
 }

@@ -54,6 +54,19 @@ interface CasesModule {
     perDetector: Record<string, { tp: number; fp: number; fpOtherRules: number }>;
   };
 }
+interface CategoryRow extends Scored {
+  source: string;
+  unit: string;
+  category: string;
+  groups: string[];
+}
+interface CategoriesModule {
+  groupCategory(ids: readonly string[], byId: Map<string, { category: string }>): string | null;
+  summarizeCategories(
+    policy: { byId: Map<string, { category: string }> },
+    sources: Record<string, unknown>,
+  ): { labelled: CategoryRow[]; logs: Array<{ category: string; detectors: number; findings: number; per10k: number }> | null };
+}
 interface LogsModule {
   maskValue(v: string): string;
   shapeOf(v: string): string;
@@ -62,6 +75,7 @@ interface LogsModule {
 const m = await load<Metrics>('metrics.mjs');
 const cases = await load<CasesModule>('cases.mjs');
 const logs = await load<LogsModule>('source-logs.mjs');
+const categories = await load<CategoriesModule>('categories.mjs');
 
 describe('eval metrics', () => {
   it('computes precision, recall and F1 exactly', () => {
@@ -183,6 +197,47 @@ describe('eval case-level scoring', () => {
   });
 });
 
+describe('eval by category', () => {
+  const byId = new Map([
+    ['key', { category: 'secret' }],
+    ['key2', { category: 'secret' }],
+    ['pw', { category: 'credential' }],
+    ['mail', { category: 'pii' }],
+    ['ip', { category: 'network' }],
+  ]);
+
+  it("puts a group under its detectors' most common category, the more sensitive one on a tie", () => {
+    expect(categories.groupCategory(['pw', 'key', 'key2'], byId)).toBe('secret');
+    expect(categories.groupCategory(['ip', 'pw'], byId)).toBe('credential');
+    expect(categories.groupCategory(['ip', 'ip', 'mail'], byId)).toBe('network');
+    expect(categories.groupCategory(['unknown'], byId)).toBeNull();
+  });
+
+  it('sums the groups of one source per category, keeps sources apart, and counts log findings per category', () => {
+    const scored = (tp: number, fp: number, fn: number) => ({ ...m.score({ tp, fp, fn }), tn: 7 });
+    const sources = {
+      gitleaks: {
+        covered: { detectors: { a: ['key'], b: ['key2', 'pw', 'key'], c: ['pw'] } },
+        strict: { byGroup: { a: scored(3, 1, 0), b: scored(2, 0, 2), c: scored(1, 1, 1) } },
+      },
+      'presidio-recognizer': { byType: { EMAIL_ADDRESS: { ...scored(5, 0, 1), detectors: ['mail'] }, IP_ADDRESS: { ...scored(4, 2, 0), detectors: ['ip'] } } },
+      logs: { lines: 20000, byDetector: { ip: { category: 'network', findings: 30 }, mail: { category: 'pii', findings: 2 } } },
+    };
+    const r = categories.summarizeCategories({ byId }, sources);
+    const rows = r.labelled.map((x) => [x.source, x.unit, x.category, x.tp, x.fp, x.fn, x.groups.join(',')]);
+    expect(rows).toEqual([
+      ['gitleaks', 'case', 'secret', 5, 1, 2, 'a,b'],
+      ['gitleaks', 'case', 'credential', 1, 1, 1, 'c'],
+      ['presidio-recognizer', 'span', 'pii', 5, 0, 1, 'EMAIL_ADDRESS'],
+      ['presidio-recognizer', 'span', 'network', 4, 2, 0, 'IP_ADDRESS'],
+    ]);
+    expect(r.labelled[0]).toMatchObject({ precision: 0.8333, recall: 0.7143 });
+    expect(r.labelled[0]).not.toHaveProperty('tn');
+    expect(r.logs?.find((x) => x.category === 'network')).toEqual({ category: 'network', detectors: 1, findings: 30, per10k: 15 });
+    expect(r.logs?.find((x) => x.category === 'secret')).toEqual({ category: 'secret', detectors: 0, findings: 0, per10k: 0 });
+  });
+});
+
 describe('eval log masking', () => {
   it('never shows more than two characters of a value', () => {
     expect(logs.maskValue('10.11.10.1')).toBe('10…(10)');
@@ -281,6 +336,11 @@ describe.skipIf(!haveCorpora)('bench/eval.mjs', () => {
     }
     expect(rec.overall.tp).toBe(rec.byType.EMAIL_ADDRESS.tp + rec.byType.IP_ADDRESS.tp);
     expect(report.policy.detectors).toBe(2);
+    // One row per category the pack's detectors have, summing the types under it.
+    expect(r.stdout).toContain('== by category');
+    const cats = report.categories.labelled.map((x: { category: string }) => x.category).sort();
+    expect(cats).toEqual(['network', 'pii']);
+    expect(report.categories.labelled.reduce((n: number, x: { tp: number }) => n + x.tp, 0)).toBe(rec.overall.tp);
   });
 
   it('scores the recognizer cases of every type a detector refs, beyond those the labelled sentences hold', () => {
