@@ -267,6 +267,16 @@ function logsSection(r, limit) {
   const secret = Object.keys(r.secretByDetector);
   out.push(secret.length > 0 ? '  secret/credential findings (each a false positive), masked examples:' : '  secret/credential findings: none');
   out.push(...examples(r, secret));
+  if (r.explained) {
+    out.push(`  every finding, by what it is: ${r.unexplained} unexplained`);
+    out.push(
+      table(
+        ['detector', 'what the value is', 'findings', 'files'],
+        r.explained.map((/** @type {any} */ e) => [e.detector, e.explanation, e.findings, e.files.join(' ')]),
+        '    ',
+      ),
+    );
+  }
   const others = Object.keys(r.byDetector).filter((id) => !secret.includes(id));
   if (others.length > 0) {
     out.push('  other findings, masked examples (value prefix…(length) and character shape):');

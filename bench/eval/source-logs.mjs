@@ -4,9 +4,11 @@
  * own; findings are counted per 10,000 lines per file and per detector. Secret/credential findings
  * are listed apart: these logs hold no secrets, so every one is a false positive to explain.
  * Examples are masked (first 2 characters, an ellipsis, the length, and the character shape) so
- * the report itself leaks nothing.
+ * the report itself leaks nothing. Every finding is also explained (log-explain.mjs): what kind of
+ * value it is, counted per detector; those no rule explains are counted apart.
  */
 import { basename, join } from 'node:path';
+import { explainLogFinding, UNEXPLAINED } from './log-explain.mjs';
 import { isSecretFinding } from './refs.mjs';
 import { listLogFiles, readLogLines } from './readers.mjs';
 
@@ -58,6 +60,8 @@ export function evaluateLogs(policy, root) {
   let totalLines = 0;
   let totalFindings = 0;
   let totalSecret = 0;
+  /** @type {Map<string, { detector: string, explanation: string, findings: number, files: Set<string> }>} */
+  const explained = new Map();
 
   for (const path of files) {
     const name = basename(path).replace(/\.log(\.gz)?$/, '');
@@ -77,6 +81,12 @@ export function evaluateLogs(policy, root) {
         let d = perDetector.get(f.id);
         if (!d) perDetector.set(f.id, (d = { findings: 0, category: f.category, examples: [], seen: new Set() }));
         d.findings++;
+        const explanation = explainLogFinding(f, line);
+        const key = `${f.id}\0${explanation}`;
+        const e = explained.get(key) ?? { detector: f.id, explanation, findings: 0, files: new Set() };
+        e.findings++;
+        e.files.add(name);
+        explained.set(key, e);
         const value = line.slice(f.start, f.end);
         if (d.examples.length < EXAMPLES && !d.seen.has(value)) {
           d.seen.add(value);
@@ -124,6 +134,10 @@ export function evaluateLogs(policy, root) {
     secretPer10k: per10k(totalSecret, totalLines),
     byDetector,
     secretByDetector: Object.fromEntries(Object.entries(byDetector).filter(([, d]) => isSecretFinding(d))),
+    explained: [...explained.values()]
+      .sort((a, b) => b.findings - a.findings || (a.detector < b.detector ? -1 : a.detector > b.detector ? 1 : 0))
+      .map((e) => ({ detector: e.detector, explanation: e.explanation, findings: e.findings, files: [...e.files].sort() })),
+    unexplained: [...explained.values()].filter((e) => e.explanation === UNEXPLAINED).reduce((n, e) => n + e.findings, 0),
     byFile,
   };
 }

@@ -71,11 +71,16 @@ interface LogsModule {
   maskValue(v: string): string;
   shapeOf(v: string): string;
 }
+interface ExplainModule {
+  UNEXPLAINED: string;
+  explainLogFinding(finding: Finding, line: string): string;
+}
 
 const m = await load<Metrics>('metrics.mjs');
 const cases = await load<CasesModule>('cases.mjs');
 const logs = await load<LogsModule>('source-logs.mjs');
 const categories = await load<CategoriesModule>('categories.mjs');
+const explain = await load<ExplainModule>('log-explain.mjs');
 
 describe('eval metrics', () => {
   it('computes precision, recall and F1 exactly', () => {
@@ -235,6 +240,46 @@ describe('eval by category', () => {
     expect(r.labelled[0]).not.toHaveProperty('tn');
     expect(r.logs?.find((x) => x.category === 'network')).toEqual({ category: 'network', detectors: 1, findings: 30, per10k: 15 });
     expect(r.logs?.find((x) => x.category === 'secret')).toEqual({ category: 'secret', detectors: 0, findings: 0, per10k: 0 });
+  });
+});
+
+describe('eval log findings explained', () => {
+  const why = (line: string, value: string, id = 'ipv4', category = 'network') => {
+    const start = line.indexOf(value);
+    return explain.explainLogFinding({ id, category, start, end: start + value.length }, line);
+  };
+
+  it('names the range of an address, a network number, a port and a URL', () => {
+    expect(why('src: /10.251.42.84:50010 dest', '10.251.42.84')).toBe('private IPv4 address with a port');
+    expect(why('on network 10.128.0.0 via ee0', '10.128.0.0')).toBe('private IPv4 network number');
+    expect(why('synchronized to 8.8.4.4, stratum', '8.8.4.4')).toBe('public IPv4 address');
+    expect(why('split: hdfs://10.190.173.170:9000/x', '10.190.173.170')).toBe('private IPv4 address in a URL');
+    expect(why('from 127.0.0.1', '127.0.0.1')).toBe('loopback IPv4 address');
+    expect(why('Addr: fe80::1c2d:3e4f%en0)', 'fe80::1c2d:3e4f%en0', 'ipv6')).toBe('link-local IPv6 address');
+    expect(why('address 2606:4700::1111', '2606:4700::1111', 'ipv6')).toBe('public IPv6 address');
+  });
+
+  it('tells vendor, local and multicast MAC addresses apart', () => {
+    expect(why('from 00:11:43:e3:ba:c3 via', '00:11:43:e3:ba:c3', 'mac-address')).toBe('MAC address of a vendor (universal)');
+    expect(why('devices ("84-41-67-32-db-e1")', '84-41-67-32-db-e1', 'mac-address')).toBe('MAC address of a vendor (universal)');
+    expect(why('bssid 02:00:5e:10:00:01', '02:00:5e:10:00:01', 'mac-address')).toBe('MAC address, locally administered');
+    expect(why('to 01:00:5e:00:00:fb', '01:00:5e:00:00:fb', 'mac-address')).toBe('multicast MAC address');
+  });
+
+  it('reads e-mail addresses in URLs, encoded or not', () => {
+    const url = 'https://13957525385%40163.com@p28-contacts.icloud.com/874161398/';
+    expect(why(url, '13957525385%40163.com@p28-contacts.icloud.com', 'email', 'pii')).toBe("percent-encoded e-mail address as a URL's user name");
+    expect(why('users/xpc_ben%40163.com/ timed out', 'xpc_ben%40163.com', 'email', 'pii')).toBe('percent-encoded e-mail address in a URL path');
+    expect(why('ftp://ann@example.org/f', 'ann@example.org', 'email', 'pii')).toBe("e-mail address as a URL's user name");
+    expect(why('Account xpc_ben@163.com@https', 'xpc_ben@163.com', 'email', 'pii')).toBe('e-mail address');
+  });
+
+  it('leaves secrets, values their detector does not describe and unknown kinds unexplained', () => {
+    expect(why('token ghp_abc', 'ghp_abc', 'github-pat', 'secret')).toBe(explain.UNEXPLAINED);
+    expect(why('pw hunter2', 'hunter2', 'password-assignment', 'credential')).toBe(explain.UNEXPLAINED);
+    expect(why('v 1.2.3', '1.2.3')).toBe(explain.UNEXPLAINED);
+    expect(why('name Ann Smith', 'Ann Smith', 'person', 'pii')).toBe(explain.UNEXPLAINED);
+    expect(why('card 4111111111111111', '4111111111111111', 'card-visa', 'financial')).toBe(explain.UNEXPLAINED);
   });
 });
 

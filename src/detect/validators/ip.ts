@@ -113,3 +113,17 @@ export const ipv6 = ipValidator('ipv6', (value) => {
   const pct = value.indexOf('%');
   return { range: rangeOfV6(pct >= 0 ? value.slice(0, pct) : value) };
 });
+
+/**
+ * The range of an address as the validators read it: one of {@link IP_RANGES}, `public` for any
+ * other valid IPv4 or IPv6 address (a zone allowed), undefined for a value neither accepts.
+ */
+export function ipRange(value: string): IpRange | 'public' | undefined {
+  for (const check of [ipv4, ipv6]) {
+    if (!check.validate(value, {}).ok) continue;
+    const pct = value.indexOf('%');
+    const addr = pct >= 0 ? value.slice(0, pct) : value;
+    return (addr.includes(':') ? rangeOfV6(addr) : rangeOfV4(addr)) ?? 'public';
+  }
+  return undefined;
+}

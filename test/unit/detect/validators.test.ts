@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { isIPv4, isIPv6 } from 'node:net';
 import { VALIDATORS, shannonEntropy } from '../../../src/detect/validators.js';
+import { ipRange } from '../../../src/detect/validators/ip.js';
 import { LogveilError } from '../../../src/errors.js';
 import { bad, check, ok, v } from '../../helpers/validators.js';
 
@@ -733,5 +734,25 @@ describe('ipv4 / ipv6 keep ranges', () => {
     expect(v4.checkParams({ keep: ['private'] })).toEqual([]);
     expect(v4.checkParams({ keep: ['intranet'] })).toEqual(['ipv4 "keep" must be a list of: private, loopback, link-local, multicast, documentation']);
     expect(v6.checkParams({ keep: 'private', other: 1 })).toHaveLength(2);
+  });
+  it('names the range of an address, public for the rest, nothing for a value neither validator accepts', () => {
+    expect(['10.128.0.0', '100.64.1.1', '127.0.0.1', '169.254.9.9', '239.1.1.1', '203.0.113.7', '8.8.8.8'].map(ipRange)).toEqual([
+      'private',
+      'private',
+      'loopback',
+      'link-local',
+      'multicast',
+      'documentation',
+      'public',
+    ]);
+    expect(['fe80::1%en0', 'fd00::1', '::1', '2001:db8::1', '2606:4700::1111', '::ffff:10.0.0.1'].map(ipRange)).toEqual([
+      'link-local',
+      'private',
+      'loopback',
+      'documentation',
+      'public',
+      'private',
+    ]);
+    expect(['0.0.0.6', '1.2.3', '256.1.1.1', 'fe80::1::2', 'host'].map(ipRange)).toEqual([undefined, undefined, undefined, undefined, undefined]);
   });
 });
