@@ -7,16 +7,16 @@
  */
 import type { KeyRuleSpec } from '../detect/pack.js';
 import { plainNumber } from '../detect/numbers.js';
-import { decodedForms, repeatsIn, standalone, ValueSet } from '../detect/repeats.js';
+import { decodedForms } from '../detect/repeats.js';
 import { ownTokens, scanHits, scanText } from '../detect/scan.js';
-import type { TokenRef } from '../crypto/token.js';
 import { CodecError, LogveilError } from '../errors.js';
 import { fieldPath, type Finding, type JsonValue, type LogRecord, type Severity } from '../record.js';
 import type { ResolvedAction } from './actions.js';
 import { detectorEdit, keyRuleEdit, withKeyRules, type Edit, type RedactedBy } from './edits.js';
 import { embeddedValues } from './embedded.js';
-import { anyValueMember, contextWith, leaves, mayRepeat, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue } from './members.js';
+import { anyValueMember, contextWith, leaves, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue } from './members.js';
 import type { RedactOptions, RedactOutcome } from './redact-options.js';
+import { redactRepeats, type FirstPass } from './repeats.js';
 import { replacement } from './replace.js';
 
 export { partial, type RedactKeys } from './replace.js';
@@ -40,7 +40,7 @@ export function redactRecord(record: LogRecord, options: RedactOptions): RedactO
     }
     const out = walker.value(record.body, '$', 0);
     // A value redacted in one field is redacted where it stands alone in the others too.
-    const body = out === DROP ? null : walker.mayRepeat(options.source) ? walker.repeatsOf(out) : out;
+    const body = out === DROP ? null : redactRepeats(out, options, walker);
     return { kind: 'keep', body, changed: body !== record.body, findings: walker.findings };
   } catch (err) {
     if (err instanceof DropRecord) {
@@ -50,19 +50,16 @@ export function redactRecord(record: LogRecord, options: RedactOptions): RedactO
   }
 }
 
-class Walker {
+class Walker implements FirstPass {
   readonly findings: Finding[] = [];
   /** The values this record had redacted, as written, each with what redacted it first. */
   readonly redacted = new Map<string, RedactedBy>();
-  #valueSet: ValueSet | undefined;
-  /** Keys the search for repeats renamed, by path as the first pass named them (see {@link Walker.repeatsOf}). */
-  readonly #renamed: Array<{ from: string; to: string }> = [];
   /** The keys (as written) from the record's root down to the value being walked. */
   readonly #keys: string[] = [];
   /** How each number the record holds unchanged was written (a number may be read otherwise: plain digits, printed). */
-  readonly #written = new Map<number, string[]>();
+  readonly written = new Map<number, string[]>();
   /** Some number has a reading its writing does not hold verbatim (`5.36221234E8` is 536221234). */
-  #numbersReadOtherwise = false;
+  numbersReadOtherwise = false;
   readonly #o: RedactOptions;
 
   readonly #root: string | JsonValue;
@@ -163,13 +160,13 @@ class Walker {
     const text = written ?? String(v);
     const out = this.string(text, path, true, context, written !== undefined);
     if (out !== text) return out;
-    const known = this.#written.get(v);
-    if (!known) this.#written.set(v, [text]);
+    const known = this.written.get(v);
+    if (!known) this.written.set(v, [text]);
     else if (!known.includes(text)) known.push(text);
     // A reading long enough to be a redacted value that the writing does not hold verbatim.
     const printed = Number.isSafeInteger(v) ? String(v) : undefined;
     const plain = plainNumber(text);
-    if ((printed !== undefined && printed !== text && printed.length >= 6) || (plain !== undefined && plain.length >= 6)) this.#numbersReadOtherwise = true;
+    if ((printed !== undefined && printed !== text && printed.length >= 6) || (plain !== undefined && plain.length >= 6)) this.numbersReadOtherwise = true;
     return v;
   }
 
@@ -250,119 +247,6 @@ class Walker {
     for (const form of decodedForms(value)) if (!this.redacted.has(form)) this.redacted.set(form, { ...by, count: 0 });
   }
 
-  /** False when no value the record had redacted can stand anywhere else in it (see {@link mayRepeat}). */
-  mayRepeat(source: string | undefined): boolean {
-    return mayRepeat(this.redacted, source, this.#numbersReadOtherwise);
-  }
-
-  /**
-   * The redacted body with every value {@link redacted} holds also redacted where it stands alone
-   * in another field (a password a key rule took, written again in a message; a key confirmed by
-   * its keyword in one field and logged bare in the next), as its first occurrence was; in keys too.
-   */
-  repeatsOf(body: JsonValue): JsonValue {
-    const before = this.findings.length;
-    const out = this.repeats(body, '$', '$');
-    // Findings of the first pass name keys as it left them: a key renamed since (it repeats a
-    // redacted value) is named as renamed.
-    if (this.#renamed.length > 0) {
-      for (const f of this.findings.slice(0, before)) {
-        for (const { from, to } of this.#renamed) {
-          if (f.path.startsWith(from) && (f.path.length === from.length || '.[{'.includes(f.path[from.length] as string))) f.path = to + f.path.slice(from.length);
-        }
-      }
-    }
-    return out;
-  }
-
-  /** `first`: the path as the first pass named the value (findings made there carry it). */
-  repeats(v: JsonValue, path: string, first: string): JsonValue {
-    if (typeof v === 'string') return this.#repeatsIn(v, path);
-    // A number is read as printed only where that is exact; the first pass read the others as written.
-    if (typeof v === 'number') return this.#repeatsInNumber(v, path);
-    if (v === null || typeof v !== 'object') return v;
-    if (Array.isArray(v)) {
-      let out: JsonValue[] | undefined;
-      v.forEach((item, i) => {
-        const next = this.repeats(item, `${path}[${i}]`, `${first}[${i}]`);
-        if (next !== item && !out) out = v.slice(0, i);
-        out?.push(next);
-      });
-      return out ?? v;
-    }
-    let out: Record<string, JsonValue> | undefined;
-    const keys = Object.keys(v);
-    keys.forEach((key, i) => {
-      const item = v[key] as JsonValue;
-      const name = this.#repeatsIn(key, `${path}{key}`);
-      if (name !== key) this.#renamed.push({ from: fieldPath(first, key), to: fieldPath(path, name) });
-      const next = this.repeats(item, fieldPath(path, name), fieldPath(first, key));
-      if ((next !== item || name !== key) && !out) {
-        out = {};
-        for (let j = 0; j < i; j++) setMember(out, keys[j] as string, v[keys[j] as string] as JsonValue);
-      }
-      if (!out) return;
-      if (Object.hasOwn(out, name)) {
-        throw new LogveilError('KEY_COLLISION', `two keys of the object at ${path} are redacted to the same text`);
-      }
-      setMember(out, name, next);
-    });
-    return out ?? v;
-  }
-
-  /**
-   * A number is searched as written, and as its other readings: its plain digits, and its printed
-   * form where that is exact. A redacted value found in a reading other than the writing replaces
-   * the whole number, as a finding there does in the first pass.
-   */
-  #repeatsInNumber(v: number, path: string): JsonValue {
-    const written = this.#written.get(v) ?? [];
-    const text = written[0] ?? String(v);
-    const out = this.#repeatsIn(text, path);
-    if (out !== text) return out;
-    const readings = new Set([...written, ...written.map(plainNumber), Number.isSafeInteger(v) ? String(v) : undefined]);
-    readings.delete(text);
-    for (const reading of readings) {
-      if (reading === undefined) continue;
-      const found = standalone(reading, this.#values(), []);
-      if (found.length === 0) continue;
-      const value = (found[0] as { value: string }).value;
-      const by = this.redacted.get(value) as RedactedBy;
-      const replaced = this.#apply(by.action, by.label, value);
-      this.#o.onReplace?.(by.id, replaced.text);
-      this.#record(by.id, by.category, by.severity, by.label, path, 0, text.length, by.action, replaced.kid);
-      return replaced.text;
-    }
-    return v;
-  }
-
-  /** The values to look for again, made once: the search for repeats adds none. */
-  #values(): ValueSet {
-    this.#valueSet ??= new ValueSet(this.redacted.keys());
-    return this.#valueSet;
-  }
-
-  #repeatsIn(text: string, path: string): string {
-    const policy = this.#o.policy;
-    const values = this.#values();
-    // A token shields what it holds, unless that is a value the record redacted (`[[PASSWORD:h1.<it>]]`).
-    const tokens = (): TokenRef[] => (text.includes('[[') ? ownTokens(policy, text).filter((t) => standalone(t.body ?? '', values, []).length === 0) : []);
-    const found = repeatsIn(text, values, tokens);
-    if (found.length === 0) return text;
-    const edits = found.map((r) => ({ ...r, by: this.redacted.get(r.value) as RedactedBy }));
-    let out = '';
-    let pos = 0;
-    for (const e of edits) {
-      if (e.start < pos) continue;
-      const replaced = this.#apply(e.by.action, e.by.label, e.value);
-      this.#o.onReplace?.(e.by.id, replaced.text);
-      this.#record(e.by.id, e.by.category, e.by.severity, e.by.label, path, e.start, e.end, e.by.action, replaced.kid);
-      out += text.slice(pos, e.start) + replaced.text;
-      pos = e.end;
-    }
-    return out + text.slice(pos);
-  }
-
   /** A key rule replaces the whole value, whatever its type; a value that is one token already stays. */
   #byKey(v: JsonValue, path: string, rule: KeyRuleSpec, pattern: string, source: string): JsonValue | typeof DROP {
     if (v === null || v === '') return v;
@@ -381,7 +265,7 @@ class Walker {
     // What an object or array the rule took holds, keys too, is looked for again (`{"password":{"value":"..."}}`);
     // a number, in its other readings as well.
     if (typeof v === 'object') for (const leaf of leaves(v, true)) this.#remember(leaf, by);
-    if (typeof v !== 'string') this.#numbersReadOtherwise = true;
+    if (typeof v !== 'string') this.numbersReadOtherwise = true;
     if (typeof v === 'number') for (const reading of [String(v), plainNumber(text)]) if (reading !== undefined && reading !== text) this.#remember(reading, by, 0);
     return replaced.text;
   }

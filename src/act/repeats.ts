@@ -1,0 +1,155 @@
+/**
+ * The second pass over a structured record's body: a value the first pass (the walk of redact.ts)
+ * redacted in one field is redacted where it stands alone in the others too (a password a key rule
+ * took, written again in a message; a key confirmed by its keyword in one field and logged bare in
+ * the next), as its first occurrence was; in keys too.
+ */
+import type { TokenRef } from '../crypto/token.js';
+import { plainNumber } from '../detect/numbers.js';
+import { repeatsIn, standalone, ValueSet } from '../detect/repeats.js';
+import { ownTokens } from '../detect/scan.js';
+import { LogveilError } from '../errors.js';
+import { fieldPath, type Finding, type JsonValue } from '../record.js';
+import type { RedactedBy } from './edits.js';
+import { mayRepeat, setMember } from './members.js';
+import type { RedactOptions } from './redact-options.js';
+import { replacement } from './replace.js';
+
+/** What the first pass over a record leaves for the search for repeats. */
+export interface FirstPass {
+  /** The first pass's findings: the search adds its own, and renames in their paths the keys it redacts. */
+  readonly findings: Finding[];
+  /** The values the record had redacted, as written, each with what redacted it first. */
+  readonly redacted: ReadonlyMap<string, RedactedBy>;
+  /** How each number the record holds unchanged was written. */
+  readonly written: ReadonlyMap<number, readonly string[]>;
+  /** Some number has a reading its writing does not hold verbatim (`5.36221234E8` is 536221234). */
+  readonly numbersReadOtherwise: boolean;
+}
+
+/**
+ * `body` (as the first pass redacted it) with every value `pass.redacted` holds also redacted
+ * where it stands alone in another field; `body` itself when none can stand anywhere else (see
+ * {@link mayRepeat}). The findings go to `pass.findings`.
+ */
+export function redactRepeats(body: JsonValue, options: RedactOptions, pass: FirstPass): JsonValue {
+  if (!mayRepeat(pass.redacted, options.source, pass.numbersReadOtherwise)) return body;
+  return new Repeats(options, pass).of(body);
+}
+
+/** One record's search for repeats. */
+class Repeats {
+  readonly #o: RedactOptions;
+  readonly #pass: FirstPass;
+  /** The values to look for again, made once: the search for repeats adds none. */
+  readonly #values: ValueSet;
+  /** Keys the search renamed, by path as the first pass named them (see {@link Repeats.of}). */
+  readonly #renamed: Array<{ from: string; to: string }> = [];
+
+  constructor(options: RedactOptions, pass: FirstPass) {
+    this.#o = options;
+    this.#pass = pass;
+    this.#values = new ValueSet(pass.redacted.keys());
+  }
+
+  /** The body with the repeats redacted (see {@link redactRepeats}). */
+  of(body: JsonValue): JsonValue {
+    const findings = this.#pass.findings;
+    const before = findings.length;
+    const out = this.#inValue(body, '$', '$');
+    // Findings of the first pass name keys as it left them: a key renamed since (it repeats a
+    // redacted value) is named as renamed.
+    if (this.#renamed.length > 0) {
+      for (const f of findings.slice(0, before)) {
+        for (const { from, to } of this.#renamed) {
+          if (f.path.startsWith(from) && (f.path.length === from.length || '.[{'.includes(f.path[from.length] as string))) f.path = to + f.path.slice(from.length);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** `first`: the path as the first pass named the value (findings made there carry it). */
+  #inValue(v: JsonValue, path: string, first: string): JsonValue {
+    if (typeof v === 'string') return this.#inText(v, path);
+    // A number is read as printed only where that is exact; the first pass read the others as written.
+    if (typeof v === 'number') return this.#inNumber(v, path);
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) {
+      let out: JsonValue[] | undefined;
+      v.forEach((item, i) => {
+        const next = this.#inValue(item, `${path}[${i}]`, `${first}[${i}]`);
+        if (next !== item && !out) out = v.slice(0, i);
+        out?.push(next);
+      });
+      return out ?? v;
+    }
+    let out: Record<string, JsonValue> | undefined;
+    const keys = Object.keys(v);
+    keys.forEach((key, i) => {
+      const item = v[key] as JsonValue;
+      const name = this.#inText(key, `${path}{key}`);
+      if (name !== key) this.#renamed.push({ from: fieldPath(first, key), to: fieldPath(path, name) });
+      const next = this.#inValue(item, fieldPath(path, name), fieldPath(first, key));
+      if ((next !== item || name !== key) && !out) {
+        out = {};
+        for (let j = 0; j < i; j++) setMember(out, keys[j] as string, v[keys[j] as string] as JsonValue);
+      }
+      if (!out) return;
+      if (Object.hasOwn(out, name)) {
+        throw new LogveilError('KEY_COLLISION', `two keys of the object at ${path} are redacted to the same text`);
+      }
+      setMember(out, name, next);
+    });
+    return out ?? v;
+  }
+
+  /**
+   * A number is searched as written, and as its other readings: its plain digits, and its printed
+   * form where that is exact. A redacted value found in a reading other than the writing replaces
+   * the whole number, as a finding there does in the first pass.
+   */
+  #inNumber(v: number, path: string): JsonValue {
+    const written = this.#pass.written.get(v) ?? [];
+    const text = written[0] ?? String(v);
+    const out = this.#inText(text, path);
+    if (out !== text) return out;
+    const readings = new Set([...written, ...written.map(plainNumber), Number.isSafeInteger(v) ? String(v) : undefined]);
+    readings.delete(text);
+    for (const reading of readings) {
+      if (reading === undefined) continue;
+      const found = standalone(reading, this.#values, []);
+      if (found.length === 0) continue;
+      const value = (found[0] as { value: string }).value;
+      return this.#replace(this.#pass.redacted.get(value) as RedactedBy, value, path, 0, text.length);
+    }
+    return v;
+  }
+
+  #inText(text: string, path: string): string {
+    const policy = this.#o.policy;
+    const values = this.#values;
+    // A token shields what it holds, unless that is a value the record redacted (`[[PASSWORD:h1.<it>]]`).
+    const tokens = (): TokenRef[] => (text.includes('[[') ? ownTokens(policy, text).filter((t) => standalone(t.body ?? '', values, []).length === 0) : []);
+    const found = repeatsIn(text, values, tokens);
+    if (found.length === 0) return text;
+    let out = '';
+    let pos = 0;
+    for (const { start, end, value } of found) {
+      if (start < pos) continue;
+      out += text.slice(pos, start) + this.#replace(this.#pass.redacted.get(value) as RedactedBy, value, path, start, end);
+      pos = end;
+    }
+    return out + text.slice(pos);
+  }
+
+  /** The text that replaces `value`, redacted as its first occurrence was; its finding is [start, end) at `path`. */
+  #replace(by: RedactedBy, value: string, path: string, start: number, end: number): string {
+    const replaced = replacement(by.action, by.label, value, this.#o.keys);
+    this.#o.onReplace?.(by.id, replaced.text);
+    const finding: Finding = { detectorId: by.id, category: by.category, severity: by.severity, label: by.label, path, start, end, action: by.action.type };
+    if (replaced.kid) finding.kid = replaced.kid;
+    this.#pass.findings.push(finding);
+    return replaced.text;
+  }
+}
