@@ -267,15 +267,27 @@ function keywordsNear(detector: CompiledDetector, text: string, m: RegExpExecArr
   return !detector.keywords || detector.keywords.test(text.slice(Math.max(0, m.index - detector.spec.keywordWindow), m.index + m[0].length));
 }
 
-/** The matches of a detector's regex in `text` that are not empty, left to right. */
+/**
+ * The matches of a detector's regex in `text` that are not empty, left to right. With a `secret`
+ * group, the search goes on where the group ends: what the regex reads after it is context (RE2
+ * has no lookahead), and the next match may need that context too (the space between
+ * `fe80::1 fd00::2` ends the first address and starts the second).
+ */
 export function execAll(detector: CompiledDetector, text: string): RegExpExecArray[] {
   const { regex } = detector;
   const out: RegExpExecArray[] = [];
   regex.lastIndex = 0;
   // A match that ends the text leaves nothing to search (an empty match at the end is skipped anyway).
   for (let m = regex.exec(text); m !== null; m = regex.lastIndex < text.length ? regex.exec(text) : null) {
-    if (m[0].length === 0) regex.lastIndex = m.index + 1;
-    else out.push(m);
+    if (m[0].length === 0) {
+      regex.lastIndex = m.index + 1;
+      continue;
+    }
+    out.push(m);
+    if (detector.hasSecretGroup) {
+      const end = secretSpan(detector, text, m)[1];
+      if (end < m.index + m[0].length) regex.lastIndex = Math.max(end, m.index + 1);
+    }
   }
   return out;
 }

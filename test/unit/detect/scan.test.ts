@@ -131,6 +131,31 @@ detectors:
     expect(later).toEqual([[5, 7], [13, 15]]);
   });
 
+  it('goes on after the secret group, so that the context read after one value can start the next', () => {
+    const guarded = policyFromYaml(`
+pack: t
+detectors:
+  - id: hex
+    name: Hex word between guards
+    category: pii
+    severity: low
+    regex: '(?:^|[^\\w:])(?P<secret>[0-9a-f]{4}(?::[0-9a-f]{1,4})+)(?:$|[^\\w:])'
+    action: mask
+    tests: {match: ['a fe80:1 b']}
+`);
+    const text = 'fe80:1 fd00:2,abcd:3 x';
+    // Each match reads the separator after its value; the next one needs it before its own.
+    expect(scanText(guarded, text).map((m) => text.slice(m.start, m.end))).toEqual(['fe80:1', 'fd00:2', 'abcd:3']);
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const line = 'peers fe80::1 fd00::2 2001:db8::5;2001:db8::6';
+    expect(scanText(builtin, line).map((m) => [m.detector.spec.id, line.slice(m.start, m.end)])).toEqual([
+      ['ipv6', 'fe80::1'],
+      ['ipv6', 'fd00::2'],
+      ['ipv6', '2001:db8::5'],
+      ['ipv6', '2001:db8::6'],
+    ]);
+  });
+
   it('honours detector and pack allowlists', () => {
     expect(scanText(policy, 'pin 0000')).toEqual([]);
     expect(scanText(policy, 'to user@example.invalid')).toEqual([]);
