@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { ActionOverrides } from '../act/actions.js';
 import { ACTION_SCHEMA } from '../detect/schema.js';
 import { normalizeAction, type ActionSpec, type TokenMode } from '../detect/pack.js';
+import { IP_RANGES, type IpRange } from '../detect/validators/ip.js';
 import type { LineFormat } from '../codecs/jsonl.js';
 import { ConfigError } from '../errors.js';
 import { builtinRoutingDir } from '../route/builtin.js';
@@ -22,6 +23,8 @@ export interface LogveilConfig {
   actions: ActionOverrides;
   keys: { provider: 'local'; maxKeyAgeMs: number; maxKeyUses: number };
   limits: { maxRecordBytes: number; maxDepth: number };
+  /** Address ranges every IPv4 and IPv6 detector leaves in the clear (see keepAddressRanges). */
+  network: { keepRanges: IpRange[] };
   /** Security routing rules (files or directories, absolute) and whether routed records stay in the app stream. */
   routing: { patterns: string[]; appStream: 'keep' | 'remove' };
   /** State directory: master key, key registry, security events, quarantine. */
@@ -65,6 +68,13 @@ export const CONFIG_SCHEMA = {
       },
     },
     stateDir: { type: 'string', minLength: 1 },
+    network: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        keepRanges: { type: 'array', items: { enum: IP_RANGES }, uniqueItems: true },
+      },
+    },
     routing: {
       type: 'object',
       additionalProperties: false,
@@ -93,6 +103,7 @@ interface RawConfig {
   keys?: { provider?: 'local'; maxKeyAgeMs?: number; maxKeyUses?: number };
   limits?: { maxRecordBytes?: number; maxDepth?: number };
   stateDir?: string;
+  network?: { keepRanges?: IpRange[] };
   routing?: { patterns?: string[]; appStream?: 'keep' | 'remove' };
 }
 
@@ -134,6 +145,7 @@ function buildConfig(raw: RawConfig, base: string, env: NodeJS.ProcessEnv): Logv
       maxRecordBytes: raw.limits?.maxRecordBytes ?? 1024 * 1024,
       maxDepth: raw.limits?.maxDepth ?? 64,
     },
+    network: { keepRanges: IP_RANGES.filter((r) => raw.network?.keepRanges?.includes(r)) },
     routing: {
       patterns: raw.routing?.patterns ? raw.routing.patterns.map((p) => resolve(base, p)) : [builtinRoutingDir()],
       appStream: raw.routing?.appStream ?? 'keep',

@@ -12,6 +12,7 @@ import { createKmsClient, KmsKeyProvider } from '../crypto/keys/kms.js';
 import type { KeyProvider } from '../crypto/keys/provider.js';
 import { kidFor, KeyRegistry, type KeyRecord } from '../crypto/keys/registry.js';
 import { CompiledPolicy } from '../detect/compile.js';
+import { keepAddressRanges } from '../detect/keep-ranges.js';
 import { loadPolicy } from '../detect/load.js';
 import { LogveilError } from '../errors.js';
 import { needsHashKey } from '../pipeline/engine.js';
@@ -82,7 +83,7 @@ export interface LambdaRuntime {
  */
 export async function openLambdaRuntime(config: LambdaConfig, deps: LambdaDeps = {}): Promise<LambdaRuntime> {
   const started = performance.now();
-  const policy = new CompiledPolicy(loadPolicy(config.logveil.patterns), { maxDepth: config.logveil.limits.maxDepth });
+  const policy = new CompiledPolicy(keepAddressRanges(loadPolicy(config.logveil.patterns), config.logveil.network.keepRanges), { maxDepth: config.logveil.limits.maxDepth });
   const actions = new ActionPolicy(config.logveil.actions);
   const needsHash = needsHashKey(policy, actions);
   if (needsHash && !config.hashKeyBlob) {

@@ -11,6 +11,7 @@ import { LocalKeyProvider } from '../crypto/keys/local.js';
 import type { KeyProvider } from '../crypto/keys/provider.js';
 import { KeyRegistry, type KeyRecord } from '../crypto/keys/registry.js';
 import { CompiledPolicy } from '../detect/compile.js';
+import { keepAddressRanges } from '../detect/keep-ranges.js';
 import { loadPolicy } from '../detect/load.js';
 import { CompiledRouting } from '../route/compile.js';
 import { loadRoutingRules } from '../route/load.js';
@@ -58,7 +59,8 @@ export async function openRuntime(config: LogveilConfig, options: RuntimeOptions
   const routingSalt = randomBytes(16);
   const routing = new CompiledRouting(loadRoutingRules(config.routing.patterns), { groupKeySalt: routingSalt });
   // Built here only where batches run on this thread (see InlineExecutor): the pool's workers compile their own.
-  const policy = new CompiledPolicy(loadPolicy(config.patterns), { maxDepth: config.limits.maxDepth, extraLinePatterns: routing.linePatterns, lazy: true });
+  const spec = keepAddressRanges(loadPolicy(config.patterns), config.network.keepRanges);
+  const policy = new CompiledPolicy(spec, { maxDepth: config.limits.maxDepth, extraLinePatterns: routing.linePatterns, lazy: true });
   const provider = options.provider ?? (await LocalKeyProvider.open(config.stateDir));
   const registry = await KeyRegistry.open(join(config.stateDir, 'keys.jsonl'));
   const onProblem = options.onProblem ?? ((message: string) => process.stderr.write(`logveil: ${message}\n`));

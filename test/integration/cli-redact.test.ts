@@ -142,3 +142,37 @@ describe('logveil redact with an invalid pattern file', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('logveil redact with network.keepRanges in the config', () => {
+  it('leaves private and loopback addresses in clear on the main thread and in workers, redacts the others, and explains why', () => {
+    const dir = tempDir('logveil-keep-ranges-');
+    writeFileSync(join(dir, 'logveil.yaml'), 'network: { keepRanges: [private, loopback] }\n');
+    const input = ['{"msg":"from 10.0.0.7 to 8.8.4.4","peer":"fd12:3456::1"}', 'sshd: accepted 192.168.1.20 via 127.0.0.1, relay 2606:4700::1111'].join('\n') + '\n';
+    writeFileSync(join(dir, 'in.log'), input);
+    const outputs: string[] = [];
+    for (const workers of ['0', '2']) {
+      const home = join(dir, `state-${workers}`);
+      const r = logveil(['redact', '-c', 'logveil.yaml', 'in.log', '--out', `out-${workers}.log`, '--workers', workers, '--no-summary'], { cwd: dir, home });
+      expect(r.status, r.stderr).toBe(0);
+      const out = readFileSync(join(dir, `out-${workers}.log`), 'utf8');
+      for (const kept of ['10.0.0.7', 'fd12:3456::1', '192.168.1.20', '127.0.0.1']) expect(out).toContain(kept);
+      for (const gone of ['8.8.4.4', '2606:4700::1111']) expect(out).not.toContain(gone);
+      expect(out.match(/\[\[IP:/g)).toHaveLength(2);
+      outputs.push(out.replace(/\[\[IP:[^\]]+\]\]/g, '[[IP]]'));
+      // The run's policy is the configured one: its hash is not the built-in packs'.
+      const start = ledgerEvents(home).find((e) => e.type === 'run-start') as { policyHash: string };
+      const plain = logveil(['redact', 'in.log', '--out', 'plain.log', '--workers', workers, '--no-summary'], { cwd: dir, home: join(dir, `plain-${workers}`) });
+      expect(plain.status).toBe(0);
+      expect(readFileSync(join(dir, 'plain.log'), 'utf8').match(/\[\[IP:/g)).toHaveLength(6);
+      const plainStart = ledgerEvents(join(dir, `plain-${workers}`)).find((e) => e.type === 'run-start') as { policyHash: string };
+      expect(start.policyHash).not.toBe(plainStart.policyHash);
+    }
+    expect(outputs[0]).toBe(outputs[1]);
+    const explain = logveil(['patterns', 'explain', '-c', 'logveil.yaml', 'from 10.0.0.7 to 8.8.4.4'], { cwd: dir, home: join(dir, 'state-x') });
+    expect(explain.stdout).toMatch(/validator-failed\s+ipv4 \[5,13\) "10\.0\.0\.7": ipv4: private address kept by the "keep" parameter/);
+    expect(explain.stdout).toMatch(/fired\s+ipv4 \[17,24\) "8\.8\.4\.4"/);
+    // The packs' own tests describe them as written: the config's ranges do not fail them.
+    const tests = logveil(['patterns', 'test', '-c', 'logveil.yaml'], { cwd: dir, home: join(dir, 'state-x') });
+    expect(tests.status, tests.stdout + tests.stderr).toBe(0);
+  });
+});

@@ -6,6 +6,7 @@ import { resolve, relative } from 'node:path';
 import { builtinPatternsDir, loadConfig } from '../../config/config.js';
 import { CompiledPolicy } from '../../detect/compile.js';
 import { explainText } from '../../detect/explain.js';
+import { keepAddressRanges } from '../../detect/keep-ranges.js';
 import type { GitleaksImport } from '../../detect/import/gitleaks.js';
 import { listPackFiles, loadPolicy } from '../../detect/load.js';
 import { runPackTests } from '../../detect/packtest.js';
@@ -25,10 +26,16 @@ export interface PatternsFlags {
   all?: boolean;
 }
 
-function policyFor(flags: PatternsFlags): CompiledPolicy {
+/**
+ * The policy the flags name. `asConfigured` applies the config's policy-wide settings (the kept
+ * address ranges), as a run does; the packs' own tests run without them, since they describe the
+ * packs as written.
+ */
+function policyFor(flags: PatternsFlags, asConfigured: boolean): CompiledPolicy {
   const config = loadConfig(flags.config);
   const paths = flags.patterns?.length ? flags.patterns : config.patterns;
-  return new CompiledPolicy(loadPolicy(flags.pack ? withPack(paths, flags.pack) : paths));
+  const spec = loadPolicy(flags.pack ? withPack(paths, flags.pack) : paths);
+  return new CompiledPolicy(asConfigured ? keepAddressRanges(spec, config.network.keepRanges) : spec);
 }
 
 /**
@@ -47,7 +54,7 @@ function withPack(paths: readonly string[], pack: string): string[] {
 }
 
 export function patternsTestCommand(flags: PatternsFlags): number {
-  const policy = policyFor(flags);
+  const policy = policyFor(flags, false);
   const only = flags.pack ? relative(process.cwd(), resolve(flags.pack)) : undefined;
   const report = runPackTests(policy, only);
   // Routing rules carry test cases too; they run with the detectors' unless one pack is asked for.
@@ -70,7 +77,7 @@ export function patternsTestCommand(flags: PatternsFlags): number {
 }
 
 export function patternsExplainCommand(text: string, flags: PatternsFlags): number {
-  const policy = policyFor(flags);
+  const policy = policyFor(flags, true);
   const explanation = explainText(policy, text, { all: flags.all ?? false });
   if (flags.json) {
     process.stdout.write(JSON.stringify(explanation, null, 2) + '\n');
