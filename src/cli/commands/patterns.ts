@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve, relative } from 'node:path';
 import { builtinPatternsDir, loadConfig } from '../../config/config.js';
 import { CompiledPolicy } from '../../detect/compile.js';
+import { explainKeys } from '../../act/explain-keys.js';
 import { explainText } from '../../detect/explain.js';
 import { keepAddressRanges } from '../../detect/keep-ranges.js';
 import type { GitleaksImport } from '../../detect/import/gitleaks.js';
@@ -79,19 +80,26 @@ export function patternsTestCommand(flags: PatternsFlags): number {
 export function patternsExplainCommand(text: string, flags: PatternsFlags): number {
   const policy = policyFor(flags, true);
   const explanation = explainText(policy, text, { all: flags.all ?? false });
+  const keyRules = explainKeys(policy, text);
   if (flags.json) {
-    process.stdout.write(JSON.stringify(explanation, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ ...explanation, keyRules }, null, 2) + '\n');
     return ExitCode.Ok;
   }
-  if (explanation.entries.length === 0) {
-    process.stdout.write('no detector matched or nearly matched\n');
+  if (explanation.entries.length === 0 && keyRules.length === 0) {
+    process.stdout.write('no detector or key rule matched or nearly matched\n');
   }
+  const spanOf = (e: { start?: number; end?: number }, within: string): string =>
+    e.start !== undefined && e.end !== undefined ? ` [${e.start},${e.end}) ${JSON.stringify(within.slice(e.start, e.end))}` : '';
   for (const e of explanation.entries) {
-    const span = e.start !== undefined && e.end !== undefined ? ` [${e.start},${e.end}) ${JSON.stringify(text.slice(e.start, e.end))}` : '';
-    process.stdout.write(`${e.verdict.padEnd(17)} ${e.detectorId}${span}${e.detail ? `: ${e.detail}` : ''}  (${e.source})\n`);
+    process.stdout.write(`${e.verdict.padEnd(17)} ${e.detectorId}${spanOf(e, text)}${e.detail ? `: ${e.detail}` : ''}  (${e.source})\n`);
+  }
+  for (const e of keyRules) {
+    const where = e.path === '$' ? spanOf(e, text) : ` ${e.path}${e.start !== undefined ? ` [${e.start},${e.end})` : ''}`;
+    process.stdout.write(`${e.verdict.padEnd(17)} ${e.detectorId}${where}: ${e.detail}  (${e.source})\n`);
   }
   const n = explanation.redacted.length;
-  process.stdout.write(`${n} span${n === 1 ? '' : 's'} would be redacted\n`);
+  const fields = keyRules.filter((e) => e.verdict === 'key-redact').length;
+  process.stdout.write(`${n} span${n === 1 ? '' : 's'} would be redacted${fields > 0 ? `, and ${fields} value${fields === 1 ? '' : 's'} by key rules` : ''}\n`);
   return ExitCode.Ok;
 }
 

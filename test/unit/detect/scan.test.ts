@@ -196,6 +196,37 @@ detectors:
     expect(explained.entries).toContainEqual(expect.objectContaining({ detectorId: 'pin', verdict: 'no-prefilter-hit' }));
     expect(explained.redacted).toEqual([]);
   });
+  it('explains a valid value whose keyword, written into the regex, is missing, too far or kept apart', () => {
+    const ssn = policyFromYaml(`
+pack: t
+detectors:
+  - id: ssn-bare
+    name: SSN as 9 digits next to a keyword
+    category: identity
+    severity: high
+    regex: '(?i:ssn|social security)[^0-9\\n]{0,10}?(?:^|[^\\w-])(?P<secret>\\d{9})\\b'
+    validator: us-ssn
+    action: mask
+    tests: {match: ['ssn 536221234']}
+`);
+    const near = (text: string) => explainText(ssn, text).entries.filter((e) => e.detectorId === 'ssn-bare');
+    expect(near('ssn: 536221234')).toEqual([expect.objectContaining({ verdict: 'fired', start: 5, end: 14 })]);
+    expect(near('id 536221234')).toEqual([
+      expect.objectContaining({ verdict: 'keyword-missing', start: 3, end: 12, detail: 'the value matches, but none of [ssn, social security] stands before it' }),
+    ]);
+    const far = 'SSN (as given on the form): 536221234';
+    expect(near(far)).toEqual([
+      expect.objectContaining({ verdict: 'keyword-missing', start: 28, end: 37, detail: 'the value matches, but its nearest keyword "ssn" ends 24 chars before it (at most 10)' }),
+    ]);
+    expect(near('ssn 1, 536221234')[0]?.detail).toBe('the value matches and "ssn" ends 3 chars before it, but the text between them holds what the regex does not allow there');
+    // A value the validator refuses is no near miss; one the keyword confirms is no miss at all.
+    expect(near('id 000221234')).toEqual([]);
+    expect(near('ssn 536221234 and id 536221235')).toEqual([
+      expect.objectContaining({ verdict: 'fired', start: 4, end: 13 }),
+      expect.objectContaining({ verdict: 'keyword-missing', start: 21, end: 30 }),
+    ]);
+    expect(explainText(ssn, 'id 536221234').redacted).toEqual([]);
+  });
 });
 
 /** An e-mail detector and a connection-string password detector, as pack YAML. */

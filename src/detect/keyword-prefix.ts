@@ -1,0 +1,84 @@
+/**
+ * A detector that writes its keywords into its regex, `(?i:ssn|social security)[^0-9\n]{0,30}?`
+ * before the value, instead of its `keywords` field: the regex split into those keywords, the
+ * window and the value's own part, so that explain can find the value where no keyword stands
+ * near enough (a near miss the scan itself never sees, since the whole regex does not match).
+ */
+
+export interface KeywordPrefix {
+  /** The keywords as written in the regex (case-insensitive). */
+  keywords: string[];
+  /** The most characters the regex allows between a keyword's end and the value. */
+  window: number;
+  /** The regex after the gap: the value with the context it reads around it. */
+  value: string;
+}
+
+const GAP = /^\[\^[^\]]*\]\{0,(\d+)\}\??/;
+
+/**
+ * The keyword prefix of `regex`, when it starts (after an optional `(?i)`) with a group `(?i:a|b)`
+ * of plain words and a bounded gap `[^...]{0,N}`; undefined for any other regex.
+ */
+export function keywordPrefix(regex: string): KeywordPrefix | undefined {
+  let rest = regex.startsWith('(?i)') ? regex.slice(4) : regex;
+  if (!rest.startsWith('(?i:')) return undefined;
+  const close = groupEnd(rest, 0);
+  if (close < 0) return undefined;
+  const keywords = splitAlternatives(rest.slice(4, close));
+  if (!keywords) return undefined;
+  rest = rest.slice(close + 1);
+  const gap = GAP.exec(rest);
+  if (!gap) return undefined;
+  const value = rest.slice(gap[0].length);
+  return value.length === 0 ? undefined : { keywords, window: Number(gap[1]), value };
+}
+
+/** The index of the `)` closing the group opened at `open`, or -1. */
+function groupEnd(s: string, open: number): number {
+  let depth = 0;
+  let inClass = false;
+  for (let i = open; i < s.length; i++) {
+    const c = s[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+    } else if (c === '[') {
+      inClass = true;
+    } else if (c === '(') {
+      depth++;
+    } else if (c === ')') {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
+}
+
+/** The alternatives of a group body as plain text, or undefined when one is more than a word. */
+function splitAlternatives(body: string): string[] | undefined {
+  const out: string[] = [];
+  let word = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i] as string;
+    if (c === '\\') {
+      const next = body[i + 1];
+      // An escaped punctuation character stands for itself (`tel\.`); other escapes are classes.
+      if (next === undefined || /[A-Za-z0-9]/.test(next)) return undefined;
+      word += next;
+      i++;
+    } else if (c === '|') {
+      out.push(word);
+      word = '';
+    } else if ('()[]{}*+?.^$'.includes(c)) {
+      return undefined;
+    } else {
+      word += c;
+    }
+  }
+  out.push(word);
+  return out.every((w) => w.length > 0) ? out : undefined;
+}

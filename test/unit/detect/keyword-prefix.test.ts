@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { builtinPatternsDir } from '../../../src/config/config.js';
+import { keywordPrefix } from '../../../src/detect/keyword-prefix.js';
+import { loadPolicy } from '../../../src/detect/load.js';
+
+describe('keywordPrefix', () => {
+  it('splits a regex into the keywords it writes in, the window and the value part', () => {
+    expect(keywordPrefix("(?i:ssn|social security|ss#)[^0-9\\n]{0,30}?(?:^|[^\\w-])(?P<secret>\\d{9})\\b")).toEqual({
+      keywords: ['ssn', 'social security', 'ss#'],
+      window: 30,
+      value: '(?:^|[^\\w-])(?P<secret>\\d{9})\\b',
+    });
+    expect(keywordPrefix('(?i)(?i:dni|nie)[^0-9\\n]{0,12}(?P<secret>\\d{8}[A-Z])')).toMatchObject({ keywords: ['dni', 'nie'], window: 12 });
+    expect(keywordPrefix("(?i:tel\\.|driver's license|\"sin\")[^\\d]{0,5}\\d+")?.keywords).toEqual(['tel.', "driver's license", '"sin"']);
+  });
+
+  it('takes no regex whose keywords are patterns, or that has no bounded gap or no value after it', () => {
+    for (const regex of [
+      '(?i)\\b(?:dob|d\\.o\\.b\\.?|date[ _-]?of[ _-]?birth)[^0-9]{0,5}\\d+',
+      '(?i:ssn|\\bss)[^0-9]{0,30}\\d{9}',
+      '(?i:ssn)[^0-9]*\\d{9}',
+      '(?i:ssn) \\d{9}',
+      '(?i:ssn)[^0-9]{0,30}',
+      '(?i:ssn|)[^0-9]{0,30}\\d',
+      '\\bssn[^0-9]{0,30}\\d{9}',
+      '(?i:ssn[^0-9]{0,30}\\d{9}',
+    ]) {
+      expect(keywordPrefix(regex), regex).toBeUndefined();
+    }
+  });
+
+  it('reads the built-in identity detectors that write their keywords in', () => {
+    const spec = loadPolicy([builtinPatternsDir()]);
+    const ids = spec.packs.flatMap((p) => p.detectors.filter((d) => keywordPrefix(d.regex)).map((d) => d.id));
+    for (const id of ['us-ssn-bare', 'de-tax-id', 'es-dni-nie-keyword', 'in-pan', 'au-tfn', 'uk-nhs-number-keyword']) expect(ids).toContain(id);
+    expect(ids.length).toBeGreaterThanOrEqual(20);
+  });
+});
