@@ -23,3 +23,27 @@ describe('logveil patterns test --pack', () => {
     expect(r.stdout).toMatch(/^1 detectors, (\d+) cases: \1 passed, 0 failed\n$/);
   });
 });
+
+describe('logveil patterns explain', () => {
+  const home = join(tempDir('logveil-explain-'), 'state');
+
+  it('shows a value whose keyword stands too far, and the key rules a JSON text meets, in text and JSON', () => {
+    const far = logveil(['patterns', 'explain', 'Steuer-ID (see the letter of March 2024) 11913476808'], { cwd: ROOT, home });
+    expect(far.status).toBe(0);
+    expect(far.stdout).toContain('keyword-missing   de-tax-id [41,52) "11913476808": the value matches, but its nearest keyword "steuer" ends 34 chars before it (at most 30)');
+    expect(far.stdout).toMatch(/0 spans would be redacted\n$/);
+
+    const text = '{"password":"hunter2","request_id":"r-1","env":[{"name":"DB_PASSWORD","value":"x1"}]}';
+    const keys = logveil(['patterns', 'explain', text], { cwd: ROOT, home });
+    expect(keys.stdout).toMatch(/key-redact\s+key:password \$\.password: the value under key "password" is redacted whole/);
+    expect(keys.stdout).toMatch(/key-skip\s+key:request_id \$\.request_id: /);
+    expect(keys.stdout).toMatch(/key-redact\s+key:\*_password \$\.env\[0\]\.value: the value under name "DB_PASSWORD"/);
+    expect(keys.stdout).toMatch(/, and 2 values by key rules\n$/);
+    const json = JSON.parse(logveil(['patterns', 'explain', '--json', text], { cwd: ROOT, home }).stdout) as { keyRules: Array<{ verdict: string; path: string }> };
+    expect(json.keyRules.map((e) => [e.verdict, e.path])).toEqual([
+      ['key-redact', '$.password'],
+      ['key-skip', '$.request_id'],
+      ['key-redact', '$.env[0].value'],
+    ]);
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * What the key rules do to a text given to `patterns explain`: for every field a `redact` or `skip`
+ * rule selects, where it is, the rule and what that means for the value. Fields are read as the
+ * redaction walk reads them: of a JSON text, an object's keys and the name of a name-value object
+ * (`{"name":"DB_PASSWORD","value":"..."}`); in a string or a text line, the key-value pairs a
+ * `redact` rule takes there (`payload={"api_token":"..."}`, see embedded.ts).
+ */
+import type { CompiledPolicy } from '../detect/compile.js';
+import type { KeyRuleSpec } from '../detect/pack.js';
+import { fieldPath, type JsonValue } from '../record.js';
+import { embeddedValues } from './embedded.js';
+import { namedValue } from './members.js';
+
+export interface KeyRuleEntry {
+  /** `key:<pattern>`, as findings name key rules. */
+  detectorId: string;
+  name: string;
+  category: string;
+  source: string;
+  verdict: 'key-redact' | 'key-skip';
+  /** The field's path in a JSON text (`$` is the text itself when it is not JSON). */
+  path: string;
+  /** Where the value is written, for a value inside a string or a text line. */
+  start?: number;
+  end?: number;
+  detail: string;
+}
+
+/** The key rules that select fields of `text` or values written in it. */
+export function explainKeys(policy: CompiledPolicy, text: string): KeyRuleEntry[] {
+  if (policy.keyRules.empty) return [];
+  const out: KeyRuleEntry[] = [];
+  const body = parseObject(text);
+  walk(policy, body === undefined ? text : body, '$', out, 0);
+  return out;
+}
+
+function entry(rule: KeyRuleSpec, pattern: string, verdict: KeyRuleEntry['verdict'], path: string, detail: string): KeyRuleEntry {
+  return { detectorId: `key:${pattern}`, name: rule.label, category: rule.category, source: `${rule.source.file}:${rule.source.line}`, verdict, path, detail };
+}
+
+const MAX_DEPTH = 64;
+
+function walk(policy: CompiledPolicy, v: JsonValue, path: string, out: KeyRuleEntry[], depth: number): void {
+  if (depth > MAX_DEPTH) return;
+  if (typeof v === 'string') {
+    for (const e of embeddedValues(v, policy.keyRules)) {
+      const where = { start: e.start, end: e.end };
+      out.push({ ...entry(e.rule, e.pattern, 'key-redact', path, `a value written under a key "${e.pattern}" selects is redacted whole`), ...where });
+    }
+    return;
+  }
+  if (v === null || typeof v !== 'object') return;
+  if (Array.isArray(v)) {
+    v.forEach((item, i) => walk(policy, item, `${path}[${i}]`, out, depth + 1));
+    return;
+  }
+  const keys = Object.keys(v);
+  const named = namedValue(v, keys);
+  for (const key of keys) {
+    const at = fieldPath(path, key);
+    // The value of a name-value object is read under its name.
+    const name = named && key === named.member ? named.name : key;
+    const decision = policy.keyRules.decide(name);
+    if (decision.mode !== 'scan' && decision.rule) {
+      const by = name === key ? `key "${key}"` : `name "${name}"`;
+      const pattern = decision.pattern ?? name;
+      if (decision.mode === 'redact') {
+        out.push(entry(decision.rule, pattern, 'key-redact', at, `the value under ${by} is redacted whole, whatever it holds`));
+        continue;
+      }
+      const detail = `the value under ${by} is read only by the secret and credential detectors whose literals name their format (ghp_, AKIA, postgres://)`;
+      out.push(entry(decision.rule, pattern, 'key-skip', at, detail));
+    }
+    walk(policy, v[key] as JsonValue, at, out, depth + 1);
+  }
+}
+
+/** `text` parsed, when it is a JSON object or array. */
+function parseObject(text: string): JsonValue | undefined {
+  const t = text.trim();
+  if (!(t.startsWith('{') && t.endsWith('}')) && !(t.startsWith('[') && t.endsWith(']'))) return undefined;
+  try {
+    return JSON.parse(t) as JsonValue;
+  } catch {
+    return undefined;
+  }
+}
