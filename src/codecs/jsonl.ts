@@ -73,6 +73,21 @@ export function readsAsText(bytes: Uint8Array, format: LineFormat): boolean {
 }
 
 /**
+ * True when `jsonl` mode reads the line (without its end) as a record rather than rejecting it: a
+ * JSON object or array that parses, a byte-order mark before it allowed. Its UTF-8 is not checked.
+ */
+export function isJsonRecord(bytes: Buffer): boolean {
+  if (jsonShape(bytes) !== 'closed') return false;
+  const lead = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  try {
+    JSON.parse(bytes.toString('utf8', lead));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * How a line stands to JSON, after a byte-order mark and JSON whitespace: `none` when its first
  * character opens no object or array, `open` when it opens one but its last character does not
  * close it (a JSON text ends closing what it opens: `[notice] ...` cannot parse), `closed` when

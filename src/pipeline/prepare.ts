@@ -5,7 +5,7 @@
  * ({@link prepareLines}).
  */
 import { isAscii, isUtf8 } from 'node:buffer';
-import { readsAsText, type LineFormat } from '../codecs/jsonl.js';
+import { isJsonRecord, readsAsText, type LineFormat } from '../codecs/jsonl.js';
 import type { CompiledDetector, CompiledPolicy } from '../detect/compile.js';
 import { controlEscapesDecoded, hasRawEscape } from '../detect/escapes.js';
 import { markByte, markEscapes } from '../detect/line-filter.js';
@@ -29,14 +29,14 @@ export interface SlowLineOptions {
 /**
  * Which lines take the structured path: prefilter hits (one pass over the whole batch), lines with
  * a backslash (but see {@link markBackslashes}), a percent-escape or a character reference (an
- * escape can hide a match), invalid UTF-8, oversized lines, and all of them when the fast path is
- * off or the format must be validated line by line. `found` receives the prefilter's hits of each
+ * escape can hide a match), invalid UTF-8, oversized lines, in `jsonl` mode the lines that are not
+ * JSON records (see isJsonRecord), and all of them when the fast path is off. `found` receives the prefilter's hits of each
  * line it ran on as written, when they stand for the line's strings.
  */
 export function slowLines(data: Buffer, ends: Int32Array, ctx: SlowLineOptions, found: Map<number, number[]>): Uint8Array {
   const slow = new Uint8Array(ends.length);
   const filter = ctx.policy.lineFilter;
-  if (ctx.fastPath === false || ctx.format === 'jsonl' || !filter) return slow.fill(1);
+  if (ctx.fastPath === false || !filter) return slow.fill(1);
   // Cheap whole-batch checks first: a line they mark needs no prefilter call.
   const decoded = markBackslashes(data, ends, ctx.format, slow);
   markEscapes(data, ends, slow);
@@ -49,9 +49,12 @@ export function slowLines(data: Buffer, ends: Int32Array, ctx: SlowLineOptions, 
     if (!slow[i] && filter.test(line)) slow[i] = 1;
   }
   const utf8 = isUtf8(data);
+  const strict = ctx.format === 'jsonl';
   for (let i = 0, start = 0; i < ends.length; i++) {
     const end = ends[i] as number;
     if (end - start > ctx.limits.maxRecordBytes || (!utf8 && !slow[i] && !isUtf8(data.subarray(start, end)))) slow[i] = 1;
+    // Strict JSON lines: a line passes as it came only if it is one; the others are rejected there.
+    else if (strict && !slow[i] && !isJsonRecord(data.subarray(start, end))) slow[i] = 1;
     start = end + 1;
   }
   return slow;

@@ -67,6 +67,20 @@ describe('the raw-line fast path gives the same result as the structured path', 
   it.skipIf(!hasCorpora)('on real log lines and labelled PII sentences', () => {
     const lines = corpusLines();
     for (let i = 0; i < lines.length; i += 500) both(lines.slice(i, i + 500));
+    // Strictly as JSON lines: the text lines are rejected on both paths alike.
+    for (let i = 0; i < lines.length; i += 2000) both(lines.slice(i, i + 500), 'jsonl');
+  });
+
+  it('on strict JSON lines: a line that is one and holds nothing passes as it came, the others are rejected alike', () => {
+    const lines = ['{"a":1}', 'plain text', '{"msg":"mail bob@example.com"}', '[1, 2]', '{bad json}', '[notice] x', '\uFEFF{"x":1}', '{"n":1} '];
+    const r = both(lines, 'jsonl');
+    expect(r.fastPathLines).toBe(4);
+    expect(r.quarantine.map((q) => [(q.source as { line: number }).line, q.code])).toEqual([
+      [2, 'INVALID_JSON'],
+      [5, 'INVALID_JSON'],
+      [6, 'INVALID_JSON'],
+    ]);
+    expect(Buffer.from(r.output).toString()).not.toContain('bob@example.com');
   });
 
   it('on a JSON field a detector finds though the whole raw line, read as text, holds no match', () => {
@@ -165,9 +179,9 @@ describe('the raw-line fast path gives the same result as the structured path', 
     .map((pieces) => pieces.join(''));
   const line = fc.oneof(jsonLine, text, edgeText, deepLine, badUtf8, text.map((t) => `${t}\r`), edgeText.map((t) => `${t}\r`));
 
-  it('on generated lines, read as JSON lines or as text: JSON with escapes and key rules, text (values against separators and line edges), CRLF, deep nesting, invalid UTF-8', () => {
+  it('on generated lines, read as JSON lines, as strict JSON lines or as text: JSON with escapes and key rules, text (values against separators and line edges), CRLF, deep nesting, invalid UTF-8', () => {
     fc.assert(
-      fc.property(fc.array(line, { minLength: 1, maxLength: 20 }), fc.constantFrom<LineFormat>('auto', 'text'), (lines, format) => void both(lines, format)),
+      fc.property(fc.array(line, { minLength: 1, maxLength: 20 }), fc.constantFrom<LineFormat>('auto', 'text', 'jsonl'), (lines, format) => void both(lines, format)),
       { numRuns: 300 },
     );
   });
