@@ -127,12 +127,25 @@ export interface BatchReport {
   quarantineCodes: readonly string[];
   /** From dispatch to results written, in milliseconds. */
   latencyMs: number;
-  /** The batch's worker died. */
+  /** The batch's worker died, and its records went to the quarantine. */
   workerFailed: boolean;
+}
+
+/** One run of a batch that failed: its worker died, or the pool refused it. */
+export interface WorkerFailure {
+  seq: number;
+  file: string;
+  /** The run's first line and its bytes (a half of a batch run again holds fewer). */
+  firstLine: number;
+  bytes: number;
+  /** `WORKER_FAILED`, or `POOL_CLOSED` for a run the pool refused. */
+  code: string;
 }
 
 export interface EngineObserver {
   batch(report: BatchReport): void;
+  /** Every failed run, whether its batch is then run again in halves or quarantined. */
+  workerFailed?(failure: WorkerFailure): void;
 }
 
 /**
@@ -236,6 +249,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
       return;
     }
     if ('failed' in r) {
+      o.observer?.workerFailed?.({ seq: f.task.seq, file: f.task.file, firstLine: f.task.firstLine, bytes: f.task.data.byteLength, code: poolClosed(r.failed) ? 'POOL_CLOSED' : 'WORKER_FAILED' });
       // Halves are no use once the pool is closed: nothing will run them.
       const parts = budget.runs >= 2 && retryRuns >= 2 && !poolClosed(r.failed) ? halves(f.task) : undefined;
       if (parts) {

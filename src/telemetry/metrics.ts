@@ -9,7 +9,7 @@
  */
 import { metrics, SpanKind, SpanStatusCode, trace, type Attributes, type Counter, type Histogram, type Tracer } from '@opentelemetry/api';
 import type { PolicySpec } from '../detect/pack.js';
-import type { BatchReport, EngineObserver } from '../pipeline/engine.js';
+import type { BatchReport, EngineObserver, WorkerFailure } from '../pipeline/engine.js';
 import { VERSION } from '../pipeline/runtime.js';
 
 /** The instrumentation scope name of every instrument and span logveil creates. */
@@ -118,13 +118,18 @@ export class EngineTelemetry implements EngineObserver {
       description: 'Records passed unchanged by the raw-line prefilter without parsing.',
     });
     this.#workerFailures = meter.createCounter('logveil.worker.failures', {
-      unit: '{batch}',
-      description: 'Batches whose worker died (their records are quarantined).',
+      unit: '{run}',
+      description: 'Runs of a batch whose worker died (or that the pool refused), by code: each run of a batch the engine runs again in halves counts.',
     });
     this.#duration = meter.createHistogram('logveil.batch.duration', {
       unit: 'ms',
       description: 'From dispatch of a batch to its results written.',
     });
+  }
+
+  /** Counts one failed run of a batch; called by the engine as it happens. */
+  workerFailed(failure: WorkerFailure): void {
+    this.#workerFailures.add(1, this.#byReason.get(failure.code));
   }
 
   /** Records one batch; called by the engine after the batch's results are written. */
@@ -139,7 +144,6 @@ export class EngineTelemetry implements EngineObserver {
     if (report.quarantined > 0) this.#records.add(report.quarantined, outcome.quarantined);
     this.#bytes.add(report.bytes);
     if (report.fastPathLines > 0) this.#fastPath.add(report.fastPathLines);
-    if (report.workerFailed) this.#workerFailures.add(1);
     this.#duration.record(report.latencyMs);
 
     let findings = 0;

@@ -105,6 +105,25 @@ describe('engine', () => {
     expect(JSON.stringify(r.quarantine)).not.toContain('bob@example.com');
   });
 
+  it('tells its observer of every failed run, the halves run again included', async () => {
+    const failures: Array<{ firstLine: number; code: string }> = [];
+    const batches: boolean[] = [];
+    const input = lines(16, (i) => (i === 4 ? '{"msg":"CRASH-ME"}' : CLEAN_LINE(i)));
+    const observer = { batch: (b: { workerFailed: boolean }) => void batches.push(b.workerFailed), workerFailed: (f: { firstLine: number; code: string }) => void failures.push(f) };
+    const r = await runEngine(input, { workers: 2, batch: { maxBatchRecords: 16 }, faults: { crashOnMarker: 'CRASH-ME' }, observer });
+    expect(r.summary).toMatchObject({ recordsIn: 16, appOut: 15, quarantined: 1, balanced: true });
+    // Lines 1-16, then 1-8, 5-8, 5-6 and line 5 alone: five deaths for one record.
+    expect(failures.map((f) => [f.firstLine, f.code])).toEqual([
+      [1, 'WORKER_FAILED'],
+      [1, 'WORKER_FAILED'],
+      [5, 'WORKER_FAILED'],
+      [5, 'WORKER_FAILED'],
+      [5, 'WORKER_FAILED'],
+    ]);
+    // Of the batches settled (the halves that ran and the record quarantined), one failed.
+    expect(batches.filter(Boolean)).toHaveLength(1);
+  });
+
   it('serves runs from a pool it leaves open, replaces a worker that died in one, and refuses a pool set up otherwise', async () => {
     const faults = { crashOnMarker: 'CRASH-ME' };
     const batch = { maxBatchRecords: 50 };

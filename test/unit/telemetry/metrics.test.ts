@@ -88,7 +88,12 @@ describe('EngineTelemetry', () => {
     const t = new EngineTelemetry({ categories: CATEGORIES });
     t.batch(report({ seq: 0 }));
     t.batch(report({ seq: 1, records: 5, bytes: 500, appOut: 5, dropped: 0, quarantined: 0, quarantineCodes: [], fastPathLines: 0 }));
+    // The batch of seq 2 failed whole, then in its first half, whose three records were quarantined;
+    // another run was refused by a closing pool.
+    t.workerFailed({ seq: 2, file: 'in.log', firstLine: 1, bytes: 600, code: 'WORKER_FAILED' });
+    t.workerFailed({ seq: 2, file: 'in.log', firstLine: 1, bytes: 300, code: 'WORKER_FAILED' });
     t.batch(report({ seq: 2, records: 3, bytes: 300, appOut: 0, dropped: 0, quarantined: 3, quarantineCodes: Array(3).fill('WORKER_FAILED'), fastPathLines: 0, findings: {}, workerFailed: true }));
+    t.workerFailed({ seq: 3, file: 'in.log', firstLine: 4, bytes: 100, code: 'POOL_CLOSED' });
     const m = await collect();
     expect(valueOf(m, 'logveil.records', { outcome: 'in' })).toBe(18);
     expect(valueOf(m, 'logveil.records', { outcome: 'app' })).toBe(12);
@@ -96,7 +101,8 @@ describe('EngineTelemetry', () => {
     expect(valueOf(m, 'logveil.records', { outcome: 'quarantined' })).toBe(5);
     expect(valueOf(m, 'logveil.bytes')).toBe(1800);
     expect(valueOf(m, 'logveil.fast_path.records')).toBe(4);
-    expect(valueOf(m, 'logveil.worker.failures')).toBe(1);
+    expect(valueOf(m, 'logveil.worker.failures', { reason: 'WORKER_FAILED' })).toBe(2);
+    expect(valueOf(m, 'logveil.worker.failures', { reason: 'POOL_CLOSED' })).toBe(1);
     expect(m.get('logveil.bytes')?.unit).toBe('By');
     expect(m.get('logveil.records')?.unit).toBe('{record}');
   });
