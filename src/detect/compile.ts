@@ -226,11 +226,11 @@ export class CompiledPolicy {
    * young generation it grew stayed grown (a CLI run over one line with two workers started in
    * 182 MiB of RSS, 136 without them on the main thread).
    */
-  constructor(spec: PolicySpec, options: { maxDepth?: number; extraLinePatterns?: readonly PrefilterEntry[]; lazy?: boolean } = {}) {
+  constructor(spec: PolicySpec, options: { maxDepth?: number; extraLinePatterns?: readonly PrefilterEntry[]; lazy?: boolean; validatorFault?: string } = {}) {
     this.spec = spec;
     this.hash = spec.hash;
     const all = spec.packs.flatMap((p) => p.detectors);
-    this.detectors = all.map((d, index) => compileDetector(d, index));
+    this.detectors = all.map((d, index) => compileDetector(d, index, options.validatorFault));
     this.byId = new Map(this.detectors.map((d) => [d.spec.id, d]));
     this.globalAllow = new Allowlist(
       spec.packs.flatMap((p) => p.allowlist),
@@ -327,7 +327,11 @@ export class DetectorPrefilter {
 /** A private key as PEM writes it (an RSA key's first body line), for {@link CompiledPolicy.keyBlockDetector}. */
 const PEM_SAMPLE = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MhgwMrpeaTmgk4DD\n-----END RSA PRIVATE KEY-----';
 
-function compileDetector(spec: DetectorSpec, index: number): CompiledDetector {
+/**
+ * `fault`: tests only; a validator asked about a value holding this text throws, as a detector
+ * that fails mid-scan would (see EngineFaults.throwInValidator).
+ */
+function compileDetector(spec: DetectorSpec, index: number, fault?: string): CompiledDetector {
   const regex = new RE2(spec.regex, 'gu');
   let positions: RE2 | undefined;
   const hasSecretGroup = /\(\?P?<secret>/.test(spec.regex);
@@ -342,9 +346,16 @@ function compileDetector(spec: DetectorSpec, index: number): CompiledDetector {
     costlyValidator: validator?.costly === true,
     allow: new Allowlist(spec.allowlist, `detector "${spec.id}" allowlist`),
     ...(spec.keywords.length > 0 ? { keywords: keywordRegex(spec.keywords) } : {}),
-    ...(validator && v ? { validate: (value: string) => validator.validate(value, v.params) } : {}),
+    ...(validator && v ? { validate: fault === undefined ? (value: string) => validator.validate(value, v.params) : faulty(fault, (value: string) => validator.validate(value, v.params)) } : {}),
   };
   return compiled;
+}
+
+function faulty(fault: string, validate: (value: string) => ValidatorResult): (value: string) => ValidatorResult {
+  return (value) => {
+    if (value.includes(fault)) throw new Error('injected validator fault');
+    return validate(value);
+  };
 }
 
 /** Any of `words`, case-insensitive, as the prefilter's literal gates fold case. */

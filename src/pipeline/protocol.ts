@@ -39,6 +39,11 @@ export interface EngineFaults {
   throwOnMarker?: string;
   /** A batch containing this text kills the worker that runs it. */
   crashOnMarker?: string;
+  /**
+   * A validator asked about a value holding this text throws (a detector that fails mid-scan).
+   * Workers compile it into their policy; an inline run's policy is compiled with `validatorFault`.
+   */
+  throwInValidator?: string;
 }
 
 export interface WorkerTask {

@@ -19,7 +19,8 @@ function setup(): (t: WorkerTask) => unknown {
   const s = workerData as WorkerSetup;
   if (s.analyses) seedAnalyses(s.analyses);
   const routing = s.routing ? new CompiledRouting(s.routing.spec, { groupKeySalt: s.routing.salt }) : undefined;
-  const policy = new CompiledPolicy(s.policy, { maxDepth: s.limits.maxDepth, extraLinePatterns: routing?.linePatterns ?? [] });
+  const fault = s.faults?.throwInValidator;
+  const policy = new CompiledPolicy(s.policy, { maxDepth: s.limits.maxDepth, extraLinePatterns: routing?.linePatterns ?? [], ...(fault !== undefined ? { validatorFault: fault } : {}) });
   const actions = new ActionPolicy(s.actions);
   const dataKeys = new Map<string, DataKey>();
   let hashKey: HashKey | undefined;

@@ -203,6 +203,24 @@ describe('engine', () => {
     }
   });
 
+  it('quarantines a record whose validator throws mid-scan, on the main thread and in workers, and only that record', async () => {
+    const faulty = new CompiledPolicy(loadPolicy([builtinPatternsDir()]), { maxDepth: LIMITS.maxDepth, validatorFault: 'BOOM' });
+    // A GitHub token's checksum validator is asked about each value the regex takes; the token of
+    // line 43 holds the marker, the one of line 44 does not.
+    const token = (tail: string): string => `ghp_${tail}${'a1B2c3D4e5'.repeat(4)}`.slice(0, 40);
+    const input = lines(100, (i) => (i === 42 ? `{"msg":"push by carol@example.com with ${token('BOOM')}"}` : i === 43 ? `{"msg":"token ${token('QUIET')}"}` : SECRET_LINE(i)));
+    for (const workers of [0, 2]) {
+      const r = await runEngine(input, { workers, policy: faulty, batch: { maxBatchRecords: 16 }, faults: { throwInValidator: 'BOOM' } });
+      expect(r.summary).toMatchObject({ recordsIn: 100, appOut: 99, quarantined: 1, balanced: true });
+      expect(r.quarantine.map((q) => [(q.source as { line: number }).line, q.code])).toEqual([[43, 'PROCESSING_FAILED']]);
+      const event = r.events.find((e) => e.type === 'quarantine') as { message: string };
+      expect(event.message).toBe('record processing failed (Error)');
+      expect(r.output).not.toContain('carol@example.com');
+      expect(r.output.split('\n')[42]).toMatch(/^\{"msg":"token /);
+      expect(leaks(r.output)).toEqual([]);
+    }
+  });
+
   it('quarantines a record that repeats a key where an earlier value could hide a secret', async () => {
     const input = [
       '{"msg":"token ghp_1234567890abcdefghijklmnopqrstuvwxyzAB","msg":"ok"}',
