@@ -107,9 +107,15 @@ export function batchScanFloor(policy, lineFilterModule) {
 export function toJsRegExp(source) {
   let body = source.replace(/\(\?P</g, '(?<').replace(/\\A/g, '^').replace(/\\z/g, '$');
   let flags = 'g';
-  if (body.startsWith('(?i)')) {
-    body = body.slice(4);
+  const global = body.startsWith('(?i)');
+  if (global) body = body.slice(4);
+  if (global && !body.includes('(?-i:')) {
+    // The flag covers the whole regex: an inner (?i: group says nothing more.
+    body = body.replaceAll('(?i:', '(?:');
     flags += 'i';
+  } else if (global || body.includes('(?i:')) {
+    // JavaScript (Node 20) has no inline modifiers: the case-insensitive parts are folded by hand.
+    body = foldCase(body, global);
   }
   try {
     return { re: new RegExp(body, flags + 'u') };
@@ -120,6 +126,79 @@ export function toJsRegExp(source) {
       return { error: /** @type {Error} */ (err).message };
     }
   }
+}
+
+/**
+ * `body` with every letter its case-insensitive parts (`(?i:...)` groups, or all of it when
+ * `insensitive`, but for `(?-i:...)` groups) match written as both cases: `a` as `[aA]`, a class
+ * `[a-f0-9]` as `[a-fA-F0-9]`. Escapes (`\w`, `\x60`) are kept as they are.
+ * @param {string} body @param {boolean} insensitive
+ */
+export function foldCase(body, insensitive) {
+  const swap = (/** @type {string} */ c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase());
+  const isLetter = (/** @type {string} */ c) => c.toLowerCase() !== c.toUpperCase() && [...c.toUpperCase()].length === 1 && [...c.toLowerCase()].length === 1;
+  /** @type {boolean[]} */
+  const stack = [];
+  let ci = insensitive;
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = /** @type {string} */ (body[i]);
+    if (c === '\\') {
+      out += c + (body[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') {
+        inClass = false;
+        out += c;
+      } else if (ci && isLetter(c) && body[i + 1] === '-' && body[i + 2] !== undefined && body[i + 2] !== ']' && isLetter(/** @type {string} */ (body[i + 2]))) {
+        const end = /** @type {string} */ (body[i + 2]);
+        out += `${c}-${end}${swap(c)}-${swap(end)}`;
+        i += 2;
+      } else {
+        out += ci && isLetter(c) ? c + swap(c) : c;
+      }
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      out += c;
+      if (body[i + 1] === '^') {
+        out += '^';
+        i++;
+      }
+      if (body[i + 1] === ']') {
+        out += ']';
+        i++;
+      }
+    } else if (c === '(') {
+      stack.push(ci);
+      if (body.startsWith('(?i:', i)) {
+        ci = true;
+        out += '(?:';
+        i += 3;
+      } else if (body.startsWith('(?-i:', i)) {
+        ci = false;
+        out += '(?:';
+        i += 4;
+      } else {
+        // A group's own syntax (`(?:`, `(?<name>`) is not text to fold.
+        const head = /^\((?:\?(?:<[A-Za-z_]\w*>|<[=!]|[:=!]))?/.exec(body.slice(i))?.[0] ?? c;
+        out += head;
+        i += head.length - 1;
+      }
+    } else if (c === ')') {
+      ci = stack.pop() ?? insensitive;
+      out += c;
+    } else if (ci && isLetter(c)) {
+      out += `[${c}${swap(c)}]`;
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 /**

@@ -385,4 +385,24 @@ describe('benchmark policies of a chosen size', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('translates every built-in detector for the naive baseline, each matching where its RE2 regex does', async () => {
+    const { toJsRegExp } = await load<{ toJsRegExp(source: string): { re: RegExp } | { error: string } }>('perf/baselines.mjs');
+    const RE2 = (await import('re2')).default;
+    const spec = loadPolicy([builtinPatternsDir()]);
+    const disagree: string[] = [];
+    for (const d of spec.packs.flatMap((p) => p.detectors)) {
+      const js = toJsRegExp(d.regex);
+      expect('re' in js, `${d.id}: ${'error' in js ? js.error : ''}`).toBe(true);
+      if (!('re' in js)) continue;
+      const re2 = new RE2(d.regex, 'u');
+      for (const text of [...d.tests.match.map((c) => c.text), ...d.tests.nomatch.map((c) => c.text)]) {
+        js.re.lastIndex = 0;
+        const a = js.re.exec(text)?.[0];
+        const b = re2.exec(text)?.[0];
+        if (a !== b) disagree.push(`${d.id}: ${JSON.stringify(text)} js ${JSON.stringify(a)} re2 ${JSON.stringify(b)}`);
+      }
+    }
+    expect(disagree).toEqual([]);
+  });
 });
