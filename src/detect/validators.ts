@@ -9,7 +9,7 @@
 import { LogveilError } from '../errors.js';
 import { abaRouting, caSin, cnpj, usItin, usSsn } from './validators/americas.js';
 import { auAbn, auAcn, auMedicare, auTfn, inPan } from './validators/apac.js';
-import { fail, luhnValid, OK, simple, unknownParams, type ValidatorSpec } from './validators/common.js';
+import { fail, luhnValid, OK, simple, unknownParams, type ValidatorResult, type ValidatorSpec } from './validators/common.js';
 import { date } from './validators/dates.js';
 import { ipv4, ipv6 } from './validators/ip.js';
 import { deTaxId, esDni, frNir, itCodiceFiscale, nhsMod11, nlBsn, plPesel, ukNino } from './validators/europe.js';
@@ -152,7 +152,22 @@ function isBase64url(part: string): boolean {
  * third part: the signing input, or an unsecured "alg: none" token) or a compact JWE (5 parts).
  * Header and payload must be base64url JSON objects and the header must name an `alg`.
  */
-const jwtStructure = simple('jwt-structure', (value) => {
+const jwtStructure = simple('jwt-structure', (value) => jwtProblem(value, true));
+
+/**
+ * Header parameters a JOSE header may hold (RFC 7515, 7516, 7518, 7797, 8225, 8555, 9278), and the
+ * registered claims a JWT may replicate there (RFC 7519, section 5.3).
+ */
+const JOSE_PARAMS = new Set([
+  ...['alg', 'enc', 'zip', 'jku', 'jwk', 'kid', 'x5u', 'x5c', 'x5t', 'x5t#S256', 'typ', 'cty', 'crit', 'epk', 'apu', 'apv', 'iv', 'tag', 'p2s', 'p2c', 'b64', 'ppt', 'url', 'nonce', 'svt'],
+  ...['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti'],
+]);
+
+/**
+ * Why `value` is not a JWT, or OK. `needAlg`: the header must name an `alg`, as RFC 7515 asks of
+ * every token; without it, one header parameter JOSE registers is enough.
+ */
+function jwtProblem(value: string, needAlg: boolean): ValidatorResult {
   const parts = value.split('.');
   if (parts.length < 2 || parts.length > 5 || parts.length === 4) {
     return fail('JWT needs 2 or 3 parts (JWS) or 5 parts (JWE)');
@@ -160,7 +175,8 @@ const jwtStructure = simple('jwt-structure', (value) => {
   const header = decodeJsonObject(parts[0] ?? '');
   if (!header) return fail('JWT header is not a base64url JSON object');
   const alg = header['alg'];
-  if (typeof alg !== 'string' || alg.length === 0) return fail('JWT header has no string "alg"');
+  if (needAlg && (typeof alg !== 'string' || alg.length === 0)) return fail('JWT header has no string "alg"');
+  if (!needAlg && !Object.keys(header).some((k) => JOSE_PARAMS.has(k))) return fail('JWT header names no JOSE header parameter');
   const enc = header['enc'];
 
   if (parts.length === 5) {
@@ -177,6 +193,27 @@ const jwtStructure = simple('jwt-structure', (value) => {
   if (!decodeJsonObject(payload)) return fail('JWT payload is not a base64url JSON object');
   if (!isBase64url(signature)) return fail('JWT signature is not base64url');
   return OK;
+}
+
+const BASE64_ANY = /^[A-Za-z0-9+/_-]+$/;
+
+/**
+ * A JWT encoded in base64 once more, as a Kubernetes Secret's data or a CI variable holds one
+ * (`ZXlK` is the base64 of `eyJ`): the value decodes to UTF-8 text that jwt-structure would
+ * accept, but that its header may name any JOSE header parameter instead of `alg` (the double
+ * encoding is the evidence an `alg` gives the plain form).
+ */
+const jwtBase64 = simple('jwt-base64', (value) => {
+  const body = value.replace(/=+$/, '');
+  if (!BASE64_ANY.test(body) || body.length % 4 === 1) return fail('not base64');
+  let text: string;
+  try {
+    text = utf8.decode(Buffer.from(body.replace(/-/g, '+').replace(/_/g, '/'), 'base64')).trim();
+  } catch {
+    return fail('base64 that does not decode to UTF-8');
+  }
+  const inner = jwtProblem(text, false);
+  return inner.ok ? OK : fail(`decoded, ${inner.reason ?? 'not a JWT'}`);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -258,6 +295,7 @@ export const VALIDATORS: Readonly<Record<string, ValidatorSpec>> = Object.freeze
     'us-ssn': usSsn,
     entropy,
     'jwt-structure': jwtStructure,
+    'jwt-base64': jwtBase64,
     ipv4,
     ipv6,
     verhoeff,

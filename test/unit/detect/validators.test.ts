@@ -82,7 +82,7 @@ describe('VALIDATORS registry', () => {
   it('has exactly the documented names', () => {
     expect(Object.keys(VALIDATORS).sort()).toEqual(
       [
-        'cpf', 'entropy', 'iban-mod97', 'ipv4', 'ipv6', 'jwt-structure', 'luhn', 'us-ssn', 'verhoeff',
+        'cpf', 'entropy', 'iban-mod97', 'ipv4', 'ipv6', 'jwt-base64', 'jwt-structure', 'luhn', 'us-ssn', 'verhoeff',
         'phone', 'github-checksum', 'date', 'us-itin', 'ca-sin', 'cnpj', 'aba-routing', 'uk-nino', 'nhs-mod11',
         'de-tax-id', 'es-dni', 'it-codice-fiscale', 'fr-nir', 'nl-bsn', 'pl-pesel', 'au-tfn', 'au-abn', 'au-acn',
         'au-medicare', 'in-pan',
@@ -392,6 +392,35 @@ describe('us-ssn', () => {
         ok('us-ssn', `${digits.slice(0, 3)}${x}${digits.slice(3, 5)}${x}${digits.slice(5)}`);
       }),
     );
+  });
+});
+
+describe('jwt-base64', () => {
+  const b64 = (s: string): string => Buffer.from(s).toString('base64');
+  const part = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const payload = part({ sub: 'u-1', iat: 1718000000 });
+
+  it('accepts a JWT written in base64 once more, padded or not, URL-safe or not, with a line end', () => {
+    const jwt = `${part({ alg: 'HS256', typ: 'JWT' })}.${payload}.c2lnbmF0dXJl`;
+    ok('jwt-base64', b64(jwt));
+    ok('jwt-base64', b64(jwt).replace(/=+$/, ''));
+    ok('jwt-base64', Buffer.from(`${jwt}\n`).toString('base64url'));
+  });
+
+  it('takes a header that names any JOSE parameter or a replicated claim instead of alg; jwt-structure does not', () => {
+    for (const header of [{ kid: 'k1' }, { apu: 'Tx9q' }, { aud: 'https://vault.example.com' }]) {
+      const jwt = `${part(header)}.${payload}.c2ln`;
+      ok('jwt-base64', b64(jwt));
+      bad('jwt-structure', jwt, /alg/);
+    }
+    bad('jwt-base64', b64(`${part({ kty: 'RSA' })}.${payload}.c2ln`), /names no JOSE header parameter/);
+  });
+
+  it('rejects what is not base64 of a JWT', () => {
+    bad('jwt-base64', b64('{"kind":"config","version":2}'), /decoded/);
+    bad('jwt-base64', b64(`${part({ alg: 'HS256' })} is a header`), /decoded/);
+    bad('jwt-base64', 'ZXlK!!!', /not base64/);
+    bad('jwt-base64', Buffer.from([0x65, 0x79, 0x4a, 0xff, 0xfe]).toString('base64'), /UTF-8/);
   });
 });
 
