@@ -17,6 +17,7 @@ export { decryptToken, encryptToken, findTokens, hashToken, type TokenMode } fro
 export { CompiledPolicy } from './detect/compile.js';
 export { explainText, type Explanation } from './detect/explain.js';
 export { loadPolicy } from './detect/load.js';
+export { keepAddressRanges } from './detect/keep-ranges.js';
 export { runPackTests, type PackTestReport } from './detect/packtest.js';
 export { scanText, type Match } from './detect/scan.js';
 export { AccessDeniedError, CodecError, ConfigError, KeyError, LogveilError, PolicyError, TokenError } from './errors.js';

@@ -4,6 +4,7 @@
  * per source. Everything shown is also in the JSON report.
  */
 import { worstByF1, worstByFalsePositives } from './detectors.mjs';
+import { categorySection } from './category-format.mjs';
 import { routingSection } from './routing-format.mjs';
 
 /**
@@ -324,27 +325,6 @@ function optInSection(packs) {
   for (const p of packs) {
     const files = p.logs ? Object.entries(p.logs.byFile).map(([f, n]) => `${f} ${n}`).join(', ') || 'none' : 'not run';
     out.push(`  ${p.file}: ${p.detectors.join(', ')}; on real logs: ${files}`);
-  }
-  return out.join('\n');
-}
-
-/**
- * Scores per category and source, then findings per category on the real logs.
- * @param {{ labelled: import('./categories.mjs').CategoryRow[], logs: import('./categories.mjs').CategoryLogRow[] | null }} c
- */
-function categorySection(c) {
-  const out = ['== by category: each labelled group under its detectors\' category (strict for gitleaks and detect-secrets)'];
-  out.push(
-    c.labelled.length === 0
-      ? '  no labelled source evaluated'
-      : table(
-          ['category', 'source', 'unit', 'groups', ...PRF_HEAD],
-          c.labelled.map((r) => [r.category, r.source, r.unit, r.groups.length, ...prf(r)]),
-        ),
-  );
-  if (c.logs) {
-    out.push('  real logs, findings per category:');
-    out.push(table(['category', 'detectors', 'findings', 'per 10k'], c.logs.map((r) => [r.category, r.detectors, r.findings, r.per10k]), '    '));
   }
   return out.join('\n');
 }

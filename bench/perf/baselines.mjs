@@ -100,12 +100,13 @@ export function batchScanFloor(policy, lineFilterModule) {
 
 /**
  * A detector regex as a JavaScript RegExp: `(?P<name>` becomes `(?<name>`, a leading `(?i)`
- * becomes the `i` flag, `\A` and `\z` become `^` and `$`. Undefined (with the reason) when
- * JavaScript rejects the result.
+ * becomes the `i` flag, `\A` and `\z` become `^` and `$`, `\x{..}` becomes `\u{..}`, and other
+ * case-insensitive parts are folded (see foldCase). Undefined (with the reason) when JavaScript
+ * rejects the result.
  * @param {string} source @returns {{ re: RegExp } | { error: string }}
  */
 export function toJsRegExp(source) {
-  let body = source.replace(/\(\?P</g, '(?<').replace(/\\A/g, '^').replace(/\\z/g, '$');
+  let body = source.replace(/\(\?P</g, '(?<').replace(/\\A/g, '^').replace(/\\z/g, '$').replace(/\\x\{([0-9A-Fa-f]+)\}/g, '\\u{$1}');
   let flags = 'g';
   const global = body.startsWith('(?i)');
   if (global) body = body.slice(4);
@@ -145,17 +146,21 @@ export function foldCase(body, insensitive) {
   for (let i = 0; i < body.length; i++) {
     const c = /** @type {string} */ (body[i]);
     if (c === '\\') {
-      out += c + (body[i + 1] ?? '');
-      i++;
+      // An escape is copied whole: `\p{Lu}` and `\x{60}` take their braces along.
+      const escape = /^\\(?:[pPx]\{[^}]*\}|.)/su.exec(body.slice(i))?.[0] ?? c;
+      out += escape;
+      i += escape.length - 1;
       continue;
     }
     if (inClass) {
       if (c === ']') {
         inClass = false;
         out += c;
-      } else if (ci && isLetter(c) && body[i + 1] === '-' && body[i + 2] !== undefined && body[i + 2] !== ']' && isLetter(/** @type {string} */ (body[i + 2]))) {
+      } else if (body[i + 1] === '-' && body[i + 2] !== undefined && body[i + 2] !== ']' && body[i + 2] !== '\\') {
+        // A range of letters of one case (`a-f`) gains the other case's; any other is kept as written.
         const end = /** @type {string} */ (body[i + 2]);
-        out += `${c}-${end}${swap(c)}-${swap(end)}`;
+        const oneCase = isLetter(c) && isLetter(end) && (c === c.toLowerCase()) === (end === end.toLowerCase());
+        out += ci && oneCase ? `${c}-${end}${swap(c)}-${swap(end)}` : `${c}-${end}`;
         i += 2;
       } else {
         out += ci && isLetter(c) ? c + swap(c) : c;

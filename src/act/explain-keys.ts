@@ -59,20 +59,24 @@ function walk(policy: CompiledPolicy, v: JsonValue, path: string, out: KeyRuleEn
   const named = namedValue(v, keys);
   for (const key of keys) {
     const at = fieldPath(path, key);
-    // The value of a name-value object is read under its name.
-    const name = named && key === named.member ? named.name : key;
-    const decision = policy.keyRules.decide(name);
-    if (decision.mode !== 'scan' && decision.rule) {
-      const by = name === key ? `key "${key}"` : `name "${name}"`;
-      const pattern = decision.pattern ?? name;
-      if (decision.mode === 'redact') {
-        out.push(entry(decision.rule, pattern, 'key-redact', at, `the value under ${by} is redacted whole, whatever it holds`));
-        continue;
-      }
-      const detail = `the value under ${by} is read only by the secret and credential detectors whose literals name their format (ghp_, AKIA, postgres://)`;
-      out.push(entry(decision.rule, pattern, 'key-skip', at, detail));
+    const item = v[key] as JsonValue;
+    // As the walk decides (redact.ts): the name of a name-value object redacts its value where
+    // the key itself would not; it never makes the value skipped.
+    const own = policy.keyRules.decide(key);
+    const byName = named && key === named.member ? policy.keyRules.decide(named.name) : undefined;
+    const decision = own.mode !== 'redact' && byName?.mode === 'redact' ? byName : own;
+    const by = decision === byName && named ? `name "${named.name}"` : `key "${key}"`;
+    if (decision.mode === 'redact' && decision.rule) {
+      out.push(entry(decision.rule, decision.pattern ?? key, 'key-redact', at, `the value under ${by} is redacted whole, whatever it holds`));
+      continue;
     }
-    walk(policy, v[key] as JsonValue, at, out, depth + 1);
+    // A skip rule spares a scalar; what an object or array holds is read as any other.
+    if (decision.mode === 'skip' && decision.rule && (item === null || typeof item !== 'object')) {
+      const detail = `the value under ${by} is read only by the secret and credential detectors whose literals name their format (ghp_, AKIA, postgres://)`;
+      out.push(entry(decision.rule, decision.pattern ?? key, 'key-skip', at, detail));
+      continue;
+    }
+    walk(policy, item, at, out, depth + 1);
   }
 }
 

@@ -114,20 +114,21 @@ function keywordNearMisses(policy: CompiledPolicy, d: CompiledDetector, text: st
     if (end <= start) continue;
     const verdict = policy.verdictOf(d, text.slice(start, end));
     if (verdict.allowedBy || (d.validate && !verdict.validation().ok)) continue;
-    // The nearest keyword that ends before the value's match (the gap runs from its end).
-    let nearest: { word: string; gap: number } | undefined;
+    // The nearest keyword that ends before the value's match: the regex's gap runs from its end
+    // to the match (which may open with a character of context); the text says how far the value is.
+    let nearest: { word: string; gap: number; before: number } | undefined;
     for (const [i, word] of words.entries()) {
       const at = lower.lastIndexOf(word, m.index - word.length);
       if (at >= 0 && at + word.length <= m.index && (!nearest || m.index - (at + word.length) < nearest.gap)) {
-        nearest = { word: prefix.keywords[i] as string, gap: m.index - (at + word.length) };
+        nearest = { word: prefix.keywords[i] as string, gap: m.index - (at + word.length), before: start - (at + word.length) };
       }
     }
     const list = prefix.keywords.length <= 6 ? prefix.keywords.join(', ') : `${prefix.keywords.slice(0, 6).join(', ')}, … (${prefix.keywords.length - 6} more)`;
     const detail = !nearest
       ? `the value matches, but none of [${list}] stands before it`
       : nearest.gap > prefix.window
-        ? `the value matches, but its nearest keyword "${nearest.word}" ends ${nearest.gap} chars before it (at most ${prefix.window})`
-        : `the value matches and "${nearest.word}" ends ${nearest.gap} chars before it, but the text between them holds what the regex does not allow there`;
+        ? `the value matches, but its nearest keyword "${nearest.word}" ends ${nearest.before} chars before it, and the regex's gap takes at most ${prefix.window}`
+        : `the value matches and "${nearest.word}" ends ${nearest.before} chars before it, but the text between them holds what the regex does not allow there`;
     out.push({ start, end, detail });
   }
   return out;

@@ -10,7 +10,7 @@ export interface KeywordPrefix {
   keywords: string[];
   /** The most characters the regex allows between a keyword's end and the value. */
   window: number;
-  /** The regex after the gap: the value with the context it reads around it. */
+  /** The regex after the gap: the value with the context it reads around it (case-insensitive as the whole was). */
   value: string;
 }
 
@@ -21,7 +21,8 @@ const GAP = /^\[\^[^\]]*\]\{0,(\d+)\}\??/;
  * of plain words and a bounded gap `[^...]{0,N}`; undefined for any other regex.
  */
 export function keywordPrefix(regex: string): KeywordPrefix | undefined {
-  let rest = regex.startsWith('(?i)') ? regex.slice(4) : regex;
+  const insensitive = regex.startsWith('(?i)');
+  let rest = insensitive ? regex.slice(4) : regex;
   if (!rest.startsWith('(?i:')) return undefined;
   const close = groupEnd(rest, 0);
   if (close < 0) return undefined;
@@ -31,7 +32,8 @@ export function keywordPrefix(regex: string): KeywordPrefix | undefined {
   const gap = GAP.exec(rest);
   if (!gap) return undefined;
   const value = rest.slice(gap[0].length);
-  return value.length === 0 ? undefined : { keywords, window: Number(gap[1]), value };
+  // A leading (?i) holds for the value too.
+  return value.length === 0 ? undefined : { keywords, window: Number(gap[1]), value: insensitive ? `(?i)${value}` : value };
 }
 
 /** The index of the `)` closing the group opened at `open`, or -1. */

@@ -30,8 +30,8 @@ export interface SlowLineOptions {
  * Which lines take the structured path: prefilter hits (one pass over the whole batch), lines with
  * a backslash (but see {@link markBackslashes}), a percent-escape or a character reference (an
  * escape can hide a match), invalid UTF-8, oversized lines, in `jsonl` mode the lines that are not
- * JSON records (see isJsonRecord), and all of them when the fast path is off. `found` receives the prefilter's hits of each
- * line it ran on as written, when they stand for the line's strings.
+ * JSON records (see isJsonRecord), and all of them when the fast path is off. `found` receives the
+ * prefilter's hits of each line it ran on as written, when they stand for the line's strings.
  */
 export function slowLines(data: Buffer, ends: Int32Array, ctx: SlowLineOptions, found: Map<number, number[]>): Uint8Array {
   const slow = new Uint8Array(ends.length);

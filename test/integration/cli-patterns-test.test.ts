@@ -30,7 +30,7 @@ describe('logveil patterns explain', () => {
   it('shows a value whose keyword stands too far, and the key rules a JSON text meets, in text and JSON', () => {
     const far = logveil(['patterns', 'explain', 'Steuer-ID (see the letter of March 2024) 11913476808'], { cwd: ROOT, home });
     expect(far.status).toBe(0);
-    expect(far.stdout).toContain('keyword-missing   de-tax-id [41,52) "11913476808": the value matches, but its nearest keyword "steuer" ends 34 chars before it (at most 30)');
+    expect(far.stdout).toContain('keyword-missing   de-tax-id [41,52) "11913476808": the value matches, but its nearest keyword "steuer" ends 35 chars before it, and the regex\'s gap takes at most 30');
     expect(far.stdout).toMatch(/0 spans would be redacted\n$/);
 
     const text = '{"password":"hunter2","request_id":"r-1","env":[{"name":"DB_PASSWORD","value":"x1"}]}';

@@ -9,7 +9,7 @@ describe('the package entry', () => {
   });
 
   it('exports what a service needs to run the engine as the CLI does: file inputs, telemetry, the summary', () => {
-    for (const name of ['fileInput', 'openRuntime', 'EngineTelemetry', 'detectorCategories', 'startTelemetry', 'formatSummary']) {
+    for (const name of ['fileInput', 'openRuntime', 'keepAddressRanges', 'EngineTelemetry', 'detectorCategories', 'startTelemetry', 'formatSummary']) {
       expect(typeof (logveil as Record<string, unknown>)[name], name).toBe('function');
     }
   });

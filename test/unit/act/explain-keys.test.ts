@@ -51,6 +51,11 @@ describe('explainKeys', () => {
     expect(line.slice(e?.start, e?.end)).toBe('s3cr3t');
   });
 
+  it('reads a name-value object and a skip rule as the walk does: a name redacts, never skips; skip spares scalars only', () => {
+    const text = JSON.stringify({ a: { name: 'request_id', value: 'r-9' }, request_id: { nested: 'walked' }, b: { key: 'password', value: 'x' } });
+    expect(explainKeys(policy, text).map((e) => [e.verdict, e.path])).toEqual([['key-redact', '$.b.value']]);
+  });
+
   it('says nothing of text no rule selects, or of a policy without key rules', () => {
     expect(explainKeys(policy, '{"user":"ann","n":[1,2]}')).toEqual([]);
     expect(explainKeys(policy, 'a plain line')).toEqual([]);

@@ -10,7 +10,11 @@ describe('keywordPrefix', () => {
       window: 30,
       value: '(?:^|[^\\w-])(?P<secret>\\d{9})\\b',
     });
-    expect(keywordPrefix('(?i)(?i:dni|nie)[^0-9\\n]{0,12}(?P<secret>\\d{8}[A-Z])')).toMatchObject({ keywords: ['dni', 'nie'], window: 12 });
+    expect(keywordPrefix('(?i)(?i:dni|nie)[^0-9\\n]{0,12}(?P<secret>\\d{8}[A-Z])')).toEqual({
+      keywords: ['dni', 'nie'],
+      window: 12,
+      value: '(?i)(?P<secret>\\d{8}[A-Z])',
+    });
     expect(keywordPrefix("(?i:tel\\.|driver's license|\"sin\")[^\\d]{0,5}\\d+")?.keywords).toEqual(['tel.', "driver's license", '"sin"']);
   });
 

@@ -216,9 +216,9 @@ detectors:
     ]);
     const far = 'SSN (as given on the form): 536221234';
     expect(near(far)).toEqual([
-      expect.objectContaining({ verdict: 'keyword-missing', start: 28, end: 37, detail: 'the value matches, but its nearest keyword "ssn" ends 24 chars before it (at most 10)' }),
+      expect.objectContaining({ verdict: 'keyword-missing', start: 28, end: 37, detail: 'the value matches, but its nearest keyword "ssn" ends 25 chars before it, and the regex\'s gap takes at most 10' }),
     ]);
-    expect(near('ssn 1, 536221234')[0]?.detail).toBe('the value matches and "ssn" ends 3 chars before it, but the text between them holds what the regex does not allow there');
+    expect(near('ssn 1, 536221234')[0]?.detail).toBe('the value matches and "ssn" ends 4 chars before it, but the text between them holds what the regex does not allow there');
     // A value the validator refuses is no near miss; one the keyword confirms is no miss at all.
     expect(near('id 000221234')).toEqual([]);
     expect(near('ssn 536221234 and id 536221235')).toEqual([
@@ -226,6 +226,19 @@ detectors:
       expect.objectContaining({ verdict: 'keyword-missing', start: 21, end: 30 }),
     ]);
     expect(explainText(ssn, 'id 536221234').redacted).toEqual([]);
+    // A regex that is case-insensitive as a whole reads its value so in the near miss too.
+    const dni = policyFromYaml(`
+pack: t
+detectors:
+  - id: dni
+    name: DNI next to a keyword
+    category: identity
+    severity: high
+    regex: '(?i)(?i:dni)[^0-9\\n]{0,5}(?:^|[^\\w-])(?P<secret>\\d{8}-?[A-Z])\\b'
+    action: mask
+    tests: {match: ['dni 35796330g']}
+`);
+    expect(explainText(dni, 'id 35796330g').entries).toEqual([expect.objectContaining({ detectorId: 'dni', verdict: 'keyword-missing', start: 3, end: 12 })]);
   });
 });
 
