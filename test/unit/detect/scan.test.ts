@@ -103,6 +103,12 @@ describe('scanText', () => {
     expect(pin.map((m) => m.start)).toEqual([5]);
     const pins = policyFromYaml(PACK.replace("'\\b(?P<secret>\\d{4})\\b'", "'\\b(?P<secret>\\d{6})\\b'").replace("['pin 1234']", "['pin 123456']"));
     expect(scanText(pins, 'pin: 654321 then 654321 and 6543210, 654321').map((m) => m.start)).toEqual([5, 17, 37]);
+    // Many values at once (searched together rather than one by one): the same repeats are found.
+    const many = Array.from({ length: 40 }, (_, i) => `pin ${100000 + i}`).join(' ; ');
+    const text2 = `${many} ; again 100007 and 100039 but not 1000390`;
+    const values = scanText(pins, text2).map((m) => text2.slice(m.start, m.end));
+    expect(values).toHaveLength(42);
+    expect(values.slice(-2)).toEqual(['100007', '100039']);
   });
 
   it('redacts only the secret group', () => {
