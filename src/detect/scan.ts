@@ -4,6 +4,7 @@
  * resolve to the longest, then most severe match. The same code path records why a candidate was
  * rejected when explain asks for it, so explain never disagrees with redaction.
  */
+import RE2 from 're2';
 import { findTokens, isTokenBody, type TokenRef } from '../crypto/token.js';
 import { hasEscapes, type DecodedView } from './escapes.js';
 import { wordsOf } from './key-words.js';
@@ -225,7 +226,7 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
         continue;
       }
       if (!keywordsNear(detector, text, m)) {
-        note?.('keyword-missing', `none of [${spec.keywords.join(', ')}] within ${spec.keywordWindow} chars before the match`);
+        note?.('keyword-missing', `none of [${spec.keywords.join(', ')}] within ${spec.keywordWindow} chars before the match; ${nearestKeyword(detector, text, m.index)}`);
         continue;
       }
       if (detector.validate) {
@@ -260,6 +261,18 @@ export function askValidator(policy: CompiledPolicy, detector: CompiledDetector,
 /** The span a match of `detector` redacts: its `secret` group, else the whole match. */
 function spanOf(detector: CompiledDetector, text: string, m: RegExpExecArray): [number, number] {
   return detector.hasSecretGroup ? secretSpan(detector, text, m) : [m.index, m.index + m[0].length];
+}
+
+/** For a trace: where the keyword nearest before `at` ends, or that none stands before it. */
+function nearestKeyword(detector: CompiledDetector, text: string, at: number): string {
+  if (!detector.keywords) return 'none stands before it';
+  const all = new RE2(detector.keywords.source, 'gu');
+  let last: { word: string; end: number } | undefined;
+  for (let m = all.exec(text); m !== null && m.index < at; m = all.exec(text)) {
+    if (m.index + m[0].length <= at) last = { word: m[0], end: m.index + m[0].length };
+    if (m[0].length === 0) all.lastIndex = m.index + 1;
+  }
+  return last ? `the nearest, "${last.word}", ends ${at - last.end} chars before it` : 'none stands before it';
 }
 
 /** True when the detector has no keywords, or one lies within its window before the match's end. */

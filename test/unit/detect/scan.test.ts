@@ -197,6 +197,14 @@ detectors:
     }
   });
 
+  it('says how far the nearest keyword stands from a match that has none within its window', () => {
+    const far = 'my pin, written down long ago: 4321';
+    expect(explainText(policy, far).entries.filter((e) => e.detectorId === 'pin')).toEqual([
+      expect.objectContaining({ verdict: 'keyword-missing', start: 31, end: 35, detail: 'none of [pin] within 10 chars before the match; the nearest, "pin", ends 25 chars before it' }),
+    ]);
+    expect(explainText(policy, 'PIN ok; code 4321 and Pin').entries.find((e) => e.detectorId === 'pin')?.detail).toBe('none of [pin] within 10 chars before the match; the nearest, "PIN", ends 10 chars before it');
+  });
+
   it('explains detectors that had a keyword but no prefilter hit', () => {
     const explained = explainText(policy, 'my pin is secret');
     expect(explained.entries).toContainEqual(expect.objectContaining({ detectorId: 'pin', verdict: 'no-prefilter-hit' }));
