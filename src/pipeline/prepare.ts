@@ -95,6 +95,9 @@ export function mayHide(bytes: Buffer, policy: CompiledPolicy): boolean {
   return decoded === undefined || (decoded !== bytes && filter.test(decoded));
 }
 
+/** The most values of one line whose matches {@link prepareLines} searches ahead. */
+const MAX_PREPARED_VALUES = 4096;
+
 /** What {@link prepareLines} found for a batch's lines. */
 export interface PreparedLines {
   /** By line index, what lineDetectors answers for the line read as a JSON record. */
@@ -170,6 +173,9 @@ export function prepareLines(data: Buffer, ends: Int32Array, hits: ReadonlyMap<n
     }
     if (!answer) continue;
     detectors.set(i, answer);
+    // A record of very many values is searched value by value as it is walked: the matches of all
+    // of them held at once would outgrow a worker's heap (30,000 e-mail fields of one record).
+    if ((answer.byValue?.size ?? 0) > MAX_PREPARED_VALUES) continue;
     for (const [value, ds] of answer.byValue ?? []) {
       for (const d of ds) {
         const values = valuesOf.get(d);

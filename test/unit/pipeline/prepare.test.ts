@@ -131,6 +131,25 @@ describe('prepareLines', () => {
     expect(Buffer.from(fast.output).toString()).not.toContain(GITHUB);
   });
 
+  it('does not search ahead the values of a line that holds very many, and redacts them as the structured path does', () => {
+    const many = JSON.stringify(Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, `user${i}@example.com`])));
+    const lines = [many, LINES[0] as string];
+    const { data, ends } = batchOf(lines);
+    const hits = new Map<number, number[]>();
+    slowLines(data, ends, ctx, hits);
+    const prepared = prepareLines(data, ends, hits, policy, 'auto');
+    // Both lines have their detectors worked out; only the small one has its matches held.
+    expect([...prepared.detectors.keys()].sort()).toEqual([0, 1]);
+    expect(prepared.known.has('user7@example.com')).toBe(false);
+    expect(prepared.known.has(`assumed role deploy-bot with access key ${AWS}`)).toBe(true);
+    const task = { seq: 0, file: 'p.log', firstLine: 1, firstOffset: 0, data };
+    const fast = processBatch(task, ctx);
+    const slow = processBatch(task, { ...ctx, fastPath: false });
+    expect(Buffer.from(fast.output).toString()).toBe(Buffer.from(slow.output).toString());
+    expect(fast.findings['email']).toBe(5000);
+    expect(Buffer.from(fast.output).toString()).not.toMatch(/user\d+@example\.com|AKIA/);
+  });
+
   it('writes the output into the room it is given where it fits: the same bytes as without', () => {
     const { data } = batchOf(LINES);
     const task = { seq: 0, file: 'p.log', firstLine: 1, firstOffset: 0, data };
