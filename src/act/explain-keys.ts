@@ -9,7 +9,7 @@ import type { CompiledPolicy } from '../detect/compile.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
 import { fieldPath, type JsonValue } from '../record.js';
 import { embeddedValues } from './embedded.js';
-import { namedValue } from './members.js';
+import { memberDecision, namedValue } from './members.js';
 
 export interface KeyRuleEntry {
   /** `key:<pattern>`, as findings name key rules. */
@@ -60,12 +60,9 @@ function walk(policy: CompiledPolicy, v: JsonValue, path: string, out: KeyRuleEn
   for (const key of keys) {
     const at = fieldPath(path, key);
     const item = v[key] as JsonValue;
-    // As the walk decides (redact.ts): the name of a name-value object redacts its value where
-    // the key itself would not; it never makes the value skipped.
-    const own = policy.keyRules.decide(key);
-    const byName = named && key === named.member ? policy.keyRules.decide(named.name) : undefined;
-    const decision = own.mode !== 'redact' && byName?.mode === 'redact' ? byName : own;
-    const by = decision === byName && named ? `name "${named.name}"` : `key "${key}"`;
+    // As the walk decides (redact.ts).
+    const { decision, byName } = memberDecision(policy.keyRules, key, named && key === named.member ? named.name : undefined);
+    const by = byName && named ? `name "${named.name}"` : `key "${key}"`;
     if (decision.mode === 'redact' && decision.rule) {
       out.push(entry(decision.rule, decision.pattern ?? key, 'key-redact', at, `the value under ${by} is redacted whole, whatever it holds`));
       continue;

@@ -3,7 +3,7 @@ import { hasEscapes } from '../detect/escapes.js';
 import { mayHideNumber } from '../detect/numbers.js';
 import { readings } from '../detect/readings.js';
 import { decodedForms, MIN_REPEATED_VALUE, repeatsIn, SEARCH_BUDGET, ValueSet } from '../detect/repeats.js';
-import type { CompiledPolicy } from '../detect/compile.js';
+import type { CompiledPolicy, KeyDecision, KeyRules } from '../detect/compile.js';
 import type { JsonValue } from '../record.js';
 
 /**
@@ -112,6 +112,18 @@ export function namedValue(v: Readonly<Record<string, JsonValue>>, keys: readonl
   const member = keys.find((k) => VALUE_KEYS.has(k));
   const name = nameKey === undefined ? undefined : v[nameKey];
   return member !== undefined && typeof name === 'string' ? { member, name } : undefined;
+}
+
+/**
+ * The key rule a member's value answers to: its key's, unless the member holds the value of a
+ * name-value object (`asNamed`, see {@link namedValue}) whose name a `redact` rule selects and the
+ * key does not: a name redacts, it never makes a value skipped. `byName`: the name decided.
+ */
+export function memberDecision(rules: KeyRules, key: string, asNamed: string | undefined): { decision: KeyDecision; byName: boolean } {
+  const own = rules.decide(key);
+  if (asNamed === undefined || own.mode === 'redact') return { decision: own, byName: false };
+  const named = rules.decide(asNamed);
+  return named.mode === 'redact' ? { decision: named, byName: true } : { decision: own, byName: false };
 }
 
 /** The member of an OTLP `AnyValue` holding a scalar (`{"stringValue":"..."}`), or undefined. */

@@ -14,7 +14,7 @@ import { fieldPath, type Finding, type JsonValue, type LogRecord, type Severity 
 import type { ResolvedAction } from './actions.js';
 import { detectorEdit, keyRuleEdit, withKeyRules, type Edit, type RedactedBy } from './edits.js';
 import { embeddedValues } from './embedded.js';
-import { anyValueMember, contextWith, leaves, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue } from './members.js';
+import { anyValueMember, contextWith, leaves, memberDecision, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue } from './members.js';
 import type { RedactOptions, RedactOutcome } from './redact-options.js';
 import { redactRepeats, type FirstPass } from './repeats.js';
 import { replacement } from './replace.js';
@@ -108,11 +108,9 @@ class Walker implements FirstPass {
       const keyContext = /\p{L}/u.test(key) ? NO_KEYS : context;
       const newKey = this.#clean(key, keyContext) ? key : this.string(key, `${path}{key}`, false, keyContext);
       const name = newKey === DROP ? key : newKey;
-      const own = this.#o.policy.keyRules.decide(key);
-      const byName = asNamed === undefined ? undefined : this.#o.policy.keyRules.decide(asNamed);
-      const decision = own.mode !== 'redact' && byName?.mode === 'redact' ? byName : own;
+      const { decision, byName } = memberDecision(this.#o.policy.keyRules, key, asNamed);
       // An OTLP AnyValue keeps its shape: what it holds is replaced.
-      const inner = decision === byName ? anyValueMember(item) : undefined;
+      const inner = byName ? anyValueMember(item) : undefined;
       let next: JsonValue | typeof DROP;
       // A skip rule spares a scalar (an id that looks like a secret) from all but the formats no id
       // looks like (see #skipped); what an object or array holds is walked.
