@@ -306,10 +306,12 @@ function examples(r, ids) {
 
 /**
  * The opt-in packs: F1 of the types they answer without and with each, and what each finds on
- * the real logs (every finding there is one the built-in policy does not make).
- * @param {any[]} packs
+ * the real logs (every finding there is one the built-in policy does not make); then the
+ * recognizer cases' whole score with each pack and with all of them.
+ * @param {{ packs: any[], together?: any }} optIn
  */
-function optInSection(packs) {
+function optInSection(optIn) {
+  const { packs, together } = optIn;
   const out = ['== opt-in packs (patterns/opt-in/, not loaded by default): built-in packs alone -> with the pack'];
   const pair = (/** @type {{ before: number | null, after: number | null }} */ d) => `${f3(d.before) ?? '—'} -> ${f3(d.after) ?? '—'}`;
   const rows = [];
@@ -323,8 +325,18 @@ function optInSection(packs) {
   }
   out.push(table(['pack', 'type', 'recognizer F1', 'sentences small F1', 'sentences large F1', 'log findings', 'per 10k'], rows));
   for (const p of packs) {
+    const detectors = p.logs ? Object.entries(p.logs.byDetector).map(([id, n]) => `${id} ${n}`).join(', ') || 'none' : 'not run';
     const files = p.logs ? Object.entries(p.logs.byFile).map(([f, n]) => `${f} ${n}`).join(', ') || 'none' : 'not run';
-    out.push(`  ${p.file}: ${p.detectors.join(', ')}; on real logs: ${files}`);
+    out.push(`  ${p.file}: ${p.detectors.join(', ')}; on real logs: ${files}${p.logs ? ` (by detector: ${detectors})` : ''}`);
+  }
+  const whole = [...packs.map((p) => [p.file, p]), ...(together ? [['all opt-in packs', together]] : [])].filter(([, p]) => p.presidioRecognizerOverall);
+  if (whole.length > 0) {
+    out.push('  recognizer cases, all covered types (P / R / F1): built-in packs alone -> with');
+    for (const [name, p] of whole) {
+      const s = (/** @type {any} */ x) => `${f3(x.precision) ?? '—'} / ${f3(x.recall) ?? '—'} / ${f3(x.f1) ?? '—'}`;
+      const o = p.presidioRecognizerOverall;
+      out.push(`    ${name}: ${s(o.before)} -> ${s(o.after)}${p.logs ? `; ${p.logs.findings} findings on real logs (${p.logs.per10k} per 10k lines)` : ''}`);
+    }
   }
   return out.join('\n');
 }

@@ -40,49 +40,86 @@ function typeDeltas(before, after, types) {
 }
 
 /**
- * The opt-in packs measured on the sources of `sources` that they answer (the two Presidio ones and
- * the real logs; each part is left out when its source was not run).
+ * What `policy` (the built-in packs plus opt-in packs) changes against the built-in
+ * policy on the sources of `sources` that were run: the recognizer cases' whole score and the
+ * labelled types the added detectors answer, and the added detectors' findings on the real logs
+ * (each part is left out when its source was not run).
+ * @param {import('./policy.mjs').EvalPolicy} builtin the built-in policy
+ * @param {Record<string, any>} sources the built-in policy's results, by source name
+ * @param {import('./policy.mjs').EvalPolicy} policy the built-in packs and the opt-in packs measured
+ * @param {string} root corpora root
+ */
+function measureWith(builtin, sources, policy, root) {
+  const recognizer = sources['presidio-recognizer'];
+  const generated = sources['presidio-generated'];
+  const added = policy.detectors.filter((d) => !builtin.byId.has(d.id));
+  const types = new Set(added.flatMap((d) => d.refs.filter((r) => r.startsWith('presidio:')).map((r) => r.slice('presidio:'.length))));
+  const ids = new Set(added.map((d) => d.id));
+  /** @type {Record<string, any>} */
+  const out = { detectors: [...ids] };
+  if (recognizer) {
+    const after = evaluatePresidioRecognizer(policy, root);
+    out.presidioRecognizer = typeDeltas(recognizer.byType, after.byType, types);
+    out.presidioRecognizerOverall = overallDelta(recognizer.overall, after.overall);
+  }
+  if (generated) {
+    const withGenerated = evaluatePresidioGenerated(policy, root);
+    out.presidioGenerated = Object.fromEntries(
+      ['small', 'large'].map((size) => [size, typeDeltas(generated.sets[size].byType, withGenerated.sets[size].byType, types)]),
+    );
+  }
+  if (sources.logs) {
+    const logs = evaluateLogs(policy, root);
+    /** @type {Record<string, number>} */
+    const byDetector = {};
+    for (const [id, d] of Object.entries(logs.byDetector)) if (ids.has(id) && d.findings > 0) byDetector[id] = d.findings;
+    const findings = Object.values(byDetector).reduce((n, x) => n + x, 0);
+    out.logs = {
+      lines: logs.lines,
+      findings,
+      per10k: logs.lines === 0 ? 0 : Math.round((findings / logs.lines) * 100000) / 10,
+      byDetector,
+      byFile: Object.fromEntries(
+        Object.entries(logs.byFile)
+          .map(([name, f]) => [name, Object.entries(f.detectors).filter(([id]) => ids.has(id)).reduce((n, [, d]) => n + d.findings, 0)])
+          .filter(([, n]) => Number(n) > 0),
+      ),
+    };
+  }
+  return out;
+}
+
+/**
+ * A source's whole score without and with the added packs.
+ * @param {{ precision: number | null, recall: number | null, f1: number | null }} before
+ * @param {{ precision: number | null, recall: number | null, f1: number | null }} after
+ */
+function overallDelta(before, after) {
+  return {
+    before: { precision: before.precision, recall: before.recall, f1: before.f1 },
+    after: { precision: after.precision, recall: after.recall, f1: after.f1 },
+  };
+}
+
+/**
+ * The opt-in packs measured on the sources of `sources` that they answer, each pack with the
+ * built-in packs, and all of them together (`together`, when there are several).
  * @param {import('./policy.mjs').EvalPolicy} builtin the built-in policy
  * @param {Record<string, any>} sources the built-in policy's results, by source name
  * @param {string} root corpora root
+ * @returns {{ packs: Array<Record<string, any>>, together?: Record<string, any> }}
  */
 export function evaluateOptInPacks(builtin, sources, root) {
-  const recognizer = sources['presidio-recognizer'];
-  const generated = sources['presidio-generated'];
-  return optInPackFiles().map((file) => {
+  const files = optInPackFiles();
+  const packs = files.map((file) => {
     const policy = loadEvalPolicy([builtinPatternsDir(), file]);
-    const added = policy.detectors.filter((d) => !builtin.byId.has(d.id));
-    const types = new Set(added.flatMap((d) => d.refs.filter((r) => r.startsWith('presidio:')).map((r) => r.slice('presidio:'.length))));
-    const ids = new Set(added.map((d) => d.id));
-    /** @type {Record<string, any>} */
-    const out = {
+    return {
       file: relative(builtinPatternsDir(), file),
       pack: policy.packs.find((p) => resolve(p.file) === resolve(file))?.id ?? file,
-      detectors: [...ids],
+      ...measureWith(builtin, sources, policy, root),
     };
-    if (recognizer) out.presidioRecognizer = typeDeltas(recognizer.byType, evaluatePresidioRecognizer(policy, root).byType, types);
-    if (generated) {
-      const withGenerated = evaluatePresidioGenerated(policy, root);
-      out.presidioGenerated = Object.fromEntries(
-        ['small', 'large'].map((size) => [size, typeDeltas(generated.sets[size].byType, withGenerated.sets[size].byType, types)]),
-      );
-    }
-    if (sources.logs) {
-      const logs = evaluateLogs(policy, root);
-      const findings = Object.entries(logs.byDetector)
-        .filter(([id]) => ids.has(id))
-        .reduce((n, [, d]) => n + d.findings, 0);
-      out.logs = {
-        lines: logs.lines,
-        findings,
-        per10k: logs.lines === 0 ? 0 : Math.round((findings / logs.lines) * 100000) / 10,
-        byFile: Object.fromEntries(
-          Object.entries(logs.byFile)
-            .map(([name, f]) => [name, Object.entries(f.detectors).filter(([id]) => ids.has(id)).reduce((n, [, d]) => n + d.findings, 0)])
-            .filter(([, n]) => Number(n) > 0),
-        ),
-      };
-    }
-    return out;
   });
+  if (files.length < 2) return { packs };
+  const all = loadEvalPolicy([builtinPatternsDir(), ...files]);
+  return { packs, together: { files: files.map((f) => relative(builtinPatternsDir(), f)), ...measureWith(builtin, sources, all, root) } };
 }

@@ -252,8 +252,8 @@ function verhoeffValid(digits: string): boolean {
 }
 
 const verhoeff = simple('verhoeff', (value) => {
-  const m = /^([0-9]{4})([ -]?)([0-9]{4})\2([0-9]{4})$/.exec(value);
-  if (!m) return fail('Aadhaar needs 12 digits, optionally grouped 4-4-4 by spaces or dashes');
+  const m = /^([0-9]{4})([ :-]?)([0-9]{4})\2([0-9]{4})$/.exec(value);
+  if (!m) return fail('Aadhaar needs 12 digits, optionally grouped 4-4-4 by spaces, dashes or colons');
   const digits = `${m[1] ?? ''}${m[3] ?? ''}${m[4] ?? ''}`;
   if (digits[0] === '0' || digits[0] === '1') return fail('Aadhaar cannot start with 0 or 1');
   return verhoeffValid(digits) ? OK : fail('Verhoeff checksum fails');

@@ -477,7 +477,7 @@ detectors:
     const report = JSON.parse(readFileSync(out, 'utf8'));
     // The built-in policy does not load the opt-in packs.
     expect(report.policy.packs.map((p: { file: string }) => p.file).some((f: string) => f.includes('opt-in'))).toBe(false);
-    const ssn = report.optIn.find((p: { file: string }) => p.file === join('opt-in', 'us-ssn-unformatted.yaml'));
+    const ssn = report.optIn.packs.find((p: { file: string }) => p.file === join('opt-in', 'us-ssn-unformatted.yaml'));
     expect(ssn.detectors).toEqual(['us-ssn-unformatted']);
     const rec = ssn.presidioRecognizer.US_SSN;
     expect(rec.before).toBe(report.sources['presidio-recognizer'].byType.US_SSN.f1);
@@ -490,6 +490,30 @@ detectors:
     expect(ssn.pack).toBe('pii-opt-in-us-ssn');
     // A source not run is not run for the opt-in packs either.
     expect(ssn.presidioGenerated).toBeUndefined();
+    // The recognizer cases' whole score, before being the built-in policy's own.
+    const before = report.sources['presidio-recognizer'].overall;
+    expect(ssn.presidioRecognizerOverall.before).toEqual({ precision: before.precision, recall: before.recall, f1: before.f1 });
+    // The national ids without their keyword: each type it answers gains, the whole score with it.
+    const ids = report.optIn.packs.find((p: { file: string }) => p.file === join('opt-in', 'national-ids-no-keyword.yaml'));
+    expect(ids.detectors).toContain('ca-sin-no-keyword');
+    for (const type of ['ABA_ROUTING_NUMBER', 'AU_ABN', 'CA_SIN', 'PL_PESEL', 'UK_NINO', 'US_ITIN']) {
+      expect(ids.presidioRecognizer[type].after).toBeGreaterThan(ids.presidioRecognizer[type].before);
+      expect(ids.presidioRecognizer[type].fpAfter).toBe(ids.presidioRecognizer[type].fpBefore);
+    }
+    expect(ids.presidioRecognizerOverall.after.recall).toBeGreaterThan(before.recall);
+    expect(ids.presidioRecognizerOverall.after.precision).toBeGreaterThanOrEqual(before.precision);
+    // Its log findings, by detector, add up to its total.
+    expect(Object.values(ids.logs.byDetector).reduce((a: number, b) => a + Number(b), 0)).toBe(ids.logs.findings);
+    // All the packs together: every pack's detectors, and at least what each one alone finds.
+    const together = report.optIn.together;
+    expect(together.files).toEqual(report.optIn.packs.map((p: { file: string }) => p.file));
+    expect(new Set(together.detectors)).toEqual(new Set(report.optIn.packs.flatMap((p: { detectors: string[] }) => p.detectors)));
+    for (const p of report.optIn.packs) expect(together.presidioRecognizerOverall.after.recall).toBeGreaterThanOrEqual(p.presidioRecognizerOverall.after.recall);
+    // A number two packs take is one finding.
+    const findings = report.optIn.packs.map((p: { logs: { findings: number } }) => p.logs.findings);
+    expect(together.logs.findings).toBeGreaterThanOrEqual(Math.max(...findings));
+    expect(together.logs.findings).toBeLessThanOrEqual(findings.reduce((a: number, b: number) => a + b, 0));
+    expect(r.stdout).toMatch(/all opt-in packs: 0\.\d{3} \/ 0\.\d{3} \/ 0\.\d{3} -> /);
   });
 
   it('leaves the opt-in packs out when --patterns names the policy', () => {

@@ -70,6 +70,27 @@ describe('opt-in packs', () => {
       ['us-ssn-unformatted', '53627-4189'],
     ]);
   });
+
+  it('national-ids-no-keyword finds the ids the built-in detectors leave to a keyword, and no piece of a longer number', () => {
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const withPack = new CompiledPolicy(loadPolicy([builtinPatternsDir(), join(optInDir, 'national-ids-no-keyword.yaml')]));
+    const text = 'abn 51 824 753 556; sin 130 692 544; pesel 02070803628 pan ABCPD1234Z nino tw987654a uid 3123:4567:8909 nif 1111111-G';
+    const plain = text.replace(/\b(abn|sin|pesel|pan|nino|uid|nif) /g, 'x ');
+    expect(scanText(builtin, plain)).toEqual([]);
+    expect(scanText(withPack, plain).map((m) => [m.detector.spec.id, plain.slice(m.start, m.end)])).toEqual([
+      ['au-abn-no-keyword', '51 824 753 556'],
+      ['ca-sin-no-keyword', '130 692 544'],
+      ['pl-pesel-no-keyword', '02070803628'],
+      ['in-pan-no-keyword', 'ABCPD1234Z'],
+      ['uk-nino-no-keyword', 'tw987654a'],
+      ['in-aadhaar-no-keyword', '3123:4567:8909'],
+      ['es-dni-nie-no-keyword', '1111111-G'],
+    ]);
+    // The same digits inside longer numbers, or a hex word, are not taken.
+    for (const longer of ['1 130 692 544', '130 692 544 2', '130692544.5', '51 824 753 556 1', '0.02070803628', 'dear 0247017c']) {
+      expect(scanText(withPack, longer), longer).toEqual([]);
+    }
+  });
 });
 
 describe('pack test runner', () => {

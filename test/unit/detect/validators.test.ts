@@ -619,10 +619,11 @@ describe('verhoeff (Aadhaar)', () => {
     .map(([first, rest]) => `${first}${rest}`)
     .map((p) => p + String(verhoeffDigit(p)));
 
-  it('accepts valid numbers plain, spaced and dashed', () => {
+  it('accepts valid numbers plain, spaced, dashed and with colons', () => {
     ok('verhoeff', '234123412346');
     ok('verhoeff', '2341 2341 2346');
     ok('verhoeff', '2341-2341-2346');
+    ok('verhoeff', '2341:2341:2346');
     fc.assert(fc.property(aadhaar, (n) => {
       ok('verhoeff', n);
       ok('verhoeff', `${n.slice(0, 4)} ${n.slice(4, 8)} ${n.slice(8)}`);
@@ -632,6 +633,8 @@ describe('verhoeff (Aadhaar)', () => {
   it('rejects a wrong checksum', () => {
     bad('verhoeff', '234123412345', 'Verhoeff checksum fails');
     bad('verhoeff', '2341 2341 2347', 'Verhoeff checksum fails');
+    // One separator throughout.
+    bad('verhoeff', '2341:2341-2346', 'Aadhaar needs 12 digits, optionally grouped 4-4-4 by spaces, dashes or colons');
   });
 
   it('rejects numbers starting with 0 or 1 even with a valid checksum', () => {
@@ -641,7 +644,7 @@ describe('verhoeff (Aadhaar)', () => {
   });
 
   it('rejects other shapes', () => {
-    const reason = 'Aadhaar needs 12 digits, optionally grouped 4-4-4 by spaces or dashes';
+    const reason = 'Aadhaar needs 12 digits, optionally grouped 4-4-4 by spaces, dashes or colons';
     for (const s of ['23412341234', '2341234123466', '2341 2341-2346', '234 12341 2346', '2341.2341.2346', 'abcdabcdabcd', '']) {
       bad('verhoeff', s, reason);
     }
