@@ -1,5 +1,6 @@
 /** The replacements a string gets: by detectors, and by key rules inside it (see embedded.ts). */
 import type { Severity } from '../record.js';
+import type { CompiledDetector } from '../detect/compile.js';
 import type { Match } from '../detect/scan.js';
 import type { ResolvedAction } from './actions.js';
 import type { EmbeddedValue } from './embedded.js';
@@ -25,10 +26,25 @@ export interface Edit {
   leaves?: readonly string[];
 }
 
+/**
+ * What redacts a detector's findings, one object per detector and action: a string of 80,000
+ * findings shares it rather than holding as many copies.
+ */
+const byDetector = new WeakMap<CompiledDetector, Omit<RedactedBy, 'count'>>();
+
+function detectorBy(detector: CompiledDetector, action: ResolvedAction): Omit<RedactedBy, 'count'> {
+  const known = byDetector.get(detector);
+  if (known?.action === action) return known;
+  const { id, category, severity, label } = detector.spec;
+  const by = { id, category, severity, label, action };
+  byDetector.set(detector, by);
+  return by;
+}
+
 /** `decoded`: a value found with its escapes decoded is tokenized decoded, so it joins with its plain spelling. */
 export function detectorEdit(m: Match, action: ResolvedAction, decoded: boolean): Edit {
-  const { id, category, severity, label } = m.detector.spec;
-  return { start: m.start, end: m.end, by: { id, category, severity, label, action }, ...(decoded && m.value !== undefined ? { value: m.value } : {}) };
+  const by = detectorBy(m.detector, action);
+  return decoded && m.value !== undefined ? { start: m.start, end: m.end, by, value: m.value } : { start: m.start, end: m.end, by };
 }
 
 export function keyRuleEdit(v: EmbeddedValue, action: ResolvedAction): Edit {

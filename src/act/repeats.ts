@@ -133,14 +133,16 @@ class Repeats {
     const tokens = (): TokenRef[] => (text.includes('[[') ? ownTokens(policy, text).filter((t) => standalone(t.body ?? '', values, []).length === 0) : []);
     const found = repeatsIn(text, values, tokens);
     if (found.length === 0) return text;
-    let out = '';
+    // Joined once, as the first pass joins its edits (see Walker#redact in redact.ts).
+    const out: string[] = [];
     let pos = 0;
     for (const { start, end, value } of found) {
       if (start < pos) continue;
-      out += text.slice(pos, start) + this.#replace(this.#pass.redacted.get(value) as RedactedBy, value, path, start, end);
+      out.push(text.slice(pos, start), this.#replace(this.#pass.redacted.get(value) as RedactedBy, value, path, start, end));
       pos = end;
     }
-    return out + text.slice(pos);
+    out.push(text.slice(pos));
+    return out.join('');
   }
 
   /** The text that replaces `value`, redacted as its first occurrence was; its finding is [start, end) at `path`. */

@@ -56,6 +56,19 @@ export interface Candidate extends Match {
 }
 
 /**
+ * One match of a detector's regex: where the whole match lies and where its value does (the
+ * `secret` group, or the whole match). Four numbers, where the regex's own result holds the match's
+ * text, its groups' texts and a groups object: a string of 80,000 addresses keeps this many of
+ * them while it is scanned (and a batch's preparation keeps them until its scans).
+ */
+export interface RegexMatch {
+  readonly matchStart: number;
+  readonly matchEnd: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
  * Matches of detectors' regexes made before the scan (see {@link execAll}), by the text searched
  * and then by detector index: the structured path searches a batch's values one detector at a
  * time (see pipeline/prepare.ts).
@@ -67,7 +80,7 @@ export type KnownMatches = ReadonlyMap<string, KnownRow>;
  * detector's index (the built-in library has over two hundred) takes a backing store that long,
  * about 2 KB for one row, which a batch kept alive long enough to be promoted by every scavenge.
  */
-export type KnownRow = ReadonlyMap<number, readonly RegExpExecArray[]>;
+export type KnownRow = ReadonlyMap<number, readonly RegexMatch[]>;
 
 /**
  * Every confirmed match in `text`, non-overlapping, ordered by position. `only`, when given, are
@@ -206,7 +219,7 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
     if (!detector) continue;
     const { spec } = detector;
     for (const m of known?.get(index) ?? execAll(detector, text)) {
-      const [start, end] = spanOf(detector, text, m);
+      const { start, end } = m;
       if (end <= start) continue;
       // Made only for a trace: a call without one builds no detail either.
       const note = trace
@@ -226,7 +239,7 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
         continue;
       }
       if (!keywordsNear(detector, text, m)) {
-        note?.('keyword-missing', `none of [${spec.keywords.join(', ')}] within ${spec.keywordWindow} chars before the match; ${nearestKeyword(detector, text, m.index)}`);
+        note?.('keyword-missing', `none of [${spec.keywords.join(', ')}] within ${spec.keywordWindow} chars before the match; ${nearestKeyword(detector, text, m.matchStart)}`);
         continue;
       }
       if (detector.validate) {
@@ -236,7 +249,7 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
           continue;
         }
       }
-      candidates.push({ detector, start, end, matchStart: m.index, matchEnd: m.index + m[0].length, reading: '', decodedValue: '' });
+      candidates.push({ detector, start, end, matchStart: m.matchStart, matchEnd: m.matchEnd, reading: '', decodedValue: '' });
     }
   }
   return candidates.length > 0 ? withRepeats(text, candidates, tokens ?? []) : candidates;
@@ -248,19 +261,13 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
  * `text` finds them. The structured path asks a costly validator (see ValidatorSpec.costly) about a
  * batch's candidates together, ahead of the batch's scans.
  */
-export function askValidator(policy: CompiledPolicy, detector: CompiledDetector, text: string, matches: readonly RegExpExecArray[]): void {
+export function askValidator(policy: CompiledPolicy, detector: CompiledDetector, text: string, matches: readonly RegexMatch[]): void {
   if (!detector.validate) return;
   for (const m of matches) {
-    const [start, end] = spanOf(detector, text, m);
-    if (end <= start) continue;
-    const verdict = policy.verdictOf(detector, text.slice(start, end));
+    if (m.end <= m.start) continue;
+    const verdict = policy.verdictOf(detector, text.slice(m.start, m.end));
     if (!verdict.allowedBy && keywordsNear(detector, text, m)) verdict.validation();
   }
-}
-
-/** The span a match of `detector` redacts: its `secret` group, else the whole match. */
-function spanOf(detector: CompiledDetector, text: string, m: RegExpExecArray): [number, number] {
-  return detector.hasSecretGroup ? secretSpan(detector, text, m) : [m.index, m.index + m[0].length];
 }
 
 /** For a trace: where the keyword nearest before `at` ends, or that none stands before it. */
@@ -276,8 +283,8 @@ function nearestKeyword(detector: CompiledDetector, text: string, at: number): s
 }
 
 /** True when the detector has no keywords, or one lies within its window before the match's end. */
-function keywordsNear(detector: CompiledDetector, text: string, m: RegExpExecArray): boolean {
-  return !detector.keywords || detector.keywords.test(text.slice(Math.max(0, m.index - detector.spec.keywordWindow), m.index + m[0].length));
+function keywordsNear(detector: CompiledDetector, text: string, m: RegexMatch): boolean {
+  return !detector.keywords || detector.keywords.test(text.slice(Math.max(0, m.matchStart - detector.spec.keywordWindow), m.matchEnd));
 }
 
 /**
@@ -286,21 +293,25 @@ function keywordsNear(detector: CompiledDetector, text: string, m: RegExpExecArr
  * has no lookahead), and the next match may need that context too (the space between
  * `fe80::1 fd00::2` ends the first address and starts the second).
  */
-export function execAll(detector: CompiledDetector, text: string): RegExpExecArray[] {
+export function execAll(detector: CompiledDetector, text: string): RegexMatch[] {
   const { regex } = detector;
-  const out: RegExpExecArray[] = [];
+  const out: RegexMatch[] = [];
   regex.lastIndex = 0;
   // A match that ends the text leaves nothing to search (an empty match at the end is skipped anyway).
   for (let m = regex.exec(text); m !== null; m = regex.lastIndex < text.length ? regex.exec(text) : null) {
-    if (m[0].length === 0) {
-      regex.lastIndex = m.index + 1;
+    const matchStart = m.index;
+    const matchEnd = matchStart + m[0].length;
+    if (matchEnd === matchStart) {
+      regex.lastIndex = matchStart + 1;
       continue;
     }
-    out.push(m);
-    if (detector.hasSecretGroup) {
-      const end = secretSpan(detector, text, m)[1];
-      if (end < m.index + m[0].length) regex.lastIndex = Math.max(end, m.index + 1);
+    if (!detector.hasSecretGroup) {
+      out.push({ matchStart, matchEnd, start: matchStart, end: matchEnd });
+      continue;
     }
+    const [start, end] = secretSpan(detector, text, m);
+    out.push({ matchStart, matchEnd, start, end });
+    if (end < matchEnd) regex.lastIndex = Math.max(end, matchStart + 1);
   }
   return out;
 }

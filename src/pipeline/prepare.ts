@@ -11,7 +11,7 @@ import { controlEscapesDecoded, hasRawEscape } from '../detect/escapes.js';
 import { markByte, markEscapes } from '../detect/line-filter.js';
 import { isAsciiText } from '../detect/literal-scan.js';
 import { requiredLiterals, type Literal } from '../detect/literals.js';
-import { askValidator, execAll, type KnownMatches } from '../detect/scan.js';
+import { askValidator, execAll, type KnownMatches, type RegexMatch } from '../detect/scan.js';
 import { lineDetectors, type ValueDetectors } from './raw-line.js';
 
 const CR = 0x0d;
@@ -98,6 +98,13 @@ export function mayHide(bytes: Buffer, policy: CompiledPolicy): boolean {
 /** The most values of one line whose matches {@link prepareLines} searches ahead. */
 const MAX_PREPARED_VALUES = 4096;
 
+/**
+ * The longest value whose matches {@link prepareLines} searches ahead: a longer one gains nothing
+ * from a search among others, and its matches would be held from the preparation to its scan
+ * (one string of 80,000 addresses: 80,000 of them, beside everything its scan makes).
+ */
+const MAX_PREPARED_VALUE_CHARS = 64 * 1024;
+
 /** What {@link prepareLines} found for a batch's lines. */
 export interface PreparedLines {
   /** By line index, what lineDetectors answers for the line read as a JSON record. */
@@ -123,7 +130,7 @@ export function prepareLines(data: Buffer, ends: Int32Array, hits: ReadonlyMap<n
   const filter = policy.lineFilter;
   const count = policy.detectors.length;
   const detectors = new Map<number, ValueDetectors>();
-  const known = new Map<string, Map<number, RegExpExecArray[]>>();
+  const known = new Map<string, Map<number, RegexMatch[]>>();
   if (!filter) return { detectors, known };
   // Each detector's lines, then its ranges in each of them (by line, by detector).
   const lines = new Map<number, Buffer>();
@@ -187,6 +194,7 @@ export function prepareLines(data: Buffer, ends: Int32Array, hits: ReadonlyMap<n
   for (const [d, values] of valuesOf) {
     const detector = policy.detectors[d] as CompiledDetector;
     for (const value of values) {
+      if (value.length > MAX_PREPARED_VALUE_CHARS) continue;
       let row = known.get(value);
       if (!row) known.set(value, (row = new Map()));
       try {

@@ -10,15 +10,7 @@ export function canonicalJson(value: unknown): string {
   if (typeof value === 'string') return quoted(value);
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) out += ',';
-      const v: unknown = value[i];
-      out += v === undefined ? 'null' : canonicalJson(v);
-    }
-    return out + ']';
-  }
+  if (Array.isArray(value)) return `[${joinedItems(value)}]`;
   const obj = value as Readonly<Record<string, unknown>>;
   let out = '{';
   for (const k of sortedKeys(obj)) {
@@ -28,6 +20,41 @@ export function canonicalJson(value: unknown): string {
     out += quoted(k) + ':' + canonicalJson(v);
   }
   return out + '}';
+}
+
+/** Items {@link joinedItems} joins into one flat string at a time. */
+const ITEMS_PER_JOIN = 256;
+
+/**
+ * The canonical forms of `items`, comma-separated. Concatenated piece by piece, a string stays a
+ * tree of its pieces (32 bytes each) until it is read, and an object's form is some thirty of
+ * them: written whole, a list of 80,000 findings took tens of megabytes. A join makes a flat
+ * string, so the items of a long list are joined a few hundred at a time (a short list's, and
+ * an object's members, are still concatenated: joined, a findings event took 10 us instead of 6).
+ */
+function joinedItems(items: readonly unknown[]): string {
+  if (items.length <= ITEMS_PER_JOIN) {
+    // Concatenated: a join costs an event of two findings a fifth more time.
+    let out = '';
+    for (let i = 0; i < items.length; i++) {
+      const v: unknown = items[i];
+      if (i > 0) out += ',';
+      out += v === undefined ? 'null' : canonicalJson(v);
+    }
+    return out;
+  }
+  const parts: string[] = [];
+  let run: string[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const v: unknown = items[i];
+    run.push(v === undefined ? 'null' : canonicalJson(v));
+    if (run.length === ITEMS_PER_JOIN) {
+      parts.push(run.join(','));
+      run = [];
+    }
+  }
+  if (run.length > 0) parts.push(run.join(','));
+  return parts.join(',');
 }
 
 /** The members of an object's canonical form, `"key":value`, in key order (undefined left out). */

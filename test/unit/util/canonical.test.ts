@@ -36,4 +36,18 @@ describe('canonicalJson', () => {
     expect(canonicalMembers({ type: 'findings', ts: 't', b: { y: '"', x: '\n' } })).toEqual(['"b":{"x":"\\n","y":"\\""}', '"ts":"t"', '"type":"findings"']);
     expect(canonicalJson('a\u2028b\ud800')).toBe(JSON.stringify('a\u2028b\ud800'));
   });
+
+  it('writes a long list, joined a few hundred items at a time, as the plain way does', () => {
+    // Lengths around the runs joined at once (256), holes and nested lists among the items.
+    fc.assert(
+      fc.property(fc.integer({ min: 250, max: 800 }), fc.array(value, { minLength: 1, maxLength: 8 }), (n, pool) => {
+        const list = Array.from({ length: n }, (_, i) => pool[i % pool.length]);
+        expect(canonicalJson(list)).toBe(reference(list));
+        expect(canonicalJson({ findings: list, type: 'findings' })).toBe(reference({ findings: list, type: 'findings' }));
+      }),
+      { numRuns: 60 },
+    );
+    const findings = Array.from({ length: 84_000 }, (_, i) => ({ detectorId: 'email', start: i * 12, end: i * 12 + 10 }));
+    expect(JSON.parse(canonicalJson({ findings }))).toEqual({ findings });
+  });
 });
