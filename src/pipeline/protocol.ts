@@ -44,6 +44,11 @@ export interface EngineFaults {
    * Workers compile it into their policy; an inline run's policy is compiled with `validatorFault`.
    */
   throwInValidator?: string;
+  /**
+   * The old generation of each worker's heap, in MiB, in place of the one the limits give (see
+   * workerHeap): a record that outgrows it runs its worker out of memory for real.
+   */
+  workerHeapMb?: number;
 }
 
 export interface WorkerTask {
