@@ -84,7 +84,7 @@ export function runEval(options = {}) {
   }
   // The opt-in packs are measured against the built-in policy, with the PII sources they answer.
   const withOptIn = isBuiltinOnly(patterns) && ['presidio-recognizer', 'presidio-generated', 'logs'].some((n) => names.includes(n));
-  /** @type {object[] | undefined} */
+  /** @type {ReturnType<typeof evaluateOptInPacks> | undefined} */
   let optIn;
   if (withOptIn) {
     const t0 = performance.now();

@@ -602,7 +602,7 @@ describe('engine', () => {
   });
 
   it('reads past a line longer than a record may be, quarantines its head and counts all of it, inline and in workers alike', async () => {
-    // 64 MiB with no line end: a worker could not hold it to quarantine it (its heap is 64 MiB).
+    // 64 MiB with no line end: a worker could not hold it to quarantine it (its heap is 80 MiB).
     const MiB = 1024 * 1024;
     const [before, opening, closing, after] = [`${SECRET_LINE(1)}\n`, '{"blob":"user9@example.com ', '"}', `\n${SECRET_LINE(3)}\n`];
     async function* source(): AsyncGenerator<Buffer> {

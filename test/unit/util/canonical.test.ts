@@ -38,7 +38,7 @@ describe('canonicalJson', () => {
   });
 
   it('writes a long list, joined a few hundred items at a time, as the plain way does', () => {
-    // Lengths around the runs joined at once (256), holes and nested lists among the items.
+    // Lengths around the runs joined at once (256), undefined and nested lists among the items.
     fc.assert(
       fc.property(fc.integer({ min: 250, max: 800 }), fc.array(value, { minLength: 1, maxLength: 8 }), (n, pool) => {
         const list = Array.from({ length: n }, (_, i) => pool[i % pool.length]);
