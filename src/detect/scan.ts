@@ -274,12 +274,16 @@ export function askValidator(policy: CompiledPolicy, detector: CompiledDetector,
 function nearestKeyword(detector: CompiledDetector, text: string, at: number): string {
   if (!detector.keywords) return 'none stands before it';
   const all = new RE2(detector.keywords.source, 'gu');
-  let last: { word: string; end: number } | undefined;
+  let last: { word: string; start: number; end: number } | undefined;
   for (let m = all.exec(text); m !== null && m.index < at; m = all.exec(text)) {
-    if (m.index + m[0].length <= at) last = { word: m[0], end: m.index + m[0].length };
+    if (m.index + m[0].length <= at) last = { word: m[0], start: m.index, end: m.index + m[0].length };
     if (m[0].length === 0) all.lastIndex = m.index + 1;
   }
-  return last ? `the nearest, "${last.word}", ends ${at - last.end} chars before it` : 'none stands before it';
+  if (!last) return 'none stands before it';
+  const nearest = `the nearest, "${last.word}", ends ${at - last.end} chars before it`;
+  // The window must hold the keyword whole: one that ends inside it but starts before it is out.
+  const window = detector.spec.keywordWindow;
+  return at - last.end <= window ? `${nearest} but starts ${at - last.start} before it, past the ${window}-char window` : nearest;
 }
 
 /** True when the detector has no keywords, or one lies within its window before the match's end. */

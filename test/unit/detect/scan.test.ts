@@ -202,7 +202,7 @@ detectors:
     expect(explainText(policy, far).entries.filter((e) => e.detectorId === 'pin')).toEqual([
       expect.objectContaining({ verdict: 'keyword-missing', start: 31, end: 35, detail: 'none of [pin] within 10 chars before the match; the nearest, "pin", ends 25 chars before it' }),
     ]);
-    expect(explainText(policy, 'PIN ok; code 4321 and Pin').entries.find((e) => e.detectorId === 'pin')?.detail).toBe('none of [pin] within 10 chars before the match; the nearest, "PIN", ends 10 chars before it');
+    expect(explainText(policy, 'PIN ok; code 4321 and Pin').entries.find((e) => e.detectorId === 'pin')?.detail).toBe('none of [pin] within 10 chars before the match; the nearest, "PIN", ends 10 chars before it but starts 13 before it, past the 10-char window');
   });
 
   it('explains detectors that had a keyword but no prefilter hit', () => {
