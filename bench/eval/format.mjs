@@ -4,6 +4,7 @@
  * per source. Everything shown is also in the JSON report.
  */
 import { worstByF1, worstByFalsePositives } from './detectors.mjs';
+import { optInSection } from './opt-in-format.mjs';
 import { categorySection } from './category-format.mjs';
 import { routingSection } from './routing-format.mjs';
 
@@ -57,7 +58,7 @@ function wrap(text, width, first, rest) {
 }
 
 /** @param {number | null | undefined} x */
-const f3 = (x) => (x === null || x === undefined ? null : x.toFixed(3));
+export const f3 = (x) => (x === null || x === undefined ? null : x.toFixed(3));
 
 /**
  * @param {import('./metrics.mjs').Scored} s
@@ -302,43 +303,6 @@ function examples(r, ids) {
     }
   }
   return out;
-}
-
-/**
- * The opt-in packs: F1 of the types they answer without and with each, and what each finds on
- * the real logs (every finding there is one the built-in policy does not make); then the
- * recognizer cases' whole score with each pack and with all of them.
- * @param {{ packs: any[], together?: any }} optIn
- */
-function optInSection(optIn) {
-  const { packs, together } = optIn;
-  const out = ['== opt-in packs (patterns/opt-in/, not loaded by default): built-in packs alone -> with the pack'];
-  const pair = (/** @type {{ before: number | null, after: number | null }} */ d) => `${f3(d.before) ?? '—'} -> ${f3(d.after) ?? '—'}`;
-  const rows = [];
-  for (const p of packs) {
-    const types = new Set([...Object.keys(p.presidioRecognizer ?? {}), ...Object.keys(p.presidioGenerated?.small ?? {})]);
-    if (types.size === 0) rows.push([p.file, null, null, null, null, p.logs?.findings, p.logs?.per10k]);
-    for (const type of types) {
-      const at = (/** @type {any} */ d) => (d ? pair(d) : null);
-      rows.push([p.file, type, at(p.presidioRecognizer?.[type]), at(p.presidioGenerated?.small[type]), at(p.presidioGenerated?.large[type]), p.logs?.findings, p.logs?.per10k]);
-    }
-  }
-  out.push(table(['pack', 'type', 'recognizer F1', 'sentences small F1', 'sentences large F1', 'log findings', 'per 10k'], rows));
-  for (const p of packs) {
-    const detectors = p.logs ? Object.entries(p.logs.byDetector).map(([id, n]) => `${id} ${n}`).join(', ') || 'none' : 'not run';
-    const files = p.logs ? Object.entries(p.logs.byFile).map(([f, n]) => `${f} ${n}`).join(', ') || 'none' : 'not run';
-    out.push(`  ${p.file}: ${p.detectors.join(', ')}; on real logs: ${files}${p.logs ? ` (by detector: ${detectors})` : ''}`);
-  }
-  const whole = [...packs.map((p) => [p.file, p]), ...(together ? [['all opt-in packs', together]] : [])].filter(([, p]) => p.presidioRecognizerOverall);
-  if (whole.length > 0) {
-    out.push('  recognizer cases, all covered types (P / R / F1): built-in packs alone -> with');
-    for (const [name, p] of whole) {
-      const s = (/** @type {any} */ x) => `${f3(x.precision) ?? '—'} / ${f3(x.recall) ?? '—'} / ${f3(x.f1) ?? '—'}`;
-      const o = p.presidioRecognizerOverall;
-      out.push(`    ${name}: ${s(o.before)} -> ${s(o.after)}${p.logs ? `; ${p.logs.findings} findings on real logs (${p.logs.per10k} per 10k lines)` : ''}`);
-    }
-  }
-  return out.join('\n');
 }
 
 /**

@@ -41,8 +41,8 @@ function typeDeltas(before, after, types) {
 
 /**
  * What `policy` (the built-in packs plus opt-in packs) changes against the built-in
- * policy on the sources of `sources` that were run: the recognizer cases' whole score and the
- * labelled types the added detectors answer, and the added detectors' findings on the real logs
+ * policy on the sources of `sources` that were run: the recognizer cases' and the labelled
+ * sentences' whole scores and the labelled types the added detectors answer, and the added detectors' findings on the real logs
  * (each part is left out when its source was not run).
  * @param {import('./policy.mjs').EvalPolicy} builtin the built-in policy
  * @param {Record<string, any>} sources the built-in policy's results, by source name
@@ -67,6 +67,8 @@ function measureWith(builtin, sources, policy, root) {
     out.presidioGenerated = Object.fromEntries(
       ['small', 'large'].map((size) => [size, typeDeltas(generated.sets[size].byType, withGenerated.sets[size].byType, types)]),
     );
+    // Whole, too: a pack's finding that outranks another type's on the same span takes its label.
+    out.presidioGeneratedOverall = Object.fromEntries(['small', 'large'].map((size) => [size, overallDelta(generated.sets[size].overall, withGenerated.sets[size].overall)]));
   }
   if (sources.logs) {
     const logs = evaluateLogs(policy, root);

@@ -516,6 +516,23 @@ detectors:
     expect(r.stdout).toMatch(/all opt-in packs: 0\.\d{3} \/ 0\.\d{3} \/ 0\.\d{3} -> /);
   });
 
+  it('scores the labelled sentences whole with each opt-in pack: none takes another type\'s spans', () => {
+    const out = join(dir, 'opt-in-sentences.json');
+    const r = run('--only', 'presidio-generated', '--out', out);
+    expect(r.status).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    const scores = (s: { precision: number; recall: number; f1: number }) => ({ precision: s.precision, recall: s.recall, f1: s.f1 });
+    for (const p of [...report.optIn.packs, report.optIn.together]) {
+      for (const size of ['small', 'large']) {
+        const before = scores(report.sources['presidio-generated'].sets[size].overall);
+        expect(p.presidioGeneratedOverall[size].before).toEqual(before);
+        // A dashed US phone number stays a PHONE: the NHS detector of the same shape ranks below it.
+        expect(p.presidioGeneratedOverall[size].after, `${p.file ?? 'together'} ${size}`).toEqual(before);
+      }
+    }
+    expect(r.stdout).toMatch(/labelled sentences, all types \(P \/ R \/ F1, small \| large\)/);
+  });
+
   it('leaves the opt-in packs out when --patterns names the policy', () => {
     const out = join(dir, 'no-opt-in.json');
     const r = run('--only', 'presidio-recognizer', '--patterns', join(dir, 'pack.yaml'), '--out', out);
