@@ -14,7 +14,7 @@ export interface ExplainEntry {
   name: string;
   category: string;
   source: string;
-  verdict: TraceEntry['verdict'] | 'no-prefilter-hit' | 'regex-no-match';
+  verdict: TraceEntry['verdict'] | 'no-prefilter-hit' | 'regex-no-match' | 'opt-in';
   start?: number;
   end?: number;
   detail?: string;

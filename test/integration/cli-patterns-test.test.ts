@@ -46,4 +46,21 @@ describe('logveil patterns explain', () => {
       ['key-redact', '$.env[0].value'],
     ]);
   });
+
+  it('names the opt-in pack that would redact a value the policy leaves in clear, unless the policy loads it', () => {
+    const text = 'payroll row 130 692 544 for ann@example.com';
+    const r = logveil(['patterns', 'explain', text], { cwd: ROOT, home });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^opt-in +ca-sin-no-keyword \[12,23\) "130 692 544": the opt-in pack patterns\/opt-in\/national-ids-no-keyword\.yaml, which the policy does not load, would redact it {2}\(patterns\/opt-in\/national-ids-no-keyword\.yaml:\d+\)$/m);
+    // The e-mail address is redacted by the policy: no opt-in detector is named for it.
+    expect(r.stdout.match(/^opt-in /gm)).toHaveLength(1);
+    expect(r.stdout).toMatch(/1 span would be redacted\n$/);
+    const json = JSON.parse(logveil(['patterns', 'explain', '--json', text], { cwd: ROOT, home }).stdout) as { optIn: Array<{ detectorId: string; start: number; end: number }> };
+    expect(json.optIn.map((e) => [e.detectorId, e.start, e.end])).toEqual([['ca-sin-no-keyword', 12, 23]]);
+    // Loaded, the pack's detector fires, and no pack is named.
+    const loaded = logveil(['patterns', 'explain', '-p', 'patterns', '-p', 'patterns/opt-in/national-ids-no-keyword.yaml', text], { cwd: ROOT, home });
+    expect(loaded.stdout).toMatch(/^fired +ca-sin-no-keyword \[12,23\)/m);
+    expect(loaded.stdout).not.toMatch(/^opt-in /m);
+    expect(loaded.stdout).toMatch(/2 spans would be redacted\n$/);
+  });
 });

@@ -1,12 +1,13 @@
 /**
  * `logveil patterns test`, `logveil patterns explain` and `logveil patterns import gitleaks`.
  */
-import { readFileSync } from 'node:fs';
-import { resolve, relative } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve, relative } from 'node:path';
 import { builtinPatternsDir, loadConfig } from '../../config/config.js';
 import { CompiledPolicy } from '../../detect/compile.js';
 import { explainKeys } from '../../act/explain-keys.js';
 import { explainText } from '../../detect/explain.js';
+import { optInEntries } from '../../detect/explain-opt-in.js';
 import { keepAddressRanges } from '../../detect/keep-ranges.js';
 import type { GitleaksImport } from '../../detect/import/gitleaks.js';
 import { listPackFiles, loadPolicy } from '../../detect/load.js';
@@ -77,15 +78,29 @@ export function patternsTestCommand(flags: PatternsFlags): number {
   return report.failures.length > 0 ? ExitCode.TestsFailed : ExitCode.Ok;
 }
 
+/** The opt-in packs that ship with logveil (`patterns/opt-in/*.yaml`). */
+function optInPackFiles(): string[] {
+  const dir = join(builtinPatternsDir(), 'opt-in');
+  try {
+    return readdirSync(dir)
+      .filter((name) => /\.ya?ml$/.test(name))
+      .sort()
+      .map((name) => join(dir, name));
+  } catch {
+    return [];
+  }
+}
+
 export function patternsExplainCommand(text: string, flags: PatternsFlags): number {
   const policy = policyFor(flags, true);
   const explanation = explainText(policy, text, { all: flags.all ?? false });
   const keyRules = explainKeys(policy, text);
+  const optIn = optInEntries(policy, text, explanation.redacted, optInPackFiles());
   if (flags.json) {
-    process.stdout.write(JSON.stringify({ ...explanation, keyRules }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ ...explanation, keyRules, optIn }, null, 2) + '\n');
     return ExitCode.Ok;
   }
-  if (explanation.entries.length === 0 && keyRules.length === 0) {
+  if (explanation.entries.length === 0 && keyRules.length === 0 && optIn.length === 0) {
     process.stdout.write('no detector or key rule matched or nearly matched\n');
   }
   const spanOf = (e: { start?: number; end?: number }, within: string): string =>
@@ -97,6 +112,7 @@ export function patternsExplainCommand(text: string, flags: PatternsFlags): numb
     const where = e.path === '$' ? spanOf(e, text) : ` ${e.path}${e.start !== undefined ? ` [${e.start},${e.end})` : ''}`;
     process.stdout.write(`${e.verdict.padEnd(17)} ${e.detectorId}${where}: ${e.detail}  (${e.source})\n`);
   }
+  for (const e of optIn) process.stdout.write(`${e.verdict.padEnd(17)} ${e.detectorId}${spanOf(e, text)}: ${e.detail}  (${e.source})\n`);
   const n = explanation.redacted.length;
   const fields = keyRules.filter((e) => e.verdict === 'key-redact').length;
   process.stdout.write(`${n} span${n === 1 ? '' : 's'} would be redacted${fields > 0 ? `, and ${fields} value${fields === 1 ? '' : 's'} by key rules` : ''}\n`);
