@@ -4,22 +4,13 @@
  * they cost on ordinary logs. Each is measured as a team would turn it on, the built-in packs plus
  * that one pack: what it gains on the labelled PII sources, and its findings on the real logs.
  */
-import { readdirSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { builtinPatternsDir } from '../../dist/config/config.js';
+import { relative, resolve } from 'node:path';
+import { builtinPatternsDir, optInPackFiles } from '../../dist/config/config.js';
 import { loadEvalPolicy } from './policy.mjs';
 import { evaluateLogs } from './source-logs.mjs';
 import { evaluatePresidioGenerated } from './source-presidio-generated.mjs';
 import { evaluatePresidioRecognizer } from './source-presidio-recognizer.mjs';
 
-/** The opt-in pack files that ship with logveil. */
-export function optInPackFiles() {
-  const dir = join(builtinPatternsDir(), 'opt-in');
-  return readdirSync(dir)
-    .filter((name) => /\.ya?ml$/.test(name))
-    .sort()
-    .map((name) => join(dir, name));
-}
 
 /**
  * Scores of the labelled types the pack's detectors answer, without and with the pack.

@@ -3,8 +3,8 @@
  * once. Only this module and the entry points read `process.env`.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ActionOverrides } from '../act/actions.js';
 import { ACTION_SCHEMA } from '../detect/schema.js';
@@ -89,6 +89,19 @@ export const CONFIG_SCHEMA = {
 /** The packs that ship with logveil. */
 export function builtinPatternsDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'patterns');
+}
+
+/**
+ * The opt-in packs that ship with logveil (`patterns/opt-in/*.yaml`, by name): detectors the
+ * built-in policy leaves out for what they cost on ordinary logs, loaded only when named.
+ */
+export function optInPackFiles(): string[] {
+  const dir = join(builtinPatternsDir(), 'opt-in');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => /\.ya?ml$/.test(name))
+    .sort()
+    .map((name) => join(dir, name));
 }
 
 /** The state directory: `LOGVEIL_HOME`, else `./.logveil`. */

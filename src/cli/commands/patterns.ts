@@ -1,9 +1,9 @@
 /**
  * `logveil patterns test`, `logveil patterns explain` and `logveil patterns import gitleaks`.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve, relative } from 'node:path';
-import { builtinPatternsDir, loadConfig } from '../../config/config.js';
+import { readFileSync } from 'node:fs';
+import { resolve, relative } from 'node:path';
+import { builtinPatternsDir, loadConfig, optInPackFiles } from '../../config/config.js';
 import { CompiledPolicy } from '../../detect/compile.js';
 import { explainKeys } from '../../act/explain-keys.js';
 import { explainText } from '../../detect/explain.js';
@@ -76,19 +76,6 @@ export function patternsTestCommand(flags: PatternsFlags): number {
     process.stdout.write(`${report.detectors} detectors${rules}, ${report.cases} cases: ${report.passed} passed, ${report.failures.length} failed\n`);
   }
   return report.failures.length > 0 ? ExitCode.TestsFailed : ExitCode.Ok;
-}
-
-/** The opt-in packs that ship with logveil (`patterns/opt-in/*.yaml`). */
-function optInPackFiles(): string[] {
-  const dir = join(builtinPatternsDir(), 'opt-in');
-  try {
-    return readdirSync(dir)
-      .filter((name) => /\.ya?ml$/.test(name))
-      .sort()
-      .map((name) => join(dir, name));
-  } catch {
-    return [];
-  }
 }
 
 export function patternsExplainCommand(text: string, flags: PatternsFlags): number {
