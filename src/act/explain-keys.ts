@@ -7,6 +7,7 @@
  */
 import type { CompiledPolicy } from '../detect/compile.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
+import { indexJson, itemPath, memberPath } from '../codecs/json-splice.js';
 import { fieldPath, type JsonValue } from '../record.js';
 import { embeddedValues } from './embedded.js';
 import { memberDecision, namedValue } from './members.js';
@@ -23,6 +24,8 @@ export interface KeyRuleEntry {
   /** Where the value is written, for a value inside a string or a text line. */
   start?: number;
   end?: number;
+  /** Where a JSON text writes the field's value, for a field a rule selects (none when a key repeats). */
+  at?: { start: number; end: number };
   detail: string;
 }
 
@@ -31,8 +34,16 @@ export function explainKeys(policy: CompiledPolicy, text: string): KeyRuleEntry[
   if (policy.keyRules.empty) return [];
   const out: KeyRuleEntry[] = [];
   const body = parseObject(text);
-  walk(policy, body === undefined ? text : body, '$', out, 0);
+  const spans = body === undefined ? undefined : indexJson(text).spans;
+  walk(policy, body === undefined ? text : body, { path: '$', index: '', spans }, out, 0);
   return out;
+}
+
+/** Where the walk is: the field's path as findings name it, and as the JSON text's index does. */
+interface Place {
+  path: string;
+  index: string;
+  spans: Map<string, { start: number; end: number }> | undefined;
 }
 
 function entry(rule: KeyRuleSpec, pattern: string, verdict: KeyRuleEntry['verdict'], path: string, detail: string): KeyRuleEntry {
@@ -41,8 +52,9 @@ function entry(rule: KeyRuleSpec, pattern: string, verdict: KeyRuleEntry['verdic
 
 const MAX_DEPTH = 64;
 
-function walk(policy: CompiledPolicy, v: JsonValue, path: string, out: KeyRuleEntry[], depth: number): void {
+function walk(policy: CompiledPolicy, v: JsonValue, place: Place, out: KeyRuleEntry[], depth: number): void {
   if (depth > MAX_DEPTH) return;
+  const { path, spans } = place;
   if (typeof v === 'string') {
     for (const e of embeddedValues(v, policy.keyRules)) {
       const where = { start: e.start, end: e.end };
@@ -52,19 +64,21 @@ function walk(policy: CompiledPolicy, v: JsonValue, path: string, out: KeyRuleEn
   }
   if (v === null || typeof v !== 'object') return;
   if (Array.isArray(v)) {
-    v.forEach((item, i) => walk(policy, item, `${path}[${i}]`, out, depth + 1));
+    v.forEach((item, i) => walk(policy, item, { path: `${path}[${i}]`, index: itemPath(place.index, i), spans }, out, depth + 1));
     return;
   }
   const keys = Object.keys(v);
   const named = namedValue(v, keys);
   for (const key of keys) {
     const at = fieldPath(path, key);
+    const index = memberPath(place.index, key);
     const item = v[key] as JsonValue;
     // As the walk decides (redact.ts).
     const { decision, byName } = memberDecision(policy.keyRules, key, named && key === named.member ? named.name : undefined);
     const by = byName && named ? `name "${named.name}"` : `key "${key}"`;
     if (decision.mode === 'redact' && decision.rule) {
-      out.push(entry(decision.rule, decision.pattern ?? key, 'key-redact', at, `the value under ${by} is redacted whole, whatever it holds`));
+      const span = spans?.get(index);
+      out.push({ ...entry(decision.rule, decision.pattern ?? key, 'key-redact', at, `the value under ${by} is redacted whole, whatever it holds`), ...(span ? { at: { start: span.start, end: span.end } } : {}) });
       continue;
     }
     // A skip rule spares a scalar; what an object or array holds is read as any other.
@@ -73,7 +87,7 @@ function walk(policy: CompiledPolicy, v: JsonValue, path: string, out: KeyRuleEn
       out.push(entry(decision.rule, decision.pattern ?? key, 'key-skip', at, detail));
       continue;
     }
-    walk(policy, item, at, out, depth + 1);
+    walk(policy, item, { path: at, index, spans }, out, depth + 1);
   }
 }
 

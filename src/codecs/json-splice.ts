@@ -43,6 +43,11 @@ export function memberPath(path: string, key: string): string {
   return path + MEMBER + (from === 0 ? key : escaped + key.slice(from));
 }
 
+/** The path of item `index` of the array at `path`. */
+export function itemPath(path: string, index: number): string {
+  return path + ITEM + index;
+}
+
 /** A key as {@link memberPath} wrote it, back as it was. */
 function unescapeKey(part: string): string {
   let out = '';

@@ -62,5 +62,10 @@ describe('logveil patterns explain', () => {
     expect(loaded.stdout).toMatch(/^fired +ca-sin-no-keyword \[12,23\)/m);
     expect(loaded.stdout).not.toMatch(/^opt-in /m);
     expect(loaded.stdout).toMatch(/2 spans would be redacted\n$/);
+    // A value a key rule redacts whole needs no pack either; the same value under another key does.
+    const keyed = logveil(['patterns', 'explain', '--json', '{"authorization":"130 692 544","row":"245 061 239"}'], { cwd: ROOT, home });
+    const kj = JSON.parse(keyed.stdout) as { keyRules: Array<{ path: string; at?: { start: number; end: number } }>; optIn: Array<{ detectorId: string; start: number }> };
+    expect(kj.keyRules).toEqual([expect.objectContaining({ path: '$.authorization', at: { start: 17, end: 30 } })]);
+    expect(kj.optIn.map((e) => [e.detectorId, e.start])).toEqual([['ca-sin-no-keyword', 38]]);
   });
 });

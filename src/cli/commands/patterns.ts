@@ -82,7 +82,13 @@ export function patternsExplainCommand(text: string, flags: PatternsFlags): numb
   const policy = policyFor(flags, true);
   const explanation = explainText(policy, text, { all: flags.all ?? false });
   const keyRules = explainKeys(policy, text);
-  const optIn = optInEntries(policy, text, explanation.redacted, optInPackFiles());
+  // What the policy redacts already, by detector or by key rule, needs no opt-in pack.
+  // (A key rule's value in a string of a JSON text is placed within that string, not the text.)
+  const taken = [
+    ...explanation.redacted,
+    ...keyRules.flatMap((e) => (e.verdict !== 'key-redact' ? [] : e.at ? [e.at] : e.path === '$' && e.start !== undefined && e.end !== undefined ? [{ start: e.start, end: e.end }] : [])),
+  ];
+  const optIn = optInEntries(policy, text, taken, optInPackFiles());
   if (flags.json) {
     process.stdout.write(JSON.stringify({ ...explanation, keyRules, optIn }, null, 2) + '\n');
     return ExitCode.Ok;
