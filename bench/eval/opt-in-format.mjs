@@ -7,7 +7,7 @@ import { f3, table } from './format.mjs';
 /**
  * The opt-in packs: F1 of the types they answer without and with each, and what each finds on
  * the real logs (every finding there is one the built-in policy does not make); then the
- * recognizer cases' whole score with each pack and with all of them.
+ * recognizer cases' and the labelled sentences' whole scores with each pack and with all of them.
  * @param {{ packs: any[], together?: any }} optIn
  */
 export function optInSection(optIn) {

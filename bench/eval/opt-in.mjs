@@ -11,7 +11,6 @@ import { evaluateLogs } from './source-logs.mjs';
 import { evaluatePresidioGenerated } from './source-presidio-generated.mjs';
 import { evaluatePresidioRecognizer } from './source-presidio-recognizer.mjs';
 
-
 /**
  * Scores of the labelled types the pack's detectors answer, without and with the pack.
  * @param {Record<string, any>} before `byType` of a span source on the built-in policy
@@ -31,10 +30,10 @@ function typeDeltas(before, after, types) {
 }
 
 /**
- * What `policy` (the built-in packs plus opt-in packs) changes against the built-in
- * policy on the sources of `sources` that were run: the recognizer cases' and the labelled
- * sentences' whole scores and the labelled types the added detectors answer, and the added detectors' findings on the real logs
- * (each part is left out when its source was not run).
+ * What `policy` (the built-in packs plus opt-in packs) changes against the built-in policy on
+ * the sources of `sources` that were run: the recognizer cases' and the labelled sentences' whole
+ * scores, those of the labelled types the added detectors answer, and the added detectors'
+ * findings on the real logs (each part is left out when its source was not run).
  * @param {import('./policy.mjs').EvalPolicy} builtin the built-in policy
  * @param {Record<string, any>} sources the built-in policy's results, by source name
  * @param {import('./policy.mjs').EvalPolicy} policy the built-in packs and the opt-in packs measured
