@@ -120,6 +120,16 @@ describe('prepareLines', () => {
     expect(Buffer.from(r.output).toString()).not.toContain('555 0132');
   });
 
+  /** What the batch's preparation holds for `lines`, and the batch run with the fast path and without. */
+  function preparedAndRun(lines: readonly string[]) {
+    const { data, ends } = batchOf(lines);
+    const hits = new Map<number, number[]>();
+    slowLines(data, ends, ctx, hits);
+    const prepared = prepareLines(data, ends, hits, policy, 'auto');
+    const task = { seq: 0, file: 'p.log', firstLine: 1, firstOffset: 0, data };
+    return { prepared, fast: processBatch(task, ctx), slow: processBatch(task, { ...ctx, fastPath: false }) };
+  }
+
   it('leaves the fast path and the structured path agreeing', () => {
     const { data } = batchOf(LINES);
     const task = { seq: 0, file: 'p.log', firstLine: 1, firstOffset: 0, data };
@@ -133,18 +143,11 @@ describe('prepareLines', () => {
 
   it('does not search ahead the values of a line that holds very many, and redacts them as the structured path does', () => {
     const many = JSON.stringify(Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, `user${i}@example.com`])));
-    const lines = [many, LINES[0] as string];
-    const { data, ends } = batchOf(lines);
-    const hits = new Map<number, number[]>();
-    slowLines(data, ends, ctx, hits);
-    const prepared = prepareLines(data, ends, hits, policy, 'auto');
+    const { prepared, fast, slow } = preparedAndRun([many, LINES[0] as string]);
     // Both lines have their detectors worked out; only the small one has its matches held.
     expect([...prepared.detectors.keys()].sort()).toEqual([0, 1]);
     expect(prepared.known.has('user7@example.com')).toBe(false);
     expect(prepared.known.has(`assumed role deploy-bot with access key ${AWS}`)).toBe(true);
-    const task = { seq: 0, file: 'p.log', firstLine: 1, firstOffset: 0, data };
-    const fast = processBatch(task, ctx);
-    const slow = processBatch(task, { ...ctx, fastPath: false });
     expect(Buffer.from(fast.output).toString()).toBe(Buffer.from(slow.output).toString());
     expect(fast.findings['email']).toBe(5000);
     expect(Buffer.from(fast.output).toString()).not.toMatch(/user\d+@example\.com|AKIA/);
@@ -153,19 +156,12 @@ describe('prepareLines', () => {
   it('does not search ahead a value longer than 64 KiB, and redacts it as the structured path does', () => {
     let long = '';
     for (let i = 0; long.length <= 64 * 1024; i++) long += `user${i}@example.com `;
-    const lines = [JSON.stringify({ msg: long, ip: '10.12.13.14' }), LINES[0] as string];
-    const { data, ends } = batchOf(lines);
-    const hits = new Map<number, number[]>();
-    slowLines(data, ends, ctx, hits);
-    const prepared = prepareLines(data, ends, hits, policy, 'auto');
+    const { prepared, fast, slow } = preparedAndRun([JSON.stringify({ msg: long, ip: '10.12.13.14' }), LINES[0] as string]);
     expect([...prepared.detectors.keys()].sort()).toEqual([0, 1]);
     expect(prepared.known.has(long)).toBe(false);
     // The line's other values, and the other line's, are searched ahead as before.
     expect(prepared.known.has('10.12.13.14')).toBe(true);
     expect(prepared.known.has(`assumed role deploy-bot with access key ${AWS}`)).toBe(true);
-    const task = { seq: 0, file: 'p.log', firstLine: 1, firstOffset: 0, data };
-    const fast = processBatch(task, ctx);
-    const slow = processBatch(task, { ...ctx, fastPath: false });
     expect(Buffer.from(fast.output).toString()).toBe(Buffer.from(slow.output).toString());
     expect(fast.findings['email']).toBeGreaterThan(3000);
     expect(Buffer.from(fast.output).toString()).not.toMatch(/user\d+@example\.com|AKIA|10\.12\.13\.14/);
