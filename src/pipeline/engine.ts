@@ -3,7 +3,8 @@
  * -> sinks. At most `maxInFlight` batches are out at once; the source waits for the oldest to
  * finish before it reads on, so memory does not grow with the input. Results are taken in input
  * order. A batch whose worker died runs again in halves, down to the records a worker dies on
- * alone; those are quarantined, encrypted, and the run goes on.
+ * alone; one that ran its worker out of memory runs once more on a worker with a larger heap.
+ * Those that still fail are quarantined, encrypted, and the run goes on.
  */
 import { createReadStream } from 'node:fs';
 import { ActionPolicy, type ActionOverrides } from '../act/actions.js';
@@ -14,17 +15,17 @@ import { LogveilError } from '../errors.js';
 import type { LineWriter } from '../sinks/line-writer.js';
 import type { QuarantineSink } from '../sinks/quarantine.js';
 import type { SecuritySink } from '../sinks/security-events.js';
-import type { SourceRef } from '../record.js';
 import type { SecurityEvent } from '../telemetry/events.js';
 import { canonicalJson } from '../util/canonical.js';
 import { Accounting, type RunSummary } from './accounting.js';
 import type { CompiledRouting } from '../route/compile.js';
 import { routedEvent, type AppStreamMode } from '../route/event.js';
 import { ThresholdGate } from '../route/threshold.js';
-import { batchCounts, eachLine, Outcome, quarantineRecord, type BatchTask, type QuarantineEntry, type RoutedRecord } from './batch.js';
+import { batchCounts, type BatchTask, type RoutedRecord } from './batch.js';
 import { outputRoom, SharedArena } from './arena.js';
 import { batchLines, halves, type BatchLimits } from './batcher.js';
 import { InlineExecutor, PoolExecutor, type BatchExecutor } from './executor.js';
+import { outOfMemory, poolClosed, quarantineBatch, workerFailure } from './failures.js';
 import type { EngineFaults, WorkerResult, WorkerSetup, WorkerTask } from './protocol.js';
 
 /** A named byte stream: a file, stdin, or anything async-iterable. */
@@ -171,6 +172,8 @@ interface InFlight {
   started: number;
   tokenKey: DataKey | undefined;
   transfers: KeyTransfer[];
+  /** Run on a worker of its own with a larger heap (see PoolExecutor.runAlone). */
+  alone?: boolean;
   result: Promise<{ ok: WorkerResult } | { failed: unknown } | { tooLarge: true }>;
 }
 
@@ -196,7 +199,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
     if (f.room) arena.release(f.room);
   };
 
-  const dispatch = async (task: BatchTask): Promise<InFlight> => {
+  const dispatch = async (task: BatchTask, alone = false): Promise<InFlight> => {
     let tokenKey: DataKey | undefined;
     let tokenTransfer: WorkerTask['tokenKey'];
     try {
@@ -216,11 +219,11 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
       ...(hashKey ? { hashKey: transfers[1] as KeyTransfer } : {}),
       ...(room ? { room } : {}),
     };
-    const result = executor.run(message).then(
+    const result = (alone && executor.runAlone ? executor.runAlone(message) : executor.run(message)).then(
       (ok) => ({ ok }),
       (failed: unknown) => ({ failed }),
     );
-    return { task, room, started: performance.now(), tokenKey, transfers, result };
+    return { task, room, started: performance.now(), tokenKey, transfers, ...(alone ? { alone } : {}), result };
   };
 
   /** A line the batcher read past (see BatchTask.tooLarge): quarantined on this thread, in its turn. */
@@ -235,8 +238,9 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
 
   /**
    * Writes one batch's results. A batch whose worker died runs again in halves, each on a live
-   * worker, down to the records that kill a worker alone: only those are quarantined (within the
-   * retry budgets; past them, what failed is quarantined whole).
+   * worker, down to the records that kill a worker alone; of those, one that ran its worker out of
+   * memory runs once more on a worker of its own with a larger heap. Only what still fails is
+   * quarantined (within the retry budgets; past them, what failed is quarantined whole).
    */
   const settle = async (f: InFlight, budget: { runs: number }): Promise<void> => {
     const r = await f.result;
@@ -263,7 +267,15 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
         await settle(second, budget);
         return;
       }
-      const { n, code } = await quarantineBatch(f.task, workerFailure(f.task, r.failed), o, acc);
+      if (!f.alone && outOfMemory(r.failed) && executor.runAlone && budget.runs >= 1 && retryRuns >= 1) {
+        // The same record (its data stays in its slot) with a new output room.
+        if (f.room) arena.release(f.room);
+        budget.runs -= 1;
+        retryRuns -= 1;
+        await settle(await dispatch(f.task, true), budget);
+        return;
+      }
+      const { n, code } = await quarantineBatch(f.task, workerFailure(f.task, r.failed, f.alone ? executor.aloneHeapMb : undefined), o, acc);
       // A worker that died has stopped; one stopped by closing the pool may still be writing into
       // the batch's room while its task is already rejected: those slots are not given back.
       if (!poolClosed(r.failed)) release(f);
@@ -307,44 +319,6 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
     if (executor !== o.pool) await executor.close();
   }
   return acc.summary();
-}
-
-/** What a worker died on: every line goes to the quarantine, encrypted, with an event each. */
-function poolClosed(cause: unknown): boolean {
-  return cause instanceof LogveilError && cause.code === 'POOL_CLOSED';
-}
-
-/** Why a batch a worker died on (`cause`, what the pool said) is quarantined. */
-function workerFailure(task: BatchTask, cause: unknown): LogveilError {
-  let n = 0;
-  eachLine(task, () => (n += 1));
-  const what = n === 1 ? 'the record, run alone' : `a batch of ${n} records`;
-  return poolClosed(cause)
-    ? new LogveilError('POOL_CLOSED', `the worker pool was closed before ${what} was processed`)
-    : new LogveilError('WORKER_FAILED', `worker failed while processing ${what} (${(cause as Error)?.name ?? 'error'})`);
-}
-
-/**
- * Quarantines every line of `task` on this thread for `err`, encrypted, with an event each: the
- * lines of a batch a worker died on, or a line the batcher read past (its head is `task.data`).
- */
-async function quarantineBatch(task: BatchTask, err: LogveilError, o: EngineOptions, acc: Accounting): Promise<{ n: number; code: string }> {
-  const lines: Array<{ bytes: Buffer; source: SourceRef }> = [];
-  if (task.tooLarge) lines.push({ bytes: Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength), source: { file: task.file, line: task.firstLine, offset: task.firstOffset } });
-  else eachLine(task, (bytes, _line, _eol, source) => lines.push({ bytes, source }));
-  const entries: QuarantineEntry[] = [];
-  const events: SecurityEvent[] = [];
-  for (const { bytes, source } of lines) {
-    const r = quarantineRecord(bytes, source, err, o.quarantineKey, o.policy.hash);
-    entries.push(r.quarantine as QuarantineEntry);
-    events.push(r.quarantineEvent as SecurityEvent);
-  }
-  await o.security.write(events);
-  await o.quarantine.write(entries);
-  acc.addBatch(Uint8Array.from(entries, () => Outcome.Quarantined), task.tooLarge?.inputBytes ?? task.data.byteLength, {}, entries);
-  const where = entries.length === 1 ? `${task.file}:${task.firstLine}` : `${task.file}:${task.firstLine}-${task.firstLine + entries.length - 1}`;
-  o.onProblem?.(`${where} ${err.code}: ${err.message}; ${entries.length === 1 ? 'record' : `${entries.length} records`} quarantined`);
-  return { n: entries.length, code: err.code };
 }
 
 /** Routed events for a batch's routed records; threshold rules fire here, in input order. */

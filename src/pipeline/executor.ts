@@ -20,6 +20,10 @@ import type { WorkerResult, WorkerSetup, WorkerTask } from './protocol.js';
 export interface BatchExecutor {
   readonly threads: number;
   run(task: WorkerTask): Promise<WorkerResult>;
+  /** Runs one task on a worker of its own with a larger heap (see {@link PoolExecutor.runAlone}); pools only. */
+  runAlone?(task: WorkerTask): Promise<WorkerResult>;
+  /** The old generation, in MiB, of the worker runAlone starts. */
+  readonly aloneHeapMb?: number;
   close(): Promise<void>;
 }
 
@@ -99,7 +103,9 @@ function workerFile(): string {
  * addresses, whose findings and tokens a worker redacts in some 72 MiB; with 64 the worker ran out
  * and the record was quarantined. It is a limit, not an allocation: peak RSS of the CLI on 1 GB
  * with 2 workers read 274.3 MiB with 64 and 276.4 with 80. A batch that would exceed the limits
- * kills its worker: the batch is quarantined and the worker replaced, as for any crash. These are
+ * kills its worker, which is replaced, as for any crash; its records run again in halves, and one
+ * that ran a worker out of memory alone runs on a larger heap (see
+ * {@link PoolExecutor.runAlone}) before it is quarantined. These are
  * the limits with records of up to 1 MiB (the default maxRecordBytes); see {@link workerHeap} for
  * larger ones.
  */
@@ -118,23 +124,37 @@ export function workerHeap(maxRecordBytes: number): typeof WORKER_HEAP {
   return { ...WORKER_HEAP, maxOldGenerationSizeMb: Math.max(WORKER_HEAP.maxOldGenerationSizeMb, 32 + 8 * mib) };
 }
 
+/**
+ * How much larger than a pool worker's the old generation is of the worker that runs a record
+ * again alone after it ran its worker out of memory (see {@link PoolExecutor.runAlone}): 320 MiB
+ * with records of up to 1 MiB, where the densest such record measured (a string of 105,000 short
+ * e-mail addresses) needs about 100.
+ */
+export const ALONE_HEAP_FACTOR = 4;
+
 export class PoolExecutor implements BatchExecutor {
   readonly threads: number;
+  /** The old generation, in MiB, of the worker {@link PoolExecutor.runAlone} starts. */
+  readonly aloneHeapMb: number;
   readonly #pool: Piscina;
   readonly #setup: WorkerSetup;
+  readonly #workerData: WorkerSetup;
   #closed = false;
 
   /** `setup` without `analyses`: the main thread's pattern analyses are added here. */
   constructor(setup: WorkerSetup, threads: number = availableParallelism()) {
     this.threads = Math.max(1, threads);
     this.#setup = setup;
+    this.#workerData = { ...setup, analyses: sharedAnalyses() };
+    const heap = setup.faults?.workerHeapMb ? { ...WORKER_HEAP, maxOldGenerationSizeMb: setup.faults.workerHeapMb } : workerHeap(setup.limits.maxRecordBytes);
+    this.aloneHeapMb = setup.faults?.aloneHeapMb ?? ALONE_HEAP_FACTOR * heap.maxOldGenerationSizeMb;
     this.#pool = new Piscina({
       filename: pathToFileURL(workerFile()).href,
       minThreads: this.threads,
       maxThreads: this.threads,
       idleTimeout: Infinity,
-      workerData: { ...setup, analyses: sharedAnalyses() },
-      resourceLimits: setup.faults?.workerHeapMb ? { ...WORKER_HEAP, maxOldGenerationSizeMb: setup.faults.workerHeapMb } : workerHeap(setup.limits.maxRecordBytes),
+      workerData: this.#workerData,
+      resourceLimits: heap,
     });
   }
 
@@ -147,6 +167,28 @@ export class PoolExecutor implements BatchExecutor {
   run(t: WorkerTask): Promise<WorkerResult> {
     if (this.#closed) return Promise.reject(new LogveilError('POOL_CLOSED', 'the worker pool is closed'));
     return this.#pool.run(t) as Promise<WorkerResult>;
+  }
+
+  /**
+   * Runs one task on a worker of its own, started for it with {@link PoolExecutor.aloneHeapMb} of
+   * old generation and stopped after it: a record that ran a pool worker out of memory gets this
+   * one more run before it is quarantined. The larger heap is held only while the record runs.
+   */
+  async runAlone(t: WorkerTask): Promise<WorkerResult> {
+    if (this.#closed) throw new LogveilError('POOL_CLOSED', 'the worker pool is closed');
+    const pool = new Piscina({
+      filename: pathToFileURL(workerFile()).href,
+      minThreads: 1,
+      maxThreads: 1,
+      idleTimeout: Infinity,
+      workerData: this.#workerData,
+      resourceLimits: { ...WORKER_HEAP, maxOldGenerationSizeMb: this.aloneHeapMb },
+    });
+    try {
+      return (await pool.run(t)) as WorkerResult;
+    } finally {
+      await pool.destroy();
+    }
   }
 
   get closed(): boolean {

@@ -49,6 +49,11 @@ export interface EngineFaults {
    * workerHeap): a record that outgrows it runs its worker out of memory for real.
    */
   workerHeapMb?: number;
+  /**
+   * The old generation, in MiB, of the worker a record that ran its worker out of memory runs on
+   * again alone, in place of four times a pool worker's (see PoolExecutor.runAlone).
+   */
+  aloneHeapMb?: number;
 }
 
 export interface WorkerTask {

@@ -221,7 +221,7 @@ describe('engine', () => {
     }
   });
 
-  it('redacts in a worker a record of 84,000 findings in one string; one that runs its worker out of memory is quarantined, and the run goes on', async () => {
+  it('redacts in a worker a record of 84,000 findings in one string; one that runs its worker out of memory runs again on a larger heap, else is quarantined, and the run goes on', async () => {
     // 1 MB of 84,000 distinct addresses: a worker redacts their findings and tokens within its heap.
     let wide = '{"msg":"';
     for (let i = 0; wide.length < 1_000_000; i++) wide += `u${i}@e.io `;
@@ -231,10 +231,21 @@ describe('engine', () => {
     expect(r.summary).toMatchObject({ recordsIn: 3, appOut: 3, quarantined: 0, balanced: true });
     expect(r.output).not.toMatch(/@e\.io|@example\.com/);
     expect(r.output.match(/\[\[EMAIL/g)?.length).toBeGreaterThan(80_000);
-    // With half the heap, the same record runs its worker out of memory: it alone is quarantined.
-    const small = await runEngine(input, { workers: 2, faults: { workerHeapMb: 40 } });
+    // With half the heap, the same record (a batch of its own: it is longer than a batch may be)
+    // runs its pool worker out of memory; then it runs on a worker of its own with four times the
+    // heap (160 MiB), which redacts it.
+    const failures: Array<[number, string]> = [];
+    const observer = { batch: () => {}, workerFailed: (f: { firstLine: number; code: string }) => void failures.push([f.firstLine, f.code]) };
+    const roomy = await runEngine(input, { workers: 2, faults: { workerHeapMb: 40 }, observer });
+    expect(roomy.summary).toMatchObject({ recordsIn: 3, appOut: 3, quarantined: 0, balanced: true });
+    expect(failures).toEqual([[2, 'WORKER_FAILED']]);
+    expect(shape(roomy.output)).toBe(shape(r.output));
+    // A worker of its own with no more heap runs out too: the record alone is quarantined.
+    const problems: string[] = [];
+    const small = await runEngine(input, { workers: 2, faults: { workerHeapMb: 40, aloneHeapMb: 40 }, onProblem: (m) => problems.push(m) });
     expect(small.summary).toMatchObject({ recordsIn: 3, appOut: 2, quarantined: 1, balanced: true });
     expect(small.quarantine.map((q) => [(q.source as { line: number }).line, q.code])).toEqual([[2, 'WORKER_FAILED']]);
+    expect(problems).toEqual(['in.log:2 WORKER_FAILED: the record ran its worker out of memory, and again on a worker of its own with 40 MiB; record quarantined']);
     expect(small.output).not.toMatch(/@e\.io|@example\.com/);
     expect(small.output.trimEnd().split('\n')).toHaveLength(2);
   });
