@@ -5,9 +5,9 @@
  * `hash`), hex. A segment file starts with a `segment` entry naming its number and the ledger id;
  * every other entry is an `event` entry carrying one security event.
  */
-import { createHash } from 'node:crypto';
 import type { SecurityEvent } from '../../telemetry/events.js';
 import { canonicalJson, canonicalMembers } from '../../util/canonical.js';
+import { sha256Hex } from '../../util/sha256.js';
 
 /** `prev` of the very first entry. */
 export const GENESIS = '0'.repeat(64);
@@ -40,7 +40,7 @@ export type UnhashedEntry = Omit<SegmentEntry, 'hash'> | Omit<EventEntry, 'hash'
 /** SHA-256(prev ‖ canonical entry without `hash`), hex. */
 export function entryHash(entry: UnhashedEntry | LedgerEntry): string {
   const rest = without(entry as LedgerEntry, 'hash');
-  return createHash('sha256').update(rest.prev, 'utf8').update(canonicalJson(rest), 'utf8').digest('hex');
+  return sha256Hex(rest.prev + canonicalJson(rest));
 }
 
 /** Completes an entry with its hash. */
@@ -54,7 +54,7 @@ export function sealEntry<T extends UnhashedEntry>(entry: T): T & { hash: string
  */
 export function sealEntryLine<T extends UnhashedEntry>(entry: T): { entry: T & { hash: string }; line: string } {
   const members = canonicalMembers(entry as unknown as Record<string, unknown>);
-  const hash = createHash('sha256').update(entry.prev, 'utf8').update(`{${members.join(',')}}`, 'utf8').digest('hex');
+  const hash = sha256Hex(`${entry.prev}{${members.join(',')}}`);
   const record = entry as unknown as Record<string, unknown>;
   const at = Object.keys(record).filter((k) => record[k] !== undefined && k < 'hash').length;
   members.splice(at, 0, `"hash":${JSON.stringify(hash)}`);
@@ -71,7 +71,7 @@ export function sealEntryLine<T extends UnhashedEntry>(entry: T): { entry: T & {
 export function sealEventLine(head: { seq: number; hash: string }, ts: string, canonicalEvent: string): { seq: number; hash: string; pieces: readonly string[] } {
   const seq = head.seq + 1;
   const tail = `"kind":"event","prev":${JSON.stringify(head.hash)},"seq":${seq},"ts":${JSON.stringify(ts)}}`;
-  const hash = createHash('sha256').update(head.hash, 'utf8').update(EVENT_OPEN, 'utf8').update(canonicalEvent, 'utf8').update(`,${tail}`, 'utf8').digest('hex');
+  const hash = sha256Hex(`${head.hash}${EVENT_OPEN}${canonicalEvent},${tail}`);
   return { seq, hash, pieces: [EVENT_OPEN, canonicalEvent, `,"hash":"${hash}",${tail}\n`] };
 }
 

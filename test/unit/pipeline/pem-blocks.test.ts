@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lineEnds } from '../../../src/detect/line-filter.js';
-import { bodyRun, pemBodies, pemStateAfter, type PemState } from '../../../src/pipeline/pem-blocks.js';
+import { bodyRun, indexOfMark, pemBodies, pemStateAfter, type PemState } from '../../../src/pipeline/pem-blocks.js';
 
 const BODY = ['MIICdwIBADANBgkqhkiG9w0BAQEFAASCAmEwggJdAgEAAoGBAKtq2EhRIDzEIUVl', '9eXUyfyby4xhnoIate8tBz4SFQUkgpuS1LVJZksFxoTYUxw2gqs1VM9c+314uQra', 's5PG+9x2CkFcozk='];
 
@@ -55,6 +55,17 @@ describe('private keys over several lines', () => {
     expect(pemStateAfter(Buffer.from(`x\n  -----BEGIN PRIVATE KEY-----\n${BODY[0]}`), undefined)).toEqual({ prefix: 2, afterFull: true });
     expect(pemStateAfter(Buffer.from(`${BODY[1]}\n-----END PRIVATE KEY-----\n`), OPEN)).toBeUndefined();
     expect(pemStateAfter(Buffer.from('plain\n'), undefined)).toBeUndefined();
+  });
+
+  it('finds the mark of a private key past a PRIVATE without it, and not in a PRIVATE at the very end', () => {
+    const at = (text: string): number => indexOfMark(Buffer.from(text));
+    expect(at('-----BEGIN PRIVATE KEY-----')).toBe(11);
+    expect(at('PRIVATE data, then -----BEGIN RSA PRIVATE KEY-----')).toBe(34);
+    expect(at('PRIVATE KEY')).toBe(0);
+    expect(at('x PRIVATE KE')).toBe(-1);
+    expect(at('x PRIVATE')).toBe(-1);
+    expect(at('private key')).toBe(-1);
+    expect(at('')).toBe(-1);
   });
 
   it('finds the run a body line ends in, after a prefix', () => {
