@@ -158,10 +158,11 @@ export interface EngineObserver {
 export const DEFAULT_BATCH: BatchLimits = { maxBatchRecords: 4096, maxBatchBytes: 512 * 1024 };
 
 /**
- * Runs of the halves of batches whose worker died: per failed batch, enough to find two records
- * that kill a worker among 4,096 (each takes about two runs per halving); per run, a bound on the
- * workers a policy that kills every worker can cost before batches are quarantined whole again
- * (a worker dies and is replaced in about 140 ms here: 160 runs cost ~23 s once).
+ * Runs of the halves of batches whose worker died, and of records (or batches) run again on a
+ * worker of their own after they ran theirs out of memory: per failed batch, enough to find two
+ * records that kill a worker among 4,096 (each takes about two runs per halving); per run, a
+ * bound on the workers a policy that kills every worker can cost before batches are quarantined
+ * whole again (a worker dies and is replaced in about 140 ms here: 160 runs cost ~23 s once).
  */
 export const RETRY_RUNS = { perBatch: 48, perRun: 160 };
 
@@ -267,7 +268,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
         await settle(second, budget);
         return;
       }
-      if (!f.alone && outOfMemory(r.failed) && executor.runAlone && budget.runs >= 1 && retryRuns >= 1) {
+      if (!f.alone && outOfMemory(r.failed) && executor.runAlone && !(executor instanceof PoolExecutor && executor.closed) && budget.runs >= 1 && retryRuns >= 1) {
         // The same record (its data stays in its slot) with a new output room.
         if (f.room) arena.release(f.room);
         budget.runs -= 1;

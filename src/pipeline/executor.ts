@@ -3,7 +3,7 @@
  * whose workers compile the policy before taking work. A crashed worker rejects its task and is
  * replaced by the pool.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
@@ -128,9 +128,26 @@ export function workerHeap(maxRecordBytes: number): typeof WORKER_HEAP {
  * How much larger than a pool worker's the old generation is of the worker that runs a record
  * again alone after it ran its worker out of memory (see {@link PoolExecutor.runAlone}): 320 MiB
  * with records of up to 1 MiB, where the densest such record measured (a string of 105,000 short
- * e-mail addresses) needs about 100.
+ * e-mail addresses) needs about 100. It never takes more than a fourth of the machine's memory
+ * (see {@link aloneHeap}).
  */
 export const ALONE_HEAP_FACTOR = 4;
+
+/**
+ * The old generation, in MiB, of the worker a record runs on alone: {@link ALONE_HEAP_FACTOR}
+ * times a pool worker's, at most a fourth of the memory the process may use (the machine's, or
+ * the container's limit where Node reads one), at least a pool worker's. It runs beside the pool:
+ * a limit the machine cannot give would have the system kill the process, not V8 the worker.
+ */
+export function aloneHeap(poolHeapMb: number, memoryBytes: number = processMemory()): number {
+  return Math.max(poolHeapMb, Math.min(ALONE_HEAP_FACTOR * poolHeapMb, Math.floor(memoryBytes / 4 / 2 ** 20)));
+}
+
+/** The memory this process may use: the machine's, or less where Node reads a container's limit. */
+function processMemory(): number {
+  const limit = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.();
+  return limit !== undefined && limit > 0 ? Math.min(limit, totalmem()) : totalmem();
+}
 
 export class PoolExecutor implements BatchExecutor {
   readonly threads: number;
@@ -139,6 +156,8 @@ export class PoolExecutor implements BatchExecutor {
   readonly #pool: Piscina;
   readonly #setup: WorkerSetup;
   readonly #workerData: WorkerSetup;
+  /** The pool of {@link PoolExecutor.runAlone}'s worker while it runs. */
+  #alone: Piscina | undefined;
   #closed = false;
 
   /** `setup` without `analyses`: the main thread's pattern analyses are added here. */
@@ -147,7 +166,7 @@ export class PoolExecutor implements BatchExecutor {
     this.#setup = setup;
     this.#workerData = { ...setup, analyses: sharedAnalyses() };
     const heap = setup.faults?.workerHeapMb ? { ...WORKER_HEAP, maxOldGenerationSizeMb: setup.faults.workerHeapMb } : workerHeap(setup.limits.maxRecordBytes);
-    this.aloneHeapMb = setup.faults?.aloneHeapMb ?? ALONE_HEAP_FACTOR * heap.maxOldGenerationSizeMb;
+    this.aloneHeapMb = setup.faults?.aloneHeapMb ?? aloneHeap(heap.maxOldGenerationSizeMb);
     this.#pool = new Piscina({
       filename: pathToFileURL(workerFile()).href,
       minThreads: this.threads,
@@ -184,9 +203,14 @@ export class PoolExecutor implements BatchExecutor {
       workerData: this.#workerData,
       resourceLimits: { ...WORKER_HEAP, maxOldGenerationSizeMb: this.aloneHeapMb },
     });
+    this.#alone = pool;
     try {
       return (await pool.run(t)) as WorkerResult;
+    } catch (err) {
+      // Stopped by closing this pool: refused as a closed pool's runs are (its slots stay taken).
+      throw this.#closed ? new LogveilError('POOL_CLOSED', 'the worker pool was closed while a record ran on a worker of its own', { cause: err }) : err;
     } finally {
+      this.#alone = undefined;
       await pool.destroy();
     }
   }
@@ -197,6 +221,6 @@ export class PoolExecutor implements BatchExecutor {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#pool.destroy();
+    await Promise.all([this.#pool.destroy(), this.#alone?.destroy()]);
   }
 }

@@ -29,10 +29,11 @@ export function outOfMemory(cause: unknown): boolean {
 export function workerFailure(task: BatchTask, cause: unknown, aloneHeapMb?: number): LogveilError {
   let n = 0;
   eachLine(task, () => (n += 1));
-  const what = n === 1 ? 'the record, run alone' : `a batch of ${n} records`;
+  const records = n === 1 ? 'the record' : `a batch of ${n} records`;
+  const what = aloneHeapMb !== undefined ? `${records}, on a worker of its own` : n === 1 ? 'the record, run alone' : records;
   if (poolClosed(cause)) return new LogveilError('POOL_CLOSED', `the worker pool was closed before ${what} was processed`);
   if (aloneHeapMb !== undefined && outOfMemory(cause)) {
-    return new LogveilError('WORKER_FAILED', `${n === 1 ? 'the record' : `a batch of ${n} records`} ran its worker out of memory, and again on a worker of its own with ${aloneHeapMb} MiB`);
+    return new LogveilError('WORKER_FAILED', `${records} ran its worker out of memory, and again on a worker of its own with ${aloneHeapMb} MiB`);
   }
   return new LogveilError('WORKER_FAILED', `worker failed while processing ${what} (${(cause as Error)?.name ?? 'error'})`);
 }

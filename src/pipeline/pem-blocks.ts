@@ -82,7 +82,7 @@ export function pemStateAfter(data: Uint8Array, state: PemState | undefined): Pe
 /**
  * Where `data` first holds `PRIVATE KEY`, or -1. Every batch is searched for it, twice (the
  * batcher's state for the next batch, the batch's own body lines): `PRIVATE` alone is found in a
- * fourth of the time the whole mark takes (40 against 270 us per 512 KiB of the benchmark's JSON
+ * seventh of the time the whole mark takes (40 against 270 us per 512 KiB of the benchmark's JSON
  * lines), so it is looked for first; at a `PRIVATE` without ` KEY` after it, the whole mark is
  * searched for from there, as before.
  */

@@ -250,6 +250,40 @@ describe('engine', () => {
     expect(small.output.trimEnd().split('\n')).toHaveLength(2);
   });
 
+  it('runs again on a larger heap the record a batch run in halves ran out of memory on, and a batch past its retry budget whole', async () => {
+    let wide = '{"msg":"';
+    for (let i = 0; wide.length < 1_000_000; i++) wide += `u${i}@e.io `;
+    wide += '"}';
+    // One batch of the three lines: it, then its half of two lines, then the record alone run out of memory.
+    const input = [SECRET_LINE(0), wide, SECRET_LINE(2)].join('\n') + '\n';
+    const batch = { maxBatchBytes: 4 << 20 };
+    const allocs = vi.spyOn(SharedArena.prototype, 'alloc');
+    const releases = vi.spyOn(SharedArena.prototype, 'release');
+    try {
+      const failures: Array<[number, string]> = [];
+      const observer = { batch: () => {}, workerFailed: (f: { firstLine: number; code: string }) => void failures.push([f.firstLine, f.code]) };
+      const r = await runEngine(input, { workers: 2, batch, faults: { workerHeapMb: 40 }, observer });
+      expect(r.summary).toMatchObject({ recordsIn: 3, appOut: 3, quarantined: 0, balanced: true });
+      expect(failures).toEqual([
+        [1, 'WORKER_FAILED'],
+        [2, 'WORKER_FAILED'],
+        [2, 'WORKER_FAILED'],
+      ]);
+      expect(r.output).not.toMatch(/@e\.io|@example\.com/);
+      // Every slot the run took, the batch's and each run's output room, is given back.
+      const given = allocs.mock.results.map((x) => x.value as Uint8Array | undefined).filter((v) => v !== undefined);
+      const back = new Set(releases.mock.calls.map(([v]) => v));
+      expect(given.filter((v) => !back.has(v))).toEqual([]);
+    } finally {
+      allocs.mockRestore();
+      releases.mockRestore();
+    }
+    // No run left for halves: the batch runs whole on the larger heap.
+    const whole = await runEngine(input, { workers: 2, batch, faults: { workerHeapMb: 40 }, retryRuns: { perBatch: 1, perRun: 1 } });
+    expect(whole.summary).toMatchObject({ recordsIn: 3, appOut: 3, quarantined: 0, balanced: true });
+    expect(whole.output).not.toMatch(/@e\.io|@example\.com/);
+  });
+
   it('quarantines a record that repeats a key where an earlier value could hide a secret', async () => {
     const input = [
       '{"msg":"token ghp_1234567890abcdefghijklmnopqrstuvwxyzAB","msg":"ok"}',

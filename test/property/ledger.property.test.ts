@@ -6,6 +6,7 @@ import { entryLine, sealEntry, sealEntryLine, sealEventLine } from '../../src/si
 import { canonicalJson } from '../../src/util/canonical.js';
 import { LedgerSink } from '../../src/sinks/ledger/sink.js';
 import type { LocalSigner } from '../../src/sinks/ledger/signer.js';
+import type { SecurityEvent } from '../../src/telemetry/events.js';
 import { verifyLedger } from '../../src/sinks/ledger/verify.js';
 import { sampleEvent, signer, tempDir, writeLedger } from '../unit/ledger/fixtures.js';
 
@@ -172,6 +173,18 @@ describe('ledger properties', () => {
         expect({ seq: fromCanonical.seq, hash: fromCanonical.hash, line: fromCanonical.pieces.join('') }).toEqual({ seq: seq + 1, hash: fromObject.entry.hash, line: fromObject.line });
       }),
     );
+  });
+
+  it('a long event, hashed piece by piece, gives the entry sealed from the event object too', () => {
+    const short = sampleEvent(1) as Extract<SecurityEvent, { type: 'findings' }>;
+    // Some 100 KB of canonical JSON, past what is hashed as one text, with characters beyond ASCII.
+    const event = { ...short, findings: Array.from({ length: 1200 }, (_, i) => ({ ...(short.findings[0] as object), path: `$.msg[${i}].é` })) } as SecurityEvent;
+    const canonical = canonicalJson(event);
+    expect(canonical.length).toBeGreaterThan(64 * 1024);
+    const prev = 'ab'.repeat(32);
+    const fromObject = sealEntryLine({ seq: 8, ts: 'T', prev, kind: 'event' as const, event });
+    const fromCanonical = sealEventLine({ seq: 7, hash: prev }, 'T', canonical);
+    expect({ hash: fromCanonical.hash, line: fromCanonical.pieces.join('') }).toEqual({ hash: fromObject.entry.hash, line: fromObject.line });
   });
 
   it('an untouched ledger always verifies', async () => {

@@ -66,6 +66,13 @@ describe('private keys over several lines', () => {
     expect(at('x PRIVATE')).toBe(-1);
     expect(at('private key')).toBe(-1);
     expect(at('')).toBe(-1);
+    expect(at('PRIVATEPRIVATE KEY')).toBe(7);
+    // Every text of these pieces, up to four of them: the place indexOf gives for the whole mark.
+    const pieces = ['PRIVATE', ' KEY', 'PRIVATE K', 'x', ' ', 'PRIVATE KEY'];
+    const texts = [''];
+    let level = [''];
+    for (let n = 0; n < 4; n++) texts.push(...(level = level.flatMap((t) => pieces.map((p) => t + p))));
+    for (const t of texts) expect(at(t)).toBe(Buffer.from(t).indexOf('PRIVATE KEY'));
   });
 
   it('finds the run a body line ends in, after a prefix', () => {
