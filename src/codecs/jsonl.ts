@@ -37,8 +37,7 @@ export function decodeLineText(bytes: Buffer, source: SourceRef, format: LineFor
   } catch (err) {
     throw new CodecError('INVALID_UTF8', `invalid UTF-8 at byte ${firstInvalidUtf8(bytes)}`, { cause: err });
   }
-  const base = { attributes: {}, resource: {}, source };
-  if (format === 'text') return { record: { ...base, body: text, structured: false }, text, lead: '' };
+  if (format === 'text') return { record: lineRecord(source, text, false), text, lead: '' };
   const shape = jsonShape(bytes);
   // Only a line that closes what it opens can parse; jsonl mode parses the others too, for the
   // position its error names.
@@ -47,7 +46,7 @@ export function decodeLineText(bytes: Buffer, source: SourceRef, format: LineFor
     const json = lead ? text.slice(1) : text;
     try {
       const body = JSON.parse(json) as JsonValue;
-      return { record: { ...base, body, structured: true }, text: json, lead };
+      return { record: lineRecord(source, body, true), text: json, lead };
     } catch (err) {
       if (format === 'jsonl') {
         // The parser's message quotes the input; only the position is kept.
@@ -58,7 +57,15 @@ export function decodeLineText(bytes: Buffer, source: SourceRef, format: LineFor
   } else if (format === 'jsonl') {
     throw new CodecError('INVALID_JSON', 'line is not a JSON object or array');
   }
-  return { record: { ...base, body: text, structured: false }, text, lead: '' };
+  return { record: lineRecord(source, text, false), text, lead: '' };
+}
+
+/**
+ * A line's record, written out member by member: spread from a base object made per line
+ * (`{ ...base, body }`) it cost 2 us of a JSON line's 5 (decoded and parsed) here.
+ */
+function lineRecord(source: SourceRef, body: JsonValue, structured: boolean): LogRecord {
+  return { attributes: {}, resource: {}, source, body, structured };
 }
 
 /**

@@ -269,7 +269,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
         return;
       }
       if (!f.alone && outOfMemory(r.failed) && executor.runAlone && !(executor instanceof PoolExecutor && executor.closed) && budget.runs >= 1 && retryRuns >= 1) {
-        // The same record (its data stays in its slot) with a new output room.
+        // The same task again (its data stays where it is), with a new output room.
         if (f.room) arena.release(f.room);
         budget.runs -= 1;
         retryRuns -= 1;
