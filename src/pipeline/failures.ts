@@ -30,7 +30,7 @@ export function workerFailure(task: BatchTask, cause: unknown, aloneHeapMb?: num
   let n = 0;
   eachLine(task, () => (n += 1));
   const records = n === 1 ? 'the record' : `a batch of ${n} records`;
-  const what = aloneHeapMb !== undefined ? `${records}, on a worker of its own` : n === 1 ? 'the record, run alone' : records;
+  const what = aloneHeapMb !== undefined ? `${records} on a worker of its own` : n === 1 ? 'the record, run alone' : records;
   if (poolClosed(cause)) return new LogveilError('POOL_CLOSED', `the worker pool was closed before ${what} was processed`);
   if (aloneHeapMb !== undefined && outOfMemory(cause)) {
     return new LogveilError('WORKER_FAILED', `${records} ran its worker out of memory, and again on a worker of its own with ${aloneHeapMb} MiB`);
