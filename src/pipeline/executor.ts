@@ -182,10 +182,16 @@ export class PoolExecutor implements BatchExecutor {
     return isDeepStrictEqual(this.#setup, setup);
   }
 
-  /** Rejects once the pool is closed: piscina would start a worker again for a late task. */
+  /**
+   * Rejects once the pool is closed: piscina would start a worker again for a late task. A run
+   * the closing stops (piscina terminates its worker) is refused the same way: its worker may
+   * still be writing into the task's output room, and halves of it would find the pool closed.
+   */
   run(t: WorkerTask): Promise<WorkerResult> {
     if (this.#closed) return Promise.reject(new LogveilError('POOL_CLOSED', 'the worker pool is closed'));
-    return this.#pool.run(t) as Promise<WorkerResult>;
+    return (this.#pool.run(t) as Promise<WorkerResult>).catch((err: unknown) => {
+      throw this.#closed ? new LogveilError('POOL_CLOSED', 'the worker pool was closed while the batch ran', { cause: err }) : err;
+    });
   }
 
   /**

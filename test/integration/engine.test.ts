@@ -155,12 +155,14 @@ describe('engine', () => {
     const allocs = vi.spyOn(SharedArena.prototype, 'alloc');
     let r: Awaited<ReturnType<typeof runEngine>>;
     let arena: SharedArena | undefined;
+    const problems: string[] = [];
     try {
       r = await runEngine(mixed(2000), {
         policy,
         pool,
         batch: { maxBatchRecords: 50 },
         observer: { batch: () => void (closing ??= pool.close()) },
+        onProblem: (m) => problems.push(m),
       });
       arena = allocs.mock.contexts[0] as SharedArena | undefined;
     } finally {
@@ -172,8 +174,12 @@ describe('engine', () => {
     expect(r.summary).toMatchObject({ recordsIn: 2000, dropped: 0, balanced: true });
     expect(r.summary.quarantined).toBeGreaterThan(0);
     expect(r.summary.appOut + r.summary.quarantined).toBe(2000);
-    // Not run again in halves: nothing would run them.
+    // Not run again in halves: nothing would run them. A batch whose worker the closing stopped
+    // is quarantined whole too (its slots kept), as one the pool refused.
     expect(Object.keys(r.summary.quarantinedByCode)).toEqual(['POOL_CLOSED']);
+    const ranges = problems.map((p) => /^in\.log:(\d+)-(\d+) POOL_CLOSED/.exec(p)?.slice(1).map(Number));
+    expect(ranges.length).toBeGreaterThan(0);
+    for (const range of ranges) expect(range && ((range[0] as number) - 1) % 50 === 0 && (range[1] as number) - (range[0] as number) === 49 ? 'whole batch' : range).toBe('whole batch');
     expect(r.events.filter((e) => e.type === 'quarantine')).toHaveLength(r.summary.quarantined);
     expect(leaks(r.output)).toEqual([]);
     expect(JSON.stringify(r.quarantine)).not.toContain('@example.com');
