@@ -112,6 +112,40 @@ describe('logveil ledger', () => {
     expect(r.stderr).toContain('1 line(s) are not ledger entries and were skipped');
   });
 
+  it('show skips an event without the members its type has, naming its file:line, and shows the others', async () => {
+    const other = join(dir, 'odd');
+    const sink = await LedgerSink.open(other, { signer: await LocalSigner.open(join(dir, 'odd-state')) });
+    // Another writer's events, chained like any: one findings event lacks its findings.
+    await sink.write([EVENTS[0] as SecurityEvent, { type: 'findings', ts: ts(1), policyHash: HASH, source: { file: 'app.log', line: 1 } } as unknown as SecurityEvent, EVENTS[1] as SecurityEvent]);
+    await sink.close();
+    expect(logveil(['ledger', 'verify', other], { cwd: dir, home }).status).toBe(0);
+    for (const args of [[], ['--detector', 'email'], ['--severity', 'low']]) {
+      const r = logveil(['ledger', 'show', other, ...args], { cwd: dir, home });
+      expect(r.status).toBe(0);
+      expect(r.stderr).toContain(`${join(other, 'ledger-000001.jsonl')}:3: findings event: the event must have required property 'findings'; skipped`);
+      expect(r.stderr).not.toContain('not ledger entries');
+      expect(r.stdout).toMatch(/email\(medium\)@\$\.user/);
+    }
+  });
+
+  it('verify: a key file beside the ledger that holds no key is named and not used; an unusable --pubkey or a directory in place of a segment is a usage error naming it', () => {
+    const copy = join(dir, 'keys');
+    execFileSync('cp', ['-r', join(home, 'ledger'), copy]);
+    writeFileSync(join(copy, 'ledger-public-old.pem'), 'not a key\n');
+    let r = logveil(['ledger', 'verify', copy], { cwd: dir, home });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`warning: ${join(copy, 'ledger-public-old.pem')}: not a public key in PEM; not used`);
+    r = logveil(['ledger', 'verify', copy, '--pubkey', join(dir, 'missing.pem'), '--pubkey', join(copy, 'ledger-public-old.pem')], { cwd: dir, home });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`--pubkey ${join(dir, 'missing.pem')}: cannot be read (ENOENT)`);
+    expect(r.stderr).toContain(`--pubkey ${join(copy, 'ledger-public-old.pem')}: not a public key in PEM`);
+    execFileSync('mkdir', [join(copy, 'ledger-000002.jsonl')]);
+    r = logveil(['ledger', 'verify', copy], { cwd: dir, home });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${join(copy, 'ledger-000002.jsonl')}: a directory, where a ledger file belongs`);
+    expect(r.stderr).not.toContain('internal error');
+  });
+
   it('verify: exit 2 when there is nothing to verify', () => {
     const r = logveil(['ledger', 'verify', join(dir, 'nowhere')], { cwd: dir, home });
     expect(r.status).toBe(2);

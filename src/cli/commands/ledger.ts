@@ -3,6 +3,7 @@
  * ledger's integrity, read its events, print the event schema. With no path they read
  * `<state>/ledger`.
  */
+import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/config.js';
@@ -47,7 +48,22 @@ export function ledgerVerifyCommand(paths: string[], flags: LedgerVerifyFlags): 
     process.stderr.write(`logveil: no such ledger file or directory: ${missing.join(', ')}\n`);
     return ExitCode.Usage;
   }
-  const pems = (flags.pubkey ?? []).map((f) => readFileSync(f, 'utf8'));
+  const pems: string[] = [];
+  const badKeys: string[] = [];
+  for (const f of flags.pubkey ?? []) {
+    try {
+      const pem = readFileSync(f, 'utf8');
+      createPublicKey(pem);
+      pems.push(pem);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      badKeys.push(`--pubkey ${f}: ${e.syscall ? `cannot be read (${e.code ?? 'error'})` : 'not a public key in PEM'}`);
+    }
+  }
+  if (badKeys.length > 0) {
+    for (const b of badKeys) process.stderr.write(`logveil: ${b}\n`);
+    return ExitCode.Usage;
+  }
   const report = verifyLedger(inputs, { ...(pems.length > 0 ? { publicKeyPems: pems } : {}), ...(flags.allowPartial ? { allowPartial: true } : {}) });
   if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else process.stdout.write(describeReport(report, pems.length > 0));
@@ -74,6 +90,7 @@ function describeReport(r: VerifyReport, trustedKey: boolean): string {
     out.push(`ledger OK: ${size}; last seq ${r.lastSeq}, head ${r.head.slice(0, 16)}…, ledger ${r.ledgerId ?? '-'}`);
     if (r.unsignedEntries > 0) out.push(`warning: the last ${r.unsignedEntries} entries are after the last checkpoint: a truncation there would go unseen`);
   }
+  for (const k of r.keyProblems ?? []) out.push(`warning: ${k}`);
   if (r.checkpoints > 0 && !trustedKey) out.push(`note: checkpoints verified with the public key(s) found next to the ledger (${r.keyIds.join(', ')}); pass --pubkey with a trusted copy`);
   return out.join('\n') + '\n';
 }
@@ -96,7 +113,7 @@ export function ledgerShowCommand(paths: string[], flags: LedgerShowFlags): numb
   }
   if (flags.detector) filter.detector = flags.detector;
   if (flags.severity) filter.minSeverity = flags.severity;
-  const skipped = { lines: 0 };
+  const skipped = { lines: 0, malformed: [] as string[] };
   let shown = 0;
   for (const e of readLedgerEvents(inputs, skipped)) {
     if (!matchesFilter(e.event, filter)) continue;
@@ -104,10 +121,16 @@ export function ledgerShowCommand(paths: string[], flags: LedgerShowFlags): numb
     process.stdout.write(flags.json ? JSON.stringify({ seq: e.seq, file: e.file, line: e.line, event: e.event }) + '\n' : textLine(e));
     shown += 1;
   }
-  if (skipped.lines > 0) process.stderr.write(`logveil: ${skipped.lines} line(s) are not ledger entries and were skipped; run \`logveil ledger verify\`\n`);
+  for (const m of skipped.malformed.slice(0, MAX_MALFORMED_SHOWN)) process.stderr.write(`logveil: ${m}; skipped\n`);
+  if (skipped.malformed.length > MAX_MALFORMED_SHOWN) process.stderr.write(`logveil: ${skipped.malformed.length - MAX_MALFORMED_SHOWN} more malformed event(s) skipped\n`);
+  const notEntries = skipped.lines - skipped.malformed.length;
+  if (notEntries > 0) process.stderr.write(`logveil: ${notEntries} line(s) are not ledger entries and were skipped; run \`logveil ledger verify\`\n`);
   if (!flags.json) process.stderr.write(`${shown} event${shown === 1 ? '' : 's'}\n`);
   return ExitCode.Ok;
 }
+
+/** Malformed events named one by one on stderr; past this many, counted. */
+const MAX_MALFORMED_SHOWN = 20;
 
 export function ledgerSchemaCommand(flags: { entry?: boolean }): number {
   process.stdout.write(JSON.stringify(flags.entry ? LEDGER_ENTRY_SCHEMA : SECURITY_EVENT_SCHEMA, null, 2) + '\n');
@@ -150,5 +173,8 @@ function summary(e: SecurityEvent): string {
       return `beat ${e.beat} every ${e.intervalSeconds}s, up ${e.uptimeSeconds}s`;
     case 'ledger-recovery':
       return `${e.segment}:${e.line} ${e.tornBytes} torn bytes cut after seq ${e.lastSeq}`;
+    default:
+      // A type a newer version writes: its members are not known here.
+      return at;
   }
 }

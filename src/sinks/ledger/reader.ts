@@ -9,6 +9,7 @@ import { SEVERITY_RANK, type Severity } from '../../record.js';
 import type { SecurityEvent } from '../../telemetry/events.js';
 import { entryShapeProblem, segmentNumber, type LedgerEntry } from './entry.js';
 import { endsTorn, fileLines } from './scan.js';
+import { eventSchemaProblem } from './event-check.js';
 
 export interface LedgerEvent {
   seq: number;
@@ -46,8 +47,12 @@ export function ledgerFiles(paths: readonly string[]): string[] {
   return out.sort((a, b) => a.n - b.n || (a.file < b.file ? -1 : 1)).map((f) => f.file);
 }
 
-/** Every event entry of the ledger in `paths`; `skipped` counts lines that are not entries. */
-export function* readLedgerEvents(paths: readonly string[], skipped: { lines: number } = { lines: 0 }): Generator<LedgerEvent> {
+/**
+ * Every event entry of the ledger in `paths`; `skipped` counts lines that are not entries, and
+ * entries whose event does not have its type's shape, which `skipped.malformed` (when given)
+ * names as `file:line: what is wrong`.
+ */
+export function* readLedgerEvents(paths: readonly string[], skipped: { lines: number; malformed?: string[] } = { lines: 0 }): Generator<LedgerEvent> {
   for (const file of ledgerFiles(paths)) {
     // A torn last line counts before the file's events, as a caller may stop before its end (a
     // pipe, which reads once, tells only there).
@@ -67,7 +72,14 @@ export function* readLedgerEvents(paths: readonly string[], skipped: { lines: nu
           continue;
         }
         const entry = line.value as LedgerEntry;
-        if (entry.kind === 'event') yield { seq: entry.seq, ts: entry.ts, file, line: line.line, event: entry.event };
+        if (entry.kind !== 'event') continue;
+        const problem = eventSchemaProblem(entry.event);
+        if (problem) {
+          skipped.lines += 1;
+          skipped.malformed?.push(`${file}:${line.line}: ${entry.event.type} event: ${problem}`);
+          continue;
+        }
+        yield { seq: entry.seq, ts: entry.ts, file, line: line.line, event: entry.event };
       }
     } finally {
       // Closes the file when the caller stops early.

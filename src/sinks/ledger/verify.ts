@@ -6,6 +6,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { InputError } from '../../errors.js';
 import { checkLine, type ChainHead } from './chain.js';
 import { checkpointPayload, checkpointShapeProblem, CHECKPOINTS_FILE, GENESIS, segmentNumber, type Checkpoint } from './entry.js';
 import { canonicalJson } from '../../util/canonical.js';
@@ -51,6 +52,8 @@ export interface VerifyReport {
   /** Entries after the last verified checkpoint: intact, but a truncation there would go unseen. */
   unsignedEntries: number;
   keyIds: string[];
+  /** Public key files found next to the ledger that hold no public key (`file: why`): not used. */
+  keyProblems?: string[];
   firstProblem?: VerifyProblem;
 }
 
@@ -80,10 +83,20 @@ interface CheckpointFile {
 export function verifyLedger(paths: readonly string[], options: VerifyOptions = {}): VerifyReport {
   const input = resolveInputs(paths);
   const keys = new Map<string, KeyObject>();
+  const keyProblems: string[] = [];
   const trusted = [...(options.publicKeyPem ? [options.publicKeyPem] : []), ...(options.publicKeyPems ?? [])];
-  for (const pem of trusted.length > 0 ? trusted : input.pems) {
-    const key = createPublicKey(pem);
-    keys.set(keyIdOf(key), key);
+  if (trusted.length > 0) {
+    trusted.forEach((pem, i) => {
+      const key = publicKeyOf(pem);
+      if (!key) throw new InputError([`trusted public key ${i + 1}: not a public key in PEM`]);
+      keys.set(keyIdOf(key), key);
+    });
+  } else {
+    for (const { file, pem, error } of input.pems) {
+      const key = pem === undefined ? undefined : publicKeyOf(pem);
+      if (key) keys.set(keyIdOf(key), key);
+      else keyProblems.push(`${file}: ${error ?? 'not a public key in PEM'}; not used`);
+    }
   }
   const report: VerifyReport = {
     ok: false,
@@ -96,6 +109,7 @@ export function verifyLedger(paths: readonly string[], options: VerifyOptions = 
     head: GENESIS,
     unsignedEntries: 0,
     keyIds: [...keys.keys()],
+    ...(keyProblems.length > 0 ? { keyProblems } : {}),
   };
   const fail = (problem: VerifyProblem): VerifyReport => ({ ...report, ok: false, firstProblem: problem });
   if (input.segments.length === 0) return fail({ kind: 'empty', seq: null, file: paths.join(', '), line: 0, message: 'no ledger segment found' });
@@ -263,22 +277,28 @@ function classifySequence(
 interface Inputs {
   segments: SegmentFile[];
   checkpoints: CheckpointFile[];
-  pems: string[];
+  pems: KeyFile[];
 }
 
 function resolveInputs(paths: readonly string[]): Inputs {
   const files: string[] = [];
-  const pems: string[] = [];
+  const pems: KeyFile[] = [];
+  const unreadable: string[] = [];
   for (const p of paths) {
     if (existsSync(p) && statSync(p).isDirectory()) {
       for (const name of readdirSync(p).sort()) {
-        if (segmentNumber(name) !== undefined || name === CHECKPOINTS_FILE) files.push(join(p, name));
-        else if (/^ledger-public.*\.pem$/.test(name)) pems.push(readFileSync(join(p, name), 'utf8'));
+        const path = join(p, name);
+        if (segmentNumber(name) !== undefined || name === CHECKPOINTS_FILE) {
+          // A directory where a segment or the checkpoints belong is no ledger file: said, not read.
+          if (statSync(path).isDirectory()) unreadable.push(`${path}: a directory, where a ledger file belongs`);
+          else files.push(path);
+        } else if (/^ledger-public.*\.pem$/.test(name)) pems.push(keyFile(path));
       }
     } else {
       files.push(p);
     }
   }
+  if (unreadable.length > 0) throw new InputError(unreadable);
   const segments: SegmentFile[] = [];
   const checkpoints: CheckpointFile[] = [];
   for (const file of files) {
@@ -295,4 +315,28 @@ function resolveInputs(paths: readonly string[]): Inputs {
   }
   segments.sort((a, b) => a.number - b.number || (a.file < b.file ? -1 : 1));
   return { segments, checkpoints, pems };
+}
+
+/** A public key file found next to the ledger: its text, or why it could not be read. */
+interface KeyFile {
+  file: string;
+  pem?: string;
+  error?: string;
+}
+
+function keyFile(file: string): KeyFile {
+  try {
+    return { file, pem: readFileSync(file, 'utf8') };
+  } catch (err) {
+    return { file, error: `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
+}
+
+/** The public key a PEM text holds, or undefined when it holds none. */
+function publicKeyOf(pem: string): KeyObject | undefined {
+  try {
+    return createPublicKey(pem);
+  } catch {
+    return undefined;
+  }
 }
