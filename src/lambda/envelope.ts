@@ -51,8 +51,6 @@ export interface EventFields {
 export function eventFieldFindings(policy: CompiledPolicy, events: readonly EventFields[]): Map<number, FieldFinding[]> {
   const out = new Map<number, FieldFinding[]>();
   const filter = policy.lineFilter;
-  // Without a prefilter there is no detector, and nothing to find.
-  if (!policy.prefilter || !filter) return out;
   const add = (event: number, field: string, detectors: string[]): void => {
     const fields = out.get(event) ?? [];
     note(fields, field, detectors);
@@ -60,6 +58,15 @@ export function eventFieldFindings(policy: CompiledPolicy, events: readonly Even
     fields.sort((a, b) => (a.field === b.field ? 0 : a.field === 'id' ? -1 : 1));
     if (fields.length > 0) out.set(event, fields);
   };
+  if (!filter) {
+    // No line prefilter to screen them: each id is scanned alone (a key rule may still take JSON
+    // it holds). A timestamp is a number, which only a detector can find something in.
+    events.forEach((e, event) => {
+      if (e.id !== undefined && e.id.length > 0) add(event, 'id', findingsIn(policy, e.id));
+      if (typeof e.timestamp === 'number') add(event, 'timestamp', ids(scanText(policy, JSON.stringify(e.timestamp))));
+    });
+    return out;
+  }
   // The fields each line holds, and the lines' texts.
   const owners: Array<{ event: number; id: string | undefined; timestamp: string | undefined }> = [];
   const texts: string[] = [];

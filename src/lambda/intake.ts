@@ -1,8 +1,9 @@
 /**
  * Decoding one invocation's inputs into units for the redaction step, and the accounting every
- * handler shares: control messages are dropped (counted), undecodable inputs and malformed events
- * are quarantined whole (encrypted, with a security event), and so are events whose identifying
- * fields, or their payload's, hold a finding (see envelope.ts); everything else becomes units.
+ * handler shares: control messages and data messages without events are dropped (counted),
+ * undecodable inputs and malformed events are quarantined whole (encrypted, with a security
+ * event), and so are events whose identifying fields, or their payload's, hold a finding (see
+ * envelope.ts); everything else becomes units.
  * Records in = app out + dropped + quarantined holds per invocation and per input.
  */
 import { describeSource, eventSource, type CloudWatchPayload } from '../codecs/cloudwatch.js';
@@ -85,6 +86,11 @@ export class Intake {
     payloads.forEach((p, i) => {
       if (p.messageType === 'CONTROL_MESSAGE') {
         this.drop(owner, 'control-message');
+        return;
+      }
+      // A data message without events: counted as an empty input is, nothing is written of it.
+      if (p.logEvents.length === 0 && p.invalidEvents.length === 0) {
+        this.drop(owner, 'empty');
         return;
       }
       const at = payloads.length > 1 ? `${where} payload ${i}` : where;

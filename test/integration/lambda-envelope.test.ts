@@ -4,12 +4,17 @@
  * secret in one of them must not reach the app stream or the security stream: its events go to the
  * encrypted quarantine under a source that quotes none of them, and every record is still counted.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LambdaCounts } from '../../src/lambda/metrics.js';
 import type { AwsTestServer } from '../aws/server.js';
+import { tempDir } from '../helpers/keys.js';
 import { awslogsEvent, cwPayload, firehoseEvent, kinesisEvent, openHandler, openQuarantine, startAws, STREAMS, streamJson } from '../aws/lambda.js';
 
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OWNER = 'AKIAIOSFODNN7EXAMPL2';
 const GROUP = 'ghp_qh8Mf3nwL6wfFVFHjISTfy4Nzo4tPsrN13R6';
 const STREAM = 'alice@example.com';
@@ -138,5 +143,23 @@ describe('identifying fields with findings', () => {
     expect(opened).toEqual(events.slice(1).map((e) => ({ ...payload, logEvents: [e] })));
     expect(balanced(sub.runtime.metrics.snapshot())).toBe(true);
     expectNothingRaw([EVENT_ID, '4539148803436467', '5500005555555559']);
+  });
+
+  it('quarantines an event whose id holds a value a key rule takes, under a policy of key rules alone', async () => {
+    const dir = tempDir('logveil-envelope-keys-');
+    const config = join(dir, 'logveil.yaml');
+    writeFileSync(config, `patterns:\n  - ${join(ROOT, 'patterns', 'keys.yaml')}\n`);
+    const sub = await openHandler('cloudwatch-subscription', { ...aws.env, LOGVEIL_CONFIG: config });
+    expect(sub.runtime.policy.detectors).toHaveLength(0);
+    const payload = cwPayload(['first', 'second']);
+    const events = payload.logEvents as Array<Record<string, unknown>>;
+    events[1] = { ...events[1], id: '{"password":"hunter2hunter2"}' };
+    const result = await sub(awslogsEvent(payload));
+    expect(result).toMatchObject({ recordsIn: 2, appOut: 1, dropped: 0, quarantined: 1 });
+    expect(streamJson(aws.server, STREAMS.app).map((e) => e.id)).toEqual(['ev-0']);
+    const { events: quarantined } = await envelopeQuarantine();
+    expect(quarantined.map((e) => e.message)).toEqual([expect.stringMatching(/^awslogs\.data: an event's field id \(key:password\) holds a value the policy finds/)]);
+    expect(balanced(sub.runtime.metrics.snapshot())).toBe(true);
+    expectNothingRaw(['hunter2hunter2']);
   });
 });

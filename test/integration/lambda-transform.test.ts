@@ -48,16 +48,18 @@ describe('firehose-transform', () => {
     expect(transform.runtime.metrics.snapshot()).toMatchObject({ recordsIn: 4, appOut: 1, quarantined: 3 });
   });
 
-  it('drops control messages and records the policy drops, and counts both', async () => {
+  it('drops control messages, data messages without events and records the policy drops, and counts them', async () => {
     const config = join(aws.env.LOGVEIL_STATE_DIR as string, 'drop.yaml');
     writeFileSync(config, 'actions:\n  byDetector:\n    email: {type: drop-record}\n');
     const transform = await openHandler('firehose-transform', { ...aws.env, LOGVEIL_CONFIG: config });
     const control = { messageType: 'CONTROL_MESSAGE', owner: 'CloudwatchLogs', logGroup: '', logStream: '', subscriptionFilters: [], logEvents: [{ id: '', timestamp: 1, message: 'CWL CONTROL MESSAGE: Checking health of destination Firehose.' }] };
-    const res = await transform(firehoseEvent([gzipSync(JSON.stringify(control)), gzipSync(JSON.stringify(cwPayload(['mail maria.lopez@corp-mail.net']))), gzipSync(JSON.stringify(cwPayload(['a', 'b maria.lopez@corp-mail.net'])))]));
-    expect(res.records.map((r) => r.result)).toEqual(['Dropped', 'Dropped', 'Ok']);
+    const res = await transform(
+      firehoseEvent([gzipSync(JSON.stringify(control)), gzipSync(JSON.stringify(cwPayload(['mail maria.lopez@corp-mail.net']))), gzipSync(JSON.stringify(cwPayload(['a', 'b maria.lopez@corp-mail.net']))), gzipSync(JSON.stringify(cwPayload([])))]),
+    );
+    expect(res.records.map((r) => r.result)).toEqual(['Dropped', 'Dropped', 'Ok', 'Dropped']);
     expect(okLines(res).map((l) => (JSON.parse(l) as { message: string }).message)).toEqual(['a']);
-    expect(Object.fromEntries(transform.runtime.metrics.droppedByReason)).toEqual({ 'control-message': 1, policy: 2 });
-    expect(transform.runtime.metrics.snapshot()).toMatchObject({ recordsIn: 4, appOut: 1, dropped: 3, quarantined: 0 });
+    expect(Object.fromEntries(transform.runtime.metrics.droppedByReason)).toEqual({ 'control-message': 1, policy: 2, empty: 1 });
+    expect(transform.runtime.metrics.snapshot()).toMatchObject({ recordsIn: 5, appOut: 1, dropped: 4, quarantined: 0 });
   });
 
   it('keeps the response within its budget: what does not fit is re-ingested, redacted, and marked Dropped', async () => {
