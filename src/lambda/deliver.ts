@@ -2,8 +2,9 @@
  * Delivery of one invocation's results: redacted app lines to the app stream, quarantine entries
  * to the quarantine stream, security events to the security stream. App lines whose delivery
  * still fails after the retry budget are quarantined (encrypted) with a `DELIVERY_FAILED` security
- * event; only what could not be quarantined or recorded either makes the delivery uncertain, and
- * the caller then fails the affected inputs so that the platform delivers them again.
+ * event; only what could not be quarantined or recorded either makes the delivery uncertain: the
+ * subscription and Kinesis handlers then fail the affected inputs so that the platform delivers
+ * them again, the Firehose transform keeps the events for its next invocation (see transform.ts).
  */
 import { describeSource } from '../codecs/cloudwatch.js';
 import { LogveilError } from '../errors.js';
@@ -39,6 +40,8 @@ export interface DeliveryOutcome {
   quarantinedByOwner: Map<number, number>;
   /** A value-free summary of what failed, for the error that fails the invocation. */
   problems: string[];
+  /** Security events of the inputs (not the instance's, which are queued again) that were not delivered. */
+  undeliveredEvents: SecurityEvent[];
 }
 
 /**
@@ -52,7 +55,7 @@ export async function deliverAll(
   deadline: number | undefined,
   appStream: FirehoseStream | undefined = rt.app,
 ): Promise<DeliveryOutcome> {
-  const outcome: DeliveryOutcome = { failedOwners: new Set(), quarantinedByOwner: new Map(), problems: [] };
+  const outcome: DeliveryOutcome = { failedOwners: new Set(), quarantinedByOwner: new Map(), problems: [], undeliveredEvents: [] };
   const opts = deadline !== undefined ? { deadline } : {};
   const events = [...input.events];
   const quarantine = [...input.quarantine];
@@ -83,6 +86,7 @@ export async function deliverAll(
     rt.requeuePendingEvents(pending.map((p) => p.value));
     outcome.failedOwners.delete(NO_OWNER);
   }
+  outcome.undeliveredEvents = securityFailed.filter((o) => o.owner !== NO_OWNER).map((o) => o.value);
   return outcome;
 }
 

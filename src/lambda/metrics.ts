@@ -17,7 +17,7 @@ export type StreamRole = 'app' | 'security' | 'quarantine' | 'reingest';
 export interface LambdaCounts {
   invocations: number;
   coldStarts: number;
-  /** Invocations that threw (delivery not certain, or no key to quarantine with). */
+  /** Invocations that threw (subscription and Kinesis: delivery not certain, or no key to quarantine with). */
   invocationFailures: number;
   recordsIn: number;
   appOut: number;
@@ -41,6 +41,10 @@ export interface LambdaCounts {
   kmsRetries: number;
   /** Transform: records re-ingested through PutRecordBatch because the response was full. */
   reingested: number;
+  /** Security events given up after their delivery failed and the instance's queue of them was full. */
+  securityEventsLost: number;
+  /** Transform: invocations some of whose security events or quarantine entries were not delivered. */
+  deliveryUncertain: number;
 }
 
 const ZERO: LambdaCounts = {
@@ -61,6 +65,8 @@ const ZERO: LambdaCounts = {
   deliveryQuarantined: 0,
   kmsRetries: 0,
   reingested: 0,
+  securityEventsLost: 0,
+  deliveryUncertain: 0,
 };
 
 /** Counters of one function instance; see the module notes. */

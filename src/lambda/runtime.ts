@@ -67,12 +67,19 @@ export interface LambdaRuntime {
   batchKeys(): Promise<BatchKeys>;
   /** Events of the instance itself (run-start) not yet delivered; the next invocation sends them. */
   takePendingEvents(): SecurityEvent[];
-  /** Puts instance events that could not be delivered back in front of the queue. */
+  /**
+   * Puts security events that could not be delivered in front of the queue, which the next
+   * invocation sends first; past {@link MAX_PENDING_EVENTS} the oldest (at its back) are given up,
+   * counted as `securityEventsLost`.
+   */
   requeuePendingEvents(events: readonly SecurityEvent[]): void;
   /** Deadline of the current invocation's deliveries. */
   setDeadline(deadline: number | undefined): void;
   close(): void;
 }
+
+/** Security events an instance keeps for later delivery at most (about 1 KB each). */
+export const MAX_PENDING_EVENTS = 10_000;
 
 /**
  * Compiles the policy and wires keys and streams. Key prefetch failures do not fail the init: the
@@ -168,6 +175,12 @@ export async function openLambdaRuntime(config: LambdaConfig, deps: LambdaDeps =
     },
     requeuePendingEvents: (events) => {
       pending = [...events, ...pending];
+      // Bounded: through a long outage of the security stream the oldest (queued first, at the
+      // back) are given up, and counted.
+      if (pending.length > MAX_PENDING_EVENTS) {
+        metrics.add('securityEventsLost', pending.length - MAX_PENDING_EVENTS);
+        pending = pending.slice(0, MAX_PENDING_EVENTS);
+      }
     },
     setDeadline: (d) => (deadline = d),
     close: () => {

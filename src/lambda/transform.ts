@@ -2,9 +2,13 @@
  * The Firehose data-transformation handler. Every input recordId comes back exactly once, with
  * `Ok` (its redacted records, newline-delimited) or `Dropped` (control messages, records dropped
  * by policy, undecodable records, which are quarantined encrypted instead). Never
- * `ProcessingFailed`: Firehose would write the raw data to its error prefix. The response stays
- * under Lambda's 6 MB limit: records that do not fit are re-ingested through PutRecordBatch
- * (already redacted, split to the record limit) and marked `Dropped`, and counted.
+ * `ProcessingFailed`: Firehose would write the raw data to its error prefix. Nor does it fail the
+ * invocation once it has records: Firehose retries a failed invocation a few times, then writes
+ * its records as they came under that same prefix. So a key provider that gives no key drops
+ * every record (counted, `key-unavailable`), and security events or quarantine entries that
+ * cannot be delivered within the invocation do not fail it (see {@link deliveryProblems}). The
+ * response stays under Lambda's 6 MB limit: records that do not fit are re-ingested through
+ * PutRecordBatch (already redacted, split to the record limit) and marked `Dropped`, and counted.
  */
 import {
   deliveryStreamName,
@@ -18,17 +22,16 @@ import {
 import { decodeBase64 } from '../codecs/cloudwatch.js';
 import { LogveilError } from '../errors.js';
 import type { SourceRef } from '../record.js';
-import { deliverAll, type AppLine } from './deliver.js';
+import { deliverAll, type AppLine, type DeliveryOutcome } from './deliver.js';
 import { deadlineOf, Intake, type LambdaContext } from './intake.js';
-import type { LambdaRuntime } from './runtime.js';
+import type { BatchKeys, LambdaRuntime } from './runtime.js';
 import type { LambdaHandler } from './subscription.js';
 
 /**
  * Builds the handler over a runtime opened at cold start.
  *
- * @throws (from the handler) LogveilError `EVENT_INVALID` for an event without records,
- *   `DELIVERY_UNCERTAIN` when quarantine entries or security events could not be delivered;
- *   KeyError when there is no quarantine key. Firehose then retries the whole invocation.
+ * @throws (from the handler) LogveilError `EVENT_INVALID` for an event without a records array
+ *   (there is nothing Firehose could write of it).
  */
 export function createTransformHandler(rt: LambdaRuntime): LambdaHandler<FirehoseTransformEvent, FirehoseTransformResponse> {
   const handler = async (event: FirehoseTransformEvent, context?: LambdaContext): Promise<FirehoseTransformResponse> => {
@@ -39,7 +42,12 @@ export function createTransformHandler(rt: LambdaRuntime): LambdaHandler<Firehos
       const records: unknown = event?.records;
       if (!Array.isArray(records)) throw new LogveilError('EVENT_INVALID', 'Firehose transformation event has no records array');
       const input = records as FirehoseTransformRecord[];
-      const keys = await rt.batchKeys();
+      let keys: BatchKeys;
+      try {
+        keys = await rt.batchKeys();
+      } catch (err) {
+        return { records: droppedForKeys(rt, input, event.invocationId, err) };
+      }
       const intake = new Intake(rt, keys);
       input.forEach((r, i) => {
         const source: SourceRef = { recordId: typeof r?.recordId === 'string' ? r.recordId : `records[${i}]` };
@@ -66,9 +74,7 @@ export function createTransformHandler(rt: LambdaRuntime): LambdaHandler<Firehos
       rt.metrics.add('reingested', overflow.length);
       for (const [owner, n] of outcome.quarantinedByOwner) intake.moveToQuarantine(owner, n);
       intake.finish();
-      if (outcome.failedOwners.size > 0) {
-        throw new LogveilError('DELIVERY_UNCERTAIN', `Firehose invocation ${event.invocationId ?? '?'}: ${outcome.problems.join('; ')}; failing so that Firehose retries it`);
-      }
+      if (outcome.failedOwners.size > 0) deliveryProblems(rt, event.invocationId, outcome);
       return { records: response };
     } catch (err) {
       rt.metrics.add('invocationFailures');
@@ -109,6 +115,34 @@ export function fitResponse(input: readonly FirehoseTransformRecord[], lines: re
     budget -= droppedBytes[i] as number;
   });
   return { response, overflow };
+}
+
+/**
+ * Security events or quarantine entries of this invocation that could not be delivered within it
+ * (after the stream's retries): said on stderr (names and counts, no values), and the response
+ * stands, its `Ok` records redacted, the quarantined ones `Dropped`. The events go first with the
+ * next invocation of this instance (see LambdaRuntime.requeuePendingEvents); the entries are
+ * lost, counted as the quarantine stream's failed deliveries (`deliveryFailedRecords`). Failing
+ * the invocation instead would have Firehose write the records as they came once its retries
+ * ran out.
+ */
+function deliveryProblems(rt: LambdaRuntime, invocationId: string | undefined, outcome: DeliveryOutcome): void {
+  rt.requeuePendingEvents(outcome.undeliveredEvents);
+  rt.metrics.add('deliveryUncertain');
+  const kept = outcome.undeliveredEvents.length > 0 ? `; ${outcome.undeliveredEvents.length} security events kept for the next invocation` : '';
+  console.error(`logveil: Firehose invocation ${invocationId ?? '?'}: ${outcome.problems.join('; ')}${kept}`);
+}
+
+/**
+ * Every record answered `Dropped` when no key can be had to protect them (the key provider is out,
+ * or refuses): nothing can be redacted or quarantined. Counted, a record each, `key-unavailable`.
+ */
+function droppedForKeys(rt: LambdaRuntime, input: readonly FirehoseTransformRecord[], invocationId: string | undefined, err: unknown): FirehoseTransformResultRecord[] {
+  rt.metrics.add('recordsIn', input.length);
+  rt.metrics.dropped('key-unavailable', input.length);
+  const code = err instanceof LogveilError ? err.code : 'error';
+  console.error(`logveil: Firehose invocation ${invocationId ?? '?'}: no data key (${code}); its ${input.length} records are dropped, not written as they came`);
+  return input.map((r, i) => ({ recordId: recordIdOf(r, i), result: 'Dropped' as const }));
 }
 
 function recordIdOf(r: FirehoseTransformRecord | undefined, i: number): string {

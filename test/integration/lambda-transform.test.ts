@@ -1,13 +1,15 @@
 /**
  * The Firehose transform's contract: every recordId back once, Ok or Dropped, never
- * ProcessingFailed; undecodable records become encrypted quarantine entries; the response stays
- * within its budget by re-ingesting (already redacted) what does not fit.
+ * ProcessingFailed, and no failed invocation once there are records (Firehose writes a failed
+ * invocation's records as they came); undecodable records become encrypted quarantine entries;
+ * the response stays within its budget by re-ingesting (already redacted) what does not fit.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FirehoseTransformResponse } from '../../src/codecs/aws-events.js';
+import { MAX_PENDING_EVENTS } from '../../src/lambda/runtime.js';
 import type { AwsTestServer } from '../aws/server.js';
 import { cwPayload, firehoseEvent, openHandler, openQuarantine, startAws, STREAMS, streamJson } from '../aws/lambda.js';
 
@@ -98,11 +100,63 @@ describe('firehose-transform', () => {
     expect(m.quarantined).toBe(dropped);
   });
 
-  it('fails the invocation when security events cannot be recorded (Firehose retries it)', async () => {
+  it('does not fail the invocation when security events cannot be recorded: Firehose would write its records as they came once its retries ran out', async () => {
     const transform = await openHandler('firehose-transform', { ...aws.env, LOGVEIL_DELIVERY_MAX_ATTEMPTS: '2' });
     aws.server.fail({ target: 'PutRecordBatch', kind: 'access-denied', times: Infinity, stream: STREAMS.security });
-    await expect(transform(firehoseEvent([gzipSync(JSON.stringify(cwPayload(['user maria.lopez@corp-mail.net'])))]))).rejects.toThrow(
-      /^Firehose invocation test-invocation: \d+ security events not delivered to Firehose stream logveil-security \(last error AccessDeniedException\)/,
-    );
+    const problems = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    let res: FirehoseTransformResponse;
+    try {
+      res = await transform(firehoseEvent([gzipSync(JSON.stringify(cwPayload(['user maria.lopez@corp-mail.net']))), Buffer.from([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3])]));
+      expect(problems.mock.calls.map((c) => String(c[0]))).toEqual([
+        expect.stringMatching(/^logveil: Firehose invocation test-invocation: \d+ security events not delivered to Firehose stream logveil-security \(last error AccessDeniedException\); \d+ security events kept for the next invocation$/),
+      ]);
+    } finally {
+      problems.mockRestore();
+    }
+    // The redacted record is Ok, the undecodable one quarantined (Dropped): none ProcessingFailed.
+    expect(res.records.map((r) => r.result)).toEqual(['Ok', 'Dropped']);
+    expect(JSON.stringify(res)).not.toContain('maria.lopez');
+    expect(transform.runtime.metrics.snapshot()).toMatchObject({ recordsIn: 2, appOut: 1, quarantined: 1, deliveryUncertain: 1, invocationFailures: 0 });
+    // The next invocation sends the events the first could not, first.
+    aws.server.clearFaults();
+    await transform(firehoseEvent([Buffer.from('plain line')]));
+    const types = streamJson(aws.server, STREAMS.security).map((e) => e.type);
+    expect(types.filter((t) => t === 'findings')).toHaveLength(1);
+    expect(types.filter((t) => t === 'quarantine')).toHaveLength(1);
+    expect(transform.runtime.metrics.snapshot().deliveryUncertain).toBe(1);
+  });
+
+  it('keeps at most 10,000 undelivered security events for later, counting the oldest it gives up', async () => {
+    const transform = await openHandler('firehose-transform', aws.env);
+    const rt = transform.runtime;
+    const beat = (n: number) => ({ type: 'heartbeat' as const, ts: new Date(Date.UTC(2026, 0, 1)).toISOString(), intervalSeconds: 60, beat: n, uptimeSeconds: 60 * n });
+    rt.requeuePendingEvents(Array.from({ length: 6000 }, (_, i) => beat(i + 1)));
+    rt.requeuePendingEvents(Array.from({ length: 6000 }, (_, i) => beat(6001 + i)));
+    expect(rt.metrics.snapshot().securityEventsLost).toBe(2001);
+    const kept = rt.takePendingEvents();
+    expect(kept).toHaveLength(MAX_PENDING_EVENTS);
+    // The newest first; the instance's run-start and the oldest beats were given up.
+    expect([kept[0], kept.at(-1)].map((e) => (e as { beat: number }).beat)).toEqual([6001, 4000]);
+  });
+
+  it.each(['disabled', 'access-denied'] as const)('drops every record, counted, when KMS is %s: none is written as it came', async (kind) => {
+    aws.server.fail({ target: 'GenerateDataKey', kind, times: Infinity });
+    const transform = await openHandler('firehose-transform', aws.env);
+    const problems = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    let res: FirehoseTransformResponse;
+    try {
+      res = await transform(firehoseEvent([gzipSync(JSON.stringify(cwPayload(['user maria.lopez@corp-mail.net']))), Buffer.from('b')]));
+      expect(problems.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^logveil: Firehose invocation test-invocation: no data key \(KMS_[A-Z_]+\); its 2 records are dropped, not written as they came$/)]);
+    } finally {
+      problems.mockRestore();
+    }
+    expect(res.records).toEqual([
+      { recordId: 'rec-0', result: 'Dropped' },
+      { recordId: 'rec-1', result: 'Dropped' },
+    ]);
+    const m = transform.runtime.metrics;
+    expect(m.snapshot()).toMatchObject({ recordsIn: 2, appOut: 0, dropped: 2, quarantined: 0, invocationFailures: 0 });
+    expect(Object.fromEntries(m.droppedByReason)).toEqual({ 'key-unavailable': 2 });
+    expect(aws.server.firehose.records(STREAMS.app)).toEqual([]);
   });
 });
