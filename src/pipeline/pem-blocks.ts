@@ -10,7 +10,9 @@
  * short): that run is what is redacted. Blank lines and PEM or armor headers (`Proc-Type:`,
  * `DEK-Info:`, `Version:`, `Comment:`), read after as many bytes as the BEGIN line's prefix held (a
  * log prefix of fixed width), keep the block open; its END line closes it, and so does any other
- * line (a block cut short). A line that closes a block may open another.
+ * line (a block cut short). A line that closes a block may open another. An END line without its
+ * BEGIN before it in the data (the block began before the data did) has the body lines right
+ * before it marked too.
  */
 
 const NL = 0x0a;
@@ -53,6 +55,7 @@ export function pemBodies(data: Buffer, ends: Int32Array, state: PemState | unde
     const line = data.subarray(start, end > start && data[end - 1] === CR ? end - 1 : end);
     start = end + 1;
     if (!open || line.indexOf(END) !== -1) {
+      if (!open && closesKey(line)) markTail(data, ends, i, body);
       open = opening(line);
       continue;
     }
@@ -97,6 +100,32 @@ export function indexOfMark(data: Buffer): number {
 export function bodyRun(text: string): { start: number; end: number } | undefined {
   const m = RUN.exec(text);
   return m ? { start: m.index, end: m.index + m[0].length } : undefined;
+}
+
+/** Whether `line` ends a private key's block: `-----END ` then the mark. */
+function closesKey(line: Buffer): boolean {
+  const end = line.indexOf(END);
+  return end !== -1 && line.indexOf(MARK, end) !== -1;
+}
+
+/**
+ * Marks the body lines right before line `i`, the END line of a block whose BEGIN was not seen:
+ * the block began before the data did (a log file that starts inside one, a Lambda invocation
+ * that got the rest of a key another one began). Walking back from the END line, the line just
+ * before it may be the short last one (a run of 2 or more), each line above it a full one; the
+ * first line that is neither, or opens or ends a block, is the block's start.
+ */
+function markTail(data: Buffer, ends: Int32Array, i: number, body: Uint8Array): void {
+  for (let k = i - 1; k >= 0 && !body[k]; k--) {
+    const start = k === 0 ? 0 : (ends[k - 1] as number) + 1;
+    const end = ends[k] as number;
+    const line = data.subarray(start, end > start && data[end - 1] === CR ? end - 1 : end);
+    if (line.indexOf(BEGIN) !== -1 || line.indexOf(END) !== -1) return;
+    const m = RUN.exec(line.toString('latin1'));
+    const length = m ? m[0].length - (m[1] as string).length : 0;
+    if (length < (k === i - 1 ? 2 : FULL_RUN)) return;
+    body[k] = 1;
+  }
 }
 
 /** The block a BEGIN line of a private key opens (its END not after it on the line), if it is one. */

@@ -3,6 +3,7 @@
  * and missing keys): nothing is lost, nothing leaves unredacted, duplicates appear only where the
  * handler retried, and every retry shows in the handler's metrics.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -155,5 +156,22 @@ describe('kinesis under faults', () => {
     aws.server.fail({ target: 'PutRecordBatch', kind: 'server-error', times: Infinity });
     await expect(kin(kinesisEvent([Buffer.from('a maria.lopez@corp-mail.net'), Buffer.from('b')]))).rejects.toThrow(/^all 2 Kinesis records failed: /);
     expect(kin.runtime.metrics.snapshot().deliveryRetries).toBeGreaterThan(0);
+  });
+});
+
+describe('a private key logged a line per event, over two invocations', () => {
+  it('redacts the body lines of either part: the first read forward from its BEGIN, the second back from its END', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().trimEnd().split('\n');
+    const body = pem.slice(1, -1);
+    const sub = await openHandler('cloudwatch-subscription', aws.env);
+    await sub(awslogsEvent(cwPayload(['loading key', ...pem.slice(0, 5)], 'a')));
+    await sub(awslogsEvent(cwPayload([...pem.slice(5), 'key loaded'], 'b')));
+    const messages = streamJson(aws.server, STREAMS.app).map((e) => e.message as string);
+    expect(messages).toHaveLength(pem.length + 2);
+    for (const line of body) expect(messages.includes(line), line).toBe(false);
+    expect(messages.filter((m) => /^\[\[PRIVATE_KEY[:\]]/.test(m))).toHaveLength(body.length);
+    expect(messages.filter((m) => m.startsWith('-----'))).toEqual([pem[0], pem.at(-1)]);
+    expect(balanced(sub.runtime.metrics.snapshot())).toBe(true);
   });
 });

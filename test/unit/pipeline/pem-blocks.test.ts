@@ -30,7 +30,19 @@ describe('private keys over several lines', () => {
     expect(state).toEqual({ prefix: 0, afterFull: true });
     // OpenSSH wraps at 70: its last line may be 2 characters long.
     expect(scan(['Zg', '-----END OPENSSH PRIVATE KEY-----'], state)).toEqual({ body: [1, 0], openAfter: false });
-    expect(scan(['Zg', '-----END OPENSSH PRIVATE KEY-----'], OPEN)).toEqual({ body: [0, 0], openAfter: false });
+    // Without the full line before it, a short line is read back from the END line that follows it.
+    expect(scan(['Zg', '-----END OPENSSH PRIVATE KEY-----'], OPEN)).toEqual({ body: [1, 0], openAfter: false });
+  });
+
+  it('marks the body lines before an END line whose BEGIN the data does not hold, back to the first line that is none', () => {
+    const p = 'Dec  1 10:00:02 host app[12]: ';
+    // A log that starts inside a key (rotated, or the rest of one an earlier invocation was given).
+    expect(scan([BODY[0] as string, BODY[1] as string, BODY[2] as string, '-----END PRIVATE KEY-----', 'next'])).toEqual({ body: [1, 1, 1, 0, 0], openAfter: false });
+    expect(scan(['GET /health 200', `${p}${BODY[1]}`, `${p}${BODY[2]}`, `${p}-----END RSA PRIVATE KEY-----`])).toEqual({ body: [0, 1, 1, 0], openAfter: false });
+    // Above the short last line, only full ones; a block closed before stops the walk.
+    expect(scan(['-----END PRIVATE KEY-----', 'user ok', 'ok', '-----END PRIVATE KEY-----'])).toEqual({ body: [0, 0, 1, 0], openAfter: false });
+    // Not the END of a private key: nothing.
+    expect(scan(['PRIVATE KEY rotated', BODY[0] as string, '-----END CERTIFICATE-----'])).toEqual({ body: [0, 0, 0], openAfter: false });
   });
 
   it('reads blank lines and headers after the BEGIN line\'s log prefix, and reopens on a BEGIN that closes a block', () => {
