@@ -146,6 +146,15 @@ describe('logveil ledger', () => {
     expect(r.stderr).not.toContain('internal error');
   });
 
+  it('verify: exit 8 for a checkpoint cut off by a crash, the entries it would have signed unsigned', () => {
+    const copy = join(dir, 'torn-checkpoint');
+    execFileSync('cp', ['-r', join(home, 'ledger'), copy]);
+    appendFileSync(join(copy, 'checkpoints.jsonl'), '{"alg":"ed25519","head":"');
+    const r = logveil(['ledger', 'verify', copy], { cwd: dir, home });
+    expect(r.status).toBe(8);
+    expect(r.stdout).toContain(`${join(copy, 'checkpoints.jsonl')}:2: last checkpoint is incomplete (25 bytes without a line end)`);
+  });
+
   it('verify: exit 2 when there is nothing to verify', () => {
     const r = logveil(['ledger', 'verify', join(dir, 'nowhere')], { cwd: dir, home });
     expect(r.status).toBe(2);

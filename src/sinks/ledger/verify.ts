@@ -226,6 +226,12 @@ export function verifyLedger(paths: readonly string[], options: VerifyOptions = 
       signedSeq = cp.seq;
       report.checkpoints += 1;
     }
+    // A checkpoint cut off by a crash (opening the ledger recovers it): the entries it would have
+    // signed count as unsigned, and the cut is reported as a torn segment's is.
+    if (scanned.tornBytes > 0 && !torn) {
+      const lines = scanned.lines.length;
+      torn = { kind: 'torn', seq: null, file: cpFile, line: (scanned.lines[lines - 1]?.line ?? 0) + 1, message: `last checkpoint is incomplete (${scanned.tornBytes} bytes without a line end): a crash in the middle of a write; opening the ledger recovers it` };
+    }
   }
   report.unsignedEntries = head.seq - signedSeq;
   if (torn) return fail(torn);
