@@ -136,9 +136,9 @@ export function openLedgerDir(dir: string, io: LedgerIo): OpenedLedger {
   }
   const tornBytes = tail.size - goodBytes;
   if (tornBytes > 0 || cp.tornBytes > 0) {
-    const savedAs = `${name}.torn-${opened.head.seq + 1}`;
+    let savedAs = `${name}.torn-${opened.head.seq + 1}`;
     if (tornBytes > 0) {
-      writeFileSync(join(dir, savedAs), readFrom(path, goodBytes, tail.size), { mode: 0o600 });
+      savedAs = saveAside(dir, savedAs, readFrom(path, goodBytes, tail.size));
       cut(io, path, goodBytes);
     }
     if (cp.tornBytes > 0) cut(io, join(dir, CHECKPOINTS_FILE), cp.size - cp.tornBytes);
@@ -152,6 +152,23 @@ export function openLedgerDir(dir: string, io: LedgerIo): OpenedLedger {
     };
   }
   return opened;
+}
+
+/**
+ * Writes `bytes` to a new file `name` in `dir` (0600), or `name.1`, `name.2`... where one is
+ * there already (a second crash at the same seq): what an earlier recovery saved is never
+ * overwritten. Returns the name written.
+ */
+function saveAside(dir: string, name: string, bytes: Buffer): string {
+  for (let n = 0; ; n++) {
+    const candidate = n === 0 ? name : `${name}.${n}`;
+    try {
+      writeFileSync(join(dir, candidate), bytes, { mode: 0o600, flag: 'wx' });
+      return candidate;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
 }
 
 /** Entries at the end of the last segment whose content hashes are always checked on open. */

@@ -130,6 +130,20 @@ describe('LedgerSink', () => {
     expect(verifyLedger([dir]).ok).toBe(true);
   });
 
+  it('never overwrites what an earlier recovery saved at the same seq', async () => {
+    const dir = tempDir();
+    const s = await signer();
+    await writeLedger(dir, [3], { signer: s });
+    // A crash at seq 5 recovered before, whose recovery event did not make it to the ledger.
+    writeFileSync(join(dir, 'ledger-000001.jsonl.torn-5'), 'earlier');
+    appendFileSync(join(dir, 'ledger-000001.jsonl'), '{"event":{"type":"heart');
+    const sink = await LedgerSink.open(dir, { signer: s });
+    expect(sink.recovered).toMatchObject({ lastSeq: 4, savedAs: 'ledger-000001.jsonl.torn-5.1' });
+    await sink.close();
+    expect(readFileSync(join(dir, 'ledger-000001.jsonl.torn-5'), 'utf8')).toBe('earlier');
+    expect(readFileSync(join(dir, 'ledger-000001.jsonl.torn-5.1'), 'utf8')).toBe('{"event":{"type":"heart');
+  });
+
   it('recovers a crash while a new segment was being started', async () => {
     const dir = tempDir();
     const s = await signer();
