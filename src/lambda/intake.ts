@@ -54,6 +54,8 @@ export class Intake {
   readonly #counts = new Map<number, InputCounts>();
   readonly #rt: LambdaRuntime;
   readonly #keys: BatchKeys;
+  /** Whether {@link Intake.redact} has counted the units. */
+  #redacted = false;
 
   constructor(rt: LambdaRuntime, keys: BatchKeys) {
     this.#rt = rt;
@@ -177,6 +179,7 @@ export class Intake {
     const rt = this.#rt;
     const limits = rt.config.logveil.limits;
     const res = redactUnits(this.units, { policy: rt.policy, actions: rt.actions, format: rt.config.logveil.format, limits }, this.#keys, seq++);
+    this.#redacted = true;
     res.units.forEach((u, i) => {
       const c = this.counts((this.units[i] as Unit).owner);
       c.recordsIn += u.recordsIn;
@@ -190,6 +193,20 @@ export class Intake {
     for (const code of res.report.quarantineCodes) rt.metrics.quarantined(code);
     if (res.report.records > 0) rt.telemetry.batch({ seq: seq - 1, file: 'lambda', latencyMs: performance.now() - started, ...res.report });
     return res;
+  }
+
+  /** The records the units hold, while they are not redacted yet (none after {@link Intake.redact}): an event each, a line each. */
+  unredactedRecords(): number {
+    if (this.#redacted) return 0;
+    let n = 0;
+    for (const u of this.units) {
+      if (u.kind === 'event') n += 1;
+      else if (u.bytes.length > 0) {
+        for (let pos = u.bytes.indexOf(0x0a); pos !== -1; pos = u.bytes.indexOf(0x0a, pos + 1)) n += 1;
+        if (u.bytes[u.bytes.length - 1] !== 0x0a) n += 1;
+      }
+    }
+    return n;
   }
 
   /** App lines of `owner` whose delivery failed and which went to the quarantine instead. */

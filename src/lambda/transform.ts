@@ -5,10 +5,11 @@
  * `ProcessingFailed`: Firehose would write the raw data to its error prefix. Nor does it fail the
  * invocation once it has records: Firehose retries a failed invocation a few times, then writes
  * its records as they came under that same prefix. So a key provider that gives no key drops
- * every record (counted, `key-unavailable`), and security events or quarantine entries that
- * cannot be delivered within the invocation do not fail it (see {@link deliveryProblems}). The
- * response stays under Lambda's 6 MB limit: records that do not fit are re-ingested through
- * PutRecordBatch (already redacted, split to the record limit) and marked `Dropped`, and counted.
+ * every record (counted, `key-unavailable`), security events or quarantine entries that cannot
+ * be delivered within the invocation do not fail it (see {@link deliveryProblems}), and an error
+ * nothing handles drops every record too (see {@link droppedForFailure}). The response stays
+ * under Lambda's 6 MB limit: records that do not fit are re-ingested through PutRecordBatch
+ * (already redacted, split to the record limit) and marked `Dropped`, and counted.
  */
 import {
   deliveryStreamName,
@@ -49,39 +50,48 @@ export function createTransformHandler(rt: LambdaRuntime): LambdaHandler<Firehos
         return { records: droppedForKeys(rt, input, event.invocationId, err) };
       }
       const intake = new Intake(rt, keys);
-      input.forEach((r, i) => {
-        const source: SourceRef = { recordId: typeof r?.recordId === 'string' ? r.recordId : `records[${i}]` };
-        let raw: Buffer;
-        try {
-          raw = decodeBase64(r?.data, `Firehose record ${source.recordId}`);
-        } catch (err) {
-          intake.quarantineError(Buffer.from(typeof r?.data === 'string' ? r.data : JSON.stringify(r ?? null)), i, source, err);
-          return;
-        }
-        intake.addRecordData(raw, i, source);
-      });
-      const res = intake.redact();
-      const lines: AppLine[][] = input.map(() => []);
-      res.units.forEach((u, i) => {
-        const unit = intake.units[i] as { source: SourceRef; owner: number };
-        for (const line of u.lines) (lines[unit.owner] as AppLine[]).push({ line, owner: unit.owner, source: unit.source });
-      });
-
-      const { response, overflow } = fitResponse(input, lines, rt.config.maxResponseBytes);
-      const reingest = overflow.length > 0 ? rt.stream(rt.config.reingestStream ?? deliveryStreamName(event.deliveryStreamArn), 'reingest') : undefined;
-      const overflowLines = overflow.flatMap((i) => lines[i] as AppLine[]);
-      const outcome = await deliverAll(rt, { appLines: overflowLines, events: [...intake.events, ...res.events], quarantine: [...intake.quarantine, ...res.quarantine] }, keys, deadline, reingest);
-      rt.metrics.add('reingested', overflow.length);
-      for (const [owner, n] of outcome.quarantinedByOwner) intake.moveToQuarantine(owner, n);
-      intake.finish();
-      if (outcome.failedOwners.size > 0) deliveryProblems(rt, event.invocationId, outcome);
-      return { records: response };
+      try {
+        return await transformRecords(rt, event, input, intake, keys, deadline);
+      } catch (err) {
+        return { records: droppedForFailure(rt, input, intake, event.invocationId, err) };
+      }
     } catch (err) {
       rt.metrics.add('invocationFailures');
       throw err;
     }
   };
   return Object.assign(handler, { runtime: rt });
+}
+
+/** The records decoded, redacted, delivered and answered (see the module notes). */
+async function transformRecords(rt: LambdaRuntime, event: FirehoseTransformEvent, input: readonly FirehoseTransformRecord[], intake: Intake, keys: BatchKeys, deadline: number | undefined): Promise<FirehoseTransformResponse> {
+  input.forEach((r, i) => {
+    const source: SourceRef = { recordId: typeof r?.recordId === 'string' ? r.recordId : `records[${i}]` };
+    let raw: Buffer;
+    try {
+      raw = decodeBase64(r?.data, `Firehose record ${source.recordId}`);
+    } catch (err) {
+      intake.quarantineError(Buffer.from(typeof r?.data === 'string' ? r.data : JSON.stringify(r ?? null)), i, source, err);
+      return;
+    }
+    intake.addRecordData(raw, i, source);
+  });
+  const res = intake.redact();
+  const lines: AppLine[][] = input.map(() => []);
+  res.units.forEach((u, i) => {
+    const unit = intake.units[i] as { source: SourceRef; owner: number };
+    for (const line of u.lines) (lines[unit.owner] as AppLine[]).push({ line, owner: unit.owner, source: unit.source });
+  });
+
+  const { response, overflow } = fitResponse(input, lines, rt.config.maxResponseBytes);
+  const reingest = overflow.length > 0 ? rt.stream(rt.config.reingestStream ?? deliveryStreamName(event.deliveryStreamArn), 'reingest') : undefined;
+  const overflowLines = overflow.flatMap((i) => lines[i] as AppLine[]);
+  const outcome = await deliverAll(rt, { appLines: overflowLines, events: [...intake.events, ...res.events], quarantine: [...intake.quarantine, ...res.quarantine] }, keys, deadline, reingest);
+  rt.metrics.add('reingested', overflow.length);
+  for (const [owner, n] of outcome.quarantinedByOwner) intake.moveToQuarantine(owner, n);
+  if (outcome.failedOwners.size > 0) deliveryProblems(rt, event.invocationId, outcome);
+  intake.finish();
+  return { records: response };
 }
 
 /**
@@ -142,6 +152,37 @@ function droppedForKeys(rt: LambdaRuntime, input: readonly FirehoseTransformReco
   rt.metrics.dropped('key-unavailable', input.length);
   const code = err instanceof LogveilError ? err.code : 'error';
   console.error(`logveil: Firehose invocation ${invocationId ?? '?'}: no data key (${code}); its ${input.length} records are dropped, not written as they came`);
+  return input.map((r, i) => ({ recordId: recordIdOf(r, i), result: 'Dropped' as const }));
+}
+
+/**
+ * Every record answered `Dropped` after an error nothing above handles (a fault of this code):
+ * failing the invocation would have Firehose write them as they came. What the intake counted
+ * stands: records dropped or quarantined on the way (a quarantine entry made before the error
+ * may not have been delivered). The records it would have written, the units it had not yet
+ * redacted and the inputs it had not reached are counted as dropped, `processing-failed`. Only
+ * the error's code or name is said, never its message.
+ */
+function droppedForFailure(rt: LambdaRuntime, input: readonly FirehoseTransformRecord[], intake: Intake, invocationId: string | undefined, err: unknown): FirehoseTransformResultRecord[] {
+  let recordsIn = 0;
+  let dropped = 0;
+  const reached = new Set<number>();
+  for (const [owner, c] of intake.allCounts()) {
+    reached.add(owner);
+    recordsIn += c.recordsIn;
+    dropped += c.appOut;
+  }
+  const unredacted = intake.unredactedRecords();
+  recordsIn += unredacted;
+  dropped += unredacted;
+  const unreached = input.length - [...reached].filter((i) => i >= 0 && i < input.length).length;
+  recordsIn += unreached;
+  dropped += unreached;
+  rt.metrics.add('recordsIn', recordsIn);
+  rt.metrics.dropped('processing-failed', dropped);
+  rt.metrics.add('invocationFailures');
+  const what = err instanceof LogveilError ? err.code : ((err as Error)?.name ?? 'error');
+  console.error(`logveil: Firehose invocation ${invocationId ?? '?'}: processing failed (${what}); its ${input.length} records are dropped, not written as they came`);
   return input.map((r, i) => ({ recordId: recordIdOf(r, i), result: 'Dropped' as const }));
 }
 

@@ -126,6 +126,29 @@ describe('firehose-transform', () => {
     expect(transform.runtime.metrics.snapshot().deliveryUncertain).toBe(1);
   });
 
+  it('answers every record Dropped, counted, after an error it does not handle: none is written as it came', async () => {
+    // Records that do not fit the response, and no stream to re-ingest them through: the ARN names none.
+    const transform = await openHandler('firehose-transform', { ...aws.env, LOGVEIL_MAX_RESPONSE_BYTES: '2048' });
+    const records = [
+      ...Array.from({ length: 3 }, (_, r) => gzipSync(JSON.stringify(cwPayload(Array.from({ length: 10 }, (_, i) => `r${r} e${i} user maria.lopez@corp-mail.net ${'x'.repeat(60)}`), `r${r}`)))),
+      Buffer.from([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3]),
+    ];
+    const problems = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    let res: FirehoseTransformResponse;
+    try {
+      res = await transform({ ...firehoseEvent(records), deliveryStreamArn: 'not-an-arn' });
+      expect(problems.mock.calls.map((c) => String(c[0]))).toEqual(['logveil: Firehose invocation test-invocation: processing failed (FIREHOSE_ARN_INVALID); its 4 records are dropped, not written as they came']);
+    } finally {
+      problems.mockRestore();
+    }
+    expect(res.records.map((r) => [r.recordId, r.result])).toEqual(records.map((_, i) => [`rec-${i}`, 'Dropped']));
+    const m = transform.runtime.metrics;
+    // The undecodable record stays counted as quarantined; the 30 redacted ones are dropped.
+    expect(m.snapshot()).toMatchObject({ recordsIn: 31, appOut: 0, dropped: 30, quarantined: 1, invocationFailures: 1 });
+    expect(Object.fromEntries(m.droppedByReason)).toEqual({ 'processing-failed': 30 });
+    expect(aws.server.firehose.records(STREAMS.app)).toEqual([]);
+  });
+
   it('keeps at most 10,000 undelivered security events for later, counting the oldest it gives up', async () => {
     const transform = await openHandler('firehose-transform', aws.env);
     const rt = transform.runtime;
