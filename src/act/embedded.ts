@@ -5,10 +5,11 @@
  * rule applies to the values its keys hold there too, as it does to the record's own fields. A
  * value is a string, each string of an array of strings (`{"Cookie":["sid=..."]}`, as Go writes
  * header maps), a number (`42`, `0xDEADBEEF`), or an object or other array, taken whole as a key
- * rule takes a record's. Pairs are read in the text as written and in its readings: JSON escapes
- * decoded once more (`{\"token\":\"x1\"}` inside a string), percent-escapes and character
- * references decoded (`state=%7B%22access_token%22...`). A value taken is taken again where it
- * repeats in the same text, in any of its readings.
+ * rule takes a record's; in an object that names its value (`{"name":"DB_PASSWORD","value":...}`),
+ * the rule the name decides takes the value. Pairs are read in the text as written and in its
+ * readings: JSON escapes decoded once more (`{\"token\":\"x1\"}` inside a string), percent-escapes
+ * and character references decoded (`state=%7B%22access_token%22...`). A value taken is taken
+ * again where it repeats in the same text, in any of its readings.
  */
 import RE2 from 're2';
 import type { KeyDecision, KeyRules } from '../detect/compile.js';
@@ -85,57 +86,111 @@ export function embeddedValues(text: string, rules: KeyRules, tokens: () => read
   return disjoint(taken);
 }
 
-/** The values in `text` as written, in their own offsets. */
+/** Keys that name the value beside them (`{"name":"DB_PASSWORD","value":"..."}`), and those that hold it. */
+const NAME_KEYS = new Set(['name', 'key', 'Name', 'Key']);
+const VALUE_KEYS = new Set(['value', 'Value']);
+/** Between two members of one object. */
+const SEPARATOR = /^[ \t\r\n]*,[ \t\r\n]*$/;
+
+/** A member whose value a rule may take: where its key starts, and its value as the pattern matched it. */
+interface Member {
+  keyStart: number;
+  value: string;
+  valueStart: number;
+  /** Where the member ends (past an object or array it holds). */
+  end: number;
+}
+
+/**
+ * The values in `text` as written, in their own offsets. A value is taken by the rule its key
+ * decides, or, in an object that names it (a Kubernetes env entry, an OTLP attribute, an AWS tag:
+ * `{"name":"DB_PASSWORD","value":"..."}`, in either order), by the rule its name decides, as the
+ * record's own fields are read.
+ */
 function pairsIn(text: string, rules: KeyRules): EmbeddedValue[] {
   const out: EmbeddedValue[] = [];
+  /** The last member that names a value a rule takes, and the last `value` member. */
+  let named: { rule: KeyRuleSpec; pattern: string; end: number } | undefined;
+  let valued: Member | undefined;
   PAIR.lastIndex = 0;
   for (let m = PAIR.exec(text); m !== null; m = PAIR.exec(text)) {
     const rawKey = m[1] as string;
     const key = unquoted(rawKey);
+    const keyStart = m.index + m[0].indexOf(rawKey);
+    const value = m[2] as string;
+    const valueStart = m.index + m[0].length - value.length;
+    const member: Member = { keyStart, value, valueStart, end: valueStart + value.length };
+    if (key !== undefined && VALUE_KEYS.has(key)) {
+      if (value === '{' || value === '[') member.end = containerEnd(text, valueStart) ?? member.end;
+      if (named && SEPARATOR.test(text.slice(named.end, keyStart))) {
+        const next = takeValue(text, out, named.rule, named.pattern, value, valueStart);
+        named = undefined;
+        if (next !== undefined) {
+          PAIR.lastIndex = next;
+          continue;
+        }
+      }
+      valued = member;
+    } else if (key !== undefined && NAME_KEYS.has(key) && /^[uUbB]?["']/.test(value)) {
+      const name = unquoted(value.replace(/^[uUbB]/, ''));
+      const byName = name === undefined ? undefined : rules.decide(name);
+      if (byName?.mode === 'redact' && byName.rule) {
+        const pattern = byName.pattern ?? name ?? '';
+        // The value before its name (`{"value":"...","name":"DB_PASSWORD"}`).
+        if (valued && SEPARATOR.test(text.slice(valued.end, keyStart))) takeValue(text, out, byName.rule, pattern, valued.value, valued.valueStart);
+        named = { rule: byName.rule, pattern, end: member.end };
+      }
+    }
     const decision: KeyDecision | undefined = key === undefined ? undefined : rules.decide(key);
     if (decision?.mode !== 'redact' || !decision.rule) {
       // What the match took as a value may open the next key (`"body":"{"token":...`, JSON escaped
       // in a string, read unescaped): go on right after this key.
-      PAIR.lastIndex = m.index + m[0].indexOf(rawKey) + rawKey.length;
+      PAIR.lastIndex = keyStart + rawKey.length;
       continue;
     }
-    const rule = decision.rule;
-    const pattern = decision.pattern ?? key ?? '';
-    const value = m[2] as string;
-    const valueStart = m.index + m[0].length - value.length;
-    const strings: Array<[number, string]> = [];
-    if (value === '{' || value === '[') {
-      // An object or a mixed array: the whole of it, as a key rule takes a record's.
-      const end = containerEnd(text, valueStart);
-      if (end === undefined) continue;
-      const leaves: string[] = [];
-      ITEM.lastIndex = 0;
-      const inside = text.slice(valueStart, end);
-      for (let item = ITEM.exec(inside); item !== null; item = ITEM.exec(inside)) {
-        const read = unquoted(item[0].replace(/^[uUbB]/, ''));
-        if (read) leaves.push(read);
-      }
-      out.push({ start: valueStart, end, rule, pattern, leaves });
-      PAIR.lastIndex = end;
-      continue;
-    }
-    if (value.startsWith('[')) {
-      ITEM.lastIndex = 0;
-      for (let item = ITEM.exec(value); item !== null; item = ITEM.exec(value)) strings.push([valueStart + item.index, item[0]]);
-    } else if (/^[uUbB]?["']/.test(value)) strings.push([valueStart, value]);
-    else out.push({ start: valueStart, end: valueStart + value.length, rule, pattern });
-    for (const [from, item] of strings) {
-      // Past a `u` or `b` prefix.
-      const skip = /^[uUbB]/.test(item) ? 1 : 0;
-      const at = from + skip;
-      const quoted = item.slice(skip);
-      if (quoted.length <= 2) continue;
-      const read = unquoted(quoted);
-      const written = quoted.slice(1, -1);
-      out.push({ start: at + 1, end: at + quoted.length - 1, rule, pattern, ...(read !== undefined && read !== written ? { value: read } : {}) });
-    }
+    const next = takeValue(text, out, decision.rule, decision.pattern ?? key ?? '', value, valueStart);
+    if (next !== undefined) PAIR.lastIndex = next;
   }
   return out;
+}
+
+/**
+ * Adds to `out` the value a rule takes: a string, each string of an array of strings, a number,
+ * or an object or array whole (`value` is then its opening bracket). Returns where the search goes
+ * on when the value was an object or array (past it), else undefined.
+ */
+function takeValue(text: string, out: EmbeddedValue[], rule: KeyRuleSpec, pattern: string, value: string, valueStart: number): number | undefined {
+  if (value === '{' || value === '[') {
+    // An object or a mixed array: the whole of it, as a key rule takes a record's.
+    const end = containerEnd(text, valueStart);
+    if (end === undefined) return undefined;
+    const leaves: string[] = [];
+    ITEM.lastIndex = 0;
+    const inside = text.slice(valueStart, end);
+    for (let item = ITEM.exec(inside); item !== null; item = ITEM.exec(inside)) {
+      const read = unquoted(item[0].replace(/^[uUbB]/, ''));
+      if (read) leaves.push(read);
+    }
+    out.push({ start: valueStart, end, rule, pattern, leaves });
+    return end;
+  }
+  const strings: Array<[number, string]> = [];
+  if (value.startsWith('[')) {
+    ITEM.lastIndex = 0;
+    for (let item = ITEM.exec(value); item !== null; item = ITEM.exec(value)) strings.push([valueStart + item.index, item[0]]);
+  } else if (/^[uUbB]?["']/.test(value)) strings.push([valueStart, value]);
+  else out.push({ start: valueStart, end: valueStart + value.length, rule, pattern });
+  for (const [from, item] of strings) {
+    // Past a `u` or `b` prefix.
+    const skip = /^[uUbB]/.test(item) ? 1 : 0;
+    const at = from + skip;
+    const quoted = item.slice(skip);
+    if (quoted.length <= 2) continue;
+    const read = unquoted(quoted);
+    const written = quoted.slice(1, -1);
+    out.push({ start: at + 1, end: at + quoted.length - 1, rule, pattern, ...(read !== undefined && read !== written ? { value: read } : {}) });
+  }
+  return undefined;
 }
 
 /** The content of a quoted string: JSON's escapes decoded for double quotes, `\'` for single ones; undefined when a double-quoted one is not valid JSON. */

@@ -49,6 +49,19 @@ describe('embeddedValues', () => {
     expect(taken('INFO {"body":"{\\"api_token\\":\\"tokVALUE98765\\"}"}')).toEqual([['tokVALUE98765']]);
     expect(taken('msg {\\u0022api_token\\u0022: \\u0022Zq7hunterXy9\\u0022}')).toEqual([['Zq7hunterXy9']]);
   });
+
+  it('takes the value of an object that names it (env entries, OTLP attributes, AWS tags), in either order', () => {
+    expect(taken('env=[{"name":"db_token","value":"hunter2xyz"},{"name":"HOME","value":"/root"}]')).toEqual([['hunter2xyz']]);
+    expect(taken('{"value":"hunter2xyz", "name":"password"}')).toEqual([['hunter2xyz']]);
+    expect(taken("tags=[{'Key': 'api_token', 'Value': 'Zq7hunterXy9'}]")).toEqual([['Zq7hunterXy9']]);
+    // An OTLP AnyValue, whole; JSON escaped in a string too.
+    expect(taken('attrs=[{"key":"password","value":{"stringValue":"hunter2xyz"}}]')).toEqual([['{"stringValue":"hunter2xyz"}']]);
+    expect(taken('{"m":"[{\\"name\\":\\"password\\",\\"value\\":\\"hunter2xyz\\"}]"}')).toEqual([['hunter2xyz']]);
+    // A name no rule takes, a value not beside its name, a name that is no string: nothing.
+    expect(taken('{"name":"user","value":"bob"}')).toEqual([]);
+    expect(taken('{"name":"password","id":7,"value":"x9"}')).toEqual([]);
+    expect(taken('{"name":{"v":"password"},"value":"x9"}')).toEqual([]);
+  });
 });
 
 describe('withKeyRules', () => {
