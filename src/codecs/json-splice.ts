@@ -220,7 +220,7 @@ export function spliceJson(text: string, before: JsonValue, after: JsonValue, in
   // A repeated key would leave its earlier, unredacted value in the text: write the record anew.
   if (!spans) return JSON.stringify(after);
   const edits: Edit[] = [];
-  changedSpans(before, after, '', spans, edits);
+  changedSpans(text, before, after, '', spans, edits);
   edits.sort(byStart);
   let out = '';
   let pos = 0;
@@ -235,22 +235,32 @@ interface Edit extends Span {
   text: string;
 }
 
-/** The edits that turn the spans of `b` into `a`, the value at `path` (see {@link spliceJson}). */
-function changedSpans(b: JsonValue, a: JsonValue, path: string, spans: Map<string, Span>, edits: Edit[]): void {
+/** The edits that turn the spans of `b` into `a`, the value at `path` of `text` (see {@link spliceJson}). */
+function changedSpans(text: string, b: JsonValue, a: JsonValue, path: string, spans: Map<string, Span>, edits: Edit[]): void {
   if (b === a) return;
   const bObj = b !== null && typeof b === 'object';
   const aObj = a !== null && typeof a === 'object';
   if (bObj && aObj && Array.isArray(b) === Array.isArray(a)) {
     if (Array.isArray(b) && Array.isArray(a)) {
       if (a.length === b.length) {
-        for (let k = 0; k < b.length; k++) changedSpans(b[k] as JsonValue, a[k] as JsonValue, path + ITEM + k, spans, edits);
+        for (let k = 0; k < b.length; k++) changedSpans(text, b[k] as JsonValue, a[k] as JsonValue, path + ITEM + k, spans, edits);
         return;
       }
-    } else if (sameKeys(b as Record<string, JsonValue>, a as Record<string, JsonValue>)) {
+    } else {
       const bo = b as Record<string, JsonValue>;
       const ao = a as Record<string, JsonValue>;
-      for (const k of Object.keys(bo)) changedSpans(bo[k] as JsonValue, ao[k] as JsonValue, memberPath(path, k), spans, edits);
-      return;
+      const names = newNames(bo, ao);
+      const span = names && names.size > 0 ? spans.get(path) : undefined;
+      const keySpans = span ? memberKeySpans(text, span.start) : undefined;
+      if (names && (names.size === 0 || keySpans)) {
+        for (const k of Object.keys(bo)) {
+          const name = names.get(k);
+          const keySpan = keySpans?.get(k);
+          if (name !== undefined && keySpan) edits.push({ start: keySpan.start, end: keySpan.end, text: JSON.stringify(name) });
+          changedSpans(text, bo[k] as JsonValue, ao[name ?? k] as JsonValue, memberPath(path, k), spans, edits);
+        }
+        return;
+      }
     }
   }
   const span = spans.get(path);
@@ -260,11 +270,51 @@ function changedSpans(b: JsonValue, a: JsonValue, path: string, spans: Map<strin
 
 const byStart = (x: Edit, y: Edit): number => x.start - y.start;
 
-function sameKeys(b: Record<string, JsonValue>, a: Record<string, JsonValue>): boolean {
+/**
+ * The keys of `b` that `a` renamed (a key that held what a rule or detector redacts), each with
+ * its new name; empty when `a` has the same keys; undefined when `a` has members `b` has not, or
+ * fewer (then the object is written anew). The redaction writes an object's members in the order
+ * it read them, so the keys `b` lost and the keys `a` gained pair up in that order.
+ */
+function newNames(b: Record<string, JsonValue>, a: Record<string, JsonValue>): Map<string, string> | undefined {
   const keys = Object.keys(b);
-  if (Object.keys(a).length !== keys.length) return false;
-  for (const k of keys) if (!Object.hasOwn(a, k)) return false;
-  return true;
+  const aKeys = Object.keys(a);
+  if (aKeys.length !== keys.length) return undefined;
+  const lost = keys.filter((k) => !Object.hasOwn(a, k));
+  const names = new Map<string, string>();
+  if (lost.length === 0) return names;
+  const gained = aKeys.filter((k) => !Object.hasOwn(b, k));
+  if (gained.length !== lost.length) return undefined;
+  lost.forEach((k, i) => names.set(k, gained[i] as string));
+  return names;
+}
+
+/** The span of each member's key (quotes included) of the object that opens at `open` in `text`. */
+function memberKeySpans(text: string, open: number): Map<string, Span> | undefined {
+  if (text.charCodeAt(open) !== 0x7b) return undefined;
+  const out = new Map<string, Span>();
+  let i = open + 1;
+  const ws = (): void => {
+    while (isSpace(text.charCodeAt(i))) i++;
+  };
+  ws();
+  while (i < text.length && text.charCodeAt(i) !== 0x7d) {
+    const start = i;
+    i = stringEnd(text, start);
+    const raw = text.slice(start + 1, i - 1);
+    out.set(raw.includes('\\') ? (JSON.parse(text.slice(start, i)) as string) : raw, { start, end: i });
+    ws();
+    i++; // ':'
+    ws();
+    const c = text.charCodeAt(i);
+    if (c === 0x7b || c === 0x5b) i = containerEnd(text, i) ?? text.length;
+    else if (c === QUOTE) i = stringEnd(text, i);
+    else while (i < text.length && text.charCodeAt(i) !== 0x2c && text.charCodeAt(i) !== 0x7d && !isSpace(text.charCodeAt(i))) i++;
+    ws();
+    if (text.charCodeAt(i) === 0x2c) i++;
+    ws();
+  }
+  return out;
 }
 
 /**

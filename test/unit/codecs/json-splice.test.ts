@@ -17,6 +17,26 @@ function redactLeaves(v: JsonValue, pick: (s: string) => boolean): JsonValue {
   return v;
 }
 
+/** `v` with the keys `pick` chooses renamed (each to a name of its own), as the redaction renames them: in place. */
+function renameKeys(v: JsonValue, pick: () => boolean, n = { next: 0 }): JsonValue {
+  if (Array.isArray(v)) {
+    const items = v.map((x) => renameKeys(x, pick, n));
+    return items.every((x, i) => x === v[i]) ? v : items;
+  }
+  if (v && typeof v === 'object') {
+    const out: Record<string, JsonValue> = {};
+    let changed = false;
+    for (const k of Object.keys(v)) {
+      const name = pick() ? `[[K${n.next++}]]` : k;
+      const x = renameKeys(v[k] as JsonValue, pick, n);
+      changed ||= name !== k || x !== v[k];
+      out[name] = x;
+    }
+    return changed ? out : v;
+  }
+  return v;
+}
+
 describe('spliceJson', () => {
   it('changes only the redacted values, keeping spacing, number spelling and big integers', () => {
     const text = '{ "id" : 12345678901234567890, "ratio": 1.50, "msg":"mail a@b.co",\t"tags":["x","a@b.co"] }';
@@ -32,6 +52,33 @@ describe('spliceJson', () => {
     const dup = '{"password":"first-secret","password":"second"}';
     const parsed = JSON.parse(dup) as JsonValue;
     expect(spliceJson(dup, parsed, { password: '[[SECRET]]' })).toBe('{"password":"[[SECRET]]"}');
+  });
+
+  it('renames a redacted key in place, keeping the object\'s other members as written', () => {
+    const text = '{"z":"alice@example.com", "10":"a","b":12345678901234567890,"alice@example.com":1.50, "n":{"bob@x.io":[1.0]}}';
+    const before = JSON.parse(text) as Record<string, JsonValue>;
+    // As the redaction writes an object: its members in the order it read them, a renamed key in its place.
+    const after: Record<string, JsonValue> = {};
+    for (const k of Object.keys(before)) after[k === 'alice@example.com' ? '[[EMAIL]]' : k] = k === 'z' ? '[[EMAIL]]' : k === 'n' ? { '[[EMAIL:2]]': [1] } : (before[k] as JsonValue);
+    expect(spliceJson(text, before, after)).toBe('{"z":"[[EMAIL]]", "10":"a","b":12345678901234567890,"[[EMAIL]]":1.50, "n":{"[[EMAIL:2]]":[1.0]}}');
+    // An escaped key is found as it reads.
+    const escaped = '{"a\\u0040b.co":2.50,"k":1}';
+    expect(spliceJson(escaped, JSON.parse(escaped) as JsonValue, { '[[EMAIL]]': 2.5, k: 1 })).toBe('{"[[EMAIL]]":2.50,"k":1}');
+  });
+
+  it('always yields the redacted value, for any JSON text and any keys renamed', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.constantFrom(0, 2), fc.integer(), (value, indent, seed) => {
+        const text = JSON.stringify(value, null, indent);
+        const before = JSON.parse(text) as JsonValue;
+        let n = seed;
+        const after = renameKeys(before, () => (n = (n * 1103515245 + 12345) & 0x7fffffff) % 3 === 0);
+        const out = spliceJson(text, before, after);
+        expect(JSON.parse(out)).toEqual(after);
+        if (after === before) expect(out).toBe(text);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('always yields the redacted value, for any JSON text and any leaves redacted', () => {
