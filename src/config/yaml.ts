@@ -36,7 +36,15 @@ export function parseYaml(file: string, text: string): { doc?: LoadedYaml; probl
   }));
   if (document.errors.length > 0) return { problems };
   const lineOf = (path: ReadonlyArray<string | number>): number => nodeLine(document, lineCounter, path);
-  return { doc: { file, value: document.toJS({ maxAliasCount: 100 }), lineOf }, problems };
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // An alias bomb (aliases of aliases, each expanded many times) past the expansion bound.
+    if (!(err instanceof ReferenceError)) throw err;
+    return { problems: [...problems, { file, line: 1, message: `YAML: ${err.message.split('\n')[0]}` }] };
+  }
+  return { doc: { file, value, lineOf }, problems };
 }
 
 function nodeLine(document: Document, lineCounter: LineCounter, path: ReadonlyArray<string | number>): number {

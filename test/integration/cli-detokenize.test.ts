@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { logveil } from '../helpers/cli.js';
@@ -24,6 +25,14 @@ describe('logveil detokenize', () => {
     expect(ledgerEvents(home).filter((e) => e.type === 'detokenize').at(-1)).toMatchObject({ principal: 'bob@example.com', reason: 'INC-78 password=[[PASSWORD]] leaked' });
     expect((audit.at(-1)?.tokens as number) >= 1).toBe(true);
     expect(JSON.stringify(events(home))).not.toContain('ana.silva');
+  });
+
+  it('reads several files as one text, a file whose last line has no end not running into the next', () => {
+    writeFileSync(join(dir, 'part1.txt'), redacted.trimEnd());
+    writeFileSync(join(dir, 'part2.txt'), 'second part');
+    const r = logveil(['detokenize', 'part1.txt', 'part2.txt', '--principal', 'alice@sec', '--reason', 'INC-79 two files'], { cwd: dir, home });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`${input}second part\n`);
   });
 
   it('denies and records a request without principal or reason', () => {

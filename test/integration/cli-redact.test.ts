@@ -142,6 +142,16 @@ describe('logveil redact with an invalid pattern file', () => {
     expect(r.stderr).toMatch(/bad\.yaml:15 detector "two": unknown validator "nope"/);
     expect(r.stdout).toBe('');
   });
+
+  it('reports a YAML alias bomb as a problem of its file, not an internal error', () => {
+    const dir = tempDir('logveil-bomb-');
+    const levels = Array.from({ length: 8 }, (_, n) => (n === 0 ? 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]' : `a${n}: &a${n} [${Array(10).fill(`*a${n - 1}`).join(', ')}]`));
+    writeFileSync(join(dir, 'bomb.yaml'), levels.join('\n') + '\n');
+    const r = logveil(['redact', '-c', 'bomb.yaml'], { cwd: dir, home: join(dir, 'state'), input: 'a line\n' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('bomb.yaml:1 YAML: Excessive alias count');
+    expect(r.stderr).not.toContain('internal error');
+  });
 });
 
 describe('logveil redact with network.keepRanges in the config', () => {

@@ -53,7 +53,8 @@ export async function detokenizeCommand(files: string[], flags: DetokenizeFlags)
     const input =
       files.length === 0
         ? await readStream(process.stdin)
-        : (await Promise.all(files.map((f) => readFile(f, 'utf8')))).join('');
+        : // A file whose last line has no end does not run into the next file's first line.
+          (await Promise.all(files.map((f) => readFile(f, 'utf8')))).map((t, i, all) => (i < all.length - 1 && t !== '' && !t.endsWith('\n') ? `${t}\n` : t)).join('');
     const result = await detokenizeText(input, runtime.keys);
     await audit({
       outcome: result.failures.length > 0 ? 'failed' : 'allowed',
