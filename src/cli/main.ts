@@ -55,7 +55,12 @@ const program = new Command()
   .name('logveil')
   .description('Redact PII and secrets from logs; security events to a separate sink.')
   .version(VERSION)
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Bad usage (an unknown option or command, a bad choice, a missing argument) exits 2, as the
+  // README says, where commander exits 1; help and version exit 0. The subcommands inherit it.
+  .exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? 0 : ExitCode.Usage);
+  });
 
 program
   .command('redact')

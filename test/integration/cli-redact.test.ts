@@ -110,6 +110,19 @@ describe('logveil redact and detokenize with input files that cannot be read', (
   });
 });
 
+describe('logveil on bad usage', () => {
+  it('exits 2 for an unknown option or command, a bad choice, a missing argument; 0 for help and version', () => {
+    const dir = tempDir('logveil-usage-');
+    const run = (...args: string[]) => logveil(args, { cwd: dir, home: join(dir, 'state'), input: '' });
+    for (const args of [['redact', '--bogus'], ['redact', '--format', 'xml'], ['redact', '-w', 'abc'], ['patterns', 'explain'], ['nosuch']]) {
+      const r = run(...args);
+      expect([args.join(' '), r.status]).toEqual([args.join(' '), 2]);
+      expect(r.stderr).toMatch(/^error: /);
+    }
+    for (const args of [['--help'], ['--version'], ['redact', '--help']]) expect(run(...args).status).toBe(0);
+  });
+});
+
 describe('logveil redact with an invalid pattern file', () => {
   it('lists every problem with file:line and exits 2 without processing', () => {
     const dir = tempDir('logveil-badpack-');
