@@ -52,8 +52,15 @@ export class ConfigError extends LogveilError {
 
 /** Input files that cannot be read, every one named at once, before anything runs. */
 export class InputError extends LogveilError {
+  constructor(problems: readonly string[], code = 'INPUT_UNREADABLE', what = 'input file') {
+    super(code, `${problems.length} ${what}${problems.length === 1 ? '' : 's'} cannot be ${code === 'INPUT_UNREADABLE' ? 'read' : 'written'}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+/** An output file that cannot be written, named, before anything runs (a usage error, as {@link InputError}). */
+export class OutputError extends InputError {
   constructor(problems: readonly string[]) {
-    super('INPUT_UNREADABLE', `${problems.length} input file${problems.length === 1 ? '' : 's'} cannot be read:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    super(problems, 'OUTPUT_UNWRITABLE', 'output file');
   }
 }
 

@@ -9,8 +9,9 @@ export class QuarantineSink {
   readonly #writer: LineWriter;
   #count = 0;
 
-  constructor(path: string) {
-    this.#writer = LineWriter.open(path, { append: true, mode: 0o600 });
+  /** `what`: how messages name the file (default: the quarantine and its path). */
+  constructor(path: string, what = `quarantine ${path}`) {
+    this.#writer = LineWriter.open(path, { append: true, mode: 0o600, what });
   }
 
   get count(): number {

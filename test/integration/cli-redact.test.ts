@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, logveil } from '../helpers/cli.js';
@@ -107,6 +107,44 @@ describe('logveil redact and detokenize with input files that cannot be read', (
     expect(d.status).toBe(2);
     expect(d.stderr).toContain('missing.log: no such file');
     expect(ledgerEvents(home).filter((e) => e.type === 'detokenize')).toMatchObject([{ outcome: 'failed', principal: 'alice', tokens: 0 }]);
+  });
+});
+
+describe('logveil redact and its outputs', () => {
+  it('stops with OUTPUT_CLOSED when its reader goes away (| head), the ledger closed with run-stop and a checkpoint', async () => {
+    const dir = tempDir('logveil-epipe-');
+    const home = join(dir, 'state');
+    writeFileSync(join(dir, 'big.jsonl'), Array.from({ length: 40_000 }, (_, i) => `{"i":${i},"msg":"user ${i} mail u${i}@example.com"}`).join('\n') + '\n');
+    const child = spawn(process.execPath, [CLI, 'redact', 'big.jsonl', '-w', '0'], { cwd: dir, env: { ...process.env, LOGVEIL_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Read the first chunk, then go away as head does.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    expect(status).toBe(1);
+    expect(stderr).toContain('logveil: OUTPUT_CLOSED: stdout was closed before the run ended (its reader stopped reading)');
+    expect(stderr).not.toContain('internal error');
+    expect(ledgerEvents(home).map((e) => e.type).filter((t) => t === 'run-start' || t === 'run-stop')).toEqual(['run-start', 'run-stop']);
+    const verify = logveil(['ledger', 'verify'], { cwd: dir, home });
+    expect(verify.status, verify.stdout).toBe(0);
+    expect(verify.stdout).not.toContain('after the last checkpoint');
+  });
+
+  it('names an output it cannot write and exits 2 before the run starts', () => {
+    const dir = tempDir('logveil-outputs-');
+    const home = join(dir, 'state');
+    writeFileSync(join(dir, 'in.log'), `mail ${EMAIL}\n`);
+    for (const [flag, message] of [
+      ['--out', '--out .: is a directory'],
+      ['--quarantine', '--quarantine .: is a directory'],
+      ['--summary-json', '--summary-json .: is a directory'],
+    ] as const) {
+      const r = logveil(['redact', 'in.log', flag, '.'], { cwd: dir, home });
+      expect([flag, r.status]).toEqual([flag, 2]);
+      expect(r.stderr).toBe(`logveil: 1 output file cannot be written:\n  ${message}\n`);
+    }
+    // Nothing ran: not even the ledger was opened.
+    expect(existsSync(join(home, 'ledger'))).toBe(false);
   });
 });
 

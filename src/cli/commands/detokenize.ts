@@ -63,7 +63,7 @@ export async function detokenizeCommand(files: string[], flags: DetokenizeFlags)
       kids: result.kids,
       ...(result.failures.length > 0 ? { detail: [...new Set(result.failures.map((f) => f.code))].join(', ') } : {}),
     });
-    const out = LineWriter.open(flags.out);
+    const out = LineWriter.open(flags.out, { what: `--out ${flags.out}` });
     await out.write(result.text.endsWith('\n') ? result.text.slice(0, -1) : result.text);
     await out.close();
     for (const f of result.failures) {

@@ -141,7 +141,7 @@ export async function patternsImportGitleaksCommand(file: string, flags: ImportF
     ...(flags.category !== undefined ? { category: flags.category } : {}),
     ...(flags.severity !== undefined ? { severity: flags.severity } : {}),
   });
-  const pack = LineWriter.open(flags.out, { mode: 0o644 });
+  const pack = LineWriter.open(flags.out, { mode: 0o644, what: `--out ${flags.out}` });
   await pack.write(result.yaml.replace(/\n$/, ''));
   await pack.close();
   const clashes = idClashes(result);
@@ -153,7 +153,7 @@ export async function patternsImportGitleaksCommand(file: string, flags: ImportF
     );
   }
   if (flags.report) {
-    const report = LineWriter.open(flags.report, { mode: 0o644 });
+    const report = LineWriter.open(flags.report, { mode: 0o644, what: `--report ${flags.report}` });
     await report.write(JSON.stringify({ ...importReportJson(file, result, flags.out), idClashes: clashes }, null, 2));
     await report.close();
   }

@@ -65,9 +65,11 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
     return dryRunCommand(files, config, { workers: flags.workers ?? defaultWorkers(), ...(flags.compare ? { compare: flags.compare } : {}), json: flags.json ?? false });
   }
 
+  // The outputs first: one that cannot be written stops the run before it starts (exit 2).
+  const app = LineWriter.open(flags.out, { what: `--out ${flags.out}` });
+  const quarantine = flags.quarantine ? new QuarantineSink(flags.quarantine, `--quarantine ${flags.quarantine}`) : new QuarantineSink(join(config.stateDir, 'quarantine.jsonl'));
+  const summaryWriter = flags.summaryJson ? LineWriter.open(flags.summaryJson, { what: `--summary-json ${flags.summaryJson}` }) : undefined;
   const runtime = await openRuntime(config, flags.ledger ? { ledgerDir: flags.ledger } : {});
-  const app = LineWriter.open(flags.out);
-  const quarantine = new QuarantineSink(flags.quarantine ?? join(config.stateDir, 'quarantine.jsonl'));
   const inputs: InputSource[] =
     files.length === 0
       ? [{ name: '-', chunks: () => process.stdin }]
@@ -90,6 +92,8 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
     outputIsStdout: flags.out === undefined || flags.out === '-',
   });
   let summary: RunSummary;
+  /** What failed while the run was closed: reported once the run itself succeeded. */
+  const failures: unknown[] = [];
   try {
     summary = await redactStreams(inputs, {
       policy: runtime.policy,
@@ -115,18 +119,23 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
   } finally {
     // Before anything else is written to stderr: the summary must not land on the bar's line.
     progress?.stop();
-    await heartbeat.stop();
-    await app.close();
-    await quarantine.close();
-    // The run-stop event and the final signed checkpoint, also when the run failed.
+    // Each step whatever the one before did (an output whose reader went away fails its close):
+    // the run-stop event and the final signed checkpoint are written also when the run failed.
+    const step = async (f: () => Promise<unknown>): Promise<void> => {
+      await f().catch((err: unknown) => void failures.push(err));
+    };
+    await step(() => heartbeat.stop());
+    await step(() => app.close());
+    await step(() => quarantine.close());
     await runtime.security.write([{ type: 'run-stop', ts: new Date().toISOString(), ...run, counts }]).catch(() => undefined);
-    await runtime.close();
+    await step(() => runtime.close());
   }
+  // The run's own error, had it thrown, would be the one reported; else the first of these.
+  if (failures.length > 0) throw failures[0];
   if (flags.summary !== false) process.stderr.write(formatSummary(summary) + '\n');
-  if (flags.summaryJson) {
-    const writer = LineWriter.open(flags.summaryJson);
-    await writer.write(JSON.stringify(summary));
-    await writer.close();
+  if (summaryWriter) {
+    await summaryWriter.write(JSON.stringify(summary));
+    await summaryWriter.close();
   }
   return runExitCode(summary, (line) => process.stderr.write(line));
 }
