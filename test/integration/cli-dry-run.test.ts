@@ -21,6 +21,17 @@ describe('logveil redact --dry-run', () => {
     expect(existsSync(home)).toBe(false);
   });
 
+  it('names each record it would quarantine, file:line and code, once', () => {
+    writeFileSync(join(dir, 'bad.jsonl'), Buffer.concat([Buffer.from('{"a":1,"a":"ana@example.org"}\nfine\n'), Buffer.from([0xff, 0xfe, 0x0a])]));
+    const r = logveil(['redact', '--dry-run', '--compare', builtinPatternsDir(), 'bad.jsonl'], { cwd: dir, home });
+    expect(r.status).toBe(0);
+    expect(r.stderr.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(/^logveil: bad\.jsonl:1 DUPLICATE_KEY: /),
+      expect.stringMatching(/^logveil: bad\.jsonl:3 INVALID_UTF8: /),
+    ]);
+    expect(r.stderr).not.toContain('ana@example.org');
+  });
+
   it('compares two policies: findings the second would add or lose', () => {
     const other = join(dir, 'packs');
     cpSync(builtinPatternsDir(), other, { recursive: true });

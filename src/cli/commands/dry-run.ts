@@ -46,7 +46,9 @@ export async function dryRunCommand(files: string[], config: LogveilConfig, o: D
       await pipeline(process.stdin, createWriteStream(copy, { mode: 0o600 }));
       inputs = [copy];
     }
-    const a = await runPolicy(inputs, config, join(scratch, 'a'), o.workers);
+    // What the input holds that cannot be processed (file:line CODE), said once, by the first policy's run.
+    const say = (message: string): void => void process.stderr.write(`logveil: ${message}\n`);
+    const a = await runPolicy(inputs, config, join(scratch, 'a'), o.workers, say);
     const b = o.compare ? await runPolicy(inputs, { ...config, patterns: o.compare }, join(scratch, 'b'), o.workers) : undefined;
     const report = b ? { policy: describe(a), compare: describe(b), changes: diff(a, b) } : { policy: describe(a) };
     process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(a, b));
@@ -56,7 +58,7 @@ export async function dryRunCommand(files: string[], config: LogveilConfig, o: D
   }
 }
 
-async function runPolicy(files: string[], config: LogveilConfig, stateDir: string, workers: number): Promise<PolicyRun> {
+async function runPolicy(files: string[], config: LogveilConfig, stateDir: string, workers: number, onProblem?: (message: string) => void): Promise<PolicyRun> {
   const ledgerDir = join(stateDir, 'ledger');
   const runtime = await openRuntime({ ...config, stateDir }, { ledgerDir });
   const discard = new Writable({ write: (_chunk, _enc, done) => done() });
@@ -78,6 +80,7 @@ async function runPolicy(files: string[], config: LogveilConfig, stateDir: strin
         quarantine,
         examples: EXAMPLES,
         routing: runtime.routing,
+        ...(onProblem ? { onProblem } : {}),
       },
     );
   } finally {
