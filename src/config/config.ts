@@ -8,10 +8,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ActionOverrides } from '../act/actions.js';
 import { ACTION_SCHEMA } from '../detect/schema.js';
-import { normalizeAction, type ActionSpec, type TokenMode } from '../detect/pack.js';
+import { normalizeAction, type ActionSpec, type PolicySpec, type TokenMode } from '../detect/pack.js';
 import { IP_RANGES, type IpRange } from '../detect/validators/ip.js';
 import type { LineFormat } from '../codecs/jsonl.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, type Problem } from '../errors.js';
 import { builtinRoutingDir } from '../route/builtin.js';
 import { canonicalJson } from '../util/canonical.js';
 import { parseYaml, schemaProblems } from './yaml.js';
@@ -137,8 +137,44 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
     if (problems.length > 0) throw new ConfigError(problems);
     raw = (parsed.doc?.value ?? {}) as RawConfig;
     base = dirname(resolve(file));
+    const config = buildConfig(raw, base, env);
+    const doc = parsed.doc;
+    if (doc) {
+      const lines = (by: 'byDetector' | 'byCategory'): Map<string, number> => new Map(Object.keys(raw.actions?.[by] ?? {}).map((k) => [k, doc.lineOf(['actions', by, k])]));
+      actionLines.set(config.actions, { file, byDetector: lines('byDetector'), byCategory: lines('byCategory') });
+    }
+    return config;
   }
   return buildConfig(raw, base, env);
+}
+
+/** Where a config file names each detector and category it sets an action for (see {@link actionNameProblems}). */
+const actionLines = new WeakMap<ActionOverrides, { file: string; byDetector: Map<string, number>; byCategory: Map<string, number> }>();
+
+/**
+ * The detector ids (`actions.byDetector`) and categories (`actions.byCategory`) the config sets an
+ * action for that the policy has none of (a misspelled id would leave its detector's action as it
+ * was, silently), each at its config file:line.
+ */
+export function actionNameProblems(actions: ActionOverrides, policy: PolicySpec): Problem[] {
+  const ids = new Set<string>();
+  const categories = new Set<string>();
+  for (const pack of policy.packs) {
+    for (const d of pack.detectors) {
+      ids.add(d.id);
+      categories.add(d.category);
+    }
+    for (const r of pack.keyRules) categories.add(r.category);
+  }
+  const at = actionLines.get(actions);
+  const problems: Problem[] = [];
+  for (const id of Object.keys(actions.byDetector ?? {})) {
+    if (!ids.has(id)) problems.push({ file: at?.file ?? 'config', line: at?.byDetector.get(id) ?? 0, message: `actions.byDetector: no detector "${id}" in the policy's packs` });
+  }
+  for (const c of Object.keys(actions.byCategory ?? {})) {
+    if (!categories.has(c)) problems.push({ file: at?.file ?? 'config', line: at?.byCategory.get(c) ?? 0, message: `actions.byCategory: no detector or key rule of category "${c}" in the policy's packs` });
+  }
+  return problems;
 }
 
 function buildConfig(raw: RawConfig, base: string, env: NodeJS.ProcessEnv): LogveilConfig {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { ActionPolicy } from '../act/actions.js';
+import { actionNameProblems } from '../config/config.js';
 import { DataKeyCache, type DataKey, type HashKey } from '../crypto/keys/cache.js';
 import { createKmsClient, KmsKeyProvider } from '../crypto/keys/kms.js';
 import type { KeyProvider } from '../crypto/keys/provider.js';
@@ -14,7 +15,7 @@ import { kidFor, KeyRegistry, type KeyRecord } from '../crypto/keys/registry.js'
 import { CompiledPolicy } from '../detect/compile.js';
 import { keepAddressRanges } from '../detect/keep-ranges.js';
 import { loadPolicy } from '../detect/load.js';
-import { LogveilError } from '../errors.js';
+import { ConfigError, LogveilError } from '../errors.js';
 import { needsHashKey } from '../pipeline/engine.js';
 import { VERSION } from '../pipeline/runtime.js';
 import { FirehoseSecuritySink } from '../sinks/firehose/security.js';
@@ -90,7 +91,10 @@ export const MAX_PENDING_EVENTS = 10_000;
  */
 export async function openLambdaRuntime(config: LambdaConfig, deps: LambdaDeps = {}): Promise<LambdaRuntime> {
   const started = performance.now();
-  const policy = new CompiledPolicy(keepAddressRanges(loadPolicy(config.logveil.patterns), config.logveil.network.keepRanges), { maxDepth: config.logveil.limits.maxDepth });
+  const spec = keepAddressRanges(loadPolicy(config.logveil.patterns), config.logveil.network.keepRanges);
+  const actionProblems = actionNameProblems(config.logveil.actions, spec);
+  if (actionProblems.length > 0) throw new ConfigError(actionProblems);
+  const policy = new CompiledPolicy(spec, { maxDepth: config.logveil.limits.maxDepth });
   const actions = new ActionPolicy(config.logveil.actions);
   const needsHash = needsHashKey(policy, actions);
   if (needsHash && !config.hashKeyBlob) {

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ActionPolicy } from '../act/actions.js';
-import type { LogveilConfig } from '../config/config.js';
+import { actionNameProblems, type LogveilConfig } from '../config/config.js';
 import { DataKeyCache, type DataKey } from '../crypto/keys/cache.js';
 import { LocalKeyProvider } from '../crypto/keys/local.js';
 import type { KeyProvider } from '../crypto/keys/provider.js';
@@ -15,6 +15,7 @@ import { keepAddressRanges } from '../detect/keep-ranges.js';
 import { loadPolicy } from '../detect/load.js';
 import { CompiledRouting } from '../route/compile.js';
 import { loadRoutingRules } from '../route/load.js';
+import { ConfigError } from '../errors.js';
 import { LedgerSink } from '../sinks/ledger/sink.js';
 import { LocalSigner } from '../sinks/ledger/signer.js';
 import type { SecuritySink } from '../sinks/security-events.js';
@@ -53,6 +54,8 @@ export interface RuntimeOptions {
   onProblem?: (message: string) => void;
   /** A key provider other than the local one (tests inject faults here). */
   provider?: KeyProvider;
+  /** Whether an action set for a detector or category the policy lacks is a config problem (default: true). */
+  checkActions?: boolean;
 }
 
 export async function openRuntime(config: LogveilConfig, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -60,6 +63,10 @@ export async function openRuntime(config: LogveilConfig, options: RuntimeOptions
   const routing = new CompiledRouting(loadRoutingRules(config.routing.patterns), { groupKeySalt: routingSalt });
   // Built here only where batches run on this thread (see InlineExecutor): the pool's workers compile their own.
   const spec = keepAddressRanges(loadPolicy(config.patterns), config.network.keepRanges);
+  if (options.checkActions !== false) {
+    const problems = actionNameProblems(config.actions, spec);
+    if (problems.length > 0) throw new ConfigError(problems);
+  }
   const policy = new CompiledPolicy(spec, { maxDepth: config.limits.maxDepth, extraLinePatterns: routing.linePatterns, lazy: true });
   const provider = options.provider ?? (await LocalKeyProvider.open(config.stateDir));
   const registry = await KeyRegistry.open(join(config.stateDir, 'keys.jsonl'));

@@ -194,6 +194,19 @@ describe('logveil redact with an invalid pattern file', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('names each detector id or category an action is set for that the policy lacks, at its config line', () => {
+    const dir = tempDir('logveil-actions-');
+    writeFileSync(join(dir, 'logveil.yaml'), ['actions:', '  byDetector:', '    emial: hash', '    email: mask', '  byCategory:', '    nosuchcat: hash', '    pii: mask', ''].join('\n'));
+    const r = logveil(['redact', '-c', 'logveil.yaml'], { cwd: dir, home: join(dir, 'state'), input: 'mail ana@example.org\n' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(
+      'logveil: 2 problems in config:\n' +
+        '  logveil.yaml:3 actions.byDetector: no detector "emial" in the policy\'s packs\n' +
+        '  logveil.yaml:6 actions.byCategory: no detector or key rule of category "nosuchcat" in the policy\'s packs\n',
+    );
+    expect(r.stdout).toBe('');
+  });
+
   it('reports a YAML alias bomb as a problem of its file, not an internal error', () => {
     const dir = tempDir('logveil-bomb-');
     const levels = Array.from({ length: 8 }, (_, n) => (n === 0 ? 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]' : `a${n}: &a${n} [${Array(10).fill(`*a${n - 1}`).join(', ')}]`));

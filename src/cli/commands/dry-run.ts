@@ -60,7 +60,8 @@ export async function dryRunCommand(files: string[], config: LogveilConfig, o: D
 
 async function runPolicy(files: string[], config: LogveilConfig, stateDir: string, workers: number, onProblem?: (message: string) => void): Promise<PolicyRun> {
   const ledgerDir = join(stateDir, 'ledger');
-  const runtime = await openRuntime({ ...config, stateDir }, { ledgerDir });
+  // A policy compared with the config's may lack a detector the config sets an action for.
+  const runtime = await openRuntime({ ...config, stateDir }, { ledgerDir, checkActions: onProblem !== undefined });
   const discard = new Writable({ write: (_chunk, _enc, done) => done() });
   const quarantine = new QuarantineSink(join(stateDir, 'quarantine.jsonl'));
   let summary: RunSummary;
