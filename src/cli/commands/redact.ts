@@ -65,11 +65,21 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
     return dryRunCommand(files, config, { workers: flags.workers ?? defaultWorkers(), ...(flags.compare ? { compare: flags.compare } : {}), json: flags.json ?? false });
   }
 
-  // The outputs first: one that cannot be written stops the run before it starts (exit 2).
-  const app = LineWriter.open(flags.out, { what: `--out ${flags.out}` });
-  const quarantine = flags.quarantine ? new QuarantineSink(flags.quarantine, `--quarantine ${flags.quarantine}`) : new QuarantineSink(join(config.stateDir, 'quarantine.jsonl'));
-  const summaryWriter = flags.summaryJson ? LineWriter.open(flags.summaryJson, { what: `--summary-json ${flags.summaryJson}` }) : undefined;
   const runtime = await openRuntime(config, flags.ledger ? { ledgerDir: flags.ledger } : {});
+  // The outputs before the run starts (after the policy loaded: a bad pack leaves an earlier
+  // output as it was): one that cannot be written stops it there (exit 2).
+  let outputs: { app: LineWriter; quarantine: QuarantineSink; summaryWriter: LineWriter | undefined };
+  try {
+    outputs = {
+      app: LineWriter.open(flags.out, { what: `--out ${flags.out}` }),
+      quarantine: flags.quarantine ? new QuarantineSink(flags.quarantine, `--quarantine ${flags.quarantine}`) : new QuarantineSink(join(config.stateDir, 'quarantine.jsonl')),
+      summaryWriter: flags.summaryJson ? LineWriter.open(flags.summaryJson, { what: `--summary-json ${flags.summaryJson}` }) : undefined,
+    };
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  const { app, quarantine, summaryWriter } = outputs;
   const inputs: InputSource[] =
     files.length === 0
       ? [{ name: '-', chunks: () => process.stdin }]
