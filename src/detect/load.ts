@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import RE2 from 're2';
 import { duplicateIdProblems } from '../config/duplicates.js';
 import { withSpecCache } from '../config/spec-cache.js';
@@ -46,18 +46,29 @@ export function listPackFiles(paths: readonly string[]): string[] {
 }
 
 /**
+ * {@link listPackFiles} of each path in turn: one that cannot be read is a problem of its own
+ * (named as `displayBase` makes it), and the others are still listed, their problems found too.
+ */
+export function packFilesOf(paths: readonly string[], displayBase: string, problems: Problem[]): string[] {
+  const files: string[] = [];
+  for (const p of paths) {
+    try {
+      files.push(...listPackFiles([p]));
+    } catch (err) {
+      problems.push({ file: relative(displayBase, p) || p, line: 0, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}` });
+    }
+  }
+  return files;
+}
+
+/**
  * Loads the packs in `paths` (files or directories). Throws one PolicyError listing every problem.
  * `displayBase` makes file names in messages relative (default: the working directory).
  */
 export function loadPolicy(paths: readonly string[], displayBase = process.cwd()): PolicySpec {
   const problems: Problem[] = [];
   const packs: PackSpec[] = [];
-  let files: string[];
-  try {
-    files = listPackFiles(paths);
-  } catch (err) {
-    throw new PolicyError([{ file: String(paths.join(', ')), line: 0, message: `cannot read: ${(err as Error).message}` }]);
-  }
+  const files = packFilesOf(paths, displayBase, problems);
   packs.push(...readPackFiles(files, displayBase, problems, withSpecCache('pack', loadPackText)));
   checkDuplicates(packs, problems);
   if (problems.length > 0) throw new PolicyError(problems);

@@ -9,7 +9,7 @@ import RE2 from 're2';
 import { duplicateIdProblems } from '../config/duplicates.js';
 import { withSpecCache } from '../config/spec-cache.js';
 import { parseYaml, readPackFiles, schemaProblems, type LoadedYaml } from '../config/yaml.js';
-import { listPackFiles, re2Problem } from '../detect/load.js';
+import { packFilesOf, re2Problem } from '../detect/load.js';
 import { PolicyError, type Problem } from '../errors.js';
 import type { JsonValue, Severity } from '../record.js';
 import { canonicalJson } from '../util/canonical.js';
@@ -25,14 +25,8 @@ type Path = Array<string | number>;
  * PolicyError listing every problem. `displayBase` makes file names in messages relative.
  */
 export function loadRoutingRules(paths: readonly string[], displayBase = process.cwd()): RoutingSpec {
-  let files: string[];
-  try {
-    files = listPackFiles(paths);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new PolicyError([{ file: paths.join(', '), line: 0, message: `cannot read: ${code}` }], 'routing rules');
-  }
   const problems: Problem[] = [];
+  const files = packFilesOf(paths, displayBase, problems);
   const packs = readPackFiles(files, displayBase, problems, withSpecCache('routing', loadRoutingText));
   checkDuplicates(packs, problems);
   if (problems.length > 0) throw new PolicyError(problems, 'routing rules');

@@ -207,6 +207,19 @@ describe('logveil redact with an invalid pattern file', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('names each pack path it cannot read, and still reports the problems of the others', () => {
+    const dir = tempDir('logveil-packpaths-');
+    writeFileSync(join(dir, 'p1.yaml'), ['pack: p1', 'detectors:', '  - id: a', '    name: a', '    category: secret', '    severity: urgent', "    regex: 'abc'", '    action: mask', "    tests: {match: ['abc']}", ''].join('\n'));
+    const r = logveil(['redact', '-p', 'nope1', '-p', 'nope2.yaml', '-p', 'p1.yaml'], { cwd: dir, home: join(dir, 'state'), input: 'a line\n' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n').slice(0, 4)).toEqual([
+      'logveil: 3 problems in pattern packs:',
+      '  nope1:0 cannot read: ENOENT',
+      '  nope2.yaml:0 cannot read: ENOENT',
+      expect.stringMatching(/^ {2}p1\.yaml:6 pack \.detectors\[0\]\.severity: must be one of /),
+    ]);
+  });
+
   it('reports a YAML alias bomb as a problem of its file, not an internal error', () => {
     const dir = tempDir('logveil-bomb-');
     const levels = Array.from({ length: 8 }, (_, n) => (n === 0 ? 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]' : `a${n}: &a${n} [${Array(10).fill(`*a${n - 1}`).join(', ')}]`));
