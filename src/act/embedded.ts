@@ -18,6 +18,7 @@ import type { TokenRef } from '../crypto/token.js';
 import { containerEnd } from '../codecs/json-splice.js';
 import { decodedViews, hasEscapes } from '../detect/escapes.js';
 import { repeatsIn, ValueSet } from '../detect/repeats.js';
+import { NAME_KEYS, VALUE_KEYS } from './members.js';
 
 /** A value a key rule takes inside a text: where it is written, and the rule. */
 export interface EmbeddedValue {
@@ -86,9 +87,6 @@ export function embeddedValues(text: string, rules: KeyRules, tokens: () => read
   return disjoint(taken);
 }
 
-/** Keys that name the value beside them (`{"name":"DB_PASSWORD","value":"..."}`), and those that hold it. */
-const NAME_KEYS = new Set(['name', 'key', 'Name', 'Key']);
-const VALUE_KEYS = new Set(['value', 'Value']);
 /** Between two members of one object. */
 const SEPARATOR = /^[ \t\r\n]*,[ \t\r\n]*$/;
 

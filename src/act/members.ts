@@ -97,8 +97,9 @@ export function contextWith(policy: CompiledPolicy, key: string, context: readon
   return [key, ...context].slice(0, MAX_CONTEXT_KEYS);
 }
 
-const NAME_KEYS = new Set(['key', 'name', 'Key', 'Name']);
-const VALUE_KEYS = new Set(['value', 'Value']);
+/** Keys that name the value beside them, and those that hold it (see {@link namedValue}; text is read so too, see embedded.ts). */
+export const NAME_KEYS: ReadonlySet<string> = new Set(['key', 'name', 'Key', 'Name']);
+export const VALUE_KEYS: ReadonlySet<string> = new Set(['value', 'Value']);
 
 /**
  * Of an object that holds a name and a value, nothing else (`{"name":"DB_PASSWORD","value":"..."}`
