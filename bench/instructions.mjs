@@ -10,9 +10,13 @@
  * cost about three times what the next 10 MB do, and a round over lines already seen cheaper still.
  *
  *   node bench/instructions.mjs [DIST] [--stage batch|prefilter] [--warm 20MB] [--measure 30MB] [--corpus FILE]
- *                               [--patterns DIR] [--heap worker|default]
+ *                               [--patterns DIR | --detectors N] [--heap worker|default]
  *
  * `--patterns` takes the packs of a directory instead of the built-in packs (the routing rules stay).
+ * `--detectors N` takes the policy of N detectors that the benchmark's detector-count curve runs
+ * (perf/packs.mjs): counts of instructions, unlike MB/s, hold from run to run, so the ratio of two
+ * such policies (30 and 200, or 30 and the built-in count) is the detector-cost target read without
+ * the machine's drift.
  * `--heap worker` runs with a pool worker's heap limits (WORKER_HEAP in pipeline/executor.ts): its
  * small young generation collects and promotes far more often than node's default does, and there
  * V8 optimized closures made per record again and again (with `--trace-opt`, 213 optimizations in
@@ -35,14 +39,16 @@ import { ensureCorpus } from './perf/corpora.mjs';
 /** @param {string[]} argv */
 function options(argv) {
   const dist = argv[0] && !argv[0].startsWith('--') ? argv[0] : undefined;
-  const f = optionPairs(dist ? argv.slice(1) : argv, ['stage', 'warm', 'measure', 'corpus', 'patterns', 'heap']);
+  const f = optionPairs(dist ? argv.slice(1) : argv, ['stage', 'warm', 'measure', 'corpus', 'patterns', 'detectors', 'heap']);
+  if (f.patterns !== undefined && f.detectors !== undefined) throw new Error('give --patterns or --detectors, not both');
+  if (f.detectors !== undefined && !/^[1-9]\d*$/.test(f.detectors)) throw new Error(`--detectors must be a positive integer, got "${f.detectors}"`);
   if (f.heap !== undefined && f.heap !== 'worker' && f.heap !== 'default') throw new Error(`--heap must be worker or default, got "${f.heap}"`);
   const stage = f.stage ?? 'prefilter';
   if (stage !== 'batch' && stage !== 'prefilter') throw new Error(`--stage must be batch or prefilter, got "${stage}"`);
   const warm = parseSize(f.warm ?? '20MB');
   const measure = parseSize(f.measure ?? '30MB');
   const corpus = f.corpus ?? ensureCorpus(fileURLToPath(new URL('.data/', import.meta.url)), { format: 'jsonl', bytes: warm + measure, seed: 42 }).path;
-  return { dist: resolve(dist ?? fileURLToPath(new URL('../dist', import.meta.url))), stage, warm, measure, corpus, patterns: f.patterns ? resolve(f.patterns) : undefined, workerHeap: f.heap === 'worker' };
+  return { dist: resolve(dist ?? fileURLToPath(new URL('../dist', import.meta.url))), stage, warm, measure, corpus, patterns: f.patterns ? resolve(f.patterns) : undefined, detectors: f.detectors === undefined ? undefined : Number(f.detectors), workerHeap: f.heap === 'worker' };
 }
 
 /**
@@ -79,11 +85,16 @@ const o = options(process.argv.slice(2));
 if (spawnSync('valgrind', ['--version']).error) throw new Error('valgrind is not installed (Debian: apt-get install valgrind)');
 const state = mkdtempSync(join(tmpdir(), 'logveil-instructions-'));
 try {
+  if (o.detectors !== undefined) {
+    const { writePolicyWithDetectors } = await import('./perf/packs.mjs');
+    const written = writePolicyWithDetectors(join(state, 'packs'), o.detectors);
+    o.patterns = written.dir;
+  }
   const counts = await Promise.all([0, o.warm, o.warm + o.measure].map((b, k) => count(o, b, join(state, String(k)))));
   const [start, warm, all] = /** @type {[number, number, number]} */ (counts);
   const g = (/** @type {number} */ n) => `${(n / 1e9).toFixed(3)} G`;
   const perMB = (/** @type {number} */ n, /** @type {number} */ bytes) => `${(n / bytes).toFixed(1)} M per MB`;
-  process.stdout.write(`${o.dist}, ${o.stage === 'batch' ? 'processBatch' : 'line prefilter'}, ${o.patterns ?? 'built-in packs'}${o.workerHeap ? ', worker heap' : ''}; ${o.corpus}\n`);
+  process.stdout.write(`${o.dist}, ${o.stage === 'batch' ? 'processBatch' : 'line prefilter'}, ${o.detectors !== undefined ? `${o.detectors} detectors` : (o.patterns ?? 'built-in packs')}${o.workerHeap ? ', worker heap' : ''}; ${o.corpus}\n`);
   process.stdout.write(`start-up                    ${g(start)}\n`);
   process.stdout.write(`first ${(o.warm / 1e6).toFixed(0)} MB (warm-up)`.padEnd(28) + `${g(warm - start)}  ${perMB(warm - start, o.warm)}\n`);
   process.stdout.write(`next ${(o.measure / 1e6).toFixed(0)} MB (fresh data)`.padEnd(28) + `${g(all - warm)}  ${perMB(all - warm, o.measure)}\n`);

@@ -37,6 +37,8 @@ export { createFirehoseClient, FirehoseStream } from './sinks/firehose/stream.js
 export { kmsLedgerSigner } from './sinks/ledger/kms-signer.js';
 export { LedgerSink } from './sinks/ledger/sink.js';
 export { LocalSigner, type LedgerSigner } from './sinks/ledger/signer.js';
+export { StreamChain } from './sinks/ledger/stream-chain.js';
+export { verifyExport, type ExportReport } from './sinks/ledger/verify-export.js';
 export { verifyLedger, type VerifyReport } from './sinks/ledger/verify.js';
 export type { SecurityEvent } from './telemetry/events.js';
 export { detectorCategories, EngineTelemetry } from './telemetry/metrics.js';

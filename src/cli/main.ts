@@ -136,6 +136,7 @@ ledger
   .argument('[paths...]', 'ledger directory or segment/checkpoint files (default: <state>/ledger)')
   .option('--pubkey <pem>', 'trusted public key (PEM) for checkpoint signatures (repeatable; default: keys next to the ledger)', collect)
   .option('--allow-partial', 'accept a ledger whose first segments were archived elsewhere')
+  .option('--export', "the paths are the security stream's export (S3 objects of the Lambda handlers' chains, gzipped or not, folders read recursively); --pubkey is needed for its checkpoints")
   .option('-c, --config <file>', 'config file (YAML)')
   .option('--json', 'report as JSON')
   .addHelpText('after', '\nExit codes: 0 valid, 7 invalid (tampered or damaged), 8 torn last line (a crash; recovered when the ledger is next opened), 2 nothing to verify or no public key.')

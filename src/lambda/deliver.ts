@@ -1,6 +1,7 @@
 /**
  * Delivery of one invocation's results: redacted app lines to the app stream, quarantine entries
- * to the quarantine stream, security events to the security stream. App lines whose delivery
+ * to the quarantine stream, security events to the security stream, sealed into the instance's
+ * chain (with a signed checkpoint of it when one is due). App lines whose delivery
  * still fails after the retry budget are quarantined (encrypted) with a `DELIVERY_FAILED` security
  * event; only what could not be quarantined or recorded either makes the delivery uncertain: the
  * subscription and Kinesis handlers then fail the affected inputs so that the platform delivers
@@ -40,8 +41,11 @@ export interface DeliveryOutcome {
   quarantinedByOwner: Map<number, number>;
   /** A value-free summary of what failed, for the error that fails the invocation. */
   problems: string[];
-  /** Security events of the inputs (not the instance's, which are queued again) that were not delivered. */
-  undeliveredEvents: SecurityEvent[];
+  /**
+   * Sealed security events of the inputs that were not delivered: kept, with the instance's own,
+   * for the next invocation of this instance, since an entry of the chain is never sealed anew.
+   */
+  undeliveredEvents: number;
 }
 
 /**
@@ -55,7 +59,7 @@ export async function deliverAll(
   deadline: number | undefined,
   appStream: FirehoseStream | undefined = rt.app,
 ): Promise<DeliveryOutcome> {
-  const outcome: DeliveryOutcome = { failedOwners: new Set(), quarantinedByOwner: new Map(), problems: [], undeliveredEvents: [] };
+  const outcome: DeliveryOutcome = { failedOwners: new Set(), quarantinedByOwner: new Map(), problems: [], undeliveredEvents: 0 };
   const opts = deadline !== undefined ? { deadline } : {};
   const events = [...input.events];
   const quarantine = [...input.quarantine];
@@ -78,23 +82,29 @@ export async function deliverAll(
       rt.metrics.add('deliveryQuarantined', failed.length);
     }
   }
-  await sendOwned(rt.quarantine, 'quarantine entries', quarantine, outcome, opts);
-  const pending = rt.takePendingEvents().map((value) => ({ value, owner: NO_OWNER }));
-  const securityFailed = await sendOwned(rt.security, 'security events', [...pending, ...events], outcome, opts);
-  if (securityFailed.some((o) => o.owner === NO_OWNER)) {
-    // Instance events are not made again by a retry of the input: keep them for the next invocation.
-    rt.requeuePendingEvents(pending.map((p) => p.value));
-    outcome.failedOwners.delete(NO_OWNER);
-  }
-  outcome.undeliveredEvents = securityFailed.filter((o) => o.owner !== NO_OWNER).map((o) => o.value);
+  await sendOwned(rt.quarantine, 'quarantine entries', quarantine.map((q) => ({ value: JSON.stringify(q.value), owner: q.owner })), outcome, opts);
+  const sealed = rt.sealEvents(events.map((e) => e.value));
+  // The lines before the events' own (the chain's segment entry, on its first use) belong to the instance.
+  const lead = sealed.length - events.length;
+  const lines: Owned<string>[] = [
+    ...rt.takePendingLines().map((value) => ({ value, owner: NO_OWNER })),
+    ...sealed.map((value, i) => ({ value, owner: i < lead ? NO_OWNER : (events[i - lead] as Owned<SecurityEvent>).owner })),
+  ];
+  const checkpoint = await rt.checkpointLine();
+  if (checkpoint !== undefined) lines.push({ value: checkpoint, owner: NO_OWNER });
+  const securityFailed = await sendOwned(rt.security, 'security events', lines, outcome, opts);
+  // A sealed entry is sent again as it is, by this instance's next invocation, or its chain has a gap.
+  rt.requeuePendingLines(securityFailed.map((o) => o.value));
+  outcome.failedOwners.delete(NO_OWNER);
+  outcome.undeliveredEvents = securityFailed.filter((o) => o.owner !== NO_OWNER).length;
   return outcome;
 }
 
-/** Sends owned values as JSON lines; marks the owners of what failed. Returns the failed values. */
-async function sendOwned<T>(stream: FirehoseStream, what: string, items: readonly Owned<T>[], outcome: DeliveryOutcome, opts: { deadline?: number }): Promise<Owned<T>[]> {
+/** Sends owned lines; marks the owners of what failed. Returns the failed ones. */
+async function sendOwned(stream: FirehoseStream, what: string, items: readonly Owned<string>[], outcome: DeliveryOutcome, opts: { deadline?: number }): Promise<Owned<string>[]> {
   if (items.length === 0) return [];
-  const result = await stream.putLines(items.map((item, i) => ({ line: JSON.stringify(item.value), tag: i })), opts);
-  const failed = failedTags(result).map((i) => items[i] as Owned<T>);
+  const result = await stream.putLines(items.map((item, i) => ({ line: item.value, tag: i })), opts);
+  const failed = failedTags(result).map((i) => items[i] as Owned<string>);
   if (failed.length > 0) {
     outcome.problems.push(`${failed.length} ${what} not delivered to Firehose stream ${stream.streamName} (last error ${result.failed[0]?.code ?? 'unknown'})`);
     for (const f of failed) outcome.failedOwners.add(f.owner);

@@ -38,6 +38,10 @@ export interface LambdaConfig {
   maxResponseBytes: number;
   /** Largest decompressed payload accepted. */
   maxPayloadBytes: number;
+  /** An asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY) that signs checkpoints of the security chain. */
+  signingKeyId?: string;
+  /** Least time between two checkpoints of an instance's chain (0: every invocation that adds entries). */
+  checkpointIntervalMs: number;
 }
 
 /** Every variable the handlers read, for documentation and tests. */
@@ -59,6 +63,8 @@ export const LAMBDA_ENV = [
   'LOGVEIL_KMS_MAX_ATTEMPTS',
   'LOGVEIL_MAX_RESPONSE_BYTES',
   'LOGVEIL_MAX_PAYLOAD_BYTES',
+  'LOGVEIL_LEDGER_SIGNING_KEY_ID',
+  'LOGVEIL_CHECKPOINT_INTERVAL_SECONDS',
 ] as const;
 
 /** Every problem of a Lambda environment, at once. */
@@ -138,6 +144,9 @@ export function loadLambdaConfig(env: Env, kind: HandlerKind): LambdaConfig {
   const kmsRetry: RetryPolicy = { maxAttempts: int('LOGVEIL_KMS_MAX_ATTEMPTS', 5, 1, 20), baseDelayMs: delivery.baseDelayMs, maxDelayMs: delivery.maxDelayMs };
   const maxResponseBytes = int('LOGVEIL_MAX_RESPONSE_BYTES', 6_000_000, 1024, 6 * 1024 * 1024);
   const maxPayloadBytes = int('LOGVEIL_MAX_PAYLOAD_BYTES', 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
+  const signingKeyId = get('LOGVEIL_LEDGER_SIGNING_KEY_ID');
+  if (signingKeyId !== undefined && /\s/.test(signingKeyId)) problems.push('LOGVEIL_LEDGER_SIGNING_KEY_ID must be a key id, key ARN, alias name or alias ARN');
+  const checkpointIntervalMs = 1000 * int('LOGVEIL_CHECKPOINT_INTERVAL_SECONDS', 60, 0, 86_400);
 
   let logveil: LogveilConfig | undefined;
   try {
@@ -165,6 +174,8 @@ export function loadLambdaConfig(env: Env, kind: HandlerKind): LambdaConfig {
     kmsRetry,
     maxResponseBytes,
     maxPayloadBytes,
+    ...(signingKeyId ? { signingKeyId } : {}),
+    checkpointIntervalMs,
   };
 }
 

@@ -45,6 +45,8 @@ export interface LambdaCounts {
   securityEventsLost: number;
   /** Transform: invocations some of whose security events or quarantine entries were not delivered. */
   deliveryUncertain: number;
+  /** Checkpoints of the security chain that could not be signed (the signing key unavailable). */
+  checkpointFailures: number;
 }
 
 const ZERO: LambdaCounts = {
@@ -67,6 +69,7 @@ const ZERO: LambdaCounts = {
   reingested: 0,
   securityEventsLost: 0,
   deliveryUncertain: 0,
+  checkpointFailures: 0,
 };
 
 /** Counters of one function instance; see the module notes. */

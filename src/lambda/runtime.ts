@@ -1,7 +1,9 @@
 /**
  * What a function instance sets up once, at cold start, and reuses while warm: the compiled
  * policy, the KMS key provider and data-key caches (token and quarantine keys, generated once and
- * reused until they reach their age or use bound), the Firehose streams and the metrics.
+ * reused until they reach their age or use bound), the Firehose streams, the metrics, and the
+ * instance's chain of security events (see sinks/ledger/stream-chain.ts), with its checkpoint
+ * signer when `LOGVEIL_LEDGER_SIGNING_KEY_ID` names one.
  */
 import { join } from 'node:path';
 import type { FirehoseClient } from '@aws-sdk/client-firehose';
@@ -9,7 +11,7 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import { ActionPolicy } from '../act/actions.js';
 import { actionNameProblems } from '../config/config.js';
 import { DataKeyCache, type DataKey, type HashKey } from '../crypto/keys/cache.js';
-import { createKmsClient, KmsKeyProvider } from '../crypto/keys/kms.js';
+import { createKmsClient, KmsKeyProvider, KmsSigner } from '../crypto/keys/kms.js';
 import type { KeyProvider } from '../crypto/keys/provider.js';
 import { kidFor, KeyRegistry, type KeyRecord } from '../crypto/keys/registry.js';
 import { CompiledPolicy } from '../detect/compile.js';
@@ -18,8 +20,10 @@ import { loadPolicy } from '../detect/load.js';
 import { ConfigError, LogveilError } from '../errors.js';
 import { needsHashKey } from '../pipeline/engine.js';
 import { VERSION } from '../pipeline/runtime.js';
-import { FirehoseSecuritySink } from '../sinks/firehose/security.js';
-import { createFirehoseClient, FirehoseStream, type DeliveryOptions } from '../sinks/firehose/stream.js';
+import { createFirehoseClient, FirehoseStream } from '../sinks/firehose/stream.js';
+import { kmsLedgerSigner } from '../sinks/ledger/kms-signer.js';
+import type { LedgerSigner } from '../sinks/ledger/signer.js';
+import { StreamChain } from '../sinks/ledger/stream-chain.js';
 import { keyCreatedEvent, type KeyCreatedEvent, type SecurityEvent } from '../telemetry/events.js';
 import { detectorCategories, EngineTelemetry } from '../telemetry/metrics.js';
 import { LambdaConfigError, type LambdaConfig } from './env.js';
@@ -66,14 +70,25 @@ export interface LambdaRuntime {
   stream(name: string, role: StreamRole): FirehoseStream;
   /** Keys for one invocation; throws only when there is no quarantine key (fail closed). */
   batchKeys(): Promise<BatchKeys>;
-  /** Events of the instance itself (run-start) not yet delivered; the next invocation sends them. */
-  takePendingEvents(): SecurityEvent[];
+  /** The instance's chain of security events. */
+  readonly chain: StreamChain;
+  /** Security events sealed into the chain, as the lines to send (see StreamChain.seal). */
+  sealEvents(events: readonly SecurityEvent[]): string[];
   /**
-   * Puts security events that could not be delivered in front of the queue, which the next
-   * invocation sends first; past {@link MAX_PENDING_EVENTS} the oldest (at its back) are given up,
-   * counted as `securityEventsLost`.
+   * A signed checkpoint of the chain's head, when a signer is configured, the head moved since
+   * the last one and the checkpoint interval has passed; a signer that fails is counted
+   * (`checkpointFailures`) and tried again at the next invocation: the entries stay unsigned.
    */
-  requeuePendingEvents(events: readonly SecurityEvent[]): void;
+  checkpointLine(): Promise<string | undefined>;
+  /** Sealed lines not yet delivered (the instance's run-start first); the next invocation sends them. */
+  takePendingLines(): string[];
+  /**
+   * Puts sealed lines that could not be delivered in front of the queue, which the next
+   * invocation sends first: a sealed entry is sent again as it is, or its chain has a gap. Past
+   * {@link MAX_PENDING_EVENTS} the oldest (at its back) are given up, counted as
+   * `securityEventsLost` (`ledger verify --export` reports the gap they leave).
+   */
+  requeuePendingLines(lines: readonly string[]): void;
   /** Deadline of the current invocation's deliveries. */
   setDeadline(deadline: number | undefined): void;
   close(): void;
@@ -125,15 +140,32 @@ export async function openLambdaRuntime(config: LambdaConfig, deps: LambdaDeps =
     return s;
   };
   const security = stream(config.securityStream, 'security');
-  const keySink = new FirehoseSecuritySink(security, (): DeliveryOptions => (deadline !== undefined ? { deadline } : {}));
+  const chain = new StreamChain(config.deploymentId);
+  let pending: string[] = [];
+  const requeuePendingLines = (lines: readonly string[]): void => {
+    pending = [...lines, ...pending];
+    // Bounded: through a long outage of the security stream the oldest (queued first, at the
+    // back) are given up, and counted.
+    if (pending.length > MAX_PENDING_EVENTS) {
+      metrics.add('securityEventsLost', pending.length - MAX_PENDING_EVENTS);
+      pending = pending.slice(0, MAX_PENDING_EVENTS);
+    }
+  };
 
   const registry = await KeyRegistry.open(join(config.stateDir, 'keys.jsonl'));
   if (config.hashKeyBlob) await seedHashKey(registry, config, provider.name);
   // A key is used only once its event (with the wrapped key) is on the security stream.
   const onKeyCreated = async (rec: KeyRecord): Promise<void> => {
     const event: LambdaKeyCreatedEvent = { ...keyCreatedEvent(policy.hash, rec), encryptedKey: rec.encryptedKey, context: rec.context };
-    await keySink.write([event]);
-    await keySink.flush();
+    const lines = chain.seal([event]);
+    const result = await security.putLines(
+      lines.map((line, tag) => ({ line, tag })),
+      deadline !== undefined ? { deadline } : {},
+    );
+    if (result.failed.length === 0) return;
+    const failed = new Set(result.failed.flatMap((f) => f.record.tags));
+    requeuePendingLines(lines.filter((_, i) => failed.has(i)));
+    throw new LogveilError('SECURITY_SINK_FAILED', `key-created event not delivered to Firehose stream ${security.streamName} (last error ${result.failed[0]?.code ?? 'unknown'})`);
   };
   const bounds = { maxAgeMs: config.logveil.keys.maxKeyAgeMs, maxUses: config.logveil.keys.maxKeyUses };
   const keys = new DataKeyCache(provider, registry, { ...bounds, context: { pipeline: config.pipeline, purpose: 'tokenize' }, onKeyCreated });
@@ -157,7 +189,31 @@ export async function openLambdaRuntime(config: LambdaConfig, deps: LambdaDeps =
   };
   // The deployment id (function name and version) names the subject of a missing-heartbeat alarm.
   const runStart = { type: 'run-start' as const, ts: new Date().toISOString(), policyHash: policy.hash, version: VERSION, configHash: config.logveil.hash, deploymentId: config.deploymentId };
-  let pending: SecurityEvent[] = [runStart];
+  pending = [...chain.seal([runStart]), ...pending];
+  // The signer's public key is fetched at cold start; one that cannot be had then is asked for again at the next checkpoint.
+  const kmsSigner = config.signingKeyId ? new KmsSigner({ client: deps.kmsClient ?? createKmsClient(clientOptions), keyId: config.signingKeyId, ...config.kmsRetry, ...retryHooks }) : undefined;
+  let signer: Promise<LedgerSigner> | undefined;
+  const ledgerSigner = (): Promise<LedgerSigner> | undefined => {
+    if (kmsSigner) signer ??= kmsLedgerSigner(kmsSigner).catch((err: unknown) => ((signer = undefined), Promise.reject(err)));
+    return signer;
+  };
+  await ledgerSigner()?.catch(() => undefined);
+  let signedSeq = 0;
+  let signedAt = Number.NEGATIVE_INFINITY;
+  const checkpointLine = async (): Promise<string | undefined> => {
+    const head = chain.head.seq;
+    const pendingSigner = ledgerSigner();
+    if (!pendingSigner || head === signedSeq || Date.now() - signedAt < config.checkpointIntervalMs) return undefined;
+    try {
+      const line = await chain.checkpoint(await pendingSigner);
+      signedSeq = head;
+      signedAt = Date.now();
+      return line;
+    } catch {
+      metrics.add('checkpointFailures');
+      return undefined;
+    }
+  };
   await batchKeys().catch(() => undefined);
   metrics.add('coldStarts');
   return {
@@ -172,20 +228,15 @@ export async function openLambdaRuntime(config: LambdaConfig, deps: LambdaDeps =
     initMs: performance.now() - started,
     stream,
     batchKeys,
-    takePendingEvents: () => {
-      const out = [...pending];
+    chain,
+    sealEvents: (events) => chain.seal(events),
+    checkpointLine,
+    takePendingLines: () => {
+      const out = pending;
       pending = [];
       return out;
     },
-    requeuePendingEvents: (events) => {
-      pending = [...events, ...pending];
-      // Bounded: through a long outage of the security stream the oldest (queued first, at the
-      // back) are given up, and counted.
-      if (pending.length > MAX_PENDING_EVENTS) {
-        metrics.add('securityEventsLost', pending.length - MAX_PENDING_EVENTS);
-        pending = pending.slice(0, MAX_PENDING_EVENTS);
-      }
-    },
+    requeuePendingLines,
     setDeadline: (d) => (deadline = d),
     close: () => {
       keys.close();

@@ -131,15 +131,14 @@ export function fitResponse(input: readonly FirehoseTransformRecord[], lines: re
  * Security events or quarantine entries of this invocation that could not be delivered within it
  * (after the stream's retries): said on stderr (names and counts, no values), and the response
  * stands, its `Ok` records redacted, the quarantined ones `Dropped`. The events go first with the
- * next invocation of this instance (see LambdaRuntime.requeuePendingEvents); the entries are
+ * next invocation of this instance (see LambdaRuntime.requeuePendingLines); the entries are
  * lost, counted as the quarantine stream's failed deliveries (`deliveryFailedRecords`). Failing
  * the invocation instead would have Firehose write the records as they came once its retries
  * ran out.
  */
 function deliveryProblems(rt: LambdaRuntime, invocationId: string | undefined, outcome: DeliveryOutcome): void {
-  rt.requeuePendingEvents(outcome.undeliveredEvents);
   rt.metrics.add('deliveryUncertain');
-  const kept = outcome.undeliveredEvents.length > 0 ? `; ${outcome.undeliveredEvents.length} security events kept for the next invocation` : '';
+  const kept = outcome.undeliveredEvents > 0 ? `; ${outcome.undeliveredEvents} security events kept for the next invocation` : '';
   console.error(`logveil: Firehose invocation ${invocationId ?? '?'}: ${outcome.problems.join('; ')}${kept}`);
 }
 

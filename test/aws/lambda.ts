@@ -4,7 +4,7 @@
  * every test makes (re-scan the output, decrypt the quarantine through the keys the security
  * stream announced).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -21,6 +21,7 @@ import { createKinesisHandler } from '../../src/lambda/kinesis-stream.js';
 import type { LambdaDeps, LambdaRuntime } from '../../src/lambda/runtime.js';
 import { createSubscriptionHandler } from '../../src/lambda/subscription.js';
 import { createTransformHandler } from '../../src/lambda/transform.js';
+import { verifyExport, type ExportReport } from '../../src/sinks/ledger/verify-export.js';
 import type { JsonValue } from '../../src/record.js';
 import { AwsTestServer, TEST_CREDENTIALS } from './server.js';
 
@@ -149,13 +150,25 @@ export function streamJson(server: AwsTestServer, stream: string): Array<Record<
   return server.firehose.lines(stream).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/** The security events on the security stream, out of their chain entries (segment entries and checkpoints left out). */
+export function securityEvents(server: AwsTestServer): Array<Record<string, unknown>> {
+  return streamJson(server, STREAMS.security).flatMap((e) => (e.kind === 'event' ? [e.event as Record<string, unknown>] : []));
+}
+
+/** The security stream checked as an auditor checks its export in S3 (`ledger verify --export`). */
+export function verifySecurityStream(server: AwsTestServer, publicKeyPems: readonly string[] = []): ExportReport {
+  const file = join(mkdtempSync(join(tmpdir(), 'logveil-export-')), 'security-export');
+  writeFileSync(file, server.firehose.lines(STREAMS.security).map((l) => `${l}\n`).join(''));
+  return verifyExport([file], publicKeyPems);
+}
+
 /**
  * Decrypts quarantine envelopes the way an auditor would after the fact: the key registry is
  * rebuilt from the key-created events on the security stream (the function's /tmp is gone).
  */
 export async function openQuarantine(server: AwsTestServer, envelopes: readonly string[]): Promise<Buffer[]> {
   const registry = await KeyRegistry.open(join(mkdtempSync(join(tmpdir(), 'logveil-audit-')), 'keys.jsonl'));
-  for (const e of streamJson(server, STREAMS.security)) {
+  for (const e of securityEvents(server)) {
     if (e.type !== 'key-created') continue;
     const rec: KeyRecord = {
       kid: e.kid as string,

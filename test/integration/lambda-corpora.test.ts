@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FirehoseTransformEvent, KinesisStreamEvent } from '../../src/codecs/aws-events.js';
 import type { LambdaCounts } from '../../src/lambda/metrics.js';
 import type { AwsTestServer } from '../aws/server.js';
-import { awslogsEvent, firehoseEvent, kinesisEvent, openHandler, rescan, startAws, STREAMS, streamJson } from '../aws/lambda.js';
+import { awslogsEvent, firehoseEvent, kinesisEvent, openHandler, rescan, startAws, securityEvents, STREAMS } from '../aws/lambda.js';
 import { CORPORA_DIR } from '../helpers/corpora.js';
 
 const FORMATS = join(CORPORA_DIR, 'formats');
@@ -80,7 +80,7 @@ describe('cloudwatch-subscription handler over the corpus', () => {
     const out = lines.map((l) => JSON.parse(l) as { id: string; message: string; logGroup: string });
     expect(out.map((o) => o.id)).toEqual(input.map((e) => e.id).filter((id) => out.some((o) => o.id === id)));
     expect(rescan(sub.runtime.policy, lines)).toEqual([]);
-    const redacted = new Set(streamJson(aws.server, STREAMS.security).filter((e) => e.type === 'findings').map((e) => (e.source as { eventId?: string }).eventId));
+    const redacted = new Set(securityEvents(aws.server).filter((e) => e.type === 'findings').map((e) => (e.source as { eventId?: string }).eventId));
     for (const o of out) {
       const original = input.find((e) => e.id === o.id)?.message;
       if (!redacted.has(o.id)) expect(o.message).toBe(original);

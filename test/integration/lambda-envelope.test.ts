@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LambdaCounts } from '../../src/lambda/metrics.js';
 import type { AwsTestServer } from '../aws/server.js';
 import { tempDir } from '../helpers/keys.js';
-import { awslogsEvent, cwPayload, firehoseEvent, kinesisEvent, openHandler, openQuarantine, startAws, STREAMS, streamJson } from '../aws/lambda.js';
+import { awslogsEvent, cwPayload, firehoseEvent, kinesisEvent, openHandler, openQuarantine, startAws, securityEvents, STREAMS, streamJson } from '../aws/lambda.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OWNER = 'AKIAIOSFODNN7EXAMPL2';
@@ -50,7 +50,7 @@ const balanced = (c: LambdaCounts): boolean => c.recordsIn === c.appOut + c.drop
 /** The quarantine entries and events the tainted payload made, and what the entries decrypt to. */
 async function envelopeQuarantine(): Promise<{ entries: Array<Record<string, unknown>>; events: Array<Record<string, unknown>>; opened: unknown[] }> {
   const entries = streamJson(aws.server, STREAMS.quarantine).filter((e) => e.code === 'SECRET_IN_ENVELOPE');
-  const events = streamJson(aws.server, STREAMS.security).filter((e) => e.type === 'quarantine' && e.code === 'SECRET_IN_ENVELOPE');
+  const events = securityEvents(aws.server).filter((e) => e.type === 'quarantine' && e.code === 'SECRET_IN_ENVELOPE');
   const opened = (await openQuarantine(aws.server, entries.map((e) => e.envelope as string))).map((b) => JSON.parse(b.toString()) as unknown);
   return { entries, events, opened };
 }

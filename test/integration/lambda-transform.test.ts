@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FirehoseTransformResponse } from '../../src/codecs/aws-events.js';
 import { MAX_PENDING_EVENTS } from '../../src/lambda/runtime.js';
 import type { AwsTestServer } from '../aws/server.js';
-import { cwPayload, firehoseEvent, openHandler, openQuarantine, startAws, STREAMS, streamJson } from '../aws/lambda.js';
+import { cwPayload, firehoseEvent, openHandler, openQuarantine, startAws, securityEvents, STREAMS, streamJson } from '../aws/lambda.js';
 
 let aws: { server: AwsTestServer; env: Record<string, string> };
 beforeEach(async () => {
@@ -120,7 +120,7 @@ describe('firehose-transform', () => {
     // The next invocation sends the events the first could not, first.
     aws.server.clearFaults();
     await transform(firehoseEvent([Buffer.from('plain line')]));
-    const types = streamJson(aws.server, STREAMS.security).map((e) => e.type);
+    const types = securityEvents(aws.server).map((e) => e.type);
     expect(types.filter((t) => t === 'findings')).toHaveLength(1);
     expect(types.filter((t) => t === 'quarantine')).toHaveLength(1);
     expect(transform.runtime.metrics.snapshot().deliveryUncertain).toBe(1);
@@ -153,13 +153,14 @@ describe('firehose-transform', () => {
     const transform = await openHandler('firehose-transform', aws.env);
     const rt = transform.runtime;
     const beat = (n: number) => ({ type: 'heartbeat' as const, ts: new Date(Date.UTC(2026, 0, 1)).toISOString(), intervalSeconds: 60, beat: n, uptimeSeconds: 60 * n });
-    rt.requeuePendingEvents(Array.from({ length: 6000 }, (_, i) => beat(i + 1)));
-    rt.requeuePendingEvents(Array.from({ length: 6000 }, (_, i) => beat(6001 + i)));
-    expect(rt.metrics.snapshot().securityEventsLost).toBe(2001);
-    const kept = rt.takePendingEvents();
+    rt.requeuePendingLines(rt.sealEvents(Array.from({ length: 6000 }, (_, i) => beat(i + 1))));
+    rt.requeuePendingLines(rt.sealEvents(Array.from({ length: 6000 }, (_, i) => beat(6001 + i))));
+    // The segment entry and run-start were queued at cold start: 12,002 lines in all.
+    expect(rt.metrics.snapshot().securityEventsLost).toBe(2002);
+    const kept = rt.takePendingLines().map((l) => JSON.parse(l) as { event: { beat: number } });
     expect(kept).toHaveLength(MAX_PENDING_EVENTS);
-    // The newest first; the instance's run-start and the oldest beats were given up.
-    expect([kept[0], kept.at(-1)].map((e) => (e as { beat: number }).beat)).toEqual([6001, 4000]);
+    // The newest first; the instance's first entries and the oldest beats were given up.
+    expect([kept[0], kept.at(-1)].map((e) => e?.event.beat)).toEqual([6001, 4000]);
   });
 
   it.each(['disabled', 'access-denied'] as const)('drops every record, counted, when KMS is %s: none is written as it came', async (kind) => {

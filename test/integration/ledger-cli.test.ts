@@ -1,11 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, logveil } from '../helpers/cli.js';
 import { LedgerSink } from '../../src/sinks/ledger/sink.js';
 import { LocalSigner } from '../../src/sinks/ledger/signer.js';
+import { StreamChain } from '../../src/sinks/ledger/stream-chain.js';
 import type { SecurityEvent } from '../../src/telemetry/events.js';
 import { tempDir } from '../helpers/keys.js';
 
@@ -153,6 +155,29 @@ describe('logveil ledger', () => {
     const r = logveil(['ledger', 'verify', copy], { cwd: dir, home });
     expect(r.status).toBe(8);
     expect(r.stdout).toContain(`${join(copy, 'checkpoints.jsonl')}:2: last checkpoint is incomplete (25 bytes without a line end)`);
+  });
+
+  it('verify --export: the security stream export of two instances, gzipped, out of order; exit 7 naming a missing entry, 2 without a key for its checkpoints', async () => {
+    const signer = await LocalSigner.open(join(dir, 'export-signer'));
+    const [one, two] = [new StreamChain('logveil-sub:1'), new StreamChain('logveil-sub:1')];
+    const a = [...one.seal(EVENTS.slice(0, 3)), (await one.checkpoint(signer)) as string];
+    const b = [...two.seal(EVENTS.slice(3)), (await two.checkpoint(signer)) as string];
+    const out = join(dir, 'export', '2026', '12', '02');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'security-1.gz'), gzipSync([...b, ...a.slice(2)].map((l) => `${l}\n`).join('')));
+    writeFileSync(join(out, 'security-2'), a.slice(0, 2).map((l) => `${l}\n`).join(''));
+    const pubkey = join(dir, 'export-signer', 'ledger-public.pem');
+    const ok = run('verify', '--export', join(dir, 'export'), '--pubkey', pubkey);
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^export OK: 7 entries in 2 chains, 2 checkpoints, from 2 files\n {2}chain logveil-sub:1\/\S+: \d entries, last seq \d, head [0-9a-f]{16}…\n/);
+    expect(run('verify', '--export', join(dir, 'export')).status).toBe(2);
+    // The second entry of the first chain taken out.
+    writeFileSync(join(out, 'security-2'), `${a[0] as string}\n`);
+    const cut = run('verify', '--export', join(dir, 'export'), '--pubkey', pubkey);
+    expect(cut.status).toBe(7);
+    expect(cut.stdout).toContain(`gap at seq 3, ${join(out, 'security-1.gz')}:`);
+    expect(cut.stdout).toContain(': the entry before seq 3 is missing from the export; 2 entries (seq 3-4) follow it');
   });
 
   it('verify: exit 2 when there is nothing to verify', () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../config/config.js';
 import type { Severity } from '../../record.js';
 import { matchesFilter, readLedgerEvents, type EventFilter, type LedgerEvent } from '../../sinks/ledger/reader.js';
+import { verifyExport, type ExportReport } from '../../sinks/ledger/verify-export.js';
 import { verifyLedger, type VerifyReport } from '../../sinks/ledger/verify.js';
 import { LEDGER_ENTRY_SCHEMA, SECURITY_EVENT_SCHEMA } from '../../telemetry/events-schema.js';
 import type { SecurityEvent } from '../../telemetry/events.js';
@@ -25,6 +26,7 @@ interface CommonFlags {
 export interface LedgerVerifyFlags extends CommonFlags {
   pubkey?: string[];
   allowPartial?: boolean;
+  export?: boolean;
 }
 
 export interface LedgerShowFlags extends CommonFlags {
@@ -64,6 +66,15 @@ export function ledgerVerifyCommand(paths: string[], flags: LedgerVerifyFlags): 
     for (const b of badKeys) process.stderr.write(`logveil: ${b}\n`);
     return ExitCode.Usage;
   }
+  if (flags.export) {
+    if (paths.length === 0) {
+      process.stderr.write("logveil: --export needs the paths of the security stream's export\n");
+      return ExitCode.Usage;
+    }
+    const exported = verifyExport(inputs, pems);
+    process.stdout.write(flags.json ? JSON.stringify(exported, null, 2) + '\n' : describeExport(exported));
+    return exportExitCode(exported);
+  }
   const report = verifyLedger(inputs, { ...(pems.length > 0 ? { publicKeyPems: pems } : {}), ...(flags.allowPartial ? { allowPartial: true } : {}) });
   if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else process.stdout.write(describeReport(report, pems.length > 0));
@@ -92,6 +103,24 @@ function describeReport(r: VerifyReport, trustedKey: boolean): string {
   }
   for (const k of r.keyProblems ?? []) out.push(`warning: ${k}`);
   if (r.checkpoints > 0 && !trustedKey) out.push(`note: checkpoints verified with the public key(s) found next to the ledger (${r.keyIds.join(', ')}); pass --pubkey with a trusted copy`);
+  return out.join('\n') + '\n';
+}
+
+/** As {@link exitCodeOf}: 0 ok, 2 nothing to verify or no public key for the checkpoints, 7 otherwise. */
+function exportExitCode(r: ExportReport): number {
+  if (r.ok) return ExitCode.Ok;
+  if (r.problems.every((p) => p.kind === 'empty' || p.kind === 'no-public-key')) return ExitCode.Usage;
+  return LedgerExitCode.Invalid;
+}
+
+function describeExport(r: ExportReport): string {
+  const out: string[] = [];
+  const size = `${r.entries} entries in ${r.chains.length} chain${r.chains.length === 1 ? '' : 's'}, ${r.checkpoints} checkpoint${r.checkpoints === 1 ? '' : 's'}, from ${r.files} file${r.files === 1 ? '' : 's'}`;
+  const extra = [r.duplicates > 0 ? `${r.duplicates} duplicate lines counted once` : '', r.otherLines > 0 ? `${r.otherLines} other lines (quarantine entries) skipped` : ''].filter(Boolean);
+  out.push(`${r.ok ? 'export OK' : `export INVALID: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}`}: ${size}${extra.length > 0 ? `; ${extra.join(', ')}` : ''}`);
+  for (const p of r.problems) out.push(`  ${p.kind}${p.seq !== null ? ` at seq ${p.seq}` : ''}, ${p.where}: ${p.message}`);
+  for (const c of r.chains) out.push(`  chain ${c.ledgerId}: ${c.entries} entries, last seq ${c.lastSeq}, head ${c.head.slice(0, 16)}…${c.unsignedEntries > 0 ? `, ${c.unsignedEntries} after its last checkpoint` : ''}`);
+  if (r.chains.some((c) => c.unsignedEntries > 0)) out.push('warning: entries after a chain\'s last checkpoint could be cut off unseen');
   return out.join('\n') + '\n';
 }
 

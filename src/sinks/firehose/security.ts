@@ -1,11 +1,14 @@
 /**
  * The security sink on a Firehose stream of its own (in AWS: into an S3 bucket with Object Lock).
- * `write` buffers, `flush` delivers; events that could not be delivered stay buffered for the next
+ * Events are sealed into the sink's chain as they are written (see ledger/stream-chain.ts), so
+ * that `ledger verify --export` checks what the stream delivered. `write` buffers, `flush`
+ * delivers; entries that could not be delivered stay buffered, as they were sealed, for the next
  * flush and the flush throws, because the security sink never drops: the caller must stop taking
- * input (a Lambda handler fails the invocation, so the platform retries it).
+ * input.
  */
 import { LogveilError } from '../../errors.js';
 import type { SecurityEvent } from '../../telemetry/events.js';
+import { StreamChain } from '../ledger/stream-chain.js';
 import type { SecuritySink } from '../security-events.js';
 import type { DeliveryOptions, FirehoseStream } from './stream.js';
 
@@ -13,32 +16,42 @@ import type { DeliveryOptions, FirehoseStream } from './stream.js';
 export class FirehoseSecuritySink implements SecuritySink {
   readonly #stream: FirehoseStream;
   readonly #options: () => DeliveryOptions;
-  /** Events as JSON lines, waiting for the next flush. */
+  readonly #chain: StreamChain;
+  /** Sealed entries as lines, waiting for the next flush. */
   #buffer: string[] = [];
   #delivered = 0;
 
-  /** `options` is asked at every flush (a Lambda passes its invocation's deadline). */
-  constructor(stream: FirehoseStream, options: () => DeliveryOptions = () => ({})) {
+  /**
+   * `options` is asked at every flush (a caller may pass a deadline); `name` prefixes the chain's
+   * ledger id (the writer's name: a host, a service, a function).
+   */
+  constructor(stream: FirehoseStream, options: () => DeliveryOptions = () => ({}), name = 'logveil') {
     this.#stream = stream;
     this.#options = options;
+    this.#chain = new StreamChain(name);
   }
 
-  /** Events delivered so far. */
+  /** The id of the chain this sink writes. */
+  get ledgerId(): string {
+    return this.#chain.ledgerId;
+  }
+
+  /** Entries delivered so far (the chain's segment entry among them). */
   get delivered(): number {
     return this.#delivered;
   }
 
-  /** Events waiting for the next flush. */
+  /** Entries waiting for the next flush. */
   get pending(): number {
     return this.#buffer.length;
   }
 
   async write(events: readonly SecurityEvent[]): Promise<void> {
-    for (const e of events) this.#buffer.push(JSON.stringify(e));
+    this.#buffer.push(...this.#chain.seal(events));
   }
 
   async writeCanonical(events: readonly string[]): Promise<void> {
-    this.#buffer.push(...events);
+    this.#buffer.push(...this.#chain.sealCanonical(events));
   }
 
   /** @throws LogveilError `SECURITY_SINK_FAILED` naming the stream, how many events, and the last error code. */

@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FirehoseSecuritySink } from '../../../src/sinks/firehose/security.js';
+import { verifyExport } from '../../../src/sinks/ledger/verify-export.js';
 import { FirehoseStream, type DeliveryEvent } from '../../../src/sinks/firehose/stream.js';
 import { joinLineParts, type LinePart } from '../../../src/sinks/firehose/pack.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_RECORD_BYTES } from '../../aws/firehose.js';
@@ -125,13 +129,22 @@ describe('Firehose stream sink (real SDK against the local server)', () => {
 
 describe('Firehose security sink', () => {
   it('keeps undelivered events and fails the flush, then delivers them on the next flush', async () => {
-    const sink = new FirehoseSecuritySink(stream([], { maxAttempts: 2 }));
+    const sink = new FirehoseSecuritySink(stream([], { maxAttempts: 2 }), () => ({}), 'host-1');
     await sink.write([{ type: 'run-start', ts: 't', version: '1', configHash: 'h' }]);
     server.fail({ target: 'PutRecordBatch', kind: 'access-denied', stream: name });
-    await expect(sink.flush()).rejects.toThrow(`1 security events not delivered to Firehose stream ${name} (last error AccessDeniedException)`);
-    expect(sink.pending).toBe(1);
+    // The chain's segment entry and the event.
+    await expect(sink.flush()).rejects.toThrow(`2 security events not delivered to Firehose stream ${name} (last error AccessDeniedException)`);
+    expect(sink.pending).toBe(2);
+    await sink.writeCanonical(['{"beat":1,"intervalSeconds":60,"ts":"t","type":"heartbeat","uptimeSeconds":60}']);
     await sink.close();
     expect(sink.pending).toBe(0);
-    expect(server.firehose.lines(name).map((l) => (JSON.parse(l) as { type: string }).type)).toEqual(['run-start']);
+    const entries = server.firehose.lines(name).map((l) => JSON.parse(l) as { kind: string; seq: number; ledgerId?: string; event?: { type: string } });
+    expect(entries.map((e) => [e.kind, e.seq, e.event?.type])).toEqual([['segment', 1, undefined], ['event', 2, 'run-start'], ['event', 3, 'heartbeat']]);
+    expect(entries[0]?.ledgerId).toBe(sink.ledgerId);
+    expect(sink.ledgerId).toMatch(/^host-1\//);
+    // What went through verifies as an export.
+    const file = join(mkdtempSync(join(tmpdir(), 'logveil-export-')), 'security');
+    writeFileSync(file, server.firehose.lines(name).map((l) => `${l}\n`).join(''));
+    expect(verifyExport([file])).toMatchObject({ ok: true, entries: 3, chains: [{ ledgerId: sink.ledgerId, lastSeq: 3 }] });
   });
 });

@@ -1,0 +1,98 @@
+/**
+ * The security stream as a ledger: each function instance seals its events into a chain of its
+ * own, signs checkpoints of it with a KMS key when one is configured, and the stream's export
+ * verifies (`ledger verify --export`) whatever order the instances' lines arrive in; a line taken
+ * out of it shows.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KmsSigner } from '../../src/crypto/keys/kms.js';
+import { verifyExport } from '../../src/sinks/ledger/verify-export.js';
+import type { AwsTestServer } from '../aws/server.js';
+import { awslogsEvent, cwPayload, firehoseEvent, openHandler, securityEvents, startAws, STREAMS, verifySecurityStream } from '../aws/lambda.js';
+import { gzipSync } from 'node:zlib';
+import { tempDir } from '../helpers/keys.js';
+
+const SIGNING_KEY = 'alias/logveil-ledger-signing';
+const MESSAGES = ['login maria.lopez@corp-mail.net from 198.51.100.23', 'GET /healthz 200 3ms', 'deploy key AKIAIOSFODNN7REALKEY'];
+
+let aws: { server: AwsTestServer; env: Record<string, string> };
+let pem: string;
+beforeEach(async () => {
+  aws = await startAws();
+  aws.server.kms.createKey('ECC_NIST_P256', SIGNING_KEY);
+  pem = await new KmsSigner({ client: aws.server.kmsClient(), keyId: SIGNING_KEY }).publicKeyPem();
+});
+afterEach(() => aws.server.close());
+
+const signed = (extra: Record<string, string> = {}): Record<string, string> => ({ ...aws.env, LOGVEIL_LEDGER_SIGNING_KEY_ID: SIGNING_KEY, LOGVEIL_CHECKPOINT_INTERVAL_SECONDS: '0', ...extra });
+
+describe('the security stream of the Lambda handlers', () => {
+  it('holds one signed chain per instance, which the export verifies entry by entry', async () => {
+    const sub = await openHandler('cloudwatch-subscription', signed());
+    const transform = await openHandler('firehose-transform', signed());
+    for (const n of ['a', 'b']) {
+      await sub(awslogsEvent(cwPayload(MESSAGES, `sub-${n}`)));
+      await transform(firehoseEvent([gzipSync(JSON.stringify(cwPayload(MESSAGES, `tr-${n}`)))]));
+    }
+    const report = verifySecurityStream(aws.server, [pem]);
+    expect(report.problems).toEqual([]);
+    expect(report.chains.map((c) => c.ledgerId.split('/')[0])).toEqual(['logveil-cloudwatch-subscription', 'logveil-firehose-transform'].sort());
+    // Every event is in a chain, and every chain is signed to its head.
+    expect(report.entries).toBe(securityEvents(aws.server).length + 2);
+    expect(report.chains.map((c) => c.unsignedEntries)).toEqual([0, 0]);
+    expect(report.checkpoints).toBe(4);
+    expect(sub.runtime.chain.ledgerId).not.toBe(transform.runtime.chain.ledgerId);
+    expect(aws.server.count('Sign')).toBe(4);
+
+    // A findings event taken out of the export leaves a gap that names the entry after it.
+    const lines = aws.server.firehose.lines(STREAMS.security);
+    const at = lines.findIndex((l) => l.includes('"type":"findings"'));
+    const file = join(tempDir('logveil-export-'), 'security');
+    writeFileSync(file, lines.filter((_, i) => i !== at).map((l) => `${l}\n`).join(''));
+    const cut = verifyExport([file], [pem]);
+    expect(cut.problems.map((p) => p.kind)).toContain('gap');
+    expect(cut.problems.find((p) => p.kind === 'gap')?.seq).toBe((JSON.parse(lines[at] as string) as { seq: number }).seq + 1);
+  });
+
+  it('signs at most one checkpoint per interval', async () => {
+    const sub = await openHandler('cloudwatch-subscription', signed({ LOGVEIL_CHECKPOINT_INTERVAL_SECONDS: '3600' }));
+    for (const n of ['a', 'b', 'c']) await sub(awslogsEvent(cwPayload(MESSAGES, n)));
+    const report = verifySecurityStream(aws.server, [pem]);
+    expect(report).toMatchObject({ ok: true, checkpoints: 1 });
+    expect(report.chains[0]?.unsignedEntries).toBeGreaterThan(0);
+  });
+
+  it('redacts on when the signing key refuses, counting each checkpoint it could not sign', async () => {
+    aws.server.fail({ target: 'TrentService.Sign', kind: 'access-denied', times: Infinity });
+    const sub = await openHandler('cloudwatch-subscription', signed());
+    await sub(awslogsEvent(cwPayload(MESSAGES, 'a')));
+    await sub(awslogsEvent(cwPayload(MESSAGES, 'b')));
+    expect(sub.runtime.metrics.snapshot()).toMatchObject({ checkpointFailures: 2, appOut: 6, invocationFailures: 0 });
+    const report = verifySecurityStream(aws.server, [pem]);
+    expect(report).toMatchObject({ ok: true, checkpoints: 0 });
+    expect(report.chains[0]?.unsignedEntries).toBe(report.chains[0]?.lastSeq);
+  });
+
+  it('keeps the chain whole across a security stream outage: what failed is sent again as it was sealed', async () => {
+    const transform = await openHandler('firehose-transform', { ...signed(), LOGVEIL_DELIVERY_MAX_ATTEMPTS: '2' });
+    // The cold start delivered the key-created events of the keys it fetched.
+    const before = aws.server.firehose.lines(STREAMS.security).length;
+    aws.server.fail({ target: 'PutRecordBatch', kind: 'access-denied', times: Infinity, stream: STREAMS.security });
+    const quiet = console.error;
+    console.error = () => undefined;
+    try {
+      await transform(firehoseEvent([gzipSync(JSON.stringify(cwPayload(MESSAGES, 'a')))]));
+    } finally {
+      console.error = quiet;
+    }
+    expect(aws.server.firehose.lines(STREAMS.security)).toHaveLength(before);
+    aws.server.clearFaults();
+    await transform(firehoseEvent([gzipSync(JSON.stringify(cwPayload(MESSAGES, 'b')))]));
+    const report = verifySecurityStream(aws.server, [pem]);
+    expect(report.problems).toEqual([]);
+    expect(report.chains).toHaveLength(1);
+    expect(report.chains[0]?.unsignedEntries).toBe(0);
+  });
+});
