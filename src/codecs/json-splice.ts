@@ -211,8 +211,10 @@ export function indexPath(path: string): string {
 
 /**
  * The text of `after` (a redacted copy of `before`, which was parsed from `text`) with the least
- * change to `text`: changed leaves are replaced in place; an object or array that lost members is
- * written anew. `index` is `text`'s, when the caller has it already.
+ * change to `text`: changed leaves are replaced in place, renamed keys too, and the members an
+ * object lost (a field dropped) are cut out with their commas; an array that lost items, or an
+ * object that both lost members and renamed some, is written anew. `index` is `text`'s, when the
+ * caller has it already.
  */
 export function spliceJson(text: string, before: JsonValue, after: JsonValue, index: JsonIndex = indexJson(text)): string {
   if (before === after) return text;
@@ -250,15 +252,20 @@ function changedSpans(text: string, b: JsonValue, a: JsonValue, path: string, sp
       const bo = b as Record<string, JsonValue>;
       const ao = a as Record<string, JsonValue>;
       const names = newNames(bo, ao);
-      const span = names && names.size > 0 ? spans.get(path) : undefined;
-      const keySpans = span ? memberKeySpans(text, span.start) : undefined;
-      if (names && (names.size === 0 || keySpans)) {
+      const span = names?.size !== 0 ? spans.get(path) : undefined;
+      const members = span ? memberSpans(text, span.start) : undefined;
+      if (names && (names.size === 0 || members)) {
         for (const k of Object.keys(bo)) {
           const name = names.get(k);
-          const keySpan = keySpans?.get(k);
-          if (name !== undefined && keySpan) edits.push({ start: keySpan.start, end: keySpan.end, text: JSON.stringify(name) });
+          const member = members?.get(k);
+          if (name !== undefined && member) edits.push({ start: member.start, end: member.end, text: JSON.stringify(name) });
           changedSpans(text, bo[k] as JsonValue, ao[name ?? k] as JsonValue, memberPath(path, k), spans, edits);
         }
+        return;
+      }
+      if (!names && members && Object.keys(ao).every((k) => Object.hasOwn(bo, k))) {
+        dropMembers(members, (k) => Object.hasOwn(ao, k), edits);
+        for (const k of Object.keys(ao)) changedSpans(text, bo[k] as JsonValue, ao[k] as JsonValue, memberPath(path, k), spans, edits);
         return;
       }
     }
@@ -289,10 +296,32 @@ function newNames(b: Record<string, JsonValue>, a: Record<string, JsonValue>): M
   return names;
 }
 
-/** The span of each member's key (quotes included) of the object that opens at `open` in `text`. */
-function memberKeySpans(text: string, open: number): Map<string, Span> | undefined {
+/** A member of an object in the text: its key's span (quotes included) and where its value ends. */
+interface MemberSpan extends Span {
+  valueEnd: number;
+}
+
+/**
+ * The edits that cut out the members `keep` says no to: each with what follows it up to the next
+ * member's key, or, for the last members, from the end of the last kept one's value, so that no
+ * comma is left over. Members are in the text's order (a key spelled as an integer comes first
+ * in an object, not always in the text).
+ */
+function dropMembers(members: ReadonlyMap<string, MemberSpan>, keep: (key: string) => boolean, edits: Edit[]): void {
+  const list = [...members].map(([key, span]) => ({ kept: keep(key), ...span }));
+  let last = list.length - 1;
+  while (last >= 0 && !(list[last] as { kept: boolean }).kept) last--;
+  list.forEach((m, i) => {
+    if (m.kept) return;
+    if (i < last) edits.push({ start: m.start, end: (list[i + 1] as MemberSpan).start, text: '' });
+    else if (i === last + 1) edits.push({ start: last >= 0 ? (list[last] as MemberSpan).valueEnd : m.start, end: (list.at(-1) as MemberSpan).valueEnd, text: '' });
+  });
+}
+
+/** Each member of the object that opens at `open` in `text`, by key, in the text's order. */
+function memberSpans(text: string, open: number): Map<string, MemberSpan> | undefined {
   if (text.charCodeAt(open) !== 0x7b) return undefined;
-  const out = new Map<string, Span>();
+  const out = new Map<string, MemberSpan>();
   let i = open + 1;
   const ws = (): void => {
     while (isSpace(text.charCodeAt(i))) i++;
@@ -301,8 +330,8 @@ function memberKeySpans(text: string, open: number): Map<string, Span> | undefin
   while (i < text.length && text.charCodeAt(i) !== 0x7d) {
     const start = i;
     i = stringEnd(text, start);
-    const raw = text.slice(start + 1, i - 1);
-    out.set(raw.includes('\\') ? (JSON.parse(text.slice(start, i)) as string) : raw, { start, end: i });
+    const end = i;
+    const raw = text.slice(start + 1, end - 1);
     ws();
     i++; // ':'
     ws();
@@ -310,6 +339,7 @@ function memberKeySpans(text: string, open: number): Map<string, Span> | undefin
     if (c === 0x7b || c === 0x5b) i = containerEnd(text, i) ?? text.length;
     else if (c === QUOTE) i = stringEnd(text, i);
     else while (i < text.length && text.charCodeAt(i) !== 0x2c && text.charCodeAt(i) !== 0x7d && !isSpace(text.charCodeAt(i))) i++;
+    out.set(raw.includes('\\') ? (JSON.parse(text.slice(start, end)) as string) : raw, { start, end, valueEnd: i });
     ws();
     if (text.charCodeAt(i) === 0x2c) i++;
     ws();

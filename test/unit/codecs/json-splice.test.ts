@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ActionPolicy } from '../../../src/act/actions.js';
 import { compactJson, indexJson, indexPath, memberPath, spliceJson } from '../../../src/codecs/json-splice.js';
+import { builtinPatternsDir } from '../../../src/config/config.js';
+import { CompiledPolicy } from '../../../src/detect/compile.js';
+import { loadPolicy } from '../../../src/detect/load.js';
+import { processBatch } from '../../../src/pipeline/batch.js';
 import type { JsonValue } from '../../../src/record.js';
+import { LIMITS } from '../../helpers/engine.js';
+import { localKeys } from '../../helpers/keys.js';
 
 /** Replaces every string leaf for which `pick` says yes; returns a new value (input untouched). */
 function redactLeaves(v: JsonValue, pick: (s: string) => boolean): JsonValue {
@@ -37,6 +44,29 @@ function renameKeys(v: JsonValue, pick: () => boolean, n = { next: 0 }): JsonVal
   return v;
 }
 
+/** `v` without the object members `pick` chooses, as a dropped field leaves it: the others in their order. */
+function dropMembers(v: JsonValue, pick: () => boolean): JsonValue {
+  if (Array.isArray(v)) {
+    const items = v.map((x) => dropMembers(x, pick));
+    return items.every((x, i) => x === v[i]) ? v : items;
+  }
+  if (v && typeof v === 'object') {
+    const out: Record<string, JsonValue> = {};
+    let changed = false;
+    for (const k of Object.keys(v)) {
+      if (pick()) {
+        changed = true;
+        continue;
+      }
+      const x = dropMembers(v[k] as JsonValue, pick);
+      changed ||= x !== v[k];
+      out[k] = x;
+    }
+    return changed ? out : v;
+  }
+  return v;
+}
+
 describe('spliceJson', () => {
   it('changes only the redacted values, keeping spacing, number spelling and big integers', () => {
     const text = '{ "id" : 12345678901234567890, "ratio": 1.50, "msg":"mail a@b.co",\t"tags":["x","a@b.co"] }';
@@ -45,10 +75,20 @@ describe('spliceJson', () => {
     expect(spliceJson(text, before, after)).toBe('{ "id" : 12345678901234567890, "ratio": 1.50, "msg":"[[X]]",\t"tags":["x","[[X]]"] }');
   });
 
-  it('writes an object anew when it lost a member, and the whole record when a key repeats', () => {
-    const text = '{"a": {"keep": 1,  "drop": "x"}, "b": 2}';
+  it('cuts out the members an object lost, with their commas, keeping the rest as written; writes the whole record anew when a key repeats', () => {
+    const text = '{"a": {"keep": 1.50,  "drop": "x"}, "b": 12345678901234567890}';
     const before = JSON.parse(text) as JsonValue;
-    expect(spliceJson(text, before, { a: { keep: 1 }, b: 2 })).toBe('{"a": {"keep":1}, "b": 2}');
+    expect(spliceJson(text, before, { a: { keep: 1.5 }, b: 12345678901234567000 })).toBe('{"a": {"keep": 1.50}, "b": 12345678901234567890}');
+    const members = '{"1":2.0, "password":"p", "user" : "u", "10":1e2, "token":"t"}';
+    const all = JSON.parse(members) as Record<string, JsonValue>;
+    const cut = (keys: string[]) => spliceJson(members, all, Object.fromEntries(Object.entries(all).filter(([k]) => !keys.includes(k))));
+    expect(cut(['password'])).toBe('{"1":2.0, "user" : "u", "10":1e2, "token":"t"}');
+    expect(cut(['password', 'token'])).toBe('{"1":2.0, "user" : "u", "10":1e2}');
+    // "1" and "10" come first in the parsed object, not in the text.
+    expect(cut(['1', '10', 'token'])).toBe('{"password":"p", "user" : "u"}');
+    expect(cut(Object.keys(all))).toBe('{}');
+    const pretty = '{\n  "user": "u",\n  "password": "p",\n  "n": 1.0\n}';
+    expect(spliceJson(pretty, JSON.parse(pretty) as JsonValue, { user: 'u', n: 1 })).toBe('{\n  "user": "u",\n  "n": 1.0\n}');
     const dup = '{"password":"first-secret","password":"second"}';
     const parsed = JSON.parse(dup) as JsonValue;
     expect(spliceJson(dup, parsed, { password: '[[SECRET]]' })).toBe('{"password":"[[SECRET]]"}');
@@ -73,6 +113,22 @@ describe('spliceJson', () => {
         const before = JSON.parse(text) as JsonValue;
         let n = seed;
         const after = renameKeys(before, () => (n = (n * 1103515245 + 12345) & 0x7fffffff) % 3 === 0);
+        const out = spliceJson(text, before, after);
+        expect(JSON.parse(out)).toEqual(after);
+        if (after === before) expect(out).toBe(text);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('always yields the redacted value, for any JSON text, any members dropped and any leaves redacted', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.constantFrom(0, 1, 2, '\t'), fc.integer(), (value, indent, seed) => {
+        const text = JSON.stringify(value, null, indent);
+        const before = JSON.parse(text) as JsonValue;
+        let n = seed;
+        const pick = () => (n = (n * 1103515245 + 12345) & 0x7fffffff) % 4 === 0;
+        const after = redactLeaves(dropMembers(before, pick), pick);
         const out = spliceJson(text, before, after);
         expect(JSON.parse(out)).toEqual(after);
         if (after === before) expect(out).toBe(text);
@@ -154,5 +210,20 @@ describe('spliceJson', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('a record whose fields a policy drops', () => {
+  it('keeps the rest of the line as written: number spellings, big integers, spacing', async () => {
+    const { keys } = await localKeys();
+    const tokenKey = await keys.current();
+    const policy = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const line = '{"id":12345678901234567890, "amount":1.50,"user":"alice@example.com","password":"hunter2-Secret","ok":true}';
+    const r = processBatch(
+      { seq: 0, file: 'app.log', firstLine: 1, firstOffset: 0, data: Buffer.from(`${line}\n`) },
+      { policy, actions: new ActionPolicy({ byCategory: { pii: { type: 'drop-field' }, secret: { type: 'drop-field' } } }), format: 'auto', limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey },
+    );
+    // The password's key rule masks it, by its own action.
+    expect(Buffer.from(r.output).toString('utf8')).toBe('{"id":12345678901234567890, "amount":1.50,"password":"[[PASSWORD]]","ok":true}\n');
   });
 });
