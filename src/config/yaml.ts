@@ -59,16 +59,39 @@ const compiled = new WeakMap<object, ValidateFunction>();
 
 /** Validates a document against a schema; one problem per distinct failing location. */
 export function schemaProblems(doc: LoadedYaml, schema: object, what: string): Problem[] {
+  return schemaCheck(doc, schema, what).problems;
+}
+
+/** As {@link schemaProblems}, with the path of the value each problem is about. */
+export function schemaCheck(doc: LoadedYaml, schema: object, what: string): { problems: Problem[]; paths: Array<Array<string | number>> } {
   let validate = compiled.get(schema);
   if (!validate) {
     validate = schemaCompiler().compile(schema);
     compiled.set(schema, validate);
   }
-  if (validate(doc.value)) return [];
-  return condense(validate.errors ?? []).map((e) => {
-    const path = pointerToPath(e.instancePath);
+  if (validate(doc.value)) return { problems: [], paths: [] };
+  const errors = condense(validate.errors ?? []);
+  const paths = errors.map((e) => pointerToPath(e.instancePath));
+  const problems = errors.map((e, i) => {
+    const path = paths[i] as Array<string | number>;
     return { file: doc.file, line: doc.lineOf(path), message: `${what}${describePath(path)}: ${describeError(e)}` };
   });
+  return { problems, paths };
+}
+
+/**
+ * The items of the lists named (`detectors`, `keyRules`) that no schema problem is about, by list
+ * and index; undefined when a problem is about something else (the document, a list as a whole),
+ * since then nothing in it can be trusted. A pack whose one item is malformed still has the others
+ * checked, so that its every problem is reported at once.
+ */
+export function itemsClearOf(paths: ReadonlyArray<ReadonlyArray<string | number>>, lists: readonly string[]): ((list: string, index: number) => boolean) | undefined {
+  const bad = new Set<string>();
+  for (const p of paths) {
+    if (typeof p[0] !== 'string' || !lists.includes(p[0]) || typeof p[1] !== 'number') return undefined;
+    bad.add(`${p[0]}\0${p[1]}`);
+  }
+  return (list, index) => !bad.has(`${list}\0${index}`);
 }
 
 /** `oneOf` failures produce one error per branch; keep the most useful per location. */

@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import RE2 from 're2';
 import { duplicateIdProblems } from '../config/duplicates.js';
 import { withSpecCache } from '../config/spec-cache.js';
-import { parseYaml, readPackFiles, schemaProblems, type LoadedYaml } from '../config/yaml.js';
+import { itemsClearOf, parseYaml, readPackFiles, schemaCheck, type LoadedYaml } from '../config/yaml.js';
 import { PolicyError, type Problem } from '../errors.js';
 import type { Severity } from '../record.js';
 import { canonicalJson } from '../util/canonical.js';
@@ -81,10 +81,18 @@ export function loadPackText(file: string, text: string, problems: Problem[]): P
   problems.push(...parsed.problems);
   const doc = parsed.doc;
   if (!doc) return undefined;
-  const schemaIssues = schemaProblems(doc, PACK_SCHEMA, 'pack');
-  problems.push(...schemaIssues);
-  if (schemaIssues.length > 0) return undefined;
+  const schema = schemaCheck(doc, PACK_SCHEMA, 'pack');
+  problems.push(...schema.problems);
   const raw = doc.value as RawPack;
+  if (schema.problems.length > 0) {
+    // The pack is not usable, but its well-formed detectors and key rules are still checked.
+    const clear = itemsClearOf(schema.paths, ['detectors', 'keyRules']);
+    if (clear) {
+      (raw.detectors ?? []).forEach((d, i) => clear('detectors', i) && toDetector(doc, d, i, problems));
+      (raw.keyRules ?? []).forEach((r, i) => clear('keyRules', i) && toKeyRule(doc, r, i, problems));
+    }
+    return undefined;
+  }
   const pack: PackSpec = {
     id: raw.pack,
     file,

@@ -13,9 +13,11 @@ import { KeyRegistry, type KeyRecord } from '../crypto/keys/registry.js';
 import { CompiledPolicy } from '../detect/compile.js';
 import { keepAddressRanges } from '../detect/keep-ranges.js';
 import { loadPolicy } from '../detect/load.js';
+import type { PolicySpec } from '../detect/pack.js';
 import { CompiledRouting } from '../route/compile.js';
 import { loadRoutingRules } from '../route/load.js';
-import { ConfigError } from '../errors.js';
+import type { RoutingSpec } from '../route/spec.js';
+import { ConfigError, PolicyError, type Problem } from '../errors.js';
 import { LedgerSink } from '../sinks/ledger/sink.js';
 import { LocalSigner } from '../sinks/ledger/signer.js';
 import type { SecuritySink } from '../sinks/security-events.js';
@@ -58,15 +60,37 @@ export interface RuntimeOptions {
   checkActions?: boolean;
 }
 
+/**
+ * The routing rules and the pattern packs of `config`, and its actions checked against the packs'
+ * names: the problems of all three are reported together, in one PolicyError, rather than those of
+ * the first that has any.
+ */
+function loadPolicyParts(config: LogveilConfig, checkActions: boolean): { routingRules: RoutingSpec; spec: PolicySpec } {
+  const problems: Problem[] = [];
+  const failed: string[] = [];
+  const attempt = <T>(what: string, load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (err) {
+      if (!(err instanceof PolicyError)) throw err;
+      problems.push(...err.problems);
+      failed.push(what);
+      return undefined;
+    }
+  };
+  const routingRules = attempt('routing rules', () => loadRoutingRules(config.routing.patterns));
+  const spec = attempt('pattern packs', () => keepAddressRanges(loadPolicy(config.patterns), config.network.keepRanges));
+  const actions = spec && checkActions ? actionNameProblems(config.actions, spec) : [];
+  if (actions.length > 0 && failed.length === 0) throw new ConfigError(actions);
+  if (!routingRules || !spec) throw new PolicyError([...problems, ...actions], [...failed, ...(actions.length > 0 ? ['config'] : [])].join(' and '));
+  return { routingRules, spec };
+}
+
 export async function openRuntime(config: LogveilConfig, options: RuntimeOptions = {}): Promise<Runtime> {
   const routingSalt = randomBytes(16);
-  const routing = new CompiledRouting(loadRoutingRules(config.routing.patterns), { groupKeySalt: routingSalt });
+  const { routingRules, spec } = loadPolicyParts(config, options.checkActions !== false);
+  const routing = new CompiledRouting(routingRules, { groupKeySalt: routingSalt });
   // Built here only where batches run on this thread (see InlineExecutor): the pool's workers compile their own.
-  const spec = keepAddressRanges(loadPolicy(config.patterns), config.network.keepRanges);
-  if (options.checkActions !== false) {
-    const problems = actionNameProblems(config.actions, spec);
-    if (problems.length > 0) throw new ConfigError(problems);
-  }
   const policy = new CompiledPolicy(spec, { maxDepth: config.limits.maxDepth, extraLinePatterns: routing.linePatterns, lazy: true });
   const provider = options.provider ?? (await LocalKeyProvider.open(config.stateDir));
   const registry = await KeyRegistry.open(join(config.stateDir, 'keys.jsonl'));

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import RE2 from 're2';
 import { duplicateIdProblems } from '../config/duplicates.js';
 import { withSpecCache } from '../config/spec-cache.js';
-import { parseYaml, readPackFiles, schemaProblems, type LoadedYaml } from '../config/yaml.js';
+import { itemsClearOf, parseYaml, readPackFiles, schemaCheck, type LoadedYaml } from '../config/yaml.js';
 import { packFilesOf, re2Problem } from '../detect/load.js';
 import { PolicyError, type Problem } from '../errors.js';
 import type { JsonValue, Severity } from '../record.js';
@@ -39,10 +39,15 @@ export function loadRoutingText(file: string, text: string, problems: Problem[])
   problems.push(...parsed.problems);
   const doc = parsed.doc;
   if (!doc) return undefined;
-  const schemaIssues = schemaProblems(doc, ROUTING_SCHEMA, 'routing pack');
-  problems.push(...schemaIssues);
-  if (schemaIssues.length > 0) return undefined;
+  const schema = schemaCheck(doc, ROUTING_SCHEMA, 'routing pack');
+  problems.push(...schema.problems);
   const raw = doc.value as RawPack;
+  if (schema.problems.length > 0) {
+    // The pack is not usable, but its well-formed rules are still checked.
+    const clear = itemsClearOf(schema.paths, ['rules']);
+    if (clear) raw.rules.forEach((r, i) => clear('rules', i) && toRule(doc, r, i, problems));
+    return undefined;
+  }
   const pack: RoutingPackSpec = { id: raw.pack, file, rules: raw.rules.map((r, i) => toRule(doc, r, i, problems)) };
   if (raw.description !== undefined) pack.description = raw.description;
   return pack;

@@ -50,6 +50,17 @@ describe('pattern pack loading', () => {
     expect(problems.map((p) => p.message).join('\n')).toMatch(/detectors\[0\]\.action/);
   });
 
+  it('still checks the well-formed detectors of a pack whose other detectors break the schema', () => {
+    const text = ['pack: p', 'detectors:', detector('no-severity', "    regex: 'x'").replace('    severity: high\n', ''), detector('look-ahead', "    regex: 'foo(?=bar)'")].join('\n');
+    const messages = problemsOf(text).map((p) => `${p.line} ${p.message}`);
+    expect(messages).toEqual([
+      '4 pack .detectors[0]: missing required field "severity"',
+      expect.stringMatching(new RegExp(`^${text.slice(0, text.indexOf('foo(?=bar)')).split('\n').length} detector "look-ahead": lookahead`)),
+    ]);
+    // A problem with the pack as a whole leaves nothing in it to trust.
+    expect(problemsOf('pack: p\ndetectors: 7\n').map((p) => p.message)).toEqual(['pack .detectors: must be array']);
+  });
+
   it('reports YAML syntax errors with their line', () => {
     const problems = problemsOf('pack: p\ndetectors:\n  - id: x\n    name: "unterminated\n');
     expect(problems.length).toBeGreaterThan(0);

@@ -1,5 +1,8 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../src/config/config.js';
+import { PolicyError } from '../../../src/errors.js';
 import { LineFilter } from '../../../src/detect/line-filter.js';
 import { InlineExecutor } from '../../../src/pipeline/executor.js';
 import { openRuntime } from '../../../src/pipeline/runtime.js';
@@ -24,5 +27,20 @@ describe('openRuntime', () => {
     } finally {
       await runtime.close();
     }
+  });
+
+  it('reports the problems of the routing rules, the pattern packs and the actions together', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'pack.yaml'), "pack: p\ndetectors:\n  - id: d\n    name: D\n    category: secret\n    severity: high\n    regex: 'foo(?=bar)'\n    action: mask\n    tests: {match: [x]}\n");
+    writeFileSync(join(dir, 'rules.yaml'), "pack: r\nrules:\n  - id: r\n    name: R\n    category: test\n    severity: high\n    when: {text: ['(a)\\1']}\n    tests: {match: [x], nomatch: [y]}\n");
+    writeFileSync(join(dir, 'logveil.yaml'), 'patterns: [pack.yaml]\nrouting: {patterns: [rules.yaml]}\nactions: {byDetector: {nowhere: mask}}\n');
+    const config = loadConfig(join(dir, 'logveil.yaml'), { LOGVEIL_HOME: dir });
+    const err = await openRuntime(config).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(PolicyError);
+    expect((err as PolicyError).message).toMatch(/^2 problems in routing rules and pattern packs:\n/);
+    expect((err as PolicyError).problems.map((p) => p.message)).toEqual([expect.stringMatching(/^rule "r": text: backreference/), expect.stringMatching(/^detector "d": lookahead/)]);
   });
 });

@@ -31,6 +31,15 @@ describe('routing pack loading', () => {
     expect(problems.map((p) => p.message).join('\n')).toMatch(/rules\[0\]\.appStream: must be one of "keep", "remove"/);
   });
 
+  it('still checks the well-formed rules of a pack whose other rules break the schema', () => {
+    const text = rule(`      fields: {eventName: x}`, '    appStream: maybe\n') + rule(`      text: ['foo(?=bar)']`).replace(/^pack: t\nrules:\n/, '').replace('id: r', 'id: r2');
+    const problems = routingProblems(text).map((p) => `${p.line} ${p.message}`);
+    expect(problems).toEqual([
+      `${lineOf(text, 'appStream')} routing pack .rules[0].appStream: must be one of "keep", "remove"`,
+      expect.stringMatching(new RegExp(`^${lineOf(text, 'foo(?=bar)')} rule "r2": text: lookahead`)),
+    ]);
+  });
+
   it('refuses a rule the raw-line prefilter cannot serve', () => {
     const text = rule(`      not:
         fields: {errorCode: {exists: true}}`);
