@@ -1,5 +1,5 @@
 /**
- * Opening a ledger directory: take its lock, find the head (the last good entry of the last
+ * Opening a ledger directory, its lock taken (see lock.ts): find the head (the last good entry of the last
  * segment) and the last checkpoint, and recover a torn tail. A torn tail is what a crash in the
  * middle of a write leaves: bytes after the last complete entry that do not form entries. It is
  * moved aside to `<segment>.torn-<seq>` (0600) and cut off; everything before it is kept. Anything
@@ -13,7 +13,7 @@
  * Recomputing every hash of a 64 MiB segment took seconds at each start.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkLine, type ChainHead } from './chain.js';
 import { checkpointShapeProblem, CHECKPOINTS_FILE, GENESIS, segmentName, segmentNumber, type Checkpoint, type SegmentEntry } from './entry.js';
@@ -45,48 +45,6 @@ export interface OpenedLedger {
   lastCheckpointSeq: number;
   checkpointsSize: number;
   recovery?: Recovery;
-}
-
-export const LOCK_FILE = '.lock';
-
-/**
- * Takes the directory's lock (a file naming our pid), creating the directory if missing; a lock of
- * a process that is gone is taken over. Taken before the ledger is read (see openLedgerDir).
- */
-export function acquireLock(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const path = join(dir, LOCK_FILE);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
-        throw new LedgerError('LEDGER_LOCKED', `security ledger ${dir} is in use by process ${pid}`);
-      }
-      unlinkSync(path);
-    }
-  }
-  throw new LedgerError('LEDGER_LOCKED', `security ledger ${dir}: cannot take the lock`);
-}
-
-export function releaseLock(dir: string): void {
-  try {
-    unlinkSync(join(dir, LOCK_FILE));
-  } catch {
-    // already gone
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

@@ -15,7 +15,8 @@ import type { ChainHead } from './chain.js';
 import { checkpointPayload, CHECKPOINTS_FILE, sealEntryLine, sealEventLine, segmentName, type Checkpoint, type LedgerEntry } from './entry.js';
 import { LedgerError } from './errors.js';
 import { AppendFile, fsyncDir, NODE_IO, type LedgerIo } from './io.js';
-import { acquireLock, newLedgerId, openLedgerDir, releaseLock, type Recovery } from './recover.js';
+import { acquireLock, releaseLock } from './lock.js';
+import { newLedgerId, openLedgerDir, type Recovery } from './recover.js';
 import type { LedgerSigner } from './signer.js';
 
 export interface LedgerOptions {
