@@ -97,4 +97,6 @@ export interface RoutedRecord {
   spanId?: string;
   /** The record left the app stream (counted as dropped by policy). */
   removed: boolean;
+  /** When the record says it happened (ms since the epoch), for threshold rules; see route/record-time.ts. */
+  timeMs?: number;
 }

@@ -16,8 +16,9 @@ import type { DataKey } from '../crypto/keys/cache.js';
 import { encryptToken, wrapToken } from '../crypto/token.js';
 import type { CompiledDetector, CompiledPolicy } from '../detect/compile.js';
 import { scanText, type KnownMatches } from '../detect/scan.js';
-import type { CompiledRouting } from '../route/compile.js';
+import type { CompiledRouting, RouteMatch } from '../route/compile.js';
 import { appStreamOf } from '../route/event.js';
+import { recordTimeMs } from '../route/record-time.js';
 import { lineEnds, type LineFilter } from '../detect/line-filter.js';
 import { bodyRun, pemBodies } from './pem-blocks.js';
 import { mayHide, prepareLines, slowLines } from './prepare.js';
@@ -241,6 +242,10 @@ function processRecord(bytes: Buffer, source: SourceRef, ctx: RecordContext, hit
       keys: ctx.keys,
     });
     const ids = { ...(record.traceId ? { traceId: record.traceId } : {}), ...(record.spanId ? { spanId: record.spanId } : {}) };
+    const routedIds = (matches: readonly RouteMatch[]): typeof ids & { timeMs?: number } => {
+      const timeMs = matches.some((m) => m.threshold) ? recordTimeMs(record) : undefined;
+      return timeMs === undefined ? ids : { ...ids, timeMs };
+    };
     const findings = outcome.findings.length > 0 ? findingsEvent(ctx.policy.hash, source, outcome.findings, ids) : undefined;
     const withFindings: { findings?: ReturnType<typeof findingsEvent>; routed?: RoutedRecord } = findings ? { findings } : {};
     // The routing prefilter first: matching every rule against every decoded record is costly.
@@ -248,13 +253,13 @@ function processRecord(bytes: Buffer, source: SourceRef, ctx: RecordContext, hit
     const matches = rules ? (ctx.routing as CompiledRouting).route(record, rules) : [];
     if (outcome.kind === 'drop') {
       // A record the policy drops still counts for the security rules; its body is not kept.
-      if (matches.length > 0) withFindings.routed = { source, matches, body: DROPPED_BODY, removed: true, ...ids };
+      if (matches.length > 0) withFindings.routed = { source, matches, body: DROPPED_BODY, removed: true, ...routedIds(matches) };
       return { outcome: Outcome.Dropped, ...withFindings };
     }
     if (matches.length > 0) {
       // Threshold rules fire in the engine, in input order: their records stay in the app stream.
       const removed = !matches.some((m) => m.threshold) && appStreamOf(matches, ctx.appStream) === 'remove';
-      const routedRecord: RoutedRecord = { source, matches, body: outcome.body, removed, ...ids };
+      const routedRecord: RoutedRecord = { source, matches, body: outcome.body, removed, ...routedIds(matches) };
       if (removed) return { outcome: Outcome.Dropped, routed: routedRecord, ...withFindings };
       withFindings.routed = routedRecord;
     }

@@ -2,6 +2,9 @@
  * Threshold rules ("repeated HTTP 401/403 from one client"): a rule with `threshold` fires once
  * `count` of its matches with the same group key fall within `windowSeconds`, then starts counting
  * again. State lives here, on the one thread that sees records in input order, not in the workers.
+ * Times are the records' own where they tell one (see record-time.ts), so they may come out of
+ * order: a match counts with the others of its key whose times lie within the window of its own,
+ * before or after it, among those kept (the ones within the window of the key's latest time).
  */
 import type { RouteMatch } from './compile.js';
 
@@ -11,10 +14,12 @@ const DEFAULT_MAX_KEYS = 100_000;
 const SWEEP_EVERY = 4096;
 
 export class ThresholdGate {
-  /** `ruleId \0 key` -> times (ms) of the matches still inside the window, oldest first, and the window. */
+  /** `ruleId \0 key` -> times (ms) of the matches still inside the window, and the window. */
   readonly #recent = new Map<string, { times: number[]; windowMs: number }>();
   readonly #maxKeys: number;
   #sinceSweep = 0;
+  /** The latest time seen: keys none of whose matches is within their window of it are swept. */
+  #latest = Number.NEGATIVE_INFINITY;
 
   constructor(options: { maxKeys?: number } = {}) {
     this.#maxKeys = options.maxKeys ?? DEFAULT_MAX_KEYS;
@@ -33,16 +38,19 @@ export class ThresholdGate {
       }
       const id = `${m.ruleId}\0${m.threshold.key}`;
       const windowMs = m.threshold.windowSeconds * 1000;
-      const times = (this.#recent.get(id)?.times ?? []).filter((t) => t > nowMs - windowMs);
-      times.push(nowMs);
+      const all = [...(this.#recent.get(id)?.times ?? []), nowMs];
+      // Kept: the times within the window of the key's latest (fewer than `count` of them).
+      const latest = Math.max(...all);
+      const times = all.filter((t) => t > latest - windowMs);
       this.#recent.delete(id);
-      if (times.length >= m.threshold.count) {
+      if (all.filter((t) => Math.abs(t - nowMs) < windowMs).length >= m.threshold.count) {
         out.push(m);
       } else {
         this.#recent.set(id, { times, windowMs });
         if (this.#recent.size > this.#maxKeys) this.#recent.delete(this.#recent.keys().next().value as string);
       }
-      if (++this.#sinceSweep >= SWEEP_EVERY) this.#sweep(nowMs);
+      if (nowMs > this.#latest) this.#latest = nowMs;
+      if (++this.#sinceSweep >= SWEEP_EVERY) this.#sweep(this.#latest);
     }
     return out;
   }
@@ -51,7 +59,7 @@ export class ThresholdGate {
   #sweep(nowMs: number): void {
     this.#sinceSweep = 0;
     for (const [id, entry] of this.#recent) {
-      if ((entry.times[entry.times.length - 1] as number) <= nowMs - entry.windowMs) this.#recent.delete(id);
+      if (Math.max(...entry.times) <= nowMs - entry.windowMs) this.#recent.delete(id);
     }
   }
 

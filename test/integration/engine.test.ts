@@ -629,6 +629,22 @@ describe('engine', () => {
     }
   });
 
+  it('counts a threshold rule\'s matches by the records\' own times: ten 401s an hour apart do not fire it, ten in a minute do', async () => {
+    const routing = new CompiledRouting(loadRoutingRules([builtinRoutingDir()]));
+    const policy = new CompiledPolicy(loadPolicy([builtinPatternsDir()]), { maxDepth: LIMITS.maxDepth, extraLinePatterns: routing.linePatterns });
+    const at = (ms: number): string => new Date(Date.UTC(2026, 0, 5, 8) + ms).toISOString();
+    const json = (step: number) => Array.from({ length: 10 }, (_, i) => `${JSON.stringify({ timestamp: at(i * step), remote_addr: '203.0.113.9', request: 'POST /login', status: 401 })}\n`).join('');
+    // The same in Apache's access log form, its times in its own brackets.
+    const apache = (step: number) =>
+      Array.from({ length: 10 }, (_, i) => `203.0.113.7 - - [${new Date(Date.UTC(2025, 2, 14, 9) + i * step).toUTCString().replace(/^\w+, (\d+) (\w+) (\d+) ([\d:]+) GMT$/, '$1/$2/$3:$4 +0000')}] "POST /login HTTP/1.1" 401 178\n`).join('');
+    for (const [input, spread] of [[json(3_600_000), true], [json(5_000), false], [apache(3_600_000), true], [apache(5_000), false]] as const) {
+      const r = await runEngine(input, { workers: 0, policy, routing: { compiled: routing, salt: new Uint8Array(16), appStream: 'keep' } });
+      const fired = r.events.filter((e) => e.type === 'routed');
+      expect(fired, input.slice(0, 80)).toHaveLength(spread ? 0 : 1);
+      expect(r.summary).toMatchObject({ recordsIn: 10, appOut: 10, balanced: true });
+    }
+  });
+
   it('quarantines a record nested past any stack for its depth, inline and in workers alike', async () => {
     const input = `${'['.repeat(20_000)}1${']'.repeat(20_000)}\n`;
     for (const workers of [0, 2]) {

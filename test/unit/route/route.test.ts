@@ -125,6 +125,14 @@ describe('threshold gate', () => {
     expect(gate.admit([plain], 0)).toEqual([plain]);
   });
 
+  it('counts matches whose times come out of order by how far apart they are', () => {
+    const gate = new ThresholdGate();
+    const fired = (key: string, t: number): number => gate.admit([match(key)], t * 1000).length;
+    // 100 then 5 then 95: 5 is far from both, 95 is near 100.
+    expect([fired('a', 100), fired('a', 5), fired('a', 95)]).toEqual([0, 0, 0]);
+    expect(fired('a', 99)).toBe(1);
+  });
+
   it('keeps at most maxKeys keys', () => {
     const gate = new ThresholdGate({ maxKeys: 2 });
     for (const k of ['a', 'b', 'c', 'd']) gate.admit([match(k)], 0);
