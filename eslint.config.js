@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/', 'bench/.data/'] },
+  { ignores: ['dist/', 'infra/dist/', 'infra/bundle/', 'cdk.out/', 'node_modules/', 'coverage/', 'bench/results/', 'bench/.data/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
