@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -18,4 +18,21 @@ export function logveil(args: string[], options: { cwd: string; home: string; in
     maxBuffer: 64 * 1024 * 1024,
   });
   return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+/**
+ * {@link logveil}, without blocking this process: for a CLI that talks to a server this process
+ * runs (the AWS test server). `env` adds to the environment.
+ */
+export function logveilAsync(args: string[], options: { cwd: string; home: string; input?: string; env?: Record<string, string> }): Promise<CliResult> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { ...process.env, LOGVEIL_HOME: options.home, ...options.env } });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', fail);
+    child.on('close', (status) => done({ status, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    child.stdin.end(options.input ?? '');
+  });
 }

@@ -4,7 +4,7 @@
  * verifies (`ledger verify --export`) whatever order the instances' lines arrive in; a line taken
  * out of it shows.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KmsSigner } from '../../src/crypto/keys/kms.js';
@@ -12,7 +12,10 @@ import { verifyExport } from '../../src/sinks/ledger/verify-export.js';
 import type { AwsTestServer } from '../aws/server.js';
 import { awslogsEvent, cwPayload, firehoseEvent, openHandler, securityEvents, startAws, STREAMS, verifySecurityStream } from '../aws/lambda.js';
 import { gzipSync } from 'node:zlib';
+import { logveilAsync } from '../helpers/cli.js';
 import { tempDir } from '../helpers/keys.js';
+import { readLedgerEvents } from '../../src/sinks/ledger/reader.js';
+import { TEST_CREDENTIALS } from '../aws/server.js';
 
 const SIGNING_KEY = 'alias/logveil-ledger-signing';
 const MESSAGES = ['login maria.lopez@corp-mail.net from 198.51.100.23', 'GET /healthz 200 3ms', 'deploy key AKIAIOSFODNN7REALKEY'];
@@ -94,5 +97,29 @@ describe('the security stream of the Lambda handlers', () => {
     expect(report.problems).toEqual([]);
     expect(report.chains).toHaveLength(1);
     expect(report.chains[0]?.unsignedEntries).toBe(0);
+  });
+
+  it('gives an auditor the tokens back through the keys its export announces, unwrapped by KMS, and records it', async () => {
+    const sub = await openHandler('cloudwatch-subscription', signed());
+    await sub(awslogsEvent(cwPayload(['login maria.lopez@corp-mail.net from the office'], 'a')));
+    const redacted = aws.server.firehose.lines(STREAMS.app).join('\n');
+    expect(redacted).not.toContain('maria.lopez@corp-mail.net');
+    expect(redacted).toMatch(/\[\[EMAIL:tk1\./);
+    // The export as S3 holds it: gzipped objects under dated folders.
+    const dir = tempDir('logveil-audit-');
+    mkdirSync(join(dir, 'export', '2026', '12'), { recursive: true });
+    writeFileSync(join(dir, 'export', '2026', '12', 'security-1.gz'), gzipSync(aws.server.firehose.lines(STREAMS.security).map((l) => `${l}\n`).join('')));
+    const env = { AWS_REGION: 'us-east-1', LOGVEIL_AWS_ENDPOINT: aws.server.endpoint, AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey };
+    const home = join(dir, 'home');
+    const r = await logveilAsync(['detokenize', '--keys-from', join(dir, 'export'), '--principal', 'alice@audit', '--reason', 'incident 4711 review'], { cwd: dir, home, input: redacted, env });
+    expect(r.stderr).toContain('detokenized 1 of 1 tokens');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('login maria.lopez@corp-mail.net from the office');
+    const audits = [...readLedgerEvents([join(home, 'ledger')])].filter((e) => e.event.type === 'detokenize').map((e) => e.event);
+    expect(audits).toEqual([expect.objectContaining({ outcome: 'allowed', principal: 'alice@audit', tokens: 1 })]);
+    // Without the export's keys, the local registry has none of them.
+    const local = await logveilAsync(['detokenize', '--principal', 'alice@audit', '--reason', 'incident 4711 review'], { cwd: dir, home, input: redacted, env });
+    expect(local.status).not.toBe(0);
+    expect(local.stdout).not.toContain('maria.lopez');
   });
 });

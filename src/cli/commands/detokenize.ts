@@ -1,12 +1,15 @@
 /**
  * `logveil detokenize`: reverses tk1 tokens for an identified caller with a stated reason. The
  * audit event (who, why, which kids, how many tokens, outcome) is durable before any plaintext is
- * printed; a denied or failed attempt is recorded too.
+ * printed; a denied or failed attempt is recorded too. Keys come from the local key registry, or,
+ * with `--keys-from`, from the key-created events of a deployment's security export, unwrapped by
+ * KMS (see crypto/keys/export-keys.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { text as readStream } from 'node:stream/consumers';
 import { loadConfig } from '../../config/config.js';
 import { detokenizeText } from '../../crypto/detokenize.js';
+import { openExportKeys, type ExportKeys } from '../../crypto/keys/export-keys.js';
 import { maskedText } from '../../act/replace.js';
 import { openRuntime } from '../../pipeline/runtime.js';
 import { LineWriter } from '../../sinks/line-writer.js';
@@ -20,6 +23,8 @@ export interface DetokenizeFlags {
   config?: string;
   ledger?: string;
   out?: string;
+  /** Security export paths whose key-created events hold the keys (a deployment in AWS). */
+  keysFrom?: string[];
 }
 
 const MIN_REASON_CHARS = 8;
@@ -55,7 +60,21 @@ export async function detokenizeCommand(files: string[], flags: DetokenizeFlags)
         ? await readStream(process.stdin)
         : // A file whose last line has no end does not run into the next file's first line.
           (await Promise.all(files.map((f) => readFile(f, 'utf8')))).map((t, i, all) => (i < all.length - 1 && t !== '' && !t.endsWith('\n') ? `${t}\n` : t)).join('');
-    const result = await detokenizeText(input, runtime.keys);
+    let exported: ExportKeys | undefined;
+    if (flags.keysFrom?.length) {
+      try {
+        exported = await openExportKeys(flags.keysFrom, process.env.LOGVEIL_AWS_ENDPOINT ? { endpoint: process.env.LOGVEIL_AWS_ENDPOINT } : {});
+      } catch (err) {
+        await audit({ outcome: 'failed', tokens: 0, failed: 0, kids: [], detail: 'the keys of --keys-from cannot be read' });
+        throw err;
+      }
+    }
+    let result: Awaited<ReturnType<typeof detokenizeText>>;
+    try {
+      result = await detokenizeText(input, exported?.keys ?? runtime.keys);
+    } finally {
+      exported?.close();
+    }
     await audit({
       outcome: result.failures.length > 0 ? 'failed' : 'allowed',
       tokens: result.tokens,

@@ -83,7 +83,7 @@ export function verifyExport(paths: readonly string[], publicKeyPems: readonly s
     }
     keys.set(keyIdOf(key), key);
   });
-  const files = paths.flatMap((p) => filesUnder(p));
+  const files = exportFiles(paths);
   const problems: ExportProblem[] = [];
   const problem = (p: ExportProblem): void => void problems.push(p);
   const byHash = new Map<string, Node>();
@@ -94,7 +94,7 @@ export function verifyExport(paths: readonly string[], publicKeyPems: readonly s
   let otherLines = 0;
 
   for (const file of files) {
-    const content = contentOf(file);
+    const content = exportContent(file);
     if (typeof content === 'string') {
       problem({ kind: 'malformed', seq: null, where: file, message: content });
       continue;
@@ -234,6 +234,11 @@ function intact(entry: LedgerEntry, text: string): boolean {
   }
 }
 
+/** The files of an export's paths: each file, and every file under each folder, sorted. */
+export function exportFiles(paths: readonly string[]): string[] {
+  return paths.flatMap((p) => filesUnder(p));
+}
+
 /** The files of a path: itself, or every file under a folder, sorted. */
 function filesUnder(path: string): string[] {
   if (!statSync(path).isDirectory()) return [path];
@@ -247,7 +252,7 @@ function filesUnder(path: string): string[] {
  * A file's bytes, gunzipped when they are gzip (Firehose compresses S3 objects on request), or
  * why they cannot be had.
  */
-function contentOf(file: string): Buffer | string {
+export function exportContent(file: string): Buffer | string {
   let data: Buffer;
   try {
     data = readFileSync(file);
