@@ -154,6 +154,7 @@ ledger
   .addOption(new Option('--severity <level>', 'events at or above this severity').choices(['low', 'medium', 'high', 'critical']))
   .option('-n, --limit <n>', 'at most this many events', (v) => parseCount(v))
   .option('-c, --config <file>', 'config file (YAML)')
+  .option('--export', "the paths are the security stream's export (gzipped or not, folders read recursively)")
   .option('--json', 'JSON lines: {seq, file, line, event}')
   .action((paths: string[], flags) => run(async () => (await import('./commands/ledger.js')).ledgerShowCommand(paths, flags)));
 

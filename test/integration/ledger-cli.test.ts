@@ -172,6 +172,11 @@ describe('logveil ledger', () => {
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/^export OK: 7 entries in 2 chains, 2 checkpoints, from 2 files\n {2}chain logveil-sub:1\/\S+: \d entries, last seq \d, head [0-9a-f]{16}…\n/);
     expect(run('verify', '--export', join(dir, 'export')).status).toBe(2);
+    // show reads the same export: its events, the checkpoints passed over without a word.
+    const shown = run('show', '--export', join(dir, 'export'), '--json');
+    expect(shown.stderr).toBe('');
+    expect(shown.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { event: { type: string } }).event.type).sort()).toEqual(EVENTS.map((e) => e.type).sort());
+    expect(run('show', '--export', join(dir, 'export'), '--type', 'findings').stderr).toBe('2 events\n');
     // The second entry of the first chain taken out.
     writeFileSync(join(out, 'security-2'), `${a[0] as string}\n`);
     const cut = run('verify', '--export', join(dir, 'export'), '--pubkey', pubkey);

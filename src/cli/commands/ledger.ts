@@ -30,6 +30,7 @@ export interface LedgerVerifyFlags extends CommonFlags {
 }
 
 export interface LedgerShowFlags extends CommonFlags {
+  export?: boolean;
   type?: string[];
   since?: string;
   until?: string;
@@ -144,7 +145,7 @@ export function ledgerShowCommand(paths: string[], flags: LedgerShowFlags): numb
   if (flags.severity) filter.minSeverity = flags.severity;
   const skipped = { lines: 0, malformed: [] as string[] };
   let shown = 0;
-  for (const e of readLedgerEvents(inputs, skipped)) {
+  for (const e of readLedgerEvents(inputs, skipped, flags.export ? { export: true } : {})) {
     if (!matchesFilter(e.event, filter)) continue;
     if (flags.limit !== undefined && shown >= flags.limit) break;
     process.stdout.write(flags.json ? JSON.stringify({ seq: e.seq, file: e.file, line: e.line, event: e.event }) + '\n' : textLine(e));
@@ -153,7 +154,7 @@ export function ledgerShowCommand(paths: string[], flags: LedgerShowFlags): numb
   for (const m of skipped.malformed.slice(0, MAX_MALFORMED_SHOWN)) process.stderr.write(`logveil: ${m}; skipped\n`);
   if (skipped.malformed.length > MAX_MALFORMED_SHOWN) process.stderr.write(`logveil: ${skipped.malformed.length - MAX_MALFORMED_SHOWN} more malformed event(s) skipped\n`);
   const notEntries = skipped.lines - skipped.malformed.length;
-  if (notEntries > 0) process.stderr.write(`logveil: ${notEntries} line(s) are not ledger entries and were skipped; run \`logveil ledger verify\`\n`);
+  if (notEntries > 0) process.stderr.write(`logveil: ${notEntries} line(s) are not ledger entries and were skipped; run \`logveil ledger verify${flags.export ? ' --export' : ''}\`\n`);
   if (!flags.json) process.stderr.write(`${shown} event${shown === 1 ? '' : 's'}\n`);
   return ExitCode.Ok;
 }

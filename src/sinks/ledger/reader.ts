@@ -1,14 +1,17 @@
 /**
  * Reading a ledger for people: its events in order, with their seq and file:line, filtered by
  * type, time, detector or rule, and severity. Reading does not verify (that is `ledger verify`);
- * lines that are not entries are counted and skipped.
+ * lines that are not entries are counted and skipped. The security stream's export (see
+ * verify-export.ts) reads the same way, file by file, gzipped or not, folders recursively: there
+ * checkpoints and quarantine entries share the lines, and are passed over without a count.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SEVERITY_RANK, type Severity } from '../../record.js';
 import type { SecurityEvent } from '../../telemetry/events.js';
 import { entryShapeProblem, segmentNumber, type LedgerEntry } from './entry.js';
-import { endsTorn, fileLines } from './scan.js';
+import { endsTorn, fileLines, scanBytes, type ScannedLine } from './scan.js';
+import { exportContent, exportFiles } from './verify-export.js';
 import { eventSchemaProblem } from './event-check.js';
 
 export interface LedgerEvent {
@@ -52,7 +55,26 @@ export function ledgerFiles(paths: readonly string[]): string[] {
  * entries whose event does not have its type's shape, which `skipped.malformed` (when given)
  * names as `file:line: what is wrong`.
  */
-export function* readLedgerEvents(paths: readonly string[], skipped: { lines: number; malformed?: string[] } = { lines: 0 }): Generator<LedgerEvent> {
+export function* readLedgerEvents(paths: readonly string[], skipped: Skipped = { lines: 0 }, options: { export?: boolean } = {}): Generator<LedgerEvent> {
+  if (options.export) {
+    for (const file of exportFiles(paths)) {
+      const content = exportContent(file);
+      if (typeof content === 'string') {
+        skipped.lines += 1;
+        skipped.malformed?.push(`${file}: ${content}`);
+        continue;
+      }
+      const scanned = scanBytes(content);
+      if (scanned.tornBytes > 0) skipped.lines += 1;
+      for (const line of scanned.lines) {
+        // Checkpoints and quarantine entries: JSON objects of the export that are not entries.
+        if (line.value !== null && typeof line.value === 'object' && !Array.isArray(line.value) && entryShapeProblem(line.value)) continue;
+        const e = eventOf(file, line, skipped);
+        if (e) yield e;
+      }
+    }
+    return;
+  }
   for (const file of ledgerFiles(paths)) {
     // A torn last line counts before the file's events, as a caller may stop before its end (a
     // pipe, which reads once, tells only there).
@@ -66,26 +88,37 @@ export function* readLedgerEvents(paths: readonly string[], skipped: { lines: nu
           if (torn === undefined && r.value.tornBytes > 0) skipped.lines += 1;
           break;
         }
-        const line = r.value;
-        if (line.value === undefined || entryShapeProblem(line.value)) {
-          skipped.lines += 1;
-          continue;
-        }
-        const entry = line.value as LedgerEntry;
-        if (entry.kind !== 'event') continue;
-        const problem = eventSchemaProblem(entry.event);
-        if (problem) {
-          skipped.lines += 1;
-          skipped.malformed?.push(`${file}:${line.line}: ${entry.event.type} event: ${problem}`);
-          continue;
-        }
-        yield { seq: entry.seq, ts: entry.ts, file, line: line.line, event: entry.event };
+        const e = eventOf(file, r.value, skipped);
+        if (e) yield e;
       }
     } finally {
       // Closes the file when the caller stops early.
       lines.return(undefined as never);
     }
   }
+}
+
+/** Lines skipped: how many, and what is wrong with those whose event is malformed (`file:line: what`). */
+export interface Skipped {
+  lines: number;
+  malformed?: string[];
+}
+
+/** The event of an entry line; undefined (counted in `skipped` unless it is a segment entry) otherwise. */
+function eventOf(file: string, line: ScannedLine, skipped: Skipped): LedgerEvent | undefined {
+  if (line.value === undefined || entryShapeProblem(line.value)) {
+    skipped.lines += 1;
+    return undefined;
+  }
+  const entry = line.value as LedgerEntry;
+  if (entry.kind !== 'event') return undefined;
+  const problem = eventSchemaProblem(entry.event);
+  if (problem) {
+    skipped.lines += 1;
+    skipped.malformed?.push(`${file}:${line.line}: ${entry.event.type} event: ${problem}`);
+    return undefined;
+  }
+  return { seq: entry.seq, ts: entry.ts, file, line: line.line, event: entry.event };
 }
 
 /** The severity of an event, where it has one. */
