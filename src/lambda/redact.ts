@@ -86,7 +86,8 @@ export function redactUnits(units: readonly Unit[], setup: RedactSetup, keys: Ba
   });
   const data = Buffer.concat(parts);
   const res = processBatch(
-    { seq, file: 'lambda', firstLine: 1, firstOffset: 0, data },
+    // An invocation may hold the middle of a key logged a line per event, neither its BEGIN nor its END.
+    { seq, file: 'lambda', firstLine: 1, firstOffset: 0, data, orphanKeyLines: true },
     { policy: setup.policy, actions: setup.actions, format: setup.format, limits: setup.limits, ...keys },
   );
   if (res.lines !== info.length) throw new LogveilError('BATCH_MISMATCH', `batch core returned ${res.lines} lines for ${info.length}`);

@@ -33,6 +33,8 @@ export interface BatchTask {
   tooLarge?: { lineBytes: number; inputBytes: number };
   /** The private key's PEM block the batch starts inside, if any (see pem-blocks.ts). */
   pem?: PemState;
+  /** Mark body lines without a BEGIN or END line in the batch (a Lambda invocation; see pem-blocks.ts). */
+  orphanKeyLines?: boolean;
 }
 
 /** Per-line outcome codes in {@link BatchResult.outcomes}. */

@@ -69,7 +69,7 @@ export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Arr
   const usesBefore = ctx.tokenKey instanceof LogveilError ? 0 : ctx.tokenKey.uses;
   const ends = lineEnds(data);
   const keyBlock = ctx.policy.keyBlockDetector;
-  const pem = keyBlock ? pemBodies(data, ends, task.pem) : undefined;
+  const pem = keyBlock ? pemBodies(data, ends, task.pem, task.orphanKeyLines === true) : undefined;
   const lineHits = new Map<number, number[]>();
   const slow = slowLines(data, ends, ctx, lineHits);
   const prepared = prepareLines(data, ends, lineHits, ctx.policy, ctx.format);

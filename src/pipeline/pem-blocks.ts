@@ -13,6 +13,12 @@
  * line (a block cut short). A line that closes a block may open another. An END line without its
  * BEGIN before it in the data (the block began before the data did) has the body lines right
  * before it marked too.
+ *
+ * A Lambda invocation may hold neither: the middle of a key logged a line per event and split
+ * over three invocations or more. There (`orphans`), two lines in a row or more that end in a
+ * full PEM or OpenSSH body line (a base64 run of exactly 64 or 70 characters, upper and lower
+ * case and digits all in it) are marked as body lines. (A file read in order carries an open
+ * block from batch to batch, and does not need this.)
  */
 
 const NL = 0x0a;
@@ -46,9 +52,12 @@ export interface PemBodies {
  * the end of the data), `state`: the block open before its first line, if any. Undefined when
  * `data` holds none and none was open (most batches: one native search).
  */
-export function pemBodies(data: Buffer, ends: Int32Array, state: PemState | undefined): PemBodies | undefined {
-  if (!state && indexOfMark(data) === -1) return undefined;
+export function pemBodies(data: Buffer, ends: Int32Array, state: PemState | undefined, orphans = false): PemBodies | undefined {
+  const marked = state !== undefined || indexOfMark(data) !== -1;
+  if (!marked && !orphans) return undefined;
   const body = new Uint8Array(ends.length);
+  if (orphans) markOrphans(data, ends, body);
+  if (!marked) return body.includes(1) ? { body, after: undefined } : undefined;
   let open = state;
   for (let i = 0, start = 0; i < ends.length; i++) {
     const end = ends[i] as number;
@@ -126,6 +135,31 @@ function markTail(data: Buffer, ends: Int32Array, i: number, body: Uint8Array): 
     if (length < (k === i - 1 ? 2 : FULL_RUN)) return;
     body[k] = 1;
   }
+}
+
+/** Base64 characters a full body line holds: PEM's 64, OpenSSH's 70. */
+const FULL_WIDTHS = new Set([64, 70]);
+
+/** Marks runs of two lines or more that each end in a full body line (see the module notes). */
+function markOrphans(data: Buffer, ends: Int32Array, body: Uint8Array): void {
+  let first = -1;
+  const close = (i: number): void => {
+    if (first !== -1 && i - first >= 2) body.fill(1, first, i);
+    first = -1;
+  };
+  for (let i = 0, start = 0; i < ends.length; i++) {
+    const end = ends[i] as number;
+    const line = data.subarray(start, end > start && data[end - 1] === CR ? end - 1 : end).toString('latin1');
+    start = end + 1;
+    const m = RUN.exec(line);
+    const run = m && m[1] === '' ? m[0] : '';
+    if (FULL_WIDTHS.has(run.length) && /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run)) {
+      if (first === -1) first = i;
+    } else {
+      close(i);
+    }
+  }
+  close(ends.length);
 }
 
 /** The block a BEGIN line of a private key opens (its END not after it on the line), if it is one. */

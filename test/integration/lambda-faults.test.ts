@@ -163,7 +163,7 @@ describe('kinesis under faults', () => {
   });
 });
 
-describe('a private key logged a line per event, over two invocations', () => {
+describe('a private key logged a line per event, over several invocations', () => {
   it('redacts the body lines of either part: the first read forward from its BEGIN, the second back from its END', async () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().trimEnd().split('\n');
@@ -176,6 +176,21 @@ describe('a private key logged a line per event, over two invocations', () => {
     for (const line of body) expect(messages.includes(line), line).toBe(false);
     expect(messages.filter((m) => /^\[\[PRIVATE_KEY[:\]]/.test(m))).toHaveLength(body.length);
     expect(messages.filter((m) => m.startsWith('-----'))).toEqual([pem[0], pem.at(-1)]);
+    expect(balanced(sub.runtime.metrics.snapshot())).toBe(true);
+  });
+
+  it('redacts the body lines of a middle part that holds neither its BEGIN nor its END', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().trimEnd().split('\n');
+    const body = pem.slice(1, -1);
+    const sub = await openHandler('cloudwatch-subscription', aws.env);
+    await sub(awslogsEvent(cwPayload(['loading key', ...pem.slice(0, 5)], 'a')));
+    await sub(awslogsEvent(cwPayload(pem.slice(5, 15), 'b')));
+    await sub(awslogsEvent(cwPayload([...pem.slice(15), 'key loaded'], 'c')));
+    const messages = streamJson(aws.server, STREAMS.app).map((e) => e.message as string);
+    expect(messages).toHaveLength(pem.length + 2);
+    for (const line of body) expect(messages.includes(line), line).toBe(false);
+    expect(messages.filter((m) => /^\[\[PRIVATE_KEY[:\]]/.test(m))).toHaveLength(body.length);
     expect(balanced(sub.runtime.metrics.snapshot())).toBe(true);
   });
 });

@@ -45,6 +45,24 @@ describe('private keys over several lines', () => {
     expect(scan(['PRIVATE KEY rotated', BODY[0] as string, '-----END CERTIFICATE-----'])).toEqual({ body: [0, 0, 0], openAfter: false });
   });
 
+  it('marks, when asked (a Lambda invocation), two full body lines in a row or more that no BEGIN or END surrounds', () => {
+    const orphans = (lines: readonly string[]): number[] | undefined => {
+      const data = Buffer.from(lines.join('\n') + '\n');
+      const found = pemBodies(data, lineEnds(data), undefined, true);
+      return found && [...found.body];
+    };
+    const p = '2026-12-02T10:00:02Z app: ';
+    const ssh = 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW';
+    expect(orphans(['loading', BODY[0] as string, BODY[1] as string, `${p}${BODY[0]}`, 'done'])).toEqual([0, 1, 1, 1, 0]);
+    expect(orphans([ssh, ssh.replace('b3B', 'Q9x')])).toEqual([1, 1]);
+    // One such line alone, hex, a padded or short run, or a run of another width: none.
+    expect(orphans(['x', BODY[0] as string, 'y'])).toBeUndefined();
+    expect(orphans(['a'.repeat(32) + '0123456789abcdef'.repeat(2), 'f'.repeat(32) + '0123456789abcdef'.repeat(2)])).toBeUndefined();
+    expect(orphans([BODY[2] as string, BODY[2] as string, `${BODY[0]}AAAA`, `${BODY[0]}AAAA`])).toBeUndefined();
+    // Not asked (a file read in order carries its blocks from batch to batch): none.
+    expect(scan([BODY[0] as string, BODY[1] as string])).toBeUndefined();
+  });
+
   it('reads blank lines and headers after the BEGIN line\'s log prefix, and reopens on a BEGIN that closes a block', () => {
     const p = 'Dec  1 10:00:02 host app[12]: ';
     expect(scan([`${p}-----BEGIN PGP PRIVATE KEY BLOCK-----`, `${p}Version: GnuPG v2`, p, `${p}${BODY[0]}`, `${p}${BODY[1]}`])).toEqual({ body: [0, 0, 0, 1, 1], openAfter: true });
