@@ -1,3 +1,5 @@
+import type { RunSummary } from '../pipeline/accounting.js';
+
 /** Exit codes scripts can rely on. */
 export const ExitCode = {
   Ok: 0,
@@ -18,3 +20,15 @@ export const ExitCode = {
   /** ledger verify: intact except a torn last line left by a crash (opening the ledger recovers it). */
   LedgerTorn: 8,
 } as const;
+
+/**
+ * A run's exit code: 3 when records went to the quarantine, and 1 (a failure, whatever else) when
+ * its counts do not balance, which `say` is told: a record may have been lost uncounted.
+ */
+export function runExitCode(summary: RunSummary, say: (line: string) => void): number {
+  if (!summary.balanced) {
+    say(`logveil: the run's counts do not balance (records in ${summary.recordsIn}, app out ${summary.appOut} + dropped ${summary.dropped} + quarantined ${summary.quarantined}): a record may be lost\n`);
+    return ExitCode.Failed;
+  }
+  return summary.quarantined > 0 ? ExitCode.Quarantined : ExitCode.Ok;
+}

@@ -21,10 +21,10 @@ describe('logveil redact --dry-run', () => {
     expect(existsSync(home)).toBe(false);
   });
 
-  it('names each record it would quarantine, file:line and code, once', () => {
+  it('names each record it would quarantine, file:line and code, once, and exits as the run would (3)', () => {
     writeFileSync(join(dir, 'bad.jsonl'), Buffer.concat([Buffer.from('{"a":1,"a":"ana@example.org"}\nfine\n'), Buffer.from([0xff, 0xfe, 0x0a])]));
     const r = logveil(['redact', '--dry-run', '--compare', builtinPatternsDir(), 'bad.jsonl'], { cwd: dir, home });
-    expect(r.status).toBe(0);
+    expect(r.status).toBe(3);
     expect(r.stderr.split('\n').filter(Boolean)).toEqual([
       expect.stringMatching(/^logveil: bad\.jsonl:1 DUPLICATE_KEY: /),
       expect.stringMatching(/^logveil: bad\.jsonl:3 INVALID_UTF8: /),

@@ -14,6 +14,7 @@ import { maskedText } from '../../act/replace.js';
 import type { CompiledPolicy } from '../../detect/compile.js';
 import type { RunSummary } from '../../pipeline/accounting.js';
 import { fileInput, redactStreams } from '../../pipeline/engine.js';
+import { runExitCode } from '../exit.js';
 import { openRuntime } from '../../pipeline/runtime.js';
 import { readLedgerEvents } from '../../sinks/ledger/reader.js';
 import { LineWriter } from '../../sinks/line-writer.js';
@@ -52,7 +53,8 @@ export async function dryRunCommand(files: string[], config: LogveilConfig, o: D
     const b = o.compare ? await runPolicy(inputs, { ...config, patterns: o.compare }, join(scratch, 'b'), o.workers) : undefined;
     const report = b ? { policy: describe(a), compare: describe(b), changes: diff(a, b) } : { policy: describe(a) };
     process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(a, b));
-    return 0;
+    // As the run of the policy would exit: 3 when it would quarantine records (1 when its counts do not balance).
+    return runExitCode(a.summary, (line) => process.stderr.write(line));
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -15,7 +15,7 @@ import { QuarantineSink } from '../../sinks/quarantine.js';
 import { detectorCategories, EngineTelemetry } from '../../telemetry/metrics.js';
 import { startTelemetry } from '../../telemetry/sdk.js';
 import { Heartbeat } from '../../sinks/ledger/heartbeat.js';
-import { ExitCode } from '../exit.js';
+import { runExitCode } from '../exit.js';
 import { dryRunCommand } from './dry-run.js';
 import { openProgress } from '../progress.js';
 
@@ -150,14 +150,3 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
   return runExitCode(summary, (line) => process.stderr.write(line));
 }
 
-/**
- * A run's exit code: 3 when records went to the quarantine, and 1 (a failure, whatever else) when
- * its counts do not balance, which `say` is told: a record may have been lost uncounted.
- */
-export function runExitCode(summary: RunSummary, say: (line: string) => void): number {
-  if (!summary.balanced) {
-    say(`logveil: the run's counts do not balance (records in ${summary.recordsIn}, app out ${summary.appOut} + dropped ${summary.dropped} + quarantined ${summary.quarantined}): a record may be lost\n`);
-    return ExitCode.Failed;
-  }
-  return summary.quarantined > 0 ? ExitCode.Quarantined : ExitCode.Ok;
-}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runExitCode } from '../../../src/cli/commands/redact.js';
+import { runExitCode } from '../../../src/cli/exit.js';
 import { ExitCode } from '../../../src/cli/exit.js';
 import type { RunSummary } from '../../../src/pipeline/accounting.js';
 
