@@ -2,8 +2,8 @@
  * The AWS deployment of logveil: a CloudWatch Logs subscription Lambda and a Firehose
  * transformation Lambda running the same engine, the app and security Firehose streams, the
  * security bucket under S3 Object Lock, KMS keys (data keys, with rotation; checkpoint signing),
- * one least-privilege role per function, an on-failure queue, and alarms on errors, on undelivered
- * security events and on a security stream that falls silent.
+ * one least-privilege role per function, an on-failure queue, and alarms on errors, on throttles
+ * and on a security stream that falls silent.
  *
  * Every grant names its resources: no action or resource is `*`. A function may not decrypt what
  * it tokenized (only its hash key, by its encryption context); only the detokenize role may.
@@ -189,10 +189,18 @@ export class LogveilStack extends Stack {
     for (const o of objects) {
       Validations.of(role).acknowledge({ id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${o}]`, reason: 'Firehose names the objects it writes by time, under this prefix of its own.' });
     }
+    // With an S3 Bucket Key (the buckets' default), S3 asks KMS under the bucket's ARN as the
+    // encryption context; without one, under the object's.
     role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [this.dataKey.keyArn], conditions: { StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` }, StringLike: { 'kms:EncryptionContext:aws:s3:arn': target.arnForObjects(`${prefix}*`) } } }),
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [this.dataKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` }, StringLike: { 'kms:EncryptionContext:aws:s3:arn': [target.bucketArn, target.arnForObjects(`${prefix}*`)] } },
+      }),
     );
-    if (processor) role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'], resources: [processor.functionArn] }));
+    // Firehose invokes the processor's $LATEST version, as its ARN below names it.
+    const processorArn = processor ? `${processor.functionArn}:$LATEST` : undefined;
+    if (processor) role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'], resources: [processor.functionArn, processorArn as string] }));
     const stream = new firehose.CfnDeliveryStream(this, name, {
       ...(streamName ? { deliveryStreamName: streamName } : {}),
       deliveryStreamType: 'DirectPut',
@@ -209,7 +217,7 @@ export class LogveilStack extends Stack {
           ? {
               processingConfiguration: {
                 enabled: true,
-                processors: [{ type: 'Lambda', parameters: [{ parameterName: 'LambdaArn', parameterValue: processor.functionArn }, { parameterName: 'BufferIntervalInSeconds', parameterValue: '60' }] }],
+                processors: [{ type: 'Lambda', parameters: [{ parameterName: 'LambdaArn', parameterValue: processorArn as string }, { parameterName: 'BufferIntervalInSeconds', parameterValue: '60' }] }],
               },
             }
           : {}),

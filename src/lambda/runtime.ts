@@ -28,6 +28,7 @@ import { keyCreatedEvent, type KeyCreatedEvent, type SecurityEvent } from '../te
 import { detectorCategories, EngineTelemetry } from '../telemetry/metrics.js';
 import { LambdaConfigError, type LambdaConfig } from './env.js';
 import { LambdaMetrics, type StreamRole } from './metrics.js';
+import { PendingLines } from './pending-lines.js';
 
 /** Replaceable parts, for tests and the bench; production passes none. */
 export interface LambdaDeps {
@@ -83,10 +84,10 @@ export interface LambdaRuntime {
   /** Sealed lines not yet delivered (the instance's run-start first); the next invocation sends them. */
   takePendingLines(): string[];
   /**
-   * Puts sealed lines that could not be delivered in front of the queue, which the next
-   * invocation sends first: a sealed entry is sent again as it is, or its chain has a gap. Past
-   * {@link MAX_PENDING_EVENTS} the oldest (at its back) are given up, counted as
-   * `securityEventsLost` (`ledger verify --export` reports the gap they leave).
+   * Keeps sealed lines that could not be delivered for the next delivery, which sends them first,
+   * in chain order: a sealed entry is sent again as it is, or its chain has a gap. Past
+   * {@link MAX_PENDING_EVENTS} the newest are given up, counted as `securityEventsLost`
+   * (`ledger verify --export` reports the gap they leave; see pending-lines.ts).
    */
   requeuePendingLines(lines: readonly string[]): void;
   /** Deadline of the current invocation's deliveries. */
@@ -141,31 +142,26 @@ export async function openLambdaRuntime(config: LambdaConfig, deps: LambdaDeps =
   };
   const security = stream(config.securityStream, 'security');
   const chain = new StreamChain(config.deploymentId);
-  let pending: string[] = [];
-  const requeuePendingLines = (lines: readonly string[]): void => {
-    pending = [...lines, ...pending];
-    // Bounded: through a long outage of the security stream the oldest (queued first, at the
-    // back) are given up, and counted.
-    if (pending.length > MAX_PENDING_EVENTS) {
-      metrics.add('securityEventsLost', pending.length - MAX_PENDING_EVENTS);
-      pending = pending.slice(0, MAX_PENDING_EVENTS);
-    }
-  };
+  const pending = new PendingLines(MAX_PENDING_EVENTS, (lost) => metrics.add('securityEventsLost', lost));
 
   const registry = await KeyRegistry.open(join(config.stateDir, 'keys.jsonl'));
   if (config.hashKeyBlob) await seedHashKey(registry, config, provider.name);
-  // A key is used only once its event (with the wrapped key) is on the security stream.
+  // A key is used only once its event (with the wrapped key) is on the security stream. The lines
+  // still pending go with it, before it: at cold start the chain's segment entry and run-start,
+  // which an instance that is never invoked would otherwise keep, leaving its export a gap.
   const onKeyCreated = async (rec: KeyRecord): Promise<void> => {
     const event: LambdaKeyCreatedEvent = { ...keyCreatedEvent(policy.hash, rec), encryptedKey: rec.encryptedKey, context: rec.context };
-    const lines = chain.seal([event]);
+    const lines = [...pending.take(), ...chain.seal([event])];
     const result = await security.putLines(
       lines.map((line, tag) => ({ line, tag })),
       deadline !== undefined ? { deadline } : {},
     );
     if (result.failed.length === 0) return;
     const failed = new Set(result.failed.flatMap((f) => f.record.tags));
-    requeuePendingLines(lines.filter((_, i) => failed.has(i)));
-    throw new LogveilError('SECURITY_SINK_FAILED', `key-created event not delivered to Firehose stream ${security.streamName} (last error ${result.failed[0]?.code ?? 'unknown'})`);
+    pending.add(lines.filter((_, i) => failed.has(i)));
+    if (failed.has(lines.length - 1)) {
+      throw new LogveilError('SECURITY_SINK_FAILED', `key-created event not delivered to Firehose stream ${security.streamName} (last error ${result.failed[0]?.code ?? 'unknown'})`);
+    }
   };
   const bounds = { maxAgeMs: config.logveil.keys.maxKeyAgeMs, maxUses: config.logveil.keys.maxKeyUses };
   const keys = new DataKeyCache(provider, registry, { ...bounds, context: { pipeline: config.pipeline, purpose: 'tokenize' }, onKeyCreated });
@@ -189,7 +185,7 @@ export async function openLambdaRuntime(config: LambdaConfig, deps: LambdaDeps =
   };
   // The deployment id (function name and version) names the subject of a missing-heartbeat alarm.
   const runStart = { type: 'run-start' as const, ts: new Date().toISOString(), policyHash: policy.hash, version: VERSION, configHash: config.logveil.hash, deploymentId: config.deploymentId };
-  pending = [...chain.seal([runStart]), ...pending];
+  pending.add(chain.seal([runStart]));
   // The signer's public key is fetched at cold start; one that cannot be had then is asked for again at the next checkpoint.
   const kmsSigner = config.signingKeyId ? new KmsSigner({ client: deps.kmsClient ?? createKmsClient(clientOptions), keyId: config.signingKeyId, ...config.kmsRetry, ...retryHooks }) : undefined;
   let signer: Promise<LedgerSigner> | undefined;
@@ -231,12 +227,8 @@ export async function openLambdaRuntime(config: LambdaConfig, deps: LambdaDeps =
     chain,
     sealEvents: (events) => chain.seal(events),
     checkpointLine,
-    takePendingLines: () => {
-      const out = pending;
-      pending = [];
-      return out;
-    },
-    requeuePendingLines,
+    takePendingLines: () => pending.take(),
+    requeuePendingLines: (lines) => pending.add(lines),
     setDeadline: (d) => (deadline = d),
     close: () => {
       keys.close();

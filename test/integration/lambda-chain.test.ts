@@ -59,6 +59,13 @@ describe('the security stream of the Lambda handlers', () => {
     expect(cut.problems.find((p) => p.kind === 'gap')?.seq).toBe((JSON.parse(lines[at] as string) as { seq: number }).seq + 1);
   });
 
+  it('delivers the chain\'s first entries with the keys made at cold start: an instance never invoked leaves no gap', async () => {
+    await openHandler('cloudwatch-subscription', signed());
+    const report = verifySecurityStream(aws.server, [pem]);
+    expect(report.problems).toEqual([]);
+    expect(securityEvents(aws.server).map((e) => e.type)).toEqual(['run-start', 'key-created', 'key-created']);
+  });
+
   it('signs at most one checkpoint per interval', async () => {
     const sub = await openHandler('cloudwatch-subscription', signed({ LOGVEIL_CHECKPOINT_INTERVAL_SECONDS: '3600' }));
     for (const n of ['a', 'b', 'c']) await sub(awslogsEvent(cwPayload(MESSAGES, n)));
@@ -117,6 +124,14 @@ describe('the security stream of the Lambda handlers', () => {
     expect(r.stdout).toContain('login maria.lopez@corp-mail.net from the office');
     const audits = [...readLedgerEvents([join(home, 'ledger')])].filter((e) => e.event.type === 'detokenize').map((e) => e.event);
     expect(audits).toEqual([expect.objectContaining({ outcome: 'allowed', principal: 'alice@audit', tokens: 1 })]);
+    // A key-created event whose wrapped key was changed is named, its kid only, and nothing is printed.
+    const lines = aws.server.firehose.lines(STREAMS.security);
+    const forged = lines.map((l) => (l.includes('"type":"key-created"') ? l.replace(/"encryptedKey":"(.)/, (_, c: string) => `"encryptedKey":"${c === 'A' ? 'B' : 'A'}`) : l));
+    writeFileSync(join(dir, 'export', '2026', '12', 'security-1.gz'), gzipSync(forged.map((l) => `${l}\n`).join('')));
+    const bad = await logveilAsync(['detokenize', '--keys-from', join(dir, 'export'), '--principal', 'alice@audit', '--reason', 'incident 4711 review'], { cwd: dir, home, input: redacted, env });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/the key-created event of kid \S+ cannot be read: KEY_RECORD_INVALID/);
+    expect(bad.stdout).toBe('');
     // Without the export's keys, the local registry has none of them.
     const local = await logveilAsync(['detokenize', '--principal', 'alice@audit', '--reason', 'incident 4711 review'], { cwd: dir, home, input: redacted, env });
     expect(local.status).not.toBe(0);

@@ -153,14 +153,19 @@ describe('firehose-transform', () => {
     const transform = await openHandler('firehose-transform', aws.env);
     const rt = transform.runtime;
     const beat = (n: number) => ({ type: 'heartbeat' as const, ts: new Date(Date.UTC(2026, 0, 1)).toISOString(), intervalSeconds: 60, beat: n, uptimeSeconds: 60 * n });
-    rt.requeuePendingLines(rt.sealEvents(Array.from({ length: 6000 }, (_, i) => beat(i + 1))));
-    rt.requeuePendingLines(rt.sealEvents(Array.from({ length: 6000 }, (_, i) => beat(6001 + i))));
-    // The segment entry and run-start were queued at cold start: 12,002 lines in all.
-    expect(rt.metrics.snapshot().securityEventsLost).toBe(2002);
-    const kept = rt.takePendingLines().map((l) => JSON.parse(l) as { event: { beat: number } });
+    // The cold start delivered the chain's first entries with its key-created events: nothing waits.
+    expect(rt.takePendingLines()).toEqual([]);
+    // Queued out of order, as two failed deliveries would: the later one first.
+    const older = rt.sealEvents(Array.from({ length: 6000 }, (_, i) => beat(i + 1)));
+    const newer = rt.sealEvents(Array.from({ length: 6000 }, (_, i) => beat(6001 + i)));
+    rt.requeuePendingLines(newer);
+    rt.requeuePendingLines(older);
+    expect(rt.metrics.snapshot().securityEventsLost).toBe(2000);
+    const kept = rt.takePendingLines().map((l) => JSON.parse(l) as { seq: number; event: { beat: number } });
     expect(kept).toHaveLength(MAX_PENDING_EVENTS);
-    // The newest first; the instance's first entries and the oldest beats were given up.
-    expect([kept[0], kept.at(-1)].map((e) => e?.event.beat)).toEqual([6001, 4000]);
+    // In chain order; the newest were given up, so that the chain's start stays linked.
+    expect(kept.every((e, i) => i === 0 || e.seq === (kept[i - 1] as { seq: number }).seq + 1)).toBe(true);
+    expect([kept[0], kept.at(-1)].map((e) => e?.event.beat)).toEqual([1, 10000]);
   });
 
   it.each(['disabled', 'access-denied'] as const)('drops every record, counted, when KMS is %s: none is written as it came', async (kind) => {

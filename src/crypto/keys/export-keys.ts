@@ -52,8 +52,22 @@ export async function openExportKeys(paths: readonly string[], options: ExportKe
   const region = options.region ?? process.env.AWS_REGION ?? regionOf(records);
   if (!region) throw new InputError(['no AWS region: set AWS_REGION']);
   const dir = mkdtempSync(join(tmpdir(), 'logveil-keys-'));
-  const registry = await KeyRegistry.open(join(dir, 'keys.jsonl'));
-  for (const rec of records) await registry.add(rec);
+  let registry: KeyRegistry;
+  try {
+    registry = await KeyRegistry.open(join(dir, 'keys.jsonl'));
+    // Firehose delivers at least once: an event may be there twice.
+    const seen = new Set<string>();
+    for (const rec of records) {
+      if (seen.has(rec.kid)) continue;
+      seen.add(rec.kid);
+      await registry.add(rec).catch((err: unknown) => {
+        throw new InputError([`the key-created event of kid ${rec.kid} cannot be read: ${(err as { code?: string }).code ?? 'error'}`]);
+      });
+    }
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const provider = new KmsKeyProvider({ client: createKmsClient({ region, ...(options.endpoint ? { endpoint: options.endpoint } : {}) }), keyId: (records[0] as KeyRecord).keyId });
   // Never asked to make a key: only the announced ones are unwrapped.
   const keys = new DataKeyCache(provider, registry, { maxAgeMs: Number.MAX_SAFE_INTEGER, maxUses: Number.MAX_SAFE_INTEGER, context: { pipeline: 'detokenize', purpose: 'detokenize' } });

@@ -23,8 +23,18 @@ describe('a record\'s own time', () => {
     expect(recordTimeMs(record('[Fri Mar 14 09:00:01 2025] [error] [client 61.37.222.240] Directory index forbidden'))).toBe(T);
   });
 
+  it('takes no compact date for a count, no time before 2000 or more than a day ahead, and reads a time without a zone as UTC', () => {
+    expect(recordTimeMs(record({ ts: '20250314153000' }))).toBeUndefined();
+    expect(recordTimeMs(record({ ts: '202503141530' }))).toBeUndefined();
+    expect(recordTimeMs(record({ timestamp: '2100-01-01T00:00:00Z' }))).toBeUndefined();
+    expect(recordTimeMs(record({ timestamp: '1999-12-31T23:59:59Z' }))).toBeUndefined();
+    expect(recordTimeMs(record({ timestamp: '2025-03-14 09:00:01' }))).toBe(T);
+    expect(recordTimeMs(record({ timestamp: '2025-03-14T09:00:01,5Z' }))).toBe(T + 500);
+    expect(recordTimeMs(record({ time: String(T) }))).toBe(T);
+  });
+
   it('prefers the record\'s own timestamp (a CloudWatch Logs event\'s), and has none for what tells none', () => {
-    expect(recordTimeMs(record('[Fri Mar 14 09:00:01 2025] x', 42_000_000_000_000))).toBe(42_000_000_000_000);
+    expect(recordTimeMs(record('[Fri Mar 14 09:00:01 2025] x', 1_700_000_000_000))).toBe(1_700_000_000_000);
     for (const body of ['Dec 10 06:55:46 host sudo[99]: bob', { status: 401 }, { time: 'soon' }, { ts: 12 }, [1, 2], 'x'.repeat(200) + ' 2025-03-14T09:00:01Z']) {
       expect(recordTimeMs(record(body as JsonValue))).toBeUndefined();
     }

@@ -125,12 +125,25 @@ describe('threshold gate', () => {
     expect(gate.admit([plain], 0)).toEqual([plain]);
   });
 
-  it('counts matches whose times come out of order by how far apart they are', () => {
+  it('counts matches whose times come out of order: any window of the rule\'s length that holds the match', () => {
     const gate = new ThresholdGate();
     const fired = (key: string, t: number): number => gate.admit([match(key)], t * 1000).length;
-    // 100 then 5 then 95: 5 is far from both, 95 is near 100.
-    expect([fired('a', 100), fired('a', 5), fired('a', 95)]).toEqual([0, 0, 0]);
-    expect(fired('a', 99)).toBe(1);
+    // 0, 1 and 9 lie in one window of 10 s, however late 1 comes.
+    expect([fired('a', 0), fired('a', 9), fired('a', 200), fired('a', 1)]).toEqual([0, 0, 0, 1]);
+    // 0, 8 and 16 do not: each is within 10 s of 8, but no 10 s holds all three.
+    expect([fired('b', 0), fired('b', 16), fired('b', 8)]).toEqual([0, 0, 0]);
+  });
+
+  it('does not forget the keys counting when a few records are dated far ahead', () => {
+    const gate = new ThresholdGate();
+    const fired = (key: string, t: number): number => gate.admit([match(key)], t * 1000).length;
+    let n = 0;
+    fired('victim', 1000);
+    fired('x', 4_000_000_000);
+    for (let i = 0; i < 5000; i++) fired(`noise${i % 50}`, 1000 + (n++ % 5));
+    fired('victim', 1001);
+    for (let i = 0; i < 5000; i++) fired(`noise${i % 50}`, 1000 + (n++ % 5));
+    expect(fired('victim', 1002)).toBe(1);
   });
 
   it('keeps at most maxKeys keys', () => {
@@ -144,9 +157,10 @@ describe('threshold gate', () => {
     for (let i = 0; i < 5000; i++) gate.admit([match(`k${i}`)], i);
     // 5000 matches within 5 s: every key still counts
     expect(gate.size).toBe(5000);
-    // one sweep later (every 4096 matches), at a time past every window, only new keys remain
-    for (let i = 0; i < 4096; i++) gate.admit([match(`late${i % 10}`)], 60_000 + i);
-    expect(gate.size).toBe(10);
+    // two sweeps later (every 4096 matches, each measured from the earliest match since the one
+    // before), at times past every window, only new keys remain
+    for (let i = 0; i < 2 * 4096; i++) gate.admit([match(`late${i}`)], 60_000 + i);
+    expect(gate.size).toBe(2 * 4096);
   });
 });
 
