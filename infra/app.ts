@@ -5,7 +5,8 @@
  *   LOGVEIL_CODE_DIR        the function bundle (infra/README.md says how to build it)
  *   LOGVEIL_LOG_GROUPS      comma-separated log group names to subscribe
  *   LOGVEIL_AUDIT_ROLE_ARN  the role that may assume the detokenize role
- *   LOGVEIL_PIPELINE, LOGVEIL_SECURITY_RETENTION_DAYS  optional
+ *   LOGVEIL_PIPELINE, LOGVEIL_SECURITY_RETENTION_DAYS, LOGVEIL_CONFIG_FILE (a config file in the
+ *   bundle), LOGVEIL_HASH_KEY_BLOB  optional
  */
 import { App, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -26,6 +27,8 @@ new LogveilStack(app, 'Logveil', {
   auditPrincipal: new iam.ArnPrincipal(env.LOGVEIL_AUDIT_ROLE_ARN as string),
   ...(env.LOGVEIL_PIPELINE ? { pipeline: env.LOGVEIL_PIPELINE } : {}),
   ...(env.LOGVEIL_SECURITY_RETENTION_DAYS ? { securityRetentionDays: Number(env.LOGVEIL_SECURITY_RETENTION_DAYS) } : {}),
+  ...(env.LOGVEIL_CONFIG_FILE ? { configFile: env.LOGVEIL_CONFIG_FILE } : {}),
+  ...(env.LOGVEIL_HASH_KEY_BLOB ? { hashKeyBlob: env.LOGVEIL_HASH_KEY_BLOB } : {}),
 });
 // The AwsSolutions checks run at synthesis: a finding the stack does not acknowledge fails it.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

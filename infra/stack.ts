@@ -36,6 +36,14 @@ export interface LogveilStackProps extends StackProps {
   readonly checkpointIntervalSeconds?: number;
   /** The functions' runtime; the code's `node_modules` (re2 is native) must be built for it. Default Node.js 24. */
   readonly runtime?: lambda.Runtime;
+  /** A logveil config file inside the bundle (`LOGVEIL_CONFIG`, relative to it): packs, actions, limits. */
+  readonly configFile?: string;
+  /**
+   * The deployment's hash key, as the base64 CiphertextBlob of a KMS data key made under `DataKey`
+   * with context pipeline and `purpose: hash` (`LOGVEIL_HASH_KEY_BLOB`): needed when the config's
+   * actions hash values, so that hashes join across cold starts.
+   */
+  readonly hashKeyBlob?: string;
 }
 
 /** See the module notes. */
@@ -107,6 +115,8 @@ export class LogveilStack extends Stack {
       LOGVEIL_PIPELINE: pipeline,
       LOGVEIL_LEDGER_SIGNING_KEY_ID: this.signingKey.keyArn,
       LOGVEIL_CHECKPOINT_INTERVAL_SECONDS: String(props.checkpointIntervalSeconds ?? 60),
+      ...(props.configFile ? { LOGVEIL_CONFIG: `/var/task/${props.configFile}` } : {}),
+      ...(props.hashKeyBlob ? { LOGVEIL_HASH_KEY_BLOB: props.hashKeyBlob } : {}),
       NODE_OPTIONS: '--enable-source-maps',
       ...extra,
     });

@@ -8,12 +8,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LogveilStack } from '../../infra/stack.js';
+import { LogveilStack, type LogveilStackProps } from '../../infra/stack.js';
 
 const DIST = fileURLToPath(new URL('../../dist/lambda', import.meta.url));
 
 /** The stack synthesized with the AwsSolutions checks: the error synthesis throws, if any, and the report. */
-function synth(): { template: Template; error: unknown; report: string } {
+function synth(extra: Partial<LogveilStackProps> = {}): { template: Template; error: unknown; report: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'logveil-cdk-'));
   const app = new App({ outdir });
   const stack = new LogveilStack(app, 'Logveil', {
@@ -21,6 +21,7 @@ function synth(): { template: Template; error: unknown; report: string } {
     logGroupNames: ['/aws/lambda/orders', '/app/payments'],
     auditPrincipal: new iam.ArnPrincipal('arn:aws:iam::111122223333:role/auditors'),
     env: { account: '111122223333', region: 'eu-west-1' },
+    ...extra,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   let error: unknown;
@@ -89,6 +90,14 @@ describe('the CDK stack (infra/)', () => {
     s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { DestinationConfig: { OnFailure: { Destination: Match.anyValue() } } });
     s.template.resourceCountIs('AWS::Logs::SubscriptionFilter', 2);
     s.template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', { ExtendedS3DestinationConfiguration: Match.objectLike({ ProcessingConfiguration: Match.objectLike({ Enabled: true }) }) });
+  });
+
+  it('passes a config file of the bundle and the hash key to both functions when given, and neither otherwise', () => {
+    const vars = (t: Template) => Object.values(t.findResources('AWS::Lambda::Function')).map((r) => (r as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables);
+    expect(vars(s.template).every((v) => !('LOGVEIL_CONFIG' in v) && !('LOGVEIL_HASH_KEY_BLOB' in v))).toBe(true);
+    const given = vars(synth({ configFile: 'policy/logveil.yaml', hashKeyBlob: 'AQIDBAUG' }).template);
+    expect(given).toHaveLength(2);
+    for (const v of given) expect(v).toMatchObject({ LOGVEIL_CONFIG: '/var/task/policy/logveil.yaml', LOGVEIL_HASH_KEY_BLOB: 'AQIDBAUG' });
   });
 
   it('alarms on failed or throttled invocations and on a security stream that falls silent', () => {
