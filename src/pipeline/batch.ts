@@ -211,6 +211,12 @@ function batchKeys(ctx: BatchContext): RedactKeys {
   };
 }
 
+/** A routed record's ids, with its own time when a threshold rule matched it (see route/record-time.ts). */
+function routedIds<T extends object>(ids: T, record: LogRecord, matches: readonly RouteMatch[]): T & { timeMs?: number } {
+  const timeMs = matches.some((m) => m.threshold) ? recordTimeMs(record) : undefined;
+  return timeMs === undefined ? ids : { ...ids, timeMs };
+}
+
 /**
  * The structured path for one line; any failure quarantines the raw line, encrypted. `hits`: what
  * the line prefilter found the raw line to match, when it ran on it; `prepared`: what lineDetectors
@@ -242,10 +248,6 @@ function processRecord(bytes: Buffer, source: SourceRef, ctx: RecordContext, hit
       keys: ctx.keys,
     });
     const ids = { ...(record.traceId ? { traceId: record.traceId } : {}), ...(record.spanId ? { spanId: record.spanId } : {}) };
-    const routedIds = (matches: readonly RouteMatch[]): typeof ids & { timeMs?: number } => {
-      const timeMs = matches.some((m) => m.threshold) ? recordTimeMs(record) : undefined;
-      return timeMs === undefined ? ids : { ...ids, timeMs };
-    };
     const findings = outcome.findings.length > 0 ? findingsEvent(ctx.policy.hash, source, outcome.findings, ids) : undefined;
     const withFindings: { findings?: ReturnType<typeof findingsEvent>; routed?: RoutedRecord } = findings ? { findings } : {};
     // The routing prefilter first: matching every rule against every decoded record is costly.
@@ -253,13 +255,13 @@ function processRecord(bytes: Buffer, source: SourceRef, ctx: RecordContext, hit
     const matches = rules ? (ctx.routing as CompiledRouting).route(record, rules) : [];
     if (outcome.kind === 'drop') {
       // A record the policy drops still counts for the security rules; its body is not kept.
-      if (matches.length > 0) withFindings.routed = { source, matches, body: DROPPED_BODY, removed: true, ...routedIds(matches) };
+      if (matches.length > 0) withFindings.routed = { source, matches, body: DROPPED_BODY, removed: true, ...routedIds(ids, record, matches) };
       return { outcome: Outcome.Dropped, ...withFindings };
     }
     if (matches.length > 0) {
       // Threshold rules fire in the engine, in input order: their records stay in the app stream.
       const removed = !matches.some((m) => m.threshold) && appStreamOf(matches, ctx.appStream) === 'remove';
-      const routedRecord: RoutedRecord = { source, matches, body: outcome.body, removed, ...routedIds(matches) };
+      const routedRecord: RoutedRecord = { source, matches, body: outcome.body, removed, ...routedIds(ids, record, matches) };
       if (removed) return { outcome: Outcome.Dropped, routed: routedRecord, ...withFindings };
       withFindings.routed = routedRecord;
     }

@@ -164,33 +164,33 @@ describe('kinesis under faults', () => {
 });
 
 describe('a private key logged a line per event, over several invocations', () => {
-  it('redacts the body lines of either part: the first read forward from its BEGIN, the second back from its END', async () => {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  /**
+   * A new RSA key of `bits`, logged a line per event between 'loading key' and 'key loaded', cut
+   * at the line indices `cuts` into one subscription invocation per part; checks that no body line
+   * reaches the app stream, each redacted on its own line, and the counts balance.
+   */
+  async function logKeyOver(bits: number, cuts: readonly number[]): Promise<{ pem: string[]; messages: string[] }> {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: bits });
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().trimEnd().split('\n');
     const body = pem.slice(1, -1);
+    const lines = ['loading key', ...pem, 'key loaded'];
     const sub = await openHandler('cloudwatch-subscription', aws.env);
-    await sub(awslogsEvent(cwPayload(['loading key', ...pem.slice(0, 5)], 'a')));
-    await sub(awslogsEvent(cwPayload([...pem.slice(5), 'key loaded'], 'b')));
+    const bounds = [0, ...cuts.map((c) => c + 1), lines.length];
+    for (let k = 0; k + 1 < bounds.length; k++) await sub(awslogsEvent(cwPayload(lines.slice(bounds[k], bounds[k + 1]), String.fromCharCode(97 + k))));
     const messages = streamJson(aws.server, STREAMS.app).map((e) => e.message as string);
     expect(messages).toHaveLength(pem.length + 2);
     for (const line of body) expect(messages.includes(line), line).toBe(false);
     expect(messages.filter((m) => /^\[\[PRIVATE_KEY[:\]]/.test(m))).toHaveLength(body.length);
-    expect(messages.filter((m) => m.startsWith('-----'))).toEqual([pem[0], pem.at(-1)]);
     expect(balanced(sub.runtime.metrics.snapshot())).toBe(true);
+    return { pem, messages };
+  }
+
+  it('redacts the body lines of either part: the first read forward from its BEGIN, the second back from its END', async () => {
+    const { pem, messages } = await logKeyOver(1024, [5]);
+    expect(messages.filter((m) => m.startsWith('-----'))).toEqual([pem[0], pem.at(-1)]);
   });
 
   it('redacts the body lines of a middle part that holds neither its BEGIN nor its END', async () => {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().trimEnd().split('\n');
-    const body = pem.slice(1, -1);
-    const sub = await openHandler('cloudwatch-subscription', aws.env);
-    await sub(awslogsEvent(cwPayload(['loading key', ...pem.slice(0, 5)], 'a')));
-    await sub(awslogsEvent(cwPayload(pem.slice(5, 15), 'b')));
-    await sub(awslogsEvent(cwPayload([...pem.slice(15), 'key loaded'], 'c')));
-    const messages = streamJson(aws.server, STREAMS.app).map((e) => e.message as string);
-    expect(messages).toHaveLength(pem.length + 2);
-    for (const line of body) expect(messages.includes(line), line).toBe(false);
-    expect(messages.filter((m) => /^\[\[PRIVATE_KEY[:\]]/.test(m))).toHaveLength(body.length);
-    expect(balanced(sub.runtime.metrics.snapshot())).toBe(true);
+    await logKeyOver(2048, [5, 15]);
   });
 });
