@@ -46,6 +46,8 @@ export interface DeliveryOutcome {
    * for the next invocation of this instance, since an entry of the chain is never sealed anew.
    */
   undeliveredEvents: number;
+  /** Quarantine entries the quarantine stream did not take (those of failed app lines among them). */
+  undeliveredQuarantine: Owned<QuarantineEntry>[];
 }
 
 /**
@@ -59,7 +61,7 @@ export async function deliverAll(
   deadline: number | undefined,
   appStream: FirehoseStream | undefined = rt.app,
 ): Promise<DeliveryOutcome> {
-  const outcome: DeliveryOutcome = { failedOwners: new Set(), quarantinedByOwner: new Map(), problems: [], undeliveredEvents: 0 };
+  const outcome: DeliveryOutcome = { failedOwners: new Set(), quarantinedByOwner: new Map(), problems: [], undeliveredEvents: 0, undeliveredQuarantine: [] };
   const opts = deadline !== undefined ? { deadline } : {};
   const events = [...input.events];
   const quarantine = [...input.quarantine];
@@ -82,7 +84,9 @@ export async function deliverAll(
       rt.metrics.add('deliveryQuarantined', failed.length);
     }
   }
-  await sendOwned(rt.quarantine, 'quarantine entries', quarantine.map((q) => ({ value: JSON.stringify(q.value), owner: q.owner })), outcome, opts);
+  const entries = quarantine.map((q) => ({ value: JSON.stringify(q.value), owner: q.owner }));
+  const entriesFailed = new Set(await sendOwned(rt.quarantine, 'quarantine entries', entries, outcome, opts));
+  outcome.undeliveredQuarantine = quarantine.filter((_q, i) => entriesFailed.has(entries[i] as Owned<string>));
   const sealed = rt.sealEvents(events.map((e) => e.value));
   // The lines before the events' own (the chain's segment entry, on its first use) belong to the instance.
   const lead = sealed.length - events.length;

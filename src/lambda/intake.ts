@@ -14,6 +14,7 @@ import type { SourceRef } from '../record.js';
 import type { SecurityEvent } from '../telemetry/events.js';
 import { describeFieldFindings, eventFieldFindings, payloadFieldFindings, SECRET_IN_ENVELOPE, singleEventPayload, type FieldFinding } from './envelope.js';
 import { quarantineInput, redactUnits, type Owned, type RedactResult, type Unit } from './redact.js';
+import type { DeliveryOutcome } from './deliver.js';
 import type { BatchKeys, LambdaRuntime } from './runtime.js';
 
 /** Counts of one input (a Lambda event, a Firehose record, a Kinesis record). */
@@ -56,6 +57,10 @@ export class Intake {
   readonly #keys: BatchKeys;
   /** Whether {@link Intake.redact} has counted the units. */
   #redacted = false;
+  /** Whether the results were handed to delivery and its outcome taken ({@link Intake.settle}). */
+  #settled = false;
+  /** App lines quarantined by delivery after theirs failed ({@link Intake.settle}). */
+  #deliveryQuarantined = 0;
 
   constructor(rt: LambdaRuntime, keys: BatchKeys) {
     this.#rt = rt;
@@ -67,11 +72,6 @@ export class Intake {
     let c = this.#counts.get(owner);
     if (!c) this.#counts.set(owner, (c = { recordsIn: 0, appOut: 0, dropped: 0, quarantined: 0 }));
     return c;
-  }
-
-  /** Every input's counts. */
-  allCounts(): IterableIterator<[number, InputCounts]> {
-    return this.#counts.entries();
   }
 
   /**
@@ -170,10 +170,13 @@ export class Intake {
     c.quarantined += 1;
     this.quarantine.push({ value: q.entry, owner });
     this.events.push({ value: q.event, owner });
-    this.#rt.metrics.quarantined(q.entry.code);
   }
 
-  /** Runs the redaction over every unit and adds its counts per input. */
+  /**
+   * Runs the redaction over every unit and adds its counts per input. Its security events and
+   * quarantine entries join {@link Intake.events} and {@link Intake.quarantine}, after those of
+   * the decoding.
+   */
   redact(): RedactResult {
     const started = performance.now();
     const rt = this.#rt;
@@ -190,7 +193,8 @@ export class Intake {
     const findings = Object.values(res.report.findings).reduce((n, x) => n + x, 0);
     rt.metrics.add('findings', findings);
     if (res.report.dropped > 0) rt.metrics.dropped('policy', res.report.dropped);
-    for (const code of res.report.quarantineCodes) rt.metrics.quarantined(code);
+    this.events.push(...res.events);
+    this.quarantine.push(...res.quarantine);
     if (res.report.records > 0) rt.telemetry.batch({ seq: seq - 1, file: 'lambda', latencyMs: performance.now() - started, ...res.report });
     return res;
   }
@@ -210,11 +214,20 @@ export class Intake {
   }
 
   /** App lines of `owner` whose delivery failed and which went to the quarantine instead. */
-  moveToQuarantine(owner: number, n: number): void {
-    const c = this.counts(owner);
-    c.appOut -= n;
-    c.quarantined += n;
-    this.#rt.metrics.quarantined('DELIVERY_FAILED', n);
+  /** Takes the outcome of delivering the results: app lines whose delivery failed were quarantined. */
+  settle(outcome: DeliveryOutcome): void {
+    for (const [owner, n] of outcome.quarantinedByOwner) {
+      const c = this.counts(owner);
+      c.appOut -= n;
+      c.quarantined += n;
+      this.#deliveryQuarantined += n;
+    }
+    this.#settled = true;
+  }
+
+  /** Whether the results were delivered (as far as delivery could) and the outcome taken. */
+  get settled(): boolean {
+    return this.#settled;
   }
 
   /** Adds the invocation's final counts to the metrics (after delivery moved some app lines to quarantine). */
@@ -228,6 +241,43 @@ export class Intake {
     }
     this.#rt.metrics.add('recordsIn', total.recordsIn);
     this.#rt.metrics.add('appOut', total.appOut);
+    this.#countQuarantined(new Set());
     return total;
+  }
+
+  /**
+   * The accounting of an invocation of `inputs` inputs that an error nothing handles ended: the
+   * records it would have written, the units it had not redacted and the inputs it had not
+   * reached are dropped (`processing-failed`), and so are the quarantined records whose entries
+   * did not reach the quarantine stream (`undelivered`): an entry that never left the instance
+   * protects nothing. The others stay quarantined. Returns the records dropped so.
+   */
+  abandon(inputs: number, undelivered: readonly Owned<QuarantineEntry>[]): number {
+    const lostOf = new Map<number, number>();
+    for (const q of undelivered) lostOf.set(q.owner, (lostOf.get(q.owner) ?? 0) + 1);
+    let recordsIn = 0;
+    let lost = 0;
+    const reached = new Set<number>();
+    for (const [owner, c] of this.#counts) {
+      reached.add(owner);
+      recordsIn += c.recordsIn;
+      lost += c.appOut + Math.min(c.quarantined, lostOf.get(owner) ?? 0);
+    }
+    const unredacted = this.unredactedRecords();
+    const unreached = inputs - [...reached].filter((i) => i >= 0 && i < inputs).length;
+    recordsIn += unredacted + unreached;
+    lost += unredacted + unreached;
+    this.#rt.metrics.add('recordsIn', recordsIn);
+    this.#rt.metrics.dropped('processing-failed', lost);
+    this.#countQuarantined(new Set(undelivered.map((q) => q.value)));
+    return lost;
+  }
+
+  /** Counts the quarantined records by code in the metrics, but those whose entries are `lost`. */
+  #countQuarantined(lost: ReadonlySet<QuarantineEntry>): void {
+    const byCode = new Map<string, number>();
+    for (const q of this.quarantine) if (!lost.has(q.value)) byCode.set(q.value.code, (byCode.get(q.value.code) ?? 0) + 1);
+    if (this.#deliveryQuarantined > 0) byCode.set('DELIVERY_FAILED', (byCode.get('DELIVERY_FAILED') ?? 0) + this.#deliveryQuarantined);
+    for (const [code, n] of byCode) this.#rt.metrics.quarantined(code, n);
   }
 }

@@ -47,8 +47,8 @@ export function createKinesisHandler(rt: LambdaRuntime): LambdaHandler<KinesisSt
         const unit = intake.units[i] as { source: SourceRef; owner: number };
         return u.lines.map((line) => ({ line, owner: unit.owner, source: unit.source }));
       });
-      const outcome = await deliverAll(rt, { appLines, events: [...intake.events, ...res.events], quarantine: [...intake.quarantine, ...res.quarantine] }, keys, deadline);
-      for (const [owner, n] of outcome.quarantinedByOwner) intake.moveToQuarantine(owner, n);
+      const outcome = await deliverAll(rt, { appLines, events: intake.events, quarantine: intake.quarantine }, keys, deadline);
+      intake.settle(outcome);
       intake.finish();
       const failed = [...outcome.failedOwners].sort((a, b) => a - b);
       if (failed.length > 0 && failed.length === records.length) {

@@ -47,8 +47,8 @@ export function createSubscriptionHandler(rt: LambdaRuntime): LambdaHandler<Clou
       const admitted = intake.addPayloads(payloads, 0, {}, 'awslogs.data');
       const res = intake.redact();
       const appLines: AppLine[] = res.units.flatMap((u, i) => u.lines.map((line) => ({ line, owner: 0, source: (intake.units[i] as { source: SourceRef }).source })));
-      const outcome = await deliverAll(rt, { appLines, events: [...intake.events, ...res.events], quarantine: [...intake.quarantine, ...res.quarantine] }, keys, deadline);
-      for (const [owner, n] of outcome.quarantinedByOwner) intake.moveToQuarantine(owner, n);
+      const outcome = await deliverAll(rt, { appLines, events: intake.events, quarantine: intake.quarantine }, keys, deadline);
+      intake.settle(outcome);
       const counts = intake.finish();
       const first = admitted[0];
       const where = first ? describeSource({ logGroup: first.logGroup, logStream: first.logStream }) : 'awslogs.data';

@@ -25,6 +25,8 @@ import { LogveilError } from '../errors.js';
 import type { SourceRef } from '../record.js';
 import { deliverAll, type AppLine, type DeliveryOutcome } from './deliver.js';
 import { deadlineOf, Intake, type LambdaContext } from './intake.js';
+import type { QuarantineEntry } from '../pipeline/batch.js';
+import type { Owned } from './redact.js';
 import type { BatchKeys, LambdaRuntime } from './runtime.js';
 import type { LambdaHandler } from './subscription.js';
 
@@ -53,7 +55,8 @@ export function createTransformHandler(rt: LambdaRuntime): LambdaHandler<Firehos
       try {
         return await transformRecords(rt, event, input, intake, keys, deadline);
       } catch (err) {
-        return { records: droppedForFailure(rt, input, intake, event.invocationId, err) };
+        const undelivered = intake.settled ? [] : await salvageQuarantine(rt, intake, keys, deadline);
+        return { records: droppedForFailure(rt, input, intake, undelivered, event.invocationId, err) };
       }
     } catch (err) {
       rt.metrics.add('invocationFailures');
@@ -86,9 +89,9 @@ async function transformRecords(rt: LambdaRuntime, event: FirehoseTransformEvent
   const { response, overflow } = fitResponse(input, lines, rt.config.maxResponseBytes);
   const reingest = overflow.length > 0 ? rt.stream(rt.config.reingestStream ?? deliveryStreamName(event.deliveryStreamArn), 'reingest') : undefined;
   const overflowLines = overflow.flatMap((i) => lines[i] as AppLine[]);
-  const outcome = await deliverAll(rt, { appLines: overflowLines, events: [...intake.events, ...res.events], quarantine: [...intake.quarantine, ...res.quarantine] }, keys, deadline, reingest);
+  const outcome = await deliverAll(rt, { appLines: overflowLines, events: intake.events, quarantine: intake.quarantine }, keys, deadline, reingest);
   rt.metrics.add('reingested', overflow.length);
-  for (const [owner, n] of outcome.quarantinedByOwner) intake.moveToQuarantine(owner, n);
+  intake.settle(outcome);
   if (outcome.failedOwners.size > 0) deliveryProblems(rt, event.invocationId, outcome);
   intake.finish();
   return { records: response };
@@ -155,33 +158,38 @@ function droppedForKeys(rt: LambdaRuntime, input: readonly FirehoseTransformReco
 }
 
 /**
+ * After an error nothing above handles, before the results were delivered: the quarantine entries
+ * made so far are delivered on their own, with the security events, so that the quarantined
+ * records are kept (encrypted) rather than lost. Returns the entries that did not reach the
+ * quarantine stream (all of them if this throws too). Entries the error interrupted in their
+ * delivery may go twice: at least once, never lost unsaid.
+ */
+async function salvageQuarantine(rt: LambdaRuntime, intake: Intake, keys: BatchKeys, deadline: number | undefined): Promise<Owned<QuarantineEntry>[]> {
+  if (intake.quarantine.length === 0) return [];
+  try {
+    const outcome = await deliverAll(rt, { appLines: [], events: intake.events, quarantine: intake.quarantine }, keys, deadline);
+    return outcome.undeliveredQuarantine;
+  } catch {
+    return intake.quarantine;
+  }
+}
+
+/**
  * Every record answered `Dropped` after an error nothing above handles (a fault of this code):
  * failing the invocation would have Firehose write them as they came. What the intake counted
- * stands: records dropped or quarantined on the way (a quarantine entry made before the error
- * may not have been delivered). The records it would have written, the units it had not yet
- * redacted and the inputs it had not reached are counted as dropped, `processing-failed`. Only
- * the error's code or name is said, never its message.
+ * as dropped stands; a quarantined record stays quarantined if its entry reached the quarantine
+ * stream (see {@link salvageQuarantine}). The records it would have written, the units it had not
+ * yet redacted, the inputs it had not reached, and the quarantined records whose entries are in
+ * `undelivered` are counted as dropped, `processing-failed`. Only the error's code or name is
+ * said, never its message.
  */
-function droppedForFailure(rt: LambdaRuntime, input: readonly FirehoseTransformRecord[], intake: Intake, invocationId: string | undefined, err: unknown): FirehoseTransformResultRecord[] {
-  let recordsIn = 0;
-  let dropped = 0;
-  const reached = new Set<number>();
-  for (const [owner, c] of intake.allCounts()) {
-    reached.add(owner);
-    recordsIn += c.recordsIn;
-    dropped += c.appOut;
-  }
-  const unredacted = intake.unredactedRecords();
-  recordsIn += unredacted;
-  dropped += unredacted;
-  const unreached = input.length - [...reached].filter((i) => i >= 0 && i < input.length).length;
-  recordsIn += unreached;
-  dropped += unreached;
-  rt.metrics.add('recordsIn', recordsIn);
-  rt.metrics.dropped('processing-failed', dropped);
+function droppedForFailure(rt: LambdaRuntime, input: readonly FirehoseTransformRecord[], intake: Intake, undelivered: readonly Owned<QuarantineEntry>[], invocationId: string | undefined, err: unknown): FirehoseTransformResultRecord[] {
+  intake.abandon(input.length, undelivered);
   rt.metrics.add('invocationFailures');
   const what = err instanceof LogveilError ? err.code : ((err as Error)?.name ?? 'error');
-  console.error(`logveil: Firehose invocation ${invocationId ?? '?'}: processing failed (${what}); its ${input.length} records are dropped, not written as they came`);
+  const made = intake.quarantine.length;
+  const kept = made === 0 ? '' : `; quarantine entries delivered: ${made - undelivered.length} of ${made}`;
+  console.error(`logveil: Firehose invocation ${invocationId ?? '?'}: processing failed (${what}); its ${input.length} records are dropped, not written as they came${kept}`);
   return input.map((r, i) => ({ recordId: recordIdOf(r, i), result: 'Dropped' as const }));
 }
 

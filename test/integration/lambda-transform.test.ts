@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FirehoseTransformResponse } from '../../src/codecs/aws-events.js';
 import { MAX_PENDING_EVENTS } from '../../src/lambda/runtime.js';
+import type { LambdaMetrics } from '../../src/lambda/metrics.js';
 import type { AwsTestServer } from '../aws/server.js';
 import { cwPayload, firehoseEvent, openHandler, openQuarantine, startAws, securityEvents, STREAMS, streamJson } from '../aws/lambda.js';
 
@@ -126,27 +127,45 @@ describe('firehose-transform', () => {
     expect(transform.runtime.metrics.snapshot().deliveryUncertain).toBe(1);
   });
 
-  it('answers every record Dropped, counted, after an error it does not handle: none is written as it came', async () => {
+  describe('after an error it does not handle', () => {
     // Records that do not fit the response, and no stream to re-ingest them through: the ARN names none.
-    const transform = await openHandler('firehose-transform', { ...aws.env, LOGVEIL_MAX_RESPONSE_BYTES: '2048' });
     const records = [
       ...Array.from({ length: 3 }, (_, r) => gzipSync(JSON.stringify(cwPayload(Array.from({ length: 10 }, (_, i) => `r${r} e${i} user maria.lopez@corp-mail.net ${'x'.repeat(60)}`), `r${r}`)))),
       Buffer.from([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3]),
     ];
-    const problems = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    let res: FirehoseTransformResponse;
-    try {
-      res = await transform({ ...firehoseEvent(records), deliveryStreamArn: 'not-an-arn' });
-      expect(problems.mock.calls.map((c) => String(c[0]))).toEqual(['logveil: Firehose invocation test-invocation: processing failed (FIREHOSE_ARN_INVALID); its 4 records are dropped, not written as they came']);
-    } finally {
-      problems.mockRestore();
-    }
-    expect(res.records.map((r) => [r.recordId, r.result])).toEqual(records.map((_, i) => [`rec-${i}`, 'Dropped']));
-    const m = transform.runtime.metrics;
-    // The undecodable record stays counted as quarantined; the 30 redacted ones are dropped.
-    expect(m.snapshot()).toMatchObject({ recordsIn: 31, appOut: 0, dropped: 30, quarantined: 1, invocationFailures: 1 });
-    expect(Object.fromEntries(m.droppedByReason)).toEqual({ 'processing-failed': 30 });
-    expect(aws.server.firehose.records(STREAMS.app)).toEqual([]);
+    const failing = async (): Promise<{ res: FirehoseTransformResponse; problems: string[]; metrics: LambdaMetrics }> => {
+      const transform = await openHandler('firehose-transform', { ...aws.env, LOGVEIL_MAX_RESPONSE_BYTES: '2048', LOGVEIL_DELIVERY_MAX_ATTEMPTS: '2' });
+      const spy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+      try {
+        const res = await transform({ ...firehoseEvent(records), deliveryStreamArn: 'not-an-arn' });
+        return { res, problems: spy.mock.calls.map((c) => String(c[0])), metrics: transform.runtime.metrics };
+      } finally {
+        spy.mockRestore();
+      }
+    };
+
+    it('answers every record Dropped, counted, and still delivers the quarantine entries it made: none is written as it came', async () => {
+      const { res, problems, metrics: m } = await failing();
+      expect(problems).toEqual(['logveil: Firehose invocation test-invocation: processing failed (FIREHOSE_ARN_INVALID); its 4 records are dropped, not written as they came; quarantine entries delivered: 1 of 1']);
+      expect(res.records.map((r) => [r.recordId, r.result])).toEqual(records.map((_, i) => [`rec-${i}`, 'Dropped']));
+      // The undecodable record is quarantined, its entry delivered; the 30 redacted ones are dropped.
+      expect(m.snapshot()).toMatchObject({ recordsIn: 31, appOut: 0, dropped: 30, quarantined: 1, invocationFailures: 1 });
+      expect(Object.fromEntries(m.droppedByReason)).toEqual({ 'processing-failed': 30 });
+      expect(aws.server.firehose.records(STREAMS.app)).toEqual([]);
+      expect(aws.server.firehose.records(STREAMS.quarantine)).toHaveLength(1);
+      expect(securityEvents(aws.server).filter((e) => e.type === 'quarantine')).toHaveLength(1);
+    });
+
+    it('counts a quarantined record as dropped when its entry cannot be delivered either', async () => {
+      aws.server.fail({ target: 'PutRecordBatch', kind: 'access-denied', times: Infinity, stream: STREAMS.quarantine });
+      const { res, problems, metrics: m } = await failing();
+      expect(problems).toEqual(['logveil: Firehose invocation test-invocation: processing failed (FIREHOSE_ARN_INVALID); its 4 records are dropped, not written as they came; quarantine entries delivered: 0 of 1']);
+      expect(res.records.every((r) => r.result === 'Dropped')).toBe(true);
+      expect(m.snapshot()).toMatchObject({ recordsIn: 31, appOut: 0, dropped: 31, quarantined: 0, invocationFailures: 1 });
+      expect(Object.fromEntries(m.droppedByReason)).toEqual({ 'processing-failed': 31 });
+      expect(Object.fromEntries(m.quarantinedByCode)).toEqual({});
+      expect(aws.server.firehose.records(STREAMS.quarantine)).toEqual([]);
+    });
   });
 
   it('keeps at most 10,000 undelivered security events for later, counting the oldest it gives up', async () => {
