@@ -2,11 +2,12 @@
  * Writes lines to a stream (stdout or a file) honouring backpressure. The only place app output
  * bytes leave the process.
  */
-import { createWriteStream, mkdirSync, openSync } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { LogveilError, OutputError } from '../errors.js';
+import { makeDirs } from '../util/make-dirs.js';
 
 export class LineWriter {
   readonly #out: Writable;
@@ -34,7 +35,7 @@ export class LineWriter {
     const what = options.what ?? path;
     let fd: number;
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      makeDirs(dirname(path));
       fd = openSync(path, options.append ? 'a' : 'w', options.mode ?? 0o600);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

@@ -7,6 +7,7 @@ import { constants as fsConstants, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { KeyError } from '../../errors.js';
 import { canonicalContext, type EncryptionContext, type GeneratedDataKey, type KeyProvider } from './provider.js';
+import { makeDirs } from '../../util/make-dirs.js';
 
 const MASTER_KEY_FILE = 'master.key';
 const KEY_BYTES = 32;
@@ -46,7 +47,7 @@ export class LocalKeyProvider implements KeyProvider {
   static async open(stateDir: string): Promise<LocalKeyProvider> {
     const path = join(stateDir, MASTER_KEY_FILE);
     try {
-      await fsp.mkdir(stateDir, { recursive: true, mode: 0o700 });
+      makeDirs(stateDir, 0o700);
       if (!(await exists(path))) await createMasterKey(stateDir, path);
     } catch (err) {
       if (err instanceof KeyError) throw err;

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { dirname } from 'node:path';
 import { KeyError, type Problem } from '../../errors.js';
+import { makeDirs } from '../../util/make-dirs.js';
 
 /** One registered data key. */
 export interface KeyRecord {
@@ -68,7 +69,7 @@ export class KeyRegistry {
   static async open(path: string): Promise<KeyRegistry> {
     const registry = new KeyRegistry(path);
     try {
-      await fsp.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      makeDirs(dirname(path), 0o700);
       try {
         const fh = await fsp.open(path, 'wx', 0o600);
         await fh.sync();

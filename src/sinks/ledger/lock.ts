@@ -9,9 +9,10 @@
  * itself cleared only when its process is gone and it is 10 s old: a crash in the middle of a
  * takeover, which two processes would have to find at the same moment to both go on.)
  */
-import { mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LedgerError } from './errors.js';
+import { makeDirs } from '../../util/make-dirs.js';
 
 export const LOCK_FILE = '.lock';
 /** Held while a stale lock is taken over. */
@@ -28,7 +29,7 @@ const BEING_WRITTEN_MS = 5_000;
  * @throws LedgerError `LEDGER_LOCKED` when a live process holds the lock or is taking it over.
  */
 export function acquireLock(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDirs(dir, 0o700);
   const path = join(dir, LOCK_FILE);
   if (create(path)) return;
   refuseIfHeld(dir, path);

@@ -8,6 +8,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, ran
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { LedgerError } from './errors.js';
+import { makeDirs } from '../../util/make-dirs.js';
 
 export type SignatureAlg = 'ES256' | 'Ed25519';
 
@@ -80,7 +81,7 @@ export class LocalSigner implements LedgerSigner {
   static async open(stateDir: string, options: { alg?: SignatureAlg } = {}): Promise<LocalSigner> {
     const path = join(stateDir, SIGNING_KEY_FILE);
     try {
-      await fsp.mkdir(stateDir, { recursive: true, mode: 0o700 });
+      makeDirs(stateDir, 0o700);
       if (!(await exists(path))) await createKeyFile(stateDir, path, options.alg ?? 'ES256');
       const stat = await fsp.stat(path);
       if ((stat.mode & FOREIGN_ACCESS) !== 0) {
