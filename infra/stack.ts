@@ -8,7 +8,7 @@
  * Every grant names its resources: no action or resource is `*`. A function may not decrypt what
  * it tokenized (only its hash key, by its encryption context); only the detokenize role may.
  */
-import { Duration, RemovalPolicy, Stack, Validations, type CfnElement, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type CfnElement, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -164,7 +164,7 @@ export class LogveilStack extends Stack {
     this.transformFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['firehose:PutRecordBatch'], resources: [this.formatArn({ service: 'firehose', resource: 'deliverystream', resourceName: ingestName })] }));
 
     // An auditor reverses tokens (`logveil detokenize`): the only role that decrypts token keys.
-    this.detokenizeRole = new iam.Role(this, 'DetokenizeRole', { assumedBy: props.auditPrincipal, description: 'logveil detokenize: decrypts token data keys, reads key-created events', maxSessionDuration: Duration.hours(1) });
+    this.detokenizeRole = new iam.Role(this, 'DetokenizeRole', { assumedBy: props.auditPrincipal, description: 'logveil detokenize: decrypts token data keys, reads key-created events, records its audit events', maxSessionDuration: Duration.hours(1) });
     this.detokenizeRole.addToPolicy(
       new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.dataKey.keyArn], conditions: { StringEquals: { 'kms:EncryptionContext:pipeline': pipeline, 'kms:EncryptionContext:purpose': 'tokenize' } } }),
     );
@@ -173,6 +173,8 @@ export class LogveilStack extends Stack {
     Validations.of(this.detokenizeRole).acknowledge({ id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${securityId}.Arn>/security/*]`, reason: 'The auditor reads the key-created events of the security export, whose objects Firehose names by time.' });
     this.detokenizeRole.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.securityBucket.bucketArn] }));
     this.detokenizeRole.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.dataKey.keyArn], conditions: { StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` } } }));
+    // Its audit events go to the security stream (`--audit-stream`) before any plaintext is printed.
+    this.detokenizeRole.addToPolicy(new iam.PolicyStatement({ actions: ['firehose:PutRecordBatch'], resources: [this.securityStream.attrArn] }));
 
     // Silence alarms: a security stream that takes nothing in for 15 minutes while the functions run.
     new cloudwatch.Alarm(this, 'SecurityStreamSilent', {
@@ -183,6 +185,16 @@ export class LogveilStack extends Stack {
       evaluationPeriods: 3,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
+
+    // What an operator or auditor names on the command line (infra/README.md).
+    const outputs: Record<string, [string, string]> = {
+      SecurityStreamName: [this.securityStream.ref, 'the security stream: `logveil detokenize --audit-stream`'],
+      SecurityBucketName: [this.securityBucket.bucketName, 'the security export (under security/): `ledger verify --export`, `detokenize --keys-from`'],
+      AppBucketName: [this.appBucket.bucketName, 'the redacted app records'],
+      SigningKeyArn: [this.signingKey.keyArn, "the checkpoints' signing key: its public half verifies the export"],
+      DetokenizeRoleArn: [this.detokenizeRole.roleArn, 'the role an auditor assumes to reverse tokens'],
+    };
+    for (const [id, [value, description]] of Object.entries(outputs)) new CfnOutput(this, id, { value, description });
   }
 
   /**

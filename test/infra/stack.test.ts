@@ -72,6 +72,17 @@ describe('the CDK stack (infra/)', () => {
     expect(purposes.filter(([, p]) => p !== 'tokenize' && p !== 'hash').every(([, p]) => JSON.stringify(p).includes('s3.'))).toBe(true);
   });
 
+  it('names what an operator or auditor needs as outputs', () => {
+    expect(Object.keys(s.template.findOutputs('*')).sort()).toEqual(['AppBucketName', 'DetokenizeRoleArn', 'SecurityBucketName', 'SecurityStreamName', 'SigningKeyArn']);
+    s.template.hasOutput('SecurityStreamName', { Value: { Ref: Match.stringLikeRegexp('^SecurityStream') } });
+  });
+
+  it('lets the detokenize role put its audit events into the security stream, and into no other', () => {
+    const puts = statements().filter(({ statement }) => list(statement.Action).includes('firehose:PutRecordBatch'));
+    const auditor = puts.filter(({ policy }) => policy.startsWith('DetokenizeRole'));
+    expect(auditor.map(({ statement }) => statement.Resource)).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^SecurityStream/), 'Arn'] }]);
+  });
+
   it('keeps security events under S3 Object Lock in compliance mode, on a stream of their own', () => {
     s.template.hasResourceProperties('AWS::S3::Bucket', { ObjectLockEnabled: true, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 400 } } } });
     s.template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 3);

@@ -3,17 +3,24 @@
  * audit event (who, why, which kids, how many tokens, outcome) is durable before any plaintext is
  * printed; a denied or failed attempt is recorded too. Keys come from the local key registry, or,
  * with `--keys-from`, from the key-created events of a deployment's security export, unwrapped by
- * KMS (see crypto/keys/export-keys.ts).
+ * KMS (see crypto/keys/export-keys.ts). The tokens of a deployment are its records: reversing them
+ * is recorded where its own security events are, in its security Firehose stream (`--audit-stream`,
+ * a chain of the command's own), besides the local ledger; no plaintext is printed unless that
+ * stream took the event.
  */
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { text as readStream } from 'node:stream/consumers';
 import { loadConfig } from '../../config/config.js';
 import { detokenizeText } from '../../crypto/detokenize.js';
 import { openExportKeys, type ExportKeys } from '../../crypto/keys/export-keys.js';
 import { maskedText } from '../../act/replace.js';
 import { openRuntime } from '../../pipeline/runtime.js';
+import { FirehoseSecuritySink } from '../../sinks/firehose/security.js';
+import { createFirehoseClient, FirehoseStream } from '../../sinks/firehose/stream.js';
 import { LineWriter } from '../../sinks/line-writer.js';
 import type { DetokenizeAuditEvent } from '../../telemetry/events.js';
+import { LogveilError } from '../../errors.js';
 import { ExitCode } from '../exit.js';
 import { checkInputs } from '../inputs.js';
 
@@ -25,6 +32,8 @@ export interface DetokenizeFlags {
   out?: string;
   /** Security export paths whose key-created events hold the keys (a deployment in AWS). */
   keysFrom?: string[];
+  /** The deployment's security Firehose stream, for the audit event (default with --keys-from: LOGVEIL_SECURITY_STREAM). */
+  auditStream?: string;
 }
 
 const MIN_REASON_CHARS = 8;
@@ -36,15 +45,39 @@ export async function detokenizeCommand(files: string[], flags: DetokenizeFlags)
   // The reason goes to the ledger as the policy would leave it: it may quote a secret. (The
   // principal stays as given: an audit names who asked, e-mail address or not.)
   const reason = flags.reason?.trim() ? maskedText(runtime.policy, flags.reason.trim()) : null;
-  const audit = async (e: Omit<DetokenizeAuditEvent, 'type' | 'ts' | 'principal' | 'reason'>): Promise<void> => {
-    await runtime.security.write([{ type: 'detokenize', ts: new Date().toISOString(), principal, reason, ...e }]);
+  const streamName = flags.auditStream ?? (flags.keysFrom?.length ? process.env.LOGVEIL_SECURITY_STREAM : undefined);
+  const region = process.env.AWS_REGION;
+  const remote = streamName && region ? auditSink(streamName, region) : undefined;
+  const local = async (event: DetokenizeAuditEvent): Promise<void> => {
+    await runtime.security.write([event]);
     await runtime.security.flush();
   };
+  const audit = async (e: Omit<DetokenizeAuditEvent, 'type' | 'ts' | 'principal' | 'reason'>): Promise<void> => {
+    const event: DetokenizeAuditEvent = { type: 'detokenize', ts: new Date().toISOString(), principal, reason, ...e };
+    if (remote) {
+      try {
+        await remote.write([event]);
+        await remote.flush();
+      } catch (err) {
+        // Said where it can be: the attempt, and that its record did not reach the deployment.
+        const code = err instanceof LogveilError ? err.code : 'error';
+        await local({ ...event, outcome: 'failed', detail: `the audit event was not delivered to Firehose stream ${streamName} (${code})${e.detail ? `; ${e.detail}` : ''}` });
+        throw err;
+      }
+    }
+    await local(event);
+  };
   try {
-    if (!principal || !reason || reason.length < MIN_REASON_CHARS) {
-      const detail = !principal
-        ? 'no --principal given'
-        : `--reason must state why (at least ${MIN_REASON_CHARS} characters)`;
+    const detail = !principal
+      ? 'no --principal given'
+      : !reason || reason.length < MIN_REASON_CHARS
+        ? `--reason must state why (at least ${MIN_REASON_CHARS} characters)`
+        : flags.keysFrom?.length && !streamName
+          ? "--keys-from needs --audit-stream (or LOGVEIL_SECURITY_STREAM): the deployment's security stream records the audit"
+          : streamName && !region
+            ? `--audit-stream ${streamName} needs AWS_REGION`
+            : undefined;
+    if (detail !== undefined) {
       await audit({ outcome: 'denied', tokens: 0, failed: 0, kids: [], detail });
       process.stderr.write(`logveil: detokenize denied: ${detail}\n`);
       return ExitCode.Denied;
@@ -95,3 +128,15 @@ export async function detokenizeCommand(files: string[], flags: DetokenizeFlags)
   }
 }
 
+
+/**
+ * The deployment's security stream as the audit's sink: the events are sealed into a chain of this
+ * command's own (`logveil-detokenize:<host>/<uuid>`), which `ledger verify --export` checks with
+ * the functions' chains. AWS_REGION and the AWS credential chain name the account;
+ * LOGVEIL_AWS_ENDPOINT overrides the endpoint.
+ */
+function auditSink(streamName: string, region: string): FirehoseSecuritySink {
+  const endpoint = process.env.LOGVEIL_AWS_ENDPOINT;
+  const client = createFirehoseClient({ region, ...(endpoint ? { endpoint } : {}) });
+  return new FirehoseSecuritySink(new FirehoseStream({ client, streamName }), () => ({}), `logveil-detokenize:${hostname()}`);
+}
