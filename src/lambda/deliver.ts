@@ -94,11 +94,16 @@ export async function deliverAll(
     ...rt.takePendingLines().map((value) => ({ value, owner: NO_OWNER })),
     ...sealed.map((value, i) => ({ value, owner: i < lead ? NO_OWNER : (events[i - lead] as Owned<SecurityEvent>).owner })),
   ];
-  const checkpoint = await rt.checkpointLine();
-  if (checkpoint !== undefined) lines.push({ value: checkpoint, owner: NO_OWNER });
-  const securityFailed = await sendOwned(rt.security, 'security events', lines, outcome, opts);
-  // A sealed entry is sent again as it is, by this instance's next invocation, or its chain has a gap.
-  rt.requeuePendingLines(securityFailed.map((o) => o.value));
+  // A sealed entry is sent again as it is, by this instance's next invocation, or its chain has a
+  // gap: those that failed, and all of them if something throws before they are known.
+  let securityFailed: Owned<string>[] = lines;
+  try {
+    const checkpoint = await rt.checkpointLine();
+    if (checkpoint !== undefined) lines.push({ value: checkpoint, owner: NO_OWNER });
+    securityFailed = await sendOwned(rt.security, 'security events', lines, outcome, opts);
+  } finally {
+    rt.requeuePendingLines(securityFailed.map((o) => o.value));
+  }
   outcome.failedOwners.delete(NO_OWNER);
   outcome.undeliveredEvents = securityFailed.filter((o) => o.owner !== NO_OWNER).length;
   return outcome;

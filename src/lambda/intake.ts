@@ -14,7 +14,8 @@ import type { SourceRef } from '../record.js';
 import type { SecurityEvent } from '../telemetry/events.js';
 import { describeFieldFindings, eventFieldFindings, payloadFieldFindings, SECRET_IN_ENVELOPE, singleEventPayload, type FieldFinding } from './envelope.js';
 import { quarantineInput, redactUnits, type Owned, type RedactResult, type Unit } from './redact.js';
-import type { DeliveryOutcome } from './deliver.js';
+import { deliverAll, type AppLine, type DeliveryOutcome } from './deliver.js';
+import type { FirehoseStream } from '../sinks/firehose/stream.js';
 import type { BatchKeys, LambdaRuntime } from './runtime.js';
 
 /** Counts of one input (a Lambda event, a Firehose record, a Kinesis record). */
@@ -57,10 +58,15 @@ export class Intake {
   readonly #keys: BatchKeys;
   /** Whether {@link Intake.redact} has counted the units. */
   #redacted = false;
-  /** Whether the results were handed to delivery and its outcome taken ({@link Intake.settle}). */
+  /** Whether {@link Intake.deliver} was called, and whether it came back. */
+  #deliveryStarted = false;
   #settled = false;
-  /** App lines quarantined by delivery after theirs failed ({@link Intake.settle}). */
+  /** App lines quarantined by delivery after theirs failed, whose entries reached the quarantine stream. */
   #deliveryQuarantined = 0;
+  /** Entries of {@link Intake.quarantine} that did not reach the quarantine stream, or may not have. */
+  readonly #lost = new Set<QuarantineEntry>();
+  /** Records whose quarantine entries did not reach the stream: dropped (`quarantine-undelivered`). */
+  #undelivered = 0;
 
   constructor(rt: LambdaRuntime, keys: BatchKeys) {
     this.#rt = rt;
@@ -213,21 +219,56 @@ export class Intake {
     return n;
   }
 
-  /** App lines of `owner` whose delivery failed and which went to the quarantine instead. */
-  /** Takes the outcome of delivering the results: app lines whose delivery failed were quarantined. */
-  settle(outcome: DeliveryOutcome): void {
+  /**
+   * Delivers the results: `appLines` (to `appStream`, default the app stream), the security events
+   * and the quarantine entries (see deliverAll), and takes the outcome: app lines whose delivery
+   * failed were quarantined, and a quarantined record whose entry did not reach the quarantine
+   * stream is counted as dropped (`quarantine-undelivered`): an entry that never arrived protects
+   * nothing.
+   */
+  async deliver(appLines: readonly AppLine[], deadline: number | undefined, appStream?: FirehoseStream): Promise<DeliveryOutcome> {
+    this.#deliveryStarted = true;
+    const outcome = await deliverAll(this.#rt, { appLines, events: this.events, quarantine: this.quarantine }, this.#keys, deadline, ...(appStream ? [appStream] : []));
     for (const [owner, n] of outcome.quarantinedByOwner) {
       const c = this.counts(owner);
       c.appOut -= n;
       c.quarantined += n;
       this.#deliveryQuarantined += n;
     }
+    const mine = new Set(this.quarantine.map((q) => q.value));
+    for (const q of outcome.undeliveredQuarantine) {
+      if (mine.has(q.value)) this.#lose(q);
+      else {
+        // An app line's entry: neither written nor quarantined.
+        this.#deliveryQuarantined -= 1;
+        this.#loseCount(q.owner);
+      }
+    }
     this.#settled = true;
+    return outcome;
   }
 
-  /** Whether the results were delivered (as far as delivery could) and the outcome taken. */
-  get settled(): boolean {
-    return this.#settled;
+  /** Whether {@link Intake.deliver} was called (it may not have come back). */
+  get deliveryStarted(): boolean {
+    return this.#deliveryStarted;
+  }
+
+  /** The quarantine entries made, and those of them that did not (or may not) reach the stream. */
+  get quarantineDelivery(): { made: number; lost: number } {
+    return { made: this.quarantine.length, lost: this.#lost.size };
+  }
+
+  #lose(q: Owned<QuarantineEntry>): void {
+    if (this.#lost.has(q.value)) return;
+    this.#lost.add(q.value);
+    this.#loseCount(q.owner);
+  }
+
+  #loseCount(owner: number): void {
+    const c = this.counts(owner);
+    c.quarantined -= 1;
+    c.dropped += 1;
+    this.#undelivered += 1;
   }
 
   /** Adds the invocation's final counts to the metrics (after delivery moved some app lines to quarantine). */
@@ -241,27 +282,26 @@ export class Intake {
     }
     this.#rt.metrics.add('recordsIn', total.recordsIn);
     this.#rt.metrics.add('appOut', total.appOut);
-    this.#countQuarantined(new Set());
+    this.#countQuarantined();
     return total;
   }
 
   /**
    * The accounting of an invocation of `inputs` inputs that an error nothing handles ended: the
    * records it would have written, the units it had not redacted and the inputs it had not
-   * reached are dropped (`processing-failed`), and so are the quarantined records whose entries
-   * did not reach the quarantine stream (`undelivered`): an entry that never left the instance
-   * protects nothing. The others stay quarantined. Returns the records dropped so.
+   * reached are dropped (`processing-failed`). Quarantined records stay quarantined where their
+   * entries reached the quarantine stream; unless {@link Intake.deliver} came back, none is known
+   * to have, and they are dropped (`quarantine-undelivered`). Returns the records dropped so.
    */
-  abandon(inputs: number, undelivered: readonly Owned<QuarantineEntry>[]): number {
-    const lostOf = new Map<number, number>();
-    for (const q of undelivered) lostOf.set(q.owner, (lostOf.get(q.owner) ?? 0) + 1);
+  abandon(inputs: number): number {
+    if (!this.#settled) for (const q of this.quarantine) this.#lose(q);
     let recordsIn = 0;
     let lost = 0;
     const reached = new Set<number>();
     for (const [owner, c] of this.#counts) {
       reached.add(owner);
       recordsIn += c.recordsIn;
-      lost += c.appOut + Math.min(c.quarantined, lostOf.get(owner) ?? 0);
+      lost += c.appOut;
     }
     const unredacted = this.unredactedRecords();
     const unreached = inputs - [...reached].filter((i) => i >= 0 && i < inputs).length;
@@ -269,15 +309,16 @@ export class Intake {
     lost += unredacted + unreached;
     this.#rt.metrics.add('recordsIn', recordsIn);
     this.#rt.metrics.dropped('processing-failed', lost);
-    this.#countQuarantined(new Set(undelivered.map((q) => q.value)));
-    return lost;
+    this.#countQuarantined();
+    return lost + this.#undelivered;
   }
 
-  /** Counts the quarantined records by code in the metrics, but those whose entries are `lost`. */
-  #countQuarantined(lost: ReadonlySet<QuarantineEntry>): void {
+  /** Counts the quarantined records by code in the metrics, and those dropped because their entries did not arrive. */
+  #countQuarantined(): void {
     const byCode = new Map<string, number>();
-    for (const q of this.quarantine) if (!lost.has(q.value)) byCode.set(q.value.code, (byCode.get(q.value.code) ?? 0) + 1);
+    for (const q of this.quarantine) if (!this.#lost.has(q.value)) byCode.set(q.value.code, (byCode.get(q.value.code) ?? 0) + 1);
     if (this.#deliveryQuarantined > 0) byCode.set('DELIVERY_FAILED', (byCode.get('DELIVERY_FAILED') ?? 0) + this.#deliveryQuarantined);
     for (const [code, n] of byCode) this.#rt.metrics.quarantined(code, n);
+    if (this.#undelivered > 0) this.#rt.metrics.dropped('quarantine-undelivered', this.#undelivered);
   }
 }

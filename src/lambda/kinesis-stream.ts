@@ -9,7 +9,7 @@ import { decodeBase64 } from '../codecs/cloudwatch.js';
 import type { KinesisBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from '../codecs/aws-events.js';
 import { LogveilError } from '../errors.js';
 import type { SourceRef } from '../record.js';
-import { deliverAll, type AppLine } from './deliver.js';
+import type { AppLine } from './deliver.js';
 import { deadlineOf, Intake, type LambdaContext } from './intake.js';
 import type { LambdaRuntime } from './runtime.js';
 import type { LambdaHandler } from './subscription.js';
@@ -47,8 +47,7 @@ export function createKinesisHandler(rt: LambdaRuntime): LambdaHandler<KinesisSt
         const unit = intake.units[i] as { source: SourceRef; owner: number };
         return u.lines.map((line) => ({ line, owner: unit.owner, source: unit.source }));
       });
-      const outcome = await deliverAll(rt, { appLines, events: intake.events, quarantine: intake.quarantine }, keys, deadline);
-      intake.settle(outcome);
+      const outcome = await intake.deliver(appLines, deadline);
       intake.finish();
       const failed = [...outcome.failedOwners].sort((a, b) => a - b);
       if (failed.length > 0 && failed.length === records.length) {

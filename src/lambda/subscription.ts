@@ -8,7 +8,7 @@ import { decodeAwslogsData, describeSource, type CloudWatchPayload } from '../co
 import type { CloudWatchLogsLambdaEvent } from '../codecs/aws-events.js';
 import { LogveilError } from '../errors.js';
 import type { SourceRef } from '../record.js';
-import { deliverAll, type AppLine } from './deliver.js';
+import type { AppLine } from './deliver.js';
 import { deadlineOf, Intake, type InputCounts, type LambdaContext } from './intake.js';
 import type { LambdaRuntime } from './runtime.js';
 
@@ -47,8 +47,7 @@ export function createSubscriptionHandler(rt: LambdaRuntime): LambdaHandler<Clou
       const admitted = intake.addPayloads(payloads, 0, {}, 'awslogs.data');
       const res = intake.redact();
       const appLines: AppLine[] = res.units.flatMap((u, i) => u.lines.map((line) => ({ line, owner: 0, source: (intake.units[i] as { source: SourceRef }).source })));
-      const outcome = await deliverAll(rt, { appLines, events: intake.events, quarantine: intake.quarantine }, keys, deadline);
-      intake.settle(outcome);
+      const outcome = await intake.deliver(appLines, deadline);
       const counts = intake.finish();
       const first = admitted[0];
       const where = first ? describeSource({ logGroup: first.logGroup, logStream: first.logStream }) : 'awslogs.data';

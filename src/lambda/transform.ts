@@ -23,10 +23,8 @@ import {
 import { decodeBase64 } from '../codecs/cloudwatch.js';
 import { LogveilError } from '../errors.js';
 import type { SourceRef } from '../record.js';
-import { deliverAll, type AppLine, type DeliveryOutcome } from './deliver.js';
+import type { AppLine, DeliveryOutcome } from './deliver.js';
 import { deadlineOf, Intake, type LambdaContext } from './intake.js';
-import type { QuarantineEntry } from '../pipeline/batch.js';
-import type { Owned } from './redact.js';
 import type { BatchKeys, LambdaRuntime } from './runtime.js';
 import type { LambdaHandler } from './subscription.js';
 
@@ -55,8 +53,8 @@ export function createTransformHandler(rt: LambdaRuntime): LambdaHandler<Firehos
       try {
         return await transformRecords(rt, event, input, intake, keys, deadline);
       } catch (err) {
-        const undelivered = intake.settled ? [] : await salvageQuarantine(rt, intake, keys, deadline);
-        return { records: droppedForFailure(rt, input, intake, undelivered, event.invocationId, err) };
+        if (!intake.deliveryStarted) await salvageQuarantine(rt, intake, deadline, event.invocationId);
+        return { records: droppedForFailure(rt, input, intake, event.invocationId, err) };
       }
     } catch (err) {
       rt.metrics.add('invocationFailures');
@@ -89,9 +87,8 @@ async function transformRecords(rt: LambdaRuntime, event: FirehoseTransformEvent
   const { response, overflow } = fitResponse(input, lines, rt.config.maxResponseBytes);
   const reingest = overflow.length > 0 ? rt.stream(rt.config.reingestStream ?? deliveryStreamName(event.deliveryStreamArn), 'reingest') : undefined;
   const overflowLines = overflow.flatMap((i) => lines[i] as AppLine[]);
-  const outcome = await deliverAll(rt, { appLines: overflowLines, events: intake.events, quarantine: intake.quarantine }, keys, deadline, reingest);
+  const outcome = await intake.deliver(overflowLines, deadline, reingest);
   rt.metrics.add('reingested', overflow.length);
-  intake.settle(outcome);
   if (outcome.failedOwners.size > 0) deliveryProblems(rt, event.invocationId, outcome);
   intake.finish();
   return { records: response };
@@ -134,8 +131,8 @@ export function fitResponse(input: readonly FirehoseTransformRecord[], lines: re
  * Security events or quarantine entries of this invocation that could not be delivered within it
  * (after the stream's retries): said on stderr (names and counts, no values), and the response
  * stands, its `Ok` records redacted, the quarantined ones `Dropped`. The events go first with the
- * next invocation of this instance (see LambdaRuntime.requeuePendingLines); the entries are
- * lost, counted as the quarantine stream's failed deliveries (`deliveryFailedRecords`). Failing
+ * next invocation of this instance (see LambdaRuntime.requeuePendingLines); a quarantined record
+ * whose entry did not arrive is counted as dropped (`quarantine-undelivered`). Failing
  * the invocation instead would have Firehose write the records as they came once its retries
  * ran out.
  */
@@ -158,19 +155,18 @@ function droppedForKeys(rt: LambdaRuntime, input: readonly FirehoseTransformReco
 }
 
 /**
- * After an error nothing above handles, before the results were delivered: the quarantine entries
- * made so far are delivered on their own, with the security events, so that the quarantined
- * records are kept (encrypted) rather than lost. Returns the entries that did not reach the
- * quarantine stream (all of them if this throws too). Entries the error interrupted in their
- * delivery may go twice: at least once, never lost unsaid.
+ * After an error nothing above handles, before delivery began: the quarantine entries made so far
+ * are delivered on their own, with the security events, so that the quarantined records are kept
+ * (encrypted) rather than lost. What did not arrive is said as in {@link deliveryProblems}; if
+ * this throws too, none of the entries counts as delivered (see Intake.abandon).
  */
-async function salvageQuarantine(rt: LambdaRuntime, intake: Intake, keys: BatchKeys, deadline: number | undefined): Promise<Owned<QuarantineEntry>[]> {
-  if (intake.quarantine.length === 0) return [];
+async function salvageQuarantine(rt: LambdaRuntime, intake: Intake, deadline: number | undefined, invocationId: string | undefined): Promise<void> {
+  if (intake.quarantine.length === 0) return;
   try {
-    const outcome = await deliverAll(rt, { appLines: [], events: intake.events, quarantine: intake.quarantine }, keys, deadline);
-    return outcome.undeliveredQuarantine;
+    const outcome = await intake.deliver([], deadline);
+    if (outcome.failedOwners.size > 0) deliveryProblems(rt, invocationId, outcome);
   } catch {
-    return intake.quarantine;
+    // Counted by Intake.abandon: the entries are taken as undelivered.
   }
 }
 
@@ -179,16 +175,16 @@ async function salvageQuarantine(rt: LambdaRuntime, intake: Intake, keys: BatchK
  * failing the invocation would have Firehose write them as they came. What the intake counted
  * as dropped stands; a quarantined record stays quarantined if its entry reached the quarantine
  * stream (see {@link salvageQuarantine}). The records it would have written, the units it had not
- * yet redacted, the inputs it had not reached, and the quarantined records whose entries are in
- * `undelivered` are counted as dropped, `processing-failed`. Only the error's code or name is
- * said, never its message.
+ * yet redacted and the inputs it had not reached are counted as dropped, `processing-failed`;
+ * quarantined records whose entries did not (or may not) arrive, `quarantine-undelivered`. Only
+ * the error's code or name is said, never its message.
  */
-function droppedForFailure(rt: LambdaRuntime, input: readonly FirehoseTransformRecord[], intake: Intake, undelivered: readonly Owned<QuarantineEntry>[], invocationId: string | undefined, err: unknown): FirehoseTransformResultRecord[] {
-  intake.abandon(input.length, undelivered);
+function droppedForFailure(rt: LambdaRuntime, input: readonly FirehoseTransformRecord[], intake: Intake, invocationId: string | undefined, err: unknown): FirehoseTransformResultRecord[] {
+  intake.abandon(input.length);
   rt.metrics.add('invocationFailures');
   const what = err instanceof LogveilError ? err.code : ((err as Error)?.name ?? 'error');
-  const made = intake.quarantine.length;
-  const kept = made === 0 ? '' : `; quarantine entries delivered: ${made - undelivered.length} of ${made}`;
+  const { made, lost } = intake.quarantineDelivery;
+  const kept = made === 0 ? '' : `; quarantine entries delivered: ${made - lost} of ${made}`;
   console.error(`logveil: Firehose invocation ${invocationId ?? '?'}: processing failed (${what}); its ${input.length} records are dropped, not written as they came${kept}`);
   return input.map((r, i) => ({ recordId: recordIdOf(r, i), result: 'Dropped' as const }));
 }

@@ -159,13 +159,34 @@ describe('firehose-transform', () => {
     it('counts a quarantined record as dropped when its entry cannot be delivered either', async () => {
       aws.server.fail({ target: 'PutRecordBatch', kind: 'access-denied', times: Infinity, stream: STREAMS.quarantine });
       const { res, problems, metrics: m } = await failing();
-      expect(problems).toEqual(['logveil: Firehose invocation test-invocation: processing failed (FIREHOSE_ARN_INVALID); its 4 records are dropped, not written as they came; quarantine entries delivered: 0 of 1']);
+      expect(problems).toEqual([
+        'logveil: Firehose invocation test-invocation: 1 quarantine entries not delivered to Firehose stream logveil-quarantine (last error AccessDeniedException)',
+        'logveil: Firehose invocation test-invocation: processing failed (FIREHOSE_ARN_INVALID); its 4 records are dropped, not written as they came; quarantine entries delivered: 0 of 1',
+      ]);
       expect(res.records.every((r) => r.result === 'Dropped')).toBe(true);
-      expect(m.snapshot()).toMatchObject({ recordsIn: 31, appOut: 0, dropped: 31, quarantined: 0, invocationFailures: 1 });
-      expect(Object.fromEntries(m.droppedByReason)).toEqual({ 'processing-failed': 31 });
+      expect(m.snapshot()).toMatchObject({ recordsIn: 31, appOut: 0, dropped: 31, quarantined: 0, invocationFailures: 1, deliveryUncertain: 1 });
+      expect(Object.fromEntries(m.droppedByReason)).toEqual({ 'processing-failed': 30, 'quarantine-undelivered': 1 });
       expect(Object.fromEntries(m.quarantinedByCode)).toEqual({});
       expect(aws.server.firehose.records(STREAMS.quarantine)).toEqual([]);
     });
+  });
+
+  it('counts a quarantined record as dropped when its entry does not reach the quarantine stream', async () => {
+    const transform = await openHandler('firehose-transform', { ...aws.env, LOGVEIL_DELIVERY_MAX_ATTEMPTS: '2' });
+    aws.server.fail({ target: 'PutRecordBatch', kind: 'access-denied', times: Infinity, stream: STREAMS.quarantine });
+    const problems = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    let res: FirehoseTransformResponse;
+    try {
+      res = await transform(firehoseEvent([gzipSync(JSON.stringify(cwPayload(['user maria.lopez@corp-mail.net']))), Buffer.from([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3])]));
+      expect(problems.mock.calls.map((c) => String(c[0]))).toEqual(['logveil: Firehose invocation test-invocation: 1 quarantine entries not delivered to Firehose stream logveil-quarantine (last error AccessDeniedException)']);
+    } finally {
+      problems.mockRestore();
+    }
+    expect(res.records.map((r) => r.result)).toEqual(['Ok', 'Dropped']);
+    const m = transform.runtime.metrics;
+    expect(m.snapshot()).toMatchObject({ recordsIn: 2, appOut: 1, dropped: 1, quarantined: 0, deliveryUncertain: 1 });
+    expect(Object.fromEntries(m.droppedByReason)).toEqual({ 'quarantine-undelivered': 1 });
+    expect(Object.fromEntries(m.quarantinedByCode)).toEqual({});
   });
 
   it('keeps at most 10,000 undelivered security events for later, counting the oldest it gives up', async () => {
