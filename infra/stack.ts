@@ -1,7 +1,7 @@
 /**
  * The AWS deployment of logveil: a CloudWatch Logs subscription Lambda and a Firehose
- * transformation Lambda running the same engine, the app and security Firehose streams, the
- * security bucket under S3 Object Lock, KMS keys (data keys, with rotation; checkpoint signing),
+ * transformation Lambda running the same engine, the app, security and audit Firehose streams,
+ * the security bucket under S3 Object Lock, KMS keys (data keys, with rotation; checkpoint signing),
  * one least-privilege role per function, an on-failure queue, and alarms on errors, on throttles
  * and on a security stream that falls silent.
  *
@@ -53,6 +53,7 @@ export class LogveilStack extends Stack {
   readonly securityBucket: s3.Bucket;
   readonly appBucket: s3.Bucket;
   readonly securityStream: firehose.CfnDeliveryStream;
+  readonly auditStream: firehose.CfnDeliveryStream;
   readonly appStream: firehose.CfnDeliveryStream;
   readonly subscriptionFunction: lambda.Function;
   readonly transformFunction: lambda.Function;
@@ -99,6 +100,9 @@ export class LogveilStack extends Stack {
     this.appBucket = bucket('AppRecords', {});
 
     this.securityStream = this.stream('SecurityStream', this.securityBucket, 'security');
+    // The auditors' detokenize events: a stream of their own, so that a role that may write there
+    // cannot add to the functions' chains.
+    this.auditStream = this.stream('AuditStream', this.securityBucket, 'audit');
     this.appStream = this.stream('AppStream', this.appBucket, 'app');
 
     // Failed asynchronous invocations, as they came: kept like the quarantine. Not under the data
@@ -173,8 +177,8 @@ export class LogveilStack extends Stack {
     Validations.of(this.detokenizeRole).acknowledge({ id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${securityId}.Arn>/security/*]`, reason: 'The auditor reads the key-created events of the security export, whose objects Firehose names by time.' });
     this.detokenizeRole.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.securityBucket.bucketArn] }));
     this.detokenizeRole.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.dataKey.keyArn], conditions: { StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` } } }));
-    // Its audit events go to the security stream (`--audit-stream`) before any plaintext is printed.
-    this.detokenizeRole.addToPolicy(new iam.PolicyStatement({ actions: ['firehose:PutRecordBatch'], resources: [this.securityStream.attrArn] }));
+    // Its audit events go to the audit stream (`--audit-stream`) before any plaintext is printed.
+    this.detokenizeRole.addToPolicy(new iam.PolicyStatement({ actions: ['firehose:PutRecordBatch'], resources: [this.auditStream.attrArn] }));
 
     // Silence alarms: a security stream that takes nothing in for 15 minutes while the functions run.
     new cloudwatch.Alarm(this, 'SecurityStreamSilent', {
@@ -188,8 +192,8 @@ export class LogveilStack extends Stack {
 
     // What an operator or auditor names on the command line (infra/README.md).
     const outputs: Record<string, [string, string]> = {
-      SecurityStreamName: [this.securityStream.ref, 'the security stream: `logveil detokenize --audit-stream`'],
-      SecurityBucketName: [this.securityBucket.bucketName, 'the security export (under security/): `ledger verify --export`, `detokenize --keys-from`'],
+      AuditStreamName: [this.auditStream.ref, 'the audit stream: `logveil detokenize --audit-stream`'],
+      SecurityBucketName: [this.securityBucket.bucketName, 'the security export (security/) and the audit export (audit/): `ledger verify --export`, `detokenize --keys-from`'],
       AppBucketName: [this.appBucket.bucketName, 'the redacted app records'],
       SigningKeyArn: [this.signingKey.keyArn, "the checkpoints' signing key: its public half verifies the export"],
       DetokenizeRoleArn: [this.detokenizeRole.roleArn, 'the role an auditor assumes to reverse tokens'],

@@ -91,7 +91,7 @@ program
   .option('-o, --out <file>', 'output (default: stdout)')
   .option('--ledger <dir>', 'security ledger directory for the audit event (default: <state>/ledger)')
   .option('--keys-from <path>', "a deployment's security export (files or folders): its key-created events give the keys, unwrapped by KMS as you (AWS_REGION, the AWS credential chain; repeatable)", collect)
-  .option('--audit-stream <name>', "the deployment's security Firehose stream: the audit event goes there too, before any plaintext is printed (needed with --keys-from; default: LOGVEIL_SECURITY_STREAM)")
+  .option('--audit-stream <name>', "the deployment's audit Firehose stream: the audit event goes there too, before any plaintext is printed (needed with --keys-from; default: LOGVEIL_AUDIT_STREAM)")
   .option('-c, --config <file>', 'config file (YAML)')
   .action((files: string[], flags) => run(async () => (await import('./commands/detokenize.js')).detokenizeCommand(files, flags)));
 

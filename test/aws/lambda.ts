@@ -25,7 +25,7 @@ import { verifyExport, type ExportReport } from '../../src/sinks/ledger/verify-e
 import type { JsonValue } from '../../src/record.js';
 import { AwsTestServer, TEST_CREDENTIALS } from './server.js';
 
-export const STREAMS = { app: 'logveil-app', security: 'logveil-security', quarantine: 'logveil-quarantine', source: 'logs-to-s3' } as const;
+export const STREAMS = { app: 'logveil-app', security: 'logveil-security', quarantine: 'logveil-quarantine', source: 'logs-to-s3', audit: 'logveil-audit' } as const;
 export const SOURCE_STREAM_ARN = `arn:aws:firehose:us-east-1:111122223333:deliverystream/${STREAMS.source}`;
 export const KEY_ALIAS = 'alias/logveil-test';
 
@@ -156,9 +156,9 @@ export function securityEvents(server: AwsTestServer): Array<Record<string, unkn
 }
 
 /** The security stream checked as an auditor checks its export in S3 (`ledger verify --export`). */
-export function verifySecurityStream(server: AwsTestServer, publicKeyPems: readonly string[] = []): ExportReport {
+export function verifySecurityStream(server: AwsTestServer, publicKeyPems: readonly string[] = [], stream: string = STREAMS.security): ExportReport {
   const file = join(mkdtempSync(join(tmpdir(), 'logveil-export-')), 'security-export');
-  writeFileSync(file, server.firehose.lines(STREAMS.security).map((l) => `${l}\n`).join(''));
+  writeFileSync(file, server.firehose.lines(stream).map((l) => `${l}\n`).join(''));
   return verifyExport([file], publicKeyPems);
 }
 

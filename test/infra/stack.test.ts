@@ -73,19 +73,21 @@ describe('the CDK stack (infra/)', () => {
   });
 
   it('names what an operator or auditor needs as outputs', () => {
-    expect(Object.keys(s.template.findOutputs('*')).sort()).toEqual(['AppBucketName', 'DetokenizeRoleArn', 'SecurityBucketName', 'SecurityStreamName', 'SigningKeyArn']);
-    s.template.hasOutput('SecurityStreamName', { Value: { Ref: Match.stringLikeRegexp('^SecurityStream') } });
+    expect(Object.keys(s.template.findOutputs('*')).sort()).toEqual(['AppBucketName', 'AuditStreamName', 'DetokenizeRoleArn', 'SecurityBucketName', 'SigningKeyArn']);
+    s.template.hasOutput('AuditStreamName', { Value: { Ref: Match.stringLikeRegexp('^AuditStream') } });
   });
 
-  it('lets the detokenize role put its audit events into the security stream, and into no other', () => {
+  it("lets the detokenize role put its audit events into the audit stream alone, never into the functions' security stream", () => {
     const puts = statements().filter(({ statement }) => list(statement.Action).includes('firehose:PutRecordBatch'));
     const auditor = puts.filter(({ policy }) => policy.startsWith('DetokenizeRole'));
-    expect(auditor.map(({ statement }) => statement.Resource)).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^SecurityStream/), 'Arn'] }]);
+    expect(auditor.map(({ statement }) => statement.Resource)).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^AuditStream/), 'Arn'] }]);
+    const intoSecurity = puts.filter(({ statement }) => JSON.stringify(statement.Resource).includes('"SecurityStream'));
+    expect(intoSecurity.map(({ policy }) => policy.replace(/[0-9A-F]{8}$/, ''))).toEqual(['SubscriptionRoleDefaultPolicy', 'TransformRoleDefaultPolicy']);
   });
 
   it('keeps security events under S3 Object Lock in compliance mode, on a stream of their own', () => {
     s.template.hasResourceProperties('AWS::S3::Bucket', { ObjectLockEnabled: true, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 400 } } } });
-    s.template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 3);
+    s.template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 4);
     s.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     s.template.hasResourceProperties('AWS::KMS::Key', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
   });

@@ -125,33 +125,34 @@ describe('the security stream of the Lambda handlers', () => {
     expect(unrecorded.status).toBe(4);
     expect(unrecorded.stderr).toContain('detokenize denied: --keys-from needs --audit-stream');
     expect(unrecorded.stdout).toBe('');
-    const before = aws.server.firehose.lines(STREAMS.security).length;
-    const r = await logveilAsync([...ask, '--audit-stream', STREAMS.security], { cwd: dir, home, input: redacted, env });
+    const r = await logveilAsync([...ask, '--audit-stream', STREAMS.audit], { cwd: dir, home, input: redacted, env });
     expect(r.stderr).toContain('detokenized 1 of 1 tokens');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('login maria.lopez@corp-mail.net from the office');
     expect(localAudits()).toEqual([expect.objectContaining({ outcome: 'denied' }), expect.objectContaining({ outcome: 'allowed', principal: 'alice@audit', tokens: 1 })]);
-    // In the stream: a chain of the command's own, which verifies with the functions' chain.
-    const added = aws.server.firehose.lines(STREAMS.security).slice(before).map((l) => JSON.parse(l) as { kind: string; ledgerId?: string; event?: { type: string; outcome?: string; principal?: string } });
+    // In the audit stream: a chain of the command's own, which its export verifies.
+    const added = aws.server.firehose.lines(STREAMS.audit).map((l) => JSON.parse(l) as { kind: string; ledgerId?: string; event?: { type: string; outcome?: string; principal?: string } });
     expect(added.map((e) => e.kind)).toEqual(['segment', 'event']);
     expect(added[0]?.ledgerId).toMatch(/^logveil-detokenize:[^/]+\/[0-9a-f-]{36}$/);
     expect(added[1]?.event).toMatchObject({ type: 'detokenize', outcome: 'allowed', principal: 'alice@audit' });
-    const report = verifySecurityStream(aws.server, [pem]);
+    const report = verifySecurityStream(aws.server, [], STREAMS.audit);
     expect(report.problems).toEqual([]);
-    expect(report.chains).toHaveLength(2);
+    expect(report.chains).toHaveLength(1);
+    // The functions' stream is not the auditor's to write.
+    expect(aws.server.firehose.lines(STREAMS.security).some((l) => l.includes('logveil-detokenize:'))).toBe(false);
     // A stream that does not take the audit event: nothing is printed, and the local ledger says why.
-    aws.server.fail({ target: 'PutRecordBatch', kind: 'access-denied', times: Infinity, stream: STREAMS.security });
-    const refused = await logveilAsync([...ask, '--audit-stream', STREAMS.security], { cwd: dir, home, input: redacted, env });
+    aws.server.fail({ target: 'PutRecordBatch', kind: 'access-denied', times: Infinity, stream: STREAMS.audit });
+    const refused = await logveilAsync([...ask, '--audit-stream', STREAMS.audit], { cwd: dir, home, input: redacted, env });
     aws.server.clearFaults();
     expect(refused.status).toBe(1);
     expect(refused.stdout).toBe('');
-    expect(refused.stderr).toMatch(/SECURITY_SINK_FAILED: 2 security events not delivered to Firehose stream logveil-security/);
-    expect(localAudits().at(-1)).toMatchObject({ outcome: 'failed', detail: 'the audit event was not delivered to Firehose stream logveil-security (SECURITY_SINK_FAILED)' });
+    expect(refused.stderr).toMatch(/SECURITY_SINK_FAILED: 2 security events not delivered to Firehose stream logveil-audit/);
+    expect(localAudits().at(-1)).toMatchObject({ outcome: 'failed', detail: 'the audit event was not delivered to Firehose stream logveil-audit (SECURITY_SINK_FAILED)' });
     // A key-created event whose wrapped key was changed is named, its kid only, and nothing is printed.
     const lines = aws.server.firehose.lines(STREAMS.security);
     const forged = lines.map((l) => (l.includes('"type":"key-created"') ? l.replace(/"encryptedKey":"(.)/, (_, c: string) => `"encryptedKey":"${c === 'A' ? 'B' : 'A'}`) : l));
     writeFileSync(join(dir, 'export', '2026', '12', 'security-1.gz'), gzipSync(forged.map((l) => `${l}\n`).join('')));
-    const bad = await logveilAsync([...ask, '--audit-stream', STREAMS.security], { cwd: dir, home, input: redacted, env });
+    const bad = await logveilAsync([...ask, '--audit-stream', STREAMS.audit], { cwd: dir, home, input: redacted, env });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/the key-created event of kid \S+ cannot be read: KEY_RECORD_INVALID/);
     expect(bad.stdout).toBe('');

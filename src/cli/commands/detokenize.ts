@@ -4,9 +4,9 @@
  * printed; a denied or failed attempt is recorded too. Keys come from the local key registry, or,
  * with `--keys-from`, from the key-created events of a deployment's security export, unwrapped by
  * KMS (see crypto/keys/export-keys.ts). The tokens of a deployment are its records: reversing them
- * is recorded where its own security events are, in its security Firehose stream (`--audit-stream`,
- * a chain of the command's own), besides the local ledger; no plaintext is printed unless that
- * stream took the event.
+ * is recorded in the deployment too, in its audit Firehose stream (`--audit-stream`: a chain of the
+ * command's own, beside the functions' security stream, which an auditor may not write), besides
+ * the local ledger; no plaintext is printed unless that stream took the event.
  */
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -32,7 +32,7 @@ export interface DetokenizeFlags {
   out?: string;
   /** Security export paths whose key-created events hold the keys (a deployment in AWS). */
   keysFrom?: string[];
-  /** The deployment's security Firehose stream, for the audit event (default with --keys-from: LOGVEIL_SECURITY_STREAM). */
+  /** The deployment's audit Firehose stream, for the audit event (default with --keys-from: LOGVEIL_AUDIT_STREAM). */
   auditStream?: string;
 }
 
@@ -45,7 +45,7 @@ export async function detokenizeCommand(files: string[], flags: DetokenizeFlags)
   // The reason goes to the ledger as the policy would leave it: it may quote a secret. (The
   // principal stays as given: an audit names who asked, e-mail address or not.)
   const reason = flags.reason?.trim() ? maskedText(runtime.policy, flags.reason.trim()) : null;
-  const streamName = flags.auditStream ?? (flags.keysFrom?.length ? process.env.LOGVEIL_SECURITY_STREAM : undefined);
+  const streamName = flags.auditStream ?? (flags.keysFrom?.length ? process.env.LOGVEIL_AUDIT_STREAM : undefined);
   const region = process.env.AWS_REGION;
   const remote = streamName && region ? auditSink(streamName, region) : undefined;
   const local = async (event: DetokenizeAuditEvent): Promise<void> => {
@@ -73,7 +73,7 @@ export async function detokenizeCommand(files: string[], flags: DetokenizeFlags)
       : !reason || reason.length < MIN_REASON_CHARS
         ? `--reason must state why (at least ${MIN_REASON_CHARS} characters)`
         : flags.keysFrom?.length && !streamName
-          ? "--keys-from needs --audit-stream (or LOGVEIL_SECURITY_STREAM): the deployment's security stream records the audit"
+          ? "--keys-from needs --audit-stream (or LOGVEIL_AUDIT_STREAM): the deployment's audit stream records the audit"
           : streamName && !region
             ? `--audit-stream ${streamName} needs AWS_REGION`
             : undefined;
@@ -130,9 +130,8 @@ export async function detokenizeCommand(files: string[], flags: DetokenizeFlags)
 
 
 /**
- * The deployment's security stream as the audit's sink: the events are sealed into a chain of this
- * command's own (`logveil-detokenize:<host>/<uuid>`), which `ledger verify --export` checks with
- * the functions' chains. AWS_REGION and the AWS credential chain name the account;
+ * The deployment's audit stream as the audit's sink: the events are sealed into a chain of this
+ * command's own (`logveil-detokenize:<host>/<uuid>`), which `ledger verify --export` checks. AWS_REGION and the AWS credential chain name the account;
  * LOGVEIL_AWS_ENDPOINT overrides the endpoint.
  */
 function auditSink(streamName: string, region: string): FirehoseSecuritySink {
