@@ -62,18 +62,20 @@ const program = new Command()
     process.exit(err.exitCode === 0 ? 0 : ExitCode.Usage);
   });
 
-program
-  .command('redact')
-  .description('redact stdin or files to stdout or --out')
-  .argument('[files...]', 'input files (default: stdin)')
-  .option('-o, --out <file>', 'redacted output (default: stdout)')
-  .option('--ledger <dir>', 'security ledger directory (default: <state>/ledger)')
-  .option('--quarantine <file>', 'encrypted quarantine (default: <state>/quarantine.jsonl)')
-  .option('-c, --config <file>', 'config file (YAML)')
-  .option('-p, --patterns <path>', 'pattern pack file or directory (repeatable; default: built-in packs)', collect)
-  .addOption(new Option('--format <format>', 'input format').choices(['auto', 'jsonl', 'text']))
+/** The options of a command that runs the engine: outputs, policy, workers. */
+function engineOptions(command: Command): Command {
+  return command
+    .option('-o, --out <file>', 'redacted output (default: stdout)')
+    .option('--ledger <dir>', 'security ledger directory (default: <state>/ledger)')
+    .option('--quarantine <file>', 'encrypted quarantine (default: <state>/quarantine.jsonl)')
+    .option('-c, --config <file>', 'config file (YAML)')
+    .option('-p, --patterns <path>', 'pattern pack file or directory (repeatable; default: built-in packs)', collect)
+    .addOption(new Option('--format <format>', 'input format').choices(['auto', 'jsonl', 'text']))
+    .option('-w, --workers <n>', 'worker threads (default: available cores; 0 = run on the main thread)', (v) => parseWorkers(v));
+}
+
+engineOptions(program.command('redact').description('redact stdin or files to stdout or --out').argument('[files...]', 'input files (default: stdin)'))
   .addOption(new Option('--token-mode <mode>', 'default tokenize mode').choices(['deterministic', 'randomized']))
-  .option('-w, --workers <n>', 'worker threads (default: available cores; 0 = run on the main thread)', (v) => parseWorkers(v))
   .option('--no-summary', 'do not print the summary on stderr')
   .option('--summary-json <file>', 'also write the summary as JSON')
   .option('--dry-run', 'report what the policy would change, per detector, without writing any output')
@@ -81,6 +83,12 @@ program
   .option('--json', 'with --dry-run: the report as JSON')
   .option('--no-progress', 'do not show the progress line (shown only when stderr is a terminal)')
   .action((files: string[], flags) => run(async () => (await import('./commands/redact.js')).redactCommand(files, flags)));
+
+engineOptions(program.command('serve').description('redact over HTTP: OTLP/HTTP JSON logs and traces, and lines (a long-running service)'))
+  .option('--host <host>', 'address to listen on (default: 127.0.0.1)')
+  .option('--port <port>', 'port to listen on; 0 takes a free one (default: 4318, OTLP/HTTP)')
+  .option('--max-body <bytes>', 'the largest request body taken, before and after gzip (default: 16777216)')
+  .action((flags) => run(async () => (await import('./commands/serve.js')).serveCommand(flags)));
 
 program
   .command('detokenize')

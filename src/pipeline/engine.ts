@@ -85,6 +85,11 @@ export interface EngineOptions {
    * batches still out, as a dead worker would: their records are quarantined, not lost.
    */
   pool?: EnginePool;
+  /**
+   * The counts of threshold rules (default: the run's own). A service passes one gate to all its
+   * runs, so that matches spread over many requests add up.
+   */
+  thresholds?: ThresholdGate;
 }
 
 /** What a pool's workers are set up with: the options of the runs it can serve. */
@@ -185,7 +190,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
   if (o.pool?.closed) throw new LogveilError('POOL_CLOSED', 'the worker pool is closed');
   if (o.pool && !o.pool.serves(setup)) throw new LogveilError('POOL_MISMATCH', 'the worker pool was opened with another policy or other options than this run');
   const executor: BatchExecutor = o.pool ?? (o.workers > 0 ? new PoolExecutor(setup, o.workers) : new InlineExecutor(o.policy, setup, o.routing?.compiled));
-  const gate = new ThresholdGate();
+  const gate = o.thresholds ?? new ThresholdGate();
   const maxInFlight = o.maxInFlight ?? Math.max(2, executor.threads * 2);
   // A line longer than a record may be is never held whole: a worker could not even quarantine it.
   const limits: BatchLimits = { ...DEFAULT_BATCH, maxLineBytes: o.limits.maxRecordBytes, ...o.batch };

@@ -19,17 +19,21 @@ import { runExitCode } from '../exit.js';
 import { dryRunCommand } from './dry-run.js';
 import { openProgress } from '../progress.js';
 
-export interface RedactFlags {
+/** The flags of a command that runs the engine (see main.ts, engineOptions). */
+export interface EngineFlags {
   out?: string;
   ledger?: string;
   quarantine?: string;
   config?: string;
   patterns?: string[];
   format?: LineFormat;
+  workers?: number;
+}
+
+export interface RedactFlags extends EngineFlags {
   tokenMode?: 'deterministic' | 'randomized';
   summary?: boolean;
   summaryJson?: string;
-  workers?: number;
   /** `--no-progress` sets false; the display shows only when stderr is a terminal anyway. */
   progress?: boolean;
   dryRun?: boolean;

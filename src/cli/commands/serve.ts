@@ -1,0 +1,169 @@
+/**
+ * `logveil serve`: the engine as a long-running service (see serve/server.ts for what it takes).
+ * The policy, keys, ledger and worker pool are opened once, and every request runs through the
+ * same pool, with the same threshold counts; the redacted records of all requests go to one app
+ * output, in the order the requests were taken. A heartbeat marks the ledger while it runs. It
+ * stops on SIGINT or SIGTERM, or when the engine itself fails (the ledger cannot be written): it
+ * answers what it took, writes `run-stop` with the counts, and prints the summary.
+ */
+import { availableParallelism, hostname } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../config/config.js';
+import { formatSummary, type RunSummary } from '../../pipeline/accounting.js';
+import { openPool, redactStreams, type EnginePool } from '../../pipeline/engine.js';
+import { openRuntime, VERSION } from '../../pipeline/runtime.js';
+import { ThresholdGate } from '../../route/threshold.js';
+import { RedactServer } from '../../serve/server.js';
+import { Heartbeat } from '../../sinks/ledger/heartbeat.js';
+import { LineWriter } from '../../sinks/line-writer.js';
+import { QuarantineSink } from '../../sinks/quarantine.js';
+import { detectorCategories, EngineTelemetry } from '../../telemetry/metrics.js';
+import { startTelemetry } from '../../telemetry/sdk.js';
+import { InputError } from '../../errors.js';
+import { runExitCode } from '../exit.js';
+import type { EngineFlags } from './redact.js';
+
+export interface ServeFlags extends EngineFlags {
+  host?: string;
+  port?: string;
+  maxBody?: string;
+}
+
+const HEARTBEAT_SECONDS = 60;
+const DEFAULT_PORT = 4318;
+const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
+/** Requests waiting for the engine beyond this are answered 503 (Retry-After). */
+const MAX_QUEUED = 64;
+
+export async function serveCommand(flags: ServeFlags): Promise<number> {
+  const telemetry = await startTelemetry(process.env, { onProblem: (message) => process.stderr.write(`logveil: ${message}\n`) });
+  try {
+    return await serve(flags);
+  } finally {
+    await telemetry?.shutdown();
+  }
+}
+
+async function serve(flags: ServeFlags): Promise<number> {
+  const port = integer(flags.port, DEFAULT_PORT, '--port', 0, 65535);
+  const maxBodyBytes = integer(flags.maxBody, DEFAULT_MAX_BODY, '--max-body', 1, 1024 * 1024 * 1024);
+  const config = loadConfig(flags.config);
+  if (flags.patterns?.length) config.patterns = flags.patterns;
+  if (flags.format) config.format = flags.format;
+  const runtime = await openRuntime(config, flags.ledger ? { ledgerDir: flags.ledger } : {});
+  let app: LineWriter;
+  let quarantine: QuarantineSink;
+  try {
+    app = LineWriter.open(flags.out, { what: `--out ${flags.out}` });
+    quarantine = flags.quarantine ? new QuarantineSink(flags.quarantine, `--quarantine ${flags.quarantine}`) : new QuarantineSink(join(config.stateDir, 'quarantine.jsonl'));
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  const cores = availableParallelism();
+  const workers = flags.workers ?? (cores > 1 ? cores : 0);
+  const engine = { policy: runtime.policy, actions: config.actions, format: config.format, limits: config.limits, workers, routing: runtime.routing };
+  const pool: EnginePool | undefined = workers > 0 ? openPool(engine) : undefined;
+  const quarantineKey = await runtime.quarantineKey();
+  const thresholds = new ThresholdGate();
+  const observer = new EngineTelemetry({ categories: detectorCategories(runtime.policy.spec) });
+  const deploymentId = `${hostname()}:${process.pid}`;
+  const run = { policyHash: runtime.policy.hash, routingHash: runtime.routing.compiled.hash, version: VERSION, configHash: config.hash, deploymentId };
+  let counts = { recordsIn: 0, appOut: 0, dropped: 0, quarantined: 0 };
+  await runtime.security.write([{ type: 'run-start', ts: new Date().toISOString(), ...run }]);
+  const heartbeat = new Heartbeat(runtime.security, { intervalSeconds: HEARTBEAT_SECONDS, describe: () => ({ policyHash: run.policyHash, version: VERSION, deploymentId, counts }) });
+  heartbeat.start();
+
+  let failure: unknown;
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((done) => (stop = done));
+  const server = new RedactServer({
+    host: flags.host ?? '127.0.0.1',
+    port,
+    maxBodyBytes,
+    maxQueued: MAX_QUEUED,
+    redact: async (name, body) => {
+      const summary = await redactStreams([{ name, chunks: () => once(body) }], {
+        ...engine,
+        keys: runtime.keys,
+        quarantineKey,
+        app,
+        security: runtime.security,
+        quarantine,
+        ...(pool ? { pool } : {}),
+        thresholds,
+        observer,
+        onProblem: (message) => process.stderr.write(`logveil: ${message}\n`),
+      });
+      counts = add(counts, summary);
+      return summary;
+    },
+    onFailure: (err) => {
+      failure ??= err;
+      stop();
+    },
+  });
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  for (const s of signals) process.once(s, stop);
+  try {
+    const address = await server.listen().catch((err: NodeJS.ErrnoException) => {
+      throw new InputError([`cannot listen on ${flags.host ?? '127.0.0.1'}:${port}: ${err.code ?? 'error'}`]);
+    });
+    process.stderr.write(`logveil: listening on http://${address.address}:${address.port} (POST /v1/logs, /v1/traces, /v1/lines; GET /healthz)\n`);
+    await stopped;
+    await server.close();
+  } finally {
+    for (const s of signals) process.removeListener(s, stop);
+    const failures: unknown[] = [];
+    const step = async (f: () => Promise<unknown>): Promise<void> => {
+      await f().catch((err: unknown) => void failures.push(err));
+    };
+    await step(() => heartbeat.stop());
+    if (pool) await step(() => pool.close());
+    await step(() => app.close());
+    await step(() => quarantine.close());
+    await runtime.security.write([{ type: 'run-stop', ts: new Date().toISOString(), ...run, counts }]).catch(() => undefined);
+    await step(() => runtime.close());
+    failure ??= failures[0];
+  }
+  if (failure !== undefined) throw failure;
+  const summary = merge(server.totals.runs);
+  process.stderr.write(`${formatSummary(summary)}\nrequests ${server.totals.requests}${refusedText(server.totals.refused)}\n`);
+  return runExitCode(summary, (line) => process.stderr.write(line));
+}
+
+async function* once(body: Buffer): AsyncIterable<Buffer> {
+  yield body;
+}
+
+function integer(value: string | undefined, fallback: number, what: string, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new InputError([`${what} must be an integer from ${min} to ${max}, got "${value}"`]);
+  return n;
+}
+
+function add(c: { recordsIn: number; appOut: number; dropped: number; quarantined: number }, s: RunSummary): typeof c {
+  return { recordsIn: c.recordsIn + s.recordsIn, appOut: c.appOut + s.appOut, dropped: c.dropped + s.dropped, quarantined: c.quarantined + s.quarantined };
+}
+
+/** The runs of all requests as one summary. */
+function merge(runs: readonly RunSummary[]): RunSummary {
+  const total: RunSummary = { recordsIn: 0, bytesIn: 0, appOut: 0, dropped: 0, quarantined: 0, balanced: true, findings: {}, quarantinedByCode: {} };
+  for (const r of runs) {
+    total.recordsIn += r.recordsIn;
+    total.bytesIn += r.bytesIn;
+    total.appOut += r.appOut;
+    total.dropped += r.dropped;
+    total.quarantined += r.quarantined;
+    total.balanced &&= r.balanced;
+    for (const [id, n] of Object.entries(r.findings)) total.findings[id] = (total.findings[id] ?? 0) + n;
+    for (const [code, n] of Object.entries(r.quarantinedByCode)) total.quarantinedByCode[code] = (total.quarantinedByCode[code] ?? 0) + n;
+  }
+  return total;
+}
+
+function refusedText(refused: Record<string, number>): string {
+  const entries = Object.entries(refused);
+  return entries.length === 0 ? '' : `, refused ${entries.map(([status, n]) => `${n} (HTTP ${status})`).join(', ')}`;
+}

@@ -1,0 +1,145 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, logveil } from '../helpers/cli.js';
+import { tempDir } from '../helpers/keys.js';
+import { ledgerEvents } from '../helpers/ledger.js';
+
+const EMAIL = 'maria.lopez@corp-mail.net';
+const CORPUS_LOGS = readFileSync(new URL('../../../shared/corpora/formats/otlp_json/logs.json', import.meta.url), 'utf8');
+const CORPUS_TRACE = readFileSync(new URL('../../../shared/corpora/formats/otlp_json/trace.json', import.meta.url), 'utf8');
+
+/** A running `logveil serve`, its base URL once it listens, and what it printed. */
+interface Service {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+async function startServe(dir: string, args: string[]): Promise<Service> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--workers', '1', ...args], { cwd: dir, env: { ...process.env, LOGVEIL_HOME: join(dir, 'state') } });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+  const url = await new Promise<string>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`serve did not start: ${err}`)), 30_000);
+    child.stderr.on('data', () => {
+      const m = /listening on (http:\/\/\S+)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        done(m[1] as string);
+      }
+    });
+    void exit.then(() => fail(new Error(`serve exited: ${err}`)));
+  });
+  return { child, url, stderr: () => err, exit };
+}
+
+const post = (url: string, body: string | Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }) => fetch(url, { method: 'POST', body, headers });
+
+/** The corpus request with a second resource whose body holds `body`, and an e-mail address in the first one's service name. */
+function twoResources(body: string): string {
+  const request = JSON.parse(CORPUS_LOGS) as { resourceLogs: Array<{ scopeLogs: Array<{ logRecords: Array<{ body: { stringValue: string } }> }> }> };
+  const second = structuredClone(request.resourceLogs[0]);
+  (second?.scopeLogs[0]?.logRecords[0] as { body: { stringValue: string } }).body.stringValue = body;
+  // Pretty-printed, as the corpus is, and with an int64 time as a JSON number, which must keep its digits.
+  return JSON.stringify({ resourceLogs: [request.resourceLogs[0], second] }, null, 2)
+    .replace('my.service', `user ${EMAIL}`)
+    .replace('"timeUnixNano": "1544712660300000000"', '"timeUnixNano": 1544712660300000001');
+}
+
+describe('logveil serve', () => {
+  const dir = tempDir('logveil-serve-');
+  let svc: Service;
+  let code: number | null;
+  const answers: Record<string, { status: number; body: unknown }> = {};
+
+  beforeAll(async () => {
+    writeFileSync(join(dir, 'logveil.yaml'), 'limits:\n  maxRecordBytes: 4096\n');
+    svc = await startServe(dir, ['--out', 'out.jsonl', '--max-body', '200000', '-c', 'logveil.yaml']);
+    const record = async (name: string, res: Promise<Response>) => {
+      const r = await res;
+      answers[name] = { status: r.status, body: await r.json() };
+    };
+    await record('logs', post(`${svc.url}/v1/logs`, twoResources('a short body')));
+    await record('traces', post(`${svc.url}/v1/traces`, CORPUS_TRACE));
+    await record('gzip', post(`${svc.url}/v1/logs`, gzipSync(twoResources('zipped')), { 'content-type': 'application/json', 'content-encoding': 'gzip' }));
+    await record('partial', post(`${svc.url}/v1/logs`, twoResources(`${EMAIL} ${'x'.repeat(5000)}`)));
+    await record('lines', post(`${svc.url}/v1/lines`, `{"msg":"login ${EMAIL}"}\nplain ${EMAIL}\n`, { 'content-type': 'application/x-ndjson' }));
+    await record('protobuf', post(`${svc.url}/v1/logs`, 'x', { 'content-type': 'application/x-protobuf' }));
+    await record('notJson', post(`${svc.url}/v1/logs`, `{"resourceLogs": [${EMAIL}`));
+    await record('tooLarge', post(`${svc.url}/v1/lines`, 'y'.repeat(300_000)));
+    // Ten refused logins from one client, a request each: the threshold rule counts across requests.
+    const now = new Date();
+    const month = now.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
+    const stamp = `${String(now.getUTCDate()).padStart(2, '0')}/${month}/${now.getUTCFullYear()}:${now.toISOString().slice(11, 19)} +0000`;
+    for (let i = 0; i < 10; i++) await record(`denied${i}`, post(`${svc.url}/v1/lines`, `203.0.113.9 - - [${stamp}] "POST /login HTTP/1.1" 401 178 "-" "curl/8.0"\n`, { 'content-type': 'text/plain' }));
+    await record('health', fetch(`${svc.url}/healthz`));
+    svc.child.kill('SIGTERM');
+    code = await svc.exit;
+  }, 120_000);
+
+  afterAll(() => {
+    if (svc && svc.child.exitCode === null) svc.child.kill('SIGKILL');
+  });
+
+  it('answers an OTLP export request once its records are written, a line per resource, numbers as sent', () => {
+    expect(answers.logs).toEqual({ status: 200, body: {} });
+    expect(answers.traces).toEqual({ status: 200, body: {} });
+    expect(answers.gzip).toEqual({ status: 200, body: {} });
+    const out = readFileSync(join(dir, 'out.jsonl'), 'utf8').trimEnd().split('\n');
+    // logs: 2 resources; traces: 1; gzip: 2; partial: 1 written, 1 quarantined; lines: 2; denied logins: 10.
+    expect(out).toHaveLength(18);
+    expect(out.join('\n')).not.toContain(EMAIL);
+    const first = JSON.parse(out[0] as string) as { resourceLogs: unknown[] };
+    expect(first.resourceLogs).toHaveLength(1);
+    expect(out[0]).toContain('"stringValue":"user [[EMAIL:tk1.');
+    expect(out[0]).toContain('"timeUnixNano":1544712660300000001');
+    expect(JSON.parse(out[2] as string)).toHaveProperty('resourceSpans');
+  });
+
+  it("reports a resource it quarantined as rejected records, so that the sender does not send them again", () => {
+    expect(answers.partial).toEqual({ status: 200, body: { partialSuccess: { rejectedLogRecords: '1', errorMessage: 'quarantined (RECORD_TOO_LARGE): kept encrypted, not forwarded' } } });
+    const quarantine = readFileSync(join(dir, 'state', 'quarantine.jsonl'), 'utf8');
+    expect(quarantine.trim().split('\n')).toHaveLength(1);
+    expect(quarantine).not.toContain(EMAIL);
+  });
+
+  it('takes lines as redact reads them, and answers their counts', () => {
+    expect(answers.lines).toEqual({ status: 200, body: { recordsIn: 2, appOut: 2, dropped: 0, quarantined: 0 } });
+  });
+
+  it('refuses what it cannot take, quoting none of it', () => {
+    expect(answers.protobuf).toEqual({ status: 415, body: { error: 'OTLP as application/x-protobuf is not taken: send OTLP/HTTP JSON (application/json)' } });
+    expect(answers.notJson).toEqual({ status: 400, body: { error: 'the body is not valid JSON' } });
+    expect(answers.tooLarge).toEqual({ status: 413, body: { error: 'the body is larger than 200000 bytes' } });
+    expect(answers.health).toEqual({
+      status: 200,
+      body: { status: 'ok', requests: 19, refused: { '400': 1, '413': 1, '415': 1 }, failed: 0, counts: { recordsIn: 19, appOut: 18, dropped: 0, quarantined: 1 } },
+    });
+  });
+
+  it('counts threshold rules across requests: the tenth refused login from one client, each in a request of its own, is routed', () => {
+    for (let i = 0; i < 10; i++) expect(answers[`denied${i}`]).toEqual({ status: 200, body: { recordsIn: 1, appOut: 1, dropped: 0, quarantined: 0 } });
+    const routed = ledgerEvents(join(dir, 'state')).filter((e) => e.type === 'routed') as Array<{ rules: Array<{ id: string }>; threshold?: { count: number } }>;
+    expect(routed.filter((e) => e.rules.some((r) => r.id === 'http-auth-denied-repeated'))).toEqual([expect.objectContaining({ threshold: expect.objectContaining({ count: 10 }) })]);
+  });
+
+  it('stops on SIGTERM with the summary, balanced counts in the ledger, and exit 3 for the quarantined record', () => {
+    expect(code).toBe(3);
+    expect(svc.stderr()).toContain('records in 19, app out 18, dropped 0, quarantined 1');
+    expect(svc.stderr()).toContain('requests 19, refused 1 (HTTP 400), 1 (HTTP 413), 1 (HTTP 415)');
+    expect(svc.stderr()).not.toContain(EMAIL);
+    const events = ledgerEvents(join(dir, 'state'));
+    expect(events.map((e) => e.type).filter((t) => t === 'run-start' || t === 'run-stop')).toEqual(['run-start', 'run-stop']);
+    const stop = events.find((e) => e.type === 'run-stop') as { counts: Record<string, number> };
+    expect(stop.counts).toEqual({ recordsIn: 19, appOut: 18, dropped: 0, quarantined: 1 });
+    expect(events.filter((e) => e.type === 'findings').length).toBeGreaterThanOrEqual(5);
+    expect(JSON.stringify(events)).not.toContain(EMAIL);
+    const verify = logveil(['ledger', 'verify', join(dir, 'state', 'ledger')], { cwd: dir, home: join(dir, 'state') });
+    expect(verify.status).toBe(0);
+  });
+});
