@@ -3,14 +3,18 @@
  * line per resource (`{"resourceLogs":[<one resource>]}`), itself a valid export request, cut from
  * the request's own text so that every number keeps its spelling (an int64 time in nanoseconds
  * written as a JSON number would lose digits through JSON.parse). A request is as many records as
- * it has resources, so a record is no larger than one resource's batch.
+ * it has resources, so a record is no larger than one resource's batch. A request that holds a
+ * field twice is refused, as protobuf's JSON parsers refuse it.
  */
 import { compactJson, indexJson, itemPath, memberPath } from '../codecs/json-splice.js';
 
-/** The signals taken, by the path they are posted to. */
+/**
+ * The signals taken, by the path they are posted to, with their members' names as the JSON mapping
+ * of protobuf writes them and as the .proto spells them (both are taken, as the Collector does).
+ */
 export const OTLP_SIGNALS = {
-  '/v1/logs': { resources: 'resourceLogs', scopes: 'scopeLogs', items: 'logRecords', rejected: 'rejectedLogRecords' },
-  '/v1/traces': { resources: 'resourceSpans', scopes: 'scopeSpans', items: 'spans', rejected: 'rejectedSpans' },
+  '/v1/logs': { resources: ['resourceLogs', 'resource_logs'], scopes: ['scopeLogs', 'scope_logs'], items: ['logRecords', 'log_records'], rejected: 'rejectedLogRecords' },
+  '/v1/traces': { resources: ['resourceSpans', 'resource_spans'], scopes: ['scopeSpans', 'scope_spans'], items: ['spans'], rejected: 'rejectedSpans' },
 } as const;
 
 export type OtlpPath = keyof typeof OTLP_SIGNALS;
@@ -45,30 +49,35 @@ export function otlpParts(path: OtlpPath, body: string): OtlpPart[] {
     // JSON.parse's message quotes the text: never repeated.
     throw new OtlpRequestError(400, 'the body is not valid JSON');
   }
-  if (typeof request !== 'object' || request === null || Array.isArray(request)) throw new OtlpRequestError(400, `the body is not an OTLP export request (a JSON object with ${signal.resources})`);
-  const resources = (request as Record<string, unknown>)[signal.resources];
-  if (resources === undefined) return [];
-  if (!Array.isArray(resources)) throw new OtlpRequestError(400, `${signal.resources} is not an array`);
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) throw new OtlpRequestError(400, `the body is not an OTLP export request (a JSON object with ${signal.resources[0]})`);
   const text = compactJson(body);
   // Depth 2: the resources are spanned whole, nothing inside them is indexed.
-  const spans = indexJson(text, 2).spans;
-  const at = memberPath('', signal.resources);
+  const index = indexJson(text, 2);
+  // As protobuf's JSON parsers do: a message holds each field once.
+  if (index.repeated !== undefined || signal.resources.every((k) => k in request)) throw new OtlpRequestError(400, 'the request holds a field twice');
+  const key = signal.resources.find((k) => k in request) ?? signal.resources[0];
+  const resources = (request as Record<string, unknown>)[key];
+  if (resources === undefined || resources === null) return [];
+  if (!Array.isArray(resources)) throw new OtlpRequestError(400, `${key} is not an array`);
+  const at = memberPath('', key);
   return resources.map((resource: unknown, i) => {
-    const span = spans?.get(itemPath(at, i));
-    // Without spans (repeated top-level keys), the resource is written anew.
+    const span = index.spans?.get(itemPath(at, i));
+    // Without a span (never, at this depth) the resource would be written anew.
     const own = span ? text.slice(span.start, span.end) : JSON.stringify(resource);
-    return { line: `{"${signal.resources}":[${own}]}`, items: countItems(resource, signal.scopes, signal.items) };
+    return { line: `{"${key}":[${own}]}`, items: countItems(resource, signal.scopes, signal.items) };
   });
 }
 
 /** The log records or spans of one resource. */
-function countItems(resource: unknown, scopes: string, items: string): number {
-  const list = (resource as Record<string, unknown> | null)?.[scopes];
-  if (!Array.isArray(list)) return 0;
+function countItems(resource: unknown, scopes: readonly string[], items: readonly string[]): number {
+  const member = (o: unknown, keys: readonly string[]): unknown[] => {
+    for (const k of keys) {
+      const v = (o as Record<string, unknown> | null)?.[k];
+      if (Array.isArray(v)) return v;
+    }
+    return [];
+  };
   let n = 0;
-  for (const scope of list) {
-    const held = (scope as Record<string, unknown> | null)?.[items];
-    if (Array.isArray(held)) n += held.length;
-  }
+  for (const scope of member(resource, scopes)) n += member(scope, items).length;
   return n;
 }

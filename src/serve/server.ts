@@ -1,12 +1,13 @@
 /**
  * The HTTP face of `logveil serve`: OTLP/HTTP JSON export requests (`POST /v1/logs`,
  * `/v1/traces`, gzip or not) and lines (`POST /v1/lines`: JSON lines or text, as `redact` reads
- * them) go through the engine one request at a time, in the order they came; `GET /healthz` says
- * what the service has counted. A request is answered once its records are written: redacted to
- * the app output, or quarantined (encrypted), which an OTLP answer reports as rejected records
- * (`partialSuccess`), so that the sender does not send them again. Bodies that cannot be taken
- * (not JSON, not an export request, too large, protobuf) are refused with a message that quotes
- * none of them, and counted by reason.
+ * them) go through the engine one request at a time, whole, in the order they came; `GET /healthz`
+ * says what the service has counted. A request is answered once its records are written out:
+ * redacted to the app output, or quarantined (encrypted), which an OTLP answer reports as rejected
+ * records (`partialSuccess`), so that the sender does not send them again. Bodies that cannot be
+ * taken (not JSON, not an export request, too large, protobuf) are refused with a message that
+ * quotes none of them, and counted by status; a client that goes away while sending is counted as
+ * `aborted`. Errors are answered as OTLP/HTTP says, a `google.rpc.Status` (`code`, `message`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +15,7 @@ import { gunzipSync } from 'node:zlib';
 import type { RunSummary } from '../pipeline/accounting.js';
 import { OTLP_SIGNALS, OtlpRequestError, otlpParts, type OtlpPath } from './otlp.js';
 
-/** Runs one input (a named body of lines) through the engine. */
+/** Runs one input (a named body of lines) through the engine, its outputs written out. */
 export type RedactInput = (name: string, body: Buffer) => Promise<RunSummary>;
 
 export interface ServeOptions {
@@ -24,10 +25,12 @@ export interface ServeOptions {
   maxBodyBytes: number;
   /** Requests waiting for the engine beyond this are answered 503. */
   maxQueued: number;
+  /** How long {@link RedactServer.close} lets clients finish sending before it cuts them off. */
+  closeGraceMs?: number;
   redact: RedactInput;
   /**
-   * An error of the engine itself (the security ledger cannot be written, the pool is gone): the
-   * request is answered 500 with the error's code alone, and this is told, to stop the service.
+   * An error of the engine itself (an output or the ledger cannot be written, the pool is gone):
+   * the request is answered 503 with the error's code alone, and this is told, to stop the service.
    */
   onFailure: (err: unknown) => void;
 }
@@ -35,7 +38,7 @@ export interface ServeOptions {
 /** What the service has done, for `/healthz` and the final summary. */
 export interface ServeTotals {
   requests: number;
-  /** Requests refused before any record was read from them, by HTTP status. */
+  /** Requests refused before any record was read from them, by HTTP status (`aborted`: the client went away). */
   refused: Record<string, number>;
   /** Requests the engine failed on (see {@link ServeOptions.onFailure}). */
   failed: number;
@@ -43,19 +46,33 @@ export interface ServeTotals {
 }
 
 const LINES_PATH = '/v1/lines';
+const DEFAULT_CLOSE_GRACE_MS = 10_000;
+
+/** The google.rpc.Status code of an HTTP status (OTLP/HTTP answers errors with one). */
+const RPC_CODE: Record<number, number> = { 400: 3, 404: 5, 405: 12, 413: 8, 415: 3, 500: 13, 503: 14 };
+
+/** The client went away before its body was read. */
+class Aborted extends Error {}
 
 export class RedactServer {
   readonly #o: ServeOptions;
   readonly #server: Server;
-  /** The engine's queue: each request's run starts when the one before it has ended. */
+  /** The engine's queue: each request's runs start when the request before it has ended. */
   #tail: Promise<unknown> = Promise.resolve();
   #queued = 0;
   #seq = 0;
+  #closing = false;
+  /** Every request being handled, so that closing waits for each to be answered. */
+  readonly #handling = new Set<Promise<void>>();
   readonly totals: ServeTotals = { requests: 0, refused: {}, failed: 0, runs: [] };
 
   constructor(o: ServeOptions) {
     this.#o = o;
-    this.#server = createServer((req, res) => void this.#handle(req, res));
+    this.#server = createServer((req, res) => {
+      const handled = this.#handle(req, res);
+      this.#handling.add(handled);
+      void handled.finally(() => this.#handling.delete(handled));
+    });
   }
 
   /** Starts listening; the address it listens on (port 0 takes a free one). */
@@ -66,12 +83,23 @@ export class RedactServer {
     });
   }
 
-  /** Takes no new connection, and resolves once every request taken is answered. */
+  /**
+   * Takes no new connection or request, and resolves once every request taken is answered. A
+   * client still sending after the grace period is cut off (counted as `aborted`).
+   */
   async close(): Promise<void> {
+    this.#closing = true;
     const closed = new Promise<void>((done) => this.#server.close(() => done()));
     this.#server.closeIdleConnections();
+    const grace = setTimeout(() => this.#server.closeAllConnections(), this.#o.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS);
+    try {
+      while (this.#handling.size > 0) await Promise.allSettled([...this.#handling]);
+      await this.#tail;
+    } finally {
+      clearTimeout(grace);
+    }
+    this.#server.closeAllConnections();
     await closed;
-    await this.#tail;
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -88,26 +116,38 @@ export class RedactServer {
       const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       if (signal && type !== 'application/json') throw new OtlpRequestError(415, `OTLP as ${type || 'no content type'} is not taken: send OTLP/HTTP JSON (application/json)`);
       const body = await this.#body(req);
+      if (this.#closing) throw new OtlpRequestError(503, 'the service is stopping');
       if (this.#queued >= this.#o.maxQueued) throw new OtlpRequestError(503, 'too many requests waiting; try again');
-      if (signal) await this.#otlp(signal, body, res);
-      else answer(res, 200, countsOf(await this.#run(`${LINES_PATH} #${++this.#seq}`, body)));
+      if (signal) {
+        // Checked before the request waits its turn: a refusal need not wait.
+        const parts = otlpParts(signal, body.toString('utf8'));
+        answer(res, 200, await this.#queue(() => this.#otlp(signal, parts)));
+      } else {
+        const seq = ++this.#seq;
+        answer(res, 200, countsOf(await this.#queue(() => this.#run(`${LINES_PATH} #${seq}`, body))));
+      }
     } catch (err) {
+      if (err instanceof Aborted) {
+        this.#refused('aborted');
+        res.destroy();
+        return;
+      }
       if (err instanceof OtlpRequestError) {
-        const reason = String(err.status);
-        this.totals.refused[reason] = (this.totals.refused[reason] ?? 0) + 1;
-        answer(res, err.status, { error: err.message }, err.status === 503 ? { 'retry-after': '1' } : err.status === 413 ? { connection: 'close' } : {});
+        this.#refused(String(err.status));
+        answer(res, err.status, status(err.status, err.message), err.status === 503 ? { 'retry-after': '1' } : err.status === 413 ? { connection: 'close' } : {});
         return;
       }
       this.totals.failed += 1;
-      // Only the code: a message of an error not ours may quote a value.
+      // Only the code: a message of an error not ours may quote a value. 503: the sender may try
+      // again once the service is back.
       const code = (err as { code?: unknown })?.code;
-      answer(res, 500, { error: `the request could not be processed (${typeof code === 'string' ? code : 'internal error'})` });
+      answer(res, 503, status(503, `the request could not be processed (${typeof code === 'string' ? code : 'internal error'}); the service stops`));
       this.#o.onFailure(err);
     }
   }
 
-  async #otlp(signal: OtlpPath, body: Buffer, res: ServerResponse): Promise<void> {
-    const parts = otlpParts(signal, body.toString('utf8'));
+  /** The resources of one export request, each a run; the answer. */
+  async #otlp(signal: OtlpPath, parts: ReturnType<typeof otlpParts>): Promise<object> {
     const seq = ++this.#seq;
     let rejected = 0;
     const codes = new Set<string>();
@@ -118,9 +158,9 @@ export class RedactServer {
         for (const code of Object.keys(summary.quarantinedByCode)) codes.add(code);
       }
     }
-    if (rejected === 0) return answer(res, 200, {});
+    if (rejected === 0) return {};
     // Kept, encrypted: the sender must not send them again.
-    answer(res, 200, { partialSuccess: { [OTLP_SIGNALS[signal].rejected]: String(rejected), errorMessage: `quarantined (${[...codes].join(', ')}): kept encrypted, not forwarded` } });
+    return { partialSuccess: { [OTLP_SIGNALS[signal].rejected]: String(rejected), errorMessage: `quarantined (${[...codes].join(', ')}): kept encrypted, not forwarded` } };
   }
 
   /** The request body, gunzipped when it says so, within the size limit. */
@@ -130,11 +170,17 @@ export class RedactServer {
     if (Number.isFinite(declared) && declared > max) throw tooLarge(req, max);
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > max) throw tooLarge(req, max);
-      chunks.push(chunk);
+    try {
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > max) throw tooLarge(req, max);
+        chunks.push(chunk);
+      }
+    } catch (err) {
+      if (err instanceof OtlpRequestError) throw err;
+      throw new Aborted();
     }
+    if (!req.complete) throw new Aborted();
     const raw = Buffer.concat(chunks);
     const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     if (encoding === 'identity') return raw;
@@ -147,15 +193,22 @@ export class RedactServer {
     }
   }
 
-  /** One input through the engine, after those before it. */
-  #run(name: string, body: Buffer): Promise<RunSummary> {
+  /** A request's work, after that of the requests before it. */
+  #queue<T>(work: () => Promise<T>): Promise<T> {
     this.#queued += 1;
-    const run = this.#tail.then(() => this.#o.redact(name, body));
+    const run = this.#tail.then(work);
     this.#tail = run.catch(() => undefined).finally(() => (this.#queued -= 1));
-    return run.then((summary) => {
-      this.totals.runs.push(summary);
-      return summary;
-    });
+    return run;
+  }
+
+  async #run(name: string, body: Buffer): Promise<RunSummary> {
+    const summary = await this.#o.redact(name, body);
+    this.totals.runs.push(summary);
+    return summary;
+  }
+
+  #refused(reason: string): void {
+    this.totals.refused[reason] = (this.totals.refused[reason] ?? 0) + 1;
   }
 
   #health(): object {
@@ -166,12 +219,17 @@ export class RedactServer {
       counts.dropped += r.dropped;
       counts.quarantined += r.quarantined;
     }
-    return { status: 'ok', requests: this.totals.requests, refused: this.totals.refused, failed: this.totals.failed, counts };
+    return { status: this.#closing ? 'stopping' : 'ok', requests: this.totals.requests, refused: this.totals.refused, failed: this.totals.failed, counts };
   }
 }
 
 function countsOf(s: RunSummary): object {
   return { recordsIn: s.recordsIn, appOut: s.appOut, dropped: s.dropped, quarantined: s.quarantined };
+}
+
+/** A google.rpc.Status, as OTLP/HTTP answers an error. */
+function status(http: number, message: string): object {
+  return { code: RPC_CODE[http] ?? 2, message };
 }
 
 /** A body over the limit: the rest of it is not read, and the connection closes after the answer. */
@@ -180,8 +238,9 @@ function tooLarge(req: IncomingMessage, max: number): OtlpRequestError {
   return new OtlpRequestError(413, `the body is larger than ${max} bytes`);
 }
 
-function answer(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+function answer(res: ServerResponse, code: number, body: object, headers: Record<string, string> = {}): void {
+  if (res.destroyed) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }

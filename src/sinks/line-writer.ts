@@ -65,6 +65,17 @@ export class LineWriter {
     if (!this.#out.write(chunk, written && (() => written()))) await this.#drain();
   }
 
+  /**
+   * Resolves once everything written so far has left for the file or stream (the write
+   * callbacks run in order); rejects, naming the output, if a write failed.
+   */
+  async flush(): Promise<void> {
+    if (this.#failed) throw this.#failed;
+    await new Promise<void>((done, fail) => {
+      this.#out.write('', (err?: Error | null) => (err ? fail((this.#failed ??= this.#outputError(err))) : done()));
+    });
+  }
+
   async close(): Promise<void> {
     if (this.#failed) throw this.#failed;
     if (!this.#ownsStream) return;

@@ -23,6 +23,11 @@ export class QuarantineSink {
     this.#count += entries.length;
   }
 
+  /** See {@link LineWriter.flush}. */
+  flush(): Promise<void> {
+    return this.#writer.flush();
+  }
+
   async close(): Promise<void> {
     await this.#writer.close();
   }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,9 +113,9 @@ describe('logveil serve', () => {
   });
 
   it('refuses what it cannot take, quoting none of it', () => {
-    expect(answers.protobuf).toEqual({ status: 415, body: { error: 'OTLP as application/x-protobuf is not taken: send OTLP/HTTP JSON (application/json)' } });
-    expect(answers.notJson).toEqual({ status: 400, body: { error: 'the body is not valid JSON' } });
-    expect(answers.tooLarge).toEqual({ status: 413, body: { error: 'the body is larger than 200000 bytes' } });
+    expect(answers.protobuf).toEqual({ status: 415, body: { code: 3, message: 'OTLP as application/x-protobuf is not taken: send OTLP/HTTP JSON (application/json)' } });
+    expect(answers.notJson).toEqual({ status: 400, body: { code: 3, message: 'the body is not valid JSON' } });
+    expect(answers.tooLarge).toEqual({ status: 413, body: { code: 8, message: 'the body is larger than 200000 bytes' } });
     expect(answers.health).toEqual({
       status: 200,
       body: { status: 'ok', requests: 19, refused: { '400': 1, '413': 1, '415': 1 }, failed: 0, counts: { recordsIn: 19, appOut: 18, dropped: 0, quarantined: 1 } },
@@ -142,4 +142,19 @@ describe('logveil serve', () => {
     const verify = logveil(['ledger', 'verify', join(dir, 'state', 'ledger')], { cwd: dir, home: join(dir, 'state') });
     expect(verify.status).toBe(0);
   });
+});
+
+describe.runIf(existsSync('/dev/full'))('logveil serve with an output that cannot be written', () => {
+  it('answers 503 rather than 200 for records that did not reach the output, and stops, exit 1', async () => {
+    const dir = tempDir('logveil-serve-full-');
+    const svc = await startServe(dir, ['--out', '/dev/full']);
+    const r = await post(`${svc.url}/v1/lines`, `{"msg":"login ${EMAIL}"}\n`, { 'content-type': 'text/plain' });
+    expect(r.status).toBe(503);
+    expect(await r.json()).toEqual({ code: 14, message: 'the request could not be processed (OUTPUT_FAILED); the service stops' });
+    expect(await svc.exit).toBe(1);
+    expect(svc.stderr()).toContain('OUTPUT_FAILED: --out /dev/full: write failed (ENOSPC)');
+    expect(svc.stderr()).not.toContain(EMAIL);
+    const stop = ledgerEvents(join(dir, 'state')).find((e) => e.type === 'run-stop');
+    expect(stop).toBeDefined();
+  }, 60_000);
 });

@@ -2,8 +2,9 @@
  * `logveil serve`: the engine as a long-running service (see serve/server.ts for what it takes).
  * The policy, keys, ledger and worker pool are opened once, and every request runs through the
  * same pool, with the same threshold counts; the redacted records of all requests go to one app
- * output, in the order the requests were taken. A heartbeat marks the ledger while it runs. It
- * stops on SIGINT or SIGTERM, or when the engine itself fails (the ledger cannot be written): it
+ * output, in the order the requests were taken, and a request is answered once its records have
+ * left for the outputs. A heartbeat marks the ledger while it runs. It stops on SIGINT or
+ * SIGTERM, or when the engine itself fails (an output or the ledger cannot be written): it
  * answers what it took, writes `run-stop` with the counts, and prints the summary.
  */
 import { availableParallelism, hostname } from 'node:os';
@@ -95,6 +96,9 @@ async function serve(flags: ServeFlags): Promise<number> {
         observer,
         onProblem: (message) => process.stderr.write(`logveil: ${message}\n`),
       });
+      // Answered only once its records have left: the redacted ones and the quarantined ones.
+      await app.flush();
+      await quarantine.flush();
       counts = add(counts, summary);
       return summary;
     },

@@ -16,9 +16,10 @@ describe('otlpParts', () => {
     expect(otlpParts('/v1/traces', '{"resourceSpans":[{"scopeSpans":[{"spans":[{},{}]}]}]}')).toEqual([{ line: '{"resourceSpans":[{"scopeSpans":[{"spans":[{},{}]}]}]}', items: 2 }]);
   });
 
-  it('takes a request without resources as none, and writes a resource anew where the text cannot be cut (repeated keys)', () => {
+  it('takes a request without resources as none, and the names the .proto spells', () => {
     expect(otlpParts('/v1/logs', '{}')).toEqual([]);
-    expect(otlpParts('/v1/logs', '{"resourceLogs":[{"a":1}],"x":1,"x":2}')).toEqual([{ line: '{"resourceLogs":[{"a":1}]}', items: 0 }]);
+    expect(otlpParts('/v1/logs', '{"resourceLogs":null}')).toEqual([]);
+    expect(otlpParts('/v1/logs', '{"resource_logs":[{"scope_logs":[{"log_records":[{},{}]}]}]}')).toEqual([{ line: '{"resource_logs":[{"scope_logs":[{"log_records":[{},{}]}]}]}', items: 2 }]);
   });
 
   it('refuses what is not an export request of the signal, quoting none of it', () => {
@@ -34,5 +35,9 @@ describe('otlpParts', () => {
     expect(refused('/v1/logs', '{"resourceLogs": [secret-value')).toEqual([400, 'the body is not valid JSON']);
     expect(refused('/v1/logs', '["secret-value"]')).toEqual([400, 'the body is not an OTLP export request (a JSON object with resourceLogs)']);
     expect(refused('/v1/traces', '{"resourceSpans":"secret-value"}')).toEqual([400, 'resourceSpans is not an array']);
+    // A field twice: one of them would be lost.
+    expect(refused('/v1/logs', '{"resourceLogs":[{"a":1}],"resourceLogs":[{"b":2}]}')).toEqual([400, 'the request holds a field twice']);
+    expect(refused('/v1/logs', '{"resourceLogs":[{"a":1}],"resource_logs":[{"b":2}]}')).toEqual([400, 'the request holds a field twice']);
+    expect(refused('/v1/logs', '{"resourceLogs":[{"a":1}],"x":1,"x":2}')).toEqual([400, 'the request holds a field twice']);
   });
 });

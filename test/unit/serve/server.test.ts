@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../../src/pipeline/accounting.js';
 import { RedactServer, type RedactInput } from '../../../src/serve/server.js';
@@ -16,21 +17,27 @@ async function withServer(redact: RedactInput, test: (url: string, failures: unk
 }
 
 describe('RedactServer', () => {
-  it('runs requests one at a time, in the order taken', async () => {
-    const order: string[] = [];
+  it('runs requests one at a time, each whole: the resources of one request are not interleaved with another\'s', async () => {
+    const names: string[] = [];
     let active = 0;
-    const redact: RedactInput = async (name, body) => {
+    const redact: RedactInput = async (name) => {
       active += 1;
       expect(active).toBe(1);
-      order.push(body.toString().trim());
-      await new Promise((r) => setTimeout(r, 20));
+      names.push(name);
+      await new Promise((r) => setTimeout(r, 5));
       active -= 1;
       return summary(1);
     };
+    const request3 = JSON.stringify({ resourceLogs: [{}, {}, {}] });
     await withServer(redact, async (url) => {
-      const answers = await Promise.all(['a', 'b', 'c'].map((x) => fetch(`${url}/v1/lines`, { method: 'POST', body: x }).then((r) => r.json())));
-      expect(answers).toEqual(Array(3).fill({ recordsIn: 1, appOut: 1, dropped: 0, quarantined: 0 }));
-      expect(order.sort()).toEqual(['a', 'b', 'c']);
+      const answers = await Promise.all([1, 2, 3].map(() => fetch(`${url}/v1/logs`, { method: 'POST', body: request3, headers: { 'content-type': 'application/json; charset=utf-8' } }).then((r) => r.json())));
+      expect(answers).toEqual([{}, {}, {}]);
+      expect(names).toHaveLength(9);
+      // Each request's three resources in a row, in order.
+      for (let k = 0; k < 9; k += 3) {
+        const seq = /#(\d+) /.exec(names[k] as string)?.[1];
+        expect(names.slice(k, k + 3)).toEqual([0, 1, 2].map((i) => `/v1/logs #${seq} resource ${i}`));
+      }
     });
   });
 
@@ -55,7 +62,42 @@ describe('RedactServer', () => {
     );
   });
 
-  it('answers 500 with the code alone when the engine fails, and says so to stop the service', async () => {
+  it('counts a client that goes away while sending as aborted, and goes on', async () => {
+    await withServer(async () => summary(1), async (url, failures, server) => {
+      const { port } = new URL(url);
+      await new Promise<void>((done) => {
+        const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/lines', headers: { 'content-length': '1000' } });
+        req.on('error', () => done());
+        req.write('only a part');
+        setTimeout(() => req.destroy(), 50);
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      const after = await fetch(`${url}/healthz`).then((r) => r.json());
+      expect(after).toMatchObject({ status: 'ok', refused: { aborted: 1 }, failed: 0 });
+      expect(failures).toEqual([]);
+      expect(server.totals.failed).toBe(0);
+    });
+  });
+
+  it('closes only once every request it took is answered', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const failures: unknown[] = [];
+    const server = new RedactServer({ host: '127.0.0.1', port: 0, maxBodyBytes: 1000, maxQueued: 8, onFailure: (err) => failures.push(err), redact: async () => (await gate, summary(2)) });
+    const { port } = await server.listen();
+    const answered = fetch(`http://127.0.0.1:${port}/v1/lines`, { method: 'POST', body: 'a\nb\n' }).then((r) => r.json());
+    await new Promise((r) => setTimeout(r, 50));
+    let closed = false;
+    const closing = server.close().then(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(closed).toBe(false);
+    release();
+    expect(await answered).toEqual({ recordsIn: 2, appOut: 2, dropped: 0, quarantined: 0 });
+    await closing;
+    expect(server.totals.runs).toHaveLength(1);
+  });
+
+  it('answers 503 with the code alone when the engine fails, and says so to stop the service', async () => {
     const err = Object.assign(new Error('ledger /secret/path holds maria.lopez@corp-mail.net'), { code: 'LEDGER_WRITE_FAILED' });
     await withServer(
       async () => {
@@ -63,8 +105,8 @@ describe('RedactServer', () => {
       },
       async (url, failures, server) => {
         const r = await fetch(`${url}/v1/lines`, { method: 'POST', body: 'x' });
-        expect(r.status).toBe(500);
-        expect(await r.json()).toEqual({ error: 'the request could not be processed (LEDGER_WRITE_FAILED)' });
+        expect(r.status).toBe(503);
+        expect(await r.json()).toEqual({ code: 14, message: 'the request could not be processed (LEDGER_WRITE_FAILED); the service stops' });
         expect(failures).toEqual([err]);
         expect(server.totals.failed).toBe(1);
       },
@@ -75,9 +117,16 @@ describe('RedactServer', () => {
     const { gzipSync } = await import('node:zlib');
     await withServer(async () => summary(1), async (url) => {
       const big = await fetch(`${url}/v1/lines`, { method: 'POST', body: 'x'.repeat(2000) });
-      expect([big.status, await big.json()]).toEqual([413, { error: 'the body is larger than 1000 bytes' }]);
+      expect([big.status, await big.json()]).toEqual([413, { code: 8, message: 'the body is larger than 1000 bytes' }]);
+      // Sent in chunks, with no length said first.
+      const streamed = await fetch(`${url}/v1/lines`, {
+        method: 'POST',
+        body: new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode('y'.repeat(800))), c.enqueue(new TextEncoder().encode('y'.repeat(800))), c.close()) }),
+        duplex: 'half',
+      } as RequestInit);
+      expect([streamed.status, await streamed.json()]).toEqual([413, { code: 8, message: 'the body is larger than 1000 bytes' }]);
       const bomb = await fetch(`${url}/v1/lines`, { method: 'POST', body: gzipSync('x'.repeat(100_000)), headers: { 'content-encoding': 'gzip' } });
-      expect([bomb.status, await bomb.json()]).toEqual([413, { error: 'the body is larger than 1000 bytes once gunzipped' }]);
+      expect([bomb.status, await bomb.json()]).toEqual([413, { code: 8, message: 'the body is larger than 1000 bytes once gunzipped' }]);
       const other = await fetch(`${url}/v1/lines`, { method: 'POST', body: 'x', headers: { 'content-encoding': 'br' } });
       expect(other.status).toBe(415);
       const get = await fetch(`${url}/v1/logs`);
