@@ -8,8 +8,13 @@
  * before a change (`cp -r dist /tmp/before`), build, and compare:
  *
  *   node bench/compare-builds.mjs /tmp/before dist [--corpus FILE | --size 20MB] [--rounds 4] [--batch 256KB] [--stage batch|prefilter] [--fresh]
+ *                                 [--detectors-a N] [--detectors-b N]
  *
  * Without --corpus, the benchmark's seeded JSON-lines corpus of --size (made if missing).
+ * `--detectors-a N` / `--detectors-b N` give that side the policy of N detectors the benchmark's
+ * detector-count curve runs (perf/packs.mjs) instead of the built-in packs: with the same build on
+ * both sides (`dist dist --detectors-a 30 --detectors-b 224`), the detector-cost ratio on the wall
+ * clock, each batch through both policies in turn.
  *
  * The first round warms both up. Run it twice with A and B swapped: the one that goes second in a
  * pair finds the caches warmer. Later rounds read the same lines again, whose RE2 automaton states
@@ -27,6 +32,7 @@ import { parseSize } from './generate.mjs';
 import { optionPairs } from './perf/args.mjs';
 import { batchSubject, batches } from './perf/batch-subject.mjs';
 import { ensureCorpus } from './perf/corpora.mjs';
+import { writePolicyWithDetectors } from './perf/packs.mjs';
 
 /** @param {string[]} argv */
 function options(argv) {
@@ -35,8 +41,12 @@ function options(argv) {
   const fresh = rest.includes('--fresh');
   const f = optionPairs(
     rest.filter((x) => x !== '--fresh'),
-    ['corpus', 'size', 'rounds', 'batch', 'stage'],
+    ['corpus', 'size', 'rounds', 'batch', 'stage', 'detectors-a', 'detectors-b'],
   );
+  for (const side of ['detectors-a', 'detectors-b']) {
+    const n = f[side];
+    if (n !== undefined && !/^[1-9]\d*$/.test(n)) throw new Error(`--${side} must be a positive integer, got "${n}"`);
+  }
   const stage = f.stage ?? 'batch';
   if (stage !== 'batch' && stage !== 'prefilter') throw new Error(`--stage must be batch or prefilter, got "${stage}"`);
   return {
@@ -47,19 +57,23 @@ function options(argv) {
     batchBytes: parseSize(f.batch ?? '256KB'),
     fresh,
     stage: /** @type {'batch' | 'prefilter'} */ (stage),
+    detectorsA: f['detectors-a'] === undefined ? undefined : Number(f['detectors-a']),
+    detectorsB: f['detectors-b'] === undefined ? undefined : Number(f['detectors-b']),
   };
 }
 
 const o = options(process.argv.slice(2));
 const state = mkdtempSync(join(tmpdir(), 'logveil-compare-'));
 try {
-  const runA = await batchSubject(o.a, join(state, 'a'), o.stage);
-  const runB = await batchSubject(o.b, join(state, 'b'), o.stage);
+  const packs = (/** @type {number | undefined} */ n, /** @type {string} */ side) => (n === undefined ? undefined : writePolicyWithDetectors(join(state, `packs-${side}`), n).dir);
+  const runA = await batchSubject(o.a, join(state, 'a'), o.stage, packs(o.detectorsA, 'a'));
+  const runB = await batchSubject(o.b, join(state, 'b'), o.stage, packs(o.detectorsB, 'b'));
   const data = readFileSync(o.corpus);
   const all = batches(data, o.batchBytes);
   const perRound = o.fresh ? Math.floor(all.length / o.rounds) : all.length;
   if (perRound === 0) throw new Error(`--fresh needs at least ${o.rounds} batches of the corpus, one per round`);
-  process.stdout.write(`A ${o.a}\nB ${o.b}\n${o.stage === 'prefilter' ? 'line prefilter alone; ' : ''}${o.corpus}: ${(data.length / 1e6).toFixed(1)} MB in ${all.length} batches${o.fresh ? `, ${perRound} per round, each read once` : ''}\n`);
+  const policy = (/** @type {number | undefined} */ n) => (n === undefined ? '' : `, ${n} detectors`);
+  process.stdout.write(`A ${o.a}${policy(o.detectorsA)}\nB ${o.b}${policy(o.detectorsB)}\n${o.stage === 'prefilter' ? 'line prefilter alone; ' : ''}${o.corpus}: ${(data.length / 1e6).toFixed(1)} MB in ${all.length} batches${o.fresh ? `, ${perRound} per round, each read once` : ''}\n`);
   for (let round = 0; round < o.rounds; round++) {
     const parts = o.fresh ? all.slice(round * perRound, (round + 1) * perRound) : all;
     let ta = 0;

@@ -225,6 +225,17 @@ describe('two builds compared', () => {
     expect(bad.stderr).toContain('--stage must be batch or prefilter, got "scan"');
   }, 130_000);
 
+  it('compares two policies of the detector-count curve on one build, and names a count it cannot take', () => {
+    const r = spawnSync(process.execPath, ['bench/compare-builds.mjs', 'dist', 'dist', '--size', '1MB', '--rounds', '2', '--detectors-a', '30', '--detectors-b', '200'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^A \S+dist, 30 detectors\nB \S+dist, 200 detectors$/m);
+    expect(r.stdout).toMatch(/^round 1: A [\d.]+ MB\/s, B [\d.]+ MB\/s, B\/A [\d.]+$/m);
+    const bad = spawnSync(process.execPath, ['bench/compare-builds.mjs', 'dist', 'dist', '--detectors-b', '0'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('--detectors-b must be a positive integer, got "0"');
+  }, 130_000);
+
   it('compares node flags over processes started with them and without, in turn', () => {
     const r = spawnSync(process.execPath, ['bench/compare-node-flags.mjs', '--single-threaded-gc', '--runs', '1', '--rounds', '2', '--size', '1MB', '--workers', '2'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
     expect(r.stderr).toBe('');
