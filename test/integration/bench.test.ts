@@ -206,6 +206,19 @@ describe('the fast-path check', () => {
   }, 180_000);
 });
 
+describe('serve under load', () => {
+  it('posts the corpus as lines and as OTLP requests, prints both rates, and checks the counts balance', () => {
+    const r = spawnSync(process.execPath, ['bench/serve.mjs', '--size', '1MB', '--body', '64KB', '--records', '50', '--concurrency', '2', '--workers', '1'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^\/v1\/lines, bodies of 64 KB: [\d.]+ MB\/s, [\d.]+ requests\/s$/m);
+    expect(r.stdout).toMatch(/^\/v1\/logs, 50 log records a request: [\d.]+ MB\/s of record bodies, [\d.]+ requests\/s$/m);
+    const counts = /^counts: in (\d+), app out (\d+), dropped 0, quarantined 0$/m.exec(r.stdout);
+    expect(counts?.[1]).toBe(counts?.[2]);
+    expect(Number(counts?.[1])).toBeGreaterThan(3000);
+  }, 130_000);
+});
+
 describe('two builds compared', () => {
   it('runs the batches of a corpus through both builds and prints their speeds', () => {
     const r = spawnSync(process.execPath, ['bench/compare-builds.mjs', 'dist', 'dist', '--size', '1MB', '--rounds', '2'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
