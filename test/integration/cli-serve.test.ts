@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { request } from 'node:http';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -77,6 +78,14 @@ describe('logveil serve', () => {
     const month = now.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
     const stamp = `${String(now.getUTCDate()).padStart(2, '0')}/${month}/${now.getUTCFullYear()}:${now.toISOString().slice(11, 19)} +0000`;
     for (let i = 0; i < 10; i++) await record(`denied${i}`, post(`${svc.url}/v1/lines`, `203.0.113.9 - - [${stamp}] "POST /login HTTP/1.1" 401 178 "-" "curl/8.0"\n`, { 'content-type': 'text/plain' }));
+    // A client that goes away while sending.
+    await new Promise<void>((done) => {
+      const req = request(`${svc.url}/v1/lines`, { method: 'POST', headers: { 'content-length': '1000' } });
+      req.on('error', () => done());
+      req.write(`{"msg":"${EMAIL}`);
+      setTimeout(() => req.destroy(), 100);
+    });
+    await new Promise((r) => setTimeout(r, 100));
     await record('health', fetch(`${svc.url}/healthz`));
     svc.child.kill('SIGTERM');
     code = await svc.exit;
@@ -118,7 +127,7 @@ describe('logveil serve', () => {
     expect(answers.tooLarge).toEqual({ status: 413, body: { code: 8, message: 'the body is larger than 200000 bytes' } });
     expect(answers.health).toEqual({
       status: 200,
-      body: { status: 'ok', requests: 19, refused: { '400': 1, '413': 1, '415': 1 }, failed: 0, counts: { recordsIn: 19, appOut: 18, dropped: 0, quarantined: 1 } },
+      body: { status: 'ok', requests: 20, refused: { '400': 1, '413': 1, '415': 1, aborted: 1 }, failed: 0, counts: { recordsIn: 19, appOut: 18, dropped: 0, quarantined: 1 } },
     });
   });
 
@@ -131,7 +140,7 @@ describe('logveil serve', () => {
   it('stops on SIGTERM with the summary, balanced counts in the ledger, and exit 3 for the quarantined record', () => {
     expect(code).toBe(3);
     expect(svc.stderr()).toContain('records in 19, app out 18, dropped 0, quarantined 1');
-    expect(svc.stderr()).toContain('requests 19, refused 1 (HTTP 400), 1 (HTTP 413), 1 (HTTP 415)');
+    expect(svc.stderr()).toContain('requests 20, refused 1 (HTTP 400), 1 (HTTP 413), 1 (HTTP 415), 1 (aborted)');
     expect(svc.stderr()).not.toContain(EMAIL);
     const events = ledgerEvents(join(dir, 'state'));
     expect(events.map((e) => e.type).filter((t) => t === 'run-start' || t === 'run-stop')).toEqual(['run-start', 'run-stop']);

@@ -167,7 +167,8 @@ function merge(runs: readonly RunSummary[]): RunSummary {
   return total;
 }
 
+/** `, refused 1 (HTTP 400), 2 (aborted)`: by HTTP status, or `aborted` (the client went away). */
 function refusedText(refused: Record<string, number>): string {
   const entries = Object.entries(refused);
-  return entries.length === 0 ? '' : `, refused ${entries.map(([status, n]) => `${n} (HTTP ${status})`).join(', ')}`;
+  return entries.length === 0 ? '' : `, refused ${entries.map(([reason, n]) => `${n} (${/^\d+$/.test(reason) ? `HTTP ${reason}` : reason})`).join(', ')}`;
 }
