@@ -1,10 +1,17 @@
 /**
- * OTLP/HTTP JSON export requests (`POST /v1/logs`, `/v1/traces`) as records for the engine: one
- * line per resource (`{"resourceLogs":[<one resource>]}`), itself a valid export request, cut from
- * the request's own text so that every number keeps its spelling (an int64 time in nanoseconds
- * written as a JSON number would lose digits through JSON.parse). A request is as many records as
- * it has resources, so a record is no larger than one resource's batch. A request that holds a
- * field twice is refused, as protobuf's JSON parsers refuse it.
+ * OTLP/HTTP JSON export requests (`POST /v1/logs`, `/v1/traces`) as records for the engine, and
+ * back. Each resource of a request becomes lines of its own:
+ *
+ * - its frame: the resource, its scopes and everything else it holds, with the scopes' log records
+ *   (or spans) left out, as an export request of its own (`{"resourceLogs":[<frame>]}`);
+ * - a line per log record or span, with the index of its scope: `{"scope":0,"logRecord":{...}}`.
+ *
+ * So a log record is a record, as a line of `redact` is: one that holds nothing sensitive passes
+ * the engine's line fast path unparsed, and one the engine quarantines is one rejected record. The
+ * redacted lines are put back together into one export request per resource
+ * ({@link reassemble}). Every line is cut from the request's own text, so numbers keep their
+ * spelling (an int64 time written as a JSON number would lose digits through JSON.parse). A
+ * request that holds a field twice is refused, as protobuf's JSON parsers refuse it.
  */
 import { compactJson, indexJson, itemPath, memberPath } from '../codecs/json-splice.js';
 
@@ -13,16 +20,22 @@ import { compactJson, indexJson, itemPath, memberPath } from '../codecs/json-spl
  * of protobuf writes them and as the .proto spells them (both are taken, as the Collector does).
  */
 export const OTLP_SIGNALS = {
-  '/v1/logs': { resources: ['resourceLogs', 'resource_logs'], scopes: ['scopeLogs', 'scope_logs'], items: ['logRecords', 'log_records'], rejected: 'rejectedLogRecords' },
-  '/v1/traces': { resources: ['resourceSpans', 'resource_spans'], scopes: ['scopeSpans', 'scope_spans'], items: ['spans'], rejected: 'rejectedSpans' },
+  '/v1/logs': { resources: ['resourceLogs', 'resource_logs'], scopes: ['scopeLogs', 'scope_logs'], items: ['logRecords', 'log_records'], item: 'logRecord', rejected: 'rejectedLogRecords' },
+  '/v1/traces': { resources: ['resourceSpans', 'resource_spans'], scopes: ['scopeSpans', 'scope_spans'], items: ['spans'], item: 'span', rejected: 'rejectedSpans' },
 } as const;
 
 export type OtlpPath = keyof typeof OTLP_SIGNALS;
 
-/** One resource of a request: its line, and how many log records or spans it holds. */
-export interface OtlpPart {
-  line: string;
+/** One resource of a request, as the engine's input, and what putting it back together needs. */
+export interface OtlpResource {
+  /** The frame line, then a line per log record or span. */
+  lines: string[];
+  /** Log records or spans. */
   items: number;
+  /** The member names as the request spells them. */
+  keys: { resources: string; scopes: string; items: string };
+  /** Scopes of the resource. */
+  scopes: number;
 }
 
 /** A request that is not one: the HTTP status to answer, and a message that quotes none of it. */
@@ -35,12 +48,15 @@ export class OtlpRequestError extends Error {
   }
 }
 
+/** Depth of a log record or span: request, resources, resource, scopes, scope, items, item. */
+const ITEM_DEPTH = 6;
+
 /**
- * The resources of an export request posted to `path`, as lines.
+ * The resources of an export request posted to `path`, as lines for the engine.
  *
  * @throws OtlpRequestError (400) when the body is not JSON, or not an export request of the signal.
  */
-export function otlpParts(path: OtlpPath, body: string): OtlpPart[] {
+export function otlpResources(path: OtlpPath, body: string): OtlpResource[] {
   const signal = OTLP_SIGNALS[path];
   let request: unknown;
   try {
@@ -49,35 +65,90 @@ export function otlpParts(path: OtlpPath, body: string): OtlpPart[] {
     // JSON.parse's message quotes the text: never repeated.
     throw new OtlpRequestError(400, 'the body is not valid JSON');
   }
-  if (typeof request !== 'object' || request === null || Array.isArray(request)) throw new OtlpRequestError(400, `the body is not an OTLP export request (a JSON object with ${signal.resources[0]})`);
+  if (!isObject(request)) throw new OtlpRequestError(400, `the body is not an OTLP export request (a JSON object with ${signal.resources[0]})`);
   const text = compactJson(body);
-  // Depth 2: the resources are spanned whole, nothing inside them is indexed.
-  const index = indexJson(text, 2);
+  // Spans down to the items, each spanned whole.
+  const index = indexJson(text, ITEM_DEPTH);
   // As protobuf's JSON parsers do: a message holds each field once.
   if (index.repeated !== undefined || signal.resources.every((k) => k in request)) throw new OtlpRequestError(400, 'the request holds a field twice');
-  const key = signal.resources.find((k) => k in request) ?? signal.resources[0];
-  const resources = (request as Record<string, unknown>)[key];
+  const resourcesKey = signal.resources.find((k) => k in request) ?? signal.resources[0];
+  const resources = request[resourcesKey];
   if (resources === undefined || resources === null) return [];
-  if (!Array.isArray(resources)) throw new OtlpRequestError(400, `${key} is not an array`);
-  const at = memberPath('', key);
+  if (!Array.isArray(resources)) throw new OtlpRequestError(400, `${resourcesKey} is not an array`);
+  const spanOf = (p: string): { start: number; end: number } => {
+    const span = index.spans?.get(p);
+    // Every value above the items has a span at this depth (the index's budget is far larger).
+    if (!span) throw new OtlpRequestError(400, 'the request is too large to index');
+    return span;
+  };
   return resources.map((resource: unknown, i) => {
-    const span = index.spans?.get(itemPath(at, i));
-    // Without a span (never, at this depth) the resource would be written anew.
-    const own = span ? text.slice(span.start, span.end) : JSON.stringify(resource);
-    return { line: `{"${key}":[${own}]}`, items: countItems(resource, signal.scopes, signal.items) };
+    const at = itemPath(memberPath('', resourcesKey), i);
+    const own = spanOf(at);
+    const scopesKey = isObject(resource) ? (signal.scopes.find((k) => Array.isArray(resource[k])) ?? signal.scopes[0]) : signal.scopes[0];
+    const scopes = isObject(resource) && Array.isArray(resource[scopesKey]) ? (resource[scopesKey] as unknown[]) : [];
+    const itemsKey = scopes.map((s) => (isObject(s) ? signal.items.find((k) => Array.isArray(s[k])) : undefined)).find((k) => k !== undefined) ?? signal.items[0];
+    // The frame: the resource's text with each scope's items array emptied.
+    let frame = '';
+    let from = own.start;
+    const itemLines: string[] = [];
+    let items = 0;
+    scopes.forEach((scope, j) => {
+      const list = isObject(scope) ? scope[itemsKey] : undefined;
+      if (!Array.isArray(list)) return;
+      const arrayAt = memberPath(itemPath(memberPath(at, scopesKey), j), itemsKey);
+      const array = spanOf(arrayAt);
+      frame += `${text.slice(from, array.start)}[]`;
+      from = array.end;
+      list.forEach((_item, k) => {
+        const item = spanOf(itemPath(arrayAt, k));
+        itemLines.push(`{"scope":${j},"${signal.item}":${text.slice(item.start, item.end)}}`);
+      });
+      items += list.length;
+    });
+    frame += text.slice(from, own.end);
+    return { lines: [`{"${resourcesKey}":[${frame}]}`, ...itemLines], items, keys: { resources: resourcesKey, scopes: scopesKey, items: itemsKey }, scopes: scopes.length };
   });
 }
 
-/** The log records or spans of one resource. */
-function countItems(resource: unknown, scopes: readonly string[], items: readonly string[]): number {
-  const member = (o: unknown, keys: readonly string[]): unknown[] => {
-    for (const k of keys) {
-      const v = (o as Record<string, unknown> | null)?.[k];
-      if (Array.isArray(v)) return v;
+/**
+ * One export request line from the engine's output for a resource (`out`: the lines it wrote, in
+ * order; the frame first, unless the engine dropped or quarantined it). Each log record or span
+ * goes back into its scope. A frame the engine did not write leaves the records under a resource
+ * and scopes with nothing else, so that no redacted record is held back. Undefined when the output
+ * is not in the shape written (a key rule rewrote a member name): the caller writes the lines as
+ * they are, redacted all the same.
+ */
+export function reassemble(path: OtlpPath, resource: OtlpResource, out: readonly string[]): { line: string; frameKept: boolean } | undefined {
+  const { resources, scopes, items } = resource.keys;
+  const itemKey = OTLP_SIGNALS[path].item;
+  const framed = out[0]?.startsWith(`{"${resources}":[`) === true;
+  const frame = framed ? (out[0] as string) : `{"${resources}":[{"${scopes}":[${Array.from({ length: resource.scopes }, () => `{"${items}":[]}`).join(',')}]}]}`;
+  const byScope: string[][] = Array.from({ length: resource.scopes }, () => []);
+  for (const line of out.slice(framed ? 1 : 0)) {
+    const index = indexJson(line, 1);
+    const scope = index.spans?.get(memberPath('', 'scope'));
+    const item = index.spans?.get(memberPath('', itemKey));
+    const j = scope ? Number(line.slice(scope.start, scope.end)) : NaN;
+    if (!item || !Number.isInteger(j) || j < 0 || j >= resource.scopes) return undefined;
+    (byScope[j] as string[]).push(line.slice(item.start, item.end));
+  }
+  const spans = indexJson(frame, ITEM_DEPTH - 1).spans;
+  const at = itemPath(memberPath('', resources), 0);
+  const edits: Array<{ start: number; end: number; text: string }> = [];
+  for (let j = 0; j < resource.scopes; j++) {
+    const kept = byScope[j] as string[];
+    const array = spans?.get(memberPath(itemPath(memberPath(at, scopes), j), items));
+    if (!array) {
+      if (kept.length > 0) return undefined;
+      continue;
     }
-    return [];
-  };
-  let n = 0;
-  for (const scope of member(resource, scopes)) n += member(scope, items).length;
-  return n;
+    edits.push({ ...array, text: `[${kept.join(',')}]` });
+  }
+  let line = frame;
+  for (const e of edits.sort((a, b) => b.start - a.start)) line = line.slice(0, e.start) + e.text + line.slice(e.end);
+  return { line, frameKept: framed };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -13,10 +13,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import type { RunSummary } from '../pipeline/accounting.js';
-import { OTLP_SIGNALS, OtlpRequestError, otlpParts, type OtlpPath } from './otlp.js';
+import { OTLP_SIGNALS, OtlpRequestError, otlpResources, reassemble, type OtlpPath, type OtlpResource } from './otlp.js';
 
-/** Runs one input (a named body of lines) through the engine, its outputs written out. */
-export type RedactInput = (name: string, body: Buffer) => Promise<RunSummary>;
+/**
+ * Runs one input (a named body of lines) through the engine, its outputs written out; with
+ * `capture`, the redacted lines are returned instead of written to the app output.
+ */
+export type RedactInput = (name: string, body: Buffer, capture?: boolean) => Promise<{ summary: RunSummary; lines?: string[] }>;
 
 export interface ServeOptions {
   host: string;
@@ -28,6 +31,8 @@ export interface ServeOptions {
   /** How long {@link RedactServer.close} lets clients finish sending before it cuts them off. */
   closeGraceMs?: number;
   redact: RedactInput;
+  /** Writes lines to the app output, resolving once they have left. */
+  write: (lines: readonly string[]) => Promise<void>;
   /**
    * An error of the engine itself (an output or the ledger cannot be written, the pool is gone):
    * the request is answered 503 with the error's code alone, and this is told, to stop the service.
@@ -120,11 +125,11 @@ export class RedactServer {
       if (this.#queued >= this.#o.maxQueued) throw new OtlpRequestError(503, 'too many requests waiting; try again');
       if (signal) {
         // Checked before the request waits its turn: a refusal need not wait.
-        const parts = otlpParts(signal, body.toString('utf8'));
-        answer(res, 200, await this.#queue(() => this.#otlp(signal, parts)));
+        const resources = otlpResources(signal, body.toString('utf8'));
+        answer(res, 200, await this.#queue(() => this.#otlp(signal, resources)));
       } else {
         const seq = ++this.#seq;
-        answer(res, 200, countsOf(await this.#queue(() => this.#run(`${LINES_PATH} #${seq}`, body))));
+        answer(res, 200, countsOf((await this.#queue(() => this.#run(`${LINES_PATH} #${seq}`, body))).summary));
       }
     } catch (err) {
       if (err instanceof Aborted) {
@@ -146,19 +151,27 @@ export class RedactServer {
     }
   }
 
-  /** The resources of one export request, each a run; the answer. */
-  async #otlp(signal: OtlpPath, parts: ReturnType<typeof otlpParts>): Promise<object> {
+  /**
+   * The resources of one export request, each a run of its lines (see otlp.ts), put back together
+   * and written; the answer, with the log records or spans the engine quarantined as rejected.
+   */
+  async #otlp(signal: OtlpPath, resources: readonly OtlpResource[]): Promise<object> {
     const seq = ++this.#seq;
     let rejected = 0;
     const codes = new Set<string>();
-    for (const [i, part] of parts.entries()) {
-      const summary = await this.#run(`${signal} #${seq} resource ${i}`, Buffer.from(`${part.line}\n`));
+    for (const [i, resource] of resources.entries()) {
+      const { summary, lines = [] } = await this.#run(`${signal} #${seq} resource ${i}`, Buffer.from(`${resource.lines.join('\n')}\n`), true);
+      const back = reassemble(signal, resource, lines);
+      // A frame the engine did not write was quarantined, unless it dropped it by policy.
+      const frameQuarantined = back !== undefined && !back.frameKept && summary.quarantined > 0 && summary.dropped === 0 ? 1 : 0;
+      if (back && (back.frameKept || lines.length > 0)) await this.#o.write([back.line]);
+      else if (!back) await this.#o.write(lines);
       if (summary.quarantined > 0) {
-        rejected += part.items;
+        rejected += summary.quarantined - frameQuarantined;
         for (const code of Object.keys(summary.quarantinedByCode)) codes.add(code);
       }
     }
-    if (rejected === 0) return {};
+    if (codes.size === 0) return {};
     // Kept, encrypted: the sender must not send them again.
     return { partialSuccess: { [OTLP_SIGNALS[signal].rejected]: String(rejected), errorMessage: `quarantined (${[...codes].join(', ')}): kept encrypted, not forwarded` } };
   }
@@ -201,10 +214,10 @@ export class RedactServer {
     return run;
   }
 
-  async #run(name: string, body: Buffer): Promise<RunSummary> {
-    const summary = await this.#o.redact(name, body);
-    this.totals.runs.push(summary);
-    return summary;
+  async #run(name: string, body: Buffer, capture = false): Promise<{ summary: RunSummary; lines?: string[] }> {
+    const result = await this.#o.redact(name, body, capture);
+    this.totals.runs.push(result.summary);
+    return result;
   }
 
   #refused(reason: string): void {

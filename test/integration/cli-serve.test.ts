@@ -100,14 +100,17 @@ describe('logveil serve', () => {
     expect(answers.traces).toEqual({ status: 200, body: {} });
     expect(answers.gzip).toEqual({ status: 200, body: {} });
     const out = readFileSync(join(dir, 'out.jsonl'), 'utf8').trimEnd().split('\n');
-    // logs: 2 resources; traces: 1; gzip: 2; partial: 1 written, 1 quarantined; lines: 2; denied logins: 10.
-    expect(out).toHaveLength(18);
+    // A line per resource (logs 2, traces 1, gzip 2, partial 2) and per line posted (2, and 10 denied logins).
+    expect(out).toHaveLength(19);
     expect(out.join('\n')).not.toContain(EMAIL);
     const first = JSON.parse(out[0] as string) as { resourceLogs: unknown[] };
     expect(first.resourceLogs).toHaveLength(1);
     expect(out[0]).toContain('"stringValue":"user [[EMAIL:tk1.');
     expect(out[0]).toContain('"timeUnixNano":1544712660300000001');
     expect(JSON.parse(out[2] as string)).toHaveProperty('resourceSpans');
+    // The partial request: its second resource written without the log record that was quarantined.
+    expect(out[5]).toContain('"stringValue":"user [[EMAIL:tk1.');
+    expect(JSON.parse(out[6] as string)).toMatchObject({ resourceLogs: [{ scopeLogs: [{ logRecords: [] }] }] });
   });
 
   it("reports a resource it quarantined as rejected records, so that the sender does not send them again", () => {
@@ -127,7 +130,7 @@ describe('logveil serve', () => {
     expect(answers.tooLarge).toEqual({ status: 413, body: { code: 8, message: 'the body is larger than 200000 bytes' } });
     expect(answers.health).toEqual({
       status: 200,
-      body: { status: 'ok', requests: 20, refused: { '400': 1, '413': 1, '415': 1, aborted: 1 }, failed: 0, counts: { recordsIn: 19, appOut: 18, dropped: 0, quarantined: 1 } },
+      body: { status: 'ok', requests: 20, refused: { '400': 1, '413': 1, '415': 1, aborted: 1 }, failed: 0, counts: { recordsIn: 26, appOut: 25, dropped: 0, quarantined: 1 } },
     });
   });
 
@@ -139,13 +142,13 @@ describe('logveil serve', () => {
 
   it('stops on SIGTERM with the summary, balanced counts in the ledger, and exit 3 for the quarantined record', () => {
     expect(code).toBe(3);
-    expect(svc.stderr()).toContain('records in 19, app out 18, dropped 0, quarantined 1');
+    expect(svc.stderr()).toContain('records in 26, app out 25, dropped 0, quarantined 1');
     expect(svc.stderr()).toContain('requests 20, refused 1 (HTTP 400), 1 (HTTP 413), 1 (HTTP 415), 1 (aborted)');
     expect(svc.stderr()).not.toContain(EMAIL);
     const events = ledgerEvents(join(dir, 'state'));
     expect(events.map((e) => e.type).filter((t) => t === 'run-start' || t === 'run-stop')).toEqual(['run-start', 'run-stop']);
     const stop = events.find((e) => e.type === 'run-stop') as { counts: Record<string, number> };
-    expect(stop.counts).toEqual({ recordsIn: 19, appOut: 18, dropped: 0, quarantined: 1 });
+    expect(stop.counts).toEqual({ recordsIn: 26, appOut: 25, dropped: 0, quarantined: 1 });
     expect(events.filter((e) => e.type === 'findings').length).toBeGreaterThanOrEqual(5);
     expect(JSON.stringify(events)).not.toContain(EMAIL);
     const verify = logveil(['ledger', 'verify', join(dir, 'state', 'ledger')], { cwd: dir, home: join(dir, 'state') });

@@ -8,6 +8,7 @@
  * answers what it took, writes `run-stop` with the counts, and prints the summary.
  */
 import { availableParallelism, hostname } from 'node:os';
+import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/config.js';
 import { formatSummary, type RunSummary } from '../../pipeline/accounting.js';
@@ -83,12 +84,14 @@ async function serve(flags: ServeFlags): Promise<number> {
     port,
     maxBodyBytes,
     maxQueued: MAX_QUEUED,
-    redact: async (name, body) => {
+    redact: async (name, body, capture) => {
+      const captured: Buffer[] = [];
+      const out = capture ? LineWriter.forStream(collector(captured)) : app;
       const summary = await redactStreams([{ name, chunks: () => once(body) }], {
         ...engine,
         keys: runtime.keys,
         quarantineKey,
-        app,
+        app: out,
         security: runtime.security,
         quarantine,
         ...(pool ? { pool } : {}),
@@ -97,10 +100,16 @@ async function serve(flags: ServeFlags): Promise<number> {
         onProblem: (message) => process.stderr.write(`logveil: ${message}\n`),
       });
       // Answered only once its records have left: the redacted ones and the quarantined ones.
-      await app.flush();
+      if (!capture) await app.flush();
       await quarantine.flush();
       counts = add(counts, summary);
-      return summary;
+      if (!capture) return { summary };
+      const text = Buffer.concat(captured).toString('utf8');
+      return { summary, lines: text === '' ? [] : text.replace(/\n$/, '').split('\n') };
+    },
+    write: async (lines) => {
+      for (const line of lines) await app.write(line);
+      await app.flush();
     },
     onFailure: (err) => {
       failure ??= err;
@@ -134,6 +143,16 @@ async function serve(flags: ServeFlags): Promise<number> {
   const summary = merge(server.totals.runs);
   process.stderr.write(`${formatSummary(summary)}\nrequests ${server.totals.requests}${refusedText(server.totals.refused)}\n`);
   return runExitCode(summary, (line) => process.stderr.write(line));
+}
+
+/** A stream that keeps copies of what is written to it (the engine may reuse its buffers). */
+function collector(into: Buffer[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      into.push(Buffer.from(chunk));
+      done();
+    },
+  });
 }
 
 async function* once(body: Buffer): AsyncIterable<Buffer> {

@@ -1,31 +1,41 @@
 import { describe, expect, it } from 'vitest';
-import { OtlpRequestError, otlpParts } from '../../../src/serve/otlp.js';
+import { OtlpRequestError, otlpResources, reassemble } from '../../../src/serve/otlp.js';
 
-describe('otlpParts', () => {
-  it('cuts a request into a request per resource, from its own text, counting each one\'s records', () => {
-    const body = `{
-      "resourceLogs": [
-        { "resource": {"attributes": []}, "scopeLogs": [ {"logRecords": [ {"timeUnixNano": 1544712660300000001, "body": {"stringValue": "a  b"}}, {} ]}, {"logRecords": [{}]} ] },
-        { "scopeLogs": [] }
-      ]
-    }`;
-    expect(otlpParts('/v1/logs', body)).toEqual([
-      { line: '{"resourceLogs":[{"resource":{"attributes":[]},"scopeLogs":[{"logRecords":[{"timeUnixNano":1544712660300000001,"body":{"stringValue":"a  b"}},{}]},{"logRecords":[{}]}]}]}', items: 3 },
-      { line: '{"resourceLogs":[{"scopeLogs":[]}]}', items: 0 },
+const REQUEST = `{
+  "resourceLogs": [
+    { "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "api"}}]},
+      "scopeLogs": [
+        {"scope": {"name": "a"}, "logRecords": [ {"timeUnixNano": 1544712660300000001, "body": {"stringValue": "a  b"}}, {"body": {"stringValue": "c"}} ]},
+        {"scope": {"name": "b"}, "logRecords": [{}]}
+      ] },
+    { "scopeLogs": [] }
+  ]
+}`;
+
+describe('otlpResources', () => {
+  it('cuts each resource into its frame and a line per log record, from the request\'s own text', () => {
+    const [first, second] = otlpResources('/v1/logs', REQUEST);
+    expect(first?.lines).toEqual([
+      '{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"api"}}]},"scopeLogs":[{"scope":{"name":"a"},"logRecords":[]},{"scope":{"name":"b"},"logRecords":[]}]}]}',
+      '{"scope":0,"logRecord":{"timeUnixNano":1544712660300000001,"body":{"stringValue":"a  b"}}}',
+      '{"scope":0,"logRecord":{"body":{"stringValue":"c"}}}',
+      '{"scope":1,"logRecord":{}}',
     ]);
-    expect(otlpParts('/v1/traces', '{"resourceSpans":[{"scopeSpans":[{"spans":[{},{}]}]}]}')).toEqual([{ line: '{"resourceSpans":[{"scopeSpans":[{"spans":[{},{}]}]}]}', items: 2 }]);
+    expect([first?.items, first?.scopes]).toEqual([3, 2]);
+    expect(second?.lines).toEqual(['{"resourceLogs":[{"scopeLogs":[]}]}']);
+    const [spans] = otlpResources('/v1/traces', '{"resource_spans":[{"scope_spans":[{"spans":[{"name":"x"},{}]}]}]}');
+    expect(spans?.lines).toEqual(['{"resource_spans":[{"scope_spans":[{"spans":[]}]}]}', '{"scope":0,"span":{"name":"x"}}', '{"scope":0,"span":{}}']);
   });
 
-  it('takes a request without resources as none, and the names the .proto spells', () => {
-    expect(otlpParts('/v1/logs', '{}')).toEqual([]);
-    expect(otlpParts('/v1/logs', '{"resourceLogs":null}')).toEqual([]);
-    expect(otlpParts('/v1/logs', '{"resource_logs":[{"scope_logs":[{"log_records":[{},{}]}]}]}')).toEqual([{ line: '{"resource_logs":[{"scope_logs":[{"log_records":[{},{}]}]}]}', items: 2 }]);
+  it('takes a request without resources as none', () => {
+    expect(otlpResources('/v1/logs', '{}')).toEqual([]);
+    expect(otlpResources('/v1/logs', '{"resourceLogs":null}')).toEqual([]);
   });
 
   it('refuses what is not an export request of the signal, quoting none of it', () => {
     const refused = (path: '/v1/logs' | '/v1/traces', body: string) => {
       try {
-        otlpParts(path, body);
+        otlpResources(path, body);
       } catch (err) {
         expect(err).toBeInstanceOf(OtlpRequestError);
         return [(err as OtlpRequestError).status, (err as Error).message];
@@ -39,5 +49,31 @@ describe('otlpParts', () => {
     expect(refused('/v1/logs', '{"resourceLogs":[{"a":1}],"resourceLogs":[{"b":2}]}')).toEqual([400, 'the request holds a field twice']);
     expect(refused('/v1/logs', '{"resourceLogs":[{"a":1}],"resource_logs":[{"b":2}]}')).toEqual([400, 'the request holds a field twice']);
     expect(refused('/v1/logs', '{"resourceLogs":[{"a":1}],"x":1,"x":2}')).toEqual([400, 'the request holds a field twice']);
+  });
+});
+
+describe('reassemble', () => {
+  const [resource] = otlpResources('/v1/logs', REQUEST);
+
+  it('puts every record back into its scope: the request as it came when nothing changed', () => {
+    const back = reassemble('/v1/logs', resource!, resource!.lines);
+    expect(back).toEqual({
+      line: '{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"api"}}]},"scopeLogs":[{"scope":{"name":"a"},"logRecords":[{"timeUnixNano":1544712660300000001,"body":{"stringValue":"a  b"}},{"body":{"stringValue":"c"}}]},{"scope":{"name":"b"},"logRecords":[{}]}]}]}',
+      frameKept: true,
+    });
+  });
+
+  it('leaves out the records the engine did not write, and keeps the others under an empty resource when the frame is gone', () => {
+    const lines = resource!.lines;
+    expect(reassemble('/v1/logs', resource!, [lines[0]!, lines[2]!])?.line).toContain('"logRecords":[{"body":{"stringValue":"c"}}]},{"scope":{"name":"b"},"logRecords":[]}');
+    expect(reassemble('/v1/logs', resource!, [lines[1]!, lines[3]!])).toEqual({
+      line: '{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":1544712660300000001,"body":{"stringValue":"a  b"}}]},{"logRecords":[{}]}]}]}',
+      frameKept: false,
+    });
+  });
+
+  it('gives up where the output is not in the shape written (a key rule renamed a member), so the lines go out as they are', () => {
+    expect(reassemble('/v1/logs', resource!, [resource!.lines[0]!, '{"scope":0,"[[KEY]]":{}}'])).toBeUndefined();
+    expect(reassemble('/v1/logs', resource!, [resource!.lines[0]!, '{"scope":7,"logRecord":{}}'])).toBeUndefined();
   });
 });

@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../../src/pipeline/accounting.js';
 import { RedactServer, type RedactInput } from '../../../src/serve/server.js';
 
-const summary = (recordsIn: number): RunSummary => ({ recordsIn, bytesIn: 0, appOut: recordsIn, dropped: 0, quarantined: 0, balanced: true, findings: {}, quarantinedByCode: {} });
+const summary = (recordsIn: number): { summary: RunSummary } => ({ summary: { recordsIn, bytesIn: 0, appOut: recordsIn, dropped: 0, quarantined: 0, balanced: true, findings: {}, quarantinedByCode: {} } });
 
 async function withServer(redact: RedactInput, test: (url: string, failures: unknown[], server: RedactServer) => Promise<void>, maxQueued = 8): Promise<void> {
   const failures: unknown[] = [];
-  const server = new RedactServer({ host: '127.0.0.1', port: 0, maxBodyBytes: 1000, maxQueued, redact, onFailure: (err) => failures.push(err) });
+  const server = new RedactServer({ host: '127.0.0.1', port: 0, maxBodyBytes: 1000, maxQueued, redact, write: async () => undefined, onFailure: (err) => failures.push(err) });
   const address = await server.listen();
   try {
     await test(`http://127.0.0.1:${address.port}`, failures, server);
@@ -83,7 +83,7 @@ describe('RedactServer', () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
     const failures: unknown[] = [];
-    const server = new RedactServer({ host: '127.0.0.1', port: 0, maxBodyBytes: 1000, maxQueued: 8, onFailure: (err) => failures.push(err), redact: async () => (await gate, summary(2)) });
+    const server = new RedactServer({ host: '127.0.0.1', port: 0, maxBodyBytes: 1000, maxQueued: 8, onFailure: (err) => failures.push(err), write: async () => undefined, redact: async () => (await gate, summary(2)) });
     const { port } = await server.listen();
     const answered = fetch(`http://127.0.0.1:${port}/v1/lines`, { method: 'POST', body: 'a\nb\n' }).then((r) => r.json());
     await new Promise((r) => setTimeout(r, 50));
