@@ -43,6 +43,17 @@ export class Accounting {
     this.quarantinedByCode.set(code, (this.quarantinedByCode.get(code) ?? 0) + 1);
   }
 
+  /** Adds a whole run's counts (a service's totals over its runs). */
+  addSummary(s: RunSummary): void {
+    this.recordsIn += s.recordsIn;
+    this.bytesIn += s.bytesIn;
+    this.appOut += s.appOut;
+    this.dropped += s.dropped;
+    this.quarantined += s.quarantined;
+    for (const [id, n] of Object.entries(s.findings)) this.findingsByDetector.set(id, (this.findingsByDetector.get(id) ?? 0) + n);
+    for (const [code, n] of Object.entries(s.quarantinedByCode)) this.quarantinedByCode.set(code, (this.quarantinedByCode.get(code) ?? 0) + n);
+  }
+
   get balanced(): boolean {
     return this.recordsIn === this.appOut + this.dropped + this.quarantined;
   }

@@ -12,7 +12,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import type { RunSummary } from '../pipeline/accounting.js';
+import { Accounting, type RunSummary } from '../pipeline/accounting.js';
 import { OTLP_SIGNALS, OtlpRequestError, otlpResources, reassemble, type OtlpPath, type OtlpResource } from './otlp.js';
 
 /**
@@ -31,6 +31,8 @@ export interface ServeOptions {
   /** How long {@link RedactServer.close} lets clients finish sending before it cuts them off. */
   closeGraceMs?: number;
   redact: RedactInput;
+  /** Where the counts of every run are added up (default: one of its own). */
+  accounting?: Accounting;
   /** Writes lines to the app output, resolving once they have left. */
   write: (lines: readonly string[]) => Promise<void>;
   /**
@@ -47,7 +49,8 @@ export interface ServeTotals {
   refused: Record<string, number>;
   /** Requests the engine failed on (see {@link ServeOptions.onFailure}). */
   failed: number;
-  runs: RunSummary[];
+  /** The counts of every run so far, added up (a long-running service keeps no list of them). */
+  accounting: Accounting;
 }
 
 const LINES_PATH = '/v1/lines';
@@ -69,10 +72,11 @@ export class RedactServer {
   #closing = false;
   /** Every request being handled, so that closing waits for each to be answered. */
   readonly #handling = new Set<Promise<void>>();
-  readonly totals: ServeTotals = { requests: 0, refused: {}, failed: 0, runs: [] };
+  readonly totals: ServeTotals;
 
   constructor(o: ServeOptions) {
     this.#o = o;
+    this.totals = { requests: 0, refused: {}, failed: 0, accounting: o.accounting ?? new Accounting() };
     this.#server = createServer((req, res) => {
       const handled = this.#handle(req, res);
       this.#handling.add(handled);
@@ -216,7 +220,7 @@ export class RedactServer {
 
   async #run(name: string, body: Buffer, capture = false): Promise<{ summary: RunSummary; lines?: string[] }> {
     const result = await this.#o.redact(name, body, capture);
-    this.totals.runs.push(result.summary);
+    this.totals.accounting.addSummary(result.summary);
     return result;
   }
 
@@ -225,13 +229,8 @@ export class RedactServer {
   }
 
   #health(): object {
-    const counts = { recordsIn: 0, appOut: 0, dropped: 0, quarantined: 0 };
-    for (const r of this.totals.runs) {
-      counts.recordsIn += r.recordsIn;
-      counts.appOut += r.appOut;
-      counts.dropped += r.dropped;
-      counts.quarantined += r.quarantined;
-    }
+    const a = this.totals.accounting;
+    const counts = { recordsIn: a.recordsIn, appOut: a.appOut, dropped: a.dropped, quarantined: a.quarantined };
     return { status: this.#closing ? 'stopping' : 'ok', requests: this.totals.requests, refused: this.totals.refused, failed: this.totals.failed, counts };
   }
 }

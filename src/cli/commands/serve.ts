@@ -11,7 +11,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/config.js';
-import { formatSummary, type RunSummary } from '../../pipeline/accounting.js';
+import { Accounting, formatSummary } from '../../pipeline/accounting.js';
 import { openPool, redactStreams, type EnginePool } from '../../pipeline/engine.js';
 import { openRuntime, VERSION } from '../../pipeline/runtime.js';
 import { ThresholdGate } from '../../route/threshold.js';
@@ -70,10 +70,12 @@ async function serve(flags: ServeFlags): Promise<number> {
   const thresholds = new ThresholdGate();
   const observer = new EngineTelemetry({ categories: detectorCategories(runtime.policy.spec) });
   const deploymentId = `${hostname()}:${process.pid}`;
+  // Every request's counts, added up: for the heartbeat, run-stop and the summary.
+  const totals = new Accounting();
+  const counts = () => ({ recordsIn: totals.recordsIn, appOut: totals.appOut, dropped: totals.dropped, quarantined: totals.quarantined });
   const run = { policyHash: runtime.policy.hash, routingHash: runtime.routing.compiled.hash, version: VERSION, configHash: config.hash, deploymentId };
-  let counts = { recordsIn: 0, appOut: 0, dropped: 0, quarantined: 0 };
   await runtime.security.write([{ type: 'run-start', ts: new Date().toISOString(), ...run }]);
-  const heartbeat = new Heartbeat(runtime.security, { intervalSeconds: HEARTBEAT_SECONDS, describe: () => ({ policyHash: run.policyHash, version: VERSION, deploymentId, counts }) });
+  const heartbeat = new Heartbeat(runtime.security, { intervalSeconds: HEARTBEAT_SECONDS, describe: () => ({ policyHash: run.policyHash, version: VERSION, deploymentId, counts: counts() }) });
   heartbeat.start();
 
   let failure: unknown;
@@ -84,6 +86,7 @@ async function serve(flags: ServeFlags): Promise<number> {
     port,
     maxBodyBytes,
     maxQueued: MAX_QUEUED,
+    accounting: totals,
     redact: async (name, body, capture) => {
       const captured: Buffer[] = [];
       const out = capture ? LineWriter.forStream(collector(captured)) : app;
@@ -102,7 +105,6 @@ async function serve(flags: ServeFlags): Promise<number> {
       // Answered only once its records have left: the redacted ones and the quarantined ones.
       if (!capture) await app.flush();
       await quarantine.flush();
-      counts = add(counts, summary);
       if (!capture) return { summary };
       const text = Buffer.concat(captured).toString('utf8');
       return { summary, lines: text === '' ? [] : text.replace(/\n$/, '').split('\n') };
@@ -135,12 +137,12 @@ async function serve(flags: ServeFlags): Promise<number> {
     if (pool) await step(() => pool.close());
     await step(() => app.close());
     await step(() => quarantine.close());
-    await runtime.security.write([{ type: 'run-stop', ts: new Date().toISOString(), ...run, counts }]).catch(() => undefined);
+    await runtime.security.write([{ type: 'run-stop', ts: new Date().toISOString(), ...run, counts: counts() }]).catch(() => undefined);
     await step(() => runtime.close());
     failure ??= failures[0];
   }
   if (failure !== undefined) throw failure;
-  const summary = merge(server.totals.runs);
+  const summary = totals.summary();
   process.stderr.write(`${formatSummary(summary)}\nrequests ${server.totals.requests}${refusedText(server.totals.refused)}\n`);
   return runExitCode(summary, (line) => process.stderr.write(line));
 }
@@ -164,26 +166,6 @@ function integer(value: string | undefined, fallback: number, what: string, min:
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < min || n > max) throw new InputError([`${what} must be an integer from ${min} to ${max}, got "${value}"`]);
   return n;
-}
-
-function add(c: { recordsIn: number; appOut: number; dropped: number; quarantined: number }, s: RunSummary): typeof c {
-  return { recordsIn: c.recordsIn + s.recordsIn, appOut: c.appOut + s.appOut, dropped: c.dropped + s.dropped, quarantined: c.quarantined + s.quarantined };
-}
-
-/** The runs of all requests as one summary. */
-function merge(runs: readonly RunSummary[]): RunSummary {
-  const total: RunSummary = { recordsIn: 0, bytesIn: 0, appOut: 0, dropped: 0, quarantined: 0, balanced: true, findings: {}, quarantinedByCode: {} };
-  for (const r of runs) {
-    total.recordsIn += r.recordsIn;
-    total.bytesIn += r.bytesIn;
-    total.appOut += r.appOut;
-    total.dropped += r.dropped;
-    total.quarantined += r.quarantined;
-    total.balanced &&= r.balanced;
-    for (const [id, n] of Object.entries(r.findings)) total.findings[id] = (total.findings[id] ?? 0) + n;
-    for (const [code, n] of Object.entries(r.quarantinedByCode)) total.quarantinedByCode[code] = (total.quarantinedByCode[code] ?? 0) + n;
-  }
-  return total;
 }
 
 /** `, refused 1 (HTTP 400), 2 (aborted)`: by HTTP status, or `aborted` (the client went away). */
