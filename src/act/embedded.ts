@@ -41,7 +41,7 @@ const STRING = String.raw`[uUbB]?(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')`;
  * another array (taken whole up to its closing one, see {@link containerEnd}). RE2: the time stays
  * linear in the text whatever it holds.
  */
-const PAIR = new RE2(String.raw`[uUbB]?("(?:[^"\\\n]|\\.){1,256}"|'(?:[^'\\\n]|\\.){1,256}')[ \t\r\n]*:[ \t\r\n]*(${STRING}|\[[ \t\r\n]*(?:${STRING})(?:[ \t\r\n]*,[ \t\r\n]*(?:${STRING}))*[ \t\r\n]*\]|-?[0-9][0-9A-Za-z.+_-]*|[\[{])`, 'gu');
+const PAIR = new RE2(String.raw`[uUbB]?(?:"(?:[^"\\\n]|\\.){1,256}"|'(?:[^'\\\n]|\\.){1,256}')[ \t\r\n]*:[ \t\r\n]*(?:${STRING}|\[[ \t\r\n]*(?:${STRING})(?:[ \t\r\n]*,[ \t\r\n]*(?:${STRING}))*[ \t\r\n]*\]|-?[0-9][0-9A-Za-z.+_-]*|[\[{])`, 'gu');
 const ITEM = new RE2(STRING, 'gu');
 /** A quick test that `text` may hold a pair. */
 const MAY_HOLD = /["'][ \t\r\n]*:/;
@@ -75,7 +75,9 @@ export function embeddedValues(text: string, rules: KeyRules, tokens: () => read
     }
   }
   if (found.length === 0) return found;
-  const taken = disjoint(found);
+  // Where two readings take a value at the same place, the earlier reading's (the text as
+  // written first): `"k":"ab\\", "n": 1` unescaped once more reads a string that runs on.
+  const taken = disjoint(found, true);
   // Repeats, as written and as read.
   const byValue = new Map<string, EmbeddedValue>();
   for (const v of taken) for (const form of [text.slice(v.start, v.end), v.value ?? '', ...(v.leaves ?? [])]) if (form !== '' && !byValue.has(form)) byValue.set(form, v);
@@ -112,11 +114,12 @@ function pairsIn(text: string, rules: KeyRules): EmbeddedValue[] {
   let valued: Member | undefined;
   PAIR.lastIndex = 0;
   for (let m = PAIR.exec(text); m !== null; m = PAIR.exec(text)) {
-    const rawKey = m[1] as string;
+    const { keyFrom, keyTo, valueFrom } = pairParts(m[0]);
+    const rawKey = m[0].slice(keyFrom, keyTo);
     const key = unquoted(rawKey);
-    const keyStart = m.index + m[0].indexOf(rawKey);
-    const value = m[2] as string;
-    const valueStart = m.index + m[0].length - value.length;
+    const keyStart = m.index + keyFrom;
+    const value = m[0].slice(valueFrom);
+    const valueStart = m.index + valueFrom;
     const member: Member = { keyStart, value, valueStart, end: valueStart + value.length };
     if (key !== undefined && VALUE_KEYS.has(key)) {
       if (value === '{' || value === '[') member.end = containerEnd(text, valueStart) ?? member.end;
@@ -150,6 +153,27 @@ function pairsIn(text: string, rules: KeyRules): EmbeddedValue[] {
     if (next !== undefined) PAIR.lastIndex = next;
   }
   return out;
+}
+
+/**
+ * Where the quoted key and the value of a {@link PAIR} match are in it. The pattern holds no
+ * capture groups: with them RE2 runs its slower submatch engine over every match (its bounded
+ * repetitions make a large program), which more than doubled the time of a JSON text's pairs.
+ * The parts are found again here, as the pattern has them: the key is a quoted string, which
+ * ends at the first quote of its kind not escaped; the value follows the colon and the spaces,
+ * and starts with none.
+ */
+function pairParts(match: string): { keyFrom: number; keyTo: number; valueFrom: number } {
+  const keyFrom = match[0] === '"' || match[0] === "'" ? 0 : 1;
+  const quote = match[keyFrom];
+  let i = keyFrom + 1;
+  while (match[i] !== quote) i += match[i] === '\\' ? 2 : 1;
+  const keyTo = i + 1;
+  i = keyTo;
+  while (match[i] !== ':') i++;
+  i++;
+  while (match[i] === ' ' || match[i] === '\t' || match[i] === '\r' || match[i] === '\n') i++;
+  return { keyFrom, keyTo, valueFrom: i };
 }
 
 /**
@@ -203,9 +227,12 @@ function unquoted(quoted: string): string | undefined {
   }
 }
 
-/** The spans in order, each one that overlaps an earlier one left out. */
-function disjoint(values: readonly EmbeddedValue[]): EmbeddedValue[] {
-  const sorted = [...values].sort((a, b) => a.start - b.start || b.end - a.end);
+/**
+ * The spans in order, each one that overlaps an earlier one left out. Of spans that start at the
+ * same place the longest is kept, or with `listOrder` the first listed.
+ */
+function disjoint(values: readonly EmbeddedValue[], listOrder = false): EmbeddedValue[] {
+  const sorted = [...values].sort((a, b) => a.start - b.start || (listOrder ? 0 : b.end - a.end));
   const out: EmbeddedValue[] = [];
   for (const v of sorted) if (out.length === 0 || v.start >= (out[out.length - 1] as EmbeddedValue).end) out.push(v);
   return out;

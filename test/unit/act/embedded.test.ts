@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { withKeyRules, type Edit } from '../../../src/act/edits.js';
 import { embeddedValues } from '../../../src/act/embedded.js';
@@ -36,6 +37,24 @@ describe('embeddedValues', () => {
     // Empty values, other keys, a key that is no key, prose: nothing.
     expect(taken('{"password":"","user":"bob","note":"password: x"}')).toEqual([]);
     expect(taken('validation failed: field "password": expected string; unknown field "token": ignoring')).toEqual([]);
+  });
+
+  it('finds the key and the value of a pair however they are quoted and spaced', () => {
+    // Keys hold quotes of either kind, escapes, colons and spaces; values hold what keys do not
+    // (digits, capitals), so no repeat of a value is found inside its key.
+    const keyText = fc.array(fc.constantFrom('a', 'z', '"', "'", '\\', ':', ' ', 'é'), { maxLength: 12 }).map((a) => `${a.join('')}_token`);
+    const valueText = fc.array(fc.constantFrom('Q', '7', '"', "'", '\\', ':', ' ', '€', '/'), { minLength: 6, maxLength: 20 }).map((a) => `Q7${a.join('')}`);
+    const single = (v: string): string => `'${v.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+    const space = fc.array(fc.constantFrom(' ', '\t', '\r', '\n'), { maxLength: 3 }).map((a) => a.join(''));
+    fc.assert(
+      fc.property(keyText, valueText, fc.constantFrom('', 'u', 'b'), fc.boolean(), space, space, (key, value, prefix, singleKey, before, after) => {
+        const quotedKey = prefix + (singleKey ? single(key) : JSON.stringify(key));
+        const quotedValue = JSON.stringify(value);
+        const text = `x={${quotedKey}${before}:${after}${quotedValue}, "n": 1}`;
+        const written = quotedValue.slice(1, -1);
+        expect(taken(text)).toEqual([written === value ? [written] : [written, value]]);
+      }),
+    );
   });
 
   it('reads JSON escaped once more, percent-encoded or written with character references', () => {
