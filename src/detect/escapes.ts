@@ -92,14 +92,16 @@ export function isPercentEscapeAt(bytes: Buffer, pos: number): boolean {
 }
 
 /**
- * A raw JSON line with its `\n`, `\r` and `\t` escapes (the line breaks and tabs of a stack trace
- * or a multi-line message) written as the characters they stand for, as its strings read once
- * parsed; the line itself when it holds no backslash. Undefined when it holds another backslash:
- * that may escape a quote, a backslash or any character (`\u0040`), and only the structured path
- * reads such a line as its strings hold it. Undefined too when such an escape stands in a key, or
- * in the name of a name-value object (`{"name":"social\tsecurity","value":...}`): detection reads
- * a key also as its words (`social security: ...`, see scanText), which no reading of the line
- * spells.
+ * A raw JSON line with its `\n`, `\r`, `\t`, `\"` and `\/` escapes (the line breaks and tabs of a
+ * stack trace or a multi-line message, the quotes of JSON logged inside a message) written as the
+ * characters they stand for, as its strings read once parsed; the line itself when it holds no
+ * backslash. Each string's content as read stands in it whole, so a pattern that matches a string
+ * matches this line. Undefined when it holds another backslash: `\\` leaves a backslash in the
+ * string, which detection reads as an escape once more (`{\"token\":...}` inside a string, see
+ * embedded.ts), and `\u0040` any character; only the structured path reads such a line as its
+ * strings hold it. Undefined too when such an escape stands in a key, or in the name of a
+ * name-value object (`{"name":"social\tsecurity","value":...}`): detection reads a key also as its
+ * words (`social security: ...`, see scanText), which no reading of the line spells.
  */
 export function controlEscapesDecoded(line: Buffer): Buffer | undefined {
   let at = line.indexOf(BACKSLASH);
@@ -110,7 +112,7 @@ export function controlEscapesDecoded(line: Buffer): Buffer | undefined {
   let from = 0;
   for (; at !== -1; at = line.indexOf(BACKSLASH, from)) {
     const c = line[at + 1];
-    const decoded = c === 0x6e ? 0x0a : c === 0x72 ? 0x0d : c === 0x74 ? 0x09 : undefined;
+    const decoded = c === 0x6e ? 0x0a : c === 0x72 ? 0x0d : c === 0x74 ? 0x09 : c === QUOTE || c === SLASH ? c : undefined;
     if (decoded === undefined) return undefined;
     n += line.copy(out, n, from, at);
     out[n++] = decoded;
@@ -297,6 +299,7 @@ const AMPERSAND = 0x26;
 const SEMICOLON = 0x3b;
 const BACKSLASH = 0x5c;
 const QUOTE = 0x22;
+const SLASH = 0x2f;
 const COLON = 0x3a;
 const HASH = 0x23;
 /** The members that name a name-value object's value (namedValue in members.ts). */

@@ -125,6 +125,20 @@ describe('the raw-line fast path gives the same result as the structured path', 
     expect(Buffer.from(r.output).toString()).not.toContain('078-05-1120');
   });
 
+  it('on JSON lines that carry JSON inside a string, its quotes escaped: passed as written when it holds nothing', () => {
+    const lines = [
+      '{"body":{"stringValue":"{\\"ts\\":\\"2024-01-01T00:00:00Z\\",\\"level\\":\\"info\\",\\"msg\\":\\"GET \\/health 200\\"}"}}',
+      '{"body":{"stringValue":"{\\"user\\":\\"bob@example.com\\"}"}}',
+      '{"m":"{\\"api_token\\":\\"x1y2z3w4\\"}"}',
+      '{"m":"{\\"name\\":\\"DB_PASSWORD\\",\\"value\\":\\"hunter2xyz\\"}"}',
+      '{"m":"{\\\\\\"api_token\\\\\\":\\\\\\"q9w8e7r6\\\\\\"}"}',
+    ];
+    const r = both(lines);
+    expect(r.fastPathLines).toBe(1);
+    const out = Buffer.from(r.output).toString();
+    for (const secret of ['bob@example.com', 'x1y2z3w4', 'hunter2xyz', 'q9w8e7r6']) expect(out).not.toContain(secret);
+  });
+
   it('on keys and names with line-break and tab escapes, which detection also reads as their words', () => {
     // `social\tsecurity` is read `social security: ...`; no reading of the raw line spells that.
     const lines = [
@@ -153,7 +167,7 @@ describe('the raw-line fast path gives the same result as the structured path', 
     expect(Buffer.from(r.output).toString()).not.toContain('301482276');
   });
 
-  const keyName = fc.constantFrom('social\\tsecurity', 'x\\npan\\n', 'tax\\r\\nid', 'msg', 'user', 'password', 'api_token', 'trace_id', 'Authorization', 'note', 'p\\u0061ssword', 'alice@example.com', '10.1.2.3', 'ssn', 'phones', 'rtn', 'bankRtn', 'span_id', 'cpf');
+  const keyName = fc.constantFrom('social\\tsecurity', 'x\\npan\\n', 'tax\\r\\nid', 'msg', 'user', 'password', 'api_token', 'trace_id', 'Authorization', 'note', 'p\\u0061ssword', 'alice@example.com', '10.1.2.3', 'ssn', 'phones', 'rtn', 'bankRtn', 'span_id', 'cpf', 'a\\"b', 'x\\/y');
   const text = fc.oneof(
     message.map((m) => m.text),
     fc.string({ unit: 'grapheme', maxLength: 40 }),
@@ -166,6 +180,8 @@ describe('the raw-line fast path gives the same result as the structured path', 
     fc.boolean().map(String),
     card,
     fc.constantFrom('12345678901234567890', '-0.5e-3', '4111111111111111', '-4111111111111111', '4.111111111111111E15', '-122.4194155', '1.0E7', '1E+21', '[4111111111111111, 2]', '{"email":"bob@example.com"}', '587316420', '"2025550143"', '["587316421","n/a",587316422]', '[["2025550143"],"2025550144"]', '[1,"587316421"]', '{"home":"2025550143"}', '5.87316420E8', '"202%20555%200143"', '[1,"011000028"]', '{"n":"52998224725"}', '[{"name":"DB_PASSWORD","value":"hunter2xyz"}]', '[{"key":"pwd","value":"abc"}]', '{"key":"bank_rtn","value":{"stringValue":"011000028"}}', '{"Key":"ssn","Value":[1,"536221234"]}', '"req {\\"client_secret\\": \\"s3cr3t\\"}"'),
+    // Quotes and slashes escaped: JSON logged inside a message, a URL as some encoders write it.
+    fc.constantFrom('"say \\"hi\\" to 078-05-1120"', '"{\\"email\\":\\"bob@example.com\\"}"', '"{\\"api_token\\":\\"x1y2z3w4\\"}"', '"{\\"name\\":\\"DB_PASSWORD\\",\\"value\\":\\"hunter2xyz\\"}"', '"{\\"social security\\":\\"301482276\\"}"', '"{\\"ssn\\": 301482276}"', '"{\\"pass\\\\u0077ord\\":\\"x\\"}"', '"http:\\/\\/a.example\\/cb?to=carol@example.net"', '"{\\"routing\\":\\"011000028\\"}"', '"{\\"phones\\":[\\"2025550143\\"]}"', '"[\\"x\\", \\"4111 1111 1111 1111\\"]"', '"{\\"k\\":\\"v\\",\\"n\\":2}"', '"quote \\" alone\\n"', '"{\\"Cookie\\": [\\"sid=zq81\\"]}"'),
   );
   const jsonLine = fc
     .array(fc.tuple(keyName, valueText, fc.constantFrom('', ' ')), { maxLength: 5 })

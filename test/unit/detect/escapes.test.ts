@@ -251,8 +251,13 @@ describe('controlEscapesDecoded', () => {
     expect(controlEscapesDecoded(plain)).toBe(plain);
   });
 
-  it('gives up on any other escape: a backslash, a quote, a code unit, a backslash ending the line', () => {
-    for (const line of ['{"m":"c:\\\\new"}', '{"m":"say \\"hi\\"\\n"}', '{"m":"a\\u0040b.com"}', '{"m":"x\\/y"}', 'tail\\']) {
+  it('writes quotes and slashes as the characters too: JSON logged inside a message reads as JSON', () => {
+    const line = '{"m":"req {\\"email\\":\\"bob@example.com\\"}\\n","u":"a\\/b"}';
+    expect(controlEscapesDecoded(Buffer.from(line))?.toString()).toBe('{"m":"req {"email":"bob@example.com"}\n","u":"a/b"}');
+  });
+
+  it('gives up on any other escape: a backslash, a code unit, a backslash ending the line, an escape in a key or a name', () => {
+    for (const line of ['{"m":"c:\\\\new"}', '{"m":"say \\\\\\"hi\\"\\n"}', '{"m":"a\\u0040b.com"}', '{"m":"x\\by"}', 'tail\\', '{"a\\"b":"x"}', '{"name":"pass\\/word","value":"x"}']) {
       expect(controlEscapesDecoded(Buffer.from(line)), line).toBeUndefined();
     }
   });
