@@ -198,7 +198,8 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
   let seq = 0;
   const inflight: InFlight[] = [];
   // Room for the batches out, the one being cut, their outputs, and outputs still being written.
-  const arena = new SharedArena((maxInFlight + 2) * (limits.maxBatchBytes + outputRoom(limits.maxBatchBytes)));
+  const arenaSize = (maxInFlight + 2) * (limits.maxBatchBytes + outputRoom(limits.maxBatchBytes));
+  const arena = o.pool ? o.pool.arena(arenaSize) : new SharedArena(arenaSize);
   /** Gives a batch's arena slots back (views of other buffers are ignored). */
   const release = (f: InFlight): void => {
     arena.release(f.task.data);

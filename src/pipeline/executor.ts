@@ -14,6 +14,7 @@ import type { CompiledPolicy } from '../detect/compile.js';
 import { sharedAnalyses } from '../detect/literals.js';
 import type { CompiledRouting } from '../route/compile.js';
 import { LogveilError } from '../errors.js';
+import { SharedArena } from './arena.js';
 import { processBatch } from './batch.js';
 import type { WorkerResult, WorkerSetup, WorkerTask } from './protocol.js';
 
@@ -159,6 +160,7 @@ export class PoolExecutor implements BatchExecutor {
   /** The pool of {@link PoolExecutor.runAlone}'s worker while it runs. */
   #alone: Piscina | undefined;
   #closed = false;
+  #arena: SharedArena | undefined;
 
   /** `setup` without `analyses`: the main thread's pattern analyses are added here. */
   constructor(setup: WorkerSetup, threads: number = availableParallelism()) {
@@ -219,6 +221,18 @@ export class PoolExecutor implements BatchExecutor {
       this.#alone = undefined;
       await pool.destroy();
     }
+  }
+
+  /**
+   * The shared memory the runs on this pool cut their batches into (see arena.ts), at least `size`
+   * bytes: one for all of them. Each run making its own cost a service about 2 ms of its main
+   * thread per request, most of it in sending a new SharedArrayBuffer to a worker the first time.
+   * Runs at once share it as one run's batches do (a slot is reused once those before it are
+   * given back); a run that wants a larger one gets it, kept for those after it.
+   */
+  arena(size: number): SharedArena {
+    if (!this.#arena || this.#arena.size < size) this.#arena = new SharedArena(size);
+    return this.#arena;
   }
 
   get closed(): boolean {

@@ -149,6 +149,29 @@ describe('engine', () => {
     }
   });
 
+  it('shares one arena among the runs on a pool, one after another or at once, and gets it back whole from each', async () => {
+    const pool = openPool({ policy, actions: {}, format: 'auto', limits: LIMITS, workers: 2 });
+    const allocs = vi.spyOn(SharedArena.prototype, 'alloc');
+    try {
+      const batch = { maxBatchRecords: 40 };
+      const alone = await runEngine(mixed(600), { policy, pool, batch });
+      const [a, b] = await Promise.all([runEngine(mixed(600), { policy, pool, batch }), runEngine(mixed(300), { policy, pool, batch })]);
+      const arenas = new Set(allocs.mock.contexts as SharedArena[]);
+      expect(arenas.size).toBe(1);
+      expect([...arenas][0]?.used).toBe(0);
+      expect(shape(a.output)).toBe(shape(alone.output));
+      for (const r of [alone, a, b]) {
+        expect(r.summary.balanced).toBe(true);
+        expect(r.summary.appOut).toBe(r.summary.recordsIn);
+        expect(leaks(r.output)).toEqual([]);
+      }
+      expect(b.output.trimEnd().split('\n').map((l) => (JSON.parse(l) as { i: number }).i)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    } finally {
+      allocs.mockRestore();
+      await pool.close();
+    }
+  });
+
   it('quarantines and counts what was left when its pool is closed during the run', async () => {
     const pool = openPool({ policy, actions: {}, format: 'auto', limits: LIMITS, workers: 2 });
     let closing: Promise<void> | undefined;

@@ -12,7 +12,8 @@ import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/config.js';
 import { Accounting, formatSummary } from '../../pipeline/accounting.js';
-import { openPool, redactStreams, type EnginePool } from '../../pipeline/engine.js';
+import { DEFAULT_BATCH, openPool, redactStreams, type EnginePool } from '../../pipeline/engine.js';
+import type { BatchLimits } from '../../pipeline/batcher.js';
 import { openRuntime, VERSION } from '../../pipeline/runtime.js';
 import { ThresholdGate } from '../../route/threshold.js';
 import { RedactServer } from '../../serve/server.js';
@@ -36,6 +37,8 @@ const DEFAULT_PORT = 4318;
 const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
 /** Requests waiting for the engine beyond this are answered 503 (Retry-After). */
 const MAX_QUEUED = 64;
+/** The smallest batch a request is cut into. */
+const MIN_REQUEST_BATCH = 16 * 1024;
 
 export async function serveCommand(flags: ServeFlags): Promise<number> {
   const telemetry = await startTelemetry(process.env, { onProblem: (message) => process.stderr.write(`logveil: ${message}\n`) });
@@ -98,6 +101,7 @@ async function serve(flags: ServeFlags): Promise<number> {
         security: runtime.security,
         quarantine,
         ...(pool ? { pool } : {}),
+        batch: requestBatch(body.byteLength, workers),
         thresholds,
         observer,
         onProblem: (message) => process.stderr.write(`logveil: ${message}\n`),
@@ -145,6 +149,16 @@ async function serve(flags: ServeFlags): Promise<number> {
   const summary = totals.summary();
   process.stderr.write(`${formatSummary(summary)}\nrequests ${server.totals.requests}${refusedText(server.totals.refused)}\n`);
   return runExitCode(summary, (line) => process.stderr.write(line));
+}
+
+/**
+ * Batch limits for one request: a batch per worker, so that every worker takes part in it (at the
+ * engine's batch size a request is one batch, and one worker would work while the others wait),
+ * none under {@link MIN_REQUEST_BATCH} (a batch costs a message each way) nor over the default.
+ */
+export function requestBatch(bytes: number, workers: number): Pick<BatchLimits, 'maxBatchBytes'> {
+  const share = Math.ceil(bytes / Math.max(1, workers));
+  return { maxBatchBytes: Math.min(DEFAULT_BATCH.maxBatchBytes, Math.max(MIN_REQUEST_BATCH, share)) };
 }
 
 /** A stream that keeps copies of what is written to it (the engine may reuse its buffers). */
