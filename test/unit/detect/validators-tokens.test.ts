@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { bad, ok } from '../../helpers/validators.js';
-import { base62Checksum, crc32 } from '../../../src/detect/validators/tokens.js';
+import { createHash } from 'node:crypto';
+import { base32Prefix, base62Checksum, crc32 } from '../../../src/detect/validators/tokens.js';
 
 
 // --- an independent CRC-32 (bit by bit, no table) and base62 encoder ---------------------------
@@ -65,6 +66,51 @@ describe('github-checksum', () => {
     expect(base62Checksum(61)).toBe('00000z');
     expect(base62Checksum(62)).toBe('000010');
     expect(base62Checksum(0xffffffff)).toBe('4gfFC3');
+  });
+});
+
+// --- an independent base32 (RFC 4648) of a SHA-256, through one big integer --------------------
+function sha256Base32(text: string): string {
+  let n = BigInt(`0x${createHash('sha256').update(text).digest('hex')}`);
+  let out = '';
+  // 256 bits are 51 full characters and one more bit: left-align to 260 bits, as base32 pads.
+  n <<= 4n;
+  for (let i = 0; i < 52; i++, n >>= 5n) out = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[Number(n & 31n)] + out;
+  return out;
+}
+const chars = (n: number) => fc.array(fc.constantFrom(...ALPHABET), { minLength: n, maxLength: n }).map((a) => a.join(''));
+const fineGrained = fc.tuple(chars(22), chars(43), chars(8)).map(([id, secret, tail]) => {
+  const body = `github_pat_${id}_${secret}`;
+  return `${body}${sha256Base32(body).slice(0, 8)}${tail}`;
+});
+
+describe('github-fine-grained-checksum', () => {
+  it('accepts a revoked token published as a scanner example, and tokens made by an independent encoder', () => {
+    ok('github-fine-grained-checksum', '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');
+    fc.assert(
+      fc.property(fineGrained, (t) => {
+        expect(base32Prefix(createHash('sha256').update(t.slice(0, 77)).digest(), 51)).toBe(sha256Base32(t.slice(0, 77)).slice(0, 51));
+        ok('github-fine-grained-checksum', t);
+      }),
+    );
+  });
+
+  it('rejects a changed character before or in the checksum, but not after it', () => {
+    fc.assert(
+      fc.property(fineGrained, fc.nat(92 - 11), fc.constantFrom(...ALPHABET), (t, pos, ch) => {
+        const at = 11 + pos;
+        fc.pre(t[at] !== ch && t[at] !== '_');
+        const changed = t.slice(0, at) + ch + t.slice(at + 1);
+        if (at >= 85) ok('github-fine-grained-checksum', changed);
+        else bad('github-fine-grained-checksum', changed, /checksum|needs/);
+      }),
+    );
+  });
+
+  it('rejects tokens that only look right, and other shapes', () => {
+    bad('github-fine-grained-checksum', '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', /checksum|needs/);
+    bad('github-fine-grained-checksum', 'github_pat_11AAYCBDQ0tjwxY3uiVv5v_lo8vfONwp06Vaq9ORB7pSxWM1UT5wSEuqxoxNv15mbAJTNMO62SdeYHLyz', /needs/);
+    bad('github-fine-grained-checksum', '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', /needs/);
   });
 });
 

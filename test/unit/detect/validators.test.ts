@@ -83,7 +83,7 @@ describe('VALIDATORS registry', () => {
     expect(Object.keys(VALIDATORS).sort()).toEqual(
       [
         'cpf', 'entropy', 'iban-mod97', 'ipv4', 'ipv6', 'jwt-base64', 'jwt-structure', 'luhn', 'us-ssn', 'verhoeff',
-        'phone', 'github-checksum', 'date', 'us-itin', 'ca-sin', 'cnpj', 'aba-routing', 'uk-nino', 'nhs-mod11',
+        'phone', 'github-checksum', 'github-fine-grained-checksum', 'date', 'us-itin', 'ca-sin', 'cnpj', 'aba-routing', 'uk-nino', 'nhs-mod11',
         'de-tax-id', 'es-dni', 'it-codice-fiscale', 'fr-nir', 'nl-bsn', 'pl-pesel', 'au-tfn', 'au-abn', 'au-acn',
         'au-medicare', 'in-pan',
       ].sort(),
