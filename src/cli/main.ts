@@ -84,7 +84,7 @@ engineOptions(program.command('redact').description('redact stdin or files to st
   .option('--no-progress', 'do not show the progress line (shown only when stderr is a terminal)')
   .action((files: string[], flags) => run(async () => (await import('./commands/redact.js')).redactCommand(files, flags)));
 
-engineOptions(program.command('serve').description('redact over HTTP: OTLP/HTTP JSON logs and traces, and lines (a long-running service)'))
+engineOptions(program.command('serve').description('redact over HTTP: OTLP/HTTP logs and traces (JSON or protobuf), and lines (a long-running service)'))
   .option('--host <host>', 'address to listen on (default: 127.0.0.1)')
   .option('--port <port>', 'port to listen on; 0 takes a free one (default: 4318, OTLP/HTTP)')
   .option('--max-body <bytes>', 'the largest request body taken, before and after gzip (default: 16777216)')

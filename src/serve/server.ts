@@ -1,19 +1,21 @@
 /**
- * The HTTP face of `logveil serve`: OTLP/HTTP JSON export requests (`POST /v1/logs`,
- * `/v1/traces`, gzip or not) and lines (`POST /v1/lines`: JSON lines or text, as `redact` reads
+ * The HTTP face of `logveil serve`: OTLP/HTTP export requests (`POST /v1/logs`, `/v1/traces`, in
+ * JSON or binary protobuf, gzip or not; see otlp-proto.ts) and lines (`POST /v1/lines`: JSON lines or text, as `redact` reads
  * them) go through the engine one request at a time, whole, in the order they came; `GET /healthz`
  * says what the service has counted. A request is answered once its records are written out:
  * redacted to the app output, or quarantined (encrypted), which an OTLP answer reports as rejected
  * records (`partialSuccess`), so that the sender does not send them again. Bodies that cannot be
  * taken (not JSON, not an export request, too large, protobuf) are refused with a message that
  * quotes none of them, and counted by status; a client that goes away while sending is counted as
- * `aborted`. Errors are answered as OTLP/HTTP says, a `google.rpc.Status` (`code`, `message`).
+ * `aborted`. Errors are answered as OTLP/HTTP says, a `google.rpc.Status` (`code`, `message`),
+ * in the request's encoding, as its answer is.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { Accounting, type RunSummary } from '../pipeline/accounting.js';
 import { OTLP_SIGNALS, OtlpRequestError, otlpResources, reassemble, type OtlpPath, type OtlpResource } from './otlp.js';
+import { protobufRequestJson, protobufResponse, protobufStatus } from './otlp-proto.js';
 
 /**
  * Runs one input (a named body of lines) through the engine, its outputs written out; with
@@ -54,6 +56,7 @@ export interface ServeTotals {
 }
 
 const LINES_PATH = '/v1/lines';
+const PROTOBUF = 'application/x-protobuf';
 const DEFAULT_CLOSE_GRACE_MS = 10_000;
 
 /** The google.rpc.Status code of an HTTP status (OTLP/HTTP answers errors with one). */
@@ -114,6 +117,12 @@ export class RedactServer {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.totals.requests += 1;
     const path = (req.url ?? '/').split('?')[0] as string;
+    /** The OTLP request's encoding, which its answer takes too (errors included). */
+    let protobufOf: OtlpPath | undefined;
+    const reply = (code: number, body: object, headers: Record<string, string> = {}): void => {
+      if (protobufOf) answerProtobuf(res, code, code === 200 ? protobufResponse(protobufOf, body) : protobufStatus(body as { code: number; message: string }), headers);
+      else answer(res, code, body, headers);
+    };
     try {
       if (path === '/healthz') {
         if (req.method !== 'GET') throw new OtlpRequestError(405, 'use GET');
@@ -123,14 +132,15 @@ export class RedactServer {
       if (!signal && path !== LINES_PATH) throw new OtlpRequestError(404, `no such path; POST /v1/logs, /v1/traces or ${LINES_PATH}`);
       if (req.method !== 'POST') throw new OtlpRequestError(405, 'use POST');
       const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-      if (signal && type !== 'application/json') throw new OtlpRequestError(415, `OTLP as ${type || 'no content type'} is not taken: send OTLP/HTTP JSON (application/json)`);
+      if (signal && type === PROTOBUF) protobufOf = signal;
+      else if (signal && type !== 'application/json') throw new OtlpRequestError(415, `OTLP as ${type || 'no content type'} is not taken: send OTLP/HTTP JSON (application/json) or protobuf (${PROTOBUF})`);
       const body = await this.#body(req);
       if (this.#closing) throw new OtlpRequestError(503, 'the service is stopping');
       if (this.#queued >= this.#o.maxQueued) throw new OtlpRequestError(503, 'too many requests waiting; try again');
       if (signal) {
         // Checked before the request waits its turn: a refusal need not wait.
-        const resources = otlpResources(signal, body.toString('utf8'));
-        answer(res, 200, await this.#queue(() => this.#otlp(signal, resources)));
+        const resources = otlpResources(signal, protobufOf ? protobufRequestJson(signal, body) : body.toString('utf8'));
+        reply(200, await this.#queue(() => this.#otlp(signal, resources)));
       } else {
         const seq = ++this.#seq;
         answer(res, 200, countsOf((await this.#queue(() => this.#run(`${LINES_PATH} #${seq}`, body))).summary));
@@ -143,14 +153,14 @@ export class RedactServer {
       }
       if (err instanceof OtlpRequestError) {
         this.#refused(String(err.status));
-        answer(res, err.status, status(err.status, err.message), err.status === 503 ? { 'retry-after': '1' } : err.status === 413 ? { connection: 'close' } : {});
+        reply(err.status, status(err.status, err.message), err.status === 503 ? { 'retry-after': '1' } : err.status === 413 ? { connection: 'close' } : {});
         return;
       }
       this.totals.failed += 1;
       // Only the code: a message of an error not ours may quote a value. 503: the sender may try
       // again once the service is back.
       const code = (err as { code?: unknown })?.code;
-      answer(res, 503, status(503, `the request could not be processed (${typeof code === 'string' ? code : 'internal error'}); the service stops`));
+      reply(503, status(503, `the request could not be processed (${typeof code === 'string' ? code : 'internal error'}); the service stops`));
       this.#o.onFailure(err);
     }
   }
@@ -248,6 +258,12 @@ function status(http: number, message: string): object {
 function tooLarge(req: IncomingMessage, max: number): OtlpRequestError {
   req.resume();
   return new OtlpRequestError(413, `the body is larger than ${max} bytes`);
+}
+
+function answerProtobuf(res: ServerResponse, code: number, body: Uint8Array, headers: Record<string, string>): void {
+  if (res.destroyed) return;
+  res.writeHead(code, { 'content-type': PROTOBUF, 'content-length': body.byteLength, ...headers });
+  res.end(body);
 }
 
 function answer(res: ServerResponse, code: number, body: object, headers: Record<string, string> = {}): void {

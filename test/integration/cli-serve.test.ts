@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, logveil } from '../helpers/cli.js';
 import { tempDir } from '../helpers/keys.js';
 import { ledgerEvents } from '../helpers/ledger.js';
+import { lowerIds, OTLP_PROTO, protobufOf } from '../helpers/otlp-proto.js';
 
 const EMAIL = 'maria.lopez@corp-mail.net';
 const CORPUS_LOGS = readFileSync(new URL('../../../shared/corpora/formats/otlp_json/logs.json', import.meta.url), 'utf8');
@@ -39,6 +40,8 @@ async function startServe(dir: string, args: string[]): Promise<Service> {
   return { child, url, stderr: () => err, exit };
 }
 
+const PB_LOGS = CORPUS_LOGS.replace('Example log record', `mail ${EMAIL}`);
+
 const post = (url: string, body: string | Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }) => fetch(url, { method: 'POST', body, headers });
 
 /** The corpus request with a second resource whose body holds `body`, and an e-mail address in the first one's service name. */
@@ -70,7 +73,17 @@ describe('logveil serve', () => {
     await record('gzip', post(`${svc.url}/v1/logs`, gzipSync(twoResources('zipped')), { 'content-type': 'application/json', 'content-encoding': 'gzip' }));
     await record('partial', post(`${svc.url}/v1/logs`, twoResources(`${EMAIL} ${'x'.repeat(5000)}`)));
     await record('lines', post(`${svc.url}/v1/lines`, `{"msg":"login ${EMAIL}"}\nplain ${EMAIL}\n`, { 'content-type': 'application/x-ndjson' }));
-    await record('protobuf', post(`${svc.url}/v1/logs`, 'x', { 'content-type': 'application/x-protobuf' }));
+    const pb = { 'content-type': 'application/x-protobuf' };
+    const recordProtobuf = async (name: string, res: Promise<Response>, answerType: string) => {
+      const r = await res;
+      const bytes = new Uint8Array(await r.arrayBuffer());
+      const t = OTLP_PROTO.lookupType(answerType);
+      answers[name] = { status: r.status, body: { type: r.headers.get('content-type'), ...t.toObject(t.decode(bytes), { longs: String }) } };
+    };
+    await recordProtobuf('pbLogs', post(`${svc.url}/v1/logs`, protobufOf('ExportLogsServiceRequest', PB_LOGS), pb), 'ExportLogsServiceResponse');
+    await recordProtobuf('pbTraces', post(`${svc.url}/v1/traces`, gzipSync(protobufOf('ExportTraceServiceRequest', CORPUS_TRACE)), { ...pb, 'content-encoding': 'gzip' }), 'ExportTraceServiceResponse');
+    await recordProtobuf('pbBad', post(`${svc.url}/v1/logs`, Buffer.from([0x0a, 0xff, 0xff, 0x01]), pb), 'RpcStatus');
+    await record('yaml', post(`${svc.url}/v1/logs`, 'x', { 'content-type': 'application/yaml' }));
     await record('notJson', post(`${svc.url}/v1/logs`, `{"resourceLogs": [${EMAIL}`));
     await record('tooLarge', post(`${svc.url}/v1/lines`, 'y'.repeat(300_000)));
     // Ten refused logins from one client, a request each: the threshold rule counts across requests.
@@ -100,8 +113,8 @@ describe('logveil serve', () => {
     expect(answers.traces).toEqual({ status: 200, body: {} });
     expect(answers.gzip).toEqual({ status: 200, body: {} });
     const out = readFileSync(join(dir, 'out.jsonl'), 'utf8').trimEnd().split('\n');
-    // A line per resource (logs 2, traces 1, gzip 2, partial 2) and per line posted (2, and 10 denied logins).
-    expect(out).toHaveLength(19);
+    // A line per resource (logs 2, traces 1, gzip 2, partial 2, protobuf logs 1 and traces 1) and per line posted (2, and 10 denied logins).
+    expect(out).toHaveLength(21);
     expect(out.join('\n')).not.toContain(EMAIL);
     const first = JSON.parse(out[0] as string) as { resourceLogs: unknown[] };
     expect(first.resourceLogs).toHaveLength(1);
@@ -111,6 +124,19 @@ describe('logveil serve', () => {
     // The partial request: its second resource written without the log record that was quarantined.
     expect(out[5]).toContain('"stringValue":"user [[EMAIL:tk1.');
     expect(JSON.parse(out[6] as string)).toMatchObject({ resourceLogs: [{ scopeLogs: [{ logRecords: [] }] }] });
+  });
+
+  it('takes OTLP in binary protobuf, gzip or not, writes it as the JSON mapping does, and answers in protobuf', () => {
+    expect(answers.pbLogs).toEqual({ status: 200, body: { type: 'application/x-protobuf' } });
+    expect(answers.pbTraces).toEqual({ status: 200, body: { type: 'application/x-protobuf' } });
+    expect(answers.pbBad).toEqual({ status: 400, body: { type: 'application/x-protobuf', code: 3, message: 'the body is not a protobuf ExportLogsServiceRequest' } });
+    const out = readFileSync(join(dir, 'out.jsonl'), 'utf8').trimEnd().split('\n');
+    const logs = JSON.parse(out[9] as string) as { resourceLogs: Array<{ scopeLogs: Array<{ logRecords: Array<{ body: { stringValue: string } }> }> }> };
+    const body = logs.resourceLogs[0]?.scopeLogs[0]?.logRecords[0]?.body.stringValue;
+    expect(body).toMatch(/^mail \[\[EMAIL:tk1\.[^\]]+\]\]$/);
+    // Field for field the request as its JSON would have been, but for the redacted address.
+    expect(logs).toEqual(lowerIds(PB_LOGS.replace(`mail ${EMAIL}`, body as string)));
+    expect(JSON.parse(out[10] as string)).toEqual(lowerIds(CORPUS_TRACE));
   });
 
   it("reports a resource it quarantined as rejected records, so that the sender does not send them again", () => {
@@ -125,12 +151,12 @@ describe('logveil serve', () => {
   });
 
   it('refuses what it cannot take, quoting none of it', () => {
-    expect(answers.protobuf).toEqual({ status: 415, body: { code: 3, message: 'OTLP as application/x-protobuf is not taken: send OTLP/HTTP JSON (application/json)' } });
+    expect(answers.yaml).toEqual({ status: 415, body: { code: 3, message: 'OTLP as application/yaml is not taken: send OTLP/HTTP JSON (application/json) or protobuf (application/x-protobuf)' } });
     expect(answers.notJson).toEqual({ status: 400, body: { code: 3, message: 'the body is not valid JSON' } });
     expect(answers.tooLarge).toEqual({ status: 413, body: { code: 8, message: 'the body is larger than 200000 bytes' } });
     expect(answers.health).toEqual({
       status: 200,
-      body: { status: 'ok', requests: 20, refused: { '400': 1, '413': 1, '415': 1, aborted: 1 }, failed: 0, counts: { recordsIn: 26, appOut: 25, dropped: 0, quarantined: 1 } },
+      body: { status: 'ok', requests: 23, refused: { '400': 2, '413': 1, '415': 1, aborted: 1 }, failed: 0, counts: { recordsIn: 30, appOut: 29, dropped: 0, quarantined: 1 } },
     });
   });
 
@@ -142,13 +168,13 @@ describe('logveil serve', () => {
 
   it('stops on SIGTERM with the summary, balanced counts in the ledger, and exit 3 for the quarantined record', () => {
     expect(code).toBe(3);
-    expect(svc.stderr()).toContain('records in 26, app out 25, dropped 0, quarantined 1');
-    expect(svc.stderr()).toContain('requests 20, refused 1 (HTTP 400), 1 (HTTP 413), 1 (HTTP 415), 1 (aborted)');
+    expect(svc.stderr()).toContain('records in 30, app out 29, dropped 0, quarantined 1');
+    expect(svc.stderr()).toContain('requests 23, refused 2 (HTTP 400), 1 (HTTP 413), 1 (HTTP 415), 1 (aborted)');
     expect(svc.stderr()).not.toContain(EMAIL);
     const events = ledgerEvents(join(dir, 'state'));
     expect(events.map((e) => e.type).filter((t) => t === 'run-start' || t === 'run-stop')).toEqual(['run-start', 'run-stop']);
     const stop = events.find((e) => e.type === 'run-stop') as { counts: Record<string, number> };
-    expect(stop.counts).toEqual({ recordsIn: 26, appOut: 25, dropped: 0, quarantined: 1 });
+    expect(stop.counts).toEqual({ recordsIn: 30, appOut: 29, dropped: 0, quarantined: 1 });
     expect(events.filter((e) => e.type === 'findings').length).toBeGreaterThanOrEqual(5);
     expect(JSON.stringify(events)).not.toContain(EMAIL);
     const verify = logveil(['ledger', 'verify', join(dir, 'state', 'ledger')], { cwd: dir, home: join(dir, 'state') });
