@@ -123,6 +123,29 @@ export function controlEscapesDecoded(line: Buffer): Buffer | undefined {
 }
 
 /**
+ * `line` with its `\"` and `\/` escapes written as the characters, its other backslashes as they
+ * are; undefined when it holds neither escape. A line that {@link controlEscapesDecoded} reads but
+ * that does not parse is read as text (see readsAsText), and detection reads a text with those two
+ * escapes decoded and its `\n` and `\t` as written (see decodeEscapes), which neither the line nor
+ * its fully decoded reading spells (`postgres:\/\/admin:hunt\ter2@db`).
+ */
+export function quoteEscapesDecoded(line: Buffer): Buffer | undefined {
+  const out = Buffer.allocUnsafe(line.length);
+  let n = 0;
+  let from = 0;
+  for (let at = line.indexOf(BACKSLASH); at !== -1 && at + 1 < line.length; at = line.indexOf(BACKSLASH, at + 2)) {
+    const c = line[at + 1];
+    if (c !== QUOTE && c !== SLASH) continue;
+    n += line.copy(out, n, from, at);
+    out[n++] = c;
+    from = at + 2;
+  }
+  if (from === 0) return undefined;
+  n += line.copy(out, n, from);
+  return out.subarray(0, n);
+}
+
+/**
  * True when a string of a JSON line that holds a backslash is a key (a colon follows it) or the
  * value of a `key`, `name`, `Key` or `Name` member (see namedValue in members.ts). Read as JSON
  * would, without checking that the line is JSON: a line that does not parse is read as text as

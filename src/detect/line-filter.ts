@@ -14,7 +14,7 @@ import RE2 from 're2';
 import { readsAsText, type LineFormat } from '../codecs/jsonl.js';
 import { isPercentEscapeAt, isReferenceAt } from './escapes.js';
 import { HIDDEN_NUMBER_PATTERN } from './numbers.js';
-import { KeyWords, keyWordsOf, NAME_MEMBER } from './key-words.js';
+import { KeyWords, keyWordsOf, NAMES } from './key-words.js';
 import { Prefilter, type PrefilterEntry } from './prefilter.js';
 import type { DetectorSpec, KeyRuleSpec } from './pack.js';
 
@@ -239,15 +239,18 @@ function jsonKeyPattern(key: string): string {
 /**
  * A key a rule selects as the name of a name-value object (`{"name":"password","value":...}`, see
  * namedValue in members.ts), case-insensitive; for a glob, with its literal end or start; none
- * for a glob without either.
+ * for a glob without either. As wide as key rules inside text read such an object (see PAIR in
+ * act/embedded.ts): spaces and line breaks around the colon, a `u` or `b` before the name's
+ * string, the other kind of quote and escapes inside it (`{'name': u'it\\'s_password', ...}`).
  */
 function namedKeyPattern(key: string): string | undefined {
   const esc = (part: string): string => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
   const parts = key.split('*');
   const first = parts[0] as string;
   const last = parts[parts.length - 1] as string;
-  const body = parts.length === 1 ? `(?i:${esc(key)})["']` : last.length > 0 ? `[^"'\\n]*(?i:${esc(last)})["']` : first.length > 0 ? `(?i:${esc(first)})` : undefined;
-  return body === undefined ? undefined : `${NAME_MEMBER}["']${body}`;
+  const inside = String.raw`(?:(?:[^"\\\n]|\\.)*|(?:[^'\\\n]|\\.)*)`;
+  const body = parts.length === 1 ? `(?i:${esc(key)})["']` : last.length > 0 ? `${inside}(?i:${esc(last)})["']` : first.length > 0 ? `(?i:${esc(first)})` : undefined;
+  return body === undefined ? undefined : String.raw`["'](?:${NAMES.join('|')})["']\s*:\s*[uUbB]?["']${body}`;
 }
 
 /**

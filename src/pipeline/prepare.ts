@@ -7,7 +7,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { isJsonRecord, readsAsText, type LineFormat } from '../codecs/jsonl.js';
 import type { CompiledDetector, CompiledPolicy } from '../detect/compile.js';
-import { controlEscapesDecoded, hasRawEscape } from '../detect/escapes.js';
+import { controlEscapesDecoded, hasRawEscape, quoteEscapesDecoded } from '../detect/escapes.js';
 import { markByte, markEscapes } from '../detect/line-filter.js';
 import { isAsciiText } from '../detect/literal-scan.js';
 import { requiredLiterals, type Literal } from '../detect/literals.js';
@@ -42,11 +42,11 @@ export function slowLines(data: Buffer, ends: Int32Array, ctx: SlowLineOptions, 
   markEscapes(data, ends, slow);
   if (ctx.throwOnMarker !== undefined) markByte(data, ends, ctx.throwOnMarker, slow);
   filter.markHits(data, ends, slow, found, ctx.format);
-  for (const [i, line] of decoded) {
+  for (const [i, readings] of decoded) {
     // What the line as written holds is not what its strings hold: the structured path reads it
     // as a line with a backslash (every detector, every routing rule).
     found.delete(i);
-    if (!slow[i] && filter.test(line)) slow[i] = 1;
+    if (!slow[i] && readings.some((line) => filter.test(line))) slow[i] = 1;
   }
   const utf8 = isUtf8(data);
   const strict = ctx.format === 'jsonl';
@@ -61,29 +61,43 @@ export function slowLines(data: Buffer, ends: Int32Array, ctx: SlowLineOptions, 
 }
 
 /**
- * Marks the lines with a backslash, but a JSON line whose only escapes are `\n`, `\r` and `\t`
- * (stack traces, multi-line messages), which it returns with them decoded (see
- * controlEscapesDecoded), by line index. Such a line is read as a JSON record if it parses, with
- * those characters in its strings, and as text as written if it does not: it leaves unchanged when
- * the prefilter passes it both as written (the caller's pass over the batch) and decoded.
+ * Marks the lines with a backslash, but a JSON line whose only escapes are `\n`, `\r`, `\t`, `\"`
+ * and `\/` (stack traces, multi-line messages, JSON logged inside a message), which it returns with
+ * its readings (see {@link escapedReadings}), by line index. Such a line is read as a JSON record
+ * if it parses, with those characters in its strings, and as text if it does not: it leaves
+ * unchanged when the prefilter passes it as written (the caller's pass over the batch) and in
+ * each reading.
  */
-function markBackslashes(data: Buffer, ends: Int32Array, format: LineFormat, slow: Uint8Array): Map<number, Buffer> {
-  const decoded = new Map<number, Buffer>();
+function markBackslashes(data: Buffer, ends: Int32Array, format: LineFormat, slow: Uint8Array): Map<number, Buffer[]> {
+  const decoded = new Map<number, Buffer[]>();
   const marked = new Uint8Array(ends.length);
   markByte(data, ends, BACKSLASH, marked);
   for (let i = 0; i < ends.length; i++) {
     if (!marked[i]) continue;
     const bytes = lineAt(data, ends, i);
-    const line = readsAsText(bytes, format) ? undefined : controlEscapesDecoded(bytes);
-    if (line) decoded.set(i, line);
+    const readings = readsAsText(bytes, format) ? undefined : escapedReadings(bytes);
+    if (readings) decoded.set(i, readings);
     else slow[i] = 1;
   }
   return decoded;
 }
 
 /**
- * True when a raw line may hold something to redact: a line filter hit, as written or with its
- * line-break and tab escapes decoded (see controlEscapesDecoded), or an escape it cannot see
+ * A JSON line's readings the prefilter must pass besides the line as written: its strings as they
+ * read once parsed (see controlEscapesDecoded), and, for a line that does not parse, the text that
+ * detection reads with its `\"` and `\/` decoded (see quoteEscapesDecoded). Undefined when an
+ * escape hides what no reading spells.
+ */
+function escapedReadings(bytes: Buffer): Buffer[] | undefined {
+  const parsed = controlEscapesDecoded(bytes);
+  if (parsed === undefined) return undefined;
+  const text = quoteEscapesDecoded(bytes);
+  return text ? [parsed, text] : [parsed];
+}
+
+/**
+ * True when a raw line may hold something to redact: a line filter hit, as written or in one of
+ * its readings (see {@link escapedReadings}), or an escape it cannot see
  * through (another of JSON's, a percent-escape or a character reference the detectors decode).
  * A line with none of them leaves unchanged however it is parsed, as {@link slowLines} passes it
  * (the structured path asks before it rejects a record with a repeated key).
@@ -91,8 +105,8 @@ function markBackslashes(data: Buffer, ends: Int32Array, format: LineFormat, slo
 export function mayHide(bytes: Buffer, policy: CompiledPolicy): boolean {
   const filter = policy.lineFilter;
   if (!filter || hasRawEscape(bytes) || filter.test(bytes)) return true;
-  const decoded = controlEscapesDecoded(bytes);
-  return decoded === undefined || (decoded !== bytes && filter.test(decoded));
+  const readings = escapedReadings(bytes);
+  return readings === undefined || readings.some((r) => r !== bytes && filter.test(r));
 }
 
 /** The most values of one line whose matches {@link prepareLines} searches ahead. */

@@ -139,6 +139,29 @@ describe('the raw-line fast path gives the same result as the structured path', 
     for (const secret of ['bob@example.com', 'x1y2z3w4', 'hunter2xyz', 'q9w8e7r6']) expect(out).not.toContain(secret);
   });
 
+  it('on name-value objects inside a string spaced, prefixed or quoted as key rules inside text read them, and on lines read as text with escaped slashes and tabs', () => {
+    const lines = [
+      '{"m":"{\\"name\\":\\n\\"DB_PASSWORD\\",\\"value\\":\\"hunter2xyz\\"}"}',
+      '{"m":"{\\"name\\"\\n: \\"DB_PASSWORD\\",\\"value\\":\\"hunter2xyz\\"}"}',
+      '{"m":"{\\"name\\": u\\"DB_PASSWORD\\", \\"value\\": \\"hunter2xyz\\"}"}',
+      '{"m":"{\\"name\\":\\"it\'s_password\\",\\"value\\":\\"hunter2xyz\\"}"}',
+      '{"body":{"stringValue":"{\\"env\\":[{\\"name\\":\\r\\n\\"DB_PASSWORD\\",\\"value\\":\\"hunter2xyz\\"}]}"}}',
+      '{"m":"{\'name\': u\'DB_PASSWORD\', \'value\': \'hunter2xyz\'}"}',
+      "cfg={'name': u'DB_PASSWORD', 'value': 'hunter2xyz'}",
+      '{"name":"it\'s_password","value":"hunter2xyz"}',
+      '{"a":"{\\"name\\":\\n\\"DB_PASSWORD\\",\\"value\\":\\"hunter2xyz\\"}","a":"x"}',
+      '{"a":"x","a":"{\\"name\\":\\n\\"DB_PASSWORD\\",\\"value\\":\\"hunter2xyz\\"}"}',
+      '{conn=postgres:\\/\\/admin:hunt\\ter2@localhost\\/db}',
+      '{"msg":"conn postgres:\\/\\/admin:hunt\\ter2@localhost\\/db",}',
+      '{"msg":"login\\n","url":"https:\\/\\/admin:s3cr\\tet@localhost"}{"n":1}',
+    ];
+    for (const format of ['auto', 'jsonl'] as const) {
+      const r = both(lines, format);
+      const out = Buffer.from(r.output).toString();
+      for (const secret of ['hunter2xyz', 'hunt\\ter2', 's3cr\\tet']) expect(out, format).not.toContain(secret);
+    }
+  });
+
   it('on keys and names with line-break and tab escapes, which detection also reads as their words', () => {
     // `social\tsecurity` is read `social security: ...`; no reading of the raw line spells that.
     const lines = [
@@ -181,7 +204,7 @@ describe('the raw-line fast path gives the same result as the structured path', 
     card,
     fc.constantFrom('12345678901234567890', '-0.5e-3', '4111111111111111', '-4111111111111111', '4.111111111111111E15', '-122.4194155', '1.0E7', '1E+21', '[4111111111111111, 2]', '{"email":"bob@example.com"}', '587316420', '"2025550143"', '["587316421","n/a",587316422]', '[["2025550143"],"2025550144"]', '[1,"587316421"]', '{"home":"2025550143"}', '5.87316420E8', '"202%20555%200143"', '[1,"011000028"]', '{"n":"52998224725"}', '[{"name":"DB_PASSWORD","value":"hunter2xyz"}]', '[{"key":"pwd","value":"abc"}]', '{"key":"bank_rtn","value":{"stringValue":"011000028"}}', '{"Key":"ssn","Value":[1,"536221234"]}', '"req {\\"client_secret\\": \\"s3cr3t\\"}"'),
     // Quotes and slashes escaped: JSON logged inside a message, a URL as some encoders write it.
-    fc.constantFrom('"say \\"hi\\" to 078-05-1120"', '"{\\"email\\":\\"bob@example.com\\"}"', '"{\\"api_token\\":\\"x1y2z3w4\\"}"', '"{\\"name\\":\\"DB_PASSWORD\\",\\"value\\":\\"hunter2xyz\\"}"', '"{\\"social security\\":\\"301482276\\"}"', '"{\\"ssn\\": 301482276}"', '"{\\"pass\\\\u0077ord\\":\\"x\\"}"', '"http:\\/\\/a.example\\/cb?to=carol@example.net"', '"{\\"routing\\":\\"011000028\\"}"', '"{\\"phones\\":[\\"2025550143\\"]}"', '"[\\"x\\", \\"4111 1111 1111 1111\\"]"', '"{\\"k\\":\\"v\\",\\"n\\":2}"', '"quote \\" alone\\n"', '"{\\"Cookie\\": [\\"sid=zq81\\"]}"'),
+    fc.constantFrom('"say \\"hi\\" to 078-05-1120"', '"{\\"email\\":\\"bob@example.com\\"}"', '"{\\"api_token\\":\\"x1y2z3w4\\"}"', '"{\\"name\\":\\"DB_PASSWORD\\",\\"value\\":\\"hunter2xyz\\"}"', '"{\\"social security\\":\\"301482276\\"}"', '"{\\"ssn\\": 301482276}"', '"{\\"pass\\\\u0077ord\\":\\"x\\"}"', '"http:\\/\\/a.example\\/cb?to=carol@example.net"', '"{\\"routing\\":\\"011000028\\"}"', '"{\\"phones\\":[\\"2025550143\\"]}"', '"[\\"x\\", \\"4111 1111 1111 1111\\"]"', '"{\\"k\\":\\"v\\",\\"n\\":2}"', '"quote \\" alone\\n"', '"{\\"Cookie\\": [\\"sid=zq81\\"]}"', '"{\\"name\\":\\n\\"DB_PASSWORD\\",\\"value\\":\\"hunter2xyz\\"}"', '"{\\"key\\" : b\\"api_token\\", \\"value\\": \\"x1y2z3w4\\"}"', '"{\\"name\\":\\"it\'s_password\\",\\"value\\":\\"q9w8e7r6\\"}"', '"postgres:\\/\\/admin:hunt\\ter2@localhost\\/db"'),
   );
   const jsonLine = fc
     .array(fc.tuple(keyName, valueText, fc.constantFrom('', ' ')), { maxLength: 5 })
@@ -193,7 +216,9 @@ describe('the raw-line fast path gives the same result as the structured path', 
   const edgeText = fc
     .array(fc.constantFrom('03-17', ' ', '  ', '16:13:38.811', '1702', '(0)', '0171 555 0199', '(020) 7946 0958', '+44 20 7946 0958', '10.1.2.3', '078-05-1120', '4111 1111 1111 1111', ':', ',', '"', '.', '-', '/', '\t', '[', '{', '}', ']', 'R02-M1-N0-C:J12-U11', '2005.06.03', 'ssn', 'tel', 'id=', '\uFEFF'), { maxLength: 8 })
     .map((pieces) => pieces.join(''));
-  const line = fc.oneof(jsonLine, text, edgeText, deepLine, badUtf8, text.map((t) => `${t}\r`), edgeText.map((t) => `${t}\r`));
+  // JSON lines broken on purpose (a trailing comma, two objects, no quotes): read as text.
+  const brokenJson = jsonLine.chain((l) => fc.constantFrom(`${l.slice(0, -1)},}`, `${l}{"n":1}`, l.replace(/"/g, '')));
+  const line = fc.oneof(jsonLine, text, edgeText, deepLine, badUtf8, brokenJson, text.map((t) => `${t}\r`), edgeText.map((t) => `${t}\r`));
 
   it('on generated lines, read as JSON lines, as strict JSON lines or as text: JSON with escapes and key rules, text (values against separators and line edges), CRLF, deep nesting, invalid UTF-8', () => {
     fc.assert(
