@@ -187,7 +187,7 @@ export class Intake {
     const started = performance.now();
     const rt = this.#rt;
     const limits = rt.config.logveil.limits;
-    const res = redactUnits(this.units, { policy: rt.policy, actions: rt.actions, format: rt.config.logveil.format, limits }, this.#keys, seq++);
+    const res = redactUnits(this.units, { policy: rt.policy, actions: rt.actions, format: rt.config.logveil.format, limits, routing: rt.routing }, this.#keys, seq++);
     this.#redacted = true;
     res.units.forEach((u, i) => {
       const c = this.counts((this.units[i] as Unit).owner);

@@ -13,6 +13,9 @@ import { LogveilError } from '../errors.js';
 import { batchCounts, Outcome, processBatch, quarantineRecord, type QuarantineEntry } from '../pipeline/batch.js';
 import type { BatchReport } from '../pipeline/engine.js';
 import type { SourceRef } from '../record.js';
+import type { CompiledRouting } from '../route/compile.js';
+import { admittedEvent, type AppStreamMode } from '../route/event.js';
+import type { ThresholdGate } from '../route/threshold.js';
 import type { SecurityEvent } from '../telemetry/events.js';
 import type { BatchKeys } from './runtime.js';
 
@@ -39,7 +42,7 @@ export interface Owned<T> {
 /** The batch's results per unit, its events and quarantine entries, and its report. */
 export interface RedactResult {
   units: UnitResult[];
-  /** Findings and quarantine events in input order. */
+  /** Findings and quarantine events in input order, then routed events. */
   events: Owned<SecurityEvent>[];
   quarantine: Owned<QuarantineEntry>[];
   /** For the engine's telemetry (the same counters every entry point emits). */
@@ -52,6 +55,11 @@ export interface RedactSetup {
   actions: ActionPolicy;
   format: LineFormat;
   limits: { maxRecordBytes: number; maxDepth: number };
+  /**
+   * Security routing rules (the policy compiled with their line patterns), and the threshold
+   * counts of the instance: a rule counts matches across the invocations one instance serves.
+   */
+  routing?: { compiled: CompiledRouting; appStream: AppStreamMode; gate: ThresholdGate };
 }
 
 interface LineInfo {
@@ -88,7 +96,7 @@ export function redactUnits(units: readonly Unit[], setup: RedactSetup, keys: Ba
   const res = processBatch(
     // An invocation may hold the middle of a key logged a line per event, neither its BEGIN nor its END.
     { seq, file: 'lambda', firstLine: 1, firstOffset: 0, data, orphanKeyLines: true },
-    { policy: setup.policy, actions: setup.actions, format: setup.format, limits: setup.limits, ...keys },
+    { policy: setup.policy, actions: setup.actions, format: setup.format, limits: setup.limits, ...(setup.routing ? { routing: setup.routing.compiled, appStream: setup.routing.appStream } : {}), ...keys },
   );
   if (res.lines !== info.length) throw new LogveilError('BATCH_MISMATCH', `batch core returned ${res.lines} lines for ${info.length}`);
 
@@ -134,6 +142,14 @@ export function redactUnits(units: readonly Unit[], setup: RedactSetup, keys: Ba
       quarantine.push({ value: q.quarantine as QuarantineEntry, owner: unit.owner });
     } else {
       events.push({ value: { ...e, source }, owner: unit.owner });
+    }
+  }
+  if (setup.routing) {
+    const hashes = { routingHash: setup.routing.compiled.hash, policyHash: setup.policy.hash };
+    for (const r of res.routed) {
+      const { unit, source } = sourceOf(r.source.line);
+      const event = admittedEvent(r, setup.routing.gate, hashes, source);
+      if (event) events.push({ value: event, owner: unit.owner });
     }
   }
   return { units: results, events, quarantine, report: { ...batchCounts(res), bytes: data.length } };

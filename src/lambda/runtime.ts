@@ -5,6 +5,7 @@
  * instance's chain of security events (see sinks/ledger/stream-chain.ts), with its checkpoint
  * signer when `LOGVEIL_LEDGER_SIGNING_KEY_ID` names one.
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import type { KMSClient } from '@aws-sdk/client-kms';
@@ -19,6 +20,9 @@ import { keepAddressRanges } from '../detect/keep-ranges.js';
 import { loadPolicy } from '../detect/load.js';
 import { ConfigError, LogveilError } from '../errors.js';
 import { needsHashKey } from '../pipeline/engine.js';
+import { CompiledRouting } from '../route/compile.js';
+import { loadRoutingRules } from '../route/load.js';
+import { ThresholdGate } from '../route/threshold.js';
 import { VERSION } from '../pipeline/runtime.js';
 import { createFirehoseClient, FirehoseStream } from '../sinks/firehose/stream.js';
 import { kmsLedgerSigner } from '../sinks/ledger/kms-signer.js';
@@ -60,6 +64,8 @@ export interface LambdaRuntime {
   readonly config: LambdaConfig;
   readonly policy: CompiledPolicy;
   readonly actions: ActionPolicy;
+  /** Security routing rules, and the instance's threshold counts (see RedactSetup.routing). */
+  readonly routing: { compiled: CompiledRouting; appStream: 'keep' | 'remove'; gate: ThresholdGate };
   readonly metrics: LambdaMetrics;
   readonly telemetry: EngineTelemetry;
   readonly app: FirehoseStream | undefined;
@@ -110,7 +116,9 @@ export async function openLambdaRuntime(config: LambdaConfig, deps: LambdaDeps =
   const spec = keepAddressRanges(loadPolicy(config.logveil.patterns), config.logveil.network.keepRanges);
   const actionProblems = actionNameProblems(config.logveil.actions, spec);
   if (actionProblems.length > 0) throw new ConfigError(actionProblems);
-  const policy = new CompiledPolicy(spec, { maxDepth: config.logveil.limits.maxDepth });
+  // Threshold group keys are salted per instance, as a CLI run salts them per run.
+  const routing = new CompiledRouting(loadRoutingRules(config.logveil.routing.patterns), { groupKeySalt: randomBytes(16) });
+  const policy = new CompiledPolicy(spec, { maxDepth: config.logveil.limits.maxDepth, extraLinePatterns: routing.linePatterns });
   const actions = new ActionPolicy(config.logveil.actions);
   const needsHash = needsHashKey(policy, actions);
   if (needsHash && !config.hashKeyBlob) {
@@ -184,7 +192,7 @@ export async function openLambdaRuntime(config: LambdaConfig, deps: LambdaDeps =
     return { tokenKey, hashKey, quarantineKey };
   };
   // The deployment id (function name and version) names the subject of a missing-heartbeat alarm.
-  const runStart = { type: 'run-start' as const, ts: new Date().toISOString(), policyHash: policy.hash, version: VERSION, configHash: config.logveil.hash, deploymentId: config.deploymentId };
+  const runStart = { type: 'run-start' as const, ts: new Date().toISOString(), policyHash: policy.hash, routingHash: routing.hash, version: VERSION, configHash: config.logveil.hash, deploymentId: config.deploymentId };
   pending.add(chain.seal([runStart]));
   // The signer's public key is fetched at cold start; one that cannot be had then is asked for again at the next checkpoint.
   const kmsSigner = config.signingKeyId ? new KmsSigner({ client: deps.kmsClient ?? createKmsClient(clientOptions), keyId: config.signingKeyId, ...config.kmsRetry, ...retryHooks }) : undefined;
@@ -216,6 +224,7 @@ export async function openLambdaRuntime(config: LambdaConfig, deps: LambdaDeps =
     config,
     policy,
     actions,
+    routing: { compiled: routing, appStream: config.logveil.routing.appStream, gate: new ThresholdGate() },
     metrics,
     telemetry: new EngineTelemetry({ categories: detectorCategories(policy.spec) }),
     app: config.appStream ? stream(config.appStream, 'app') : undefined,

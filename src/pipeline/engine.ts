@@ -19,7 +19,7 @@ import type { SecurityEvent } from '../telemetry/events.js';
 import { canonicalJson } from '../util/canonical.js';
 import { Accounting, type RunSummary } from './accounting.js';
 import type { CompiledRouting } from '../route/compile.js';
-import { routedEvent, type AppStreamMode } from '../route/event.js';
+import { admittedEvent, type AppStreamMode } from '../route/event.js';
 import { ThresholdGate } from '../route/threshold.js';
 import { batchCounts, type BatchTask, type RoutedRecord } from './batch.js';
 import { outputRoom, SharedArena } from './arena.js';
@@ -332,25 +332,8 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
 function routedEvents(records: readonly RoutedRecord[], gate: ThresholdGate, o: EngineOptions): SecurityEvent[] {
   const routing = o.routing;
   if (!routing) return [];
-  const events: SecurityEvent[] = [];
-  for (const r of records) {
-    // The record's own time where it tells one: a replayed day of logs is not a minute of them.
-    const fired = gate.admit(r.matches, r.timeMs ?? Date.now());
-    if (fired.length === 0) continue;
-    events.push(
-      routedEvent({
-        matches: fired,
-        redacted: { body: r.body },
-        routingHash: routing.compiled.hash,
-        policyHash: o.policy.hash,
-        source: r.source,
-        ...(r.traceId ? { traceId: r.traceId } : {}),
-        ...(r.spanId ? { spanId: r.spanId } : {}),
-        appStream: r.removed ? 'remove' : 'keep',
-      }),
-    );
-  }
-  return events;
+  const hashes = { routingHash: routing.compiled.hash, policyHash: o.policy.hash };
+  return records.flatMap((r) => admittedEvent(r, gate, hashes) ?? []);
 }
 
 function problemLine(e: SecurityEvent & { type: 'quarantine' }): string {

@@ -4,7 +4,9 @@
  */
 import { SEVERITY_RANK, type JsonObject, type JsonValue, type Severity, type SourceRef } from '../record.js';
 import { isoNow, type RoutedSecurityEvent } from '../telemetry/events.js';
+import type { RoutedRecord } from '../pipeline/batch-types.js';
 import type { RouteMatch } from './compile.js';
+import type { ThresholdGate } from './threshold.js';
 
 export type AppStreamMode = 'keep' | 'remove';
 
@@ -57,4 +59,24 @@ export function routedEvent(input: RoutedEventInput): RoutedSecurityEvent {
     ...(tripped?.threshold ? { threshold: { count: tripped.threshold.count, windowSeconds: tripped.threshold.windowSeconds } } : {}),
     record,
   };
+}
+
+/**
+ * The routed event of a record a batch routed, once `gate` admits its matches (threshold rules
+ * fire here, so records must come in input order), or undefined when none fires. `source` is
+ * where the event says the record came from (the batch's own reference by default).
+ */
+export function admittedEvent(r: RoutedRecord, gate: ThresholdGate, hashes: { routingHash: string; policyHash: string }, source: SourceRef = r.source): RoutedSecurityEvent | undefined {
+  // The record's own time where it tells one: a replayed day of logs is not a minute of them.
+  const fired = gate.admit(r.matches, r.timeMs ?? Date.now());
+  if (fired.length === 0) return undefined;
+  return routedEvent({
+    matches: fired,
+    redacted: { body: r.body },
+    ...hashes,
+    source,
+    ...(r.traceId ? { traceId: r.traceId } : {}),
+    ...(r.spanId ? { spanId: r.spanId } : {}),
+    appStream: r.removed ? 'remove' : 'keep',
+  });
 }

@@ -1,0 +1,71 @@
+/**
+ * The Lambda handlers apply the security routing rules as `redact` does: a routed record's event
+ * goes to the security stream with the log event it came from, a rule that removes records from
+ * the app stream removes them (counted as dropped), and threshold rules count across the
+ * invocations one instance serves.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/keys.js';
+import type { AwsTestServer } from '../aws/server.js';
+import { awslogsEvent, cwPayload, firehoseEvent, openHandler, securityEvents, startAws, STREAMS, streamJson } from '../aws/lambda.js';
+
+let aws: { server: AwsTestServer; env: Record<string, string> };
+beforeEach(async () => {
+  aws = await startAws();
+});
+afterEach(() => aws.server.close());
+
+const EMAIL = 'maria.lopez@corp-mail.net';
+const STOP_LOGGING = JSON.stringify({ eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging', userIdentity: { userName: EMAIL }, requestParameters: { name: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/main' } });
+const SSH_FAILURE = 'Mar 14 03:12:44 web1 sshd[2310]: Failed password for root from 203.0.113.9 port 52144 ssh2';
+
+type Routed = { type: 'routed'; rules: Array<{ id: string }>; source: { logGroup?: string; eventId?: string; recordId?: string }; appStream: string; record: { body: unknown }; threshold?: { count: number } };
+const routed = (server: AwsTestServer): Routed[] => securityEvents(server).filter((e) => e.type === 'routed') as unknown as Routed[];
+
+describe('routing in the Lambda handlers', () => {
+  it('subscription: a CloudTrail StopLogging call and a failed SSH login become routed events naming their log events, redacted', async () => {
+    const sub = await openHandler('cloudwatch-subscription', aws.env);
+    await sub(awslogsEvent(cwPayload(['GET /health 200', STOP_LOGGING, SSH_FAILURE])));
+    const events = routed(aws.server);
+    expect(events.map((e) => [e.rules.map((r) => r.id), e.source.logGroup, e.source.eventId, e.appStream])).toEqual([
+      [['aws-cloudtrail-logging-stopped'], '/aws/lambda/orders', 'ev-1', 'keep'],
+      [['ssh-auth-failure'], '/aws/lambda/orders', 'ev-2', 'keep'],
+    ]);
+    expect(JSON.stringify(events)).not.toContain(EMAIL);
+    const start = securityEvents(aws.server).find((e) => e.type === 'run-start') as { routingHash?: string };
+    expect(start.routingHash).toMatch(/^[0-9a-f]{64}$/);
+    // Kept in the app stream (the default), redacted.
+    const app = streamJson(aws.server, STREAMS.app);
+    expect(app).toHaveLength(3);
+    expect(JSON.stringify(app)).not.toContain(EMAIL);
+  });
+
+  it('transform: records a rule removes from the app stream are dropped and counted, their events kept', async () => {
+    const dir = tempDir('logveil-lambda-routing-');
+    const config = join(dir, 'logveil.yaml');
+    writeFileSync(config, 'routing:\n  appStream: remove\n');
+    const transform = await openHandler('firehose-transform', { ...aws.env, LOGVEIL_CONFIG: config });
+    const res = await transform(firehoseEvent([gzipSync(JSON.stringify(cwPayload(['GET /health 200', SSH_FAILURE])))]));
+    const data = Buffer.from(res.records[0]?.data ?? '', 'base64').toString();
+    expect(res.records.map((r) => r.result)).toEqual(['Ok']);
+    expect(data).toContain('GET /health 200');
+    expect(data).not.toContain('Failed password');
+    const events = routed(aws.server);
+    expect(events.map((e) => [e.rules.map((r) => r.id), e.source.recordId, e.appStream])).toEqual([[['ssh-auth-failure'], 'rec-0', 'remove']]);
+    expect(transform.runtime.metrics.snapshot()).toMatchObject({ recordsIn: 2, appOut: 1, dropped: 1, quarantined: 0 });
+    expect(Object.fromEntries(transform.runtime.metrics.droppedByReason)).toEqual({ policy: 1 });
+  });
+
+  it('counts a threshold rule across the invocations of one instance: the tenth refused request from a client fires', async () => {
+    const sub = await openHandler('cloudwatch-subscription', aws.env);
+    const now = new Date();
+    const month = now.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
+    const stamp = `${String(now.getUTCDate()).padStart(2, '0')}/${month}/${now.getUTCFullYear()}:${now.toISOString().slice(11, 19)} +0000`;
+    for (let i = 0; i < 10; i++) await sub(awslogsEvent(cwPayload([`203.0.113.9 - - [${stamp}] "POST /login HTTP/1.1" 401 178 "-" "curl/8.0"`], `inv${i}`)));
+    const events = routed(aws.server).filter((e) => e.rules.some((r) => r.id === 'http-auth-denied-repeated'));
+    expect(events.map((e) => [e.source.eventId, e.threshold?.count])).toEqual([['inv9-0', 10]]);
+  });
+});
