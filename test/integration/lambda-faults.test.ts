@@ -194,3 +194,24 @@ describe('a private key logged a line per event, over several invocations', () =
     await logKeyOver(2048, [5, 15]);
   });
 });
+
+describe('firehose-transform when Firehose hangs', () => {
+  it('answers every record within the invocation time left: calls out at the deadline are cut off, and what they held is counted', async () => {
+    // The production request timeout (10 s) against 5 s left: a call waits at most until the deadline.
+    const transform = await openHandler('firehose-transform', aws.env, { firehoseClient: aws.server.firehoseClient(10_000) });
+    aws.server.fail({ target: 'PutRecordBatch', kind: 'latency', latencyMs: 8000, times: Infinity });
+    const remaining = 5000;
+    const started = Date.now();
+    const { gzipSync } = await import('node:zlib');
+    const res = await transform(
+      { invocationId: 'inv-hang', deliveryStreamArn: 'arn:aws:firehose:us-east-1:111122223333:deliverystream/logs-to-s3', region: 'us-east-1', records: [MESSAGES, ['x']].map((m, i) => ({ recordId: `rec-${i}`, approximateArrivalTimestamp: 0, data: gzipSync(JSON.stringify(cwPayload(m))).toString('base64') })).concat([{ recordId: 'rec-bad', approximateArrivalTimestamp: 0, data: Buffer.from([0x1f, 0x8b, 0x08, 0, 1, 2, 3]).toString('base64') }]) },
+      { getRemainingTimeInMillis: () => remaining - (Date.now() - started) },
+    );
+    expect(Date.now() - started).toBeLessThan(remaining);
+    expect(res.records.map((r) => r.recordId)).toEqual(['rec-0', 'rec-1', 'rec-bad']);
+    expect(JSON.stringify(res)).not.toMatch(/maria|198\.51|hunter2/);
+    const m = transform.runtime.metrics.snapshot();
+    expect(balanced(m)).toBe(true);
+    expect(m.recordsIn).toBeGreaterThan(0);
+  }, 20_000);
+});

@@ -3,6 +3,7 @@
  * the entries a partial failure names, in their order, with exponential backoff and full jitter.
  * What still fails when the retry budget or the deadline runs out is returned, tagged, for the
  * caller to quarantine: nothing is dropped here, and nothing is logged (entries hold record data).
+ * No call outlasts the deadline: one still out when it comes is aborted.
  */
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { chunkRecords, FIREHOSE_LIMITS, packLines, type FirehoseLimits, type OutLine, type OutRecord } from './pack.js';
@@ -50,6 +51,9 @@ export function createFirehoseClient(o: FirehoseClientOptions): FirehoseClient {
     ...(o.credentials ? { credentials: o.credentials } : {}),
   });
 }
+
+/** The code of records whose delivery the deadline cut short before any answer. */
+export const DEADLINE_EXCEEDED = 'DeadlineExceeded';
 
 /** A record that could not be delivered, and the last error code. */
 export interface FailedRecord<T> {
@@ -107,11 +111,22 @@ export class FirehoseStream {
     let pending = records;
     let codes: string[] = [];
     for (let attempt = 1; ; attempt++) {
+      // Past the deadline no call starts, and a call is cut off when it comes: a request that
+      // hangs for its whole timeout would take the invocation past its end.
+      const left = deadline === undefined ? undefined : deadline - now();
+      if (left !== undefined && left <= 0) {
+        const code = codes[0] ?? DEADLINE_EXCEEDED;
+        pending.forEach((record, i) => result.failed.push({ record, code: codes[i] ?? code }));
+        o.onEvent?.({ type: 'failed', stream: this.streamName, records: pending.length, code });
+        return;
+      }
       result.calls += 1;
       o.onEvent?.({ type: 'call', stream: this.streamName, records: pending.length, bytes: pending.reduce((n, r) => n + r.data.length, 0) });
       let retryable = true;
+      const signal = left === undefined ? undefined : AbortSignal.timeout(left);
       try {
-        const out = await o.client.send(new PutRecordBatchCommand({ DeliveryStreamName: this.streamName, Records: pending.map((r) => ({ Data: r.data })) }));
+        const command = new PutRecordBatchCommand({ DeliveryStreamName: this.streamName, Records: pending.map((r) => ({ Data: r.data })) });
+        const out = await o.client.send(command, signal ? { abortSignal: signal } : {});
         const responses = out.RequestResponses ?? [];
         const failed: OutRecord<T>[] = [];
         codes = [];
@@ -132,9 +147,9 @@ export class FirehoseStream {
         o.onEvent?.({ type: 'partial', stream: this.streamName, failed: failed.length, code: codes[0] ?? 'unknown' });
         pending = failed;
       } catch (err) {
-        const code = awsErrorCode(err);
+        const code = signal?.aborted ? DEADLINE_EXCEEDED : awsErrorCode(err);
         codes = pending.map(() => code);
-        retryable = isRetryableAwsError(err);
+        retryable = !signal?.aborted && isRetryableAwsError(err);
       }
       const delayMs = backoffMs(attempt, this.#retry.baseDelayMs, this.#retry.maxDelayMs, o.random);
       const outOfTime = deadline !== undefined && now() + delayMs >= deadline;

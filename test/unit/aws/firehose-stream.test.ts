@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FirehoseSecuritySink } from '../../../src/sinks/firehose/security.js';
 import { verifyExport } from '../../../src/sinks/ledger/verify-export.js';
-import { FirehoseStream, type DeliveryEvent } from '../../../src/sinks/firehose/stream.js';
+import { DEADLINE_EXCEEDED, FirehoseStream, type DeliveryEvent } from '../../../src/sinks/firehose/stream.js';
 import { joinLineParts, type LinePart } from '../../../src/sinks/firehose/pack.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_RECORD_BYTES } from '../../aws/firehose.js';
 import { AwsTestServer } from '../../aws/server.js';
@@ -107,11 +107,24 @@ describe('Firehose stream sink (real SDK against the local server)', () => {
     expect(r.failed[0]?.code).toBe('ResourceNotFoundException');
   });
 
-  it('stops retrying at the deadline', async () => {
-    server.fail({ target: 'PutRecordBatch', kind: 'throttle', times: 10, stream: name });
-    const r = await stream([], { maxAttempts: 10 }).putLines(lines(1), { deadline: Date.now() });
-    expect(r.calls).toBe(1);
-    expect(r.failed).toHaveLength(1);
+  it('stops retrying at the deadline, and starts no call past it', async () => {
+    server.fail({ target: 'PutRecordBatch', kind: 'throttle', times: Infinity, stream: name });
+    const soon = await stream([], { maxAttempts: 100_000 }).putLines(lines(1), { deadline: Date.now() + 150 });
+    expect(soon.calls).toBeGreaterThanOrEqual(1);
+    expect(soon.calls).toBeLessThan(100_000);
+    expect(soon.failed.map((f) => f.code)).toEqual(['ServiceUnavailableException']);
+    const late = await stream([], { maxAttempts: 10 }).putLines(lines(1), { deadline: Date.now() - 1 });
+    expect(late.calls).toBe(0);
+    expect(late.failed.map((f) => f.code)).toEqual([DEADLINE_EXCEEDED]);
+  });
+
+  it('cuts off a call still out at the deadline rather than waiting for its request timeout', async () => {
+    server.fail({ target: 'PutRecordBatch', kind: 'latency', latencyMs: 3000, stream: name });
+    const started = Date.now();
+    const r = await stream([], { requestTimeoutMs: 10_000 }).putLines(lines(2), { deadline: started + 200 });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(r).toMatchObject({ delivered: 0, calls: 1, retries: 0 });
+    expect(r.failed.map((f) => f.code)).toEqual([DEADLINE_EXCEEDED]);
   });
 
   it('retries a call that timed out; the duplicate this can make is the retry\'s own', async () => {
