@@ -87,7 +87,7 @@ export async function deliverAll(
   const entries = quarantine.map((q) => ({ value: JSON.stringify(q.value), owner: q.owner }));
   const entriesFailed = new Set(await sendOwned(rt.quarantine, 'quarantine entries', entries, outcome, opts));
   outcome.undeliveredQuarantine = quarantine.filter((_q, i) => entriesFailed.has(entries[i] as Owned<string>));
-  const sealed = rt.sealEvents(events.map((e) => e.value));
+  const sealed = rt.sealEvents(markUndelivered(events.map((e) => e.value), outcome.undeliveredQuarantine));
   // The lines before the events' own (the chain's segment entry, on its first use) belong to the instance.
   const lead = sealed.length - events.length;
   const lines: Owned<string>[] = [
@@ -107,6 +107,24 @@ export async function deliverAll(
   outcome.failedOwners.delete(NO_OWNER);
   outcome.undeliveredEvents = securityFailed.filter((o) => o.owner !== NO_OWNER).length;
   return outcome;
+}
+
+/**
+ * The events with the quarantine event of each entry that did not reach the quarantine stream
+ * marked so (`entry: undelivered`): its record is counted dropped, not quarantined, and nothing
+ * holds it to open. An entry and its event were made together: same time, code, key and source.
+ */
+function markUndelivered(events: SecurityEvent[], lost: readonly Owned<QuarantineEntry>[]): SecurityEvent[] {
+  if (lost.length === 0) return events;
+  const key = (x: { ts: string; code: string; kid: string; source?: SourceRef }): string => JSON.stringify([x.ts, x.code, x.kid, x.source]);
+  const left = new Map<string, number>();
+  for (const q of lost) left.set(key(q.value), (left.get(key(q.value)) ?? 0) + 1);
+  return events.map((e) => {
+    const n = e.type === 'quarantine' ? (left.get(key(e)) ?? 0) : 0;
+    if (e.type !== 'quarantine' || n === 0) return e;
+    left.set(key(e), n - 1);
+    return { ...e, entry: 'undelivered', message: `${e.message}; its encrypted entry did not reach the quarantine stream` };
+  });
 }
 
 /** Sends owned lines; marks the owners of what failed. Returns the failed ones. */

@@ -111,6 +111,7 @@ export const EVENT_SCHEMAS: Readonly<Record<SecurityEventType, object>> = {
     code: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*$' },
     message: { type: 'string' },
     kid: { type: 'string', minLength: 1 },
+    entry: { enum: ['undelivered'] },
   }),
   'key-created': event('key-created', ['kid', 'provider', 'keyId', 'purpose'], {
     kid: { type: 'string', minLength: 1 },

@@ -51,6 +51,11 @@ export interface QuarantineSecurityEvent extends EventBase {
   code: string;
   message: string;
   kid: string;
+  /**
+   * `undelivered`: the encrypted entry did not reach the quarantine store (a Lambda's quarantine
+   * stream refused it), so the record is counted dropped and cannot be opened.
+   */
+  entry?: 'undelivered';
 }
 
 export interface KeyCreatedEvent extends EventBase {

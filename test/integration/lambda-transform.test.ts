@@ -187,6 +187,10 @@ describe('firehose-transform', () => {
     expect(m.snapshot()).toMatchObject({ recordsIn: 2, appOut: 1, dropped: 1, quarantined: 0, deliveryUncertain: 1 });
     expect(Object.fromEntries(m.droppedByReason)).toEqual({ 'quarantine-undelivered': 1 });
     expect(Object.fromEntries(m.quarantinedByCode)).toEqual({});
+    // Its event says the entry never arrived: nothing holds the record to open.
+    const events = securityEvents(aws.server).filter((e) => e.type === 'quarantine');
+    expect(events.map((e) => [e.code, e.entry])).toEqual([['GZIP_INVALID', 'undelivered']]);
+    expect(events[0]?.message).toMatch(/its encrypted entry did not reach the quarantine stream$/);
   });
 
   it('keeps at most 10,000 undelivered security events for later, counting the oldest it gives up', async () => {
