@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { splitLine } from '../../src/sinks/firehose/pack.js';
 import { logveil } from '../helpers/cli.js';
 import { tempDir } from '../helpers/keys.js';
 import { ledgerEvents } from '../helpers/ledger.js';
@@ -33,6 +34,26 @@ describe('logveil detokenize', () => {
     const r = logveil(['detokenize', 'part1.txt', 'part2.txt', '--principal', 'alice@sec', '--reason', 'INC-79 two files'], { cwd: dir, home });
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(`${input}second part\n`);
+  });
+
+  it('joins a quarantine entry that a Firehose stream split in parts (read in any order) before it opens it', () => {
+    writeFileSync(join(dir, 'small.yaml'), 'limits:\n  maxRecordBytes: 64\n');
+    const big = `{"note":"${'long record '.repeat(20)}ana.silva@example.org"}\n`;
+    logveil(['redact', '-c', 'small.yaml', '--quarantine', 'q.jsonl', '--out', 'out.jsonl'], { cwd: dir, home, input: big });
+    const entry = readFileSync(join(dir, 'q.jsonl'), 'utf8').trim();
+    const parts = splitLine(entry, 256);
+    expect(parts.length).toBeGreaterThan(2);
+    writeFileSync(join(dir, 'parts.jsonl'), `first line\n${[...parts].reverse().join('\n')}\nlast line\n`);
+    const r = logveil(['detokenize', 'parts.jsonl', '--principal', 'alice@sec', '--reason', 'INC-80 quarantine'], { cwd: dir, home });
+    expect(r.status).toBe(0);
+    const opened = JSON.parse(r.stdout.split('\n')[1] as string) as { envelope: string };
+    expect(Buffer.from(opened.envelope, 'base64').toString()).toBe(big.slice(0, 64));
+    expect(r.stdout.split('\n')[0]).toBe('first line');
+    expect(r.stdout.split('\n')[2]).toBe('last line');
+    // A part missing: its lines stay as they came, and nothing is opened.
+    writeFileSync(join(dir, 'cut.jsonl'), parts.slice(1).join('\n'));
+    const cut = logveil(['detokenize', 'cut.jsonl', '--principal', 'alice@sec', '--reason', 'INC-80 quarantine'], { cwd: dir, home });
+    expect(cut.stdout).toBe(`${parts.slice(1).join('\n')}\n`);
   });
 
   it('denies and records a request without principal or reason', () => {

@@ -9,6 +9,7 @@
  * the local ledger; no plaintext is printed unless that stream took the event.
  */
 import { readFile } from 'node:fs/promises';
+import { joinParts } from '../../sinks/firehose/parts.js';
 import { hostname } from 'node:os';
 import { text as readStream } from 'node:stream/consumers';
 import { loadConfig } from '../../config/config.js';
@@ -88,11 +89,12 @@ export async function detokenizeCommand(files: string[], flags: DetokenizeFlags)
       await audit({ outcome: 'failed', tokens: 0, failed: 0, kids: [], detail: 'input files cannot be read' });
       throw err;
     }
-    const input =
+    const input = joinedInput(
       files.length === 0
         ? await readStream(process.stdin)
         : // A file whose last line has no end does not run into the next file's first line.
-          (await Promise.all(files.map((f) => readFile(f, 'utf8')))).map((t, i, all) => (i < all.length - 1 && t !== '' && !t.endsWith('\n') ? `${t}\n` : t)).join('');
+          (await Promise.all(files.map((f) => readFile(f, 'utf8')))).map((t, i, all) => (i < all.length - 1 && t !== '' && !t.endsWith('\n') ? `${t}\n` : t)).join(''),
+    );
     let exported: ExportKeys | undefined;
     if (flags.keysFrom?.length) {
       try {
@@ -128,6 +130,18 @@ export async function detokenizeCommand(files: string[], flags: DetokenizeFlags)
   }
 }
 
+
+/**
+ * The input with each line a Firehose stream split (a quarantine entry of a large record, in an
+ * export of the quarantine stream) joined back from its parts, so that its token is whole. A line
+ * whose parts are not all there is left as it is: its token fails, and is reported.
+ */
+function joinedInput(text: string): string {
+  if (!text.includes('{"logveilPart":')) return text;
+  const ends = text.endsWith('\n');
+  const { lines } = joinParts((ends ? text.slice(0, -1) : text).split('\n').map((line) => ({ text: line, where: 0 })), true);
+  return lines.map((l) => l.text).join('\n') + (ends ? '\n' : '');
+}
 
 /**
  * The deployment's audit stream as the audit's sink: the events are sealed into a chain of this

@@ -13,6 +13,7 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { joinParts, linePart, type ReadLine } from '../firehose/parts.js';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { InputError } from '../../errors.js';
@@ -92,6 +93,31 @@ export function verifyExport(paths: readonly string[], publicKeyPems: readonly s
   let lines = 0;
   let duplicates = 0;
   let otherLines = 0;
+  const partLines: ReadLine<string>[] = [];
+
+  /** One line of the export (or one joined from its parts), read. */
+  const take = (value: unknown, text: string, where: string): void => {
+    if (entryShapeProblem(value) === undefined) {
+      const entry = value as LedgerEntry;
+      if (!intact(entry, text)) {
+        problem({ kind: 'modified', seq: entry.seq, where, message: 'entry content does not match its hash' });
+        return;
+      }
+      if (byHash.has(entry.hash)) {
+        duplicates += 1;
+        return;
+      }
+      const node: Node = { seq: entry.seq, hash: entry.hash, prev: entry.prev, where, ...(entry.kind === 'segment' ? { ledgerId: entry.ledgerId } : {}) };
+      byHash.set(node.hash, node);
+      const after = byPrev.get(node.prev);
+      if (after) after.push(node);
+      else byPrev.set(node.prev, [node]);
+    } else if (checkpointShapeProblem(value) === undefined) {
+      checkpoints.push({ cp: value as Checkpoint, where });
+    } else {
+      otherLines += 1;
+    }
+  };
 
   for (const file of files) {
     const content = exportContent(file);
@@ -109,27 +135,26 @@ export function verifyExport(paths: readonly string[], publicKeyPems: readonly s
         problem({ kind: 'malformed', seq: null, where, message: l.invalidUtf8 ? 'line is not valid UTF-8' : 'line is not JSON' });
         continue;
       }
-      if (entryShapeProblem(l.value) === undefined) {
-        const entry = l.value as LedgerEntry;
-        if (!intact(entry, l.text)) {
-          problem({ kind: 'modified', seq: entry.seq, where, message: 'entry content does not match its hash' });
-          continue;
-        }
-        if (byHash.has(entry.hash)) {
-          duplicates += 1;
-          continue;
-        }
-        const node: Node = { seq: entry.seq, hash: entry.hash, prev: entry.prev, where, ...(entry.kind === 'segment' ? { ledgerId: entry.ledgerId } : {}) };
-        byHash.set(node.hash, node);
-        const after = byPrev.get(node.prev);
-        if (after) after.push(node);
-        else byPrev.set(node.prev, [node]);
-      } else if (checkpointShapeProblem(l.value) === undefined) {
-        checkpoints.push({ cp: l.value as Checkpoint, where });
-      } else {
-        otherLines += 1;
-      }
+      // A line longer than a Firehose record (an event holding a large redacted record) came in
+      // parts, maybe in other objects: read once all of the export is.
+      if (linePart(l.text)) partLines.push({ text: l.text, where });
+      else take(l.value, l.text, where);
     }
+  }
+  const split = joinParts(partLines);
+  for (const l of split.lines) {
+    const where = `${l.where} (joined from its parts)`;
+    let value: unknown;
+    try {
+      value = JSON.parse(l.text);
+    } catch {
+      problem({ kind: 'malformed', seq: null, where, message: 'line is not JSON' });
+      continue;
+    }
+    take(value, l.text, where);
+  }
+  for (const g of split.incomplete) {
+    problem({ kind: 'malformed', seq: null, where: g.where.join(', '), message: `a line split in ${g.count} parts (id ${g.id}) has ${g.where.length} of them` });
   }
 
   // Each chain from its segment entry, along the links.
