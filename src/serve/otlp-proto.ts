@@ -82,6 +82,15 @@ const MESSAGES: Record<string, { fields: Fields; oneofs?: Record<string, { oneof
 };
 
 const root = protobuf.Root.fromJSON({ nested: MESSAGES });
+
+/**
+ * How deep the decoder follows nested messages. protobufjs stops at 100, about 49 arrays in an
+ * AnyValue, and failing the decode refuses the whole request; deeper than the engine's depth
+ * limit, a record is quarantined on its own (RECORD_TOO_DEEP), as the same request in JSON.
+ */
+const DECODE_DEPTH = 1024;
+protobuf.util.recursionLimit = Math.max(protobuf.util.recursionLimit, DECODE_DEPTH);
+protobuf.Reader.recursionLimit = Math.max(protobuf.Reader.recursionLimit, DECODE_DEPTH);
 const type = (name: string): protobuf.Type => root.lookupType(name);
 
 const TYPES: Record<OtlpPath, { request: protobuf.Type; response: protobuf.Type }> = {
@@ -99,20 +108,19 @@ const IDS = new Set(['traceId', 'spanId', 'parentSpanId']);
  */
 export function protobufRequestJson(path: OtlpPath, body: Uint8Array): string {
   const t = TYPES[path].request;
-  let message: protobuf.Message;
   try {
-    message = t.decode(body);
+    const object = t.toObject(t.decode(body), { longs: String, enums: Number, bytes: String, defaults: false, arrays: false, objects: false });
+    return JSON.stringify(object, (key, value: unknown) => {
+      if (IDS.has(key) && typeof value === 'string') return Buffer.from(value, 'base64').toString('hex');
+      // JSON has no NaN or infinities: the mapping writes them as strings.
+      if (key === 'doubleValue' && typeof value === 'number' && !Number.isFinite(value)) return String(value);
+      return value;
+    });
   } catch {
     // The decoder's message names the offset and wire type only; it is not passed on regardless.
+    // Nesting past the decoder's depth, or the stack's, ends here too.
     throw new OtlpRequestError(400, `the body is not a protobuf ${t.name}`);
   }
-  const object = t.toObject(message, { longs: String, enums: Number, bytes: String, defaults: false, arrays: false, objects: false });
-  return JSON.stringify(object, (key, value: unknown) => {
-    if (IDS.has(key) && typeof value === 'string') return Buffer.from(value, 'base64').toString('hex');
-    // JSON has no NaN or infinities: the mapping writes them as strings.
-    if (key === 'doubleValue' && typeof value === 'number' && !Number.isFinite(value)) return String(value);
-    return value;
-  });
 }
 
 /** An export answer (`{}` or `{partialSuccess: ...}`, as the JSON answer) in protobuf. */

@@ -82,6 +82,29 @@ describe('OTLP in binary protobuf', () => {
     expect(JSON.parse(protobufRequestJson('/v1/traces', protobufOf('ExportTraceServiceRequest', json)))).toEqual(lowerIds(JSON.stringify({ resourceSpans })));
   });
 
+  it('reads a value nested deeper than protobufjs follows by default, and refuses one deeper than any record may be', () => {
+    let value: object = { stringValue: 'x' };
+    for (let i = 0; i < 60; i++) value = { arrayValue: { values: [value] } };
+    const json = JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: value }] }] }] });
+    expect(JSON.parse(protobufRequestJson('/v1/logs', protobufOf('ExportLogsServiceRequest', json)))).toEqual(JSON.parse(json));
+    // 3,000 arrays, written by hand: a request, not an engine failure.
+    const field = (tag: number, bytes: Buffer): Buffer => {
+      const len: number[] = [];
+      for (let n = bytes.length; ; n >>>= 7) {
+        if (n < 0x80) {
+          len.push(n);
+          break;
+        }
+        len.push((n & 0x7f) | 0x80);
+      }
+      return Buffer.concat([Buffer.from([tag, ...len]), bytes]);
+    };
+    let any = field(0x0a, Buffer.from('x'));
+    for (let i = 0; i < 3000; i++) any = field(0x2a, field(0x0a, any));
+    const body = field(0x0a, field(0x12, field(0x12, field(0x2a, any))));
+    expect(() => protobufRequestJson('/v1/logs', body)).toThrow(OtlpRequestError);
+  });
+
   it('refuses a body that is not an export request, quoting none of it', () => {
     for (const body of [Buffer.from([0x0a, 0xff, 0xff, 0x01]), Buffer.from('{"resourceLogs":[]}'), Buffer.from([0x0a, 0x05, 0x0a])]) {
       expect(() => protobufRequestJson('/v1/logs', body)).toThrow(OtlpRequestError);
