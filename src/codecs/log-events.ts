@@ -77,6 +77,35 @@ export interface EventEnvelope {
   message: string;
 }
 
+const ENVELOPE_KEYS = ['id', 'timestamp', 'logGroup', 'logStream', 'message'];
+
+/**
+ * True when every line of `bytes` is an event's line as {@link envelopeLine} writes it (the
+ * members and their types, nothing else): what a Firehose transform re-ingested after an
+ * overflow, already redacted, reads so when it comes back.
+ */
+export function allEnvelopeLines(bytes: Buffer): boolean {
+  const lines = bytes.toString('utf8').split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines.length > 0 && lines.every((line) => {
+    if (!line.startsWith('{"id":')) return false;
+    let v: Record<string, unknown>;
+    try {
+      v = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return false;
+    }
+    const keys = Object.keys(v);
+    const expected = 'owner' in v ? [...ENVELOPE_KEYS.slice(0, 4), 'owner', 'message'] : ENVELOPE_KEYS;
+    return (
+      keys.length === expected.length &&
+      keys.every((k, i) => k === expected[i]) &&
+      typeof v.timestamp === 'number' &&
+      ['id', 'logGroup', 'logStream', 'message', ...('owner' in v ? ['owner'] : [])].every((k) => typeof v[k] === 'string')
+    );
+  });
+}
+
 /** The JSON line (without its newline) for an event and its redacted message. */
 export function envelopeLine(payload: CloudWatchPayload, event: CloudWatchLogEvent, message: string): string {
   const env: EventEnvelope = {

@@ -8,6 +8,7 @@
  */
 import { describeSource, eventSource, type CloudWatchPayload } from '../codecs/cloudwatch.js';
 import { decodeRecordData } from '../codecs/aws-events.js';
+import { allEnvelopeLines } from '../codecs/log-events.js';
 import { LogveilError } from '../errors.js';
 import type { QuarantineEntry } from '../pipeline/batch.js';
 import type { SourceRef } from '../record.js';
@@ -148,7 +149,7 @@ export class Intake {
     }
     if (data.kind === 'cloudwatch') this.addPayloads(data.payloads, owner, source);
     else if (data.bytes.length === 0) this.drop(owner, 'empty');
-    else this.units.push({ kind: 'lines', bytes: data.bytes, source, owner });
+    else this.units.push({ kind: 'lines', bytes: data.bytes, source, owner, ...(allEnvelopeLines(data.bytes) ? { reingested: true } : {}) });
   }
 
   /** Counts one input record dropped on purpose. */

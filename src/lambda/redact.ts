@@ -16,13 +16,21 @@ import type { SourceRef } from '../record.js';
 import type { CompiledRouting } from '../route/compile.js';
 import { admittedEvent, type AppStreamMode } from '../route/event.js';
 import type { ThresholdGate } from '../route/threshold.js';
+import type { RecentSet } from '../util/bounded-map.js';
 import type { SecurityEvent } from '../telemetry/events.js';
 import type { BatchKeys } from './runtime.js';
 
 /** One log event, or one record's plain lines; `owner` is the index of the input record it came from. */
 export type Unit =
   | { kind: 'event'; payload: CloudWatchPayload; event: CloudWatchLogEvent; source: SourceRef; owner: number }
-  | { kind: 'lines'; bytes: Buffer; source: SourceRef; owner: number };
+  | {
+      kind: 'lines';
+      bytes: Buffer;
+      source: SourceRef;
+      owner: number;
+      /** Event lines a transform re-ingested (see allEnvelopeLines): routed once already, when they first came. */
+      reingested?: boolean;
+    };
 
 /** What became of one unit: its app lines (no newline), and counts per outcome. */
 export interface UnitResult {
@@ -59,7 +67,7 @@ export interface RedactSetup {
    * Security routing rules (the policy compiled with their line patterns), and the threshold
    * counts of the instance: a rule counts matches across the invocations one instance serves.
    */
-  routing?: { compiled: CompiledRouting; appStream: AppStreamMode; gate: ThresholdGate };
+  routing?: { compiled: CompiledRouting; appStream: AppStreamMode; gate: ThresholdGate; seen: RecentSet };
 }
 
 interface LineInfo {
@@ -145,10 +153,19 @@ export function redactUnits(units: readonly Unit[], setup: RedactSetup, keys: Ba
     }
   }
   if (setup.routing) {
-    const hashes = { routingHash: setup.routing.compiled.hash, policyHash: setup.policy.hash };
+    const { compiled, gate, seen } = setup.routing;
+    const hashes = { routingHash: compiled.hash, policyHash: setup.policy.hash };
     for (const r of res.routed) {
       const { unit, source } = sourceOf(r.source.line);
-      const event = admittedEvent(r, setup.routing.gate, hashes, source);
+      if (unit.kind === 'lines' && unit.reingested) continue;
+      // A record this instance routed before (an input sent again after a delivery it could not
+      // confirm): its event was delivered or waits to be, and its matches were counted.
+      const id = JSON.stringify(source);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      // Without a time of its own, a log event's time (a backlog is not a burst).
+      const timeMs = r.timeMs ?? (unit.kind === 'event' ? unit.event.timestamp : undefined);
+      const event = admittedEvent(timeMs === undefined ? r : { ...r, timeMs }, gate, hashes, source);
       if (event) events.push({ value: event, owner: unit.owner });
     }
   }

@@ -23,6 +23,7 @@ import { needsHashKey } from '../pipeline/engine.js';
 import { CompiledRouting } from '../route/compile.js';
 import { loadRoutingRules } from '../route/load.js';
 import { ThresholdGate } from '../route/threshold.js';
+import { RecentSet } from '../util/bounded-map.js';
 import { VERSION } from '../pipeline/runtime.js';
 import { createFirehoseClient, FirehoseStream } from '../sinks/firehose/stream.js';
 import { kmsLedgerSigner } from '../sinks/ledger/kms-signer.js';
@@ -65,7 +66,7 @@ export interface LambdaRuntime {
   readonly policy: CompiledPolicy;
   readonly actions: ActionPolicy;
   /** Security routing rules, and the instance's threshold counts (see RedactSetup.routing). */
-  readonly routing: { compiled: CompiledRouting; appStream: 'keep' | 'remove'; gate: ThresholdGate };
+  readonly routing: { compiled: CompiledRouting; appStream: 'keep' | 'remove'; gate: ThresholdGate; seen: RecentSet };
   readonly metrics: LambdaMetrics;
   readonly telemetry: EngineTelemetry;
   readonly app: FirehoseStream | undefined;
@@ -100,6 +101,12 @@ export interface LambdaRuntime {
   setDeadline(deadline: number | undefined): void;
   close(): void;
 }
+
+/**
+ * Routed records an instance remembers (their sources), so that an input the platform sends again
+ * is not routed, nor counted towards a threshold, twice (about 200 bytes each).
+ */
+export const ROUTED_REMEMBERED = 50_000;
 
 /** Security events an instance keeps for later delivery at most (about 1 KB each). */
 export const MAX_PENDING_EVENTS = 10_000;
@@ -224,7 +231,7 @@ export async function openLambdaRuntime(config: LambdaConfig, deps: LambdaDeps =
     config,
     policy,
     actions,
-    routing: { compiled: routing, appStream: config.logveil.routing.appStream, gate: new ThresholdGate() },
+    routing: { compiled: routing, appStream: config.logveil.routing.appStream, gate: new ThresholdGate(), seen: new RecentSet(ROUTED_REMEMBERED) },
     metrics,
     telemetry: new EngineTelemetry({ categories: detectorCategories(policy.spec) }),
     app: config.appStream ? stream(config.appStream, 'app') : undefined,

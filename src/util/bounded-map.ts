@@ -39,3 +39,33 @@ export class BoundedSet<T> {
     this.#items.add(value);
   }
 }
+
+/**
+ * A set that keeps its latest `capacity` members: adding past it forgets the oldest alone. For
+ * "seen lately" questions, where forgetting everything at once (as {@link BoundedSet}) would let
+ * the latest through again.
+ */
+export class RecentSet {
+  readonly #members = new Set<string>();
+  readonly capacity: number;
+
+  constructor(capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
+    this.capacity = capacity;
+  }
+
+  has(member: string): boolean {
+    return this.#members.has(member);
+  }
+
+  /** Adds `member` (as the latest, when it was there already). */
+  add(member: string): void {
+    this.#members.delete(member);
+    this.#members.add(member);
+    if (this.#members.size > this.capacity) this.#members.delete(this.#members.values().next().value as string);
+  }
+
+  get size(): number {
+    return this.#members.size;
+  }
+}

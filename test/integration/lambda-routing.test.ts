@@ -68,4 +68,48 @@ describe('routing in the Lambda handlers', () => {
     const events = routed(aws.server).filter((e) => e.rules.some((r) => r.id === 'http-auth-denied-repeated'));
     expect(events.map((e) => [e.source.eventId, e.threshold?.count])).toEqual([['inv9-0', 10]]);
   });
+
+  it('transform: lines it re-ingested after an overflow are not routed again when they come back', async () => {
+    const transform = await openHandler('firehose-transform', { ...aws.env, LOGVEIL_MAX_RESPONSE_BYTES: '2048' });
+    const records = Array.from({ length: 3 }, (_, r) => gzipSync(JSON.stringify(cwPayload([SSH_FAILURE, `pad ${'x'.repeat(900)}`], `r${r}`))));
+    await transform(firehoseEvent(records));
+    const again = aws.server.firehose.records(STREAMS.source);
+    expect(again.length).toBeGreaterThan(0);
+    await transform(firehoseEvent(again, again.map((_r, i) => `again-${i}`)));
+    expect(transform.runtime.metrics.snapshot().recordsIn).toBeGreaterThan(6);
+    expect(routed(aws.server).map((e) => e.source.eventId)).toEqual(['r0-0', 'r1-0', 'r2-0']);
+  });
+
+  it('subscription: an event sent again after a delivery it could not confirm is routed and counted once', async () => {
+    const sub = await openHandler('cloudwatch-subscription', { ...aws.env, LOGVEIL_DELIVERY_MAX_ATTEMPTS: '2' });
+    const denied = Array.from({ length: 6 }, () => `203.0.113.9 - - [${clfNow()}] "POST /login HTTP/1.1" 401 178 "-" "curl/8.0"`);
+    const event = awslogsEvent(cwPayload([...denied, SSH_FAILURE], 'inv'));
+    aws.server.fail({ target: 'PutRecordBatch', kind: 'throttle', times: Infinity, stream: STREAMS.security });
+    await expect(sub(event)).rejects.toMatchObject({ code: 'DELIVERY_UNCERTAIN' });
+    aws.server.clearFaults();
+    await sub(event);
+    // Six refused requests, not twelve: the threshold of ten is not reached; the SSH failure once.
+    expect(routed(aws.server).map((e) => [e.rules.map((r) => r.id), e.source.eventId])).toEqual([[['ssh-auth-failure'], 'inv-6']]);
+  });
+
+  it("subscription: a threshold rule counts log events by their own time when the message tells none", async () => {
+    const sub = await openHandler('cloudwatch-subscription', aws.env);
+    const refused = (prefix: string, spacingMs: number) => {
+      const p = cwPayload(Array.from({ length: 10 }, () => JSON.stringify({ status: 401, client_ip: '203.0.113.9', path: '/login' })), prefix);
+      (p.logEvents as Array<{ timestamp: number }>).forEach((e, i) => (e.timestamp = Date.now() - (10 - i) * spacingMs));
+      return awslogsEvent(p);
+    };
+    // Ten an hour apart: no burst. Ten a second apart: one.
+    await sub(refused('slow', 3_600_000));
+    await sub(refused('fast', 1000));
+    const fired = routed(aws.server).filter((e) => e.rules.some((r) => r.id === 'http-auth-denied-repeated'));
+    expect(fired.map((e) => [e.source.eventId, e.threshold?.count])).toEqual([['fast-9', 10]]);
+  });
 });
+
+/** Now as a common log format time. */
+function clfNow(): string {
+  const now = new Date();
+  const month = now.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
+  return `${String(now.getUTCDate()).padStart(2, '0')}/${month}/${now.getUTCFullYear()}:${now.toISOString().slice(11, 19)} +0000`;
+}
