@@ -78,6 +78,7 @@ export interface EventEnvelope {
 }
 
 const ENVELOPE_KEYS = ['id', 'timestamp', 'logGroup', 'logStream', 'message'];
+const ENVELOPE_START = Buffer.from('{"id":');
 
 /**
  * True when every line of `bytes` is an event's line as {@link envelopeLine} writes it (the
@@ -85,6 +86,7 @@ const ENVELOPE_KEYS = ['id', 'timestamp', 'logGroup', 'logStream', 'message'];
  * overflow, already redacted, reads so when it comes back.
  */
 export function allEnvelopeLines(bytes: Buffer): boolean {
+  if (!bytes.subarray(0, ENVELOPE_START.length).equals(ENVELOPE_START)) return false;
   const lines = bytes.toString('utf8').split('\n');
   if (lines.at(-1) === '') lines.pop();
   return lines.length > 0 && lines.every((line) => {

@@ -62,6 +62,8 @@ export class Intake {
   /** Whether {@link Intake.deliver} was called, and whether it came back. */
   #deliveryStarted = false;
   #settled = false;
+  /** The sources of the records the redaction routed (see LambdaRouting.seen). */
+  #routedIds: readonly string[] = [];
   /** App lines quarantined by delivery after theirs failed, whose entries reached the quarantine stream. */
   #deliveryQuarantined = 0;
   /** Entries of {@link Intake.quarantine} that did not reach the quarantine stream, or may not have. */
@@ -138,7 +140,7 @@ export class Intake {
   }
 
   /** A record's bytes: CloudWatch payloads or plain lines; undecodable bytes are quarantined. */
-  addRecordData(raw: Buffer, owner: number, source: SourceRef): void {
+  addRecordData(raw: Buffer, owner: number, source: SourceRef, reingestable = false): void {
     this.counts(owner);
     let data;
     try {
@@ -149,7 +151,7 @@ export class Intake {
     }
     if (data.kind === 'cloudwatch') this.addPayloads(data.payloads, owner, source);
     else if (data.bytes.length === 0) this.drop(owner, 'empty');
-    else this.units.push({ kind: 'lines', bytes: data.bytes, source, owner, ...(allEnvelopeLines(data.bytes) ? { reingested: true } : {}) });
+    else this.units.push({ kind: 'lines', bytes: data.bytes, source, owner, ...(reingestable && allEnvelopeLines(data.bytes) ? { reingested: true } : {}) });
   }
 
   /** Counts one input record dropped on purpose. */
@@ -190,6 +192,7 @@ export class Intake {
     const limits = rt.config.logveil.limits;
     const res = redactUnits(this.units, { policy: rt.policy, actions: rt.actions, format: rt.config.logveil.format, limits, routing: rt.routing }, this.#keys, seq++);
     this.#redacted = true;
+    this.#routedIds = res.routedIds;
     res.units.forEach((u, i) => {
       const c = this.counts((this.units[i] as Unit).owner);
       c.recordsIn += u.recordsIn;
@@ -230,6 +233,9 @@ export class Intake {
   async deliver(appLines: readonly AppLine[], deadline: number | undefined, appStream?: FirehoseStream): Promise<DeliveryOutcome> {
     this.#deliveryStarted = true;
     const outcome = await deliverAll(this.#rt, { appLines, events: this.events, quarantine: this.quarantine }, this.#keys, deadline, ...(appStream ? [appStream] : []));
+    // The routed events are sealed (delivered, or kept for the next invocation): an input sent
+    // again is not routed twice.
+    for (const id of this.#routedIds) this.#rt.routing.seen.add(id);
     for (const [owner, n] of outcome.quarantinedByOwner) {
       const c = this.counts(owner);
       c.appOut -= n;

@@ -53,8 +53,22 @@ export interface RedactResult {
   /** Findings and quarantine events in input order, then routed events. */
   events: Owned<SecurityEvent>[];
   quarantine: Owned<QuarantineEntry>[];
+  /** The sources of the records routed (see RedactSetup.routing's `seen`), as JSON. */
+  routedIds: string[];
   /** For the engine's telemetry (the same counters every entry point emits). */
   report: Omit<BatchReport, 'seq' | 'file' | 'latencyMs'>;
+}
+
+/**
+ * Security routing rules (the policy compiled with their line patterns), the threshold counts of
+ * the instance (a rule counts matches across the invocations one instance serves), and the
+ * sources of the records it routed lately.
+ */
+export interface LambdaRouting {
+  compiled: CompiledRouting;
+  appStream: AppStreamMode;
+  gate: ThresholdGate;
+  seen: RecentSet;
 }
 
 /** What the redaction needs from the runtime. */
@@ -63,11 +77,7 @@ export interface RedactSetup {
   actions: ActionPolicy;
   format: LineFormat;
   limits: { maxRecordBytes: number; maxDepth: number };
-  /**
-   * Security routing rules (the policy compiled with their line patterns), and the threshold
-   * counts of the instance: a rule counts matches across the invocations one instance serves.
-   */
-  routing?: { compiled: CompiledRouting; appStream: AppStreamMode; gate: ThresholdGate; seen: RecentSet };
+  routing?: LambdaRouting;
 }
 
 interface LineInfo {
@@ -152,24 +162,27 @@ export function redactUnits(units: readonly Unit[], setup: RedactSetup, keys: Ba
       events.push({ value: { ...e, source }, owner: unit.owner });
     }
   }
+  const routedIds: string[] = [];
   if (setup.routing) {
     const { compiled, gate, seen } = setup.routing;
     const hashes = { routingHash: compiled.hash, policyHash: setup.policy.hash };
     for (const r of res.routed) {
       const { unit, source } = sourceOf(r.source.line);
-      if (unit.kind === 'lines' && unit.reingested) continue;
+      // Routed when it first came; one removed now is routed (it would leave without an event).
+      if (unit.kind === 'lines' && unit.reingested && !r.removed) continue;
       // A record this instance routed before (an input sent again after a delivery it could not
-      // confirm): its event was delivered or waits to be, and its matches were counted.
+      // confirm): its event was delivered or waits to be, and its matches were counted. It is
+      // remembered once its event is sealed (see Intake.deliver).
       const id = JSON.stringify(source);
       if (seen.has(id)) continue;
-      seen.add(id);
+      routedIds.push(id);
       // Without a time of its own, a log event's time (a backlog is not a burst).
       const timeMs = r.timeMs ?? (unit.kind === 'event' ? unit.event.timestamp : undefined);
       const event = admittedEvent(timeMs === undefined ? r : { ...r, timeMs }, gate, hashes, source);
       if (event) events.push({ value: event, owner: unit.owner });
     }
   }
-  return { units: results, events, quarantine, report: { ...batchCounts(res), bytes: data.length } };
+  return { units: results, events, quarantine, routedIds, report: { ...batchCounts(res), bytes: data.length } };
 }
 
 /** The bytes of the line that starts at `offset`, without its end. */

@@ -33,6 +33,7 @@ import { keyCreatedEvent, type KeyCreatedEvent, type SecurityEvent } from '../te
 import { detectorCategories, EngineTelemetry } from '../telemetry/metrics.js';
 import { LambdaConfigError, type LambdaConfig } from './env.js';
 import { LambdaMetrics, type StreamRole } from './metrics.js';
+import type { LambdaRouting } from './redact.js';
 import { PendingLines } from './pending-lines.js';
 
 /** Replaceable parts, for tests and the bench; production passes none. */
@@ -66,7 +67,7 @@ export interface LambdaRuntime {
   readonly policy: CompiledPolicy;
   readonly actions: ActionPolicy;
   /** Security routing rules, and the instance's threshold counts (see RedactSetup.routing). */
-  readonly routing: { compiled: CompiledRouting; appStream: 'keep' | 'remove'; gate: ThresholdGate; seen: RecentSet };
+  readonly routing: LambdaRouting;
   readonly metrics: LambdaMetrics;
   readonly telemetry: EngineTelemetry;
   readonly app: FirehoseStream | undefined;

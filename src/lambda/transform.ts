@@ -75,7 +75,8 @@ async function transformRecords(rt: LambdaRuntime, event: FirehoseTransformEvent
       intake.quarantineError(Buffer.from(typeof r?.data === 'string' ? r.data : JSON.stringify(r ?? null)), i, source, err);
       return;
     }
-    intake.addRecordData(raw, i, source);
+    // Its own re-ingested records come back here (see allEnvelopeLines).
+    intake.addRecordData(raw, i, source, true);
   });
   const res = intake.redact();
   const lines: AppLine[][] = input.map(() => []);

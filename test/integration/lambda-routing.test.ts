@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/keys.js';
 import type { AwsTestServer } from '../aws/server.js';
-import { awslogsEvent, cwPayload, firehoseEvent, openHandler, securityEvents, startAws, STREAMS, streamJson } from '../aws/lambda.js';
+import { awslogsEvent, cwPayload, firehoseEvent, kinesisEvent, openHandler, securityEvents, startAws, STREAMS, streamJson } from '../aws/lambda.js';
 
 let aws: { server: AwsTestServer; env: Record<string, string> };
 beforeEach(async () => {
@@ -61,10 +61,7 @@ describe('routing in the Lambda handlers', () => {
 
   it('counts a threshold rule across the invocations of one instance: the tenth refused request from a client fires', async () => {
     const sub = await openHandler('cloudwatch-subscription', aws.env);
-    const now = new Date();
-    const month = now.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
-    const stamp = `${String(now.getUTCDate()).padStart(2, '0')}/${month}/${now.getUTCFullYear()}:${now.toISOString().slice(11, 19)} +0000`;
-    for (let i = 0; i < 10; i++) await sub(awslogsEvent(cwPayload([`203.0.113.9 - - [${stamp}] "POST /login HTTP/1.1" 401 178 "-" "curl/8.0"`], `inv${i}`)));
+    for (let i = 0; i < 10; i++) await sub(awslogsEvent(cwPayload([`203.0.113.9 - - [${clfNow()}] "POST /login HTTP/1.1" 401 178 "-" "curl/8.0"`], `inv${i}`)));
     const events = routed(aws.server).filter((e) => e.rules.some((r) => r.id === 'http-auth-denied-repeated'));
     expect(events.map((e) => [e.source.eventId, e.threshold?.count])).toEqual([['inv9-0', 10]]);
   });
@@ -78,6 +75,23 @@ describe('routing in the Lambda handlers', () => {
     await transform(firehoseEvent(again, again.map((_r, i) => `again-${i}`)));
     expect(transform.runtime.metrics.snapshot().recordsIn).toBeGreaterThan(6);
     expect(routed(aws.server).map((e) => e.source.eventId)).toEqual(['r0-0', 'r1-0', 'r2-0']);
+  });
+
+  it('transform: event lines that would leave the app stream are routed even as re-ingested; other handlers route such lines as any', async () => {
+    const lines = Buffer.from(`${JSON.stringify({ id: 'e1', timestamp: Date.now(), logGroup: '/var/log/secure', logStream: 'web1', message: SSH_FAILURE })}\n`);
+    const dir = tempDir('logveil-lambda-routing-');
+    writeFileSync(join(dir, 'remove.yaml'), 'routing:\n  appStream: remove\n');
+    const removing = await openHandler('firehose-transform', { ...aws.env, LOGVEIL_CONFIG: join(dir, 'remove.yaml') });
+    const res = await removing(firehoseEvent([lines]));
+    expect(res.records.map((r) => r.result)).toEqual(['Dropped']);
+    expect(routed(aws.server).map((e) => [e.source.recordId, e.appStream])).toEqual([['rec-0', 'remove']]);
+    // Kept: routed when it first came, not again.
+    const keeping = await openHandler('firehose-transform', aws.env);
+    await keeping(firehoseEvent([lines], ['rec-again']));
+    expect(routed(aws.server)).toHaveLength(1);
+    const kinesis = await openHandler('kinesis', aws.env);
+    await kinesis(kinesisEvent([lines]));
+    expect(routed(aws.server)).toHaveLength(2);
   });
 
   it('subscription: an event sent again after a delivery it could not confirm is routed and counted once', async () => {
