@@ -241,7 +241,7 @@ function jsonKeyPattern(key: string): string {
  * namedValue in members.ts), case-insensitive; for a glob, with its literal end or start; none
  * for a glob without either. As wide as key rules inside text read such an object (see PAIR in
  * act/embedded.ts): spaces and line breaks around the colon, a `u` or `b` before the name's
- * string, the other kind of quote and escapes inside it (`{'name': u'it\\'s_password', ...}`).
+ * string, the other kind of quote and escapes inside it (`{'name': u'it\'s_password', ...}`).
  */
 function namedKeyPattern(key: string): string | undefined {
   const esc = (part: string): string => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&');

@@ -84,9 +84,10 @@ function markBackslashes(data: Buffer, ends: Int32Array, format: LineFormat, slo
 
 /**
  * A JSON line's readings the prefilter must pass besides the line as written: its strings as they
- * read once parsed (see controlEscapesDecoded), and, for a line that does not parse, the text that
- * detection reads with its `\"` and `\/` decoded (see quoteEscapesDecoded). Undefined when an
- * escape hides what no reading spells.
+ * read once parsed (see controlEscapesDecoded), and the text that detection reads with its `\"`
+ * and `\/` decoded should the line not parse (see quoteEscapesDecoded; one more prefilter test
+ * costs less than finding out whether the line parses). Undefined when an escape hides what no
+ * reading spells.
  */
 function escapedReadings(bytes: Buffer): Buffer[] | undefined {
   const parsed = controlEscapesDecoded(bytes);

@@ -5,7 +5,7 @@
  * says what the service has counted. A request is answered once its records are written out:
  * redacted to the app output, or quarantined (encrypted), which an OTLP answer reports as rejected
  * records (`partialSuccess`), so that the sender does not send them again. Bodies that cannot be
- * taken (not JSON, not an export request, too large, protobuf) are refused with a message that
+ * taken (not JSON or protobuf, not an export request, too large, another content type) are refused with a message that
  * quotes none of them, and counted by status; a client that goes away while sending is counted as
  * `aborted`. Errors are answered as OTLP/HTTP says, a `google.rpc.Status` (`code`, `message`),
  * in the request's encoding, as its answer is.

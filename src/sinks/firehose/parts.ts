@@ -17,8 +17,8 @@ export interface ReadLine<W> {
 export interface JoinedLines<W> {
   /** Every line that is not a part, and each split line whose parts are all there (at its first part's place). */
   lines: ReadLine<W>[];
-  /** Split lines some of whose parts are missing: their id, how many parts they have, and those read. */
-  incomplete: Array<{ id: string; count: number; where: W[] }>;
+  /** Split lines some of whose parts are missing: their id, how many parts they have, how many were read (once each), and where. */
+  incomplete: Array<{ id: string; count: number; parts: number; where: W[] }>;
 }
 
 /** The part a line is, or undefined when it is none. */
@@ -60,16 +60,21 @@ export function joinParts<W>(lines: Iterable<ReadLine<W>>, keepIncomplete = fals
     if (!g.parts.has(index)) g.parts.set(index, part);
     g.read.push(line);
   }
+  const joined = new Map<Group, string | undefined>();
   const incomplete: JoinedLines<W>['incomplete'] = [];
-  for (const [id, g] of groups) if (joinLineParts([...g.parts.values()]) === undefined) incomplete.push({ id, count: g.count, where: g.read.map((l) => l.where) });
+  for (const [id, g] of groups) {
+    const line = joinLineParts([...g.parts.values()]);
+    joined.set(g, line);
+    if (line === undefined) incomplete.push({ id, count: g.count, parts: g.parts.size, where: g.read.map((l) => l.where) });
+  }
   const out: ReadLine<W>[] = [];
   for (const slot of slots) {
     if (!('parts' in slot)) {
       out.push(slot);
       continue;
     }
-    const joined = joinLineParts([...slot.parts.values()]);
-    if (joined !== undefined) out.push({ text: joined, where: (slot.read[0] as ReadLine<W>).where });
+    const line = joined.get(slot);
+    if (line !== undefined) out.push({ text: line, where: (slot.read[0] as ReadLine<W>).where });
     else if (keepIncomplete) out.push(...slot.read);
   }
   return { lines: out, incomplete };

@@ -70,7 +70,11 @@ export interface DeliveryResult<T> {
   retries: number;
 }
 
-/** Per delivery: stop retrying when the next wait would end after `deadline` (ms since the epoch). */
+/**
+ * Per delivery: `deadline` (ms since the epoch, on the stream's `now`): no retry whose wait would
+ * end after it, no call started past it, and a call still out at it aborted (a timer on the real
+ * clock, for the time left when the call starts).
+ */
 export interface DeliveryOptions {
   deadline?: number;
 }

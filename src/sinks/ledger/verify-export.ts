@@ -154,7 +154,7 @@ export function verifyExport(paths: readonly string[], publicKeyPems: readonly s
     take(value, l.text, where);
   }
   for (const g of split.incomplete) {
-    problem({ kind: 'malformed', seq: null, where: g.where.join(', '), message: `a line split in ${g.count} parts (id ${g.id}) has ${g.where.length} of them` });
+    problem({ kind: 'malformed', seq: null, where: g.where.join(', '), message: `a line split in ${g.count} parts (id ${g.id}) has ${g.parts} of them` });
   }
 
   // Each chain from its segment entry, along the links.

@@ -111,7 +111,8 @@ describe('Firehose stream sink (real SDK against the local server)', () => {
     server.fail({ target: 'PutRecordBatch', kind: 'throttle', times: Infinity, stream: name });
     const soon = await stream([], { maxAttempts: 100_000 }).putLines(lines(1), { deadline: Date.now() + 150 });
     expect(soon.calls).toBeGreaterThanOrEqual(1);
-    expect(soon.calls).toBeLessThan(100_000);
+    // Waits of 1-4 ms: a few dozen calls fit in 150 ms, not the 100,000 allowed.
+    expect(soon.calls).toBeLessThan(1000);
     // The last answer's code, or the deadline's when it came during a call.
     expect(soon.failed).toHaveLength(1);
     expect(['ServiceUnavailableException', DEADLINE_EXCEEDED]).toContain(soon.failed[0]?.code);

@@ -27,7 +27,9 @@ describe('joinParts', () => {
     const read = ['one', ...pa.slice(1), 'two'];
     const dropped = joinParts(at(read));
     expect(dropped.lines.map((l) => l.text)).toEqual(['one', 'two']);
-    expect(dropped.incomplete).toEqual([{ id: linePart(pa[1] as string)?.logveilPart.id, count: pa.length, where: pa.slice(1).map((_p, i) => i + 1) }]);
+    expect(dropped.incomplete).toEqual([{ id: linePart(pa[1] as string)?.logveilPart.id, count: pa.length, parts: pa.length - 1, where: pa.slice(1).map((_p, i) => i + 1) }]);
+    // A part read twice counts once.
+    expect(joinParts(at([...read, pa[1] as string])).incomplete[0]?.parts).toBe(pa.length - 1);
     expect(joinParts(at(read), true).lines.map((l) => l.text)).toEqual(read);
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ActionPolicy } from '../../../src/act/actions.js';
 import { builtinPatternsDir } from '../../../src/config/config.js';
 import { CompiledPolicy } from '../../../src/detect/compile.js';
-import { controlEscapesDecoded, decodedViews, decodeEscapes, hasEscapes, hasRawEscape, MAX_LEVELS } from '../../../src/detect/escapes.js';
+import { controlEscapesDecoded, decodedViews, decodeEscapes, hasEscapes, hasRawEscape, MAX_LEVELS, quoteEscapesDecoded } from '../../../src/detect/escapes.js';
 import { explainText } from '../../../src/detect/explain.js';
 import { loadPolicy } from '../../../src/detect/load.js';
 import { scanText } from '../../../src/detect/scan.js';
@@ -260,5 +260,17 @@ describe('controlEscapesDecoded', () => {
     for (const line of ['{"m":"c:\\\\new"}', '{"m":"say \\\\\\"hi\\"\\n"}', '{"m":"a\\u0040b.com"}', '{"m":"x\\by"}', 'tail\\', '{"a\\"b":"x"}', '{"name":"pass\\/word","value":"x"}']) {
       expect(controlEscapesDecoded(Buffer.from(line)), line).toBeUndefined();
     }
+  });
+});
+
+describe('quoteEscapesDecoded', () => {
+  it('decodes escaped quotes and slashes only, as detection reads a line that does not parse', () => {
+    const read = (line: string): string | undefined => quoteEscapesDecoded(Buffer.from(line))?.toString();
+    expect(read('{conn=postgres:\\/\\/admin:hunt\\ter2@db \\"x\\"}')).toBe('{conn=postgres://admin:hunt\\ter2@db "x"}');
+    // An escaped backslash stays, and what follows it is not an escape: `\\"` is a backslash, then a quote.
+    expect(read('a\\\\"b')).toBeUndefined();
+    expect(read('a\\\\\\"b')).toBe('a\\\\"b');
+    expect(read('plain \\n tail\\')).toBeUndefined();
+    expect(read('ends \\/')).toBe('ends /');
   });
 });
