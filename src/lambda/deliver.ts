@@ -61,7 +61,7 @@ export async function deliverAll(
   deadline: number | undefined,
   appStream: FirehoseStream | undefined = rt.app,
 ): Promise<DeliveryOutcome> {
-  const outcome: DeliveryOutcome = { failedOwners: new Set(), quarantinedByOwner: new Map(), problems: [], undeliveredEvents: 0, undeliveredQuarantine: [] };
+  const outcome = emptyOutcome();
   const opts = deadline !== undefined ? { deadline } : {};
   const events = [...input.events];
   const quarantine = [...input.quarantine];
@@ -87,7 +87,23 @@ export async function deliverAll(
   const entries = quarantine.map((q) => ({ value: JSON.stringify(q.value), owner: q.owner }));
   const entriesFailed = new Set(await sendOwned(rt.quarantine, 'quarantine entries', entries, outcome, opts));
   outcome.undeliveredQuarantine = quarantine.filter((_q, i) => entriesFailed.has(entries[i] as Owned<string>));
-  const sealed = rt.sealEvents(markUndelivered(events.map((e) => e.value), outcome.undeliveredQuarantine));
+  const marked = markUndelivered(events.map((e) => e.value), outcome.undeliveredQuarantine);
+  await deliverSecurity(rt, marked.map((value, i) => ({ value, owner: (events[i] as Owned<SecurityEvent>).owner })), outcome, opts);
+  return outcome;
+}
+
+/** A delivery outcome with nothing gone wrong yet. */
+export function emptyOutcome(): DeliveryOutcome {
+  return { failedOwners: new Set(), quarantinedByOwner: new Map(), problems: [], undeliveredEvents: 0, undeliveredQuarantine: [] };
+}
+
+/**
+ * Seals security events into the instance's chain and sends them, after the lines kept from
+ * earlier invocations and with a signed checkpoint when one is due; what fails is kept for the
+ * next invocation (see LambdaRuntime.requeuePendingLines) and noted in `outcome`.
+ */
+export async function deliverSecurity(rt: LambdaRuntime, events: readonly Owned<SecurityEvent>[], outcome: DeliveryOutcome, opts: { deadline?: number }): Promise<void> {
+  const sealed = rt.sealEvents(events.map((e) => e.value));
   // The lines before the events' own (the chain's segment entry, on its first use) belong to the instance.
   const lead = sealed.length - events.length;
   const lines: Owned<string>[] = [
@@ -106,7 +122,6 @@ export async function deliverAll(
   }
   outcome.failedOwners.delete(NO_OWNER);
   outcome.undeliveredEvents = securityFailed.filter((o) => o.owner !== NO_OWNER).length;
-  return outcome;
 }
 
 /**

@@ -23,7 +23,8 @@ import {
 import { decodeBase64 } from '../codecs/cloudwatch.js';
 import { LogveilError } from '../errors.js';
 import type { SourceRef } from '../record.js';
-import type { AppLine, DeliveryOutcome } from './deliver.js';
+import { deliverSecurity, emptyOutcome, NO_OWNER, type AppLine, type DeliveryOutcome } from './deliver.js';
+import type { RecordsDroppedEvent } from '../telemetry/events.js';
 import { deadlineOf, Intake, type LambdaContext } from './intake.js';
 import type { BatchKeys, LambdaRuntime } from './runtime.js';
 import type { LambdaHandler } from './subscription.js';
@@ -47,14 +48,18 @@ export function createTransformHandler(rt: LambdaRuntime): LambdaHandler<Firehos
       try {
         keys = await rt.batchKeys();
       } catch (err) {
-        return { records: droppedForKeys(rt, input, event.invocationId, err) };
+        const records = droppedForKeys(rt, input, event.invocationId, err);
+        await reportDropped(rt, { reason: 'key-unavailable', records: input.length, code: errorCode(err) }, event.invocationId, deadline);
+        return { records };
       }
       const intake = new Intake(rt, keys);
       try {
         return await transformRecords(rt, event, input, intake, keys, deadline);
       } catch (err) {
         if (!intake.deliveryStarted) await salvageQuarantine(rt, intake, deadline, event.invocationId);
-        return { records: droppedForFailure(rt, input, intake, event.invocationId, err) };
+        const records = droppedForFailure(rt, input, intake, event.invocationId, err);
+        await reportDropped(rt, { reason: 'processing-failed', records: input.length, code: errorCode(err) }, event.invocationId, deadline);
+        return { records };
       }
     } catch (err) {
       rt.metrics.add('invocationFailures');
@@ -150,7 +155,7 @@ function deliveryProblems(rt: LambdaRuntime, invocationId: string | undefined, o
 function droppedForKeys(rt: LambdaRuntime, input: readonly FirehoseTransformRecord[], invocationId: string | undefined, err: unknown): FirehoseTransformResultRecord[] {
   rt.metrics.add('recordsIn', input.length);
   rt.metrics.dropped('key-unavailable', input.length);
-  const code = err instanceof LogveilError ? err.code : 'error';
+  const code = errorCode(err);
   console.error(`logveil: Firehose invocation ${invocationId ?? '?'}: no data key (${code}); its ${input.length} records are dropped, not written as they came`);
   return input.map((r, i) => ({ recordId: recordIdOf(r, i), result: 'Dropped' as const }));
 }
@@ -183,11 +188,30 @@ async function salvageQuarantine(rt: LambdaRuntime, intake: Intake, deadline: nu
 function droppedForFailure(rt: LambdaRuntime, input: readonly FirehoseTransformRecord[], intake: Intake, invocationId: string | undefined, err: unknown): FirehoseTransformResultRecord[] {
   intake.abandon(input.length);
   rt.metrics.add('invocationFailures');
-  const what = err instanceof LogveilError ? err.code : ((err as Error)?.name ?? 'error');
+  const what = errorCode(err);
   const { made, lost } = intake.quarantineDelivery;
   const kept = made === 0 ? '' : `; quarantine entries delivered: ${made - lost} of ${made}`;
   console.error(`logveil: Firehose invocation ${invocationId ?? '?'}: processing failed (${what}); its ${input.length} records are dropped, not written as they came${kept}`);
   return input.map((r, i) => ({ recordId: recordIdOf(r, i), result: 'Dropped' as const }));
+}
+
+/**
+ * The loss of an invocation's records, as a security event sealed into the instance's chain and
+ * sent with what it kept from before; if the stream does not take it, the next invocation sends
+ * it first. A failure here leaves the answer as it is.
+ */
+async function reportDropped(rt: LambdaRuntime, drop: Pick<RecordsDroppedEvent, 'reason' | 'records' | 'code'>, invocationId: string | undefined, deadline: number | undefined): Promise<void> {
+  const event: RecordsDroppedEvent = { type: 'records-dropped', ts: new Date().toISOString(), policyHash: rt.policy.hash, ...drop, ...(invocationId ? { invocationId } : {}) };
+  try {
+    await deliverSecurity(rt, [{ value: event, owner: NO_OWNER }], emptyOutcome(), deadline !== undefined ? { deadline } : {});
+  } catch {
+    // Sealed lines not known to be delivered are kept for the next invocation (deliverSecurity).
+  }
+}
+
+/** An error's code, or its name: never its message. */
+function errorCode(err: unknown): string {
+  return err instanceof LogveilError ? err.code : ((err as Error)?.name ?? 'error');
 }
 
 function recordIdOf(r: FirehoseTransformRecord | undefined, i: number): string {

@@ -150,6 +150,12 @@ export const EVENT_SCHEMAS: Readonly<Record<SecurityEventType, object>> = {
     version: { type: 'string', minLength: 1 },
     counts: COUNTS,
   }),
+  'records-dropped': event('records-dropped', ['reason', 'records', 'code'], {
+    reason: { enum: ['key-unavailable', 'processing-failed'] },
+    records: COUNT,
+    code: { type: 'string', minLength: 1 },
+    invocationId: { type: 'string' },
+  }),
   'ledger-recovery': event('ledger-recovery', ['segment', 'line', 'lastSeq', 'tornBytes'], {
     segment: { type: 'string', minLength: 1 },
     line: { type: 'integer', minimum: 1 },

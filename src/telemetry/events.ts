@@ -126,7 +126,23 @@ export interface LedgerRecoveryEvent extends EventBase {
   savedAs?: string;
 }
 
+/**
+ * Input records a Firehose transform answered `Dropped` without redacting or quarantining them:
+ * it had no data key to protect them (`key-unavailable`), or an error nothing handled ended its
+ * invocation (`processing-failed`). The metrics count them too; this puts the loss in the chain.
+ */
+export interface RecordsDroppedEvent extends EventBase {
+  type: 'records-dropped';
+  reason: 'key-unavailable' | 'processing-failed';
+  /** Input records answered `Dropped`. */
+  records: number;
+  /** The error's code (or name): never its message. */
+  code: string;
+  invocationId?: string;
+}
+
 export type SecurityEvent =
+  | RecordsDroppedEvent
   | FindingsSecurityEvent
   | RoutedSecurityEvent
   | QuarantineSecurityEvent

@@ -154,6 +154,10 @@ describe('firehose-transform', () => {
       expect(aws.server.firehose.records(STREAMS.app)).toEqual([]);
       expect(aws.server.firehose.records(STREAMS.quarantine)).toHaveLength(1);
       expect(securityEvents(aws.server).filter((e) => e.type === 'quarantine')).toHaveLength(1);
+      // The loss is in the chain too.
+      expect(securityEvents(aws.server).filter((e) => e.type === 'records-dropped')).toEqual([
+        expect.objectContaining({ reason: 'processing-failed', records: 4, code: 'FIREHOSE_ARN_INVALID', invocationId: 'test-invocation' }),
+      ]);
     });
 
     it('counts a quarantined record as dropped when its entry cannot be delivered either', async () => {
@@ -231,5 +235,9 @@ describe('firehose-transform', () => {
     expect(m.snapshot()).toMatchObject({ recordsIn: 2, appOut: 0, dropped: 2, quarantined: 0, invocationFailures: 0 });
     expect(Object.fromEntries(m.droppedByReason)).toEqual({ 'key-unavailable': 2 });
     expect(aws.server.firehose.records(STREAMS.app)).toEqual([]);
+    // The security stream needs no data key: the loss is recorded there.
+    expect(securityEvents(aws.server).filter((e) => e.type === 'records-dropped')).toEqual([
+      expect.objectContaining({ reason: 'key-unavailable', records: 2, code: expect.stringMatching(/^KMS_[A-Z_]+$/), invocationId: 'test-invocation' }),
+    ]);
   });
 });

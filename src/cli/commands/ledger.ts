@@ -191,7 +191,9 @@ function summary(e: SecurityEvent): string {
     case 'routed':
       return `${at} ${e.severity} ${e.rules.map((r) => r.id).join(' ')}${e.threshold ? ` (${e.threshold.count} in ${e.threshold.windowSeconds}s)` : ''}`;
     case 'quarantine':
-      return `${at} ${e.code} kid=${e.kid}`;
+      return `${at} ${e.code} kid=${e.kid}${e.entry ? ` entry ${e.entry}` : ''}`;
+    case 'records-dropped':
+      return `${e.records} records ${e.reason} (${e.code})${e.invocationId ? ` invocation ${e.invocationId}` : ''}`;
     case 'key-created':
       return `kid=${e.kid} ${e.provider} ${e.purpose}`;
     case 'detokenize':
