@@ -32,10 +32,20 @@ class MemorySink implements SecuritySink {
 describe('security event schema', () => {
   it('has a schema for every event type of the union, and compiles in strict mode', () => {
     expect([...EVENT_TYPES].sort()).toEqual(
-      ['detokenize', 'findings', 'heartbeat', 'key-created', 'ledger-recovery', 'quarantine', 'routed', 'run-start', 'run-stop'].sort(),
+      ['detokenize', 'findings', 'heartbeat', 'key-created', 'ledger-recovery', 'quarantine', 'records-dropped', 'routed', 'run-start', 'run-stop'].sort(),
     );
     for (const t of EVENT_TYPES) expect(() => ajv.compile(EVENT_SCHEMAS[t])).not.toThrow();
     expect(() => ajv.compile(LEDGER_ENTRY_SCHEMA)).not.toThrow();
+  });
+
+  it('accepts a records-dropped event and a quarantine event whose entry did not arrive, and refuses members they do not have', () => {
+    const dropped = { type: 'records-dropped', ts: '2026-01-01T00:00:00.000Z', policyHash: HASH, reason: 'key-unavailable', records: 3, code: 'KMS_UNAVAILABLE', invocationId: 'inv-1' };
+    expect(problems(dropped)).toBe('');
+    expect(problems({ ...dropped, reason: 'other' })).not.toBe('');
+    expect(problems({ ...dropped, message: 'x' })).not.toBe('');
+    const lost = { type: 'quarantine', ts: '2026-01-01T00:00:00.000Z', policyHash: HASH, source: { recordId: 'r1' }, code: 'GZIP_INVALID', message: 'm', kid: 'k1', entry: 'undelivered' };
+    expect(problems(lost)).toBe('');
+    expect(problems({ ...lost, entry: 'delivered' })).not.toBe('');
   });
 
   it('accepts the findings event the batch code builds', () => {
