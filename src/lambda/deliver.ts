@@ -99,10 +99,10 @@ export function emptyOutcome(): DeliveryOutcome {
 
 /**
  * Seals security events into the instance's chain and sends them, after the lines kept from
- * earlier invocations and with a signed checkpoint when one is due; what fails is kept for the
- * next invocation (see LambdaRuntime.requeuePendingLines) and noted in `outcome`.
+ * earlier invocations and, with `checkpoint`, a signed checkpoint when one is due; what fails is
+ * kept for the next invocation (see LambdaRuntime.requeuePendingLines) and noted in `outcome`.
  */
-export async function deliverSecurity(rt: LambdaRuntime, events: readonly Owned<SecurityEvent>[], outcome: DeliveryOutcome, opts: { deadline?: number }): Promise<void> {
+export async function deliverSecurity(rt: LambdaRuntime, events: readonly Owned<SecurityEvent>[], outcome: DeliveryOutcome, opts: { deadline?: number }, checkpoint = true): Promise<void> {
   const sealed = rt.sealEvents(events.map((e) => e.value));
   // The lines before the events' own (the chain's segment entry, on its first use) belong to the instance.
   const lead = sealed.length - events.length;
@@ -114,8 +114,8 @@ export async function deliverSecurity(rt: LambdaRuntime, events: readonly Owned<
   // gap: those that failed, and all of them if something throws before they are known.
   let securityFailed: Owned<string>[] = lines;
   try {
-    const checkpoint = await rt.checkpointLine();
-    if (checkpoint !== undefined) lines.push({ value: checkpoint, owner: NO_OWNER });
+    const signed = checkpoint ? await rt.checkpointLine() : undefined;
+    if (signed !== undefined) lines.push({ value: signed, owner: NO_OWNER });
     securityFailed = await sendOwned(rt.security, 'security events', lines, outcome, opts);
   } finally {
     rt.requeuePendingLines(securityFailed.map((o) => o.value));

@@ -198,12 +198,14 @@ function droppedForFailure(rt: LambdaRuntime, input: readonly FirehoseTransformR
 /**
  * The loss of an invocation's records, as a security event sealed into the instance's chain and
  * sent with what it kept from before; if the stream does not take it, the next invocation sends
- * it first. A failure here leaves the answer as it is.
+ * it first. A failure here leaves the answer as it is. No checkpoint is signed here: KMS may be
+ * what failed, and its retries after those of the data key could take the invocation past its
+ * timeout (a later invocation signs it).
  */
 async function reportDropped(rt: LambdaRuntime, drop: Pick<RecordsDroppedEvent, 'reason' | 'records' | 'code'>, invocationId: string | undefined, deadline: number | undefined): Promise<void> {
   const event: RecordsDroppedEvent = { type: 'records-dropped', ts: new Date().toISOString(), policyHash: rt.policy.hash, ...drop, ...(invocationId ? { invocationId } : {}) };
   try {
-    await deliverSecurity(rt, [{ value: event, owner: NO_OWNER }], emptyOutcome(), deadline !== undefined ? { deadline } : {});
+    await deliverSecurity(rt, [{ value: event, owner: NO_OWNER }], emptyOutcome(), deadline !== undefined ? { deadline } : {}, false);
   } catch {
     // Sealed lines not known to be delivered are kept for the next invocation (deliverSecurity).
   }

@@ -240,4 +240,19 @@ describe('firehose-transform', () => {
       expect.objectContaining({ reason: 'key-unavailable', records: 2, code: expect.stringMatching(/^KMS_[A-Z_]+$/), invocationId: 'test-invocation' }),
     ]);
   });
+
+  it('signs no checkpoint in an invocation without a data key: KMS may be what fails, and its retries would add to those of the key', async () => {
+    aws.server.kms.createKey('ECC_NIST_P256', 'alias/logveil-ledger-signing');
+    aws.server.fail({ target: 'GenerateDataKey', kind: 'disabled', times: Infinity });
+    const transform = await openHandler('firehose-transform', { ...aws.env, LOGVEIL_LEDGER_SIGNING_KEY_ID: 'alias/logveil-ledger-signing', LOGVEIL_CHECKPOINT_INTERVAL_SECONDS: '0' });
+    const signsBefore = aws.server.count('.Sign');
+    const problems = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await transform(firehoseEvent([gzipSync(JSON.stringify(cwPayload(['user maria.lopez@corp-mail.net'])))]));
+    } finally {
+      problems.mockRestore();
+    }
+    expect(securityEvents(aws.server).filter((e) => e.type === 'records-dropped')).toHaveLength(1);
+    expect(aws.server.count('.Sign')).toBe(signsBefore);
+  });
 });
