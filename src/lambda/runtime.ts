@@ -98,7 +98,10 @@ export interface LambdaRuntime {
    * (`ledger verify --export` reports the gap they leave; see pending-lines.ts).
    */
   requeuePendingLines(lines: readonly string[]): void;
-  /** Deadline of the current invocation's deliveries. */
+  /**
+   * Deadline of the current invocation's deliveries. Its KMS calls (data keys, checkpoint
+   * signatures) end sooner, at {@link keyDeadline}, leaving time to deliver what they cost.
+   */
   setDeadline(deadline: number | undefined): void;
   close(): void;
 }
@@ -111,6 +114,18 @@ export const ROUTED_REMEMBERED = 50_000;
 
 /** Security events an instance keeps for later delivery at most (about 1 KB each). */
 export const MAX_PENDING_EVENTS = 10_000;
+
+/** How long the cold start's KMS calls (the first data keys, the signer's public key) may take in all. */
+export const INIT_KMS_MS = 6_000;
+
+/**
+ * When an invocation's KMS calls must end, given its delivery deadline: two thirds of the time
+ * left to it. A KMS that hangs or throttles then costs the invocation its keys, not its answer:
+ * the time after is left to deliver the security events that say what it dropped.
+ */
+export function keyDeadline(deadline: number | undefined, now = Date.now()): number | undefined {
+  return deadline === undefined ? undefined : now + Math.floor((Math.max(0, deadline - now) * 2) / 3);
+}
 
 /**
  * Compiles the policy and wires keys and streams. Key prefetch failures do not fail the init: the
@@ -143,9 +158,13 @@ export async function openLambdaRuntime(config: LambdaConfig, deps: LambdaDeps =
       ...config.kmsRetry,
       ...retryHooks,
       onRetry: (info) => metrics.kmsRetry(info),
+      deadline: () => kmsDeadline,
     });
   const firehose = deps.firehoseClient ?? createFirehoseClient(clientOptions);
   let deadline: number | undefined;
+  // Until the first invocation sets one, the cold start's: its key fetch is worth trying, not
+  // worth outlasting Lambda's 10 s init limit, past which the init runs again in an invocation.
+  let kmsDeadline: number | undefined = Date.now() + INIT_KMS_MS;
   const streams = new Map<string, FirehoseStream>();
   const stream = (name: string, role: StreamRole): FirehoseStream => {
     const key = `${role}\0${name}`;
@@ -203,7 +222,7 @@ export async function openLambdaRuntime(config: LambdaConfig, deps: LambdaDeps =
   const runStart = { type: 'run-start' as const, ts: new Date().toISOString(), policyHash: policy.hash, routingHash: routing.hash, version: VERSION, configHash: config.logveil.hash, deploymentId: config.deploymentId };
   pending.add(chain.seal([runStart]));
   // The signer's public key is fetched at cold start; one that cannot be had then is asked for again at the next checkpoint.
-  const kmsSigner = config.signingKeyId ? new KmsSigner({ client: deps.kmsClient ?? createKmsClient(clientOptions), keyId: config.signingKeyId, ...config.kmsRetry, ...retryHooks }) : undefined;
+  const kmsSigner = config.signingKeyId ? new KmsSigner({ client: deps.kmsClient ?? createKmsClient(clientOptions), keyId: config.signingKeyId, ...config.kmsRetry, ...retryHooks, deadline: () => kmsDeadline }) : undefined;
   let signer: Promise<LedgerSigner> | undefined;
   const ledgerSigner = (): Promise<LedgerSigner> | undefined => {
     if (kmsSigner) signer ??= kmsLedgerSigner(kmsSigner).catch((err: unknown) => ((signer = undefined), Promise.reject(err)));
@@ -246,7 +265,10 @@ export async function openLambdaRuntime(config: LambdaConfig, deps: LambdaDeps =
     checkpointLine,
     takePendingLines: () => pending.take(),
     requeuePendingLines: (lines) => pending.add(lines),
-    setDeadline: (d) => (deadline = d),
+    setDeadline: (d) => {
+      deadline = d;
+      kmsDeadline = keyDeadline(d);
+    },
     close: () => {
       keys.close();
       quarantineKeys.close();

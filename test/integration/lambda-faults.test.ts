@@ -6,11 +6,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KeyError } from '../../src/errors.js';
 import type { LambdaCounts } from '../../src/lambda/metrics.js';
 import type { AwsTestServer } from '../aws/server.js';
-import { awslogsEvent, cwPayload, kinesisEvent, openHandler, openQuarantine, startAws, securityEvents, STREAMS, streamJson, verifySecurityStream } from '../aws/lambda.js';
+import { awslogsEvent, cwPayload, firehoseEvent, kinesisEvent, openHandler, openQuarantine, startAws, securityEvents, STREAMS, streamJson, verifySecurityStream } from '../aws/lambda.js';
 
 const RAW = ['maria.lopez@corp-mail.net', '198.51.100.23', 'AKIAIOSFODNN7REALKEY', 'ghp_0123456789abcdefghijklmnopqrstuvwxyZ', '4539 1488 0343 6467', 'hunter2'];
 const MESSAGES = [
@@ -213,5 +213,43 @@ describe('firehose-transform when Firehose hangs', () => {
     const m = transform.runtime.metrics.snapshot();
     expect(balanced(m)).toBe(true);
     expect(m.recordsIn).toBeGreaterThan(0);
+  }, 20_000);
+});
+
+describe('firehose-transform when KMS hangs', () => {
+  it('gives up the data key at two thirds of the time left, drops the records counted, and says so on the security stream in time', async () => {
+    // The cold start gets no key (KMS refuses), so the invocation asks for one, and KMS hangs.
+    aws.server.fail({ target: 'GenerateDataKey', kind: 'disabled', times: Infinity });
+    const transform = await openHandler('firehose-transform', aws.env, { kmsClient: aws.server.kmsClient(10_000) });
+    aws.server.clearFaults();
+    aws.server.fail({ target: 'GenerateDataKey', kind: 'latency', latencyMs: 8_000, times: Infinity });
+    const { gzipSync } = await import('node:zlib');
+    const remaining = 4_500;
+    const started = Date.now();
+    const problems = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    let res;
+    let said: string[];
+    try {
+      res = await transform(firehoseEvent([gzipSync(JSON.stringify(cwPayload(MESSAGES))), Buffer.from('worker 7 idle')]), { getRemainingTimeInMillis: () => remaining - (Date.now() - started) });
+    } finally {
+      said = problems.mock.calls.map((c) => String(c[0]));
+      problems.mockRestore();
+    }
+    const took = Date.now() - started;
+    expect(said).toEqual(['logveil: Firehose invocation test-invocation: no data key (KMS_DEADLINE_EXCEEDED); its 2 records are dropped, not written as they came']);
+    // Deliveries end 1.5 s before the end; KMS at two thirds of the 3 s before that.
+    expect(took).toBeGreaterThanOrEqual(1_900);
+    expect(took).toBeLessThan(remaining);
+    expect(res.records).toEqual([
+      { recordId: 'rec-0', result: 'Dropped' },
+      { recordId: 'rec-1', result: 'Dropped' },
+    ]);
+    const m = transform.runtime.metrics;
+    expect(m.snapshot()).toMatchObject({ recordsIn: 2, appOut: 0, dropped: 2, quarantined: 0, invocationFailures: 0 });
+    expect(securityEvents(aws.server).filter((e) => e.type === 'records-dropped')).toEqual([
+      expect.objectContaining({ reason: 'key-unavailable', records: 2, code: 'KMS_DEADLINE_EXCEEDED', invocationId: 'test-invocation' }),
+    ]);
+    expect(aws.server.firehose.records(STREAMS.app)).toEqual([]);
+    expectNothingRaw(aws.server);
   }, 20_000);
 });

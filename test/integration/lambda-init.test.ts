@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { loadLambdaConfig, LambdaConfigError } from '../../src/lambda/env.js';
+import { INIT_KMS_MS } from '../../src/lambda/runtime.js';
 import type { AwsTestServer } from '../aws/server.js';
 import { awslogsEvent, cwPayload, openHandler, startAws, STREAMS, streamJson } from '../aws/lambda.js';
 
@@ -104,6 +105,19 @@ describe('entry modules', () => {
     expect(messages).toHaveLength(2);
     expect(messages[0]).toBe(messages[1]);
   });
+
+  it('give up the data keys of a cold start whose KMS hangs within its budget, inside Lambda\'s 10 s init limit; the first invocation asks again', async () => {
+    aws.server.fail({ target: 'GenerateDataKey', kind: 'latency', latencyMs: 9_000, times: 1 });
+    const started = Date.now();
+    const sub = await openHandler('cloudwatch-subscription', { ...aws.env, LOGVEIL_STATE_DIR: `${aws.env.LOGVEIL_STATE_DIR}/hung-init` }, { kmsClient: aws.server.kmsClient(10_000) });
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(INIT_KMS_MS - 500);
+    expect(took).toBeLessThan(INIT_KMS_MS + 2_000);
+    const before = aws.server.count('GenerateDataKey');
+    await sub(awslogsEvent(cwPayload(['user maria.lopez@corp-mail.net'], 'after-hung-init')));
+    expect(aws.server.count('GenerateDataKey') - before).toBe(2);
+    expect(sub.runtime.metrics.snapshot()).toMatchObject({ recordsIn: 1, appOut: 1 });
+  }, 20_000);
 });
 
 describe('hash keys', () => {

@@ -22,6 +22,12 @@ export interface KmsRetryOptions {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   onRetry?: (info: KmsRetryInfo) => void;
+  /**
+   * Asked before every call: when it gives a time (ms since the epoch), no call starts past it,
+   * a call still out then is cut off, and no retry waits beyond it (`KMS_DEADLINE_EXCEEDED`). A
+   * Lambda invocation passes its own, so that a hung KMS cannot take it past its timeout.
+   */
+  deadline?: () => number | undefined;
 }
 
 /** One retried KMS call: which operation, which attempt failed, with what code, and the wait. */
@@ -78,24 +84,36 @@ const FATAL = new Map<string, { code: string; why: string }>(Object.entries({
   InvalidSignatureException: { code: 'KMS_ACCESS_DENIED', why: 'the request signature was refused' },
 }));
 
-/** Runs one KMS operation with retries; maps failures to KeyErrors naming `operation` and `keyId`. */
-async function callKms<T>(operation: string, keyId: string, o: KmsRetryOptions, call: () => Promise<T>): Promise<T> {
+/**
+ * Runs one KMS operation with retries, within the deadline if there is one; maps failures to
+ * KeyErrors naming `operation` and `keyId`. `call` is given the signal that cuts it off at the deadline.
+ */
+async function callKms<T>(operation: string, keyId: string, o: KmsRetryOptions, call: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
   const maxAttempts = Math.max(1, o.maxAttempts ?? 5);
+  const what = `KMS ${operation} on key ${keyId}`;
+  let last = '';
   for (let attempt = 1; ; attempt++) {
+    const deadline = o.deadline?.();
+    const left = deadline === undefined ? undefined : deadline - Date.now();
+    if (left !== undefined && left <= 0) throw new KeyError('KMS_DEADLINE_EXCEEDED', `${what} not called: no time left before the deadline${last}`);
+    const signal = left === undefined ? undefined : AbortSignal.timeout(Math.ceil(left));
     try {
-      return await call();
+      return await call(signal);
     } catch (err) {
+      if (signal?.aborted) throw new KeyError('KMS_DEADLINE_EXCEEDED', `${what} cut off at the deadline, unanswered after ${Math.round(left as number)} ms${last}`, { cause: err });
       const code = awsErrorCode(err);
       const fatal = FATAL.get(code);
-      if (fatal) throw new KeyError(fatal.code, `KMS ${operation} on key ${keyId} failed (${code}): ${fatal.why}`, { cause: err });
+      if (fatal) throw new KeyError(fatal.code, `${what} failed (${code}): ${fatal.why}`, { cause: err });
       if (!isRetryableAwsError(err)) {
-        throw new KeyError('KMS_FAILED', `KMS ${operation} on key ${keyId} failed (${code}${statusText(err)})`, { cause: err });
+        throw new KeyError('KMS_FAILED', `${what} failed (${code}${statusText(err)})`, { cause: err });
       }
       if (attempt >= maxAttempts) {
-        const msg = `KMS ${operation} on key ${keyId} still failing after ${attempt} attempts (last: ${code}${statusText(err)})`;
-        throw new KeyError('KMS_UNAVAILABLE', msg, { cause: err });
+        throw new KeyError('KMS_UNAVAILABLE', `${what} still failing after ${attempt} attempts (last: ${code}${statusText(err)})`, { cause: err });
       }
       const delayMs = backoffMs(attempt, o.baseDelayMs ?? 100, o.maxDelayMs ?? 5_000, o.random);
+      last = ` (after ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}, last: ${code}${statusText(err)})`;
+      const end = o.deadline?.();
+      if (end !== undefined && Date.now() + delayMs >= end) throw new KeyError('KMS_DEADLINE_EXCEEDED', `${what} not retried: the wait would pass the deadline${last}`, { cause: err });
       o.onRetry?.({ operation, attempt, code, delayMs });
       await (o.sleep ?? sleepMs)(delayMs);
     }
@@ -139,12 +157,13 @@ export class KmsKeyProvider implements KeyProvider {
    * GenerateDataKey with KeySpec AES_256 under `context`.
    *
    * @throws KeyError `KEY_CONTEXT_INVALID`, `KMS_ACCESS_DENIED`, `KMS_KEY_DISABLED`, `KMS_KEY_NOT_FOUND`,
-   *   `KMS_KEY_INVALID_STATE`, `KMS_UNAVAILABLE` (retries exhausted), `KMS_FAILED`, `KMS_RESPONSE_INVALID`.
+   *   `KMS_KEY_INVALID_STATE`, `KMS_UNAVAILABLE` (retries exhausted), `KMS_DEADLINE_EXCEEDED` (see
+   *   {@link KmsRetryOptions.deadline}), `KMS_FAILED`, `KMS_RESPONSE_INVALID`.
    */
   async generateDataKey(context: EncryptionContext): Promise<GeneratedDataKey> {
     const EncryptionContext = this.#context(context);
-    const out = await callKms('GenerateDataKey', this.keyId, this.#options, () =>
-      this.#client.send(new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext })),
+    const out = await callKms('GenerateDataKey', this.keyId, this.#options, (abortSignal) =>
+      this.#client.send(new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext }), { abortSignal }),
     );
     const plaintext = takeBytes(out.Plaintext);
     if (!plaintext || plaintext.length !== DATA_KEY_BYTES || !out.CiphertextBlob?.length) {
@@ -164,8 +183,8 @@ export class KmsKeyProvider implements KeyProvider {
   async decryptDataKey(encrypted: Buffer, context: EncryptionContext): Promise<Buffer> {
     const EncryptionContext = this.#context(context);
     const pin = /^(?:arn:[^:]+:kms:[^:]*:[^:]*:)?alias\//.test(this.keyId) ? {} : { KeyId: this.keyId };
-    const out = await callKms('Decrypt', this.keyId, this.#options, () =>
-      this.#client.send(new DecryptCommand({ ...pin, CiphertextBlob: encrypted, EncryptionContext })),
+    const out = await callKms('Decrypt', this.keyId, this.#options, (abortSignal) =>
+      this.#client.send(new DecryptCommand({ ...pin, CiphertextBlob: encrypted, EncryptionContext }), { abortSignal }),
     );
     const plaintext = takeBytes(out.Plaintext);
     if (!plaintext || plaintext.length !== DATA_KEY_BYTES) {
@@ -224,8 +243,8 @@ export class KmsSigner implements CheckpointSigner {
    */
   async sign(digest: Uint8Array): Promise<Buffer> {
     if (digest.length !== 32) throw new KeyError('SIGN_DIGEST_INVALID', `checkpoint digest must be 32 bytes (SHA-256), got ${digest.length}`);
-    const out = await callKms('Sign', this.keyId, this.#options, () =>
-      this.#client.send(new SignCommand({ KeyId: this.keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' })),
+    const out = await callKms('Sign', this.keyId, this.#options, (abortSignal) =>
+      this.#client.send(new SignCommand({ KeyId: this.keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }), { abortSignal }),
     );
     if (!out.Signature?.length) throw new KeyError('KMS_RESPONSE_INVALID', `KMS Sign on key ${this.keyId} returned no signature`);
     return Buffer.from(out.Signature);
@@ -245,7 +264,7 @@ export class KmsSigner implements CheckpointSigner {
   }
 
   async #fetchPem(): Promise<string> {
-    const out = await callKms('GetPublicKey', this.keyId, this.#options, () => this.#client.send(new GetPublicKeyCommand({ KeyId: this.keyId })));
+    const out = await callKms('GetPublicKey', this.keyId, this.#options, (abortSignal) => this.#client.send(new GetPublicKeyCommand({ KeyId: this.keyId }), { abortSignal }));
     if (out.KeySpec !== 'ECC_NIST_P256' || out.KeyUsage !== 'SIGN_VERIFY' || !out.PublicKey?.length) {
       const what = `KeySpec ${out.KeySpec ?? '?'}, KeyUsage ${out.KeyUsage ?? '?'}`;
       throw new KeyError('KMS_KEY_SPEC_INVALID', `KMS key ${this.keyId} is ${what}; checkpoints need ECC_NIST_P256 with SIGN_VERIFY`);

@@ -127,7 +127,7 @@ export class FirehoseStream {
       result.calls += 1;
       o.onEvent?.({ type: 'call', stream: this.streamName, records: pending.length, bytes: pending.reduce((n, r) => n + r.data.length, 0) });
       let retryable = true;
-      const signal = left === undefined ? undefined : AbortSignal.timeout(left);
+      const signal = left === undefined ? undefined : AbortSignal.timeout(Math.ceil(left));
       try {
         const command = new PutRecordBatchCommand({ DeliveryStreamName: this.streamName, Records: pending.map((r) => ({ Data: r.data })) });
         const out = await o.client.send(command, signal ? { abortSignal: signal } : {});

@@ -77,6 +77,51 @@ describe('KMS key provider (real SDK against the local server)', () => {
     expect(server.count('Decrypt') - before).toBe(3);
   });
 
+  describe('within a deadline', () => {
+    const within = (deadline: () => number | undefined, o: { maxAttempts?: number; baseDelayMs?: number; retries?: KmsRetryInfo[] } = {}): KmsKeyProvider =>
+      new KmsKeyProvider({ client: server.kmsClient(10_000), keyId: 'alias/logveil', maxAttempts: o.maxAttempts ?? 5, baseDelayMs: o.baseDelayMs ?? 100, sleep: noSleep, random: () => 1, deadline, onRetry: (i) => o.retries?.push(i) });
+
+    it('cuts off a call still out at the deadline, well before the request timeout', async () => {
+      server.fail({ target: 'GenerateDataKey', kind: 'latency', latencyMs: 4_000 });
+      const started = Date.now();
+      const err = await keyError(within(() => started + 300).generateDataKey(CTX));
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(err.code).toBe('KMS_DEADLINE_EXCEEDED');
+      expect(err.message).toMatch(/^KMS GenerateDataKey on key alias\/logveil cut off at the deadline, unanswered after \d+ ms$/);
+      server.clearFaults();
+    });
+
+    it('calls nothing past the deadline', async () => {
+      const before = server.count('GenerateDataKey');
+      const err = await keyError(within(() => Date.now() - 1).generateDataKey(CTX));
+      expect(err.code).toBe('KMS_DEADLINE_EXCEEDED');
+      expect(err.message).toBe('KMS GenerateDataKey on key alias/logveil not called: no time left before the deadline');
+      expect(server.count('GenerateDataKey')).toBe(before);
+    });
+
+    it('does not retry when the wait would pass the deadline, and says what failed before', async () => {
+      server.fail({ target: 'GenerateDataKey', kind: 'throttle', times: 10 });
+      const retries: KmsRetryInfo[] = [];
+      const before = server.count('GenerateDataKey');
+      // Backoff ceilings of 1 s, then 2 s (random 1: the full ceiling) against 1.5 s left: one retry.
+      const end = Date.now() + 1_500;
+      const err = await keyError(within(() => end, { baseDelayMs: 1_000, retries }).generateDataKey(CTX));
+      server.clearFaults();
+      expect(err.code).toBe('KMS_DEADLINE_EXCEEDED');
+      expect(err.message).toBe('KMS GenerateDataKey on key alias/logveil not retried: the wait would pass the deadline (after 2 attempts, last: ThrottlingException, HTTP 400)');
+      expect(retries.map((r) => r.attempt)).toEqual([1]);
+      expect(server.count('GenerateDataKey') - before).toBe(2);
+    });
+
+    it('asks for the deadline at every call: none given, none kept', async () => {
+      let deadline: number | undefined = Date.now() - 1;
+      const kms = within(() => deadline);
+      expect((await keyError(kms.generateDataKey(CTX))).code).toBe('KMS_DEADLINE_EXCEEDED');
+      deadline = undefined;
+      expect((await kms.generateDataKey(CTX)).plaintext).toHaveLength(32);
+    });
+  });
+
   it.each([
     ['access-denied', 'KMS_ACCESS_DENIED'],
     ['disabled', 'KMS_KEY_DISABLED'],
