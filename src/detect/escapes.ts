@@ -92,16 +92,20 @@ export function isPercentEscapeAt(bytes: Buffer, pos: number): boolean {
 }
 
 /**
- * A raw JSON line with its `\n`, `\r`, `\t`, `\"` and `\/` escapes (the line breaks and tabs of a
- * stack trace or a multi-line message, the quotes of JSON logged inside a message) written as the
- * characters they stand for, as its strings read once parsed; the line itself when it holds no
- * backslash. Each string's content as read stands in it whole, so a pattern that matches a string
- * matches this line. Undefined when it holds another backslash: `\\` leaves a backslash in the
- * string, which detection reads as an escape once more (`{\"token\":...}` inside a string, see
- * embedded.ts), and `\u0040` any character; only the structured path reads such a line as its
- * strings hold it. Undefined too when such an escape stands in a key, or in the name of a
- * name-value object (`{"name":"social\tsecurity","value":...}`): detection reads a key also as its
- * words (`social security: ...`, see scanText), which no reading of the line spells.
+ * A raw JSON line with its `\n`, `\r`, `\t`, `\"`, `\/` and `\uXXXX` escapes (the line breaks and
+ * tabs of a stack trace or a multi-line message, the quotes of JSON logged inside a message, the
+ * `\u0026` and `\u003c` Go's encoder writes for `&` and `<`, the accented letters of an ASCII-only
+ * encoder) written as the characters they stand for, in UTF-8, as its strings read once parsed;
+ * the line itself when it holds no backslash. Each string's content as read stands in it whole,
+ * so a pattern that matches a string matches this line. Undefined when it holds another
+ * backslash: `\\` (or `\u005c`) leaves a backslash in the string, which detection reads as an
+ * escape once more (`{\"token\":...}` inside a string, see embedded.ts). Undefined too for a
+ * surrogate's `\u` outside a pair, which stands for no character. (A `\u` escape may also finish a
+ * percent-escape or a character reference, `%\u00340`: the caller checks the reading for those.)
+ * Only the structured path reads such a line as its strings hold it. Undefined too when such an
+ * escape stands in a key, or in the name of a name-value object
+ * (`{"name":"social\tsecurity","value":...}`): detection reads a key also as its words
+ * (`social security: ...`, see scanText), which no reading of the line spells.
  */
 export function controlEscapesDecoded(line: Buffer): Buffer | undefined {
   let at = line.indexOf(BACKSLASH);
@@ -112,9 +116,16 @@ export function controlEscapesDecoded(line: Buffer): Buffer | undefined {
   let from = 0;
   for (; at !== -1; at = line.indexOf(BACKSLASH, from)) {
     const c = line[at + 1];
+    n += line.copy(out, n, from, at);
+    if (c === 0x75) {
+      const char = plainUnicodeEscapeAt(line, at);
+      if (char === undefined) return undefined;
+      n += out.write(char, n, 'utf8');
+      from = at + 6 * char.length;
+      continue;
+    }
     const decoded = c === 0x6e ? 0x0a : c === 0x72 ? 0x0d : c === 0x74 ? 0x09 : c === QUOTE || c === SLASH ? c : undefined;
     if (decoded === undefined) return undefined;
-    n += line.copy(out, n, from, at);
     out[n++] = decoded;
     from = at + 2;
   }
@@ -123,26 +134,53 @@ export function controlEscapesDecoded(line: Buffer): Buffer | undefined {
 }
 
 /**
- * `line` with its `\"` and `\/` escapes written as the characters, its other backslashes as they
- * are; undefined when it holds neither escape. A line that {@link controlEscapesDecoded} reads but
- * that does not parse is read as text (see readsAsText), and detection reads a text with those two
- * escapes decoded and its `\n` and `\t` as written (see decodeEscapes), which neither the line nor
- * its fully decoded reading spells (`postgres:\/\/admin:hunt\ter2@db`).
+ * `line` with its `\"`, `\/` and `\uXXXX` escapes written as the characters (in UTF-8), its other
+ * backslashes as they are; undefined when it holds none of those escapes. For a line that
+ * {@link controlEscapesDecoded} reads (a `\u` escape it refuses is left as written here) but that
+ * does not parse, and so is read as text (see readsAsText): detection reads a text with those
+ * escapes decoded and its `\n` and `\t` as written (see decodeEscapes), which neither the line
+ * nor its fully decoded reading spells (`postgres:\/\/admin:hunt\ter2@db`).
  */
-export function quoteEscapesDecoded(line: Buffer): Buffer | undefined {
+export function textEscapesDecoded(line: Buffer): Buffer | undefined {
   const out = Buffer.allocUnsafe(line.length);
   let n = 0;
   let from = 0;
-  for (let at = line.indexOf(BACKSLASH); at !== -1 && at + 1 < line.length; at = line.indexOf(BACKSLASH, at + 2)) {
+  for (let at = line.indexOf(BACKSLASH); at !== -1 && at + 1 < line.length; at = line.indexOf(BACKSLASH, Math.max(from, at + 2))) {
     const c = line[at + 1];
-    if (c !== QUOTE && c !== SLASH) continue;
+    const char = c === 0x75 ? plainUnicodeEscapeAt(line, at) : undefined;
+    if (char === undefined && c !== QUOTE && c !== SLASH) continue;
     n += line.copy(out, n, from, at);
-    out[n++] = c;
-    from = at + 2;
+    if (char === undefined) out[n++] = c as number;
+    else n += out.write(char, n, 'utf8');
+    from = at + (char === undefined ? 2 : 6 * char.length);
   }
   if (from === 0) return undefined;
   n += line.copy(out, n, from);
   return out.subarray(0, n);
+}
+
+/**
+ * The character the `\uXXXX` escape at `line[at]` stands for, or the two escapes of a surrogate
+ * pair there (`\ud83d\ude00`, as ASCII-only encoders write an emoji), each a UTF-16 unit of it;
+ * undefined when there is none, or when it stands for a backslash or a surrogate alone.
+ */
+function plainUnicodeEscapeAt(line: Buffer, at: number): string | undefined {
+  const code = unicodeEscapeAt(line, at);
+  if (code === undefined || code === BACKSLASH || (code >= 0xdc00 && code <= 0xdfff)) return undefined;
+  if (code < 0xd800 || code > 0xdbff) return String.fromCharCode(code);
+  const low = line[at + 6] === BACKSLASH ? unicodeEscapeAt(line, at + 6) : undefined;
+  return low !== undefined && low >= 0xdc00 && low <= 0xdfff ? String.fromCharCode(code, low) : undefined;
+}
+
+/** The code unit of a `\uXXXX` escape at `line[at]`, if one starts there. */
+function unicodeEscapeAt(line: Buffer, at: number): number | undefined {
+  return line[at + 1] === 0x75 && isHexAt(line, at + 2, 4) ? parseInt(line.toString('latin1', at + 2, at + 6), 16) : undefined;
+}
+
+function isHexAt(bytes: Buffer, from: number, count: number): boolean {
+  if (from + count > bytes.length) return false;
+  for (let i = from; i < from + count; i++) if (!isHexCode(bytes[i] as number)) return false;
+  return true;
 }
 
 /**

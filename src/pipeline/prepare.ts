@@ -7,7 +7,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { isJsonRecord, readsAsText, type LineFormat } from '../codecs/jsonl.js';
 import type { CompiledDetector, CompiledPolicy } from '../detect/compile.js';
-import { controlEscapesDecoded, hasRawEscape, quoteEscapesDecoded } from '../detect/escapes.js';
+import { controlEscapesDecoded, hasRawEscape, textEscapesDecoded } from '../detect/escapes.js';
 import { markByte, markEscapes } from '../detect/line-filter.js';
 import { isAsciiText } from '../detect/literal-scan.js';
 import { requiredLiterals, type Literal } from '../detect/literals.js';
@@ -61,12 +61,12 @@ export function slowLines(data: Buffer, ends: Int32Array, ctx: SlowLineOptions, 
 }
 
 /**
- * Marks the lines with a backslash, but a JSON line whose only escapes are `\n`, `\r`, `\t`, `\"`
- * and `\/` (stack traces, multi-line messages, JSON logged inside a message), which it returns with
- * its readings (see {@link escapedReadings}), by line index. Such a line is read as a JSON record
- * if it parses, with those characters in its strings, and as text if it does not: it leaves
- * unchanged when the prefilter passes it as written (the caller's pass over the batch) and in
- * each reading.
+ * Marks the lines with a backslash, but a JSON line whose only escapes are `\n`, `\r`, `\t`, `\"`,
+ * `\/` and most `\uXXXX` (stack traces, multi-line messages, JSON logged inside a message, the
+ * output of encoders that escape `&`, `<` or every non-ASCII letter), which it returns with its
+ * readings (see {@link escapedReadings}), by line index. Such a line is read as a JSON record if it
+ * parses, with those characters in its strings, and as text if it does not: it leaves unchanged
+ * when the prefilter passes it as written (the caller's pass over the batch) and in each reading.
  */
 function markBackslashes(data: Buffer, ends: Int32Array, format: LineFormat, slow: Uint8Array): Map<number, Buffer[]> {
   const decoded = new Map<number, Buffer[]>();
@@ -84,17 +84,21 @@ function markBackslashes(data: Buffer, ends: Int32Array, format: LineFormat, slo
 
 /**
  * A JSON line's readings the prefilter must pass besides the line as written: its strings as they
- * read once parsed (see controlEscapesDecoded), and the text that detection reads with its `\"`
- * and `\/` decoded should the line not parse (see quoteEscapesDecoded; one more prefilter test
- * costs less than finding out whether the line parses). Undefined when an escape hides what no
- * reading spells.
+ * read once parsed (see controlEscapesDecoded), and the text that detection reads with its `\"`,
+ * `\/` and `\u` escapes decoded should the line not parse (see textEscapesDecoded; one more
+ * prefilter test costs less than finding out whether the line parses). Undefined when an escape
+ * hides what no reading spells, as a `\u` escape may once decoded, finishing a percent-escape or a
+ * character reference that detection decodes in turn (`%\u00340`, `&\u002364;`).
  */
 function escapedReadings(bytes: Buffer): Buffer[] | undefined {
   const parsed = controlEscapesDecoded(bytes);
   if (parsed === undefined) return undefined;
-  const text = quoteEscapesDecoded(bytes);
-  return text ? [parsed, text] : [parsed];
+  const text = textEscapesDecoded(bytes);
+  const readings = text ? [parsed, text] : [parsed];
+  return bytes.includes(UNICODE_ESCAPE) && readings.some(hasRawEscape) ? undefined : readings;
 }
+
+const UNICODE_ESCAPE = Buffer.from('\\u');
 
 /**
  * True when a raw line may hold something to redact: a line filter hit, as written or in one of

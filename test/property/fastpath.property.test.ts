@@ -139,6 +139,26 @@ describe('the raw-line fast path gives the same result as the structured path', 
     for (const secret of ['bob@example.com', 'x1y2z3w4', 'hunter2xyz', 'q9w8e7r6']) expect(out).not.toContain(secret);
   });
 
+  it('on JSON lines with \\u escapes (Go writes & < > so, ASCII-only encoders every accent): passed as written when nothing hides behind them', () => {
+    const lines = [
+      '{"level":"info","msg":"GET /search?q=shoes\\u0026page=2 200","tag":"\\u003cnone\\u003e"}',
+      '{"who":"Ren\\u00e9e M\\u00fcller","city":"\\u6771\\u4eac","mood":"\\ud83d\\ude00"}',
+      '{"msg":"mail bob\\u0040example.com"}',
+      '{"msg":"to=carol%\\u00340example.net"}',
+      '{"msg":"bob\\u0026#64;example.com"}',
+      '{"msg":"{\\u0022api_token\\u0022:\\u0022x1y2z3w4\\u0022}"}',
+      '{"msg":"c:\\u005cu0040 \\ud83d\\ude00"}',
+      '{mail=dave\\u0040example.org}',
+      '{"p\\u0061ssword":"q9w8e7r6"}',
+    ];
+    const r = both(lines);
+    // The first two; not the lines whose escapes spell a value, an escape, a backslash, a surrogate or a key.
+    expect(r.fastPathLines).toBe(2);
+    expect(Buffer.from(r.output).toString().split('\n').slice(0, 2)).toEqual(lines.slice(0, 2));
+    const out = Buffer.from(r.output).toString();
+    for (const hidden of ['bob\\u0040example.com', 'carol%\\u00340example.net', 'bob\\u0026#64;example.com', 'x1y2z3w4', 'dave\\u0040example.org', 'q9w8e7r6']) expect(out).not.toContain(hidden);
+  });
+
   it('on name-value objects inside a string spaced, prefixed or quoted as key rules inside text read them, and on lines read as text with escaped slashes and tabs', () => {
     const lines = [
       '{"m":"{\\"name\\":\\n\\"DB_PASSWORD\\",\\"value\\":\\"hunter2xyz\\"}"}',
@@ -190,11 +210,11 @@ describe('the raw-line fast path gives the same result as the structured path', 
     expect(Buffer.from(r.output).toString()).not.toContain('301482276');
   });
 
-  const keyName = fc.constantFrom('social\\tsecurity', 'x\\npan\\n', 'tax\\r\\nid', 'msg', 'user', 'password', 'api_token', 'trace_id', 'Authorization', 'note', 'p\\u0061ssword', 'alice@example.com', '10.1.2.3', 'ssn', 'phones', 'rtn', 'bankRtn', 'span_id', 'cpf', 'a\\"b', 'x\\/y');
+  const keyName = fc.constantFrom('social\\u0020security', 'p\\u00e4ss', 'social\\tsecurity', 'x\\npan\\n', 'tax\\r\\nid', 'msg', 'user', 'password', 'api_token', 'trace_id', 'Authorization', 'note', 'p\\u0061ssword', 'alice@example.com', '10.1.2.3', 'ssn', 'phones', 'rtn', 'bankRtn', 'span_id', 'cpf', 'a\\"b', 'x\\/y');
   const text = fc.oneof(
     message.map((m) => m.text),
     fc.string({ unit: 'grapheme', maxLength: 40 }),
-    fc.constantFrom('mail a\\u0040b.com', 'to=carol%40example.net&p=%2F', 'next=%2Fcb%3Fto%3Ddave%2540example.org', 'dob=n%C3%A9e le 12/03/1980', 'card=4.111111111111111E15', 'n=-4111111111111111 ok', 'CPU 95%', 'x\\"y', 'plain', 'ip 10.1.2.3', 'ok', 'c:\\\\temp\\\\file', '[[X:h1.4111111111111111]]', '[[EMAIL]]', 'mail bob&#64;example.com', 'c=4111&#32;1111&#32;1111&#32;1111', 'AT&T; R&amp;D', 'payload={"api_token":"x1y2z3","n":"ok"}', 'Manchester: 0161 496 0000.', "h={'Cookie': 'sid=zq81', 'x_token':['a1b2c3']}", 'st=%7B%22access_token%22%3A%22zq81kd02%22%7D', 'Error: boom\\n    at f (/app/a.js:1:2)\\n\\tat g', 'password:\\n  hunter2xyz', 'call\\n(202) 555-0143 now', 'ssn\\t078-05-1120', 'card\\r\\n4111 1111 1111 1111', 'mail\\nbob@example.com', 'routing\\n011000028', '4111\\n1111\\n1111\\n1111', 'tel:\\t+44 20 7946 0958', 'x\\\\ny'),
+    fc.constantFrom('mail a\\u0040b.com', 'to=carol%40example.net&p=%2F', 'next=%2Fcb%3Fto%3Ddave%2540example.org', 'dob=n%C3%A9e le 12/03/1980', 'card=4.111111111111111E15', 'n=-4111111111111111 ok', 'CPU 95%', 'x\\"y', 'plain', 'ip 10.1.2.3', 'ok', 'c:\\\\temp\\\\file', '[[X:h1.4111111111111111]]', '[[EMAIL]]', 'mail bob&#64;example.com', 'c=4111&#32;1111&#32;1111&#32;1111', 'AT&T; R&amp;D', 'payload={"api_token":"x1y2z3","n":"ok"}', 'Manchester: 0161 496 0000.', "h={'Cookie': 'sid=zq81', 'x_token':['a1b2c3']}", 'st=%7B%22access_token%22%3A%22zq81kd02%22%7D', 'Error: boom\\n    at f (/app/a.js:1:2)\\n\\tat g', 'password:\\n  hunter2xyz', 'call\\n(202) 555-0143 now', 'ssn\\t078-05-1120', 'card\\r\\n4111 1111 1111 1111', 'mail\\nbob@example.com', 'routing\\n011000028', '4111\\n1111\\n1111\\n1111', 'tel:\\t+44 20 7946 0958', 'x\\\\ny', 'x=1\\u0026y=\\u003cb\\u003e', 'Ren\\u00e9e \\u96fb\\u8a71', 'to=carol%\\u00340example.net', 'bob&\\u002364;example.com', 'api_token\\u003dx1y2z3w4', 'ssn\\u0009078-05-1120', 'card\\u000a4111 1111 1111 1111', 'c:\\u005cu0040', '\\ud83d\\ude00 ok', 'nul\\u0000', 'social\\u0020security 301482276', '%\\u0032540'),
   );
   // Values as JSON text: strings, booleans and numbers, card numbers and big integers among them.
   const valueText = fc.oneof(
@@ -204,7 +224,7 @@ describe('the raw-line fast path gives the same result as the structured path', 
     card,
     fc.constantFrom('12345678901234567890', '-0.5e-3', '4111111111111111', '-4111111111111111', '4.111111111111111E15', '-122.4194155', '1.0E7', '1E+21', '[4111111111111111, 2]', '{"email":"bob@example.com"}', '587316420', '"2025550143"', '["587316421","n/a",587316422]', '[["2025550143"],"2025550144"]', '[1,"587316421"]', '{"home":"2025550143"}', '5.87316420E8', '"202%20555%200143"', '[1,"011000028"]', '{"n":"52998224725"}', '[{"name":"DB_PASSWORD","value":"hunter2xyz"}]', '[{"key":"pwd","value":"abc"}]', '{"key":"bank_rtn","value":{"stringValue":"011000028"}}', '{"Key":"ssn","Value":[1,"536221234"]}', '"req {\\"client_secret\\": \\"s3cr3t\\"}"'),
     // Quotes and slashes escaped: JSON logged inside a message, a URL as some encoders write it.
-    fc.constantFrom('"say \\"hi\\" to 078-05-1120"', '"{\\"email\\":\\"bob@example.com\\"}"', '"{\\"api_token\\":\\"x1y2z3w4\\"}"', '"{\\"name\\":\\"DB_PASSWORD\\",\\"value\\":\\"hunter2xyz\\"}"', '"{\\"social security\\":\\"301482276\\"}"', '"{\\"ssn\\": 301482276}"', '"{\\"pass\\\\u0077ord\\":\\"x\\"}"', '"http:\\/\\/a.example\\/cb?to=carol@example.net"', '"{\\"routing\\":\\"011000028\\"}"', '"{\\"phones\\":[\\"2025550143\\"]}"', '"[\\"x\\", \\"4111 1111 1111 1111\\"]"', '"{\\"k\\":\\"v\\",\\"n\\":2}"', '"quote \\" alone\\n"', '"{\\"Cookie\\": [\\"sid=zq81\\"]}"', '"{\\"name\\":\\n\\"DB_PASSWORD\\",\\"value\\":\\"hunter2xyz\\"}"', '"{\\"key\\" : b\\"api_token\\", \\"value\\": \\"x1y2z3w4\\"}"', '"{\\"name\\":\\"it\'s_password\\",\\"value\\":\\"q9w8e7r6\\"}"', '"postgres:\\/\\/admin:hunt\\ter2@localhost\\/db"'),
+    fc.constantFrom('"say \\"hi\\" to 078-05-1120"', '"{\\"email\\":\\"bob@example.com\\"}"', '"{\\"api_token\\":\\"x1y2z3w4\\"}"', '"{\\"name\\":\\"DB_PASSWORD\\",\\"value\\":\\"hunter2xyz\\"}"', '"{\\"social security\\":\\"301482276\\"}"', '"{\\"ssn\\": 301482276}"', '"{\\"pass\\\\u0077ord\\":\\"x\\"}"', '"http:\\/\\/a.example\\/cb?to=carol@example.net"', '"{\\"routing\\":\\"011000028\\"}"', '"{\\"phones\\":[\\"2025550143\\"]}"', '"[\\"x\\", \\"4111 1111 1111 1111\\"]"', '"{\\"k\\":\\"v\\",\\"n\\":2}"', '"quote \\" alone\\n"', '"{\\"Cookie\\": [\\"sid=zq81\\"]}"', '"{\\"name\\":\\n\\"DB_PASSWORD\\",\\"value\\":\\"hunter2xyz\\"}"', '"{\\"key\\" : b\\"api_token\\", \\"value\\": \\"x1y2z3w4\\"}"', '"{\\"name\\":\\"it\'s_password\\",\\"value\\":\\"q9w8e7r6\\"}"', '"postgres:\\/\\/admin:hunt\\ter2@localhost\\/db"', '"{\\u0022email\\u0022:\\u0022bob@example.com\\u0022}"', '"{\\u0022name\\u0022:\\u0022DB_PASSWORD\\u0022,\\u0022value\\u0022:\\u0022hunter2xyz\\u0022}"', '"http:\\u002f\\u002fa.example\\u002fcb?to=carol\\u0040example.net"'),
   );
   const jsonLine = fc
     .array(fc.tuple(keyName, valueText, fc.constantFrom('', ' ')), { maxLength: 5 })
@@ -218,7 +238,14 @@ describe('the raw-line fast path gives the same result as the structured path', 
     .map((pieces) => pieces.join(''));
   // JSON lines broken on purpose (a trailing comma, two objects, no quotes): read as text.
   const brokenJson = jsonLine.chain((l) => fc.constantFrom(`${l.slice(0, -1)},}`, `${l}{"n":1}`, l.replace(/"/g, '')));
-  const line = fc.oneof(jsonLine, text, edgeText, deepLine, badUtf8, brokenJson, text.map((t) => `${t}\r`), edgeText.map((t) => `${t}\r`));
+  // JSON lines whose strings hold \\u escapes, alone or finishing what detection decodes in turn.
+  const unicodeValue = fc
+    .array(fc.constantFrom('x', ' ', 'bob', '\\u0040', 'example.com', 'bob%\\u00340example.com', 'bob&\\u002364;example.com', 'ssn%\\u00320078-05-1120', '%', '\\u0034', '0', '&', '\\u0023', '64;', '\\u0026', '\\u003c', '\\u00e9', '\\u96fb', '\\ud83d\\ude00', '\\ud83d', '\\ude00', '\\u0022', '\\u003d', 'password', 'hunter2xyz', '078-05-1120', '\\u0009', '\\u000a', '\\n', '\\"', '\\/', '\\u002f'), { minLength: 1, maxLength: 8 })
+    .map((pieces) => `"${pieces.join('')}"`);
+  const unicodeLine = fc
+    .array(fc.tuple(fc.constantFrom('msg', 'note', 'user', 'password', 'p\\u0061ss'), unicodeValue), { minLength: 1, maxLength: 3 })
+    .map((entries) => '{' + entries.map(([k, v]) => `"${k}":${v}`).join(',') + '}');
+  const line = fc.oneof(jsonLine, unicodeLine, text, edgeText, deepLine, badUtf8, brokenJson, unicodeLine.map((l) => l.replace(/"/g, '')), text.map((t) => `${t}\r`), edgeText.map((t) => `${t}\r`));
 
   it('on generated lines, read as JSON lines, as strict JSON lines or as text: JSON with escapes and key rules, text (values against separators and line edges), CRLF, deep nesting, invalid UTF-8', () => {
     fc.assert(

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ActionPolicy } from '../../../src/act/actions.js';
 import { builtinPatternsDir } from '../../../src/config/config.js';
 import { CompiledPolicy } from '../../../src/detect/compile.js';
-import { controlEscapesDecoded, decodedViews, decodeEscapes, hasEscapes, hasRawEscape, MAX_LEVELS, quoteEscapesDecoded } from '../../../src/detect/escapes.js';
+import { controlEscapesDecoded, decodedViews, decodeEscapes, hasEscapes, hasRawEscape, MAX_LEVELS, textEscapesDecoded } from '../../../src/detect/escapes.js';
 import { explainText } from '../../../src/detect/explain.js';
 import { loadPolicy } from '../../../src/detect/load.js';
 import { scanText } from '../../../src/detect/scan.js';
@@ -256,16 +256,24 @@ describe('controlEscapesDecoded', () => {
     expect(controlEscapesDecoded(Buffer.from(line))?.toString()).toBe('{"m":"req {"email":"bob@example.com"}\n","u":"a/b"}');
   });
 
-  it('gives up on any other escape: a backslash, a code unit, a backslash ending the line, an escape in a key or a name', () => {
-    for (const line of ['{"m":"c:\\\\new"}', '{"m":"say \\\\\\"hi\\"\\n"}', '{"m":"a\\u0040b.com"}', '{"m":"x\\by"}', 'tail\\', '{"a\\"b":"x"}', '{"name":"pass\\/word","value":"x"}']) {
+  it('writes \\u escapes as the characters, in UTF-8: the ampersands of Go, the accents of an ASCII-only encoder', () => {
+    const line = '{"m":"a\\u0040b.com?x=1\\u0026y=\\u003cz\\u003e","who":"Ren\\u00e9e \\u96fb\\u8a71","n":"\\u0041\\u000a"}';
+    const decoded = controlEscapesDecoded(Buffer.from(line));
+    expect(decoded?.toString()).toBe('{"m":"a@b.com?x=1&y=<z>","who":"Renée 電話","n":"A\n"}');
+  });
+
+  it('gives up on any other escape: a backslash, a surrogate, a backslash ending the line, an escape in a key or a name', () => {
+    for (const line of ['{"m":"c:\\\\new"}', '{"m":"say \\\\\\"hi\\"\\n"}', '{"m":"c:\\u005cnew"}', '{"m":"\\ud83d"}', '{"m":"\\ude00\\ud83d"}', '{"m":"\\ud83d\\u0041"}', '{"m":"\\u12"}', '{"m":"x\\by"}', 'tail\\', '{"a\\"b":"x"}', '{"name":"pass\\/word","value":"x"}', '{"p\\u0061ssword":"x"}']) {
       expect(controlEscapesDecoded(Buffer.from(line)), line).toBeUndefined();
     }
   });
 });
 
-describe('quoteEscapesDecoded', () => {
-  it('decodes escaped quotes and slashes only, as detection reads a line that does not parse', () => {
-    const read = (line: string): string | undefined => quoteEscapesDecoded(Buffer.from(line))?.toString();
+describe('textEscapesDecoded', () => {
+  it('decodes escaped quotes, slashes and \\u escapes only, as detection reads a line that does not parse', () => {
+    const read = (line: string): string | undefined => textEscapesDecoded(Buffer.from(line))?.toString();
+    expect(read('{mail=bob\\u0040example.org\\ttab \\u00e9}')).toBe('{mail=bob@example.org\\ttab é}');
+    expect(read('\\ud83d\\ude00\\/ \\ud83d')).toBe('😀/ \\ud83d');
     expect(read('{conn=postgres:\\/\\/admin:hunt\\ter2@db \\"x\\"}')).toBe('{conn=postgres://admin:hunt\\ter2@db "x"}');
     // An escaped backslash stays, and what follows it is not an escape: `\\"` is a backslash, then a quote.
     expect(read('a\\\\"b')).toBeUndefined();
