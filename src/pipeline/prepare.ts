@@ -62,11 +62,12 @@ export function slowLines(data: Buffer, ends: Int32Array, ctx: SlowLineOptions, 
 
 /**
  * Marks the lines with a backslash, but a JSON line whose only escapes are `\n`, `\r`, `\t`, `\"`,
- * `\/` and most `\uXXXX` (stack traces, multi-line messages, JSON logged inside a message, the
- * output of encoders that escape `&`, `<` or every non-ASCII letter), which it returns with its
- * readings (see {@link escapedReadings}), by line index. Such a line is read as a JSON record if it
- * parses, with those characters in its strings, and as text if it does not: it leaves unchanged
- * when the prefilter passes it as written (the caller's pass over the batch) and in each reading.
+ * `\/`, most `\uXXXX` and some `\\` (stack traces, multi-line messages, JSON logged inside a
+ * message, the output of encoders that escape `&`, `<` or every non-ASCII letter, Windows paths;
+ * see controlEscapesDecoded), which it returns with its readings (see {@link escapedReadings}), by
+ * line index. Such a line is read as a JSON record if it parses, with those characters in its
+ * strings, and as text if it does not: it leaves unchanged when the prefilter passes it as written
+ * (the caller's pass over the batch) and in each reading.
  */
 function markBackslashes(data: Buffer, ends: Int32Array, format: LineFormat, slow: Uint8Array): Map<number, Buffer[]> {
   const decoded = new Map<number, Buffer[]>();

@@ -150,13 +150,15 @@ describe('the raw-line fast path gives the same result as the structured path', 
       '{"msg":"c:\\u005cu0040 \\ud83d\\ude00"}',
       '{mail=dave\\u0040example.org}',
       '{"p\\u0061ssword":"q9w8e7r6"}',
+      '{"path":"C:\\\\Users\\\\Alice\\\\AppData\\\\Local","re":"^\\\\d+$"}',
+      '{"m":"C:\\\\temp\\\\u0040 cfg={\'password\': \'q9\\\\\'w8e7r6\'}"}',
     ];
     const r = both(lines);
-    // The first two; not the lines whose escapes spell a value, an escape, a backslash, a surrogate or a key.
-    expect(r.fastPathLines).toBe(2);
+    // The first two and the Windows path; not the lines whose escapes spell a value, an escape, a backslash, a surrogate or a key.
+    expect(r.fastPathLines).toBe(3);
     expect(Buffer.from(r.output).toString().split('\n').slice(0, 2)).toEqual(lines.slice(0, 2));
     const out = Buffer.from(r.output).toString();
-    for (const hidden of ['bob\\u0040example.com', 'carol%\\u00340example.net', 'bob\\u0026#64;example.com', 'x1y2z3w4', 'dave\\u0040example.org', 'q9w8e7r6']) expect(out).not.toContain(hidden);
+    for (const hidden of ['bob\\u0040example.com', 'carol%\\u00340example.net', 'bob\\u0026#64;example.com', 'x1y2z3w4', 'dave\\u0040example.org', 'q9w8e7r6', 'w8e7r6']) expect(out).not.toContain(hidden);
   });
 
   it('on name-value objects inside a string spaced, prefixed or quoted as key rules inside text read them, and on lines read as text with escaped slashes and tabs', () => {
@@ -240,7 +242,7 @@ describe('the raw-line fast path gives the same result as the structured path', 
   const brokenJson = jsonLine.chain((l) => fc.constantFrom(`${l.slice(0, -1)},}`, `${l}{"n":1}`, l.replace(/"/g, '')));
   // JSON lines whose strings hold \\u escapes, alone or finishing what detection decodes in turn.
   const unicodeValue = fc
-    .array(fc.constantFrom('x', ' ', 'bob', '\\u0040', 'example.com', 'bob%\\u00340example.com', 'bob&\\u002364;example.com', 'ssn%\\u00320078-05-1120', '%', '\\u0034', '0', '&', '\\u0023', '64;', '\\u0026', '\\u003c', '\\u00e9', '\\u96fb', '\\ud83d\\ude00', '\\ud83d', '\\ude00', '\\u0022', '\\u003d', 'password', 'hunter2xyz', '078-05-1120', '\\u0009', '\\u000a', '\\n', '\\"', '\\/', '\\u002f'), { minLength: 1, maxLength: 8 })
+    .array(fc.constantFrom('x', ' ', 'bob', '\\u0040', 'example.com', 'bob%\\u00340example.com', 'bob&\\u002364;example.com', 'ssn%\\u00320078-05-1120', '%', '\\u0034', '0', '&', '\\u0023', '64;', '\\u0026', '\\u003c', '\\u00e9', '\\u96fb', '\\ud83d\\ude00', '\\ud83d', '\\ude00', '\\u0022', '\\u003d', 'password', 'hunter2xyz', '078-05-1120', '\\u0009', '\\u000a', '\\n', '\\"', '\\/', '\\u002f', 'C:\\\\Users', 'ssn\\\\t078-05-1120', '\\\\', '\\\\d+', 't', 'u0040', "'", 'pass\\\\', "cfg={'password': 'q9\\\\'w8e7r6'}"), { minLength: 1, maxLength: 8 })
     .map((pieces) => `"${pieces.join('')}"`);
   const unicodeLine = fc
     .array(fc.tuple(fc.constantFrom('msg', 'note', 'user', 'password', 'p\\u0061ss'), unicodeValue), { minLength: 1, maxLength: 3 })

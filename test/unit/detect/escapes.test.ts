@@ -260,10 +260,15 @@ describe('controlEscapesDecoded', () => {
     const line = '{"m":"a\\u0040b.com?x=1\\u0026y=\\u003cz\\u003e","who":"Ren\\u00e9e \\u96fb\\u8a71","n":"\\u0041\\u000a"}';
     const decoded = controlEscapesDecoded(Buffer.from(line));
     expect(decoded?.toString()).toBe('{"m":"a@b.com?x=1&y=<z>","who":"Renée 電話","n":"A\n"}');
+    expect(controlEscapesDecoded(Buffer.from('{"m":"ok \\ud83d\\ude00\\u0021"}'))?.toString()).toBe('{"m":"ok 😀!"}');
   });
 
-  it('gives up on any other escape: a backslash, a surrogate, a backslash ending the line, an escape in a key or a name', () => {
-    for (const line of ['{"m":"c:\\\\new"}', '{"m":"say \\\\\\"hi\\"\\n"}', '{"m":"c:\\u005cnew"}', '{"m":"\\ud83d"}', '{"m":"\\ude00\\ud83d"}', '{"m":"\\ud83d\\u0041"}', '{"m":"\\u12"}', '{"m":"x\\by"}', 'tail\\', '{"a\\"b":"x"}', '{"name":"pass\\/word","value":"x"}', '{"p\\u0061ssword":"x"}']) {
+  it('writes an escaped backslash as one where what follows cannot make it an escape: Windows paths', () => {
+    expect(controlEscapesDecoded(Buffer.from('{"path":"C:\\\\Users\\\\Alice\\\\AppData","re":"\\\\d+"}'))?.toString()).toBe('{"path":"C:\\Users\\Alice\\AppData","re":"\\d+"}');
+  });
+
+  it('gives up on any other escape: a backslash before what could make it one, a surrogate alone, a backslash ending the line, an escape in a key or a name', () => {
+    for (const line of ['{"m":"c:\\\\temp"}', '{"m":"C:\\\\Users\\\\"}', "{\"m\":\"a\\\\'b\"}", '{"m":"a\\\\/b"}', '{"m":"a\\\\u0040b"}', '{"m":"x"}\\\\', '{"m":"c:\\\\new"}', '{"m":"say \\\\\\"hi\\"\\n"}', '{"m":"c:\\u005cnew"}', '{"m":"\\ud83d"}', '{"m":"\\ude00\\ud83d"}', '{"m":"\\ud83d\\u0041"}', '{"m":"\\u12"}', '{"m":"x\\by"}', 'tail\\', '{"a\\"b":"x"}', '{"name":"pass\\/word","value":"x"}', '{"p\\u0061ssword":"x"}']) {
       expect(controlEscapesDecoded(Buffer.from(line)), line).toBeUndefined();
     }
   });
