@@ -8,11 +8,12 @@
 import type { KeyRuleSpec } from '../detect/pack.js';
 import { plainNumber } from '../detect/numbers.js';
 import { decodedForms } from '../detect/repeats.js';
-import { ownTokens, scanHits, scanText } from '../detect/scan.js';
+import { ownTokens, scanHits, scanText, type KnownMatches } from '../detect/scan.js';
 import { CodecError, LogveilError } from '../errors.js';
 import { fieldPath, type Finding, type JsonValue, type LogRecord, type Severity } from '../record.js';
 import type { ResolvedAction } from './actions.js';
 import { detectorEdit, keyRuleEdit, withKeyRules, type Edit, type RedactedBy } from './edits.js';
+import { bytesText, BYTES_MEMBERS, encodedBytes } from './bytes-value.js';
 import { embeddedValues } from './embedded.js';
 import { anyValueMember, contextWith, leaves, memberDecision, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue } from './members.js';
 import type { RedactOptions, RedactOutcome } from './redact-options.js';
@@ -135,8 +136,9 @@ class Walker implements FirstPass {
       } else {
         const keyed = contextWith(this.#o.policy, key, context);
         const itemContext = asNamed === undefined ? keyed : contextWith(this.#o.policy, asNamed, keyed);
+        if (typeof item === 'string' && keys.length === 1 && BYTES_MEMBERS.includes(key)) next = this.#bytes(item, fieldPath(path, name), itemContext);
         // Most values of a record hold nothing and leave as they are: their paths are not made.
-        if (typeof item === 'string' && this.#clean(item, itemContext)) next = item;
+        else if (typeof item === 'string' && this.#clean(item, itemContext)) next = item;
         else {
           this.#keys.push(key);
           const childPath = fieldPath(path, name);
@@ -184,12 +186,31 @@ class Walker implements FirstPass {
    */
   string(text: string, path: string, decoded = true, context: readonly string[] = NO_KEYS, asWritten = true): string | typeof DROP {
     if (asWritten && this.#clean(text, context)) return text;
-    const { policy, actions, valueDetectors } = this.#o;
-    const only = valueDetectors?.of(text);
-    const matches = scanText(policy, text, undefined, only, context.length === 0 ? undefined : { keys: context }, this.#o.knownMatches);
+    return this.#scan(text, path, decoded, context, this.#o.valueDetectors?.of(text), this.#o.knownMatches);
+  }
+
+  /** `only`: the detectors that can match (all when undefined); `known`: matches found ahead (see prepareLines). */
+  #scan(text: string, path: string, decoded: boolean, context: readonly string[], only?: readonly number[], known?: KnownMatches): string | typeof DROP {
+    const { policy, actions } = this.#o;
+    const matches = scanText(policy, text, undefined, only, context.length === 0 ? undefined : { keys: context }, known);
     const edits = matches.map((m) => detectorEdit(m, actions.forDetector(m.detector.spec), decoded));
     const byKey = embeddedValues(text, policy.keyRules, () => ownTokens(policy, text)).map((v) => keyRuleEdit(v, actions.forKeyRule(v.rule)));
     return this.#redact(text, path, byKey.length === 0 ? edits : withKeyRules(edits, byKey));
+  }
+
+  /**
+   * An OTLP AnyValue's bytes (see bytes-value.ts): read as written (base64 a detector knows, as a
+   * PKCS#12 blob), else decoded, with every detector, since what the raw line matched says
+   * nothing of what they spell. A finding there is redacted in the text, which is encoded again.
+   */
+  #bytes(value: string, path: string, context: readonly string[]): string | typeof DROP {
+    const written = this.string(value, path, true, context);
+    if (written !== value) return written;
+    const decoded = bytesText(value);
+    if (!decoded) return value;
+    const out = this.#scan(decoded.text, path, true, context);
+    if (out === DROP) return DROP;
+    return out === decoded.text ? value : encodedBytes(out, decoded.encoding);
   }
 
   /**

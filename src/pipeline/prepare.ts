@@ -5,6 +5,7 @@
  * ({@link prepareLines}).
  */
 import { isAscii, isUtf8 } from 'node:buffer';
+import { holdsBytes, QUOTED_BYTES_MEMBERS } from '../act/bytes-value.js';
 import { isJsonRecord, readsAsText, type LineFormat } from '../codecs/jsonl.js';
 import type { CompiledDetector, CompiledPolicy } from '../detect/compile.js';
 import { controlEscapesDecoded, hasRawEscape, textEscapesDecoded } from '../detect/escapes.js';
@@ -29,8 +30,9 @@ export interface SlowLineOptions {
 /**
  * Which lines take the structured path: prefilter hits (one pass over the whole batch), lines with
  * a backslash (but see {@link markBackslashes}), a percent-escape or a character reference (an
- * escape can hide a match), invalid UTF-8, oversized lines, in `jsonl` mode the lines that are not
- * JSON records (see isJsonRecord), and all of them when the fast path is off. `found` receives the
+ * escape can hide a match), an OTLP bytes value (base64 hides what it spells, see
+ * bytes-value.ts), invalid UTF-8, oversized lines, in `jsonl` mode the lines that are not JSON
+ * records (see isJsonRecord), and all of them when the fast path is off. `found` receives the
  * prefilter's hits of each line it ran on as written, when they stand for the line's strings.
  */
 export function slowLines(data: Buffer, ends: Int32Array, ctx: SlowLineOptions, found: Map<number, number[]>): Uint8Array {
@@ -40,6 +42,7 @@ export function slowLines(data: Buffer, ends: Int32Array, ctx: SlowLineOptions, 
   // Cheap whole-batch checks first: a line they mark needs no prefilter call.
   const decoded = markBackslashes(data, ends, ctx.format, slow);
   markEscapes(data, ends, slow);
+  for (const member of QUOTED_BYTES_MEMBERS) markByte(data, ends, member, slow);
   if (ctx.throwOnMarker !== undefined) markByte(data, ends, ctx.throwOnMarker, slow);
   filter.markHits(data, ends, slow, found, ctx.format);
   for (const [i, readings] of decoded) {
@@ -103,14 +106,14 @@ const UNICODE_ESCAPE = Buffer.from('\\u');
 
 /**
  * True when a raw line may hold something to redact: a line filter hit, as written or in one of
- * its readings (see {@link escapedReadings}), or an escape it cannot see
- * through (another of JSON's, a percent-escape or a character reference the detectors decode).
+ * its readings (see {@link escapedReadings}), or an escape it cannot see through (another of
+ * JSON's, a percent-escape or a character reference the detectors decode, an OTLP bytes value).
  * A line with none of them leaves unchanged however it is parsed, as {@link slowLines} passes it
  * (the structured path asks before it rejects a record with a repeated key).
  */
 export function mayHide(bytes: Buffer, policy: CompiledPolicy): boolean {
   const filter = policy.lineFilter;
-  if (!filter || hasRawEscape(bytes) || filter.test(bytes)) return true;
+  if (!filter || hasRawEscape(bytes) || holdsBytes(bytes) || filter.test(bytes)) return true;
   const readings = escapedReadings(bytes);
   return readings === undefined || readings.some((r) => r !== bytes && filter.test(r));
 }

@@ -40,7 +40,13 @@ async function startServe(dir: string, args: string[]): Promise<Service> {
   return { child, url, stderr: () => err, exit };
 }
 
-const PB_LOGS = CORPUS_LOGS.replace('Example log record', `mail ${EMAIL}`);
+/** JSON with the address in its bytes: base64 hides it from a reading of the request as written. */
+const PB_BYTES = Buffer.from(`{"to":"${EMAIL}"}`).toString('base64');
+const PB_LOGS = (() => {
+  const request = JSON.parse(CORPUS_LOGS.replace('Example log record', `mail ${EMAIL}`)) as { resourceLogs: Array<{ scopeLogs: Array<{ logRecords: Array<{ attributes: unknown[] }> }> }> };
+  request.resourceLogs[0]?.scopeLogs[0]?.logRecords[0]?.attributes.unshift({ key: 'payload', value: { bytesValue: PB_BYTES } });
+  return JSON.stringify(request);
+})();
 
 const post = (url: string, body: string | Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }) => fetch(url, { method: 'POST', body, headers });
 
@@ -134,8 +140,10 @@ describe('logveil serve', () => {
     const logs = JSON.parse(out[9] as string) as { resourceLogs: Array<{ scopeLogs: Array<{ logRecords: Array<{ body: { stringValue: string } }> }> }> };
     const body = logs.resourceLogs[0]?.scopeLogs[0]?.logRecords[0]?.body.stringValue;
     expect(body).toMatch(/^mail \[\[EMAIL:tk1\.[^\]]+\]\]$/);
+    const bytes = (logs.resourceLogs[0]?.scopeLogs[0]?.logRecords[0] as unknown as { attributes: Array<{ value: { bytesValue: string } }> }).attributes[0]?.value.bytesValue as string;
+    expect(Buffer.from(bytes, 'base64').toString()).toMatch(/^\{"to":"\[\[EMAIL:tk1\.[^\]]+\]\]"\}$/);
     // Field for field the request as its JSON would have been, but for the redacted address.
-    expect(logs).toEqual(lowerIds(PB_LOGS.replace(`mail ${EMAIL}`, body as string)));
+    expect(logs).toEqual(lowerIds(PB_LOGS.replace(`mail ${EMAIL}`, body as string).replace(PB_BYTES, bytes)));
     expect(JSON.parse(out[10] as string)).toEqual(lowerIds(CORPUS_TRACE));
   });
 

@@ -161,6 +161,19 @@ describe('the raw-line fast path gives the same result as the structured path', 
     for (const hidden of ['bob\\u0040example.com', 'carol%\\u00340example.net', 'bob\\u0026#64;example.com', 'x1y2z3w4', 'dave\\u0040example.org', 'q9w8e7r6', 'w8e7r6']) expect(out).not.toContain(hidden);
   });
 
+  it('on OTLP bytes values, which base64 hides: never passed unparsed', () => {
+    const b64 = (t: string): string => Buffer.from(t).toString('base64');
+    const lines = [
+      `{"scope":0,"logRecord":{"body":{"bytesValue":"${b64('user bob@example.com')}"}}}`,
+      `{"scope":0,"logRecord":{"attributes":[{"key":"blob","value":{"bytes_value":"${b64('AKIAIOSFODNN7REALKEY')}"}}]}}`,
+      `{"scope":0,"logRecord":{"body":{"bytesValue":"${b64('nothing here')}"}}}`,
+    ];
+    const r = both(lines);
+    expect(r.fastPathLines).toBe(0);
+    expect(Object.keys(r.findings).sort()).toEqual(['aws-access-key-id', 'email']);
+    expect(Buffer.from(r.output).toString().split('\n')[2]).toBe(lines[2]);
+  });
+
   it('on name-value objects inside a string spaced, prefixed or quoted as key rules inside text read them, and on lines read as text with escaped slashes and tabs', () => {
     const lines = [
       '{"m":"{\\"name\\":\\n\\"DB_PASSWORD\\",\\"value\\":\\"hunter2xyz\\"}"}',
@@ -224,7 +237,7 @@ describe('the raw-line fast path gives the same result as the structured path', 
     fc.integer().map(String),
     fc.boolean().map(String),
     card,
-    fc.constantFrom('12345678901234567890', '-0.5e-3', '4111111111111111', '-4111111111111111', '4.111111111111111E15', '-122.4194155', '1.0E7', '1E+21', '[4111111111111111, 2]', '{"email":"bob@example.com"}', '587316420', '"2025550143"', '["587316421","n/a",587316422]', '[["2025550143"],"2025550144"]', '[1,"587316421"]', '{"home":"2025550143"}', '5.87316420E8', '"202%20555%200143"', '[1,"011000028"]', '{"n":"52998224725"}', '[{"name":"DB_PASSWORD","value":"hunter2xyz"}]', '[{"key":"pwd","value":"abc"}]', '{"key":"bank_rtn","value":{"stringValue":"011000028"}}', '{"Key":"ssn","Value":[1,"536221234"]}', '"req {\\"client_secret\\": \\"s3cr3t\\"}"'),
+    fc.constantFrom('12345678901234567890', '-0.5e-3', '4111111111111111', '-4111111111111111', '4.111111111111111E15', '-122.4194155', '1.0E7', '1E+21', '[4111111111111111, 2]', '{"email":"bob@example.com"}', '587316420', '"2025550143"', '["587316421","n/a",587316422]', '[["2025550143"],"2025550144"]', '[1,"587316421"]', '{"home":"2025550143"}', '5.87316420E8', '"202%20555%200143"', '[1,"011000028"]', '{"n":"52998224725"}', '[{"name":"DB_PASSWORD","value":"hunter2xyz"}]', '[{"key":"pwd","value":"abc"}]', '{"key":"bank_rtn","value":{"stringValue":"011000028"}}', '{"Key":"ssn","Value":[1,"536221234"]}', '"req {\\"client_secret\\": \\"s3cr3t\\"}"', '{"bytesValue":"dXNlciBib2JAZXhhbXBsZS5jb20="}', '{"bytesValue":"bm90aGluZw=="}', '{"bytes_value":"QUtJQUlPU0ZPRE5ON1JFQUxLRVk"}'),
     // Quotes and slashes escaped: JSON logged inside a message, a URL as some encoders write it.
     fc.constantFrom('"say \\"hi\\" to 078-05-1120"', '"{\\"email\\":\\"bob@example.com\\"}"', '"{\\"api_token\\":\\"x1y2z3w4\\"}"', '"{\\"name\\":\\"DB_PASSWORD\\",\\"value\\":\\"hunter2xyz\\"}"', '"{\\"social security\\":\\"301482276\\"}"', '"{\\"ssn\\": 301482276}"', '"{\\"pass\\\\u0077ord\\":\\"x\\"}"', '"http:\\/\\/a.example\\/cb?to=carol@example.net"', '"{\\"routing\\":\\"011000028\\"}"', '"{\\"phones\\":[\\"2025550143\\"]}"', '"[\\"x\\", \\"4111 1111 1111 1111\\"]"', '"{\\"k\\":\\"v\\",\\"n\\":2}"', '"quote \\" alone\\n"', '"{\\"Cookie\\": [\\"sid=zq81\\"]}"', '"{\\"name\\":\\n\\"DB_PASSWORD\\",\\"value\\":\\"hunter2xyz\\"}"', '"{\\"key\\" : b\\"api_token\\", \\"value\\": \\"x1y2z3w4\\"}"', '"{\\"name\\":\\"it\'s_password\\",\\"value\\":\\"q9w8e7r6\\"}"', '"postgres:\\/\\/admin:hunt\\ter2@localhost\\/db"', '"{\\u0022email\\u0022:\\u0022bob@example.com\\u0022}"', '"{\\u0022name\\u0022:\\u0022DB_PASSWORD\\u0022,\\u0022value\\u0022:\\u0022hunter2xyz\\u0022}"', '"http:\\u002f\\u002fa.example\\u002fcb?to=carol\\u0040example.net"'),
   );

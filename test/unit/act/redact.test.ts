@@ -110,6 +110,51 @@ describe('redactRecord', () => {
     expect(JSON.stringify(copy)).toMatch(/^\{"__proto__":\{"x":1\},"z":"mail \[\[EMAIL:tk1\./);
   });
 
+  describe('OTLP bytes values, which base64 hides from every detector', () => {
+    const b64 = (bytes: string | Buffer): string => Buffer.from(bytes).toString('base64');
+    const bytesOut = (out: ReturnType<typeof redactRecord>): Buffer => {
+      if (out.kind !== 'keep') throw new Error('dropped');
+      const body = out.body as { attributes: Array<{ value: { bytesValue: string } }> };
+      return Buffer.from((body.attributes[0] as { value: { bytesValue: string } }).value.bytesValue, 'base64');
+    };
+    const attr = (value: JsonValue): JsonValue => ({ attributes: [{ key: 'payload', value }] });
+
+    it('reads UTF-8 bytes as their text and encodes the redacted text again', async () => {
+      const out = redactRecord(record(attr({ bytesValue: b64('{"to":"bob@example.com","n":1}') })), options);
+      const text = bytesOut(out).toString('utf8');
+      expect(text).toMatch(/^\{"to":"\[\[EMAIL:tk1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\]\]","n":1\}$/);
+      expect((await detokenizeText(text, keys)).text).toBe('{"to":"bob@example.com","n":1}');
+      expect(out.findings.map((f) => [f.detectorId, f.path])).toEqual([['email', '$.attributes[0].value.bytesValue']]);
+    });
+
+    it('reads other bytes byte by byte: the secret goes, the binary around it stays', () => {
+      const blob = Buffer.concat([Buffer.from([0x00, 0xff, 0x9c, 0x0a]), Buffer.from(' 10.1.2.3 '), Buffer.from([0xc3, 0x28, 0x01])]);
+      const out = bytesOut(redactRecord(record(attr({ bytesValue: b64(blob) })), options));
+      expect(out.subarray(0, 5)).toEqual(blob.subarray(0, 5));
+      expect(out.subarray(-3)).toEqual(blob.subarray(-3));
+      expect(out.toString('latin1')).toMatch(/^.{5}\[\[IP:h1\.[A-Za-z0-9_-]+\]\] /s);
+      expect(out.includes('10.1.2.3')).toBe(false);
+    });
+
+    it('leaves bytes that hold nothing as written, and a bytes member outside an AnyValue to the usual reading', () => {
+      const value = { bytesValue: b64('plain bytes, no secret').replace(/=+$/, '') };
+      const out = redactRecord(record(attr(value)), options);
+      expect(out.kind === 'keep' && out.body).toEqual(attr(value));
+      expect(out.findings).toEqual([]);
+      const loose = { bytesValue: b64('bob@example.com'), other: 1 };
+      expect(redactRecord(record(loose), options).findings).toEqual([]);
+      // The .proto's spelling too; and a value that is not base64 is read as written.
+      expect(redactRecord(record(attr({ bytes_value: b64('bob@example.com') })), options).findings).toHaveLength(1);
+      expect(redactRecord(record(attr({ bytesValue: 'mail bob@example.com' })), options).findings).toHaveLength(1);
+    });
+
+    it('drops the field or the record as a finding in any string would', () => {
+      expect(redactRecord(record(attr({ bytesValue: b64('x TOPSECRET-ABC y') })), options).kind).toBe('drop');
+      const out = redactRecord(record(attr({ bytesValue: b64('x INTERNAL-7 y') })), options);
+      expect(out.kind === 'keep' && out.body).toEqual({ attributes: [{ key: 'payload', value: {} }] });
+    });
+  });
+
   it('does not mutate its input', () => {
     const body = { user: { email: 'x@y.org', password: 'pw' } };
     const copy = structuredClone(body);

@@ -1,0 +1,41 @@
+/**
+ * OTLP's bytes values (`{"bytesValue":"<base64>"}` in an AnyValue, as the JSON mapping of protobuf
+ * writes them): base64 hides what the bytes spell from every detector, so the structured path reads
+ * them decoded too (see Walker in redact.ts), and the fast path passes no line that holds one.
+ * Bytes that are UTF-8 text are read as that text; others byte by byte (latin1), where an ASCII
+ * secret inside a binary blob still reads as written. What is redacted there is encoded again.
+ */
+import { isUtf8 } from 'node:buffer';
+
+/** The member names of an AnyValue's bytes: the JSON mapping's and the .proto's. */
+export const BYTES_MEMBERS: readonly string[] = ['bytesValue', 'bytes_value'];
+
+/** The quoted member names, as a raw line holds them. */
+export const QUOTED_BYTES_MEMBERS: readonly string[] = BYTES_MEMBERS.map((m) => `"${m}"`);
+
+/** Base64, with or without padding, in either alphabet (Node's decoder reads both). */
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+export interface DecodedBytes {
+  text: string;
+  encoding: 'utf8' | 'latin1';
+}
+
+/** The text the base64 `value` spells; undefined when it is not base64 or spells nothing. */
+export function bytesText(value: string): DecodedBytes | undefined {
+  if (value.length === 0 || !BASE64.test(value)) return undefined;
+  const bytes = Buffer.from(value, 'base64');
+  if (bytes.length === 0) return undefined;
+  const encoding = isUtf8(bytes) ? 'utf8' : 'latin1';
+  return { text: bytes.toString(encoding), encoding };
+}
+
+/** `text` (a redacted {@link bytesText}) as base64 again, in the encoding it was read with. */
+export function encodedBytes(text: string, encoding: DecodedBytes['encoding']): string {
+  return Buffer.from(text, encoding).toString('base64');
+}
+
+/** True when a raw line holds a bytes member (see {@link QUOTED_BYTES_MEMBERS}). */
+export function holdsBytes(line: Buffer): boolean {
+  return QUOTED_BYTES_MEMBERS.some((m) => line.includes(m));
+}
