@@ -2,19 +2,20 @@
  * The raw-line prefilter of the routing rules. For each rule it derives patterns such that a line
  * whose record the rule matches contains at least one of them; one RE2.Set over all of them then
  * tells in one pass whether a raw line can need routing. It may say "maybe" too often, never "no"
- * wrongly, on the same terms as the detectors' prefilter: a line holding a backslash (a JSON
- * escape can hide anything) always passes, and an anchored pattern also accepts the `"` that ends
- * a JSON string in the raw line.
+ * wrongly, on the same terms as the detectors' prefilter: a line holding a backslash passes
+ * unless it misses in each of its readings too, its escapes decoded as its strings read once
+ * parsed (see escapedReadings in pipeline/prepare.ts; a line with another escape always passes),
+ * and an anchored pattern also accepts the `"` that ends a JSON string in the raw line.
  */
 import { widenAnchors } from '../detect/line-filter.js';
 import type { ConditionGroup, FieldCondition, Scalar } from './spec.js';
 import { parsePath } from './path.js';
 
 /**
- * A raw-line pattern, and optionally another (`source`) that every line without a backslash the
- * condition holds on also matches, and whose literals make a better gate than the pattern's own:
- * the value of `"kind": "Event"` is rarer in logs than the key. (A line with a backslash passes
- * anyway, as above.) A line passes when it matches the pattern and holds a literal of the source.
+ * A raw-line pattern, and optionally another (`source`) that every line (or reading of one, as
+ * above) the condition holds on also matches, and whose literals make a better gate than the
+ * pattern's own: the value of `"kind": "Event"` is rarer in logs than the key. A line passes when
+ * it matches the pattern and holds a literal of the source.
  */
 export interface LinePattern {
   pattern: string;
@@ -37,7 +38,10 @@ const NUMERIC = /^-?\d+(?:\.\d+)?$/;
 
 /**
  * How a JSON value that compares equal to `value` can be written right after the `:` or `[` or
- * `,` before it: alternatives of a regex, each anchored at the value's first character.
+ * `,` before it, or read there in a line's reading with its escapes decoded: alternatives of a
+ * regex, each anchored at the value's first character. A string that JSON writes with escapes
+ * (`say \"hi\"`, a tab as `\t`) may be written with others (`\u0022`, `\u0009`), which only its
+ * decoded reading, the string as it reads (`say "hi"`), spells.
  */
 function valueForms(value: Scalar): string[] {
   const text = String(value);
@@ -54,7 +58,9 @@ function valueForms(value: Scalar): string[] {
     return [escapeRegex(JSON.stringify(text)), EXPONENT_NUMBER, LONG_NUMBER, '-?0\\.0{6}'];
   }
   if (text === 'true' || text === 'false') return [`${text}\\s*[,\\]}]`, escapeRegex(JSON.stringify(text))];
-  return [escapeRegex(JSON.stringify(text))];
+  const written = JSON.stringify(text);
+  const read = `"${text}"`;
+  return written === read ? [escapeRegex(written)] : [escapeRegex(written), escapeRegex(read)];
 }
 
 /** Any JSON number written with an exponent (`4.01e2`): its text is not the text it compares by. */
@@ -72,7 +78,7 @@ export function valuePatterns(value: Scalar): string[] {
  * One raw-line pattern that occurs wherever the field at `key` (the last key of a path from the
  * body) holds one of `values`: the key, its colon, then the value itself, or an array (a path steps
  * through arrays), or a string holding one (a path steps into JSON held in a string; with a key
- * inside, that JSON holds escaped quotes, and a line with a backslash always passes).
+ * inside, that JSON holds escaped quotes, which the line's decoded reading spells as quotes).
  */
 export function keyedValuePattern(key: string, values: readonly Scalar[]): string {
   const forms = [...new Set(values.flatMap(valueForms))];

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -15,7 +15,7 @@ import { builtinPatternsDir } from '../../src/config/config.js';
 import { CompiledRouting } from '../../src/route/compile.js';
 import { builtinRoutingDir } from '../../src/route/builtin.js';
 import { loadRoutingRules } from '../../src/route/load.js';
-import { localKeys } from '../helpers/keys.js';
+import { localKeys, tempDir } from '../helpers/keys.js';
 import { card, message } from '../helpers/values.js';
 
 const policy = builtinPolicy();
@@ -292,5 +292,39 @@ describe('routing reads the line prefilter\'s hits as it would read its own set'
     }
     // Most rule cases are matches: the comparison is not vacuous.
     expect(matched).toBeGreaterThan(50);
+  });
+
+  it('routes a value JSON writes with escapes alike when the line spells them otherwise (\\u0022 for \\", \\u0009 for \\t)', async () => {
+    const dir = tempDir('logveil-routing-');
+    writeFileSync(
+      join(dir, 'escaped.yaml'),
+      [
+        'pack: escaped-values',
+        'rules:',
+        '  - {id: quoted, name: A value with quotes, category: test, severity: low, when: {fields: {action: {in: [\'say "hi"\']}}}, tests: {match: [{action: \'say "hi"\'}], nomatch: [{action: say hi}]}}',
+        '  - {id: tabbed, name: A value with a tab, category: test, severity: low, when: {fields: {event.kind: "login\\tfailed"}}, tests: {match: [{event: {kind: "login\\tfailed"}}], nomatch: [{event: {kind: login failed}}]}}',
+        '  - {id: separated, name: A value with control characters, category: test, severity: low, when: {fields: {tag: ["a\\x1Fb", "line1\\nline2"]}}, tests: {match: [{tag: "a\\x1Fb"}], nomatch: [{tag: ab}]}}',
+        '',
+      ].join('\n'),
+    );
+    const custom = new CompiledRouting(loadRoutingRules([dir]), { groupKeySalt: new Uint8Array(16) });
+    const { keys } = await localKeys();
+    const tokenKey: DataKey = await keys.current();
+    const base = { policy: new CompiledPolicy(loadPolicy([builtinPatternsDir()]), { maxDepth: LIMITS.maxDepth, extraLinePatterns: custom.linePatterns }), routing: custom, actions: new ActionPolicy(), format: 'auto' as const, limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey };
+    const lines = [
+      String.raw`{"action":"say \"hi\""}`,
+      String.raw`{"action":"say \u0022hi\u0022"}`,
+      String.raw`{"event":{"kind":"login\u0009failed"}}`,
+      String.raw`{"tag":"a\u001Fb"}`,
+      String.raw`{"tag":"line1\u000aline2","note":"C:\\Users"}`,
+      String.raw`{"action":"say \u0022bye\u0022"}`,
+    ];
+    const task = { seq: 0, file: 'r.log', firstLine: 1, firstOffset: 0, data: Buffer.from(`${lines.join('\n')}\n`) };
+    const fast = processBatch(task, { ...base, fastPath: true });
+    const slow = processBatch(task, { ...base, fastPath: false });
+    expect(fast.routed).toEqual(slow.routed);
+    expect(comparable(fast)).toEqual(comparable(slow));
+    expect(fast.routed.map((r) => r.matches.map((m) => m.ruleId))).toEqual([['quoted'], ['quoted'], ['tabbed'], ['separated'], ['separated']]);
+    expect(fast.fastPathLines).toBe(1);
   });
 });
