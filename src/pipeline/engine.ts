@@ -13,7 +13,7 @@ import type { DataKey, DataKeyCache, KeyTransfer } from '../crypto/keys/cache.js
 import type { CompiledPolicy } from '../detect/compile.js';
 import { LogveilError } from '../errors.js';
 import type { LineWriter } from '../sinks/line-writer.js';
-import type { QuarantineSink } from '../sinks/quarantine.js';
+import type { QuarantineWriter } from '../sinks/quarantine.js';
 import type { SecuritySink } from '../sinks/security-events.js';
 import type { SecurityEvent } from '../telemetry/events.js';
 import { canonicalJson } from '../util/canonical.js';
@@ -61,7 +61,7 @@ export interface EngineOptions {
   fastPath?: boolean;
   app: LineWriter;
   security: SecuritySink;
-  quarantine: QuarantineSink;
+  quarantine: QuarantineWriter;
   /** Clear, value-free messages about bad input (file:line, code). */
   onProblem?: (message: string) => void;
   /** After every batch, with the running counts. */

@@ -6,7 +6,7 @@
 import { LogveilError } from '../errors.js';
 import type { DataKey } from '../crypto/keys/cache.js';
 import type { SourceRef } from '../record.js';
-import type { QuarantineSink } from '../sinks/quarantine.js';
+import type { QuarantineWriter } from '../sinks/quarantine.js';
 import type { SecuritySink } from '../sinks/security-events.js';
 import type { SecurityEvent } from '../telemetry/events.js';
 import type { Accounting } from './accounting.js';
@@ -43,7 +43,7 @@ export interface QuarantineTargets {
   quarantineKey: DataKey;
   policy: { hash: string };
   security: SecuritySink;
-  quarantine: QuarantineSink;
+  quarantine: QuarantineWriter;
   onProblem?: (message: string) => void;
 }
 

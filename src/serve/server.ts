@@ -19,9 +19,10 @@ import { protobufRequestJson, protobufResponse, protobufStatus } from './otlp-pr
 
 /**
  * Runs one input (a named body of lines) through the engine, its outputs written out; with
- * `capture`, the redacted lines are returned instead of written to the app output.
+ * `capture`, the redacted lines are returned instead of written to the app output, and the
+ * numbers (from 1) of the lines it quarantined.
  */
-export type RedactInput = (name: string, body: Buffer, capture?: boolean) => Promise<{ summary: RunSummary; lines?: string[] }>;
+export type RedactInput = (name: string, body: Buffer, capture?: boolean) => Promise<{ summary: RunSummary; lines?: string[]; quarantinedLines?: ReadonlySet<number> }>;
 
 export interface ServeOptions {
   host: string;
@@ -174,10 +175,10 @@ export class RedactServer {
     let rejected = 0;
     const codes = new Set<string>();
     for (const [i, resource] of resources.entries()) {
-      const { summary, lines = [] } = await this.#run(`${signal} #${seq} resource ${i}`, Buffer.from(`${resource.lines.join('\n')}\n`), true);
+      const { summary, lines = [], quarantinedLines } = await this.#run(`${signal} #${seq} resource ${i}`, Buffer.from(`${resource.lines.join('\n')}\n`), true);
       const back = reassemble(signal, resource, lines);
-      // A frame the engine did not write was quarantined, unless it dropped it by policy.
-      const frameQuarantined = back !== undefined && !back.frameKept && summary.quarantined > 0 && summary.dropped === 0 ? 1 : 0;
+      // The frame is the run's first line: it is no log record or span, quarantined or not.
+      const frameQuarantined = quarantinedLines?.has(1) ? 1 : 0;
       if (back && (back.frameKept || lines.length > 0)) await this.#o.write([back.line]);
       else if (!back) await this.#o.write(lines);
       if (summary.quarantined > 0) {
@@ -228,7 +229,7 @@ export class RedactServer {
     return run;
   }
 
-  async #run(name: string, body: Buffer, capture = false): Promise<{ summary: RunSummary; lines?: string[] }> {
+  async #run(name: string, body: Buffer, capture = false): Promise<Awaited<ReturnType<RedactInput>>> {
     const result = await this.#o.redact(name, body, capture);
     this.totals.accounting.addSummary(result.summary);
     return result;

@@ -5,7 +5,12 @@
 import type { QuarantineEntry } from '../pipeline/batch.js';
 import { LineWriter } from './line-writer.js';
 
-export class QuarantineSink {
+/** Where the engine writes quarantine entries. */
+export interface QuarantineWriter {
+  write(entries: readonly QuarantineEntry[]): Promise<void>;
+}
+
+export class QuarantineSink implements QuarantineWriter {
   readonly #writer: LineWriter;
   #count = 0;
 

@@ -204,3 +204,28 @@ describe.runIf(existsSync('/dev/full'))('logveil serve with an output that canno
     expect(stop).toBeDefined();
   }, 60_000);
 });
+
+describe('logveil serve, a resource whose frame is quarantined', () => {
+  it('reports as rejected only the log records quarantined, not the frame, beside a record dropped by policy', async () => {
+    const dir = tempDir('logveil-serve-frame-');
+    writeFileSync(join(dir, 'logveil.yaml'), 'limits:\n  maxRecordBytes: 4096\nactions:\n  byDetector: { aws-access-key-id: drop-record }\n');
+    const svc = await startServe(dir, ['--out', 'out.jsonl', '-c', 'logveil.yaml']);
+    const request = (records: string[]): string =>
+      JSON.stringify({ resourceLogs: [{ resource: { attributes: [{ key: 'note', value: { stringValue: 'x'.repeat(5000) } }] }, scopeLogs: [{ logRecords: records.map((stringValue) => ({ body: { stringValue } })) }] }] });
+    const answers = [];
+    for (const records of [['deploy key AKIAIOSFODNN7REALKEY', 'worker 7 idle'], ['deploy key AKIAIOSFODNN7REALKEY', `${EMAIL} ${'y'.repeat(5000)}`, 'worker 8 idle']]) {
+      const r = await post(`${svc.url}/v1/logs`, request(records));
+      answers.push({ status: r.status, body: await r.json() });
+    }
+    svc.child.kill('SIGTERM');
+    await svc.exit;
+    const message = 'quarantined (RECORD_TOO_LARGE): kept encrypted, not forwarded';
+    expect(answers).toEqual([
+      { status: 200, body: { partialSuccess: { rejectedLogRecords: '0', errorMessage: message } } },
+      { status: 200, body: { partialSuccess: { rejectedLogRecords: '1', errorMessage: message } } },
+    ]);
+    const out = readFileSync(join(dir, 'out.jsonl'), 'utf8').trimEnd().split('\n');
+    expect(out.map((l) => (JSON.parse(l) as { resourceLogs: Array<{ scopeLogs: Array<{ logRecords: Array<{ body: { stringValue: string } }> }> }> }).resourceLogs[0]?.scopeLogs[0]?.logRecords.map((r) => r.body.stringValue))).toEqual([['worker 7 idle'], ['worker 8 idle']]);
+    expect(svc.stderr()).toContain('records in 7, app out 2, dropped 2, quarantined 3');
+  }, 60_000);
+});

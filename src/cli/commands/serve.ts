@@ -19,7 +19,7 @@ import { ThresholdGate } from '../../route/threshold.js';
 import { RedactServer } from '../../serve/server.js';
 import { Heartbeat } from '../../sinks/ledger/heartbeat.js';
 import { LineWriter } from '../../sinks/line-writer.js';
-import { QuarantineSink } from '../../sinks/quarantine.js';
+import { QuarantineSink, type QuarantineWriter } from '../../sinks/quarantine.js';
 import { detectorCategories, EngineTelemetry } from '../../telemetry/metrics.js';
 import { startTelemetry } from '../../telemetry/sdk.js';
 import { InputError } from '../../errors.js';
@@ -93,13 +93,20 @@ async function serve(flags: ServeFlags): Promise<number> {
     redact: async (name, body, capture) => {
       const captured: Buffer[] = [];
       const out = capture ? LineWriter.forStream(collector(captured)) : app;
+      const quarantinedLines = new Set<number>();
+      const tracked: QuarantineWriter = {
+        write: (entries) => {
+          for (const e of entries) if (typeof e.source.line === 'number') quarantinedLines.add(e.source.line);
+          return quarantine.write(entries);
+        },
+      };
       const summary = await redactStreams([{ name, chunks: () => once(body) }], {
         ...engine,
         keys: runtime.keys,
         quarantineKey,
         app: out,
         security: runtime.security,
-        quarantine,
+        quarantine: tracked,
         ...(pool ? { pool } : {}),
         batch: requestBatch(body.byteLength, workers),
         thresholds,
@@ -111,7 +118,7 @@ async function serve(flags: ServeFlags): Promise<number> {
       await quarantine.flush();
       if (!capture) return { summary };
       const text = Buffer.concat(captured).toString('utf8');
-      return { summary, lines: text === '' ? [] : text.replace(/\n$/, '').split('\n') };
+      return { summary, lines: text === '' ? [] : text.replace(/\n$/, '').split('\n'), quarantinedLines };
     },
     write: async (lines) => {
       for (const line of lines) await app.write(line);

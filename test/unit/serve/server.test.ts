@@ -41,6 +41,21 @@ describe('RedactServer', () => {
     });
   });
 
+  it('reports as rejected the log records the engine quarantined, not a resource frame quarantined beside records dropped by policy', async () => {
+    // One resource, its frame and three log records: the frame is quarantined, one record dropped, one quarantined.
+    const body = JSON.stringify({ resourceLogs: [{ resource: { attributes: [] }, scopeLogs: [{ logRecords: [{ body: { stringValue: 'a' } }, { body: { stringValue: 'b' } }, { body: { stringValue: 'c' } }] }] }] });
+    const outcome = (quarantinedLines: number[]): RedactInput => async () => ({
+      summary: { recordsIn: 4, bytesIn: 0, appOut: 4 - 1 - quarantinedLines.length, dropped: 1, quarantined: quarantinedLines.length, balanced: true, findings: {}, quarantinedByCode: { RECORD_TOO_LARGE: quarantinedLines.length } },
+      lines: ['{"scope":0,"logRecord":{"body":{"stringValue":"a"}}}'],
+      quarantinedLines: new Set(quarantinedLines),
+    });
+    const post = (url: string) => fetch(`${url}/v1/logs`, { method: 'POST', body, headers: { 'content-type': 'application/json' } }).then((r) => r.json());
+    const message = 'quarantined (RECORD_TOO_LARGE): kept encrypted, not forwarded';
+    await withServer(outcome([1, 3]), async (url) => expect(await post(url)).toEqual({ partialSuccess: { rejectedLogRecords: '1', errorMessage: message } }));
+    await withServer(outcome([1]), async (url) => expect(await post(url)).toEqual({ partialSuccess: { rejectedLogRecords: '0', errorMessage: message } }));
+    await withServer(outcome([3, 4]), async (url) => expect(await post(url)).toEqual({ partialSuccess: { rejectedLogRecords: '2', errorMessage: message } }));
+  });
+
   it('answers 503 with Retry-After when too many requests wait', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
