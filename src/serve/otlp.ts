@@ -11,7 +11,8 @@
  * redacted lines are put back together into one export request per resource
  * ({@link reassemble}). Every line is cut from the request's own text, so numbers keep their
  * spelling (an int64 time written as a JSON number would lose digits through JSON.parse). A
- * request that holds a field twice is refused, as protobuf's JSON parsers refuse it.
+ * request that holds a field twice is refused, as protobuf's JSON parsers refuse it, and so is one
+ * whose trace or span ids are not ids (see checkIds).
  */
 import { compactJson, indexJson, itemPath, memberPath } from '../codecs/json-splice.js';
 
@@ -54,7 +55,8 @@ const ITEM_DEPTH = 6;
 /**
  * The resources of an export request posted to `path`, as lines for the engine.
  *
- * @throws OtlpRequestError (400) when the body is not JSON, or not an export request of the signal.
+ * @throws OtlpRequestError (400) when the body is not JSON, or not an export request of the signal,
+ *   or a trace or span id is not one.
  */
 export function otlpResources(path: OtlpPath, body: string): OtlpResource[] {
   const signal = OTLP_SIGNALS[path];
@@ -99,7 +101,8 @@ export function otlpResources(path: OtlpPath, body: string): OtlpResource[] {
       const array = spanOf(arrayAt);
       frame += `${text.slice(from, array.start)}[]`;
       from = array.end;
-      list.forEach((_item, k) => {
+      list.forEach((value, k) => {
+        checkIds(value, `${resourcesKey}[${i}].${scopesKey}[${j}].${itemsKey}[${k}]`);
         const item = spanOf(itemPath(arrayAt, k));
         itemLines.push(`{"scope":${j},"${signal.item}":${text.slice(item.start, item.end)}}`);
       });
@@ -147,6 +150,37 @@ export function reassemble(path: OtlpPath, resource: OtlpResource, out: readonly
   let line = frame;
   for (const e of edits.sort((a, b) => b.start - a.start)) line = line.slice(0, e.start) + e.text + line.slice(e.end);
   return { line, frameKept: framed };
+}
+
+/** The ids of a log record, a span and a span's links, as the JSON mapping and the .proto name them, with their length in hex digits. */
+const IDS: ReadonlyArray<readonly [string, number]> = [
+  ['traceId', 32],
+  ['trace_id', 32],
+  ['spanId', 16],
+  ['span_id', 16],
+  ['parentSpanId', 16],
+  ['parent_span_id', 16],
+];
+
+/**
+ * Refuses a log record or span whose trace or span id is not a 16- or 8-byte id in hex (or empty),
+ * as the Collector refuses it: written on as OTLP, it would break whoever reads it next. The
+ * message names the field, never its value.
+ *
+ * @throws OtlpRequestError (400)
+ */
+function checkIds(item: unknown, at: string): void {
+  if (!isObject(item)) return;
+  const check = (holder: Record<string, unknown>, where: string): void => {
+    for (const [name, digits] of IDS) {
+      const id = holder[name];
+      if (id === undefined || id === '' || (typeof id === 'string' && id.length === digits && /^[0-9A-Fa-f]+$/.test(id))) continue;
+      throw new OtlpRequestError(400, `${where}.${name} is not an id of ${digits} hex digits`);
+    }
+  };
+  check(item, at);
+  const links = item.links;
+  if (Array.isArray(links)) links.forEach((link, n) => isObject(link) && check(link, `${at}.links[${n}]`));
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

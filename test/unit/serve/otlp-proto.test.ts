@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OtlpRequestError } from '../../../src/serve/otlp.js';
+import { OtlpRequestError, otlpResources } from '../../../src/serve/otlp.js';
 import { protobufRequestJson, protobufResponse, protobufStatus } from '../../../src/serve/otlp-proto.js';
 import { lowerIds, OTLP_PROTO, protobufOf } from '../../helpers/otlp-proto.js';
 
@@ -112,6 +112,12 @@ describe('OTLP in binary protobuf', () => {
     }
     // An empty body is an empty request, as protobuf reads it.
     expect(protobufRequestJson('/v1/logs', Buffer.alloc(0))).toBe('{}');
+  });
+
+  it('refuses, as the JSON path does, ids of other lengths than 16 and 8 bytes: the JSON written on would carry them', () => {
+    const body = protobufOf('ExportLogsServiceRequest', JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ traceId: '0102030405', body: { stringValue: 'x' } }] }] }] }));
+    const json = protobufRequestJson('/v1/logs', body);
+    expect(() => otlpResources('/v1/logs', json)).toThrow('resourceLogs[0].scopeLogs[0].logRecords[0].traceId is not an id of 32 hex digits');
   });
 
   it('writes the answers and errors in protobuf', () => {

@@ -49,6 +49,14 @@ describe('otlpResources', () => {
     expect(refused('/v1/logs', '{"resourceLogs":[{"a":1}],"resourceLogs":[{"b":2}]}')).toEqual([400, 'the request holds a field twice']);
     expect(refused('/v1/logs', '{"resourceLogs":[{"a":1}],"resource_logs":[{"b":2}]}')).toEqual([400, 'the request holds a field twice']);
     expect(refused('/v1/logs', '{"resourceLogs":[{"a":1}],"x":1,"x":2}')).toEqual([400, 'the request holds a field twice']);
+    // Ids that are not ids: written on, they would break whoever reads the OTLP next.
+    const logs = (record: object) => JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{}, record] }] }] });
+    expect(refused('/v1/logs', logs({ traceId: 'secret-value bob@example.com' }))).toEqual([400, 'resourceLogs[0].scopeLogs[0].logRecords[1].traceId is not an id of 32 hex digits']);
+    expect(refused('/v1/logs', logs({ span_id: '0123456789abcdef00' }))).toEqual([400, 'resourceLogs[0].scopeLogs[0].logRecords[1].span_id is not an id of 16 hex digits']);
+    const spans = (span: object) => JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] });
+    expect(refused('/v1/traces', spans({ traceId: '5B8EFFF798038103D269B633813FC60C', links: [{ spanId: 42 }] }))).toEqual([400, 'resourceSpans[0].scopeSpans[0].spans[0].links[0].spanId is not an id of 16 hex digits']);
+    // Ids in hex, either case, or empty, pass.
+    expect(otlpResources('/v1/traces', spans({ traceId: '5B8EFFF798038103D269B633813FC60C', spanId: 'eee19b7ec3c1b174', parentSpanId: '', links: [{ traceId: '5b8efff798038103d269b633813fc60c', spanId: 'EEE19B7EC3C1B173' }] }))).toHaveLength(1);
   });
 });
 
