@@ -97,11 +97,13 @@ export function isPercentEscapeAt(bytes: Buffer, pos: number): boolean {
  * `\u0026` and `\u003c` Go's encoder writes for `&` and `<`, the accented letters of an ASCII-only
  * encoder) written as the characters they stand for, in UTF-8, as its strings read once parsed;
  * the line itself when it holds no backslash. Each string's content as read stands in it whole,
- * so a pattern that matches a string matches this line. A `\\` is read as a backslash where what
- * follows could not make it an escape (`C:\\Users`). Undefined when the line holds another
- * escape: a backslash left in the string before a quote, an apostrophe, a slash, a backslash or
- * an escape's letter (`C:\\temp`, or `\u005c`) is read as an escape once more by detection
- * (`{\"token\":...}` inside a string, see embedded.ts), which no reading spells. Undefined too for a
+ * so a pattern that matches a string matches this line. A `\\` is read as the backslash it
+ * leaves in the string (`C:\\Users`); before a control escape's letter (`C:\\temp`) key rules
+ * inside text read that backslash as an escape once more (see embedded.ts), and with
+ * `controlsTwice` this reading does too (`C:<tab>emp`), which the caller tests as well. Undefined
+ * when the line holds another escape: a backslash left in the string before a quote, an
+ * apostrophe, a slash, a backslash or a `u` (or a `\u005c`) is read as an escape once more by
+ * detection (`{\"token\":...}` inside a string), which no reading spells. Undefined too for a
  * surrogate's `\u` outside a pair, which stands for no character. (A `\u` escape may also finish a
  * percent-escape or a character reference, `%\u00340`: the caller checks the reading for those.)
  * Only the structured path reads such a line as its strings hold it. Undefined too when such an
@@ -109,7 +111,7 @@ export function isPercentEscapeAt(bytes: Buffer, pos: number): boolean {
  * (`{"name":"social\tsecurity","value":...}`): detection reads a key also as its words
  * (`social security: ...`, see scanText), which no reading of the line spells.
  */
-export function controlEscapesDecoded(line: Buffer): Buffer | undefined {
+export function controlEscapesDecoded(line: Buffer, controlsTwice = false): Buffer | undefined {
   let at = line.indexOf(BACKSLASH);
   if (at === -1) return line;
   if (escapedKeyOrName(line)) return undefined;
@@ -126,7 +128,15 @@ export function controlEscapesDecoded(line: Buffer): Buffer | undefined {
       from = at + 6 * char.length;
       continue;
     }
-    const decoded = c === 0x6e ? 0x0a : c === 0x72 ? 0x0d : c === 0x74 ? 0x09 : c === QUOTE || c === SLASH ? c : c === BACKSLASH && !ESCAPE_LETTERS.has(line[at + 2] ?? QUOTE) ? c : undefined;
+    if (c === BACKSLASH) {
+      const next = line[at + 2] ?? QUOTE;
+      if (REREAD.has(next)) return undefined;
+      const control = controlsTwice ? CONTROLS.get(next) : undefined;
+      out[n++] = control ?? BACKSLASH;
+      from = at + (control === undefined ? 2 : 3);
+      continue;
+    }
+    const decoded = c === 0x6e || c === 0x72 || c === 0x74 ? CONTROLS.get(c) : c === QUOTE || c === SLASH ? c : undefined;
     if (decoded === undefined) return undefined;
     out[n++] = decoded;
     from = at + 2;
@@ -363,10 +373,13 @@ const SEMICOLON = 0x3b;
 const BACKSLASH = 0x5c;
 const QUOTE = 0x22;
 /**
- * What, after a backslash, JSON or detection reads as an escape: JSON's `"`, `\`, `/`, `b`, `f`,
- * `n`, `r`, `t`, `u`, and the `'` of a single-quoted value inside a text (see unquoted in embedded.ts).
+ * What, after a backslash left in a string, detection reads as an escape beyond the control
+ * letters: JSON's `"`, `\`, `/` and `u`, and the `'` of a single-quoted value inside a text (see
+ * unquoted in embedded.ts).
  */
-const ESCAPE_LETTERS: ReadonlySet<number> = new Set([...`"\\/bfnrtu'`].map((c) => c.charCodeAt(0)));
+const REREAD: ReadonlySet<number> = new Set([...`"\\/u'`].map((c) => c.charCodeAt(0)));
+/** JSON's control-character escapes, by the letter after the backslash. */
+const CONTROLS: ReadonlyMap<number, number> = new Map([...'bfnrt'].map((c, i) => [c.charCodeAt(0), [0x08, 0x0c, 0x0a, 0x0d, 0x09][i] as number]));
 const SLASH = 0x2f;
 const COLON = 0x3a;
 const HASH = 0x23;

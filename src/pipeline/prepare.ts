@@ -88,21 +88,27 @@ function markBackslashes(data: Buffer, ends: Int32Array, format: LineFormat, slo
 
 /**
  * A JSON line's readings the prefilter must pass besides the line as written: its strings as they
- * read once parsed (see controlEscapesDecoded), and the text that detection reads with its `\"`,
- * `\/` and `\u` escapes decoded should the line not parse (see textEscapesDecoded; one more
- * prefilter test costs less than finding out whether the line parses). Undefined when an escape
- * hides what no reading spells, as a `\u` escape may once decoded, finishing a percent-escape or a
- * character reference that detection decodes in turn (`%\u00340`, `&\u002364;`).
+ * read once parsed (see controlEscapesDecoded), once more with a control escape that a `\\` left
+ * in them decoded when there is one, and the text that detection reads with its `\"`, `\/` and
+ * `\u` escapes decoded should the line not parse (see textEscapesDecoded; one more prefilter test
+ * costs less than finding out whether the line parses). Undefined when an escape hides what no
+ * reading spells, as a `\u` escape may once decoded, finishing a percent-escape or a character
+ * reference that detection decodes in turn (`%\u00340`, `&\u002364;`).
  */
 function escapedReadings(bytes: Buffer): Buffer[] | undefined {
   const parsed = controlEscapesDecoded(bytes);
   if (parsed === undefined) return undefined;
+  const readings = [parsed];
+  // A `\\t` leaves `\t` in the string, which key rules inside text read as a tab too.
+  const twice = bytes.includes(ESCAPED_BACKSLASH) ? controlEscapesDecoded(bytes, true) : undefined;
+  if (twice && !twice.equals(parsed)) readings.push(twice);
   const text = textEscapesDecoded(bytes);
-  const readings = text ? [parsed, text] : [parsed];
+  if (text) readings.push(text);
   return bytes.includes(UNICODE_ESCAPE) && readings.some(hasRawEscape) ? undefined : readings;
 }
 
 const UNICODE_ESCAPE = Buffer.from('\\u');
+const ESCAPED_BACKSLASH = Buffer.from('\\\\');
 
 /**
  * True when a raw line may hold something to redact: a line filter hit, as written or in one of

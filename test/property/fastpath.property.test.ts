@@ -119,8 +119,8 @@ describe('the raw-line fast path gives the same result as the structured path', 
     const hidden = '{"msg":"ssn\\t078-05-1120"}';
     const lines = [trace, hidden, '{"a":"x\\ny","a":"z"}', '{"a":"ssn\\t078-05-1120","a":"z"}', '{"m":"c:\\\\new"}', `${trace.slice(0, -1)}`];
     const r = both(lines);
-    // The trace and the repeated key that hides nothing; not a line read as text (it does not close).
-    expect(r.fastPathLines).toBe(2);
+    // The trace, the repeated key that hides nothing and the path (a backslash and an n once parsed); not a line read as text (it does not close).
+    expect(r.fastPathLines).toBe(3);
     expect([...r.outcomes]).toEqual([0, 1, 0, 3, 0, 0]);
     expect(Buffer.from(r.output).toString()).not.toContain('078-05-1120');
   });
@@ -159,6 +159,20 @@ describe('the raw-line fast path gives the same result as the structured path', 
     expect(Buffer.from(r.output).toString().split('\n').slice(0, 2)).toEqual(lines.slice(0, 2));
     const out = Buffer.from(r.output).toString();
     for (const hidden of ['bob\\u0040example.com', 'carol%\\u00340example.net', 'bob\\u0026#64;example.com', 'x1y2z3w4', 'dave\\u0040example.org', 'q9w8e7r6', 'w8e7r6']) expect(out).not.toContain(hidden);
+  });
+
+  it('on escaped backslashes before a control escape\'s letter, which key rules inside text read as that escape once more', () => {
+    const R = String.raw;
+    const lines = [
+      R`{"path":"C:\\temp\\new\\bin\\app.log","level":"info"}`,
+      R`{"m":"{\"name\":\\t\"DB_PASSWORD\",\"value\":\"hunter2xyz\"}"}`,
+      R`{"m":"{\"key\":\\t\"api_token\",\"value\":\\t\"x1y2z3w4\"}"}`,
+    ];
+    const r = both(lines);
+    // The path alone: the name-value objects spell their pairs with a tab once read twice.
+    expect(r.fastPathLines).toBe(1);
+    const out = Buffer.from(r.output).toString();
+    for (const secret of ['hunter2xyz', 'x1y2z3w4']) expect(out).not.toContain(secret);
   });
 
   it('on OTLP bytes values, which base64 hides: never passed unparsed', () => {
@@ -255,7 +269,7 @@ describe('the raw-line fast path gives the same result as the structured path', 
   const brokenJson = jsonLine.chain((l) => fc.constantFrom(`${l.slice(0, -1)},}`, `${l}{"n":1}`, l.replace(/"/g, '')));
   // JSON lines whose strings hold \\u escapes, alone or finishing what detection decodes in turn.
   const unicodeValue = fc
-    .array(fc.constantFrom('x', ' ', 'bob', '\\u0040', 'example.com', 'bob%\\u00340example.com', 'bob&\\u002364;example.com', 'ssn%\\u00320078-05-1120', '%', '\\u0034', '0', '&', '\\u0023', '64;', '\\u0026', '\\u003c', '\\u00e9', '\\u96fb', '\\ud83d\\ude00', '\\ud83d', '\\ude00', '\\u0022', '\\u003d', 'password', 'hunter2xyz', '078-05-1120', '\\u0009', '\\u000a', '\\n', '\\"', '\\/', '\\u002f', 'C:\\\\Users', 'ssn\\\\t078-05-1120', '\\\\', '\\\\d+', 't', 'u0040', "'", 'pass\\\\', "cfg={'password': 'q9\\\\'w8e7r6'}"), { minLength: 1, maxLength: 8 })
+    .array(fc.constantFrom('x', ' ', 'bob', '\\u0040', 'example.com', 'bob%\\u00340example.com', 'bob&\\u002364;example.com', 'ssn%\\u00320078-05-1120', '%', '\\u0034', '0', '&', '\\u0023', '64;', '\\u0026', '\\u003c', '\\u00e9', '\\u96fb', '\\ud83d\\ude00', '\\ud83d', '\\ude00', '\\u0022', '\\u003d', 'password', 'hunter2xyz', '078-05-1120', '\\u0009', '\\u000a', '\\n', '\\"', '\\/', '\\u002f', 'C:\\\\Users', 'C:\\\\temp', '{\\"name\\":\\\\t\\"DB_PASSWORD\\",\\"value\\":\\"hunter2xyz\\"}', 'api_token\\\\t x1y2z3w4', 'cfg={\\"password\\":\\\\t\\"hunter2xyz\\"}', 'ssn\\\\t078-05-1120', '\\\\', '\\\\d+', 't', 'u0040', "'", 'pass\\\\', "cfg={'password': 'q9\\\\'w8e7r6'}"), { minLength: 1, maxLength: 8 })
     .map((pieces) => `"${pieces.join('')}"`);
   const unicodeLine = fc
     .array(fc.tuple(fc.constantFrom('msg', 'note', 'user', 'password', 'p\\u0061ss'), unicodeValue), { minLength: 1, maxLength: 3 })

@@ -263,12 +263,16 @@ describe('controlEscapesDecoded', () => {
     expect(controlEscapesDecoded(Buffer.from('{"m":"ok \\ud83d\\ude00\\u0021"}'))?.toString()).toBe('{"m":"ok 😀!"}');
   });
 
-  it('writes an escaped backslash as one where what follows cannot make it an escape: Windows paths', () => {
+  it('writes an escaped backslash as the backslash it leaves: Windows paths', () => {
     expect(controlEscapesDecoded(Buffer.from('{"path":"C:\\\\Users\\\\Alice\\\\AppData","re":"\\\\d+"}'))?.toString()).toBe('{"path":"C:\\Users\\Alice\\AppData","re":"\\d+"}');
+    // Before a control escape's letter, the backslash and the letter; and, read once more, the control character.
+    const line = Buffer.from('{"path":"C:\\\\temp\\\\new\\\\bin","n":"\\n"}');
+    expect(controlEscapesDecoded(line)?.toString()).toBe('{"path":"C:\\temp\\new\\bin","n":"\n"}');
+    expect(controlEscapesDecoded(line, true)?.toString()).toBe('{"path":"C:\temp\new\bin","n":"\n"}');
   });
 
   it('gives up on any other escape: a backslash before what could make it one, a surrogate alone, a backslash ending the line, an escape in a key or a name', () => {
-    for (const line of ['{"m":"c:\\\\temp"}', '{"m":"C:\\\\Users\\\\"}', "{\"m\":\"a\\\\'b\"}", '{"m":"a\\\\/b"}', '{"m":"a\\\\u0040b"}', '{"m":"x"}\\\\', '{"m":"c:\\\\new"}', '{"m":"say \\\\\\"hi\\"\\n"}', '{"m":"c:\\u005cnew"}', '{"m":"\\ud83d"}', '{"m":"\\ude00\\ud83d"}', '{"m":"\\ud83d\\u0041"}', '{"m":"\\u12"}', '{"m":"x\\by"}', 'tail\\', '{"a\\"b":"x"}', '{"name":"pass\\/word","value":"x"}', '{"p\\u0061ssword":"x"}']) {
+    for (const line of ['{"m":"C:\\\\Users\\\\"}', "{\"m\":\"a\\\\'b\"}", '{"m":"a\\\\/b"}', '{"m":"a\\\\u0040b"}', '{"m":"x"}\\\\', '{"m":"say \\\\\\"hi\\"\\n"}', '{"m":"c:\\u005cnew"}', '{"m":"\\ud83d"}', '{"m":"\\ude00\\ud83d"}', '{"m":"\\ud83d\\u0041"}', '{"m":"\\u12"}', '{"m":"x\\by"}', 'tail\\', '{"a\\"b":"x"}', '{"name":"pass\\/word","value":"x"}', '{"p\\u0061ssword":"x"}']) {
       expect(controlEscapesDecoded(Buffer.from(line)), line).toBeUndefined();
     }
   });
