@@ -21,18 +21,27 @@ export interface DecodedBytes {
   encoding: 'utf8' | 'latin1';
 }
 
-/** The text the base64 `value` spells; undefined when it is not base64 or spells nothing. */
+/**
+ * The text the base64 `value` spells (wrapped or not: line breaks and spaces are skipped, as
+ * decoders do); undefined when it is not base64 or spells nothing.
+ */
 export function bytesText(value: string): DecodedBytes | undefined {
-  if (value.length === 0 || !BASE64.test(value)) return undefined;
-  const bytes = Buffer.from(value, 'base64');
+  const compact = value.replace(/\s+/g, '');
+  if (compact.length === 0 || !BASE64.test(compact)) return undefined;
+  const bytes = Buffer.from(compact, 'base64');
   if (bytes.length === 0) return undefined;
   const encoding = isUtf8(bytes) ? 'utf8' : 'latin1';
   return { text: bytes.toString(encoding), encoding };
 }
 
-/** `text` (a redacted {@link bytesText}) as base64 again, in the encoding it was read with. */
+/**
+ * `text` (a redacted {@link bytesText}) as base64 again, in the encoding it was read with; in
+ * bytes read one by one, a character a replacement brought past U+00FF (a mask character, a
+ * label) is written in UTF-8.
+ */
 export function encodedBytes(text: string, encoding: DecodedBytes['encoding']): string {
-  return Buffer.from(text, encoding).toString('base64');
+  const bytes = encoding === 'latin1' ? text.replace(/[\u0100-\uffff]+/g, (wide) => Buffer.from(wide, 'utf8').toString('latin1')) : text;
+  return Buffer.from(bytes, encoding).toString('base64');
 }
 
 /** True when a raw line holds a bytes member (see {@link QUOTED_BYTES_MEMBERS}). */

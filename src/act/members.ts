@@ -127,12 +127,12 @@ export function memberDecision(rules: KeyRules, key: string, asNamed: string | u
   return named.mode === 'redact' ? { decision: named, byName: true } : { decision: own, byName: false };
 }
 
-/** The member of an OTLP `AnyValue` holding a scalar (`{"stringValue":"..."}`), or undefined. */
+/** The member of an OTLP `AnyValue` holding a scalar (`{"stringValue":"..."}`, `{"string_value":"..."}`), or undefined. */
 export function anyValueMember(v: JsonValue): string | undefined {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
   const keys = Object.keys(v);
   const only = keys[0];
-  if (keys.length !== 1 || only === undefined || !/^[a-z]+Value$/.test(only)) return undefined;
+  if (keys.length !== 1 || only === undefined || !/^[a-z]+(?:Value|_value)$/.test(only)) return undefined;
   const inner = v[only];
   return inner === null || typeof inner !== 'object' ? only : undefined;
 }

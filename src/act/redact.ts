@@ -131,7 +131,8 @@ class Walker implements FirstPass {
         if (inner !== undefined) {
           const held = (item as Record<string, JsonValue>)[inner] as JsonValue;
           const replaced = this.#byKey(held, fieldPath(childPath, inner), decision.rule, decision.pattern ?? key, fieldPath(fieldPath(source, key), inner));
-          next = replaced === DROP ? DROP : { [inner]: replaced };
+          // Bytes stay bytes: the replacement is encoded as them.
+          next = replaced === DROP ? DROP : { [inner]: BYTES_MEMBERS.includes(inner) && typeof replaced === 'string' ? encodedBytes(replaced, 'utf8') : replaced };
         } else next = this.#byKey(item, childPath, decision.rule, decision.pattern ?? key, fieldPath(source, key));
       } else {
         const keyed = contextWith(this.#o.policy, key, context);
@@ -199,15 +200,21 @@ class Walker implements FirstPass {
   }
 
   /**
-   * An OTLP AnyValue's bytes (see bytes-value.ts): read as written (base64 a detector knows, as a
-   * PKCS#12 blob), else decoded, with every detector, since what the raw line matched says
-   * nothing of what they spell. A finding there is redacted in the text, which is encoded again.
+   * An OTLP AnyValue's bytes (see bytes-value.ts), with every detector, since what the raw line
+   * matched says nothing of what they spell. Read as written first: a detector that knows base64
+   * (a PKCS#12 blob, a JWT encoded again) takes the whole value, whose every part may spell
+   * something, and its token is encoded as the bytes. Else decoded: a finding there is redacted in
+   * the text, which is encoded again. A value that is not base64 is a string like any other.
    */
   #bytes(value: string, path: string, context: readonly string[]): string | typeof DROP {
-    const written = this.string(value, path, true, context);
-    if (written !== value) return written;
     const decoded = bytesText(value);
-    if (!decoded) return value;
+    if (!decoded) return this.string(value, path, true, context);
+    const keys = context.length === 0 ? undefined : { keys: context };
+    const [first] = scanText(this.#o.policy, value, undefined, undefined, keys);
+    if (first) {
+      const whole = this.#redact(value, path, [{ start: 0, end: value.length, by: detectorEdit(first, this.#o.actions.forDetector(first.detector.spec), true).by }]);
+      return whole === DROP ? DROP : encodedBytes(whole, 'utf8');
+    }
     const out = this.#scan(decoded.text, path, true, context);
     if (out === DROP) return DROP;
     return out === decoded.text ? value : encodedBytes(out, decoded.encoding);

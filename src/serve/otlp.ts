@@ -174,7 +174,8 @@ function checkIds(item: unknown, at: string): void {
   const check = (holder: Record<string, unknown>, where: string): void => {
     for (const [name, digits] of IDS) {
       const id = holder[name];
-      if (id === undefined || id === '' || (typeof id === 'string' && id.length === digits && /^[0-9A-Fa-f]+$/.test(id))) continue;
+      // null is the default, as the JSON mapping reads it: no id.
+      if (id === undefined || id === null || id === '' || (typeof id === 'string' && id.length === digits && /^[0-9A-Fa-f]+$/.test(id))) continue;
       throw new OtlpRequestError(400, `${where}.${name} is not an id of ${digits} hex digits`);
     }
   };

@@ -148,6 +148,38 @@ describe('redactRecord', () => {
       expect(redactRecord(record(attr({ bytesValue: 'mail bob@example.com' })), options).findings).toHaveLength(1);
     });
 
+    it('reads wrapped base64 too, and keeps bytes bytes: a key rule\'s replacement and a wide mask character are encoded as them', () => {
+      const wrapped = b64('mail bob@example.com').replace(/(.{8})/g, '$1\r\n');
+      const text = bytesOut(redactRecord(record(attr({ bytesValue: wrapped })), options)).toString('utf8');
+      expect(text).toMatch(/^mail \[\[EMAIL:tk1\./);
+      // A key rule on the attribute's key (password) replaces the bytes with bytes.
+      const keyed = redactRecord(record({ attributes: [{ key: 'password', value: { bytesValue: b64('hunter2-Sup3rSecret!') } }] }), options);
+      const value = keyed.kind === 'keep' ? (keyed.body as { attributes: Array<{ value: { bytesValue: string } }> }).attributes[0]?.value.bytesValue : undefined;
+      expect(Buffer.from(value as string, 'base64').toString('utf8')).toBe('[[SECRET]]');
+      const snake = redactRecord(record({ attributes: [{ key: 'password', value: { bytes_value: b64('hunter2-Sup3rSecret!') } }] }), options);
+      expect(JSON.stringify(snake.kind === 'keep' && snake.body)).toBe(`{"attributes":[{"key":"password","value":{"bytes_value":"${b64('[[SECRET]]')}"}}]}`);
+      const wide = redactRecord(record(attr({ bytesValue: b64(Buffer.concat([Buffer.from([0xff, 0x00]), Buffer.from(' 4111111111111111 ')])) })), { ...options, actions: new ActionPolicy({ byDetector: { card: { type: 'partial', keepFirst: 0, keepLast: 4, maskChar: '•' } } }) });
+      expect(bytesOut(wide).subarray(2).toString('utf8')).toBe(' ••••••••••••1111 ');
+    });
+
+    it('takes the whole value when a detector matches the base64 as written: a part of it left would still decode', () => {
+      const b64jwt = `  - id: b64jwt
+    name: A JWT in base64
+    category: secret
+    severity: high
+    regex: 'ZXlK[A-Za-z0-9+/]{8,}'
+    action: tokenize
+    tests: {match: ['ZXlKaGJHY2lPaUpJVXpJMU5p']}
+`;
+      const policy = policyFromYaml(PACK.replace('keyRules:', `${b64jwt}keyRules:`));
+      // The JWT starts on a multiple of 3 bytes: its base64 holds ZXlK, after the address's.
+      const value = b64('to bob@example.com then eyJhbGciOiJIUzI1NiJ9');
+      expect(value).toContain('ZXlK');
+      const out = redactRecord(record(attr({ bytesValue: value })), { ...options, policy });
+      expect(bytesOut(out).toString('utf8')).toMatch(/^\[\[B64JWT:tk1\.[^\]]+\]\]$/);
+      expect(out.findings.map((f) => [f.detectorId, f.start, f.end])).toEqual([['b64jwt', 0, value.length]]);
+    });
+
     it('drops the field or the record as a finding in any string would', () => {
       expect(redactRecord(record(attr({ bytesValue: b64('x TOPSECRET-ABC y') })), options).kind).toBe('drop');
       const out = redactRecord(record(attr({ bytesValue: b64('x INTERNAL-7 y') })), options);

@@ -55,7 +55,8 @@ describe('otlpResources', () => {
     expect(refused('/v1/logs', logs({ span_id: '0123456789abcdef00' }))).toEqual([400, 'resourceLogs[0].scopeLogs[0].logRecords[1].span_id is not an id of 16 hex digits']);
     const spans = (span: object) => JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] });
     expect(refused('/v1/traces', spans({ traceId: '5B8EFFF798038103D269B633813FC60C', links: [{ spanId: 42 }] }))).toEqual([400, 'resourceSpans[0].scopeSpans[0].spans[0].links[0].spanId is not an id of 16 hex digits']);
-    // Ids in hex, either case, or empty, pass.
+    // Ids in hex, either case, empty or null (the default, as the JSON mapping reads it), pass.
+    expect(otlpResources('/v1/traces', spans({ traceId: null, spanId: null, links: [{ traceId: '5b8efff798038103d269b633813fc60c', spanId: null }] }))).toHaveLength(1);
     expect(otlpResources('/v1/traces', spans({ traceId: '5B8EFFF798038103D269B633813FC60C', spanId: 'eee19b7ec3c1b174', parentSpanId: '', links: [{ traceId: '5b8efff798038103d269b633813fc60c', spanId: 'EEE19B7EC3C1B173' }] }))).toHaveLength(1);
   });
 });
