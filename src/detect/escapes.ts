@@ -13,6 +13,10 @@
  * carried in another URL's query string, as `redirect_uri=` or `next=` do) is decoded again, up
  * to {@link MAX_LEVELS} times, each level a view of its own (see {@link decodedViews}).
  *
+ * The escapes `\n`, `\r` and `\t` written out in a text (a message encoded twice, a string's repr,
+ * a stack trace flattened onto one line) are read as the line break or tab they stand for, unless
+ * the backslash is itself escaped (`C:\\new`).
+ *
  * HTML character references are decoded too (`bob&#64;example&#46;com`, `&#x40;`, `&commat;`, as
  * HTML pages, mail bodies and form echoes carry them): numeric ones of any character, and the
  * named ones of the punctuation values are written with (see {@link NAMED}).
@@ -22,7 +26,7 @@
  * An escape the view may decode: of an ASCII byte, the first two of a UTF-8 sequence, `\\uXXXX`,
  * or JSON's `\\/` and `\\"` (a URL or a quoted value inside JSON that is part of a text line).
  */
-const ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Fc-f][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]|\\u[0-9A-Fa-f]{4}|\\[/"]|&(?:#[0-9]|#[Xx][0-9A-Fa-f]|[a-z]{2,6};)/;
+const ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Fc-f][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]|\\u[0-9A-Fa-f]{4}|\\[/"nrt]|&(?:#[0-9]|#[Xx][0-9A-Fa-f]|[a-z]{2,6};)/;
 /** The named character references decoded: markup's own and the punctuation of addresses, numbers and URLs. */
 const NAMED: ReadonlyMap<string, string> = new Map(Object.entries({
   amp: '&',
@@ -45,6 +49,7 @@ const NAMED: ReadonlyMap<string, string> = new Map(Object.entries({
 /** The longest numeric reference decoded (leading zeros included), and the longest named one. */
 const MAX_REFERENCE = 40;
 const MAX_NAMED = 8;
+const CONTROL_ESCAPE = /\\[nrt]/;
 const PERCENT_ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Fc-f][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -90,8 +95,11 @@ export function isPercentEscapeAt(bytes: Buffer, pos: number): boolean {
   return bytes[pos + 3] === PERCENT && (next === 0x38 || next === 0x39 || next === 0x41 || next === 0x42 || next === 0x61 || next === 0x62) && isHexCode(bytes[pos + 5] ?? 0);
 }
 
-/** The decoded view of `text`, or undefined when it holds no escape it decodes. */
-export function decodeEscapes(text: string): DecodedView | undefined {
+/**
+ * The decoded view of `text`, or undefined when it holds no escape it decodes. `controls`: read
+ * `\n`, `\r` and `\t` as the characters too.
+ */
+export function decodeEscapes(text: string, controls = false): DecodedView | undefined {
   if (!ESCAPE.test(text)) return undefined;
   let out = '';
   const at: number[] = [];
@@ -117,6 +125,10 @@ export function decodeEscapes(text: string): DecodedView | undefined {
       out += text[i + 1];
       at.push(i);
       i += 2;
+    } else if (controls && c === 0x5c && LETTER_CONTROLS.has(text[i + 1] as string) && !isEscaped(text, i)) {
+      out += LETTER_CONTROLS.get(text[i + 1] as string);
+      at.push(i);
+      i += 2;
     } else {
       out += text[i];
       at.push(i);
@@ -125,7 +137,7 @@ export function decodeEscapes(text: string): DecodedView | undefined {
   }
   at.push(text.length);
   // Escapes of bytes that spell no character (`%C0%80`) leave the text as it was.
-  return out === text ? undefined : { text: out, at, how: 'escapes decoded' };
+  return out === text ? undefined : { text: out, at, how: controls ? 'escapes decoded, \\n \\r \\t read as characters' : 'escapes decoded' };
 }
 
 /** How many times a string is decoded at most: a URL in a URL in a URL. */
@@ -137,7 +149,8 @@ export const MAX_LEVELS = 3;
  * the last of them with each `+` read as a space, as form encoding writes one
  * (`tel=%2B44+20+7946+0958`); the others keep the `+`, which an address such as `alice+tag@` needs.
  * A `+` is read so when the text decoded last wrote it as such (encoded once more, a form's space
- * is `%2B` in the original; a `+` that the last decoding made is a plus).
+ * is `%2B` in the original; a `+` that the last decoding made is a plus). Text with a `\n`, `\r`
+ * or `\t` written out gets one more view, decoded once with those read as the characters.
  */
 export function decodedViews(text: string): DecodedView[] {
   const views: DecodedView[] = [];
@@ -161,6 +174,10 @@ export function decodedViews(text: string): DecodedView[] {
     for (let i = 0; i < last.text.length; i++) spaced += last.text[i] === '+' && before.charCodeAt(local[i] as number) === PLUS ? ' ' : last.text[i];
     if (spaced !== last.text) views.push({ text: spaced, at: last.at, how: `${last.how}, + read as a space` });
   }
+  // Apart from the others: a tab read as one breaks what the escape as written leaves whole
+  // (`postgres:\/\/admin:hunt\ter2@db`).
+  const controls = CONTROL_ESCAPE.test(text) ? decodeEscapes(text, true) : undefined;
+  if (controls && !views.some((v) => v.text === controls.text)) views.push(controls);
   return views;
 }
 
@@ -230,6 +247,24 @@ function utf8ByteLength(lead: number): number {
   if (lead >= 0xe0 && lead <= 0xef) return 3;
   if (lead >= 0xf0 && lead <= 0xf4) return 4;
   return 0;
+}
+
+/**
+ * The escapes of a line break and a tab written out (`ssn:\n078051120`, as a message encoded
+ * twice or a string's repr carries them), read as the characters: written, the letter joins
+ * the word that follows it, where no pattern sees a word boundary.
+ */
+const LETTER_CONTROLS: ReadonlyMap<string, string> = new Map([
+  ['n', '\n'],
+  ['r', '\r'],
+  ['t', '\t'],
+]);
+
+/** True when the backslash at `text[i]` is itself escaped: an odd run of backslashes stands before it (`C:\\new`). */
+function isEscaped(text: string, i: number): boolean {
+  let k = i;
+  while (k > 0 && text.charCodeAt(k - 1) === 0x5c) k--;
+  return (i - k) % 2 === 1;
 }
 
 const PERCENT = 0x25;

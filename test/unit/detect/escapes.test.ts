@@ -139,6 +139,21 @@ describe('detection through escapes', () => {
     expect(e.map((x) => x.verdict)).toEqual(['fired']);
   });
 
+  it('reads a line break or tab written out as the character, where the letter would join the value after it', () => {
+    expect(spans('card:\\n4111111111111111 next')).toEqual([['card-visa', '4111111111111111']]);
+    expect(spans('line1\\nAKIAZ7VRSQ4TGHJKLM2B\\n')).toEqual([['aws-access-key-id', 'AKIAZ7VRSQ4TGHJKLM2B']]);
+    expect(spans('client ip\\t10.20.30.40\\r\\n')).toEqual([['ipv4', '10.20.30.40']]);
+    expect(spans('{"ssn":\\n301482276}')).toEqual([['us-ssn-bare', '301482276']]);
+    // A view of its own: read as a tab, `\t` would cut short what the other escapes decoded spell.
+    expect(spans('{conn=postgres:\\/\\/admin:hunt\\ter2@localhost\\/db}').map(([, v]) => v)).toEqual(['hunt\\ter2']);
+    expect(decodedViews('a\\/b\\tc').map((v) => v.text)).toEqual(['a/b\\tc', 'a/b\tc']);
+    // An escaped backslash before the letter is a backslash: `C:\\new` is a path.
+    expect(decodedViews('C:\\\\new')).toEqual([]);
+    expect(decodedViews('x\\\\\\ny').map((v) => v.text)).toEqual(['x\\\\\ny']);
+    const e = explainText(builtin, 'card:\\n4111111111111111');
+    expect(e.entries.find((x) => x.verdict === 'fired')).toMatchObject({ detectorId: 'card-visa', detail: 'with its escapes decoded, \\n \\r \\t read as characters' });
+  });
+
   it('says in explain that the finding needed the escapes decoded', () => {
     const e = explainText(builtin, 'email=alice%40example.com');
     expect(e.redacted).toEqual([{ detectorId: 'email', start: 6, end: 25 }]);
@@ -214,6 +229,22 @@ describe('a raw line with escapes', () => {
     expect(out[2]).toMatch(/"msg":"retry with headers=\{'Cookie': '\[\[[A-Z_]+(?::[^\]]+)?\]\]'\}"\}$/);
     expect(out[3]).toMatch(/^\{"user":"\[\[EMAIL:tk1\.[^\]]+\]\]","msg":"retry at 12:03"\}$/);
     expect(r.fastPathLines).toBe(0);
+  });
+
+  it('leaves the fast path when a line break written out in a string hides a value', async () => {
+    const { keys } = await localKeys();
+    const tokenKey = await keys.current();
+    const lines = ['{"m":"card:\\\\n4111111111111111"}', '{"m":"{\\"ssn\\":\\\\n301482276}"}', 'trace:\\n  ip\\t10.20.30.40', '{"m":"line\\\\nnext"}'];
+    const r = processBatch(
+      { seq: 0, file: 'app.log', firstLine: 1, firstOffset: 0, data: Buffer.from(lines.join('\n') + '\n') },
+      { policy: builtin, actions: new ActionPolicy(), format: 'auto', limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey },
+    );
+    const out = Buffer.from(r.output).toString('utf8').split('\n');
+    expect(out[0]).toBe('{"m":"card:\\\\n************1111"}');
+    expect(out[1]).toMatch(/^\{"m":"\{\\"ssn\\":\\\\n\[\[SSN:tk1\.[^\]]+\]\]\}"\}$/);
+    expect(out[2]).toMatch(/^trace:\\n {2}ip\\t\[\[IP:tk1\.[^\]]+\]\]$/);
+    expect(out[3]).toBe(lines[3]);
+    expect(r.fastPathLines).toBe(1);
   });
 
   it('is parsed, so a repeated key cannot hide an escaped value', async () => {

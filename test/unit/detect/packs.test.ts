@@ -5,6 +5,10 @@ import { CompiledPolicy } from '../../../src/detect/compile.js';
 import { loadPolicy } from '../../../src/detect/load.js';
 import { runPackTests } from '../../../src/detect/packtest.js';
 import { scanText } from '../../../src/detect/scan.js';
+import { ActionPolicy } from '../../../src/act/actions.js';
+import { processBatch } from '../../../src/pipeline/batch.js';
+import { LIMITS } from '../../helpers/engine.js';
+import { localKeys } from '../../helpers/keys.js';
 import { policyFromYaml } from '../../helpers/policy.js';
 
 // Every built-in detector's tests.match / tests.nomatch cases, one test per detector, the opt-in
@@ -46,6 +50,28 @@ describe('built-in packs and the fast path', () => {
     // The name of a name-value object is a key too, for key rules (`pwd`) and detectors (`rtn`).
     for (const line of ['{"h":[{"key":"pwd","value":"abc"}]}', "{'Name': 'bank_rtn', 'Value': [1]}", '{"name":"user_ssn","value":1}']) expect(filter?.test(Buffer.from(line)), line).toBe(true);
     for (const line of ['{"method":"pwd","client":"web"}', '{"method":"password"}']) expect(filter?.test(Buffer.from(line)), line).toBe(false);
+  });
+});
+
+describe('built-in key rules', () => {
+  it('leave trace, span and parent span ids as they are, though all digits and Luhn-valid', async () => {
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const { keys } = await localKeys();
+    const tokenKey = await keys.current();
+    const ids = '"traceId":"4111111111111111","spanId":"4111111111111111"';
+    const lines = [
+      `{"resourceSpans":[{"scopeSpans":[{"spans":[{${ids},"parentSpanId":"4111111111111111","links":[{${ids}}]}]}]}]}`,
+      '{"trace_id":"4111111111111111","span_id":"4111111111111111","parent_span_id":"4111111111111111","dd.parent_id":"4111111111111111"}',
+      // A key that names no id is read: the number found there is taken wherever it stands.
+      '{"span_id":"4111111111111111","card":"4111111111111111"}',
+    ];
+    const r = processBatch(
+      { seq: 0, file: 'spans.jsonl', firstLine: 1, firstOffset: 0, data: Buffer.from(lines.join('\n') + '\n') },
+      { policy: builtin, actions: new ActionPolicy(), format: 'auto', limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey },
+    );
+    const out = Buffer.from(r.output).toString('utf8').split('\n');
+    expect(out.slice(0, 2)).toEqual(lines.slice(0, 2));
+    expect(out[2]).toBe('{"span_id":"************1111","card":"************1111"}');
   });
 });
 
