@@ -120,8 +120,8 @@ export function namedValue(v: Readonly<Record<string, JsonValue>>, keys: readonl
  * name-value object (`asNamed`, see {@link namedValue}) whose name a `redact` rule selects and the
  * key does not: a name redacts, it never makes a value skipped. `byName`: the name decided.
  */
-export function memberDecision(rules: KeyRules, key: string, asNamed: string | undefined): { decision: KeyDecision; byName: boolean } {
-  const own = rules.decide(key);
+export function memberDecision(rules: KeyRules, key: string, asNamed: string | undefined, holder?: Readonly<Record<string, JsonValue>>): { decision: KeyDecision; byName: boolean } {
+  const own = holder === undefined ? rules.decide(key) : rules.decideIn(key, holder);
   if (asNamed === undefined || own.mode === 'redact') return { decision: own, byName: false };
   const named = rules.decide(asNamed);
   return named.mode === 'redact' ? { decision: named, byName: true } : { decision: own, byName: false };

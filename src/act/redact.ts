@@ -118,7 +118,7 @@ class Walker implements FirstPass {
       const keyContext = /\p{L}/u.test(key) ? NO_KEYS : context;
       const newKey = this.#clean(key, keyContext) ? key : this.string(key, `${path}{key}`, false, keyContext);
       const name = newKey === DROP ? key : newKey;
-      const { decision, byName } = memberDecision(this.#o.policy.keyRules, key, asNamed);
+      const { decision, byName } = memberDecision(this.#o.policy.keyRules, key, asNamed, v);
       // An OTLP AnyValue keeps its shape: what it holds is replaced.
       const inner = byName ? anyValueMember(item) : undefined;
       let next: JsonValue | typeof DROP;

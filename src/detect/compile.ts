@@ -84,9 +84,18 @@ export class KeyRules {
   readonly #exact = new Map<string, KeyDecision>();
   readonly #globs: Array<{ re: RegExp; decision: KeyDecision }> = [];
   readonly #cache = new BoundedMap<string, KeyDecision>(KEY_CACHE_LIMIT);
+  /** The rules that hold only beside certain members (see KeyRuleSpec.where), and the keys of those members. */
+  readonly #conditional: Array<{ rule: KeyRuleSpec; where: ReadonlyArray<[string, ReadonlySet<string>]>; keys: KeyRules }> = [];
+  readonly #conditionKeys = new Set<string>();
 
   constructor(rules: readonly KeyRuleSpec[]) {
     for (const rule of rules) {
+      if (rule.where) {
+        const where = Object.entries(rule.where).map(([k, values]) => [k.toLowerCase(), new Set(values)] as [string, ReadonlySet<string>]);
+        for (const [k] of where) this.#conditionKeys.add(k);
+        this.#conditional.push({ rule, where, keys: new KeyRules([{ ...rule, where: undefined }]) });
+        continue;
+      }
       for (const key of rule.keys) {
         const decision: KeyDecision = { mode: rule.mode, rule, pattern: key };
         // Keys are matched case-insensitively: the rule's keys are lowered as the record's are.
@@ -124,13 +133,31 @@ export class KeyRules {
     return decision;
   }
 
+  /**
+   * The rule for `key` as a member of `holder`: a rule whose conditions the object's other members
+   * meet (`{"kind":"Secret","data":{...}}`, see KeyRuleSpec.where) comes first, then
+   * {@link KeyRules.decide}'s. Text read for key rules (see embedded.ts) is not an object: only
+   * rules without conditions apply there.
+   */
+  decideIn(key: string, holder: Readonly<Record<string, unknown>>): KeyDecision {
+    if (this.#conditional.length > 0 && Object.keys(holder).some((k) => this.#conditionKeys.has(k.toLowerCase()))) {
+      const members = new Map(Object.entries(holder).map(([k, v]) => [k.toLowerCase(), v]));
+      for (const c of this.#conditional) {
+        if (!c.where.every(([k, values]) => { const v = members.get(k); return typeof v === 'string' && values.has(v); })) continue;
+        const decision = c.keys.decide(key);
+        if (decision.rule) return { ...decision, rule: c.rule };
+      }
+    }
+    return this.decide(key);
+  }
+
   #lookup(key: string): KeyDecision {
     const lower = key.toLowerCase();
     return this.#exact.get(lower) ?? this.#globs.find((g) => g.re.test(lower))?.decision ?? SCAN;
   }
 
   get empty(): boolean {
-    return this.#exact.size === 0 && this.#globs.length === 0;
+    return this.#exact.size === 0 && this.#globs.length === 0 && this.#conditional.length === 0;
   }
 }
 

@@ -73,7 +73,7 @@ export class LineFilter {
     const widened = detectors.map((d) => widenAnchors(d.regex));
     const entries: PrefilterEntry[] = [
       ...detectors.map((d, i) => ({ pattern: widened[i] as string, source: d.regex, keywords: d.keywords })),
-      ...keyRules.filter((r) => r.mode === 'redact').flatMap((r) => r.keys.flatMap((k) => [jsonKeyPattern(k), namedKeyPattern(k)].flatMap((pattern) => (pattern ? [{ pattern }] : [])))),
+      ...keyRules.filter((r) => r.mode === 'redact').flatMap((r) => (r.where ? [{ pattern: conditionPattern(r.where) }] : r.keys.flatMap((k) => [jsonKeyPattern(k), namedKeyPattern(k)].flatMap((pattern) => (pattern ? [{ pattern }] : []))))),
       // A number whose digits its writing hides is also read plain (see numbers.ts).
       ...(detectors.length > 0 ? [{ pattern: HIDDEN_NUMBER_PATTERN }] : []),
       ...extra,
@@ -219,6 +219,11 @@ export function lineAt(ends: Int32Array, pos: number): number {
   return lo;
 }
 
+/** `part` written so that a regex matches it literally. */
+function esc(part: string): string {
+  return part.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /**
  * A key a rule selects, as it appears in a JSON line (or in JSON or a Python dict inside a text:
  * single quotes too), case-insensitive: `"password":` for an exact key; for a glob, its literal
@@ -226,7 +231,6 @@ export function lineAt(ends: Int32Array, pos: number): number {
  * fine for a prefilter, and `"[^"]*` runs make the automaton explode).
  */
 function jsonKeyPattern(key: string): string {
-  const esc = (part: string): string => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
   const parts = key.split('*');
   if (parts.length === 1) return `["'](?i:${esc(key)})["']\\s*:`;
   const first = parts[0] as string;
@@ -237,6 +241,16 @@ function jsonKeyPattern(key: string): string {
 }
 
 /**
+ * What a line holds when a rule with conditions (see KeyRuleSpec.where) may apply in it: the
+ * member of its first condition, with one of the values listed (`"kind":"Secret"`), which no rule
+ * applies without, where the rule's own keys (`data`) stand in many lines it does not.
+ */
+function conditionPattern(where: Readonly<Record<string, readonly string[]>>): string {
+  const [key, values] = Object.entries(where)[0] as [string, readonly string[]];
+  return `["'](?i:${esc(key)})["']\\s*:\\s*["'](?:${values.map(esc).join('|')})["']`;
+}
+
+/**
  * A key a rule selects as the name of a name-value object (`{"name":"password","value":...}`, see
  * namedValue in members.ts), case-insensitive; for a glob, with its literal end or start; none
  * for a glob without either. As wide as key rules inside text read such an object (see PAIR in
@@ -244,7 +258,6 @@ function jsonKeyPattern(key: string): string {
  * string, the other kind of quote and escapes inside it (`{'name': u'it\'s_password', ...}`).
  */
 function namedKeyPattern(key: string): string | undefined {
-  const esc = (part: string): string => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
   const parts = key.split('*');
   const first = parts[0] as string;
   const last = parts[parts.length - 1] as string;

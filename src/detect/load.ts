@@ -136,6 +136,7 @@ interface RawKeyRule {
   category?: string;
   severity?: Severity;
   action?: unknown;
+  where?: Record<string, string[]>;
 }
 
 function toDetector(doc: LoadedYaml, raw: RawDetector, index: number, problems: Problem[]): DetectorSpec {
@@ -207,6 +208,7 @@ function toKeyRule(doc: LoadedYaml, raw: RawKeyRule, index: number, problems: Pr
     source: { file: doc.file, line },
   };
   if (raw.action !== undefined) rule.action = normalizeAction(raw.action);
+  if (raw.where !== undefined) rule.where = Object.fromEntries(Object.entries(raw.where).map(([k, values]) => [k.toLowerCase(), values]));
   return rule;
 }
 

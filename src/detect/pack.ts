@@ -68,6 +68,11 @@ export interface KeyRuleSpec {
   category: string;
   severity: Severity;
   action?: ActionSpec;
+  /**
+   * Only in an object that also holds each of these members with one of the values listed
+   * (`{kind: [Secret]}`: the `data` of a Kubernetes Secret). Keys case-insensitive, values exact.
+   */
+  where?: Record<string, string[]>;
   source: SpecSource;
 }
 

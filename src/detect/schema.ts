@@ -128,6 +128,11 @@ export const PACK_SCHEMA = {
           category: { type: 'string', pattern: '^[a-z][a-z0-9-]*$' },
           severity: SEVERITY,
           action: ACTION_SCHEMA,
+          where: {
+            type: 'object',
+            minProperties: 1,
+            additionalProperties: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+          },
         },
       },
     },

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { ActionPolicy } from '../../../src/act/actions.js';
+import { explainKeys } from '../../../src/act/explain-keys.js';
+import { builtinPatternsDir } from '../../../src/config/config.js';
+import { CompiledPolicy } from '../../../src/detect/compile.js';
+import { loadPolicy } from '../../../src/detect/load.js';
+import { processBatch } from '../../../src/pipeline/batch.js';
+import { LIMITS } from '../../helpers/engine.js';
+import { localKeys } from '../../helpers/keys.js';
+import { policyFromYaml, problemsOf } from '../../helpers/policy.js';
+
+const PACK = `
+pack: t
+detectors: []
+keyRules:
+  - keys: [data, stringData]
+    where: {Kind: [Secret]}
+    mode: redact
+    label: K8S_SECRET
+    action: mask
+  - keys: [value]
+    where: {type: [SecureString, Secret], scope: [prod]}
+    mode: redact
+    label: SECRET
+    action: mask
+`;
+
+async function run(policy: CompiledPolicy, lines: string[]): Promise<{ out: string[]; fast: number }> {
+  const { keys } = await localKeys();
+  const tokenKey = await keys.current();
+  const r = processBatch(
+    { seq: 0, file: 'in.jsonl', firstLine: 1, firstOffset: 0, data: Buffer.from(lines.join('\n') + '\n') },
+    { policy, actions: new ActionPolicy(), format: 'auto', limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey },
+  );
+  return { out: Buffer.from(r.output).toString('utf8').split('\n').slice(0, lines.length), fast: r.fastPathLines };
+}
+
+describe('a key rule with conditions (where)', () => {
+  it('redacts the key only in an object whose other members meet every condition', async () => {
+    const policy = policyFromYaml(PACK);
+    const lines = [
+      '{"kind":"Secret","metadata":{"name":"db"},"data":{"url":"cG9zdGdyZXM6Ly9h"}}',
+      '{"verb":"create","requestObject":{"KIND":"Secret","stringData":{"password":"hunter2"}}}',
+      '{"kind":"ConfigMap","data":{"url":"cG9zdGdyZXM6Ly9h"}}',
+      '{"data":{"kind":"Secret"}}',
+      '{"type":"Secret","scope":"prod","value":"Zq9pW2xK"}',
+      '{"type":"Secret","scope":"dev","value":"Zq9pW2xK"}',
+      '{"type":"String","scope":"prod","value":"Zq9pW2xK"}',
+    ];
+    const { out, fast } = await run(policy, lines);
+    expect(out).toEqual([
+      '{"kind":"Secret","metadata":{"name":"db"},"data":"[[K8S_SECRET]]"}',
+      '{"verb":"create","requestObject":{"KIND":"Secret","stringData":"[[K8S_SECRET]]"}}',
+      ...lines.slice(2, 4),
+      '{"type":"Secret","scope":"prod","value":"[[SECRET]]"}',
+      ...lines.slice(5),
+    ]);
+    // The first condition's member, anywhere, sends a line down the structured path; the rule's keys
+    // alone do not (the ConfigMap, the String).
+    expect(fast).toBe(2);
+  });
+
+  it('reads a condition spelled with escapes, and never applies inside text', async () => {
+    const policy = policyFromYaml(PACK);
+    const { out } = await run(policy, ['{"kind":"Secr\\u0065t","data":{"k":"dmFsdWU="}}', 'kind: Secret, data: {"k":"dmFsdWU="}']);
+    expect(out).toEqual(['{"kind":"Secr\\u0065t","data":"[[K8S_SECRET]]"}', 'kind: Secret, data: {"k":"dmFsdWU="}']);
+  });
+
+  it('is named with its conditions in explain', () => {
+    const policy = policyFromYaml(PACK);
+    const entries = explainKeys(policy, '{"kind":"Secret","data":{"k":"dmFsdWU="}}');
+    expect(entries.map((e) => e.detail)).toEqual([expect.stringContaining('under key "data" in an object with kind: Secret is redacted whole')]);
+  });
+
+  it('must name members and values', () => {
+    const bad = PACK.replace('where: {Kind: [Secret]}', 'where: {Kind: []}').replace('where: {type: [SecureString, Secret], scope: [prod]}', 'where: {}');
+    expect(problemsOf(bad).length).toBe(2);
+  });
+
+  it('keeps the data of a Kubernetes Secret and an SSM SecureString out of the built-in output', async () => {
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const { out } = await run(builtin, [
+      '{"kind":"Secret","apiVersion":"v1","metadata":{"name":"db"},"data":{"conn":"WnE5cFcyeEstc3VwZXJzZWNyZXQ="}}',
+      '{"kind":"SecretList","items":[{"metadata":{"name":"a"},"data":{"k":"dmFsdWU="}}]}',
+      '{"Parameter":{"Name":"/prod/db/conn","Type":"SecureString","Value":"Zq9pW2xK","Version":3}}',
+      '{"Parameter":{"Name":"/prod/db/host","Type":"String","Value":"db.internal","Version":3}}',
+    ]);
+    expect(out).toEqual([
+      '{"kind":"Secret","apiVersion":"v1","metadata":{"name":"db"},"data":"[[K8S_SECRET]]"}',
+      '{"kind":"SecretList","items":"[[K8S_SECRET]]"}',
+      '{"Parameter":{"Name":"/prod/db/conn","Type":"SecureString","Value":"[[SECRET]]","Version":3}}',
+      '{"Parameter":{"Name":"/prod/db/host","Type":"String","Value":"db.internal","Version":3}}',
+    ]);
+  });
+});
