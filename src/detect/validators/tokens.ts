@@ -77,3 +77,21 @@ export const githubFineGrainedChecksum = simple('github-fine-grained-checksum', 
   const digest = createHash('sha256').update(m[1] ?? '').digest();
   return base32Prefix(digest, 8) === m[2] ? OK : fail('fine-grained GitHub token SHA-256 checksum fails');
 });
+
+/**
+ * `basic-credentials`: the credentials of HTTP Basic authentication (RFC 7617), base64 of
+ * `user:password`: the value decodes to printable UTF-8 text that holds a colon. A word after
+ * `Basic` in prose decodes to bytes that are not such text.
+ */
+export const basicCredentials = simple('basic-credentials', (value) => {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value) || value.replace(/=+$/, '').length % 4 === 1) return fail('not base64');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(value, 'base64'));
+  } catch {
+    return fail('does not decode to UTF-8 text');
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(text)) return fail('decodes to control characters');
+  return text.includes(':') ? OK : fail('decodes to text without a colon (user:password)');
+});

@@ -142,3 +142,18 @@ describe('date', () => {
     bad('date', '1984', /date format/);
   });
 });
+
+describe('basic-credentials', () => {
+  it('accepts base64 of user:password, padded or not, and refuses what is not such text', () => {
+    for (const creds of ['admin:Zq9pW2xK', ':token-only', 'jürgen:pässwort', 'a:b']) {
+      const b64 = Buffer.from(creds, 'utf8').toString('base64');
+      ok('basic-credentials', b64);
+      ok('basic-credentials', b64.replace(/=+$/, ''));
+    }
+    bad('basic-credentials', Buffer.from('testuser').toString('base64'), 'decodes to text without a colon (user:password)');
+    bad('basic-credentials', Buffer.from([0, 1, 2, 0x3a, 4]).toString('base64'), 'decodes to control characters');
+    bad('basic-credentials', Buffer.from([0xff, 0xfe, 0x3a, 0x41]).toString('base64'), 'does not decode to UTF-8 text');
+    bad('basic-credentials', 'authentication', 'does not decode to UTF-8 text');
+    bad('basic-credentials', 'abc-def', 'not base64');
+  });
+});
