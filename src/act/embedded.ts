@@ -12,7 +12,7 @@
  * again where it repeats in the same text, in any of its readings.
  */
 import RE2 from 're2';
-import type { KeyDecision, KeyRules } from '../detect/compile.js';
+import type { KeyDecision, KeyRules } from '../detect/key-rules.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
 import type { TokenRef } from '../crypto/token.js';
 import { containerEnd } from '../codecs/json-splice.js';

@@ -3,7 +3,8 @@ import { hasEscapes } from '../detect/escapes.js';
 import { mayHideNumber } from '../detect/numbers.js';
 import { readings } from '../detect/readings.js';
 import { decodedForms, MIN_REPEATED_VALUE, repeatsIn, SEARCH_BUDGET, ValueSet } from '../detect/repeats.js';
-import type { CompiledPolicy, KeyDecision, KeyRules } from '../detect/compile.js';
+import type { CompiledPolicy } from '../detect/compile.js';
+import type { KeyDecision, KeyRules } from '../detect/key-rules.js';
 import type { JsonValue } from '../record.js';
 
 /**
@@ -102,17 +103,19 @@ export const NAME_KEYS: ReadonlySet<string> = new Set(['key', 'name', 'Key', 'Na
 export const VALUE_KEYS: ReadonlySet<string> = new Set(['value', 'Value']);
 
 /**
- * Of an object that holds a name and a value, nothing else (`{"name":"DB_PASSWORD","value":"..."}`
- * of a Kubernetes env list or a HAR header, `{"key":"token","value":{"stringValue":"..."}}` of an
- * OTLP attribute, `{"Key":...,"Value":...}` of AWS tags): the member holding the value, and the
- * name, which key rules and detectors read as the value's key.
+ * Of an object that holds a name and a value (`{"name":"DB_PASSWORD","value":"..."}` of a
+ * Kubernetes env list, `{"key":"token","value":{"stringValue":"..."}}` of an OTLP attribute,
+ * `{"Key":...,"Value":...}` of AWS tags), other members beside them or not (a HAR header's
+ * `comment`, a GitLab CI variable's `masked`, a CodeBuild variable's `type`): the member holding
+ * the value, and the name (the first name member holding a string), which key rules and detectors
+ * read as the value's key.
  */
 export function namedValue(v: Readonly<Record<string, JsonValue>>, keys: readonly string[]): { member: string; name: string } | undefined {
-  if (keys.length !== 2) return undefined;
-  const nameKey = keys.find((k) => NAME_KEYS.has(k));
+  if (keys.length < 2) return undefined;
   const member = keys.find((k) => VALUE_KEYS.has(k));
-  const name = nameKey === undefined ? undefined : v[nameKey];
-  return member !== undefined && typeof name === 'string' ? { member, name } : undefined;
+  if (member === undefined) return undefined;
+  const nameKey = keys.find((k) => NAME_KEYS.has(k) && typeof v[k] === 'string');
+  return nameKey === undefined ? undefined : { member, name: v[nameKey] as string };
 }
 
 /**
@@ -120,8 +123,8 @@ export function namedValue(v: Readonly<Record<string, JsonValue>>, keys: readonl
  * name-value object (`asNamed`, see {@link namedValue}) whose name a `redact` rule selects and the
  * key does not: a name redacts, it never makes a value skipped. `byName`: the name decided.
  */
-export function memberDecision(rules: KeyRules, key: string, asNamed: string | undefined, holder?: Readonly<Record<string, JsonValue>>): { decision: KeyDecision; byName: boolean } {
-  const own = holder === undefined ? rules.decide(key) : rules.decideIn(key, holder);
+export function memberDecision(rules: KeyRules, key: string, asNamed: string | undefined, holding?: readonly KeyRules[]): { decision: KeyDecision; byName: boolean } {
+  const own = holding === undefined ? rules.decide(key) : rules.decideIn(key, holding);
   if (asNamed === undefined || own.mode === 'redact') return { decision: own, byName: false };
   const named = rules.decide(asNamed);
   return named.mode === 'redact' ? { decision: named, byName: true } : { decision: own, byName: false };

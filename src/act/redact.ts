@@ -109,6 +109,7 @@ class Walker implements FirstPass {
     const keys = Object.keys(v);
     // A name and a value (`{"name":"DB_PASSWORD","value":"..."}`): the value is read under the name too.
     const named = namedValue(v, keys);
+    const holding = this.#o.policy.keyRules.holdingIn(v, keys);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       const item = v[key] as JsonValue;
@@ -118,7 +119,7 @@ class Walker implements FirstPass {
       const keyContext = /\p{L}/u.test(key) ? NO_KEYS : context;
       const newKey = this.#clean(key, keyContext) ? key : this.string(key, `${path}{key}`, false, keyContext);
       const name = newKey === DROP ? key : newKey;
-      const { decision, byName } = memberDecision(this.#o.policy.keyRules, key, asNamed, v);
+      const { decision, byName } = memberDecision(this.#o.policy.keyRules, key, asNamed, holding);
       // An OTLP AnyValue keeps its shape: what it holds is replaced.
       const inner = byName ? anyValueMember(item) : undefined;
       let next: JsonValue | typeof DROP;

@@ -6,9 +6,10 @@ import RE2 from 're2';
 
 /** The prefilter: which detectors can match a string. */
 export type RE2Set = ReturnType<typeof RE2.Set>;
-import type { AllowEntry, DetectorSpec, KeyRuleSpec, PolicySpec } from './pack.js';
+import type { AllowEntry, DetectorSpec, PolicySpec } from './pack.js';
 import { BoundedMap, BoundedSet } from '../util/bounded-map.js';
 import { decodedViews } from './escapes.js';
+import { KEY_CACHE_LIMIT, KeyRules } from './key-rules.js';
 import { LineFilter } from './line-filter.js';
 import { requiredLiterals } from './literals.js';
 import { escapeRegex } from './re2-syntax.js';
@@ -66,98 +67,6 @@ export class Allowlist {
 
   get size(): number {
     return this.#values.size + this.#regexes.length;
-  }
-}
-
-export interface KeyDecision {
-  mode: 'redact' | 'skip' | 'scan';
-  rule?: KeyRuleSpec;
-  /** The key pattern of the rule that matched (`password`, `*_token`); findings name it as `key:<pattern>`. */
-  pattern?: string;
-}
-
-const SCAN: KeyDecision = { mode: 'scan' };
-const KEY_CACHE_LIMIT = 4096;
-
-/** Matches structured field keys against key rules; first matching rule wins, exact keys before globs. */
-export class KeyRules {
-  readonly #exact = new Map<string, KeyDecision>();
-  readonly #globs: Array<{ re: RegExp; decision: KeyDecision }> = [];
-  readonly #cache = new BoundedMap<string, KeyDecision>(KEY_CACHE_LIMIT);
-  /** The rules that hold only beside certain members (see KeyRuleSpec.where), and the keys of those members. */
-  readonly #conditional: Array<{ rule: KeyRuleSpec; where: ReadonlyArray<[string, ReadonlySet<string>]>; keys: KeyRules }> = [];
-  readonly #conditionKeys = new Set<string>();
-
-  constructor(rules: readonly KeyRuleSpec[]) {
-    for (const rule of rules) {
-      if (rule.where) {
-        const where = Object.entries(rule.where).map(([k, values]) => [k.toLowerCase(), new Set(values)] as [string, ReadonlySet<string>]);
-        for (const [k] of where) this.#conditionKeys.add(k);
-        this.#conditional.push({ rule, where, keys: new KeyRules([{ ...rule, where: undefined }]) });
-        continue;
-      }
-      for (const key of rule.keys) {
-        const decision: KeyDecision = { mode: rule.mode, rule, pattern: key };
-        // Keys are matched case-insensitively: the rule's keys are lowered as the record's are.
-        const lower = key.toLowerCase();
-        if (key.includes('*')) {
-          const body = lower.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-          this.#globs.push({ re: new RegExp(`^${body}$`), decision });
-        } else if (!this.#exact.has(lower)) {
-          this.#exact.set(lower, decision);
-        }
-      }
-    }
-  }
-
-  /**
-   * The rule for `key`. A key holding escapes (`pass%77ord`, see escapes.ts) is also read decoded,
-   * as values are, and a `redact` rule the decoded key selects applies: an escape does not hide a
-   * key from the rules that redact it (it never makes one skipped).
-   */
-  decide(key: string): KeyDecision {
-    const cached = this.#cache.get(key);
-    if (cached) return cached;
-    let decision = this.#lookup(key);
-    if (decision.mode !== 'redact') {
-      // Every reading detection makes of a value: encoded twice (`pass%2577ord`) as well.
-      for (const view of decodedViews(key)) {
-        const viaDecoded = this.#lookup(view.text);
-        if (viaDecoded.mode === 'redact') {
-          decision = viaDecoded;
-          break;
-        }
-      }
-    }
-    this.#cache.set(key, decision);
-    return decision;
-  }
-
-  /**
-   * The rule for `key` as a member of `holder`: a rule whose conditions the object's other members
-   * meet (`{"kind":"Secret","data":{...}}`, see KeyRuleSpec.where) comes first, then
-   * {@link KeyRules.decide}'s. Text read for key rules (see embedded.ts) is not an object: only
-   * rules without conditions apply there.
-   */
-  decideIn(key: string, holder: Readonly<Record<string, unknown>>): KeyDecision {
-    if (this.#conditional.length > 0 && Object.keys(holder).some((k) => this.#conditionKeys.has(k.toLowerCase()))) {
-      const members = new Map(Object.entries(holder).map(([k, v]) => [k.toLowerCase(), v]));
-      for (const c of this.#conditional) {
-        if (!c.where.every(([k, values]) => { const v = members.get(k); return typeof v === 'string' && values.has(v); })) continue;
-        const decision = c.keys.decide(key);
-        if (decision.rule) return { ...decision, rule: c.rule };
-      }
-    }
-    return this.decide(key);
-  }
-
-  #lookup(key: string): KeyDecision {
-    const lower = key.toLowerCase();
-    return this.#exact.get(lower) ?? this.#globs.find((g) => g.re.test(lower))?.decision ?? SCAN;
-  }
-
-  get empty(): boolean {
-    return this.#exact.size === 0 && this.#globs.length === 0 && this.#conditional.length === 0;
   }
 }
 

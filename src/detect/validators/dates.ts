@@ -2,7 +2,8 @@
  * `date`: the value names a day of the calendar, written as year-month-day (2024-06-11,
  * 2024/6/11, 20240611), day-month-year or month-day-year with the same separator twice
  * (11.06.1984, 6/11/84: valid when either reading is), or with an English month name
- * (11 June 1984, Jun 11th, 1984, 11-Jun-1984). Four-digit years must lie in 1900-2099.
+ * (11 June 1984, Jun 11th, 1984, 11-Jun-1984). Four-digit years must lie in 1900-2099. A
+ * year-month-day may carry a time of day, as Java and .NET write dates (1985-03-14T00:00:00Z).
  */
 import { fail, isCalendarDate, OK, simple } from './common.js';
 
@@ -30,7 +31,7 @@ function dayOk(y: string, m: number, d: number): boolean {
   return isCalendarDate(1900 + Number(y), m, d) || isCalendarDate(2000 + Number(y), m, d);
 }
 
-const YMD = /^([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})$/;
+const YMD = /^([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?$/;
 const COMPACT = /^([0-9]{4})([0-9]{2})([0-9]{2})$/;
 const NUMERIC = /^([0-9]{1,2})([-/. ])([0-9]{1,2})\2([0-9]{4}|[0-9]{2})$/;
 const DAY_NAME_YEAR = /^([0-9]{1,2})(?:st|nd|rd|th)?[ -]+([A-Za-z]{3,9}\.?)[ ,-]+([0-9]{4})$/;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { withKeyRules, type Edit } from '../../../src/act/edits.js';
 import { embeddedValues } from '../../../src/act/embedded.js';
-import { KeyRules } from '../../../src/detect/compile.js';
+import { KeyRules } from '../../../src/detect/key-rules.js';
 import type { KeyRuleSpec } from '../../../src/detect/pack.js';
 
 const rules = new KeyRules([

@@ -93,3 +93,25 @@ describe('a key rule with conditions (where)', () => {
     ]);
   });
 });
+
+describe('a name-value object with other members beside its name and value', () => {
+  it('has its value read under its name, as a pair alone is', async () => {
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const lines = [
+      '{"request":{"headers":[{"name":"Authorization","value":"abcdefgh12345678","comment":""}]}}',
+      '{"variables":[{"key":"DB_PASSWORD","value":"Sup3rS3cretPW","variable_type":"env_var","protected":false,"masked":false}]}',
+      '{"environmentVariablesOverride":[{"name":"DB_PASSWORD","value":"Sup3rS3cretPW","type":"PLAINTEXT"}]}',
+      '{"Parameter":{"Name":"/prod/db/password","Type":"String","Value":"Sup3rS3cretPW","Version":3}}',
+      // A name that no rule selects leaves the value as it is.
+      '{"name":"retries","value":"Sup3rS3cretPW","unit":"count"}',
+    ];
+    const { out } = await run(builtin, lines);
+    expect(out).toEqual([
+      '{"request":{"headers":[{"name":"Authorization","value":"[[AUTH_HEADER]]","comment":""}]}}',
+      '{"variables":[{"key":"DB_PASSWORD","value":"[[PASSWORD]]","variable_type":"env_var","protected":false,"masked":false}]}',
+      '{"environmentVariablesOverride":[{"name":"DB_PASSWORD","value":"[[PASSWORD]]","type":"PLAINTEXT"}]}',
+      '{"Parameter":{"Name":"/prod/db/password","Type":"String","Value":"[[PASSWORD]]","Version":3}}',
+      lines[4],
+    ]);
+  });
+});
