@@ -10,7 +10,7 @@ import type { KeyRuleSpec } from '../detect/pack.js';
 import { indexJson, itemPath, memberPath } from '../codecs/json-splice.js';
 import { fieldPath, type JsonValue } from '../record.js';
 import { embeddedValues } from './embedded.js';
-import { memberDecision, namedValue } from './members.js';
+import { memberDecision, namedValue, optionRule } from './members.js';
 
 export interface KeyRuleEntry {
   /** `key:<pattern>`, as findings name key rules. */
@@ -64,7 +64,15 @@ function walk(policy: CompiledPolicy, v: JsonValue, place: Place, out: KeyRuleEn
   }
   if (v === null || typeof v !== 'object') return;
   if (Array.isArray(v)) {
-    v.forEach((item, i) => walk(policy, item, { path: `${path}[${i}]`, index: itemPath(place.index, i), spans }, out, depth + 1));
+    v.forEach((item, i) => {
+      const at = `${path}[${i}]`;
+      const index = itemPath(place.index, i);
+      // As the walk decides (redact.ts).
+      const option = i > 0 && (typeof item === 'string' || typeof item === 'number') ? optionRule(policy.keyRules, v[i - 1] as JsonValue) : undefined;
+      if (!option) return walk(policy, item, { path: at, index, spans }, out, depth + 1);
+      const span = spans?.get(index);
+      out.push({ ...entry(option.rule, option.pattern, 'key-redact', at, `the value after the option "${v[i - 1] as string}" is redacted whole`), ...(span ? { at: { start: span.start, end: span.end } } : {}) });
+    });
     return;
   }
   const keys = Object.keys(v);

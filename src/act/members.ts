@@ -5,6 +5,7 @@ import { readings } from '../detect/readings.js';
 import { decodedForms, MIN_REPEATED_VALUE, repeatsIn, SEARCH_BUDGET, ValueSet } from '../detect/repeats.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import type { KeyDecision, KeyRules } from '../detect/key-rules.js';
+import type { KeyRuleSpec } from '../detect/pack.js';
 import type { JsonValue } from '../record.js';
 
 /**
@@ -129,6 +130,20 @@ export function memberDecision(rules: KeyRules, key: string, asNamed: string | u
   const named = rules.decide(asNamed);
   return named.mode === 'redact' ? { decision: named, byName: true } : { decision: own, byName: false };
 }
+
+/**
+ * The `redact` rule a command-line option (`--password`, `-storepass`, not `--password=...`)
+ * selects by its name without the dashes, for the item after it in an array of arguments
+ * (`"args":["--password","..."]` of a container spec or `docker inspect`).
+ */
+export function optionRule(rules: KeyRules, item: JsonValue): { rule: KeyRuleSpec; pattern: string } | undefined {
+  if (typeof item !== 'string' || !OPTION.test(item)) return undefined;
+  const name = item.replace(/^--?/, '');
+  const decision = rules.decide(name);
+  return decision.mode === 'redact' && decision.rule ? { rule: decision.rule, pattern: decision.pattern ?? name } : undefined;
+}
+
+const OPTION = /^--?[A-Za-z][\w.-]*$/;
 
 /** The member of an OTLP `AnyValue` holding a scalar (`{"stringValue":"..."}`, `{"string_value":"..."}`), or undefined. */
 export function anyValueMember(v: JsonValue): string | undefined {

@@ -73,7 +73,7 @@ export class LineFilter {
     const widened = detectors.map((d) => widenAnchors(d.regex));
     const entries: PrefilterEntry[] = [
       ...detectors.map((d, i) => ({ pattern: widened[i] as string, source: d.regex, keywords: d.keywords })),
-      ...keyRules.filter((r) => r.mode === 'redact').flatMap((r) => (r.where ? [{ pattern: conditionPattern(r.where) }] : r.keys.flatMap((k) => [jsonKeyPattern(k), namedKeyPattern(k)].flatMap((pattern) => (pattern ? [{ pattern }] : []))))),
+      ...keyRules.filter((r) => r.mode === 'redact').flatMap((r) => (r.where ? [{ pattern: conditionPattern(r.where) }] : r.keys.flatMap((k) => [jsonKeyPattern(k), namedKeyPattern(k), optionPattern(k)].flatMap((pattern) => (pattern ? [{ pattern }] : []))))),
       // A number whose digits its writing hides is also read plain (see numbers.ts).
       ...(detectors.length > 0 ? [{ pattern: HIDDEN_NUMBER_PATTERN }] : []),
       ...extra,
@@ -238,6 +238,20 @@ function jsonKeyPattern(key: string): string {
   if (last.length > 0) return `(?i:${esc(last)})["']\\s*:`;
   if (first.length > 0) return `["'](?i:${esc(first)})`;
   return `["']\\s*:`;
+}
+
+/**
+ * A key a rule selects as a command-line option in an array of arguments, an item after it
+ * (`"--password",`, see optionRule in act/members.ts), case-insensitive; for a glob, its literal
+ * end (`password",` for `*password`) or start; none for a glob without either.
+ */
+function optionPattern(key: string): string | undefined {
+  const parts = key.split('*');
+  const first = parts[0] as string;
+  const last = parts[parts.length - 1] as string;
+  if (parts.length === 1) return `["']--?(?i:${esc(key)})["']\\s*,`;
+  if (last.length > 0) return `(?i:${esc(last)})["']\\s*,`;
+  return first.length > 0 ? `["']--?(?i:${esc(first)})` : undefined;
 }
 
 /**

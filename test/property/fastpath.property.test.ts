@@ -239,6 +239,13 @@ describe('the raw-line fast path gives the same result as the structured path', 
     expect(Buffer.from(r.output).toString()).not.toContain('301482276');
   });
 
+  it('on arrays of command-line arguments, the option spelled with escapes or not', () => {
+    const lines = ['{"args":["--password","Sup3rS3cretPW"]}', '{"args":["--pass\\u0077ord","Sup3rS3cretPW"]}', '{"args":["-storepass" , 12345678]}', '{"args":["--db-password","x1y2z3w4"]}', '{"c":[["--api_key","k"]]}'];
+    const r = both(lines);
+    expect(r.fastPathLines).toBe(0);
+    expect(Buffer.from(r.output).toString()).not.toMatch(/Sup3rS3cretPW|12345678|x1y2z3w4/);
+  });
+
   const keyName = fc.constantFrom('social\\u0020security', 'p\\u00e4ss', 'social\\tsecurity', 'x\\npan\\n', 'tax\\r\\nid', 'msg', 'user', 'password', 'api_token', 'trace_id', 'Authorization', 'note', 'p\\u0061ssword', 'alice@example.com', '10.1.2.3', 'ssn', 'phones', 'rtn', 'bankRtn', 'span_id', 'cpf', 'a\\"b', 'x\\/y');
   const text = fc.oneof(
     message.map((m) => m.text),

@@ -115,3 +115,24 @@ describe('a name-value object with other members beside its name and value', () 
     ]);
   });
 });
+
+describe('an array of command-line arguments', () => {
+  it('has the item after an option a rule selects redacted, on the fast path too', async () => {
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const lines = [
+      '{"spec":{"containers":[{"name":"db","args":["--user","app","--password","Sup3rS3cretPW","--port",5432]}]}}',
+      '{"Args":["-storepass","Lm4vQ9zRt","-client-secret", 12345678]}',
+      // An option that names nothing a rule selects, an option given its value, and a word.
+      '{"args":["--port","5432","--password=","x","password","email"]}',
+    ];
+    const { out, fast } = await run(builtin, lines);
+    expect(out).toEqual([
+      '{"spec":{"containers":[{"name":"db","args":["--user","app","--password","[[PASSWORD]]","--port",5432]}]}}',
+      '{"Args":["-storepass","[[PASSWORD]]","-client-secret", "[[SECRET]]"]}',
+      lines[2],
+    ]);
+    expect(fast).toBe(0);
+    const entries = explainKeys(builtin, lines[0] as string);
+    expect(entries.map((e) => [e.path, e.detail])).toEqual([['$.spec.containers[0].args[3]', 'the value after the option "--password" is redacted whole']]);
+  });
+});
