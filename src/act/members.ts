@@ -1,5 +1,6 @@
 /** JSON values as the redaction walk builds and reads them. */
 import { hasEscapes } from '../detect/escapes.js';
+import { NAMES } from '../detect/key-words.js';
 import { mayHideNumber } from '../detect/numbers.js';
 import { readings } from '../detect/readings.js';
 import { decodedForms, MIN_REPEATED_VALUE, repeatsIn, SEARCH_BUDGET, ValueSet } from '../detect/repeats.js';
@@ -100,8 +101,8 @@ export function contextWith(policy: CompiledPolicy, key: string, context: readon
 }
 
 /** Keys that name the value beside them, and those that hold it (see {@link namedValue}; text is read so too, see embedded.ts). */
-export const NAME_KEYS: ReadonlySet<string> = new Set(['key', 'name', 'Key', 'Name']);
-export const VALUE_KEYS: ReadonlySet<string> = new Set(['value', 'Value']);
+export const NAME_KEYS: ReadonlySet<string> = new Set(NAMES);
+export const VALUE_KEYS: ReadonlySet<string> = new Set(['value', 'Value', 'parameterValue', 'ParameterValue', 'rejectedValue']);
 
 /**
  * Of an object that holds a name and a value (`{"name":"DB_PASSWORD","value":"..."}` of a

@@ -113,7 +113,7 @@ function isHexAt(bytes: Buffer, from: number, count: number): boolean {
 
 /**
  * True when a string of a JSON line that holds a backslash is a key (a colon follows it) or the
- * value of a `key`, `name`, `Key` or `Name` member (see namedValue in members.ts). Read as JSON
+ * value of a name member (`key`, `name`, ..., see NAMES in key-words.ts and namedValue in members.ts). Read as JSON
  * would, without checking that the line is JSON: a line that does not parse is read as text as
  * written, which the raw line's own reading covers.
  */

@@ -87,8 +87,16 @@ export class KeyWords {
   }
 }
 
+/**
+ * The members that name a name-value object's value (see namedValue in members.ts): `key` and
+ * `name` of env lists, tags and OTLP attributes, `ParameterKey` of CloudFormation parameters (as
+ * CloudTrail writes CreateStack), `OptionName` of Elastic Beanstalk option settings, `field` of
+ * Spring's validation errors.
+ */
+export const NAMES: readonly string[] = ['key', 'name', 'Key', 'Name', 'parameterKey', 'ParameterKey', 'optionName', 'OptionName', 'field'];
+
 /** The name member of a name-value object in a raw line (see namedValue in members.ts), up to its string's opening quote. */
-export const NAME_MEMBER = `["'](?:key|name|Key|Name)["'][ \\t\\r]*:[ \\t\\r]*`;
+export const NAME_MEMBER = `["'](?:${NAMES.join('|')})["'][ \\t\\r]*:[ \\t\\r]*`;
 
 /**
  * A pattern matching where `pattern` lies in a JSON key: it, the rest of the string, its closing
@@ -216,8 +224,6 @@ function opensNamed(input: Buffer, end: number): boolean {
   return false;
 }
 
-/** The words of {@link NAME_MEMBER}. */
-export const NAMES: readonly string[] = ['key', 'name', 'Key', 'Name'];
 
 /** From `j`, in `step`'s direction, past spaces, tabs and carriage returns. */
 function skipSpace(input: Buffer, j: number, step: 1 | -1): number {

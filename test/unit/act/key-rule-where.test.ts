@@ -104,6 +104,12 @@ describe('a name-value object with other members beside its name and value', () 
       '{"Parameter":{"Name":"/prod/db/password","Type":"String","Value":"Sup3rS3cretPW","Version":3}}',
       // A name that no rule selects leaves the value as it is.
       '{"name":"retries","value":"Sup3rS3cretPW","unit":"count"}',
+      // CloudFormation parameters, Elastic Beanstalk option settings, a Spring validation error, and
+      // such an object written inside a string.
+      '{"requestParameters":{"parameters":[{"parameterKey":"DBPassword","parameterValue":"Sup3rS3cretPW"}]}}',
+      '{"OptionSettings":[{"Namespace":"aws:elasticbeanstalk:application:environment","OptionName":"DB_PASSWORD","Value":"Sup3rS3cretPW"}]}',
+      '{"fieldErrors":[{"objectName":"user","field":"password","rejectedValue":"Sup3rS3cretPW","code":"Size"}]}',
+      '{"m":"{\\"ParameterKey\\":\\"DbPassword\\",\\"ParameterValue\\":\\"Sup3rS3cretPW\\"}"}',
     ];
     const { out } = await run(builtin, lines);
     expect(out).toEqual([
@@ -112,6 +118,10 @@ describe('a name-value object with other members beside its name and value', () 
       '{"environmentVariablesOverride":[{"name":"DB_PASSWORD","value":"[[PASSWORD]]","type":"PLAINTEXT"}]}',
       '{"Parameter":{"Name":"/prod/db/password","Type":"String","Value":"[[PASSWORD]]","Version":3}}',
       lines[4],
+      '{"requestParameters":{"parameters":[{"parameterKey":"DBPassword","parameterValue":"[[PASSWORD]]"}]}}',
+      '{"OptionSettings":[{"Namespace":"aws:elasticbeanstalk:application:environment","OptionName":"DB_PASSWORD","Value":"[[PASSWORD]]"}]}',
+      '{"fieldErrors":[{"objectName":"user","field":"password","rejectedValue":"[[PASSWORD]]","code":"Size"}]}',
+      '{"m":"{\\"ParameterKey\\":\\"DbPassword\\",\\"ParameterValue\\":\\"[[PASSWORD]]\\"}"}',
     ]);
   });
 });
