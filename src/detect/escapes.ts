@@ -24,7 +24,8 @@
 
 /**
  * An escape the view may decode: of an ASCII byte, the first two of a UTF-8 sequence, `\\uXXXX`,
- * or JSON's `\\/` and `\\"` (a URL or a quoted value inside JSON that is part of a text line).
+ * JSON's `\\/` and `\\"` (a URL or a quoted value inside JSON that is part of a text line), or a
+ * `\\n`, `\\r` or `\\t` written out (see {@link decodedViews}).
  */
 const ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Fc-f][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]|\\u[0-9A-Fa-f]{4}|\\[/"nrt]|&(?:#[0-9]|#[Xx][0-9A-Fa-f]|[a-z]{2,6};)/;
 /** The named character references decoded: markup's own and the punctuation of addresses, numbers and URLs. */
