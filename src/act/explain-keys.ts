@@ -10,7 +10,7 @@ import type { KeyRuleSpec } from '../detect/pack.js';
 import { indexJson, itemPath, memberPath } from '../codecs/json-splice.js';
 import { fieldPath, type JsonValue } from '../record.js';
 import { embeddedValues } from './embedded.js';
-import { memberDecision, namedValue, optionRule } from './members.js';
+import { itemRule, memberDecision, namedValue } from './members.js';
 
 export interface KeyRuleEntry {
   /** `key:<pattern>`, as findings name key rules. */
@@ -68,10 +68,10 @@ function walk(policy: CompiledPolicy, v: JsonValue, place: Place, out: KeyRuleEn
       const at = `${path}[${i}]`;
       const index = itemPath(place.index, i);
       // As the walk decides (redact.ts).
-      const option = i > 0 && (typeof item === 'string' || typeof item === 'number') ? optionRule(policy.keyRules, v[i - 1] as JsonValue) : undefined;
+      const option = itemRule(policy.keyRules, v, i);
       if (!option) return walk(policy, item, { path: at, index, spans }, out, depth + 1);
       const span = spans?.get(index);
-      out.push({ ...entry(option.rule, option.pattern, 'key-redact', at, `the value after the option "${v[i - 1] as string}" is redacted whole`), ...(span ? { at: { start: span.start, end: span.end } } : {}) });
+      out.push({ ...entry(option.rule, option.pattern, 'key-redact', at, `the value after "${v[i - 1] as string}" is redacted whole`), ...(span ? { at: { start: span.start, end: span.end } } : {}) });
     });
     return;
   }

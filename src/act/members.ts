@@ -146,6 +146,26 @@ export function optionRule(rules: KeyRules, item: JsonValue): { rule: KeyRuleSpe
 
 const OPTION = /^--?[A-Za-z][\w.-]*$/;
 
+/**
+ * The `redact` rule that the item before `i` in `items` selects: an option (see
+ * {@link optionRule}), or the name of a header in a list of names and values, as Node's
+ * `rawHeaders` and ASGI's header pairs write them (`["X-Api-Key","..."]`): the name at an even
+ * place of a list of even length, spelled as a header is (`x-api-key`, `Authorization`), and the
+ * item itself no key a rule selects (`["authorization","cookie"]` lists two names).
+ */
+export function itemRule(rules: KeyRules, items: readonly JsonValue[], i: number): { rule: KeyRuleSpec; pattern: string } | undefined {
+  const item = items[i];
+  if (i === 0 || (typeof item !== 'string' && typeof item !== 'number')) return undefined;
+  const before = items[i - 1] as JsonValue;
+  const option = optionRule(rules, before);
+  if (option || i % 2 === 0 || items.length % 2 !== 0 || typeof before !== 'string' || !HEADER.test(before)) return option;
+  const decision = rules.decide(before);
+  if (decision.mode !== 'redact' || !decision.rule || (typeof item === 'string' && rules.decide(item).mode === 'redact')) return undefined;
+  return { rule: decision.rule, pattern: decision.pattern ?? before };
+}
+
+const HEADER = /^(?:[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+|[Aa]uthorization|AUTHORIZATION|[Cc]ookie|COOKIE)$/;
+
 /** The member of an OTLP `AnyValue` holding a scalar (`{"stringValue":"..."}`, `{"string_value":"..."}`), or undefined. */
 export function anyValueMember(v: JsonValue): string | undefined {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;

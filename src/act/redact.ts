@@ -15,7 +15,7 @@ import type { ResolvedAction } from './actions.js';
 import { detectorEdit, keyRuleEdit, withKeyRules, type Edit, type RedactedBy } from './edits.js';
 import { bytesText, BYTES_MEMBERS, encodedBytes } from './bytes-value.js';
 import { embeddedValues } from './embedded.js';
-import { anyValueMember, contextWith, leaves, memberDecision, namedValue, NO_KEYS, onlyAsKey, optionRule, setMember, standsAsValue } from './members.js';
+import { anyValueMember, contextWith, leaves, memberDecision, itemRule, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue } from './members.js';
 import type { RedactOptions, RedactOutcome } from './redact-options.js';
 import { redactRepeats, type FirstPass } from './repeats.js';
 import { replacement } from './replace.js';
@@ -99,8 +99,8 @@ class Walker implements FirstPass {
       let out: JsonValue[] | undefined;
       for (let i = 0; i < v.length; i++) {
         const item = v[i] as JsonValue;
-        // The value after a command-line option a rule selects (`["--password","..."]`).
-        const option = i > 0 && (typeof item === 'string' || typeof item === 'number') ? optionRule(this.#o.policy.keyRules, v[i - 1] as JsonValue) : undefined;
+        // The value after a command-line option or a header name a rule selects (`["--password","..."]`).
+        const option = itemRule(this.#o.policy.keyRules, v, i);
         const next = option
           ? this.#byKey(item, `${path}[${i}]`, option.rule, option.pattern, `${source}[${i}]`)
           : typeof item === 'string' && this.#clean(item, context)

@@ -240,18 +240,23 @@ function jsonKeyPattern(key: string): string {
   return `["']\\s*:`;
 }
 
+/** A key spelled as a header name is (`x-api-key`, `authorization`), which a list of names and values holds without dashes in front. */
+const HEADER_NAME = /^(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)+|authorization|cookie)$/i;
+
 /**
- * A key a rule selects as a command-line option in an array of arguments, an item after it
- * (`"--password",`, see optionRule in act/members.ts), case-insensitive; for a glob, its literal
- * end (`password",` for `*password`) or start; none for a glob without either.
+ * A key a rule selects as an item of an array with an item after it: a command-line option
+ * (`"--password",`) or a header name in a list of names and values (`"X-Api-Key",`; see itemRule
+ * in act/members.ts), case-insensitive; for a glob, its literal end (`password",` for
+ * `*password`) or start; none for a glob without either.
  */
 function optionPattern(key: string): string | undefined {
   const parts = key.split('*');
   const first = parts[0] as string;
   const last = parts[parts.length - 1] as string;
-  if (parts.length === 1) return `["']--?(?i:${esc(key)})["']\\s*,`;
+  // An option has its dashes; a header name (`x-api-key`, `authorization`) need not.
+  if (parts.length === 1) return `["']${HEADER_NAME.test(key) ? '-{0,2}' : '--?'}(?i:${esc(key)})["']\\s*,`;
   if (last.length > 0) return `(?i:${esc(last)})["']\\s*,`;
-  return first.length > 0 ? `["']--?(?i:${esc(first)})` : undefined;
+  return first.length > 0 ? `["']-{0,2}(?i:${esc(first)})` : undefined;
 }
 
 /**

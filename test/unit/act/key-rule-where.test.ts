@@ -143,6 +143,27 @@ describe('an array of command-line arguments', () => {
     ]);
     expect(fast).toBe(0);
     const entries = explainKeys(builtin, lines[0] as string);
-    expect(entries.map((e) => [e.path, e.detail])).toEqual([['$.spec.containers[0].args[3]', 'the value after the option "--password" is redacted whole']]);
+    expect(entries.map((e) => [e.path, e.detail])).toEqual([['$.spec.containers[0].args[3]', 'the value after "--password" is redacted whole']]);
+  });
+});
+
+describe('a list of header names and values', () => {
+  it('has the value after a header name a rule selects redacted, where names stand at even places', async () => {
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const lines = [
+      '{"rawHeaders":["Host","api.example.com","X-Api-Key","abcdefgh12345678ZZ"]}',
+      '{"scope":{"headers":[["host","api.example.com"],["authorization","abcdefgh12345678ZZ"],["cookie","sid=q7r2qzxgby3f"]]}}',
+      // Lists of names, a name at an odd place, a list of odd length: nothing is taken.
+      '{"redactHeaders":["authorization","cookie"],"allow":["x-request-id","Content-Type"]}',
+      '{"h":["Host","X-Api-Key","abcdefgh12345678ZZ","x"],"odd":["X-Api-Key","abcdefgh12345678ZZ","y"]}',
+    ];
+    const { out, fast } = await run(builtin, lines);
+    expect(out).toEqual([
+      '{"rawHeaders":["Host","api.example.com","X-Api-Key","[[API_KEY]]"]}',
+      '{"scope":{"headers":[["host","api.example.com"],["authorization","[[AUTH_HEADER]]"],["cookie","[[COOKIE]]"]]}}',
+      lines[2],
+      lines[3],
+    ]);
+    expect(fast).toBe(0);
   });
 });
