@@ -14,6 +14,12 @@ import { localKeys } from '../../helpers/keys.js';
 const AWS = 'AKIAXZMS6C25A3DKBT7H';
 const GITHUB = 'ghp_StMLwdNs1n15nzh8OXwIBky7svR3q6PgOt3W';
 
+/**
+ * The output with its tokens cut out: a token's base64 is random under a fresh key, and one of
+ * thousands spells `AKIA` now and then.
+ */
+const outsideTokens = (output: Uint8Array): string => Buffer.from(output).toString().replace(/\[\[[A-Z][A-Z0-9_]*(?::[^\]]*)?\]\]/g, '[[]]');
+
 const LINES = [
   `{"msg":"assumed role deploy-bot with access key ${AWS}","user":"u-1","n":12}`,
   `{"msg":"mirror sync using ${GITHUB} for acme/cache","again":"${GITHUB}","to":"ops@example.com"}`,
@@ -150,7 +156,7 @@ describe('prepareLines', () => {
     expect(prepared.known.has(`assumed role deploy-bot with access key ${AWS}`)).toBe(true);
     expect(Buffer.from(fast.output).toString()).toBe(Buffer.from(slow.output).toString());
     expect(fast.findings['email']).toBe(5000);
-    expect(Buffer.from(fast.output).toString()).not.toMatch(/user\d+@example\.com|AKIA/);
+    expect(outsideTokens(fast.output)).not.toMatch(/user\d+@example\.com|AKIA/);
   });
 
   it('does not search ahead a value longer than 64 KiB, and redacts it as the structured path does', () => {
@@ -164,7 +170,7 @@ describe('prepareLines', () => {
     expect(prepared.known.has(`assumed role deploy-bot with access key ${AWS}`)).toBe(true);
     expect(Buffer.from(fast.output).toString()).toBe(Buffer.from(slow.output).toString());
     expect(fast.findings['email']).toBeGreaterThan(3000);
-    expect(Buffer.from(fast.output).toString()).not.toMatch(/user\d+@example\.com|AKIA|10\.12\.13\.14/);
+    expect(outsideTokens(fast.output)).not.toMatch(/user\d+@example\.com|AKIA|10\.12\.13\.14/);
   });
 
   it('writes the output into the room it is given where it fits: the same bytes as without', () => {
