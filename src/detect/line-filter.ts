@@ -244,6 +244,13 @@ function jsonKeyPattern(key: string): string {
 const HEADER_NAME = /^(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)+|authorization|cookie)$/i;
 
 /**
+ * The opening quote of an array's item: after the bracket or a comma, not after a colon as a
+ * member's value (`"method":"password",` names no option). A backslash may stand before the
+ * quote, in the raw form of JSON inside a string, which the structured path reads decoded.
+ */
+const ITEM = String.raw`[\[,]\s*\\*["']`;
+
+/**
  * A key a rule selects as an item of an array with an item after it: a command-line option
  * (`"--password",`) or a header name in a list of names and values (`"X-Api-Key",`; see itemRule
  * in act/members.ts), case-insensitive; for a glob, its literal end (`password",` for
@@ -254,9 +261,9 @@ function optionPattern(key: string): string | undefined {
   const first = parts[0] as string;
   const last = parts[parts.length - 1] as string;
   // An option has its dashes; a header name (`x-api-key`, `authorization`) need not.
-  if (parts.length === 1) return `["']${HEADER_NAME.test(key) ? '-{0,2}' : '--?'}(?i:${esc(key)})["']\\s*,`;
-  if (last.length > 0) return `(?i:${esc(last)})["']\\s*,`;
-  return first.length > 0 ? `["']-{0,2}(?i:${esc(first)})` : undefined;
+  if (parts.length === 1) return `${ITEM}${HEADER_NAME.test(key) ? '-{0,2}' : '--?'}(?i:${esc(key)})["']\\s*,`;
+  if (last.length > 0) return `${ITEM}[^"'\\\\]*?(?i:${esc(last)})["']\\s*,`;
+  return first.length > 0 ? `${ITEM}-{0,2}(?i:${esc(first)})` : undefined;
 }
 
 /**

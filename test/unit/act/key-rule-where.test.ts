@@ -145,6 +145,23 @@ describe('an array of command-line arguments', () => {
     const entries = explainKeys(builtin, lines[0] as string);
     expect(entries.map((e) => [e.path, e.detail])).toEqual([['$.spec.containers[0].args[3]', 'the value after "--password" is redacted whole']]);
   });
+
+  it('leaves a member whose value names an option or a key on the fast path, and reads an array inside a string', async () => {
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const lines = [
+      // A login method, a field named in an error: values of members, not items of arrays.
+      '{"event":"login_success","method":"password","client":"cli"}',
+      '{"error":"too short","see":"x-api-key","hint":"db_password","then":"retry"}',
+      // The same arguments as JSON inside a string, and with spaces after the bracket and commas.
+      '{"msg":"exec [\\"--db-password\\",\\"Lm4vQ9zRt\\"]"}',
+      '{"args":[ "--password" , "Sup3rS3cretPW"]}',
+    ];
+    const { out, fast } = await run(builtin, lines);
+    expect(out.slice(0, 2)).toEqual(lines.slice(0, 2));
+    expect(out[2]).not.toContain('Lm4vQ9zRt');
+    expect(out[3]).toBe('{"args":[ "--password" , "[[PASSWORD]]"]}');
+    expect(fast).toBe(2);
+  });
 });
 
 describe('a list of header names and values', () => {
