@@ -153,15 +153,33 @@ const OPTION = /^--?[A-Za-z][\w.-]*$/;
  * place of a list of even length, spelled as a header is (`x-api-key`, `Authorization`), and the
  * item itself no key a rule selects (`["authorization","cookie"]` lists two names).
  */
-export function itemRule(rules: KeyRules, items: readonly JsonValue[], i: number): { rule: KeyRuleSpec; pattern: string } | undefined {
+export function itemRule(rules: KeyRules, items: readonly JsonValue[], i: number): { rule: KeyRuleSpec; pattern: string; auth?: true } | undefined {
   const item = items[i];
   if (i === 0 || (typeof item !== 'string' && typeof item !== 'number')) return undefined;
+  if (i === authPasswordAt(items)) {
+    const decision = rules.decide('password');
+    if (decision.mode === 'redact' && decision.rule) return { rule: decision.rule, pattern: decision.pattern ?? 'password', auth: true };
+  }
   const before = items[i - 1] as JsonValue;
   const option = optionRule(rules, before);
   if (option || i % 2 === 0 || items.length % 2 !== 0 || typeof before !== 'string' || !HEADER.test(before)) return option;
   const decision = rules.decide(before);
   if (decision.mode !== 'redact' || !decision.rule || (typeof item === 'string' && rules.decide(item).mode === 'redact')) return undefined;
   return { rule: decision.rule, pattern: decision.pattern ?? before };
+}
+
+/**
+ * Where a Redis command given as a list of its arguments holds its password, by the name the
+ * `password` key rule has: the last of `AUTH [user] password`, alone (`["AUTH","default","..."]`)
+ * or in `HELLO 3 AUTH user password`; -1 for another list. Clients name commands in capitals, and
+ * a list of words in small letters is often something else (`["auth","db","cache"]`).
+ */
+function authPasswordAt(items: readonly JsonValue[]): number {
+  const first = items[0];
+  if (first === 'AUTH') return items.length === 2 || items.length === 3 ? items.length - 1 : -1;
+  if (first !== 'HELLO') return -1;
+  const at = items.indexOf('AUTH');
+  return at > 0 && at + 2 < items.length ? at + 2 : -1;
 }
 
 const HEADER = /^(?:[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+|[Aa]uthorization|AUTHORIZATION|[Cc]ookie|COOKIE)$/;

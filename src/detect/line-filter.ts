@@ -74,6 +74,8 @@ export class LineFilter {
     const entries: PrefilterEntry[] = [
       ...detectors.map((d, i) => ({ pattern: widened[i] as string, source: d.regex, keywords: d.keywords })),
       ...keyRules.filter((r) => r.mode === 'redact').flatMap((r) => (r.where ? [{ pattern: conditionPattern(r.where) }] : r.keys.flatMap((k) => [jsonKeyPattern(k), namedKeyPattern(k), optionPattern(k)].flatMap((pattern) => (pattern ? [{ pattern }] : []))))),
+      // A Redis command as a list, whose password the password rule takes (see itemRule in act/members.ts).
+      ...(keyRules.some((r) => r.mode === 'redact') ? [{ pattern: `${ITEM}(?:AUTH|HELLO)\\\\*["']\\s*,` }] : []),
       // A number whose digits its writing hides is also read plain (see numbers.ts).
       ...(detectors.length > 0 ? [{ pattern: HIDDEN_NUMBER_PATTERN }] : []),
       ...extra,

@@ -239,8 +239,8 @@ describe('the raw-line fast path gives the same result as the structured path', 
     expect(Buffer.from(r.output).toString()).not.toContain('301482276');
   });
 
-  it('on arrays of command-line arguments and name-value objects of other names, spelled with escapes or not', () => {
-    const lines = ['{"p":[{"ParameterKey":"DbPassword","ParameterValue":"Sup3rS3cretPW"}]}', '{"e":[{"field":"pass\\u0077ord","rejectedValue":"Sup3rS3cretPW"}]}', '{"args":["--password","Sup3rS3cretPW"]}', '{"args":["--pass\\u0077ord","Sup3rS3cretPW"]}', '{"args":["-storepass" , 12345678]}', '{"args":["--db-password","x1y2z3w4"]}', '{"c":[["--api_key","k"]]}', '{"rawHeaders":["Host","x","X-Api-Key","abcdefgh12345678ZZ"]}', '{"h":[["x-auth-\\u0074oken","abcdefgh12345678ZZ"]]}'];
+  it('on arrays of command-line arguments, Redis AUTH commands and name-value objects of other names, spelled with escapes or not', () => {
+    const lines = ['{"p":[{"ParameterKey":"DbPassword","ParameterValue":"Sup3rS3cretPW"}]}', '{"e":[{"field":"pass\\u0077ord","rejectedValue":"Sup3rS3cretPW"}]}', '{"args":["--password","Sup3rS3cretPW"]}', '{"args":["--pass\\u0077ord","Sup3rS3cretPW"]}', '{"args":["-storepass" , 12345678]}', '{"args":["--db-password","x1y2z3w4"]}', '{"c":[["--api_key","k"]]}', '{"rawHeaders":["Host","x","X-Api-Key","abcdefgh12345678ZZ"]}', '{"h":[["x-auth-\\u0074oken","abcdefgh12345678ZZ"]]}', '{"cmd":["AUTH","x1y2z3w4"]}', '{"cmd":[ "\\u0041UTH" , "default", "x1y2z3w4"]}', '{"a":["HELLO",3,"AUTH","default","x1y2z3w4","SETNAME","web"]}'];
     const r = both(lines);
     expect(r.fastPathLines).toBe(0);
     expect(Buffer.from(r.output).toString()).not.toMatch(/Sup3rS3cretPW|12345678|x1y2z3w4/);

@@ -164,6 +164,28 @@ describe('an array of command-line arguments', () => {
   });
 });
 
+describe('a Redis command as a list of its arguments', () => {
+  it('has the password of AUTH redacted, alone or in HELLO, and nothing in other lists', async () => {
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const lines = [
+      '{"command":["AUTH","Wint3rDeploy42"]}',
+      '{"command":["AUTH","default","Wint3rDeploy42"]}',
+      '{"args":["HELLO",3,"AUTH","app","Wint3rDeploy42","SETNAME","web"]}',
+      // A list of steps, an AUTH with too many arguments, a HELLO without AUTH.
+      '{"steps":["auth","db","cache"],"c":["AUTH","a","b","c"],"h":["HELLO",3,"SETNAME","web"]}',
+    ];
+    const { out } = await run(builtin, lines);
+    expect(out).toEqual([
+      '{"command":["AUTH","[[PASSWORD]]"]}',
+      '{"command":["AUTH","default","[[PASSWORD]]"]}',
+      '{"args":["HELLO",3,"AUTH","app","[[PASSWORD]]","SETNAME","web"]}',
+      lines[3],
+    ]);
+    const entries = explainKeys(builtin, lines[1] as string);
+    expect(entries.map((e) => [e.path, e.detail])).toEqual([['$.command[2]', 'the password of a Redis AUTH command is redacted whole']]);
+  });
+});
+
 describe('a list of header names and values', () => {
   it('has the value after a header name a rule selects redacted, where names stand at even places', async () => {
     const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
