@@ -77,19 +77,22 @@ describe('a key rule with conditions (where)', () => {
     expect(problemsOf(bad).length).toBe(2);
   });
 
-  it('keeps the data of a Kubernetes Secret and an SSM SecureString out of the built-in output', async () => {
+  it('keeps the data of a Kubernetes Secret, an SSM SecureString and a session cookie out of the built-in output', async () => {
     const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
     const { out } = await run(builtin, [
       '{"kind":"Secret","apiVersion":"v1","metadata":{"name":"db"},"data":{"conn":"WnE5cFcyeEstc3VwZXJzZWNyZXQ="}}',
       '{"kind":"SecretList","items":[{"metadata":{"name":"a"},"data":{"k":"dmFsdWU="}}]}',
       '{"Parameter":{"Name":"/prod/db/conn","Type":"SecureString","Value":"Zq9pW2xK","Version":3}}',
       '{"Parameter":{"Name":"/prod/db/host","Type":"String","Value":"db.internal","Version":3}}',
+      // A HAR's cookies: one named session, one of a framework's name, one that is no session.
+      '{"cookies":[{"name":"session","value":"eyJ1aWQiOjQyfQ.Zq9pW2","httpOnly":true},{"name":"connect.sid","value":"s%3AZq9pW2xK.sig"},{"name":"_ga","value":"GA1.2.1.2"}]}',
     ]);
     expect(out).toEqual([
       '{"kind":"Secret","apiVersion":"v1","metadata":{"name":"db"},"data":"[[K8S_SECRET]]"}',
       '{"kind":"SecretList","items":"[[K8S_SECRET]]"}',
       '{"Parameter":{"Name":"/prod/db/conn","Type":"SecureString","Value":"[[SECRET]]","Version":3}}',
       '{"Parameter":{"Name":"/prod/db/host","Type":"String","Value":"db.internal","Version":3}}',
+      '{"cookies":[{"name":"session","value":"[[SESSION_ID]]","httpOnly":true},{"name":"connect.sid","value":"[[SECRET]]"},{"name":"_ga","value":"GA1.2.1.2"}]}',
     ]);
   });
 });
