@@ -86,6 +86,8 @@ function walk(policy: CompiledPolicy, v: JsonValue, place: Place, out: KeyRuleEn
     const where = decision.rule?.where ? ` in an object with ${Object.entries(decision.rule.where).map(([k, values]) => `${k}: ${values.join(' | ')}`).join(', ')}` : '';
     const by = byName && named ? `name "${named.name}"` : `key "${key}"${where}`;
     if (decision.mode === 'redact' && decision.rule) {
+      // As the walk leaves them (redact.ts): a flag, an empty string, a null.
+      if (item === null || item === '' || typeof item === 'boolean') continue;
       const span = spans?.get(index);
       out.push({ ...entry(decision.rule, decision.pattern ?? key, 'key-redact', at, `the value under ${by} is redacted whole, whatever it holds`), ...(span ? { at: { start: span.start, end: span.end } } : {}) });
       continue;

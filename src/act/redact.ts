@@ -294,7 +294,8 @@ class Walker implements FirstPass {
 
   /** A key rule replaces the whole value, whatever its type; a value that is one token already stays. */
   #byKey(v: JsonValue, path: string, rule: KeyRuleSpec, pattern: string, source: string): JsonValue | typeof DROP {
-    if (v === null || v === '') return v;
+    // A flag holds no secret (`"hasToken":false`).
+    if (v === null || v === '' || typeof v === 'boolean') return v;
     const text = typeof v === 'string' ? v : ((typeof v === 'number' ? this.#o.numbers?.at(source) : undefined) ?? JSON.stringify(v));
     const tokens = ownTokens(this.#o.policy, text);
     if (tokens.length === 1 && tokens[0]?.start === 0 && tokens[0].end === text.length) return v;

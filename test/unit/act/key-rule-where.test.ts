@@ -209,3 +209,21 @@ describe('a list of header names and values', () => {
     expect(fast).toBe(0);
   });
 });
+
+describe('the built-in rules for keys ending in token or secret', () => {
+  it('redact a camelCase credential key, spare a listing cursor or an idempotency key, and leave a flag', async () => {
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const lines = [
+      '{"csrfToken":"q8Zr2LmX0pVt"}',
+      '{"user":{"resetToken":"q8Zr2LmX","webhookSecret":"x9y8z7"}}',
+      '{"requestParameters":{"maxResults":50,"nextToken":"qW3eR5tY7uI9oP1aS3dF5gH7jK9lZx"},"ClientToken":"c0a8f1e2-3b4d-4c5e-8f9a-0b1c2d3e4f5a"}',
+      '{"eos_token":"</s>","isSecret":true,"hasToken":false,"secret":null}',
+      // A cursor is still read for the formats of vendor secrets.
+      '{"nextToken":"ghp_YRrhlvnSCMU6IPT5cjNFcN6vDORxSaC6hpxk"}',
+    ];
+    const { out } = await run(builtin, lines);
+    expect(out.slice(0, 4)).toEqual(['{"csrfToken":"[[SECRET]]"}', '{"user":{"resetToken":"[[SECRET]]","webhookSecret":"[[SECRET]]"}}', lines[2], lines[3]]);
+    expect(out[4]).toMatch(/^\{"nextToken":"\[\[GITHUB_TOKEN:tk1\.[^"]+\]\]"\}$/);
+    expect(explainKeys(builtin, lines[3] as string).map((e) => e.path)).toEqual(['$.eos_token']);
+  });
+});
