@@ -182,6 +182,8 @@ function pairParts(match: string): { keyFrom: number; keyTo: number; valueFrom: 
  * on when the value was an object or array (past it), else undefined.
  */
 function takeValue(text: string, out: EmbeddedValue[], rule: KeyRuleSpec, pattern: string, value: string, valueStart: number): number | undefined {
+  // A rule that takes strings only (see KeyRuleSpec.strings) leaves a number, object or array to detection.
+  if (rule.strings === true && !/^[uUbB]?["']/.test(value)) return undefined;
   if (value === '{' || value === '[') {
     // An object or a mixed array: the whole of it, as a key rule takes a record's.
     const end = containerEnd(text, valueStart);

@@ -10,7 +10,7 @@ import type { KeyRuleSpec } from '../detect/pack.js';
 import { indexJson, itemPath, memberPath } from '../codecs/json-splice.js';
 import { fieldPath, type JsonValue } from '../record.js';
 import { embeddedValues } from './embedded.js';
-import { itemRule, memberDecision, namedValue } from './members.js';
+import { anyValueMember, itemRule, memberDecision, namedValue, takes } from './members.js';
 
 export interface KeyRuleEntry {
   /** `key:<pattern>`, as findings name key rules. */
@@ -85,7 +85,9 @@ function walk(policy: CompiledPolicy, v: JsonValue, place: Place, out: KeyRuleEn
     const { decision, byName } = memberDecision(policy.keyRules, key, named && key === named.member ? named.name : undefined, policy.keyRules.holdingIn(v, keys));
     const where = decision.rule?.where ? ` in an object with ${Object.entries(decision.rule.where).map(([k, values]) => `${k}: ${values.join(' | ')}`).join(', ')}` : '';
     const by = byName && named ? `name "${named.name}"` : `key "${key}"${where}`;
-    if (decision.mode === 'redact' && decision.rule) {
+    // An OTLP AnyValue under a name: what it holds (as redact.ts reads it).
+    const inner = byName ? anyValueMember(item) : undefined;
+    if (decision.mode === 'redact' && decision.rule && takes(decision.rule, inner === undefined ? item : (item as Record<string, JsonValue>)[inner])) {
       // As the walk leaves them (redact.ts): a flag, an empty string, a null.
       if (item === null || item === '' || typeof item === 'boolean') continue;
       const span = spans?.get(index);

@@ -132,6 +132,11 @@ export function memberDecision(rules: KeyRules, key: string, asNamed: string | u
   return named.mode === 'redact' ? { decision: named, byName: true } : { decision: own, byName: false };
 }
 
+/** True when `rule` takes `value`: a rule with `strings` takes a string only (see KeyRuleSpec.strings). */
+export function takes(rule: KeyRuleSpec, value: JsonValue | undefined): boolean {
+  return rule.strings !== true || typeof value === 'string';
+}
+
 /**
  * The `redact` rule a command-line option (`--password`, `-storepass`, not `--password=...`)
  * selects by its name without the dashes, for the item after it in an array of arguments

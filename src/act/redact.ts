@@ -15,7 +15,7 @@ import type { ResolvedAction } from './actions.js';
 import { detectorEdit, keyRuleEdit, withKeyRules, type Edit, type RedactedBy } from './edits.js';
 import { bytesText, BYTES_MEMBERS, encodedBytes } from './bytes-value.js';
 import { embeddedValues } from './embedded.js';
-import { anyValueMember, contextWith, leaves, memberDecision, itemRule, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue } from './members.js';
+import { anyValueMember, contextWith, leaves, memberDecision, itemRule, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue, takes } from './members.js';
 import type { RedactOptions, RedactOutcome } from './redact-options.js';
 import { redactRepeats, type FirstPass } from './repeats.js';
 import { replacement } from './replace.js';
@@ -133,7 +133,7 @@ class Walker implements FirstPass {
       // looks like (see #skipped); what an object or array holds is walked.
       if (newKey === DROP) next = DROP;
       else if (decision.mode === 'skip' && (item === null || typeof item !== 'object')) next = typeof item === 'string' ? this.#skipped(item, fieldPath(path, name)) : item;
-      else if (decision.mode === 'redact' && decision.rule) {
+      else if (decision.mode === 'redact' && decision.rule && takes(decision.rule, inner === undefined ? item : (item as Record<string, JsonValue>)[inner])) {
         const childPath = fieldPath(path, name);
         if (inner !== undefined) {
           const held = (item as Record<string, JsonValue>)[inner] as JsonValue;

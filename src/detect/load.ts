@@ -137,6 +137,7 @@ interface RawKeyRule {
   severity?: Severity;
   action?: unknown;
   where?: Record<string, string[]>;
+  strings?: boolean;
 }
 
 function toDetector(doc: LoadedYaml, raw: RawDetector, index: number, problems: Problem[]): DetectorSpec {
@@ -196,8 +197,8 @@ function toDetector(doc: LoadedYaml, raw: RawDetector, index: number, problems: 
 
 function toKeyRule(doc: LoadedYaml, raw: RawKeyRule, index: number, problems: Problem[]): KeyRuleSpec {
   const line = doc.lineOf(['keyRules', index]);
-  if (raw.mode !== 'redact' && (raw.action !== undefined || raw.label !== undefined)) {
-    problems.push({ file: doc.file, line, message: `key rule [${raw.keys.join(', ')}]: label and action apply to mode "redact" only` });
+  if (raw.mode !== 'redact' && (raw.action !== undefined || raw.label !== undefined || raw.strings !== undefined)) {
+    problems.push({ file: doc.file, line, message: `key rule [${raw.keys.join(', ')}]: label, action and strings apply to mode "redact" only` });
   }
   const rule: KeyRuleSpec = {
     keys: raw.keys.map((k) => k.toLowerCase()),
@@ -209,6 +210,7 @@ function toKeyRule(doc: LoadedYaml, raw: RawKeyRule, index: number, problems: Pr
   };
   if (raw.action !== undefined) rule.action = normalizeAction(raw.action);
   if (raw.where !== undefined) rule.where = Object.fromEntries(Object.entries(raw.where).map(([k, values]) => [k.toLowerCase(), values]));
+  if (raw.strings === true) rule.strings = true;
   return rule;
 }
 

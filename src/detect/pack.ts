@@ -73,6 +73,11 @@ export interface KeyRuleSpec {
    * (`{kind: [Secret]}`: the `data` of a Kubernetes Secret). Keys case-insensitive, values exact.
    */
   where?: Record<string, string[]>;
+  /**
+   * A `redact` rule that takes a string only (`pass`, a password in one record and a count of
+   * passed tests in another): a number, an object or an array under the key is read as any other.
+   */
+  strings?: boolean;
   source: SpecSource;
 }
 

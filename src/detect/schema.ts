@@ -128,6 +128,7 @@ export const PACK_SCHEMA = {
           category: { type: 'string', pattern: '^[a-z][a-z0-9-]*$' },
           severity: SEVERITY,
           action: ACTION_SCHEMA,
+          strings: { type: 'boolean' },
           where: {
             type: 'object',
             minProperties: 1,

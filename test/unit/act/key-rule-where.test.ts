@@ -227,3 +227,56 @@ describe('the built-in rules for keys ending in token or secret', () => {
     expect(explainKeys(builtin, lines[3] as string).map((e) => e.path)).toEqual(['$.eos_token']);
   });
 });
+
+describe('a key rule that takes strings only (strings: true)', () => {
+  const STRINGS = `
+pack: s
+detectors: []
+keyRules:
+  - keys: [pass]
+    strings: true
+    mode: redact
+    label: PASSWORD
+    action: mask
+`;
+
+  it('takes a string under the key, in a record and in text, and leaves numbers, objects and flags to the detectors', async () => {
+    const policy = policyFromYaml(STRINGS);
+    const lines = [
+      '{"auth":{"user":"apikey","pass":"Wint3rDeploy42"}}',
+      '{"tests":{"pass":120,"fail":2},"pass":true}',
+      '{"pass":{"user":"x"}}',
+      '{"msg":"opts {\\"pass\\": 3, \\"other\\": {\\"pass\\": \\"Wint3rDeploy42\\"}}"}',
+      '{"name":"pass","value":{"stringValue":"Wint3rDeploy42"}}',
+    ];
+    const { out } = await run(policy, lines);
+    expect(out).toEqual([
+      '{"auth":{"user":"apikey","pass":"[[PASSWORD]]"}}',
+      lines[1],
+      lines[2],
+      '{"msg":"opts {\\"pass\\": 3, \\"other\\": {\\"pass\\": \\"[[PASSWORD]]\\"}}"}',
+      '{"name":"pass","value":{"stringValue":"[[PASSWORD]]"}}',
+    ]);
+    expect(explainKeys(policy, lines[1] as string)).toEqual([]);
+    expect(explainKeys(policy, lines[4] as string).map((e) => e.path)).toEqual(['$.value']);
+  });
+
+  it('is a redact rule option: on a skip rule it is a problem', () => {
+    expect(problemsOf(STRINGS.replace('mode: redact\n    label: PASSWORD\n    action: mask', 'mode: skip')).map((p) => p.message)).toEqual([expect.stringContaining('label, action and strings apply to mode "redact" only')]);
+  });
+
+  it('holds in the built-in rules for pass and pw, beside the OAuth code of a token request and the session keys of frameworks', async () => {
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const lines = [
+      '{"transport":{"host":"smtp.office365.com","auth":{"user":"noreply","pass":"Wint3r!Deploy42"}},"stats":{"pass":12}}',
+      '{"body":{"grant_type":"authorization_code","code":"Xq9vL2mKp7Rt4Yw8","code_verifier":"dBjftJeZ4CVP"}}',
+      '{"error":{"code":"E1234"},"laravel_session":"eyJpdiI6","secret_id":"6a174c20"}',
+    ];
+    const { out } = await run(builtin, lines);
+    expect(out).toEqual([
+      '{"transport":{"host":"smtp.office365.com","auth":{"user":"noreply","pass":"[[PASSWORD]]"}},"stats":{"pass":12}}',
+      '{"body":{"grant_type":"authorization_code","code":"[[SECRET]]","code_verifier":"[[SECRET]]"}}',
+      '{"error":{"code":"E1234"},"laravel_session":"[[SECRET]]","secret_id":"[[SECRET]]"}',
+    ]);
+  });
+});
