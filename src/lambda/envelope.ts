@@ -96,12 +96,11 @@ export function eventFieldFindings(policy: CompiledPolicy, events: readonly Even
   for (const [line, entries] of found) {
     const detectors = entries.filter((d) => d < policy.detectors.length);
     const { event, id, timestamp } = owners[line] as (typeof owners)[number];
-    // A key rule's key in the id (`{'token': '...'}`), which the prefilter marks too.
-    if (id !== undefined) add(event, 'id', keyRuleIds(policy, id));
-    if (detectors.length === 0) continue;
-    // Only what the prefilter named, and without entering the clean-value cache.
-    if (id !== undefined) add(event, 'id', ids(scanText(policy, id, undefined, detectors)));
-    if (timestamp !== undefined) add(event, 'timestamp', ids(scanText(policy, timestamp, undefined, detectors)));
+    // Only the detectors the prefilter named, without entering the clean-value cache; and a key
+    // rule's key in the id (`{'token': '...'}`), which the prefilter marks too. One entry a field.
+    const named = (text: string): string[] => (detectors.length > 0 ? ids(scanText(policy, text, undefined, detectors)) : []);
+    if (id !== undefined) add(event, 'id', [...named(id), ...keyRuleIds(policy, id)]);
+    if (timestamp !== undefined) add(event, 'timestamp', named(timestamp));
   }
   return out;
 }
