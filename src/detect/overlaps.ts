@@ -31,7 +31,10 @@ export function resolveOverlaps(candidates: Candidate[], trace?: TraceEntry[]): 
   for (;;) {
     const log: TraceEntry[] | undefined = trace ? [] : undefined;
     const pass = mergeSpans(ranked.filter((c) => !yielded.has(c)), log);
-    const stands = (o: Candidate): boolean => !yielded.has(o) && !pass.covered.has(o);
+    // An outer covered by a kept span of exactly its own span (a token detector on a URL's
+    // password) still stands: its span is redacted as it would be, and what it saw of the context
+    // (the host after the @) still holds.
+    const stands = (o: Candidate): boolean => !yielded.has(o) && (!pass.covered.has(o) || pass.same.has(o));
     const freed = [...yielded].filter((c) => !outers.get(c)?.some(stands));
     for (const c of freed) yielded.delete(c);
     if (freed.length > 0) continue;
@@ -67,13 +70,15 @@ export interface KeptSpan extends Match {
  * overlaps to the union, which absorbs any other kept span it now overlaps. The widened span keeps
  * that kept detector's identity, so its action and label apply to the whole union.
  */
-export function mergeSpans(ranked: readonly Candidate[], log?: TraceEntry[]): { spans: KeptSpan[]; covered: Set<Candidate> } {
+export function mergeSpans(ranked: readonly Candidate[], log?: TraceEntry[]): { spans: KeptSpan[]; covered: Set<Candidate>; same: Set<Candidate> } {
   const spans: KeptSpan[] = []; // in rank order of the detectors they carry
   // The same spans by position: disjoint, so sorted by end too, and the ones a match overlaps are
   // found by a binary search (a value with thousands of findings costs no quadratic time).
   const byStart: KeptSpan[] = [];
   const order = new Map<KeptSpan, number>();
   const covered = new Set<Candidate>();
+  // The covered candidates whose span a kept span is exactly.
+  const same = new Set<Candidate>();
   for (const c of ranked) {
     const hit = overlapping(byStart, c).sort((a, b) => (order.get(a) as number) - (order.get(b) as number));
     const best = hit[0];
@@ -89,6 +94,7 @@ export function mergeSpans(ranked: readonly Candidate[], log?: TraceEntry[]): { 
     const into = `"${best.detector.spec.id}"`;
     if (coveredBy(hit, c.start, c.end)) {
       covered.add(c);
+      if (hit.some((k) => k.start === c.start && k.end === c.end)) same.add(c);
       note(log, c, `overlapped by ${into}`);
       continue;
     }
@@ -105,7 +111,7 @@ export function mergeSpans(ranked: readonly Candidate[], log?: TraceEntry[]): { 
       if (k.fired) Object.assign(k.fired, { verdict: 'overlapped', detail: `merged into ${into}` });
     }
   }
-  return { spans, covered };
+  return { spans, covered, same };
 }
 
 /** Index of the first span of `byStart` (disjoint, by position) that ends after `pos`. */

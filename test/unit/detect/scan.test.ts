@@ -495,6 +495,28 @@ ${EMAIL_AND_DB_URI}  - id: dsn
     // The built-in connection string is taken whole, host included: the e-mail-like part yields.
     expect(scanBuiltin(uri).out).toBe('postgres://user:[[db-connection-string]]@db.example.com/app');
   });
+
+  it('lets a match inside a connection string yield while another detector redacts exactly its password', () => {
+    const policy = policyFromYaml(`
+pack: c
+detectors:
+${EMAIL_AND_DB_URI}  - id: token
+    name: A vendor token
+    category: secret
+    severity: critical
+    regex: 'tok_[A-Za-z0-9]{8}'
+    action: mask
+    tests: {match: ['tok_abcd1234']}
+`);
+    // The token detector ranks above the connection string on the same span: that span is redacted
+    // as the connection string would redact it, so the host it saw stays.
+    const uri = 'postgres://user:tok_abcd1234@db.example.com/app';
+    const trace: TraceEntry[] = [];
+    expect(redacted(uri, scanText(policy, uri, trace))).toBe('postgres://user:[[token]]@db.example.com/app');
+    expect(trace).toContainEqual(expect.objectContaining({ detectorId: 'email', verdict: 'overlapped', detail: 'inside the match of "db-uri"' }));
+    // As the built-in packs read a GitHub token in a clone URL.
+    expect(scanBuiltin('git clone https://x-access-token:ghs_16C7e42F292c6912E7710c838347Ae178B4a@github.com/o/r.git').out).toBe('git clone https://x-access-token:[[github-app-token]]@github.com/o/r.git');
+  });
 });
 
 describe('enclosingOf', () => {
