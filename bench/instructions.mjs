@@ -73,12 +73,14 @@ async function count(o, bytes, state) {
 }
 
 /**
- * Node flags for a pool worker's heap limits: V8 splits a young generation into three semi-spaces.
+ * Node flags for a pool worker's heap limits: V8 gives a young generation of Y MiB semi-spaces of
+ * Y/3 MiB, rounded up to a power of two.
  * @param {string} dist @returns {Promise<string[]>}
  */
 async function workerHeapFlags(dist) {
   const { WORKER_HEAP } = await import(join(dist, 'pipeline', 'executor.js'));
-  return [`--max-semi-space-size=${Math.max(1, Math.round(WORKER_HEAP.maxYoungGenerationSizeMb / 3))}`, `--max-old-space-size=${WORKER_HEAP.maxOldGenerationSizeMb}`];
+  const semiSpace = 2 ** Math.ceil(Math.log2(WORKER_HEAP.maxYoungGenerationSizeMb / 3));
+  return [`--max-semi-space-size=${Math.max(1, semiSpace)}`, `--max-old-space-size=${WORKER_HEAP.maxOldGenerationSizeMb}`];
 }
 
 const o = options(process.argv.slice(2));

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSize } from './generate.mjs';
 import { optionPairs } from './perf/args.mjs';
+import { CLI_NODE_ARGS } from './perf/cli-path.mjs';
 import { ensureCorpus } from './perf/corpora.mjs';
 
 const f = optionPairs(process.argv.slice(2), ['size', 'format', 'body', 'records', 'concurrency', 'workers']);
@@ -29,7 +30,6 @@ const o = {
   concurrency: Number(f.concurrency ?? 4),
   workers: f.workers,
 };
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const corpus = ensureCorpus(fileURLToPath(new URL('.data/', import.meta.url)), { format: f.format === 'text' ? 'text' : 'jsonl', bytes: o.size, seed: 42 });
 const lines = readFileSync(corpus.path, 'utf8').split('\n').filter((l) => l.length > 0);
 const state = mkdtempSync(join(tmpdir(), 'logveil-serve-bench-'));
@@ -77,7 +77,7 @@ async function load(url, bodies, type) {
   return (performance.now() - started) / 1000;
 }
 
-const args = [CLI, 'serve', '--port', '0', '--out', join(state, 'out.jsonl'), ...(o.workers !== undefined ? ['--workers', o.workers] : [])];
+const args = [...CLI_NODE_ARGS, 'serve', '--port', '0', '--out', join(state, 'out.jsonl'), ...(o.workers !== undefined ? ['--workers', o.workers] : [])];
 const child = spawn(process.execPath, args, { env: { ...process.env, LOGVEIL_HOME: join(state, 'home') }, stdio: ['ignore', 'ignore', 'pipe'] });
 let err = '';
 child.stderr.on('data', (d) => (err += d));

@@ -7,7 +7,9 @@
  * space's high-water mark is kept across exec), so a large parent, such as the benchmark holding
  * its corpora, shows up as this process's peak.
  *
- *   node bench/perf/rss-wrapper.mjs OUT.json redact FILE --out /dev/null ...
+ * Start it with the CLI's node flags (CLI_NODE_FLAGS; rss.mjs does), as the CLI's first line does:
+ *
+ *   node --max-semi-space-size=2 bench/perf/rss-wrapper.mjs OUT.json redact FILE --out /dev/null ...
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';

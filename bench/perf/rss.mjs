@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLI_NODE_FLAGS } from '../../dist/cli/node-flags.js';
 
 const WRAPPER = fileURLToPath(new URL('./rss-wrapper.mjs', import.meta.url));
 
@@ -48,7 +49,7 @@ export function peakRss(o) {
   rmSync(report, { force: true });
   rmSync(summaryPath, { force: true });
   // Everything but the output (security events, quarantine, keys) goes under LOGVEIL_HOME.
-  const args = [WRAPPER, report, 'redact', o.file, '--out', '/dev/null', '--no-summary', '--no-progress', '--summary-json', summaryPath];
+  const args = [...CLI_NODE_FLAGS, WRAPPER, report, 'redact', o.file, '--out', '/dev/null', '--no-summary', '--no-progress', '--summary-json', summaryPath];
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, args, { env: { ...process.env, LOGVEIL_HOME: o.stateDir }, stdio: ['ignore', 'ignore', 'pipe'] });

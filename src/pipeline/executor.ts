@@ -100,7 +100,13 @@ function workerFile(): string {
  * time and CPU over six runs of each, alternated); 16 MiB took 136 and 4, 382-421 ms. Peak RSS
  * of the CLI on 1 GB with 2 workers: 272-273 MiB with 8 MiB (the main thread's policy compiled
  * lazily, see openRuntime), 262-263 with 4 MiB, 303 with 16 MiB, over the 300 MB the benchmark
- * allows. The old generation is 80 MiB: one string of a 1 MiB record may hold 84,000 e-mail
+ * allows. It is 4 MiB now, two semi-spaces of 2 MiB (V8 gives a young generation of Y MiB
+ * semi-spaces of Y/3 rounded up to a power of two: 8 MiB gave 4): the CLI runs node with
+ * `--max-semi-space-size=2` for its main thread's sake (see cli/node-flags.ts), which overrides
+ * these limits, and with it two workers ran no slower than with 8 (`node
+ * bench/compare-node-flags.mjs "--max-semi-space-size=2"`: 32.5 against 30.7 MB/s, one worker
+ * 21.1 against 20.1, six processes each way); a library that starts pools without the flag gets
+ * the same young generation. The old generation is 80 MiB: one string of a 1 MiB record may hold 84,000 e-mail
  * addresses, whose findings and tokens a worker redacts in some 72 MiB; with 64 the worker ran out
  * and the record was quarantined. It is a limit, not an allocation: peak RSS of the CLI on 1 GB
  * with 2 workers read 274.3 MiB with 64 and 276.4 with 80. A batch that would exceed the limits
@@ -110,7 +116,7 @@ function workerFile(): string {
  * the limits with records of up to 1 MiB (the default maxRecordBytes); see {@link workerHeap} for
  * larger ones.
  */
-export const WORKER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 80 };
+export const WORKER_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 80 };
 
 /**
  * A pool worker's heap limits where records may be `maxRecordBytes` long: room for the largest

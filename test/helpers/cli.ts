@@ -1,7 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { CLI_NODE_FLAGS } from '../../src/cli/node-flags.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/** `node` arguments that start the built CLI as its first line does. */
+export const CLI_NODE_ARGS: readonly string[] = [...CLI_NODE_FLAGS, CLI];
 
 export interface CliResult {
   status: number | null;
@@ -11,7 +15,7 @@ export interface CliResult {
 
 /** Runs the built `logveil` CLI with a private state directory. */
 export function logveil(args: string[], options: { cwd: string; home: string; input?: string | Buffer }): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
+  const r = spawnSync(process.execPath, [...CLI_NODE_ARGS, ...args], {
     cwd: options.cwd,
     env: { ...process.env, LOGVEIL_HOME: options.home },
     input: options.input ?? '',
@@ -26,7 +30,7 @@ export function logveil(args: string[], options: { cwd: string; home: string; in
  */
 export function logveilAsync(args: string[], options: { cwd: string; home: string; input?: string; env?: Record<string, string> }): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { ...process.env, LOGVEIL_HOME: options.home, ...options.env } });
+    const child = spawn(process.execPath, [...CLI_NODE_ARGS, ...args], { cwd: options.cwd, env: { ...process.env, LOGVEIL_HOME: options.home, ...options.env } });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));

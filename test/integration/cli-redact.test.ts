@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, logveil } from '../helpers/cli.js';
+import { CLI_NODE_ARGS, logveil } from '../helpers/cli.js';
 import { tempDir } from '../helpers/keys.js';
 import { ledgerEvents } from '../helpers/ledger.js';
 
@@ -115,7 +115,7 @@ describe('logveil redact and its outputs', () => {
     const dir = tempDir('logveil-epipe-');
     const home = join(dir, 'state');
     writeFileSync(join(dir, 'big.jsonl'), Array.from({ length: 40_000 }, (_, i) => `{"i":${i},"msg":"user ${i} mail u${i}@example.com"}`).join('\n') + '\n');
-    const child = spawn(process.execPath, [CLI, 'redact', 'big.jsonl', '-w', '0'], { cwd: dir, env: { ...process.env, LOGVEIL_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...CLI_NODE_ARGS, 'redact', 'big.jsonl', '-w', '0'], { cwd: dir, env: { ...process.env, LOGVEIL_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     // Read the first chunk, then go away as head does.
@@ -273,7 +273,7 @@ describe('logveil redact on a string of very many findings', () => {
     let wide = '{"msg":"';
     for (let i = 0; wide.length < 1_000_000; i++) wide += `u${i}@e.io `;
     writeFileSync(join(dir, 'dense.jsonl'), `${wide}"}\n`);
-    const r = spawnSync(process.execPath, ['--max-old-space-size=88', CLI, 'redact', 'dense.jsonl', '--workers', '0', '--out', 'out.jsonl', '--summary-json', 'summary.json'], {
+    const r = spawnSync(process.execPath, ['--max-old-space-size=88', ...CLI_NODE_ARGS, 'redact', 'dense.jsonl', '--workers', '0', '--out', 'out.jsonl', '--summary-json', 'summary.json'], {
       cwd: dir,
       env: { ...process.env, LOGVEIL_HOME: join(dir, 'state') },
       encoding: 'utf8',

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, logveil } from '../helpers/cli.js';
+import { CLI_NODE_ARGS, logveil } from '../helpers/cli.js';
 import { tempDir } from '../helpers/keys.js';
 import { ledgerEvents } from '../helpers/ledger.js';
 import { lowerIds, OTLP_PROTO, protobufOf } from '../helpers/otlp-proto.js';
@@ -22,7 +22,7 @@ interface Service {
 }
 
 async function startServe(dir: string, args: string[]): Promise<Service> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--workers', '1', ...args], { cwd: dir, env: { ...process.env, LOGVEIL_HOME: join(dir, 'state') } });
+  const child = spawn(process.execPath, [...CLI_NODE_ARGS, 'serve', '--port', '0', '--workers', '1', ...args], { cwd: dir, env: { ...process.env, LOGVEIL_HOME: join(dir, 'state') } });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exit = new Promise<number | null>((done) => child.on('close', (code) => done(code)));

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_REQUEST_TIMEOUT_MS, startTelemetry, telemetryTargets } from '../../src/telemetry/sdk.js';
-import { CLI, type CliResult } from '../helpers/cli.js';
+import { CLI_NODE_ARGS, type CliResult } from '../helpers/cli.js';
 import { tempDir } from '../helpers/keys.js';
 
 const EMAIL = 'jane.doe@example.com';
@@ -51,7 +51,7 @@ async function startReceiver(status: number): Promise<Receiver> {
 function logveilAsync(args: string[], options: { cwd: string; home: string; env: Record<string, string> }): Promise<CliResult> {
   const env: Record<string, string | undefined> = { ...process.env, LOGVEIL_HOME: options.home, ...options.env };
   for (const k of Object.keys(env)) if (k.startsWith('OTEL_') && !(k in options.env)) delete env[k];
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CLI_NODE_ARGS, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on('data', (c: Buffer) => out.push(c));

@@ -3,7 +3,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeDirs } from '../../../src/util/make-dirs.js';
-import { CLI } from '../../helpers/cli.js';
+import { CLI_NODE_ARGS } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/keys.js';
 
 describe('makeDirs', () => {
@@ -25,7 +25,7 @@ describe('makeDirs', () => {
   it.runIf(existsSync('/proc/self'))('returns an error where a parent refuses children with ENOENT (/proc), where a recursive mkdir never returns', () => {
     expect(() => makeDirs('/proc/logveil-test/sub', 0o700)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
     // The CLI with such a home ends with the error, in a child this test bounds.
-    const r = spawnSync(process.execPath, [CLI, 'redact'], { env: { ...process.env, LOGVEIL_HOME: '/proc/logveil-test/home' }, input: '{"a":1}\n', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [...CLI_NODE_ARGS, 'redact'], { env: { ...process.env, LOGVEIL_HOME: '/proc/logveil-test/home' }, input: '{"a":1}\n', timeout: 60_000 });
     expect(r.signal).toBeNull();
     expect(r.status).toBe(1);
     expect(r.stderr.toString()).toContain('KEY_FILE_UNAVAILABLE: cannot create master key /proc/logveil-test/home/master.key: ENOENT');

@@ -1,0 +1,17 @@
+/**
+ * The node flags the `logveil` command runs with: its first line, `#!/usr/bin/env -S node ...`,
+ * carries them, as does `npm start`, and the benchmark and the tests start the CLI with them.
+ *
+ * `--max-semi-space-size=2` holds every thread's young generation to two semi-spaces of 2 MiB.
+ * The workers' is held by their resource limits already (see WORKER_HEAP, which this flag would
+ * override); the main thread's is not, and V8 grows it to its largest, 2 x 16 MiB, over a long
+ * run even though the thread keeps some 13 MB alive: a scavenge doubles the young generation once
+ * more has survived scavenges since it last grew than it holds, and the main thread's batches, in
+ * flight across several scavenges, see to that. Measured with the CLI on the seeded corpus and two
+ * workers: peak RSS over 1 GB 249-252 MiB with the flag in four runs of five (one 272) against
+ * 291-297 without, over 200 MB 235-236 against 264-274 MiB (runs alternated), at the same speed
+ * (`node bench/compare-node-flags.mjs "--max-semi-space-size=2"`, six processes each way over
+ * 50 MB: 21.1 and 32.5 MB/s with one and two workers against 20.1 and 30.7). A flag V8 reads when
+ * the process starts: the program cannot set it for its own main thread once running.
+ */
+export const CLI_NODE_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=2']);
