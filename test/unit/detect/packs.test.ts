@@ -53,11 +53,20 @@ describe('built-in packs and the fast path', () => {
   });
 });
 
+/** The lines as the built-in packs redact them in one batch (local keys), one output line each. */
+async function redactBuiltin(lines: readonly string[]): Promise<string[]> {
+  const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+  const { keys } = await localKeys();
+  const tokenKey = await keys.current();
+  const r = processBatch(
+    { seq: 0, file: 'keys.jsonl', firstLine: 1, firstOffset: 0, data: Buffer.from(lines.join('\n') + '\n') },
+    { policy: builtin, actions: new ActionPolicy(), format: 'auto', limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey },
+  );
+  return Buffer.from(r.output).toString('utf8').split('\n').slice(0, lines.length);
+}
+
 describe('built-in key rules', () => {
   it('leave trace, span and parent span ids as they are, though all digits and Luhn-valid', async () => {
-    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
-    const { keys } = await localKeys();
-    const tokenKey = await keys.current();
     const ids = '"traceId":"4111111111111111","spanId":"4111111111111111"';
     const lines = [
       `{"resourceSpans":[{"scopeSpans":[{"spans":[{${ids},"parentSpanId":"4111111111111111","links":[{${ids}}]}]}]}]}`,
@@ -65,13 +74,14 @@ describe('built-in key rules', () => {
       // A key that names no id is read: the number found there is taken wherever it stands.
       '{"span_id":"4111111111111111","card":"4111111111111111"}',
     ];
-    const r = processBatch(
-      { seq: 0, file: 'spans.jsonl', firstLine: 1, firstOffset: 0, data: Buffer.from(lines.join('\n') + '\n') },
-      { policy: builtin, actions: new ActionPolicy(), format: 'auto', limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey },
-    );
-    const out = Buffer.from(r.output).toString('utf8').split('\n');
+    const out = await redactBuiltin(lines);
     expect(out.slice(0, 2)).toEqual(lines.slice(0, 2));
     expect(out[2]).toBe('{"span_id":"************1111","card":"************1111"}');
+  });
+
+  it('redact a passphrase under any key that ends in it, with or without a separator inside', async () => {
+    const line = '{"pass_phrase":"correct horse battery staple","sshPassphrase":"Wint3r Deploy","key-pass-phrase":"tr0ub4dor","phrase":"hello"}';
+    expect(await redactBuiltin([line])).toEqual(['{"pass_phrase":"[[PASSWORD]]","sshPassphrase":"[[PASSWORD]]","key-pass-phrase":"[[PASSWORD]]","phrase":"hello"}']);
   });
 });
 
