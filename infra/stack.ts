@@ -121,6 +121,8 @@ export class LogveilStack extends Stack {
       LOGVEIL_CHECKPOINT_INTERVAL_SECONDS: String(props.checkpointIntervalSeconds ?? 60),
       ...(props.configFile ? { LOGVEIL_CONFIG: `/var/task/${props.configFile}` } : {}),
       ...(props.hashKeyBlob ? { LOGVEIL_HASH_KEY_BLOB: props.hashKeyBlob } : {}),
+      // Not the CLI's --max-semi-space-size: a handler redacts on the main thread, which that
+      // flag slows (see src/cli/node-flags.ts).
       NODE_OPTIONS: '--enable-source-maps',
       ...extra,
     });

@@ -3,15 +3,23 @@
  * carries them, as does `npm start`, and the benchmark and the tests start the CLI with them.
  *
  * `--max-semi-space-size=2` holds every thread's young generation to two semi-spaces of 2 MiB.
- * The workers' is held by their resource limits already (see WORKER_HEAP, which this flag would
- * override); the main thread's is not, and V8 grows it to its largest, 2 x 16 MiB, over a long
+ * The workers' is held there by their resource limits already (WORKER_HEAP's 4 MiB; the flag
+ * overrides those limits, to the same size); the main thread's is not, and V8 grows it to its largest, 2 x 16 MiB, over a long
  * run even though the thread keeps some 13 MB alive: a scavenge doubles the young generation once
  * more has survived scavenges since it last grew than it holds, and the main thread's batches, in
  * flight across several scavenges, see to that. Measured with the CLI on the seeded corpus and two
  * workers: peak RSS over 1 GB 249-252 MiB with the flag in four runs of five (one 272) against
  * 291-297 without, over 200 MB 235-236 against 264-274 MiB (runs alternated), at the same speed
  * (`node bench/compare-node-flags.mjs "--max-semi-space-size=2"`, six processes each way over
- * 50 MB: 21.1 and 32.5 MB/s with one and two workers against 20.1 and 30.7). A flag V8 reads when
- * the process starts: the program cannot set it for its own main thread once running.
+ * 50 MB: 21.1 and 32.5 MB/s with one and two workers against 20.1 and 30.7; again: 23.5 and 35.2
+ * against 22.4 and 34.8). V8 reads the flag when the process starts: a program cannot set it for
+ * its own main thread once it runs.
+ *
+ * What it costs is where the main thread redacts: with `--workers 0` the CLI took 4.9-5.5 s of CPU
+ * over 50 MB against 4.2-5.0 without the flag (4.7-4.9 with `=4`, 4.4-4.6 with `=8`; runs
+ * alternated), about a tenth more, for 134-142 MB of peak RSS against 155-157. The Lambda
+ * functions run their batches on the main thread, so their `NODE_OPTIONS` (infra/stack.ts) leave
+ * it out: `node --max-semi-space-size=2 bench/lambda.mjs` took 157-164 ms per warm 1 MiB
+ * CloudWatch Logs invocation against 128-148 ms without.
  */
 export const CLI_NODE_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=2']);
