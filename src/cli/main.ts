@@ -32,6 +32,14 @@ function matching(value: string, pattern: RegExp): string {
   return value;
 }
 
+// A reader that stops early (`logveil patterns explain ... | head`) closes stdout. What was left to
+// print is no longer wanted, which is no fault of the command: the reports that print to stdout
+// end quietly. `redact` writes its records through its own sink, which names it (OUTPUT_CLOSED)
+// and closes the run's ledger.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+});
+
 async function run(action: () => Promise<number> | number): Promise<void> {
   try {
     process.exitCode = await action();

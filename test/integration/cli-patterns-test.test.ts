@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { logveil } from '../helpers/cli.js';
+import { CLI_NODE_ARGS, logveil } from '../helpers/cli.js';
 import { tempDir } from '../helpers/keys.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -67,5 +68,19 @@ describe('logveil patterns explain', () => {
     const kj = JSON.parse(keyed.stdout) as { keyRules: Array<{ path: string; at?: { start: number; end: number } }>; optIn: Array<{ detectorId: string; start: number }> };
     expect(kj.keyRules).toEqual([expect.objectContaining({ path: '$.authorization', at: { start: 17, end: 30 } })]);
     expect(kj.optIn.map((e) => [e.detectorId, e.start])).toEqual([['ca-sin-no-keyword', 38]]);
+  });
+
+  it('ends quietly when its reader goes away before it prints (| head)', async () => {
+    const child = spawn(process.execPath, [...CLI_NODE_ARGS, 'patterns', 'explain', '--all', 'password=Wint3r!Deploy42 user=alice@example.com'], {
+      cwd: ROOT,
+      env: { ...process.env, LOGVEIL_HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.destroy();
+    const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
   });
 });
