@@ -83,6 +83,17 @@ describe('built-in key rules', () => {
     const line = '{"pass_phrase":"correct horse battery staple","sshPassphrase":"Wint3r Deploy","key-pass-phrase":"tr0ub4dor","phrase":"hello"}';
     expect(await redactBuiltin([line])).toEqual(['{"pass_phrase":"[[PASSWORD]]","sshPassphrase":"[[PASSWORD]]","key-pass-phrase":"[[PASSWORD]]","phrase":"hello"}']);
   });
+
+  it('redact the value of a password credential ({"type":"password","value":...}), not of other types', async () => {
+    const lines = [
+      '{"username":"jdoe","credentials":[{"type":"password","value":"Temp#Pass2024","temporary":true}]}',
+      '{"type":"otp-policy","value":"totp"}',
+    ];
+    // credentials is itself a key rule: its array is masked whole
+    expect(await redactBuiltin(lines)).toEqual(['{"username":"jdoe","credentials":"[[SECRET]]"}', lines[1]]);
+    const reset = '{"resourcePath":"users/1b2c/reset-password","body":{"type":"password","value":"Temp#Pass2024","temporary":false}}';
+    expect(await redactBuiltin([reset])).toEqual(['{"resourcePath":"users/1b2c/reset-password","body":{"type":"password","value":"[[PASSWORD]]","temporary":false}}']);
+  });
 });
 
 describe('opt-in packs', () => {
