@@ -18,7 +18,7 @@ import type { TokenRef } from '../crypto/token.js';
 import { containerEnd } from '../codecs/json-splice.js';
 import { decodedViews, hasEscapes } from '../detect/escapes.js';
 import { repeatsIn, ValueSet } from '../detect/repeats.js';
-import { NAME_KEYS, VALUE_KEYS } from './members.js';
+import { NAME_KEYS, takes, VALUE_KEYS } from './members.js';
 
 /** A value a key rule takes inside a text: where it is written, and the rule. */
 export interface EmbeddedValue {
@@ -182,8 +182,8 @@ function pairParts(match: string): { keyFrom: number; keyTo: number; valueFrom: 
  * on when the value was an object or array (past it), else undefined.
  */
 function takeValue(text: string, out: EmbeddedValue[], rule: KeyRuleSpec, pattern: string, value: string, valueStart: number): number | undefined {
-  // A rule that takes strings only (see KeyRuleSpec.strings) leaves a number, object or array to detection.
-  if (rule.strings === true && !/^[uUbB]?["']/.test(value)) return undefined;
+  // A rule that takes strings only (see KeyRuleSpec.strings), or strings of a form (KeyRuleSpec.matching), leaves a number, object or array to detection.
+  if ((rule.strings === true || rule.matching !== undefined) && !/^[uUbB]?["']/.test(value)) return undefined;
   if (value === '{' || value === '[') {
     // An object or a mixed array: the whole of it, as a key rule takes a record's.
     const end = containerEnd(text, valueStart);
@@ -212,6 +212,7 @@ function takeValue(text: string, out: EmbeddedValue[], rule: KeyRuleSpec, patter
     if (quoted.length <= 2) continue;
     const read = unquoted(quoted);
     const written = quoted.slice(1, -1);
+    if (!takes(rule, read ?? written)) continue;
     out.push({ start: at + 1, end: at + quoted.length - 1, rule, pattern, ...(read !== undefined && read !== written ? { value: read } : {}) });
   }
   return undefined;

@@ -1,4 +1,5 @@
 /** JSON values as the redaction walk builds and reads them. */
+import RE2 from 're2';
 import { hasEscapes } from '../detect/escapes.js';
 import { NAMES } from '../detect/key-words.js';
 import { mayHideNumber } from '../detect/numbers.js';
@@ -132,9 +133,21 @@ export function memberDecision(rules: KeyRules, key: string, asNamed: string | u
   return named.mode === 'redact' ? { decision: named, byName: true } : { decision: own, byName: false };
 }
 
-/** True when `rule` takes `value`: a rule with `strings` takes a string only (see KeyRuleSpec.strings). */
+/**
+ * True when `rule` takes `value`: a rule with `strings` takes a string only (see
+ * KeyRuleSpec.strings), and one with `matching` a string its regex matches (KeyRuleSpec.matching).
+ */
 export function takes(rule: KeyRuleSpec, value: JsonValue | undefined): boolean {
+  if (rule.matching !== undefined) return typeof value === 'string' && matcher(rule.matching).test(value);
   return rule.strings !== true || typeof value === 'string';
+}
+
+const MATCHERS = new Map<string, RE2>();
+
+function matcher(source: string): RE2 {
+  let re = MATCHERS.get(source);
+  if (!re) MATCHERS.set(source, (re = new RE2(source, 'u')));
+  return re;
 }
 
 /**
@@ -167,9 +180,9 @@ export function itemRule(rules: KeyRules, items: readonly JsonValue[], i: number
   }
   const before = items[i - 1] as JsonValue;
   const option = optionRule(rules, before);
-  if (option || i % 2 === 0 || items.length % 2 !== 0 || typeof before !== 'string' || !HEADER.test(before)) return option;
+  if (option || i % 2 === 0 || items.length % 2 !== 0 || typeof before !== 'string' || !HEADER.test(before)) return option && takes(option.rule, item) ? option : undefined;
   const decision = rules.decide(before);
-  if (decision.mode !== 'redact' || !decision.rule || (typeof item === 'string' && rules.decide(item).mode === 'redact')) return undefined;
+  if (decision.mode !== 'redact' || !decision.rule || (typeof item === 'string' && rules.decide(item).mode === 'redact') || !takes(decision.rule, item)) return undefined;
   return { rule: decision.rule, pattern: decision.pattern ?? before };
 }
 

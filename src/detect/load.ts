@@ -137,6 +137,7 @@ interface RawKeyRule {
   severity?: Severity;
   action?: unknown;
   where?: Record<string, string[]>;
+  matching?: string;
   strings?: boolean;
 }
 
@@ -197,8 +198,12 @@ function toDetector(doc: LoadedYaml, raw: RawDetector, index: number, problems: 
 
 function toKeyRule(doc: LoadedYaml, raw: RawKeyRule, index: number, problems: Problem[]): KeyRuleSpec {
   const line = doc.lineOf(['keyRules', index]);
-  if (raw.mode !== 'redact' && (raw.action !== undefined || raw.label !== undefined || raw.strings !== undefined)) {
-    problems.push({ file: doc.file, line, message: `key rule [${raw.keys.join(', ')}]: label, action and strings apply to mode "redact" only` });
+  if (raw.mode !== 'redact' && (raw.action !== undefined || raw.label !== undefined || raw.strings !== undefined || raw.matching !== undefined)) {
+    problems.push({ file: doc.file, line, message: `key rule [${raw.keys.join(', ')}]: label, action, strings and matching apply to mode "redact" only` });
+  }
+  if (raw.matching !== undefined) {
+    const invalid = re2Problem(raw.matching);
+    if (invalid) problems.push({ file: doc.file, line: doc.lineOf(['keyRules', index, 'matching']), message: `key rule [${raw.keys.join(', ')}]: matching: ${invalid}` });
   }
   const rule: KeyRuleSpec = {
     keys: raw.keys.map((k) => k.toLowerCase()),
@@ -211,6 +216,7 @@ function toKeyRule(doc: LoadedYaml, raw: RawKeyRule, index: number, problems: Pr
   if (raw.action !== undefined) rule.action = normalizeAction(raw.action);
   if (raw.where !== undefined) rule.where = Object.fromEntries(Object.entries(raw.where).map(([k, values]) => [k.toLowerCase(), values]));
   if (raw.strings === true) rule.strings = true;
+  if (raw.matching !== undefined) rule.matching = raw.matching;
   return rule;
 }
 

@@ -78,6 +78,12 @@ export interface KeyRuleSpec {
    * passed tests in another): a number, an object or an array under the key is read as any other.
    */
   strings?: boolean;
+  /**
+   * A `redact` rule that takes a string only when this RE2 regex matches it (unanchored, as a
+   * detector's): a password typed into a user-name field takes the field's rule, a user name does
+   * not. What the rule does not take is read as any other value.
+   */
+  matching?: string;
   source: SpecSource;
 }
 

@@ -129,6 +129,7 @@ export const PACK_SCHEMA = {
           severity: SEVERITY,
           action: ACTION_SCHEMA,
           strings: { type: 'boolean' },
+          matching: { type: 'string', minLength: 1 },
           where: {
             type: 'object',
             minProperties: 1,

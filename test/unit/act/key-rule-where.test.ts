@@ -262,7 +262,7 @@ keyRules:
   });
 
   it('is a redact rule option: on a skip rule it is a problem', () => {
-    expect(problemsOf(STRINGS.replace('mode: redact\n    label: PASSWORD\n    action: mask', 'mode: skip')).map((p) => p.message)).toEqual([expect.stringContaining('label, action and strings apply to mode "redact" only')]);
+    expect(problemsOf(STRINGS.replace('mode: redact\n    label: PASSWORD\n    action: mask', 'mode: skip')).map((p) => p.message)).toEqual([expect.stringContaining('label, action, strings and matching apply to mode "redact" only')]);
   });
 
   it('holds in the built-in rules for pass and pw, beside the OAuth code of a token request and the session keys of frameworks', async () => {
@@ -278,5 +278,63 @@ keyRules:
       '{"body":{"grant_type":"authorization_code","code":"[[SECRET]]","code_verifier":"[[SECRET]]"}}',
       '{"error":{"code":"E1234"},"laravel_session":"[[SECRET]]","secret_id":"[[SECRET]]"}',
     ]);
+  });
+});
+
+describe('a key rule that takes strings of a form only (matching)', () => {
+  const MATCHING = `
+pack: m
+detectors: []
+keyRules:
+  - keys: [username]
+    matching: '[!#^&*?~]|^[^@.\\s]*@[^@.\\s]*$'
+    mode: redact
+    label: PASSWORD
+    action: mask
+`;
+
+  it('takes a string its regex matches, in a record, an option list, a name-value object and text, and leaves the rest to the detectors', async () => {
+    const policy = policyFromYaml(MATCHING);
+    const lines = [
+      '{"event":"login_failed","username":"Wint3r!Deploy42"}',
+      '{"event":"login_failed","username":"jdoe","n":{"username":"P@ssw0rd2024"}}',
+      '{"username":"jane@example.com","other":{"username":42}}',
+      '{"args":["--username","alice","--username","Summ3r#Pass"]}',
+      '{"name":"username","value":{"stringValue":"Tr0ub4dor&3"}}',
+      '{"msg":"body {\\"username\\": \\"Xk9#mPq2vL\\", \\"id\\": \\"jdoe\\"} and {\\"username\\": \\"jdoe\\"}"}',
+    ];
+    const { out } = await run(policy, lines);
+    expect(out).toEqual([
+      '{"event":"login_failed","username":"[[PASSWORD]]"}',
+      '{"event":"login_failed","username":"jdoe","n":{"username":"[[PASSWORD]]"}}',
+      lines[2],
+      '{"args":["--username","alice","--username","[[PASSWORD]]"]}',
+      '{"name":"username","value":{"stringValue":"[[PASSWORD]]"}}',
+      '{"msg":"body {\\"username\\": \\"[[PASSWORD]]\\", \\"id\\": \\"jdoe\\"} and {\\"username\\": \\"jdoe\\"}"}',
+    ]);
+    expect(explainKeys(policy, lines[2] as string)).toEqual([]);
+    expect(explainKeys(policy, lines[1] as string).map((e) => e.path)).toEqual(['$.n.username']);
+  });
+
+  it('is a redact rule option whose regex must compile: both are reported', () => {
+    expect(problemsOf(MATCHING.replace('mode: redact\n    label: PASSWORD\n    action: mask', 'mode: skip')).map((p) => p.message)).toEqual([
+      expect.stringContaining('label, action, strings and matching apply to mode "redact" only'),
+    ]);
+    expect(problemsOf(MATCHING.replace("matching: '[!#^&*?~]", "matching: '(?<=x)[!#^&*?~]")).map((p) => p.message)).toEqual([expect.stringContaining('key rule [username]: matching:')]);
+  });
+
+  it('holds in the built-in rules for the user fields of failed-login events', async () => {
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const lines = [
+      '{"winlog":{"event_id":4625,"event_data":{"TargetUserName":"Welcome2024!","TargetDomainName":"CORP"}}}',
+      '{"winlog":{"event_id":4624,"event_data":{"TargetUserName":"WS017$","TargetDomainName":"CORP"}}}',
+      '{"actor":{"alternateId":"Xk9#mPq2vL99","type":"User"},"outcome":{"result":"FAILURE"}}',
+      '{"actor":{"alternateId":"jane.doe@example.com","type":"User"}}',
+    ];
+    const { out } = await run(builtin, lines);
+    expect(out[0]).toBe('{"winlog":{"event_id":4625,"event_data":{"TargetUserName":"[[PASSWORD]]","TargetDomainName":"CORP"}}}');
+    expect(out[1]).toBe(lines[1]);
+    expect(out[2]).toBe('{"actor":{"alternateId":"[[PASSWORD]]","type":"User"},"outcome":{"result":"FAILURE"}}');
+    expect(out[3]).toMatch(/^\{"actor":\{"alternateId":"\[\[EMAIL:tk1\.[^"]+\]\]","type":"User"\}\}$/);
   });
 });
