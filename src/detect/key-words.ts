@@ -29,9 +29,10 @@ const MIN_WINDOW_WORD = 4;
 
 /**
  * The key words of `detectors`, lower case, each once: of a keyword-led pattern, its leading
- * keywords; of every detector, its window keywords that are words (one ending in a colon counts
- * without it: the key reads `tel: ...`; `host=` never stands in a key) and that no literal the
- * pattern requires holds or is part of (`akia` of a pattern that needs `AKIA` is in the value).
+ * keywords (without their quotes and separators, see bareWord); of every detector, its window
+ * keywords that are words (one ending in a colon counts without it: the key reads `tel: ...`;
+ * `host=` never stands in a key) and that no literal the pattern requires holds or is part of
+ * (`akia` of a pattern that needs `AKIA` is in the value).
  */
 export function keyWordsOf(detectors: readonly Pick<DetectorSpec, 'regex' | 'keywords'>[]): string[] {
   const out = new Set<string>();
@@ -42,7 +43,7 @@ export function keyWordsOf(detectors: readonly Pick<DetectorSpec, 'regex' | 'key
   for (const d of detectors) {
     const prefix = selectivePrefix(d.regex);
     if (prefix && KEYWORD_GROUP.test(prefix)) {
-      for (const l of requiredLiterals(prefix, 1) ?? []) if (l.nocase) add(l.text, MIN_PREFIX_WORD);
+      for (const l of requiredLiterals(prefix, 1) ?? []) if (l.nocase) add(bareWord(l.text), MIN_PREFIX_WORD);
     }
     const own = (requiredLiterals(d.regex) ?? []).map((l) => l.text.toLowerCase());
     for (const k of d.keywords ?? []) {
@@ -51,6 +52,14 @@ export function keyWordsOf(detectors: readonly Pick<DetectorSpec, 'regex' | 'key
     }
   }
   return [...out].sort();
+}
+
+/**
+ * A leading keyword as a key holds it: without the quotes and the separator it is written with in
+ * text (`"sin"`, `sin:`, `tin=`, `ss#`, `tel.` are the keys `sin`, `tin`, `ss`, `tel`).
+ */
+function bareWord(keyword: string): string {
+  return keyword.replace(/^["']|[\s"':=#.]+$/g, '');
 }
 
 /** The words of a key or a keyword, lower case (see the module comment). */

@@ -15,10 +15,16 @@ export interface KeywordPrefix {
 }
 
 const GAP = /^\[\^[^\]]*\]\{0,(\d+)\}\??/;
+/**
+ * The gap written as optional, for keywords that may touch the value (`sin=245061239`):
+ * `(?:[^0-9\n]{0,30}?[^\w-])?`, up to N characters and the one that must stand before the value.
+ */
+const OPTIONAL_GAP = /^\(\?:\[\^[^\]]*\]\{0,(\d+)\}\??(\[\^[^\]]*\])\)\?/;
 
 /**
  * The keyword prefix of `regex`, when it starts (after an optional `(?i)`) with a group `(?i:a|b)`
- * of plain words and a bounded gap `[^...]{0,N}`; undefined for any other regex.
+ * of plain words and a bounded gap `[^...]{0,N}`, or an optional one (see OPTIONAL_GAP); undefined
+ * for any other regex.
  */
 export function keywordPrefix(regex: string): KeywordPrefix | undefined {
   const insensitive = regex.startsWith('(?i)');
@@ -29,9 +35,11 @@ export function keywordPrefix(regex: string): KeywordPrefix | undefined {
   const keywords = splitAlternatives(rest.slice(4, close));
   if (!keywords) return undefined;
   rest = rest.slice(close + 1);
-  const gap = GAP.exec(rest);
+  const optional = OPTIONAL_GAP.exec(rest);
+  const gap = optional ?? GAP.exec(rest);
   if (!gap) return undefined;
-  const value = rest.slice(gap[0].length);
+  // The value as the optional gap leaves it when the keyword stands apart: after its separator.
+  const value = optional ? `(?:^|${optional[2] as string})${rest.slice(gap[0].length)}` : rest.slice(gap[0].length);
   // A leading (?i) holds for the value too.
   return value.length === 0 ? undefined : { keywords, window: Number(gap[1]), value: insensitive ? `(?i)${value}` : value };
 }

@@ -20,9 +20,15 @@ describe('keyWordsOf', () => {
     expect(words).toEqual(['aba', 'mobil', 'routing', 'rtn', 'transit number']);
   });
 
+  it('reads a leading keyword written with its quotes or separator as the key that holds it', () => {
+    const words = keyWordsOf([{ regex: '(?i:sin:|"sin"|tin=|ss#|nas |ni:|social insurance)(?:[^0-9\\n]{0,30}?[^\\w-])?(?P<secret>\\d{9})\\b', keywords: [] }]);
+    // `ss` and `ni` are too short for a key word.
+    expect(words).toEqual(['nas', 'sin', 'social insurance', 'tin']);
+  });
+
   it('knows the keywords of the built-in packs that no literal makes a context key', () => {
     const words = keyWordsOf(builtinPolicy().spec.packs.flatMap((p) => p.detectors));
-    for (const w of ['rtn', 'aba', 'routing', 'cpf', 'nhs', 'nie', 'nif', 'dni', 'pan', 'tfn', 'abn', 'acn', 'mobil', 'notion', 'keystore']) expect(words).toContain(w);
+    for (const w of ['rtn', 'aba', 'routing', 'cpf', 'nhs', 'nie', 'nif', 'dni', 'pan', 'tfn', 'abn', 'acn', 'mobil', 'notion', 'keystore', 'sin', 'tin']) expect(words).toContain(w);
   });
 });
 

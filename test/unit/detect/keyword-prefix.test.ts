@@ -16,6 +16,12 @@ describe('keywordPrefix', () => {
       value: '(?i)(?P<secret>\\d{8}[A-Z])',
     });
     expect(keywordPrefix("(?i:tel\\.|driver's license|\"sin\")[^\\d]{0,5}\\d+")?.keywords).toEqual(['tel.', "driver's license", '"sin"']);
+    // a gap that may be left out, for keywords that may touch the value (sin=245061239)
+    expect(keywordPrefix('(?i:sin=|sin:|social insurance)(?:[^0-9\\n]{0,30}?[^\\w-])?(?P<secret>\\d{9})\\b')).toEqual({
+      keywords: ['sin=', 'sin:', 'social insurance'],
+      window: 30,
+      value: '(?:^|[^\\w-])(?P<secret>\\d{9})\\b',
+    });
   });
 
   it('takes no regex whose keywords are patterns, or that has no bounded gap or no value after it', () => {
