@@ -94,6 +94,31 @@ describe('built-in key rules', () => {
     const reset = '{"resourcePath":"users/1b2c/reset-password","body":{"type":"password","value":"Temp#Pass2024","temporary":false}}';
     expect(await redactBuiltin([reset])).toEqual(['{"resourcePath":"users/1b2c/reset-password","body":{"type":"password","value":"[[PASSWORD]]","temporary":false}}']);
   });
+
+  it('redact the environment names Redis, license keys and *_PW use, and the options redis-server takes a password in', async () => {
+    const env = '{"env":[{"name":"REDIS_AUTH","value":"s3cr3tR3dis"},{"name":"NEW_RELIC_LICENSE_KEY","value":"eu01xx8f2c1d4e5f"},{"name":"DB_PW","value":"Pg!2024prod"},{"name":"DB_HOST","value":"db.internal"}]}';
+    const args = '{"command":["redis-server","--requirepass","s3cr3tR3dis","--port","6379"]}';
+    expect(await redactBuiltin([env, args])).toEqual([
+      '{"env":[{"name":"REDIS_AUTH","value":"[[PASSWORD]]"},{"name":"NEW_RELIC_LICENSE_KEY","value":"[[API_KEY]]"},{"name":"DB_PW","value":"[[PASSWORD]]"},{"name":"DB_HOST","value":"db.internal"}]}',
+      '{"command":["redis-server","--requirepass","[[PASSWORD]]","--port","6379"]}',
+    ]);
+  });
+
+  it('read a value under a key that a detector writes with quotes or a separator in text ("sin", sin:, tin=)', async () => {
+    const out = await redactBuiltin(['{"customer":{"sin":"245061239"}}', '{"tin":"952852914"}', '{"uid":"784575441599"}']);
+    expect(out[0]).toMatch(/^\{"customer":\{"sin":"\[\[SIN:tk1\.[^"]+\]\]"\}\}$/);
+    expect(out[1]).toMatch(/^\{"tin":"\[\[ITIN:tk1\.[^"]+\]\]"\}$/);
+    // uid names a user id as often: an Aadhaar number needs its own name
+    expect(out[2]).toBe('{"uid":"784575441599"}');
+  });
+
+  it('mask an authorization header string, and read an authorization object (Azure activity logs) member by member', async () => {
+    const header = '{"headers":{"authorization":"Bearer abc.def.ghi"}}';
+    const azure = '{"identity":{"authorization":{"action":"Microsoft.Compute/virtualMachines/write","evidence":{"role":"Owner","principalId":"jdoe@example.com"}}}}';
+    const [h, a] = await redactBuiltin([header, azure]);
+    expect(h).toBe('{"headers":{"authorization":"[[AUTH_HEADER]]"}}');
+    expect(a).toMatch(/^\{"identity":\{"authorization":\{"action":"Microsoft\.Compute\/virtualMachines\/write","evidence":\{"role":"Owner","principalId":"\[\[EMAIL:tk1\.[^"]+\]\]"\}\}\}\}$/);
+  });
 });
 
 describe('opt-in packs', () => {
