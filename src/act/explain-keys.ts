@@ -105,7 +105,7 @@ function walk(policy: CompiledPolicy, v: JsonValue, place: Place, out: KeyRuleEn
 }
 
 /** `text` parsed, when it is a JSON object or array. */
-function parseObject(text: string): JsonValue | undefined {
+export function parseObject(text: string): JsonValue | undefined {
   const t = text.trim();
   if (!(t.startsWith('{') && t.endsWith('}')) && !(t.startsWith('[') && t.endsWith(']'))) return undefined;
   try {

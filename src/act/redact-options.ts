@@ -1,6 +1,6 @@
 /** What redactRecord (redact.ts) is given and what it answers. */
 import type { CompiledPolicy } from '../detect/compile.js';
-import type { KnownMatches } from '../detect/scan.js';
+import type { KnownMatches, TraceEntry } from '../detect/scan.js';
 import type { Finding, JsonValue } from '../record.js';
 import type { ActionPolicy } from './actions.js';
 import type { RedactKeys } from './replace.js';
@@ -13,6 +13,11 @@ export interface RedactOptions {
   maxDepth: number;
   /** Told the replacement text of every finding (dry runs show examples of the masked form). */
   onReplace?: (detectorId: string, replacement: string) => void;
+  /**
+   * Told what the scan of each string the walk reads found and nearly found (`patterns explain`
+   * on a JSON record): the field path, the string and the trace of its scan (see scanText).
+   */
+  onScan?: (path: string, text: string, trace: readonly TraceEntry[]) => void;
   /**
    * The only detectors (indices) that can match a given string of the record, when the caller
    * knows them (from the record's raw line, which holds every string verbatim). `plain`: no
@@ -35,5 +40,6 @@ export interface RedactOptions {
 }
 
 export type RedactOutcome =
-  | { kind: 'keep'; body: string | JsonValue; changed: boolean; findings: Finding[] }
+  /** `repeatsFrom`: the findings from this index on redact a value where it repeats (see repeats.ts). */
+  | { kind: 'keep'; body: string | JsonValue; changed: boolean; findings: Finding[]; repeatsFrom?: number }
   | { kind: 'drop'; findings: Finding[]; reason: string };

@@ -8,7 +8,7 @@
 import type { KeyRuleSpec } from '../detect/pack.js';
 import { plainNumber } from '../detect/numbers.js';
 import { decodedForms } from '../detect/repeats.js';
-import { ownTokens, scanHits, scanText, type KnownMatches } from '../detect/scan.js';
+import { ownTokens, scanHits, scanText, type KnownMatches, type TraceEntry } from '../detect/scan.js';
 import { CodecError, LogveilError } from '../errors.js';
 import { fieldPath, type Finding, type JsonValue, type LogRecord, type Severity } from '../record.js';
 import type { ResolvedAction } from './actions.js';
@@ -50,8 +50,9 @@ export function redactRecord(record: LogRecord, options: RedactOptions): RedactO
     }
     const out = walker.value(record.body, '$', 0);
     // A value redacted in one field is redacted where it stands alone in the others too.
+    const firstPass = walker.findings.length;
     const body = out === DROP ? null : redactRepeats(out, options, walker);
-    return { kind: 'keep', body, changed: body !== record.body, findings: walker.findings };
+    return { kind: 'keep', body, changed: body !== record.body, findings: walker.findings, repeatsFrom: firstPass };
   } catch (err) {
     if (err instanceof DropRecord) {
       return { kind: 'drop', findings: walker.findings, reason: `drop-record by "${err.detectorId}"` };
@@ -199,8 +200,10 @@ class Walker implements FirstPass {
 
   /** `only`: the detectors that can match (all when undefined); `known`: matches found ahead (see prepareLines). */
   #scan(text: string, path: string, decoded: boolean, context: readonly string[], only?: readonly number[], known?: KnownMatches): string | typeof DROP {
-    const { policy, actions } = this.#o;
-    const matches = scanText(policy, text, undefined, only, context.length === 0 ? undefined : { keys: context }, known);
+    const { policy, actions, onScan } = this.#o;
+    const trace: TraceEntry[] | undefined = onScan ? [] : undefined;
+    const matches = scanText(policy, text, trace, only, context.length === 0 ? undefined : { keys: context }, known);
+    if (onScan && trace) onScan(path, text, trace);
     const edits = matches.map((m) => detectorEdit(m, actions.forDetector(m.detector.spec), decoded));
     const byKey = embeddedValues(text, policy.keyRules, () => ownTokens(policy, text)).map((v) => keyRuleEdit(v, actions.forKeyRule(v.rule)));
     return this.#redact(text, path, byKey.length === 0 ? edits : withKeyRules(edits, byKey));

@@ -101,7 +101,7 @@ export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntr
   const hits = only ?? policy.prefilter.candidates(text);
   // The other readings need every detector: the raw line's prefilter (`only`) saw the text as written.
   const views = readings(text);
-  const keyed = context === undefined ? [] : context.keys.flatMap((key) => keyedCandidates(policy, text, key));
+  const keyed = context === undefined ? [] : context.keys.flatMap((key) => keyedCandidates(policy, text, key, trace));
   const matches = known?.get(text);
   const found = views.length > 0 || keyed.length > 0 ? scanWithViews(policy, text, views, hits, trace, keyed, matches) : hits.length === 0 ? [] : resolveOverlaps(candidatesOf(policy, text, hits, trace, matches), trace);
   // Clean for a few detectors is not clean for all of them.
@@ -145,7 +145,7 @@ export function scanHits(policy: CompiledPolicy, text: string, hits: readonly nu
  * read as its words (`transit number: ...` for `transitNumber`). Detectors whose pattern or keyword
  * window needs the keyword find it there.
  */
-function keyedCandidates(policy: CompiledPolicy, text: string, key: string): Candidate[] {
+function keyedCandidates(policy: CompiledPolicy, text: string, key: string, trace?: TraceEntry[]): Candidate[] {
   // The key as written, and as its words read (`transitNumber` as `transit number`, see key-words.ts);
   // of a long key, its end: a keyword further from the value than a keyword window reaches tells
   // nothing, and every value under the key is read so (a key of 80 KB over 10,000 values).
@@ -155,8 +155,11 @@ function keyedCandidates(policy: CompiledPolicy, text: string, key: string): Can
     const prefix = `${k}: `;
     const keyed = prefix + text;
     const shift = prefix.length;
-    const found = candidatesOf(policy, keyed, policy.prefilter?.candidates(keyed) ?? []);
+    const read: TraceEntry[] | undefined = trace ? [] : undefined;
+    const found = candidatesOf(policy, keyed, policy.prefilter?.candidates(keyed) ?? [], read);
     for (const view of readings(keyed)) found.push(...viewCandidates(policy, view));
+    // What was nearly found in the value so read (a validator that failed), where the value stands.
+    for (const t of read ?? []) if (t.verdict !== 'fired' && t.start >= shift) trace?.push({ ...t, start: t.start - shift, end: t.end - shift, detail: `${t.detail ?? ''}${t.detail ? '; ' : ''}read with its key "${k}" before it` });
     return found
       .filter((c) => c.start >= shift)
       .map((c) => ({ ...c, start: c.start - shift, end: c.end - shift, matchStart: c.matchStart - shift, matchEnd: c.matchEnd - shift }));

@@ -28,6 +28,18 @@ describe('logveil patterns test --pack', () => {
 describe('logveil patterns explain', () => {
   const home = join(tempDir('logveil-explain-'), 'state');
 
+  it('reads a JSON text as the record a JSON line is, where the text alone says otherwise', () => {
+    const r = logveil(['patterns', 'explain', '{"phone_verified":true,"n":"3125550178","customer":{"sin":"245061239"}}'], { cwd: ROOT, home });
+    expect(r.status).toBe(0);
+    // As text, "phone" of one key stands within the window before another field's number.
+    expect(r.stdout).toMatch(/^fired\s+phone-national-bare \[\d+,\d+\) "3125550178"/m);
+    expect(r.stdout).toContain('fired             ca-sin-keyword $.customer.sin [0,9) "245061239"\n1 value of the record would be redacted by detectors\n');
+    expect(r.stdout).not.toMatch(/phone-national-bare \$\.n/);
+    const json = JSON.parse(logveil(['patterns', 'explain', '--json', '{"customer":{"sin":"245061239"}}'], { cwd: ROOT, home }).stdout) as { record: { redacted: unknown; entries: Array<{ path: string }> } };
+    expect(json.record.redacted).toEqual({ detectors: 1, keyRules: 0 });
+    expect(json.record.entries.map((e) => e.path)).toEqual(['$.customer.sin']);
+  });
+
   it('shows a value whose keyword stands too far, and the key rules a JSON text meets, in text and JSON', () => {
     const far = logveil(['patterns', 'explain', 'Steuer-ID (see the letter of March 2024) 11913476808'], { cwd: ROOT, home });
     expect(far.status).toBe(0);
@@ -39,7 +51,9 @@ describe('logveil patterns explain', () => {
     expect(keys.stdout).toMatch(/key-redact\s+key:password \$\.password: the value under key "password" is redacted whole/);
     expect(keys.stdout).toMatch(/key-skip\s+key:request_id \$\.request_id: /);
     expect(keys.stdout).toMatch(/key-redact\s+key:\*_password \$\.env\[0\]\.value: the value under name "DB_PASSWORD"/);
-    expect(keys.stdout).toMatch(/, and 2 values by key rules\n$/);
+    expect(keys.stdout).toMatch(/, and 2 values by key rules\n/);
+    // The record view: the key rules' values, and no detector finding in a value read with its keys.
+    expect(keys.stdout).toMatch(/as a JSON record, read as redact reads a JSON line .*\n0 values of the record would be redacted by detectors, and 2 by key rules\n$/);
     const json = JSON.parse(logveil(['patterns', 'explain', '--json', text], { cwd: ROOT, home }).stdout) as { keyRules: Array<{ verdict: string; path: string }> };
     expect(json.keyRules.map((e) => [e.verdict, e.path])).toEqual([
       ['key-redact', '$.password'],

@@ -6,6 +6,7 @@ import { resolve, relative } from 'node:path';
 import { builtinPatternsDir, loadConfig, optInPackFiles } from '../../config/config.js';
 import { CompiledPolicy } from '../../detect/compile.js';
 import { explainKeys } from '../../act/explain-keys.js';
+import { explainRecord } from '../../act/explain-record.js';
 import { explainText } from '../../detect/explain.js';
 import { optInEntries } from '../../detect/explain-opt-in.js';
 import { keepAddressRanges } from '../../detect/keep-ranges.js';
@@ -82,6 +83,8 @@ export function patternsExplainCommand(text: string, flags: PatternsFlags): numb
   const policy = policyFor(flags, true);
   const explanation = explainText(policy, text, { all: flags.all ?? false });
   const keyRules = explainKeys(policy, text);
+  // A JSON text is also read as the record a JSON line is, which is what redact follows for one.
+  const record = explainRecord(policy, text, loadConfig(flags.config).limits.maxDepth);
   // What the policy redacts already, by detector or by key rule, needs no opt-in pack.
   // (A key rule's value in a string of a JSON text is placed within that string, not the text.)
   const taken = [
@@ -90,7 +93,7 @@ export function patternsExplainCommand(text: string, flags: PatternsFlags): numb
   ];
   const optIn = optInEntries(policy, text, taken, optInPackFiles());
   if (flags.json) {
-    process.stdout.write(JSON.stringify({ ...explanation, keyRules, optIn }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ ...explanation, keyRules, optIn, ...(record ? { record } : {}) }, null, 2) + '\n');
     return ExitCode.Ok;
   }
   if (explanation.entries.length === 0 && keyRules.length === 0 && optIn.length === 0) {
@@ -109,6 +112,19 @@ export function patternsExplainCommand(text: string, flags: PatternsFlags): numb
   const n = explanation.redacted.length;
   const fields = keyRules.filter((e) => e.verdict === 'key-redact').length;
   process.stdout.write(`${n} span${n === 1 ? '' : 's'} would be redacted${fields > 0 ? `, and ${fields} value${fields === 1 ? '' : 's'} by key rules` : ''}\n`);
+  if (record) {
+    // The key rules' fields are listed above; here what the detectors do to the record's values.
+    process.stdout.write('as a JSON record, read as redact reads a JSON line (each value with the keys above it):\n');
+    for (const e of record.entries) {
+      if (e.verdict === 'key-redact') continue;
+      const span = e.start !== undefined && e.end !== undefined ? ` [${e.start},${e.end})${e.text !== undefined ? ` ${JSON.stringify(e.text)}` : ''}` : '';
+      process.stdout.write(`${e.verdict.padEnd(17)} ${e.detectorId} ${e.path}${span}${e.detail ? `: ${e.detail}` : ''}\n`);
+    }
+    const { detectors, keyRules: byRules } = record.redacted;
+    process.stdout.write(
+      `${detectors} value${detectors === 1 ? '' : 's'} of the record would be redacted by detectors${byRules > 0 ? `, and ${byRules} by key rules` : ''}${record.droppedBy ? `; the record would be dropped (${record.droppedBy})` : ''}\n`,
+    );
+  }
   return ExitCode.Ok;
 }
 
