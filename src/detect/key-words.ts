@@ -21,6 +21,8 @@ import type { DetectorSpec } from './pack.js';
 
 /** A keyword-led prefix: one case-insensitive group of alternatives, nothing else. */
 const KEYWORD_GROUP = /^(?:\(\?i\)\(\?i?:|\(\?i:)[^()\\^$]*\)$/;
+/** A keyword's guard: the start of the input or a character of a negated class before it. */
+const GUARD = /\(\?:\^\|\[\^[^\]\\]+\]\)/g;
 /** What a key word can be: letters and digits, words apart by a space or `_ # -`. */
 const WORDS = /^[\p{L}\p{N}]+(?:[ _#-][\p{L}\p{N}]+)*$/u;
 /** Keyword-led prefixes' words need this many characters, window keywords more (`api` is in paths everywhere). */
@@ -41,7 +43,7 @@ export function keyWordsOf(detectors: readonly Pick<DetectorSpec, 'regex' | 'key
     if ([...w].length >= min && WORDS.test(w)) out.add(w);
   };
   for (const d of detectors) {
-    const prefix = selectivePrefix(d.regex);
+    const prefix = unguarded(selectivePrefix(d.regex));
     if (prefix && KEYWORD_GROUP.test(prefix)) {
       for (const l of requiredLiterals(prefix, 1) ?? []) if (l.nocase) add(bareWord(l.text), MIN_PREFIX_WORD);
     }
@@ -52,6 +54,14 @@ export function keyWordsOf(detectors: readonly Pick<DetectorSpec, 'regex' | 'key
     }
   }
   return [...out].sort();
+}
+
+/**
+ * `prefix` without the guards some of its keywords have before them (`(?:^|[^:])secret`: not the
+ * `:secret:` of an ARN); the keyword is the same word in a key.
+ */
+function unguarded(prefix: string | undefined): string | undefined {
+  return prefix?.replace(GUARD, '');
 }
 
 /**

@@ -26,6 +26,11 @@ describe('keyWordsOf', () => {
     expect(words).toEqual(['nas', 'sin', 'social insurance', 'tin']);
   });
 
+  it('reads a keyword behind a guard (`(?:^|[^:])secret`, not the `:secret:` of an ARN) as the word itself', () => {
+    const words = keyWordsOf([{ regex: '(?i)(?:token|(?:^|[^:])secret|api[_-]?key)[ \\t]*[:=][ \\t]*(?P<secret>\\w{16,})', keywords: [] }]);
+    expect(words).toEqual(['api-key', 'api_key', 'apikey', 'secret', 'token']);
+  });
+
   it('knows the keywords of the built-in packs that no literal makes a context key', () => {
     const words = keyWordsOf(builtinPolicy().spec.packs.flatMap((p) => p.detectors));
     for (const w of ['rtn', 'aba', 'routing', 'cpf', 'nhs', 'nie', 'nif', 'dni', 'pan', 'tfn', 'abn', 'acn', 'mobil', 'notion', 'keystore', 'sin', 'tin']) expect(words).toContain(w);
