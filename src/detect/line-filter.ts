@@ -16,6 +16,7 @@ import { isPercentEscapeAt, isReferenceAt } from './escapes.js';
 import { HIDDEN_NUMBER_PATTERN } from './numbers.js';
 import { KeyWords, keyWordsOf, NAMES } from './key-words.js';
 import { Prefilter, type PrefilterEntry } from './prefilter.js';
+import { gateOf } from './rarity.js';
 import type { DetectorSpec, KeyRuleSpec } from './pack.js';
 
 const NL = 0x0a;
@@ -73,7 +74,7 @@ export class LineFilter {
     const widened = detectors.map((d) => widenAnchors(d.regex));
     const entries: PrefilterEntry[] = [
       ...detectors.map((d, i) => ({ pattern: widened[i] as string, source: d.regex, keywords: d.keywords })),
-      ...keyRules.filter((r) => r.mode === 'redact').flatMap((r) => (r.where ? [{ pattern: conditionPattern(r.where) }] : r.keys.flatMap((k) => [jsonKeyPattern(k), namedKeyPattern(k), optionPattern(k)].flatMap((pattern) => (pattern ? [{ pattern }] : []))))),
+      ...keyRules.filter((r) => r.mode === 'redact').flatMap((r) => (r.where ? [conditionEntry(r.where)] : r.keys.flatMap((k) => [{ pattern: jsonKeyPattern(k) }, namedKeyEntry(k), { pattern: optionPattern(k) }].flatMap((e) => (e.pattern ? [e as PrefilterEntry] : []))))),
       // A Redis command as a list, whose password the password rule takes (see itemRule in act/members.ts).
       ...(keyRules.some((r) => r.mode === 'redact') ? [{ pattern: `${ITEM}(?:AUTH|HELLO)\\\\*["']\\s*,` }] : []),
       // A number whose digits its writing hides is also read plain (see numbers.ts).
@@ -273,9 +274,20 @@ function optionPattern(key: string): string | undefined {
  * member of its first condition, with one of the values listed (`"kind":"Secret"`), which no rule
  * applies without, where the rule's own keys (`data`) stand in many lines it does not.
  */
-function conditionPattern(where: Readonly<Record<string, readonly string[]>>): string {
+function conditionEntry(where: Readonly<Record<string, readonly string[]>>): PrefilterEntry {
   const [key, values] = Object.entries(where)[0] as [string, readonly string[]];
-  return `["'](?i:${esc(key)})["']\\s*:\\s*["'](?:${values.map(esc).join('|')})["']`;
+  const value = `["'](?:${values.map(esc).join('|')})["']`;
+  return gatedBy(`["'](?i:${esc(key)})["']\\s*:\\s*${value}`, value);
+}
+
+/**
+ * An entry for `pattern` whose literals are taken from `part` (a part every match holds) when they
+ * gate it well: the name of a name-value object or a condition's member (`"name"`, `"key"`) stands
+ * in many lines, the key or the value that follows it (`"pw"`, `"sid"`) in few, though it may be
+ * shorter (a literal's length is what the choice between a pattern's literals goes by).
+ */
+function gatedBy(pattern: string, part: string): PrefilterEntry {
+  return gateOf({ pattern: part }) ? { pattern, source: part } : { pattern };
 }
 
 /**
@@ -285,13 +297,14 @@ function conditionPattern(where: Readonly<Record<string, readonly string[]>>): s
  * act/embedded.ts): spaces and line breaks around the colon, a `u` or `b` before the name's
  * string, the other kind of quote and escapes inside it (`{'name': u'it\'s_password', ...}`).
  */
-function namedKeyPattern(key: string): string | undefined {
+function namedKeyEntry(key: string): { pattern?: string; source?: string } {
   const parts = key.split('*');
   const first = parts[0] as string;
   const last = parts[parts.length - 1] as string;
   const inside = String.raw`(?:(?:[^"\\\n]|\\.)*|(?:[^'\\\n]|\\.)*)`;
   const body = parts.length === 1 ? `(?i:${esc(key)})["']` : last.length > 0 ? `${inside}(?i:${esc(last)})["']` : first.length > 0 ? `(?i:${esc(first)})` : undefined;
-  return body === undefined ? undefined : String.raw`["'](?:${NAMES.join('|')})["']\s*:\s*[uUbB]?["']${body}`;
+  if (body === undefined) return {};
+  return gatedBy(String.raw`["'](?:${NAMES.join('|')})["']\s*:\s*[uUbB]?["']${body}`, `["']${body}`);
 }
 
 /**

@@ -50,6 +50,8 @@ const MAX_STRUCTURAL_WEIGHT = 6000;
 
 export class Prefilter {
   readonly size: number;
+  /** The literals the scan looks for, as RE2 patterns (`(?i)password`, `ghp_`), in the scan's order (for measurements and explain). */
+  readonly literals: readonly string[];
   /** For each pattern of the structural set, the entries that have it (routing rules repeat some; the set holds each once). */
   readonly #structuralIds: number[][] = [];
   /** Structural patterns represented in the set by a wider form (a prefix, a tail): a set hit must be confirmed. */
@@ -136,6 +138,7 @@ export class Prefilter {
       literalOf.set(net, { pattern: net, anchor: keyWordAnchor(w) });
     }
     const keys = [...byLiteral.keys()];
+    this.literals = keys;
     this.#gated = new Gates(keys.map((k) => byLiteral.get(k) as number[]), this.#regexes);
     keys.forEach((k, l) => {
       const net = nets.get(k);

@@ -6,6 +6,7 @@ import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
 import { lineEnds, LineFilter, tooDeep, widenAnchors } from '../../../src/detect/line-filter.js';
 import { Prefilter, type PrefilterEntry } from '../../../src/detect/prefilter.js';
+import type { KeyRuleSpec } from '../../../src/detect/pack.js';
 import { gateOf } from '../../../src/detect/rarity.js';
 import { SplitSet } from '../../../src/detect/split-set.js';
 import { CORPORA_DIR, hasCorpora } from '../../helpers/corpora.js';
@@ -246,6 +247,27 @@ describe('LineFilter.markHits on lines read as text', () => {
     expect(mark('text').hit).toEqual([0, 0, 0, 1, 1, 1, 0]);
     expect(mark('jsonl').hit).toEqual([1, 1, 1, 1, 1, 1, 0]);
     expect(mark().hit).toEqual([1, 1, 1, 1, 1, 1, 0]);
+  });
+});
+
+describe('LineFilter with key rules', () => {
+  const rule = (keys: string[], where?: Record<string, string[]>): KeyRuleSpec => ({ keys, mode: 'redact', label: 'SECRET', category: 'credential', severity: 'high', ...(where ? { where } : {}), source: { file: 'keys.yaml', line: 1 } });
+
+  it('gates a name-value object by the key it names and a condition by its values, not by the member names most lines hold', () => {
+    const filter = LineFilter.build([], [rule(['pw', '*_pw']), rule(['value'], { name: ['session', 'sid'] })]) as LineFilter;
+    const literals = filter.prefilter.literals;
+    expect(literals).toEqual(expect.arrayContaining(['(?i)"pw"', '(?i)_pw"', '"sid"', '"session"']));
+    expect(literals.filter((l) => /name|key|field/i.test(l))).toEqual([]);
+    const hits = (line: string): boolean => filter.test(Buffer.from(line));
+    expect(hits('{"params":[{"name":"db_pw","value":"x"}]}')).toBe(true);
+    expect(hits('{"cookies":[{"name":"sid","value":"x"}]}')).toBe(true);
+    expect(hits('{"cookies":[{"name":"theme","value":"dark"}]}')).toBe(false);
+  });
+
+  it('keeps the member names as the gate where the key gives no literal strong enough', () => {
+    const filter = LineFilter.build([], [rule(['x*'])]) as LineFilter;
+    expect(filter.prefilter.literals).toContain('"name"');
+    expect(filter.test(Buffer.from('{"name":"xyz","value":"1"}'))).toBe(true);
   });
 });
 
