@@ -112,6 +112,12 @@ describe('built-in key rules', () => {
     expect(out[2]).toBe('{"uid":"784575441599"}');
   });
 
+  it("tokenize a person's name under a key that says so, and leave a bare name, a host's or a service's, as it is", async () => {
+    const line = '{"customer":{"firstName":"Jane","last_name":"Doe","cardholder_name":"JANE DOE"},"name":"checkout","host_name":"api-07"}';
+    const [out] = await redactBuiltin([line]);
+    expect(out).toMatch(/^\{"customer":\{"firstName":"\[\[NAME:tk1\.[^"]+\]\]","last_name":"\[\[NAME:tk1\.[^"]+\]\]","cardholder_name":"\[\[NAME:tk1\.[^"]+\]\]"\},"name":"checkout","host_name":"api-07"\}$/);
+  });
+
   it('mask an authorization header string, and read an authorization object (Azure activity logs) member by member', async () => {
     const header = '{"headers":{"authorization":"Bearer abc.def.ghi"}}';
     const azure = '{"identity":{"authorization":{"action":"Microsoft.Compute/virtualMachines/write","evidence":{"role":"Owner","principalId":"jdoe@example.com"}}}}';
