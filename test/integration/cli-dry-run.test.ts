@@ -47,6 +47,18 @@ describe('logveil redact --dry-run', () => {
     expect(report.changes).toEqual({ email: { new: 0, lost: 1, newAt: [], lostAt: ['in.log:1 $ [5,20)'] } });
   });
 
+  it('finds no change between a policy and itself where both name a tokenized key, though each run has its own data key', () => {
+    // Keys that are addresses (threat-intelligence enrichment): each is tokenized in the finding's path.
+    writeFileSync(join(dir, 'intel.jsonl'), '{"noise":{"203.0.113.7":{"ip":"203.0.113.7"},"198.51.100.23":{"ip":"198.51.100.23"}},"otx":{"mallory@example.net":{"indicator":"mallory@example.net"}}}\n');
+    const r = logveil(['redact', '--dry-run', '--compare', builtinPatternsDir(), '--json', 'intel.jsonl'], { cwd: dir, home });
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout) as { policy: { detectors: Record<string, { findings: number }> }; changes: Record<string, unknown> };
+    expect(report.policy.detectors['ipv4']?.findings).toBe(4);
+    expect(report.changes).toEqual({});
+    expect(r.stdout).not.toContain('203.0.113.7');
+    expect(r.stdout).not.toContain('mallory@example.net');
+  });
+
   it('withholds in the comparison the paths of a record whose keys one of the policies redacts', () => {
     const keyId = 'AKIAQ3EGWK7NXZ2HJ4TY';
     const pat = 'ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5A';

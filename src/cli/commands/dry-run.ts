@@ -2,7 +2,7 @@
  * `logveil redact --dry-run [--compare PACKS]`: what a policy would change, per detector, with
  * counts and examples of the masked form, writing no output; with a second policy, which findings
  * it would add and which it would lose. Keys are made in a throwaway state directory, so a dry run
- * leaves nothing behind.
+ * leaves nothing behind; both policies' runs share it, so a key both redact is named by one token.
  */
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,8 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { LogveilConfig } from '../../config/config.js';
 import { maskedText } from '../../act/replace.js';
+import type { DataKeyCache } from '../../crypto/keys/cache.js';
+import { decryptToken, findTokens } from '../../crypto/token.js';
 import type { CompiledPolicy } from '../../detect/compile.js';
 import type { RunSummary } from '../../pipeline/accounting.js';
 import { fileInput, redactStreams } from '../../pipeline/engine.js';
@@ -49,8 +51,9 @@ export async function dryRunCommand(files: string[], config: LogveilConfig, o: D
     }
     // What the input holds that cannot be processed (file:line CODE), said once, by the first policy's run.
     const say = (message: string): void => void process.stderr.write(`logveil: ${message}\n`);
-    const a = await runPolicy(inputs, config, join(scratch, 'a'), o.workers, say);
-    const b = o.compare ? await runPolicy(inputs, { ...config, patterns: o.compare }, join(scratch, 'b'), o.workers) : undefined;
+    const state = join(scratch, 'state');
+    const a = await runPolicy(inputs, config, state, join(scratch, 'a'), o.workers, say);
+    const b = o.compare ? await runPolicy(inputs, { ...config, patterns: o.compare }, state, join(scratch, 'b'), o.workers) : undefined;
     const report = b ? { policy: describe(a), compare: describe(b), changes: diff(a, b) } : { policy: describe(a) };
     process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(a, b));
     // As the run of the policy would exit: 3 when it would quarantine records (1 when its counts do not balance).
@@ -60,15 +63,15 @@ export async function dryRunCommand(files: string[], config: LogveilConfig, o: D
   }
 }
 
-async function runPolicy(files: string[], config: LogveilConfig, stateDir: string, workers: number, onProblem?: (message: string) => void): Promise<PolicyRun> {
-  const ledgerDir = join(stateDir, 'ledger');
+/** One policy's run over `files`, with the keys of `stateDir`; its ledger and quarantine are written under `runDir`. */
+async function runPolicy(files: string[], config: LogveilConfig, stateDir: string, runDir: string, workers: number, onProblem?: (message: string) => void): Promise<PolicyRun> {
+  const ledgerDir = join(runDir, 'ledger');
   // A policy compared with the config's may lack a detector the config sets an action for.
   const runtime = await openRuntime({ ...config, stateDir }, { ledgerDir, checkActions: onProblem !== undefined });
   const discard = new Writable({ write: (_chunk, _enc, done) => done() });
-  const quarantine = new QuarantineSink(join(stateDir, 'quarantine.jsonl'));
-  let summary: RunSummary;
+  const quarantine = new QuarantineSink(join(runDir, 'quarantine.jsonl'));
   try {
-    summary = await redactStreams(
+    const summary = await redactStreams(
       files.map(fileInput),
       {
         policy: runtime.policy,
@@ -86,22 +89,52 @@ async function runPolicy(files: string[], config: LogveilConfig, stateDir: strin
         ...(onProblem ? { onProblem } : {}),
       },
     );
+    // The ledger is read closed (signed, as a reader expects it), and the keys open: a key the policy
+    // tokenized is named by its keyed hash (keyedPath), whose key is made, if need be, while the
+    // ledger can still record that.
+    await runtime.keys.hashKey();
+    await runtime.security.close();
+    const findings = new Map<string, Set<string>>();
+    for (const { event } of readLedgerEvents([ledgerDir])) {
+      if (event.type !== 'findings') continue;
+      const e = event as FindingsSecurityEvent;
+      for (const f of e.findings) {
+        const path = f.path.includes('[[') ? await keyedPath(f.path, runtime.keys) : f.path;
+        const where = `${e.source?.file ?? '-'}:${e.source?.line ?? 0} ${path} [${f.start},${f.end})`;
+        const set = findings.get(f.detectorId) ?? new Set<string>();
+        set.add(where);
+        findings.set(f.detectorId, set);
+      }
+    }
+    return { policy: runtime.policy, policyHash: runtime.policy.hash, summary, findings };
   } finally {
     await quarantine.close();
     await runtime.close();
   }
-  const findings = new Map<string, Set<string>>();
-  for (const { event } of readLedgerEvents([ledgerDir])) {
-    if (event.type !== 'findings') continue;
-    const e = event as FindingsSecurityEvent;
-    for (const f of e.findings) {
-      const where = `${e.source?.file ?? '-'}:${e.source?.line ?? 0} ${f.path} [${f.start},${f.end})`;
-      const set = findings.get(f.detectorId) ?? new Set<string>();
-      set.add(where);
-      findings.set(f.detectorId, set);
+}
+
+/**
+ * `path` with each tk1 token (a key the policy redacts) named by the keyed hash of its value
+ * instead: each run tokenizes under a data key of its own, while the hash key is the one of the
+ * state directory both runs share, so a key is named alike in both. A token that does not decrypt
+ * stays as it is.
+ */
+async function keyedPath(path: string, keys: DataKeyCache): Promise<string> {
+  let out = '';
+  let from = 0;
+  for (const ref of findTokens(path)) {
+    if (ref.kind !== 'tk1' || ref.kid === undefined || ref.body === undefined) continue;
+    let value: string;
+    try {
+      value = decryptToken(await keys.forKid(ref.kid), ref.label, ref.body);
+    } catch {
+      continue;
     }
+    const mac = (await keys.hashKey()).mac(value).toString('base64url');
+    out += `${path.slice(from, ref.start)}[[${ref.label}:h1.${mac}]]`;
+    from = ref.end;
   }
-  return { policy: runtime.policy, policyHash: runtime.policy.hash, summary, findings };
+  return out + path.slice(from);
 }
 
 function describe(run: PolicyRun): Record<string, unknown> {
