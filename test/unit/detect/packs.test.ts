@@ -118,6 +118,12 @@ describe('built-in key rules', () => {
     expect(out).toMatch(/^\{"customer":\{"firstName":"\[\[NAME:tk1\.[^"]+\]\]","last_name":"\[\[NAME:tk1\.[^"]+\]\]","cardholder_name":"\[\[NAME:tk1\.[^"]+\]\]"\},"name":"checkout","host_name":"api-07"\}$/);
   });
 
+  it('leave what is no name under a name key (a repository, an address, a template) to the detectors', async () => {
+    const line = '{"repository":{"full_name":"octocat/Hello-World"},"customerFirstName":"José","contact_name":"{{ user.name }}","billing_name":"jane@example.com","shipping_name":"Mary-Ann O\'Neil"}';
+    const [out] = await redactBuiltin([line]);
+    expect(out).toMatch(/^\{"repository":\{"full_name":"octocat\/Hello-World"\},"customerFirstName":"\[\[NAME:tk1\.[^"]+\]\]","contact_name":"\{\{ user\.name \}\}","billing_name":"\[\[EMAIL[^"]*\]\]","shipping_name":"\[\[NAME:tk1\.[^"]+\]\]"\}$/);
+  });
+
   it('mask an authorization header string, and read an authorization object (Azure activity logs) member by member', async () => {
     const header = '{"headers":{"authorization":"Bearer abc.def.ghi"}}';
     const azure = '{"identity":{"authorization":{"action":"Microsoft.Compute/virtualMachines/write","evidence":{"role":"Owner","principalId":"jdoe@example.com"}}}}';
