@@ -15,6 +15,7 @@ import { requiredLiterals } from './literals.js';
 import { escapeRegex } from './re2-syntax.js';
 import { re2Input } from '../util/re2-input.js';
 import type { Prefilter, PrefilterEntry } from './prefilter.js';
+import type { RegexMatch } from './regex-matches.js';
 import { VALIDATORS, type ValidatorResult } from './validators.js';
 
 export interface CompiledDetector {
@@ -33,24 +34,43 @@ export interface CompiledDetector {
   readonly keywords?: RE2;
 }
 
-/** Values known to be safe: exact values and whole-value regexes. */
+/**
+ * Values known to be safe: exact values and regexes over the value; and the regexes that allow a
+ * value by what stands around it: the detector's whole match, the text, or a stretch of the text
+ * that holds the value (see AllowTarget).
+ */
 export class Allowlist {
   readonly #values: Map<string, string>;
   readonly #regexes: string[] = [];
-  /** All regex entries in one set: one call tells whether any entry allows a value. */
+  /** All regex entries over the value in one set: one call tells whether any entry allows a value. */
   readonly #set: RE2Set | undefined;
+  readonly #aroundRegexes: Array<{ target: 'match' | 'line' | 'context'; re: RE2; name: string }> = [];
 
   constructor(entries: readonly AllowEntry[], origin: string) {
     this.#values = new Map();
     const sources: string[] = [];
     for (const e of entries) {
       if ('value' in e) this.#values.set(e.value, `${origin} value entry`);
-      else {
+      else if (e.target === undefined || e.target === 'secret') {
         sources.push(e.regex);
         this.#regexes.push(`${origin} regex /${e.regex}/`);
+      } else {
+        this.#aroundRegexes.push({ target: e.target, re: new RE2(e.regex, e.target === 'context' ? 'gu' : 'u'), name: `${origin} ${e.target} regex /${e.regex}/` });
       }
     }
     this.#set = sources.length > 0 ? new RE2.Set(sources, 'u') : undefined;
+  }
+
+  /**
+   * The entry that allows the value at `m` of `text` by what stands around it, or undefined. Asked
+   * of each candidate (the answer depends on more than the value, so no verdict keeps it); a list
+   * without such entries answers at once.
+   */
+  around(text: string, m: RegexMatch): string | undefined {
+    for (const { target, re, name } of this.#aroundRegexes) {
+      if (target === 'match' ? re.test(text.slice(m.matchStart, m.matchEnd)) : target === 'line' ? re.test(text) : holds(re, text, m)) return name;
+    }
+    return undefined;
   }
 
   /** The entry that allows `value`, or undefined. */
@@ -68,6 +88,16 @@ export class Allowlist {
   get size(): number {
     return this.#values.size + this.#regexes.length;
   }
+}
+
+/** True when a match of `re` (global) in `text` holds the value of `m`. */
+function holds(re: RE2, text: string, m: RegexMatch): boolean {
+  re.lastIndex = 0;
+  for (let r = re.exec(text); r !== null && r.index <= m.start; r = re.lastIndex < text.length ? re.exec(text) : null) {
+    if (r.index + r[0].length >= m.end) return true;
+    if (r[0].length === 0) re.lastIndex = r.index + 1;
+  }
+  return false;
 }
 
 /** A policy ready to scan: built once at start (or once per worker). */
@@ -202,6 +232,11 @@ export class CompiledPolicy {
       if (key !== undefined) this.#verdicts.set(key, verdict);
     }
     return verdict;
+  }
+
+  /** The allowlist entry, the detector's else the packs', that allows the value at `m` of `text` by what stands around it (see Allowlist.around). */
+  allowedAround(detector: CompiledDetector, text: string, m: RegexMatch): string | undefined {
+    return detector.allow.around(text, m) ?? this.globalAllow.around(text, m);
   }
 
   /**

@@ -113,7 +113,7 @@ function keywordNearMisses(policy: CompiledPolicy, d: CompiledDetector, text: st
     const [start, end] = m.indices?.groups?.['secret'] ?? [m.index, m.index + m[0].length];
     if (end <= start) continue;
     const verdict = policy.verdictOf(d, text.slice(start, end));
-    if (verdict.allowedBy || (d.validate && !verdict.validation().ok)) continue;
+    if (verdict.allowedBy || policy.allowedAround(d, text, { matchStart: m.index, matchEnd: m.index + m[0].length, start, end }) || (d.validate && !verdict.validation().ok)) continue;
     // The nearest keyword that ends before the value's match: the regex's gap runs from its end
     // to the match (which may open with a character of context); the text says how far the value is.
     let nearest: { word: string; gap: number; before: number } | undefined;

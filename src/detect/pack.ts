@@ -23,7 +23,15 @@ export interface SpecSource {
   line: number;
 }
 
-export type AllowEntry = { value: string } | { regex: string };
+export type AllowEntry = { value: string } | { regex: string; target?: AllowTarget };
+
+/**
+ * What an allowlist regex is matched against: the value found (`secret`, the default); the whole
+ * match of the detector's regex, its context included (`match`); the whole text scanned, a log
+ * line or one field's string (`line`); or the text around the value (`context`), where the value
+ * is allowed when one match of the regex holds it (`Version=4.0.0.0, Culture=` holds `4.0.0.0`).
+ */
+export type AllowTarget = 'secret' | 'match' | 'line' | 'context';
 
 export interface ValidatorRef {
   name: string;

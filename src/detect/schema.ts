@@ -51,7 +51,7 @@ const ALLOWLIST = {
       {
         type: 'object',
         required: ['regex'],
-        properties: { regex: { type: 'string', minLength: 1 } },
+        properties: { regex: { type: 'string', minLength: 1 }, target: { enum: ['secret', 'match', 'line', 'context'] } },
         additionalProperties: false,
       },
     ],

@@ -13,7 +13,8 @@ import { controlEscapesDecoded, textEscapesDecoded } from '../detect/json-readin
 import { markByte, markEscapes } from '../detect/line-filter.js';
 import { isAsciiText } from '../detect/literal-scan.js';
 import { requiredLiterals, type Literal } from '../detect/literals.js';
-import { askValidator, execAll, type KnownMatches, type RegexMatch } from '../detect/scan.js';
+import { execAll, type RegexMatch } from '../detect/regex-matches.js';
+import { askValidator, type KnownMatches } from '../detect/scan.js';
 import { lineDetectors, type ValueDetectors } from './raw-line.js';
 
 const CR = 0x0d;

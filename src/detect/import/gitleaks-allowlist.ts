@@ -3,8 +3,9 @@
  * `[allowlist]` / `[[allowlists]]`) as logveil allowlist entries.
  *
  * logveil tests an allowlist regex as an unanchored search of the redacted value, as gitleaks tests
- * a regex against the secret, so such regexes carry over as they are; stopwords become one
- * case-insensitive regex. What a log line cannot express is left out and said so: `notes` when
+ * a regex against the secret, so such regexes carry over as they are, and so do those gitleaks
+ * tests against the whole match or line (`regexTarget`), with the same target (AllowTarget: a
+ * log line, or the field's string, is the line); stopwords become one case-insensitive regex. What a log line cannot express is left out and said so: `notes` when
  * leaving it out changes nothing for log lines (paths and commits, which a log line has not),
  * `warnings` when the detector then redacts values gitleaks would allow.
  */
@@ -80,27 +81,28 @@ export function translateAllowlist(table: TomlTable, where: string): TranslatedA
 
   if (paths.length > 0) notes.push(`${where}: ${paths.length} path regex${paths.length === 1 ? '' : 'es'} left out (log lines have no file path)`);
   if (commits.length > 0) notes.push(`${where}: ${commits.length} commit${commits.length === 1 ? '' : 's'} left out (log lines have no commit)`);
-  if (regexes.length > 0 && target !== 'secret') {
-    warnings.push(`${where}: ${regexes.length} regex${regexes.length === 1 ? '' : 'es'} with regexTarget "${target}" left out (logveil allowlists see only the redacted value)`);
-  } else {
-    for (const regex of regexes) {
-      const problem = re2Problem(regex);
-      if (problem) warnings.push(`${where}: regex ${JSON.stringify(regex)} left out: ${problem}`);
-      else out.entries.push({ regex });
-    }
+  for (const regex of regexes) {
+    const problem = re2Problem(regex);
+    if (problem) warnings.push(`${where}: regex ${JSON.stringify(regex)} left out: ${problem}`);
+    else out.entries.push(target === 'secret' ? { regex } : { regex, target: target as 'match' | 'line' });
   }
   if (stopwords.length > 0) out.entries.push({ regex: stopwordRegex(stopwords) });
   return out;
 }
 
 /**
- * The entries of several allowlists folded into at most one regex entry (alternatives keep each
- * regex's own inline flags: a flag set inside a group ends with it). Used for the global allowlists,
- * which every imported detector carries.
+ * The entries of several allowlists folded into at most one regex entry per target (alternatives
+ * keep each regex's own inline flags: a flag set inside a group ends with it). Used for the global
+ * allowlists, which every imported detector carries.
  */
 export function foldEntries(entries: readonly AllowEntry[]): AllowEntry[] {
-  const regexes = entries.filter((e): e is { regex: string } => 'regex' in e).map((e) => e.regex);
   const values = entries.filter((e): e is { value: string } => 'value' in e);
-  if (regexes.length <= 1) return [...values, ...regexes.map((regex) => ({ regex }))];
-  return [...values, { regex: regexes.map((r) => `(?:${r})`).join('|') }];
+  const folded: AllowEntry[] = [...values];
+  for (const target of ['secret', 'match', 'line', 'context'] as const) {
+    const regexes = entries.filter((e) => 'regex' in e && (e.target ?? 'secret') === target).map((e) => (e as { regex: string }).regex);
+    if (regexes.length === 0) continue;
+    const regex = regexes.length === 1 ? (regexes[0] as string) : regexes.map((r) => `(?:${r})`).join('|');
+    folded.push(target === 'secret' ? { regex } : { regex, target });
+  }
+  return folded;
 }

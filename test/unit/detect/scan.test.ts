@@ -171,6 +171,36 @@ detectors:
     );
   });
 
+  it('allows a value by what stands around it: the whole match, the text, or a stretch of the text that holds it', () => {
+    const around = policyFromYaml(`
+pack: around
+detectors:
+  - id: tok
+    name: Token after a key
+    category: secret
+    severity: high
+    regex: '(?:key|name)=(?P<secret>[a-z0-9]{8})'
+    allowlist:
+      - regex: '^name='
+        target: match
+      - regex: 'dry-run'
+        target: line
+      - regex: 'Version=key=[a-z0-9]{8}, Culture='
+        target: context
+    action: mask
+    tests: {match: ['key=abcd1234']}
+`);
+    const found = (text: string): string[] => scanText(around, text).map((m) => text.slice(m.start, m.end));
+    // The value alone is allowed by no entry: each allows it only where its context stands (the same
+    // value written again elsewhere is redacted as a repeat, so each case has values of its own).
+    expect(found('key=abcd1234 name=wxyz9876')).toEqual(['abcd1234']);
+    expect(found('dry-run: key=abcd1234')).toEqual([]);
+    expect(found('key=abcd1234, Culture= and key=efgh5678')).toEqual(['abcd1234', 'efgh5678']);
+    expect(found('Version=key=abcd1234, Culture= and key=efgh5678')).toEqual(['efgh5678']);
+    const explained = explainText(around, 'name=abcd1234');
+    expect(explained.entries).toContainEqual(expect.objectContaining({ detectorId: 'tok', verdict: 'allowlisted', detail: 'detector "tok" allowlist match regex /^name=/' }));
+  });
+
   it("never detects logveil's own tokens again", () => {
     const text = 'seen [[EMAIL:tk1.AbCdEfGhIjKl.aGVsbG8td29ybGQtdGhpcy1pcy1hLXRva2Vu]] and [[CARD]] and [[EMAIL:h1.q83vEjRFZ3iJq83vEjRFZw]]';
     expect(scanText(policy, text)).toEqual([]);

@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ActionPolicy } from '../../../src/act/actions.js';
 import type { CompiledDetector, CompiledPolicy } from '../../../src/detect/compile.js';
 import { lineEnds } from '../../../src/detect/line-filter.js';
-import { execAll } from '../../../src/detect/scan.js';
+import { execAll } from '../../../src/detect/regex-matches.js';
 import { phone } from '../../../src/detect/validators/phone.js';
 import { Outcome, processBatch, type BatchContext } from '../../../src/pipeline/batch.js';
 import { outputRoom, SharedArena } from '../../../src/pipeline/arena.js';
