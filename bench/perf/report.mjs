@@ -49,12 +49,24 @@ export function evaluateTargets(byId, extra) {
    * @returns {[number | undefined, '>=' | '<=', number, string, string, [number, number] | undefined]}
    */
   const sideBySide = ([value, range], op, threshold, basis) => [value, op, threshold, 'x', basis, range];
-  // The whole built-in library on the detector-count curve (its largest count, when above 200).
+  // The whole built-in library on the detector-count curves (the largest count, when above 200), as
+  // measured and with the same findings.
   const libraryCost = () => {
-    const counts = [...byId.keys()].map((id) => /^detectors-(\d+)$/.exec(id)?.[1]).filter((n) => n !== undefined).map(Number);
-    const all = Math.max(0, ...counts);
-    if (all <= 200) return [];
-    return [target('detector-cost-library', `cost of all ${all} built-in detectors / cost of 30`, ...sideBySide(ratio('detectors-30', `detectors-${all}`), '<=', 1.3, '1 worker, scaling corpus, median of rounds run side by side'))];
+    const largest = (/** @type {RegExp} */ re) => Math.max(0, ...[...byId.keys()].map((id) => re.exec(id)?.[1]).filter((n) => n !== undefined).map(Number));
+    const all = largest(/^detectors-(\d+)$/);
+    const same = largest(/^detectors-same-(\d+)$/);
+    return [
+      ...(all > 200 ? [target('detector-cost-library', `cost of all ${all} built-in detectors / cost of 30`, ...sideBySide(ratio('detectors-30', `detectors-${all}`), '<=', 1.3, '1 worker, scaling corpus, median of rounds run side by side'))] : []),
+      ...(same > 200
+        ? [
+            target(
+              'detector-cost-library-same-findings',
+              `the same, both policies holding every detector that finds something in the corpus`,
+              ...sideBySide(ratio('detectors-same-30', `detectors-same-${same}`), '<=', 1.3, '1 worker, scaling corpus, median of rounds run side by side'),
+            ),
+          ]
+        : []),
+    ];
   };
   // The machine's own bound on that ratio: the batch function alone in 2 plain threads against 1 (see ceiling.mjs).
   const ceiling = () => {

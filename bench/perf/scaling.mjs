@@ -18,7 +18,7 @@ import { writePolicyWithDetectors } from './packs.mjs';
 
 export const DETECTOR_COUNTS = [30, 100, 200];
 export const LINE_BYTES = [100, 1000, 10000];
-/** The two ends of the detector-cost target, measured again with the same findings. */
+/** The two ends of the detector-cost target, measured again with the same findings (and the whole built-in library, see scalingCurves). */
 export const SAME_FINDINGS_COUNTS = [30, 200];
 
 /**
@@ -94,10 +94,11 @@ export async function scalingCurves({ o, tmp, cores, main, measurements, run: ru
   // The first policies differ in what they find as well as in size: the first 30 detectors miss the
   // corpus's keys and tokens. Here every policy holds every detector that finds something in the
   // slice, so the ratio is what more detectors cost with the same findings.
+  // The whole built-in library too: what adding it costs where it finds no more than 30 detectors do.
   const finding = await findingDetectors(builtin, cut);
   log(`\n${elapsed()} detector count with the same findings (${finding.size} detectors find something: each policy holds them)`);
   const same = [];
-  for (const n of SAME_FINDINGS_COUNTS) {
+  for (const n of [...new Set([...SAME_FINDINGS_COUNTS, builtin.policy.detectors])].sort((a, b) => a - b)) {
     const written = writePolicyWithDetectors(join(tmp, `packs-same-${n}`), n, finding);
     same.push({ n, written, lv: await openLogveil(join(tmp, `state-s${n}`), [written.dir]) });
   }

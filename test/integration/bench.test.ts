@@ -131,10 +131,14 @@ describe('npm run bench', () => {
     expect(results.scaling.lineLength.map((p: { x: number }) => p.x)).toEqual([100, 1000, 10000]);
     // With the same findings: both policies hold every detector that found something in the slice.
     const same = results.scaling.detectorsSameFindings as Array<{ x: number; detectors: number; finding: string[] }>;
-    expect(same.map((p) => p.x)).toEqual([30, 200]);
+    // ... and so does the whole built-in library.
+    const library = results.scaling.detectors.at(-1) as { x: number };
+    expect(same.map((p) => p.x)).toEqual([30, 200, library.x]);
     expect(same[0]?.finding.length).toBeGreaterThan(0);
     expect(same[0]?.finding).toEqual(same[1]?.finding);
+    expect(same[2]?.finding).toEqual(same[1]?.finding);
     expect(same[1]?.detectors).toBe(200);
+    expect(same[2]?.detectors).toBe(library.x);
     expect(results.targets.map((t: { id: string }) => t.id)).toEqual([
       'throughput-2-workers',
       'vs-naive',
@@ -143,6 +147,7 @@ describe('npm run bench', () => {
       'detector-cost',
       'detector-cost-same-findings',
       'detector-cost-library',
+      'detector-cost-library-same-findings',
       'peak-rss-1gb',
     ]);
     // Subjects whose ratio is a target were measured side by side.
@@ -328,6 +333,10 @@ describe('benchmark targets', () => {
     byId.set('detectors-218', { id: 'detectors-218', mbps: 10, rounds: [{ mbps: 10 }, { mbps: 11 }], interleavedWith: 'd' });
     const library = evaluateTargets(byId, { rss: null }).find((t) => t.id === 'detector-cost-library');
     expect(library).toMatchObject({ value: 2, pass: false, range: [2, 2], description: 'cost of all 218 built-in detectors / cost of 30' });
+    // With the same findings: the largest count of that curve.
+    byId.set('detectors-same-30', { id: 'detectors-same-30', mbps: 24, rounds: [{ mbps: 24 }], interleavedWith: 's' });
+    byId.set('detectors-same-218', { id: 'detectors-same-218', mbps: 20, rounds: [{ mbps: 20 }], interleavedWith: 's' });
+    expect(evaluateTargets(byId, { rss: null }).find((t) => t.id === 'detector-cost-library-same-findings')).toMatchObject({ value: 1.2, pass: true });
   });
 });
 
