@@ -45,6 +45,12 @@ export class Allowlist {
   /** All regex entries over the value in one set: one call tells whether any entry allows a value. */
   readonly #set: RE2Set | undefined;
   readonly #aroundRegexes: Array<{ target: 'match' | 'line' | 'context'; re: RE2; name: string }> = [];
+  /**
+   * What the line and context entries found in the last text asked about (by entry: whether it
+   * matches, or the spans of its matches): a text's candidates are asked about one after another,
+   * and a text of 80,000 addresses must not be searched 80,000 times.
+   */
+  #last: { text: string; found: Array<boolean | Array<[number, number]> | undefined> } | undefined;
 
   constructor(entries: readonly AllowEntry[], origin: string) {
     this.#values = new Map();
@@ -67,8 +73,14 @@ export class Allowlist {
    * without such entries answers at once.
    */
   around(text: string, m: RegexMatch): string | undefined {
-    for (const { target, re, name } of this.#aroundRegexes) {
-      if (target === 'match' ? re.test(text.slice(m.matchStart, m.matchEnd)) : target === 'line' ? re.test(text) : holds(re, text, m)) return name;
+    if (this.#aroundRegexes.length === 0) return undefined;
+    if (this.#last?.text !== text) {
+      this.#last = { text, found: this.#aroundRegexes.map(({ target, re }) => (target === 'line' ? re.test(text) : target === 'context' ? spansOf(re, text) : undefined)) };
+    }
+    const { found } = this.#last;
+    for (const [k, { target, re, name }] of this.#aroundRegexes.entries()) {
+      const at = found[k];
+      if (target === 'match' ? re.test(text.slice(m.matchStart, m.matchEnd)) : Array.isArray(at) ? at.some(([s, e]) => s <= m.start && e >= m.end) : at === true) return name;
     }
     return undefined;
   }
@@ -90,14 +102,15 @@ export class Allowlist {
   }
 }
 
-/** True when a match of `re` (global) in `text` holds the value of `m`. */
-function holds(re: RE2, text: string, m: RegexMatch): boolean {
+/** Where the matches of `re` (global) lie in `text`. */
+function spansOf(re: RE2, text: string): Array<[number, number]> {
+  const spans: Array<[number, number]> = [];
   re.lastIndex = 0;
-  for (let r = re.exec(text); r !== null && r.index <= m.start; r = re.lastIndex < text.length ? re.exec(text) : null) {
-    if (r.index + r[0].length >= m.end) return true;
+  for (let r = re.exec(text); r !== null; r = re.lastIndex < text.length ? re.exec(text) : null) {
+    spans.push([r.index, r.index + r[0].length]);
     if (r[0].length === 0) re.lastIndex = r.index + 1;
   }
-  return false;
+  return spans;
 }
 
 /** A policy ready to scan: built once at start (or once per worker). */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
+import RE2 from 're2';
 import { describe, expect, it, vi } from 'vitest';
 import { builtinPatternsDir } from '../../../src/config/config.js';
 import { CompiledPolicy } from '../../../src/detect/compile.js';
@@ -199,6 +200,46 @@ detectors:
     expect(found('Version=key=abcd1234, Culture= and key=efgh5678')).toEqual(['efgh5678']);
     const explained = explainText(around, 'name=abcd1234');
     expect(explained.entries).toContainEqual(expect.objectContaining({ detectorId: 'tok', verdict: 'allowlisted', detail: 'detector "tok" allowlist match regex /^name=/' }));
+  });
+
+  it('searches a text once for the line and context entries of an allowlist, however many candidates it holds', () => {
+    const around = policyFromYaml(`
+pack: around
+detectors:
+  - id: tok
+    name: Token after a key
+    category: secret
+    severity: high
+    regex: 'key=(?P<secret>[a-z0-9]{8})'
+    allowlist:
+      - regex: 'dry-run'
+        target: line
+      - regex: 'Version=key=[a-z0-9]{8}, Culture='
+        target: context
+    action: mask
+    tests: {match: ['key=abcd1234']}
+`);
+    const values = Array.from({ length: 300 }, (_, i) => `v${String(i).padStart(7, '0')}`);
+    const text = values.map((v, i) => (i === 7 ? `Version=key=${v}, Culture=` : `key=${v}`)).join(' ');
+    const sources = new Map<string, number>();
+    // Each call counted by its regex, then made as it was.
+    const counted = (name: 'exec' | 'test') => {
+      const original = RE2.prototype[name] as (this: RE2, ...args: unknown[]) => unknown;
+      return vi.spyOn(RE2.prototype, name).mockImplementation(function (this: RE2, ...args: unknown[]) {
+        sources.set(this.source, (sources.get(this.source) ?? 0) + 1);
+        return original.apply(this, args);
+      } as never);
+    };
+    const spies = [counted('exec'), counted('test')];
+    try {
+      const found = scanText(around, text).map((m) => text.slice(m.start, m.end));
+      expect(found).toEqual(values.filter((_, i) => i !== 7));
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    // One test for the line entry, and the context entry's matches (one) and its last search.
+    expect(sources.get('dry-run')).toBe(1);
+    expect(sources.get('Version=key=[a-z0-9]{8}, Culture=')).toBe(2);
   });
 
   it("never detects logveil's own tokens again", () => {
