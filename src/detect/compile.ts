@@ -46,11 +46,12 @@ export class Allowlist {
   readonly #set: RE2Set | undefined;
   readonly #aroundRegexes: Array<{ target: 'match' | 'line' | 'context'; re: RE2; name: string }> = [];
   /**
-   * What the line and context entries found in the last text asked about (by entry: whether it
-   * matches, or the spans of its matches): a text's candidates are asked about one after another,
-   * and a text of 80,000 addresses must not be searched 80,000 times.
+   * What the line and context entries found in the last text asked about (by entry: whether each
+   * line asked about matches, by where it starts, or the spans of its matches): a text's candidates
+   * are asked about one after another, and a text of 80,000 addresses must not be searched 80,000
+   * times.
    */
-  #last: { text: string; found: Array<boolean | Array<[number, number]> | undefined> } | undefined;
+  #last: { text: string; found: Array<Map<number, boolean> | Array<[number, number]> | undefined> } | undefined;
 
   constructor(entries: readonly AllowEntry[], origin: string) {
     this.#values = new Map();
@@ -75,12 +76,12 @@ export class Allowlist {
   around(text: string, m: RegexMatch): string | undefined {
     if (this.#aroundRegexes.length === 0) return undefined;
     if (this.#last?.text !== text) {
-      this.#last = { text, found: this.#aroundRegexes.map(({ target, re }) => (target === 'line' ? re.test(text) : target === 'context' ? spansOf(re, text) : undefined)) };
+      this.#last = { text, found: this.#aroundRegexes.map(({ target, re }) => (target === 'line' ? new Map() : target === 'context' ? spansOf(re, text) : undefined)) };
     }
     const { found } = this.#last;
     for (const [k, { target, re, name }] of this.#aroundRegexes.entries()) {
       const at = found[k];
-      if (target === 'match' ? re.test(text.slice(m.matchStart, m.matchEnd)) : Array.isArray(at) ? at.some(([s, e]) => s <= m.start && e >= m.end) : at === true) return name;
+      if (target === 'match' ? re.test(text.slice(m.matchStart, m.matchEnd)) : Array.isArray(at) ? holds(at, m) : lineMatches(re, text, m, at as Map<number, boolean>)) return name;
     }
     return undefined;
   }
@@ -100,6 +101,36 @@ export class Allowlist {
   get size(): number {
     return this.#values.size + this.#regexes.length;
   }
+}
+
+/**
+ * True when one of `spans` (in order, apart) holds the value of `m`: the last one to start at or
+ * before it, found by halving, is the only one that can.
+ */
+function holds(spans: ReadonlyArray<[number, number]>, m: RegexMatch): boolean {
+  let lo = 0;
+  let hi = spans.length - 1;
+  let last = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if ((spans[mid] as [number, number])[0] <= m.start) {
+      last = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return last >= 0 && (spans[last] as [number, number])[1] >= m.end;
+}
+
+/** True when `re` matches the line of `text` that holds the value of `m` (a field's string may hold many); `seen` keeps each line's answer by where it starts. */
+function lineMatches(re: RE2, text: string, m: RegexMatch, seen: Map<number, boolean>): boolean {
+  const start = m.start === 0 ? 0 : text.lastIndexOf('\n', m.start - 1) + 1;
+  let answer = seen.get(start);
+  if (answer === undefined) {
+    const end = text.indexOf('\n', m.end);
+    answer = re.test(text.slice(start, end < 0 ? text.length : end));
+    seen.set(start, answer);
+  }
+  return answer;
 }
 
 /** Where the matches of `re` (global) lie in `text`. */

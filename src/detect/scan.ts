@@ -243,7 +243,7 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
       candidates.push({ detector, start, end, matchStart: m.matchStart, matchEnd: m.matchEnd, reading: '', decodedValue: '' });
     }
   }
-  return candidates.length > 0 ? withRepeats(text, candidates, tokens ?? []) : candidates;
+  return candidates.length > 0 ? withRepeats(policy, text, candidates, tokens ?? []) : candidates;
 }
 
 /**
@@ -266,9 +266,10 @@ export function askValidator(policy: CompiledPolicy, detector: CompiledDetector,
  * repeats.ts): a detector that needs its context (a keyword, an assignment) confirms the value
  * where the context stands, and the same secret written again further on must not stay in clear
  * beside its token. The repeat is the same value, so its allowlist and validator verdicts are the
- * first one's.
+ * first one's; an allowlist entry on what stands around a value is asked again where it repeats
+ * (`Version=4.2.2.0, Culture=` beside the address 4.2.2.0).
  */
-function withRepeats(text: string, candidates: Candidate[], tokens: readonly TokenRef[]): Candidate[] {
+function withRepeats(policy: CompiledPolicy, text: string, candidates: Candidate[], tokens: readonly TokenRef[]): Candidate[] {
   // Most values are written once, where they were found: nothing repeats them. Each is asked on
   // its own (a search of the text) only while they are few; a string of 80,000 addresses would
   // search its megabyte 80,000 times (48 s), where the one search below walks it once.
@@ -288,6 +289,7 @@ function withRepeats(text: string, candidates: Candidate[], tokens: readonly Tok
       if (taken.has(`${c.detector.index}:${at}`)) continue;
       taken.add(`${c.detector.index}:${at}`);
       const end = at + value.length;
+      if (policy.allowedAround(c.detector, text, { matchStart: at, matchEnd: end, start: at, end })) continue;
       candidates.push({ detector: c.detector, start: at, end, matchStart: at, matchEnd: end, reading: '', decodedValue: '' });
     }
   }

@@ -5,8 +5,9 @@
  * logveil tests an allowlist regex as an unanchored search of the redacted value, as gitleaks tests
  * a regex against the secret, so such regexes carry over as they are, and so do those gitleaks
  * tests against the whole match or line (`regexTarget`), with the same target (AllowTarget: a
- * log line, or the field's string, is the line); stopwords become one case-insensitive regex. What a log line cannot express is left out and said so: `notes` when
- * leaving it out changes nothing for log lines (paths and commits, which a log line has not),
+ * log line, or one line of a field's string, is the line); stopwords become one case-insensitive
+ * regex. What a log line cannot express is left out and said so: `notes` when leaving it out
+ * changes nothing for log lines (paths and commits, which a log line has not),
  * `warnings` when the detector then redacts values gitleaks would allow.
  */
 import type { AllowEntry } from '../pack.js';

@@ -196,8 +196,12 @@ detectors:
     // value written again elsewhere is redacted as a repeat, so each case has values of its own).
     expect(found('key=abcd1234 name=wxyz9876')).toEqual(['abcd1234']);
     expect(found('dry-run: key=abcd1234')).toEqual([]);
+    // The line that holds the value: a field's string of many lines is not one line.
+    expect(found('dry-run: key=abcd1234\nprod: key=ijkl9012')).toEqual(['ijkl9012']);
     expect(found('key=abcd1234, Culture= and key=efgh5678')).toEqual(['abcd1234', 'efgh5678']);
     expect(found('Version=key=abcd1234, Culture= and key=efgh5678')).toEqual(['efgh5678']);
+    // A value confirmed elsewhere and written again inside the allowed context stays there.
+    expect(found('key=mnop3456 then Version=key=mnop3456, Culture=')).toEqual(['mnop3456']);
     const explained = explainText(around, 'name=abcd1234');
     expect(explained.entries).toContainEqual(expect.objectContaining({ detectorId: 'tok', verdict: 'allowlisted', detail: 'detector "tok" allowlist match regex /^name=/' }));
   });
