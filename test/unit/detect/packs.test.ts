@@ -118,6 +118,12 @@ describe('built-in key rules', () => {
     expect(out).toMatch(/^\{"customer":\{"firstName":"\[\[NAME:tk1\.[^"]+\]\]","last_name":"\[\[NAME:tk1\.[^"]+\]\]","cardholder_name":"\[\[NAME:tk1\.[^"]+\]\]"\},"name":"checkout","host_name":"api-07"\}$/);
   });
 
+  it("take a name in any punctuation a name is written with, and a card track's or HL7's form", async () => {
+    const line = '{"full_name":"J.R.R. Tolkien","cardholder_name":"SMITH/JANE","patient_name":"SMITH^JANE^M","customer_name":"John & Jane Doe"}';
+    const [out] = await redactBuiltin([line]);
+    expect(out).toMatch(/^\{"full_name":"\[\[NAME:[^"]+\]\]","cardholder_name":"\[\[NAME:[^"]+\]\]","patient_name":"\[\[NAME:[^"]+\]\]","customer_name":"\[\[NAME:[^"]+\]\]"\}$/);
+  });
+
   it('leave what is no name under a name key (a repository, an address, a template) to the detectors', async () => {
     const line = '{"repository":{"full_name":"octocat/Hello-World"},"customerFirstName":"José","contact_name":"{{ user.name }}","billing_name":"jane@example.com","shipping_name":"Mary-Ann O\'Neil"}';
     const [out] = await redactBuiltin([line]);
