@@ -36,8 +36,8 @@ export interface CompiledDetector {
 
 /**
  * Values known to be safe: exact values and regexes over the value; and the regexes that allow a
- * value by what stands around it: the detector's whole match, the text, or a stretch of the text
- * that holds the value (see AllowTarget).
+ * value by what stands around it: the detector's whole match, the line that holds the value, or a
+ * stretch of the text that holds it (see AllowTarget).
  */
 export class Allowlist {
   readonly #values: Map<string, string>;
@@ -46,12 +46,12 @@ export class Allowlist {
   readonly #set: RE2Set | undefined;
   readonly #aroundRegexes: Array<{ target: 'match' | 'line' | 'context'; re: RE2; name: string }> = [];
   /**
-   * What the line and context entries found in the last text asked about (by entry: whether each
-   * line asked about matches, by where it starts, or the spans of its matches): a text's candidates
-   * are asked about one after another, and a text of 80,000 addresses must not be searched 80,000
-   * times.
+   * What the line and context entries found in the last text asked about (by entry: where its lines
+   * break and whether each line asked about matches, or the spans of its matches): a text's
+   * candidates are asked about one after another, and a text of 80,000 addresses must not be
+   * searched 80,000 times.
    */
-  #last: { text: string; found: Array<Map<number, boolean> | Array<[number, number]> | undefined> } | undefined;
+  #last: { text: string; found: Array<Lines | Array<[number, number]> | undefined> } | undefined;
 
   constructor(entries: readonly AllowEntry[], origin: string) {
     this.#values = new Map();
@@ -76,12 +76,12 @@ export class Allowlist {
   around(text: string, m: RegexMatch): string | undefined {
     if (this.#aroundRegexes.length === 0) return undefined;
     if (this.#last?.text !== text) {
-      this.#last = { text, found: this.#aroundRegexes.map(({ target, re }) => (target === 'line' ? new Map() : target === 'context' ? spansOf(re, text) : undefined)) };
+      this.#last = { text, found: this.#aroundRegexes.map(({ target, re }) => (target === 'line' ? linesOf(text) : target === 'context' ? spansOf(re, text) : undefined)) };
     }
     const { found } = this.#last;
     for (const [k, { target, re, name }] of this.#aroundRegexes.entries()) {
       const at = found[k];
-      if (target === 'match' ? re.test(text.slice(m.matchStart, m.matchEnd)) : Array.isArray(at) ? holds(at, m) : lineMatches(re, text, m, at as Map<number, boolean>)) return name;
+      if (target === 'match' ? re.test(text.slice(m.matchStart, m.matchEnd)) : Array.isArray(at) ? holds(at, m) : lineMatches(re, text, m, at as Lines)) return name;
     }
     return undefined;
   }
@@ -103,32 +103,54 @@ export class Allowlist {
   }
 }
 
-/**
- * True when one of `spans` (in order, apart) holds the value of `m`: the last one to start at or
- * before it, found by halving, is the only one that can.
- */
-function holds(spans: ReadonlyArray<[number, number]>, m: RegexMatch): boolean {
+/** The last index below `count` whose `startOf` (ascending) is at or before `at`, found by halving; -1 when none is. */
+function lastAtOrBefore(count: number, startOf: (i: number) => number, at: number): number {
   let lo = 0;
-  let hi = spans.length - 1;
+  let hi = count - 1;
   let last = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if ((spans[mid] as [number, number])[0] <= m.start) {
+    if (startOf(mid) <= at) {
       last = mid;
       lo = mid + 1;
     } else hi = mid - 1;
   }
+  return last;
+}
+
+/**
+ * True when one of `spans` (in order, apart) holds the value of `m`: the last one to start at or
+ * before it is the only one that can.
+ */
+function holds(spans: ReadonlyArray<[number, number]>, m: RegexMatch): boolean {
+  const last = lastAtOrBefore(spans.length, (i) => (spans[i] as [number, number])[0], m.start);
   return last >= 0 && (spans[last] as [number, number])[1] >= m.end;
 }
 
-/** True when `re` matches the line of `text` that holds the value of `m` (a field's string may hold many); `seen` keeps each line's answer by where it starts. */
-function lineMatches(re: RE2, text: string, m: RegexMatch, seen: Map<number, boolean>): boolean {
-  const start = m.start === 0 ? 0 : text.lastIndexOf('\n', m.start - 1) + 1;
-  let answer = seen.get(start);
+/** Where a text's lines break (the places of its line feeds), and each line's answer asked so far, by line. */
+interface Lines {
+  breaks: number[];
+  seen: Map<number, boolean>;
+}
+
+function linesOf(text: string): Lines {
+  const breaks: number[] = [];
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) breaks.push(at);
+  return { breaks, seen: new Map() };
+}
+
+/** True when `re` matches the line of `text` that holds the value of `m` (a field's string may hold many). */
+function lineMatches(re: RE2, text: string, m: RegexMatch, lines: Lines): boolean {
+  const { breaks, seen } = lines;
+  // The value's line runs from the break before it to the break after it (a value over a break
+  // takes both lines; only a one-line answer is kept).
+  const line = lastAtOrBefore(breaks.length, (i) => breaks[i] as number, m.start - 1) + 1;
+  const next = lastAtOrBefore(breaks.length, (i) => breaks[i] as number, m.end - 1) + 1;
+  let answer = next === line ? seen.get(line) : undefined;
   if (answer === undefined) {
-    const end = text.indexOf('\n', m.end);
-    answer = re.test(text.slice(start, end < 0 ? text.length : end));
-    seen.set(start, answer);
+    const start = line === 0 ? 0 : (breaks[line - 1] as number) + 1;
+    answer = re.test(text.slice(start, next < breaks.length ? (breaks[next] as number) : text.length));
+    if (next === line) seen.set(line, answer);
   }
   return answer;
 }

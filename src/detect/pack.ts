@@ -28,8 +28,9 @@ export type AllowEntry = { value: string } | { regex: string; target?: AllowTarg
 /**
  * What an allowlist regex is matched against: the value found (`secret`, the default); the whole
  * match of the detector's regex, its context included (`match`); the line of the text scanned
- * (a log line, or one line of a field's string) that holds the value (`line`); or the text around the value (`context`), where the value
- * is allowed when one match of the regex holds it (`Version=4.0.0.0, Culture=` holds `4.0.0.0`).
+ * (a log line, or one line of a field's string) that holds the value (`line`); or the text around
+ * the value (`context`), where the value is allowed when one match of the regex holds it
+ * (`Version=4.0.0.0, Culture=` holds `4.0.0.0`).
  */
 export type AllowTarget = 'secret' | 'match' | 'line' | 'context';
 

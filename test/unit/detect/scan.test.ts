@@ -172,8 +172,8 @@ detectors:
     );
   });
 
-  it('allows a value by what stands around it: the whole match, the text, or a stretch of the text that holds it', () => {
-    const around = policyFromYaml(`
+  // A detector whose allowlist has an entry of each target that looks around the value.
+  const around = policyFromYaml(`
 pack: around
 detectors:
   - id: tok
@@ -191,6 +191,8 @@ detectors:
     action: mask
     tests: {match: ['key=abcd1234']}
 `);
+
+  it('allows a value by what stands around it: the whole match, the line, or a stretch of the text that holds it', () => {
     const found = (text: string): string[] => scanText(around, text).map((m) => text.slice(m.start, m.end));
     // The value alone is allowed by no entry: each allows it only where its context stands (the same
     // value written again elsewhere is redacted as a repeat, so each case has values of its own).
@@ -206,25 +208,10 @@ detectors:
     expect(explained.entries).toContainEqual(expect.objectContaining({ detectorId: 'tok', verdict: 'allowlisted', detail: 'detector "tok" allowlist match regex /^name=/' }));
   });
 
-  it('searches a text once for the line and context entries of an allowlist, however many candidates it holds', () => {
-    const around = policyFromYaml(`
-pack: around
-detectors:
-  - id: tok
-    name: Token after a key
-    category: secret
-    severity: high
-    regex: 'key=(?P<secret>[a-z0-9]{8})'
-    allowlist:
-      - regex: 'dry-run'
-        target: line
-      - regex: 'Version=key=[a-z0-9]{8}, Culture='
-        target: context
-    action: mask
-    tests: {match: ['key=abcd1234']}
-`);
+  it('searches a text once for the context entries of an allowlist and each line once for its line entries, however many candidates they hold', () => {
     const values = Array.from({ length: 300 }, (_, i) => `v${String(i).padStart(7, '0')}`);
-    const text = values.map((v, i) => (i === 7 ? `Version=key=${v}, Culture=` : `key=${v}`)).join(' ');
+    // Three lines of 100 values each.
+    const text = values.map((v, i) => (i === 7 ? `Version=key=${v}, Culture=` : `key=${v}`) + (i % 100 === 99 ? '\n' : ' ')).join('');
     const sources = new Map<string, number>();
     // Each call counted by its regex, then made as it was.
     const counted = (name: 'exec' | 'test') => {
@@ -241,8 +228,8 @@ detectors:
     } finally {
       for (const spy of spies) spy.mockRestore();
     }
-    // One test for the line entry, and the context entry's matches (one) and its last search.
-    expect(sources.get('dry-run')).toBe(1);
+    // One test of each line for the line entry, and the context entry's matches (one) and its last search.
+    expect(sources.get('dry-run')).toBe(3);
     expect(sources.get('Version=key=[a-z0-9]{8}, Culture=')).toBe(2);
   });
 
