@@ -187,7 +187,9 @@ function jwtProblem(value: string, needAlg: boolean): ValidatorResult {
     return OK;
   }
 
-  if (enc !== undefined) return fail('JWT header names "enc" but a JWE needs 5 parts');
+  // A signed token's header names no "enc"; a base64-wrapped one (`needAlg` false) is a token
+  // whatever its header says, as long as its payload and signature have a token's shape.
+  if (enc !== undefined && needAlg) return fail('JWT header names "enc" but a JWE needs 5 parts');
   const [, payload = '', signature = ''] = parts;
   if (payload.length === 0) return fail('JWT payload is empty');
   if (!decodeJsonObject(payload)) return fail('JWT payload is not a base64url JSON object');

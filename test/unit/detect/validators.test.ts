@@ -416,6 +416,13 @@ describe('jwt-base64', () => {
     bad('jwt-base64', b64(`${part({ kty: 'RSA' })}.${payload}.c2ln`), /names no JOSE header parameter/);
   });
 
+  it('takes a three-part token whose header names only "enc"; jwt-structure asks five parts of it', () => {
+    const jwt = `${part({ enc: 'A256GCM' })}.${payload}.c2ln`;
+    ok('jwt-base64', b64(jwt));
+    bad('jwt-structure', `${part({ alg: 'dir', enc: 'A256GCM' })}.${payload}.c2ln`, /JWE needs 5 parts/);
+    bad('jwt-base64', b64(`${part({ enc: 'A256GCM' })}.${payload}.c2!n`), /signature/);
+  });
+
   it('rejects what is not base64 of a JWT', () => {
     bad('jwt-base64', b64('{"kind":"config","version":2}'), /decoded/);
     bad('jwt-base64', b64(`${part({ alg: 'HS256' })} is a header`), /decoded/);
