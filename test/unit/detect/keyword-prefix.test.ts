@@ -22,6 +22,12 @@ describe('keywordPrefix', () => {
       window: 30,
       value: '(?:^|[^\\w-])(?P<secret>\\d{9})\\b',
     });
+    // a gap that stops at another key's separator, and may end in one (phone_number": "4155552671)
+    expect(keywordPrefix("(?i:phone|mobile)(?:[^0-9\\n=:]{0,30}?(?:(?:=>|[:=])[ \\t\"']{0,3})?[^\\w+.-])?(?P<secret>\\d{10})\\b")).toEqual({
+      keywords: ['phone', 'mobile'],
+      window: 35,
+      value: '(?:^|[^\\w+.-])(?P<secret>\\d{10})\\b',
+    });
   });
 
   it('takes no regex whose keywords are patterns, or that has no bounded gap or no value after it', () => {
@@ -42,7 +48,7 @@ describe('keywordPrefix', () => {
   it('reads the built-in identity detectors that write their keywords in', () => {
     const spec = loadPolicy([builtinPatternsDir()]);
     const ids = spec.packs.flatMap((p) => p.detectors.filter((d) => keywordPrefix(d.regex)).map((d) => d.id));
-    for (const id of ['us-ssn-bare', 'de-tax-id', 'es-dni-nie-keyword', 'in-pan', 'au-tfn', 'uk-nhs-number-keyword']) expect(ids).toContain(id);
+    for (const id of ['us-ssn-bare', 'phone-national-bare', 'card-uatp', 'de-tax-id', 'es-dni-nie-keyword', 'in-pan', 'au-tfn', 'uk-nhs-number-keyword']) expect(ids).toContain(id);
     expect(ids.length).toBeGreaterThanOrEqual(20);
   });
 });
