@@ -437,12 +437,13 @@ ${EMAIL_AND_DB_URI}`);
 
   it('takes a connection string of the built-in packs whole, so that the e-mail-like password@host inside it yields', () => {
     const policy = new CompiledPolicy(loadPolicy([builtinPatternsDir()]), { maxDepth: 64 });
-    for (const [text, secret] of [
-      ['DATABASE_URL=postgres://app:Xk29vQpLm2@mydb.abc123.us-east-1.rds.amazonaws.com:5432/prod', 'Xk29vQpLm2'],
-      ['mongodb+srv://svc:Rk7pT2wZq@cluster0.ab1cd.mongodb.net/prod?retryWrites=true', 'Rk7pT2wZq'],
+    for (const [text, id, secret] of [
+      ['DATABASE_URL=postgres://app:Xk29vQpLm2@mydb.abc123.us-east-1.rds.amazonaws.com:5432/prod', 'db-connection-string', 'Xk29vQpLm2'],
+      ['mongodb+srv://svc:Rk7pT2wZq@cluster0.ab1cd.mongodb.net/prod?retryWrites=true', 'db-connection-string-driver', 'Rk7pT2wZq'],
+      ['postgres://app:p@ss/w0rd@db.example.net:5432/app', 'db-connection-string', 'p@ss/w0rd'],
     ] as const) {
       const found = scanText(policy, text).map((m) => [m.detector.spec.id, m.detector.spec.severity, text.slice(m.start, m.end)]);
-      expect(found).toEqual([['db-connection-string', 'critical', secret]]);
+      expect(found).toEqual([[id, 'critical', secret]]);
     }
   });
 });
