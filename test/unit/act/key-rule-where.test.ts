@@ -224,7 +224,7 @@ describe('the built-in rules for keys ending in token or secret', () => {
     const { out } = await run(builtin, lines);
     expect(out.slice(0, 4)).toEqual(['{"csrfToken":"[[SECRET]]"}', '{"user":{"resetToken":"[[SECRET]]","webhookSecret":"[[SECRET]]"}}', lines[2], lines[3]]);
     expect(out[4]).toMatch(/^\{"nextToken":"\[\[GITHUB_TOKEN:tk1\.[^"]+\]\]"\}$/);
-    expect(explainKeys(builtin, lines[3] as string).map((e) => e.path)).toEqual(['$.eos_token']);
+    expect(explainKeys(builtin, lines[3] as string).map((e) => e.path)).toEqual(['$.eos_token', '$.hasToken']);
   });
 });
 
