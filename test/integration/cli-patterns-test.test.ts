@@ -29,12 +29,12 @@ describe('logveil patterns explain', () => {
   const home = join(tempDir('logveil-explain-'), 'state');
 
   it('reads a JSON text as the record a JSON line is, where the text alone says otherwise', () => {
-    const r = logveil(['patterns', 'explain', '{"phone_verified":true,"n":"3125550178","customer":{"sin":"245061239"}}'], { cwd: ROOT, home });
+    const r = logveil(['patterns', 'explain', '{"sin":null,"n":"130692544","customer":{"sin":"245061239"}}'], { cwd: ROOT, home });
     expect(r.status).toBe(0);
-    // As text, "phone" of one key stands within the window before another field's number.
-    expect(r.stdout).toMatch(/^fired\s+phone-national-bare \[\d+,\d+\) "3125550178"/m);
+    // As text, the "sin" of one key stands within the window before another field's number.
+    expect(r.stdout).toMatch(/^fired\s+ca-sin-keyword \[\d+,\d+\) "130692544"/m);
     expect(r.stdout).toContain('fired             ca-sin-keyword $.customer.sin [0,9) "245061239"\n1 value of the record would be redacted by detectors\n');
-    expect(r.stdout).not.toMatch(/phone-national-bare \$\.n/);
+    expect(r.stdout).not.toMatch(/ca-sin-keyword \$\.n/);
     const json = JSON.parse(logveil(['patterns', 'explain', '--json', '{"customer":{"sin":"245061239"}}'], { cwd: ROOT, home }).stdout) as { record: { redacted: unknown; entries: Array<{ path: string }> } };
     expect(json.record.redacted).toEqual({ detectors: 1, keyRules: 0 });
     expect(json.record.entries.map((e) => e.path)).toEqual(['$.customer.sin']);
