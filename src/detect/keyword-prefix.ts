@@ -20,12 +20,9 @@ const GAP = /^\[\^[^\]]*\]\{0,(\d+)\}\??/;
  * `(?:[^0-9\n]{0,30}?[^\w-])?`, up to N characters and the one that must stand before the value.
  * A gap that may not run past another key's separator (`[^0-9\n=:]`, so that `is_mobile=true
  * session=4155552671` is no phone) may end in one, with up to three blanks or quotes after it
- * (`phone_number": "`): {@link SEPARATOR}.
+ * (`phone_number": "`); the window is the gap's.
  */
 const OPTIONAL_GAP = /^\(\?:\[\^[^\]]*\]\{0,(\d+)\}\??(\(\?:\(\?:=>\|\[:=\]\)\[ \\t"']\{0,3\}\)\?)?(\[\^[^\]]*\])\)\?/;
-
-/** What the separator a gap may end in adds to its window: `=>` and three blanks or quotes. */
-const SEPARATOR = 5;
 
 /**
  * The keyword prefix of `regex`, when it starts (after an optional `(?i)`) with a group `(?i:a|b)`
@@ -46,9 +43,8 @@ export function keywordPrefix(regex: string): KeywordPrefix | undefined {
   if (!gap) return undefined;
   // The value as the optional gap leaves it when the keyword stands apart: after its separator.
   const value = optional ? `(?:^|${optional[3] as string})${rest.slice(gap[0].length)}` : rest.slice(gap[0].length);
-  const window = Number(gap[1]) + (optional?.[2] ? SEPARATOR : 0);
   // A leading (?i) holds for the value too.
-  return value.length === 0 ? undefined : { keywords, window, value: insensitive ? `(?i)${value}` : value };
+  return value.length === 0 ? undefined : { keywords, window: Number(gap[1]), value: insensitive ? `(?i)${value}` : value };
 }
 
 /** The index of the `)` closing the group opened at `open`, or -1. */

@@ -29,12 +29,14 @@ describe('logveil patterns explain', () => {
   const home = join(tempDir('logveil-explain-'), 'state');
 
   it('reads a JSON text as the record a JSON line is, where the text alone says otherwise', () => {
-    const r = logveil(['patterns', 'explain', '{"sin":null,"n":"130692544","customer":{"sin":"245061239"}}'], { cwd: ROOT, home });
+    const r = logveil(['patterns', 'explain', '{"sin":{"value":"130692544"},"customer":{"sin":"245061239"}}'], { cwd: ROOT, home });
     expect(r.status).toBe(0);
-    // As text, the "sin" of one key stands within the window before another field's number.
-    expect(r.stdout).toMatch(/^fired\s+ca-sin-keyword \[\d+,\d+\) "130692544"/m);
-    expect(r.stdout).toContain('fired             ca-sin-keyword $.customer.sin [0,9) "245061239"\n1 value of the record would be redacted by detectors\n');
-    expect(r.stdout).not.toMatch(/ca-sin-keyword \$\.n/);
+    // As text, another key's separator stands between the keyword and the number; the record reads
+    // the number with the keys above it.
+    expect(r.stdout).toMatch(/^keyword-missing\s+ca-sin-keyword \[\d+,\d+\) "130692544": .*what the regex does not allow there/m);
+    expect(r.stdout).toContain(
+      'fired             ca-sin-keyword $.sin.value [0,9) "130692544"\nfired             ca-sin-keyword $.customer.sin [0,9) "245061239"\n2 values of the record would be redacted by detectors\n',
+    );
     const json = JSON.parse(logveil(['patterns', 'explain', '--json', '{"customer":{"sin":"245061239"}}'], { cwd: ROOT, home }).stdout) as { record: { redacted: unknown; entries: Array<{ path: string }> } };
     expect(json.record.redacted).toEqual({ detectors: 1, keyRules: 0 });
     expect(json.record.entries.map((e) => e.path)).toEqual(['$.customer.sin']);

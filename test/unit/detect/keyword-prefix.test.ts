@@ -25,7 +25,7 @@ describe('keywordPrefix', () => {
     // a gap that stops at another key's separator, and may end in one (phone_number": "4155552671)
     expect(keywordPrefix("(?i:phone|mobile)(?:[^0-9\\n=:]{0,30}?(?:(?:=>|[:=])[ \\t\"']{0,3})?[^\\w+.-])?(?P<secret>\\d{10})\\b")).toEqual({
       keywords: ['phone', 'mobile'],
-      window: 35,
+      window: 30,
       value: '(?:^|[^\\w+.-])(?P<secret>\\d{10})\\b',
     });
   });
