@@ -1,7 +1,10 @@
 /**
  * Numbers whose writing hides their digits. A detector reads a number as written (a card number
  * logged as a number is still a card number), but `4.111111111111111E15` (how Jackson writes a
- * double, and Java's string of one) and `-4111111111111111` do not read as the digits they hold.
+ * double, and Java's string of one) and `-4111111111111111` do not read as the digits they hold,
+ * nor do digit groups that form encoding joined with `+` for the spaces typed between them
+ * (`card=4111+1111+1111+1111`, `iban=DE89+3704+0044+0532+0130+00`, `tel=+44+20+7946+0958`): those
+ * are also read with each such `+` as a space.
  * Such a number, a JSON number or one in text (`card=4.111111111111111E15`), is also read as its
  * plain digits when its whole part has at least {@link MIN_DIGITS} digits ({@link MIN_SIGNED_DIGITS}
  * for a negative number without an exponent): shorter ones hold nothing a detector looks for, and
@@ -26,10 +29,10 @@ const NUMBER = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([-+]?\d+))?$/;
  * after a character that is not part of a word or a number, a number with an exponent of one or
  * two digits (after any leading zeros: .NET writes `E+015`) that is not negative, one with a
  * negative exponent and six digits or more before it, or a negative number whose whole part has
- * {@link MIN_SIGNED_DIGITS} digits or more. (Exponents of three digits are left out: no plain
+ * {@link MIN_SIGNED_DIGITS} digits or more, or three digit groups joined by `+`. (Exponents of three digits are left out: no plain
  * form is that long, and `Mobile/15E148` is in every iOS user agent.)
  */
-export const HIDDEN_NUMBER_PATTERN = '(?:^|[^\\w.-])(?:-?\\d[\\d.]*[eE]\\+?0*\\d{1,2}\\b|-?(?:\\d\\.?){6,}[eE]-|-\\d{12})';
+export const HIDDEN_NUMBER_PATTERN = '(?:^|[^\\w.-])(?:-?\\d[\\d.]*[eE]\\+?0*\\d{1,2}\\b|-?(?:\\d\\.?){6,}[eE]-|-\\d{12})|\\d\\+\\d+\\+\\d';
 
 /**
  * A number in text, not part of a word or of a longer number (see {@link numberView}). A `+` may
@@ -37,10 +40,16 @@ export const HIDDEN_NUMBER_PATTERN = '(?:^|[^\\w.-])(?:-?\\d[\\d.]*[eE]\\+?0*\\d
  */
 const TEXT_NUMBER = /(?<![\w.-])-?\d+(?:\.\d+)?(?:[eE][-+]?0*\d{1,2})?(?!\w|\.\d)/g;
 /**
- * Text that may hold a number with a plain form: an exponent, or a minus sign before 12 digits that
- * stands where a number can start (not `blk_-1608999687919862906`, a block id in every HDFS line).
+ * Digit groups joined by `+` (see above): three groups at least, as no value a detector reads is
+ * typed in two, and one `+` between digits is mostly a time zone's offset (`10:00:00+01:00`) or a sum.
  */
-const MAY_HIDE = /\d[eE][-+]?\d|(?<![\w.-])-\d{12}/;
+const FORM_GROUPS = /\d+(?:\+\d+){2,}/g;
+/**
+ * Text that may hold a number with a plain form: an exponent, a minus sign before 12 digits that
+ * stands where a number can start (not `blk_-1608999687919862906`, a block id in every HDFS line),
+ * or digit groups joined by `+`.
+ */
+const MAY_HIDE = /\d[eE][-+]?\d|(?<![\w.-])-\d{12}|\d\+\d+\+\d/;
 
 /** True when `text` may hold a number that {@link numberView} writes out. */
 export function mayHideNumber(text: string): boolean {
@@ -49,11 +58,21 @@ export function mayHideNumber(text: string): boolean {
 
 /**
  * `text` with each number that has a plain form (see {@link plainNumber}) written as its plain
- * digits, or undefined when it holds none. A span found in the digits maps onto the whole number
- * as written: its start to where the number starts (`at`), its end to where it ends (`end`).
+ * digits, and each `+` between digit groups joined so read as a space, or undefined when it holds
+ * neither. A span found in the digits maps onto the whole number as written: its start to where
+ * the number starts (`at`), its end to where it ends (`end`).
  */
 export function numberView(text: string): DecodedView | undefined {
   if (!MAY_HIDE.test(text)) return undefined;
+  const plain = plainDigits(text);
+  const spaced = spacedGroups(plain?.text ?? text);
+  if (!spaced) return plain;
+  const how = '+ between digit groups read as spaces';
+  return plain ? { ...plain, text: spaced, how: `${plain.how}, ${how}` } : { text: spaced, at: Array.from({ length: text.length + 1 }, (_, i) => i), how };
+}
+
+/** `text` with each number that has a plain form written as its plain digits (see {@link numberView}). */
+function plainDigits(text: string): DecodedView | undefined {
   let out = '';
   const at: number[] = [];
   const end: number[] = [];
@@ -80,6 +99,12 @@ export function numberView(text: string): DecodedView | undefined {
   }
   out += text.slice(pos);
   return { text: out, at, end, how: 'numbers read as their plain digits' };
+}
+
+/** `text` with the `+` of each run of digit groups joined by it as a space (one unit for one), or undefined when it has none. */
+function spacedGroups(text: string): string | undefined {
+  const out = text.replace(FORM_GROUPS, (run) => run.replaceAll('+', ' '));
+  return out === text ? undefined : out;
 }
 
 /**

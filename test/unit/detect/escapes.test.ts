@@ -100,8 +100,10 @@ describe('detection through escapes', () => {
     expect(spans('q=alice+tag%40example.com')).toEqual([['email', 'alice+tag%40example.com']]);
     const e = explainText(builtin, 'pay?card=4111+1111+1111+1111&ref=a%20b');
     expect(e.entries.find((x) => x.verdict === 'fired')).toMatchObject({ detectorId: 'card-visa', detail: 'with its escapes decoded, + read as a space' });
-    // Without a percent-escape the text is not taken for percent-encoded.
-    expect(spans('pay?card=4111+1111+1111+1111')).toEqual([]);
+    // Without a percent-escape the text is not taken for percent-encoded: a + there is a plus
+    // (`q=alice+tag@example.com`), but digit groups joined by + are still read as typed (numbers.ts).
+    expect(spans('pay?card=4111+1111+1111+1111')).toEqual([['card-visa', '4111+1111+1111+1111']]);
+    expect(explainText(builtin, 'pay?card=4111+1111+1111+1111').entries.find((x) => x.verdict === 'fired')).toMatchObject({ detectorId: 'card-visa', detail: 'with its + between digit groups read as spaces' });
     expect(decodedViews('a+b%2B1').map((v) => v.text)).toEqual(['a+b+1', 'a b+1']);
   });
 

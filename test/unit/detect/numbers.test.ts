@@ -115,6 +115,25 @@ describe('numberView', () => {
     expect(numberView('q=card+4.111111111111111E15')?.text).toBe('q=card+4111111111111111');
     expect(numberView('hash 3e8f2a 4e5x')).toBeUndefined();
   });
+
+  it('reads digit groups that form encoding joined with + as typed, one unit for one', () => {
+    const text = 'POST /pay card=4111+1111+1111+1111&iban=DE89+3704+0044+0532+0130+00&q=a+b';
+    const view = numberView(text);
+    expect(view?.text).toBe('POST /pay card=4111 1111 1111 1111&iban=DE89 3704 0044 0532 0130 00&q=a+b');
+    expect(view?.at).toEqual(Array.from({ length: text.length + 1 }, (_, i) => i));
+    expect(view?.how).toBe('+ between digit groups read as spaces');
+    expect(numberView('tel=+44+20+7946+0958')?.text).toBe('tel=+44 20 7946 0958');
+    // With a number read plain as well: both, the digits mapped onto the number as written.
+    const both = numberView('n=4.111111111111111E15 tel=415+555+2671') as { text: string; end: number[]; how: string };
+    expect(both.text).toBe('n=4111111111111111 tel=415 555 2671');
+    expect(both.how).toBe('numbers read as their plain digits, + between digit groups read as spaces');
+    expect(both.end[2 + 16]).toBe(2 + '4.111111111111111E15'.length);
+    // One + between digits is a time zone's offset or a sum; two groups hold nothing a detector reads.
+    for (const t of ['at 10:00:00+01:00', '2026-12-04 10:00:00,123+0100', 'n=1+2', 'x+1+y']) expect(numberView(t), t).toBeUndefined();
+    expect(mayHideNumber('at 10:00:00+01:00')).toBe(false);
+    expect(mayHideNumber('sum 1+2+3')).toBe(true);
+    expect(new RE2(HIDDEN_NUMBER_PATTERN, 'u').test('card=4111+1111+1111+1111')).toBe(true);
+  });
 });
 
 describe('a number in text whose writing hides a card number', () => {
@@ -128,6 +147,8 @@ describe('a number in text whose writing hides a card number', () => {
       '{"body":"{\\"card\\":4.111111111111111E15}"}',
       'latency=1.5e-3 offset=-12345 build 3e8f2a',
       'GET /pay?n=%2D4111111111111111&card%3D4.111111111111111E%2B15 HTTP/1.1',
+      '{"body":"card=4111+1111+1111+1111&exp=12%2F27"}',
+      'POST /pay card=5500+0055+5555+5559 tel=+44+20+7946+0958 at 10:00:00+01:00',
     ];
     const task = { seq: 0, file: 'app.log', firstLine: 1, firstOffset: 0, data: Buffer.from(lines.join('\n') + '\n') };
     for (const fastPath of [true, false]) {
@@ -139,6 +160,9 @@ describe('a number in text whose writing hides a card number', () => {
       expect(out[3]).toBe(lines[3]);
       // Spelled with escapes, read plain in the view that decodes them.
       expect(out[4]).toBe('GET /pay?n=************1111&card%3D************1111 HTTP/1.1');
+      // Digit groups joined by + (form encoding's spaces), in JSON and in text.
+      expect(out[5]).toBe('{"body":"card=***************1111&exp=12%2F27"}');
+      expect(out[6]).toMatch(/^POST \/pay card=\*{15}5559 tel=\[\[PHONE:tk1\.[^\]]+\]\] at 10:00:00\+01:00$/);
       // The event's offsets are those of the number as written.
       const findings = r.events.flatMap((e) => ('findings' in e ? e.findings : []));
       expect(findings[0]).toMatchObject({ detectorId: 'card-visa', start: 13, end: 13 + '4.111111111111111E15'.length });
