@@ -90,7 +90,8 @@ export function embeddedValues(text: string, rules: KeyRules, tokens: () => read
 }
 
 /** Between two members of one object. */
-const SEPARATOR = /^[ \t\r\n]*,[ \t\r\n]*$/;
+/** Between two members of one object: a comma, and before the next key its Python prefix if any (`u'value'`). */
+const SEPARATOR = /^[ \t\r\n]*,[ \t\r\n]*[uUbB]?$/;
 
 /** A member whose value a rule may take: where its key starts, and its value as the pattern matched it. */
 interface Member {

@@ -34,6 +34,9 @@ describe('embeddedValues', () => {
     expect(taken("{'password': {'it\\'s': \"it's\"")).toEqual([]);
     // Python 2 and bytes literals.
     expect(taken("{u'x_token': u'Zq7hunterXy9', 'password': b'pw\\'s'}")).toEqual([['Zq7hunterXy9'], ["pw\\'s", "pw's"]]);
+    // A name-value item as Ansible prints it, the names with Python 2's u prefix.
+    expect(taken("changed: [web1] => (item={u'key': u'deploy_token', u'value': u'nhcc826ZWOf0'})")).toEqual([['nhcc826ZWOf0']]);
+    expect(taken("{u'value': u'nhcc826ZWOf0', u'name': u'api_token'}")).toEqual([['nhcc826ZWOf0']]);
     // Empty values, other keys, a key that is no key, prose: nothing.
     expect(taken('{"password":"","user":"bob","note":"password: x"}')).toEqual([]);
     expect(taken('validation failed: field "password": expected string; unknown field "token": ignoring')).toEqual([]);
