@@ -89,7 +89,6 @@ export function embeddedValues(text: string, rules: KeyRules, tokens: () => read
   return disjoint(taken);
 }
 
-/** Between two members of one object. */
 /** Between two members of one object: a comma, and before the next key its Python prefix if any (`u'value'`). */
 const SEPARATOR = /^[ \t\r\n]*,[ \t\r\n]*[uUbB]?$/;
 

@@ -29,8 +29,9 @@ const NUMBER = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([-+]?\d+))?$/;
  * after a character that is not part of a word or a number, a number with an exponent of one or
  * two digits (after any leading zeros: .NET writes `E+015`) that is not negative, one with a
  * negative exponent and six digits or more before it, or a negative number whose whole part has
- * {@link MIN_SIGNED_DIGITS} digits or more, or three digit groups joined by `+`. (Exponents of three digits are left out: no plain
- * form is that long, and `Mobile/15E148` is in every iOS user agent.)
+ * {@link MIN_SIGNED_DIGITS} digits or more; or three digit groups joined by `+`. (Exponents of
+ * three digits are left out: no plain form is that long, and `Mobile/15E148` is in every iOS user
+ * agent.)
  */
 export const HIDDEN_NUMBER_PATTERN = '(?:^|[^\\w.-])(?:-?\\d[\\d.]*[eE]\\+?0*\\d{1,2}\\b|-?(?:\\d\\.?){6,}[eE]-|-\\d{12})|\\d\\+\\d+\\+\\d';
 
@@ -42,8 +43,9 @@ const TEXT_NUMBER = /(?<![\w.-])-?\d+(?:\.\d+)?(?:[eE][-+]?0*\d{1,2})?(?!\w|\.\d
 /**
  * Digit groups joined by `+` (see above): three groups at least, as no value a detector reads is
  * typed in two, and one `+` between digits is mostly a time zone's offset (`10:00:00+01:00`) or a sum.
+ * A run starts where its digits do, so a long run of digits is read once, not once from each of them.
  */
-const FORM_GROUPS = /\d+(?:\+\d+){2,}/g;
+const FORM_GROUPS = /(?<!\d)\d+(?:\+\d+){2,}/g;
 /**
  * Text that may hold a number with a plain form: an exponent, a minus sign before 12 digits that
  * stands where a number can start (not `blk_-1608999687919862906`, a block id in every HDFS line),

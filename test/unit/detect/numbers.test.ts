@@ -130,6 +130,9 @@ describe('numberView', () => {
     expect(both.end[2 + 16]).toBe(2 + '4.111111111111111E15'.length);
     // One + between digits is a time zone's offset or a sum; two groups hold nothing a detector reads.
     for (const t of ['at 10:00:00+01:00', '2026-12-04 10:00:00,123+0100', 'n=1+2', 'x+1+y']) expect(numberView(t), t).toBeUndefined();
+    // A long run of digits beside a joined run: each run is read from where its digits start.
+    const long = `${'7'.repeat(20000)} card=4111+1111+1111+1111`;
+    expect(numberView(long)?.text).toBe(`${'7'.repeat(20000)} card=4111 1111 1111 1111`);
     expect(mayHideNumber('at 10:00:00+01:00')).toBe(false);
     expect(mayHideNumber('sum 1+2+3')).toBe(true);
     expect(new RE2(HIDDEN_NUMBER_PATTERN, 'u').test('card=4111+1111+1111+1111')).toBe(true);
