@@ -130,6 +130,18 @@ describe('built-in key rules', () => {
     expect(out).toMatch(/^\{"repository":\{"full_name":"octocat\/Hello-World"\},"customerFirstName":"\[\[NAME:tk1\.[^"]+\]\]","contact_name":"\{\{ user\.name \}\}","billing_name":"\[\[EMAIL[^"]*\]\]","shipping_name":"\[\[NAME:tk1\.[^"]+\]\]"\}$/);
   });
 
+  it('leave versions, meeting ids and Datadog propagation headers as they are, and read a key that only ends in version', async () => {
+    const line = '{"resource":{"service.version":"1.4.2.7"},"app_version":"4.2.1.0","appVersion":"8.0.3.1","firmware":"1.2.3.4","meeting_id":"130-692-544","headers":{"x-datadog-trace-id":"5529601448119285"},"conversion":"10.1.2.3"}';
+    const [out] = await redactBuiltin([line]);
+    expect(out).toMatch(/^\{"resource":\{"service\.version":"1\.4\.2\.7"\},"app_version":"4\.2\.1\.0","appVersion":"8\.0\.3\.1","firmware":"1\.2\.3\.4","meeting_id":"130-692-544","headers":\{"x-datadog-trace-id":"5529601448119285"\},"conversion":"\[\[IP:tk1\.[^"]+\]\]"\}$/);
+  });
+
+  it("tokenize a holder's, a payee's and a display name, and mask KMS's plaintext data key", async () => {
+    const line = '{"paymentMethod":{"holderName":"Dana Smith"},"beneficiary_name":"Max Mustermann","properties":{"userDisplayName":"Dana Smith"},"vorname":"Max","Plaintext":"MeFjVJk9Yejaoeux+6rX+ol4eNaHsgHbBm/0uTuS4k4="}';
+    const [out] = await redactBuiltin([line]);
+    expect(out).toMatch(/^\{"paymentMethod":\{"holderName":"\[\[NAME:tk1\.[^"]+\]\]"\},"beneficiary_name":"\[\[NAME:tk1\.[^"]+\]\]","properties":\{"userDisplayName":"\[\[NAME:tk1\.[^"]+\]\]"\},"vorname":"\[\[NAME:tk1\.[^"]+\]\]","Plaintext":"\[\[SECRET\]\]"\}$/);
+  });
+
   it('mask an authorization header string, and read an authorization object (Azure activity logs) member by member', async () => {
     const header = '{"headers":{"authorization":"Bearer abc.def.ghi"}}';
     const azure = '{"identity":{"authorization":{"action":"Microsoft.Compute/virtualMachines/write","evidence":{"role":"Owner","principalId":"jdoe@example.com"}}}}';
