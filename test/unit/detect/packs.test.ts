@@ -151,6 +151,21 @@ describe('built-in key rules', () => {
   });
 });
 
+  it("mask Azure's listed account keys, and leave a table's primaryKey column as it is", async () => {
+    const key = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+    const lines = [
+      `[{"keyName":"key1","permissions":"FULL","value":"${key}"},{"keyName":"other","value":"${key.slice(0, 12)}"}]`,
+      `{"primaryMasterKey":"${key}","documentEndpoint":"https://x.documents.azure.com:443/"}`,
+      '{"table":"users","primaryKey":"user_id","secondaryKey":"email_idx"}',
+    ];
+    const out = await redactBuiltin(lines);
+    expect(out).toEqual([
+      `[{"keyName":"key1","permissions":"FULL","value":"[[AZURE_KEY]]"},{"keyName":"other","value":"${key.slice(0, 12)}"}]`,
+      '{"primaryMasterKey":"[[AZURE_KEY]]","documentEndpoint":"https://x.documents.azure.com:443/"}',
+      lines[2],
+    ]);
+  });
+
 describe('opt-in packs', () => {
   it('are not loaded with the built-in packs, and their ids are their own', () => {
     const builtin = loadPolicy([builtinPatternsDir()]);
