@@ -76,9 +76,9 @@ const entropy: ValidatorSpec = {
 // Luhn
 
 const luhn = simple('luhn', (value) => {
-  const digits = value.replace(/[ -]/g, '');
-  if (!/^[0-9]*$/.test(digits)) return fail('Luhn input has characters other than digits, spaces and dashes');
-  if (digits.length < 12 || digits.length > 19) return fail(`Luhn needs 12-19 digits, got ${digits.length}`);
+  const digits = value.replace(/[ .-]/g, '');
+  if (!/^[0-9]*$/.test(digits)) return fail('Luhn input has characters other than digits, spaces, dots and dashes');
+  if (digits.length < 12 || digits.length > 20) return fail(`Luhn needs 12-20 digits, got ${digits.length}`);
   return luhnValid(digits) ? OK : fail('Luhn checksum fails');
 });
 

@@ -67,7 +67,11 @@ function ipValidator(name: string, check: (value: string) => { problem?: string;
   };
 }
 
-export const ipv4 = ipValidator('ipv4', (value) => {
+/** Four octets joined by dashes, as a host name holds its address (`ip-10-1-2-3`, `c-73-15-2-9.hsd1...`). */
+const DASHED_V4 = /^\d{1,3}(?:-\d{1,3}){3}$/;
+
+export const ipv4 = ipValidator('ipv4', (written) => {
+  const value = DASHED_V4.test(written) ? written.replaceAll('-', '.') : written;
   if (!isStrictIPv4(value)) return { problem: 'IPv4 needs four decimal octets 0-255 without leading zeros' };
   // 0.x.x.x is "this network" (RFC 1122), never a host: what reads as one is a version (0.0.0.6).
   if (value.startsWith('0.') && value !== '0.0.0.0') return { problem: 'IPv4 in 0.0.0.0/8 is not a host address' };

@@ -184,7 +184,7 @@ describe('a JSON number whose writing hides a card number', () => {
     const { keys } = await localKeys();
     const tokenKey = await keys.current();
     const base = { policy: builtinPolicy(), actions: new ActionPolicy(), format: 'auto' as const, limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey };
-    const lines = ['{"amount":4.111111111111111E15}', '{"n":[1,-4111111111111111.0]}', '{"alice@example.com":{"c":41111111111111110e-1}}', '{"lat":-122.4194155,"n":-1,"x":1.5e-3}'];
+    const lines = ['{"amount":4.111111111111111E15}', '{"n":[1,-4111111111111111.0]}', '{"alice@example.com":{"c":41111111111111110e-1}}', '{"delta":-122.4194155,"n":-1,"x":1.5e-3}'];
     const task = { seq: 0, file: 'app.log', firstLine: 1, firstOffset: 0, data: Buffer.from(lines.join('\n') + '\n') };
     for (const fastPath of [true, false]) {
       const out = Buffer.from(processBatch(task, { ...base, fastPath }).output).toString('utf8').split('\n');

@@ -151,6 +151,18 @@ describe('built-in key rules', () => {
   });
 });
 
+  it('tokenize a date of birth in parts, coordinates and advertising ids under their keys, and leave an untracked device id as it is', async () => {
+    const lines = [
+      '{"individual":{"dob":{"day":14,"month":6,"year":1984}},"birthday_promo":true}',
+      '{"RemoteIpDetails":{"GeoLocation":{"Lat":47.674,"Lon":-122.1215},"City":{"CityName":"Redmond"}}}',
+      '{"idfa":"6D92078A-8246-4BA4-AE5B-76104861E7DC","ifa":"00000000-0000-0000-0000-000000000000"}',
+    ];
+    const out = await redactBuiltin(lines);
+    expect(out[0]).toMatch(/^\{"individual":\{"dob":"\[\[DOB:tk1\.[^"]+\]\]"\},"birthday_promo":true\}$/);
+    expect(out[1]).toMatch(/^\{"RemoteIpDetails":\{"GeoLocation":\{"Lat":"\[\[GEO:tk1\.[^"]+\]\]","Lon":"\[\[GEO:tk1\.[^"]+\]\]"\},"City":\{"CityName":"Redmond"\}\}\}$/);
+    expect(out[2]).toMatch(/^\{"idfa":"\[\[DEVICE_ID:tk1\.[^"]+\]\]","ifa":"00000000-0000-0000-0000-000000000000"\}$/);
+  });
+
   it("mask Azure's listed account keys, and leave a table's primaryKey column as it is", async () => {
     const key = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
     const lines = [

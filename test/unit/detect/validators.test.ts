@@ -226,20 +226,22 @@ describe('luhn', () => {
     ok('luhn', '4111 1111 1111 1111');
     ok('luhn', '4111-1111-1111-1111');
     ok('luhn', '3782 822463 10005');
+    ok('luhn', '4111.1111.1111.1111');
+    ok('luhn', '89014103211118510720'); // a 20-digit ICCID
   });
 
   it('rejects wrong checksums, lengths and characters', () => {
     bad('luhn', '4111111111111112', 'Luhn checksum fails');
-    bad('luhn', '79927398713', 'Luhn needs 12-19 digits, got 11'); // a valid Luhn number, too short
-    bad('luhn', luhnComplete('1234567890123456789'), 'Luhn needs 12-19 digits, got 20');
-    bad('luhn', '4111.1111.1111.1111', 'Luhn input has characters other than digits, spaces and dashes');
+    bad('luhn', '79927398713', 'Luhn needs 12-20 digits, got 11'); // a valid Luhn number, too short
+    bad('luhn', luhnComplete('12345678901234567890'), 'Luhn needs 12-20 digits, got 21');
+    bad('luhn', '4111/1111/1111/1111', 'Luhn input has characters other than digits, spaces, dots and dashes');
     bad('luhn', '4111111111111111x', /characters other than digits/);
     bad('luhn', '４１１１１１１１１１１１１１１１', /characters other than digits/); // full-width digits
-    bad('luhn', '', /12-19 digits/);
+    bad('luhn', '', /12-20 digits/);
   });
 
-  it('accepts every generated valid number of 12-19 digits', () => {
-    fc.assert(fc.property(digitString(11, 18), (payload) => ok('luhn', luhnComplete(payload))));
+  it('accepts every generated valid number of 12-20 digits', () => {
+    fc.assert(fc.property(digitString(11, 19), (payload) => ok('luhn', luhnComplete(payload))));
   });
 
   it('rejects every single-digit change of a valid number', () => {
@@ -535,6 +537,14 @@ describe('ipv4', () => {
       ' 1.2.3.4', '1.2.3.4 ', '+1.2.3.4', '1.2.3.-4', '0x1.2.3.4', '1.2.3.4.', '١.٢.٣.٤', '']) {
       bad('ipv4', s, reason);
     }
+  });
+
+  it("accepts four octets joined by dashes, as a host name holds them, and keeps their range", () => {
+    ok('ipv4', '10-1-2-3');
+    ok('ipv4', '203-0-113-9');
+    for (const s of ['10-1-2', '10-1-2-3-4', '256-1-2-3', '01-2-3-4', '10-1.2-3']) expect(check('ipv4', s).ok).toBe(false);
+    const v4 = VALIDATORS['ipv4'] as NonNullable<(typeof VALIDATORS)['ipv4']>;
+    expect(v4.validate('10-1-2-3', { keep: ['private'] }).ok).toBe(false);
   });
 
   it('accepts all four octets 0-255, the first not 0 (0.0.0.0/8 holds no host)', () => {
