@@ -8,8 +8,9 @@
  * rule takes a record's; in an object that names its value (`{"name":"DB_PASSWORD","value":...}`),
  * the rule the name decides takes the value. Pairs are read in the text as written and in its
  * readings: JSON escapes decoded once more (`{\"token\":\"x1\"}` inside a string), percent-escapes
- * and character references decoded (`state=%7B%22access_token%22...`). A value taken is taken
- * again where it repeats in the same text, in any of its readings.
+ * and character references decoded (`state=%7B%22access_token%22...`). SQL names its values by
+ * their columns (see sql.ts). A value taken is taken again where it repeats in the same text, in
+ * any of its readings.
  */
 import RE2 from 're2';
 import type { KeyDecision, KeyRules } from '../detect/key-rules.js';
@@ -19,6 +20,7 @@ import { containerEnd } from '../codecs/json-splice.js';
 import { decodedViews, hasEscapes } from '../detect/escapes.js';
 import { repeatsIn, ValueSet } from '../detect/repeats.js';
 import { NAME_KEYS, takes, VALUE_KEYS } from './members.js';
+import { sqlValues } from './sql.js';
 
 /** A value a key rule takes inside a text: where it is written, and the rule. */
 export interface EmbeddedValue {
@@ -57,16 +59,16 @@ interface View {
  * the text holds, which a repeat is not looked for inside.
  */
 export function embeddedValues(text: string, rules: KeyRules, tokens: () => readonly TokenRef[] = () => []): EmbeddedValue[] {
-  if (rules.empty || !(text.includes('"') || text.includes("'") || text.includes('%') || text.includes('&') || text.includes('\\'))) return [];
+  if (rules.empty || !(text.includes('"') || text.includes("'") || text.includes('%') || text.includes('&') || text.includes('\\') || text.includes('='))) return [];
   const views: View[] = [{ text }];
   const unescaped = text.includes('\\') ? jsonUnescaped(text) : undefined;
   if (unescaped) views.push(unescaped);
   if (hasEscapes(text)) views.push(...decodedViews(text));
   const found: EmbeddedValue[] = [];
   for (const view of views) {
-    if (!MAY_HOLD.test(view.text)) continue;
     const at = (i: number): number => (view.at ? (view.at[i] as number) : i);
-    for (const v of pairsIn(view.text, rules)) {
+    const values: EmbeddedValue[] = [...(MAY_HOLD.test(view.text) ? pairsIn(view.text, rules) : []), ...sqlValues(view.text, rules)];
+    for (const v of values) {
       const start = at(v.start);
       const end = at(v.end);
       const written = text.slice(start, end);

@@ -76,7 +76,7 @@ export class LineFilter {
       ...detectors.map((d, i) => ({ pattern: widened[i] as string, source: d.regex, keywords: d.keywords })),
       ...keyRules.filter((r) => r.mode === 'redact').flatMap((r) => (r.where ? [conditionEntry(r.where)] : r.keys.flatMap((k) => [{ pattern: jsonKeyPattern(k) }, namedKeyEntry(k), { pattern: optionPattern(k) }].flatMap((e) => (e.pattern ? [e as PrefilterEntry] : []))))),
       // A Redis command as a list, whose password the password rule takes (see itemRule in act/members.ts).
-      ...(keyRules.some((r) => r.mode === 'redact') ? [{ pattern: `${ITEM}(?:AUTH|HELLO)\\\\*["']\\s*,` }] : []),
+      ...(keyRules.some((r) => r.mode === 'redact') ? [{ pattern: `${ITEM}(?:AUTH|HELLO)\\\\*["']\\s*,` }, { pattern: SQL_LINE }] : []),
       // A number whose digits its writing hides is also read plain (see numbers.ts).
       ...(detectors.length > 0 ? [{ pattern: HIDDEN_NUMBER_PATTERN }] : []),
       ...extra,
@@ -252,6 +252,11 @@ const HEADER_NAME = /^(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)+|authorization|cookie)$/i;
  * quote, in the raw form of JSON inside a string, which the structured path reads decoded.
  */
 const ITEM = String.raw`[\[,]\s*\\*["']`;
+/**
+ * SQL whose values a rule may take by their column (see act/sql.ts): an INSERT, or SET or WHERE
+ * with a comparison after it. It matches more than that module takes.
+ */
+const SQL_LINE = String.raw`(?i)\binsert\s+(?:ignore\s+)?into\b|\b(?:set|where)\b[^\n]*?(?:=|<>|\s(?:i?like|in)\s)`;
 
 /**
  * A key a rule selects as an item of an array with an item after it: a command-line option

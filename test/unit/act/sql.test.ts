@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { embeddedValues } from '../../../src/act/embedded.js';
+import { sqlValues } from '../../../src/act/sql.js';
+import { KeyRules } from '../../../src/detect/key-rules.js';
+import type { KeyRuleSpec } from '../../../src/detect/pack.js';
+
+const rules = new KeyRules([
+  { keys: ['password', '*_token', 'api_key'], mode: 'redact', label: 'SECRET', category: 'credential', severity: 'high' } as KeyRuleSpec,
+  { keys: ['first_name', 'last_name'], mode: 'redact', label: 'NAME', category: 'pii', severity: 'medium', matching: '\\p{L}' } as KeyRuleSpec,
+  { keys: ['dob'], mode: 'redact', label: 'DOB', category: 'pii', severity: 'medium' } as KeyRuleSpec,
+  { keys: ['trace_id'], mode: 'skip' } as KeyRuleSpec,
+]);
+/** What the rules take in `text`, with each value's column pattern, and the value as read where that differs. */
+const taken = (text: string): string[] => sqlValues(text, rules).map((v) => `${v.pattern}=${text.slice(v.start, v.end)}${v.value === undefined ? '' : ` (${v.value})`}`);
+
+describe('sqlValues', () => {
+  it("takes an INSERT's values by the position of their columns, in every row", () => {
+    expect(taken("INSERT INTO users (first_name, email, password) VALUES ('Dana', 'd@example.com', 'S3cr3t!'), ('Max', NULL, 'Hunter2')")).toEqual([
+      'first_name=Dana',
+      'password=S3cr3t!',
+      'first_name=Max',
+      'password=Hunter2',
+    ]);
+    // Quoted and qualified names, N'' strings, '' and \' inside, numbers, placeholders.
+    expect(taken(`insert into "public"."users" ("Last_Name", \`dob\`, [reset_token], x) values (N'O''Brien', 19840614, 'a\\'b', ?)`)).toEqual([
+      "last_name=O''Brien (O'Brien)",
+      'dob=19840614',
+      "*_token=a\\'b (a'b)",
+    ]);
+    expect(taken('INSERT IGNORE INTO t (api_key) VALUES ($1)')).toEqual([]);
+  });
+
+  it('leaves a row whose values cannot all be read, and a row of another length, to the detectors', () => {
+    expect(taken("INSERT INTO t (password, first_name) VALUES (crypt('S3cr3t', gen_salt('bf')), 'Dana')")).toEqual([]);
+    expect(taken("INSERT INTO t (password, first_name) VALUES ('S3cr3t')")).toEqual([]);
+    expect(taken("INSERT INTO t (password, first_name) SELECT 'S3cr3t', 'Dana'")).toEqual([]);
+  });
+
+  it('takes the operand of a comparison by its column: =, <>, LIKE and each item of IN', () => {
+    expect(taken("UPDATE users SET password = 'S3cr3t', updated_at = NOW() WHERE u.last_name LIKE 'Smi%' AND first_name IN ('Ann', 'Bob') AND dob <> '1984-06-14'")).toEqual([
+      'password=S3cr3t',
+      'last_name=Smi%',
+      'first_name=Ann',
+      'first_name=Bob',
+      'dob=1984-06-14',
+    ]);
+    // A rule that takes strings of a form leaves a number; a skip rule and other columns take nothing.
+    expect(taken("SELECT 1 FROM t WHERE first_name = 42 AND trace_id = 'abc' AND status = 'x'")).toEqual([]);
+    // A column compared with a column, an expression or a subquery.
+    expect(taken('SELECT 1 FROM t WHERE password = other.password OR api_key = (SELECT k FROM keys)')).toEqual([]);
+  });
+
+  it('reads nothing in text without a statement', () => {
+    expect(taken("password = 'S3cr3t' is how the config reads")).toEqual([]);
+    expect(sqlValues("UPDATE t SET password = 'x'", new KeyRules([]))).toEqual([]);
+  });
+
+  it('is read through embeddedValues, in the readings of a text too (JSON escapes once more)', () => {
+    const text = String.raw`{"db.statement":"INSERT INTO \"users\" (\"first_name\", \"password\") VALUES ('Dana', 'S3cr3t')"}`;
+    expect(embeddedValues(text, rules).map((v) => text.slice(v.start, v.end))).toEqual(['Dana', 'S3cr3t']);
+  });
+});
