@@ -163,6 +163,12 @@ describe('built-in key rules', () => {
     expect(out[2]).toMatch(/^\{"idfa":"\[\[DEVICE_ID:tk1\.[^"]+\]\]","ifa":"00000000-0000-0000-0000-000000000000"\}$/);
   });
 
+  it("mask a password under pwd, and leave the shell's working directory under PWD as it is", async () => {
+    const lines = ['{"env":{"HOME":"/root","PWD":"/app","OLDPWD":"/app/src"}}', '{"pwd":"Zk81mQ02Lp","cwd":"C:\\\\work","PWD":"~/src"}'];
+    const out = await redactBuiltin(lines);
+    expect(out).toEqual([lines[0], '{"pwd":"[[PASSWORD]]","cwd":"C:\\\\work","PWD":"~/src"}']);
+  });
+
   it("mask Azure's listed account keys, and leave a table's primaryKey column as it is", async () => {
     const key = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
     const lines = [
