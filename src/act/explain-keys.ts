@@ -82,7 +82,7 @@ function walk(policy: CompiledPolicy, v: JsonValue, place: Place, out: KeyRuleEn
     const index = memberPath(place.index, key);
     const item = v[key] as JsonValue;
     // As the walk decides (redact.ts).
-    const { decision, byName } = memberDecision(policy.keyRules, key, named && key === named.member ? named.name : undefined, policy.keyRules.holdingIn(v, keys));
+    const { decision, byName } = memberDecision(policy.keyRules, key, named?.members.includes(key) === true ? named.name : undefined, policy.keyRules.holdingIn(v, keys));
     const where = decision.rule?.where ? ` in an object with ${Object.entries(decision.rule.where).map(([k, values]) => `${k}: ${values.join(' | ')}`).join(', ')}` : '';
     const by = byName && named ? `name "${named.name}"` : `key "${key}"${where}`;
     // An OTLP AnyValue under a name: what it holds (as redact.ts reads it).

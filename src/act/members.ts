@@ -103,22 +103,22 @@ export function contextWith(policy: CompiledPolicy, key: string, context: readon
 
 /** Keys that name the value beside them, and those that hold it (see {@link namedValue}; text is read so too, see embedded.ts). */
 export const NAME_KEYS: ReadonlySet<string> = new Set(NAMES);
-export const VALUE_KEYS: ReadonlySet<string> = new Set(['value', 'Value', 'parameterValue', 'ParameterValue', 'rejectedValue']);
+export const VALUE_KEYS: ReadonlySet<string> = new Set(['value', 'Value', 'parameterValue', 'ParameterValue', 'rejectedValue', 'newValue', 'oldValue']);
 
 /**
  * Of an object that holds a name and a value (`{"name":"DB_PASSWORD","value":"..."}` of a
  * Kubernetes env list, `{"key":"token","value":{"stringValue":"..."}}` of an OTLP attribute,
  * `{"Key":...,"Value":...}` of AWS tags), other members beside them or not (a HAR header's
- * `comment`, a GitLab CI variable's `masked`, a CodeBuild variable's `type`): the member holding
- * the value, and the name (the first name member holding a string), which key rules and detectors
- * read as the value's key.
+ * `comment`, a GitLab CI variable's `masked`, a CodeBuild variable's `type`): the members holding
+ * the value (an audit event's `oldValue` and `newValue` both), and the name (the first name member
+ * holding a string), which key rules and detectors read as the values' key.
  */
-export function namedValue(v: Readonly<Record<string, JsonValue>>, keys: readonly string[]): { member: string; name: string } | undefined {
+export function namedValue(v: Readonly<Record<string, JsonValue>>, keys: readonly string[]): { members: readonly string[]; name: string } | undefined {
   if (keys.length < 2) return undefined;
-  const member = keys.find((k) => VALUE_KEYS.has(k));
-  if (member === undefined) return undefined;
+  const members = keys.filter((k) => VALUE_KEYS.has(k));
+  if (members.length === 0) return undefined;
   const nameKey = keys.find((k) => NAME_KEYS.has(k) && typeof v[k] === 'string');
-  return nameKey === undefined ? undefined : { member, name: v[nameKey] as string };
+  return nameKey === undefined ? undefined : { members, name: v[nameKey] as string };
 }
 
 /**

@@ -120,7 +120,7 @@ class Walker implements FirstPass {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       const item = v[key] as JsonValue;
-      const asNamed = named?.member === key ? named.name : undefined;
+      const asNamed = named?.members.includes(key) === true ? named.name : undefined;
       // A key is text like any other (a map keyed by e-mail or address), tokenized as written; one without
       // letters is a value (`{"bankRtn":{"011000028":...}}`), read with the keys above it too.
       const keyContext = /\p{L}/u.test(key) ? NO_KEYS : context;

@@ -110,9 +110,10 @@ export class KeyWords {
  * The members that name a name-value object's value (see namedValue in members.ts): `key` and
  * `name` of env lists, tags and OTLP attributes, `ParameterKey` of CloudFormation parameters (as
  * CloudTrail writes CreateStack), `OptionName` of Elastic Beanstalk option settings, `field` of
- * Spring's validation errors.
+ * Spring's validation errors, `displayName` of the properties an Entra ID (Azure AD) audit event
+ * says it modified (`{"displayName":"StreetAddress","oldValue":...,"newValue":...}`).
  */
-export const NAMES: readonly string[] = ['key', 'name', 'Key', 'Name', 'parameterKey', 'ParameterKey', 'optionName', 'OptionName', 'field'];
+export const NAMES: readonly string[] = ['key', 'name', 'Key', 'Name', 'parameterKey', 'ParameterKey', 'optionName', 'OptionName', 'field', 'displayName'];
 
 /** The name member of a name-value object in a raw line (see namedValue in members.ts), up to its string's opening quote. */
 export const NAME_MEMBER = `["'](?:${NAMES.join('|')})["'][ \\t\\r]*:[ \\t\\r]*`;

@@ -163,6 +163,18 @@ describe('built-in key rules', () => {
     expect(out[2]).toMatch(/^\{"idfa":"\[\[DEVICE_ID:tk1\.[^"]+\]\]","ifa":"00000000-0000-0000-0000-000000000000"\}$/);
   });
 
+  it("read both values of a property an Entra ID audit event modified under its display name, and FHIR's names and national identifiers", async () => {
+    const lines = [
+      '{"modifiedProperties":[{"displayName":"Surname","oldValue":"[\\"A.\\"]","newValue":"[\\"Adeyemi\\"]"},{"displayName":"AccountEnabled","oldValue":"[false]","newValue":"[true]"}]}',
+      '{"name":[{"use":"official","family":"Chalmers","given":["Peter","James"]}],"identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}]}',
+      '{"family":"my-task-def","revision":3}',
+    ];
+    const out = await redactBuiltin(lines);
+    expect(out[0]).toMatch(/^\{"modifiedProperties":\[\{"displayName":"Surname","oldValue":"\[\[NAME:tk1\.[^"]+\]\]","newValue":"\[\[NAME:tk1\.[^"]+\]\]"\},\{"displayName":"AccountEnabled","oldValue":"\[false\]","newValue":"\[true\]"\}\]\}$/);
+    expect(out[1]).toMatch(/^\{"name":\[\{"use":"official","family":"\[\[NAME:tk1\.[^"]+\]\]","given":"\[\[NAME:tk1\.[^"]+\]\]"\}\],"identifier":\[\{"system":"https:\/\/fhir\.nhs\.uk\/Id\/nhs-number","value":"\[\[NATIONAL_ID:tk1\.[^"]+\]\]"\}\]\}$/);
+    expect(out[2]).toBe(lines[2]);
+  });
+
   it("mask a password under pwd, and leave the shell's working directory under PWD as it is", async () => {
     const lines = ['{"env":{"HOME":"/root","PWD":"/app","OLDPWD":"/app/src"}}', '{"pwd":"Zk81mQ02Lp","cwd":"C:\\\\work","PWD":"~/src"}'];
     const out = await redactBuiltin(lines);
