@@ -100,7 +100,7 @@ export function batchScanFloor(policy, lineFilterModule) {
 
 /**
  * A detector regex as a JavaScript RegExp: `(?P<name>` becomes `(?<name>`, a leading `(?i)`
- * becomes the `i` flag, `\A` and `\z` become `^` and `$`, `\x{..}` becomes `\u{..}`, and other
+ * becomes the `i` flag and a leading `(?m)` or `(?m:^)`/`(?m:$)` the `m` flag, `\A` and `\z` become `^` and `$`, `\x{..}` becomes `\u{..}`, and other
  * case-insensitive parts are folded (see foldCase). Undefined (with the reason) when JavaScript
  * rejects the result.
  * @param {string} source @returns {{ re: RegExp } | { error: string }}
@@ -108,6 +108,17 @@ export function batchScanFloor(policy, lineFilterModule) {
 export function toJsRegExp(source) {
   let body = source.replace(/\(\?P</g, '(?<').replace(/\\A/g, '^').replace(/\\z/g, '$').replace(/\\x\{([0-9A-Fa-f]+)\}/g, '\\u{$1}');
   let flags = 'g';
+  // Multi-line anchors: a leading (?m) or (?im) flag, or (?m:^) and (?m:$) groups (the detectors that
+  // use them hold no other ^ or $), become JavaScript's m flag.
+  const lead = /^\(\?([im]+)\)/.exec(body);
+  if (lead?.[1]?.includes('m')) {
+    body = (lead[1].includes('i') ? '(?i)' : '') + body.slice(lead[0].length);
+    flags += 'm';
+  }
+  if (body.includes('(?m:^)') || body.includes('(?m:$)')) {
+    body = body.replaceAll('(?m:^)', '(?:^)').replaceAll('(?m:$)', '(?:$)');
+    if (!flags.includes('m')) flags += 'm';
+  }
   const global = body.startsWith('(?i)');
   if (global) body = body.slice(4);
   if (global && !body.includes('(?-i:')) {
