@@ -127,7 +127,8 @@ function pairsIn(text: string, rules: KeyRules): EmbeddedValue[] {
       if (value === '{' || value === '[') member.end = containerEnd(text, valueStart) ?? member.end;
       if (named && SEPARATOR.test(text.slice(named.end, keyStart))) {
         const next = takeValue(text, out, named.rule, named.pattern, value, valueStart);
-        named = undefined;
+        // A value member right after this one answers to the name too (an audit event's oldValue, newValue).
+        named = { ...named, end: member.end };
         if (next !== undefined) {
           PAIR.lastIndex = next;
           continue;

@@ -34,14 +34,21 @@ const HINT = /\b(?:insert|set|where)\b/i;
 const IDENT = String.raw`(?:[A-Za-z_][\w$]*|"[^"\n]{1,128}"|` + '`[^`\\n]{1,128}`' + String.raw`|\[[^\]\n]{1,128}\])`;
 const QUALIFIED = String.raw`${IDENT}(?:\s*\.\s*${IDENT}){0,3}`;
 const INSERT = new RegExp(String.raw`\binsert\s+(?:ignore\s+)?into\s+${QUALIFIED}\s*\(`, 'gi');
-/** A column, a comparison and what starts its operand (a literal, or the list of IN). */
-const COMPARISON = new RegExp(String.raw`(${QUALIFIED})\s*(?:=|<>|!=|\s(?:i?like|in)\s*)\s*(?=[-+\d(NnEe']|\.\d)`, 'gi');
+/**
+ * A column, a comparison and what starts its operand (a literal, or the list of IN). A column
+ * starts where a word does: tried inside a long run of word characters, the search would go back
+ * over the run from each of its characters (quadratic time).
+ */
+const COMPARISON = new RegExp(String.raw`(?<![\w$])(${QUALIFIED})\s*(?:=|<>|!=|\s(?:i?like|in)\s*)\s*(?=[-+\d(NnEe']|\.\d)`, 'gi');
 /** A literal: a string (N'', E'' prefixes; '' and \' inside) or a number. */
 const STRING = /[NnEe]?'(?:[^'\\]|''|\\.)*'/y;
 const NUMBER = /[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?(?![\w.])/y;
 /** A value read but not taken: NULL, a boolean, DEFAULT, a bind placeholder. */
 const OTHER = /(?:null|true|false|default|\?|\$\d+|[:@][A-Za-z_]\w*)(?![\w$])/iy;
 const SPACE = /\s*/y;
+/** A column of an INSERT's list, and what follows it (a comma or the list's end). */
+const COLUMN = new RegExp(String.raw`\s*(${QUALIFIED})\s*([,)])`, 'y');
+const IDENTS = new RegExp(IDENT, 'g');
 
 /** A literal read: where its content is written, and what it reads. */
 interface Literal {
@@ -96,13 +103,12 @@ export function sqlValues(text: string, rules: KeyRules): SqlValue[] {
 /** The column names of an INSERT's list, which starts at `at` (past its parenthesis). */
 function columnList(text: string, at: number): { names: string[]; next: number } | undefined {
   const names: string[] = [];
-  const ident = new RegExp(`\\s*(${QUALIFIED})\\s*([,)])`, 'y');
   for (;;) {
-    ident.lastIndex = at;
-    const m = ident.exec(text);
+    COLUMN.lastIndex = at;
+    const m = COLUMN.exec(text);
     if (!m) return undefined;
     names.push(lastPart(m[1] as string));
-    at = ident.lastIndex;
+    at = COLUMN.lastIndex;
     if (m[2] === ')') return { names, next: at };
   }
 }
@@ -148,7 +154,7 @@ function skip(text: string, at: number): number {
 
 /** The last part of a qualified identifier, unquoted (`"u"."Password"` is `Password`). */
 function lastPart(qualified: string): string {
-  const parts = qualified.match(new RegExp(IDENT, 'g')) ?? [qualified];
+  const parts = qualified.match(IDENTS) ?? [qualified];
   const last = parts[parts.length - 1] as string;
   return /^["`[]/.test(last) ? last.slice(1, -1) : last;
 }

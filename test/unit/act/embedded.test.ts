@@ -37,6 +37,8 @@ describe('embeddedValues', () => {
     // A name-value item as Ansible prints it, the names with Python 2's u prefix.
     expect(taken("changed: [web1] => (item={u'key': u'deploy_token', u'value': u'nhcc826ZWOf0'})")).toEqual([['nhcc826ZWOf0']]);
     expect(taken("{u'value': u'nhcc826ZWOf0', u'name': u'api_token'}")).toEqual([['nhcc826ZWOf0']]);
+    // Both values of a property an audit event modified, each a value member right after the last.
+    expect(taken('{"displayName":"api_token","oldValue":"a1b2c3d4","newValue":"e5f6g7h8","value":"i9j0"}')).toEqual([['a1b2c3d4'], ['e5f6g7h8'], ['i9j0']]);
     // Empty values, other keys, a key that is no key, prose: nothing.
     expect(taken('{"password":"","user":"bob","note":"password: x"}')).toEqual([]);
     expect(taken('validation failed: field "password": expected string; unknown field "token": ignoring')).toEqual([]);

@@ -50,6 +50,11 @@ describe('sqlValues', () => {
     expect(taken('SELECT 1 FROM t WHERE password = other.password OR api_key = (SELECT k FROM keys)')).toEqual([]);
   });
 
+  it('reads a long run of word characters after WHERE once, not from each of its characters', () => {
+    // Quadratic, this would take minutes and time the test out.
+    expect(taken(`SELECT 1 FROM t WHERE ${'a'.repeat(400_000)} IS NOT NULL AND password = 'S3cr3t'`)).toEqual(['password=S3cr3t']);
+  });
+
   it('reads nothing in text without a statement', () => {
     expect(taken("password = 'S3cr3t' is how the config reads")).toEqual([]);
     expect(sqlValues("UPDATE t SET password = 'x'", new KeyRules([]))).toEqual([]);
