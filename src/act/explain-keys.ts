@@ -71,7 +71,7 @@ function walk(policy: CompiledPolicy, v: JsonValue, place: Place, out: KeyRuleEn
       const option = itemRule(policy.keyRules, v, i);
       if (!option) return walk(policy, item, { path: at, index, spans }, out, depth + 1);
       const span = spans?.get(index);
-      out.push({ ...entry(option.rule, option.pattern, 'key-redact', at, option.auth ? 'the password of a Redis AUTH command is redacted whole' : `the value after "${v[i - 1] as string}" is redacted whole`), ...(span ? { at: { start: span.start, end: span.end } } : {}) });
+      out.push({ ...entry(option.rule, option.pattern, 'key-redact', at, option.why ?? `the value after "${v[i - 1] as string}" is redacted whole`), ...(span ? { at: { start: span.start, end: span.end } } : {}) });
     });
     return;
   }

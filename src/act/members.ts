@@ -171,12 +171,13 @@ const OPTION = /^--?[A-Za-z][\w.-]*$/;
  * place of a list of even length, spelled as a header is (`x-api-key`, `Authorization`), and the
  * item itself no key a rule selects (`["authorization","cookie"]` lists two names).
  */
-export function itemRule(rules: KeyRules, items: readonly JsonValue[], i: number): { rule: KeyRuleSpec; pattern: string; auth?: true } | undefined {
+export function itemRule(rules: KeyRules, items: readonly JsonValue[], i: number): { rule: KeyRuleSpec; pattern: string; why?: string } | undefined {
   const item = items[i];
   if (i === 0 || (typeof item !== 'string' && typeof item !== 'number')) return undefined;
-  if (i === authPasswordAt(items)) {
+  const why = i === authPasswordAt(items) ? 'the password of a Redis AUTH command is redacted whole' : attachedPassword(items, i) ? 'a MySQL client\'s -p argument is redacted whole' : undefined;
+  if (why !== undefined) {
     const decision = rules.decide('password');
-    if (decision.mode === 'redact' && decision.rule) return { rule: decision.rule, pattern: decision.pattern ?? 'password', auth: true };
+    if (decision.mode === 'redact' && decision.rule) return { rule: decision.rule, pattern: decision.pattern ?? 'password', why };
   }
   const before = items[i - 1] as JsonValue;
   const option = optionRule(rules, before);
@@ -199,6 +200,24 @@ function authPasswordAt(items: readonly JsonValue[]): number {
   const at = items.indexOf('AUTH');
   return at > 0 && at + 2 < items.length ? at + 2 : -1;
 }
+
+/**
+ * Whether `items[i]` is a MySQL or MariaDB client's password, written onto its option
+ * (`["mysql","-u","app","-pS3cret","shop"]`, a container's command): `-p` and a value, after the
+ * client's name (or its path) in the same list. The client reads `-p` alone as "ask for it".
+ */
+function attachedPassword(items: readonly JsonValue[], i: number): boolean {
+  const item = items[i];
+  if (typeof item !== 'string' || !/^-p[^\s]/.test(item)) return false;
+  for (let k = 0; k < i; k++) {
+    const x = items[k];
+    if (typeof x === 'string' && MYSQL_CLIENT.test(x)) return true;
+  }
+  return false;
+}
+
+/** A MySQL or MariaDB client by its name or path (the line prefilter looks for `mysql` and `mariadb`, line-filter.ts). */
+const MYSQL_CLIENT = /(?:^|[\\/])(?:mysql(?:dump|admin|import|sh|check|pump|slap|binlog)?|mariadb(?:-?(?:dump|admin|import|check|slap|binlog))?)(?:\.exe)?$/i;
 
 const HEADER = /^(?:[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+|[Aa]uthorization|AUTHORIZATION|[Cc]ookie|COOKIE)$/;
 

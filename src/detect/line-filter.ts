@@ -76,7 +76,8 @@ export class LineFilter {
       ...detectors.map((d, i) => ({ pattern: widened[i] as string, source: d.regex, keywords: d.keywords })),
       ...keyRules.filter((r) => r.mode === 'redact').flatMap((r) => (r.where ? [conditionEntry(r.where)] : r.keys.flatMap((k) => [{ pattern: jsonKeyPattern(k) }, namedKeyEntry(k), { pattern: optionPattern(k) }].flatMap((e) => (e.pattern ? [e as PrefilterEntry] : []))))),
       // A Redis command as a list, whose password the password rule takes (see itemRule in act/members.ts).
-      ...(keyRules.some((r) => r.mode === 'redact') ? [{ pattern: `${ITEM}(?:AUTH|HELLO)\\\\*["']\\s*,` }, { pattern: SQL_LINE }] : []),
+      // A MySQL client's password given as one argument of a list (`["mysql","-u","app","-pX"]`, see itemRule).
+      ...(keyRules.some((r) => r.mode === 'redact') ? [{ pattern: `${ITEM}(?:AUTH|HELLO)\\\\*["']\\s*,` }, { pattern: SQL_LINE }, { pattern: MYSQL_CLIENT_LINE }] : []),
       // A number whose digits its writing hides is also read plain (see numbers.ts).
       ...(detectors.length > 0 ? [{ pattern: HIDDEN_NUMBER_PATTERN }] : []),
       ...extra,
@@ -257,6 +258,8 @@ const ITEM = String.raw`[\[,]\s*\\*["']`;
  * with a comparison after it. It matches more than that module takes.
  */
 const SQL_LINE = String.raw`(?i)\binsert\s+(?:ignore\s+)?into\b|\b(?:set|where)\b[^\n]*?(?:=|<>|\s(?:i?like|in)\s)`;
+/** The name of a MySQL or MariaDB client, whose arguments a rule may take (see act/members.ts). */
+const MYSQL_CLIENT_LINE = String.raw`(?i)mysql|mariadb`;
 
 /**
  * A key a rule selects as an item of an array with an item after it: a command-line option

@@ -189,6 +189,26 @@ describe('a Redis command as a list of its arguments', () => {
   });
 });
 
+describe('a MySQL client as a list of its arguments', () => {
+  it('has a password written onto -p redacted after the client, and nothing else', async () => {
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const lines = [
+      '{"command":["mysql","-u","app","-pS3cretRoot!","shop"]}',
+      '{"args":["/usr/bin/mysqldump","--single-transaction","-pW1nt3r!Dump","-h","db"]}',
+      // -p alone asks for the password; -p before the client, another program, a port.
+      '{"command":["mysql","-u","app","-p","shop"],"other":["-pX1","mysql"],"run":["docker","run","-p8080:80","mysql:8"]}',
+    ];
+    const { out } = await run(builtin, lines);
+    expect(out).toEqual([
+      '{"command":["mysql","-u","app","[[PASSWORD]]","shop"]}',
+      '{"args":["/usr/bin/mysqldump","--single-transaction","[[PASSWORD]]","-h","db"]}',
+      lines[2],
+    ]);
+    const entries = explainKeys(builtin, lines[0] as string);
+    expect(entries.map((e) => [e.path, e.detail])).toEqual([['$.command[3]', "a MySQL client's -p argument is redacted whole"]]);
+  });
+});
+
 describe('a list of header names and values', () => {
   it('has the value after a header name a rule selects redacted, where names stand at even places', async () => {
     const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
