@@ -19,7 +19,7 @@ import type { TokenRef } from '../crypto/token.js';
 import { containerEnd } from '../codecs/json-splice.js';
 import { decodedViews, hasEscapes } from '../detect/escapes.js';
 import { repeatsIn, ValueSet } from '../detect/repeats.js';
-import { NAME_KEYS, takes, VALUE_KEYS } from './members.js';
+import { NAME_KEYS, nameMayBeValue, takes, VALUE_KEYS } from './members.js';
 import { sqlValues } from './sql.js';
 
 /** A value a key rule takes inside a text: where it is written, and the rule. */
@@ -45,6 +45,8 @@ const STRING = String.raw`[uUbB]?(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')`;
  */
 const PAIR = new RE2(String.raw`[uUbB]?(?:"(?:[^"\\\n]|\\.){1,256}"|'(?:[^'\\\n]|\\.){1,256}')[ \t\r\n]*:[ \t\r\n]*(?:${STRING}|\[[ \t\r\n]*(?:${STRING})(?:[ \t\r\n]*,[ \t\r\n]*(?:${STRING}))*[ \t\r\n]*\]|-?[0-9][0-9A-Za-z.+_-]*|[\[{])`, 'gu');
 const ITEM = new RE2(STRING, 'gu');
+/** What follows a string that is a member's name. */
+const NAME_AFTER = /^[ \t\r\n]*(?::|=>)/;
 /** A quick test that `text` may hold a pair. */
 const MAY_HOLD = /["'][ \t\r\n]*:/;
 
@@ -196,7 +198,9 @@ function takeValue(text: string, out: EmbeddedValue[], rule: KeyRuleSpec, patter
     const inside = text.slice(valueStart, end);
     for (let item = ITEM.exec(inside); item !== null; item = ITEM.exec(inside)) {
       const read = unquoted(item[0].replace(/^[uUbB]/, ''));
-      if (read) leaves.push(read);
+      // A member's name only where it may be a value (see nameMayBeValue).
+      const isName = NAME_AFTER.test(inside.slice(item.index + item[0].length, item.index + item[0].length + 8));
+      if (read && (!isName || nameMayBeValue(read))) leaves.push(read);
     }
     out.push({ start: valueStart, end, rule, pattern, leaves });
     return end;

@@ -19,7 +19,10 @@ export function setMember(obj: Record<string, JsonValue>, key: string, value: Js
   else obj[key] = value;
 }
 
-/** The strings and numbers (as printed) inside a JSON value, and its keys with `keys`, however deep (no recursion). */
+/**
+ * The strings and numbers (as printed) inside a JSON value, however deep (no recursion); with
+ * `keys`, its member names too, those that may be a value (see {@link nameMayBeValue}).
+ */
 export function leaves(v: JsonValue, keys = false): string[] {
   const out: string[] = [];
   const pending: JsonValue[] = [v];
@@ -29,12 +32,25 @@ export function leaves(v: JsonValue, keys = false): string[] {
     else if (typeof x === 'number') out.push(String(x));
     else if (Array.isArray(x)) pending.push(...x);
     else if (x !== null && typeof x === 'object') {
-      if (keys) out.push(...Object.keys(x));
+      if (keys) for (const k of Object.keys(x)) if (nameMayBeValue(k)) out.push(k);
       pending.push(...Object.values(x));
     }
   }
   return out;
 }
+
+/**
+ * Whether a member name inside a value a rule took may itself be a value of it, to be looked for
+ * again in the record (a map keyed by its secrets, `{"api_keys":{"sk_live_...":"prod"}}`): not a
+ * word, or words joined as names are (snake_case, kebab-case, dotted, camelCase, PascalCase,
+ * UPPER_CASE), without a digit. Those are the object's field names (`{"password":{"value":...,
+ * "origin":...}}`, Spring's /env), which other members and messages of the record share.
+ */
+export function nameMayBeValue(name: string): boolean {
+  return !FIELD_NAME.test(name);
+}
+
+const FIELD_NAME = /^(?:[a-z]+(?:[_.-][a-z]+)*|[a-z]+(?:[A-Z][a-z]+)+|(?:[A-Z][a-z]+)+|[A-Z]+(?:_[A-Z]+)*)$/;
 
 /**
  * True when `key` (long enough to be searched for again, see repeats.ts), as written or as its

@@ -225,6 +225,16 @@ describe('redactRecord', () => {
     expect(text.kind === 'keep' && text.body).toMatch(/^payload=\{"password":"\[\[SECRET\]\]","ok":"\[\[EMAIL:tk1\.[^\]]+\]\]"\}$/);
   });
 
+  it('looks again for what an object a rule took holds, and for its member names only where they may be values', () => {
+    // Field names (value, origin, username) are the object's shape, shared by other members and messages.
+    const body = { password: { value: 'Hunter2xyz', origin: 'environment', sk_Live_9xQ2: 'prod' }, other: { origin: 'file', value: 'plain' }, msg: 'origin of Hunter2xyz and sk_Live_9xQ2' };
+    const out = redactRecord(record(body), options);
+    expect(out.kind === 'keep' && out.body).toEqual({ password: '[[SECRET]]', other: { origin: 'file', value: 'plain' }, msg: 'origin of [[SECRET]] and [[SECRET]]' });
+    // In a text body too.
+    const text = redactRecord(record('cfg {"password":{"value":"Hunter2xyz","origin":"environment"}} origin=file Hunter2xyz'), options);
+    expect(text.kind === 'keep' && text.body).toBe('cfg {"password":[[SECRET]]} origin=file [[SECRET]]');
+  });
+
   it('a skip rule spares a scalar only: what an object or array under the key holds is redacted', () => {
     const out = redactRecord(record({ trace_id: { email: 'c@d.org' }, nested: { trace_id: ['e@f.org', 'ok'] } }), options);
     expect(JSON.stringify(out.kind === 'keep' && out.body)).not.toMatch(/c@d\.org|e@f\.org/);
