@@ -357,4 +357,20 @@ keyRules:
     expect(out[2]).toBe('{"actor":{"alternateId":"[[PASSWORD]]","type":"User"},"outcome":{"result":"FAILURE"}}');
     expect(out[3]).toMatch(/^\{"actor":\{"alternateId":"\[\[EMAIL:tk1\.[^"]+\]\]","type":"User"\}\}$/);
   });
+
+  it('holds in the built-in rules for cloud audit records: MFA seeds and codes, boot scripts, ids that are no credential', async () => {
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const lines = [
+      '{"responseElements":{"virtualMFADevice":{"serialNumber":"arn:aws:iam::123456789012:mfa/alice","base32StringSeed":"O4UQCMJNEBHH76EY5Q2RJR2Z3NM7KIUZ"}}}',
+      '{"requestParameters":{"username":"alice","confirmationCode":"720777","secretHash":"2rDV15kYbGs2As717o+wY0M9wsO31dAUkPzxOv7TjCk="}}',
+      '{"requestParameters":{"environment":{"variables":{"LDAP_BIND_CREDENTIALS":"xIWv+zXOlH-qhFQ","LOG_LEVEL":"info"}}},"userData":"bmV0IHVzZXIgQWRtaW4gUzNjcmV0IQ=="}',
+      // An app's userData object, Azure's role assignment evidence, a token's digest, an OIDC permission.
+      '{"app":{"userData":{"theme":"dark"}},"authorization":{"evidence":{"roleAssignmentId":"0ad7c3b0a5d74c3f9b1e2d4f6a8c0e12","principalType":"ServicePrincipal"}},"cloudtrail":{"userData":"<sensitiveDataRemoved>"},"hashed_token":"k1jQ2nX6p3N5vQ8rT0wZ1bC3dE5fG7hJ9kL1mN3pQ5s=","permissions":{"id-token":"write"}}',
+    ];
+    const { out } = await run(builtin, lines);
+    expect(out[0]).toBe('{"responseElements":{"virtualMFADevice":{"serialNumber":"arn:aws:iam::123456789012:mfa/alice","base32StringSeed":"[[SECRET]]"}}}');
+    expect(out[1]).toBe('{"requestParameters":{"username":"alice","confirmationCode":"[[SECRET]]","secretHash":"[[SECRET]]"}}');
+    expect(out[2]).toBe('{"requestParameters":{"environment":{"variables":{"LDAP_BIND_CREDENTIALS":"[[SECRET]]","LOG_LEVEL":"info"}}},"userData":"[[SECRET]]"}');
+    expect(out[3]).toBe(lines[3]);
+  });
 });
