@@ -9,7 +9,7 @@
  *
  * Start it with the CLI's node flags (CLI_NODE_FLAGS; rss.mjs does), as the CLI's first line does:
  *
- *   node --max-semi-space-size=2 bench/perf/rss-wrapper.mjs OUT.json redact FILE --out /dev/null ...
+ *   node --max-semi-space-size=2 --heap-growing-percent=25 bench/perf/rss-wrapper.mjs OUT.json redact FILE --out /dev/null ...
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';

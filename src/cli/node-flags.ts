@@ -21,5 +21,16 @@
  * functions run their batches on the main thread, so their `NODE_OPTIONS` (infra/stack.ts) leave
  * it out: `node --max-semi-space-size=2 bench/lambda.mjs` took 157-164 ms per warm 1 MiB
  * CloudWatch Logs invocation against 128-148 ms without.
+ *
+ * `--heap-growing-percent=25` has every thread run a full collection once its old generation has
+ * grown by a quarter past what the last one left alive. V8 otherwise sets that margin by how
+ * little time collecting takes against running: the workers, which allocate much, got about half
+ * again; the main thread, which allocates little and keeps some 16 MB alive, got more than twice
+ * that, and over a run of 1 GB its heap grew to 44-55 MB before a full collection took it back to
+ * 16 (`--trace-gc`), a peak the workers' own adds to. Peak RSS of the CLI over 1 GB with two
+ * workers: 277 and 281 MiB with the flag, 282-299 without (fresh LOGVEIL_HOME each run), and not
+ * slower: `node bench/compare-node-flags.mjs "--heap-growing-percent=25" --base
+ * "--max-semi-space-size=2" --runs 4 --rounds 3` ran one worker at 24.8 MB/s against 22.6 and two
+ * at 35.8 against 32.7 (smaller heaps, more of them in the CPU's caches).
  */
-export const CLI_NODE_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=2']);
+export const CLI_NODE_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=2', '--heap-growing-percent=25']);

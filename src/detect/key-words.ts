@@ -14,7 +14,8 @@
  */
 import RE2 from 're2';
 import { requiredLiterals, selectivePrefix, type Literal } from './literals.js';
-import { asciiFold, holdsText } from './literal-scan.js';
+import { asciiFold } from './literal-automaton.js';
+import { holdsText } from './literal-scan.js';
 import { commonWordsHolding } from './rarity.js';
 import { escapeRegex as escape, withoutCaptures } from './re2-syntax.js';
 import type { DetectorSpec } from './pack.js';

@@ -4,12 +4,11 @@
  * compiles. As one RE2.Set they were an automaton RE2 builds as input asks for it: over the
  * benchmark's JSON lines, the first 10 MB cost 137 M instructions per MB, MB 60-70 still 37 M (a
  * call per line costs 7,000 at the least). This one is a table lookup per character from the
- * first line on. The table holds states (about one per literal character) by ASCII byte, 16 bits
- * each: 6,379 states, 1.6 MB, for the built-in packs. Too large for the CPU's first caches, so a
- * step may wait on the lookup before it: a batch's lines go through two at a time, whose steps
- * do not wait on each other (the line prefilter alone 4-7 % faster over the benchmark's JSON lines
- * than one line at a time, bench/compare-builds.mjs --stage prefilter, the two builds in either
- * order; four at a time gained nothing more).
+ * first line on, for the states most steps visit (see literal-automaton.ts). The table is too
+ * large for the CPU's first caches, so a step may wait on the lookup before it: a batch's lines
+ * go through two at a time, whose steps do not wait on each other (the line prefilter alone 4-7 %
+ * faster over the benchmark's JSON lines than one line at a time, bench/compare-builds.mjs
+ * --stage prefilter, the two builds in either order; four at a time gained nothing more).
  *
  * It answers for ASCII input. RE2's `(?i)` matches the Kelvin sign for `k` and the long s for `s`,
  * and an input that is not ASCII may hold such characters or invalid UTF-8: the same patterns
@@ -22,7 +21,7 @@
  */
 import RE2 from 're2';
 import type { Literal } from './literals.js';
-import { escapeRegex } from './re2-syntax.js';
+import { asciiFold, buildAutomaton } from './literal-automaton.js';
 import { re2Input } from '../util/re2-input.js';
 import { sortNumbers } from '../util/sort-numbers.js';
 
@@ -69,11 +68,16 @@ function newLane(entries: number): Lane {
 export class LiteralScan {
   readonly size: number;
   readonly #patterns: readonly string[];
-  /** Next state by state << 7 | ASCII byte: see {@link LiteralScan.#run}. */
-  readonly #next: Int16Array | Int32Array;
+  /** The automaton (see literal-automaton.ts): next state by state * #width + class of an ASCII byte. */
+  readonly #next: Uint16Array | Uint32Array;
+  readonly #width: number;
+  readonly #classOf: Uint8Array;
+  /** The states from here on end a word. */
+  readonly #firstEnd: number;
   /**
-   * What state s reports, slots #outStart[s] .. #outStart[s + 1] - 1: each an entry, the length of
-   * the word it ends, and a test of the place that word starts at (none: the word is the entry).
+   * What such a state s reports, slots #outStart[s - #firstEnd] .. #outStart[s - #firstEnd + 1] - 1:
+   * each an entry, the length of the word it ends, and a test of the place that word starts at
+   * (none: the word is the entry).
    */
   readonly #outStart: Int32Array;
   readonly #outEntry: Int32Array;
@@ -115,26 +119,18 @@ export class LiteralScan {
       } else throw new Error(`literal scan: entry ${i} has neither a literal nor an anchor`);
     });
     const texts = [...byText.keys()];
-    // Character classes: one per character some word holds, 0 for the others; letters as their
-    // lower case. The automaton is built over them, its table then indexed by byte.
-    const classOf = new Uint8Array(128);
-    let classes = 1;
-    for (const t of texts) {
-      for (let k = 0; k < t.length; k++) {
-        const c = t.charCodeAt(k);
-        if (classOf[c] === 0) classOf[c] = classes++;
-      }
-    }
-    for (let c = 0x41; c <= 0x5a; c++) classOf[c] = classOf[c + 0x20] as number;
-    const built = build(texts, classOf, classes);
+    const built = buildAutomaton(texts);
     this.#next = built.next;
-    // Each state's words, as the entries they report.
+    this.#width = built.width;
+    this.#classOf = built.classOf;
+    this.#firstEnd = built.firstEnd;
+    // The words of each state that ends some, as the entries they report.
     this.#outStart = new Int32Array(built.outStart.length);
     const entry: number[] = [];
     const length: number[] = [];
     this.#outTest = [];
-    for (let state = 0; state + 1 < built.outStart.length; state++) {
-      for (let k = built.outStart[state] as number; k < (built.outStart[state + 1] as number); k++) {
+    for (let at = 0; at + 1 < built.outStart.length; at++) {
+      for (let k = built.outStart[at] as number; k < (built.outStart[at + 1] as number); k++) {
         const w = byText.get(texts[built.outWords[k] as number] as string) as Word;
         const slot = (e: number, test: PlaceTest | undefined): void => {
           entry.push(e);
@@ -145,7 +141,7 @@ export class LiteralScan {
         for (const { entry: e, text } of w.exact) slot(e, (input, at) => holdsText(input, at, text, false));
         for (const { entry: e, holdsAt } of w.anchored) slot(e, holdsAt);
       }
-      this.#outStart[state + 1] = entry.length;
+      this.#outStart[at + 1] = entry.length;
     }
     this.#outEntry = Int32Array.from(entry);
     this.#outLength = Int32Array.from(length);
@@ -211,19 +207,18 @@ export class LiteralScan {
 
   /**
    * Runs the automaton over `input` from byte `from` in state `s`, writing the entries found to the
-   * lane (each once); false when the input is not ASCII (then the lane means nothing). A
-   * transition is the next state, bit-inverted where that state ends a word.
+   * lane (each once); false when the input is not ASCII (then the lane means nothing).
    */
   #run(input: Buffer, from: number, s: number, lane: Lane, scan: number): boolean {
     const next = this.#next;
+    const width = this.#width;
+    const classOf = this.#classOf;
+    const firstEnd = this.#firstEnd;
     for (let i = from; i < input.length; i++) {
       const c = input[i] as number;
       if (c > 0x7f) return false;
-      s = next[(s << 7) | c] as number;
-      if (s < 0) {
-        s = ~s;
-        this.#ends(s, input, i, lane, scan);
-      }
+      s = next[s * width + (classOf[c] as number)] as number;
+      if (s >= firstEnd) this.#ends(s, input, i, lane, scan);
     }
     return true;
   }
@@ -234,6 +229,9 @@ export class LiteralScan {
    */
   #runTwo(x: Buffer, y: Buffer, scanX: number, scanY: number): number {
     const next = this.#next;
+    const width = this.#width;
+    const classOf = this.#classOf;
+    const firstEnd = this.#firstEnd;
     const [a, b] = this.#lanes;
     const n = Math.min(x.length, y.length);
     let s = 0;
@@ -244,17 +242,11 @@ export class LiteralScan {
       const d = y[i] as number;
       // A byte past ASCII: each goes on alone from here, and says which.
       if ((c | d) > 0x7f) break;
-      s = next[(s << 7) | c] as number;
-      t = next[(t << 7) | d] as number;
-      if ((s | t) < 0) {
-        if (s < 0) {
-          s = ~s;
-          this.#ends(s, x, i, a, scanX);
-        }
-        if (t < 0) {
-          t = ~t;
-          this.#ends(t, y, i, b, scanY);
-        }
+      s = next[s * width + (classOf[c] as number)] as number;
+      t = next[t * width + (classOf[d] as number)] as number;
+      if (s >= firstEnd || t >= firstEnd) {
+        if (s >= firstEnd) this.#ends(s, x, i, a, scanX);
+        if (t >= firstEnd) this.#ends(t, y, i, b, scanY);
       }
     }
     return (this.#run(x, i, s, a, scanX) ? 1 : 0) | (this.#run(y, i, t, b, scanY) ? 2 : 0);
@@ -263,7 +255,8 @@ export class LiteralScan {
   /** Adds the entries `state` reports (at `end` of `input`) and this scan has not seen, to the lane. */
   #ends(state: number, input: Buffer, end: number, lane: Lane, scan: number): void {
     const seen = lane.seen;
-    for (let k = this.#outStart[state] as number; k < (this.#outStart[state + 1] as number); k++) {
+    const at = state - this.#firstEnd;
+    for (let k = this.#outStart[at] as number; k < (this.#outStart[at + 1] as number); k++) {
       const e = this.#outEntry[k] as number;
       if (seen[e] === scan) continue;
       const test = this.#outTest[k];
@@ -294,108 +287,4 @@ export function holdsText(input: Buffer, at: number, text: string, nocase: boole
     if (c !== text.charCodeAt(k)) return false;
   }
   return true;
-}
-
-/**
- * `text` as ASCII input can hold it: lower case where `nocase`; a character `(?i)` matches an ASCII
- * letter with (the Kelvin sign, the long s) as that letter. Undefined when no ASCII input can
- * hold it (a character that folds to no ASCII one, as `é`).
- */
-export function asciiFold(text: string, nocase: boolean): string | undefined {
-  let out = '';
-  for (const ch of text) {
-    const c = ch.charCodeAt(0);
-    if (c <= 0x7f) out += nocase ? ch.toLowerCase() : ch;
-    else {
-      const ascii = nocase ? asciiCaseOf(ch) : undefined;
-      if (ascii === undefined) return undefined;
-      out += ascii;
-    }
-  }
-  return out;
-}
-
-/** The ASCII letter (lower case) that RE2's `(?i)` matches `ch` with, if any. */
-function asciiCaseOf(ch: string): string | undefined {
-  const re = new RE2(`(?i)${escapeRegex(ch)}`, 'u');
-  for (let c = 0x61; c <= 0x7a; c++) if (re.test(String.fromCharCode(c))) return String.fromCharCode(c);
-  return undefined;
-}
-
-/**
- * The automaton of `words` (ASCII, lower case where matched without case), built over the
- * character classes `classOf` gives (`width` of them): a goto table made whole (failure links
- * followed at build time), and for each state the words it ends (its own and those of its failure
- * chain), by word index. The table returned is indexed by state << 7 | ASCII byte, of 16 bits where
- * the states fit: a step is one lookup (looking up the byte's class first cost 10 % of the scan),
- * and the states are numbered breadth first, so the shallow ones most steps visit lie together.
- *
- * The table is built in place: states are numbered as the breadth-first walk reaches them, and a
- * state's row copies its failure state's row (shallower, so written already) where it has no
- * child. The trie's edges are a map. Built through a child table per state and a goto table by
- * classes, as it was, the built-in packs' 6,087 words (27,111 states) took some 30 MB beside the
- * 7 MB table, once in each worker, and the process kept most of it.
- */
-function build(words: readonly string[], classOf: Uint8Array, width: number): { next: Int16Array | Int32Array; outStart: Int32Array; outWords: Int32Array } {
-  // The trie: edges by state * width + class, and the words each state ends.
-  const edges = new Map<number, number>();
-  const ends: number[][] = [[]];
-  words.forEach((w, wi) => {
-    let s = 0;
-    for (let k = 0; k < w.length; k++) {
-      const key = s * width + (classOf[w.charCodeAt(k)] as number);
-      let t = edges.get(key);
-      if (t === undefined) {
-        t = ends.length;
-        ends.push([]);
-        edges.set(key, t);
-      }
-      s = t;
-    }
-    (ends[s] as number[]).push(wi);
-  });
-  const states = ends.length;
-  // A byte of each class: every byte of a class steps alike.
-  const byteOf = new Int32Array(width).fill(-1);
-  for (let c = 0x7f; c >= 0; c--) byteOf[classOf[c] as number] = c;
-  const next = states <= 0x7fff ? new Int16Array(states << 7) : new Int32Array(states << 7);
-  // By number (the order the walk reaches states in): the trie state, the failure state, the words ended.
-  const trieOf = new Int32Array(states);
-  const fail = new Int32Array(states);
-  const out = new Array<number[]>(states);
-  out[0] = ends[0] as number[];
-  const step = new Int32Array(width);
-  let reached = 1;
-  for (let q = 0; q < reached; q++) {
-    const s = trieOf[q] as number;
-    const f = fail[q] as number;
-    for (let cls = 1; cls < width; cls++) {
-      const t = edges.get(s * width + cls);
-      if (t === undefined) {
-        step[cls] = -1;
-        continue;
-      }
-      const id = reached++;
-      trieOf[id] = t;
-      const back = q === 0 ? 0 : (next[(f << 7) | (byteOf[cls] as number)] as number);
-      const tf = back < 0 ? ~back : back;
-      fail[id] = tf;
-      const own = ends[t] as number[];
-      const inherited = out[tf] as number[];
-      out[id] = own.length === 0 ? inherited : inherited.length === 0 ? own : [...own, ...inherited];
-      step[cls] = (out[id] as number[]).length > 0 ? ~id : id;
-    }
-    for (let c = 0; c < 0x80; c++) {
-      const cls = classOf[c] as number;
-      const child = cls === 0 ? -1 : (step[cls] as number);
-      next[(q << 7) | c] = child !== -1 ? child : q === 0 ? 0 : (next[(f << 7) | c] as number);
-    }
-  }
-  const outStart = new Int32Array(states + 1);
-  const outWords: number[] = [];
-  for (let q = 0; q < states; q++) {
-    outWords.push(...(out[q] as number[]));
-    outStart[q + 1] = outWords.length;
-  }
-  return { next, outStart, outWords: Int32Array.from(outWords) };
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
 import { indexOfFolded, InKeyTests, inKeyPattern, KeyWords, keyWordInKey, keyWordNet, keyWordsOf, literalInKey, wordsOf } from '../../../src/detect/key-words.js';
-import { asciiFold } from '../../../src/detect/literal-scan.js';
+import { asciiFold } from '../../../src/detect/literal-automaton.js';
 import { escapeRegex } from '../../../src/detect/re2-syntax.js';
 import { Prefilter } from '../../../src/detect/prefilter.js';
 import { builtinPolicy } from '../../helpers/engine.js';

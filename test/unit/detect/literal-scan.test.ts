@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
 import { keyWordAnchor, keyWordNet, keyWordsOf } from '../../../src/detect/key-words.js';
-import { asciiFold, LiteralScan, type LiteralEntry } from '../../../src/detect/literal-scan.js';
+import { asciiFold } from '../../../src/detect/literal-automaton.js';
+import { LiteralScan, type LiteralEntry } from '../../../src/detect/literal-scan.js';
 import { escapeRegex } from '../../../src/detect/re2-syntax.js';
 import { builtinPolicy } from '../../helpers/engine.js';
 
