@@ -41,14 +41,20 @@ export function leaves(v: JsonValue, keys = false): string[] {
 
 /**
  * Whether a member name inside a value a rule took may itself be a value of it, to be looked for
- * again in the record (a map keyed by its secrets, `{"api_keys":{"sk_live_...":"prod"}}`): not a
- * word, or words joined as names are (snake_case, kebab-case, dotted, camelCase, PascalCase,
- * UPPER_CASE), without a digit. Those are the object's field names (`{"password":{"value":...,
- * "origin":...}}`, Spring's /env), which other members and messages of the record share.
+ * again in the record (a map keyed by its secrets, `{"passwords":{"Tr0ub4dor&3":"admin"}}`): not
+ * a word, or words joined as names are (snake_case, kebab-case, dotted, camelCase, PascalCase,
+ * UPPER_CASE), without a digit, shorter than {@link FIELD_NAME_MAX} characters. Those are the
+ * object's field names (`{"password":{"value":..., "origin":...}}`, Spring's /env), which other
+ * members and messages of the record share. A longer one may be a passphrase or a base32 seed
+ * (`CorrectHorseBatteryStaple`, `JBSWYTDPEHPKXPXP`), and a field name looked for again costs a
+ * word of a message, where a secret left costs the secret.
  */
 export function nameMayBeValue(name: string): boolean {
-  return !FIELD_NAME.test(name);
+  return name.length > FIELD_NAME_MAX || !FIELD_NAME.test(name);
 }
+
+/** The longest member name {@link nameMayBeValue} takes for a field name: `accessKeyId`, `principalId`, `sessionToken`. */
+export const FIELD_NAME_MAX = 15;
 
 const FIELD_NAME = /^(?:[a-z]+(?:[_.-][a-z]+)*|[a-z]+(?:[A-Z][a-z]+)+|(?:[A-Z][a-z]+)+|[A-Z]+(?:_[A-Z]+)*)$/;
 

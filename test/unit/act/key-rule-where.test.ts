@@ -366,11 +366,14 @@ keyRules:
       '{"requestParameters":{"environment":{"variables":{"LDAP_BIND_CREDENTIALS":"xIWv+zXOlH-qhFQ","LOG_LEVEL":"info"}}},"userData":"bmV0IHVzZXIgQWRtaW4gUzNjcmV0IQ=="}',
       // An app's userData object, Azure's role assignment evidence, a token's digest, an OIDC permission.
       '{"app":{"userData":{"theme":"dark"}},"authorization":{"evidence":{"roleAssignmentId":"0ad7c3b0a5d74c3f9b1e2d4f6a8c0e12","principalType":"ServicePrincipal"}},"cloudtrail":{"userData":"<sensitiveDataRemoved>"},"hashed_token":"k1jQ2nX6p3N5vQ8rT0wZ1bC3dE5fG7hJ9kL1mN3pQ5s=","permissions":{"id-token":"write"}}',
+      // A script that starts with a tag: an unattend file, Windows' <powershell>.
+      '{"properties":{"customData":"<Unattend><AdministratorPassword><Value>S3cretAdm1n!</Value></AdministratorPassword></Unattend>"},"userData":"<powershell>net user admin S3cret!</powershell>"}',
     ];
     const { out } = await run(builtin, lines);
     expect(out[0]).toBe('{"responseElements":{"virtualMFADevice":{"serialNumber":"arn:aws:iam::123456789012:mfa/alice","base32StringSeed":"[[SECRET]]"}}}');
     expect(out[1]).toBe('{"requestParameters":{"username":"alice","confirmationCode":"[[SECRET]]","secretHash":"[[SECRET]]"}}');
     expect(out[2]).toBe('{"requestParameters":{"environment":{"variables":{"LDAP_BIND_CREDENTIALS":"[[SECRET]]","LOG_LEVEL":"info"}}},"userData":"[[SECRET]]"}');
     expect(out[3]).toBe(lines[3]);
+    expect(out[4]).toBe('{"properties":{"customData":"[[SECRET]]"},"userData":"[[SECRET]]"}');
   });
 });

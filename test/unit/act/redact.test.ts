@@ -233,6 +233,12 @@ describe('redactRecord', () => {
     // In a text body too.
     const text = redactRecord(record('cfg {"password":{"value":"Hunter2xyz","origin":"environment"}} origin=file Hunter2xyz'), options);
     expect(text.kind === 'keep' && text.body).toBe('cfg {"password":[[SECRET]]} origin=file [[SECRET]]');
+    // A long name of letters alone may be a passphrase or a seed, as may any name with a digit.
+    const seeds = { password: { CorrectHorseBatteryStaple: true, JBSWYTDPEHPKXPXP: 'totp', origin: 'env' }, msg: 'login with CorrectHorseBatteryStaple, seed JBSWYTDPEHPKXPXP, origin env' };
+    const kept = redactRecord(record(seeds), options);
+    expect(kept.kind === 'keep' && kept.body).toEqual({ password: '[[SECRET]]', msg: 'login with [[SECRET]], seed [[SECRET]], origin env' });
+    const inText = redactRecord(record('cfg {"password":{"tangerine-elephant-rocket":true}} retry tangerine-elephant-rocket'), options);
+    expect(inText.kind === 'keep' && inText.body).toBe('cfg {"password":[[SECRET]]} retry [[SECRET]]');
   });
 
   it('a skip rule spares a scalar only: what an object or array under the key holds is redacted', () => {

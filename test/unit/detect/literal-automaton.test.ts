@@ -20,7 +20,8 @@ function naive(words: readonly string[], input: string): Array<[number, number]>
   const lower = input.toLowerCase();
   const found: Array<[number, number]> = [];
   words.forEach((w, wi) => {
-    for (let at = lower.indexOf(w); at >= 0; at = lower.indexOf(w, at + 1)) found.push([at + w.length - 1, wi]);
+    const word = w.toLowerCase();
+    for (let at = lower.indexOf(word); at >= 0; at = lower.indexOf(word, at + 1)) found.push([at + w.length - 1, wi]);
   });
   return found.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
 }
@@ -69,7 +70,25 @@ describe('buildAutomaton', () => {
     );
   });
 
-  it('takes 32 bits an entry past 65,536 states', () => {
+  it('reads a word written in upper case as in lower case', () => {
+    const words = ['Pass', 'AKIA', 'ghp_'];
+    expect(ends(buildAutomaton(words), 'x pass akia GHP_')).toEqual(naive(words, 'x pass akia GHP_'));
+    expect(ends(buildAutomaton(words), 'x pass akia GHP_')).toEqual([
+      [5, 0],
+      [10, 1],
+      [15, 2],
+    ]);
+  });
+
+  it('takes 16 bits an entry up to 65,536 states, and 32 past them', () => {
+    const edge = buildAutomaton(['a'.repeat(65535)]);
+    expect(edge.next).toBeInstanceOf(Uint16Array);
+    expect(ends(edge, 'a'.repeat(65536))).toEqual([
+      [65534, 0],
+      [65535, 0],
+    ]);
+    expect(buildAutomaton(['a'.repeat(65536)]).next).toBeInstanceOf(Uint32Array);
+
     let seed = 7;
     const random = (): number => (seed = (seed * 48271) % 0x7fffffff);
     const words = Array.from({ length: 12000 }, () => Array.from({ length: 8 }, () => PRINTABLE[random() % PRINTABLE.length]).join(''));
