@@ -87,7 +87,7 @@ export class KeyRules {
     // Lowered only when its length is a condition's: most keys of most objects are not.
     if (this.#conditional.length === 0 || !keys.some((k) => this.#conditionLengths.has(k.length) && this.#conditionKeys.has(k.toLowerCase()))) return NO_RULES;
     const members = new Map(keys.map((k) => [k.toLowerCase(), holder[k]]));
-    return this.#conditional.filter((c) => c.where.every(([k, values]) => { const v = members.get(k); return typeof v === 'string' && values.has(v); })).map((c) => c.keys);
+    return this.#conditional.filter((c) => c.where.every(([k, values]) => { const v = members.get(k); return typeof v === 'string' && (values.has(v) || (v.length > 0 && values.has('*'))); })).map((c) => c.keys);
   }
 
   /**

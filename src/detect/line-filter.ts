@@ -279,12 +279,13 @@ function optionPattern(key: string): string | undefined {
 
 /**
  * What a line holds when a rule with conditions (see KeyRuleSpec.where) may apply in it: the
- * member of its first condition, with one of the values listed (`"kind":"Secret"`), which no rule
- * applies without, where the rule's own keys (`data`) stand in many lines it does not.
+ * member of its first condition, with one of the values listed (`"kind":"Secret"`) or a string
+ * (`*`), which no rule applies without, where the rule's own keys (`data`) stand in many lines it
+ * does not.
  */
 function conditionEntry(where: Readonly<Record<string, readonly string[]>>): PrefilterEntry {
   const [key, values] = Object.entries(where)[0] as [string, readonly string[]];
-  const value = `["'](?:${values.map(esc).join('|')})["']`;
+  const value = values.includes('*') ? `["']` : `["'](?:${values.map(esc).join('|')})["']`;
   return gatedBy(`["'](?i:${esc(key)})["']\\s*:\\s*${value}`, value);
 }
 

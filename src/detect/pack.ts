@@ -79,7 +79,8 @@ export interface KeyRuleSpec {
   action?: ActionSpec;
   /**
    * Only in an object that also holds each of these members with one of the values listed
-   * (`{kind: [Secret]}`: the `data` of a Kubernetes Secret). Keys case-insensitive, values exact.
+   * (`{kind: [Secret]}`: the `data` of a Kubernetes Secret). Keys case-insensitive, values exact;
+   * the value `*` is any string but the empty one (`{email: ['*']}`: the member is there).
    */
   where?: Record<string, string[]>;
   /**

@@ -376,4 +376,23 @@ keyRules:
     expect(out[3]).toBe(lines[3]);
     expect(out[4]).toBe('{"properties":{"customData":"[[SECRET]]"},"userData":"[[SECRET]]"}');
   });
+
+  it('takes a bare name beside an e-mail address or a phone number, a string there whatever it holds', async () => {
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const lines = [
+      '{"user":{"name":"Jane Doe","email":"jane@example.com","id":7}}',
+      '{"contact":{"display_name":"Bob Stone","phone_number":"555"}}',
+      // No member to go by, an empty one, or one that is no string: the name is read as any value.
+      '{"name":"Jane Doe","id":7}',
+      '{"name":"Jane Doe","email":""}',
+      '{"name":"Jane Doe","email":null,"phone":7}',
+      // A name the rule does not take: a number or a path.
+      '{"name":"svc/checkout-2","email":"ops@example.com"}',
+    ];
+    const { out } = await run(builtin, lines);
+    expect(out[0]).toMatch(/^\{"user":\{"name":"\[\[NAME:tk1\.[^"]+\]\]","email":"\[\[EMAIL:tk1\.[^"]+\]\]","id":7\}\}$/);
+    expect(out[1]).toMatch(/^\{"contact":\{"display_name":"\[\[NAME:tk1\.[^"]+\]\]","phone_number":"555"\}\}$/);
+    expect(out.slice(2, 5)).toEqual(lines.slice(2, 5));
+    expect(out[5]).toMatch(/^\{"name":"svc\/checkout-2","email":"\[\[EMAIL:tk1\.[^"]+\]\]"\}$/);
+  });
 });
