@@ -377,7 +377,7 @@ keyRules:
     expect(out[4]).toBe('{"properties":{"customData":"[[SECRET]]"},"userData":"[[SECRET]]"}');
   });
 
-  it('takes a bare name beside an e-mail address or a phone number, a string there whatever it holds', async () => {
+  it('takes what a member beside any string says it is: a bare name beside an e-mail address or a phone number, a secret payload beside its checksum', async () => {
     const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
     const lines = [
       '{"user":{"name":"Jane Doe","email":"jane@example.com","id":7}}',
@@ -388,11 +388,14 @@ keyRules:
       '{"name":"Jane Doe","email":null,"phone":7}',
       // A name the rule does not take: a number or a path.
       '{"name":"svc/checkout-2","email":"ops@example.com"}',
+      // GCP Secret Manager's payload, by the checksum beside it.
+      '{"response":{"name":"projects/p/secrets/db/versions/3","payload":{"data":"c2tfbGl2ZV83TXZTUjBQcHR5","dataCrc32c":"3937531394"}}}',
     ];
     const { out } = await run(builtin, lines);
     expect(out[0]).toMatch(/^\{"user":\{"name":"\[\[NAME:tk1\.[^"]+\]\]","email":"\[\[EMAIL:tk1\.[^"]+\]\]","id":7\}\}$/);
     expect(out[1]).toMatch(/^\{"contact":\{"display_name":"\[\[NAME:tk1\.[^"]+\]\]","phone_number":"555"\}\}$/);
     expect(out.slice(2, 5)).toEqual(lines.slice(2, 5));
     expect(out[5]).toMatch(/^\{"name":"svc\/checkout-2","email":"\[\[EMAIL:tk1\.[^"]+\]\]"\}$/);
+    expect(out[6]).toBe('{"response":{"name":"projects/p/secrets/db/versions/3","payload":{"data":"[[SECRET]]","dataCrc32c":"3937531394"}}}');
   });
 });
