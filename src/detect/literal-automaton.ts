@@ -6,9 +6,10 @@
  *
  * By byte, a row was 128 entries; by class it is as many as there are classes: 65 for the
  * built-in packs and routing rules (6,558 words, 30,663 states), whose table took 7.8 MB in every
- * worker and takes 4.0 MB (the packs alone: 6,422 words, 28,683 states, 64 classes, 3.7 MB). The scan is no slower for the class lookup (the table is not in the
- * CPU's first caches either way): over the benchmark's JSON lines, two lines at a time as the
- * scan goes, 32-34 ms per 20 MB against 31-33 by byte. Rows for the shallow states only, the
+ * worker and takes 4.0 MB (the packs alone: 6,422 words, 28,683 states, 64 classes, 3.7 MB).
+ * The scan is no slower for the class lookup (the table is not in the CPU's first caches either
+ * way): over the benchmark's JSON lines, two lines at a time as the scan goes, 32-34 ms per 20 MB
+ * against 31-33 by byte. Rows for the shallow states only, the
  * deep ones held as their children and failure state, took 0.5-2 MB but cost 20-50 % more time:
  * a step out of a deep state is a branch the CPU cannot foresee.
  */

@@ -5,10 +5,11 @@
  * benchmark's JSON lines, the first 10 MB cost 137 M instructions per MB, MB 60-70 still 37 M (a
  * call per line costs 7,000 at the least). This one is two table lookups per character (the
  * character's class, the next state) from the first line on (see literal-automaton.ts). The
- * table is too large for the CPU's first caches, so a step may wait on the lookup before it: a batch's lines
- * go through two at a time, whose steps do not wait on each other (the line prefilter alone 4-7 %
- * faster over the benchmark's JSON lines than one line at a time, bench/compare-builds.mjs
- * --stage prefilter, the two builds in either order; four at a time gained nothing more).
+ * table is too large for the CPU's first caches, so a step may wait on the lookup before it: a
+ * batch's lines go through two at a time, whose steps do not wait on each other (the line
+ * prefilter alone 4-7 % faster over the benchmark's JSON lines than one line at a time,
+ * bench/compare-builds.mjs --stage prefilter, the two builds in either order; four at a time
+ * gained nothing more).
  *
  * It answers for ASCII input. RE2's `(?i)` matches the Kelvin sign for `k` and the long s for `s`,
  * and an input that is not ASCII may hold such characters or invalid UTF-8: the same patterns

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ActionPolicy } from '../../../src/act/actions.js';
 import { explainKeys } from '../../../src/act/explain-keys.js';
-import { builtinPatternsDir } from '../../../src/config/config.js';
 import { CompiledPolicy } from '../../../src/detect/compile.js';
-import { loadPolicy } from '../../../src/detect/load.js';
 import { processBatch } from '../../../src/pipeline/batch.js';
-import { LIMITS } from '../../helpers/engine.js';
+import { builtinPolicy, LIMITS } from '../../helpers/engine.js';
 import { localKeys } from '../../helpers/keys.js';
 import { policyFromYaml, problemsOf } from '../../helpers/policy.js';
 
@@ -78,7 +76,7 @@ describe('a key rule with conditions (where)', () => {
   });
 
   it('keeps the data of a Kubernetes Secret, an SSM SecureString and a session cookie out of the built-in output', async () => {
-    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const builtin = builtinPolicy();
     const { out } = await run(builtin, [
       '{"kind":"Secret","apiVersion":"v1","metadata":{"name":"db"},"data":{"conn":"WnE5cFcyeEstc3VwZXJzZWNyZXQ="}}',
       '{"kind":"SecretList","items":[{"metadata":{"name":"a"},"data":{"k":"dmFsdWU="}}]}',
@@ -99,7 +97,7 @@ describe('a key rule with conditions (where)', () => {
 
 describe('a name-value object with other members beside its name and value', () => {
   it('has its value read under its name, as a pair alone is', async () => {
-    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const builtin = builtinPolicy();
     const lines = [
       '{"request":{"headers":[{"name":"Authorization","value":"abcdefgh12345678","comment":""}]}}',
       '{"variables":[{"key":"DB_PASSWORD","value":"Sup3rS3cretPW","variable_type":"env_var","protected":false,"masked":false}]}',
@@ -131,7 +129,7 @@ describe('a name-value object with other members beside its name and value', () 
 
 describe('an array of command-line arguments', () => {
   it('has the item after an option a rule selects redacted, on the fast path too', async () => {
-    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const builtin = builtinPolicy();
     const lines = [
       '{"spec":{"containers":[{"name":"db","args":["--user","app","--password","Sup3rS3cretPW","--port",5432]}]}}',
       '{"Args":["-storepass","Lm4vQ9zRt","-client-secret", 12345678]}',
@@ -150,7 +148,7 @@ describe('an array of command-line arguments', () => {
   });
 
   it('leaves a member whose value names an option or a key on the fast path, and reads an array inside a string', async () => {
-    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const builtin = builtinPolicy();
     const lines = [
       // A login method, a field named in an error: values of members, not items of arrays.
       '{"event":"login_success","method":"password","client":"cli"}',
@@ -169,7 +167,7 @@ describe('an array of command-line arguments', () => {
 
 describe('a Redis command as a list of its arguments', () => {
   it('has the password of AUTH redacted, alone or in HELLO, and nothing in other lists', async () => {
-    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const builtin = builtinPolicy();
     const lines = [
       '{"command":["AUTH","Wint3rDeploy42"]}',
       '{"command":["AUTH","default","Wint3rDeploy42"]}',
@@ -191,7 +189,7 @@ describe('a Redis command as a list of its arguments', () => {
 
 describe('a MySQL client as a list of its arguments', () => {
   it('has a password written onto -p redacted after the client, and nothing else', async () => {
-    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const builtin = builtinPolicy();
     const lines = [
       '{"command":["mysql","-u","app","-pS3cretRoot!","shop"]}',
       '{"args":["/usr/bin/mysqldump","--single-transaction","-pW1nt3r!Dump","-h","db"]}',
@@ -211,7 +209,7 @@ describe('a MySQL client as a list of its arguments', () => {
 
 describe('a list of header names and values', () => {
   it('has the value after a header name a rule selects redacted, where names stand at even places', async () => {
-    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const builtin = builtinPolicy();
     const lines = [
       '{"rawHeaders":["Host","api.example.com","X-Api-Key","abcdefgh12345678ZZ"]}',
       '{"scope":{"headers":[["host","api.example.com"],["authorization","abcdefgh12345678ZZ"],["cookie","sid=q7r2qzxgby3f"]]}}',
@@ -232,7 +230,7 @@ describe('a list of header names and values', () => {
 
 describe('the built-in rules for keys ending in token or secret', () => {
   it('redact a camelCase credential key, spare a listing cursor or an idempotency key, and leave a flag', async () => {
-    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const builtin = builtinPolicy();
     const lines = [
       '{"csrfToken":"q8Zr2LmX0pVt"}',
       '{"user":{"resetToken":"q8Zr2LmX","webhookSecret":"x9y8z7"}}',
@@ -286,7 +284,7 @@ keyRules:
   });
 
   it('holds in the built-in rules for pass and pw, beside the OAuth code of a token request and the session keys of frameworks', async () => {
-    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const builtin = builtinPolicy();
     const lines = [
       '{"transport":{"host":"smtp.office365.com","auth":{"user":"noreply","pass":"Wint3r!Deploy42"}},"stats":{"pass":12}}',
       '{"body":{"grant_type":"authorization_code","code":"Xq9vL2mKp7Rt4Yw8","code_verifier":"dBjftJeZ4CVP"}}',
@@ -344,7 +342,7 @@ keyRules:
   });
 
   it('holds in the built-in rules for the user fields of failed-login events', async () => {
-    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const builtin = builtinPolicy();
     const lines = [
       '{"winlog":{"event_id":4625,"event_data":{"TargetUserName":"Welcome2024!","TargetDomainName":"CORP"}}}',
       '{"winlog":{"event_id":4624,"event_data":{"TargetUserName":"WS017$","TargetDomainName":"CORP"}}}',
@@ -359,7 +357,7 @@ keyRules:
   });
 
   it('holds in the built-in rules for cloud audit records: MFA seeds and codes, boot scripts, ids that are no credential', async () => {
-    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const builtin = builtinPolicy();
     const lines = [
       '{"responseElements":{"virtualMFADevice":{"serialNumber":"arn:aws:iam::123456789012:mfa/alice","base32StringSeed":"O4UQCMJNEBHH76EY5Q2RJR2Z3NM7KIUZ"}}}',
       '{"requestParameters":{"username":"alice","confirmationCode":"720777","secretHash":"2rDV15kYbGs2As717o+wY0M9wsO31dAUkPzxOv7TjCk="}}',
@@ -368,6 +366,8 @@ keyRules:
       '{"app":{"userData":{"theme":"dark"}},"authorization":{"evidence":{"roleAssignmentId":"0ad7c3b0a5d74c3f9b1e2d4f6a8c0e12","principalType":"ServicePrincipal"}},"cloudtrail":{"userData":"<sensitiveDataRemoved>"},"hashed_token":"k1jQ2nX6p3N5vQ8rT0wZ1bC3dE5fG7hJ9kL1mN3pQ5s=","permissions":{"id-token":"write"}}',
       // A script that starts with a tag: an unattend file, Windows' <powershell>.
       '{"properties":{"customData":"<Unattend><AdministratorPassword><Value>S3cretAdm1n!</Value></AdministratorPassword></Unattend>"},"userData":"<powershell>net user admin S3cret!</powershell>"}',
+      // A web identity token's subject is no token, but may be an address.
+      '{"a":{"subjectFromWebIdentityToken":"system:serviceaccount:prod:api-7f9c2d8e4b1a6035"},"b":{"subjectFromWebIdentityToken":"jane.doe@example.com"}}',
     ];
     const { out } = await run(builtin, lines);
     expect(out[0]).toBe('{"responseElements":{"virtualMFADevice":{"serialNumber":"arn:aws:iam::123456789012:mfa/alice","base32StringSeed":"[[SECRET]]"}}}');
@@ -375,10 +375,11 @@ keyRules:
     expect(out[2]).toBe('{"requestParameters":{"environment":{"variables":{"LDAP_BIND_CREDENTIALS":"[[SECRET]]","LOG_LEVEL":"info"}}},"userData":"[[SECRET]]"}');
     expect(out[3]).toBe(lines[3]);
     expect(out[4]).toBe('{"properties":{"customData":"[[SECRET]]"},"userData":"[[SECRET]]"}');
+    expect(out[5]).toMatch(/^\{"a":\{"subjectFromWebIdentityToken":"system:serviceaccount:prod:api-7f9c2d8e4b1a6035"\},"b":\{"subjectFromWebIdentityToken":"\[\[EMAIL:tk1\.[^"]+\]\]"\}\}$/);
   });
 
   it('takes what a member beside any string says it is: a bare name beside an e-mail address or a phone number, a secret payload beside its checksum', async () => {
-    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const builtin = builtinPolicy();
     const lines = [
       '{"user":{"name":"Jane Doe","email":"jane@example.com","id":7}}',
       '{"contact":{"display_name":"Bob Stone","phone_number":"555"}}',
