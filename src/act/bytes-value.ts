@@ -2,8 +2,8 @@
  * OTLP's bytes values (`{"bytesValue":"<base64>"}` in an AnyValue, as the JSON mapping of protobuf
  * writes them): base64 hides what the bytes spell from every detector, so the structured path reads
  * them decoded too (see Walker in redact.ts), and the fast path passes no line that holds one.
- * Bytes that are UTF-8 text are read as that text; others byte by byte (latin1), where an ASCII
- * secret inside a binary blob still reads as written. What is redacted there is encoded again.
+ * Bytes that are UTF-8 or UTF-16LE text are read as that text; others byte by byte (latin1), where
+ * an ASCII secret inside a binary blob still reads as written. What is redacted there is encoded again.
  */
 import { isUtf8 } from 'node:buffer';
 
@@ -18,7 +18,7 @@ const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 
 export interface DecodedBytes {
   text: string;
-  encoding: 'utf8' | 'latin1';
+  encoding: 'utf8' | 'utf16le' | 'latin1';
 }
 
 /**
@@ -30,8 +30,34 @@ export function bytesText(value: string): DecodedBytes | undefined {
   if (compact.length === 0 || !BASE64.test(compact)) return undefined;
   const bytes = Buffer.from(compact, 'base64');
   if (bytes.length === 0) return undefined;
+  const wide = utf16Text(bytes);
+  if (wide !== undefined) return { text: wide, encoding: 'utf16le' };
   const encoding = isUtf8(bytes) ? 'utf8' : 'latin1';
   return { text: bytes.toString(encoding), encoding };
+}
+
+/**
+ * The text `bytes` spell as UTF-16LE (Windows' text: a PowerShell encoded command, a registry
+ * string), when they read as text that way and half its characters or more are ASCII, whose high
+ * byte is zero: UTF-8 reads such bytes too, with a NUL between every two characters. A binary
+ * blob seldom reads as text in UTF-16LE, and almost never as ASCII: it is read byte by byte.
+ */
+function utf16Text(bytes: Buffer): string | undefined {
+  if (bytes.length % 2 !== 0) return undefined;
+  const text = bytes.toString('utf16le');
+  let ascii = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // A control character but a tab or a line break, or a surrogate that is not one of a pair: no text.
+    if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return undefined;
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const low = text.charCodeAt(i + 1);
+      if (!(low >= 0xdc00 && low <= 0xdfff)) return undefined;
+      i++;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return undefined;
+    else if (c < 0x80) ascii++;
+  }
+  return ascii * 2 >= text.length ? text : undefined;
 }
 
 /**
@@ -40,6 +66,7 @@ export function bytesText(value: string): DecodedBytes | undefined {
  * label) is written in UTF-8.
  */
 export function encodedBytes(text: string, encoding: DecodedBytes['encoding']): string {
+  if (encoding === 'utf16le') return Buffer.from(text, 'utf16le').toString('base64');
   const bytes = encoding === 'latin1' ? text.replace(/[\u0100-\uffff]+/g, (wide) => Buffer.from(wide, 'utf8').toString('latin1')) : text;
   return Buffer.from(bytes, encoding).toString('base64');
 }

@@ -16,7 +16,7 @@ import RE2 from 're2';
 import type { KeyDecision, KeyRules } from '../detect/key-rules.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
 import type { TokenRef } from '../crypto/token.js';
-import { containerEnd } from '../codecs/json-splice.js';
+import { containerEnd, stringEnd } from '../codecs/json-splice.js';
 import { decodedViews, hasEscapes } from '../detect/escapes.js';
 import { repeatsIn, ValueSet } from '../detect/repeats.js';
 import { NAME_KEYS, nameMayBeValue, takes, VALUE_KEYS } from './members.js';
@@ -69,7 +69,7 @@ export function embeddedValues(text: string, rules: KeyRules, tokens: () => read
   const found: EmbeddedValue[] = [];
   for (const view of views) {
     const at = (i: number): number => (view.at ? (view.at[i] as number) : i);
-    const values: EmbeddedValue[] = [...(MAY_HOLD.test(view.text) ? pairsIn(view.text, rules) : []), ...sqlValues(view.text, rules)];
+    const values: EmbeddedValue[] = [...(MAY_HOLD.test(view.text) ? [...pairsIn(view.text, rules), ...conditionalValues(view.text, rules)] : []), ...sqlValues(view.text, rules)];
     for (const v of values) {
       const start = at(v.start);
       const end = at(v.end);
@@ -91,6 +91,82 @@ export function embeddedValues(text: string, rules: KeyRules, tokens: () => read
     taken.push({ start, end, rule, pattern, ...(text.slice(start, end) !== value ? { value } : {}) });
   }
   return disjoint(taken);
+}
+
+/**
+ * The values that rules with conditions (KeyRuleSpec.where) take in the JSON objects of `text`
+ * (`payload {"data":"c2tfbGl2ZV8...","dataCrc32c":"3937531394"}`): an object where a condition's
+ * member stands is read as a record's object is, its members' values taken by the rules whose
+ * conditions it meets. Objects inside it are read so too.
+ */
+function conditionalValues(text: string, rules: KeyRules): EmbeddedValue[] {
+  if (!rules.mayHoldConditions(text)) return [];
+  const out: EmbeddedValue[] = [];
+  for (const [open, end] of objectsIn(text)) {
+    const slice = text.slice(open, end);
+    if (!rules.mayHoldConditions(slice)) continue;
+    let object: unknown;
+    try {
+      object = JSON.parse(slice);
+    } catch {
+      continue;
+    }
+    if (object === null || typeof object !== 'object' || Array.isArray(object)) continue;
+    const holding = rules.holdingIn(object as Record<string, unknown>, Object.keys(object));
+    if (holding.length === 0) continue;
+    for (const member of membersOf(text, open, end)) {
+      for (const held of holding) {
+        const decision = held.decide(member.key);
+        if (decision.mode !== 'redact' || !decision.rule) continue;
+        takeValue(text, out, decision.rule, decision.pattern ?? member.key, member.value, member.valueStart);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** Where each object of `text` opens and ends (past its closing brace), outer ones first; JSON's strings skipped (an apostrophe in prose opens none). */
+function objectsIn(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const open: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') i = stringEnd(text, i) - 1;
+    else if (c === '{' || c === '[') open.push(c === '{' ? i : -1);
+    else if (c === '}' || c === ']') {
+      const at = open.pop();
+      if (at !== undefined && at >= 0 && c === '}') out.push([at, i + 1]);
+    }
+  }
+  return out.sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * The members of the object of valid JSON that opens at `open` and ends at `end` in `text`: each
+ * key read, and its value as {@link PAIR} gives it to {@link takeValue} (a string quoted, a number
+ * or literal as written, an object or array by its opening bracket).
+ */
+function membersOf(text: string, open: number, end: number): Array<{ key: string; value: string; valueStart: number }> {
+  const out: Array<{ key: string; value: string; valueStart: number }> = [];
+  const skip = (i: number): number => {
+    while (i < end && /[\s,]/.test(text[i] as string)) i++;
+    return i;
+  };
+  for (let i = skip(open + 1); i < end && text[i] === '"'; i = skip(i)) {
+    const keyEnd = stringEnd(text, i);
+    const key = unquoted(text.slice(i, keyEnd)) ?? '';
+    const valueStart = skip(text.indexOf(':', keyEnd) + 1);
+    const c = text[valueStart] as string;
+    if (c === '{' || c === '[') {
+      out.push({ key, value: c, valueStart });
+      i = containerEnd(text, valueStart) ?? end;
+    } else {
+      i = c === '"' ? stringEnd(text, valueStart) : valueStart + (/^[^,}\s]*/.exec(text.slice(valueStart, end))?.[0].length ?? 0);
+      out.push({ key, value: text.slice(valueStart, i), valueStart });
+    }
+  }
+  return out;
 }
 
 /** Between two members of one object: a comma, and before the next key its Python prefix if any (`u'value'`). */

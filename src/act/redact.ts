@@ -15,6 +15,7 @@ import type { ResolvedAction } from './actions.js';
 import { detectorEdit, keyRuleEdit, withKeyRules, type Edit, type RedactedBy } from './edits.js';
 import { bytesText, BYTES_MEMBERS, encodedBytes } from './bytes-value.js';
 import { embeddedValues } from './embedded.js';
+import { encodedCommands, mayHoldEncodedCommand } from './encoded-command.js';
 import { anyValueMember, contextWith, leaves, memberDecision, itemRule, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue, takes } from './members.js';
 import type { RedactOptions, RedactOutcome } from './redact-options.js';
 import { redactRepeats, type FirstPass } from './repeats.js';
@@ -195,7 +196,27 @@ class Walker implements FirstPass {
    */
   string(text: string, path: string, decoded = true, context: readonly string[] = NO_KEYS, asWritten = true): string | typeof DROP {
     if (asWritten && this.#clean(text, context)) return text;
-    return this.#scan(text, path, decoded, context, this.#o.valueDetectors?.of(text), this.#o.knownMatches);
+    const out = this.#scan(text, path, decoded, context, this.#o.valueDetectors?.of(text), this.#o.knownMatches);
+    return out !== DROP && mayHoldEncodedCommand(out) ? this.#encodedCommands(out, path, context) : out;
+  }
+
+  /**
+   * `text` with each PowerShell encoded command in it read decoded, with every detector (what the
+   * line matched says nothing of what the base64 spells), and encoded again where redacted; a
+   * command encoded inside one too (see encoded-command.ts).
+   */
+  #encodedCommands(text: string, path: string, context: readonly string[]): string | typeof DROP {
+    let out = '';
+    let last = 0;
+    for (const { start, end, script } of encodedCommands(text)) {
+      const scanned = this.#scan(script.text, path, true, context);
+      const redacted = scanned !== DROP && mayHoldEncodedCommand(scanned) ? this.#encodedCommands(scanned, path, context) : scanned;
+      if (redacted === DROP) return DROP;
+      if (redacted === script.text) continue;
+      out += text.slice(last, start) + encodedBytes(redacted, script.encoding);
+      last = end;
+    }
+    return last === 0 ? text : out + text.slice(last);
   }
 
   /** `only`: the detectors that can match (all when undefined); `known`: matches found ahead (see prepareLines). */
@@ -247,11 +268,11 @@ class Walker implements FirstPass {
 
   /**
    * True when {@link Walker.string} returns `text` (as written) unread: no detector can match it,
-   * and the line shows nothing a reading of it or its key could add.
+   * the line shows nothing a reading of it or its key could add, and it holds no encoded command.
    */
   #clean(text: string, context: readonly string[]): boolean {
     const known = this.#o.valueDetectors;
-    return context.length === 0 && known?.plain === true && known.of(text).length === 0;
+    return context.length === 0 && known?.plain === true && known.of(text).length === 0 && !mayHoldEncodedCommand(text);
   }
 
   #redact(text: string, path: string, edits: readonly Edit[]): string | typeof DROP {

@@ -172,7 +172,7 @@ export function containerEnd(text: string, open: number): number | undefined {
 }
 
 /** Just past the closing quote of the string whose opening quote (either kind) is at `open`. */
-function stringEnd(text: string, open: number): number {
+export function stringEnd(text: string, open: number): number {
   const quote = text[open] as string;
   for (let q = text.indexOf(quote, open + 1); q !== -1; q = text.indexOf(quote, q + 1)) {
     let b = q - 1;

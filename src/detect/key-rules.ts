@@ -6,6 +6,7 @@
 import { BoundedMap } from '../util/bounded-map.js';
 import { decodedViews } from './escapes.js';
 import type { KeyRuleSpec } from './pack.js';
+import { escapeRegex } from './re2-syntax.js';
 
 export interface KeyDecision {
   mode: 'redact' | 'skip' | 'scan';
@@ -25,15 +26,17 @@ export class KeyRules {
   readonly #globs: Array<{ re: RegExp; decision: KeyDecision }> = [];
   readonly #cache = new BoundedMap<string, KeyDecision>(KEY_CACHE_LIMIT);
   /** The rules that hold only beside certain members (see KeyRuleSpec.where), and the keys of those members. */
-  readonly #conditional: Array<{ where: ReadonlyArray<[string, ReadonlySet<string>]>; keys: KeyRules }> = [];
+  readonly #conditional: Array<{ where: ReadonlyArray<[string, (value: string) => boolean]>; keys: KeyRules }> = [];
   readonly #conditionKeys = new Set<string>();
   readonly #conditionLengths = new Set<number>();
+  /** A condition's member as a quoted key of JSON in a text (`"kind":`), case-insensitive. */
+  readonly #conditionInText: RegExp | undefined;
 
   /** `unconditional`: take every rule as if it had no conditions (the set a rule with them is decided by). */
   constructor(rules: readonly KeyRuleSpec[], unconditional = false) {
     for (const rule of rules) {
       if (rule.where && !unconditional) {
-        const where = Object.entries(rule.where).map(([k, values]) => [k.toLowerCase(), new Set(values)] as [string, ReadonlySet<string>]);
+        const where = Object.entries(rule.where).map(([k, values]) => [k.toLowerCase(), conditionTest(values)] as [string, (value: string) => boolean]);
         for (const [k] of where) {
           this.#conditionKeys.add(k);
           this.#conditionLengths.add(k.length);
@@ -47,13 +50,20 @@ export class KeyRules {
         // Keys are matched case-insensitively: the rule's keys are lowered as the record's are.
         const lower = key.toLowerCase();
         if (key.includes('*')) {
-          const body = lower.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+          const body = lower.split('*').map(escapeRegex).join('.*');
           this.#globs.push({ re: new RegExp(`^${body}$`), decision });
         } else if (!this.#exact.has(lower)) {
           this.#exact.set(lower, decision);
         }
       }
     }
+    const members = [...this.#conditionKeys].map(escapeRegex);
+    this.#conditionInText = members.length > 0 ? new RegExp(`["'](?:${members.join('|')})["'][ \\t\\r\\n]*:`, 'i') : undefined;
+  }
+
+  /** True when `text` may hold a JSON object that a rule with conditions holds in: a condition's member stands in it as a key. */
+  mayHoldConditions(text: string): boolean {
+    return this.#conditionInText?.test(text) ?? false;
   }
 
   /**
@@ -87,7 +97,7 @@ export class KeyRules {
     // Lowered only when its length is a condition's: most keys of most objects are not.
     if (this.#conditional.length === 0 || !keys.some((k) => this.#conditionLengths.has(k.length) && this.#conditionKeys.has(k.toLowerCase()))) return NO_RULES;
     const members = new Map(keys.map((k) => [k.toLowerCase(), holder[k]]));
-    return this.#conditional.filter((c) => c.where.every(([k, values]) => { const v = members.get(k); return typeof v === 'string' && (values.has(v) || (v.length > 0 && values.has('*'))); })).map((c) => c.keys);
+    return this.#conditional.filter((c) => c.where.every(([k, holds]) => { const v = members.get(k); return typeof v === 'string' && holds(v); })).map((c) => c.keys);
   }
 
   /**
@@ -111,4 +121,16 @@ export class KeyRules {
   get empty(): boolean {
     return this.#exact.size === 0 && this.#globs.length === 0 && this.#conditional.length === 0;
   }
+}
+
+/**
+ * What a condition's values (KeyRuleSpec.where) accept of a member's string: a value listed
+ * (exact), any but the empty string for `*`, and what a glob among them matches whole (`*` any
+ * run of characters, case as written: `https://*.vault.azure.net/secrets/*`).
+ */
+export function conditionTest(values: readonly string[]): (value: string) => boolean {
+  const exact = new Set(values.filter((v) => !v.includes('*')));
+  const any = values.includes('*');
+  const globs = values.filter((v) => v !== '*' && v.includes('*')).map((v) => new RegExp(`^${v.split('*').map(escapeRegex).join('[^]*')}$`));
+  return (value) => exact.has(value) || (value.length > 0 && any) || globs.some((g) => g.test(value));
 }

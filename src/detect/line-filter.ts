@@ -11,6 +11,7 @@
  * pattern: there a hit of a widened form is kept only when the pattern itself matches the line.
  */
 import RE2 from 're2';
+import { ENCODED_COMMAND_LINE } from '../act/encoded-command.js';
 import { readsAsText, type LineFormat } from '../codecs/jsonl.js';
 import { isPercentEscapeAt, isReferenceAt } from './escapes.js';
 import { HIDDEN_NUMBER_PATTERN } from './numbers.js';
@@ -78,8 +79,9 @@ export class LineFilter {
       // A Redis command as a list, whose password the password rule takes (see itemRule in act/members.ts).
       // A MySQL client's password given as one argument of a list (`["mysql","-u","app","-pX"]`, see itemRule).
       ...(keyRules.some((r) => r.mode === 'redact') ? [{ pattern: `${ITEM}(?:AUTH|HELLO)\\\\*["']\\s*,` }, { pattern: SQL_LINE }, { pattern: MYSQL_CLIENT_LINE }] : []),
-      // A number whose digits its writing hides is also read plain (see numbers.ts).
-      ...(detectors.length > 0 ? [{ pattern: HIDDEN_NUMBER_PATTERN }] : []),
+      // A number whose digits its writing hides is also read plain (see numbers.ts), and a
+      // PowerShell command's script decoded (see act/encoded-command.ts).
+      ...(detectors.length > 0 ? [{ pattern: HIDDEN_NUMBER_PATTERN }, { pattern: ENCODED_COMMAND_LINE }] : []),
       ...extra,
     ];
     const textForms = detectors.map((d, i) => (widened[i] === d.regex ? undefined : d.regex));
@@ -279,13 +281,14 @@ function optionPattern(key: string): string | undefined {
 
 /**
  * What a line holds when a rule with conditions (see KeyRuleSpec.where) may apply in it: the
- * member of its first condition, with one of the values listed (`"kind":"Secret"`) or a string
- * (`*`), which no rule applies without, where the rule's own keys (`data`) stand in many lines it
+ * member of its first condition, with one of the values listed (`"kind":"Secret"`), a value one
+ * of its globs matches, or a string (`*`), which no rule applies without, where the rule's own keys (`data`) stand in many lines it
  * does not.
  */
 function conditionEntry(where: Readonly<Record<string, readonly string[]>>): PrefilterEntry {
   const [key, values] = Object.entries(where)[0] as [string, readonly string[]];
-  const value = values.includes('*') ? `["']` : `["'](?:${values.map(esc).join('|')})["']`;
+  // A glob's `*` runs over anything, quotes too: a line read with its escapes decoded shows an escaped quote bare.
+  const value = values.includes('*') ? `["']` : `["'](?:${values.map((v) => v.split('*').map(esc).join('.*')).join('|')})["']`;
   return gatedBy(`["'](?i:${esc(key)})["']\\s*:\\s*${value}`, value);
 }
 

@@ -80,7 +80,9 @@ export interface KeyRuleSpec {
   /**
    * Only in an object that also holds each of these members with one of the values listed
    * (`{kind: [Secret]}`: the `data` of a Kubernetes Secret). Keys case-insensitive, values exact;
-   * the value `*` is any string but the empty one (`{email: ['*']}`: the member is there).
+   * the value `*` is any string but the empty one (`{email: ['*']}`: the member is there); a
+   * value with `*` in it is a glob over the whole string, `*` any run of characters
+   * (`{id: ['https://*.vault.azure.net/secrets/*']}`).
    */
   where?: Record<string, string[]>;
   /**

@@ -58,10 +58,27 @@ describe('a key rule with conditions (where)', () => {
     expect(fast).toBe(2);
   });
 
-  it('reads a condition spelled with escapes, and never applies inside text', async () => {
+  it('reads a condition spelled with escapes, and never applies to pairs in prose', async () => {
     const policy = policyFromYaml(PACK);
     const { out } = await run(policy, ['{"kind":"Secr\\u0065t","data":{"k":"dmFsdWU="}}', 'kind: Secret, data: {"k":"dmFsdWU="}']);
     expect(out).toEqual(['{"kind":"Secr\\u0065t","data":"[[K8S_SECRET]]"}', 'kind: Secret, data: {"k":"dmFsdWU="}']);
+  });
+
+  it('applies in a JSON object inside a string or a text line, where the object meets the conditions', async () => {
+    const policy = policyFromYaml(PACK);
+    const lines = [
+      '{"msg":"apply {\\"apiVersion\\":\\"v1\\",\\"kind\\":\\"Secret\\",\\"metadata\\":{\\"name\\":\\"db\\"},\\"data\\":{\\"url\\":\\"cG9zdGdyZXM6Ly9h\\"}}"}',
+      'it\'s {"type": "Secret", "scope": "prod", "value": "Zq9pW2xK"} and {"type":"Secret","scope":"dev","value":"Dev0nlyX"}',
+      // The condition in an object inside the one that holds the key, or beside it: no rule holds.
+      '{"msg":"{\\"data\\":{\\"k\\":\\"dmFsdWU=\\"},\\"meta\\":{\\"kind\\":\\"Secret\\"}}"}',
+      'kind: Secret {"data":{"k":"dmFsdWU="}}',
+    ];
+    const { out } = await run(policy, lines);
+    expect(out).toEqual([
+      '{"msg":"apply {\\"apiVersion\\":\\"v1\\",\\"kind\\":\\"Secret\\",\\"metadata\\":{\\"name\\":\\"db\\"},\\"data\\":[[K8S_SECRET]]}"}',
+      'it\'s {"type": "Secret", "scope": "prod", "value": "[[SECRET]]"} and {"type":"Secret","scope":"dev","value":"Dev0nlyX"}',
+      ...lines.slice(2),
+    ]);
   });
 
   it('is named with its conditions in explain', () => {
@@ -75,13 +92,48 @@ describe('a key rule with conditions (where)', () => {
     expect(problemsOf(bad).length).toBe(2);
   });
 
-  it('keeps the data of a Kubernetes Secret, an SSM SecureString and a session cookie out of the built-in output', async () => {
+  it('takes a glob as a value, matched against the whole string, escapes decoded', async () => {
+    const policy = policyFromYaml(`
+pack: t
+detectors: []
+keyRules:
+  - keys: [value]
+    where: {id: ['https://*.vault.example/secrets/*', 'literal*']}
+    mode: redact
+    label: SECRET
+    action: mask
+`);
+    const lines = [
+      '{"value":"Zq9pW2xK","id":"https://kv1.vault.example/secrets/db/01"}',
+      '{"Id":"https:\\/\\/kv1.vault.example\\/secrets\\/db\\/01","Value":"Zq9pW2xK"}',
+      '{"value":"Zq9pW2xK","id":"literal"}',
+      // Not the whole string, another path, the case not as written, a glob's parts out of order.
+      '{"value":"Zq9pW2xK","id":"see https://kv1.vault.example/secrets/db/01"}',
+      '{"value":"Zq9pW2xK","id":"https://kv1.vault.example/keys/db/01"}',
+      '{"value":"Zq9pW2xK","id":"HTTPS://kv1.vault.example/secrets/db"}',
+      '{"value":"Zq9pW2xK","id":"https://secrets/.vault.example"}',
+    ];
+    const { out, fast } = await run(policy, lines);
+    expect(out).toEqual([
+      '{"value":"[[SECRET]]","id":"https://kv1.vault.example/secrets/db/01"}',
+      '{"Id":"https:\\/\\/kv1.vault.example\\/secrets\\/db\\/01","Value":"[[SECRET]]"}',
+      '{"value":"[[SECRET]]","id":"literal"}',
+      ...lines.slice(3),
+    ]);
+    // The lines whose member no glob matches stay on the fast path.
+    expect(fast).toBe(4);
+  });
+
+  it('keeps the data of a Kubernetes Secret, an SSM SecureString, a Key Vault secret and a session cookie out of the built-in output', async () => {
     const builtin = builtinPolicy();
     const { out } = await run(builtin, [
       '{"kind":"Secret","apiVersion":"v1","metadata":{"name":"db"},"data":{"conn":"WnE5cFcyeEstc3VwZXJzZWNyZXQ="}}',
       '{"kind":"SecretList","items":[{"metadata":{"name":"a"},"data":{"k":"dmFsdWU="}}]}',
       '{"Parameter":{"Name":"/prod/db/conn","Type":"SecureString","Value":"Zq9pW2xK","Version":3}}',
       '{"Parameter":{"Name":"/prod/db/host","Type":"String","Value":"db.internal","Version":3}}',
+      // Azure Key Vault's Get Secret: a secret's value, and a key's (a public key's id) left.
+      '{"value":"Xq7!mZ2pLw9#rT4v","id":"https://contoso.vault.azure.net/secrets/db-password/4387e9f3d6e14c45","attributes":{"enabled":true}}',
+      '{"value":"AQAB","id":"https://contoso.vault.azure.net/keys/signing/4387e9f3d6e14c45"}',
       // A HAR's cookies: one named session, one of a framework's name, one that is no session.
       '{"cookies":[{"name":"session","value":"eyJ1aWQiOjQyfQ.Zq9pW2","httpOnly":true},{"name":"connect.sid","value":"s%3AZq9pW2xK.sig"},{"name":"_ga","value":"GA1.2.1.2"}]}',
     ]);
@@ -90,6 +142,8 @@ describe('a key rule with conditions (where)', () => {
       '{"kind":"SecretList","items":"[[K8S_SECRET]]"}',
       '{"Parameter":{"Name":"/prod/db/conn","Type":"SecureString","Value":"[[SECRET]]","Version":3}}',
       '{"Parameter":{"Name":"/prod/db/host","Type":"String","Value":"db.internal","Version":3}}',
+      '{"value":"[[SECRET]]","id":"https://contoso.vault.azure.net/secrets/db-password/4387e9f3d6e14c45","attributes":{"enabled":true}}',
+      '{"value":"AQAB","id":"https://contoso.vault.azure.net/keys/signing/4387e9f3d6e14c45"}',
       '{"cookies":[{"name":"session","value":"[[SESSION_ID]]","httpOnly":true},{"name":"connect.sid","value":"[[SECRET]]"},{"name":"_ga","value":"GA1.2.1.2"}]}',
     ]);
   });

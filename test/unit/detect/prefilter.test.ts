@@ -238,8 +238,9 @@ describe('LineFilter.markHits on lines read as text', () => {
       [2, [0]],
       [3, [0]],
       [4, [0, 1]],
-      // After the detectors, the pattern of numbers whose writing hides their digits.
-      [5, [0, 3]],
+      // The extra pattern, after the detectors and the patterns of numbers whose writing hides
+      // their digits and of encoded commands.
+      [5, [0, filter.extraStart]],
     ]);
   });
 

@@ -1,0 +1,59 @@
+/**
+ * PowerShell's encoded commands (`powershell.exe -NoProfile -EncodedCommand JABwAGEAcwBz...`): the
+ * script travels as base64 of its UTF-16LE text, which hides a password written in it from every
+ * detector. The structured path reads such an argument decoded (see Walker in redact.ts), redacts
+ * what the script holds and encodes the result again, so that the command line still reads as one
+ * and a routing rule that looks for an encoded command still finds it. The line prefilter sends a
+ * line that holds one down that path ({@link ENCODED_COMMAND_LINE}).
+ */
+import { bytesText, type DecodedBytes } from './bytes-value.js';
+
+/**
+ * The parameter's names: PowerShell takes any prefix of a name that no other parameter shares
+ * (`-e`, `-en`, `-enc`, ... `-EncodedCommand`) and the alias `-ec`, led by a dash, a slash or a
+ * typographic dash (which a copied command line holds), in any case.
+ */
+const NAMES = ['ec', ...Array.from('encodedcommand', (_, i) => 'encodedcommand'.slice(0, i + 1))].sort((a, b) => b.length - a.length).join('|');
+
+/** What stands before the parameter: the executable's name (`powershell.exe`, `pwsh`). */
+const PROGRAM = /powershell|pwsh/i;
+
+/** The parameter and its argument (base64, 16 characters or more: a script of 6 characters or more), quoted or not. */
+const ARGUMENT = new RegExp(String.raw`(?:^|[\s"'])[-/\u2013\u2014](?:${NAMES})(?:\s+|:)(["']?)([A-Za-z0-9+/]{16,}={0,2})(?![A-Za-z0-9+/=])`, 'gi');
+
+/**
+ * A raw line (or a reading of it, see slowLines) that may hold an encoded command: the program's
+ * name, then the parameter and an argument, its quote escaped or not. RE2; wider than
+ * {@link encodedCommands}, as a prefilter must be.
+ */
+export const ENCODED_COMMAND_LINE = String.raw`(?i)(?:powershell|pwsh)[^\n]*[\s"'/\\](?:-|/|\x{2013}|\x{2014})(?:${NAMES})(?:\s+|:)\\?["']?[A-Za-z0-9+/]{16}`;
+
+/** An encoded command's argument in a text: where its base64 stands, and the script it spells. */
+export interface EncodedCommand {
+  start: number;
+  end: number;
+  script: DecodedBytes;
+}
+
+/** True when `text` may hold an encoded command: a cheap test before {@link encodedCommands}. */
+export function mayHoldEncodedCommand(text: string): boolean {
+  return text.length >= 20 && PROGRAM.test(text);
+}
+
+/**
+ * The encoded commands in `text` after the program's name, in order, each with the script it
+ * spells (UTF-16LE as PowerShell writes it; another text encoding as a test or a tool may).
+ */
+export function encodedCommands(text: string): EncodedCommand[] {
+  const program = PROGRAM.exec(text);
+  if (!program) return [];
+  const out: EncodedCommand[] = [];
+  ARGUMENT.lastIndex = program.index;
+  for (let m = ARGUMENT.exec(text); m !== null; m = ARGUMENT.exec(text)) {
+    const base64 = m[2] as string;
+    const start = m.index + m[0].length - base64.length;
+    const script = bytesText(base64);
+    if (script) out.push({ start, end: start + base64.length, script });
+  }
+  return out;
+}
