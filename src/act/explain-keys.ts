@@ -11,6 +11,7 @@ import { indexJson, itemPath, memberPath } from '../codecs/json-splice.js';
 import { fieldPath, type JsonValue } from '../record.js';
 import { embeddedValues } from './embedded.js';
 import { anyValueMember, itemRule, memberDecision, namedValue, takes } from './members.js';
+import { boundParameters, type BoundParameter } from './sql.js';
 
 export interface KeyRuleEntry {
   /** `key:<pattern>`, as findings name key rules. */
@@ -52,7 +53,7 @@ function entry(rule: KeyRuleSpec, pattern: string, verdict: KeyRuleEntry['verdic
 
 const MAX_DEPTH = 64;
 
-function walk(policy: CompiledPolicy, v: JsonValue, place: Place, out: KeyRuleEntry[], depth: number): void {
+function walk(policy: CompiledPolicy, v: JsonValue, place: Place, out: KeyRuleEntry[], depth: number, bound?: ReadonlyMap<number, BoundParameter>): void {
   if (depth > MAX_DEPTH) return;
   const { path, spans } = place;
   if (typeof v === 'string') {
@@ -68,7 +69,7 @@ function walk(policy: CompiledPolicy, v: JsonValue, place: Place, out: KeyRuleEn
       const at = `${path}[${i}]`;
       const index = itemPath(place.index, i);
       // As the walk decides (redact.ts).
-      const option = itemRule(policy.keyRules, v, i);
+      const option = itemRule(policy.keyRules, v, i) ?? bound?.get(i);
       if (!option) return walk(policy, item, { path: at, index, spans }, out, depth + 1);
       const span = spans?.get(index);
       out.push({ ...entry(option.rule, option.pattern, 'key-redact', at, option.why ?? `the value after "${v[i - 1] as string}" is redacted whole`), ...(span ? { at: { start: span.start, end: span.end } } : {}) });
@@ -77,6 +78,7 @@ function walk(policy: CompiledPolicy, v: JsonValue, place: Place, out: KeyRuleEn
   }
   const keys = Object.keys(v);
   const named = namedValue(v, keys);
+  const parameters = boundParameters(policy.keyRules, v, keys);
   for (const key of keys) {
     const at = fieldPath(path, key);
     const index = memberPath(place.index, key);
@@ -100,7 +102,7 @@ function walk(policy: CompiledPolicy, v: JsonValue, place: Place, out: KeyRuleEn
       out.push(entry(decision.rule, decision.pattern ?? key, 'key-skip', at, detail));
       continue;
     }
-    walk(policy, item, { path: at, index, spans }, out, depth + 1);
+    walk(policy, item, { path: at, index, spans }, out, depth + 1, key === parameters?.key ? parameters.items : undefined);
   }
 }
 

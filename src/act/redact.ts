@@ -20,6 +20,7 @@ import { anyValueMember, contextWith, leaves, memberDecision, itemRule, namedVal
 import type { RedactOptions, RedactOutcome } from './redact-options.js';
 import { redactRepeats, type FirstPass } from './repeats.js';
 import { replacement } from './replace.js';
+import { boundParameters, type BoundParameter } from './sql.js';
 
 export { partial, type RedactKeys } from './replace.js';
 export type { RedactOptions, RedactOutcome } from './redact-options.js';
@@ -73,6 +74,8 @@ class Walker implements FirstPass {
   /** Some number has a reading its writing does not hold verbatim (`5.36221234E8` is 536221234). */
   numbersReadOtherwise = false;
   readonly #o: RedactOptions;
+  /** The arrays of bind parameters the record holds beside their statements, with the rules their columns give (see boundParameters). */
+  readonly #bound = new WeakMap<readonly JsonValue[], ReadonlyMap<number, BoundParameter>>();
 
   readonly #root: string | JsonValue;
 
@@ -102,7 +105,7 @@ class Walker implements FirstPass {
       for (let i = 0; i < v.length; i++) {
         const item = v[i] as JsonValue;
         // The value after a command-line option or a header name a rule selects (`["--password","..."]`).
-        const option = itemRule(this.#o.policy.keyRules, v, i);
+        const option = itemRule(this.#o.policy.keyRules, v, i) ?? this.#bound.get(v)?.get(i);
         const next = option
           ? this.#byKey(item, `${path}[${i}]`, option.rule, option.pattern, `${source}[${i}]`)
           : typeof item === 'string' && this.#clean(item, context)
@@ -118,6 +121,9 @@ class Walker implements FirstPass {
     // A name and a value (`{"name":"DB_PASSWORD","value":"..."}`): the value is read under the name too.
     const named = namedValue(v, keys);
     const holding = this.#o.policy.keyRules.holdingIn(v, keys);
+    // A statement's bind parameters beside it (`{"sql":"... values (?, ?)","bindings":[...]}`), by their columns.
+    const bound = boundParameters(this.#o.policy.keyRules, v, keys);
+    if (bound) this.#bound.set(v[bound.key] as JsonValue[], bound.items);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       const item = v[key] as JsonValue;

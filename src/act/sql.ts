@@ -8,13 +8,19 @@
  *   `last_name LIKE 'Sm%'`: by the column before the comparison.
  *
  * A `redact` key rule for the column's name takes the value, string or number (a rule that takes
- * strings only leaves a number), as it would under a JSON key of that name. A tuple whose values
+ * strings only leaves a number), as it would under a JSON key of that name. A statement that binds
+ * its values (`VALUES (?, ?)`, `WHERE dob = $2`) names them by their place: the parameters an ORM
+ * or driver logs beside it, in a member of the same object (`{"sql":...,"bindings":[...]}`, see
+ * {@link boundParameters}) or after it in the text (TypeORM's `-- PARAMETERS: [...]`), are taken
+ * by their column's rule too. A tuple whose values
  * cannot all be read (an expression, a subquery) is left to the detectors: its positions are not
  * known. Identifiers may be quoted ("col", `col`, [col]) and qualified (u.password); the last part
  * names the column.
  */
+import { containerEnd, stringEnd } from '../codecs/json-splice.js';
 import type { KeyRules } from '../detect/key-rules.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
+import type { JsonValue } from '../record.js';
 import { takes } from './members.js';
 
 /** A value a key rule takes in SQL text: where it is written (inside its quotes), and the rule. */
@@ -39,7 +45,7 @@ const INSERT = new RegExp(String.raw`\binsert\s+(?:ignore\s+)?into\s+${QUALIFIED
  * starts where a word does: tried inside a long run of word characters, the search would go back
  * over the run from each of its characters (quadratic time).
  */
-const COMPARISON = new RegExp(String.raw`(?<![\w$])(${QUALIFIED})\s*(?:=|<>|!=|\s(?:i?like|in)\s*)\s*(?=[-+\d(NnEe']|\.\d)`, 'gi');
+const COMPARISON = new RegExp(String.raw`(?<![\w$])(${QUALIFIED})\s*(?:=|<>|!=|\s(?:i?like|in)\s*)\s*(?=[-+\d(NnEe'?$]|\.\d)`, 'gi');
 /** A literal: a string (N'', E'' prefixes; '' and \' inside) or a number. */
 const STRING = /[NnEe]?'(?:[^'\\]|''|\\.)*'/y;
 const NUMBER = /[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?(?![\w.])/y;
@@ -71,6 +77,22 @@ export function sqlValues(text: string, rules: KeyRules): SqlValue[] {
     const written = text.slice(lit.start, lit.end);
     out.push({ start: lit.start, end: lit.end, rule: decision.rule, pattern: decision.pattern ?? column, ...(typeof lit.value === 'string' && lit.value !== written ? { value: lit.value } : {}) });
   };
+  eachValue(text, take);
+  for (const m of text.matchAll(LOGGED_PARAMETERS)) {
+    const open = m.index + m[0].length - 1;
+    const end = containerEnd(text, open);
+    if (end === undefined) continue;
+    const columns = placeholderColumns(text.slice(0, m.index));
+    arrayItems(text, open, end).forEach((lit, i) => {
+      const column = columns.get(i);
+      if (column !== undefined) take(column, lit);
+    });
+  }
+  return disjoint(out);
+}
+
+/** Each value of `text`'s statements with its column: an INSERT's by position, a comparison's by the column before it. */
+function eachValue(text: string, visit: (column: string, lit: Literal) => void): void {
   for (const m of text.matchAll(INSERT)) {
     const columns = columnList(text, m.index + m[0].length);
     if (!columns) continue;
@@ -80,7 +102,7 @@ export function sqlValues(text: string, rules: KeyRules): SqlValue[] {
     while (text[at] === '(') {
       const tuple = literalList(text, at + 1);
       if (!tuple) break;
-      if (tuple.items.length === columns.names.length) tuple.items.forEach((lit, i) => take(columns.names[i] as string, lit));
+      if (tuple.items.length === columns.names.length) tuple.items.forEach((lit, i) => visit(columns.names[i] as string, lit));
       at = skip(text, tuple.next);
       if (text[at] !== ',') break;
       at = skip(text, at + 1);
@@ -91,13 +113,117 @@ export function sqlValues(text: string, rules: KeyRules): SqlValue[] {
     const at = m.index + m[0].length;
     if (text[at] === '(') {
       const list = literalList(text, at + 1);
-      if (list) for (const lit of list.items) take(column, lit);
+      if (list) for (const lit of list.items) visit(column, lit);
     } else {
       const lit = literal(text, at);
-      if (lit) take(column, lit);
+      if (lit) visit(column, lit);
     }
   }
-  return disjoint(out);
+}
+
+/** TypeORM's query log: the statement, then its parameters as a JSON array (`-- PARAMETERS: ["Ann",42]`). */
+const LOGGED_PARAMETERS = /--\s*PARAMETERS:\s*\[/gi;
+
+/**
+ * The names of a member that holds a statement's bind parameters beside it, in an ORM's or a
+ * driver's log record (knex's `bindings`, Sequelize's `bind`, node-postgres' `values`).
+ */
+const PARAMETER_KEYS = new Set(['params', 'parameters', 'bindings', 'binds', 'bind', 'args', 'arguments', 'values', 'bindvalues', 'bind_values', 'bindparams', 'bind_params', 'queryparams', 'query_params', 'replacements']);
+
+/** A bind parameter a `redact` key rule takes, by its column: the rule, its key pattern, and why (for explain). */
+export interface BoundParameter {
+  rule: KeyRuleSpec;
+  pattern: string;
+  why: string;
+}
+
+/**
+ * The bind parameters that `redact` key rules take in an object holding a statement and its
+ * parameters side by side (`{"sql":"insert into users (name, dob) values (?, ?)","bindings":
+ * ["Ann Lee","1984-03-17"]}`): the member that holds them, and by position the rule of each one's
+ * column. Undefined when there is none.
+ */
+export function boundParameters(rules: KeyRules, object: Readonly<Record<string, JsonValue>>, keys: readonly string[]): { key: string; items: ReadonlyMap<number, BoundParameter> } | undefined {
+  if (rules.empty) return undefined;
+  const key = keys.find((k) => Array.isArray(object[k]) && PARAMETER_KEYS.has(k.toLowerCase()));
+  if (key === undefined) return undefined;
+  const params = object[key] as JsonValue[];
+  const items = new Map<number, BoundParameter>();
+  for (const k of keys) {
+    const statement = object[k];
+    if (typeof statement !== 'string' || !HINT.test(statement)) continue;
+    for (const [i, column] of placeholderColumns(statement)) {
+      const item = params[i];
+      const decision = rules.decide(column);
+      if (item === undefined || items.has(i) || decision.mode !== 'redact' || !decision.rule || !takes(decision.rule, item)) continue;
+      items.set(i, { rule: decision.rule, pattern: decision.pattern ?? column, why: `the bind parameter of column "${column}" is redacted whole` });
+    }
+  }
+  return items.size > 0 ? { key, items } : undefined;
+}
+
+/**
+ * The column of each bind parameter of `text`'s statements that stands where a value does, by the
+ * parameter's place among them (from 0): `?` by its rank among the statement's question marks
+ * outside strings, `$2` by its number. Named parameters (`:dob`, `@dob`) are bound by name, as a
+ * key rule reads them.
+ */
+function placeholderColumns(text: string): Map<number, string> {
+  const marks = questionMarks(text);
+  const out = new Map<number, string>();
+  eachValue(text, (column, lit) => {
+    if (lit.value !== undefined) return;
+    const written = text.slice(lit.start, lit.end);
+    const i = written === '?' ? (marks.get(lit.start) ?? -1) : /^\$\d+$/.test(written) ? Number(written.slice(1)) - 1 : -1;
+    if (i >= 0 && !out.has(i)) out.set(i, column);
+  });
+  return out;
+}
+
+/** The rank (from 0) of each `?` of `text` outside a quoted string or identifier, by where it stands. */
+function questionMarks(text: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "'" || c === '"' || c === '`') {
+      const close = text.indexOf(c, i + 1);
+      if (close === -1) break;
+      i = close;
+    } else if (c === '?') out.set(i, out.size);
+  }
+  return out;
+}
+
+/**
+ * The items of the JSON array that opens at `open` and ends at `end` in `text`, as literals: a
+ * string's content inside its quotes (read as JSON reads it), a number; any other item (null, an
+ * object) as a value that is none.
+ */
+function arrayItems(text: string, open: number, end: number): Literal[] {
+  const out: Literal[] = [];
+  for (let i = skip(text, open + 1); i < end - 1; ) {
+    const c = text[i];
+    let next: number;
+    let value: string | number | undefined;
+    if (c === '"') {
+      next = stringEnd(text, i);
+      try {
+        value = JSON.parse(text.slice(i, next)) as string;
+      } catch {
+        return out;
+      }
+      out.push({ start: i + 1, end: next - 1, value, next });
+    } else {
+      next = c === '{' || c === '[' ? (containerEnd(text, i) ?? end) : i + (/^[^,\]\s]*/.exec(text.slice(i, end))?.[0].length ?? 0);
+      const written = text.slice(i, next);
+      value = /^-?\d/.test(written) && Number.isFinite(Number(written)) ? Number(written) : undefined;
+      out.push({ start: i, end: next, ...(value === undefined ? {} : { value }), next });
+    }
+    i = skip(text, next);
+    if (text[i] !== ',') break;
+    i = skip(text, i + 1);
+  }
+  return out;
 }
 
 /** The column names of an INSERT's list, which starts at `at` (past its parenthesis). */

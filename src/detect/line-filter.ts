@@ -257,9 +257,11 @@ const HEADER_NAME = /^(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)+|authorization|cookie)$/i;
 const ITEM = String.raw`[\[,]\s*\\*["']`;
 /**
  * SQL whose values a rule may take by their column (see act/sql.ts): an INSERT, or SET or WHERE
- * with a comparison after it. It matches more than that module takes.
+ * with a comparison after it or before it (that module reads every comparison of a text that
+ * holds one of those words: `JOIN t ON t.dob = ? WHERE active`). It matches more than that
+ * module takes.
  */
-const SQL_LINE = String.raw`(?i)\binsert\s+(?:ignore\s+)?into\b|\b(?:set|where)\b[^\n]*?(?:=|<>|\s(?:i?like|in)\s)`;
+const SQL_LINE = String.raw`(?i)\binsert\s+(?:ignore\s+)?into\b|\b(?:set|where)\b[^\n]*?(?:=|<>|\s(?:i?like|in)\s)|(?:=|<>|\s(?:i?like|in)\s)[^\n]*?\b(?:set|where)\b`;
 /** The name of a MySQL or MariaDB client, whose arguments a rule may take (see act/members.ts). */
 const MYSQL_CLIENT_LINE = String.raw`(?i)mysql|mariadb`;
 

@@ -241,6 +241,25 @@ describe('a Redis command as a list of its arguments', () => {
   });
 });
 
+describe('bind parameters logged beside their statement', () => {
+  it('are redacted by their columns\' rules, and explained so', async () => {
+    const builtin = builtinPolicy();
+    const lines = [
+      '{"msg":"query","sql":"INSERT INTO patients (full_name, date_of_birth, ssn) VALUES ($1, $2, $3)","params":["Maria Garcia","1984-03-17","512-44-1234"]}',
+      '{"method":"select","sql":"select * from users where dob = ? and status = ? limit ?","bindings":["1984-03-17","active",10]}',
+      // A statement whose columns no rule names, and parameters with no statement beside them.
+      '{"sql":"select * from orders where status = ? and total > ?","bindings":["Maria Garcia",10]}',
+      '{"job":"resize","args":["Maria Garcia","1984-03-17"]}',
+    ];
+    const { out } = await run(builtin, lines);
+    expect(out[0]).toMatch(/"params":\["\[\[NAME:tk1\.[^"]+\]\]","\[\[DOB:tk1\.[^"]+\]\]","\[\[SSN:tk1\.[^"]+\]\]"\]\}$/);
+    expect(out[1]).toMatch(/"bindings":\["\[\[DOB:tk1\.[^"]+\]\]","active",10\]\}$/);
+    expect(out.slice(2)).toEqual(lines.slice(2));
+    const entries = explainKeys(builtin, lines[1] as string);
+    expect(entries.map((e) => [e.path, e.detail])).toEqual([['$.bindings[0]', 'the bind parameter of column "dob" is redacted whole']]);
+  });
+});
+
 describe('a MySQL client as a list of its arguments', () => {
   it('has a password written onto -p redacted after the client, and nothing else', async () => {
     const builtin = builtinPolicy();

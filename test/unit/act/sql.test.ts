@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { embeddedValues } from '../../../src/act/embedded.js';
-import { sqlValues } from '../../../src/act/sql.js';
+import { boundParameters, sqlValues } from '../../../src/act/sql.js';
 import { KeyRules } from '../../../src/detect/key-rules.js';
 import type { KeyRuleSpec } from '../../../src/detect/pack.js';
 
@@ -58,6 +58,30 @@ describe('sqlValues', () => {
   it('reads nothing in text without a statement', () => {
     expect(taken("password = 'S3cr3t' is how the config reads")).toEqual([]);
     expect(sqlValues("UPDATE t SET password = 'x'", new KeyRules([]))).toEqual([]);
+  });
+
+  it('takes the parameters TypeORM logs after a statement by the columns of their placeholders', () => {
+    expect(taken('query: INSERT INTO "user"("first_name", "x", "dob") VALUES ($1, $2, $3) -- PARAMETERS: ["Dana",7,"1984-06-14"]')).toEqual(['first_name=Dana', 'dob=1984-06-14']);
+    expect(taken('query: SELECT * FROM u WHERE u.x = $1 AND u.password = $2 -- PARAMETERS: ["a","S3cr\\"et"]')).toEqual(['password=S3cr\\"et (S3cr"et)']);
+    // Question marks by their rank, one inside a string not counted; too few parameters.
+    expect(taken("query: UPDATE t SET note = '?', api_key = ? WHERE first_name = ? -- PARAMETERS: [\"k1\",\"Ann\"]")).toEqual(['api_key=k1', 'first_name=Ann']);
+    expect(taken('query: UPDATE t SET api_key = $3 -- PARAMETERS: ["k1"]')).toEqual([]);
+  });
+
+  it('names the parameters an object holds beside its statement, by their columns', () => {
+    const bound = (object: Record<string, unknown>): Array<[number, string]> => [...(boundParameters(rules, object as never, Object.keys(object))?.items ?? [])].map(([i, p]) => [i, p.pattern]);
+    expect(bound({ sql: 'insert into users (first_name, age, dob) values (?, ?, ?)', bindings: ['Ann', 42, '1984-06-14'] })).toEqual([[0, 'first_name'], [2, 'dob']]);
+    expect(bound({ Bind: [1, 'S3cr3t'], query: 'UPDATE u SET password = $2 WHERE id = $1' })).toEqual([[1, 'password']]);
+    // A rule that takes strings of a form leaves a number; no statement; no parameters member.
+    expect(bound({ sql: 'select 1 from t where first_name = ?', params: [42] })).toEqual([]);
+    expect(bound({ msg: 'retrying', params: ['Ann'] })).toEqual([]);
+    expect(bound({ sql: 'select 1 from t where first_name = ?', list: ['Ann'] })).toEqual([]);
+  });
+
+  it('counts question marks once each, however many a statement holds', () => {
+    const n = 200_000;
+    const text = `INSERT INTO t (${Array.from({ length: n }, (_, i) => `c${i}`).join(',')}, dob) VALUES (${'?,'.repeat(n)}?) -- PARAMETERS: [${'0,'.repeat(n)}"1984-06-14"]`;
+    expect(taken(text)).toEqual(['dob=1984-06-14']);
   });
 
   it('is read through embeddedValues, in the readings of a text too (JSON escapes once more)', () => {
