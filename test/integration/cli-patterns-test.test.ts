@@ -28,6 +28,15 @@ describe('logveil patterns test --pack', () => {
 describe('logveil patterns explain', () => {
   const home = join(tempDir('logveil-explain-'), 'state');
 
+  it('reads a PowerShell encoded command decoded, as redact does', () => {
+    const script = '$password = "S3cret!Passw0rd"; Get-Date';
+    const text = `powershell.exe -NoProfile -enc ${Buffer.from(script, 'utf16le').toString('base64')}`;
+    const r = logveil(['patterns', 'explain', text], { cwd: ROOT, home });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`encoded-command   [31,${text.length}): a PowerShell encoded command, read decoded (utf16le) as ${JSON.stringify(script)}; within it:\n  fired             powershell-password-variable [12,29)`);
+    expect(r.stdout).toMatch(/\n1 span would be redacted\n$/);
+  });
+
   it('reads a JSON text as the record a JSON line is, where the text alone says otherwise', () => {
     const r = logveil(['patterns', 'explain', '{"sin":{"value":"130692544"},"customer":{"sin":"245061239"}}'], { cwd: ROOT, home });
     expect(r.status).toBe(0);

@@ -7,6 +7,7 @@ import { builtinPatternsDir, loadConfig, optInPackFiles } from '../../config/con
 import { CompiledPolicy } from '../../detect/compile.js';
 import { explainKeys } from '../../act/explain-keys.js';
 import { explainRecord } from '../../act/explain-record.js';
+import { encodedCommands } from '../../act/encoded-command.js';
 import { explainText } from '../../detect/explain.js';
 import { optInEntries } from '../../detect/explain-opt-in.js';
 import { keepAddressRanges } from '../../detect/keep-ranges.js';
@@ -92,11 +93,13 @@ export function patternsExplainCommand(text: string, flags: PatternsFlags): numb
     ...keyRules.flatMap((e) => (e.verdict !== 'key-redact' ? [] : e.at ? [e.at] : e.path === '$' && e.start !== undefined && e.end !== undefined ? [{ start: e.start, end: e.end }] : [])),
   ];
   const optIn = optInEntries(policy, text, taken, optInPackFiles());
+  // A PowerShell encoded command's script, as redact reads it: decoded, with every detector.
+  const encoded = encodedCommands(text).map((c) => ({ start: c.start, end: c.end, encoding: c.script.encoding, script: c.script.text, ...explainText(policy, c.script.text, { all: flags.all ?? false }) }));
   if (flags.json) {
-    process.stdout.write(JSON.stringify({ ...explanation, keyRules, optIn, ...(record ? { record } : {}) }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ ...explanation, keyRules, optIn, ...(encoded.length > 0 ? { encodedCommands: encoded } : {}), ...(record ? { record } : {}) }, null, 2) + '\n');
     return ExitCode.Ok;
   }
-  if (explanation.entries.length === 0 && keyRules.length === 0 && optIn.length === 0) {
+  if (explanation.entries.length === 0 && keyRules.length === 0 && optIn.length === 0 && encoded.length === 0) {
     process.stdout.write('no detector or key rule matched or nearly matched\n');
   }
   const spanOf = (e: { start?: number; end?: number }, within: string): string =>
@@ -109,7 +112,11 @@ export function patternsExplainCommand(text: string, flags: PatternsFlags): numb
     process.stdout.write(`${e.verdict.padEnd(17)} ${e.detectorId}${where}: ${e.detail}  (${e.source})\n`);
   }
   for (const e of optIn) process.stdout.write(`${e.verdict.padEnd(17)} ${e.detectorId}${spanOf(e, text)}: ${e.detail}  (${e.source})\n`);
-  const n = explanation.redacted.length;
+  for (const c of encoded) {
+    process.stdout.write(`${'encoded-command'.padEnd(17)} [${c.start},${c.end}): a PowerShell encoded command, read decoded (${c.encoding}) as ${JSON.stringify(c.script)}; within it:\n`);
+    for (const e of c.entries) process.stdout.write(`  ${e.verdict.padEnd(17)} ${e.detectorId}${spanOf(e, c.script)}${e.detail ? `: ${e.detail}` : ''}  (${e.source})\n`);
+  }
+  const n = explanation.redacted.length + encoded.reduce((sum, c) => sum + c.redacted.length, 0);
   const fields = keyRules.filter((e) => e.verdict === 'key-redact').length;
   process.stdout.write(`${n} span${n === 1 ? '' : 's'} would be redacted${fields > 0 ? `, and ${fields} value${fields === 1 ? '' : 's'} by key rules` : ''}\n`);
   if (record) {
