@@ -125,7 +125,8 @@ export function contextWith(policy: CompiledPolicy, key: string, context: readon
 
 /** Keys that name the value beside them, and those that hold it (see {@link namedValue}; text is read so too, see embedded.ts). */
 export const NAME_KEYS: ReadonlySet<string> = new Set(NAMES);
-export const VALUE_KEYS: ReadonlySet<string> = new Set(['value', 'Value', 'parameterValue', 'ParameterValue', 'rejectedValue', 'newValue', 'oldValue']);
+// An audit trail's change records name the old and new values so too (`{"field":"password","old":"...","new":"..."}`).
+export const VALUE_KEYS: ReadonlySet<string> = new Set(['value', 'Value', 'parameterValue', 'ParameterValue', 'rejectedValue', 'newValue', 'oldValue', 'NewValue', 'OldValue', 'new', 'old', 'new_value', 'old_value', 'previousValue', 'previous_value', 'currentValue', 'current_value']);
 
 /**
  * Of an object that holds a name and a value (`{"name":"DB_PASSWORD","value":"..."}` of a

@@ -165,6 +165,8 @@ describe('a name-value object with other members beside its name and value', () 
       '{"OptionSettings":[{"Namespace":"aws:elasticbeanstalk:application:environment","OptionName":"DB_PASSWORD","Value":"Sup3rS3cretPW"}]}',
       '{"fieldErrors":[{"objectName":"user","field":"password","rejectedValue":"Sup3rS3cretPW","code":"Size"}]}',
       '{"m":"{\\"ParameterKey\\":\\"DbPassword\\",\\"ParameterValue\\":\\"Sup3rS3cretPW\\"}"}',
+      // An audit trail's change record, its old and new values.
+      '{"changes":[{"field":"password","old":"Sup3rS3cretPW","new_value":"N3wS3cretPW"},{"field":"plan","old":"free","new":"pro"}]}',
     ];
     const { out } = await run(builtin, lines);
     expect(out).toEqual([
@@ -177,6 +179,7 @@ describe('a name-value object with other members beside its name and value', () 
       '{"OptionSettings":[{"Namespace":"aws:elasticbeanstalk:application:environment","OptionName":"DB_PASSWORD","Value":"[[PASSWORD]]"}]}',
       '{"fieldErrors":[{"objectName":"user","field":"password","rejectedValue":"[[PASSWORD]]","code":"Size"}]}',
       '{"m":"{\\"ParameterKey\\":\\"DbPassword\\",\\"ParameterValue\\":\\"[[PASSWORD]]\\"}"}',
+      '{"changes":[{"field":"password","old":"[[PASSWORD]]","new_value":"[[PASSWORD]]"},{"field":"plan","old":"free","new":"pro"}]}',
     ]);
   });
 });
