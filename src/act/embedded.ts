@@ -126,14 +126,21 @@ function conditionalValues(text: string, rules: KeyRules): EmbeddedValue[] {
   return out;
 }
 
-/** Where each object of `text` opens and ends (past its closing brace), outer ones first; JSON's strings skipped (an apostrophe in prose opens none). */
+/** How deep inside others an object of a text is still read for conditions (each level reads the text inside it once more). */
+const MAX_OBJECT_DEPTH = 64;
+
+/**
+ * Where each object of `text` opens and ends (past its closing brace), outer ones first, down to
+ * {@link MAX_OBJECT_DEPTH} levels of brackets (the detectors still read what lies deeper); JSON's
+ * strings skipped (an apostrophe in prose opens none).
+ */
 function objectsIn(text: string): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   const open: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '"') i = stringEnd(text, i) - 1;
-    else if (c === '{' || c === '[') open.push(c === '{' ? i : -1);
+    else if (c === '{' || c === '[') open.push(c === '{' && open.length < MAX_OBJECT_DEPTH ? i : -1);
     else if (c === '}' || c === ']') {
       const at = open.pop();
       if (at !== undefined && at >= 0 && c === '}') out.push([at, i + 1]);

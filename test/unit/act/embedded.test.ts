@@ -12,6 +12,26 @@ const rules = new KeyRules([
 /** What the rules take in `text`: each value as written, and as read when that differs. */
 const taken = (text: string): Array<[string, string?]> => embeddedValues(text, rules).map((v) => (v.value === undefined ? [text.slice(v.start, v.end)] : [text.slice(v.start, v.end), v.value]));
 
+describe('embeddedValues with rules that hold beside other members', () => {
+  const conditional = new KeyRules([{ keys: ['data'], mode: 'redact', label: 'K8S_SECRET', category: 'credential', severity: 'high', where: { kind: ['Secret'] } } as KeyRuleSpec]);
+  const held = (text: string): string[] => embeddedValues(text, conditional).map((v) => text.slice(v.start, v.end));
+
+  it('takes them in an object that meets the conditions, at any depth of the text\'s JSON, and no other', () => {
+    expect(held('apply {"items":[{"kind":"Secret","data":{"k":"dmFsdWU="}},{"kind":"ConfigMap","data":{"k":"x"}}]}')).toEqual(['{"k":"dmFsdWU="}']);
+    // Invalid JSON, an unbalanced object, a condition in prose.
+    expect(held('{"kind":"Secret","data":"x",}')).toEqual([]);
+    expect(held('{"kind":"Secret","data":"x"')).toEqual([]);
+    expect(held('kind: Secret, data: x')).toEqual([]);
+  });
+
+  it('reads each object of a deeply nested text a bounded number of times', () => {
+    // Every level read again whole, 50,000 levels of a megabyte would take hours.
+    const levels = 50_000;
+    expect(held('{"kind":"Secret","a":'.repeat(levels) + '{"kind":"Secret","data":"x"}' + '}'.repeat(levels))).toEqual([]);
+    expect(held('{"kind":"Secret","a":'.repeat(3) + '{"kind":"Secret","data":"x"}' + '}'.repeat(3))).toEqual(['x']);
+  });
+});
+
 describe('embeddedValues', () => {
   it('takes string and bare values of redact keys in JSON or a Python dict inside a text, and their repeats', () => {
     expect(taken('payload={"api_token":"zq81kd02abc","n":"zq81kd02abc","trace_id":"t1"} retry zq81kd02abc')).toEqual([['zq81kd02abc'], ['zq81kd02abc'], ['zq81kd02abc']]);
