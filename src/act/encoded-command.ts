@@ -22,11 +22,10 @@ const PROGRAM = /powershell|pwsh/i;
 const ARGUMENT = new RegExp(String.raw`(?:^|[\s"'])[-/\u2013\u2014](?:${NAMES})(?:\s+|:)(["']?)([A-Za-z0-9+/]{16,}={0,2})(?![A-Za-z0-9+/=])`, 'gi');
 
 /**
- * A raw line (or a reading of it, see slowLines) that may hold an encoded command: the program's
- * name, then the parameter and an argument, its quote escaped or not. RE2; wider than
- * {@link encodedCommands}, as a prefilter must be.
+ * What JavaScript's `\s` matches, as an RE2 class (RE2's `\s` is ASCII only): a line prefilter
+ * must take every space the structured path's regexes take (a no-break space, U+3000, ...).
  */
-export const ENCODED_COMMAND_LINE = String.raw`(?i)(?:powershell|pwsh)[^\n]*[\s"'/\\](?:-|/|\x{2013}|\x{2014})(?:${NAMES})(?:\s+|:)\\?["']?[A-Za-z0-9+/]{16}`;
+export const JS_SPACE = String.raw`[\t\n\x{0b}\f\r \x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}]`;
 
 /** An encoded command's argument in a text: where its base64 stands, and the script it spells. */
 export interface EncodedCommand {
@@ -57,3 +56,12 @@ export function encodedCommands(text: string): EncodedCommand[] {
   }
   return out;
 }
+
+
+/**
+ * A raw line (or a reading of it, see slowLines) that may hold an encoded command: the program's
+ * name, then the parameter and an argument, its quote escaped or not. RE2; wider than
+ * {@link encodedCommands}, as a prefilter must be.
+ */
+export const ENCODED_COMMAND_LINE = String.raw`(?i)(?:powershell|pwsh)[^\n]*(?:\s|["'/\\])(?:-|/|\x{2013}|\x{2014})(?:${NAMES})(?:\s+|:)\\?["']?[A-Za-z0-9+/]{16}`.replaceAll(String.raw`\s`, JS_SPACE);
+

@@ -78,11 +78,16 @@ export function sqlValues(text: string, rules: KeyRules): SqlValue[] {
     out.push({ start: lit.start, end: lit.end, rule: decision.rule, pattern: decision.pattern ?? column, ...(typeof lit.value === 'string' && lit.value !== written ? { value: lit.value } : {}) });
   };
   eachValue(text, take);
+  // Each statement is the line before its parameters, since the parameters before it: every part of the text is read once.
+  let from = 0;
   for (const m of text.matchAll(LOGGED_PARAMETERS)) {
+    if (m.index < from) continue;
     const open = m.index + m[0].length - 1;
     const end = containerEnd(text, open);
-    if (end === undefined) continue;
-    const columns = placeholderColumns(text.slice(0, m.index));
+    if (end === undefined) break;
+    const before = text.slice(from, m.index);
+    const columns = placeholderColumns(before.slice(before.lastIndexOf('\n') + 1));
+    from = end;
     arrayItems(text, open, end).forEach((lit, i) => {
       const column = columns.get(i);
       if (column !== undefined) take(column, lit);

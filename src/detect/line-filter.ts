@@ -11,7 +11,7 @@
  * pattern: there a hit of a widened form is kept only when the pattern itself matches the line.
  */
 import RE2 from 're2';
-import { ENCODED_COMMAND_LINE } from '../act/encoded-command.js';
+import { ENCODED_COMMAND_LINE, JS_SPACE } from '../act/encoded-command.js';
 import { readsAsText, type LineFormat } from '../codecs/jsonl.js';
 import { isPercentEscapeAt, isReferenceAt } from './escapes.js';
 import { HIDDEN_NUMBER_PATTERN } from './numbers.js';
@@ -261,7 +261,7 @@ const ITEM = String.raw`[\[,]\s*\\*["']`;
  * holds one of those words: `JOIN t ON t.dob = ? WHERE active`). It matches more than that
  * module takes.
  */
-const SQL_LINE = String.raw`(?i)\binsert\s+(?:ignore\s+)?into\b|\b(?:set|where)\b[^\n]*?(?:=|<>|\s(?:i?like|in)\s)|(?:=|<>|\s(?:i?like|in)\s)[^\n]*?\b(?:set|where)\b`;
+const SQL_LINE = String.raw`(?i)\binsert\s+(?:ignore\s+)?into\b|\b(?:set|where)\b[^\n]*?(?:=|<>|\s(?:i?like|in)\s)|(?:=|<>|\s(?:i?like|in)\s)[^\n]*?\b(?:set|where)\b`.replaceAll(String.raw`\s`, JS_SPACE);
 /** The name of a MySQL or MariaDB client, whose arguments a rule may take (see act/members.ts). */
 const MYSQL_CLIENT_LINE = String.raw`(?i)mysql|mariadb`;
 

@@ -13,7 +13,7 @@ const rules = new KeyRules([
 const taken = (text: string): Array<[string, string?]> => embeddedValues(text, rules).map((v) => (v.value === undefined ? [text.slice(v.start, v.end)] : [text.slice(v.start, v.end), v.value]));
 
 describe('embeddedValues with rules that hold beside other members', () => {
-  const conditional = new KeyRules([{ keys: ['data'], mode: 'redact', label: 'K8S_SECRET', category: 'credential', severity: 'high', where: { kind: ['Secret'] } } as KeyRuleSpec]);
+  const conditional = new KeyRules([{ keys: ['data'], mode: 'redact', label: 'K8S_SECRET', category: 'credential', severity: 'high', where: { kind: ['Secret'] }, source: { file: 't.yaml', line: 1 } } as KeyRuleSpec]);
   const held = (text: string): string[] => embeddedValues(text, conditional).map((v) => text.slice(v.start, v.end));
 
   it('takes them in an object that meets the conditions, at any depth of the text\'s JSON, and no other', () => {
