@@ -6,6 +6,7 @@
  * and a routing rule that looks for an encoded command still finds it. The line prefilter sends a
  * line that holds one down that path ({@link ENCODED_COMMAND_LINE}).
  */
+import type { JsonValue } from '../record.js';
 import { bytesText, type DecodedBytes } from './bytes-value.js';
 
 /**
@@ -18,8 +19,17 @@ const NAMES = ['ec', ...Array.from('encodedcommand', (_, i) => 'encodedcommand'.
 /** What stands before the parameter: the executable's name (`powershell.exe`, `pwsh`). */
 const PROGRAM = /powershell|pwsh/i;
 
-/** The parameter and its argument (base64, 16 characters or more: a script of 6 characters or more), quoted or not. */
-const ARGUMENT = new RegExp(String.raw`(?:^|[\s"'])[-/\u2013\u2014](?:${NAMES})(?:\s+|:)(["']?)([A-Za-z0-9+/]{16,}={0,2})(?![A-Za-z0-9+/=])`, 'gi');
+/** The parameter alone, as an item of an argument vector (`["pwsh","-enc","JABw..."]`). */
+const PARAMETER = new RegExp(String.raw`^[-/\u2013\u2014](?:${NAMES})$`, 'i');
+
+/** An argument that may be an encoded command: base64 alone, as {@link ARGUMENT} takes it. */
+const BASE64 = /^[A-Za-z0-9+/]{16,}={0,2}$/;
+
+/**
+ * The parameter and its argument (base64, 16 characters or more: a script of 6 characters or more),
+ * quoted or not; the two may be items of an argument vector written in the text (`"-enc","JABw`).
+ */
+const ARGUMENT = new RegExp(String.raw`(?:^|[\s"'])[-/\u2013\u2014](?:${NAMES})(?:\s+|:|["']\s*,\s*)(["']?)([A-Za-z0-9+/]{16,}={0,2})(?![A-Za-z0-9+/=])`, 'gi');
 
 /**
  * What JavaScript's `\s` matches, as an RE2 class (RE2's `\s` is ASCII only): a line prefilter
@@ -57,11 +67,49 @@ export function encodedCommands(text: string): EncodedCommand[] {
   return out;
 }
 
+/**
+ * The items of an argument vector (`["powershell.exe","-NoProfile","-enc","JABw..."]`, a
+ * container's `args`) that are encoded commands: each right after the parameter's item, with the
+ * script it spells. The program's name may stand elsewhere in the record (a container's `command`
+ * beside its `args`): the caller checks it ({@link holdsProgram}).
+ */
+export function encodedArgumentItems(items: readonly JsonValue[]): Map<number, DecodedBytes> | undefined {
+  let out: Map<number, DecodedBytes> | undefined;
+  for (let i = 1; i < items.length; i++) {
+    const item = items[i];
+    const parameter = items[i - 1];
+    if (typeof item !== 'string' || typeof parameter !== 'string' || parameter.length > 16 || !PARAMETER.test(parameter) || !BASE64.test(item)) continue;
+    // Bytes that spell no text (read as latin1) are another tool's argument (`-e` is short for many).
+    const script = bytesText(item);
+    if (script && script.encoding !== 'latin1') (out ??= new Map()).set(i, script);
+  }
+  return out;
+}
+
+/** True when a string of `value` (a record's body), or one of its keys, names PowerShell's program. */
+export function holdsProgram(value: JsonValue): boolean {
+  const stack = [value];
+  for (let v = stack.pop(); v !== undefined; v = stack.pop()) {
+    if (typeof v === 'string') {
+      if (PROGRAM.test(v)) return true;
+    } else if (Array.isArray(v)) for (const item of v) stack.push(item);
+    else if (v !== null && typeof v === 'object') {
+      for (const [key, item] of Object.entries(v)) {
+        if (PROGRAM.test(key)) return true;
+        stack.push(item);
+      }
+    }
+  }
+  return false;
+}
+
+/** The parameter and the start of its argument, in a command line or an argument vector written as JSON or YAML (`"-enc","JABw`). */
+const PARAMETER_LINE = String.raw`(?:\s|["'/\\])(?:-|/|\x{2013}|\x{2014})(?:${NAMES})(?:\s+|:|\\?["']\s*,\s*)\\?["']?[A-Za-z0-9+/]{16}`;
 
 /**
  * A raw line (or a reading of it, see slowLines) that may hold an encoded command: the program's
- * name, then the parameter and an argument, its quote escaped or not. RE2; wider than
- * {@link encodedCommands}, as a prefilter must be.
+ * name and the parameter with an argument, its quote escaped or not; the program after them too,
+ * as an argument vector's record may name it later (a container's `args` before its `command`).
+ * RE2; wider than {@link encodedCommands} and {@link encodedArgumentItems}, as a prefilter must be.
  */
-export const ENCODED_COMMAND_LINE = String.raw`(?i)(?:powershell|pwsh)[^\n]*(?:\s|["'/\\])(?:-|/|\x{2013}|\x{2014})(?:${NAMES})(?:\s+|:)\\?["']?[A-Za-z0-9+/]{16}`.replaceAll(String.raw`\s`, JS_SPACE);
-
+export const ENCODED_COMMAND_LINE = String.raw`(?i)(?:powershell|pwsh)[^\n]*${PARAMETER_LINE}|${PARAMETER_LINE}[^\n]*(?:powershell|pwsh)`.replaceAll(String.raw`\s`, JS_SPACE);

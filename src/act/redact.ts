@@ -15,7 +15,7 @@ import type { ResolvedAction } from './actions.js';
 import { detectorEdit, keyRuleEdit, withKeyRules, type Edit, type RedactedBy } from './edits.js';
 import { bytesText, BYTES_MEMBERS, encodedBytes } from './bytes-value.js';
 import { embeddedValues } from './embedded.js';
-import { encodedCommands, mayHoldEncodedCommand } from './encoded-command.js';
+import { encodedArgumentItems, encodedCommands, holdsProgram, mayHoldEncodedCommand, type EncodedCommand } from './encoded-command.js';
 import { anyValueMember, contextWith, leaves, memberDecision, itemRule, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue, takes } from './members.js';
 import type { RedactOptions, RedactOutcome } from './redact-options.js';
 import { redactRepeats, type FirstPass } from './repeats.js';
@@ -78,6 +78,8 @@ class Walker implements FirstPass {
   readonly #bound = new WeakMap<readonly JsonValue[], ReadonlyMap<number, BoundParameter>>();
 
   readonly #root: string | JsonValue;
+  /** Whether the record names PowerShell's program somewhere, once asked (see #programNamed). */
+  #program: boolean | undefined;
 
   constructor(options: RedactOptions, root: string | JsonValue) {
     this.#o = options;
@@ -102,13 +104,19 @@ class Walker implements FirstPass {
     }
     if (Array.isArray(v)) {
       let out: JsonValue[] | undefined;
+      // An argument vector's encoded commands (`["pwsh","-enc","JABw..."]`), read decoded.
+      const encoded = v.length > 1 ? encodedArgumentItems(v) : undefined;
+      const scripts = encoded && this.#programNamed() ? encoded : undefined;
       for (let i = 0; i < v.length; i++) {
         const item = v[i] as JsonValue;
         // The value after a command-line option or a header name a rule selects (`["--password","..."]`).
         const option = itemRule(this.#o.policy.keyRules, v, i) ?? this.#bound.get(v)?.get(i);
+        const script = scripts?.get(i);
         const next = option
           ? this.#byKey(item, `${path}[${i}]`, option.rule, option.pattern, `${source}[${i}]`)
-          : typeof item === 'string' && this.#clean(item, context)
+          : script !== undefined
+            ? this.#encodedArgument(item as string, { start: 0, end: (item as string).length, script }, `${path}[${i}]`, context)
+            : typeof item === 'string' && this.#clean(item, context)
             ? item
             : this.value(item, `${path}[${i}]`, depth + 1, `${source}[${i}]`, context);
         if (next !== item && !out) out = v.slice(0, i);
@@ -211,10 +219,10 @@ class Walker implements FirstPass {
    * line matched says nothing of what the base64 spells), and encoded again where redacted; a
    * command encoded inside one too (see encoded-command.ts).
    */
-  #encodedCommands(text: string, path: string, context: readonly string[]): string | typeof DROP {
+  #encodedCommands(text: string, path: string, context: readonly string[], commands: readonly EncodedCommand[] = encodedCommands(text)): string | typeof DROP {
     let out = '';
     let last = 0;
-    for (const { start, end, script } of encodedCommands(text)) {
+    for (const { start, end, script } of commands) {
       const scanned = this.#scan(script.text, path, true, context);
       const redacted = scanned !== DROP && mayHoldEncodedCommand(scanned) ? this.#encodedCommands(scanned, path, context) : scanned;
       if (redacted === DROP) return DROP;
@@ -223,6 +231,21 @@ class Walker implements FirstPass {
       last = end;
     }
     return last === 0 ? text : out + text.slice(last);
+  }
+
+  /**
+   * An argument vector's item that is an encoded command (see encodedArgumentItems): read as
+   * written first, as any string is; unchanged, read decoded.
+   */
+  #encodedArgument(item: string, command: EncodedCommand, path: string, context: readonly string[]): string | typeof DROP {
+    const out = this.string(item, path, true, context);
+    return out === item ? this.#encodedCommands(item, path, context, [command]) : out;
+  }
+
+  /** True when the record names PowerShell's program (an argument vector's encoded command is read only then). */
+  #programNamed(): boolean {
+    this.#program ??= holdsProgram(this.#root);
+    return this.#program;
   }
 
   /** `only`: the detectors that can match (all when undefined); `known`: matches found ahead (see prepareLines). */

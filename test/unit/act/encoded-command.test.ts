@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ActionPolicy } from '../../../src/act/actions.js';
 import { bytesText, encodedBytes } from '../../../src/act/bytes-value.js';
-import { encodedCommands } from '../../../src/act/encoded-command.js';
+import { encodedArgumentItems, encodedCommands, holdsProgram } from '../../../src/act/encoded-command.js';
 import type { CompiledPolicy } from '../../../src/detect/compile.js';
 import { processBatch } from '../../../src/pipeline/batch.js';
 import { builtinPolicy, LIMITS } from '../../helpers/engine.js';
@@ -53,6 +53,41 @@ describe('a PowerShell encoded command', () => {
       }
       expect(out.slice(3)).toEqual(lines.slice(3));
       if (fastPath) expect(fast).toBe(1);
+    }
+  });
+
+  it("is found as an item of an argument vector, after the parameter's item", () => {
+    const b64 = utf16('$password = "S3cret!Passw0rd"');
+    const found = encodedArgumentItems(['powershell.exe', '-NoProfile', '-enc', b64, '-e', 'short', '--enc', b64]);
+    expect([...(found ?? new Map()).entries()]).toEqual([[3, { text: '$password = "S3cret!Passw0rd"', encoding: 'utf16le' }]]);
+    // Base64 that spells no text after the parameter, and a script without the parameter before it.
+    expect(encodedArgumentItems(['pwsh', '-e', Buffer.from([0xff, 0x00, 0x13, 0x9c, 0x80, 0x81, 0x82, 0x83, 0x90, 0x91, 0x92, 0x93]).toString('base64') + 'AAAA'])).toBeUndefined();
+    expect(encodedArgumentItems(['pwsh', b64])).toBeUndefined();
+    // The text of an argument vector written as JSON.
+    expect(encodedCommands(`{"args":["powershell.exe","-enc", "${b64}"]}`).map((c) => c.script.text)).toEqual(['$password = "S3cret!Passw0rd"']);
+    expect(holdsProgram({ spec: { containers: [{ args: ['-enc', b64], command: ['/usr/bin/pwsh'] }] } })).toBe(true);
+    expect(holdsProgram({ 'powershell.exe': 1 })).toBe(true);
+    expect(holdsProgram({ args: ['-enc', b64], command: ['bash'] })).toBe(false);
+  });
+
+  it("has a secret in an argument vector's script redacted where the record names the program, on the fast path and off it", async () => {
+    const policy = builtinPolicy();
+    const b64 = utf16('$password = "S3cret!Passw0rd"; Connect-Db -Server db1');
+    const lines = [
+      JSON.stringify({ process: { args: ['powershell.exe', '-NoProfile', '-enc', b64] } }),
+      // The program named after the vector, in another member; the vector written in a string.
+      JSON.stringify({ spec: { containers: [{ args: ['-EncodedCommand', b64], command: ['pwsh'] }] } }),
+      JSON.stringify({ msg: JSON.stringify({ args: ['powershell.exe', '-enc', b64] }) }),
+      // No program named: another tool's -e.
+      JSON.stringify({ args: ['-enc', b64] }),
+    ];
+    for (const fastPath of [true, false]) {
+      const { out } = await run(policy, lines, fastPath);
+      for (const line of out.slice(0, 3)) {
+        const parsed = /"-(?:enc|EncodedCommand)\\?",\\?"([A-Za-z0-9+/=]+)/.exec(line)?.[1] as string;
+        expect(script(parsed)).toMatch(/^\$password = \[\[PASSWORD:tk1\.[^\]]+\]\]; Connect-Db -Server db1$/);
+      }
+      expect(out.slice(3)).toEqual(lines.slice(3));
     }
   });
 
