@@ -23,26 +23,29 @@ export interface DecodedBytes {
 
 /**
  * The text the base64 `value` spells (wrapped or not: line breaks and spaces are skipped, as
- * decoders do); undefined when it is not base64 or spells nothing.
+ * decoders do); undefined when it is not base64 or spells nothing. `wide`: bytes known to be
+ * UTF-16LE where they can be (a PowerShell encoded command's) are read so whatever script their
+ * text is in; else only where mostly ASCII (see utf16Text).
  */
-export function bytesText(value: string): DecodedBytes | undefined {
+export function bytesText(value: string, wide: 'known' | 'guessed' = 'guessed'): DecodedBytes | undefined {
   const compact = value.replace(/\s+/g, '');
   if (compact.length === 0 || !BASE64.test(compact)) return undefined;
   const bytes = Buffer.from(compact, 'base64');
   if (bytes.length === 0) return undefined;
-  const wide = utf16Text(bytes);
-  if (wide !== undefined) return { text: wide, encoding: 'utf16le' };
+  const utf16 = utf16Text(bytes, wide === 'guessed');
+  if (utf16 !== undefined) return { text: utf16, encoding: 'utf16le' };
   const encoding = isUtf8(bytes) ? 'utf8' : 'latin1';
   return { text: bytes.toString(encoding), encoding };
 }
 
 /**
  * The text `bytes` spell as UTF-16LE (Windows' text: a PowerShell encoded command, a registry
- * string), when they read as text that way and half its characters or more are ASCII, whose high
- * byte is zero: UTF-8 reads such bytes too, with a NUL between every two characters. A binary
- * blob seldom reads as text in UTF-16LE, and almost never as ASCII: it is read byte by byte.
+ * string), when they read as text that way and, `mostlyAscii`, half its characters or more are
+ * ASCII, whose high byte is zero: UTF-8 reads such bytes too, with a NUL between every two
+ * characters. A binary blob seldom reads as text in UTF-16LE, and almost never as ASCII: it is
+ * read byte by byte.
  */
-function utf16Text(bytes: Buffer): string | undefined {
+function utf16Text(bytes: Buffer, mostlyAscii: boolean): string | undefined {
   if (bytes.length % 2 !== 0) return undefined;
   const text = bytes.toString('utf16le');
   let ascii = 0;
@@ -57,7 +60,7 @@ function utf16Text(bytes: Buffer): string | undefined {
     } else if (c >= 0xdc00 && c <= 0xdfff) return undefined;
     else if (c < 0x80) ascii++;
   }
-  return ascii * 2 >= text.length ? text : undefined;
+  return !mostlyAscii || ascii * 2 >= text.length ? text : undefined;
 }
 
 /**

@@ -61,7 +61,7 @@ export function encodedCommands(text: string): EncodedCommand[] {
   for (let m = ARGUMENT.exec(text); m !== null; m = ARGUMENT.exec(text)) {
     const base64 = m[2] as string;
     const start = m.index + m[0].length - base64.length;
-    const script = bytesText(base64);
+    const script = bytesText(base64, 'known');
     if (script) out.push({ start, end: start + base64.length, script });
   }
   return out;
@@ -80,7 +80,7 @@ export function encodedArgumentItems(items: readonly JsonValue[]): Map<number, D
     const parameter = items[i - 1];
     if (typeof item !== 'string' || typeof parameter !== 'string' || parameter.length > 16 || !PARAMETER.test(parameter) || !BASE64.test(item)) continue;
     // Bytes that spell no text (read as latin1) are another tool's argument (`-e` is short for many).
-    const script = bytesText(item);
+    const script = bytesText(item, 'known');
     if (script && script.encoding !== 'latin1') (out ??= new Map()).set(i, script);
   }
   return out;

@@ -27,6 +27,9 @@ describe('a PowerShell encoded command', () => {
       const found = encodedCommands(`"C:\\Windows\\powershell.exe" -NoProfile ${flag} "${b64}" -NonInteractive`);
       expect(found.map((c) => c.script)).toEqual([{ text: '$password = "S3cret!Passw0rd"', encoding: 'utf16le' }]);
     }
+    // A script mostly in another script than Latin is read as UTF-16LE all the same.
+    const cyrillic = '# подключение к базе данных клиента, затем загрузка отчётов и проверка прав доступа\n$password = "S3cret!Passw0rd"';
+    expect(encodedCommands(`pwsh -enc ${utf16(cyrillic)}`).map((c) => c.script)).toEqual([{ text: cyrillic, encoding: 'utf16le' }]);
     // No program before it, another parameter, an argument too short to spell a script.
     expect(encodedCommands(`-enc ${b64} powershell`)).toEqual([]);
     expect(encodedCommands(`pwsh -ExecutionPolicy ${b64}`)).toEqual([]);
