@@ -17,6 +17,7 @@ import type { KeyDecision, KeyRules } from '../detect/key-rules.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
 import type { TokenRef } from '../crypto/token.js';
 import { containerEnd, stringEnd } from '../codecs/json-splice.js';
+import { pythonLiteral } from '../codecs/python-literal.js';
 import { decodedViews, hasEscapes } from '../detect/escapes.js';
 import { repeatsIn, ValueSet } from '../detect/repeats.js';
 import { NAME_KEYS, nameMayBeValue, takes, VALUE_KEYS } from './members.js';
@@ -109,7 +110,8 @@ function conditionalValues(text: string, rules: KeyRules): EmbeddedValue[] {
     try {
       object = JSON.parse(slice);
     } catch {
-      continue;
+      // A Python dict as a log prints one (`{'kind': 'Secret', 'data': {...}}`).
+      object = pythonLiteral(slice);
     }
     if (object === null || typeof object !== 'object' || Array.isArray(object)) continue;
     const holding = rules.holdingIn(object as Record<string, unknown>, Object.keys(object));
@@ -131,15 +133,16 @@ const MAX_OBJECT_DEPTH = 64;
 
 /**
  * Where each object of `text` opens and ends (past its closing brace), outer ones first, down to
- * {@link MAX_OBJECT_DEPTH} levels of brackets (the detectors still read what lies deeper); JSON's
- * strings skipped (an apostrophe in prose opens none).
+ * {@link MAX_OBJECT_DEPTH} levels of brackets (the detectors still read what lies deeper). Strings
+ * are skipped inside brackets, in either quote (JSON's, a Python dict's); outside any, a quote or
+ * an apostrophe is prose's and opens none (`he said "retry {"kind": ...}`).
  */
 function objectsIn(text: string): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   const open: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c === '"') i = stringEnd(text, i) - 1;
+    if ((c === '"' || c === "'") && open.length > 0) i = stringEnd(text, i) - 1;
     else if (c === '{' || c === '[') open.push(c === '{' && open.length < MAX_OBJECT_DEPTH ? i : -1);
     else if (c === '}' || c === ']') {
       const at = open.pop();
@@ -150,9 +153,9 @@ function objectsIn(text: string): Array<[number, number]> {
 }
 
 /**
- * The members of the object of valid JSON that opens at `open` and ends at `end` in `text`: each
- * key read, and its value as {@link PAIR} gives it to {@link takeValue} (a string quoted, a number
- * or literal as written, an object or array by its opening bracket).
+ * The members of the object of valid JSON (or a Python dict) that opens at `open` and ends at
+ * `end` in `text`: each key read, and its value as {@link PAIR} gives it to {@link takeValue} (a
+ * string quoted, a number or literal as written, an object or array by its opening bracket).
  */
 function membersOf(text: string, open: number, end: number): Array<{ key: string; value: string; valueStart: number }> {
   const out: Array<{ key: string; value: string; valueStart: number }> = [];
@@ -160,7 +163,9 @@ function membersOf(text: string, open: number, end: number): Array<{ key: string
     while (i < end && /[\s,]/.test(text[i] as string)) i++;
     return i;
   };
-  for (let i = skip(open + 1); i < end && text[i] === '"'; i = skip(i)) {
+  // Past a Python string's `u` or `b` prefix, at its quote.
+  const quoteAt = (i: number): number => (/[uUbB]/.test(text[i] as string) && /["']/.test(text[i + 1] as string) ? i + 1 : i);
+  for (let i = quoteAt(skip(open + 1)); i < end && (text[i] === '"' || text[i] === "'"); i = quoteAt(skip(i))) {
     const keyEnd = stringEnd(text, i);
     const key = unquoted(text.slice(i, keyEnd)) ?? '';
     const valueStart = skip(text.indexOf(':', keyEnd) + 1);
@@ -169,7 +174,8 @@ function membersOf(text: string, open: number, end: number): Array<{ key: string
       out.push({ key, value: c, valueStart });
       i = containerEnd(text, valueStart) ?? end;
     } else {
-      i = c === '"' ? stringEnd(text, valueStart) : valueStart + (/^[^,}\s]*/.exec(text.slice(valueStart, end))?.[0].length ?? 0);
+      const quote = quoteAt(valueStart);
+      i = text[quote] === '"' || text[quote] === "'" ? stringEnd(text, quote) : valueStart + (/^[^,}\s]*/.exec(text.slice(valueStart, end))?.[0].length ?? 0);
       out.push({ key, value: text.slice(valueStart, i), valueStart });
     }
   }

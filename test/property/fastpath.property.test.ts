@@ -260,6 +260,8 @@ describe('the raw-line fast path gives the same result as the structured path', 
       '{"q":"UPDATE u SET password = $2 WHERE id = $1","values":[1,"Sup3rS3cretPW"]}',
       'query: SELECT 1 FROM u WHERE u.x = 1 AND u.password = $1 -- PARAMETERS: ["Sup3rS3cretPW"]',
       '{"m":"apply {\\"kind\\":\\"Secret\\",\\"data\\":{\\"k\\":\\"Sup3rS3cretPW\\"}}"}',
+      `{"m":"created {u'kind': u'Secret', u'data': {u'k': u'Sup3rS3cretPW'}}"}`,
+      `obj {'api_version': 'v1', 'string_data': None, 'data': {'k': 'Sup3rS3cretPW'}, 'kind': 'Secret'}`,
       '{"value":"Sup3rS3cretPW","id":"https://kv1.vault.azure.net/secrets/db/01"}',
       '{"changes":[{"field":"password","old":"Sup3rS3cretPW","new":"Sup3rS3cretPW2"}]}',
     ];

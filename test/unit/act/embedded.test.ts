@@ -18,10 +18,19 @@ describe('embeddedValues with rules that hold beside other members', () => {
 
   it('takes them in an object that meets the conditions, at any depth of the text\'s JSON, and no other', () => {
     expect(held('apply {"items":[{"kind":"Secret","data":{"k":"dmFsdWU="}},{"kind":"ConfigMap","data":{"k":"x"}}]}')).toEqual(['{"k":"dmFsdWU="}']);
-    // Invalid JSON, an unbalanced object, a condition in prose.
-    expect(held('{"kind":"Secret","data":"x",}')).toEqual([]);
+    // Neither JSON nor a Python dict, an unbalanced object, a condition in prose.
+    expect(held('{"kind":"Secret","data":x}')).toEqual([]);
     expect(held('{"kind":"Secret","data":"x"')).toEqual([]);
     expect(held('kind: Secret, data: x')).toEqual([]);
+  });
+
+  it('takes them in a Python dict as a log prints one, and after a stray quote in prose', () => {
+    // A Kubernetes client's object, printed by pprint over several lines, with prefixes.
+    expect(held("created {'api_version': 'v1',\n 'data': {'password': 'aHVudGVy'},\n 'kind': 'Secret'}")).toEqual(["{'password': 'aHVudGVy'}"]);
+    expect(held("{u'kind': u'Secret', u'data': u'c2VjcmV0',}")).toEqual(['c2VjcmV0']);
+    expect(held("{'kind': 'ConfigMap', 'data': {'k': 'v'}}")).toEqual([]);
+    // A quote or an apostrophe of prose before the object opens no string.
+    expect(held('he said "retry, it\'s {"kind":"Secret","data":{"k":"dmFsdWU="}}')).toEqual(['{"k":"dmFsdWU="}']);
   });
 
   it('reads each object of a deeply nested text a bounded number of times', () => {

@@ -1,0 +1,151 @@
+/**
+ * Python's literals as `repr` and `pprint` print them (`{'kind': 'Secret', 'data': {'pw': u'x'}}`):
+ * dicts, lists and tuples, strings in either quote with a `u`, `b` or `r` prefix, numbers, `True`,
+ * `False` and `None`. A log that prints a dict (a Kubernetes client's object, a request's
+ * parameters) holds no JSON, and a rule with conditions reads such an object as a JSON one (see
+ * act/embedded.ts). Anything else (a call, a set, an expression) is not read.
+ */
+import type { JsonValue } from '../record.js';
+import { setMember } from '../act/members.js';
+
+/** How deep a literal may nest: deeper ones are not read (detection still reads their text). */
+const MAX_DEPTH = 64;
+
+/** The value the whole of `text` spells as a Python literal; undefined when it spells none. */
+export function pythonLiteral(text: string): JsonValue | undefined {
+  const reader = new Reader(text);
+  try {
+    const value = reader.value(0);
+    reader.space();
+    return reader.atEnd() ? value : undefined;
+  } catch (err) {
+    if (err instanceof NotALiteral) return undefined;
+    throw err;
+  }
+}
+
+class NotALiteral extends Error {}
+
+const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', '0': '\0', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"', '\n': '' };
+
+class Reader {
+  #at = 0;
+  readonly #text: string;
+
+  constructor(text: string) {
+    this.#text = text;
+  }
+
+  atEnd(): boolean {
+    return this.#at === this.#text.length;
+  }
+
+  space(): void {
+    while (this.#at < this.#text.length && /\s/.test(this.#text[this.#at] as string)) this.#at++;
+  }
+
+  value(depth: number): JsonValue {
+    if (depth > MAX_DEPTH) throw new NotALiteral();
+    this.space();
+    const text = this.#text;
+    const c = text[this.#at];
+    if (c === '{') return this.#dict(depth);
+    if (c === '[') return this.#items(']', depth);
+    if (c === '(') return this.#items(')', depth);
+    const word = /^(?:True|False|None)\b/.exec(text.slice(this.#at, this.#at + 6));
+    if (word) {
+      this.#at += word[0].length;
+      return word[0] === 'None' ? null : word[0] === 'True';
+    }
+    const number = /^-?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/.exec(text.slice(this.#at, this.#at + 64));
+    if (number && !/^[\w.]/.test(text.slice(this.#at + number[0].length))) {
+      this.#at += number[0].length;
+      return Number(number[0].replaceAll('_', ''));
+    }
+    return this.#string();
+  }
+
+  #dict(depth: number): Record<string, JsonValue> {
+    const out: Record<string, JsonValue> = {};
+    this.#at++;
+    for (;;) {
+      this.space();
+      if (this.#take('}')) return out;
+      const key = this.value(depth + 1);
+      if (typeof key !== 'string' && typeof key !== 'number') throw new NotALiteral();
+      this.space();
+      if (!this.#take(':')) throw new NotALiteral();
+      setMember(out, String(key), this.value(depth + 1));
+      this.space();
+      if (!this.#take(',')) {
+        if (this.#take('}')) return out;
+        throw new NotALiteral();
+      }
+    }
+  }
+
+  #items(close: string, depth: number): JsonValue[] {
+    const out: JsonValue[] = [];
+    this.#at++;
+    for (;;) {
+      this.space();
+      if (this.#take(close)) return out;
+      out.push(this.value(depth + 1));
+      this.space();
+      if (!this.#take(',')) {
+        if (this.#take(close)) return out;
+        throw new NotALiteral();
+      }
+    }
+  }
+
+  /** A string: its prefix (u, b, r and their cases, `rb`), its quotes (one or three), its escapes unless raw. */
+  #string(): string {
+    const text = this.#text;
+    const prefix = /^(?:[uU]|[bB][rR]?|[rR][bB]?)?/.exec(text.slice(this.#at, this.#at + 2))?.[0] ?? '';
+    let at = this.#at + prefix.length;
+    const quote = text[at];
+    if (quote !== "'" && quote !== '"') throw new NotALiteral();
+    const close = text.startsWith(quote.repeat(3), at) ? quote.repeat(3) : quote;
+    const raw = /r/i.test(prefix);
+    at += close.length;
+    let out = '';
+    for (;;) {
+      if (at >= text.length) throw new NotALiteral();
+      if (text.startsWith(close, at)) break;
+      const c = text[at] as string;
+      if (c === '\n' && close.length === 1) throw new NotALiteral();
+      if (c !== '\\') {
+        out += c;
+        at++;
+        continue;
+      }
+      const next = text[at + 1] ?? '';
+      if (raw) {
+        out += c + next;
+        at += 2;
+        continue;
+      }
+      const hex = next === 'x' ? 2 : next === 'u' ? 4 : next === 'U' ? 8 : 0;
+      const digits = text.slice(at + 2, at + 2 + hex);
+      if (hex > 0 && digits.length === hex && /^[0-9a-fA-F]+$/.test(digits)) {
+        const code = Number.parseInt(digits, 16);
+        if (code > 0x10ffff) throw new NotALiteral();
+        out += String.fromCodePoint(code);
+        at += 2 + hex;
+        continue;
+      }
+      // An escape Python does not know keeps its backslash.
+      out += ESCAPES[next] ?? c + next;
+      at += 2;
+    }
+    this.#at = at + close.length;
+    return out;
+  }
+
+  #take(c: string): boolean {
+    if (this.#text[this.#at] !== c) return false;
+    this.#at++;
+    return true;
+  }
+}
