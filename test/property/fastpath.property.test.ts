@@ -262,6 +262,8 @@ describe('the raw-line fast path gives the same result as the structured path', 
       '{"m":"apply {\\"kind\\":\\"Secret\\",\\"data\\":{\\"k\\":\\"Sup3rS3cretPW\\"}}"}',
       `{"m":"created {u'kind': u'Secret', u'data': {u'k': u'Sup3rS3cretPW'}}"}`,
       `obj {'api_version': 'v1', 'string_data': None, 'data': {'k': 'Sup3rS3cretPW'}, 'kind': 'Secret'}`,
+      '{"manifest":"kind: Secret\\nstringData:\\n  cfg: |\\n    user: admin\\n\\n    pw: Sup3rS3cretPW\\n  \\"k\\": v\\n"}',
+      '{"manifest":"stringData: {pw: Sup3rS3cretPW}\\nkind: Secret"}',
       '{"value":"Sup3rS3cretPW","id":"https://kv1.vault.azure.net/secrets/db/01"}',
       '{"changes":[{"field":"password","old":"Sup3rS3cretPW","new":"Sup3rS3cretPW2"}]}',
     ];
