@@ -32,7 +32,9 @@ export function bytesText(value: string, wide: 'known' | 'guessed' = 'guessed'):
   if (compact.length === 0 || !BASE64.test(compact)) return undefined;
   const bytes = Buffer.from(compact, 'base64');
   if (bytes.length === 0) return undefined;
-  const utf16 = utf16Text(bytes, wide === 'guessed');
+  // Known to be UTF-16LE where it can be, but UTF-8 text without control characters (which
+  // UTF-16LE of any script but one holds: a NUL, a 0x04) is read as written.
+  const utf16 = wide === 'known' && isUtf8(bytes) && !bytes.some((b) => b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) ? undefined : utf16Text(bytes, wide === 'guessed');
   if (utf16 !== undefined) return { text: utf16, encoding: 'utf16le' };
   const encoding = isUtf8(bytes) ? 'utf8' : 'latin1';
   return { text: bytes.toString(encoding), encoding };

@@ -133,16 +133,16 @@ const MAX_OBJECT_DEPTH = 64;
 
 /**
  * Where each object of `text` opens and ends (past its closing brace), outer ones first, down to
- * {@link MAX_OBJECT_DEPTH} levels of brackets (the detectors still read what lies deeper). Strings
- * are skipped inside brackets, in either quote (JSON's, a Python dict's); outside any, a quote or
- * an apostrophe is prose's and opens none (`he said "retry {"kind": ...}`).
+ * {@link MAX_OBJECT_DEPTH} levels of brackets (the detectors still read what lies deeper). JSON's
+ * strings are skipped, and a Python dict's in apostrophes inside brackets; outside any, an
+ * apostrophe is prose's and opens none (`it's {"kind": ...}`).
  */
 function objectsIn(text: string): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   const open: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if ((c === '"' || c === "'") && open.length > 0) i = stringEnd(text, i) - 1;
+    if (c === '"' || (c === "'" && open.length > 0)) i = stringEnd(text, i) - 1;
     else if (c === '{' || c === '[') open.push(c === '{' && open.length < MAX_OBJECT_DEPTH ? i : -1);
     else if (c === '}' || c === ']') {
       const at = open.pop();

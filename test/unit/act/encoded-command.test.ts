@@ -27,6 +27,8 @@ describe('a PowerShell encoded command', () => {
       const found = encodedCommands(`"C:\\Windows\\powershell.exe" -NoProfile ${flag} "${b64}" -NonInteractive`);
       expect(found.map((c) => c.script)).toEqual([{ text: '$password = "S3cret!Passw0rd"', encoding: 'utf16le' }]);
     }
+    // UTF-8 base64 of even length is read as UTF-8.
+    expect(encodedCommands('powershell.exe -enc JHBhc3N3b3JkID0gIlN1cDNyUzNjcmV0UFciOyB4').map((c) => c.script)).toEqual([{ text: '$password = "Sup3rS3cretPW"; x', encoding: 'utf8' }]);
     // A script mostly in another script than Latin is read as UTF-16LE all the same.
     const cyrillic = '# подключение к базе данных клиента, затем загрузка отчётов и проверка прав доступа\n$password = "S3cret!Passw0rd"';
     expect(encodedCommands(`pwsh -enc ${utf16(cyrillic)}`).map((c) => c.script)).toEqual([{ text: cyrillic, encoding: 'utf16le' }]);
