@@ -26,6 +26,12 @@ export function pythonLiteral(text: string): JsonValue | undefined {
 
 class NotALiteral extends Error {}
 
+/** The spaces Python's tokenizer takes between tokens (no other: a no-break space is no space there). */
+const SPACE = ' \t\n\r\f';
+
+/** Characters that stand for themselves in a string of either quote, one or three of them. */
+const PLAIN = /[^\\'"\n]+/y;
+
 const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', '0': '\0', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"', '\n': '' };
 
 class Reader {
@@ -41,7 +47,7 @@ class Reader {
   }
 
   space(): void {
-    while (this.#at < this.#text.length && /\s/.test(this.#text[this.#at] as string)) this.#at++;
+    while (this.#at < this.#text.length && SPACE.includes(this.#text[this.#at] as string)) this.#at++;
   }
 
   value(depth: number): JsonValue {
@@ -58,7 +64,7 @@ class Reader {
       return word[0] === 'None' ? null : word[0] === 'True';
     }
     const number = /^-?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/.exec(text.slice(this.#at, this.#at + 64));
-    if (number && !/^[\w.]/.test(text.slice(this.#at + number[0].length))) {
+    if (number && !/[\w.]/.test(text[this.#at + number[0].length] ?? '')) {
       this.#at += number[0].length;
       return Number(number[0].replaceAll('_', ''));
     }
@@ -113,6 +119,14 @@ class Reader {
     for (;;) {
       if (at >= text.length) throw new NotALiteral();
       if (text.startsWith(close, at)) break;
+      // A run of plain characters at once: a long value is not copied character by character.
+      PLAIN.lastIndex = at;
+      const run = PLAIN.exec(text);
+      if (run) {
+        out += run[0];
+        at += run[0].length;
+        continue;
+      }
       const c = text[at] as string;
       if (c === '\n' && close.length === 1) throw new NotALiteral();
       if (c !== '\\') {

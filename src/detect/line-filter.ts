@@ -291,8 +291,8 @@ function conditionEntry(where: Readonly<Record<string, readonly string[]>>): Pre
   const [key, values] = Object.entries(where)[0] as [string, readonly string[]];
   // A glob's `*` runs over anything, quotes too: a line read with its escapes decoded shows an escaped quote bare.
   const value = values.includes('*') ? `["']` : `["'](?:${values.map((v) => v.split('*').map(esc).join('.*')).join('|')})["']`;
-  // A Python dict's value may have a `u` or `b` prefix (`'kind': u'Secret'`).
-  return gatedBy(`["'](?i:${esc(key)})["']\\s*:\\s*[uUbB]?${value}`, value);
+  // A Python dict's value may have a prefix (`'kind': u'Secret'`, see codecs/python-literal.ts).
+  return gatedBy(`["'](?i:${esc(key)})["']\\s*:\\s*(?:[uUbBrR]|[bB][rR]|[rR][bB])?${value}`, value);
 }
 
 /**

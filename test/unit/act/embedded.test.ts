@@ -29,6 +29,8 @@ describe('embeddedValues with rules that hold beside other members', () => {
     expect(held("created {'api_version': 'v1',\n 'data': {'password': 'aHVudGVy'},\n 'kind': 'Secret'}")).toEqual(["{'password': 'aHVudGVy'}"]);
     expect(held("{u'kind': u'Secret', u'data': u'c2VjcmV0',}")).toEqual(['c2VjcmV0']);
     expect(held("{'kind': 'ConfigMap', 'data': {'k': 'v'}}")).toEqual([]);
+    // A raw string's prefix; a long value read whole.
+    expect(held("{'kind': r'Secret', 'data': '" + 'x'.repeat(200_000) + "'}")).toEqual(['x'.repeat(200_000)]);
     // An apostrophe of prose before the object opens no string, nor does a bracket of prose hide it.
     expect(held('retry, it\'s {"kind":"Secret","data":{"k":"dmFsdWU="}}')).toEqual(['{"k":"dmFsdWU="}']);
     expect(held('unexpected "{" in operand; applying {"kind":"Secret","data":{"k":"dmFsdWU="}}')).toEqual(['{"k":"dmFsdWU="}']);
