@@ -155,7 +155,10 @@ function objectsIn(text: string): Array<[number, number]> {
 /**
  * The members of the object of valid JSON (or a Python dict) that opens at `open` and ends at
  * `end` in `text`: each key read, and its value as {@link PAIR} gives it to {@link takeValue} (a
- * string quoted, a number or literal as written, an object or array by its opening bracket).
+ * string quoted, a number or literal as written, an object or array by its opening bracket). A
+ * Python dict's key that is no string (`1`, `None`, a tuple) is its text, and a value that is
+ * neither string nor container runs to the comma or brace after it, past any brackets and
+ * strings it holds (a tuple, `datetime.datetime(2024, 5, 14, tzinfo=tzutc())`).
  */
 function membersOf(text: string, open: number, end: number): Array<{ key: string; value: string; valueStart: number }> {
   const out: Array<{ key: string; value: string; valueStart: number }> = [];
@@ -165,21 +168,50 @@ function membersOf(text: string, open: number, end: number): Array<{ key: string
   };
   // Past a Python string's `u` or `b` prefix, at its quote.
   const quoteAt = (i: number): number => (/[uUbB]/.test(text[i] as string) && /["']/.test(text[i + 1] as string) ? i + 1 : i);
-  for (let i = quoteAt(skip(open + 1)); i < end && (text[i] === '"' || text[i] === "'"); i = quoteAt(skip(i))) {
-    const keyEnd = stringEnd(text, i);
-    const key = unquoted(text.slice(i, keyEnd)) ?? '';
-    const valueStart = skip(text.indexOf(':', keyEnd) + 1);
+  const quoted = (i: number): boolean => text[i] === '"' || text[i] === "'";
+  for (let i = skip(open + 1); i < end - 1; i = skip(i)) {
+    const keyQuote = quoteAt(i);
+    const keyEnd = quoted(keyQuote) ? stringEnd(text, keyQuote) : plainEnd(text, i, end, ':');
+    const key = quoted(keyQuote) ? (unquoted(text.slice(keyQuote, keyEnd)) ?? '') : text.slice(i, keyEnd);
+    if (text[skipSpaces(text, keyEnd)] !== ':') break;
+    const valueStart = skip(skipSpaces(text, keyEnd) + 1);
     const c = text[valueStart] as string;
     if (c === '{' || c === '[') {
       out.push({ key, value: c, valueStart });
       i = containerEnd(text, valueStart) ?? end;
     } else {
       const quote = quoteAt(valueStart);
-      i = text[quote] === '"' || text[quote] === "'" ? stringEnd(text, quote) : valueStart + (/^[^,}\s]*/.exec(text.slice(valueStart, end))?.[0].length ?? 0);
+      i = quoted(quote) ? stringEnd(text, quote) : plainEnd(text, valueStart, end, ',');
       out.push({ key, value: text.slice(valueStart, i), valueStart });
     }
   }
   return out;
+}
+
+/** Past spaces from `i`. */
+function skipSpaces(text: string, i: number): number {
+  while (/\s/.test(text[i] ?? '')) i++;
+  return i;
+}
+
+/**
+ * Where a key or value that is no quoted string ends: before `stop` (or the closing brace) outside
+ * brackets and strings, its trailing spaces left out.
+ */
+function plainEnd(text: string, from: number, end: number, stop: string): number {
+  let depth = 0;
+  let i = from;
+  for (; i < end; i++) {
+    const c = text[i] as string;
+    if (c === '"' || c === "'") i = stringEnd(text, i) - 1;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0) break;
+      depth--;
+    } else if (depth === 0 && c === stop) break;
+  }
+  while (i > from && /\s/.test(text[i - 1] as string)) i--;
+  return i;
 }
 
 /** Between two members of one object: a comma, and before the next key its Python prefix if any (`u'value'`). */

@@ -3,7 +3,10 @@
  * dicts, lists and tuples, strings in either quote with a `u`, `b` or `r` prefix, numbers, `True`,
  * `False` and `None`. A log that prints a dict (a Kubernetes client's object, a request's
  * parameters) holds no JSON, and a rule with conditions reads such an object as a JSON one (see
- * act/embedded.ts). Anything else (a call, a set, an expression) is not read.
+ * act/embedded.ts). What else repr prints inside one is read as its text: a constructor's call
+ * (`datetime.datetime(2024, 5, 14, 10, 22, tzinfo=tzutc())`, `Decimal('1.5')`), an object's
+ * `<...>`, `inf` and `nan`; a key that is no string (`1`, `None`, a tuple) is its text too.
+ * Anything else (a set, an expression) is not read.
  */
 import type { JsonValue } from '../record.js';
 import { setMember } from '../act/members.js';
@@ -28,6 +31,12 @@ class NotALiteral extends Error {}
 
 /** The spaces Python's tokenizer takes between tokens (no other: a no-break space is no space there). */
 const SPACE = ' \t\n\r\f';
+
+/** A call's name, up to its opening parenthesis: a name, dotted or not. */
+const CALL = /[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\(/y;
+
+/** A keyword argument's name and its equals sign (`tzinfo=`), not `==`. */
+const KEYWORD = /[A-Za-z_]\w*[ \t]*=(?!=)[ \t]*/y;
 
 /** Characters that stand for themselves in a string of either quote, one or three of them. */
 const PLAIN = /[^\\'"\n]+/y;
@@ -58,6 +67,7 @@ class Reader {
     if (c === '{') return this.#dict(depth);
     if (c === '[') return this.#items(']', depth);
     if (c === '(') return this.#items(')', depth);
+    if (c === '<') return this.#angled();
     const word = /^(?:True|False|None)\b/.exec(text.slice(this.#at, this.#at + 6));
     if (word) {
       this.#at += word[0].length;
@@ -68,7 +78,54 @@ class Reader {
       this.#at += number[0].length;
       return Number(number[0].replaceAll('_', ''));
     }
+    // A float JSON has no number for, as repr prints it.
+    const special = /^-?(?:inf|nan)\b/.exec(text.slice(this.#at, this.#at + 5));
+    if (special) {
+      this.#at += special[0].length;
+      return special[0];
+    }
+    CALL.lastIndex = this.#at;
+    if (CALL.test(text)) return this.#call(depth);
     return this.#string();
+  }
+
+  /** A call as repr prints an object (`datetime.datetime(2024, 5, 14, tzinfo=tzutc())`): its text. */
+  #call(depth: number): string {
+    const start = this.#at;
+    this.#at = CALL.lastIndex;
+    for (;;) {
+      this.space();
+      if (this.#take(')')) return this.#text.slice(start, this.#at);
+      KEYWORD.lastIndex = this.#at;
+      if (KEYWORD.test(this.#text)) this.#at = KEYWORD.lastIndex;
+      this.value(depth + 1);
+      this.space();
+      if (!this.#take(',')) {
+        if (this.#take(')')) return this.#text.slice(start, this.#at);
+        throw new NotALiteral();
+      }
+    }
+  }
+
+  /** An object's repr in angle brackets (`<Response [200]>`, `<object at 0x7f...>`): its text, nested ones and quoted strings inside it passed over. */
+  #angled(): string {
+    const text = this.#text;
+    const start = this.#at;
+    let depth = 0;
+    for (let at = start; at < text.length; at++) {
+      const c = text[at];
+      if (c === '\n') break;
+      if (c === "'" || c === '"') {
+        const close = text.indexOf(c, at + 1);
+        if (close === -1) break;
+        at = close;
+      } else if (c === '<') depth++;
+      else if (c === '>' && --depth === 0) {
+        this.#at = at + 1;
+        return text.slice(start, this.#at);
+      }
+    }
+    throw new NotALiteral();
   }
 
   #dict(depth: number): Record<string, JsonValue> {
@@ -77,11 +134,12 @@ class Reader {
     for (;;) {
       this.space();
       if (this.#take('}')) return out;
+      const keyStart = this.#at;
       const key = this.value(depth + 1);
-      if (typeof key !== 'string' && typeof key !== 'number') throw new NotALiteral();
+      const name = typeof key === 'string' ? key : this.#text.slice(keyStart, this.#at);
       this.space();
       if (!this.#take(':')) throw new NotALiteral();
-      setMember(out, String(key), this.value(depth + 1));
+      setMember(out, name, this.value(depth + 1));
       this.space();
       if (!this.#take(',')) {
         if (this.#take('}')) return out;

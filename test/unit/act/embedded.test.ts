@@ -34,6 +34,12 @@ describe('embeddedValues with rules that hold beside other members', () => {
     // An apostrophe of prose before the object opens no string, nor does a bracket of prose hide it.
     expect(held('retry, it\'s {"kind":"Secret","data":{"k":"dmFsdWU="}}')).toEqual(['{"k":"dmFsdWU="}']);
     expect(held('unexpected "{" in operand; applying {"kind":"Secret","data":{"k":"dmFsdWU="}}')).toEqual(['{"k":"dmFsdWU="}']);
+
+    // What a client's read-back object holds besides literals: a timestamp's constructor, an
+    // object's repr, inf; a tuple value and a key that is no string before the data.
+    const meta = "'metadata': {'creation_timestamp': datetime.datetime(2024, 5, 14, 10, 22, tzinfo=tzutc()), 'owner': <V1OwnerReference at 0x7f3a>, 'ratio': inf}";
+    expect(held(`{'kind': 'Secret', ${meta}, 'data': {'app.conf': 'cHc9eA=='}}`)).toEqual(["{'app.conf': 'cHc9eA=='}"]);
+    expect(held("{1: 'x', 'kind': 'Secret', 'ports': (80, 443), None: 'y', 'data': 'cHc9eA=='}")).toEqual(['cHc9eA==']);
   });
 
   it('reads each object of a deeply nested text a bounded number of times', () => {

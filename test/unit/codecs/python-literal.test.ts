@@ -46,8 +46,19 @@ describe('pythonLiteral', () => {
     expect(pythonLiteral("{'api_version': 'v1',\n 'data': {'password': 'aHVudGVy'},\n 'kind': 'Secret'}")).toEqual({ api_version: 'v1', data: { password: 'aHVudGVy' }, kind: 'Secret' });
   });
 
+  it('reads what repr prints that is no literal as its text: calls, objects, inf, keys that are no string', () => {
+    expect(pythonLiteral("{'t': datetime.datetime(2024, 5, 14, 10, 22, tzinfo=tzutc()), 'd': Decimal('1.5'), 'o': <Response [200]>, 'f': -inf, 'n': nan}")).toEqual({
+      t: 'datetime.datetime(2024, 5, 14, 10, 22, tzinfo=tzutc())',
+      d: "Decimal('1.5')",
+      o: '<Response [200]>',
+      f: '-inf',
+      n: 'nan',
+    });
+    expect(pythonLiteral("{1: 'a', 2.5: 'b', None: 'c', (1, 'x'): 'd'}")).toEqual({ '1': 'a', '2.5': 'b', None: 'c', "(1, 'x')": 'd' });
+  });
+
   it('reads nothing that is not a literal, and nothing nested too deep', () => {
-    for (const text of ["{'a': f(1)}", "{'a' 1}", "{'a': 'x'", "{'a': 'x'} tail", "{1, 2}", "{'a': 'line\nbreak'}", "{'a': '\\U00110000'}", 'Secret', "{'a': 1.2.3}"]) {
+    for (const text of ["{'a': f(1}", "{'a': <x}", "{'a' 1}", "{'a': 'x'", "{'a': 'x'} tail", "{1, 2}", "{'a': 'line\nbreak'}", "{'a': '\\U00110000'}", 'Secret', "{'a': 1.2.3}"]) {
       expect(pythonLiteral(text)).toBeUndefined();
     }
     expect(pythonLiteral('['.repeat(70) + ']'.repeat(70))).toBeUndefined();
