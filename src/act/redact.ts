@@ -15,6 +15,7 @@ import type { ResolvedAction } from './actions.js';
 import { detectorEdit, keyRuleEdit, withKeyRules, type Edit, type RedactedBy } from './edits.js';
 import { bytesText, BYTES_MEMBERS, encodedBytes } from './bytes-value.js';
 import { embeddedValues } from './embedded.js';
+import { base64JsonIn, encodedJson, mayHoldBase64Json } from './base64-json.js';
 import { encodedArgumentItems, encodedCommands, holdsProgram, mayHoldEncodedCommand, type EncodedCommand } from './encoded-command.js';
 import { anyValueMember, contextWith, leaves, memberDecision, itemRule, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue, takes } from './members.js';
 import type { RedactOptions, RedactOutcome } from './redact-options.js';
@@ -26,6 +27,9 @@ export { partial, type RedactKeys } from './replace.js';
 export type { RedactOptions, RedactOutcome } from './redact-options.js';
 
 const DROP = Symbol('drop-field');
+
+/** How many times base64 of JSON inside base64 of JSON is read decoded (see Walker.#base64Json). */
+const MAX_BASE64_DEPTH = 4;
 
 /**
  * A value's {@link RedactedBy}, written member by member: spread (`{ ...by, count }`), V8 gave each
@@ -211,7 +215,27 @@ class Walker implements FirstPass {
   string(text: string, path: string, decoded = true, context: readonly string[] = NO_KEYS, asWritten = true): string | typeof DROP {
     if (asWritten && this.#clean(text, context)) return text;
     const out = this.#scan(text, path, decoded, context, this.#o.valueDetectors?.of(text), this.#o.knownMatches);
-    return out !== DROP && mayHoldEncodedCommand(out) ? this.#encodedCommands(out, path, context) : out;
+    const commands = out !== DROP && mayHoldEncodedCommand(out) ? this.#encodedCommands(out, path, context) : out;
+    return commands !== DROP && mayHoldBase64Json(commands) ? this.#base64Json(commands, path, context) : commands;
+  }
+
+  /**
+   * `text` with each base64 run that spells JSON read decoded, with every detector and key rule
+   * (what the line matched says nothing of what the base64 spells), and encoded again where
+   * redacted; JSON encoded inside it too (see base64-json.ts).
+   */
+  #base64Json(text: string, path: string, context: readonly string[], depth = 0): string | typeof DROP {
+    let out = '';
+    let last = 0;
+    for (const found of base64JsonIn(text)) {
+      const scanned = this.#scan(found.json, path, true, context);
+      const redacted = scanned !== DROP && depth < MAX_BASE64_DEPTH && mayHoldBase64Json(scanned) ? this.#base64Json(scanned, path, context, depth + 1) : scanned;
+      if (redacted === DROP) return DROP;
+      if (redacted === found.json) continue;
+      out += text.slice(last, found.start) + encodedJson(redacted, found);
+      last = found.end;
+    }
+    return last === 0 ? text : out + text.slice(last);
   }
 
   /**
@@ -301,7 +325,7 @@ class Walker implements FirstPass {
    */
   #clean(text: string, context: readonly string[]): boolean {
     const known = this.#o.valueDetectors;
-    return context.length === 0 && known?.plain === true && known.of(text).length === 0 && !mayHoldEncodedCommand(text);
+    return context.length === 0 && known?.plain === true && known.of(text).length === 0 && !mayHoldEncodedCommand(text) && !mayHoldBase64Json(text);
   }
 
   #redact(text: string, path: string, edits: readonly Edit[]): string | typeof DROP {

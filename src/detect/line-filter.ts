@@ -11,6 +11,7 @@
  * pattern: there a hit of a widened form is kept only when the pattern itself matches the line.
  */
 import RE2 from 're2';
+import { BASE64_JSON_LINE } from '../act/base64-json.js';
 import { ENCODED_COMMAND_LINE, JS_SPACE } from '../act/encoded-command.js';
 import { readsAsText, type LineFormat } from '../codecs/jsonl.js';
 import { isPercentEscapeAt, isReferenceAt } from './escapes.js';
@@ -79,9 +80,10 @@ export class LineFilter {
       // A Redis command as a list, whose password the password rule takes (see itemRule in act/members.ts).
       // A MySQL client's password given as one argument of a list (`["mysql","-u","app","-pX"]`, see itemRule).
       ...(keyRules.some((r) => r.mode === 'redact') ? [{ pattern: `${ITEM}(?:AUTH|HELLO)\\\\*["']\\s*,` }, { pattern: SQL_LINE }, { pattern: MYSQL_CLIENT_LINE }] : []),
-      // A number whose digits its writing hides is also read plain (see numbers.ts), and a
-      // PowerShell command's script decoded (see act/encoded-command.ts).
-      ...(detectors.length > 0 ? [{ pattern: HIDDEN_NUMBER_PATTERN }, { pattern: ENCODED_COMMAND_LINE }] : []),
+      // A number whose digits its writing hides is also read plain (see numbers.ts), a
+      // PowerShell command's script decoded (see act/encoded-command.ts), and base64 of JSON
+      // (see act/base64-json.ts).
+      ...(detectors.length > 0 ? [{ pattern: HIDDEN_NUMBER_PATTERN }, { pattern: ENCODED_COMMAND_LINE }, { pattern: BASE64_JSON_LINE }] : []),
       ...extra,
     ];
     const textForms = detectors.map((d, i) => (widened[i] === d.regex ? undefined : d.regex));

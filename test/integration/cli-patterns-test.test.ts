@@ -37,6 +37,16 @@ describe('logveil patterns explain', () => {
     expect(r.stdout).toMatch(/\n1 span would be redacted\n$/);
   });
 
+  it('reads base64 of JSON decoded, with its detectors and key rules, as redact does', () => {
+    const json = '{"password":"Ju7xQ2mLw9","email":"bob@example.com"}';
+    const text = `payload=${Buffer.from(json).toString('base64')} sent`;
+    const r = logveil(['patterns', 'explain', text], { cwd: ROOT, home });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`base64-json       [8,${text.length - 5}): base64 of JSON, read decoded as ${JSON.stringify(json)}; within it:\n  fired             email [34,49)`);
+    expect(r.stdout).toContain('  key-redact        key:password $.password:');
+    expect(r.stdout).toMatch(/\n2 spans would be redacted, and 1 value by key rules\n$/);
+  });
+
   it('reads a JSON text as the record a JSON line is, where the text alone says otherwise', () => {
     const r = logveil(['patterns', 'explain', '{"sin":{"value":"130692544"},"customer":{"sin":"245061239"}}'], { cwd: ROOT, home });
     expect(r.status).toBe(0);

@@ -267,12 +267,20 @@ describe('the raw-line fast path gives the same result as the structured path', 
       '{"manifest":"stringData: {pw: Sup3rS3cretPW}\\nkind: Secret"}',
       '{"value":"Sup3rS3cretPW","id":"https://kv1.vault.azure.net/secrets/db/01"}',
       '{"changes":[{"field":"password","old":"Sup3rS3cretPW","new":"Sup3rS3cretPW2"}]}',
+      `{"payload":"${Buffer.from('{"password":"Sup3rS3cretPW"}').toString('base64')}"}`,
+      `sent data=${Buffer.from('[{"user":"bob","api_token":"Sup3rS3cretPW"}]').toString('base64url')} ok`,
+      `{"m":"record ${Buffer.from('{"inner":"' + Buffer.from('{"password":"Sup3rS3cretPW"}').toString('base64') + '"}').toString('base64')}"}`,
     ];
     const r = both(lines);
     // Every one is read closer, the encoded command that spells nothing too: only its script can tell.
     expect(r.fastPathLines).toBe(0);
     const out = Buffer.from(r.output).toString();
     expect(out).not.toContain('Sup3rS3cretPW');
+    // Base64 of JSON is written again as base64, of the JSON redacted.
+    const spelled = (text: string, depth = 0): string =>
+      depth > 3 ? text : text.replace(/(?:eyJ|W3s)[A-Za-z0-9+/_=-]{16,}/g, (b64) => spelled(Buffer.from(b64, /[-_]/.test(b64) ? 'base64url' : 'base64').toString(), depth + 1));
+    expect(spelled(out)).toContain('{"password":"[[PASSWORD:');
+    expect(spelled(out)).not.toContain('Sup3rS3cretPW');
     for (const b64 of out.match(/(?<=-(?:EncodedCommand|enc|e)(?: \\?"?|\\?", ?\\?"))[A-Za-z0-9+/=]{16,}/g) ?? []) expect(Buffer.from(b64, 'base64').toString('utf16le')).not.toContain('Sup3rS3cretPW');
   });
 
@@ -280,7 +288,7 @@ describe('the raw-line fast path gives the same result as the structured path', 
   const utf16 = (script: string): string => Buffer.from(script, 'utf16le').toString('base64');
   const text = fc.oneof(
     message.map((m) => m.text),
-    fc.constantFrom(`powershell -enc ${utf16('$password = "hunter2xyz"')}`, `["pwsh","-enc","${utf16('$pw = "hunter2xyz"')}"]`, `pwsh -e ${utf16('Get-Date')} -x`, 'query: UPDATE u SET pw = $2, password = $1 -- PARAMETERS: ["hunter2xyz",2]', 'apply {"kind":"Secret","data":{"k":"dmFsdWU="}}'),
+    fc.constantFrom(`powershell -enc ${utf16('$password = "hunter2xyz"')}`, `["pwsh","-enc","${utf16('$pw = "hunter2xyz"')}"]`, `pwsh -e ${utf16('Get-Date')} -x`, 'query: UPDATE u SET pw = $2, password = $1 -- PARAMETERS: ["hunter2xyz",2]', 'apply {"kind":"Secret","data":{"k":"dmFsdWU="}}', `data ${Buffer.from('{"password":"hunter2xyz"}').toString('base64')}`, `d=${Buffer.from('{"n":1}').toString('base64url')}`, 'jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln'),
     fc.string({ unit: 'grapheme', maxLength: 40 }),
     fc.constantFrom('mail a\\u0040b.com', 'to=carol%40example.net&p=%2F', 'next=%2Fcb%3Fto%3Ddave%2540example.org', 'dob=n%C3%A9e le 12/03/1980', 'card=4.111111111111111E15', 'n=-4111111111111111 ok', 'CPU 95%', 'x\\"y', 'plain', 'ip 10.1.2.3', 'ok', 'c:\\\\temp\\\\file', '[[X:h1.4111111111111111]]', '[[EMAIL]]', 'mail bob&#64;example.com', 'c=4111&#32;1111&#32;1111&#32;1111', 'AT&T; R&amp;D', 'payload={"api_token":"x1y2z3","n":"ok"}', 'Manchester: 0161 496 0000.', "h={'Cookie': 'sid=zq81', 'x_token':['a1b2c3']}", 'st=%7B%22access_token%22%3A%22zq81kd02%22%7D', 'Error: boom\\n    at f (/app/a.js:1:2)\\n\\tat g', 'password:\\n  hunter2xyz', 'call\\n(202) 555-0143 now', 'ssn\\t078-05-1120', 'card\\r\\n4111 1111 1111 1111', 'mail\\nbob@example.com', 'routing\\n011000028', '4111\\n1111\\n1111\\n1111', 'tel:\\t+44 20 7946 0958', 'card=4111+1111+1111+1111&x=1', 'tel=+44+20+7946+0958', 'x\\\\ny', 'x=1\\u0026y=\\u003cb\\u003e', 'Ren\\u00e9e \\u96fb\\u8a71', 'to=carol%\\u00340example.net', 'bob&\\u002364;example.com', 'api_token\\u003dx1y2z3w4', 'ssn\\u0009078-05-1120', 'card\\u000a4111 1111 1111 1111', 'c:\\u005cu0040', '\\ud83d\\ude00 ok', 'nul\\u0000', 'social\\u0020security 301482276', '%\\u0032540', "INSERT INTO u (first_name, pw) VALUES ('Dana', 1)", "UPDATE u SET first_name = 'Dana' WHERE dob = 19840614", "insert into \\\"u\\\" (\\\"last_name\\\") values (N'Smith')", "WHERE x_token IN ('a1', 'b2')"),
   );
