@@ -26,7 +26,7 @@ export interface Base64Json {
   start: number;
   end: number;
   json: string;
-  /** Written with `-` and `_` (base64url). */
+  /** Written with `-` and `_` (base64url), or unpadded with neither alphabet's own characters. */
   url: boolean;
   /** Written without the `=` padding its length needs. */
   unpadded: boolean;
@@ -43,8 +43,10 @@ export function base64JsonIn(text: string): Base64Json[] {
   TOKEN.lastIndex = 0;
   for (let m = TOKEN.exec(text); m !== null; m = TOKEN.exec(text)) {
     const written = m[0];
-    const url = /[-_]/.test(written);
-    if (url && /[+/]/.test(written)) continue;
+    if (/[-_]/.test(written) && /[+/]/.test(written)) continue;
+    // Neither alphabet's own characters and no padding where the length needs it: written as
+    // base64url most likely (a URL's query, a JWT-like state), which has neither + nor / to break it.
+    const url = /[-_]/.test(written) || (!/[+/=]/.test(written) && written.length % 4 !== 0);
     const bytes = Buffer.from(written, url ? 'base64url' : 'base64');
     if (!isUtf8(bytes)) continue;
     const json = bytes.toString('utf8');

@@ -201,6 +201,11 @@ function skipSpaces(text: string, i: number): number {
 function plainEnd(text: string, from: number, end: number, stop: string): number {
   let depth = 0;
   let i = from;
+  // An object's repr (`<V1ObjectMeta name=db, namespace=prod>`): to its closing bracket first.
+  if (text[from] === '<') {
+    const close = text.indexOf('>', from);
+    if (close !== -1 && close < end) i = close + 1;
+  }
   for (; i < end; i++) {
     const c = text[i] as string;
     if (c === '"' || c === "'") i = stringEnd(text, i) - 1;

@@ -28,8 +28,8 @@ export type { RedactOptions, RedactOutcome } from './redact-options.js';
 
 const DROP = Symbol('drop-field');
 
-/** How many times base64 of JSON inside base64 of JSON is read decoded (see Walker.#base64Json). */
-const MAX_BASE64_DEPTH = 4;
+/** How many levels of base64 of JSON inside base64 of JSON are read decoded; a record holding more is quarantined (see Walker.#base64Json). */
+const MAX_BASE64_DEPTH = 8;
 
 /**
  * A value's {@link RedactedBy}, written member by member: spread (`{ ...by, count }`), V8 gave each
@@ -229,7 +229,12 @@ class Walker implements FirstPass {
     let last = 0;
     for (const found of base64JsonIn(text)) {
       const scanned = this.#scan(found.json, path, true, context);
-      const redacted = scanned !== DROP && depth < MAX_BASE64_DEPTH && mayHoldBase64Json(scanned) ? this.#base64Json(scanned, path, context, depth + 1) : scanned;
+      const nested = scanned !== DROP && mayHoldBase64Json(scanned);
+      // Deeper than that it is not read, and not passed on unread either: the record is quarantined.
+      if (nested && depth + 1 >= MAX_BASE64_DEPTH && base64JsonIn(scanned).length > 0) {
+        throw new CodecError('RECORD_TOO_DEEP', `base64 of JSON nested deeper than ${MAX_BASE64_DEPTH} levels at ${path}`);
+      }
+      const redacted = nested ? this.#base64Json(scanned, path, context, depth + 1) : scanned;
       if (redacted === DROP) return DROP;
       if (redacted === found.json) continue;
       out += text.slice(last, found.start) + encodedJson(redacted, found);

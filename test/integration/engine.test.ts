@@ -677,6 +677,21 @@ describe('engine', () => {
     }
   });
 
+  it('reads base64 of JSON nested eight levels deep, and quarantines a record that nests it deeper', async () => {
+    const nest = (levels: number): string => {
+      let json = '{"password":"Sm7xQ2mLw9"}';
+      for (let i = 0; i < levels; i++) json = JSON.stringify({ data: Buffer.from(json).toString('base64') });
+      return `${json}\n`;
+    };
+    const read = await runEngine(nest(8), { workers: 0 });
+    expect(read.summary).toMatchObject({ recordsIn: 1, appOut: 1, quarantined: 0, balanced: true });
+    let out = read.output;
+    for (let i = 0; i < 8; i++) out = Buffer.from((JSON.parse(out) as { data: string }).data, 'base64').toString();
+    expect(out).toMatch(/^\{"password":"\[\[PASSWORD:/);
+    const deeper = await runEngine(nest(9), { workers: 0 });
+    expect(deeper.summary).toMatchObject({ recordsIn: 1, appOut: 0, quarantined: 1, balanced: true, quarantinedByCode: { RECORD_TOO_DEEP: 1 } });
+  });
+
   it('during a key-provider outage quarantines what needs a new key, passes clean lines, and counts it all', async () => {
     // One key generation works; the key is spent after 10 tokens, every rotation after that fails.
     const input = mixed(700);

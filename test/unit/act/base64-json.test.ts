@@ -14,6 +14,12 @@ describe('base64JsonIn', () => {
       [false, false],
       [true, true],
     ]);
+    // Unpadded where its length needs padding, with neither alphabet's own characters: base64url,
+    // written back so (a URL's query has no room for + or /).
+    const state = Buffer.from('{"u":"a","returnTo":"/home?tab=1&x=b"}').toString('base64url');
+    const [inQuery] = base64JsonIn(`GET /cb?code=x&state=${state} 302`);
+    expect(inQuery?.url).toBe(true);
+    if (inQuery) expect(encodedJson('{"u":"a","returnTo":"/home?tab=1&x=b","t":"[[X:tk1.y]]"}', inQuery)).not.toMatch(/[+/=]/);
     // A pretty-printed object, opening with a line break.
     expect(base64JsonIn(b64('{\n  "k": 1\n}')).map((f) => f.json)).toEqual(['{\n  "k": 1\n}']);
   });

@@ -40,6 +40,7 @@ describe('embeddedValues with rules that hold beside other members', () => {
     const meta = "'metadata': {'creation_timestamp': datetime.datetime(2024, 5, 14, 10, 22, tzinfo=tzutc()), 'owner': <V1OwnerReference at 0x7f3a>, 'ratio': inf}";
     expect(held(`{'kind': 'Secret', ${meta}, 'data': {'app.conf': 'cHc9eA=='}}`)).toEqual(["{'app.conf': 'cHc9eA=='}"]);
     expect(held("{1: 'x', 'kind': 'Secret', 'ports': (80, 443), None: 'y', 'data': 'cHc9eA=='}")).toEqual(['cHc9eA==']);
+    expect(held("{'kind': 'Secret', 'metadata': <V1ObjectMeta name=db, namespace=prod>, 'data': {'DB_URL': 'cHc9eA=='}}")).toEqual(["{'DB_URL': 'cHc9eA=='}"]);
   });
 
   it('reads each object of a deeply nested text a bounded number of times', () => {
