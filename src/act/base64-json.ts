@@ -15,8 +15,11 @@ import { isUtf8 } from 'node:buffer';
  */
 const OPENINGS = ['eyJ', 'ewo', 'ew0K', 'W3s', 'WyJ', 'Wwo'];
 
-/** A base64 run that starts so, of 16 characters or more, not a part of a longer run or of a JWT. */
-const TOKEN = new RegExp(String.raw`(?<![A-Za-z0-9+/_.-])(?:${OPENINGS.join('|')})[A-Za-z0-9+/_-]{13,}={0,2}(?![A-Za-z0-9+/=_.-])`, 'g');
+/**
+ * A base64 run that starts so, of 16 characters or more, not a part of a longer run or of a JWT;
+ * its slashes may be escaped (`\/`, as JSON inside a text line writes them).
+ */
+const TOKEN = new RegExp(String.raw`(?<![A-Za-z0-9+/_.-])(?:${OPENINGS.join('|')})(?:[A-Za-z0-9+/_-]|\\/){13,}={0,2}(?![A-Za-z0-9+/=_.-])`, 'g');
 
 /** The same for the line prefilter (RE2, no look-around): a line that holds one may be changed. */
 export const BASE64_JSON_LINE = String.raw`(?:^|[^A-Za-z0-9+/_.-])(?:${OPENINGS.join('|')})[A-Za-z0-9+/_-]{13}`;
@@ -30,6 +33,8 @@ export interface Base64Json {
   url: boolean;
   /** Written without the `=` padding its length needs. */
   unpadded: boolean;
+  /** Its slashes written escaped (`\/`). */
+  escapedSlashes: boolean;
 }
 
 /** True when `text` may hold base64 of JSON: a cheap test before {@link base64JsonIn}. */
@@ -42,7 +47,8 @@ export function base64JsonIn(text: string): Base64Json[] {
   const out: Base64Json[] = [];
   TOKEN.lastIndex = 0;
   for (let m = TOKEN.exec(text); m !== null; m = TOKEN.exec(text)) {
-    const written = m[0];
+    const escapedSlashes = m[0].includes('\\/');
+    const written = escapedSlashes ? m[0].replaceAll('\\/', '/') : m[0];
     if (/[-_]/.test(written) && /[+/]/.test(written)) continue;
     // Neither alphabet's own characters and no padding where the length needs it: written as
     // base64url most likely (a URL's query, a JWT-like state), which has neither + nor / to break it.
@@ -52,18 +58,19 @@ export function base64JsonIn(text: string): Base64Json[] {
     const json = bytes.toString('utf8');
     // Base64 of 4n+1 characters decodes its last one to nothing: such a run spells no text whole.
     if (written.replace(/=+$/, '').length % 4 === 1 || !/^\s*[[{][\s\S]*[\]}]\s*$/.test(json)) continue;
-    out.push({ start: m.index, end: m.index + written.length, json, url, unpadded: written.length % 4 !== 0 });
+    out.push({ start: m.index, end: m.index + m[0].length, json, url, unpadded: written.length % 4 !== 0, escapedSlashes });
   }
   return out;
 }
 
-/** `json` (a redacted {@link Base64Json}) as base64 again, in the alphabet and padding `like` was written in. */
-export function encodedJson(json: string, like: Pick<Base64Json, 'url' | 'unpadded'>): string {
+/** `json` (a redacted {@link Base64Json}) as base64 again, in the alphabet, padding and slashes `like` was written in. */
+export function encodedJson(json: string, like: Pick<Base64Json, 'url' | 'unpadded' | 'escapedSlashes'>): string {
   const bytes = Buffer.from(json, 'utf8');
   if (like.url) {
     const encoded = bytes.toString('base64url');
     return like.unpadded ? encoded : encoded + '='.repeat((4 - (encoded.length % 4)) % 4);
   }
   const encoded = bytes.toString('base64');
-  return like.unpadded ? encoded.replace(/=+$/, '') : encoded;
+  const padded = like.unpadded ? encoded.replace(/=+$/, '') : encoded;
+  return like.escapedSlashes ? padded.replaceAll('/', '\\/') : padded;
 }

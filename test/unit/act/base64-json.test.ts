@@ -20,6 +20,12 @@ describe('base64JsonIn', () => {
     const [inQuery] = base64JsonIn(`GET /cb?code=x&state=${state} 302`);
     expect(inQuery?.url).toBe(true);
     if (inQuery) expect(encodedJson('{"u":"a","returnTo":"/home?tab=1&x=b","t":"[[X:tk1.y]]"}', inQuery)).not.toMatch(/[+/=]/);
+    // Its slashes escaped, as JSON in a text line writes them, and written back so.
+    const slashed = b64('{"u":"\u00e9?","password":"Sm7xQ2mLw9"}').replaceAll('/', '\\/');
+    expect(slashed).toContain('\\/');
+    const [escaped] = base64JsonIn(`{"data":"${slashed}"}`);
+    expect(escaped?.json).toBe('{"u":"\u00e9?","password":"Sm7xQ2mLw9"}');
+    if (escaped) expect(encodedJson(escaped.json, escaped)).toBe(slashed);
     // A pretty-printed object, opening with a line break.
     expect(base64JsonIn(b64('{\n  "k": 1\n}')).map((f) => f.json)).toEqual(['{\n  "k": 1\n}']);
   });
