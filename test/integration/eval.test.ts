@@ -496,11 +496,16 @@ detectors:
     // The national ids without their keyword: each type it answers gains, the whole score with it.
     const ids = report.optIn.packs.find((p: { file: string }) => p.file === join('opt-in', 'national-ids-no-keyword.yaml'));
     expect(ids.detectors).toContain('ca-sin-no-keyword');
-    for (const type of ['ABA_ROUTING_NUMBER', 'AU_ABN', 'CA_SIN', 'PL_PESEL', 'UK_NINO', 'US_ITIN']) {
+    for (const type of ['ABA_ROUTING_NUMBER', 'AU_ACN', 'AU_TFN', 'CA_SIN', 'IN_AADHAAR', 'US_ITIN']) {
       expect(ids.presidioRecognizer[type].after).toBeGreaterThan(ids.presidioRecognizer[type].before);
       expect(ids.presidioRecognizer[type].fpAfter).toBe(ids.presidioRecognizer[type].fpBefore);
     }
     expect(ids.presidioRecognizerOverall.after.recall).toBeGreaterThan(before.recall);
+    // The ids whose shape says enough are the built-in policy's own, and the pack adds nothing to them.
+    for (const type of ['AU_ABN', 'PL_PESEL', 'UK_NINO', 'ES_NIF']) {
+      expect(report.sources['presidio-recognizer'].byType[type].recall, type).toBe(1);
+      expect(ids.presidioRecognizer[type], type).toBeUndefined();
+    }
     expect(ids.presidioRecognizerOverall.after.precision).toBeGreaterThanOrEqual(before.precision);
     // Its log findings, by detector, add up to its total.
     expect(Object.values(ids.logs.byDetector).reduce((a: number, b) => a + Number(b), 0)).toBe(ids.logs.findings);

@@ -91,13 +91,16 @@ describe('the raw-line fast path gives the same result as the structured path', 
   });
 
   it('on lines where a keyword stands near a number, or further from it than its detector reads', () => {
-    // aba-routing-number, es-dni-nie-keyword and in-pan are held by what follows their keyword's gap.
+    // aba-routing-number and in-pan are held by what follows their keyword's gap (a PAN in upper
+    // case is also taken without one, as is a DNI).
     const far = ' while waiting for a free connection slot';
     const lines = [
       `{"msg":"database${far}, retry 123456789"}`,
       '{"msg":"routing number 011000028"}',
       `{"span_id":"5f1c","note":"pan${far} ABCPE1234F"}`,
       '{"note":"PAN ABCPE1234F"}',
+      `{"note":"pan${far} abcpe1234f"}`,
+      '{"note":"pan abcpe1234f"}',
       '{"db":"database","n":123456789}',
       '{"123456789":"x","ABCPE1234F":2}',
       `{"routing${far} 011000028":1}`,
@@ -109,7 +112,7 @@ describe('the raw-line fast path gives the same result as the structured path', 
     for (const format of ['auto', 'text'] as const) {
       const r = both(lines, format);
       expect(r.quarantine, format).toEqual([]);
-      expect(Object.keys(r.findings).sort(), format).toEqual(['aba-routing-number', 'es-dni-nie-keyword', 'in-pan']);
+      expect(Object.keys(r.findings).sort(), format).toEqual(['aba-routing-number', 'es-dni-nie', 'in-pan', 'in-pan-no-keyword']);
     }
   });
 

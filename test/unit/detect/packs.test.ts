@@ -221,22 +221,40 @@ describe('opt-in packs', () => {
   it('national-ids-no-keyword finds the ids the built-in detectors leave to a keyword, and no piece of a longer number', () => {
     const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
     const withPack = new CompiledPolicy(loadPolicy([builtinPatternsDir(), join(optInDir, 'national-ids-no-keyword.yaml')]));
-    const text = 'abn 51 824 753 556; sin 130 692 544; pesel 02070803628 pan ABCPD1234Z nino tw987654a uid 3123:4567:8909 nif 1111111-G';
-    const plain = text.replace(/\b(abn|sin|pesel|pan|nino|uid|nif) /g, 'x ');
+    const text = 'sin 130 692 544; aadhaar 312345678909 routing 121000358 nhs 401-023-2137 itin 911701234 acn 005 499 981';
+    const plain = text.replace(/\b(sin|aadhaar|routing|nhs|itin|acn) /g, 'x ');
     expect(scanText(builtin, plain)).toEqual([]);
     expect(scanText(withPack, plain).map((m) => [m.detector.spec.id, plain.slice(m.start, m.end)])).toEqual([
-      ['au-abn-no-keyword', '51 824 753 556'],
       ['ca-sin-no-keyword', '130 692 544'],
-      ['pl-pesel-no-keyword', '02070803628'],
-      ['in-pan-no-keyword', 'ABCPD1234Z'],
-      ['uk-nino-no-keyword', 'tw987654a'],
-      ['in-aadhaar-no-keyword', '3123:4567:8909'],
-      ['es-dni-nie-no-keyword', '1111111-G'],
+      ['in-aadhaar-no-keyword', '312345678909'],
+      ['aba-routing-number-no-keyword', '121000358'],
+      ['uk-nhs-number-no-keyword', '401-023-2137'],
+      ['us-itin-no-keyword', '911701234'],
+      ['au-acn-no-keyword', '005 499 981'],
     ]);
-    // The same digits inside longer numbers, or a hex word, are not taken.
-    for (const longer of ['1 130 692 544', '130 692 544 2', '130692544.5', '51 824 753 556 1', '0.02070803628', 'dear 0247017c']) {
+    // The same digits inside longer numbers are not taken.
+    for (const longer of ['1 130 692 544', '130 692 544 2', '130692544.5', '0.312345678909', '121000358-7']) {
       expect(scanText(withPack, longer), longer).toEqual([]);
     }
+  });
+
+  it('leaves to the built-in detectors the ids whose shape says enough without a keyword', () => {
+    const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+    const text = 'x 51 824 753 556; x 02070803628 x ABCPD1234Z x tw987654a x 3123:4567:8909 x 1111111-G x z8078221m';
+    expect(scanText(builtin, text).map((m) => [m.detector.spec.id, text.slice(m.start, m.end)])).toEqual([
+      ['au-abn-no-keyword', '51 824 753 556'],
+      ['pl-pesel-no-keyword', '02070803628'],
+      ['in-pan-no-keyword', 'ABCPD1234Z'],
+      ['uk-nino', 'tw987654a'],
+      ['in-aadhaar-colon', '3123:4567:8909'],
+      ['es-dni-nie', '1111111-G'],
+      ['es-dni-nie', 'z8078221m'],
+    ]);
+    for (const longer of ['1 51 824 753 556', '51 824 753 556 1', '0.02070803628', '02070803628-1', 'X-ABCPD1234Z', 'dear 0247017c', '10:3123:4567:8909']) {
+      expect(scanText(builtin, longer), longer).toEqual([]);
+    }
+    // An IPv6 address whose first groups read as an Aadhaar number is one address.
+    expect(scanText(builtin, 'peer 3123:4567:8909::1').map((m) => m.detector.spec.id)).toEqual(['ipv6']);
   });
 });
 
