@@ -197,7 +197,7 @@ const OPTION = /^--?[A-Za-z][\w.-]*$/;
 export function itemRule(rules: KeyRules, items: readonly JsonValue[], i: number): { rule: KeyRuleSpec; pattern: string; why?: string } | undefined {
   const item = items[i];
   if (i === 0 || (typeof item !== 'string' && typeof item !== 'number')) return undefined;
-  const why = i === authPasswordAt(items) ? 'the password of a Redis AUTH command is redacted whole' : attachedPassword(items, i) ? 'a MySQL client\'s -p argument is redacted whole' : undefined;
+  const why = i === authPasswordAt(items) ? 'the password of a Redis AUTH command is redacted whole' : clientPassword(items, i);
   if (why !== undefined) {
     const decision = rules.decide('password');
     if (decision.mode === 'redact' && decision.rule) return { rule: decision.rule, pattern: decision.pattern ?? 'password', why };
@@ -225,22 +225,55 @@ function authPasswordAt(items: readonly JsonValue[]): number {
 }
 
 /**
- * Whether `items[i]` is a MySQL or MariaDB client's password, written onto its option
- * (`["mysql","-u","app","-pS3cret","shop"]`, a container's command): `-p` and a value, after the
- * client's name (or its path) in the same list. The client reads `-p` alone as "ask for it".
+ * Why `items[i]` is a client's password given as an argument, after the client's name (or its
+ * path) in the same list, or undefined:
+ * - a MySQL or MariaDB client's `-p` with its value (`["mysql","-u","app","-pS3cret","shop"]`, a
+ *   container's command); the client reads `-p` alone as "ask for it";
+ * - sshpass's `-p`, with the value in the next item or on it (`["sshpass","-p","S3cret","ssh",...]`),
+ *   among its options, before the command it runs (whose own `-p` is a port);
+ * - curl's `-u`, `--user`, `-U` or `--proxy-user` followed by `user:password` (the item whole).
  */
-function attachedPassword(items: readonly JsonValue[], i: number): boolean {
+function clientPassword(items: readonly JsonValue[], i: number): string | undefined {
   const item = items[i];
-  if (typeof item !== 'string' || !/^-p[^\s]/.test(item)) return false;
+  if (typeof item !== 'string') return undefined;
+  const before = items[i - 1];
+  if (/^-p[^\s]/.test(item) && namedBefore(items, i, MYSQL_CLIENT)) return "a MySQL client's -p argument is redacted whole";
+  if (i === sshpassPasswordAt(items)) return "sshpass's -p argument is redacted whole";
+  if (typeof before === 'string' && CURL_USER.test(before) && /^[^:]*:./.test(item) && namedBefore(items, i - 1, CURL)) return "curl's user:password argument is redacted whole";
+  return undefined;
+}
+
+/**
+ * Where sshpass's password stands in `items`: after its `-p` or on it (`-pS3cret`), among the
+ * options between sshpass and the command it runs (`-f`, `-d` and `-P` take a value); -1 for none.
+ */
+function sshpassPasswordAt(items: readonly JsonValue[]): number {
+  const k = items.findIndex((x) => typeof x === 'string' && SSHPASS.test(x));
+  if (k < 0) return -1;
+  for (let j = k + 1; j < items.length; j++) {
+    const x = items[j];
+    if (typeof x !== 'string' || !x.startsWith('-')) return -1;
+    if (x === '-p') return j + 1 < items.length ? j + 1 : -1;
+    if (/^-p./.test(x)) return j;
+    if (/^-[fdP]$/.test(x)) j++;
+  }
+  return -1;
+}
+
+/** True when an item before `i` names a program `name` matches. */
+function namedBefore(items: readonly JsonValue[], i: number, name: RegExp): boolean {
   for (let k = 0; k < i; k++) {
     const x = items[k];
-    if (typeof x === 'string' && MYSQL_CLIENT.test(x)) return true;
+    if (typeof x === 'string' && name.test(x)) return true;
   }
   return false;
 }
 
-/** A MySQL or MariaDB client by its name or path (the line prefilter looks for `mysql` and `mariadb`, line-filter.ts). */
+/** The clients by their names or paths (the line prefilter looks for them, CLIENT_LINE in line-filter.ts). */
 const MYSQL_CLIENT = /(?:^|[\\/])(?:mysql(?:dump|admin|import|sh|check|pump|slap|binlog)?|mariadb(?:-?(?:dump|admin|import|check|slap|binlog))?)(?:\.exe)?$/i;
+const SSHPASS = /(?:^|\/)sshpass$/;
+const CURL = /(?:^|[\\/])curl(?:\.exe)?$/i;
+const CURL_USER = /^(?:-u|--user|-U|--proxy-user)$/;
 
 const HEADER = /^(?:[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+|[Aa]uthorization|AUTHORIZATION|[Cc]ookie|COOKIE)$/;
 

@@ -78,8 +78,9 @@ export class LineFilter {
       ...detectors.map((d, i) => ({ pattern: widened[i] as string, source: d.regex, keywords: d.keywords })),
       ...keyRules.filter((r) => r.mode === 'redact').flatMap((r) => (r.where ? [conditionEntry(r.where)] : r.keys.flatMap((k) => [{ pattern: jsonKeyPattern(k) }, namedKeyEntry(k), { pattern: optionPattern(k) }].flatMap((e) => (e.pattern ? [e as PrefilterEntry] : []))))),
       // A Redis command as a list, whose password the password rule takes (see itemRule in act/members.ts).
-      // A MySQL client's password given as one argument of a list (`["mysql","-u","app","-pX"]`, see itemRule).
-      ...(keyRules.some((r) => r.mode === 'redact') ? [{ pattern: `${ITEM}(?:AUTH|HELLO)\\\\*["']\\s*,` }, { pattern: SQL_LINE }, { pattern: MYSQL_CLIENT_LINE }] : []),
+      // A client's password given as one argument of a list (`["mysql","-u","app","-pX"]`,
+      // `["sshpass","-p","X",...]`, `["curl","-u","user:X",...]`; see itemRule).
+      ...(keyRules.some((r) => r.mode === 'redact') ? [{ pattern: `${ITEM}(?:AUTH|HELLO)\\\\*["']\\s*,` }, { pattern: SQL_LINE }, { pattern: CLIENT_LINE }] : []),
       // A number whose digits its writing hides is also read plain (see numbers.ts), a
       // PowerShell command's script decoded (see act/encoded-command.ts), and base64 of JSON
       // (see act/base64-json.ts).
@@ -264,8 +265,12 @@ const ITEM = String.raw`[\[,]\s*\\*["']`;
  * module takes.
  */
 const SQL_LINE = String.raw`(?i)\binsert\s+(?:ignore\s+)?into\b|\b(?:set|where)\b[^\n]*?(?:=|<>|\s(?:i?like|in)\s)|(?:=|<>|\s(?:i?like|in)\s)[^\n]*?\b(?:set|where)\b`.replaceAll(String.raw`\s`, JS_SPACE);
-/** The name of a MySQL or MariaDB client, whose arguments a rule may take (see act/members.ts). */
-const MYSQL_CLIENT_LINE = String.raw`(?i)mysql|mariadb`;
+/**
+ * The name of a client whose arguments a rule may take (see act/members.ts): a MySQL or MariaDB
+ * client, sshpass, or curl as an item of its own (a path's end or a quoted word: `curl/8.5` of a
+ * user agent is none).
+ */
+const CLIENT_LINE = String.raw`(?i)mysql|mariadb|sshpass|[/\\"']curl(?:\.exe)?\\*["']`;
 
 /**
  * A key a rule selects as an item of an array with an item after it: a command-line option

@@ -283,6 +283,30 @@ describe('a MySQL client as a list of its arguments', () => {
   });
 });
 
+describe('sshpass and curl as lists of their arguments', () => {
+  it("has sshpass's -p value and curl's user:password redacted after the program, and nothing else", async () => {
+    const builtin = builtinPolicy();
+    const lines = [
+      '{"command":["sshpass","-p","S3cretRoot!","ssh","backup@db"]}',
+      '{"args":["/usr/bin/sshpass","-pW1nt3r!Dump","rsync","-a","src","dst"]}',
+      '{"argv":["curl","-sS","-u","admin:Tr0ub4dor-3","https://api.example.com"]}',
+      // Another program's -p (a port) or -u (a user id), curl's user without a password, -p before sshpass.
+      '{"a":["ssh","-p","2222","db"],"b":["docker","run","-u","1000:1000","img"],"c":["curl","-u","admin:","https://x"],"d":["-p","X1","sshpass"]}',
+      '{"e":["sshpass","-f","/run/pw","ssh","-p","2222","db"],"f":["sshpass","-e","ssh","-p","2222","db"]}',
+    ];
+    const { out } = await run(builtin, lines);
+    expect(out).toEqual([
+      '{"command":["sshpass","-p","[[PASSWORD]]","ssh","backup@db"]}',
+      '{"args":["/usr/bin/sshpass","[[PASSWORD]]","rsync","-a","src","dst"]}',
+      '{"argv":["curl","-sS","-u","[[PASSWORD]]","https://api.example.com"]}',
+      lines[3],
+      lines[4],
+    ]);
+    const entries = explainKeys(builtin, lines[2] as string);
+    expect(entries.map((e) => [e.path, e.detail])).toEqual([['$.argv[3]', "curl's user:password argument is redacted whole"]]);
+  });
+});
+
 describe('a list of header names and values', () => {
   it('has the value after a header name a rule selects redacted, where names stand at even places', async () => {
     const builtin = builtinPolicy();
