@@ -240,7 +240,7 @@ describe('opt-in packs', () => {
 
   it('leaves to the built-in detectors the ids whose shape says enough without a keyword', () => {
     const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
-    const text = 'x 51 824 753 556; x 02070803628 x ABCPD1234Z x tw987654a x 3123:4567:8909 x 1111111-G x z8078221m';
+    const text = 'x 51 824 753 556; x 02070803628 x ABCPD1234Z x tw987654a x 3123:4567:8909 x 1111111-G x z8078221m x 3222-7162-7 x 2123 45670 1';
     expect(scanText(builtin, text).map((m) => [m.detector.spec.id, text.slice(m.start, m.end)])).toEqual([
       ['au-abn-no-keyword', '51 824 753 556'],
       ['pl-pesel-no-keyword', '02070803628'],
@@ -249,8 +249,10 @@ describe('opt-in packs', () => {
       ['in-aadhaar-colon', '3123:4567:8909'],
       ['es-dni-nie', '1111111-G'],
       ['es-dni-nie', 'z8078221m'],
+      ['aba-routing-number-dashed', '3222-7162-7'],
+      ['au-medicare-spaced', '2123 45670 1'],
     ]);
-    for (const longer of ['1 51 824 753 556', '51 824 753 556 1', '0.02070803628', '02070803628-1', 'X-ABCPD1234Z', 'dear 0247017c', '10:3123:4567:8909']) {
+    for (const longer of ['1 51 824 753 556', '51 824 753 556 1', '0.02070803628', '02070803628-1', 'X-ABCPD1234Z', 'dear 0247017c', '10:3123:4567:8909', '3222-7162-7-1', '2123 45670 1 55']) {
       expect(scanText(builtin, longer), longer).toEqual([]);
     }
     // An IPv6 address whose first groups read as an Aadhaar number is one address.
