@@ -238,7 +238,8 @@ function clientPassword(items: readonly JsonValue[], i: number): string | undefi
   if (typeof item !== 'string') return undefined;
   const before = items[i - 1];
   if (/^-p[^\s]/.test(item) && namedBefore(items, i, MYSQL_CLIENT)) return "a MySQL client's -p argument is redacted whole";
-  if (i === sshpassPasswordAt(items)) return "sshpass's -p argument is redacted whole";
+  // Only an item after -p or on it can be sshpass's password: the list is walked for those alone.
+  if ((before === '-p' || /^-p./.test(item)) && i === sshpassPasswordAt(items)) return "sshpass's -p argument is redacted whole";
   if (typeof before === 'string' && CURL_USER.test(before) && /^[^:]*:./.test(item) && namedBefore(items, i - 1, CURL)) return "curl's user:password argument is redacted whole";
   return undefined;
 }
