@@ -17,7 +17,7 @@ import { requiredLiterals, selectivePrefix, type Literal } from './literals.js';
 import { asciiFold } from './literal-automaton.js';
 import { holdsText } from './literal-scan.js';
 import { commonWordsHolding } from './rarity.js';
-import { escapeRegex as escape, withoutCaptures } from './re2-syntax.js';
+import { escapeRegex as escape, parseRegex, withoutCaptures, type RegexNode } from './re2-syntax.js';
 import type { DetectorSpec } from './pack.js';
 
 /** A keyword-led prefix: one case-insensitive group of alternatives, nothing else. */
@@ -31,8 +31,9 @@ const MIN_PREFIX_WORD = 3;
 const MIN_WINDOW_WORD = 4;
 
 /**
- * The key words of `detectors`, lower case, each once: of a keyword-led pattern, its leading
- * keywords (without their quotes and separators, see bareWord); of every detector, its window
+ * The key words of `detectors`, lower case, each once: of a keyword-led pattern that can reach a
+ * value read under its key (see reachesValue), its leading keywords (without their quotes and
+ * separators, see bareWord); of every detector, its window
  * keywords that are words (one ending in a colon counts without it: the key reads `tel: ...`;
  * `host=` never stands in a key) and that no literal the pattern requires holds or is part of
  * (`akia` of a pattern that needs `AKIA` is in the value).
@@ -44,8 +45,9 @@ export function keyWordsOf(detectors: readonly Pick<DetectorSpec, 'regex' | 'key
     if ([...w].length >= min && WORDS.test(w)) out.add(w);
   };
   for (const d of detectors) {
-    const prefix = unguarded(selectivePrefix(d.regex));
-    if (prefix && KEYWORD_GROUP.test(prefix)) {
+    const led = selectivePrefix(d.regex);
+    const prefix = unguarded(led);
+    if (prefix && KEYWORD_GROUP.test(prefix) && reachesValue(d.regex.slice((led as string).length))) {
       for (const l of requiredLiterals(prefix, 1) ?? []) if (l.nocase) add(bareWord(l.text), MIN_PREFIX_WORD);
     }
     const own = (requiredLiterals(d.regex) ?? []).map((l) => l.text.toLowerCase());
@@ -55,6 +57,43 @@ export function keyWordsOf(detectors: readonly Pick<DetectorSpec, 'regex' | 'key
     }
   }
   return [...out].sort();
+}
+
+/**
+ * False when what a keyword-led pattern requires after its keywords (`rest`), up to its secret,
+ * can match no space: a secret read under its key (`key: value`) is then never reached from a
+ * keyword in the key (`(?i:https?)://...` of a webhook URL, whose `http` stands in many keys,
+ * `http.status_code`); a match wholly inside the key finds no secret in the value. True where
+ * `rest` cannot be read.
+ */
+function reachesValue(rest: string): boolean {
+  let parsed: ReturnType<typeof parseRegex>;
+  try {
+    parsed = parseRegex(rest);
+  } catch {
+    return true;
+  }
+  const { root, groups } = parsed;
+  const secret = groups.find((g) => g.name === 'secret');
+  // The items that start before the secret (the one holding it among them, where it is not the secret alone).
+  const before = secret === undefined || root.type !== 'concat' ? [root] : root.items.filter((_, k) => (k === 0 ? 0 : (root.ends[k - 1] as number)) < secret.openStart);
+  const space = (n: RegexNode): boolean => {
+    switch (n.type) {
+      case 'literal':
+        return n.text.includes(' ');
+      case 'set':
+        return new RE2(n.source, 'u').test(' ');
+      case 'assert':
+        return false;
+      case 'group':
+      case 'repeat':
+        return space(n.child);
+      case 'concat':
+      case 'alt':
+        return n.items.some(space);
+    }
+  };
+  return before.some(space);
 }
 
 /**

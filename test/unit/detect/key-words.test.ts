@@ -31,6 +31,25 @@ describe('keyWordsOf', () => {
     expect(words).toEqual(['api-key', 'api_key', 'apikey', 'secret', 'token']);
   });
 
+  it('takes no leading keyword that cannot reach a secret read under its key (`key: value`)', () => {
+    const words = keyWordsOf([
+      // A URL scheme: nothing before the secret matches the space after `key:` (the boundary after it may).
+      { regex: '(?i:https?)://[\\w.-]+(?::\\d+)?(?:/[\\w.-]+)*/hooks/(?P<secret>[a-z0-9]{26})(?:[^A-Za-z0-9/]|$)', keywords: [] },
+      // A gap a space passes, inside a group with the secret.
+      { regex: '(?i:vault)(?:[^0-9\\n]{0,30}?[^\\w-](?P<secret>\\d{9}))\\b', keywords: [] },
+      // No secret group: the whole pattern is looked at.
+      { regex: '(?i:pesel)[0-9]{11}(?: [0-9]{11})*', keywords: [] },
+      { regex: '(?i:nhs)[0-9]{11}(?:[0-9]{11})*', keywords: [] },
+    ]);
+    expect(words).toEqual(['pesel', 'vault']);
+  });
+
+  it('leaves OpenTelemetry `http.*` attribute keys to the fast path with the built-in packs', () => {
+    const policy = builtinPolicy();
+    const line = Buffer.from('{"kind":"span","name":"GET /orders","attributes":{"http.status_code":200,"http.method":"GET","http.route":"/orders"}}');
+    expect(policy.lineFilter?.prefilter.hitsMany([line])[0]).toBeUndefined();
+  });
+
   it('knows the keywords of the built-in packs that no literal makes a context key', () => {
     const words = keyWordsOf(builtinPolicy().spec.packs.flatMap((p) => p.detectors));
     for (const w of ['rtn', 'aba', 'routing', 'cpf', 'nhs', 'pesel', 'pan', 'tfn', 'abn', 'acn', 'mobil', 'notion', 'keystore', 'sin', 'tin']) expect(words).toContain(w);
