@@ -26,6 +26,8 @@ export interface CompiledDetector {
   /** The same with group positions (`d`), made on first use: for a match that alone cannot tell where its `secret` group is. */
   readonly positions: () => RE2;
   readonly hasSecretGroup: boolean;
+  /** The secret is a YAML block under a key, cut where the key's indentation ends it (see DetectorSpec.block). */
+  readonly indentedBlock: boolean;
   readonly validate?: (value: string) => ValidatorResult;
   /** The validator's answers are costly (see ValidatorSpec.costly). */
   readonly costlyValidator: boolean;
@@ -248,6 +250,7 @@ function compileDetector(spec: DetectorSpec, index: number, fault?: string): Com
     regex,
     positions: () => (positions ??= new RE2(spec.regex, 'gud')),
     hasSecretGroup,
+    indentedBlock: spec.block === 'indented',
     costlyValidator: validator?.costly === true,
     allow: new Allowlist(spec.allowlist, `detector "${spec.id}" allowlist`),
     ...(spec.keywords.length > 0 ? { keywords: keywordRegex(spec.keywords) } : {}),

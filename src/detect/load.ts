@@ -122,6 +122,7 @@ interface RawDetector {
   regex: string;
   keywords?: string[];
   keywordWindow?: number;
+  block?: 'indented';
   validator?: string | ({ name: string } & Record<string, unknown>);
   allowlist?: AllowEntry[];
   action: unknown;
@@ -193,6 +194,7 @@ function toDetector(doc: LoadedYaml, raw: RawDetector, index: number, problems: 
     source: { file: doc.file, line: at() },
   };
   if (validator) spec.validator = validator;
+  if (raw.block) spec.block = raw.block;
   return spec;
 }
 

@@ -60,6 +60,12 @@ export interface DetectorSpec {
   regex: string;
   keywords: string[];
   keywordWindow: number;
+  /**
+   * `indented`: the secret is a YAML block under a key (a Kubernetes Secret's `stringData:`), which
+   * ends at the first line indented no deeper than the key's line; a regex cannot count the key's
+   * indentation, so the secret it matches is cut there (see indentedBlockEnd in regex-matches.ts).
+   */
+  block?: 'indented';
   validator?: ValidatorRef;
   allowlist: AllowEntry[];
   action: ActionSpec;

@@ -40,8 +40,10 @@ export function execAll(detector: CompiledDetector, text: string): RegexMatch[] 
       out.push({ matchStart, matchEnd, start: matchStart, end: matchEnd });
       continue;
     }
-    const [start, end] = secretSpan(detector, text, m);
-    out.push({ matchStart, matchEnd, start, end });
+    const [start, whole] = secretSpan(detector, text, m);
+    const end = detector.indentedBlock ? indentedBlockEnd(text, start, whole) : whole;
+    // A block cut short ends the match where it ends one (the Secret that follows is searched again).
+    out.push({ matchStart, matchEnd: whole === matchEnd ? end : matchEnd, start, end });
     if (end < matchEnd) regex.lastIndex = Math.max(end, matchStart + 1);
   }
   return out;
@@ -63,6 +65,37 @@ function secretSpan(detector: CompiledDetector, text: string, m: RegExpExecArray
   again.lastIndex = m.index;
   const span = again.exec(text)?.indices?.groups?.['secret'];
   return span ? [span[0], span[1]] : [m.index, m.index + whole.length];
+}
+
+/**
+ * Where a YAML block that starts at `start` (the lines after its key's line, or the rest of that
+ * line) ends, at most at `end`: before the first line after its first that holds something (not
+ * blank, not a comment) and is indented no deeper than the key's line, a list item's `- ` counted
+ * as indentation. `stringData:` of a Secret in a list, at four spaces, ends at the `type:` beside
+ * it at four and at the next item's `- ` at two.
+ */
+export function indentedBlockEnd(text: string, start: number, end: number): number {
+  const keyLine = text.lastIndexOf('\n', text[start - 1] === '\n' ? start - 2 : start - 1) + 1;
+  const keyIndent = indentation(text, keyLine);
+  for (let nl = text.indexOf('\n', start); nl !== -1 && nl + 1 < end; nl = text.indexOf('\n', nl + 1)) {
+    const line = nl + 1;
+    const indent = indentation(text, line);
+    const first = text[line + indent];
+    if (first === undefined || first === '\n' || first === '\r' || first === '#') continue;
+    if (indent <= keyIndent) return line;
+  }
+  return end;
+}
+
+/** The width of the spaces, tabs and list dashes (`- `) that start the line at `at`. */
+function indentation(text: string, at: number): number {
+  let k = at;
+  for (;;) {
+    const c = text[k];
+    if (c === ' ' || c === '\t') k++;
+    else if (c === '-' && (text[k + 1] === ' ' || text[k + 1] === '\t')) k += 2;
+    else return k - at;
+  }
 }
 
 /** For a trace: where the keyword nearest before `at` ends, or that none stands before it. */

@@ -80,6 +80,7 @@ export const PACK_SCHEMA = {
           regex: { type: 'string', minLength: 1 },
           keywords: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
           keywordWindow: { type: 'integer', minimum: 1, maximum: 1000 },
+          block: { enum: ['indented'] },
           validator: {
             oneOf: [
               { type: 'string', minLength: 1 },
