@@ -50,6 +50,17 @@ describe('keyWordsOf', () => {
     expect(policy.lineFilter?.prefilter.hitsMany([line])[0]).toBeUndefined();
   });
 
+  it('makes no context key of the keys structured logs and traces are full of, with the built-in packs', () => {
+    // Each holds a word some detector once gated by or started with (`http` of a webhook URL,
+    // `source` of `nuget sources add`, `config` of `npm config set`, `key` of a router's `key 7`):
+    // a line with one went down the structured path, and its values were read with the key.
+    const policy = builtinPolicy();
+    for (const key of ['http.status_code', 'http.method', 'resource', 'eventSource', 'source', 'configuration', 'key', 's3_key', 'admin_user', 'upload_id']) {
+      expect(policy.isContextKey(key), key).toBe(false);
+    }
+    for (const key of ['ssn', 'rtn', 'password', 'card']) expect(policy.isContextKey(key), key).toBe(true);
+  });
+
   it('knows the keywords of the built-in packs that no literal makes a context key', () => {
     const words = keyWordsOf(builtinPolicy().spec.packs.flatMap((p) => p.detectors));
     for (const w of ['rtn', 'aba', 'routing', 'cpf', 'nhs', 'pesel', 'pan', 'tfn', 'abn', 'acn', 'mobil', 'notion', 'keystore', 'sin', 'tin']) expect(words).toContain(w);
