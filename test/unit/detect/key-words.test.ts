@@ -52,10 +52,10 @@ describe('keyWordsOf', () => {
 
   it('makes no context key of the keys structured logs and traces are full of, with the built-in packs', () => {
     // Each holds a word some detector once gated by or started with (`http` of a webhook URL,
-    // `source` of `nuget sources add`, `config` of `npm config set`, `key` of a router's `key 7`):
+    // `source` of `nuget sources add`, `config` of `npm config set`, `key` and `enable` of a router's `key 7` and `enable secret`):
     // a line with one went down the structured path, and its values were read with the key.
     const policy = builtinPolicy();
-    for (const key of ['http.status_code', 'http.method', 'resource', 'eventSource', 'source', 'configuration', 'key', 's3_key', 'admin_user', 'upload_id']) {
+    for (const key of ['http.status_code', 'http.method', 'resource', 'eventSource', 'source', 'configuration', 'key', 's3_key', 'admin_user', 'upload_id', 'enabled', 'isEnabled']) {
       expect(policy.isContextKey(key), key).toBe(false);
     }
     for (const key of ['ssn', 'rtn', 'password', 'card']) expect(policy.isContextKey(key), key).toBe(true);
