@@ -17,7 +17,7 @@ import { requiredLiterals, selectivePrefix, type Literal } from './literals.js';
 import { asciiFold } from './literal-automaton.js';
 import { holdsText } from './literal-scan.js';
 import { commonWordsHolding } from './rarity.js';
-import { escapeRegex as escape, parseRegex, withoutCaptures, type RegexNode } from './re2-syntax.js';
+import { escapeRegex as escape, mayMatchBeforeSecret, withoutCaptures } from './re2-syntax.js';
 import type { DetectorSpec } from './pack.js';
 
 /** A keyword-led prefix: one case-insensitive group of alternatives, nothing else. */
@@ -67,33 +67,7 @@ export function keyWordsOf(detectors: readonly Pick<DetectorSpec, 'regex' | 'key
  * `rest` cannot be read.
  */
 function reachesValue(rest: string): boolean {
-  let parsed: ReturnType<typeof parseRegex>;
-  try {
-    parsed = parseRegex(rest);
-  } catch {
-    return true;
-  }
-  const { root, groups } = parsed;
-  const secret = groups.find((g) => g.name === 'secret');
-  // The items that start before the secret (the one holding it among them, where it is not the secret alone).
-  const before = secret === undefined || root.type !== 'concat' ? [root] : root.items.filter((_, k) => (k === 0 ? 0 : (root.ends[k - 1] as number)) < secret.openStart);
-  const space = (n: RegexNode): boolean => {
-    switch (n.type) {
-      case 'literal':
-        return n.text.includes(' ');
-      case 'set':
-        return new RE2(n.source, 'u').test(' ');
-      case 'assert':
-        return false;
-      case 'group':
-      case 'repeat':
-        return space(n.child);
-      case 'concat':
-      case 'alt':
-        return n.items.some(space);
-    }
-  };
-  return before.some(space);
+  return mayMatchBeforeSecret(rest, ' ');
 }
 
 /**

@@ -24,7 +24,7 @@ import {
   type ValidatorRef,
 } from './pack.js';
 import { foldCase } from './literals.js';
-import { captureRepeats, parseRegex } from './re2-syntax.js';
+import { captureRepeats, parseWithSecret } from './re2-syntax.js';
 import { PACK_SCHEMA } from './schema.js';
 import { VALIDATORS } from './validators.js';
 
@@ -273,12 +273,6 @@ export function policyHash(packs: readonly PackSpec[]): string {
 
 /** True when the regex's `secret` group lies inside a repeat (see captureRepeats). */
 function secretGroupRepeats(regex: string): boolean {
-  let parsed: ReturnType<typeof parseRegex>;
-  try {
-    parsed = parseRegex(regex);
-  } catch {
-    return false;
-  }
-  const secret = parsed.groups.find((g) => g.name === 'secret');
-  return secret !== undefined && captureRepeats(parsed.root, secret.index);
+  const read = parseWithSecret(regex);
+  return read?.secret !== undefined && captureRepeats(read.parsed.root, read.secret.index);
 }

@@ -7,6 +7,7 @@
  * characters that are not plain literals (classes, `.`, `\d`, `\pL`, ...) keep their source text:
  * what they match is asked of RE2 itself rather than reimplemented here.
  */
+import RE2 from 're2';
 
 /** Inline flags in force at a node (`(?i)`, `(?s)`, ...). */
 export interface RegexFlags {
@@ -339,6 +340,46 @@ export function topConcat(source: string): Extract<RegexNode, { type: 'concat' }
   } catch {
     return undefined;
   }
+}
+
+/** The expression parsed, with its `secret` group (undefined without one); undefined when it cannot be read. */
+export function parseWithSecret(source: string): { parsed: ParsedRegex; secret: CaptureGroup | undefined } | undefined {
+  try {
+    const parsed = parseRegex(source);
+    return { parsed, secret: parsed.groups.find((g) => g.name === 'secret') };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True when what the expression requires before its `secret` group (the whole expression, without
+ * one) may match the character `c`: the top-level items that start before the group, the one
+ * holding it among them. A set's answer is RE2's. True where the expression cannot be read.
+ */
+export function mayMatchBeforeSecret(source: string, c: string): boolean {
+  const read = parseWithSecret(source);
+  if (!read) return true;
+  const { parsed, secret } = read;
+  const root = parsed.root;
+  const before = secret === undefined || root.type !== 'concat' ? [root] : root.items.filter((_, k) => (k === 0 ? 0 : (root.ends[k - 1] as number)) < secret.openStart);
+  const matches = (n: RegexNode): boolean => {
+    switch (n.type) {
+      case 'literal':
+        return n.text.includes(c);
+      case 'set':
+        return new RE2(n.source, 'u').test(c);
+      case 'assert':
+        return false;
+      case 'group':
+      case 'repeat':
+        return matches(n.child);
+      case 'concat':
+      case 'alt':
+        return n.items.some(matches);
+    }
+  };
+  return before.some(matches);
 }
 
 /** `text` as an RE2 pattern that matches it literally. */

@@ -1,6 +1,6 @@
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
-import { captureAlwaysTakesPart, captureRepeats, minLength, nameCapture, parseRegex, splitLeadingGroup, withoutCaptures } from '../../../src/detect/re2-syntax.js';
+import { captureAlwaysTakesPart, captureRepeats, mayMatchBeforeSecret, minLength, nameCapture, parseRegex, splitLeadingGroup, withoutCaptures } from '../../../src/detect/re2-syntax.js';
 import { sampleRegex } from '../../../src/detect/import/sample.js';
 
 /** Regexes whose parentheses are easy to miscount. */
@@ -79,5 +79,15 @@ describe('splitLeadingGroup', () => {
     for (const p of ['(?:a)b|c', '(?:a)+b', '(?:a){2}b', '(?i)(?:a)b', '(a)b', '(?P<n>a)b', '(?:ab)', '(?i:a)b', 'a(?:b)c']) {
       expect(splitLeadingGroup(p), p).toBeUndefined();
     }
+  });
+});
+
+describe('mayMatchBeforeSecret', () => {
+  it('asks the items before the secret group, sets by RE2, and the whole expression without one', () => {
+    expect(mayMatchBeforeSecret('://[\\w.-]+/hooks/(?P<secret>[a-z0-9]{26})(?:[^a-z]|$)', ' ')).toBe(false);
+    expect(mayMatchBeforeSecret('[^0-9]{0,30}(?P<secret>\\d{9})', ' ')).toBe(true);
+    expect(mayMatchBeforeSecret('(?:x|(?P<secret>\\d{9}) )', ' ')).toBe(true);
+    expect(mayMatchBeforeSecret('\\d{11}(?: \\d{11})*', ' ')).toBe(true);
+    expect(mayMatchBeforeSecret('\\d{11}(?:\\d{11})*', ' ')).toBe(false);
   });
 });
