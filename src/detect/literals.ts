@@ -270,9 +270,28 @@ function alternateSets(alts: readonly Info[]): Info {
     if (!b) return ANY;
     sets.push(b);
   }
+  return narrowed(sets);
+}
+
+/**
+ * The union of the alternatives' sets; when it holds too many strings, alternatives are narrowed,
+ * each to what its strings share at the start or the end: first those whose shared part is a
+ * strong literal of four bytes or more (`date[ _-]?of[ _-]?birth` to `birth`), then, while it is
+ * still too many, the others with the most strings first. Narrowing all alike cut `n[ée]e? le`
+ * (four strings) to ` le`, which starts many words.
+ */
+function narrowed(sets: Lit[][]): Info {
+  const narrow = sets.map((s) => (s.length > 1 ? shared(s) : s));
+  const strong = (i: number): boolean => (narrow[i] as Lit[]).every((l) => len(l) >= 4);
+  const order = sets.map((_, i) => i).filter((i) => (sets[i] as Lit[]).length > 1);
+  order.sort((a, b) => Number(strong(b)) - Number(strong(a)) || (sets[b] as Lit[]).length - (sets[a] as Lit[]).length);
   let set = minimal(sets.flat());
-  // Too many: each alternative narrowed to what its strings share at the start or the end.
-  if (set.length > MAX_SET) set = minimal(sets.flatMap((s) => (s.length > 1 ? shared(s) : s)));
+  const many = set.length > MAX_SET;
+  for (const i of order) {
+    if (!many || (set.length <= MAX_SET && !strong(i))) break;
+    sets[i] = narrow[i] as Lit[];
+    set = minimal(sets.flat());
+  }
   return set.length <= MAX_SET && score(set) > 0 ? { exact: null, required: trim(set) } : ANY;
 }
 

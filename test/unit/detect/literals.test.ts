@@ -40,6 +40,19 @@ describe('requiredLiterals', () => {
     }
   });
 
+  it('narrows first the branches whose shared part is still a strong literal, and a short one only while too many', () => {
+    const dateOfBirth = '(?i)(?:dob|date[ _-]?of[ _-]?birth|birth[ _-]?date|data[ _-]?(?:de[ _-]?)?nascimento|fecha[ _-]?(?:de[ _-]?)?nacimiento|n[ée]e? le)';
+    const lits = texts(requiredLiterals(dateOfBirth));
+    expect(lits).toEqual(['(?i)birth', '(?i)dob', '(?i)nacimiento', '(?i)nascimento', '(?i)ne le', '(?i)nee le', '(?i)né le', '(?i)née le']);
+    // Each branch alike cut to what its strings share gave ` le`, which starts many words.
+    expect(lits).not.toContain('(?i) le');
+    // Still too many once the strong ones are narrowed: the others, the largest first.
+    const crowded = `(?i)(?:${Array.from({ length: 30 }, (_, i) => `k${i}[ _]x`).join('|')}|n[ée]e? le)`;
+    const narrowed = requiredLiterals(crowded);
+    expect(narrowed?.length).toBeLessThanOrEqual(64);
+    expect(narrowed?.some((l) => 'née le'.includes(l.text))).toBe(true);
+  });
+
   it('reads escapes, \\Q...\\E, named groups and flag groups', () => {
     expect(texts(requiredLiterals('\\Qa.b*c\\E'))).toEqual(['a.b*c']);
     expect(texts(requiredLiterals('(?P<secret>\\x41BC\\.)'))).toEqual(['ABC.']);
