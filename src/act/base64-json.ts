@@ -2,7 +2,7 @@
  * JSON written as base64 inside a log (`"payload":"eyJwYXNzd29yZCI6...`, a Kinesis or SQS record's
  * data dumped by a consumer, a webhook's encoded body, an OAuth state): base64 hides the members
  * of the object it spells from every detector and key rule. The structured path reads such a
- * value decoded (see Walker in redact.ts), redacts what the JSON holds and encodes the result
+ * value decoded (see encoded-readings.ts), redacts what the JSON holds and encodes the result
  * again in the alphabet and padding it was written in; the line prefilter sends a line that holds
  * one down that path ({@link BASE64_JSON_LINE}). A JWT's parts (`eyJ...` between dots) are no such
  * value: the JWT detectors take them whole.

@@ -1,7 +1,7 @@
 /**
  * PowerShell's encoded commands (`powershell.exe -NoProfile -EncodedCommand JABwAGEAcwBz...`): the
  * script travels as base64 of its UTF-16LE text, which hides a password written in it from every
- * detector. The structured path reads such an argument decoded (see Walker in redact.ts), redacts
+ * detector. The structured path reads such an argument decoded (see encoded-readings.ts), redacts
  * what the script holds and encodes the result again, so that the command line still reads as one
  * and a routing rule that looks for an encoded command still finds it. The line prefilter sends a
  * line that holds one down that path ({@link ENCODED_COMMAND_LINE}).

@@ -15,8 +15,9 @@ import type { ResolvedAction } from './actions.js';
 import { detectorEdit, keyRuleEdit, withKeyRules, type Edit, type RedactedBy } from './edits.js';
 import { bytesText, BYTES_MEMBERS, encodedBytes } from './bytes-value.js';
 import { embeddedValues } from './embedded.js';
-import { base64JsonIn, encodedJson, mayHoldBase64Json } from './base64-json.js';
-import { encodedArgumentItems, encodedCommands, holdsProgram, mayHoldEncodedCommand, type EncodedCommand } from './encoded-command.js';
+import { mayHoldBase64Json } from './base64-json.js';
+import { encodedArgumentItems, holdsProgram, mayHoldEncodedCommand, type EncodedCommand } from './encoded-command.js';
+import { DROP, readBase64Json, readEncodedCommands, type Scan } from './encoded-readings.js';
 import { anyValueMember, contextWith, leaves, memberDecision, itemRule, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue, takes } from './members.js';
 import type { RedactOptions, RedactOutcome } from './redact-options.js';
 import { redactRepeats, type FirstPass } from './repeats.js';
@@ -25,11 +26,6 @@ import { boundParameters, type BoundParameter } from './sql.js';
 
 export { partial, type RedactKeys } from './replace.js';
 export type { RedactOptions, RedactOutcome } from './redact-options.js';
-
-const DROP = Symbol('drop-field');
-
-/** How many levels of base64 of JSON inside base64 of JSON are read decoded; a record holding more is quarantined (see Walker.#base64Json). */
-const MAX_BASE64_DEPTH = 8;
 
 /**
  * A value's {@link RedactedBy}, written member by member: spread (`{ ...by, count }`), V8 gave each
@@ -215,51 +211,13 @@ class Walker implements FirstPass {
   string(text: string, path: string, decoded = true, context: readonly string[] = NO_KEYS, asWritten = true): string | typeof DROP {
     if (asWritten && this.#clean(text, context)) return text;
     const out = this.#scan(text, path, decoded, context, this.#o.valueDetectors?.of(text), this.#o.knownMatches);
-    const commands = out !== DROP && mayHoldEncodedCommand(out) ? this.#encodedCommands(out, path, context) : out;
-    return commands !== DROP && mayHoldBase64Json(commands) ? this.#base64Json(commands, path, context) : commands;
+    const commands = out !== DROP && mayHoldEncodedCommand(out) ? readEncodedCommands(out, this.#decoded(path, context)) : out;
+    return commands !== DROP && mayHoldBase64Json(commands) ? readBase64Json(commands, path, this.#decoded(path, context)) : commands;
   }
 
-  /**
-   * `text` with each base64 run that spells JSON read decoded, with every detector and key rule
-   * (what the line matched says nothing of what the base64 spells), and encoded again where
-   * redacted; JSON encoded inside it too (see base64-json.ts).
-   */
-  #base64Json(text: string, path: string, context: readonly string[], depth = 0): string | typeof DROP {
-    let out = '';
-    let last = 0;
-    for (const found of base64JsonIn(text)) {
-      const scanned = this.#scan(found.json, path, true, context);
-      const nested = scanned !== DROP && mayHoldBase64Json(scanned);
-      // Deeper than that it is not read, and not passed on unread either: the record is quarantined.
-      if (nested && depth + 1 >= MAX_BASE64_DEPTH && base64JsonIn(scanned).length > 0) {
-        throw new CodecError('RECORD_TOO_DEEP', `base64 of JSON nested deeper than ${MAX_BASE64_DEPTH} levels at ${path}`);
-      }
-      const redacted = nested ? this.#base64Json(scanned, path, context, depth + 1) : scanned;
-      if (redacted === DROP) return DROP;
-      if (redacted === found.json) continue;
-      out += text.slice(last, found.start) + encodedJson(redacted, found);
-      last = found.end;
-    }
-    return last === 0 ? text : out + text.slice(last);
-  }
-
-  /**
-   * `text` with each PowerShell encoded command in it read decoded, with every detector (what the
-   * line matched says nothing of what the base64 spells), and encoded again where redacted; a
-   * command encoded inside one too (see encoded-command.ts).
-   */
-  #encodedCommands(text: string, path: string, context: readonly string[], commands: readonly EncodedCommand[] = encodedCommands(text)): string | typeof DROP {
-    let out = '';
-    let last = 0;
-    for (const { start, end, script } of commands) {
-      const scanned = this.#scan(script.text, path, true, context);
-      const redacted = scanned !== DROP && mayHoldEncodedCommand(scanned) ? this.#encodedCommands(scanned, path, context) : scanned;
-      if (redacted === DROP) return DROP;
-      if (redacted === script.text) continue;
-      out += text.slice(last, start) + encodedBytes(redacted, script.encoding);
-      last = end;
-    }
-    return last === 0 ? text : out + text.slice(last);
+  /** How a text decoded from a value at `path` is read: with every detector and key rule (see encoded-readings.ts). */
+  #decoded(path: string, context: readonly string[]): Scan {
+    return (text) => this.#scan(text, path, true, context);
   }
 
   /**
@@ -268,7 +226,7 @@ class Walker implements FirstPass {
    */
   #encodedArgument(item: string, command: EncodedCommand, path: string, context: readonly string[]): string | typeof DROP {
     const out = this.string(item, path, true, context);
-    return out === item ? this.#encodedCommands(item, path, context, [command]) : out;
+    return out === item ? readEncodedCommands(item, this.#decoded(path, context), [command]) : out;
   }
 
   /** True when the record names PowerShell's program (an argument vector's encoded command is read only then). */
