@@ -55,6 +55,8 @@ const MAY_HOLD = /["'][ \t\r\n]*:/;
 interface View {
   text: string;
   at?: readonly number[];
+  /** Where a span ending at each unit ends in the text, when that is not `at` of it (see DecodedView). */
+  end?: readonly number[];
 }
 
 /**
@@ -70,10 +72,11 @@ export function embeddedValues(text: string, rules: KeyRules, tokens: () => read
   const found: EmbeddedValue[] = [];
   for (const view of views) {
     const at = (i: number): number => (view.at ? (view.at[i] as number) : i);
+    const endAt = (i: number): number => (view.end ? (view.end[i] as number) : at(i));
     const values: EmbeddedValue[] = [...(MAY_HOLD.test(view.text) ? [...pairsIn(view.text, rules), ...conditionalValues(view.text, rules)] : []), ...sqlValues(view.text, rules)];
     for (const v of values) {
       const start = at(v.start);
-      const end = at(v.end);
+      const end = endAt(v.end);
       const written = text.slice(start, end);
       const read = v.value ?? view.text.slice(v.start, v.end);
       found.push({ start, end, rule: v.rule, pattern: v.pattern, ...(read !== written ? { value: read } : {}), ...(v.leaves ? { leaves: v.leaves } : {}) });

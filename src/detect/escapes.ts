@@ -20,14 +20,20 @@
  * HTML character references are decoded too (`bob&#64;example&#46;com`, `&#x40;`, `&commat;`, as
  * HTML pages, mail bodies and form echoes carry them): numeric ones of any character, and the
  * named ones of the punctuation values are written with (see {@link NAMED}).
+ *
+ * So are MIME encoded words (`=?utf-8?B?am9lcmcubXVlbGxlckBleGFtcGxlLmRl?=`, see
+ * encoded-words.ts), each mapped whole: a span that starts or ends inside one covers all of it.
+ * The spaces between two of them are not read, as RFC 2047 has it (a mailer splits a long
+ * address over two words).
  */
+import { encodedWordAt, holdsEncodedWord } from './encoded-words.js';
 
 /**
  * An escape the view may decode: of an ASCII byte, the first two of a UTF-8 sequence, `\\uXXXX`,
  * JSON's `\\/` and `\\"` (a URL or a quoted value inside JSON that is part of a text line), or a
  * `\\n`, `\\r` or `\\t` written out (see {@link decodedViews}).
  */
-const ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Fc-f][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]|\\u[0-9A-Fa-f]{4}|\\[/"nrt]|&(?:#[0-9]|#[Xx][0-9A-Fa-f]|[a-z]{2,6};)/;
+const ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Fc-f][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]|\\u[0-9A-Fa-f]{4}|\\[/"nrt]|&(?:#[0-9]|#[Xx][0-9A-Fa-f]|[a-z]{2,6};)|=\?[^?\s]{1,62}\?[BbQq]\?/;
 /** The named character references decoded: markup's own and the punctuation of addresses, numbers and URLs. */
 const NAMED: ReadonlyMap<string, string> = new Map(Object.entries({
   amp: '&',
@@ -74,13 +80,13 @@ export function hasEscapes(text: string): boolean {
 }
 
 /**
- * True when the bytes of a raw line hold a percent-escape or a character reference the view
- * decodes (JSON's `\u` needs a backslash, which raw lines are checked for anyway).
+ * True when the bytes of a raw line hold a percent-escape, a character reference or an encoded
+ * word the view decodes (JSON's `\u` needs a backslash, which raw lines are checked for anyway).
  */
 export function hasRawEscape(bytes: Buffer): boolean {
   for (let pos = bytes.indexOf(PERCENT); pos !== -1; pos = bytes.indexOf(PERCENT, pos + 1)) if (isPercentEscapeAt(bytes, pos)) return true;
   for (let pos = bytes.indexOf(AMPERSAND); pos !== -1; pos = bytes.indexOf(AMPERSAND, pos + 1)) if (isReferenceAt(bytes, pos)) return true;
-  return false;
+  return holdsEncodedWord(bytes);
 }
 
 /**
@@ -104,10 +110,25 @@ export function decodeEscapes(text: string, controls = false): DecodedView | und
   if (!ESCAPE.test(text)) return undefined;
   let out = '';
   const at: number[] = [];
+  // Each encoded word decoded: where its text starts and ends in `out`, and where the word ends in `text`.
+  const words: Array<[number, number, number]> = [];
   for (let i = 0; i < text.length; ) {
     const c = text.charCodeAt(i);
     const utf8 = c === 0x25 && isHex(text, i + 1, 2) ? percentChar(text, i) : '';
-    if (utf8.length > 0) {
+    const word = c === EQUALS && text.charCodeAt(i + 1) === QUESTION ? encodedWordAt(text, i) : undefined;
+    if (word) {
+      const last = words[words.length - 1];
+      // Spaces between two words are not read: the last word's text runs on into this one's.
+      if (last && last[2] < i && /^[ \t\r\n]+$/.test(text.slice(last[2], i))) {
+        out = out.slice(0, last[1]);
+        at.length = last[1];
+      }
+      const from = out.length;
+      out += word.text;
+      for (let k = 0; k < word.text.length; k++) at.push(i);
+      i += word.length;
+      words.push([from, out.length, i]);
+    } else if (utf8.length > 0) {
       out += utf8;
       at.push(i);
       if (utf8.length === 2) at.push(i);
@@ -138,7 +159,15 @@ export function decodeEscapes(text: string, controls = false): DecodedView | und
   }
   at.push(text.length);
   // Escapes of bytes that spell no character (`%C0%80`) leave the text as it was.
-  return out === text ? undefined : { text: out, at, how: controls ? 'escapes decoded, \\n \\r \\t read as characters' : 'escapes decoded' };
+  if (out === text) return undefined;
+  const view: DecodedView = { text: out, at, how: controls ? 'escapes decoded, \\n \\r \\t read as characters' : 'escapes decoded' };
+  if (words.length > 0) {
+    // A span that ends inside a word ends where the word does.
+    const end = at.slice();
+    for (const [from, to, wordEnd] of words) for (let k = from + 1; k <= to; k++) end[k] = wordEnd;
+    view.end = end;
+  }
+  return view;
 }
 
 /** How many times a string is decoded at most: a URL in a URL in a URL. */
@@ -164,16 +193,19 @@ export function decodedViews(text: string): DecodedView[] {
     const next = decodeEscapes(view.text);
     if (!next) break;
     const outer = view.at;
+    const outerEnds = view.end ?? view.at;
     before = view.text;
     local = next.at;
-    view = { text: next.text, at: next.at.map((i) => outer[i] as number), how: `escapes decoded ${views.length + 1} times` };
+    const how = `escapes decoded ${views.length + 1} times`;
+    const at = next.at.map((i) => outer[i] as number);
+    view = view.end || next.end ? { text: next.text, at, end: (next.end ?? next.at).map((i) => outerEnds[i] as number), how } : { text: next.text, at, how };
   }
   const last = views[views.length - 1];
   if (last && PERCENT_ESCAPE.test(text)) {
     if (views.length === 1) local = last.at;
     let spaced = '';
     for (let i = 0; i < last.text.length; i++) spaced += last.text[i] === '+' && before.charCodeAt(local[i] as number) === PLUS ? ' ' : last.text[i];
-    if (spaced !== last.text) views.push({ text: spaced, at: last.at, how: `${last.how}, + read as a space` });
+    if (spaced !== last.text) views.push({ ...last, text: spaced, how: `${last.how}, + read as a space` });
   }
   // Apart from the others: a tab read as one breaks what the escape as written leaves whole
   // (`postgres:\/\/admin:hunt\ter2@db`).
@@ -270,6 +302,8 @@ function isEscaped(text: string, i: number): boolean {
 
 const PERCENT = 0x25;
 const PLUS = 0x2b;
+const EQUALS = 0x3d;
+const QUESTION = 0x3f;
 const AMPERSAND = 0x26;
 const SEMICOLON = 0x3b;
 const HASH = 0x23;

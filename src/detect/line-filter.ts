@@ -14,6 +14,7 @@ import RE2 from 're2';
 import { BASE64_JSON_LINE } from '../act/base64-json.js';
 import { ENCODED_COMMAND_LINE, JS_SPACE } from '../act/encoded-command.js';
 import { readsAsText, type LineFormat } from '../codecs/jsonl.js';
+import { ENCODED_WORD_OPEN, isEncodedWordAt } from './encoded-words.js';
 import { isPercentEscapeAt, isReferenceAt } from './escapes.js';
 import { HIDDEN_NUMBER_PATTERN } from './numbers.js';
 import { KeyWords, keyWordsOf, NAMES } from './key-words.js';
@@ -182,24 +183,26 @@ export function markByte(data: Buffer, ends: Int32Array, byte: number | string, 
 
 /**
  * Marks the lines holding a percent-escape of an ASCII byte (`%40`) or of a UTF-8 character
- * (`%C3%A9`), or an HTML character reference (`&#64;`): detection also reads values with their
- * escapes decoded (see escapes.ts), which the raw line's patterns cannot see.
+ * (`%C3%A9`), an HTML character reference (`&#64;`) or a MIME encoded word (`=?utf-8?B?...?=`):
+ * detection also reads values with their escapes decoded (see escapes.ts), which the raw line's
+ * patterns cannot see.
  */
 export function markEscapes(data: Buffer, ends: Int32Array, hit: Uint8Array): void {
   markWhere(data, ends, PERCENT, isPercentEscapeAt, hit);
   markWhere(data, ends, AMPERSAND, isReferenceAt, hit);
+  markWhere(data, ends, ENCODED_WORD_OPEN, isEncodedWordAt, hit);
 }
 
-/** Marks the lines where `starts` holds at some `byte`. */
-function markWhere(data: Buffer, ends: Int32Array, byte: number, starts: (data: Buffer, pos: number) => boolean, hit: Uint8Array): void {
-  for (let pos = data.indexOf(byte); pos !== -1; ) {
+/** Marks the lines where `starts` holds at some `needle` (a byte or bytes). */
+function markWhere(data: Buffer, ends: Int32Array, needle: number | Buffer, starts: (data: Buffer, pos: number) => boolean, hit: Uint8Array): void {
+  for (let pos = data.indexOf(needle); pos !== -1; ) {
     const line = lineAt(ends, pos);
     if (hit[line]) {
-      pos = data.indexOf(byte, (ends[line] as number) + 1);
+      pos = data.indexOf(needle, (ends[line] as number) + 1);
       continue;
     }
     if (starts(data, pos)) hit[line] = 1;
-    pos = data.indexOf(byte, pos + 1);
+    pos = data.indexOf(needle, pos + 1);
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { indexPath, type JsonIndex } from '../codecs/json-splice.js';
 import type { LineFilter } from '../detect/line-filter.js';
+import { holdsEncodedWord } from '../detect/encoded-words.js';
 import { mayHideNumber } from '../detect/numbers.js';
 
 const BACKSLASH = 0x5c;
@@ -79,14 +80,14 @@ export function lineDetectors(
 }
 
 /**
- * True when no value of a JSON line (without a backslash) can hold an escape (`%`, `&`, `\`), a
- * quoted key and value (`"` needs a backslash inside a string, `'` does not), or a number that
- * hides its digits: what a string or number holds is then all its raw line shows. Every value is
- * written in the line as it reads, after a quote or a JSON separator, so a value would show such
- * a thing to the line's own tests.
+ * True when no value of a JSON line (without a backslash) can hold an escape (`%`, `&`, `\`, a
+ * MIME encoded word), a quoted key and value (`"` needs a backslash inside a string, `'` does
+ * not), or a number that hides its digits: what a string or number holds is then all its raw line
+ * shows. Every value is written in the line as it reads, after a quote or a JSON separator, so a
+ * value would show such a thing to the line's own tests.
  */
 function isPlain(bytes: Buffer): boolean {
-  return !bytes.includes(APOSTROPHE) && !bytes.includes(PERCENT) && !bytes.includes(AMPERSAND) && !mayHideNumber(bytes.toString('latin1'));
+  return !bytes.includes(APOSTROPHE) && !bytes.includes(PERCENT) && !bytes.includes(AMPERSAND) && !holdsEncodedWord(bytes) && !mayHideNumber(bytes.toString('latin1'));
 }
 
 function isDetector(this: number, i: number): boolean {

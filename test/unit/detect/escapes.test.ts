@@ -74,6 +74,57 @@ describe('decodeEscapes', () => {
   });
 });
 
+describe('MIME encoded words', () => {
+  const word = (text: string): string => `=?utf-8?B?${Buffer.from(text).toString('base64')}?=`;
+
+  it('decodes B and Q words of any charset the runtime knows, each mapped whole', () => {
+    const b = decodeEscapes(`To: ${word('joerg@example.de')} ok`);
+    expect(b?.text).toBe('To: joerg@example.de ok');
+    // Every unit of the word starts where the word does; a span ending inside it ends where the word does.
+    const wordEnd = 4 + word('joerg@example.de').length;
+    expect(b?.at.slice(4, 20)).toEqual(Array(16).fill(4));
+    expect(b?.end?.[10]).toBe(wordEnd);
+    expect(b?.end?.[3]).toBe(3);
+    expect(decodeEscapes('=?ISO-8859-1?Q?J=F6rg_M=FCller=40example.de?=')?.text).toBe('Jörg Müller@example.de');
+    expect(decodeEscapes('=?utf-8*en?q?a=40b.com?=')?.text).toBe('a@b.com');
+  });
+
+  it('reads two words apart by spaces as one text, as a mailer splits a long one', () => {
+    const view = decodeEscapes(`${word('joerg.')} \t${word('mueller@example.de')}, x`);
+    expect(view?.text).toBe('joerg.mueller@example.de, x');
+  });
+
+  it('leaves a word alone whose charset is unknown or whose text is not of its encoding', () => {
+    for (const t of ['=?x-no-such-charset?B?YWJj?=', '=?utf-8?B?a$b=?=', '=?utf-8?Q?a=4?=', '=?utf-8?X?abc?=', 'q=?a?b', '=?utf-8?B?YWJj']) {
+      expect(decodeEscapes(t)).toBeUndefined();
+    }
+    expect(hasRawEscape(Buffer.from('GET /s?q=?&x=1'))).toBe(false);
+    expect(hasRawEscape(Buffer.from(`{"to":"${word('a@b.com')}"}`))).toBe(true);
+  });
+
+  it('has detection redact the whole word an address or a name is encoded in', () => {
+    const text = `From: =?UTF-8?Q?J=C3=B6rg_M=C3=BCller?= <x@y.org>, To: ${word('joerg.mueller@example.de')}`;
+    const found = spans(text);
+    expect(found).toContainEqual(['email', word('joerg.mueller@example.de')]);
+    expect(found).toContainEqual(['email', 'x@y.org']);
+  });
+
+  it('sends a raw line holding one off the fast path, and its token is the plain address\'s', async () => {
+    const { keys } = await localKeys();
+    const tokenKey = await keys.current();
+    const lines = [`{"to":"${word('joerg.mueller@example.de')}","n":1}`, 'to joerg.mueller@example.de', '{"q":"=?x"}'];
+    const r = processBatch(
+      { seq: 0, file: 'mail.log', firstLine: 1, firstOffset: 0, data: Buffer.from(lines.join('\n') + '\n') },
+      { policy: builtin, actions: new ActionPolicy(), format: 'auto', limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey },
+    );
+    const out = Buffer.from(r.output).toString('utf8').split('\n');
+    const token = /\[\[EMAIL:tk1\.[^\]]+\]\]/;
+    expect(out[0]).toMatch(/^\{"to":"\[\[EMAIL:tk1\.[^\]]+\]\]","n":1\}$/);
+    expect(out[0]?.match(token)?.[0]).toBe(out[1]?.match(token)?.[0]);
+    expect(out[2]).toBe(lines[2]);
+  });
+});
+
 describe('decodedViews', () => {
   it('decodes again what decoding uncovered, each view mapped onto the original', () => {
     const text = 'to=a%252540b%2520c';
