@@ -1,7 +1,7 @@
 /** JSON values as the redaction walk builds and reads them. */
 import RE2 from 're2';
 import { hasEscapes } from '../detect/escapes.js';
-import { NAMES } from '../detect/key-words.js';
+import { NAMES, VALUES } from '../detect/in-key.js';
 import { mayHideNumber } from '../detect/numbers.js';
 import { readings } from '../detect/readings.js';
 import { decodedForms, MIN_REPEATED_VALUE, repeatsIn, SEARCH_BUDGET, ValueSet } from '../detect/repeats.js';
@@ -125,8 +125,7 @@ export function contextWith(policy: CompiledPolicy, key: string, context: readon
 
 /** Keys that name the value beside them, and those that hold it (see {@link namedValue}; text is read so too, see embedded.ts). */
 export const NAME_KEYS: ReadonlySet<string> = new Set(NAMES);
-// An audit trail's change records name the old and new values so too (`{"field":"password","old":"...","new":"..."}`).
-export const VALUE_KEYS: ReadonlySet<string> = new Set(['value', 'Value', 'parameterValue', 'ParameterValue', 'rejectedValue', 'newValue', 'oldValue', 'NewValue', 'OldValue', 'new', 'old', 'new_value', 'old_value', 'previousValue', 'previous_value', 'currentValue', 'current_value']);
+export const VALUE_KEYS: ReadonlySet<string> = new Set(VALUES);
 
 /**
  * Of an object that holds a name and a value (`{"name":"DB_PASSWORD","value":"..."}` of a

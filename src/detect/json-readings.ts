@@ -5,7 +5,7 @@
  * undefined where an escape hides what no reading spells.
  */
 import { isHexCode } from './escapes.js';
-import { NAMES } from './key-words.js';
+import { NAMES } from './in-key.js';
 
 /**
  * A raw JSON line with its `\n`, `\r`, `\t`, `\"`, `\/` and `\uXXXX` escapes (the line breaks and

@@ -12,12 +12,11 @@
  * must be as many words in a row. The raw-line prefilter looks for the same words with {@link keyWordNet}, a wider
  * net: every key holding one is in what it catches.
  */
-import RE2 from 're2';
-import { requiredLiterals, selectivePrefix, type Literal } from './literals.js';
+import { requiredLiterals, selectivePrefix } from './literals.js';
 import { asciiFold } from './literal-automaton.js';
 import { holdsText } from './literal-scan.js';
 import { commonWordsHolding } from './rarity.js';
-import { escapeRegex as escape, mayMatchBeforeSecret, withoutCaptures } from './re2-syntax.js';
+import { escapeRegex as escape, mayMatchBeforeSecret } from './re2-syntax.js';
 import type { DetectorSpec } from './pack.js';
 
 /** A keyword-led prefix: one case-insensitive group of alternatives, nothing else. */
@@ -121,156 +120,6 @@ export class KeyWords {
 }
 
 /**
- * The members that name a name-value object's value (see namedValue in members.ts): `key` and
- * `name` of env lists, tags and OTLP attributes, `ParameterKey` of CloudFormation parameters (as
- * CloudTrail writes CreateStack), `OptionName` of Elastic Beanstalk option settings, `field` of
- * Spring's validation errors, `displayName` of the properties an Entra ID (Azure AD) audit event
- * says it modified (`{"displayName":"StreetAddress","oldValue":...,"newValue":...}`).
- */
-export const NAMES: readonly string[] = ['key', 'name', 'Key', 'Name', 'parameterKey', 'ParameterKey', 'optionName', 'OptionName', 'field', 'displayName'];
-
-/** The name member of a name-value object in a raw line (see namedValue in members.ts), up to its string's opening quote. */
-export const NAME_MEMBER = `["'](?:${NAMES.join('|')})["'][ \\t\\r]*:[ \\t\\r]*`;
-
-/**
- * A pattern matching where `pattern` lies in a JSON key: it, the rest of the string, its closing
- * quote and a colon; or in the name of a name-value object (`{"name":"ssn","value":...}`, see
- * namedValue in members.ts). The pattern appears twice, so its groups lose their names.
- */
-export function inKeyPattern(pattern: string): string {
-  const p = withoutCaptures(pattern) ?? pattern;
-  return `(?:${p})[^"\\n]*"[ \\t\\r]*:|${NAME_MEMBER}["'][^"'\\n]*(?:${p})`;
-}
-
-/**
- * Tests of where something lies in a JSON key of a raw line, by index: a pattern (made by
- * {@link inKeyPattern} or {@link keyWordInKey}), compiled on first use; one made of a literal is
- * answered on ASCII input without it (see {@link literalInKey}).
- */
-export class InKeyTests {
-  readonly #patterns: Array<string | RE2 | undefined> = [];
-  readonly #literals: Array<{ text: string | undefined; nocase: boolean } | undefined> = [];
-
-  /** Test `i` is `pattern`. */
-  pattern(i: number, pattern: string): void {
-    this.#patterns[i] = pattern;
-  }
-
-  /** Test `i` is {@link inKeyPattern} of `source`, a prefilter literal's pattern: `literal`, when it is one. */
-  literal(i: number, source: string, literal: Literal | undefined): void {
-    this.#patterns[i] = inKeyPattern(source);
-    if (literal && literal.text.length > 0) this.#literals[i] = { text: asciiFold(literal.text, literal.nocase), nocase: literal.nocase };
-  }
-
-  /**
-   * Whether one of the tests `list` names holds in `input` (see {@link InKeyTests.holds}). An
-   * ASCII line is put in lower case once for the literals matched without case: V8 lowers a
-   * 300-byte line in about 0.2 us and then finds a literal in it natively, where a byte-by-byte
-   * search without case costs about 0.6 us per literal.
-   */
-  holdsAny(list: readonly number[] | undefined, input: string | Buffer, ascii: boolean): boolean {
-    if (!list) return false;
-    let lower: string | undefined;
-    for (const i of list) {
-      const literal = this.#literals[i];
-      if (literal?.nocase && ascii && literal.text !== undefined) lower ??= (input as Buffer).toString('latin1').toLowerCase();
-      if (this.holds(i, input, ascii, lower)) return true;
-    }
-    return false;
-  }
-
-  /**
-   * Whether test `i` holds in `input` (false where there is none). `ascii`: `input` is a Buffer of
-   * ASCII bytes (see {@link literalInKey}), `lower` the same in lower case where the caller has it.
-   */
-  holds(i: number, input: string | Buffer, ascii: boolean, lower?: string): boolean {
-    const literal = this.#literals[i];
-    if (literal && ascii) return literalInKey(input as Buffer, literal.text, literal.nocase, lower);
-    let re = this.#patterns[i];
-    if (re === undefined) return false;
-    if (typeof re === 'string') this.#patterns[i] = re = new RE2(re, 'u');
-    return re.test(input);
-  }
-}
-
-const QUOTE = 0x22;
-const APOSTROPHE = 0x27;
-const NL = 0x0a;
-const COLON = 0x3a;
-
-/**
- * {@link inKeyPattern} of a literal, answered for ASCII input without a regex (the same answers,
- * which the tests compare). `text`: the literal as ASCII input holds it, lower case where
- * `nocase` (see asciiFold); undefined when no ASCII input can hold it. Every place the literal
- * occurs is tried: the rest of the string, its closing quote and a colon after it, or a string
- * it lies in opening right after a name member before it.
- */
-export function literalInKey(input: Buffer, text: string | undefined, nocase: boolean, lower?: string): boolean {
-  if (text === undefined || text.length === 0) return false;
-  // Without case, the places are looked up in the input in lower case when the caller has it
-  // (InKeyTests.holdsAny lowers a line once for all its literals), else byte by byte.
-  const where = nocase ? lower : input;
-  for (let at = where ? where.indexOf(text) : indexOfFolded(input, text, 0); at !== -1; at = where ? where.indexOf(text, at + 1) : indexOfFolded(input, text, at + 1)) {
-    if (closesKey(input, at + text.length) || opensNamed(input, at)) return true;
-  }
-  return false;
-}
-
-/** The first place from `from` where ASCII `input` holds `text` (ASCII, lower case) without case, or -1. */
-export function indexOfFolded(input: Buffer, text: string, from: number): number {
-  const first = text.charCodeAt(0);
-  const other = first >= 0x61 && first <= 0x7a ? first - 0x20 : first;
-  for (let at = from, last = input.length - text.length; at <= last; at++) {
-    const c = input[at] as number;
-    if ((c === first || c === other) && holdsText(input, at, text, true)) return at;
-  }
-  return -1;
-}
-
-/** `[^"\n]*"[ \t\r]*:` from `from`. */
-function closesKey(input: Buffer, from: number): boolean {
-  let j = from;
-  while (j < input.length && input[j] !== QUOTE) {
-    if (input[j] === NL) return false;
-    j += 1;
-  }
-  if (j >= input.length) return false;
-  j = skipSpace(input, j + 1, 1);
-  return input[j] === COLON;
-}
-
-/** {@link NAME_MEMBER}`["'][^"'\n]*` ending at `end`: read backwards from it. */
-function opensNamed(input: Buffer, end: number): boolean {
-  let j = end - 1;
-  while (j >= 0 && input[j] !== QUOTE && input[j] !== APOSTROPHE) {
-    if (input[j] === NL) return false;
-    j -= 1;
-  }
-  if (j < 0) return false;
-  j = skipSpace(input, j - 1, -1);
-  if (input[j] !== COLON) return false;
-  j = skipSpace(input, j - 1, -1);
-  if (!isQuote(input[j])) return false;
-  for (const word of NAMES) {
-    const at = j - word.length;
-    if (at >= 1 && isQuote(input[at - 1]) && holdsText(input, at, word, false)) return true;
-  }
-  return false;
-}
-
-
-/** From `j`, in `step`'s direction, past spaces, tabs and carriage returns. */
-function skipSpace(input: Buffer, j: number, step: 1 | -1): number {
-  let k = j;
-  while (k >= 0 && k < input.length && (input[k] === 0x20 || input[k] === 0x09 || input[k] === 0x0d)) k += step;
-  return k;
-}
-
-function isQuote(c: number | undefined): boolean {
-  return c === QUOTE || c === APOSTROPHE;
-}
-
-/**
  * An RE2 pattern matching wherever `word` may stand as whole words in a key of a raw line (it
  * matches more): its first word after a character that is no ASCII letter or digit, or
  * capitalized after a lower-case one or before one after a capital (a word starting with another
@@ -280,15 +129,6 @@ function isQuote(c: number | undefined): boolean {
  */
 export function keyWordNet(word: string): string {
   return `${wordsPattern(word)}(?:[^a-z0-9]|$)`;
-}
-
-/**
- * As {@link keyWordNet}, where the word lies in a JSON key (the rest of the key, its closing quote
- * and a colon follow) or in the name of a name-value object (`{"name":"bank_rtn","value":...}`).
- */
-export function keyWordInKey(word: string): string {
-  const words = wordsPattern(word);
-  return `${words}(?:[^a-z0-9"\\n][^"\\n]*)?"[ \\t\\r]*:|${NAME_MEMBER}(?:["'][^"'\\n]*)?${words}`;
 }
 
 /**
@@ -359,7 +199,7 @@ const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 /** A character that is no ASCII letter or digit (not the -1 that stands for before or after the input). */
 const isSeparator = (c: number): boolean => c !== -1 && !isLower(c) && !isUpper(c) && !isDigit(c);
 
-function wordsPattern(word: string): string {
+export function wordsPattern(word: string): string {
   const words = wordsOf(word);
   const first = words[0] ?? '';
   const head = first[0] ?? '';

@@ -21,7 +21,8 @@ import { escapeRegex as escape } from './re2-syntax.js';
 import { gapTail, literalSuffix, unboundedGaps } from './wider-forms.js';
 import { gateOf, weaklyGated } from './rarity.js';
 import { SplitSet, TEST_SET_WEIGHT } from './split-set.js';
-import { InKeyTests, inKeyPattern, keyWordInKey, keyWordAnchor, keyWordNet, wordsOf } from './key-words.js';
+import { InKeyTests } from './in-key.js';
+import { keyWordAnchor, keyWordNet, wordsOf } from './key-words.js';
 import { LiteralScan, type LiteralEntry } from './literal-scan.js';
 import { re2Input } from '../util/re2-input.js';
 import { sortNumbers } from '../util/sort-numbers.js';
@@ -130,7 +131,7 @@ export class Prefilter {
     // unless it is several words: a key holds them apart by anything or nothing (`social.security`,
     // `socialSecurity`), which detection reads as the words apart by a space.
     const words = (options.keyWords ?? []).filter((w) => wordsOf(w).length > 1 || !inKey(`(?i)${escape(w)}`));
-    const nets = new Map(words.map((w) => [keyWordNet(w), keyWordInKey(w)]));
+    const nets = new Map(words.map((w) => [keyWordNet(w), w]));
     for (const w of words) {
       const net = keyWordNet(w);
       if (byLiteral.has(net)) continue;
@@ -142,7 +143,7 @@ export class Prefilter {
     this.#gated = new Gates(keys.map((k) => byLiteral.get(k) as number[]), this.#regexes);
     keys.forEach((k, l) => {
       const net = nets.get(k);
-      if (net !== undefined) this.#inKeyTests.pattern(l, net);
+      if (net !== undefined) this.#inKeyTests.word(l, net);
       else if (inKey(k)) this.#inKeyTests.literal(l, k, literalOf.get(k)?.literal);
     });
     this.#literals = keys.length > 0 ? new LiteralScan(keys.map((k) => literalOf.get(k) as LiteralEntry)) : undefined;
@@ -169,7 +170,7 @@ export class Prefilter {
       else this.#tails += 1;
       // The wider form in a key makes the key one the structured path reads values with (see
       // CompiledPolicy.isContextKey), as a prefix does: such a line is looked at closer.
-      if ((this.#structuralIds[i] as number[]).some((e) => e < this.#contextEntries)) this.#relaxedInKey.pattern(i, inKeyPattern(held));
+      if ((this.#structuralIds[i] as number[]).some((e) => e < this.#contextEntries)) this.#relaxedInKey.pattern(i, held);
     });
   }
 
@@ -195,7 +196,7 @@ export class Prefilter {
       this.#relaxed[o.i] = true;
       // The prefix in a key (`"ssns":[1,"..."]`): the whole pattern may not reach the value on the
       // raw line, and the structured path reads it with the key.
-      if ((this.#structuralIds[o.i] as number[]).some((e) => e < this.#contextEntries)) this.#relaxedInKey.pattern(o.i, inKeyPattern(o.prefix as string));
+      if ((this.#structuralIds[o.i] as number[]).some((e) => e < this.#contextEntries)) this.#relaxedInKey.pattern(o.i, o.prefix as string);
       total -= o.saved;
     }
   }
