@@ -249,6 +249,21 @@ describe('the raw-line fast path gives the same result as the structured path', 
     expect(Buffer.from(r.output).toString()).not.toMatch(/Sup3rS3cretPW|12345678|x1y2z3w4|eDF5MnozdzQ=/);
   });
 
+  it('on names of name-value objects: read with the value beside them, and passed as written on a line without one (a span\'s name)', () => {
+    const lines = [
+      '{"kind":"span","name":"grpc inventory.Reserve","duration_ms":25}',
+      '{"kind":"span","name":"bank rtn lookup","attributes":{"n":1}}',
+      '{"env":[{"name":"bank_rtn","value":"011000028"}]}',
+      '{"attributes":[{"key":"aba routing","value":{"stringValue":"011000028"}}]}',
+      "obj {'name': 'bank rtn', 'value': '011000028'}",
+    ];
+    const r = both(lines);
+    expect(r.fastPathLines).toBe(2);
+    const out = Buffer.from(r.output).toString().split('\n');
+    expect(out.slice(0, 2)).toEqual(lines.slice(0, 2));
+    for (const line of out.slice(2, 5)) expect(line).not.toContain('011000028');
+  });
+
   it('on PowerShell encoded commands, bind parameters beside their statement, conditions met inside strings and change records', () => {
     const script = (text: string): string => Buffer.from(text, 'utf16le').toString('base64');
     const lines = [
