@@ -10,6 +10,7 @@
  */
 
 import { BoundedMap } from '../util/bounded-map.js';
+import { classChars } from './class-chars.js';
 import { parseRegex, type RegexNode } from './re2-syntax.js';
 
 /** A required literal; `nocase` ones are lower case and must be compared without case. */
@@ -347,58 +348,13 @@ function infoOf(node: RegexNode): Info {
   }
 }
 
-const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', f: '\f', v: '\v', a: '\x07' };
-
 /**
- * A character class (`[a-c_]`, `.`, `\d`) as a choice of literals when it is small enough to list,
+ * A character class (`[a-c_]`, `.`, `\\d`) as a choice of literals when it is small enough to list,
  * otherwise nothing known.
  */
 function classInfo(source: string, nocase: boolean): Info {
-  if (!source.startsWith('[') || source.startsWith('[^')) return ANY;
-  const chars = new Set<string>();
-  let i = 1;
-  if (source[i] === ']') {
-    chars.add(']');
-    i++;
-  }
-  const one = (): string | undefined => {
-    if (source[i] !== '\\') {
-      const ch = String.fromCodePoint(source.codePointAt(i) as number);
-      i += ch.length;
-      return ch;
-    }
-    const e = source[i + 1] ?? '';
-    if (e === 'x') {
-      const m = /^\\x(?:\{([0-9A-Fa-f]+)\}|([0-9A-Fa-f]{2}))/.exec(source.slice(i));
-      if (!m) return undefined;
-      i += m[0].length;
-      return String.fromCodePoint(parseInt((m[1] ?? m[2]) as string, 16));
-    }
-    if (/[0-7]/.test(e)) {
-      const m = /^\\([0-7]{1,3})/.exec(source.slice(i)) as RegExpExecArray;
-      i += m[0].length;
-      return String.fromCodePoint(parseInt(m[1] as string, 8));
-    }
-    i += 2;
-    // \d \w \s \pL and the like: too many characters to list.
-    if (/[A-Za-z0-9]/.test(e)) return SIMPLE_ESCAPES[e];
-    return e;
-  };
-  while (i < source.length - 1) {
-    if (source.startsWith('[:', i)) return ANY;
-    const lo = one();
-    if (lo === undefined) return ANY;
-    if (source[i] === '-' && i + 1 < source.length - 1) {
-      i++;
-      const hi = one();
-      if (hi === undefined) return ANY;
-      const from = lo.codePointAt(0) as number;
-      const to = hi.codePointAt(0) as number;
-      if (to - from + 1 > MAX_CLASS) return ANY;
-      for (let c = from; c <= to; c++) chars.add(String.fromCodePoint(c));
-    } else chars.add(lo);
-    if (chars.size > MAX_CLASS) return ANY;
-  }
+  const chars = classChars(source, MAX_CLASS);
+  if (!chars) return ANY;
   const lits = new Set([...chars].map((c) => (nocase ? `i${foldCase(c)}` : `s${c}`)));
   return lits.size === 0 || lits.size > MAX_CLASS ? ANY : { exact: [...lits], required: null };
 }
