@@ -61,18 +61,22 @@ export function inKeyPattern(pattern: string, named = true): string {
  * without a regex (see {@link literalInKey}).
  */
 export class InKeyTests {
-  /** Each test's regexes: with names, and without (for a line that holds no value member). */
-  readonly #patterns: Array<[string | RE2, string | RE2] | undefined> = [];
+  /**
+   * Each test's maker of its regex, with names or without (for a line that holds no value
+   * member), and the two regexes once made: a policy has thousands of tests, most of them literals
+   * that ASCII lines answer without a regex.
+   */
+  readonly #patterns: Array<{ make: (named: boolean) => string; regexes: [RE2 | undefined, RE2 | undefined] } | undefined> = [];
   readonly #literals: Array<{ text: string | undefined; nocase: boolean } | undefined> = [];
 
   /** Test `i` is where `pattern` lies in a key (see {@link inKeyPattern}). */
   pattern(i: number, pattern: string): void {
-    this.#patterns[i] = [inKeyPattern(pattern), inKeyPattern(pattern, false)];
+    this.#patterns[i] = { make: (named) => inKeyPattern(pattern, named), regexes: [undefined, undefined] };
   }
 
   /** Test `i` is where key word `word` lies in a key (see {@link keyWordInKey}). */
   word(i: number, word: string): void {
-    this.#patterns[i] = [keyWordInKey(word), keyWordInKey(word, false)];
+    this.#patterns[i] = { make: (named) => keyWordInKey(word, named), regexes: [undefined, undefined] };
   }
 
   /** Test `i` is {@link inKeyPattern} of `source`, a prefilter literal's pattern: `literal`, when it is one. */
@@ -108,11 +112,10 @@ export class InKeyTests {
   holds(i: number, input: string | Buffer, ascii: boolean, lower?: string, named = true): boolean {
     const literal = this.#literals[i];
     if (literal && ascii) return literalInKey(input as Buffer, literal.text, literal.nocase, lower, named);
-    const regexes = this.#patterns[i];
-    if (regexes === undefined) return false;
+    const test = this.#patterns[i];
+    if (test === undefined) return false;
     const k = named ? 0 : 1;
-    let re = regexes[k];
-    if (typeof re === 'string') regexes[k] = re = new RE2(re, 'u');
+    const re = (test.regexes[k] ??= new RE2(test.make(named), 'u'));
     return re.test(input);
   }
 }
