@@ -173,14 +173,31 @@ export function tooDeep(line: Buffer, maxDepth: number): boolean {
   return false;
 }
 
-/** Marks the lines holding `byte` (e.g. a backslash: JSON escapes can hide a match). */
+/**
+ * Marks the lines holding `byte` (e.g. a backslash: JSON escapes can hide a match), or a string
+ * (`"bytesValue"`). A string longer than {@link SHORT_NEEDLE} bytes is looked for by its end and
+ * checked whole where that ends: Node looks for a needle that short from each place its first
+ * byte occurs, and for a longer one with a Boyer-Moore search, which its many quotes keep slow on
+ * JSON (over 20 MB of the benchmark's JSON lines: `"bytesValue"` 9.4 ms, `Value"` 0.6 ms).
+ */
 export function markByte(data: Buffer, ends: Int32Array, byte: number | string, hit: Uint8Array): void {
-  for (let pos = data.indexOf(byte); pos !== -1; ) {
-    const line = lineAt(ends, pos);
+  const whole = typeof byte === 'string' ? Buffer.from(byte) : undefined;
+  const lead = whole && whole.length > SHORT_NEEDLE ? whole.length - SHORT_NEEDLE : 0;
+  const needle = whole ? whole.subarray(lead) : (byte as number);
+  for (let pos = data.indexOf(needle, lead); pos !== -1; ) {
+    const at = pos - lead;
+    if (lead > 0 && !data.subarray(at, at + lead).equals((whole as Buffer).subarray(0, lead))) {
+      pos = data.indexOf(needle, pos + 1);
+      continue;
+    }
+    const line = lineAt(ends, at);
     hit[line] = 1;
-    pos = data.indexOf(byte, (ends[line] as number) + 1);
+    pos = data.indexOf(needle, (ends[line] as number) + 1 + lead);
   }
 }
+
+/** The longest needle Node's Buffer#indexOf looks for byte by byte (see {@link markByte}). */
+const SHORT_NEEDLE = 6;
 
 /**
  * Marks the lines holding a percent-escape of an ASCII byte (`%40`) or of a UTF-8 character

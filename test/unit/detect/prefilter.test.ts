@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
-import { lineEnds, LineFilter, tooDeep, widenAnchors } from '../../../src/detect/line-filter.js';
+import { lineEnds, LineFilter, markByte, tooDeep, widenAnchors } from '../../../src/detect/line-filter.js';
 import { Prefilter, type PrefilterEntry } from '../../../src/detect/prefilter.js';
 import type { KeyRuleSpec } from '../../../src/detect/pack.js';
 import { gateOf } from '../../../src/detect/rarity.js';
@@ -321,6 +321,36 @@ describe('SplitSet', () => {
     // The flag of one rest stays there: `AB1X` is not `AB[0-9]x`.
     expect(split.test('AB1X')).toBe(false);
     expect(split.test('aB12')).toBe(true);
+  });
+});
+
+describe('markByte', () => {
+  const marked = (lines: string[], needle: number | string): number[] => {
+    const data = Buffer.from(lines.join('\n'));
+    const ends = lineEnds(data);
+    const hit = new Uint8Array(ends.length);
+    markByte(data, ends, needle, hit);
+    return [...hit.keys()].filter((i) => hit[i]);
+  };
+
+  it('marks the lines holding a byte', () => {
+    expect(marked(['a\\b', 'plain', '\\', 'x'], 0x5c)).toEqual([0, 2]);
+  });
+
+  it('marks the lines holding a long string whole, wherever it stands, and no line holding only its end', () => {
+    const lines = ['"bytesValue"', 'x "bytesValue":"QQ==" "bytesValue"', '{"v":"Value"}', 'ytesValue" at the start', '{"a":1,"bytesValue"', 'Value" and "bytesValue" late', 'no'];
+    expect(marked(lines, '"bytesValue"')).toEqual([0, 1, 4, 5]);
+    // Short strings are looked for as they are.
+    expect(marked(lines, 'Value"')).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('finds what a plain search finds, on any lines', () => {
+    const line = fc.stringMatching(/^[ab"V_ue-]{0,24}$/);
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 6 }), fc.constantFrom('"bV_e"', 'ab"V_u', 'a', '"', 'aV_b"ba', 'b"V_ue-ab'), (lines, needle) => {
+        expect(marked(lines, needle)).toEqual(lines.flatMap((l, i) => (l.includes(needle) ? [i] : [])));
+      }),
+    );
   });
 });
 
