@@ -95,7 +95,9 @@ export class InKeyTests {
   holdsAny(list: readonly number[] | undefined, input: string | Buffer, ascii: boolean): boolean {
     if (!list || list.length === 0) return false;
     let lower: string | undefined;
-    const named = holdsValueMember(input);
+    // Asked once, and only of a line where some literal closes a name's string (most lines hold none).
+    let valueMember: boolean | undefined;
+    const named = (): boolean => (valueMember ??= holdsValueMember(input));
     for (const i of list) {
       const literal = this.#literals[i];
       if (literal?.nocase && ascii && literal.text !== undefined) lower ??= (input as Buffer).toString('latin1').toLowerCase();
@@ -107,17 +109,25 @@ export class InKeyTests {
   /**
    * Whether test `i` holds in `input` (false where there is none). `ascii`: `input` is a Buffer of
    * ASCII bytes (see {@link literalInKey}), `lower` the same in lower case where the caller has it.
-   * `named`: the names of name-value objects count (the line holds a value member).
+   * `named`: the names of name-value objects count (the line holds a value member), or how to
+   * find out, asked only when the answer matters.
    */
-  holds(i: number, input: string | Buffer, ascii: boolean, lower?: string, named = true): boolean {
+  holds(i: number, input: string | Buffer, ascii: boolean, lower?: string, named: Named = true): boolean {
     const literal = this.#literals[i];
     if (literal && ascii) return literalInKey(input as Buffer, literal.text, literal.nocase, lower, named);
     const test = this.#patterns[i];
     if (test === undefined) return false;
-    const k = named ? 0 : 1;
-    const re = (test.regexes[k] ??= new RE2(test.make(named), 'u'));
+    const names = asked(named);
+    const re = (test.regexes[names ? 0 : 1] ??= new RE2(test.make(names), 'u'));
     return re.test(input);
   }
+}
+
+/** Whether the names of name-value objects count, or a function that answers it. */
+type Named = boolean | (() => boolean);
+
+function asked(named: Named): boolean {
+  return typeof named === 'function' ? named() : named;
 }
 
 const QUOTE = 0x22;
@@ -130,15 +140,16 @@ const COLON = 0x3a;
  * which the tests compare). `text`: the literal as ASCII input holds it, lower case where
  * `nocase` (see asciiFold); undefined when no ASCII input can hold it. Every place the literal
  * occurs is tried: the rest of the string, its closing quote and a colon after it, or, with
- * `named`, a string it lies in opening right after a name member before it.
+ * `named` (see {@link InKeyTests.holds}), a string it lies in opening right after a name member
+ * before it.
  */
-export function literalInKey(input: Buffer, text: string | undefined, nocase: boolean, lower?: string, named = true): boolean {
+export function literalInKey(input: Buffer, text: string | undefined, nocase: boolean, lower?: string, named: Named = true): boolean {
   if (text === undefined || text.length === 0) return false;
   // Without case, the places are looked up in the input in lower case when the caller has it
   // (InKeyTests.holdsAny lowers a line once for all its literals), else byte by byte.
   const where = nocase ? lower : input;
   for (let at = where ? where.indexOf(text) : indexOfFolded(input, text, 0); at !== -1; at = where ? where.indexOf(text, at + 1) : indexOfFolded(input, text, at + 1)) {
-    if (closesKey(input, at + text.length) || (named && opensNamed(input, at))) return true;
+    if (closesKey(input, at + text.length) || (opensNamed(input, at) && asked(named))) return true;
   }
   return false;
 }
