@@ -95,13 +95,15 @@ export class InKeyTests {
   holdsAny(list: readonly number[] | undefined, input: string | Buffer, ascii: boolean): boolean {
     if (!list || list.length === 0) return false;
     let lower: string | undefined;
-    // Asked once, and only of a line where some literal closes a name's string (most lines hold none).
-    let valueMember: boolean | undefined;
-    const named = (): boolean => (valueMember ??= holdsValueMember(input));
+    // A literal asks whether the line holds a value member only where it closes a name's string
+    // (most lines hold none); a regex needs the answer first, once for the line.
+    let named: boolean | undefined;
     for (const i of list) {
       const literal = this.#literals[i];
-      if (literal?.nocase && ascii && literal.text !== undefined) lower ??= (input as Buffer).toString('latin1').toLowerCase();
-      if (this.holds(i, input, ascii, lower, named)) return true;
+      if (literal && ascii) {
+        if (literal.nocase && literal.text !== undefined) lower ??= (input as Buffer).toString('latin1').toLowerCase();
+        if (literalInKey(input as Buffer, literal.text, literal.nocase, lower, ASK)) return true;
+      } else if (this.holds(i, input, ascii, lower, (named ??= holdsValueMember(input)))) return true;
     }
     return false;
   }
@@ -109,26 +111,24 @@ export class InKeyTests {
   /**
    * Whether test `i` holds in `input` (false where there is none). `ascii`: `input` is a Buffer of
    * ASCII bytes (see {@link literalInKey}), `lower` the same in lower case where the caller has it.
-   * `named`: the names of name-value objects count (the line holds a value member), or how to
-   * find out, asked only when the answer matters.
+   * `named`: the names of name-value objects count (the line holds a value member), or {@link ASK}.
    */
   holds(i: number, input: string | Buffer, ascii: boolean, lower?: string, named: Named = true): boolean {
     const literal = this.#literals[i];
     if (literal && ascii) return literalInKey(input as Buffer, literal.text, literal.nocase, lower, named);
     const test = this.#patterns[i];
     if (test === undefined) return false;
-    const names = asked(named);
+    const names = named === ASK ? holdsValueMember(input) : named;
     const re = (test.regexes[names ? 0 : 1] ??= new RE2(test.make(names), 'u'));
     return re.test(input);
   }
 }
 
-/** Whether the names of name-value objects count, or a function that answers it. */
-type Named = boolean | (() => boolean);
+/** Whether the names of name-value objects count, or {@link ASK}. */
+type Named = boolean | typeof ASK;
 
-function asked(named: Named): boolean {
-  return typeof named === 'function' ? named() : named;
-}
+/** The names count where the line holds a value member ({@link holdsValueMember}), asked only when the answer matters. */
+export const ASK = 'ask';
 
 const QUOTE = 0x22;
 const APOSTROPHE = 0x27;
@@ -149,7 +149,7 @@ export function literalInKey(input: Buffer, text: string | undefined, nocase: bo
   // (InKeyTests.holdsAny lowers a line once for all its literals), else byte by byte.
   const where = nocase ? lower : input;
   for (let at = where ? where.indexOf(text) : indexOfFolded(input, text, 0); at !== -1; at = where ? where.indexOf(text, at + 1) : indexOfFolded(input, text, at + 1)) {
-    if (closesKey(input, at + text.length) || (opensNamed(input, at) && asked(named))) return true;
+    if (closesKey(input, at + text.length) || (opensNamed(input, at) && (named === ASK ? holdsValueMember(input) : named))) return true;
   }
   return false;
 }

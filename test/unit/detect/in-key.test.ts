@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
-import { holdsValueMember, indexOfFolded, InKeyTests, inKeyPattern, keyWordInKey, literalInKey } from '../../../src/detect/in-key.js';
+import { ASK, holdsValueMember, indexOfFolded, InKeyTests, inKeyPattern, keyWordInKey, literalInKey } from '../../../src/detect/in-key.js';
 import { asciiFold } from '../../../src/detect/literal-automaton.js';
 import { escapeRegex } from '../../../src/detect/re2-syntax.js';
 
@@ -118,6 +118,12 @@ describe('names of name-value objects', () => {
     expect(tests.holdsAny([0], Buffer.from('{"x.reserve":1}'), true)).toBe(true);
     expect(literalInKey(span, '.res', true, undefined, false)).toBe(false);
     expect(literalInKey(span, '.res', true)).toBe(true);
+    // Asked of the line: a name counts beside a value member only.
+    expect(literalInKey(span, '.res', true, undefined, ASK)).toBe(false);
+    expect(literalInKey(attribute, '.res', true, undefined, ASK)).toBe(true);
+    expect(tests.holds(0, span, true, undefined, ASK)).toBe(false);
+    expect(tests.holds(0, span, false, undefined, ASK)).toBe(false);
+    expect(tests.holds(0, attribute, false, undefined, ASK)).toBe(true);
     for (const named of [true, false]) {
       const re = new RE2(keyWordInKey('rtn', named), 'u');
       expect(re.test('{"name":"bank rtn","value":1}')).toBe(named);
