@@ -698,3 +698,25 @@ describe('mergeSpans', () => {
     expect(merged).toBeGreaterThan(100);
   });
 });
+
+describe('CompiledPolicy.keyBlockDetector', () => {
+  const detector = (id: string, regex: string, sample: string): string => `
+  - id: ${id}
+    name: ${id}
+    category: secret
+    severity: high
+    regex: '${regex}'
+    action: tokenize
+    tests: {match: ['${sample}']}`;
+  const pack = (...detectors: string[]): string => `pack: t\ndetectors:${detectors.join('')}\n`;
+  const base64 = detector('base64-blob', '[A-Za-z0-9+/]{40,}', 'A'.repeat(40));
+  const key = detector('pem-key', '-----BEGIN (?:RSA )?PRIVATE KEY-----', '-----BEGIN PRIVATE KEY-----');
+  const later = detector('pem-key-too', '-----BEGIN [A-Z ]*PRIVATE KEY-----', '-----BEGIN EC PRIVATE KEY-----');
+
+  it('is the first detector that takes a key from its BEGIN line, not one that matches its body', () => {
+    expect(policyFromYaml(pack(base64, key, later)).keyBlockDetector?.spec.id).toBe('pem-key');
+    expect(policyFromYaml(pack(later, base64, key)).keyBlockDetector?.spec.id).toBe('pem-key-too');
+    expect(policyFromYaml(pack(base64)).keyBlockDetector).toBeUndefined();
+    expect(new CompiledPolicy(loadPolicy([builtinPatternsDir()])).keyBlockDetector?.spec.id).toBe('private-key');
+  });
+});
