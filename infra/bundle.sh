@@ -14,6 +14,9 @@ rm -rf "$out/dist/cli"
 # --ignore-scripts: the package's own prepare step builds dist/, already copied; re2 is then built
 # for this Node.js.
 (cd "$out" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm rebuild re2 --no-audit --no-fund)
+# The spec cache names every compiled module: without dist/cli it is written again, else a cold
+# start would parse every pack and build the literal automaton.
+(cd "$out" && node dist/config/spec-cache-build.js)
 # The handlers read their environment when loaded; here the engine they run compiles the bundled packs with re2.
 (cd "$out" && node --input-type=module -e "
 const { builtinPatternsDir } = await import('./dist/config/config.js');

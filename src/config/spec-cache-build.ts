@@ -1,32 +1,36 @@
 /**
  * Run by `npm run build` after the compiler: records what every YAML file under the built-in
- * patterns directory loads to, and the default policy's pattern analyses (see spec-cache.ts). A
- * pack with problems is left out (a run reports them); so are the analyses when the default
- * policy does not load.
+ * patterns directory loads to, and the default policy's pattern analyses and literal automaton
+ * (see spec-cache.ts). A pack with problems is left out (a run reports them); so are the analyses
+ * and the automaton when the default policy does not load.
  */
 import { rmSync } from 'node:fs';
 import { PolicyError } from '../errors.js';
 import { CompiledPolicy } from '../detect/compile.js';
 import { sharedAnalyses } from '../detect/literals.js';
+import { sharedAutomata } from '../detect/shared-automata.js';
 import { loadPackText, loadPolicy } from '../detect/load.js';
 import { CompiledRouting } from '../route/compile.js';
 import { loadRoutingRules, loadRoutingText } from '../route/load.js';
 import { builtinPatternsDir, loadConfig } from './config.js';
-import { packFilesUnder, SPEC_CACHE_URL, writeSpecCache } from './spec-cache.js';
+import { automataFileOf, packFilesUnder, SPEC_CACHE_URL, writeSpecCache } from './spec-cache.js';
 
 // The last build's cache must not answer for this build's loader.
 rmSync(SPEC_CACHE_URL, { force: true });
-// The default policy compiled once, as a run compiles it: its pattern analyses go into the cache.
+rmSync(automataFileOf(SPEC_CACHE_URL), { force: true });
+// The default policy compiled once, as a run compiles it: its pattern analyses and literal automaton go into the cache.
 const defaults = loadConfig(undefined, {});
 let analyses: ReturnType<typeof sharedAnalyses> = [];
+let automata: ReturnType<typeof sharedAutomata> = [];
 try {
   const routing = new CompiledRouting(loadRoutingRules(defaults.routing.patterns));
   new CompiledPolicy(loadPolicy(defaults.patterns), { maxDepth: defaults.limits.maxDepth, extraLinePatterns: routing.linePatterns });
   analyses = sharedAnalyses();
+  automata = sharedAutomata();
 } catch (err) {
   if (!(err instanceof PolicyError)) throw err;
   process.stdout.write(`spec cache: the default policy has ${err.problems.length} problem(s) (a run lists them); no analyses cached\n`);
 }
 const files = packFilesUnder(builtinPatternsDir());
-const written = writeSpecCache(files, { pack: loadPackText, routing: loadRoutingText }, analyses);
+const written = writeSpecCache(files, { pack: loadPackText, routing: loadRoutingText }, { analyses, automata });
 process.stdout.write(`spec cache: ${written} of ${files.length} pack files\n`);

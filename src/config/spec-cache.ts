@@ -10,11 +10,13 @@
  * Checks across files (duplicate ids) always run.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { seedAnalyses, type sharedAnalyses } from '../detect/literals.js';
+import { automataBytes, automataFromBytes, seedAutomata, type AutomatonEntry, type SharedAutomaton } from '../detect/shared-automata.js';
 import type { Problem } from '../errors.js';
 
 /** What a file loads to, per loader: detector packs and routing packs. */
@@ -35,6 +37,12 @@ interface CacheFile {
    * compiling the policy skips them too (about 0.1 s).
    */
   analyses: Analyses;
+  /**
+   * The default policy's literal automaton (see detect/shared-automata.ts), taken in when the cache
+   * is read: where its tables lie in the file of bytes beside the cache ({@link automataFileOf}),
+   * that file's length and the byte order it was written in.
+   */
+  automata?: { entries: AutomatonEntry[]; bytes: number; littleEndian: boolean };
 }
 
 /** Stands for the file's display name, which depends on where the file is loaded from. */
@@ -94,6 +102,7 @@ export class SpecCache {
       if (cache?.v === 1 && cache.code === this.#code()) {
         this.#entries = new Map(Object.entries(cache.entries));
         seedAnalyses(cache.analyses);
+        if (cache.automata) seedAutomata(readAutomata(automataFileOf(this.#location), cache.automata));
       }
     }
     return this.#entries;
@@ -135,21 +144,52 @@ export function packFilesUnder(dir: string, kind: SpecKind = 'pack'): Array<{ pa
 }
 
 /**
- * Writes a cache of the given files (each read with the loader of its kind) and of `analyses`;
- * returns how many of the files it holds.
+ * Writes a cache of the given files (each read with the loader of its kind), of `analyses` and of
+ * `automata`; returns how many of the files it holds.
  */
 export function writeSpecCache(
   files: ReadonlyArray<{ path: string; kind: SpecKind }>,
   parsers: { [K in SpecKind]: Parse<unknown> },
-  analyses: Analyses,
+  seeds: { analyses: Analyses; automata?: readonly SharedAutomaton[] },
   out: URL | string = SPEC_CACHE_URL,
   code: string = codeFingerprint(),
 ): number {
-  const cache: CacheFile = { v: 1, code, entries: {}, analyses };
+  const automata = automataBytes(seeds.automata ?? []);
+  const cache: CacheFile = { v: 1, code, entries: {}, analyses: seeds.analyses, automata: { entries: automata.entries, bytes: automata.bytes.length, littleEndian: endianness() === 'LE' } };
   for (const f of files) {
     const entry = specEntry(f.kind, readFileSync(f.path, 'utf8'), parsers[f.kind]);
     if (entry) cache.entries[entry[0]] = entry[1];
   }
+  // The bytes first: a cache whose file of automata is missing or short is read without them.
+  writeFileSync(automataFileOf(out), automata.bytes);
   writeFileSync(out, JSON.stringify(cache));
   return Object.keys(cache.entries).length;
+}
+
+/** Where the automata of the cache at `location` are written: beside it. */
+export function automataFileOf(location: URL | string): URL | string {
+  return typeof location === 'string' ? `${location}.automata` : new URL(`${location.href}.automata`);
+}
+
+/** The automata `meta` describes, read from `file` into shared memory; none when the file is not the one the cache was written with. */
+function readAutomata(file: URL | string, meta: NonNullable<CacheFile['automata']>): SharedAutomaton[] {
+  if (meta.littleEndian !== (endianness() === 'LE')) return [];
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    if (fstatSync(fd).size !== meta.bytes) return [];
+    const memory = new SharedArrayBuffer(meta.bytes);
+    const view = new Uint8Array(memory);
+    for (let at = 0; at < view.length; ) {
+      const n = readSync(fd, view, at, view.length - at, at);
+      if (n === 0) return [];
+      at += n;
+    }
+    return automataFromBytes(meta.entries, memory);
+  } catch {
+    // No file, or not readable: the policy builds its automaton.
+    return [];
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

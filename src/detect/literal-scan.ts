@@ -22,7 +22,8 @@
  */
 import RE2 from 're2';
 import type { Literal } from './literals.js';
-import { asciiFold, buildAutomaton } from './literal-automaton.js';
+import { asciiFold } from './literal-automaton.js';
+import { automatonOf } from './shared-automata.js';
 import { re2Input } from '../util/re2-input.js';
 import { sortNumbers } from '../util/sort-numbers.js';
 
@@ -120,7 +121,7 @@ export class LiteralScan {
       } else throw new Error(`literal scan: entry ${i} has neither a literal nor an anchor`);
     });
     const texts = [...byText.keys()];
-    const built = buildAutomaton(texts);
+    const built = automatonOf(texts);
     this.#next = built.next;
     this.#width = built.width;
     this.#classOf = built.classOf;

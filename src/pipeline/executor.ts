@@ -12,6 +12,7 @@ import { ActionPolicy } from '../act/actions.js';
 import { DataKey, HashKey } from '../crypto/keys/cache.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import { sharedAnalyses } from '../detect/literals.js';
+import { sharedAutomata } from '../detect/shared-automata.js';
 import type { CompiledRouting } from '../route/compile.js';
 import { LogveilError } from '../errors.js';
 import { SharedArena } from './arena.js';
@@ -168,11 +169,11 @@ export class PoolExecutor implements BatchExecutor {
   #closed = false;
   #arena: SharedArena | undefined;
 
-  /** `setup` without `analyses`: the main thread's pattern analyses are added here. */
+  /** `setup` without `analyses` and `automata`: the main thread's pattern analyses and literal automata are added here. */
   constructor(setup: WorkerSetup, threads: number = availableParallelism()) {
     this.threads = Math.max(1, threads);
     this.#setup = setup;
-    this.#workerData = { ...setup, analyses: sharedAnalyses() };
+    this.#workerData = { ...setup, analyses: sharedAnalyses(), automata: sharedAutomata() };
     const heap = setup.faults?.workerHeapMb ? { ...WORKER_HEAP, maxOldGenerationSizeMb: setup.faults.workerHeapMb } : workerHeap(setup.limits.maxRecordBytes);
     this.aloneHeapMb = setup.faults?.aloneHeapMb ?? aloneHeap(heap.maxOldGenerationSizeMb);
     this.#pool = new Piscina({

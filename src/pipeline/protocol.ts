@@ -5,6 +5,7 @@ import type { ActionOverrides } from '../act/actions.js';
 import type { LineFormat } from '../codecs/jsonl.js';
 import type { KeyTransfer } from '../crypto/keys/cache.js';
 import type { sharedAnalyses } from '../detect/literals.js';
+import type { SharedAutomaton } from '../detect/shared-automata.js';
 import type { PolicySpec } from '../detect/pack.js';
 import type { AppStreamMode } from '../route/event.js';
 import type { RoutingSpec } from '../route/spec.js';
@@ -24,6 +25,8 @@ export interface WorkerSetup {
   routing?: RoutingSetup;
   /** The main thread's pattern analyses (see `sharedAnalyses` in detect/literals.ts), so that a worker compiles the policy without making them again. */
   analyses?: ReturnType<typeof sharedAnalyses>;
+  /** The main thread's literal automata (see detect/shared-automata.ts), in shared memory: a worker neither builds nor copies them. */
+  automata?: SharedAutomaton[];
 }
 
 export interface RoutingSetup {

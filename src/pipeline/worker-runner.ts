@@ -10,6 +10,7 @@ import { ActionPolicy } from '../act/actions.js';
 import { DataKey, HashKey, type KeyTransfer } from '../crypto/keys/cache.js';
 import { CompiledPolicy } from '../detect/compile.js';
 import { seedAnalyses } from '../detect/literals.js';
+import { seedAutomata } from '../detect/shared-automata.js';
 import { CompiledRouting } from '../route/compile.js';
 import { LogveilError } from '../errors.js';
 import { canonicalJson } from '../util/canonical.js';
@@ -19,6 +20,7 @@ import type { WorkerResult, WorkerSetup, WorkerTask } from './protocol.js';
 /** The task runner of a worker set up with `s` (the pool's workerData). */
 export function taskRunner(s: WorkerSetup): (t: WorkerTask) => unknown {
   if (s.analyses) seedAnalyses(s.analyses);
+  if (s.automata) seedAutomata(s.automata);
   const routing = s.routing ? new CompiledRouting(s.routing.spec, { groupKeySalt: s.routing.salt }) : undefined;
   const fault = s.faults?.throwInValidator;
   const policy = new CompiledPolicy(s.policy, { maxDepth: s.limits.maxDepth, extraLinePatterns: routing?.linePatterns ?? [], ...(fault !== undefined ? { validatorFault: fault } : {}) });

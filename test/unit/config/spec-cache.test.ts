@@ -5,7 +5,9 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { builtinPatternsDir } from '../../../src/config/config.js';
-import { codeFingerprint, packFilesUnder, SpecCache, specEntry, withSpecCache, writeSpecCache } from '../../../src/config/spec-cache.js';
+import { automataFileOf, codeFingerprint, packFilesUnder, SpecCache, specEntry, withSpecCache, writeSpecCache } from '../../../src/config/spec-cache.js';
+import { buildAutomaton } from '../../../src/detect/literal-automaton.js';
+import { automatonOf, sharedAutomata, wordsDigest } from '../../../src/detect/shared-automata.js';
 import { analyze, selectivePrefix, sharedAnalyses } from '../../../src/detect/literals.js';
 import { loadPackText, loadPolicy } from '../../../src/detect/load.js';
 import type { Problem } from '../../../src/errors.js';
@@ -16,7 +18,7 @@ const builtinFiles = packFilesUnder(builtinPatternsDir());
 
 function tempCachePath(): string {
   const path = join(mkdtempSync(join(tmpdir(), 'logveil-spec-cache-')), 'spec-cache.json');
-  expect(writeSpecCache(builtinFiles, parsers, sharedAnalyses(), path, 'code-1')).toBe(builtinFiles.length);
+  expect(writeSpecCache(builtinFiles, parsers, { analyses: sharedAnalyses() }, path, 'code-1')).toBe(builtinFiles.length);
   return path;
 }
 
@@ -76,6 +78,25 @@ describe('the spec cache of pack files', () => {
     expect(new SpecCache(path, () => 'code-2').get('pack', pii, 'pii.yaml')).toBeUndefined();
   });
 
+  it('holds literal automata in a file of bytes beside it, which a cache read hands out, and none when that file is not the one written', () => {
+    const pii = readFileSync(join(builtinPatternsDir(), 'pii.yaml'), 'utf8');
+    const cached = (words: string[], edit?: (file: string) => void): boolean => {
+      const path = join(mkdtempSync(join(tmpdir(), 'logveil-spec-cache-')), 'spec-cache.json');
+      writeSpecCache(builtinFiles.slice(0, 1), parsers, { analyses: [], automata: [{ words: wordsDigest(words), automaton: buildAutomaton(words) }] }, path, 'code-1');
+      edit?.(automataFileOf(path) as string);
+      // Reading the cache (its first question) hands its automata to this thread.
+      new SpecCache(path, () => 'code-1').get('pack', pii, 'pii.yaml');
+      return sharedAutomata().some((a) => a.words === wordsDigest(words));
+    };
+    const words = [`cached${Date.now()}`, 'password'];
+    expect(cached(words)).toBe(true);
+    const held = automatonOf(words);
+    expect(held.next.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect([...held.next]).toEqual([...buildAutomaton(words).next]);
+    expect(cached([`short${Date.now()}`], (file) => writeFileSync(file, readFileSync(file).subarray(1)))).toBe(false);
+    expect(cached([`gone${Date.now()}`], (file) => writeFileSync(file, ''))).toBe(false);
+  });
+
   it('fingerprints the code by every module, path and content', () => {
     const dir = mkdtempSync(join(tmpdir(), 'logveil-spec-code-'));
     mkdirSync(join(dir, 'detect'));
@@ -116,6 +137,30 @@ describe('the built loader with its cache', () => {
     const out = JSON.parse(r.stdout) as { detectors: number; loaded: string[] };
     expect(out.detectors).toBe(loadPolicy([builtinPatternsDir()]).packs.flatMap((p) => p.detectors).length);
     expect(out.loaded).toEqual([]);
+  });
+
+  it('holds the literal automaton a run with the default config compiles, which it then does not build', () => {
+    const script = `
+      const { loadConfig } = await import('./dist/config/config.js');
+      const { loadPolicy } = await import('./dist/detect/load.js');
+      const { loadRoutingRules } = await import('./dist/route/load.js');
+      const { CompiledRouting } = await import('./dist/route/compile.js');
+      const { CompiledPolicy } = await import('./dist/detect/compile.js');
+      const { sharedAutomata } = await import('./dist/detect/shared-automata.js');
+      const config = loadConfig(undefined, {});
+      const spec = loadPolicy(config.patterns);
+      const before = sharedAutomata().map((a) => a.words);
+      const routing = new CompiledRouting(loadRoutingRules(config.routing.patterns));
+      const policy = new CompiledPolicy(spec, { maxDepth: config.limits.maxDepth, extraLinePatterns: routing.linePatterns });
+      const after = sharedAutomata().map((a) => a.words);
+      console.log(JSON.stringify({ before, after, shared: sharedAutomata()[0]?.automaton.next.buffer instanceof SharedArrayBuffer, found: policy.lineFilter.prefilter.matching(Buffer.from('{"password":"x"}')).length }));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, LOGVEIL_HOME: mkdtempSync(join(tmpdir(), 'logveil-home-')) } });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { before: string[]; after: string[]; shared: boolean; found: number };
+    expect(out.before).toHaveLength(1);
+    expect(out.after).toEqual(out.before);
+    expect(out.shared).toBe(true);
+    expect(out.found).toBeGreaterThan(0);
   });
 
   type LoadModule = typeof import('../../../src/detect/load.js');
