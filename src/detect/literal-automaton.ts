@@ -154,6 +154,8 @@ function lower(c: number): number {
  * hold it (a character that folds to no ASCII one, as `é`).
  */
 export function asciiFold(text: string, nocase: boolean): string | undefined {
+  // Most literals are ASCII already: one string, not one per character.
+  if (isAsciiText(text)) return nocase ? text.toLowerCase() : text;
   let out = '';
   for (const ch of text) {
     const c = ch.charCodeAt(0);
@@ -165,6 +167,12 @@ export function asciiFold(text: string, nocase: boolean): string | undefined {
     }
   }
   return out;
+}
+
+/** True when every character of `text` is ASCII. */
+export function isAsciiText(text: string): boolean {
+  for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) > 0x7f) return false;
+  return true;
 }
 
 const asciiCases = new Map<string, string | undefined>();

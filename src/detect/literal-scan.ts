@@ -22,7 +22,7 @@
  */
 import RE2 from 're2';
 import type { Literal } from './literals.js';
-import { asciiFold } from './literal-automaton.js';
+import { asciiFold, isAsciiText } from './literal-automaton.js';
 import { automatonOf } from './shared-automata.js';
 import { re2Input } from '../util/re2-input.js';
 import { sortNumbers } from '../util/sort-numbers.js';
@@ -274,11 +274,6 @@ export class LiteralScan {
   }
 }
 
-/** True when every character of `text` is ASCII. */
-export function isAsciiText(text: string): boolean {
-  for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) > 0x7f) return false;
-  return true;
-}
 
 /** True when `input` holds `text` (ASCII, lower case where `nocase`) at `at`, without case where `nocase`. */
 export function holdsText(input: Buffer, at: number, text: string, nocase: boolean): boolean {

@@ -11,7 +11,7 @@ import type { CompiledDetector, CompiledPolicy } from '../detect/compile.js';
 import { hasRawEscape } from '../detect/escapes.js';
 import { controlEscapesDecoded, textEscapesDecoded } from '../detect/json-readings.js';
 import { markByte, markEscapes } from '../detect/line-filter.js';
-import { isAsciiText } from '../detect/literal-scan.js';
+import { isAsciiText } from '../detect/literal-automaton.js';
 import { requiredLiterals, type Literal } from '../detect/literals.js';
 import { execAll, type RegexMatch } from '../detect/regex-matches.js';
 import { askValidator, type KnownMatches } from '../detect/scan.js';
