@@ -84,6 +84,11 @@ describe('built-in key rules', () => {
     expect(await redactBuiltin([line])).toEqual(['{"pass_phrase":"[[PASSWORD]]","sshPassphrase":"[[PASSWORD]]","key-pass-phrase":"[[PASSWORD]]","phrase":"hello"}']);
   });
 
+  it("redact an account's MFA recovery and backup codes, a list or one", async () => {
+    const lines = ['{"user":"jdoe","recovery_codes":["a1b2-c3d4","e5f6-g7h8"],"backupCode":"q9w8-e7r6","codes_left":8}'];
+    expect(await redactBuiltin(lines)).toEqual(['{"user":"jdoe","recovery_codes":"[[SECRET]]","backupCode":"[[SECRET]]","codes_left":8}']);
+  });
+
   it('redact the value of a password credential ({"type":"password","value":...}), not of other types', async () => {
     const lines = [
       '{"username":"jdoe","credentials":[{"type":"password","value":"Temp#Pass2024","temporary":true}]}',
