@@ -95,6 +95,13 @@ describe('the spec cache of pack files', () => {
     expect([...held.next]).toEqual([...buildAutomaton(words).next]);
     expect(cached([`short${Date.now()}`], (file) => writeFileSync(file, readFileSync(file).subarray(1)))).toBe(false);
     expect(cached([`gone${Date.now()}`], (file) => writeFileSync(file, ''))).toBe(false);
+    // The same length, one byte changed.
+    const flip = (file: string): void => {
+      const bytes = readFileSync(file);
+      bytes[0] = (bytes[0] as number) ^ 1;
+      writeFileSync(file, bytes);
+    };
+    expect(cached([`flipped${Date.now()}`, 'password'], flip)).toBe(false);
   });
 
   it('fingerprints the code by every module, path and content', () => {
