@@ -10,7 +10,7 @@ import { isJsonRecord, readsAsText, type LineFormat } from '../codecs/jsonl.js';
 import type { CompiledDetector, CompiledPolicy } from '../detect/compile.js';
 import { hasRawEscape } from '../detect/escapes.js';
 import { controlEscapesDecoded, textEscapesDecoded } from '../detect/json-readings.js';
-import { markByte, markEscapes } from '../detect/line-filter.js';
+import { markByte, markEscapes } from '../detect/line-marks.js';
 import { isAsciiText } from '../detect/literal-automaton.js';
 import { requiredLiterals, type Literal } from '../detect/literals.js';
 import { execAll, type RegexMatch } from '../detect/regex-matches.js';
