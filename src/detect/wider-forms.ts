@@ -7,15 +7,17 @@
 import { minLength, parseRegex, topConcat, type RegexFlags, type RegexNode } from './re2-syntax.js';
 
 /** A negated character class repeated from zero up to 8 or more times (lazily or not): a gap. */
-const BOUNDED_GAP = /(\[\^(?:\\.|[^\]\\])*\])\{0,(?:[89]|[1-9]\d+)\}(\??)/g;
+const BOUNDED_GAP = /(\[\^(?:\\.|[^\]\\])*\])\{0,([89]|[1-9]\d+)\}(\??)/g;
 
 /**
  * `source` with each gap (a negated class repeated up to 8 or more times, `[^0-9\n]{0,30}?`) left
  * unbounded (`[^0-9\n]*?`): a pattern that matches wherever `source` does, and whose automaton
- * counts nothing.
+ * counts nothing. `longerThan`: only the gaps whose bound is more than that.
  */
-export function unboundedGaps(source: string): string {
-  return source.replace(BOUNDED_GAP, (m: string, cls: string, lazy: string, at: number) => (escapedAt(source, at) ? m : `${cls}*${lazy}`));
+export function unboundedGaps(source: string, longerThan = 0): string {
+  return source.replace(BOUNDED_GAP, (m: string, cls: string, bound: string, lazy: string, at: number) =>
+    escapedAt(source, at) || Number(bound) <= longerThan ? m : `${cls}*${lazy}`,
+  );
 }
 
 /** True when the character at `at` of a pattern is escaped (an odd run of backslashes before it). */

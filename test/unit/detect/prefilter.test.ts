@@ -471,6 +471,23 @@ describe('Prefilter with entries sharing a literal', () => {
   });
 });
 
+describe('Prefilter with a gated entry whose gap is long', () => {
+  it('names it only where the gap holds: the set holds the gap unbounded, and its match is checked', () => {
+    const entries = [
+      { pattern: '(?i)password[^\\n;]{0,150}?\\s-p\\s*\\S+' },
+      { pattern: '(?i)password\\s*=\\s*\\S+' },
+    ];
+    const pf = new Prefilter(entries);
+    expect(pf.stats.gated).toBe(2);
+    const near = `password for ${'x'.repeat(100)} -p hunter2`;
+    const far = `password for ${'x'.repeat(200)} -p hunter2`;
+    expect(pf.matching(near)).toEqual([0]);
+    expect(pf.matching(far)).toEqual([]);
+    expect(pf.matching(`${far} password=x`)).toEqual([1]);
+    expect(pf.hitsMany([Buffer.from(far), Buffer.from(near), Buffer.from(`password=x ${near}`)])).toEqual([undefined, [0], [0, 1]]);
+  });
+});
+
 describe('Prefilter with entries sharing a literal that RE2 cannot hold as one set', () => {
   it('runs each of them alone', () => {
     // Each compiles alone, both are gated by the keyword `phone`, and together they exceed RE2's

@@ -1,6 +1,15 @@
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
-import { gapTail, literalSuffix } from '../../../src/detect/wider-forms.js';
+import { gapTail, literalSuffix, unboundedGaps } from '../../../src/detect/wider-forms.js';
+
+describe('unboundedGaps', () => {
+  it('leaves gaps unbounded, or only those longer than asked, and not an escaped bracket', () => {
+    const source = String.raw`(?i:tel)[^0-9\n]{0,30}?\d{9}|<pw(?:\s[^<>]{0,500})?>[^<>]{0,1000}?</|\[^a]{0,90}`;
+    expect(unboundedGaps(source)).toBe(String.raw`(?i:tel)[^0-9\n]*?\d{9}|<pw(?:\s[^<>]*)?>[^<>]*?</|\[^a]{0,90}`);
+    expect(unboundedGaps(source, 100)).toBe(String.raw`(?i:tel)[^0-9\n]{0,30}?\d{9}|<pw(?:\s[^<>]*)?>[^<>]*?</|\[^a]{0,90}`);
+    expect(unboundedGaps(source, 1000)).toBe(source);
+  });
+});
 
 describe('gapTail', () => {
   it('is what follows the first gap, with the flags in force there and its own gaps unbounded', () => {
