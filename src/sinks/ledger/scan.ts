@@ -31,23 +31,11 @@ export interface ScannedFile {
 /** Splits a file's bytes into complete lines and a torn tail. */
 export function scanBytes(data: Buffer): ScannedFile {
   const lines: ScannedLine[] = [];
-  const it = bytesLines(data);
+  const it = fileLines(data);
   for (let r = it.next(); ; r = it.next()) {
     if (r.done) return { lines, completeBytes: r.value.completeBytes, tornBytes: r.value.tornBytes, size: r.value.size };
     lines.push(r.value);
   }
-}
-
-/** The lines of bytes in memory, one at a time, as {@link fileLines} reads them from a file. */
-function* bytesLines(data: Buffer): Generator<ScannedLine, FileLines, undefined> {
-  let start = 0;
-  let n = 1;
-  for (let nl = data.indexOf(NL); nl !== -1; nl = data.indexOf(NL, start)) {
-    yield scannedLine(data, start, nl, n, start);
-    start = nl + 1;
-    n += 1;
-  }
-  return { lines: n - 1, completeBytes: start, tornBytes: data.length - start, size: data.length };
 }
 
 /** What {@link fileLines} read: the file's size, its complete lines and the torn tail after them. */
@@ -65,13 +53,58 @@ export interface FileLines {
 export type LedgerSource = string | Buffer;
 
 /**
+ * Line `line` (1-based) of a file as its bytes, `data[start, end)` without the `\n`, which start
+ * at byte `offset` of the file. Valid until the reader moves on: `data` is its buffer, reused for
+ * the lines after, and so is the object.
+ */
+export interface RawLine {
+  data: Buffer;
+  start: number;
+  end: number;
+  line: number;
+  offset: number;
+}
+
+/**
  * Each complete line of a file, in order, as {@link scanBytes} gives them, read a chunk at a time
  * (from the start, one read after the other, so a pipe reads too): a line is let go once the
  * caller moves on, so a 64 MiB segment costs a chunk and a line of memory, not the file and every
  * line parsed. Returns what it read once it is through.
  */
-export function* fileLines(source: LedgerSource, chunkBytes = 1 << 20): Generator<ScannedLine, FileLines, undefined> {
-  if (typeof source !== 'string') return yield* bytesLines(source);
+export function* fileLines(source: LedgerSource, chunkBytes?: number): Generator<ScannedLine, FileLines, undefined> {
+  const raw = rawLines(source, chunkBytes);
+  try {
+    for (let r = raw.next(); ; r = raw.next()) {
+      if (r.done) return r.value;
+      yield scannedLine(r.value);
+    }
+  } finally {
+    // Closes the file when the caller stops early.
+    raw.return(undefined as never);
+  }
+}
+
+/** The lines {@link fileLines} reads, as their bytes, not decoded or parsed. */
+function* rawLines(source: LedgerSource, chunkBytes = 1 << 20): Generator<RawLine, FileLines, undefined> {
+  const raw: RawLine = { data: source instanceof Buffer ? source : Buffer.alloc(0), start: 0, end: 0, line: 0, offset: 0 };
+  const at = (data: Buffer, start: number, end: number, line: number, offset: number): RawLine => {
+    raw.data = data;
+    raw.start = start;
+    raw.end = end;
+    raw.line = line;
+    raw.offset = offset;
+    return raw;
+  };
+  if (typeof source !== 'string') {
+    let start = 0;
+    let n = 1;
+    for (let nl = source.indexOf(NL); nl !== -1; nl = source.indexOf(NL, start)) {
+      yield at(source, start, nl, n, start);
+      start = nl + 1;
+      n += 1;
+    }
+    return { lines: n - 1, completeBytes: start, tornBytes: source.length - start, size: source.length };
+  }
   const fd = openSync(source, 'r');
   try {
     let buf = Buffer.allocUnsafe(chunkBytes);
@@ -89,7 +122,7 @@ export function* fileLines(source: LedgerSource, chunkBytes = 1 << 20): Generato
       if (got === 0) return { lines: n - 1, completeBytes: base, tornBytes: held, size: base + held };
       let start = 0;
       for (let nl = buf.indexOf(NL, held); nl !== -1 && nl < held + got; nl = buf.indexOf(NL, start)) {
-        yield scannedLine(buf, start, nl, n, base + start);
+        yield at(buf, start, nl, n, base + start);
         n += 1;
         start = nl + 1;
       }
@@ -103,9 +136,18 @@ export function* fileLines(source: LedgerSource, chunkBytes = 1 << 20): Generato
   }
 }
 
+/** Calls `fn` with each line of a file as its bytes ({@link RawLine}), as {@link eachFileLine} does with them read. */
+export function eachRawFileLine(source: LedgerSource, fn: (line: RawLine) => void, chunkBytes?: number): FileLines {
+  return drain(rawLines(source, chunkBytes), fn);
+}
+
 /** Calls `fn` with each line {@link fileLines} reads. */
 export function eachFileLine(source: LedgerSource, fn: (line: ScannedLine) => void, chunkBytes?: number): FileLines {
-  const lines = fileLines(source, chunkBytes);
+  return drain(fileLines(source, chunkBytes), fn);
+}
+
+/** Calls `fn` with each line of `lines`; returns what they read. */
+function drain<T>(lines: Generator<T, FileLines, undefined>, fn: (line: T) => void): FileLines {
   try {
     for (let r = lines.next(); ; r = lines.next()) {
       if (r.done) return r.value;
@@ -179,10 +221,10 @@ export function countFileLines(path: string, chunkBytes = 1 << 20): number {
 
 const NL = 0x0a;
 
-/** Line `n` of a file: `data[start, end)`, which starts at byte `offset` of the file. */
-function scannedLine(data: Buffer, start: number, end: number, n: number, offset: number): ScannedLine {
+/** A line read whole: decoded, and parsed where it parses. */
+export function scannedLine({ data, start, end, line, offset }: RawLine): ScannedLine {
   const text = data.toString('utf8', start, end);
-  const scanned: ScannedLine = { line: n, offset, text };
+  const scanned: ScannedLine = { line, offset, text };
   if (!isUtf8(data.subarray(start, end))) scanned.invalidUtf8 = true;
   try {
     scanned.value = JSON.parse(text) as unknown;

@@ -203,6 +203,36 @@ describe('LedgerSink', () => {
     await expect(LedgerSink.open(tail, { signer: s })).rejects.toMatchObject({ code: 'LEDGER_CORRUPT' });
   });
 
+  it('reads the links of old entries a checkpoint covers from their ends, and stops where one breaks the chain', async () => {
+    const s = await signer();
+    const written = tempDir();
+    await writeLedger(written, [FULLY_CHECKED + 10], { signer: s });
+    const all = lines(join(written, 'ledger-000001.jsonl'));
+    const ledgerWith = (entries: string[]): string => {
+      const dir = tempDir();
+      for (const name of readdirSync(written)) if (name !== '.lock') writeFileSync(join(dir, name), readFileSync(join(written, name)));
+      writeFileSync(join(dir, 'ledger-000001.jsonl'), entries.join('\n') + '\n');
+      return dir;
+    };
+    // An old entry's event damaged so that the line is no JSON: its end still links, so the open
+    // goes on, and verify says where.
+    const damaged = ledgerWith(all.map((l, i) => (i === 3 ? l.replace('"type":', '"type"') : l)));
+    expect(JSON.parse.bind(null, lines(join(damaged, 'ledger-000001.jsonl'))[3] as string)).toThrow();
+    await (await LedgerSink.open(damaged, { signer: s })).close();
+    expect(verifyLedger([damaged])).toMatchObject({ ok: false, firstProblem: { line: 4, kind: 'malformed' } });
+    // An old entry taken out, or two swapped: the open stops at the line that no longer follows.
+    for (const entries of [all.filter((_, i) => i !== 5), all.map((l, i) => (i === 5 ? all[6] : i === 6 ? all[5] : l) as string)]) {
+      await expect(LedgerSink.open(ledgerWith(entries), { signer: s })).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringMatching(/ledger-000001\.jsonl:6: entry fails/) });
+    }
+    // The same ledger untouched opens and goes on.
+    const intact = ledgerWith(all);
+    const sink = await LedgerSink.open(intact, { signer: s });
+    expect(sink.head.seq).toBe(FULLY_CHECKED + 11);
+    await sink.write([sampleEvent(1)]);
+    await sink.close();
+    expect(verifyLedger([intact])).toMatchObject({ ok: true });
+  });
+
   it('will not append to a ledger truncated before its last checkpoint', async () => {
     const dir = tempDir();
     const s = await signer();
