@@ -84,6 +84,12 @@ describe('built-in key rules', () => {
     expect(await redactBuiltin([line])).toEqual(['{"pass_phrase":"[[PASSWORD]]","sshPassphrase":"[[PASSWORD]]","key-pass-phrase":"[[PASSWORD]]","phrase":"hello"}']);
   });
 
+  it('redact an EIN under its own key, with a dash or without, and nothing else there', async () => {
+    const lines = ['{"ein":"94-1081436","vendor":{"FEIN":"941081436"},"employer_ein":"00-1234567","fein":"pending"}'];
+    const [out] = await redactBuiltin(lines);
+    expect(out).toMatch(/^\{"ein":"\[\[TAX_ID:tk1\.[^\]]+\]\]","vendor":\{"FEIN":"\[\[TAX_ID:tk1\.[^\]]+\]\]"\},"employer_ein":"00-1234567","fein":"pending"\}$/);
+  });
+
   it("redact an account's MFA recovery and backup codes, a list or one", async () => {
     const lines = ['{"user":"jdoe","recovery_codes":["a1b2-c3d4","e5f6-g7h8"],"backupCode":"q9w8-e7r6","codes_left":8}'];
     expect(await redactBuiltin(lines)).toEqual(['{"user":"jdoe","recovery_codes":"[[SECRET]]","backupCode":"[[SECRET]]","codes_left":8}']);
