@@ -58,6 +58,12 @@ export interface RuntimeOptions {
   provider?: KeyProvider;
   /** Whether an action set for a detector or category the policy lacks is a config problem (default: true). */
   checkActions?: boolean;
+  /**
+   * Told the compiled policy and routing as soon as they are, before the keys and the ledger are
+   * opened: a command starts its worker pool here, so that the workers start up while the ledger
+   * is read (a quarter of a second and more with a large segment) instead of after.
+   */
+  onCompiled?: (compiled: Pick<Runtime, 'policy' | 'routing'>) => void;
 }
 
 /**
@@ -92,6 +98,8 @@ export async function openRuntime(config: LogveilConfig, options: RuntimeOptions
   const routing = new CompiledRouting(routingRules, { groupKeySalt: routingSalt });
   // Built here only where batches run on this thread (see InlineExecutor): the pool's workers compile their own.
   const policy = new CompiledPolicy(spec, { maxDepth: config.limits.maxDepth, extraLinePatterns: routing.linePatterns, lazy: true });
+  const routed: Runtime['routing'] = { compiled: routing, salt: routingSalt, appStream: config.routing.appStream };
+  options.onCompiled?.({ policy, routing: routed });
   const provider = options.provider ?? (await LocalKeyProvider.open(config.stateDir));
   const registry = await KeyRegistry.open(join(config.stateDir, 'keys.jsonl'));
   const onProblem = options.onProblem ?? ((message: string) => process.stderr.write(`logveil: ${message}\n`));
@@ -120,7 +128,7 @@ export async function openRuntime(config: LogveilConfig, options: RuntimeOptions
   return {
     config,
     policy,
-    routing: { compiled: routing, salt: routingSalt, appStream: config.routing.appStream },
+    routing: routed,
     actions: new ActionPolicy(config.actions),
     provider,
     registry,

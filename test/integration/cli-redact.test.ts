@@ -146,6 +146,16 @@ describe('logveil redact and its outputs', () => {
     // Nothing ran: no run in the ledger.
     expect(ledgerEvents(home).filter((e) => e.type === 'run-start')).toEqual([]);
   });
+
+  it('stops with the error of a ledger it cannot open, though its workers started before the ledger was read', () => {
+    const dir = tempDir('logveil-outputs-');
+    const home = join(dir, 'state');
+    writeFileSync(join(dir, 'in.log'), `mail ${EMAIL}\n`);
+    writeFileSync(join(dir, 'not-a-dir'), '');
+    const r = logveil(['redact', 'in.log', '--workers', '2', '--ledger', 'not-a-dir', '--out', 'out.jsonl'], { cwd: dir, home });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('logveil: LEDGER_WRITE_FAILED: cannot open security ledger not-a-dir: ENOTDIR\n');
+  }, 30_000);
 });
 
 describe('logveil on bad usage', () => {

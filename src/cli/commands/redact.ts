@@ -6,9 +6,9 @@ import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/config.js';
 import { formatSummary, type RunSummary } from '../../pipeline/accounting.js';
-import { fileInput, redactStreams, type InputSource } from '../../pipeline/engine.js';
+import { fileInput, openPool, redactStreams, type EnginePool, type InputSource } from '../../pipeline/engine.js';
 import { checkInputs } from '../inputs.js';
-import { openRuntime, VERSION } from '../../pipeline/runtime.js';
+import { openRuntime, VERSION, type Runtime } from '../../pipeline/runtime.js';
 import type { LineFormat } from '../../codecs/jsonl.js';
 import { LineWriter } from '../../sinks/line-writer.js';
 import { QuarantineSink } from '../../sinks/quarantine.js';
@@ -69,7 +69,22 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
     return dryRunCommand(files, config, { workers: flags.workers ?? defaultWorkers(), ...(flags.compare ? { compare: flags.compare } : {}), json: flags.json ?? false });
   }
 
-  const runtime = await openRuntime(config, flags.ledger ? { ledgerDir: flags.ledger } : {});
+  const workers = flags.workers ?? defaultWorkers();
+  // The pool starts as soon as the policy is compiled: its workers start up while the keys and the
+  // ledger are opened. The run leaves it open (see EngineOptions.pool); it is closed here.
+  let pool: EnginePool | undefined;
+  let runtime: Runtime;
+  try {
+    runtime = await openRuntime(config, {
+      ...(flags.ledger ? { ledgerDir: flags.ledger } : {}),
+      onCompiled: ({ policy, routing }) => {
+        if (workers > 0) pool = openPool({ policy, actions: config.actions, format: config.format, limits: config.limits, workers, routing });
+      },
+    });
+  } catch (err) {
+    await pool?.close();
+    throw err;
+  }
   // The outputs before the run starts (after the policy loaded: a bad pack leaves an earlier
   // output as it was): one that cannot be written stops it there (exit 2).
   let outputs: { app: LineWriter; quarantine: QuarantineSink; summaryWriter: LineWriter | undefined };
@@ -80,6 +95,7 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
       summaryWriter: flags.summaryJson ? LineWriter.open(flags.summaryJson, { what: `--summary-json ${flags.summaryJson}` }) : undefined,
     };
   } catch (err) {
+    await pool?.close();
     await runtime.close();
     throw err;
   }
@@ -114,7 +130,8 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
       actions: config.actions,
       keys: runtime.keys,
       quarantineKey: await runtime.quarantineKey(),
-      workers: flags.workers ?? defaultWorkers(),
+      workers,
+      ...(pool ? { pool } : {}),
       format: config.format,
       limits: config.limits,
       app,
@@ -139,6 +156,7 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
       await f().catch((err: unknown) => void failures.push(err));
     };
     await step(() => heartbeat.stop());
+    await step(async () => pool?.close());
     await step(() => app.close());
     await step(() => quarantine.close());
     await runtime.security.write([{ type: 'run-stop', ts: new Date().toISOString(), ...run, counts }]).catch(() => undefined);
