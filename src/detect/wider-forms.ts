@@ -12,9 +12,13 @@ const BOUNDED_GAP = /(\[\^(?:\\.|[^\]\\])*\])\{0,([89]|[1-9]\d+)\}(\??)/g;
 /**
  * `source` with each gap (a negated class repeated up to 8 or more times, `[^0-9\n]{0,30}?`) left
  * unbounded (`[^0-9\n]*?`): a pattern that matches wherever `source` does, and whose automaton
- * counts nothing. `longerThan`: only the gaps whose bound is more than that.
+ * counts nothing. `longerThan`: only the gaps whose bound is more than that. A pattern holding a
+ * POSIX class or a `\Q...\E` run is given back as it is.
  */
 export function unboundedGaps(source: string, longerThan = 0): string {
+  // Read as text, a POSIX class (`[^[:alpha:]{0,9}]`) or a quoted run (`\Q[^a]{0,9}\E`) would pass
+  // for a gap and be rewritten into a pattern that matches less: such a pattern is left as it is.
+  if (/\[:\^?[a-z]+:\]|\\Q/.test(source)) return source;
   return source.replace(BOUNDED_GAP, (m: string, cls: string, bound: string, lazy: string, at: number) =>
     escapedAt(source, at) || Number(bound) <= longerThan ? m : `${cls}*${lazy}`,
   );

@@ -82,7 +82,7 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
       },
     });
   } catch (err) {
-    await pool?.close();
+    await quietly(() => pool?.close());
     throw err;
   }
   // The outputs before the run starts (after the policy loaded: a bad pack leaves an earlier
@@ -95,8 +95,8 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
       summaryWriter: flags.summaryJson ? LineWriter.open(flags.summaryJson, { what: `--summary-json ${flags.summaryJson}` }) : undefined,
     };
   } catch (err) {
-    await pool?.close();
-    await runtime.close();
+    await quietly(() => pool?.close());
+    await quietly(() => runtime.close());
     throw err;
   }
   const { app, quarantine, summaryWriter } = outputs;
@@ -107,20 +107,28 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
   const deploymentId = `${hostname()}:${process.pid}`;
   const run = { policyHash: runtime.policy.hash, routingHash: runtime.routing.compiled.hash, version: VERSION, configHash: config.hash, deploymentId };
   let counts = { recordsIn: 0, appOut: 0, dropped: 0, quarantined: 0 };
-  await runtime.security.write([{ type: 'run-start', ts: new Date().toISOString(), ...run }]);
-  // Silence in the ledger can alarm: a beat every interval while the run goes on.
-  const heartbeat = new Heartbeat(runtime.security, {
-    intervalSeconds: HEARTBEAT_SECONDS,
-    describe: () => ({ policyHash: run.policyHash, version: VERSION, deploymentId, counts }),
-  });
-  heartbeat.start();
-  const progress = await openProgress({
-    enabled: flags.progress !== false,
-    files,
-    stderr: process.stderr,
-    stdout: process.stdout,
-    outputIsStdout: flags.out === undefined || flags.out === '-',
-  });
+  let heartbeat: Heartbeat | undefined;
+  let progress: Awaited<ReturnType<typeof openProgress>>;
+  try {
+    await runtime.security.write([{ type: 'run-start', ts: new Date().toISOString(), ...run }]);
+    // Silence in the ledger can alarm: a beat every interval while the run goes on.
+    heartbeat = new Heartbeat(runtime.security, {
+      intervalSeconds: HEARTBEAT_SECONDS,
+      describe: () => ({ policyHash: run.policyHash, version: VERSION, deploymentId, counts }),
+    });
+    heartbeat.start();
+    progress = await openProgress({
+      enabled: flags.progress !== false,
+      files,
+      stderr: process.stderr,
+      stdout: process.stdout,
+      outputIsStdout: flags.out === undefined || flags.out === '-',
+    });
+  } catch (err) {
+    // The run did not start: what was opened for it is closed, the run's error reported.
+    for (const close of [() => heartbeat?.stop(), () => pool?.close(), () => app.close(), () => quarantine.close(), () => runtime.close()]) await quietly(close);
+    throw err;
+  }
   let summary: RunSummary;
   /** What failed while the run was closed: reported once the run itself succeeded. */
   const failures: unknown[] = [];
@@ -155,7 +163,7 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
     const step = async (f: () => Promise<unknown>): Promise<void> => {
       await f().catch((err: unknown) => void failures.push(err));
     };
-    await step(() => heartbeat.stop());
+    await step(async () => heartbeat?.stop());
     await step(async () => pool?.close());
     await step(() => app.close());
     await step(() => quarantine.close());
@@ -172,3 +180,11 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
   return runExitCode(summary, (line) => process.stderr.write(line));
 }
 
+/** Runs `close`, its failure left out: on a path that reports an error of its own. */
+async function quietly(close: () => unknown): Promise<void> {
+  try {
+    await close();
+  } catch {
+    // the error being reported is the one that matters
+  }
+}

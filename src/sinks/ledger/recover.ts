@@ -11,9 +11,11 @@
  * sequence and links, and the one at the checkpoint's seq must carry the head it signed; their
  * content is left to `ledger verify` (which also checks the signatures). Recomputing every hash
  * of a 64 MiB segment took seconds at each start. Such an entry's `hash`, `prev` and `seq` are read
- * from the canonical end of its line, without parsing the event before them (see coveredLink):
- * parsing and checking the shape of every line took 0.3 s of each start with a 27 MB segment. A
- * line that does not end so is read whole, and checked as the others are.
+ * from the canonical end of its line, without parsing what stands before them (see coveredLink):
+ * parsing and checking the shape of every line took 0.3 s of each start with a 27 MB segment. So
+ * the event of such an entry, or a member that should not be there before `hash`, is left to
+ * `ledger verify` with its content. A line that does not end so is read whole, and checked as the
+ * others are.
  */
 import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readSync, writeFileSync } from 'node:fs';
@@ -206,7 +208,7 @@ function scanSegment(dir: string, n: number, trusted?: ChainHead): SegmentTail {
 /** The start of a canonical event entry's line: `event` is the first of its keys. */
 const EVENT_START = Buffer.from('{"event":{');
 /** The end of a canonical event entry's line, from its last `,"hash":"`: the keys after `event`, in order. */
-const EVENT_END = /^,"hash":"([0-9a-f]{64})","kind":"event","prev":"([0-9a-f]{64})","seq":([1-9]\d{0,15}),"ts":"[^"\\]*"\}$/;
+const EVENT_END = /^,"hash":"([0-9a-f]{64})","kind":"event","prev":"([0-9a-f]{64})","seq":([1-9]\d{0,15}),"ts":"[\x20\x21\x23-\x5b\x5d-\x7e]*"\}$/;
 const HASH_KEY = Buffer.from(',"hash":"');
 
 /**
@@ -221,7 +223,8 @@ function coveredLink(raw: RawLine, head: ChainHead, trusted: ChainHead): string 
   if (end - start < EVENT_START.length) return undefined;
   for (let k = 0; k < EVENT_START.length; k++) if (data[start + k] !== EVENT_START[k]) return undefined;
   const from = data.lastIndexOf(HASH_KEY, end - 1);
-  // ASCII from there on in a canonical line (read as Latin-1, anything else fails the pattern).
+  // Printable ASCII from there on in a canonical line: read as Latin-1, any other byte fails the
+  // pattern. (What stands before it, the event, is not looked at: see the module comment.)
   const m = from > start ? EVENT_END.exec(data.toString('latin1', from, end)) : null;
   if (!m) return undefined;
   const seq = Number(m[3]);

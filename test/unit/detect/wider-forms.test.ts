@@ -8,6 +8,9 @@ describe('unboundedGaps', () => {
     expect(unboundedGaps(source)).toBe(String.raw`(?i:tel)[^0-9\n]*?\d{9}|<pw(?:\s[^<>]*)?>[^<>]*?</|\[^a]{0,90}`);
     expect(unboundedGaps(source, 100)).toBe(String.raw`(?i:tel)[^0-9\n]{0,30}?\d{9}|<pw(?:\s[^<>]*)?>[^<>]*?</|\[^a]{0,90}`);
     expect(unboundedGaps(source, 1000)).toBe(source);
+    // Read as text, these would pass for gaps and be rewritten into patterns that match less.
+    for (const p of [String.raw`[^[:alpha:]{0,200}]x`, String.raw`\Q[^a]{0,200}\E`, String.raw`[^[:^digit:]]{0,50}`]) expect(unboundedGaps(p), p).toBe(p);
+    expect(unboundedGaps(String.raw`key[:=][^\n]{0,200}x`)).toBe(String.raw`key[:=][^\n]*x`);
   });
 });
 

@@ -220,6 +220,9 @@ describe('LedgerSink', () => {
     expect(JSON.parse.bind(null, lines(join(damaged, 'ledger-000001.jsonl'))[3] as string)).toThrow();
     await (await LedgerSink.open(damaged, { signer: s })).close();
     expect(verifyLedger([damaged])).toMatchObject({ ok: false, firstProblem: { line: 4, kind: 'malformed' } });
+    // A control character in an old entry's ts (outside its event): the line is read whole, and is no JSON.
+    const controlled = ledgerWith(all.map((l, i) => (i === 4 ? l.replace(/"ts":"([^"]*)"\}$/, '"ts":"$1\u0001"}') : l)));
+    await expect(LedgerSink.open(controlled, { signer: s })).rejects.toMatchObject({ code: 'LEDGER_CORRUPT' });
     // An old entry taken out, or two swapped: the open stops at the line that no longer follows.
     for (const entries of [all.filter((_, i) => i !== 5), all.map((l, i) => (i === 5 ? all[6] : i === 6 ? all[5] : l) as string)]) {
       await expect(LedgerSink.open(ledgerWith(entries), { signer: s })).rejects.toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringMatching(/ledger-000001\.jsonl:6: entry fails/) });
