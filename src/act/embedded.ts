@@ -23,6 +23,9 @@ import { conditionalMembers, unquoted } from './embedded-objects.js';
 import { NAME_KEYS, nameMayBeValue, takes, VALUE_KEYS } from './members.js';
 import { sqlValues } from './sql.js';
 
+
+/** A number as code writes one. */
+const NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 /** A value a key rule takes inside a text: where it is written, and the rule. */
 export interface EmbeddedValue {
   start: number;
@@ -201,8 +204,12 @@ function pairParts(match: string): { keyFrom: number; keyTo: number; valueFrom: 
  * on when the value was an object or array (past it), else undefined.
  */
 function takeValue(text: string, out: EmbeddedValue[], rule: KeyRuleSpec, pattern: string, value: string, valueStart: number): number | undefined {
-  // A rule that takes strings only (see KeyRuleSpec.strings), or strings of a form (KeyRuleSpec.matching), leaves a number, object or array to detection.
-  if ((rule.strings === true || rule.matching !== undefined) && !/^[uUbB]?["']/.test(value)) return undefined;
+  // A rule that takes strings only (see KeyRuleSpec.strings) leaves a number, object or array to
+  // detection; one that takes strings and numbers of a form (KeyRuleSpec.matching), an object, an
+  // array, and a number of another form.
+  const quoted = /^[uUbB]?["']/.test(value);
+  if (rule.strings === true && !quoted) return undefined;
+  if (rule.matching !== undefined && !quoted && !(NUMBER.test(value) && takes(rule, Number(value)))) return undefined;
   if (value === '{' || value === '[') {
     // An object or a mixed array: the whole of it, as a key rule takes a record's.
     const end = containerEnd(text, valueStart);

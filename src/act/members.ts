@@ -157,10 +157,11 @@ export function memberDecision(rules: KeyRules, key: string, asNamed: string | u
 
 /**
  * True when `rule` takes `value`: a rule with `strings` takes a string only (see
- * KeyRuleSpec.strings), and one with `matching` a string its regex matches (KeyRuleSpec.matching).
+ * KeyRuleSpec.strings), and one with `matching` a string or a number its regex matches
+ * (KeyRuleSpec.matching).
  */
 export function takes(rule: KeyRuleSpec, value: JsonValue | undefined): boolean {
-  if (rule.matching !== undefined) return typeof value === 'string' && matcher(rule.matching).test(value);
+  if (rule.matching !== undefined) return (typeof value === 'string' || typeof value === 'number') && matcher(rule.matching).test(String(value));
   return rule.strings !== true || typeof value === 'string';
 }
 

@@ -97,9 +97,10 @@ export interface KeyRuleSpec {
    */
   strings?: boolean;
   /**
-   * A `redact` rule that takes a string only when this RE2 regex matches it (unanchored, as a
-   * detector's): a password typed into a user-name field takes the field's rule, a user name does
-   * not. What the rule does not take is read as any other value.
+   * A `redact` rule that takes a string or a number only when this RE2 regex matches it (a number
+   * as its decimal text; unanchored, as a detector's): a password typed into a user-name field
+   * takes the field's rule, a user name does not; an EIN under `ein` is one as `94-1081436` or as
+   * 941081436. What the rule does not take is read as any other value.
    */
   matching?: string;
   source: SpecSource;

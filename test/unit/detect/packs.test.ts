@@ -84,10 +84,11 @@ describe('built-in key rules', () => {
     expect(await redactBuiltin([line])).toEqual(['{"pass_phrase":"[[PASSWORD]]","sshPassphrase":"[[PASSWORD]]","key-pass-phrase":"[[PASSWORD]]","phrase":"hello"}']);
   });
 
-  it('redact an EIN under its own key, with a dash or without, and nothing else there', async () => {
-    const lines = ['{"ein":"94-1081436","vendor":{"FEIN":"941081436"},"employer_ein":"00-1234567","fein":"pending"}'];
+  it('redact an EIN under its own key, a string with a dash or without or a number, and nothing else there', async () => {
+    const lines = ['{"ein":"94-1081436","vendor":{"FEIN":"941081436","ein":941081436},"employer_ein":"00-1234567","fein":"pending","federal_ein":12}'];
     const [out] = await redactBuiltin(lines);
-    expect(out).toMatch(/^\{"ein":"\[\[TAX_ID:tk1\.[^\]]+\]\]","vendor":\{"FEIN":"\[\[TAX_ID:tk1\.[^\]]+\]\]"\},"employer_ein":"00-1234567","fein":"pending"\}$/);
+    const token = '"\\[\\[TAX_ID:tk1\\.[^\\]]+\\]\\]"';
+    expect(out).toMatch(new RegExp(`^\\{"ein":${token},"vendor":\\{"FEIN":${token},"ein":${token}\\},"employer_ein":"00-1234567","fein":"pending","federal_ein":12\\}$`));
   });
 
   it("redact an account's MFA recovery and backup codes, a list or one", async () => {
