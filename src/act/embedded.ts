@@ -23,9 +23,9 @@ import { conditionalMembers, unquoted } from './embedded-objects.js';
 import { NAME_KEYS, nameMayBeValue, takes, VALUE_KEYS } from './members.js';
 import { sqlValues } from './sql.js';
 
-
 /** A number as code writes one. */
 const NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
 /** A value a key rule takes inside a text: where it is written, and the rule. */
 export interface EmbeddedValue {
   start: number;

@@ -274,7 +274,6 @@ export class LiteralScan {
   }
 }
 
-
 /** True when `input` holds `text` (ASCII, lower case where `nocase`) at `at`, without case where `nocase`. */
 export function holdsText(input: Buffer, at: number, text: string, nocase: boolean): boolean {
   if (at < 0 || at + text.length > input.length) return false;
