@@ -91,6 +91,13 @@ describe('built-in key rules', () => {
     expect(out).toMatch(new RegExp(`^\\{"ein":${token},"vendor":\\{"FEIN":${token},"ein":${token}\\},"employer_ein":"00-1234567","fein":"pending","federal_ein":12\\}$`));
   });
 
+  it('redact the answer to a security question under its key, and not the question', async () => {
+    const lines = ['{"security_question":"First pet?","securityAnswer":"Fluffy2009","secret_answer_2":"Paris","memorableWord":"kestrel","answer":"42"}'];
+    expect(await redactBuiltin(lines)).toEqual([
+      '{"security_question":"First pet?","securityAnswer":"[[SECURITY_ANSWER]]","secret_answer_2":"[[SECURITY_ANSWER]]","memorableWord":"[[SECURITY_ANSWER]]","answer":"42"}',
+    ]);
+  });
+
   it("redact an account's MFA recovery and backup codes, a list or one", async () => {
     const lines = ['{"user":"jdoe","recovery_codes":["a1b2-c3d4","e5f6-g7h8"],"backupCode":"q9w8-e7r6","codes_left":8}'];
     expect(await redactBuiltin(lines)).toEqual(['{"user":"jdoe","recovery_codes":"[[SECRET]]","backupCode":"[[SECRET]]","codes_left":8}']);
