@@ -10,7 +10,7 @@ import type { KeyRuleSpec } from '../detect/pack.js';
 import { indexJson, itemPath, memberPath } from '../codecs/json-splice.js';
 import { fieldPath, type JsonValue } from '../record.js';
 import { embeddedValues } from './embedded.js';
-import { anyValueMember, itemRule, memberDecision, namedValue, takes } from './members.js';
+import { anyValueMember, entryRules, itemRule, memberDecision, namedValue, takes } from './members.js';
 import { boundParameters, type BoundParameter } from './sql.js';
 
 export interface KeyRuleEntry {
@@ -65,12 +65,14 @@ function walk(policy: CompiledPolicy, v: JsonValue, place: Place, out: KeyRuleEn
   }
   if (v === null || typeof v !== 'object') return;
   if (Array.isArray(v)) {
+    const entries = entryRules(policy.keyRules, v);
     v.forEach((item, i) => {
       const at = `${path}[${i}]`;
       const index = itemPath(place.index, i);
       // As the walk decides (redact.ts).
       const option = itemRule(policy.keyRules, v, i) ?? bound?.get(i);
-      if (!option) return walk(policy, item, { path: at, index, spans }, out, depth + 1);
+      const pairRule = entries?.get(item as JsonValue[]);
+      if (!option) return walk(policy, item, { path: at, index, spans }, out, depth + 1, pairRule ? new Map([[1, pairRule]]) : undefined);
       const span = spans?.get(index);
       out.push({ ...entry(option.rule, option.pattern, 'key-redact', at, option.why ?? `the value after "${v[i - 1] as string}" is redacted whole`), ...(span ? { at: { start: span.start, end: span.end } } : {}) });
     });

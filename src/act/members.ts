@@ -211,6 +211,25 @@ export function itemRule(rules: KeyRules, items: readonly JsonValue[], i: number
 }
 
 /**
+ * The rules a list of entries selects for their values, by pair: `[key, value]` pairs, as a
+ * JavaScript Map or `Object.entries` serializes a map (`[["password","..."],["host","db"]]`), each
+ * value by the `redact` rule its key selects, as under that key in an object. Undefined when
+ * `items` is no such list (every item a pair whose key is a string) or no key selects a rule.
+ */
+export function entryRules(rules: KeyRules, items: readonly JsonValue[]): Map<readonly JsonValue[], { rule: KeyRuleSpec; pattern: string; why: string }> | undefined {
+  if (rules.empty || items.length === 0 || !items.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string')) return undefined;
+  let out: Map<readonly JsonValue[], { rule: KeyRuleSpec; pattern: string; why: string }> | undefined;
+  for (const pair of items) {
+    const [key, value] = pair as [string, JsonValue];
+    const decision = rules.decide(key);
+    // As for a header's name (see itemRule): a pair of two keys names two fields.
+    if (decision.mode !== 'redact' || !decision.rule || (typeof value === 'string' && rules.decide(value).mode === 'redact') || !takes(decision.rule, value)) continue;
+    (out ??= new Map()).set(pair as JsonValue[], { rule: decision.rule, pattern: decision.pattern ?? key, why: `the value of an entry under "${key}" is redacted whole` });
+  }
+  return out;
+}
+
+/**
  * Where a Redis command given as a list of its arguments holds its password, by the name the
  * `password` key rule has: the last of `AUTH [user] password`, alone (`["AUTH","default","..."]`)
  * or in `HELLO 3 AUTH user password`; -1 for another list. Clients name commands in capitals, and

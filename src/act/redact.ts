@@ -18,7 +18,7 @@ import { embeddedValues } from './embedded.js';
 import { mayHoldBase64Json } from './base64-json.js';
 import { encodedArgumentItems, holdsProgram, mayHoldEncodedCommand, type EncodedCommand } from './encoded-command.js';
 import { DROP, readBase64Json, readEncodedCommands, type Scan } from './encoded-readings.js';
-import { anyValueMember, contextWith, leaves, memberDecision, itemRule, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue, takes } from './members.js';
+import { anyValueMember, contextWith, entryRules, leaves, memberDecision, itemRule, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue, takes } from './members.js';
 import type { RedactOptions, RedactOutcome } from './redact-options.js';
 import { redactRepeats, type FirstPass } from './repeats.js';
 import { replacement } from './replace.js';
@@ -107,6 +107,9 @@ class Walker implements FirstPass {
       // An argument vector's encoded commands (`["pwsh","-enc","JABw..."]`), read decoded.
       const encoded = v.length > 1 ? encodedArgumentItems(v) : undefined;
       const scripts = encoded && this.#programNamed() ? encoded : undefined;
+      // A map written as its entries (`[["password","..."],["host","db"]]`): each value under its key.
+      const entries = entryRules(this.#o.policy.keyRules, v);
+      if (entries) for (const [pair, rule] of entries) this.#bound.set(pair, new Map([[1, rule]]));
       for (let i = 0; i < v.length; i++) {
         const item = v[i] as JsonValue;
         // The value after a command-line option or a header name a rule selects (`["--password","..."]`).

@@ -328,6 +328,23 @@ describe('a list of header names and values', () => {
   });
 });
 
+describe("a map written as a list of its entries", () => {
+  it("has each value redacted by the rule its key selects, and leaves lists that are not all pairs", async () => {
+    const builtin = builtinPolicy();
+    const lines = [
+      '{"settings":[["smtp_password","Sm7pEntry!"],["port",587]]}',
+      '{"config":[["password","TupleP4ss"],["host","db"]]}',
+      // A pair of two keys, a list not all of pairs, a list of names: nothing is taken.
+      '{"fields":[["password","token"]],"m":[["password","x1y2z3w4"],"stray"],"required":["password","email"]}',
+    ];
+    const { out, fast } = await run(builtin, lines);
+    expect(out).toEqual(['{"settings":[["smtp_password","[[PASSWORD]]"],["port",587]]}', '{"config":[["password","[[PASSWORD]]"],["host","db"]]}', lines[2]]);
+    expect(fast).toBe(0);
+    const entries = explainKeys(builtin, lines[1] as string);
+    expect(entries.map((e) => [e.path, e.detail])).toEqual([['$.config[0][1]', 'the value of an entry under "password" is redacted whole']]);
+  });
+});
+
 describe('the built-in rules for keys ending in token or secret', () => {
   it('redact a camelCase credential key, spare a listing cursor or an idempotency key, and leave a flag', async () => {
     const builtin = builtinPolicy();
