@@ -192,7 +192,8 @@ const OPTION = /^--?[A-Za-z][\w.-]*$/;
  * {@link optionRule}), or the name of a header in a list of names and values, as Node's
  * `rawHeaders` and ASGI's header pairs write them (`["X-Api-Key","..."]`): the name at an even
  * place of a list of even length, spelled as a header is (`x-api-key`, `Authorization`), and the
- * item itself no key a rule selects (`["authorization","cookie"]` lists two names).
+ * item itself no header name a rule names (`["authorization","cookie"]` lists two names; a value
+ * such as `Bearer MySuperSecret`, which the glob `*secret` takes, is still a value).
  */
 export function itemRule(rules: KeyRules, items: readonly JsonValue[], i: number): { rule: KeyRuleSpec; pattern: string; why?: string } | undefined {
   const item = items[i];
@@ -206,27 +207,42 @@ export function itemRule(rules: KeyRules, items: readonly JsonValue[], i: number
   const option = optionRule(rules, before);
   if (option || i % 2 === 0 || items.length % 2 !== 0 || typeof before !== 'string' || !HEADER.test(before)) return option && takes(option.rule, item) ? option : undefined;
   const decision = rules.decide(before);
-  if (decision.mode !== 'redact' || !decision.rule || (typeof item === 'string' && rules.decide(item).mode === 'redact') || !takes(decision.rule, item)) return undefined;
+  if (decision.mode !== 'redact' || !decision.rule || (typeof item === 'string' && HEADER.test(item) && namesKey(rules, item)) || !takes(decision.rule, item)) return undefined;
   return { rule: decision.rule, pattern: decision.pattern ?? before };
 }
 
 /**
- * The rules a list of entries selects for their values, by pair: `[key, value]` pairs, as a
- * JavaScript Map or `Object.entries` serializes a map (`[["password","..."],["host","db"]]`), each
- * value by the `redact` rule its key selects, as under that key in an object. Undefined when
- * `items` is no such list (every item a pair whose key is a string) or no key selects a rule.
+ * The rules a list of entries selects for their values, by pair: `[key, value]` pairs, as
+ * `Object.entries` or `[...map]` writes a map (`[["password","..."],["host","db"]]`), each string
+ * value by the `redact` rule its key selects, as a member of an object with those members (a rule
+ * with conditions holds as it would there: `[["grant_type","authorization_code"],["code","..."]]`).
+ * Pairs of a key and a count or a flag (`[["password",120],["timeout",4]]`) are more often a
+ * tally than a map, and are left to the detectors. Undefined when `items` is no such list (every
+ * item a pair whose key is a string) or no key selects a rule.
  */
 export function entryRules(rules: KeyRules, items: readonly JsonValue[]): Map<readonly JsonValue[], { rule: KeyRuleSpec; pattern: string; why: string }> | undefined {
   if (rules.empty || items.length === 0 || !items.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string')) return undefined;
+  const pairs = items as unknown as ReadonlyArray<readonly [string, JsonValue]>;
+  const keys = pairs.map(([key]) => key);
+  const holding = rules.holdingIn(Object.fromEntries(pairs), keys);
   let out: Map<readonly JsonValue[], { rule: KeyRuleSpec; pattern: string; why: string }> | undefined;
-  for (const pair of items) {
-    const [key, value] = pair as [string, JsonValue];
-    const decision = rules.decide(key);
-    // As for a header's name (see itemRule): a pair of two keys names two fields.
-    if (decision.mode !== 'redact' || !decision.rule || (typeof value === 'string' && rules.decide(value).mode === 'redact') || !takes(decision.rule, value)) continue;
-    (out ??= new Map()).set(pair as JsonValue[], { rule: decision.rule, pattern: decision.pattern ?? key, why: `the value of an entry under "${key}" is redacted whole` });
+  for (const pair of pairs) {
+    const [key, value] = pair;
+    const decision = rules.decideIn(key, holding);
+    if (decision.mode !== 'redact' || !decision.rule || typeof value !== 'string' || namesKey(rules, value) || !takes(decision.rule, value)) continue;
+    (out ??= new Map()).set(pair, { rule: decision.rule, pattern: decision.pattern ?? key, why: `the value of an entry under "${key}" is redacted whole` });
   }
   return out;
+}
+
+/**
+ * True when `value` is itself a key a `redact` rule names as it is written (`token` in
+ * `["password","token"]`, a pair of two field names), not one a glob takes (`MySuperSecret` ends
+ * in `secret` and is a value).
+ */
+function namesKey(rules: KeyRules, value: string): boolean {
+  const decision = rules.decide(value);
+  return decision.mode === 'redact' && decision.pattern !== undefined && !decision.pattern.includes('*');
 }
 
 /**

@@ -268,7 +268,8 @@ function conditionEntry(where: Readonly<Record<string, readonly string[]>>): Pre
   // A glob's `*` runs over anything, quotes too: a line read with its escapes decoded shows an escaped quote bare.
   const value = values.includes('*') ? `["']` : `["'](?:${values.map((v) => v.split('*').map(esc).join('.*')).join('|')})["']`;
   // A Python dict's value may have a prefix (`'kind': u'Secret'`, see codecs/python-literal.ts).
-  return gatedBy(`["'](?i:${esc(key)})["']\\s*:\\s*(?:[uUbBrR]|[bB][rR]|[rR][bB])?${value}`, value);
+  // Or a map written as its entries: the member's key and value a pair (`["grant_type","authorization_code"]`, see entryRules in act/members.ts).
+  return gatedBy(`["'](?i:${esc(key)})["']\\s*[:,]\\s*(?:[uUbBrR]|[bB][rR]|[rR][bB])?${value}`, value);
 }
 
 /**

@@ -316,6 +316,8 @@ describe('a list of header names and values', () => {
       // Lists of names, a name at an odd place, a list of odd length: nothing is taken.
       '{"redactHeaders":["authorization","cookie"],"allow":["x-request-id","Content-Type"]}',
       '{"h":["Host","X-Api-Key","abcdefgh12345678ZZ","x"],"odd":["X-Api-Key","abcdefgh12345678ZZ","y"]}',
+      // A value that a glob would take as a key (`*secret`) is still a value.
+      '{"rawHeaders":["X-Api-Key","MySuperSecret","Authorization","Bearer MySuperSecret"]}',
     ];
     const { out, fast } = await run(builtin, lines);
     expect(out).toEqual([
@@ -323,6 +325,7 @@ describe('a list of header names and values', () => {
       '{"scope":{"headers":[["host","api.example.com"],["authorization","[[AUTH_HEADER]]"],["cookie","[[COOKIE]]"]]}}',
       lines[2],
       lines[3],
+      '{"rawHeaders":["X-Api-Key","[[API_KEY]]","Authorization","[[AUTH_HEADER]]"]}',
     ]);
     expect(fast).toBe(0);
   });
@@ -333,15 +336,25 @@ describe("a map written as a list of its entries", () => {
     const builtin = builtinPolicy();
     const lines = [
       '{"settings":[["smtp_password","Sm7pEntry!"],["port",587]]}',
-      '{"config":[["password","TupleP4ss"],["host","db"]]}',
-      // A pair of two keys, a list not all of pairs, a list of names: nothing is taken.
+      // A value that a glob would take as a key (`*secret`) is still a value.
+      '{"config":[["password","MySuperSecret"],["host","db"]]}',
+      // A rule with conditions holds as in an object with those members.
+      '{"form":[["grant_type","authorization_code"],["code","SplxlOBeZQQYbYS6WxSbIA"]]}',
+      // A pair of two keys, a list not all of pairs, a list of names, a tally, a flag: nothing is taken.
       '{"fields":[["password","token"]],"m":[["password","x1y2z3w4"],"stray"],"required":["password","email"]}',
+      '{"top_failure_reasons":[["password",120],["timeout",4]],"c":[["password",true],["securityAnswer",null]]}',
     ];
     const { out, fast } = await run(builtin, lines);
-    expect(out).toEqual(['{"settings":[["smtp_password","[[PASSWORD]]"],["port",587]]}', '{"config":[["password","[[PASSWORD]]"],["host","db"]]}', lines[2]]);
+    expect(out).toEqual([
+      '{"settings":[["smtp_password","[[PASSWORD]]"],["port",587]]}',
+      '{"config":[["password","[[PASSWORD]]"],["host","db"]]}',
+      '{"form":[["grant_type","authorization_code"],["code","[[SECRET]]"]]}',
+      lines[3],
+      lines[4],
+    ]);
     expect(fast).toBe(0);
-    const entries = explainKeys(builtin, lines[1] as string);
-    expect(entries.map((e) => [e.path, e.detail])).toEqual([['$.config[0][1]', 'the value of an entry under "password" is redacted whole']]);
+    expect(explainKeys(builtin, lines[1] as string).map((e) => [e.path, e.detail])).toEqual([['$.config[0][1]', 'the value of an entry under "password" is redacted whole']]);
+    expect(explainKeys(builtin, lines[4] as string)).toEqual([]);
   });
 });
 
