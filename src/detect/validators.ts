@@ -14,7 +14,7 @@ import { date } from './validators/dates.js';
 import { ipv4, ipv6 } from './validators/ip.js';
 import { deTaxId, esDni, frNir, itCodiceFiscale, nhsMod11, nlBsn, plPesel, ukNino } from './validators/europe.js';
 import { phone } from './validators/phone.js';
-import { basicCredentials, githubChecksum, githubFineGrainedChecksum } from './validators/tokens.js';
+import { base58check, basicCredentials, githubChecksum, githubFineGrainedChecksum } from './validators/tokens.js';
 
 export type { ValidatorResult, ValidatorSpec } from './validators/common.js';
 
@@ -324,5 +324,6 @@ export const VALIDATORS: Readonly<Record<string, ValidatorSpec>> = Object.freeze
     'au-medicare': auMedicare,
     'in-pan': inPan,
     'basic-credentials': basicCredentials,
+    base58check,
   }),
 );

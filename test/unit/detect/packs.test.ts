@@ -91,6 +91,11 @@ describe('built-in key rules', () => {
     expect(out).toMatch(new RegExp(`^\\{"ein":${token},"vendor":\\{"FEIN":${token},"ein":${token}\\},"employer_ein":"00-1234567","fein":"pending","federal_ein":12\\}$`));
   });
 
+  it("redact a wallet's recovery phrase and private key under their keys, and leave a disassembler's mnemonic", async () => {
+    const lines = ['{"mnemonic":"legal winner thank year wave sausage worth useful legal winner thank yellow","wif":"KwdMAjGmerYanjeui5SHS7JkmpZvVipYvB2LJGU1ZxJwYvP98617","insn":{"mnemonic":"mov","operands":"rax, rbx"}}'];
+    expect(await redactBuiltin(lines)).toEqual(['{"mnemonic":"[[CRYPTO_PRIVATE_KEY]]","wif":"[[CRYPTO_PRIVATE_KEY]]","insn":{"mnemonic":"mov","operands":"rax, rbx"}}']);
+  });
+
   it('redact the answer to a security question under its key, and not the question', async () => {
     const lines = ['{"security_question":"First pet?","securityAnswer":"Fluffy2009","secret_answer_2":"Paris","memorableWord":"kestrel","answer":"42"}'];
     expect(await redactBuiltin(lines)).toEqual([

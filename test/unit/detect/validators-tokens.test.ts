@@ -157,3 +157,45 @@ describe('basic-credentials', () => {
     bad('basic-credentials', 'abc-def', 'not base64');
   });
 });
+
+// --- an independent base58 encoder (repeated division of the whole number) ----------------------
+const B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+function toBase58(bytes: Uint8Array): string {
+  let n = BigInt(`0x${Buffer.from(bytes).toString('hex') || '0'}`);
+  let out = '';
+  while (n > 0n) {
+    out = B58[Number(n % 58n)] + out;
+    n /= 58n;
+  }
+  for (const b of bytes) {
+    if (b !== 0) break;
+    out = `1${out}`;
+  }
+  return out;
+}
+const withChecksum = (payload: Uint8Array) => {
+  const sum = createHash('sha256').update(createHash('sha256').update(payload).digest()).digest();
+  return toBase58(Buffer.concat([payload, sum.subarray(0, 4)]));
+};
+
+describe('base58check', () => {
+  it('accepts the extended key of BIP 32 test vector 1 and a wallet-import-format key', () => {
+    ok('base58check', 'xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi');
+    ok('base58check', '5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTJ');
+    bad('base58check', '5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTK');
+    bad('base58check', '0OIl');
+  });
+
+  it('accepts any payload with its checksum (leading zero bytes too), and rejects it with a character changed', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 80 }), fc.nat(), (payload, at) => {
+        const text = withChecksum(payload);
+        ok('base58check', text);
+        const i = at % text.length;
+        const changed = text.slice(0, i) + B58[(B58.indexOf(text[i] as string) + 1) % 58] + text.slice(i + 1);
+        bad('base58check', changed);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
