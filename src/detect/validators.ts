@@ -8,7 +8,7 @@
 
 import { LogveilError } from '../errors.js';
 import { abaRouting, caSin, cnpj, usItin, usSsn } from './validators/americas.js';
-import { auAbn, auAcn, auMedicare, auTfn, inPan } from './validators/apac.js';
+import { auAbn, auAcn, auMedicare, auTfn, inPan, jpMyNumber } from './validators/apac.js';
 import { fail, luhnValid, OK, simple, unknownParams, type ValidatorResult, type ValidatorSpec } from './validators/common.js';
 import { date } from './validators/dates.js';
 import { ipv4, ipv6 } from './validators/ip.js';
@@ -323,6 +323,7 @@ export const VALIDATORS: Readonly<Record<string, ValidatorSpec>> = Object.freeze
     'au-acn': auAcn,
     'au-medicare': auMedicare,
     'in-pan': inPan,
+    'jp-my-number': jpMyNumber,
     'basic-credentials': basicCredentials,
     base58check,
   }),

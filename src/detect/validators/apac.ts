@@ -1,6 +1,6 @@
 /**
  * Identifiers of Asia-Pacific countries: Australian TFN, ABN, ACN and Medicare numbers, Indian
- * PAN.
+ * PAN, Japanese Individual Number (My Number).
  */
 import { allSame, digitsOf, fail, OK, simple, weightedSum } from './common.js';
 
@@ -55,4 +55,20 @@ export const inPan = simple('in-pan', (value) => {
   if (!'ABCFGHJLPT'.includes(pan[3] ?? '')) return fail('PAN 4th character is not a holder class (A B C F G H J L P T)');
   if (pan.slice(5, 9) === '0000') return fail('PAN sequence 0000 is never issued');
   return OK;
+});
+
+/**
+ * Japanese Individual Number (My Number): 12 digits, the last a check digit over the 11 before
+ * it: each digit P_n (n = 1 for the one next to the check digit) weighs n + 1 up to n = 6 and
+ * n - 5 after; a remainder of the weighted sum mod 11 below 2 gives 0, another r gives 11 - r.
+ */
+export const jpMyNumber = simple('jp-my-number', (value) => {
+  const plain = compactDigits(value);
+  if (plain === undefined || plain.length !== 12) return fail('My Number needs 12 digits');
+  if (allSame(plain)) return fail('My Number has all digits the same');
+  const d = digitsOf(plain);
+  let sum = 0;
+  for (let n = 1; n <= 11; n++) sum += (d[11 - n] ?? 0) * (n <= 6 ? n + 1 : n - 5);
+  const r = sum % 11;
+  return (r <= 1 ? 0 : 11 - r) === d[11] ? OK : fail('My Number check digit fails');
 });

@@ -277,3 +277,28 @@ describe('in-pan', () => {
     bad('in-pan', 'A1111DFSFS', /format/);
   });
 });
+
+describe('jp-my-number', () => {
+  // The check digit by the published rule, written apart from the validator: weights 2..7 then 2..6
+  // over the 11 digits read from the right.
+  const check = (d: readonly number[]) => {
+    const r = sum([...d].reverse(), [2, 3, 4, 5, 6, 7, 2, 3, 4, 5, 6]) % 11;
+    return r <= 1 ? 0 : 11 - r;
+  };
+
+  it('accepts a number whose last digit is its check digit, grouped or not, and no other digit there', () => {
+    ok('jp-my-number', '123456789018');
+    ok('jp-my-number', '1234 5678 9018');
+    bad('jp-my-number', '123456789012');
+    bad('jp-my-number', '111111111111');
+    bad('jp-my-number', '12345678901');
+    fc.assert(
+      fc.property(digits(11), fc.integer({ min: 1, max: 9 }), (d, shift) => {
+        const c = check(d);
+        if (d.every((x) => x === d[0]) && c === d[0]) return;
+        ok('jp-my-number', d.join('') + String(c));
+        bad('jp-my-number', d.join('') + String((c + shift) % 10));
+      }),
+    );
+  });
+});

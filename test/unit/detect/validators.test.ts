@@ -85,7 +85,7 @@ describe('VALIDATORS registry', () => {
         'cpf', 'entropy', 'iban-mod97', 'ipv4', 'ipv6', 'jwt-base64', 'jwt-structure', 'luhn', 'us-ssn', 'verhoeff',
         'phone', 'github-checksum', 'github-fine-grained-checksum', 'date', 'us-itin', 'ca-sin', 'cnpj', 'aba-routing', 'uk-nino', 'nhs-mod11',
         'de-tax-id', 'es-dni', 'it-codice-fiscale', 'fr-nir', 'nl-bsn', 'pl-pesel', 'au-tfn', 'au-abn', 'au-acn',
-        'au-medicare', 'in-pan', 'basic-credentials', 'base58check',
+        'au-medicare', 'in-pan', 'basic-credentials', 'base58check', 'jp-my-number',
       ].sort(),
     );
   });
