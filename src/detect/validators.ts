@@ -14,6 +14,7 @@ import { date } from './validators/dates.js';
 import { ipv4, ipv6 } from './validators/ip.js';
 import { deTaxId, esDni, frNir, itCodiceFiscale, nhsMod11, nlBsn, plPesel, ukNino } from './validators/europe.js';
 import { phone } from './validators/phone.js';
+import { beNationalNumber, chAhv, clRut, cnResidentId, fiHetu, ilId, krRrn, mxCurp, sePersonnummer, sgNric, trTcKimlik, zaId } from './validators/world.js';
 import { base58check, basicCredentials, githubChecksum, githubFineGrainedChecksum } from './validators/tokens.js';
 
 export type { ValidatorResult, ValidatorSpec } from './validators/common.js';
@@ -326,5 +327,17 @@ export const VALIDATORS: Readonly<Record<string, ValidatorSpec>> = Object.freeze
     'jp-my-number': jpMyNumber,
     'basic-credentials': basicCredentials,
     base58check,
+    'se-personnummer': sePersonnummer,
+    'fi-hetu': fiHetu,
+    'ch-ahv': chAhv,
+    'be-national-number': beNationalNumber,
+    'tr-tc-kimlik': trTcKimlik,
+    'za-id': zaId,
+    'il-id': ilId,
+    'sg-nric': sgNric,
+    'kr-rrn': krRrn,
+    'cn-resident-id': cnResidentId,
+    'cl-rut': clRut,
+    'mx-curp': mxCurp,
   }),
 );

@@ -86,6 +86,8 @@ describe('VALIDATORS registry', () => {
         'phone', 'github-checksum', 'github-fine-grained-checksum', 'date', 'us-itin', 'ca-sin', 'cnpj', 'aba-routing', 'uk-nino', 'nhs-mod11',
         'de-tax-id', 'es-dni', 'it-codice-fiscale', 'fr-nir', 'nl-bsn', 'pl-pesel', 'au-tfn', 'au-abn', 'au-acn',
         'au-medicare', 'in-pan', 'basic-credentials', 'base58check', 'jp-my-number',
+        'se-personnummer', 'fi-hetu', 'ch-ahv', 'be-national-number', 'tr-tc-kimlik', 'za-id', 'il-id', 'sg-nric', 'kr-rrn',
+        'cn-resident-id', 'cl-rut', 'mx-curp',
       ].sort(),
     );
   });
