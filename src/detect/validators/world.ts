@@ -29,10 +29,11 @@ export const sePersonnummer = simple('se-personnummer', (value) => {
   if (m[1] !== undefined && m[5] === '+') return fail('personnummer with a 4-digit year takes no + sign');
   const ten = `${m[2] ?? ''}${m[3] ?? ''}${m[4] ?? ''}${m[6] ?? ''}`;
   if (allSame(ten)) return fail('personnummer has all digits the same');
-  const year = m[1] === undefined ? 2000 : Number(`${m[1]}${m[2] ?? ''}`);
   let day = Number(m[4]);
   if (day > 60) day -= 60;
-  if (!isCalendarDate(year, Number(m[3]), day)) return fail('personnummer birth date is not a calendar date');
+  // Without the century the year is 19YY or 20YY: 29 February needs one of them to be a leap year.
+  const years = m[1] === undefined ? [1900, 2000].map((c) => c + Number(m[2])) : [Number(`${m[1]}${m[2] ?? ''}`)];
+  if (!years.some((y) => isCalendarDate(y, Number(m[3]), day))) return fail('personnummer birth date is not a calendar date');
   return luhnValid(ten) ? OK : fail('personnummer Luhn check digit fails');
 });
 

@@ -92,8 +92,15 @@ describe('built-in key rules', () => {
   });
 
   it("redact a wallet's recovery phrase and private key under their keys, and leave a disassembler's mnemonic", async () => {
-    const lines = ['{"mnemonic":"legal winner thank year wave sausage worth useful legal winner thank yellow","wif":"KwdMAjGmerYanjeui5SHS7JkmpZvVipYvB2LJGU1ZxJwYvP98617","insn":{"mnemonic":"mov","operands":"rax, rbx"}}'];
-    expect(await redactBuiltin(lines)).toEqual(['{"mnemonic":"[[CRYPTO_PRIVATE_KEY]]","wif":"[[CRYPTO_PRIVATE_KEY]]","insn":{"mnemonic":"mov","operands":"rax, rbx"}}']);
+    const lines = [
+      '{"mnemonic":"legal winner thank year wave sausage worth useful legal winner thank yellow","wif":"KwdMAjGmerYanjeui5SHS7JkmpZvVipYvB2LJGU1ZxJwYvP98617","insn":{"mnemonic":"mov","operands":"rax, rbx"}}',
+      // certbot's privkey names a file; a seed can be a number
+      '{"privkey":"/etc/letsencrypt/live/example.com/privkey.pem","seed":42,"asm":{"mnemonic":"push mov add sub call ret jmp cmp xor lea nop int"}}',
+    ];
+    expect(await redactBuiltin(lines)).toEqual([
+      '{"mnemonic":"[[CRYPTO_PRIVATE_KEY]]","wif":"[[CRYPTO_PRIVATE_KEY]]","insn":{"mnemonic":"mov","operands":"rax, rbx"}}',
+      lines[1],
+    ]);
   });
 
   it('redact the answer to a security question under its key, and not the question', async () => {
