@@ -103,3 +103,10 @@ export function isCalendarDate(year: number, month: number, day: number): boolea
   const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
   return day <= days;
 }
+
+/** Remainder of a string of decimal digits modulo `m`, for numbers too long for a safe integer. */
+export function decimalMod(digits: string, m: number): number {
+  let rem = 0;
+  for (const ch of digits) rem = (rem * 10 + (ch.charCodeAt(0) - 48)) % m;
+  return rem;
+}

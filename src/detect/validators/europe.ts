@@ -2,7 +2,7 @@
  * National identifiers of European countries: UK National Insurance and NHS numbers, German tax id
  * (Steuer-IdNr), Spanish DNI/NIE, Italian codice fiscale, French NIR, Dutch BSN, Polish PESEL.
  */
-import { allSame, digitsOf, fail, isCalendarDate, OK, simple, weightedSum } from './common.js';
+import { allSame, decimalMod, digitsOf, fail, isCalendarDate, OK, simple, weightedSum } from './common.js';
 
 // ---------------------------------------------------------------------------------------------
 // UK National Insurance number (NINO)
@@ -137,9 +137,7 @@ export const frNir = simple('fr-nir', (value) => {
   }
   const dept = m[4] === '2A' ? '19' : m[4] === '2B' ? '18' : (m[4] ?? '');
   const body = `${m[1] ?? ''}${m[2] ?? ''}${m[3] ?? ''}${dept}${m[5] ?? ''}`;
-  let rem = 0;
-  for (const ch of body) rem = (rem * 10 + (ch.charCodeAt(0) - 48)) % 97;
-  return 97 - rem === Number(m[6]) ? OK : fail('NIR mod-97 key fails');
+  return 97 - decimalMod(body, 97) === Number(m[6]) ? OK : fail('NIR mod-97 key fails');
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -4,14 +4,7 @@
  * ID number, Israeli Teudat Zehut, Singapore NRIC/FIN, South Korean resident registration number,
  * Chinese resident identity number, Chilean RUT/RUN, Mexican CURP.
  */
-import { allSame, digitsOf, fail, isCalendarDate, luhnValid, OK, simple, weightedSum } from './common.js';
-
-/** Remainder of a decimal digit string modulo `m`, for strings too long for a safe integer. */
-function modOf(digits: string, m: number): number {
-  let rem = 0;
-  for (const ch of digits) rem = (rem * 10 + (ch.charCodeAt(0) - 48)) % m;
-  return rem;
-}
+import { allSame, decimalMod, digitsOf, fail, isCalendarDate, luhnValid, OK, simple, weightedSum } from './common.js';
 
 /** Today's date as `YYYYMMDD` (UTC), for comparing with a birth date written the same way. */
 function todayYmd(): string {
@@ -84,7 +77,7 @@ export const beNationalNumber = simple('be-national-number', (value) => {
   }
   const body = plain.slice(0, 9);
   const cc = Number(plain.slice(9));
-  return cc === 97 - modOf(body, 97) || cc === 97 - modOf(`2${body}`, 97)
+  return cc === 97 - decimalMod(body, 97) || cc === 97 - decimalMod(`2${body}`, 97)
     ? OK
     : fail('Belgian national number mod-97 check fails');
 });
