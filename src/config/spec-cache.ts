@@ -44,6 +44,12 @@ interface CacheFile {
    * prefilter unread: one byte off, and the file is not used), and the byte order it was written in.
    */
   automata?: { entries: AutomatonEntry[]; bytes: number; sha256: string; littleEndian: boolean };
+  /**
+   * Policy hashes (see `policyHash` in detect/load.ts) by {@link setKeyOf} of the files loaded: a
+   * function of their texts alone, as file names and lines are left out of it (about 40 ms of a
+   * start with the built-in packs).
+   */
+  hashes?: Record<string, string>;
 }
 
 /** Stands for the file's display name, which depends on where the file is loaded from. */
@@ -74,11 +80,22 @@ function keyOf(kind: SpecKind, text: string): string {
   return `${kind}:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
 }
 
+/** One key for the texts of a set of files, in any order (the keys of {@link keyOf}). */
+function setKeyOf(keys: readonly string[]): string {
+  return createHash('sha256').update([...keys].sort().join('\n')).digest('hex');
+}
+
+/** The cache entry of a policy's hash: the texts of its files and the hash they load to. */
+export function hashEntry(kind: SpecKind, texts: readonly string[], hash: string): [string, string] {
+  return [setKeyOf(texts.map((t) => keyOf(kind, t))), hash];
+}
+
 /** One cache file, read on the first question; used only when it was made by `code`. */
 export class SpecCache {
   readonly #location: URL | string;
   readonly #code: () => string;
   #entries: Map<string, string> | undefined;
+  #hashes = new Map<string, string>();
 
   constructor(location: URL | string, code: () => string = () => codeFingerprint()) {
     this.#location = location;
@@ -87,8 +104,19 @@ export class SpecCache {
 
   /** The spec the build recorded for this text, with `file` as its display name; undefined when unknown. */
   get<T>(kind: SpecKind, text: string, file: string): T | undefined {
-    const json = this.#known().get(keyOf(kind, text));
+    return this.entry<T>(keyOf(kind, text), file);
+  }
+
+  /** {@link get} by the text's key. */
+  entry<T>(key: string, file: string): T | undefined {
+    const json = this.#known().get(key);
     return json === undefined ? undefined : (JSON.parse(json.split(FILE_JSON).join(JSON.stringify(file))) as T);
+  }
+
+  /** The hash the build recorded for the policy of these texts (by their keys); `compute` where it recorded none. */
+  hash(keys: readonly string[], compute: () => string): string {
+    this.#known();
+    return this.#hashes.get(setKeyOf(keys)) ?? compute();
   }
 
   #known(): Map<string, string> {
@@ -102,6 +130,7 @@ export class SpecCache {
       }
       if (cache?.v === 1 && cache.code === this.#code()) {
         this.#entries = new Map(Object.entries(cache.entries));
+        this.#hashes = new Map(Object.entries(cache.hashes ?? {}));
         seedAnalyses(cache.analyses);
         if (cache.automata) seedAutomata(readAutomata(automataFileOf(this.#location), cache.automata));
       }
@@ -114,7 +143,24 @@ const built = new SpecCache(SPEC_CACHE_URL);
 
 /** `parse`, answered from the build's cache for a text the build loaded. */
 export function withSpecCache<T>(kind: SpecKind, parse: Parse<T>, cache: SpecCache = built): Parse<T> {
-  return (file, text, problems) => cache.get<T>(kind, text, file) ?? parse(file, text, problems);
+  return specLoader(kind, parse, cache).parse;
+}
+
+/**
+ * {@link withSpecCache}, which also keeps the key of every text it is given: `hash` then answers
+ * the policy hash of those files from the cache, where the build recorded it, and computes it
+ * elsewhere.
+ */
+export function specLoader<T>(kind: SpecKind, parse: Parse<T>, cache: SpecCache = built): { parse: Parse<T>; hash: (compute: () => string) => string } {
+  const keys: string[] = [];
+  return {
+    parse: (file, text, problems) => {
+      const key = keyOf(kind, text);
+      keys.push(key);
+      return cache.entry<T>(key, file) ?? parse(file, text, problems);
+    },
+    hash: (compute) => cache.hash(keys, compute),
+  };
 }
 
 /**
@@ -151,12 +197,13 @@ export function packFilesUnder(dir: string, kind: SpecKind = 'pack'): Array<{ pa
 export function writeSpecCache(
   files: ReadonlyArray<{ path: string; kind: SpecKind }>,
   parsers: { [K in SpecKind]: Parse<unknown> },
-  seeds: { analyses: Analyses; automata?: readonly SharedAutomaton[] },
+  seeds: { analyses: Analyses; automata?: readonly SharedAutomaton[]; hashes?: ReadonlyArray<[string, string]> },
   out: URL | string = SPEC_CACHE_URL,
   code: string = codeFingerprint(),
 ): number {
   const automata = automataBytes(seeds.automata ?? []);
   const cache: CacheFile = { v: 1, code, entries: {}, analyses: seeds.analyses, automata: { entries: automata.entries, bytes: automata.bytes.length, sha256: createHash('sha256').update(automata.bytes).digest('hex'), littleEndian: endianness() === 'LE' } };
+  if (seeds.hashes && seeds.hashes.length > 0) cache.hashes = Object.fromEntries(seeds.hashes);
   for (const f of files) {
     const entry = specEntry(f.kind, readFileSync(f.path, 'utf8'), parsers[f.kind]);
     if (entry) cache.entries[entry[0]] = entry[1];

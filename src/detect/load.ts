@@ -7,7 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import RE2 from 're2';
 import { duplicateIdProblems } from '../config/duplicates.js';
-import { withSpecCache } from '../config/spec-cache.js';
+import { specLoader } from '../config/spec-cache.js';
 import { itemsClearOf, parseYaml, readPackFiles, schemaCheck, type LoadedYaml } from '../config/yaml.js';
 import { PolicyError, type Problem } from '../errors.js';
 import type { Severity } from '../record.js';
@@ -69,10 +69,11 @@ export function loadPolicy(paths: readonly string[], displayBase = process.cwd()
   const problems: Problem[] = [];
   const packs: PackSpec[] = [];
   const files = packFilesOf(paths, displayBase, problems);
-  packs.push(...readPackFiles(files, displayBase, problems, withSpecCache('pack', loadPackText)));
+  const loader = specLoader('pack', loadPackText);
+  packs.push(...readPackFiles(files, displayBase, problems, loader.parse));
   checkDuplicates(packs, problems);
   if (problems.length > 0) throw new PolicyError(problems);
-  return { packs, hash: policyHash(packs) };
+  return { packs, hash: loader.hash(() => policyHash(packs)) };
 }
 
 /** Parses and checks one pack; appends its problems and returns it when it is usable. */

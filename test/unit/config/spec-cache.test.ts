@@ -5,11 +5,11 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { builtinPatternsDir } from '../../../src/config/config.js';
-import { automataFileOf, codeFingerprint, packFilesUnder, SpecCache, specEntry, withSpecCache, writeSpecCache } from '../../../src/config/spec-cache.js';
+import { automataFileOf, codeFingerprint, hashEntry, packFilesUnder, SpecCache, specEntry, specLoader, withSpecCache, writeSpecCache } from '../../../src/config/spec-cache.js';
 import { buildAutomaton } from '../../../src/detect/literal-automaton.js';
 import { automatonOf, sharedAutomata, wordsDigest } from '../../../src/detect/shared-automata.js';
 import { analyze, selectivePrefix, sharedAnalyses } from '../../../src/detect/literals.js';
-import { loadPackText, loadPolicy } from '../../../src/detect/load.js';
+import { listPackFiles, loadPackText, loadPolicy, policyHash } from '../../../src/detect/load.js';
 import type { Problem } from '../../../src/errors.js';
 import { loadRoutingRules, loadRoutingText } from '../../../src/route/load.js';
 
@@ -54,6 +54,28 @@ describe('the spec cache of pack files', () => {
     const load = withSpecCache('pack', loadPackText, cache);
     const edited = load('pii.yaml', pii.replace('id: email', 'id: email-edited'), []);
     expect(edited?.detectors.map((d) => d.id)).toContain('email-edited');
+  });
+
+  it('answers the policy hash of the files it was written with, in any order, and of no others', () => {
+    const texts = listPackFiles([builtinPatternsDir()]).map((f) => readFileSync(f, 'utf8'));
+    const spec = loadPolicy([builtinPatternsDir()]);
+    const path = join(mkdtempSync(join(tmpdir(), 'logveil-spec-cache-')), 'spec-cache.json');
+    writeSpecCache(builtinFiles, parsers, { analyses: [], hashes: [hashEntry('pack', texts, 'recorded')] }, path, 'code-1');
+    const hashOf = (files: readonly string[]): string => {
+      const loader = specLoader('pack', loadPackText, new SpecCache(path, () => 'code-1'));
+      for (const [i, text] of files.entries()) loader.parse(`p${i}.yaml`, text, []);
+      return loader.hash(() => 'computed');
+    };
+    expect(hashOf(texts)).toBe('recorded');
+    expect(hashOf([...texts].reverse())).toBe('recorded');
+    expect(hashOf(texts.slice(1))).toBe('computed');
+    expect(hashOf([...texts, texts[0] as string])).toBe('computed');
+    expect(hashOf(texts.map((t, i) => (i === 0 ? `${t}\n` : t)))).toBe('computed');
+    // What makes a recorded hash right: the hash is the texts' alone, not their files' names or places.
+    const copy = mkdtempSync(join(tmpdir(), 'logveil-packs-'));
+    for (const f of listPackFiles([builtinPatternsDir()])) copyFileSync(f, join(copy, `renamed-${basename(f)}`));
+    expect(loadPolicy([copy], tmpdir()).hash).toBe(spec.hash);
+    expect(policyHash(loadPolicy([copy]).packs)).toBe(spec.hash);
   });
 
   it('keeps out a pack with problems, and one holding the stand-in for its file name', () => {
@@ -179,6 +201,9 @@ describe('the built loader with its cache', () => {
     const builtRouting = await dist<RoutingModule>('route/load.js');
     const base = tmpdir();
     expect(built.loadPolicy([builtinPatternsDir()], base)).toEqual(loadPolicy([builtinPatternsDir()], base));
+    // The hash came from the cache, where the build recorded the default policy's.
+    const cache = JSON.parse(readFileSync(DIST_CACHE, 'utf8')) as { hashes?: Record<string, string> };
+    expect(Object.values(cache.hashes ?? {})).toEqual([loadPolicy([builtinPatternsDir()]).hash]);
     const routingDir = join(builtinPatternsDir(), 'routing');
     expect(builtRouting.loadRoutingRules([routingDir], base)).toEqual(loadRoutingRules([routingDir], base));
   });
