@@ -7,7 +7,7 @@
  */
 
 import { LogveilError } from '../errors.js';
-import { abaRouting, caSin, cnpj, usItin, usSsn } from './validators/americas.js';
+import { abaRouting, caSin, cnpj, mxClabe, usItin, usSsn } from './validators/americas.js';
 import { auAbn, auAcn, auMedicare, auTfn, inPan, jpMyNumber } from './validators/apac.js';
 import { fail, luhnValid, OK, simple, unknownParams, type ValidatorResult, type ValidatorSpec } from './validators/common.js';
 import { date } from './validators/dates.js';
@@ -311,6 +311,7 @@ export const VALIDATORS: Readonly<Record<string, ValidatorSpec>> = Object.freeze
     'ca-sin': caSin,
     cnpj,
     'aba-routing': abaRouting,
+    'mx-clabe': mxClabe,
     'uk-nino': ukNino,
     'nhs-mod11': nhsMod11,
     'de-tax-id': deTaxId,

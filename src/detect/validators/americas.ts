@@ -1,6 +1,6 @@
 /**
  * National identifiers of the Americas: US SSN and ITIN, Canadian SIN, Brazilian CNPJ, US ABA
- * routing numbers.
+ * routing numbers, Mexican CLABE account numbers.
  */
 import { allSame, digitsOf, fail, luhnValid, OK, simple, weightedSum } from './common.js';
 
@@ -96,4 +96,16 @@ export const abaRouting = simple('aba-routing', (value) => {
   if (allSame(plain)) return fail('ABA routing number has all digits the same');
   const sum = weightedSum(digitsOf(plain), [3, 7, 1, 3, 7, 1, 3, 7, 1]);
   return sum % 10 === 0 ? OK : fail('ABA routing checksum fails');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Mexican CLABE: 18 digits (bank, branch, account), the last a check digit, weights 3-7-1
+
+export const mxClabe = simple('mx-clabe', (value) => {
+  const plain = value.replace(/[ -]/g, '');
+  if (!/^[0-9]{18}$/.test(plain)) return fail('CLABE needs 18 digits');
+  if (allSame(plain)) return fail('CLABE has all digits the same');
+  const d = digitsOf(plain);
+  const check = (10 - (weightedSum(d.slice(0, 17), [3, 7, 1, 3, 7, 1, 3, 7, 1, 3, 7, 1, 3, 7, 1, 3, 7]) % 10)) % 10;
+  return check === d[17] ? OK : fail('CLABE check digit fails (weights 3, 7, 1)');
 });

@@ -145,7 +145,8 @@ export const phone: ValidatorSpec = {
   },
   validate(value, params) {
     const { countries, international, minDigits, grouped } = settingsOf(params);
-    const text = value.trim();
+    // A country code in brackets, as signatures and contact forms write it: (+44) 20 7946 0958.
+    const text = value.trim().replace(/^\(\+([1-9]\d{0,2})\)/, '+$1');
     if (text.length === 0 || text.length > MAX_LENGTH) return fail('phone number is empty or too long');
     if (!/[0-9]/.test(text)) return fail('phone number has no digits');
     if (digitCount(text) < minDigits) return fail(`phone number has fewer than ${minDigits} digits`);

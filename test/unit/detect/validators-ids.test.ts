@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { bad, ok } from '../../helpers/validators.js';
 
@@ -247,6 +247,33 @@ describe('aba-routing', () => {
     bad('aba-routing', '121000359', /checksum/);
     bad('aba-routing', '911402147', /prefix/);
     bad('aba-routing', '12100035', /9 digits/);
+  });
+});
+
+describe('mx-clabe', () => {
+  // Written apart from the validator: each digit times 3, 7, 1, ... mod 10, summed; the check digit
+  // brings the sum to a multiple of ten.
+  const clabe = (seventeen: number[]): string => {
+    const w = [3, 7, 1];
+    const s = seventeen.reduce((acc, d, i) => acc + ((d * (w[i % 3] ?? 0)) % 10), 0);
+    return seventeen.join('') + String((10 - (s % 10)) % 10);
+  };
+  it('accepts the published example and numbers built with their check digit', () => {
+    ok('mx-clabe', '032180000118359719');
+    expect(clabe([0, 3, 2, 1, 8, 0, 0, 0, 0, 1, 1, 8, 3, 5, 9, 7, 1])).toBe('032180000118359719');
+    fc.assert(
+      fc.property(digits(17), (d) => {
+        const value = clabe(d);
+        if (/^(\d)\1*$/.test(value)) return;
+        ok('mx-clabe', value);
+        for (const changed of oneDigitChanges(value, [17])) bad('mx-clabe', changed, /check digit/);
+      }),
+    );
+  });
+  it('rejects other lengths and a run of one digit', () => {
+    bad('mx-clabe', '03218000011835971', /18 digits/);
+    bad('mx-clabe', '0321800001183597190', /18 digits/);
+    bad('mx-clabe', '000000000000000000', /same/);
   });
 });
 

@@ -76,6 +76,8 @@ describe('phone: international numbers', () => {
     '+91 4155 550132',
     '+1 212-555-0187 ext. 42',
     '+1 212-555-0187x204',
+    '(+44) 20 7946 0958',
+    '(+44) 7911 123456',
   ])('accepts %s without a default country', (value) => ok(value));
 
   it('rejects numbers no numbering plan has', () => {
@@ -83,6 +85,8 @@ describe('phone: international numbers', () => {
     bad('+1 123 456 7890');
     bad('+33 00 00 00 00');
     bad('+49 1234');
+    bad('(+1) 200 555 0100');
+    bad('(44) 20 7946 0958');
   });
 });
 

@@ -87,7 +87,7 @@ describe('VALIDATORS registry', () => {
         'de-tax-id', 'es-dni', 'it-codice-fiscale', 'fr-nir', 'nl-bsn', 'pl-pesel', 'au-tfn', 'au-abn', 'au-acn',
         'au-medicare', 'in-pan', 'basic-credentials', 'base58check', 'jp-my-number',
         'se-personnummer', 'fi-hetu', 'ch-ahv', 'be-national-number', 'tr-tc-kimlik', 'za-id', 'il-id', 'sg-nric', 'kr-rrn',
-        'cn-resident-id', 'cl-rut', 'mx-curp',
+        'cn-resident-id', 'cl-rut', 'mx-curp', 'mx-clabe',
       ].sort(),
     );
   });
@@ -107,7 +107,7 @@ describe('checkParams', () => {
   const parameterless = [
     'luhn', 'iban-mod97', 'us-ssn', 'jwt-structure', 'ipv4', 'ipv6', 'verhoeff', 'cpf', 'github-checksum', 'date',
     'us-itin', 'ca-sin', 'cnpj', 'aba-routing', 'uk-nino', 'nhs-mod11', 'de-tax-id', 'es-dni', 'it-codice-fiscale',
-    'fr-nir', 'nl-bsn', 'pl-pesel', 'au-tfn', 'au-abn', 'au-acn', 'au-medicare', 'in-pan',
+    'fr-nir', 'nl-bsn', 'pl-pesel', 'au-tfn', 'au-abn', 'au-acn', 'au-medicare', 'in-pan', 'mx-clabe',
   ];
 
   it.each(parameterless)('%s accepts no params, and ignores the "name" key', (name) => {
