@@ -146,13 +146,15 @@ export const phone: ValidatorSpec = {
   validate(value, params) {
     const { countries, international, minDigits, grouped } = settingsOf(params);
     // A country code in brackets, as signatures and contact forms write it: (+44) 20 7946 0958.
+    // Such a number must be valid: the right length alone is also a delta's ((+1) 200 300 4000).
+    const bracketed = /^\(\+[1-9]\d{0,2}\)/.test(value.trim());
     const text = value.trim().replace(/^\(\+([1-9]\d{0,2})\)/, '+$1');
     if (text.length === 0 || text.length > MAX_LENGTH) return fail('phone number is empty or too long');
     if (!/[0-9]/.test(text)) return fail('phone number has no digits');
     if (digitCount(text) < minDigits) return fail(`phone number has fewer than ${minDigits} digits`);
     if (text.startsWith('+')) {
       if (isValid(text)) return OK;
-      if (grouped === true && mayBePossible(text)) {
+      if (grouped === true && !bracketed && mayBePossible(text)) {
         return isPossible(text) ? OK : fail('not a possible international phone number (wrong length for its country code)');
       }
       return fail('not a valid international phone number');

@@ -86,6 +86,8 @@ describe('phone: international numbers', () => {
     bad('+33 00 00 00 00');
     bad('+49 1234');
     bad('(+1) 200 555 0100');
+    bad('(+1) 200 300 4000', { possibleWhenGrouped: true });
+    ok('+1 944 300 4000', { possibleWhenGrouped: true });
     bad('(44) 20 7946 0958');
   });
 });
