@@ -156,11 +156,22 @@ export function memberDecision(rules: KeyRules, key: string, asNamed: string | u
 }
 
 /**
+ * What another program wrote in place of a value it hid (Rails' `[FILTERED]`, GitHub's `***`,
+ * Ansible's no_log text, Terraform's `(sensitive value)`, a redactor's `<redacted>`), or a
+ * reference to one (`${DB_PASSWORD}`, `{{ vault_db_password }}`, without a default written in it):
+ * no value to redact, and a finding for it would count a secret that is not there.
+ */
+const MASKED =
+  /^(?:\[(?:FILTERED|REDACTED|MASKED|HIDDEN|PROTECTED|SENSITIVE|REMOVED)\]|<(?:redacted|hidden|masked|filtered|sensitive|secret|removed)>|\*{3,}|REDACTED|VALUE_SPECIFIED_IN_NO_LOG_PARAMETER|\(sensitive(?: value)?\)|\$\{[A-Za-z_][\w.]*\}|\{\{\s*[\w.]+\s*\}\})$/i;
+
+/**
  * True when `rule` takes `value`: a rule with `strings` takes a string only (see
  * KeyRuleSpec.strings), and one with `matching` a string or a number its regex matches
- * (KeyRuleSpec.matching).
+ * (KeyRuleSpec.matching). No rule takes a mask or a reference another program wrote (see
+ * {@link MASKED}): the detectors read it as any other value.
  */
 export function takes(rule: KeyRuleSpec, value: JsonValue | undefined): boolean {
+  if (typeof value === 'string' && MASKED.test(value)) return false;
   if (rule.matching !== undefined) return (typeof value === 'string' || typeof value === 'number') && matcher(rule.matching).test(String(value));
   return rule.strings !== true || typeof value === 'string';
 }

@@ -530,3 +530,19 @@ keyRules:
     expect(out[6]).toBe('{"response":{"name":"projects/p/secrets/db/versions/3","payload":{"data":"[[SECRET]]","dataCrc32c":"3937531394"}}}');
   });
 });
+
+describe('a mask or a reference another program wrote under a rule\'s key', () => {
+  it('is taken by no rule, while a default written in a reference and a value beside a mask are', async () => {
+    const builtin = builtinPolicy();
+    const lines = [
+      '{"params":{"user":{"login":"ops","password":"[FILTERED]"}}}',
+      '{"password":"********","token":"<redacted>","api_key":"[FILTERED]","secret":"${SECRET}","client_secret":"REDACTED"}',
+      '{"changed":true,"password":"VALUE_SPECIFIED_IN_NO_LOG_PARAMETER","secret":"{{ vault_db_password }}","value":"(sensitive value)"}',
+      '{"password":"${DB_PASSWORD:-Pr0d-Pass}","token":"{{ x | default(\'S3cr3t!\') }}","secret":"***abc"}',
+    ];
+    const { out } = await run(builtin, lines);
+    expect(out.slice(0, 3)).toEqual(lines.slice(0, 3));
+    expect(out[3]).toBe('{"password":"[[PASSWORD]]","token":"[[SECRET]]","secret":"[[SECRET]]"}');
+    expect(explainKeys(builtin, lines[1] as string)).toEqual([]);
+  });
+});
