@@ -20,7 +20,7 @@ import { containerEnd } from '../codecs/json-splice.js';
 import { decodedViews, hasEscapes } from '../detect/escapes.js';
 import { repeatsIn, ValueSet } from '../detect/repeats.js';
 import { conditionalMembers, unquoted } from './embedded-objects.js';
-import { NAME_KEYS, nameMayBeValue, takes, VALUE_KEYS } from './members.js';
+import { NAME_KEYS, nameMayBeValue, namesKey, takes, VALUE_KEYS } from './members.js';
 import { sqlValues } from './sql.js';
 
 /** A number as code writes one. */
@@ -49,6 +49,17 @@ const STRING = String.raw`[uUbB]?(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')`;
  */
 const PAIR = new RE2(String.raw`[uUbB]?(?:"(?:[^"\\\n]|\\.){1,256}"|'(?:[^'\\\n]|\\.){1,256}')[ \t\r\n]*:[ \t\r\n]*(?:${STRING}|\[[ \t\r\n]*(?:${STRING})(?:[ \t\r\n]*,[ \t\r\n]*(?:${STRING}))*[ \t\r\n]*\]|-?[0-9][0-9A-Za-z.+_-]*|[\[{])`, 'gu');
 const ITEM = new RE2(STRING, 'gu');
+/** One entry of a map written as its entries: a key, then a string, a number or a null (Ruby's nil, Python's None). */
+const ENTRY = String.raw`\[[ \t]*${STRING}[ \t]*,[ \t]*(?:${STRING}|-?[0-9][0-9A-Za-z.+_-]*|nil|null|NULL|None|true|false)[ \t]*\]`;
+/**
+ * A map written as its entries (`[["full_name", "Ada"], ["date_of_birth", "1992-01-09"]]`, the
+ * bind parameters of a Rails query, `Object.entries` or a Python list of tuples printed), and one
+ * entry of it.
+ */
+const ENTRIES = new RE2(String.raw`\[[ \t]*${ENTRY}(?:[ \t]*,[ \t]*${ENTRY})*[ \t]*\]`, 'gu');
+const ONE_ENTRY = new RE2(ENTRY, 'gu');
+/** A quick test that `text` may hold a map written as its entries. */
+const MAY_HOLD_ENTRIES = /\[[ \t]*\[[ \t]*[uUbB]?["']/;
 /** What follows a string that is a member's name. */
 const NAME_AFTER = /^[ \t\r\n]*(?::|=>)/;
 /** A quick test that `text` may hold a pair. */
@@ -76,7 +87,11 @@ export function embeddedValues(text: string, rules: KeyRules, tokens: () => read
   for (const view of views) {
     const at = (i: number): number => (view.at ? (view.at[i] as number) : i);
     const endAt = (i: number): number => (view.end ? (view.end[i] as number) : at(i));
-    const values: EmbeddedValue[] = [...(MAY_HOLD.test(view.text) ? [...pairsIn(view.text, rules), ...conditionalValues(view.text, rules)] : []), ...sqlValues(view.text, rules)];
+    const values: EmbeddedValue[] = [
+      ...(MAY_HOLD.test(view.text) ? [...pairsIn(view.text, rules), ...conditionalValues(view.text, rules)] : []),
+      ...(MAY_HOLD_ENTRIES.test(view.text) ? entriesIn(view.text, rules) : []),
+      ...sqlValues(view.text, rules),
+    ];
     for (const v of values) {
       const start = at(v.start);
       const end = endAt(v.end);
@@ -173,6 +188,33 @@ function pairsIn(text: string, rules: KeyRules): EmbeddedValue[] {
     }
     const next = takeValue(text, out, decision.rule, decision.pattern ?? key ?? '', value, valueStart);
     if (next !== undefined) PAIR.lastIndex = next;
+  }
+  return out;
+}
+
+/**
+ * The values of maps written as their entries in `text` (see {@link ENTRIES}), in their own
+ * offsets: each string value by the `redact` rule its key selects, as entryRules in members.ts
+ * reads such a list in a record. A value that is itself a key a rule names (`["password",
+ * "token"]`) is a pair of field names; a number is left to the detectors, as there.
+ */
+function entriesIn(text: string, rules: KeyRules): EmbeddedValue[] {
+  const out: EmbeddedValue[] = [];
+  ENTRIES.lastIndex = 0;
+  for (let list = ENTRIES.exec(text); list !== null; list = ENTRIES.exec(text)) {
+    ONE_ENTRY.lastIndex = 0;
+    for (let entry = ONE_ENTRY.exec(list[0]); entry !== null; entry = ONE_ENTRY.exec(list[0])) {
+      ITEM.lastIndex = 0;
+      const key = ITEM.exec(entry[0]);
+      const value = key === null ? null : ITEM.exec(entry[0]);
+      if (key === null || value === null) continue;
+      const name = unquoted(key[0].replace(/^[uUbB]/, ''));
+      const decision = name === undefined ? undefined : rules.decide(name);
+      if (decision?.mode !== 'redact' || !decision.rule) continue;
+      const read = unquoted(value[0].replace(/^[uUbB]/, ''));
+      if (read !== undefined && namesKey(rules, read)) continue;
+      takeValue(text, out, decision.rule, decision.pattern ?? name ?? '', value[0], list.index + entry.index + value.index);
+    }
   }
   return out;
 }

@@ -251,7 +251,7 @@ export function entryRules(rules: KeyRules, items: readonly JsonValue[]): Map<re
  * `["password","token"]`, a pair of two field names), not one a glob takes (`MySuperSecret` ends
  * in `secret` and is a value).
  */
-function namesKey(rules: KeyRules, value: string): boolean {
+export function namesKey(rules: KeyRules, value: string): boolean {
   const decision = rules.decide(value);
   return decision.mode === 'redact' && decision.pattern !== undefined && !decision.pattern.includes('*');
 }

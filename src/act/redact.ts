@@ -93,7 +93,7 @@ class Walker implements FirstPass {
    * value's own among them (`{"ssns":["A","B"]}`, `{"phone":{"home":"B"}}`, `{"ssn":{"card":"C"}}`).
    */
   value(v: JsonValue, path: string, depth: number, source = path, context: readonly string[] = NO_KEYS): JsonValue | typeof DROP {
-    if (typeof v === 'string') return this.string(v, path, true, context);
+    if (typeof v === 'string') return this.string(v, path, true, context, true, this.#keys.at(-1));
     if (typeof v === 'number') return this.number(v, path, source, context);
     if (v === null || typeof v !== 'object') return v;
     if (depth >= this.#o.maxDepth) {
@@ -194,7 +194,7 @@ class Walker implements FirstPass {
   number(v: number, path: string, source = path, context: readonly string[] = NO_KEYS): JsonValue | typeof DROP {
     const written = this.#o.numbers?.at(source);
     const text = written ?? String(v);
-    const out = this.string(text, path, true, context, written !== undefined);
+    const out = this.string(text, path, true, context, written !== undefined, this.#keys.at(-1));
     if (out !== text) return out;
     const known = this.written.get(v);
     if (!known) this.written.set(v, [text]);
@@ -209,11 +209,12 @@ class Walker implements FirstPass {
   /**
    * `decoded`: a value found with its escapes decoded is tokenized decoded, so it joins with its
    * plain spelling. `context`: keys to read the value with (see {@link Walker.value}). `asWritten`:
-   * the text is as the record's source writes it (a number printed anew may not be).
+   * the text is as the record's source writes it (a number printed anew may not be). `under`: the
+   * key the value stands under, which allowlists read it with (see ScanContext).
    */
-  string(text: string, path: string, decoded = true, context: readonly string[] = NO_KEYS, asWritten = true): string | typeof DROP {
+  string(text: string, path: string, decoded = true, context: readonly string[] = NO_KEYS, asWritten = true, under?: string): string | typeof DROP {
     if (asWritten && this.#clean(text, context)) return text;
-    const out = this.#scan(text, path, decoded, context, this.#o.valueDetectors?.of(text), this.#o.knownMatches);
+    const out = this.#scan(text, path, decoded, context, this.#o.valueDetectors?.of(text), this.#o.knownMatches, under);
     const commands = out !== DROP && mayHoldEncodedCommand(out) ? readEncodedCommands(out, this.#decoded(path, context)) : out;
     return commands !== DROP && mayHoldBase64Json(commands) ? readBase64Json(commands, path, this.#decoded(path, context)) : commands;
   }
@@ -239,10 +240,10 @@ class Walker implements FirstPass {
   }
 
   /** `only`: the detectors that can match (all when undefined); `known`: matches found ahead (see prepareLines). */
-  #scan(text: string, path: string, decoded: boolean, context: readonly string[], only?: readonly number[], known?: KnownMatches): string | typeof DROP {
+  #scan(text: string, path: string, decoded: boolean, context: readonly string[], only?: readonly number[], known?: KnownMatches, under?: string): string | typeof DROP {
     const { policy, actions, onScan } = this.#o;
     const trace: TraceEntry[] | undefined = onScan ? [] : undefined;
-    const matches = scanText(policy, text, trace, only, context.length === 0 ? undefined : { keys: context }, known);
+    const matches = scanText(policy, text, trace, only, context.length === 0 && under === undefined ? undefined : { keys: context, under }, known);
     if (onScan && trace) onScan(path, text, trace);
     const edits = matches.map((m) => detectorEdit(m, actions.forDetector(m.detector.spec), decoded));
     const byKey = embeddedValues(text, policy.keyRules, () => ownTokens(policy, text)).map((v) => keyRuleEdit(v, actions.forKeyRule(v.rule)));

@@ -26,6 +26,8 @@ export class Allowlist {
    * searched 80,000 times.
    */
   #last: { text: string; found: Array<Lines | Array<[number, number]> | undefined> } | undefined;
+  /** True when an entry reads a stretch of the text around a value (target `context`). */
+  readonly readsContext: boolean;
 
   constructor(entries: readonly AllowEntry[], origin: string) {
     this.#values = new Map();
@@ -40,20 +42,22 @@ export class Allowlist {
       }
     }
     this.#set = sources.length > 0 ? new RE2.Set(sources, 'u') : undefined;
+    this.readsContext = this.#aroundRegexes.some((e) => e.target === 'context');
   }
 
   /**
    * The entry that allows the value at `m` of `text` by what stands around it, or undefined. Asked
    * of each candidate (the answer depends on more than the value, so no verdict keeps it); a list
-   * without such entries answers at once.
+   * without such entries answers at once. `only`: the entries of that target alone.
    */
-  around(text: string, m: RegexMatch): string | undefined {
+  around(text: string, m: RegexMatch, only?: 'context'): string | undefined {
     if (this.#aroundRegexes.length === 0) return undefined;
     if (this.#last?.text !== text) {
       this.#last = { text, found: this.#aroundRegexes.map(({ target, re }) => (target === 'line' ? linesOf(text) : target === 'context' ? spansOf(re, text) : undefined)) };
     }
     const { found } = this.#last;
     for (const [k, { target, re, name }] of this.#aroundRegexes.entries()) {
+      if (only !== undefined && target !== only) continue;
       const at = found[k];
       if (target === 'match' ? re.test(text.slice(m.matchStart, m.matchEnd)) : Array.isArray(at) ? holds(at, m) : lineMatches(re, text, m, at as Lines)) return name;
     }

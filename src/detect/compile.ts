@@ -181,6 +181,20 @@ export class CompiledPolicy {
   }
 
   /**
+   * The context allowlist entry (see Allowlist.around) that allows the value at `m` of `text`, a
+   * JSON value, read as text reads it under its key: `key: text`. A pack writes such an entry for
+   * `rx_bytes=50250624497`, and `{"rx_bytes":50250624497}` says the same.
+   */
+  allowedUnder(detector: CompiledDetector, key: string, text: string, m: RegexMatch): string | undefined {
+    if (!detector.allow.readsContext && !this.globalAllow.readsContext) return undefined;
+    const prefix = `${key.length > MAX_KEY_CONTEXT ? key.slice(-MAX_KEY_CONTEXT) : key}: `;
+    const at = prefix.length;
+    const keyed = prefix + text;
+    const moved = { start: m.start + at, end: m.end + at, matchStart: m.matchStart + at, matchEnd: m.matchEnd + at };
+    return detector.allow.around(keyed, moved, 'context') ?? this.globalAllow.around(keyed, moved, 'context');
+  }
+
+  /**
    * True when a JSON key can tell a detector something about the value under it: it holds a literal
    * or keyword the prefilter gates a detector by (`ssn`, `phone`), a match of one, or a key word as
    * a whole word (`rtn`, `bankRtn`, see key-words.ts). Such a value is also read with its key before
@@ -197,6 +211,9 @@ export class CompiledPolicy {
     return known;
   }
 }
+
+/** How much of a key {@link CompiledPolicy.allowedUnder} reads: its end, as an entry reads the text before a value. */
+const MAX_KEY_CONTEXT = 256;
 
 /** Candidate values up to this long have their verdicts kept (see {@link CompiledPolicy.verdictOf}). */
 const VERDICT_MAX_CHARS = 128;

@@ -78,22 +78,37 @@ export type KnownRow = ReadonlyMap<number, readonly RegexMatch[]>;
  * any detector finds in the value so read counts. (The line prefilter sends every line with such a
  * key down the structured path, see prefilter.ts.)
  */
-export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntry[], only?: readonly number[], context?: { keys: readonly string[] }, known?: KnownMatches): Match[] {
+export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntry[], only?: readonly number[], context?: ScanContext, known?: KnownMatches): Match[] {
   if (!policy.prefilter || text.length === 0) return [];
+  const keys = context?.keys ?? [];
   // Most strings of a record its raw line marks: no detector, and nothing a decoded view or the key could add.
-  if (only?.length === 0 && context === undefined && !hasEscapes(text) && !mayHideNumber(text)) return [];
+  if (only?.length === 0 && keys.length === 0 && !hasEscapes(text) && !mayHideNumber(text)) return [];
   // Clean alone is not clean under a key that holds a keyword.
-  const cacheable = !trace && context === undefined && text.length <= CLEAN_CACHE_MAX_CHARS;
+  const cacheable = !trace && keys.length === 0 && text.length <= CLEAN_CACHE_MAX_CHARS;
   if (cacheable && policy.cleanValues.has(text)) return [];
   const hits = only ?? policy.prefilter.candidates(text);
   // The other readings need every detector: the raw line's prefilter (`only`) saw the text as written.
   const views = readings(text);
-  const keyed = context === undefined ? [] : context.keys.flatMap((key) => keyedCandidates(policy, text, key, trace));
+  const under = context?.under;
+  const keyed = keys.flatMap((key) => keyedCandidates(policy, text, key, trace, under));
   const matches = known?.get(text);
-  const found = views.length > 0 || keyed.length > 0 ? scanWithViews(policy, text, views, hits, trace, keyed, matches) : hits.length === 0 ? [] : resolveOverlaps(candidatesOf(policy, text, hits, trace, matches), trace);
-  // Clean for a few detectors is not clean for all of them.
-  if (cacheable && found.length === 0 && !only) policy.cleanValues.add(text);
+  const found =
+    views.length > 0 || keyed.length > 0 ? scanWithViews(policy, text, views, hits, trace, keyed, matches, under) : hits.length === 0 ? [] : resolveOverlaps(candidatesOf(policy, text, hits, trace, matches, under), trace);
+  // Clean for a few detectors is not clean for all of them; clean under a key, not clean alone.
+  if (cacheable && found.length === 0 && !only && under === undefined) policy.cleanValues.add(text);
   return found;
+}
+
+/**
+ * What stands above a JSON value: `keys`, the keys that can tell a detector something (read
+ * standing before the value, see {@link scanText}); `under`, the value's own key, which the
+ * allowlist entries on a value's context read as text reads `key: value` (see
+ * CompiledPolicy.allowedUnder): a counter's number under `rx_bytes` is no national id in JSON
+ * either.
+ */
+export interface ScanContext {
+  keys?: readonly string[];
+  under?: string;
 }
 
 /**
@@ -130,9 +145,10 @@ export function scanHits(policy: CompiledPolicy, text: string, hits: readonly nu
  * (`{"ssn":"078051120"}` holds its keyword in the key), and of that reading's decoded views
  * (`{"ssn":5.36221234E8}`), each lying within the value, in the value's offsets; the key is also
  * read as its words (`transit number: ...` for `transitNumber`). Detectors whose pattern or keyword
- * window needs the keyword find it there.
+ * window needs the keyword find it there. `under`: the value's own key, whose allowlist reading
+ * still holds (`{"stats":{"rx_bytes":...}}`, see {@link ScanContext}).
  */
-function keyedCandidates(policy: CompiledPolicy, text: string, key: string, trace?: TraceEntry[]): Candidate[] {
+function keyedCandidates(policy: CompiledPolicy, text: string, key: string, trace?: TraceEntry[], under?: string): Candidate[] {
   // The key as written, and as its words read (`transitNumber` as `transit number`, see key-words.ts);
   // of a long key, its end: a keyword further from the value than a keyword window reaches tells
   // nothing, and every value under the key is read so (a key of 80 KB over 10,000 values).
@@ -147,9 +163,11 @@ function keyedCandidates(policy: CompiledPolicy, text: string, key: string, trac
     for (const view of readings(keyed)) found.push(...viewCandidates(policy, view));
     // What was nearly found in the value so read (a validator that failed), where the value stands.
     for (const t of read ?? []) if (t.verdict !== 'fired' && t.start >= shift) trace?.push({ ...t, start: t.start - shift, end: t.end - shift, detail: `${t.detail ?? ''}${t.detail ? '; ' : ''}read with its key "${k}" before it` });
-    return found
+    const inValue = found
       .filter((c) => c.start >= shift)
       .map((c) => ({ ...c, start: c.start - shift, end: c.end - shift, matchStart: c.matchStart - shift, matchEnd: c.matchEnd - shift }));
+    // The value's own key, nearer than this one, may allow what this one lets through.
+    return under === undefined || under === k ? inValue : inValue.filter((c) => !policy.allowedUnder(c.detector, under, text, c));
   });
 }
 
@@ -166,8 +184,9 @@ export function scanWithViews(
   trace?: TraceEntry[],
   keyed: readonly Candidate[] = [],
   known?: KnownRow,
+  under?: string,
 ): Match[] {
-  const all = hits.length === 0 ? [] : candidatesOf(policy, text, hits, trace, known);
+  const all = hits.length === 0 ? [] : candidatesOf(policy, text, hits, trace, known, under);
   // The same finding in two readings (no escape inside it) counts once; a set keeps this linear.
   const seen = new Set(all.map(findingKey));
   const add = (c: Candidate): void => {
@@ -199,9 +218,9 @@ function findingKey(c: Candidate): string {
 /**
  * The candidates of the given detectors in `text`: matches that pass tokens, allowlists, keywords
  * and validators. `known`: the detectors' matches in `text` where they were searched already (by
- * detector index).
+ * detector index). `under`: the JSON key `text` stands under (see {@link ScanContext}).
  */
-function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly number[], trace?: TraceEntry[], known?: KnownRow): Candidate[] {
+function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly number[], trace?: TraceEntry[], known?: KnownRow, under?: string): Candidate[] {
   let tokens: TokenRef[] | undefined;
   const candidates: Candidate[] = [];
   for (const index of hits) {
@@ -239,6 +258,12 @@ function candidatesOf(policy: CompiledPolicy, text: string, hits: readonly numbe
           note?.('validator-failed', `${spec.validator?.name ?? 'validator'}: ${result.reason ?? 'rejected'}`);
           continue;
         }
+      }
+      // Last, as few candidates get this far: the key's allowlist reading builds a text of its own.
+      const allowedUnder = under === undefined ? undefined : policy.allowedUnder(detector, under, text, m);
+      if (allowedUnder) {
+        note?.('allowlisted', `${allowedUnder}, read with its key "${under}" before it`);
+        continue;
       }
       candidates.push({ detector, start, end, matchStart: m.matchStart, matchEnd: m.matchEnd, reading: '', decodedValue: '' });
     }
