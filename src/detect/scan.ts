@@ -129,6 +129,9 @@ export function ownTokens(policy: CompiledPolicy, text: string): TokenRef[] {
   });
 }
 
+/** A key that names an identifier (`entity_id`, `clientId`, `userID`). */
+const ID_KEY = /(?:^|[_.-])(?:id|Id|ID)$|[a-z0-9](?:Id|ID)$/;
+
 /** How much of a key a value is read with at most: the widest keyword window a pack may set. */
 const MAX_KEY_READ = 1000;
 
@@ -146,7 +149,8 @@ export function scanHits(policy: CompiledPolicy, text: string, hits: readonly nu
  * (`{"ssn":5.36221234E8}`), each lying within the value, in the value's offsets; the key is also
  * read as its words (`transit number: ...` for `transitNumber`). Detectors whose pattern or keyword
  * window needs the keyword find it there. `under`: the value's own key, whose allowlist reading
- * still holds (`{"stats":{"rx_bytes":...}}`, see {@link ScanContext}).
+ * still holds (`{"stats":{"rx_bytes":...}}`, see {@link ScanContext}), and which, when it names
+ * an id, takes the value from any match that reads another key as its name.
  */
 function keyedCandidates(policy: CompiledPolicy, text: string, key: string, trace?: TraceEntry[], under?: string): Candidate[] {
   // The key as written, and as its words read (`transitNumber` as `transit number`, see key-words.ts);
@@ -166,8 +170,12 @@ function keyedCandidates(policy: CompiledPolicy, text: string, key: string, trac
     const inValue = found
       .filter((c) => c.start >= shift)
       .map((c) => ({ ...c, start: c.start - shift, end: c.end - shift, matchStart: c.matchStart - shift, matchEnd: c.matchEnd - shift }));
-    // The value's own key, nearer than this one, may allow what this one lets through.
-    return under === undefined || under === k ? inValue : inValue.filter((c) => !policy.allowedUnder(c.detector, under, text, c));
+    if (under === undefined || under === k) return inValue;
+    // The value's own key, nearer than this one, may allow what this one lets through; and an id's
+    // key says what the value is: a match that took this key as the value's name (`auth: <uuid>`
+    // for `{"auth":{"entity_id":"<uuid>"}}`) names it wrongly.
+    const anId = ID_KEY.test(under);
+    return inValue.filter((c) => !(anId && c.matchStart < 0) && !policy.allowedUnder(c.detector, under, text, c));
   });
 }
 
