@@ -88,4 +88,14 @@ describe("an allowlist entry on a value's context, in JSON", () => {
     expect(out[0]).toBe(lines[0]);
     expect(out[1]).toMatch(/^\{"pesel":"\[\[NATIONAL_ID:[^\]]+\]\]"\}$/);
   });
+
+  it("takes no id for a credential assigned to an ancestor's key, and still reads other values under it", async () => {
+    const lines = [
+      '{"auth":{"entity_id":"3f9a1c2e-7b4d-4e8a-9c6f-1d2b3a4c5e6f","clientId":"9a1c2e3f-7b4d-4e8a-9c6f-1d2b3a4c5e6f"}}',
+      '{"auth":{"prod":"Zk39aLq0pW8xN2vB7cM4Yt6H"}}',
+    ];
+    const out = await run(builtinPolicy(), lines);
+    expect(out[0]).toBe(lines[0]);
+    expect(out[1]).toMatch(/^\{"auth":\{"prod":"\[\[API_KEY:[^\]]+\]\]"\}\}$/);
+  });
 });

@@ -537,7 +537,7 @@ describe('a mask or a reference another program wrote under a rule\'s key', () =
     const lines = [
       '{"params":{"user":{"login":"ops","password":"[FILTERED]"}}}',
       '{"password":"********","token":"<redacted>","api_key":"[FILTERED]","secret":"${SECRET}","client_secret":"REDACTED"}',
-      '{"changed":true,"password":"VALUE_SPECIFIED_IN_NO_LOG_PARAMETER","secret":"{{ vault_db_password }}","value":"(sensitive value)"}',
+      '{"changed":true,"password":"VALUE_SPECIFIED_IN_NO_LOG_PARAMETER","secret":"{{ vault_db_password }}","value":"(sensitive value)","login_password":"NOT_LOGGING_PASSWORD"}',
       '{"password":"${DB_PASSWORD:-Pr0d-Pass}","token":"{{ x | default(\'S3cr3t!\') }}","secret":"***abc"}',
     ];
     const { out } = await run(builtin, lines);
