@@ -125,8 +125,19 @@ function conditionalValues(text: string, rules: KeyRules): EmbeddedValue[] {
   return out;
 }
 
-/** Between two members of one object: a comma, and before the next key its Python prefix if any (`u'value'`). */
-const SEPARATOR = /^[ \t\r\n]*,[ \t\r\n]*[uUbB]?$/;
+/**
+ * Between two members of one object: a comma, and before the next key its Python prefix if any
+ * (`u'value'`); or other members with a string, a number or a word between them, as an object
+ * holds them beside its name and its value in any order (`{"Name":"/prod/db_password",
+ * "Type":"SecureString","Value":"..."}`, an SSM call's body).
+ */
+const SEPARATOR = new RE2(String.raw`^(?:[ \t\r\n]*,[ \t\r\n]*[uUbB]?${STRING}[ \t\r\n]*:[ \t\r\n]*(?:${STRING}|[\w.+-]+))*[ \t\r\n]*,[ \t\r\n]*[uUbB]?$`, 'u');
+/** The most text {@link SEPARATOR} is asked about: members beyond it are another object's as often as this one's. */
+const MAX_BETWEEN = 1024;
+
+function membersBetween(text: string, from: number, to: number): boolean {
+  return to - from <= MAX_BETWEEN && SEPARATOR.test(text.slice(from, to));
+}
 
 /** A member whose value a rule may take: where its key starts, and its value as the pattern matched it. */
 interface Member {
@@ -159,7 +170,7 @@ function pairsIn(text: string, rules: KeyRules): EmbeddedValue[] {
     const member: Member = { keyStart, value, valueStart, end: valueStart + value.length };
     if (key !== undefined && VALUE_KEYS.has(key)) {
       if (value === '{' || value === '[') member.end = containerEnd(text, valueStart) ?? member.end;
-      if (named && SEPARATOR.test(text.slice(named.end, keyStart))) {
+      if (named && membersBetween(text, named.end, keyStart)) {
         const next = takeValue(text, out, named.rule, named.pattern, value, valueStart);
         // A value member right after this one answers to the name too (an audit event's oldValue, newValue).
         named = { ...named, end: member.end };
@@ -175,7 +186,7 @@ function pairsIn(text: string, rules: KeyRules): EmbeddedValue[] {
       if (byName?.mode === 'redact' && byName.rule) {
         const pattern = byName.pattern ?? name ?? '';
         // The value before its name (`{"value":"...","name":"DB_PASSWORD"}`).
-        if (valued && SEPARATOR.test(text.slice(valued.end, keyStart))) takeValue(text, out, byName.rule, pattern, valued.value, valued.valueStart);
+        if (valued && membersBetween(text, valued.end, keyStart)) takeValue(text, out, byName.rule, pattern, valued.value, valued.valueStart);
         named = { rule: byName.rule, pattern, end: member.end };
       }
     }

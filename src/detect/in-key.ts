@@ -20,16 +20,17 @@ import { wordsPattern } from './key-words.js';
  * `name` of env lists, tags and OTLP attributes, `ParameterKey` of CloudFormation parameters (as
  * CloudTrail writes CreateStack), `OptionName` of Elastic Beanstalk option settings, `field` of
  * Spring's validation errors, `displayName` of the properties an Entra ID (Azure AD) audit event
- * says it modified (`{"displayName":"StreetAddress","oldValue":...,"newValue":...}`).
+ * says it modified (`{"displayName":"StreetAddress","oldValue":...,"newValue":...}`), `propertyName`
+ * of a CRM's property-change events (HubSpot's `{"propertyName":"lastname","propertyValue":...}`).
  */
-export const NAMES: readonly string[] = ['key', 'name', 'Key', 'Name', 'parameterKey', 'ParameterKey', 'optionName', 'OptionName', 'field', 'displayName'];
+export const NAMES: readonly string[] = ['key', 'name', 'Key', 'Name', 'parameterKey', 'ParameterKey', 'optionName', 'OptionName', 'field', 'displayName', 'propertyName'];
 
 /**
  * The members that hold a name-value object's value (see namedValue in members.ts); an audit
  * trail's change records name the old and new values so too
  * (`{"field":"password","old":"...","new":"..."}`).
  */
-export const VALUES: readonly string[] = ['value', 'Value', 'parameterValue', 'ParameterValue', 'rejectedValue', 'newValue', 'oldValue', 'NewValue', 'OldValue', 'new', 'old', 'new_value', 'old_value', 'previousValue', 'previous_value', 'currentValue', 'current_value'];
+export const VALUES: readonly string[] = ['value', 'Value', 'parameterValue', 'ParameterValue', 'rejectedValue', 'newValue', 'oldValue', 'NewValue', 'OldValue', 'new', 'old', 'new_value', 'old_value', 'previousValue', 'previous_value', 'currentValue', 'current_value', 'propertyValue'];
 
 /** The name member of a name-value object in a raw line (see namedValue in members.ts), up to its string's opening quote. */
 export const NAME_MEMBER = `["'](?:${NAMES.join('|')})["'][ \\t\\r]*:[ \\t\\r]*`;

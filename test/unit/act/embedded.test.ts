@@ -120,10 +120,14 @@ describe('embeddedValues', () => {
     // An OTLP AnyValue, whole; JSON escaped in a string too.
     expect(taken('attrs=[{"key":"password","value":{"stringValue":"hunter2xyz"}}]')).toEqual([['{"stringValue":"hunter2xyz"}']]);
     expect(taken('{"m":"[{\\"name\\":\\"password\\",\\"value\\":\\"hunter2xyz\\"}]"}')).toEqual([['hunter2xyz']]);
-    // A name no rule takes, a value not beside its name, a name that is no string: nothing.
+    // A name no rule takes, a name that is no string: nothing.
     expect(taken('{"name":"user","value":"bob"}')).toEqual([]);
-    expect(taken('{"name":"password","id":7,"value":"x9"}')).toEqual([]);
     expect(taken('{"name":{"v":"password"},"value":"x9"}')).toEqual([]);
+    // Other members between them (an SSM call's body), as the record's own fields are read, but not another object's.
+    expect(taken('{"name":"password","id":7,"value":"x9"}')).toEqual([['x9']]);
+    expect(taken('{"Name":"password","Type":"SecureString","Overwrite":true,"Value":"hunter2xyz"}')).toEqual([['hunter2xyz']]);
+    expect(taken("{'Value': 'Zq7hunterXy9', 'Owner': 'ops', 'Key': 'api_token'}")).toEqual([['Zq7hunterXy9']]);
+    expect(taken('[{"name":"password","x":1},{"value":"x9"}]')).toEqual([]);
   });
 
   it('takes the values of a map written as its entries (Rails bind parameters, a list of tuples)', () => {

@@ -226,6 +226,28 @@ describe('built-in key rules', () => {
       lines[2],
     ]);
   });
+  it('read an identity document by the member that types it, a handset id, a CRM property by its name, and more keys of a street', async () => {
+    const lines = [
+      '{"idType":"PASSPORT","idCountry":"FRA","idNumber":"18AB22882"}',
+      '{"travelDocument":{"type":"passport","number":"CV6R3HRHH"}}',
+      '{"type":"checkout","number":"42"}',
+      '{"servedIMSI":"262011234567890","servedIMEISV":"3548760512345601","imei":"unknown"}',
+      '{"objectId":51001,"propertyName":"lastname","changeSource":"CRM_UI","propertyValue":"de Vries"}',
+      '{"MailingStreet":"Prinsengracht 263","billingAddress.street":"Lindenstraße 42","rue":12}',
+      '{"resourceType":"Patient","identifier":[{"system":"http://fhir.nl/fhir/NamingSystem/bsn","value":"999911120"}]}',
+    ];
+    const out = (await redactBuiltin(lines)).map((l) => l.replace(/\[\[([A-Z_]+):[^\]]+\]\]/g, '[[$1]]'));
+    expect(out).toEqual([
+      '{"idType":"PASSPORT","idCountry":"FRA","idNumber":"[[NATIONAL_ID]]"}',
+      '{"travelDocument":{"type":"passport","number":"[[NATIONAL_ID]]"}}',
+      lines[2],
+      '{"servedIMSI":"[[IMSI]]","servedIMEISV":"[[DEVICE_ID]]","imei":"unknown"}',
+      '{"objectId":51001,"propertyName":"lastname","changeSource":"CRM_UI","propertyValue":"[[NAME]]"}',
+      '{"MailingStreet":"[[ADDRESS]]","billingAddress.street":"[[ADDRESS]]","rue":12}',
+      '{"resourceType":"Patient","identifier":[{"system":"http://fhir.nl/fhir/NamingSystem/bsn","value":"[[NATIONAL_ID]]"}]}',
+    ]);
+  });
+
 
 describe('opt-in packs', () => {
   it('are not loaded with the built-in packs, and their ids are their own', () => {
