@@ -14,7 +14,7 @@ import { date } from './validators/dates.js';
 import { ipv4, ipv6 } from './validators/ip.js';
 import { deTaxId, esDni, frNir, itCodiceFiscale, nhsMod11, nlBsn, plPesel, ukNino } from './validators/europe.js';
 import { phone } from './validators/phone.js';
-import { beNationalNumber, chAhv, clRut, cnResidentId, fiHetu, ilId, krRrn, mxCurp, sePersonnummer, sgNric, trTcKimlik, zaId } from './validators/world.js';
+import { beNationalNumber, chAhv, clRut, cnResidentId, fiHetu, ilId, krRrn, mxCurp, sePersonnummer, sgNric, trTcKimlik, zaId, mrzTd3 } from './validators/world.js';
 import { base58check, basicCredentials, githubChecksum, githubFineGrainedChecksum } from './validators/tokens.js';
 
 export type { ValidatorResult, ValidatorSpec } from './validators/common.js';
@@ -312,6 +312,7 @@ export const VALIDATORS: Readonly<Record<string, ValidatorSpec>> = Object.freeze
     cnpj,
     'aba-routing': abaRouting,
     'mx-clabe': mxClabe,
+    'mrz-td3': mrzTd3,
     'uk-nino': ukNino,
     'nhs-mod11': nhsMod11,
     'de-tax-id': deTaxId,

@@ -210,3 +210,47 @@ export const mxCurp = simple('mx-curp', (value) => {
   for (let i = 0; i < 17; i++) sum += CURP_VALUES.indexOf(curp[i] ?? '0') * (18 - i);
   return (10 - (sum % 10)) % 10 === Number(curp[17]) ? OK : fail('CURP check digit fails');
 });
+
+// ---------------------------------------------------------------------------------------------
+// ICAO 9303 machine-readable zone of a passport (TD3), its second line: the document number, the
+// holder's nationality, date of birth and sex, the expiry date and an optional personal number,
+// each number with its check digit, then a composite check digit over all of them.
+
+/** An MRZ character's value: digits their own, A-Z 10-35, the filler `<` 0. */
+function mrzValue(c: string): number {
+  if (c >= '0' && c <= '9') return c.charCodeAt(0) - 48;
+  if (c >= 'A' && c <= 'Z') return c.charCodeAt(0) - 55;
+  return 0;
+}
+
+/** ICAO's check digit: the values weighted 7, 3, 1 in turn, summed, mod 10. */
+function mrzCheck(field: string): number {
+  let sum = 0;
+  for (let i = 0; i < field.length; i++) sum += mrzValue(field[i] as string) * ([7, 3, 1][i % 3] as number);
+  return sum % 10;
+}
+
+/**
+ * The second line of a passport's MRZ (TD3, 44 characters): the check digits of the document
+ * number, the date of birth, the expiry date and the personal number (a `<` for an empty one),
+ * and the composite one; both dates calendar dates as YYMMDD.
+ */
+export const mrzTd3 = simple('mrz-td3', (value) => {
+  if (!/^[A-Z0-9<]{9}[0-9][A-Z<]{3}[0-9]{7}[MFX<][0-9]{7}[A-Z0-9<]{14}[0-9<][0-9]$/.test(value)) return fail('MRZ line needs 44 characters in the TD3 layout');
+  const check = (from: number, to: number, at: number): boolean => {
+    const digit = value[at] as string;
+    const field = value.slice(from, to);
+    return digit === '<' ? /^<+$/.test(field) : mrzCheck(field) === Number(digit);
+  };
+  const date = (from: number): boolean => {
+    const mm = Number(value.slice(from + 2, from + 4));
+    const dd = Number(value.slice(from + 4, from + 6));
+    return [1900, 2000].some((c) => isCalendarDate(c + Number(value.slice(from, from + 2)), mm, dd));
+  };
+  if (!check(0, 9, 9)) return fail('MRZ document number check digit fails');
+  if (!date(13) || !check(13, 19, 19)) return fail('MRZ date of birth or its check digit fails');
+  if (!date(21) || !check(21, 27, 27)) return fail('MRZ expiry date or its check digit fails');
+  if (!check(28, 42, 42)) return fail('MRZ personal number check digit fails');
+  const composite = value.slice(0, 10) + value.slice(13, 20) + value.slice(21, 43);
+  return mrzCheck(composite) === Number(value[43]) ? OK : fail('MRZ composite check digit fails');
+});

@@ -277,6 +277,39 @@ describe('mx-clabe', () => {
   });
 });
 
+describe('mrz-td3', () => {
+  // Written apart from the validator: each character's value (digit, A=10 .. Z=35, < = 0) times
+  // 7, 3, 1 in turn, summed, mod 10.
+  const cd = (field: string): string => {
+    const v = (c: string): number => (/[0-9]/.test(c) ? Number(c) : c === '<' ? 0 : c.charCodeAt(0) - 'A'.charCodeAt(0) + 10);
+    return String([...field].reduce((acc, c, i) => acc + v(c) * ([7, 3, 1][i % 3] ?? 0), 0) % 10);
+  };
+  const line = (doc: string, birth: string, expiry: string, personal: string): string => {
+    const a = doc + cd(doc);
+    const b = birth + cd(birth);
+    const c = expiry + cd(expiry);
+    const p = /^<+$/.test(personal) ? `${personal}<` : personal + cd(personal);
+    return `${a}UTO${b}F${c}${p}${cd(a + b + c + p)}`;
+  };
+  it("accepts ICAO's examples and lines built with their check digits", () => {
+    ok('mrz-td3', 'L898902C36UTO7408122F1204159ZE184226B<<<<<10');
+    ok('mrz-td3', 'L898902C<3UTO6908061F9406236ZE184226B<<<<<14');
+    expect(line('L898902C3', '740812', '120415', 'ZE184226B<<<<<')).toBe('L898902C36UTO7408122F1204159ZE184226B<<<<<10');
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Z0-9]{9}$/), fc.integer({ min: 0, max: 9999 }), (doc, n) => {
+        const value = line(doc, `8${n % 10}0${(n % 9) + 1}1${n % 10}`, `3${n % 10}1${(n % 2) + 1}2${n % 10}`, '<<<<<<<<<<<<<<');
+        ok('mrz-td3', value);
+        for (const changed of oneDigitChanges(value, [9, 19, 27, 43])) bad('mrz-td3', changed, /check digit/);
+      }),
+    );
+  });
+  it('rejects another layout and a date that is no calendar date', () => {
+    bad('mrz-td3', 'L898902C36UTO7408122F1204159ZE184226B<<<<<1', /44 characters/);
+    bad('mrz-td3', line('L898902C3', '741312', '120415', '<<<<<<<<<<<<<<'), /date of birth/);
+    bad('mrz-td3', line('L898902C3', '740812', '120231', '<<<<<<<<<<<<<<'), /expiry/);
+  });
+});
+
 describe('Australian identifiers', () => {
   it('accept valid TFN, ABN, ACN and Medicare numbers', () => {
     for (const s of ['876 543 210', '876543210', '465964728']) ok('au-tfn', s);

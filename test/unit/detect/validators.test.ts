@@ -87,7 +87,7 @@ describe('VALIDATORS registry', () => {
         'de-tax-id', 'es-dni', 'it-codice-fiscale', 'fr-nir', 'nl-bsn', 'pl-pesel', 'au-tfn', 'au-abn', 'au-acn',
         'au-medicare', 'in-pan', 'basic-credentials', 'base58check', 'jp-my-number',
         'se-personnummer', 'fi-hetu', 'ch-ahv', 'be-national-number', 'tr-tc-kimlik', 'za-id', 'il-id', 'sg-nric', 'kr-rrn',
-        'cn-resident-id', 'cl-rut', 'mx-curp', 'mx-clabe',
+        'cn-resident-id', 'cl-rut', 'mx-curp', 'mx-clabe', 'mrz-td3',
       ].sort(),
     );
   });
