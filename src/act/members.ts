@@ -277,7 +277,11 @@ function authPasswordAt(items: readonly JsonValue[]): number {
  *   container's command); the client reads `-p` alone as "ask for it";
  * - sshpass's `-p`, with the value in the next item or on it (`["sshpass","-p","S3cret","ssh",...]`),
  *   among its options, before the command it runs (whose own `-p` is a port);
- * - curl's `-u`, `--user`, `-U` or `--proxy-user` followed by `user:password` (the item whole).
+ * - curl's `-u`, `--user`, `-U` or `--proxy-user` followed by `user:password` (the item whole);
+ * - redis-cli's (valkey-cli's) `-a` or `--pass` with the value in the next item
+ *   (`["redis-cli","-h","cache","-a","S3cret","ping"]`);
+ * - htpasswd's password given on the command line with `-b`: after the file and the user, or
+ *   after the user alone with `-n` (`["htpasswd","-b","/etc/nginx/.htpasswd","ops","S3cret"]`).
  */
 function clientPassword(items: readonly JsonValue[], i: number): string | undefined {
   const item = items[i];
@@ -287,7 +291,31 @@ function clientPassword(items: readonly JsonValue[], i: number): string | undefi
   // Only an item after -p or on it can be sshpass's password: the list is walked for those alone.
   if ((before === '-p' || /^-p./.test(item)) && i === sshpassPasswordAt(items)) return "sshpass's -p argument is redacted whole";
   if (typeof before === 'string' && CURL_USER.test(before) && /^[^:]*:./.test(item) && namedBefore(items, i - 1, CURL)) return "curl's user:password argument is redacted whole";
+  if ((before === '-a' || before === '--pass') && namedBefore(items, i - 1, REDIS_CLI)) return "redis-cli's -a argument is redacted whole";
+  if (i === htpasswdPasswordAt(items)) return "htpasswd's -b password argument is redacted whole";
   return undefined;
+}
+
+/**
+ * Where htpasswd's password stands in `items` when `-b` gives it on the command line: after its
+ * options, the password file (none with `-n`) and the user; -1 for none.
+ */
+function htpasswdPasswordAt(items: readonly JsonValue[]): number {
+  const k = items.findIndex((x) => typeof x === 'string' && HTPASSWD.test(x));
+  if (k < 0) return -1;
+  let j = k + 1;
+  let flags = '';
+  for (; j < items.length; j++) {
+    const x = items[j];
+    if (typeof x !== 'string') return -1;
+    if (!/^-[a-zA-Z]+$/.test(x)) break;
+    flags += x.slice(1);
+    // -C takes the bcrypt cost, -r the rounds of SHA.
+    if (/[Cr]$/.test(x)) j++;
+  }
+  if (!flags.includes('b')) return -1;
+  const at = j + (flags.includes('n') ? 1 : 2);
+  return at < items.length ? at : -1;
 }
 
 /**
@@ -321,6 +349,8 @@ const MYSQL_CLIENT = /(?:^|[\\/])(?:mysql(?:dump|admin|import|sh|check|pump|slap
 const SSHPASS = /(?:^|\/)sshpass$/;
 const CURL = /(?:^|[\\/])curl(?:\.exe)?$/i;
 const CURL_USER = /^(?:-u|--user|-U|--proxy-user)$/;
+const REDIS_CLI = /(?:^|[\\/])(?:redis|valkey)-cli(?:\.exe)?$/i;
+const HTPASSWD = /(?:^|[\\/])htpasswd(?:\.exe)?$/i;
 
 const HEADER = /^(?:[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+|[Aa]uthorization|AUTHORIZATION|[Cc]ookie|COOKIE)$/;
 

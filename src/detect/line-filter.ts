@@ -236,10 +236,10 @@ const ITEM = String.raw`[\[,]\s*\\*["']`;
 const SQL_LINE = String.raw`(?i)\binsert\s+(?:ignore\s+)?into\b|\b(?:set|where)\b[^\n]*?(?:=|<>|\s(?:i?like|in)\s)|(?:=|<>|\s(?:i?like|in)\s)[^\n]*?\b(?:set|where)\b`.replaceAll(String.raw`\s`, JS_SPACE);
 /**
  * The name of a client whose arguments a rule may take (see act/members.ts): a MySQL or MariaDB
- * client, sshpass, or curl as an item of its own (a path's end or a quoted word: `curl/8.5` of a
+ * client, sshpass, htpasswd, redis-cli, or curl as an item of its own (a path's end or a quoted word: `curl/8.5` of a
  * user agent is none).
  */
-const CLIENT_LINE = String.raw`(?i)mysql|mariadb|sshpass|[/\\"']curl(?:\.exe)?\\*["']`;
+const CLIENT_LINE = String.raw`(?i)mysql|mariadb|sshpass|htpasswd|(?:redis|valkey)-cli|[/\\"']curl(?:\.exe)?\\*["']`;
 
 /**
  * A key a rule selects as an item of an array with an item after it: a command-line option

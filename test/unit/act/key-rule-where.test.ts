@@ -307,6 +307,30 @@ describe('sshpass and curl as lists of their arguments', () => {
   });
 });
 
+describe('redis-cli and htpasswd as lists of their arguments', () => {
+  it("has redis-cli's -a value and htpasswd's -b password redacted after the program, and nothing else", async () => {
+    const builtin = builtinPolicy();
+    const lines = [
+      '["redis-cli","-h","redis.internal","-a","r3d1s-S3cr3t","--no-auth-warning","ping"]',
+      '{"cmd":["/usr/bin/valkey-cli","--pass","Vk-S3cret","info"]}',
+      '["htpasswd","-b","/etc/nginx/.htpasswd","ops","0psP@nel2024"]',
+      '["htpasswd","-nbB","ops","0psP@nel2024"]',
+      // Another program's -a, -a before redis-cli, htpasswd asking for the password, its bcrypt cost.
+      '{"a":["ls","-a","/tmp"],"b":["-a","X1","redis-cli"],"c":["htpasswd","-c","/etc/nginx/.htpasswd","ops"],"d":["htpasswd","-BC","12","/f","ops"]}',
+    ];
+    const { out } = await run(builtin, lines);
+    expect(out).toEqual([
+      '["redis-cli","-h","redis.internal","-a","[[PASSWORD]]","--no-auth-warning","ping"]',
+      '{"cmd":["/usr/bin/valkey-cli","--pass","[[PASSWORD]]","info"]}',
+      '["htpasswd","-b","/etc/nginx/.htpasswd","ops","[[PASSWORD]]"]',
+      '["htpasswd","-nbB","ops","[[PASSWORD]]"]',
+      lines[4],
+    ]);
+    const entries = explainKeys(builtin, lines[2] as string);
+    expect(entries.map((e) => [e.path, e.detail])).toEqual([['$[4]', "htpasswd's -b password argument is redacted whole"]]);
+  });
+});
+
 describe('a list of header names and values', () => {
   it('has the value after a header name a rule selects redacted, where names stand at even places', async () => {
     const builtin = builtinPolicy();
