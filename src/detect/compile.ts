@@ -187,9 +187,14 @@ export class CompiledPolicy {
    */
   allowedUnder(detector: CompiledDetector, key: string, text: string, m: RegexMatch): string | undefined {
     if (!detector.allow.readsContext && !this.globalAllow.readsContext) return undefined;
+    // The key tells something of a value at the start of the string only, and the entry reads the
+    // value and a little after it: one string of 84,000 addresses is not copied 84,000 times.
+    if (m.start > MAX_KEY_DISTANCE) return undefined;
+    // Only a number: a key's word allows a counter under it, not a phone or an id someone typed.
+    if (!/^\s*\d+\s*$/.test(text)) return undefined;
     const prefix = `${key.length > MAX_KEY_CONTEXT ? key.slice(-MAX_KEY_CONTEXT) : key}: `;
     const at = prefix.length;
-    const keyed = prefix + text;
+    const keyed = prefix + text.slice(0, m.end + MAX_KEY_CONTEXT);
     const moved = { start: m.start + at, end: m.end + at, matchStart: m.matchStart + at, matchEnd: m.matchEnd + at };
     return detector.allow.around(keyed, moved, 'context') ?? this.globalAllow.around(keyed, moved, 'context');
   }
@@ -212,8 +217,13 @@ export class CompiledPolicy {
   }
 }
 
-/** How much of a key {@link CompiledPolicy.allowedUnder} reads: its end, as an entry reads the text before a value. */
+/**
+ * How much of a key {@link CompiledPolicy.allowedUnder} reads (its end, as an entry reads the text
+ * before a value), and of the value's string after the value.
+ */
 const MAX_KEY_CONTEXT = 256;
+/** How far into its string a value may start for its key to be read before it. */
+const MAX_KEY_DISTANCE = 64;
 
 /** Candidate values up to this long have their verdicts kept (see {@link CompiledPolicy.verdictOf}). */
 const VERDICT_MAX_CHARS = 128;

@@ -129,8 +129,10 @@ export function ownTokens(policy: CompiledPolicy, text: string): TokenRef[] {
   });
 }
 
-/** A key that names an identifier (`entity_id`, `clientId`, `userID`). */
+/** A key that names an identifier (`entity_id`, `clientId`, `userID`), a UUID, and the categories of secrets. */
 const ID_KEY = /(?:^|[_.-])(?:id|Id|ID)$|[a-z0-9](?:Id|ID)$/;
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const SECRETS: ReadonlySet<string> = new Set(['secret', 'credential']);
 
 /** How much of a key a value is read with at most: the widest keyword window a pack may set. */
 const MAX_KEY_READ = 1000;
@@ -150,7 +152,7 @@ export function scanHits(policy: CompiledPolicy, text: string, hits: readonly nu
  * read as its words (`transit number: ...` for `transitNumber`). Detectors whose pattern or keyword
  * window needs the keyword find it there. `under`: the value's own key, whose allowlist reading
  * still holds (`{"stats":{"rx_bytes":...}}`, see {@link ScanContext}), and which, when it names
- * an id, takes the value from any match that reads another key as its name.
+ * an id and the value is a UUID, takes it from a secret's match that reads another key as its name.
  */
 function keyedCandidates(policy: CompiledPolicy, text: string, key: string, trace?: TraceEntry[], under?: string): Candidate[] {
   // The key as written, and as its words read (`transitNumber` as `transit number`, see key-words.ts);
@@ -174,8 +176,8 @@ function keyedCandidates(policy: CompiledPolicy, text: string, key: string, trac
     // The value's own key, nearer than this one, may allow what this one lets through; and an id's
     // key says what the value is: a match that took this key as the value's name (`auth: <uuid>`
     // for `{"auth":{"entity_id":"<uuid>"}}`) names it wrongly.
-    const anId = ID_KEY.test(under);
-    return inValue.filter((c) => !(anId && c.matchStart < 0) && !policy.allowedUnder(c.detector, under, text, c));
+    const anId = ID_KEY.test(under) && UUID.test(text);
+    return inValue.filter((c) => !(anId && c.matchStart < 0 && SECRETS.has(c.detector.spec.category)) && !policy.allowedUnder(c.detector, under, text, c));
   });
 }
 

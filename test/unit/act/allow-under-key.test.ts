@@ -93,9 +93,12 @@ describe("an allowlist entry on a value's context, in JSON", () => {
     const lines = [
       '{"auth":{"entity_id":"3f9a1c2e-7b4d-4e8a-9c6f-1d2b3a4c5e6f","clientId":"9a1c2e3f-7b4d-4e8a-9c6f-1d2b3a4c5e6f"}}',
       '{"auth":{"prod":"Zk39aLq0pW8xN2vB7cM4Yt6H"}}',
+      // An id that is no UUID under a key that names it: a document's keyword above still counts.
+      '{"passport":{"id":"C01X00T47","country":"DE"},"ssn":{"id":"536274189"}}',
+      // A phone under a key an allowlist entry names: only a number is read with its key.
+      '{"order":"415-555-2671"}',
     ];
-    const out = await run(builtinPolicy(), lines);
-    expect(out[0]).toBe(lines[0]);
-    expect(out[1]).toMatch(/^\{"auth":\{"prod":"\[\[API_KEY:[^\]]+\]\]"\}\}$/);
+    const out = (await run(builtinPolicy(), lines)).map((l) => l.replace(/\[\[([A-Z_]+):[^\]]+\]\]/g, '[[$1]]'));
+    expect(out).toEqual([lines[0], '{"auth":{"prod":"[[API_KEY]]"}}', '{"passport":{"id":"[[PASSPORT]]","country":"DE"},"ssn":{"id":"[[SSN]]"}}', '{"order":"[[PHONE]]"}']);
   });
 });
