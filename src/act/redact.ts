@@ -91,10 +91,12 @@ class Walker implements FirstPass {
    * parsed (with keys as written), where the numbers' written forms are looked up. `context`: the
    * keys above the value that can tell a detector something (see scanText), nearest first, the
    * value's own among them (`{"ssns":["A","B"]}`, `{"phone":{"home":"B"}}`, `{"ssn":{"card":"C"}}`).
+   * `under`: the member's key of a scalar member, which allowlists read it with (see ScanContext);
+   * not an array's items (a card in a list under `request_id` is no request id).
    */
-  value(v: JsonValue, path: string, depth: number, source = path, context: readonly string[] = NO_KEYS): JsonValue | typeof DROP {
-    if (typeof v === 'string') return this.string(v, path, true, context, true, this.#keys.at(-1));
-    if (typeof v === 'number') return this.number(v, path, source, context);
+  value(v: JsonValue, path: string, depth: number, source = path, context: readonly string[] = NO_KEYS, under?: string): JsonValue | typeof DROP {
+    if (typeof v === 'string') return this.string(v, path, true, context, true, under);
+    if (typeof v === 'number') return this.number(v, path, source, context, under);
     if (v === null || typeof v !== 'object') return v;
     if (depth >= this.#o.maxDepth) {
       // The path is named unless one of its keys repeats a value of the record.
@@ -169,7 +171,7 @@ class Walker implements FirstPass {
         else {
           this.#keys.push(key);
           const childPath = fieldPath(path, name);
-          next = this.value(item, childPath, depth + 1, source === path && name === key ? childPath : fieldPath(source, key), itemContext);
+          next = this.value(item, childPath, depth + 1, source === path && name === key ? childPath : fieldPath(source, key), itemContext, key);
           this.#keys.pop();
         }
       }
@@ -191,10 +193,10 @@ class Walker implements FirstPass {
    * exponent or a minus sign, see numbers.ts); kept as a number unless something in it is
    * redacted, then the redacted text. A finding in the plain digits replaces the whole number.
    */
-  number(v: number, path: string, source = path, context: readonly string[] = NO_KEYS): JsonValue | typeof DROP {
+  number(v: number, path: string, source = path, context: readonly string[] = NO_KEYS, under?: string): JsonValue | typeof DROP {
     const written = this.#o.numbers?.at(source);
     const text = written ?? String(v);
-    const out = this.string(text, path, true, context, written !== undefined, this.#keys.at(-1));
+    const out = this.string(text, path, true, context, written !== undefined, under);
     if (out !== text) return out;
     const known = this.written.get(v);
     if (!known) this.written.set(v, [text]);
