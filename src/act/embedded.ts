@@ -53,8 +53,8 @@ const ITEM = new RE2(STRING, 'gu');
 const ENTRY = String.raw`\[[ \t]*${STRING}[ \t]*,[ \t]*(?:${STRING}|-?[0-9][0-9A-Za-z.+_-]*|nil|null|NULL|None|true|false)[ \t]*\]`;
 /**
  * A map written as its entries (`[["full_name", "Ada"], ["date_of_birth", "1992-01-09"]]`, the
- * bind parameters of a Rails query, `Object.entries` or a Python list of tuples printed), and one
- * entry of it.
+ * bind parameters of a Rails query, `Object.entries` printed; each entry in brackets, so a Python
+ * list of tuples is not read), and one entry of it.
  */
 const ENTRIES = new RE2(String.raw`\[[ \t]*${ENTRY}(?:[ \t]*,[ \t]*${ENTRY})*[ \t]*\]`, 'gu');
 const ONE_ENTRY = new RE2(ENTRY, 'gu');
