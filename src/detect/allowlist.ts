@@ -18,7 +18,7 @@ export class Allowlist {
   readonly #regexes: string[] = [];
   /** All regex entries over the value in one set: one call tells whether any entry allows a value. */
   readonly #set: RE2Set | undefined;
-  readonly #aroundRegexes: Array<{ target: 'match' | 'line' | 'context'; re: RE2; name: string }> = [];
+  readonly #aroundRegexes: Array<{ target: 'match' | 'line' | 'context'; re: RE2; name: string; source: string }> = [];
   /**
    * What the line and context entries found in the last text asked about (by entry: where its lines
    * break and whether each line asked about matches, or the spans of its matches): a text's
@@ -26,6 +26,12 @@ export class Allowlist {
    * searched 80,000 times.
    */
   #last: { text: string; found: Array<Lines | Array<[number, number]> | undefined> } | undefined;
+  /**
+   * The context entries in one set, by their index in the list above: a text is searched once for
+   * all of them, and again only by those that match it (the IP detector has a dozen such entries,
+   * each a search of the whole text, for any value that looks like an address).
+   */
+  readonly #context: { set: RE2Set; entries: number[] } | undefined;
   /** True when an entry reads a stretch of the text around a value (target `context`). */
   readonly readsContext: boolean;
 
@@ -38,11 +44,13 @@ export class Allowlist {
         sources.push(e.regex);
         this.#regexes.push(`${origin} regex /${e.regex}/`);
       } else {
-        this.#aroundRegexes.push({ target: e.target, re: new RE2(e.regex, e.target === 'context' ? 'gu' : 'u'), name: `${origin} ${e.target} regex /${e.regex}/` });
+        this.#aroundRegexes.push({ target: e.target, re: new RE2(e.regex, e.target === 'context' ? 'gu' : 'u'), name: `${origin} ${e.target} regex /${e.regex}/`, source: e.regex });
       }
     }
     this.#set = sources.length > 0 ? new RE2.Set(sources, 'u') : undefined;
-    this.readsContext = this.#aroundRegexes.some((e) => e.target === 'context');
+    const context = [...this.#aroundRegexes.keys()].filter((k) => this.#aroundRegexes[k]?.target === 'context');
+    this.#context = context.length > 1 ? { set: new RE2.Set(context.map((k) => (this.#aroundRegexes[k] as { source: string }).source), 'u'), entries: context } : undefined;
+    this.readsContext = context.length > 0;
   }
 
   /**
@@ -52,9 +60,7 @@ export class Allowlist {
    */
   around(text: string, m: RegexMatch, only?: 'context'): string | undefined {
     if (this.#aroundRegexes.length === 0) return undefined;
-    if (this.#last?.text !== text) {
-      this.#last = { text, found: this.#aroundRegexes.map(({ target, re }) => (target === 'line' ? linesOf(text) : target === 'context' ? spansOf(re, text) : undefined)) };
-    }
+    if (this.#last?.text !== text) this.#last = { text, found: this.#found(text) };
     const { found } = this.#last;
     for (const [k, { target, re, name }] of this.#aroundRegexes.entries()) {
       if (only !== undefined && target !== only) continue;
@@ -62,6 +68,16 @@ export class Allowlist {
       if (target === 'match' ? re.test(text.slice(m.matchStart, m.matchEnd)) : Array.isArray(at) ? holds(at, m) : lineMatches(re, text, m, at as Lines)) return name;
     }
     return undefined;
+  }
+
+  /** What each line and context entry finds in `text` (see #last). */
+  #found(text: string): Array<Lines | Array<[number, number]> | undefined> {
+    const searched = this.#context ? new Set(this.#context.set.match(re2Input(text)).map((i) => this.#context?.entries[i])) : undefined;
+    return this.#aroundRegexes.map(({ target, re }, k) => {
+      if (target === 'line') return linesOf(text);
+      if (target !== 'context') return undefined;
+      return searched && !searched.has(k) ? [] : spansOf(re, text);
+    });
   }
 
   /** The entry that allows `value`, or undefined. */
