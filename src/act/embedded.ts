@@ -49,17 +49,21 @@ const STRING = String.raw`[uUbB]?(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')`;
  */
 const PAIR = new RE2(String.raw`[uUbB]?(?:"(?:[^"\\\n]|\\.){1,256}"|'(?:[^'\\\n]|\\.){1,256}')[ \t\r\n]*:[ \t\r\n]*(?:${STRING}|\[[ \t\r\n]*(?:${STRING})(?:[ \t\r\n]*,[ \t\r\n]*(?:${STRING}))*[ \t\r\n]*\]|-?[0-9][0-9A-Za-z.+_-]*|[\[{])`, 'gu');
 const ITEM = new RE2(STRING, 'gu');
-/** One entry of a map written as its entries: a key, then a string, a number or a null (Ruby's nil, Python's None). */
-const ENTRY = String.raw`\[[ \t]*${STRING}[ \t]*,[ \t]*(?:${STRING}|-?[0-9][0-9A-Za-z.+_-]*|nil|null|NULL|None|true|false)[ \t]*\]`;
+/**
+ * One entry of a map written as its entries: a key, then a string, a number or a null (Ruby's nil,
+ * Python's None), in brackets or, as Python prints a list of tuples, in parentheses.
+ */
+const ENTRY_VALUE = String.raw`[ \t]*${STRING}[ \t]*,[ \t]*(?:${STRING}|-?[0-9][0-9A-Za-z.+_-]*|nil|null|NULL|None|true|false|True|False)[ \t]*`;
+const ENTRY = String.raw`(?:\[${ENTRY_VALUE}\]|\(${ENTRY_VALUE}\))`;
 /**
  * A map written as its entries (`[["full_name", "Ada"], ["date_of_birth", "1992-01-09"]]`, the
- * bind parameters of a Rails query, `Object.entries` printed; each entry in brackets, so a Python
- * list of tuples is not read), and one entry of it.
+ * bind parameters of a Rails query, `Object.entries` printed, a Python list of tuples as
+ * `OrderedDict` and `dict.items()` print it), and one entry of it.
  */
-const ENTRIES = new RE2(String.raw`\[[ \t]*${ENTRY}(?:[ \t]*,[ \t]*${ENTRY})*[ \t]*\]`, 'gu');
+const ENTRIES = new RE2(String.raw`\[[ \t]*${ENTRY}(?:[ \t]*,[ \t]*${ENTRY})*[ \t]*,?[ \t]*\]`, 'gu');
 const ONE_ENTRY = new RE2(ENTRY, 'gu');
 /** A quick test that `text` may hold a map written as its entries. */
-const MAY_HOLD_ENTRIES = /\[[ \t]*\[[ \t]*[uUbB]?["']/;
+const MAY_HOLD_ENTRIES = /\[[ \t]*[[(][ \t]*[uUbB]?["']/;
 /** What follows a string that is a member's name. */
 const NAME_AFTER = /^[ \t\r\n]*(?::|=>)/;
 /** A quick test that `text` may hold a pair. */

@@ -195,6 +195,28 @@ export function indexPathKeys(path: string): string[] {
   return keys;
 }
 
+/**
+ * True when `value` holds an index path: each key a member of an object there, each item an
+ * index of an array there.
+ */
+export function holdsIndexPath(value: JsonValue, path: string): boolean {
+  let at: JsonValue | undefined = value;
+  for (let i = 0; i < path.length; ) {
+    const kind = path[i];
+    let next = i + 1;
+    while (next < path.length && path[next] !== MEMBER && path[next] !== ITEM) next++;
+    const part = path.slice(i + 1, next);
+    if (kind === ITEM) at = Array.isArray(at) ? at[Number(part)] : undefined;
+    else {
+      const key = unescapeKey(part);
+      at = at !== null && typeof at === 'object' && !Array.isArray(at) && Object.hasOwn(at, key) ? at[key] : undefined;
+    }
+    if (at === undefined) return false;
+    i = next;
+  }
+  return true;
+}
+
 /** An index path as a field path (`$.a.b[0]`, `$["odd key"]`), for messages. */
 export function indexPath(path: string): string {
   let out = '$';

@@ -207,10 +207,11 @@ function esc(part: string): string {
  */
 function jsonKeyPattern(key: string): string {
   const parts = key.split('*');
-  // Also first in a pair, the key of a map written as its entries (`[["password","..."],["host","db"]]`;
-  // see entryRules in act/members.ts): one pattern, whose literal is the key between quotes either
-  // way (a glob's pairs are optionPattern's, which takes an item anywhere in its list).
-  if (parts.length === 1) return String.raw`["'](?i:${esc(key)})["']\s*:|\[\s*\\*["'](?i:${esc(key)})["']\s*,`;
+  // Also first in a pair, the key of a map written as its entries (`[["password","..."],["host","db"]]`,
+  // Python's `[('password', '...')]`; see entryRules in act/members.ts): one pattern, whose literal
+  // is the key between quotes either way (a glob's pairs are optionPattern's, which takes an item
+  // anywhere in its list).
+  if (parts.length === 1) return String.raw`["'](?i:${esc(key)})["']\s*:|[[(]\s*\\*["'](?i:${esc(key)})["']\s*,`;
   const first = parts[0] as string;
   const last = parts[parts.length - 1] as string;
   if (last.length > 0) return `(?i:${esc(last)})["']\\s*:`;

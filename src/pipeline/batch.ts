@@ -11,7 +11,7 @@ import { onlyAsKey } from '../act/members.js';
 import { redactRecord, type RedactKeys } from '../act/redact.js';
 import { replacement } from '../act/replace.js';
 import { decodeLineText, encodeBody } from '../codecs/jsonl.js';
-import { indexJson, indexPath, indexPathKeys, spliceJson } from '../codecs/json-splice.js';
+import { holdsIndexPath, indexJson, indexPath, indexPathKeys, spliceJson } from '../codecs/json-splice.js';
 import type { DataKey } from '../crypto/keys/cache.js';
 import { encryptToken, wrapToken } from '../crypto/token.js';
 import type { CompiledDetector, CompiledPolicy } from '../detect/compile.js';
@@ -233,7 +233,15 @@ function processRecord(bytes: Buffer, source: SourceRef, ctx: RecordContext, hit
     const index = text === undefined ? undefined : indexJson(text, ctx.limits.maxDepth);
     if (index?.repeated !== undefined && mayHide(bytes, ctx.policy)) {
       // The parser keeps a repeated key's last value; an earlier one would pass unscanned.
-      throw new LogveilError('DUPLICATE_KEY', `an object repeats the key${cleanPath(ctx.policy, index.repeated, text ?? '')}; the record is ambiguous`);
+      const redacted = (): JsonValue | undefined => {
+        try {
+          const out = redactRecord(record, { policy: ctx.policy, actions: ctx.actions, maxDepth: ctx.limits.maxDepth, keys: ctx.keys });
+          return out.kind === 'drop' ? undefined : (out.body as JsonValue);
+        } catch {
+          return undefined;
+        }
+      };
+      throw new LogveilError('DUPLICATE_KEY', `an object repeats the key${cleanPath(ctx.policy, index.repeated, text ?? '', redacted)}; the record is ambiguous`);
     }
     // What the raw line says each value can match (a value read with its key before it, see
     // scanText, is read with every detector: the prefilter passes no line with such a key).
@@ -316,13 +324,17 @@ function keyBlockLine(bytes: Buffer, source: SourceRef, ctx: RecordContext, dete
  * ` at <path>` for an index path, or nothing when a key on the path holds something a detector
  * or a key rule finds (in JSON it holds), read as the record holds it or as the message would
  * spell it, or stands anywhere in the record's JSON text but as a key (it may repeat a value the
- * record redacts).
+ * record redacts), or is not in the record as redacted (`redacted()`; undefined when that fails):
+ * a key inside a value a rule takes whole (`{"password":{"<secret>":...}}`, the value of an
+ * environment entry named DB_PASSWORD) is part of that value.
  */
-function cleanPath(policy: CompiledPolicy, path: string, source: string): string {
+function cleanPath(policy: CompiledPolicy, path: string, source: string, redacted: () => JsonValue | undefined): string {
   const shown = indexPath(path);
   const keys = indexPathKeys(path);
   const clean = (text: string): boolean => scanText(policy, text).length === 0 && embeddedValues(text, policy.keyRules).length === 0;
-  return [shown, ...keys].every(clean) && keys.every((k) => onlyAsKey(k, source)) ? ` at ${shown}` : '';
+  if (!([shown, ...keys].every(clean) && keys.every((k) => onlyAsKey(k, source)))) return '';
+  const body = redacted();
+  return body !== undefined && holdsIndexPath(body, path) ? ` at ${shown}` : '';
 }
 
 /** Encrypts a whole raw record for the quarantine; the event names the reason, never the content. */

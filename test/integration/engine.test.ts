@@ -320,19 +320,26 @@ describe('engine', () => {
       '{"a":"\\u0061lice@example.com","a":"x"}',
       '{"status":200,"status":201}',
       CLEAN_LINE(1),
+      // Keys inside a value a rule takes whole are that value: the path is not told.
+      '{"password":{"Hunter2Secret!x":{"x":1,"x":2}}}',
+      '{"env":[{"name":"DB_PASSWORD","value":{"Pr0d-Db-Pass-42":{"a":1,"a":2}}}]}',
     ].join('\n') + '\n';
     for (const fastPath of [true, false]) {
       const r = await runEngine(input, { workers: 0, fastPath });
-      expect(r.summary).toMatchObject({ recordsIn: 5, appOut: 2, quarantined: 3, balanced: true });
+      expect(r.summary).toMatchObject({ recordsIn: 7, appOut: 2, quarantined: 5, balanced: true });
       expect(r.quarantine.map((q) => [(q.source as { line: number }).line, q.code])).toEqual([
         [1, 'DUPLICATE_KEY'],
         [2, 'DUPLICATE_KEY'],
         [3, 'DUPLICATE_KEY'],
+        [6, 'DUPLICATE_KEY'],
+        [7, 'DUPLICATE_KEY'],
       ]);
       // A repeated key with nothing to hide passes as it came.
       expect(r.output).toBe(`{"status":200,"status":201}\n${CLEAN_LINE(1)}\n`);
       const messages = r.events.filter((e) => e.type === 'quarantine').map((e) => e.message);
       expect(messages).toContain('an object repeats the key at $.a; the record is ambiguous');
+      expect(messages.slice(-2)).toEqual(['an object repeats the key; the record is ambiguous', 'an object repeats the key; the record is ambiguous']);
+      expect(JSON.stringify(r.events)).not.toMatch(/Hunter2Secret|Pr0d-Db-Pass/);
     }
   });
 

@@ -133,12 +133,16 @@ describe('embeddedValues', () => {
   it('takes the values of a map written as its entries (Rails bind parameters, a list of tuples)', () => {
     const binds = 'INSERT INTO "users" ("password", "email") VALUES ($1, $2)  [["password", "hunter2xyz"], ["email", "a@b.c"], ["id", 4], ["deleted_at", nil]]';
     expect(taken(binds)).toEqual([['hunter2xyz']]);
-    expect(taken("[('api_token', u'Zq7hunterXy9'), ('x', 1)]")).toEqual([]);
+    // Python prints an OrderedDict and dict.items() as a list of tuples.
+    expect(taken("[('api_token', u'Zq7hunterXy9'), ('x', 1)]")).toEqual([['Zq7hunterXy9']]);
+    expect(taken("OrderedDict([('full_name', 'Ada Lovelace'), ('newsletter', True), ('password', 'hunter2xyz'),])")).toEqual([['hunter2xyz']]);
     expect(taken("args=[['api_token', u'Zq7hunterXy9'], ['retries', None]]")).toEqual([['Zq7hunterXy9']]);
     // A pair of two field names, a count, an entry outside a list of entries: nothing.
     expect(taken('permit [["password", "cookie"]]')).toEqual([]);
     expect(taken('tally [["password", 120], ["timeout", 4]]')).toEqual([]);
     expect(taken('["password", "hunter2xyz"]')).toEqual([]);
+    expect(taken("config.get('password', 'hunter2xyz')")).toEqual([]);
+    expect(taken("[('password', 'hunter2xyz'), 'host']")).toEqual([]);
   });
 });
 

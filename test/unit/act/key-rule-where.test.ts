@@ -380,6 +380,16 @@ describe("a map written as a list of its entries", () => {
     expect(explainKeys(builtin, lines[1] as string).map((e) => [e.path, e.detail])).toEqual([['$.config[0][1]', 'the value of an entry under "password" is redacted whole']]);
     expect(explainKeys(builtin, lines[4] as string)).toEqual([]);
   });
+
+  it("reads a Python list of tuples in text (an OrderedDict, dict.items()) as such a map", async () => {
+    const lines = [
+      "DEBUG forms: cleaned_data=OrderedDict([('full_name', 'Ada Lovelace'), ('date_of_birth', '1992-01-09'), ('newsletter', True)])",
+      "INFO params dict_items([('region', 'eu-west-1'), ('retries', 3)])",
+    ];
+    const { out, fast } = await run(builtinPolicy(), lines);
+    expect(out.map((l) => l.replace(/:tk1\.[\w.-]+\]\]/g, ']]'))).toEqual(["DEBUG forms: cleaned_data=OrderedDict([('full_name', '[[NAME]]'), ('date_of_birth', '[[DOB]]'), ('newsletter', True)])", lines[1]]);
+    expect(fast).toBe(1);
+  });
 });
 
 describe('the built-in rules for keys ending in token or secret', () => {
