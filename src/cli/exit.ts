@@ -19,6 +19,11 @@ export const ExitCode = {
   LedgerInvalid: 7,
   /** ledger verify: intact except a torn last line left by a crash (opening the ledger recovers it). */
   LedgerTorn: 8,
+  /**
+   * ledger verify: intact, but some entries carry no signature (after the last checkpoint, or
+   * found so when a writer opened the ledger): a crash, a process still writing, or a rewrite.
+   */
+  LedgerUnsigned: 9,
 } as const;
 
 /**

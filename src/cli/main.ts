@@ -157,7 +157,7 @@ ledger
   .option('--export', "the paths are the security stream's export (S3 objects of the Lambda handlers' chains, gzipped or not, folders read recursively); --pubkey is needed for its checkpoints")
   .option('-c, --config <file>', 'config file (YAML)')
   .option('--json', 'report as JSON')
-  .addHelpText('after', '\nExit codes: 0 valid, 7 invalid (tampered or damaged), 8 torn last line (a crash; recovered when the ledger is next opened), 2 nothing to verify or no public key.')
+  .addHelpText('after', '\nExit codes: 0 valid, 7 invalid (tampered or damaged), 8 torn last line (a crash; recovered when the ledger is next opened), 9 intact but some entries carry no signature (a process still writing or one that died before its checkpoint, or a rewrite), 2 nothing to verify or no public key.')
   .action((paths: string[], flags) => run(async () => (await import('./commands/ledger.js')).ledgerVerifyCommand(paths, flags)));
 
 ledger

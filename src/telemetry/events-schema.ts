@@ -164,6 +164,10 @@ export const EVENT_SCHEMAS: Readonly<Record<SecurityEventType, object>> = {
     checkpointTornBytes: COUNT,
     savedAs: { type: 'string', minLength: 1 },
   }),
+  'ledger-unsigned': event('ledger-unsigned', ['fromSeq', 'toSeq'], {
+    fromSeq: { type: 'integer', minimum: 1 },
+    toSeq: { type: 'integer', minimum: 1 },
+  }),
 };
 
 /** Every event type: a type error here means events.ts has a type the schema does not know. */

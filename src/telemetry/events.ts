@@ -127,6 +127,19 @@ export interface LedgerRecoveryEvent extends EventBase {
 }
 
 /**
+ * The ledger was opened with entries that no checkpoint of this writer's key signs: a process that
+ * died before its checkpoint, or a chain rewritten (its hashes recomputed) and its checkpoints
+ * removed. Written before anything else, so that the checkpoints this writer signs later, which
+ * cover those entries too, do not pass them off as signed.
+ */
+export interface LedgerUnsignedEvent extends EventBase {
+  type: 'ledger-unsigned';
+  /** The first and last seq of the entries found unsigned. */
+  fromSeq: number;
+  toSeq: number;
+}
+
+/**
  * Input records a Firehose transform answered `Dropped` without redacting or quarantining them:
  * it had no data key to protect them (`key-unavailable`), or an error nothing handled ended its
  * invocation (`processing-failed`). The metrics count them too; this puts the loss in the chain.
@@ -150,7 +163,8 @@ export type SecurityEvent =
   | DetokenizeAuditEvent
   | RunEvent
   | HeartbeatEvent
-  | LedgerRecoveryEvent;
+  | LedgerRecoveryEvent
+  | LedgerUnsignedEvent;
 
 /** Every event `type`, for the schema and for `ledger show --type`. */
 export type SecurityEventType = SecurityEvent['type'];

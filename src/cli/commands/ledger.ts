@@ -15,8 +15,8 @@ import { LEDGER_ENTRY_SCHEMA, SECURITY_EVENT_SCHEMA } from '../../telemetry/even
 import type { SecurityEvent } from '../../telemetry/events.js';
 import { ExitCode } from '../exit.js';
 
-/** Exit codes of `ledger verify` beyond {@link ExitCode}: scripts tell tampering from a crash. */
-export const LedgerExitCode = { Invalid: ExitCode.LedgerInvalid, Torn: ExitCode.LedgerTorn } as const;
+/** Exit codes of `ledger verify` beyond {@link ExitCode}: scripts tell tampering from a crash, and both from entries no signature covers. */
+export const LedgerExitCode = { Invalid: ExitCode.LedgerInvalid, Torn: ExitCode.LedgerTorn, Unsigned: ExitCode.LedgerUnsigned } as const;
 
 interface CommonFlags {
   config?: string;
@@ -82,29 +82,56 @@ export function ledgerVerifyCommand(paths: string[], flags: LedgerVerifyFlags): 
   return exitCodeOf(report);
 }
 
-/** The exit code of a verification: 0 ok, 8 torn tail only, 2 nothing to verify or no key, 7 otherwise. */
+/**
+ * The exit code of a verification: 7 tampered or damaged, 8 torn tail only, 2 nothing to verify or
+ * no key, 9 intact but with entries no signature covers, 0 ok.
+ */
 export function exitCodeOf(report: VerifyReport): number {
-  if (report.ok) return ExitCode.Ok;
   const kind = report.firstProblem?.kind;
   if (kind === 'torn') return LedgerExitCode.Torn;
   if (kind === 'empty' || kind === 'no-public-key') return ExitCode.Usage;
-  return LedgerExitCode.Invalid;
+  if (kind !== undefined) return LedgerExitCode.Invalid;
+  if (report.unsignedEntries > 0 || (report.adoptedRanges?.length ?? 0) > 0) return LedgerExitCode.Unsigned;
+  return report.ok ? ExitCode.Ok : LedgerExitCode.Invalid;
 }
 
 function describeReport(r: VerifyReport, trustedKey: boolean): string {
   const size = `${r.entries} entries (${r.events} events) in ${r.segments} segment${r.segments === 1 ? '' : 's'}, ${r.checkpoints} checkpoint${r.checkpoints === 1 ? '' : 's'}`;
   const out: string[] = [];
   const p = r.firstProblem;
+  const unsigned = unsignedLines(r);
+  const whole = `${size}; last seq ${r.lastSeq}, head ${r.head.slice(0, 16)}…, ledger ${r.ledgerId ?? '-'}`;
   if (p) {
     out.push(`ledger INVALID: ${p.kind}${p.seq !== null ? ` at seq ${p.seq}` : ''}, ${p.file}:${p.line}: ${p.message}`);
     out.push(`checked before it: ${size}`);
+    // A torn tail is reported with the whole ledger checked, its unsigned entries too.
+    if (p.kind === 'torn') out.push(...unsigned.map((u) => `also: ${u}`));
+  } else if (unsigned.length > 0) {
+    out.push(...unsigned.map((u) => `ledger UNSIGNED: ${u}`));
+    out.push(`intact otherwise: ${whole}`);
   } else {
-    out.push(`ledger OK: ${size}; last seq ${r.lastSeq}, head ${r.head.slice(0, 16)}…, ledger ${r.ledgerId ?? '-'}`);
-    if (r.unsignedEntries > 0) out.push(`warning: the last ${r.unsignedEntries} entries are after the last checkpoint: a truncation there would go unseen`);
+    out.push(`ledger OK: ${whole}`);
   }
   for (const k of r.keyProblems ?? []) out.push(`warning: ${k}`);
   if (r.checkpoints > 0 && !trustedKey) out.push(`note: checkpoints verified with the public key(s) found next to the ledger (${r.keyIds.join(', ')}); pass --pubkey with a trusted copy`);
   return out.join('\n') + '\n';
+}
+
+/** What the report says of entries no signature covers, a line each. */
+function unsignedLines(r: VerifyReport): string[] {
+  const out: string[] = [];
+  for (const a of r.adoptedRanges ?? []) {
+    out.push(
+      `entries ${a.fromSeq}..${a.toSeq} were found unsigned when the ledger was opened at ${a.ts} (seq ${a.seq}): the checkpoints after cover them only because that writer went on from them; they cannot be told from a forgery`,
+    );
+  }
+  const u = r.unsignedRange;
+  if (u) {
+    const one = u.fromSeq === u.toSeq;
+    const which = one ? `the last entry (seq ${u.toSeq}) carries` : `the last ${u.toSeq - u.fromSeq + 1} entries (seq ${u.fromSeq}..${u.toSeq}) carry`;
+    out.push(`${which} no signature: a process that is still writing or died before its checkpoint, or a rewrite; ${one ? 'it' : 'they'} cannot be told from a forgery`);
+  }
+  return out;
 }
 
 /** As {@link exitCodeOf}: 0 ok, 2 nothing to verify or no public key for the checkpoints, 7 otherwise. */
@@ -205,6 +232,8 @@ function summary(e: SecurityEvent): string {
       return `beat ${e.beat} every ${e.intervalSeconds}s, up ${e.uptimeSeconds}s`;
     case 'ledger-recovery':
       return `${e.segment}:${e.line} ${e.tornBytes} torn bytes cut after seq ${e.lastSeq}`;
+    case 'ledger-unsigned':
+      return `entries ${e.fromSeq}..${e.toSeq} found unsigned on open (no checkpoint of this writer's key signs them)`;
     default:
       // A type a newer version writes: its members are not known here.
       return at;

@@ -16,6 +16,11 @@
  * the event of such an entry, or a member that should not be there before `hash`, is left to
  * `ledger verify` with its content. A line that does not end so is read whole, and checked as the
  * others are.
+ *
+ * A hash chain can be recomputed by anyone, so the entries after the last checkpoint cannot be
+ * told from a forgery. The opener says which entries no checkpoint vouches for (see
+ * {@link OpenedLedger.unsigned}): those after the last checkpoint, when its signature verifies with
+ * the opener's key and the entry it signed was found in the chain; every entry otherwise.
  */
 import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readSync, writeFileSync } from 'node:fs';
@@ -50,13 +55,24 @@ export interface OpenedLedger {
   lastCheckpointSeq: number;
   checkpointsSize: number;
   recovery?: Recovery;
+  /**
+   * The entries (after a torn tail was cut) that no checkpoint the opener trusts signs: after the
+   * last checkpoint, or all of them when that checkpoint is not the opener's to vouch for (another
+   * key signed it, its signature fails, or the entry it signed lies before the segments read).
+   */
+  unsigned?: { fromSeq: number; toSeq: number };
 }
+
+/** Whether a checkpoint's signature verifies with the opener's key. */
+export type CheckpointTrust = (checkpoint: Checkpoint) => boolean;
 
 /**
  * Reads the state of the ledger in `dir` and recovers a torn tail; the caller holds the
- * directory's lock (see acquireLock), so no other writer is in the middle of a line.
+ * directory's lock (see acquireLock), so no other writer is in the middle of a line. `trusts`
+ * tells whether the last checkpoint is signed by the opener's key: only then are the entries it
+ * covers taken as signed.
  */
-export function openLedgerDir(dir: string, io: LedgerIo): OpenedLedger {
+export function openLedgerDir(dir: string, io: LedgerIo, trusts: CheckpointTrust): OpenedLedger {
   const numbers = readdirSync(dir)
     .map(segmentNumber)
     .filter((n): n is number => n !== undefined)
@@ -71,14 +87,14 @@ export function openLedgerDir(dir: string, io: LedgerIo): OpenedLedger {
   const path = join(dir, name);
   const trusted = cp.head !== undefined ? { seq: cp.lastSeq, hash: cp.head } : undefined;
   const tail = scanSegment(dir, last, trusted);
-  let { head, ledgerId } = tail;
+  let { head, ledgerId, checkpointFound } = tail;
   if (!head && last > 1) {
     // A crash while starting the segment: the chain ends in the one before.
     const previous = scanSegment(dir, last - 1, trusted);
     if (!previous.head || previous.goodBytes !== previous.size) {
       throw corrupt(dir, segmentName(last - 1), previous.goodLines + 1, 'segment does not end with a valid entry; run `logveil ledger verify`');
     }
-    ({ head, ledgerId } = previous);
+    ({ head, ledgerId, checkpointFound } = previous);
   }
   const { goodBytes, goodLines } = tail;
   const opened: OpenedLedger = {
@@ -97,6 +113,8 @@ export function openLedgerDir(dir: string, io: LedgerIo): OpenedLedger {
   if (cp.ledgerId !== undefined && ledgerId !== undefined && cp.ledgerId !== ledgerId) {
     throw corrupt(dir, CHECKPOINTS_FILE, 1, `checkpoints are of ledger ${cp.ledgerId}, segments of ${ledgerId}`);
   }
+  const signedSeq = cp.last !== undefined && checkpointFound && trusts(cp.last) ? cp.lastSeq : 0;
+  if (opened.head.seq > signedSeq) opened.unsigned = { fromSeq: signedSeq + 1, toSeq: opened.head.seq };
   const tornBytes = tail.size - goodBytes;
   if (tornBytes > 0 || cp.tornBytes > 0) {
     let savedAs = `${name}.torn-${opened.head.seq + 1}`;
@@ -144,6 +162,8 @@ interface SegmentTail {
   ledgerId?: string;
   goodBytes: number;
   goodLines: number;
+  /** Whether the entry the trusted checkpoint signed was read here with the hash it signed (or the segment entry linked to it). */
+  checkpointFound: boolean;
 }
 
 /**
@@ -154,7 +174,7 @@ interface SegmentTail {
 function scanSegment(dir: string, n: number, trusted?: ChainHead): SegmentTail {
   const name = segmentName(n);
   const path = join(dir, name);
-  const out: SegmentTail = { size: 0, goodBytes: 0, goodLines: 0 };
+  const out: SegmentTail = { size: 0, goodBytes: 0, goodLines: 0, checkpointFound: false };
   const tailFrom = countFileLines(path) - FULLY_CHECKED;
   let index = 0;
   let stopped = false;
@@ -163,6 +183,7 @@ function scanSegment(dir: string, n: number, trusted?: ChainHead): SegmentTail {
     const i = index++;
     const covered = !stopped && trusted !== undefined && i < tailFrom && out.head ? coveredLink(raw, out.head, trusted) : undefined;
     if (covered !== undefined && out.head) {
+      if (out.head.seq + 1 === trusted?.seq) out.checkpointFound = true;
       out.head = { seq: out.head.seq + 1, hash: covered };
       out.goodLines += 1;
       out.goodBytes = raw.offset + (raw.end - raw.start) + 1;
@@ -192,12 +213,17 @@ function scanSegment(dir: string, n: number, trusted?: ChainHead): SegmentTail {
       r = checkLine(line, { seq: v.seq - 1, hash: v.prev }, { segment: n }, { content });
       if ('kind' in r) return false;
       out.ledgerId = (r.entry as SegmentEntry).ledgerId;
+      // The checkpoint at the end of the segment before, signed at the rotation.
+      if (trusted !== undefined && v.seq - 1 === trusted.seq && v.prev === trusted.hash) out.checkpointFound = true;
     } else {
       r = checkLine(line, out.head, 'event', { content });
       if ('kind' in r) return false;
     }
     // The entry a checkpoint signed must be the one written then.
-    if (covered && seq === trusted.seq && r.entry.hash !== trusted.hash) return false;
+    if (covered && seq === trusted.seq) {
+      if (r.entry.hash !== trusted.hash) return false;
+      out.checkpointFound = true;
+    }
     out.head = { seq: r.entry.seq, hash: r.entry.hash };
     out.goodLines += 1;
     out.goodBytes = line.offset + Buffer.byteLength(line.text) + 1;
@@ -273,6 +299,8 @@ interface CheckpointState {
   lastSeq: number;
   /** The head the checkpoint of `lastSeq` signed. */
   head?: string;
+  /** The checkpoint of `lastSeq`. */
+  last?: Checkpoint;
   ledgerId?: string;
   size: number;
   tornBytes: number;
@@ -283,16 +311,16 @@ function readCheckpoints(dir: string, _io: LedgerIo): CheckpointState {
   if (!existsSync(path)) return { lastSeq: 0, size: 0, tornBytes: 0 };
   const scanned = scanFile(path);
   let lastSeq = 0;
-  let head: string | undefined;
+  let last: Checkpoint | undefined;
   let ledgerId: string | undefined;
   for (const line of scanned.lines) {
     if (line.value === undefined || checkpointShapeProblem(line.value)) throw corrupt(dir, CHECKPOINTS_FILE, line.line, 'not a checkpoint');
     const c = line.value as Checkpoint;
     if (c.seq >= lastSeq) {
       lastSeq = c.seq;
-      head = c.head;
+      last = c;
     }
     ledgerId = c.ledgerId;
   }
-  return { lastSeq, size: scanned.size, tornBytes: scanned.tornBytes, ...(head !== undefined ? { head } : {}), ...(ledgerId ? { ledgerId } : {}) };
+  return { lastSeq, size: scanned.size, tornBytes: scanned.tornBytes, ...(last !== undefined ? { head: last.head, last } : {}), ...(ledgerId ? { ledgerId } : {}) };
 }

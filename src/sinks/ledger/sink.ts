@@ -5,19 +5,25 @@
  * `checkpointIntervalMs`, at each rotation and on close. The sink never drops: a failing write is
  * cut back and retried while the caller waits (`onStall` says why), and once it gives up every
  * later write throws the same {@link LedgerError}, so the engine stops instead of losing events.
+ *
+ * A ledger opened with entries that no checkpoint of this writer's key signs (a process that died
+ * before its checkpoint, or a chain rewritten and its checkpoints removed) gets a `ledger-unsigned`
+ * event naming them first: the checkpoints signed from then on cover those entries too, and the
+ * event keeps `ledger verify` from taking them as signed.
  */
+import { createPublicKey } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SecuritySink } from '../security-events.js';
-import type { LedgerRecoveryEvent, SecurityEvent } from '../../telemetry/events.js';
+import type { LedgerRecoveryEvent, LedgerUnsignedEvent, SecurityEvent } from '../../telemetry/events.js';
 import { canonicalJson } from '../../util/canonical.js';
 import type { ChainHead } from './chain.js';
 import { checkpointPayload, CHECKPOINTS_FILE, sealEntryLine, sealEventLine, segmentName, type Checkpoint, type LedgerEntry } from './entry.js';
 import { LedgerError } from './errors.js';
 import { AppendFile, fsyncDir, NODE_IO, type LedgerIo } from './io.js';
 import { acquireLock, releaseLock } from './lock.js';
-import { newLedgerId, openLedgerDir, type Recovery } from './recover.js';
-import type { LedgerSigner } from './signer.js';
+import { newLedgerId, openLedgerDir, type CheckpointTrust, type Recovery } from './recover.js';
+import { verifySignature, type LedgerSigner } from './signer.js';
 
 export interface LedgerOptions {
   signer: LedgerSigner;
@@ -78,15 +84,18 @@ export class LedgerSink implements SecuritySink {
   }
 
   /**
-   * Opens (or creates) the ledger in `dir`: takes its lock, recovers a torn tail (recorded as a
-   * `ledger-recovery` event, the first entry written) and exports the signer's public key as
-   * `ledger-public-<keyId>.pem` next to the segments.
+   * Opens (or creates) the ledger in `dir`: takes its lock, recovers a torn tail, records the
+   * entries it found after the last checkpoint of the signer's key (a `ledger-unsigned` event, the
+   * first entry written) and the recovery (a `ledger-recovery` event, next), and exports the
+   * signer's public key as `ledger-public-<keyId>.pem` next to the segments.
    *
    * @throws LedgerError `LEDGER_LOCKED`, `LEDGER_CORRUPT` (the ledger is damaged or was tampered
    *   with: run `logveil ledger verify`), `LEDGER_WRITE_FAILED`.
    */
   static async open(dir: string, options: LedgerOptions): Promise<LedgerSink> {
     const io = options.io ?? NODE_IO;
+    const publicKeyPem = await options.signer.publicKeyPem();
+    const trusts = signedBy(options.signer, publicKeyPem);
     let state: ReturnType<typeof openLedgerDir>;
     let locked = false;
     try {
@@ -95,7 +104,7 @@ export class LedgerSink implements SecuritySink {
       // a torn tail).
       acquireLock(dir);
       locked = true;
-      state = openLedgerDir(dir, io);
+      state = openLedgerDir(dir, io, trusts);
     } catch (err) {
       if (locked) releaseLock(dir);
       if (err instanceof LedgerError) throw err;
@@ -104,14 +113,21 @@ export class LedgerSink implements SecuritySink {
     }
     let sink: LedgerSink | undefined;
     try {
-      await writeFile(join(dir, `ledger-public-${options.signer.keyId}.pem`), await options.signer.publicKeyPem(), { mode: 0o644 });
+      await writeFile(join(dir, `ledger-public-${options.signer.keyId}.pem`), publicKeyPem, { mode: 0o644 });
       sink = new LedgerSink(dir, options, state, state.ledgerId ?? newLedgerId());
       if (state.segmentEmpty) await sink.#enqueue(() => sink!.#startSegment(state.segment));
+      const ts = sink.#now().toISOString();
+      const opening: SecurityEvent[] = [];
+      if (state.unsigned) {
+        // Before any entry of this writer's: its first checkpoint covers them too.
+        const event: LedgerUnsignedEvent = { type: 'ledger-unsigned', ts, fromSeq: state.unsigned.fromSeq, toSeq: state.unsigned.toSeq };
+        opening.push(event);
+      }
       const r = state.recovery;
       if (r) {
         const event: LedgerRecoveryEvent = {
           type: 'ledger-recovery',
-          ts: sink.#now().toISOString(),
+          ts,
           segment: r.segment,
           line: r.line,
           lastSeq: r.lastSeq,
@@ -119,8 +135,11 @@ export class LedgerSink implements SecuritySink {
           ...(r.checkpointTornBytes > 0 ? { checkpointTornBytes: r.checkpointTornBytes } : {}),
           ...(r.savedAs ? { savedAs: r.savedAs } : {}),
         };
-        await sink.write([event]);
+        opening.push(event);
       }
+      // Appended as they are, without the rotation a full segment would take first: its checkpoint
+      // would sign the entries found unsigned before the event that names them.
+      if (opening.length > 0) await sink.#enqueue(() => sink!.#appendEntries(opening.map((event) => ({ kind: 'event' as const, event }))));
       return sink;
     } catch (err) {
       if (sink) sink.#closeFiles();
@@ -264,6 +283,15 @@ export class LedgerSink implements SecuritySink {
     this.#file.close();
     this.#checkpoints.close();
   }
+}
+
+/**
+ * Whether a checkpoint is signed by `signer`'s key. The key files next to the ledger are not asked:
+ * whoever can write the directory can put a key there.
+ */
+function signedBy(signer: LedgerSigner, publicKeyPem: string): CheckpointTrust {
+  const key = createPublicKey(publicKeyPem);
+  return (cp) => cp.keyId === signer.keyId && cp.alg === signer.alg && verifySignature(cp.alg, key, checkpointPayload(cp), Buffer.from(cp.sig, 'base64url'));
 }
 
 /** The UTF-8 bytes of the pieces one after the other, encoded straight into one buffer (no joined string). */

@@ -2,6 +2,11 @@
  * `ledger verify`: checks a ledger's chain (every entry's hash, seq order, links), its segments
  * (numbering, each starting from the last head) and its signed checkpoints, and reports the first
  * problem with its seq and file:line. Works on a ledger directory or on exported files.
+ *
+ * Anyone can recompute a hash chain, so an intact chain proves nothing about entries no signature
+ * covers. Those are reported as unsigned: the entries after the last checkpoint, and the entries a
+ * writer found after the last checkpoint when it opened the ledger (its `ledger-unsigned` event),
+ * which the checkpoints it signed later cover only because it went on from them.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -39,7 +44,23 @@ export interface VerifyProblem {
   message: string;
 }
 
+/** Entries `fromSeq` to `toSeq`. */
+export interface SeqRange {
+  fromSeq: number;
+  toSeq: number;
+}
+
+/**
+ * Entries a writer found unsigned when it opened the ledger: its `ledger-unsigned` event (at `seq`,
+ * written at `ts`), less the entries a checkpoint signed before that event covers.
+ */
+export interface AdoptedRange extends SeqRange {
+  seq: number;
+  ts: string;
+}
+
 export interface VerifyReport {
+  /** True when nothing is wrong and a signature covers every entry (no unsigned or adopted range). */
   ok: boolean;
   ledgerId: string | null;
   /** Entries checked (segment entries included) and, of them, events. */
@@ -49,8 +70,15 @@ export interface VerifyReport {
   checkpoints: number;
   lastSeq: number;
   head: string;
-  /** Entries after the last verified checkpoint: intact, but a truncation there would go unseen. */
+  /**
+   * Entries after the last verified checkpoint: a process still writing or one that died before
+   * its checkpoint, or a chain rewritten with its checkpoints removed; they cannot be told apart.
+   */
   unsignedEntries: number;
+  /** Their seqs, when there are any. */
+  unsignedRange?: SeqRange;
+  /** Ranges a writer found unsigned on open and went on from: later checkpoints cover them only so. */
+  adoptedRanges?: AdoptedRange[];
   keyIds: string[];
   /** Public key files found next to the ledger that hold no public key (`file: why`): not used. */
   keyProblems?: string[];
@@ -118,6 +146,7 @@ export function verifyLedger(paths: readonly string[], options: VerifyOptions = 
   // the hashes a checkpoint signed are kept.
   const signed = signedSeqs(input.checkpoints);
   const hashes = new Map<number, { hash: string; file: string; line: number }>();
+  const adoptions: AdoptedRange[] = [];
   let head: ChainHead = { seq: 0, hash: GENESIS };
   let torn: VerifyProblem | undefined;
   const first = input.segments[0] as SegmentFile;
@@ -151,6 +180,7 @@ export function verifyLedger(paths: readonly string[], options: VerifyOptions = 
       const e = r.entry;
       if (e.kind === 'segment') report.ledgerId ??= e.ledgerId;
       else report.events += 1;
+      if (e.kind === 'event' && e.event.type === 'ledger-unsigned') adoptions.push(adoptionOf(e.event, e.seq, e.ts));
       report.entries += 1;
       head = { seq: e.seq, hash: e.hash };
       if (signed.has(e.seq)) hashes.set(e.seq, { hash: e.hash, ...at });
@@ -182,6 +212,7 @@ export function verifyLedger(paths: readonly string[], options: VerifyOptions = 
   const lastSegment = input.segments[input.segments.length - 1] as SegmentFile;
   const endOfLedger = { file: lastSegment.file, line: lastLines + 1 };
   let signedSeq = 0;
+  const verifiedSeqs: number[] = [];
   for (const { file: cpFile, scanned } of input.checkpoints) {
     if (scanned.lines.length > 0 && keys.size === 0) {
       return fail({ kind: 'no-public-key', seq: null, file: cpFile, line: 1, message: 'no public key to verify checkpoint signatures: pass --pubkey' });
@@ -224,6 +255,7 @@ export function verifyLedger(paths: readonly string[], options: VerifyOptions = 
         });
       }
       signedSeq = cp.seq;
+      verifiedSeqs.push(cp.seq);
       report.checkpoints += 1;
     }
     // A checkpoint cut off by a crash (opening the ledger recovers it): the entries it would have
@@ -234,8 +266,31 @@ export function verifyLedger(paths: readonly string[], options: VerifyOptions = 
     }
   }
   report.unsignedEntries = head.seq - signedSeq;
+  if (report.unsignedEntries > 0) report.unsignedRange = { fromSeq: signedSeq + 1, toSeq: head.seq };
+  const adopted = adoptions.map((a) => lessSigned(a, verifiedSeqs)).filter((a): a is AdoptedRange => a !== undefined);
+  if (adopted.length > 0) report.adoptedRanges = adopted;
   if (torn) return fail(torn);
-  return { ...report, ok: true };
+  return { ...report, ok: report.unsignedEntries === 0 && adopted.length === 0 };
+}
+
+/**
+ * The range a `ledger-unsigned` event at `seq` names. One of another shape (no logveil writes it)
+ * is taken to name every entry before it.
+ */
+function adoptionOf(event: object, seq: number, ts: string): AdoptedRange {
+  const { fromSeq, toSeq } = event as Partial<SeqRange>;
+  const valid = Number.isSafeInteger(fromSeq) && Number.isSafeInteger(toSeq) && (fromSeq as number) >= 1 && (fromSeq as number) <= (toSeq as number) && (toSeq as number) < seq;
+  return { ...(valid ? { fromSeq: fromSeq as number, toSeq: toSeq as number } : { fromSeq: 1, toSeq: seq - 1 }), seq, ts };
+}
+
+/**
+ * `range` without the entries a verified checkpoint signed before its event covers (a checkpoint
+ * of a key its writer did not hold, after a key change), or undefined when it covers them all.
+ * A checkpoint signs the head of its time, so one of a seq before the event's was signed before it.
+ */
+function lessSigned(range: AdoptedRange, verifiedSeqs: readonly number[]): AdoptedRange | undefined {
+  const covered = verifiedSeqs.reduce((max, seq) => (seq < range.seq && seq > max ? seq : max), 0);
+  return covered >= range.toSeq ? undefined : { ...range, fromSeq: Math.max(range.fromSeq, covered + 1) };
 }
 
 /** The seqs the checkpoints sign (whatever else is wrong with them: that is checked later). */

@@ -32,7 +32,7 @@ class MemorySink implements SecuritySink {
 describe('security event schema', () => {
   it('has a schema for every event type of the union, and compiles in strict mode', () => {
     expect([...EVENT_TYPES].sort()).toEqual(
-      ['detokenize', 'findings', 'heartbeat', 'key-created', 'ledger-recovery', 'quarantine', 'records-dropped', 'routed', 'run-start', 'run-stop'].sort(),
+      ['detokenize', 'findings', 'heartbeat', 'key-created', 'ledger-recovery', 'ledger-unsigned', 'quarantine', 'records-dropped', 'routed', 'run-start', 'run-stop'].sort(),
     );
     for (const t of EVENT_TYPES) expect(() => ajv.compile(EVENT_SCHEMAS[t])).not.toThrow();
     expect(() => ajv.compile(LEDGER_ENTRY_SCHEMA)).not.toThrow();

@@ -287,7 +287,10 @@ describe('LedgerSink', () => {
     expect(first).toMatchObject({ code: 'LEDGER_WRITE_FAILED', message: expect.stringMatching(/ledger-000001\.jsonl: cannot write \(EROFS, not retryable\)/) });
     await expect(sink.write([sampleEvent(1)])).rejects.toBe(first);
     await expect(sink.close()).rejects.toBe(first);
-    expect(verifyLedger([dir]).ok).toBe(true);
+    // Intact; the segment entry written before the failure was never signed.
+    const report = verifyLedger([dir]);
+    expect(report.firstProblem).toBeUndefined();
+    expect(report).toMatchObject({ ok: false, unsignedEntries: 1, unsignedRange: { fromSeq: 1, toSeq: 1 } });
   });
 
   it('gives up after maxStallMs of a transient failure', async () => {
