@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { relative } from 'node:path';
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
-import type { Document, LineCounter } from 'yaml';
+import type { Document, LineCounter, YAMLError } from 'yaml';
 import type { Problem } from '../errors.js';
 
 // The parser and the schema compiler load on first use: a start whose pack files all come from
@@ -22,6 +22,11 @@ export interface LoadedYaml {
   value: unknown;
   /** Line of the node at a path (`['detectors', 3, 'regex']`); the nearest ancestor's line if absent. */
   lineOf(path: ReadonlyArray<string | number>): number;
+  /**
+   * Line of the key of the mapping member at a path (`['detectors', 3, 'extra']`), which is the
+   * line to fix even when the member's value is a block below it; {@link lineOf} if there is no such key.
+   */
+  keyLineOf(path: ReadonlyArray<string | number>): number;
 }
 
 /** Parses YAML text; problems are returned rather than thrown so callers can gather all of them. */
@@ -32,10 +37,11 @@ export function parseYaml(file: string, text: string): { doc?: LoadedYaml; probl
   const problems: Problem[] = [...document.errors, ...document.warnings].map((e) => ({
     file,
     line: e.linePos?.[0]?.line ?? 1,
-    message: `YAML: ${e.message.split('\n')[0]}`,
+    message: `YAML: ${yamlMessage(e)}`,
   }));
   if (document.errors.length > 0) return { problems };
   const lineOf = (path: ReadonlyArray<string | number>): number => nodeLine(document, lineCounter, path);
+  const keyLineOf = (path: ReadonlyArray<string | number>): number => keyLine(document, lineCounter, path) ?? lineOf(path);
   let value: unknown;
   try {
     value = document.toJS({ maxAliasCount: 100 });
@@ -44,7 +50,20 @@ export function parseYaml(file: string, text: string): { doc?: LoadedYaml; probl
     if (!(err instanceof ReferenceError)) throw err;
     return { problems: [...problems, { file, line: 1, message: `YAML: ${err.message.split('\n')[0]}` }] };
   }
-  return { doc: { file, value, lineOf }, problems };
+  return { doc: { file, value, lineOf, keyLineOf }, problems };
+}
+
+/**
+ * The parser's message without what `prettyErrors` adds to it: ` at line L, column C`, then a colon
+ * and the source lines with a pointer, which a one-line problem would cut after the colon. The
+ * problem carries the line; the column stays in the message.
+ */
+function yamlMessage(e: YAMLError): string {
+  const at = e.linePos?.[0];
+  const suffix = at ? ` at line ${at.line}, column ${at.col}` : undefined;
+  const cut = suffix === undefined ? -1 : e.message.indexOf(suffix);
+  const message = (cut >= 0 ? e.message.slice(0, cut) : e.message).split('\n')[0] ?? '';
+  return at ? `${message} (column ${at.col})` : message;
 }
 
 function nodeLine(document: Document, lineCounter: LineCounter, path: ReadonlyArray<string | number>): number {
@@ -53,6 +72,16 @@ function nodeLine(document: Document, lineCounter: LineCounter, path: ReadonlyAr
     if (yaml().isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
   }
   return 1;
+}
+
+function keyLine(document: Document, lineCounter: LineCounter, path: ReadonlyArray<string | number>): number | undefined {
+  const { isMap, isScalar } = yaml();
+  const parent: unknown = document.getIn(path.slice(0, -1), true);
+  if (path.length === 0 || !isMap(parent)) return undefined;
+  const name = path[path.length - 1];
+  const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === name);
+  const range = isScalar(pair?.key) ? pair.key.range : undefined;
+  return range ? lineCounter.linePos(range[0]).line : undefined;
 }
 
 const compiled = new WeakMap<object, ValidateFunction>();
@@ -74,7 +103,9 @@ export function schemaCheck(doc: LoadedYaml, schema: object, what: string): { pr
   const paths = errors.map((e) => pointerToPath(e.instancePath));
   const problems = errors.map((e, i) => {
     const path = paths[i] as Array<string | number>;
-    return { file: doc.file, line: doc.lineOf(path), message: `${what}${describePath(path)}: ${describeError(e)}` };
+    // An unknown field is at its own line, not at the first line of the object that holds it.
+    const line = e.keyword === 'additionalProperties' ? doc.keyLineOf([...path, String((e.params as Record<string, unknown>).additionalProperty)]) : doc.lineOf(path);
+    return { file: doc.file, line, message: `${what}${describePath(path)}: ${describeError(e)}` };
   });
   return { problems, paths };
 }

@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import RE2 from 're2';
 import { duplicateIdProblems } from '../config/duplicates.js';
 import { specLoader } from '../config/spec-cache.js';
-import { itemsClearOf, parseYaml, readPackFiles, schemaCheck, type LoadedYaml } from '../config/yaml.js';
+import { parseYaml, readPackFiles, schemaCheck, type LoadedYaml } from '../config/yaml.js';
 import { PolicyError, type Problem } from '../errors.js';
 import type { Severity } from '../record.js';
 import { canonicalJson } from '../util/canonical.js';
@@ -21,6 +21,7 @@ import {
   type MatchCase,
   type PackSpec,
   type PolicySpec,
+  type SpecSource,
   type ValidatorRef,
 } from './pack.js';
 import { foldCase } from './literals.js';
@@ -67,43 +68,89 @@ export function packFilesOf(paths: readonly string[], displayBase: string, probl
  */
 export function loadPolicy(paths: readonly string[], displayBase = process.cwd()): PolicySpec {
   const problems: Problem[] = [];
-  const packs: PackSpec[] = [];
   const files = packFilesOf(paths, displayBase, problems);
-  const loader = specLoader('pack', loadPackText);
-  packs.push(...readPackFiles(files, displayBase, problems, loader.parse));
-  checkDuplicates(packs, problems);
+  // The detector ids of every file in file order, those of a pack that does not load included: a
+  // duplicate id is a problem to report with the others, not one to find after they are fixed.
+  const seen: PackIds[] = [];
+  const loader = specLoader('pack', (file: string, text: string, found: Problem[]): PackSpec | undefined => {
+    const read = readPack(file, text, found);
+    if (!read.pack && read.ids) seen.push(read.ids);
+    return read.pack;
+  });
+  const packs = readPackFiles(files, displayBase, problems, (file, text, found) => {
+    const pack = loader.parse(file, text, found);
+    if (pack) seen.push(pack);
+    return pack;
+  });
+  checkDuplicates(seen, problems);
   if (problems.length > 0) throw new PolicyError(problems);
   return { packs, hash: loader.hash(() => policyHash(packs)) };
 }
 
 /** Parses and checks one pack; appends its problems and returns it when it is usable. */
 export function loadPackText(file: string, text: string, problems: Problem[]): PackSpec | undefined {
+  return readPack(file, text, problems).pack;
+}
+
+/** The ids of a pack and its detectors, where they are defined: what the checks across packs need. */
+interface PackIds {
+  /** Absent when the pack's own id is not a string. */
+  id?: string;
+  file: string;
+  detectors: ReadonlyArray<{ id: string; source: SpecSource }>;
+}
+
+/**
+ * Parses one pack and runs every check on it: the schema, then the checks a schema cannot express
+ * on each field the schema found well-formed, whether or not other fields of the pack are. The pack
+ * is returned when the schema found no problem in it (its other problems are reported all the
+ * same); otherwise its ids are, for the checks across packs.
+ */
+function readPack(file: string, text: string, problems: Problem[]): { pack?: PackSpec; ids?: PackIds } {
   const parsed = parseYaml(file, text);
   problems.push(...parsed.problems);
   const doc = parsed.doc;
-  if (!doc) return undefined;
+  if (!doc) return {};
   const schema = schemaCheck(doc, PACK_SCHEMA, 'pack');
   problems.push(...schema.problems);
-  const raw = doc.value as RawPack;
+  const sound = soundPaths(schema.paths);
+  const raw = isRecord(doc.value) ? doc.value : {};
+  const detectors = Array.isArray(raw.detectors) ? (raw.detectors as unknown[]) : [];
+  const keyRules = Array.isArray(raw.keyRules) ? (raw.keyRules as unknown[]) : [];
+  detectors.forEach((d, i) => isRecord(d) && checkDetector(doc, d, i, sound, problems));
+  keyRules.forEach((r, i) => isRecord(r) && checkKeyRule(doc, r, i, sound, problems));
+  checkAllowlist(doc, ['allowlist'], raw.allowlist, typeof raw.pack === 'string' ? `pack "${raw.pack}"` : 'pack', sound, problems);
   if (schema.problems.length > 0) {
-    // The pack is not usable, but its well-formed detectors and key rules are still checked.
-    const clear = itemsClearOf(schema.paths, ['detectors', 'keyRules']);
-    if (clear) {
-      (raw.detectors ?? []).forEach((d, i) => clear('detectors', i) && toDetector(doc, d, i, problems));
-      (raw.keyRules ?? []).forEach((r, i) => clear('keyRules', i) && toKeyRule(doc, r, i, problems));
-    }
-    return undefined;
+    const ids = detectors.flatMap((d, i) =>
+      isRecord(d) && typeof d.id === 'string' ? [{ id: d.id, source: { file, line: doc.lineOf(['detectors', i]) } }] : [],
+    );
+    return { ids: { ...(typeof raw.pack === 'string' ? { id: raw.pack } : {}), file, detectors: ids } };
   }
+  const valid = raw as unknown as RawPack;
   const pack: PackSpec = {
-    id: raw.pack,
+    id: valid.pack,
     file,
-    detectors: (raw.detectors ?? []).map((d, i) => toDetector(doc, d, i, problems)),
-    keyRules: (raw.keyRules ?? []).map((r, i) => toKeyRule(doc, r, i, problems)),
-    allowlist: raw.allowlist ?? [],
+    detectors: (valid.detectors ?? []).map((d, i) => toDetector(doc, d, i)),
+    keyRules: (valid.keyRules ?? []).map((r, i) => toKeyRule(doc, r, i)),
+    allowlist: valid.allowlist ?? [],
   };
-  if (raw.description !== undefined) pack.description = raw.description;
-  checkAllowlist(doc, ['allowlist'], pack.allowlist, `pack "${pack.id}"`, problems);
-  return pack;
+  if (valid.description !== undefined) pack.description = valid.description;
+  return { pack };
+}
+
+/**
+ * Whether the schema found nothing wrong with the value at a path or anywhere inside it. The checks
+ * beyond the schema run on such values only: a regex that is not a string, or a validator without
+ * a name, has nothing in it they could check.
+ */
+type Sound = (path: ReadonlyArray<string | number>) => boolean;
+
+function soundPaths(problemPaths: ReadonlyArray<ReadonlyArray<string | number>>): Sound {
+  return (path) => !problemPaths.some((p) => path.every((step, i) => p[i] === step));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 interface RawPack {
@@ -143,33 +190,67 @@ interface RawKeyRule {
   strings?: boolean;
 }
 
-function toDetector(doc: LoadedYaml, raw: RawDetector, index: number, problems: Problem[]): DetectorSpec {
-  const at = (...path: Array<string | number>): number => doc.lineOf(['detectors', index, ...path]);
-  const where = `detector "${raw.id}"`;
-  const report = (line: number, message: string): void => {
-    problems.push({ file: doc.file, line, message: `${where}: ${message}` });
+/** The checks of one detector beyond the schema: its regex, its validator and its allowlist. */
+function checkDetector(doc: LoadedYaml, raw: Record<string, unknown>, index: number, sound: Sound, problems: Problem[]): void {
+  const path = ['detectors', index];
+  const where = typeof raw.id === 'string' ? `detector "${raw.id}"` : `detectors[${index}]`;
+  const report = (field: string, message: string): void => {
+    problems.push({ file: doc.file, line: doc.lineOf([...path, field]), message: `${where}: ${message}` });
   };
 
-  const regexProblem = re2Problem(raw.regex);
-  if (regexProblem) report(at('regex'), regexProblem);
-  else if (new RE2(raw.regex, 'u').test('')) report(at('regex'), 'regex matches the empty string');
-  else if (secretGroupRepeats(raw.regex)) {
-    report(at('regex'), 'the secret group is repeated, and a repeated group captures its last repetition only: put the repeat inside the group, `(?P<secret>(?:...){3})`');
+  const regex = raw.regex;
+  if (typeof regex === 'string' && sound([...path, 'regex'])) {
+    const regexProblem = re2Problem(regex);
+    if (regexProblem) report('regex', regexProblem);
+    else if (new RE2(regex, 'u').test('')) report('regex', 'regex matches the empty string');
+    else if (secretGroupRepeats(regex)) {
+      report('regex', 'the secret group is repeated, and a repeated group captures its last repetition only: put the repeat inside the group, `(?P<secret>(?:...){3})`');
+    }
   }
 
-  let validator: ValidatorRef | undefined;
-  if (raw.validator !== undefined) {
-    const { name, ...params } = typeof raw.validator === 'string' ? { name: raw.validator } : raw.validator;
+  if (raw.validator !== undefined && sound([...path, 'validator'])) {
+    const { name, ...params } = validatorRef(raw.validator as NonNullable<RawDetector['validator']>);
     const spec = VALIDATORS[name];
     if (!spec) {
-      report(at('validator'), `unknown validator "${name}" (known: ${Object.keys(VALIDATORS).join(', ')})`);
+      report('validator', `unknown validator "${name}" (known: ${Object.keys(VALIDATORS).join(', ')})`);
     } else {
-      for (const issue of spec.checkParams(params)) report(at('validator'), `validator "${name}": ${issue}`);
+      for (const issue of spec.checkParams(params)) report('validator', `validator "${name}": ${issue}`);
     }
-    validator = { name, params };
   }
-  checkAllowlist(doc, ['detectors', index, 'allowlist'], raw.allowlist ?? [], where, problems);
+  checkAllowlist(doc, [...path, 'allowlist'], raw.allowlist, where, sound, problems);
+}
 
+function validatorRef(raw: NonNullable<RawDetector['validator']>): { name: string } & Record<string, unknown> {
+  return typeof raw === 'string' ? { name: raw } : raw;
+}
+
+/** The checks of one key rule beyond the schema: fields of mode `redact` only, and its `matching` regex. */
+function checkKeyRule(doc: LoadedYaml, raw: Record<string, unknown>, index: number, sound: Sound, problems: Problem[]): void {
+  const path = ['keyRules', index];
+  const where = Array.isArray(raw.keys) && sound([...path, 'keys']) ? `key rule [${(raw.keys as string[]).join(', ')}]` : `keyRules[${index}]`;
+  const redactOnly = raw.action !== undefined || raw.label !== undefined || raw.strings !== undefined || raw.matching !== undefined;
+  if (redactOnly && typeof raw.mode === 'string' && raw.mode !== 'redact' && sound([...path, 'mode'])) {
+    problems.push({ file: doc.file, line: doc.lineOf(path), message: `${where}: label, action, strings and matching apply to mode "redact" only` });
+  }
+  if (typeof raw.matching === 'string' && sound([...path, 'matching'])) {
+    const invalid = re2Problem(raw.matching);
+    if (invalid) problems.push({ file: doc.file, line: doc.lineOf([...path, 'matching']), message: `${where}: matching: ${invalid}` });
+  }
+}
+
+/** The regexes of an allowlist that the schema found well-formed, each compiled as RE2. */
+function checkAllowlist(doc: LoadedYaml, path: Array<string | number>, entries: unknown, where: string, sound: Sound, problems: Problem[]): void {
+  if (!Array.isArray(entries)) return;
+  entries.forEach((entry: unknown, i) => {
+    if (!isRecord(entry) || typeof entry.regex !== 'string' || !sound([...path, i, 'regex'])) return;
+    const issue = re2Problem(entry.regex);
+    if (issue) problems.push({ file: doc.file, line: doc.lineOf([...path, i]), message: `${where}: allowlist regex: ${issue}` });
+  });
+}
+
+/** A detector of a pack the schema and the checks found no problem in. */
+function toDetector(doc: LoadedYaml, raw: RawDetector, index: number): DetectorSpec {
+  const at = (...path: Array<string | number>): number => doc.lineOf(['detectors', index, ...path]);
   const match: MatchCase[] = raw.tests.match.map((m, i) => {
     const source = { file: doc.file, line: at('tests', 'match', i) };
     return typeof m === 'string' ? { text: m, source } : { ...m, source };
@@ -194,48 +275,29 @@ function toDetector(doc: LoadedYaml, raw: RawDetector, index: number, problems: 
     tests: { match, nomatch },
     source: { file: doc.file, line: at() },
   };
-  if (validator) spec.validator = validator;
+  if (raw.validator !== undefined) {
+    const { name, ...params } = validatorRef(raw.validator);
+    spec.validator = { name, params } satisfies ValidatorRef;
+  }
   if (raw.block) spec.block = raw.block;
   return spec;
 }
 
-function toKeyRule(doc: LoadedYaml, raw: RawKeyRule, index: number, problems: Problem[]): KeyRuleSpec {
-  const line = doc.lineOf(['keyRules', index]);
-  if (raw.mode !== 'redact' && (raw.action !== undefined || raw.label !== undefined || raw.strings !== undefined || raw.matching !== undefined)) {
-    problems.push({ file: doc.file, line, message: `key rule [${raw.keys.join(', ')}]: label, action, strings and matching apply to mode "redact" only` });
-  }
-  if (raw.matching !== undefined) {
-    const invalid = re2Problem(raw.matching);
-    if (invalid) problems.push({ file: doc.file, line: doc.lineOf(['keyRules', index, 'matching']), message: `key rule [${raw.keys.join(', ')}]: matching: ${invalid}` });
-  }
+/** A key rule of a pack the schema and the checks found no problem in. */
+function toKeyRule(doc: LoadedYaml, raw: RawKeyRule, index: number): KeyRuleSpec {
   const rule: KeyRuleSpec = {
     keys: raw.keys.map((k) => k.toLowerCase()),
     mode: raw.mode,
     label: raw.label ?? 'SECRET',
     category: raw.category ?? 'credential',
     severity: raw.severity ?? 'high',
-    source: { file: doc.file, line },
+    source: { file: doc.file, line: doc.lineOf(['keyRules', index]) },
   };
   if (raw.action !== undefined) rule.action = normalizeAction(raw.action);
   if (raw.where !== undefined) rule.where = Object.fromEntries(Object.entries(raw.where).map(([k, values]) => [k.toLowerCase(), values]));
   if (raw.strings === true) rule.strings = true;
   if (raw.matching !== undefined) rule.matching = raw.matching;
   return rule;
-}
-
-function checkAllowlist(
-  doc: LoadedYaml,
-  path: Array<string | number>,
-  entries: readonly AllowEntry[],
-  where: string,
-  problems: Problem[],
-): void {
-  entries.forEach((entry, i) => {
-    if ('regex' in entry) {
-      const issue = re2Problem(entry.regex);
-      if (issue) problems.push({ file: doc.file, line: doc.lineOf([...path, i]), message: `${where}: allowlist regex: ${issue}` });
-    }
-  });
 }
 
 /** Explains why a regex is not RE2, in the terms a pattern author knows. */
@@ -252,8 +314,16 @@ export function re2Problem(source: string): string | undefined {
   }
 }
 
-function checkDuplicates(packs: readonly PackSpec[], problems: Problem[]): void {
-  duplicateIdProblems(packs, (p) => p.detectors, { pack: 'pack', item: 'detector' }, problems);
+/**
+ * Pack ids used twice, then detector ids used twice. A pack whose own id is missing or not a string
+ * takes no part in the first check, while its detectors take part in the second, so the two run
+ * apart: the second over one list of every detector, in file order.
+ */
+function checkDuplicates(packs: readonly PackIds[], problems: Problem[]): void {
+  const what = { pack: 'pack', item: 'detector' };
+  const named = packs.filter((p): p is PackIds & { id: string } => p.id !== undefined);
+  duplicateIdProblems(named, () => [], what, problems);
+  duplicateIdProblems([{ id: '', file: '', detectors: packs.flatMap((p) => p.detectors) }], (p) => p.detectors, what, problems);
 }
 
 /** SHA-256 of the canonical content of the packs: positions and file names do not count. */

@@ -40,6 +40,14 @@ export const ACTION_SCHEMA = {
   ],
 } as const;
 
+/**
+ * The categories of detectors and key rules. The config file sets actions per category
+ * (`actions.byCategory`), and the scanner gives `secret` and `credential` findings their own
+ * handling; a category outside this list, a typo, would silently miss both.
+ */
+export const CATEGORIES = ['pii', 'secret', 'credential', 'network', 'financial', 'identity'] as const;
+
+const CATEGORY = { enum: CATEGORIES } as const;
 const SEVERITY = { enum: ['low', 'medium', 'high', 'critical'] } as const;
 const LABEL = { type: 'string', pattern: '^[A-Z][A-Z0-9_]*$' } as const;
 
@@ -74,7 +82,7 @@ export const PACK_SCHEMA = {
         properties: {
           id: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$' },
           name: { type: 'string', minLength: 1 },
-          category: { type: 'string', pattern: '^[a-z][a-z0-9-]*$' },
+          category: CATEGORY,
           severity: SEVERITY,
           label: LABEL,
           regex: { type: 'string', minLength: 1 },
@@ -126,7 +134,7 @@ export const PACK_SCHEMA = {
           keys: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
           mode: { enum: ['redact', 'skip', 'scan'] },
           label: LABEL,
-          category: { type: 'string', pattern: '^[a-z][a-z0-9-]*$' },
+          category: CATEGORY,
           severity: SEVERITY,
           action: ACTION_SCHEMA,
           strings: { type: 'boolean' },

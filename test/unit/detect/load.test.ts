@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPolicy } from '../../../src/detect/load.js';
-import { PolicyError } from '../../../src/errors.js';
+import { PolicyError, type Problem } from '../../../src/errors.js';
 import { problemsOf } from '../../helpers/policy.js';
 
 const detector = (id: string, extra: string): string => `
@@ -15,6 +15,17 @@ const detector = (id: string, extra: string): string => `
     tests:
       match: ['x']
 ${extra}`;
+
+/** The problems of one load, or none when it succeeds. */
+function problemsOfLoad(paths: string[], displayBase: string): readonly Problem[] {
+  try {
+    loadPolicy(paths, displayBase);
+    return [];
+  } catch (err) {
+    if (!(err instanceof PolicyError)) throw err;
+    return err.problems;
+  }
+}
 
 describe('pattern pack loading', () => {
   it('reports every problem of a pack at once, each with its line', () => {
@@ -85,6 +96,82 @@ describe('pattern pack loading', () => {
     const text = (error as PolicyError).message;
     expect(text).toMatch(/b\.yaml:3 detector "same": duplicate id, first defined at a\.yaml:3/);
     expect(text).toMatch(/c\.yaml:2 pack \.detectors: must be array/);
+  });
+
+  it('reports schema problems, regex problems, unknown validators and duplicate ids of one pack together', () => {
+    const text = [
+      'pack: mixed',
+      'detectors:',
+      detector('typo', "    regex: 'foo(?=bar)'\n    allowlist:\n      - regex: '(unclosed'").replace('severity: high', 'severity: hgh'),
+      detector('twice', "    regex: 'abc'\n    validator: luhnn"),
+      detector('twice', "    regex: 'def'").replace('category: secret', 'category: secrets'),
+      detector('no-regex', '    regex: 42'),
+      'keyRules:',
+      '  - keys: [password]',
+      '    mode: redactt',
+      '  - keys: [user]',
+      '    mode: redact',
+      "    matching: '(?!x)'",
+      'allowlist:',
+      "  - regex: '[z-a]'",
+    ].join('\n');
+    const lineOf = (needle: string, from = 0): number => text.slice(0, text.indexOf(needle, from)).split('\n').length;
+    const second = text.indexOf('- id: twice') + 1;
+    const dir = mkdtempSync(join(tmpdir(), 'logveil-mixed-'));
+    writeFileSync(join(dir, 'mixed.yaml'), text);
+    const messages = problemsOfLoad([dir], dir).map((p) => `${p.file}:${p.line} ${p.message}`);
+    expect(messages).toEqual([
+      `mixed.yaml:${lineOf('hgh')} pack .detectors[0].severity: must be one of "low", "medium", "high", "critical"`,
+      `mixed.yaml:${lineOf('secrets')} pack .detectors[2].category: must be one of "pii", "secret", "credential", "network", "financial", "identity"`,
+      `mixed.yaml:${lineOf('42')} pack .detectors[3].regex: must be string`,
+      `mixed.yaml:${lineOf('redactt')} pack .keyRules[0].mode: must be one of "redact", "skip", "scan"`,
+      expect.stringMatching(new RegExp(`^mixed\\.yaml:${lineOf('foo(?=bar)')} detector "typo": lookahead`)),
+      expect.stringMatching(new RegExp(`^mixed\\.yaml:${lineOf('(unclosed')} detector "typo": allowlist regex: regex is not valid RE2: missing \\)`)),
+      expect.stringMatching(new RegExp(`^mixed\\.yaml:${lineOf('luhnn')} detector "twice": unknown validator "luhnn" \\(known: luhn, `)),
+      expect.stringMatching(new RegExp(`^mixed\\.yaml:${lineOf('(?!x)')} key rule \\[user\\]: matching: lookahead`)),
+      expect.stringMatching(new RegExp(`^mixed\\.yaml:${lineOf('[z-a]')} pack "mixed": allowlist regex: regex is not valid RE2: invalid character class range`)),
+      `mixed.yaml:${lineOf('- id: twice', second)} detector "twice": duplicate id, first defined at mixed.yaml:${lineOf('- id: twice')}`,
+    ]);
+  });
+
+  it('reports the problems of every file and the ids they share in one load, though each file has schema problems', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logveil-two-'));
+    const a = ['pack: a', 'detectors:', detector('shared', "    regex: 'abc'").replace('severity: high', 'severity: extreme')].join('\n');
+    const b = ['pack: a', 'detectors:', detector('shared', "    regex: 'def'\n    allowlist: [{regex: '(?<=x)y'}]").replace('category: secret', 'category: banana'), detector('other', "    regex: '(a)\\1'")].join('\n');
+    writeFileSync(join(dir, 'a.yaml'), a);
+    writeFileSync(join(dir, 'b.yaml'), b);
+    const lineOf = (text: string, needle: string): number => text.slice(0, text.indexOf(needle)).split('\n').length;
+    const messages = problemsOfLoad([dir], dir).map((p) => `${p.file}:${p.line} ${p.message}`);
+    expect(messages).toEqual([
+      `a.yaml:${lineOf(a, 'extreme')} pack .detectors[0].severity: must be one of "low", "medium", "high", "critical"`,
+      `b.yaml:${lineOf(b, 'banana')} pack .detectors[0].category: must be one of "pii", "secret", "credential", "network", "financial", "identity"`,
+      expect.stringMatching(new RegExp(`^b\\.yaml:${lineOf(b, '(?<=x)')} detector "shared": allowlist regex: lookbehind`)),
+      expect.stringMatching(new RegExp(`^b\\.yaml:${lineOf(b, '(a)')} detector "other": backreference`)),
+      'b.yaml:1 pack id "a" is also used by a.yaml',
+      `b.yaml:${lineOf(b, '- id: shared')} detector "shared": duplicate id, first defined at a.yaml:${lineOf(a, '- id: shared')}`,
+    ]);
+  });
+
+  it('refuses a category outside the documented list, for detectors and key rules, naming the allowed ones', () => {
+    const allowed = 'must be one of "pii", "secret", "credential", "network", "financial", "identity"';
+    const text = ['pack: p', 'detectors:', detector('typo', "    regex: 'abc'").replace('category: secret', 'category: secrets'), 'keyRules:', '  - keys: [password]', '    mode: redact', '    category: credentials'].join('\n');
+    const lineOf = (needle: string): number => text.slice(0, text.indexOf(needle)).split('\n').length;
+    expect(problemsOf(text).map((p) => `${p.line} ${p.message}`)).toEqual([
+      `${lineOf('secrets')} pack .detectors[0].category: ${allowed}`,
+      `${lineOf('credentials')} pack .keyRules[0].category: ${allowed}`,
+    ]);
+    for (const category of ['pii', 'secret', 'credential', 'network', 'financial', 'identity']) {
+      expect(problemsOf(detector('d', "    regex: 'abc'").replace('category: secret', `category: ${category}`).replace(/^/, 'pack: p\ndetectors:'))).toEqual([]);
+    }
+  });
+
+  it('reports an unknown field at the line of its key, not at the first line of its detector', () => {
+    const text = ['pack: p', 'detectors:', detector('d', "    regex: 'abc'\n    extra:\n      - 1")].join('\n');
+    expect(problemsOf(text).map((p) => `${p.line} ${p.message}`)).toEqual([`${text.split('\n').indexOf('    extra:') + 1} pack .detectors[0]: unknown field "extra"`]);
+  });
+
+  it('gives the column of a YAML syntax error in its message, which ends there rather than in a colon', () => {
+    expect(problemsOf("pack: p\ndetectors:\n  - id: 'unterminated\n").map((p) => p.message)).toEqual([expect.stringMatching(/^YAML: Missing closing 'quote \(column \d+\)$/)]);
   });
 
   it('gives the same policy hash for the same content, and a different one when a regex changes', () => {
