@@ -10,7 +10,7 @@ import type { KeyRuleSpec } from '../detect/pack.js';
 import { indexJson, itemPath, memberPath } from '../codecs/json-splice.js';
 import { fieldPath, type JsonValue } from '../record.js';
 import { embeddedValues } from './embedded.js';
-import { anyValueMember, entryRules, itemRule, memberDecision, namedValue, takes } from './members.js';
+import { anyValueItems, anyValueMember, entryRules, itemRule, kvlistName, memberDecision, namedValue, takes } from './members.js';
 import { boundParameters, type BoundParameter } from './sql.js';
 
 export interface KeyRuleEntry {
@@ -53,7 +53,8 @@ function entry(rule: KeyRuleSpec, pattern: string, verdict: KeyRuleEntry['verdic
 
 const MAX_DEPTH = 64;
 
-function walk(policy: CompiledPolicy, v: JsonValue, place: Place, out: KeyRuleEntry[], depth: number, bound?: ReadonlyMap<number, BoundParameter>): void {
+/** `bound`: the rules for an array's items found beside it; `entryName`: the name a kvlist gives the value of the entry `v` (see kvlistName). */
+function walk(policy: CompiledPolicy, v: JsonValue, place: Place, out: KeyRuleEntry[], depth: number, bound?: ReadonlyMap<number, BoundParameter>, entryName?: string): void {
   if (depth > MAX_DEPTH) return;
   const { path, spans } = place;
   if (typeof v === 'string') {
@@ -66,15 +67,19 @@ function walk(policy: CompiledPolicy, v: JsonValue, place: Place, out: KeyRuleEn
   if (v === null || typeof v !== 'object') return;
   if (Array.isArray(v)) {
     const entries = entryRules(policy.keyRules, v);
+    const plain = anyValueItems(v);
+    const kvlist = kvlistName(v);
     v.forEach((item, i) => {
       const at = `${path}[${i}]`;
       const index = itemPath(place.index, i);
       // As the walk decides (redact.ts).
-      const option = itemRule(policy.keyRules, v, i) ?? bound?.get(i);
+      const option = itemRule(policy.keyRules, plain ?? v, i) ?? bound?.get(i);
       const pairRule = entries?.get(item as JsonValue[]);
-      if (!option) return walk(policy, item, { path: at, index, spans }, out, depth + 1, pairRule ? new Map([[1, pairRule]]) : undefined);
+      const name = kvlist?.entries.includes(i) === true ? kvlist.name : undefined;
+      if (!option) return walk(policy, item, { path: at, index, spans }, out, depth + 1, pairRule ? new Map([[1, pairRule]]) : undefined, name);
       const span = spans?.get(index);
-      out.push({ ...entry(option.rule, option.pattern, 'key-redact', at, option.why ?? `the value after "${v[i - 1] as string}" is redacted whole`), ...(span ? { at: { start: span.start, end: span.end } } : {}) });
+      const before = (plain ?? v)[i - 1] as string;
+      out.push({ ...entry(option.rule, option.pattern, 'key-redact', at, option.why ?? `the value after "${before}" is redacted whole`), ...(span ? { at: { start: span.start, end: span.end } } : {}) });
     });
     return;
   }
@@ -86,9 +91,13 @@ function walk(policy: CompiledPolicy, v: JsonValue, place: Place, out: KeyRuleEn
     const index = memberPath(place.index, key);
     const item = v[key] as JsonValue;
     // As the walk decides (redact.ts).
-    const { decision, byName } = memberDecision(policy.keyRules, key, named?.members.includes(key) === true ? named.name : undefined, policy.keyRules.holdingIn(v, keys));
+    const holding = policy.keyRules.holdingIn(v, keys);
+    const asNamed = named?.members.includes(key) === true ? named.name : undefined;
+    const byEntry = entryName !== undefined && key === 'value' ? memberDecision(policy.keyRules, key, entryName, holding) : undefined;
+    const taken = byEntry?.decision.mode === 'redact';
+    const { decision, byName } = taken && byEntry ? byEntry : memberDecision(policy.keyRules, key, asNamed, holding);
     const where = decision.rule?.where ? ` in an object with ${Object.entries(decision.rule.where).map(([k, values]) => `${k}: ${values.join(' | ')}`).join(', ')}` : '';
-    const by = byName && named ? `name "${named.name}"` : `key "${key}"${where}`;
+    const by = byName ? `name "${taken ? entryName : asNamed}"` : `key "${key}"${where}`;
     // An OTLP AnyValue under a name: what it holds (as redact.ts reads it).
     const inner = byName ? anyValueMember(item) : undefined;
     if (decision.mode === 'redact' && decision.rule && takes(decision.rule, inner === undefined ? item : (item as Record<string, JsonValue>)[inner])) {

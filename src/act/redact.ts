@@ -18,7 +18,7 @@ import { embeddedValues } from './embedded.js';
 import { mayHoldBase64Json } from './base64-json.js';
 import { encodedArgumentItems, holdsProgram, mayHoldEncodedCommand, type EncodedCommand } from './encoded-command.js';
 import { DROP, readBase64Json, readEncodedCommands, type Scan } from './encoded-readings.js';
-import { anyValueMember, contextWith, entryRules, leaves, memberDecision, itemRule, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue, takes } from './members.js';
+import { anyValueItems, anyValueMember, contextWith, entryRules, kvlistName, leaves, memberDecision, itemRule, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue, takes } from './members.js';
 import type { RedactOptions, RedactOutcome } from './redact-options.js';
 import { redactRepeats, type FirstPass } from './repeats.js';
 import { replacement } from './replace.js';
@@ -76,6 +76,8 @@ class Walker implements FirstPass {
   readonly #o: RedactOptions;
   /** The arrays of bind parameters the record holds beside their statements, with the rules their columns give (see boundParameters). */
   readonly #bound = new WeakMap<readonly JsonValue[], ReadonlyMap<number, BoundParameter>>();
+  /** The entries of OTLP kvlists that hold a value their list names, with that name (see kvlistName). */
+  readonly #entryNames = new WeakMap<object, string>();
 
   readonly #root: string | JsonValue;
   /** Whether the record names PowerShell's program somewhere, once asked (see #programNamed). */
@@ -112,13 +114,22 @@ class Walker implements FirstPass {
       // A map written as its entries (`[["password","..."],["host","db"]]`): each value under its key.
       const entries = entryRules(this.#o.policy.keyRules, v);
       if (entries) for (const [pair, rule] of entries) this.#bound.set(pair, new Map([[1, rule]]));
+      // An OTLP arrayValue's items, read by the item rules as the plain array's are.
+      const plain = anyValueItems(v);
+      // An OTLP kvlistValue's entries that make a name-value object: the value is read under the name.
+      const kvlist = kvlistName(v);
+      if (kvlist) for (const i of kvlist.entries) this.#entryNames.set(v[i] as object, kvlist.name);
       for (let i = 0; i < v.length; i++) {
         const item = v[i] as JsonValue;
         // The value after a command-line option or a header name a rule selects (`["--password","..."]`).
-        const option = itemRule(this.#o.policy.keyRules, v, i) ?? this.#bound.get(v)?.get(i);
+        const option = itemRule(this.#o.policy.keyRules, plain ?? v, i) ?? this.#bound.get(v)?.get(i);
         const script = scripts?.get(i);
+        // An AnyValue item keeps its shape: what it holds is replaced.
+        const held = option && plain ? anyValueMember(item) : undefined;
         const next = option
-          ? this.#byKey(item, `${path}[${i}]`, option.rule, option.pattern, `${source}[${i}]`)
+          ? held !== undefined
+            ? this.#heldByKey(item as Record<string, JsonValue>, held, `${path}[${i}]`, option.rule, option.pattern, `${source}[${i}]`)
+            : this.#byKey(item, `${path}[${i}]`, option.rule, option.pattern, `${source}[${i}]`)
           : script !== undefined
             ? this.#encodedArgument(item as string, { start: 0, end: (item as string).length, script }, `${path}[${i}]`, context)
             : typeof item === 'string' && this.#clean(item, context)
@@ -137,6 +148,7 @@ class Walker implements FirstPass {
     // A statement's bind parameters beside it (`{"sql":"... values (?, ?)","bindings":[...]}`), by their columns.
     const bound = boundParameters(this.#o.policy.keyRules, v, keys);
     if (bound) this.#bound.set(v[bound.key] as JsonValue[], bound.items);
+    const entryName = this.#entryNames.get(v);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       const item = v[key] as JsonValue;
@@ -146,7 +158,9 @@ class Walker implements FirstPass {
       const keyContext = /\p{L}/u.test(key) ? NO_KEYS : context;
       const newKey = this.#clean(key, keyContext) ? key : this.string(key, `${path}{key}`, false, keyContext);
       const name = newKey === DROP ? key : newKey;
-      const { decision, byName } = memberDecision(this.#o.policy.keyRules, key, asNamed, holding);
+      // A kvlist entry's value is read under the name its list gives it too (see kvlistName).
+      const byEntry = entryName !== undefined && key === 'value' ? memberDecision(this.#o.policy.keyRules, key, entryName, holding) : undefined;
+      const { decision, byName } = byEntry?.decision.mode === 'redact' ? byEntry : memberDecision(this.#o.policy.keyRules, key, asNamed, holding);
       // An OTLP AnyValue keeps its shape: what it holds is replaced.
       const inner = byName ? anyValueMember(item) : undefined;
       let next: JsonValue | typeof DROP;
@@ -156,14 +170,13 @@ class Walker implements FirstPass {
       else if (decision.mode === 'skip' && (item === null || typeof item !== 'object')) next = typeof item === 'string' ? this.#skipped(item, fieldPath(path, name)) : item;
       else if (decision.mode === 'redact' && decision.rule && takes(decision.rule, inner === undefined ? item : (item as Record<string, JsonValue>)[inner])) {
         const childPath = fieldPath(path, name);
-        if (inner !== undefined) {
-          const held = (item as Record<string, JsonValue>)[inner] as JsonValue;
-          const replaced = this.#byKey(held, fieldPath(childPath, inner), decision.rule, decision.pattern ?? key, fieldPath(fieldPath(source, key), inner));
-          // Bytes stay bytes: the replacement is encoded as them.
-          next = replaced === DROP ? DROP : { [inner]: BYTES_MEMBERS.includes(inner) && typeof replaced === 'string' ? encodedBytes(replaced, 'utf8') : replaced };
-        } else next = this.#byKey(item, childPath, decision.rule, decision.pattern ?? key, fieldPath(source, key));
+        next =
+          inner !== undefined
+            ? this.#heldByKey(item as Record<string, JsonValue>, inner, childPath, decision.rule, decision.pattern ?? key, fieldPath(source, key))
+            : this.#byKey(item, childPath, decision.rule, decision.pattern ?? key, fieldPath(source, key));
       } else {
-        const keyed = contextWith(this.#o.policy, key, context);
+        // A skip rule's key names an id or a cursor: its words (resumeToken) say nothing of what it holds.
+        const keyed = decision.mode === 'skip' ? context : contextWith(this.#o.policy, key, context);
         const itemContext = asNamed === undefined ? keyed : contextWith(this.#o.policy, asNamed, keyed);
         if (typeof item === 'string' && keys.length === 1 && BYTES_MEMBERS.includes(key)) next = this.#bytes(item, fieldPath(path, name), itemContext);
         // Most values of a record hold nothing and leave as they are: their paths are not made.
@@ -360,6 +373,17 @@ class Walker implements FirstPass {
     if (typeof v !== 'string') this.numbersReadOtherwise = true;
     if (typeof v === 'number') for (const reading of [String(v), plainNumber(text)]) if (reading !== undefined && reading !== text) this.#remember(reading, by, 0);
     return replaced.text;
+  }
+
+  /**
+   * What an OTLP AnyValue holds (its `member`), replaced as a key rule replaces a value (see
+   * #byKey), in an AnyValue of the same member. Bytes stay bytes: the replacement is encoded as them.
+   */
+  #heldByKey(item: Readonly<Record<string, JsonValue>>, member: string, path: string, rule: KeyRuleSpec, pattern: string, source: string): JsonValue | typeof DROP {
+    const held = item[member] as JsonValue;
+    const replaced = this.#byKey(held, fieldPath(path, member), rule, pattern, fieldPath(source, member));
+    if (replaced === held) return item;
+    return replaced === DROP ? DROP : { [member]: BYTES_MEMBERS.includes(member) && typeof replaced === 'string' ? encodedBytes(replaced, 'utf8') : replaced };
   }
 
   #apply(action: ResolvedAction, label: string, value: string): { text: string; kid?: string } {

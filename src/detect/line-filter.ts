@@ -78,7 +78,7 @@ export class LineFilter {
       // A Redis command as a list, whose password the password rule takes (see itemRule in act/members.ts).
       // A client's password given as one argument of a list (`["mysql","-u","app","-pX"]`,
       // `["sshpass","-p","X",...]`, `["curl","-u","user:X",...]`; see itemRule).
-      ...(keyRules.some((r) => r.mode === 'redact') ? [{ pattern: `${ITEM}(?:AUTH|HELLO)\\\\*["']\\s*,` }, { pattern: SQL_LINE }, { pattern: CLIENT_LINE }] : []),
+      ...(keyRules.some((r) => r.mode === 'redact') ? [{ pattern: `${ITEM}(?:AUTH|HELLO)\\\\*["']${ITEM_END}` }, { pattern: SQL_LINE }, { pattern: CLIENT_LINE }] : []),
       // A number whose digits its writing hides is also read plain (see numbers.ts), a
       // PowerShell command's script decoded (see act/encoded-command.ts), and base64 of JSON
       // (see act/base64-json.ts).
@@ -225,9 +225,13 @@ const HEADER_NAME = /^(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)+|authorization|cookie)$/i;
 /**
  * The opening quote of an array's item: after the bracket or a comma, not after a colon as a
  * member's value (`"method":"password",` names no option). A backslash may stand before the
- * quote, in the raw form of JSON inside a string, which the structured path reads decoded.
+ * quote, in the raw form of JSON inside a string, which the structured path reads decoded. The
+ * item may be an OTLP AnyValue's string (`[{"stringValue":"--password"},...]`), which the
+ * structured path reads as the plain array's item (see anyValueItems in act/members.ts).
  */
-const ITEM = String.raw`[\[,]\s*\\*["']`;
+const ITEM = String.raw`[\[,]\s*(?:\{\s*"[a-z]+(?:Value|_value)"\s*:\s*)?\\*["']`;
+/** What follows an item's closing quote when another item follows it: the comma, after the AnyValue's brace for an OTLP item. */
+const ITEM_END = String.raw`\s*\}?\s*,`;
 /**
  * SQL whose values a rule may take by their column (see act/sql.ts): an INSERT, or SET or WHERE
  * with a comparison after it or before it (that module reads every comparison of a text that
@@ -253,8 +257,8 @@ function optionPattern(key: string): string | undefined {
   const first = parts[0] as string;
   const last = parts[parts.length - 1] as string;
   // An option has its dashes; a header name (`x-api-key`, `authorization`) need not.
-  if (parts.length === 1) return `${ITEM}${HEADER_NAME.test(key) ? '-{0,2}' : '--?'}(?i:${esc(key)})["']\\s*,`;
-  if (last.length > 0) return `${ITEM}[^"'\\\\]*?(?i:${esc(last)})["']\\s*,`;
+  if (parts.length === 1) return `${ITEM}${HEADER_NAME.test(key) ? '-{0,2}' : '--?'}(?i:${esc(key)})["']${ITEM_END}`;
+  if (last.length > 0) return `${ITEM}[^"'\\\\]*?(?i:${esc(last)})["']${ITEM_END}`;
   return first.length > 0 ? `${ITEM}-{0,2}(?i:${esc(first)})` : undefined;
 }
 
@@ -285,10 +289,11 @@ function gatedBy(pattern: string, part: string): PrefilterEntry {
 
 /**
  * A key a rule selects as the name of a name-value object (`{"name":"password","value":...}`, see
- * namedValue in members.ts), case-insensitive; for a glob, with its literal end or start; none
- * for a glob without either. As wide as key rules inside text read such an object (see PAIR in
- * act/embedded.ts): spaces and line breaks around the colon, a `u` or `b` before the name's
- * string, the other kind of quote and escapes inside it (`{'name': u'it\'s_password', ...}`).
+ * namedValue in members.ts), or of one an OTLP kvlist's entries make, case-insensitive; for a
+ * glob, with its literal end or start; none for a glob without either. As wide as key rules
+ * inside text read such an object (see PAIR in act/embedded.ts): spaces and line breaks around
+ * the colon, a `u` or `b` before the name's string, the other kind of quote and escapes inside it
+ * (`{'name': u'it\'s_password', ...}`).
  */
 function namedKeyEntry(key: string): { pattern?: string; source?: string } {
   const parts = key.split('*');
@@ -297,7 +302,13 @@ function namedKeyEntry(key: string): { pattern?: string; source?: string } {
   const inside = String.raw`(?:(?:[^"\\\n]|\\.)*|(?:[^'\\\n]|\\.)*)`;
   const body = parts.length === 1 ? `(?i:${esc(key)})["']` : last.length > 0 ? `${inside}(?i:${esc(last)})["']` : first.length > 0 ? `(?i:${esc(first)})` : undefined;
   if (body === undefined) return {};
-  return gatedBy(String.raw`["'](?:${NAMES.join('|')})["']\s*:\s*[uUbB]?["']${body}`, `["']${body}`);
+  // Or an entry of an OTLP kvlist that names what another entry holds, its members in either order
+  // (`{"key":"name","value":{"stringValue":"DB_PASSWORD"}}`, see kvlistName in members.ts).
+  const names = `"(?:${NAMES.join('|')})"`;
+  const held = String.raw`"value"\s*:\s*\{\s*"[a-z]+(?:Value|_value)"\s*:\s*"`;
+  const closed = parts.length > 1 && last.length === 0 ? `${body}${inside}"` : body;
+  const entry = String.raw`"key"\s*:\s*${names}\s*,\s*${held}${body}|${held}${closed}\s*\}\s*,\s*"key"\s*:\s*${names}`;
+  return gatedBy(String.raw`["'](?:${NAMES.join('|')})["']\s*:\s*[uUbB]?["']${body}|${entry}`, `["']${body}`);
 }
 
 /**
