@@ -78,6 +78,7 @@ export function sqlValues(text: string, rules: KeyRules): SqlValue[] {
     out.push({ start: lit.start, end: lit.end, rule: decision.rule, pattern: decision.pattern ?? column, ...(typeof lit.value === 'string' && lit.value !== written ? { value: lit.value } : {}) });
   };
   eachValue(text, take);
+  eachSetting(text, take);
   // Each statement is the line before its parameters, since the parameters before it: every part of the text is read once.
   let from = 0;
   for (const m of text.matchAll(LOGGED_PARAMETERS)) {
@@ -123,6 +124,54 @@ function eachValue(text: string, visit: (column: string, lit: Literal) => void):
       const lit = literal(text, at);
       if (lit) visit(column, lit);
     }
+  }
+}
+
+/** The columns of a settings table that name a row's value, and those that hold it. */
+const NAME_COLUMNS = new Set(['name', 'key', 'setting', 'setting_name', 'setting_key', 'config_key', 'config_name', 'option_name', 'option_key', 'param', 'parameter', 'param_name', 'property', 'property_name', 'variable', 'var_name']);
+const VALUE_COLUMNS = new Set(['value', 'val', 'setting_value', 'config_value', 'option_value', 'param_value', 'property_value', 'var_value', 'data']);
+
+/**
+ * Each value of a settings table with the name its row gives it, as a column's name would: a row
+ * inserted as `(name, value) VALUES ('smtp_password', '...')`, or set as `SET value = '...' WHERE
+ * name = 'smtp_password'` (a statement that compares one name only).
+ */
+function eachSetting(text: string, visit: (column: string, lit: Literal) => void): void {
+  for (const m of text.matchAll(INSERT)) {
+    const columns = columnList(text, m.index + m[0].length);
+    if (!columns) continue;
+    const lower = columns.names.map((c) => c.toLowerCase());
+    const name = lower.findIndex((c) => NAME_COLUMNS.has(c));
+    const value = lower.findIndex((c) => VALUE_COLUMNS.has(c));
+    if (name === -1 || value === -1) continue;
+    let at = skip(text, columns.next);
+    if (text.slice(at, at + 6).toLowerCase() !== 'values') continue;
+    at = skip(text, at + 6);
+    while (text[at] === '(') {
+      const tuple = literalList(text, at + 1);
+      if (!tuple) break;
+      const named = tuple.items[name]?.value;
+      const held = tuple.items[value];
+      if (tuple.items.length === columns.names.length && typeof named === 'string' && held) visit(named, held);
+      at = skip(text, tuple.next);
+      if (text[at] !== ',') break;
+      at = skip(text, at + 1);
+    }
+  }
+  // One statement a line: a name compared on one line says nothing of a value set on another.
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const at = offset;
+    offset += line.length + 1;
+    if (!/\bset\b/i.test(line)) continue;
+    const names: string[] = [];
+    const values: Literal[] = [];
+    eachValue(line, (column, lit) => {
+      const lower = column.toLowerCase();
+      if (NAME_COLUMNS.has(lower) && typeof lit.value === 'string') names.push(lit.value);
+      else if (VALUE_COLUMNS.has(lower)) values.push(lit);
+    });
+    if (names.length === 1) for (const lit of values) visit(names[0] as string, { ...lit, start: lit.start + at, end: lit.end + at, next: lit.next + at });
   }
 }
 

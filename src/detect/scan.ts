@@ -131,6 +131,11 @@ export function ownTokens(policy: CompiledPolicy, text: string): TokenRef[] {
 
 /** A key that names an identifier (`entity_id`, `clientId`, `userID`), a UUID, and the categories of secrets. */
 const ID_KEY = /(?:^|[_.-])(?:id|Id|ID)$|[a-z0-9](?:Id|ID)$/;
+/**
+ * A key that names what a value is called or where it lies, not what it holds (`secretName`,
+ * `namespace`, `path`, `defaultMode`): a Kubernetes Secret's reference under `secret`.
+ */
+const NAME_KEY = /^(?:name|namespace|path|mode|kind|type)$|[_.-](?:name|namespace|path|mode|kind|type)$|[a-z0-9](?:Name|Namespace|Path|Mode|Kind|Type)$/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const SECRETS: ReadonlySet<string> = new Set(['secret', 'credential']);
 
@@ -174,10 +179,11 @@ function keyedCandidates(policy: CompiledPolicy, text: string, key: string, trac
       .map((c) => ({ ...c, start: c.start - shift, end: c.end - shift, matchStart: c.matchStart - shift, matchEnd: c.matchEnd - shift }));
     if (under === undefined || under === k) return inValue;
     // The value's own key, nearer than this one, may allow what this one lets through; and an id's
-    // key says what the value is: a match that took this key as the value's name (`auth: <uuid>`
-    // for `{"auth":{"entity_id":"<uuid>"}}`) names it wrongly.
-    const anId = ID_KEY.test(under) && UUID.test(text);
-    return inValue.filter((c) => !(anId && c.matchStart < 0 && SECRETS.has(c.detector.spec.category)) && !policy.allowedUnder(c.detector, under, text, c));
+    // key or a name's says what the value is: a match that took this key as the value's name
+    // (`auth: <uuid>` for `{"auth":{"entity_id":"<uuid>"}}`, `secret: web-tls` for
+    // `{"secret":{"secretName":"web-tls"}}`) names it wrongly.
+    const named = (ID_KEY.test(under) && UUID.test(text)) || NAME_KEY.test(under);
+    return inValue.filter((c) => !(named && c.matchStart < 0 && SECRETS.has(c.detector.spec.category)) && !policy.allowedUnder(c.detector, under, text, c));
   });
 }
 

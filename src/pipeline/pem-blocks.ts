@@ -64,7 +64,7 @@ export function pemBodies(data: Buffer, ends: Int32Array, state: PemState | unde
     const line = data.subarray(start, end > start && data[end - 1] === CR ? end - 1 : end);
     start = end + 1;
     if (!open || line.indexOf(END) !== -1) {
-      if (!open && closesKey(line)) markTail(data, ends, i, body);
+      if (!open && closesKey(line) && !opensBefore(line)) markTail(data, ends, i, body);
       open = opening(line);
       continue;
     }
@@ -115,6 +115,12 @@ export function bodyRun(text: string): { start: number; end: number } | undefine
 function closesKey(line: Buffer): boolean {
   const end = line.indexOf(END);
   return end !== -1 && line.indexOf(MARK, end) !== -1;
+}
+
+/** Whether `line` begins a block before it ends one: a whole key on one line (its breaks written `\n`, or spaces). */
+function opensBefore(line: Buffer): boolean {
+  const begin = line.indexOf(BEGIN);
+  return begin !== -1 && begin < line.indexOf(END);
 }
 
 /**

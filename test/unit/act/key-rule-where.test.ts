@@ -393,6 +393,28 @@ describe("a map written as a list of its entries", () => {
 });
 
 describe('the built-in rules for keys ending in token or secret', () => {
+  it('read a Kubernetes Secret reference, a token projection, a listing cursor and a database session as they are', async () => {
+    const builtin = builtinPolicy();
+    const lines = [
+      '{"spec":{"volumes":[{"name":"tls-certs","secret":{"secretName":"web-tls","defaultMode":420}}]}}',
+      '{"msg":"Reconciling","controller":"secret","Secret":{"name":"web-tls","namespace":"prod"}}',
+      '{"projected":{"sources":[{"serviceAccountToken":{"expirationSeconds":3607,"path":"token"}}]}}',
+      '{"requestParameters":{"bucketName":"acme-logs","continuation-token":"GpXGuOs0ta17kWq9YHPwLYotrj3t9Cc4iFxr710WG6jWhdps+QYsQCVX","list-type":"2"}}',
+      '{"dbname":"orders","session_id":"6668a1b2.1f3e","session_start":"2024-06-11 08:20:11 UTC","error_severity":"LOG"}',
+      // A string or a number under them is still taken, and so is a value under secret that no name's key holds.
+      '{"secret":"hunter2xyz","serviceAccountToken":"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.","Secret":12345678}',
+      '{"secret":{"value":"s3cr3tValue9"}}',
+      '{"dbname":"orders","session_id":"6668a1b2.1f3e","error_severity":"LOG"}',
+    ];
+    const { out } = await run(builtin, lines);
+    expect(out.slice(0, 5)).toEqual(lines.slice(0, 5));
+    expect(out.slice(5).map((l) => l.replace(/:tk1\.[\w.-]+\]\]/g, ']]'))).toEqual([
+      '{"secret":"[[SECRET]]","serviceAccountToken":"[[SECRET]]","Secret":"[[SECRET]]"}',
+      '{"secret":{"value":"[[PASSWORD]]"}}',
+      '{"dbname":"orders","session_id":"[[SECRET]]","error_severity":"LOG"}',
+    ]);
+  });
+
   it('redact a camelCase credential key, spare a listing cursor or an idempotency key, and leave a flag', async () => {
     const builtin = builtinPolicy();
     const lines = [

@@ -14,6 +14,15 @@ const rules = new KeyRules([
 const taken = (text: string): string[] => sqlValues(text, rules).map((v) => `${v.pattern}=${text.slice(v.start, v.end)}${v.value === undefined ? '' : ` (${v.value})`}`);
 
 describe('sqlValues', () => {
+  it("takes a settings table's value by the name its row gives it", () => {
+    expect(taken("UPDATE settings SET value = 'JjQ1rIrKO5j#aw6!' WHERE name = 'smtp_token'")).toEqual(['*_token=JjQ1rIrKO5j#aw6!']);
+    expect(taken("INSERT INTO app_settings (name, value) VALUES ('api_key', 'k-93jd8'), ('smtp_host', 'mail.example.com')")).toEqual(['api_key=k-93jd8']);
+    // A name no rule takes, two names compared, a name on another line: nothing.
+    expect(taken("UPDATE settings SET value = '25' WHERE name = 'smtp_port'")).toEqual([]);
+    expect(taken("UPDATE settings SET value = 'x9' WHERE name = 'password' OR name = 'host'")).toEqual([]);
+    expect(taken("SELECT 1 WHERE name = 'password';\nUPDATE t SET value = 'x9' WHERE id = 4")).toEqual([]);
+  });
+
   it("takes an INSERT's values by the position of their columns, in every row", () => {
     expect(taken("INSERT INTO users (first_name, email, password) VALUES ('Dana', 'd@example.com', 'S3cr3t!'), ('Max', NULL, 'Hunter2')")).toEqual([
       'first_name=Dana',

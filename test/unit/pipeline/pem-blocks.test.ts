@@ -43,6 +43,10 @@ describe('private keys over several lines', () => {
     expect(scan(['-----END PRIVATE KEY-----', 'user ok', 'ok', '-----END PRIVATE KEY-----'])).toEqual({ body: [0, 0, 1, 0], openAfter: false });
     // Not the END of a private key: nothing.
     expect(scan(['PRIVATE KEY rotated', BODY[0] as string, '-----END CERTIFICATE-----'])).toEqual({ body: [0, 0, 0], openAfter: false });
+    // A whole key on one line (its breaks written out, or spaces) began on that line: nothing above it.
+    const oneLine = `key=-----BEGIN PRIVATE KEY-----\\n${BODY.join('\\n')}\\n-----END PRIVATE KEY-----`;
+    expect(scan(['GET /healthz 200 ok', oneLine])).toEqual({ body: [0, 0], openAfter: false });
+    expect(scan(['x-amz-request-id: 2F5DCD0F28B11AFA', `-----BEGIN PRIVATE KEY----- ${BODY.join(' ')} -----END PRIVATE KEY-----`])).toEqual({ body: [0, 0], openAfter: false });
   });
 
   it('marks, when asked (a Lambda invocation), two full body lines in a row or more that no BEGIN or END surrounds', () => {
