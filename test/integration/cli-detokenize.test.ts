@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { splitLine } from '../../src/sinks/firehose/pack.js';
@@ -54,6 +54,15 @@ describe('logveil detokenize', () => {
     writeFileSync(join(dir, 'cut.jsonl'), parts.slice(1).join('\n'));
     const cut = logveil(['detokenize', 'cut.jsonl', '--principal', 'alice@sec', '--reason', 'INC-80 quarantine'], { cwd: dir, home });
     expect(cut.stdout).toBe(`${parts.slice(1).join('\n')}\n`);
+  });
+
+  it('refuses a state directory without its master key, and creates nothing there', () => {
+    const elsewhere = join(dir, 'no-state');
+    const r = logveil(['detokenize', '--principal', 'alice@sec', '--reason', 'INC-70 wrong directory'], { cwd: dir, home: elsewhere, input: redacted });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('master.key is missing');
+    expect(existsSync(elsewhere)).toBe(false);
   });
 
   it('denies and records a request without principal or reason', () => {

@@ -8,13 +8,16 @@
  * command's own, beside the functions' security stream, which an auditor may not write), besides
  * the local ledger; no plaintext is printed unless that stream took the event.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { joinParts } from '../../sinks/firehose/parts.js';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { text as readStream } from 'node:stream/consumers';
 import { loadConfig } from '../../config/config.js';
 import { detokenizeText } from '../../crypto/detokenize.js';
 import { openExportKeys, type ExportKeys } from '../../crypto/keys/export-keys.js';
+import { MASTER_KEY_FILE } from '../../crypto/keys/local.js';
 import { maskedText } from '../../act/replace.js';
 import { openRuntime } from '../../pipeline/runtime.js';
 import { FirehoseSecuritySink } from '../../sinks/firehose/security.js';
@@ -41,6 +44,13 @@ const MIN_REASON_CHARS = 8;
 
 export async function detokenizeCommand(files: string[], flags: DetokenizeFlags): Promise<number> {
   const config = loadConfig(flags.config);
+  // The local keys are the state directory's that wrote the tokens: opening a directory without
+  // them would make a new master key, a new registry and a new ledger, none of which reverse a
+  // token, and record the attempt where no one looks.
+  if (!flags.keysFrom?.length && !existsSync(join(config.stateDir, MASTER_KEY_FILE))) {
+    process.stderr.write(`logveil: no key state in ${config.stateDir} (${MASTER_KEY_FILE} is missing): detokenize reads the keys of the state directory that wrote the tokens (set LOGVEIL_HOME, or state.dir in the config, or give --keys-from); nothing was created\n`);
+    return ExitCode.Usage;
+  }
   const runtime = await openRuntime(config, flags.ledger ? { ledgerDir: flags.ledger } : {});
   const principal = flags.principal?.trim() || null;
   // The reason goes to the ledger as the policy would leave it: it may quote a secret. (The

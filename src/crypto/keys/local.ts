@@ -9,7 +9,8 @@ import { KeyError } from '../../errors.js';
 import { canonicalContext, type EncryptionContext, type GeneratedDataKey, type KeyProvider } from './provider.js';
 import { makeDirs } from '../../util/make-dirs.js';
 
-const MASTER_KEY_FILE = 'master.key';
+/** The master key's file in the state directory. */
+export const MASTER_KEY_FILE = 'master.key';
 const KEY_BYTES = 32;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
