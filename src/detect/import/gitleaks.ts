@@ -10,6 +10,7 @@ import { LogveilError, PolicyError, type Problem } from '../../errors.js';
 import type { Severity } from '../../record.js';
 import { foldCase } from '../literals.js';
 import { loadPackText } from '../load.js';
+import { CATEGORIES } from '../schema.js';
 import { labelFor, type AllowEntry, type DetectorSpec } from '../pack.js';
 import { synthesizeCase, type SynthesizedCase } from './cases.js';
 import { foldEntries, translateAllowlist, type TomlTable } from './gitleaks-allowlist.js';
@@ -68,7 +69,8 @@ export const IMPORT_KEYWORD_WINDOW = 1000;
 
 const ID = /^[a-z0-9][a-z0-9-]*$/;
 const PACK_ID = /^[a-z0-9][a-z0-9._-]*$/;
-const CATEGORY = /^[a-z][a-z0-9-]*$/;
+/** A gitleaks rule for secrets of no vendor (generic-api-key). */
+const GENERIC = /(?:^|-)generic(?:-|$)/;
 const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 const TOP_KEYS = new Set(['title', 'description', 'minversion', 'extend', 'allowlist', 'allowlists', 'rules']);
 const RULE_KEYS = new Set(['id', 'description', 'regex', 'secretgroup', 'entropy', 'keywords', 'path', 'tags', 'allowlist', 'allowlists', 'required', 'skipreport']);
@@ -136,6 +138,9 @@ export function importGitleaks(toml: string, options: GitleaksImportOptions = {}
     drafts.push(result);
   });
 
+  // A generic rule last: of two matches of one span, the first detector's stands (see
+  // overlaps.ts), and gitleaks too reports the vendor's rule where the generic one matches as well.
+  drafts.sort((a, b) => Number(GENERIC.test(a.rule.ruleId)) - Number(GENERIC.test(b.rule.ruleId)));
   const imported = drafts.map((d) => d.rule);
   const title = typeof config['title'] === 'string' ? config['title'] : undefined;
   const yaml = packYaml({ packId, file, title, drafts, skipped, rules: rawRules.length, keywordWindow: IMPORT_KEYWORD_WINDOW });
@@ -149,7 +154,7 @@ function checkOptions(packId: string, prefix: string, category: string, severity
   const bad: string[] = [];
   if (!PACK_ID.test(packId)) bad.push(`pack id "${packId}" must match ${PACK_ID.source}`);
   if (prefix !== '' && !ID.test(prefix)) bad.push(`id prefix "${prefix}" must match ${ID.source}`);
-  if (!CATEGORY.test(category)) bad.push(`category "${category}" must match ${CATEGORY.source}`);
+  if (!(CATEGORIES as readonly string[]).includes(category)) bad.push(`category "${category}" must be one of ${CATEGORIES.join(', ')}`);
   if (!SEVERITIES.includes(severity as Severity)) bad.push(`severity "${severity}" must be one of ${SEVERITIES.join(', ')}`);
   if (bad.length > 0) throw new LogveilError('IMPORT_OPTIONS', bad.join('; '));
 }
