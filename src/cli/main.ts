@@ -89,6 +89,7 @@ engineOptions(program.command('redact').description('redact stdin or files to st
   .option('--dry-run', 'report what the policy would change, per detector, without writing any output')
   .option('--compare <path>', 'with --dry-run: a second pack file or directory to compare with (repeatable)', collect)
   .option('--json', 'with --dry-run: the report as JSON')
+  .option('--examples <n>', 'with --dry-run: examples and places of new and lost findings shown per detector (default 3)', parseCount)
   .option('--no-progress', 'do not show the progress line (shown only when stderr is a terminal)')
   .action((files: string[], flags) => run(async () => (await import('./commands/redact.js')).redactCommand(files, flags)));
 

@@ -45,6 +45,13 @@ describe('logveil redact --dry-run', () => {
     expect(r.status).toBe(0);
     const report = JSON.parse(r.stdout) as { changes: Record<string, { new: number; lost: number; lostAt: string[] }> };
     expect(report.changes).toEqual({ email: { new: 0, lost: 1, newAt: [], lostAt: ['in.log:1 $ [5,20)'] } });
+    // As many places as --examples says, and how many more there are.
+    writeFileSync(join(dir, 'mails.log'), ['a', 'b', 'c', 'd', 'e'].map((u) => `mail ${u}.user@example.com\n`).join(''));
+    const one = logveil(['redact', '--dry-run', '--compare', other, '--examples', '1', 'mails.log'], { cwd: dir, home });
+    expect(one.status).toBe(0);
+    expect(one.stdout).toContain('    - mails.log:1 $ [5,23)\n    - ... 4 more\n');
+    const all = JSON.parse(logveil(['redact', '--dry-run', '--compare', other, '--examples', '9', '--json', 'mails.log'], { cwd: dir, home }).stdout) as { changes: { email: { lostAt: string[] } } };
+    expect(all.changes.email.lostAt).toHaveLength(5);
   });
 
   it('finds no change between a policy and itself where both name a tokenized key, though each run has its own data key', () => {

@@ -23,12 +23,15 @@ import { LineWriter } from '../../sinks/line-writer.js';
 import { QuarantineSink } from '../../sinks/quarantine.js';
 import type { FindingsSecurityEvent } from '../../telemetry/events.js';
 
+/** Examples and places shown per detector, unless --examples says otherwise. */
 const EXAMPLES = 3;
 
 export interface DryRunOptions {
   workers: number;
   compare?: string[];
   json?: boolean;
+  /** Examples of the masked form, and places of new and lost findings, shown per detector. */
+  examples?: number;
 }
 
 interface PolicyRun {
@@ -52,10 +55,11 @@ export async function dryRunCommand(files: string[], config: LogveilConfig, o: D
     // What the input holds that cannot be processed (file:line CODE), said once, by the first policy's run.
     const say = (message: string): void => void process.stderr.write(`logveil: ${message}\n`);
     const state = join(scratch, 'state');
-    const a = await runPolicy(inputs, config, state, join(scratch, 'a'), o.workers, say);
-    const b = o.compare ? await runPolicy(inputs, { ...config, patterns: o.compare }, state, join(scratch, 'b'), o.workers) : undefined;
-    const report = b ? { policy: describe(a), compare: describe(b), changes: diff(a, b) } : { policy: describe(a) };
-    process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(a, b));
+    const shown = o.examples ?? EXAMPLES;
+    const a = await runPolicy(inputs, config, state, join(scratch, 'a'), o.workers, shown, say);
+    const b = o.compare ? await runPolicy(inputs, { ...config, patterns: o.compare }, state, join(scratch, 'b'), o.workers, shown) : undefined;
+    const report = b ? { policy: describe(a), compare: describe(b), changes: diff(a, b, shown) } : { policy: describe(a) };
+    process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(a, b, shown));
     // As the run of the policy would exit: 3 when it would quarantine records (1 when its counts do not balance).
     return runExitCode(a.summary, (line) => process.stderr.write(line));
   } finally {
@@ -64,7 +68,7 @@ export async function dryRunCommand(files: string[], config: LogveilConfig, o: D
 }
 
 /** One policy's run over `files`, with the keys of `stateDir`; its ledger and quarantine are written under `runDir`. */
-async function runPolicy(files: string[], config: LogveilConfig, stateDir: string, runDir: string, workers: number, onProblem?: (message: string) => void): Promise<PolicyRun> {
+async function runPolicy(files: string[], config: LogveilConfig, stateDir: string, runDir: string, workers: number, examples: number, onProblem?: (message: string) => void): Promise<PolicyRun> {
   const ledgerDir = join(runDir, 'ledger');
   // A policy compared with the config's may lack a detector the config sets an action for.
   const runtime = await openRuntime({ ...config, stateDir }, { ledgerDir, checkActions: onProblem !== undefined });
@@ -84,7 +88,7 @@ async function runPolicy(files: string[], config: LogveilConfig, stateDir: strin
         app: LineWriter.forStream(discard),
         security: runtime.security,
         quarantine,
-        examples: EXAMPLES,
+        examples,
         routing: runtime.routing,
         ...(onProblem ? { onProblem } : {}),
       },
@@ -161,7 +165,7 @@ function countChanged(run: PolicyRun): number {
   return records.size;
 }
 
-function diff(a: PolicyRun, b: PolicyRun): Record<string, { new: number; lost: number; newAt: string[]; lostAt: string[] }> {
+function diff(a: PolicyRun, b: PolicyRun, examples: number): Record<string, { new: number; lost: number; newAt: string[]; lostAt: string[] }> {
   const out: Record<string, { new: number; lost: number; newAt: string[]; lostAt: string[] }> = {};
   // Records where either run names a key by a token: a key one policy redacts (as a value it
   // repeats, say) the other may name as written.
@@ -172,7 +176,7 @@ function diff(a: PolicyRun, b: PolicyRun): Record<string, { new: number; lost: n
     const after = b.findings.get(id) ?? new Set<string>();
     const added = [...after].filter((w) => !before.has(w));
     const lost = [...before].filter((w) => !after.has(w));
-    const shown = (list: string[]): string[] => list.slice(0, EXAMPLES).map((w) => maskedWhere(w, [a.policy, b.policy], renamed));
+    const shown = (list: string[]): string[] => list.slice(0, examples).map((w) => maskedWhere(w, [a.policy, b.policy], renamed));
     if (added.length || lost.length) out[id] = { new: added.length, lost: lost.length, newAt: shown(added), lostAt: shown(lost) };
   }
   return out;
@@ -192,7 +196,7 @@ function maskedWhere(where: string, policies: readonly CompiledPolicy[], renamed
   return where.slice(0, at + 1) + path + where.slice(end);
 }
 
-function formatReport(a: PolicyRun, b: PolicyRun | undefined): string {
+function formatReport(a: PolicyRun, b: PolicyRun | undefined, examples: number): string {
   const lines: string[] = [];
   const show = (title: string, run: PolicyRun): void => {
     const d = describe(run) as { records: Record<string, number>; detectors: Record<string, { findings: number; examples: string[] }> };
@@ -203,12 +207,14 @@ function formatReport(a: PolicyRun, b: PolicyRun | undefined): string {
   if (b) {
     show('compare', b);
     lines.push('changes (compare vs policy):');
-    const changes = Object.entries(diff(a, b));
+    const changes = Object.entries(diff(a, b, examples));
     if (changes.length === 0) lines.push('  none');
     for (const [id, c] of changes) {
       lines.push(`  ${id.padEnd(32)} +${c.new} -${c.lost}`);
       for (const w of c.newAt) lines.push(`    + ${w}`);
+      if (c.new > c.newAt.length) lines.push(`    + ... ${c.new - c.newAt.length} more (--examples N shows more)`);
       for (const w of c.lostAt) lines.push(`    - ${w}`);
+      if (c.lost > c.lostAt.length) lines.push(`    - ... ${c.lost - c.lostAt.length} more`);
     }
   }
   return lines.join('\n') + '\n';

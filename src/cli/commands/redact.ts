@@ -39,6 +39,7 @@ export interface RedactFlags extends EngineFlags {
   dryRun?: boolean;
   compare?: string[];
   json?: boolean;
+  examples?: number;
 }
 
 const HEARTBEAT_SECONDS = 60;
@@ -66,7 +67,7 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
   if (flags.format) config.format = flags.format;
   if (flags.tokenMode) config.actions.tokenMode = flags.tokenMode;
   if (flags.dryRun || flags.compare) {
-    return dryRunCommand(files, config, { workers: flags.workers ?? defaultWorkers(), ...(flags.compare ? { compare: flags.compare } : {}), json: flags.json ?? false });
+    return dryRunCommand(files, config, { workers: flags.workers ?? defaultWorkers(), ...(flags.compare ? { compare: flags.compare } : {}), ...(flags.examples !== undefined ? { examples: flags.examples } : {}), json: flags.json ?? false });
   }
 
   const workers = flags.workers ?? defaultWorkers();
