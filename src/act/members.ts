@@ -173,6 +173,10 @@ const MASKED =
 export function takes(rule: KeyRuleSpec, value: JsonValue | undefined): boolean {
   if (typeof value === 'string' && MASKED.test(value)) return false;
   if (rule.matching !== undefined) return (typeof value === 'string' || typeof value === 'number') && matcher(rule.matching).test(String(value));
+  if (rule.unlessMembers !== undefined && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const members = Object.keys(value);
+    if (members.length > 0 && members.every((k) => (rule.unlessMembers as string[]).includes(k.toLowerCase()))) return false;
+  }
   return rule.strings !== true || typeof value === 'string';
 }
 
@@ -301,6 +305,16 @@ function clientPassword(items: readonly JsonValue[], i: number): string | undefi
  * options, the password file (none with `-n`) and the user; -1 for none.
  */
 function htpasswdPasswordAt(items: readonly JsonValue[]): number {
+  // Asked of each item of a list: worked out once per list (a list of 30,000 items was read
+  // 30,000 times over).
+  let at = HTPASSWD_AT.get(items);
+  if (at === undefined) HTPASSWD_AT.set(items, (at = htpasswdPasswordOf(items)));
+  return at;
+}
+
+const HTPASSWD_AT = new WeakMap<readonly JsonValue[], number>();
+
+function htpasswdPasswordOf(items: readonly JsonValue[]): number {
   const k = items.findIndex((x) => typeof x === 'string' && HTPASSWD.test(x));
   if (k < 0) return -1;
   let j = k + 1;
@@ -362,6 +376,13 @@ export function anyValueMember(v: JsonValue): string | undefined {
   if (keys.length !== 1 || only === undefined || !ANY_VALUE_MEMBER.test(only)) return undefined;
   const inner = v[only];
   return inner === null || typeof inner !== 'object' ? only : undefined;
+}
+
+/** True when `v` is an OTLP `AnyValue` that holds a list or a map (`{"arrayValue":{...}}`, `{"kvlistValue":{...}}`). */
+export function anyValueContainer(v: JsonValue): boolean {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const keys = Object.keys(v);
+  return keys.length === 1 && (keys[0] === 'arrayValue' || keys[0] === 'kvlistValue' || keys[0] === 'array_value' || keys[0] === 'kvlist_value');
 }
 
 /** The name of an OTLP `AnyValue`'s one member (the line prefilter looks for it before an item, see line-filter.ts). */

@@ -18,7 +18,7 @@ import { embeddedValues } from './embedded.js';
 import { mayHoldBase64Json } from './base64-json.js';
 import { encodedArgumentItems, holdsProgram, mayHoldEncodedCommand, type EncodedCommand } from './encoded-command.js';
 import { DROP, readBase64Json, readEncodedCommands, type Scan } from './encoded-readings.js';
-import { anyValueItems, anyValueMember, contextWith, entryRules, kvlistName, leaves, memberDecision, itemRule, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue, takes } from './members.js';
+import { anyValueContainer, anyValueItems, anyValueMember, contextWith, entryRules, kvlistName, leaves, memberDecision, itemRule, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue, takes } from './members.js';
 import type { RedactOptions, RedactOutcome } from './redact-options.js';
 import { redactRepeats, type FirstPass } from './repeats.js';
 import { replacement } from './replace.js';
@@ -174,6 +174,8 @@ class Walker implements FirstPass {
           inner !== undefined
             ? this.#heldByKey(item as Record<string, JsonValue>, inner, childPath, decision.rule, decision.pattern ?? key, fieldPath(source, key))
             : this.#byKey(item, childPath, decision.rule, decision.pattern ?? key, fieldPath(source, key));
+        // An AnyValue that holds a list or a map, taken whole, stays an AnyValue: its token as a string.
+        if (byName && typeof next === 'string' && anyValueContainer(item)) next = { stringValue: next };
       } else {
         // A skip rule's key names an id or a cursor: its words (resumeToken) say nothing of what it holds.
         const keyed = decision.mode === 'skip' ? context : contextWith(this.#o.policy, key, context);

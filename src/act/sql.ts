@@ -127,8 +127,8 @@ function eachValue(text: string, visit: (column: string, lit: Literal) => void):
   }
 }
 
-/** The columns of a settings table that name a row's value, and those that hold it. */
-const NAME_COLUMNS = new Set(['name', 'key', 'setting', 'setting_name', 'setting_key', 'config_key', 'config_name', 'option_name', 'option_key', 'param', 'parameter', 'param_name', 'property', 'property_name', 'variable', 'var_name']);
+/** The columns of a settings table that name a row's value (Magento's core_config_data names it by its path), and those that hold it. */
+const NAME_COLUMNS = new Set(['name', 'key', 'path', 'setting', 'setting_name', 'setting_key', 'config_key', 'config_name', 'option_name', 'option_key', 'param', 'parameter', 'param_name', 'property', 'property_name', 'variable', 'var_name']);
 const VALUE_COLUMNS = new Set(['value', 'val', 'setting_value', 'config_value', 'option_value', 'param_value', 'property_value', 'var_value', 'data']);
 
 /**

@@ -155,6 +155,7 @@ ledger
   .argument('[paths...]', 'ledger directory or segment/checkpoint files (default: <state>/ledger)')
   .option('--pubkey <pem>', 'trusted public key (PEM) for checkpoint signatures (repeatable; default: keys next to the ledger)', collect)
   .option('--allow-partial', 'accept a ledger whose first segments were archived elsewhere')
+  .option('--accept-unsigned <from-to>', 'entries found unsigned that were reviewed (a process that died before its checkpoint): not a reason for exit 9 (repeatable)', collect)
   .option('--export', "the paths are the security stream's export (S3 objects of the Lambda handlers' chains, gzipped or not, folders read recursively); --pubkey is needed for its checkpoints")
   .option('-c, --config <file>', 'config file (YAML)')
   .option('--json', 'report as JSON')

@@ -71,10 +71,10 @@ function reachesValue(rest: string): boolean {
 
 /**
  * `prefix` without the guards some of its keywords have before them (`(?:^|[^:])secret`: not the
- * `:secret:` of an ARN); the keyword is the same word in a key.
+ * `:secret:` of an ARN; `\baba`: not database's aba); the keyword is the same word in a key.
  */
 function unguarded(prefix: string | undefined): string | undefined {
-  return prefix?.replace(GUARD, '');
+  return prefix?.replace(GUARD, '').replace(/(?<=\(\?i?:|\|)\\b|\\b(?=[|)])/g, '');
 }
 
 /**

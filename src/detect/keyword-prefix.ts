@@ -77,7 +77,11 @@ function splitAlternatives(body: string): string[] | undefined {
   let word = '';
   for (let i = 0; i < body.length; i++) {
     const c = body[i] as string;
-    if (c === '\\') {
+    if (c === '\\' && body[i + 1] === 'b' && (word === '' || i + 2 === body.length || body[i + 2] === '|')) {
+      // A word boundary at a keyword's start or end (`\baba`: not database's aba) bounds it, as a
+      // keyword list's own words are.
+      i++;
+    } else if (c === '\\') {
       const next = body[i + 1];
       // An escaped punctuation character stands for itself (`tel\.`); other escapes are classes.
       if (next === undefined || /[A-Za-z0-9]/.test(next)) return undefined;

@@ -188,6 +188,7 @@ interface RawKeyRule {
   where?: Record<string, string[]>;
   matching?: string;
   strings?: boolean;
+  unlessMembers?: string[];
 }
 
 /** The checks of one detector beyond the schema: its regex, its validator and its allowlist. */
@@ -228,9 +229,9 @@ function validatorRef(raw: NonNullable<RawDetector['validator']>): { name: strin
 function checkKeyRule(doc: LoadedYaml, raw: Record<string, unknown>, index: number, sound: Sound, problems: Problem[]): void {
   const path = ['keyRules', index];
   const where = Array.isArray(raw.keys) && sound([...path, 'keys']) ? `key rule [${(raw.keys as string[]).join(', ')}]` : `keyRules[${index}]`;
-  const redactOnly = raw.action !== undefined || raw.label !== undefined || raw.strings !== undefined || raw.matching !== undefined;
+  const redactOnly = raw.action !== undefined || raw.label !== undefined || raw.strings !== undefined || raw.matching !== undefined || raw.unlessMembers !== undefined;
   if (redactOnly && typeof raw.mode === 'string' && raw.mode !== 'redact' && sound([...path, 'mode'])) {
-    problems.push({ file: doc.file, line: doc.lineOf(path), message: `${where}: label, action, strings and matching apply to mode "redact" only` });
+    problems.push({ file: doc.file, line: doc.lineOf(path), message: `${where}: label, action, strings, matching and unlessMembers apply to mode "redact" only` });
   }
   if (typeof raw.matching === 'string' && sound([...path, 'matching'])) {
     const invalid = re2Problem(raw.matching);
@@ -297,6 +298,7 @@ function toKeyRule(doc: LoadedYaml, raw: RawKeyRule, index: number): KeyRuleSpec
   if (raw.where !== undefined) rule.where = Object.fromEntries(Object.entries(raw.where).map(([k, values]) => [k.toLowerCase(), values]));
   if (raw.strings === true) rule.strings = true;
   if (raw.matching !== undefined) rule.matching = raw.matching;
+  if (raw.unlessMembers !== undefined) rule.unlessMembers = raw.unlessMembers.map((k) => k.toLowerCase());
   return rule;
 }
 

@@ -103,6 +103,12 @@ export interface KeyRuleSpec {
    * 941081436. What the rule does not take is read as any other value.
    */
   matching?: string;
+  /**
+   * A `redact` rule that takes an object whole unless its every member is one of these keys
+   * (case-insensitive): such an object names the secret it refers to and is read as any other
+   * (`{"secret":{"secretName":"web-tls","defaultMode":420}}`, a Kubernetes volume's source).
+   */
+  unlessMembers?: string[];
   source: SpecSource;
 }
 

@@ -136,6 +136,8 @@ const ID_KEY = /(?:^|[_.-])(?:id|Id|ID)$|[a-z0-9](?:Id|ID)$/;
  * `namespace`, `path`, `defaultMode`): a Kubernetes Secret's reference under `secret`.
  */
 const NAME_KEY = /^(?:name|namespace|path|mode|kind|type)$|[_.-](?:name|namespace|path|mode|kind|type)$|[a-z0-9](?:Name|Namespace|Path|Mode|Kind|Type)$/;
+/** What such a key holds: a lower-case name or path (web-tls, kube-system/coredns-tls) or a number, not a random string. */
+const NAME_LIKE = /^(?:[a-z0-9](?:[-a-z0-9._/]*[a-z0-9])?|\d+)$/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const SECRETS: ReadonlySet<string> = new Set(['secret', 'credential']);
 
@@ -182,7 +184,7 @@ function keyedCandidates(policy: CompiledPolicy, text: string, key: string, trac
     // key or a name's says what the value is: a match that took this key as the value's name
     // (`auth: <uuid>` for `{"auth":{"entity_id":"<uuid>"}}`, `secret: web-tls` for
     // `{"secret":{"secretName":"web-tls"}}`) names it wrongly.
-    const named = (ID_KEY.test(under) && UUID.test(text)) || NAME_KEY.test(under);
+    const named = (ID_KEY.test(under) && UUID.test(text)) || (NAME_KEY.test(under) && NAME_LIKE.test(text));
     return inValue.filter((c) => !(named && c.matchStart < 0 && SECRETS.has(c.detector.spec.category)) && !policy.allowedUnder(c.detector, under, text, c));
   });
 }

@@ -139,6 +139,7 @@ export const PACK_SCHEMA = {
           action: ACTION_SCHEMA,
           strings: { type: 'boolean' },
           matching: { type: 'string', minLength: 1 },
+          unlessMembers: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
           where: {
             type: 'object',
             minProperties: 1,

@@ -98,6 +98,15 @@ describe('logveil ledger verify: entries no signature covers', () => {
       adoptedRanges: [{ fromSeq: 1, toSeq: 3, seq: 4, ts: '2026-02-03T04:05:06.000Z' }],
     });
 
+    // Reviewed and accepted (a process known to have died): no longer a reason for exit 9; a range
+    // that does not hold the whole adopted one changes nothing, and a malformed one is bad usage.
+    r = run(() => ledgerVerifyCommand([forged], { pubkey: [pubkey], acceptUnsigned: ['1-3'] }));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^ledger OK: 5 entries/);
+    expect(r.stdout).toContain('accepted: entries 1..3 carry no signature of their writer (--accept-unsigned)\n');
+    expect(run(() => ledgerVerifyCommand([forged], { pubkey: [pubkey], acceptUnsigned: ['2-3'] })).status).toBe(9);
+    expect(run(() => ledgerVerifyCommand([forged], { pubkey: [pubkey], acceptUnsigned: ['3-1'] })).status).toBe(2);
+
     const shown = run(() => ledgerShowCommand([forged], { type: ['ledger-unsigned'] }));
     expect(shown.status).toBe(0);
     expect(shown.stdout).toMatch(/^ {6}4 {2}2026-02-03T04:05:06\.000Z {2}ledger-unsigned {2}entries 1\.\.3 found unsigned on open/);

@@ -27,6 +27,8 @@ export interface LedgerVerifyFlags extends CommonFlags {
   pubkey?: string[];
   allowPartial?: boolean;
   export?: boolean;
+  /** Ranges of entries (`41-57`) found unsigned that someone has reviewed: no longer a reason for exit 9. */
+  acceptUnsigned?: string[];
 }
 
 export interface LedgerShowFlags extends CommonFlags {
@@ -76,10 +78,36 @@ export function ledgerVerifyCommand(paths: string[], flags: LedgerVerifyFlags): 
     process.stdout.write(flags.json ? JSON.stringify(exported, null, 2) + '\n' : describeExport(exported));
     return exportExitCode(exported);
   }
-  const report = verifyLedger(inputs, { ...(pems.length > 0 ? { publicKeyPems: pems } : {}), ...(flags.allowPartial ? { allowPartial: true } : {}) });
+  const accepted: Array<{ fromSeq: number; toSeq: number }> = [];
+  for (const range of flags.acceptUnsigned ?? []) {
+    const m = /^(\d+)(?:-|\.\.)(\d+)$/.exec(range.trim());
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) {
+      process.stderr.write(`logveil: --accept-unsigned ${range}: expected a range of seqs, FROM-TO (41-57)\n`);
+      return ExitCode.Usage;
+    }
+    accepted.push({ fromSeq: Number(m[1]), toSeq: Number(m[2]) });
+  }
+  const report = withAccepted(verifyLedger(inputs, { ...(pems.length > 0 ? { publicKeyPems: pems } : {}), ...(flags.allowPartial ? { allowPartial: true } : {}) }), accepted);
   if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else process.stdout.write(describeReport(report, pems.length > 0));
   return exitCodeOf(report);
+}
+
+/**
+ * The report with the unsigned ranges someone reviewed and accepted (`--accept-unsigned`, the
+ * entries a process that died left unsigned, say) set apart: each range wholly inside an accepted
+ * one is listed under `acceptedRanges` and counts no more for exit 9; the rest still does.
+ */
+function withAccepted(report: VerifyReport, accepted: ReadonlyArray<{ fromSeq: number; toSeq: number }>): VerifyReport & { acceptedRanges?: Array<{ fromSeq: number; toSeq: number }> } {
+  if (accepted.length === 0) return report;
+  const covered = (r: { fromSeq: number; toSeq: number }): boolean => accepted.some((a) => a.fromSeq <= r.fromSeq && r.toSeq <= a.toSeq);
+  const adopted = (report.adoptedRanges ?? []).filter((r) => !covered(r));
+  const tail = report.unsignedRange && covered(report.unsignedRange) ? undefined : report.unsignedRange;
+  const acceptedRanges = [...(report.adoptedRanges ?? []).filter(covered).map(({ fromSeq, toSeq }) => ({ fromSeq, toSeq })), ...(report.unsignedRange && !tail ? [report.unsignedRange] : [])];
+  const rest: VerifyReport = { ...report };
+  delete rest.unsignedRange;
+  const out = { ...rest, adoptedRanges: adopted, unsignedEntries: tail ? report.unsignedEntries : 0, ...(tail ? { unsignedRange: tail } : {}), acceptedRanges };
+  return { ...out, ok: report.firstProblem === undefined && adopted.length === 0 && tail === undefined };
 }
 
 /**
@@ -112,6 +140,7 @@ function describeReport(r: VerifyReport, trustedKey: boolean): string {
   } else {
     out.push(`ledger OK: ${whole}`);
   }
+  for (const a of (r as { acceptedRanges?: Array<{ fromSeq: number; toSeq: number }> }).acceptedRanges ?? []) out.push(`accepted: entries ${a.fromSeq}..${a.toSeq} carry no signature of their writer (--accept-unsigned)`);
   for (const k of r.keyProblems ?? []) out.push(`warning: ${k}`);
   if (r.checkpoints > 0 && !trustedKey) out.push(`note: checkpoints verified with the public key(s) found next to the ledger (${r.keyIds.join(', ')}); pass --pubkey with a trusted copy`);
   return out.join('\n') + '\n';

@@ -400,18 +400,25 @@ describe('the built-in rules for keys ending in token or secret', () => {
       '{"msg":"Reconciling","controller":"secret","Secret":{"name":"web-tls","namespace":"prod"}}',
       '{"projected":{"sources":[{"serviceAccountToken":{"expirationSeconds":3607,"path":"token"}}]}}',
       '{"requestParameters":{"bucketName":"acme-logs","continuation-token":"GpXGuOs0ta17kWq9YHPwLYotrj3t9Cc4iFxr710WG6jWhdps+QYsQCVX","list-type":"2"}}',
-      '{"dbname":"orders","session_id":"6668a1b2.1f3e","session_start":"2024-06-11 08:20:11 UTC","error_severity":"LOG"}',
-      // A string or a number under them is still taken, and so is a value under secret that no name's key holds.
+      '{"dbname":"orders","session_id":"6668a1b2.1f3e","session_start":"2024-06-11 08:20:11 UTC","error_severity":"LOG","backend_type":"client backend"}',
+      // A string or a number under them is still taken, and so is an object with other members, whole;
+      // a random value under a name's key is no name.
       '{"secret":"hunter2xyz","serviceAccountToken":"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.","Secret":12345678}',
       '{"secret":{"value":"s3cr3tValue9"}}',
+      '{"secret":{"name":"db","value":"correct horse battery staple"}}',
       '{"dbname":"orders","session_id":"6668a1b2.1f3e","error_severity":"LOG"}',
+      '{"error_severity":"high","session_start":"2024-06-11","session_id":"s%3AJ9xk2LmQ8.sig"}',
+      '{"auth":{"type":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ2mLw9P"}}',
     ];
     const { out } = await run(builtin, lines);
     expect(out.slice(0, 5)).toEqual(lines.slice(0, 5));
     expect(out.slice(5).map((l) => l.replace(/:tk1\.[\w.-]+\]\]/g, ']]'))).toEqual([
       '{"secret":"[[SECRET]]","serviceAccountToken":"[[SECRET]]","Secret":"[[SECRET]]"}',
-      '{"secret":{"value":"[[PASSWORD]]"}}',
+      '{"secret":"[[SECRET]]"}',
+      '{"secret":"[[SECRET]]"}',
       '{"dbname":"orders","session_id":"[[SECRET]]","error_severity":"LOG"}',
+      '{"error_severity":"high","session_start":"2024-06-11","session_id":"[[SECRET]]"}',
+      '{"auth":{"type":"[[API_KEY]]"}}',
     ]);
   });
 
@@ -466,7 +473,7 @@ keyRules:
   });
 
   it('is a redact rule option: on a skip rule it is a problem', () => {
-    expect(problemsOf(STRINGS.replace('mode: redact\n    label: PASSWORD\n    action: mask', 'mode: skip')).map((p) => p.message)).toEqual([expect.stringContaining('label, action, strings and matching apply to mode "redact" only')]);
+    expect(problemsOf(STRINGS.replace('mode: redact\n    label: PASSWORD\n    action: mask', 'mode: skip')).map((p) => p.message)).toEqual([expect.stringContaining('label, action, strings, matching and unlessMembers apply to mode "redact" only')]);
   });
 
   it('holds in the built-in rules for pass and pw, beside the OAuth code of a token request and the session keys of frameworks', async () => {
@@ -522,7 +529,7 @@ keyRules:
 
   it('is a redact rule option whose regex must compile: both are reported', () => {
     expect(problemsOf(MATCHING.replace('mode: redact\n    label: PASSWORD\n    action: mask', 'mode: skip')).map((p) => p.message)).toEqual([
-      expect.stringContaining('label, action, strings and matching apply to mode "redact" only'),
+      expect.stringContaining('label, action, strings, matching and unlessMembers apply to mode "redact" only'),
     ]);
     expect(problemsOf(MATCHING.replace("matching: '[!#^&*?~]", "matching: '(?<=x)[!#^&*?~]")).map((p) => p.message)).toEqual([expect.stringContaining('key rule [username]: matching:')]);
   });

@@ -128,6 +128,12 @@ describe('an OTLP kvlistValue whose entries make a name-value object', () => {
     expect(fast).toBe(0);
   });
 
+  it('keeps an AnyValue that holds a list or a map an AnyValue when its name takes it whole', async () => {
+    const lines = [record(str('ok'), [kv('password', args('a', PW)), kv('env', arr(kvlist(kv('name', str('DB_PASSWORD')), kv('value', kvlist(kv('v', str(PW)))))))])];
+    const { out } = await run(lines);
+    expect(out).toEqual([record(str('ok'), [kv('password', str('[[PASSWORD]]')), kv('env', arr(kvlist(kv('name', str('DB_PASSWORD')), kv('value', str('[[PASSWORD]]')))))])]);
+  });
+
   it('leaves a list whose name selects no rule as it came, unparsed', async () => {
     const lines = [record(str('ok'), [kv('env', arr(kvlist(kv('name', str('LOG_LEVEL')), kv('value', str('debug')))))]), record(kvlist(kv('name', str('region')), kv('value', str('eu-west-1'))))];
     const { out, fast } = await run(lines);

@@ -22,6 +22,8 @@ describe('keywordPrefix', () => {
       window: 30,
       value: '(?:^|[^\\w-])(?P<secret>\\d{9})\\b',
     });
+    // a word boundary at a keyword's start or end bounds it (aba, not database's)
+    expect(keywordPrefix('(?i:routing|\\baba|rtn\\b)[^0-9\\n]{0,30}?(?P<secret>\\d{9})')?.keywords).toEqual(['routing', 'aba', 'rtn']);
     // a gap that stops at another key's separator, and may end in one (phone_number": "4155552671)
     expect(keywordPrefix("(?i:phone|mobile)(?:[^0-9\\n=:]{0,30}?(?:(?:=>|[:=])[ \\t\"']{0,3})?[^\\w+.-])?(?P<secret>\\d{10})\\b")).toEqual({
       keywords: ['phone', 'mobile'],
@@ -33,7 +35,7 @@ describe('keywordPrefix', () => {
   it('takes no regex whose keywords are patterns, or that has no bounded gap or no value after it', () => {
     for (const regex of [
       '(?i)\\b(?:dob|d\\.o\\.b\\.?|date[ _-]?of[ _-]?birth)[^0-9]{0,5}\\d+',
-      '(?i:ssn|\\bss)[^0-9]{0,30}\\d{9}',
+      '(?i:ssn|\\bs\\bs)[^0-9]{0,30}\\d{9}',
       '(?i:ssn)[^0-9]*\\d{9}',
       '(?i:ssn) \\d{9}',
       '(?i:ssn)[^0-9]{0,30}',
