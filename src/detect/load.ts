@@ -207,6 +207,10 @@ function checkDetector(doc: LoadedYaml, raw: Record<string, unknown>, index: num
     else if (secretGroupRepeats(regex)) {
       report('regex', 'the secret group is repeated, and a repeated group captures its last repetition only: put the repeat inside the group, `(?P<secret>(?:...){3})`');
     }
+    // A misspelt secret group (`(?P<secrt>...)`) would leave the whole match redacted, unsaid.
+    for (const m of regex.matchAll(NAMED_GROUP)) {
+      if (m[1] !== 'secret') report('regex', `group "${m[1]}": only a group named "secret" marks the span to redact; name it secret, or make it (?:...)`);
+    }
   }
 
   if (raw.validator !== undefined && sound([...path, 'validator'])) {
@@ -343,6 +347,9 @@ export function policyHash(packs: readonly PackSpec[]): string {
     }));
   return createHash('sha256').update(canonicalJson(canonical)).digest('hex');
 }
+
+/** A named group of a regex, RE2's two spellings (not a lookbehind, which RE2 has none of). */
+const NAMED_GROUP = /\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>/g;
 
 /** True when the regex's `secret` group lies inside a repeat (see captureRepeats). */
 function secretGroupRepeats(regex: string): boolean {

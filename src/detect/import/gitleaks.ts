@@ -150,6 +150,16 @@ export function importGitleaks(toml: string, options: GitleaksImportOptions = {}
   return { yaml, packId, rules: rawRules.length, imported, skipped, warnings, notes };
 }
 
+/** `regex` with each named group but `secret` a plain capture group (`(?P<pre>a)` as `(a)`). */
+function withoutOtherNames(regex: string): string {
+  const parsed = parseRegex(regex);
+  let out = regex;
+  for (const g of [...parsed.groups].filter((x) => x.name !== undefined && x.name !== 'secret').sort((a, b) => b.openStart - a.openStart)) {
+    out = out.slice(0, g.openStart) + '(' + out.slice(g.openEnd);
+  }
+  return out;
+}
+
 function checkOptions(packId: string, prefix: string, category: string, severity: string): void {
   const bad: string[] = [];
   if (!PACK_ID.test(packId)) bad.push(`pack id "${packId}" must match ${PACK_ID.source}`);
@@ -250,7 +260,10 @@ function mapRule(raw: TomlTable, ctx: RuleContext): RuleResult {
   const secretCapture = chooseSecretCapture(parsed, secretGroup, warnings);
   // A group the config itself calls `secret` would narrow logveil's span: only the chosen one may.
   const renamed = parsed.groups.filter((g) => g.name === 'secret' && g.index !== secretCapture).length;
-  const detectorRegex = secretCapture === undefined && renamed === 0 ? regex : nameCapture(regex, parsed, secretCapture, 'secret');
+  const named = secretCapture === undefined && renamed === 0 ? regex : nameCapture(regex, parsed, secretCapture, 'secret');
+  // Other names mean nothing to a detector, which reports a group named otherwise as a misspelt
+  // secret group: each stays a plain capture group, so the groups keep their numbers.
+  const detectorRegex = withoutOtherNames(named);
   if (captureCount(detectorRegex) !== groupCount - renamed) {
     return { skip: 'regex', reason: 'regex syntax not understood: renaming the secret group changed the groups' };
   }

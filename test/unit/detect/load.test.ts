@@ -165,6 +165,11 @@ describe('pattern pack loading', () => {
     }
   });
 
+  it('reports a named group other than secret, which would mark no span (a misspelt secret group)', () => {
+    const text = ['pack: p', 'detectors:', detector('d', "    regex: 'key=(?P<secrt>[a-z]{8})'"), detector('e', "    regex: 'key=(?P<secret>[a-z]{8})'")].join('\n');
+    expect(problemsOf(text).map((p) => p.message)).toEqual([expect.stringContaining('detector "d": group "secrt": only a group named "secret" marks the span to redact')]);
+  });
+
   it('reports an unknown field at the line of its key, not at the first line of its detector', () => {
     const text = ['pack: p', 'detectors:', detector('d', "    regex: 'abc'\n    extra:\n      - 1")].join('\n');
     expect(problemsOf(text).map((p) => `${p.line} ${p.message}`)).toEqual([`${text.split('\n').indexOf('    extra:') + 1} pack .detectors[0]: unknown field "extra"`]);
