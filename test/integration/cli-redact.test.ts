@@ -103,6 +103,8 @@ describe('logveil redact and detokenize with input files that cannot be read', (
     const r = logveil(['redact', 'ok.log', 'missing.log', '.', '--out', 'out.jsonl'], { cwd: dir, home });
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('logveil: 2 input files cannot be read:\n  missing.log: no such file\n  .: is a directory\n');
+    // The state that wrote the tokens first (detokenize makes none), then a refused detokenize.
+    expect(logveil(['redact', 'ok.log', '--out', 'out.jsonl'], { cwd: dir, home }).status).toBe(0);
     const d = logveil(['detokenize', 'missing.log', '--principal', 'alice', '--reason', 'ticket SEC-1234'], { cwd: dir, home });
     expect(d.status).toBe(2);
     expect(d.stderr).toContain('missing.log: no such file');
