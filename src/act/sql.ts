@@ -97,8 +97,8 @@ export function sqlValues(text: string, rules: KeyRules): SqlValue[] {
   return disjoint(out);
 }
 
-/** Each value of `text`'s statements with its column: an INSERT's by position, a comparison's by the column before it. */
-function eachValue(text: string, visit: (column: string, lit: Literal) => void): void {
+/** Each row of `text`'s INSERTs whose literals can all be read, one for each column named, with the column names. */
+function eachRow(text: string, visit: (names: readonly string[], items: readonly Literal[]) => void): void {
   for (const m of text.matchAll(INSERT)) {
     const columns = columnList(text, m.index + m[0].length);
     if (!columns) continue;
@@ -108,12 +108,17 @@ function eachValue(text: string, visit: (column: string, lit: Literal) => void):
     while (text[at] === '(') {
       const tuple = literalList(text, at + 1);
       if (!tuple) break;
-      if (tuple.items.length === columns.names.length) tuple.items.forEach((lit, i) => visit(columns.names[i] as string, lit));
+      if (tuple.items.length === columns.names.length) visit(columns.names, tuple.items);
       at = skip(text, tuple.next);
       if (text[at] !== ',') break;
       at = skip(text, at + 1);
     }
   }
+}
+
+/** Each value of `text`'s statements with its column: an INSERT's by position, a comparison's by the column before it. */
+function eachValue(text: string, visit: (column: string, lit: Literal) => void): void {
+  eachRow(text, (names, items) => items.forEach((lit, i) => visit(names[i] as string, lit)));
   for (const m of text.matchAll(COMPARISON)) {
     const column = lastPart(m[1] as string);
     const at = m.index + m[0].length;
@@ -137,27 +142,12 @@ const VALUE_COLUMNS = new Set(['value', 'val', 'setting_value', 'config_value', 
  * name = 'smtp_password'` (a statement that compares one name only).
  */
 function eachSetting(text: string, visit: (column: string, lit: Literal) => void): void {
-  for (const m of text.matchAll(INSERT)) {
-    const columns = columnList(text, m.index + m[0].length);
-    if (!columns) continue;
-    const lower = columns.names.map((c) => c.toLowerCase());
-    const name = lower.findIndex((c) => NAME_COLUMNS.has(c));
-    const value = lower.findIndex((c) => VALUE_COLUMNS.has(c));
-    if (name === -1 || value === -1) continue;
-    let at = skip(text, columns.next);
-    if (text.slice(at, at + 6).toLowerCase() !== 'values') continue;
-    at = skip(text, at + 6);
-    while (text[at] === '(') {
-      const tuple = literalList(text, at + 1);
-      if (!tuple) break;
-      const named = tuple.items[name]?.value;
-      const held = tuple.items[value];
-      if (tuple.items.length === columns.names.length && typeof named === 'string' && held) visit(named, held);
-      at = skip(text, tuple.next);
-      if (text[at] !== ',') break;
-      at = skip(text, at + 1);
-    }
-  }
+  eachRow(text, (names, items) => {
+    const lower = names.map((c) => c.toLowerCase());
+    const named = items[lower.findIndex((c) => NAME_COLUMNS.has(c))]?.value;
+    const held = items[lower.findIndex((c) => VALUE_COLUMNS.has(c))];
+    if (typeof named === 'string' && held) visit(named, held);
+  });
   // One statement a line: a name compared on one line says nothing of a value set on another.
   let offset = 0;
   for (const line of text.split('\n')) {
