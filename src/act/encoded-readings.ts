@@ -1,12 +1,13 @@
 /**
- * A string read decoded where it encodes another text: base64 that spells JSON (see
- * base64-json.ts) and PowerShell's encoded commands (see encoded-command.ts). What the raw line
+ * A string read decoded where it encodes another text: base64 or hex that spells text (see
+ * base64-text.ts, hex-text.ts) and PowerShell's encoded commands (see encoded-command.ts). What the raw line
  * or the string as written matched says nothing of what the encoding spells, so the decoded text
  * is read with every detector and key rule (the caller's `scan`), and what that redacts is encoded
  * again as it was written. An encoding inside the decoded text is read so too.
  */
 import { CodecError } from '../errors.js';
-import { base64JsonIn, encodedJson, mayHoldBase64Json } from './base64-json.js';
+import { base64TextIn, encodedText, mayHoldBase64Text } from './base64-text.js';
+import { encodedHex, hexTextIn, mayHoldHexText } from './hex-text.js';
 import { encodedBytes } from './bytes-value.js';
 import { encodedCommands, mayHoldEncodedCommand, type EncodedCommand } from './encoded-command.js';
 
@@ -16,30 +17,52 @@ export const DROP = Symbol('drop-field');
 /** A decoded text, redacted with every detector and key rule; DROP when an action drops the field. */
 export type Scan = (text: string) => string | typeof DROP;
 
-/** How many levels of base64 of JSON inside base64 of JSON are read decoded; a record holding more is quarantined. */
-export const MAX_BASE64_DEPTH = 8;
+/** How many levels of text encoded inside encoded text are read decoded; a record holding more is quarantined. */
+export const MAX_ENCODED_DEPTH = 8;
+
+/** A run of base64 or hex in a text that spells text: where it stands, the text, and how to write a text so again. */
+export interface EncodedText {
+  start: number;
+  end: number;
+  kind: 'base64' | 'hex';
+  text: string;
+  again: (text: string) => string;
+}
+
+/** True when `text` may hold base64 or hex of text: a cheap test before {@link readEncodedTexts}. */
+export function mayHoldEncodedText(text: string): boolean {
+  return mayHoldBase64Text(text) || mayHoldHexText(text);
+}
+
+/** The runs of base64 or hex in `text` that spell text, in order; hex that is also base64 is read as base64 only. */
+export function encodedTextsIn(text: string): EncodedText[] {
+  const base64 = base64TextIn(text).map((r): EncodedText => ({ start: r.start, end: r.end, kind: 'base64', text: r.text, again: (t) => encodedText(t, r) }));
+  const hex = hexTextIn(text).filter((h) => !base64.some((b) => h.start < b.end && b.start < h.end));
+  if (hex.length === 0) return base64;
+  return [...base64, ...hex.map((r): EncodedText => ({ start: r.start, end: r.end, kind: 'hex', text: r.text, again: (t) => encodedHex(t, r) }))].sort((a, b) => a.start - b.start);
+}
 
 /**
- * `text` with each base64 run that spells JSON read decoded and encoded again where redacted, in
- * the alphabet and padding it was written in; JSON encoded inside it too, down to
- * {@link MAX_BASE64_DEPTH} levels.
+ * `text` with each run of base64 or hex that spells text read decoded and encoded again where
+ * redacted, as it was written (alphabet, padding, case); text encoded inside it too, down to
+ * {@link MAX_ENCODED_DEPTH} levels.
  *
  * @throws CodecError `RECORD_TOO_DEEP` when it nests deeper (`path` names the field).
  */
-export function readBase64Json(text: string, path: string, scan: Scan, depth = 0): string | typeof DROP {
+export function readEncodedTexts(text: string, path: string, scan: Scan, depth = 0): string | typeof DROP {
   let out = '';
   let last = 0;
-  for (const found of base64JsonIn(text)) {
-    const scanned = scan(found.json);
-    const nested = scanned !== DROP && mayHoldBase64Json(scanned);
+  for (const found of encodedTextsIn(text)) {
+    const scanned = scan(found.text);
+    const nested = scanned !== DROP && mayHoldEncodedText(scanned);
     // Deeper than that it is not read, and not passed on unread either: the record is quarantined.
-    if (nested && depth + 1 >= MAX_BASE64_DEPTH && base64JsonIn(scanned).length > 0) {
-      throw new CodecError('RECORD_TOO_DEEP', `base64 of JSON nested deeper than ${MAX_BASE64_DEPTH} levels at ${path}`);
+    if (nested && depth + 1 >= MAX_ENCODED_DEPTH && encodedTextsIn(scanned).length > 0) {
+      throw new CodecError('RECORD_TOO_DEEP', `text encoded in base64 or hex nested deeper than ${MAX_ENCODED_DEPTH} levels at ${path}`);
     }
-    const redacted = nested ? readBase64Json(scanned, path, scan, depth + 1) : scanned;
+    const redacted = nested ? readEncodedTexts(scanned, path, scan, depth + 1) : scanned;
     if (redacted === DROP) return DROP;
-    if (redacted === found.json) continue;
-    out += text.slice(last, found.start) + encodedJson(redacted, found);
+    if (redacted === found.text) continue;
+    out += text.slice(last, found.start) + found.again(redacted);
     last = found.end;
   }
   return last === 0 ? text : out + text.slice(last);

@@ -15,9 +15,8 @@ import type { ResolvedAction } from './actions.js';
 import { detectorEdit, keyRuleEdit, withKeyRules, type Edit, type RedactedBy } from './edits.js';
 import { bytesText, BYTES_MEMBERS, encodedBytes } from './bytes-value.js';
 import { embeddedValues } from './embedded.js';
-import { mayHoldBase64Json } from './base64-json.js';
 import { encodedArgumentItems, holdsProgram, mayHoldEncodedCommand, type EncodedCommand } from './encoded-command.js';
-import { DROP, readBase64Json, readEncodedCommands, type Scan } from './encoded-readings.js';
+import { DROP, mayHoldEncodedText, readEncodedCommands, readEncodedTexts, type Scan } from './encoded-readings.js';
 import { anyValueContainer, anyValueItems, anyValueMember, contextWith, entryRules, kvlistName, leaves, memberDecision, itemRule, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue, takes } from './members.js';
 import type { RedactOptions, RedactOutcome } from './redact-options.js';
 import { redactRepeats, type FirstPass } from './repeats.js';
@@ -233,7 +232,7 @@ class Walker implements FirstPass {
     if (asWritten && this.#clean(text, context)) return text;
     const out = this.#scan(text, path, decoded, context, this.#o.valueDetectors?.of(text), this.#o.knownMatches, under);
     const commands = out !== DROP && mayHoldEncodedCommand(out) ? readEncodedCommands(out, this.#decoded(path, context)) : out;
-    return commands !== DROP && mayHoldBase64Json(commands) ? readBase64Json(commands, path, this.#decoded(path, context)) : commands;
+    return commands !== DROP && mayHoldEncodedText(commands) ? readEncodedTexts(commands, path, this.#decoded(path, context)) : commands;
   }
 
   /** How a text decoded from a value at `path` is read: with every detector and key rule (see encoded-readings.ts). */
@@ -309,7 +308,7 @@ class Walker implements FirstPass {
    */
   #clean(text: string, context: readonly string[]): boolean {
     const known = this.#o.valueDetectors;
-    return context.length === 0 && known?.plain === true && known.of(text).length === 0 && !mayHoldEncodedCommand(text) && !mayHoldBase64Json(text);
+    return context.length === 0 && known?.plain === true && known.of(text).length === 0 && !mayHoldEncodedCommand(text) && !mayHoldEncodedText(text);
   }
 
   #redact(text: string, path: string, edits: readonly Edit[]): string | typeof DROP {

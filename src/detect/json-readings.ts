@@ -142,10 +142,10 @@ function escapedKeyOrName(line: Buffer): boolean {
 
 /**
  * What, after a backslash left in a string, detection reads as an escape beyond the control
- * letters: JSON's `"`, `\`, `/` and `u`, and the `'` of a single-quoted value inside a text (see
- * unquoted in embedded.ts).
+ * letters: JSON's `"`, `\`, `/` and `u`, a byte's `\x` (see escapes.ts), and the `'` of a
+ * single-quoted value inside a text (see unquoted in embedded.ts).
  */
-const REREAD: ReadonlySet<number> = new Set([...`"\\/u'`].map((c) => c.charCodeAt(0)));
+const REREAD: ReadonlySet<number> = new Set([...`"\\/ux'`].map((c) => c.charCodeAt(0)));
 /** JSON's control-character escapes, by the letter after the backslash. */
 const CONTROLS: ReadonlyMap<number, number> = new Map([...'bfnrt'].map((c, i) => [c.charCodeAt(0), [0x08, 0x0c, 0x0a, 0x0d, 0x09][i] as number]));
 

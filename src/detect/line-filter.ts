@@ -11,7 +11,8 @@
  * pattern: there a hit of a widened form is kept only when the pattern itself matches the line.
  */
 import RE2 from 're2';
-import { BASE64_JSON_LINE } from '../act/base64-json.js';
+import { BASE64_TEXT_LINES } from '../act/base64-text.js';
+import { HEX_TEXT_LINE } from '../act/hex-text.js';
 import { ENCODED_COMMAND_LINE, JS_SPACE } from '../act/encoded-command.js';
 import { readsAsText, type LineFormat } from '../codecs/jsonl.js';
 import { HIDDEN_NUMBER_PATTERN } from './numbers.js';
@@ -80,9 +81,9 @@ export class LineFilter {
       // `["sshpass","-p","X",...]`, `["curl","-u","user:X",...]`; see itemRule).
       ...(keyRules.some((r) => r.mode === 'redact') ? [{ pattern: `${ITEM}(?:AUTH|HELLO)\\\\*["']${ITEM_END}` }, { pattern: SQL_LINE }, { pattern: CLIENT_LINE }] : []),
       // A number whose digits its writing hides is also read plain (see numbers.ts), a
-      // PowerShell command's script decoded (see act/encoded-command.ts), and base64 of JSON
-      // (see act/base64-json.ts).
-      ...(detectors.length > 0 ? [{ pattern: HIDDEN_NUMBER_PATTERN }, { pattern: ENCODED_COMMAND_LINE }, { pattern: BASE64_JSON_LINE }] : []),
+      // PowerShell command's script decoded (see act/encoded-command.ts), and base64 or hex of
+      // text (see act/base64-text.ts, act/hex-text.ts).
+      ...(detectors.length > 0 ? [{ pattern: HIDDEN_NUMBER_PATTERN }, { pattern: ENCODED_COMMAND_LINE }, ...BASE64_TEXT_LINES.map((pattern) => ({ pattern })), { pattern: HEX_TEXT_LINE }] : []),
       ...extra,
     ];
     const textForms = detectors.map((d, i) => (widened[i] === d.regex ? undefined : d.regex));

@@ -37,14 +37,22 @@ describe('logveil patterns explain', () => {
     expect(r.stdout).toMatch(/\n1 span would be redacted\n$/);
   });
 
-  it('reads base64 of JSON decoded, with its detectors and key rules, as redact does', () => {
+  it('reads base64 of JSON or of a text decoded, with its detectors and key rules, as redact does', () => {
     const json = '{"password":"Ju7xQ2mLw9","email":"bob@example.com"}';
     const text = `payload=${Buffer.from(json).toString('base64')} sent`;
     const r = logveil(['patterns', 'explain', text], { cwd: ROOT, home });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`base64-json       [8,${text.length - 5}): base64 of JSON, read decoded as ${JSON.stringify(json)}; within it:\n  fired             email [34,49)`);
+    expect(r.stdout).toContain(`base64-text       [8,${text.length - 5}): base64 of text, read decoded as ${JSON.stringify(json)}; within it:\n  fired             email [34,49)`);
     expect(r.stdout).toContain('  key-redact        key:password $.password:');
     expect(r.stdout).toMatch(/\n2 spans would be redacted, and 1 value by key rules\n$/);
+    const script = 'export GITHUB_TOKEN=ghp_qh8Mf3nwL6wfFVFHjISTfy4Nzo4tPsrN13R6\n';
+    const line = `user-data script=${Buffer.from(script).toString('base64')}`;
+    const hex = ` dump 0x${Buffer.from('password=Ju7xQ2mLw9').toString('hex')}`;
+    const json2 = JSON.parse(logveil(['patterns', 'explain', '--json', line + hex], { cwd: ROOT, home }).stdout) as { encodedTexts: Array<{ start: number; kind: string; text: string; redacted: unknown[] }> };
+    expect(json2.encodedTexts.map((b) => [b.start, b.kind, b.text, b.redacted.length])).toEqual([
+      [17, 'base64', script, 1],
+      [line.length + 8, 'hex', 'password=Ju7xQ2mLw9', 1],
+    ]);
   });
 
   it('reads a JSON text as the record a JSON line is, where the text alone says otherwise', () => {

@@ -291,6 +291,11 @@ describe('the raw-line fast path gives the same result as the structured path', 
       `{"payload":"${Buffer.from('{"password":"Sup3rS3cretPW"}').toString('base64')}"}`,
       `sent data=${Buffer.from('[{"user":"bob","api_token":"Sup3rS3cretPW"}]').toString('base64url')} ok`,
       `{"m":"record ${Buffer.from('{"inner":"' + Buffer.from('{"password":"Sup3rS3cretPW"}').toString('base64') + '"}').toString('base64')}"}`,
+      `user-data script=${Buffer.from('#!/bin/bash\nexport DB_PASSWORD=Sup3rS3cretPW\n').toString('base64')}`,
+      `{"vault":"kv get","value":"${Buffer.from('password=Sup3rS3cretPW').toString('base64url')}"}`,
+      `{"m":"firehose data ${Buffer.from('2025-03-04 INFO ' + Buffer.from('db password: Sup3rS3cretPW').toString('base64')).toString('base64').replaceAll('/', '\\/')}"}`,
+      `tcpdump payload 0x${Buffer.from('export API_TOKEN=Sup3rS3cretPW\n').toString('hex')}`,
+      `{"bytes":"${Buffer.from('password=Sup3rS3cretPW').toString('hex').toUpperCase()}"}`,
     ];
     const r = both(lines);
     // Every one is read closer, the encoded command that spells nothing too: only its script can tell.
@@ -302,6 +307,14 @@ describe('the raw-line fast path gives the same result as the structured path', 
       depth > 3 ? text : text.replace(/(?:eyJ|W3s)[A-Za-z0-9+/_=-]{16,}/g, (b64) => spelled(Buffer.from(b64, /[-_]/.test(b64) ? 'base64url' : 'base64').toString(), depth + 1));
     expect(spelled(out)).toContain('{"password":"[[PASSWORD:');
     expect(spelled(out)).not.toContain('Sup3rS3cretPW');
+    // Base64 of a text too: no run of the output spells the secret, however deep.
+    const decodedRuns = (text: string, depth = 0): string =>
+      depth > 3 ? text : text.replaceAll('\\/', '/').replace(/[A-Za-z0-9+/_-]{16,}={0,2}/g, (b64) => decodedRuns(Buffer.from(b64, /[-_]/.test(b64) ? 'base64url' : 'base64').toString('latin1'), depth + 1));
+    expect(decodedRuns(out)).not.toContain('Sup3rS3cretPW');
+    expect(decodedRuns(out)).toContain('export DB_PASSWORD=[[');
+    const hexRuns = out.match(/(?<=0x|")[0-9A-Fa-f]{24,}/g) ?? [];
+    expect(hexRuns).toHaveLength(2);
+    for (const run of hexRuns) expect(Buffer.from(run, 'hex').toString()).toMatch(/^(?:export API_TOKEN=|password=)\[\[/);
     for (const b64 of out.match(/(?<=-(?:EncodedCommand|enc|e)(?: \\?"?|\\?", ?\\?"))[A-Za-z0-9+/=]{16,}/g) ?? []) expect(Buffer.from(b64, 'base64').toString('utf16le')).not.toContain('Sup3rS3cretPW');
   });
 
@@ -309,9 +322,9 @@ describe('the raw-line fast path gives the same result as the structured path', 
   const utf16 = (script: string): string => Buffer.from(script, 'utf16le').toString('base64');
   const text = fc.oneof(
     message.map((m) => m.text),
-    fc.constantFrom(`powershell -enc ${utf16('$password = "hunter2xyz"')}`, `["pwsh","-enc","${utf16('$pw = "hunter2xyz"')}"]`, `pwsh -e ${utf16('Get-Date')} -x`, 'query: UPDATE u SET pw = $2, password = $1 -- PARAMETERS: ["hunter2xyz",2]', 'apply {"kind":"Secret","data":{"k":"dmFsdWU="}}', `data ${Buffer.from('{"password":"hunter2xyz"}').toString('base64')}`, `d=${Buffer.from('{"n":1}').toString('base64url')}`, 'jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln'),
+    fc.constantFrom(`powershell -enc ${utf16('$password = "hunter2xyz"')}`, `["pwsh","-enc","${utf16('$pw = "hunter2xyz"')}"]`, `pwsh -e ${utf16('Get-Date')} -x`, 'query: UPDATE u SET pw = $2, password = $1 -- PARAMETERS: ["hunter2xyz",2]', 'apply {"kind":"Secret","data":{"k":"dmFsdWU="}}', `data ${Buffer.from('{"password":"hunter2xyz"}').toString('base64')}`, `d=${Buffer.from('{"n":1}').toString('base64url')}`, `b=${Buffer.from('token=hunter2xyz and more').toString('base64')}`, `u=${Buffer.from('export PASSWORD=hunter2xyz').toString('base64url')}`, `t=${Buffer.from('plain words, nothing else').toString('base64')}`, `h=0x${Buffer.from('token=hunter2xyz').toString('hex')}`, `h=${Buffer.from('plain words, nothing else').toString('hex').toUpperCase()}`, 'jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln'),
     fc.string({ unit: 'grapheme', maxLength: 40 }),
-    fc.constantFrom('mail a\\u0040b.com', 'to=carol%40example.net&p=%2F', 'next=%2Fcb%3Fto%3Ddave%2540example.org', 'dob=n%C3%A9e le 12/03/1980', 'card=4.111111111111111E15', 'n=-4111111111111111 ok', 'CPU 95%', 'x\\"y', 'plain', 'ip 10.1.2.3', 'ok', 'c:\\\\temp\\\\file', '[[X:h1.4111111111111111]]', '[[EMAIL]]', 'mail bob&#64;example.com', 'to =?utf-8?B?am9lcmcubXVlbGxlckBleGFtcGxlLmRl?= ok', '=?iso-8859-1?Q?j=F6rg=40example=2Ede?=', '=?utf-8?B?am9lcmcu?= =?utf-8?B?bXVlbGxlckBleGFtcGxlLmRl?=', 'q=?x?B?abc', 'c=4111&#32;1111&#32;1111&#32;1111', 'AT&T; R&amp;D', 'payload={"api_token":"x1y2z3","n":"ok"}', 'Manchester: 0161 496 0000.', "h={'Cookie': 'sid=zq81', 'x_token':['a1b2c3']}", 'st=%7B%22access_token%22%3A%22zq81kd02%22%7D', 'Error: boom\\n    at f (/app/a.js:1:2)\\n\\tat g', 'password:\\n  hunter2xyz', 'call\\n(202) 555-0143 now', 'ssn\\t078-05-1120', 'card\\r\\n4111 1111 1111 1111', 'mail\\nbob@example.com', 'routing\\n011000028', '4111\\n1111\\n1111\\n1111', 'tel:\\t+44 20 7946 0958', 'card=4111+1111+1111+1111&x=1', 'tel=+44+20+7946+0958', 'x\\\\ny', 'x=1\\u0026y=\\u003cb\\u003e', 'Ren\\u00e9e \\u96fb\\u8a71', 'to=carol%\\u00340example.net', 'bob&\\u002364;example.com', 'api_token\\u003dx1y2z3w4', 'ssn\\u0009078-05-1120', 'card\\u000a4111 1111 1111 1111', 'c:\\u005cu0040', '\\ud83d\\ude00 ok', 'nul\\u0000', 'social\\u0020security 301482276', '%\\u0032540', "INSERT INTO u (first_name, pw) VALUES ('Dana', 1)", "UPDATE u SET first_name = 'Dana' WHERE dob = 19840614", "insert into \\\"u\\\" (\\\"last_name\\\") values (N'Smith')", "WHERE x_token IN ('a1', 'b2')"),
+    fc.constantFrom('mail a\\u0040b.com', 'mail bob\\x40example.com', 'mail bob\\\\x40example.com', 't=\\x67\\x68\\x70', 'to=carol%40example.net&p=%2F', 'next=%2Fcb%3Fto%3Ddave%2540example.org', 'dob=n%C3%A9e le 12/03/1980', 'card=4.111111111111111E15', 'n=-4111111111111111 ok', 'CPU 95%', 'x\\"y', 'plain', 'ip 10.1.2.3', 'ok', 'c:\\\\temp\\\\file', '[[X:h1.4111111111111111]]', '[[EMAIL]]', 'mail bob&#64;example.com', 'to =?utf-8?B?am9lcmcubXVlbGxlckBleGFtcGxlLmRl?= ok', '=?iso-8859-1?Q?j=F6rg=40example=2Ede?=', '=?utf-8?B?am9lcmcu?= =?utf-8?B?bXVlbGxlckBleGFtcGxlLmRl?=', 'q=?x?B?abc', 'c=4111&#32;1111&#32;1111&#32;1111', 'AT&T; R&amp;D', 'payload={"api_token":"x1y2z3","n":"ok"}', 'Manchester: 0161 496 0000.', "h={'Cookie': 'sid=zq81', 'x_token':['a1b2c3']}", 'st=%7B%22access_token%22%3A%22zq81kd02%22%7D', 'Error: boom\\n    at f (/app/a.js:1:2)\\n\\tat g', 'password:\\n  hunter2xyz', 'call\\n(202) 555-0143 now', 'ssn\\t078-05-1120', 'card\\r\\n4111 1111 1111 1111', 'mail\\nbob@example.com', 'routing\\n011000028', '4111\\n1111\\n1111\\n1111', 'tel:\\t+44 20 7946 0958', 'card=4111+1111+1111+1111&x=1', 'tel=+44+20+7946+0958', 'x\\\\ny', 'x=1\\u0026y=\\u003cb\\u003e', 'Ren\\u00e9e \\u96fb\\u8a71', 'to=carol%\\u00340example.net', 'bob&\\u002364;example.com', 'api_token\\u003dx1y2z3w4', 'ssn\\u0009078-05-1120', 'card\\u000a4111 1111 1111 1111', 'c:\\u005cu0040', '\\ud83d\\ude00 ok', 'nul\\u0000', 'social\\u0020security 301482276', '%\\u0032540', "INSERT INTO u (first_name, pw) VALUES ('Dana', 1)", "UPDATE u SET first_name = 'Dana' WHERE dob = 19840614", "insert into \\\"u\\\" (\\\"last_name\\\") values (N'Smith')", "WHERE x_token IN ('a1', 'b2')"),
   );
   // Values as JSON text: strings, booleans and numbers, card numbers and big integers among them.
   const valueText = fc.oneof(

@@ -7,7 +7,7 @@ import { builtinPatternsDir, loadConfig, optInPackFiles } from '../../config/con
 import { CompiledPolicy } from '../../detect/compile.js';
 import { explainKeys } from '../../act/explain-keys.js';
 import { explainRecord } from '../../act/explain-record.js';
-import { base64JsonIn } from '../../act/base64-json.js';
+import { encodedTextsIn } from '../../act/encoded-readings.js';
 import { encodedCommands } from '../../act/encoded-command.js';
 import { explainText } from '../../detect/explain.js';
 import { optInEntries } from '../../detect/explain-opt-in.js';
@@ -96,13 +96,13 @@ export function patternsExplainCommand(text: string, flags: PatternsFlags): numb
   const optIn = optInEntries(policy, text, taken, optInPackFiles());
   // A PowerShell encoded command's script, as redact reads it: decoded, with every detector.
   const encoded = encodedCommands(text).map((c) => ({ start: c.start, end: c.end, encoding: c.script.encoding, script: c.script.text, ...explainText(policy, c.script.text, { all: flags.all ?? false }) }));
-  // Base64 of JSON, as redact reads it: decoded, with every detector and key rule.
-  const base64 = base64JsonIn(text).map((b) => ({ start: b.start, end: b.end, json: b.json, ...explainText(policy, b.json, { all: flags.all ?? false }), keyRules: explainKeys(policy, b.json) }));
+  // Base64 or hex of text, as redact reads it: decoded, with every detector and key rule.
+  const texts = encodedTextsIn(text).map((b) => ({ start: b.start, end: b.end, kind: b.kind, text: b.text, ...explainText(policy, b.text, { all: flags.all ?? false }), keyRules: explainKeys(policy, b.text) }));
   if (flags.json) {
-    process.stdout.write(JSON.stringify({ ...explanation, keyRules, optIn, ...(encoded.length > 0 ? { encodedCommands: encoded } : {}), ...(base64.length > 0 ? { base64Json: base64 } : {}), ...(record ? { record } : {}) }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ ...explanation, keyRules, optIn, ...(encoded.length > 0 ? { encodedCommands: encoded } : {}), ...(texts.length > 0 ? { encodedTexts: texts } : {}), ...(record ? { record } : {}) }, null, 2) + '\n');
     return ExitCode.Ok;
   }
-  if (explanation.entries.length === 0 && keyRules.length === 0 && optIn.length === 0 && encoded.length === 0 && base64.length === 0) {
+  if (explanation.entries.length === 0 && keyRules.length === 0 && optIn.length === 0 && encoded.length === 0 && texts.length === 0) {
     process.stdout.write('no detector or key rule matched or nearly matched\n');
   }
   const spanOf = (e: { start?: number; end?: number }, within: string): string =>
@@ -119,13 +119,13 @@ export function patternsExplainCommand(text: string, flags: PatternsFlags): numb
     process.stdout.write(`${'encoded-command'.padEnd(17)} [${c.start},${c.end}): a PowerShell encoded command, read decoded (${c.encoding}) as ${JSON.stringify(c.script)}; within it:\n`);
     for (const e of c.entries) process.stdout.write(`  ${e.verdict.padEnd(17)} ${e.detectorId}${spanOf(e, c.script)}${e.detail ? `: ${e.detail}` : ''}  (${e.source})\n`);
   }
-  for (const b of base64) {
-    process.stdout.write(`${'base64-json'.padEnd(17)} [${b.start},${b.end}): base64 of JSON, read decoded as ${JSON.stringify(b.json)}; within it:\n`);
-    for (const e of b.entries) process.stdout.write(`  ${e.verdict.padEnd(17)} ${e.detectorId}${spanOf(e, b.json)}${e.detail ? `: ${e.detail}` : ''}  (${e.source})\n`);
-    for (const e of b.keyRules) process.stdout.write(`  ${e.verdict.padEnd(17)} ${e.detectorId}${e.path === '$' ? spanOf(e, b.json) : ` ${e.path}`}: ${e.detail}  (${e.source})\n`);
+  for (const b of texts) {
+    process.stdout.write(`${`${b.kind}-text`.padEnd(17)} [${b.start},${b.end}): ${b.kind} of text, read decoded as ${JSON.stringify(b.text)}; within it:\n`);
+    for (const e of b.entries) process.stdout.write(`  ${e.verdict.padEnd(17)} ${e.detectorId}${spanOf(e, b.text)}${e.detail ? `: ${e.detail}` : ''}  (${e.source})\n`);
+    for (const e of b.keyRules) process.stdout.write(`  ${e.verdict.padEnd(17)} ${e.detectorId}${e.path === '$' ? spanOf(e, b.text) : ` ${e.path}`}: ${e.detail}  (${e.source})\n`);
   }
-  const n = explanation.redacted.length + encoded.reduce((sum, c) => sum + c.redacted.length, 0) + base64.reduce((sum, b) => sum + b.redacted.length, 0);
-  const fields = keyRules.filter((e) => e.verdict === 'key-redact').length + base64.reduce((sum, b) => sum + b.keyRules.filter((e) => e.verdict === 'key-redact').length, 0);
+  const n = explanation.redacted.length + encoded.reduce((sum, c) => sum + c.redacted.length, 0) + texts.reduce((sum, b) => sum + b.redacted.length, 0);
+  const fields = keyRules.filter((e) => e.verdict === 'key-redact').length + texts.reduce((sum, b) => sum + b.keyRules.filter((e) => e.verdict === 'key-redact').length, 0);
   process.stdout.write(`${n} span${n === 1 ? '' : 's'} would be redacted${fields > 0 ? `, and ${fields} value${fields === 1 ? '' : 's'} by key rules` : ''}\n`);
   if (record) {
     // The key rules' fields are listed above; here what the detectors do to the record's values.

@@ -64,13 +64,21 @@ describe('decodeEscapes', () => {
   });
 
   it('leaves text without such escapes alone', () => {
-    for (const t of ['CPU 95% done', '100%', 'x%4', '%G0', '%4\x10', '%8g', '\\u12', '\\u00\x10\x10', '\\x40', 'plain']) {
+    for (const t of ['CPU 95% done', '100%', 'x%4', '%G0', '%4\x10', '%8g', '\\u12', '\\u00\x10\x10', '\\x4', '\\x80', '\\xg0', 'plain']) {
       expect(hasEscapes(t), t).toBe(false);
       expect(decodeEscapes(t), t).toBeUndefined();
       expect(hasRawEscape(Buffer.from(t)), t).toBe(false);
     }
     expect(hasRawEscape(Buffer.from('a%4A'))).toBe(true);
     expect(hasRawEscape(Buffer.from('100% %2f'))).toBe(true);
+  });
+
+  it('decodes a string literal\'s escapes of ASCII bytes, each mapped onto its four characters', () => {
+    const text = 'const t = "\\x67\\x68\\x70\\x5F_x"';
+    const view = decodeEscapes(text);
+    expect(view?.text).toBe('const t = "ghp__x"');
+    expect(view?.at.slice(11, 15)).toEqual([11, 15, 19, 23]);
+    expect(hasEscapes(text)).toBe(true);
   });
 });
 

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import RE2 from 're2';
+import { BASE64_TEXT_LINES, base64TextIn, encodedText, mayHoldBase64Text } from '../../../src/act/base64-text.js';
+
+const b64 = (text: string): string => Buffer.from(text).toString('base64');
+
+describe('base64TextIn', () => {
+  it('finds base64 of a JSON object or array in a text, in either alphabet, with or without padding', () => {
+    const object = b64('{"password":"hunter2"}');
+    const text = `payload=${object} next ${Buffer.from('[{"a":"b?>"}]').toString('base64url')}`;
+    const found = base64TextIn(text);
+    expect(found.map((f) => f.text)).toEqual(['{"password":"hunter2"}', '[{"a":"b?>"}]']);
+    expect(text.slice(found[0]?.start, found[0]?.end)).toBe(object);
+    expect(found.map((f) => [f.url, f.unpadded])).toEqual([
+      [false, false],
+      [true, true],
+    ]);
+    // Unpadded where its length needs padding, with neither alphabet's own characters: base64url,
+    // written back so (a URL's query has no room for + or /).
+    const state = Buffer.from('{"u":"a","returnTo":"/home?tab=1&x=b"}').toString('base64url');
+    const [inQuery] = base64TextIn(`GET /cb?code=x&state=${state} 302`);
+    expect(inQuery?.url).toBe(true);
+    if (inQuery) expect(encodedText('{"u":"a","returnTo":"/home?tab=1&x=b","t":"[[X:tk1.y]]"}', inQuery)).not.toMatch(/[+/=]/);
+    // Its slashes escaped, as JSON in a text line writes them, and written back so.
+    const slashed = b64('{"u":"\u00e9?","password":"Sm7xQ2mLw9"}').replaceAll('/', '\\/');
+    expect(slashed).toContain('\\/');
+    const [escaped] = base64TextIn(`{"data":"${slashed}"}`);
+    expect(escaped?.text).toBe('{"u":"\u00e9?","password":"Sm7xQ2mLw9"}');
+    if (escaped) expect(encodedText(escaped.text, escaped)).toBe(slashed);
+    // A pretty-printed object, opening with a line break.
+    expect(base64TextIn(b64('{\n  "k": 1\n}')).map((f) => f.text)).toEqual(['{\n  "k": 1\n}']);
+  });
+
+  it('finds base64 of a text: a script, an environment file, a token encoded once more', () => {
+    const script = '#!/bin/bash\nexport AWS_SECRET_ACCESS_KEY=yydDY6TdozApFeorVl6J4wP56Zj3dQFSDNuJQLUj\n';
+    const token = 'sk_live_UNJZLIJKjG6y0vGptLbG5KAR';
+    const text = `user-data script=${b64(script)} value=${b64(token)} url=${Buffer.from('tab\there and then caf\u00e9 ol\u00e9').toString('base64url')}`;
+    expect(base64TextIn(text).map((f) => f.text)).toEqual([script, token, 'tab\there and then caf\u00e9 ol\u00e9']);
+    expect(mayHoldBase64Text(text)).toBe(true);
+  });
+
+  it('leaves a JWT, a longer base64 run, and base64 that spells no text', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl';
+    expect(base64TextIn(`Authorization: Bearer ${jwt}`)).toEqual([]);
+    expect(base64TextIn(`x${b64('{"password":"hunter2"}')}`)).toEqual([]);
+    expect(base64TextIn(`eyJ${'A'.repeat(20)}`)).toEqual([]);
+    expect(mayHoldBase64Text('frameworks')).toBe(false);
+    // Text shorter than 12 bytes, text with a control character, text that starts in another
+    // script (its first bytes past ASCII), random bytes, a hex digest, an identifier, a path.
+    const digest = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+    for (const value of [b64('short text'), b64('text\u0000with a NUL'), b64('\u00e9t\u00e9 \u00e0 Paris, oui'), 'q83vEjRWeJq8kX9y1Pz2mA+/Tw==', digest, 'ConnectionManagerFactoryImpl', 'org/apache/hadoop/hdfs/server/DataNode']) {
+      expect(base64TextIn(`v=${value} end`), value).toEqual([]);
+    }
+  });
+
+  it('is found by the line prefilter wherever the structured path reads one', () => {
+    const line = new RE2(BASE64_TEXT_LINES.join('|'));
+    const texts = ['export PASSWORD=x y z\n', '\t\r\n~ !"#$%&\'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~', '{"k":"v","w":1}', 'ghp_qh8Mf3nwL6wfFVFHjISTfy4Nzo4tPsrN13R6'];
+    for (const text of texts) {
+      for (const written of [b64(text), Buffer.from(text).toString('base64url')]) {
+        const value = `a=${written};`;
+        expect(base64TextIn(value).map((f) => f.text), text).toEqual([text]);
+        expect(line.test(value), written).toBe(true);
+      }
+    }
+    // Every printable ASCII byte and line break in each of the three places of a group.
+    const bytes = [0x09, 0x0a, 0x0d, ...Array.from({ length: 0x7f - 0x20 }, (_, i) => 0x20 + i)];
+    for (const b of bytes) {
+      for (let at = 0; at < 3; at++) {
+        const text = Buffer.from('abcdefghijkl');
+        text[at] = b;
+        text[at + 3] = b;
+        expect(line.test(` ${text.toString('base64')} `), `${b} at ${at}`).toBe(true);
+      }
+    }
+  });
+});
+
+describe('encodedText', () => {
+  it('writes the JSON again in the alphabet and padding it was read in', () => {
+    const json = '{"k":"[[PASSWORD:tk1.xy]]?>"}';
+    for (const written of [Buffer.from(json).toString('base64'), Buffer.from(json).toString('base64url'), Buffer.from(json).toString('base64').replace(/=+$/, '')]) {
+      const [found] = base64TextIn(written);
+      expect(found).toBeDefined();
+      if (found) expect(encodedText(json, found)).toBe(written);
+    }
+  });
+});

@@ -1,0 +1,44 @@
+import RE2 from 're2';
+import { describe, expect, it } from 'vitest';
+import { encodedHex, HEX_TEXT_LINE, hexTextIn, mayHoldHexText } from '../../../src/act/hex-text.js';
+
+const hex = (text: string): string => Buffer.from(text).toString('hex');
+
+describe('hexTextIn', () => {
+  it('finds hex of a text, led by 0x or not, in either case, and writes it again so', () => {
+    const token = 'ghp_qh8Mf3nwL6wfFVFHjISTfy4Nzo4tPsrN13R6';
+    const text = `tcpdump payload 0x${hex(token)} len=40 dump ${hex('password=hunter2\r\n').toUpperCase()} {"bytes":"${hex('caf\u00e9 \u00e0 la carte, merci')}"}`;
+    const found = hexTextIn(text);
+    expect(found.map((f) => f.text)).toEqual([token, 'password=hunter2\r\n']);
+    expect(text.slice(found[0]?.start, found[0]?.end)).toBe(hex(token));
+    expect(found.map((f) => f.upper)).toEqual([false, true]);
+    if (found[1]) expect(encodedHex('password=[[X]]\r\n', found[1])).toBe(hex('password=[[X]]\r\n').toUpperCase());
+    expect(mayHoldHexText(text)).toBe(true);
+  });
+
+  it('leaves digests, ids, numbers, words and hex that spells no text', () => {
+    const values = [
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      '4bf92f3577b34da6a3ce929d0e0e4736',
+      '123456789012345678901234567890',
+      hex('short'),
+      hex('text\u0000with a NUL byte'),
+      `x${hex('password=hunter2\n')}`,
+      `${hex('password=hunter2\n')}0`,
+    ];
+    for (const value of values) expect(hexTextIn(`v=${value} end`), value).toEqual([]);
+    expect(mayHoldHexText('deadbeef')).toBe(false);
+  });
+
+  it('is found by the line prefilter wherever the structured path reads one', () => {
+    const line = new RE2(HEX_TEXT_LINE);
+    const bytes = [0x09, 0x0a, 0x0d, ...Array.from({ length: 0x7f - 0x20 }, (_, i) => 0x20 + i)];
+    for (const b of bytes) {
+      const text = Buffer.alloc(12, b).toString('utf8');
+      for (const written of [hex(text), hex(text).toUpperCase(), `0x${hex(text)}`]) {
+        expect(hexTextIn(` ${written} `).map((f) => f.text), written).toEqual([text]);
+        expect(line.test(` ${written} `), written).toBe(true);
+      }
+    }
+  });
+});
