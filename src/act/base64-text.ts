@@ -29,25 +29,36 @@ const OPENINGS = ['eyJ', 'ewo', 'ew0K', 'W3s', 'WyJ', 'Wwo'];
  * third: the next's low four and the third byte's high two, 0 or 1; the fourth: any). Neither
  * alphabet's own characters (`+/`, `-_`, 62 and 63) can stand in the first three places.
  */
-const TEXT_QUAD = '[C-DI-Za-f][AC-HQS-Xgi-nwy-z0-3][ABEFIJMNQRUVYZcdghklopstwx014589][A-Za-z0-9+/_-]';
+const TEXT_TRIPLE = '[C-DI-Za-f][AC-HQS-Xgi-nwy-z0-3][ABEFIJMNQRUVYZcdghklopstwx014589]';
+const TEXT_QUAD = `${TEXT_TRIPLE}[A-Za-z0-9+/_-]`;
+
+/** A base64 character, its slash maybe escaped (`\/`, as JSON inside a text line writes one). */
+const RUN_CHAR = String.raw`(?:[A-Za-z0-9+/_-]|\\\/)`;
 
 /**
- * A base64 run that starts so, of 16 characters or more, not a part of a longer run or of a JWT;
- * its slashes may be escaped (`\/`, as JSON inside a text line writes them).
+ * A run of 16 base64 characters or more and its padding, not a part of a longer run or of a JWT
+ * (after or before a dot that touches another run); after its padding a slash may follow (a URL's
+ * path goes on). The run is matched whole first (the lookahead is atomic): a long run that ends
+ * badly is not tried again shorter, character by character.
  */
-const TOKEN = /(?<![A-Za-z0-9+/_.-])(?:[A-Za-z0-9+/_-]|\\\/){16,}={0,2}(?![A-Za-z0-9+/=_.-])/g;
+const TOKEN = new RegExp(String.raw`(?<![A-Za-z0-9+/_-])(?<![A-Za-z0-9+/=_-]\.)(?=(${RUN_CHAR}{16,}))\1(?:={1,2}(?![A-Za-z0-9+=_-]|\.[A-Za-z0-9+/_-])|(?![A-Za-z0-9+/=_-]|\.[A-Za-z0-9+/_-]))`, 'g');
 
-/** How a run that spells text starts, for the cheap test of {@link mayHoldBase64Text}. */
-const TEXT_START = new RegExp(String.raw`(?<![A-Za-z0-9+/_.-])(?:${OPENINGS.join('|')}|(?:${TEXT_QUAD}){${TEXT_BYTES / 3}})`);
+/**
+ * Where a run that spells text may start, for the cheap test of {@link mayHoldBase64Text}: where
+ * a run does, after a slash (a URL's path segment: `/unsubscribe/Ym9i...`) and after an escape
+ * of a line break or a tab written out (`line1\nZXhw...`), which {@link base64TextIn} also tries.
+ */
+const TEXT_START = new RegExp(String.raw`(?:(?<![A-Za-z0-9+_-])|(?<=\\[nrt]))(?:${OPENINGS.join('|')}|(?:${TEXT_TRIPLE}${RUN_CHAR}){${TEXT_BYTES / 3}})`);
 
 /**
  * The same for the line prefilter (RE2, no look-around): a line that one of them matches may be
- * changed. They also pass a run after a dot, which the structured path leaves (a JWT's part). The
- * first, of JSON, holds the literals it needs; the second, of other text, holds none.
+ * changed. They pass a run after a dot too, which the structured path leaves (a JWT's part); a
+ * line with a backslash (`\/`, `\n`) takes the structured path anyway (see pipeline/prepare.ts).
+ * The first, of JSON, holds the literals it needs; the second, of other text, holds none.
  */
 export const BASE64_TEXT_LINES: readonly string[] = [
-  String.raw`(?:^|[^A-Za-z0-9+/_-])(?:${OPENINGS.join('|')})[A-Za-z0-9+/_-]{13}`,
-  String.raw`(?:^|[^A-Za-z0-9+/_-])(?:${TEXT_QUAD}){${TEXT_BYTES / 3}}`,
+  String.raw`(?:^|[^A-Za-z0-9+_-])(?:${OPENINGS.join('|')})[A-Za-z0-9+/_-]{13}`,
+  String.raw`(?:^|[^A-Za-z0-9+_-])(?:${TEXT_QUAD}){${TEXT_BYTES / 3}}`,
 ];
 
 /** A base64 run in a text that spells text: where it stands, the text, and how to write it again. */
@@ -61,6 +72,8 @@ export interface Base64Text {
   unpadded: boolean;
   /** Its slashes written escaped (`\/`). */
   escapedSlashes: boolean;
+  /** Written over several lines of `width` characters, each but the last followed by `separator` (MIME's 76 and CRLF). */
+  wrap?: { width: number; separator: string };
 }
 
 /** True when `text` may hold base64 of text: a cheap test before {@link base64TextIn}. */
@@ -68,26 +81,102 @@ export function mayHoldBase64Text(text: string): boolean {
   return text.length >= 16 && TEXT_START.test(text);
 }
 
-/** The base64 runs in `text` that spell a JSON object or array, or text (see above), as UTF-8, in order. */
+/** A line break between the lines of a wrapped run. */
+const LINE_BREAK = /^\r?\n$/;
+
+/**
+ * The base64 runs in `text` that spell a JSON object or array, or text (see text-bytes.ts), as
+ * UTF-8, in order. A run that does not is read again from after each of its slashes (a URL's
+ * path), or from after the letter of an escape it starts with (`\n`). Runs on lines of one width
+ * that a line break each follows (a MIME body) are read as one.
+ */
 export function base64TextIn(text: string): Base64Text[] {
-  const out: Base64Text[] = [];
+  const runs: Array<[number, string]> = [];
   TOKEN.lastIndex = 0;
-  for (let m = TOKEN.exec(text); m !== null; m = TOKEN.exec(text)) {
-    const escapedSlashes = m[0].includes('\\/');
-    const written = escapedSlashes ? m[0].replaceAll('\\/', '/') : m[0];
-    if (/[-_]/.test(written) && /[+/]/.test(written)) continue;
-    // Base64 of 4n+1 characters decodes its last one to nothing: such a run spells no text whole.
-    if (written.replace(/=+$/, '').length % 4 === 1) continue;
-    // Neither alphabet's own characters and no padding where the length needs it: written as
-    // base64url most likely (a URL's query, a JWT-like state), which has neither + nor / to break it.
-    const url = /[-_]/.test(written) || (!/[+/=]/.test(written) && written.length % 4 !== 0);
-    const bytes = Buffer.from(written, url ? 'base64url' : 'base64');
-    if (!isUtf8(bytes)) continue;
-    const decoded = bytes.toString('utf8');
-    if (!spellsJson(written, decoded) && !spellsText(bytes)) continue;
-    out.push({ start: m.index, end: m.index + m[0].length, text: decoded, url, unpadded: written.length % 4 !== 0, escapedSlashes });
+  for (let m = TOKEN.exec(text); m !== null; m = TOKEN.exec(text)) runs.push([m.index, m[0]]);
+  const out: Base64Text[] = [];
+  for (let i = 0; i < runs.length; i++) {
+    const [start, written] = runs[i] as [number, string];
+    const lines = wrappedLines(text, runs, i);
+    const whole = lines.length > 1 ? wrapped(text, lines) : undefined;
+    if (whole) {
+      out.push(whole);
+      // The runs it took (its last line may be too short to be one).
+      while (i + 1 < runs.length && (runs[i + 1] as [number, string])[0] < whole.end) i++;
+      continue;
+    }
+    const found = readRun(text, start, written);
+    if (found) out.push(found);
   }
   return out;
+}
+
+/** A wrapped run's last line, shorter than a run is, right after a line break. */
+const LAST_LINE = /\r?\n([A-Za-z0-9+/_-]{2,}={0,2})(?![A-Za-z0-9+/=_-])/y;
+
+/**
+ * The lines of a wrapped run from `runs[i]` on: each but the last as wide as the first (a
+ * multiple of 4, no padding), a line break after each; the last no wider, maybe shorter than a run.
+ */
+function wrappedLines(text: string, runs: ReadonlyArray<[number, string]>, i: number): Array<[number, string]> {
+  const first = runs[i] as [number, string];
+  const width = first[1].length;
+  const lines = [first];
+  if (width % 4 !== 0 || /[=\\]/.test(first[1])) return lines;
+  let end = first[0] + width;
+  for (let j = i + 1; j <= runs.length; j++) {
+    const next = runs[j];
+    if (next && LINE_BREAK.test(text.slice(end, next[0])) && next[1].length <= width && !next[1].includes('\\')) {
+      lines.push(next);
+      if (next[1].length < width || next[1].includes('=')) break;
+      end = next[0] + next[1].length;
+      continue;
+    }
+    LAST_LINE.lastIndex = end;
+    const last = LAST_LINE.exec(text);
+    if (last && (last[1] as string).length < 16) lines.push([end + last[0].length - (last[1] as string).length, last[1] as string]);
+    break;
+  }
+  return lines;
+}
+
+/** The runs of a wrapped run read as one, when that spells text. */
+function wrapped(text: string, lines: ReadonlyArray<[number, string]>): Base64Text | undefined {
+  const [start, first] = lines[0] as [number, string];
+  const [lastStart, last] = lines[lines.length - 1] as [number, string];
+  const found = decoded(lines.map(([, written]) => written).join(''), false);
+  if (!found) return undefined;
+  return { start, end: lastStart + last.length, ...found, wrap: { width: first.length, separator: text.slice(start + first.length, (lines[1] as [number, string])[0]) } };
+}
+
+/** The run `written` at `start` read as text, from its start or from a later place it may start (see {@link base64TextIn}). */
+function readRun(text: string, start: number, written: string): Base64Text | undefined {
+  const offsets = [0];
+  if ('nrt'.includes(written[0] as string) && text[start - 1] === '\\') offsets.push(1);
+  for (let at = written.indexOf('/'); at !== -1; at = written.indexOf('/', at + 1)) offsets.push(at + 1);
+  for (const offset of offsets) {
+    const rest = written.slice(offset);
+    if (rest.replace(/=+$/, '').replaceAll('\\/', '/').length < 16) break;
+    const found = decoded(rest, rest.includes('\\/'));
+    if (found) return { start: start + offset, end: start + written.length, ...found };
+  }
+  return undefined;
+}
+
+/** What base64 `written` spells, when it is JSON or text, and how it was written. */
+function decoded(written: string, escapedSlashes: boolean): Omit<Base64Text, 'start' | 'end'> | undefined {
+  const plain = escapedSlashes ? written.replaceAll('\\/', '/') : written;
+  if (/[-_]/.test(plain) && /[+/]/.test(plain)) return undefined;
+  // Base64 of 4n+1 characters decodes its last one to nothing: such a run spells no text whole.
+  if (plain.replace(/=+$/, '').length % 4 === 1) return undefined;
+  // Neither alphabet's own characters and no padding where the length needs it: written as
+  // base64url most likely (a URL's query, a JWT-like state), which has neither + nor / to break it.
+  const url = /[-_]/.test(plain) || (!/[+/=]/.test(plain) && plain.length % 4 !== 0);
+  const bytes = Buffer.from(plain, url ? 'base64url' : 'base64');
+  if (!isUtf8(bytes)) return undefined;
+  const text = bytes.toString('utf8');
+  if (!spellsJson(plain, text) && !spellsText(bytes)) return undefined;
+  return { text, url, unpadded: plain.length % 4 !== 0, escapedSlashes };
 }
 
 function spellsJson(written: string, decoded: string): boolean {
@@ -95,13 +184,20 @@ function spellsJson(written: string, decoded: string): boolean {
 }
 
 /** `text` (a redacted {@link Base64Text}) as base64 again, in the alphabet, padding and slashes `like` was written in. */
-export function encodedText(text: string, like: Pick<Base64Text, 'url' | 'unpadded' | 'escapedSlashes'>): string {
+export function encodedText(text: string, like: Pick<Base64Text, 'url' | 'unpadded' | 'escapedSlashes' | 'wrap'>): string {
   const bytes = Buffer.from(text, 'utf8');
+  let encoded: string;
   if (like.url) {
-    const encoded = bytes.toString('base64url');
-    return like.unpadded ? encoded : encoded + '='.repeat((4 - (encoded.length % 4)) % 4);
+    encoded = bytes.toString('base64url');
+    if (!like.unpadded) encoded += '='.repeat((4 - (encoded.length % 4)) % 4);
+  } else {
+    encoded = bytes.toString('base64');
+    if (like.unpadded) encoded = encoded.replace(/=+$/, '');
+    if (like.escapedSlashes) encoded = encoded.replaceAll('/', '\\/');
   }
-  const encoded = bytes.toString('base64');
-  const padded = like.unpadded ? encoded.replace(/=+$/, '') : encoded;
-  return like.escapedSlashes ? padded.replaceAll('/', '\\/') : padded;
+  if (!like.wrap) return encoded;
+  const { width, separator } = like.wrap;
+  const lines: string[] = [];
+  for (let at = 0; at < encoded.length; at += width) lines.push(encoded.slice(at, at + width));
+  return lines.join(separator);
 }

@@ -1,15 +1,15 @@
 /**
  * A string read decoded where it encodes another text: base64 or hex that spells text (see
- * base64-text.ts, hex-text.ts) and PowerShell's encoded commands (see encoded-command.ts). What the raw line
- * or the string as written matched says nothing of what the encoding spells, so the decoded text
- * is read with every detector and key rule (the caller's `scan`), and what that redacts is encoded
- * again as it was written. An encoding inside the decoded text is read so too.
+ * base64-text.ts, hex-text.ts) and PowerShell's encoded commands (see encoded-command.ts). What
+ * the raw line or the string as written matched says nothing of what the encoding spells, so the
+ * decoded text is read with every detector and key rule, and its own encodings decoded in turn
+ * (the caller's `scan`); what that redacts is encoded again as it was written.
  */
 import { CodecError } from '../errors.js';
 import { base64TextIn, encodedText, mayHoldBase64Text } from './base64-text.js';
 import { encodedHex, hexTextIn, mayHoldHexText } from './hex-text.js';
 import { encodedBytes } from './bytes-value.js';
-import { encodedCommands, mayHoldEncodedCommand, type EncodedCommand } from './encoded-command.js';
+import { encodedCommands, type EncodedCommand } from './encoded-command.js';
 
 /** A field a drop action takes: the string is not written at all. */
 export const DROP = Symbol('drop-field');
@@ -34,7 +34,10 @@ export function mayHoldEncodedText(text: string): boolean {
   return mayHoldBase64Text(text) || mayHoldHexText(text);
 }
 
-/** The runs of base64 or hex in `text` that spell text, in order; hex that is also base64 is read as base64 only. */
+/**
+ * The runs of base64 or hex in `text` that spell text, in order. A run read as both is read as
+ * base64 (none is known: hex of text starts with a digit 0-7, base64 of text with C, D, I-Z or a-f).
+ */
 export function encodedTextsIn(text: string): EncodedText[] {
   const base64 = base64TextIn(text).map((r): EncodedText => ({ start: r.start, end: r.end, kind: 'base64', text: r.text, again: (t) => encodedText(t, r) }));
   const hex = hexTextIn(text).filter((h) => !base64.some((b) => h.start < b.end && b.start < h.end));
@@ -43,23 +46,22 @@ export function encodedTextsIn(text: string): EncodedText[] {
 }
 
 /**
- * `text` with each run of base64 or hex that spells text read decoded and encoded again where
- * redacted, as it was written (alphabet, padding, case); text encoded inside it too, down to
- * {@link MAX_ENCODED_DEPTH} levels.
+ * `text` with each run of base64 or hex that spells text read decoded (`scan`, which reads what
+ * is encoded inside it at `depth` + 1) and encoded again where redacted, as it was written
+ * (alphabet, padding, case, line width).
  *
- * @throws CodecError `RECORD_TOO_DEEP` when it nests deeper (`path` names the field).
+ * @throws CodecError `RECORD_TOO_DEEP` when such a run lies {@link MAX_ENCODED_DEPTH} encodings deep or more (`path` names the field).
  */
 export function readEncodedTexts(text: string, path: string, scan: Scan, depth = 0): string | typeof DROP {
+  const runs = encodedTextsIn(text);
+  // Deeper than that it is not read, and not passed on unread either: the record is quarantined.
+  if (runs.length > 0 && depth >= MAX_ENCODED_DEPTH) {
+    throw new CodecError('RECORD_TOO_DEEP', `text encoded in base64 or hex nested deeper than ${MAX_ENCODED_DEPTH} levels at ${path}`);
+  }
   let out = '';
   let last = 0;
-  for (const found of encodedTextsIn(text)) {
-    const scanned = scan(found.text);
-    const nested = scanned !== DROP && mayHoldEncodedText(scanned);
-    // Deeper than that it is not read, and not passed on unread either: the record is quarantined.
-    if (nested && depth + 1 >= MAX_ENCODED_DEPTH && encodedTextsIn(scanned).length > 0) {
-      throw new CodecError('RECORD_TOO_DEEP', `text encoded in base64 or hex nested deeper than ${MAX_ENCODED_DEPTH} levels at ${path}`);
-    }
-    const redacted = nested ? readEncodedTexts(scanned, path, scan, depth + 1) : scanned;
+  for (const found of runs) {
+    const redacted = scan(found.text);
     if (redacted === DROP) return DROP;
     if (redacted === found.text) continue;
     out += text.slice(last, found.start) + found.again(redacted);
@@ -70,14 +72,13 @@ export function readEncodedTexts(text: string, path: string, scan: Scan, depth =
 
 /**
  * `text` with each PowerShell encoded command in it (`commands`, by default those the text
- * holds) read decoded and encoded again where redacted; a command encoded inside one too.
+ * holds) read decoded (`scan`) and encoded again where redacted.
  */
 export function readEncodedCommands(text: string, scan: Scan, commands: readonly EncodedCommand[] = encodedCommands(text)): string | typeof DROP {
   let out = '';
   let last = 0;
   for (const { start, end, script } of commands) {
-    const scanned = scan(script.text);
-    const redacted = scanned !== DROP && mayHoldEncodedCommand(scanned) ? readEncodedCommands(scanned, scan) : scanned;
+    const redacted = scan(script.text);
     if (redacted === DROP) return DROP;
     if (redacted === script.text) continue;
     out += text.slice(last, start) + encodedBytes(redacted, script.encoding);

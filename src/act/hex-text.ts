@@ -7,21 +7,22 @@
  * holds one down that path ({@link HEX_TEXT_LINE}).
  *
  * A hex run is read when it spells text (see text-bytes.ts): a digest, an id or a key almost never
- * does, nor a decimal number (each byte's first digit 2 to 7).
+ * does. Digits alone are read so only led by `0x` or `\x` (PostgreSQL's bytea): else they are more
+ * likely a decimal number, which spells text when every other digit is 2 to 7.
  */
 import { spellsText, TEXT_BYTES } from './text-bytes.js';
 
 /** A byte of text as two hex digits: 0x20-0x7F, a tab, a line feed or a carriage return. */
 const TEXT_BYTE = '(?:[2-7][0-9A-Fa-f]|0[9AaDd])';
 
-/** A run of whole bytes not inside a word, led by `0x` or not. */
-const RUN = /(?<![0-9A-Za-z_])(0[xX])?((?:[0-9A-Fa-f]{2}){12,})(?![0-9A-Za-z_])/g;
+/** A run of whole bytes not inside a word, led by `0x`, `\x` or nothing. */
+const RUN = /(?<![0-9A-Za-z_])(0[xX]|\\x)?((?:[0-9A-Fa-f]{2}){12,})(?![0-9A-Za-z_])/g;
 
 /** How a run that spells text starts, for the cheap test of {@link mayHoldHexText}. */
-const TEXT_START = new RegExp(String.raw`(?<![0-9A-Za-z_])(?:0[xX])?${TEXT_BYTE}{${TEXT_BYTES}}`);
+const TEXT_START = new RegExp(String.raw`(?<![0-9A-Za-z_])(?:0[xX]|\\x)?${TEXT_BYTE}{${TEXT_BYTES}}`);
 
 /** The same for the line prefilter (RE2, no look-around): a line that holds one may be changed. */
-export const HEX_TEXT_LINE = String.raw`(?:^|[^0-9A-Za-z_])(?:0[xX])?${TEXT_BYTE}{${TEXT_BYTES}}`;
+export const HEX_TEXT_LINE = String.raw`(?:^|[^0-9A-Za-z_])(?:0[xX]|\\x)?${TEXT_BYTE}{${TEXT_BYTES}}`;
 
 /** A hex run in a text that spells text: where its digits stand, the text, and their case. */
 export interface HexText {
@@ -36,12 +37,13 @@ export function mayHoldHexText(text: string): boolean {
   return text.length >= 2 * TEXT_BYTES && TEXT_START.test(text);
 }
 
-/** The hex runs in `text` that spell text (see above) as UTF-8, in order; a run's `0x` stays outside it. */
+/** The hex runs in `text` that spell text (see above) as UTF-8, in order; a run's `0x` or `\x` stays outside it. */
 export function hexTextIn(text: string): HexText[] {
   const out: HexText[] = [];
   RUN.lastIndex = 0;
   for (let m = RUN.exec(text); m !== null; m = RUN.exec(text)) {
     const digits = m[2] as string;
+    if (m[1] === undefined && !/[A-Fa-f]/.test(digits)) continue;
     const bytes = Buffer.from(digits, 'hex');
     if (!spellsText(bytes)) continue;
     const start = m.index + (m[1]?.length ?? 0);

@@ -231,13 +231,24 @@ class Walker implements FirstPass {
   string(text: string, path: string, decoded = true, context: readonly string[] = NO_KEYS, asWritten = true, under?: string): string | typeof DROP {
     if (asWritten && this.#clean(text, context)) return text;
     const out = this.#scan(text, path, decoded, context, this.#o.valueDetectors?.of(text), this.#o.knownMatches, under);
-    const commands = out !== DROP && mayHoldEncodedCommand(out) ? readEncodedCommands(out, this.#decoded(path, context)) : out;
-    return commands !== DROP && mayHoldEncodedText(commands) ? readEncodedTexts(commands, path, this.#decoded(path, context)) : commands;
+    return this.#encodings(out, path, context, 0);
   }
 
-  /** How a text decoded from a value at `path` is read: with every detector and key rule (see encoded-readings.ts). */
-  #decoded(path: string, context: readonly string[]): Scan {
-    return (text) => this.#scan(text, path, true, context);
+  /**
+   * `out` (a string as scanned) with what it encodes read decoded (see encoded-readings.ts):
+   * PowerShell's encoded commands, base64 and hex of text; `depth`: how many encodings deep it lies.
+   */
+  #encodings(out: string | typeof DROP, path: string, context: readonly string[], depth: number): string | typeof DROP {
+    const commands = out !== DROP && mayHoldEncodedCommand(out) ? readEncodedCommands(out, this.#decoded(path, context, depth)) : out;
+    return commands !== DROP && mayHoldEncodedText(commands) ? readEncodedTexts(commands, path, this.#decoded(path, context, depth), depth) : commands;
+  }
+
+  /**
+   * How a text decoded from a value at `path`, `depth` encodings deep, is read: with every
+   * detector and key rule, and what it encodes in turn.
+   */
+  #decoded(path: string, context: readonly string[], depth = 0): Scan {
+    return (text) => this.#encodings(this.#scan(text, path, true, context), path, context, depth + 1);
   }
 
   /**
@@ -282,7 +293,7 @@ class Walker implements FirstPass {
       const whole = this.#redact(value, path, [{ start: 0, end: value.length, by: detectorEdit(first, this.#o.actions.forDetector(first.detector.spec), true).by }]);
       return whole === DROP ? DROP : encodedBytes(whole, 'utf8');
     }
-    const out = this.#scan(decoded.text, path, true, context);
+    const out = this.#decoded(path, context)(decoded.text);
     if (out === DROP) return DROP;
     return out === decoded.text ? value : encodedBytes(out, decoded.encoding);
   }

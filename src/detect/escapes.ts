@@ -13,8 +13,8 @@
  * carried in another URL's query string, as `redirect_uri=` or `next=` do) is decoded again, up
  * to {@link MAX_LEVELS} times, each level a view of its own (see {@link decodedViews}).
  *
- * So are a string literal's escapes of ASCII bytes (`\x67\x68\x70\x5f...`, as JavaScript, Python
- * and C write them).
+ * So are a string literal's escapes of printable ASCII bytes (`\x67\x68\x70\x5f...`, as
+ * JavaScript, Python and C write them), unless the backslash is itself escaped.
  *
  * The escapes `\n`, `\r` and `\t` written out in a text (a message encoded twice, a string's repr,
  * a stack trace flattened onto one line) are read as the line break or tab they stand for, unless
@@ -33,11 +33,11 @@ import { encodedWordAt, holdsEncodedWord } from './encoded-words.js';
 
 /**
  * An escape the view may decode: of an ASCII byte, the first two of a UTF-8 sequence, `\\uXXXX`,
- * `\\xXX` of an ASCII byte,
+ * `\\xXX` of a printable ASCII byte,
  * JSON's `\\/` and `\\"` (a URL or a quoted value inside JSON that is part of a text line), or a
  * `\\n`, `\\r` or `\\t` written out (see {@link decodedViews}).
  */
-const ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Fc-f][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]|\\u[0-9A-Fa-f]{4}|\\x[0-7][0-9A-Fa-f]|\\[/"nrt]|&(?:#[0-9]|#[Xx][0-9A-Fa-f]|[a-z]{2,6};)|=\?[^?\s]{1,62}\?[BbQq]\?/;
+const ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Fc-f][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]|\\u[0-9A-Fa-f]{4}|\\x[2-7][0-9A-Fa-f]|\\[/"nrt]|&(?:#[0-9]|#[Xx][0-9A-Fa-f]|[a-z]{2,6};)|=\?[^?\s]{1,62}\?[BbQq]\?/;
 /** The named character references decoded: markup's own and the punctuation of addresses, numbers and URLs. */
 const NAMED: ReadonlyMap<string, string> = new Map(Object.entries({
   amp: '&',
@@ -141,7 +141,7 @@ export function decodeEscapes(text: string, controls = false): DecodedView | und
       out += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
       at.push(i);
       i += 6;
-    } else if (c === 0x5c && text.charCodeAt(i + 1) === 0x78 && isHex(text, i + 2, 2) && text.charCodeAt(i + 2) <= 0x37) {
+    } else if (c === 0x5c && text.charCodeAt(i + 1) === 0x78 && isHex(text, i + 2, 2) && text.charCodeAt(i + 2) >= 0x32 && text.charCodeAt(i + 2) <= 0x37 && !isEscaped(text, i)) {
       out += String.fromCharCode(parseInt(text.slice(i + 2, i + 4), 16));
       at.push(i);
       i += 4;

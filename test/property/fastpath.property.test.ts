@@ -296,6 +296,10 @@ describe('the raw-line fast path gives the same result as the structured path', 
       `{"m":"firehose data ${Buffer.from('2025-03-04 INFO ' + Buffer.from('db password: Sup3rS3cretPW').toString('base64')).toString('base64').replaceAll('/', '\\/')}"}`,
       `tcpdump payload 0x${Buffer.from('export API_TOKEN=Sup3rS3cretPW\n').toString('hex')}`,
       `{"bytes":"${Buffer.from('password=Sup3rS3cretPW').toString('hex').toUpperCase()}"}`,
+      // One encoding inside the other, and a body wrapped at 76 characters.
+      `user-data ${Buffer.from(`<powershell>\npowershell.exe -NoProfile -EncodedCommand ${Buffer.from('$password = "Sup3rS3cretPW"', 'utf16le').toString('base64')}\n</powershell>`).toString('base64')}`,
+      `pwsh -enc ${Buffer.from(`iex (FromBase64String("${Buffer.from('export DB_PASSWORD=Sup3rS3cretPW').toString('base64')}"))`, 'utf16le').toString('base64')}`,
+      `{"body":"${Buffer.from(`export REGION=eu-west-1\nexport LOG_LEVEL=debug and more words here\nexport DB_PASSWORD=Sup3rS3cretPW\n`).toString('base64').replace(/(.{76})(?=.)/g, '$1\\r\\n')}"}`,
     ];
     const r = both(lines);
     // Every one is read closer, the encoded command that spells nothing too: only its script can tell.
@@ -309,7 +313,7 @@ describe('the raw-line fast path gives the same result as the structured path', 
     expect(spelled(out)).not.toContain('Sup3rS3cretPW');
     // Base64 of a text too: no run of the output spells the secret, however deep.
     const decodedRuns = (text: string, depth = 0): string =>
-      depth > 3 ? text : text.replaceAll('\\/', '/').replace(/[A-Za-z0-9+/_-]{16,}={0,2}/g, (b64) => decodedRuns(Buffer.from(b64, /[-_]/.test(b64) ? 'base64url' : 'base64').toString('latin1'), depth + 1));
+      depth > 3 ? text : text.replaceAll('\\/', '/').replaceAll('\\r\\n', '').replace(/[A-Za-z0-9+/_-]{16,}={0,2}/g, (b64) => decodedRuns(Buffer.from(b64, /[-_]/.test(b64) ? 'base64url' : 'base64').toString('latin1').replaceAll('\u0000', ''), depth + 1));
     expect(decodedRuns(out)).not.toContain('Sup3rS3cretPW');
     expect(decodedRuns(out)).toContain('export DB_PASSWORD=[[');
     const hexRuns = out.match(/(?<=0x|")[0-9A-Fa-f]{24,}/g) ?? [];

@@ -39,6 +39,36 @@ describe('base64TextIn', () => {
     expect(mayHoldBase64Text(text)).toBe(true);
   });
 
+  it('finds a run where it starts after a slash, after an escape written out, before a full stop, or with its slashes escaped', () => {
+    const mail = 'bob@example.com please';
+    const token = 'GET /?token=ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
+    expect(b64(token)).toContain('/');
+    const cases: Array<[string, string]> = [
+      [`GET /unsubscribe/${Buffer.from(mail).toString('base64url')} HTTP/1.1`, mail],
+      [`msg='line1\\n${b64(mail)}'`, mail],
+      [`user-data ${b64(token)}.`, token],
+      [`GET /reset/${b64('user=bob@example.com&exp=1700000000')}/confirm HTTP/1.1`, 'user=bob@example.com&exp=1700000000'],
+      [`payload {"data":"${b64(token).replaceAll('/', '\\/')}"}`, token],
+    ];
+    for (const [text, spelled] of cases) {
+      expect(mayHoldBase64Text(text), text).toBe(true);
+      expect(base64TextIn(text).map((f) => f.text), text).toEqual([spelled]);
+    }
+    // A JWT's parts stay, a full stop between them or not.
+    expect(base64TextIn(`${b64('{"alg":"none","x":1}')}.${b64('{"sub":"someone@example.com"}')}.`)).toEqual([]);
+  });
+
+  it('reads a body wrapped at a fixed width as one run, and writes it again so', () => {
+    const env = `export GITHUB_TOKEN=ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8\nexport DB_PASSWORD=Sup3rS3cretPW\nexport REGION=eu-west-1\n`;
+    const body = b64(env).replace(/(.{76})(?=.)/g, '$1\r\n');
+    expect(body.split('\r\n').length).toBeGreaterThan(1);
+    const [found, ...rest] = base64TextIn(`{"body":"${body}"}`);
+    expect(rest).toEqual([]);
+    expect(found?.text).toBe(env);
+    expect(found?.wrap).toEqual({ width: 76, separator: '\r\n' });
+    if (found) expect(encodedText(env, found)).toBe(body);
+  });
+
   it('leaves a JWT, a longer base64 run, and base64 that spells no text', () => {
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl';
     expect(base64TextIn(`Authorization: Bearer ${jwt}`)).toEqual([]);

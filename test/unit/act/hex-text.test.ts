@@ -16,6 +16,12 @@ describe('hexTextIn', () => {
     expect(mayHoldHexText(text)).toBe(true);
   });
 
+  it('reads PostgreSQL\'s bytea, led by \\x, and digits alone when so led', () => {
+    const value = `INSERT INTO t VALUES (1, '\\x${hex('export TOKEN=ghp_A1b2C3d4\n')}', '\\x${hex('4111111111111111')}');`;
+    expect(hexTextIn(value).map((f) => f.text)).toEqual(['export TOKEN=ghp_A1b2C3d4\n', '4111111111111111']);
+    expect(new RE2(HEX_TEXT_LINE).test(value)).toBe(true);
+  });
+
   it('leaves digests, ids, numbers, words and hex that spells no text', () => {
     const values = [
       'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
@@ -25,6 +31,8 @@ describe('hexTextIn', () => {
       hex('text\u0000with a NUL byte'),
       `x${hex('password=hunter2\n')}`,
       `${hex('password=hunter2\n')}0`,
+      // Digits alone, unled: a decimal number more likely (this one spells ************1111).
+      '2a2a2a2a2a2a2a2a2a2a2a2a31313131'.replace(/2a/g, '34'),
     ];
     for (const value of values) expect(hexTextIn(`v=${value} end`), value).toEqual([]);
     expect(mayHoldHexText('deadbeef')).toBe(false);
@@ -36,7 +44,9 @@ describe('hexTextIn', () => {
     for (const b of bytes) {
       const text = Buffer.alloc(12, b).toString('utf8');
       for (const written of [hex(text), hex(text).toUpperCase(), `0x${hex(text)}`]) {
-        expect(hexTextIn(` ${written} `).map((f) => f.text), written).toEqual([text]);
+        // Digits alone are read only led by 0x.
+        const read = /[a-f]/i.test(written.slice(2)) || written.startsWith('0x');
+        expect(hexTextIn(` ${written} `).map((f) => f.text), written).toEqual(read ? [text] : []);
         expect(line.test(` ${written} `), written).toBe(true);
       }
     }

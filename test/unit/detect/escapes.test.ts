@@ -64,13 +64,15 @@ describe('decodeEscapes', () => {
   });
 
   it('leaves text without such escapes alone', () => {
-    for (const t of ['CPU 95% done', '100%', 'x%4', '%G0', '%4\x10', '%8g', '\\u12', '\\u00\x10\x10', '\\x4', '\\x80', '\\xg0', 'plain']) {
+    for (const t of ['CPU 95% done', '100%', 'x%4', '%G0', '%4\x10', '%8g', '\\u12', '\\u00\x10\x10', '\\x4', '\\x80', '\\xg0', '\\x0a', 'plain']) {
       expect(hasEscapes(t), t).toBe(false);
       expect(decodeEscapes(t), t).toBeUndefined();
       expect(hasRawEscape(Buffer.from(t)), t).toBe(false);
     }
     expect(hasRawEscape(Buffer.from('a%4A'))).toBe(true);
     expect(hasRawEscape(Buffer.from('100% %2f'))).toBe(true);
+    // An escaped backslash before x: no escape.
+    expect(decodeEscapes('C:\\\\x41')).toBeUndefined();
   });
 
   it('decodes a string literal\'s escapes of ASCII bytes, each mapped onto its four characters', () => {
