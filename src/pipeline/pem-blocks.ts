@@ -14,6 +14,10 @@
  * BEGIN before it in the data (the block began before the data did) has the body lines right
  * before it marked too.
  *
+ * A PuTTY key file (`.ppk`) has no BEGIN line: its `Private-Lines: N` line opens a block of the N
+ * lines after it, each a body line that ends in a base64 run (of 2 or more); a line that does not
+ * ends it cut short.
+ *
  * A Lambda invocation may hold neither: the middle of a key logged a line per event and split
  * over three invocations or more. There (`orphans`), two lines in a row or more that end in a
  * full PEM or OpenSSH body line (a base64 run of exactly 64 or 70 characters, upper and lower
@@ -27,16 +31,23 @@ const MARK = Buffer.from('PRIVATE KEY');
 const MARK_HEAD = 'PRIVATE';
 const BEGIN = Buffer.from('-----BEGIN ');
 const END = Buffer.from('-----END ');
+/** What opens a PuTTY key's body: the count of its lines follows. */
+const PUTTY = Buffer.from('Private-Lines:');
+const PUTTY_LINES = /Private-Lines: *([0-9]{1,3})[ \t]*$/;
 /** The base64 run a line ends in (then only blanks), after the line's start, a blank or a colon. */
 const RUN = /(?<=^|[\s:])[A-Za-z0-9+/]+(={0,2})(?=[ \t]*$)/;
 /** Base64 characters (padding aside) a body line's run holds at least, but for the block's last line. */
 const FULL_RUN = 16;
 const HEADER = /^[ \t]*(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset):\s/;
 
-/** An open block: the bytes before `-----BEGIN` on its first line, and whether the line before was a full body line. */
+/**
+ * An open block: the bytes before `-----BEGIN` on its first line, and whether the line before was
+ * a full body line; for a PuTTY key, how many of its body lines are still to come.
+ */
 export interface PemState {
   readonly prefix: number;
   readonly afterFull: boolean;
+  readonly lines?: number;
 }
 
 /** What {@link pemBodies} found in a batch. */
@@ -53,7 +64,7 @@ export interface PemBodies {
  * `data` holds none and none was open (most batches: one native search).
  */
 export function pemBodies(data: Buffer, ends: Int32Array, state: PemState | undefined, orphans = false): PemBodies | undefined {
-  const marked = state !== undefined || indexOfMark(data) !== -1;
+  const marked = state !== undefined || holdsMark(data);
   if (!marked && !orphans) return undefined;
   const body = new Uint8Array(ends.length);
   if (orphans) markOrphans(data, ends, body);
@@ -63,6 +74,14 @@ export function pemBodies(data: Buffer, ends: Int32Array, state: PemState | unde
     const end = ends[i] as number;
     const line = data.subarray(start, end > start && data[end - 1] === CR ? end - 1 : end);
     start = end + 1;
+    if (open?.lines !== undefined) {
+      const run = RUN.exec(line.toString('latin1'));
+      if (run && run[0].length - (run[1] as string).length >= 2) {
+        body[i] = 1;
+        open = open.lines > 1 ? { prefix: open.prefix, afterFull: false, lines: open.lines - 1 } : undefined;
+      } else open = opening(line);
+      continue;
+    }
     if (!open || line.indexOf(END) !== -1) {
       if (!open && closesKey(line) && !opensBefore(line)) markTail(data, ends, i, body);
       open = opening(line);
@@ -84,7 +103,7 @@ export function pemBodies(data: Buffer, ends: Int32Array, state: PemState | unde
 /** The block open after `data` (whole lines), `state` the one open before it. */
 export function pemStateAfter(data: Uint8Array, state: PemState | undefined): PemState | undefined {
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (!state && indexOfMark(bytes) === -1) return undefined;
+  if (!state && !holdsMark(bytes)) return undefined;
   const ends: number[] = [];
   for (let nl = bytes.indexOf(NL); nl !== -1; nl = bytes.indexOf(NL, nl + 1)) ends.push(nl);
   if (ends.length === 0 || (ends[ends.length - 1] as number) < bytes.length - 1) ends.push(bytes.length);
@@ -103,6 +122,11 @@ export function indexOfMark(data: Buffer): number {
   if (at === -1) return -1;
   const whole = at + MARK.length <= data.length && data.compare(MARK, MARK_HEAD.length, MARK.length, at + MARK_HEAD.length, at + MARK.length) === 0;
   return whole ? at : data.indexOf(MARK, at + 1);
+}
+
+/** True when `data` may open a block: it holds a private key's mark or a PuTTY key's `Private-Lines:`. */
+function holdsMark(data: Buffer): boolean {
+  return indexOfMark(data) !== -1 || data.indexOf(PUTTY) !== -1;
 }
 
 /** Where the base64 run of a body line lies (UTF-16 offsets of its text). */
@@ -168,10 +192,10 @@ function markOrphans(data: Buffer, ends: Int32Array, body: Uint8Array): void {
   close(ends.length);
 }
 
-/** The block a BEGIN line of a private key opens (its END not after it on the line), if it is one. */
+/** The block a BEGIN line of a private key (its END not after it on the line) or a PuTTY key's `Private-Lines:` line opens, if it is one. */
 function opening(line: Buffer): PemState | undefined {
   const begin = line.lastIndexOf(BEGIN);
-  if (begin === -1) return undefined;
+  if (begin === -1) return puttyOpening(line);
   const mark = line.indexOf(MARK, begin);
   return mark !== -1 && line.indexOf(END, mark) === -1 ? { prefix: begin, afterFull: false } : undefined;
 }
@@ -179,4 +203,12 @@ function opening(line: Buffer): PemState | undefined {
 function isBlank(line: Buffer): boolean {
   for (const c of line) if (c !== 0x20 && c !== 0x09) return false;
   return true;
+}
+
+/** The body a PuTTY key's `Private-Lines: N` line, ending the line, opens. */
+function puttyOpening(line: Buffer): PemState | undefined {
+  const at = line.lastIndexOf(PUTTY);
+  if (at === -1) return undefined;
+  const lines = Number(PUTTY_LINES.exec(line.subarray(at).toString('latin1'))?.[1] ?? 0);
+  return lines > 0 ? { prefix: at, afterFull: false, lines } : undefined;
 }

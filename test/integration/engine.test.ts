@@ -390,6 +390,21 @@ describe('engine', () => {
     expect(outputs[1]).toBe(outputs[0]);
   });
 
+  it('redacts the private lines of a PuTTY key logged a line per record, across batches, and leaves its public lines', async () => {
+    const body = Array.from({ length: 5 }, (_, i) => `AAAA${String(i).padStart(2, '0')}B3NzaC1yc2EAAAADAQABAAABAQDQk7kRiHq0N7j5T9sMTVfX2u3d8Lp1Zq`.slice(0, 64));
+    const lines = ['PuTTY-User-Key-File-3: ssh-rsa', 'Encryption: none', 'Public-Lines: 1', 'AAAAB3NzaC1yc2EAAAADAQABAAABAQC7public', 'Private-Lines: 5', ...body.slice(0, 4), 'Zm9vYmFyYmF6cXV4', 'Private-MAC: 9d419389abe3f5fbd24da39db5be7b0c3d41cacdef618701e13728aff1be4c74', 'done'];
+    const input = lines.join('\n') + '\n';
+    for (const workers of [0, 2]) {
+      const r = await runEngine(input, { workers, batch: { maxBatchRecords: 3 } });
+      expect(r.summary).toMatchObject({ recordsIn: lines.length, appOut: lines.length, balanced: true, findings: { 'private-key': 5 } });
+      for (const b of [...body.slice(0, 4), 'Zm9vYmFyYmF6cXV4']) expect(r.output).not.toContain(b);
+      const out = r.output.split('\n');
+      expect(out.slice(0, 5)).toEqual(lines.slice(0, 5));
+      expect(out.slice(5, 10).every((l) => /^\[\[PRIVATE_KEY:tk1\.[\w.-]+\]\]$/.test(l))).toBe(true);
+      expect(out.slice(10, 12)).toEqual(lines.slice(10));
+    }
+  });
+
   it('reads a value a skip rule spares with the secret formats no id looks like, and with nothing else, on both paths', async () => {
     const token = 'ghp_L4luXw2kSCwQDXrr0RNKYqfmdBDP4j1nHBIK';
     const input = [

@@ -14,6 +14,18 @@ function scan(lines: readonly string[], state?: PemState): { body: number[]; ope
 }
 
 describe('private keys over several lines', () => {
+  it('marks the N lines a PuTTY key\'s Private-Lines: N line opens, across batches, and ends a body cut short', () => {
+    const head = ['PuTTY-User-Key-File-3: ssh-rsa', 'Encryption: none', 'Public-Lines: 1', 'AAAAB3NzaC1yc2EAAAADAQABAAAAgQC7', 'Private-Lines: 3'];
+    const mac = 'Private-MAC: 9d419389abe3f5fbd24da39db5be7b0c3d41cacdef618701e13728aff1be4c74';
+    expect(scan([...head, ...BODY, mac])).toEqual({ body: [0, 0, 0, 0, 0, 1, 1, 1, 0], openAfter: false });
+    const state = pemStateAfter(Buffer.from([...head, BODY[0]].join('\n') + '\n'), undefined);
+    expect(state).toEqual({ prefix: 0, afterFull: false, lines: 2 });
+    expect(scan([BODY[1] as string, BODY[2] as string, mac], state)).toEqual({ body: [1, 1, 0], openAfter: false });
+    // After a log prefix; cut short by a line that ends in no run.
+    expect(scan(['app: Private-Lines: 4', `app: ${BODY[0]}`, 'app: key loaded.', `app: ${BODY[1]}`])).toEqual({ body: [0, 1, 0, 0], openAfter: false });
+    expect(scan(['Private-Lines: 4 written', BODY[0] as string])).toEqual({ body: [0, 0], openAfter: false });
+  });
+
   it('marks the body lines of a block, its short last line included, and nothing around it', () => {
     expect(scan(['start', '-----BEGIN PRIVATE KEY-----', ...BODY, '-----END PRIVATE KEY-----', 'after 9eXUyfyby4xhnoIate8tBz4SFQUk'])).toEqual({ body: [0, 0, 1, 1, 1, 0, 0], openAfter: false });
   });
