@@ -20,7 +20,8 @@ import { containerEnd } from '../codecs/json-splice.js';
 import { decodedViews, hasEscapes } from '../detect/escapes.js';
 import { repeatsIn, ValueSet } from '../detect/repeats.js';
 import { conditionalMembers, unquoted } from './embedded-objects.js';
-import { NAME_KEYS, nameMayBeValue, namesKey, takes, VALUE_KEYS } from './members.js';
+import { namesKey } from './argument-items.js';
+import { NAME_KEYS, nameMayBeValue, takes, VALUE_KEYS } from './members.js';
 import { sqlValues } from './sql.js';
 
 /** A number as code writes one. */
@@ -209,7 +210,7 @@ function pairsIn(text: string, rules: KeyRules): EmbeddedValue[] {
 
 /**
  * The values of maps written as their entries in `text` (see {@link ENTRIES}), in their own
- * offsets: each string value by the `redact` rule its key selects, as entryRules in members.ts
+ * offsets: each string value by the `redact` rule its key selects, as entryRules in argument-items.ts
  * reads such a list in a record. A value that is itself a key a rule names (`["password",
  * "token"]`) is a pair of field names; a number is left to the detectors, as there.
  */

@@ -10,7 +10,9 @@ import type { KeyRuleSpec } from '../detect/pack.js';
 import { indexJson, itemPath, memberPath } from '../codecs/json-splice.js';
 import { fieldPath, type JsonValue } from '../record.js';
 import { embeddedValues } from './embedded.js';
-import { anyValueItems, anyValueMember, entryRules, itemRule, kvlistName, memberDecision, namedValue, takes } from './members.js';
+import { anyValueItems, anyValueMember, kvlistName } from './any-value.js';
+import { entryRules, itemRule } from './argument-items.js';
+import { memberDecision, namedValue, takes } from './members.js';
 import { boundParameters, type BoundParameter } from './sql.js';
 
 export interface KeyRuleEntry {

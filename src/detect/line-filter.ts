@@ -76,7 +76,7 @@ export class LineFilter {
     const entries: PrefilterEntry[] = [
       ...detectors.map((d, i) => ({ pattern: widened[i] as string, source: d.regex, keywords: d.keywords })),
       ...keyRules.filter((r) => r.mode === 'redact').flatMap((r) => (r.where ? [conditionEntry(r.where)] : r.keys.flatMap((k) => [{ pattern: jsonKeyPattern(k) }, namedKeyEntry(k), { pattern: optionPattern(k) }].flatMap((e) => (e.pattern ? [e as PrefilterEntry] : []))))),
-      // A Redis command as a list, whose password the password rule takes (see itemRule in act/members.ts).
+      // A Redis command as a list, whose password the password rule takes (see itemRule in act/argument-items.ts).
       // A client's password given as one argument of a list (`["mysql","-u","app","-pX"]`,
       // `["sshpass","-p","X",...]`, `["curl","-u","user:X",...]`; see itemRule).
       ...(keyRules.some((r) => r.mode === 'redact') ? [{ pattern: `${ITEM}(?:AUTH|HELLO)\\\\*["']${ITEM_END}` }, { pattern: SQL_LINE }, { pattern: CLIENT_LINE }] : []),
@@ -209,7 +209,7 @@ function esc(part: string): string {
 function jsonKeyPattern(key: string): string {
   const parts = key.split('*');
   // Also first in a pair, the key of a map written as its entries (`[["password","..."],["host","db"]]`,
-  // Python's `[('password', '...')]`; see entryRules in act/members.ts): one pattern, whose literal
+  // Python's `[('password', '...')]`; see entryRules in act/argument-items.ts): one pattern, whose literal
   // is the key between quotes either way (a glob's pairs are optionPattern's, which takes an item
   // anywhere in its list).
   if (parts.length === 1) return String.raw`["'](?i:${esc(key)})["']\s*:|[[(]\s*\\*["'](?i:${esc(key)})["']\s*,`;
@@ -228,7 +228,7 @@ const HEADER_NAME = /^(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)+|authorization|cookie)$/i;
  * member's value (`"method":"password",` names no option). A backslash may stand before the
  * quote, in the raw form of JSON inside a string, which the structured path reads decoded. The
  * item may be an OTLP AnyValue's string (`[{"stringValue":"--password"},...]`), which the
- * structured path reads as the plain array's item (see anyValueItems in act/members.ts).
+ * structured path reads as the plain array's item (see anyValueItems in act/any-value.ts).
  */
 const ITEM = String.raw`[\[,]\s*(?:\{\s*"[a-z]+(?:Value|_value)"\s*:\s*)?\\*["']`;
 /** What follows an item's closing quote when another item follows it: the comma, after the AnyValue's brace for an OTLP item. */
@@ -241,7 +241,7 @@ const ITEM_END = String.raw`\s*\}?\s*,`;
  */
 const SQL_LINE = String.raw`(?i)\binsert\s+(?:ignore\s+)?into\b|\b(?:set|where)\b[^\n]*?(?:=|<>|\s(?:i?like|in)\s)|(?:=|<>|\s(?:i?like|in)\s)[^\n]*?\b(?:set|where)\b`.replaceAll(String.raw`\s`, JS_SPACE);
 /**
- * The name of a client whose arguments a rule may take (see act/members.ts): a MySQL or MariaDB
+ * The name of a client whose arguments a rule may take (see act/argument-items.ts): a MySQL or MariaDB
  * client, sshpass, htpasswd, redis-cli, or curl as an item of its own (a path's end or a quoted word: `curl/8.5` of a
  * user agent is none).
  */
@@ -250,7 +250,7 @@ const CLIENT_LINE = String.raw`(?i)mysql|mariadb|sshpass|htpasswd|(?:redis|valke
 /**
  * A key a rule selects as an item of an array with an item after it: a command-line option
  * (`"--password",`) or a header name in a list of names and values (`"X-Api-Key",`; see itemRule
- * in act/members.ts), case-insensitive; for a glob, its literal end (`password",` for
+ * in act/argument-items.ts), case-insensitive; for a glob, its literal end (`password",` for
  * `*password`) or start; none for a glob without either.
  */
 function optionPattern(key: string): string | undefined {
@@ -274,7 +274,7 @@ function conditionEntry(where: Readonly<Record<string, readonly string[]>>): Pre
   // A glob's `*` runs over anything, quotes too: a line read with its escapes decoded shows an escaped quote bare.
   const value = values.includes('*') ? `["']` : `["'](?:${values.map((v) => v.split('*').map(esc).join('.*')).join('|')})["']`;
   // A Python dict's value may have a prefix (`'kind': u'Secret'`, see codecs/python-literal.ts).
-  // Or a map written as its entries: the member's key and value a pair (`["grant_type","authorization_code"]`, see entryRules in act/members.ts).
+  // Or a map written as its entries: the member's key and value a pair (`["grant_type","authorization_code"]`, see entryRules in act/argument-items.ts).
   return gatedBy(`["'](?i:${esc(key)})["']\\s*[:,]\\s*(?:[uUbBrR]|[bB][rR]|[rR][bB])?${value}`, value);
 }
 
@@ -304,7 +304,7 @@ function namedKeyEntry(key: string): { pattern?: string; source?: string } {
   const body = parts.length === 1 ? `(?i:${esc(key)})["']` : last.length > 0 ? `${inside}(?i:${esc(last)})["']` : first.length > 0 ? `(?i:${esc(first)})` : undefined;
   if (body === undefined) return {};
   // Or an entry of an OTLP kvlist that names what another entry holds, its members in either order
-  // (`{"key":"name","value":{"stringValue":"DB_PASSWORD"}}`, see kvlistName in members.ts).
+  // (`{"key":"name","value":{"stringValue":"DB_PASSWORD"}}`, see kvlistName in act/any-value.ts).
   const names = `"(?:${NAMES.join('|')})"`;
   const held = String.raw`"value"\s*:\s*\{\s*"[a-z]+(?:Value|_value)"\s*:\s*"`;
   const closed = parts.length > 1 && last.length === 0 ? `${body}${inside}"` : body;
