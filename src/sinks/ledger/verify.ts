@@ -8,14 +8,14 @@
  * writer found after the last checkpoint when it opened the ledger (its `ledger-unsigned` event),
  * which the checkpoints it signed later cover only because it went on from them.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import type { KeyObject } from 'node:crypto';
+import { basename } from 'node:path';
 import { InputError } from '../../errors.js';
 import { checkLine, type ChainHead } from './chain.js';
-import { checkpointPayload, checkpointShapeProblem, CHECKPOINTS_FILE, GENESIS, segmentNumber, type Checkpoint } from './entry.js';
+import { publicKeyOf, resolveInputs, type CheckpointFile, type SegmentFile } from './verify-inputs.js';
+import { checkpointPayload, checkpointShapeProblem, GENESIS, type Checkpoint } from './entry.js';
 import { canonicalJson } from '../../util/canonical.js';
-import { eachFileLine, eachFileLineWhile, firstFileLine, scanBytes, scanFile, type LedgerSource, type ScannedFile } from './scan.js';
+import { eachFileLine, eachFileLineWhile } from './scan.js';
 import { keyIdOf, verifySignature } from './signer.js';
 
 export type VerifyProblemKind =
@@ -92,19 +92,6 @@ export interface VerifyOptions {
   publicKeyPems?: readonly string[];
   /** Accept a ledger whose first segment is not segment 1 (older segments archived elsewhere). */
   allowPartial?: boolean;
-}
-
-interface SegmentFile {
-  file: string;
-  /** What to read it from: its path, or its bytes for an input that reads once (a pipe). */
-  source: LedgerSource;
-  number: number;
-}
-
-interface CheckpointFile {
-  file: string;
-  /** Read once: small, and an input may not read twice. */
-  scanned: ScannedFile;
 }
 
 /** Verifies the ledger in `paths` (a ledger directory, or segment and checkpoint files). */
@@ -333,71 +320,4 @@ function classifySequence(
   }
   if ((located.get(seq)?.length ?? 0) > 1) return { kind: 'inserted', seq, message: `seq ${seq} appears again where seq ${expected} was expected` };
   return { kind: 'reordered', seq, message: `seq ${seq} where seq ${expected} was expected` };
-}
-
-interface Inputs {
-  segments: SegmentFile[];
-  checkpoints: CheckpointFile[];
-  pems: KeyFile[];
-}
-
-function resolveInputs(paths: readonly string[]): Inputs {
-  const files: string[] = [];
-  const pems: KeyFile[] = [];
-  const unreadable: string[] = [];
-  for (const p of paths) {
-    if (existsSync(p) && statSync(p).isDirectory()) {
-      for (const name of readdirSync(p).sort()) {
-        const path = join(p, name);
-        if (segmentNumber(name) !== undefined || name === CHECKPOINTS_FILE) {
-          // A directory where a segment or the checkpoints belong is no ledger file: said, not read.
-          if (statSync(path).isDirectory()) unreadable.push(`${path}: a directory, where a ledger file belongs`);
-          else files.push(path);
-        } else if (/^ledger-public.*\.pem$/.test(name)) pems.push(keyFile(path));
-      }
-    } else {
-      files.push(p);
-    }
-  }
-  if (unreadable.length > 0) throw new InputError(unreadable);
-  const segments: SegmentFile[] = [];
-  const checkpoints: CheckpointFile[] = [];
-  for (const file of files) {
-    // A segment is read a line at a time, several times over; what is not a regular file (a pipe)
-    // is read once, whole.
-    const source: LedgerSource = statSync(file).isFile() ? file : readFileSync(file);
-    const firstValue = firstFileLine(source)?.value as Record<string, unknown> | undefined;
-    if (basename(file) === CHECKPOINTS_FILE || (firstValue && 'sig' in firstValue && 'head' in firstValue)) {
-      checkpoints.push({ file, scanned: typeof source === 'string' ? scanFile(source) : scanBytes(source) });
-      continue;
-    }
-    const header = typeof firstValue?.segment === 'number' ? firstValue.segment : undefined;
-    segments.push({ file, source, number: header ?? segmentNumber(basename(file)) ?? Number.MAX_SAFE_INTEGER });
-  }
-  segments.sort((a, b) => a.number - b.number || (a.file < b.file ? -1 : 1));
-  return { segments, checkpoints, pems };
-}
-
-/** A public key file found next to the ledger: its text, or why it could not be read. */
-interface KeyFile {
-  file: string;
-  pem?: string;
-  error?: string;
-}
-
-function keyFile(file: string): KeyFile {
-  try {
-    return { file, pem: readFileSync(file, 'utf8') };
-  } catch (err) {
-    return { file, error: `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
-  }
-}
-
-/** The public key a PEM text holds, or undefined when it holds none. */
-function publicKeyOf(pem: string): KeyObject | undefined {
-  try {
-    return createPublicKey(pem);
-  } catch {
-    return undefined;
-  }
 }
