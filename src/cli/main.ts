@@ -70,19 +70,26 @@ const program = new Command()
     process.exit(err.exitCode === 0 ? 0 : ExitCode.Usage);
   });
 
-/** The options of a command that runs the engine: outputs, policy, workers. */
-function engineOptions(command: Command): Command {
+/** The line formats every command that runs the engine reads. */
+const LINE_FORMATS = ['auto', 'jsonl', 'text'];
+
+/** The options of a command that runs the engine: outputs, policy, `formats` it reads, workers. */
+function engineOptions(command: Command, formats: readonly string[] = LINE_FORMATS, formatHelp = 'input format'): Command {
   return command
     .option('-o, --out <file>', 'redacted output (default: stdout)')
     .option('--ledger <dir>', 'security ledger directory (default: <state>/ledger)')
     .option('--quarantine <file>', 'encrypted quarantine (default: <state>/quarantine.jsonl)')
     .option('-c, --config <file>', 'config file (YAML)')
     .option('-p, --patterns <path>', 'pattern pack file or directory (repeatable; default: built-in packs)', collect)
-    .addOption(new Option('--format <format>', 'input format').choices(['auto', 'jsonl', 'text']))
+    .addOption(new Option('--format <format>', formatHelp).choices(formats))
     .option('-w, --workers <n>', 'worker threads (default: available cores; 0 = run on the main thread)', (v) => parseWorkers(v));
 }
 
-engineOptions(program.command('redact').description('redact stdin or files to stdout or --out').argument('[files...]', 'input files (default: stdin)'))
+engineOptions(
+  program.command('redact').description('redact stdin or files to stdout or --out').argument('[files...]', 'input files (default: stdin)'),
+  [...LINE_FORMATS, 'cloudwatch', 'firehose'],
+  'input format (cloudwatch, firehose: saved Lambda events, written in the shape the handler writes them)',
+)
   .addOption(new Option('--token-mode <mode>', 'default tokenize mode').choices(['deterministic', 'randomized']))
   .option('--no-summary', 'do not print the summary on stderr')
   .option('--summary-json <file>', 'also write the summary as JSON')

@@ -1,31 +1,16 @@
 /**
- * Decoding one invocation's inputs into units for the redaction step, and the accounting every
- * handler shares: control messages and data messages without events are dropped (counted),
- * undecodable inputs and malformed events are quarantined whole (encrypted, with a security
- * event), and so are events whose identifying fields, or their payload's, hold a finding (see
- * envelope.ts); everything else becomes units.
- * Records in = app out + dropped + quarantined holds per invocation and per input.
+ * One invocation's inputs decoded into units (see decode.ts), redacted and delivered, and the
+ * accounting every handler shares. Records in = app out + dropped + quarantined holds per
+ * invocation and per input.
  */
-import { describeSource, eventSource, type CloudWatchPayload } from '../codecs/cloudwatch.js';
-import { decodeRecordData } from '../codecs/aws-events.js';
-import { allEnvelopeLines } from '../codecs/log-events.js';
-import { LogveilError } from '../errors.js';
 import type { QuarantineEntry } from '../pipeline/batch.js';
-import type { SourceRef } from '../record.js';
-import type { SecurityEvent } from '../telemetry/events.js';
-import { describeFieldFindings, eventFieldFindings, payloadFieldFindings, SECRET_IN_ENVELOPE, singleEventPayload, type FieldFinding } from './envelope.js';
-import { quarantineInput, redactUnits, type Owned, type RedactResult, type Unit } from './redact.js';
+import { InputDecoder, type InputCounts } from './decode.js';
+import { redactUnits, type Owned, type RedactResult, type Unit } from './redact.js';
 import { deliverAll, type AppLine, type DeliveryOutcome } from './deliver.js';
 import type { FirehoseStream } from '../sinks/firehose/stream.js';
 import type { BatchKeys, LambdaRuntime } from './runtime.js';
 
-/** Counts of one input (a Lambda event, a Firehose record, a Kinesis record). */
-export interface InputCounts {
-  recordsIn: number;
-  appOut: number;
-  dropped: number;
-  quarantined: number;
-}
+export type { InputCounts } from './decode.js';
 
 /** Lambda's context, as far as the handlers use it. */
 export interface LambdaContext {
@@ -44,17 +29,8 @@ export function deadlineOf(context: LambdaContext | undefined): number | undefin
 
 let seq = 0;
 
-/** `field logGroup (github-pat) holds a value the policy finds`, for one field or several. */
-function fieldsHold(fields: readonly FieldFinding[]): string {
-  return fields.length === 1 ? `field ${describeFieldFindings(fields)} holds a value the policy finds` : `fields ${describeFieldFindings(fields)} hold values the policy finds`;
-}
-
-/** Collects one invocation's units, and what was dropped or quarantined before redaction. */
-export class Intake {
-  readonly units: Unit[] = [];
-  readonly events: Owned<SecurityEvent>[] = [];
-  readonly quarantine: Owned<QuarantineEntry>[] = [];
-  readonly #counts = new Map<number, InputCounts>();
+/** Collects one invocation's units, redacts and delivers them, and keeps its counts. */
+export class Intake extends InputDecoder {
   readonly #rt: LambdaRuntime;
   readonly #keys: BatchKeys;
   /** Whether {@link Intake.redact} has counted the units. */
@@ -72,113 +48,9 @@ export class Intake {
   #undelivered = 0;
 
   constructor(rt: LambdaRuntime, keys: BatchKeys) {
+    super({ policy: rt.policy, maxPayloadBytes: rt.config.maxPayloadBytes, quarantineKey: keys.quarantineKey, dropped: (reason) => rt.metrics.dropped(reason) });
     this.#rt = rt;
     this.#keys = keys;
-  }
-
-  /** The counts of input `owner` (created at zero). */
-  counts(owner: number): InputCounts {
-    let c = this.#counts.get(owner);
-    if (!c) this.#counts.set(owner, (c = { recordsIn: 0, appOut: 0, dropped: 0, quarantined: 0 }));
-    return c;
-  }
-
-  /**
-   * Decoded subscription payloads: events become units, control messages and bad events do not.
-   * A payload whose `owner`, `logGroup` or `logStream` holds a finding has all its events
-   * quarantined, under a source that quotes none of them (`base`); an event whose `id` or
-   * `timestamp` does is quarantined alone, its source without the id. `where` names the input in
-   * messages. Returns the payloads whose events were taken in (their fields may be quoted).
-   */
-  addPayloads(payloads: readonly CloudWatchPayload[], owner: number, base: SourceRef, where = describeSource(base)): CloudWatchPayload[] {
-    this.counts(owner);
-    const policy = this.#rt.policy;
-    const admitted: CloudWatchPayload[] = [];
-    payloads.forEach((p, i) => {
-      if (p.messageType === 'CONTROL_MESSAGE') {
-        this.drop(owner, 'control-message');
-        return;
-      }
-      // A data message without events: counted as an empty input is, nothing is written of it.
-      if (p.logEvents.length === 0 && p.invalidEvents.length === 0) {
-        this.drop(owner, 'empty');
-        return;
-      }
-      const at = payloads.length > 1 ? `${where} payload ${i}` : where;
-      const fields = payloadFieldFindings(policy, p);
-      if (fields.length > 0) {
-        const events: unknown[] = [...p.logEvents, ...p.invalidEvents.map((bad) => JSON.parse(bad.raw) as unknown)];
-        const why = `${at}: payload ${fieldsHold(fields)}; its events (${events.length}) are quarantined whole`;
-        for (const e of events) this.quarantineWhole(Buffer.from(singleEventPayload(p, e)), owner, base, SECRET_IN_ENVELOPE, why);
-        return;
-      }
-      admitted.push(p);
-      const tainted = eventFieldFindings(policy, p.logEvents);
-      p.logEvents.forEach((event, e) => {
-        const found = tainted.get(e);
-        if (!found) this.units.push({ kind: 'event', payload: p, event, source: eventSource(p, event, base), owner });
-        else this.#quarantineEvent(p, event, found, owner, base, at);
-      });
-      const badIds = eventFieldFindings(policy, p.invalidEvents);
-      for (const [e, bad] of p.invalidEvents.entries()) {
-        const found = badIds.get(e);
-        if (found) {
-          this.#quarantineEvent(p, JSON.parse(bad.raw) as unknown, found, owner, base, at);
-          continue;
-        }
-        const source = eventSource(p, bad.id !== undefined ? { id: bad.id } : {}, base);
-        this.quarantineWhole(Buffer.from(bad.raw), owner, source, bad.code, bad.message);
-      }
-    });
-    return admitted;
-  }
-
-  /** One event of a payload whose own fields are clean: its source names group and stream, not the event. */
-  #quarantineEvent(p: CloudWatchPayload, event: unknown, found: readonly FieldFinding[], owner: number, base: SourceRef, at: string): void {
-    const why = `${at}: an event's ${fieldsHold(found)}; the event is quarantined whole`;
-    this.quarantineWhole(Buffer.from(singleEventPayload(p, event)), owner, eventSource(p, {}, base), SECRET_IN_ENVELOPE, why);
-  }
-
-  /** A record's bytes: CloudWatch payloads or plain lines; undecodable bytes are quarantined. */
-  addRecordData(raw: Buffer, owner: number, source: SourceRef, reingestable = false): void {
-    this.counts(owner);
-    let data;
-    try {
-      data = decodeRecordData(raw, describeSource(source), { maxDecodedBytes: this.#rt.config.maxPayloadBytes });
-    } catch (err) {
-      this.quarantineError(raw, owner, source, err);
-      return;
-    }
-    if (data.kind === 'cloudwatch') this.addPayloads(data.payloads, owner, source);
-    else if (data.bytes.length === 0) this.drop(owner, 'empty');
-    else this.units.push({ kind: 'lines', bytes: data.bytes, source, owner, ...(reingestable && allEnvelopeLines(data.bytes) ? { reingested: true } : {}) });
-  }
-
-  /** Counts one input record dropped on purpose. */
-  drop(owner: number, reason: string): void {
-    const c = this.counts(owner);
-    c.recordsIn += 1;
-    c.dropped += 1;
-    this.#rt.metrics.dropped(reason);
-  }
-
-  /** Quarantines a whole input because decoding failed with `err`. */
-  quarantineError(raw: Uint8Array, owner: number, source: SourceRef, err: unknown): void {
-    const q = quarantineInput(raw, source, err, this.#keys, this.#rt.policy.hash);
-    this.#addQuarantine(q, owner);
-  }
-
-  /** Quarantines a whole input (or event) for the reason `code`/`message`. */
-  quarantineWhole(raw: Uint8Array, owner: number, source: SourceRef, code: string, message: string): void {
-    this.quarantineError(raw, owner, source, new LogveilError(code, message));
-  }
-
-  #addQuarantine(q: { entry: QuarantineEntry; event: SecurityEvent }, owner: number): void {
-    const c = this.counts(owner);
-    c.recordsIn += 1;
-    c.quarantined += 1;
-    this.quarantine.push({ value: q.entry, owner });
-    this.events.push({ value: q.event, owner });
   }
 
   /**
@@ -281,7 +153,7 @@ export class Intake {
   /** Adds the invocation's final counts to the metrics (after delivery moved some app lines to quarantine). */
   finish(): InputCounts {
     const total: InputCounts = { recordsIn: 0, appOut: 0, dropped: 0, quarantined: 0 };
-    for (const c of this.#counts.values()) {
+    for (const c of this.countsByOwner.values()) {
       total.recordsIn += c.recordsIn;
       total.appOut += c.appOut;
       total.dropped += c.dropped;
@@ -305,7 +177,7 @@ export class Intake {
     let recordsIn = 0;
     let lost = 0;
     const reached = new Set<number>();
-    for (const [owner, c] of this.#counts) {
+    for (const [owner, c] of this.countsByOwner) {
       reached.add(owner);
       recordsIn += c.recordsIn;
       lost += c.appOut;

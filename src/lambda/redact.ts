@@ -80,7 +80,8 @@ export interface RedactSetup {
   routing?: LambdaRouting;
 }
 
-interface LineInfo {
+/** Where a line of the batch comes from: its unit, and what {@link appLine} needs to write it back. */
+export interface LineInfo {
   unit: number;
   /** Events: how the message was put on the line. */
   shape?: LineShape;
@@ -96,20 +97,7 @@ const NEWLINE = Buffer.from('\n');
 export function redactUnits(units: readonly Unit[], setup: RedactSetup, keys: BatchKeys, seq = 0): RedactResult {
   const parts: Buffer[] = [];
   const info: LineInfo[] = [];
-  units.forEach((u, unit) => {
-    if (u.kind === 'event') {
-      const el = messageLine(u.event.message);
-      parts.push(Buffer.from(el.line), NEWLINE);
-      info.push({ unit, shape: el.shape, suffix: el.suffix });
-      return;
-    }
-    if (u.bytes.length === 0) return;
-    parts.push(u.bytes);
-    if (u.bytes[u.bytes.length - 1] !== NL) parts.push(NEWLINE);
-    let line = 0;
-    for (let pos = u.bytes.indexOf(NL); pos !== -1; pos = u.bytes.indexOf(NL, pos + 1)) info.push({ unit, line: ++line });
-    if (u.bytes[u.bytes.length - 1] !== NL) info.push({ unit, line: line + 1 });
-  });
+  units.forEach((u, unit) => unitLines(u, unit, parts, info));
   const data = Buffer.concat(parts);
   const res = processBatch(
     // An invocation may hold the middle of a key logged a line per event, neither its BEGIN nor its END.
@@ -131,11 +119,7 @@ export function redactUnits(units: readonly Unit[], setup: RedactSetup, keys: Ba
       const text = out.toString('utf8', pos, nl);
       pos = nl + 1;
       r.appOut += 1;
-      if (u.kind === 'lines') r.lines.push(text);
-      else {
-        const message = outcome === Outcome.Unchanged ? u.event.message : messageFromLine(text, li.shape as LineShape, li.suffix ?? '');
-        r.lines.push(envelopeLine(u.payload, u.event, message));
-      }
+      r.lines.push(appLine(u, li, outcome === Outcome.Unchanged, text));
     } else if (outcome === Outcome.Dropped) r.dropped += 1;
     else r.quarantined += 1;
   });
@@ -185,6 +169,37 @@ export function redactUnits(units: readonly Unit[], setup: RedactSetup, keys: Ba
   return { units: results, events, quarantine, routedIds, report: { ...batchCounts(res), bytes: data.length } };
 }
 
+/**
+ * Appends the lines of unit number `unit` for the batch core to `parts`, ended by newlines, and
+ * where each comes from to `info`: an event's message as one line (see codecs/log-events.ts), a
+ * record's plain lines as they are.
+ */
+export function unitLines(u: Unit, unit: number, parts: Buffer[], info: LineInfo[]): void {
+  if (u.kind === 'event') {
+    const el = messageLine(u.event.message);
+    parts.push(Buffer.from(el.line), NEWLINE);
+    info.push({ unit, shape: el.shape, suffix: el.suffix });
+    return;
+  }
+  if (u.bytes.length === 0) return;
+  parts.push(u.bytes);
+  if (u.bytes[u.bytes.length - 1] !== NL) parts.push(NEWLINE);
+  let line = 0;
+  for (let pos = u.bytes.indexOf(NL); pos !== -1; pos = u.bytes.indexOf(NL, pos + 1)) info.push({ unit, line: ++line });
+  if (u.bytes[u.bytes.length - 1] !== NL) info.push({ unit, line: line + 1 });
+}
+
+/**
+ * The app line of one line the batch core wrote (`text`, without its newline; `unchanged` when
+ * it left as it came): a plain line as it is, an event as its envelope around the redacted message
+ * (the message as it came when nothing changed, pretty-printed JSON included).
+ */
+export function appLine(u: Unit, li: LineInfo, unchanged: boolean, text: string): string {
+  if (u.kind === 'lines') return text;
+  const message = unchanged ? u.event.message : messageFromLine(text, li.shape as LineShape, li.suffix ?? '');
+  return envelopeLine(u.payload, u.event, message);
+}
+
 /** The bytes of the line that starts at `offset`, without its end. */
 function lineBytes(data: Buffer, offset: number): Buffer {
   const nl = data.indexOf(NL, offset);
@@ -197,7 +212,7 @@ function lineBytes(data: Buffer, offset: number): Buffer {
  * encrypted as it came, with its quarantine event. `err` names the problem; the bytes never leave
  * in clear.
  */
-export function quarantineInput(raw: Uint8Array, source: SourceRef, err: unknown, keys: BatchKeys, policyHash: string): { entry: QuarantineEntry; event: SecurityEvent } {
+export function quarantineInput(raw: Uint8Array, source: SourceRef, err: unknown, keys: Pick<BatchKeys, 'quarantineKey'>, policyHash: string): { entry: QuarantineEntry; event: SecurityEvent } {
   const q = quarantineRecord(raw, source, err, keys.quarantineKey, policyHash);
   return { entry: q.quarantine as QuarantineEntry, event: q.quarantineEvent as SecurityEvent };
 }

@@ -8,6 +8,7 @@ import { decodeAwslogsData, describeSource, type CloudWatchPayload } from '../co
 import type { CloudWatchLogsLambdaEvent } from '../codecs/aws-events.js';
 import { LogveilError } from '../errors.js';
 import type { SourceRef } from '../record.js';
+import type { InputDecoder } from './decode.js';
 import type { AppLine } from './deliver.js';
 import { deadlineOf, Intake, type InputCounts, type LambdaContext } from './intake.js';
 import type { LambdaRuntime } from './runtime.js';
@@ -19,6 +20,23 @@ export type LambdaHandler<E, R> = ((event: E, context?: LambdaContext) => Promis
 export interface SubscriptionResult extends InputCounts {
   logGroup?: string;
   logStream?: string;
+}
+
+/**
+ * The event's `awslogs.data` into `decoder` (owner 0): undecodable data is quarantined whole, the
+ * payloads are read as InputDecoder.addPayloads reads them. `base` adds to every source. Returns
+ * the payloads whose events were taken in.
+ */
+export function addSubscriptionEvent(decoder: InputDecoder, event: CloudWatchLogsLambdaEvent, maxPayloadBytes: number, base: SourceRef = {}): CloudWatchPayload[] {
+  const data: unknown = event?.awslogs?.data;
+  let payloads: CloudWatchPayload[] = [];
+  try {
+    payloads = decodeAwslogsData(data as string, 'awslogs.data', { maxDecodedBytes: maxPayloadBytes });
+  } catch (err) {
+    const raw = Buffer.from(typeof data === 'string' ? data : JSON.stringify(event ?? null) ?? '');
+    decoder.quarantineError(raw, 0, base, err);
+  }
+  return decoder.addPayloads(payloads, 0, base, 'awslogs.data');
 }
 
 /**
@@ -35,16 +53,8 @@ export function createSubscriptionHandler(rt: LambdaRuntime): LambdaHandler<Clou
     try {
       const keys = await rt.batchKeys();
       const intake = new Intake(rt, keys);
-      const data: unknown = event?.awslogs?.data;
-      let payloads: CloudWatchPayload[] = [];
-      try {
-        payloads = decodeAwslogsData(data as string, 'awslogs.data', { maxDecodedBytes: rt.config.maxPayloadBytes });
-      } catch (err) {
-        const raw = Buffer.from(typeof data === 'string' ? data : JSON.stringify(event ?? null) ?? '');
-        intake.quarantineError(raw, 0, {}, err);
-      }
       // Only a payload whose fields were scanned clean may be named (in the result and in errors).
-      const admitted = intake.addPayloads(payloads, 0, {}, 'awslogs.data');
+      const admitted = addSubscriptionEvent(intake, event, rt.config.maxPayloadBytes);
       const res = intake.redact();
       const appLines: AppLine[] = res.units.flatMap((u, i) => u.lines.map((line) => ({ line, owner: 0, source: (intake.units[i] as { source: SourceRef }).source })));
       const outcome = await intake.deliver(appLines, deadline);

@@ -25,6 +25,7 @@ import { LogveilError } from '../errors.js';
 import type { SourceRef } from '../record.js';
 import { deliverSecurity, emptyOutcome, NO_OWNER, type AppLine, type DeliveryOutcome } from './deliver.js';
 import type { RecordsDroppedEvent } from '../telemetry/events.js';
+import type { InputDecoder } from './decode.js';
 import { deadlineOf, Intake, type LambdaContext } from './intake.js';
 import type { BatchKeys, LambdaRuntime } from './runtime.js';
 import type { LambdaHandler } from './subscription.js';
@@ -71,18 +72,7 @@ export function createTransformHandler(rt: LambdaRuntime): LambdaHandler<Firehos
 
 /** The records decoded, redacted, delivered and answered (see the module notes). */
 async function transformRecords(rt: LambdaRuntime, event: FirehoseTransformEvent, input: readonly FirehoseTransformRecord[], intake: Intake, keys: BatchKeys, deadline: number | undefined): Promise<FirehoseTransformResponse> {
-  input.forEach((r, i) => {
-    const source: SourceRef = { recordId: typeof r?.recordId === 'string' ? r.recordId : `records[${i}]` };
-    let raw: Buffer;
-    try {
-      raw = decodeBase64(r?.data, `Firehose record ${source.recordId}`);
-    } catch (err) {
-      intake.quarantineError(Buffer.from(typeof r?.data === 'string' ? r.data : JSON.stringify(r ?? null)), i, source, err);
-      return;
-    }
-    // Its own re-ingested records come back here (see allEnvelopeLines).
-    intake.addRecordData(raw, i, source, true);
-  });
+  addFirehoseRecords(intake, input);
   const res = intake.redact();
   const lines: AppLine[][] = input.map(() => []);
   res.units.forEach((u, i) => {
@@ -98,6 +88,27 @@ async function transformRecords(rt: LambdaRuntime, event: FirehoseTransformEvent
   if (outcome.failedOwners.size > 0) deliveryProblems(rt, event.invocationId, outcome);
   intake.finish();
   return { records: response };
+}
+
+/**
+ * Each record's data into `decoder`, owned by its index: undecodable base64 is quarantined, the
+ * rest is read as CloudWatch Logs payloads or lines (see InputDecoder.addRecordData). `base`
+ * adds to each record's source, `{recordId}`. Messages name a record by its place,
+ * `records[3]`, never by its id: a saved event's id is whatever the file holds.
+ */
+export function addFirehoseRecords(decoder: InputDecoder, input: readonly FirehoseTransformRecord[], base: SourceRef = {}): void {
+  input.forEach((r, i) => {
+    const source: SourceRef = { ...base, recordId: typeof r?.recordId === 'string' ? r.recordId : `records[${i}]` };
+    let raw: Buffer;
+    try {
+      raw = decodeBase64(r?.data, `Firehose records[${i}]`);
+    } catch (err) {
+      decoder.quarantineError(Buffer.from(typeof r?.data === 'string' ? r.data : JSON.stringify(r ?? null)), i, source, err);
+      return;
+    }
+    // Its own re-ingested records come back here (see allEnvelopeLines).
+    decoder.addRecordData(raw, i, source, true, `records[${i}]`);
+  });
 }
 
 /**

@@ -228,7 +228,7 @@ export function halves(task: BatchTask): [BatchTask, BatchTask] | undefined {
   const first = Uint8Array.prototype.slice.call(data, 0, cut);
   const pem = pemStateAfter(first, task.pem);
   return [
-    { seq: task.seq, file: task.file, firstLine: task.firstLine, firstOffset: task.firstOffset, data: first, ...(task.pem ? { pem: task.pem } : {}) },
-    { seq: task.seq, file: task.file, firstLine: task.firstLine + middle, firstOffset: task.firstOffset + cut, data: Uint8Array.prototype.slice.call(data, cut), ...(pem ? { pem } : {}) },
+    { seq: task.seq, file: task.file, firstLine: task.firstLine, firstOffset: task.firstOffset, data: first, ...(task.pem ? { pem: task.pem } : {}), ...(task.orphanKeyLines ? { orphanKeyLines: true } : {}) },
+    { seq: task.seq, file: task.file, firstLine: task.firstLine + middle, firstOffset: task.firstOffset + cut, data: Uint8Array.prototype.slice.call(data, cut), ...(pem ? { pem } : {}), ...(task.orphanKeyLines ? { orphanKeyLines: true } : {}) },
   ];
 }

@@ -21,7 +21,7 @@ import { Accounting, type RunSummary } from './accounting.js';
 import type { CompiledRouting } from '../route/compile.js';
 import { admittedEvent, type AppStreamMode } from '../route/event.js';
 import { ThresholdGate } from '../route/threshold.js';
-import { batchCounts, type BatchTask, type RoutedRecord } from './batch.js';
+import { batchCounts, Outcome, type BatchTask, type RoutedRecord } from './batch.js';
 import { outputRoom, SharedArena } from './arena.js';
 import { batchLines, halves, type BatchLimits } from './batcher.js';
 import { InlineExecutor, PoolExecutor, type BatchExecutor } from './executor.js';
@@ -73,6 +73,11 @@ export interface EngineOptions {
   retryRuns?: { perBatch: number; perRun: number };
   /** Keep up to this many examples of the masked form per detector (dry runs). */
   examples?: number;
+  /**
+   * Mark private-key body lines that have no BEGIN or END line in their batch, as a Lambda
+   * invocation does (see pem-blocks.ts): saved Lambda events run so, as their handler runs them.
+   */
+  orphanKeyLines?: boolean;
   /**
    * Security routing rules. The policy must have been compiled with their line patterns
    * (`extraLinePatterns: routing.linePatterns`) so routed lines leave the fast path.
@@ -135,6 +140,12 @@ export interface BatchReport {
   latencyMs: number;
   /** The batch's worker died, and its records went to the quarantine. */
   workerFailed: boolean;
+  /**
+   * Each line's outcome (see `Outcome` in batch-types.ts), in order, and the number of the first
+   * in its input: what became of which line. Always set by the engine (a half of a batch run
+   * again is reported on its own).
+   */
+  lines?: { first: number; outcomes: Uint8Array };
 }
 
 /** One run of a batch that failed: its worker died, or the pool refused it. */
@@ -236,8 +247,8 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
   /** A line the batcher read past (see BatchTask.tooLarge): quarantined on this thread, in its turn. */
   const readPast = (task: BatchTask): InFlight => ({ task, room: undefined, started: performance.now(), tokenKey: undefined, transfers: [], result: Promise.resolve({ tooLarge: true }) });
 
-  const report = (f: InFlight, r: Omit<BatchReport, 'seq' | 'file' | 'bytes' | 'latencyMs'>): void => {
-    o.observer?.batch({ seq: f.task.seq, file: f.task.file, bytes: f.task.tooLarge?.inputBytes ?? f.task.data.byteLength, latencyMs: performance.now() - f.started, ...r });
+  const report = (f: InFlight, r: Omit<BatchReport, 'seq' | 'file' | 'bytes' | 'latencyMs' | 'lines'>, outcomes: Uint8Array): void => {
+    o.observer?.batch({ seq: f.task.seq, file: f.task.file, bytes: f.task.tooLarge?.inputBytes ?? f.task.data.byteLength, latencyMs: performance.now() - f.started, ...r, lines: { first: f.task.firstLine, outcomes } });
   };
 
   const retry = o.retryRuns ?? RETRY_RUNS;
@@ -256,7 +267,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
       const { lineBytes } = f.task.tooLarge as NonNullable<BatchTask['tooLarge']>;
       const err = new LogveilError('RECORD_TOO_LARGE', `record of ${lineBytes} bytes exceeds maxRecordBytes ${o.limits.maxRecordBytes}; its first ${f.task.data.byteLength} bytes are quarantined`);
       const { n, code } = await quarantineBatch(f.task, err, o, acc);
-      report(f, { records: n, appOut: 0, dropped: 0, quarantined: n, fastPathLines: 0, findings: {}, categories: {}, quarantineCodes: [code], workerFailed: false });
+      report(f, { records: n, appOut: 0, dropped: 0, quarantined: n, fastPathLines: 0, findings: {}, categories: {}, quarantineCodes: [code], workerFailed: false }, new Uint8Array(n).fill(Outcome.Quarantined));
       return;
     }
     if ('failed' in r) {
@@ -286,7 +297,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
       // A worker that died has stopped; one stopped by closing the pool may still be writing into
       // the batch's room while its task is already rejected: those slots are not given back.
       if (!poolClosed(r.failed)) release(f);
-      report(f, { records: n, appOut: 0, dropped: 0, quarantined: n, fastPathLines: 0, findings: {}, categories: {}, quarantineCodes: Array<string>(n).fill(code), workerFailed: true });
+      report(f, { records: n, appOut: 0, dropped: 0, quarantined: n, fastPathLines: 0, findings: {}, categories: {}, quarantineCodes: Array<string>(n).fill(code), workerFailed: true }, new Uint8Array(n).fill(Outcome.Quarantined));
       return;
     }
     const res = r.ok;
@@ -304,7 +315,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
     acc.addBatch(res.outcomes, f.task.data.byteLength, res.findings, res.quarantine);
     if (res.examples && o.examples) acc.addExamples(res.examples, o.examples);
     for (const e of res.events) if (e.type === 'quarantine') o.onProblem?.(problemLine(e));
-    report(f, batchCounts(res));
+    report(f, batchCounts(res), res.outcomes);
   };
 
   const settleHead = async (): Promise<void> => {
@@ -316,7 +327,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
     for (const input of inputs) {
       for await (const task of batchLines(input.name, input.chunks(), limits, () => seq++, (n) => arena.alloc(n))) {
         while (inflight.length >= maxInFlight) await settleHead();
-        inflight.push(task.tooLarge ? readPast(task) : await dispatch(task));
+        inflight.push(task.tooLarge ? readPast(task) : await dispatch(o.orphanKeyLines ? { ...task, orphanKeyLines: true } : task));
       }
     }
     while (inflight.length > 0) await settleHead();

@@ -8,7 +8,8 @@ import { builtinRoutingDir } from '../../src/route/builtin.js';
 import { CompiledRouting } from '../../src/route/compile.js';
 import { loadRoutingRules } from '../../src/route/load.js';
 import { SharedArena } from '../../src/pipeline/arena.js';
-import { openPool } from '../../src/pipeline/engine.js';
+import { openPool, type BatchReport } from '../../src/pipeline/engine.js';
+import { Outcome } from '../../src/pipeline/batch.js';
 import { LineWriter } from '../../src/sinks/line-writer.js';
 import { builtinPolicy, LIMITS, runEngine } from '../helpers/engine.js';
 
@@ -122,6 +123,19 @@ describe('engine', () => {
     ]);
     // Of the batches settled (the halves that ran and the record quarantined), one failed.
     expect(batches.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('reports each line\'s outcome with the number of its first line, halves run again included', async () => {
+    const reports: Array<[number, number[]]> = [];
+    const input = lines(16, (i) => (i === 4 ? '{"msg":"CRASH-ME"}' : i === 9 ? `{"k":1,"k":"${'bob@example.com'}"}` : i === 12 ? '{"mail":"bob@example.com"}' : CLEAN_LINE(i)));
+    const observer = { batch: (b: BatchReport) => void reports.push([b.lines?.first ?? 0, Array.from(b.lines?.outcomes ?? [])]) };
+    const r = await runEngine(input, { workers: 2, batch: { maxBatchRecords: 16 }, faults: { crashOnMarker: 'CRASH-ME' }, observer });
+    expect(r.summary).toMatchObject({ recordsIn: 16, quarantined: 2, balanced: true });
+    // Every line reported once, in order, each batch from its first line on.
+    const all = reports.flatMap(([first, outcomes]) => outcomes.map((o, i) => [first + i, o]));
+    expect(all.map(([line]) => line)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+    const byLine = new Map(all.map(([line, o]) => [line, o]));
+    expect([byLine.get(5), byLine.get(10), byLine.get(13), byLine.get(1)]).toEqual([Outcome.Quarantined, Outcome.Quarantined, Outcome.Redacted, Outcome.Unchanged]);
   });
 
   it('serves runs from a pool it leaves open, replaces a worker that died in one, and refuses a pool set up otherwise', async () => {

@@ -95,7 +95,7 @@ describe('identifying fields with findings', () => {
     for (const v of RAW) expect(JSON.stringify(res)).not.toContain(v);
     const { entries, events, opened } = await envelopeQuarantine();
     expect(entries.map((e) => e.source)).toEqual([{ recordId: 'rec-0' }]);
-    expect(events.map((e) => e.message)).toEqual([expect.stringMatching(/^record rec-0: payload fields owner \(aws-access-key-id\), logGroup \(github-pat\), logStream \(email\) hold values/)]);
+    expect(events.map((e) => e.message)).toEqual([expect.stringMatching(/^records\[0\]: payload fields owner \(aws-access-key-id\), logGroup \(github-pat\), logStream \(email\) hold values/)]);
     expect(opened).toEqual([TAINTED]);
     const m = transform.runtime.metrics.snapshot();
     expect(m).toMatchObject({ recordsIn: 3, appOut: 2, dropped: 0, quarantined: 1 });

@@ -16,6 +16,7 @@ import { decryptToken, findTokens } from '../../crypto/token.js';
 import type { CompiledPolicy } from '../../detect/compile.js';
 import type { RunSummary } from '../../pipeline/accounting.js';
 import { fileInput, redactStreams } from '../../pipeline/engine.js';
+import { SavedEvents, type SavedEventFormat } from '../../lambda/replay.js';
 import { runExitCode } from '../exit.js';
 import { openRuntime } from '../../pipeline/runtime.js';
 import { readLedgerEvents } from '../../sinks/ledger/reader.js';
@@ -32,6 +33,8 @@ export interface DryRunOptions {
   json?: boolean;
   /** Examples of the masked form, and places of new and lost findings, shown per detector. */
   examples?: number;
+  /** The inputs are saved Lambda events of this kind (see lambda/replay.ts). */
+  events?: SavedEventFormat;
 }
 
 interface PolicyRun {
@@ -56,8 +59,8 @@ export async function dryRunCommand(files: string[], config: LogveilConfig, o: D
     const say = (message: string): void => void process.stderr.write(`logveil: ${message}\n`);
     const state = join(scratch, 'state');
     const shown = o.examples ?? EXAMPLES;
-    const a = await runPolicy(inputs, config, state, join(scratch, 'a'), o.workers, shown, say);
-    const b = o.compare ? await runPolicy(inputs, { ...config, patterns: o.compare }, state, join(scratch, 'b'), o.workers, shown) : undefined;
+    const a = await runPolicy(inputs, config, state, join(scratch, 'a'), o, shown, say);
+    const b = o.compare ? await runPolicy(inputs, { ...config, patterns: o.compare }, state, join(scratch, 'b'), o, shown) : undefined;
     const report = b ? { policy: describe(a), compare: describe(b), changes: diff(a, b, shown) } : { policy: describe(a) };
     process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(a, b, shown));
     // As the run of the policy would exit: 3 when it would quarantine records (1 when its counts do not balance).
@@ -68,31 +71,37 @@ export async function dryRunCommand(files: string[], config: LogveilConfig, o: D
 }
 
 /** One policy's run over `files`, with the keys of `stateDir`; its ledger and quarantine are written under `runDir`. */
-async function runPolicy(files: string[], config: LogveilConfig, stateDir: string, runDir: string, workers: number, examples: number, onProblem?: (message: string) => void): Promise<PolicyRun> {
+async function runPolicy(files: string[], config: LogveilConfig, stateDir: string, runDir: string, o: DryRunOptions, examples: number, onProblem?: (message: string) => void): Promise<PolicyRun> {
   const ledgerDir = join(runDir, 'ledger');
   // A policy compared with the config's may lack a detector the config sets an action for.
   const runtime = await openRuntime({ ...config, stateDir }, { ledgerDir, checkActions: onProblem !== undefined });
   const discard = new Writable({ write: (_chunk, _enc, done) => done() });
   const quarantine = new QuarantineSink(join(runDir, 'quarantine.jsonl'));
   try {
-    const summary = await redactStreams(
-      files.map(fileInput),
+    const quarantineKey = await runtime.quarantineKey();
+    const app = LineWriter.forStream(discard);
+    const replay = o.events ? new SavedEvents({ format: o.events, policy: runtime.policy, quarantineKey, security: runtime.security, quarantine, app, onProblem: onProblem ?? (() => undefined) }) : undefined;
+    const engineSummary = await redactStreams(
+      replay ? replay.inputs(files) : files.map(fileInput),
       {
         policy: runtime.policy,
         actions: config.actions,
         keys: runtime.keys,
-        quarantineKey: await runtime.quarantineKey(),
-        workers,
+        quarantineKey,
+        workers: o.workers,
         format: config.format,
         limits: config.limits,
-        app: LineWriter.forStream(discard),
-        security: runtime.security,
-        quarantine,
+        app: replay ? replay.output.engineOutput : app,
+        security: replay ? replay.output.security(runtime.security) : runtime.security,
+        quarantine: replay ? replay.output.quarantine(quarantine) : quarantine,
         examples,
         routing: runtime.routing,
-        ...(onProblem ? { onProblem } : {}),
+        ...(onProblem ? { onProblem: replay ? replay.output.problems(onProblem) : onProblem } : {}),
+        ...(replay ? { observer: replay.output.observer(), orphanKeyLines: true } : {}),
       },
     );
+    await replay?.output.finish();
+    const summary = replay ? replay.summary(engineSummary) : engineSummary;
     // The ledger is read closed (signed, as a reader expects it), and the keys open: a key the policy
     // tokenized is named by its keyed hash (keyedPath), whose key is made, if need be, while the
     // ledger can still record that.

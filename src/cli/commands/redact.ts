@@ -1,6 +1,8 @@
 /**
  * `logveil redact`: stdin or files -> redacted lines on stdout or --out; security events and the
- * quarantine under the state directory unless named; a summary on stderr.
+ * quarantine under the state directory unless named; a summary on stderr. Saved Lambda events
+ * (`--format cloudwatch|firehose`) are decoded with their handler's code and written in the shape it
+ * writes them (see lambda/replay.ts).
  */
 import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +12,7 @@ import { fileInput, openPool, redactStreams, type EnginePool, type InputSource }
 import { checkInputs } from '../inputs.js';
 import { openRuntime, VERSION, type Runtime } from '../../pipeline/runtime.js';
 import type { LineFormat } from '../../codecs/jsonl.js';
+import { SavedEvents, type SavedEventFormat } from '../../lambda/replay.js';
 import { LineWriter } from '../../sinks/line-writer.js';
 import { QuarantineSink } from '../../sinks/quarantine.js';
 import { detectorCategories, EngineTelemetry } from '../../telemetry/metrics.js';
@@ -30,7 +33,11 @@ export interface EngineFlags {
   workers?: number;
 }
 
-export interface RedactFlags extends EngineFlags {
+/** What `redact` reads: lines, or saved Lambda events. */
+export type InputFormat = LineFormat | SavedEventFormat;
+
+export interface RedactFlags extends Omit<EngineFlags, 'format'> {
+  format?: InputFormat;
   tokenMode?: 'deterministic' | 'randomized';
   summary?: boolean;
   summaryJson?: string;
@@ -64,10 +71,12 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
   checkInputs(files);
   const config = loadConfig(flags.config);
   if (flags.patterns?.length) config.patterns = flags.patterns;
-  if (flags.format) config.format = flags.format;
+  // Saved events' log records are read in the config's line format (a handler reads them in its own config's).
+  const events = flags.format === 'cloudwatch' || flags.format === 'firehose' ? flags.format : undefined;
+  if (flags.format && !events) config.format = flags.format as LineFormat;
   if (flags.tokenMode) config.actions.tokenMode = flags.tokenMode;
   if (flags.dryRun || flags.compare) {
-    return dryRunCommand(files, config, { workers: flags.workers ?? defaultWorkers(), ...(flags.compare ? { compare: flags.compare } : {}), ...(flags.examples !== undefined ? { examples: flags.examples } : {}), json: flags.json ?? false });
+    return dryRunCommand(files, config, { workers: flags.workers ?? defaultWorkers(), ...(flags.compare ? { compare: flags.compare } : {}), ...(flags.examples !== undefined ? { examples: flags.examples } : {}), json: flags.json ?? false, ...(events ? { events } : {}) });
   }
 
   const workers = flags.workers ?? defaultWorkers();
@@ -101,10 +110,6 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
     throw err;
   }
   const { app, quarantine, summaryWriter } = outputs;
-  const inputs: InputSource[] =
-    files.length === 0
-      ? [{ name: '-', chunks: () => process.stdin }]
-      : files.map(fileInput);
   const deploymentId = `${hostname()}:${process.pid}`;
   const run = { policyHash: runtime.policy.hash, routingHash: runtime.routing.compiled.hash, version: VERSION, configHash: config.hash, deploymentId };
   let counts = { recordsIn: 0, appOut: 0, dropped: 0, quarantined: 0 };
@@ -120,7 +125,8 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
     heartbeat.start();
     progress = await openProgress({
       enabled: flags.progress !== false,
-      files,
+      // Saved events' records are counted as decoded: the files' sizes are no total for them.
+      files: events ? [] : files,
       stderr: process.stderr,
       stdout: process.stdout,
       outputIsStdout: flags.out === undefined || flags.out === '-',
@@ -131,29 +137,43 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
     throw err;
   }
   let summary: RunSummary;
+  let replay: SavedEvents | undefined;
   /** What failed while the run was closed: reported once the run itself succeeded. */
   const failures: unknown[] = [];
   try {
+    const quarantineKey = await runtime.quarantineKey();
+    const onProblem = (message: string): void => void (progress ? progress.log(`logveil: ${message}`) : process.stderr.write(`logveil: ${message}\n`));
+    const observer = new EngineTelemetry({ categories: detectorCategories(runtime.policy.spec) });
+    let inputs: InputSource[];
+    if (events) {
+      replay = new SavedEvents({ format: events, policy: runtime.policy, quarantineKey, security: runtime.security, quarantine, app, onProblem });
+      inputs = replay.inputs(files);
+    } else inputs = files.length === 0 ? [{ name: '-', chunks: () => process.stdin }] : files.map(fileInput);
     summary = await redactStreams(inputs, {
       policy: runtime.policy,
       actions: config.actions,
       keys: runtime.keys,
-      quarantineKey: await runtime.quarantineKey(),
+      quarantineKey,
       workers,
       ...(pool ? { pool } : {}),
       format: config.format,
       limits: config.limits,
-      app,
-      security: runtime.security,
-      quarantine,
-      onProblem: (message) => (progress ? progress.log(`logveil: ${message}`) : process.stderr.write(`logveil: ${message}\n`)),
+      app: replay ? replay.output.engineOutput : app,
+      security: replay ? replay.output.security(runtime.security) : runtime.security,
+      quarantine: replay ? replay.output.quarantine(quarantine) : quarantine,
+      onProblem: replay ? replay.output.problems(onProblem) : onProblem,
       onProgress: (accounting) => {
         counts = { recordsIn: accounting.recordsIn, appOut: accounting.appOut, dropped: accounting.dropped, quarantined: accounting.quarantined };
         progress?.update(accounting);
       },
-      observer: new EngineTelemetry({ categories: detectorCategories(runtime.policy.spec) }),
+      observer: replay ? replay.output.observer(observer) : observer,
       routing: runtime.routing,
+      ...(replay ? { orphanKeyLines: true } : {}),
     });
+    if (replay) {
+      await replay.output.finish();
+      summary = replay.summary(summary);
+    }
     const { recordsIn, appOut, dropped, quarantined } = summary;
     counts = { recordsIn, appOut, dropped, quarantined };
   } finally {
@@ -173,9 +193,9 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
   }
   // The run's own error, had it thrown, would be the one reported; else the first of these.
   if (failures.length > 0) throw failures[0];
-  if (flags.summary !== false) process.stderr.write(formatSummary(summary) + '\n');
+  if (flags.summary !== false) process.stderr.write(formatSummary(summary) + '\n' + (replay ? `${replay.describe()}\n` : ''));
   if (summaryWriter) {
-    await summaryWriter.write(JSON.stringify(summary));
+    await summaryWriter.write(JSON.stringify(replay ? { ...summary, savedEvents: replay.counts } : summary));
     await summaryWriter.close();
   }
   return runExitCode(summary, (line) => process.stderr.write(line));
