@@ -81,6 +81,12 @@ export function mayHoldBase64Text(text: string): boolean {
   return text.length >= 16 && TEXT_START.test(text);
 }
 
+/**
+ * How base64 that spells JSON or text begins (see {@link decoded}), tested before a run is
+ * decoded: a long run of random bytes, a key's body, is passed over at once, wherever it is tried.
+ */
+const HEAD = new RegExp(String.raw`^(?:${OPENINGS.join('|')}|(?:${TEXT_TRIPLE}${RUN_CHAR}){${TEXT_BYTES / 3}})`);
+
 /** A line break between the lines of a wrapped run. */
 const LINE_BREAK = /^\r?\n$/;
 
@@ -95,18 +101,22 @@ export function base64TextIn(text: string): Base64Text[] {
   TOKEN.lastIndex = 0;
   for (let m = TOKEN.exec(text); m !== null; m = TOKEN.exec(text)) runs.push([m.index, m[0]]);
   const out: Base64Text[] = [];
-  for (let i = 0; i < runs.length; i++) {
-    const [start, written] = runs[i] as [number, string];
+  for (let i = 0; i < runs.length; ) {
     const lines = wrappedLines(text, runs, i);
+    const [lastStart, last] = lines[lines.length - 1] as [number, string];
+    // The runs the lines are (the last line may be too short to be one).
+    let next = i + 1;
+    while (next < runs.length && (runs[next] as [number, string])[0] < lastStart + last.length) next++;
     const whole = lines.length > 1 ? wrapped(text, lines) : undefined;
-    if (whole) {
-      out.push(whole);
-      // The runs it took (its last line may be too short to be one).
-      while (i + 1 < runs.length && (runs[i + 1] as [number, string])[0] < whole.end) i++;
-      continue;
+    if (whole) out.push(whole);
+    else {
+      // Not text read whole: each line alone, once (not each again as the first of the lines after it).
+      for (let j = i; j < next; j++) {
+        const found = readRun(text, ...(runs[j] as [number, string]));
+        if (found) out.push(found);
+      }
     }
-    const found = readRun(text, start, written);
-    if (found) out.push(found);
+    i = next;
   }
   return out;
 }
@@ -144,6 +154,7 @@ function wrappedLines(text: string, runs: ReadonlyArray<[number, string]>, i: nu
 function wrapped(text: string, lines: ReadonlyArray<[number, string]>): Base64Text | undefined {
   const [start, first] = lines[0] as [number, string];
   const [lastStart, last] = lines[lines.length - 1] as [number, string];
+  if (!HEAD.test(first)) return undefined;
   const found = decoded(lines.map(([, written]) => written).join(''), false);
   if (!found) return undefined;
   return { start, end: lastStart + last.length, ...found, wrap: { width: first.length, separator: text.slice(start + first.length, (lines[1] as [number, string])[0]) } };
@@ -156,7 +167,8 @@ function readRun(text: string, start: number, written: string): Base64Text | und
   for (let at = written.indexOf('/'); at !== -1; at = written.indexOf('/', at + 1)) offsets.push(at + 1);
   for (const offset of offsets) {
     const rest = written.slice(offset);
-    if (rest.replace(/=+$/, '').replaceAll('\\/', '/').length < 16) break;
+    // 16 characters or more, as every run is (the head needs them).
+    if (!HEAD.test(rest)) continue;
     const found = decoded(rest, rest.includes('\\/'));
     if (found) return { start: start + offset, end: start + written.length, ...found };
   }

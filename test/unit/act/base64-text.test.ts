@@ -69,6 +69,13 @@ describe('base64TextIn', () => {
     if (found) expect(encodedText(env, found)).toBe(body);
   });
 
+  it('reads each line of a wrapped body that spells no text whole alone, once, and finds text after it', () => {
+    const binary = Buffer.from(Array.from({ length: 57 * 40 }, (_, i) => (i * 151 + 7) % 256)).toString('base64').replace(/(.{76})(?=.)/g, '$1\n');
+    const text = 'export DB_PASSWORD=Sup3rS3cretPW';
+    const found = base64TextIn(`${binary}\n${b64(text)} done`);
+    expect(found.map((f) => f.text)).toEqual([text]);
+  });
+
   it('leaves a JWT, a longer base64 run, and base64 that spells no text', () => {
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl';
     expect(base64TextIn(`Authorization: Bearer ${jwt}`)).toEqual([]);
