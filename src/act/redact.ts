@@ -4,42 +4,27 @@
  * body: the input is never mutated. A key is redacted like a string (its findings are named
  * `<object path>{key}`, and paths below it use the redacted key). A number is scanned as written (a
  * card number logged as a number is still a card number); one a detector matches becomes a string.
+ * What is found is written by redactor.ts.
  */
-import type { KeyRuleSpec } from '../detect/pack.js';
 import { plainNumber } from '../detect/numbers.js';
-import { decodedForms } from '../detect/repeats.js';
 import { ownTokens, scanHits, scanText, type KnownMatches, type TraceEntry } from '../detect/scan.js';
 import { CodecError, LogveilError } from '../errors.js';
-import { fieldPath, type Finding, type JsonValue, type LogRecord, type Severity } from '../record.js';
-import type { ResolvedAction } from './actions.js';
-import { detectorEdit, keyRuleEdit, withKeyRules, type Edit, type RedactedBy } from './edits.js';
+import { fieldPath, type JsonValue, type LogRecord } from '../record.js';
+import { detectorEdit, keyRuleEdit, withKeyRules } from './edits.js';
 import { bytesText, BYTES_MEMBERS, encodedBytes } from './bytes-value.js';
 import { embeddedValues } from './embedded.js';
 import { encodedArgumentItems, holdsProgram, mayHoldEncodedCommand, type EncodedCommand } from './encoded-command.js';
 import { DROP, mayHoldEncodedText, readEncodedCommands, readEncodedTexts, type Scan } from './encoded-readings.js';
 import { anyValueContainer, anyValueItems, anyValueMember, kvlistName } from './any-value.js';
 import { entryRules, itemRule } from './argument-items.js';
-import { contextWith, leaves, memberDecision, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue, takes } from './members.js';
+import { contextWith, memberDecision, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue, takes } from './members.js';
 import type { RedactOptions, RedactOutcome } from './redact-options.js';
+import { DropRecord, Redactor } from './redactor.js';
 import { redactRepeats, type FirstPass } from './repeats.js';
-import { replacement } from './replace.js';
 import { boundParameters, type BoundParameter } from './sql.js';
 
 export { partial, type RedactKeys } from './replace.js';
 export type { RedactOptions, RedactOutcome } from './redact-options.js';
-
-/**
- * A value's {@link RedactedBy}, written member by member: spread (`{ ...by, count }`), V8 gave each
- * object a hidden class of its own once the spread went megamorphic (a string of 80,000 addresses
- * kept 80,000 of them, 250 bytes each).
- */
-function redactedBy(by: Omit<RedactedBy, 'count'>, count: number): RedactedBy {
-  return { id: by.id, category: by.category, severity: by.severity, label: by.label, action: by.action, count };
-}
-
-class DropRecord {
-  constructor(readonly detectorId: string) {}
-}
 
 /** Redacts one record's body. Throws CodecError for records too deep to walk. */
 export function redactRecord(record: LogRecord, options: RedactOptions): RedactOutcome {
@@ -64,17 +49,12 @@ export function redactRecord(record: LogRecord, options: RedactOptions): RedactO
   }
 }
 
-class Walker implements FirstPass {
-  readonly findings: Finding[] = [];
-  /** The values this record had redacted, as written, each with what redacted it first. */
-  readonly redacted = new Map<string, RedactedBy>();
+/** Reads a record for what to redact (see the head comment); {@link Redactor} writes it. */
+class Walker extends Redactor implements FirstPass {
   /** The keys (as written) from the record's root down to the value being walked. */
   readonly #keys: string[] = [];
   /** How each number the record holds unchanged was written (a number may be read otherwise: plain digits, printed). */
   readonly written = new Map<number, string[]>();
-  /** Some number has a reading its writing does not hold verbatim (`5.36221234E8` is 536221234). */
-  numbersReadOtherwise = false;
-  readonly #o: RedactOptions;
   /** The arrays of bind parameters the record holds beside their statements, with the rules their columns give (see boundParameters). */
   readonly #bound = new WeakMap<readonly JsonValue[], ReadonlyMap<number, BoundParameter>>();
   /** The entries of OTLP kvlists that hold a value their list names, with that name (see kvlistName). */
@@ -85,7 +65,7 @@ class Walker implements FirstPass {
   #program: boolean | undefined;
 
   constructor(options: RedactOptions, root: string | JsonValue) {
-    this.#o = options;
+    super(options);
     this.#root = root;
   }
 
@@ -101,11 +81,11 @@ class Walker implements FirstPass {
     if (typeof v === 'string') return this.string(v, path, true, context, true, under);
     if (typeof v === 'number') return this.number(v, path, source, context, under);
     if (v === null || typeof v !== 'object') return v;
-    if (depth >= this.#o.maxDepth) {
+    if (depth >= this.options.maxDepth) {
       // The path is named unless one of its keys repeats a value of the record.
-      const source = this.#o.source;
+      const source = this.options.source;
       const at = this.#keys.some((k) => (source === undefined ? standsAsValue(k, this.#root) : !onlyAsKey(k, source))) ? '' : ` at ${path}`;
-      throw new CodecError('RECORD_TOO_DEEP', `JSON nesting deeper than ${this.#o.maxDepth} levels${at}`);
+      throw new CodecError('RECORD_TOO_DEEP', `JSON nesting deeper than ${this.options.maxDepth} levels${at}`);
     }
     if (Array.isArray(v)) {
       let out: JsonValue[] | undefined;
@@ -113,7 +93,7 @@ class Walker implements FirstPass {
       const encoded = v.length > 1 ? encodedArgumentItems(v) : undefined;
       const scripts = encoded && this.#programNamed() ? encoded : undefined;
       // A map written as its entries (`[["password","..."],["host","db"]]`): each value under its key.
-      const entries = entryRules(this.#o.policy.keyRules, v);
+      const entries = entryRules(this.options.policy.keyRules, v);
       if (entries) for (const [pair, rule] of entries) this.#bound.set(pair, new Map([[1, rule]]));
       // An OTLP arrayValue's items, read by the item rules as the plain array's are.
       const plain = anyValueItems(v);
@@ -123,14 +103,14 @@ class Walker implements FirstPass {
       for (let i = 0; i < v.length; i++) {
         const item = v[i] as JsonValue;
         // The value after a command-line option or a header name a rule selects (`["--password","..."]`).
-        const option = itemRule(this.#o.policy.keyRules, plain ?? v, i) ?? this.#bound.get(v)?.get(i);
+        const option = itemRule(this.options.policy.keyRules, plain ?? v, i) ?? this.#bound.get(v)?.get(i);
         const script = scripts?.get(i);
         // An AnyValue item keeps its shape: what it holds is replaced.
         const held = option && plain ? anyValueMember(item) : undefined;
         const next = option
           ? held !== undefined
-            ? this.#heldByKey(item as Record<string, JsonValue>, held, `${path}[${i}]`, option.rule, option.pattern, `${source}[${i}]`)
-            : this.#byKey(item, `${path}[${i}]`, option.rule, option.pattern, `${source}[${i}]`)
+            ? this.heldByKey(item as Record<string, JsonValue>, held, `${path}[${i}]`, option.rule, option.pattern, `${source}[${i}]`)
+            : this.byKey(item, `${path}[${i}]`, option.rule, option.pattern, `${source}[${i}]`)
           : script !== undefined
             ? this.#encodedArgument(item as string, { start: 0, end: (item as string).length, script }, `${path}[${i}]`, context)
             : typeof item === 'string' && this.#clean(item, context)
@@ -145,9 +125,9 @@ class Walker implements FirstPass {
     const keys = Object.keys(v);
     // A name and a value (`{"name":"DB_PASSWORD","value":"..."}`): the value is read under the name too.
     const named = namedValue(v, keys);
-    const holding = this.#o.policy.keyRules.holdingIn(v, keys);
+    const holding = this.options.policy.keyRules.holdingIn(v, keys);
     // A statement's bind parameters beside it (`{"sql":"... values (?, ?)","bindings":[...]}`), by their columns.
-    const bound = boundParameters(this.#o.policy.keyRules, v, keys);
+    const bound = boundParameters(this.options.policy.keyRules, v, keys);
     if (bound) this.#bound.set(v[bound.key] as JsonValue[], bound.items);
     const entryName = this.#entryNames.get(v);
     for (let i = 0; i < keys.length; i++) {
@@ -160,8 +140,8 @@ class Walker implements FirstPass {
       const newKey = this.#clean(key, keyContext) ? key : this.string(key, `${path}{key}`, false, keyContext);
       const name = newKey === DROP ? key : newKey;
       // A kvlist entry's value is read under the name its list gives it too (see kvlistName).
-      const byEntry = entryName !== undefined && key === 'value' ? memberDecision(this.#o.policy.keyRules, key, entryName, holding) : undefined;
-      const { decision, byName } = byEntry?.decision.mode === 'redact' ? byEntry : memberDecision(this.#o.policy.keyRules, key, asNamed, holding);
+      const byEntry = entryName !== undefined && key === 'value' ? memberDecision(this.options.policy.keyRules, key, entryName, holding) : undefined;
+      const { decision, byName } = byEntry?.decision.mode === 'redact' ? byEntry : memberDecision(this.options.policy.keyRules, key, asNamed, holding);
       // An OTLP AnyValue keeps its shape: what it holds is replaced.
       const inner = byName ? anyValueMember(item) : undefined;
       let next: JsonValue | typeof DROP;
@@ -173,14 +153,14 @@ class Walker implements FirstPass {
         const childPath = fieldPath(path, name);
         next =
           inner !== undefined
-            ? this.#heldByKey(item as Record<string, JsonValue>, inner, childPath, decision.rule, decision.pattern ?? key, fieldPath(source, key))
-            : this.#byKey(item, childPath, decision.rule, decision.pattern ?? key, fieldPath(source, key));
+            ? this.heldByKey(item as Record<string, JsonValue>, inner, childPath, decision.rule, decision.pattern ?? key, fieldPath(source, key))
+            : this.byKey(item, childPath, decision.rule, decision.pattern ?? key, fieldPath(source, key));
         // An AnyValue that holds a list or a map, taken whole, stays an AnyValue: its token as a string.
         if (byName && typeof next === 'string' && anyValueContainer(item)) next = { stringValue: next };
       } else {
         // A skip rule's key names an id or a cursor: its words (resumeToken) say nothing of what it holds.
-        const keyed = decision.mode === 'skip' ? context : contextWith(this.#o.policy, key, context);
-        const itemContext = asNamed === undefined ? keyed : contextWith(this.#o.policy, asNamed, keyed);
+        const keyed = decision.mode === 'skip' ? context : contextWith(this.options.policy, key, context);
+        const itemContext = asNamed === undefined ? keyed : contextWith(this.options.policy, asNamed, keyed);
         if (typeof item === 'string' && keys.length === 1 && BYTES_MEMBERS.includes(key)) next = this.#bytes(item, fieldPath(path, name), itemContext);
         // Most values of a record hold nothing and leave as they are: their paths are not made.
         else if (typeof item === 'string' && this.#clean(item, itemContext)) next = item;
@@ -210,7 +190,7 @@ class Walker implements FirstPass {
    * redacted, then the redacted text. A finding in the plain digits replaces the whole number.
    */
   number(v: number, path: string, source = path, context: readonly string[] = NO_KEYS, under?: string): JsonValue | typeof DROP {
-    const written = this.#o.numbers?.at(source);
+    const written = this.options.numbers?.at(source);
     const text = written ?? String(v);
     const out = this.string(text, path, true, context, written !== undefined, under);
     if (out !== text) return out;
@@ -232,7 +212,7 @@ class Walker implements FirstPass {
    */
   string(text: string, path: string, decoded = true, context: readonly string[] = NO_KEYS, asWritten = true, under?: string): string | typeof DROP {
     if (asWritten && this.#clean(text, context)) return text;
-    const out = this.#scan(text, path, decoded, context, this.#o.valueDetectors?.of(text), this.#o.knownMatches, under);
+    const out = this.#scan(text, path, decoded, context, this.options.valueDetectors?.of(text), this.options.knownMatches, under);
     return this.#encodings(out, path, context, 0);
   }
 
@@ -270,13 +250,13 @@ class Walker implements FirstPass {
 
   /** `only`: the detectors that can match (all when undefined); `known`: matches found ahead (see prepareLines). */
   #scan(text: string, path: string, decoded: boolean, context: readonly string[], only?: readonly number[], known?: KnownMatches, under?: string): string | typeof DROP {
-    const { policy, actions, onScan } = this.#o;
+    const { policy, actions, onScan } = this.options;
     const trace: TraceEntry[] | undefined = onScan ? [] : undefined;
     const matches = scanText(policy, text, trace, only, context.length === 0 && under === undefined ? undefined : { keys: context, under }, known);
     if (onScan && trace) onScan(path, text, trace);
     const edits = matches.map((m) => detectorEdit(m, actions.forDetector(m.detector.spec), decoded));
     const byKey = embeddedValues(text, policy.keyRules, () => ownTokens(policy, text)).map((v) => keyRuleEdit(v, actions.forKeyRule(v.rule)));
-    return this.#redact(text, path, byKey.length === 0 ? edits : withKeyRules(edits, byKey));
+    return this.edit(text, path, byKey.length === 0 ? edits : withKeyRules(edits, byKey));
   }
 
   /**
@@ -290,9 +270,9 @@ class Walker implements FirstPass {
     const decoded = bytesText(value);
     if (!decoded) return this.string(value, path, true, context);
     const keys = context.length === 0 ? undefined : { keys: context };
-    const [first] = scanText(this.#o.policy, value, undefined, undefined, keys);
+    const [first] = scanText(this.options.policy, value, undefined, undefined, keys);
     if (first) {
-      const whole = this.#redact(value, path, [{ start: 0, end: value.length, by: detectorEdit(first, this.#o.actions.forDetector(first.detector.spec), true).by }]);
+      const whole = this.edit(value, path, [{ start: 0, end: value.length, by: detectorEdit(first, this.options.actions.forDetector(first.detector.spec), true).by }]);
       return whole === DROP ? DROP : encodedBytes(whole, 'utf8');
     }
     const out = this.#decoded(path, context)(decoded.text);
@@ -306,13 +286,13 @@ class Walker implements FirstPass {
    * GitHub token or a connection string logged as a request id is still redacted.
    */
   #skipped(text: string, path: string): string | typeof DROP {
-    const { policy, actions, valueDetectors } = this.#o;
+    const { policy, actions, valueDetectors } = this.options;
     const formats = policy.formatDetectors;
     // The raw line's answer holds for a plain record's strings; else the value's own prefilter.
     const candidates = valueDetectors?.plain ? valueDetectors.of(text) : (policy.prefilter?.candidates(text) ?? []);
     const hits = candidates.filter((d) => formats.has(d));
     if (hits.length === 0) return text;
-    return this.#redact(text, path, scanHits(policy, text, hits).map((m) => detectorEdit(m, actions.forDetector(m.detector.spec), true)));
+    return this.edit(text, path, scanHits(policy, text, hits).map((m) => detectorEdit(m, actions.forDetector(m.detector.spec), true)));
   }
 
   /**
@@ -320,104 +300,9 @@ class Walker implements FirstPass {
    * the line shows nothing a reading of it or its key could add, and it holds no encoded command.
    */
   #clean(text: string, context: readonly string[]): boolean {
-    const known = this.#o.valueDetectors;
+    const known = this.options.valueDetectors;
     return context.length === 0 && known?.plain === true && known.of(text).length === 0 && !mayHoldEncodedCommand(text) && !mayHoldEncodedText(text);
   }
 
-  #redact(text: string, path: string, edits: readonly Edit[]): string | typeof DROP {
-    if (edits.length === 0) return text;
-    const dropRecord = edits.find((e) => e.by.action.type === 'drop-record');
-    if (dropRecord || edits.some((e) => e.by.action.type === 'drop-field')) {
-      // The field or the record goes: every finding in the string is still counted, none tokenized.
-      for (const { by, start, end } of edits) {
-        if (by.action.type === 'drop-field' || by.action.type === 'drop-record') this.#o.onReplace?.(by.id, '');
-        this.#record(by.id, by.category, by.severity, by.label, path, start, end, by.action, undefined);
-      }
-      if (dropRecord) throw new DropRecord(dropRecord.by.id);
-      return DROP;
-    }
-    // Joined once: concatenated piece by piece, a string of many findings stays a tree of two
-    // 32-byte nodes per finding until something reads it (80,000 findings: tens of megabytes).
-    const out: string[] = [];
-    let pos = 0;
-    for (const { by, start, end, value, leaves } of edits) {
-      const written = text.slice(start, end);
-      for (const leaf of leaves ?? []) this.#remember(leaf, by, 0);
-      const replaced = this.#apply(by.action, by.label, value ?? written);
-      this.#o.onReplace?.(by.id, replaced.text);
-      this.#record(by.id, by.category, by.severity, by.label, path, start, end, by.action, replaced.kid);
-      this.#remember(written, by);
-      // Found in another reading (`5.36274189E8` read as its digits): that value is looked for too.
-      if (value !== undefined && value !== written) this.#remember(value, by, 0);
-      out.push(text.slice(pos, start), replaced.text);
-      pos = end;
-    }
-    out.push(text.slice(pos));
-    return out.join('');
-  }
-
-  /** `count`: how many times the record holds the value verbatim where it was redacted (none for a value read otherwise). */
-  #remember(value: string, by: Omit<RedactedBy, 'count'>, count = 1): void {
-    const known = this.redacted.get(value);
-    if (known) known.count += count;
-    else this.redacted.set(value, redactedBy(by, count));
-    // Its repeats written plainly are looked for too (none were redacted yet).
-    for (const form of decodedForms(value)) if (!this.redacted.has(form)) this.redacted.set(form, redactedBy(by, 0));
-  }
-
-  /** A key rule replaces the whole value, whatever its type; a value that is one token already stays. */
-  #byKey(v: JsonValue, path: string, rule: KeyRuleSpec, pattern: string, source: string): JsonValue | typeof DROP {
-    // A flag holds no secret (`"hasToken":false`).
-    if (v === null || v === '' || typeof v === 'boolean') return v;
-    const text = typeof v === 'string' ? v : ((typeof v === 'number' ? this.#o.numbers?.at(source) : undefined) ?? JSON.stringify(v));
-    const tokens = ownTokens(this.#o.policy, text);
-    if (tokens.length === 1 && tokens[0]?.start === 0 && tokens[0].end === text.length) return v;
-    const action = this.#o.actions.forKeyRule(rule);
-    const ruleId = `key:${pattern}`;
-    const replaced = this.#apply(action, rule.label, text);
-    this.#o.onReplace?.(ruleId, replaced.text);
-    this.#record(ruleId, rule.category, rule.severity, rule.label, path, 0, text.length, action, replaced.kid);
-    if (action.type === 'drop-record') throw new DropRecord(ruleId);
-    if (action.type === 'drop-field') return DROP;
-    const by = { id: ruleId, category: rule.category, severity: rule.severity, label: rule.label, action };
-    this.#remember(text, by);
-    // What an object or array the rule took holds, keys too, is looked for again (`{"password":{"value":"..."}}`);
-    // a number, in its other readings as well.
-    if (typeof v === 'object') for (const leaf of leaves(v, true)) this.#remember(leaf, by);
-    if (typeof v !== 'string') this.numbersReadOtherwise = true;
-    if (typeof v === 'number') for (const reading of [String(v), plainNumber(text)]) if (reading !== undefined && reading !== text) this.#remember(reading, by, 0);
-    return replaced.text;
-  }
-
-  /**
-   * What an OTLP AnyValue holds (its `member`), replaced as a key rule replaces a value (see
-   * #byKey), in an AnyValue of the same member. Bytes stay bytes: the replacement is encoded as them.
-   */
-  #heldByKey(item: Readonly<Record<string, JsonValue>>, member: string, path: string, rule: KeyRuleSpec, pattern: string, source: string): JsonValue | typeof DROP {
-    const held = item[member] as JsonValue;
-    const replaced = this.#byKey(held, fieldPath(path, member), rule, pattern, fieldPath(source, member));
-    if (replaced === held) return item;
-    return replaced === DROP ? DROP : { [member]: BYTES_MEMBERS.includes(member) && typeof replaced === 'string' ? encodedBytes(replaced, 'utf8') : replaced };
-  }
-
-  #apply(action: ResolvedAction, label: string, value: string): { text: string; kid?: string } {
-    return replacement(action, label, value, this.#o.keys);
-  }
-
-  #record(
-    detectorId: string,
-    category: string,
-    severity: Severity,
-    label: string,
-    path: string,
-    start: number,
-    end: number,
-    action: ResolvedAction,
-    kid: string | undefined,
-  ): void {
-    const finding: Finding = { detectorId, category, severity, label, path, start, end, action: action.type };
-    if (kid) finding.kid = kid;
-    this.findings.push(finding);
-  }
 }
 
