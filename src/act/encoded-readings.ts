@@ -9,6 +9,7 @@ import { CodecError } from '../errors.js';
 import { base64TextIn, encodedText, mayHoldBase64Text } from './base64-text.js';
 import { encodedHex, hexTextIn, mayHoldHexText } from './hex-text.js';
 import { encodedBytes } from './bytes-value.js';
+import { inflateBudget, type Compression, type InflateBudget } from './compressed-text.js';
 import { encodedCommands, type EncodedCommand } from './encoded-command.js';
 
 /** A field a drop action takes: the string is not written at all. */
@@ -25,6 +26,8 @@ export interface EncodedText {
   start: number;
   end: number;
   kind: 'base64' | 'hex';
+  /** How the text was compressed before it was encoded, if it was (see compressed-text.ts). */
+  compression?: Compression;
   text: string;
   again: (text: string) => string;
 }
@@ -38,22 +41,33 @@ export function mayHoldEncodedText(text: string): boolean {
  * The runs of base64 or hex in `text` that spell text, in order. A run read as both is read as
  * base64 (none is known: hex of text starts with a digit 0-7, base64 of text with C, D, I-Z or a-f).
  */
-export function encodedTextsIn(text: string): EncodedText[] {
-  const base64 = base64TextIn(text).map((r): EncodedText => ({ start: r.start, end: r.end, kind: 'base64', text: r.text, again: (t) => encodedText(t, r) }));
+export function encodedTextsIn(text: string, budget: InflateBudget = inflateBudget()): EncodedText[] {
+  const base64 = base64TextIn(text, budget).map((r): EncodedText => ({ start: r.start, end: r.end, kind: 'base64', ...(r.compression ? { compression: r.compression } : {}), text: r.text, again: (t) => encodedText(t, r) }));
   const hex = hexTextIn(text).filter((h) => !base64.some((b) => h.start < b.end && b.start < h.end));
   if (hex.length === 0) return base64;
   return [...base64, ...hex.map((r): EncodedText => ({ start: r.start, end: r.end, kind: 'hex', text: r.text, again: (t) => encodedHex(t, r) }))].sort((a, b) => a.start - b.start);
 }
 
+/** {@link encodedTextsIn}, its errors naming the field at `path`. */
+function encodedTextsAt(text: string, path: string, budget: InflateBudget): EncodedText[] {
+  try {
+    return encodedTextsIn(text, budget);
+  } catch (err) {
+    if (err instanceof CodecError) throw new CodecError(err.code, `${err.message} at ${path}`, { cause: err });
+    throw err;
+  }
+}
+
 /**
  * `text` with each run of base64 or hex that spells text read decoded (`scan`, which reads what
  * is encoded inside it at `depth` + 1) and encoded again where redacted, as it was written
- * (alphabet, padding, case, line width).
+ * (alphabet, padding, case, line width). `budget`: what the record may still inflate (see compressed-text.ts).
  *
- * @throws CodecError `RECORD_TOO_DEEP` when such a run lies {@link MAX_ENCODED_DEPTH} encodings deep or more (`path` names the field).
+ * @throws CodecError `RECORD_TOO_DEEP` when such a run lies {@link MAX_ENCODED_DEPTH} encodings deep or more,
+ *   `ENCODED_TOO_LARGE` when one is compressed past what is read (see compressed-text.ts); `path` names the field.
  */
-export function readEncodedTexts(text: string, path: string, scan: Scan, depth = 0): string | typeof DROP {
-  const runs = encodedTextsIn(text);
+export function readEncodedTexts(text: string, path: string, scan: Scan, depth = 0, budget: InflateBudget = inflateBudget()): string | typeof DROP {
+  const runs = encodedTextsAt(text, path, budget);
   // Deeper than that it is not read, and not passed on unread either: the record is quarantined.
   if (runs.length > 0 && depth >= MAX_ENCODED_DEPTH) {
     throw new CodecError('RECORD_TOO_DEEP', `text encoded in base64 or hex nested deeper than ${MAX_ENCODED_DEPTH} levels at ${path}`);

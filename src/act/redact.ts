@@ -14,6 +14,7 @@ import { detectorEdit, keyRuleEdit, withKeyRules } from './edits.js';
 import { bytesText, BYTES_MEMBERS, encodedBytes } from './bytes-value.js';
 import { embeddedValues } from './embedded.js';
 import { encodedArgumentItems, holdsProgram, mayHoldEncodedCommand, type EncodedCommand } from './encoded-command.js';
+import { inflateBudget } from './compressed-text.js';
 import { DROP, mayHoldEncodedText, readEncodedCommands, readEncodedTexts, type Scan } from './encoded-readings.js';
 import { anyValueContainer, anyValueItems, anyValueMember, kvlistName } from './any-value.js';
 import { entryRules, itemRule } from './argument-items.js';
@@ -61,6 +62,8 @@ class Walker extends Redactor implements FirstPass {
   readonly #entryNames = new WeakMap<object, string>();
 
   readonly #root: string | JsonValue;
+  /** What the record's compressed runs may still inflate to, nested ones included (see compressed-text.ts). */
+  readonly #inflate = inflateBudget();
   /** Whether the record names PowerShell's program somewhere, once asked (see #programNamed). */
   #program: boolean | undefined;
 
@@ -222,7 +225,7 @@ class Walker extends Redactor implements FirstPass {
    */
   #encodings(out: string | typeof DROP, path: string, context: readonly string[], depth: number): string | typeof DROP {
     const commands = out !== DROP && mayHoldEncodedCommand(out) ? readEncodedCommands(out, this.#decoded(path, context, depth)) : out;
-    return commands !== DROP && mayHoldEncodedText(commands) ? readEncodedTexts(commands, path, this.#decoded(path, context, depth), depth) : commands;
+    return commands !== DROP && mayHoldEncodedText(commands) ? readEncodedTexts(commands, path, this.#decoded(path, context, depth), depth, this.#inflate) : commands;
   }
 
   /**

@@ -97,7 +97,7 @@ export function patternsExplainCommand(text: string, flags: PatternsFlags): numb
   // A PowerShell encoded command's script, as redact reads it: decoded, with every detector.
   const encoded = encodedCommands(text).map((c) => ({ start: c.start, end: c.end, encoding: c.script.encoding, script: c.script.text, ...explainText(policy, c.script.text, { all: flags.all ?? false }) }));
   // Base64 or hex of text, as redact reads it: decoded, with every detector and key rule.
-  const texts = encodedTextsIn(text).map((b) => ({ start: b.start, end: b.end, kind: b.kind, text: b.text, ...explainText(policy, b.text, { all: flags.all ?? false }), keyRules: explainKeys(policy, b.text) }));
+  const texts = encodedTextsIn(text).map((b) => ({ start: b.start, end: b.end, kind: b.kind, ...(b.compression ? { compression: b.compression } : {}), text: b.text, ...explainText(policy, b.text, { all: flags.all ?? false }), keyRules: explainKeys(policy, b.text) }));
   if (flags.json) {
     process.stdout.write(JSON.stringify({ ...explanation, keyRules, optIn, ...(encoded.length > 0 ? { encodedCommands: encoded } : {}), ...(texts.length > 0 ? { encodedTexts: texts } : {}), ...(record ? { record } : {}) }, null, 2) + '\n');
     return ExitCode.Ok;
@@ -120,7 +120,8 @@ export function patternsExplainCommand(text: string, flags: PatternsFlags): numb
     for (const e of c.entries) process.stdout.write(`  ${e.verdict.padEnd(17)} ${e.detectorId}${spanOf(e, c.script)}${e.detail ? `: ${e.detail}` : ''}  (${e.source})\n`);
   }
   for (const b of texts) {
-    process.stdout.write(`${`${b.kind}-text`.padEnd(17)} [${b.start},${b.end}): ${b.kind} of text, read decoded as ${JSON.stringify(b.text)}; within it:\n`);
+    const of = b.compression ? `${b.compression} text` : 'text';
+    process.stdout.write(`${`${b.kind}-text`.padEnd(17)} [${b.start},${b.end}): ${b.kind} of ${of}, read decoded as ${JSON.stringify(b.text)}; within it:\n`);
     for (const e of b.entries) process.stdout.write(`  ${e.verdict.padEnd(17)} ${e.detectorId}${spanOf(e, b.text)}${e.detail ? `: ${e.detail}` : ''}  (${e.source})\n`);
     for (const e of b.keyRules) process.stdout.write(`  ${e.verdict.padEnd(17)} ${e.detectorId}${e.path === '$' ? spanOf(e, b.text) : ` ${e.path}`}: ${e.detail}  (${e.source})\n`);
   }

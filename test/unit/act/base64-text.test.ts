@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { gunzipSync, gzipSync, deflateSync, inflateSync } from 'node:zlib';
 import RE2 from 're2';
 import { BASE64_TEXT_LINES, base64TextIn, encodedText, mayHoldBase64Text } from '../../../src/act/base64-text.js';
+import { inflateBudget, MAX_INFLATED_BYTES } from '../../../src/act/compressed-text.js';
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
 
@@ -110,6 +112,92 @@ describe('base64TextIn', () => {
         expect(line.test(` ${text.toString('base64')} `), `${b} at ${at}`).toBe(true);
       }
     }
+  });
+});
+
+describe('compressed text in base64', () => {
+  const payload = JSON.stringify({ messageType: 'DATA_MESSAGE', logEvents: [{ id: '1', message: 'login password=vvM5MvR4ClUvp*fXJ!' }] });
+  const line = new RE2(BASE64_TEXT_LINES.join('|'));
+  const texts = (value: string): string[] => base64TextIn(value).map((f) => f.text);
+
+  it('reads gzip (a subscription payload a function logged) and zlib of every level inflated, and compresses the text again so', () => {
+    for (const [compression, written, inflate] of [
+      ['gzip', gzipSync(payload).toString('base64'), gunzipSync],
+      ...[1, 4, 6, 9].map((level) => ['zlib', deflateSync(payload, { level }).toString('base64'), inflateSync] as const),
+      ['zlib', deflateSync(payload, { level: 9 }).toString('base64url'), inflateSync],
+    ] as const) {
+      const value = `{"awslogs":{"data":"${written}"}}`;
+      expect(mayHoldBase64Text(value)).toBe(true);
+      expect(line.test(value), written).toBe(true);
+      const [found, ...more] = base64TextIn(value);
+      expect(more).toEqual([]);
+      expect(found).toMatchObject({ start: value.indexOf(written), end: value.indexOf(written) + written.length, text: payload, compression });
+      if (!found) continue;
+      const again = encodedText(payload.replace('vvM5MvR4ClUvp*fXJ!', '[[PASSWORD]]'), found);
+      const bytes = Buffer.from(again, found.url ? 'base64url' : 'base64');
+      expect(inflate(bytes).toString()).toContain('password=[[PASSWORD]]"');
+      expect(again.endsWith('=')).toBe(written.endsWith('='));
+    }
+  });
+
+  it('reads a stream as far as it inflates: cut short anywhere, a bad trailer, bytes after its end', () => {
+    const long = `pässwörd=vvM5MvR4ClUvp*fXJ! ${'x'.repeat(300)} €`;
+    const whole = gzipSync(long);
+    const written = whole.toString('base64');
+    // Cut at every length past the first deflate block's start: each reads a start of the text.
+    for (let cut = 24; cut < written.length; cut++) {
+      const [found] = base64TextIn(`data=${written.slice(0, cut)} end`);
+      expect(found, String(cut)).toBeDefined();
+      expect(long.startsWith(found?.text ?? '-'), String(cut)).toBe(true);
+    }
+    const badCrc = Buffer.from(whole);
+    badCrc[badCrc.length - 6] = (badCrc[badCrc.length - 6] as number) ^ 1;
+    const trailing = Buffer.concat([whole, Buffer.from('trailing bytes')]);
+    for (const bytes of [badCrc, trailing]) expect(texts(`data=${bytes.toString('base64')}`)).toEqual([long]);
+    // A URL's path after an unpadded run: the run ends before it.
+    const url = whole.toString('base64url');
+    const value = `GET /blob/${url}/download HTTP/1.1`;
+    const [found] = base64TextIn(value);
+    expect(found).toMatchObject({ text: long, start: value.indexOf(url), end: value.indexOf(url) + url.length });
+  });
+
+  it('reads any UTF-8 a run inflates to, and leaves what does not inflate or inflates to other bytes', () => {
+    for (const text of ['\u001b[31mERROR\u001b[0m token=ghp_qh8Mf3nwL6wfFVFHjISTfy4Nzo4tPsrN13R6', 'パスワード: hunter2-Secret!']) {
+      expect(texts(`x ${gzipSync(text).toString('base64')}`)).toEqual([text]);
+    }
+    const random = Buffer.from(Array.from({ length: 200 }, (_, i) => (i * 7919 + 13) % 256));
+    expect(base64TextIn(`data=${gzipSync(random).toString('base64')}`)).toEqual([]);
+    expect(base64TextIn(`data=H4sI${'A'.repeat(40)}`)).toEqual([]);
+  });
+
+  it('reads base64 whose +, / and = a URL percent-encodes, after a percent-escape too, and writes it again so', () => {
+    const json = '{"user":"bob@example.com","next":"/a?b>c"}';
+    const encoded = encodeURIComponent(Buffer.from(json).toString('base64'));
+    expect(encoded).toMatch(/%2F|%2B/);
+    for (const value of [`GET /cb?state=${encoded}&x=1`, `GET /cb?next=${encodeURIComponent(`https://app/cb?state=${Buffer.from(json).toString('base64')}`)} HTTP/1.1`]) {
+      const [found, ...more] = base64TextIn(value);
+      expect(more).toEqual([]);
+      expect(found, value).toMatchObject({ text: json, escaped: 'percent' });
+      if (found) expect(encodedText(json, found)).toBe(value.slice(found.start, found.end));
+      expect(mayHoldBase64Text(value)).toBe(true);
+    }
+    const gz = encodeURIComponent(gzipSync(json).toString('base64'));
+    expect(texts(`GET /x?data=${gz}`)).toEqual([json]);
+  });
+
+  it('refuses what inflates past a record\'s budget, over all its runs (a compression bomb, or many runs of a few megabytes)', () => {
+    const bomb = gzipSync(Buffer.alloc(MAX_INFLATED_BYTES + 1, 0x61)).toString('base64');
+    expect(() => base64TextIn(`data=${bomb}`)).toThrow(/inflates past/);
+    const part = gzipSync(Buffer.alloc(MAX_INFLATED_BYTES / 3, 0x61)).toString('base64');
+    const budget = inflateBudget();
+    expect(base64TextIn(`a=${part} b=${part}`, budget)).toHaveLength(2);
+    expect(() => base64TextIn(`c=${part} d=${part}`, budget)).toThrow(/inflates past/);
+    // Runs that begin as gzip and hold none: each costs an attempt, and a record holds 256 at most.
+    // A gzip header, then a deflate block of the type none is (binary 11).
+    const header = Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 3, 0x07]);
+    const runs = (n: number): string => Array.from({ length: n }, (_, i) => Buffer.concat([header, Buffer.from(String(i * 7919).repeat(4))]).toString('base64')).join(' ');
+    expect(base64TextIn(runs(200))).toEqual([]);
+    expect(() => base64TextIn(runs(300))).toThrow(/more base64 runs to inflate than one record may hold \(256\)/);
   });
 });
 

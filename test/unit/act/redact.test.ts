@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ActionPolicy } from '../../../src/act/actions.js';
 import { partial, redactRecord, type RedactOptions } from '../../../src/act/redact.js';
@@ -307,6 +308,18 @@ describe('redactRecord', () => {
     let deep: JsonValue = 'x';
     for (let i = 0; i < 20; i++) deep = { d: deep };
     expect(() => redactRecord(record(deep), options)).toThrow(/deeper than 8 levels at \$\.d\.d\.d\.d\.d\.d\.d\.d/);
+  });
+
+  it('reads compressed text in base64 inflated, redacts it there, and quarantines a run that inflates too far, naming the path', () => {
+    const payload = JSON.stringify({ logEvents: [{ message: 'mail bob@example.com' }] });
+    const out = redactRecord(record({ event: { awslogs: { data: gzipSync(payload).toString('base64') } } }), options);
+    expect(out.findings.map((f) => [f.detectorId, f.path])).toEqual([['email', '$.event.awslogs.data']]);
+    const body = out.kind === 'keep' ? (out.body as { event: { awslogs: { data: string } } }) : undefined;
+    expect(gunzipSync(Buffer.from(body?.event.awslogs.data ?? '', 'base64')).toString()).toMatch(/^\{"logEvents":\[\{"message":"mail \[\[EMAIL:tk1\.[^\]]+\]\]"\}\]\}$/);
+    // Runs nested in a run count against the record's one budget.
+    const inner = gzipSync(Buffer.alloc(3 * 1024 * 1024, 0x61)).toString('base64');
+    const nested = gzipSync(`one ${inner} two ${inner} three ${inner}`).toString('base64');
+    expect(() => redactRecord(record({ data: `blob ${nested}` }), options)).toThrow(/inflates past \d+ bytes \(all that one record's runs may inflate to\) at \$\.data/);
   });
 
   it('names no path whose key repeats a value of the record, as written or with its escapes read', () => {
