@@ -3,6 +3,7 @@
  * The `logveil` command line: argument parsing only; the commands call the library.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { SAVED_EVENT_FORMATS } from '../codecs/event-file.js';
 import { ConfigError, InputError, LogveilError, PolicyError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { ExitCode } from './exit.js';
@@ -87,8 +88,8 @@ function engineOptions(command: Command, formats: readonly string[] = LINE_FORMA
 
 engineOptions(
   program.command('redact').description('redact stdin or files to stdout or --out').argument('[files...]', 'input files (default: stdin)'),
-  [...LINE_FORMATS, 'cloudwatch', 'firehose'],
-  'input format (cloudwatch, firehose: saved Lambda events, written in the shape the handler writes them)',
+  [...LINE_FORMATS, ...SAVED_EVENT_FORMATS],
+  'input format (cloudwatch, firehose, kinesis: saved Lambda events of that handler, decoded with its code and written as it writes them)',
 )
   .addOption(new Option('--token-mode <mode>', 'default tokenize mode').choices(['deterministic', 'randomized']))
   .option('--no-summary', 'do not print the summary on stderr')

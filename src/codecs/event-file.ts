@@ -14,6 +14,16 @@
  */
 import { CodecError } from '../errors.js';
 
+/** The `--format` values of saved events: which Lambda handler's events a file holds (see lambda/replay.ts). */
+export const SAVED_EVENT_FORMATS = ['cloudwatch', 'firehose', 'kinesis'] as const;
+
+export type SavedEventFormat = (typeof SAVED_EVENT_FORMATS)[number];
+
+/** Whether `format` names saved events (else it is a line format). */
+export function isSavedEventFormat(format: string | undefined): format is SavedEventFormat {
+  return (SAVED_EVENT_FORMATS as readonly string[]).includes(format as string);
+}
+
 /** One top-level value of the file by its place, or a stretch that holds none. */
 export interface EventSpan {
   /** Byte offsets in the file, the end exclusive. */

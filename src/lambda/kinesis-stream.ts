@@ -9,10 +9,35 @@ import { decodeBase64 } from '../codecs/cloudwatch.js';
 import type { KinesisBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from '../codecs/aws-events.js';
 import { LogveilError } from '../errors.js';
 import type { SourceRef } from '../record.js';
+import type { InputDecoder } from './decode.js';
 import type { AppLine } from './deliver.js';
 import { deadlineOf, Intake, type LambdaContext } from './intake.js';
 import type { LambdaRuntime } from './runtime.js';
 import type { LambdaHandler } from './subscription.js';
+
+/**
+ * Each record's data into `decoder`, owned by its index: undecodable base64 is quarantined, the
+ * rest is read as CloudWatch Logs payloads or lines (see InputDecoder.addRecordData). `base` adds
+ * to each record's source, `{recordId}`: its `eventID` (`shardId-...:<sequence number>`), else its
+ * sequence number, else its place. Messages name a record by its place, `Records[3]`, never by a
+ * field of it: a saved event's fields are whatever its file holds (see replay.ts), and a record's
+ * `partitionKey` is the producer's choice, often a user id or an address.
+ */
+export function addKinesisRecords(decoder: InputDecoder, records: readonly KinesisStreamRecord[], base: SourceRef = {}): void {
+  records.forEach((r, i) => {
+    const id = [r?.eventID, r?.kinesis?.sequenceNumber].find((v: unknown): v is string => typeof v === 'string');
+    const source: SourceRef = { ...base, recordId: id ?? `Records[${i}]` };
+    const data: unknown = r?.kinesis?.data;
+    let raw: Buffer;
+    try {
+      raw = decodeBase64(data as string, `Kinesis Records[${i}]`);
+    } catch (err) {
+      decoder.quarantineError(Buffer.from(typeof data === 'string' ? data : (JSON.stringify(r ?? null) ?? '')), i, source, err);
+      return;
+    }
+    decoder.addRecordData(raw, i, source, false, `Records[${i}]`);
+  });
+}
 
 /**
  * Builds the handler over a runtime opened at cold start.
@@ -30,18 +55,7 @@ export function createKinesisHandler(rt: LambdaRuntime): LambdaHandler<KinesisSt
       if (!Array.isArray(records)) throw new LogveilError('EVENT_INVALID', 'Kinesis event has no Records array');
       const keys = await rt.batchKeys();
       const intake = new Intake(rt, keys);
-      (records as KinesisStreamRecord[]).forEach((r, i) => {
-        const source: SourceRef = { recordId: r?.eventID ?? r?.kinesis?.sequenceNumber ?? `Records[${i}]` };
-        const data: unknown = r?.kinesis?.data;
-        let raw: Buffer;
-        try {
-          raw = decodeBase64(data as string, `Kinesis record ${source.recordId}`);
-        } catch (err) {
-          intake.quarantineError(Buffer.from(typeof data === 'string' ? data : JSON.stringify(r ?? null)), i, source, err);
-          return;
-        }
-        intake.addRecordData(raw, i, source);
-      });
+      addKinesisRecords(intake, records as KinesisStreamRecord[]);
       const res = intake.redact();
       const appLines: AppLine[] = res.units.flatMap((u, i) => {
         const unit = intake.units[i] as { source: SourceRef; owner: number };

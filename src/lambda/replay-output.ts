@@ -5,10 +5,11 @@
  * quarantined) with the number of its first line: so each line it wrote is paired with the
  * record it was given (see {@link HandlerOutput.observer}). A line kept
  * becomes its app record as the handlers write it ({@link appLine}): a log event's envelope, a
- * plain line as it is; with `firehose`, an event's records are answered as the transform answers
- * them ({@link fitResponse}), a JSON line each. What the engine says of a line (security events,
+ * plain line as it is, a line each, as the subscription and Kinesis handlers send them to their
+ * app stream; with `firehose`, an event's records are answered as the transform answers them
+ * ({@link fitResponse}), a JSON line each. What the engine says of a line (security events,
  * quarantine entries, messages) names it `file:line:n`, the n-th line of the event at `file:line`,
- * with its unit's ids (log group, stream and event id, Firehose record id).
+ * with its unit's ids (log group, stream and event id, Firehose record id, Kinesis eventID).
  */
 import { Writable } from 'node:stream';
 import type { FirehoseTransformRecord } from '../codecs/aws-events.js';

@@ -1,33 +1,33 @@
 /**
- * Saved Lambda events through the engine (`logveil redact --format cloudwatch|firehose`): a
- * CloudWatch Logs subscription event or a decoded payload, or a Firehose transformation event,
- * a file of one (pretty-printed or not), of a JSON array of them, or of several (one a line).
- * Each event is decoded with the handlers' own code (decode.ts, addSubscriptionEvent,
- * addFirehoseRecords), with two differences: a decoded payload (`messageType`), which no
- * handler is given, is read as the payload inside `awslogs.data` is, and a payload may decode to
- * {@link MAX_EVENT_BYTES}, where a handler's bound is its config's `maxPayloadBytes`. Its log
- * records become the lines the handler makes of them for the batch core (see unitLines). Those
- * lines do not go to the batch core in one call per event, as a handler's invocation does: a
- * file's events are one input of the engine, cut into its batches, with the handlers' option to
- * redact private-key body lines that have neither BEGIN nor END line in their batch
- * (`orphanKeyLines`); a key's block opened in one event is followed into the next. What the
+ * Saved Lambda events through the engine (`logveil redact --format cloudwatch|firehose|kinesis`): a
+ * CloudWatch Logs subscription event or a decoded payload, a Firehose transformation event, or a
+ * Kinesis Data Streams event, a file of one (pretty-printed or not), of a JSON array of them, or of
+ * several (one a line). Each event is decoded with the handlers' own code (decode.ts,
+ * addSubscriptionEvent, addFirehoseRecords, addKinesisRecords), with two differences: a decoded
+ * payload (`messageType`), which no handler is given, is read as the payload inside `awslogs.data`
+ * is, and a payload may decode to {@link MAX_EVENT_BYTES}, where a handler's bound is its config's
+ * `maxPayloadBytes`. Its log records become the lines the handler makes of them for the batch core
+ * (see unitLines). Those lines do not go to the batch core in one call per event, as a handler's
+ * invocation does: a file's events are one input of the engine, cut into its batches, with the
+ * handlers' option to redact private-key body lines that have neither BEGIN nor END line in their
+ * batch (`orphanKeyLines`); a key's block opened in one event is followed into the next. What the
  * engine writes back becomes what the handler writes (see replay-output.ts). An event is named
- * `file:line` (the line it starts on), and one of its records `file:line:n` (its n-th line for
- * the engine), in messages, security events and the quarantine.
+ * `file:line` (the line it starts on), and one of its records `file:line:n` (its n-th line for the
+ * engine), in messages, security events and the quarantine.
  *
- * Accounting: a log record (a log event, a plain line of a Firehose record) is a record. What
- * cannot be read (an event that is not JSON or not an event, its data not base64, gzip or a
+ * Accounting: a log record (a log event, a plain line of a Firehose or Kinesis record) is a record.
+ * What cannot be read (an event that is not JSON or not an event, its data not base64, gzip or a
  * payload, a data message without log events, a malformed log event, an event whose identifying
  * fields hold a finding) is quarantined before the engine, encrypted, with a security event and a
  * `file:line CODE: reason` on stderr, and counted as one record quarantined, as the engine counts a
- * line it rejects. Control messages, data messages without log events and empty Firehose records
- * hold no log record (the handlers drop them as empty): they are not records, and are counted
- * apart ({@link ReplayCounts}).
+ * line it rejects. Control messages, data messages without log events and empty Firehose or Kinesis
+ * records hold no log record (the handlers drop them as empty): they are not records, and are
+ * counted apart ({@link ReplayCounts}).
  */
 import { createReadStream } from 'node:fs';
-import type { CloudWatchLogsLambdaEvent, FirehoseTransformRecord } from '../codecs/aws-events.js';
+import type { CloudWatchLogsLambdaEvent, FirehoseTransformRecord, KinesisStreamRecord } from '../codecs/aws-events.js';
 import { DEFAULT_PAYLOAD_LIMITS, parseCloudWatchPayloads, type CloudWatchPayload } from '../codecs/cloudwatch.js';
-import { EventBytes, EventSplitter, parseEvent, wholeFileEvents, type EventSpan } from '../codecs/event-file.js';
+import { EventBytes, EventSplitter, parseEvent, wholeFileEvents, type EventSpan, type SavedEventFormat } from '../codecs/event-file.js';
 import type { DataKey } from '../crypto/keys/cache.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import { Accounting, type RunSummary } from '../pipeline/accounting.js';
@@ -38,12 +38,13 @@ import type { QuarantineWriter } from '../sinks/quarantine.js';
 import type { SecuritySink } from '../sinks/security-events.js';
 import { InputDecoder } from './decode.js';
 import { unitLines, type LineInfo } from './redact.js';
+import { addKinesisRecords } from './kinesis-stream.js';
 import { HandlerOutput, type EventPlan } from './replay-output.js';
 import { addSubscriptionEvent } from './subscription.js';
 import { addFirehoseRecords } from './transform.js';
 
 /** The saved events `logveil redact` reads: which handler's. */
-export type SavedEventFormat = 'cloudwatch' | 'firehose';
+export type { SavedEventFormat } from '../codecs/event-file.js';
 
 export interface ReplaySetup {
   format: SavedEventFormat;
@@ -65,7 +66,7 @@ export interface ReplayCounts {
   controlMessages: number;
   /** `DATA_MESSAGE` payloads without log events (`logEvents: []`), which the handlers drop as empty. */
   emptyDataMessages: number;
-  /** Firehose records whose data is empty. */
+  /** Firehose or Kinesis records whose data is empty. */
   emptyRecords: number;
 }
 
@@ -108,8 +109,9 @@ export class SavedEvents {
   /** `saved events 2, not records: control messages 1, empty data messages 0`, for the summary. */
   describe(): string {
     const { events, controlMessages, emptyDataMessages, emptyRecords } = this.counts;
-    const firehose = this.#setup.format === 'firehose' ? `, empty Firehose records ${emptyRecords}` : '';
-    return `saved events ${events}, not records: control messages ${controlMessages}, empty data messages ${emptyDataMessages}${firehose}`;
+    const format = this.#setup.format;
+    const records = format === 'firehose' ? `, empty Firehose records ${emptyRecords}` : format === 'kinesis' ? `, empty Kinesis records ${emptyRecords}` : '';
+    return `saved events ${events}, not records: control messages ${controlMessages}, empty data messages ${emptyDataMessages}${records}`;
   }
 
   /**
@@ -216,6 +218,14 @@ export class SavedEvents {
       addFirehoseRecords(decoder, records, base);
       return { name, records };
     }
+    if (this.#setup.format === 'kinesis') {
+      if (!Array.isArray(fields.Records)) {
+        decoder.quarantineWhole(bytes, 0, base, 'EVENT_INVALID', 'not a Kinesis Data Streams event: it has no Records array');
+        return undefined;
+      }
+      addKinesisRecords(decoder, fields.Records as KinesisStreamRecord[], base);
+      return { name };
+    }
     if ('messageType' in fields) {
       let payloads: CloudWatchPayload[];
       try {
@@ -252,8 +262,8 @@ export class SavedEvents {
 
 /**
  * The handlers' decoding, but for what the command counts otherwise: control messages, data
- * messages without log events and empty Firehose records, which the handlers count as dropped,
- * are counted apart here, as not records.
+ * messages without log events and empty Firehose or Kinesis records, which the handlers count as
+ * dropped, are counted apart here, as not records.
  */
 class ReplayDecoder extends InputDecoder {
   /** Set while payloads are read: an empty input dropped then is a data message. */

@@ -1,5 +1,5 @@
 /**
- * `logveil redact --format cloudwatch|firehose` on saved Lambda events: each log record redacted
+ * `logveil redact --format cloudwatch|firehose|kinesis` on saved Lambda events: each log record redacted
  * and written as the handler redacts and writes it (the handlers run here against the local AWS
  * servers, on the same events, and their output is the reference), in order; a bad event is
  * reported by file:line and counted while the others go through.
@@ -9,9 +9,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FirehoseTransformResponse } from '../../src/codecs/aws-events.js';
+import type { FirehoseTransformResponse, KinesisBatchResponse } from '../../src/codecs/aws-events.js';
 import type { AwsTestServer } from '../aws/server.js';
-import { awslogsEvent, cwPayload, firehoseEvent, openHandler, startAws, STREAMS } from '../aws/lambda.js';
+import { awslogsEvent, cwPayload, firehoseEvent, kinesisEvent, openHandler, securityEvents, startAws, STREAMS } from '../aws/lambda.js';
 import { logveil } from '../helpers/cli.js';
 import { tempDir } from '../helpers/keys.js';
 import { ledgerEvents } from '../helpers/ledger.js';
@@ -191,5 +191,79 @@ describe('logveil redact --format firehose', () => {
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
     expect(summary).toMatchObject({ recordsIn: MESSAGES.length + 2 + 1, appOut: MESSAGES.length + 2, dropped: 0, quarantined: 1, balanced: true });
     expect(summary.savedEvents).toEqual({ events: 1, controlMessages: 1, emptyDataMessages: 0, emptyRecords: 1 });
+  });
+});
+
+describe('logveil redact --format kinesis', () => {
+  const dir = tempDir('logveil-cli-kinesis-');
+  const home = join(dir, 'state');
+  const control = { messageType: 'CONTROL_MESSAGE', owner: 'CloudwatchLogs', logGroup: '', logStream: '', subscriptionFilters: [], logEvents: [{ id: '', timestamp: 1, message: 'CWL CONTROL MESSAGE: Checking health of destination Kinesis stream.' }] };
+  const first = kinesisEvent([gzipSync(JSON.stringify(cwPayload(MESSAGES, 'k'))), Buffer.from(`plain ${IP}\n{"token":"${PASSWORD}"}\n`), gzipSync(JSON.stringify(control)), Buffer.alloc(0)]);
+  // A record whose data is not base64 and whose partition key, the producer's choice, is an address.
+  const bad = first.Records[1] as (typeof first.Records)[number];
+  first.Records.push({ ...bad, kinesis: { ...bad.kinesis, partitionKey: EMAIL, data: `%%${PASSWORD}` }, eventID: 'shardId-000000000000:bad' });
+  const second = kinesisEvent([Buffer.from(`card ${CARD}\nlast line`)]);
+  let result: ReturnType<typeof logveil>;
+  let response: KinesisBatchResponse;
+  let lambda: string[];
+  let cli: string[];
+  let summary: Summary;
+  /** The line the second event starts on, after the first pretty-printed and one that is no Kinesis event. */
+  const start = JSON.stringify(first, null, 2).split('\n').length + 1;
+
+  beforeAll(async () => {
+    const before = aws.server.firehose.lines(STREAMS.app).length;
+    const kinesis = await openHandler('kinesis', aws.env);
+    response = await kinesis(first);
+    await kinesis(second);
+    lambda = aws.server.firehose.lines(STREAMS.app).slice(before);
+    writeFileSync(join(dir, 'kinesis.json'), `${JSON.stringify(first, null, 2)}\n${JSON.stringify({ records: [] })}\n${JSON.stringify(second)}\n`);
+    result = logveil(['redact', '--format', 'kinesis', 'kinesis.json', '--out', 'out.jsonl', '--summary-json', 'summary.json', '-w', '1'], { cwd: dir, home });
+    summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
+    cli = readFileSync(join(dir, 'out.jsonl'), 'utf8').trimEnd().split('\n');
+  });
+
+  it('writes the records the Kinesis handler sends to its app stream, redacted, in order', () => {
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(lambda).toHaveLength(MESSAGES.length + 2 + 2);
+    expect(cli.map(tokens)).toEqual(lambda.map(tokens));
+    expect(cli.slice(0, MESSAGES.length).map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(['k-0', 'k-1', 'k-2', 'k-3', 'k-4']);
+    expect(cli.slice(MESSAGES.length)).toEqual([expect.stringMatching(/^plain \[\[IP:tk1\.[^\]]+\]\]$/), expect.stringMatching(/^\{"token":"\[\[/), 'card ***************1111', 'last line']);
+    for (const secret of SECRETS) expect(cli.join('\n')).not.toContain(secret);
+  });
+
+  it('names a bad record by its place, as the handler now does, never by its ids or partition key', () => {
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain('kinesis.json:1 BASE64_INVALID: Kinesis Records[4]: data is not valid base64; record quarantined');
+    expect(result.stderr).toContain(`kinesis.json:${start} EVENT_INVALID: not a Kinesis Data Streams event: it has no Records array; record quarantined`);
+    expect(result.stderr).not.toMatch(/shardId|:bad\b/);
+    const handler = securityEvents(aws.server).filter((e) => e.type === 'quarantine' && (e.source as { recordId?: string }).recordId === 'shardId-000000000000:bad');
+    expect(handler.map((e) => e.message)).toEqual(['Kinesis Records[4]: data is not valid base64']);
+    for (const secret of SECRETS) expect(result.stderr + JSON.stringify(handler)).not.toContain(secret);
+  });
+
+  it('counts the log records: in = out + dropped + quarantined, and tells empty records apart', () => {
+    expect(summary).toMatchObject({ recordsIn: MESSAGES.length + 2 + 2 + 2, appOut: MESSAGES.length + 4, dropped: 0, quarantined: 2, balanced: true });
+    expect(summary.quarantinedByCode).toEqual({ BASE64_INVALID: 1, EVENT_INVALID: 1 });
+    expect(summary.savedEvents).toEqual({ events: 3, controlMessages: 1, emptyDataMessages: 0, emptyRecords: 1 });
+    expect(result.stderr).toMatch(/saved events 3, not records: control messages 1, empty data messages 0, empty Kinesis records 1\n/);
+  });
+
+  it('reports what the policy would change over the log records with --dry-run', () => {
+    const dry = logveil(['redact', '--format', 'kinesis', 'kinesis.json', '--dry-run', '--json', '-w', '1'], { cwd: dir, home: join(dir, 'dry-state') });
+    expect(dry.status).toBe(3);
+    const report = JSON.parse(dry.stdout) as { policy: { records: Record<string, number> } };
+    expect(report.policy.records).toMatchObject({ in: summary.recordsIn, dropped: 0, quarantined: 2 });
+    expect(dry.stderr).toContain('kinesis.json:1 BASE64_INVALID: Kinesis Records[4]');
+    for (const secret of SECRETS) expect(dry.stdout + dry.stderr).not.toContain(secret);
+  });
+
+  it('names each record in the ledger by its event, its place and its eventID', () => {
+    const ledger = ledgerEvents(home);
+    const findings = ledger.filter((e) => e.type === 'findings').map((e) => e.source as Record<string, unknown>);
+    expect(findings[0]).toEqual({ file: 'kinesis.json:1', line: 1, logGroup: '/aws/lambda/orders', logStream: expect.any(String), eventId: 'k-0', recordId: first.Records[0]?.eventID });
+    expect(findings).toContainEqual({ file: 'kinesis.json:1', line: MESSAGES.length + 1, recordId: first.Records[1]?.eventID });
+    const text = JSON.stringify(ledger) + readFileSync(join(home, 'quarantine.jsonl'), 'utf8');
+    for (const secret of SECRETS) expect(text).not.toContain(secret);
   });
 });

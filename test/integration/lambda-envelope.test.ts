@@ -113,7 +113,8 @@ describe('identifying fields with findings', () => {
     const { entries, events, opened } = await envelopeQuarantine();
     const seq = (i: number): string => `shardId-000000000000:4960000000000000000000000000000000000000000000000000000${i}`;
     expect(entries.map((e) => e.source)).toEqual([{ recordId: seq(0) }, { recordId: seq(1) }]);
-    expect(events.map((e) => (e.message as string).split(': payload fields')[0])).toEqual([`record ${seq(0)}`, `record ${seq(1)} payload 0`]);
+    // Named by place in messages; the sources keep the eventIDs.
+    expect(events.map((e) => (e.message as string).split(': payload fields')[0])).toEqual(['Records[0]', 'Records[1] payload 0']);
     expect(opened).toEqual([TAINTED, TAINTED]);
     const m = kin.runtime.metrics.snapshot();
     expect(m).toMatchObject({ recordsIn: 3, appOut: 1, quarantined: 2 });

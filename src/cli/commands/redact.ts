@@ -1,8 +1,8 @@
 /**
  * `logveil redact`: stdin or files -> redacted lines on stdout or --out; security events and the
  * quarantine under the state directory unless named; a summary on stderr. Saved Lambda events
- * (`--format cloudwatch|firehose`) are decoded with their handler's code and written in the shape it
- * writes them (see lambda/replay.ts).
+ * (`--format cloudwatch|firehose|kinesis`) are decoded with their handler's code and written in
+ * the shape it writes them (see lambda/replay.ts).
  */
 import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,8 @@ import { fileInput, openPool, redactStreams, type EnginePool, type InputSource }
 import { checkInputs } from '../inputs.js';
 import { openRuntime, VERSION, type Runtime } from '../../pipeline/runtime.js';
 import type { LineFormat } from '../../codecs/jsonl.js';
-import { SavedEvents, type SavedEventFormat } from '../../lambda/replay.js';
+import { isSavedEventFormat, type SavedEventFormat } from '../../codecs/event-file.js';
+import { SavedEvents } from '../../lambda/replay.js';
 import { LineWriter } from '../../sinks/line-writer.js';
 import { QuarantineSink } from '../../sinks/quarantine.js';
 import { detectorCategories, EngineTelemetry } from '../../telemetry/metrics.js';
@@ -72,7 +73,7 @@ async function redact(files: string[], flags: RedactFlags): Promise<number> {
   const config = loadConfig(flags.config);
   if (flags.patterns?.length) config.patterns = flags.patterns;
   // Saved events' log records are read in the config's line format (a handler reads them in its own config's).
-  const events = flags.format === 'cloudwatch' || flags.format === 'firehose' ? flags.format : undefined;
+  const events = isSavedEventFormat(flags.format) ? flags.format : undefined;
   if (flags.format && !events) config.format = flags.format as LineFormat;
   if (flags.tokenMode) config.actions.tokenMode = flags.tokenMode;
   if (flags.dryRun || flags.compare) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventBytes, EventSplitter, parseEvent, wholeFileEvents, type EventSpan } from '../../../src/codecs/event-file.js';
+import { EventBytes, EventSplitter, isSavedEventFormat, parseEvent, wholeFileEvents, type EventSpan } from '../../../src/codecs/event-file.js';
 
 /** The spans of `text` fed in chunks of `size` bytes, each with its text. */
 function split(text: string, size = text.length || 1): Array<EventSpan & { text: string }> {
@@ -123,5 +123,12 @@ describe('parseEvent', () => {
     expect(parseEvent(Buffer.from('{"a":[1]}'))).toEqual({ a: [1] });
     expect(() => parseEvent(Buffer.from('{"password":"hunter2",}'))).toThrow(/^invalid JSON at character \d+$/);
     expect(() => parseEvent(Buffer.from([0x7b, 0xff, 0x7d]))).toThrow(/not valid UTF-8/);
+  });
+});
+
+describe('isSavedEventFormat', () => {
+  it("tells the handlers' event formats from the line formats", () => {
+    expect(['cloudwatch', 'firehose', 'kinesis'].map(isSavedEventFormat)).toEqual([true, true, true]);
+    expect(['auto', 'jsonl', 'text', 'Records', undefined].map(isSavedEventFormat)).toEqual([false, false, false, false, false]);
   });
 });

@@ -234,3 +234,69 @@ describe('saved Firehose transformation events', () => {
     expect(balanced(arr.summary)).toBe(true);
   });
 });
+
+describe('saved Kinesis Data Streams events', () => {
+  const PARTITION_KEY = 'user-maria.lopez@corp-mail.net';
+  const record = (data: Buffer | string, i: number): Record<string, unknown> => {
+    const sequenceNumber = `4960000000000000000000000000000000000000000000000000${String(i).padStart(4, '0')}`;
+    return {
+      kinesis: { kinesisSchemaVersion: '1.0', partitionKey: PARTITION_KEY, sequenceNumber, data: typeof data === 'string' ? data : data.toString('base64'), approximateArrivalTimestamp: 1_700_000_000 + i },
+      eventSource: 'aws:kinesis',
+      eventID: `shardId-000000000000:${sequenceNumber}`,
+      eventSourceARN: 'arn:aws:kinesis:us-east-1:111122223333:stream/logs',
+      awsRegion: 'us-east-1',
+    };
+  };
+  const event = (data: ReadonlyArray<Buffer | string>): Record<string, unknown> => ({ Records: data.map(record) });
+
+  it('writes each kept log record as the Kinesis handler sends it to its app stream, in order', async () => {
+    const records = [gzipSync(JSON.stringify(payload([`k ${EMAIL}`, 'k ok'], 'k'))), Buffer.from(`plain ${IP}\n{"k":1,"k":"${EMAIL}"}\nsecond\n`), Buffer.alloc(0), gzipSync(JSON.stringify(control)), gzipSync(JSON.stringify(payload([])))];
+    const first = JSON.stringify(event(records), null, 2);
+    const text = `${first}\n${JSON.stringify({ records: [] })}\n${JSON.stringify(event([Buffer.from('x')]))}\n`;
+    const r = await replay('kinesis', text, { batch: { maxBatchRecords: 2 } });
+    expect(r.out).toHaveLength(5);
+    const events = r.out.slice(0, 2).map((l) => JSON.parse(l) as { id: string; message: string });
+    expect(events.map((e) => e.id)).toEqual(['k-0', 'k-1']);
+    expect(events[0]?.message).toMatch(/^k \[\[EMAIL:tk1\./);
+    expect(r.out.slice(2)).toEqual([expect.stringMatching(/^plain \[\[IP:tk1\.[^\]]+\]\]$/), 'second', 'x']);
+    const next = first.split('\n').length + 1;
+    // The event that is none is rejected as it is read, before the engine has the lines before it.
+    expect(r.problems).toEqual([
+      `events.json:${next} EVENT_INVALID: not a Kinesis Data Streams event: it has no Records array; record quarantined`,
+      expect.stringMatching(/^events\.json:1:4 DUPLICATE_KEY: .*; record quarantined$/),
+    ]);
+    // A line's source names its event, its place there and its record's eventID.
+    expect(r.quarantine.map((q) => q.source)).toEqual([
+      { file: expect.stringMatching(new RegExp(`events\\.json:${next}$`)) },
+      { file: expect.stringMatching(/events\.json:1$/), line: 4, recordId: 'shardId-000000000000:49600000000000000000000000000000000000000000000000000001' },
+    ]);
+    const findings = r.events.filter((e) => e.type === 'findings').map((e) => e.source);
+    expect(findings.map((s) => [s?.line, s?.eventId, s?.recordId])).toEqual([
+      [1, 'k-0', 'shardId-000000000000:49600000000000000000000000000000000000000000000000000000'],
+      [3, undefined, 'shardId-000000000000:49600000000000000000000000000000000000000000000000000001'],
+    ]);
+    expect(r.summary).toMatchObject({ recordsIn: 7, appOut: 5, dropped: 0, quarantined: 2 });
+    expect(balanced(r.summary)).toBe(true);
+    expect(r.replay.counts).toEqual({ events: 3, controlMessages: 1, emptyDataMessages: 1, emptyRecords: 1 });
+    expect(r.replay.describe()).toBe('saved events 3, not records: control messages 1, empty data messages 1, empty Kinesis records 1');
+  });
+
+  it('names a bad record by its place, never by its partition key or its data, and quarantines it', async () => {
+    const badGzip = Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3]);
+    const text = JSON.stringify({ Records: [record(Buffer.from('fine'), 0), record('%%hunter22', 1), record(badGzip, 2), null, { kinesis: { partitionKey: PARTITION_KEY, data: 42 } }] });
+    const r = await replay('kinesis', text);
+    expect(r.out).toEqual(['fine']);
+    expect(r.problems).toEqual([
+      'events.json:1 BASE64_INVALID: Kinesis Records[1]: data is not valid base64; record quarantined',
+      expect.stringMatching(/^events\.json:1 GZIP_INVALID: Records\[2\]: gzip data does not decompress \(.+\); record quarantined$/),
+      'events.json:1 BASE64_INVALID: Kinesis Records[3]: data is not a string; record quarantined',
+      'events.json:1 BASE64_INVALID: Kinesis Records[4]: data is not a string; record quarantined',
+    ]);
+    const said = r.problems.join('\n');
+    for (const raw of ['hunter22', PARTITION_KEY, 'maria', 'shardId']) expect(said).not.toContain(raw);
+    expect(r.quarantine.map((q) => q.source.recordId)).toEqual([expect.stringMatching(/^shardId-.*1$/), expect.stringMatching(/^shardId-.*2$/), 'Records[3]', 'Records[4]']);
+    expect(JSON.stringify(r.quarantine) + JSON.stringify(r.events)).not.toMatch(/hunter22|maria\.lopez/);
+    expect(r.summary).toMatchObject({ recordsIn: 5, appOut: 1, dropped: 0, quarantined: 4 });
+    expect(balanced(r.summary)).toBe(true);
+  });
+});
