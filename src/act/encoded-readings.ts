@@ -86,9 +86,15 @@ export function readEncodedTexts(text: string, path: string, scan: Scan, depth =
 
 /**
  * `text` with each PowerShell encoded command in it (`commands`, by default those the text
- * holds) read decoded (`scan`) and encoded again where redacted.
+ * holds) read decoded (`scan`, which reads what is encoded inside it at `depth` + 1) and encoded
+ * again where redacted.
+ *
+ * @throws CodecError `RECORD_TOO_DEEP` when such a command lies {@link MAX_ENCODED_DEPTH} encodings deep or more (`path` names the field).
  */
-export function readEncodedCommands(text: string, scan: Scan, commands: readonly EncodedCommand[] = encodedCommands(text)): string | typeof DROP {
+export function readEncodedCommands(text: string, path: string, scan: Scan, depth = 0, commands: readonly EncodedCommand[] = encodedCommands(text)): string | typeof DROP {
+  if (commands.length > 0 && depth >= MAX_ENCODED_DEPTH) {
+    throw new CodecError('RECORD_TOO_DEEP', `encoded commands and texts nested deeper than ${MAX_ENCODED_DEPTH} levels at ${path}`);
+  }
   let out = '';
   let last = 0;
   for (const { start, end, script } of commands) {

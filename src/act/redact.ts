@@ -224,7 +224,7 @@ class Walker extends Redactor implements FirstPass {
    * PowerShell's encoded commands, base64 and hex of text; `depth`: how many encodings deep it lies.
    */
   #encodings(out: string | typeof DROP, path: string, context: readonly string[], depth: number): string | typeof DROP {
-    const commands = out !== DROP && mayHoldEncodedCommand(out) ? readEncodedCommands(out, this.#decoded(path, context, depth)) : out;
+    const commands = out !== DROP && mayHoldEncodedCommand(out) ? readEncodedCommands(out, path, this.#decoded(path, context, depth), depth) : out;
     return commands !== DROP && mayHoldEncodedText(commands) ? readEncodedTexts(commands, path, this.#decoded(path, context, depth), depth, this.#inflate) : commands;
   }
 
@@ -242,7 +242,7 @@ class Walker extends Redactor implements FirstPass {
    */
   #encodedArgument(item: string, command: EncodedCommand, path: string, context: readonly string[]): string | typeof DROP {
     const out = this.string(item, path, true, context);
-    return out === item ? readEncodedCommands(item, this.#decoded(path, context), [command]) : out;
+    return out === item ? readEncodedCommands(item, path, this.#decoded(path, context), 0, [command]) : out;
   }
 
   /** True when the record names PowerShell's program (an argument vector's encoded command is read only then). */

@@ -322,6 +322,16 @@ describe('redactRecord', () => {
     expect(() => redactRecord(record({ data: `blob ${nested}` }), options)).toThrow(/inflates past \d+ bytes \(all that one record's runs may inflate to\) at \$\.data/);
   });
 
+  it('reads encoded commands inside encoded commands down to 8 levels, and quarantines deeper ones, naming the path', () => {
+    const nest = (levels: number): string => {
+      let script = 'Send-MailMessage -To bob@example.com';
+      for (let i = 0; i < levels; i++) script = `powershell.exe -NoProfile -EncodedCommand ${Buffer.from(script, 'utf16le').toString('base64')}`;
+      return script;
+    };
+    expect(redactRecord(record({ cmd: nest(8) }), options).findings.map((f) => [f.detectorId, f.path])).toEqual([['email', '$.cmd']]);
+    expect(() => redactRecord(record({ cmd: nest(9) }), options)).toThrow(/encoded commands and texts nested deeper than 8 levels at \$\.cmd/);
+  });
+
   it('names no path whose key repeats a value of the record, as written or with its escapes read', () => {
     let deep: JsonValue = 'x';
     for (let i = 0; i < 20; i++) deep = [deep];
