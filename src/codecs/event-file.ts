@@ -5,8 +5,9 @@
  * into the texts of its top-level objects by brackets and strings alone, so one damaged object
  * costs only itself: a string that runs past the end of its line (JSON allows no raw newline in
  * one), a `{` at the start of a line inside an object that started at the start of a line (taken
- * for the next object: one per line is the usual damaged file; a valid file whose pretty-printer
- * writes such lines, as Python's `json.dumps(event, indent=0)` does, is read whole instead), and
+ * for the next object: one per line is the usual damaged file), unless it stands where an array
+ * expects its next item (Python's `json.dumps(event, indent=0)` starts each object of a list on a
+ * line of its own, `[` or `,` before it), and
  * text that starts no object are each a stretch of their own, with what is wrong with it. Between
  * objects, `[`, `]` and `,` (an array's brackets and commas) are passed over, not taken for
  * events. Messages name places, never content. {@link EventBytes} keeps what a span still needs of
@@ -44,8 +45,10 @@ export class EventSplitter {
   #offset = 0;
   #line = 1;
   #atLineStart = true;
-  /** Open brackets of the value being read (0: between values). */
-  #depth = 0;
+  /** The open brackets of the value being read, innermost last (none: between values). */
+  #open: number[] = [];
+  /** The last byte of the value being read that is no blank, a string's quote for a string. */
+  #last = 0;
   #inString = false;
   #escaped = false;
   #valueStart = 0;
@@ -65,14 +68,14 @@ export class EventSplitter {
 
   /** Where the stretch being read started, if one is open: its bytes are still needed. */
   openSince(): number | undefined {
-    return this.#junk ? this.#junk.start : this.#depth > 0 ? this.#valueStart : undefined;
+    return this.#junk ? this.#junk.start : this.#open.length > 0 ? this.#valueStart : undefined;
   }
 
   /** The spans left open at the end of the file. */
   end(): EventSpan[] {
     const out: EventSpan[] = [];
     if (this.#junk) this.#endJunk(this.#offset, out);
-    if (this.#depth > 0) this.#broken(this.#offset, 'the file ends inside it', out);
+    if (this.#open.length > 0) this.#broken(this.#offset, 'the file ends inside it', out);
     return out;
   }
 
@@ -81,19 +84,19 @@ export class EventSplitter {
     this.#atLineStart = b === NL;
     if (b === NL) {
       if (this.#junk) this.#endJunk(at, out);
-      else if (this.#depth > 0 && this.#inString) this.#broken(at, 'a string runs past the end of its line', out);
+      else if (this.#open.length > 0 && this.#inString) this.#broken(at, 'a string runs past the end of its line', out);
       this.#line += 1;
       return;
     }
     if (this.#junk) return;
-    if (this.#depth === 0) {
+    if (this.#open.length === 0) {
       if (at === this.#bom && b === BOM[this.#bom]) {
         this.#bom += 1;
         return;
       }
       // Blanks, and an array's brackets and commas around the objects (see the module notes).
       if (b === 0x20 || b === 0x09 || b === CR || b === 0x5b || b === 0x5d || b === 0x2c) return;
-      if (b === 0x7b) this.#open(at, lineStart);
+      if (b === 0x7b) this.#openValue(at, lineStart);
       else this.#junk = { start: at, line: this.#line };
       return;
     }
@@ -103,20 +106,24 @@ export class EventSplitter {
       else if (b === 0x22) this.#inString = false;
       return;
     }
+    if (b === 0x20 || b === 0x09 || b === CR) return;
+    const last = this.#last;
+    this.#last = b;
     if (b === 0x22) this.#inString = true;
     else if (b === 0x7b || b === 0x5b) {
-      if (lineStart && this.#valueAtLineStart) {
+      if (lineStart && this.#valueAtLineStart && !(this.#open.at(-1) === 0x5b && (last === 0x5b || last === 0x2c))) {
         this.#broken(at, 'the next line starts another value before it ends', out);
-        this.#open(at, true);
-      } else this.#depth += 1;
+        this.#openValue(at, true);
+      } else this.#open.push(b);
     } else if (b === 0x7d || b === 0x5d) {
-      this.#depth -= 1;
-      if (this.#depth === 0) out.push({ start: this.#valueStart, end: at + 1, line: this.#valueLine });
+      this.#open.pop();
+      if (this.#open.length === 0) out.push({ start: this.#valueStart, end: at + 1, line: this.#valueLine });
     }
   }
 
-  #open(at: number, lineStart: boolean): void {
-    this.#depth = 1;
+  #openValue(at: number, lineStart: boolean): void {
+    this.#open = [0x7b];
+    this.#last = 0x7b;
     this.#inString = false;
     this.#escaped = false;
     this.#valueStart = at;
@@ -127,7 +134,7 @@ export class EventSplitter {
   /** The value being read is cut short at `end`. */
   #broken(end: number, why: string, out: EventSpan[]): void {
     out.push({ start: this.#valueStart, end, line: this.#valueLine, problem: { code: 'JSON_INVALID', message: `the JSON value that starts here does not end: ${why}` } });
-    this.#depth = 0;
+    this.#open = [];
     this.#inString = false;
   }
 
