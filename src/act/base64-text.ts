@@ -10,13 +10,13 @@
  *
  * A base64 run is read when it spells JSON (it opens as an object or an array, see
  * {@link OPENINGS}) or text (see text-bytes.ts): random bytes seldom do, and a hex digest or an
- * identifier written in letters almost never. So is one that inflates to JSON or text (gzip or
- * zlib, see compressed-text.ts). In a URL's query base64 has its `+`, `/` and `=` percent-encoded
- * (`state=eyJ...%2F...%3D`): it is read so, and written again so.
+ * identifier written in letters almost never. So is one that inflates to text (gzip or zlib, see
+ * compressed-text.ts); what follows its stream after a slash (a URL's path goes on) is a run of
+ * its own.
  * A JWT's parts (`eyJ...` between dots) are no such value: the JWT detectors take them whole.
  */
 import { isUtf8 } from 'node:buffer';
-import { compressed, compressionOf, COMPRESSED_HEADS, inflateBudget, inflated, type Compression, type InflateBudget } from './compressed-text.js';
+import { compressed, compressionOf, COMPRESSED_HEADS, inflateBudget, inflated, mayInflate, PROBE_BYTES, type Compression, type InflateBudget } from './compressed-text.js';
 import { spellsText, TEXT_BYTES } from './text-bytes.js';
 
 /**
@@ -35,11 +35,8 @@ const OPENINGS = ['eyJ', 'ewo', 'ew0K', 'W3s', 'WyJ', 'Wwo'];
 const TEXT_TRIPLE = '[C-DI-Za-f][AC-HQS-Xgi-nwy-z0-3][ABEFIJMNQRUVYZcdghklopstwx014589]';
 const TEXT_QUAD = `${TEXT_TRIPLE}[A-Za-z0-9+/_-]`;
 
-/**
- * A base64 character, its slash maybe escaped (`\/`, as JSON inside a text line writes one), or
- * `+` and `/` percent-encoded (`%2B`, `%2F`, as a URL's query writes them; `=` is `%3D`).
- */
-const RUN_CHAR = String.raw`(?:[A-Za-z0-9+/_-]|\\\/|%2[BbFf])`;
+/** A base64 character, its slash maybe escaped (`\/`, as JSON inside a text line writes one). */
+const RUN_CHAR = String.raw`(?:[A-Za-z0-9+/_-]|\\\/)`;
 
 /**
  * A run of 16 base64 characters or more and its padding, not a part of a longer run or of a JWT
@@ -47,23 +44,21 @@ const RUN_CHAR = String.raw`(?:[A-Za-z0-9+/_-]|\\\/|%2[BbFf])`;
  * path goes on). The run is matched whole first (the lookahead is atomic): a long run that ends
  * badly is not tried again shorter, character by character.
  */
-const TOKEN = new RegExp(String.raw`(?<![A-Za-z0-9+/_-])(?<![A-Za-z0-9+/=_-]\.)(?=(${RUN_CHAR}{16,}))\1(?:(?:={1,2}|(?:%3[Dd]){1,2})(?![A-Za-z0-9+=_-]|%3[Dd]|\.[A-Za-z0-9+/_-])|(?![A-Za-z0-9+/=_-]|\.[A-Za-z0-9+/_-]))`, 'g');
+const TOKEN = new RegExp(String.raw`(?<![A-Za-z0-9+/_-])(?<![A-Za-z0-9+/=_-]\.)(?=(${RUN_CHAR}{16,}))\1(?:={1,2}(?![A-Za-z0-9+=_-]|\.[A-Za-z0-9+/_-])|(?![A-Za-z0-9+/=_-]|\.[A-Za-z0-9+/_-]))`, 'g');
 
 /**
  * Where a run that spells text may start, for the cheap test of {@link mayHoldBase64Text}: where
- * a run does, after a slash (a URL's path segment: `/unsubscribe/Ym9i...`), after an escape of a
- * line break or a tab written out (`line1\nZXhw...`) and after a percent-escape
- * (`redirect_uri=...%3Fstate%3DeyJ...`), which {@link base64TextIn} also tries.
+ * a run does, after a slash (a URL's path segment: `/unsubscribe/Ym9i...`) and after an escape
+ * of a line break or a tab written out (`line1\nZXhw...`), which {@link base64TextIn} also tries.
  */
-const TEXT_START = new RegExp(String.raw`(?:(?<![A-Za-z0-9+_-])|(?<=\\[nrt]|%[0-9A-Fa-f]{2}))(?:${[...OPENINGS, ...COMPRESSED_HEADS].join('|')}|(?:${TEXT_TRIPLE}${RUN_CHAR}){${TEXT_BYTES / 3}})`);
+const TEXT_START = new RegExp(String.raw`(?:(?<![A-Za-z0-9+_-])|(?<=\\[nrt]))(?:${[...OPENINGS, ...COMPRESSED_HEADS].join('|')}|(?:${TEXT_TRIPLE}${RUN_CHAR}){${TEXT_BYTES / 3}})`);
 
 /**
  * The same for the line prefilter (RE2, no look-around): a line that one of them matches may be
  * changed. They pass a run after a dot too, which the structured path leaves (a JWT's part); a
  * line with a backslash (`\/`, `\n`) takes the structured path anyway (see pipeline/prepare.ts).
  * The first, of JSON and of compressed text, holds the literals it needs (a run is 16 characters
- * or more: 12 after a head of 4 at least); the second, of other text, holds none. A line with a
- * percent-escape (`%2F` in a run) takes the structured path anyway too.
+ * or more: 12 after a head of 4 at most); the second, of other text, holds none.
  */
 export const BASE64_TEXT_LINES: readonly string[] = [
   String.raw`(?:^|[^A-Za-z0-9+_-])(?:${[...OPENINGS, ...COMPRESSED_HEADS].join('|')})[A-Za-z0-9+/_-]{12}`,
@@ -79,8 +74,8 @@ export interface Base64Text {
   url: boolean;
   /** Written without the `=` padding its length needs. */
   unpadded: boolean;
-  /** Its slashes written escaped (`\/`), or its `+`, `/` and `=` percent-encoded. */
-  escaped?: 'slashes' | 'percent';
+  /** Its slashes written escaped (`\/`). */
+  escapedSlashes: boolean;
   /** Written over several lines of `width` characters, each but the last followed by `separator` (MIME's 76 and CRLF). */
   wrap?: { width: number; separator: string };
   /** How the text was compressed before it was written as base64, if it was (see compressed-text.ts). */
@@ -98,23 +93,13 @@ export function mayHoldBase64Text(text: string): boolean {
  */
 const HEAD = new RegExp(String.raw`^(?:${[...OPENINGS, ...COMPRESSED_HEADS].join('|')}|(?:${TEXT_TRIPLE}${RUN_CHAR}){${TEXT_BYTES / 3}})`);
 
-/** How a URL's query writes the base64 characters it escapes. */
-const PERCENT = { '+': '%2B', '/': '%2F', '=': '%3D' } as const;
-
-/** Where in `written` the next percent-encoded slash at or after `from` stands, or -1. */
-function nextSlash(written: string, from: number): number {
-  const at = written.slice(from).search(/%2[Ff]/);
-  return at === -1 ? -1 : from + at;
-}
-
 /** A line break between the lines of a wrapped run. */
 const LINE_BREAK = /^\r?\n$/;
 
 /**
  * The base64 runs in `text` that spell a JSON object or array, or text (see text-bytes.ts), as
  * UTF-8, in order. A run that does not is read again from after each of its slashes (a URL's
- * path, `/` or `%2F`), or from after the letter of an escape it starts with (`\n`) or the digits
- * of a percent-escape before it (`%3D`). Runs on lines of one width
+ * path), or from after the letter of an escape it starts with (`\n`). Runs on lines of one width
  * that a line break each follows (a MIME body) are read as one.
  */
 export function base64TextIn(text: string, budget: InflateBudget = inflateBudget()): Base64Text[] {
@@ -133,8 +118,7 @@ export function base64TextIn(text: string, budget: InflateBudget = inflateBudget
     else {
       // Not text read whole: each line alone, once (not each again as the first of the lines after it).
       for (let j = i; j < next; j++) {
-        const found = readRun(text, ...(runs[j] as [number, string]), budget);
-        if (found) out.push(found);
+        out.push(...readRun(text, ...(runs[j] as [number, string]), budget));
       }
     }
     i = next;
@@ -153,7 +137,7 @@ function wrappedLines(text: string, runs: ReadonlyArray<[number, string]>, i: nu
   const first = runs[i] as [number, string];
   const width = first[1].length;
   const lines = [first];
-  if (width % 4 !== 0 || /[=\\%]/.test(first[1])) return lines;
+  if (width % 4 !== 0 || /[=\\]/.test(first[1])) return lines;
   let end = first[0] + width;
   for (let j = i + 1; j <= runs.length; j++) {
     const next = runs[j];
@@ -176,79 +160,99 @@ function wrapped(text: string, lines: ReadonlyArray<[number, string]>, budget: I
   const [start, first] = lines[0] as [number, string];
   const [lastStart, last] = lines[lines.length - 1] as [number, string];
   if (!HEAD.test(first)) return undefined;
-  const found = decoded(lines.map(([, written]) => written).join(''), budget);
+  const found = decoded(lines.map(([, written]) => written).join(''), false, budget);
   if (!found) return undefined;
-  return { start, end: lastStart + last.length, ...base64Text(found), wrap: { width: first.length, separator: text.slice(start + first.length, (lines[1] as [number, string])[0]) } };
+  return { start, end: lastStart + last.length, ...found.text, wrap: { width: first.length, separator: text.slice(start + first.length, (lines[1] as [number, string])[0]) } };
 }
 
-/** The run `written` at `start` read as text, from its start or from a later place it may start (see {@link base64TextIn}). */
-function readRun(text: string, start: number, written: string, budget: InflateBudget): Base64Text | undefined {
+/**
+ * The run `written` at `start` read as text, from its start or from a later place it may start
+ * (see {@link base64TextIn}); a compressed stream that ends before the run does, at a slash, is
+ * followed by the runs the rest holds.
+ */
+function readRun(text: string, start: number, written: string, budget: InflateBudget): Base64Text[] {
   const offsets = [0];
   if ('nrt'.includes(written[0] as string) && text[start - 1] === '\\') offsets.push(1);
-  // After a percent-escape (`state%3DeyJ...`, `%22c2tf...%22`: a query or JSON encoded in a URL).
-  if (text[start - 1] === '%' && /^[0-9A-Fa-f]{2}/.test(written)) offsets.push(2);
   for (let at = written.indexOf('/'); at !== -1; at = written.indexOf('/', at + 1)) offsets.push(at + 1);
-  for (let at = written.search(/%2[Ff]/); at !== -1; at = nextSlash(written, at + 3)) offsets.push(at + 3);
   for (const offset of offsets) {
     const rest = written.slice(offset);
     // 16 characters or more, as every run is (the head needs them).
     if (!HEAD.test(rest)) continue;
-    const found = decoded(rest, budget);
+    const found = decoded(rest, rest.includes('\\/'), budget);
     if (!found) continue;
-    // A compressed run with bytes after its stream: a URL's path may go on after it (`.../download`).
-    const cut = found.clean ? -1 : rest.lastIndexOf('/');
-    const before = cut > 16 ? decoded(rest.slice(0, cut), budget) : undefined;
-    const [read, length] = before?.clean ? [before, cut] : [found, rest.length];
-    return { start: start + offset, end: start + offset + length, ...base64Text(read) };
+    const end = found.length === undefined ? written.length : offset + found.length;
+    const read: Base64Text = { start: start + offset, end: start + end, ...found.text };
+    // What follows the slash after a stream (`/blob/H4sI.../download`).
+    const after = end + (written[end] === '\\' ? 2 : 1);
+    return after < written.length ? [read, ...readRun(text, start + after, written.slice(after), budget)] : [read];
   }
-  return undefined;
+  return [];
 }
-
-/** What {@link decoded} found, as {@link Base64Text} holds it. */
-function base64Text({ clean: _clean, ...found }: Decoded): Omit<Base64Text, 'start' | 'end'> {
-  return found;
-}
-
-/** A run read as text; `clean`: a compressed run inflated cleanly to its end (see compressed-text.ts). */
-type Decoded = Omit<Base64Text, 'start' | 'end'> & { clean: boolean };
 
 /**
- * What base64 `written` spells, when it is JSON or text (maybe compressed), and how it was written.
+ * What base64 `written` spells, when it is JSON or text (maybe compressed), and how it was
+ * written; `length`: the characters of `written` a compressed stream takes, when a slash follows
+ * it before the run ends.
  *
- * @throws CodecError `ENCODED_TOO_LARGE` when it inflates past what `budget` has left (see compressed-text.ts).
+ * @throws CodecError `ENCODED_TOO_LARGE` or `ENCODED_TOO_MANY` when it inflates past what `budget` has left (see compressed-text.ts).
  */
-function decoded(written: string, budget: InflateBudget): Decoded | undefined {
-  const slashes = written.includes('\\/');
-  const percent = written.includes('%');
-  if (slashes && percent) return undefined;
-  const plain = slashes ? written.replaceAll('\\/', '/') : percent ? written.replace(/%(2[BbFf]|3[Dd])/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : written;
+function decoded(written: string, escapedSlashes: boolean, budget: InflateBudget): { text: Omit<Base64Text, 'start' | 'end'>; length?: number } | undefined {
+  const plain = escapedSlashes ? written.replaceAll('\\/', '/') : written;
+  const compression = compressionOf(plain);
+  if (compression) return decodedStream(written, plain, escapedSlashes, compression, budget);
   if (/[-_]/.test(plain) && /[+/]/.test(plain)) return undefined;
+  // Base64 of 4n+1 characters decodes its last one to nothing: such a run spells no text whole.
+  if (plain.replace(/=+$/, '').length % 4 === 1) return undefined;
   // Neither alphabet's own characters and no padding where the length needs it: written as
   // base64url most likely (a URL's query, a JWT-like state), which has neither + nor / to break it.
   const url = /[-_]/.test(plain) || (!/[+/=]/.test(plain) && plain.length % 4 !== 0);
-  // base64url is padded only where it was (its length may need none where it comes back needing some).
-  const unpadded = url ? !plain.endsWith('=') : plain.length % 4 !== 0;
-  const shape = { url, unpadded, ...(slashes ? { escaped: 'slashes' as const } : percent ? { escaped: 'percent' as const } : {}) };
-  const raw = Buffer.from(plain, url ? 'base64url' : 'base64');
-  const compression = compressionOf(plain);
-  if (compression) {
-    // A stream cut short may end in a character that decodes to nothing: it is read as far as it goes.
-    const found = inflated(raw, compression, budget);
-    return found && { text: found.text, ...shape, compression, clean: found.clean };
-  }
-  // Base64 of 4n+1 characters decodes its last one to nothing: such a run spells no text whole.
-  if (plain.replace(/=+$/, '').length % 4 === 1 || !isUtf8(raw)) return undefined;
-  const text = raw.toString('utf8');
-  if (!(OPENINGS.some((o) => plain.startsWith(o)) && spellsJson(text)) && !spellsText(raw)) return undefined;
-  return { text, ...shape, clean: true };
+  const bytes = Buffer.from(plain, url ? 'base64url' : 'base64');
+  if (!isUtf8(bytes)) return undefined;
+  const text = bytes.toString('utf8');
+  if (!spellsJson(plain, text) && !spellsText(bytes)) return undefined;
+  return { text: { text, url, unpadded: plain.length % 4 !== 0, escapedSlashes } };
 }
 
-function spellsJson(decoded: string): boolean {
-  return /^\s*[[{][\s\S]*[\]}]\s*$/.test(decoded);
+/**
+ * A compressed stream's text (see {@link decoded}). Its base64 ends where its bytes do: after it
+ * a slash may follow (a URL's path), written in the run's alphabet as it may be, or the base64
+ * of other bytes (read with the stream, and not written again).
+ */
+function decodedStream(written: string, plain: string, escapedSlashes: boolean, compression: Compression, budget: InflateBudget): { text: Omit<Base64Text, 'start' | 'end'>; length?: number } | undefined {
+  // base64url has no slash: one ends its run.
+  const slash = plain.indexOf('/');
+  const head = /[-_]/.test(plain.slice(0, slash === -1 ? plain.length : slash)) && slash !== -1 ? plain.slice(0, slash) : plain;
+  // Its start first, in the alphabet its start shows (a long run tried from each of its slashes is not read whole each time).
+  const start = head.slice(0, Math.ceil(PROBE_BYTES / 3) * 4);
+  if (!mayInflate(Buffer.from(start, /[-_]/.test(start) ? 'base64url' : 'base64'), compression, budget)) return undefined;
+  const url = /[-_]/.test(head) || (!/[+/=]/.test(head) && head.length % 4 !== 0);
+  const encoding = url ? 'base64url' : 'base64';
+  const found = inflated(Buffer.from(head, encoding), compression, budget);
+  if (!found) return undefined;
+  // The characters the stream's bytes take; a slash there ends the run's stream.
+  const chars = found.streamBytes === undefined ? head.length : Math.ceil((found.streamBytes * 4) / 3);
+  const padded = /^={1,2}/.exec(plain.slice(chars))?.[0].length ?? 0;
+  const ends = chars + padded < plain.length && plain[chars + padded] === '/';
+  const used = ends ? chars + padded : plain.length;
+  const stream = plain.slice(0, used);
+  const text = { text: found.text, url, unpadded: !stream.endsWith('=') && (url || stream.length % 4 !== 0), escapedSlashes, compression };
+  return ends ? { text, length: writtenLength(written, used, escapedSlashes) } : { text };
+}
+
+/** How many characters of `written` spell the first `plain` characters of its reading (`\/` is one). */
+function writtenLength(written: string, plain: number, escapedSlashes: boolean): number {
+  if (!escapedSlashes) return plain;
+  let at = 0;
+  for (let n = 0; n < plain; n++) at += written[at] === '\\' ? 2 : 1;
+  return at;
+}
+
+function spellsJson(written: string, decoded: string): boolean {
+  return OPENINGS.some((o) => written.startsWith(o)) && /^\s*[[{][\s\S]*[\]}]\s*$/.test(decoded);
 }
 
 /** `text` (a redacted {@link Base64Text}) as base64 again, in the alphabet, padding and slashes `like` was written in. */
-export function encodedText(text: string, like: Pick<Base64Text, 'url' | 'unpadded' | 'escaped' | 'wrap' | 'compression'>): string {
+export function encodedText(text: string, like: Pick<Base64Text, 'url' | 'unpadded' | 'escapedSlashes' | 'wrap' | 'compression'>): string {
   const bytes = like.compression ? compressed(text, like.compression) : Buffer.from(text, 'utf8');
   let encoded: string;
   if (like.url) {
@@ -257,8 +261,7 @@ export function encodedText(text: string, like: Pick<Base64Text, 'url' | 'unpadd
   } else {
     encoded = bytes.toString('base64');
     if (like.unpadded) encoded = encoded.replace(/=+$/, '');
-    if (like.escaped === 'slashes') encoded = encoded.replaceAll('/', '\\/');
-    else if (like.escaped === 'percent') encoded = encoded.replace(/[+/=]/g, (c) => PERCENT[c as '+' | '/' | '=']);
+    if (like.escapedSlashes) encoded = encoded.replaceAll('/', '\\/');
   }
   if (!like.wrap) return encoded;
   const { width, separator } = like.wrap;

@@ -8,19 +8,21 @@
  * random bytes: any UTF-8 it inflates to is read, control characters (a terminal's colours) and
  * all.
  *
- * A stream that does not inflate cleanly is read as far as it goes, as `zcat` reads it: one cut
- * short (a log line truncated mid-payload; its last UTF-8 character, cut too, left out), one whose
- * trailer's checksum or length is wrong, one with bytes after its end (a URL's path goes on after
- * an unpadded run: `/blob/H4sI.../download`, tried first without the last segment).
+ * A stream is read as `zcat` reads it, as far as it goes: its deflate data, each gzip member in
+ * turn, whatever its trailer says (a checksum or a length that is wrong), up to where the data
+ * ends (bytes may follow: a URL's path goes on after an unpadded run, `/blob/H4sI.../download`,
+ * which base64-text.ts reads as a run of its own) or stops (a log line truncated mid-payload; the
+ * last UTF-8 character, cut too, is left out).
  *
  * What a record's runs inflate to, nested ones included, counts against one budget per record
- * ({@link MAX_INFLATED_BYTES}), and so does each attempt (a window's 32 KiB: 256 runs at most): a
- * run that would go past it cannot be read whole, and cannot be passed on unread, so its record
- * is quarantined. A few bytes of compressed text can hold megabytes, runs nested in runs multiply
- * them, and a line of runs that only begin as compressed streams would cost a stream each.
+ * ({@link MAX_INFLATED_BYTES}); so do its attempts ({@link MAX_INFLATE_ATTEMPTS}: a run that
+ * only begins as a compressed stream costs a stream's setup) and what they read
+ * ({@link MAX_DEFLATED_BYTES}). A run that would go past one
+ * cannot be read whole, and cannot be passed on unread: its record is quarantined. A few bytes of
+ * compressed text can hold megabytes, and runs nested in runs multiply them.
  */
 import { isUtf8 } from 'node:buffer';
-import { constants, deflateSync, gunzipSync, gzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import { constants, deflateSync, gzipSync, inflateRawSync } from 'node:zlib';
 import { CodecError } from '../errors.js';
 
 export type Compression = 'gzip' | 'zlib';
@@ -28,16 +30,49 @@ export type Compression = 'gzip' | 'zlib';
 /** The bytes inflated for one record, across its runs and their nesting (see the head comment). */
 export const MAX_INFLATED_BYTES = 8 * 1024 * 1024;
 
-/** What one attempt to inflate a run costs the budget, whatever it yields: a deflate window. */
-const ATTEMPT_BYTES = 32 * 1024;
+/** The runs one record may try to inflate (about 90 us each: some 0.7 s at most). */
+export const MAX_INFLATE_ATTEMPTS = 8192;
 
-/** What is left of a record's inflation budget (see {@link MAX_INFLATED_BYTES}). */
+/** The compressed bytes one record may inflate from in all (a run tried from several places is counted each time). */
+export const MAX_DEFLATED_BYTES = 16 * 1024 * 1024;
+
+/** What is left of a record's inflation budget (see the head comment). */
 export interface InflateBudget {
   left: number;
+  attempts: number;
+  deflated: number;
 }
 
+/** A record's whole inflation budget. */
 export function inflateBudget(): InflateBudget {
-  return { left: MAX_INFLATED_BYTES };
+  return { left: MAX_INFLATED_BYTES, attempts: MAX_INFLATE_ATTEMPTS, deflated: MAX_DEFLATED_BYTES };
+}
+
+/** How many bytes of a stream's start {@link mayInflate} reads. */
+export const PROBE_BYTES = 1024;
+
+/**
+ * True when `start` (a stream's first {@link PROBE_BYTES} or fewer) begins as a stream that
+ * inflates: the whole run need not be decoded to tell (a long run that only begins as one, tried
+ * from each of its slashes, would be decoded again each time). Counts as an attempt.
+ *
+ * @throws CodecError `ENCODED_TOO_MANY` when the record has tried as many runs as it may.
+ */
+export function mayInflate(start: Buffer, compression: Compression, budget: InflateBudget): boolean {
+  const body = bodyStart(start, 0, compression);
+  if (body === undefined) return false;
+  attempt(budget);
+  try {
+    return inflateRawSync(start.subarray(body), { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 64 * PROBE_BYTES }).length > 0;
+  } catch (err) {
+    // More than the probe takes: it inflates (what it inflates to counts when it is read).
+    return (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
+  }
+}
+
+function attempt(budget: InflateBudget): void {
+  budget.attempts -= 1;
+  if (budget.attempts < 0) throw new CodecError('ENCODED_TOO_MANY', `more base64 runs to inflate than one record may hold (${MAX_INFLATE_ATTEMPTS})`);
 }
 
 /** A zlib header's second byte for each compression level (fastest, fast, default, best). */
@@ -59,49 +94,80 @@ export function compressionOf(written: string): Compression | undefined {
   return COMPRESSED_HEADS.includes(written.slice(0, 3)) ? 'zlib' : undefined;
 }
 
-/** What a compressed stream inflated to, and whether it inflated cleanly to its end. */
+/** What a compressed stream inflated to; `streamBytes`: the bytes it takes, trailer included, when bytes follow it. */
 export interface Inflated {
   text: string;
-  clean: boolean;
+  streamBytes?: number;
 }
+
+/** The trailer after a stream's deflate data: gzip's CRC-32 and length, zlib's Adler-32. */
+const TRAILER: Readonly<Record<Compression, number>> = { gzip: 8, zlib: 4 };
 
 /**
- * `bytes` inflated as text (every member of a gzip stream; a stream that does not inflate
- * cleanly, as far as it goes); undefined when they do not inflate at all, or not to UTF-8.
+ * `bytes` inflated as text (each gzip member in turn; a stream that does not inflate cleanly, as
+ * far as it goes: its deflate data is read without its trailer's checks); undefined when they do
+ * not inflate at all, or not to UTF-8.
  *
- * @throws CodecError `ENCODED_TOO_LARGE` when they inflate past what `budget` has left.
+ * @throws CodecError `ENCODED_TOO_LARGE` when they inflate past what `budget` has left,
+ *   `ENCODED_TOO_MANY` when the record has tried to inflate as many runs as it may.
  */
 export function inflated(bytes: Buffer, compression: Compression, budget: InflateBudget): Inflated | undefined {
-  if (compression === 'gzip' && !gzipHeader(bytes)) return undefined;
-  // Each attempt costs what a stream's window does, whatever it yields: a record of many runs
-  // that begin as compressed streams and are none is read in bounded time too.
-  budget.left -= ATTEMPT_BYTES;
-  if (budget.left < 0) throw new CodecError('ENCODED_TOO_LARGE', `more base64 runs to inflate than one record may hold (${MAX_INFLATED_BYTES / ATTEMPT_BYTES})`);
-  const options = { maxOutputLength: Math.max(1, budget.left), finishFlush: constants.Z_SYNC_FLUSH };
-  let out: Buffer | undefined;
-  let clean = true;
-  try {
-    out = compression === 'gzip' ? gunzipSync(bytes, options) : inflateSync(bytes, options);
-  } catch (err) {
-    tooLarge(err, compression);
-    clean = false;
-    const body = deflateBody(bytes, compression);
-    try {
-      out = body ? inflateRawSync(body, options) : undefined;
-    } catch (again) {
-      tooLarge(again, compression);
+  const texts: Buffer[] = [];
+  let at = 0;
+  let streamBytes: number | undefined;
+  for (let member = compression; ; member = 'gzip') {
+    const body = bodyStart(bytes, at, member);
+    if (body === undefined) break;
+    const read = inflateRaw(bytes.subarray(body), member, budget);
+    if (!read) break;
+    texts.push(read.out);
+    const after = body + read.consumed;
+    if (after >= bytes.length) {
+      streamBytes = undefined;
+      break;
     }
+    // A stream that ends before the bytes do: its trailer, then another gzip member or other bytes.
+    streamBytes = Math.min(bytes.length, after + TRAILER[member]);
+    at = streamBytes;
+    if (member === 'zlib' || bytes[at] !== 0x1f || bytes[at + 1] !== 0x8b) break;
   }
-  if (!out || out.length === 0) return undefined;
-  budget.left -= out.length;
-  const text = withoutCutCharacter(out);
-  return isUtf8(text) ? { text: text.toString('utf8'), clean } : undefined;
+  const out = withoutCutCharacter(texts.length === 1 ? (texts[0] as Buffer) : Buffer.concat(texts));
+  if (out.length === 0 || !isUtf8(out)) return undefined;
+  return { text: out.toString('utf8'), ...(streamBytes !== undefined ? { streamBytes } : {}) };
 }
 
-function tooLarge(err: unknown, compression: Compression): void {
-  if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-    throw new CodecError('ENCODED_TOO_LARGE', `${compression} data in base64 inflates past ${MAX_INFLATED_BYTES} bytes (all that one record's runs may inflate to)`, { cause: err });
+/** Deflate data inflated as far as it goes, and how many of its bytes that took; undefined when it does not inflate. */
+function inflateRaw(body: Buffer, compression: Compression, budget: InflateBudget): { out: Buffer; consumed: number } | undefined {
+  // Each attempt costs something whatever it yields: a record of many runs that begin as
+  // compressed streams and are none is read in bounded time too.
+  attempt(budget);
+  budget.deflated -= body.length;
+  if (budget.deflated < 0) throw new CodecError('ENCODED_TOO_MANY', `more compressed base64 to read than one record may hold (${MAX_DEFLATED_BYTES} bytes)`);
+  try {
+    const { buffer, engine } = inflateRawSync(body, { maxOutputLength: Math.max(1, budget.left), finishFlush: constants.Z_SYNC_FLUSH, info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+    budget.left -= buffer.length;
+    return buffer.length > 0 ? { out: buffer, consumed: engine.bytesWritten } : undefined;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new CodecError('ENCODED_TOO_LARGE', `${compression} data in base64 inflates past ${MAX_INFLATED_BYTES} bytes (all that one record's runs may inflate to)`, { cause: err });
+    }
+    return undefined;
   }
+}
+
+/** Where the deflate data of the stream at `at` begins, after its header (RFC 1952, 1950); undefined when there is none. */
+function bodyStart(bytes: Buffer, at: number, compression: Compression): number | undefined {
+  if (compression === 'zlib') return at === 0 && bytes.length > 2 ? 2 : undefined;
+  const member = bytes.subarray(at);
+  if (!gzipHeader(member)) return undefined;
+  const flags = member[3] as number;
+  let end = 10;
+  if (flags & FEXTRA) end = end + 2 <= member.length ? end + 2 + member.readUInt16LE(end) : member.length;
+  for (const field of [FNAME, FCOMMENT]) {
+    if (flags & field) end = end < member.length ? member.indexOf(0, end) + 1 || member.length : member.length;
+  }
+  if (flags & FHCRC) end += 2;
+  return end < member.length ? at + end : undefined;
 }
 
 /**
@@ -120,19 +186,6 @@ const FHCRC = 0x02;
 const FEXTRA = 0x04;
 const FNAME = 0x08;
 const FCOMMENT = 0x10;
-
-/** The deflate data of a gzip member or a zlib stream, after its header (RFC 1952, 1950); undefined when the header is cut short. */
-function deflateBody(bytes: Buffer, compression: Compression): Buffer | undefined {
-  if (compression === 'zlib') return bytes.length > 2 ? bytes.subarray(2) : undefined;
-  const flags = bytes[3] ?? 0;
-  let at = 10;
-  if (flags & FEXTRA) at = at + 2 <= bytes.length ? at + 2 + bytes.readUInt16LE(at) : bytes.length;
-  for (const field of [FNAME, FCOMMENT]) {
-    if (flags & field) at = at < bytes.length ? bytes.indexOf(0, at) + 1 || bytes.length : bytes.length;
-  }
-  if (flags & FHCRC) at += 2;
-  return at < bytes.length ? bytes.subarray(at) : undefined;
-}
 
 /** `bytes` without the UTF-8 character its end cuts short, if one does (a stream cut short cuts one). */
 function withoutCutCharacter(bytes: Buffer): Buffer {
