@@ -11,6 +11,7 @@ import type { JsonValue, SourceRef } from '../record.js';
 import type { RouteMatch, CompiledRouting } from '../route/compile.js';
 import type { AppStreamMode } from '../route/event.js';
 import type { SecurityEvent } from '../telemetry/events.js';
+import type { NamedState } from './named-values.js';
 import type { PemState } from './pem-blocks.js';
 
 export const QUARANTINE_LABEL = 'QUARANTINE';
@@ -33,6 +34,8 @@ export interface BatchTask {
   tooLarge?: { lineBytes: number; inputBytes: number };
   /** The private key's PEM block the batch starts inside, if any (see pem-blocks.ts). */
   pem?: PemState;
+  /** What the lines before the batch leave open: a name whose value may follow, a netrc entry (see named-values.ts). */
+  named?: NamedState;
   /** Mark body lines without a BEGIN or END line in the batch (a Lambda invocation; see pem-blocks.ts). */
   orphanKeyLines?: boolean;
 }

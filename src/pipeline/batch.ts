@@ -20,7 +20,9 @@ import type { CompiledRouting, RouteMatch } from '../route/compile.js';
 import { appStreamOf } from '../route/event.js';
 import { recordTimeMs } from '../route/record-time.js';
 import { lineEnds, type LineFilter } from '../detect/line-filter.js';
-import { bodyRun, pemBodies } from './pem-blocks.js';
+import { keyBlockEdits, namedEdits, type LineEdit } from './line-edits.js';
+import { namedValues } from './named-values.js';
+import { pemBodies } from './pem-blocks.js';
 import { mayHide, prepareLines, slowLines } from './prepare.js';
 import { Utf8Chunks } from '../util/utf8-chunks.js';
 import { lineDetectors, numbersOf, type ValueDetectors } from './raw-line.js';
@@ -70,6 +72,7 @@ export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Arr
   const ends = lineEnds(data);
   const keyBlock = ctx.policy.keyBlockDetector;
   const pem = keyBlock ? pemBodies(data, ends, task.pem, task.orphanKeyLines === true) : undefined;
+  const named = ctx.policy.keyRules.empty ? undefined : namedValues(data, ends, task.named, ctx.policy)?.lines;
   const lineHits = new Map<number, number[]>();
   const slow = slowLines(data, ends, ctx, lineHits);
   const prepared = prepareLines(data, ends, lineHits, ctx.policy, ctx.format);
@@ -102,7 +105,7 @@ export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Arr
   for (let i = 0, start = 0; i < ends.length; i++) {
     const end = ends[i] as number;
     const next = end + 1;
-    if (!slow[i] && !pem?.body[i]) {
+    if (!slow[i] && !pem?.body[i] && !named?.has(i)) {
       outcomes[i] = Outcome.Unchanged;
       fastPathLines += 1;
       if (end === data.length) {
@@ -120,7 +123,12 @@ export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Arr
     const bytes = data.subarray(start, crlf ? end - 1 : end);
     const eol = crlf ? CRLF : NEWLINE;
     const source = { file: task.file, line: task.firstLine + i, offset: task.firstOffset + start };
-    const r = pem?.body[i] ? keyBlockLine(bytes, source, rctx, keyBlock as CompiledDetector) : processRecord(bytes, source, rctx, lineHits.get(i), prepared.detectors.get(i));
+    const spans = pem?.body[i] ? undefined : named?.get(i);
+    const r = pem?.body[i]
+      ? markedLine(bytes, source, rctx, 'a line of a private key block', (text) => keyBlockEdits(text, keyBlock as CompiledDetector, rctx.actions))
+      : spans
+        ? markedLine(bytes, source, rctx, 'the value of a name on the line before', () => namedEdits(spans, rctx.actions))
+        : processRecord(bytes, source, rctx, lineHits.get(i), prepared.detectors.get(i));
     outcomes[i] = r.outcome;
     if (r.outcome === Outcome.Unchanged) out.push(bytes, eol);
     else if (r.outcome === Outcome.Redacted) out.push(encoded.bytes(r.line as string), eol);
@@ -292,31 +300,36 @@ function routingCandidates(routing: CompiledRouting, bytes: Buffer, filter: Line
 }
 
 /**
- * A body line of a private key logged over several lines (see pem-blocks.ts): its base64 run is
- * replaced as `detector` (the policy's key-block detector) replaces what it finds, then the line
- * so changed goes through the structured path like any other (what its prefix holds, the routing
- * and drop rules, a strict format), its findings after this one. A failure quarantines the raw line.
+ * A line the batch marked before reading it, whose spans no detector tells from other text (see
+ * line-edits.ts): a key block's body line, the value of a name on the line before. Each span
+ * `edits` gives in the line's text is replaced as its action says, then the line so changed goes
+ * through the structured path like any other (what else it holds, the routing and drop rules, a
+ * strict format), its findings after these. A failure quarantines the raw line; `what` names it.
  */
-function keyBlockLine(bytes: Buffer, source: SourceRef, ctx: RecordContext, detector: CompiledDetector): RecordResult {
+function markedLine(bytes: Buffer, source: SourceRef, ctx: RecordContext, what: string, edits: (text: string) => readonly LineEdit[]): RecordResult {
   let changed: string;
-  let finding: Finding;
+  const found: Finding[] = [];
   try {
-    if (!isUtf8(bytes)) throw new CodecError('INVALID_UTF8', 'invalid UTF-8 in a line of a private key block');
+    if (!isUtf8(bytes)) throw new CodecError('INVALID_UTF8', `invalid UTF-8 in ${what}`);
     const text = bytes.toString('utf8');
-    const run = bodyRun(text) as { start: number; end: number };
-    const { spec } = detector;
-    const action = ctx.actions.forDetector(spec);
-    const replaced = replacement(action, spec.label, text.slice(run.start, run.end), ctx.keys);
-    ctx.onReplace?.(spec.id, replaced.text);
-    finding = { detectorId: spec.id, category: spec.category, severity: spec.severity, label: spec.label, path: '$', start: run.start, end: run.end, action: action.type, ...(replaced.kid ? { kid: replaced.kid } : {}) };
-    if (action.type === 'drop-record') return { outcome: Outcome.Dropped, findings: findingsEvent(ctx.policy.hash, source, [finding]) };
-    changed = text.slice(0, run.start) + replaced.text + text.slice(run.end);
+    const parts: string[] = [];
+    let pos = 0;
+    for (const e of edits(text)) {
+      const replaced = replacement(e.action, e.label, e.value, ctx.keys);
+      ctx.onReplace?.(e.id, replaced.text);
+      found.push({ detectorId: e.id, category: e.category, severity: e.severity, label: e.label, path: '$', start: (e.at ?? e).start, end: (e.at ?? e).end, action: e.action.type, ...(replaced.kid ? { kid: replaced.kid } : {}) });
+      if (e.action.type === 'drop-record') return { outcome: Outcome.Dropped, findings: findingsEvent(ctx.policy.hash, source, found) };
+      parts.push(text.slice(pos, e.start), e.encode ? e.encode(replaced.text) : replaced.text);
+      pos = e.end;
+    }
+    parts.push(text.slice(pos));
+    changed = parts.join('');
   } catch (err) {
     return quarantineRecord(bytes, source, err, ctx.quarantineKey, ctx.policy.hash);
   }
   const r = processRecord(Buffer.from(changed, 'utf8'), source, ctx);
   if (r.outcome === Outcome.Quarantined) return r;
-  const findings = findingsEvent(ctx.policy.hash, source, [finding, ...((r.findings?.findings ?? []) as Finding[])]);
+  const findings = findingsEvent(ctx.policy.hash, source, [...found, ...((r.findings?.findings ?? []) as Finding[])]);
   return { ...r, findings, ...(r.outcome === Outcome.Unchanged ? { outcome: Outcome.Redacted, line: changed } : {}) };
 }
 

@@ -4,6 +4,7 @@
  * whole (see {@link BatchTask.tooLarge}).
  */
 import type { BatchTask } from './batch.js';
+import { namedStateAfter, type NamedState } from './named-values.js';
 import { pemStateAfter, type PemState } from './pem-blocks.js';
 
 export interface BatchLimits {
@@ -48,6 +49,8 @@ export async function* batchLines(
   let offset = 0;
   /** The private key's PEM block the next batch starts inside, if any (see pem-blocks.ts). */
   let pem: PemState | undefined;
+  /** The name or netrc entry the next batch's first lines may complete, if any (see named-values.ts). */
+  let named: NamedState | undefined;
 
   /**
    * Where the next batch ends: bytes up to its last line end, and its lines. A batch ends before a
@@ -146,8 +149,9 @@ export async function* batchLines(
   }
 
   function task(data: Uint8Array, lines: number): BatchTask {
-    const t: BatchTask = { seq: nextSeq(), file, firstLine: line, firstOffset: offset, data, ...(pem ? { pem } : {}) };
+    const t: BatchTask = { seq: nextSeq(), file, firstLine: line, firstOffset: offset, data, ...(pem ? { pem } : {}), ...(named ? { named } : {}) };
     pem = pemStateAfter(data, pem);
+    named = namedStateAfter(data, named);
     line += lines;
     offset += data.length;
     return t;
@@ -158,6 +162,8 @@ export async function* batchLines(
     const t: BatchTask = { seq: nextSeq(), file, firstLine: line, firstOffset: offset, data: head, tooLarge: { lineBytes, inputBytes } };
     // Quarantined whole: taken, inside a block, for a body line (so a short last line after it is one too).
     if (pem) pem = { prefix: pem.prefix, afterFull: true };
+    // Neither a name's value nor a netrc line: it closes what was open.
+    named = undefined;
     line += 1;
     offset += inputBytes;
     return t;
@@ -227,8 +233,10 @@ export function halves(task: BatchTask): [BatchTask, BatchTask] | undefined {
   const cut = starts[middle] as number;
   const first = Uint8Array.prototype.slice.call(data, 0, cut);
   const pem = pemStateAfter(first, task.pem);
+  const named = namedStateAfter(first, task.named);
+  const orphans = task.orphanKeyLines ? { orphanKeyLines: true } : {};
   return [
-    { seq: task.seq, file: task.file, firstLine: task.firstLine, firstOffset: task.firstOffset, data: first, ...(task.pem ? { pem: task.pem } : {}), ...(task.orphanKeyLines ? { orphanKeyLines: true } : {}) },
-    { seq: task.seq, file: task.file, firstLine: task.firstLine + middle, firstOffset: task.firstOffset + cut, data: Uint8Array.prototype.slice.call(data, cut), ...(pem ? { pem } : {}), ...(task.orphanKeyLines ? { orphanKeyLines: true } : {}) },
+    { seq: task.seq, file: task.file, firstLine: task.firstLine, firstOffset: task.firstOffset, data: first, ...(task.pem ? { pem: task.pem } : {}), ...(task.named ? { named: task.named } : {}), ...orphans },
+    { seq: task.seq, file: task.file, firstLine: task.firstLine + middle, firstOffset: task.firstOffset + cut, data: Uint8Array.prototype.slice.call(data, cut), ...(pem ? { pem } : {}), ...(named ? { named } : {}), ...orphans },
   ];
 }

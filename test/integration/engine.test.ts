@@ -419,6 +419,43 @@ describe('engine', () => {
     }
   });
 
+  it('redacts a value whose name stands on the line before (env entries, a netrc entry), across batches, inline and in workers alike', async () => {
+    const lines = [
+      '$ kubectl get deploy mailer -o yaml',
+      '        env:',
+      '        - name: SMTP_PASSWORD',
+      '          value: dIo3VPGvQieeh&ces$',
+      '        - name: SMTP_HOST',
+      '          value: smtp.acme-corp.io',
+      '$ kubectl get deploy api -o json',
+      '            "env": [',
+      '              {',
+      '                "name": "DB_PASSWORD",',
+      '                "value": "d0VnwVvByQ1zs@47F!"',
+      '              },',
+      '$ cat ~/.netrc',
+      'machine ftp.acme-corp.io',
+      '  login backup',
+      '  password adc4vAzKr0ix#BT2$',
+      'done',
+    ];
+    const input = lines.join('\n') + '\n';
+    const expected = [...lines];
+    expected[3] = '          value: "[[PASSWORD]]"';
+    expected[10] = '                "value": "[[PASSWORD]]"';
+    expected[15] = '  password [[PASSWORD]]';
+    // One line a batch carries every name to the next batch; three cut the entries elsewhere.
+    for (const workers of [0, 2]) {
+      for (const maxBatchRecords of [1, 3]) {
+        const r = await runEngine(input, { workers, batch: { maxBatchRecords } });
+        expect(r.summary).toMatchObject({ recordsIn: lines.length, appOut: lines.length, balanced: true, findings: { 'key:*_password': 2, 'key:password': 1 } });
+        expect(r.output.split('\n').slice(0, -1), `${workers} workers, ${maxBatchRecords} lines a batch`).toEqual(expected);
+        const found = r.events.filter((e) => e.type === 'findings');
+        expect(found.map((e) => (e.source as { line: number }).line)).toEqual([4, 11, 16]);
+      }
+    }
+  });
+
   it('reads a value a skip rule spares with the secret formats no id looks like, and with nothing else, on both paths', async () => {
     const token = 'ghp_L4luXw2kSCwQDXrr0RNKYqfmdBDP4j1nHBIK';
     const input = [

@@ -195,6 +195,17 @@ describe('a private key logged a line per event, over several invocations', () =
   });
 });
 
+describe('a manifest logged a line per event', () => {
+  it('redacts a value whose name the event before it holds, in the same invocation, and leaves one whose name no rule selects', async () => {
+    const lines = ['        - name: SMTP_PASSWORD', '          value: dIo3VPGvQieeh&ces$', '        - name: SMTP_HOST', '          value: smtp.acme-corp.io'];
+    const sub = await openHandler('cloudwatch-subscription', aws.env);
+    await sub(awslogsEvent(cwPayload(lines)));
+    const messages = streamJson(aws.server, STREAMS.app).map((e) => e.message as string);
+    expect(messages).toEqual([lines[0], '          value: "[[PASSWORD]]"', lines[2], lines[3]]);
+    expect(balanced(sub.runtime.metrics.snapshot())).toBe(true);
+  });
+});
+
 describe('firehose-transform when Firehose hangs', () => {
   it('answers every record within the invocation time left: calls out at the deadline are cut off, and what they held is counted', async () => {
     // The production request timeout (10 s) against 5 s left: a call waits at most until the deadline.

@@ -163,6 +163,21 @@ describe('batchLines', () => {
     expect([first?.pem, second?.pem]).toEqual([undefined, { prefix: 0, afterFull: true }]);
   });
 
+  it('carries a name whose value may follow, or an open netrc entry, to the next batch and to the second half of a batch cut in two', async () => {
+    const text = Buffer.from(['a', '  - name: DB_PASSWORD', '    value: x', 'machine h.example.com', '  login u', '  password p', 'b', 'c'].join('\n') + '\n');
+    const got = await batches([text], { maxBatchRecords: 2, maxBatchBytes: 1 << 20 });
+    expect(got.map((t) => t.named)).toEqual([undefined, { kind: 'name', name: 'DB_PASSWORD', column: 4, json: false, members: { name: 'DB_PASSWORD' }, read: 0, siblings: 0 }, { kind: 'netrc', seen: 0 }, { kind: 'netrc', seen: 3 }]);
+    const [first, second] = halves({ ...(got[0] as BatchTask), data: Buffer.from(['a', '  - name: DB_PASSWORD', '    value: x', 'b'].join('\n') + '\n') }) ?? [];
+    expect([first?.named, second?.named]).toEqual([undefined, { kind: 'name', name: 'DB_PASSWORD', column: 4, json: false, members: { name: 'DB_PASSWORD' }, read: 0, siblings: 0 }]);
+  });
+
+  it('closes what a line longer than a record may be would complete', async () => {
+    const text = Buffer.from(['  - name: DB_PASSWORD', 'x'.repeat(100), '    value: y'].join('\n') + '\n');
+    const got = await batches([text], { maxBatchRecords: 1, maxBatchBytes: 1 << 20, maxLineBytes: 50 });
+    // The value line after it starts a batch with nothing open.
+    expect(got.map((t) => [t.tooLarge !== undefined, t.named?.kind])).toEqual([[false, undefined], [true, undefined], [false, undefined]]);
+  });
+
   it('fills batches up to the record limit when lines are short', async () => {
     const text = Buffer.from('x\n'.repeat(10));
     const got = await batches(chunked(text, [3, 7, 11]), { maxBatchRecords: 4, maxBatchBytes: 1024 });

@@ -1,0 +1,383 @@
+/**
+ * Values a text log holds on the line after the one that names them. A manifest a CI job prints,
+ * each of its lines a record of its own, names an environment variable on one line and gives its
+ * value on the next (`- name: SMTP_PASSWORD` then `value: ...` in YAML, `"name": "DB_PASSWORD",`
+ * then `"value": "...",` in pretty JSON); a `.netrc` entry written over several lines opens with
+ * `machine HOST` and gives `login` and `password` on lines of their own. Read alone, the value's
+ * line is `value: dIo3VPGvQieeh&ces$` or `password adc4vAzKr0ix#BT2$`: nothing tells it from
+ * other text. So the batch follows the lines that name a value, as it follows a private key's
+ * PEM block (see pem-blocks.ts): the batcher carries the state of the last lines from batch to
+ * batch (input order, see batcher.ts), and a batch marks the value lines it holds, which are
+ * redacted as a key rule redacts the value under that name (see batch.ts), then read as usual.
+ *
+ * Which values are taken is the key rules' answer, as the structured path reads a name-value
+ * object (`{"name":"DB_PASSWORD","value":"..."}`, see namedValue and memberDecision in
+ * members.ts): the same member names (in-key.ts), the rule the name selects, or a rule whose
+ * conditions the members read meet (a HAR cookie `{"name":"session","value":...}`, an SSM
+ * parameter's `Type: SecureString`, see KeyRuleSpec.where), the same values taken (see `takes`:
+ * not a mask or a reference another program wrote, not a number for a rule that takes strings
+ * only), and a value that is one of logveil's own tokens already is left as it is (running twice
+ * changes nothing). The value read is the one the structured path reads: a JSON string's escapes
+ * decoded, a number as written. The replacement is written as the value was (see encodeFor in
+ * named-lines.ts): escaped in its quotes, a JSON number as a string, a dropped value (drop-field)
+ * as an empty string, so the line stays one valid line.
+ *
+ * What counts, to keep other text out (lines are read as named-lines.ts reads them):
+ * - A name line is a name member alone on its line, indented or after a YAML list's dash
+ *   (`  - name: X`, `    "name": "X",`), the name a string. It stays open over the lines after it
+ *   that hold one member alone whose key starts in the same column, YAML after YAML and JSON after
+ *   JSON: value members (`value:`, and `old:` and `new:` both, `"oldValue"` and `"newValue"`
+ *   both), each marked, and up to four siblings (`"slotSetting": false`, `Type: SecureString`),
+ *   six member lines in all; any other line closes it. A value is a quoted string or a number,
+ *   or in YAML a plain scalar up to a comment (` #`); a comment may follow a quoted one. A flag, a
+ *   null, `valueFrom:`, a block scalar (`value: |`) or a nested object is no value.
+ * - A netrc entry opens with a line `machine HOST` (HOST a dotted name or `localhost`) or
+ *   `default`, either with keyword pairs after it; each following line that holds only pairs of
+ *   `login`, `password` or `account` and a value, each keyword once in the entry, belongs to it;
+ *   any other line ends it. A value that is a word of prose about a login (`password expired`,
+ *   `login failed`, see PROSE_VALUES) makes its line none of an entry's. The entry's own first
+ *   line is left to the netrc-password detector, which reads the whole entry written on one line.
+ * - Blank lines and comment lines (`#` first past the blanks) are passed over.
+ * - A name line or a netrc entry's first line opens anew, whatever was open.
+ *
+ * Cost: most batches open nothing, and hold no line that could. With nothing open, the batch
+ * reads each line's first bytes (past its indentation) and decodes only a line that starts as a
+ * name line or a netrc entry's first line does (`- name:`, `  "name"`, `machine `, `default`); a
+ * name no key rule could take a value under leaves nothing open. The batcher reads back at most
+ * seven lines (besides blank and comment lines) and reads forward from the last that opened.
+ *
+ * Not followed: lines behind a log prefix (a timestamp before each line): they must be the
+ * manifest's own; a manifest's lines inside JSON records (a container runtime's `{"log":...}`),
+ * which are no text lines; conditions a sibling alone would meet under a name no rule selects
+ * (the name decides whether its lines are read). A Lambda invocation starts with nothing open: a
+ * value line whose name line another invocation held passes as any other line (a file read in
+ * order, batch after batch, carries it; so do saved Lambda events given to `redact`).
+ */
+import { memberDecision, takes } from '../act/members.js';
+import type { CompiledPolicy } from '../detect/compile.js';
+import { NAMES } from '../detect/in-key.js';
+import type { KeyRuleSpec } from '../detect/pack.js';
+import { ownTokens } from '../detect/scan.js';
+import { isSibling, isValueMember, memberLine, nameOf, type Quoting } from './named-lines.js';
+
+/**
+ * A name line ended the data, and the member lines read after it: the name, where its key starts
+ * (UTF-16 units in its line), JSON or YAML, the members read (the name's, and the siblings'
+ * strings: a key rule's conditions may ask for them), and how many member lines were read.
+ */
+export interface PendingName {
+  readonly kind: 'name';
+  readonly name: string;
+  readonly column: number;
+  readonly json: boolean;
+  readonly members: Readonly<Record<string, string>>;
+  readonly read: number;
+  readonly siblings: number;
+}
+
+/** A netrc entry is open: the keywords it has given ({@link NETRC_KEYWORDS}, one bit each). */
+export interface NetrcEntry {
+  readonly kind: 'netrc';
+  readonly seen: number;
+}
+
+/** What the lines before a batch leave open for its first lines (see the module notes). */
+export type NamedState = PendingName | NetrcEntry;
+
+/** A value a marked line holds (UTF-16 offsets of the line's text), the key rule that takes it, the key pattern that matched, and how it is written. */
+export interface NamedSpan {
+  readonly start: number;
+  readonly end: number;
+  /** The value as read (a JSON string's escapes decoded; a number as written). */
+  readonly value: string;
+  readonly rule: KeyRuleSpec;
+  readonly pattern: string;
+  readonly quoting: Quoting;
+}
+
+/** What {@link namedValues} found in a batch. */
+export interface NamedValues {
+  /** The value spans of each marked line, by line index. */
+  readonly lines: ReadonlyMap<number, readonly NamedSpan[]>;
+}
+
+/** A value a line holds and the key rules are asked about: under a name (its members) or a netrc keyword. */
+interface Found {
+  readonly start: number;
+  readonly end: number;
+  readonly value: string | number;
+  readonly written: string;
+  readonly quoting: Quoting;
+  /** The value member's key and the name's object, or the netrc keyword. */
+  readonly key: string;
+  readonly members?: Readonly<Record<string, string>>;
+}
+
+const NL = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+const HASH = 0x23;
+const DASH = 0x2d;
+const QUOTE = 0x22;
+const COLON = 0x3a;
+const NAME_BYTES = NAMES.map((k) => Buffer.from(k, 'latin1'));
+const MACHINE = Buffer.from('machine', 'latin1');
+const DEFAULT = Buffer.from('default', 'latin1');
+
+/** A name stays open over this many member lines at its column (values, as `old:` and `new:`, and siblings), of them this many siblings. */
+const MAX_MEMBER_LINES = 6;
+const MAX_SIBLINGS = 4;
+/**
+ * Lines that are not passed over after which nothing is open, unless one of them opened it: a
+ * name closes after {@link MAX_MEMBER_LINES}, a netrc entry after its three keywords' lines.
+ */
+const MAX_OPEN_LINES = MAX_MEMBER_LINES + 1;
+
+/** `machine HOST` or `default`, then what follows (keyword pairs, in group 1). */
+const NETRC_OPEN = /^[ \t]*(?:machine[ \t]+(?:(?:[\w-]+\.)+[\w-]+|localhost)|default)([ \t].*)?$/;
+/** The keywords a netrc entry's lines give after its first, one bit each. */
+const NETRC_KEYWORDS: ReadonlyMap<string, number> = new Map([
+  ['login', 1],
+  ['password', 2],
+  ['account', 4],
+]);
+/**
+ * Words that end a sentence of prose about a login or a password (`password expired`, `login
+ * failed`): a pair whose value is one of them is no netrc pair, and its line no entry's line.
+ */
+const PROSE_VALUES: ReadonlySet<string> = new Set(
+  'expired changed rotated reset required updated incorrect invalid missing wrong accepted denied failed succeeded successful ok set unset saved removed none null empty is was must not for manager policy prompt protected disabled enabled locked unlocked'.split(' '),
+);
+const WORD = /\S+/g;
+/**
+ * The longest line (its bytes) that names a value or belongs to a netrc entry; a value line may be
+ * longer. A longer one is neither, unread: the batcher reads a batch's last lines, which may be
+ * records of a megabyte, for every batch. It closes what was open, once its value is read.
+ */
+const MAX_NAMING_BYTES = 4096;
+
+/**
+ * The value lines of `data` (whole lines; `ends[i]` is line i's `\n`, or the end of the data)
+ * whose values a `redact` key rule of `policy` takes, `state`: what the lines before it left
+ * open. Undefined when it marks none (most batches: a few bytes read for each line).
+ */
+export function namedValues(data: Buffer, ends: Int32Array, state: NamedState | undefined, policy: CompiledPolicy): NamedValues | undefined {
+  let open = live(policy, state);
+  let lines: Map<number, readonly NamedSpan[]> | undefined;
+  for (let i = 0, start = 0; i < ends.length; i++) {
+    const end = ends[i] as number;
+    const lineStart = start;
+    start = end + 1;
+    if (open === undefined && !mayOpen(data, lineStart, end)) continue;
+    const stop = end > lineStart && data[end - 1] === CR ? end - 1 : end;
+    const step = stepLine(data, lineStart, stop, open);
+    if (step === PASSED) continue;
+    open = step.open === open ? open : live(policy, step.open);
+    const spans = step.found && taken(policy, step.found);
+    if (spans && spans.length > 0) (lines ??= new Map()).set(i, spans);
+  }
+  return lines ? { lines } : undefined;
+}
+
+/**
+ * What is open after `data` (whole lines), `state` what was open before it: the lines after the
+ * last that opened something, read as {@link namedValues} reads them; at most
+ * {@link MAX_OPEN_LINES} lines, passed-over ones aside, are read back.
+ */
+export function namedStateAfter(data: Uint8Array, state: NamedState | undefined): NamedState | undefined {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  let from = 0;
+  let open = state;
+  let counted = 0;
+  let stop = bytes.length > 0 && bytes[bytes.length - 1] === NL ? bytes.length - 1 : bytes.length;
+  for (;;) {
+    const nl = stop === 0 ? -1 : bytes.lastIndexOf(NL, stop - 1);
+    const lineStop = stop > nl + 1 && bytes[stop - 1] === CR ? stop - 1 : stop;
+    if (!passedOver(bytes, nl + 1, lineStop)) {
+      if (lineStop - (nl + 1) > MAX_NAMING_BYTES) {
+        // A long line closes what was open: read on from the next.
+        from = stop + 1;
+        open = undefined;
+        break;
+      }
+      const text = bytes.toString('utf8', nl + 1, lineStop);
+      if (nameOf(memberLine(text)) !== undefined || netrcOpening(text) !== undefined) {
+        from = nl + 1;
+        open = undefined;
+        break;
+      }
+      if (++counted === MAX_OPEN_LINES) return undefined;
+    }
+    if (nl === -1) break;
+    stop = nl;
+  }
+  for (let start = from; start < bytes.length; ) {
+    let end = bytes.indexOf(NL, start);
+    if (end === -1) end = bytes.length;
+    const step = stepLine(bytes, start, end > start && bytes[end - 1] === CR ? end - 1 : end, open);
+    if (step !== PASSED) open = step.open;
+    start = end + 1;
+  }
+  return open;
+}
+
+const PASSED = Symbol('passed over');
+
+/**
+ * One line (`data` from `start` to `stop`, its line end left out) read with what was open before
+ * it: {@link PASSED} for a blank or a comment line, else what it leaves open and the value it
+ * holds. A name line or a netrc entry's first line opens anew whatever was open; a long line (see
+ * {@link MAX_NAMING_BYTES}) can only be a value line, and closes.
+ */
+function stepLine(data: Buffer, start: number, stop: number, open: NamedState | undefined): typeof PASSED | { open: NamedState | undefined; found?: Found[] } {
+  if (passedOver(data, start, stop)) return PASSED;
+  const long = stop - start > MAX_NAMING_BYTES;
+  if (long && open?.kind !== 'name') return { open: undefined };
+  const text = data.toString('utf8', start, stop);
+  const member = memberLine(text);
+  if (!long) {
+    const name = nameOf(member);
+    if (name !== undefined && member) return { open: { kind: 'name', name, column: member.column, json: member.json, members: { [member.key]: name }, read: 0, siblings: 0 } };
+    const opened = member ? undefined : netrcOpening(text);
+    if (opened !== undefined) return { open: { kind: 'netrc', seen: opened } };
+  }
+  if (open?.kind === 'name') {
+    if (!member || member.dash || member.column !== open.column || member.json !== open.json) return { open: undefined };
+    const read = open.read + 1;
+    const s = member.scalar;
+    if (isValueMember(member)) {
+      const next = long || read >= MAX_MEMBER_LINES ? undefined : { ...open, read };
+      const value = s.value;
+      if (value === undefined || s.written === '') return { open: next };
+      return { open: next, found: [{ start: s.start, end: s.end, value, written: s.written, quoting: s.quoting, key: member.key, members: open.members }] };
+    }
+    if (long || !isSibling(member) || open.siblings >= MAX_SIBLINGS || read >= MAX_MEMBER_LINES) return { open: undefined };
+    const members = typeof s.value === 'string' && !(member.key in open.members) ? { ...open.members, [member.key]: s.value } : open.members;
+    return { open: { ...open, members, read, siblings: open.siblings + 1 } };
+  }
+  if (open?.kind === 'netrc') {
+    const pairs = netrcPairs(text);
+    if (pairs && (pairs.seen & open.seen) === 0) return { open: { kind: 'netrc', seen: open.seen | pairs.seen }, found: pairs.values };
+  }
+  return { open: undefined };
+}
+
+/**
+ * `state`, or nothing for a name no key rule could take a value under: one a `redact` rule
+ * selects, or whose member meets a conditional rule's conditions (`{"name":"session",...}`, see
+ * KeyRuleSpec.where). What follows a name that is not live is only read for what opens anew (its
+ * first bytes), as if nothing were open: it yields no value either way.
+ */
+function live(policy: CompiledPolicy, state: NamedState | undefined): NamedState | undefined {
+  if (state?.kind !== 'name') return state;
+  const rules = policy.keyRules;
+  if (rules.decide(state.name).mode === 'redact') return state;
+  return rules.holdingIn(state.members, Object.keys(state.members)).length > 0 ? state : undefined;
+}
+
+/** The values of `found` that a `redact` key rule takes, none of them one of logveil's tokens already. */
+function taken(policy: CompiledPolicy, found: readonly Found[]): NamedSpan[] {
+  const rules = policy.keyRules;
+  const out: NamedSpan[] = [];
+  for (const v of found) {
+    let decision;
+    if (v.members) {
+      // As the structured path decides a name-value object's value member (see memberDecision).
+      const keys = Object.keys(v.members);
+      const name = v.members[keys[0] as string];
+      decision = memberDecision(rules, v.key, name, rules.holdingIn({ ...v.members, [v.key]: v.written }, [...keys, v.key])).decision;
+    } else {
+      decision = rules.decide(v.key);
+    }
+    if (decision.mode !== 'redact' || !decision.rule) continue;
+    const rule = decision.rule;
+    if (!takes(rule, v.value) || isOwnToken(policy, v.written)) continue;
+    out.push({ start: v.start, end: v.end, value: typeof v.value === 'number' ? v.written : v.value, rule, pattern: decision.pattern ?? v.key, quoting: v.quoting });
+  }
+  return out;
+}
+
+/** True when `text` is one token logveil wrote, whole. */
+function isOwnToken(policy: CompiledPolicy, text: string): boolean {
+  if (!text.startsWith('[[')) return false;
+  const tokens = ownTokens(policy, text);
+  return tokens.length === 1 && tokens[0]?.start === 0 && tokens[0].end === text.length;
+}
+
+/** The keywords a netrc entry's first line gives (0 for none), if `text` opens one. */
+function netrcOpening(text: string): number | undefined {
+  const m = NETRC_OPEN.exec(text);
+  if (!m) return undefined;
+  const rest = m[1];
+  if (rest === undefined || rest.trim() === '') return 0;
+  return netrcPairs(rest)?.seen;
+}
+
+/** The keywords and values of a line of netrc keyword pairs, each keyword once, no value a word of prose (see {@link PROSE_VALUES}); undefined for any other line. */
+function netrcPairs(text: string): { seen: number; values: Found[] } | undefined {
+  const words = [...text.matchAll(WORD)];
+  if (words.length === 0 || words.length % 2 !== 0) return undefined;
+  let seen = 0;
+  const values: Found[] = [];
+  for (let k = 0; k < words.length; k += 2) {
+    const keyword = (words[k] as RegExpMatchArray)[0];
+    const bit = NETRC_KEYWORDS.get(keyword);
+    if (bit === undefined || (seen & bit) !== 0) return undefined;
+    seen |= bit;
+    const word = words[k + 1] as RegExpMatchArray;
+    if (PROSE_VALUES.has(word[0])) return undefined;
+    const start = word.index as number;
+    values.push({ key: keyword, start, end: start + word[0].length, value: word[0], written: word[0], quoting: 'word' });
+  }
+  return { seen, values };
+}
+
+/**
+ * Whether the line at `start` may open something, read on no open state: its first bytes say (a
+ * name line's `- name:`, `  name:` or `  "name"`, a netrc entry's `machine ` or `default`), before
+ * anything is decoded.
+ */
+function mayOpen(data: Buffer, start: number, end: number): boolean {
+  let k = start;
+  while (k < end && (data[k] === SPACE || data[k] === TAB)) k++;
+  if (k === end) return false;
+  const indented = k > start;
+  const first = data[k];
+  if (first === 0x6d) return startsWith(data, k, end, MACHINE) && isBlankByte(data[k + MACHINE.length]);
+  if (first === 0x64 && startsWith(data, k, end, DEFAULT)) return k + DEFAULT.length === end || isBlankByte(data[k + DEFAULT.length]);
+  if (first === DASH) {
+    if (!isBlankByte(data[k + 1])) return false;
+    k += 1;
+    while (k < end && (data[k] === SPACE || data[k] === TAB)) k++;
+    return nameKeyAt(data, k, end, COLON);
+  }
+  if (!indented) return false;
+  if (first === QUOTE) return nameKeyAt(data, k + 1, end, QUOTE);
+  return nameKeyAt(data, k, end, COLON);
+}
+
+/** True when a name key's bytes stand at `k`, `after` right after them. */
+function nameKeyAt(data: Buffer, k: number, end: number, after: number): boolean {
+  for (const key of NAME_BYTES) if (data[k] === key[0] && startsWith(data, k, end, key) && data[k + key.length] === after) return true;
+  return false;
+}
+
+function startsWith(data: Buffer, k: number, end: number, bytes: Buffer): boolean {
+  if (end - k < bytes.length) return false;
+  for (let j = 0; j < bytes.length; j++) if (data[k + j] !== bytes[j]) return false;
+  return true;
+}
+
+function isBlankByte(b: number | undefined): boolean {
+  return b === SPACE || b === TAB;
+}
+
+/** A blank line, or a comment's (`#` its first byte past its blanks): read as if it were not there. */
+function passedOver(data: Buffer, start: number, stop: number): boolean {
+  for (let k = start; k < stop; k++) {
+    if (data[k] === HASH) return true;
+    if (data[k] !== SPACE && data[k] !== TAB) return false;
+  }
+  return true;
+}

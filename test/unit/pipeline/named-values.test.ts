@@ -1,0 +1,253 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { lineEnds } from '../../../src/detect/line-filter.js';
+import { encodeFor, quotedSpan } from '../../../src/pipeline/named-lines.js';
+import { namedStateAfter, namedValues, type NamedState } from '../../../src/pipeline/named-values.js';
+import { builtinPatternsDir } from '../../../src/config/config.js';
+import { CompiledPolicy } from '../../../src/detect/compile.js';
+import { loadPolicy } from '../../../src/detect/load.js';
+import type { ActionSpec } from '../../../src/detect/pack.js';
+import { builtinPolicy, LIMITS, runEngine } from '../../helpers/engine.js';
+
+const policy = builtinPolicy();
+
+/** The values each marked line of `lines` (one batch) holds, as `line: value (pattern)`. */
+function marked(lines: readonly string[], state?: NamedState): string[] {
+  const text = lines.join('\n') + '\n';
+  const data = Buffer.from(text);
+  const found = namedValues(data, lineEnds(data), state, policy);
+  const out: string[] = [];
+  for (const [i, spans] of found?.lines ?? []) {
+    for (const s of spans) {
+      // The span is where the value is written in its line.
+      expect((lines[i] as string).slice(s.start, s.end).length).toBeGreaterThan(0);
+      out.push(`${i}: ${(lines[i] as string).slice(s.start, s.end)} -> ${s.value} (${s.pattern})`);
+    }
+  }
+  return out;
+}
+
+const after = (lines: readonly string[], state?: NamedState): NamedState | undefined => namedStateAfter(Buffer.from(lines.join('\n') + '\n'), state);
+
+describe('values named on the line before', () => {
+  it('marks the value of a YAML env entry whose name a key rule redacts, and not one whose name it does not', () => {
+    const env = ['        env:', '        - name: SMTP_PASSWORD', '          value: dIo3VPGvQieeh&ces$', '        - name: SMTP_HOST', '          value: smtp.acme-corp.io'];
+    expect(marked(env)).toEqual(['2: dIo3VPGvQieeh&ces$ -> dIo3VPGvQieeh&ces$ (*_password)']);
+    // Quoted values keep their quotes; a list at the line's start; a CRLF line end.
+    expect(marked(['- name: api_key', '  value: "s3cr3t-\\"q\\""\r', "- name: GITHUB_TOKEN", "  value: 'it''s-a-token'"])).toEqual([
+      '1: s3cr3t-\\"q\\" -> s3cr3t-"q" (api_key)',
+      "3: it''s-a-token -> it's-a-token (*_token)",
+    ]);
+    // Blank lines between the name and its value.
+    expect(marked(['  - name: DB_PASSWORD', '', '   ', '    value: hunter2-secret'])).toEqual(['3: hunter2-secret -> hunter2-secret (*_password)']);
+  });
+
+  it('marks the value of a pretty-printed JSON env entry, a string or a number, keeping its quotes and comma', () => {
+    const env = ['            "env": [', '              {', '                "name": "DB_PASSWORD",', '                "value": "d0VnwVvByQ1zs@47F!"', '              },'];
+    expect(marked(env)).toEqual(['3: d0VnwVvByQ1zs@47F! -> d0VnwVvByQ1zs@47F! (*_password)']);
+    expect(marked(['    "Name": "pin_code",', '    "Value": 4921,', '    "Name": "x",', '    "value": "\\u0041BC"'])).toEqual(['1: 4921 -> 4921 (pin_code)']);
+    expect(marked(['    "name": "session_token",', '    "value": "\\u0041BC",'])).toEqual(['1: \\u0041BC -> ABC (*_token)']);
+  });
+
+  it('leaves every line that is not just the value member right after the name', () => {
+    const name = '        - name: SMTP_PASSWORD';
+    for (const next of [
+      '          valueFrom:',
+      '          value: |',
+      '          value: >-',
+      '          value: {from: vault}',
+      '          value:',
+      '          value: ""',
+      '          value: true',
+      // Not in the name's column.
+      '            value: dIo3VPGvQieeh',
+      '        value: dIo3VPGvQieeh',
+      // Another member first.
+      '          image: app:1.2',
+      // A mask or a reference another program wrote, or one of logveil's own tokens.
+      '          value: "********"',
+      '          value: ${SMTP_PASSWORD}',
+      '          value: "{{ .Values.smtp.password }}"',
+      '          value: [[PASSWORD]]',
+    ]) {
+      expect(marked([name, next]), next).toEqual([]);
+    }
+    // Only member lines at the name's column: another line closes it.
+    expect(marked([name, '          env: {}', '          value: dIo3VPGvQieeh'])).toEqual([]);
+    expect(marked([name, '          image:', '          value: dIo3VPGvQieeh'])).toEqual([]);
+    // JSON with another member after the value; a quoted YAML scalar with more after it.
+    expect(marked(['    "name": "DB_PASSWORD",', '    "value": "d0Vnw", "type": "Opaque"'])).toEqual([]);
+    expect(marked([name, '          value: "dIo3VPGvQieeh" extra'])).toEqual([]);
+    // JSON after YAML, YAML after JSON.
+    expect(marked([name, '          "value": "dIo3VPGvQieeh"'])).toEqual([]);
+    expect(marked(['    "name": "DB_PASSWORD",', '    value: dIo3VPGvQieeh'])).toEqual([]);
+    // A name line in the middle of prose, or at the line's start without a list's dash.
+    expect(marked(['user name: password', '          value: dIo3VPGvQieeh'])).toEqual([]);
+    expect(marked(['name: DB_PASSWORD', 'value: dIo3VPGvQieeh'])).toEqual([]);
+  });
+
+  it('marks the password lines of a netrc entry written over several lines, and nothing after it', () => {
+    expect(marked(['machine ftp.acme-corp.io', '  login backup', '  password adc4vAzKr0ix#BT2$', 'done'])).toEqual(['2: adc4vAzKr0ix#BT2$ -> adc4vAzKr0ix#BT2$ (password)']);
+    expect(marked(['machine ftp.acme-corp.io login backup', 'password adc4vAzKr0ix#BT2$ account ops'])).toEqual(['1: adc4vAzKr0ix#BT2$ -> adc4vAzKr0ix#BT2$ (password)']);
+    expect(marked(['default', '  login anonymous', '  password guest@example.com'])).toEqual(['2: guest@example.com -> guest@example.com (password)']);
+    // Each keyword once an entry: a second password line is not the entry's.
+    expect(marked(['machine a.example.com', 'password first-one', 'password reset'])).toEqual(['1: first-one -> first-one (password)']);
+    // A line of anything else ends the entry; a new machine line opens another.
+    expect(marked(['machine a.example.com', 'login bob', 'user logged in', 'password reset'])).toEqual([]);
+    expect(marked(['machine a.example.com password p1', 'machine b.example.com', 'password p2'])).toEqual(['2: p2 -> p2 (password)']);
+    // Not an entry: prose, a host that is no host name, the keyword line without an entry before it.
+    expect(marked(['machine learning', 'password manager'])).toEqual([]);
+    expect(marked(['the machine a.example.com is down', 'password reset'])).toEqual([]);
+    expect(marked(['password adc4vAzKr0ix#BT2$'])).toEqual([]);
+  });
+
+  it('carries a name or an open netrc entry from one batch to the next', () => {
+    const name = after(['        env:', '        - name: SMTP_PASSWORD', '']);
+    expect(name).toEqual({ kind: 'name', name: 'SMTP_PASSWORD', column: 10, json: false, members: { name: 'SMTP_PASSWORD' }, read: 0, siblings: 0 });
+    expect(marked(['          value: dIo3VPGvQieeh&ces$', '        - name: SMTP_HOST'], name)).toEqual(['0: dIo3VPGvQieeh&ces$ -> dIo3VPGvQieeh&ces$ (*_password)']);
+    expect(marked(['          value: dIo3VPGvQieeh&ces$'])).toEqual([]);
+    const entry = after(['machine ftp.acme-corp.io', '  login backup']);
+    expect(entry).toEqual({ kind: 'netrc', seen: 1 });
+    expect(marked(['  password adc4vAzKr0ix#BT2$'], entry)).toEqual(['0: adc4vAzKr0ix#BT2$ -> adc4vAzKr0ix#BT2$ (password)']);
+    // Blank lines keep it; a batch of only them passes it on; anything else closes it.
+    expect(after(['', '  '], entry)).toBe(entry);
+    expect(after(['  password p', ''], entry)).toEqual({ kind: 'netrc', seen: 3 });
+    expect(after(['  login again'], entry)).toBeUndefined();
+    // A value keeps the name open for another value member (`old:`, `new:`); another line closes it.
+    expect(after(['          value: x'], name)).toMatchObject({ kind: 'name', read: 1 });
+    expect(after(['          value: x', 'plain text'], name)).toBeUndefined();
+    expect(after(['plain text'], entry)).toBeUndefined();
+    expect(after(['plain text'])).toBeUndefined();
+  });
+
+  it('reads a trailing comment, comment lines, sibling members and a second value member as the structured path reads the object', () => {
+    // A plain scalar ends at ` #`; a comment after a quoted one; `#` inside a plain scalar is its own.
+    expect(marked(['  - name: DB_PASSWORD', '    value: hunter2-x # rotated monthly'])).toEqual(['1: hunter2-x -> hunter2-x (*_password)']);
+    expect(marked(['  - name: DB_PASSWORD', "    value: 'it''s'   # note"])).toEqual(["1: it''s -> it's (*_password)"]);
+    expect(marked(['  - name: DB_PASSWORD', '    value: a#b#c'])).toEqual(['1: a#b#c -> a#b#c (*_password)']);
+    // Comment lines are passed over like blank ones, in a netrc entry too.
+    expect(marked(['  - name: DB_PASSWORD', '    # from vault', '', '    value: hunter2-x'])).toEqual(['3: hunter2-x -> hunter2-x (*_password)']);
+    expect(marked(['machine a.example.com', '  # the backup account', '  login bob', '  password p4ss-w0rd'])).toEqual(['3: p4ss-w0rd -> p4ss-w0rd (password)']);
+    // An audit event's old and new values; Azure's slotSetting and SSM's Type between name and value.
+    expect(marked(['  - name: DB_PASSWORD', '    old: first-s3cret', '    new: second-s3cret'])).toEqual(['1: first-s3cret -> first-s3cret (*_password)', '2: second-s3cret -> second-s3cret (*_password)']);
+    expect(marked(['    "name": "DB_PASSWORD",', '    "oldValue": "first-s3cret",', '    "newValue": "second-s3cret"'])).toEqual([
+      '1: first-s3cret -> first-s3cret (*_password)',
+      '2: second-s3cret -> second-s3cret (*_password)',
+    ]);
+    expect(marked(['    "name": "DB_PASSWORD",', '    "slotSetting": false,', '    "value": "d0Vnw-s3cret"'])).toEqual(['2: d0Vnw-s3cret -> d0Vnw-s3cret (*_password)']);
+    expect(marked(['  - Name: /prod/db_password', '    Type: SecureString', '    Version: 3', '    Value: d0Vnw-s3cret'])).toEqual(['3: d0Vnw-s3cret -> d0Vnw-s3cret (value)']);
+    // At most four siblings; at most six member lines in all.
+    expect(marked(['  - name: DB_PASSWORD', ...['a: 1', 'b: 2', 'c: 3', 'd: 4', 'e: 5'].map((l) => '    ' + l), '    value: x-s3cret'])).toEqual([]);
+    // A conditional rule: a HAR cookie named session is a SESSION_ID, one named theme nothing.
+    expect(marked(['        "name": "session",', '        "value": "eyJ1c2VyIjoxfQ.abc"'])).toEqual(['1: eyJ1c2VyIjoxfQ.abc -> eyJ1c2VyIjoxfQ.abc (value)']);
+    expect(marked(['        "name": "theme",', '        "value": "dark"'])).toEqual([]);
+  });
+
+  it('writes a replacement as the value was written: escaped in its quotes, a number as a string, a dropped value as an empty string', () => {
+    /** `value` (the second line, after `name`) with its value replaced by `replaced`. */
+    const edited = (name: string, value: string, replaced: string): string => {
+      const data = Buffer.from(`${name}\n${value}\n`);
+      const span = namedValues(data, lineEnds(data), undefined, policy)?.lines.get(1)?.[0];
+      if (!span) throw new Error(`no value in ${value}`);
+      const { start, end } = quotedSpan(span.quoting, span.start, span.end);
+      return value.slice(0, start) + encodeFor(span.quoting, replaced) + value.slice(end);
+    };
+    const json = '    "name": "DB_PASSWORD",';
+    const yaml = '  - name: DB_PASSWORD';
+    // A partial mask keeps an escape's characters: they are escaped again, no line end written raw.
+    expect(edited(json, '    "value": "ab\\"cd\\nef",', 'ab"**\n*f')).toBe('    "value": "ab\\"**\\n*f",');
+    expect(JSON.parse(`{${edited(json, '    "value": "ab\\"cd\\nef"', 'ab"**\n*f')}}`)).toEqual({ value: 'ab"**\n*f' });
+    expect(edited(yaml, '    value: "ab\\ncd"', 'a\n**d')).toBe('    value: "a\\n**d"');
+    expect(edited(yaml, "    value: 'it''s-x'  # note", "it's**")).toBe("    value: 'it''s**'  # note");
+    expect(edited(yaml, "    value: 'it''s-x'", 'a\nb')).toBe('    value: "a\\nb"');
+    // A JSON number becomes a string; a plain scalar stays plain when it reads back the same.
+    expect(edited(json, '    "value": 12345678,', '12***678')).toBe('    "value": "12***678",');
+    expect(edited(yaml, '    value: hunter2real # x', 'hu******eal')).toBe('    value: hu******eal # x');
+    expect(edited(yaml, '    value: hunter2real', '[[PASSWORD]]')).toBe('    value: "[[PASSWORD]]"');
+    expect(edited(yaml, '    value: hunter2real', 'a #b')).toBe('    value: "a #b"');
+    // drop-field: the member's line stays, holding an empty string.
+    expect(edited(json, '    "value": 12345678,', '')).toBe('    "value": "",');
+    expect(edited(yaml, '    value: hunter2real', '')).toBe('    value: ""');
+    expect(edited(yaml, "    value: 'x-s3cret'", '')).toBe('    value: ""');
+  });
+
+  it('keeps each line one valid line when a partial mask or a dropped field replaces the value', async () => {
+    const lines = ['    "name": "DB_PASSWORD",', '    "value": "ab\\"cd\\nef\\u0022gh",', '    "name": "DB_PASSWORD",', '    "value": 12345678,', '  - name: DB_PASSWORD', "    value: 'it''s-a-s3cret'"];
+    const input = lines.join('\n') + '\n';
+    for (const action of [{ type: 'partial', keepFirst: 2, keepLast: 2, maskChar: '*' }, { type: 'drop-field' }] as ActionSpec[]) {
+      const spec = loadPolicy([builtinPatternsDir()]);
+      const packs = spec.packs.map((p) => ({ ...p, keyRules: p.keyRules.map((r) => (r.label === 'PASSWORD' ? { ...r, action } : r)) }));
+      const r = await runEngine(input, { policy: new CompiledPolicy({ ...spec, packs }, { maxDepth: LIMITS.maxDepth }) });
+      const out = r.output.split('\n').slice(0, -1);
+      expect(out, action.type).toHaveLength(lines.length);
+      expect(r.summary).toMatchObject({ recordsIn: 6, appOut: 6, findings: { 'key:*_password': 3 } });
+      // The JSON members parse, as strings; the YAML one stays single-quoted or becomes an empty string.
+      expect(JSON.parse(`{${out[1] as string}"x":0}`).value).toBe(action.type === 'partial' ? 'ab*******gh' : '');
+      expect(JSON.parse(`{${out[3] as string}"x":0}`).value).toBe(action.type === 'partial' ? '12****78' : '');
+      expect(out[5]).toBe(action.type === 'partial' ? "    value: 'it*********et'" : '    value: ""');
+    }
+  });
+
+  it('takes no word of prose for a netrc value', () => {
+    for (const word of ['expired', 'changed', 'rotated', 'reset', 'required']) {
+      expect(marked(['default', `password ${word}`]), word).toEqual([]);
+      expect(marked(['machine a.example.com', `  login bob`, `  password ${word}`]), word).toEqual([]);
+    }
+  });
+
+  it('reads a long value after its name, and takes no long line for a name or a netrc line', () => {
+    const long = 'v'.repeat(10_000);
+    expect(marked(['  - name: DB_PASSWORD', `    value: ${long}`])).toEqual([`1: ${long} -> ${long} (*_password)`]);
+    expect(marked([`  - name: DB_${'X'.repeat(5000)}_PASSWORD`, '    value: x'])).toEqual([]);
+    expect(after(['machine a.example.com', `  password ${long}`])).toBeUndefined();
+    expect(marked(['machine a.example.com', `  login ${long}`, '  password p'])).toEqual([]);
+  });
+
+  it('marks nothing and reads one byte a line in a batch with no name, entry or open state', () => {
+    const data = Buffer.from('{"name":"DB_PASSWORD","value":"x"}\nGET /health 200\n\tat com.acme.App.main(App.java:12)\n');
+    expect(namedValues(data, lineEnds(data), undefined, policy)).toBeUndefined();
+  });
+
+  it('marks the same lines whatever the batches are cut at, with the state the batcher carries', () => {
+    const vocabulary = [
+      '        - name: SMTP_PASSWORD',
+      '        - name: SMTP_HOST',
+      '          value: dIo3VPGvQieeh',
+      '    "name": "DB_PASSWORD",',
+      '    "value": "d0VnwVvByQ1zs",',
+      'machine ftp.acme-corp.io',
+      'default login x',
+      '  login backup',
+      '  password adc4vAzKr0ix',
+      '  account ops',
+      '  password expired',
+      '',
+      '    # a comment',
+      '          # a comment',
+      '          image: app:1.2',
+      '          old: first-s3cret',
+      '          new: second-s3cret',
+      '    "slotSetting": false,',
+      '    "newValue": "d0VnwVvByQ1zs",',
+      '    "name": "session",',
+      '    "value": "eyJ1c2VyIjoxfQ.abc",',
+      'GET /health 200',
+      // Longer than a line that names a value may be; a value line may be.
+      `        - name: X${'_'.repeat(4096)}PASSWORD`,
+      `  password ${'p'.repeat(4096)}`,
+      `          value: ${'v'.repeat(4096)}`,
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...vocabulary), { maxLength: 16 }), fc.nat(), (lines, at) => {
+        const cut = lines.length === 0 ? 0 : at % (lines.length + 1);
+        const whole = marked(lines);
+        const first = lines.slice(0, cut);
+        const state = after(first);
+        const second = marked(lines.slice(cut), state).map((m) => m.replace(/^\d+/, (n) => String(Number(n) + cut)));
+        expect([...marked(first), ...second]).toEqual(whole);
+        expect(after(lines.slice(cut), state)).toEqual(after(lines));
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});
