@@ -16,7 +16,7 @@
  * A JWT's parts (`eyJ...` between dots) are no such value: the JWT detectors take them whole.
  */
 import { isUtf8 } from 'node:buffer';
-import { compressed, compressionOf, COMPRESSED_HEADS, inflateBudget, inflated, mayInflate, PROBE_BYTES, type Compression, type InflateBudget } from './compressed-text.js';
+import { compressed, compressionOf, COMPRESSED_HEADS, inflateBudget, inflated, mayInflate, PROBE_BYTES, spend, type Compression, type InflateBudget } from './compressed-text.js';
 import { spellsText, TEXT_BYTES } from './text-bytes.js';
 
 /**
@@ -206,6 +206,7 @@ function decoded(written: string, escapedSlashes: boolean, budget: InflateBudget
   // Neither alphabet's own characters and no padding where the length needs it: written as
   // base64url most likely (a URL's query, a JWT-like state), which has neither + nor / to break it.
   const url = /[-_]/.test(plain) || (!/[+/=]/.test(plain) && plain.length % 4 !== 0);
+  spend(budget, plain.length);
   const bytes = Buffer.from(plain, url ? 'base64url' : 'base64');
   if (!isUtf8(bytes)) return undefined;
   const text = bytes.toString('utf8');
@@ -225,9 +226,7 @@ function decodedStream(written: string, plain: string, escapedSlashes: boolean, 
   // Its start first, in the alphabet its start shows (a long run tried from each of its slashes is not read whole each time).
   const start = head.slice(0, Math.ceil(PROBE_BYTES / 3) * 4);
   if (!mayInflate(Buffer.from(start, /[-_]/.test(start) ? 'base64url' : 'base64'), compression, budget)) return undefined;
-  const url = /[-_]/.test(head) || (!/[+/=]/.test(head) && head.length % 4 !== 0);
-  const encoding = url ? 'base64url' : 'base64';
-  const found = inflated(Buffer.from(head, encoding), compression, budget);
+  const found = inflated(Buffer.from(head, /[-_]/.test(head) ? 'base64url' : 'base64'), compression, budget);
   if (!found) return undefined;
   // The characters the stream's bytes take; a slash there ends the run's stream.
   const chars = found.streamBytes === undefined ? head.length : Math.ceil((found.streamBytes * 4) / 3);
@@ -235,6 +234,8 @@ function decodedStream(written: string, plain: string, escapedSlashes: boolean, 
   const ends = chars + padded < plain.length && plain[chars + padded] === '/';
   const used = ends ? chars + padded : plain.length;
   const stream = plain.slice(0, used);
+  // Its alphabet is the stream's own (what follows a slash after it may be written in the other).
+  const url = /[-_]/.test(stream) || (!/[+/=]/.test(stream) && stream.length % 4 !== 0);
   const text = { text: found.text, url, unpadded: !stream.endsWith('=') && (url || stream.length % 4 !== 0), escapedSlashes, compression };
   return ends ? { text, length: writtenLength(written, used, escapedSlashes) } : { text };
 }

@@ -9,15 +9,16 @@
  * all.
  *
  * A stream is read as `zcat` reads it, as far as it goes: its deflate data, each gzip member in
- * turn, whatever its trailer says (a checksum or a length that is wrong), up to where the data
- * ends (bytes may follow: a URL's path goes on after an unpadded run, `/blob/H4sI.../download`,
+ * turn, whatever its trailer says (a checksum or a length that is wrong), up to bad data (what
+ * comes before it is read) or to where the data ends (bytes may follow: a URL's path goes on after an unpadded run, `/blob/H4sI.../download`,
  * which base64-text.ts reads as a run of its own) or stops (a log line truncated mid-payload; the
  * last UTF-8 character, cut too, is left out).
  *
  * What a record's runs inflate to, nested ones included, counts against one budget per record
  * ({@link MAX_INFLATED_BYTES}); so do its attempts ({@link MAX_INFLATE_ATTEMPTS}: a run that
- * only begins as a compressed stream costs a stream's setup) and what they read
- * ({@link MAX_DEFLATED_BYTES}). A run that would go past one
+ * only begins as a compressed stream costs a stream's setup) and the base64 its readings decode,
+ * compressed or not ({@link MAX_DECODED_BYTES}: a long run tried again from each of its slashes).
+ * A run that would go past one
  * cannot be read whole, and cannot be passed on unread: its record is quarantined. A few bytes of
  * compressed text can hold megabytes, and runs nested in runs multiply them.
  */
@@ -28,24 +29,24 @@ import { CodecError } from '../errors.js';
 export type Compression = 'gzip' | 'zlib';
 
 /** The bytes inflated for one record, across its runs and their nesting (see the head comment). */
-export const MAX_INFLATED_BYTES = 8 * 1024 * 1024;
+export const MAX_INFLATED_BYTES = 16 * 1024 * 1024;
 
 /** The runs one record may try to inflate (about 90 us each: some 0.7 s at most). */
 export const MAX_INFLATE_ATTEMPTS = 8192;
 
-/** The compressed bytes one record may inflate from in all (a run tried from several places is counted each time). */
-export const MAX_DEFLATED_BYTES = 16 * 1024 * 1024;
+/** The bytes one record may decode from base64 runs in all (a run tried from several places is counted each time). */
+export const MAX_DECODED_BYTES = 32 * 1024 * 1024;
 
 /** What is left of a record's inflation budget (see the head comment). */
 export interface InflateBudget {
   left: number;
   attempts: number;
-  deflated: number;
+  decoded: number;
 }
 
 /** A record's whole inflation budget. */
 export function inflateBudget(): InflateBudget {
-  return { left: MAX_INFLATED_BYTES, attempts: MAX_INFLATE_ATTEMPTS, deflated: MAX_DEFLATED_BYTES };
+  return { left: MAX_INFLATED_BYTES, attempts: MAX_INFLATE_ATTEMPTS, decoded: MAX_DECODED_BYTES };
 }
 
 /** How many bytes of a stream's start {@link mayInflate} reads. */
@@ -60,14 +61,49 @@ export const PROBE_BYTES = 1024;
  */
 export function mayInflate(start: Buffer, compression: Compression, budget: InflateBudget): boolean {
   const body = bodyStart(start, 0, compression);
-  if (body === undefined) return false;
+  // A gzip header longer than the probe (a large extra field) tells nothing yet: read whole.
+  if (body === undefined) return compression === 'gzip' && gzipHeader(start);
   attempt(budget);
   try {
-    return inflateRawSync(start.subarray(body), { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 64 * PROBE_BYTES }).length > 0;
+    const read = inflatePrefix(start.subarray(body), 64 * PROBE_BYTES);
+    // Empty blocks (a flush's markers) may come first: only bad data says it is no stream.
+    return !read.broken || read.out.length > 0;
   } catch (err) {
     // More than the probe takes: it inflates (what it inflates to counts when it is read).
-    return (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
+    if (err instanceof CodecError) return true;
+    throw err;
   }
+}
+
+/**
+ * Deflate data inflated as far as it goes: all of it, or the longest start of it that inflates
+ * without error (`broken`: bad data follows, as `zcat` prints what comes before it), and how many
+ * of its bytes that took.
+ *
+ * @throws CodecError `ENCODED_TOO_LARGE` when it inflates past `maxOutput` bytes.
+ */
+function inflatePrefix(body: Buffer, maxOutput: number): { out: Buffer; consumed: number; broken: boolean } {
+  const inflate = (bytes: Buffer): { buffer: Buffer; engine: { bytesWritten: number } } | undefined => {
+    try {
+      return inflateRawSync(bytes, { maxOutputLength: Math.max(1, maxOutput), finishFlush: constants.Z_SYNC_FLUSH, info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new CodecError('ENCODED_TOO_LARGE', `compressed data in base64 inflates past ${MAX_INFLATED_BYTES} bytes (all that one record's runs may inflate to)`, { cause: err });
+      return undefined;
+    }
+  };
+  const whole = inflate(body);
+  if (whole) return { out: whole.buffer, consumed: whole.engine.bytesWritten, broken: false };
+  // Bad data somewhere: every start that holds it fails too, so the longest good one is found by halves.
+  let good = 0;
+  let bad = body.length;
+  let best: { buffer: Buffer; engine: { bytesWritten: number } } | undefined;
+  while (bad - good > 1) {
+    const mid = (good + bad) >>> 1;
+    const read = inflate(body.subarray(0, mid));
+    if (read) [good, best] = [mid, read];
+    else bad = mid;
+  }
+  return { out: best?.buffer ?? Buffer.alloc(0), consumed: good, broken: true };
 }
 
 function attempt(budget: InflateBudget): void {
@@ -118,7 +154,7 @@ export function inflated(bytes: Buffer, compression: Compression, budget: Inflat
   for (let member = compression; ; member = 'gzip') {
     const body = bodyStart(bytes, at, member);
     if (body === undefined) break;
-    const read = inflateRaw(bytes.subarray(body), member, budget);
+    const read = inflateRaw(bytes.subarray(body), budget);
     if (!read) break;
     texts.push(read.out);
     const after = body + read.consumed;
@@ -137,22 +173,26 @@ export function inflated(bytes: Buffer, compression: Compression, budget: Inflat
 }
 
 /** Deflate data inflated as far as it goes, and how many of its bytes that took; undefined when it does not inflate. */
-function inflateRaw(body: Buffer, compression: Compression, budget: InflateBudget): { out: Buffer; consumed: number } | undefined {
+function inflateRaw(body: Buffer, budget: InflateBudget): { out: Buffer; consumed: number } | undefined {
   // Each attempt costs something whatever it yields: a record of many runs that begin as
   // compressed streams and are none is read in bounded time too.
   attempt(budget);
-  budget.deflated -= body.length;
-  if (budget.deflated < 0) throw new CodecError('ENCODED_TOO_MANY', `more compressed base64 to read than one record may hold (${MAX_DEFLATED_BYTES} bytes)`);
-  try {
-    const { buffer, engine } = inflateRawSync(body, { maxOutputLength: Math.max(1, budget.left), finishFlush: constants.Z_SYNC_FLUSH, info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
-    budget.left -= buffer.length;
-    return buffer.length > 0 ? { out: buffer, consumed: engine.bytesWritten } : undefined;
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new CodecError('ENCODED_TOO_LARGE', `${compression} data in base64 inflates past ${MAX_INFLATED_BYTES} bytes (all that one record's runs may inflate to)`, { cause: err });
-    }
-    return undefined;
-  }
+  spend(budget, body.length);
+  const read = inflatePrefix(body, budget.left);
+  budget.left -= read.out.length;
+  if (read.out.length === 0) return undefined;
+  // Bad data after a good start: the stream's end is not known, the run is read whole.
+  return { out: read.out, consumed: read.broken ? body.length : read.consumed };
+}
+
+/**
+ * Counts `bytes` of base64 decoded for a reading against the record's budget.
+ *
+ * @throws CodecError `ENCODED_TOO_MANY` when the record has decoded as much as it may.
+ */
+export function spend(budget: InflateBudget, bytes: number): void {
+  budget.decoded -= bytes;
+  if (budget.decoded < 0) throw new CodecError('ENCODED_TOO_MANY', `more base64 to decode than one record may hold (${MAX_DECODED_BYTES} bytes)`);
 }
 
 /** Where the deflate data of the stream at `at` begins, after its header (RFC 1952, 1950); undefined when there is none. */

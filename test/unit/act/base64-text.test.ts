@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gunzipSync, gzipSync, deflateSync, inflateSync } from 'node:zlib';
+import { constants, deflateRawSync, deflateSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib';
 import RE2 from 're2';
 import { BASE64_TEXT_LINES, base64TextIn, encodedText, mayHoldBase64Text } from '../../../src/act/base64-text.js';
 import { inflateBudget, MAX_INFLATED_BYTES } from '../../../src/act/compressed-text.js';
@@ -161,6 +161,40 @@ describe('compressed text in base64', () => {
     expect(texts(`data=${Buffer.concat([gzipSync('first part, '), gzipSync('second part')]).toString('base64')}`)).toEqual(['first part, second part']);
   });
 
+  it('reads what comes before bad data, past empty blocks and a long extra field, as zcat does', () => {
+    const secret = 'token ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5';
+    // Deflate data flushed, not finished: more was to follow.
+    const flushed = (text: string): Buffer => deflateRawSync(text, { finishFlush: constants.Z_SYNC_FLUSH });
+    const zlibHeader = Buffer.from([0x78, 0x9c]);
+    const gzipHead = (flags = 0, extra = Buffer.alloc(0)): Buffer => Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, flags, 0, 0, 0, 0, 0, 3]), extra]);
+    const bad = Buffer.from([0xff, 0xff, 0xff, 0xff]);
+    const empty = Buffer.concat(Array.from({ length: 300 }, () => Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff])));
+    const extra = Buffer.concat([Buffer.from([0xdc, 0x05]), Buffer.alloc(1500, 0x41)]);
+    for (const [name, bytes] of [
+      ['zlib, then bad data', Buffer.concat([zlibHeader, flushed(secret), bad])],
+      ['gzip, then bad data', Buffer.concat([gzipHead(), flushed(secret), bad])],
+      ['empty blocks first', Buffer.concat([zlibHeader, empty, flushed(secret)])],
+      ['a 1500-byte extra field', Buffer.concat([gzipHead(0x04, extra), flushed(secret)])],
+    ] as const) {
+      expect(texts(`body=${bytes.toString('base64')} end`), name).toEqual([secret]);
+    }
+    // A second member whose data goes bad: what it held before is read too.
+    const two = Buffer.concat([gzipSync('hello world '), gzipHead(), flushed(secret), bad]);
+    expect(texts(`d=${two.toString('base64')}`)).toEqual([`hello world ${secret}`]);
+  });
+
+  it('writes a stream again in its own alphabet, whatever follows the slash after it', () => {
+    for (let i = 0; i < 20; i++) {
+      const stream = gzipSync(`${i} Authorization: token ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5 ${'z'.repeat(i * 7)}`);
+      const run = stream.toString('base64');
+      if (!/[+/]/.test(run.replace(/=+$/, ''))) continue;
+      const value = `u=https://h/x/${run}/do_ne-x`;
+      const [found] = base64TextIn(value);
+      expect(found?.url, run).toBe(false);
+      expect(value.slice(found?.start, found?.end)).toBe(run);
+    }
+  });
+
   it('ends a stream where its bytes do when a slash follows (a URL goes on), and reads what follows as a run of its own', () => {
     const text = 'Authorization: token ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5';
     for (const [stream, written] of [
@@ -201,6 +235,9 @@ describe('compressed text in base64', () => {
     const runs = (n: number): string => Array.from({ length: n }, (_, i) => Buffer.concat([header, Buffer.from(String(i * 7919).repeat(4))]).toString('base64')).join(' ');
     expect(base64TextIn(runs(300))).toEqual([]);
     expect(() => base64TextIn(runs(11), { ...inflateBudget(), attempts: 10 })).toThrow(/more base64 runs to inflate than one record may hold \(8192\)/);
+    // A long run of text segments, tried again from each of its slashes, is decoded within a bound too.
+    const segments = `x=${Array.from({ length: 4000 }, () => Buffer.from('ABCDEFGHIJKL').toString('base64')).join('/')}A`;
+    expect(() => base64TextIn(segments)).toThrow(/more base64 to decode than one record may hold/);
     // Names that begin as a zlib stream does, many to a record, are no streams and cost little.
     expect(base64TextIn(Array.from({ length: 500 }, (_, i) => `eNodeBFunction-Cell-${String(i).padStart(5, '0')}`).join(' '))).toEqual([]);
   });

@@ -317,7 +317,7 @@ describe('redactRecord', () => {
     const body = out.kind === 'keep' ? (out.body as { event: { awslogs: { data: string } } }) : undefined;
     expect(gunzipSync(Buffer.from(body?.event.awslogs.data ?? '', 'base64')).toString()).toMatch(/^\{"logEvents":\[\{"message":"mail \[\[EMAIL:tk1\.[^\]]+\]\]"\}\]\}$/);
     // Runs nested in a run count against the record's one budget.
-    const inner = gzipSync(Buffer.alloc(3 * 1024 * 1024, 0x61)).toString('base64');
+    const inner = gzipSync(Buffer.alloc(6 * 1024 * 1024, 0x61)).toString('base64');
     const nested = gzipSync(`one ${inner} two ${inner} three ${inner}`).toString('base64');
     expect(() => redactRecord(record({ data: `blob ${nested}` }), options)).toThrow(/inflates past \d+ bytes \(all that one record's runs may inflate to\) at \$\.data/);
   });
