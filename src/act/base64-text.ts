@@ -171,6 +171,20 @@ function wrapped(text: string, lines: ReadonlyArray<[number, string]>, budget: I
  * followed by the runs the rest holds.
  */
 function readRun(text: string, start: number, written: string, budget: InflateBudget): Base64Text[] {
+  const out: Base64Text[] = [];
+  // Each stream a slash follows leaves the rest of the run to read again (in a loop: a run may hold thousands).
+  for (let from = 0; from < written.length; ) {
+    const found = readFrom(text, start + from, written.slice(from), budget);
+    if (!found) break;
+    out.push(found.read);
+    if (found.rest === undefined) break;
+    from += found.rest;
+  }
+  return out;
+}
+
+/** The first reading of the run `written` at `start` (see {@link readRun}), and where what follows its stream's slash starts, if anything does. */
+function readFrom(text: string, start: number, written: string, budget: InflateBudget): { read: Base64Text; rest?: number } | undefined {
   const offsets = [0];
   if ('nrt'.includes(written[0] as string) && text[start - 1] === '\\') offsets.push(1);
   for (let at = written.indexOf('/'); at !== -1; at = written.indexOf('/', at + 1)) offsets.push(at + 1);
@@ -184,9 +198,9 @@ function readRun(text: string, start: number, written: string, budget: InflateBu
     const read: Base64Text = { start: start + offset, end: start + end, ...found.text };
     // What follows the slash after a stream (`/blob/H4sI.../download`).
     const after = end + (written[end] === '\\' ? 2 : 1);
-    return after < written.length ? [read, ...readRun(text, start + after, written.slice(after), budget)] : [read];
+    return after < written.length ? { read, rest: after } : { read };
   }
-  return [];
+  return undefined;
 }
 
 /**
