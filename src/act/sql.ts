@@ -11,8 +11,8 @@
  * strings only leaves a number), as it would under a JSON key of that name. A statement that binds
  * its values (`VALUES (?, ?)`, `WHERE dob = $2`) names them by their place: the parameters an ORM
  * or driver logs beside it, in a member of the same object (`{"sql":...,"bindings":[...]}`, see
- * {@link boundParameters}) or after it in the text (TypeORM's `-- PARAMETERS: [...]`), are taken
- * by their column's rule too. A tuple whose values
+ * {@link boundParameters}) or after it in the text (TypeORM's `-- PARAMETERS: [...]`, Laravel's
+ * array that ends the statement's line), are taken by their column's rule too. A tuple whose values
  * cannot all be read (an expression, a subquery) is left to the detectors: its positions are not
  * known. Identifiers may be quoted ("col", `col`, [col]) and qualified (u.password); the last part
  * names the column.
@@ -94,8 +94,50 @@ export function sqlValues(text: string, rules: KeyRules): SqlValue[] {
       if (column !== undefined) take(column, lit);
     });
   }
+  trailingBindings(text, (line, open, end) => {
+    const columns = placeholderColumns(line);
+    arrayItems(text, open, end).forEach((lit, i) => {
+      const column = columns.get(i);
+      if (column !== undefined) take(column, lit);
+    });
+  });
   return disjoint(out);
 }
+
+/** ` [` places tried as the start of a line's bindings array, at most: a string in them may hold ` [` too. */
+const MAX_BINDING_STARTS = 16;
+
+/**
+ * Laravel's query log (a `DB::listen` handler, Telescope, `DB::getQueryLog()` printed): each line
+ * a statement with `?` or `$1` placeholders, then its bindings as a JSON array that ends the line
+ * (`select * from users where api_token = ? limit 1 ["..."]`). `visit` is given the statement's
+ * text and where the array opens and ends in `text`. A line TypeORM wrote (`-- PARAMETERS:`) is
+ * read as such, not here.
+ */
+function trailingBindings(text: string, visit: (statement: string, open: number, end: number) => void): void {
+  for (let start = 0; start < text.length; ) {
+    let stop = text.indexOf('\n', start);
+    if (stop === -1) stop = text.length;
+    const lineStart = start;
+    start = stop + 1;
+    let last = stop;
+    while (last > lineStart && (text[last - 1] === ' ' || text[last - 1] === '\t' || text[last - 1] === '\r')) last--;
+    if (text[last - 1] !== ']') continue;
+    const line = text.slice(lineStart, last);
+    const mark = PLACEHOLDER.exec(line);
+    if (!mark || LOGGED_PARAMETERS_AT.test(line)) continue;
+    for (let at = line.indexOf(' [', mark.index), n = 0; at !== -1 && n < MAX_BINDING_STARTS; at = line.indexOf(' [', at + 1), n++) {
+      if (containerEnd(line, at + 1) === line.length) {
+        visit(line.slice(0, at), lineStart + at + 1, last);
+        break;
+      }
+    }
+  }
+}
+
+/** A bind placeholder: `?` or `$1`. */
+const PLACEHOLDER = /\?|\$\d/;
+const LOGGED_PARAMETERS_AT = /--\s*PARAMETERS:/i;
 
 /** Each row of `text`'s INSERTs whose literals can all be read, one for each column named, with the column names. */
 function eachRow(text: string, visit: (names: readonly string[], items: readonly Literal[]) => void): void {

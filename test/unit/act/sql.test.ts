@@ -77,6 +77,23 @@ describe('sqlValues', () => {
     expect(taken('query: UPDATE t SET api_key = $3 -- PARAMETERS: ["k1"]')).toEqual([]);
   });
 
+  it('takes the bindings Laravel logs after a statement, a JSON array ending the line, by the columns of their placeholders', () => {
+    expect(taken('[2024-05-01 10:00:00] local.DEBUG: select * from `users` where `api_token` = ? limit 1 ["xMEUbfpIpQm60N81uhZ5toLSm6CGqL8YtHCFATdE"]')).toEqual([
+      '*_token=xMEUbfpIpQm60N81uhZ5toLSm6CGqL8YtHCFATdE',
+    ]);
+    expect(taken('insert into `users` (`email`, `password`, `first_name`) values (?, ?, ?) ["a@b.co","S3cr\\"et","Ann"]  \r')).toEqual(['password=S3cr\\"et (S3cr"et)', 'first_name=Ann']);
+    // Each line of a text by itself; a string in the bindings that holds ` [`; no array at the end; no placeholder.
+    expect(taken('update users set password = ? where id = ? ["a [b] c", 4]\nselect 1 from t where first_name = ? ["Ann"]')).toEqual(['password=a [b] c', 'first_name=Ann']);
+    expect(taken('update users set password = ? where id = ? ["S3cr3t", 4] (12 ms)')).toEqual([]);
+    expect(taken('update users set password = \'x\' [retry 2]')).toEqual(['password=x']);
+  });
+
+  it('reads a line of many ` [` and placeholders in time linear in its length', () => {
+    const n = 100_000;
+    const text = `update t set password = ? where x = ?${' [a'.repeat(n)} ["S3cr3t"]\n`.repeat(4);
+    expect(taken(text)).toEqual([]);
+  });
+
   it('names the parameters an object holds beside its statement, by their columns', () => {
     const bound = (object: Record<string, unknown>): Array<[number, string]> => [...(boundParameters(rules, object as never, Object.keys(object))?.items ?? [])].map(([i, p]) => [i, p.pattern]);
     expect(bound({ sql: 'insert into users (first_name, age, dob) values (?, ?, ?)', bindings: ['Ann', 42, '1984-06-14'] })).toEqual([[0, 'first_name'], [2, 'dob']]);
