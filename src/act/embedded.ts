@@ -153,6 +153,9 @@ interface Member {
   end: number;
 }
 
+/** What follows the class a PHP var_dump names after a private member's name. */
+const VAR_DUMP_CLASS = /^:private\]=>/;
+
 /**
  * The values in `text` as written, in their own offsets. A value is taken by the rule its key
  * decides, or, in an object that names it (a Kubernetes env entry, an OTLP attribute, an AWS tag:
@@ -195,7 +198,9 @@ function pairsIn(text: string, rules: KeyRules): EmbeddedValue[] {
         named = { rule: byName.rule, pattern, end: member.end };
       }
     }
-    const decision: KeyDecision | undefined = key === undefined ? undefined : rules.decide(key);
+    // PHP var_dump names a private member's class after the member's name (`["secret":"App\User":private]=>`): no value.
+    const varDumpClass = text[keyStart - 1] === '[' && VAR_DUMP_CLASS.test(text.slice(member.end, member.end + 12));
+    const decision: KeyDecision | undefined = key === undefined || varDumpClass ? undefined : rules.decide(key);
     if (decision?.mode !== 'redact' || !decision.rule) {
       // What the match took as a value may open the next key (`"body":"{"token":...`, JSON escaped
       // in a string, read unescaped): go on right after this key.

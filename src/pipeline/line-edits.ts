@@ -41,8 +41,8 @@ export function keyBlockEdits(text: string, detector: CompiledDetector, actions:
  * replaces them, each replacement written as its value was (quoted and escaped, see encodeFor).
  */
 export function namedEdits(spans: readonly NamedSpan[], actions: ActionPolicy): LineEdit[] {
-  return spans.map(({ start, end, value, rule, pattern, quoting }) => ({
-    ...quotedSpan(quoting, start, end),
+  return spans.map(({ start, end, value, rule, pattern, quoting, outer }) => ({
+    ...quotedSpan(quoting, start, end, outer),
     at: { start, end },
     value,
     id: `key:${pattern}`,

@@ -1,7 +1,8 @@
 /**
  * The lines named-values.ts follows, read one at a time: a member alone on its line (YAML `  -
- * name: X`, `    value: 'X'  # note`, pretty JSON `    "value": "X",`), a netrc entry's lines, and
- * how a value written in one is written again once replaced (see {@link encodeFor}).
+ * name: X`, `    value: 'X'  # note`, pretty JSON `    "value": "X",`), a netrc entry's lines, a
+ * key whose value the next line holds (see {@link KeyLine}) and that value's line, and how a value
+ * written in one is written again once replaced (see {@link encodeFor}).
  *
  * Every pattern here matches one way only (no two quantifiers can share a run of characters), and
  * a plain scalar's end is found by a scan: a line of a megabyte, or of 40,000 blanks, is read in
@@ -9,8 +10,8 @@
  */
 import { NAMES, VALUES } from '../detect/in-key.js';
 
-/** How a value is written in its line: a JSON string, a YAML double- or single-quoted string, a YAML plain scalar, a JSON number, a netrc word. */
-export type Quoting = 'json' | 'double' | 'single' | 'plain' | 'number' | 'word';
+/** How a value is written in its line: a JSON string, a YAML double- or single-quoted string, a YAML plain scalar, a JSON number, a netrc word, a PHP var_dump string (`string(15) "..."`). */
+export type Quoting = 'json' | 'double' | 'single' | 'plain' | 'number' | 'word' | 'var_dump';
 
 /** A scalar a member holds: where it is written (UTF-16 offsets of its line; a quoted one's inside), its value, and how it is written. */
 export interface Scalar {
@@ -20,7 +21,35 @@ export interface Scalar {
   readonly value: string | number | undefined;
   readonly written: string;
   readonly quoting: Quoting;
+  /** Where the whole of what is replaced stands when it is more than the value and its quotes (a var_dump string's length with it). */
+  readonly outer?: { readonly start: number; readonly end: number };
 }
+
+/**
+ * A line that names the value the line after it holds, alone (see named-values.ts): its key,
+ * the column its first character stands at, and how the value line is written:
+ * - `debug`: a Rust struct printed with `{:#?}` whose field's value is wrapped (`    password:
+ *   Some(`): the string on a line of its own, deeper (`        "...",`), perhaps in another
+ *   wrapper first (`Secret(`);
+ * - `var_dump`: a PHP `var_dump` array key or object property (`  ["password"]=>`,
+ *   `["token":protected]=>`; with Xdebug, `  'password' =>`, `  protected $token =>`): its string
+ *   on the next line at the same column (`string(15) "..."`);
+ * - `yaml`: a YAML key with nothing after it (`  password:`): a scalar alone on the next line,
+ *   deeper, quoted, a number or a plain scalar of one word (a sentence under a heading that ends
+ *   in a colon is none).
+ */
+export interface KeyLine {
+  readonly key: string;
+  readonly column: number;
+  readonly style: 'debug' | 'var_dump' | 'yaml';
+}
+
+const DEBUG_KEY = /^([ \t]+)([A-Za-z_]\w*): [A-Z]\w*\($/;
+const DEBUG_WRAPPER = /^([ \t]+)[A-Z]\w*\($/;
+/** PHP's `["key"]=>` (`["key":protected]=>`, `["key":"Class":private]=>`) and Xdebug's `'key' =>` and `protected $key =>`. */
+const VAR_DUMP_KEY = /^([ \t]*)(?:\["([^"]{1,256})"(?::"[^"]{1,256}")?(?::(?:private|protected))?\]=>|'([^']{1,256})' =>|(?:public|protected|private) \$([A-Za-z_]\w{0,255}) =>)$/;
+const VAR_DUMP_STRING = /^([ \t]*)string\((\d{1,9})\) "/;
+const YAML_BARE_KEY = /^([ \t]*)([A-Za-z_][\w.-]*):[ \t]*$/;
 
 /** A line holding one member only: its key, the column the key starts at, whether a YAML list's dash stands before it, and JSON or YAML. */
 export interface MemberLine {
@@ -64,6 +93,48 @@ export function memberLine(text: string): MemberLine | undefined {
   if (!key || (json && dashed !== undefined)) return undefined;
   const scalar = json ? jsonScalar(text, at + key[0].length) : yamlScalar(text, at + key[0].length);
   return scalar && { key: key[1] as string, column: at, dash: dashed !== undefined, json, scalar };
+}
+
+/** The key `text` names a value on the next line under, if it is such a line (see {@link KeyLine}); `text` at most a few kilobytes. */
+export function keyLine(text: string): KeyLine | undefined {
+  let m = DEBUG_KEY.exec(text);
+  if (m) return { key: m[2] as string, column: (m[1] as string).length, style: 'debug' };
+  if ((m = VAR_DUMP_KEY.exec(text))) return { key: (m[2] ?? m[3] ?? m[4]) as string, column: (m[1] as string).length, style: 'var_dump' };
+  if ((m = YAML_BARE_KEY.exec(text))) return { key: m[2] as string, column: (m[1] as string).length, style: 'yaml' };
+  return undefined;
+}
+
+/**
+ * What the line after a key line holds, read as `key` says (see {@link KeyLine}): the value's
+ * scalar; for a Rust value, a wrapper it opens first (`Secret(`: its column, the string deeper
+ * still); else nothing (the key's value is no string alone on its line).
+ */
+export function keyLineValue(text: string, key: KeyLine): { scalar: Scalar } | { wrapper: number } | undefined {
+  const column = (stickyAt(INDENT, text, 0) as string).length;
+  if (key.style === 'debug') {
+    if (column <= key.column) return undefined;
+    const wrapper = DEBUG_WRAPPER.exec(text);
+    if (wrapper) return { wrapper: column };
+    const written = quoted(text, column);
+    if (written === undefined) return undefined;
+    let k = column + written.length;
+    if (text[k] === ',') k += 1;
+    if (k !== text.length) return undefined;
+    const inside = written.slice(1, -1);
+    return { scalar: { start: column + 1, end: column + written.length - 1, value: jsonString(written) ?? inside, written: inside, quoting: 'double' } };
+  }
+  if (key.style === 'var_dump') {
+    const m = column === key.column ? VAR_DUMP_STRING.exec(text) : null;
+    if (!m || text.length - m[0].length < 1 || !text.endsWith('"')) return undefined;
+    const start = m[0].length;
+    const inside = text.slice(start, -1);
+    return { scalar: { start, end: text.length - 1, value: inside, written: inside, quoting: 'var_dump', outer: { start: column, end: text.length } } };
+  }
+  if (column <= key.column || text[column] === '-' || memberLine(text) !== undefined) return undefined;
+  const scalar = yamlScalar(text, column);
+  // A plain scalar of one word only: prose under a heading that ends in a colon (`passwords:`, then a sentence) is none.
+  if (!scalar || scalar.value === undefined || (scalar.quoting === 'plain' && /[ \t]/.test(scalar.written))) return undefined;
+  return { scalar };
 }
 
 /** A name line's key and name: a name member holding a string, indented or after a list's dash. */
@@ -171,7 +242,8 @@ const PLAIN_BREAKS = / #|: |[ :]$/;
  * its `'` doubled, or double-quoted and escaped when it holds a control character (a line end in
  * it would start another line); a JSON number replaced becomes a string (as the structured path
  * writes a number it replaced); a plain scalar stays plain when it reads back the same, else is
- * double-quoted; a netrc word is quoted when it holds a blank or is empty. A dropped value
+ * double-quoted; a netrc word is quoted when it holds a blank or is empty; a var_dump string is
+ * written with its new length in bytes (the old one would tell the secret's). A dropped value
  * (`drop-field`: the empty text) leaves an empty string, `""`: the member's line stays, valid,
  * holding nothing, as a line cannot lose a member without its neighbours' commas changing.
  */
@@ -187,6 +259,11 @@ export function encodeFor(quoting: Quoting, replaced: string): string {
       return SAFE_PLAIN.test(replaced) && !PLAIN_BREAKS.test(replaced) && !YAML_NOT_STRING.test(replaced) && !YAML_NUMBER.test(replaced) ? replaced : JSON.stringify(replaced);
     case 'word':
       return /^[\x21-\x7e]+$/.test(replaced) && !replaced.includes('"') ? replaced : JSON.stringify(replaced);
+    case 'var_dump': {
+      // Its length says what it holds now; no escapes (var_dump writes none): a control character, a line end among them, is written as JSON would.
+      const inside = hasControl(replaced) ? JSON.stringify(replaced).slice(1, -1) : replaced;
+      return `string(${Buffer.byteLength(inside, 'utf8')}) "${inside}"`;
+    }
   }
 }
 
@@ -200,6 +277,7 @@ function hasControl(text: string): boolean {
 }
 
 /** The span an edit replaces for a value written at `start`..`end`: a quoted one's quotes with it. */
-export function quotedSpan(quoting: Quoting, start: number, end: number): { start: number; end: number } {
+export function quotedSpan(quoting: Quoting, start: number, end: number, outer?: { start: number; end: number }): { start: number; end: number } {
+  if (outer) return { start: outer.start, end: outer.end };
   return quoting === 'json' || quoting === 'double' || quoting === 'single' ? { start: start - 1, end: end + 1 } : { start, end };
 }

@@ -3,9 +3,11 @@
  * each of its lines a record of its own, names an environment variable on one line and gives its
  * value on the next (`- name: SMTP_PASSWORD` then `value: ...` in YAML, `"name": "DB_PASSWORD",`
  * then `"value": "...",` in pretty JSON); a `.netrc` entry written over several lines opens with
- * `machine HOST` and gives `login` and `password` on lines of their own. Read alone, the value's
- * line is `value: dIo3VPGvQieeh&ces$` or `password adc4vAzKr0ix#BT2$`: nothing tells it from
- * other text. So the batch follows the lines that name a value, as it follows a private key's
+ * `machine HOST` and gives `login` and `password` on lines of their own; a debugging dump names
+ * a key on one line and writes its string on the next (PHP's `var_dump`: `["password"]=>` then
+ * `string(15) "..."`; a Rust struct printed with `{:#?}`: `password: Some(` then `"...",`). Read
+ * alone, the value's line is `value: dIo3VPGvQieeh&ces$`, `password adc4vAzKr0ix#BT2$` or
+ * `"Zq8v!pL2mN0xRt5",`: nothing tells it from other text. So the batch follows the lines that name a value, as it follows a private key's
  * PEM block (see pem-blocks.ts): the batcher carries the state of the last lines from batch to
  * batch (input order, see batcher.ts), and a batch marks the value lines it holds, which are
  * redacted as a key rule redacts the value under that name (see batch.ts), then read as usual.
@@ -37,18 +39,38 @@
  *   any other line ends it. A value that is a word of prose about a login (`password expired`,
  *   `login failed`, see PROSE_VALUES) makes its line none of an entry's. The entry's own first
  *   line is left to the netrc-password detector, which reads the whole entry written on one line.
+ * - A key line (see KeyLine in named-lines.ts: `  ["password"]=>`, `    password: Some(`, a YAML
+ *   key alone, `  password:`) takes the line after it when that line holds the key's string
+ *   alone, written as the dump writes it (`string(15) "..."` at the key's column; a quoted string
+ *   deeper, after up to three more wrappers, each on its own line, deeper still; a YAML scalar
+ *   deeper); any other line closes it. The key selects the rule, as a key in an object does.
  * - Blank lines and comment lines (`#` first past the blanks) are passed over.
  * - A name line or a netrc entry's first line opens anew, whatever was open.
+ * - Behind a log prefix (a CI job's timestamps, a syslog header, a Compose service's name, see
+ *   log-prefix.ts), the line is what follows the prefix, read as above; what a name line behind a
+ *   prefix opens takes only lines behind a prefix of the same shape (the same service, host and
+ *   tag; a timestamp's digits aside), and what a line with none opens, only lines with none; up
+ *   to three lines behind another prefix, or none, are passed over between (another service's,
+ *   another stream's), and a longer one closes; but a line of another source that opens
+ *   something itself (a name line, a key line such as `db-1 | Warning:`, a netrc entry's first
+ *   line) opens it in place of what was open, as any opening line does (the batcher, which has
+ *   no policy, cannot tell whether it opens anything a rule takes). A line behind any prefix with
+ *   nothing after it, or a comment, is passed over as a blank line is.
  *
  * Cost: most batches open nothing, and hold no line that could. With nothing open, the batch
- * reads each line's first bytes (past its indentation) and decodes only a line that starts as a
- * name line or a netrc entry's first line does (`- name:`, `  "name"`, `machine `, `default`); a
- * name no key rule could take a value under leaves nothing open. The batcher reads back at most
- * seven lines (besides blank and comment lines) and reads forward from the last that opened.
+ * reads each line's first bytes (its prefix, then past its indentation) and decodes only a line
+ * whose text starts as a name line or a netrc entry's first line does (`- name:`, `  "name"`,
+ * `machine `, `default`) or ends as a key line does (`(`, `]=>`, `:`); a name or a key no key
+ * rule could take a value under leaves nothing open. The
+ * batcher reads back at most ten lines (besides blank and comment lines) and reads forward from
+ * the last that opened.
  *
- * Not followed: lines behind a log prefix (a timestamp before each line): they must be the
- * manifest's own; a manifest's lines inside JSON records (a container runtime's `{"log":...}`),
- * which are no text lines; conditions a sibling alone would meet under a name no rule selects
+ * Not followed: lines behind a prefix of another form (a logger's level and name after its
+ * timestamp: `2024-05-01 10:00:00,123 INFO [main] c.a.Config - name: ...`; a program that logs
+ * a manifest through its logger writes that on its first line only, and the rest follow bare,
+ * read as above); a container runtime's partial line (`stdout P`, a line of 16 KiB or more cut
+ * in parts) among full ones (`stdout F`); a first line after a byte order mark; a manifest's lines inside JSON records (a
+ * container runtime's `{"log":...}`), which are no text lines; conditions a sibling alone would meet under a name no rule selects
  * (the name decides whether its lines are read). A Lambda invocation starts with nothing open: a
  * value line whose name line another invocation held passes as any other line (a file read in
  * order, batch after batch, carries it; so do saved Lambda events given to `redact`).
@@ -58,7 +80,8 @@ import type { CompiledPolicy } from '../detect/compile.js';
 import { NAMES } from '../detect/in-key.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
 import { ownTokens } from '../detect/scan.js';
-import { isSibling, isValueMember, memberLine, nameOf, type Quoting } from './named-lines.js';
+import { prefixLength, prefixShape } from './log-prefix.js';
+import { isSibling, isValueMember, keyLine, keyLineValue, memberLine, nameOf, type KeyLine, type Quoting } from './named-lines.js';
 
 /**
  * A name line ended the data, and the member lines read after it: the name, where its key starts
@@ -73,16 +96,32 @@ export interface PendingName {
   readonly members: Readonly<Record<string, string>>;
   readonly read: number;
   readonly siblings: number;
+  /** The shape of the log prefix before the name line ('' for none): lines behind another are not its members (see log-prefix.ts). */
+  readonly prefix: string;
+  /** Lines behind a prefix of another shape passed over since it opened (none when absent). */
+  readonly foreign?: number;
 }
 
 /** A netrc entry is open: the keywords it has given ({@link NETRC_KEYWORDS}, one bit each). */
 export interface NetrcEntry {
   readonly kind: 'netrc';
   readonly seen: number;
+  /** As {@link PendingName.prefix}. */
+  readonly prefix: string;
+  readonly foreign?: number;
+}
+
+/** A key line ended the data (see KeyLine in named-lines.ts); `wrappers`: how many a Rust value has opened since (`Some(`, `Secret(`), `column` the last one's. */
+export interface PendingKey extends KeyLine {
+  readonly kind: 'key';
+  readonly wrappers: number;
+  /** As {@link PendingName.prefix}. */
+  readonly prefix: string;
+  readonly foreign?: number;
 }
 
 /** What the lines before a batch leave open for its first lines (see the module notes). */
-export type NamedState = PendingName | NetrcEntry;
+export type NamedState = PendingName | NetrcEntry | PendingKey;
 
 /** A value a marked line holds (UTF-16 offsets of the line's text), the key rule that takes it, the key pattern that matched, and how it is written. */
 export interface NamedSpan {
@@ -93,6 +132,8 @@ export interface NamedSpan {
   readonly rule: KeyRuleSpec;
   readonly pattern: string;
   readonly quoting: Quoting;
+  /** What is replaced, when more than the value and its quotes (see Scalar.outer). */
+  readonly outer?: { readonly start: number; readonly end: number };
 }
 
 /** What {@link namedValues} found in a batch. */
@@ -111,6 +152,7 @@ interface Found {
   /** The value member's key and the name's object, or the netrc keyword. */
   readonly key: string;
   readonly members?: Readonly<Record<string, string>>;
+  readonly outer?: { readonly start: number; readonly end: number };
 }
 
 const NL = 0x0a;
@@ -121,6 +163,11 @@ const HASH = 0x23;
 const DASH = 0x2d;
 const QUOTE = 0x22;
 const COLON = 0x3a;
+const OPEN_PAREN = 0x28;
+const GT = 0x3e;
+const EQUALS = 0x3d;
+const BRACKET = 0x5b;
+const APOSTROPHE = 0x27;
 const NAME_BYTES = NAMES.map((k) => Buffer.from(k, 'latin1'));
 const MACHINE = Buffer.from('machine', 'latin1');
 const DEFAULT = Buffer.from('default', 'latin1');
@@ -128,11 +175,15 @@ const DEFAULT = Buffer.from('default', 'latin1');
 /** A name stays open over this many member lines at its column (values, as `old:` and `new:`, and siblings), of them this many siblings. */
 const MAX_MEMBER_LINES = 6;
 const MAX_SIBLINGS = 4;
+/** Lines of other sources (behind a prefix of another shape, see log-prefix.ts) that what is open passes over, at most. */
+const MAX_FOREIGN = 3;
+/** Wrappers a Rust value may open before its string (`Some(`, then `Secret(`). */
+const MAX_WRAPPERS = 3;
 /**
  * Lines that are not passed over after which nothing is open, unless one of them opened it: a
  * name closes after {@link MAX_MEMBER_LINES}, a netrc entry after its three keywords' lines.
  */
-const MAX_OPEN_LINES = MAX_MEMBER_LINES + 1;
+const MAX_OPEN_LINES = MAX_MEMBER_LINES + MAX_FOREIGN + 1;
 
 /** `machine HOST` or `default`, then what follows (keyword pairs, in group 1). */
 const NETRC_OPEN = /^[ \t]*(?:machine[ \t]+(?:(?:[\w-]+\.)+[\w-]+|localhost)|default)([ \t].*)?$/;
@@ -169,12 +220,13 @@ export function namedValues(data: Buffer, ends: Int32Array, state: NamedState | 
     const end = ends[i] as number;
     const lineStart = start;
     start = end + 1;
-    if (open === undefined && !mayOpen(data, lineStart, end)) continue;
     const stop = end > lineStart && data[end - 1] === CR ? end - 1 : end;
-    const step = stepLine(data, lineStart, stop, open);
+    const prefix = prefixLength(data, lineStart, stop);
+    if (open === undefined && !mayOpen(data, lineStart + prefix, end)) continue;
+    const step = stepLine(data, lineStart, prefix, stop, open);
     if (step === PASSED) continue;
     open = step.open === open ? open : live(policy, step.open);
-    const spans = step.found && taken(policy, step.found);
+    const spans = step.found && taken(policy, step.found, prefix);
     if (spans && spans.length > 0) (lines ??= new Map()).set(i, spans);
   }
   return lines ? { lines } : undefined;
@@ -194,15 +246,16 @@ export function namedStateAfter(data: Uint8Array, state: NamedState | undefined)
   for (;;) {
     const nl = stop === 0 ? -1 : bytes.lastIndexOf(NL, stop - 1);
     const lineStop = stop > nl + 1 && bytes[stop - 1] === CR ? stop - 1 : stop;
-    if (!passedOver(bytes, nl + 1, lineStop)) {
-      if (lineStop - (nl + 1) > MAX_NAMING_BYTES) {
+    const content = nl + 1 + prefixLength(bytes, nl + 1, lineStop);
+    if (!passedOver(bytes, content, lineStop)) {
+      if (lineStop - content > MAX_NAMING_BYTES) {
         // A long line closes what was open: read on from the next.
         from = stop + 1;
         open = undefined;
         break;
       }
-      const text = bytes.toString('utf8', nl + 1, lineStop);
-      if (nameOf(memberLine(text)) !== undefined || netrcOpening(text) !== undefined) {
+      const text = bytes.toString('utf8', content, lineStop);
+      if (nameOf(memberLine(text)) !== undefined || netrcOpening(text) !== undefined || keyLine(text) !== undefined) {
         from = nl + 1;
         open = undefined;
         break;
@@ -215,7 +268,8 @@ export function namedStateAfter(data: Uint8Array, state: NamedState | undefined)
   for (let start = from; start < bytes.length; ) {
     let end = bytes.indexOf(NL, start);
     if (end === -1) end = bytes.length;
-    const step = stepLine(bytes, start, end > start && bytes[end - 1] === CR ? end - 1 : end, open);
+    const stop = end > start && bytes[end - 1] === CR ? end - 1 : end;
+    const step = stepLine(bytes, start, prefixLength(bytes, start, stop), stop, open);
     if (step !== PASSED) open = step.open;
     start = end + 1;
   }
@@ -225,22 +279,42 @@ export function namedStateAfter(data: Uint8Array, state: NamedState | undefined)
 const PASSED = Symbol('passed over');
 
 /**
- * One line (`data` from `start` to `stop`, its line end left out) read with what was open before
- * it: {@link PASSED} for a blank or a comment line, else what it leaves open and the value it
- * holds. A name line or a netrc entry's first line opens anew whatever was open; a long line (see
- * {@link MAX_NAMING_BYTES}) can only be a value line, and closes.
+ * One line (`data` from `start` to `stop`, its line end left out; a log prefix of `prefix` bytes
+ * first, see log-prefix.ts) read with what was open before it: {@link PASSED} for a blank or a
+ * comment line, else what it leaves open and the value it holds (its offsets those of the text
+ * after the prefix). A name line or a netrc entry's first line opens anew whatever was open; a
+ * line behind a prefix of another shape than the open one's is none of its lines; a long line
+ * (see {@link MAX_NAMING_BYTES}) can only be a value line, and closes.
  */
-function stepLine(data: Buffer, start: number, stop: number, open: NamedState | undefined): typeof PASSED | { open: NamedState | undefined; found?: Found[] } {
-  if (passedOver(data, start, stop)) return PASSED;
-  const long = stop - start > MAX_NAMING_BYTES;
-  if (long && open?.kind !== 'name') return { open: undefined };
-  const text = data.toString('utf8', start, stop);
+function stepLine(data: Buffer, start: number, prefix: number, stop: number, before: NamedState | undefined): typeof PASSED | { open: NamedState | undefined; found?: Found[] } {
+  if (passedOver(data, start + prefix, stop)) return PASSED;
+  const shape = prefix === 0 ? '' : prefixShape(data, start, prefix);
+  const foreign = before !== undefined && before.prefix !== shape;
+  const open = foreign ? undefined : before;
+  const long = stop - (start + prefix) > MAX_NAMING_BYTES;
+  if (long && open?.kind !== 'name' && open?.kind !== 'key') return { open: undefined };
+  const text = data.toString('utf8', start + prefix, stop);
   const member = memberLine(text);
   if (!long) {
     const name = nameOf(member);
-    if (name !== undefined && member) return { open: { kind: 'name', name, column: member.column, json: member.json, members: { [member.key]: name }, read: 0, siblings: 0 } };
+    if (name !== undefined && member) return { open: { kind: 'name', name, column: member.column, json: member.json, members: { [member.key]: name }, read: 0, siblings: 0, prefix: shape } };
     const opened = member ? undefined : netrcOpening(text);
-    if (opened !== undefined) return { open: { kind: 'netrc', seen: opened } };
+    if (opened !== undefined) return { open: { kind: 'netrc', seen: opened, prefix: shape } };
+    const keyed = keyLine(text);
+    if (keyed) return { open: { kind: 'key', ...keyed, wrappers: 0, prefix: shape } };
+  }
+  if (foreign) {
+    // Another source's line, between the lines of what is open (services of one Compose project, a container's two streams).
+    const passed = (before.foreign ?? 0) + 1;
+    return { open: passed <= MAX_FOREIGN && !long ? { ...before, foreign: passed } : undefined };
+  }
+  if (open?.kind === 'key') {
+    const read = keyLineValue(text, open);
+    if (read === undefined) return { open: undefined };
+    if ('wrapper' in read) return { open: open.wrappers < MAX_WRAPPERS && !long ? { ...open, column: read.wrapper, wrappers: open.wrappers + 1 } : undefined };
+    const s = read.scalar;
+    if (s.value === undefined || s.written === '') return { open: undefined };
+    return { open: undefined, found: [{ start: s.start, end: s.end, value: s.value, written: s.written, quoting: s.quoting, key: open.key, ...(s.outer && { outer: s.outer }) }] };
   }
   if (open?.kind === 'name') {
     if (!member || member.dash || member.column !== open.column || member.json !== open.json) return { open: undefined };
@@ -258,7 +332,7 @@ function stepLine(data: Buffer, start: number, stop: number, open: NamedState | 
   }
   if (open?.kind === 'netrc') {
     const pairs = netrcPairs(text);
-    if (pairs && (pairs.seen & open.seen) === 0) return { open: { kind: 'netrc', seen: open.seen | pairs.seen }, found: pairs.values };
+    if (pairs && (pairs.seen & open.seen) === 0) return { open: { ...open, seen: open.seen | pairs.seen }, found: pairs.values };
   }
   return { open: undefined };
 }
@@ -270,14 +344,15 @@ function stepLine(data: Buffer, start: number, stop: number, open: NamedState | 
  * first bytes), as if nothing were open: it yields no value either way.
  */
 function live(policy: CompiledPolicy, state: NamedState | undefined): NamedState | undefined {
+  if (state?.kind === 'key') return policy.keyRules.decide(state.key).mode === 'redact' ? state : undefined;
   if (state?.kind !== 'name') return state;
   const rules = policy.keyRules;
   if (rules.decide(state.name).mode === 'redact') return state;
   return rules.holdingIn(state.members, Object.keys(state.members)).length > 0 ? state : undefined;
 }
 
-/** The values of `found` that a `redact` key rule takes, none of them one of logveil's tokens already. */
-function taken(policy: CompiledPolicy, found: readonly Found[]): NamedSpan[] {
+/** The values of `found` that a `redact` key rule takes, none of them one of logveil's tokens already; their offsets moved past a log prefix of `prefix` units. */
+function taken(policy: CompiledPolicy, found: readonly Found[], prefix: number): NamedSpan[] {
   const rules = policy.keyRules;
   const out: NamedSpan[] = [];
   for (const v of found) {
@@ -293,7 +368,15 @@ function taken(policy: CompiledPolicy, found: readonly Found[]): NamedSpan[] {
     if (decision.mode !== 'redact' || !decision.rule) continue;
     const rule = decision.rule;
     if (!takes(rule, v.value) || isOwnToken(policy, v.written)) continue;
-    out.push({ start: v.start, end: v.end, value: typeof v.value === 'number' ? v.written : v.value, rule, pattern: decision.pattern ?? v.key, quoting: v.quoting });
+    out.push({
+      start: prefix + v.start,
+      end: prefix + v.end,
+      value: typeof v.value === 'number' ? v.written : v.value,
+      rule,
+      pattern: decision.pattern ?? v.key,
+      quoting: v.quoting,
+      ...(v.outer && { outer: { start: prefix + v.outer.start, end: prefix + v.outer.end } }),
+    });
   }
   return out;
 }
@@ -344,6 +427,7 @@ function mayOpen(data: Buffer, start: number, end: number): boolean {
   if (k === end) return false;
   const indented = k > start;
   const first = data[k];
+  if (mayBeKeyLine(data, k, end, indented)) return true;
   if (first === 0x6d) return startsWith(data, k, end, MACHINE) && isBlankByte(data[k + MACHINE.length]);
   if (first === 0x64 && startsWith(data, k, end, DEFAULT)) return k + DEFAULT.length === end || isBlankByte(data[k + DEFAULT.length]);
   if (first === DASH) {
@@ -355,6 +439,26 @@ function mayOpen(data: Buffer, start: number, end: number): boolean {
   if (!indented) return false;
   if (first === QUOTE) return nameKeyAt(data, k + 1, end, QUOTE);
   return nameKeyAt(data, k, end, COLON);
+}
+
+/**
+ * Whether the line whose first byte past its blanks is at `k` may be a key line (see KeyLine in
+ * named-lines.ts), by its last bytes: `Some(` (indented), `=>` after a `[`, a `'` or a `p`
+ * (`public`, `protected`, `private`), or a key's colon.
+ */
+function mayBeKeyLine(data: Buffer, k: number, end: number, indented: boolean): boolean {
+  let last = end - 1;
+  while (last > k && (data[last] === SPACE || data[last] === TAB || data[last] === CR)) last--;
+  const c = data[last];
+  if (c === OPEN_PAREN) return indented;
+  if (c === GT) return data[last - 1] === EQUALS && (data[k] === BRACKET || data[k] === APOSTROPHE || data[k] === 0x70);
+  if (c === COLON) return isKeyStart(data[k]);
+  return false;
+}
+
+/** A letter or `_`: what a YAML key that names a value may start with. */
+function isKeyStart(b: number | undefined): boolean {
+  return b !== undefined && ((b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || b === 0x5f);
 }
 
 /** True when a name key's bytes stand at `k`, `after` right after them. */

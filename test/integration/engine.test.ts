@@ -456,6 +456,39 @@ describe('engine', () => {
     }
   });
 
+  it('redacts a value named on the line before behind a log prefix (timestamps of a CI job, a Compose service) and under a key a dump writes on the line before, across batches', async () => {
+    const lines = [
+      '2024-05-01T10:00:00.1234567Z ##[group]Run kubectl get deploy mailer -o yaml',
+      '2024-05-01T10:00:00.1234567Z         - name: SMTP_PASSWORD',
+      '2024-05-01T10:00:00.1234568Z           value: dIo3VPGvQieeh&ces$',
+      '2024-05-01T10:00:00.1234569Z         - name: SMTP_HOST',
+      '2024-05-01T10:00:00.1234570Z           value: smtp.acme-corp.io',
+      'web-1     | - name: SECRET_KEY',
+      'db-1      |   value: not-the-same-service',
+      'web-1     |   value: 9fj3Kd8sL2mQ',
+      '  ["password"]=>',
+      '  string(15) "Zq8v!pL2mN0xRt5"',
+      '    password: Some(',
+      '        "Zq8v!pL2mN0xRt5",',
+      '    ),',
+    ];
+    const input = lines.join('\n') + '\n';
+    const expected = [...lines];
+    expected[2] = '2024-05-01T10:00:00.1234568Z           value: "[[PASSWORD]]"';
+    // Another service's line between is passed over, not taken.
+    expected[7] = 'web-1     |   value: "[[SECRET]]"';
+    // var_dump's length is the token's; a Rust string stays in its quotes.
+    expected[9] = '  string(12) "[[PASSWORD]]"';
+    expected[11] = '        "[[PASSWORD]]",';
+    for (const workers of [0, 2]) {
+      for (const maxBatchRecords of [1, 3]) {
+        const r = await runEngine(input, { workers, batch: { maxBatchRecords } });
+        expect(r.summary).toMatchObject({ recordsIn: lines.length, appOut: lines.length, balanced: true, findings: { 'key:*_password': 1, 'key:password': 2, 'key:secret_key': 1 } });
+        expect(r.output.split('\n').slice(0, -1), `${workers} workers, ${maxBatchRecords} lines a batch`).toEqual(expected);
+      }
+    }
+  });
+
   it('reads a value a skip rule spares with the secret formats no id looks like, and with nothing else, on both paths', async () => {
     const token = 'ghp_L4luXw2kSCwQDXrr0RNKYqfmdBDP4j1nHBIK';
     const input = [

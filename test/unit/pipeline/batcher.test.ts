@@ -166,9 +166,9 @@ describe('batchLines', () => {
   it('carries a name whose value may follow, or an open netrc entry, to the next batch and to the second half of a batch cut in two', async () => {
     const text = Buffer.from(['a', '  - name: DB_PASSWORD', '    value: x', 'machine h.example.com', '  login u', '  password p', 'b', 'c'].join('\n') + '\n');
     const got = await batches([text], { maxBatchRecords: 2, maxBatchBytes: 1 << 20 });
-    expect(got.map((t) => t.named)).toEqual([undefined, { kind: 'name', name: 'DB_PASSWORD', column: 4, json: false, members: { name: 'DB_PASSWORD' }, read: 0, siblings: 0 }, { kind: 'netrc', seen: 0 }, { kind: 'netrc', seen: 3 }]);
+    expect(got.map((t) => t.named)).toEqual([undefined, { kind: 'name', name: 'DB_PASSWORD', column: 4, json: false, members: { name: 'DB_PASSWORD' }, read: 0, siblings: 0, prefix: '' }, { kind: 'netrc', seen: 0, prefix: '' }, { kind: 'netrc', seen: 3, prefix: '' }]);
     const [first, second] = halves({ ...(got[0] as BatchTask), data: Buffer.from(['a', '  - name: DB_PASSWORD', '    value: x', 'b'].join('\n') + '\n') }) ?? [];
-    expect([first?.named, second?.named]).toEqual([undefined, { kind: 'name', name: 'DB_PASSWORD', column: 4, json: false, members: { name: 'DB_PASSWORD' }, read: 0, siblings: 0 }]);
+    expect([first?.named, second?.named]).toEqual([undefined, { kind: 'name', name: 'DB_PASSWORD', column: 4, json: false, members: { name: 'DB_PASSWORD' }, read: 0, siblings: 0, prefix: '' }]);
   });
 
   it('closes what a line longer than a record may be would complete', async () => {

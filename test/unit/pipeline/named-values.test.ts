@@ -103,21 +103,137 @@ describe('values named on the line before', () => {
 
   it('carries a name or an open netrc entry from one batch to the next', () => {
     const name = after(['        env:', '        - name: SMTP_PASSWORD', '']);
-    expect(name).toEqual({ kind: 'name', name: 'SMTP_PASSWORD', column: 10, json: false, members: { name: 'SMTP_PASSWORD' }, read: 0, siblings: 0 });
+    expect(name).toEqual({ kind: 'name', name: 'SMTP_PASSWORD', column: 10, json: false, members: { name: 'SMTP_PASSWORD' }, read: 0, siblings: 0, prefix: '' });
     expect(marked(['          value: dIo3VPGvQieeh&ces$', '        - name: SMTP_HOST'], name)).toEqual(['0: dIo3VPGvQieeh&ces$ -> dIo3VPGvQieeh&ces$ (*_password)']);
     expect(marked(['          value: dIo3VPGvQieeh&ces$'])).toEqual([]);
     const entry = after(['machine ftp.acme-corp.io', '  login backup']);
-    expect(entry).toEqual({ kind: 'netrc', seen: 1 });
+    expect(entry).toEqual({ kind: 'netrc', seen: 1, prefix: '' });
     expect(marked(['  password adc4vAzKr0ix#BT2$'], entry)).toEqual(['0: adc4vAzKr0ix#BT2$ -> adc4vAzKr0ix#BT2$ (password)']);
     // Blank lines keep it; a batch of only them passes it on; anything else closes it.
     expect(after(['', '  '], entry)).toBe(entry);
-    expect(after(['  password p', ''], entry)).toEqual({ kind: 'netrc', seen: 3 });
+    expect(after(['  password p', ''], entry)).toEqual({ kind: 'netrc', seen: 3, prefix: '' });
     expect(after(['  login again'], entry)).toBeUndefined();
     // A value keeps the name open for another value member (`old:`, `new:`); another line closes it.
     expect(after(['          value: x'], name)).toMatchObject({ kind: 'name', read: 1 });
     expect(after(['          value: x', 'plain text'], name)).toBeUndefined();
     expect(after(['plain text'], entry)).toBeUndefined();
     expect(after(['plain text'])).toBeUndefined();
+  });
+
+  it('follows the lines of a manifest or a netrc entry behind a log prefix, each line behind one of the same shape', () => {
+    // GitHub Actions (a fraction of seven digits), kubectl --timestamps (its fraction's width changes), a container runtime's log file.
+    expect(marked(['2024-05-01T10:00:00.1234567Z - name: DB_PASSWORD', '2024-05-01T10:00:00.1234567Z   value: dIo3VPGvQieeh&ces$'])).toEqual([
+      '1: dIo3VPGvQieeh&ces$ -> dIo3VPGvQieeh&ces$ (*_password)',
+    ]);
+    expect(marked(['2024-05-01T10:00:01.1Z     - name: API_TOKEN', '2024-05-01T10:00:01.12Z       value: "Zq8v!pL2mN0x#Rt5"'])).toEqual(['1: Zq8v!pL2mN0x#Rt5 -> Zq8v!pL2mN0x#Rt5 (*_token)']);
+    expect(marked(['2024-05-01T10:00:00.123456789Z stdout F         - name: SMTP_PASSWORD', '2024-05-01T10:00:00.123456789Z stdout F           value: a8Kd93jfh2Lq'])).toEqual([
+      '1: a8Kd93jfh2Lq -> a8Kd93jfh2Lq (*_password)',
+    ]);
+    // journald's syslog header, pretty JSON behind it; Jenkins' bracketed timestamp; blank and comment lines behind the prefix.
+    expect(marked(['Dec  7 01:00:00 ip-10-0-0-1 app[123]:     "name": "DB_PASSWORD",', 'Dec  7 01:00:00 ip-10-0-0-1 app[123]:     "value": "d0VnwVvByQ1zs@47F!"'])).toEqual([
+      '1: d0VnwVvByQ1zs@47F! -> d0VnwVvByQ1zs@47F! (*_password)',
+    ]);
+    expect(marked(['[2024-05-01T10:00:00.000Z] - name: DB_PASSWORD', '[2024-05-01T10:00:00.000Z]', '[2024-05-01T10:00:00.000Z]   # from vault', '[2024-05-01T10:00:00.000Z]   value: jenkinsSecret99'])).toEqual([
+      '3: jenkinsSecret99 -> jenkinsSecret99 (*_password)',
+    ]);
+    // A Compose service's lines, and a tag before a netrc entry.
+    expect(marked(['web-1     | - name: SECRET_KEY', 'web-1     |   value: 9fj3Kd8sL2mQ'])).toEqual(['1: 9fj3Kd8sL2mQ -> 9fj3Kd8sL2mQ (secret_key)']);
+    expect(marked(['[build] machine api.example.com', '[build]   login deploy', '[build]   password Zq8v!pL2mN0x#Rt5'])).toEqual(['2: Zq8v!pL2mN0x#Rt5 -> Zq8v!pL2mN0x#Rt5 (password)']);
+  });
+
+  it('passes over up to three lines of other sources between the lines of what is open, and no line behind another prefix is taken', () => {
+    // Compose services and a container's two streams interleave.
+    expect(marked(['web-1  | - name: DB_PASSWORD', 'db-1   | LOG:  checkpoint starting: time', 'web-1  |   value: leak1interleaved'])).toEqual([
+      '2: leak1interleaved -> leak1interleaved (*_password)',
+    ]);
+    expect(marked(['2024-05-01T10:00:00.1Z stdout F - name: DB_PASSWORD', '2024-05-01T10:00:00.2Z stderr F warning: x', '2024-05-01T10:00:00.3Z stdout F   value: leak2stderr'])).toEqual([
+      '2: leak2stderr -> leak2stderr (*_password)',
+    ]);
+    expect(marked(['[build] machine api.example.com', '[test] ok', '[build]   password Zq8v!pL2mN0x#Rt5'])).toEqual(['2: Zq8v!pL2mN0x#Rt5 -> Zq8v!pL2mN0x#Rt5 (password)']);
+    // A day that rolls over, a whole second's timestamp without its fraction: the same source.
+    expect(marked(['Dec  9 23:59:59 host app[1]: - name: DB_PASSWORD', 'Dec 10 00:00:00 host app[1]:   value: leak7dayRoll'])).toEqual(['1: leak7dayRoll -> leak7dayRoll (*_password)']);
+    expect(marked(['2024-05-01T10:00:00.123456789Z - name: DB_PASSWORD', '2024-05-01T10:00:01Z   value: leak8wholeSecond'])).toEqual(['1: leak8wholeSecond -> leak8wholeSecond (*_password)']);
+    // Prefixes one after another.
+    expect(marked(['web-1  | 2024-05-01T10:00:00.123456789Z - name: DB_PASSWORD', 'web-1  | 2024-05-01T10:00:00.2Z   value: leak3stacked'])).toEqual(['1: leak3stacked -> leak3stacked (*_password)']);
+    // Replicas, hosts and processes whose names differ in their digits are other sources.
+    expect(marked(['Dec  7 01:00:00 host php-fpm[101]:   ["password"]=>', 'Dec  7 01:00:00 host php-fpm[202]: NOTICE: child 202 started', 'Dec  7 01:00:00 host php-fpm[101]:   string(11) "hunter2Abcd"'])).toEqual([
+      '2: hunter2Abcd -> hunter2Abcd (password)',
+    ]);
+    expect(marked(['web-1  |   ["password"]=>', 'web-3  |   string(5) "hello"', 'web-1  |   string(11) "hunter2Abcd"'])).toEqual(['2: hunter2Abcd -> hunter2Abcd (password)']);
+    // No line of another source is taken, whatever it holds; a fourth closes.
+    expect(marked(['web-1     | - name: SECRET_KEY', 'db-1      |   value: other-service-value'])).toEqual([]);
+    expect(marked(['2024-05-01T10:00:00Z - name: DB_PASSWORD', '  value: no-prefix-here'])).toEqual([]);
+    expect(marked(['- name: DB_PASSWORD', '2024-05-01T10:00:00Z   value: prefixed-here'])).toEqual([]);
+    expect(marked(['[build] machine api.example.com', '[test]   password Zq8v!pL2mN0x#Rt5'])).toEqual([]);
+    expect(marked(['web-1  | - name: DB_PASSWORD', 'db-1   | a', 'db-1   | b', 'db-1   | c', 'web-1  |   value: three-between'])).toEqual(['4: three-between -> three-between (*_password)']);
+    expect(marked(['web-1  | - name: DB_PASSWORD', 'db-1   | a', 'db-1   | b', 'db-1   | c', 'db-1   | d', 'web-1  |   value: four-between'])).toEqual([]);
+    // The column counts after the prefix.
+    expect(marked(['2024-05-01T10:00:00Z - name: DB_PASSWORD', '2024-05-01T10:00:00Z     value: deeper'])).toEqual([]);
+    // A prefix's state carries across batches as any other.
+    const state = after(['web-1     | - name: SECRET_KEY']);
+    expect(state).toMatchObject({ kind: 'name', prefix: 'web-1     | ' });
+    expect(marked(['web-1     |   value: 9fj3Kd8sL2mQ'], state)).toEqual(['0: 9fj3Kd8sL2mQ -> 9fj3Kd8sL2mQ (secret_key)']);
+    expect(marked(['db-1      |   value: 9fj3Kd8sL2mQ'], state)).toEqual([]);
+    expect(after(['db-1      | x'], state)).toMatchObject({ kind: 'name', foreign: 1 });
+  });
+
+  it('marks the string on the line after a key that names it: PHP var_dump, a Rust struct printed with {:#?}, a YAML key alone', () => {
+    const varDump = ['array(2) {', '  ["user"]=>', '  string(5) "alice"', '  ["password"]=>', '  string(15) "Zq8v!pL2mN0xRt5"', '}'];
+    expect(marked(varDump)).toEqual(['4: Zq8v!pL2mN0xRt5 -> Zq8v!pL2mN0xRt5 (password)']);
+    expect(marked(['object(App\\User)#1 (2) {', '  ["token":protected]=>', '  string(16) "9fj3Kd8sL2mQ7hhY"', '  ["secret":"App\\User":private]=>', '  string(4) "a"b"'])).toEqual([
+      '2: 9fj3Kd8sL2mQ7hhY -> 9fj3Kd8sL2mQ7hhY (token)',
+      '4: a"b -> a"b (secret)',
+    ]);
+    const debug = ['Config {', '    db_host: "db.internal",', '    password: Some(', '        "Zq8v!pL2mN0xRt5",', '    ),', '    api_token: Some(', '        Secret(', '            "9fj3\\"Kd8",', '        ),', '    ),', '    name: Some(', '        "not-secret",', '    ),', '}'];
+    expect(marked(debug)).toEqual(['3: Zq8v!pL2mN0xRt5 -> Zq8v!pL2mN0xRt5 (password)', '7: 9fj3\\"Kd8 -> 9fj3"Kd8 (*_token)']);
+    // Xdebug's var_dump.
+    expect(marked(['array(2) {', "  'password' =>", '  string(11) "hunter2Abcd"', '  protected $token =>', '  string(16) "9fj3Kd8sL2mQ7hhY"'])).toEqual([
+      '2: hunter2Abcd -> hunter2Abcd (password)',
+      '4: 9fj3Kd8sL2mQ7hhY -> 9fj3Kd8sL2mQ7hhY (token)',
+    ]);
+    // A YAML number under a key that takes numbers.
+    expect(marked(['  pin_code:', '    4921'])).toEqual(['1: 4921 -> 4921 (pin_code)']);
+    expect(marked(['credentials:', '  password:', '    Zq8v!pL2mN0xRt5', '  user:', '    alice', '  token:', "    '9fj3Kd8sL2mQ7hhY'  # rotated"])).toEqual([
+      '2: Zq8v!pL2mN0xRt5 -> Zq8v!pL2mN0xRt5 (password)',
+      '6: 9fj3Kd8sL2mQ7hhY -> 9fj3Kd8sL2mQ7hhY (token)',
+    ]);
+  });
+
+  it('takes no line after a key line that is not its value alone', () => {
+    for (const [key, next] of [
+      ['  ["password"]=>', '  int(1234)'],
+      ['  ["password"]=>', '    string(4) "abcd"'],
+      ['  ["password"]=>', '  string(4) "abcd" tail'],
+      ['    password: Some(', '    "same column",'],
+      ['    password: Some(', '        "two", "values",'],
+      ['    password: Some(', '        42,'],
+      ['  password:', '    min_length: 8'],
+      ['  password:', '  - a'],
+      ['  password:', '    - a'],
+      ['  password:', '  same-column'],
+      ['  password:', '    |'],
+      ['  password:', '    [a, b]'],
+      ['  password:', '    ends with a colon:'],
+      ['  password: # a comment', '    hunter2hunter2'],
+      ['  host:', '    db.internal'],
+      ['Caused by:', '    java.lang.IllegalStateException'],
+      // A sentence under a heading that ends in a colon.
+      ['passwords:', '    In order to avoid the need to type in the password for scp each time, you'],
+      ['Token:', '    The token used to authenticate requests.'],
+      ["  'password' =>", '    string(4) "abcd"'],
+    ]) {
+      expect(marked([key as string, next as string]), `${key} / ${next}`).toEqual([]);
+    }
+    // Three wrappers inside the key line's at most.
+    expect(marked(['  password: Some(', '    A(', '      B(', '        C(', '          D(', '            "deep",'])).toEqual([]);
+    expect(marked(['  password: Some(', '    A(', '      B(', '        C(', '          "deep",'])).toEqual(['4: deep -> deep (password)']);
+  });
+
+  it('writes a var_dump string again with its new length', () => {
+    expect(encodeFor('var_dump', '[[PASSWORD]]')).toBe('string(12) "[[PASSWORD]]"');
+    expect(encodeFor('var_dump', 'pässword')).toBe('string(9) "pässword"');
+    expect(encodeFor('var_dump', 'a\nb')).toBe('string(4) "a\\nb"');
+    expect(quotedSpan('var_dump', 13, 18, { start: 2, end: 19 })).toEqual({ start: 2, end: 19 });
   });
 
   it('reads a trailing comment, comment lines, sibling members and a second value member as the structured path reads the object', () => {
@@ -236,6 +352,25 @@ describe('values named on the line before', () => {
       `        - name: X${'_'.repeat(4096)}PASSWORD`,
       `  password ${'p'.repeat(4096)}`,
       `          value: ${'v'.repeat(4096)}`,
+      '2024-05-01T10:00:00.1Z - name: DB_PASSWORD',
+      '2024-05-01T10:00:00.12Z   value: d0VnwVvByQ1zs',
+      '2024-05-01T10:00:00Z',
+      'web-1  |   value: d0VnwVvByQ1zs',
+      'web-1  | - name: API_TOKEN',
+      'db-1   |   value: d0VnwVvByQ1zs',
+      '[build]   password adc4vAzKr0ix',
+      '[build] machine ftp.acme-corp.io',
+      'db-1   | LOG: checkpoint',
+      'web-1  | 2024-05-01T10:00:00.1Z - name: DB_PASSWORD',
+      'web-1  | 2024-05-01T10:00:01Z   value: d0VnwVvByQ1zs',
+      '  ["password"]=>',
+      '  string(4) "abcd"',
+      '    password: Some(',
+      '        Secret(',
+      '        "Zq8v!pL2mN0xRt5",',
+      '            "Zq8v!pL2mN0xRt5",',
+      '  token:',
+      '    9fj3Kd8sL2mQ7hhY',
     ];
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...vocabulary), { maxLength: 16 }), fc.nat(), (lines, at) => {
