@@ -12,7 +12,8 @@
  * its values (`VALUES (?, ?)`, `WHERE dob = $2`) names them by their place: the parameters an ORM
  * or driver logs beside it, in a member of the same object (`{"sql":...,"bindings":[...]}`, see
  * {@link boundParameters}) or after it in the text (TypeORM's `-- PARAMETERS: [...]`, Laravel's
- * array that ends the statement's line), are taken by their column's rule too. A tuple whose values
+ * array that ends the statement's line), or before it by name (Entity Framework Core's
+ * `[Parameters=[@p0='...', ...]`, see efParameters), are taken by their column's rule too. A tuple whose values
  * cannot all be read (an expression, a subquery) is left to the detectors: its positions are not
  * known. Identifiers may be quoted ("col", `col`, [col]) and qualified (u.password); the last part
  * names the column.
@@ -45,7 +46,7 @@ const INSERT = new RegExp(String.raw`\binsert\s+(?:ignore\s+)?into\s+${QUALIFIED
  * starts where a word does: tried inside a long run of word characters, the search would go back
  * over the run from each of its characters (quadratic time).
  */
-const COMPARISON = new RegExp(String.raw`(?<![\w$])(${QUALIFIED})\s*(?:=|<>|!=|\s(?:i?like|in)\s*)\s*(?=[-+\d(NnEe'?$]|\.\d)`, 'gi');
+const COMPARISON = new RegExp(String.raw`(?<![\w$])(${QUALIFIED})\s*(?:=|<>|!=|\s(?:i?like|in)\s*)\s*(?=[-+\d(NnEe'?$@]|\.\d)`, 'gi');
 /** A literal: a string (N'', E'' prefixes; '' and \' inside) or a number. */
 const STRING = /[NnEe]?'(?:[^'\\]|''|\\.)*'/y;
 const NUMBER = /[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?(?![\w.])/y;
@@ -94,6 +95,7 @@ export function sqlValues(text: string, rules: KeyRules): SqlValue[] {
       if (column !== undefined) take(column, lit);
     });
   }
+  efParameters(text, take);
   trailingBindings(text, (line, open, end) => {
     const columns = placeholderColumns(line);
     arrayItems(text, open, end).forEach((lit, i) => {
@@ -102,6 +104,55 @@ export function sqlValues(text: string, rules: KeyRules): SqlValue[] {
     });
   });
   return disjoint(out);
+}
+
+/**
+ * Entity Framework Core's command log with sensitive data logging on: the parameters' values
+ * before the statement that names them (`Executed DbCommand (4ms) [Parameters=[@p0='...',
+ * @p1='...' (Nullable = false) (Size = 4000)], ...]`, then `INSERT INTO [Users] ([Id],
+ * [Password]) VALUES (@p0, @p1)` in the same message), each taken by the column its name stands
+ * for in the statement.
+ */
+function efParameters(text: string, take: (column: string, lit: Literal) => void): void {
+  const at = text.indexOf(EF_PARAMETERS);
+  if (at === -1) return;
+  const items: Array<[string, Literal]> = [];
+  for (let k = at + EF_PARAMETERS.length; ; ) {
+    EF_NAME.lastIndex = k;
+    const name = EF_NAME.exec(text);
+    if (!name) break;
+    const lit = literal(text, k + name[0].length);
+    if (!lit) break;
+    items.push([name[1] as string, lit]);
+    EF_FACETS.lastIndex = lit.next;
+    k = lit.next + (EF_FACETS.exec(text)?.[0].length ?? 0);
+    if (text[k] !== ',') break;
+    k = skip(text, k + 1);
+  }
+  if (items.length === 0) return;
+  const columns = namedPlaceholderColumns(text);
+  for (const [name, lit] of items) {
+    const column = columns.get(name);
+    // Without sensitive data logging, EF Core writes each value as '?'.
+    if (column !== undefined && lit.value !== '?') take(column, lit);
+  }
+}
+
+const EF_PARAMETERS = '[Parameters=[';
+/** A parameter's name and its `=` (`@p0=`, `@__email_0=`). */
+const EF_NAME = /(@[A-Za-z_]\w{0,127})=/y;
+/** What EF Core writes after a value: its facets (` (Nullable = false) (Size = 4000) (DbType = String)`). */
+const EF_FACETS = /(?: \([A-Za-z]{1,32} = [\w.]{1,64}\)){0,8}/y;
+
+/** The column each named placeholder (`@p1`, `:email`) of `text`'s statements stands for. */
+function namedPlaceholderColumns(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  eachValue(text, (column, lit) => {
+    if (lit.value !== undefined) return;
+    const written = text.slice(lit.start, lit.end);
+    if ((written[0] === '@' || written[0] === ':') && !out.has(written)) out.set(written, column);
+  });
+  return out;
 }
 
 /** ` [` places tried as the start of a line's bindings array, at most: a string in them may hold ` [` too. */

@@ -88,6 +88,18 @@ describe('sqlValues', () => {
     expect(taken('update users set password = \'x\' [retry 2]')).toEqual(['password=x']);
   });
 
+  it('takes the parameters Entity Framework Core logs before its statement by the columns their names stand for', () => {
+    const command = (parameters: string, sql: string): string => `Executed DbCommand (4ms) [Parameters=[${parameters}], CommandType='Text', CommandTimeout='30']\n${sql}`;
+    expect(taken(command("@p0='2e771bd6-0001', @p1='Orange''Copper9414$' (Nullable = false) (Size = 4000), @p2='Ann' (Size = 256)", 'SET NOCOUNT ON;\nINSERT INTO [Users] ([Id], [Password], [first_name])\nVALUES (@p0, @p1, @p2);'))).toEqual([
+      "password=Orange''Copper9414$ (Orange'Copper9414$)",
+      'first_name=Ann',
+    ]);
+    expect(taken(command("@__token_0='k9Jd83hfLq0sPz' (Size = 64)", 'SELECT TOP(1) [u].[Id] FROM [Users] AS [u] WHERE [u].[api_token] = @__token_0'))).toEqual(['*_token=k9Jd83hfLq0sPz']);
+    // Without sensitive data logging; a name the statement does not use; NULL.
+    expect(taken(command("@p0='?' (DbType = Guid), @p1='?' (Size = 4000)", 'INSERT INTO [Users] ([Id], [Password]) VALUES (@p0, @p1);'))).toEqual([]);
+    expect(taken(command("@p9='S3cr3t', @p1=NULL", 'INSERT INTO [Users] ([Id], [Password]) VALUES (@p0, @p1);'))).toEqual([]);
+  });
+
   it('reads a line of many ` [` and placeholders in time linear in its length', () => {
     const n = 100_000;
     const text = `update t set password = ? where x = ?${' [a'.repeat(n)} ["S3cr3t"]\n`.repeat(4);
