@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSize } from './generate.mjs';
 import { optionPairs } from './perf/args.mjs';
-import { CLI_NODE_ARGS } from './perf/cli-path.mjs';
+import { CLI_NODE_ARGS, cliEnv } from './perf/cli-path.mjs';
 import { ensureCorpus } from './perf/corpora.mjs';
 
 const f = optionPairs(process.argv.slice(2), ['size', 'format', 'body', 'records', 'concurrency', 'workers']);
@@ -78,7 +78,7 @@ async function load(url, bodies, type) {
 }
 
 const args = [...CLI_NODE_ARGS, 'serve', '--port', '0', '--out', join(state, 'out.jsonl'), ...(o.workers !== undefined ? ['--workers', o.workers] : [])];
-const child = spawn(process.execPath, args, { env: { ...process.env, LOGVEIL_HOME: join(state, 'home') }, stdio: ['ignore', 'ignore', 'pipe'] });
+const child = spawn(process.execPath, args, { env: cliEnv({ ...process.env, LOGVEIL_HOME: join(state, 'home') }), stdio: ['ignore', 'ignore', 'pipe'] });
 let err = '';
 child.stderr.on('data', (d) => (err += d));
 const exited = new Promise((done) => child.on('close', done));

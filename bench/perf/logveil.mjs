@@ -12,7 +12,7 @@ import { openPool, READ_CHUNK_BYTES, redactStreams } from '../../dist/pipeline/e
 import { openRuntime } from '../../dist/pipeline/runtime.js';
 import { LineWriter } from '../../dist/sinks/line-writer.js';
 import { QuarantineSink } from '../../dist/sinks/quarantine.js';
-import { CLI_NODE_ARGS } from './cli-path.mjs';
+import { CLI_NODE_ARGS, cliEnv } from './cli-path.mjs';
 import { fileFeed } from './measure.mjs';
 
 /** @typedef {import('./measure.mjs').Subject} Subject */
@@ -207,7 +207,7 @@ export function cliSubject(o) {
         // Everything but the output (security events, quarantine, keys) goes under LOGVEIL_HOME.
         const args = [...CLI_NODE_ARGS, 'redact', ...(whole ? [slice.path] : []), '--out', '/dev/null', '--no-summary', '--no-progress', '--summary-json', summaryPath];
         if (o.workers !== undefined) args.push('--workers', String(o.workers));
-        const child = spawn(process.execPath, args, { env: { ...process.env, LOGVEIL_HOME: o.stateDir }, stdio: [whole ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
+        const child = spawn(process.execPath, args, { env: cliEnv({ ...process.env, LOGVEIL_HOME: o.stateDir }), stdio: [whole ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
         if (!whole && child.stdin) createReadStream(slice.path, { start: 0, end: slice.bytes - 1 }).pipe(child.stdin);
         let stderr = '';
         child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-2000)));

@@ -7,9 +7,10 @@
  * space's high-water mark is kept across exec), so a large parent, such as the benchmark holding
  * its corpora, shows up as this process's peak.
  *
- * Start it with the CLI's node flags (CLI_NODE_FLAGS; rss.mjs does), as the CLI's first line does:
+ * Start it with the CLI's environment and node flags (CLI_ENV, CLI_NODE_FLAGS; rss.mjs does), as
+ * the CLI's first line does:
  *
- *   node --max-semi-space-size=2 --heap-growing-percent=25 bench/perf/rss-wrapper.mjs OUT.json redact FILE --out /dev/null ...
+ *   MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --heap-growing-percent=25 bench/perf/rss-wrapper.mjs OUT.json redact FILE --out /dev/null ...
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';

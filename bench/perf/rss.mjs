@@ -9,6 +9,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLI_NODE_FLAGS } from '../../dist/cli/node-flags.js';
+import { cliEnv } from './cli-path.mjs';
 
 const WRAPPER = fileURLToPath(new URL('./rss-wrapper.mjs', import.meta.url));
 
@@ -40,7 +41,8 @@ function sample(pid) {
 }
 
 /**
- * `logveil redact FILE --out /dev/null` with the default workers, watched for memory.
+ * `logveil redact FILE --out /dev/null` with the default workers, watched for memory, in the
+ * environment and with the node flags the CLI's first line gives it.
  * @param {{ file: string, inputBytes: number, stateDir: string, timeoutSec: number }} o @returns {Promise<RssResult>}
  */
 export function peakRss(o) {
@@ -52,7 +54,7 @@ export function peakRss(o) {
   const args = [...CLI_NODE_FLAGS, WRAPPER, report, 'redact', o.file, '--out', '/dev/null', '--no-summary', '--no-progress', '--summary-json', summaryPath];
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, args, { env: { ...process.env, LOGVEIL_HOME: o.stateDir }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, args, { env: cliEnv({ ...process.env, LOGVEIL_HOME: o.stateDir }), stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
     let hwmKB = 0;
