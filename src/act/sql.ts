@@ -111,38 +111,78 @@ export function sqlValues(text: string, rules: KeyRules): SqlValue[] {
  * before the statement that names them (`Executed DbCommand (4ms) [Parameters=[@p0='...',
  * @p1='...' (Nullable = false) (Size = 4000)], ...]`, then `INSERT INTO [Users] ([Id],
  * [Password]) VALUES (@p0, @p1)` in the same message), each taken by the column its name stands
- * for in the statement.
+ * for in the statement after it (up to the next command's parameters). EF Core writes a value
+ * between quotes as it is, a quote in it not doubled: a value ends at the quote its facets, then
+ * the next parameter or the list's end, follow. A list (`{ 'a', 'b' }`) is passed over.
  */
 function efParameters(text: string, take: (column: string, lit: Literal) => void): void {
-  const at = text.indexOf(EF_PARAMETERS);
-  if (at === -1) return;
-  const items: Array<[string, Literal]> = [];
-  for (let k = at + EF_PARAMETERS.length; ; ) {
-    EF_NAME.lastIndex = k;
-    const name = EF_NAME.exec(text);
-    if (!name) break;
-    const lit = literal(text, k + name[0].length);
-    if (!lit) break;
-    items.push([name[1] as string, lit]);
-    EF_FACETS.lastIndex = lit.next;
-    k = lit.next + (EF_FACETS.exec(text)?.[0].length ?? 0);
-    if (text[k] !== ',') break;
-    k = skip(text, k + 1);
-  }
-  if (items.length === 0) return;
-  const columns = namedPlaceholderColumns(text);
-  for (const [name, lit] of items) {
-    const column = columns.get(name);
-    // Without sensitive data logging, EF Core writes each value as '?'.
-    if (column !== undefined && lit.value !== '?') take(column, lit);
+  for (let at = text.indexOf(EF_PARAMETERS); at !== -1; ) {
+    const items: Array<[string, Literal]> = [];
+    let k = at + EF_PARAMETERS.length;
+    for (;;) {
+      EF_NAME.lastIndex = k;
+      const name = EF_NAME.exec(text);
+      if (!name) break;
+      const value = k + name[0].length;
+      const ended = efValueEnd(text, value);
+      if (ended === undefined) break;
+      if (text[value] === "'") {
+        const written = text.slice(value + 1, ended.close);
+        items.push([name[1] as string, { start: value + 1, end: ended.close, value: written, next: ended.close + 1 }]);
+      }
+      k = ended.next;
+      if (text[k] !== ',') break;
+      k = skip(text, k + 1);
+    }
+    const next = text.indexOf(EF_PARAMETERS, k);
+    if (items.length > 0) {
+      const columns = namedPlaceholderColumns(text.slice(k, next === -1 ? text.length : next));
+      for (const [name, lit] of items) {
+        const column = columns.get(name);
+        // Without sensitive data logging, EF Core writes each value as '?'.
+        if (column !== undefined && lit.value !== '?') take(column, lit);
+      }
+    }
+    at = next;
   }
 }
 
+/**
+ * Where the value EF Core wrote at `at` ends: for a quoted one or a list, its closing quote or
+ * brace (`close`), the one after which its facets and then the next parameter or the list's end
+ * stand; `next`, past its facets. A value of another form (NULL, a number) ends at its facets.
+ */
+function efValueEnd(text: string, at: number): { close: number; next: number } | undefined {
+  const open = text[at];
+  if (open === "'" || open === '{') {
+    const closing = open === "'" ? "'" : '}';
+    for (let close = text.indexOf(closing, at + 1), n = 0; close !== -1 && n < MAX_VALUE_CLOSES; close = text.indexOf(closing, close + 1), n++) {
+      EF_AFTER.lastIndex = close + 1;
+      const after = EF_AFTER.exec(text);
+      if (after) return { close, next: close + 1 + (after[1] as string).length };
+    }
+    return undefined;
+  }
+  EF_BARE.lastIndex = at;
+  const bare = EF_BARE.exec(text);
+  if (!bare) return undefined;
+  EF_AFTER.lastIndex = at + bare[0].length;
+  const after = EF_AFTER.exec(text);
+  return after ? { close: at + bare[0].length, next: at + bare[0].length + (after[1] as string).length } : undefined;
+}
+
+/** An OUTPUT clause, then where VALUES stands after it (within a few hundred characters). */
+const OUTPUT = /^output\s/i;
+const VALUES_AFTER = /[^;]{0,512}?\bvalues\b/iy;
 const EF_PARAMETERS = '[Parameters=[';
 /** A parameter's name and its `=` (`@p0=`, `@__email_0=`). */
 const EF_NAME = /(@[A-Za-z_]\w{0,127})=/y;
-/** What EF Core writes after a value: its facets (` (Nullable = false) (Size = 4000) (DbType = String)`). */
-const EF_FACETS = /(?: \([A-Za-z]{1,32} = [\w.]{1,64}\)){0,8}/y;
+/** What follows a value: its facets (` (Nullable = false) (Size = -1) (DbType = String)`, in group 1), then the next parameter or the list's end. */
+const EF_AFTER = /((?: \([A-Za-z]{1,32} = -?[\w.]{1,64}\)){0,8})(?:, @[A-Za-z_]|\])/y;
+/** A value written without quotes: NULL, a number. */
+const EF_BARE = /[\w.+-]{1,64}/y;
+/** Quotes (or braces) tried as a value's end, at most: a value may hold a quote. */
+const MAX_VALUE_CLOSES = 64;
 
 /** The column each named placeholder (`@p1`, `:email`) of `text`'s statements stands for. */
 function namedPlaceholderColumns(text: string): Map<string, string> {
@@ -196,6 +236,12 @@ function eachRow(text: string, visit: (names: readonly string[], items: readonly
     const columns = columnList(text, m.index + m[0].length);
     if (!columns) continue;
     let at = skip(text, columns.next);
+    // SQL Server's OUTPUT clause between the columns and their values (EF Core: OUTPUT INSERTED.[Id]).
+    if (OUTPUT.test(text.slice(at, at + 7))) {
+      VALUES_AFTER.lastIndex = at;
+      if (!VALUES_AFTER.exec(text)) continue;
+      at = VALUES_AFTER.lastIndex - 6;
+    }
     if (text.slice(at, at + 6).toLowerCase() !== 'values') continue;
     at = skip(text, at + 6);
     while (text[at] === '(') {

@@ -45,7 +45,8 @@ export const CLI_NODE_FLAGS: readonly string[] = Object.freeze(['--max-semi-spac
  * 1 GB with two workers: 266.0-268.4 MiB in five runs against 286.1-288.6 MiB in four without
  * (`bench/perf/rss.mjs`'s run; runs alternated), at the same speed: ten runs each way over 50 MB,
  * alternated, took 5.08-6.75 s (median 5.56) against 5.17-6.90 s (median 5.48). Other C
- * libraries (musl, macOS) do not read it.
+ * libraries (musl, macOS) do not read it. The first line sets it over one the caller's
+ * environment holds; `node dist/cli/main.js` started by hand takes the caller's.
  */
 export const CLI_ENV: Readonly<Record<string, string>> = Object.freeze({ MALLOC_ARENA_MAX: '2' });
 

@@ -90,14 +90,32 @@ describe('sqlValues', () => {
 
   it('takes the parameters Entity Framework Core logs before its statement by the columns their names stand for', () => {
     const command = (parameters: string, sql: string): string => `Executed DbCommand (4ms) [Parameters=[${parameters}], CommandType='Text', CommandTimeout='30']\n${sql}`;
-    expect(taken(command("@p0='2e771bd6-0001', @p1='Orange''Copper9414$' (Nullable = false) (Size = 4000), @p2='Ann' (Size = 256)", 'SET NOCOUNT ON;\nINSERT INTO [Users] ([Id], [Password], [first_name])\nVALUES (@p0, @p1, @p2);'))).toEqual([
-      "password=Orange''Copper9414$ (Orange'Copper9414$)",
+    expect(taken(command("@p0='2e771bd6-0001', @p1='OrangeCopper9414$' (Nullable = false) (Size = 4000), @p2='Ann' (Size = 256)", 'SET NOCOUNT ON;\nINSERT INTO [Users] ([Id], [Password], [first_name])\nVALUES (@p0, @p1, @p2);'))).toEqual([
+      'password=OrangeCopper9414$',
       'first_name=Ann',
     ]);
+    // EF Core writes a quote in a value as it is; SQL Server's OUTPUT clause; a size of -1; a list; NULL.
+    expect(taken(command("@p0='O'Brien' (Size = 4000), @p1='Hunt'er7Zq' (Size = -1), @p2={ 'a', 'b' } (DbType = Object), @p3=NULL (DbType = Int32), @p4='x'", 'INSERT INTO [Users] ([first_name], [Password], [Tags], [Age], [api_key])\nOUTPUT INSERTED.[Id]\nVALUES (@p0, @p1, @p2, @p3, @p4);'))).toEqual([
+      "first_name=O'Brien",
+      "password=Hunt'er7Zq",
+      'api_key=x',
+    ]);
+    // Each command's parameters by its own statement.
+    const two = `${command("@p0='S3cr3tOne'", 'UPDATE [Users] SET [Password] = @p0;')}\n${command("@p0='Ann'", 'INSERT INTO [Users] ([first_name]) VALUES (@p0);')}`;
+    expect(taken(two)).toEqual(['password=S3cr3tOne', 'first_name=Ann']);
     expect(taken(command("@__token_0='k9Jd83hfLq0sPz' (Size = 64)", 'SELECT TOP(1) [u].[Id] FROM [Users] AS [u] WHERE [u].[api_token] = @__token_0'))).toEqual(['*_token=k9Jd83hfLq0sPz']);
     // Without sensitive data logging; a name the statement does not use; NULL.
     expect(taken(command("@p0='?' (DbType = Guid), @p1='?' (Size = 4000)", 'INSERT INTO [Users] ([Id], [Password]) VALUES (@p0, @p1);'))).toEqual([]);
     expect(taken(command("@p9='S3cr3t', @p1=NULL", 'INSERT INTO [Users] ([Id], [Password]) VALUES (@p0, @p1);'))).toEqual([]);
+  });
+
+  it('reads many EF Core parameter lists, values with quotes and no end in time linear in their length', () => {
+    const n = 20_000;
+    const insert = '\nINSERT INTO t (password) VALUES (@p0)';
+    expect(taken(`[Parameters=[@p0='${"a'".repeat(n)}${insert}`)).toEqual([]);
+    expect(taken(`${"[Parameters=[@p0='x ".repeat(n)}${insert}`)).toEqual([]);
+    // Ambiguous: a value may hold what looks like the next parameter; it ends at the first quote a parameter follows.
+    expect(taken(`[Parameters=[@p0='a', @p1='b' (Size = 1)]${insert}`)).toEqual(['password=a']);
   });
 
   it('reads a line of many ` [` and placeholders in time linear in its length', () => {
