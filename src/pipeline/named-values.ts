@@ -33,12 +33,13 @@
  *   six member lines in all; any other line closes it. A value is a quoted string or a number,
  *   or in YAML a plain scalar up to a comment (` #`); a comment may follow a quoted one. A flag, a
  *   null, `valueFrom:`, a block scalar (`value: |`) or a nested object is no value.
- * - A netrc entry opens with a line `machine HOST` (HOST a dotted name or `localhost`) or
- *   `default`, either with keyword pairs after it; each following line that holds only pairs of
- *   `login`, `password` or `account` and a value, each keyword once in the entry, belongs to it;
- *   any other line ends it. A value that is a word of prose about a login (`password expired`,
- *   `login failed`, see PROSE_VALUES) makes its line none of an entry's. The entry's own first
- *   line is left to the netrc-password detector, which reads the whole entry written on one line.
+ * - A netrc entry (its lines read in netrc-lines.ts) opens with a line `machine HOST` (HOST a
+ *   dotted name or `localhost`) or `default`, either with keyword pairs after it; each following
+ *   line that holds only pairs of `login`, `password` or `account` and a value, each keyword once
+ *   in the entry, belongs to it; any other line ends it. A value that is a word of prose about a
+ *   login (`password expired`, `login failed`) makes its line none of an entry's. The entry's own
+ *   first line is left to the netrc-password detector, which reads the whole entry written on one
+ *   line.
  * - A key line (see KeyLine in named-lines.ts: `  ["password"]=>`, `    password: Some(`, a YAML
  *   key alone, `  password:`) takes the line after it when that line holds the key's string
  *   alone, written as the dump writes it (`string(15) "..."` at the key's column; a quoted string
@@ -60,10 +61,9 @@
  * Cost: most batches open nothing, and hold no line that could. With nothing open, the batch
  * reads each line's first bytes (its prefix, then past its indentation) and decodes only a line
  * whose text starts as a name line or a netrc entry's first line does (`- name:`, `  "name"`,
- * `machine `, `default`) or ends as a key line does (`(`, `]=>`, `:`); a name or a key no key
- * rule could take a value under leaves nothing open. The
- * batcher reads back at most ten lines (besides blank and comment lines) and reads forward from
- * the last that opened.
+ * `machine `, `default`) or ends as a key line does (`(`, `]=>`, `:`), see named-bytes.ts; a
+ * name or a key no key rule could take a value under leaves nothing open. The batcher reads back
+ * at most ten lines (besides blank and comment lines) and reads forward from the last that opened.
  *
  * Not followed: lines behind a prefix of another form (a logger's level and name after its
  * timestamp: `2024-05-01 10:00:00,123 INFO [main] c.a.Config - name: ...`; a program that logs
@@ -77,11 +77,12 @@
  */
 import { memberDecision, takes } from '../act/members.js';
 import type { CompiledPolicy } from '../detect/compile.js';
-import { NAMES } from '../detect/in-key.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
 import { ownTokens } from '../detect/scan.js';
 import { prefixLength, prefixShape } from './log-prefix.js';
+import { mayOpen, passedOver } from './named-bytes.js';
 import { isSibling, isValueMember, keyLine, keyLineValue, memberLine, nameOf, type KeyLine, type Quoting } from './named-lines.js';
+import { netrcOpening, netrcPairs } from './netrc-lines.js';
 
 /**
  * A name line ended the data, and the member lines read after it: the name, where its key starts
@@ -102,7 +103,7 @@ export interface PendingName {
   readonly foreign?: number;
 }
 
-/** A netrc entry is open: the keywords it has given ({@link NETRC_KEYWORDS}, one bit each). */
+/** A netrc entry is open: the keywords it has given (NETRC_KEYWORDS in netrc-lines.ts, one bit each). */
 export interface NetrcEntry {
   readonly kind: 'netrc';
   readonly seen: number;
@@ -142,7 +143,7 @@ export interface NamedValues {
   readonly lines: ReadonlyMap<number, readonly NamedSpan[]>;
 }
 
-/** A value a line holds and the key rules are asked about: under a name (its members) or a netrc keyword. */
+/** A value a line holds and the key rules are asked about: under a name (its members) or a netrc keyword (see NetrcValue in netrc-lines.ts). */
 interface Found {
   readonly start: number;
   readonly end: number;
@@ -157,20 +158,6 @@ interface Found {
 
 const NL = 0x0a;
 const CR = 0x0d;
-const SPACE = 0x20;
-const TAB = 0x09;
-const HASH = 0x23;
-const DASH = 0x2d;
-const QUOTE = 0x22;
-const COLON = 0x3a;
-const OPEN_PAREN = 0x28;
-const GT = 0x3e;
-const EQUALS = 0x3d;
-const BRACKET = 0x5b;
-const APOSTROPHE = 0x27;
-const NAME_BYTES = NAMES.map((k) => Buffer.from(k, 'latin1'));
-const MACHINE = Buffer.from('machine', 'latin1');
-const DEFAULT = Buffer.from('default', 'latin1');
 
 /** A name stays open over this many member lines at its column (values, as `old:` and `new:`, and siblings), of them this many siblings. */
 const MAX_MEMBER_LINES = 6;
@@ -185,22 +172,6 @@ const MAX_WRAPPERS = 3;
  */
 const MAX_OPEN_LINES = MAX_MEMBER_LINES + MAX_FOREIGN + 1;
 
-/** `machine HOST` or `default`, then what follows (keyword pairs, in group 1). */
-const NETRC_OPEN = /^[ \t]*(?:machine[ \t]+(?:(?:[\w-]+\.)+[\w-]+|localhost)|default)([ \t].*)?$/;
-/** The keywords a netrc entry's lines give after its first, one bit each. */
-const NETRC_KEYWORDS: ReadonlyMap<string, number> = new Map([
-  ['login', 1],
-  ['password', 2],
-  ['account', 4],
-]);
-/**
- * Words that end a sentence of prose about a login or a password (`password expired`, `login
- * failed`): a pair whose value is one of them is no netrc pair, and its line no entry's line.
- */
-const PROSE_VALUES: ReadonlySet<string> = new Set(
-  'expired changed rotated reset required updated incorrect invalid missing wrong accepted denied failed succeeded successful ok set unset saved removed none null empty is was must not for manager policy prompt protected disabled enabled locked unlocked'.split(' '),
-);
-const WORD = /\S+/g;
 /**
  * The longest line (its bytes) that names a value or belongs to a netrc entry; a value line may be
  * longer. A longer one is neither, unread: the batcher reads a batch's last lines, which may be
@@ -388,100 +359,3 @@ function isOwnToken(policy: CompiledPolicy, text: string): boolean {
   return tokens.length === 1 && tokens[0]?.start === 0 && tokens[0].end === text.length;
 }
 
-/** The keywords a netrc entry's first line gives (0 for none), if `text` opens one. */
-function netrcOpening(text: string): number | undefined {
-  const m = NETRC_OPEN.exec(text);
-  if (!m) return undefined;
-  const rest = m[1];
-  if (rest === undefined || rest.trim() === '') return 0;
-  return netrcPairs(rest)?.seen;
-}
-
-/** The keywords and values of a line of netrc keyword pairs, each keyword once, no value a word of prose (see {@link PROSE_VALUES}); undefined for any other line. */
-function netrcPairs(text: string): { seen: number; values: Found[] } | undefined {
-  const words = [...text.matchAll(WORD)];
-  if (words.length === 0 || words.length % 2 !== 0) return undefined;
-  let seen = 0;
-  const values: Found[] = [];
-  for (let k = 0; k < words.length; k += 2) {
-    const keyword = (words[k] as RegExpMatchArray)[0];
-    const bit = NETRC_KEYWORDS.get(keyword);
-    if (bit === undefined || (seen & bit) !== 0) return undefined;
-    seen |= bit;
-    const word = words[k + 1] as RegExpMatchArray;
-    if (PROSE_VALUES.has(word[0])) return undefined;
-    const start = word.index as number;
-    values.push({ key: keyword, start, end: start + word[0].length, value: word[0], written: word[0], quoting: 'word' });
-  }
-  return { seen, values };
-}
-
-/**
- * Whether the line at `start` may open something, read on no open state: its first bytes say (a
- * name line's `- name:`, `  name:` or `  "name"`, a netrc entry's `machine ` or `default`), before
- * anything is decoded.
- */
-function mayOpen(data: Buffer, start: number, end: number): boolean {
-  let k = start;
-  while (k < end && (data[k] === SPACE || data[k] === TAB)) k++;
-  if (k === end) return false;
-  const indented = k > start;
-  const first = data[k];
-  if (mayBeKeyLine(data, k, end, indented)) return true;
-  if (first === 0x6d) return startsWith(data, k, end, MACHINE) && isBlankByte(data[k + MACHINE.length]);
-  if (first === 0x64 && startsWith(data, k, end, DEFAULT)) return k + DEFAULT.length === end || isBlankByte(data[k + DEFAULT.length]);
-  if (first === DASH) {
-    if (!isBlankByte(data[k + 1])) return false;
-    k += 1;
-    while (k < end && (data[k] === SPACE || data[k] === TAB)) k++;
-    return nameKeyAt(data, k, end, COLON);
-  }
-  if (!indented) return false;
-  if (first === QUOTE) return nameKeyAt(data, k + 1, end, QUOTE);
-  return nameKeyAt(data, k, end, COLON);
-}
-
-/**
- * Whether the line whose first byte past its blanks is at `k` may be a key line (see KeyLine in
- * named-lines.ts), by its last bytes: `Some(` (indented), `=>` after a `[`, a `'` or a `p`
- * (`public`, `protected`, `private`), or a key's colon.
- */
-function mayBeKeyLine(data: Buffer, k: number, end: number, indented: boolean): boolean {
-  let last = end - 1;
-  while (last > k && (data[last] === SPACE || data[last] === TAB || data[last] === CR)) last--;
-  const c = data[last];
-  if (c === OPEN_PAREN) return indented;
-  if (c === GT) return data[last - 1] === EQUALS && (data[k] === BRACKET || data[k] === APOSTROPHE || data[k] === 0x70);
-  if (c === COLON) return isKeyStart(data[k]);
-  return false;
-}
-
-/** A letter or `_`: what a YAML key that names a value may start with. */
-function isKeyStart(b: number | undefined): boolean {
-  return b !== undefined && ((b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || b === 0x5f);
-}
-
-/** True when a name key's bytes stand at `k`, `after` right after them. */
-function nameKeyAt(data: Buffer, k: number, end: number, after: number): boolean {
-  for (const key of NAME_BYTES) if (data[k] === key[0] && startsWith(data, k, end, key) && data[k + key.length] === after) return true;
-  return false;
-}
-
-function startsWith(data: Buffer, k: number, end: number, bytes: Buffer): boolean {
-  if (end - k < bytes.length) return false;
-  for (let j = 0; j < bytes.length; j++) if (data[k + j] !== bytes[j]) return false;
-  return true;
-}
-
-function isBlankByte(b: number | undefined): boolean {
-  return b === SPACE || b === TAB;
-}
-
-/** A blank line, or a comment's (`#` its first byte past its blanks): read as if it were not there. */
-function passedOver(data: Buffer, start: number, stop: number): boolean {
-  for (let k = start; k < stop; k++) {
-    if (data[k] === HASH) return true;
-    if (data[k] !== SPACE && data[k] !== TAB) return false;
-  }
-  return true;
-}

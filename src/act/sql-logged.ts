@@ -1,0 +1,163 @@
+/**
+ * The parameters an ORM logs in text beside a statement that binds its values, each taken by the
+ * column its placeholder stands for in the statement (see placeholderColumns and
+ * namedPlaceholderColumns in sql-statement.ts):
+ *
+ * - TypeORM's query log: the statement, then its parameters as a JSON array on its line
+ *   (`-- PARAMETERS: ["Ann",42]`);
+ * - Entity Framework Core's command log with sensitive data logging on: the parameters' values by
+ *   name before the statement (`[Parameters=[@p0='...', ...]`, see efParameters);
+ * - Laravel's query log: the statement's line ends with its bindings as a JSON array (see
+ *   trailingBindings).
+ *
+ * Parameters a log record holds in a member beside the statement are read by boundParameters in
+ * sql.ts.
+ */
+import { containerEnd } from '../codecs/json-splice.js';
+import { arrayItems, namedPlaceholderColumns, placeholderColumns, skip, type Literal } from './sql-statement.js';
+
+/** Each parameter logged in `text` that a statement's placeholder names, given to `take` with its column: TypeORM's, then Entity Framework Core's, then Laravel's. */
+export function loggedParameters(text: string, take: (column: string, lit: Literal) => void): void {
+  typeormParameters(text, take);
+  efParameters(text, take);
+  trailingBindings(text, (line, open, end) => takeItems(line, text, open, end, take));
+}
+
+/** TypeORM's query log: the statement, then its parameters as a JSON array (`-- PARAMETERS: ["Ann",42]`). */
+const LOGGED_PARAMETERS = /--\s*PARAMETERS:\s*\[/gi;
+
+/** TypeORM's parameters (see {@link LOGGED_PARAMETERS}), each with the column of the statement on the line before them. */
+function typeormParameters(text: string, take: (column: string, lit: Literal) => void): void {
+  // Each statement is the line before its parameters, since the parameters before it: every part of the text is read once.
+  let from = 0;
+  for (const m of text.matchAll(LOGGED_PARAMETERS)) {
+    if (m.index < from) continue;
+    const open = m.index + m[0].length - 1;
+    const end = containerEnd(text, open);
+    if (end === undefined) break;
+    const before = text.slice(from, m.index);
+    from = end;
+    takeItems(before.slice(before.lastIndexOf('\n') + 1), text, open, end, take);
+  }
+}
+
+/** The items of the JSON array that opens at `open` and ends at `end` in `text`, each given to `take` with the column its place stands for in `statement`. */
+function takeItems(statement: string, text: string, open: number, end: number, take: (column: string, lit: Literal) => void): void {
+  const columns = placeholderColumns(statement);
+  arrayItems(text, open, end).forEach((lit, i) => {
+    const column = columns.get(i);
+    if (column !== undefined) take(column, lit);
+  });
+}
+
+/**
+ * Entity Framework Core's command log with sensitive data logging on: the parameters' values
+ * before the statement that names them (`Executed DbCommand (4ms) [Parameters=[@p0='...',
+ * @p1='...' (Nullable = false) (Size = 4000)], ...]`, then `INSERT INTO [Users] ([Id],
+ * [Password]) VALUES (@p0, @p1)` in the same message), each taken by the column its name stands
+ * for in the statement after it (up to the next command's parameters). EF Core writes a value
+ * between quotes as it is, a quote in it not doubled: a value ends at the quote its facets, then
+ * the next parameter or the list's end, follow. A list (`{ 'a', 'b' }`) is passed over.
+ */
+function efParameters(text: string, take: (column: string, lit: Literal) => void): void {
+  for (let at = text.indexOf(EF_PARAMETERS); at !== -1; ) {
+    const items: Array<[string, Literal]> = [];
+    let k = at + EF_PARAMETERS.length;
+    for (;;) {
+      EF_NAME.lastIndex = k;
+      const name = EF_NAME.exec(text);
+      if (!name) break;
+      const value = k + name[0].length;
+      const ended = efValueEnd(text, value);
+      if (ended === undefined) break;
+      if (text[value] === "'") {
+        const written = text.slice(value + 1, ended.close);
+        items.push([name[1] as string, { start: value + 1, end: ended.close, value: written, next: ended.close + 1 }]);
+      }
+      k = ended.next;
+      if (text[k] !== ',') break;
+      k = skip(text, k + 1);
+    }
+    const next = text.indexOf(EF_PARAMETERS, k);
+    if (items.length > 0) {
+      const columns = namedPlaceholderColumns(text.slice(k, next === -1 ? text.length : next));
+      for (const [name, lit] of items) {
+        const column = columns.get(name);
+        // Without sensitive data logging, EF Core writes each value as '?'.
+        if (column !== undefined && lit.value !== '?') take(column, lit);
+      }
+    }
+    at = next;
+  }
+}
+
+/**
+ * Where the value EF Core wrote at `at` ends: for a quoted one or a list, its closing quote or
+ * brace (`close`), the one after which its facets and then the next parameter or the list's end
+ * stand; `next`, past its facets. A value of another form (NULL, a number) ends at its facets.
+ */
+function efValueEnd(text: string, at: number): { close: number; next: number } | undefined {
+  const open = text[at];
+  if (open === "'" || open === '{') {
+    const closing = open === "'" ? "'" : '}';
+    for (let close = text.indexOf(closing, at + 1), n = 0; close !== -1 && n < MAX_VALUE_CLOSES; close = text.indexOf(closing, close + 1), n++) {
+      EF_AFTER.lastIndex = close + 1;
+      const after = EF_AFTER.exec(text);
+      if (after) return { close, next: close + 1 + (after[1] as string).length };
+    }
+    return undefined;
+  }
+  EF_BARE.lastIndex = at;
+  const bare = EF_BARE.exec(text);
+  if (!bare) return undefined;
+  EF_AFTER.lastIndex = at + bare[0].length;
+  const after = EF_AFTER.exec(text);
+  return after ? { close: at + bare[0].length, next: at + bare[0].length + (after[1] as string).length } : undefined;
+}
+
+/** Where EF Core's list of parameters opens. */
+const EF_PARAMETERS = '[Parameters=[';
+/** A parameter's name and its `=` (`@p0=`, `@__email_0=`). */
+const EF_NAME = /(@[A-Za-z_]\w{0,127})=/y;
+/** What follows a value: its facets (` (Nullable = false) (Size = -1) (DbType = String)`, in group 1), then the next parameter or the list's end. */
+const EF_AFTER = /((?: \([A-Za-z]{1,32} = -?[\w.]{1,64}\)){0,8})(?:, @[A-Za-z_]|\])/y;
+/** A value written without quotes: NULL, a number. */
+const EF_BARE = /[\w.+-]{1,64}/y;
+/** Quotes (or braces) tried as a value's end, at most: a value may hold a quote. */
+const MAX_VALUE_CLOSES = 64;
+
+/** ` [` places tried as the start of a line's bindings array, at most: a string in them may hold ` [` too. */
+const MAX_BINDING_STARTS = 16;
+
+/**
+ * Laravel's query log (a `DB::listen` handler, Telescope, `DB::getQueryLog()` printed): each line
+ * a statement with `?` or `$1` placeholders, then its bindings as a JSON array that ends the line
+ * (`select * from users where api_token = ? limit 1 ["..."]`). `visit` is given the statement's
+ * text and where the array opens and ends in `text`. A line TypeORM wrote (`-- PARAMETERS:`) is
+ * read as such, not here.
+ */
+function trailingBindings(text: string, visit: (statement: string, open: number, end: number) => void): void {
+  for (let start = 0; start < text.length; ) {
+    let stop = text.indexOf('\n', start);
+    if (stop === -1) stop = text.length;
+    const lineStart = start;
+    start = stop + 1;
+    let last = stop;
+    while (last > lineStart && (text[last - 1] === ' ' || text[last - 1] === '\t' || text[last - 1] === '\r')) last--;
+    if (text[last - 1] !== ']') continue;
+    const line = text.slice(lineStart, last);
+    const mark = PLACEHOLDER.exec(line);
+    if (!mark || LOGGED_PARAMETERS_AT.test(line)) continue;
+    for (let at = line.indexOf(' [', mark.index), n = 0; at !== -1 && n < MAX_BINDING_STARTS; at = line.indexOf(' [', at + 1), n++) {
+      if (containerEnd(line, at + 1) === line.length) {
+        visit(line.slice(0, at), lineStart + at + 1, last);
+        break;
+      }
+    }
+  }
+}
+
+/** A bind placeholder: `?` or `$1`. */
+const PLACEHOLDER = /\?|\$\d/;
+/** A line TypeORM wrote its parameters on (see {@link LOGGED_PARAMETERS}). */
+const LOGGED_PARAMETERS_AT = /--\s*PARAMETERS:/i;

@@ -1,0 +1,96 @@
+/**
+ * A line's first bytes, read before anything is decoded, for named-values.ts: with nothing open,
+ * whether the line may open something (a name line's `- name:`, `  name:` or `  "name"`, a netrc
+ * entry's `machine ` or `default`, a key line by its last bytes), and whether it is blank or a
+ * comment, passed over. Most batches open nothing: these checks keep the cost of reading one to a
+ * few bytes a line.
+ */
+import { NAMES } from '../detect/in-key.js';
+
+const CR = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+const HASH = 0x23;
+const DASH = 0x2d;
+const QUOTE = 0x22;
+const COLON = 0x3a;
+const OPEN_PAREN = 0x28;
+const GT = 0x3e;
+const EQUALS = 0x3d;
+const BRACKET = 0x5b;
+const APOSTROPHE = 0x27;
+const NAME_BYTES = NAMES.map((k) => Buffer.from(k, 'latin1'));
+const MACHINE = Buffer.from('machine', 'latin1');
+const DEFAULT = Buffer.from('default', 'latin1');
+
+/**
+ * Whether the line at `start` may open something, read on no open state: its first bytes say (a
+ * name line's `- name:`, `  name:` or `  "name"`, a netrc entry's `machine ` or `default`), before
+ * anything is decoded.
+ */
+export function mayOpen(data: Buffer, start: number, end: number): boolean {
+  let k = start;
+  while (k < end && (data[k] === SPACE || data[k] === TAB)) k++;
+  if (k === end) return false;
+  const indented = k > start;
+  const first = data[k];
+  if (mayBeKeyLine(data, k, end, indented)) return true;
+  if (first === 0x6d) return startsWith(data, k, end, MACHINE) && isBlankByte(data[k + MACHINE.length]);
+  if (first === 0x64 && startsWith(data, k, end, DEFAULT)) return k + DEFAULT.length === end || isBlankByte(data[k + DEFAULT.length]);
+  if (first === DASH) {
+    if (!isBlankByte(data[k + 1])) return false;
+    k += 1;
+    while (k < end && (data[k] === SPACE || data[k] === TAB)) k++;
+    return nameKeyAt(data, k, end, COLON);
+  }
+  if (!indented) return false;
+  if (first === QUOTE) return nameKeyAt(data, k + 1, end, QUOTE);
+  return nameKeyAt(data, k, end, COLON);
+}
+
+/**
+ * Whether the line whose first byte past its blanks is at `k` may be a key line (see KeyLine in
+ * named-lines.ts), by its last bytes: `Some(` (indented), `=>` after a `[`, a `'` or a `p`
+ * (`public`, `protected`, `private`), or a key's colon.
+ */
+function mayBeKeyLine(data: Buffer, k: number, end: number, indented: boolean): boolean {
+  let last = end - 1;
+  while (last > k && (data[last] === SPACE || data[last] === TAB || data[last] === CR)) last--;
+  const c = data[last];
+  if (c === OPEN_PAREN) return indented;
+  if (c === GT) return data[last - 1] === EQUALS && (data[k] === BRACKET || data[k] === APOSTROPHE || data[k] === 0x70);
+  if (c === COLON) return isKeyStart(data[k]);
+  return false;
+}
+
+/** A letter or `_`: what a YAML key that names a value may start with. */
+function isKeyStart(b: number | undefined): boolean {
+  return b !== undefined && ((b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || b === 0x5f);
+}
+
+/** True when a name key's bytes stand at `k`, `after` right after them. */
+function nameKeyAt(data: Buffer, k: number, end: number, after: number): boolean {
+  for (const key of NAME_BYTES) if (data[k] === key[0] && startsWith(data, k, end, key) && data[k + key.length] === after) return true;
+  return false;
+}
+
+/** True when `bytes` stand at `k`, before `end`. */
+function startsWith(data: Buffer, k: number, end: number, bytes: Buffer): boolean {
+  if (end - k < bytes.length) return false;
+  for (let j = 0; j < bytes.length; j++) if (data[k + j] !== bytes[j]) return false;
+  return true;
+}
+
+/** A space or a tab. */
+function isBlankByte(b: number | undefined): boolean {
+  return b === SPACE || b === TAB;
+}
+
+/** A blank line, or a comment's (`#` its first byte past its blanks): read as if it were not there. */
+export function passedOver(data: Buffer, start: number, stop: number): boolean {
+  for (let k = start; k < stop; k++) {
+    if (data[k] === HASH) return true;
+    if (data[k] !== SPACE && data[k] !== TAB) return false;
+  }
+  return true;
+}
