@@ -135,6 +135,11 @@ describe('built-in key rules', () => {
     ]);
   });
 
+  it("redact a vendor's key under its environment name, and leave keys no vendor names", async () => {
+    const env = "environ({'MAILCHIMP_KEY': 'OVf6iZqnBfs99QxULs62tRy7HX42eeLVH1zCmRCw-us21', 'stripe_key': 'k-Zq8vpL2mN0xRt5', 'CACHE_KEY': 'users:42', 'sort_key': 'created_at'})";
+    expect(await redactBuiltin([env])).toEqual(["environ({'MAILCHIMP_KEY': '[[API_KEY]]', 'stripe_key': '[[API_KEY]]', 'CACHE_KEY': 'users:42', 'sort_key': 'created_at'})"]);
+  });
+
   it('read a value under a key that a detector writes with quotes or a separator in text ("sin", sin:, tin=)', async () => {
     const out = await redactBuiltin(['{"customer":{"sin":"245061239"}}', '{"tin":"952852914"}', '{"uid":"784575441599"}']);
     expect(out[0]).toMatch(/^\{"customer":\{"sin":"\[\[SIN:tk1\.[^"]+\]\]"\}\}$/);
