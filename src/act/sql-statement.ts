@@ -23,13 +23,15 @@ const INSERT = new RegExp(String.raw`\binsert\s+(?:ignore\s+)?into\s+${QUALIFIED
  * starts where a word does: tried inside a long run of word characters, the search would go back
  * over the run from each of its characters (quadratic time).
  */
-const COMPARISON = new RegExp(String.raw`(?<![\w$])(${QUALIFIED})\s*(?:=|<>|!=|\s(?:i?like|in)\s*)\s*(?=[-+\d(NnEe'?$@]|\.\d)`, 'gi');
+const COMPARISON = new RegExp(String.raw`(?<![\w$])(${QUALIFIED})\s*(?:=|<>|!=|\s(?:i?like|in)\s*)\s*(?=[-+\d(NnEe'?$@%]|\.\d)`, 'gi');
 /** A literal: a string (N'', E'' prefixes; '' and \' inside) or a number. */
 const STRING = /[NnEe]?'(?:[^'\\]|''|\\.)*'/y;
 const NUMBER = /[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?(?![\w.])/y;
 /** A value read but not taken: NULL, a boolean, DEFAULT, a bind placeholder. */
-const OTHER = /(?:null|true|false|default|\?|\$\d+|[:@][A-Za-z_]\w*)(?![\w$])/iy;
+const OTHER = /(?:null|true|false|default|\?|%s|\$\d+|[:@][A-Za-z_]\w*)(?![\w$])/iy;
 const SPACE = /\s*/y;
+/** PostgreSQL's cast (`::VARCHAR`, `::numeric(10, 2)`, `::text[]`). */
+const CAST = /::[A-Za-z_]\w*(?:\s*\(\s*\d+(?:\s*,\s*\d+)?\s*\))?(?:\[\])?/y;
 /** A column of an INSERT's list, and what follows it (a comma or the list's end). */
 const COLUMN = new RegExp(String.raw`\s*(${QUALIFIED})\s*([,)])`, 'y');
 const IDENTS = new RegExp(IDENT, 'g');
@@ -49,6 +51,20 @@ export interface Literal {
 
 /** Each row of `text`'s INSERTs whose literals can all be read, one for each column named, with the column names. */
 export function eachRow(text: string, visit: (names: readonly string[], items: readonly Literal[]) => void): void {
+  eachInsert(text, (names, open) => {
+    for (let at = open; text[at] === '('; ) {
+      const tuple = literalList(text, at + 1);
+      if (!tuple) break;
+      if (tuple.items.length === names.length) visit(names, tuple.items);
+      at = skip(text, tuple.next);
+      if (text[at] !== ',') break;
+      at = skip(text, at + 1);
+    }
+  });
+}
+
+/** Each INSERT of `text` with a column list and VALUES: the columns' names, and where its first row opens (its parenthesis). */
+export function eachInsert(text: string, visit: (names: readonly string[], open: number) => void): void {
   for (const m of text.matchAll(INSERT)) {
     const columns = columnList(text, m.index + m[0].length);
     if (!columns) continue;
@@ -61,14 +77,7 @@ export function eachRow(text: string, visit: (names: readonly string[], items: r
     }
     if (text.slice(at, at + 6).toLowerCase() !== 'values') continue;
     at = skip(text, at + 6);
-    while (text[at] === '(') {
-      const tuple = literalList(text, at + 1);
-      if (!tuple) break;
-      if (tuple.items.length === columns.names.length) visit(columns.names, tuple.items);
-      at = skip(text, tuple.next);
-      if (text[at] !== ',') break;
-      at = skip(text, at + 1);
-    }
+    if (text[at] === '(') visit(columns.names, at);
   }
 }
 
@@ -90,24 +99,24 @@ export function eachValue(text: string, visit: (column: string, lit: Literal) =>
 
 /**
  * The column of each bind parameter of `text`'s statements that stands where a value does, by the
- * parameter's place among them (from 0): `?` by its rank among the statement's question marks
- * outside strings, `$2` by its number. Named parameters (`:dob`, `@dob`) are bound by name, as a
- * key rule reads them.
+ * parameter's place among them (from 0): `?` (or `%s`, Python's DB-API format) by its rank among
+ * the statement's placeholders outside strings, `$2` by its number. Named parameters (`:dob`,
+ * `@dob`) are bound by name, as a key rule reads them.
  */
 export function placeholderColumns(text: string): Map<number, string> {
-  const marks = questionMarks(text);
+  const marks = placeholderMarks(text);
   const out = new Map<number, string>();
   eachValue(text, (column, lit) => {
     if (lit.value !== undefined) return;
     const written = text.slice(lit.start, lit.end);
-    const i = written === '?' ? (marks.get(lit.start) ?? -1) : /^\$\d+$/.test(written) ? Number(written.slice(1)) - 1 : -1;
+    const i = written === '?' || written === '%s' ? (marks.get(lit.start) ?? -1) : /^\$\d+$/.test(written) ? Number(written.slice(1)) - 1 : -1;
     if (i >= 0 && !out.has(i)) out.set(i, column);
   });
   return out;
 }
 
-/** The rank (from 0) of each `?` of `text` outside a quoted string or identifier, by where it stands. */
-function questionMarks(text: string): Map<number, number> {
+/** The rank (from 0) of each `?` (or `%s`) of `text` outside a quoted string or identifier, by where it stands. */
+function placeholderMarks(text: string): Map<number, number> {
   const out = new Map<number, number>();
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
@@ -115,7 +124,7 @@ function questionMarks(text: string): Map<number, number> {
       const close = text.indexOf(c, i + 1);
       if (close === -1) break;
       i = close;
-    } else if (c === '?') out.set(i, out.size);
+    } else if (c === '?' || (c === '%' && text[i + 1] === 's')) out.set(i, out.size);
   }
   return out;
 }
@@ -184,6 +193,9 @@ function literalList(text: string, at: number): { items: Literal[]; next: number
     if (!lit) return undefined;
     items.push(lit);
     at = skip(text, lit.next);
+    // A cast after a placeholder (`$1::VARCHAR`, asyncpg's).
+    CAST.lastIndex = at;
+    if (CAST.test(text)) at = skip(text, CAST.lastIndex);
     if (text[at] === ')') return { items, next: at + 1 };
     if (text[at] !== ',') return undefined;
     at += 1;

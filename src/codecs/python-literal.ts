@@ -27,6 +27,30 @@ export function pythonLiteral(text: string): JsonValue | undefined {
   }
 }
 
+/** An item of a tuple or a list read by {@link pythonItems}: its value, and where it is written (a string's content, inside its prefix and quotes). */
+export interface PythonItem {
+  readonly start: number;
+  readonly end: number;
+  readonly value: JsonValue;
+  /** True for a string written as one (not a call's text or an object's `<...>`). */
+  readonly string: boolean;
+}
+
+/**
+ * The items of the tuple or list that opens at `at` in `text` (`('a', 1)`, `['a']`), each with
+ * where it is written, and where the tuple or list ends (past its bracket); undefined when none
+ * opens there. What follows it is not read.
+ */
+export function pythonItems(text: string, at: number): { items: PythonItem[]; end: number } | undefined {
+  const reader = new Reader(text, at);
+  try {
+    return reader.spannedItems();
+  } catch (err) {
+    if (err instanceof NotALiteral) return undefined;
+    throw err;
+  }
+}
+
 class NotALiteral extends Error {}
 
 /** The spaces Python's tokenizer takes between tokens (no other: a no-break space is no space there). */
@@ -38,17 +62,21 @@ const CALL = /[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\(/y;
 /** A keyword argument's name and its equals sign (`tzinfo=`), not `==`. */
 const KEYWORD = /[A-Za-z_]\w*[ \t]*=(?!=)[ \t]*/y;
 
+/** A string's prefix (group 1) and its opening quotes, one or three (group 2). */
+const STRING_OPENING = /^([uU]|[bB][rR]?|[rR][bB]?)?('''|"""|'|")/;
+
 /** Characters that stand for themselves in a string of either quote, one or three of them. */
 const PLAIN = /[^\\'"\n]+/y;
 
 const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', '0': '\0', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"', '\n': '' };
 
 class Reader {
-  #at = 0;
+  #at: number;
   readonly #text: string;
 
-  constructor(text: string) {
+  constructor(text: string, at = 0) {
     this.#text = text;
+    this.#at = at;
   }
 
   atEnd(): boolean {
@@ -123,6 +151,62 @@ class Reader {
       else if (c === '>' && --depth === 0) {
         this.#at = at + 1;
         return text.slice(start, this.#at);
+      }
+    }
+    throw new NotALiteral();
+  }
+
+  /** The items of the tuple or list at the reading place, as {@link pythonItems} gives them. */
+  spannedItems(): { items: PythonItem[]; end: number } {
+    const text = this.#text;
+    const close = text[this.#at] === '(' ? ')' : text[this.#at] === '[' ? ']' : undefined;
+    if (close === undefined) throw new NotALiteral();
+    this.#at++;
+    const items: PythonItem[] = [];
+    for (;;) {
+      this.space();
+      if (this.#take(close)) return { items, end: this.#at };
+      const start = this.#at;
+      const value = this.#itemOrText(close);
+      const end = this.#at;
+      const quote = typeof value === 'string' ? STRING_OPENING.exec(text.slice(start, start + 5)) : null;
+      if (quote) {
+        const q = (quote[2] as string).length;
+        items.push({ start: start + (quote[1] ?? '').length + q, end: end - q, value, string: true });
+      } else items.push({ start, end, value, string: false });
+      this.space();
+      if (!this.#take(',')) {
+        if (this.#take(close)) return { items, end: this.#at };
+        throw new NotALiteral();
+      }
+    }
+  }
+
+  /**
+   * An item of a tuple or list that `close` ends, read as {@link value} reads it; one it cannot
+   * read (`tzinfo=datetime.timezone.utc` in a call, a set) as its text, to the next comma or the
+   * end outside brackets and quotes.
+   */
+  #itemOrText(close: string): JsonValue {
+    const start = this.#at;
+    try {
+      return this.value(1);
+    } catch (err) {
+      if (!(err instanceof NotALiteral)) throw err;
+    }
+    const text = this.#text;
+    let depth = 0;
+    for (let at = start; at < text.length; at++) {
+      const c = text[at] as string;
+      if (c === '\n') break;
+      if (c === "'" || c === '"') {
+        at = quotedEnd(text, at);
+        if (at === -1) break;
+      } else if (c === '(' || c === '[' || c === '{') depth++;
+      else if (depth > 0 && (c === ')' || c === ']' || c === '}')) depth--;
+      else if (depth === 0 && (c === ',' || c === close)) {
+        this.#at = at;
+        return text.slice(start, at).trimEnd();
       }
     }
     throw new NotALiteral();
@@ -220,4 +304,16 @@ class Reader {
     this.#at++;
     return true;
   }
+}
+
+/** Where the string whose quote stands at `at` in `text` ends (its closing quote; a backslash escapes), -1 when it does not end on its line. */
+function quotedEnd(text: string, at: number): number {
+  const quote = text[at];
+  for (let k = at + 1; k < text.length; k++) {
+    const c = text[k];
+    if (c === '\\') k++;
+    else if (c === quote) return k;
+    else if (c === '\n') return -1;
+  }
+  return -1;
 }

@@ -79,7 +79,7 @@ export class LineFilter {
       // A Redis command as a list, whose password the password rule takes (see itemRule in act/argument-items.ts).
       // A client's password given as one argument of a list (`["mysql","-u","app","-pX"]`,
       // `["sshpass","-p","X",...]`, `["curl","-u","user:X",...]`; see itemRule).
-      ...(keyRules.some((r) => r.mode === 'redact') ? [{ pattern: `${ITEM}(?:AUTH|HELLO)\\\\*["']${ITEM_END}` }, { pattern: SQL_LINE }, { pattern: CLIENT_LINE }] : []),
+      ...(keyRules.some((r) => r.mode === 'redact') ? [{ pattern: `${ITEM}(?:AUTH|HELLO)\\\\*["']${ITEM_END}` }, { pattern: SQL_LINE }, { pattern: PARAMETER_LINE }, { pattern: DIAGNOSE_LINE }, { pattern: CLIENT_LINE }] : []),
       // A number whose digits its writing hides is also read plain (see numbers.ts), a
       // PowerShell command's script decoded (see act/encoded-command.ts), and base64 or hex of
       // text (see act/base64-text.ts, act/hex-text.ts).
@@ -240,6 +240,15 @@ const ITEM_END = String.raw`\s*\}?\s*,`;
  * module takes.
  */
 const SQL_LINE = String.raw`(?i)\binsert\s+(?:ignore\s+)?into\b|\b(?:set|where)\b[^\n]*?(?:=|<>|\s(?:i?like|in)\s)|(?:=|<>|\s(?:i?like|in)\s)[^\n]*?\b(?:set|where)\b`.replaceAll(String.raw`\s`, JS_SPACE);
+/**
+ * A line that gives bind parameters of the statement on a line above (see
+ * pipeline/bound-lines.ts): Hibernate's binder, Prisma's printed query event, SQLAlchemy's engine
+ * log. ASCII only, so that it reads a line's bytes (the prefilter) as it reads its text (the
+ * batch, which reads the lines it marks).
+ */
+export const PARAMETER_LINE = String.raw`binding parameter (?:\[\d{1,4}\] as \[|\(\d{1,4}:)|\bParams: \[|\[(?:generated in|cached since|raw sql|no key|dialect|insertmanyvalues)\b[ -\\^-~]{0,120}\] [(\[]`;
+/** A value line of a Python traceback with its variables (see pipeline/diagnose-lines.ts): `│ └ 'value'`. */
+export const DIAGNOSE_LINE = '└ ';
 /**
  * The name of a client whose arguments a rule may take (see act/argument-items.ts): a MySQL or MariaDB
  * client, sshpass, htpasswd, redis-cli, or curl as an item of its own (a path's end or a quoted word: `curl/8.5` of a

@@ -36,6 +36,8 @@ export interface BatchTask {
   pem?: PemState;
   /** What the lines before the batch leave open: a name whose value may follow, a netrc entry (see named-values.ts). */
   named?: NamedState;
+  /** The last lines before the batch, which its lines may read back (see lookback.ts). */
+  before?: readonly string[];
   /** Mark body lines without a BEGIN or END line in the batch (a Lambda invocation; see pem-blocks.ts). */
   orphanKeyLines?: boolean;
 }

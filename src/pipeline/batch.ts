@@ -21,6 +21,9 @@ import { appStreamOf } from '../route/event.js';
 import { recordTimeMs } from '../route/record-time.js';
 import { lineEnds, type LineFilter } from '../detect/line-filter.js';
 import { keyBlockEdits, namedEdits, type LineEdit } from './line-edits.js';
+import { boundValues } from './bound-lines.js';
+import { diagnoseValues } from './diagnose-lines.js';
+import { Lookback } from './lookback.js';
 import { namedValues } from './named-values.js';
 import { pemBodies } from './pem-blocks.js';
 import { mayHide, prepareLines, slowLines } from './prepare.js';
@@ -75,6 +78,10 @@ export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Arr
   const named = ctx.policy.keyRules.empty ? undefined : namedValues(data, ends, task.named, ctx.policy)?.lines;
   const lineHits = new Map<number, number[]>();
   const slow = slowLines(data, ends, ctx, lineHits);
+  // Values named on a line above them, past the batch's first line if need be.
+  const lookback = ctx.policy.keyRules.empty ? undefined : new Lookback(data, ends, task.before);
+  const bound = lookback && boundValues(lookback, slow, ctx.policy);
+  const diagnosed = lookback && diagnoseValues(lookback, slow, ctx.policy);
   const prepared = prepareLines(data, ends, lineHits, ctx.policy, ctx.format);
   const out: Uint8Array[] = [];
   const outcomes = new Uint8Array(ends.length);
@@ -124,11 +131,14 @@ export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Arr
     const eol = crlf ? CRLF : NEWLINE;
     const source = { file: task.file, line: task.firstLine + i, offset: task.firstOffset + start };
     const spans = pem?.body[i] ? undefined : named?.get(i);
+    const parameters = pem?.body[i] || spans ? undefined : (bound?.get(i) ?? diagnosed?.get(i));
     const r = pem?.body[i]
       ? markedLine(bytes, source, rctx, 'a line of a private key block', (text) => keyBlockEdits(text, keyBlock as CompiledDetector, rctx.actions))
       : spans
         ? markedLine(bytes, source, rctx, 'the value of a name on the line before', () => namedEdits(spans, rctx.actions))
-        : processRecord(bytes, source, rctx, lineHits.get(i), prepared.detectors.get(i));
+        : parameters
+          ? markedLine(bytes, source, rctx, 'a value named on a line before', () => namedEdits(parameters, rctx.actions))
+          : processRecord(bytes, source, rctx, lineHits.get(i), prepared.detectors.get(i));
     outcomes[i] = r.outcome;
     if (r.outcome === Outcome.Unchanged) out.push(bytes, eol);
     else if (r.outcome === Outcome.Redacted) out.push(encoded.bytes(r.line as string), eol);

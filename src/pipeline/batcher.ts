@@ -4,6 +4,7 @@
  * whole (see {@link BatchTask.tooLarge}).
  */
 import type { BatchTask } from './batch.js';
+import { linesAfter, linesAfterLong } from './lookback.js';
 import { namedStateAfter, type NamedState } from './named-values.js';
 import { pemStateAfter, type PemState } from './pem-blocks.js';
 
@@ -51,6 +52,8 @@ export async function* batchLines(
   let pem: PemState | undefined;
   /** The name or netrc entry the next batch's first lines may complete, if any (see named-values.ts). */
   let named: NamedState | undefined;
+  /** The last lines, which the next batch's lines may read back (see lookback.ts). */
+  let lastLines: readonly string[] | undefined;
 
   /**
    * Where the next batch ends: bytes up to its last line end, and its lines. A batch ends before a
@@ -149,9 +152,10 @@ export async function* batchLines(
   }
 
   function task(data: Uint8Array, lines: number): BatchTask {
-    const t: BatchTask = { seq: nextSeq(), file, firstLine: line, firstOffset: offset, data, ...(pem ? { pem } : {}), ...(named ? { named } : {}) };
+    const t: BatchTask = { seq: nextSeq(), file, firstLine: line, firstOffset: offset, data, ...(pem ? { pem } : {}), ...(named ? { named } : {}), ...(lastLines ? { before: lastLines } : {}) };
     pem = pemStateAfter(data, pem);
     named = namedStateAfter(data, named);
+    lastLines = linesAfter(data, lastLines);
     line += lines;
     offset += data.length;
     return t;
@@ -164,6 +168,8 @@ export async function* batchLines(
     if (pem) pem = { prefix: pem.prefix, afterFull: true };
     // Neither a name's value nor a netrc line: it closes what was open.
     named = undefined;
+    // Read back as a long line is (see lookback.ts).
+    lastLines = linesAfterLong(head, lastLines);
     line += 1;
     offset += inputBytes;
     return t;
@@ -234,9 +240,10 @@ export function halves(task: BatchTask): [BatchTask, BatchTask] | undefined {
   const first = Uint8Array.prototype.slice.call(data, 0, cut);
   const pem = pemStateAfter(first, task.pem);
   const named = namedStateAfter(first, task.named);
+  const before = linesAfter(first, task.before);
   const orphans = task.orphanKeyLines ? { orphanKeyLines: true } : {};
   return [
-    { seq: task.seq, file: task.file, firstLine: task.firstLine, firstOffset: task.firstOffset, data: first, ...(task.pem ? { pem: task.pem } : {}), ...(task.named ? { named: task.named } : {}), ...orphans },
-    { seq: task.seq, file: task.file, firstLine: task.firstLine + middle, firstOffset: task.firstOffset + cut, data: Uint8Array.prototype.slice.call(data, cut), ...(pem ? { pem } : {}), ...(named ? { named } : {}), ...orphans },
+    { seq: task.seq, file: task.file, firstLine: task.firstLine, firstOffset: task.firstOffset, data: first, ...(task.pem ? { pem: task.pem } : {}), ...(task.named ? { named: task.named } : {}), ...(task.before ? { before: task.before } : {}), ...orphans },
+    { seq: task.seq, file: task.file, firstLine: task.firstLine + middle, firstOffset: task.firstOffset + cut, data: Uint8Array.prototype.slice.call(data, cut), ...(pem ? { pem } : {}), ...(named ? { named } : {}), ...(before ? { before } : {}), ...orphans },
   ];
 }

@@ -353,7 +353,7 @@ function taken(policy: CompiledPolicy, found: readonly Found[], prefix: number):
 }
 
 /** True when `text` is one token logveil wrote, whole. */
-function isOwnToken(policy: CompiledPolicy, text: string): boolean {
+export function isOwnToken(policy: CompiledPolicy, text: string): boolean {
   if (!text.startsWith('[[')) return false;
   const tokens = ownTokens(policy, text);
   return tokens.length === 1 && tokens[0]?.start === 0 && tokens[0].end === text.length;

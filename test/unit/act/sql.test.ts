@@ -88,6 +88,16 @@ describe('sqlValues', () => {
     expect(taken('update users set password = \'x\' [retry 2]')).toEqual(['password=x']);
   });
 
+  it("takes the values Laravel's QueryException puts in an INSERT without quotes, by their columns", () => {
+    const error = (sql: string): string => `[2024-03-05 14:22:31] production.ERROR: SQLSTATE[23000]: Integrity constraint violation: 1062 Duplicate entry (Connection: mysql, SQL: ${sql}) {"exception":"[object] (Illuminate\\Database\\QueryException(code: 23000): at /var/www/x.php:829)"}`;
+    expect(taken(error('insert into `users` (`email`, `password`, `first_name`) values (a@example.com, dragon(Orange)445-, Ann)'))).toEqual(['password=dragon(Orange)445-', 'first_name=Ann']);
+    // Laravel 9's form; a value holding ", " (which value is whose cannot be told: the row under each column a rule takes).
+    expect(taken('SQLSTATE[23000]: x (SQL: insert into users (email, password) values (a@example.com, pass, word!))')).toEqual(['password=a@example.com, pass, word!']);
+    // Quoted literals are read as SQL's; a number is no string for a rule that takes strings only.
+    expect(taken(error("insert into users (email, password) values ('a@example.com', 'S3cr3t!')"))).toEqual(['password=S3cr3t!']);
+    expect(taken(error('insert into users (email, first_name) values (a@example.com, 42)'))).toEqual([]);
+  });
+
   it('takes the parameters Entity Framework Core logs before its statement by the columns their names stand for', () => {
     const command = (parameters: string, sql: string): string => `Executed DbCommand (4ms) [Parameters=[${parameters}], CommandType='Text', CommandTimeout='30']\n${sql}`;
     expect(taken(command("@p0='2e771bd6-0001', @p1='OrangeCopper9414$' (Nullable = false) (Size = 4000), @p2='Ann' (Size = 256)", 'SET NOCOUNT ON;\nINSERT INTO [Users] ([Id], [Password], [first_name])\nVALUES (@p0, @p1, @p2);'))).toEqual([

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pythonLiteral } from '../../../src/codecs/python-literal.js';
+import { pythonItems, pythonLiteral } from '../../../src/codecs/python-literal.js';
 import type { JsonValue } from '../../../src/record.js';
 
 /** `value` as Python's repr prints it: single quotes unless the string holds one and no double quote. */
@@ -63,5 +63,32 @@ describe('pythonLiteral', () => {
     }
     expect(pythonLiteral('['.repeat(70) + ']'.repeat(70))).toBeUndefined();
     expect(pythonLiteral('['.repeat(10) + ']'.repeat(10))).toEqual(JSON.parse('['.repeat(10) + ']'.repeat(10)));
+  });
+});
+
+describe('pythonItems', () => {
+  it("gives each item of a tuple or a list with where it is written, a string's content inside its prefix and quotes", () => {
+    const text = `x ('a\\'b', "c'd", b'e', u'''f''', 7, None, datetime.date(2024, 5, 1), <obj>) tail`;
+    const read = pythonItems(text, 2);
+    expect(read?.end).toBe(text.indexOf(' tail'));
+    expect(read?.items.map((item) => [text.slice(item.start, item.end), item.value, item.string])).toEqual([
+      ["a\\'b", "a'b", true],
+      ["c'd", "c'd", true],
+      ['e', 'e', true],
+      ['f', 'f', true],
+      ['7', 7, false],
+      ['None', null, false],
+      ['datetime.date(2024, 5, 1)', 'datetime.date(2024, 5, 1)', false],
+      ['<obj>', '<obj>', false],
+    ]);
+    expect(pythonItems("[('a',), 'b']", 0)?.items.map((item) => item.string)).toEqual([false, true]);
+    // An item it cannot read, as its text.
+    expect(pythonItems("(f(tz=a.b), {1, 'x,y'}, 'c')", 0)?.items.map((item) => [item.value, item.string])).toEqual([
+      ['f(tz=a.b)', false],
+      ["{1, 'x,y'}", false],
+      ['c', true],
+    ]);
+    expect(pythonItems('(1, 2', 0)).toBeUndefined();
+    expect(pythonItems('{1: 2}', 0)).toBeUndefined();
   });
 });
