@@ -22,6 +22,7 @@ import { repeatsIn, ValueSet } from '../detect/repeats.js';
 import { conditionalMembers, unquoted } from './embedded-objects.js';
 import { namesKey } from './argument-items.js';
 import { NAME_KEYS, nameMayBeValue, takes, VALUE_KEYS } from './members.js';
+import { diagnosedValues } from './diagnosed.js';
 import { sqlValues } from './sql.js';
 
 /** A number as code writes one. */
@@ -96,6 +97,7 @@ export function embeddedValues(text: string, rules: KeyRules, tokens: () => read
       ...(MAY_HOLD.test(view.text) ? [...pairsIn(view.text, rules), ...conditionalValues(view.text, rules)] : []),
       ...(MAY_HOLD_ENTRIES.test(view.text) ? entriesIn(view.text, rules) : []),
       ...sqlValues(view.text, rules),
+      ...diagnosedValues(view.text, rules),
     ];
     for (const v of values) {
       const start = at(v.start);

@@ -13,7 +13,7 @@ import { embeddedValues } from './embedded.js';
 import { anyValueItems, anyValueMember, kvlistName } from './any-value.js';
 import { entryRules, itemRule } from './argument-items.js';
 import { memberDecision, namedValue, takes } from './members.js';
-import { boundParameters, type BoundParameter } from './sql.js';
+import { boundParameters, boundTextValues, type BoundParameter } from './sql.js';
 
 export interface KeyRuleEntry {
   /** `key:<pattern>`, as findings name key rules. */
@@ -63,6 +63,10 @@ function walk(policy: CompiledPolicy, v: JsonValue, place: Place, out: KeyRuleEn
     for (const e of embeddedValues(v, policy.keyRules)) {
       const where = { start: e.start, end: e.end };
       out.push({ ...entry(e.rule, e.pattern, 'key-redact', path, `a value written under a key "${e.pattern}" selects is redacted whole`), ...where });
+    }
+    // Bind parameters in a string that holds them as a JSON array (see boundTextValues).
+    if (bound) {
+      for (const e of boundTextValues(v, bound)) out.push({ ...entry(e.rule, e.pattern, 'key-redact', path, 'a bind parameter of the statement beside it is redacted whole, by the rule of its column'), start: e.start, end: e.end });
     }
     return;
   }

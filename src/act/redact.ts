@@ -12,7 +12,7 @@ import { CodecError, LogveilError } from '../errors.js';
 import { fieldPath, type JsonValue, type LogRecord } from '../record.js';
 import { detectorEdit, keyRuleEdit, withKeyRules } from './edits.js';
 import { bytesText, BYTES_MEMBERS, encodedBytes } from './bytes-value.js';
-import { embeddedValues } from './embedded.js';
+import { embeddedValues, type EmbeddedValue } from './embedded.js';
 import { encodedArgumentItems, holdsProgram, mayHoldEncodedCommand, type EncodedCommand } from './encoded-command.js';
 import { inflateBudget } from './compressed-text.js';
 import { DROP, mayHoldEncodedText, readEncodedCommands, readEncodedTexts, type Scan } from './encoded-readings.js';
@@ -22,7 +22,7 @@ import { contextWith, memberDecision, namedValue, NO_KEYS, onlyAsKey, setMember,
 import type { RedactOptions, RedactOutcome } from './redact-options.js';
 import { DropRecord, Redactor } from './redactor.js';
 import { redactRepeats, type FirstPass } from './repeats.js';
-import { boundParameters, type BoundParameter } from './sql.js';
+import { boundParameters, boundTextValues, type BoundParameter } from './sql.js';
 
 export { partial, type RedactKeys } from './replace.js';
 export type { RedactOptions, RedactOutcome } from './redact-options.js';
@@ -131,7 +131,9 @@ class Walker extends Redactor implements FirstPass {
     const holding = this.options.policy.keyRules.holdingIn(v, keys);
     // A statement's bind parameters beside it (`{"sql":"... values (?, ?)","bindings":[...]}`), by their columns.
     const bound = boundParameters(this.options.policy.keyRules, v, keys);
-    if (bound) this.#bound.set(v[bound.key] as JsonValue[], bound.items);
+    // Parameters in an array, or in a string that holds one (Prisma's query event).
+    if (bound && Array.isArray(v[bound.key])) this.#bound.set(v[bound.key] as JsonValue[], bound.items);
+    const boundText = bound && typeof v[bound.key] === 'string' ? bound : undefined;
     const entryName = this.#entryNames.get(v);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
@@ -165,6 +167,7 @@ class Walker extends Redactor implements FirstPass {
         const keyed = decision.mode === 'skip' ? context : contextWith(this.options.policy, key, context);
         const itemContext = asNamed === undefined ? keyed : contextWith(this.options.policy, asNamed, keyed);
         if (typeof item === 'string' && keys.length === 1 && BYTES_MEMBERS.includes(key)) next = this.#bytes(item, fieldPath(path, name), itemContext);
+        else if (typeof item === 'string' && key === boundText?.key) next = this.#boundText(item, fieldPath(path, name), itemContext, boundText.items);
         // Most values of a record hold nothing and leave as they are: their paths are not made.
         else if (typeof item === 'string' && this.#clean(item, itemContext)) next = item;
         else {
@@ -251,14 +254,20 @@ class Walker extends Redactor implements FirstPass {
     return this.#program;
   }
 
-  /** `only`: the detectors that can match (all when undefined); `known`: matches found ahead (see prepareLines). */
-  #scan(text: string, path: string, decoded: boolean, context: readonly string[], only?: readonly number[], known?: KnownMatches, under?: string): string | typeof DROP {
+  /** A string that holds a statement's bind parameters as a JSON array (see boundTextValues), each item its column's rule takes taken by it; then read as any string. */
+  #boundText(text: string, path: string, context: readonly string[], items: ReadonlyMap<number, BoundParameter>): string | typeof DROP {
+    return this.#encodings(this.#scan(text, path, true, context, undefined, undefined, undefined, boundTextValues(text, items)), path, context, 0);
+  }
+
+  /** `only`: the detectors that can match (all when undefined); `known`: matches found ahead (see prepareLines); `bound`: values key rules take besides those the text names itself. */
+  #scan(text: string, path: string, decoded: boolean, context: readonly string[], only?: readonly number[], known?: KnownMatches, under?: string, bound: readonly EmbeddedValue[] = []): string | typeof DROP {
     const { policy, actions, onScan } = this.options;
     const trace: TraceEntry[] | undefined = onScan ? [] : undefined;
     const matches = scanText(policy, text, trace, only, context.length === 0 && under === undefined ? undefined : { keys: context, under }, known);
     if (onScan && trace) onScan(path, text, trace);
     const edits = matches.map((m) => detectorEdit(m, actions.forDetector(m.detector.spec), decoded));
-    const byKey = embeddedValues(text, policy.keyRules, () => ownTokens(policy, text)).map((v) => keyRuleEdit(v, actions.forKeyRule(v.rule)));
+    const named = embeddedValues(text, policy.keyRules, () => ownTokens(policy, text));
+    const byKey = [...named, ...bound.filter((b) => !named.some((n) => n.start < b.end && b.start < n.end))].sort((a, b) => a.start - b.start).map((v) => keyRuleEdit(v, actions.forKeyRule(v.rule)));
     return this.edit(text, path, byKey.length === 0 ? edits : withKeyRules(edits, byKey));
   }
 

@@ -16,12 +16,13 @@
  * their literals are read (quoted and qualified identifiers, a tuple that cannot be read) is told
  * in sql-statement.ts.
  */
+import { containerEnd } from '../codecs/json-splice.js';
 import type { KeyRules } from '../detect/key-rules.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
 import type { JsonValue } from '../record.js';
 import { takes } from './members.js';
 import { loggedParameters } from './sql-logged.js';
-import { eachRow, eachValue, HINT, placeholderColumns, type Literal } from './sql-statement.js';
+import { arrayItems, eachRow, eachValue, HINT, placeholderColumns, type Literal } from './sql-statement.js';
 
 /** A value a key rule takes in SQL text: where it is written (inside its quotes), and the rule. */
 export interface SqlValue {
@@ -105,9 +106,9 @@ export interface BoundParameter {
  */
 export function boundParameters(rules: KeyRules, object: Readonly<Record<string, JsonValue>>, keys: readonly string[]): { key: string; items: ReadonlyMap<number, BoundParameter> } | undefined {
   if (rules.empty) return undefined;
-  const key = keys.find((k) => Array.isArray(object[k]) && PARAMETER_KEYS.has(k.toLowerCase()));
-  if (key === undefined) return undefined;
-  const params = object[key] as JsonValue[];
+  let params: JsonValue[] | undefined;
+  const key = keys.find((k) => PARAMETER_KEYS.has(k.toLowerCase()) && (params = parameterArray(object[k] as JsonValue)) !== undefined);
+  if (key === undefined || params === undefined) return undefined;
   const items = new Map<number, BoundParameter>();
   for (const k of keys) {
     const statement = object[k];
@@ -120,6 +121,37 @@ export function boundParameters(rules: KeyRules, object: Readonly<Record<string,
     }
   }
   return items.size > 0 ? { key, items } : undefined;
+}
+
+/**
+ * The parameters a member holds: an array, or a string that holds one as JSON (Prisma's query
+ * event gives its `params` so: `"[\"ann@example.com\",\"S3cr3t!\"]"`).
+ */
+function parameterArray(value: JsonValue): JsonValue[] | undefined {
+  if (Array.isArray(value)) return value;
+  if (typeof value !== 'string' || !value.startsWith('[') || !value.endsWith(']')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? (parsed as JsonValue[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The items `items` names (see {@link boundParameters}) of the JSON array string `text` holds,
+ * each as the rule of its column takes it: where it is written in `text` (a string's content
+ * inside its quotes), and its value where JSON reads it otherwise.
+ */
+export function boundTextValues(text: string, items: ReadonlyMap<number, BoundParameter>): SqlValue[] {
+  const end = containerEnd(text, 0);
+  if (end !== text.length) return [];
+  return arrayItems(text, 0, end).flatMap((lit, i) => {
+    const p = items.get(i);
+    if (!p || lit.value === undefined) return [];
+    const written = text.slice(lit.start, lit.end);
+    return [{ start: lit.start, end: lit.end, rule: p.rule, pattern: p.pattern, ...(typeof lit.value === 'string' && lit.value !== written ? { value: lit.value } : {}) }];
+  });
 }
 
 /** The spans in order, each one that overlaps an earlier one left out. */

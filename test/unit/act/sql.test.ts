@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { embeddedValues } from '../../../src/act/embedded.js';
-import { boundParameters, sqlValues } from '../../../src/act/sql.js';
+import { boundParameters, boundTextValues, sqlValues } from '../../../src/act/sql.js';
+import { runEngine } from '../../helpers/engine.js';
 import { KeyRules } from '../../../src/detect/key-rules.js';
 import type { KeyRuleSpec } from '../../../src/detect/pack.js';
 
@@ -142,6 +143,22 @@ describe('sqlValues', () => {
     expect(bound({ sql: 'select 1 from t where first_name = ?', params: [42] })).toEqual([]);
     expect(bound({ msg: 'retrying', params: ['Ann'] })).toEqual([]);
     expect(bound({ sql: 'select 1 from t where first_name = ?', list: ['Ann'] })).toEqual([]);
+    // Prisma's query event gives its params as a string of JSON.
+    const prisma = { query: 'SELECT "id" FROM "User" WHERE ("email" = $1 AND "reset_token" = $2) LIMIT $3', params: '["ann@example.com", "20db5c120a\\"cd271b", 1]' };
+    const items = boundParameters(rules, prisma as never, Object.keys(prisma))?.items;
+    expect([...(items ?? [])].map(([i, p]) => [i, p.pattern])).toEqual([[1, '*_token']]);
+    expect(boundTextValues(prisma.params, items ?? new Map()).map((v) => [prisma.params.slice(v.start, v.end), v.value])).toEqual([['20db5c120a\\"cd271b', '20db5c120a"cd271b']]);
+    expect(bound({ query: 'SELECT 1 WHERE "resetToken" = $1', params: '[not json' })).toEqual([]);
+  });
+
+  it("redacts a bind parameter in a string of JSON in place, the rest of the record as it was", async () => {
+    const line = JSON.stringify({ timestamp: '2024-03-05T14:22:31.123Z', query: 'SELECT "public"."User"."id" FROM "public"."User" WHERE ("public"."User"."email" = $1 AND "public"."User"."resetToken" = $2) LIMIT $3', params: '["peggy@example.co.uk", "20db5c120acd271b3e34f8404a9530ea35e7241a", 1]', duration: 2 });
+    const r = await runEngine(`${line}\n`);
+    expect(r.summary).toMatchObject({ recordsIn: 1, appOut: 1 });
+    const out = JSON.parse(r.output) as { params: string; duration: number };
+    expect(out.params).not.toContain('20db5c120acd271b3e34f8404a9530ea35e7241a');
+    expect(out.params).toMatch(/^\["\[\[EMAIL:[^"]+\]\]", "\[\[[A-Z_]+[^"]*\]\]", 1\]$/);
+    expect(out.duration).toBe(2);
   });
 
   it('counts question marks once each, however many a statement holds', () => {

@@ -85,6 +85,19 @@ describe("values a Python traceback shows under its code's names", () => {
     expect(out[8]).toBe(TRACEBACK[8]);
   });
 
+  it("redacts the values in a JSON record's traceback (loguru's serialize), escaped or not", async () => {
+    const record = (escape: boolean): string => {
+      const line = JSON.stringify({ text: TRACEBACK.join('\n') + '\n', record: { level: { name: 'ERROR' }, exception: { type: 'InvalidCredentials' } } });
+      return escape ? line.replace(/[│└]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`) : line;
+    };
+    const r = await runEngine(`${record(false)}\n${record(true)}\n`);
+    expect(r.summary).toMatchObject({ recordsIn: 2, appOut: 2, quarantined: 0 });
+    expect(r.output).not.toContain('MaplePurple3638.');
+    expect(r.output).not.toContain('tok-Zq8vpL2mN0xRt5');
+    const [first] = r.output.split('\n');
+    expect(JSON.parse(first as string).text).toContain("│         └ '[[PASSWORD]]'");
+  });
+
   it('marks the same lines whatever the batches are cut at, with the state the batcher carries', () => {
     const vocabulary = [
       '    user = authenticate(password, api_token)',
