@@ -128,7 +128,8 @@ function efParameters(text: string, take: (column: string, lit: Literal) => void
     if (items.length > 0) {
       const columns = namedPlaceholderColumns(text.slice(k, next === -1 ? text.length : next));
       for (const [name, lit] of items) {
-        const column = columns.get(name);
+        // A query's parameter is named after the variable it captured (`@__apiKey_0`): without the statement (a text log's next lines), by that name.
+        const column = columns.get(name) ?? (columns.size === 0 ? EF_CAPTURED.exec(name)?.[1] : undefined);
         // Without sensitive data logging, EF Core writes each value as '?'.
         if (column !== undefined && lit.value !== '?') take(column, lit);
       }
@@ -163,6 +164,8 @@ function efValueEnd(text: string, at: number): { close: number; next: number } |
 
 /** Where EF Core's list of parameters opens. */
 const EF_PARAMETERS = '[Parameters=[';
+/** The variable a query's parameter is named after (`@__apiKey_0`, `@__user_Password_1`), in group 1. */
+const EF_CAPTURED = /^@__(\w+?)_\d+$/;
 /** A parameter's name and its `=` (`@p0=`, `@__email_0=`). */
 const EF_NAME = /(@[A-Za-z_]\w{0,127})=/y;
 /** What follows a value: its facets (` (Nullable = false) (Size = -1) (DbType = String)`, in group 1), then the next parameter or the list's end. */

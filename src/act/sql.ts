@@ -37,7 +37,7 @@ export interface SqlValue {
 
 /** The values a `redact` key rule takes in `text`, in order of their place in it (they may overlap none). */
 export function sqlValues(text: string, rules: KeyRules): SqlValue[] {
-  if (rules.empty || !HINT.test(text)) return [];
+  if (rules.empty || !(HINT.test(text) || text.includes('[Parameters=['))) return [];
   const out: SqlValue[] = [];
   const take = (column: string, lit: Literal): void => {
     if (lit.value === undefined) return;

@@ -120,6 +120,19 @@ describe('sqlValues', () => {
     expect(taken(command("@p9='S3cr3t', @p1=NULL", 'INSERT INTO [Users] ([Id], [Password]) VALUES (@p0, @p1);'))).toEqual([]);
   });
 
+  it("takes an EF Core query's parameter by the variable it is named after where its statement is not in the text", async () => {
+    expect(taken("      Executed DbCommand (2ms) [Parameters=[@__api_key_0='k-Zq8vpL2mN0xRt5' (Size = 64), @__first_name_1='Ann', @p0='x'], CommandType='Text', CommandTimeout='30']")).toEqual([
+      'api_key=k-Zq8vpL2mN0xRt5',
+      'first_name=Ann',
+    ]);
+    // A text log's line, alone.
+    const line = "      Executed DbCommand (2ms) [Parameters=[@__apiKey_0='k-Zq8vpL2mN0xRt5' (Size = 64)], CommandType='Text', CommandTimeout='30']";
+    const r = await runEngine(`info: Microsoft.EntityFrameworkCore.Database.Command[20101]\n${line}\n      SELECT TOP(1) [u].[Id]\n`);
+    expect(r.output).not.toContain('k-Zq8vpL2mN0xRt5');
+    // With its statement, by the column the statement compares.
+    expect(taken("Executed DbCommand (2ms) [Parameters=[@__token_0='k-Zq8vpL2mN0xRt5'], CommandType='Text']\nSELECT 1 FROM [Users] WHERE [u].[dob] = @__token_0")).toEqual(['dob=k-Zq8vpL2mN0xRt5']);
+  });
+
   it('reads many EF Core parameter lists, values with quotes and no end in time linear in their length', () => {
     const n = 20_000;
     const insert = '\nINSERT INTO t (password) VALUES (@p0)';
