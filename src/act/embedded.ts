@@ -84,7 +84,8 @@ interface View {
  * the text holds, which a repeat is not looked for inside.
  */
 export function embeddedValues(text: string, rules: KeyRules, tokens: () => readonly TokenRef[] = () => []): EmbeddedValue[] {
-  if (rules.empty || !(text.includes('"') || text.includes("'") || text.includes('%') || text.includes('&') || text.includes('\\') || text.includes('='))) return [];
+  // Laravel's QueryException may hold none of these (see splicedBindings in sql-logged.ts).
+  if (rules.empty || !(text.includes('"') || text.includes("'") || text.includes('%') || text.includes('&') || text.includes('\\') || text.includes('=') || text.includes('SQL: '))) return [];
   const views: View[] = [{ text }];
   const unescaped = text.includes('\\') ? jsonUnescaped(text) : undefined;
   if (unescaped) views.push(unescaped);

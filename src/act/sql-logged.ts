@@ -17,7 +17,7 @@
  * sql.ts.
  */
 import { containerEnd } from '../codecs/json-splice.js';
-import { arrayItems, eachInsert, namedPlaceholderColumns, placeholderColumns, skip, type Literal } from './sql-statement.js';
+import { arrayItems, insertAtStart, namedPlaceholderColumns, placeholderColumns, skip, type Literal } from './sql-statement.js';
 
 /** Each parameter logged in `text` that a statement's placeholder names, given to `take` with its column: TypeORM's, then Entity Framework Core's, then Laravel's. */
 export function loggedParameters(text: string, take: (column: string, lit: Literal) => void): void {
@@ -29,6 +29,8 @@ export function loggedParameters(text: string, take: (column: string, lit: Liter
 
 /** Where Laravel's QueryException gives the statement (Laravel 10 and later name the connection). */
 const SPLICED = /\((?:Connection: [\w.-]{1,64}, )?SQL: /g;
+/** Where the row ends: the message's end (`))`), or PostgreSQL's RETURNING after it (Eloquent's `create`). */
+const ROW_END = /\)(?:\)|\s+returning\s)/gi;
 /** A row's item written as SQL writes a literal. */
 const SQL_LITERAL = /^(?:[NnEe]?'.*'|-?\d+(?:\.\d+)?|null)$/i;
 /** A value put in place as written: a number. */
@@ -38,35 +40,39 @@ const SPLICED_NUMBER = /^-?\d+(?:\.\d+)?$/;
  * Laravel's QueryException (`SQLSTATE[23000]: ... (Connection: mysql, SQL: insert into users
  * (email, password) values (a@example.com, S3cret!))`): an INSERT's values, put in place of its
  * placeholders without quotes, each taken by its column. The row ends where the message does
- * (`))`), and its values are told apart by `, `: where there are more of them than columns (a
- * value holds `, `), which value is whose cannot be told, and the whole row is taken under each
- * column whose rule takes it. A row of SQL literals (quoted strings, numbers) is the statement
- * reader's (see eachRow).
+ * (`))`: a value that holds `))` is cut there) or at PostgreSQL's `returning`, and its values are
+ * told apart by `, `: where there are more of them than columns (a value holds `, `), which value
+ * is whose cannot be told, and the whole row is taken under each column whose rule takes it. A
+ * row of SQL literals (quoted strings, numbers) is the statement reader's (see eachRow). Only the
+ * INSERT the message gives is read: an UPDATE's or a SELECT's values are left to the detectors.
  */
 function splicedBindings(text: string, take: (column: string, lit: Literal) => void): void {
-  for (const m of text.matchAll(SPLICED)) {
+  const marks = [...text.matchAll(SPLICED)];
+  marks.forEach((m, k) => {
     const from = m.index + m[0].length;
-    let lineEnd = text.indexOf('\n', from);
-    if (lineEnd === -1) lineEnd = text.length;
-    const sql = text.slice(from, lineEnd);
-    eachInsert(sql, (names, open) => {
-      const end = sql.indexOf('))', open);
-      if (end === -1 || names.length === 0) return;
-      const start = open + 1;
-      const items = sql.slice(start, end).split(', ');
-      if (items.every((item) => SQL_LITERAL.test(item))) return;
-      if (items.length === names.length) {
-        let at = from + start;
-        items.forEach((item, i) => {
-          if (item !== '') take(names[i] as string, { start: at, end: at + item.length, value: SPLICED_NUMBER.test(item) ? Number(item) : item, next: at + item.length });
-          at += item.length + 2;
-        });
-      } else if (items.length > names.length) {
-        const whole = { start: from + start, end: from + end, value: sql.slice(start, end), next: from + end };
-        for (const name of names) take(name, whole);
-      }
-    });
-  }
+    // Up to the line's end or the next statement given, so that every part of the text is read once.
+    const lineEnd = text.indexOf('\n', from);
+    const limit = Math.min(lineEnd === -1 ? text.length : lineEnd, marks[k + 1]?.index ?? text.length);
+    const sql = text.slice(from, limit);
+    const insert = insertAtStart(sql);
+    if (!insert || insert.names.length === 0) return;
+    const start = insert.open + 1;
+    ROW_END.lastIndex = start;
+    const end = ROW_END.exec(sql)?.index;
+    if (end === undefined) return;
+    const items = sql.slice(start, end).split(', ');
+    if (items.every((item) => SQL_LITERAL.test(item))) return;
+    if (items.length === insert.names.length) {
+      let at = from + start;
+      items.forEach((item, i) => {
+        if (item !== '') take(insert.names[i] as string, { start: at, end: at + item.length, value: SPLICED_NUMBER.test(item) ? Number(item) : item, next: at + item.length });
+        at += item.length + 2;
+      });
+    } else if (items.length > insert.names.length) {
+      const whole = { start: from + start, end: from + end, value: sql.slice(start, end), next: from + end };
+      for (const name of insert.names) take(name, whole);
+    }
+  });
 }
 
 /** TypeORM's query log: the statement, then its parameters as a JSON array (`-- PARAMETERS: ["Ann",42]`). */

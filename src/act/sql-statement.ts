@@ -18,6 +18,7 @@ export const HINT = /\b(?:insert|set|where)\b/i;
 const IDENT = String.raw`(?:[A-Za-z_][\w$]*|"[^"\n]{1,128}"|` + '`[^`\\n]{1,128}`' + String.raw`|\[[^\]\n]{1,128}\])`;
 const QUALIFIED = String.raw`${IDENT}(?:\s*\.\s*${IDENT}){0,3}`;
 const INSERT = new RegExp(String.raw`\binsert\s+(?:ignore\s+)?into\s+${QUALIFIED}\s*\(`, 'gi');
+const INSERT_AT = new RegExp(String.raw`insert\s+(?:ignore\s+)?into\s+${QUALIFIED}\s*\(`, 'iy');
 /**
  * A column, a comparison and what starts its operand (a literal, or the list of IN). A column
  * starts where a word does: tried inside a long run of word characters, the search would go back
@@ -66,19 +67,32 @@ export function eachRow(text: string, visit: (names: readonly string[], items: r
 /** Each INSERT of `text` with a column list and VALUES: the columns' names, and where its first row opens (its parenthesis). */
 export function eachInsert(text: string, visit: (names: readonly string[], open: number) => void): void {
   for (const m of text.matchAll(INSERT)) {
-    const columns = columnList(text, m.index + m[0].length);
-    if (!columns) continue;
-    let at = skip(text, columns.next);
-    // SQL Server's OUTPUT clause between the columns and their values (EF Core: OUTPUT INSERTED.[Id]).
-    if (OUTPUT.test(text.slice(at, at + 7))) {
-      VALUES_AFTER.lastIndex = at;
-      if (!VALUES_AFTER.exec(text)) continue;
-      at = VALUES_AFTER.lastIndex - 6;
-    }
-    if (text.slice(at, at + 6).toLowerCase() !== 'values') continue;
-    at = skip(text, at + 6);
-    if (text[at] === '(') visit(columns.names, at);
+    const insert = insertRows(text, m.index + m[0].length);
+    if (insert) visit(insert.names, insert.open);
   }
+}
+
+/** The INSERT that starts `text`, read as {@link eachInsert} reads one; undefined when none does. */
+export function insertAtStart(text: string): { names: readonly string[]; open: number } | undefined {
+  INSERT_AT.lastIndex = 0;
+  const m = INSERT_AT.exec(text);
+  return m ? insertRows(text, m[0].length) : undefined;
+}
+
+/** An INSERT's column list, which starts at `at` (past its parenthesis), then its VALUES: the names, and where its first row opens. */
+function insertRows(text: string, at: number): { names: readonly string[]; open: number } | undefined {
+  const columns = columnList(text, at);
+  if (!columns) return undefined;
+  let k = skip(text, columns.next);
+  // SQL Server's OUTPUT clause between the columns and their values (EF Core: OUTPUT INSERTED.[Id]).
+  if (OUTPUT.test(text.slice(k, k + 7))) {
+    VALUES_AFTER.lastIndex = k;
+    if (!VALUES_AFTER.exec(text)) return undefined;
+    k = VALUES_AFTER.lastIndex - 6;
+  }
+  if (text.slice(k, k + 6).toLowerCase() !== 'values') return undefined;
+  k = skip(text, k + 6);
+  return text[k] === '(' ? { names: columns.names, open: k } : undefined;
 }
 
 /** Each value of `text`'s statements with its column: an INSERT's by position, a comparison's by the column before it. */

@@ -129,9 +129,10 @@ export function boundParameters(rules: KeyRules, object: Readonly<Record<string,
  */
 function parameterArray(value: JsonValue): JsonValue[] | undefined {
   if (Array.isArray(value)) return value;
-  if (typeof value !== 'string' || !value.startsWith('[') || !value.endsWith(']')) return undefined;
+  const trimmed = typeof value === 'string' ? value.trim() : '';
+  if (!trimmed.startsWith('[') || !trimmed.endsWith(']')) return undefined;
   try {
-    const parsed: unknown = JSON.parse(value);
+    const parsed: unknown = JSON.parse(trimmed);
     return Array.isArray(parsed) ? (parsed as JsonValue[]) : undefined;
   } catch {
     return undefined;
@@ -141,15 +142,17 @@ function parameterArray(value: JsonValue): JsonValue[] | undefined {
 /**
  * The items `items` names (see {@link boundParameters}) of the JSON array string `text` holds,
  * each as the rule of its column takes it: where it is written in `text` (a string's content
- * inside its quotes), and its value where JSON reads it otherwise.
+ * inside its quotes, an array or an object whole), and its value where JSON reads it otherwise.
  */
 export function boundTextValues(text: string, items: ReadonlyMap<number, BoundParameter>): SqlValue[] {
-  const end = containerEnd(text, 0);
-  if (end !== text.length) return [];
-  return arrayItems(text, 0, end).flatMap((lit, i) => {
+  const open = text.indexOf('[');
+  const end = containerEnd(text, open);
+  if (open === -1 || end !== text.trimEnd().length) return [];
+  return arrayItems(text, open, end).flatMap((lit, i) => {
     const p = items.get(i);
-    if (!p || lit.value === undefined) return [];
     const written = text.slice(lit.start, lit.end);
+    // An array or an object is taken whole, as in an array of parameters.
+    if (!p || (lit.value === undefined && !/^[[{]/.test(written))) return [];
     return [{ start: lit.start, end: lit.end, rule: p.rule, pattern: p.pattern, ...(typeof lit.value === 'string' && lit.value !== written ? { value: lit.value } : {}) }];
   });
 }

@@ -97,6 +97,16 @@ describe('sqlValues', () => {
     // Quoted literals are read as SQL's; a number is no string for a rule that takes strings only.
     expect(taken(error("insert into users (email, password) values ('a@example.com', 'S3cr3t!')"))).toEqual(['password=S3cr3t!']);
     expect(taken(error('insert into users (email, first_name) values (a@example.com, 42)'))).toEqual([]);
+    // PostgreSQL's RETURNING; a message with no quote at all, read through embeddedValues.
+    expect(taken('SQLSTATE[23505]: x (Connection: pgsql, SQL: insert into "users" ("name", "password") values (Ann, Pw-M4!xyzq) returning "id")')).toEqual(['password=Pw-M4!xyzq']);
+    const bare = 'SQLSTATE[HY000]: General error: 1205 Lock wait timeout exceeded; try restarting transaction (Connection: mysql, SQL: insert into `users` (`email`, `password`) values (ann@example.com, Pw-M1!xyzq))';
+    expect(embeddedValues(bare, rules).map((v) => bare.slice(v.start, v.end))).toEqual(['Pw-M1!xyzq']);
+  });
+
+  it("reads Laravel's messages in time linear in their length, each statement given once", () => {
+    const n = 20_000;
+    expect(taken("'x' " + '(SQL: insert into t (a, password) values (x'.repeat(n))).toEqual([]);
+    expect(taken("'x' " + '(SQL: insert into t (a, password) values (x, y, z'.repeat(n) + '))')).toEqual(['password=x, y, z']);
   });
 
   it('takes the parameters Entity Framework Core logs before its statement by the columns their names stand for', () => {
@@ -162,6 +172,10 @@ describe('sqlValues', () => {
     expect([...(items ?? [])].map(([i, p]) => [i, p.pattern])).toEqual([[1, '*_token']]);
     expect(boundTextValues(prisma.params, items ?? new Map()).map((v) => [prisma.params.slice(v.start, v.end), v.value])).toEqual([['20db5c120a\\"cd271b', '20db5c120a"cd271b']]);
     expect(bound({ query: 'SELECT 1 WHERE "resetToken" = $1', params: '[not json' })).toEqual([]);
+    // An array or an object item is taken whole.
+    const list = { query: 'UPDATE "User" SET "password" = $2 WHERE "email" = $1', params: '["ann@example.com",["Pw-PA!xyzq"]]' };
+    const listItems = boundParameters(rules, list as never, Object.keys(list))?.items ?? new Map();
+    expect(boundTextValues(list.params, listItems).map((v) => list.params.slice(v.start, v.end))).toEqual(['["Pw-PA!xyzq"]']);
   });
 
   it("redacts a bind parameter in a string of JSON in place, the rest of the record as it was", async () => {
