@@ -43,8 +43,9 @@ const SPLICED_NUMBER = /^-?\d+(?:\.\d+)?$/;
  * (`))`: a value that holds `))` is cut there) or at PostgreSQL's `returning`, and its values are
  * told apart by `, `: where there are more of them than columns (a value holds `, `), which value
  * is whose cannot be told, and the whole row is taken under each column whose rule takes it. A
- * row of SQL literals (quoted strings, numbers) is the statement reader's (see eachRow). Only the
- * INSERT the message gives is read: an UPDATE's or a SELECT's values are left to the detectors.
+ * row of SQL literals (quoted strings, numbers) is the statement reader's (see eachRow). An
+ * UPDATE's SET clause is read by {@link splicedAssignments}; a SELECT's values are left to the
+ * detectors.
  */
 function splicedBindings(text: string, take: (column: string, lit: Literal) => void): void {
   const marks = [...text.matchAll(SPLICED)];
@@ -55,7 +56,11 @@ function splicedBindings(text: string, take: (column: string, lit: Literal) => v
     const limit = Math.min(lineEnd === -1 ? text.length : lineEnd, marks[k + 1]?.index ?? text.length);
     const sql = text.slice(from, limit);
     const insert = insertAtStart(sql);
-    if (!insert || insert.names.length === 0) return;
+    if (!insert) {
+      splicedAssignments(sql, from, take);
+      return;
+    }
+    if (insert.names.length === 0) return;
     const start = insert.open + 1;
     ROW_END.lastIndex = start;
     const end = ROW_END.exec(sql)?.index;
@@ -72,6 +77,39 @@ function splicedBindings(text: string, take: (column: string, lit: Literal) => v
       const whole = { start: from + start, end: from + end, value: sql.slice(start, end), next: from + end };
       for (const name of insert.names) take(name, whole);
     }
+  });
+}
+
+/** An UPDATE's start, to its SET clause. */
+const SPLICED_UPDATE = /^update\s+(?:`[^`\n]{1,128}`|"[^"\n]{1,128}"|[\w.]{1,128})\s+set\s+/i;
+/** An assignment's column and its ` = `: at the clause's start, or after the `, ` that ends the value before. */
+const ASSIGNMENT = /(?:^|, )(`[^`\n]{1,128}`|"[^"\n]{1,128}"|[A-Za-z_][\w.]{0,127}) = /g;
+/** Where the SET clause ends: its WHERE, or the message's end (`)` then its context, a quote or nothing). */
+const SET_END = / where |\)(?=$| [{[]|\\?")/i;
+
+/**
+ * An UPDATE's SET clause in Laravel's QueryException (`(Connection: mysql, SQL: update users set
+ * remember_token = ..., updated_at = 2024-05-01 10:00:00 where id = 5)`), `sql` the text after
+ * `SQL: ` (at `from` in the text): each value, put in place without quotes, taken by its column. A
+ * value runs to the `, ` before the next column's ` = `, the last to the clause's end. Its WHERE
+ * clause is left to the detectors.
+ */
+function splicedAssignments(sql: string, from: number, take: (column: string, lit: Literal) => void): void {
+  const update = SPLICED_UPDATE.exec(sql);
+  if (!update) return;
+  const start = update[0].length;
+  const end = SET_END.exec(sql.slice(start));
+  if (!end) return;
+  const clause = sql.slice(start, start + end.index);
+  const assignments = [...clause.matchAll(ASSIGNMENT)];
+  assignments.forEach((a, i) => {
+    const valueStart = a.index + a[0].length;
+    const valueEnd = assignments[i + 1]?.index ?? clause.length;
+    const written = clause.slice(valueStart, valueEnd);
+    const column = (a[1] as string).replace(/^[`"]|[`"]$/g, '');
+    if (written === '' || SQL_LITERAL.test(written)) return;
+    const at = from + start + valueStart;
+    take(column.slice(column.lastIndexOf('.') + 1), { start: at, end: at + written.length, value: SPLICED_NUMBER.test(written) ? Number(written) : written, next: at + written.length });
   });
 }
 

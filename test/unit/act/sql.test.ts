@@ -103,10 +103,23 @@ describe('sqlValues', () => {
     expect(embeddedValues(bare, rules).map((v) => bare.slice(v.start, v.end))).toEqual(['Pw-M1!xyzq']);
   });
 
+  it("takes the values of an UPDATE's SET clause in Laravel's QueryException by their columns", () => {
+    const error = (sql: string): string => `[2024-03-05 14:22:31] production.ERROR: SQLSTATE[40001]: Serialization failure: 1213 Deadlock found (Connection: mysql, SQL: ${sql}) {"exception":"[object] (Illuminate\\Database\\QueryException(code: 40001): at /var/www/x.php:829)"}`;
+    expect(taken(error('update `users` set `remember_token` = Tk-Zq8vpL2mN0xRt5, `first_name` = Ann, Lee, `updated_at` = 2024-05-01 10:00:00 where `id` = 5'))).toEqual([
+      '*_token=Tk-Zq8vpL2mN0xRt5',
+      'first_name=Ann, Lee',
+    ]);
+    // Without WHERE; quoted literals are the statement reader's; a number is no string for a rule that takes strings only.
+    expect(taken('SQLSTATE[22001]: x (Connection: mysql, SQL: update users set password = Pw-L6!xyzq)')).toEqual(['password=Pw-L6!xyzq']);
+    expect(taken(error("update users set password = 'Pw-L6!xyzq' where id = 5"))).toEqual(['password=Pw-L6!xyzq']);
+    expect(taken(error('update users set first_name = 42 where id = 5'))).toEqual([]);
+  });
+
   it("reads Laravel's messages in time linear in their length, each statement given once", () => {
     const n = 20_000;
     expect(taken("'x' " + '(SQL: insert into t (a, password) values (x'.repeat(n))).toEqual([]);
     expect(taken("'x' " + '(SQL: insert into t (a, password) values (x, y, z'.repeat(n) + '))')).toEqual(['password=x, y, z']);
+    expect(taken("'x' " + '(SQL: update t set a = x, password = '.repeat(n))).toEqual([]);
   });
 
   it('takes the parameters Entity Framework Core logs before its statement by the columns their names stand for', () => {
