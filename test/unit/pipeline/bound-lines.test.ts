@@ -1,29 +1,15 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { lineEnds } from '../../../src/detect/line-filter.js';
 import { boundValues } from '../../../src/pipeline/bound-lines.js';
-import { linesAfter, Lookback } from '../../../src/pipeline/lookback.js';
-import { slowLines } from '../../../src/pipeline/prepare.js';
-import { builtinPolicy, LIMITS, runEngine } from '../../helpers/engine.js';
+import { linesAfter } from '../../../src/pipeline/lookback.js';
+import { builtinPolicy, runEngine } from '../../helpers/engine.js';
+import { batchText, expectSameMarksAtEveryCut, lookbackMarks } from '../../helpers/line-marks.js';
 
 const policy = builtinPolicy();
 
-/** The lines as a batch's data: none for no line. */
-const text = (lines: readonly string[]): string => (lines.length === 0 ? '' : lines.join('\n') + '\n');
+/** The values each marked line of `lines` (one batch) holds, as `line: value (pattern)`. */
+const marked = (lines: readonly string[], before?: readonly string[]): string[] => lookbackMarks(lines, policy, boundValues, before);
 
-/** The values each marked line of `lines` (one batch) holds, as `line: value (pattern)`; the lines the prefilter marks are read, as a batch reads them. */
-function marked(lines: readonly string[], before?: readonly string[]): string[] {
-  const data = Buffer.from(text(lines));
-  const ends = lineEnds(data);
-  const slow = slowLines(data, ends, { policy, format: 'text', limits: LIMITS }, new Map());
-  const out: string[] = [];
-  for (const [i, spans] of boundValues(new Lookback(data, ends, before), slow, policy) ?? []) {
-    for (const s of spans) out.push(`${i}: ${(lines[i] as string).slice(s.start, s.end)} -> ${s.value} (${s.pattern})`);
-  }
-  return out;
-}
-
-const after = (lines: readonly string[], before?: readonly string[]): readonly string[] | undefined => linesAfter(Buffer.from(text(lines)), before);
+const after = (lines: readonly string[], before?: readonly string[]): readonly string[] | undefined => linesAfter(Buffer.from(batchText(lines)), before);
 
 const SPRING = '2024-05-01 23:58:23.721 TRACE 11776 --- [nio-8080-exec-2] o.h.type.descriptor.sql.BasicBinder      : ';
 const HIBERNATE_SQL = '2024-05-01 23:58:23.720 DEBUG 11776 --- [nio-8080-exec-2] org.hibernate.SQL                        : ';
@@ -181,17 +167,6 @@ describe('bind parameters on the lines after their statement', () => {
       'GET /health 200',
       '',
     ];
-    fc.assert(
-      fc.property(fc.array(fc.constantFrom(...vocabulary), { maxLength: 12 }), fc.nat(), (lines, at) => {
-        const cut = lines.length === 0 ? 0 : at % (lines.length + 1);
-        const whole = marked(lines);
-        const first = lines.slice(0, cut);
-        const state = after(first);
-        const second = marked(lines.slice(cut), state).map((m) => m.replace(/^\d+/, (n) => String(Number(n) + cut)));
-        expect([...marked(first), ...second]).toEqual(whole);
-        expect(after(lines.slice(cut), state)).toEqual(after(lines));
-      }),
-      { numRuns: 1500 },
-    );
+    expectSameMarksAtEveryCut(vocabulary, 12, marked, after);
   });
 });

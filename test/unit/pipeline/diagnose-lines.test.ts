@@ -1,29 +1,15 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { lineEnds } from '../../../src/detect/line-filter.js';
 import { diagnoseValues } from '../../../src/pipeline/diagnose-lines.js';
-import { linesAfter, Lookback } from '../../../src/pipeline/lookback.js';
-import { slowLines } from '../../../src/pipeline/prepare.js';
-import { builtinPolicy, LIMITS, runEngine } from '../../helpers/engine.js';
+import { linesAfter } from '../../../src/pipeline/lookback.js';
+import { builtinPolicy, runEngine } from '../../helpers/engine.js';
+import { batchText, expectSameMarksAtEveryCut, lookbackMarks } from '../../helpers/line-marks.js';
 
 const policy = builtinPolicy();
 
-/** The lines as a batch's data: none for no line. */
-const text = (lines: readonly string[]): string => (lines.length === 0 ? '' : lines.join('\n') + '\n');
+/** The values each marked line of `lines` (one batch) holds, as `line: value (pattern)`. */
+const marked = (lines: readonly string[], before?: readonly string[]): string[] => lookbackMarks(lines, policy, diagnoseValues, before);
 
-/** The values each marked line of `lines` (one batch) holds, as `line: value (pattern)`; the lines the prefilter marks are read, as a batch reads them. */
-function marked(lines: readonly string[], before?: readonly string[]): string[] {
-  const data = Buffer.from(text(lines));
-  const ends = lineEnds(data);
-  const slow = slowLines(data, ends, { policy, format: 'text', limits: LIMITS }, new Map());
-  const out: string[] = [];
-  for (const [i, spans] of diagnoseValues(new Lookback(data, ends, before), slow, policy) ?? []) {
-    for (const s of spans) out.push(`${i}: ${(lines[i] as string).slice(s.start, s.end)} -> ${s.value} (${s.pattern})`);
-  }
-  return out;
-}
-
-const after = (lines: readonly string[], before?: readonly string[]): readonly string[] | undefined => linesAfter(Buffer.from(text(lines)), before);
+const after = (lines: readonly string[], before?: readonly string[]): readonly string[] | undefined => linesAfter(Buffer.from(batchText(lines)), before);
 
 const TRACEBACK = [
   "2024-03-07 07:44:37.515 | ERROR    | auth.views:login:42 - An error has been caught in function 'login', process 'MainProcess' (1), thread 'MainThread' (140245):",
@@ -76,7 +62,7 @@ describe("values a Python traceback shows under its code's names", () => {
   });
 
   it('redacts the values in a run, and leaves every other line as it was', async () => {
-    const r = await runEngine(text(TRACEBACK));
+    const r = await runEngine(batchText(TRACEBACK));
     expect(r.summary).toMatchObject({ recordsIn: TRACEBACK.length, appOut: TRACEBACK.length, quarantined: 0 });
     expect(r.output).not.toContain('MaplePurple3638.');
     expect(r.output).not.toContain('tok-Zq8vpL2mN0xRt5');
@@ -109,17 +95,6 @@ describe("values a Python traceback shows under its code's names", () => {
       'Traceback (most recent call last):',
       '',
     ];
-    fc.assert(
-      fc.property(fc.array(fc.constantFrom(...vocabulary), { maxLength: 12 }), fc.nat(), (lines, at) => {
-        const cut = lines.length === 0 ? 0 : at % (lines.length + 1);
-        const whole = marked(lines);
-        const first = lines.slice(0, cut);
-        const state = after(first);
-        const second = marked(lines.slice(cut), state).map((m) => m.replace(/^\d+/, (n) => String(Number(n) + cut)));
-        expect([...marked(first), ...second]).toEqual(whole);
-        expect(after(lines.slice(cut), state)).toEqual(after(lines));
-      }),
-      { numRuns: 1500 },
-    );
+    expectSameMarksAtEveryCut(vocabulary, 12, marked, after);
   });
 });

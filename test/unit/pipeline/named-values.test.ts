@@ -1,4 +1,3 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lineEnds } from '../../../src/detect/line-filter.js';
 import { encodeFor, quotedSpan } from '../../../src/pipeline/named-lines.js';
@@ -8,6 +7,7 @@ import { CompiledPolicy } from '../../../src/detect/compile.js';
 import { loadPolicy } from '../../../src/detect/load.js';
 import type { ActionSpec } from '../../../src/detect/pack.js';
 import { builtinPolicy, LIMITS, runEngine } from '../../helpers/engine.js';
+import { expectSameMarksAtEveryCut } from '../../helpers/line-marks.js';
 
 const policy = builtinPolicy();
 
@@ -372,17 +372,6 @@ describe('values named on the line before', () => {
       '  token:',
       '    9fj3Kd8sL2mQ7hhY',
     ];
-    fc.assert(
-      fc.property(fc.array(fc.constantFrom(...vocabulary), { maxLength: 16 }), fc.nat(), (lines, at) => {
-        const cut = lines.length === 0 ? 0 : at % (lines.length + 1);
-        const whole = marked(lines);
-        const first = lines.slice(0, cut);
-        const state = after(first);
-        const second = marked(lines.slice(cut), state).map((m) => m.replace(/^\d+/, (n) => String(Number(n) + cut)));
-        expect([...marked(first), ...second]).toEqual(whole);
-        expect(after(lines.slice(cut), state)).toEqual(after(lines));
-      }),
-      { numRuns: 1500 },
-    );
+    expectSameMarksAtEveryCut(vocabulary, 16, marked, after);
   });
 });
