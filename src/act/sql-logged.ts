@@ -44,8 +44,7 @@ const SPLICED_NUMBER = /^-?\d+(?:\.\d+)?$/;
  * told apart by `, `: where there are more of them than columns (a value holds `, `), which value
  * is whose cannot be told, and the whole row is taken under each column whose rule takes it. A
  * row of SQL literals (quoted strings, numbers) is the statement reader's (see eachRow). An
- * UPDATE's SET clause is read by {@link splicedAssignments}; a SELECT's values are left to the
- * detectors.
+ * UPDATE's SET clause and a statement's WHERE clause are read by {@link splicedAssignments}.
  */
 function splicedBindings(text: string, take: (column: string, lit: Literal) => void): void {
   const marks = [...text.matchAll(SPLICED)];
@@ -82,33 +81,56 @@ function splicedBindings(text: string, take: (column: string, lit: Literal) => v
 
 /** An UPDATE's start, to its SET clause. */
 const SPLICED_UPDATE = /^update\s+(?:`[^`\n]{1,128}`|"[^"\n]{1,128}"|[\w.]{1,128})\s+set\s+/i;
+/** A SELECT, an UPDATE or a DELETE: a statement whose WHERE clause is read. */
+const SPLICED_WHERE_STATEMENT = /^(?:select|update|delete)\s/i;
+const IDENTIFIER = '(`[^`\\n]{1,128}`|"[^"\\n]{1,128}"|[A-Za-z_][\\w.]{0,127})';
 /** An assignment's column and its ` = `: at the clause's start, or after the `, ` that ends the value before. */
-const ASSIGNMENT = /(?:^|, )(`[^`\n]{1,128}`|"[^"\n]{1,128}"|[A-Za-z_][\w.]{0,127}) = /g;
-/** Where the SET clause ends: its WHERE, or the message's end (`)` then its context, a quote or nothing). */
-const SET_END = / where |\)(?=$| [{[]|\\?")/i;
+const ASSIGNMENT = new RegExp(`(?:^|, )${IDENTIFIER} = `, 'g');
+/** A condition's column and its operator: at the clause's start, or after the AND or OR that ends the value before. */
+const CONDITION = new RegExp(`(?:^\\(?|\\s(?:and|or)\\s+\\(?)${IDENTIFIER}\\s(?:=|!=|<>|like)\\s`, 'gi');
+/** The message's end: `)`, then its context, a quote or nothing. */
+const MESSAGE_END = String.raw`\)(?=$| [{[]|\\?")`;
+/** Where the SET clause ends: its WHERE, or the message's end. */
+const SET_END = new RegExp(` where |${MESSAGE_END}`, 'i');
+/** Where the WHERE clause ends: what may follow it, or the message's end. */
+const WHERE_END = new RegExp(`\\)? (?:limit|order by|group by|for update|offset) |${MESSAGE_END}`, 'i');
 
 /**
- * An UPDATE's SET clause in Laravel's QueryException (`(Connection: mysql, SQL: update users set
- * remember_token = ..., updated_at = 2024-05-01 10:00:00 where id = 5)`), `sql` the text after
- * `SQL: ` (at `from` in the text): each value, put in place without quotes, taken by its column. A
- * value runs to the `, ` before the next column's ` = `, the last to the clause's end. Its WHERE
- * clause is left to the detectors.
+ * An UPDATE's SET clause and a statement's WHERE clause in Laravel's QueryException (`(Connection:
+ * mysql, SQL: update users set remember_token = ..., updated_at = 2024-05-01 10:00:00 where id =
+ * 5)`, `select * from users where email = a@example.com and password = ... limit 1`), `sql` the
+ * text after `SQL: ` (at `from` in the text): each value, put in place without quotes, taken by its
+ * column. A value runs to the `, ` before the next column's ` = ` (in SET), or to the AND or OR
+ * before the next condition (in WHERE), the last to the clause's end.
  */
 function splicedAssignments(sql: string, from: number, take: (column: string, lit: Literal) => void): void {
+  if (!SPLICED_WHERE_STATEMENT.test(sql)) return;
+  let where = 0;
   const update = SPLICED_UPDATE.exec(sql);
-  if (!update) return;
-  const start = update[0].length;
-  const end = SET_END.exec(sql.slice(start));
-  if (!end) return;
-  const clause = sql.slice(start, start + end.index);
-  const assignments = [...clause.matchAll(ASSIGNMENT)];
-  assignments.forEach((a, i) => {
-    const valueStart = a.index + a[0].length;
-    const valueEnd = assignments[i + 1]?.index ?? clause.length;
+  if (update) {
+    const start = update[0].length;
+    const end = SET_END.exec(sql.slice(start));
+    if (!end) return;
+    takePairs(sql.slice(start, start + end.index), from + start, ASSIGNMENT, take);
+    where = start + end.index;
+  }
+  const at = sql.toLowerCase().indexOf(' where ', where);
+  if (at === -1) return;
+  const start = at + ' where '.length;
+  const end = WHERE_END.exec(sql.slice(start));
+  if (end) takePairs(sql.slice(start, start + end.index), from + start, CONDITION, take);
+}
+
+/** Each value of `clause` (at `offset` in the text) after a column and its operator `pairs` finds, to the next one or the clause's end, taken by its column. */
+function takePairs(clause: string, offset: number, pairs: RegExp, take: (column: string, lit: Literal) => void): void {
+  const found = [...clause.matchAll(pairs)];
+  found.forEach((p, i) => {
+    const valueStart = p.index + p[0].length;
+    const valueEnd = found[i + 1]?.index ?? clause.length;
     const written = clause.slice(valueStart, valueEnd);
-    const column = (a[1] as string).replace(/^[`"]|[`"]$/g, '');
     if (written === '' || SQL_LITERAL.test(written)) return;
-    const at = from + start + valueStart;
+    const column = (p[1] as string).replace(/^[`"]|[`"]$/g, '');
+    const at = offset + valueStart;
     take(column.slice(column.lastIndexOf('.') + 1), { start: at, end: at + written.length, value: SPLICED_NUMBER.test(written) ? Number(written) : written, next: at + written.length });
   });
 }

@@ -113,6 +113,10 @@ describe('sqlValues', () => {
     expect(taken('SQLSTATE[22001]: x (Connection: mysql, SQL: update users set password = Pw-L6!xyzq)')).toEqual(['password=Pw-L6!xyzq']);
     expect(taken(error("update users set password = 'Pw-L6!xyzq' where id = 5"))).toEqual(['password=Pw-L6!xyzq']);
     expect(taken(error('update users set first_name = 42 where id = 5'))).toEqual([]);
+    // A WHERE clause's conditions, to the next AND or OR, or what may follow the clause.
+    expect(taken(error('select * from `users` where `email` = a@b.c and `password` = Pw-L7 and me!xyzq limit 1'))).toEqual(['password=Pw-L7 and me!xyzq']);
+    expect(taken(error('update `users` set `api_key` = k-Zq8vpL2mN0xRt5 where (`remember_token` = Tk-1!xyzq or `id` = 5)'))).toEqual(['api_key=k-Zq8vpL2mN0xRt5', '*_token=Tk-1!xyzq']);
+    expect(taken('SQLSTATE[HY000]: x (Connection: mysql, SQL: delete from sessions where session_token = St-2!xyzq)')).toEqual(['*_token=St-2!xyzq']);
   });
 
   it("reads Laravel's messages in time linear in their length, each statement given once", () => {
@@ -120,6 +124,7 @@ describe('sqlValues', () => {
     expect(taken("'x' " + '(SQL: insert into t (a, password) values (x'.repeat(n))).toEqual([]);
     expect(taken("'x' " + '(SQL: insert into t (a, password) values (x, y, z'.repeat(n) + '))')).toEqual(['password=x, y, z']);
     expect(taken("'x' " + '(SQL: update t set a = x, password = '.repeat(n))).toEqual([]);
+    expect(taken("'x' " + '(SQL: select * from t where a = x and password = y or '.repeat(n))).toEqual([]);
   });
 
   it('takes the parameters Entity Framework Core logs before its statement by the columns their names stand for', () => {
