@@ -1,13 +1,16 @@
 /**
  * The JSON objects (or Python dicts) inside a text, read as a record's objects are, for key rules
  * with conditions (KeyRuleSpec.where): a rule whose condition an object meets takes its members'
- * values there (`payload {"data":"c2tfbGl2ZV8...","dataCrc32c":"3937531394"}`). See embedded.ts,
- * which takes the values.
+ * values there (`payload {"data":"c2tfbGl2ZV8...","dataCrc32c":"3937531394"}`); and for a
+ * statement's bind parameters beside it (see {@link boundMembers}). See embedded.ts, which takes
+ * the values.
  */
 import type { KeyRules } from '../detect/key-rules.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
-import { containerEnd, stringEnd } from '../codecs/json-splice.js';
+import { containerEnd, escapedOffsets, stringEnd } from '../codecs/json-splice.js';
 import { pythonLiteral } from '../codecs/python-literal.js';
+import type { JsonValue } from '../record.js';
+import { boundParameters, boundTextValues, type SqlValue } from './sql.js';
 
 /** A member of an object in a text that a rule with conditions takes: its value as a key-value pattern gives it (a string quoted, a number as written, an object or array by its opening bracket). */
 export interface ConditionalMember {
@@ -44,6 +47,53 @@ export function conditionalMembers(text: string, rules: KeyRules): ConditionalMe
         if (decision.mode !== 'redact' || !decision.rule) continue;
         out.push({ rule: decision.rule, pattern: decision.pattern ?? member.key, value: member.value, valueStart: member.valueStart });
         break;
+      }
+    }
+  }
+  return out;
+}
+
+/** A member named as a statement's parameters are (see boundParameters), quoted: a text without one holds no object with them. */
+const MAY_BIND = /["'](?:params|parameters|bindings|binds?|args|arguments|values|bind_?values|bind_?params|query_?params|replacements)["'][ \t\r\n]*:/i;
+
+/**
+ * The bind parameters that `redact` key rules take in the JSON objects of `text` that hold a
+ * statement and its parameters side by side (see boundParameters in sql.ts), as in a record's
+ * own object: a query event of Prisma's logged as the line of a container's record
+ * (`{"query":"... $1 ...","params":"[\"...\"]"}` in a `log` string), a query logger's JSON after
+ * a text prefix. Each parameter is where `text` writes it: inside the array, or inside the string
+ * that holds the array as JSON (escapes and all: its value is the one the string reads).
+ */
+export function boundMembers(text: string, rules: KeyRules): SqlValue[] {
+  if (rules.empty || !MAY_BIND.test(text)) return [];
+  const out: SqlValue[] = [];
+  for (const [open, end] of objectsIn(text)) {
+    const slice = text.slice(open, end);
+    if (!MAY_BIND.test(slice)) continue;
+    let object: unknown;
+    try {
+      object = JSON.parse(slice);
+    } catch {
+      continue;
+    }
+    if (object === null || typeof object !== 'object' || Array.isArray(object)) continue;
+    const bound = boundParameters(rules, object as Record<string, JsonValue>, Object.keys(object));
+    if (!bound) continue;
+    for (const member of membersOf(text, open, end)) {
+      if (member.key !== bound.key) continue;
+      if (member.value === '[') {
+        const close = containerEnd(text, member.valueStart) as number;
+        for (const v of boundTextValues(text.slice(member.valueStart, close), bound.items)) out.push({ ...v, start: v.start + member.valueStart, end: v.end + member.valueStart });
+      } else if (member.value.startsWith('"')) {
+        // Parsed with its object: a JSON string.
+        const held = JSON.parse(member.value) as string;
+        const at = escapedOffsets(text, member.valueStart, held.length);
+        for (const v of boundTextValues(held, bound.items)) {
+          const start = at[v.start] as number;
+          const stop = at[v.end] as number;
+          const value = v.value ?? held.slice(v.start, v.end);
+          out.push({ start, end: stop, rule: v.rule, pattern: v.pattern, ...(text.slice(start, stop) !== value ? { value } : {}) });
+        }
       }
     }
   }

@@ -19,7 +19,7 @@ import type { TokenRef } from '../crypto/token.js';
 import { containerEnd } from '../codecs/json-splice.js';
 import { decodedViews, hasEscapes } from '../detect/escapes.js';
 import { repeatsIn, ValueSet } from '../detect/repeats.js';
-import { conditionalMembers, unquoted } from './embedded-objects.js';
+import { boundMembers, conditionalMembers, unquoted } from './embedded-objects.js';
 import { namesKey } from './argument-items.js';
 import { NAME_KEYS, nameMayBeValue, takes, VALUE_KEYS } from './members.js';
 import { diagnosedValues } from './diagnosed.js';
@@ -95,7 +95,7 @@ export function embeddedValues(text: string, rules: KeyRules, tokens: () => read
     const at = (i: number): number => (view.at ? (view.at[i] as number) : i);
     const endAt = (i: number): number => (view.end ? (view.end[i] as number) : at(i));
     const values: EmbeddedValue[] = [
-      ...(MAY_HOLD.test(view.text) ? [...pairsIn(view.text, rules), ...conditionalValues(view.text, rules)] : []),
+      ...(MAY_HOLD.test(view.text) ? [...pairsIn(view.text, rules), ...conditionalValues(view.text, rules), ...boundMembers(view.text, rules)] : []),
       ...(MAY_HOLD_ENTRIES.test(view.text) ? entriesIn(view.text, rules) : []),
       ...sqlValues(view.text, rules),
       ...diagnosedValues(view.text, rules),

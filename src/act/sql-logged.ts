@@ -167,7 +167,8 @@ function takeItems(statement: string, text: string, open: number, end: number, t
  * before the statement that names them (`Executed DbCommand (4ms) [Parameters=[@p0='...',
  * @p1='...' (Nullable = false) (Size = 4000)], ...]`, then `INSERT INTO [Users] ([Id],
  * [Password]) VALUES (@p0, @p1)` in the same message), each taken by the column its name stands
- * for in the statement after it (up to the next command's parameters). EF Core writes a value
+ * for in the statement after it (up to the next command's parameters; a text log's lines after
+ * the parameters' line are read with it, see pipeline/command-lines.ts). EF Core writes a value
  * between quotes as it is, a quote in it not doubled: a value ends at the quote its facets, then
  * the next parameter or the list's end, follow. A list (`{ 'a', 'b' }`) is passed over.
  */

@@ -183,6 +183,20 @@ export function stringEnd(text: string, open: number): number {
   return text.length;
 }
 
+/**
+ * Where each UTF-16 unit of the JSON string opened at `open` in `text` stands in `text`, for the
+ * first `length` units its value reads (`at[length]`: where the next one is written): an escape
+ * stands for one unit, six characters for `\uXXXX` and two for the others.
+ */
+export function escapedOffsets(text: string, open: number, length: number): Int32Array {
+  const at = new Int32Array(length + 1);
+  for (let k = 0, p = open + 1; k <= length; k++) {
+    at[k] = p;
+    p += text.charCodeAt(p) !== BACKSLASH ? 1 : text[p + 1] === 'u' ? 6 : 2;
+  }
+  return at;
+}
+
 /** The keys an index path goes through, as written in the record (escapes decoded). */
 export function indexPathKeys(path: string): string[] {
   const keys: string[] = [];

@@ -79,7 +79,7 @@ export class LineFilter {
       // A Redis command as a list, whose password the password rule takes (see itemRule in act/argument-items.ts).
       // A client's password given as one argument of a list (`["mysql","-u","app","-pX"]`,
       // `["sshpass","-p","X",...]`, `["curl","-u","user:X",...]`; see itemRule).
-      ...(keyRules.some((r) => r.mode === 'redact') ? [{ pattern: `${ITEM}(?:AUTH|HELLO)\\\\*["']${ITEM_END}` }, { pattern: SQL_LINE }, { pattern: PARAMETER_LINE }, { pattern: DIAGNOSE_LINE }, { pattern: EF_CAPTURED_LINE }, { pattern: CLIENT_LINE }] : []),
+      ...(keyRules.some((r) => r.mode === 'redact') ? [{ pattern: `${ITEM}(?:AUTH|HELLO)\\\\*["']${ITEM_END}` }, { pattern: SQL_LINE }, { pattern: PARAMETER_LINE }, { pattern: DIAGNOSE_LINE }, { pattern: EF_CAPTURED_LINE }, { pattern: EF_PARAMETERS_LINE }, { pattern: CLIENT_LINE }] : []),
       // A number whose digits its writing hides is also read plain (see numbers.ts), a
       // PowerShell command's script decoded (see act/encoded-command.ts), and base64 or hex of
       // text (see act/base64-text.ts, act/hex-text.ts).
@@ -249,6 +249,8 @@ const SQL_LINE = String.raw`(?i)\binsert\s+(?:ignore\s+)?into\b|\b(?:set|where)\
 export const PARAMETER_LINE = String.raw`binding parameter (?:\[\d{1,4}\] as \[|\(\d{1,4}:)|\bParams: \[|\[(?:generated in|cached since|raw sql|no key|dialect|insertmanyvalues)\b[ -\\^-~]{0,120}\] [(\[]`;
 /** Entity Framework Core's parameter named after the variable a query captured (`@__apiKey_0='...'`), read by that name where its statement is not on the line (see act/sql-logged.ts). */
 const EF_CAPTURED_LINE = String.raw`@__\w+_\d+='`;
+/** Entity Framework Core's parameters, whose statement a text log writes on the lines after them (see pipeline/command-lines.ts). */
+const EF_PARAMETERS_LINE = String.raw`\[Parameters=\[@`;
 /** A value line of a Python traceback with its variables (see pipeline/diagnose-lines.ts): `│ └ 'value'`. */
 export const DIAGNOSE_LINE = '└ ';
 /**

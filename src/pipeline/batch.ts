@@ -22,8 +22,10 @@ import { recordTimeMs } from '../route/record-time.js';
 import { lineEnds, type LineFilter } from '../detect/line-filter.js';
 import { keyBlockEdits, namedEdits, type LineEdit } from './line-edits.js';
 import { boundValues } from './bound-lines.js';
+import { commandValues } from './command-lines.js';
 import { diagnoseValues } from './diagnose-lines.js';
 import { Lookback } from './lookback.js';
+import { batchText, wrappedEdits } from './wrapped-lines.js';
 import { namedValues } from './named-values.js';
 import { pemBodies } from './pem-blocks.js';
 import { mayHide, prepareLines, slowLines } from './prepare.js';
@@ -74,14 +76,18 @@ export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Arr
   const usesBefore = ctx.tokenKey instanceof LogveilError ? 0 : ctx.tokenKey.uses;
   const ends = lineEnds(data);
   const keyBlock = ctx.policy.keyBlockDetector;
-  const pem = keyBlock ? pemBodies(data, ends, task.pem, task.orphanKeyLines === true) : undefined;
-  const named = ctx.policy.keyRules.empty ? undefined : namedValues(data, ends, task.named, ctx.policy)?.lines;
+  // The lines read across lines, records that wrap one read as that line (see wrapped-lines.ts).
+  const text = keyBlock || !ctx.policy.keyRules.empty ? batchText(data, ends) : undefined;
+  const pem = keyBlock ? pemBodies(text?.data ?? data, text?.ends ?? ends, task.pem, task.orphanKeyLines === true) : undefined;
+  const named = ctx.policy.keyRules.empty ? undefined : namedValues(text?.data ?? data, text?.ends ?? ends, task.named, ctx.policy)?.lines;
   const lineHits = new Map<number, number[]>();
   const slow = slowLines(data, ends, ctx, lineHits);
   // Values named on a line above them, past the batch's first line if need be.
-  const lookback = ctx.policy.keyRules.empty ? undefined : new Lookback(data, ends, task.before);
+  const lookback = ctx.policy.keyRules.empty ? undefined : new Lookback(text?.data ?? data, text?.ends ?? ends, task.before);
   const bound = lookback && boundValues(lookback, slow, ctx.policy);
   const diagnosed = lookback && diagnoseValues(lookback, slow, ctx.policy);
+  // And on lines below them (the batcher keeps those in the batch, see command-lines.ts).
+  const commands = lookback && commandValues(lookback, slow, ctx.policy);
   const prepared = prepareLines(data, ends, lineHits, ctx.policy, ctx.format);
   const out: Uint8Array[] = [];
   const outcomes = new Uint8Array(ends.length);
@@ -131,13 +137,14 @@ export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Arr
     const eol = crlf ? CRLF : NEWLINE;
     const source = { file: task.file, line: task.firstLine + i, offset: task.firstOffset + start };
     const spans = pem?.body[i] ? undefined : named?.get(i);
-    const parameters = pem?.body[i] || spans ? undefined : (bound?.get(i) ?? diagnosed?.get(i));
+    const parameters = pem?.body[i] || spans ? undefined : (bound?.get(i) ?? diagnosed?.get(i) ?? commands?.get(i));
+    const wrapped = text?.wrapped[i] === 1;
     const r = pem?.body[i]
-      ? markedLine(bytes, source, rctx, 'a line of a private key block', (text) => keyBlockEdits(text, keyBlock as CompiledDetector, rctx.actions))
+      ? markedLine(bytes, source, rctx, 'a line of a private key block', wrapped, (line) => keyBlockEdits(line, keyBlock as CompiledDetector, rctx.actions))
       : spans
-        ? markedLine(bytes, source, rctx, 'the value of a name on the line before', () => namedEdits(spans, rctx.actions))
+        ? markedLine(bytes, source, rctx, 'the value of a name on the line before', wrapped, () => namedEdits(spans, rctx.actions))
         : parameters
-          ? markedLine(bytes, source, rctx, 'a value named on a line before', () => namedEdits(parameters, rctx.actions))
+          ? markedLine(bytes, source, rctx, 'a value named on a line before', wrapped, () => namedEdits(parameters, rctx.actions))
           : processRecord(bytes, source, rctx, lineHits.get(i), prepared.detectors.get(i));
     outcomes[i] = r.outcome;
     if (r.outcome === Outcome.Unchanged) out.push(bytes, eol);
@@ -314,9 +321,11 @@ function routingCandidates(routing: CompiledRouting, bytes: Buffer, filter: Line
  * line-edits.ts): a key block's body line, the value of a name on the line before. Each span
  * `edits` gives in the line's text is replaced as its action says, then the line so changed goes
  * through the structured path like any other (what else it holds, the routing and drop rules, a
- * strict format), its findings after these. A failure quarantines the raw line; `what` names it.
+ * strict format), its findings after these. `wrapped`: the line is a record that wraps the line
+ * the batch read (see wrapped-lines.ts), and `edits` is given that line. A failure quarantines
+ * the raw line; `what` names it.
  */
-function markedLine(bytes: Buffer, source: SourceRef, ctx: RecordContext, what: string, edits: (text: string) => readonly LineEdit[]): RecordResult {
+function markedLine(bytes: Buffer, source: SourceRef, ctx: RecordContext, what: string, wrapped: boolean, edits: (text: string) => readonly LineEdit[]): RecordResult {
   let changed: string;
   const found: Finding[] = [];
   try {
@@ -324,10 +333,12 @@ function markedLine(bytes: Buffer, source: SourceRef, ctx: RecordContext, what: 
     const text = bytes.toString('utf8');
     const parts: string[] = [];
     let pos = 0;
-    for (const e of edits(text)) {
+    const lineEdits = wrapped ? wrappedEdits(text, edits) : edits(text);
+    if (!lineEdits) throw new CodecError('UNREADABLE_WRAPPED_LINE', `the wrapped line of a record holding ${what} could not be read again`);
+    for (const e of lineEdits) {
       const replaced = replacement(e.action, e.label, e.value, ctx.keys);
       ctx.onReplace?.(e.id, replaced.text);
-      found.push({ detectorId: e.id, category: e.category, severity: e.severity, label: e.label, path: '$', start: (e.at ?? e).start, end: (e.at ?? e).end, action: e.action.type, ...(replaced.kid ? { kid: replaced.kid } : {}) });
+      found.push({ detectorId: e.id, category: e.category, severity: e.severity, label: e.label, path: e.path ?? '$', start: (e.at ?? e).start, end: (e.at ?? e).end, action: e.action.type, ...(replaced.kid ? { kid: replaced.kid } : {}) });
       if (e.action.type === 'drop-record') return { outcome: Outcome.Dropped, findings: findingsEvent(ctx.policy.hash, source, found) };
       parts.push(text.slice(pos, e.start), e.encode ? e.encode(replaced.text) : replaced.text);
       pos = e.end;

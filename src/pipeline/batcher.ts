@@ -7,6 +7,8 @@ import type { BatchTask } from './batch.js';
 import { linesAfter, linesAfterLong } from './lookback.js';
 import { namedStateAfter, type NamedState } from './named-values.js';
 import { pemStateAfter, type PemState } from './pem-blocks.js';
+import { textOf } from './wrapped-lines.js';
+import { openCommand } from './command-lines.js';
 
 export interface BatchLimits {
   maxBatchRecords: number;
@@ -140,7 +142,19 @@ export async function* batchLines(
         return;
       }
       if (lines === limits.maxBatchRecords || (enough && bytes > 0)) {
-        yield task(take(bytes), lines);
+        // The input's last lines: nothing follows them.
+        const last = final && bytes === pendingBytes;
+        const data = take(bytes);
+        const text = textOf(data);
+        // A command's message the batch would end inside goes whole to the next one (see command-lines.ts).
+        const carried = lines > 1 && !last ? openCommand(text) : 0;
+        if (carried === 0 || carried >= lines) yield task(data, lines, text);
+        else {
+          const keep = lastLinesStart(data, carried);
+          pending.unshift(Buffer.from(data.subarray(keep)));
+          pendingBytes += bytes - keep;
+          yield task(data.subarray(0, keep), lines - carried);
+        }
       } else if (final) {
         // A last line without an end.
         yield task(take(pendingBytes), 1);
@@ -151,11 +165,12 @@ export async function* batchLines(
     }
   }
 
-  function task(data: Uint8Array, lines: number): BatchTask {
+  /** The task of `data`, its `lines` whole lines; `text`, its text as its readers read it (see wrapped-lines.ts), when known. */
+  function task(data: Uint8Array, lines: number, text: Buffer = textOf(data)): BatchTask {
     const t: BatchTask = { seq: nextSeq(), file, firstLine: line, firstOffset: offset, data, ...(pem ? { pem } : {}), ...(named ? { named } : {}), ...(lastLines ? { before: lastLines } : {}) };
-    pem = pemStateAfter(data, pem);
-    named = namedStateAfter(data, named);
-    lastLines = linesAfter(data, lastLines);
+    pem = pemStateAfter(text, pem);
+    named = namedStateAfter(text, named);
+    lastLines = linesAfter(text, lastLines);
     line += lines;
     offset += data.length;
     return t;
@@ -220,6 +235,14 @@ export async function* batchLines(
   yield* cut(true);
 }
 
+/** Where the last `n` lines of `data` (whole lines, fewer than it holds) start. */
+function lastLinesStart(data: Uint8Array, n: number): number {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  let at = bytes.length - 1;
+  for (let k = 0; k < n; k++) at = bytes.lastIndexOf(NL, at - 1);
+  return at + 1;
+}
+
 function countUpTo(buf: Buffer, max: number): number {
   let n = 0;
   for (let pos = buf.indexOf(NL); pos !== -1 && n < max; pos = buf.indexOf(NL, pos + 1)) n += 1;
@@ -227,20 +250,32 @@ function countUpTo(buf: Buffer, max: number): number {
 }
 
 /**
- * The batch cut in two at the line end nearest its middle line, each half in a buffer of its own
- * (a half sent to a worker would otherwise take the whole buffer along); undefined for one line.
+ * The batch cut in two at the line end nearest its middle line (before or after a command's
+ * message that holds it), each half in a buffer of its own (a half sent to a worker would otherwise
+ * take the whole buffer along); undefined for one line, or for a batch that is one such message.
  */
 export function halves(task: BatchTask): [BatchTask, BatchTask] | undefined {
   const data = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
   const starts: number[] = [0];
   for (let nl = data.indexOf(NL); nl !== -1 && nl + 1 < data.length; nl = data.indexOf(NL, nl + 1)) starts.push(nl + 1);
   if (starts.length < 2) return undefined;
-  const middle = starts.length >> 1;
+  let middle = starts.length >> 1;
+  // Not inside a command's message (see command-lines.ts): before it, or else after it.
+  const carried = openCommand(textOf(data.subarray(0, starts[middle] as number)));
+  if (carried > 0 && carried < middle) middle -= carried;
+  else if (carried > 0) {
+    let after = middle + 1;
+    while (after < starts.length && openCommand(textOf(data.subarray(0, starts[after] as number))) > 0) after++;
+    // The batch is one message from its first line to its last: halves of it would not hold it.
+    if (after === starts.length) return undefined;
+    middle = after;
+  }
   const cut = starts[middle] as number;
   const first = Uint8Array.prototype.slice.call(data, 0, cut);
-  const pem = pemStateAfter(first, task.pem);
-  const named = namedStateAfter(first, task.named);
-  const before = linesAfter(first, task.before);
+  const text = textOf(first);
+  const pem = pemStateAfter(text, task.pem);
+  const named = namedStateAfter(text, task.named);
+  const before = linesAfter(text, task.before);
   const orphans = task.orphanKeyLines ? { orphanKeyLines: true } : {};
   return [
     { seq: task.seq, file: task.file, firstLine: task.firstLine, firstOffset: task.firstOffset, data: first, ...(task.pem ? { pem: task.pem } : {}), ...(task.named ? { named: task.named } : {}), ...(task.before ? { before: task.before } : {}), ...orphans },

@@ -31,12 +31,17 @@
  * one as its first bytes (see lookback.ts): a batch cut between a statement and its parameters
  * changes nothing. The statement is read once for a run of parameter lines.
  *
- * Not read: a statement taller than the lines read back; lines inside JSON records (a container
- * runtime's `{"log":...}`, a JSON logger's message), which are no text lines; parameters of statements of other threads logged between a
- * statement and its own (they are taken by the columns of the statement above them: a value may
- * be redacted under the wrong column, or left); a value only a detector that reads the column's
- * name as context finds (a PIN under `pin = ?`); Entity Framework Core's text log, whose
- * parameters come before their statement (see act/sql-logged.ts for one message that holds both).
+ * A container runtime's record of a line (`{"log":"...\n","stream":"stdout"}`) is read as the line
+ * it holds (see wrapped-lines.ts).
+ *
+ * Entity Framework Core's text log gives its parameters before their statement: see
+ * command-lines.ts.
+ *
+ * Not read: a statement taller than the lines read back; lines inside a JSON logger's message;
+ * parameters of statements of other threads logged between a statement and its own (they are
+ * taken by the columns of the statement above them: a value may be redacted under the wrong
+ * column, or left); a value only a detector that reads the column's name as context finds (a PIN
+ * under `pin = ?`).
  */
 import { takes } from '../act/members.js';
 import { arrayItems, placeholderColumns } from '../act/sql-statement.js';

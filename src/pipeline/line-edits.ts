@@ -8,6 +8,7 @@
  */
 import type { ActionPolicy, ResolvedAction } from '../act/actions.js';
 import type { CompiledDetector } from '../detect/compile.js';
+import { CodecError } from '../errors.js';
 import type { Severity } from '../record.js';
 import { encodeFor, quotedSpan } from './named-lines.js';
 import type { NamedSpan } from './named-values.js';
@@ -27,12 +28,15 @@ export interface LineEdit {
   at?: { start: number; end: number };
   /** How the replacement is written in the line's context (a quoted string's escapes), if not as it is. */
   encode?: (replaced: string) => string;
+  /** The field path of the finding, when not the line's (`$`): the member of a record that wraps the line (see wrapped-lines.ts). */
+  path?: string;
 }
 
 /** The base64 run of a key block's body line `text`, as `detector` replaces what it finds. */
 export function keyBlockEdits(text: string, detector: CompiledDetector, actions: ActionPolicy): LineEdit[] {
   const { spec } = detector;
-  const run = bodyRun(text) as { start: number; end: number };
+  const run = bodyRun(text);
+  if (!run) throw new CodecError('KEY_BLOCK_UNREADABLE', 'a line of a private key block holds no base64 run where its block said');
   return [{ start: run.start, end: run.end, value: text.slice(run.start, run.end), id: spec.id, category: spec.category, severity: spec.severity, label: spec.label, action: actions.forDetector(spec) }];
 }
 

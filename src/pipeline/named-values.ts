@@ -69,9 +69,11 @@
  * timestamp: `2024-05-01 10:00:00,123 INFO [main] c.a.Config - name: ...`; a program that logs
  * a manifest through its logger writes that on its first line only, and the rest follow bare,
  * read as above); a container runtime's partial line (`stdout P`, a line of 16 KiB or more cut
- * in parts) among full ones (`stdout F`); a first line after a byte order mark; a manifest's lines inside JSON records (a
- * container runtime's `{"log":...}`), which are no text lines; conditions a sibling alone would meet under a name no rule selects
- * (the name decides whether its lines are read). A Lambda invocation starts with nothing open: a
+ * in parts) among full ones (`stdout F`); a first line after a byte order mark; conditions a
+ * sibling alone would meet under a name no rule selects (the name decides whether its lines are
+ * read); a manifest's lines inside a JSON logger's message. A container runtime's record of a
+ * line (`{"log":"...\n",...}`) is read as the line it holds (see wrapped-lines.ts). A Lambda
+ * invocation starts with nothing open: a
  * value line whose name line another invocation held passes as any other line (a file read in
  * order, batch after batch, carries it; so do saved Lambda events given to `redact`).
  */

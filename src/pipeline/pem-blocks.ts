@@ -14,6 +14,9 @@
  * BEGIN before it in the data (the block began before the data did) has the body lines right
  * before it marked too.
  *
+ * A container runtime's record of a line (`{"log":"...\n",...}`) is read as the line it holds (see
+ * wrapped-lines.ts): a block printed by a program in a container is followed as in a text log.
+ *
  * A PuTTY key file (`.ppk`) has no BEGIN line: its `Private-Lines: N` line opens a block of the N
  * lines after it, each a body line that ends in a base64 run (of 2 or more); a line that does not
  * ends it cut short.

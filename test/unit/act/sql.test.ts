@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { embeddedValues } from '../../../src/act/embedded.js';
+import { boundMembers } from '../../../src/act/embedded-objects.js';
 import { boundParameters, boundTextValues, sqlValues } from '../../../src/act/sql.js';
 import { runEngine } from '../../helpers/engine.js';
 import { KeyRules } from '../../../src/detect/key-rules.js';
@@ -204,6 +205,30 @@ describe('sqlValues', () => {
     expect(out.params).not.toContain('20db5c120acd271b3e34f8404a9530ea35e7241a');
     expect(out.params).toMatch(/^\["\[\[EMAIL:[^"]+\]\]", "\[\[[A-Z_]+[^"]*\]\]", 1\]$/);
     expect(out.duration).toBe(2);
+  });
+
+  it('takes the parameters of an object inside a text, in its array or in the string of JSON that holds them', () => {
+    const held = (text: string): string[] => boundMembers(text, rules).map((v) => `${v.pattern}=${text.slice(v.start, v.end)}${v.value === undefined ? '' : ` (${v.value})`}`);
+    // Prisma's query event as a container's line holds it: a string of JSON inside a string of JSON.
+    const prisma = JSON.stringify({ query: 'SELECT "id" FROM "User" WHERE ("email" = $1 AND "reset_token" = $2) LIMIT $3', params: '["ann@example.com", "20db5c\\"cd271b\\u00e9", 1]' });
+    expect(held(prisma)).toEqual(['*_token=20db5c\\\\\\"cd271b\\\\u00e9 (20db5c"cd271bé)']);
+    // An array beside its statement, after a text prefix; objects inside others.
+    expect(held('prisma:query {"sql":"insert into users (first_name, password) values (?, ?)","bindings":["Ann","S3cr3t!"]} 3ms')).toEqual(['first_name=Ann', 'password=S3cr3t!']);
+    expect(held('{"event":{"db":{"query":"UPDATE u SET password = $2 WHERE id = $1","params":[7,"Pw-9x!q"]}}}')).toEqual(['password=Pw-9x!q']);
+    // No statement, parameters that are no array, no object: nothing.
+    expect(held('{"msg":"retry","params":["S3cr3t!"]}')).toEqual([]);
+    expect(held('{"sql":"update u set password = ?","params":"[not json"}')).toEqual([]);
+    expect(held('"params": ["S3cr3t!"] update u set password = ?')).toEqual([]);
+  });
+
+  it('redacts the parameters of a query event a container runtime wrapped, in place', async () => {
+    const event = JSON.stringify({ query: 'UPDATE "User" SET "password" = $1 WHERE "id" = $2', params: '["Pw-Zq8v!pL2mN0x", 7]', duration: 2 });
+    const r = await runEngine(`${JSON.stringify({ log: `${event}\n`, stream: 'stdout', time: '2024-05-01T10:00:00Z' })}\n`);
+    expect(r.summary).toMatchObject({ recordsIn: 1, appOut: 1 });
+    expect(r.output).not.toContain('Pw-Zq8v!pL2mN0x');
+    const inner = JSON.parse((JSON.parse(r.output) as { log: string }).log) as { params: string; duration: number };
+    expect(JSON.parse(inner.params)).toEqual(['[[PASSWORD]]', 7]);
+    expect(inner.duration).toBe(2);
   });
 
   it('counts question marks once each, however many a statement holds', () => {

@@ -1,0 +1,239 @@
+/**
+ * Text lines a container runtime or a log forwarder wrote inside JSON records, one line a record:
+ * Docker's json-file driver (`{"log":"...\n","stream":"stdout","time":"..."}`), and Fluent Bit's
+ * and Fluentd's records of a container's line (`{"time":"...","stream":"stdout","_p":"F","log":"..."}`,
+ * Kubernetes metadata after it), as they reach CloudWatch Logs. A private key's body line, a value
+ * under a name on the line above, a bind parameter below or above its statement (see pem-blocks.ts,
+ * named-values.ts, bound-lines.ts, diagnose-lines.ts, command-lines.ts) are then each in a record of their own, and
+ * are read as they are in a text log: those readers read a batch's text, in which such a record
+ * stands for the line its `log` member holds (its escapes decoded, the line end it ends with left
+ * out). What they mark in that text is replaced in the member, written as the member's string
+ * writes it (see {@link wrappedEdits}); the record then takes the structured path as any other.
+ *
+ * A record is read so when its `log` member (a key of the top-level object, named once) is a
+ * string that holds one line, a line end (`\n`, `\r\n` or `\r`, escaped either way) at its end
+ * at most: a string with a line end inside it (a runtime that keeps a multi-line message whole)
+ * or a lone surrogate stays a record as written. The rest of the record is not checked: a line
+ * that is no JSON record is read as text (the structured path says what it is).
+ *
+ * Not told apart: a partial record (`"_p":"P"`, a line of 16 KiB or more cut in parts) from a
+ * full one, and records of several containers or streams interleaved: their lines are read in
+ * the order the records come, as a text log's lines are.
+ */
+import { escapedOffsets } from '../codecs/json-splice.js';
+import type { LineEdit } from './line-edits.js';
+
+const NL = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const LOG_KEY = Buffer.from('"log"');
+
+/** A batch's text as the line readers read it: `data` and its line ends, and which lines are records' `log` members. */
+export interface BatchText {
+  readonly data: Buffer;
+  readonly ends: Int32Array;
+  /** 1 for each line (by index) read from a record's `log` member. */
+  readonly wrapped: Uint8Array;
+}
+
+/**
+ * The text of `data` (whole lines; `ends[i]` is line i's `\n`, or the end of the data), each
+ * record that wraps a line (see the module notes) replaced by that line, the others as they are.
+ * Undefined when no line is such a record (most batches: one native search).
+ */
+export function batchText(data: Buffer, ends: Int32Array): BatchText | undefined {
+  if (data.indexOf(LOG_KEY) === -1) return undefined;
+  // A line read from a record is shorter than the record: the text fits in the data's length.
+  const text = Buffer.allocUnsafe(data.length);
+  const wrapped = new Uint8Array(ends.length);
+  const out = new Int32Array(ends.length);
+  let length = 0;
+  for (let i = 0, start = 0; i < ends.length; i++) {
+    const end = ends[i] as number;
+    const read = data[start] === 0x7b ? wrappedLine(data.subarray(start, end > start && data[end - 1] === CR ? end - 1 : end), text, length) : -1;
+    if (read === -1) length += data.copy(text, length, start, end);
+    else {
+      wrapped[i] = 1;
+      length = read;
+    }
+    out[i] = length;
+    if (end < data.length) text[length++] = NL;
+    start = end + 1;
+  }
+  if (!wrapped.includes(1)) return undefined;
+  return { data: text.subarray(0, length), ends: out, wrapped };
+}
+
+/** The text of `data` (whole lines) as {@link batchText} reads it: the data itself when no line wraps one. */
+export function textOf(data: Uint8Array): Buffer {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (bytes.indexOf(LOG_KEY) === -1) return bytes;
+  const ends: number[] = [];
+  for (let nl = bytes.indexOf(NL); nl !== -1; nl = bytes.indexOf(NL, nl + 1)) ends.push(nl);
+  if (ends.length === 0 || (ends[ends.length - 1] as number) < bytes.length - 1) ends.push(bytes.length);
+  return batchText(bytes, Int32Array.from(ends))?.data ?? bytes;
+}
+
+/**
+ * Writes the line a record (`line`, its end left out) wraps into `out` at `at`, as UTF-8, and
+ * returns where it ends there; -1 when the record wraps none (`out` may then hold part of it),
+ * or names `log` twice (a reader of JSON takes the last, this one the first).
+ */
+function wrappedLine(line: Buffer, out: Buffer, at: number): number {
+  const open = logMember(line);
+  const read = open === -1 ? undefined : unescaped(line, open, out, at);
+  return read === undefined || logMember(line, read.close + 1, 1) !== -1 ? -1 : read.end;
+}
+
+/**
+ * The JSON string opened at `open` decoded into `out` at `at`, but for one line end at its end
+ * (`\n`, `\r\n` or `\r`, escaped either way): where it ends there, and where its closing quote
+ * stands; undefined when it holds another line end or a lone surrogate, or is not closed.
+ */
+function unescaped(line: Buffer, open: number, out: Buffer, at: number): { end: number; close: number } | undefined {
+  // The commonest: no escape, or none but the line end, and no CR.
+  const quote = line.indexOf(QUOTE, open + 1);
+  const slash = quote === -1 ? -1 : line.lastIndexOf(BACKSLASH, quote);
+  if (quote !== -1 && (slash <= open || (slash === quote - 2 && line[quote - 1] === 0x6e && line.lastIndexOf(BACKSLASH, slash - 1) <= open))) {
+    const stop = slash <= open ? quote : slash;
+    const cr = line.indexOf(CR, open + 1);
+    if (cr === -1 || cr >= stop) return { end: at + line.copy(out, at, open + 1, stop), close: quote };
+  }
+  let o = at;
+  // Where the line end started in `out`, and whether it is a CR that its LF may still follow.
+  let end = -1;
+  let cr = false;
+  for (let p = open + 1; p < line.length; ) {
+    const c = line[p] as number;
+    if (c === QUOTE) return { end: end === -1 ? o : end, close: p };
+    let code = c;
+    let bytes = 1;
+    if (c === BACKSLASH) {
+      const e = line[p + 1] as number;
+      if (e === 0x75) {
+        const unit = hex4(line, p + 2);
+        bytes = 6;
+        code = unit;
+        if (unit >= 0xdc00 && unit <= 0xdfff) return undefined;
+        if (unit >= 0xd800 && unit <= 0xdbff) {
+          const low = line[p + 6] === BACKSLASH && line[p + 7] === 0x75 ? hex4(line, p + 8) : -1;
+          if (low < 0xdc00 || low > 0xdfff) return undefined;
+          code = 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
+          bytes = 12;
+        }
+        if (code < 0) return undefined;
+      } else {
+        const byte = e === 0x6e ? NL : e === 0x72 ? CR : SIMPLE_ESCAPES[e];
+        if (byte === undefined) return undefined;
+        code = byte;
+        bytes = 2;
+      }
+    }
+    p += bytes;
+    if (code === NL || code === CR) {
+      // A line end: only at the end, `\r\n`, `\n` or `\r`.
+      if (end !== -1 && !(cr && code === NL)) return undefined;
+      if (end === -1) end = o;
+      cr = code === CR;
+      continue;
+    }
+    if (end !== -1) return undefined;
+    if (c !== BACKSLASH) out[o++] = c;
+    else if (code < 0x80) out[o++] = code;
+    else o += out.write(String.fromCodePoint(code), o, 'utf8');
+  }
+  return undefined;
+}
+
+/** What each one-letter escape of JSON stands for (by the letter's byte). */
+const SIMPLE_ESCAPES: Record<number, number> = { 0x22: 0x22, 0x5c: 0x5c, 0x2f: 0x2f, 0x62: 0x08, 0x66: 0x0c, 0x74: 0x09 };
+
+/** The four hex digits at `p` as a number, or -1. */
+function hex4(line: Buffer, p: number): number {
+  let n = 0;
+  for (let k = p; k < p + 4; k++) {
+    const c = line[k] as number;
+    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+    if (d === -1 || k >= line.length) return -1;
+    n = n * 16 + d;
+  }
+  return n;
+}
+
+/**
+ * The opening quote of the top-level `log` member's string in a record's line, or -1: each
+ * `"log"` found is checked to be a key of the outer object by reading the bytes before it
+ * (strings passed over, brackets counted), read once for the line. `from`: where to read from,
+ * `depth` the brackets open there.
+ */
+function logMember(line: Buffer, from = 0, depth = 0): number {
+  let at = from;
+  for (let key = line.indexOf(LOG_KEY, from); key !== -1; key = line.indexOf(LOG_KEY, key + 1)) {
+    // Read on up to the key: a string before it is passed over whole.
+    while (at < key) {
+      const c = line[at] as number;
+      if (c === QUOTE) {
+        const end = stringEnd(line, at);
+        if (end === -1) return -1;
+        at = end + 1;
+        continue;
+      }
+      if (c === 0x7b || c === 0x5b) depth += 1;
+      else if (c === 0x7d || c === 0x5d) depth -= 1;
+      at += 1;
+    }
+    if (at > key) {
+      // Inside a string: the next one.
+      key = at - 1;
+      continue;
+    }
+    let p = key + LOG_KEY.length;
+    while (line[p] === 0x20 || line[p] === 0x09) p += 1;
+    if (depth !== 1 || line[p] !== 0x3a) continue;
+    p += 1;
+    while (line[p] === 0x20 || line[p] === 0x09) p += 1;
+    return line[p] === QUOTE ? p : -1;
+  }
+  return -1;
+}
+
+/** The offset of the quote that closes the string opened at `open`, or -1. */
+function stringEnd(line: Buffer, open: number): number {
+  for (let q = line.indexOf(QUOTE, open + 1); q !== -1; q = line.indexOf(QUOTE, q + 1)) {
+    let slashes = 0;
+    while (line[q - 1 - slashes] === BACKSLASH) slashes += 1;
+    if (slashes % 2 === 0) return q;
+  }
+  return -1;
+}
+
+/**
+ * What `edits` makes of the line a record wraps, made in the record (`text`, its line): the
+ * reader's edits are given the wrapped line, and each span is moved to where its characters
+ * stand in the `log` string, its replacement written with that string's escapes. The field path
+ * of the findings is `$.log`, their offsets those in the string. Undefined when `text` wraps no
+ * line as {@link batchText} read it (it does, when the line is the one it read).
+ */
+export function wrappedEdits(text: string, edits: (line: string) => readonly LineEdit[]): LineEdit[] | undefined {
+  const bytes = Buffer.from(text, 'utf8');
+  const quote = bytes[0] === 0x7b ? logMember(bytes) : -1;
+  const decoded = Buffer.allocUnsafe(bytes.length);
+  const end = quote === -1 ? -1 : wrappedLine(bytes, decoded, 0);
+  if (end === -1) return undefined;
+  const open = bytes.toString('utf8', 0, quote).length;
+  const line = decoded.toString('utf8', 0, end);
+  const at = escapedOffsets(text, open, line.length);
+  const escape = (s: string): string => JSON.stringify(s).slice(1, -1);
+  return edits(line).map((e) => {
+    const where = e.at ?? e;
+    return {
+      ...e,
+      start: at[e.start] as number,
+      end: at[e.end] as number,
+      at: { start: where.start, end: where.end },
+      path: '$.log',
+      encode: (replaced: string) => escape(e.encode ? e.encode(replaced) : replaced),
+    };
+  });
+}

@@ -1,0 +1,90 @@
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ActionPolicy } from '../../../src/act/actions.js';
+import { processBatch, type BatchContext } from '../../../src/pipeline/batch.js';
+import { batchLines, halves } from '../../../src/pipeline/batcher.js';
+import { commandValues, openCommand } from '../../../src/pipeline/command-lines.js';
+import { builtinPolicy, LIMITS } from '../../helpers/engine.js';
+import { localKeys } from '../../helpers/keys.js';
+import { batchText, lookbackMarks } from '../../helpers/line-marks.js';
+
+const policy = builtinPolicy();
+
+/** The values each marked line of `lines` (one batch) holds, as `line: value (pattern)`. */
+const marked = (lines: readonly string[]): string[] => lookbackMarks(lines, policy, commandValues);
+
+const HEADER = 'info: Microsoft.EntityFrameworkCore.Database.Command[20101]';
+const executed = (params: string): string => `      Executed DbCommand (4ms) [Parameters=[${params}], CommandType='Text', CommandTimeout='30']`;
+const INSERT = [
+  HEADER,
+  executed("@p0='5acb1925-deeb-4395-ba6c-0498eae199b6', @p1='peggy@example.com' (Nullable = false) (Size = 256), @p2='tiger^th'TiB621' (Nullable = false) (Size = 4000), @p3=NULL (DbType = String)"),
+  '      SET IMPLICIT_TRANSACTIONS OFF;',
+  '      SET NOCOUNT ON;',
+  '      INSERT INTO [Users] ([Id], [Email], [Password], [ApiToken])',
+  '      VALUES (@p0, @p1, @p2, @p3);',
+];
+
+describe("Entity Framework Core's parameters before their statement in a text log", () => {
+  it('takes each parameter by the column its name stands for in the lines after it, to the message end', () => {
+    expect(marked(INSERT)).toEqual(["1: tiger^th'TiB621 -> tiger^th'TiB621 (password)"]);
+    // Serilog writes the statement's lines as they are; an UPDATE's SET and WHERE.
+    expect(
+      marked([
+        "[10:09:25 INF] Executed DbCommand (2ms) [Parameters=[@p1='7', @p0='Pw-Zq8v!pL2' (Size = 4000)], CommandType='Text', CommandTimeout='30']",
+        'UPDATE [Users] SET [PasswordHash] = @p0',
+        'WHERE [Id] = @p1;',
+      ]),
+    ).toEqual(['0: Pw-Zq8v!pL2 -> Pw-Zq8v!pL2 (*passwordhash)']);
+  });
+
+  it("reads no statement past the message's end, and leaves a value that is a token already", () => {
+    // The next entry, a blank line, a timestamped line, another command: none is the statement.
+    for (const end of [HEADER, '', '2024-05-01T10:00:00Z INSERT INTO [Users] ([Password]) VALUES (@p0)', executed("@p0='x'")]) {
+      expect(marked([executed("@p0='Pw-Zq8v!pL2'"), end, '      INSERT INTO [Users] ([Password]) VALUES (@p0);']).filter((m) => m.startsWith('0:'))).toEqual([]);
+    }
+    expect(marked([executed("@p0='[[PASSWORD]]'"), '      INSERT INTO [Users] ([Password]) VALUES (@p0);'])).toEqual([]);
+  });
+
+  it('tells the batcher how many last lines to carry to the next batch: those of a message it would cut', () => {
+    const carry = (lines: readonly string[]): number => openCommand(Buffer.from(batchText(lines)));
+    expect(carry(['GET /', ...INSERT.slice(0, 4)])).toBe(3);
+    expect(carry(['GET /', ...INSERT.slice(0, 2)])).toBe(1);
+    // A message that has ended; one that starts the batch is all of its lines.
+    expect(carry(['GET /', ...INSERT, HEADER])).toBe(0);
+    expect(carry(INSERT.slice(1, 4))).toBe(3);
+    expect(carry(['GET /', 'GET /health'])).toBe(0);
+  });
+});
+
+describe('a command cut into batches', () => {
+  let ctx: BatchContext;
+  beforeAll(async () => {
+    const { keys } = await localKeys();
+    const tokenKey = await keys.current();
+    ctx = { policy, actions: new ActionPolicy(), format: 'auto', limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey };
+  });
+
+  /** The output of `lines` cut by the batcher into batches of `size` lines (each cut in two again, `split`), tokens as their labels. */
+  async function run(lines: readonly string[], size: number, split: boolean): Promise<string> {
+    let seq = 0;
+    const data = Buffer.from(batchText(lines));
+    let out = '';
+    for await (const task of batchLines('c.log', (async function* () { yield data; })(), { maxBatchRecords: size, maxBatchBytes: 1 << 20 }, () => seq++)) {
+      for (const t of (split && halves(task)) || [task]) out += Buffer.from(processBatch(t, ctx).output).toString('utf8');
+    }
+    return out.replace(/\[\[([A-Z0-9_]+):[^\]]*\]\]/g, '[[$1]]');
+  }
+
+  it('redacts it as one batch does, wherever the batches would be cut', async () => {
+    const vocabulary = [INSERT, [HEADER, executed("@p0='Pw-Zq8v!pL2'"), '      UPDATE [Users] SET [Password] = @p0'], ['GET /health 200'], ['']];
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom(...vocabulary), { maxLength: 12 }), fc.integer({ min: INSERT.length + 1, max: 40 }), fc.boolean(), async (messages, size, split) => {
+        const lines = messages.flat();
+        const whole = await run(lines, 1000, false);
+        expect(whole).not.toContain('Pw-Zq8v!pL2');
+        expect(await run(lines, size, split)).toBe(whole);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
