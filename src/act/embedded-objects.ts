@@ -57,8 +57,8 @@ export function conditionalMembers(text: string, rules: KeyRules): ConditionalMe
 const MAY_BIND = /["'](?:params|parameters|bindings|binds?|args|arguments|values|bind_?values|bind_?params|query_?params|replacements)["'][ \t\r\n]*:/i;
 
 /**
- * The bind parameters that `redact` key rules take in the JSON objects of `text` that hold a
- * statement and its parameters side by side (see boundParameters in sql.ts), as in a record's
+ * The bind parameters that `redact` key rules take in the JSON objects (not Python dicts) of
+ * `text` that hold a statement and its parameters side by side (see boundParameters in sql.ts), as in a record's
  * own object: a query event of Prisma's logged as the line of a container's record
  * (`{"query":"... $1 ...","params":"[\"...\"]"}` in a `log` string), a query logger's JSON after
  * a text prefix. Each parameter is where `text` writes it: inside the array, or inside the string
@@ -79,8 +79,9 @@ export function boundMembers(text: string, rules: KeyRules): SqlValue[] {
     if (object === null || typeof object !== 'object' || Array.isArray(object)) continue;
     const bound = boundParameters(rules, object as Record<string, JsonValue>, Object.keys(object));
     if (!bound) continue;
-    for (const member of membersOf(text, open, end)) {
-      if (member.key !== bound.key) continue;
+    // The member JSON reads: the last of that key.
+    const member = membersOf(text, open, end).filter((m) => m.key === bound.key).at(-1);
+    if (member) {
       if (member.value === '[') {
         const close = containerEnd(text, member.valueStart) as number;
         for (const v of boundTextValues(text.slice(member.valueStart, close), bound.items)) out.push({ ...v, start: v.start + member.valueStart, end: v.end + member.valueStart });

@@ -13,7 +13,7 @@
 import { containerEnd, stringEnd } from '../codecs/json-splice.js';
 
 /** A quick test that `text` may hold a statement with values this module reads (the line prefilter's SQL_LINE in line-filter.ts holds more). */
-export const HINT = /\b(?:insert|set|where)\b/i;
+export const HINT = /\b(?:insert|set|where|using)\b/i;
 
 const IDENT = String.raw`(?:[A-Za-z_][\w$]*|"[^"\n]{1,128}"|` + '`[^`\\n]{1,128}`' + String.raw`|\[[^\]\n]{1,128}\])`;
 const QUALIFIED = String.raw`${IDENT}(?:\s*\.\s*${IDENT}){0,3}`;
@@ -36,6 +36,10 @@ const CAST = /::[A-Za-z_]\w*(?:\s*\(\s*\d+(?:\s*,\s*\d+)?\s*\))?(?:\[\])?/y;
 /** A column of an INSERT's list, and what follows it (a comma or the list's end). */
 const COLUMN = new RegExp(String.raw`\s*(${QUALIFIED})\s*([,)])`, 'y');
 const IDENTS = new RegExp(IDENT, 'g');
+/** A MERGE's source given as rows, up to its first row's parenthesis. */
+const MERGE_SOURCE = /\busing\s*\(\s*values\s*(?=\()/gi;
+/** The alias of a MERGE's source, up to the parenthesis of its column names. */
+const MERGE_ALIAS = new RegExp(String.raw`(?:as\s+)?${IDENT}\s*\(`, 'iy');
 /** An OUTPUT clause, then where VALUES stands after it (within a few hundred characters). */
 const OUTPUT = /^output\s/i;
 const VALUES_AFTER = /[^;]{0,512}?\bvalues\b/iy;
@@ -50,18 +54,44 @@ export interface Literal {
   next: number;
 }
 
-/** Each row of `text`'s INSERTs whose literals can all be read, one for each column named, with the column names. */
+/**
+ * Each row of `text`'s INSERTs whose literals can all be read, one for each column named, with the
+ * column names; and of a MERGE's rows given as its source (`MERGE [Users] USING (VALUES (@p0,
+ * @p1, 0), (@p2, @p3, 1)) AS i ([Email], [Password], _Position) ON 1=0 ...`, Entity Framework
+ * Core's insert of several rows on SQL Server), named after the rows.
+ */
 export function eachRow(text: string, visit: (names: readonly string[], items: readonly Literal[]) => void): void {
   eachInsert(text, (names, open) => {
-    for (let at = open; text[at] === '('; ) {
-      const tuple = literalList(text, at + 1);
-      if (!tuple) break;
-      if (tuple.items.length === names.length) visit(names, tuple.items);
-      at = skip(text, tuple.next);
-      if (text[at] !== ',') break;
-      at = skip(text, at + 1);
-    }
+    for (const items of rows(text, open).rows) if (items.length === names.length) visit(names, items);
   });
+  for (const m of text.matchAll(MERGE_SOURCE)) {
+    const source = rows(text, m.index + m[0].length);
+    // The source's end, its alias, then the names of its columns.
+    let at = skip(text, source.next);
+    if (text[at] !== ')') continue;
+    MERGE_ALIAS.lastIndex = skip(text, at + 1);
+    if (!MERGE_ALIAS.test(text)) continue;
+    at = MERGE_ALIAS.lastIndex;
+    const columns = columnList(text, at);
+    if (!columns) continue;
+    for (const items of source.rows) if (items.length === columns.names.length) visit(columns.names, items);
+  }
+}
+
+/** The rows of a VALUES list whose first opens at `open` (its parenthesis), up to one that cannot be read; `next`, past the last read. */
+function rows(text: string, open: number): { rows: Literal[][]; next: number } {
+  const out: Literal[][] = [];
+  let next = open;
+  for (let at = open; text[at] === '('; ) {
+    const tuple = literalList(text, at + 1);
+    if (!tuple) break;
+    out.push(tuple.items);
+    next = tuple.next;
+    at = skip(text, tuple.next);
+    if (text[at] !== ',') break;
+    at = skip(text, at + 1);
+  }
+  return { rows: out, next };
 }
 
 /** Each INSERT of `text` with a column list and VALUES: the columns' names, and where its first row opens (its parenthesis). */

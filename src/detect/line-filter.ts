@@ -234,12 +234,12 @@ const ITEM = String.raw`[\[,]\s*(?:\{\s*"[a-z]+(?:Value|_value)"\s*:\s*)?\\*["']
 /** What follows an item's closing quote when another item follows it: the comma, after the AnyValue's brace for an OTLP item. */
 const ITEM_END = String.raw`\s*\}?\s*,`;
 /**
- * SQL whose values a rule may take by their column (see act/sql.ts): an INSERT, or SET or WHERE
+ * SQL whose values a rule may take by their column (see act/sql.ts): an INSERT, a MERGE's rows (`USING (VALUES`), or SET or WHERE
  * with a comparison after it or before it (that module reads every comparison of a text that
  * holds one of those words: `JOIN t ON t.dob = ? WHERE active`). It matches more than that
  * module takes.
  */
-const SQL_LINE = String.raw`(?i)\binsert\s+(?:ignore\s+)?into\b|\b(?:set|where)\b[^\n]*?(?:=|<>|\s(?:i?like|in)\s)|(?:=|<>|\s(?:i?like|in)\s)[^\n]*?\b(?:set|where)\b`.replaceAll(String.raw`\s`, JS_SPACE);
+const SQL_LINE = String.raw`(?i)\binsert\s+(?:ignore\s+)?into\b|\busing\s*\(\s*values\b|\b(?:set|where)\b[^\n]*?(?:=|<>|\s(?:i?like|in)\s)|(?:=|<>|\s(?:i?like|in)\s)[^\n]*?\b(?:set|where)\b`.replaceAll(String.raw`\s`, JS_SPACE);
 /**
  * A line that gives bind parameters of the statement on a line above (see
  * pipeline/bound-lines.ts): Hibernate's binder, Prisma's printed query event, SQLAlchemy's engine

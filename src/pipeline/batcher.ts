@@ -8,7 +8,7 @@ import { linesAfter, linesAfterLong } from './lookback.js';
 import { namedStateAfter, type NamedState } from './named-values.js';
 import { pemStateAfter, type PemState } from './pem-blocks.js';
 import { textOf } from './wrapped-lines.js';
-import { openCommand } from './command-lines.js';
+import { behind, COMMAND_BYTES, continues, openCommand } from './command-lines.js';
 
 export interface BatchLimits {
   maxBatchRecords: number;
@@ -88,6 +88,34 @@ export async function* batchLines(
     return { bytes: end, lines };
   }
 
+  /**
+   * The last lines of the first `n` pending bytes (whole lines, `lines` of them) that hold a
+   * command's message they end inside (see openCommand in command-lines.ts), read from their last
+   * {@link COMMAND_BYTES}: how many and their bytes; undefined for none, or for all of them.
+   */
+  function carriedBytes(n: number, lines: number): { lines: number; bytes: number } | undefined {
+    const from = Math.max(0, n - COMMAND_BYTES);
+    const last = peek(from, n);
+    const whole = from === 0 ? last : last.subarray(last.indexOf(NL) + 1);
+    const carried = openCommand(textOf(whole));
+    if (carried === 0 || carried >= lines) return undefined;
+    return { lines: carried, bytes: whole.length - lastLinesStart(whole, carried) };
+  }
+
+  /** A copy of the pending bytes from `from` to `to`, left pending. */
+  function peek(from: number, to: number): Buffer {
+    const out = Buffer.allocUnsafe(to - from);
+    let base = 0;
+    for (const c of pending) {
+      if (base >= to) break;
+      const s = Math.max(from - base, 0);
+      const e = Math.min(to - base, c.length);
+      if (s < e) c.copy(out, base + s - from, s, e);
+      base += c.length;
+    }
+    return out;
+  }
+
   /** The first `n` pending bytes, copied into a buffer of their own (`own`: never one `alloc` gives). */
   function take(n: number, own = false): Uint8Array {
     const out = (own ? undefined : alloc?.(n)) ?? new Uint8Array(n);
@@ -142,19 +170,14 @@ export async function* batchLines(
         return;
       }
       if (lines === limits.maxBatchRecords || (enough && bytes > 0)) {
-        // The input's last lines: nothing follows them.
-        const last = final && bytes === pendingBytes;
-        const data = take(bytes);
-        const text = textOf(data);
-        // A command's message the batch would end inside goes whole to the next one (see command-lines.ts).
-        const carried = lines > 1 && !last ? openCommand(text) : 0;
-        if (carried === 0 || carried >= lines) yield task(data, lines, text);
-        else {
-          const keep = lastLinesStart(data, carried);
-          pending.unshift(Buffer.from(data.subarray(keep)));
-          pendingBytes += bytes - keep;
-          yield task(data.subarray(0, keep), lines - carried);
-        }
+        // At the input's end a last line without its end goes with the lines before it: a
+        // command's message may end there (see command-lines.ts).
+        const withLast = final && tail > 0 && tail <= maxLine && pendingBytes - bytes === tail && pendingBytes <= limits.maxBatchBytes && lines < limits.maxBatchRecords;
+        const n = withLast ? pendingBytes : bytes;
+        const count = withLast ? lines + 1 : lines;
+        // A command's message the batch would end inside goes whole to the next one.
+        const carried = count > 1 && !(final && n === pendingBytes) ? carriedBytes(n, count) : undefined;
+        yield carried ? task(take(n - carried.bytes), count - carried.lines) : task(take(n), count);
       } else if (final) {
         // A last line without an end.
         yield task(take(pendingBytes), 1);
@@ -260,15 +283,17 @@ export function halves(task: BatchTask): [BatchTask, BatchTask] | undefined {
   for (let nl = data.indexOf(NL); nl !== -1 && nl + 1 < data.length; nl = data.indexOf(NL, nl + 1)) starts.push(nl + 1);
   if (starts.length < 2) return undefined;
   let middle = starts.length >> 1;
-  // Not inside a command's message (see command-lines.ts): before it, or else after it.
+  // Not inside a command's message (see command-lines.ts): before it, or else at its end.
   const carried = openCommand(textOf(data.subarray(0, starts[middle] as number)));
   if (carried > 0 && carried < middle) middle -= carried;
   else if (carried > 0) {
-    let after = middle + 1;
-    while (after < starts.length && openCommand(textOf(data.subarray(0, starts[after] as number))) > 0) after++;
+    const text = textOf(data).toString('utf8').split('\n');
+    const head = behind((text[middle - carried] as string).replace(/\r$/, ''));
+    let end = middle;
+    while (end < starts.length && continues(head, behind((text[end] as string).replace(/\r$/, '')))) end++;
     // The batch is one message from its first line to its last: halves of it would not hold it.
-    if (after === starts.length) return undefined;
-    middle = after;
+    if (end === starts.length) return undefined;
+    middle = end;
   }
   const cut = starts[middle] as number;
   const first = Uint8Array.prototype.slice.call(data, 0, cut);

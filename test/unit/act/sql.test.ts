@@ -140,6 +140,10 @@ describe('sqlValues', () => {
       "password=Hunt'er7Zq",
       'api_key=x',
     ]);
+    // SQL Server's insert of several rows: a MERGE whose source is the rows, named after them.
+    const merge = "MERGE [Users] USING (\nVALUES (@p0, @p1, 0),\n(@p2, @p3, 1)) AS i ([first_name], [Password], _Position) ON 1=0\nWHEN NOT MATCHED THEN\nINSERT ([first_name], [Password])\nVALUES (i.[first_name], i.[Password])\nOUTPUT INSERTED.[Id], i._Position;";
+    expect(taken(command("@p0='Ann' (Size = 256), @p1='Pw-One-9x' (Size = 4000), @p2='Bob' (Size = 256), @p3='Pw-Two-9x' (Size = 4000)", merge))).toEqual(['first_name=Ann', 'password=Pw-One-9x', 'first_name=Bob', 'password=Pw-Two-9x']);
+    expect(taken("MERGE INTO users USING (VALUES ('Ann', 'Pw-Lit-9x')) AS s (first_name, password) ON users.first_name = s.first_name")).toEqual(['first_name=Ann', 'password=Pw-Lit-9x']);
     // Each command's parameters by its own statement.
     const two = `${command("@p0='S3cr3tOne'", 'UPDATE [Users] SET [Password] = @p0;')}\n${command("@p0='Ann'", 'INSERT INTO [Users] ([first_name]) VALUES (@p0);')}`;
     expect(taken(two)).toEqual(['password=S3cr3tOne', 'first_name=Ann']);
@@ -219,6 +223,8 @@ describe('sqlValues', () => {
     expect(held('{"msg":"retry","params":["S3cr3t!"]}')).toEqual([]);
     expect(held('{"sql":"update u set password = ?","params":"[not json"}')).toEqual([]);
     expect(held('"params": ["S3cr3t!"] update u set password = ?')).toEqual([]);
+    // A key given twice: JSON reads the last.
+    expect(held('{"query":"UPDATE u SET password = $1 WHERE id = $2","params":["public-H8",7],"params":["S3cret-H8b",7]}')).toEqual(['password=S3cret-H8b']);
   });
 
   it('redacts the parameters of a query event a container runtime wrapped, in place', async () => {

@@ -35,6 +35,11 @@ describe("Entity Framework Core's parameters before their statement in a text lo
         'WHERE [Id] = @p1;',
       ]),
     ).toEqual(['0: Pw-Zq8v!pL2 -> Pw-Zq8v!pL2 (*passwordhash)']);
+    // Behind a Compose service's prefix, each line; a file logger's timestamp before the entry only.
+    const compose = (line: string): string => `api-1  | ${line}`;
+    expect(marked([...INSERT.map(compose), 'db-1  | LOG:  checkpoint starting: time'])).toEqual(["1: tiger^th'TiB621 -> tiger^th'TiB621 (password)"]);
+    expect(marked([INSERT[1] as string, 'db-1  |       INSERT INTO [Users] ([Password]) VALUES (@p2);'])).toEqual([]);
+    expect(marked([`2024-05-01T10:09:25.123Z ${(INSERT[1] as string).trim()}`, ...INSERT.slice(2)])).toEqual(["0: tiger^th'TiB621 -> tiger^th'TiB621 (password)"]);
   });
 
   it("reads no statement past the message's end, and leaves a value that is a token already", () => {
@@ -54,6 +59,16 @@ describe("Entity Framework Core's parameters before their statement in a text lo
     expect(carry(INSERT.slice(1, 4))).toBe(3);
     expect(carry(['GET /', 'GET /health'])).toBe(0);
   });
+
+  it('cuts a batch in halves between messages, or not at all when it is one', () => {
+    const serilog = (n: number): string[] => [`[10:09:2${n} INF] Executed DbCommand (2ms) [Parameters=[@p0='Pw-${n}'], CommandType='Text', CommandTimeout='30']`, 'UPDATE [Users] SET [Password] = @p0', 'WHERE [Id] = 1;'];
+    const firstLines = (lines: readonly string[]): number[] | undefined =>
+      halves({ seq: 0, file: 'c.log', firstLine: 1, firstOffset: 0, data: Buffer.from(batchText(lines)) })?.map((t) => t.firstLine);
+    expect(firstLines([...serilog(1), ...serilog(2)])).toEqual([1, 4]);
+    expect(firstLines([...serilog(1), ...serilog(2), ...serilog(3)])).toEqual([1, 4]);
+    expect(firstLines(['GET /', ...INSERT.slice(1)])).toEqual([1, 2]);
+    expect(firstLines(INSERT.slice(1))).toBeUndefined();
+  });
 });
 
 describe('a command cut into batches', () => {
@@ -64,25 +79,41 @@ describe('a command cut into batches', () => {
     ctx = { policy, actions: new ActionPolicy(), format: 'auto', limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey };
   });
 
-  /** The output of `lines` cut by the batcher into batches of `size` lines (each cut in two again, `split`), tokens as their labels. */
-  async function run(lines: readonly string[], size: number, split: boolean): Promise<string> {
+  /**
+   * The output of `lines` (the last without its end, `open`) cut by the batcher into batches of
+   * `size` lines (each cut in two again, `split`), given in chunks of `chunk` bytes, tokens as
+   * their labels. Each batch's data is all of a buffer the batcher was given for it, or none.
+   */
+  async function run(lines: readonly string[], size: number, split: boolean, open = false, chunk = 1 << 20): Promise<string> {
     let seq = 0;
-    const data = Buffer.from(batchText(lines));
+    const text = batchText(lines);
+    const data = Buffer.from(open ? text.replace(/\n$/, '') : text);
+    const given = new Set<Uint8Array>();
+    const alloc = (n: number): Uint8Array => {
+      const room = new Uint8Array(n);
+      given.add(room);
+      return room;
+    };
     let out = '';
-    for await (const task of batchLines('c.log', (async function* () { yield data; })(), { maxBatchRecords: size, maxBatchBytes: 1 << 20 }, () => seq++)) {
+    const chunks = async function* (): AsyncGenerator<Buffer> {
+      for (let at = 0; at < data.length; at += chunk) yield data.subarray(at, at + chunk);
+    };
+    for await (const task of batchLines('c.log', chunks(), { maxBatchRecords: size, maxBatchBytes: 1 << 20 }, () => seq++, alloc)) {
+      expect(given.has(task.data) || ![...given].some((g) => g.buffer === task.data.buffer)).toBe(true);
       for (const t of (split && halves(task)) || [task]) out += Buffer.from(processBatch(t, ctx).output).toString('utf8');
     }
     return out.replace(/\[\[([A-Z0-9_]+):[^\]]*\]\]/g, '[[$1]]');
   }
 
   it('redacts it as one batch does, wherever the batches would be cut', async () => {
-    const vocabulary = [INSERT, [HEADER, executed("@p0='Pw-Zq8v!pL2'"), '      UPDATE [Users] SET [Password] = @p0'], ['GET /health 200'], ['']];
+    const update = [HEADER, executed("@p0='Pw-Zq8v!pL2'"), '      UPDATE [Users] SET [Password] = @p0'];
+    const vocabulary = [INSERT, update, update.map((l) => `api-1  | ${l}`), ['GET /health 200'], ['db-1  | LOG:  checkpoint'], ['']];
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.constantFrom(...vocabulary), { maxLength: 12 }), fc.integer({ min: INSERT.length + 1, max: 40 }), fc.boolean(), async (messages, size, split) => {
+      fc.asyncProperty(fc.array(fc.constantFrom(...vocabulary), { maxLength: 12 }), fc.integer({ min: INSERT.length + 1, max: 40 }), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 2000 }), async (messages, size, split, open, chunk) => {
         const lines = messages.flat();
-        const whole = await run(lines, 1000, false);
+        const whole = await run(lines, 1000, false, open);
         expect(whole).not.toContain('Pw-Zq8v!pL2');
-        expect(await run(lines, size, split)).toBe(whole);
+        expect(await run(lines, size, split, open, chunk)).toBe(whole);
       }),
       { numRuns: 300 },
     );
