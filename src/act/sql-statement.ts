@@ -13,7 +13,7 @@
 import { containerEnd, stringEnd } from '../codecs/json-splice.js';
 
 /** A quick test that `text` may hold a statement with values this module reads (the line prefilter's SQL_LINE in line-filter.ts holds more). */
-export const HINT = /\b(?:insert|set|where|using)\b/i;
+export const HINT = /\b(?:insert|set|where)\b|\busing\s*\(\s*values\b/i;
 
 const IDENT = String.raw`(?:[A-Za-z_][\w$]*|"[^"\n]{1,128}"|` + '`[^`\\n]{1,128}`' + String.raw`|\[[^\]\n]{1,128}\])`;
 const QUALIFIED = String.raw`${IDENT}(?:\s*\.\s*${IDENT}){0,3}`;

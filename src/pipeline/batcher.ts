@@ -8,7 +8,7 @@ import { linesAfter, linesAfterLong } from './lookback.js';
 import { namedStateAfter, type NamedState } from './named-values.js';
 import { pemStateAfter, type PemState } from './pem-blocks.js';
 import { textOf } from './wrapped-lines.js';
-import { behind, COMMAND_BYTES, continues, openCommand } from './command-lines.js';
+import { behind, COMMAND_BYTES, COMMAND_LINES, continues, openCommand } from './command-lines.js';
 
 export interface BatchLimits {
   maxBatchRecords: number;
@@ -95,7 +95,8 @@ export async function* batchLines(
    */
   function carriedBytes(n: number, lines: number): { lines: number; bytes: number } | undefined {
     const from = Math.max(0, n - COMMAND_BYTES);
-    const last = peek(from, n);
+    // From the first line that starts in the window (the byte before it read, to tell).
+    const last = peek(Math.max(0, from - 1), n);
     const whole = from === 0 ? last : last.subarray(last.indexOf(NL) + 1);
     const carried = openCommand(textOf(whole));
     if (carried === 0 || carried >= lines) return undefined;
@@ -290,7 +291,7 @@ export function halves(task: BatchTask): [BatchTask, BatchTask] | undefined {
     const text = textOf(data).toString('utf8').split('\n');
     const head = behind((text[middle - carried] as string).replace(/\r$/, ''));
     let end = middle;
-    while (end < starts.length && continues(head, behind((text[end] as string).replace(/\r$/, '')))) end++;
+    while (end < starts.length && end - (middle - carried) <= COMMAND_LINES && continues(head, behind((text[end] as string).replace(/\r$/, '')))) end++;
     // The batch is one message from its first line to its last: halves of it would not hold it.
     if (end === starts.length) return undefined;
     middle = end;

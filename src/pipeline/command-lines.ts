@@ -53,14 +53,16 @@ export function behind(text: string): Behind {
 }
 
 /**
- * Whether `line` (after the parameter line `head`) is one of its message's lines: a line behind
- * a prefix of the parameter line's shape (a Compose service's, `kubectl logs --prefix`'s), or
- * behind none (a logger that prefixes an entry writes its message's later lines bare), that is
- * no blank line, no log entry's first line (see {@link ENTRY}) and no other command's parameters.
+ * Whether `line` (after the parameter line `head`) is one of its message's lines, and no blank
+ * line nor another command's parameters: a line behind no prefix that starts no log entry (see
+ * {@link ENTRY}; a logger that prefixes an entry writes its message's later lines bare), or one
+ * behind a prefix of the parameter line's shape (a Compose service's, `kubectl logs --prefix`'s)
+ * whose text is indented as the console logger indents a message's lines (a prefix of that shape
+ * before text that is not is another entry's: the next line of a file logger's timestamps).
  */
 export function continues(head: Behind, line: Behind): boolean {
-  if (line.shape !== '' && line.shape !== head.shape) return false;
-  return !(line.rest.trim() === '' || ENTRY.test(line.rest) || line.rest.includes(PARAMETERS));
+  if (line.rest.trim() === '' || line.rest.includes(PARAMETERS)) return false;
+  return line.shape === '' ? !ENTRY.test(line.rest) : line.shape === head.shape && /^[ \t]/.test(line.rest);
 }
 
 /**

@@ -67,6 +67,7 @@ describe('sqlValues', () => {
   });
 
   it('reads nothing in text without a statement', () => {
+    expect(taken("using key password = 'hunter2-xyz'")).toEqual([]);
     expect(taken("password = 'S3cr3t' is how the config reads")).toEqual([]);
     expect(sqlValues("UPDATE t SET password = 'x'", new KeyRules([]))).toEqual([]);
   });

@@ -40,6 +40,10 @@ describe("Entity Framework Core's parameters before their statement in a text lo
     expect(marked([...INSERT.map(compose), 'db-1  | LOG:  checkpoint starting: time'])).toEqual(["1: tiger^th'TiB621 -> tiger^th'TiB621 (password)"]);
     expect(marked([INSERT[1] as string, 'db-1  |       INSERT INTO [Users] ([Password]) VALUES (@p2);'])).toEqual([]);
     expect(marked([`2024-05-01T10:09:25.123Z ${(INSERT[1] as string).trim()}`, ...INSERT.slice(2)])).toEqual(["0: tiger^th'TiB621 -> tiger^th'TiB621 (password)"]);
+    // The next entries of a file logger's timestamps are not its lines.
+    const stamped = [`2024-05-01T10:09:25.123Z ${executed("@p0='Pw-Zq8v!pL2'").trim()}`, '2024-05-01T10:09:25.130Z GET /health 200', '2024-05-01T10:09:25.131Z UPDATE [Users] SET [Password] = @p0'];
+    expect(marked(stamped)).toEqual([]);
+    expect(openCommand(Buffer.from(batchText(['GET /', ...stamped])))).toBe(0);
   });
 
   it("reads no statement past the message's end, and leaves a value that is a token already", () => {
@@ -68,6 +72,9 @@ describe("Entity Framework Core's parameters before their statement in a text lo
     expect(firstLines([...serilog(1), ...serilog(2), ...serilog(3)])).toEqual([1, 4]);
     expect(firstLines(['GET /', ...INSERT.slice(1)])).toEqual([1, 2]);
     expect(firstLines(INSERT.slice(1))).toBeUndefined();
+    // No message is longer than the lines a batch reads for one.
+    const long = [executed("@p0='x'"), ...Array.from({ length: 600 }, (_, i) => `   at Frame${i}()`)];
+    expect(firstLines(long)).toHaveLength(2);
   });
 });
 
