@@ -15,10 +15,19 @@ import { QuarantineSink } from '../../src/sinks/quarantine.js';
 import { readLedgerEvents } from '../../src/sinks/ledger/reader.js';
 import { LedgerSink } from '../../src/sinks/ledger/sink.js';
 import { LocalSigner } from '../../src/sinks/ledger/signer.js';
-import { tempDir } from './keys.js';
+import { localKeys, tempDir } from './keys.js';
+import { ActionPolicy } from '../../src/act/actions.js';
+import type { BatchContext } from '../../src/pipeline/batch.js';
 
 export const LIMITS = { maxRecordBytes: 1024 * 1024, maxDepth: 64 };
 export const builtinPolicy = (): CompiledPolicy => new CompiledPolicy(loadPolicy([builtinPatternsDir()]), { maxDepth: LIMITS.maxDepth });
+
+/** What processBatch needs to run `policy` over a batch, with local keys (tokens and the quarantine under one data key). */
+export async function batchContext(policy: CompiledPolicy): Promise<BatchContext> {
+  const { keys } = await localKeys();
+  const tokenKey = await keys.current();
+  return { policy, actions: new ActionPolicy(), format: 'auto', limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey };
+}
 
 export interface EngineRun {
   summary: RunSummary;

@@ -1,11 +1,9 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ActionPolicy } from '../../../src/act/actions.js';
 import { processBatch, type BatchContext } from '../../../src/pipeline/batch.js';
 import { batchLines, halves } from '../../../src/pipeline/batcher.js';
 import { commandValues, openCommand } from '../../../src/pipeline/command-lines.js';
-import { builtinPolicy, LIMITS } from '../../helpers/engine.js';
-import { localKeys } from '../../helpers/keys.js';
+import { batchContext, builtinPolicy } from '../../helpers/engine.js';
 import { batchText, lookbackMarks } from '../../helpers/line-marks.js';
 
 const policy = builtinPolicy();
@@ -81,9 +79,7 @@ describe("Entity Framework Core's parameters before their statement in a text lo
 describe('a command cut into batches', () => {
   let ctx: BatchContext;
   beforeAll(async () => {
-    const { keys } = await localKeys();
-    const tokenKey = await keys.current();
-    ctx = { policy, actions: new ActionPolicy(), format: 'auto', limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey };
+    ctx = await batchContext(policy);
   });
 
   /**

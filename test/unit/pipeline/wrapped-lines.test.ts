@@ -6,8 +6,7 @@ import { processBatch, type BatchContext, type BatchResult } from '../../../src/
 import { namedEdits } from '../../../src/pipeline/line-edits.js';
 import { batchLines, halves } from '../../../src/pipeline/batcher.js';
 import { batchText, textOf, wrappedEdits } from '../../../src/pipeline/wrapped-lines.js';
-import { builtinPolicy, LIMITS } from '../../helpers/engine.js';
-import { localKeys } from '../../helpers/keys.js';
+import { batchContext, builtinPolicy } from '../../helpers/engine.js';
 
 const policy = builtinPolicy();
 
@@ -169,9 +168,7 @@ const tokensOut = (text: string): string => text.replace(/\[\[([A-Z0-9_]+):[^\]]
 describe('a record that wraps a line is redacted as the line', () => {
   let ctx: BatchContext;
   beforeAll(async () => {
-    const { keys } = await localKeys();
-    const tokenKey = await keys.current();
-    ctx = { policy, actions: new ActionPolicy(), format: 'auto', limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey };
+    ctx = await batchContext(policy);
   });
 
   /** `lines` cut by the batcher into batches of `size` lines (each cut in two again, `split`), each batch processed. */
