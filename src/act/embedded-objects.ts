@@ -7,7 +7,7 @@
  */
 import type { KeyRules } from '../detect/key-rules.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
-import { containerEnd, escapedOffsets, stringEnd } from '../codecs/json-splice.js';
+import { containerEnd, escapedOffsets, stringEnd } from '../codecs/json-text.js';
 import { pythonLiteral } from '../codecs/python-literal.js';
 import type { JsonValue } from '../record.js';
 import { boundParameters, boundTextValues, type SqlValue } from './sql.js';

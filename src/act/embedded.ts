@@ -16,7 +16,7 @@ import RE2 from 're2';
 import type { KeyDecision, KeyRules } from '../detect/key-rules.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
 import type { TokenRef } from '../crypto/token.js';
-import { containerEnd } from '../codecs/json-splice.js';
+import { containerEnd } from '../codecs/json-text.js';
 import { decodedViews, hasEscapes } from '../detect/escapes.js';
 import { repeatsIn, ValueSet } from '../detect/repeats.js';
 import { boundMembers, conditionalMembers, unquoted } from './embedded-objects.js';

@@ -16,7 +16,7 @@
  * Parameters a log record holds in a member beside the statement are read by boundParameters in
  * sql.ts.
  */
-import { containerEnd } from '../codecs/json-splice.js';
+import { containerEnd } from '../codecs/json-text.js';
 import { arrayItems, insertAtStart, namedPlaceholderColumns, placeholderColumns, skip, type Literal } from './sql-statement.js';
 
 /** Each parameter logged in `text` that a statement's placeholder names, given to `take` with its column: TypeORM's, then Entity Framework Core's, then Laravel's. */

@@ -10,7 +10,7 @@
  * its positions are not known. Identifiers may be quoted ("col", `col`, [col]) and qualified
  * (u.password); the last part names the column.
  */
-import { containerEnd, stringEnd } from '../codecs/json-splice.js';
+import { containerEnd, stringEnd } from '../codecs/json-text.js';
 
 /** A quick test that `text` may hold a statement with values this module reads (the line prefilter's SQL_LINE in line-filter.ts holds more). */
 export const HINT = /\b(?:insert|set|where)\b|\busing\s*\(\s*values\b/i;

@@ -16,7 +16,7 @@
  * their literals are read (quoted and qualified identifiers, a tuple that cannot be read) is told
  * in sql-statement.ts.
  */
-import { containerEnd } from '../codecs/json-splice.js';
+import { containerEnd } from '../codecs/json-text.js';
 import type { KeyRules } from '../detect/key-rules.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
 import type { JsonValue } from '../record.js';

@@ -5,6 +5,7 @@
  * keeps the last of them, so an earlier one is never seen by detectors, yet it is still in the text.
  */
 import { fieldPath, type JsonValue } from '../record.js';
+import { containerEnd, stringEnd } from './json-text.js';
 
 interface Span {
   start: number;
@@ -26,8 +27,6 @@ const ITEM = '\u0001';
 /** Escapes the separators (and itself) inside a key, so that every path names one value. */
 const ESCAPE = '\u0002';
 const QUOTE = 0x22;
-const APOSTROPHE = 0x27;
-const BACKSLASH = 0x5c;
 
 /** The path of member `key` of the object at `path`. */
 export function memberPath(path: string, key: string): string {
@@ -154,48 +153,6 @@ class Indexer {
 /** The characters all paths of an index may hold: this many per character of the text, and a base. */
 const PATH_CHARS_PER_CHAR = 32;
 const PATH_CHARS_BASE = 1 << 16;
-
-/**
- * Just past the object or array that opens at `open`, found without recursion, or undefined when it
- * does not close. Strings are skipped, in double quotes or in single ones: JSON, or a Python dict
- * written in a text (see act/embedded.ts); JSON has no single quote outside its strings.
- */
-export function containerEnd(text: string, open: number): number | undefined {
-  let depth = 0;
-  for (let i = open; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE || c === APOSTROPHE) i = stringEnd(text, i) - 1;
-    else if (c === 0x7b || c === 0x5b) depth++;
-    else if ((c === 0x7d || c === 0x5d) && --depth === 0) return i + 1;
-  }
-  return undefined;
-}
-
-/** Just past the closing quote of the string whose opening quote (either kind) is at `open`. */
-export function stringEnd(text: string, open: number): number {
-  const quote = text[open] as string;
-  for (let q = text.indexOf(quote, open + 1); q !== -1; q = text.indexOf(quote, q + 1)) {
-    let b = q - 1;
-    while (text.charCodeAt(b) === BACKSLASH) b--;
-    // An even number of backslashes before it: the quote is not escaped.
-    if ((q - 1 - b) % 2 === 0) return q + 1;
-  }
-  return text.length;
-}
-
-/**
- * Where each UTF-16 unit of the JSON string opened at `open` in `text` stands in `text`, for the
- * first `length` units its value reads (`at[length]`: where the next one is written): an escape
- * stands for one unit, six characters for `\uXXXX` and two for the others.
- */
-export function escapedOffsets(text: string, open: number, length: number): Int32Array {
-  const at = new Int32Array(length + 1);
-  for (let k = 0, p = open + 1; k <= length; k++) {
-    at[k] = p;
-    p += text.charCodeAt(p) !== BACKSLASH ? 1 : text[p + 1] === 'u' ? 6 : 2;
-  }
-  return at;
-}
 
 /** The keys an index path goes through, as written in the record (escapes decoded). */
 export function indexPathKeys(path: string): string[] {

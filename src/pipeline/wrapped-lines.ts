@@ -20,7 +20,7 @@
  * full one, and records of several containers or streams interleaved: their lines are read in
  * the order the records come, as a text log's lines are.
  */
-import { escapedOffsets } from '../codecs/json-splice.js';
+import { escapedOffsets } from '../codecs/json-text.js';
 import type { LineEdit } from './line-edits.js';
 
 const NL = 0x0a;
