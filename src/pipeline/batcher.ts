@@ -8,7 +8,7 @@ import { linesAfter, linesAfterLong } from './lookback.js';
 import { namedStateAfter, type NamedState } from './named-values.js';
 import { pemStateAfter, type PemState } from './pem-blocks.js';
 import { textOf } from './wrapped-lines.js';
-import { behind, COMMAND_BYTES, COMMAND_LINES, continues, openCommand } from './command-lines.js';
+import { behind, COMMAND_BYTES, COMMAND_LINES, COMMAND_WORDS, continues, openCommand } from './command-lines.js';
 
 export interface BatchLimits {
   maxBatchRecords: number;
@@ -95,12 +95,30 @@ export async function* batchLines(
    */
   function carriedBytes(n: number, lines: number): { lines: number; bytes: number } | undefined {
     const from = Math.max(0, n - COMMAND_BYTES);
+    // Most batches hold no command's parameters: nothing is copied.
+    if (!COMMAND_WORDS.some((w) => pendingHolds(from, n, w))) return undefined;
     // From the first line that starts in the window (the byte before it read, to tell).
     const last = peek(Math.max(0, from - 1), n);
     const whole = from === 0 ? last : last.subarray(last.indexOf(NL) + 1);
     const carried = openCommand(textOf(whole));
     if (carried === 0 || carried >= lines) return undefined;
     return { lines: carried, bytes: whole.length - lastLinesStart(whole, carried) };
+  }
+
+  /** Whether the pending bytes from `from` to `to` hold `word`, searched in place (but for the few bytes around an edge between chunks). */
+  function pendingHolds(from: number, to: number, word: Buffer): boolean {
+    let base = 0;
+    for (const c of pending) {
+      if (base >= to) break;
+      const s = Math.max(from - base, 0);
+      const e = Math.min(to - base, c.length);
+      if (s < e && c.subarray(s, e).indexOf(word) !== -1) return true;
+      // The word across this chunk's end (and the chunks after it, when they are short).
+      const edge = base + c.length;
+      if (edge > from && edge < to && peek(Math.max(from, edge - word.length + 1), Math.min(to, edge + word.length - 1)).indexOf(word) !== -1) return true;
+      base += c.length;
+    }
+    return false;
   }
 
   /** A copy of the pending bytes from `from` to `to`, left pending. */

@@ -28,6 +28,21 @@ const CR = 0x0d;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const LOG_KEY = Buffer.from('"log"');
+const LOG_KEY_TAIL = Buffer.from('log"');
+
+/**
+ * Whether `data` holds `"log"` anywhere. Every batch is searched for it, in the batcher and in the
+ * worker. Buffer#indexOf stops at each byte equal to the word's first one: in JSON lines a quote
+ * comes every few bytes, and `"log"` took 500 us per 512 KiB of the benchmark's JSON lines, where
+ * `log"` (each hit then checked for the quote before it) took 100; in text, where quotes are rare,
+ * `"log"` is the faster search (7 against 74 us on the loghub lines). A batch whose first byte opens
+ * a JSON object is searched by `log"`.
+ */
+function holdsLogKey(data: Buffer): boolean {
+  if (data[0] !== 0x7b) return data.indexOf(LOG_KEY) !== -1;
+  for (let at = data.indexOf(LOG_KEY_TAIL, 1); at !== -1; at = data.indexOf(LOG_KEY_TAIL, at + 1)) if (data[at - 1] === QUOTE) return true;
+  return false;
+}
 
 /** A batch's text as the line readers read it: `data` and its line ends, and which lines are records' `log` members. */
 export interface BatchText {
@@ -43,7 +58,7 @@ export interface BatchText {
  * Undefined when no line is such a record (most batches: one native search).
  */
 export function batchText(data: Buffer, ends: Int32Array): BatchText | undefined {
-  if (data.indexOf(LOG_KEY) === -1) return undefined;
+  if (!holdsLogKey(data)) return undefined;
   // A line read from a record is shorter than the record: the text fits in the data's length.
   const text = Buffer.allocUnsafe(data.length);
   const wrapped = new Uint8Array(ends.length);
@@ -68,7 +83,7 @@ export function batchText(data: Buffer, ends: Int32Array): BatchText | undefined
 /** The text of `data` (whole lines) as {@link batchText} reads it: the data itself when no line wraps one. */
 export function textOf(data: Uint8Array): Buffer {
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (bytes.indexOf(LOG_KEY) === -1) return bytes;
+  if (!holdsLogKey(bytes)) return bytes;
   const ends: number[] = [];
   for (let nl = bytes.indexOf(NL); nl !== -1; nl = bytes.indexOf(NL, nl + 1)) ends.push(nl);
   if (ends.length === 0 || (ends[ends.length - 1] as number) < bytes.length - 1) ends.push(bytes.length);

@@ -108,6 +108,17 @@ describe('a command cut into batches', () => {
     return out.replace(/\[\[([A-Z0-9_]+):[^\]]*\]\]/g, '[[$1]]');
   }
 
+  it('finds a parameter line the chunks it came in cut anywhere, escaped in a record too', async () => {
+    const update = ['GET /health 200', HEADER, executed("@p0='Pw-Zq8v!pL2'"), '      UPDATE [Users] SET [Password] = @p0', 'GET /health 200'];
+    // The batcher reads the bytes it holds for the parameter list's opening, or a \u escape a record's text decodes into it.
+    const record = (line: string): string => JSON.stringify({ log: `${line}\n`, stream: 'stdout' }).replace('[Parameters=[', '\\u005bParameters=\\u005b');
+    for (const lines of [update, update.map(record)]) {
+      const whole = await run(lines, 1000, false);
+      expect(whole).not.toContain('Pw-Zq8v!pL2');
+      for (let chunk = 1; chunk <= 48; chunk++) for (const size of [3, 4]) expect(await run(lines, size, false, false, chunk)).toBe(whole);
+    }
+  });
+
   it('redacts it as one batch does, wherever the batches would be cut', async () => {
     const update = [HEADER, executed("@p0='Pw-Zq8v!pL2'"), '      UPDATE [Users] SET [Password] = @p0'];
     const vocabulary = [INSERT, update, update.map((l) => `api-1  | ${l}`), ['GET /health 200'], ['db-1  | LOG:  checkpoint'], ['']];
