@@ -1,9 +1,7 @@
 /** JSON values as the redaction walk builds and reads them. */
 import RE2 from 're2';
-import { hasEscapes } from '../detect/escapes.js';
 import { NAMES, VALUES } from '../detect/in-key.js';
-import { mayHideNumber } from '../detect/numbers.js';
-import { readings } from '../detect/readings.js';
+import { hasReadings, readings } from '../detect/readings.js';
 import { decodedForms, MIN_REPEATED_VALUE, repeatsIn, SEARCH_BUDGET, ValueSet } from '../detect/repeats.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import type { KeyDecision, KeyRules } from '../detect/key-rules.js';
@@ -100,7 +98,7 @@ export function mayRepeat(redacted: ReadonlyMap<string, { count: number }>, sour
   // Counting each value costs the text's length (the search itself costs no more past that).
   if (source === undefined || source.includes('\\') || numbersReadOtherwise || redacted.size * source.length > SEARCH_BUDGET) return true;
   // The text as its other readings spell it too (`%21` decoded, `5.36274189E8` as its digits).
-  const texts = hasEscapes(source) || mayHideNumber(source) ? [source, ...readings(source).map((v) => v.text)] : [source];
+  const texts = hasReadings(source) ? [source, ...readings(source).map((v) => v.text)] : [source];
   for (const [value, by] of redacted) {
     if (value.length < MIN_REPEATED_VALUE) continue;
     for (const text of texts) {

@@ -1,9 +1,16 @@
 /**
- * The ways detection reads a string besides as written: with its escapes decoded (escapes.ts) and
- * with its numbers written as their plain digits (numbers.ts), each view mapped onto the original.
+ * The ways detection reads a string besides as written: with its escapes decoded (escapes.ts),
+ * with its numbers written as their plain digits (numbers.ts), and without its terminal sequences
+ * (terminal-codes.ts), each view mapped onto the original.
  */
-import { decodedViews, type DecodedView } from './escapes.js';
-import { numberView } from './numbers.js';
+import { decodedViews, hasEscapes, type DecodedView } from './escapes.js';
+import { mayHideNumber, numberView } from './numbers.js';
+import { holdsEscape, terminalCodesView } from './terminal-codes.js';
+
+/** True when `text` may have a reading besides its writing (cheaper than {@link readings}). */
+export function hasReadings(text: string): boolean {
+  return hasEscapes(text) || mayHideNumber(text) || holdsEscape(text);
+}
 
 /** The readings of `text` besides its writing, each mapped onto `text`; empty when it has none. */
 export function readings(text: string): DecodedView[] {
@@ -22,5 +29,7 @@ export function readings(text: string): DecodedView[] {
   }
   const numbers = numberView(text);
   if (numbers) views.push(numbers);
+  const plain = terminalCodesView(text);
+  if (plain) views.push(plain);
   return views;
 }

@@ -5,8 +5,7 @@
  */
 import type { TokenRef } from '../crypto/token.js';
 import { hasEscapes } from './escapes.js';
-import { mayHideNumber } from './numbers.js';
-import { readings } from './readings.js';
+import { hasReadings, readings } from './readings.js';
 
 /** Values shorter than this are not looked for again. */
 export const MIN_REPEATED_VALUE = 6;
@@ -137,7 +136,7 @@ export function repeatsIn(text: string, values: ValueSet, tokens: () => readonly
   let known: readonly TokenRef[] | undefined;
   const ownTokens = (): readonly TokenRef[] => (known ??= tokens());
   const out: Repeat[] = standalone(text, values, ownTokens).map(({ at, value }) => ({ start: at, end: at + value.length, value }));
-  if (hasEscapes(text) || mayHideNumber(text)) {
+  if (hasReadings(text)) {
     for (const view of readings(text)) {
       const ends = view.end ?? view.at;
       for (const { at, value } of standalone(view.text, values, [])) {

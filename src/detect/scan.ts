@@ -5,11 +5,11 @@
  * rejected when explain asks for it, so explain never disagrees with redaction.
  */
 import { findTokens, isTokenBody, type TokenRef } from '../crypto/token.js';
-import { hasEscapes, type DecodedView } from './escapes.js';
+import type { DecodedView } from './escapes.js';
 import { wordsOf } from './key-words.js';
-import { mayHideNumber } from './numbers.js';
 import { resolveOverlaps } from './overlaps.js';
-import { readings } from './readings.js';
+import { hasReadings, readings } from './readings.js';
+import { crossesSequence, isTerminalView } from './terminal-codes.js';
 import { standalone } from './repeats.js';
 import type { CompiledDetector, CompiledPolicy } from './compile.js';
 import { execAll, keywordsNear, nearestKeyword, type RegexMatch } from './regex-matches.js';
@@ -82,7 +82,7 @@ export function scanText(policy: CompiledPolicy, text: string, trace?: TraceEntr
   if (!policy.prefilter || text.length === 0) return [];
   const keys = context?.keys ?? [];
   // Most strings of a record its raw line marks: no detector, and nothing a decoded view or the key could add.
-  if (only?.length === 0 && keys.length === 0 && !hasEscapes(text) && !mayHideNumber(text)) return [];
+  if (only?.length === 0 && keys.length === 0 && !hasReadings(text)) return [];
   // Clean alone is not clean under a key that holds a keyword.
   const cacheable = !trace && keys.length === 0 && text.length <= CLEAN_CACHE_MAX_CHARS;
   if (cacheable && policy.cleanValues.has(text)) return [];
@@ -204,7 +204,12 @@ export function scanWithViews(
   known?: KnownRow,
   under?: string,
 ): Match[] {
-  const all = hits.length === 0 ? [] : candidatesOf(policy, text, hits, trace, known, under);
+  // Where the text holds terminal sequences, what a reading finds across one's start is the
+  // sequence's doing (`MinLength12\x1b` looks like a password with a symbol): the reading without
+  // them says what stands there (see terminal-codes.ts).
+  const plain = views.some(isTerminalView);
+  const kept = (c: Candidate): boolean => !plain || !crossesSequence(text, c.start, c.end);
+  const all = hits.length === 0 ? [] : candidatesOf(policy, text, hits, trace, known, under).filter(kept);
   // The same finding in two readings (no escape inside it) counts once; a set keeps this linear.
   const seen = new Set(all.map(findingKey));
   const add = (c: Candidate): void => {
@@ -212,8 +217,8 @@ export function scanWithViews(
     seen.add(findingKey(c));
     all.push(c);
   };
-  keyed.forEach(add);
-  for (const view of views) viewCandidates(policy, view, trace).forEach(add);
+  keyed.filter(kept).forEach(add);
+  for (const view of views) viewCandidates(policy, view, trace).filter((c) => isTerminalView(view) || kept(c)).forEach(add);
   return resolveOverlaps(all, trace);
 }
 

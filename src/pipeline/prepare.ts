@@ -9,6 +9,8 @@ import { holdsBytes, QUOTED_BYTES_MEMBERS } from '../act/bytes-value.js';
 import { isJsonRecord, readsAsText, type LineFormat } from '../codecs/jsonl.js';
 import type { CompiledDetector, CompiledPolicy } from '../detect/compile.js';
 import { hasRawEscape } from '../detect/escapes.js';
+import type { LineFilter } from '../detect/line-filter.js';
+import { withoutTerminalCodes } from '../detect/terminal-codes.js';
 import { controlEscapesDecoded, textEscapesDecoded } from '../detect/json-readings.js';
 import { markByte, markEscapes } from '../detect/line-marks.js';
 import { isAsciiText } from '../detect/literal-automaton.js';
@@ -19,6 +21,7 @@ import { lineDetectors, type ValueDetectors } from './raw-line.js';
 
 const CR = 0x0d;
 const BACKSLASH = 0x5c;
+const ESC = 0x1b;
 
 /** What {@link slowLines} needs of a batch's context. */
 export interface SlowLineOptions {
@@ -51,8 +54,12 @@ export function slowLines(data: Buffer, ends: Int32Array, ctx: SlowLineOptions, 
     // What the line as written holds is not what its strings hold: the structured path reads it
     // as a line with a backslash (every detector, every routing rule).
     found.delete(i);
-    if (!slow[i] && readings.some((line) => filter.test(line))) slow[i] = 1;
+    if (!slow[i] && readings.some((line) => filter.test(line) || hitsPlain(line, filter))) slow[i] = 1;
   }
+  // Detection reads a text without its terminal sequences too (see terminal-codes.ts).
+  const sequences = new Uint8Array(ends.length);
+  markByte(data, ends, ESC, sequences);
+  for (let i = 0; i < ends.length; i++) if (sequences[i] && !slow[i] && hitsPlain(lineAt(data, ends, i), filter)) slow[i] = 1;
   const utf8 = isUtf8(data);
   const strict = ctx.format === 'jsonl';
   for (let i = 0, start = 0; i < ends.length; i++) {
@@ -123,7 +130,13 @@ export function mayHide(bytes: Buffer, policy: CompiledPolicy): boolean {
   const filter = policy.lineFilter;
   if (!filter || hasRawEscape(bytes) || holdsBytes(bytes) || filter.test(bytes)) return true;
   const readings = escapedReadings(bytes);
-  return readings === undefined || readings.some((r) => r !== bytes && filter.test(r));
+  return readings === undefined || hitsPlain(bytes, filter) || readings.some((r) => r !== bytes && (filter.test(r) || hitsPlain(r, filter)));
+}
+
+/** True when `line` holds terminal sequences and the prefilter hits it without them. */
+function hitsPlain(line: Buffer, filter: LineFilter): boolean {
+  const plain = withoutTerminalCodes(line);
+  return plain !== undefined && filter.test(plain);
 }
 
 /** The most values of one line whose matches {@link prepareLines} searches ahead. */

@@ -164,6 +164,31 @@ describe('the raw-line fast path gives the same result as the structured path', 
     for (const hidden of ['bob\\u0040example.com', 'carol%\\u00340example.net', 'bob\\u0026#64;example.com', 'x1y2z3w4', 'dave\\u0040example.org', 'q9w8e7r6', 'w8e7r6']) expect(out).not.toContain(hidden);
   });
 
+  it('on lines with terminal sequences (colours): passed as written when nothing hides behind them, read without them when something does', () => {
+    const E = '\x1b';
+    const lines = [
+      `${E}[32m2024-01-01 10:00:00${E}[0m | ${E}[1mINFO${E}[0m | cache warmed in 3 ms`,
+      '{"level":"info","msg":"\\u001b[32mready\\u001b[0m on port 8080"}',
+      `ERROR api_key=${E}[1msk_live_51HxQkR2eZvKYlo2CnUq9aT3mXbWf7pLs8${E}[0m`,
+      `mail ${E}[4mbob@${E}[36mexample.com${E}[0m`,
+      '{"msg":"key \\u001b[1msk_live_51HxQkR2eZvKYlo2CnUq9aT3mXbWf7pLs8\\u001b[0m"}',
+      `policy ${E}[33mpasswordPolicy=MinLength12${E}[0m`,
+    ];
+    const r = both(lines);
+    expect(r.fastPathLines).toBe(2);
+    const out = Buffer.from(r.output).toString().split('\n');
+    expect(out.slice(0, 2)).toEqual(lines.slice(0, 2));
+    // The value alone is replaced; the sequences around it stay.
+    const token = (label: string): RegExp => new RegExp(`^\\[\\[${label}:[^\\]]+\\]\\]$`);
+    expect(out[2]?.startsWith(`ERROR api_key=${E}[1m`) && out[2].endsWith(`${E}[0m`)).toBe(true);
+    expect(out[2]?.slice(`ERROR api_key=${E}[1m`.length, -`${E}[0m`.length)).toMatch(token('STRIPE_KEY'));
+    expect(out[3]?.startsWith(`mail ${E}[4m`) && out[3].endsWith(`${E}[0m`)).toBe(true);
+    expect(out[3]?.slice(`mail ${E}[4m`.length, -`${E}[0m`.length)).toMatch(token('EMAIL'));
+    expect(out[4]).toMatch(/^\{"msg":"key \\u001b\[1m\[\[STRIPE_KEY:[^\]]+\]\]\\u001b\[0m"\}$/);
+    // A sequence's last letter made no symbol of a password: the line reads as written.
+    expect(out[5]).toBe(lines[5]);
+  });
+
   it('on escaped backslashes before a control escape\'s letter, which key rules inside text read as that escape once more', () => {
     const R = String.raw;
     const lines = [
@@ -360,7 +385,19 @@ describe('the raw-line fast path gives the same result as the structured path', 
   const unicodeLine = fc
     .array(fc.tuple(fc.constantFrom('msg', 'note', 'user', 'password', 'p\\u0061ss'), unicodeValue), { minLength: 1, maxLength: 3 })
     .map((entries) => '{' + entries.map(([k, v]) => `"${k}":${v}`).join(',') + '}');
-  const line = fc.oneof(jsonLine, unicodeLine, text, edgeText, deepLine, badUtf8, brokenJson, unicodeLine.map((l) => l.replace(/"/g, '')), text.map((t) => `${t}\r`), edgeText.map((t) => `${t}\r`));
+  // Terminal sequences put anywhere: raw in text, as JSON writes them in JSON (which a line broken by one is read as text with).
+  const sequence = fc.constantFrom('\x1b[0m', '\x1b[1m', '\x1b[1;31m', '\x1b[38;5;208m', '\x1b[K', '\x1b(B', '\x1b]8;;https://a.example\x07', '\x1b', '\x1b[');
+  const withSequences = (escape: boolean) => (l: string) =>
+    fc.array(fc.tuple(fc.nat(), sequence), { minLength: 1, maxLength: 4 }).map((put) => {
+      let out = l;
+      for (const [at, seq] of put) {
+        const k = at % (out.length + 1);
+        out = out.slice(0, k) + (escape ? seq.replaceAll('\x1b', '\\u001b').replaceAll('\x07', '\\u0007') : seq) + out.slice(k);
+      }
+      return out;
+    });
+  const coloured = fc.oneof(text.chain(withSequences(false)), edgeText.chain(withSequences(false)), jsonLine.chain(withSequences(true)));
+  const line = fc.oneof(jsonLine, unicodeLine, text, edgeText, deepLine, badUtf8, brokenJson, unicodeLine.map((l) => l.replace(/"/g, '')), text.map((t) => `${t}\r`), edgeText.map((t) => `${t}\r`), coloured);
 
   it('on generated lines, read as JSON lines, as strict JSON lines or as text: JSON with escapes and key rules, text (values against separators and line edges), CRLF, deep nesting, invalid UTF-8', () => {
     fc.assert(

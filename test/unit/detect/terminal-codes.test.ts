@@ -1,0 +1,71 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { builtinPatternsDir } from '../../../src/config/config.js';
+import { CompiledPolicy } from '../../../src/detect/compile.js';
+import { explainText } from '../../../src/detect/explain.js';
+import { loadPolicy } from '../../../src/detect/load.js';
+import { scanText } from '../../../src/detect/scan.js';
+import { crossesSequence, terminalCodesView, withoutTerminalCodes } from '../../../src/detect/terminal-codes.js';
+
+const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
+const E = '\x1b';
+const STRIPE = 'sk_live_51HxQkR2eZvKYlo2CnUq9aT3mXbWf7pLs8';
+
+describe('terminalCodesView', () => {
+  it('leaves out colours, other control sequences, hyperlinks and charset escapes; a lone ESC stays', () => {
+    const text = `${E}[1;31mERR${E}[0m ${E}[K${E}(Bx ${E}]8;;https://a.example${E}\\link${E}]8;;${E}\\ ${E}`;
+    expect(terminalCodesView(text)?.text).toBe(`ERR x link ${E}`);
+    expect(terminalCodesView('no sequence')).toBeUndefined();
+    expect(terminalCodesView(`lone ${E}`)).toBeUndefined();
+  });
+
+  it('maps each character to where it stands, and a span to end after its last character (not after the reset that follows)', () => {
+    const text = `a${E}[1mbc${E}[0m`;
+    const view = terminalCodesView(text);
+    expect(view?.text).toBe('abc');
+    expect(view?.at).toEqual([0, 5, 6, text.length]);
+    expect(view?.end).toEqual([0, 1, 6, 7]);
+  });
+
+  it('reads what a sequence glued to a value or put between a keyword and its value hid', () => {
+    const found = (text: string): string[] => scanText(builtin, text).map((m) => text.slice(m.start, m.end));
+    expect(found(`api_key=${E}[1m${STRIPE}${E}[0m`)).toEqual([STRIPE]);
+    expect(found(`mail bob@${E}[36mexample.com${E}[0m`)).toEqual([`bob@${E}[36mexample.com`]);
+    // A sequence's letter is no symbol of a password: nothing stands there without it.
+    expect(found(`policy ${E}[33mpasswordPolicy=MinLength12${E}[0m`)).toEqual([]);
+    expect(explainText(builtin, `api_key=${E}[1m${STRIPE}`).entries.find((x) => x.verdict === 'fired')).toMatchObject({ detectorId: 'stripe-live-key', detail: 'with its terminal sequences left out' });
+  });
+
+  it('agrees with a plain removal of the sequences, on any text with sequences put anywhere (property)', () => {
+    const seq = fc.constantFrom(`${E}[0m`, `${E}[38;5;208m`, `${E}[2J`, `${E}(B`, `${E}7`, `${E}]0;title\u0007`);
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 6 }), seq), { maxLength: 12 }), (parts) => {
+        const text = parts.join('');
+        const plain = parts.filter((p) => !p.startsWith(E)).join('');
+        const view = terminalCodesView(text);
+        if (!view) {
+          expect(plain).toBe(text);
+          return;
+        }
+        expect(view.text).toBe(plain);
+        for (let i = 0; i < view.text.length; i++) expect(text[view.at[i] as number]).toBe(view.text[i]);
+        // A span of the view, mapped back, reads the same once its own sequences are left out.
+        for (let s = 0; s <= view.text.length; s++) {
+          for (let e = s; e <= view.text.length; e++) {
+            const back = text.slice(view.at[s] as number, view.end?.[e] ?? (view.at[e] as number));
+            expect(terminalCodesView(back)?.text ?? back).toBe(view.text.slice(s, e));
+          }
+        }
+        expect(withoutTerminalCodes(Buffer.from(text))?.toString()).toBe(plain);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('tells where a sequence starts inside a span', () => {
+    const text = `x${E}[0my${E}`;
+    expect(crossesSequence(text, 0, 2)).toBe(true);
+    expect(crossesSequence(text, 2, 7)).toBe(false);
+    expect(withoutTerminalCodes(Buffer.from('plain'))).toBeUndefined();
+  });
+});
