@@ -5,12 +5,13 @@
  * glues it to the value after it: `api_key=\x1b[1msk_live_...` holds no Stripe key for a pattern
  * that wants a boundary before `sk_live_`, and a keyword and its value stand apart by one
  * (`SSN:\x1b[0m 078-05-1120`). Detection also reads a string without them (a view mapped onto the
- * original, see escapes.ts), and the line prefilter tests the raw line so read too (see
- * pipeline/prepare.ts).
+ * original, see escapes.ts), the line prefilter tests the raw line so read too (see
+ * pipeline/prepare.ts), and the readers of lines across lines read a line so (see
+ * pipeline/wrapped-lines.ts).
  *
  * Read as sequences (ECMA-48): a control sequence (`ESC [`, parameter bytes, intermediate bytes, a
- * final byte), an operating system command (`ESC ]` up to BEL or `ESC \`, at most
- * {@link MAX_COMMAND} bytes: a hyperlink, a window title), and the other escapes (`ESC`,
+ * final byte), an operating system command (`ESC ]`, printable ASCII up to BEL or `ESC \`,
+ * at most {@link MAX_COMMAND} characters: a hyperlink, a window title), and the other escapes (`ESC`,
  * intermediate bytes, a final byte: `ESC ( B`, `ESC 7`). An ESC that starts none stays.
  */
 import type { DecodedView } from './escapes.js';
@@ -18,7 +19,8 @@ import type { DecodedView } from './escapes.js';
 const ESC = 0x1b;
 /** The longest operating system command read as one. */
 const MAX_COMMAND = 512;
-const SEQUENCE_SOURCE = `\\x1b(?:\\[[0-?]*[ -/]*[@-~]|\\][^\\x07\\x1b]{0,${MAX_COMMAND}}(?:\\x07|\\x1b\\\\)|[ -/]*[0-~])`;
+// An operating system command's text is read as printable ASCII: a byte and a character then count alike (see withoutTerminalCodes).
+const SEQUENCE_SOURCE = `\\x1b(?:\\[[0-?]*[ -/]*[@-~]|\\][ -~]{0,${MAX_COMMAND}}(?:\\x07|\\x1b\\\\)|[ -/]*[0-~])`;
 const SEQUENCE = new RegExp(SEQUENCE_SOURCE, 'g');
 const SEQUENCE_AT = new RegExp(SEQUENCE_SOURCE, 'y');
 /** How {@link terminalCodesView} names its reading. */

@@ -25,7 +25,7 @@ import { boundValues } from './bound-lines.js';
 import { commandValues } from './command-lines.js';
 import { diagnoseValues } from './diagnose-lines.js';
 import { Lookback } from './lookback.js';
-import { batchText, wrappedEdits } from './wrapped-lines.js';
+import { batchText, readEdits } from './wrapped-lines.js';
 import { namedValues } from './named-values.js';
 import { pemBodies } from './pem-blocks.js';
 import { mayHide, prepareLines, slowLines } from './prepare.js';
@@ -138,13 +138,13 @@ export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Arr
     const source = { file: task.file, line: task.firstLine + i, offset: task.firstOffset + start };
     const spans = pem?.body[i] ? undefined : named?.get(i);
     const parameters = pem?.body[i] || spans ? undefined : (bound?.get(i) ?? diagnosed?.get(i) ?? commands?.get(i));
-    const wrapped = text?.wrapped[i] === 1;
+    const read = { wrapped: text?.wrapped[i] === 1, plain: text?.plain[i] === 1 };
     const r = pem?.body[i]
-      ? markedLine(bytes, source, rctx, 'a line of a private key block', wrapped, (line) => keyBlockEdits(line, keyBlock as CompiledDetector, rctx.actions))
+      ? markedLine(bytes, source, rctx, 'a line of a private key block', read, (line) => keyBlockEdits(line, keyBlock as CompiledDetector, rctx.actions))
       : spans
-        ? markedLine(bytes, source, rctx, 'the value of a name on the line before', wrapped, () => namedEdits(spans, rctx.actions))
+        ? markedLine(bytes, source, rctx, 'the value of a name on the line before', read, () => namedEdits(spans, rctx.actions))
         : parameters
-          ? markedLine(bytes, source, rctx, 'a value named on a line before', wrapped, () => namedEdits(parameters, rctx.actions))
+          ? markedLine(bytes, source, rctx, 'a value named on a line before', read, () => namedEdits(parameters, rctx.actions))
           : processRecord(bytes, source, rctx, lineHits.get(i), prepared.detectors.get(i));
     outcomes[i] = r.outcome;
     if (r.outcome === Outcome.Unchanged) out.push(bytes, eol);
@@ -321,11 +321,11 @@ function routingCandidates(routing: CompiledRouting, bytes: Buffer, filter: Line
  * line-edits.ts): a key block's body line, the value of a name on the line before. Each span
  * `edits` gives in the line's text is replaced as its action says, then the line so changed goes
  * through the structured path like any other (what else it holds, the routing and drop rules, a
- * strict format), its findings after these. `wrapped`: the line is a record that wraps the line
- * the batch read (see wrapped-lines.ts), and `edits` is given that line. A failure quarantines
- * the raw line; `what` names it.
+ * strict format), its findings after these. `read`: how the batch read the line (a record that
+ * wraps it, without its terminal sequences; see wrapped-lines.ts), as `edits` is given it. A
+ * failure quarantines the raw line; `what` names it.
  */
-function markedLine(bytes: Buffer, source: SourceRef, ctx: RecordContext, what: string, wrapped: boolean, edits: (text: string) => readonly LineEdit[]): RecordResult {
+function markedLine(bytes: Buffer, source: SourceRef, ctx: RecordContext, what: string, read: { wrapped: boolean; plain: boolean }, edits: (text: string) => readonly LineEdit[]): RecordResult {
   let changed: string;
   const found: Finding[] = [];
   try {
@@ -333,8 +333,8 @@ function markedLine(bytes: Buffer, source: SourceRef, ctx: RecordContext, what: 
     const text = bytes.toString('utf8');
     const parts: string[] = [];
     let pos = 0;
-    const lineEdits = wrapped ? wrappedEdits(text, edits) : edits(text);
-    if (!lineEdits) throw new CodecError('UNREADABLE_WRAPPED_LINE', `the wrapped line of a record holding ${what} could not be read again`);
+    const lineEdits = readEdits(text, read.wrapped, read.plain, edits);
+    if (!lineEdits) throw new CodecError('UNREADABLE_WRAPPED_LINE', `the line holding ${what} could not be read again as the batch read it`);
     for (const e of lineEdits) {
       const replaced = replacement(e.action, e.label, e.value, ctx.keys);
       ctx.onReplace?.(e.id, replaced.text);

@@ -16,17 +16,24 @@
  * or a lone surrogate stays a record as written. The rest of the record is not checked: a line
  * that is no JSON record is read as text (the structured path says what it is).
  *
+ * A line that holds terminal sequences (colours, see detect/terminal-codes.ts) is read without them,
+ * a record's line once read from the record: a colour between a name and its value, or at the start
+ * of a key's body line, is no part of what those readers read. What they mark is moved back
+ * around the sequences (see {@link readEdits}).
+ *
  * Not told apart: a partial record (`"_p":"P"`, a line of 16 KiB or more cut in parts) from a
  * full one, and records of several containers or streams interleaved: their lines are read in
  * the order the records come, as a text log's lines are.
  */
 import { escapedOffsets } from '../codecs/json-text.js';
+import { terminalCodesView, withoutTerminalCodes } from '../detect/terminal-codes.js';
 import type { LineEdit } from './line-edits.js';
 
 const NL = 0x0a;
 const CR = 0x0d;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+const ESC = 0x1b;
 const LOG_KEY = Buffer.from('"log"');
 const LOG_KEY_TAIL = Buffer.from('log"');
 
@@ -44,46 +51,64 @@ function holdsLogKey(data: Buffer): boolean {
   return false;
 }
 
-/** A batch's text as the line readers read it: `data` and its line ends, and which lines are records' `log` members. */
+/**
+ * A batch's text as the line readers read it: `data` and its line ends, which lines are records'
+ * `log` members, and which are read without their terminal sequences.
+ */
 export interface BatchText {
   readonly data: Buffer;
   readonly ends: Int32Array;
   /** 1 for each line (by index) read from a record's `log` member. */
   readonly wrapped: Uint8Array;
+  /** 1 for each line read without its terminal sequences (see detect/terminal-codes.ts), after its record's `log` member is read. */
+  readonly plain: Uint8Array;
 }
 
 /**
  * The text of `data` (whole lines; `ends[i]` is line i's `\n`, or the end of the data), each
- * record that wraps a line (see the module notes) replaced by that line, the others as they are.
- * Undefined when no line is such a record (most batches: one native search).
+ * record that wraps a line (see the module notes) replaced by that line, and each line without
+ * its terminal sequences (a colour glued to a value, `password:ESC[0m hunter2`), the others as
+ * they are. Undefined when no line is read otherwise than written (most batches: two native
+ * searches).
  */
 export function batchText(data: Buffer, ends: Int32Array): BatchText | undefined {
-  if (!holdsLogKey(data)) return undefined;
-  // A line read from a record is shorter than the record: the text fits in the data's length.
+  const records = holdsLogKey(data);
+  if (!records && data.indexOf(ESC) === -1) return undefined;
+  // A line read from a record is shorter than the record, one without sequences shorter than with them: the text fits in the data's length.
   const text = Buffer.allocUnsafe(data.length);
   const wrapped = new Uint8Array(ends.length);
+  const plain = new Uint8Array(ends.length);
   const out = new Int32Array(ends.length);
   let length = 0;
+  let changed = false;
   for (let i = 0, start = 0; i < ends.length; i++) {
     const end = ends[i] as number;
-    const read = data[start] === 0x7b ? wrappedLine(data.subarray(start, end > start && data[end - 1] === CR ? end - 1 : end), text, length) : -1;
+    const from = length;
+    const read = records && data[start] === 0x7b ? wrappedLine(data.subarray(start, end > start && data[end - 1] === CR ? end - 1 : end), text, length) : -1;
     if (read === -1) length += data.copy(text, length, start, end);
     else {
       wrapped[i] = 1;
       length = read;
+      changed = true;
+    }
+    const bare = text.subarray(from, length).indexOf(ESC) === -1 ? undefined : withoutTerminalCodes(text.subarray(from, length));
+    if (bare) {
+      length = from + bare.copy(text, from);
+      plain[i] = 1;
+      changed = true;
     }
     out[i] = length;
     if (end < data.length) text[length++] = NL;
     start = end + 1;
   }
-  if (!wrapped.includes(1)) return undefined;
-  return { data: text.subarray(0, length), ends: out, wrapped };
+  if (!changed) return undefined;
+  return { data: text.subarray(0, length), ends: out, wrapped, plain };
 }
 
-/** The text of `data` (whole lines) as {@link batchText} reads it: the data itself when no line wraps one. */
+/** The text of `data` (whole lines) as {@link batchText} reads it: the data itself when it reads every line as written. */
 export function textOf(data: Uint8Array): Buffer {
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (!holdsLogKey(bytes)) return bytes;
+  if (!holdsLogKey(bytes) && bytes.indexOf(ESC) === -1) return bytes;
   const ends: number[] = [];
   for (let nl = bytes.indexOf(NL); nl !== -1; nl = bytes.indexOf(NL, nl + 1)) ends.push(nl);
   if (ends.length === 0 || (ends[ends.length - 1] as number) < bytes.length - 1) ends.push(bytes.length);
@@ -224,13 +249,36 @@ function stringEnd(line: Buffer, open: number): number {
 }
 
 /**
+ * What `edits` makes of a line as the batch read it (see {@link batchText}), made in the line as
+ * written (`text`): `wrapped`, a record's line, `plain`, the line without its terminal sequences.
+ * Undefined when `text` does not read so (it does, when the line is the one the batch read).
+ */
+export function readEdits(text: string, wrapped: boolean, plain: boolean, edits: (line: string) => readonly LineEdit[]): LineEdit[] | undefined {
+  const read = plain ? (line: string): LineEdit[] | undefined => withoutSequences(line, edits) : (line: string): LineEdit[] => [...edits(line)];
+  return wrapped ? wrappedEdits(text, read) : read(text);
+}
+
+/**
+ * What `edits` makes of `line` without its terminal sequences, made in `line`: each span moved to
+ * where its characters stand, a sequence at either end left out of it (see terminalCodesView).
+ * Undefined when `line` holds none.
+ */
+function withoutSequences(line: string, edits: (line: string) => readonly LineEdit[]): LineEdit[] | undefined {
+  const view = terminalCodesView(line);
+  if (!view) return undefined;
+  const start = (i: number): number => view.at[i] as number;
+  const end = (i: number): number => (view.end ?? view.at)[i] as number;
+  return edits(view.text).map((e) => ({ ...e, start: start(e.start), end: end(e.end), ...(e.at ? { at: { start: start(e.at.start), end: end(e.at.end) } } : {}) }));
+}
+
+/**
  * What `edits` makes of the line a record wraps, made in the record (`text`, its line): the
  * reader's edits are given the wrapped line, and each span is moved to where its characters
  * stand in the `log` string, its replacement written with that string's escapes. The field path
  * of the findings is `$.log`, their offsets those in the string. Undefined when `text` wraps no
- * line as {@link batchText} read it (it does, when the line is the one it read).
+ * line as {@link batchText} read it, or `edits` gives none.
  */
-export function wrappedEdits(text: string, edits: (line: string) => readonly LineEdit[]): LineEdit[] | undefined {
+function wrappedEdits(text: string, edits: (line: string) => readonly LineEdit[] | undefined): LineEdit[] | undefined {
   const bytes = Buffer.from(text, 'utf8');
   const quote = bytes[0] === 0x7b ? logMember(bytes) : -1;
   const decoded = Buffer.allocUnsafe(bytes.length);
@@ -240,7 +288,7 @@ export function wrappedEdits(text: string, edits: (line: string) => readonly Lin
   const line = decoded.toString('utf8', 0, end);
   const at = escapedOffsets(text, open, line.length);
   const escape = (s: string): string => JSON.stringify(s).slice(1, -1);
-  return edits(line).map((e) => {
+  return edits(line)?.map((e) => {
     const where = e.at ?? e;
     return {
       ...e,

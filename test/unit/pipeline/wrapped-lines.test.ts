@@ -5,7 +5,7 @@ import { lineEnds } from '../../../src/detect/line-filter.js';
 import { processBatch, type BatchContext, type BatchResult } from '../../../src/pipeline/batch.js';
 import { namedEdits } from '../../../src/pipeline/line-edits.js';
 import { batchLines, halves } from '../../../src/pipeline/batcher.js';
-import { batchText, textOf, wrappedEdits } from '../../../src/pipeline/wrapped-lines.js';
+import { batchText, readEdits, textOf } from '../../../src/pipeline/wrapped-lines.js';
 import { batchContext, builtinPolicy } from '../../helpers/engine.js';
 
 const policy = builtinPolicy();
@@ -75,7 +75,7 @@ describe('lines inside the records of a container runtime', () => {
     const start = line.indexOf('"');
     const rule = policy.keyRules.decide('password').rule;
     if (!rule) throw new Error('the built-in policy has a password rule');
-    const edits = wrappedEdits(record, () => namedEdits([{ start: start + 1, end: line.length - 1, value: 'Pa"ss\tw0rd-é', rule, pattern: 'password', quoting: 'double', outer: { start, end: line.length } }], new ActionPolicy()));
+    const edits = readEdits(record, true, false, () => namedEdits([{ start: start + 1, end: line.length - 1, value: 'Pa"ss\tw0rd-é', rule, pattern: 'password', quoting: 'double', outer: { start, end: line.length } }], new ActionPolicy()));
     expect(edits).toHaveLength(1);
     const e = edits?.[0];
     if (!e) return;
@@ -85,7 +85,7 @@ describe('lines inside the records of a container runtime', () => {
     expect(e.at).toEqual({ start: start + 1, end: line.length - 1 });
     const changed = record.slice(0, e.start) + (e.encode?.('[[PASSWORD]]') ?? '') + record.slice(e.end);
     expect(JSON.parse(changed)).toEqual({ time: 't', log: '    value: "[[PASSWORD]]"\n' });
-    expect(wrappedEdits('plain text', () => [])).toBeUndefined();
+    expect(readEdits('plain text', true, false, () => [])).toBeUndefined();
   });
 });
 
@@ -123,7 +123,7 @@ describe('the line of a record, against JSON.parse', () => {
         // Ends that cut no surrogate pair.
         const cuts = [...Array(line.length + 1).keys()].filter((k) => !/[\ud800-\udbff]/.test(line[k - 1] ?? '') || !/[\udc00-\udfff]/.test(line[k] ?? ''));
         const [start, end] = [cuts[a % cuts.length] as number, cuts[b % cuts.length] as number].sort((x, y) => x - y) as [number, number];
-        const edits = wrappedEdits(text, (read) => {
+        const edits = readEdits(text, true, false, (read) => {
           expect(read).toBe(line);
           return [{ start, end, value: line.slice(start, end), id: 'x', category: 'secret', severity: 'high', label: 'X', action: { type: 'mask' } as never }];
         });
@@ -198,6 +198,49 @@ describe('a record that wraps a line is redacted as the line', () => {
         expect(inRecords.flatMap((r) => r.quarantine)).toEqual([]);
       }),
       { numRuns: 600 },
+    );
+  });
+
+  /** Colours a logger writes around words (see detect/terminal-codes.ts). */
+  const SEQUENCES = ['\x1b[0m', '\x1b[1m', '\x1b[1;31m', '\x1b[38;5;208m', '\x1b[2K'];
+  const uncoloured = (line: string): string => SEQUENCES.reduce((l, q) => l.replaceAll(q, ''), line);
+  /** `line` with sequences put at its edges and at its spaces, `at` choosing where. */
+  const coloured = (line: string, at: ReadonlyArray<[number, number]>): string => {
+    const places = [0, ...[...line].flatMap((c, k) => (c === ' ' ? [k] : [])), line.length];
+    const put = new Map<number, string>();
+    for (const [p, q] of at) put.set(places[p % places.length] as number, SEQUENCES[q % SEQUENCES.length] as string);
+    return [...line].map((c, k) => (put.get(k) ?? '') + c).join('') + (put.get(line.length) ?? '');
+  };
+
+  it('reads a line without its terminal sequences, bare or in a record: what the uncoloured lines have replaced, the sequences kept', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.constantFrom(...VOCABULARY), fc.constantFrom('bare', 'docker', 'escaped'), fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 3 })), { maxLength: 24 }),
+        fc.integer({ min: 1, max: 25 }),
+        fc.boolean(),
+        async (picked, size, split) => {
+          const lines = picked.map(([l, how, at]) => {
+            const c = coloured(l, at);
+            return how === 'bare' ? c : how === 'docker' ? docker(c) : allEscaped(c);
+          });
+          const plain = await run(picked.map(([l]) => l), size, split);
+          const withColours = await run(lines, size, split);
+          const outLines = withColours
+            .flatMap((r) => Buffer.from(r.output).toString('utf8').split('\n').slice(0, -1))
+            .map((l, i) => (picked[i]?.[1] === 'bare' ? l : (JSON.parse(l) as { log: string }).log.replace(/\r?\n$/, '')));
+          // The sequences stay, in their order, but those inside a span replaced whole (`string(15) "..."` of a PHP dump).
+          const sequences = (l: string): string[] => Array.from({ length: l.length }, (_, k) => k).flatMap((k) => SEQUENCES.filter((q) => l.startsWith(q, k)));
+          outLines.forEach((l, i) => {
+            const given = sequences(coloured(picked[i]?.[0] as string, picked[i]?.[2] ?? []));
+            let k = 0;
+            for (const q of sequences(l)) k = given.indexOf(q, k) + 1 || Infinity;
+            expect(k).toBeLessThan(Infinity);
+          });
+          expect(outLines.map((l) => tokensOut(uncoloured(l)))).toEqual(plain.flatMap((r) => tokensOut(Buffer.from(r.output).toString('utf8')).split('\n').slice(0, -1)));
+          expect(withColours.flatMap((r) => r.quarantine)).toEqual([]);
+        },
+      ),
+      { numRuns: 400 },
     );
   });
 });
