@@ -18,6 +18,7 @@ import type { KeyRuleSpec } from '../detect/pack.js';
 import type { TokenRef } from '../crypto/token.js';
 import { containerEnd } from '../codecs/json-text.js';
 import { decodedViews, hasEscapes } from '../detect/escapes.js';
+import { terminalCodesView } from '../detect/terminal-codes.js';
 import { repeatsIn, ValueSet } from '../detect/repeats.js';
 import { boundMembers, conditionalMembers, unquoted } from './embedded-objects.js';
 import { namesKey } from './argument-items.js';
@@ -108,7 +109,20 @@ export function embeddedValues(text: string, rules: KeyRules, tokens: () => read
       found.push({ start, end, rule: v.rule, pattern: v.pattern, ...(read !== written ? { value: read } : {}), ...(v.leaves ? { leaves: v.leaves } : {}) });
     }
   }
-  if (found.length === 0) return found;
+  // Without its terminal sequences: a colour around a column's name or inside a list of bindings
+  // (see terminal-codes.ts). A value read so is taken rather than one another reading takes across it
+  // (the colours inside).
+  const plain = terminalCodesView(text);
+  const bare: EmbeddedValue[] = [];
+  for (const v of plain ? embeddedValues(plain.text, rules) : []) {
+    const start = (plain as View).at?.[v.start] as number;
+    const end = (plain as View).end?.[v.end] as number;
+    const read = v.value ?? (plain as View).text.slice(v.start, v.end);
+    bare.push({ ...v, start, end, ...(read !== text.slice(start, end) ? { value: read } : {}) });
+  }
+  if (found.length === 0 && bare.length === 0) return [];
+  const overlaps = (a: EmbeddedValue, b: EmbeddedValue): boolean => a.start < b.end && b.start < a.end;
+  found.splice(0, found.length, ...bare, ...found.filter((v) => !bare.some((b) => overlaps(v, b))));
   // Where two readings take a value at the same place, the earlier reading's (the text as
   // written first): `"k":"ab\\", "n": 1` unescaped once more reads a string that runs on.
   const taken = disjoint(found, true);

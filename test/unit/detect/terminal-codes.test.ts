@@ -6,6 +6,9 @@ import { explainText } from '../../../src/detect/explain.js';
 import { loadPolicy } from '../../../src/detect/load.js';
 import { scanText } from '../../../src/detect/scan.js';
 import { crossesSequence, terminalCodesView, withoutTerminalCodes } from '../../../src/detect/terminal-codes.js';
+import { embeddedValues } from '../../../src/act/embedded.js';
+import { KeyRules } from '../../../src/detect/key-rules.js';
+import type { KeyRuleSpec } from '../../../src/detect/pack.js';
 
 const builtin = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
 const E = '\x1b';
@@ -60,6 +63,16 @@ describe('terminalCodesView', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('reads statements and key rules inside a text without the sequences: a coloured column name, a coloured value in a list of bindings', () => {
+    const rules = new KeyRules([{ keys: ['password', '*_token'], mode: 'redact', label: 'SECRET', category: 'credential', severity: 'high' } as KeyRuleSpec]);
+    const taken = (text: string): string[] => embeddedValues(text, rules).map((v) => `${text.slice(v.start, v.end)}${v.value === undefined ? '' : ` (${v.value})`}`);
+    expect(taken(`insert into users (email, ${E}[36mpassword${E}[0m) values ('a@b.com', 'dragonOrange445-')`)).toEqual(['dragonOrange445-']);
+    expect(taken(`select * from users where api_token = ? ["${E}[33mufMppXxMKn4uoSMWEkR1fsxBE${E}[0m"]`)).toEqual(['ufMppXxMKn4uoSMWEkR1fsxBE']);
+    // The value alone, the sequences around it left out of the span.
+    expect(taken(`{"password": "${E}[1mS3cr3t!${E}[0m"}`)).toEqual(['S3cr3t!']);
+    expect(taken(`{"password": "S3${E}[1mcr3t!"}`)).toEqual([`S3${E}[1mcr3t! (S3cr3t!)`]);
   });
 
   it('tells where a sequence starts inside a span', () => {
