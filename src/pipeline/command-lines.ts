@@ -31,10 +31,11 @@ const PARAMETERS = '[Parameters=[@';
 const PARAMETERS_BYTES = Buffer.from(PARAMETERS);
 /**
  * Words one of which the raw bytes of a batch hold wherever {@link openCommand} of their text finds
- * a message: the parameter list's opening, or a `\u` escape, which a record's text may decode into
- * it (see wrapped-lines.ts). The batcher looks for them before it copies the bytes to read.
+ * a message: the parameter list's opening, a `\u` escape, which a record's text may decode into
+ * it, or an ESC, whose terminal sequence the text leaves out (see wrapped-lines.ts). The batcher
+ * looks for them before it copies the bytes to read.
  */
-export const COMMAND_WORDS: readonly Buffer[] = [PARAMETERS_BYTES, Buffer.from('\\u')];
+export const COMMAND_WORDS: readonly Buffer[] = [PARAMETERS_BYTES, Buffer.from('\\u'), Buffer.from([0x1b])];
 /** Lines of a command's message read after its parameter line, at most (EF Core's batch of many rows writes one or more a row). */
 export const COMMAND_LINES = 512;
 /** The last bytes of a batch the batcher reads for a command's message it would cut (see {@link openCommand}). */

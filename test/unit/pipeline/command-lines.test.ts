@@ -108,11 +108,13 @@ describe('a command cut into batches', () => {
     return out.replace(/\[\[([A-Z0-9_]+):[^\]]*\]\]/g, '[[$1]]');
   }
 
-  it('finds a parameter line the chunks it came in cut anywhere, escaped in a record too', async () => {
+  it('finds a parameter line the chunks it came in cut anywhere, escaped in a record or coloured too', async () => {
     const update = ['GET /health 200', HEADER, executed("@p0='Pw-Zq8v!pL2'"), '      UPDATE [Users] SET [Password] = @p0', 'GET /health 200'];
     // The batcher reads the bytes it holds for the parameter list's opening, or a \u escape a record's text decodes into it.
     const record = (line: string): string => JSON.stringify({ log: `${line}\n`, stream: 'stdout' }).replace('[Parameters=[', '\\u005bParameters=\\u005b');
-    for (const lines of [update, update.map(record)]) {
+    // A colour inside the opening, which the batch's text leaves out.
+    const coloured = (line: string): string => line.replace('[Parameters=[', '[Param\x1b[1meters=[');
+    for (const lines of [update, update.map(record), update.map(coloured)]) {
       const whole = await run(lines, 1000, false);
       expect(whole).not.toContain('Pw-Zq8v!pL2');
       for (let chunk = 1; chunk <= 48; chunk++) for (const size of [3, 4]) expect(await run(lines, size, false, false, chunk)).toBe(whole);
