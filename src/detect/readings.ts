@@ -29,6 +29,13 @@ export function readings(text: string): DecodedView[] {
   }
   const numbers = numberView(text);
   if (numbers) views.push(numbers);
+  // Without terminal sequences: the text's, and those a decoded view spells (`\u001b[1m` in a text).
+  for (const view of [...views]) {
+    const bare = holdsEscape(view.text) ? terminalCodesView(view.text) : undefined;
+    if (!bare) continue;
+    const ends = view.end ?? view.at;
+    views.push({ text: bare.text, at: bare.at.map((i) => view.at[i] as number), end: (bare.end ?? bare.at).map((i) => ends[i] as number), how: `${view.how}, ${bare.how}` });
+  }
   const plain = terminalCodesView(text);
   if (plain) views.push(plain);
   return views;

@@ -217,7 +217,8 @@ export function scanWithViews(
     seen.add(findingKey(c));
     all.push(c);
   };
-  keyed.filter(kept).forEach(add);
+  // A reading without the sequences (of the value, or of it under its key) finds across them.
+  keyed.filter((c) => isTerminalView({ how: c.reading }) || kept(c)).forEach(add);
   for (const view of views) viewCandidates(policy, view, trace).filter((c) => isTerminalView(view) || kept(c)).forEach(add);
   return resolveOverlaps(all, trace);
 }

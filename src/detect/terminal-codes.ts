@@ -17,14 +17,39 @@
 import type { DecodedView } from './escapes.js';
 
 const ESC = 0x1b;
-/** The longest operating system command read as one. */
+/** The longest operating system command read as one (printable ASCII: a byte and a character count alike). */
 const MAX_COMMAND = 512;
-// An operating system command's text is read as printable ASCII: a byte and a character then count alike (see withoutTerminalCodes).
-const SEQUENCE_SOURCE = `\\x1b(?:\\[[0-?]*[ -/]*[@-~]|\\][ -~]{0,${MAX_COMMAND}}(?:\\x07|\\x1b\\\\)|[ -/]*[0-~])`;
-const SEQUENCE = new RegExp(SEQUENCE_SOURCE, 'g');
-const SEQUENCE_AT = new RegExp(SEQUENCE_SOURCE, 'y');
 /** How {@link terminalCodesView} names its reading. */
 const HOW = 'terminal sequences left out';
+
+const within = (c: number, low: number, high: number): boolean => c >= low && c <= high;
+
+/**
+ * Where the terminal sequence an ESC at `at` starts ends (past its last unit), or -1 when it starts
+ * none; `code(i)` is the unit at i (a byte or a UTF-16 unit; NaN or -1 past the end). The same
+ * reading for bytes and for text: every unit a sequence holds is ASCII.
+ */
+function sequenceEnd(code: (i: number) => number, at: number): number {
+  const kind = code(at + 1);
+  if (kind === 0x5b) {
+    // ESC [, parameter bytes, intermediate bytes, a final byte.
+    let i = at + 2;
+    while (within(code(i), 0x30, 0x3f)) i++;
+    while (within(code(i), 0x20, 0x2f)) i++;
+    if (within(code(i), 0x40, 0x7e)) return i + 1;
+  } else if (kind === 0x5d) {
+    // ESC ], printable text, BEL or ESC \.
+    let n = 0;
+    while (n <= MAX_COMMAND && within(code(at + 2 + n), 0x20, 0x7e)) n++;
+    const i = at + 2 + n;
+    if (n <= MAX_COMMAND && code(i) === 0x07) return i + 1;
+    if (n <= MAX_COMMAND && code(i) === ESC && code(i + 1) === 0x5c) return i + 2;
+  }
+  // Any other escape (`ESC [` or `ESC ]` too, when no sequence of theirs follows): intermediate bytes, a final byte.
+  let i = at + 1;
+  while (within(code(i), 0x20, 0x2f)) i++;
+  return within(code(i), 0x30, 0x7e) ? i + 1 : -1;
+}
 
 /** True when `text` holds an ESC, which may start a sequence. */
 export function holdsEscape(text: string): boolean {
@@ -37,7 +62,9 @@ export function holdsEscape(text: string): boolean {
  * character: a sequence after it (a colour's reset) is not part of it.
  */
 export function terminalCodesView(text: string): DecodedView | undefined {
-  if (!holdsEscape(text)) return undefined;
+  let esc = text.indexOf('\x1b');
+  if (esc === -1) return undefined;
+  const code = (i: number): number => text.charCodeAt(i);
   let out = '';
   const at: number[] = [];
   const end: number[] = [];
@@ -49,39 +76,63 @@ export function terminalCodesView(text: string): DecodedView | undefined {
     }
   };
   let from = 0;
-  SEQUENCE.lastIndex = 0;
-  for (let m = SEQUENCE.exec(text); m; m = SEQUENCE.exec(text)) {
-    keep(from, m.index);
-    from = m.index + m[0].length;
+  for (; esc !== -1; esc = text.indexOf('\x1b', esc + 1)) {
+    const stop = sequenceEnd(code, esc);
+    if (stop === -1) continue;
+    keep(from, esc);
+    from = stop;
+    esc = stop - 1;
   }
+  if (from === 0) return undefined;
   keep(from, text.length);
-  if (out.length === text.length) return undefined;
   end.push(at.length === 0 ? text.length : (at[at.length - 1] as number) + 1);
   at.push(text.length);
   return { text: out, at, end, how: HOW };
 }
 
-/** True when `view` is one {@link terminalCodesView} made. */
-export function isTerminalView(view: DecodedView): boolean {
-  return view.how === HOW;
+/** True when `view` is one {@link terminalCodesView} made, of a text or of another reading of it. */
+export function isTerminalView(view: { how?: string }): boolean {
+  return view.how?.endsWith(HOW) === true;
 }
 
-/** True when a terminal sequence starts in `text` from `start` to `end`. */
+/** True when a terminal sequence of `text` lies in part or whole from `start` to `end`. */
 export function crossesSequence(text: string, start: number, end: number): boolean {
-  for (let at = text.indexOf('\x1b', start); at !== -1 && at < end; at = text.indexOf('\x1b', at + 1)) {
-    SEQUENCE_AT.lastIndex = at;
-    if (SEQUENCE_AT.test(text)) return true;
-  }
+  const code = (i: number): number => text.charCodeAt(i);
+  // One that starts before: the nearest ESC before `start` (no sequence holds an ESC but at its end).
+  const before = start === 0 ? -1 : text.lastIndexOf('\x1b', start - 1);
+  if (before !== -1 && sequenceEnd(code, before) > start) return true;
+  for (let at = text.indexOf('\x1b', start); at !== -1 && at < end; at = text.indexOf('\x1b', at + 1)) if (sequenceEnd(code, at) !== -1) return true;
   return false;
 }
 
 /**
- * A raw line's bytes without their terminal sequences (read as Latin-1, which keeps every byte:
- * the sequences are ASCII); undefined when it holds no ESC, or none that starts one.
+ * Writes the bytes of `data` from `start` to `stop` without their terminal sequences into `out` at
+ * `at` (which may be `data` itself, `at` not past `start`), and returns where they end there; -1
+ * when they hold none (nothing is written).
  */
+export function stripSequences(data: Buffer, start: number, stop: number, out: Buffer, at: number): number {
+  // Searched within the range alone: past it may lie a whole batch.
+  const range = data.subarray(start, stop);
+  let esc = range.indexOf(ESC);
+  if (esc === -1) return -1;
+  const code = (i: number): number => (i < range.length ? (range[i] as number) : -1);
+  let o = at;
+  let from = 0;
+  for (; esc !== -1; esc = range.indexOf(ESC, esc + 1)) {
+    const end = sequenceEnd(code, esc);
+    if (end === -1) continue;
+    o += range.copy(out, o, from, esc);
+    from = end;
+    esc = end - 1;
+  }
+  if (from === 0) return -1;
+  return o + range.copy(out, o, from);
+}
+
+/** A raw line's bytes without their terminal sequences; undefined when it holds none. */
 export function withoutTerminalCodes(line: Buffer): Buffer | undefined {
   if (line.indexOf(ESC) === -1) return undefined;
-  const text = line.toString('latin1');
-  const plain = text.replace(SEQUENCE, '');
-  return plain.length === text.length ? undefined : Buffer.from(plain, 'latin1');
+  const out = Buffer.allocUnsafe(line.length);
+  const end = stripSequences(line, 0, line.length, out, 0);
+  return end === -1 ? undefined : out.subarray(0, end);
 }

@@ -26,7 +26,7 @@
  * the order the records come, as a text log's lines are.
  */
 import { escapedOffsets } from '../codecs/json-text.js';
-import { terminalCodesView, withoutTerminalCodes } from '../detect/terminal-codes.js';
+import { stripSequences, terminalCodesView } from '../detect/terminal-codes.js';
 import type { LineEdit } from './line-edits.js';
 
 const NL = 0x0a;
@@ -91,9 +91,9 @@ export function batchText(data: Buffer, ends: Int32Array): BatchText | undefined
       length = read;
       changed = true;
     }
-    const bare = text.subarray(from, length).indexOf(ESC) === -1 ? undefined : withoutTerminalCodes(text.subarray(from, length));
-    if (bare) {
-      length = from + bare.copy(text, from);
+    const stripped = stripSequences(text, from, length, text, from);
+    if (stripped !== -1) {
+      length = stripped;
       plain[i] = 1;
       changed = true;
     }

@@ -75,10 +75,39 @@ describe('terminalCodesView', () => {
     expect(taken(`{"password": "S3${E}[1mcr3t!"}`)).toEqual([`S3${E}[1mcr3t! (S3cr3t!)`]);
   });
 
-  it('tells where a sequence starts inside a span', () => {
+  it('tells where a sequence lies inside a span, in part or whole', () => {
     const text = `x${E}[0my${E}`;
     expect(crossesSequence(text, 0, 2)).toBe(true);
-    expect(crossesSequence(text, 2, 7)).toBe(false);
+    // A span that starts inside one (`0my`, a pattern's match after `ESC [`).
+    expect(crossesSequence(text, 3, 6)).toBe(true);
+    expect(crossesSequence(text, 5, 7)).toBe(false);
     expect(withoutTerminalCodes(Buffer.from('plain'))).toBeUndefined();
+  });
+
+  it('reads sequences as the ECMA-48 forms say, for bytes and for text alike (property, against a regular expression of them)', () => {
+    const E_ = String.fromCharCode(27);
+    const reference = new RegExp(`${E_}(?:\\[[0-?]*[ -/]*[@-~]|\\][ -~]{0,512}(?:\u0007|${E_}\\\\)|[ -/]*[0-~])`, 'g');
+    const unit = fc.oneof(fc.constantFrom(E_, '[', ']', '\u0007', '\\', ';', '1', 'm', '(', ' ', 'B', '\u00e9', '\n'), fc.string({ maxLength: 3 }));
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 30 }), fc.integer({ min: 0, max: 600 }), (parts, long) => {
+        const text = parts.join('') + (long % 7 === 0 ? `${E_}]${'x'.repeat(long)}\u0007` : '');
+        const plain = text.replace(reference, '');
+        expect(terminalCodesView(text)?.text ?? text).toBe(plain);
+        expect((withoutTerminalCodes(Buffer.from(text)) ?? Buffer.from(text)).toString()).toBe(plain);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('leaves no part of a sequence in a span: a match that starts inside one (`1mbob@...` after `ESC [`) is read without it', () => {
+    const found = (text: string): string[] => scanText(builtin, text).map((m) => text.slice(m.start, m.end));
+    expect(found(`${E}[1mbob@example.com${E}[0m`)).toEqual(['bob@example.com']);
+    expect(found(`${E}[38;5;208mbob@example.com`)).toEqual(['bob@example.com']);
+  });
+
+  it('reads a value under its key without the sequences, and sequences a decoded escape spells', () => {
+    const found = (text: string, keys: string[] = []): string[] => scanText(builtin, text, undefined, undefined, { keys }).map((m) => text.slice(m.start, m.end));
+    expect(found(`5362${E}[1m74189`, ['ssn'])).toEqual([`5362${E}[1m74189`]);
+    expect(found(`api_key=\\u001b[1m${STRIPE}\\u001b[0m`)).toEqual([STRIPE]);
   });
 });

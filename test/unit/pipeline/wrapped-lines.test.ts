@@ -204,9 +204,9 @@ describe('a record that wraps a line is redacted as the line', () => {
   /** Colours a logger writes around words (see detect/terminal-codes.ts). */
   const SEQUENCES = ['\x1b[0m', '\x1b[1m', '\x1b[1;31m', '\x1b[38;5;208m', '\x1b[2K'];
   const uncoloured = (line: string): string => SEQUENCES.reduce((l, q) => l.replaceAll(q, ''), line);
-  /** `line` with sequences put at its edges and at its spaces, `at` choosing where. */
+  /** `line` with sequences put anywhere in it, `at` choosing where. */
   const coloured = (line: string, at: ReadonlyArray<[number, number]>): string => {
-    const places = [0, ...[...line].flatMap((c, k) => (c === ' ' ? [k] : [])), line.length];
+    const places = Array.from({ length: line.length + 1 }, (_, k) => k);
     const put = new Map<number, string>();
     for (const [p, q] of at) put.set(places[p % places.length] as number, SEQUENCES[q % SEQUENCES.length] as string);
     return [...line].map((c, k) => (put.get(k) ?? '') + c).join('') + (put.get(line.length) ?? '');
