@@ -9,7 +9,7 @@ import { holdsBytes, QUOTED_BYTES_MEMBERS } from '../act/bytes-value.js';
 import { isJsonRecord, readsAsText, type LineFormat } from '../codecs/jsonl.js';
 import type { CompiledDetector, CompiledPolicy } from '../detect/compile.js';
 import { hasRawEscape } from '../detect/escapes.js';
-import type { LineFilter } from '../detect/line-filter.js';
+import { lineEnds, type LineFilter } from '../detect/line-filter.js';
 import { withoutTerminalCodes } from '../detect/terminal-codes.js';
 import { controlEscapesDecoded, textEscapesDecoded } from '../detect/json-readings.js';
 import { markByte, markEscapes } from '../detect/line-marks.js';
@@ -56,10 +56,7 @@ export function slowLines(data: Buffer, ends: Int32Array, ctx: SlowLineOptions, 
     found.delete(i);
     if (!slow[i] && readings.some((line) => filter.test(line) || hitsPlain(line, filter))) slow[i] = 1;
   }
-  // Detection reads a text without its terminal sequences too (see terminal-codes.ts).
-  const sequences = new Uint8Array(ends.length);
-  markByte(data, ends, ESC, sequences);
-  for (let i = 0; i < ends.length; i++) if (sequences[i] && !slow[i] && hitsPlain(lineAt(data, ends, i), filter)) slow[i] = 1;
+  markColoured(data, ends, slow, filter, ctx.format);
   const utf8 = isUtf8(data);
   const strict = ctx.format === 'jsonl';
   for (let i = 0, start = 0; i < ends.length; i++) {
@@ -132,6 +129,34 @@ export function mayHide(bytes: Buffer, policy: CompiledPolicy): boolean {
   const readings = escapedReadings(bytes);
   return readings === undefined || hitsPlain(bytes, filter) || readings.some((r) => r !== bytes && (filter.test(r) || hitsPlain(r, filter)));
 }
+
+/**
+ * Marks the lines the prefilter hits without their terminal sequences (detection reads a text
+ * without them too, see terminal-codes.ts): those lines so read are a batch of their own, which
+ * the prefilter reads as it reads the batch's (a line read as text, with each detector's own
+ * pattern; see LineFilter.markHits).
+ */
+function markColoured(data: Buffer, ends: Int32Array, slow: Uint8Array, filter: LineFilter, format: LineFormat): void {
+  const coloured = new Uint8Array(ends.length);
+  markByte(data, ends, ESC, coloured);
+  const index: number[] = [];
+  const lines: Buffer[] = [];
+  for (let i = 0; i < ends.length; i++) {
+    const plain = coloured[i] && !slow[i] ? withoutTerminalCodes(lineAt(data, ends, i)) : undefined;
+    if (!plain) continue;
+    index.push(i);
+    lines.push(plain, NEWLINE);
+  }
+  if (index.length === 0) return;
+  const plain = Buffer.concat(lines);
+  const hit = new Uint8Array(index.length);
+  filter.markHits(plain, lineEnds(plain), hit, undefined, format);
+  index.forEach((i, k) => {
+    if (hit[k]) slow[i] = 1;
+  });
+}
+
+const NEWLINE = Buffer.from('\n');
 
 /** True when `line` holds terminal sequences and the prefilter hits it without them. */
 function hitsPlain(line: Buffer, filter: LineFilter): boolean {

@@ -173,11 +173,14 @@ describe('the raw-line fast path gives the same result as the structured path', 
       `mail ${E}[4mbob@${E}[36mexample.com${E}[0m`,
       '{"msg":"key \\u001b[1msk_live_51HxQkR2eZvKYlo2CnUq9aT3mXbWf7pLs8\\u001b[0m"}',
       `policy ${E}[33mpasswordPolicy=MinLength12${E}[0m`,
+      // What a detector's form widened for JSON fields finds, and its own pattern does not, in a line read as text.
+      `${E}[2m03-17 16:13:38.859${E}[0m  2227  2227 ${E}[1mD${E}[0m TextView: visible is system.time.showampm`,
     ];
     const r = both(lines);
-    expect(r.fastPathLines).toBe(2);
+    expect(r.fastPathLines).toBe(3);
     const out = Buffer.from(r.output).toString().split('\n');
     expect(out.slice(0, 2)).toEqual(lines.slice(0, 2));
+    expect(out[6]).toBe(lines[6]);
     // The value alone is replaced; the sequences around it stay.
     const token = (label: string): RegExp => new RegExp(`^\\[\\[${label}:[^\\]]+\\]\\]$`);
     expect(out[2]?.startsWith(`ERROR api_key=${E}[1m`) && out[2].endsWith(`${E}[0m`)).toBe(true);
