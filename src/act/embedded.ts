@@ -18,7 +18,7 @@ import type { KeyRuleSpec } from '../detect/pack.js';
 import type { TokenRef } from '../crypto/token.js';
 import { containerEnd } from '../codecs/json-text.js';
 import { decodedViews, hasEscapes } from '../detect/escapes.js';
-import { terminalCodesView } from '../detect/terminal-codes.js';
+import { holdsEscape, terminalCodesView } from '../detect/terminal-codes.js';
 import { repeatsIn, ValueSet } from '../detect/repeats.js';
 import { boundMembers, conditionalMembers, unquoted } from './embedded-objects.js';
 import { namesKey } from './argument-items.js';
@@ -91,38 +91,17 @@ export function embeddedValues(text: string, rules: KeyRules, tokens: () => read
   const unescaped = text.includes('\\') ? jsonUnescaped(text) : undefined;
   if (unescaped) views.push(unescaped);
   if (hasEscapes(text)) views.push(...decodedViews(text));
-  const found: EmbeddedValue[] = [];
-  for (const view of views) {
-    const at = (i: number): number => (view.at ? (view.at[i] as number) : i);
-    const endAt = (i: number): number => (view.end ? (view.end[i] as number) : at(i));
-    const values: EmbeddedValue[] = [
-      ...(MAY_HOLD.test(view.text) ? [...pairsIn(view.text, rules), ...conditionalValues(view.text, rules), ...boundMembers(view.text, rules)] : []),
-      ...(MAY_HOLD_ENTRIES.test(view.text) ? entriesIn(view.text, rules) : []),
-      ...sqlValues(view.text, rules),
-      ...diagnosedValues(view.text, rules),
-    ];
-    for (const v of values) {
-      const start = at(v.start);
-      const end = endAt(v.end);
-      const written = text.slice(start, end);
-      const read = v.value ?? view.text.slice(v.start, v.end);
-      found.push({ start, end, rule: v.rule, pattern: v.pattern, ...(read !== written ? { value: read } : {}), ...(v.leaves ? { leaves: v.leaves } : {}) });
-    }
-  }
-  // Without its terminal sequences: a colour around a column's name or inside a list of bindings
-  // (see terminal-codes.ts). A value read so is taken rather than one another reading takes across it
-  // (the colours inside).
-  const plain = terminalCodesView(text);
-  const bare: EmbeddedValue[] = [];
-  for (const v of plain ? embeddedValues(plain.text, rules) : []) {
-    const start = (plain as View).at?.[v.start] as number;
-    const end = (plain as View).end?.[v.end] as number;
-    const read = v.value ?? (plain as View).text.slice(v.start, v.end);
-    bare.push({ ...v, start, end, ...(read !== text.slice(start, end) ? { value: read } : {}) });
-  }
-  if (found.length === 0 && bare.length === 0) return [];
+  // Each reading without its terminal sequences, where it holds some (written, or spelled by its
+  // escapes): a colour around a column's name or inside a list of bindings (see terminal-codes.ts).
+  // A value read so is taken rather than one another reading takes across it (the colours inside).
+  const bare = views.flatMap((v) => {
+    const plain = holdsEscape(v.text) ? terminalCodesView(v.text) : undefined;
+    return plain ? [throughView(v, plain)] : [];
+  });
+  const kept = bare.flatMap((v) => valuesIn(text, v, rules));
   const overlaps = (a: EmbeddedValue, b: EmbeddedValue): boolean => a.start < b.end && b.start < a.end;
-  found.splice(0, found.length, ...bare, ...found.filter((v) => !bare.some((b) => overlaps(v, b))));
+  const found = [...kept, ...views.flatMap((v) => valuesIn(text, v, rules)).filter((v) => !kept.some((b) => overlaps(v, b)))];
+  if (found.length === 0) return found;
   // Where two readings take a value at the same place, the earlier reading's (the text as
   // written first): `"k":"ab\\", "n": 1` unescaped once more reads a string that runs on.
   const taken = disjoint(found, true);
@@ -330,6 +309,32 @@ function takeValue(text: string, out: EmbeddedValue[], rule: KeyRuleSpec, patter
  * The spans in order, each one that overlaps an earlier one left out. Of spans that start at the
  * same place the longest is kept, or with `listOrder` the first listed.
  */
+/** The values the rules take in one reading of `text` (`view`), mapped onto `text`. */
+function valuesIn(text: string, view: View, rules: KeyRules): EmbeddedValue[] {
+  const at = (i: number): number => (view.at ? (view.at[i] as number) : i);
+  const endAt = (i: number): number => (view.end ? (view.end[i] as number) : at(i));
+  const values: EmbeddedValue[] = [
+    ...(MAY_HOLD.test(view.text) ? [...pairsIn(view.text, rules), ...conditionalValues(view.text, rules), ...boundMembers(view.text, rules)] : []),
+    ...(MAY_HOLD_ENTRIES.test(view.text) ? entriesIn(view.text, rules) : []),
+    ...sqlValues(view.text, rules),
+    ...diagnosedValues(view.text, rules),
+  ];
+  return values.map((v) => {
+    const start = at(v.start);
+    const end = endAt(v.end);
+    const read = v.value ?? view.text.slice(v.start, v.end);
+    return { start, end, rule: v.rule, pattern: v.pattern, ...(read !== text.slice(start, end) ? { value: read } : {}), ...(v.leaves ? { leaves: v.leaves } : {}) };
+  });
+}
+
+/** `inner`, a reading of `outer`'s text, mapped onto what `outer` reads. */
+function throughView(outer: View, inner: View): View {
+  const at = (i: number): number => (outer.at ? (outer.at[i] as number) : i);
+  const endAt = (i: number): number => (outer.end ? (outer.end[i] as number) : at(i));
+  const innerAt = inner.at ?? [];
+  return { text: inner.text, at: innerAt.map(at), end: (inner.end ?? innerAt).map(endAt) };
+}
+
 function disjoint(values: readonly EmbeddedValue[], listOrder = false): EmbeddedValue[] {
   const sorted = [...values].sort((a, b) => a.start - b.start || (listOrder ? 0 : b.end - a.end));
   const out: EmbeddedValue[] = [];

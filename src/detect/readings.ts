@@ -12,31 +12,28 @@ export function hasReadings(text: string): boolean {
   return hasEscapes(text) || mayHideNumber(text) || holdsEscape(text);
 }
 
+/** `inner`, a reading of `outer`'s text, mapped onto what `outer` reads: a reading of a reading. */
+function within(outer: DecodedView, inner: DecodedView): DecodedView {
+  const ends = outer.end ?? outer.at;
+  return { text: inner.text, at: inner.at.map((i) => outer.at[i] as number), end: (inner.end ?? inner.at).map((i) => ends[i] as number), how: `${outer.how}, ${inner.how}` };
+}
+
 /** The readings of `text` besides its writing, each mapped onto `text`; empty when it has none. */
 export function readings(text: string): DecodedView[] {
   const views = decodedViews(text);
-  // A number spelled with escapes (`n=%2D4111111111111111`) is read plain in the view that decodes them.
+  // Without terminal sequences: the text's, and those a decoded view spells (`\u001b[1m` in a text).
+  const plain = terminalCodesView(text);
+  for (const view of [...views]) {
+    const bare = holdsEscape(view.text) ? terminalCodesView(view.text) : undefined;
+    if (bare) views.push(within(view, bare));
+  }
+  if (plain) views.push(plain);
+  // A number spelled with escapes (`n=%2D4111111111111111`) or coloured (`ESC[33m4.1111E15`) is read plain in the view that reads it so.
   for (const view of [...views]) {
     const numbers = numberView(view.text);
-    if (!numbers) continue;
-    const ends = view.end ?? view.at;
-    views.push({
-      text: numbers.text,
-      at: numbers.at.map((i) => view.at[i] as number),
-      end: (numbers.end ?? numbers.at).map((i) => ends[i] as number),
-      how: `${view.how}, ${numbers.how}`,
-    });
+    if (numbers) views.push(within(view, numbers));
   }
   const numbers = numberView(text);
   if (numbers) views.push(numbers);
-  // Without terminal sequences: the text's, and those a decoded view spells (`\u001b[1m` in a text).
-  for (const view of [...views]) {
-    const bare = holdsEscape(view.text) ? terminalCodesView(view.text) : undefined;
-    if (!bare) continue;
-    const ends = view.end ?? view.at;
-    views.push({ text: bare.text, at: bare.at.map((i) => view.at[i] as number), end: (bare.end ?? bare.at).map((i) => ends[i] as number), how: `${view.how}, ${bare.how}` });
-  }
-  const plain = terminalCodesView(text);
-  if (plain) views.push(plain);
   return views;
 }

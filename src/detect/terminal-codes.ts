@@ -90,18 +90,37 @@ export function terminalCodesView(text: string): DecodedView | undefined {
   return { text: out, at, end, how: HOW };
 }
 
-/** True when `view` is one {@link terminalCodesView} made, of a text or of another reading of it. */
+/** True when `view` is one {@link terminalCodesView} made, of a text or of another reading of it, or a reading of such a view. */
 export function isTerminalView(view: { how?: string }): boolean {
-  return view.how?.endsWith(HOW) === true;
+  return view.how?.includes(HOW) === true;
 }
 
-/** True when a terminal sequence of `text` lies in part or whole from `start` to `end`. */
+/** A control sequence's introducer as a JSON or JavaScript string writes it (`\u001b[`, `\u001B[`). */
+const ESCAPED_CSI = /\\u001[bB]\[/g;
+
+/**
+ * True when a match of another reading of `text` from `start` to `end` is a sequence's doing: it
+ * holds an ESC that starts a sequence, or starts inside a control sequence (`1mbob@...` after
+ * `ESC [`), one written as its escape too (`\u001b[0mbob@...`, which a decoded reading reads as
+ * one). An operating system command's text (a hyperlink's address, a window title) is text a
+ * match may lie in; the final byte of another escape (`ESC SP 4`, which a stray ESC makes of the
+ * digit after it) is one a match may start at.
+ */
 export function crossesSequence(text: string, start: number, end: number): boolean {
   const code = (i: number): number => text.charCodeAt(i);
-  // One that starts before: the nearest ESC before `start` (no sequence holds an ESC but at its end).
+  // A control sequence that starts before: the nearest ESC before `start` (none holds an ESC).
   const before = start === 0 ? -1 : text.lastIndexOf('\x1b', start - 1);
-  if (before !== -1 && sequenceEnd(code, before) > start) return true;
+  if (before !== -1 && code(before + 1) === 0x5b && sequenceEnd(code, before) > start) return true;
   for (let at = text.indexOf('\x1b', start); at !== -1 && at < end; at = text.indexOf('\x1b', at + 1)) if (sequenceEnd(code, at) !== -1) return true;
+  if (!text.includes('\\u001')) return false;
+  // Written as escapes: where a control sequence `\u001b[...` starts and ends.
+  ESCAPED_CSI.lastIndex = 0;
+  for (let m = ESCAPED_CSI.exec(text); m && m.index < end; m = ESCAPED_CSI.exec(text)) {
+    // Read as the ESC it stands for: the units after the escape's six.
+    const escaped = (i: number): number => (i === m.index ? ESC : code(i + 5));
+    const stop = sequenceEnd(escaped, m.index);
+    if (stop !== -1 && stop + 5 > start) return true;
+  }
   return false;
 }
 

@@ -19,6 +19,7 @@ import { localKeys, tempDir } from '../helpers/keys.js';
 import { card, message } from '../helpers/values.js';
 
 const policy = builtinPolicy();
+const STRIPE = 'sk_live_51HxQkR2eZvKYlo2CnUq9aT3mXbWf7pLs8';
 
 function corpusLines(): string[] {
   const dir = join(CORPORA_DIR, 'logs');
@@ -190,6 +191,26 @@ describe('the raw-line fast path gives the same result as the structured path', 
     expect(out[4]).toMatch(/^\{"msg":"key \\u001b\[1m\[\[STRIPE_KEY:[^\]]+\]\]\\u001b\[0m"\}$/);
     // A sequence's last letter made no symbol of a password: the line reads as written.
     expect(out[5]).toBe(lines[5]);
+  });
+
+  it('on sequences of every form: a hyperlink\'s address and a title read as text, a stray ESC, sequences written as escapes, coloured statements and numbers', () => {
+    const E = '\x1b';
+    const lines = [
+      `${E}]8;;mailto:bob@example.com${E}\\contact${E}]8;;${E}\\`,
+      `${E}]0;deploy ${STRIPE}\u0007 ok`,
+      `card ${E} 4111111111111111 ok`,
+      'mail \\u001b[0mbob@example.com sent',
+      'password=Hunter2-Secret!9\\u001b[1;31m',
+      // A container's record of a JSON line: the sequences written \\u001b there.
+      JSON.stringify({ log: `${JSON.stringify({ msg: `insert into users (email, ${E}[36mpassword${E}[0m) values ('a@b.com','Pw-X9!kq')` })}\n`, stream: 'stdout' }),
+      JSON.stringify({ log: `${JSON.stringify({ msg: `mail ${E}[0mbob@example.com sent` })}\n` }),
+      `n=${E}[33m4.111111111111111e15${E}[39m`,
+      "insert into users (email, passw\\u001b[1mord) values ('a@b.com','Pw-X9!kq')",
+    ];
+    const out = Buffer.from(both(lines).output).toString();
+    for (const secret of ['bob@example.com', STRIPE, '4111111111111111', '111111111111111e15', 'Hunter2-Secret!9', 'Pw-X9!kq']) expect(out).not.toContain(secret);
+    // No sequence cut in two: each stays whole beside the token.
+    for (const seq of [`${E}]8;;mailto:[[`, '\\u001b[0m[[EMAIL:', ']]\\u001b[1;31m', `${E}[33m*`, `${E} *`]) expect(out).toContain(seq);
   });
 
   it('on escaped backslashes before a control escape\'s letter, which key rules inside text read as that escape once more', () => {

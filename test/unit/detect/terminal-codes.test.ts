@@ -81,6 +81,12 @@ describe('terminalCodesView', () => {
     // A span that starts inside one (`0my`, a pattern's match after `ESC [`).
     expect(crossesSequence(text, 3, 6)).toBe(true);
     expect(crossesSequence(text, 5, 7)).toBe(false);
+    // A hyperlink's address is text; a stray ESC's digit may start a match; an escape written out introduces one too.
+    const link = `${E}]8;;mailto:bob@example.com${E}\\x`;
+    expect(crossesSequence(link, link.indexOf('bob'), link.indexOf('.com') + 4)).toBe(false);
+    expect(crossesSequence(`${E} 4111`, 2, 6)).toBe(false);
+    expect(crossesSequence('\\u001b[0mbob', 8, 12)).toBe(true);
+    expect(crossesSequence('\\u001b[0mbob', 9, 12)).toBe(false);
     expect(withoutTerminalCodes(Buffer.from('plain'))).toBeUndefined();
   });
 
