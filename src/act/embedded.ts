@@ -18,7 +18,7 @@ import type { KeyRuleSpec } from '../detect/pack.js';
 import type { TokenRef } from '../crypto/token.js';
 import { containerEnd } from '../codecs/json-text.js';
 import { decodedViews, hasEscapes } from '../detect/escapes.js';
-import { holdsEscape, terminalCodesView } from '../detect/terminal-codes.js';
+import { holdsEscape, SequenceSpans, terminalCodesView } from '../detect/terminal-codes.js';
 import { repeatsIn, ValueSet } from '../detect/repeats.js';
 import { boundMembers, conditionalMembers, unquoted } from './embedded-objects.js';
 import { namesKey } from './argument-items.js';
@@ -94,13 +94,17 @@ export function embeddedValues(text: string, rules: KeyRules, tokens: () => read
   // Each reading without its terminal sequences, where it holds some (written, or spelled by its
   // escapes): a colour around a column's name or inside a list of bindings (see terminal-codes.ts).
   // A value read so is taken rather than one another reading takes across it (the colours inside).
-  const bare = views.flatMap((v) => {
+  // The text's own such reading still holds the sequences written as escapes: a value it reads
+  // across one (`Hunter2\u001b[1;31m` read to `;`) is not taken before the others.
+  const spans = holdsEscape(text) ? new SequenceSpans(text) : undefined;
+  const bare = views.flatMap((v, i) => {
     const plain = holdsEscape(v.text) ? terminalCodesView(v.text) : undefined;
-    return plain ? [throughView(v, plain)] : [];
+    return plain ? valuesIn(text, throughView(v, plain), rules).map((value) => ({ value, first: i > 0 || !spans?.crosses(value.start, value.end, true) })) : [];
   });
-  const kept = bare.flatMap((v) => valuesIn(text, v, rules));
+  const kept = bare.flatMap((b) => (b.first ? [b.value] : []));
+  const others = [...bare.flatMap((b) => (b.first ? [] : [b.value])), ...views.flatMap((v) => valuesIn(text, v, rules))];
   const overlaps = (a: EmbeddedValue, b: EmbeddedValue): boolean => a.start < b.end && b.start < a.end;
-  const found = [...kept, ...views.flatMap((v) => valuesIn(text, v, rules)).filter((v) => !kept.some((b) => overlaps(v, b)))];
+  const found = [...kept, ...others.filter((v) => !kept.some((b) => overlaps(v, b)))];
   if (found.length === 0) return found;
   // Where two readings take a value at the same place, the earlier reading's (the text as
   // written first): `"k":"ab\\", "n": 1` unescaped once more reads a string that runs on.

@@ -9,7 +9,7 @@ import type { DecodedView } from './escapes.js';
 import { wordsOf } from './key-words.js';
 import { resolveOverlaps } from './overlaps.js';
 import { hasReadings, readings } from './readings.js';
-import { crossesSequence, isTerminalView } from './terminal-codes.js';
+import { isBareText, isTerminalView, SequenceSpans } from './terminal-codes.js';
 import { standalone } from './repeats.js';
 import type { CompiledDetector, CompiledPolicy } from './compile.js';
 import { execAll, keywordsNear, nearestKeyword, type RegexMatch } from './regex-matches.js';
@@ -207,8 +207,9 @@ export function scanWithViews(
   // Where the text holds terminal sequences, what a reading finds across one's start is the
   // sequence's doing (`MinLength12\x1b` looks like a password with a symbol): the reading without
   // them says what stands there (see terminal-codes.ts).
-  const plain = views.some(isTerminalView);
-  const kept = (c: Candidate): boolean => !plain || !crossesSequence(text, c.start, c.end);
+  const spans = views.some(isTerminalView) ? new SequenceSpans(text) : undefined;
+  // A reading without sequences finds across them; the text's own reading without its raw ones, only across those.
+  const kept = (c: Candidate): boolean => !spans || (isTerminalView({ how: c.reading }) ? !isBareText(c.reading) || !spans.crosses(c.start, c.end, true) : !spans.crosses(c.start, c.end));
   const all = hits.length === 0 ? [] : candidatesOf(policy, text, hits, trace, known, under).filter(kept);
   // The same finding in two readings (no escape inside it) counts once; a set keeps this linear.
   const seen = new Set(all.map(findingKey));
@@ -217,9 +218,8 @@ export function scanWithViews(
     seen.add(findingKey(c));
     all.push(c);
   };
-  // A reading without the sequences (of the value, or of it under its key) finds across them.
-  keyed.filter((c) => isTerminalView({ how: c.reading }) || kept(c)).forEach(add);
-  for (const view of views) viewCandidates(policy, view, trace).filter((c) => isTerminalView(view) || kept(c)).forEach(add);
+  keyed.filter(kept).forEach(add);
+  for (const view of views) viewCandidates(policy, view, trace).filter(kept).forEach(add);
   return resolveOverlaps(all, trace);
 }
 

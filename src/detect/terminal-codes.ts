@@ -95,33 +95,84 @@ export function isTerminalView(view: { how?: string }): boolean {
   return view.how?.includes(HOW) === true;
 }
 
+/** True when `how` names the text's own reading without its sequences: one its sequences written as escapes are still in. */
+export function isBareText(how: string): boolean {
+  return how === HOW;
+}
+
 /** A control sequence's introducer as a JSON or JavaScript string writes it (`\u001b[`, `\u001B[`). */
 const ESCAPED_CSI = /\\u001[bB]\[/g;
 
 /**
- * True when a match of another reading of `text` from `start` to `end` is a sequence's doing: it
- * holds an ESC that starts a sequence, or starts inside a control sequence (`1mbob@...` after
- * `ESC [`), one written as its escape too (`\u001b[0mbob@...`, which a decoded reading reads as
- * one). An operating system command's text (a hyperlink's address, a window title) is text a
- * match may lie in; the final byte of another escape (`ESC SP 4`, which a stray ESC makes of the
- * digit after it) is one a match may start at.
+ * The terminal sequences of a text, raw and written as escapes (a control sequence as
+ * `\u001b[0m`, which a decoded reading reads as one), sorted, for {@link SequenceSpans.crosses}.
  */
-export function crossesSequence(text: string, start: number, end: number): boolean {
-  const code = (i: number): number => text.charCodeAt(i);
-  // A control sequence that starts before: the nearest ESC before `start` (none holds an ESC).
-  const before = start === 0 ? -1 : text.lastIndexOf('\x1b', start - 1);
-  if (before !== -1 && code(before + 1) === 0x5b && sequenceEnd(code, before) > start) return true;
-  for (let at = text.indexOf('\x1b', start); at !== -1 && at < end; at = text.indexOf('\x1b', at + 1)) if (sequenceEnd(code, at) !== -1) return true;
-  if (!text.includes('\\u001')) return false;
-  // Written as escapes: where a control sequence `\u001b[...` starts and ends.
-  ESCAPED_CSI.lastIndex = 0;
-  for (let m = ESCAPED_CSI.exec(text); m && m.index < end; m = ESCAPED_CSI.exec(text)) {
-    // Read as the ESC it stands for: the units after the escape's six.
-    const escaped = (i: number): number => (i === m.index ? ESC : code(i + 5));
-    const stop = sequenceEnd(escaped, m.index);
-    if (stop !== -1 && stop + 5 > start) return true;
+export class SequenceSpans {
+  readonly #start: number[] = [];
+  readonly #end: number[] = [];
+  /** A control sequence (`ESC [`): a match may not start inside it. */
+  readonly #control: boolean[] = [];
+  readonly #written: boolean[] = [];
+
+  constructor(text: string) {
+    const code = (i: number): number => text.charCodeAt(i);
+    const spans: Array<[number, number, boolean, boolean]> = [];
+    for (let at = text.indexOf('\x1b'); at !== -1; at = text.indexOf('\x1b', at + 1)) {
+      const end = sequenceEnd(code, at);
+      if (end === -1) continue;
+      spans.push([at, end, code(at + 1) === 0x5b, false]);
+      // An operating system command's text is passed over: it may hold no sequence but its end.
+      if (code(at + 1) === 0x5d) at = end - 1;
+    }
+    if (text.includes('\\u001')) {
+      ESCAPED_CSI.lastIndex = 0;
+      for (let m = ESCAPED_CSI.exec(text); m; m = ESCAPED_CSI.exec(text)) {
+        // Not an escaped backslash's `u001b[`.
+        let slashes = 0;
+        while (text.charCodeAt(m.index - 1 - slashes) === 0x5c) slashes++;
+        if (slashes % 2 === 1) continue;
+        const from = m.index;
+        // Read as the ESC it stands for: the units after the escape's six.
+        const stop = sequenceEnd((i) => (i === from ? ESC : code(i + 5)), from);
+        if (stop !== -1) spans.push([from, stop + 5, true, true]);
+      }
+      spans.sort((a, b) => a[0] - b[0]);
+    }
+    for (const [start, end, control, written] of spans) {
+      this.#start.push(start);
+      this.#end.push(end);
+      this.#control.push(control);
+      this.#written.push(written);
+    }
   }
-  return false;
+
+  /**
+   * True when a match from `start` to `end` of a reading is a sequence's doing: it holds the start
+   * of a sequence, or starts inside a control sequence (`1mbob@...` after `ESC [`). An operating
+   * system command's text (a hyperlink's address, a window title) is text a match may lie in, and
+   * the final byte of another escape (`ESC SP 4`, which a stray ESC makes of the digit after it)
+   * one it may start at. `writtenOnly`: only the sequences written as escapes count (in a reading
+   * without the raw ones).
+   */
+  crosses(start: number, end: number, writtenOnly = false): boolean {
+    const starts = this.#start;
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((starts[mid] as number) < start) lo = mid + 1;
+      else hi = mid;
+    }
+    const before = lo - 1;
+    if (before >= 0 && this.#control[before] && (this.#end[before] as number) > start && (!writtenOnly || this.#written[before])) return true;
+    for (let k = lo; k < starts.length && (starts[k] as number) < end; k++) if (!writtenOnly || this.#written[k]) return true;
+    return false;
+  }
+}
+
+/** See {@link SequenceSpans.crosses} (one question of a text). */
+export function crossesSequence(text: string, start: number, end: number): boolean {
+  return new SequenceSpans(text).crosses(start, end);
 }
 
 /**

@@ -1,7 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { BatchResult } from '../../src/pipeline/batch.js';
+import { expect } from 'vitest';
+import type { LineFormat } from '../../src/codecs/jsonl.js';
+import { processBatch, type BatchContext, type BatchResult } from '../../src/pipeline/batch.js';
 import { CORPORA_DIR } from './corpora.js';
 
 /** Real log lines (the first 400 of each loghub file) and the labelled PII sentences, as text and in a JSON record. */
@@ -30,3 +32,13 @@ export function comparable(r: BatchResult): unknown {
   };
 }
 
+
+/** `lines` as one batch through the fast path and the structured path with `base`: the results are the same; the fast path's. */
+export function bothPaths(base: Omit<BatchContext, 'fastPath'>, lines: ReadonlyArray<string | Buffer>, format: LineFormat = 'auto'): BatchResult {
+  const data = Buffer.concat(lines.map((l) => Buffer.concat([Buffer.from(l), Buffer.from('\n')])));
+  const task = { seq: 0, file: 'p.log', firstLine: 1, firstOffset: 0, data };
+  const fast = processBatch(task, { ...base, format, fastPath: true });
+  const slow = processBatch(task, { ...base, format, fastPath: false });
+  expect(comparable(fast)).toEqual(comparable(slow));
+  return fast;
+}
