@@ -13,6 +13,10 @@
  * final byte), an operating system command (`ESC ]`, printable ASCII up to BEL or `ESC \`,
  * at most {@link MAX_COMMAND} characters: a hyperlink, a window title), and the other escapes (`ESC`,
  * intermediate bytes, a final byte: `ESC ( B`, `ESC 7`). An ESC that starts none stays.
+ *
+ * A byte order mark at the start (a file an editor or PowerShell wrote as UTF-8 with one; its
+ * first line, or a line where such files were joined) is left out with them: the readers across
+ * lines take `DB_PASSWORD:` behind one for no name.
  */
 import type { DecodedView } from './escapes.js';
 
@@ -57,13 +61,14 @@ export function holdsEscape(text: string): boolean {
 }
 
 /**
- * `text` without its terminal sequences, each character mapped to where it stands in `text`;
- * undefined when it holds none. A span of the view ends in `text` right after its last
+ * `text` without its terminal sequences (and a byte order mark at its start), each character
+ * mapped to where it stands in `text`; undefined when it holds none. A span of the view ends in `text` right after its last
  * character: a sequence after it (a colour's reset) is not part of it.
  */
 export function terminalCodesView(text: string): DecodedView | undefined {
   let esc = text.indexOf('\x1b');
-  if (esc === -1) return undefined;
+  const mark = text.charCodeAt(0) === 0xfeff;
+  if (esc === -1 && !mark) return undefined;
   const code = (i: number): number => text.charCodeAt(i);
   let out = '';
   const at: number[] = [];
@@ -75,7 +80,7 @@ export function terminalCodesView(text: string): DecodedView | undefined {
       end.push(at.length === 1 ? i : (at[at.length - 2] as number) + 1);
     }
   };
-  let from = 0;
+  let from = mark ? 1 : 0;
   for (; esc !== -1; esc = text.indexOf('\x1b', esc + 1)) {
     const stop = sequenceEnd(code, esc);
     if (stop === -1) continue;
@@ -184,10 +189,11 @@ export function stripSequences(data: Buffer, start: number, stop: number, out: B
   // Searched within the range alone: past it may lie a whole batch.
   const range = data.subarray(start, stop);
   let esc = range.indexOf(ESC);
-  if (esc === -1) return -1;
+  const mark = range[0] === 0xef && range[1] === 0xbb && range[2] === 0xbf;
+  if (esc === -1 && !mark) return -1;
   const code = (i: number): number => (i < range.length ? (range[i] as number) : -1);
   let o = at;
-  let from = 0;
+  let from = mark ? 3 : 0;
   for (; esc !== -1; esc = range.indexOf(ESC, esc + 1)) {
     const end = sequenceEnd(code, esc);
     if (end === -1) continue;
@@ -199,9 +205,9 @@ export function stripSequences(data: Buffer, start: number, stop: number, out: B
   return o + range.copy(out, o, from);
 }
 
-/** A raw line's bytes without their terminal sequences; undefined when it holds none. */
+/** A raw line's bytes without their terminal sequences and a byte order mark at its start; undefined when it holds none. */
 export function withoutTerminalCodes(line: Buffer): Buffer | undefined {
-  if (line.indexOf(ESC) === -1) return undefined;
+  if (line.indexOf(ESC) === -1 && !(line[0] === 0xef && line[1] === 0xbb && line[2] === 0xbf)) return undefined;
   const out = Buffer.allocUnsafe(line.length);
   const end = stripSequences(line, 0, line.length, out, 0);
   return end === -1 ? undefined : out.subarray(0, end);

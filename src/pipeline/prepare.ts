@@ -9,7 +9,7 @@ import { holdsBytes, QUOTED_BYTES_MEMBERS } from '../act/bytes-value.js';
 import { isJsonRecord, readsAsText, type LineFormat } from '../codecs/jsonl.js';
 import type { CompiledDetector, CompiledPolicy } from '../detect/compile.js';
 import { hasRawEscape } from '../detect/escapes.js';
-import { lineEnds, type LineFilter } from '../detect/line-filter.js';
+import { lineAt as lineOf, lineEnds, type LineFilter } from '../detect/line-filter.js';
 import { withoutTerminalCodes } from '../detect/terminal-codes.js';
 import { controlEscapesDecoded, textEscapesDecoded } from '../detect/json-readings.js';
 import { markByte, markEscapes } from '../detect/line-marks.js';
@@ -131,14 +131,16 @@ export function mayHide(bytes: Buffer, policy: CompiledPolicy): boolean {
 }
 
 /**
- * Marks the lines the prefilter hits without their terminal sequences (detection reads a text
- * without them too, see terminal-codes.ts): those lines so read are a batch of their own, which
- * the prefilter reads as it reads the batch's (a line read as text, with each detector's own
- * pattern; see LineFilter.markHits).
+ * Marks the lines the prefilter hits without their terminal sequences and a byte order mark at
+ * their start (detection reads a text without them too, see terminal-codes.ts): those lines so
+ * read are a batch of their own, which the prefilter reads as it reads the batch's (a line read
+ * as text, with each detector's own pattern; see LineFilter.markHits).
  */
 function markColoured(data: Buffer, ends: Int32Array, slow: Uint8Array, filter: LineFilter, format: LineFormat): void {
   const coloured = new Uint8Array(ends.length);
   markByte(data, ends, ESC, coloured);
+  // And the lines a byte order mark starts, which that reading leaves out too.
+  for (let at = data.indexOf(MARK); at !== -1; at = data.indexOf(MARK, at + 1)) if (at === 0 || data[at - 1] === 0x0a) coloured[lineOf(ends, at)] = 1;
   const index: number[] = [];
   const lines: Buffer[] = [];
   for (let i = 0; i < ends.length; i++) {
@@ -157,6 +159,7 @@ function markColoured(data: Buffer, ends: Int32Array, slow: Uint8Array, filter: 
 }
 
 const NEWLINE = Buffer.from('\n');
+const MARK = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** True when `line` holds terminal sequences and the prefilter hits it without them. */
 function hitsPlain(line: Buffer, filter: LineFilter): boolean {

@@ -16,10 +16,11 @@
  * or a lone surrogate stays a record as written. The rest of the record is not checked: a line
  * that is no JSON record is read as text (the structured path says what it is).
  *
- * A line that holds terminal sequences (colours, see detect/terminal-codes.ts) is read without them,
- * a record's line once read from the record: a colour between a name and its value, or at the start
- * of a key's body line, is no part of what those readers read. What they mark is moved back
- * around the sequences (see {@link readEdits}).
+ * A line that holds terminal sequences (colours, see detect/terminal-codes.ts), or starts with a
+ * byte order mark, is read without them, a record's line once read from the record: a colour
+ * between a name and its value, at the start of a key's body line, or a mark before a file's
+ * first name is no part of what those readers read. What they mark is moved back around them
+ * (see {@link readEdits}).
  *
  * Not told apart: a partial record (`"_p":"P"`, a line of 16 KiB or more cut in parts) from a
  * full one, and records of several containers or streams interleaved: their lines are read in
@@ -34,6 +35,8 @@ const CR = 0x0d;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const ESC = 0x1b;
+/** A byte order mark, which a line starts with where a file written with one begins (see detect/terminal-codes.ts). */
+const MARK = Buffer.from([0xef, 0xbb, 0xbf]);
 const LOG_KEY = Buffer.from('"log"');
 const LOG_KEY_TAIL = Buffer.from('log"');
 
@@ -73,7 +76,7 @@ export interface BatchText {
  */
 export function batchText(data: Buffer, ends: Int32Array): BatchText | undefined {
   const records = holdsLogKey(data);
-  if (!records && data.indexOf(ESC) === -1) return undefined;
+  if (!records && data.indexOf(ESC) === -1 && data.indexOf(MARK) === -1) return undefined;
   // A line read from a record is shorter than the record, one without sequences shorter than with them: the text fits in the data's length.
   const text = Buffer.allocUnsafe(data.length);
   const wrapped = new Uint8Array(ends.length);
@@ -108,7 +111,7 @@ export function batchText(data: Buffer, ends: Int32Array): BatchText | undefined
 /** The text of `data` (whole lines) as {@link batchText} reads it: the data itself when it reads every line as written. */
 export function textOf(data: Uint8Array): Buffer {
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (!holdsLogKey(bytes) && bytes.indexOf(ESC) === -1) return bytes;
+  if (!holdsLogKey(bytes) && bytes.indexOf(ESC) === -1 && bytes.indexOf(MARK) === -1) return bytes;
   const ends: number[] = [];
   for (let nl = bytes.indexOf(NL); nl !== -1; nl = bytes.indexOf(NL, nl + 1)) ends.push(nl);
   if (ends.length === 0 || (ends[ends.length - 1] as number) < bytes.length - 1) ends.push(bytes.length);

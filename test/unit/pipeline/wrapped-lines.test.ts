@@ -201,6 +201,14 @@ describe('a record that wraps a line is redacted as the line', () => {
     );
   });
 
+  it("reads a line without the byte order mark it starts with (a file's first line), bare or in a record", async () => {
+    for (const lines of [['\uFEFFDB_PASSWORD:', '  hunter2xyz'], [docker('\uFEFFDB_PASSWORD:'), docker('  hunter2xyz')]]) {
+      const out = (await run(lines, 1, false)).map((r) => Buffer.from(r.output).toString('utf8')).join('');
+      expect(out).not.toContain('hunter2xyz');
+      expect(out.startsWith(lines[0] as string)).toBe(true);
+    }
+  });
+
   /** Colours a logger writes around words (see detect/terminal-codes.ts). */
   const SEQUENCES = ['\x1b[0m', '\x1b[1m', '\x1b[1;31m', '\x1b[38;5;208m', '\x1b[2K'];
   const uncoloured = (line: string): string => SEQUENCES.reduce((l, q) => l.replaceAll(q, ''), line);
