@@ -309,10 +309,6 @@ function takeValue(text: string, out: EmbeddedValue[], rule: KeyRuleSpec, patter
   return undefined;
 }
 
-/**
- * The spans in order, each one that overlaps an earlier one left out. Of spans that start at the
- * same place the longest is kept, or with `listOrder` the first listed.
- */
 /** The values the rules take in one reading of `text` (`view`), mapped onto `text`. */
 function valuesIn(text: string, view: View, rules: KeyRules): EmbeddedValue[] {
   const at = (i: number): number => (view.at ? (view.at[i] as number) : i);
@@ -339,6 +335,10 @@ function throughView(outer: View, inner: View): View {
   return { text: inner.text, at: innerAt.map(at), end: (inner.end ?? innerAt).map(endAt) };
 }
 
+/**
+ * The spans in order, each one that overlaps an earlier one left out. Of spans that start at the
+ * same place the longest is kept, or with `listOrder` the first listed.
+ */
 function disjoint(values: readonly EmbeddedValue[], listOrder = false): EmbeddedValue[] {
   const sorted = [...values].sort((a, b) => a.start - b.start || (listOrder ? 0 : b.end - a.end));
   const out: EmbeddedValue[] = [];

@@ -55,9 +55,9 @@ function sequenceEnd(code: (i: number) => number, at: number): number {
   return within(code(i), 0x30, 0x7e) ? i + 1 : -1;
 }
 
-/** True when `text` holds an ESC, which may start a sequence. */
+/** True when `text` holds what {@link terminalCodesView} may leave out: an ESC, or a byte order mark at its start. */
 export function holdsEscape(text: string): boolean {
-  return text.includes('\x1b');
+  return text.includes('\x1b') || text.charCodeAt(0) === 0xfeff;
 }
 
 /**
@@ -173,11 +173,6 @@ export class SequenceSpans {
     for (let k = lo; k < starts.length && (starts[k] as number) < end; k++) if (!writtenOnly || this.#written[k]) return true;
     return false;
   }
-}
-
-/** See {@link SequenceSpans.crosses} (one question of a text). */
-export function crossesSequence(text: string, start: number, end: number): boolean {
-  return new SequenceSpans(text).crosses(start, end);
 }
 
 /**

@@ -5,7 +5,9 @@ import { CompiledPolicy } from '../../../src/detect/compile.js';
 import { explainText } from '../../../src/detect/explain.js';
 import { loadPolicy } from '../../../src/detect/load.js';
 import { scanText } from '../../../src/detect/scan.js';
-import { crossesSequence, terminalCodesView, withoutTerminalCodes } from '../../../src/detect/terminal-codes.js';
+import { SequenceSpans, terminalCodesView, withoutTerminalCodes } from '../../../src/detect/terminal-codes.js';
+
+const crossesSequence = (text: string, start: number, end: number): boolean => new SequenceSpans(text).crosses(start, end);
 import { embeddedValues } from '../../../src/act/embedded.js';
 import { KeyRules } from '../../../src/detect/key-rules.js';
 import type { KeyRuleSpec } from '../../../src/detect/pack.js';
