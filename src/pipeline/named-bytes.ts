@@ -19,6 +19,8 @@ const GT = 0x3e;
 const EQUALS = 0x3d;
 const BRACKET = 0x5b;
 const APOSTROPHE = 0x27;
+const PIPE = 0x7c;
+const PLUS = 0x2b;
 const NAME_BYTES = NAMES.map((k) => Buffer.from(k, 'latin1'));
 const MACHINE = Buffer.from('machine', 'latin1');
 const DEFAULT = Buffer.from('default', 'latin1');
@@ -51,16 +53,25 @@ export function mayOpen(data: Buffer, start: number, end: number): boolean {
 /**
  * Whether the line whose first byte past its blanks is at `k` may be a key line (see KeyLine in
  * named-lines.ts), by its last bytes: `Some(` (indented), `=>` after a `[`, a `'` or a `p`
- * (`public`, `protected`, `private`), or a key's colon.
+ * (`public`, `protected`, `private`), a key's colon, or a block scalar's `|` or `>` after a
+ * blank, with up to two indicators after it (`|-`, `>2`, `|+1`).
  */
 function mayBeKeyLine(data: Buffer, k: number, end: number, indented: boolean): boolean {
   let last = end - 1;
   while (last > k && (data[last] === SPACE || data[last] === TAB || data[last] === CR)) last--;
   const c = data[last];
   if (c === OPEN_PAREN) return indented;
-  if (c === GT) return data[last - 1] === EQUALS && (data[k] === BRACKET || data[k] === APOSTROPHE || data[k] === 0x70);
+  if (c === GT && data[last - 1] === EQUALS) return data[k] === BRACKET || data[k] === APOSTROPHE || data[k] === 0x70;
   if (c === COLON) return isKeyStart(data[k]);
-  return false;
+  if (!isKeyStart(data[k])) return false;
+  let at = last;
+  while (at > last - 2 && isIndicator(data[at])) at--;
+  return (data[at] === PIPE || data[at] === GT) && isBlankByte(data[at - 1]);
+}
+
+/** A block scalar's chomping (`+`, `-`) or indentation indicator (a digit). */
+function isIndicator(b: number | undefined): boolean {
+  return b === PLUS || b === DASH || (b !== undefined && b >= 0x31 && b <= 0x39);
 }
 
 /** A letter or `_`: what a YAML key that names a value may start with. */

@@ -10,8 +10,8 @@
  */
 import { NAMES, VALUES } from '../detect/in-key.js';
 
-/** How a value is written in its line: a JSON string, a YAML double- or single-quoted string, a YAML plain scalar, a JSON number, a netrc word, a PHP var_dump string (`string(15) "..."`). */
-export type Quoting = 'json' | 'double' | 'single' | 'plain' | 'number' | 'word' | 'var_dump';
+/** How a value is written in its line: a JSON string, a YAML double- or single-quoted string, a YAML plain scalar, a JSON number, a netrc word, a PHP var_dump string (`string(15) "..."`), a line of a YAML block scalar. */
+export type Quoting = 'json' | 'double' | 'single' | 'plain' | 'number' | 'word' | 'var_dump' | 'block';
 
 /** A scalar a member holds: where it is written (UTF-16 offsets of its line; a quoted one's inside), its value, and how it is written. */
 export interface Scalar {
@@ -36,12 +36,21 @@ export interface Scalar {
  *   on the next line at the same column (`string(15) "..."`);
  * - `yaml`: a YAML key with nothing after it (`  password:`): a scalar alone on the next line,
  *   deeper, quoted, a number or a plain scalar of one word (a sentence under a heading that ends
- *   in a colon is none).
+ *   in a colon is none);
+ * - `block`: a YAML key whose value is a block scalar (`  password: |`, `  token: >-`, with the
+ *   indicators YAML allows and nothing after them): the lines after it, deeper, are the value,
+ *   each line's text as written (literal, so `#`, quotes and `: ` are its own), as deep as the
+ *   first at least (see {@link BlockLine}).
  */
 export interface KeyLine {
   readonly key: string;
   readonly column: number;
-  readonly style: 'debug' | 'var_dump' | 'yaml';
+  readonly style: 'debug' | 'var_dump' | 'yaml' | 'block';
+}
+
+/** A block scalar's key line (see {@link KeyLine}) and, once its first line is read, that line's column: the block's lines start there or deeper. */
+export interface BlockLine extends KeyLine {
+  readonly indent?: number;
 }
 
 const DEBUG_KEY = /^([ \t]+)([A-Za-z_]\w*): [A-Z]\w*\($/;
@@ -50,6 +59,8 @@ const DEBUG_WRAPPER = /^([ \t]+)[A-Z]\w*\($/;
 const VAR_DUMP_KEY = /^([ \t]*)(?:\["([^"]{1,256})"(?::"[^"]{1,256}")?(?::(?:private|protected))?\]=>|'([^']{1,256})' =>|(?:public|protected|private) \$([A-Za-z_]\w{0,255}) =>)$/;
 const VAR_DUMP_STRING = /^([ \t]*)string\((\d{1,9})\) "/;
 const YAML_BARE_KEY = /^([ \t]*)([A-Za-z_][\w.-]*):[ \t]*$/;
+/** A key whose value is a block scalar: `|` or `>`, then a chomping indicator and an indentation indicator, either first. */
+const YAML_BLOCK_KEY = /^([ \t]*)([A-Za-z_][\w.-]*):[ \t]+[|>](?:[1-9][+-]?|[+-][1-9]?)?[ \t]*$/;
 
 /** A line holding one member only: its key, the column the key starts at, whether a YAML list's dash stands before it, and JSON or YAML. */
 export interface MemberLine {
@@ -101,7 +112,18 @@ export function keyLine(text: string): KeyLine | undefined {
   if (m) return { key: m[2] as string, column: (m[1] as string).length, style: 'debug' };
   if ((m = VAR_DUMP_KEY.exec(text))) return { key: (m[2] ?? m[3] ?? m[4]) as string, column: (m[1] as string).length, style: 'var_dump' };
   if ((m = YAML_BARE_KEY.exec(text))) return { key: m[2] as string, column: (m[1] as string).length, style: 'yaml' };
+  if ((m = YAML_BLOCK_KEY.exec(text)) && !VALUE_KEYS.has(m[2] as string)) return { key: m[2] as string, column: (m[1] as string).length, style: 'block' };
   return undefined;
+}
+
+/**
+ * A value member whose value is a block scalar (`    value: |`), if `text` is one: under a name
+ * line (see named-values.ts) its lines are the named value's. Alone it opens nothing (no name
+ * says what the value is), so it is no key line: what it reads depends on the lines before it.
+ */
+export function valueBlockLine(text: string): KeyLine | undefined {
+  const m = YAML_BLOCK_KEY.exec(text);
+  return m && VALUE_KEYS.has(m[2] as string) ? { key: m[2] as string, column: (m[1] as string).length, style: 'block' } : undefined;
 }
 
 /**
@@ -109,8 +131,17 @@ export function keyLine(text: string): KeyLine | undefined {
  * scalar; for a Rust value, a wrapper it opens first (`Secret(`: its column, the string deeper
  * still); else nothing (the key's value is no string alone on its line).
  */
-export function keyLineValue(text: string, key: KeyLine): { scalar: Scalar } | { wrapper: number } | undefined {
+export function keyLineValue(text: string, key: BlockLine): { scalar: Scalar } | { wrapper: number } | undefined {
   const column = (stickyAt(INDENT, text, 0) as string).length;
+  if (key.style === 'block') {
+    // A line of the block: its text past its blanks, the blanks after it not its own.
+    if (column <= key.column || column < (key.indent ?? column)) return undefined;
+    let end = text.length;
+    while (end > column && (text[end - 1] === ' ' || text[end - 1] === '\t' || text[end - 1] === '\r')) end--;
+    if (end === column) return undefined;
+    const written = text.slice(column, end);
+    return { scalar: { start: column, end, value: written, written, quoting: 'block' } };
+  }
   if (key.style === 'debug') {
     if (column <= key.column) return undefined;
     const wrapper = DEBUG_WRAPPER.exec(text);
@@ -243,9 +274,11 @@ const PLAIN_BREAKS = / #|: |[ :]$/;
  * it would start another line); a JSON number replaced becomes a string (as the structured path
  * writes a number it replaced); a plain scalar stays plain when it reads back the same, else is
  * double-quoted; a netrc word is quoted when it holds a blank or is empty; a var_dump string is
- * written with its new length in bytes (the old one would tell the secret's). A dropped value
- * (`drop-field`: the empty text) leaves an empty string, `""`: the member's line stays, valid,
- * holding nothing, as a line cannot lose a member without its neighbours' commas changing.
+ * written with its new length in bytes (the old one would tell the secret's); a block scalar's
+ * line as it is, a control character escaped as JSON escapes it. A dropped value (`drop-field`:
+ * the empty text) leaves an empty string, `""` (a block's line, its blanks): the member's line
+ * stays, valid, holding nothing, as a line cannot lose a member without its neighbours' commas
+ * changing.
  */
 export function encodeFor(quoting: Quoting, replaced: string): string {
   switch (quoting) {
@@ -259,6 +292,9 @@ export function encodeFor(quoting: Quoting, replaced: string): string {
       return SAFE_PLAIN.test(replaced) && !PLAIN_BREAKS.test(replaced) && !YAML_NOT_STRING.test(replaced) && !YAML_NUMBER.test(replaced) ? replaced : JSON.stringify(replaced);
     case 'word':
       return /^[\x21-\x7e]+$/.test(replaced) && !replaced.includes('"') ? replaced : JSON.stringify(replaced);
+    case 'block':
+      // Literal text: anything but a line end, which would end the line (a control character is written as JSON would).
+      return hasControl(replaced) ? JSON.stringify(replaced).slice(1, -1) : replaced;
     case 'var_dump': {
       // Its length says what it holds now; no escapes (var_dump writes none): a control character, a line end among them, is written as JSON would.
       const inside = hasControl(replaced) ? JSON.stringify(replaced).slice(1, -1) : replaced;

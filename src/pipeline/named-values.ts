@@ -31,8 +31,9 @@
  *   JSON: value members (`value:`, and `old:` and `new:` both, `"oldValue"` and `"newValue"`
  *   both), each marked, and up to four siblings (`"slotSetting": false`, `Type: SecureString`),
  *   six member lines in all; any other line closes it. A value is a quoted string or a number,
- *   or in YAML a plain scalar up to a comment (` #`); a comment may follow a quoted one. A flag, a
- *   null, `valueFrom:`, a block scalar (`value: |`) or a nested object is no value.
+ *   or in YAML a plain scalar up to a comment (` #`), or a block scalar (`value: |`, its lines
+ *   read as a key line's below, each a member line of the six); a comment may follow a quoted
+ *   one. A flag, a null, `valueFrom:` or a nested object is no value.
  * - A netrc entry (its lines read in netrc-lines.ts) opens with a line `machine HOST` (HOST a
  *   dotted name or `localhost`) or `default`, either with keyword pairs after it; each following
  *   line that holds only pairs of `login`, `password` or `account` and a value, each keyword once
@@ -44,8 +45,12 @@
  *   key alone, `  password:`) takes the line after it when that line holds the key's string
  *   alone, written as the dump writes it (`string(15) "..."` at the key's column; a quoted string
  *   deeper, after up to three more wrappers, each on its own line, deeper still; a YAML scalar
- *   deeper); any other line closes it. The key selects the rule, as a key in an object does.
- * - Blank lines and comment lines (`#` first past the blanks) are passed over.
+ *   deeper); any other line closes it. A YAML key whose value is a block scalar (`  password: |`,
+ *   `  token: >-`) takes the lines after it that are deeper, as deep as the first at least, up to
+ *   six, each line's text as written (literal: `#`, quotes and `: ` are the value's own; a blank
+ *   line is passed over). The key selects the rule, as a key in an object does.
+ * - Blank lines and comment lines (`#` first past the blanks) are passed over; in a block
+ *   scalar, a line that starts with `#` deeper than its key is one of the block's.
  * - A name line or a netrc entry's first line opens anew, whatever was open.
  * - Behind a log prefix (a CI job's timestamps, a syslog header, a Compose service's name, see
  *   log-prefix.ts), the line is what follows the prefix, read as above; what a name line behind a
@@ -61,17 +66,16 @@
  * Cost: most batches open nothing, and hold no line that could. With nothing open, the batch
  * reads each line's first bytes (its prefix, then past its indentation) and decodes only a line
  * whose text starts as a name line or a netrc entry's first line does (`- name:`, `  "name"`,
- * `machine `, `default`) or ends as a key line does (`(`, `]=>`, `:`), see named-bytes.ts; a
- * name or a key no key rule could take a value under leaves nothing open. The batcher reads back
+ * `machine `, `default`) or ends as a key line does (`(`, `]=>`, `:`, a block scalar's `|` or
+ * `>`), see named-bytes.ts; a key no key rule could take a value under leaves nothing open, and
+ * so does such a name where the policy has no conditional rules. The batcher reads back
  * at most ten lines (besides blank and comment lines) and reads forward from the last that opened.
  *
  * Not followed: lines behind a prefix of another form (a logger's level and name after its
  * timestamp: `2024-05-01 10:00:00,123 INFO [main] c.a.Config - name: ...`; a program that logs
  * a manifest through its logger writes that on its first line only, and the rest follow bare,
  * read as above); a container runtime's partial line (`stdout P`, a line of 16 KiB or more cut
- * in parts) among full ones (`stdout F`); a first line after a byte order mark; conditions a
- * sibling alone would meet under a name no rule selects (the name decides whether its lines are
- * read); a manifest's lines inside a JSON logger's message. A container runtime's record of a
+ * in parts) among full ones (`stdout F`); a manifest's lines inside a JSON logger's message. A container runtime's record of a
  * line (`{"log":"...\n",...}`) is read as the line it holds (see wrapped-lines.ts). A Lambda
  * invocation starts with nothing open: a
  * value line whose name line another invocation held passes as any other line (a file read in
@@ -83,7 +87,7 @@ import type { KeyRuleSpec } from '../detect/pack.js';
 import { ownTokens } from '../detect/scan.js';
 import { prefixLength, prefixShape } from './log-prefix.js';
 import { mayOpen, passedOver } from './named-bytes.js';
-import { isSibling, isValueMember, keyLine, keyLineValue, memberLine, nameOf, type KeyLine, type Quoting } from './named-lines.js';
+import { isSibling, isValueMember, keyLine, keyLineValue, memberLine, nameOf, valueBlockLine, type BlockLine, type Quoting } from './named-lines.js';
 import { netrcOpening, netrcPairs } from './netrc-lines.js';
 
 /**
@@ -114,10 +118,17 @@ export interface NetrcEntry {
   readonly foreign?: number;
 }
 
-/** A key line ended the data (see KeyLine in named-lines.ts); `wrappers`: how many a Rust value has opened since (`Some(`, `Secret(`), `column` the last one's. */
-export interface PendingKey extends KeyLine {
+/**
+ * A key line ended the data (see KeyLine in named-lines.ts); `wrappers`: how many a Rust value has
+ * opened since (`Some(`, `Secret(`), `column` the last one's; `read`: the lines of a block scalar
+ * read since (none when absent), `indent` the first one's column.
+ */
+export interface PendingKey extends BlockLine {
   readonly kind: 'key';
   readonly wrappers: number;
+  readonly read?: number;
+  /** For a value member's block scalar under a name line (`value: |`): the name's members, which decide as they do for its other values. */
+  readonly members?: Readonly<Record<string, string>>;
   /** As {@link PendingName.prefix}. */
   readonly prefix: string;
   readonly foreign?: number;
@@ -161,7 +172,10 @@ interface Found {
 const NL = 0x0a;
 const CR = 0x0d;
 
-/** A name stays open over this many member lines at its column (values, as `old:` and `new:`, and siblings), of them this many siblings. */
+/**
+ * A name stays open over this many member lines at its column (values, as `old:` and `new:`, and
+ * siblings), of them this many siblings; a block scalar's key over as many of its lines.
+ */
 const MAX_MEMBER_LINES = 6;
 const MAX_SIBLINGS = 4;
 /** Lines of other sources (behind a prefix of another shape, see log-prefix.ts) that what is open passes over, at most. */
@@ -170,7 +184,8 @@ const MAX_FOREIGN = 3;
 const MAX_WRAPPERS = 3;
 /**
  * Lines that are not passed over after which nothing is open, unless one of them opened it: a
- * name closes after {@link MAX_MEMBER_LINES}, a netrc entry after its three keywords' lines.
+ * name or a block scalar's key closes after {@link MAX_MEMBER_LINES}, a netrc entry after its
+ * three keywords' lines.
  */
 const MAX_OPEN_LINES = MAX_MEMBER_LINES + MAX_FOREIGN + 1;
 
@@ -251,6 +266,14 @@ export function namedStateAfter(data: Uint8Array, state: NamedState | undefined)
 
 const PASSED = Symbol('passed over');
 
+/** True when the line from `start` to `stop` starts with `#` deeper than the key of the block scalar `open` is: a line of the block, no comment. */
+function inBlock(data: Buffer, start: number, stop: number, open: NamedState | undefined): boolean {
+  if (open?.kind !== 'key' || open.style !== 'block') return false;
+  let k = start;
+  while (k < stop && (data[k] === 0x20 || data[k] === 0x09)) k++;
+  return k < stop && k - start > open.column;
+}
+
 /**
  * One line (`data` from `start` to `stop`, its line end left out; a log prefix of `prefix` bytes
  * first, see log-prefix.ts) read with what was open before it: {@link PASSED} for a blank or a
@@ -260,7 +283,7 @@ const PASSED = Symbol('passed over');
  * (see {@link MAX_NAMING_BYTES}) can only be a value line, and closes.
  */
 function stepLine(data: Buffer, start: number, prefix: number, stop: number, before: NamedState | undefined): typeof PASSED | { open: NamedState | undefined; found?: Found[] } {
-  if (passedOver(data, start + prefix, stop)) return PASSED;
+  if (passedOver(data, start + prefix, stop) && !inBlock(data, start + prefix, stop, before)) return PASSED;
   const shape = prefix === 0 ? '' : prefixShape(data, start, prefix);
   const foreign = before !== undefined && before.prefix !== shape;
   const open = foreign ? undefined : before;
@@ -287,9 +310,17 @@ function stepLine(data: Buffer, start: number, prefix: number, stop: number, bef
     if ('wrapper' in read) return { open: open.wrappers < MAX_WRAPPERS && !long ? { ...open, column: read.wrapper, wrappers: open.wrappers + 1 } : undefined };
     const s = read.scalar;
     if (s.value === undefined || s.written === '') return { open: undefined };
-    return { open: undefined, found: [{ start: s.start, end: s.end, value: s.value, written: s.written, quoting: s.quoting, key: open.key, ...(s.outer && { outer: s.outer }) }] };
+    // A block scalar's lines after this one are the value's too.
+    const lines = (open.read ?? 0) + 1;
+    const next = open.style === 'block' && !long && lines < MAX_MEMBER_LINES ? { ...open, indent: open.indent ?? s.start, read: lines } : undefined;
+    return { open: next, found: [{ start: s.start, end: s.end, value: s.value, written: s.written, quoting: s.quoting, key: open.key, ...(open.members && { members: open.members }), ...(s.outer && { outer: s.outer }) }] };
   }
   if (open?.kind === 'name') {
+    // A value member's block scalar: its lines are the name's value, each counted as a member line.
+    const block = member || open.json || long ? undefined : valueBlockLine(text);
+    if (block && block.column === open.column && open.read + 1 < MAX_MEMBER_LINES) {
+      return { open: { kind: 'key', ...block, wrappers: 0, read: open.read + 1, members: open.members, prefix: open.prefix, ...(open.foreign !== undefined && { foreign: open.foreign }) } };
+    }
     if (!member || member.dash || member.column !== open.column || member.json !== open.json) return { open: undefined };
     const read = open.read + 1;
     const s = member.scalar;
@@ -311,17 +342,22 @@ function stepLine(data: Buffer, start: number, prefix: number, stop: number, bef
 }
 
 /**
- * `state`, or nothing for a name no key rule could take a value under: one a `redact` rule
- * selects, or whose member meets a conditional rule's conditions (`{"name":"session",...}`, see
- * KeyRuleSpec.where). What follows a name that is not live is only read for what opens anew (its
- * first bytes), as if nothing were open: it yields no value either way.
+ * `state`, or nothing for a key or a name no key rule could take a value under: a key a
+ * `redact` rule selects; a name one selects, or whose members meet a conditional rule's
+ * conditions (`{"name":"session",...}`, see KeyRuleSpec.where), or may yet (a sibling after it,
+ * `Type: SecureString`, where the policy has such rules); a value's block under a name whose
+ * members are all read. What follows a state that is not live is only read for what opens anew
+ * (its first bytes), as if nothing were open: it yields no value either way.
  */
 function live(policy: CompiledPolicy, state: NamedState | undefined): NamedState | undefined {
-  if (state?.kind === 'key') return policy.keyRules.decide(state.key).mode === 'redact' ? state : undefined;
-  if (state?.kind !== 'name') return state;
+  if (state === undefined || state.kind === 'netrc') return state;
   const rules = policy.keyRules;
-  if (rules.decide(state.name).mode === 'redact') return state;
-  return rules.holdingIn(state.members, Object.keys(state.members)).length > 0 ? state : undefined;
+  if (state.kind === 'key' && state.members === undefined) return rules.decide(state.key).mode === 'redact' ? state : undefined;
+  // A name's lines, or a value's block under it: as the name's first member, its name, and the others decide.
+  const members = state.members as Readonly<Record<string, string>>;
+  const keys = Object.keys(members);
+  if (rules.decide(members[keys[0] as string] as string).mode === 'redact' || (state.kind === 'name' && rules.conditional)) return state;
+  return rules.holdingIn(members, keys).length > 0 ? state : undefined;
 }
 
 /** The values of `found` that a `redact` key rule takes, none of them one of logveil's tokens already; their offsets moved past a log prefix of `prefix` units. */
