@@ -3,7 +3,8 @@
  * rule selects, where it is, the rule and what that means for the value. Fields are read as the
  * redaction walk reads them: of a JSON text, an object's keys and the name of a name-value object
  * (`{"name":"DB_PASSWORD","value":"..."}`); in a string or a text line, the key-value pairs a
- * `redact` rule takes there (`payload={"api_token":"..."}`, see embedded.ts).
+ * `redact` rule takes there (`payload={"api_token":"..."}`, see embedded.ts), and in a string of
+ * several lines the values its lines name on the line before them (see string-lines.ts).
  */
 import type { CompiledPolicy } from '../detect/compile.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
@@ -14,6 +15,7 @@ import { anyValueItems, anyValueMember, kvlistName } from './any-value.js';
 import { entryRules, itemRule } from './argument-items.js';
 import { memberDecision, namedValue, takes } from './members.js';
 import { boundParameters, boundTextValues, type BoundParameter } from './sql.js';
+import { stringLineValues } from '../pipeline/string-lines.js';
 
 export interface KeyRuleEntry {
   /** `key:<pattern>`, as findings name key rules. */
@@ -60,9 +62,15 @@ function walk(policy: CompiledPolicy, v: JsonValue, place: Place, out: KeyRuleEn
   if (depth > MAX_DEPTH) return;
   const { path, spans } = place;
   if (typeof v === 'string') {
-    for (const e of embeddedValues(v, policy.keyRules)) {
+    const pairs = embeddedValues(v, policy.keyRules);
+    for (const e of pairs) {
       const where = { start: e.start, end: e.end };
       out.push({ ...entry(e.rule, e.pattern, 'key-redact', path, `a value written under a key "${e.pattern}" selects is redacted whole`), ...where });
+    }
+    // A value a line of the string names on the line before it (see string-lines.ts), where no pair is.
+    for (const e of stringLineValues(v, policy)) {
+      if (pairs.some((p) => p.start < e.end && e.start < p.end)) continue;
+      out.push({ ...entry(e.rule, e.pattern, 'key-redact', path, `a value the string's line before it names under "${e.pattern}" is redacted whole`), start: e.start, end: e.end });
     }
     // Bind parameters in a string that holds them as a JSON array (see boundTextValues).
     if (bound) {

@@ -23,6 +23,7 @@ import type { RedactOptions, RedactOutcome } from './redact-options.js';
 import { DropRecord, Redactor } from './redactor.js';
 import { redactRepeats, type FirstPass } from './repeats.js';
 import { boundParameters, boundTextValues, type BoundParameter } from './sql.js';
+import { stringLineValues } from '../pipeline/string-lines.js';
 
 export { partial, type RedactKeys } from './replace.js';
 export type { RedactOptions, RedactOutcome } from './redact-options.js';
@@ -266,8 +267,10 @@ class Walker extends Redactor implements FirstPass {
     const matches = scanText(policy, text, trace, only, context.length === 0 && under === undefined ? undefined : { keys: context, under }, known);
     if (onScan && trace) onScan(path, text, trace);
     const edits = matches.map((m) => detectorEdit(m, actions.forDetector(m.detector.spec), decoded));
-    const named = embeddedValues(text, policy.keyRules, () => ownTokens(policy, text));
-    const byKey = [...named, ...bound.filter((b) => !named.some((n) => n.start < b.end && b.start < n.end))].sort((a, b) => a.start - b.start).map((v) => keyRuleEdit(v, actions.forKeyRule(v.rule)));
+    const taken = embeddedValues(text, policy.keyRules, () => ownTokens(policy, text));
+    // Besides, values a line of the text names on the line before (a manifest or a dump in a message).
+    for (const v of [...bound, ...stringLineValues(text, policy)]) if (!taken.some((n) => n.start < v.end && v.start < n.end)) taken.push(v);
+    const byKey = taken.sort((a, b) => a.start - b.start).map((v) => keyRuleEdit(v, actions.forKeyRule(v.rule)));
     return this.edit(text, path, byKey.length === 0 ? edits : withKeyRules(edits, byKey));
   }
 

@@ -53,7 +53,7 @@ export function mayOpen(data: Buffer, start: number, end: number): boolean {
 /**
  * Whether the line whose first byte past its blanks is at `k` may be a key line (see KeyLine in
  * named-lines.ts), by its last bytes: `Some(` (indented), `=>` after a `[`, a `'` or a `p`
- * (`public`, `protected`, `private`), a key's colon, or a block scalar's `|` or `>` after a
+ * (`public`, `protected`, `private`), a colon after a key alone, or a block scalar's `|` or `>` after a
  * blank, with up to two indicators after it (`|-`, `>2`, `|+1`).
  */
 function mayBeKeyLine(data: Buffer, k: number, end: number, indented: boolean): boolean {
@@ -62,11 +62,20 @@ function mayBeKeyLine(data: Buffer, k: number, end: number, indented: boolean): 
   const c = data[last];
   if (c === OPEN_PAREN) return indented;
   if (c === GT && data[last - 1] === EQUALS) return data[k] === BRACKET || data[k] === APOSTROPHE || data[k] === 0x70;
-  if (c === COLON) return isKeyStart(data[k]);
+  if (c === COLON) return isKeyStart(data[k]) && isKeyRun(data, k + 1, last);
   if (!isKeyStart(data[k])) return false;
   let at = last;
   while (at > last - 2 && isIndicator(data[at])) at--;
   return (data[at] === PIPE || data[at] === GT) && isBlankByte(data[at - 1]);
+}
+
+/** Whether the bytes from `from` to `to` are a YAML key's after its first (`[\w.-]`): a line of prose that ends in a colon is no key line. */
+function isKeyRun(data: Buffer, from: number, to: number): boolean {
+  for (let j = from; j < to; j++) {
+    const b = data[j] as number;
+    if (!(isKeyStart(b) || (b >= 0x30 && b <= 0x39) || b === DASH || b === 0x2e)) return false;
+  }
+  return true;
 }
 
 /** A block scalar's chomping (`+`, `-`) or indentation indicator (a digit). */

@@ -75,11 +75,12 @@
  * timestamp: `2024-05-01 10:00:00,123 INFO [main] c.a.Config - name: ...`; a program that logs
  * a manifest through its logger writes that on its first line only, and the rest follow bare,
  * read as above); a container runtime's partial line (`stdout P`, a line of 16 KiB or more cut
- * in parts) among full ones (`stdout F`); a manifest's lines inside a JSON logger's message. A container runtime's record of a
- * line (`{"log":"...\n",...}`) is read as the line it holds (see wrapped-lines.ts). A Lambda
- * invocation starts with nothing open: a
- * value line whose name line another invocation held passes as any other line (a file read in
- * order, batch after batch, carries it; so do saved Lambda events given to `redact`).
+ * in parts) among full ones (`stdout F`). A container runtime's record of a line
+ * (`{"log":"...\n",...}`) is read as the line it holds (see wrapped-lines.ts); the lines of a
+ * string that holds several (a JSON logger's message), after its first, as a text log's (see
+ * string-lines.ts). A Lambda invocation starts with nothing open: a value line whose name line
+ * another invocation held passes as any other line (a file read in order, batch after batch,
+ * carries it; so do saved Lambda events given to `redact`).
  */
 import { memberDecision, takes } from '../act/members.js';
 import type { CompiledPolicy } from '../detect/compile.js';

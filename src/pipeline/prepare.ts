@@ -18,6 +18,7 @@ import { requiredLiterals, type Literal } from '../detect/literals.js';
 import { execAll, type RegexMatch } from '../detect/regex-matches.js';
 import { askValidator, type KnownMatches } from '../detect/scan.js';
 import { lineDetectors, type ValueDetectors } from './raw-line.js';
+import { mayNameInStrings } from './string-lines.js';
 
 const CR = 0x0d;
 const BACKSLASH = 0x5c;
@@ -34,7 +35,8 @@ export interface SlowLineOptions {
 
 /**
  * Which lines take the structured path: prefilter hits (one pass over the whole batch), lines with
- * a backslash (but see {@link markBackslashes}), a percent-escape or a character reference (an
+ * a backslash (but see {@link markBackslashes}; a string whose lines may name a value on the line
+ * after, see string-lines.ts), a percent-escape or a character reference (an
  * escape can hide a match), an OTLP bytes value (base64 hides what it spells, see
  * bytes-value.ts), invalid UTF-8, oversized lines, in `jsonl` mode the lines that are not JSON
  * records (see isJsonRecord), and all of them when the fast path is off. `found` receives the
@@ -50,11 +52,13 @@ export function slowLines(data: Buffer, ends: Int32Array, ctx: SlowLineOptions, 
   for (const member of QUOTED_BYTES_MEMBERS) markByte(data, ends, member, slow);
   if (ctx.throwOnMarker !== undefined) markByte(data, ends, ctx.throwOnMarker, slow);
   filter.markHits(data, ends, slow, found, ctx.format);
+  const named = !ctx.policy.keyRules.empty;
   for (const [i, readings] of decoded) {
     // What the line as written holds is not what its strings hold: the structured path reads it
-    // as a line with a backslash (every detector, every routing rule).
+    // as a line with a backslash (every detector, every routing rule), and a string's lines as a
+    // text log's (see string-lines.ts).
     found.delete(i);
-    if (!slow[i] && readings.some((line) => filter.test(line) || hitsPlain(line, filter))) slow[i] = 1;
+    if (!slow[i] && (readings.some((line) => filter.test(line) || hitsPlain(line, filter)) || (named && mayNameInStrings(readings[0] as Buffer)))) slow[i] = 1;
   }
   markColoured(data, ends, slow, filter, ctx.format);
   const utf8 = isUtf8(data);

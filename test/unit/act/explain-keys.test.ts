@@ -49,6 +49,11 @@ describe('explainKeys', () => {
     const [e] = explainKeys(policy, line);
     expect(e).toMatchObject({ verdict: 'key-redact', detectorId: 'key:password', path: '$' });
     expect(line.slice(e?.start, e?.end)).toBe('s3cr3t');
+    // A value a line of a message names on the line before it.
+    const dump = 'Config {\n    password: Some(\n        "Zq8v!pL2mN0xRt5",\n    ),\n}';
+    const [d] = explainKeys(policy, JSON.stringify({ msg: dump }));
+    expect(d).toMatchObject({ verdict: 'key-redact', detectorId: 'key:password', path: '$.msg' });
+    expect(dump.slice(d?.start, d?.end)).toBe('Zq8v!pL2mN0xRt5');
   });
 
   it('reads a name-value object and a skip rule as the walk does: a name redacts, never skips; skip spares scalars only', () => {

@@ -51,12 +51,13 @@ describe('a YAML block scalar under a key a rule takes', () => {
     }
   });
 
-  it('is looked at by its last bytes when nothing is open', () => {
+  it('is looked at by its last bytes when nothing is open, as a key alone is', () => {
     for (const line of ['password: |', '  token: >-', '  secret: |+2', 'a: >9 ', 'key: |\r']) {
       const data = Buffer.from(line);
       expect(mayOpen(data, 0, data.length), line).toBe(true);
     }
-    for (const line of ['a|', 'value: 1 | 2x', '"x": |', '- a: |']) {
+    // A line that ends in a colon is looked at only when it is a key alone: prose is not.
+    for (const line of ['a|', 'value: 1 | 2x', '"x": |', '- a: |', 'Caused by:', 'Traceback (most recent call last):', '  db.password_file:', '  9a:']) {
       const data = Buffer.from(line);
       expect(mayOpen(data, 0, data.length), line).toBe(keyLine(line) !== undefined);
     }
