@@ -118,11 +118,6 @@ export class KeyRules {
     return this.#exact.get(lower) ?? this.#globs.find((g) => g.re.test(lower))?.decision ?? SCAN;
   }
 
-  /** Whether some rule holds only beside certain members (see KeyRuleSpec.where). */
-  get conditional(): boolean {
-    return this.#conditional.length > 0;
-  }
-
   get empty(): boolean {
     return this.#exact.size === 0 && this.#globs.length === 0 && this.#conditional.length === 0;
   }

@@ -31,6 +31,8 @@ const DEFAULT = Buffer.from('default', 'latin1');
  * anything is decoded.
  */
 export function mayOpen(data: Buffer, start: number, end: number): boolean {
+  // A CRLF line's CR is no part of its text.
+  while (end > start && data[end - 1] === CR) end--;
   let k = start;
   while (k < end && (data[k] === SPACE || data[k] === TAB)) k++;
   if (k === end) return false;
@@ -63,7 +65,25 @@ function mayBeKeyLine(data: Buffer, k: number, end: number, indented: boolean): 
   if (c === OPEN_PAREN) return indented;
   if (c === GT && data[last - 1] === EQUALS) return data[k] === BRACKET || data[k] === APOSTROPHE || data[k] === 0x70;
   if (c === COLON) return isKeyStart(data[k]) && isKeyRun(data, k + 1, last);
-  if (!isKeyStart(data[k])) return false;
+  return isKeyStart(data[k]) && endsAsBlock(data, last);
+}
+
+/**
+ * Whether the line from `start` to `end` (past its log prefix) may be a block scalar's key, a value
+ * member's among them (`  password: |`, `    value: >-`): its lines after it are the block's,
+ * whatever they read as, so the batcher reads from the start of a batch that holds one near a line
+ * that opens something (see namedStateAfter in named-values.ts).
+ */
+export function mayOpenBlock(data: Buffer, start: number, end: number): boolean {
+  let k = start;
+  while (k < end && (data[k] === SPACE || data[k] === TAB)) k++;
+  let last = end - 1;
+  while (last > k && (data[last] === SPACE || data[last] === TAB || data[last] === CR)) last--;
+  return isKeyStart(data[k]) && endsAsBlock(data, last);
+}
+
+/** A block scalar's `|` or `>` after a blank, then up to two indicators, ending at `last`. */
+function endsAsBlock(data: Buffer, last: number): boolean {
   let at = last;
   while (at > last - 2 && isIndicator(data[at])) at--;
   return (data[at] === PIPE || data[at] === GT) && isBlankByte(data[at - 1]);

@@ -47,11 +47,13 @@
  *   deeper, after up to three more wrappers, each on its own line, deeper still; a YAML scalar
  *   deeper); any other line closes it. A YAML key whose value is a block scalar (`  password: |`,
  *   `  token: >-`) takes the lines after it that are deeper, as deep as the first at least, up to
- *   six, each line's text as written (literal: `#`, quotes and `: ` are the value's own; a blank
- *   line is passed over). The key selects the rule, as a key in an object does.
+ *   six, each line's text as written (literal: `#`, quotes and `: ` are the value's own, and a
+ *   line that reads as a name or a key opens nothing; a blank line is passed over). The key
+ *   selects the rule, as a key in an object does.
  * - Blank lines and comment lines (`#` first past the blanks) are passed over; in a block
  *   scalar, a line that starts with `#` deeper than its key is one of the block's.
- * - A name line or a netrc entry's first line opens anew, whatever was open.
+ * - A name line or a netrc entry's first line opens anew, whatever was open, but in a block
+ *   scalar.
  * - Behind a log prefix (a CI job's timestamps, a syslog header, a Compose service's name, see
  *   log-prefix.ts), the line is what follows the prefix, read as above; what a name line behind a
  *   prefix opens takes only lines behind a prefix of the same shape (the same service, host and
@@ -66,10 +68,13 @@
  * Cost: most batches open nothing, and hold no line that could. With nothing open, the batch
  * reads each line's first bytes (its prefix, then past its indentation) and decodes only a line
  * whose text starts as a name line or a netrc entry's first line does (`- name:`, `  "name"`,
- * `machine `, `default`) or ends as a key line does (`(`, `]=>`, `:`, a block scalar's `|` or
- * `>`), see named-bytes.ts; a key no key rule could take a value under leaves nothing open, and
- * so does such a name where the policy has no conditional rules. The batcher reads back
- * at most ten lines (besides blank and comment lines) and reads forward from the last that opened.
+ * `machine `, `default`) or ends as a key line does (`(`, `]=>`, `:` after a key alone, a block
+ * scalar's `|` or `>`), see named-bytes.ts. What a line opens stays open whether or not a rule
+ * takes a value under it (the rules decide each value, a name's siblings with it: `Type:
+ * SecureString`): the batcher, which has no policy, carries what is open after a batch. It reads
+ * back at most ten lines (besides blank and comment lines) and reads forward from the last that
+ * opened, or from the batch's start where a block scalar may be open there (see
+ * namedStateAfter).
  *
  * Not followed: lines behind a prefix of another form (a logger's level and name after its
  * timestamp: `2024-05-01 10:00:00,123 INFO [main] c.a.Config - name: ...`; a program that logs
@@ -85,10 +90,11 @@
 import { memberDecision, takes } from '../act/members.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
+import { lineEnds } from '../detect/line-filter.js';
 import { ownTokens } from '../detect/scan.js';
 import { prefixLength, prefixShape } from './log-prefix.js';
-import { mayOpen, passedOver } from './named-bytes.js';
-import { isSibling, isValueMember, keyLine, keyLineValue, memberLine, nameOf, valueBlockLine, type BlockLine, type Quoting } from './named-lines.js';
+import { mayOpen, mayOpenBlock, passedOver } from './named-bytes.js';
+import { isSibling, isValueMember, keyLine, keyLineValue, memberLine, nameOf, valueBlockLine, type BlockLine, type Quoting, type Scalar } from './named-lines.js';
 import { netrcOpening, netrcPairs } from './netrc-lines.js';
 
 /**
@@ -203,8 +209,76 @@ const MAX_NAMING_BYTES = 4096;
  * open. Undefined when it marks none (most batches: a few bytes read for each line).
  */
 export function namedValues(data: Buffer, ends: Int32Array, state: NamedState | undefined, policy: CompiledPolicy): NamedValues | undefined {
-  let open = live(policy, state);
   let lines: Map<number, readonly NamedSpan[]> | undefined;
+  readLines(data, ends, state, (i, found, prefix) => {
+    const spans = taken(policy, found, prefix);
+    if (spans.length > 0) (lines ??= new Map()).set(i, spans);
+  });
+  return lines ? { lines } : undefined;
+}
+
+/**
+ * What is open after `data` (whole lines), `state` what was open before it: the lines after the
+ * last that opened something, read as {@link namedValues} reads them; at most
+ * {@link MAX_OPEN_LINES} lines, passed-over ones aside, are read back. Where a block scalar may
+ * be open at that line (a key line of one shortly before it, or at the batch's start), which the
+ * line is then one of, all the lines are read from the start.
+ */
+export function namedStateAfter(data: Uint8Array, state: NamedState | undefined): NamedState | undefined {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const reset = lastReset(bytes, state);
+  if (reset === ALL) return readLines(bytes, lineEnds(bytes), state);
+  if (reset === undefined) return undefined;
+  const rest = bytes.subarray(reset.from);
+  return readLines(rest, lineEnds(rest), reset.open);
+}
+
+const ALL = Symbol('read all');
+
+/**
+ * Where {@link namedStateAfter} starts reading forward, and what is open there: after a long line
+ * (which closes what was open), at the last line that opens something, or at the start; undefined
+ * when {@link MAX_OPEN_LINES} lines are read back without one (nothing can be open); {@link ALL}
+ * where a block scalar may be open at the line found.
+ */
+function lastReset(bytes: Buffer, state: NamedState | undefined): { from: number; open: NamedState | undefined } | typeof ALL | undefined {
+  let counted = 0;
+  let found: number | undefined;
+  let stop = bytes.length > 0 && bytes[bytes.length - 1] === NL ? bytes.length - 1 : bytes.length;
+  for (;;) {
+    const nl = stop === 0 ? -1 : bytes.lastIndexOf(NL, stop - 1);
+    const lineStop = stop > nl + 1 && bytes[stop - 1] === CR ? stop - 1 : stop;
+    const content = nl + 1 + prefixLength(bytes, nl + 1, lineStop);
+    if (!passedOver(bytes, content, lineStop)) {
+      if (found !== undefined) {
+        // A block scalar's key before the line found: the line may be one of its lines.
+        if (mayOpenBlock(bytes, content, lineStop)) return ALL;
+        if (++counted === MAX_OPEN_LINES) return { from: found, open: undefined };
+      } else if (lineStop - content > MAX_NAMING_BYTES) {
+        // A long line closes what was open: read on from the next.
+        return { from: stop + 1, open: undefined };
+      } else {
+        const text = bytes.toString('utf8', content, lineStop);
+        if (nameOf(memberLine(text)) !== undefined || netrcOpening(text) !== undefined || keyLine(text) !== undefined) {
+          found = nl + 1;
+          counted = 0;
+        } else if (++counted === MAX_OPEN_LINES) return undefined;
+      }
+    }
+    if (nl === -1) break;
+    stop = nl;
+  }
+  if (found === undefined) return { from: 0, open: state };
+  return state?.kind === 'key' && state.style === 'block' ? ALL : { from: found, open: undefined };
+}
+
+/**
+ * Reads the lines of `data` (`ends` as {@link namedValues} takes them) from `state`, telling
+ * `found` of each line's values (offsets in its text after a log prefix of `prefix` units);
+ * returns what is open after them. With nothing open, a line is read by its first and last bytes.
+ */
+function readLines(data: Buffer, ends: Int32Array, state: NamedState | undefined, found?: (line: number, values: readonly Found[], prefix: number) => void): NamedState | undefined {
+  let open = state;
   for (let i = 0, start = 0; i < ends.length; i++) {
     const end = ends[i] as number;
     const lineStart = start;
@@ -214,53 +288,8 @@ export function namedValues(data: Buffer, ends: Int32Array, state: NamedState | 
     if (open === undefined && !mayOpen(data, lineStart + prefix, end)) continue;
     const step = stepLine(data, lineStart, prefix, stop, open);
     if (step === PASSED) continue;
-    open = step.open === open ? open : live(policy, step.open);
-    const spans = step.found && taken(policy, step.found, prefix);
-    if (spans && spans.length > 0) (lines ??= new Map()).set(i, spans);
-  }
-  return lines ? { lines } : undefined;
-}
-
-/**
- * What is open after `data` (whole lines), `state` what was open before it: the lines after the
- * last that opened something, read as {@link namedValues} reads them; at most
- * {@link MAX_OPEN_LINES} lines, passed-over ones aside, are read back.
- */
-export function namedStateAfter(data: Uint8Array, state: NamedState | undefined): NamedState | undefined {
-  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  let from = 0;
-  let open = state;
-  let counted = 0;
-  let stop = bytes.length > 0 && bytes[bytes.length - 1] === NL ? bytes.length - 1 : bytes.length;
-  for (;;) {
-    const nl = stop === 0 ? -1 : bytes.lastIndexOf(NL, stop - 1);
-    const lineStop = stop > nl + 1 && bytes[stop - 1] === CR ? stop - 1 : stop;
-    const content = nl + 1 + prefixLength(bytes, nl + 1, lineStop);
-    if (!passedOver(bytes, content, lineStop)) {
-      if (lineStop - content > MAX_NAMING_BYTES) {
-        // A long line closes what was open: read on from the next.
-        from = stop + 1;
-        open = undefined;
-        break;
-      }
-      const text = bytes.toString('utf8', content, lineStop);
-      if (nameOf(memberLine(text)) !== undefined || netrcOpening(text) !== undefined || keyLine(text) !== undefined) {
-        from = nl + 1;
-        open = undefined;
-        break;
-      }
-      if (++counted === MAX_OPEN_LINES) return undefined;
-    }
-    if (nl === -1) break;
-    stop = nl;
-  }
-  for (let start = from; start < bytes.length; ) {
-    let end = bytes.indexOf(NL, start);
-    if (end === -1) end = bytes.length;
-    const stop = end > start && bytes[end - 1] === CR ? end - 1 : end;
-    const step = stepLine(bytes, start, prefixLength(bytes, start, stop), stop, open);
-    if (step !== PASSED) open = step.open;
-    start = end + 1;
+    open = step.open;
+    if (step.found && found) found(i, step.found, prefix);
   }
   return open;
 }
@@ -291,6 +320,9 @@ function stepLine(data: Buffer, start: number, prefix: number, stop: number, bef
   const long = stop - (start + prefix) > MAX_NAMING_BYTES;
   if (long && open?.kind !== 'name' && open?.kind !== 'key') return { open: undefined };
   const text = data.toString('utf8', start + prefix, stop);
+  // A block scalar's line is the block's, whatever it reads as: its text is literal.
+  const blockLine = open?.kind === 'key' && open.style === 'block' ? keyLineValue(text, open) : undefined;
+  if (open?.kind === 'key' && blockLine && 'scalar' in blockLine) return keyValue(open, blockLine.scalar, long);
   const member = memberLine(text);
   if (!long) {
     const name = nameOf(member);
@@ -309,12 +341,7 @@ function stepLine(data: Buffer, start: number, prefix: number, stop: number, bef
     const read = keyLineValue(text, open);
     if (read === undefined) return { open: undefined };
     if ('wrapper' in read) return { open: open.wrappers < MAX_WRAPPERS && !long ? { ...open, column: read.wrapper, wrappers: open.wrappers + 1 } : undefined };
-    const s = read.scalar;
-    if (s.value === undefined || s.written === '') return { open: undefined };
-    // A block scalar's lines after this one are the value's too.
-    const lines = (open.read ?? 0) + 1;
-    const next = open.style === 'block' && !long && lines < MAX_MEMBER_LINES ? { ...open, indent: open.indent ?? s.start, read: lines } : undefined;
-    return { open: next, found: [{ start: s.start, end: s.end, value: s.value, written: s.written, quoting: s.quoting, key: open.key, ...(open.members && { members: open.members }), ...(s.outer && { outer: s.outer }) }] };
+    return keyValue(open, read.scalar, long);
   }
   if (open?.kind === 'name') {
     // A value member's block scalar: its lines are the name's value, each counted as a member line.
@@ -342,23 +369,12 @@ function stepLine(data: Buffer, start: number, prefix: number, stop: number, bef
   return { open: undefined };
 }
 
-/**
- * `state`, or nothing for a key or a name no key rule could take a value under: a key a
- * `redact` rule selects; a name one selects, or whose members meet a conditional rule's
- * conditions (`{"name":"session",...}`, see KeyRuleSpec.where), or may yet (a sibling after it,
- * `Type: SecureString`, where the policy has such rules); a value's block under a name whose
- * members are all read. What follows a state that is not live is only read for what opens anew
- * (its first bytes), as if nothing were open: it yields no value either way.
- */
-function live(policy: CompiledPolicy, state: NamedState | undefined): NamedState | undefined {
-  if (state === undefined || state.kind === 'netrc') return state;
-  const rules = policy.keyRules;
-  if (state.kind === 'key' && state.members === undefined) return rules.decide(state.key).mode === 'redact' ? state : undefined;
-  // A name's lines, or a value's block under it: as the name's first member, its name, and the others decide.
-  const members = state.members as Readonly<Record<string, string>>;
-  const keys = Object.keys(members);
-  if (rules.decide(members[keys[0] as string] as string).mode === 'redact' || (state.kind === 'name' && rules.conditional)) return state;
-  return rules.holdingIn(members, keys).length > 0 ? state : undefined;
+/** The value `s` a line holds under the key `open` names, and what stays open after it: a block scalar's next lines. */
+function keyValue(open: PendingKey, s: Scalar, long: boolean): { open: NamedState | undefined; found?: Found[] } {
+  if (s.value === undefined || s.written === '') return { open: undefined };
+  const lines = (open.read ?? 0) + 1;
+  const next = open.style === 'block' && !long && lines < MAX_MEMBER_LINES ? { ...open, indent: open.indent ?? s.start, read: lines } : undefined;
+  return { open: next, found: [{ start: s.start, end: s.end, value: s.value, written: s.written, quoting: s.quoting, key: open.key, ...(open.members && { members: open.members }), ...(s.outer && { outer: s.outer }) }] };
 }
 
 /** The values of `found` that a `redact` key rule takes, none of them one of logveil's tokens already; their offsets moved past a log prefix of `prefix` units. */

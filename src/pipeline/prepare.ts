@@ -122,7 +122,8 @@ const ESCAPED_BACKSLASH = Buffer.from('\\\\');
 
 /**
  * True when a raw line may hold something to redact: a line filter hit, as written or in one of
- * its readings (see {@link escapedReadings}), or an escape it cannot see through (another of
+ * its readings (see {@link escapedReadings}), a string whose lines may name a value (see
+ * string-lines.ts), or an escape it cannot see through (another of
  * JSON's, a percent-escape or a character reference the detectors decode, an OTLP bytes value).
  * A line with none of them leaves unchanged however it is parsed, as {@link slowLines} passes it
  * (the structured path asks before it rejects a record with a repeated key).
@@ -131,7 +132,8 @@ export function mayHide(bytes: Buffer, policy: CompiledPolicy): boolean {
   const filter = policy.lineFilter;
   if (!filter || hasRawEscape(bytes) || holdsBytes(bytes) || filter.test(bytes)) return true;
   const readings = escapedReadings(bytes);
-  return readings === undefined || hitsPlain(bytes, filter) || readings.some((r) => r !== bytes && (filter.test(r) || hitsPlain(r, filter)));
+  if (readings === undefined || hitsPlain(bytes, filter) || readings.some((r) => r !== bytes && (filter.test(r) || hitsPlain(r, filter)))) return true;
+  return !policy.keyRules.empty && mayNameInStrings(readings[0] as Buffer);
 }
 
 /**

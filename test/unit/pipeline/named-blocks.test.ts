@@ -32,15 +32,23 @@ describe('a YAML block scalar under a key a rule takes', () => {
     expect(marked(['token: >-\r', '  9fj3Kd8sL2mQ7hhY\r'])).toEqual(['1: 9fj3Kd8sL2mQ7hhY -> 9fj3Kd8sL2mQ7hhY (token)']);
   });
 
-  it('ends the block at a line no deeper than its key, or less deep than its first line, and after six lines', () => {
+  it('takes every line of the block whatever it reads as, and ends it at a line no deeper than its key, less deep than its first line, or after six lines', () => {
     expect(marked(['  password: |', '  user: app', '    not-the-value'])).toEqual([]);
     expect(marked(['  password: |', '      first-line-deep', '    less-deep'])).toEqual(['1: first-line-deep -> first-line-deep (password)']);
     const seven = Array.from({ length: 7 }, (_, i) => `    line-${i}`);
     expect(marked(['  password: |', ...seven])).toHaveLength(6);
     // A comment line at the key's column is a comment, and ends nothing.
     expect(marked(['  password: |', '  # rotated', '    s3cret-after'])).toEqual(['2: s3cret-after -> s3cret-after (password)']);
-    // A line that opens something itself opens it in place of the block.
-    expect(marked(['  password: |', '    - name: DB_PASSWORD', '      value: d0VnwVvByQ1zs'])).toEqual(['2: d0VnwVvByQ1zs -> d0VnwVvByQ1zs (*_password)']);
+    // A line that would open something elsewhere is the block's: its text is literal.
+    expect(marked(['  password: |', '    - name: DB_PASSWORD', '      value: d0VnwVvByQ1zs'])).toEqual([
+      '1: - name: DB_PASSWORD -> - name: DB_PASSWORD (password)',
+      '2: value: d0VnwVvByQ1zs -> value: d0VnwVvByQ1zs (password)',
+    ]);
+    expect(marked(['  password: |', '    first-line-Zq8v', '    key: Zq8vPLm2N0xRt5', '    last-line-Zq8v'])).toHaveLength(3);
+    expect(marked(['  client_secret: |', '    name: Zq8vPLm2N0xRt5'])).toEqual(['1: name: Zq8vPLm2N0xRt5 -> name: Zq8vPLm2N0xRt5 (client_secret)']);
+    expect(marked(['  password: |', '    sub:', '      Zq8vPLm2N0xRt5', '    machine h.example.com', '    x: |'])).toHaveLength(4);
+    // Under a key no rule takes, such a line opens nothing either.
+    expect(marked(['  note: |', '    password:', '      Zq8vPLm2N0xRt5'])).toEqual([]);
   });
 
   it('takes nothing under a key no rule takes, nor after what is no block scalar key', () => {
@@ -52,7 +60,7 @@ describe('a YAML block scalar under a key a rule takes', () => {
   });
 
   it('is looked at by its last bytes when nothing is open, as a key alone is', () => {
-    for (const line of ['password: |', '  token: >-', '  secret: |+2', 'a: >9 ', 'key: |\r']) {
+    for (const line of ['password: |', '  token: >-', '  secret: |+2', 'a: >9 ', 'key: |\r', 'default\r', 'default\r\r']) {
       const data = Buffer.from(line);
       expect(mayOpen(data, 0, data.length), line).toBe(true);
     }
@@ -88,6 +96,27 @@ describe('a YAML block scalar under a key a rule takes', () => {
       '    value: d0VnwVvByQ1zs',
     ];
     expectSameMarksAtEveryCut(vocabulary, 16, marked, after);
+  });
+
+  it('marks the same lines at every cut where a block holds lines that would open something elsewhere', () => {
+    const vocabulary = [
+      'password: |',
+      '  password: |',
+      '    token: >-',
+      '  note: |',
+      '    - name: DB_PASSWORD',
+      '      value: d0VnwVvByQ1zs',
+      '    password:',
+      '      Zq8vPLm2N0xRt5',
+      '    machine h.example.com',
+      '      password adc4vAzKr0ix',
+      '    # Zp4Rt7Wq2Mn8',
+      '',
+      'web-1  |   password: |',
+      'web-1  |     hQ3nV8xWk2LmP9rT',
+      'user: app',
+    ];
+    expectSameMarksAtEveryCut(vocabulary, 24, marked, after);
   });
 
   it('leaves no line of the block in the output, bare, behind a timestamp or in a container record, across batches', async () => {

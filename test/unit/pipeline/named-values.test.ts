@@ -304,6 +304,10 @@ describe('values named on the line before', () => {
     }
   });
 
+  it('opens a netrc entry at a `default` line that ends with CRLF', () => {
+    expect(marked(['default\r', '  login bob\r', '  password adc4vAzKr0ix\r'])).toEqual(['2: adc4vAzKr0ix -> adc4vAzKr0ix (password)']);
+  });
+
   it('takes no word of prose for a netrc value', () => {
     for (const word of ['expired', 'changed', 'rotated', 'reset', 'required']) {
       expect(marked(['default', `password ${word}`]), word).toEqual([]);

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { controlEscapesDecoded } from '../../../src/detect/json-readings.js';
 import type { BatchContext } from '../../../src/pipeline/batch.js';
+import { mayHide } from '../../../src/pipeline/prepare.js';
 import { mayNameInStrings, stringLineValues } from '../../../src/pipeline/string-lines.js';
 import { batchContext, builtinPolicy } from '../../helpers/engine.js';
 import { bothPaths } from '../../helpers/fast-path.js';
@@ -90,6 +91,14 @@ describe('the fast path on JSON lines whose strings hold lines', () => {
   let base: Omit<BatchContext, 'fastPath'>;
   beforeAll(async () => {
     base = await batchContext(policy);
+  });
+
+  it('rejects a record with a repeated key whose string names a value, as it rejects one that may hide a match', () => {
+    const msg = 'cfg\n  token: >-\n    Hunter2Secret99\n';
+    const line = JSON.stringify({ msg }).replace(/}$/, ',"msg":"x"}');
+    expect(mayHide(Buffer.from(line), policy)).toBe(true);
+    expect(mayHide(Buffer.from(JSON.stringify({ msg: 'a\nb\nc' }).replace(/}$/, ',"msg":"x"}')), policy)).toBe(false);
+    expect(Buffer.from(bothPaths(base, [line]).output).toString()).not.toContain('Hunter2Secret99');
   });
 
   it('gives what the structured path gives, and leaves no named value', () => {
