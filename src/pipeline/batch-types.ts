@@ -11,7 +11,7 @@ import type { JsonValue, SourceRef } from '../record.js';
 import type { RouteMatch, CompiledRouting } from '../route/compile.js';
 import type { AppStreamMode } from '../route/event.js';
 import type { SecurityEvent } from '../telemetry/events.js';
-import type { NamedState } from './named-values.js';
+import type { NamedState } from './named-types.js';
 import type { PemState } from './pem-blocks.js';
 
 export const QUARANTINE_LABEL = 'QUARANTINE';

@@ -5,7 +5,8 @@
  */
 import type { BatchTask } from './batch.js';
 import { linesAfter, linesAfterLong } from './lookback.js';
-import { namedStateAfter, type NamedState } from './named-values.js';
+import type { NamedState } from './named-types.js';
+import { namedStateAfter } from './named-values.js';
 import { pemStateAfter, type PemState } from './pem-blocks.js';
 import { textOf } from './wrapped-lines.js';
 import { behind, COMMAND_BYTES, COMMAND_LINES, COMMAND_WORDS, continues, openCommand } from './command-lines.js';

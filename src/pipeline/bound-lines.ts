@@ -51,7 +51,8 @@ import { PARAMETER_LINE } from '../detect/line-filter.js';
 import type { JsonValue } from '../record.js';
 import { LOOKBACK_LINES, type Lookback } from './lookback.js';
 import type { Quoting } from './named-lines.js';
-import { isOwnToken, type NamedSpan } from './named-values.js';
+import type { NamedSpan } from './named-types.js';
+import { isOwnToken } from './named-values.js';
 
 /** A parameter line (the prefilter's PARAMETER_LINE, which marks every one). */
 const PARAMETERS = new RegExp(PARAMETER_LINE);

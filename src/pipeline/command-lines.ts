@@ -24,7 +24,8 @@ import { sqlValues } from '../act/sql.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import type { Lookback } from './lookback.js';
 import { prefixLength, prefixShape } from './log-prefix.js';
-import { isOwnToken, type NamedSpan } from './named-values.js';
+import type { NamedSpan } from './named-types.js';
+import { isOwnToken } from './named-values.js';
 
 /** Where EF Core's list of parameters opens, with its first parameter's name (the prefilter's EF_PARAMETERS_LINE). */
 const PARAMETERS = '[Parameters=[@';

@@ -9,7 +9,8 @@ import { diagnosedValue, MAX_VALUES, VALUE_LINE } from '../act/diagnosed.js';
 import { takes } from '../act/members.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import type { Lookback } from './lookback.js';
-import { isOwnToken, type NamedSpan } from './named-values.js';
+import type { NamedSpan } from './named-types.js';
+import { isOwnToken } from './named-values.js';
 
 /**
  * The value lines of a batch whose values a `redact` key rule of `policy` takes by the name above

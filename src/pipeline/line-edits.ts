@@ -11,7 +11,7 @@ import type { CompiledDetector } from '../detect/compile.js';
 import { CodecError } from '../errors.js';
 import type { Severity } from '../record.js';
 import { encodeFor, quotedSpan } from './named-lines.js';
-import type { NamedSpan } from './named-values.js';
+import type { NamedSpan } from './named-types.js';
 import { bodyRun } from './pem-blocks.js';
 
 /** A span of a marked line (UTF-16 offsets of its text): the value it holds, and what finds and replaces it. */

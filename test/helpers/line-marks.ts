@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import type { CompiledPolicy } from '../../src/detect/compile.js';
 import { lineEnds } from '../../src/detect/line-filter.js';
 import { Lookback } from '../../src/pipeline/lookback.js';
-import type { NamedSpan } from '../../src/pipeline/named-values.js';
+import type { NamedSpan } from '../../src/pipeline/named-types.js';
 import { slowLines } from '../../src/pipeline/prepare.js';
 import { LIMITS } from './engine.js';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { lineEnds } from '../../../src/detect/line-filter.js';
 import { encodeFor, keyLine } from '../../../src/pipeline/named-lines.js';
-import { namedStateAfter, namedValues, type NamedState } from '../../../src/pipeline/named-values.js';
+import type { NamedState } from '../../../src/pipeline/named-types.js';
+import { namedStateAfter, namedValues } from '../../../src/pipeline/named-values.js';
 import { mayOpen } from '../../../src/pipeline/named-bytes.js';
 import { builtinPolicy, runEngine } from '../../helpers/engine.js';
 import { batchText, describeMarks, expectSameMarksAtEveryCut } from '../../helpers/line-marks.js';

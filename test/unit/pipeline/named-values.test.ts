@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { lineEnds } from '../../../src/detect/line-filter.js';
 import { encodeFor, quotedSpan } from '../../../src/pipeline/named-lines.js';
-import { namedStateAfter, namedValues, type NamedState } from '../../../src/pipeline/named-values.js';
+import type { NamedState } from '../../../src/pipeline/named-types.js';
+import { namedStateAfter, namedValues } from '../../../src/pipeline/named-values.js';
 import { builtinPatternsDir } from '../../../src/config/config.js';
 import { CompiledPolicy } from '../../../src/detect/compile.js';
 import { loadPolicy } from '../../../src/detect/load.js';
