@@ -52,13 +52,12 @@ export function slowLines(data: Buffer, ends: Int32Array, ctx: SlowLineOptions, 
   for (const member of QUOTED_BYTES_MEMBERS) markByte(data, ends, member, slow);
   if (ctx.throwOnMarker !== undefined) markByte(data, ends, ctx.throwOnMarker, slow);
   filter.markHits(data, ends, slow, found, ctx.format);
-  const named = !ctx.policy.keyRules.empty;
   for (const [i, readings] of decoded) {
     // What the line as written holds is not what its strings hold: the structured path reads it
     // as a line with a backslash (every detector, every routing rule), and a string's lines as a
     // text log's (see string-lines.ts).
     found.delete(i);
-    if (!slow[i] && (readings.some((line) => filter.test(line) || hitsPlain(line, filter)) || (named && mayNameInStrings(readings[0] as Buffer)))) slow[i] = 1;
+    if (!slow[i] && readingsHold(readings, ctx.policy, filter)) slow[i] = 1;
   }
   markColoured(data, ends, slow, filter, ctx.format);
   const utf8 = isUtf8(data);
@@ -132,8 +131,16 @@ export function mayHide(bytes: Buffer, policy: CompiledPolicy): boolean {
   const filter = policy.lineFilter;
   if (!filter || hasRawEscape(bytes) || holdsBytes(bytes) || filter.test(bytes)) return true;
   const readings = escapedReadings(bytes);
-  if (readings === undefined || hitsPlain(bytes, filter) || readings.some((r) => r !== bytes && (filter.test(r) || hitsPlain(r, filter)))) return true;
-  return !policy.keyRules.empty && mayNameInStrings(readings[0] as Buffer);
+  return readings === undefined || hitsPlain(bytes, filter) || readingsHold(readings, policy, filter, bytes);
+}
+
+/**
+ * Whether a JSON line's readings (see {@link escapedReadings}) hold what the structured path may
+ * change: a prefilter hit in one, as read or without its terminal sequences, or a string whose
+ * lines may name a value (see string-lines.ts). `tested`: a reading the prefilter has answered.
+ */
+function readingsHold(readings: readonly Buffer[], policy: CompiledPolicy, filter: LineFilter, tested?: Buffer): boolean {
+  return readings.some((r) => r !== tested && (filter.test(r) || hitsPlain(r, filter))) || (!policy.keyRules.empty && mayNameInStrings(readings[0] as Buffer));
 }
 
 /**

@@ -49,10 +49,10 @@ export function stringLineValues(text: string, policy: CompiledPolicy): Embedded
 /**
  * Whether a line of `reading` between two of its line ends may open something (see mayOpen in
  * named-bytes.ts): `reading` is a JSON line with its strings as they read once parsed (see
- * controlEscapesDecoded), whose line ends are those its strings hold. Each line between two of them is
- * one of a string's lines after its first and before its last (or the last line of one string
- * and the first of the next, neither of which opens anything: see the module notes); without
- * such a line, {@link stringLineValues} takes nothing from any of its strings.
+ * controlEscapesDecoded), whose line ends are those its strings hold. Each line between two of
+ * them is one of a string's lines after its first and before its last, or the last line of one
+ * string and the first of the next: the first opens nothing, and what the last opens has no line
+ * after it. Without such a line, {@link stringLineValues} takes nothing from any of its strings.
  */
 export function mayNameInStrings(reading: Buffer): boolean {
   let start = reading.indexOf(NL);
