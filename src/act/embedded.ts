@@ -82,7 +82,7 @@ interface View {
 
 /**
  * The values a `redact` key rule takes in `text`, in order, not overlapping. `tokens`: the tokens
- * the text holds, which a repeat is not looked for inside.
+ * the text holds, which a repeat is not looked for inside, and a value that is one is not taken.
  */
 export function embeddedValues(text: string, rules: KeyRules, tokens: () => readonly TokenRef[] = () => []): EmbeddedValue[] {
   // Laravel's QueryException may hold none of these (see splicedBindings in sql-logged.ts).
@@ -108,7 +108,9 @@ export function embeddedValues(text: string, rules: KeyRules, tokens: () => read
   if (found.length === 0) return found;
   // Where two readings take a value at the same place, the earlier reading's (the text as
   // written first): `"k":"ab\\", "n": 1` unescaped once more reads a string that runs on.
-  const taken = disjoint(found, true);
+  // A value that is a token the text holds is redacted already (a record read again).
+  const own = text.includes('[[') ? tokens() : [];
+  const taken = disjoint(found, true).filter((v) => !own.some((t) => t.start <= v.start && v.end <= t.end));
   // Repeats, as written and as read.
   const byValue = new Map<string, EmbeddedValue>();
   for (const v of taken) for (const form of [text.slice(v.start, v.end), v.value ?? '', ...(v.leaves ?? [])]) if (form !== '' && !byValue.has(form)) byValue.set(form, v);

@@ -14,20 +14,14 @@ import { decodeLineText, encodeBody } from '../codecs/jsonl.js';
 import { holdsIndexPath, indexJson, indexPath, indexPathKeys, spliceJson } from '../codecs/json-splice.js';
 import type { DataKey } from '../crypto/keys/cache.js';
 import { encryptToken, wrapToken } from '../crypto/token.js';
-import type { CompiledDetector, CompiledPolicy } from '../detect/compile.js';
+import type { CompiledPolicy } from '../detect/compile.js';
 import { scanText, type KnownMatches } from '../detect/scan.js';
 import type { CompiledRouting, RouteMatch } from '../route/compile.js';
 import { appStreamOf } from '../route/event.js';
 import { recordTimeMs } from '../route/record-time.js';
 import { lineEnds, type LineFilter } from '../detect/line-filter.js';
-import { keyBlockEdits, namedEdits, type LineEdit } from './line-edits.js';
-import { boundValues } from './bound-lines.js';
-import { commandValues } from './command-lines.js';
-import { diagnoseValues } from './diagnose-lines.js';
-import { Lookback } from './lookback.js';
-import { batchText, readEdits } from './wrapped-lines.js';
-import { namedValues } from './named-values.js';
-import { pemBodies } from './pem-blocks.js';
+import { markedLines, type Mark } from './marked-lines.js';
+import { readEdits } from './wrapped-lines.js';
 import { mayHide, prepareLines, slowLines } from './prepare.js';
 import { Utf8Chunks } from '../util/utf8-chunks.js';
 import { lineDetectors, numbersOf, type ValueDetectors } from './raw-line.js';
@@ -75,19 +69,10 @@ export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Arr
   const data = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
   const usesBefore = ctx.tokenKey instanceof LogveilError ? 0 : ctx.tokenKey.uses;
   const ends = lineEnds(data);
-  const keyBlock = ctx.policy.keyBlockDetector;
-  // The lines read across lines, records that wrap one read as that line (see wrapped-lines.ts).
-  const text = keyBlock || !ctx.policy.keyRules.empty ? batchText(data, ends) : undefined;
-  const pem = keyBlock ? pemBodies(text?.data ?? data, text?.ends ?? ends, task.pem, task.orphanKeyLines === true) : undefined;
-  const named = ctx.policy.keyRules.empty ? undefined : namedValues(text?.data ?? data, text?.ends ?? ends, task.named, ctx.policy)?.lines;
   const lineHits = new Map<number, number[]>();
   const slow = slowLines(data, ends, ctx, lineHits);
-  // Values named on a line above them, past the batch's first line if need be.
-  const lookback = ctx.policy.keyRules.empty ? undefined : new Lookback(text?.data ?? data, text?.ends ?? ends, task.before);
-  const bound = lookback && boundValues(lookback, slow, ctx.policy);
-  const diagnosed = lookback && diagnoseValues(lookback, slow, ctx.policy);
-  // And on lines below them (the batcher keeps those in the batch, see command-lines.ts).
-  const commands = lookback && commandValues(lookback, slow, ctx.policy);
+  // Lines the readers across lines mark, whatever their own bytes hold.
+  const marks = markedLines(task, data, ends, slow, ctx);
   const prepared = prepareLines(data, ends, lineHits, ctx.policy, ctx.format);
   const out: Uint8Array[] = [];
   const outcomes = new Uint8Array(ends.length);
@@ -118,7 +103,7 @@ export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Arr
   for (let i = 0, start = 0; i < ends.length; i++) {
     const end = ends[i] as number;
     const next = end + 1;
-    if (!slow[i] && !pem?.body[i] && !named?.has(i)) {
+    if (!slow[i] && !marks.marked(i)) {
       outcomes[i] = Outcome.Unchanged;
       fastPathLines += 1;
       if (end === data.length) {
@@ -136,16 +121,8 @@ export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Arr
     const bytes = data.subarray(start, crlf ? end - 1 : end);
     const eol = crlf ? CRLF : NEWLINE;
     const source = { file: task.file, line: task.firstLine + i, offset: task.firstOffset + start };
-    const spans = pem?.body[i] ? undefined : named?.get(i);
-    const parameters = pem?.body[i] || spans ? undefined : (bound?.get(i) ?? diagnosed?.get(i) ?? commands?.get(i));
-    const read = { wrapped: text?.wrapped[i] === 1, plain: text?.plain[i] === 1 };
-    const r = pem?.body[i]
-      ? markedLine(bytes, source, rctx, 'a line of a private key block', read, (line) => keyBlockEdits(line, keyBlock as CompiledDetector, rctx.actions))
-      : spans
-        ? markedLine(bytes, source, rctx, 'the value of a name on the line before', read, () => namedEdits(spans, rctx.actions))
-        : parameters
-          ? markedLine(bytes, source, rctx, 'a value named on a line before', read, () => namedEdits(parameters, rctx.actions))
-          : processRecord(bytes, source, rctx, lineHits.get(i), prepared.detectors.get(i));
+    const mark = marks.mark(i);
+    const r = mark ? markedLine(bytes, source, rctx, mark) : processRecord(bytes, source, rctx, lineHits.get(i), prepared.detectors.get(i));
     outcomes[i] = r.outcome;
     if (r.outcome === Outcome.Unchanged) out.push(bytes, eol);
     else if (r.outcome === Outcome.Redacted) out.push(encoded.bytes(r.line as string), eol);
@@ -318,14 +295,15 @@ function routingCandidates(routing: CompiledRouting, bytes: Buffer, filter: Line
 
 /**
  * A line the batch marked before reading it, whose spans no detector tells from other text (see
- * line-edits.ts): a key block's body line, the value of a name on the line before. Each span
- * `edits` gives in the line's text is replaced as its action says, then the line so changed goes
- * through the structured path like any other (what else it holds, the routing and drop rules, a
- * strict format), its findings after these. `read`: how the batch read the line (a record that
- * wraps it, without its terminal sequences; see wrapped-lines.ts), as `edits` is given it. A
- * failure quarantines the raw line; `what` names it.
+ * line-edits.ts and marked-lines.ts): a key block's body line, the value of a name on the line
+ * before. Each span `edits` gives in the line's text is replaced as its action says (the rest of
+ * a value cut in parts, cut out), then the line so changed goes through the structured path like
+ * any other (what else it holds, the routing and drop rules, a strict format), its findings
+ * after these. `read`: how the batch read the line (a record that wraps it, without its terminal
+ * sequences; see wrapped-lines.ts), as `edits` is given it. A failure quarantines the raw line;
+ * `what` names it.
  */
-function markedLine(bytes: Buffer, source: SourceRef, ctx: RecordContext, what: string, read: { wrapped: boolean; plain: boolean }, edits: (text: string) => readonly LineEdit[]): RecordResult {
+function markedLine(bytes: Buffer, source: SourceRef, ctx: RecordContext, { what, read, edits }: Mark): RecordResult {
   let changed: string;
   const found: Finding[] = [];
   try {
@@ -336,8 +314,9 @@ function markedLine(bytes: Buffer, source: SourceRef, ctx: RecordContext, what: 
     const lineEdits = readEdits(text, read.wrapped, read.plain, edits);
     if (!lineEdits) throw new CodecError('UNREADABLE_WRAPPED_LINE', `the line holding ${what} could not be read again as the batch read it`);
     for (const e of lineEdits) {
-      const replaced = replacement(e.action, e.label, e.value, ctx.keys);
-      ctx.onReplace?.(e.id, replaced.text);
+      // The rest of a value cut in parts: its replacement stands in the part before.
+      const replaced: { text: string; kid?: string } = e.continues ? { text: '' } : replacement(e.action, e.label, e.value, ctx.keys);
+      if (!e.continues) ctx.onReplace?.(e.id, replaced.text);
       found.push({ detectorId: e.id, category: e.category, severity: e.severity, label: e.label, path: e.path ?? '$', start: (e.at ?? e).start, end: (e.at ?? e).end, action: e.action.type, ...(replaced.kid ? { kid: replaced.kid } : {}) });
       if (e.action.type === 'drop-record') return { outcome: Outcome.Dropped, findings: findingsEvent(ctx.policy.hash, source, found) };
       parts.push(text.slice(pos, e.start), e.encode ? e.encode(replaced.text) : replaced.text);

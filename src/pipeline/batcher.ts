@@ -9,6 +9,7 @@ import type { NamedState } from './named-types.js';
 import { namedStateAfter } from './named-values.js';
 import { pemStateAfter, type PemState } from './pem-blocks.js';
 import { textOf } from './wrapped-lines.js';
+import { MAX_CARRIED_PARTS, MAX_GAP, openParts } from './part-lines.js';
 import { behind, COMMAND_BYTES, COMMAND_LINES, COMMAND_WORDS, continues, openCommand } from './command-lines.js';
 
 export interface BatchLimits {
@@ -106,6 +107,39 @@ export async function* batchLines(
     return { lines: carried, bytes: whole.length - lastLinesStart(whole, carried) };
   }
 
+  /**
+   * The last lines of the first `n` pending bytes (whole lines, `lines` of them) that are parts of
+   * a line whose next part is still to come (see part-lines.ts): how many and their bytes;
+   * undefined for none, or for all of them (a line longer than a batch). Only the last lines are
+   * read (most batches hold no part: a search of a few lines).
+   */
+  function carriedParts(n: number, lines: number): { lines: number; bytes: number } | undefined {
+    for (let k = MAX_GAP + 1; ; k = Math.min(lines, k + MAX_CARRIED_PARTS)) {
+      const whole = peek(lastLinesFrom(n, k), n);
+      const carried = openParts(whole);
+      if (carried === 0 || carried >= lines) return undefined;
+      // The parts reach back to the window's first lines: a wider one may hold more.
+      if (carried + MAX_GAP >= k && k < lines && k < MAX_CARRIED_PARTS + MAX_GAP) continue;
+      return { lines: carried, bytes: whole.length - lastLinesStart(whole, carried) };
+    }
+  }
+
+  /** Where the last `k` lines of the first `n` pending bytes (whole lines) start: after the k-th line end before the one at `n - 1`, else 0. */
+  function lastLinesFrom(n: number, k: number): number {
+    let base = pendingBytes;
+    let found = 0;
+    for (let c = pending.length - 1; c >= 0; c--) {
+      const chunk = pending[c] as Buffer;
+      base -= chunk.length;
+      if (base >= n - 1) continue;
+      for (let at = chunk.lastIndexOf(NL, n - 2 - base); at !== -1; at = at === 0 ? -1 : chunk.lastIndexOf(NL, at - 1)) {
+        found += 1;
+        if (found === k) return base + at + 1;
+      }
+    }
+    return 0;
+  }
+
   /** Whether the pending bytes from `from` to `to` hold `word`, searched in place (but for the few bytes around an edge between chunks). */
   function pendingHolds(from: number, to: number, word: Buffer): boolean {
     let base = 0;
@@ -196,7 +230,7 @@ export async function* batchLines(
         const n = withLast ? pendingBytes : bytes;
         const count = withLast ? lines + 1 : lines;
         // A command's message the batch would end inside goes whole to the next one.
-        const carried = count > 1 && !(final && n === pendingBytes) ? carriedBytes(n, count) : undefined;
+        const carried = count > 1 && !(final && n === pendingBytes) ? wider(carriedBytes(n, count), carriedParts(n, count)) : undefined;
         yield carried ? task(take(n - carried.bytes), count - carried.lines) : task(take(n), count);
       } else if (final) {
         // A last line without an end.
@@ -278,6 +312,11 @@ export async function* batchLines(
   yield* cut(true);
 }
 
+/** Of two carries, the one of more lines. */
+function wider<T extends { lines: number }>(a: T | undefined, b: T | undefined): T | undefined {
+  return !a ? b : !b ? a : a.lines >= b.lines ? a : b;
+}
+
 /** Where the last `n` lines of `data` (whole lines, fewer than it holds) start. */
 function lastLinesStart(data: Uint8Array, n: number): number {
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -314,6 +353,13 @@ export function halves(task: BatchTask): [BatchTask, BatchTask] | undefined {
     // The batch is one message from its first line to its last: halves of it would not hold it.
     if (end === starts.length) return undefined;
     middle = end;
+  }
+  // Nor between the parts of a line (see part-lines.ts): before its first, or else after its last.
+  const parts = openParts(data.subarray(0, starts[middle] as number));
+  if (parts > 0 && parts < middle) middle -= parts;
+  else if (parts > 0) {
+    while (middle < starts.length && openParts(data.subarray(0, starts[middle] as number)) > 0) middle++;
+    if (middle === starts.length) return undefined;
   }
   const cut = starts[middle] as number;
   const first = Uint8Array.prototype.slice.call(data, 0, cut);

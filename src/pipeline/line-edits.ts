@@ -30,6 +30,8 @@ export interface LineEdit {
   encode?: (replaced: string) => string;
   /** The field path of the finding, when not the line's (`$`): the member of a record that wraps the line (see wrapped-lines.ts). */
   path?: string;
+  /** The rest of a value whose replacement stands in the line before it (a part of one line, see part-lines.ts): cut out, no token made. */
+  continues?: boolean;
 }
 
 /** The base64 run of a key block's body line `text`, as `detector` replaces what it finds. */

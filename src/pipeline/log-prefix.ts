@@ -87,6 +87,31 @@ function onePrefix(data: Uint8Array, start: number, stop: number): number {
   return data[end] === SPACE || data[end] === TAB ? end + 1 - start : 0;
 }
 
+/** A container runtime's line (see part-lines.ts): its stream (1 stdout, 2 stderr), whether its tag is `P` (a part the next line of the stream continues), and where its text starts. */
+export interface RuntimeLine {
+  stream: number;
+  open: boolean;
+  content: number;
+}
+
+/**
+ * The line at `start` as a container runtime's log file writes it (`2024-05-01T10:00:00.123456789Z
+ * stdout P text`, the CRI format kubelet reads): a timestamp, the stream, the tag `P` or `F`,
+ * then the text after one blank; undefined for another line. `stop` is the line's end (its line end left out).
+ */
+export function runtimeLine(data: Uint8Array, start: number, stop: number): RuntimeLine | undefined {
+  if (!isDigit(data[start])) return undefined;
+  const time = isoTimestamp(data, start, stop);
+  if (time === -1 || data[time] !== SPACE) return undefined;
+  const stream = STREAMS.findIndex((s) => startsWith(data, time + 1, stop, s));
+  if (stream === -1) return undefined;
+  const tag = data[time + 8];
+  if (tag !== 0x50 && tag !== 0x46) return undefined;
+  const at = time + 9;
+  if (at < stop && data[at] !== SPACE) return undefined;
+  return { stream: stream + 1, open: tag === 0x50, content: Math.min(at + 1, stop) - start };
+}
+
 /**
  * The shape of the prefix `data[start, start + length)` that {@link prefixLength} read (see the
  * module notes): each prefix's time with its digits and blanks folded, the rest as written.

@@ -65,6 +65,8 @@ export interface BatchText {
   readonly wrapped: Uint8Array;
   /** 1 for each line read without its terminal sequences (see detect/terminal-codes.ts), after its record's `log` member is read. */
   readonly plain: Uint8Array;
+  /** 1 for each line read from a record's `log` member that has no line end at its end (a part of a longer line, see part-lines.ts). */
+  readonly unended: Uint8Array;
 }
 
 /**
@@ -84,6 +86,7 @@ export function batchText(data: Buffer, ends: Int32Array): BatchText | undefined
   const out = new Int32Array(ends.length);
   let length = 0;
   let changed = false;
+  const unended = new Uint8Array(ends.length);
   for (let i = 0, start = 0; i < ends.length; i++) {
     const end = ends[i] as number;
     const from = length;
@@ -93,6 +96,7 @@ export function batchText(data: Buffer, ends: Int32Array): BatchText | undefined
       wrapped[i] = 1;
       length = read;
       changed = true;
+      if (!lineEnded) unended[i] = 1;
     }
     const stripped = stripSequences(text, from, length, text, from);
     if (stripped !== -1) {
@@ -105,7 +109,7 @@ export function batchText(data: Buffer, ends: Int32Array): BatchText | undefined
     start = end + 1;
   }
   if (!changed) return undefined;
-  return { data: text.subarray(0, length), ends: out, wrapped, plain };
+  return { data: text.subarray(0, length), ends: out, wrapped, plain, unended };
 }
 
 /** The text of `data` (whole lines) as {@link batchText} reads it: the data itself when it reads every line as written. */
@@ -118,15 +122,62 @@ export function textOf(data: Uint8Array): Buffer {
   return batchText(bytes, Int32Array.from(ends))?.data ?? bytes;
 }
 
+/** Whether the `log` string {@link wrappedLine} read last ended with a line end (set by each call that reads one). */
+let lineEnded = false;
+
 /**
  * Writes the line a record (`line`, its end left out) wraps into `out` at `at`, as UTF-8, and
  * returns where it ends there; -1 when the record wraps none (`out` may then hold part of it),
- * or names `log` twice (a reader of JSON takes the last, this one the first).
+ * or names `log` twice (a reader of JSON takes the last, this one the first). Sets {@link lineEnded}.
  */
 function wrappedLine(line: Buffer, out: Buffer, at: number): number {
   const open = logMember(line);
   const read = open === -1 ? undefined : unescaped(line, open, out, at);
-  return read === undefined || logMember(line, read.close + 1, 1) !== -1 ? -1 : read.end;
+  if (read === undefined || logMember(line, read.close + 1, 1) !== -1) return -1;
+  lineEnded = read.ended;
+  return read.end;
+}
+
+/** A record that wraps a part of a longer line, or may (see part-lines.ts): its stream (1 stdout, 2 stderr) and whether the next part continues it. */
+export interface RecordPart {
+  stream: number;
+  open: boolean;
+}
+
+const STREAM_MEMBERS = [Buffer.from('"stream":"stdout"'), Buffer.from('"stream":"stderr"')];
+const TAGS = [Buffer.from('_p":"'), Buffer.from('logtag":"')];
+
+/**
+ * What a record that wraps a line (as {@link batchText} reads one; `line`, its end left out; `read`,
+ * whether its `log` string ends with a line end, where the batch read it) says of it as a part: a
+ * container's record names its stream (`"stream":"stdout"`, written compact), and its `log`
+ * string has no line end at its end where the next part continues it (Docker's json-file driver
+ * ends a line's last part with one), unless it is tagged `F` (Fluent Bit's `"_p"` and Fluentd's
+ * `"logtag"`, read from a runtime's log file, whose lines hold none: `P` for a part the next
+ * continues, `F` for a line's last part). Undefined for a line no record wraps, or a record that
+ * names no stream.
+ */
+export function recordPart(line: Buffer, read?: { ended: boolean }): RecordPart | undefined {
+  if (line[0] !== 0x7b) return undefined;
+  const stream = STREAM_MEMBERS.findIndex((s) => line.indexOf(s) !== -1) + 1;
+  if (stream === 0) return undefined;
+  let ended = read?.ended;
+  if (ended === undefined) {
+    if (wrappedLine(line, Buffer.allocUnsafe(line.length), 0) === -1) return undefined;
+    ended = lineEnded;
+  }
+  return { stream, open: !ended && partTag(line) !== 0x46 };
+}
+
+/** A record's part tag (`"_p":"P"`, `"logtag":"F"`): the letter's byte, or undefined for none. */
+export function partTag(line: Buffer): number | undefined {
+  for (const t of TAGS) {
+    for (let at = line.indexOf(t); at !== -1; at = line.indexOf(t, at + 1)) {
+      const tag = line[at + t.length];
+      if (line[at - 1] === QUOTE && (tag === 0x50 || tag === 0x46) && line[at + t.length + 1] === QUOTE) return tag;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -134,14 +185,14 @@ function wrappedLine(line: Buffer, out: Buffer, at: number): number {
  * (`\n`, `\r\n` or `\r`, escaped either way): where it ends there, and where its closing quote
  * stands; undefined when it holds another line end or a lone surrogate, or is not closed.
  */
-function unescaped(line: Buffer, open: number, out: Buffer, at: number): { end: number; close: number } | undefined {
+function unescaped(line: Buffer, open: number, out: Buffer, at: number): { end: number; close: number; ended: boolean } | undefined {
   // The commonest: no escape, or none but the line end, and no CR.
   const quote = line.indexOf(QUOTE, open + 1);
   const slash = quote === -1 ? -1 : line.lastIndexOf(BACKSLASH, quote);
   if (quote !== -1 && (slash <= open || (slash === quote - 2 && line[quote - 1] === 0x6e && line.lastIndexOf(BACKSLASH, slash - 1) <= open))) {
     const stop = slash <= open ? quote : slash;
     const cr = line.indexOf(CR, open + 1);
-    if (cr === -1 || cr >= stop) return { end: at + line.copy(out, at, open + 1, stop), close: quote };
+    if (cr === -1 || cr >= stop) return { end: at + line.copy(out, at, open + 1, stop), close: quote, ended: stop !== quote };
   }
   let o = at;
   // Where the line end started in `out`, and whether it is a CR that its LF may still follow.
@@ -149,7 +200,7 @@ function unescaped(line: Buffer, open: number, out: Buffer, at: number): { end: 
   let cr = false;
   for (let p = open + 1; p < line.length; ) {
     const c = line[p] as number;
-    if (c === QUOTE) return { end: end === -1 ? o : end, close: p };
+    if (c === QUOTE) return { end: end === -1 ? o : end, close: p, ended: end !== -1 };
     let code = c;
     let bytes = 1;
     if (c === BACKSLASH) {

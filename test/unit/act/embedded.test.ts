@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { withKeyRules, type Edit } from '../../../src/act/edits.js';
 import { embeddedValues } from '../../../src/act/embedded.js';
 import { KeyRules } from '../../../src/detect/key-rules.js';
+import type { TokenRef } from '../../../src/crypto/token.js';
 import type { KeyRuleSpec } from '../../../src/detect/pack.js';
 
 const rules = new KeyRules([
@@ -81,6 +82,16 @@ describe('embeddedValues', () => {
     // Empty values, other keys, a key that is no key, prose: nothing.
     expect(taken('{"password":"","user":"bob","note":"password: x"}')).toEqual([]);
     expect(taken('validation failed: field "password": expected string; unknown field "token": ignoring')).toEqual([]);
+  });
+
+  it('takes no value that is a token the text holds (a record redacted before, read again)', () => {
+    const token = '[[SECRET:tk1.uZWVMmbjoyKS.dgBgNeqxJENtO8J4Uv7]]';
+    const text = `x {"github_token":"${token}","api_token":"zq81kd02abc"}`;
+    const at = text.indexOf(token);
+    const tokens = (): TokenRef[] => [{ start: at, end: at + token.length, label: 'SECRET', kind: 'tk1' }];
+    expect(embeddedValues(text, rules, tokens).map((v) => text.slice(v.start, v.end))).toEqual(['zq81kd02abc']);
+    // Not told it is a token: it is a value as any other.
+    expect(taken(text)).toEqual([[token], ['zq81kd02abc']]);
   });
 
   it('finds the key and the value of a pair however they are quoted and spaced', () => {
