@@ -311,7 +311,7 @@ function markedLine(bytes: Buffer, source: SourceRef, ctx: RecordContext, { what
     const text = bytes.toString('utf8');
     const parts: string[] = [];
     let pos = 0;
-    const lineEdits = readEdits(text, read.wrapped, read.plain, edits);
+    const lineEdits = readEdits(text, read.wrapped, read.plain, edits, read.whole);
     if (!lineEdits) throw new CodecError('UNREADABLE_WRAPPED_LINE', `the line holding ${what} could not be read again as the batch read it`);
     for (const e of lineEdits) {
       // The rest of a value cut in parts: its replacement stands in the part before.

@@ -21,7 +21,8 @@ import { batchText } from './wrapped-lines.js';
 /** What a line's mark is: what it holds (named in a failure's message), how the batch read the line, and its edits given the line's text as read. */
 export interface Mark {
   what: string;
-  read: { wrapped: boolean; plain: boolean };
+  /** `whole`: the record's `log` string read whole (see readEdits in wrapped-lines.ts). */
+  read: { wrapped: boolean; plain: boolean; whole?: boolean };
   edits: (text: string) => readonly LineEdit[];
 }
 
@@ -53,7 +54,10 @@ export function markedLines(task: BatchTask, data: Buffer, ends: Int32Array, slo
     mark: (i) => {
       const read = { wrapped: text?.wrapped[i] === 1, plain: text?.plain[i] === 1 };
       if (pem?.body[i]) return { what: 'a line of a private key block', read, edits: (line) => keyBlockEdits(line, keyBlock as CompiledDetector, actions) };
-      const parts = parted?.get(i);
+      const part = parted?.get(i);
+      // A part read whole is no line the other readers read: its record holds its values.
+      if (part?.whole) return { what: 'a value across the parts of a line', read: { wrapped: true, plain: false, whole: true }, edits: () => part.edits };
+      const parts = part?.edits;
       const spans = named?.get(i);
       if (spans) return { what: 'the value of a name on the line before', read, edits: () => withPartEdits(namedEdits(spans, actions), parts) };
       const parameters = bound?.get(i) ?? diagnosed?.get(i) ?? commands?.get(i);

@@ -11,13 +11,17 @@
  * rule over the joined text, and what they find is replaced in the parts (a keyword in one part
  * counts for a value in the next). A value that lies across a cut is replaced where it starts,
  * whole (its token made of all of it), and what of it stands in the parts after is cut out of
- * them, so that the parts, joined again, read as the line redacted would. Each part then takes
- * the structured path as any line does.
+ * them, so that the parts, joined again, read as the line redacted would; a line a `drop-record`
+ * action takes is dropped in every part. Each part then takes the structured path as any line
+ * does. A part is read as the batch reads its line (see wrapped-lines.ts), or, for a record whose
+ * `log` holds line ends (a progress bar's `\r`), as that string whole.
  *
- * The next part of a line is the next line of the same stream and kind (records, or a runtime's
- * lines), at most {@link MAX_GAP} lines on: the other stream's lines may come between. The
- * batcher keeps a line's parts in one batch (see {@link openParts}) but for a line longer than a
- * batch, whose parts are read in batches, and not joined across the cut between them.
+ * The next part of a line is the next line of the same stream, kind (records, or a runtime's
+ * lines) and container (as the records name it), at most {@link MAX_GAP} lines on: other
+ * streams' and containers' lines may come between. The batcher keeps a line's parts in one batch
+ * (see {@link openParts}) but for a line longer than a batch, whose parts are read in batches, and
+ * not joined across the cut between them. The readers of values named on another line (see
+ * marked-lines.ts) read each part as the line it is.
  */
 import { embeddedValues } from '../act/embedded.js';
 import { detectorEdit, keyRuleEdit, withKeyRules } from '../act/edits.js';
@@ -26,7 +30,8 @@ import type { CompiledPolicy } from '../detect/compile.js';
 import { ownTokens, scanText } from '../detect/scan.js';
 import type { LineEdit } from './line-edits.js';
 import { runtimeLine } from './log-prefix.js';
-import { partTag, recordPart, type BatchText } from './wrapped-lines.js';
+import { partTag, recordPart, recordText, type RecordPart } from './log-records.js';
+import type { BatchText } from './wrapped-lines.js';
 
 /** The lines after a part that its next part may be, at most. */
 export const MAX_GAP = 8;
@@ -38,57 +43,71 @@ const CR = 0x0d;
 /** What a batch holds where it holds a container's record or a runtime's part (a line of none of these is no part). */
 export const PART_WORDS: readonly Buffer[] = [Buffer.from('"stream":"std'), Buffer.from(' stdout P'), Buffer.from(' stderr P')];
 
-/** A line that is a part of a longer one (or may be its last): what wraps it, its stream, whether a next part continues it, where its text starts in the line as the batch read it. */
+/**
+ * A line that is a part of a longer one (or may be its last): the record that wraps it (none for a
+ * runtime's line), its stream and the container its record names (see RecordPart), whether a
+ * next part continues it, and where its text starts in a runtime's line.
+ */
 interface Part {
-  record: boolean;
+  record: RecordPart | undefined;
   stream: number;
+  source: string;
   open: boolean;
   content: number;
 }
 
-/**
- * What line `bytes` (as written, its end left out) is as a part; `wrapped`, whether the batch read
- * it from a record (see wrapped-lines.ts), and then `ended`, whether its `log` ends with a line end.
- */
-function partOf(bytes: Buffer, wrapped: boolean, ended?: boolean): Part | undefined {
-  if (wrapped) {
-    const p = recordPart(bytes, ended === undefined ? undefined : { ended });
-    return p && { record: true, stream: p.stream, open: p.open, content: 0 };
+/** What line `bytes` (as written, its end left out) is as a part. */
+function partOf(bytes: Buffer): Part | undefined {
+  if (bytes[0] === 0x7b) {
+    const p = recordPart(bytes);
+    return p && { record: p, stream: p.stream, source: p.source, open: p.open, content: 0 };
   }
   const r = runtimeLine(bytes, 0, bytes.length);
-  return r && { record: false, ...r };
+  return r && { record: undefined, source: '', ...r };
+}
+
+/** A part's edits: `whole` when they are made in its record's `log` string read whole (a record the batch did not read as one line, see recordText). */
+export interface PartEdits {
+  edits: LineEdit[];
+  whole: boolean;
 }
 
 /**
  * The edits that replace what the parts of a line hold read joined (see the module notes), by
  * line index, each in the line's text as the batch read it (`text`, see wrapped-lines.ts; else
- * `data` as written): none for most batches, which hold no part a next one continues.
+ * `data` as written), or in its record's string read whole: none for most batches, which hold no
+ * part a next one continues.
  */
-export function partEdits(data: Buffer, ends: Int32Array, text: BatchText | undefined, policy: CompiledPolicy, actions: ActionPolicy): Map<number, LineEdit[]> | undefined {
+export function partEdits(data: Buffer, ends: Int32Array, text: BatchText | undefined, policy: CompiledPolicy, actions: ActionPolicy): Map<number, PartEdits> | undefined {
   const line = (i: number): Buffer => {
     const start = i === 0 ? 0 : (ends[i - 1] as number) + 1;
     const end = ends[i] as number;
     return data.subarray(start, end > start && data[end - 1] === CR ? end - 1 : end);
   };
-  if (!holdsOpenRecord(text, line) && !holdsRuntimePart(data)) return undefined;
+  if (!holdsOpenRecord(data, ends.length, text, line) && !holdsRuntimePart(data)) return undefined;
   const parts = new Array<Part | undefined>(ends.length);
   let any = false;
   for (let i = 0; i < ends.length; i++) {
-    const wrapped = text?.wrapped[i] === 1;
-    const p = partOf(line(i), wrapped, wrapped ? text?.unended[i] !== 1 : undefined);
+    const p = partOf(line(i));
     parts[i] = p;
     if (p?.open) any = true;
   }
   if (!any) return undefined;
   const read = text?.data ?? data;
   const readEnds = text?.ends ?? ends;
-  const lineText = (i: number): string => {
+  /** A part's text as the batch read it, or its record's string read whole where the batch read no line from it. */
+  const lineText = (i: number): { text: string; whole: boolean } | undefined => {
+    const record = (parts[i] as Part).record;
+    if (record && !text?.wrapped[i]) {
+      const whole = recordText(line(i), record);
+      return whole === undefined ? undefined : { text: whole, whole: true };
+    }
     const start = i === 0 ? 0 : (readEnds[i - 1] as number) + 1;
     const end = readEnds[i] as number;
-    return read.toString('utf8', start, end > start && read[end - 1] === CR && !text?.wrapped[i] ? end - 1 : end);
+    return { text: read.toString('utf8', start, end > start && read[end - 1] === CR && !text?.wrapped[i] ? end - 1 : end), whole: false };
   };
   const taken = new Uint8Array(ends.length);
-  let out: Map<number, LineEdit[]> | undefined;
+  let out: Map<number, PartEdits> | undefined;
   for (let i = 0; i < ends.length; i++) {
     if (!parts[i]?.open || taken[i]) continue;
     const run = [i];
@@ -100,21 +119,31 @@ export function partEdits(data: Buffer, ends: Int32Array, text: BatchText | unde
       at = next;
     }
     if (run.length < 2) continue;
-    for (const [line, edits] of joinedEdits(run.map((k) => ({ line: k, text: lineText(k), content: (parts[k] as Part).content })), policy, actions)) {
-      (out ??= new Map()).set(line, edits);
+    const texts = run.map(lineText);
+    // A string that does not parse: its record is the structured path's to reject.
+    if (texts.some((t) => t === undefined)) continue;
+    const read = texts as Array<{ text: string; whole: boolean }>;
+    for (const [k, edits] of joinedEdits(run.map((line, n) => ({ line, text: read[n]?.text as string, content: (parts[line] as Part).content })), policy, actions)) {
+      (out ??= new Map()).set(k, { edits, whole: read[run.indexOf(k)]?.whole === true });
     }
   }
   return out;
 }
 
 /**
- * Whether a record the batch read a line from (`text`; `line(i)`, line i as written) may be a part
- * a next one continues: its `log` has no line end and it is not tagged `F` (Fluent Bit's records of
- * a runtime's lines hold none, most of them `F`).
+ * Whether a record of the batch (`lines` of them in `data`; `line(i)`, line i as written) may be
+ * a part a next one continues: its `log` has no line end at its end (as `text` marks the records,
+ * where the batch read a line from one) and it is not tagged `F` (Fluent Bit's records of a
+ * runtime's lines hold none, most of them `F`).
  */
-function holdsOpenRecord(text: BatchText | undefined, line: (i: number) => Buffer): boolean {
-  if (!text) return false;
-  for (let i = text.unended.indexOf(1); i !== -1; i = text.unended.indexOf(1, i + 1)) if (partTag(line(i)) !== 0x46) return true;
+function holdsOpenRecord(data: Buffer, lines: number, text: BatchText | undefined, line: (i: number) => Buffer): boolean {
+  if (text) {
+    for (let i = text.unended.indexOf(1); i !== -1; i = text.unended.indexOf(1, i + 1)) if (partTag(line(i)) !== 0x46) return true;
+    return false;
+  }
+  // No line read from a record: a container's record holds line ends, or there is none.
+  if (data.indexOf(PART_WORDS[0] as Buffer) === -1) return false;
+  for (let i = 0; i < lines; i++) if (recordPart(line(i))?.open) return true;
   return false;
 }
 
@@ -138,7 +167,7 @@ function nextPart(parts: ReadonlyArray<Part | undefined>, at: number): number {
   const p = parts[at] as Part;
   for (let j = at + 1; j < parts.length && j <= at + MAX_GAP; j++) {
     const q = parts[j];
-    if (q && q.record === p.record && q.stream === p.stream) return j;
+    if (q && (q.record === undefined) === (p.record === undefined) && q.stream === p.stream && q.source === p.source) return j;
   }
   return -1;
 }
@@ -166,6 +195,15 @@ function joinedEdits(run: ReadonlyArray<{ line: number; text: string; content: n
     const first = lastAtOrBefore(starts, e.start);
     const { id, category, severity, label, action } = e.by;
     const value = e.value ?? joined.slice(e.start, e.end);
+    // A line dropped is dropped whole: each of its parts, by an empty edit where it holds none of the value.
+    if (action.type === 'drop-record') {
+      for (const [k, p] of run.entries()) {
+        if ((starts[k] as number) + (pieces[k] as string).length > e.start && (starts[k] as number) < e.end) continue;
+        const list = out.get(p.line) ?? [];
+        list.push({ start: p.content, end: p.content, value, id, category, severity, label, action, continues: true });
+        out.set(p.line, list);
+      }
+    }
     for (let k = first; k < run.length && (starts[k] as number) < e.end; k++) {
       const { line, content } = run[k] as { line: number; content: number };
       const from = Math.max(e.start, starts[k] as number) - (starts[k] as number);
@@ -176,6 +214,7 @@ function joinedEdits(run: ReadonlyArray<{ line: number; text: string; content: n
       out.set(line, list);
     }
   }
+  for (const list of out.values()) list.sort((a, b) => a.start - b.start || a.end - b.end);
   return out;
 }
 
@@ -206,15 +245,15 @@ export function openParts(data: Buffer): number {
   if (!PART_WORDS.some((w) => data.indexOf(w) !== -1)) return 0;
   let stop = data.length > 0 && data[data.length - 1] === NL ? data.length - 1 : data.length;
   /** The nearest later part of each kind and stream, by how many lines before the last it is. */
-  const nearest = new Map<number, number>();
+  const nearest = new Map<string, number>();
   let carried = 0;
   // A line links to a part at most MAX_GAP lines on: one before those never links past them.
   for (let back = 0; back < carried + MAX_GAP && carried < MAX_CARRIED_PARTS; back++) {
     const nl = stop === 0 ? -1 : data.lastIndexOf(NL, stop - 1);
     const line = data.subarray(nl + 1, stop > nl + 1 && data[stop - 1] === CR ? stop - 1 : stop);
-    const part = partOf(line, line[0] === 0x7b);
+    const part = partOf(line);
     if (part) {
-      const key = part.stream * 2 + (part.record ? 1 : 0);
+      const key = `${part.stream}${part.record ? 'r' : 't'}${part.source}`;
       const next = nearest.get(key);
       // Its next part may come after the last line, or is carried: it goes with them.
       if (part.open && (next === undefined ? back < MAX_GAP : back - next <= MAX_GAP && next < carried)) carried = back + 1;

@@ -29,6 +29,7 @@
 import { escapedOffsets } from '../codecs/json-text.js';
 import { stripSequences, terminalCodesView } from '../detect/terminal-codes.js';
 import type { LineEdit } from './line-edits.js';
+import { endsWithLf, logMember, recordPart, recordText } from './log-records.js';
 
 const NL = 0x0a;
 const CR = 0x0d;
@@ -65,7 +66,7 @@ export interface BatchText {
   readonly wrapped: Uint8Array;
   /** 1 for each line read without its terminal sequences (see detect/terminal-codes.ts), after its record's `log` member is read. */
   readonly plain: Uint8Array;
-  /** 1 for each line read from a record's `log` member that has no line end at its end (a part of a longer line, see part-lines.ts). */
+  /** 1 for each record whose `log` string has no line end (`\n`) at its end, read from it or not (a part of a longer line, see part-lines.ts). */
   readonly unended: Uint8Array;
 }
 
@@ -90,14 +91,16 @@ export function batchText(data: Buffer, ends: Int32Array): BatchText | undefined
   for (let i = 0, start = 0; i < ends.length; i++) {
     const end = ends[i] as number;
     const from = length;
-    const read = records && data[start] === 0x7b ? wrappedLine(data.subarray(start, end > start && data[end - 1] === CR ? end - 1 : end), text, length) : -1;
+    const record = records && data[start] === 0x7b ? data.subarray(start, end > start && data[end - 1] === CR ? end - 1 : end) : undefined;
+    const read = record ? wrappedLine(record, text, length) : -1;
     if (read === -1) length += data.copy(text, length, start, end);
     else {
       wrapped[i] = 1;
       length = read;
       changed = true;
-      if (!lineEnded) unended[i] = 1;
     }
+    // A record's string holding a line end inside is read as the record, but may be a part all the same.
+    if (record && (read !== -1 ? !lineLf : recordPart(record)?.open)) unended[i] = 1;
     const stripped = stripSequences(text, from, length, text, from);
     if (stripped !== -1) {
       length = stripped;
@@ -122,63 +125,22 @@ export function textOf(data: Uint8Array): Buffer {
   return batchText(bytes, Int32Array.from(ends))?.data ?? bytes;
 }
 
-/** Whether the `log` string {@link wrappedLine} read last ended with a line end (set by each call that reads one). */
-let lineEnded = false;
+/** Whether the `log` string {@link wrappedLine} read last ended with `\n` (set by each call that reads one). */
+let lineLf = false;
 
 /**
  * Writes the line a record (`line`, its end left out) wraps into `out` at `at`, as UTF-8, and
  * returns where it ends there; -1 when the record wraps none (`out` may then hold part of it),
- * or names `log` twice (a reader of JSON takes the last, this one the first). Sets {@link lineEnded}.
+ * or names `log` twice (a reader of JSON takes the last, this one the first). Sets {@link lineLf}.
  */
 function wrappedLine(line: Buffer, out: Buffer, at: number): number {
   const open = logMember(line);
   const read = open === -1 ? undefined : unescaped(line, open, out, at);
   if (read === undefined || logMember(line, read.close + 1, 1) !== -1) return -1;
-  lineEnded = read.ended;
+  lineLf = read.ended && endsWithLf(line, read.close);
   return read.end;
 }
 
-/** A record that wraps a part of a longer line, or may (see part-lines.ts): its stream (1 stdout, 2 stderr) and whether the next part continues it. */
-export interface RecordPart {
-  stream: number;
-  open: boolean;
-}
-
-const STREAM_MEMBERS = [Buffer.from('"stream":"stdout"'), Buffer.from('"stream":"stderr"')];
-const TAGS = [Buffer.from('_p":"'), Buffer.from('logtag":"')];
-
-/**
- * What a record that wraps a line (as {@link batchText} reads one; `line`, its end left out; `read`,
- * whether its `log` string ends with a line end, where the batch read it) says of it as a part: a
- * container's record names its stream (`"stream":"stdout"`, written compact), and its `log`
- * string has no line end at its end where the next part continues it (Docker's json-file driver
- * ends a line's last part with one), unless it is tagged `F` (Fluent Bit's `"_p"` and Fluentd's
- * `"logtag"`, read from a runtime's log file, whose lines hold none: `P` for a part the next
- * continues, `F` for a line's last part). Undefined for a line no record wraps, or a record that
- * names no stream.
- */
-export function recordPart(line: Buffer, read?: { ended: boolean }): RecordPart | undefined {
-  if (line[0] !== 0x7b) return undefined;
-  const stream = STREAM_MEMBERS.findIndex((s) => line.indexOf(s) !== -1) + 1;
-  if (stream === 0) return undefined;
-  let ended = read?.ended;
-  if (ended === undefined) {
-    if (wrappedLine(line, Buffer.allocUnsafe(line.length), 0) === -1) return undefined;
-    ended = lineEnded;
-  }
-  return { stream, open: !ended && partTag(line) !== 0x46 };
-}
-
-/** A record's part tag (`"_p":"P"`, `"logtag":"F"`): the letter's byte, or undefined for none. */
-export function partTag(line: Buffer): number | undefined {
-  for (const t of TAGS) {
-    for (let at = line.indexOf(t); at !== -1; at = line.indexOf(t, at + 1)) {
-      const tag = line[at + t.length];
-      if (line[at - 1] === QUOTE && (tag === 0x50 || tag === 0x46) && line[at + t.length + 1] === QUOTE) return tag;
-    }
-  }
-  return undefined;
-}
 
 /**
  * The JSON string opened at `open` decoded into `out` at `at`, but for one line end at its end
@@ -255,61 +217,15 @@ function hex4(line: Buffer, p: number): number {
   return n;
 }
 
-/**
- * The opening quote of the top-level `log` member's string in a record's line, or -1: each
- * `"log"` found is checked to be a key of the outer object by reading the bytes before it
- * (strings passed over, brackets counted), read once for the line. `from`: where to read from,
- * `depth` the brackets open there.
- */
-function logMember(line: Buffer, from = 0, depth = 0): number {
-  let at = from;
-  for (let key = line.indexOf(LOG_KEY, from); key !== -1; key = line.indexOf(LOG_KEY, key + 1)) {
-    // Read on up to the key: a string before it is passed over whole.
-    while (at < key) {
-      const c = line[at] as number;
-      if (c === QUOTE) {
-        const end = stringEnd(line, at);
-        if (end === -1) return -1;
-        at = end + 1;
-        continue;
-      }
-      if (c === 0x7b || c === 0x5b) depth += 1;
-      else if (c === 0x7d || c === 0x5d) depth -= 1;
-      at += 1;
-    }
-    if (at > key) {
-      // Inside a string: the next one.
-      key = at - 1;
-      continue;
-    }
-    let p = key + LOG_KEY.length;
-    while (line[p] === 0x20 || line[p] === 0x09) p += 1;
-    if (depth !== 1 || line[p] !== 0x3a) continue;
-    p += 1;
-    while (line[p] === 0x20 || line[p] === 0x09) p += 1;
-    return line[p] === QUOTE ? p : -1;
-  }
-  return -1;
-}
-
-/** The offset of the quote that closes the string opened at `open`, or -1. */
-function stringEnd(line: Buffer, open: number): number {
-  for (let q = line.indexOf(QUOTE, open + 1); q !== -1; q = line.indexOf(QUOTE, q + 1)) {
-    let slashes = 0;
-    while (line[q - 1 - slashes] === BACKSLASH) slashes += 1;
-    if (slashes % 2 === 0) return q;
-  }
-  return -1;
-}
 
 /**
  * What `edits` makes of a line as the batch read it (see {@link batchText}), made in the line as
  * written (`text`): `wrapped`, a record's line, `plain`, the line without its terminal sequences.
  * Undefined when `text` does not read so (it does, when the line is the one the batch read).
  */
-export function readEdits(text: string, wrapped: boolean, plain: boolean, edits: (line: string) => readonly LineEdit[]): LineEdit[] | undefined {
+export function readEdits(text: string, wrapped: boolean, plain: boolean, edits: (line: string) => readonly LineEdit[], whole = false): LineEdit[] | undefined {
   const read = plain ? (line: string): LineEdit[] | undefined => withoutSequences(line, edits) : (line: string): LineEdit[] => [...edits(line)];
-  return wrapped ? wrappedEdits(text, read) : read(text);
+  return wrapped ? wrappedEdits(text, read, whole) : read(text);
 }
 
 /**
@@ -329,17 +245,24 @@ function withoutSequences(line: string, edits: (line: string) => readonly LineEd
  * What `edits` makes of the line a record wraps, made in the record (`text`, its line): the
  * reader's edits are given the wrapped line, and each span is moved to where its characters
  * stand in the `log` string, its replacement written with that string's escapes. The field path
- * of the findings is `$.log`, their offsets those in the string. Undefined when `text` wraps no
- * line as {@link batchText} read it, or `edits` gives none.
+ * of the findings is `$.log`, their offsets those in the string. `whole`: the line is the `log`
+ * string read whole (see {@link recordText}), as a part of a line the batch did not read as one
+ * line is. Undefined when `text` wraps no line as {@link batchText} read it, or `edits` gives none.
  */
-function wrappedEdits(text: string, edits: (line: string) => readonly LineEdit[] | undefined): LineEdit[] | undefined {
+function wrappedEdits(text: string, edits: (line: string) => readonly LineEdit[] | undefined, whole: boolean): LineEdit[] | undefined {
   const bytes = Buffer.from(text, 'utf8');
-  const quote = bytes[0] === 0x7b ? logMember(bytes) : -1;
-  const decoded = Buffer.allocUnsafe(bytes.length);
-  const end = quote === -1 ? -1 : wrappedLine(bytes, decoded, 0);
-  if (end === -1) return undefined;
+  const part = whole ? recordPart(bytes) : undefined;
+  const quote = whole ? (part?.quote ?? -1) : bytes[0] === 0x7b ? logMember(bytes) : -1;
+  if (quote === -1) return undefined;
+  let line: string | undefined;
+  if (part) line = recordText(bytes, part);
+  else {
+    const decoded = Buffer.allocUnsafe(bytes.length);
+    const end = wrappedLine(bytes, decoded, 0);
+    line = end === -1 ? undefined : decoded.toString('utf8', 0, end);
+  }
+  if (line === undefined) return undefined;
   const open = bytes.toString('utf8', 0, quote).length;
-  const line = decoded.toString('utf8', 0, end);
   const at = escapedOffsets(text, open, line.length);
   const escape = (s: string): string => JSON.stringify(s).slice(1, -1);
   return edits(line)?.map((e) => {

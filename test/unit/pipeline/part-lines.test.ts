@@ -5,7 +5,8 @@ import { batchCounts, processBatch, type BatchContext, type BatchResult, type Ba
 import { batchLines, halves } from '../../../src/pipeline/batcher.js';
 import { runtimeLine } from '../../../src/pipeline/log-prefix.js';
 import { openParts, partEdits } from '../../../src/pipeline/part-lines.js';
-import { batchText, recordPart } from '../../../src/pipeline/wrapped-lines.js';
+import { batchText } from '../../../src/pipeline/wrapped-lines.js';
+import { recordPart } from '../../../src/pipeline/log-records.js';
 import { ActionPolicy } from '../../../src/act/actions.js';
 import type { Finding } from '../../../src/record.js';
 import { batchContext, builtinPolicy, runEngine } from '../../helpers/engine.js';
@@ -82,11 +83,11 @@ describe('the parts of a line a container runtime cut', () => {
   const outputLines = (rs: readonly BatchResult[]): string[] => rs.flatMap((r) => Buffer.from(r.output).toString('utf8').split('\n').slice(0, -1));
 
   it('tells the parts of each kind, and what no part is', () => {
-    expect(recordPart(Buffer.from(part('docker', 'a', false)))).toEqual({ stream: 1, open: true });
-    expect(recordPart(Buffer.from(part('docker', 'a', true, 'stderr')))).toEqual({ stream: 2, open: false });
-    expect(recordPart(Buffer.from(part('fluent-bit', 'a', false)))).toEqual({ stream: 1, open: true });
-    expect(recordPart(Buffer.from(part('fluent-bit', 'a', true)))).toEqual({ stream: 1, open: false });
-    expect(recordPart(Buffer.from(part('fluentd', 'a', false, 'stderr')))).toEqual({ stream: 2, open: true });
+    expect(recordPart(Buffer.from(part('docker', 'a', false)))).toMatchObject({ stream: 1, open: true });
+    expect(recordPart(Buffer.from(part('docker', 'a', true, 'stderr')))).toMatchObject({ stream: 2, open: false });
+    expect(recordPart(Buffer.from(part('fluent-bit', 'a', false)))).toMatchObject({ stream: 1, open: true });
+    expect(recordPart(Buffer.from(part('fluent-bit', 'a', true)))).toMatchObject({ stream: 1, open: false });
+    expect(recordPart(Buffer.from(part('fluentd', 'a', false, 'stderr')))).toMatchObject({ stream: 2, open: true });
     // A line end ends the line, whatever a tag says; a key that only ends in `_p` is no tag.
     expect(recordPart(Buffer.from('{"log":"a\\n","stream":"stdout","_p":"P"}'))?.open).toBe(false);
     expect(recordPart(Buffer.from('{"log":"a","stream":"stdout","x_p":"F"}'))?.open).toBe(true);
@@ -94,8 +95,11 @@ describe('the parts of a line a container runtime cut', () => {
     // A line end written as \r\n or \u000a ends the line.
     expect(recordPart(Buffer.from('{"log":"a\\r\\n","stream":"stdout"}'))?.open).toBe(false);
     expect(recordPart(Buffer.from('{"log":"a\\u000a","stream":"stdout"}'))?.open).toBe(false);
-    // No stream, a log of two lines, no log string, a nested stream: no part.
-    for (const l of ['{"log":"a"}', '{"log":"a\\nb","stream":"stdout"}', '{"msg":"a","stream":"stdout"}', '{"log":5,"stream":"stdout"}', 'text "stream":"stdout"']) expect(recordPart(Buffer.from(l))).toBeUndefined();
+    // A log of several lines is a part as any other (a progress bar's \r), its source the container its record names.
+    expect(recordPart(Buffer.from('{"log":"10%\\r20%\\r30","stream":"stdout","kubernetes":{"pod_name":"api-1","container_name":"app"}}'))).toMatchObject({ stream: 1, open: true, source: '"pod_name":"api-1;"container_name":"app;' });
+    expect(recordPart(Buffer.from('{"log":"a\\nb\\n","stream":"stdout"}'))?.open).toBe(false);
+    // No stream, no log string, a nested stream: no part.
+    for (const l of ['{"log":"a"}', '{"msg":"a","stream":"stdout"}', '{"log":5,"stream":"stdout"}', 'text "stream":"stdout"']) expect(recordPart(Buffer.from(l))).toBeUndefined();
     const cri = (l: string): ReturnType<typeof runtimeLine> => runtimeLine(Buffer.from(l), 0, Buffer.byteLength(l));
     expect(cri('2024-05-01T10:00:00.1Z stdout P abc')).toEqual({ stream: 1, open: true, content: 32 });
     expect(cri('2024-05-01T10:00:00.123456789+02:00 stderr F x')).toEqual({ stream: 2, open: false, content: 45 });
@@ -158,6 +162,41 @@ describe('the parts of a line a container runtime cut', () => {
       const crossed = outputLines(await run([a as string, cutLine(kind, line, [cut], 'stderr')[1] as string], 100));
       expect(crossed.join('\n')).toContain(GITHUB.slice(10));
     }
+  });
+
+  it("reads a part whose log holds line ends (a progress bar's \\r) whole, in Docker's records and Fluent Bit's", async () => {
+    const pieces = [`progress 10%\rprogress 20%\r key=${STRIPE.slice(0, 12)}`, `${STRIPE.slice(12)} done\rmore`];
+    for (const lines of [
+      [JSON.stringify({ log: pieces[0], stream: 'stdout', time: 't' }), JSON.stringify({ log: `${pieces[1]}\n`, stream: 'stdout', time: 't' })],
+      [JSON.stringify({ stream: 'stdout', _p: 'P', log: pieces[0] }), JSON.stringify({ stream: 'stdout', _p: 'F', log: pieces[1] })],
+    ]) {
+      const out = outputLines(await run(['x', ...lines, 'y'], 100));
+      const logs = out.slice(1, 3).map((l) => (JSON.parse(l) as { log: string }).log);
+      expect(tokensOut(logs.join(''))).toMatch(/^progress 10%\rprogress 20%\r key=\[\[STRIPE_KEY\]\] done\rmore\n?$/);
+      expect(out.join('\n')).not.toContain(STRIPE.slice(12));
+    }
+  });
+
+  it('joins the parts of the container each record names, where several containers write one stream', async () => {
+    const pod = (name: string, p: 'P' | 'F', log: string): string => JSON.stringify({ stream: 'stdout', _p: p, log, kubernetes: { pod_name: name, container_name: 'app' } });
+    const lines = [pod('a', 'P', `key=${STRIPE.slice(0, 12)}`), pod('b', 'P', `other ${GITHUB.slice(0, 10)}`), pod('a', 'F', `${STRIPE.slice(12)} done`), pod('b', 'F', `${GITHUB.slice(10)} x`)];
+    const out = outputLines(await run(lines, 100)).join('\n');
+    expect(out).not.toContain(STRIPE.slice(12));
+    expect(out).not.toContain(GITHUB.slice(10));
+    // The batcher counts them apart too: pod b's first part has its next one in the batch, pod a's has not.
+    expect(openParts(Buffer.from(`${lines.slice(0, 2).join('\n')}\n`))).toBe(2);
+    expect(openParts(Buffer.from(`${[lines[0], lines[1], lines[3]].join('\n')}\n`))).toBe(3);
+  });
+
+  it('drops every part of a line that a drop-record action takes, not only those holding the value', async () => {
+    const dropping = { ...ctx, actions: new ActionPolicy({ byDetector: { 'stripe-live-key': { type: 'drop-record' } } }) };
+    const line = `head text key=${STRIPE} tail text`;
+    const at = line.indexOf(STRIPE);
+    const parts = cutLine('docker', line, [5, at + 8, at + 20, at + STRIPE.length + 6]);
+    const data = Buffer.from(['before', ...parts, 'after'].map((l) => `${l}\n`).join(''));
+    const r = processBatch({ seq: 0, file: 'p.log', firstLine: 1, firstOffset: 0, data }, dropping);
+    expect(Buffer.from(r.output).toString('utf8')).toBe('before\nafter\n');
+    expect(batchCounts(r)).toMatchObject({ records: 7, appOut: 2, dropped: 5, quarantined: 0 });
   });
 
   it('leaves parts that hold nothing as written, and joins no line that is whole', async () => {
