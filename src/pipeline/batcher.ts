@@ -9,7 +9,7 @@ import type { NamedState } from './named-types.js';
 import { namedStateAfter } from './named-values.js';
 import { pemStateAfter, type PemState } from './pem-blocks.js';
 import { textOf } from './wrapped-lines.js';
-import { MAX_CARRIED_PARTS, MAX_GAP, openParts } from './part-lines.js';
+import { MAX_CARRIED_PARTS, MAX_SOURCE_GAP, openParts } from './part-lines.js';
 import { behind, COMMAND_BYTES, COMMAND_LINES, COMMAND_WORDS, continues, openCommand } from './command-lines.js';
 
 export interface BatchLimits {
@@ -114,12 +114,12 @@ export async function* batchLines(
    * read (most batches hold no part: a search of a few lines).
    */
   function carriedParts(n: number, lines: number): { lines: number; bytes: number } | undefined {
-    for (let k = MAX_GAP + 1; ; k = Math.min(lines, k + MAX_CARRIED_PARTS)) {
+    for (let k = MAX_SOURCE_GAP + 1; ; k = Math.min(lines, k + MAX_CARRIED_PARTS)) {
       const whole = peek(lastLinesFrom(n, k), n);
       const carried = openParts(whole);
       if (carried === 0 || carried >= lines) return undefined;
       // The parts reach back to the window's first lines: a wider one may hold more.
-      if (carried + MAX_GAP >= k && k < lines && k < MAX_CARRIED_PARTS + MAX_GAP) continue;
+      if (carried + MAX_SOURCE_GAP >= k && k < lines && k < MAX_CARRIED_PARTS + MAX_SOURCE_GAP) continue;
       return { lines: carried, bytes: whole.length - lastLinesStart(whole, carried) };
     }
   }

@@ -17,8 +17,9 @@
  * `log` holds line ends (a progress bar's `\r`), as that string whole.
  *
  * The next part of a line is the next line of the same stream, kind (records, or a runtime's
- * lines) and container (as the records name it), at most {@link MAX_GAP} lines on: other
- * streams' and containers' lines may come between. The batcher keeps a line's parts in one batch
+ * lines) and container (as the records name it), at most {@link MAX_GAP} lines on
+ * ({@link MAX_SOURCE_GAP} for records that name their container): other streams' and
+ * containers' lines may come between. The batcher keeps a line's parts in one batch
  * (see {@link openParts}) but for a line longer than a batch, whose parts are read in batches, and
  * not joined across the cut between them. The readers of values named on another line (see
  * marked-lines.ts) read each part as the line it is.
@@ -35,6 +36,12 @@ import type { BatchText } from './wrapped-lines.js';
 
 /** The lines after a part that its next part may be, at most. */
 export const MAX_GAP = 8;
+/**
+ * The same for a record that names its container (see RecordPart): a forwarder reading many
+ * containers' files writes their records in runs, and a line's next part may follow another
+ * container's run.
+ */
+export const MAX_SOURCE_GAP = 64;
 /** The parts the batcher carries to the next batch, at most (a longer run is cut where batches are). */
 export const MAX_CARRIED_PARTS = 64;
 
@@ -162,10 +169,15 @@ function holdsRuntimePart(data: Buffer): boolean {
   return false;
 }
 
-/** The line after `at` that is its next part: the same kind and stream, within {@link MAX_GAP} lines; -1 for none. */
+/** How many lines on a part's next part may be. */
+function gapOf(p: Part): number {
+  return p.source === '' ? MAX_GAP : MAX_SOURCE_GAP;
+}
+
+/** The line after `at` that is its next part: the same kind, stream and container, within {@link gapOf} lines; -1 for none. */
 function nextPart(parts: ReadonlyArray<Part | undefined>, at: number): number {
   const p = parts[at] as Part;
-  for (let j = at + 1; j < parts.length && j <= at + MAX_GAP; j++) {
+  for (let j = at + 1; j < parts.length && j <= at + gapOf(p); j++) {
     const q = parts[j];
     if (q && (q.record === undefined) === (p.record === undefined) && q.stream === p.stream && q.source === p.source) return j;
   }
@@ -247,8 +259,10 @@ export function openParts(data: Buffer): number {
   /** The nearest later part of each kind and stream, by how many lines before the last it is. */
   const nearest = new Map<string, number>();
   let carried = 0;
-  // A line links to a part at most MAX_GAP lines on: one before those never links past them.
-  for (let back = 0; back < carried + MAX_GAP && carried < MAX_CARRIED_PARTS; back++) {
+  // A line links to a part at most its gap on: one before those never links past them (a gap as
+  // wide as a record that names its container has, once one is read).
+  let reach = MAX_GAP;
+  for (let back = 0; back < carried + reach && carried < MAX_CARRIED_PARTS; back++) {
     const nl = stop === 0 ? -1 : data.lastIndexOf(NL, stop - 1);
     const line = data.subarray(nl + 1, stop > nl + 1 && data[stop - 1] === CR ? stop - 1 : stop);
     const part = partOf(line);
@@ -256,7 +270,9 @@ export function openParts(data: Buffer): number {
       const key = `${part.stream}${part.record ? 'r' : 't'}${part.source}`;
       const next = nearest.get(key);
       // Its next part may come after the last line, or is carried: it goes with them.
-      if (part.open && (next === undefined ? back < MAX_GAP : back - next <= MAX_GAP && next < carried)) carried = back + 1;
+      const gap = gapOf(part);
+      if (gap > reach) reach = gap;
+      if (part.open && (next === undefined ? back < gap : back - next <= gap && next < carried)) carried = back + 1;
       nearest.set(key, back);
     }
     if (nl === -1) break;

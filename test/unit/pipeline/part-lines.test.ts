@@ -156,8 +156,12 @@ describe('the parts of a line a container runtime cut', () => {
       const out = outputLines(await run([a as string, other, other, b as string], 100));
       expect(out.join('\n')).not.toContain(GITHUB.slice(10));
       expect(out[1]).toBe(other);
-      // Too far apart, or of the other stream: not joined (and so the value is not found).
-      const far = outputLines(await run([a as string, ...Array<string>(8).fill(other), b as string], 100));
+      // Too far apart (a record that names its container may be further), or of the other stream:
+      // not joined (and so the value is not found).
+      const gap = kind === 'fluent-bit' ? 64 : 8;
+      const near = outputLines(await run([a as string, ...Array<string>(gap - 1).fill(other), b as string], 100));
+      expect(near.join('\n')).not.toContain(GITHUB.slice(10));
+      const far = outputLines(await run([a as string, ...Array<string>(gap).fill(other), b as string], 100));
       expect(far.join('\n')).toContain(GITHUB.slice(10));
       const crossed = outputLines(await run([a as string, cutLine(kind, line, [cut], 'stderr')[1] as string], 100));
       expect(crossed.join('\n')).toContain(GITHUB.slice(10));
@@ -183,6 +187,10 @@ describe('the parts of a line a container runtime cut', () => {
     const out = outputLines(await run(lines, 100)).join('\n');
     expect(out).not.toContain(STRIPE.slice(12));
     expect(out).not.toContain(GITHUB.slice(10));
+    // With another container's run between, however the batcher cuts.
+    const between = [lines[0] as string, ...Array.from({ length: 20 }, (_, k) => pod('b', 'F', `line ${k}`)), lines[2] as string];
+    for (const size of [22, 23, 30, 100]) expect(outputLines(await run(['x', ...between, 'y'], size)).join('\n')).not.toContain(STRIPE.slice(12));
+    expect(openParts(Buffer.from(`${between.slice(0, 15).join('\n')}\n`))).toBe(15);
     // The batcher counts them apart too: pod b's first part has its next one in the batch, pod a's has not.
     expect(openParts(Buffer.from(`${lines.slice(0, 2).join('\n')}\n`))).toBe(2);
     expect(openParts(Buffer.from(`${[lines[0], lines[1], lines[3]].join('\n')}\n`))).toBe(3);
