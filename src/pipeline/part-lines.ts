@@ -129,9 +129,9 @@ export function partEdits(data: Buffer, ends: Int32Array, text: BatchText | unde
     const texts = run.map(lineText);
     // A string that does not parse: its record is the structured path's to reject.
     if (texts.some((t) => t === undefined)) continue;
-    const read = texts as Array<{ text: string; whole: boolean }>;
-    for (const [k, edits] of joinedEdits(run.map((line, n) => ({ line, text: read[n]?.text as string, content: (parts[line] as Part).content })), policy, actions)) {
-      (out ??= new Map()).set(k, { edits, whole: read[run.indexOf(k)]?.whole === true });
+    const partTexts = texts as Array<{ text: string; whole: boolean }>;
+    for (const [k, edits] of joinedEdits(run.map((line, n) => ({ line, text: partTexts[n]?.text as string, content: (parts[line] as Part).content })), policy, actions)) {
+      (out ??= new Map()).set(k, { edits, whole: partTexts[run.indexOf(k)]?.whole === true });
     }
   }
   return out;
