@@ -37,12 +37,14 @@ export interface MarkedLines {
 export function markedLines(task: BatchTask, data: Buffer, ends: Int32Array, slow: Uint8Array, ctx: BatchContext): MarkedLines {
   const { policy, actions } = ctx;
   const keyBlock = policy.keyBlockDetector;
-  const text = batchText(data, ends);
+  // Whether a record the batch reads no line from may be a part (see part-lines.ts).
+  const seen = { openRecord: false };
+  const text = batchText(data, ends, seen);
   const lines = text?.data ?? data;
   const lineEnds = text?.ends ?? ends;
   const pem = keyBlock ? pemBodies(lines, lineEnds, task.pem, task.orphanKeyLines === true) : undefined;
   const named = policy.keyRules.empty ? undefined : namedValues(lines, lineEnds, task.named, policy)?.lines;
-  const parted = partEdits(data, ends, text, policy, actions);
+  const parted = partEdits(data, ends, text, policy, actions, seen.openRecord);
   // Values named on a line above them, past the batch's first line if need be.
   const lookback = policy.keyRules.empty ? undefined : new Lookback(lines, lineEnds, task.before);
   const bound = lookback && boundValues(lookback, slow, policy);

@@ -83,15 +83,16 @@ export interface PartEdits {
  * The edits that replace what the parts of a line hold read joined (see the module notes), by
  * line index, each in the line's text as the batch read it (`text`, see wrapped-lines.ts; else
  * `data` as written), or in its record's string read whole: none for most batches, which hold no
- * part a next one continues.
+ * part a next one continues. `openRecord`: where the batch read no line from a record (`text`
+ * undefined), whether one may be such a part all the same (see batchText).
  */
-export function partEdits(data: Buffer, ends: Int32Array, text: BatchText | undefined, policy: CompiledPolicy, actions: ActionPolicy): Map<number, PartEdits> | undefined {
+export function partEdits(data: Buffer, ends: Int32Array, text: BatchText | undefined, policy: CompiledPolicy, actions: ActionPolicy, openRecord = false): Map<number, PartEdits> | undefined {
   const line = (i: number): Buffer => {
     const start = i === 0 ? 0 : (ends[i - 1] as number) + 1;
     const end = ends[i] as number;
     return data.subarray(start, end > start && data[end - 1] === CR ? end - 1 : end);
   };
-  if (!holdsOpenRecord(data, ends.length, text, line) && !holdsRuntimePart(data)) return undefined;
+  if (!(text ? holdsOpenRecord(text, line) : openRecord) && !holdsRuntimePart(data)) return undefined;
   const parts = new Array<Part | undefined>(ends.length);
   let any = false;
   for (let i = 0; i < ends.length; i++) {
@@ -138,19 +139,12 @@ export function partEdits(data: Buffer, ends: Int32Array, text: BatchText | unde
 }
 
 /**
- * Whether a record of the batch (`lines` of them in `data`; `line(i)`, line i as written) may be
- * a part a next one continues: its `log` has no line end at its end (as `text` marks the records,
- * where the batch read a line from one) and it is not tagged `F` (Fluent Bit's records of a
- * runtime's lines hold none, most of them `F`).
+ * Whether a record the batch read (`text`; `line(i)`, line i as written) may be a part a next one
+ * continues: its `log` has no line end at its end (as `text` marks the records) and it is not
+ * tagged `F` (Fluent Bit's records of a runtime's lines hold none, most of them `F`).
  */
-function holdsOpenRecord(data: Buffer, lines: number, text: BatchText | undefined, line: (i: number) => Buffer): boolean {
-  if (text) {
-    for (let i = text.unended.indexOf(1); i !== -1; i = text.unended.indexOf(1, i + 1)) if (partTag(line(i)) !== 0x46) return true;
-    return false;
-  }
-  // No line read from a record: a container's record holds line ends, or there is none.
-  if (data.indexOf(PART_WORDS[0] as Buffer) === -1) return false;
-  for (let i = 0; i < lines; i++) if (recordPart(line(i))?.open) return true;
+function holdsOpenRecord(text: BatchText, line: (i: number) => Buffer): boolean {
+  for (let i = text.unended.indexOf(1); i !== -1; i = text.unended.indexOf(1, i + 1)) if (partTag(line(i)) !== 0x46) return true;
   return false;
 }
 

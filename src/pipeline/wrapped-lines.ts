@@ -75,9 +75,10 @@ export interface BatchText {
  * record that wraps a line (see the module notes) replaced by that line, and each line without
  * its terminal sequences (a colour glued to a value, `password:ESC[0m hunter2`), the others as
  * they are. Undefined when no line is read otherwise than written (most batches: two native
- * searches).
+ * searches). `seen`, given, is told when a record no line is read from (its `log` holds line ends)
+ * may be a part of a longer line all the same (see part-lines.ts).
  */
-export function batchText(data: Buffer, ends: Int32Array): BatchText | undefined {
+export function batchText(data: Buffer, ends: Int32Array, seen?: { openRecord: boolean }): BatchText | undefined {
   const records = holdsLogKey(data);
   if (!records && data.indexOf(ESC) === -1 && data.indexOf(MARK) === -1) return undefined;
   // A line read from a record is shorter than the record, one without sequences shorter than with them: the text fits in the data's length.
@@ -100,7 +101,10 @@ export function batchText(data: Buffer, ends: Int32Array): BatchText | undefined
       changed = true;
     }
     // A record's string holding a line end inside is read as the record, but may be a part all the same.
-    if (record && (read !== -1 ? !lineLf : recordPart(record)?.open)) unended[i] = 1;
+    if (record && (read !== -1 ? !lineLf : recordPart(record)?.open)) {
+      unended[i] = 1;
+      if (seen && read === -1) seen.openRecord = true;
+    }
     const stripped = stripSequences(text, from, length, text, from);
     if (stripped !== -1) {
       length = stripped;
