@@ -4,6 +4,8 @@
  * them decoded too (see Walker in redact.ts), and the fast path passes no line that holds one.
  * Bytes that are UTF-8 or UTF-16LE text are read as that text; others byte by byte (latin1), where
  * an ASCII secret inside a binary blob still reads as written. What is redacted there is encoded again.
+ * Bytes that are a compressed stream (gzip, zlib) are read as any base64 string is: inflated, and
+ * written back compressed (see compressed-text.ts).
  */
 import { isUtf8 } from 'node:buffer';
 

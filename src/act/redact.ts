@@ -14,7 +14,7 @@ import { detectorEdit, keyRuleEdit, withKeyRules } from './edits.js';
 import { bytesText, BYTES_MEMBERS, encodedBytes } from './bytes-value.js';
 import { embeddedValues, type EmbeddedValue } from './embedded.js';
 import { encodedArgumentItems, holdsProgram, mayHoldEncodedCommand, type EncodedCommand } from './encoded-command.js';
-import { inflateBudget } from './compressed-text.js';
+import { compressionOf, inflateBudget } from './compressed-text.js';
 import { DROP, mayHoldEncodedText, readEncodedCommands, readEncodedTexts, type Scan } from './encoded-readings.js';
 import { anyValueContainer, anyValueItems, anyValueMember, kvlistName } from './any-value.js';
 import { entryRules, itemRule } from './argument-items.js';
@@ -166,7 +166,10 @@ class Walker extends Redactor implements FirstPass {
       } else {
         // A skip rule's key names an id or a cursor: its words (resumeToken) say nothing of what it holds.
         const keyed = decision.mode === 'skip' ? context : contextWith(this.options.policy, key, context);
-        const itemContext = asNamed === undefined ? keyed : contextWith(this.options.policy, asNamed, keyed);
+        // The name a name-value object gives its value, and the name a kvlist's entries give theirs
+        // (the entry `{"key":"value","value":...}` is itself such an object, whose name is `value`).
+        const named = asNamed === undefined ? keyed : contextWith(this.options.policy, asNamed, keyed);
+        const itemContext = entryName !== undefined && key === 'value' ? contextWith(this.options.policy, entryName, named) : named;
         if (typeof item === 'string' && keys.length === 1 && BYTES_MEMBERS.includes(key)) next = this.#bytes(item, fieldPath(path, name), itemContext);
         else if (typeof item === 'string' && key === boundText?.key) next = this.#boundText(item, fieldPath(path, name), itemContext, boundText.items);
         // Most values of a record hold nothing and leave as they are: their paths are not made.
@@ -279,10 +282,12 @@ class Walker extends Redactor implements FirstPass {
    * matched says nothing of what they spell. Read as written first: a detector that knows base64
    * (a PKCS#12 blob, a JWT encoded again) takes the whole value, whose every part may spell
    * something, and its token is encoded as the bytes. Else decoded: a finding there is redacted in
-   * the text, which is encoded again. A value that is not base64 is a string like any other.
+   * the text, which is encoded again. A value that is not base64, or whose bytes are a compressed
+   * stream (gzip, zlib), is a string like any other: base64 inside a string is read inflated where
+   * it spells compressed text, and written back compressed (see compressed-text.ts).
    */
   #bytes(value: string, path: string, context: readonly string[]): string | typeof DROP {
-    const decoded = bytesText(value);
+    const decoded = compressionOf(value.slice(0, 64).replace(/\s+/g, '')) === undefined ? bytesText(value) : undefined;
     if (!decoded) return this.string(value, path, true, context);
     const keys = context.length === 0 ? undefined : { keys: context };
     const [first] = scanText(this.options.policy, value, undefined, undefined, keys);

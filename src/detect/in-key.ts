@@ -32,8 +32,13 @@ export const NAMES: readonly string[] = ['key', 'name', 'Key', 'Name', 'paramete
  */
 export const VALUES: readonly string[] = ['value', 'Value', 'parameterValue', 'ParameterValue', 'rejectedValue', 'newValue', 'oldValue', 'NewValue', 'OldValue', 'new', 'old', 'new_value', 'old_value', 'previousValue', 'previous_value', 'currentValue', 'current_value', 'propertyValue'];
 
-/** The name member of a name-value object in a raw line (see namedValue in members.ts), up to its string's opening quote. */
-export const NAME_MEMBER = `["'](?:${NAMES.join('|')})["'][ \\t\\r]*:[ \\t\\r]*`;
+/**
+ * The name member of a name-value object in a raw line (see namedValue in members.ts), up to its
+ * string's opening quote; or the name an OTLP kvlist's entries give (see kvlistName in
+ * act/any-value.ts): the AnyValue of the entry a name member names, as a protobuf encoder writes
+ * it, its key first (`{"key":"name","value":{"stringValue":"AWS_SECRET_ACCESS_KEY"}}`).
+ */
+export const NAME_MEMBER = `(?:["'](?:${NAMES.join('|')})["'][ \\t\\r]*:[ \\t\\r]*|"key"[ \\t\\r]*:[ \\t\\r]*"(?:${NAMES.join('|')})"[ \\t\\r]*,[ \\t\\r]*"value"[ \\t\\r]*:[ \\t\\r]*\\{[ \\t\\r]*"[a-z]+(?:Value|_value)"[ \\t\\r]*:[ \\t\\r]*)`;
 
 /** A value member of a name-value object in a raw line, with either quote (text lines print Python's dicts). */
 const VALUE_MEMBER = new RE2(`["'](?:${VALUES.join('|')})["'][ \\t\\r]*:`, 'u');
@@ -135,6 +140,8 @@ const QUOTE = 0x22;
 const APOSTROPHE = 0x27;
 const NL = 0x0a;
 const COLON = 0x3a;
+const COMMA = 0x2c;
+const BRACE = 0x7b;
 
 /**
  * {@link inKeyPattern} of a literal, answered for ASCII input without a regex (the same answers,
@@ -190,11 +197,48 @@ function opensNamed(input: Buffer, end: number): boolean {
   if (input[j] !== COLON) return false;
   j = skipSpace(input, j - 1, -1);
   if (!isQuote(input[j])) return false;
+  return nameBefore(input, j, isQuote) !== -1 || (input[j] === QUOTE && kvlistNameBefore(input, j));
+}
+
+/**
+ * Where a word of {@link NAMES} between two quotes (`quote` tells which count) opens, the closing
+ * one at `close`: the opening quote's place, or -1.
+ */
+function nameBefore(input: Buffer, close: number, quote: (c: number | undefined) => boolean): number {
   for (const word of NAMES) {
-    const at = j - word.length;
-    if (at >= 1 && isQuote(input[at - 1]) && holdsText(input, at, word, false)) return true;
+    const at = close - word.length;
+    if (at >= 1 && quote(input[at - 1]) && holdsText(input, at, word, false)) return at - 1;
   }
-  return false;
+  return -1;
+}
+
+/**
+ * The kvlist entry's form of {@link NAME_MEMBER} (`"key":"name","value":{"stringValue":`), its
+ * AnyValue member's closing quote at `close`: read backwards from it.
+ */
+function kvlistNameBefore(input: Buffer, close: number): boolean {
+  let j = close - 1;
+  if (holdsText(input, j - 4, 'Value', false)) j -= 5;
+  else if (holdsText(input, j - 5, '_value', false)) j -= 6;
+  else return false;
+  const last = j;
+  while (j >= 0 && (input[j] as number) >= 0x61 && (input[j] as number) <= 0x7a) j -= 1;
+  if (j === last || input[j] !== QUOTE) return false;
+  for (const mark of [BRACE, COLON]) {
+    j = skipSpace(input, j - 1, -1);
+    if (input[j] !== mark) return false;
+  }
+  j = skipSpace(input, j - 1, -1);
+  if (!holdsText(input, j - 6, '"value"', false)) return false;
+  j = skipSpace(input, j - 7, -1);
+  if (input[j] !== COMMA) return false;
+  j = skipSpace(input, j - 1, -1);
+  const open = input[j] === QUOTE ? nameBefore(input, j, (c) => c === QUOTE) : -1;
+  if (open === -1) return false;
+  j = skipSpace(input, open - 1, -1);
+  if (input[j] !== COLON) return false;
+  j = skipSpace(input, j - 1, -1);
+  return holdsText(input, j - 4, '"key"', false);
 }
 
 

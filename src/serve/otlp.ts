@@ -33,8 +33,8 @@ export interface OtlpResource {
   lines: string[];
   /** Log records or spans. */
   items: number;
-  /** The member names as the request spells them. */
-  keys: { resources: string; scopes: string; items: string };
+  /** The member names as the request spells them; `items` by scope (each scope is a message of its own, and may spell it either way). */
+  keys: { resources: string; scopes: string; items: string[] };
   /** Scopes of the resource. */
   scopes: number;
 }
@@ -72,7 +72,8 @@ export function otlpResources(path: OtlpPath, body: string): OtlpResource[] {
   // Spans down to the items, each spanned whole.
   const index = indexJson(text, ITEM_DEPTH);
   // As protobuf's JSON parsers do: a message holds each field once.
-  if (index.repeated !== undefined || signal.resources.every((k) => k in request)) throw new OtlpRequestError(400, 'the request holds a field twice');
+  if (index.repeated !== undefined) throw new OtlpRequestError(400, 'the request holds a field twice');
+  refuseBoth(request, signal.resources);
   const resourcesKey = signal.resources.find((k) => k in request) ?? signal.resources[0];
   const resources = request[resourcesKey];
   if (resources === undefined || resources === null) return [];
@@ -86,15 +87,21 @@ export function otlpResources(path: OtlpPath, body: string): OtlpResource[] {
   return resources.map((resource: unknown, i) => {
     const at = itemPath(memberPath('', resourcesKey), i);
     const own = spanOf(at);
+    if (isObject(resource)) refuseBoth(resource, signal.scopes);
     const scopesKey = isObject(resource) ? (signal.scopes.find((k) => Array.isArray(resource[k])) ?? signal.scopes[0]) : signal.scopes[0];
     const scopes = isObject(resource) && Array.isArray(resource[scopesKey]) ? (resource[scopesKey] as unknown[]) : [];
-    const itemsKey = scopes.map((s) => (isObject(s) ? signal.items.find((k) => Array.isArray(s[k])) : undefined)).find((k) => k !== undefined) ?? signal.items[0];
+    const itemsKeys = scopes.map((s) => {
+      if (!isObject(s)) return signal.items[0];
+      refuseBoth(s, signal.items);
+      return signal.items.find((k) => Array.isArray(s[k])) ?? signal.items[0];
+    });
     // The frame: the resource's text with each scope's items array emptied.
     let frame = '';
     let from = own.start;
     const itemLines: string[] = [];
     let items = 0;
     scopes.forEach((scope, j) => {
+      const itemsKey = itemsKeys[j] as string;
       const list = isObject(scope) ? scope[itemsKey] : undefined;
       if (!Array.isArray(list)) return;
       const arrayAt = memberPath(itemPath(memberPath(at, scopesKey), j), itemsKey);
@@ -109,7 +116,7 @@ export function otlpResources(path: OtlpPath, body: string): OtlpResource[] {
       items += list.length;
     });
     frame += text.slice(from, own.end);
-    return { lines: [`{"${resourcesKey}":[${frame}]}`, ...itemLines], items, keys: { resources: resourcesKey, scopes: scopesKey, items: itemsKey }, scopes: scopes.length };
+    return { lines: [`{"${resourcesKey}":[${frame}]}`, ...itemLines], items, keys: { resources: resourcesKey, scopes: scopesKey, items: itemsKeys }, scopes: scopes.length };
   });
 }
 
@@ -125,7 +132,7 @@ export function reassemble(path: OtlpPath, resource: OtlpResource, out: readonly
   const { resources, scopes, items } = resource.keys;
   const itemKey = OTLP_SIGNALS[path].item;
   const framed = out[0]?.startsWith(`{"${resources}":[`) === true;
-  const frame = framed ? (out[0] as string) : `{"${resources}":[{"${scopes}":[${Array.from({ length: resource.scopes }, () => `{"${items}":[]}`).join(',')}]}]}`;
+  const frame = framed ? (out[0] as string) : `{"${resources}":[{"${scopes}":[${items.map((key) => `{"${key}":[]}`).join(',')}]}]}`;
   const byScope: string[][] = Array.from({ length: resource.scopes }, () => []);
   for (const line of out.slice(framed ? 1 : 0)) {
     const index = indexJson(line, 1);
@@ -140,7 +147,7 @@ export function reassemble(path: OtlpPath, resource: OtlpResource, out: readonly
   const edits: Array<{ start: number; end: number; text: string }> = [];
   for (let j = 0; j < resource.scopes; j++) {
     const kept = byScope[j] as string[];
-    const array = spans?.get(memberPath(itemPath(memberPath(at, scopes), j), items));
+    const array = spans?.get(memberPath(itemPath(memberPath(at, scopes), j), items[j] as string));
     if (!array) {
       if (kept.length > 0) return undefined;
       continue;
@@ -150,6 +157,17 @@ export function reassemble(path: OtlpPath, resource: OtlpResource, out: readonly
   let line = frame;
   for (const e of edits.sort((a, b) => b.start - a.start)) line = line.slice(0, e.start) + e.text + line.slice(e.end);
   return { line, frameKept: framed };
+}
+
+/**
+ * Refuses a message that holds a field under both its names (`logRecords` and `log_records`), as
+ * protobuf's JSON parsers refuse it: the records under one of them would be neither taken nor
+ * counted.
+ *
+ * @throws OtlpRequestError (400)
+ */
+function refuseBoth(message: Record<string, unknown>, names: readonly string[]): void {
+  if (names.length > 1 && names.every((k) => k in message)) throw new OtlpRequestError(400, 'the request holds a field twice');
 }
 
 /** The ids of a log record, a span and a span's links, as the JSON mapping and the .proto name them, with their length in hex digits. */

@@ -128,6 +128,22 @@ describe('an OTLP kvlistValue whose entries make a name-value object', () => {
     expect(fast).toBe(0);
   });
 
+  it('reads the value with the name its entries give, as a detector reads a value under its key, on the fast path too', async () => {
+    // Found only with its name beside it: as `{"name":"AWS_SECRET_ACCESS_KEY","value":"..."}` is.
+    const secret = '9Xk2Lp0qRt7vWz4nYb8cDe1fGh3jKm5sUa6wQx0o';
+    const lines = [
+      record(kvlist(kv('name', str('AWS_SECRET_ACCESS_KEY')), kv('value', str(secret)))),
+      record(str('ok'), [kv('name', str('aws_secret_access_key')), kv('value', str(secret))]),
+      `{"name":"AWS_SECRET_ACCESS_KEY","value":${str(secret)}}`,
+      // Another name: the value is no secret.
+      record(kvlist(kv('name', str('BUILD_ID')), kv('value', str(secret)))),
+    ];
+    const { out, fast } = await run(lines);
+    const tokens = (line: string) => line.replace(/\[\[AWS_SECRET:[^\]]+\]\]/g, '[[AWS_SECRET]]');
+    expect(out.map(tokens)).toEqual([...lines.slice(0, 3).map((l) => l.replace(secret, '[[AWS_SECRET]]')), lines[3]]);
+    expect(fast).toBe(1);
+  });
+
   it('keeps an AnyValue that holds a list or a map an AnyValue when its name takes it whole', async () => {
     const lines = [record(str('ok'), [kv('password', args('a', PW)), kv('env', arr(kvlist(kv('name', str('DB_PASSWORD')), kv('value', kvlist(kv('v', str(PW)))))))])];
     const { out } = await run(lines);

@@ -1,4 +1,4 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { deflateSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ActionPolicy } from '../../../src/act/actions.js';
 import { partial, redactRecord, type RedactOptions } from '../../../src/act/redact.js';
@@ -163,6 +163,17 @@ describe('redactRecord', () => {
       expect(JSON.stringify(snake.kind === 'keep' && snake.body)).toBe(`{"attributes":[{"key":"password","value":{"bytes_value":"${b64('[[SECRET]]')}"}}]}`);
       const wide = redactRecord(record(attr({ bytesValue: b64(Buffer.concat([Buffer.from([0xff, 0x00]), Buffer.from(' 4111111111111111 ')])) })), { ...options, actions: new ActionPolicy({ byDetector: { card: { type: 'partial', keepFirst: 0, keepLast: 4, maskChar: '•' } } }) });
       expect(bytesOut(wide).subarray(2).toString('utf8')).toBe(' ••••••••••••1111 ');
+    });
+
+    it('reads bytes that are compressed text inflated, and writes them back compressed the same way', () => {
+      for (const [compress, inflate] of [
+        [gzipSync, gunzipSync],
+        [deflateSync, inflateSync],
+      ] as const) {
+        const out = redactRecord(record(attr({ bytesValue: b64(compress(Buffer.from('token for bob@example.com'))) })), options);
+        expect(out.findings.map((f) => f.detectorId)).toEqual(['email']);
+        expect(inflate(bytesOut(out)).toString('utf8')).toMatch(/^token for \[\[EMAIL:tk1\.[^\]]+\]\]$/);
+      }
     });
 
     it('takes the whole value when a detector matches the base64 as written: a part of it left would still decode', () => {

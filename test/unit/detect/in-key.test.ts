@@ -63,6 +63,12 @@ describe('literalInKey', () => {
     expect(answer('tél', true, '{"tel":1}')).toBe(false);
     // Places of a literal that overlap: the second one closes the key.
     expect(answer('a"a', false, 'a"a"a":')).toBe(true);
+    // The name an OTLP kvlist's entries give: a name member's AnyValue, its key first.
+    const kvlist = (name: string) => `{"kvlistValue":{"values":[{"key":"name","value":{"stringValue":"${name}"}},{"key":"value","value":{"stringValue":"x"}}]}}`;
+    expect(answer('secret_access', true, kvlist('AWS_SECRET_ACCESS_KEY'))).toBe(true);
+    expect(answer('secret_access', true, kvlist('AWS_SECRET_ACCESS_KEY').replace('"name"', '"host"'))).toBe(false);
+    expect(answer('secret_access', true, '{"key":"name", "value": { "string_value" : "aws_secret_access_key"}}')).toBe(true);
+    expect(answer('secret_access', true, '{"key":"name","value":{"intValue":"1","stringValue":"aws_secret_access_key"}}')).toBe(false);
   });
 
   it('answers as its regex does on ASCII lines (generated lines and literals)', () => {
@@ -77,6 +83,26 @@ describe('literalInKey', () => {
           weight: 2,
           arbitrary: fc
             .tuple(fc.constantFrom('"', "'", ''), fc.constantFrom('key', 'name', 'Key', 'Name', 'KEY', 'nAme', 'keys'), fc.constantFrom('"', "'"), fc.constantFrom('', ' ', '\t\r', '\n'), fc.constantFrom(':', '=', ''), fc.constantFrom('', ' ', '\t'), fc.constantFrom('"', "'", ''))
+            .map((parts) => parts.join('')),
+        },
+        // An OTLP kvlist entry's name, or what nearly is one (a part or two amiss), up to its AnyValue's string.
+        {
+          weight: 2,
+          arbitrary: fc
+            .tuple(
+              ...[
+                ['"key"', "'key'", '"Key"', 'key"'],
+                [':', ': '],
+                ['"name"', '"Name"', '"field"', "'name'", '"names"'],
+                [',', ' , '],
+                ['"value"', '"Value"', 'value"'],
+                [':'],
+                ['{', ' { ', '['],
+                ['"stringValue"', '"string_value"', '"bytesValue"', '"Value"', '"x_Value"', 'stringValue"'],
+                [':', ' :\t'],
+                ['"', "'", ''],
+              ].map(([usual, ...others]) => fc.oneof({ weight: 12, arbitrary: fc.constant(usual as string) }, { weight: 1, arbitrary: fc.constantFrom(...others, '') })),
+            )
             .map((parts) => parts.join('')),
         },
         { weight: 1, arbitrary: fc.string({ unit: 'binary-ascii', maxLength: 3 }) },

@@ -27,6 +27,21 @@ describe('otlpResources', () => {
     expect(spans?.lines).toEqual(['{"resource_spans":[{"scope_spans":[{"spans":[]}]}]}', '{"scope":0,"span":{"name":"x"}}', '{"scope":0,"span":{}}']);
   });
 
+  it('takes each scope\'s records under the name it spells them by, and puts them back so', () => {
+    const body = '{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"first"}}]},{"log_records":[{"body":{"stringValue":"second"}},{}]}]}]}';
+    const [resource] = otlpResources('/v1/logs', body);
+    expect(resource?.lines).toEqual([
+      '{"resourceLogs":[{"scopeLogs":[{"logRecords":[]},{"log_records":[]}]}]}',
+      '{"scope":0,"logRecord":{"body":{"stringValue":"first"}}}',
+      '{"scope":1,"logRecord":{"body":{"stringValue":"second"}}}',
+      '{"scope":1,"logRecord":{}}',
+    ]);
+    expect(resource?.items).toBe(3);
+    expect(reassemble('/v1/logs', resource!, resource!.lines)?.line).toBe(body);
+    // Without the frame, each scope keeps its spelling.
+    expect(reassemble('/v1/logs', resource!, resource!.lines.slice(1))?.line).toBe('{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"first"}}]},{"log_records":[{"body":{"stringValue":"second"}},{}]}]}]}');
+  });
+
   it('takes a request without resources as none', () => {
     expect(otlpResources('/v1/logs', '{}')).toEqual([]);
     expect(otlpResources('/v1/logs', '{"resourceLogs":null}')).toEqual([]);
@@ -49,6 +64,10 @@ describe('otlpResources', () => {
     expect(refused('/v1/logs', '{"resourceLogs":[{"a":1}],"resourceLogs":[{"b":2}]}')).toEqual([400, 'the request holds a field twice']);
     expect(refused('/v1/logs', '{"resourceLogs":[{"a":1}],"resource_logs":[{"b":2}]}')).toEqual([400, 'the request holds a field twice']);
     expect(refused('/v1/logs', '{"resourceLogs":[{"a":1}],"x":1,"x":2}')).toEqual([400, 'the request holds a field twice']);
+    // Under both names in a resource or a scope: the records under one would be neither taken nor counted.
+    expect(refused('/v1/logs', '{"resourceLogs":[{"scopeLogs":[],"scope_logs":[{"logRecords":[{}]}]}]}')).toEqual([400, 'the request holds a field twice']);
+    expect(refused('/v1/logs', '{"resourceLogs":[{"scopeLogs":[{"logRecords":[{}],"log_records":[{}]}]}]}')).toEqual([400, 'the request holds a field twice']);
+    expect(refused('/v1/traces', '{"resourceSpans":[{"scopeSpans":[],"scope_spans":null}]}')).toEqual([400, 'the request holds a field twice']);
     // Ids that are not ids: written on, they would break whoever reads the OTLP next.
     const logs = (record: object) => JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{}, record] }] }] });
     expect(refused('/v1/logs', logs({ traceId: 'secret-value bob@example.com' }))).toEqual([400, 'resourceLogs[0].scopeLogs[0].logRecords[1].traceId is not an id of 32 hex digits']);
