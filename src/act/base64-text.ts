@@ -18,6 +18,7 @@
 import { isUtf8 } from 'node:buffer';
 import { compressed, compressionOf, COMPRESSED_HEADS, inflateBudget, inflated, mayInflate, PROBE_BYTES, spend, type Compression, type InflateBudget } from './compressed-text.js';
 import { spellsText, TEXT_BYTES } from './text-bytes.js';
+import { CodecError } from '../errors.js';
 
 /**
  * How base64 of a JSON text starts: `{"` is `eyJ`, `{` and a line break `ewo` or `ew0K`, `[{`
@@ -250,8 +251,24 @@ function decodedStream(written: string, plain: string, escapedSlashes: boolean, 
   const stream = plain.slice(0, used);
   // Its alphabet is the stream's own (what follows a slash after it may be written in the other).
   const url = /[-_]/.test(stream) || (!/[+/=]/.test(stream) && stream.length % 4 !== 0);
-  const text = { text: found.text, url, unpadded: !stream.endsWith('=') && (url || stream.length % 4 !== 0), escapedSlashes, compression };
+  const read = ends || found.streamBytes === undefined ? found.text : found.text + bytesAfter(head, found.streamBytes);
+  const text = { text: read, url, unpadded: !stream.endsWith('=') && (url || stream.length % 4 !== 0), escapedSlashes, compression };
   return ends ? { text, length: writtenLength(written, used, escapedSlashes) } : { text };
+}
+
+/**
+ * The text of the bytes that follow a compressed stream in its run (`from` on), read with the
+ * stream's: `zcat` leaves them out, `base64 -d` shows them. None when they are zeros (padding to
+ * a block). A redacted reading is written back compressed whole, these bytes inside.
+ *
+ * @throws CodecError `ENCODED_UNREADABLE` when they are not UTF-8 text: they cannot be read, nor
+ *   passed on unread.
+ */
+function bytesAfter(head: string, from: number): string {
+  const rest = Buffer.from(head, /[-_]/.test(head) ? 'base64url' : 'base64').subarray(from);
+  if (rest.every((b) => b === 0)) return '';
+  if (!isUtf8(rest)) throw new CodecError('ENCODED_UNREADABLE', 'bytes that are not text follow compressed data in base64');
+  return rest.toString('utf8');
 }
 
 /** How many characters of `written` spell the first `plain` characters of its reading (`\/` is one). */

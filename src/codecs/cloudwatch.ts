@@ -9,6 +9,7 @@
 import { isUtf8 } from 'node:buffer';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { CodecError } from '../errors.js';
+import { indexJson } from './json-splice.js';
 import type { SourceRef } from '../record.js';
 
 /** One log event of a `DATA_MESSAGE` payload. */
@@ -95,8 +96,14 @@ export function decompress(bytes: Buffer, where: string, limits: PayloadLimits =
   }
   if (isZlibHeader(bytes)) {
     try {
-      return { bytes: inflateSync(bytes, options), compression: 'zlib' };
+      // A zlib stream ends where its data says: bytes after it (a second stream) would be left
+      // unread and uncounted, where gzip's decoder reads further members and refuses other bytes.
+      const read = inflateSync(bytes, { ...options, info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+      if (read.engine.bytesWritten === bytes.length) return { bytes: read.buffer, compression: 'zlib' };
+      if (isUtf8(bytes)) return { bytes, compression: 'none' };
+      throw new CodecError('ZLIB_INVALID', `${where}: ${bytes.length - read.engine.bytesWritten} bytes follow the zlib data`);
     } catch (err) {
+      if (err instanceof CodecError) throw err;
       // Text that happens to start with a valid header ("x^", "x\x9c" cannot be text, "xZ" can).
       if (!isTooLarge(err) && isUtf8(bytes)) return { bytes, compression: 'none' };
       throw inflateError('ZLIB_INVALID', 'zlib', where, err, limits);
@@ -210,6 +217,9 @@ export function toCloudWatchPayload(value: unknown, where: string): CloudWatchPa
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
+/** Depth of an event's members in a payload: payload, logEvents, event, member. */
+const EVENT_MEMBER_DEPTH = 3;
+
 /**
  * Decoded bytes -> every payload they hold (usually one). Throws unless all of them are
  * subscription payloads.
@@ -234,6 +244,9 @@ export function parseCloudWatchPayloads(bytes: Buffer, where: string): CloudWatc
       const pos = /position (\d+)/.exec((err as Error).message)?.[1];
       throw new CodecError('JSON_INVALID', `${at}: invalid JSON${pos ? ` at character ${pos}` : ''}`);
     }
+    // A parser keeps the last of a repeated key: the events under an earlier `logEvents`, or an
+    // event's earlier message, would be neither redacted nor counted.
+    if (indexJson(part, EVENT_MEMBER_DEPTH).repeated !== undefined) throw new CodecError('CWL_INVALID', `${at}: the payload or one of its events repeats a key`);
     return toCloudWatchPayload(value, at);
   });
 }

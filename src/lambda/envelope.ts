@@ -4,10 +4,15 @@
  * every app line carries them as they came (downstream drops the duplicates of a retried delivery
  * by them) and security events quote them as the source. Any producer that can write to a stream
  * can put anything there, so each is scanned with the policy's detectors (and key rules, for JSON
- * it holds) first; a payload or event with a finding in one of them can be neither written nor
- * quoted, and goes to the encrypted quarantine instead (`SECRET_IN_ENVELOPE`).
+ * it holds) first, and what it encodes decoded; a payload or event with a finding in one of them
+ * can be neither written nor quoted, and goes to the encrypted quarantine instead
+ * (`SECRET_IN_ENVELOPE`).
  */
 import { embeddedValues } from '../act/embedded.js';
+import { inflateBudget } from '../act/compressed-text.js';
+import { mayHoldEncodedCommand } from '../act/encoded-command.js';
+import { mayHoldEncodedText, readEncodedCommands, readEncodedTexts } from '../act/encoded-readings.js';
+import { CodecError } from '../errors.js';
 import type { CloudWatchPayload } from '../codecs/cloudwatch.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import { lineEnds } from '../detect/line-filter.js';
@@ -99,7 +104,8 @@ export function eventFieldFindings(policy: CompiledPolicy, events: readonly Even
     // Only the detectors the prefilter named, without entering the clean-value cache; and a key
     // rule's key in the id (`{'token': '...'}`), which the prefilter marks too. One entry a field.
     const named = (text: string): string[] => (detectors.length > 0 ? ids(scanText(policy, text, undefined, detectors)) : []);
-    if (id !== undefined) add(event, 'id', [...named(id), ...keyRuleIds(policy, id)]);
+    // An id the prefilter marked for what it may encode is read decoded, as a field alone is.
+    if (id !== undefined) add(event, 'id', mayHoldEncodedText(id) || mayHoldEncodedCommand(id) ? findingsIn(policy, id) : [...named(id), ...keyRuleIds(policy, id)]);
     if (timestamp !== undefined) add(event, 'timestamp', named(timestamp));
   }
   return out;
@@ -127,9 +133,31 @@ function ids(matches: readonly Match[]): string[] {
   return matches.map((m) => m.detector.spec.id);
 }
 
-/** The detectors that find something in `text`, and the key rules that take a value of JSON it holds (see embedded.ts). */
-function findingsIn(policy: CompiledPolicy, text: string): string[] {
-  return [...ids(scanText(policy, text)), ...keyRuleIds(policy, text)];
+/**
+ * The detectors that find something in `text`, and the key rules that take a value of JSON it
+ * holds (see embedded.ts); and those that find something in what it encodes (base64, hex or
+ * compressed text, a PowerShell encoded command: see act/encoded-readings.ts), read as a record's
+ * strings are (`app/dXNlcj1...` holds an e-mail address). Encodings nested too deep or inflating
+ * too far cannot be read whole: named by their error's code, the field is held to hold a finding.
+ */
+function findingsIn(policy: CompiledPolicy, text: string, depth = 0, budget = inflateBudget()): string[] {
+  const found = [...ids(scanText(policy, text)), ...keyRuleIds(policy, text)];
+  const encoded = mayHoldEncodedText(text);
+  const command = mayHoldEncodedCommand(text);
+  if (!encoded && !command) return found;
+  // Each decoded text read in turn, left as it is: only what is found there counts.
+  const read = (decoded: string): string => {
+    found.push(...findingsIn(policy, decoded, depth + 1, budget));
+    return decoded;
+  };
+  try {
+    if (command) readEncodedCommands(text, 'field', read, depth);
+    if (encoded) readEncodedTexts(text, 'field', read, depth, budget);
+  } catch (err) {
+    if (!(err instanceof CodecError)) throw err;
+    found.push(`encoded:${err.code}`);
+  }
+  return found;
 }
 
 function keyRuleIds(policy: CompiledPolicy, text: string): string[] {

@@ -156,8 +156,13 @@ describe('compressed text in base64', () => {
       bad[bad.length - 1 - (flip % 8)] = (bad[bad.length - 1 - (flip % 8)] as number) ^ 0x5a;
       expect(texts(`data=${bad.toString('base64')} end`), String(flip)).toEqual([`${flip} ${long}`]);
     }
-    const trailing = Buffer.concat([whole, Buffer.from('trailing bytes')]);
-    expect(texts(`data=${trailing.toString('base64')}`)).toEqual([long]);
+    // Bytes after the stream are read with it (zcat leaves them out, base64 -d shows them); zeros are padding.
+    const trailing = Buffer.concat([whole, Buffer.from(' key AKIAQWERTYUIOPASDFGH')]);
+    expect(texts(`data=${trailing.toString('base64')}`)).toEqual([`${long} key AKIAQWERTYUIOPASDFGH`]);
+    expect(texts(`data=${Buffer.concat([deflateSync('zlib text'), Buffer.from(' and more')]).toString('base64')}`)).toEqual(['zlib text and more']);
+    expect(texts(`data=${Buffer.concat([whole, Buffer.alloc(512)]).toString('base64')}`)).toEqual([long]);
+    // Bytes that are no text cannot be read, nor passed on unread.
+    expect(() => base64TextIn(`data=${Buffer.concat([whole, Buffer.from([0x80, 0x81, 0x41])]).toString('base64')}`)).toThrow(expect.objectContaining({ code: 'ENCODED_UNREADABLE' }));
     expect(texts(`data=${Buffer.concat([gzipSync('first part, '), gzipSync('second part')]).toString('base64')}`)).toEqual(['first part, second part']);
   });
 

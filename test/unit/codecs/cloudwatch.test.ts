@@ -110,6 +110,24 @@ describe('CloudWatch Logs subscription payloads', () => {
     expect(codeOf(() => decompress(bomb, 'x', { maxDecodedBytes: 1024 * 1024 }))).toBe('PAYLOAD_TOO_LARGE');
   });
 
+  it('refuses bytes after a zlib stream (a second stream), which would be left unread and uncounted', () => {
+    const payload = (message: string) => JSON.stringify({ messageType: 'DATA_MESSAGE', owner: '1', logGroup: 'g', logStream: 's', logEvents: [{ id: 'a', timestamp: 1, message }] });
+    const first = deflateSync(payload('first'));
+    expect(codeOf(() => decompress(Buffer.concat([first, deflateSync(payload('second'))]), 'x'))).toBe('ZLIB_INVALID');
+    expect(codeOf(() => decodeAwslogsData(Buffer.concat([first, Buffer.from('more lines')]).toString('base64'), 'x'))).toBe('ZLIB_INVALID');
+    expect(decodeAwslogsData(first.toString('base64'), 'x')[0]?.logEvents).toHaveLength(1);
+    // Gzip's members are read one after another, as zcat reads them.
+    expect(decodeAwslogsData(Buffer.concat([gzipSync(payload('first')), gzipSync(payload('second'))]).toString('base64'), 'x').map((p) => p.logEvents[0]?.message)).toEqual(['first', 'second']);
+  });
+
+  it('refuses a payload that repeats a key, whose earlier events or message a parser would leave out', () => {
+    const events = (message: string) => `[{"id":"a","timestamp":1,"message":"${message}"}]`;
+    const head = '{"messageType":"DATA_MESSAGE","owner":"1","logGroup":"g","logStream":"s",';
+    expect(codeOf(() => parseCloudWatchPayloads(Buffer.from(`${head}"logEvents":${events('bob@example.com')},"logEvents":${events('x')}}`), 'x'))).toBe('CWL_INVALID');
+    expect(codeOf(() => parseCloudWatchPayloads(Buffer.from(`${head}"logEvents":[{"id":"a","timestamp":1,"message":"bob@example.com","message":"x"}]}`), 'x'))).toBe('CWL_INVALID');
+    expect(parseCloudWatchPayloads(Buffer.from(`${head}"logEvents":${events('{\\"a\\":1,\\"a\\":2}')}}`), 'x')[0]?.logEvents).toHaveLength(1);
+  });
+
   it('takes text that merely starts like a zlib header as uncompressed', () => {
     const text = Buffer.from('xZ plain text line');
     expect(decompress(text, 'x')).toEqual({ bytes: text, compression: 'none' });

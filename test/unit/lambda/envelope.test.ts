@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CloudWatchPayload } from '../../../src/codecs/cloudwatch.js';
@@ -5,7 +6,6 @@ import { builtinPatternsDir } from '../../../src/config/config.js';
 import { CompiledPolicy } from '../../../src/detect/compile.js';
 import { loadPolicy } from '../../../src/detect/load.js';
 import { scanText } from '../../../src/detect/scan.js';
-import { embeddedValues } from '../../../src/act/embedded.js';
 import { eventFieldFindings, payloadFieldFindings, singleEventPayload, type EventFields } from '../../../src/lambda/envelope.js';
 import { sensitiveValue } from '../../helpers/values.js';
 
@@ -15,19 +15,19 @@ const policy = new CompiledPolicy(loadPolicy([builtinPatternsDir()]));
 function oneByOne(events: readonly EventFields[]): Map<number, Array<{ field: string; detectors: string[] }>> {
   const out = new Map<number, Array<{ field: string; detectors: string[] }>>();
   events.forEach((e, i) => {
+    // An id as a payload's field is read alone (what it encodes decoded too); a timestamp, a number, by the detectors.
+    const id = e.id ? (payloadFieldFindings(policy, { ...PAYLOAD, owner: e.id })[0]?.detectors ?? []) : [];
+    const timestamp = typeof e.timestamp === 'number' ? [...new Set(scanText(policy, JSON.stringify(e.timestamp)).map((m) => m.detector.spec.id))] : [];
     const fields = [
-      ['id', e.id],
-      ['timestamp', typeof e.timestamp === 'number' ? JSON.stringify(e.timestamp) : undefined],
-    ]
-      .map(([field, text]) => ({
-        field: field as string,
-        detectors: [...new Set(text ? [...scanText(policy, text).map((m) => m.detector.spec.id), ...embeddedValues(text, policy.keyRules).map((v) => `key:${v.pattern}`)] : [])],
-      }))
-      .filter((f) => f.detectors.length > 0);
+      { field: 'id', detectors: id },
+      { field: 'timestamp', detectors: timestamp },
+    ].filter((f) => f.detectors.length > 0);
     if (fields.length > 0) out.set(i, fields);
   });
   return out;
 }
+
+const PAYLOAD: CloudWatchPayload = { messageType: 'DATA_MESSAGE', owner: '', logGroup: '', logStream: '', subscriptionFilters: [], logEvents: [], invalidEvents: [] };
 
 const CLOUDWATCH_ID = '36587329403740847934593283917384575823905347386441728000';
 
@@ -83,6 +83,17 @@ describe('payloadFieldFindings', () => {
         [1, [{ field: 'id', detectors: ['key:token'] }]],
       ]),
     );
+    // What a field encodes, read decoded: base64 (in a path, wrapped in gzip, URL-safe), hex.
+    const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
+    for (const logStream of [`app/${b64('user=alice@example.com')}`, `data=${b64(gzipSync('user=alice@example.com'))}`, Buffer.from('user=alice@example.com').toString('hex')]) {
+      expect(payloadFieldFindings(policy, { ...payload, logStream })).toEqual([{ field: 'logStream', detectors: ['email'] }]);
+    }
+    expect(payloadFieldFindings(policy, { ...payload, logStream: `app/${b64('a plain stream name of text')}` })).toEqual([]);
+    expect(eventFieldFindings(policy, [{ id: b64('user=alice@example.com'), timestamp: 1 }, { id: CLOUDWATCH_ID, timestamp: 2 }])).toEqual(new Map([[0, [{ field: 'id', detectors: ['email'] }]]]));
+    // Encodings nested deeper than are read: the field cannot be read whole.
+    let deep = 'user=alice@example.com';
+    for (let i = 0; i < 10; i++) deep = b64(`x ${deep}`);
+    expect(payloadFieldFindings(policy, { ...payload, logStream: 's', logGroup: deep })).toEqual([{ field: 'logGroup', detectors: ['encoded:RECORD_TOO_DEEP'] }]);
     expect(JSON.parse(singleEventPayload(payload, { id: 'e1', timestamp: 1, message: 'm' }))).toEqual({
       messageType: 'DATA_MESSAGE',
       owner: '111122223333',
