@@ -243,10 +243,10 @@ const SQL_LINE = String.raw`(?i)\binsert\s+(?:ignore\s+)?into\b|\busing\s*\(\s*v
 /**
  * A line that gives bind parameters of the statement on a line above (see
  * pipeline/bound-lines.ts): Hibernate's binder, Prisma's printed query event, SQLAlchemy's engine
- * log. ASCII only, so that it reads a line's bytes (the prefilter) as it reads its text (the
+ * log, PostgreSQL's server log, MyBatis. ASCII only, so that it reads a line's bytes (the prefilter) as it reads its text (the
  * batch, which reads the lines it marks).
  */
-export const PARAMETER_LINE = String.raw`binding parameter (?:\[\d{1,4}\] as \[|\(\d{1,4}:)|\bParams: \[|\[(?:generated in|cached since|raw sql|no key|dialect|insertmanyvalues)\b[ -\\^-~]{0,120}\] [(\[]`;
+export const PARAMETER_LINE = String.raw`binding parameter (?:\[\d{1,4}\] as \[|\(\d{1,4}:)|\bParams: \[|\[(?:generated in|cached since|raw sql|no key|dialect|insertmanyvalues)\b[ -\\^-~]{0,120}\] [(\[]|\b[Pp]arameters: \$\d{1,5} = |==> {1,2}Parameters: `;
 /** Entity Framework Core's parameter named after the variable a query captured (`@__apiKey_0='...'`), read by that name where its statement is not on the line (see act/sql-logged.ts). */
 const EF_CAPTURED_LINE = String.raw`@__\w+_\d+='`;
 /** Entity Framework Core's parameters, whose statement a text log writes on the lines after them (see pipeline/command-lines.ts). */

@@ -10,7 +10,12 @@
  *   after a note on its cache (`[generated in 0.00021s] ('...', '...')`), a list of tuples for
  *   many rows (`[...] [('a', 1), ('b', 2)]`);
  * - Prisma's query event as its documentation prints it: `Query: ...` (or `prisma:query ...`),
- *   then `Params: ["...", ...]`.
+ *   then `Params: ["...", ...]`;
+ * - PostgreSQL's server log (`log_statement`, `log_min_duration_statement`): `LOG:  execute
+ *   <unnamed>: insert into users (email, password) values ($1, $2)`, then `DETAIL:  parameters:
+ *   $1 = 'a@b.c', $2 = '...'`;
+ * - MyBatis's statement log: `==>  Preparing: insert into users (email, password) values (?, ?)`,
+ *   then `==> Parameters: a@b.c(String), ...(String)`.
  *
  * Read alone, such a line names no column: `binding parameter [2] as [VARCHAR] - [F-pkV3bbH!uy8qM3]`
  * passes as text. Each parameter is taken by the rule of the column its placeholder stands for in
@@ -170,6 +175,8 @@ function parameters(text: string, marker: RegExpExecArray): Parameter[] {
     const value = NUMERIC_TYPES.has(type) && written !== '' && Number.isFinite(Number(written)) ? Number(written) : written;
     return [{ place: Number(binding[1] ?? binding[3]) - 1, value, written, start, end, quoting: 'word' }];
   }
+  if (marker[0].startsWith('==>')) return mybatisParameters(text, marker.index + marker[0].length);
+  if (/^[Pp]arameters: /.test(marker[0])) return postgresParameters(text, marker.index + 'parameters: '.length);
   const open = marker.index + marker[0].length - 1;
   if (marker[0].startsWith('Params: ')) {
     const end = text.trimEnd().length;
@@ -202,6 +209,76 @@ function sqlalchemyParameters(text: string, open: number): Parameter[] {
     else return out;
   }
 }
+
+/**
+ * PostgreSQL's parameters from `at` (`$1 = 'a@b.c', $2 = NULL`), each by its number: a value in
+ * single quotes, doubled inside (the server writes every one so, numbers too), or NULL.
+ */
+function postgresParameters(text: string, at: number): Parameter[] {
+  const out: Parameter[] = [];
+  for (let m = PG_PARAMETER.exec(text.slice(at)); m; m = PG_PARAMETER.exec(text.slice(at))) {
+    at += m[0].length;
+    const place = Number(m[1]) - 1;
+    if (text.startsWith('NULL', at)) at += 4;
+    else {
+      if (text[at] !== "'") return out;
+      const close = quoteEnd(text, at + 1);
+      // Unclosed: the line ends inside the value (a value over lines, or cut short).
+      if (close === -1) return out;
+      const written = text.slice(at + 1, close);
+      if (written !== '') out.push({ place, value: written.replaceAll("''", "'"), written, start: at + 1, end: close, quoting: 'single' });
+      at = close + 1;
+    }
+    if (!text.startsWith(', ', at)) return out;
+    at += 2;
+  }
+  return out;
+}
+
+/** Where the single-quoted string whose content starts at `from` closes (a doubled quote is one inside it), or -1. */
+function quoteEnd(text: string, from: number): number {
+  for (let k = from; k < text.length; k++) {
+    if (text[k] !== "'") continue;
+    if (text[k + 1] !== "'") return k;
+    k++;
+  }
+  return -1;
+}
+
+/** One of PostgreSQL's parameters, up to its value: its number in group 1. */
+const PG_PARAMETER = /^\$(\d{1,5}) = /;
+
+/**
+ * MyBatis's parameters from `at` (`a@b.c(String), 42(Integer), null`), each by its place: a value
+ * and its Java type in parentheses, or null; items joined by a comma and a space (a value that
+ * holds `(Type), ` is read cut there).
+ */
+function mybatisParameters(text: string, at: number): Parameter[] {
+  const out: Parameter[] = [];
+  const end = text.trimEnd().length;
+  for (let place = 0; at < end; place++) {
+    let next: number;
+    if (text.startsWith('null', at) && (at + 4 === end || text.startsWith(', ', at + 4))) next = at + 4;
+    else {
+      MYBATIS_TYPE.lastIndex = at;
+      const typed = MYBATIS_TYPE.exec(text);
+      if (!typed || typed.index + typed[0].length > end) return out;
+      const written = text.slice(at, typed.index);
+      const numeric = MYBATIS_NUMBERS.has(typed[1] as string) && written !== '' && Number.isFinite(Number(written));
+      if (written !== '') out.push({ place, value: numeric ? Number(written) : written, written, start: at, end: typed.index, quoting: 'block' });
+      next = typed.index + typed[0].length - (typed[0].endsWith(', ') ? 2 : 0);
+    }
+    if (next >= end) break;
+    if (!text.startsWith(', ', next)) return out;
+    at = next + 2;
+  }
+  return out;
+}
+
+/** A MyBatis parameter's type after its value, then the next item's comma or the line's end: the type in group 1. */
+const MYBATIS_TYPE = /\(([A-Z][\w$]{0,40}(?:\[\])?)\)(?=, |\s*$)/g;
+/** Java types whose values MyBatis writes as numbers. */
+const MYBATIS_NUMBERS = new Set(['Integer', 'Long', 'Short', 'Byte', 'Double', 'Float', 'BigDecimal', 'BigInteger']);
 
 /** A Python item as a parameter: a string or a number, none for another value. */
 function pythonParameter(text: string, item: PythonItem, place: number): Parameter | undefined {

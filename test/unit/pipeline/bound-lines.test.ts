@@ -73,6 +73,31 @@ describe('bind parameters on the lines after their statement', () => {
     ).toEqual(['1: falcon#X3W2O785 -> falcon#X3W2O785 (password)']);
   });
 
+  it("takes PostgreSQL's parameters by number and MyBatis's by place", () => {
+    const PG = '2024-05-01 10:00:00.123 UTC [4242] ';
+    expect(
+      marked([
+        `${PG}LOG:  execute <unnamed>: INSERT INTO users (email, password, note, api_token) VALUES ($1, $2, $3, $4)`,
+        `${PG}DETAIL:  parameters: $1 = 'a@b.c', $2 = 'Zx9#Vb2!Lq8P''w4Rt', $3 = NULL, $4 = ''`,
+        'LOG:  execute S_1: UPDATE accounts SET password = $2 WHERE id = $1',
+        "DETAIL:  parameters: $1 = '42', $2 = 'Qw8#Rt5!Zx2'",
+        // A value the line ends inside of is not read.
+        'LOG:  execute S_2: UPDATE accounts SET password = $2 WHERE id = $1',
+        "DETAIL:  parameters: $1 = 'y', $2 = 'Pw-cut-short",
+      ]),
+    ).toEqual(["1: Zx9#Vb2!Lq8P''w4Rt -> Zx9#Vb2!Lq8P'w4Rt (password)", '3: Qw8#Rt5!Zx2 -> Qw8#Rt5!Zx2 (password)']);
+    const MYBATIS = '2024-05-01 10:00:01 DEBUG c.e.UserMapper.insert - ';
+    expect(
+      marked([
+        `${MYBATIS}==>  Preparing: INSERT INTO users (email, password, age, secret) VALUES (?, ?, ?, ?)`,
+        `${MYBATIS}==> Parameters: a@b.c(String), Zx9#Vb2!Lq8Pw4Rt(String), 42(Integer), null`,
+        `${MYBATIS}<==    Updates: 1`,
+        '==>  Preparing: UPDATE users SET password=?, token=? WHERE id=?',
+        '==> Parameters: null, tok 9f8e(7d6c), 5b4a(String), 7(Long)',
+      ]),
+    ).toEqual(['1: Zx9#Vb2!Lq8Pw4Rt -> Zx9#Vb2!Lq8Pw4Rt (password)', '4: tok 9f8e(7d6c), 5b4a -> tok 9f8e(7d6c), 5b4a (token)']);
+  });
+
   it('reads a statement written over several lines, from the word that starts it, or on the parameter line itself', () => {
     // SQLAlchemy writes a SELECT over several lines; a ? of a log prefix before the statement counts for nothing.
     expect(
@@ -138,12 +163,18 @@ describe('bind parameters on the lines after their statement', () => {
       `${SPRING}binding parameter [2] as [VARCHAR] - [F-pkV3bbH!uy8qM3]`,
       `${ALCHEMY}UPDATE users SET password=? WHERE id = ?`,
       `${ALCHEMY}[no key 0.00010s] ('falcon$hj0hur63', 7)`,
+      'LOG:  execute <unnamed>: UPDATE users SET password = $1 WHERE id = $2',
+      "DETAIL:  parameters: $1 = 'it''s-Zq8vpL2mN0xRt5', $2 = '7'",
+      '==>  Preparing: UPDATE users SET password=? WHERE id=?',
+      '==> Parameters: Qw8#Rt5!Zx2(String), 7(Long)',
     ].join('\n');
     const r = await runEngine(input + '\n');
-    expect(r.summary).toMatchObject({ recordsIn: 5, appOut: 5, quarantined: 0 });
+    expect(r.summary).toMatchObject({ recordsIn: 9, appOut: 9, quarantined: 0 });
     expect(r.output).not.toContain('F-pkV3bbH!uy8qM3');
     expect(r.output).not.toContain('falcon$hj0hur63');
     const out = r.output.split('\n');
+    expect(out[6]).toMatch(/^DETAIL: {2}parameters: \$1 = '\[\[[^']+\]\]', \$2 = '7'$/);
+    expect(out[8]).toMatch(/^==> Parameters: \[\[[^(]+\]\]\(String\), 7\(Long\)$/);
     expect(out[1]).toBe(`${SPRING}binding parameter [1] as [VARCHAR] - [ann]`);
     expect(out[2]).toMatch(/binding parameter \[2\] as \[VARCHAR\] - \[\[\[.+\]\]\]$/);
     expect(out[4]).toMatch(/^.+\[no key 0\.00010s\] \('\[\[.+\]\]', 7\)$/);
@@ -159,6 +190,8 @@ describe('bind parameters on the lines after their statement', () => {
       `${SPRING}binding parameter (2:VARCHAR) <- [Zq8v!pL2mN0xRt5]`,
       `${ALCHEMY}[generated in 0.00021s] ('Zq8v!pL2mN0xRt5', 'd0VnwVvByQ1zs')`,
       'Params: ["a","d0VnwVvByQ1zs"]',
+      "DETAIL:  parameters: $1 = 'Zq8v!pL2mN0xRt5', $2 = NULL",
+      '==> Parameters: d0VnwVvByQ1zs(String), 7(Long)',
       `${ALCHEMY}SELECT users.id `,
       'FROM users WHERE users.password = ?',
       '    insert ',
