@@ -10,6 +10,7 @@ import { namedStateAfter } from './named-values.js';
 import { pemStateAfter, type PemState } from './pem-blocks.js';
 import { textOf } from './wrapped-lines.js';
 import { MAX_CARRIED_PARTS, MAX_SOURCE_GAP, openParts } from './part-lines.js';
+import { openContinuation } from './continued-lines.js';
 import { behind, COMMAND_BYTES, COMMAND_LINES, COMMAND_WORDS, continues, openCommand } from './command-lines.js';
 
 export interface BatchLimits {
@@ -116,7 +117,7 @@ export async function* batchLines(
   function carriedParts(n: number, lines: number): { lines: number; bytes: number } | undefined {
     for (let k = MAX_SOURCE_GAP + 1; ; k = Math.min(lines, k + MAX_CARRIED_PARTS)) {
       const whole = peek(lastLinesFrom(n, k), n);
-      const carried = openParts(whole);
+      const carried = openLines(whole);
       if (carried === 0 || carried >= lines) return undefined;
       // The parts reach back to the window's first lines: a wider one may hold more.
       if (carried + MAX_SOURCE_GAP >= k && k < lines && k < MAX_CARRIED_PARTS + MAX_SOURCE_GAP) continue;
@@ -332,6 +333,15 @@ function countUpTo(buf: Buffer, max: number): number {
 }
 
 /**
+ * How many of the last lines of `data` a batch must not end after: the parts of a line whose next
+ * part is still to come (see part-lines.ts), or a command continued on a line still to come (see
+ * continued-lines.ts).
+ */
+function openLines(data: Buffer): number {
+  return Math.max(openParts(data), openContinuation(data));
+}
+
+/**
  * The batch cut in two at the line end nearest its middle line (before or after a command's
  * message that holds it), each half in a buffer of its own (a half sent to a worker would otherwise
  * take the whole buffer along); undefined for one line, or for a batch that is one such message.
@@ -355,10 +365,10 @@ export function halves(task: BatchTask): [BatchTask, BatchTask] | undefined {
     middle = end;
   }
   // Nor between the parts of a line (see part-lines.ts): before its first, or else after its last.
-  const parts = openParts(data.subarray(0, starts[middle] as number));
+  const parts = openLines(data.subarray(0, starts[middle] as number));
   if (parts > 0 && parts < middle) middle -= parts;
   else if (parts > 0) {
-    while (middle < starts.length && openParts(data.subarray(0, starts[middle] as number)) > 0) middle++;
+    while (middle < starts.length && openLines(data.subarray(0, starts[middle] as number)) > 0) middle++;
     if (middle === starts.length) return undefined;
   }
   const cut = starts[middle] as number;

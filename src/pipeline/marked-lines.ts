@@ -10,6 +10,7 @@ import type { CompiledDetector } from '../detect/compile.js';
 import type { BatchContext, BatchTask } from './batch-types.js';
 import { boundValues } from './bound-lines.js';
 import { commandValues } from './command-lines.js';
+import { continuedEdits } from './continued-lines.js';
 import { diagnoseValues } from './diagnose-lines.js';
 import { keyBlockEdits, namedEdits, type LineEdit } from './line-edits.js';
 import { Lookback } from './lookback.js';
@@ -45,6 +46,8 @@ export function markedLines(task: BatchTask, data: Buffer, ends: Int32Array, slo
   const pem = keyBlock ? pemBodies(lines, lineEnds, task.pem, task.orphanKeyLines === true) : undefined;
   const named = policy.keyRules.empty ? undefined : namedValues(lines, lineEnds, task.named, policy)?.lines;
   const parted = partEdits(data, ends, text, policy, actions, seen.openRecord);
+  // Commands continued over lines, read joined as parts are.
+  const continued = continuedEdits(lines, lineEnds, policy, actions);
   // Values named on a line above them, past the batch's first line if need be.
   const lookback = policy.keyRules.empty ? undefined : new Lookback(lines, lineEnds, task.before);
   const bound = lookback && boundValues(lookback, slow, policy);
@@ -52,14 +55,14 @@ export function markedLines(task: BatchTask, data: Buffer, ends: Int32Array, slo
   // And on lines below them (the batcher keeps those in the batch, see command-lines.ts).
   const commands = lookback && commandValues(lookback, slow, policy);
   return {
-    marked: (i) => pem?.body[i] === 1 || named?.has(i) === true || parted?.has(i) === true,
+    marked: (i) => pem?.body[i] === 1 || named?.has(i) === true || parted?.has(i) === true || continued?.has(i) === true,
     mark: (i) => {
       const read = { wrapped: text?.wrapped[i] === 1, plain: text?.plain[i] === 1 };
       if (pem?.body[i]) return { what: 'a line of a private key block', read, edits: (line) => keyBlockEdits(line, keyBlock as CompiledDetector, actions) };
       const part = parted?.get(i);
       // A part read whole is no line the other readers read: its record holds its values.
       if (part?.whole) return { what: 'a value across the parts of a line', read: { wrapped: true, plain: false, whole: true }, edits: () => part.edits };
-      const parts = part?.edits;
+      const parts = joined(part?.edits, continued?.get(i));
       const spans = named?.get(i);
       if (spans) return { what: 'the value of a name on the line before', read, edits: () => withPartEdits(namedEdits(spans, actions), parts) };
       const parameters = bound?.get(i) ?? diagnosed?.get(i) ?? commands?.get(i);
@@ -67,4 +70,10 @@ export function markedLines(task: BatchTask, data: Buffer, ends: Int32Array, slo
       return parts ? { what: 'a value across the parts of a line', read, edits: () => parts } : undefined;
     },
   };
+}
+
+/** A line's edits from reading it joined with others, as parts of a line and as a continued command: where two overlap, the first's. */
+function joined(parts: readonly LineEdit[] | undefined, continued: readonly LineEdit[] | undefined): readonly LineEdit[] | undefined {
+  if (!continued) return parts;
+  return parts ? withPartEdits(parts, continued) : continued;
 }

@@ -183,7 +183,7 @@ function nextPart(parts: ReadonlyArray<Part | undefined>, at: number): number {
  * own text starts in it) for what the joined text holds: a value across a cut is replaced in the
  * part it starts in, and cut out of those after.
  */
-function joinedEdits(run: ReadonlyArray<{ line: number; text: string; content: number }>, policy: CompiledPolicy, actions: ActionPolicy): Map<number, LineEdit[]> {
+export function joinedEdits(run: ReadonlyArray<{ line: number; text: string; content: number }>, policy: CompiledPolicy, actions: ActionPolicy): Map<number, LineEdit[]> {
   const pieces = run.map((p) => p.text.slice(p.content));
   const joined = pieces.join('');
   // Where each part starts in the joined text.
