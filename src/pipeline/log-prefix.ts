@@ -128,12 +128,22 @@ export function prefixShape(data: Uint8Array, start: number, length: number): st
   return out;
 }
 
-/** The time `data[start, end)`, each run of digits (a decimal fraction's point with it) as one `0`, each run of blanks as one blank. */
+/**
+ * The time `data[start, end)`, each run of digits (a decimal fraction's point with it) as one `0`,
+ * of two letters or more as one `a` (a month's or a weekday's name: `Nov 30 23:59:59` and
+ * `Dec  1 00:00:00` are one shape; ISO's `T` and `Z` stay), of blanks as one blank.
+ */
 function foldedTime(data: Uint8Array, start: number, end: number): string {
   let out = '';
   let run = 0;
   for (let k = start; k < end; k++) {
     const c = data[k] as number;
+    if (isLetter(c) && isLetter(data[k + 1]) && k + 1 < end) {
+      while (k + 1 < end && isLetter(data[k + 1])) k++;
+      out += 'a';
+      run = 0;
+      continue;
+    }
     // A decimal point between digits belongs to their run.
     const digit = isDigit(c) || ((c === 0x2e || c === 0x2c) && run === DIGITS && isDigit(data[k + 1]) && k + 1 < end);
     const kind = digit ? DIGITS : c === SPACE || c === TAB ? BLANKS : 0;
@@ -142,6 +152,10 @@ function foldedTime(data: Uint8Array, start: number, end: number): string {
     run = kind;
   }
   return out;
+}
+
+function isLetter(c: number | undefined): boolean {
+  return c !== undefined && (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
 }
 
 /** True when `data[start, end)` holds a time of day (`10:00:00`): a bracketed tag that is a timestamp (`[Sun Dec 04 04:47:44 2005]`). */
