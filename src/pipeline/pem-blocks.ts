@@ -9,9 +9,13 @@
  * any, and a space or colon), or of 2 or more right after such a line (the block's last line is
  * short): that run is what is redacted. Blank lines and PEM or armor headers (`Proc-Type:`,
  * `DEK-Info:`, `Version:`, `Comment:`), read after as many bytes as the BEGIN line's prefix held (a
- * log prefix of fixed width), keep the block open; its END line closes it, and so does any other
- * line (a block cut short). A line that closes a block may open another. An END line without its
- * BEGIN before it in the data (the block began before the data did) has the body lines right
+ * log prefix of fixed width), keep the block open; its END line closes it. A line of another
+ * source (its log prefix names another compose service, pod or host than the BEGIN line's) is
+ * passed over. Any other line cuts the block (a block cut short, or another program's line among
+ * its lines where no prefix tells them apart): up to {@link MAX_FOREIGN_LINES} lines on, a line
+ * ending in a run that looks like a body line's (16 base64 characters or more, of every kind) is
+ * still the block's, and its END line has the body lines right before it marked. A line that closes a block may open another. An END line without
+ * its BEGIN before it in the data (the block began before the data did) has the body lines right
  * before it marked too.
  *
  * A container runtime's record of a line (`{"log":"...\n",...}`) is read as the line it holds (see
@@ -27,6 +31,7 @@
  * case and digits all in it) are marked as body lines. (A file read in order carries an open
  * block from batch to batch, and does not need this.)
  */
+import { prefixLength, prefixShape } from './log-prefix.js';
 
 const NL = 0x0a;
 const CR = 0x0d;
@@ -54,7 +59,21 @@ export interface PemState {
   readonly prefix: number;
   readonly afterFull: boolean;
   readonly lines?: number;
+  /** The shape of the log prefix its BEGIN line has, when that names a source of its own (see {@link sourceOf}). */
+  readonly source?: string;
+  /** Other sources' lines since its last line (see {@link MAX_FOREIGN_LINES}). */
+  readonly foreign?: number;
+  /**
+   * Set once a line that is no body line cut the block (another program's line among a key's
+   * lines, where no prefix tells sources apart): how many lines more it may take. Only a line
+   * ending in 16 base64 characters or more, upper and lower case and digits all among them, is
+   * then the block's, and an END line has the lines right before it marked (see markTail).
+   */
+  readonly cut?: number;
 }
+
+/** Lines that a block's lines may have between them: other sources' in a row, or any after the block was cut. */
+export const MAX_FOREIGN_LINES = 64;
 
 /** What {@link pemBodies} found in a batch. */
 export interface PemBodies {
@@ -89,19 +108,36 @@ export function pemBodies(data: Buffer, ends: Int32Array, state: PemState | unde
       continue;
     }
     if (!open || line.indexOf(END) !== -1) {
-      if (!open && closesKey(line) && !opensBefore(line)) markTail(data, ends, i, body);
+      // Without a block, or after a cut one (see PemState.cut): the lines right before the END line are its last.
+      if ((!open || open.cut !== undefined) && closesKey(line) && !opensBefore(line)) markTail(data, ends, i, body);
       open = opening(line);
+      continue;
+    }
+    // Another source's line (another service of a compose project, another pod): passed over.
+    if (open.source !== undefined && sourceOf(line) !== open.source) {
+      const foreign = (open.foreign ?? 0) + 1;
+      open = foreign <= MAX_FOREIGN_LINES ? { ...open, foreign } : opening(line);
       continue;
     }
     const m = RUN.exec(line.toString('latin1'));
     const length = m ? m[0].length - (m[1] as string).length : 0;
+    const own = open.source === undefined ? {} : { source: open.source };
+    if (open.cut !== undefined) {
+      // Cut: only a body line that looks like one (base64 of every kind of character) is the block's; other lines count down to its end.
+      if (m && length >= FULL_RUN && mixed(m[0])) {
+        body[i] = 1;
+        open = { prefix: open.prefix, afterFull: true, cut: MAX_FOREIGN_LINES, ...own };
+      } else open = opening(line) ?? (open.cut > 1 ? { ...open, cut: open.cut - 1 } : undefined);
+      continue;
+    }
     if (length >= FULL_RUN || (open.afterFull && length >= 2)) {
       body[i] = 1;
-      open = { prefix: open.prefix, afterFull: length >= FULL_RUN };
+      open = { prefix: open.prefix, afterFull: length >= FULL_RUN, ...own };
       continue;
     }
     const rest = line.subarray(Math.min(open.prefix, line.length));
-    open = isBlank(rest) || HEADER.test(rest.toString('latin1')) ? { prefix: open.prefix, afterFull: false } : opening(line);
+    if (isBlank(rest) || HEADER.test(rest.toString('latin1'))) open = { prefix: open.prefix, afterFull: false, ...own };
+    else open = opening(line) ?? { prefix: open.prefix, afterFull: false, cut: MAX_FOREIGN_LINES, ...own };
   }
   return { body, after: open };
 }
@@ -185,6 +221,16 @@ function markTail(data: Buffer, ends: Int32Array, i: number, body: Uint8Array): 
 /** Base64 characters a full body line holds: PEM's 64, OpenSSH's 70. */
 const FULL_WIDTHS = new Set([64, 70]);
 
+/** Whether a base64 run (without padding) is a full PEM or OpenSSH body line's: its width, upper and lower case and digits all in it. */
+function isFullBody(run: string): boolean {
+  return FULL_WIDTHS.has(run.length) && mixed(run);
+}
+
+/** Whether `run` holds upper and lower case letters and digits, as base64 of random bytes does. */
+function mixed(run: string): boolean {
+  return /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run);
+}
+
 /** Marks runs of two lines or more that each end in a full body line (see the module notes). */
 function markOrphans(data: Buffer, ends: Int32Array, body: Uint8Array): void {
   let first = -1;
@@ -197,8 +243,7 @@ function markOrphans(data: Buffer, ends: Int32Array, body: Uint8Array): void {
     const line = data.subarray(start, end > start && data[end - 1] === CR ? end - 1 : end).toString('latin1');
     start = end + 1;
     const m = RUN.exec(line);
-    const run = m && m[1] === '' ? m[0] : '';
-    if (FULL_WIDTHS.has(run.length) && /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run)) {
+    if (m && m[1] === '' && isFullBody(m[0])) {
       if (first === -1) first = i;
     } else {
       close(i);
@@ -212,7 +257,22 @@ function opening(line: Buffer): PemState | undefined {
   const begin = line.lastIndexOf(BEGIN);
   if (begin === -1) return puttyOpening(line);
   const mark = line.indexOf(MARK, begin);
-  return mark !== -1 && line.indexOf(END, mark) === -1 ? { prefix: begin, afterFull: false } : undefined;
+  if (mark === -1 || line.indexOf(END, mark) !== -1) return undefined;
+  const source = sourceOf(line);
+  return { prefix: begin, afterFull: false, ...(source !== undefined ? { source } : {}) };
+}
+
+/**
+ * The source a line's log prefix names, as its shape (see prefixShape in log-prefix.ts): a
+ * compose service's (`web-1  | `), a pod's (`[pod/web-7d9f/app] `), a syslog host's and tag's;
+ * undefined for a line without a prefix, or one whose prefix names none (a timestamp alone, which
+ * every source's lines have alike).
+ */
+function sourceOf(line: Buffer): string | undefined {
+  const n = prefixLength(line, 0, line.length);
+  if (n === 0) return undefined;
+  const shape = prefixShape(line, 0, n);
+  return /[A-Za-z]{2}/.test(shape.replace(/(?<![A-Za-z])[TZ](?![A-Za-z])/g, '')) ? shape : undefined;
 }
 
 function isBlank(line: Buffer): boolean {

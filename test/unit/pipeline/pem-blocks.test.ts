@@ -85,10 +85,30 @@ describe('private keys over several lines', () => {
     expect(scan(['WARN no -----BEGIN PRIVATE KEY----- header, dumping file:', '-----BEGIN RSA PRIVATE KEY-----', BODY[0] as string])).toEqual({ body: [0, 0, 1], openAfter: true });
   });
 
-  it('keeps a block open over blank lines and PEM headers, and closes one cut short at the first other line', () => {
-    expect(scan(['-----BEGIN ENCRYPTED PRIVATE KEY-----', 'Proc-Type: 4,ENCRYPTED', '', BODY[0] as string, 'GET /health returned 200.', BODY[1] as string])).toEqual({ body: [0, 0, 0, 1, 0, 0], openAfter: false });
+  it('keeps a block open over blank lines and PEM headers, and takes only lines that look like its body after another line cuts it', () => {
+    expect(scan(['-----BEGIN ENCRYPTED PRIVATE KEY-----', 'Proc-Type: 4,ENCRYPTED', '', BODY[0] as string, 'GET /health returned 200.', BODY[1] as string])).toEqual({ body: [0, 0, 0, 1, 0, 1], openAfter: true });
     // Right after a full line, a short run is taken for the last line (a word, at worst), and ends the run of body lines.
-    expect(scan(['-----BEGIN PRIVATE KEY-----', BODY[0] as string, 'request served OK', 'GET /health 200 ok'])).toEqual({ body: [0, 1, 1, 0], openAfter: false });
+    expect(scan(['-----BEGIN PRIVATE KEY-----', BODY[0] as string, 'request served OK', 'GET /health 200 ok'])).toEqual({ body: [0, 1, 1, 0], openAfter: true });
+    // Cut: a run of one kind of character is no body line's; the END line has the lines right before it marked.
+    expect(scan(['-----BEGIN PRIVATE KEY-----', BODY[0] as string, 'ready.', 'aaaaaaaaaaaaaaaaaaaaaaaa', BODY[1] as string, 'ready.', BODY[2] as string, '-----END PRIVATE KEY-----', BODY[1] as string])).toEqual({
+      body: [0, 1, 0, 0, 1, 0, 1, 0, 0],
+      openAfter: false,
+    });
+    // Up to 64 lines on.
+    const far = (n: number) => scan(['-----BEGIN PRIVATE KEY-----', BODY[0] as string, ...Array.from({ length: n }, () => 'ready.'), BODY[1] as string])?.body.at(-1);
+    expect([far(64), far(65)]).toEqual([1, 0]);
+  });
+
+  it("passes over another source's lines between a block's, as their log prefixes tell them", () => {
+    const web = (l: string) => `web-1  | ${l}`;
+    const db = (l: string) => `db-1   | ${l}`;
+    const lines = [web('-----BEGIN PRIVATE KEY-----'), db('ready.'), web(BODY[0] as string), db('9eXUyfyby4xhnoIate8tBz4SFQUkgpuS1'), web(BODY[1] as string), db('ready.'), web(BODY[2] as string), web('-----END PRIVATE KEY-----')];
+    expect(scan(lines)).toEqual({ body: [0, 0, 1, 0, 1, 0, 1, 0], openAfter: false });
+    // The source's own other line cuts the block, as any line does where no prefix tells.
+    expect(scan([web('-----BEGIN PRIVATE KEY-----'), web(BODY[0] as string), web('key loaded.'), web('short'), web(BODY[1] as string)])).toEqual({ body: [0, 1, 0, 0, 1], openAfter: true });
+    // A timestamp alone names no source: every line's is alike.
+    const t = (l: string) => `2024-05-01T10:00:00.1234567Z ${l}`;
+    expect(scan([t('-----BEGIN PRIVATE KEY-----'), t(BODY[0] as string), t('other line.'), t('xyz')])).toEqual({ body: [0, 1, 0, 0], openAfter: true });
   });
 
   it('opens no block for a key whole on its line, a certificate, or a line without a key', () => {
