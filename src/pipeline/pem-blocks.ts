@@ -12,9 +12,10 @@
  * log prefix of fixed width), keep the block open; its END line closes it. A line of another
  * source (its log prefix names another compose service, pod or host than the BEGIN line's) is
  * passed over. Any other line cuts the block (a block cut short, or another program's line among
- * its lines where no prefix tells them apart): up to {@link MAX_FOREIGN_LINES} lines on, a line
- * ending in a run that looks like a body line's (16 base64 characters or more, of every kind) is
- * still the block's, and its END line has the body lines right before it marked. A line that closes a block may open another. An END line without
+ * its lines where no prefix tells them apart): up to {@link MAX_FOREIGN_LINES} lines on (2 when
+ * the block has no full body line yet), a line ending in a run that looks like a body line's (40
+ * base64 characters or more of every kind, or 16 right after such a line) is still the block's,
+ * and its END line has the body lines right before it marked. A line that closes a block may open another. An END line without
  * its BEGIN before it in the data (the block began before the data did) has the body lines right
  * before it marked too.
  *
@@ -66,14 +67,19 @@ export interface PemState {
   /**
    * Set once a line that is no body line cut the block (another program's line among a key's
    * lines, where no prefix tells sources apart): how many lines more it may take. Only a line
-   * ending in 16 base64 characters or more, upper and lower case and digits all among them, is
-   * then the block's, and an END line has the lines right before it marked (see markTail).
+   * ending in 40 base64 characters or more (16 after such a line), upper and lower case and digits
+   * all among them, is then the block's, and an END line has the lines right before it marked
+   * (see markTail).
    */
   readonly cut?: number;
 }
 
 /** Lines that a block's lines may have between them: other sources' in a row, or any after the block was cut. */
 export const MAX_FOREIGN_LINES = 64;
+/** Lines after a cut that come before the block's first full body line, within which one must come. */
+const CUT_BEFORE_BODY = 2;
+/** Base64 characters of a line that a cut block takes for a body line (but its last). */
+const LONG_RUN = 40;
 
 /** What {@link pemBodies} found in a batch. */
 export interface PemBodies {
@@ -113,8 +119,10 @@ export function pemBodies(data: Buffer, ends: Int32Array, state: PemState | unde
       open = opening(line);
       continue;
     }
-    // Another source's line (another service of a compose project, another pod): passed over.
-    if (open.source !== undefined && sourceOf(line) !== open.source) {
+    // Another source's line (another service of a compose project, another pod): passed over. A
+    // line without a prefix is the block's own (a logger prints a message's first line alone behind one).
+    const source = open.source === undefined ? undefined : sourceOf(line);
+    if (source !== undefined && source !== open.source) {
       const foreign = (open.foreign ?? 0) + 1;
       open = foreign <= MAX_FOREIGN_LINES ? { ...open, foreign } : opening(line);
       continue;
@@ -123,10 +131,12 @@ export function pemBodies(data: Buffer, ends: Int32Array, state: PemState | unde
     const length = m ? m[0].length - (m[1] as string).length : 0;
     const own = open.source === undefined ? {} : { source: open.source };
     if (open.cut !== undefined) {
-      // Cut: only a body line that looks like one (base64 of every kind of character) is the block's; other lines count down to its end.
-      if (m && length >= FULL_RUN && mixed(m[0])) {
+      // Cut: only a line that looks like a body line is the block's, base64 of every kind of
+      // character: a long run, or one of 16 or more after such a line (the block's last line).
+      // Other lines count down to its end.
+      if (m && mixed(m[0]) && (length >= LONG_RUN || (open.afterFull && length >= FULL_RUN))) {
         body[i] = 1;
-        open = { prefix: open.prefix, afterFull: true, cut: MAX_FOREIGN_LINES, ...own };
+        open = { prefix: open.prefix, afterFull: length >= LONG_RUN, cut: MAX_FOREIGN_LINES, ...own };
       } else open = opening(line) ?? (open.cut > 1 ? { ...open, cut: open.cut - 1 } : undefined);
       continue;
     }
@@ -137,7 +147,9 @@ export function pemBodies(data: Buffer, ends: Int32Array, state: PemState | unde
     }
     const rest = line.subarray(Math.min(open.prefix, line.length));
     if (isBlank(rest) || HEADER.test(rest.toString('latin1'))) open = { prefix: open.prefix, afterFull: false, ...own };
-    else open = opening(line) ?? { prefix: open.prefix, afterFull: false, cut: MAX_FOREIGN_LINES, ...own };
+    // Cut after a full body line: the key goes on among other lines; before one (a BEGIN line
+    // that only names a key, a message about one), its body must follow within a line or two.
+    else open = opening(line) ?? { prefix: open.prefix, afterFull: open.afterFull, cut: open.afterFull ? MAX_FOREIGN_LINES : CUT_BEFORE_BODY, ...own };
   }
   return { body, after: open };
 }

@@ -94,9 +94,13 @@ describe('private keys over several lines', () => {
       body: [0, 1, 0, 0, 1, 0, 1, 0, 0],
       openAfter: false,
     });
-    // Up to 64 lines on.
+    // Up to 64 lines on; 2 before the block's first full line (a message that names a key, then other lines).
     const far = (n: number) => scan(['-----BEGIN PRIVATE KEY-----', BODY[0] as string, ...Array.from({ length: n }, () => 'ready.'), BODY[1] as string])?.body.at(-1);
     expect([far(64), far(65)]).toEqual([1, 0]);
+    const first = (n: number) => scan(['-----BEGIN PRIVATE KEY-----', ...Array.from({ length: n }, () => 'ready.'), BODY[1] as string])?.body.at(-1);
+    expect([first(2), first(3)]).toEqual([1, 0]);
+    const mention = ['WARN rejected upload: file starts with -----BEGIN RSA PRIVATE KEY-----', 'INFO upload 7 of the batch is done and stored.', 'INFO commit deployed as build Zm9vYmFyQmF6UXV4MTIz', 'INFO next request is served from the cache.', 'INFO commit deployed as build Zm9vYmFyQmF6UXV4MTIzZm9vYmFyQmF6UXV4MTIzMTIz'];
+    expect(scan(mention)).toEqual({ body: [0, 0, 0, 0, 0], openAfter: false });
   });
 
   it("passes over another source's lines between a block's, as their log prefixes tell them", () => {
@@ -106,6 +110,8 @@ describe('private keys over several lines', () => {
     expect(scan(lines)).toEqual({ body: [0, 0, 1, 0, 1, 0, 1, 0], openAfter: false });
     // The source's own other line cuts the block, as any line does where no prefix tells.
     expect(scan([web('-----BEGIN PRIVATE KEY-----'), web(BODY[0] as string), web('key loaded.'), web('short'), web(BODY[1] as string)])).toEqual({ body: [0, 1, 0, 0, 1], openAfter: true });
+    // A line without a prefix is the block's own: a logger prints a message's first line alone behind one.
+    expect(scan(['[main] loaded -----BEGIN PRIVATE KEY-----', ...BODY, '-----END PRIVATE KEY-----'])).toEqual({ body: [0, 1, 1, 1, 0], openAfter: false });
     // A timestamp alone names no source: every line's is alike.
     const t = (l: string) => `2024-05-01T10:00:00.1234567Z ${l}`;
     expect(scan([t('-----BEGIN PRIVATE KEY-----'), t(BODY[0] as string), t('other line.'), t('xyz')])).toEqual({ body: [0, 1, 0, 0], openAfter: true });
