@@ -159,6 +159,11 @@ export function placeholderColumns(text: string): Map<number, string> {
   return out;
 }
 
+/** How many `?` (or `%s`) placeholders `text` holds outside quoted strings and identifiers. */
+export function placeholderCount(text: string): number {
+  return placeholderMarks(text).size;
+}
+
 /** The rank (from 0) of each `?` (or `%s`) of `text` outside a quoted string or identifier, by where it stands. */
 function placeholderMarks(text: string): Map<number, number> {
   const out = new Map<number, number>();

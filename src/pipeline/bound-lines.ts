@@ -49,7 +49,7 @@
  * under `pin = ?`).
  */
 import { takes } from '../act/members.js';
-import { arrayItems, placeholderColumns } from '../act/sql-statement.js';
+import { arrayItems, placeholderColumns, placeholderCount } from '../act/sql-statement.js';
 import { pythonItems, type PythonItem } from '../codecs/python-literal.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import { PARAMETER_LINE } from '../detect/line-filter.js';
@@ -93,37 +93,50 @@ interface Parameter {
 export function boundValues(lines: Lookback, slow: Uint8Array, policy: CompiledPolicy): Map<number, NamedSpan[]> | undefined {
   let out: Map<number, NamedSpan[]> | undefined;
   // The statement the last parameter line found above it: the next line of its run has the same.
-  let last: { line: number; columns: ReadonlyMap<number, string> | undefined } | undefined;
+  let last: { line: number; statement: Statement | undefined } | undefined;
   for (let i = 0; i < slow.length; i++) {
     if (!slow[i]) continue;
     const text = lines.whole(i);
     const marker = PARAMETERS.exec(text);
     if (!marker) continue;
-    const own = ownStatement(text.slice(0, marker.index));
-    let columns = own;
-    if (columns === undefined) {
-      columns = last?.line === i - 1 && PARAMETERS.test(lines.line(i - 1) ?? '') ? last.columns : statementAbove(lines, i);
-      last = { line: i, columns };
+    let statement = ownStatement(text.slice(0, marker.index));
+    if (statement === undefined) {
+      statement = last?.line === i - 1 && PARAMETERS.test(lines.line(i - 1) ?? '') ? last.statement : statementAbove(lines, i);
+      last = { line: i, statement };
     }
-    if (columns === undefined) continue;
-    const spans = taken(policy, parameters(text, marker), columns);
+    if (statement === undefined) continue;
+    const found = parameters(text, marker);
+    // MyBatis's items read past a value that holds `(Type), `: each may stand that many places on.
+    const slack = found.count === undefined ? 0 : Math.max(0, found.count - statement.marks);
+    const spans = taken(policy, found.parameters, statement.columns, slack);
     if (spans.length > 0) (out ??= new Map()).set(i, spans);
   }
   return out;
 }
 
-/** The columns of a statement a parameter line holds before its parameters (`Query: ... Params: [...]`), if it holds one with placeholders. */
-function ownStatement(before: string): ReadonlyMap<number, string> | undefined {
+/** A statement's placeholders: the column each stands for, by place, and how many `?` it holds. */
+interface Statement {
+  readonly columns: ReadonlyMap<number, string>;
+  readonly marks: number;
+}
+
+/** The statement whose columns `text` holds, if it holds placeholders. */
+function statementOf(text: string): Statement | undefined {
+  const columns = placeholderColumns(text);
+  return columns.size > 0 ? { columns, marks: placeholderCount(text) } : undefined;
+}
+
+/** The statement a parameter line holds before its parameters (`Query: ... Params: [...]`), if it holds one with placeholders. */
+function ownStatement(before: string): Statement | undefined {
   const own = STATEMENT.exec(before);
-  const columns = own ? placeholderColumns(before.slice(own.index)) : undefined;
-  return columns && columns.size > 0 ? columns : undefined;
+  return own ? statementOf(before.slice(own.index)) : undefined;
 }
 
 /**
- * The columns of the placeholders of the statement above the parameters of line `i` (see the
- * module notes); undefined when none is found, or it has none.
+ * The statement above the parameters of line `i` (see the module notes); undefined when none is
+ * found, or it has no placeholders.
  */
-function statementAbove(lines: Lookback, i: number): ReadonlyMap<number, string> | undefined {
+function statementAbove(lines: Lookback, i: number): Statement | undefined {
   const parts: string[] = [];
   let j = i - 1;
   // Past the parameter lines right above it.
@@ -137,10 +150,7 @@ function statementAbove(lines: Lookback, i: number): ReadonlyMap<number, string>
     const part = start ? text.slice(start.index) : text;
     depth += parenthesesOpened(part);
     parts.push(start && depth < 0 ? text : part);
-    if (start && depth >= 0) {
-      const columns = placeholderColumns(parts.reverse().join('\n'));
-      return columns.size > 0 ? columns : undefined;
-    }
+    if (start && depth >= 0) return statementOf(parts.reverse().join('\n'));
     if (start) depth += parenthesesOpened(text.slice(0, start.index));
   }
   return undefined;
@@ -161,8 +171,17 @@ function parenthesesOpened(text: string): number {
   return n;
 }
 
-/** The parameters a parameter line gives (see the module notes; `marker`, where PARAMETERS matched it), none for one not read. */
-function parameters(text: string, marker: RegExpExecArray): Parameter[] {
+/**
+ * The parameters a parameter line gives (see the module notes; `marker`, where PARAMETERS matched
+ * it), none for one not read; `count`, for MyBatis's, how many items the line was read as.
+ */
+function parameters(text: string, marker: RegExpExecArray): { parameters: Parameter[]; count?: number } {
+  if (marker[0].startsWith('==>')) return mybatisParameters(text, marker.index + marker[0].length);
+  return { parameters: placedParameters(text, marker) };
+}
+
+/** The parameters of a line that gives each its place. */
+function placedParameters(text: string, marker: RegExpExecArray): Parameter[] {
   const binding = BINDING.exec(text);
   if (binding) {
     // The value runs to the bracket that ends the line: it may hold brackets.
@@ -175,7 +194,6 @@ function parameters(text: string, marker: RegExpExecArray): Parameter[] {
     const value = NUMERIC_TYPES.has(type) && written !== '' && Number.isFinite(Number(written)) ? Number(written) : written;
     return [{ place: Number(binding[1] ?? binding[3]) - 1, value, written, start, end, quoting: 'word' }];
   }
-  if (marker[0].startsWith('==>')) return mybatisParameters(text, marker.index + marker[0].length);
   if (/^[Pp]arameters: /.test(marker[0])) return postgresParameters(text, marker.index + 'parameters: '.length);
   const open = marker.index + marker[0].length - 1;
   if (marker[0].startsWith('Params: ')) {
@@ -250,29 +268,33 @@ const PG_PARAMETER = /^\$(\d{1,5}) = /;
 
 /**
  * MyBatis's parameters from `at` (`a@b.c(String), 42(Integer), null`), each by its place: a value
- * and its Java type in parentheses, or null; items joined by a comma and a space (a value that
- * holds `(Type), ` is read cut there).
+ * and its Java type in parentheses, or null; items joined by a comma and a space. A value that
+ * holds `(Type), ` is read cut there, the items after it each a place further on than it stands:
+ * `count`, the items read, tells the caller by how many places at most.
  */
-function mybatisParameters(text: string, at: number): Parameter[] {
+function mybatisParameters(text: string, at: number): { parameters: Parameter[]; count: number } {
   const out: Parameter[] = [];
   const end = text.trimEnd().length;
-  for (let place = 0; at < end; place++) {
+  let place = 0;
+  for (; at < end; place++) {
     let next: number;
     if (text.startsWith('null', at) && (at + 4 === end || text.startsWith(', ', at + 4))) next = at + 4;
     else {
       MYBATIS_TYPE.lastIndex = at;
       const typed = MYBATIS_TYPE.exec(text);
-      if (!typed || typed.index + typed[0].length > end) return out;
+      if (!typed || typed.index + typed[0].length > end) break;
       const written = text.slice(at, typed.index);
       const numeric = MYBATIS_NUMBERS.has(typed[1] as string) && written !== '' && Number.isFinite(Number(written));
       if (written !== '') out.push({ place, value: numeric ? Number(written) : written, written, start: at, end: typed.index, quoting: 'block' });
       next = typed.index + typed[0].length - (typed[0].endsWith(', ') ? 2 : 0);
     }
-    if (next >= end) break;
-    if (!text.startsWith(', ', next)) return out;
+    if (next >= end || !text.startsWith(', ', next)) {
+      place += 1;
+      break;
+    }
     at = next + 2;
   }
-  return out;
+  return { parameters: out, count: place };
 }
 
 /** A MyBatis parameter's type after its value, then the next item's comma or the line's end: the type in group 1. */
@@ -287,16 +309,23 @@ function pythonParameter(text: string, item: PythonItem, place: number): Paramet
   return { place, value, written: text.slice(item.start, item.end), start: item.start, end: item.end, quoting: 'word' };
 }
 
-/** The parameters of `found` a `redact` key rule takes by their column, none of them one of logveil's tokens already. */
-function taken(policy: CompiledPolicy, found: readonly Parameter[], columns: ReadonlyMap<number, string>): NamedSpan[] {
+/**
+ * The parameters of `found` a `redact` key rule takes by their column, none of them one of
+ * logveil's tokens already. `slack`: how many places before its own a parameter may stand for (see
+ * mybatisParameters): the first column of those whose rule takes it.
+ */
+function taken(policy: CompiledPolicy, found: readonly Parameter[], columns: ReadonlyMap<number, string>, slack = 0): NamedSpan[] {
   const rules = policy.keyRules;
   const out: NamedSpan[] = [];
   for (const p of found) {
-    const column = columns.get(p.place);
-    if (column === undefined) continue;
-    const decision = rules.decide(column);
-    if (decision.mode !== 'redact' || !decision.rule || !takes(decision.rule, p.value) || isOwnToken(policy, p.written)) continue;
-    out.push({ start: p.start, end: p.end, value: typeof p.value === 'number' ? p.written : p.value, rule: decision.rule, pattern: decision.pattern ?? column, quoting: p.quoting });
+    for (let place = p.place; place >= Math.max(0, p.place - slack); place--) {
+      const column = columns.get(place);
+      if (column === undefined) continue;
+      const decision = rules.decide(column);
+      if (decision.mode !== 'redact' || !decision.rule || !takes(decision.rule, p.value) || isOwnToken(policy, p.written)) continue;
+      out.push({ start: p.start, end: p.end, value: typeof p.value === 'number' ? p.written : p.value, rule: decision.rule, pattern: decision.pattern ?? column, quoting: p.quoting });
+      break;
+    }
   }
   return out;
 }

@@ -96,6 +96,12 @@ describe('bind parameters on the lines after their statement', () => {
         '==> Parameters: null, tok 9f8e(7d6c), 5b4a(String), 7(Long)',
       ]),
     ).toEqual(['1: Zx9#Vb2!Lq8Pw4Rt -> Zx9#Vb2!Lq8Pw4Rt (password)', '4: tok 9f8e(7d6c), 5b4a -> tok 9f8e(7d6c), 5b4a (token)']);
+    // A value that holds `(Type), ` reads as two items: those after it may stand a place further on than they are read.
+    expect(marked(['==>  Preparing: insert into users (nickname, password) values (?, ?)', '==> Parameters: a(String), b(String), Hunter3Secret!(String)'])).toEqual([
+      '1: b -> b (password)',
+      '1: Hunter3Secret! -> Hunter3Secret! (password)',
+    ]);
+    expect(marked(['==>  Preparing: update users set password=? where id=? limit ?', '==> Parameters: Hunter3Secret!(String), 7(Long), 1(Integer)'])).toEqual(['1: Hunter3Secret! -> Hunter3Secret! (password)']);
   });
 
   it('reads a statement written over several lines, from the word that starts it, or on the parameter line itself', () => {
