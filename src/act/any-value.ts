@@ -23,6 +23,24 @@ export function anyValueContainer(v: JsonValue): boolean {
   return keys.length === 1 && (keys[0] === 'arrayValue' || keys[0] === 'kvlistValue' || keys[0] === 'array_value' || keys[0] === 'kvlist_value');
 }
 
+/** The members of an OTLP `AnyValue` that hold a number, with the string member of the same spelling. */
+const NUMBER_MEMBERS: ReadonlyMap<string, string> = new Map([
+  ['intValue', 'stringValue'],
+  ['doubleValue', 'stringValue'],
+  ['int_value', 'string_value'],
+  ['double_value', 'string_value'],
+]);
+
+/**
+ * The member an OTLP `AnyValue` of one member (`member`) holds `replaced` under once redacted: a
+ * number's member becomes the string's when what replaced the number is text (a token, a mask),
+ * which an int64 or a double is not (`{"intValue":"[[CARD:...]]"}` would be refused by whoever
+ * reads the OTLP next); any other member stays.
+ */
+export function redactedMember(member: string, replaced: JsonValue): string {
+  return typeof replaced === 'string' ? (NUMBER_MEMBERS.get(member) ?? member) : member;
+}
+
 /** The name of an OTLP `AnyValue`'s one member (the line prefilter looks for it before an item, see line-filter.ts). */
 const ANY_VALUE_MEMBER = /^[a-z]+(?:Value|_value)$/;
 

@@ -18,7 +18,6 @@
 import { isUtf8 } from 'node:buffer';
 import { compressed, compressionOf, COMPRESSED_HEADS, inflateBudget, inflated, mayInflate, PROBE_BYTES, spend, type Compression, type InflateBudget } from './compressed-text.js';
 import { spellsText, TEXT_BYTES } from './text-bytes.js';
-import { CodecError } from '../errors.js';
 
 /**
  * How base64 of a JSON text starts: `{"` is `eyJ`, `{` and a line break `ewo` or `ew0K`, `[{`
@@ -258,17 +257,13 @@ function decodedStream(written: string, plain: string, escapedSlashes: boolean, 
 
 /**
  * The text of the bytes that follow a compressed stream in its run (`from` on), read with the
- * stream's: `zcat` leaves them out, `base64 -d` shows them. None when they are zeros (padding to
- * a block). A redacted reading is written back compressed whole, these bytes inside.
- *
- * @throws CodecError `ENCODED_UNREADABLE` when they are not UTF-8 text: they cannot be read, nor
- *   passed on unread.
+ * stream's: `zcat` leaves them out, `base64 -d` shows them. A redacted reading is written back
+ * compressed whole, these bytes inside. None when they are no UTF-8 text: padding to a block, or
+ * what a stream corrupted inside leaves after where it seems to end (left as zcat leaves it).
  */
 function bytesAfter(head: string, from: number): string {
   const rest = Buffer.from(head, /[-_]/.test(head) ? 'base64url' : 'base64').subarray(from);
-  if (rest.every((b) => b === 0)) return '';
-  if (!isUtf8(rest)) throw new CodecError('ENCODED_UNREADABLE', 'bytes that are not text follow compressed data in base64');
-  return rest.toString('utf8');
+  return rest.some((b) => b !== 0) && isUtf8(rest) ? rest.toString('utf8') : '';
 }
 
 /** How many characters of `written` spell the first `plain` characters of its reading (`\/` is one). */

@@ -14,9 +14,9 @@ import { detectorEdit, keyRuleEdit, withKeyRules } from './edits.js';
 import { bytesText, BYTES_MEMBERS, encodedBytes } from './bytes-value.js';
 import { embeddedValues, type EmbeddedValue } from './embedded.js';
 import { encodedArgumentItems, holdsProgram, mayHoldEncodedCommand, type EncodedCommand } from './encoded-command.js';
-import { compressionOf, inflateBudget } from './compressed-text.js';
+import { compressionOf, inflateBudget, mayInflate, PROBE_BYTES } from './compressed-text.js';
 import { DROP, mayHoldEncodedText, readEncodedCommands, readEncodedTexts, type Scan } from './encoded-readings.js';
-import { anyValueContainer, anyValueItems, anyValueMember, kvlistName } from './any-value.js';
+import { anyValueContainer, anyValueItems, anyValueMember, kvlistName, redactedMember } from './any-value.js';
 import { entryRules, itemRule } from './argument-items.js';
 import { contextWith, memberDecision, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue, takes } from './members.js';
 import type { RedactOptions, RedactOutcome } from './redact-options.js';
@@ -24,6 +24,9 @@ import { DropRecord, Redactor } from './redactor.js';
 import { redactRepeats, type FirstPass } from './repeats.js';
 import { boundParameters, boundTextValues, type BoundParameter } from './sql.js';
 import { stringLineValues } from '../pipeline/string-lines.js';
+
+/** The base64 characters that spell the bytes mayInflate reads of a stream's start. */
+const PROBE_CHARS = Math.ceil(PROBE_BYTES / 3) * 4;
 
 export { partial, type RedactKeys } from './replace.js';
 export type { RedactOptions, RedactOutcome } from './redact-options.js';
@@ -186,10 +189,12 @@ class Walker extends Redactor implements FirstPass {
         for (let j = 0; j < i; j++) setMember(out, keys[j] as string, v[keys[j] as string] as JsonValue);
       }
       if (!out || next === DROP) continue;
-      if (Object.hasOwn(out, name)) {
+      // An AnyValue's number replaced by text holds it as a string (see redactedMember).
+      const member = keys.length === 1 && next !== item ? redactedMember(name, next) : name;
+      if (Object.hasOwn(out, member)) {
         throw new LogveilError('KEY_COLLISION', `two keys of the object at ${path} are redacted to the same text`);
       }
-      setMember(out, name, next);
+      setMember(out, member, next);
     }
     return out ?? v;
   }
@@ -287,7 +292,7 @@ class Walker extends Redactor implements FirstPass {
    * it spells compressed text, and written back compressed (see compressed-text.ts).
    */
   #bytes(value: string, path: string, context: readonly string[]): string | typeof DROP {
-    const decoded = compressionOf(value.slice(0, 64).replace(/\s+/g, '')) === undefined ? bytesText(value) : undefined;
+    const decoded = this.#compressed(value) ? undefined : bytesText(value);
     if (!decoded) return this.string(value, path, true, context);
     const keys = context.length === 0 ? undefined : { keys: context };
     const [first] = scanText(this.options.policy, value, undefined, undefined, keys);
@@ -298,6 +303,13 @@ class Walker extends Redactor implements FirstPass {
     const out = this.#decoded(path, context)(decoded.text);
     if (out === DROP) return DROP;
     return out === decoded.text ? value : encodedBytes(out, decoded.encoding);
+  }
+
+  /** Whether an AnyValue's bytes (base64) begin as a compressed stream that inflates (bytes that only start like one, `x^ ...`, are none). */
+  #compressed(value: string): boolean {
+    const head = value.slice(0, 2 * PROBE_CHARS).replace(/\s+/g, '').slice(0, PROBE_CHARS);
+    const compression = compressionOf(head);
+    return compression !== undefined && mayInflate(Buffer.from(head, /[-_]/.test(head) ? 'base64url' : 'base64'), compression, this.#inflate);
   }
 
   /**

@@ -12,6 +12,7 @@ import { ownTokens } from '../detect/scan.js';
 import { fieldPath, type Finding, type JsonValue, type Severity } from '../record.js';
 import type { ResolvedAction } from './actions.js';
 import { BYTES_MEMBERS, encodedBytes } from './bytes-value.js';
+import { redactedMember } from './any-value.js';
 import type { Edit, RedactedBy } from './edits.js';
 import { DROP } from './encoded-readings.js';
 import { leaves } from './members.js';
@@ -119,7 +120,7 @@ export class Redactor {
     const held = item[member] as JsonValue;
     const replaced = this.byKey(held, fieldPath(path, member), rule, pattern, fieldPath(source, member));
     if (replaced === held) return item;
-    return replaced === DROP ? DROP : { [member]: BYTES_MEMBERS.includes(member) && typeof replaced === 'string' ? encodedBytes(replaced, 'utf8') : replaced };
+    return replaced === DROP ? DROP : { [redactedMember(member, replaced)]: BYTES_MEMBERS.includes(member) && typeof replaced === 'string' ? encodedBytes(replaced, 'utf8') : replaced };
   }
 
   #apply(action: ResolvedAction, label: string, value: string): { text: string; kid?: string } {

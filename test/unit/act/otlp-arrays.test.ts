@@ -52,9 +52,25 @@ describe('an OTLP arrayValue, read by the item rules as a plain array of its val
     ];
     const { out, fast } = await run(lines);
     expect(out.slice(0, 5)).toEqual(lines.slice(0, 5).map(redacted));
-    // As a value under a key is: the AnyValue keeps its member.
-    expect(out[5]).toBe(record(arr(str('-keypass'), '{"intValue":"[[PASSWORD]]"}')));
+    // A number replaced by text is held as a string: an int64 it is not (a reader of the OTLP would refuse it).
+    expect(out[5]).toBe(record(arr(str('-keypass'), '{"stringValue":"[[PASSWORD]]"}')));
     expect(fast).toBe(0);
+  });
+
+  it("holds a number's replacement as a string, in the spelling of the number's member: a card in an intValue, a double", async () => {
+    const card = '4111111111111111';
+    const lines = [
+      record(str('ok'), [kv('card', `{"intValue":"${card}"}`), kv('n', `{"intValue":"42"}`)]),
+      record(`{"int_value":${card}}`),
+      record(`{"doubleValue":${card}}`),
+    ];
+    const { out } = await run(lines);
+    // The built-in action masks a card but its last four digits.
+    expect(out).toEqual([
+      record(str('ok'), [kv('card', '{"stringValue":"************1111"}'), kv('n', '{"intValue":"42"}')]),
+      record('{"string_value":"************1111"}'),
+      record('{"stringValue":"************1111"}'),
+    ]);
   });
 
   it('keeps bytes as bytes: the replacement is encoded as the value was', async () => {

@@ -174,6 +174,10 @@ describe('redactRecord', () => {
         expect(out.findings.map((f) => f.detectorId)).toEqual(['email']);
         expect(inflate(bytesOut(out)).toString('utf8')).toMatch(/^token for \[\[EMAIL:tk1\.[^\]]+\]\]$/);
       }
+      // Text that only starts as a zlib header does (`x^`) is read as the bytes it is.
+      const text = redactRecord(record(attr({ bytesValue: b64('x^ note: contact alice@example.com') })), options);
+      expect(text.findings.map((f) => f.detectorId)).toEqual(['email']);
+      expect(bytesOut(text).toString('utf8')).toMatch(/^x\^ note: contact \[\[EMAIL:/);
     });
 
     it('takes the whole value when a detector matches the base64 as written: a part of it left would still decode', () => {
