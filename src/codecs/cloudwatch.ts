@@ -221,6 +221,24 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 const EVENT_MEMBER_DEPTH = 3;
 
 /**
+ * Whether payload `text` (parsed: `value`) may repeat a key that holds content: `logEvents` written
+ * twice, or more `message` members than events, or a `\u` escape (a key may be spelled with one).
+ * A string holds no quote unescaped, so each `"message"` in the text is a key. Three searches of
+ * the text, where the index builds a path for every member (a quarter more time and memory for a
+ * payload of 100,000 events).
+ */
+function mayRepeatContent(text: string, value: unknown): boolean {
+  const events = (value as { logEvents?: unknown } | null)?.logEvents;
+  return text.includes('\\u') || occurrences(text, '"logEvents"') > 1 || occurrences(text, '"message"') > (Array.isArray(events) ? events.length : 0);
+}
+
+function occurrences(text: string, word: string): number {
+  let n = 0;
+  for (let at = text.indexOf(word); at !== -1; at = text.indexOf(word, at + word.length)) n++;
+  return n;
+}
+
+/**
  * Decoded bytes -> every payload they hold (usually one). Throws unless all of them are
  * subscription payloads.
  *
@@ -246,7 +264,7 @@ export function parseCloudWatchPayloads(bytes: Buffer, where: string): CloudWatc
     }
     // A parser keeps the last of a repeated key: the events under an earlier `logEvents`, or an
     // event's earlier message, would be neither redacted nor counted.
-    if (indexJson(part, EVENT_MEMBER_DEPTH).repeated !== undefined) throw new CodecError('CWL_INVALID', `${at}: the payload or one of its events repeats a key`);
+    if (mayRepeatContent(part, value) && indexJson(part, EVENT_MEMBER_DEPTH).repeated !== undefined) throw new CodecError('CWL_INVALID', `${at}: the payload or one of its events repeats a key`);
     return toCloudWatchPayload(value, at);
   });
 }

@@ -31,7 +31,7 @@ const BACKSLASH = 0x5c;
 /** A backslash before a line end, with or without a carriage return between: what a batch holds where it holds a continued line. */
 const CONTINUED = [Buffer.from('\\\n'), Buffer.from('\\\r\n')];
 
-/** The lines of one run that the batcher keeps together at most (a longer run is cut where batches are). */
+/** The lines of one run read joined, and that the batcher keeps together, at most (a longer run is read in runs of so many). */
 export const MAX_CONTINUED_LINES = 64;
 
 /**
@@ -48,7 +48,7 @@ export function continuedEdits(data: Buffer, ends: Int32Array, policy: CompiledP
     for (; ; j++) {
       const start = j === 0 ? 0 : (ends[j - 1] as number) + 1;
       const stop = lineStop(data, ends, j);
-      const continued = j + 1 < ends.length && continuedAt(data, ends, j);
+      const continued = j + 1 < ends.length && j - i + 1 < MAX_CONTINUED_LINES && continuedAt(data, ends, j);
       // A continued line's backslash is left out (its offsets stay those of the line); a continuing one's log prefix too.
       run.push({ line: j, text: data.toString('utf8', start, continued ? stop - 1 : stop), content: j === i ? 0 : prefixLength(data, start, stop) });
       if (!continued) break;

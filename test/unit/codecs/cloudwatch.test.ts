@@ -125,7 +125,9 @@ describe('CloudWatch Logs subscription payloads', () => {
     const head = '{"messageType":"DATA_MESSAGE","owner":"1","logGroup":"g","logStream":"s",';
     expect(codeOf(() => parseCloudWatchPayloads(Buffer.from(`${head}"logEvents":${events('bob@example.com')},"logEvents":${events('x')}}`), 'x'))).toBe('CWL_INVALID');
     expect(codeOf(() => parseCloudWatchPayloads(Buffer.from(`${head}"logEvents":[{"id":"a","timestamp":1,"message":"bob@example.com","message":"x"}]}`), 'x'))).toBe('CWL_INVALID');
-    expect(parseCloudWatchPayloads(Buffer.from(`${head}"logEvents":${events('{\\"a\\":1,\\"a\\":2}')}}`), 'x')[0]?.logEvents).toHaveLength(1);
+    expect(codeOf(() => parseCloudWatchPayloads(Buffer.from(`${head}"logEvents":${events('bob@example.com')},"log\\u0045vents":${events('x')}}`), 'x'))).toBe('CWL_INVALID');
+    expect(codeOf(() => parseCloudWatchPayloads(Buffer.from(`${head}"logEvents":[{"id":"a","timestamp":1,"message":"bob@example.com","mess\\u0061ge":"x"},{"id":"b","timestamp":1}]}`), 'x'))).toBe('CWL_INVALID');
+    expect(parseCloudWatchPayloads(Buffer.from(`${head}"logEvents":${events('{\\"a\\":1,\\"a\\":2} \\u00e9')}}`), 'x')[0]?.logEvents).toHaveLength(1);
   });
 
   it('takes text that merely starts like a zlib header as uncompressed', () => {
