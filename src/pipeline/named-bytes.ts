@@ -65,7 +65,20 @@ function mayBeKeyLine(data: Buffer, k: number, end: number, indented: boolean): 
   if (c === OPEN_PAREN) return indented;
   if (c === GT && data[last - 1] === EQUALS) return data[k] === BRACKET || data[k] === APOSTROPHE || data[k] === 0x70;
   if (c === COLON) return isKeyStart(data[k]) && isKeyRun(data, k + 1, last);
-  return isKeyStart(data[k]) && endsAsBlock(data, last);
+  if (isKeyStart(data[k]) && endsAsBlock(data, last)) return true;
+  // A YAML key line with a comment after it (`password:  # note`, `token: | # note`): read by its bytes before the comment.
+  const before = beforeComment(data, k, end);
+  return before !== -1 && isKeyStart(data[k]) && ((data[before] === COLON && isKeyRun(data, k + 1, before)) || endsAsBlock(data, before));
+}
+
+/** The last byte before a comment (a `#` after a blank) the line from `k` to `end` ends in, blanks left out; -1 for a line without one. */
+function beforeComment(data: Buffer, k: number, end: number): number {
+  let hash = data.indexOf(HASH, k);
+  while (hash !== -1 && hash < end && !isBlankByte(data[hash - 1])) hash = data.indexOf(HASH, hash + 1);
+  if (hash === -1 || hash >= end) return -1;
+  let last = hash - 1;
+  while (last > k && isBlankByte(data[last])) last--;
+  return last;
 }
 
 /**
@@ -79,7 +92,10 @@ export function mayOpenBlock(data: Buffer, start: number, end: number): boolean 
   while (k < end && (data[k] === SPACE || data[k] === TAB)) k++;
   let last = end - 1;
   while (last > k && (data[last] === SPACE || data[last] === TAB || data[last] === CR)) last--;
-  return isKeyStart(data[k]) && endsAsBlock(data, last);
+  if (!isKeyStart(data[k])) return false;
+  if (endsAsBlock(data, last)) return true;
+  const before = beforeComment(data, k, end);
+  return before !== -1 && endsAsBlock(data, before);
 }
 
 /** A block scalar's `|` or `>` after a blank, then up to two indicators, ending at `last`. */

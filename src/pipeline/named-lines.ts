@@ -58,9 +58,10 @@ const DEBUG_WRAPPER = /^([ \t]+)[A-Z]\w*\($/;
 /** PHP's `["key"]=>` (`["key":protected]=>`, `["key":"Class":private]=>`) and Xdebug's `'key' =>` and `protected $key =>`. */
 const VAR_DUMP_KEY = /^([ \t]*)(?:\["([^"]{1,256})"(?::"[^"]{1,256}")?(?::(?:private|protected))?\]=>|'([^']{1,256})' =>|(?:public|protected|private) \$([A-Za-z_]\w{0,255}) =>)$/;
 const VAR_DUMP_STRING = /^([ \t]*)string\((\d{1,9})\) "/;
-const YAML_BARE_KEY = /^([ \t]*)([A-Za-z_][\w.-]*):[ \t]*$/;
-/** A key whose value is a block scalar: `|` or `>`, then a chomping indicator and an indentation indicator, either first. */
-const YAML_BLOCK_KEY = /^([ \t]*)([A-Za-z_][\w.-]*):[ \t]+[|>](?:[1-9][+-]?|[+-][1-9]?)?[ \t]*$/;
+/** A YAML key alone on its line, a comment after it or not (`password:  # from the vault`). */
+const YAML_BARE_KEY = /^([ \t]*)([A-Za-z_][\w.-]*):(?:[ \t]*|[ \t]+#.*)$/;
+/** A key whose value is a block scalar: `|` or `>`, then a chomping indicator and an indentation indicator, either first; a comment after them or not. */
+const YAML_BLOCK_KEY = /^([ \t]*)([A-Za-z_][\w.-]*):[ \t]+[|>](?:[1-9][+-]?|[+-][1-9]?)?(?:[ \t]*|[ \t]+#.*)$/;
 
 /** A line holding one member only: its key, the column the key starts at, whether a YAML list's dash stands before it, and JSON or YAML. */
 export interface MemberLine {

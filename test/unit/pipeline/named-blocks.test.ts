@@ -31,6 +31,10 @@ describe('a YAML block scalar under a key a rule takes', () => {
     ]);
     // At a line's start, and a CRLF line end.
     expect(marked(['token: >-\r', '  9fj3Kd8sL2mQ7hhY\r'])).toEqual(['1: 9fj3Kd8sL2mQ7hhY -> 9fj3Kd8sL2mQ7hhY (token)']);
+    // A comment after the indicators, or after a key alone whose value the next line holds.
+    expect(marked(['INFO start', '  password: |-  # from the vault', '    Kx9mQ2vLpR7tZ4wN'])).toEqual(['2: Kx9mQ2vLpR7tZ4wN -> Kx9mQ2vLpR7tZ4wN (password)']);
+    expect(marked(['INFO start', '  password:\t# rotated', '    Kx9mQ2vLpR7tZ4wN'])).toEqual(['2: Kx9mQ2vLpR7tZ4wN -> Kx9mQ2vLpR7tZ4wN (password)']);
+    expect(marked(['INFO start', '  password: |#note', '    Kx9mQ2vLpR7tZ4wN'])).toEqual([]);
   });
 
   it('takes every line of the block whatever it reads as, and ends it at a line no deeper than its key, less deep than its first line, or after six lines', () => {
@@ -54,19 +58,19 @@ describe('a YAML block scalar under a key a rule takes', () => {
 
   it('takes nothing under a key no rule takes, nor after what is no block scalar key', () => {
     expect(marked(['  note: |', '    Kx9mQ2vLpR7tZ4wN'])).toEqual([]);
-    for (const key of ['  password: |x', '  password: |0', '  password: |--', '  password: | # note', '  password: "|"', '  - password: |', '  password:|']) {
+    for (const key of ['  password: |x', '  password: |0', '  password: |--', '  password: |#note', '  password: "|"', '  - password: |', '  password:|']) {
       expect(keyLine(key), key).toBeUndefined();
       expect(marked([key, '    Kx9mQ2vLpR7tZ4wN']), key).toEqual([]);
     }
   });
 
   it('is looked at by its last bytes when nothing is open, as a key alone is', () => {
-    for (const line of ['password: |', '  token: >-', '  secret: |+2', 'a: >9 ', 'key: |\r', 'default\r', 'default\r\r']) {
+    for (const line of ['password: |', '  token: >-', '  secret: |+2', 'a: >9 ', 'key: |\r', 'default\r', 'default\r\r', 'password: | # note', '  token:  # c', 'a: >- #']) {
       const data = Buffer.from(line);
       expect(mayOpen(data, 0, data.length), line).toBe(true);
     }
     // A line that ends in a colon is looked at only when it is a key alone: prose is not.
-    for (const line of ['a|', 'value: 1 | 2x', '"x": |', '- a: |', 'Caused by:', 'Traceback (most recent call last):', '  db.password_file:', '  9a:']) {
+    for (const line of ['a|', 'value: 1 | 2x', '"x": |', '- a: |', 'Caused by:', 'Traceback (most recent call last):', '  db.password_file:', '  9a:', 'see: x # y', 'a b: # c', 'password: |#x', 'Error: failed # 2', 'issue #42:']) {
       const data = Buffer.from(line);
       expect(mayOpen(data, 0, data.length), line).toBe(keyLine(line) !== undefined);
     }

@@ -215,7 +215,7 @@ describe('values named on the line before', () => {
       ['  password:', '    |'],
       ['  password:', '    [a, b]'],
       ['  password:', '    ends with a colon:'],
-      ['  password: # a comment', '    hunter2hunter2'],
+      ['  password:#not-a-comment', '    hunter2hunter2'],
       ['  host:', '    db.internal'],
       ['Caused by:', '    java.lang.IllegalStateException'],
       // A sentence under a heading that ends in a colon.
