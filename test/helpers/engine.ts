@@ -17,7 +17,8 @@ import { LedgerSink } from '../../src/sinks/ledger/sink.js';
 import { LocalSigner } from '../../src/sinks/ledger/signer.js';
 import { localKeys, tempDir } from './keys.js';
 import { ActionPolicy } from '../../src/act/actions.js';
-import type { BatchContext } from '../../src/pipeline/batch.js';
+import { processBatch, type BatchContext, type BatchResult } from '../../src/pipeline/batch.js';
+import { batchLines, halves } from '../../src/pipeline/batcher.js';
 
 export const LIMITS = { maxRecordBytes: 1024 * 1024, maxDepth: 64 };
 export const builtinPolicy = (): CompiledPolicy => new CompiledPolicy(loadPolicy([builtinPatternsDir()]), { maxDepth: LIMITS.maxDepth });
@@ -28,6 +29,23 @@ export async function batchContext(policy: CompiledPolicy): Promise<BatchContext
   const tokenKey = await keys.current();
   return { policy, actions: new ActionPolicy(), format: 'auto', limits: LIMITS, tokenKey, hashKey: await keys.hashKey(), quarantineKey: tokenKey };
 }
+
+/**
+ * `lines` cut by the batcher into batches of `size` lines (and `bytes` bytes) as a file read whole
+ * is, each cut in two again when `split` (see halves), each batch processed with `ctx`.
+ */
+export async function runBatches(ctx: BatchContext, lines: readonly string[], size: number, split = false, bytes = 1 << 20): Promise<BatchResult[]> {
+  let seq = 0;
+  const data = Buffer.from(lines.map((l) => `${l}\n`).join(''));
+  const out: BatchResult[] = [];
+  for await (const task of batchLines('t.log', (async function* () { yield data; })(), { maxBatchRecords: size, maxBatchBytes: bytes }, () => seq++)) {
+    for (const t of (split && halves(task)) || [task]) out.push(processBatch(t, ctx));
+  }
+  return out;
+}
+
+/** The output lines of batch results, in order. */
+export const outputLines = (results: readonly BatchResult[]): string[] => results.flatMap((r) => Buffer.from(r.output).toString('utf8').split('\n').slice(0, -1));
 
 export interface EngineRun {
   summary: RunSummary;

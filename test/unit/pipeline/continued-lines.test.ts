@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { batchCounts, processBatch, type BatchContext, type BatchResult, type BatchTask } from '../../../src/pipeline/batch.js';
-import { batchLines, halves } from '../../../src/pipeline/batcher.js';
+import { batchCounts, type BatchContext, type BatchResult, type BatchTask } from '../../../src/pipeline/batch.js';
+import { halves } from '../../../src/pipeline/batcher.js';
 import { openContinuation } from '../../../src/pipeline/continued-lines.js';
-import { batchContext, builtinPolicy, runEngine } from '../../helpers/engine.js';
+import { batchContext, builtinPolicy, outputLines, runBatches, runEngine } from '../../helpers/engine.js';
 
 const policy = builtinPolicy();
 
@@ -28,16 +28,7 @@ describe('a command continued over lines', () => {
     ctx = await batchContext(policy);
   });
 
-  async function run(lines: readonly string[], size: number, split = false): Promise<BatchResult[]> {
-    let seq = 0;
-    const data = Buffer.from(lines.map((l) => `${l}\n`).join(''));
-    const out: BatchResult[] = [];
-    for await (const task of batchLines('c.log', (async function* () { yield data; })(), { maxBatchRecords: size, maxBatchBytes: 1 << 20 }, () => seq++)) {
-      for (const t of (split && halves(task)) || [task]) out.push(processBatch(t, ctx));
-    }
-    return out;
-  }
-  const outputLines = (rs: readonly BatchResult[]): string[] => rs.flatMap((r) => Buffer.from(r.output).toString('utf8').split('\n').slice(0, -1));
+  const run = (lines: readonly string[], size: number, split = false): Promise<BatchResult[]> => runBatches(ctx, lines, size, split);
 
   it('is read joined, as the command on one line is: its password redacted in the line it stands on', async () => {
     for (const parts of COMMANDS) {

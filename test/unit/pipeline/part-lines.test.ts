@@ -2,14 +2,14 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lineEnds } from '../../../src/detect/line-filter.js';
 import { batchCounts, processBatch, type BatchContext, type BatchResult, type BatchTask } from '../../../src/pipeline/batch.js';
-import { batchLines, halves } from '../../../src/pipeline/batcher.js';
+import { halves } from '../../../src/pipeline/batcher.js';
 import { runtimeLine } from '../../../src/pipeline/log-prefix.js';
 import { openParts, partEdits } from '../../../src/pipeline/part-lines.js';
 import { batchText } from '../../../src/pipeline/wrapped-lines.js';
 import { recordPart } from '../../../src/pipeline/log-records.js';
 import { ActionPolicy } from '../../../src/act/actions.js';
 import type { Finding } from '../../../src/record.js';
-import { batchContext, builtinPolicy, runEngine } from '../../helpers/engine.js';
+import { batchContext, builtinPolicy, outputLines, runBatches, runEngine } from '../../helpers/engine.js';
 
 const policy = builtinPolicy();
 
@@ -70,17 +70,7 @@ describe('the parts of a line a container runtime cut', () => {
     ctx = await batchContext(policy);
   });
 
-  /** `lines` cut by the batcher into batches of `size` lines (and each in halves, `split`), each processed. */
-  async function run(lines: readonly string[], size: number, split = false, bytes = 1 << 20): Promise<BatchResult[]> {
-    let seq = 0;
-    const data = Buffer.from(lines.map((l) => `${l}\n`).join(''));
-    const out: BatchResult[] = [];
-    for await (const task of batchLines('p.log', (async function* () { yield data; })(), { maxBatchRecords: size, maxBatchBytes: bytes }, () => seq++)) {
-      for (const t of (split && halves(task)) || [task]) out.push(processBatch(t, ctx));
-    }
-    return out;
-  }
-  const outputLines = (rs: readonly BatchResult[]): string[] => rs.flatMap((r) => Buffer.from(r.output).toString('utf8').split('\n').slice(0, -1));
+  const run = (lines: readonly string[], size: number, split = false, bytes = 1 << 20): Promise<BatchResult[]> => runBatches(ctx, lines, size, split, bytes);
 
   it('tells the parts of each kind, and what no part is', () => {
     expect(recordPart(Buffer.from(part('docker', 'a', false)))).toMatchObject({ stream: 1, open: true });

@@ -2,11 +2,10 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ActionPolicy } from '../../../src/act/actions.js';
 import { lineEnds } from '../../../src/detect/line-filter.js';
-import { processBatch, type BatchContext, type BatchResult } from '../../../src/pipeline/batch.js';
+import type { BatchContext, BatchResult } from '../../../src/pipeline/batch.js';
 import { namedEdits } from '../../../src/pipeline/line-edits.js';
-import { batchLines, halves } from '../../../src/pipeline/batcher.js';
 import { batchText, readEdits, textOf } from '../../../src/pipeline/wrapped-lines.js';
-import { batchContext, builtinPolicy } from '../../helpers/engine.js';
+import { batchContext, builtinPolicy, runBatches } from '../../helpers/engine.js';
 
 const policy = builtinPolicy();
 
@@ -171,16 +170,7 @@ describe('a record that wraps a line is redacted as the line', () => {
     ctx = await batchContext(policy);
   });
 
-  /** `lines` cut by the batcher into batches of `size` lines (each cut in two again, `split`), each batch processed. */
-  async function run(lines: readonly string[], size: number, split: boolean): Promise<BatchResult[]> {
-    let seq = 0;
-    const data = Buffer.from(lines.map((l) => `${l}\n`).join(''));
-    const out: BatchResult[] = [];
-    for await (const task of batchLines('w.log', (async function* () { yield data; })(), { maxBatchRecords: size, maxBatchBytes: 1 << 20 }, () => seq++)) {
-      for (const t of (split && halves(task)) || [task]) out.push(processBatch(t, ctx));
-    }
-    return out;
-  }
+  const run = (lines: readonly string[], size: number, split: boolean): Promise<BatchResult[]> => runBatches(ctx, lines, size, split);
 
   it('marks and replaces what the bare lines have marked and replaced, cut into batches alike', async () => {
     await fc.assert(
