@@ -234,7 +234,10 @@ function sqlalchemyParameters(text: string, open: number): Parameter[] {
  */
 function postgresParameters(text: string, at: number): Parameter[] {
   const out: Parameter[] = [];
-  for (let m = PG_PARAMETER.exec(text.slice(at)); m; m = PG_PARAMETER.exec(text.slice(at))) {
+  for (;;) {
+    PG_PARAMETER.lastIndex = at;
+    const m = PG_PARAMETER.exec(text);
+    if (!m) return out;
     at += m[0].length;
     const place = Number(m[1]) - 1;
     if (text.startsWith('NULL', at)) at += 4;
@@ -250,7 +253,6 @@ function postgresParameters(text: string, at: number): Parameter[] {
     if (!text.startsWith(', ', at)) return out;
     at += 2;
   }
-  return out;
 }
 
 /** Where the single-quoted string whose content starts at `from` closes (a doubled quote is one inside it), or -1. */
@@ -264,7 +266,7 @@ function quoteEnd(text: string, from: number): number {
 }
 
 /** One of PostgreSQL's parameters, up to its value: its number in group 1. */
-const PG_PARAMETER = /^\$(\d{1,5}) = /;
+const PG_PARAMETER = /\$(\d{1,5}) = /y;
 
 /**
  * MyBatis's parameters from `at` (`a@b.c(String), 42(Integer), null`), each by its place: a value
