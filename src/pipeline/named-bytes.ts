@@ -21,6 +21,8 @@ const BRACKET = 0x5b;
 const APOSTROPHE = 0x27;
 const PIPE = 0x7c;
 const PLUS = 0x2b;
+const TILDE = 0x7e;
+const SLASH = 0x2f;
 const NAME_BYTES = NAMES.map((k) => Buffer.from(k, 'latin1'));
 const MACHINE = Buffer.from('machine', 'latin1');
 const DEFAULT = Buffer.from('default', 'latin1');
@@ -33,8 +35,7 @@ const DEFAULT = Buffer.from('default', 'latin1');
 export function mayOpen(data: Buffer, start: number, end: number): boolean {
   // A CRLF line's CR is no part of its text.
   while (end > start && data[end - 1] === CR) end--;
-  let k = start;
-  while (k < end && (data[k] === SPACE || data[k] === TAB)) k++;
+  let k = pastMarkers(data, start, end);
   if (k === end) return false;
   const indented = k > start;
   const first = data[k];
@@ -45,11 +46,43 @@ export function mayOpen(data: Buffer, start: number, end: number): boolean {
     if (!isBlankByte(data[k + 1])) return false;
     k += 1;
     while (k < end && (data[k] === SPACE || data[k] === TAB)) k++;
-    return nameKeyAt(data, k, end, COLON);
+    return nameKeyAt(data, k, end, COLON) || hclNameAt(data, k, end);
   }
   if (!indented) return false;
   if (first === QUOTE) return nameKeyAt(data, k + 1, end, QUOTE);
-  return nameKeyAt(data, k, end, COLON);
+  return nameKeyAt(data, k, end, COLON) || hclNameAt(data, k, end);
+}
+
+/**
+ * Where the line from `start` has its first byte past its blanks and a change marker among them,
+ * read as blanks (see unmarked in named-lines.ts): a diff's `+` or `-` in the first column (a `-`
+ * with a blank and another blank or a dash after it), a plan's `+`, `~`, `-/+` or `+/-` with a
+ * blank after it. A plan's `-` before a key is left, as a YAML list's dash is.
+ */
+function pastMarkers(data: Buffer, start: number, end: number): number {
+  let k = start;
+  const first = data[k];
+  if ((first === PLUS && isBlankByte(data[k + 1])) || (first === DASH && isBlankByte(data[k + 1]) && (isBlankByte(data[k + 2]) || data[k + 2] === DASH))) k++;
+  while (k < end && (data[k] === SPACE || data[k] === TAB)) k++;
+  let marker = 0;
+  if (data[k] === PLUS || data[k] === TILDE) marker = 1;
+  if ((data[k] === DASH && data[k + 1] === SLASH && data[k + 2] === PLUS) || (data[k] === PLUS && data[k + 1] === SLASH && data[k + 2] === DASH)) marker = 3;
+  if (marker > 0 && isBlankByte(data[k + marker])) {
+    k += marker;
+    while (k < end && (data[k] === SPACE || data[k] === TAB)) k++;
+  }
+  return k;
+}
+
+/** True when a name key stands at `k` as an HCL attribute's (`name  = "X"`, see named-lines.ts): blanks, then `=` but not `==` or `=>`. */
+function hclNameAt(data: Buffer, k: number, end: number): boolean {
+  for (const key of NAME_BYTES) {
+    if (data[k] !== key[0] || !startsWith(data, k, end, key)) continue;
+    let j = k + key.length;
+    while (j < end && isBlankByte(data[j])) j++;
+    if (data[j] === EQUALS && data[j + 1] !== EQUALS && data[j + 1] !== GT) return true;
+  }
+  return false;
 }
 
 /**
@@ -88,8 +121,7 @@ function beforeComment(data: Buffer, k: number, end: number): number {
  * that opens something (see namedStateAfter in named-values.ts).
  */
 export function mayOpenBlock(data: Buffer, start: number, end: number): boolean {
-  let k = start;
-  while (k < end && (data[k] === SPACE || data[k] === TAB)) k++;
+  const k = pastMarkers(data, start, end);
   let last = end - 1;
   while (last > k && (data[last] === SPACE || data[last] === TAB || data[last] === CR)) last--;
   if (!isKeyStart(data[k])) return false;
@@ -144,6 +176,9 @@ function isBlankByte(b: number | undefined): boolean {
 
 /** A blank line, or a comment's (`#` its first byte past its blanks): read as if it were not there. */
 export function passedOver(data: Buffer, start: number, stop: number): boolean {
+  // A diff's blank or comment line, added or removed (`+`, `-  # note`).
+  const first = data[start];
+  if ((first === PLUS || first === DASH) && (start + 1 === stop || isBlankByte(data[start + 1]))) start++;
   for (let k = start; k < stop; k++) {
     if (data[k] === HASH) return true;
     if (data[k] !== SPACE && data[k] !== TAB) return false;

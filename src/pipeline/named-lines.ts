@@ -63,13 +63,19 @@ const YAML_BARE_KEY = /^([ \t]*)([A-Za-z_][\w.-]*):(?:[ \t]*|[ \t]+#.*)$/;
 /** A key whose value is a block scalar: `|` or `>`, then a chomping indicator and an indentation indicator, either first; a comment after them or not. */
 const YAML_BLOCK_KEY = /^([ \t]*)([A-Za-z_][\w.-]*):[ \t]+[|>](?:[1-9][+-]?|[+-][1-9]?)?(?:[ \t]*|[ \t]+#.*)$/;
 
-/** A line holding one member only: its key, the column the key starts at, whether a YAML list's dash stands before it, and JSON or YAML. */
+/**
+ * A line holding one member only: its key, the column the key starts at, whether a YAML list's
+ * dash stands before it, and JSON or not (YAML, or HCL as Terraform prints it: `name  = "X"`).
+ * `next`: the value a Terraform plan's change gives the member after its old one (`value = "old"
+ * -> "new"`).
+ */
 export interface MemberLine {
   readonly key: string;
   readonly column: number;
   readonly dash: boolean;
   readonly json: boolean;
   readonly scalar: Scalar;
+  readonly next?: Scalar;
 }
 
 const NAME_KEYS: ReadonlySet<string> = new Set(NAMES);
@@ -79,6 +85,20 @@ const INDENT = /[ \t]*/y;
 const DASH = /-[ \t]+/y;
 const JSON_KEY = /"([A-Za-z_][\w.-]*)"[ \t]*:[ \t]*/y;
 const YAML_KEY = /([A-Za-z_][\w.-]*):[ \t]+/y;
+/** An HCL attribute as Terraform prints it, its `=` aligned with blanks (`name  = `); not `==` or `=>`. */
+const HCL_KEY = /([A-Za-z_][\w-]*)[ \t]*=(?![=>~])[ \t]*/y;
+/** What a Terraform plan prints in place of a value: no string (`(sensitive value)`, `(known after apply)`). */
+const HCL_UNKNOWN = /\((?:sensitive value|known after apply|sensitive)\)|null|true|false/y;
+/** A plan's change between an old and a new value. */
+const HCL_ARROW = /[ \t]+->[ \t]+/y;
+/**
+ * A change marker in a line's indentation: a unified diff's `+` or `-` in the first column, the
+ * line's own indentation after it (`+    value: x`, `-  - name: X`); a Terraform plan's `+`, `~`,
+ * `-/+`, `+/-` before an attribute, and its `-` before one written `key = value` (before a YAML
+ * key, `- ` is a list's dash).
+ */
+const DIFF_MARKER = /^(?:\+(?=[ \t])|-(?=[ \t][ \t-]))/;
+const PLAN_MARKER = /[ \t]*(?:(?:-\/\+|\+\/-|[+~])[ \t](?=[ \t]*\S)|-[ \t](?=[A-Za-z_][\w-]*[ \t]*=(?![=>])))/y;
 const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const JSON_WORD = /true|false|null/y;
 const YAML_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
@@ -93,11 +113,30 @@ function stickyAt(re: RegExp, text: string, at: number): string | undefined {
   return re.exec(text)?.[0];
 }
 
+/**
+ * `text` with a change marker in its indentation written as blanks (see {@link DIFF_MARKER}): the
+ * line as the manifest or the configuration holds it, its columns kept. A line without one is
+ * `text` itself.
+ */
+export function unmarked(text: string): string {
+  const first = text[0];
+  if (first !== '+' && first !== '-' && first !== ' ' && first !== '\t') return text;
+  let at = DIFF_MARKER.test(text) ? 1 : 0;
+  const plan = stickyAt(PLAN_MARKER, text, at);
+  if (plan !== undefined) at += plan.length;
+  if (at === 0) return text;
+  return text.slice(0, at).replace(/[^\t]/g, ' ') + text.slice(at);
+}
+
 /** The member `text` holds alone, if it holds one (see the module notes). */
 export function memberLine(text: string): MemberLine | undefined {
   let at = (stickyAt(INDENT, text, 0) as string).length;
   const dashed = stickyAt(DASH, text, at);
   if (dashed !== undefined) at += dashed.length;
+  else {
+    const hcl = hclMember(text, at);
+    if (hcl) return hcl;
+  }
   const json = text[at] === '"';
   JSON_KEY.lastIndex = at;
   YAML_KEY.lastIndex = at;
@@ -184,6 +223,43 @@ export function isValueMember(m: MemberLine): boolean {
 /** True when `m` holds a member that is neither a name nor a value (a sibling: `"slotSetting": false`, `Type: SecureString`). */
 export function isSibling(m: MemberLine): boolean {
   return !VALUE_KEYS.has(m.key) && !NAME_KEYS.has(m.key);
+}
+
+/**
+ * An HCL attribute at `at` holding a scalar, as Terraform prints one: a quoted string (its escapes
+ * JSON's), a number, or what stands for no string (`null`, `(sensitive value)`); in a plan, a
+ * change from one to another (`"old" -> "new"`); a comment after it (`# forces replacement`).
+ */
+function hclMember(text: string, at: number): MemberLine | undefined {
+  HCL_KEY.lastIndex = at;
+  const key = HCL_KEY.exec(text);
+  if (!key) return undefined;
+  const scalar = hclScalar(text, at + key[0].length);
+  if (!scalar) return undefined;
+  let k = scalar.to;
+  let next: Scalar | undefined;
+  const arrow = stickyAt(HCL_ARROW, text, k);
+  if (arrow !== undefined) {
+    const after = hclScalar(text, k + arrow.length);
+    if (!after) return undefined;
+    next = after.scalar;
+    k = after.to;
+  }
+  k = skipBlanks(text, k);
+  if (k < text.length && text[k] !== '#') return undefined;
+  return { key: key[1] as string, column: at, dash: false, json: false, scalar: scalar.scalar, ...(next && { next }) };
+}
+
+/** An HCL scalar at `at` (see {@link hclMember}) and where it ends. */
+function hclScalar(text: string, at: number): { scalar: Scalar; to: number } | undefined {
+  let written: string | undefined;
+  if ((written = quoted(text, at)) !== undefined && written[0] === '"') {
+    const inside = written.slice(1, -1);
+    return { scalar: { start: at + 1, end: at + written.length - 1, value: jsonString(written) ?? inside, written: inside, quoting: 'double' }, to: at + written.length };
+  }
+  if ((written = stickyAt(NUMBER, text, at)) !== undefined) return { scalar: { start: at, end: at + written.length, value: Number(written), written, quoting: 'number' }, to: at + written.length };
+  if ((written = stickyAt(HCL_UNKNOWN, text, at)) !== undefined) return { scalar: { start: at, end: at + written.length, value: undefined, written, quoting: 'number' }, to: at + written.length };
+  return undefined;
 }
 
 /** A JSON scalar at `at`, then only blanks and a comma. */

@@ -2,7 +2,8 @@
  * Values a text log holds on the line after the one that names them. A manifest a CI job prints,
  * each of its lines a record of its own, names an environment variable on one line and gives its
  * value on the next (`- name: SMTP_PASSWORD` then `value: ...` in YAML, `"name": "DB_PASSWORD",`
- * then `"value": "...",` in pretty JSON); a `.netrc` entry written over several lines opens with
+ * then `"value": "...",` in pretty JSON, `name  = "DB_PASSWORD"` then `value = "..."` in a
+ * Terraform plan, whose change gives two: `~ value = "old" -> "new"`); a `.netrc` entry written over several lines opens with
  * `machine HOST` and gives `login` and `password` on lines of their own; a debugging dump names
  * a key on one line and writes its string on the next (PHP's `var_dump`: `["password"]=>` then
  * `string(15) "..."`; a Rust struct printed with `{:#?}`: `password: Some(` then `"...",`). Read
@@ -50,6 +51,9 @@
  *   six, each line's text as written (literal: `#`, quotes and `: ` are the value's own, and a
  *   line that reads as a name or a key opens nothing; a blank line is passed over). The key
  *   selects the rule, as a key in an object does.
+ * - A change marker in a line's indentation is read as a blank (see unmarked in named-lines.ts): a
+ *   unified diff's `+` or `-` in the first column (`kubectl diff` of a Deployment), a plan's `+`,
+ *   `~`, `-/+` or `+/-`, and its `-` before an HCL member (before a YAML key `- ` is a list's dash).
  * - Blank lines and comment lines (`#` first past the blanks) are passed over; in a block
  *   scalar, a line that starts with `#` deeper than its key is one of the block's.
  * - A name line or a netrc entry's first line opens anew, whatever was open, but in a block
@@ -93,7 +97,7 @@ import { lineEnds } from '../detect/line-filter.js';
 import { ownTokens } from '../detect/scan.js';
 import { prefixLength, prefixShape } from './log-prefix.js';
 import { mayOpen, mayOpenBlock, passedOver } from './named-bytes.js';
-import { isSibling, isValueMember, keyLine, keyLineValue, memberLine, nameOf, valueBlockLine, type Quoting, type Scalar } from './named-lines.js';
+import { isSibling, isValueMember, keyLine, keyLineValue, memberLine, nameOf, unmarked, valueBlockLine, type Quoting, type Scalar } from './named-lines.js';
 import type { NamedSpan, NamedState, PendingKey } from './named-types.js';
 import { netrcOpening, netrcPairs } from './netrc-lines.js';
 
@@ -198,7 +202,7 @@ function lastReset(bytes: Buffer, state: NamedState | undefined): { from: number
         // A long line closes what was open: read on from the next.
         return { from: stop + 1, open: undefined };
       } else {
-        const text = bytes.toString('utf8', content, lineStop);
+        const text = unmarked(bytes.toString('utf8', content, lineStop));
         if (nameOf(memberLine(text)) !== undefined || netrcOpening(text) !== undefined || keyLine(text) !== undefined) {
           found = nl + 1;
           counted = 0;
@@ -259,7 +263,7 @@ function stepLine(data: Buffer, start: number, prefix: number, stop: number, bef
   const open = foreign ? undefined : before;
   const long = stop - (start + prefix) > MAX_NAMING_BYTES;
   if (long && open?.kind !== 'name' && open?.kind !== 'key') return { open: undefined };
-  const text = data.toString('utf8', start + prefix, stop);
+  const text = unmarked(data.toString('utf8', start + prefix, stop));
   // A block scalar's line is the block's, whatever it reads as: its text is literal.
   const blockLine = open?.kind === 'key' && open.style === 'block' ? keyLineValue(text, open) : undefined;
   if (open?.kind === 'key' && blockLine && 'scalar' in blockLine) return keyValue(open, blockLine.scalar, long);
@@ -294,9 +298,11 @@ function stepLine(data: Buffer, start: number, prefix: number, stop: number, bef
     const s = member.scalar;
     if (isValueMember(member)) {
       const next = long || read >= MAX_MEMBER_LINES ? undefined : { ...open, read };
-      const value = s.value;
-      if (value === undefined || s.written === '') return { open: next };
-      return { open: next, found: [{ start: s.start, end: s.end, value, written: s.written, quoting: s.quoting, key: member.key, members: open.members }] };
+      // A plan's change gives the member two values, its old one and its new one.
+      const values = [s, ...(member.next ? [member.next] : [])].flatMap((v) =>
+        v.value === undefined || v.written === '' ? [] : [{ start: v.start, end: v.end, value: v.value, written: v.written, quoting: v.quoting, key: member.key, members: open.members }],
+      );
+      return values.length > 0 ? { open: next, found: values } : { open: next };
     }
     if (long || !isSibling(member) || open.siblings >= MAX_SIBLINGS || read >= MAX_MEMBER_LINES) return { open: undefined };
     const members = typeof s.value === 'string' && !(member.key in open.members) ? { ...open.members, [member.key]: s.value } : open.members;

@@ -324,6 +324,70 @@ describe('values named on the line before', () => {
     expect(marked(['machine a.example.com', `  login ${long}`, '  password p'])).toEqual([]);
   });
 
+  it('reads a Terraform plan: an HCL name and value, a change marker before either, and both values of a change', () => {
+    const plan = [
+      '                      ~ {',
+      '                            name  = "DB_PASSWORD"',
+      '                          ~ value = "Tr0ub4dor-old" -> "s3cr3t-Pa55!new" # forces replacement',
+      '                        },',
+      '                      + {',
+      '                          + name  = "API_TOKEN"',
+      '                          + value = "f8Jq2LmX9vR4tYp7Zs1K"',
+      '                        },',
+      '                      - {',
+      '                          - name  = "SMTP_PASSWORD"',
+      '                          - value = "oldSmtp-9x" -> null',
+      '                        },',
+      '                      -/+ {',
+      '                          -/+ name  = "PIN_CODE"',
+      '                          -/+ value = 4921',
+    ];
+    expect(marked(plan)).toEqual([
+      '2: Tr0ub4dor-old -> Tr0ub4dor-old (*_password)',
+      '2: s3cr3t-Pa55!new -> s3cr3t-Pa55!new (*_password)',
+      '6: f8Jq2LmX9vR4tYp7Zs1K -> f8Jq2LmX9vR4tYp7Zs1K (*_token)',
+      '10: oldSmtp-9x -> oldSmtp-9x (*_password)',
+      '14: 4921 -> 4921 (pin_code)',
+    ]);
+    // What the plan prints in place of a value, and a name the rules leave.
+    expect(marked(['    + name  = "DB_PASSWORD"', '    + value = (sensitive value)', '    ~ name  = "LOG_LEVEL"', '    ~ value = "debug" -> "info"'])).toEqual([]);
+    // A comparison, Ruby's or PHP's `=>`, and text after the value are no HCL member.
+    for (const next of ['      value == "x"', '      value => "x"', '      value = "x" + suffix', '      value = x']) expect(marked(['      name  = "DB_PASSWORD"', next])).toEqual([]);
+  });
+
+  it('reads the lines of a unified diff, its + or - marker in the first column read as a blank', async () => {
+    const diff = [
+      '         - name: DB_PASSWORD',
+      '-          value: Tr0ub4dorOld3x',
+      '+          value: s3cr3tPa55New',
+      '+',
+      '+        - name: STRIPE_SECRET',
+      '+          value: "qK8vLm2ZpX9rT4wY"',
+      '-      - name: SMTP_PASSWORD',
+      '-        value: oldSmtpPw9x',
+      '-    "name": "API_PASSWORD",',
+      '-    "value": "jsonOldPw7"',
+      '+  db_password:',
+      '+    plainNextLinePw',
+    ];
+    expect(marked(diff)).toEqual([
+      '1: Tr0ub4dorOld3x -> Tr0ub4dorOld3x (*_password)',
+      '2: s3cr3tPa55New -> s3cr3tPa55New (*_password)',
+      '5: qK8vLm2ZpX9rT4wY -> qK8vLm2ZpX9rT4wY (*_secret)',
+      '7: oldSmtpPw9x -> oldSmtpPw9x (*_password)',
+      '9: jsonOldPw7 -> jsonOldPw7 (*_password)',
+      '11: plainNextLinePw -> plainNextLinePw (*_password)',
+    ]);
+    // Through the engine: both values of a plan's change replaced in their line, the markers kept.
+    const r = await runEngine(['      name  = "DB_PASSWORD"', '    ~ value = "Tr0ub4dor-old" -> "s3cr3t-Pa55!new"', '   - name: DB_PASSWORD', '-    value: Tr0ub4dorOld3x', ''].join('\n'));
+    expect(r.output).not.toMatch(/Tr0ub4dor|s3cr3t/);
+    expect(r.output).toMatch(/^ {4}~ value = "\[\[PASSWORD[^\]]*\]\]" -> "\[\[PASSWORD[^\]]*\]\]"\n.*\n- {4}value: "\[\[PASSWORD/m);
+    expect(r.summary).toMatchObject({ recordsIn: 4, appOut: 4, findings: { 'key:*_password': 3 } });
+    // A YAML list's dash is no marker: a value member after a dash is another item's.
+    expect(marked(['- name: DB_PASSWORD', '- value: Tr0ub4dorOld3x'])).toEqual([]);
+    expect(marked(['- name: DB_PASSWORD', '  value: Tr0ub4dorOld3x'])).toEqual(['1: Tr0ub4dorOld3x -> Tr0ub4dorOld3x (*_password)']);
+  });
+
   it('marks nothing and reads one byte a line in a batch with no name, entry or open state', () => {
     const data = Buffer.from('{"name":"DB_PASSWORD","value":"x"}\nGET /health 200\n\tat com.acme.App.main(App.java:12)\n');
     expect(namedValues(data, lineEnds(data), undefined, policy)).toBeUndefined();
@@ -376,6 +440,13 @@ describe('values named on the line before', () => {
       '            "Zq8v!pL2mN0xRt5",',
       '  token:',
       '    9fj3Kd8sL2mQ7hhY',
+      '                            name  = "DB_PASSWORD"',
+      '                          ~ value = "Tr0ub4dor-old" -> "s3cr3t-Pa55!new"',
+      '                          + value = "f8Jq2LmX9vR4tYp7Zs1K"',
+      '+        - name: STRIPE_SECRET',
+      '-          value: Tr0ub4dorOld3x',
+      '+',
+      '+  db_password:',
     ];
     expectSameMarksAtEveryCut(vocabulary, 16, marked, after);
   });
