@@ -49,6 +49,12 @@ export function holdsValueMember(input: string | Buffer): boolean {
 }
 
 /**
+ * The name's string up to where a pattern lies in it: its opening quote, then anything but that
+ * quote (`"user's ssn"`, `'ssn "primary"'`) and a line end.
+ */
+const NAME_STRING = `(?:"[^"\\n]*|'[^'\\n]*)`;
+
+/**
  * A pattern matching where `pattern` lies in a JSON key: it, the rest of the string, its closing
  * quote and a colon; or, with `named`, in the name of a name-value object
  * (`{"name":"ssn","value":...}`, see namedValue in members.ts). The pattern appears twice, so its
@@ -57,7 +63,7 @@ export function holdsValueMember(input: string | Buffer): boolean {
 export function inKeyPattern(pattern: string, named = true): string {
   const p = withoutCaptures(pattern) ?? pattern;
   const key = `(?:${p})[^"\\n]*"[ \\t\\r]*:`;
-  return named ? `${key}|${NAME_MEMBER}["'][^"'\\n]*(?:${p})` : key;
+  return named ? `${key}|${NAME_MEMBER}${NAME_STRING}(?:${p})` : key;
 }
 
 /**
@@ -185,15 +191,24 @@ function closesKey(input: Buffer, from: number): boolean {
   return input[j] === COLON;
 }
 
-/** {@link NAME_MEMBER}`["'][^"'\n]*` ending at `end`: read backwards from it. */
+/** {@link NAME_MEMBER}{@link NAME_STRING} ending at `end`: read backwards from it, from the string's opening quote, either. */
 function opensNamed(input: Buffer, end: number): boolean {
-  let j = end - 1;
-  while (j >= 0 && input[j] !== QUOTE && input[j] !== APOSTROPHE) {
-    if (input[j] === NL) return false;
-    j -= 1;
+  return namedFrom(input, quoteBefore(input, end, QUOTE)) || namedFrom(input, quoteBefore(input, end, APOSTROPHE));
+}
+
+/** The last `quote` before `end` with no line end after it, or -1. */
+function quoteBefore(input: Buffer, end: number, quote: number): number {
+  for (let j = end - 1; j >= 0; j--) {
+    if (input[j] === quote) return j;
+    if (input[j] === NL) return -1;
   }
-  if (j < 0) return false;
-  j = skipSpace(input, j - 1, -1);
+  return -1;
+}
+
+/** {@link NAME_MEMBER} ending right before the quote at `open` (none where `open` is -1). */
+function namedFrom(input: Buffer, open: number): boolean {
+  if (open < 0) return false;
+  let j = skipSpace(input, open - 1, -1);
   if (input[j] !== COLON) return false;
   j = skipSpace(input, j - 1, -1);
   if (!isQuote(input[j])) return false;
@@ -261,5 +276,5 @@ function isQuote(c: number | undefined): boolean {
 export function keyWordInKey(word: string, named = true): string {
   const words = wordsPattern(word);
   const key = `${words}(?:[^a-z0-9"\\n][^"\\n]*)?"[ \\t\\r]*:`;
-  return named ? `${key}|${NAME_MEMBER}(?:["'][^"'\\n]*)?${words}` : key;
+  return named ? `${key}|${NAME_MEMBER}(?:${NAME_STRING})?${words}` : key;
 }

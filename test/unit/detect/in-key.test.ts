@@ -61,6 +61,12 @@ describe('literalInKey', () => {
     expect(answer('account', true, '{"Name":"account","value":1}')).toBe(true);
     expect(answer('Account', false, '{"account_id":"a-1"}')).toBe(false);
     expect(answer('tél', true, '{"tel":1}')).toBe(false);
+    // A name's string holds the other quote: it ends only at its own (`"user's ssn"`, `'ssn "primary"'`).
+    expect(answer('ssn', true, '{"value":"536221234","name":"user\'s ssn"}')).toBe(true);
+    expect(answer('secret_access', true, '{"name":"\'aws_secret_access_key","value":"x"}')).toBe(true);
+    expect(answer('primary', true, "{'name': 'ssn \"primary\"', 'value': 1}")).toBe(true);
+    expect(answer('ssn', true, '{"name":"user" , "x":"\'s ssn","value":1}')).toBe(false);
+    expect(regexAnswer('ssn', true, '{"value":"536221234","name":"user\'s ssn"}')).toBe(true);
     // Places of a literal that overlap: the second one closes the key.
     expect(answer('a"a', false, 'a"a"a":')).toBe(true);
     // The name an OTLP kvlist's entries give: a name member's AnyValue, its key first.
