@@ -103,7 +103,8 @@ function markBackslashes(data: Buffer, ends: Int32Array, format: LineFormat, slo
  * container's record of a JSON line of 390 bytes, costs less than that reading and its prefilter
  * test, about 10). Undefined when an escape hides what no
  * reading spells, as a `\u` escape may once decoded, finishing a percent-escape or a character
- * reference that detection decodes in turn (`%\u00340`, `&\u002364;`).
+ * reference that detection decodes in turn (`%\u00340`, `&\u002364;`), or a `\/` in a MIME
+ * encoded word's base64 (`=?UTF-8?B?Wm\/Dq...?=`, as PHP's json_encode writes every `/`).
  */
 function escapedReadings(bytes: Buffer): Buffer[] | undefined {
   const parsed = controlEscapesDecoded(bytes);
@@ -115,10 +116,11 @@ function escapedReadings(bytes: Buffer): Buffer[] | undefined {
   // A line that parses is read as its strings, never as text (see decodeLineText).
   const text = isJsonRecord(bytes) ? undefined : textEscapesDecoded(bytes);
   if (text) readings.push(text);
-  return bytes.includes(UNICODE_ESCAPE) && readings.some(hasRawEscape) ? undefined : readings;
+  return (bytes.includes(UNICODE_ESCAPE) || bytes.includes(ESCAPED_SLASH)) && readings.some(hasRawEscape) ? undefined : readings;
 }
 
 const UNICODE_ESCAPE = Buffer.from('\\u');
+const ESCAPED_SLASH = Buffer.from('\\/');
 const ESCAPED_BACKSLASH = Buffer.from('\\\\');
 
 /**

@@ -166,11 +166,16 @@ describe('the raw-line fast path gives the same result as the structured path', 
       '{conn=postgres:\\/\\/admin:hunt\\ter2@localhost\\/db}',
       '{"msg":"conn postgres:\\/\\/admin:hunt\\ter2@localhost\\/db",}',
       '{"msg":"login\\n","url":"https:\\/\\/admin:s3cr\\tet@localhost"}{"n":1}',
+      // A name that holds an apostrophe before what names the value, or starts with one.
+      '{"value":"hunter2xyz","name":"user\'s db_password"}',
+      '{"name":"\'aws_secret_access_key","value":"dVoxkSmGUNEPvjAg5IHhu7YaNPCy/wzEKXSL6ULo"}',
+      // A MIME encoded word whose base64 holds a `\/`, as PHP's json_encode writes it (Zoë Brontë <zoe@example.co.uk>).
+      '{"subject":"=?UTF-8?B?Wm\\/DqyBCcm9udMOrIDx6b2VAZXhhbXBsZS5jby51az4=?="}',
     ];
     for (const format of ['auto', 'jsonl'] as const) {
       const r = both(lines, format);
       const out = Buffer.from(r.output).toString();
-      for (const secret of ['hunter2xyz', 'hunt\\ter2', 's3cr\\tet']) expect(out, format).not.toContain(secret);
+      for (const secret of ['hunter2xyz', 'hunt\\ter2', 's3cr\\tet', 'dVoxkSmG', 'Wm\\/Dqy']) expect(out, format).not.toContain(secret);
     }
   });
 
