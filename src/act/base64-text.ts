@@ -123,7 +123,31 @@ export function base64TextIn(text: string, budget: InflateBudget = inflateBudget
     }
     i = next;
   }
-  return out;
+  return segmentsIn(text, out, budget);
+}
+
+/**
+ * A URL's path segment of base64 (16 characters or more, its padding with it), a slash before it
+ * and a slash, a query, a fragment, a quote, a blank or the end after it: `/reset/YXdz...Jl/confirm`,
+ * `example.com/reset/bWFp...=/confirm`. Neither is a run's reading: unpadded, the run goes on into
+ * the next segment, whose letters the decoding cannot end at; after a host's name, no run starts
+ * at all (a run after a dot is a JWT's part). A segment before a dot and another run is one.
+ */
+const SEGMENT = /(?<=\/)[A-Za-z0-9+_-]{16,}={0,2}(?=[/\\?#&"'\s]|$)(?!\.[A-Za-z0-9+/_-])/g;
+
+/** `found` (in order) and the path segments of `text` that spell text (see {@link SEGMENT}) and lie in none of them, in order. */
+function segmentsIn(text: string, found: Base64Text[], budget: InflateBudget): Base64Text[] {
+  if (!text.includes('/')) return found;
+  let out = found;
+  SEGMENT.lastIndex = 0;
+  for (let m = SEGMENT.exec(text); m !== null; m = SEGMENT.exec(text)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    if (found.some((r) => r.start < end && start < r.end) || !HEAD.test(m[0])) continue;
+    const read = decoded(m[0], false, budget);
+    if (read && read.length === undefined) out = [...out, { start, end, ...read.text }];
+  }
+  return out === found ? found : out.sort((a, b) => a.start - b.start);
 }
 
 /** A wrapped run's last line, shorter than a run is, right after a line break. */

@@ -60,6 +60,29 @@ describe('base64TextIn', () => {
     expect(base64TextIn(`${b64('{"alg":"none","x":1}')}.${b64('{"sub":"someone@example.com"}')}.`)).toEqual([]);
   });
 
+  it("reads a URL's path segment alone: unpadded before the next segment, after a host's name, padded or not", () => {
+    const key = 'aws key AKIAZ3MSJV4WJQ7ORMNP here';
+    const mail = 'mail: alice.smith@example.org!';
+    expect(b64(key)).not.toContain('=');
+    const cases: Array<[string, string]> = [
+      [`{"url":"/reset/${b64(key)}/confirm"}`, key],
+      [`{"url":"/reset/${b64(mail).replace(/=+$/, '')}/confirm"}`, mail],
+      [`{"url":"https://example.com/reset/${b64(mail)}/confirm"}`, mail],
+      [`GET https://app.example.com/unsubscribe/${b64(mail)}?utm=1 HTTP/1.1`, mail],
+    ];
+    for (const [text, spelled] of cases) {
+      expect(mayHoldBase64Text(text), text).toBe(true);
+      const found = base64TextIn(text);
+      expect(found.map((f) => f.text), text).toEqual([spelled]);
+      // Written again as it was: the segment alone, its padding as it had it.
+      const [f] = found;
+      if (f) expect(encodedText(f.text, f)).toBe(text.slice(f.start, f.end));
+    }
+    // A JWT's part in a path, before a dot, stays; so does a path of words.
+    expect(base64TextIn(`/verify/${b64('{"alg":"none","x":1}')}.${b64('{"sub":"someone@example.com"}')}/done`)).toEqual([]);
+    expect(base64TextIn('https://example.com/org/apache/hadoop/ConnectionManagerFactory/x')).toEqual([]);
+  });
+
   it('reads a body wrapped at a fixed width as one run, and writes it again so', () => {
     const env = `export GITHUB_TOKEN=ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8\nexport DB_PASSWORD=Sup3rS3cretPW\nexport REGION=eu-west-1\n`;
     const body = b64(env).replace(/(.{76})(?=.)/g, '$1\r\n');
