@@ -7,6 +7,7 @@ import type { CompiledPolicy } from '../detect/compile.js';
 import type { KeyDecision, KeyRules } from '../detect/key-rules.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
 import type { JsonValue } from '../record.js';
+import { LogveilError } from '../errors.js';
 
 /**
  * Sets an own member, whatever its name: JSON.parse makes `__proto__` an ordinary member, and so
@@ -65,6 +66,31 @@ const FIELD_NAME = /^(?:[a-z]+(?:[_.-][a-z]+)*|[a-z]+(?:[A-Z][a-z]+)+|(?:[A-Z][a
 export function standsAsValue(key: string, body: JsonValue): boolean {
   const forms = new ValueSet([key, ...decodedForms(key)]);
   return forms.values.length > 0 && leaves(body).some((leaf) => repeatsIn(leaf, forms, () => []).length > 0);
+}
+
+/** A field's path in an error's message (see fieldPath in record.ts): `$` and one step or more. */
+const PATH_IN_MESSAGE = /\$(?:\.[A-Za-z_$][\w$-]*|\[(?:\d+|"(?:[^"\\]|\\.)*")\]|\{key\})+/g;
+
+/**
+ * `err` with each field path its message names left out where a key on it holds a value of
+ * `body` (six characters or more: as written, as JSON escapes it in the path, or as the path's own
+ * escapes read). The walk names a path with its keys as redacted so far; a key that holds a
+ * value the record redacts elsewhere is redacted after it (see repeats.ts), so the message of an
+ * error thrown before would print that value in clear, on stderr and in the security events.
+ */
+export function withoutValuesInPaths(err: unknown, body: JsonValue): unknown {
+  if (!(err instanceof LogveilError)) return err;
+  const paths = err.message.match(PATH_IN_MESSAGE);
+  if (!paths) return err;
+  const values = [...new Set(leaves(body).filter((v) => v.length >= MIN_REPEATED_VALUE))].flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]);
+  let message = err.message;
+  for (const path of paths) {
+    const readings = [path, ...decodedForms(path)];
+    if (values.some((v) => readings.some((r) => r.includes(v)))) message = message.replace(path, 'a field whose key holds a value of the record');
+  }
+  if (message === err.message) return err;
+  const Kind = err.constructor as new (code: string, message: string) => LogveilError;
+  return new Kind(err.code, message);
 }
 
 /**

@@ -18,7 +18,7 @@ import { compressionOf, inflateBudget, mayInflate, PROBE_BYTES } from './compres
 import { DROP, mayHoldEncodedText, readEncodedCommands, readEncodedTexts, type Scan } from './encoded-readings.js';
 import { anyValueContainer, anyValueItems, anyValueMember, kvlistName, redactedMember } from './any-value.js';
 import { entryRules, itemRule } from './argument-items.js';
-import { contextWith, memberDecision, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue, takes } from './members.js';
+import { contextWith, memberDecision, namedValue, NO_KEYS, onlyAsKey, setMember, standsAsValue, takes, withoutValuesInPaths } from './members.js';
 import type { RedactOptions, RedactOutcome } from './redact-options.js';
 import { DropRecord, Redactor } from './redactor.js';
 import { redactRepeats, type FirstPass } from './repeats.js';
@@ -50,7 +50,7 @@ export function redactRecord(record: LogRecord, options: RedactOptions): RedactO
     if (err instanceof DropRecord) {
       return { kind: 'drop', findings: walker.findings, reason: `drop-record by "${err.detectorId}"` };
     }
-    throw err;
+    throw withoutValuesInPaths(err, record.body);
   }
 }
 

@@ -279,6 +279,37 @@ describe('redactRecord', () => {
     expect(() => redactRecord(record({ 'a@b.org': 1, 'c@d.org': 2 }), masking)).toThrow(expect.objectContaining({ code: 'KEY_COLLISION' }));
   });
 
+  it("names no path in an error's message through a key that holds a value of the record", () => {
+    const secret = 'Hunter2Secret!xyz';
+    const masking = { ...options, actions: new ActionPolicy({ byDetector: { email: { type: 'mask' } } }) };
+    let deep: JsonValue = 1;
+    for (let i = 0; i < 70; i++) deep = { d: deep };
+    const encoded = (text: string, times: number): string => (times === 0 ? text : encoded(Buffer.from(`note ${text}`).toString('base64'), times - 1));
+    const cases: Array<[JsonValue, string, RedactOptions]> = [
+      // Nesting too deep under a key that holds the password (the repeats pass redacts it after the walk).
+      [{ password: secret, x: { [`note pw ${secret}`]: deep } }, 'RECORD_TOO_DEEP', options],
+      // Two keys masked to the same text, under a key that is the password.
+      [{ [secret]: { 'a@b.org': 1, 'c@d.org': 2 }, password: secret }, 'KEY_COLLISION', masking],
+      // Text in base64 nested too deep, under a key that spells the password with an escape the path reads.
+      [{ a: { [secret.replace('!', '%21')]: encoded('mail bob@example.com', 10) }, password: secret }, 'RECORD_TOO_DEEP', options],
+    ];
+    for (const [body, code, opts] of cases) {
+      let thrown: unknown;
+      try {
+        redactRecord(record(body), opts);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown, code).toMatchObject({ code });
+      const message = (thrown as Error).message;
+      expect(message).toContain('a field whose key holds a value of the record');
+      expect(message).not.toMatch(/Hunter2|%21xyz/);
+      expect((thrown as Error).stack).not.toContain('Hunter2');
+    }
+    // Where no key holds one, the path is named.
+    expect(() => redactRecord(record({ x: { note: deep }, password: secret }), options)).toThrow(/at \$\.x\.note\.d\.d/);
+  });
+
   it('trusts token syntax only where no detector finds anything inside it', () => {
     const fake = redactRecord(record({ msg: 'ref [[X:h1.4111111111111111]]', password: '[[X:h1.4111111111111111]]' }), options);
     expect(JSON.stringify(fake.kind === 'keep' && fake.body)).not.toContain('4111111111111111');
