@@ -1,8 +1,6 @@
 /** What replaces a finding: a token, a keyed hash, a mask or a partial mask. */
 import type { DataKey, HashKey } from '../crypto/keys/cache.js';
 import { encryptToken, hashToken, wrapToken } from '../crypto/token.js';
-import type { CompiledPolicy } from '../detect/compile.js';
-import { scanText } from '../detect/scan.js';
 import type { ResolvedAction } from './actions.js';
 
 /** Key material for one record; obtained by the caller before the (synchronous) redaction. */
@@ -39,11 +37,4 @@ export function partial(value: string, keepFirst: number, keepLast: number, mask
     maskChar.repeat(chars.length - keepFirst - keepLast) +
     chars.slice(chars.length - keepLast).join('')
   );
-}
-
-/** `text` with every finding of `policy` masked by its label (`[[PASSWORD]]`): for what a person typed or a report shows. */
-export function maskedText(policy: CompiledPolicy, text: string): string {
-  let out = text;
-  for (const m of scanText(policy, text).reverse()) out = out.slice(0, m.start) + wrapToken(m.detector.spec.label) + out.slice(m.end);
-  return out;
 }

@@ -85,5 +85,15 @@ describe('logveil redact --dry-run', () => {
         expect(r.stdout).not.toContain('Tr0ub4dor3xyz');
       }
     }
+    // A key rule that masks with a text of its own (`***`) renames the key as a token does.
+    writeFileSync(
+      join(dir, 'mask-text.yaml'),
+      'pack: mask-text\ndetectors: []\nkeyRules:\n  - keys: [password]\n    mode: redact\n    label: PASSWORD\n    category: credential\n    severity: high\n    action: {type: mask, text: "***"}\n',
+    );
+    writeFileSync(join(dir, 'masked.jsonl'), '{"password":"Hunter2Secret!xyz","Hunter2Secret!xyz":{"e":"alice.leak@example.com"}}\n');
+    const r = logveil(['redact', '--dry-run', '-p', pii, '-p', 'mask-text.yaml', '--compare', pii, 'masked.jsonl'], { cwd: dir, home });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('masked.jsonl:1 (path withheld)');
+    expect(r.stdout).not.toContain('Hunter2Secret');
   });
 });

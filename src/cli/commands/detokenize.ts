@@ -18,7 +18,7 @@ import { loadConfig } from '../../config/config.js';
 import { detokenizeText } from '../../crypto/detokenize.js';
 import { openExportKeys, type ExportKeys } from '../../crypto/keys/export-keys.js';
 import { MASTER_KEY_FILE } from '../../crypto/keys/local.js';
-import { maskedText } from '../../act/replace.js';
+import { maskedText } from '../../act/masked-text.js';
 import { openRuntime } from '../../pipeline/runtime.js';
 import { FirehoseSecuritySink } from '../../sinks/firehose/security.js';
 import { createFirehoseClient, FirehoseStream } from '../../sinks/firehose/stream.js';

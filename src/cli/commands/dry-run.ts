@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { LogveilConfig } from '../../config/config.js';
-import { maskedText } from '../../act/replace.js';
+import { maskedText } from '../../act/masked-text.js';
 import type { DataKeyCache } from '../../crypto/keys/cache.js';
 import { decryptToken, findTokens } from '../../crypto/token.js';
 import type { CompiledPolicy } from '../../detect/compile.js';
@@ -176,10 +176,11 @@ function countChanged(run: PolicyRun): number {
 
 function diff(a: PolicyRun, b: PolicyRun, examples: number): Record<string, { new: number; lost: number; newAt: string[]; lostAt: string[] }> {
   const out: Record<string, { new: number; lost: number; newAt: string[]; lostAt: string[] }> = {};
-  // Records where either run names a key by a token: a key one policy redacts (as a value it
-  // repeats, say) the other may name as written.
+  // Records where either run redacts a key (its finding's path ends in {key}) or names one by a
+  // token: a key one policy redacts (as a value it repeats, say; with a mask text, `***`, as much
+  // as with a token) the other may name as written.
   const renamed = new Set<string>();
-  for (const run of [a, b]) for (const set of run.findings.values()) for (const w of set) if (w.includes('[[')) renamed.add(w.slice(0, w.indexOf(' ')));
+  for (const run of [a, b]) for (const set of run.findings.values()) for (const w of set) if (w.includes('[[') || w.includes('{key}')) renamed.add(w.slice(0, w.indexOf(' ')));
   for (const id of new Set([...a.findings.keys(), ...b.findings.keys()])) {
     const before = a.findings.get(id) ?? new Set<string>();
     const after = b.findings.get(id) ?? new Set<string>();
