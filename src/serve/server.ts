@@ -61,6 +61,15 @@ const PROTOBUF = 'application/x-protobuf';
 const DEFAULT_CLOSE_GRACE_MS = 10_000;
 
 /** The google.rpc.Status code of an HTTP status (OTLP/HTTP answers errors with one). */
+/** A header's value quoted in an answer only as a media type or a coding: a sender's header may hold anything (`text/alice@example.com`). */
+const MEDIA_TYPE = /^[\w.+-]{1,64}\/[\w.+-]{1,64}$/;
+const CODING = /^[\w.-]{1,32}$/;
+
+/** `value` where `form` says it is one of the header's names, else `otherwise`. */
+function headerNamed(value: string, form: RegExp, otherwise: string): string {
+  return form.test(value) ? value : otherwise;
+}
+
 const RPC_CODE: Record<number, number> = { 400: 3, 404: 5, 405: 12, 413: 8, 415: 3, 500: 13, 503: 14 };
 
 /** The client went away before its body was read. */
@@ -134,7 +143,7 @@ export class RedactServer {
       if (req.method !== 'POST') throw new OtlpRequestError(405, 'use POST');
       const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       if (signal && type === PROTOBUF) protobufOf = signal;
-      else if (signal && type !== 'application/json') throw new OtlpRequestError(415, `OTLP as ${type || 'no content type'} is not taken: send OTLP/HTTP JSON (application/json) or protobuf (${PROTOBUF})`);
+      else if (signal && type !== 'application/json') throw new OtlpRequestError(415, `OTLP as ${type ? headerNamed(type, MEDIA_TYPE, 'this content type') : 'no content type'} is not taken: send OTLP/HTTP JSON (application/json) or protobuf (${PROTOBUF})`);
       const body = await this.#body(req);
       if (this.#closing) throw new OtlpRequestError(503, 'the service is stopping');
       if (this.#queued >= this.#o.maxQueued) throw new OtlpRequestError(503, 'too many requests waiting; try again');
@@ -212,7 +221,7 @@ export class RedactServer {
     const raw = Buffer.concat(chunks);
     const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     if (encoding === 'identity') return raw;
-    if (encoding !== 'gzip') throw new OtlpRequestError(415, `content encoding ${encoding} is not taken: gzip or none`);
+    if (encoding !== 'gzip') throw new OtlpRequestError(415, `content encoding ${headerNamed(encoding, CODING, 'given')} is not taken: gzip or none`);
     try {
       return gunzipSync(raw, { maxOutputLength: max });
     } catch (err) {

@@ -143,7 +143,13 @@ describe('RedactServer', () => {
       const bomb = await fetch(`${url}/v1/lines`, { method: 'POST', body: gzipSync('x'.repeat(100_000)), headers: { 'content-encoding': 'gzip' } });
       expect([bomb.status, await bomb.json()]).toEqual([413, { code: 8, message: 'the body is larger than 1000 bytes once gunzipped' }]);
       const other = await fetch(`${url}/v1/lines`, { method: 'POST', body: 'x', headers: { 'content-encoding': 'br' } });
-      expect(other.status).toBe(415);
+      expect([other.status, await other.json()]).toEqual([415, { code: 3, message: 'content encoding br is not taken: gzip or none' }]);
+      // A header's value is quoted only as a media type or a coding: a sender's header may hold anything.
+      const mailed = await fetch(`${url}/v1/lines`, { method: 'POST', body: 'x', headers: { 'content-encoding': 'alice.leak@example.com' } });
+      expect([mailed.status, await mailed.json()]).toEqual([415, { code: 3, message: 'content encoding given is not taken: gzip or none' }]);
+      const typed = await fetch(`${url}/v1/logs`, { method: 'POST', body: 'x', headers: { 'content-type': 'text/alice.leak@example.com' } });
+      expect(typed.status).toBe(415);
+      expect(JSON.stringify(await typed.json())).not.toContain('alice');
       const get = await fetch(`${url}/v1/logs`);
       expect(get.status).toBe(405);
     });
