@@ -9,6 +9,7 @@ import { describeSource, eventSource, type CloudWatchPayload } from '../codecs/c
 import { decodeRecordData } from '../codecs/aws-events.js';
 import { allEnvelopeLines } from '../codecs/log-events.js';
 import type { DataKey } from '../crypto/keys/cache.js';
+import { maskedText } from '../act/masked-text.js';
 import type { CompiledPolicy } from '../detect/compile.js';
 import { LogveilError } from '../errors.js';
 import type { QuarantineEntry } from '../pipeline/batch.js';
@@ -40,6 +41,9 @@ function fieldsHold(fields: readonly FieldFinding[]): string {
 }
 
 /** Collects the units of one invocation's inputs, and what was dropped or quarantined before redaction. */
+/** The longest record id a source quotes (see InputDecoder.sourceId). */
+const MAX_ID_CHARS = 256;
+
 export class InputDecoder {
   readonly units: Unit[] = [];
   readonly events: Owned<SecurityEvent>[] = [];
@@ -50,6 +54,16 @@ export class InputDecoder {
 
   constructor(setup: DecodeSetup) {
     this.#setup = setup;
+  }
+
+  /**
+   * A record's id as its security events and quarantine entries name it: `id` where it is a string
+   * of at most 256 characters that holds nothing the policy would redact, else `place`
+   * (`records[3]`). AWS makes these ids (a Firehose recordId, a Kinesis eventID); a saved
+   * event's may hold anything.
+   */
+  sourceId(id: unknown, place: string): string {
+    return typeof id === 'string' && id.length <= MAX_ID_CHARS && maskedText(this.#setup.policy, id) === id ? id : place;
   }
 
   /** The counts of input `owner` (created at zero). */

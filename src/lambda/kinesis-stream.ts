@@ -19,14 +19,14 @@ import type { LambdaHandler } from './subscription.js';
  * Each record's data into `decoder`, owned by its index: undecodable base64 is quarantined, the
  * rest is read as CloudWatch Logs payloads or lines (see InputDecoder.addRecordData). `base` adds
  * to each record's source, `{recordId}`: its `eventID` (`shardId-...:<sequence number>`), else its
- * sequence number, else its place. Messages name a record by its place, `Records[3]`, never by a
+ * sequence number, else (or where the id holds what the policy would redact) its place. Messages name a record by its place, `Records[3]`, never by a
  * field of it: a saved event's fields are whatever its file holds (see replay.ts), and a record's
  * `partitionKey` is the producer's choice, often a user id or an address.
  */
 export function addKinesisRecords(decoder: InputDecoder, records: readonly KinesisStreamRecord[], base: SourceRef = {}): void {
   records.forEach((r, i) => {
     const id = [r?.eventID, r?.kinesis?.sequenceNumber].find((v: unknown): v is string => typeof v === 'string');
-    const source: SourceRef = { ...base, recordId: id ?? `Records[${i}]` };
+    const source: SourceRef = { ...base, recordId: decoder.sourceId(id, `Records[${i}]`) };
     const data: unknown = r?.kinesis?.data;
     let raw: Buffer;
     try {

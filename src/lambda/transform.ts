@@ -11,6 +11,7 @@
  * under Lambda's 6 MB limit: records that do not fit are re-ingested through PutRecordBatch
  * (already redacted, split to the record limit) and marked `Dropped`, and counted.
  */
+import { maskedText } from '../act/masked-text.js';
 import {
   deliveryStreamName,
   RESPONSE_OVERHEAD_BYTES,
@@ -49,17 +50,17 @@ export function createTransformHandler(rt: LambdaRuntime): LambdaHandler<Firehos
       try {
         keys = await rt.batchKeys();
       } catch (err) {
-        const records = droppedForKeys(rt, input, event.invocationId, err);
-        await reportDropped(rt, { reason: 'key-unavailable', records: input.length, code: errorCode(err) }, event.invocationId, deadline);
+        const records = droppedForKeys(rt, input, invocationOf(rt, event), err);
+        await reportDropped(rt, { reason: 'key-unavailable', records: input.length, code: errorCode(err) }, invocationOf(rt, event), deadline);
         return { records };
       }
       const intake = new Intake(rt, keys);
       try {
         return await transformRecords(rt, event, input, intake, keys, deadline);
       } catch (err) {
-        if (!intake.deliveryStarted) await salvageQuarantine(rt, intake, deadline, event.invocationId);
-        const records = droppedForFailure(rt, input, intake, event.invocationId, err);
-        await reportDropped(rt, { reason: 'processing-failed', records: input.length, code: errorCode(err) }, event.invocationId, deadline);
+        if (!intake.deliveryStarted) await salvageQuarantine(rt, intake, deadline, invocationOf(rt, event));
+        const records = droppedForFailure(rt, input, intake, invocationOf(rt, event), err);
+        await reportDropped(rt, { reason: 'processing-failed', records: input.length, code: errorCode(err) }, invocationOf(rt, event), deadline);
         return { records };
       }
     } catch (err) {
@@ -85,7 +86,7 @@ async function transformRecords(rt: LambdaRuntime, event: FirehoseTransformEvent
   const overflowLines = overflow.flatMap((i) => lines[i] as AppLine[]);
   const outcome = await intake.deliver(overflowLines, deadline, reingest);
   rt.metrics.add('reingested', overflow.length);
-  if (outcome.failedOwners.size > 0) deliveryProblems(rt, event.invocationId, outcome);
+  if (outcome.failedOwners.size > 0) deliveryProblems(rt, invocationOf(rt, event), outcome);
   intake.finish();
   return { records: response };
 }
@@ -93,12 +94,13 @@ async function transformRecords(rt: LambdaRuntime, event: FirehoseTransformEvent
 /**
  * Each record's data into `decoder`, owned by its index: undecodable base64 is quarantined, the
  * rest is read as CloudWatch Logs payloads or lines (see InputDecoder.addRecordData). `base`
- * adds to each record's source, `{recordId}`. Messages name a record by its place,
+ * adds to each record's source, `{recordId}` (its place where the id holds what the policy
+ * would redact, see InputDecoder.sourceId). Messages name a record by its place,
  * `records[3]`, never by its id: a saved event's id is whatever the file holds.
  */
 export function addFirehoseRecords(decoder: InputDecoder, input: readonly FirehoseTransformRecord[], base: SourceRef = {}): void {
   input.forEach((r, i) => {
-    const source: SourceRef = { ...base, recordId: typeof r?.recordId === 'string' ? r.recordId : `records[${i}]` };
+    const source: SourceRef = { ...base, recordId: decoder.sourceId(r?.recordId, `records[${i}]`) };
     let raw: Buffer;
     try {
       raw = decodeBase64(r?.data, `Firehose records[${i}]`);
@@ -225,6 +227,16 @@ async function reportDropped(rt: LambdaRuntime, drop: Pick<RecordsDroppedEvent, 
 /** An error's code, or its name: never its message. */
 function errorCode(err: unknown): string {
   return err instanceof LogveilError ? err.code : ((err as Error)?.name ?? 'error');
+}
+
+/**
+ * The invocation's id as messages and security events name it: none where it is no string of at
+ * most 256 characters, or holds what the policy would redact (Firehose makes it; a saved event's
+ * may hold anything).
+ */
+function invocationOf(rt: LambdaRuntime, event: FirehoseTransformEvent): string | undefined {
+  const id: unknown = event?.invocationId;
+  return typeof id === 'string' && id.length <= 256 && maskedText(rt.policy, id) === id ? id : undefined;
 }
 
 function recordIdOf(r: FirehoseTransformRecord | undefined, i: number): string {

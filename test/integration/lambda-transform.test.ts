@@ -133,11 +133,11 @@ describe('firehose-transform', () => {
       ...Array.from({ length: 3 }, (_, r) => gzipSync(JSON.stringify(cwPayload(Array.from({ length: 10 }, (_, i) => `r${r} e${i} user maria.lopez@corp-mail.net ${'x'.repeat(60)}`), `r${r}`)))),
       Buffer.from([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3]),
     ];
-    const failing = async (): Promise<{ res: FirehoseTransformResponse; problems: string[]; metrics: LambdaMetrics }> => {
+    const failing = async (invocationId = 'test-invocation'): Promise<{ res: FirehoseTransformResponse; problems: string[]; metrics: LambdaMetrics }> => {
       const transform = await openHandler('firehose-transform', { ...aws.env, LOGVEIL_MAX_RESPONSE_BYTES: '2048', LOGVEIL_DELIVERY_MAX_ATTEMPTS: '2' });
       const spy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
       try {
-        const res = await transform({ ...firehoseEvent(records), deliveryStreamArn: 'not-an-arn' });
+        const res = await transform({ ...firehoseEvent(records), invocationId, deliveryStreamArn: 'not-an-arn' });
         return { res, problems: spy.mock.calls.map((c) => String(c[0])), metrics: transform.runtime.metrics };
       } finally {
         spy.mockRestore();
@@ -158,6 +158,14 @@ describe('firehose-transform', () => {
       expect(securityEvents(aws.server).filter((e) => e.type === 'records-dropped')).toEqual([
         expect.objectContaining({ reason: 'processing-failed', records: 4, code: 'FIREHOSE_ARN_INVALID', invocationId: 'test-invocation' }),
       ]);
+    });
+
+    it('names no invocation whose id holds what the policy would redact (a saved event holds anything)', async () => {
+      const { problems } = await failing('inv alice.leak@example.com');
+      expect(problems).toEqual([expect.stringMatching(/^logveil: Firehose invocation \?: processing failed \(FIREHOSE_ARN_INVALID\)/)]);
+      const dropped = securityEvents(aws.server).filter((e) => e.type === 'records-dropped');
+      expect(dropped.at(-1)).not.toHaveProperty('invocationId');
+      expect(JSON.stringify(securityEvents(aws.server))).not.toContain('alice.leak');
     });
 
     it('counts a quarantined record as dropped when its entry cannot be delivered either', async () => {

@@ -220,6 +220,15 @@ describe('saved Firehose transformation events', () => {
     expect(r.replay.counts).toEqual({ events: 3, controlMessages: 1, emptyDataMessages: 1, emptyRecords: 1 });
   });
 
+  it('names a record by its place in security events where its id holds what the policy would redact, and answers it by its id', async () => {
+    const ids = ['alice.leak@example.com', 'AKIAQ4LXZP7RWM3TNV5K', '49546986683135544286507457936321625675700192471156785154'];
+    const r = await replay('firehose', event([Buffer.from(`a ${EMAIL}`), Buffer.from(`b ${EMAIL}`), Buffer.from(`c ${EMAIL}`)], ids));
+    expect(r.out.map((l) => (JSON.parse(l) as { recordId: string }).recordId)).toEqual(ids);
+    const sources = r.events.filter((e) => e.type === 'findings').map((e) => e.source?.recordId);
+    expect(sources).toEqual(['records[0]', 'records[1]', ids[2]]);
+    expect(JSON.stringify(r.events)).not.toMatch(/alice\.leak|AKIAQ4LXZP7RWM3TNV5K/);
+  });
+
   it("reads an event written with Python's indent=0 as one, and a top-level array as its events", async () => {
     const one = event([Buffer.from(`a ${EMAIL}`), Buffer.from('b')]);
     const indent0 = one.replace(/\n +/g, '\n');
