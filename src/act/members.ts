@@ -182,11 +182,12 @@ export function memberDecision(rules: KeyRules, key: string, asNamed: string | u
 /**
  * What another program wrote in place of a value it hid (Rails' `[FILTERED]`, GitHub's `***`,
  * Ansible's no_log text, Terraform's `(sensitive value)`, a redactor's `<redacted>`), or a
- * reference to one (`${DB_PASSWORD}`, `{{ vault_db_password }}`, without a default written in it):
- * no value to redact, and a finding for it would count a secret that is not there.
+ * reference to one (`${DB_PASSWORD}`, `{{ vault_db_password }}`, without a default written in it),
+ * or what stands for no value at all (JavaScript's `undefined` as a string, a format's `%s` left
+ * unfilled): no value to redact, and a finding for it would count a secret that is not there.
  */
 const MASKED =
-  /^(?:\[(?:FILTERED|REDACTED|MASKED|HIDDEN|PROTECTED|SENSITIVE|REMOVED)\]|<(?:redacted|hidden|masked|filtered|sensitive|secret|removed)>|\*{3,}|REDACTED|VALUE_SPECIFIED_IN_NO_LOG_PARAMETER|NOT_LOGGING_PASSWORD|\(sensitive(?: value)?\)|\$\{[A-Za-z_][\w.]*\}|\{\{\s*[\w.]+\s*\}\})$/i;
+  /^(?:\[(?:FILTERED|REDACTED|MASKED|HIDDEN|PROTECTED|SENSITIVE|REMOVED)\]|<(?:redacted|hidden|masked|filtered|sensitive|secret|removed)>|\*{3,}|REDACTED|VALUE_SPECIFIED_IN_NO_LOG_PARAMETER|NOT_LOGGING_PASSWORD|\(sensitive(?: value)?\)|\$\{[A-Za-z_][\w.]*\}|\{\{\s*[\w.]+\s*\}\}|undefined|%[sv]|%\(\w+\)s)$/i;
 
 /**
  * True when `rule` takes `value`: a rule with `strings` takes a string only (see

@@ -601,11 +601,12 @@ describe('a mask or a reference another program wrote under a rule\'s key', () =
       '{"params":{"user":{"login":"ops","password":"[FILTERED]"}}}',
       '{"password":"********","token":"<redacted>","api_key":"[FILTERED]","secret":"${SECRET}","client_secret":"REDACTED"}',
       '{"changed":true,"password":"VALUE_SPECIFIED_IN_NO_LOG_PARAMETER","secret":"{{ vault_db_password }}","value":"(sensitive value)","login_password":"NOT_LOGGING_PASSWORD"}',
+      '{"password":"undefined","token":"%s","secret":"%(secret)s"}',
       '{"password":"${DB_PASSWORD:-Pr0d-Pass}","token":"{{ x | default(\'S3cr3t!\') }}","secret":"***abc"}',
     ];
     const { out } = await run(builtin, lines);
-    expect(out.slice(0, 3)).toEqual(lines.slice(0, 3));
-    expect(out[3]).toBe('{"password":"[[PASSWORD]]","token":"[[SECRET]]","secret":"[[SECRET]]"}');
+    expect(out.slice(0, 4)).toEqual(lines.slice(0, 4));
+    expect(out[4]).toBe('{"password":"[[PASSWORD]]","token":"[[SECRET]]","secret":"[[SECRET]]"}');
     expect(explainKeys(builtin, lines[1] as string)).toEqual([]);
   });
 });
