@@ -237,6 +237,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
       quarantineKey: transfers[0] as KeyTransfer,
       ...(hashKey ? { hashKey: transfers[1] as KeyTransfer } : {}),
       ...(room ? { room } : {}),
+      format: o.format,
     };
     const result = (alone && executor.runAlone ? executor.runAlone(message) : executor.run(message)).then(
       (ok) => ({ ok }),

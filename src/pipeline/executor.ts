@@ -58,7 +58,7 @@ export class InlineExecutor implements BatchExecutor {
         ...processBatch(t.task, {
           policy: this.#policy,
           actions: this.#actions,
-          format: s.format,
+          format: t.format ?? s.format,
           limits: s.limits,
           tokenKey,
           hashKey,
@@ -186,9 +186,12 @@ export class PoolExecutor implements BatchExecutor {
     });
   }
 
-  /** Whether the workers were set up as a run with `setup` needs (same policy, actions, limits...). */
+  /**
+   * Whether the workers were set up as a run with `setup` needs (same policy, actions, limits...);
+   * the format aside, which each task carries (see WorkerTask.format).
+   */
   serves(setup: WorkerSetup): boolean {
-    return isDeepStrictEqual(this.#setup, setup);
+    return isDeepStrictEqual({ ...this.#setup, format: setup.format }, setup);
   }
 
   /**

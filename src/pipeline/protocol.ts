@@ -67,6 +67,8 @@ export interface WorkerTask {
   hashKey?: KeyTransfer;
   /** Room for the batch's output in the run's shared arena (see arena.ts), when it had some. */
   room?: Uint8Array;
+  /** How the run reads its lines, where it differs from the pool's setup (a pool that serves runs of either kind: serve's OTLP and its lines). */
+  format?: LineFormat;
 }
 
 /**

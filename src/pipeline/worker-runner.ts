@@ -62,7 +62,7 @@ export function taskRunner(s: WorkerSetup): (t: WorkerTask) => unknown {
     const processed = processBatch(t.task, {
       policy,
       actions,
-      format: s.format,
+      format: t.format ?? s.format,
       limits: s.limits,
       tokenKey,
       hashKey,

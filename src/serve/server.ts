@@ -10,6 +10,7 @@
  * `aborted`. Errors are answered as OTLP/HTTP says, a `google.rpc.Status` (`code`, `message`),
  * in the request's encoding, as its answer is.
  */
+import { isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -148,7 +149,9 @@ export class RedactServer {
       if (this.#closing) throw new OtlpRequestError(503, 'the service is stopping');
       if (this.#queued >= this.#o.maxQueued) throw new OtlpRequestError(503, 'too many requests waiting; try again');
       if (signal) {
-        // Checked before the request waits its turn: a refusal need not wait.
+        // Checked before the request waits its turn: a refusal need not wait. JSON that is not UTF-8
+        // would be read with each bad byte replaced (4111\uFFFD1111...), hiding what detection reads.
+        if (!protobufOf && !isUtf8(body)) throw new OtlpRequestError(400, 'the body is not valid UTF-8');
         const resources = otlpResources(signal, protobufOf ? protobufRequestJson(signal, body) : body.toString('utf8'));
         reply(200, await this.#queue(() => this.#otlp(signal, resources)));
       } else {

@@ -229,3 +229,26 @@ describe('logveil serve, a resource whose frame is quarantined', () => {
     expect(svc.stderr()).toContain('records in 7, app out 2, dropped 2, quarantined 3');
   }, 60_000);
 });
+
+describe('logveil serve --format text', () => {
+  it('reads an OTLP request as JSON whatever the lines path reads, and the lines path as text', async () => {
+    const dir = tempDir('logveil-serve-text-');
+    const svc = await startServe(dir, ['--out', 'out.jsonl', '--format', 'text']);
+    const request = JSON.stringify({
+      resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'login' }, attributes: [{ key: 'card', value: { intValue: '4111111111111111' } }, { key: 'db.statement', value: { stringValue: 'AUTH default Wint3r!Deploy42' } }] }] }] }],
+    });
+    const logs = await post(`${svc.url}/v1/logs`, request);
+    const lines = await post(`${svc.url}/v1/lines`, '{"n":4111111111111111}\n', { 'content-type': 'application/x-ndjson' });
+    expect([logs.status, await logs.json()]).toEqual([200, {}]);
+    expect(lines.status).toBe(200);
+    svc.child.kill('SIGTERM');
+    await svc.exit;
+    const out = readFileSync(join(dir, 'out.jsonl'), 'utf8').trimEnd().split('\n');
+    // The request is written back as valid OTLP: the number held by a string now, the password gone.
+    const attributes = (JSON.parse(out[0] as string) as { resourceLogs: Array<{ scopeLogs: Array<{ logRecords: Array<{ attributes: Array<{ key: string; value: Record<string, string> }> }> }> }> }).resourceLogs[0]?.scopeLogs[0]?.logRecords[0]?.attributes;
+    expect(attributes?.[0]?.value).toEqual({ stringValue: '************1111' });
+    expect(JSON.stringify(attributes)).not.toContain('Wint3r');
+    // The lines path reads its line as text: the number replaced in place.
+    expect(out[1]).toBe('{"n":************1111}');
+  }, 60_000);
+});

@@ -163,6 +163,20 @@ describe('engine', () => {
     }
   });
 
+  it('reads each run on a pool in its own format: a pool set up for text serves a run of JSON lines', async () => {
+    const pool = openPool({ policy, actions: {}, format: 'text', limits: LIMITS, workers: 2 });
+    try {
+      const input = lines(60, (i) => `{"i":${i},"card":4111111111111111}`);
+      const json = await runEngine(input, { policy, pool, format: 'auto', batch: { maxBatchRecords: 20 } });
+      // Read as JSON: the number becomes a string holding its mask, and every line stays JSON.
+      for (const line of json.output.trimEnd().split('\n')) expect(JSON.parse(line).card).toBe('************1111');
+      const text = await runEngine(input, { policy, pool, format: 'text', batch: { maxBatchRecords: 20 } });
+      expect(text.output.split('\n')[0]).toBe('{"i":0,"card":************1111}');
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('shares one arena among the runs on a pool, one after another or at once, and gets it back whole from each', async () => {
     const pool = openPool({ policy, actions: {}, format: 'auto', limits: LIMITS, workers: 2 });
     const allocs = vi.spyOn(SharedArena.prototype, 'alloc');

@@ -102,6 +102,8 @@ async function serve(flags: ServeFlags): Promise<number> {
       };
       const summary = await redactStreams([{ name, chunks: () => once(body) }], {
         ...engine,
+        // An OTLP request's records are JSON lines whatever the lines path reads (`--format text`).
+        ...(capture ? { format: 'auto' as const } : {}),
         keys: runtime.keys,
         quarantineKey,
         app: out,

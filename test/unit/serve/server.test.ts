@@ -152,6 +152,9 @@ describe('RedactServer', () => {
       expect(JSON.stringify(await typed.json())).not.toContain('alice');
       const get = await fetch(`${url}/v1/logs`);
       expect(get.status).toBe(405);
+      // JSON that is not UTF-8: read with its bad bytes replaced, a card 4111\xff1111... would read as none.
+      const latin = await fetch(`${url}/v1/logs`, { method: 'POST', body: Buffer.from('{"resourceLogs":[{"x":"4111\xff1111"}]}', 'latin1'), headers: { 'content-type': 'application/json' } });
+      expect([latin.status, await latin.json()]).toEqual([400, { code: 3, message: 'the body is not valid UTF-8' }]);
     });
   });
 });
