@@ -197,12 +197,33 @@ const MASKED =
  */
 export function takes(rule: KeyRuleSpec, value: JsonValue | undefined): boolean {
   if (typeof value === 'string' && MASKED.test(value)) return false;
+  // A list of strings (a header's values: Go's map of them, OpenTelemetry's array attribute) is
+  // taken whole where one of its strings is.
+  const items = stringItems(value);
+  if (items) return items.some((item) => takes(rule, item));
   if (rule.matching !== undefined) return (typeof value === 'string' || typeof value === 'number') && matcher(rule.matching).test(String(value));
   if (rule.unlessMembers !== undefined && value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const members = Object.keys(value);
     if (members.length > 0 && members.every((k) => (rule.unlessMembers as string[]).includes(k.toLowerCase()))) return false;
   }
   return rule.strings !== true || typeof value === 'string';
+}
+
+/** The strings of a list that holds strings only, plain (`["Bearer ..."]`) or as an OTLP ArrayValue (`{"values":[{"stringValue":"..."}]}`, in its AnyValue or not); undefined for anything else. */
+function stringItems(value: JsonValue | undefined): string[] | undefined {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1) {
+    const array = value['arrayValue'] ?? value['array_value'];
+    if (array !== undefined) return stringItems(array);
+  }
+  const list = Array.isArray(value) ? value : value !== null && typeof value === 'object' && Object.keys(value).length === 1 && Array.isArray(value['values']) ? value['values'] : undefined;
+  if (!list || list.length === 0) return undefined;
+  const out: string[] = [];
+  for (const item of list) {
+    const text = typeof item === 'string' ? item : item !== null && typeof item === 'object' && !Array.isArray(item) && Object.keys(item).length === 1 ? (item['stringValue'] ?? item['string_value']) : undefined;
+    if (typeof text !== 'string') return undefined;
+    out.push(text);
+  }
+  return out;
 }
 
 const MATCHERS = new Map<string, RE2>();

@@ -594,6 +594,14 @@ keyRules:
   });
 });
 
+describe("a header's values as a list", () => {
+  it('are taken whole under a rule that takes strings only, where one of them is taken (Go\'s header map written as JSON)', async () => {
+    const lines = ['{"headers":{"Authorization":["Zq7RawTok99"],"Accept":["*/*"]}}', '{"authorization":["text"]}', '{"authorization":[]}'];
+    const { out } = await run(builtinPolicy(), lines);
+    expect(out).toEqual(['{"headers":{"Authorization":"[[AUTH_HEADER]]","Accept":["*/*"]}}', lines[1], lines[2]]);
+  });
+});
+
 describe('a mask or a reference another program wrote under a rule\'s key', () => {
   it('is taken by no rule, while a default written in a reference and a value beside a mask are', async () => {
     const builtin = builtinPolicy();

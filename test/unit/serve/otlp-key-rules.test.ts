@@ -63,6 +63,20 @@ async function serve(path: OtlpPath, body: string): Promise<{ out: string; fast:
 }
 
 describe('OTLP/HTTP JSON requests whose arrays key rules read', () => {
+  it("takes an HTTP span's header attributes as OpenTelemetry names them, each an array of the header's values, as the header's rule takes it", async () => {
+    const header = (key: string, value: string): string => `{"key":"${key}","value":{"arrayValue":{"values":[{"stringValue":"${value}"}]}}}`;
+    const body = `{"resourceSpans":[{"resource":{"attributes":[]},"scopeSpans":[{"scope":{"name":"http"},"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"GET","kind":2,"startTimeUnixNano":"1741080000000000000","endTimeUnixNano":"1741080000000100000","attributes":[${[
+      header('http.request.header.authorization', 'Zq7RawTok99'),
+      header('http.request.header.cookie', 'sid=Zq7Cookie'),
+      header('authorization', 'Zq7RawTok99'),
+      header('http.request.header.accept', 'text/html'),
+    ].join(',')}]}]}]}]}`;
+    const { out } = await serve('/v1/traces', body);
+    const attributes = (JSON.parse(out) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ attributes: Array<{ key: string; value: unknown }> }> }> }> }).resourceSpans[0]?.scopeSpans[0]?.spans[0]?.attributes;
+    // Taken whole, an AnyValue still: the list's token as a string.
+    expect(attributes?.map((a) => a.value)).toEqual([{ stringValue: '[[AUTH_HEADER]]' }, { stringValue: '[[COOKIE]]' }, { stringValue: '[[AUTH_HEADER]]' }, { arrayValue: { values: [{ stringValue: 'text/html' }] } }]);
+  });
+
   it.each(REQUESTS)('has the password in %s redacted, every AnyValue kept, on the fast path too', async (_what, path, body) => {
     const { out } = await serve(path, body);
     expect(out).toBe(body.replaceAll(PW, '[[PASSWORD]]'));
