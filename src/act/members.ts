@@ -170,24 +170,29 @@ export function namedValue(v: Readonly<Record<string, JsonValue>>, keys: readonl
 /**
  * The key rule a member's value answers to: its key's, unless the member holds the value of a
  * name-value object (`asNamed`, see {@link namedValue}) whose name a `redact` rule selects and the
- * key does not: a name redacts, it never makes a value skipped. `byName`: the name decided.
+ * key does not: a name redacts, it never makes a value skipped. A name that is a path (an SSM
+ * parameter's `/prod/vendor/api_key`, a Vault path) answers as its last part does too. `byName`:
+ * the name decided.
  */
 export function memberDecision(rules: KeyRules, key: string, asNamed: string | undefined, holding?: readonly KeyRules[]): { decision: KeyDecision; byName: boolean } {
   const own = holding === undefined ? rules.decide(key) : rules.decideIn(key, holding);
   if (asNamed === undefined || own.mode === 'redact') return { decision: own, byName: false };
-  const named = rules.decide(asNamed);
+  let named = rules.decide(asNamed);
+  const slash = asNamed.lastIndexOf('/');
+  if (named.mode !== 'redact' && slash !== -1 && slash < asNamed.length - 1) named = rules.decide(asNamed.slice(slash + 1));
   return named.mode === 'redact' ? { decision: named, byName: true } : { decision: own, byName: false };
 }
 
 /**
  * What another program wrote in place of a value it hid (Rails' `[FILTERED]`, GitHub's `***`,
- * Ansible's no_log text, Terraform's `(sensitive value)`, a redactor's `<redacted>`), or a
+ * Ansible's no_log text, Terraform's `(sensitive value)`, CloudTrail's HIDDEN_DUE_TO_SECURITY_REASONS,
+ * a redactor's `<redacted>`), or a
  * reference to one (`${DB_PASSWORD}`, `{{ vault_db_password }}`, without a default written in it),
  * or what stands for no value at all (JavaScript's `undefined` as a string, a format's `%s` left
  * unfilled): no value to redact, and a finding for it would count a secret that is not there.
  */
 const MASKED =
-  /^(?:\[(?:FILTERED|REDACTED|MASKED|HIDDEN|PROTECTED|SENSITIVE|REMOVED)\]|<(?:redacted|hidden|masked|filtered|sensitive|secret|removed)>|\*{3,}|REDACTED|VALUE_SPECIFIED_IN_NO_LOG_PARAMETER|NOT_LOGGING_PASSWORD|\(sensitive(?: value)?\)|\$\{[A-Za-z_][\w.]*\}|\{\{\s*[\w.]+\s*\}\}|undefined|%[sv]|%\(\w+\)s)$/i;
+  /^(?:\[(?:FILTERED|REDACTED|MASKED|HIDDEN|PROTECTED|SENSITIVE|REMOVED)\]|<(?:redacted|hidden|masked|filtered|sensitive|secret|removed)>|\*{3,}|REDACTED|VALUE_SPECIFIED_IN_NO_LOG_PARAMETER|NOT_LOGGING_PASSWORD|HIDDEN_DUE_TO_SECURITY_REASONS|\(sensitive(?: value)?\)|\$\{[A-Za-z_][\w.]*\}|\{\{\s*[\w.]+\s*\}\}|undefined|%[sv]|%\(\w+\)s)$/i;
 
 /**
  * True when `rule` takes `value`: a rule with `strings` takes a string only (see

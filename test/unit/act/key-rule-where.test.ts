@@ -594,6 +594,14 @@ keyRules:
   });
 });
 
+describe('a name-value object named by a path', () => {
+  it('answers as the last part of its name does: an SSM parameter, a Vault path', async () => {
+    const lines = ['{"Name":"/prod/vendor/api-key","Type":"String","Value":"Zq7VendorKey99"}', '{"name":"/prod/config/region","value":"eu-west-1"}', '{"name":"secret/data/app/db_password","value":"Zq7DbPass99"}'];
+    const { out } = await run(builtinPolicy(), lines);
+    expect(out).toEqual(['{"Name":"/prod/vendor/api-key","Type":"String","Value":"[[API_KEY]]"}', lines[1], '{"name":"secret/data/app/db_password","value":"[[PASSWORD]]"}']);
+  });
+});
+
 describe("a header's values as a list", () => {
   it('are taken whole under a rule that takes strings only, where one of them is taken (Go\'s header map written as JSON)', async () => {
     const lines = ['{"headers":{"Authorization":["Zq7RawTok99"],"Accept":["*/*"]}}', '{"authorization":["text"]}', '{"authorization":[]}'];

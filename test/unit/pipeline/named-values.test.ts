@@ -349,6 +349,10 @@ describe('values named on the line before', () => {
       '10: oldSmtp-9x -> oldSmtp-9x (*_password)',
       '14: 4921 -> 4921 (pin_code)',
     ]);
+    // An SSM parameter named by a path answers as its last part does.
+    expect(marked(['      + name  = "/prod/vendor/api-key"', '      + type  = "String"', '      + value = "Tf-Vendor-Key-55"', '      + name  = "/prod/config/region"', '      + value = "eu-west-1"'])).toEqual([
+      '2: Tf-Vendor-Key-55 -> Tf-Vendor-Key-55 (api-key)',
+    ]);
     // What the plan prints in place of a value, and a name the rules leave.
     expect(marked(['    + name  = "DB_PASSWORD"', '    + value = (sensitive value)', '    ~ name  = "LOG_LEVEL"', '    ~ value = "debug" -> "info"'])).toEqual([]);
     // A comparison, Ruby's or PHP's `=>`, and text after the value are no HCL member.
