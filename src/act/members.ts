@@ -8,6 +8,7 @@ import type { KeyDecision, KeyRules } from '../detect/key-rules.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
 import type { JsonValue } from '../record.js';
 import { LogveilError } from '../errors.js';
+import { mayHoldEncodedText } from './encoded-readings.js';
 
 /**
  * Sets an own member, whatever its name: JSON.parse makes `__proto__` an ordinary member, and so
@@ -123,6 +124,8 @@ export function mayRepeat(redacted: ReadonlyMap<string, { count: number }>, sour
   if (redacted.size === 0) return false;
   // Counting each value costs the text's length (the search itself costs no more past that).
   if (source === undefined || source.includes('\\') || numbersReadOtherwise || redacted.size * source.length > SEARCH_BUDGET) return true;
+  // Bytes, base64 or hex that spell text hide a value from the count below: the search reads them decoded.
+  if (source.includes('"bytesValue"') || source.includes('"bytes_value"') || mayHoldEncodedText(source)) return true;
   // The text as its other readings spell it too (`%21` decoded, `5.36274189E8` as its digits).
   const texts = hasReadings(source) ? [source, ...readings(source).map((v) => v.text)] : [source];
   for (const [value, by] of redacted) {

@@ -10,6 +10,9 @@ import { repeatsIn, standalone, ValueSet } from '../detect/repeats.js';
 import { ownTokens } from '../detect/scan.js';
 import { LogveilError } from '../errors.js';
 import { fieldPath, type Finding, type JsonValue } from '../record.js';
+import { redactedMember } from './any-value.js';
+import { bytesText, BYTES_MEMBERS, encodedBytes } from './bytes-value.js';
+import { DROP, mayHoldEncodedText, readEncodedTexts } from './encoded-readings.js';
 import type { RedactedBy } from './edits.js';
 import { mayRepeat, setMember } from './members.js';
 import type { RedactOptions } from './redact-options.js';
@@ -86,20 +89,24 @@ class Repeats {
     }
     let out: Record<string, JsonValue> | undefined;
     const keys = Object.keys(v);
+    // An OTLP AnyValue of one member is written back as the first pass writes it (see redactedMember):
+    // its bytes read decoded and encoded again, a number replaced by text held by a string.
+    const anyValue = keys.length === 1;
     keys.forEach((key, i) => {
       const item = v[key] as JsonValue;
       const name = this.#inText(key, `${path}{key}`);
       if (name !== key) this.#renamed.push({ from: fieldPath(first, key), to: fieldPath(path, name) });
-      const next = this.#inValue(item, fieldPath(path, name), fieldPath(first, key));
-      if ((next !== item || name !== key) && !out) {
+      const next = anyValue && typeof item === 'string' && BYTES_MEMBERS.includes(key) ? this.#inBytes(item, fieldPath(path, name)) : this.#inValue(item, fieldPath(path, name), fieldPath(first, key));
+      const member = anyValue && next !== item ? redactedMember(name, next) : name;
+      if ((next !== item || member !== key) && !out) {
         out = {};
         for (let j = 0; j < i; j++) setMember(out, keys[j] as string, v[keys[j] as string] as JsonValue);
       }
       if (!out) return;
-      if (Object.hasOwn(out, name)) {
+      if (Object.hasOwn(out, member)) {
         throw new LogveilError('KEY_COLLISION', `two keys of the object at ${path} are redacted to the same text`);
       }
-      setMember(out, name, next);
+      setMember(out, member, next);
     });
     return out ?? v;
   }
@@ -126,7 +133,33 @@ class Repeats {
     return v;
   }
 
-  #inText(text: string, path: string): string {
+  /**
+   * An AnyValue's bytes (base64): a value repeated in the base64 as written is replaced there and
+   * the result written as bytes, as the first pass writes a finding on the whole; else one repeated
+   * in the text the bytes spell (see bytesText) is replaced in that text, which is encoded again.
+   */
+  #inBytes(value: string, path: string): string {
+    const written = this.#inPlainText(value, path);
+    if (written !== value) return encodedBytes(written, 'utf8');
+    const decoded = bytesText(value);
+    if (!decoded) return value;
+    const out = this.#inText(decoded.text, path);
+    return out === decoded.text ? value : encodedBytes(out, decoded.encoding);
+  }
+
+  /**
+   * `text` with each value the record redacted replaced where it stands alone, as written, in its
+   * readings (see repeatsIn), and in the text a base64 or hex run of it spells (read decoded and
+   * encoded again, as the first pass reads such a run: see encoded-readings.ts).
+   */
+  #inText(text: string, path: string, depth = 0): string {
+    const out = this.#inPlainText(text, path);
+    if (!mayHoldEncodedText(out)) return out;
+    const again = readEncodedTexts(out, path, (t) => this.#inText(t, path, depth + 1), depth);
+    return again === DROP ? out : again;
+  }
+
+  #inPlainText(text: string, path: string): string {
     const policy = this.#o.policy;
     const values = this.#values;
     // A token shields what it holds, unless that is a value the record redacted (`[[PASSWORD:h1.<it>]]`).

@@ -218,6 +218,42 @@ describe('redactRecord', () => {
     expect(out.findings.map((f) => f.detectorId)).toEqual(['key:password', 'key:*_token']);
   });
 
+  it('redacts a repeated value inside bytes, base64 and hex, and writes an AnyValue back as the first pass writes it', () => {
+    const pw = 'Zq7RB-pass1';
+    const b64 = (t: string): string => Buffer.from(t).toString('base64');
+    const body = {
+      attributes: [
+        { key: 'password', value: { stringValue: pw } },
+        // Bytes spelling it, or a text that holds it; base64 of it in a plain string; hex of a text holding it.
+        { key: 'payload', value: { bytesValue: b64(pw) } },
+        { key: 'note', value: { bytesValue: b64(`retrying login for bob with ${pw} now`) } },
+        { key: 'echo', value: { stringValue: `data ${b64(`retrying login for bob with ${pw} now`)}` } },
+        { key: 'hex', value: { stringValue: Buffer.from(`retrying login for bob with ${pw} now`).toString('hex') } },
+        // The base64 as written repeats a value (a password that is base64): written back as bytes still.
+        { key: 'cfg', value: { bytesValue: 'cHc9WnE3QjY0cw==' } },
+      ],
+      again: { bytesValue: 'cHc9WnE3QjY0cw==' },
+      db: { password: 'cHc9WnE3QjY0cw==' },
+      // A number that repeats one: held by a string once replaced.
+      pin: { password: '73519028' },
+      code: { intValue: '73519028' },
+      ratio: { doubleValue: 73519028 },
+    };
+    const out = redactRecord(record(body), options);
+    const text = JSON.stringify(out.kind === 'keep' && out.body);
+    expect(text).not.toContain(pw);
+    const decoded = (v: string): string => Buffer.from(v, 'base64').toString();
+    const attrs = (out.kind === 'keep' && (out.body as typeof body).attributes) || [];
+    expect(decoded((attrs[1]?.value as { bytesValue: string }).bytesValue)).toBe('[[SECRET]]');
+    expect(decoded((attrs[2]?.value as { bytesValue: string }).bytesValue)).toBe('retrying login for bob with [[SECRET]] now');
+    expect(decoded(((attrs[3]?.value as { stringValue: string }).stringValue).slice(5))).toBe('retrying login for bob with [[SECRET]] now');
+    expect(Buffer.from((attrs[4]?.value as { stringValue: string }).stringValue, 'hex').toString()).toBe('retrying login for bob with [[SECRET]] now');
+    expect(decoded((attrs[5]?.value as { bytesValue: string }).bytesValue)).toBe('[[SECRET]]');
+    const rest = out.kind === 'keep' ? (out.body as Record<string, unknown>) : {};
+    expect(rest['code']).toEqual({ stringValue: '[[SECRET]]' });
+    expect(rest['ratio']).toEqual({ stringValue: '[[SECRET]]' });
+  });
+
   it('applies redact rules to the JSON a string holds, escaped once more too, and the value again where it repeats', () => {
     const body = {
       msg: 'request {"user":"bob","password": "Hunter2x", "n":1, "pin_token":42, "trace_id":"t1", "note":"a@b.org"}',
