@@ -8,7 +8,7 @@ import type { KeyDecision, KeyRules } from '../detect/key-rules.js';
 import type { KeyRuleSpec } from '../detect/pack.js';
 import type { JsonValue } from '../record.js';
 import { LogveilError } from '../errors.js';
-import { mayHoldEncodedText } from './encoded-readings.js';
+import { encodedTextsIn, mayHoldEncodedText } from './encoded-readings.js';
 
 /**
  * Sets an own member, whatever its name: JSON.parse makes `__proto__` an ordinary member, and so
@@ -124,17 +124,21 @@ export function mayRepeat(redacted: ReadonlyMap<string, { count: number }>, sour
   if (redacted.size === 0) return false;
   // Counting each value costs the text's length (the search itself costs no more past that).
   if (source === undefined || source.includes('\\') || numbersReadOtherwise || redacted.size * source.length > SEARCH_BUDGET) return true;
-  // Bytes, base64 or hex that spell text hide a value from the count below: the search reads them decoded.
-  if (source.includes('"bytesValue"') || source.includes('"bytes_value"') || mayHoldEncodedText(source)) return true;
-  // The text as its other readings spell it too (`%21` decoded, `5.36274189E8` as its digits).
+  // An OTLP AnyValue's bytes hide a value from the count below: the search reads them decoded.
+  if (source.includes('"bytesValue"') || source.includes('"bytes_value"')) return true;
+  // The text as its other readings spell it too (`%21` decoded, `5.36274189E8` as its digits); and
+  // what its base64 and hex runs spell, whose values add to those the text holds as written.
   const texts = hasReadings(source) ? [source, ...readings(source).map((v) => v.text)] : [source];
+  const encoded = mayHoldEncodedText(source) ? encodedTextsIn(source).map((e) => e.text) : [];
+  const count = (text: string, value: string, most: number): number => {
+    let n = 0;
+    for (let at = text.indexOf(value); at !== -1 && n <= most; at = text.indexOf(value, at + 1)) n++;
+    return n;
+  };
   for (const [value, by] of redacted) {
     if (value.length < MIN_REPEATED_VALUE) continue;
-    for (const text of texts) {
-      let n = 0;
-      for (let at = text.indexOf(value); at !== -1 && n <= by.count; at = text.indexOf(value, at + 1)) n++;
-      if (n > by.count) return true;
-    }
+    const inEncoded = encoded.reduce((n, text) => n + count(text, value, by.count), 0);
+    for (const text of texts) if (count(text, value, by.count) + inEncoded > by.count) return true;
   }
   return false;
 }

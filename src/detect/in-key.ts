@@ -193,21 +193,16 @@ function closesKey(input: Buffer, from: number): boolean {
 
 /** {@link NAME_MEMBER}{@link NAME_STRING} ending at `end`: read backwards from it, from the string's opening quote, either. */
 function opensNamed(input: Buffer, end: number): boolean {
-  return namedFrom(input, quoteBefore(input, end, QUOTE)) || namedFrom(input, quoteBefore(input, end, APOSTROPHE));
+  if (end <= 0) return false;
+  // Searched natively, backwards: most lines hold no apostrophe at all.
+  const line = input.lastIndexOf(NL, end - 1);
+  const quote = input.lastIndexOf(QUOTE, end - 1);
+  const apostrophe = input.lastIndexOf(APOSTROPHE, end - 1);
+  return (quote > line && namedFrom(input, quote)) || (apostrophe > line && namedFrom(input, apostrophe));
 }
 
-/** The last `quote` before `end` with no line end after it, or -1. */
-function quoteBefore(input: Buffer, end: number, quote: number): number {
-  for (let j = end - 1; j >= 0; j--) {
-    if (input[j] === quote) return j;
-    if (input[j] === NL) return -1;
-  }
-  return -1;
-}
-
-/** {@link NAME_MEMBER} ending right before the quote at `open` (none where `open` is -1). */
+/** {@link NAME_MEMBER} ending right before the quote at `open`. */
 function namedFrom(input: Buffer, open: number): boolean {
-  if (open < 0) return false;
   let j = skipSpace(input, open - 1, -1);
   if (input[j] !== COLON) return false;
   j = skipSpace(input, j - 1, -1);

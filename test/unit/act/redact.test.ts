@@ -239,11 +239,11 @@ describe('redactRecord', () => {
       code: { intValue: '73519028' },
       ratio: { doubleValue: 73519028 },
     };
-    const out = redactRecord(record(body), options);
+    const out = redactRecord(record(body as unknown as JsonValue), options);
     const text = JSON.stringify(out.kind === 'keep' && out.body);
     expect(text).not.toContain(pw);
     const decoded = (v: string): string => Buffer.from(v, 'base64').toString();
-    const attrs = (out.kind === 'keep' && (out.body as typeof body).attributes) || [];
+    const attrs = (out.kind === 'keep' && (out.body as unknown as typeof body).attributes) || [];
     expect(decoded((attrs[1]?.value as { bytesValue: string }).bytesValue)).toBe('[[SECRET]]');
     expect(decoded((attrs[2]?.value as { bytesValue: string }).bytesValue)).toBe('retrying login for bob with [[SECRET]] now');
     expect(decoded(((attrs[3]?.value as { stringValue: string }).stringValue).slice(5))).toBe('retrying login for bob with [[SECRET]] now');
