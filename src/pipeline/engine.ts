@@ -8,7 +8,6 @@
  */
 import { createReadStream } from 'node:fs';
 import { ActionPolicy, type ActionOverrides } from '../act/actions.js';
-import { maskedText } from '../act/masked-text.js';
 import type { LineFormat } from '../codecs/jsonl.js';
 import type { DataKey, DataKeyCache, KeyTransfer } from '../crypto/keys/cache.js';
 import type { CompiledPolicy } from '../detect/compile.js';
@@ -327,9 +326,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
 
   try {
     for (const input of inputs) {
-      // The name as the policy would leave it: a file may be named by what it holds (`alice@example.com.log`), and every problem and security event names it.
-      const name = maskedText(o.policy, input.name);
-      for await (const task of batchLines(name, input.chunks(), limits, () => seq++, (n) => arena.alloc(n))) {
+      for await (const task of batchLines(input.name, input.chunks(), limits, () => seq++, (n) => arena.alloc(n))) {
         while (inflight.length >= maxInFlight) await settleHead();
         inflight.push(task.tooLarge ? readPast(task) : await dispatch(o.orphanKeyLines ? { ...task, orphanKeyLines: true } : task));
       }
