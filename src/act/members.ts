@@ -83,15 +83,35 @@ export function withoutValuesInPaths(err: unknown, body: JsonValue): unknown {
   if (!(err instanceof LogveilError)) return err;
   const paths = err.message.match(PATH_IN_MESSAGE);
   if (!paths) return err;
-  const values = [...new Set(leaves(body).filter((v) => v.length >= MIN_REPEATED_VALUE))].flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]);
+  const texts = [...new Set(leaves(body))];
+  const values = texts.filter((v) => v.length >= MIN_REPEATED_VALUE).flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]);
   let message = err.message;
   for (const path of paths) {
     const readings = [path, ...decodedForms(path)];
-    if (values.some((v) => readings.some((r) => r.includes(v)))) message = message.replace(path, 'a field whose key holds a value of the record');
+    // A key that holds a value, or that a value holds: a password found inside a text elsewhere
+    // (`login password=<it>`) is redacted in a key that is just it.
+    const keys = pathKeys(path).filter((k) => k.length >= MIN_REPEATED_VALUE);
+    if (values.some((v) => readings.some((r) => r.includes(v))) || keys.some((k) => texts.some((t) => t.includes(k)))) message = message.replace(path, 'a field whose key holds a value of the record');
   }
   if (message === err.message) return err;
   const Kind = err.constructor as new (code: string, message: string) => LogveilError;
   return new Kind(err.code, message);
+}
+
+/** The keys a field's path names (`$.a["b c"]{key}[2]`: a, b c). */
+function pathKeys(path: string): string[] {
+  const out: string[] = [];
+  for (const m of path.matchAll(/\.([A-Za-z_$][\w$-]*)|\[("(?:[^"\\]|\\.)*")\]/g)) {
+    if (m[1] !== undefined) out.push(m[1]);
+    else {
+      try {
+        out.push(JSON.parse(m[2] as string) as string);
+      } catch {
+        out.push(m[2] as string);
+      }
+    }
+  }
+  return out;
 }
 
 /**

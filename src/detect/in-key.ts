@@ -162,10 +162,41 @@ export function literalInKey(input: Buffer, text: string | undefined, nocase: bo
   // Without case, the places are looked up in the input in lower case when the caller has it
   // (InKeyTests.holdsAny lowers a line once for all its literals), else byte by byte.
   const where = nocase ? lower : input;
+  const apostrophes = new Apostrophes(input);
   for (let at = where ? where.indexOf(text) : indexOfFolded(input, text, 0); at !== -1; at = where ? where.indexOf(text, at + 1) : indexOfFolded(input, text, at + 1)) {
-    if (closesKey(input, at + text.length) || (opensNamed(input, at) && (named === ASK ? holdsValueMember(input) : named))) return true;
+    if (closesKey(input, at + text.length) || (opensNamed(input, at, apostrophes) && (named === ASK ? holdsValueMember(input) : named))) return true;
   }
   return false;
+}
+
+/**
+ * The last apostrophe before a place of a line, for places asked in increasing order: read forward
+ * once over the input, so that a line of many places (a megabyte of keys) costs its length once,
+ * and nothing at all for a line that holds none (most JSON lines).
+ */
+class Apostrophes {
+  readonly #input: Buffer;
+  #first: number | undefined;
+  #read = 0;
+  #last = -1;
+  #lineEnd = -1;
+
+  constructor(input: Buffer) {
+    this.#input = input;
+  }
+
+  /** The last apostrophe before `end` with no line end after it, or -1; `end` no less than the last asked. */
+  before(end: number): number {
+    this.#first ??= this.#input.indexOf(APOSTROPHE);
+    if (this.#first === -1 || this.#first >= end) return -1;
+    if (this.#read < this.#first) this.#read = this.#first;
+    for (; this.#read < end; this.#read++) {
+      const c = this.#input[this.#read];
+      if (c === APOSTROPHE) this.#last = this.#read;
+      else if (c === NL) this.#lineEnd = this.#read;
+    }
+    return this.#last > this.#lineEnd ? this.#last : -1;
+  }
 }
 
 /** The first place from `from` where ASCII `input` holds `text` (ASCII, lower case) without case, or -1. */
@@ -191,14 +222,22 @@ function closesKey(input: Buffer, from: number): boolean {
   return input[j] === COLON;
 }
 
-/** {@link NAME_MEMBER}{@link NAME_STRING} ending at `end`: read backwards from it, from the string's opening quote, either. */
-function opensNamed(input: Buffer, end: number): boolean {
-  if (end <= 0) return false;
-  // Searched natively, backwards: most lines hold no apostrophe at all.
-  const line = input.lastIndexOf(NL, end - 1);
-  const quote = input.lastIndexOf(QUOTE, end - 1);
-  const apostrophe = input.lastIndexOf(APOSTROPHE, end - 1);
-  return (quote > line && namedFrom(input, quote)) || (apostrophe > line && namedFrom(input, apostrophe));
+/**
+ * {@link NAME_MEMBER}{@link NAME_STRING} ending at `end`: from the string's opening quote, either:
+ * the last `"` before it (read back to it, as near as the last quote of any kind most often) or
+ * the last apostrophe (see {@link Apostrophes}).
+ */
+function opensNamed(input: Buffer, end: number, apostrophes: Apostrophes): boolean {
+  let quote = -1;
+  for (let j = end - 1; j >= 0 && input[j] !== NL; j--) {
+    if (input[j] === QUOTE) {
+      quote = j;
+      break;
+    }
+  }
+  if (quote !== -1 && namedFrom(input, quote)) return true;
+  const apostrophe = apostrophes.before(end);
+  return apostrophe !== -1 && namedFrom(input, apostrophe);
 }
 
 /** {@link NAME_MEMBER} ending right before the quote at `open`. */

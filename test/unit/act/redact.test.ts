@@ -328,6 +328,8 @@ describe('redactRecord', () => {
       [{ [secret]: { 'a@b.org': 1, 'c@d.org': 2 }, password: secret }, 'KEY_COLLISION', masking],
       // Text in base64 nested too deep, under a key that spells the password with an escape the path reads.
       [{ a: { [secret.replace('!', '%21')]: encoded('mail bob@example.com', 10) }, password: secret }, 'RECORD_TOO_DEEP', options],
+      // A key that is a value found inside a text elsewhere.
+      [{ msg: `login password=${secret}`, x: { [secret]: { 'a@b.org': 1, 'c@d.org': 2 } } }, 'KEY_COLLISION', masking],
     ];
     for (const [body, code, opts] of cases) {
       let thrown: unknown;
