@@ -100,15 +100,17 @@ function mayBeKeyLine(data: Buffer, k: number, end: number, indented: boolean): 
   if (c === COLON) return isKeyStart(data[k]) && isKeyRun(data, k + 1, last);
   if (isKeyStart(data[k]) && endsAsBlock(data, last)) return true;
   // A YAML key line with a comment after it (`password:  # note`, `token: | # note`): read by its bytes before the comment.
+  if (!isKeyStart(data[k])) return false;
   const before = beforeComment(data, k, end);
-  return before !== -1 && isKeyStart(data[k]) && ((data[before] === COLON && isKeyRun(data, k + 1, before)) || endsAsBlock(data, before));
+  return before !== -1 && ((data[before] === COLON && isKeyRun(data, k + 1, before)) || endsAsBlock(data, before));
 }
 
 /** The last byte before a comment (a `#` after a blank) the line from `k` to `end` ends in, blanks left out; -1 for a line without one. */
 function beforeComment(data: Buffer, k: number, end: number): number {
-  let hash = data.indexOf(HASH, k);
-  while (hash !== -1 && hash < end && !isBlankByte(data[hash - 1])) hash = data.indexOf(HASH, hash + 1);
-  if (hash === -1 || hash >= end) return -1;
+  // Byte by byte up to the line's end: an indexOf would read on through the batch past it.
+  let hash = k + 1;
+  while (hash < end && !(data[hash] === HASH && isBlankByte(data[hash - 1]))) hash++;
+  if (hash >= end) return -1;
   let last = hash - 1;
   while (last > k && isBlankByte(data[last])) last--;
   return last;
