@@ -33,10 +33,13 @@ export class Gates {
    */
   readonly #wider: Array<boolean | undefined> = [];
   readonly #regexes: EntryRegexes;
+  /** One past the highest entry a literal gates: the size of a {@link Tried}. */
+  readonly #entries: number;
 
   constructor(gates: readonly (readonly number[])[], regexes: EntryRegexes) {
     this.#gates = gates;
     this.#regexes = regexes;
+    this.#entries = gates.reduce((n, g) => g.reduce((m, i) => Math.max(m, i + 1), n), 0);
   }
 
   /** How many literals. */
@@ -55,7 +58,7 @@ export class Gates {
    */
   matching(input: string | Buffer, literals: readonly number[], first: boolean, out: number[] | undefined): number[] | undefined {
     // One literal (most inputs) gates each entry once: nothing to skip.
-    const tried = literals.length > 1 ? new Set<number>() : undefined;
+    const tried = literals.length > 1 ? new Tried(this.#entries) : undefined;
     for (const l of literals) {
       out = this.#run(input, l, tried, first, out);
       if (first && out) return out;
@@ -79,12 +82,12 @@ export class Gates {
       if (held) for (const l of held) (inputsOf[l] ??= []).push(i);
     }
     // Each input sees its literals in ascending order, as matching() takes them.
-    const tried = new Array<Set<number> | undefined>(inputs.length);
+    const tried = new Array<Tried | undefined>(inputs.length);
     for (let l = 0; l < inputsOf.length; l++) {
       const holding = inputsOf[l];
       if (holding === undefined) continue;
       for (const i of holding) {
-        const seen = (literals[i] as readonly number[]).length > 1 ? (tried[i] ??= new Set()) : undefined;
+        const seen = (literals[i] as readonly number[]).length > 1 ? (tried[i] ??= new Tried(this.#entries)) : undefined;
         found[i] = this.#run(inputs[i] as Buffer, l, seen, false, found[i]);
       }
     }
@@ -94,7 +97,7 @@ export class Gates {
    * The entries of literal `l` that match `input`, appended to `out`; `tried`: the entries another
    * of the input's literals ran already, skipped (and those this one runs are added).
    */
-  #run(input: string | Buffer, l: number, tried: Set<number> | undefined, first: boolean, out: number[] | undefined): number[] | undefined {
+  #run(input: string | Buffer, l: number, tried: Tried | undefined, first: boolean, out: number[] | undefined): number[] | undefined {
     const gated = this.#gates[l] as readonly number[];
     // Skip what another literal's set tried; one entry left (`iPhone ... Mobile/`) runs alone.
     const left = tried ? gated.reduce((n, i) => (tried.has(i) ? n : n + 1), 0) : gated.length;
@@ -145,5 +148,26 @@ export class Gates {
     const wider = unboundedGaps(pattern, LONG_GAP);
     this.#wider[i] = wider !== pattern;
     return wider;
+  }
+}
+
+/**
+ * The entries already tried on one input, a bit each: an input that holds several literals keeps
+ * one across them (a Set of the tens of entries a common word gates took more of a worker's young
+ * generation than anything else the line prefilter allocates).
+ */
+class Tried {
+  readonly #bits: Uint32Array;
+
+  constructor(entries: number) {
+    this.#bits = new Uint32Array((entries + 31) >>> 5);
+  }
+
+  has(i: number): boolean {
+    return ((this.#bits[i >>> 5] as number) & (1 << (i & 31))) !== 0;
+  }
+
+  add(i: number): void {
+    this.#bits[i >>> 5] = (this.#bits[i >>> 5] as number) | (1 << (i & 31));
   }
 }

@@ -162,9 +162,9 @@ export function literalInKey(input: Buffer, text: string | undefined, nocase: bo
   // Without case, the places are looked up in the input in lower case when the caller has it
   // (InKeyTests.holdsAny lowers a line once for all its literals), else byte by byte.
   const where = nocase ? lower : input;
-  const apostrophes = new Apostrophes(input);
+  let apostrophes: Apostrophes | undefined;
   for (let at = where ? where.indexOf(text) : indexOfFolded(input, text, 0); at !== -1; at = where ? where.indexOf(text, at + 1) : indexOfFolded(input, text, at + 1)) {
-    if (closesKey(input, at + text.length) || (opensNamed(input, at, apostrophes) && (named === ASK ? holdsValueMember(input) : named))) return true;
+    if (closesKey(input, at + text.length) || (opensNamed(input, at, (apostrophes ??= new Apostrophes(input))) && (named === ASK ? holdsValueMember(input) : named))) return true;
   }
   return false;
 }
