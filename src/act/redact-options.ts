@@ -3,6 +3,7 @@ import type { CompiledPolicy } from '../detect/compile.js';
 import type { KnownMatches, TraceEntry } from '../detect/scan.js';
 import type { Finding, JsonValue } from '../record.js';
 import type { ActionPolicy } from './actions.js';
+import type { RedactedBy } from './edits.js';
 import type { RedactKeys } from './replace.js';
 
 export interface RedactOptions {
@@ -37,6 +38,17 @@ export interface RedactOptions {
    * that it holds no more times than it was redacted needs no search for repeats.
    */
   source?: string;
+  /**
+   * Values another record redacted that this one belongs with (an OTLP log record's or span's
+   * resource and scopes, see pipeline/frame-values.ts), each with what redacted it there (its
+   * `count` 0): redacted where they stand alone in this record too, as the record's own are.
+   */
+  carried?: ReadonlyMap<string, RedactedBy>;
+  /**
+   * Only which values are redacted, and by what, is asked for (see redactedValues): each is
+   * replaced by its label's mask, made with no key.
+   */
+  valuesOnly?: boolean;
 }
 
 export type RedactOutcome =

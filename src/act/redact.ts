@@ -10,7 +10,7 @@ import { plainNumber } from '../detect/numbers.js';
 import { ownTokens, scanHits, scanText, type KnownMatches, type TraceEntry } from '../detect/scan.js';
 import { CodecError, LogveilError } from '../errors.js';
 import { fieldPath, type JsonValue, type LogRecord } from '../record.js';
-import { detectorEdit, keyRuleEdit, withKeyRules } from './edits.js';
+import { detectorEdit, keyRuleEdit, withKeyRules, type RedactedBy } from './edits.js';
 import { bytesText, BYTES_MEMBERS, encodedBytes } from './bytes-value.js';
 import { embeddedValues, type EmbeddedValue } from './embedded.js';
 import { encodedArgumentItems, holdsProgram, mayHoldEncodedCommand, type EncodedCommand } from './encoded-command.js';
@@ -52,6 +52,22 @@ export function redactRecord(record: LogRecord, options: RedactOptions): RedactO
     }
     throw withoutValuesInPaths(err, record.body);
   }
+}
+
+/**
+ * The values the first pass over a structured record redacts (see repeats.ts), each with what
+ * redacted it, read with no key (see RedactOptions.valuesOnly); when an action drops the record,
+ * those redacted before it. Nothing is written and no finding kept.
+ */
+export function redactedValues(record: LogRecord, options: RedactOptions): ReadonlyMap<string, RedactedBy> {
+  if (!record.structured || typeof record.body === 'string') return new Map();
+  const walker = new Walker({ ...options, valuesOnly: true }, record.body);
+  try {
+    walker.value(record.body, '$', 0);
+  } catch (err) {
+    if (!(err instanceof DropRecord)) throw withoutValuesInPaths(err, record.body);
+  }
+  return walker.redacted;
 }
 
 /** Reads a record for what to redact (see the head comment); {@link Redactor} writes it. */

@@ -6,6 +6,7 @@
  * where in a record to look and with what, is redact.ts's.
  */
 import type { KeyRuleSpec } from '../detect/pack.js';
+import { wrapToken } from '../crypto/token.js';
 import { plainNumber } from '../detect/numbers.js';
 import { decodedForms } from '../detect/repeats.js';
 import { ownTokens } from '../detect/scan.js';
@@ -124,6 +125,7 @@ export class Redactor {
   }
 
   #apply(action: ResolvedAction, label: string, value: string): { text: string; kid?: string } {
+    if (this.options.valuesOnly) return { text: wrapToken(label) };
     return replacement(action, label, value, this.options.keys);
   }
 

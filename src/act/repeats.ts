@@ -32,12 +32,24 @@ export interface FirstPass {
 
 /**
  * `body` (as the first pass redacted it) with every value `pass.redacted` holds also redacted
- * where it stands alone in another field; `body` itself when none can stand anywhere else (see
+ * where it stands alone in another field, and every value `options.carried` holds wherever it
+ * stands alone; `body` itself when none can stand anywhere else (see
  * {@link mayRepeat}). The findings go to `pass.findings`.
  */
 export function redactRepeats(body: JsonValue, options: RedactOptions, pass: FirstPass): JsonValue {
-  if (!mayRepeat(pass.redacted, options.source, pass.numbersReadOtherwise)) return body;
-  return new Repeats(options, pass).of(body);
+  const first = options.carried && options.carried.size > 0 ? withCarried(pass, options.carried) : pass;
+  if (!mayRepeat(first.redacted, options.source, first.numbersReadOtherwise)) return body;
+  return new Repeats(options, first).of(body);
+}
+
+/**
+ * `pass` with the values carried from another record (see RedactOptions.carried) among those it
+ * redacted, each none of times here; a value the record redacted itself keeps what redacted it.
+ */
+function withCarried(pass: FirstPass, carried: ReadonlyMap<string, RedactedBy>): FirstPass {
+  const redacted = new Map(carried);
+  for (const [value, by] of pass.redacted) redacted.set(value, by);
+  return { findings: pass.findings, redacted, written: pass.written, numbersReadOtherwise: pass.numbersReadOtherwise };
 }
 
 /** One record's search for repeats. */

@@ -93,6 +93,11 @@ export interface BatchContext {
   /** Security routing rules; their raw-line patterns must be in the policy's line filter. */
   routing?: CompiledRouting;
   appStream?: AppStreamMode;
+  /**
+   * A line the batch's lines belong with, read for the values it redacts, not written (an OTLP
+   * resource's frame, see frame-values.ts): they are redacted where its lines repeat them.
+   */
+  frame?: string;
 }
 
 /** A record some routing rule matched: what the engine needs for the routed event (already redacted). */

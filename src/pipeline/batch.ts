@@ -6,6 +6,7 @@
  * result, which the property tests check.
  */
 import { isUtf8 } from 'node:buffer';
+import type { RedactedBy } from '../act/edits.js';
 import { embeddedValues } from '../act/embedded.js';
 import { onlyAsKey } from '../act/members.js';
 import { redactRecord, type RedactKeys } from '../act/redact.js';
@@ -23,6 +24,7 @@ import { lineEnds, type LineFilter } from '../detect/line-filter.js';
 import { markedLines, type Mark } from './marked-lines.js';
 import { readEdits } from './wrapped-lines.js';
 import { mayHide, prepareLines, slowLines } from './prepare.js';
+import { frameValues, markFrameRepeats } from './frame-values.js';
 import { Utf8Chunks } from '../util/utf8-chunks.js';
 import { lineDetectors, numbersOf, type ValueDetectors } from './raw-line.js';
 import { CodecError, LogveilError } from '../errors.js';
@@ -73,6 +75,9 @@ export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Arr
   const slow = slowLines(data, ends, ctx, lineHits);
   // Lines the readers across lines mark, whatever their own bytes hold.
   const marks = markedLines(task, data, ends, slow, ctx);
+  // The values the run's frame redacts, looked for in the lines that may repeat them.
+  const carried = ctx.frame === undefined ? undefined : frameValues(ctx.frame, ctx);
+  if (carried) markFrameRepeats(data, ends, slow, carried);
   const prepared = prepareLines(data, ends, lineHits, ctx.policy, ctx.format);
   const out: Uint8Array[] = [];
   const outcomes = new Uint8Array(ends.length);
@@ -87,6 +92,7 @@ export function processBatch(task: BatchTask, ctx: BatchContext, room?: Uint8Arr
     ...ctx,
     keys: batchKeys(ctx),
     known: prepared.known,
+    ...(carried && { carried }),
     ...(examples && {
       onReplace: (id: string, text: string) => {
         const list = (examples[id] ??= []);
@@ -197,7 +203,7 @@ interface RecordResult {
   quarantineEvent?: SecurityEvent;
 }
 
-type RecordContext = BatchContext & { keys: RedactKeys; known: KnownMatches; onReplace?: (id: string, text: string) => void };
+type RecordContext = BatchContext & { keys: RedactKeys; known: KnownMatches; onReplace?: (id: string, text: string) => void; carried?: ReadonlyMap<string, RedactedBy> };
 
 /** The batch's keys as records ask for them: an outage of the key provider fails the record that needs a key. */
 function batchKeys(ctx: BatchContext): RedactKeys {
@@ -255,6 +261,7 @@ function processRecord(bytes: Buffer, source: SourceRef, ctx: RecordContext, hit
       ...(valueDetectors ? { valueDetectors, knownMatches: ctx.known } : {}),
       ...(text !== undefined && index?.spans ? { numbers: numbersOf(text, index.spans), source: text } : {}),
       ...(ctx.onReplace ? { onReplace: ctx.onReplace } : {}),
+      ...(ctx.carried ? { carried: ctx.carried } : {}),
       keys: ctx.keys,
     });
     const ids = { ...(record.traceId ? { traceId: record.traceId } : {}), ...(record.spanId ? { spanId: record.spanId } : {}) };

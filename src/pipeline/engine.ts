@@ -95,6 +95,12 @@ export interface EngineOptions {
    * runs, so that matches spread over many requests add up.
    */
   thresholds?: ThresholdGate;
+  /**
+   * A line the input's lines belong with (an OTLP resource's frame, which `serve` also runs as its
+   * first line): every batch reads it for the values it redacts, and redacts them where its lines
+   * repeat them (see frame-values.ts). Held only by the run's tasks.
+   */
+  frame?: string;
 }
 
 /** What a pool's workers are set up with: the options of the runs it can serve. */
@@ -237,6 +243,7 @@ export async function redactStreams(inputs: readonly InputSource[], o: EngineOpt
       ...(hashKey ? { hashKey: transfers[1] as KeyTransfer } : {}),
       ...(room ? { room } : {}),
       format: o.format,
+      ...(o.frame !== undefined ? { frame: o.frame } : {}),
     };
     const result = (alone && executor.runAlone ? executor.runAlone(message) : executor.run(message)).then(
       (ok) => ({ ok }),

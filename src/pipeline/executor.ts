@@ -59,6 +59,7 @@ export class InlineExecutor implements BatchExecutor {
           policy: this.#policy,
           actions: this.#actions,
           format: t.format ?? s.format,
+          ...(t.frame !== undefined ? { frame: t.frame } : {}),
           limits: s.limits,
           tokenKey,
           hashKey,

@@ -69,6 +69,8 @@ export interface WorkerTask {
   room?: Uint8Array;
   /** How the run reads its lines, where it differs from the pool's setup (a pool that serves runs of either kind: serve's OTLP and its lines). */
   format?: LineFormat;
+  /** The run's frame, which its lines belong with (see BatchContext.frame). */
+  frame?: string;
 }
 
 /**

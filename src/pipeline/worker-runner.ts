@@ -63,6 +63,7 @@ export function taskRunner(s: WorkerSetup): (t: WorkerTask) => unknown {
       policy,
       actions,
       format: t.format ?? s.format,
+      ...(t.frame !== undefined ? { frame: t.frame } : {}),
       limits: s.limits,
       tokenKey,
       hashKey,

@@ -21,9 +21,11 @@ import { protobufRequestJson, protobufResponse, protobufStatus } from './otlp-pr
 /**
  * Runs one input (a named body of lines) through the engine, its outputs written out; with
  * `capture`, the redacted lines are returned instead of written to the app output, and the
- * numbers (from 1) of the lines it quarantined.
+ * numbers (from 1) of the lines it quarantined. `frame`: a line the input's lines belong with
+ * (an OTLP resource's frame, also the input's first line), whose redacted values are redacted
+ * where they repeat them (see EngineOptions.frame).
  */
-export type RedactInput = (name: string, body: Buffer, capture?: boolean) => Promise<{ summary: RunSummary; lines?: string[]; quarantinedLines?: ReadonlySet<number> }>;
+export type RedactInput = (name: string, body: Buffer, capture?: boolean, frame?: string) => Promise<{ summary: RunSummary; lines?: string[]; quarantinedLines?: ReadonlySet<number> }>;
 
 export interface ServeOptions {
   host: string;
@@ -187,7 +189,10 @@ export class RedactServer {
     let rejected = 0;
     const codes = new Set<string>();
     for (const [i, resource] of resources.entries()) {
-      const { summary, lines = [], quarantinedLines } = await this.#run(`${signal} #${seq} resource ${i}`, Buffer.from(`${resource.lines.join('\n')}\n`), true);
+      // A resource's attributes, and its scopes', belong to each of its log records and spans: a
+      // value the frame has redacted is redacted where they repeat it.
+      const frame = resource.items > 0 ? resource.lines[0] : undefined;
+      const { summary, lines = [], quarantinedLines } = await this.#run(`${signal} #${seq} resource ${i}`, Buffer.from(`${resource.lines.join('\n')}\n`), true, frame);
       const back = reassemble(signal, resource, lines);
       // The frame is the run's first line: it is no log record or span, quarantined or not.
       const frameQuarantined = quarantinedLines?.has(1) ? 1 : 0;
@@ -241,8 +246,8 @@ export class RedactServer {
     return run;
   }
 
-  async #run(name: string, body: Buffer, capture = false): Promise<Awaited<ReturnType<RedactInput>>> {
-    const result = await this.#o.redact(name, body, capture);
+  async #run(name: string, body: Buffer, capture = false, frame?: string): Promise<Awaited<ReturnType<RedactInput>>> {
+    const result = await this.#o.redact(name, body, capture, frame);
     this.totals.accounting.addSummary(result.summary);
     return result;
   }

@@ -252,3 +252,47 @@ describe('logveil serve --format text', () => {
     expect(out[1]).toBe('{"n":************1111}');
   }, 60_000);
 });
+
+describe("logveil serve, a value the resource's or scope's attributes have redacted", () => {
+  it('is redacted where its log records and spans repeat it, in every batch of the request, with the counts as before', async () => {
+    const pw = 'Hunter2-Prod-Pw';
+    const secret = 'ScopeSecretZz9';
+    const dir = tempDir('logveil-serve-repeats-');
+    const svc = await startServe(dir, ['--out', 'out.jsonl', '--workers', '2']);
+    const attribute = (key: string, value: string) => ({ key, value: { stringValue: value } });
+    // 600 records of about 170 bytes: the request is cut in a batch per worker (see requestBatch),
+    // and the last batch holds no frame.
+    const bodies = Array.from({ length: 600 }, (_, i) => `request ${i} served in ${i % 17} ms by worker pool ${'p'.repeat(80)}`);
+    bodies[0] = `connecting with ${pw}`;
+    bodies[300] = `scope said ${secret}`;
+    bodies[599] = `retry with ${pw}`;
+    const logs = JSON.stringify({
+      resourceLogs: [{ resource: { attributes: [attribute('service.name', 'checkout'), attribute('db.password', pw)] }, scopeLogs: [{ scope: { name: 'lib', attributes: [attribute('api_secret', secret)] }, logRecords: bodies.map((b, i) => ({ timeUnixNano: String(1741080000000000000n + BigInt(i)), body: { stringValue: b } })) }] }],
+    });
+    const traces = JSON.stringify({
+      resourceSpans: [{ resource: { attributes: [attribute('db.password', pw)] }, scopeSpans: [{ scope: { name: 'db' }, spans: [{ traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', name: `pool warmup ${pw}`, kind: 3, startTimeUnixNano: '1741080000000000000', endTimeUnixNano: '1741080000000100000' }] }] }],
+    });
+    const answers = [];
+    for (const [path, body] of [['/v1/logs', logs], ['/v1/traces', traces]] as const) {
+      const r = await post(`${svc.url}${path}`, body);
+      answers.push({ status: r.status, body: await r.json() });
+    }
+    const health = (await (await fetch(`${svc.url}/healthz`)).json()) as { counts: unknown };
+    svc.child.kill('SIGTERM');
+    await svc.exit;
+    expect(answers).toEqual([{ status: 200, body: {} }, { status: 200, body: {} }]);
+    const out = readFileSync(join(dir, 'out.jsonl'), 'utf8');
+    expect(out).not.toContain(pw);
+    expect(out).not.toContain(secret);
+    const [logsOut, tracesOut] = out.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, Array<{ scopeLogs?: Array<{ logRecords: Array<{ body: { stringValue: string } }> }>; scopeSpans?: Array<{ spans: Array<{ name: string }> }> }>>);
+    const written = logsOut?.resourceLogs?.[0]?.scopeLogs?.[0]?.logRecords.map((r) => r.body.stringValue);
+    expect(written).toEqual(bodies.map((b) => b.replace(pw, '[[PASSWORD]]').replace(secret, '[[SECRET]]')));
+    expect(tracesOut?.resourceSpans?.[0]?.scopeSpans?.[0]?.spans[0]?.name).toBe('pool warmup [[PASSWORD]]');
+    // Every line a record, as before: the frames are read again by each batch, not counted again.
+    expect(health.counts).toEqual({ recordsIn: 603, appOut: 603, dropped: 0, quarantined: 0 });
+    const events = ledgerEvents(join(dir, 'state'));
+    expect(JSON.stringify(events)).not.toContain(pw);
+    expect(JSON.stringify(events)).not.toContain(secret);
+    expect(svc.stderr()).not.toContain(pw);
+  }, 60_000);
+});

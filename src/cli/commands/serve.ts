@@ -90,7 +90,7 @@ async function serve(flags: ServeFlags): Promise<number> {
     maxBodyBytes,
     maxQueued: MAX_QUEUED,
     accounting: totals,
-    redact: async (name, body, capture) => {
+    redact: async (name, body, capture, frame) => {
       const captured: Buffer[] = [];
       const out = capture ? LineWriter.forStream(collector(captured)) : app;
       const quarantinedLines = new Set<number>();
@@ -111,6 +111,7 @@ async function serve(flags: ServeFlags): Promise<number> {
         quarantine: tracked,
         ...(pool ? { pool } : {}),
         batch: requestBatch(body.byteLength, workers),
+        ...(frame !== undefined ? { frame } : {}),
         thresholds,
         observer,
         onProblem: (message) => process.stderr.write(`logveil: ${message}\n`),
