@@ -108,9 +108,12 @@ export function embeddedValues(text: string, rules: KeyRules, tokens: () => read
   if (found.length === 0) return found;
   // Where two readings take a value at the same place, the earlier reading's (the text as
   // written first): `"k":"ab\\", "n": 1` unescaped once more reads a string that runs on.
+  // Unless the earlier reading's string ends where no value can (`"{\\"host\\":...`, a JSON text in
+  // a JSON string in a Python bytes repr, as botocore logs a response body) and a later reading's runs on.
   // A value that is a token the text holds is redacted already (a record read again).
+  const cut = (v: EmbeddedValue): boolean => /^["'][^\s,;:}\])]/.test(text.slice(v.end, v.end + 2)) && found.some((w) => w.start === v.start && w.end > v.end);
   const own = text.includes('[[') ? tokens() : [];
-  const taken = disjoint(found, true).filter((v) => !own.some((t) => t.start <= v.start && v.end <= t.end));
+  const taken = disjoint(found.filter((v) => !cut(v)), true).filter((v) => !own.some((t) => t.start <= v.start && v.end <= t.end));
   // Repeats, as written and as read.
   const byValue = new Map<string, EmbeddedValue>();
   for (const v of taken) for (const form of [text.slice(v.start, v.end), v.value ?? '', ...(v.leaves ?? [])]) if (form !== '' && !byValue.has(form)) byValue.set(form, v);
@@ -209,7 +212,7 @@ function pairsIn(text: string, rules: KeyRules): EmbeddedValue[] {
       PAIR.lastIndex = keyStart + rawKey.length;
       continue;
     }
-    const next = takeValue(text, out, decision.rule, decision.pattern ?? key ?? '', value, valueStart);
+    const next = takeValue(text, out, decision.rule, decision.pattern ?? key ?? '', value, valueStart, key);
     if (next !== undefined) PAIR.lastIndex = next;
   }
   return out;
@@ -266,9 +269,11 @@ function pairParts(match: string): { keyFrom: number; keyTo: number; valueFrom: 
 /**
  * Adds to `out` the value a rule takes: a string, each string of an array of strings, a number,
  * or an object or array whole (`value` is then its opening bracket). Returns where the search goes
- * on when the value was an object or array (past it), else undefined.
+ * on when the value was an object or array (past it), else undefined. A string of an array that
+ * is the `key` itself is its name written again, no value: Node's request prints its headers as
+ * `'x-api-key': [ 'X-Api-Key', '...' ]` (kOutHeaders), the name as sent before the value.
  */
-function takeValue(text: string, out: EmbeddedValue[], rule: KeyRuleSpec, pattern: string, value: string, valueStart: number): number | undefined {
+function takeValue(text: string, out: EmbeddedValue[], rule: KeyRuleSpec, pattern: string, value: string, valueStart: number, key?: string): number | undefined {
   // A rule that takes strings only (see KeyRuleSpec.strings) leaves a number, object or array to
   // detection; one that takes strings and numbers of a form (KeyRuleSpec.matching), an object, an
   // array, and a number of another form.
@@ -297,6 +302,7 @@ function takeValue(text: string, out: EmbeddedValue[], rule: KeyRuleSpec, patter
     for (let item = ITEM.exec(value); item !== null; item = ITEM.exec(value)) strings.push([valueStart + item.index, item[0]]);
   } else if (/^[uUbB]?["']/.test(value)) strings.push([valueStart, value]);
   else out.push({ start: valueStart, end: valueStart + value.length, rule, pattern });
+  const name = strings.length > 1 ? key?.toLowerCase() : undefined;
   for (const [from, item] of strings) {
     // Past a `u` or `b` prefix.
     const skip = /^[uUbB]/.test(item) ? 1 : 0;
@@ -305,6 +311,7 @@ function takeValue(text: string, out: EmbeddedValue[], rule: KeyRuleSpec, patter
     if (quoted.length <= 2) continue;
     const read = unquoted(quoted);
     const written = quoted.slice(1, -1);
+    if (name !== undefined && (read ?? written).toLowerCase() === name) continue;
     if (!takes(rule, read ?? written)) continue;
     out.push({ start: at + 1, end: at + quoted.length - 1, rule, pattern, ...(read !== undefined && read !== written ? { value: read } : {}) });
   }

@@ -65,6 +65,11 @@ describe('embeddedValues', () => {
     expect(taken('{"password" :\n 1234, "x_token":0xDEADBEEF}')).toEqual([['1234'], ['0xDEADBEEF']]);
     // An array of strings, as Go writes header maps.
     expect(taken('h={"Cookie":["sid=a1b2c3", "lang=en"],"Authorization":["Bearer q1w2e3"]}')).toEqual([['sid=a1b2c3'], ['lang=en'], ['Bearer q1w2e3']]);
+    // A JSON text in a JSON string in a Python bytes repr (botocore's response body), its escapes doubled: whole.
+    expect(taken(String.raw`b'{"password":"{\\"host\\":\\"db1\\",\\"k\\":\\"Zq9hunter\\"}","n":1}'`)).toEqual([[String.raw`{\\"host\\":\\"db1\\",\\"k\\":\\"Zq9hunter\\"}`, '{"host":"db1","k":"Zq9hunter"}']]);
+    expect(taken('{"password":"ab\\\\", "n": 1}')).toEqual([['ab\\\\', 'ab\\']]);
+    // Node's request headers (kOutHeaders): the header's name as sent, then its value.
+    expect(taken("{ 'authorization': [ 'Authorization', 'Bearer q1w2e3' ], 'x_token': [ 'X_Token', 'a1b2c3' ] }")).toEqual([['Bearer q1w2e3'], ['a1b2c3']]);
     // An object or a mixed array, whole.
     expect(taken('{"api_token": {"v": "Zq7h", "n": [1, "}"]}, "x_token": ["a", 12345678], "ok": 1}')).toEqual([['{"v": "Zq7h", "n": [1, "}"]}'], ['["a", 12345678]']]);
     // A Python dict's single-quoted strings are skipped as JSON's double-quoted ones are.
