@@ -13,6 +13,7 @@ import type { AppStreamMode } from '../route/event.js';
 import type { SecurityEvent } from '../telemetry/events.js';
 import type { NamedState } from './named-types.js';
 import type { PemState } from './pem-blocks.js';
+import type { TableState } from './table-values.js';
 
 export const QUARANTINE_LABEL = 'QUARANTINE';
 /** The body of a routed event for a record a detector's `drop-record` action dropped. */
@@ -36,6 +37,8 @@ export interface BatchTask {
   pem?: PemState;
   /** What the lines before the batch leave open: a name whose value may follow, a netrc entry (see named-values.ts). */
   named?: NamedState;
+  /** The table open before the batch, whose rows its first lines may be (see table-values.ts). */
+  table?: TableState;
   /** The last lines before the batch, which its lines may read back (see lookback.ts). */
   before?: readonly string[];
   /** Mark body lines without a BEGIN or END line in the batch (a Lambda invocation; see pem-blocks.ts). */

@@ -8,6 +8,7 @@ import { linesAfter, linesAfterLong } from './lookback.js';
 import type { NamedState } from './named-types.js';
 import { namedStateAfter } from './named-values.js';
 import { pemStateAfter, type PemState } from './pem-blocks.js';
+import { tableStateAfter, type TableState } from './table-values.js';
 import { textOf } from './wrapped-lines.js';
 import { MAX_CARRIED_PARTS, MAX_SOURCE_GAP, openParts } from './part-lines.js';
 import { openContinuation } from './continued-lines.js';
@@ -57,6 +58,8 @@ export async function* batchLines(
   let pem: PemState | undefined;
   /** The name or netrc entry the next batch's first lines may complete, if any (see named-values.ts). */
   let named: NamedState | undefined;
+  /** The table whose rows the next batch's first lines may be (see table-values.ts). */
+  let table: TableState | undefined;
   /** The last lines, which the next batch's lines may read back (see lookback.ts). */
   let lastLines: readonly string[] | undefined;
 
@@ -245,9 +248,10 @@ export async function* batchLines(
 
   /** The task of `data`, its `lines` whole lines; `text`, its text as its readers read it (see wrapped-lines.ts), when known. */
   function task(data: Uint8Array, lines: number, text: Buffer = textOf(data)): BatchTask {
-    const t: BatchTask = { seq: nextSeq(), file, firstLine: line, firstOffset: offset, data, ...(pem ? { pem } : {}), ...(named ? { named } : {}), ...(lastLines ? { before: lastLines } : {}) };
+    const t: BatchTask = { seq: nextSeq(), file, firstLine: line, firstOffset: offset, data, ...(pem ? { pem } : {}), ...(named ? { named } : {}), ...(table ? { table } : {}), ...(lastLines ? { before: lastLines } : {}) };
     pem = pemStateAfter(text, pem);
     named = namedStateAfter(text, named);
+    table = tableStateAfter(text, table, lastLines);
     lastLines = linesAfter(text, lastLines);
     line += lines;
     offset += data.length;
@@ -261,6 +265,7 @@ export async function* batchLines(
     if (pem) pem = { prefix: pem.prefix, afterFull: true };
     // Neither a name's value nor a netrc line: it closes what was open.
     named = undefined;
+    table = undefined;
     // Read back as a long line is (see lookback.ts).
     lastLines = linesAfterLong(head, lastLines);
     line += 1;
@@ -376,10 +381,11 @@ export function halves(task: BatchTask): [BatchTask, BatchTask] | undefined {
   const text = textOf(first);
   const pem = pemStateAfter(text, task.pem);
   const named = namedStateAfter(text, task.named);
+  const table = tableStateAfter(text, task.table, task.before);
   const before = linesAfter(text, task.before);
   const orphans = task.orphanKeyLines ? { orphanKeyLines: true } : {};
   return [
-    { seq: task.seq, file: task.file, firstLine: task.firstLine, firstOffset: task.firstOffset, data: first, ...(task.pem ? { pem: task.pem } : {}), ...(task.named ? { named: task.named } : {}), ...(task.before ? { before: task.before } : {}), ...orphans },
-    { seq: task.seq, file: task.file, firstLine: task.firstLine + middle, firstOffset: task.firstOffset + cut, data: Uint8Array.prototype.slice.call(data, cut), ...(pem ? { pem } : {}), ...(named ? { named } : {}), ...(before ? { before } : {}), ...orphans },
+    { seq: task.seq, file: task.file, firstLine: task.firstLine, firstOffset: task.firstOffset, data: first, ...(task.pem ? { pem: task.pem } : {}), ...(task.named ? { named: task.named } : {}), ...(task.table ? { table: task.table } : {}), ...(task.before ? { before: task.before } : {}), ...orphans },
+    { seq: task.seq, file: task.file, firstLine: task.firstLine + middle, firstOffset: task.firstOffset + cut, data: Uint8Array.prototype.slice.call(data, cut), ...(pem ? { pem } : {}), ...(named ? { named } : {}), ...(table ? { table } : {}), ...(before ? { before } : {}), ...orphans },
   ];
 }

@@ -17,6 +17,7 @@ import { Lookback } from './lookback.js';
 import { namedValues } from './named-values.js';
 import { partEdits, withPartEdits } from './part-lines.js';
 import { pemBodies } from './pem-blocks.js';
+import { tableValues } from './table-values.js';
 import { batchText } from './wrapped-lines.js';
 
 /** What a line's mark is: what it holds (named in a failure's message), how the batch read the line, and its edits given the line's text as read. */
@@ -45,6 +46,8 @@ export function markedLines(task: BatchTask, data: Buffer, ends: Int32Array, slo
   const lineEnds = text?.ends ?? ends;
   const pem = keyBlock ? pemBodies(lines, lineEnds, task.pem, task.orphanKeyLines === true) : undefined;
   const named = policy.keyRules.empty ? undefined : namedValues(lines, lineEnds, task.named, policy)?.lines;
+  // The cells of a table's rows, under its header's names.
+  const tables = policy.keyRules.empty ? undefined : tableValues(lines, lineEnds, task.table, task.before?.[task.before.length - 1], policy);
   const parted = partEdits(data, ends, text, policy, actions, seen.openRecord);
   // Commands continued over lines, read joined as parts are.
   const continued = continuedEdits(lines, lineEnds, policy, actions);
@@ -55,7 +58,7 @@ export function markedLines(task: BatchTask, data: Buffer, ends: Int32Array, slo
   // And on lines below them (the batcher keeps those in the batch, see command-lines.ts).
   const commands = lookback && commandValues(lookback, slow, policy);
   return {
-    marked: (i) => pem?.body[i] === 1 || named?.has(i) === true || parted?.has(i) === true || continued?.has(i) === true,
+    marked: (i) => pem?.body[i] === 1 || named?.has(i) === true || tables?.has(i) === true || parted?.has(i) === true || continued?.has(i) === true,
     mark: (i) => {
       const read = { wrapped: text?.wrapped[i] === 1, plain: text?.plain[i] === 1 };
       if (pem?.body[i]) return { what: 'a line of a private key block', read, edits: (line) => keyBlockEdits(line, keyBlock as CompiledDetector, actions) };
@@ -65,6 +68,8 @@ export function markedLines(task: BatchTask, data: Buffer, ends: Int32Array, slo
       const parts = joined(part?.edits, continued?.get(i));
       const spans = named?.get(i);
       if (spans) return { what: 'the value of a name on the line before', read, edits: () => withPartEdits(namedEdits(spans, actions), parts) };
+      const cells = tables?.get(i);
+      if (cells) return { what: 'a cell of a table under its header', read, edits: () => withPartEdits(namedEdits(cells, actions), parts) };
       const parameters = bound?.get(i) ?? diagnosed?.get(i) ?? commands?.get(i);
       if (parameters) return { what: 'a value named on a line before', read, edits: () => withPartEdits(namedEdits(parameters, actions), parts) };
       return parts ? { what: 'a value across the parts of a line', read, edits: () => parts } : undefined;
