@@ -1,6 +1,6 @@
 /**
  * A string read decoded where it encodes another text: base64 or hex that spells text (see
- * base64-text.ts, hex-text.ts) and PowerShell's encoded commands (see encoded-command.ts). What
+ * base64-text.ts, hex-text.ts), an array of bytes (see byte-array.ts) and PowerShell's encoded commands (see encoded-command.ts). What
  * the raw line or the string as written matched says nothing of what the encoding spells, so the
  * decoded text is read with every detector and key rule, and its own encodings decoded in turn
  * (the caller's `scan`); what that redacts is encoded again as it was written.
@@ -8,6 +8,7 @@
 import { CodecError } from '../errors.js';
 import { base64TextIn, encodedText, mayHoldBase64Text } from './base64-text.js';
 import { encodedHex, hexTextIn, mayHoldHexText } from './hex-text.js';
+import { byteArraysIn, mayHoldByteArray, writtenByteArray } from './byte-array.js';
 import { encodedBytes } from './bytes-value.js';
 import { inflateBudget, type Compression, type InflateBudget } from './compressed-text.js';
 import { encodedCommands, type EncodedCommand } from './encoded-command.js';
@@ -25,7 +26,7 @@ export const MAX_ENCODED_DEPTH = 8;
 export interface EncodedText {
   start: number;
   end: number;
-  kind: 'base64' | 'hex';
+  kind: 'base64' | 'hex' | 'bytes';
   /** How the text was compressed before it was encoded, if it was (see compressed-text.ts). */
   compression?: Compression;
   text: string;
@@ -34,7 +35,7 @@ export interface EncodedText {
 
 /** True when `text` may hold base64 or hex of text: a cheap test before {@link readEncodedTexts}. */
 export function mayHoldEncodedText(text: string): boolean {
-  return mayHoldBase64Text(text) || mayHoldHexText(text);
+  return mayHoldBase64Text(text) || mayHoldHexText(text) || mayHoldByteArray(text);
 }
 
 /**
@@ -44,8 +45,14 @@ export function mayHoldEncodedText(text: string): boolean {
 export function encodedTextsIn(text: string, budget: InflateBudget = inflateBudget()): EncodedText[] {
   const base64 = base64TextIn(text, budget).map((r): EncodedText => ({ start: r.start, end: r.end, kind: 'base64', ...(r.compression ? { compression: r.compression } : {}), text: r.text, again: (t) => encodedText(t, r) }));
   const hex = hexTextIn(text).filter((h) => !base64.some((b) => h.start < b.end && b.start < h.end));
-  if (hex.length === 0) return base64;
-  return [...base64, ...hex.map((r): EncodedText => ({ start: r.start, end: r.end, kind: 'hex', text: r.text, again: (t) => encodedHex(t, r) }))].sort((a, b) => a.start - b.start);
+  // An array of bytes (journald's JSON of a field that is not UTF-8 text) holds neither.
+  const bytes = mayHoldByteArray(text) ? byteArraysIn(text) : [];
+  if (hex.length === 0 && bytes.length === 0) return base64;
+  return [
+    ...base64,
+    ...hex.map((r): EncodedText => ({ start: r.start, end: r.end, kind: 'hex', text: r.text, again: (t) => encodedHex(t, r) })),
+    ...bytes.map((r): EncodedText => ({ start: r.start, end: r.end, kind: 'bytes', text: r.text, again: (t) => writtenByteArray(t, r) })),
+  ].sort((a, b) => a.start - b.start);
 }
 
 /** {@link encodedTextsIn}, its errors naming the field at `path`. */

@@ -7,7 +7,9 @@
  * holds one down that path ({@link HEX_TEXT_LINE}).
  *
  * A hex run is read when it spells text (see text-bytes.ts): a digest, an id or a key almost never
- * does. Digits alone are read so only led by `0x` or `\x` (PostgreSQL's bytea): else they are more
+ * does. A run that spells a command line as the kernel keeps it (/proc/PID/cmdline, auditd's
+ * PROCTITLE record: each argument followed by a NUL, the last maybe not) is read with each NUL a
+ * blank, so a detector reads it as a command line (`mysql -uroot -pX db`). Digits alone are read so only led by `0x` or `\x` (PostgreSQL's bytea): else they are more
  * likely a decimal number, which spells text when every other digit is 2 to 7.
  */
 import { spellsText, TEXT_BYTES } from './text-bytes.js';
@@ -15,14 +17,17 @@ import { spellsText, TEXT_BYTES } from './text-bytes.js';
 /** A byte of text as two hex digits: 0x20-0x7F, a tab, a line feed or a carriage return. */
 const TEXT_BYTE = '(?:[2-7][0-9A-Fa-f]|0[9AaDd])';
 
+/** How a run that spells a command line (see above) starts: an argument of two bytes or more, a NUL, the next. */
+const ARGV_START = `${TEXT_BYTE}+00${TEXT_BYTE}`;
+
 /** A run of whole bytes not inside a word, led by `0x`, `\x` or nothing. */
 const RUN = /(?<![0-9A-Za-z_])(0[xX]|\\x)?((?:[0-9A-Fa-f]{2}){12,})(?![0-9A-Za-z_])/g;
 
 /** How a run that spells text starts, for the cheap test of {@link mayHoldHexText}. */
-const TEXT_START = new RegExp(String.raw`(?<![0-9A-Za-z_])(?:0[xX]|\\x)?${TEXT_BYTE}{${TEXT_BYTES}}`);
+const TEXT_START = new RegExp(String.raw`(?<![0-9A-Za-z_])(?:0[xX]|\\x)?(?:${TEXT_BYTE}{${TEXT_BYTES}}|${ARGV_START})`);
 
 /** The same for the line prefilter (RE2, no look-around): a line that holds one may be changed. */
-export const HEX_TEXT_LINE = String.raw`(?:^|[^0-9A-Za-z_])(?:0[xX]|\\x)?${TEXT_BYTE}{${TEXT_BYTES}}`;
+export const HEX_TEXT_LINE = String.raw`(?:^|[^0-9A-Za-z_])(?:0[xX]|\\x)?(?:${TEXT_BYTE}{${TEXT_BYTES}}|${ARGV_START})`;
 
 /** A hex run in a text that spells text: where its digits stand, the text, and their case. */
 export interface HexText {
@@ -30,6 +35,8 @@ export interface HexText {
   end: number;
   text: string;
   upper: boolean;
+  /** What the run's NULs are read as when it spells a command line (see {@link argvSeparator}). */
+  nul?: ' ' | '\n';
 }
 
 /** True when `text` may hold hex of text: a cheap test before {@link hexTextIn}. */
@@ -45,15 +52,32 @@ export function hexTextIn(text: string): HexText[] {
     const digits = m[2] as string;
     if (m[1] === undefined && !/[A-Fa-f]/.test(digits)) continue;
     const bytes = Buffer.from(digits, 'hex');
+    const nul = argvSeparator(bytes);
+    if (nul !== undefined) bytes.forEach((b, i) => b === 0 && (bytes[i] = nul.charCodeAt(0)));
     if (!spellsText(bytes)) continue;
     const start = m.index + (m[1]?.length ?? 0);
-    out.push({ start, end: start + digits.length, text: bytes.toString('utf8'), upper: /[A-F]/.test(digits) && !/[a-f]/.test(digits) });
+    out.push({ start, end: start + digits.length, text: bytes.toString('utf8'), upper: /[A-F]/.test(digits) && !/[a-f]/.test(digits), ...(nul !== undefined ? { nul } : {}) });
   }
   return out;
 }
 
-/** `text` (a redacted {@link HexText}) as hex again, in the case `like` was written in. */
-export function encodedHex(text: string, like: Pick<HexText, 'upper'>): string {
-  const hex = Buffer.from(text, 'utf8').toString('hex');
+/**
+ * What the NULs of `bytes` are read as when they end its arguments as a command line's do: a
+ * blank, or a line feed where an argument holds a blank (`bash -c "mysql -pX db"`); undefined
+ * when it holds no NUL, begins with one or holds two together (not arguments of text).
+ */
+function argvSeparator(bytes: Buffer): ' ' | '\n' | undefined {
+  const first = bytes.indexOf(0);
+  if (first <= 0 || bytes.includes(Buffer.from([0, 0]), first)) return undefined;
+  if (!bytes.includes(0x20)) return ' ';
+  return bytes.includes(0x0a) ? undefined : '\n';
+}
+
+/**
+ * `text` (a redacted {@link HexText}) as hex again, in the case `like` was written in, a command
+ * line's separators NULs again (a blank a redaction writes included: it stays a separator).
+ */
+export function encodedHex(text: string, like: Pick<HexText, 'upper' | 'nul'>): string {
+  const hex = Buffer.from(like.nul === undefined ? text : text.replaceAll(like.nul, '\0'), 'utf8').toString('hex');
   return like.upper ? hex.toUpperCase() : hex;
 }

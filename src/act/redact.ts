@@ -12,6 +12,7 @@ import { CodecError, LogveilError } from '../errors.js';
 import { fieldPath, type JsonValue, type LogRecord } from '../record.js';
 import { detectorEdit, keyRuleEdit, withKeyRules, type RedactedBy } from './edits.js';
 import { bytesText, BYTES_MEMBERS, encodedBytes } from './bytes-value.js';
+import { byteArrayText, encodedByteArray } from './byte-array.js';
 import { embeddedValues, type EmbeddedValue } from './embedded.js';
 import { encodedArgumentItems, holdsProgram, mayHoldEncodedCommand, type EncodedCommand } from './encoded-command.js';
 import { compressionOf, inflateBudget, mayInflate, PROBE_BYTES } from './compressed-text.js';
@@ -111,6 +112,12 @@ class Walker extends Redactor implements FirstPass {
       throw new CodecError('RECORD_TOO_DEEP', `JSON nesting deeper than ${this.options.maxDepth} levels${at}`);
     }
     if (Array.isArray(v)) {
+      // A member's text written as its bytes (journald's `"MESSAGE":[108,111,...]`), read decoded.
+      const bytes = under === undefined ? undefined : byteArrayText(v);
+      if (bytes) {
+        const text = this.#decoded(path, context)(bytes.text);
+        return text === DROP ? DROP : text === bytes.text ? v : encodedByteArray(text, bytes.encoding);
+      }
       let out: JsonValue[] | undefined;
       // An argument vector's encoded commands (`["pwsh","-enc","JABw..."]`), read decoded.
       const encoded = v.length > 1 ? encodedArgumentItems(v) : undefined;

@@ -12,7 +12,7 @@ import { hasRawEscape } from '../detect/escapes.js';
 import { lineAt as lineOf, lineEnds, type LineFilter } from '../detect/line-filter.js';
 import { withoutTerminalCodes } from '../detect/terminal-codes.js';
 import { controlEscapesDecoded, textEscapesDecoded } from '../detect/json-readings.js';
-import { markByte, markEscapes } from '../detect/line-marks.js';
+import { markByte, markByteArrays, markEscapes } from '../detect/line-marks.js';
 import { isAsciiText } from '../detect/literal-automaton.js';
 import { requiredLiterals, type Literal } from '../detect/literals.js';
 import { execAll, type RegexMatch } from '../detect/regex-matches.js';
@@ -38,8 +38,8 @@ export interface SlowLineOptions {
  * a backslash (but see {@link markBackslashes}; a string whose lines may name a value on the line
  * after, see string-lines.ts), a percent-escape or a character reference (an
  * escape can hide a match), an OTLP bytes value (base64 hides what it spells, see
- * bytes-value.ts), invalid UTF-8, oversized lines, in `jsonl` mode the lines that are not JSON
- * records (see isJsonRecord), and all of them when the fast path is off. `found` receives the
+ * bytes-value.ts), a member's array of bytes (journald's, see byte-array.ts), invalid UTF-8,
+ * oversized lines, in `jsonl` mode the lines that are not JSON records (see isJsonRecord), and all of them when the fast path is off. `found` receives the
  * prefilter's hits of each line it ran on as written, when they stand for the line's strings.
  */
 export function slowLines(data: Buffer, ends: Int32Array, ctx: SlowLineOptions, found: Map<number, number[]>): Uint8Array {
@@ -50,6 +50,7 @@ export function slowLines(data: Buffer, ends: Int32Array, ctx: SlowLineOptions, 
   const decoded = markBackslashes(data, ends, ctx.format, slow);
   markEscapes(data, ends, slow);
   for (const member of QUOTED_BYTES_MEMBERS) markByte(data, ends, member, slow);
+  markByteArrays(data, ends, slow);
   if (ctx.throwOnMarker !== undefined) markByte(data, ends, ctx.throwOnMarker, slow);
   filter.markHits(data, ends, slow, found, ctx.format);
   for (const [i, readings] of decoded) {

@@ -28,7 +28,10 @@ describe('hexTextIn', () => {
       '4bf92f3577b34da6a3ce929d0e0e4736',
       '123456789012345678901234567890',
       hex('short'),
-      hex('text\u0000with a NUL byte'),
+      hex('text\u0001with a control byte'),
+      // NULs that do not end arguments of text: leading, or two together.
+      hex('\u0000text after a NUL'),
+      hex('text\u0000\u0000with two NULs'),
       `x${hex('password=hunter2\n')}`,
       `${hex('password=hunter2\n')}0`,
       // Digits alone, unled: a decimal number more likely (this one spells ************1111).
@@ -36,6 +39,20 @@ describe('hexTextIn', () => {
     ];
     for (const value of values) expect(hexTextIn(`v=${value} end`), value).toEqual([]);
     expect(mayHoldHexText('deadbeef')).toBe(false);
+  });
+
+  it('reads a command line as the kernel keeps it (auditd PROCTITLE) with blanks for its NULs, and writes its NULs again', () => {
+    const argv = (args: string[]): string => hex(args.join('\u0000')).toUpperCase();
+    const line = `type=PROCTITLE msg=audit(1700000000.127:4525): proctitle=${argv(['mysql', '-uroot', '-pTopS3cretPw', 'db'])}`;
+    const [found] = hexTextIn(line);
+    expect(found?.text).toBe('mysql -uroot -pTopS3cretPw db');
+    if (found) expect(encodedHex('mysql -uroot -p[[X]] db', found)).toBe(argv(['mysql', '-uroot', '-p[[X]]', 'db']));
+    expect(mayHoldHexText(line)).toBe(true);
+    expect(new RE2(HEX_TEXT_LINE).test(line)).toBe(true);
+    // An argument that holds a blank: the NULs read as line feeds.
+    const [shell] = hexTextIn(`proctitle=${argv(['bash', '-c', 'mysql -pX db'])}`);
+    expect(shell?.text).toBe('bash\n-c\nmysql -pX db');
+    if (shell) expect(encodedHex('bash\n-c\nmysql -p[[X]] db', shell)).toBe(argv(['bash', '-c', 'mysql -p[[X]] db']));
   });
 
   it('is found by the line prefilter wherever the structured path reads one', () => {
