@@ -58,15 +58,16 @@ export function redactRecord(record: LogRecord, options: RedactOptions): RedactO
 /**
  * The values the first pass over a structured record redacts (see repeats.ts), each with what
  * redacted it, read with no key (see RedactOptions.valuesOnly); when an action drops the record,
- * those redacted before it. Nothing is written and no finding kept.
+ * or the walk stops at a value it cannot read (nested too deep, an encoding that does not
+ * decode), those redacted before it. Nothing is written, no finding kept, no error thrown.
  */
 export function redactedValues(record: LogRecord, options: RedactOptions): ReadonlyMap<string, RedactedBy> {
   if (!record.structured || typeof record.body === 'string') return new Map();
   const walker = new Walker({ ...options, valuesOnly: true }, record.body);
   try {
     walker.value(record.body, '$', 0);
-  } catch (err) {
-    if (!(err instanceof DropRecord)) throw withoutValuesInPaths(err, record.body);
+  } catch {
+    // What was read before stands; the record's own run reports its error.
   }
   return walker.redacted;
 }

@@ -36,39 +36,52 @@ const NO_KEYS: RedactKeys = {
 /**
  * The values `frame` (one JSON line) has redacted, as the structured path redacts them, each with
  * what redacted it and a count of 0 (see RedactOptions.carried); undefined when there are none
- * of {@link MIN_REPEATED_VALUE} characters or more, or the frame cannot be read (it is then
- * quarantined as a record of its own, and its error reported there: here it names nothing).
+ * of {@link MIN_REPEATED_VALUE} characters or more, or the frame cannot be read at all (not JSON,
+ * too long: it is then quarantined as a record of its own, and its error reported there; here it
+ * names nothing). A frame read in part (nested too deep past its first members) gives the values
+ * read before the walk stopped: its lines' repeats of them are redacted all the same.
  */
 export function frameValues(frame: string, ctx: BatchContext): ReadonlyMap<string, RedactedBy> | undefined {
   const bytes = Buffer.from(frame, 'utf8');
   const ends = lineEnds(bytes);
   if (ends.length !== 1 || !slowLines(bytes, ends, ctx, new Map())[0]) return undefined;
-  let values: ReadonlyMap<string, RedactedBy>;
+  let decoded: ReturnType<typeof decodeLineText>;
   try {
-    const { record, text } = decodeLineText(bytes, { file: 'frame', line: 0, offset: 0 }, ctx.format, ctx.limits);
-    const spans = record.structured ? indexJson(text, ctx.limits.maxDepth).spans : undefined;
-    values = redactedValues(record, {
-      policy: ctx.policy,
-      actions: ctx.actions,
-      maxDepth: ctx.limits.maxDepth,
-      keys: NO_KEYS,
-      ...(spans ? { numbers: numbersOf(text, spans), source: text } : {}),
-    });
+    decoded = decodeLineText(bytes, { file: 'frame', line: 0, offset: 0 }, ctx.format, ctx.limits);
   } catch {
     return undefined;
   }
+  const { record, text } = decoded;
+  let spans: ReturnType<typeof indexJson>['spans'] | undefined;
+  try {
+    spans = record.structured ? indexJson(text, ctx.limits.maxDepth).spans : undefined;
+  } catch {
+    // Numbers are then read as the parser gives them.
+  }
+  const values = redactedValues(record, {
+    policy: ctx.policy,
+    actions: ctx.actions,
+    maxDepth: ctx.limits.maxDepth,
+    keys: NO_KEYS,
+    ...(spans ? { numbers: numbersOf(text, spans), source: text } : {}),
+  });
   const out = new Map<string, RedactedBy>();
   for (const [value, by] of values) if (value.length >= MIN_REPEATED_VALUE) out.set(value, { ...by, count: 0 });
   return out.size > 0 ? out : undefined;
 }
 
 /**
- * Marks the lines not marked yet that may hold one of `values`: as written, in a reading of the
- * line (escapes decoded, numbers as their digits), or in the text a base64 or hex run spells. The
+ * Marks the lines not marked yet that may hold one of `values`: as written, as a JSON string
+ * writes it, in a reading of the line (escapes decoded, numbers as their digits), or in the text a
+ * base64 or hex run spells. The
  * structured path looks for them there (see repeats.ts); the others keep the fast path.
  */
 export function markFrameRepeats(data: Buffer, ends: Int32Array, slow: Uint8Array, values: ReadonlyMap<string, RedactedBy>): void {
-  const list = [...values.keys()];
+  // Each value also as a JSON string writes it (`CORP\\pw`), which no reading of the line decodes back.
+  const list = [...values.keys()].flatMap((v) => {
+    const escaped = JSON.stringify(v).slice(1, -1);
+    return escaped === v ? [v] : [v, escaped];
+  });
   const holds = (text: string): boolean => list.some((v) => text.includes(v));
   for (let i = 0, start = 0; i < ends.length; i++) {
     const end = ends[i] as number;

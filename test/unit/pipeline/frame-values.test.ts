@@ -79,12 +79,25 @@ describe("a run's frame: the values its resource and scopes have redacted, for i
     expect(text(out)).toEqual([item('connecting with [[PASSWORD]]')]);
   });
 
-  it('gives no values, and names none, for a frame it cannot read: the frame is quarantined on its own', () => {
+  it('gives the values read before a frame nests too deep, and names none: the frame is quarantined on its own, its repeats redacted', () => {
     const deep = `{"resourceLogs":[{"resource":{"attributes":[{"key":"db.password","value":{"stringValue":"${PW}"}}]},"x":${'['.repeat(80)}${']'.repeat(80)}}]}`;
-    expect(frameValues(deep, ctx)).toBeUndefined();
-    const out = run([deep, item('fine')], { ...ctx, frame: deep });
-    expect([...out.outcomes]).toEqual([Outcome.Quarantined, Outcome.Unchanged]);
+    expect([...(frameValues(deep, ctx)?.keys() ?? [])]).toContain(PW);
+    const out = run([deep, item('fine'), item(`connecting with ${PW}`)], { ...ctx, frame: deep });
+    expect([...out.outcomes]).toEqual([Outcome.Quarantined, Outcome.Unchanged, Outcome.Redacted]);
+    expect(text(out)).toEqual([item('fine'), item('connecting with [[PASSWORD]]')]);
     expect(JSON.stringify(out.events)).not.toContain(PW);
+  });
+
+  it('gives no values for a frame that is no JSON', () => {
+    expect(frameValues(`{"resourceLogs":[{"resource":{"attributes":[{"key":"db.password","value":{"stringValue":"${PW}"}}]}`, ctx)).toBeUndefined();
+  });
+
+  it('finds a repeat of a value holding a backslash as a JSON string writes it, on the fast path', () => {
+    // The value CORP\Zq9pW2xK77aa, as a JSON string writes it.
+    const pw = 'CORP\\\\Zq9pW2xK77aa';
+    const frame = FRAME.replace(PW, pw);
+    const out = run([item(`a ${pw} b`)], { ...ctx, frame });
+    expect(text(out)).toEqual([item('a [[PASSWORD]] b')]);
   });
 
   it("keeps a record's own values as its own: a value it redacted itself is redacted as it redacted it", () => {
