@@ -37,6 +37,8 @@ export interface HexText {
   upper: boolean;
   /** What the run's NULs are read as when it spells a command line (see {@link argvSeparator}). */
   nul?: ' ' | '\n';
+  /** Where the run's NULs stand in `text`, to write them back where they were (see {@link encodedHex}). */
+  nuls?: readonly number[];
 }
 
 /** True when `text` may hold hex of text: a cheap test before {@link hexTextIn}. */
@@ -53,31 +55,59 @@ export function hexTextIn(text: string): HexText[] {
     if (m[1] === undefined && !/[A-Fa-f]/.test(digits)) continue;
     const bytes = Buffer.from(digits, 'hex');
     const nul = argvSeparator(bytes);
+    const nuls = nul === undefined ? undefined : nulsIn(bytes.toString('utf8'));
     if (nul !== undefined) bytes.forEach((b, i) => b === 0 && (bytes[i] = nul.charCodeAt(0)));
     if (!spellsText(bytes)) continue;
     const start = m.index + (m[1]?.length ?? 0);
-    out.push({ start, end: start + digits.length, text: bytes.toString('utf8'), upper: /[A-F]/.test(digits) && !/[a-f]/.test(digits), ...(nul !== undefined ? { nul } : {}) });
+    out.push({ start, end: start + digits.length, text: bytes.toString('utf8'), upper: /[A-F]/.test(digits) && !/[a-f]/.test(digits), ...(nul !== undefined ? { nul, nuls } : {}) });
   }
+  return out;
+}
+
+/** Where the NULs of `text` stand. */
+function nulsIn(text: string): number[] {
+  const out: number[] = [];
+  for (let i = text.indexOf('\0'); i !== -1; i = text.indexOf('\0', i + 1)) out.push(i);
   return out;
 }
 
 /**
  * What the NULs of `bytes` are read as when they end its arguments as a command line's do: a
- * blank, or a line feed where an argument holds a blank (`bash -c "mysql -pX db"`); undefined
- * when it holds no NUL, begins with one or holds two together (not arguments of text).
+ * line feed where an argument holds a blank but none a line feed (`bash -c "mysql -pX db"`), else
+ * a blank, whatever the arguments hold (an empty argument, a blank and a line feed in one: each
+ * NUL is written back where it stood, see {@link encodedHex}); undefined when it holds no NUL or
+ * begins with one (not arguments of text).
  */
 function argvSeparator(bytes: Buffer): ' ' | '\n' | undefined {
   const first = bytes.indexOf(0);
-  if (first <= 0 || bytes.includes(Buffer.from([0, 0]), first)) return undefined;
-  if (!bytes.includes(0x20)) return ' ';
-  return bytes.includes(0x0a) ? undefined : '\n';
+  if (first <= 0) return undefined;
+  return bytes.includes(0x20) && !bytes.includes(0x0a) ? '\n' : ' ';
 }
 
 /**
  * `text` (a redacted {@link HexText}) as hex again, in the case `like` was written in, a command
- * line's separators NULs again (a blank a redaction writes included: it stays a separator).
+ * line's NULs again: where the text is as it was read (before and after what a redaction
+ * changed), each NUL where it stood; inside what it changed, each separator (a blank a redaction
+ * writes included: it stays a separator).
  */
-export function encodedHex(text: string, like: Pick<HexText, 'upper' | 'nul'>): string {
-  const hex = Buffer.from(like.nul === undefined ? text : text.replaceAll(like.nul, '\0'), 'utf8').toString('hex');
+export function encodedHex(text: string, like: Pick<HexText, 'upper' | 'nul' | 'nuls' | 'text'>): string {
+  const hex = Buffer.from(like.nul === undefined ? text : withNuls(text, like), 'utf8').toString('hex');
   return like.upper ? hex.toUpperCase() : hex;
+}
+
+/** `text` with the NULs of `like` put back (see {@link encodedHex}). */
+function withNuls(text: string, like: Pick<HexText, 'nul' | 'nuls' | 'text'>): string {
+  const was = like.text;
+  const nuls = new Set(like.nuls ?? []);
+  let head = 0;
+  while (head < text.length && head < was.length && text[head] === was[head]) head++;
+  let tail = 0;
+  while (tail < text.length - head && tail < was.length - head && text[text.length - 1 - tail] === was[was.length - 1 - tail]) tail++;
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    const at = i < head ? i : i >= text.length - tail ? i - text.length + was.length : -1;
+    out += (at === -1 ? c === like.nul : c === like.nul && nuls.has(at)) ? '\0' : c;
+  }
+  return out;
 }

@@ -265,7 +265,21 @@ function changedSpans(text: string, b: JsonValue, a: JsonValue, path: string, sp
   }
   const span = spans.get(path);
   if (!span) throw new Error('JSON splice: no span for a changed value');
-  edits.push({ start: span.start, end: span.end, text: JSON.stringify(a) });
+  edits.push({ start: span.start, end: span.end, text: numbersLike(text.slice(span.start, span.end), a) ?? JSON.stringify(a) });
+}
+
+/** How an array of numbers is spaced: the blanks after its bracket, around its first comma, before its closing bracket. */
+const NUMBERS_SPACING = /^\[(\s*)-?\d[\d.eE+-]*(\s*,\s*)[\s\S]*?(\s*)\]$/;
+
+/**
+ * `a` written with the blanks of `was` where both are arrays of numbers (journald's array of a
+ * text's bytes, redacted: `[ 108, 111, ... ]`), so that its spelling stays; else undefined.
+ */
+function numbersLike(was: string, a: JsonValue): string | undefined {
+  if (!Array.isArray(a) || a.length < 2 || !a.every((n) => typeof n === 'number')) return undefined;
+  const m = NUMBERS_SPACING.exec(was);
+  if (!m || (m[1] === '' && m[2] === ',' && m[3] === '')) return undefined;
+  return `[${m[1] ?? ''}${a.map((n) => JSON.stringify(n)).join(m[2] ?? ',')}${m[3] ?? ''}]`;
 }
 
 const byStart = (x: Edit, y: Edit): number => x.start - y.start;

@@ -3,7 +3,7 @@
  * (see slowLines in pipeline/prepare.ts): a byte or a string they hold, and escapes that
  * detection decodes but the raw line's patterns cannot see.
  */
-import { MIN_BYTES } from '../act/byte-array.js';
+import { BYTE_ARRAY_MEMBER, BYTE_ARRAY_OPEN } from '../act/byte-array.js';
 import { ENCODED_WORD_OPEN, isEncodedWordAt } from './encoded-words.js';
 import { isPercentEscapeAt, isReferenceAt } from './escapes.js';
 import { lineAt } from './line-filter.js';
@@ -36,35 +36,32 @@ export function markByte(data: Buffer, ends: Int32Array, byte: number | string, 
 }
 
 /**
- * Marks the lines holding a member whose value is an array of {@link MIN_BYTES} numbers of 0-999
- * or more (`"MESSAGE":[108,111,...]`, `": [` too): the structured path reads one that spells text
- * decoded (see act/byte-array.ts), which no pattern of the raw line can see.
+ * Marks the lines holding a member whose value is an array of 12 numbers of 0-999
+ * or more (`"MESSAGE":[108,111,...]`, `"MESSAGE" : [ 108, 111, ... ]` too, in the shape
+ * act/byte-array.ts defines): the structured path reads one that spells text decoded, which no
+ * pattern of the raw line can see. Each bracket after a colon is tested whole where it stands.
  */
 export function markByteArrays(data: Buffer, ends: Int32Array, hit: Uint8Array): void {
-  for (const needle of ['":[', '": [']) {
-    for (let pos = data.indexOf(needle); pos !== -1; pos = data.indexOf(needle, pos + 1)) {
-      const line = lineAt(ends, pos);
-      if (hit[line]) continue;
-      if (numbersFrom(data, pos + needle.length, ends[line] as number) >= MIN_BYTES) hit[line] = 1;
+  for (let pos = data.indexOf(BRACKET); pos !== -1; pos = data.indexOf(BRACKET, pos + 1)) {
+    const line = lineAt(ends, pos);
+    if (hit[line]) {
+      pos = ends[line] as number;
+      continue;
     }
+    let before = pos - 1;
+    while (data[before] === 0x20 || data[before] === 0x09) before--;
+    if (data[before] !== 0x3a) continue;
+    const start = line === 0 ? 0 : (ends[line - 1] as number) + 1;
+    if (!BYTE_ARRAY_MEMBER.test(data.toString('latin1', Math.max(start, before - WINDOW), pos))) continue;
+    BYTE_ARRAY_OPEN.lastIndex = 0;
+    if (BYTE_ARRAY_OPEN.test(data.toString('latin1', pos, Math.min(ends[line] as number, pos + 4 * WINDOW)))) hit[line] = 1;
   }
 }
 
-/** How many numbers of 1-3 digits, each but the first after a comma and maybe a blank, stand from `at` (up to {@link MIN_BYTES}). */
-function numbersFrom(data: Buffer, at: number, end: number): number {
-  let n = 0;
-  let i = at;
-  while (i < end && n < MIN_BYTES) {
-    const first = i;
-    while (i < end && i - first < 4 && (data[i] as number) >= 0x30 && (data[i] as number) <= 0x39) i++;
-    if (i === first || i - first > 3) return n;
-    n++;
-    if (data[i] !== 0x2c) return n;
-    i++;
-    if (data[i] === 0x20) i++;
-  }
-  return n;
-}
+const BRACKET = 0x5b;
+
+/** How far before a bracket its member's quote, and 4 times that past it its numbers, are looked for. */
+const WINDOW = 64;
 
 /** The longest needle Buffer#indexOf finds fast on JSON (see {@link markByte}). */
 const SHORT_NEEDLE = 6;

@@ -29,9 +29,8 @@ describe('hexTextIn', () => {
       '123456789012345678901234567890',
       hex('short'),
       hex('text\u0001with a control byte'),
-      // NULs that do not end arguments of text: leading, or two together.
+      // A NUL that ends no argument of text: a leading one.
       hex('\u0000text after a NUL'),
-      hex('text\u0000\u0000with two NULs'),
       `x${hex('password=hunter2\n')}`,
       `${hex('password=hunter2\n')}0`,
       // Digits alone, unled: a decimal number more likely (this one spells ************1111).
@@ -53,6 +52,28 @@ describe('hexTextIn', () => {
     const [shell] = hexTextIn(`proctitle=${argv(['bash', '-c', 'mysql -pX db'])}`);
     expect(shell?.text).toBe('bash\n-c\nmysql -pX db');
     if (shell) expect(encodedHex('bash\n-c\nmysql -p[[X]] db', shell)).toBe(argv(['bash', '-c', 'mysql -p[[X]] db']));
+  });
+
+  it('reads a command line with an empty argument, or one holding a blank and a line feed, and writes each NUL back where it stood', () => {
+    const argv = (args: string[]): string => hex(args.join('\u0000'));
+    const empty = argv(['psql', 'postgres://u:Zq8xW2vLp9@db.example.com/x', '', '-c']);
+    const [found] = hexTextIn(`type=PROCTITLE msg=audit(1700000000.127:4525): proctitle=${empty}`);
+    expect(found?.text).toBe('psql postgres://u:Zq8xW2vLp9@db.example.com/x  -c');
+    if (found) {
+      expect(encodedHex(found.text, found)).toBe(empty);
+      expect(encodedHex('psql postgres://u:[[X]]@db.example.com/x  -c', found)).toBe(argv(['psql', 'postgres://u:[[X]]@db.example.com/x', '', '-c']));
+    }
+    const both = argv(['sh', '-c', 'echo a\nmysql -pZq8xW2vLp9 db']);
+    const [shell] = hexTextIn(`proctitle=${both}`);
+    expect(shell?.text).toBe('sh -c echo a\nmysql -pZq8xW2vLp9 db');
+    if (shell) {
+      expect(encodedHex(shell.text, shell)).toBe(both);
+      expect(encodedHex('sh -c echo a\nmysql -p[[X]] db', shell)).toBe(argv(['sh', '-c', 'echo a\nmysql -p[[X]] db']));
+    }
+    // Any argument vector round-trips exactly.
+    const random = ['a b', '', 'x\ny z', '', '', 'tail arg', ''];
+    const [run] = hexTextIn(`proctitle=${argv(['prog', ...random])}`);
+    if (run) expect(encodedHex(run.text, run)).toBe(argv(['prog', ...random]));
   });
 
   it('is found by the line prefilter wherever the structured path reads one', () => {
