@@ -270,8 +270,8 @@ function isDigit(c: number | undefined): boolean {
 }
 
 /** A byte of a service's name or a tag: a letter, a digit, `_`, `-` or `.`. */
-function isWordByte(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= ZERO && c <= NINE) || c === 0x5f || c === 0x2d || c === 0x2e;
+export function isWordByte(c: number | undefined): boolean {
+  return c !== undefined && ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= ZERO && c <= NINE) || c === 0x5f || c === 0x2d || c === 0x2e);
 }
 
 function startsWith(data: Uint8Array, k: number, stop: number, bytes: Uint8Array): boolean {

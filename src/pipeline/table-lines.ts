@@ -4,20 +4,24 @@
  *
  * - `bordered`: mysql's and MariaDB's table (`+----+------+`, `| id | user |`): a border under a
  *   header, the header's bars where the border's pluses are (its cells as wide as the border's
- *   runs at most); a row as the header is, `|` first and last;
+ *   runs at most); a row as the header is, `|` first and last. The client pads each cell to its
+ *   column's width, so a row's cells are read by position, between the bars that stand where the
+ *   border's pluses are (a cell may hold a `|`); a row not so padded is split at its bars;
  * - `box`: sqlite3's `.mode box` (`├────┼──────┤` under `│ id │ user │`), read as `bordered`;
  * - `psql`: psql's aligned output (`----+------` under ` id | user `, or one run under one name):
  *   the header's bars where the rule's pluses are, a blank first; a row holds as many cells, none
- *   wider than its run, a blank first (`(2 rows)` has none);
+ *   wider than its run, a blank first (`(2 rows)` has none), read by position as `bordered`'s;
  * - `column`: sqlite3's `.mode column` (`--  -----` under `id  user`): runs of dashes two blanks
  *   apart, each header name where its run starts; a row's text stands within the runs, blanks in
  *   the gaps, none past the last run;
  * - `tsv` and `csv`: mysql's batch output (`-B`) and a CSV export: a header of two names at least,
- *   each a word (`[A-Za-z_][\w.$-]*`, quoted or not in CSV) and no blank; a row holds as many
- *   cells (CSV's quoted as RFC 4180 quotes them; an unquoted one starting with a blank is prose's).
+ *   each a word (`[A-Za-z_][\w.$-]*`, quoted or not in CSV) and no blank (a header has none of
+ *   prose's: a blank after a `,`, a bare `"`); a row holds as many cells, of any text (CSV's quoted
+ *   as RFC 4180 quotes them, a quoted cell's line ends within it: the row goes on on the next line).
  *
  * Offsets are UTF-16 units of the text after a line's log prefix.
  */
+import { isWordByte } from './log-prefix.js';
 
 export type TableFormat = 'bordered' | 'box' | 'psql' | 'column' | 'tsv' | 'csv';
 
@@ -41,7 +45,6 @@ const DASH = 0x2d;
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 const TAB = 0x09;
-const UNDERSCORE = 0x5f;
 const SPACE = 0x20;
 /** The last byte of `┤` in UTF-8. */
 const BOX_END = 0xa4;
@@ -62,12 +65,12 @@ export function mayOpenLine(data: Uint8Array, start: number, stop: number): bool
   if (k - start < 2) return false;
   const last = data[k - 1] as number;
   if (last === DASH || last === PLUS || last === BOX_END) return true;
-  if (!isWordByte(last) && last !== QUOTE) return false;
+  if (!isNameByte(last) && last !== QUOTE) return false;
   let separators = 0;
   for (; k > start; k--) {
     const b = data[k - 1] as number;
     if (b === COMMA || b === TAB) separators++;
-    else if (!isWordByte(b) && b !== QUOTE) break;
+    else if (!isNameByte(b) && b !== QUOTE) break;
   }
   return separators > 0 && (k === start || data[k - 1] === SPACE || data[k - 1] === TAB);
 }
@@ -96,7 +99,7 @@ function mayBeHeader(data: Uint8Array, start: number, end: number): boolean {
     if (quoted) k++;
     if (!isWordStart(data[k])) return false;
     k++;
-    while (k < end && isWordByte(data[k])) k++;
+    while (k < end && isNameByte(data[k])) k++;
     if (quoted) {
       if (data[k] !== QUOTE || sep === TAB) return false;
       k++;
@@ -110,11 +113,12 @@ function mayBeHeader(data: Uint8Array, start: number, end: number): boolean {
 }
 
 function isWordStart(b: number | undefined): boolean {
-  return b !== undefined && ((b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || b === UNDERSCORE);
+  return b !== undefined && ((b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || b === 0x5f);
 }
 
-function isWordByte(b: number | undefined): boolean {
-  return b !== undefined && (isWordStart(b) || (b >= 0x30 && b <= 0x39) || b === DASH || b === 0x2e || b === 0x24);
+/** A byte of a header's name: a word's (see log-prefix.ts), or `$`. */
+function isNameByte(b: number | undefined): boolean {
+  return isWordByte(b) || b === 0x24;
 }
 
 const BORDER = /^\+(?:-+\+)+$/;
@@ -181,20 +185,30 @@ function csvHeader(text: string): TableShape | undefined {
   return { format: tsv ? 'tsv' : 'csv', columns: cells.map((c) => c.value), runs: [] };
 }
 
-/** The cells of `text` as a row of `table`, or undefined when it is none of its rows. */
-export function tableRow(table: TableShape, text: string): Cell[] | undefined {
+/** A row's cells on one line: `first` the column of the first, `open` when the last is a quoted CSV cell the line ends within. */
+export interface Row {
+  readonly cells: Cell[];
+  readonly first: number;
+  readonly open: boolean;
+}
+
+/**
+ * The cells of `text` as a row of `table`, or undefined when it is none of its rows; `continued`:
+ * the column of a quoted CSV cell the line before ended within, which this line goes on with.
+ */
+export function tableRow(table: TableShape, text: string, continued?: number): Row | undefined {
   const n = table.columns.length;
   let cells: Cell[] | undefined;
   switch (table.format) {
     case 'bordered':
-      cells = barCells(table, '|', text.trimEnd(), n);
+      cells = placedCells(table.runs, '|', text, true) ?? barCells(table, '|', text.trimEnd(), n);
       break;
     case 'box':
-      cells = barCells(table, '│', text.trimEnd(), n);
+      cells = placedCells(table.runs, '│', text, true) ?? barCells(table, '│', text.trimEnd(), n);
       break;
     case 'psql':
       // A row has a blank before its first cell, as its header has (`(2 rows)` has none).
-      cells = text.startsWith(' ') ? splitCells(text, '|', 0, text.length, table.runs) : undefined;
+      if (text.startsWith(' ')) cells = placedCells(table.runs, '|', text, false) ?? splitCells(text, '|', 0, text.length, table.runs);
       break;
     case 'column':
       cells = columnCells(table.runs, text);
@@ -203,10 +217,30 @@ export function tableRow(table: TableShape, text: string): Cell[] | undefined {
       cells = tsvCells(text, n);
       break;
     case 'csv':
-      cells = csvCells(text, n);
-      break;
+      return csvCells(text, n, continued);
   }
-  return cells?.length === n ? cells : undefined;
+  return cells?.length === n ? { cells, first: 0, open: false } : undefined;
+}
+
+/**
+ * The cells of a row of a table whose rule has `runs`, read by position: each between the `bar`s
+ * that stand where the rule's crosses are (`outer`: a bar first and last too, the row as wide as
+ * the rule; else no wider), whatever other bars a cell holds; undefined when a bar is not there.
+ */
+function placedCells(runs: readonly number[], bar: string, text: string, outer: boolean): Cell[] | undefined {
+  const line = text.trimEnd();
+  let width = runs.length - 1 + (outer ? 2 : 0);
+  for (const r of runs) width += r;
+  if (outer ? line.length !== width || line[0] !== bar || line[width - 1] !== bar : line.length > width) return undefined;
+  const cells: Cell[] = [];
+  let at = outer ? 1 : 0;
+  for (let j = 0; j < runs.length; j++) {
+    const end = at + (runs[j] as number);
+    if (j < runs.length - 1 && line[end] !== bar) return undefined;
+    cells.push(trimmed(line, at, Math.min(end, line.length)));
+    at = end + 1;
+  }
+  return cells;
 }
 
 /** The cells of a line between bars, `bar` first and last, as many as `n`, none wider than its run. */
@@ -268,40 +302,54 @@ function tsvCells(text: string, n: number): Cell[] | undefined {
   return n === 0 || cells.length === n ? cells : undefined;
 }
 
-/** The cells of a CSV line (RFC 4180: a quoted cell's `""` read as `"`), `n` of them when `n` is not 0; undefined for a line that is no CSV row. */
-function csvCells(text: string, n: number): Cell[] | undefined {
+/** The cells of a CSV header (RFC 4180: a quoted cell's `""` read as `"`), prose's lines left: a cell starting with a blank or holding a bare `"`. */
+function csvCells(text: string, n: 0): Cell[] | undefined;
+/** The cells of a row of `n` columns, of any text, `continued` the column of a quoted cell the line goes on with. */
+function csvCells(text: string, n: number, continued?: number): Row | undefined;
+function csvCells(text: string, n: number, continued?: number): Cell[] | Row | undefined {
+  const header = n === 0;
+  const first = continued ?? 0;
   const cells: Cell[] = [];
+  let column = first;
   let at = 0;
-  for (;;) {
-    let cell: Cell;
+  let quoted = continued !== undefined;
+  for (;; column++) {
     let next: number;
-    if (text[at] === '"') {
-      let k = at + 1;
-      let value = '';
-      for (;;) {
-        const q = text.indexOf('"', k);
-        if (q === -1) return undefined;
-        value += text.slice(k, q);
-        if (text[q + 1] !== '"') {
-          next = q + 1;
-          break;
-        }
-        value += '"';
-        k = q + 2;
+    if (quoted || text[at] === '"') {
+      const from = quoted ? at : at + 1;
+      const close = closingQuote(text, from);
+      if (close === -1) {
+        // The line ends within the cell: the row goes on on the next line.
+        if (header) return undefined;
+        cells.push({ start: from, end: text.length, value: text.slice(from).replaceAll('""', '"') });
+        return column < n ? { cells, first, open: true } : undefined;
       }
-      cell = { start: at + 1, end: next - 1, value };
+      cells.push({ start: from, end: close, value: text.slice(from, close).replaceAll('""', '"') });
+      next = close + 1;
+      quoted = false;
       if (next < text.length && text[next] !== ',') return undefined;
     } else {
       next = text.indexOf(',', at);
       if (next === -1) next = text.length;
       const value = text.slice(at, next);
-      // Prose's comma has a blank after it; a CSV cell does not start with one (nor hold a quote).
-      if (value.startsWith(' ') || value.startsWith('\t') || value.includes('"')) return undefined;
-      cell = { start: at, end: next, value };
+      if (header) {
+        // Prose's comma has a blank after it; a header's cell does not start with one (nor hold a quote).
+        if (value.startsWith(' ') || value.startsWith('\t') || value.includes('"')) return undefined;
+        cells.push({ start: at, end: next, value });
+      } else cells.push(trimmed(text, at, next));
     }
-    cells.push(cell);
-    if (next >= text.length || (n !== 0 && cells.length > n)) break;
+    if (next >= text.length || (!header && column >= n)) break;
     at = next + 1;
   }
-  return n === 0 || cells.length === n ? cells : undefined;
+  if (header) return cells;
+  return column === n - 1 ? { cells, first, open: false } : undefined;
+}
+
+/** The index of the quote closing a quoted cell whose text starts at `from` (a `""` within it is none), or -1. */
+function closingQuote(text: string, from: number): number {
+  for (let k = from; ; ) {
+    const q = text.indexOf('"', k);
+    if (q === -1 || text[q + 1] !== '"') return q;
+    k = q + 2;
+  }
 }

@@ -15,7 +15,10 @@
  * TSV and CSV, which have no rule. Each following line that is a row of it (as many cells, the
  * same separators, within the rule's widths) is one of its rows; any other line closes it (a
  * border, `(2 rows)`, a blank line), and may open another (but mysql's border under its last row,
- * whose line above is no header).
+ * whose line above is no header). A row of mysql's, sqlite3's box or psql's table is read by
+ * position (the clients pad each cell to its column's width): a cell holding a `|` is read, the
+ * row is one. A CSV row whose quoted cell holds a line end goes on on the next line: that line's
+ * cells are the row's next ones, its first the quoted cell's rest (up to 64 lines of one row).
  *
  * Which cells are taken is the key rules' answer, as for a member of an object: the rule the
  * column's name selects, if it redacts, and the values it takes (see `takes`: not a mask, its
@@ -32,9 +35,12 @@
  * a rule or a header is decoded. A JSON object's line and a blank line are no row: the batcher
  * reads a batch that ends with one no further, and most batches of JSON lines do.
  *
- * Not read: a value holding its table's separator (a `|` in mysql's cell: the row reads as none
- * and closes the table); psql's wrapped or expanded (`\x`) output; a TSV or CSV header whose
- * names hold blanks; a row cut in parts by a container runtime.
+ * A line that cannot be read as a row of the open table closes it, and the lines below it are no
+ * table's (they are read as any text is, and a cell's value only by what it holds): a bordered
+ * or psql row not padded to the rule whose cell holds a `|`, a cell wider than its column, a row
+ * of another number of cells (a TSV cell holding a tab, a CSV row's unquoted `,` in a value), a
+ * blank or JSON line within a CSV quoted cell. Not read either: psql's wrapped or expanded (`\x`)
+ * output; a TSV or CSV header whose names hold blanks; a row cut in parts by a container runtime.
  */
 import { takes } from '../act/members.js';
 import type { CompiledPolicy } from '../detect/compile.js';
@@ -43,12 +49,19 @@ import { lineEnds } from '../detect/line-filter.js';
 import { prefixLength, prefixShape } from './log-prefix.js';
 import type { NamedSpan } from './named-types.js';
 import { isOwnToken } from './named-values.js';
-import { mayOpenLine, mayOpenTable, tableOpening, tableRow, type Cell, type TableShape } from './table-lines.js';
+import { mayOpenLine, mayOpenTable, tableOpening, tableRow, type Cell, type Row, type TableShape } from './table-lines.js';
 
-/** A table open after a line: its header, and the shape of the log prefix its lines have ('' for none). */
+/**
+ * A table open after a line: its header, the shape of the log prefix its lines have ('' for none)
+ * and, when the line ended within a quoted CSV cell, that cell's column and the row's lines so far.
+ */
 export interface TableState extends TableShape {
   readonly prefix: string;
+  readonly quoted?: { readonly column: number; readonly lines: number };
 }
+
+/** A CSV row spanning more lines than this closes its table (an unclosed quote is no cell of a table). */
+const MAX_ROW_LINES = 64;
 
 const CR = 0x0d;
 const NL = 0x0a;
@@ -61,17 +74,17 @@ const BRACE = 0x7b;
  */
 export function tableValues(data: Buffer, ends: Int32Array, state: TableState | undefined, previous: string | undefined, policy: CompiledPolicy): Map<number, NamedSpan[]> | undefined {
   let out: Map<number, NamedSpan[]> | undefined;
-  let decided: { table: TableState; decisions: readonly (KeyDecision | undefined)[] } | undefined;
-  readTables(data, ends, state, previous, (i, table, cells, prefix) => {
-    if (decided?.table !== table) decided = { table, decisions: table.columns.map((c) => redacting(policy, c)) };
+  let decided: { columns: readonly string[]; decisions: readonly (KeyDecision | undefined)[] } | undefined;
+  readTables(data, ends, state, previous, (i, table, row, prefix) => {
+    if (decided?.columns !== table.columns) decided = { columns: table.columns, decisions: table.columns.map((c) => redacting(policy, c)) };
     const spans: NamedSpan[] = [];
-    for (let j = 0; j < cells.length; j++) {
-      const decision = decided.decisions[j];
-      const cell = cells[j] as Cell;
+    for (let j = 0; j < row.cells.length; j++) {
+      const decision = decided.decisions[row.first + j];
+      const cell = row.cells[j] as Cell;
       if (!decision?.rule || cell.value === '' || cell.value === 'NULL') continue;
       if (!takes(decision.rule, cell.value) || isOwnToken(policy, cell.value)) continue;
       // Written as a block scalar's line is: literal text (a CSV cell's quotes stay around it).
-      spans.push({ start: prefix + cell.start, end: prefix + cell.end, value: cell.value, rule: decision.rule, pattern: decision.pattern ?? (table.columns[j] as string), quoting: 'block' });
+      spans.push({ start: prefix + cell.start, end: prefix + cell.end, value: cell.value, rule: decision.rule, pattern: decision.pattern ?? (table.columns[row.first + j] as string), quoting: 'block' });
     }
     if (spans.length > 0) (out ??= new Map()).set(i, spans);
   });
@@ -100,7 +113,7 @@ export function tableStateAfter(data: Uint8Array, state: TableState | undefined,
  * offsets those of its text after a log prefix of `prefix` units); returns the table open after
  * them. `previous`: the text of the line before the data.
  */
-function readTables(data: Buffer, ends: Int32Array, state: TableState | undefined, previous: string | undefined, row?: (line: number, table: TableState, cells: readonly Cell[], prefix: number) => void): TableState | undefined {
+function readTables(data: Buffer, ends: Int32Array, state: TableState | undefined, previous: string | undefined, row?: (line: number, table: TableState, cells: Row, prefix: number) => void): TableState | undefined {
   let open = state;
   const first = previous === undefined ? undefined : Buffer.from(previous, 'utf8');
   let prevStart = -1;
@@ -124,10 +137,11 @@ function readTables(data: Buffer, ends: Int32Array, state: TableState | undefine
       closed = table;
       open = undefined;
       // A JSON object's line and a blank one are no row (the batcher reads no further back, see tableStateAfter).
-      if (data[lineStart] !== BRACE && !isBlank(data, content, stop) && (prefix === 0 ? '' : prefixShape(data, lineStart, prefix)) === table.prefix) {
-        const cells = tableRow(table, data.toString('utf8', content, stop));
-        if (cells) {
-          open = table;
+      if (data[lineStart] !== BRACE && !isBlank(data, content, stop) && shapeOf(data, lineStart, prefix) === table.prefix) {
+        const cells = tableRow(table, data.toString('utf8', content, stop), table.quoted?.column);
+        const lines = (table.quoted?.lines ?? 0) + 1;
+        if (cells && (!cells.open || lines < MAX_ROW_LINES)) {
+          open = cells.open ? { ...unquoted(table), quoted: { column: cells.first + cells.cells.length - 1, lines } } : unquoted(table);
           row?.(i, table, cells, prefix);
           continue;
         }
@@ -135,7 +149,7 @@ function readTables(data: Buffer, ends: Int32Array, state: TableState | undefine
     }
     // mysql's border under its last row closes the table, and opens none (the row is no header).
     if (closed?.format === 'bordered' || !mayOpenTable(data, content, stop)) continue;
-    const shape = prefix === 0 ? '' : prefixShape(data, lineStart, prefix);
+    const shape = shapeOf(data, lineStart, prefix);
     const before = i === 0 ? first && previousText(first, 0, first.length, shape) : previousText(data, lastStart, lastStop, shape);
     const opened = tableOpening(data.toString('utf8', content, stop), before);
     if (opened) open = { ...opened, prefix: shape };
@@ -146,8 +160,18 @@ function readTables(data: Buffer, ends: Int32Array, state: TableState | undefine
 /** The text of the line before, `bytes` from `start` to `end`, past a log prefix of the shape `shape`; undefined for one behind another. */
 function previousText(bytes: Buffer, start: number, end: number, shape: string): string | undefined {
   const prefix = prefixLength(bytes, start, end);
-  if ((prefix === 0 ? '' : prefixShape(bytes, start, prefix)) !== shape) return undefined;
+  if (shapeOf(bytes, start, prefix) !== shape) return undefined;
   return bytes.toString('utf8', start + prefix, end);
+}
+
+/** The shape of the log prefix of `prefix` bytes at `start` ('' for none). */
+function shapeOf(data: Uint8Array, start: number, prefix: number): string {
+  return prefix === 0 ? '' : prefixShape(data, start, prefix);
+}
+
+/** `table` with no quoted cell open. */
+function unquoted(table: TableState): TableState {
+  return table.quoted === undefined ? table : { format: table.format, columns: table.columns, runs: table.runs, prefix: table.prefix };
 }
 
 /** True when the bytes from `start` to `stop` are blanks only, or none. */

@@ -39,6 +39,7 @@ const BATCH = ['id\tuser\tpassword', '1\tbob\tS3cr3tPass!', '2\talice\tTr0ub4dor
 const COLUMN = ['id  user   password   ', '--  -----  -----------', '1   bob    S3cr3tPass!', '2   alice  Tr0ub4dor&3', 'sqlite> .quit'];
 const BOX = ['┌────┬───────┬─────────────┐', '│ id │ user  │  password   │', '├────┼───────┼─────────────┤', '│ 1  │ bob   │ S3cr3tPass! │', '│ 2  │ alice │ Tr0ub4dor&3 │', '└────┴───────┴─────────────┘'];
 const CSV = ['id,user,password', '1,bob,S3cr3tPass!', '2,alice,"Tr0ub""4dor,3"'];
+const SPANNED = ['3,"a', 'b",Zq8xW2vLp9Rt', '4,a|b,"x'];
 
 describe('the cells of a table under a credential column', () => {
   it("marks the password column's cells of mysql's, psql's, sqlite3's and a CSV export's tables, and nothing else", () => {
@@ -75,8 +76,32 @@ describe('the cells of a table under a credential column', () => {
     expect(marked(['step 1 | step 2', '------+-------', 'done | S3cr3tPass!'])).toEqual([]);
     // A line of prose among rows closes the table: the rows after it are no table's.
     expect(marked([...PSQL.slice(0, 3), 'query took 2ms | retrying', '  2 | alice | Tr0ub4dor&3'])).toEqual(['2: S3cr3tPass! -> S3cr3tPass! (password)']);
-    // Prose after a CSV header: a comma and a blank are no CSV's.
-    expect(marked(['id,user,password', 'Connecting as bob, attempt 2, of 3'])).toEqual([]);
+    // Prose after a CSV header, of another number of cells, is no row.
+    expect(marked(['id,user,password', 'Connecting as bob, attempt 2', '2,alice,Tr0ub4dor&3'])).toEqual([]);
+  });
+
+  it("reads by position a row of mysql's, sqlite3's box or psql's table whose cell holds a bar, and the rows below it", () => {
+    const mysql = ['+----+-------+--------------+', '| id | user  | password     |', '+----+-------+--------------+', '|  1 | a|b   | Zq8xW2vLp9Rt |', '|  2 | bob   | Hk3mN7bQs1Yf |', '+----+-------+--------------+'];
+    expect(marked(mysql)).toEqual(['3: Zq8xW2vLp9Rt -> Zq8xW2vLp9Rt (password)', '4: Hk3mN7bQs1Yf -> Hk3mN7bQs1Yf (password)']);
+    const psql = [' id |  user  |   password', '----+--------+--------------', '  3 | car|ol | Hk3mN7bQs1Yf', '  4 | dan    | Zq8xW2vLp9Rt', '(2 rows)'];
+    expect(marked(psql)).toEqual(['2: Hk3mN7bQs1Yf -> Hk3mN7bQs1Yf (password)', '3: Zq8xW2vLp9Rt -> Zq8xW2vLp9Rt (password)']);
+    // The credential cell holds the bar.
+    expect(marked([...psql.slice(0, 2), '  3 | carol  | Hk3m|N7bQs1Y'])).toEqual(['2: Hk3m|N7bQs1Y -> Hk3m|N7bQs1Y (password)']);
+    const box = ['│ id │ user  │  password   │', '├────┼───────┼─────────────┤', '│ 1  │ a│b   │ Zq8xW2vLp9R │', '│ 2  │ bob   │ Hk3mN7bQs1Y │'];
+    expect(marked(box)).toEqual(['2: Zq8xW2vLp9R -> Zq8xW2vLp9R (password)', '3: Hk3mN7bQs1Y -> Hk3mN7bQs1Y (password)']);
+    // A row not padded to the rule is split at its bars, as before.
+    expect(marked([...mysql.slice(0, 3), '| 1 | bob | Zq8xW2vLp9Rt |'])).toEqual(['3: Zq8xW2vLp9Rt -> Zq8xW2vLp9Rt (password)']);
+  });
+
+  it('reads a CSV row whose quoted cell spans lines, and a row of any text in its cells', () => {
+    expect(marked(['id,note,password', '1,"line one', 'line two",Zq8xW2vLp9Rt', '2,x,Hk3mN7bQs1Yf'])).toEqual(['2: Zq8xW2vLp9Rt -> Zq8xW2vLp9Rt (password)', '3: Hk3mN7bQs1Yf -> Hk3mN7bQs1Yf (password)']);
+    // The quoted credential cell itself spans lines: each part is taken.
+    expect(marked(['id,password', '1,"Zq8xW2v', 'Lp9Rt""x"', '2,Hk3mN7bQs1Yf'])).toEqual(['1: Zq8xW2v -> Zq8xW2v (password)', '2: Lp9Rt""x -> Lp9Rt"x (password)', '3: Hk3mN7bQs1Yf -> Hk3mN7bQs1Yf (password)']);
+    expect(marked(['id,password,note', '1,Zq8xW2vLp9Rt,has "quote" inside', '2, Hk3mN7bQs1Yf, x'])).toEqual(['1: Zq8xW2vLp9Rt -> Zq8xW2vLp9Rt (password)', '2: Hk3mN7bQs1Yf -> Hk3mN7bQs1Yf (password)']);
+    // An unclosed quote holds the table open no further than 64 lines.
+    const long = Array.from({ length: 70 }, (_, k) => `text ${k}`);
+    expect(marked(['id,note,password', '1,"open', ...long, '2,x,Hk3mN7bQs1Yf'])).toEqual([]);
+    expect(after(['id,note,password', '1,"line one'])?.table).toMatchObject({ format: 'csv', quoted: { column: 1, lines: 1 } });
   });
 
   it('closes the table at a row of another column count', () => {
@@ -97,7 +122,7 @@ describe('the cells of a table under a credential column', () => {
   });
 
   it('marks at every cut what the whole marks, given what the batcher carries', () => {
-    const vocabulary = [...new Set([...MYSQL, ...PSQL, ...BATCH, ...COLUMN, ...BOX, ...CSV, 'plain text | with a bar', ''])];
+    const vocabulary = [...new Set([...MYSQL, ...PSQL, ...BATCH, ...COLUMN, ...BOX, ...CSV, ...SPANNED, '|  3 | a|b   | Zq8xW2vLp9Rt |', '  3 | a|b   | Zq8xW2vLp9Rt', 'plain text | with a bar', ''])];
     expectSameMarksAtEveryCut(vocabulary, 14, marked, after);
   });
 
